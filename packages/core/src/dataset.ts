@@ -1,0 +1,78 @@
+import type { Mask } from './mask.js';
+
+export type Id = number | string;
+
+/** One image (or video frame, or DICOM slice) that masks belong to. */
+export interface ImageInfo {
+  id: Id;
+  fileName?: string;
+  height: number;
+  width: number;
+  /** Fields the source format has that the model does not name, carried for a writer of the same dialect. */
+  attributes?: Record<string, unknown>;
+}
+
+export interface Category {
+  id: Id;
+  name: string;
+  supercategory?: string;
+  /** Display colour, 0..255 each. */
+  color?: readonly [number, number, number];
+  attributes?: Record<string, unknown>;
+}
+
+/** One mask of one object (or one class, for semantic formats) on one image. */
+export interface Annotation {
+  /** The instance id: COCO annotation id, Encord objectHash, a label-map value, ... */
+  id: Id;
+  imageId: Id;
+  categoryId?: Id;
+  mask: Mask;
+  /** COCO's crowd flag; never the same thing as the RLE encoding used. */
+  iscrowd?: boolean;
+  /** Confidence of a prediction. */
+  score?: number;
+  attributes?: Record<string, unknown>;
+}
+
+/** What every dialect reads into and writes from. */
+export interface MaskDataset {
+  images: ImageInfo[];
+  categories: Category[];
+  annotations: Annotation[];
+}
+
+/**
+ * The streaming form, for inputs too large for memory: images and categories up front,
+ * annotations one at a time.
+ */
+export interface MaskDatasetStream {
+  images: ImageInfo[];
+  categories: Category[];
+  annotations: AsyncIterable<Annotation>;
+}
+
+export function isDatasetStream(d: MaskDataset | MaskDatasetStream): d is MaskDatasetStream {
+  return !Array.isArray(d.annotations);
+}
+
+/** Turns a dataset into its streaming form (no copying). */
+export function toDatasetStream(d: MaskDataset | MaskDatasetStream): MaskDatasetStream {
+  if (isDatasetStream(d)) return d;
+  const list = d.annotations;
+  return {
+    images: d.images,
+    categories: d.categories,
+    annotations: (async function* () {
+      yield* list;
+    })(),
+  };
+}
+
+/** Collects a streaming dataset into memory. */
+export async function collectDataset(d: MaskDataset | MaskDatasetStream): Promise<MaskDataset> {
+  if (!isDatasetStream(d)) return d;
+  const annotations: Annotation[] = [];
+  for await (const a of d.annotations) annotations.push(a);
+  return { images: d.images, categories: d.categories, annotations };
+}

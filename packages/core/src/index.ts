@@ -1,0 +1,16 @@
+export { ErrorCodes, RleError, formatPath, isRleError } from './errors.js';
+export type { ErrorCode, RleErrorDetails, RleWarning, WarningSink } from './errors.js';
+export { Mask } from './mask.js';
+export type { Box } from './mask.js';
+export { LabelMap } from './label-map.js';
+export type { LabelArray, OverlapPolicy } from './label-map.js';
+export {
+  MAX_MASK_PIXELS, RunBuilder, checkSize, canonicalRuns, transposeRuns, combineRuns, overlapAreas, runsArea, runsBox,
+} from './runs.js';
+export type { Order, Size } from './runs.js';
+export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
+export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
+export { CAPABILITY_NAMES, notCarried, silentContext } from './dialect.js';
+export type { Dialect, DialectCapabilities, DialectContext, OptionsSchema, OutputFile } from './dialect.js';
+export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, readAllBytes, readHead } from './source.js';
+export type { ByteSource, DialectInput, FolderSource } from './source.js';

@@ -1,0 +1,209 @@
+/**
+ * rlekit-json: core's own neutral, readable run format, and the first dialect of the matrix.
+ *
+ * ```json
+ * { "format": "rlekit-json", "version": 1,
+ *   "images": [{ "id": 1, "height": 3, "width": 4 }],
+ *   "categories": [{ "id": 1, "name": "cell" }],
+ *   "annotations": [{ "id": 7, "imageId": 1, "categoryId": 1,
+ *                     "height": 3, "width": 4, "order": "row", "runs": [5, 2, 5] }] }
+ * ```
+ * A bare mask `{ "height", "width", "order", "runs" }` is read as a dataset of one image.
+ */
+import { RleError, type RleWarning } from './errors.js';
+import { Mask } from './mask.js';
+import type { Order } from './runs.js';
+import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
+import { collectDataset } from './dataset.js';
+import type { Dialect, DialectContext, OptionsSchema } from './dialect.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, readAllBytes, type DialectInput } from './source.js';
+
+export interface JsonReadOptions {
+  /** Largest file read into memory, in bytes. */
+  maxBytes: number;
+}
+
+export interface JsonWriteOptions {
+  /** Order of the runs written. */
+  order: Order;
+  /** Spaces of indentation; 0 writes one line per annotation. */
+  indent: number;
+}
+
+type Path = (string | number)[];
+
+function fail(path: Path, expected: string, received: unknown): never {
+  throw new RleError('INVALID_STRUCTURE', 'Invalid rlekit-json', { path, expected, received: short(received) });
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function obj(v: unknown, path: Path): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
+  return v as Record<string, unknown>;
+}
+
+function id(v: unknown, path: Path): Id {
+  if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return v;
+  return fail(path, 'a number or string id', v);
+}
+
+function int(v: unknown, path: Path): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  return fail(path, 'a non-negative integer', v);
+}
+
+function optionalRecord(v: unknown, path: Path): Record<string, unknown> | undefined {
+  return v === undefined ? undefined : obj(v, path);
+}
+
+function parseMask(a: Record<string, unknown>, path: Path): Mask {
+  const height = int(a.height, [...path, 'height']);
+  const width = int(a.width, [...path, 'width']);
+  const order = a.order;
+  if (order !== 'row' && order !== 'col') fail([...path, 'order'], '"row" or "col"', order);
+  if (!Array.isArray(a.runs)) fail([...path, 'runs'], 'an array of run lengths', a.runs);
+  try {
+    return Mask.fromRuns(a.runs as number[], { height, width }, order);
+  } catch (e) {
+    throw e instanceof RleError ? e.at(...path, 'runs') : e;
+  }
+}
+
+/** Parses rlekit-json text into a dataset. */
+export function parseRlekitJson(text: string): MaskDataset {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'rlekit-json', cause: e });
+  }
+  const r = obj(root, []);
+  if (r.format === undefined && 'runs' in r) {
+    const mask = parseMask(r, []);
+    return { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] };
+  }
+  if (r.format !== 'rlekit-json') fail(['format'], '"rlekit-json"', r.format);
+  if (r.version !== 1) fail(['version'], '1', r.version);
+  for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
+  const images: ImageInfo[] = (r.images as unknown[]).map((v, i) => {
+    const o = obj(v, ['images', i]);
+    const img: ImageInfo = { id: id(o.id, ['images', i, 'id']), height: int(o.height, ['images', i, 'height']), width: int(o.width, ['images', i, 'width']) };
+    if (o.fileName !== undefined) img.fileName = typeof o.fileName === 'string' ? o.fileName : fail(['images', i, 'fileName'], 'a string', o.fileName);
+    const attributes = optionalRecord(o.attributes, ['images', i, 'attributes']);
+    if (attributes) img.attributes = attributes;
+    return img;
+  });
+  const categories: Category[] = (r.categories as unknown[]).map((v, i) => {
+    const o = obj(v, ['categories', i]);
+    const c: Category = { id: id(o.id, ['categories', i, 'id']), name: typeof o.name === 'string' ? o.name : fail(['categories', i, 'name'], 'a string', o.name) };
+    if (o.supercategory !== undefined) c.supercategory = String(o.supercategory);
+    if (o.color !== undefined) {
+      const col = o.color;
+      if (!Array.isArray(col) || col.length !== 3 || !col.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) fail(['categories', i, 'color'], '[r, g, b] of 0..255', col);
+      c.color = col as unknown as [number, number, number];
+    }
+    const attributes = optionalRecord(o.attributes, ['categories', i, 'attributes']);
+    if (attributes) c.attributes = attributes;
+    return c;
+  });
+  const imageById = new Map(images.map((im) => [im.id, im]));
+  const categoryIds = new Set(categories.map((c) => c.id));
+  const annotations: Annotation[] = (r.annotations as unknown[]).map((v, i) => {
+    const path = ['annotations', i];
+    const o = obj(v, path);
+    const imageId = id(o.imageId, [...path, 'imageId']);
+    const image = imageById.get(imageId);
+    if (!image) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(imageId)}, which is not in images`, { path: [...path, 'imageId'] });
+    const mask = parseMask(o, path);
+    if (mask.height !== image.height || mask.width !== image.width) {
+      throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
+    }
+    const a: Annotation = { id: id(o.id, [...path, 'id']), imageId, mask };
+    if (o.categoryId !== undefined) {
+      a.categoryId = id(o.categoryId, [...path, 'categoryId']);
+      if (!categoryIds.has(a.categoryId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${short(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
+    }
+    if (o.iscrowd !== undefined) a.iscrowd = typeof o.iscrowd === 'boolean' ? o.iscrowd : fail([...path, 'iscrowd'], 'true or false', o.iscrowd);
+    if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
+    const attributes = optionalRecord(o.attributes, [...path, 'attributes']);
+    if (attributes) a.attributes = attributes;
+    return a;
+  });
+  return { images, categories, annotations };
+}
+
+/** Serialises a dataset as rlekit-json text. */
+export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWriteOptions> = {}): string {
+  const { order, indent } = writeOptions.parse(options);
+  const nl = indent > 0 ? '\n' : '\n';
+  const pad = ' '.repeat(indent);
+  const line = (v: unknown): string => JSON.stringify(v, null, 0);
+  const list = (items: string[]): string => (items.length === 0 ? '[]' : `[${nl}${items.map((s) => pad + pad + s).join(`,${nl}`)}${nl}${pad}]`);
+  const annotations = dataset.annotations.map((a) => {
+    const o: Record<string, unknown> = { id: a.id, imageId: a.imageId };
+    if (a.categoryId !== undefined) o.categoryId = a.categoryId;
+    if (a.iscrowd !== undefined) o.iscrowd = a.iscrowd;
+    if (a.score !== undefined) o.score = a.score;
+    if (a.attributes !== undefined) o.attributes = a.attributes;
+    o.height = a.mask.height;
+    o.width = a.mask.width;
+    o.order = order;
+    // Runs are written from the typed array directly: no number[] of the mask.
+    return `${line(o).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
+  });
+  return `{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(dataset.images.map(line))},${nl}${pad}"categories": ${list(dataset.categories.map(line))},${nl}${pad}"annotations": ${list(annotations)}${nl}}${nl}`;
+}
+
+const readOptions: OptionsSchema<JsonReadOptions> = {
+  parse(input: unknown): JsonReadOptions {
+    const o = (input ?? {}) as Partial<JsonReadOptions>;
+    const maxBytes = o.maxBytes ?? 0x1fffffe8;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RleError('INVALID_OPTION', 'Invalid maxBytes', { path: ['maxBytes'], expected: 'a positive integer', received: String(maxBytes) });
+    return { maxBytes };
+  },
+};
+
+const writeOptions: OptionsSchema<JsonWriteOptions> = {
+  parse(input: unknown): JsonWriteOptions {
+    const o = (input ?? {}) as Partial<JsonWriteOptions>;
+    const order = o.order ?? 'row';
+    if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+    const indent = o.indent ?? 2;
+    if (!Number.isSafeInteger(indent) || indent < 0 || indent > 8) throw new RleError('INVALID_OPTION', 'Invalid indent', { path: ['indent'], expected: 'an integer from 0 to 8', received: String(indent) });
+    return { order, indent };
+  },
+};
+
+export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
+  id: 'rlekit-json',
+  title: 'rlekit JSON runs',
+  extensions: ['.rlekit.json', '.json'],
+  capabilities: {
+    categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: true, attributes: true,
+    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+  },
+  readOptions,
+  writeOptions,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array): number {
+    const text = new TextDecoder().decode(head.subarray(0, 512));
+    if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 1;
+    if (/^\s*\{\s*"height"\s*:/.test(text) && /"runs"\s*:/.test(text)) return 0.6;
+    return 0;
+  },
+  async read(input: DialectInput, options?: Partial<JsonReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
+    const { maxBytes } = readOptions.parse(options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
+    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes)));
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
+    return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
+  },
+};
+
+export type { RleWarning };

@@ -1,0 +1,439 @@
+import { RleError } from './errors.js';
+
+/** Largest pixel count a mask may have: run lengths are stored as uint32. */
+export const MAX_MASK_PIXELS = 0xffffffff;
+
+/** Flattening order: `'col'` is COCO's column-major (index = x*h + y), `'row'` is raster order (index = y*w + x). */
+export type Order = 'row' | 'col';
+
+export interface Size {
+  height: number;
+  width: number;
+}
+
+/** Checks a size and returns its pixel count; throws INVALID_SIZE / LIMIT_EXCEEDED. */
+export function checkSize(size: Size, maxPixels: number = MAX_MASK_PIXELS, path: readonly (string | number)[] = []): number {
+  const { height, width } = size ?? ({} as Size);
+  if (!Number.isSafeInteger(height) || height < 0) {
+    throw new RleError('INVALID_SIZE', 'Invalid height', { path: [...path, 'height'], expected: 'a non-negative integer', received: String(height) });
+  }
+  if (!Number.isSafeInteger(width) || width < 0) {
+    throw new RleError('INVALID_SIZE', 'Invalid width', { path: [...path, 'width'], expected: 'a non-negative integer', received: String(width) });
+  }
+  const pixels = height * width;
+  if (pixels > MAX_MASK_PIXELS) {
+    throw new RleError('INVALID_SIZE', `Mask of ${height}x${width} has more pixels than 32-bit runs can hold`, { path, expected: `height * width <= ${MAX_MASK_PIXELS}`, received: String(pixels) });
+  }
+  if (pixels > maxPixels) {
+    throw new RleError('LIMIT_EXCEEDED', `Mask of ${height}x${width} exceeds maxPixels`, { path, expected: `at most ${maxPixels} pixels`, received: String(pixels) });
+  }
+  return pixels;
+}
+
+/**
+ * Builds canonical runs (alternating background/foreground, starting with background,
+ * no zero runs except a leading 0) from ascending pieces, merging touching ones.
+ * Dialects use it to decode without ever materialising a bitmap.
+ */
+export class RunBuilder {
+  private buf: Uint32Array;
+  private n = 0;
+  /** Pixels covered so far. */
+  private pos = 0;
+
+  constructor(capacityHint = 16) {
+    this.buf = new Uint32Array(Math.max(4, capacityHint));
+  }
+
+  /** Pixels covered so far: the next interval may start here or later. */
+  get position(): number {
+    return this.pos;
+  }
+
+  private push(v: number): void {
+    if (this.n === this.buf.length) {
+      const next = new Uint32Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.n++] = v;
+  }
+
+  /** Appends `length` pixels of one value, merging with the previous run of the same value. */
+  append(foreground: boolean, length: number): void {
+    if (length <= 0) return;
+    const n = this.n;
+    if (n === 0) {
+      if (foreground) this.push(0);
+      this.push(length);
+    } else if (((n - 1) & 1) === 1 === foreground) {
+      this.buf[n - 1] = this.buf[n - 1]! + length;
+    } else {
+      this.push(length);
+    }
+    this.pos += length;
+  }
+
+  /** Adds foreground [start, end); `start` must not precede the end of the previous piece. */
+  addInterval(start: number, end: number): void {
+    if (end <= start) return;
+    if (start < this.pos) {
+      throw new RleError('INVALID_INTERVALS', 'Interval starts before the end of the previous one', { expected: `start >= ${this.pos}`, received: String(start) });
+    }
+    this.append(false, start - this.pos);
+    this.append(true, end - start);
+  }
+
+  /** Pads with background up to `total` pixels and returns the canonical runs. */
+  finish(total: number): Uint32Array {
+    if (this.pos > total) {
+      throw new RleError('INVALID_INTERVALS', 'Runs extend past the last pixel', { expected: `at most ${total} pixels`, received: String(this.pos) });
+    }
+    this.append(false, total - this.pos);
+    return this.buf.slice(0, this.n);
+  }
+}
+
+/**
+ * Validates user-given runs (any numeric array) against `total` and returns canonical runs.
+ * Zero-length runs inside the list are merged away, as decoders of every dialect tolerate them.
+ */
+export function canonicalRuns(runs: ArrayLike<number>, total: number, path: readonly (string | number)[] = []): Uint32Array {
+  let sum = 0;
+  let canonical = true;
+  const len = runs.length;
+  for (let i = 0; i < len; i++) {
+    const r = runs[i]!;
+    if (!(r >= 0 && r <= 0xffffffff && Number.isInteger(r))) {
+      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
+    }
+    if (r === 0 && i > 0) canonical = false;
+    sum += r;
+  }
+  if (sum !== total) {
+    throw new RleError('RUNS_SUM_MISMATCH', 'Run lengths do not sum to height * width', { path, expected: String(total), received: String(sum) });
+  }
+  if (total === 0) return new Uint32Array(0);
+  if (canonical && !(len === 1 && runs[0] === 0)) {
+    return runs instanceof Uint32Array ? runs.slice() : Uint32Array.from(runs);
+  }
+  const b = new RunBuilder(len);
+  for (let i = 0; i < len; i++) b.append((i & 1) === 1, runs[i]!);
+  return b.finish(total);
+}
+
+/** Foreground pixel count: the sum of the odd runs. */
+export function runsArea(runs: Uint32Array): number {
+  let a = 0;
+  for (let i = 1; i < runs.length; i += 2) a += runs[i]!;
+  return a;
+}
+
+/**
+ * Tight box of canonical runs flattened with lines of `inner` pixels (`outer` lines).
+ * Returns [outerStart, innerStart, outerExtent, innerExtent]; all zero when empty.
+ */
+export function runsBox(runs: Uint32Array, inner: number): [number, number, number, number] {
+  let oMin = Infinity, oMax = -1, iMin = Infinity, iMax = -1;
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const s = pos, e = pos + r - 1;
+      const os = Math.floor(s / inner), oe = Math.floor(e / inner);
+      if (os < oMin) oMin = os;
+      if (oe > oMax) oMax = oe;
+      if (os < oe) {
+        iMin = 0;
+        iMax = inner - 1;
+      } else {
+        const is = s - os * inner, ie = e - oe * inner;
+        if (is < iMin) iMin = is;
+        if (ie > iMax) iMax = ie;
+      }
+    }
+    pos += r;
+  }
+  if (oMax < 0) return [0, 0, 0, 0];
+  return [oMin, iMin, oMax - oMin + 1, iMax - iMin + 1];
+}
+
+/**
+ * Re-flattens runs from lines of `inner` pixels (`outer` lines) to lines of `outer` pixels:
+ * column-major ↔ row-major without a bitmap. Each foreground run becomes at most three
+ * range toggles; a sweep over the output lines keeps the set of active ranges, so the cost
+ * is O(runs log runs + output runs) and memory stays bounded for huge masks with few runs.
+ */
+export function transposeRuns(runs: Uint32Array, outer: number, inner: number): Uint32Array {
+  const total = outer * inner;
+  if (total === 0) return new Uint32Array(0);
+  if (outer === 1 || inner === 1) return runs.slice();
+
+  // Toggle events: at output line `line`, flip the active state of input lines [lo, hi).
+  let cap = 64;
+  let evLine = new Uint32Array(cap), evLo = new Uint32Array(cap), evHi = new Uint32Array(cap);
+  let ne = 0;
+  const addEvent = (line: number, lo: number, hi: number): void => {
+    if (ne === cap) {
+      cap *= 2;
+      const a = new Uint32Array(cap), b = new Uint32Array(cap), c = new Uint32Array(cap);
+      a.set(evLine); b.set(evLo); c.set(evHi);
+      evLine = a; evLo = b; evHi = c;
+    }
+    evLine[ne] = line; evLo[ne] = lo; evHi[ne] = hi; ne++;
+  };
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const s = pos, e = pos + r; // [s, e)
+      const os = Math.floor(s / inner), is = s - os * inner;
+      const oe = Math.floor((e - 1) / inner), ie = e - oe * inner; // ie in 1..inner
+      if (os === oe) {
+        addEvent(is, os, os + 1);
+        if (ie < inner) addEvent(ie, os, os + 1);
+      } else {
+        // First line from `is` to its end; lines os+1..oe from 0; the last stops at ie.
+        if (is === 0) {
+          addEvent(0, os, oe + 1);
+        } else {
+          addEvent(is, os, os + 1);
+          addEvent(0, os + 1, oe + 1);
+        }
+        if (ie < inner) addEvent(ie, oe, oe + 1);
+      }
+    }
+    pos += r;
+  }
+
+  // Order events by output line, keeping input order (ascending ranges) within a line.
+  const order = new Uint32Array(ne);
+  if (inner <= Math.max(1 << 16, ne * 4)) {
+    const counts = new Uint32Array(inner + 1);
+    for (let i = 0; i < ne; i++) counts[evLine[i]! + 1]!++;
+    for (let l = 0; l < inner; l++) counts[l + 1]! += counts[l]!;
+    for (let i = 0; i < ne; i++) order[counts[evLine[i]!]!++] = i;
+  } else {
+    for (let i = 0; i < ne; i++) order[i] = i;
+    order.sort((a, b) => evLine[a]! - evLine[b]! || a - b);
+  }
+
+  // Active ranges as a sorted boundary list: [b0, b1) [b2, b3) ...
+  let active = new Uint32Array(16), na = 0;
+  let scratch = new Uint32Array(16);
+  let toggles = new Uint32Array(16);
+  const out = new RunBuilder(Math.min(1 << 20, runs.length * 2 + 16));
+  let line = 0; // next output line to emit
+  let i = 0;
+  while (line < inner) {
+    const nextEventLine = i < ne ? evLine[order[i]!]! : inner;
+    // Emit lines [line, nextEventLine) with the current active set.
+    const count = nextEventLine - line;
+    if (count > 0) {
+      // Interval emission leaves a line's trailing background unwritten: pad to the line start first.
+      out.append(false, line * outer - out.position);
+      if (na === 0) {
+        out.append(false, count * outer);
+      } else if (na === 2 && active[0] === 0 && active[1] === outer) {
+        out.append(true, count * outer);
+      } else {
+        for (let l = line; l < nextEventLine; l++) {
+          const base = l * outer;
+          for (let j = 0; j < na; j += 2) out.addInterval(base + active[j]!, base + active[j + 1]!);
+        }
+      }
+      line = nextEventLine;
+    }
+    if (i >= ne) break;
+    // Gather this line's toggle boundaries; equal neighbours cancel (adjacent ranges).
+    let nt = 0;
+    while (i < ne && evLine[order[i]!] === line) {
+      const ev = order[i++]!;
+      if (nt + 2 > toggles.length) {
+        const t = new Uint32Array(toggles.length * 2);
+        t.set(toggles);
+        toggles = t;
+      }
+      const lo = evLo[ev]!, hi = evHi[ev]!;
+      if (nt > 0 && toggles[nt - 1] === lo) nt--;
+      else toggles[nt++] = lo;
+      toggles[nt++] = hi;
+    }
+    // active = active XOR toggles (symmetric difference of sorted boundary lists).
+    if (scratch.length < na + nt) scratch = new Uint32Array((na + nt) * 2);
+    let a = 0, t = 0, m = 0;
+    while (a < na || t < nt) {
+      const va = a < na ? active[a]! : Infinity;
+      const vt = t < nt ? toggles[t]! : Infinity;
+      if (va < vt) { scratch[m++] = va; a++; }
+      else if (vt < va) { scratch[m++] = vt; t++; }
+      else { a++; t++; }
+    }
+    const swap = active;
+    active = scratch;
+    scratch = swap;
+    na = m;
+  }
+  return out.finish(total);
+}
+
+/**
+ * Combines two canonical run lists of the same total with a boolean operation given as a
+ * truth table: bit (2*a + b) of `table` is the result for pixel values a, b.
+ */
+export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total: number): Uint32Array {
+  const out = new RunBuilder(a.length + b.length + 2);
+  let ia = 0, ib = 0;
+  let ra = a.length > 0 ? a[0]! : 0, rb = b.length > 0 ? b[0]! : 0;
+  let pos = 0;
+  while (pos < total) {
+    while (ra === 0 && ia < a.length) ra = a[++ia] ?? Infinity;
+    while (rb === 0 && ib < b.length) rb = b[++ib] ?? Infinity;
+    const step = Math.min(ra, rb, total - pos);
+    const v = (table >> (((ia & 1) << 1) | (ib & 1))) & 1;
+    out.append(v === 1, step);
+    ra -= step;
+    rb -= step;
+    pos += step;
+  }
+  return out.finish(total);
+}
+
+/** |a ∩ b| and |a ∪ b| of two canonical run lists, in one sweep without allocating. */
+export function overlapAreas(a: Uint32Array, b: Uint32Array, total: number): { intersection: number; union: number } {
+  let ia = 0, ib = 0;
+  let ra = a.length > 0 ? a[0]! : 0, rb = b.length > 0 ? b[0]! : 0;
+  let pos = 0, inter = 0, union = 0;
+  while (pos < total) {
+    while (ra === 0 && ia < a.length) ra = a[++ia] ?? Infinity;
+    while (rb === 0 && ib < b.length) rb = b[++ib] ?? Infinity;
+    const step = Math.min(ra, rb, total - pos);
+    const va = ia & 1, vb = ib & 1;
+    if (va & vb) inter += step;
+    if (va | vb) union += step;
+    ra -= step;
+    rb -= step;
+    pos += step;
+  }
+  return { intersection: inter, union };
+}
+
+/** Complement: flips every run by adding or removing the leading zero. */
+export function complementRuns(runs: Uint32Array, total: number): Uint32Array {
+  if (total === 0) return new Uint32Array(0);
+  if (runs[0] === 0) return runs.slice(1);
+  const out = new Uint32Array(runs.length + 1);
+  out.set(runs, 1);
+  return out;
+}
+
+/** Row-major runs → Uint8Array of 0/1, filled run by run. */
+export function runsToBitmap(runs: Uint32Array, total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1) out.fill(1, pos, pos + r);
+    pos += r;
+  }
+  return out;
+}
+
+/** Runs of a bitmap (non-zero = foreground) in its memory order; skips 4 bytes at a time where it can. */
+export function bitmapToRuns(data: ArrayLike<number>, total: number): Uint32Array {
+  const out = new RunBuilder(64);
+  if (total === 0) return out.finish(0);
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return bytesToRuns(data, total, out);
+  let start = 0;
+  let fg = data[0] !== 0;
+  for (let i = 1; i < total; i++) {
+    const v = data[i] !== 0;
+    if (v !== fg) {
+      out.append(fg, i - start);
+      start = i;
+      fg = v;
+    }
+  }
+  out.append(fg, total - start);
+  return out.finish(total);
+}
+
+function bytesToRuns(data: Uint8Array | Uint8ClampedArray, total: number, out: RunBuilder): Uint32Array {
+  // Word view over the aligned middle: a zero word continues background; a word with no zero byte continues foreground.
+  const head = Math.min(total, (4 - (data.byteOffset & 3)) & 3);
+  const words = (total - head) >>> 2;
+  const w32 = words > 0 ? new Uint32Array(data.buffer, data.byteOffset + head, words) : new Uint32Array(0);
+  const wordEnd = head + words * 4;
+  let start = 0;
+  let fg = data[0] !== 0;
+  let i = 1;
+  while (i < total) {
+    if (i >= head && i < wordEnd && ((i - head) & 3) === 0) {
+      let w = (i - head) >>> 2;
+      if (fg) {
+        while (w < words) {
+          const x = w32[w]!;
+          if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+          w++;
+        }
+      } else {
+        while (w < words && w32[w] === 0) w++;
+      }
+      i = head + w * 4;
+      if (i >= total) break;
+      // Fall through to examine the word byte by byte.
+      const end = Math.min(total, i + 4);
+      for (; i < end; i++) {
+        const v = data[i] !== 0;
+        if (v !== fg) {
+          out.append(fg, i - start);
+          start = i;
+          fg = v;
+        }
+      }
+      continue;
+    }
+    const v = data[i] !== 0;
+    if (v !== fg) {
+      out.append(fg, i - start);
+      start = i;
+      fg = v;
+    }
+    i++;
+  }
+  out.append(fg, total - start);
+  return out.finish(total);
+}
+
+/**
+ * Places row-major runs of a (h × w) mask into a (H × W) frame at offset (dx, dy); anything
+ * falling outside the frame is clipped. Crop is a placement at a negative offset.
+ */
+export function placeRowRuns(runs: Uint32Array, w: number, H: number, W: number, dx: number, dy: number): Uint32Array {
+  const out = new RunBuilder(runs.length + 16);
+  const total = H * W;
+  if (total === 0 || w === 0) return out.finish(total);
+  const x0 = Math.max(0, -dx), x1 = Math.min(w, W - dx); // source columns that land inside
+  if (x1 <= x0) return out.finish(total);
+  const y0 = Math.max(0, -dy), y1 = H - dy; // source rows that land inside: [y0, y1)
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const s = Math.max(pos, y0 * w), e = Math.min(pos + r, y1 * w);
+      if (s < e) {
+        const rs = Math.floor(s / w), re = Math.floor((e - 1) / w);
+        for (let row = rs; row <= re; row++) {
+          const rowStart = row * w;
+          const a = Math.max(s - rowStart, x0), b = Math.min(e - rowStart, x1);
+          if (a < b) {
+            const base = (row + dy) * W + dx;
+            out.addInterval(base + a, base + b);
+          }
+        }
+      }
+    }
+    pos += r;
+  }
+  return out.finish(total);
+}

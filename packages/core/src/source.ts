@@ -1,0 +1,112 @@
+import { RleError } from './errors.js';
+
+/**
+ * A readable input that can be read more than once (some readers take two passes, e.g. a
+ * COCO file whose annotations come before its images). The CLI makes these from files.
+ */
+export interface ByteSource {
+  readonly kind: 'bytes';
+  readonly name: string;
+  /** Size in bytes when known. */
+  readonly size?: number;
+  /** A fresh stream of the whole content, from the start, each time it is called. */
+  stream(): AsyncIterable<Uint8Array>;
+}
+
+/** A folder of files (PNG masks, DICOM series). Paths are relative, with '/' separators. */
+export interface FolderSource {
+  readonly kind: 'folder';
+  readonly name: string;
+  /** Every file below the folder, sorted. */
+  list(): Promise<string[]>;
+  open(path: string): ByteSource;
+}
+
+/** What a dialect's `read` accepts. */
+export type DialectInput = Uint8Array | ByteSource | FolderSource;
+
+/** A ByteSource over bytes in memory. */
+export function bytesSource(bytes: Uint8Array, name = 'input'): ByteSource {
+  return {
+    kind: 'bytes',
+    name,
+    size: bytes.length,
+    async *stream() {
+      yield bytes;
+    },
+  };
+}
+
+/** A FolderSource over files in memory (tests, browsers). */
+export function memoryFolder(files: Record<string, Uint8Array>, name = 'folder'): FolderSource {
+  return {
+    kind: 'folder',
+    name,
+    list: async () => Object.keys(files).sort(),
+    open: (path) => {
+      const f = files[path];
+      if (f === undefined) throw new RleError('IO', `No file ${path} in ${name}`, { path: [path] });
+      return bytesSource(f, path);
+    },
+  };
+}
+
+export function isFolderSource(input: DialectInput): input is FolderSource {
+  return !(input instanceof Uint8Array) && input.kind === 'folder';
+}
+
+/** Reads a whole input into memory, refusing more than `maxBytes` before collecting it. */
+export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff): Promise<Uint8Array> {
+  if (input instanceof Uint8Array) return input;
+  if ((input as Partial<ByteSource>).kind !== 'bytes') {
+    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: String((input as { kind?: unknown }).kind) });
+  }
+  if (input.size !== undefined && input.size > maxBytes) {
+    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: String(input.size) });
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const c of input.stream()) {
+    total += c.length;
+    if (total > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes` });
+    chunks.push(c);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** The first `n` bytes of an input (for sniffing) without reading the rest. */
+export async function readHead(input: Uint8Array | ByteSource, n = 4096): Promise<Uint8Array> {
+  if (input instanceof Uint8Array) return input.subarray(0, n);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for await (const c of input.stream()) {
+    const take = Math.min(c.length, n - o);
+    out.set(c.subarray(0, take), o);
+    o += take;
+    if (o >= n) break;
+  }
+  return out.subarray(0, o);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decodes UTF-8 (a BOM is dropped); invalid UTF-8 is an INVALID_TOKEN error. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (e) {
+    throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { cause: e });
+  }
+}
+
+const encoder = new TextEncoder();
+export function encodeUtf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
