@@ -1,0 +1,11 @@
+import type { ConformanceProfile } from '../profile.js';
+import { profiles as json } from './rlekit-json.js';
+import { profiles as coco } from './coco.js';
+import { profiles as kaggle } from './kaggle.js';
+import { profiles as png } from './png.js';
+import { profiles as encord } from './encord.js';
+import { profiles as cvat } from './cvat.js';
+import { profiles as dicom } from './dicom.js';
+
+/** Every profile of the matrix; each dialect owns its file beside this one. */
+export const allProfiles: ConformanceProfile[] = [...json, ...coco, ...kaggle, ...png, ...encord, ...cvat, ...dicom];

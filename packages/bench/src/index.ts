@@ -1,0 +1,33 @@
+/**
+ * `pnpm bench [group...]`: throughput of rlekit's hot paths, in megapixels (or megabytes)
+ * per second, next to a Uint8Array.fill of the same bytes measured in the same run.
+ * Each dialect owns one module beside this file.
+ */
+import type { BenchRow } from './kit.js';
+import { bench as core } from './core.js';
+import { bench as coco } from './coco.js';
+import { bench as kaggle } from './kaggle.js';
+import { bench as png } from './png.js';
+import { bench as encord } from './encord.js';
+import { bench as cvat } from './cvat.js';
+import { bench as dicom } from './dicom.js';
+
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom };
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of wanted) {
+  if (!(name in groups)) {
+    console.error(`unknown bench group "${name}"; groups: ${Object.keys(groups).join(', ')}`);
+    process.exit(1);
+  }
+}
+console.log(`node ${process.version}, ${process.arch}`);
+console.log('| group | case | rate | per call |');
+console.log('|---|---|---:|---:|');
+for (const [name, run] of Object.entries(groups)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  for (const r of await run()) {
+    const per = r.micros >= 1000 ? `${(r.micros / 1000).toFixed(2)} ms` : `${r.micros.toFixed(2)} µs`;
+    console.log(`| ${r.group} | ${r.name} | ${r.rate >= 100 ? r.rate.toFixed(0) : r.rate.toFixed(1)} ${r.unit} | ${per} |`);
+  }
+}
