@@ -1,6 +1,6 @@
 import type { RleWarning, WarningSink } from './errors.js';
 import type { MaskDataset, MaskDatasetStream } from './dataset.js';
-import type { DialectInput } from './source.js';
+import type { ByteSource, DialectInput, FolderSource } from './source.js';
 
 /** What a dialect can carry through a read and a write. Used for loss reports and the conformance table. */
 export interface DialectCapabilities {
@@ -46,9 +46,15 @@ export interface OptionsSchema<O> {
   parse(input: unknown): O;
 }
 
-/** Passed to read and write: where warnings go. */
+/** Passed to read and write: where warnings go, and how option values that name files are opened. */
 export interface DialectContext {
   warn: WarningSink;
+  /**
+   * Opens a file or folder named by an option (a sizes CSV, a folder of images, a labelmap.txt).
+   * The CLI provides one over the file system; in a browser the application may provide its own.
+   * Absent: such options are an INVALID_OPTION error.
+   */
+  open?: (path: string) => Promise<ByteSource | FolderSource>;
 }
 
 /** One file of a multi-file output (a folder of PNGs). */

@@ -199,8 +199,8 @@ describe('LabelMap', () => {
         fc.infiniteStream(fc.nat()),
         (height, width, maxLabel, stream) => {
           const it = stream[Symbol.iterator]();
-          const Arr = maxLabel < 256 ? Uint8Array : maxLabel < 65536 ? Uint16Array : Uint32Array;
-          const data = Arr.from({ length: height * width }, () => { const v = it.next().value! % (maxLabel + 1); return v % 3 === 0 ? 0 : v; });
+          const values = Array.from({ length: height * width }, () => { const v = it.next().value! % (maxLabel + 1); return v % 3 === 0 ? 0 : v; });
+          const data = maxLabel < 256 ? Uint8Array.from(values) : maxLabel < 65536 ? Uint16Array.from(values) : Uint32Array.from(values);
           const lm = LabelMap.fromArray(data, size(height, width));
           const masks = lm.masks();
           expect([...masks.keys()]).toEqual(lm.labels());
