@@ -139,7 +139,7 @@ export function parseRlekitJson(text: string): MaskDataset {
 /** Serialises a dataset as rlekit-json text. */
 export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWriteOptions> = {}): string {
   const { order, indent } = writeOptions.parse(options);
-  const nl = indent > 0 ? '\n' : '\n';
+  const nl = '\n';
   const pad = ' '.repeat(indent);
   const line = (v: unknown): string => JSON.stringify(v, null, 0);
   const list = (items: string[]): string => (items.length === 0 ? '[]' : `[${nl}${items.map((s) => pad + pad + s).join(`,${nl}`)}${nl}${pad}]`);
@@ -155,7 +155,10 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
     // Runs are written from the typed array directly: no number[] of the mask.
     return `${line(o).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
   });
-  return `{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(dataset.images.map(line))},${nl}${pad}"categories": ${list(dataset.categories.map(line))},${nl}${pad}"annotations": ${list(annotations)}${nl}}${nl}`;
+  // Fixed key order, so equal datasets give equal bytes whatever order their objects were built in.
+  const images = dataset.images.map((i) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }));
+  const categories = dataset.categories.map((c) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }));
+  return `{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": ${list(annotations)}${nl}}${nl}`;
 }
 
 const readOptions: OptionsSchema<JsonReadOptions> = {
