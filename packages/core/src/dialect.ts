@@ -1,5 +1,5 @@
 import type { RleWarning, WarningSink } from './errors.js';
-import type { MaskDataset, MaskDatasetStream } from './dataset.js';
+import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { ByteSource, DialectInput, FolderSource } from './source.js';
 
 /** What a dialect can carry through a read and a write. Used for loss reports and the conformance table. */
@@ -67,7 +67,9 @@ export interface OutputFile {
  * The contract every dialect package implements, exported as `dialect`.
  * Single-mask codecs (`encode`, `decode`, ...) are plain functions beside it.
  */
-export interface Dialect<ReadOptions = Record<string, unknown>, WriteOptions = ReadOptions> {
+// Defaults are `any` so a registry can hold dialects with different option types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
   /** Stable id used by the CLI: `coco`, `kaggle`, ... */
   readonly id: string;
   readonly title: string;
@@ -97,21 +99,57 @@ export interface Dialect<ReadOptions = Record<string, unknown>, WriteOptions = R
 /** A context that drops warnings (for callers that do not care). Prefer passing your own. */
 export const silentContext: DialectContext = { warn: () => {} };
 
-/** What `dataset` uses that a dialect with `target` capabilities cannot carry, as warnings. */
-export function notCarried(dataset: MaskDataset, target: DialectCapabilities, targetId: string): RleWarning[] {
+/** How many of each carriable feature a dataset uses; tallied one annotation at a time so streams can be counted. */
+export interface FeatureCounts {
+  images: number;
+  fileNames: number;
+  categoryNames: number;
+  annotations: number;
+  scores: number;
+  crowd: number;
+  attributes: number;
+  /** Distinct category ids seen on annotations. */
+  categoryIds: Set<unknown>;
+}
+
+export function countHeader(images: readonly ImageInfo[], categories: readonly Category[]): FeatureCounts {
+  return {
+    images: images.length,
+    fileNames: images.filter((i) => i.fileName !== undefined).length,
+    categoryNames: categories.filter((c) => c.name !== String(c.id)).length,
+    annotations: 0, scores: 0, crowd: 0, attributes: 0, categoryIds: new Set(),
+  };
+}
+
+export function tallyAnnotation(counts: FeatureCounts, a: Annotation): void {
+  counts.annotations++;
+  if (a.score !== undefined) counts.scores++;
+  if (a.iscrowd === true) counts.crowd++;
+  if (a.attributes && Object.keys(a.attributes).length > 0) counts.attributes++;
+  if (a.categoryId !== undefined) counts.categoryIds.add(a.categoryId);
+}
+
+export function countFeatures(dataset: MaskDataset): FeatureCounts {
+  const c = countHeader(dataset.images, dataset.categories);
+  for (const a of dataset.annotations) tallyAnnotation(c, a);
+  return c;
+}
+
+/** What a dataset uses that a dialect with `target` capabilities cannot carry, as warnings. */
+export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCapabilities, targetId: string): RleWarning[] {
+  const c = 'annotations' in used && Array.isArray(used.annotations) ? countFeatures(used as MaskDataset) : (used as FeatureCounts);
   const out: RleWarning[] = [];
   const say = (cap: keyof DialectCapabilities, count: number, what: string): void => {
     if (count > 0 && !target[cap]) {
       out.push({ code: 'not-carried', message: `${targetId} cannot carry ${CAPABILITY_NAMES[cap]}: ${count} ${what} lost`, count });
     }
   };
-  const a = dataset.annotations;
-  say('scores', a.filter((x) => x.score !== undefined).length, 'scores');
-  say('crowd', a.filter((x) => x.iscrowd === true).length, 'crowd flags');
-  say('attributes', a.filter((x) => x.attributes && Object.keys(x.attributes).length > 0).length, 'annotations\' attributes');
-  say('categoryNames', dataset.categories.filter((c) => c.name !== String(c.id)).length, 'category names');
-  say('categories', new Set(a.map((x) => x.categoryId).filter((c) => c !== undefined)).size > 1 ? a.length : 0, 'category assignments');
-  say('multipleImages', dataset.images.length > 1 ? dataset.images.length - 1 : 0, 'images beyond the first');
-  say('fileNames', dataset.images.filter((i) => i.fileName !== undefined).length, 'file names');
+  say('scores', c.scores, 'scores');
+  say('crowd', c.crowd, 'crowd flags');
+  say('attributes', c.attributes, "annotations' attributes");
+  say('categoryNames', c.categoryNames, 'category names');
+  say('categories', c.categoryIds.size > 1 ? c.annotations : 0, 'category assignments');
+  say('multipleImages', c.images > 1 ? c.images - 1 : 0, 'images beyond the first');
+  say('fileNames', c.fileNames, 'file names');
   return out;
 }
