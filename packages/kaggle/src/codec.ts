@@ -1,0 +1,197 @@
+import { checkSize, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, type Size, type WarningSink } from '@rlekit/core';
+import { resolvePreset, type Preset } from './presets.js';
+
+export interface DecodeOptions {
+  /**
+   * Accept any whitespace between and around tokens, zero lengths (dropped), and runs that
+   * touch, overlap or come out of order (merged); every change is reported to `warn`.
+   */
+  lenient?: boolean;
+  /** Receives `merged-runs` / `zero-length-runs` warnings. */
+  warn?: WarningSink;
+  /** Refuse masks larger than this many pixels before building anything. */
+  maxPixels?: number;
+}
+
+/**
+ * Encodes a mask in the preset's canonical form: maximal runs, ascending, single spaces,
+ * the preset's empty text for an all-background mask. Works on runs only (no bitmap).
+ */
+export function encode(mask: Mask, preset: string | Preset): string {
+  const p = resolvePreset(preset);
+  if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { path: ['mask'], received: typeof mask });
+  const runs = mask.runsView(p.order);
+  const relative = p.pairing === 'relative';
+  let out = '';
+  let pos = 0;
+  let prevEnd = -1;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
+      out += `${first} ${r} `;
+      prevEnd = pos + r;
+    }
+    pos += r;
+  }
+  return out === '' ? p.empty : out.slice(0, -1);
+}
+
+const SPACE = 32;
+
+function isWhitespace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff;
+}
+
+function show(text: string, at: number): string {
+  const s = text.slice(at, at + 12);
+  return JSON.stringify(at + 12 < text.length ? `${s}...` : s);
+}
+
+/**
+ * Decodes one RLE string of the preset into a Mask in the preset's order (column-major
+ * presets give column runs directly, so COCO conversions never touch pixels).
+ * Strict by default: integer tokens separated by single spaces, complete pairs, positive
+ * lengths, ascending non-overlapping runs inside the image; else an RleError naming the token.
+ */
+export function decode(text: string, size: Size, preset: string | Preset, options: DecodeOptions = {}): Mask {
+  const p = resolvePreset(preset);
+  const total = checkSize(size, options.maxPixels ?? MAX_MASK_PIXELS);
+  if (typeof text !== 'string') throw new RleError('INVALID_TOKEN', 'RLE text must be a string', { expected: 'a string', received: typeof text });
+  const lenient = options.lenient === true;
+  const dims = { height: size.height, width: size.width };
+  // Blank is zero pairs in every preset; the preset's own empty text (`-1`, `-`, `1 0`) is matched exactly.
+  if (text === '' || text === p.empty) return Mask.fromCanonicalRuns(total === 0 ? new Uint32Array(0) : Uint32Array.of(total), dims, p.order);
+  if (lenient && text.length <= 64) {
+    const squeezed = text.trim().split(/\s+/).join(' ');
+    if (squeezed === '' || squeezed === p.empty) return Mask.fromCanonicalRuns(total === 0 ? new Uint32Array(0) : Uint32Array.of(total), dims, p.order);
+  }
+
+  const n = text.length;
+  const relative = p.pairing === 'relative';
+  const base = p.base;
+  const strictBuilder = lenient ? undefined : new RunBuilder(Math.min(1 << 20, (n >> 2) + 4));
+  // Lenient mode collects intervals first so it can sort and merge them.
+  let starts = lenient ? new Float64Array(64) : undefined;
+  let ends = lenient ? new Float64Array(64) : undefined;
+  let count = 0;
+  let touching = 0, zeros = 0;
+  let prevEnd = 0;
+  let cursor = -1;
+  let start = 0, startOffset = 0;
+  let tok = 0;
+  let i = 0;
+  if (lenient) while (i < n && isWhitespace(text.charCodeAt(i))) i++;
+  while (i < n) {
+    const from = i;
+    let v = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    if (i === from) {
+      throw new RleError('INVALID_TOKEN', `Token ${tok} is not a non-negative integer`, { offset: from, expected: 'digits 0-9', received: show(text, from) });
+    }
+    if (i - from > 15) {
+      throw new RleError('INVALID_INTERVALS', `Token ${tok} is too large`, { offset: from, expected: `at most ${total}`, received: show(text, from) });
+    }
+    if (i < n) {
+      const c = text.charCodeAt(i);
+      if (lenient) {
+        if (!isWhitespace(c)) throw new RleError('INVALID_TOKEN', `Token ${tok} is not a non-negative integer`, { offset: from, expected: 'digits 0-9 then whitespace', received: show(text, from) });
+        while (i < n && isWhitespace(text.charCodeAt(i))) i++;
+      } else {
+        if (c !== SPACE) throw new RleError('INVALID_TOKEN', `Token ${tok} is followed by an unexpected character`, { offset: i, expected: 'a single space between tokens (use lenient for other whitespace)', received: show(text, i) });
+        i++;
+        if (i === n || text.charCodeAt(i) === SPACE) {
+          throw new RleError('INVALID_TOKEN', `Extra space after token ${tok}`, { offset: i - 1, expected: 'single spaces between tokens and none at the end (use lenient)', received: show(text, i - 1) });
+        }
+      }
+    }
+    if ((tok & 1) === 0) {
+      start = v;
+      startOffset = from;
+      tok++;
+      continue;
+    }
+    tok++;
+    const length = v;
+    const pair = (tok >> 1) - 1;
+    let s0: number;
+    if (relative && cursor >= 0) s0 = cursor + start;
+    else {
+      s0 = start - base;
+      if (s0 < 0) {
+        throw new RleError('INVALID_INTERVALS', `Pair ${pair} starts before the first pixel`, { offset: startOffset, expected: `a start >= ${base} (${base}-based)`, received: String(start) });
+      }
+    }
+    const end = s0 + length;
+    if (relative) cursor = end;
+    if (length === 0) {
+      if (!lenient) throw new RleError('INVALID_INTERVALS', `Pair ${pair} has length 0`, { offset: startOffset, expected: 'a positive length (use lenient to drop zero lengths)', received: `${start} 0` });
+      zeros++;
+      continue;
+    }
+    if (end > total) {
+      throw new RleError('INVALID_INTERVALS', `Pair ${pair} runs past the last pixel`, { offset: startOffset, expected: `start - ${base} + length <= ${total} (${size.height}x${size.width})`, received: `${start} ${length}` });
+    }
+    if (strictBuilder) {
+      if (s0 < prevEnd) {
+        throw new RleError('INVALID_INTERVALS', `Pair ${pair} overlaps or precedes the previous run`, { offset: startOffset, expected: `a start >= ${prevEnd + base} (use lenient to merge)`, received: String(start) });
+      }
+      if (s0 === prevEnd && count > 0) touching++;
+      strictBuilder.addInterval(s0, end);
+      prevEnd = end;
+      count++;
+    } else {
+      if (count === starts!.length) {
+        const ns = new Float64Array(count * 2), ne = new Float64Array(count * 2);
+        ns.set(starts!);
+        ne.set(ends!);
+        starts = ns;
+        ends = ne;
+      }
+      starts![count] = s0;
+      ends![count] = end;
+      count++;
+    }
+  }
+  if ((tok & 1) === 1) {
+    throw new RleError('TRUNCATED', `Token ${tok - 1} is a start without a length`, { offset: startOffset, expected: 'start/length pairs (an even number of tokens)', received: show(text, startOffset) });
+  }
+
+  let runs: Uint32Array;
+  if (strictBuilder) runs = strictBuilder.finish(total);
+  else {
+    const b = new RunBuilder(count * 2 + 2);
+    let order: Uint32Array | undefined;
+    for (let k = 1; k < count; k++) {
+      if (starts![k]! < starts![k - 1]!) {
+        order = Uint32Array.from({ length: count }, (_, j) => j).sort((x, y) => starts![x]! - starts![y]!);
+        break;
+      }
+    }
+    let curS = -1, curE = -1;
+    for (let k = 0; k < count; k++) {
+      const j = order ? order[k]! : k;
+      const s = starts![j]!, e = ends![j]!;
+      if (curE >= 0 && s <= curE) {
+        touching++;
+        if (e > curE) curE = e;
+        continue;
+      }
+      if (curE >= 0) b.addInterval(curS, curE);
+      curS = s;
+      curE = e;
+    }
+    if (curE >= 0) b.addInterval(curS, curE);
+    runs = b.finish(total);
+  }
+  if (touching > 0) {
+    options.warn?.({ code: 'merged-runs', message: `${touching} touching${lenient ? ', overlapping or unordered' : ''} runs were merged into their neighbours`, count: touching });
+  }
+  if (zeros > 0) options.warn?.({ code: 'zero-length-runs', message: `${zeros} zero-length pairs were dropped`, count: zeros });
+  return Mask.fromCanonicalRuns(runs, dims, p.order);
+}
