@@ -1,0 +1,536 @@
+/**
+ * Encord JSON exports: a list of label rows → data_units → labels → objects with
+ * `shape: "bitmask"`. Read into and written from core's MaskDataset.
+ *
+ * Mapping: `featureHash` (+ `name`, `value`, `color`) → Category, `objectHash` → Annotation id,
+ * `confidence` → score. Everything else is carried as attributes so an Encord → Encord round
+ * trip writes it back: object fields on the Annotation, label-row / data-unit / frame fields
+ * under `ImageInfo.attributes.encord`. What a plain dataset would be written as is not stored
+ * again, so plain data comes back plain.
+ */
+import { z } from 'zod';
+import {
+  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  type MaskDataset, type MaskDatasetStream, type RleWarning,
+} from '@rlekit/core';
+import { decode, encode } from './codec.js';
+
+type Path = (string | number)[];
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export const readOptions = z.object({
+  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest export read into memory, in bytes'),
+  maxPixels: z.number().int().positive().default(0xffffffff).describe('Largest frame (height * width) decoded; larger frames are refused before allocating'),
+  strictSum: z.boolean().default(false).describe('Reject rleStrings covering fewer pixels than the frame (Encord\'s SDK pads them with background)'),
+  repairInverted: z.boolean().default(false).describe('Complement masks that look written by the inverting SDK v0.1.153-0.1.157 (edited Dec 2024 - Mar 2025, over half the frame, pixel (0,0) clear)'),
+});
+export type EncordReadOptions = z.infer<typeof readOptions>;
+
+export const writeOptions = z.object({
+  indent: z.number().int().min(0).max(8).default(1).describe('Spaces of JSON indentation (0: one line); Encord\'s own exports use 1'),
+});
+export type EncordWriteOptions = z.infer<typeof writeOptions>;
+
+function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map(pathKey), expected: issue.message });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure (zod validates each level where it is read, so errors carry the full path)
+
+const bitmaskSchema = z.looseObject({
+  rleString: z.string(),
+  top: z.number().int().nonnegative(),
+  left: z.number().int().nonnegative(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+});
+
+const objectSchema = z.looseObject({
+  shape: z.string(),
+  objectHash: z.string(),
+  featureHash: z.string().optional(),
+  name: z.string().optional(),
+  value: z.string().optional(),
+  color: z.string().optional(),
+  confidence: z.number().optional(),
+});
+
+const labelsSchema = z.looseObject({
+  objects: z.array(z.unknown()).optional(),
+  classifications: z.array(z.unknown()).optional(),
+});
+
+const dataUnitSchema = z.looseObject({
+  data_hash: z.string().optional(),
+  data_title: z.string().optional(),
+  width: z.number().int().nonnegative(),
+  height: z.number().int().nonnegative(),
+  labels: z.record(z.string(), z.unknown()),
+});
+
+const labelRowSchema = z.looseObject({
+  data_hash: z.string().nullish(),
+  label_hash: z.string().nullish(),
+  data_type: z.string().nullish(),
+  data_units: z.record(z.string(), z.unknown()),
+});
+
+function pathKey(k: PropertyKey): string | number {
+  return typeof k === 'number' ? k : String(k);
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, path: Path, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const at = [...path, ...issue.path.map(pathKey)];
+  throw new RleError('INVALID_STRUCTURE', `Invalid Encord ${what}: ${issue.message}`, { path: at, expected: expectedOf(issue) });
+}
+
+function expectedOf(issue: z.core.$ZodIssue): string {
+  if ('expected' in issue && typeof issue.expected === 'string') return issue.expected === 'int' ? 'an integer' : issue.expected;
+  return issue.message;
+}
+
+function isRecord(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function without(o: Json, ...keys: string[]): Json {
+  const out: Json = {};
+  for (const k of Object.keys(o)) if (!keys.includes(k)) out[k] = o[k];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared conventions of reader and writer
+
+/**
+ * Hashes that are canonical decimal integers read as numbers, so numeric ids from other dialects
+ * survive Encord unchanged; `String(id)` writes the same characters back.
+ */
+function idFromHash(s: string): Id {
+  return /^(0|[1-9]\d{0,14})$/.test(s) ? Number(s) : s;
+}
+
+/** Encord's `value`: the snake_case of the name. */
+export function snakeCase(name: string): string {
+  return name.trim().toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_+|_+$/g, '');
+}
+
+function hexColor(c: readonly [number, number, number]): string {
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
+}
+
+function parseColor(s: unknown): [number, number, number] | undefined {
+  if (typeof s !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(s)) return undefined;
+  return [parseInt(s.slice(1, 3), 16), parseInt(s.slice(3, 5), 16), parseInt(s.slice(5, 7), 16)];
+}
+
+/** Types of label rows whose `labels` are keyed by frame number. */
+const FRAME_TYPES = new Set(['video', 'dicom', 'nifti', 'dicom_study']);
+
+/** What the writer makes of an image that came without Encord attributes: one image label row. */
+function plainRow(image: ImageInfo, objectHashes: string[]): { row: Json; unit: Json } {
+  const hash = String(image.id);
+  const title = image.fileName === undefined ? {} : { data_title: image.fileName };
+  const answers: Json = {};
+  for (const h of objectHashes) answers[h] = { classifications: [], objectHash: h };
+  const row: Json = { data_hash: hash, ...title, data_type: 'image', object_answers: answers, classification_answers: {}, object_actions: {} };
+  const unit: Json = { data_hash: hash, ...title, data_sequence: 0, width: image.width, height: image.height };
+  return { row, unit };
+}
+
+/** What Encord-specific structure an image carries (under `ImageInfo.attributes.encord`). */
+export interface EncordImageAttributes {
+  /** The label row without `data_units`. */
+  labelRow?: Json;
+  /** The data unit without `labels`. */
+  dataUnit?: Json;
+  /** The frame key of a video / DICOM frame; null for a frame-keyed data unit with no labelled frame. */
+  frame?: string | null;
+  /** The `classifications` of the image or frame. */
+  classifications?: unknown[];
+  /** Other keys of the image's or frame's labels object. */
+  labelsExtra?: Json;
+  /** Objects that are not bitmasks (polygons, boxes, ...), with their place in `objects`. */
+  otherObjects?: { at: number; object: unknown }[];
+}
+
+// Keys of an object that the model holds elsewhere.
+const MODEL_KEYS = ['shape', 'bitmask', 'objectHash', 'featureHash', 'confidence'];
+
+// ---------------------------------------------------------------------------------------------
+// Read
+
+const BUG_FROM = Date.UTC(2024, 11, 1), BUG_TO = Date.UTC(2025, 3, 1);
+
+function inBugWindow(o: Json): boolean {
+  for (const k of ['lastEditedAt', 'createdAt']) {
+    const t = typeof o[k] === 'string' ? Date.parse(o[k] as string) : NaN;
+    if (t >= BUG_FROM && t < BUG_TO) return true;
+  }
+  return false;
+}
+
+/** Whether a decoded mask looks like one inverted by SDK v0.1.153–0.1.157: see docs/dialects/encord.md. */
+export function looksInverted(mask: Mask): boolean {
+  const row = mask.runsView('row');
+  return mask.pixels > 0 && row[0]! > 0 && mask.area() * 2 > mask.pixels;
+}
+
+class Reader {
+  readonly images: ImageInfo[] = [];
+  readonly categories: Category[] = [];
+  readonly annotations: Annotation[] = [];
+  private readonly categoryById = new Map<Id, Category>();
+  private readonly imageIds = new Set<Id>();
+  private readonly notMasks = new Map<string, number>();
+  private suspects = 0;
+  private repaired = 0;
+
+  constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void) {}
+
+  readRoot(root: unknown): void {
+    // A single label row (what `to_encord_dict()` gives) is read as a list of one.
+    const rows = Array.isArray(root) ? root : isRecord(root) && 'data_units' in root ? [root] : undefined;
+    if (rows === undefined) {
+      throw new RleError('INVALID_STRUCTURE', 'Not an Encord export', { path: [], expected: 'a list of label rows (objects with data_units)' });
+    }
+    const single = !Array.isArray(root);
+    rows.forEach((r, i) => this.readRow(r, single ? [] : [i]));
+    for (const [shape, count] of this.notMasks) {
+      this.warn({ code: 'not-carried', message: `${count} "${shape}" objects are not masks: not converted (an Encord writer puts them back)`, count });
+    }
+    if (this.suspects > 0) {
+      this.warn({
+        code: 'suspect-inverted',
+        message: `${this.suspects} masks edited Dec 2024 - Mar 2025 cover over half the frame with pixel (0,0) clear: possibly inverted by Encord SDK v0.1.153-0.1.157${this.repaired > 0 ? `; ${this.repaired} complemented (repairInverted)` : ' (see repairInverted)'}`,
+        count: this.suspects,
+      });
+    }
+  }
+
+  private readRow(raw: unknown, path: Path): void {
+    const row = check(labelRowSchema, raw, path, 'label row');
+    const rowAttrs = without(raw as Json, 'data_units');
+    const units = Object.entries(row.data_units);
+    for (const [key, u] of units) {
+      const upath = [...path, 'data_units', key];
+      const unit = check(dataUnitSchema, u, upath, 'data unit');
+      const unitAttrs = without(u as Json, 'labels');
+      const base = { labelRow: rowAttrs, dataUnit: unitAttrs };
+      const hash = unit.data_hash ?? key;
+      const labels = unit.labels;
+      const flat = row.data_type ? !FRAME_TYPES.has(row.data_type) : 'objects' in labels || 'classifications' in labels || Object.keys(labels).length === 0;
+      if (flat) {
+        this.readLabels(labels, [...upath, 'labels'], hash, unit.data_title, unit, base, undefined, units.length === 1);
+      } else {
+        const frames = Object.keys(labels);
+        if (frames.length === 0) this.addImage(hash, unit.data_title, unit, { ...base, frame: null });
+        for (const f of frames) {
+          this.readLabels(labels[f], [...upath, 'labels', f], `${hash}#${f}`, unit.data_title === undefined ? undefined : `${unit.data_title}#${f}`, unit, base, f, false);
+        }
+      }
+    }
+  }
+
+  private addImage(hash: string, title: string | undefined, size: { width: number; height: number }, encord: EncordImageAttributes): ImageInfo {
+    let id = idFromHash(hash);
+    // Branches of one data item share its data_hash: keep image ids unique.
+    for (let n = 2; this.imageIds.has(id); n++) id = `${hash}~${n}`;
+    this.imageIds.add(id);
+    const image: ImageInfo = { id, height: size.height, width: size.width };
+    if (title !== undefined) image.fileName = title;
+    image.attributes = { encord };
+    this.images.push(image);
+    return image;
+  }
+
+  private readLabels(
+    raw: unknown, path: Path, hash: string, title: string | undefined, size: { width: number; height: number },
+    base: EncordImageAttributes, frame: string | undefined, maybePlain: boolean,
+  ): void {
+    const labels = check(labelsSchema, raw, path, 'labels');
+    const encord: EncordImageAttributes = { ...base };
+    if (frame !== undefined) encord.frame = frame;
+    if (labels.classifications !== undefined) encord.classifications = labels.classifications;
+    const extra = without(raw as Json, 'objects', 'classifications');
+    if (Object.keys(extra).length > 0) encord.labelsExtra = extra;
+    const image = this.addImage(hash, title, size, encord);
+    const hashes: string[] = [];
+    const others: { at: number; object: unknown }[] = [];
+    (labels.objects ?? []).forEach((o, i) => {
+      const a = this.readObject(o, [...path, 'objects', i], image);
+      if (a) hashes.push(String(a.id));
+      else others.push({ at: i, object: o });
+    });
+    if (others.length > 0) encord.otherObjects = others;
+    // Elide what the writer would make of a plain image anyway.
+    if (maybePlain && labels.objects !== undefined && labels.classifications?.length === 0 && encord.labelsExtra === undefined && others.length === 0) {
+      const plain = plainRow(image, hashes);
+      if (JSON.stringify(plain.row) === JSON.stringify(base.labelRow) && JSON.stringify(plain.unit) === JSON.stringify(base.dataUnit)) {
+        delete image.attributes;
+      }
+    }
+  }
+
+  private readObject(raw: unknown, path: Path, image: ImageInfo): Annotation | undefined {
+    const o = check(objectSchema, raw, path, 'object');
+    if (o.shape !== 'bitmask') {
+      this.notMasks.set(o.shape, (this.notMasks.get(o.shape) ?? 0) + 1);
+      return undefined;
+    }
+    const bm = check(bitmaskSchema, o.bitmask, [...path, 'bitmask'], 'bitmask');
+    let mask = this.decodeBitmask(bm, image, [...path, 'bitmask']);
+    if (inBugWindow(o) && looksInverted(mask)) {
+      this.suspects++;
+      if (this.options.repairInverted) {
+        mask = mask.complement();
+        this.repaired++;
+      }
+    }
+    const a: Annotation = { id: idFromHash(o.objectHash), imageId: image.id, mask };
+    const attributes = without(raw as Json, ...MODEL_KEYS);
+    if (o.featureHash !== undefined) {
+      const cid = idFromHash(o.featureHash);
+      a.categoryId = cid;
+      let c = this.categoryById.get(cid);
+      if (c === undefined) {
+        c = { id: cid, name: o.name ?? o.featureHash };
+        const color = parseColor(o.color);
+        if (color) c.color = color;
+        if (o.value !== undefined && o.value !== snakeCase(c.name)) c.attributes = { value: o.value };
+        this.categoryById.set(cid, c);
+        this.categories.push(c);
+      }
+      // Kept on the object only where it differs from what its category writes.
+      if (o.name === c.name) delete attributes.name;
+      if (o.value !== undefined && o.value === categoryValue(c)) delete attributes.value;
+      if (o.color !== undefined && c.color && o.color === hexColor(c.color)) delete attributes.color;
+    }
+    // A manual annotation's confidence 1 is not a prediction score.
+    const manual = o.manualAnnotation;
+    if (o.confidence !== undefined && !(o.confidence === 1 && manual === true)) a.score = o.confidence;
+    if (manual === (a.score === undefined)) delete attributes.manualAnnotation;
+    else attributes.manualAnnotation = manual ?? null;
+    const extra = without(o.bitmask as Json, 'rleString', 'top', 'left', 'width', 'height');
+    if (Object.keys(extra).length > 0) attributes.bitmaskExtra = extra;
+    if (Object.keys(attributes).length > 0) a.attributes = attributes;
+    this.annotations.push(a);
+    return a;
+  }
+
+  private decodeBitmask(bm: z.infer<typeof bitmaskSchema>, image: ImageInfo, path: Path): Mask {
+    const { top, left, width, height } = bm;
+    if (left + width > image.width || top + height > image.height) {
+      throw new RleError('SIZE_MISMATCH', 'Bitmask does not fit in its frame', { path, expected: `within ${image.height}x${image.width}`, received: `${height}x${width} at (${left}, ${top})` });
+    }
+    let mask: Mask;
+    try {
+      mask = decode(bm.rleString, { height, width, strictSum: this.options.strictSum, maxPixels: this.options.maxPixels, warn: (w) => this.warn({ ...w, path }) });
+    } catch (e) {
+      throw e instanceof RleError ? e.at(...path, 'rleString') : e;
+    }
+    if (top === 0 && left === 0 && width === image.width && height === image.height) return mask;
+    // Encord's SDK always writes the whole frame and ignores top/left; anything else is placed as a box.
+    this.warn({ code: 'bitmask-placed', message: `A ${height}x${width} bitmask at (${left}, ${top}) was placed into its ${image.height}x${image.width} frame; Encord's SDK would ignore top/left`, path, count: 1 });
+    return mask.paste(image, { x: left, y: top });
+  }
+}
+
+function categoryValue(c: Category): string {
+  const v = c.attributes?.value;
+  return typeof v === 'string' ? v : snakeCase(c.name);
+}
+
+/** Parses the text of an Encord JSON export. */
+export function parseEncordExport(text: string, options: Partial<EncordReadOptions> = {}, context?: DialectContext): MaskDataset {
+  const opts = parseOptions(readOptions, options);
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'an Encord JSON export', cause: e });
+  }
+  const reader = new Reader(opts, context?.warn ?? (() => {}));
+  reader.readRoot(root);
+  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write
+
+interface UnitOut {
+  unit: Json;
+  frames: boolean;
+  labels: Json;
+}
+
+interface RowOut {
+  row: Json;
+  units: Map<string, UnitOut>;
+  hashes: string[];
+}
+
+function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }): Json {
+  const attrs = a.attributes ?? {};
+  const o: Json = {};
+  if (category) {
+    o.name = category.name;
+    if (category.color) o.color = hexColor(category.color);
+  }
+  o.shape = 'bitmask';
+  if (category) o.value = categoryValue(category);
+  o.confidence = a.score ?? 1;
+  o.objectHash = String(a.id);
+  if (category) o.featureHash = String(category.id);
+  o.manualAnnotation = a.score === undefined;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'bitmaskExtra') continue;
+    if (MODEL_KEYS.includes(k)) {
+      dropped.count++;
+      continue;
+    }
+    o[k] = v;
+  }
+  if (o.manualAnnotation === null) delete o.manualAnnotation;
+  const extra = isRecord(attrs.bitmaskExtra) ? attrs.bitmaskExtra : {};
+  const mask = a.mask;
+  try {
+    o.bitmask = { rleString: encode(mask), top: 0, left: 0, width: mask.width, height: mask.height, ...extra };
+  } catch (e) {
+    throw e instanceof RleError ? e.at(...path) : e;
+  }
+  return o;
+}
+
+/** Builds the label rows of a dataset. */
+export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}): Json[] {
+  for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
+  const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
+  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
+  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
+  dataset.annotations.forEach((a, i) => {
+    if (!imageById.has(a.imageId)) {
+      throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    }
+    let list = byImage.get(a.imageId);
+    if (!list) byImage.set(a.imageId, (list = []));
+    list.push({ a, i });
+  });
+  const usedCategories = new Set<Id>();
+  const dropped = { count: 0 };
+  let imageAttributesDropped = 0;
+  const rows = new Map<string, RowOut>();
+  dataset.images.forEach((image, ii) => {
+    const anns = byImage.get(image.id) ?? [];
+    const objects: unknown[] = [];
+    for (const { a, i } of anns) {
+      const path = ['annotations', i];
+      if (a.mask.height !== image.height || a.mask.width !== image.width) {
+        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
+      }
+      let category: Category | undefined;
+      if (a.categoryId !== undefined) {
+        category = categoryById.get(a.categoryId);
+        if (!category) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${String(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
+        usedCategories.add(category.id);
+      }
+      objects.push(objectOut(a, category, path, dropped));
+    }
+    const attrs = image.attributes ?? {};
+    const encord = (isRecord(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
+    if (Object.keys(attrs).some((k) => k !== 'encord')) imageAttributesDropped++;
+    for (const { at, object } of encord.otherObjects ?? []) objects.splice(Math.min(at, objects.length), 0, object);
+    const hashes = anns.map(({ a }) => String(a.id));
+    const plain = plainRow(image, hashes);
+    const rowAttrs = isRecord(encord.labelRow) ? encord.labelRow : plain.row;
+    const unitAttrs = isRecord(encord.dataUnit) ? encord.dataUnit : plain.unit;
+    const rowKey = isRecord(encord.labelRow)
+      ? `row:${String(rowAttrs.label_hash ?? '')}:${String(rowAttrs.data_hash ?? '')}:${String(rowAttrs.branch_name ?? '')}`
+      : `image:${ii}`;
+    let row = rows.get(rowKey);
+    if (!row) rows.set(rowKey, (row = { row: rowAttrs, units: new Map(), hashes: [] }));
+    row.hashes.push(...hashes);
+    const unitKey = String(unitAttrs.data_hash ?? image.id);
+    let unit = row.units.get(unitKey);
+    const frames = encord.frame !== undefined;
+    if (!unit) row.units.set(unitKey, (unit = { unit: unitAttrs, frames, labels: {} }));
+    const labels: Json = { objects, classifications: encord.classifications ?? [], ...(encord.labelsExtra ?? {}) };
+    if (!frames) unit.labels = labels;
+    else if (typeof encord.frame === 'string') unit.labels[encord.frame] = labels;
+  });
+  const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
+  if (unused > 0) warn({ code: 'not-carried', message: `encord cannot carry categories without masks: ${unused} categories lost`, count: unused });
+  if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Encord's own object fields were not written`, count: dropped.count });
+  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `encord cannot carry image attributes (other than Encord's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped });
+  const out: Json[] = [];
+  for (const { row, units, hashes } of rows.values()) {
+    const dataUnits: Json = {};
+    for (const [key, u] of units) dataUnits[key] = { ...u.unit, labels: u.labels };
+    const r: Json = { ...row };
+    // Every written object needs its object_answers entry for Encord to load it.
+    if (isRecord(r.object_answers)) {
+      let answers: Json | undefined;
+      for (const h of hashes) {
+        if (!(h in r.object_answers)) {
+          answers ??= { ...r.object_answers };
+          answers[h] = { classifications: [], objectHash: h };
+        }
+      }
+      if (answers) r.object_answers = answers;
+    }
+    r.data_units = dataUnits;
+    out.push(r);
+  }
+  return out;
+}
+
+/** Serialises a dataset as an Encord JSON export (a list of label rows). */
+export function formatEncordExport(dataset: MaskDataset, options: Partial<EncordWriteOptions> = {}, context?: DialectContext): string {
+  const { indent } = parseOptions(writeOptions, options);
+  return `${JSON.stringify(buildEncordExport(dataset, context?.warn), null, indent)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dialect
+
+export const capabilities = {
+  categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: false, attributes: true,
+  multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+};
+
+export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
+  id: 'encord',
+  title: 'Encord JSON export (bitmask rleString)',
+  extensions: ['.json'],
+  capabilities,
+  readOptions,
+  writeOptions,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array): number {
+    const text = new TextDecoder().decode(head.subarray(0, 4096));
+    if (!/^\s*[[{]/.test(text)) return 0;
+    if (/"data_units"\s*:/.test(text) || (/"label_hash"\s*:/.test(text) && /"data_hash"\s*:/.test(text))) return 0.9;
+    if (/"rleString"\s*:/.test(text)) return 0.6;
+    return 0;
+  },
+  async read(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDataset> {
+    const opts = parseOptions(readOptions, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
+    return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes)), opts, context);
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
+    return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));
+  },
+};

@@ -1,0 +1,10 @@
+/**
+ * @rlekit/encord: Encord's bitmask `rleString` (COCO's character coding over the row-major
+ * flattening of the whole frame) and Encord JSON label-row exports.
+ */
+export { decode, encode, encodeBitmask, encodeCounts, parseCounts, encordToCoco, cocoToEncord } from './codec.js';
+export type { CocoRle, DecodeOptions, EncordBitmask } from './codec.js';
+export {
+  dialect, capabilities, readOptions, writeOptions, parseEncordExport, formatEncordExport, buildEncordExport, looksInverted, snakeCase,
+} from './export.js';
+export type { EncordImageAttributes, EncordReadOptions, EncordWriteOptions } from './export.js';
