@@ -1,0 +1,229 @@
+/**
+ * The `dicom` dialect: a DICOM SEG file as a dataset. Segments are categories; each plane
+ * (a distinct ImagePositionPatient, or the frame's non-segment dimension indices) is an
+ * image; each non-empty frame is one annotation.
+ */
+import { z } from 'zod';
+import {
+  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, RleError, silentContext,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type ImageInfo,
+  type MaskDataset, type MaskDatasetStream,
+} from '@rlekit/core';
+import { dicomLabToRgb, rgbToDicomLab } from './color.js';
+import { isPart10 } from './part10.js';
+import { readSeg, writeSeg, type Code, type Segment, type SegFrame } from './seg.js';
+
+const readSchema = z.object({
+  threshold: z.number().min(0).lt(1).default(0.5).describe('FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue'),
+  maxPixels: z.number().int().positive().default(1 << 30).describe('Largest total pixel count of all frames, refused before decoding'),
+  maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest file read into memory, in bytes'),
+});
+
+const writeSchema = z.object({
+  transferSyntax: z.enum(['explicit', 'rle']).default('explicit').describe('Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless'),
+  segmentationType: z.enum(['BINARY', 'FRACTIONAL']).default('BINARY').describe('BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)'),
+});
+
+export type DicomReadOptions = z.output<typeof readSchema>;
+export type DicomWriteOptions = z.output<typeof writeSchema>;
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid option ${issue.path.join('.')}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+}
+
+// Library calls get RleError INVALID_OPTION; the dialect exposes the zod schemas themselves (the CLI derives flags from them).
+const readOptions = { parse: (input: unknown): DicomReadOptions => parseWith(readSchema, input) };
+const writeOptions = { parse: (input: unknown): DicomWriteOptions => parseWith(writeSchema, input) };
+
+/** The plane an annotation belongs to: its position, else its non-segment dimension indices, else its frame. */
+function planeKey(f: SegFrame, segmentDim: number): string {
+  if (f.imagePositionPatient) return `p:${f.imagePositionPatient.join('\\')}`;
+  if (f.dimensionIndexValues && f.dimensionIndexValues.length > (segmentDim >= 0 ? 1 : 0)) {
+    return `d:${f.dimensionIndexValues.filter((_, i) => i !== segmentDim).join('\\')}`;
+  }
+  if (f.sourceImage) return `s:${f.sourceImage.sopInstanceUID}/${f.sourceImage.frameNumber ?? 0}`;
+  return `f:${f.frameIndex}`;
+}
+
+/** A SEG file as a dataset. */
+export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}): MaskDataset {
+  const o = readOptions.parse(options);
+  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels });
+  // Position of ReferencedSegmentNumber among the frame's dimension index values (BINARY/FRACTIONAL).
+  const segmentDim = seg.segmentationType === 'LABELMAP' ? -1 : 0;
+  const images: ImageInfo[] = [];
+  const imageOf = new Map<string, ImageInfo>();
+  const annotations: Annotation[] = [];
+  for (const f of seg.frames) {
+    const key = planeKey(f, segmentDim);
+    let image = imageOf.get(key);
+    if (image === undefined) {
+      image = { id: images.length + 1, height: seg.rows, width: seg.columns };
+      const attributes: Record<string, unknown> = {};
+      if (f.imagePositionPatient) attributes.imagePositionPatient = [...f.imagePositionPatient];
+      if (f.sourceImage) attributes.sourceImage = { ...f.sourceImage };
+      if (Object.keys(attributes).length > 0) image.attributes = attributes;
+      imageOf.set(key, image);
+      images.push(image);
+    }
+    // An empty frame means the segment is absent on that plane (frames of empty segments may be omitted).
+    if (f.mask.isEmpty()) continue;
+    annotations.push({ id: annotations.length + 1, imageId: image.id, categoryId: f.segmentNumber, mask: f.mask });
+  }
+  const categories: Category[] = seg.segments.filter((s) => s.number > 0 || seg.segmentationType !== 'LABELMAP').map((s) => {
+    const c: Category = { id: s.number, name: s.label };
+    if (s.cielab) c.color = dicomLabToRgb(s.cielab);
+    const attributes: Record<string, unknown> = {};
+    if (s.category) attributes.propertyCategory = s.category;
+    if (s.type) attributes.propertyType = s.type;
+    if (s.algorithmType) attributes.algorithmType = s.algorithmType;
+    if (s.algorithmName) attributes.algorithmName = s.algorithmName;
+    if (s.description) attributes.description = s.description;
+    if (Object.keys(attributes).length > 0) c.attributes = attributes;
+    return c;
+  });
+  if (images.length > 0) {
+    const first = images[0]!;
+    const study: Record<string, unknown> = {};
+    if (seg.studyInstanceUID) study.studyInstanceUID = seg.studyInstanceUID;
+    if (seg.frameOfReferenceUID) study.frameOfReferenceUID = seg.frameOfReferenceUID;
+    if (seg.patientID) study.patientID = seg.patientID;
+    if (Object.keys(study).length > 0) first.attributes = { ...first.attributes, ...study };
+  }
+  return { images, categories, annotations };
+}
+
+function isCode(v: unknown): v is Code {
+  const c = v as Code;
+  return typeof c === 'object' && c !== null && typeof c.value === 'string' && typeof c.scheme === 'string' && typeof c.meaning === 'string';
+}
+
+function isTriple(v: unknown): v is [number, number, number] {
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** A dataset as SEG bytes: segments from categories, one frame per image and category. */
+export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOptions> = {}, context: DialectContext = silentContext): Uint8Array {
+  const o = writeOptions.parse(options);
+  const { images, categories, annotations } = dataset;
+  if (images.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one image', { path: ['images'], expected: 'at least one image' });
+  const { height, width } = images[0]!;
+  images.forEach((im, i) => {
+    if (im.height !== height || im.width !== width) {
+      throw new RleError('SIZE_MISMATCH', 'All images of a SEG have one size (Rows, Columns)', { path: ['images', i], expected: `${height}x${width}`, received: `${im.height}x${im.width}` });
+    }
+  });
+  for (const w of notCarried(dataset, dialect.capabilities, 'dicom')) context.warn(w);
+
+  const segments: Segment[] = [];
+  const segmentOf = new Map<unknown, number>();
+  for (const c of categories) {
+    const s: Segment = { number: segments.length + 1, label: c.name.slice(0, 64) };
+    if (c.name.length > 64) context.warn({ code: 'truncated-label', message: `Category name "${c.name.slice(0, 20)}…" cut to 64 characters (SegmentLabel is LO)`, count: 1 });
+    if (c.color) s.cielab = rgbToDicomLab(c.color);
+    const a = c.attributes ?? {};
+    if (isCode(a.propertyCategory)) s.category = a.propertyCategory;
+    if (isCode(a.propertyType)) s.type = a.propertyType;
+    if ((a.algorithmType === 'SEMIAUTOMATIC' || a.algorithmType === 'AUTOMATIC') && typeof a.algorithmName === 'string' && a.algorithmName) {
+      s.algorithmType = a.algorithmType;
+      s.algorithmName = a.algorithmName;
+    }
+    if (typeof a.description === 'string' && a.description) s.description = a.description;
+    segments.push(s);
+    segmentOf.set(c.id, s.number);
+  }
+  let unlabelled = 0;
+  const segmentFor = (a: Annotation): number => {
+    const n = a.categoryId === undefined ? undefined : segmentOf.get(a.categoryId);
+    if (n !== undefined) return n;
+    unlabelled++;
+    if (!segmentOf.has('\0unlabelled')) {
+      segments.push({ number: segments.length + 1, label: 'unlabelled' });
+      segmentOf.set('\0unlabelled', segments.length);
+    }
+    return segmentOf.get('\0unlabelled')!;
+  };
+
+  // Union per (image, segment): a SEG frame is one segment on one plane.
+  const byImage = new Map<unknown, Map<number, Mask>>();
+  let merged = 0, empty = 0;
+  annotations.forEach((a, i) => {
+    const image = byImage.get(a.imageId) ?? new Map<number, Mask>();
+    if (!byImage.has(a.imageId)) {
+      if (!images.some((im) => im.id === a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+      byImage.set(a.imageId, image);
+    }
+    if (a.mask.height !== height || a.mask.width !== width) {
+      throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', i], expected: `${height}x${width}`, received: `${a.mask.height}x${a.mask.width}` });
+    }
+    if (a.mask.isEmpty()) empty++;
+    const s = segmentFor(a);
+    const prev = image.get(s);
+    if (prev !== undefined) merged++;
+    image.set(s, prev === undefined ? a.mask : prev.union(a.mask));
+  });
+  if (unlabelled > 0) context.warn({ code: 'not-carried', message: `dicom: ${unlabelled} annotations without a known category went into segment "unlabelled"`, count: unlabelled });
+  if (merged > 0) context.warn({ code: 'merged-instances', message: `dicom: ${merged} annotations merged into the frame of their image and category (a SEG frame is one segment on one plane)`, count: merged });
+  if (empty > 0) context.warn({ code: 'not-carried', message: `dicom: ${empty} empty masks are written as empty frames, which read back as no annotation`, count: empty });
+  if (segments.length === 0) segments.push({ number: 1, label: 'unlabelled' });
+
+  const positions = images.map((im, i) => {
+    const p = im.attributes?.imagePositionPatient;
+    return isTriple(p) ? p : ([0, 0, i] as [number, number, number]);
+  });
+  const distinct = new Set(positions.map((p) => p.join('\\'))).size === positions.length;
+  const frames: SegFrame[] = [];
+  images.forEach((im, i) => {
+    const imagePositionPatient = distinct ? positions[i]! : ([0, 0, i] as [number, number, number]);
+    const masks = byImage.get(im.id);
+    // An image without masks still gets a plane: one empty frame of the first segment.
+    if (masks === undefined || masks.size === 0) {
+      frames.push({ segmentNumber: 1, imagePositionPatient, mask: Mask.empty({ height, width }) });
+      return;
+    }
+    for (const s of [...masks.keys()].sort((a, b) => a - b)) frames.push({ segmentNumber: s, imagePositionPatient, mask: masks.get(s)! });
+  });
+  const a0 = images[0]!.attributes ?? {};
+  const uid = (v: unknown): string | undefined => (typeof v === 'string' && /^[0-9.]{1,64}$/.test(v) ? v : undefined);
+  return writeSeg({
+    rows: height,
+    columns: width,
+    segments,
+    frames,
+    studyInstanceUID: uid(a0.studyInstanceUID),
+    frameOfReferenceUID: uid(a0.frameOfReferenceUID),
+    patientID: typeof a0.patientID === 'string' ? a0.patientID : undefined,
+  }, { transferSyntax: o.transferSyntax, segmentationType: o.segmentationType });
+}
+
+export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
+  id: 'dicom',
+  title: 'DICOM Segmentation (SEG), native or RLE Lossless',
+  extensions: ['.dcm', '.dicom'],
+  capabilities: {
+    categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
+    multipleImages: true, overlap: true, emptyImages: true, fileNames: false,
+  },
+  readOptions: readSchema,
+  writeOptions: writeSchema,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array, name?: string): number {
+    if (isPart10(head)) {
+      const text = new TextDecoder('latin1').decode(head.subarray(132, 4096));
+      return text.includes('1.2.840.10008.5.1.4.1.1.66') ? 1 : 0.6;
+    }
+    return name !== undefined && /\.dcm$/i.test(name) ? 0.2 : 0;
+  },
+  async read(input: DialectInput, options?: Partial<DicomReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
+    const o = readOptions.parse(options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
+    return segToDataset(await readAllBytes(input, o.maxBytes), o);
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DicomWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
+    return datasetToSeg(await collectDataset(dataset), options, context ?? silentContext);
+  },
+};
