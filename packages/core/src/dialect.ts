@@ -44,6 +44,8 @@ export const CAPABILITY_NAMES: Record<keyof DialectCapabilities, string> = {
  */
 export interface OptionsSchema<O> {
   parse(input: unknown): O;
+  /** For schemas that are not zod: a JSON Schema of the options, so the CLI can list them as flags. */
+  jsonSchema?: { properties: Record<string, { type: string; enum?: readonly string[]; description?: string; default?: unknown }> };
 }
 
 /** Passed to read and write: where warnings go, and how option values that name files are opened. */

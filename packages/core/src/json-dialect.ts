@@ -162,6 +162,7 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
 }
 
 const readOptions: OptionsSchema<JsonReadOptions> = {
+  jsonSchema: { properties: { maxBytes: { type: 'integer', description: 'largest file read into memory, in bytes', default: 0x1fffffe8 } } },
   parse(input: unknown): JsonReadOptions {
     const o = (input ?? {}) as Partial<JsonReadOptions>;
     const maxBytes = o.maxBytes ?? 0x1fffffe8;
@@ -171,6 +172,12 @@ const readOptions: OptionsSchema<JsonReadOptions> = {
 };
 
 const writeOptions: OptionsSchema<JsonWriteOptions> = {
+  jsonSchema: {
+    properties: {
+      order: { type: 'string', enum: ['row', 'col'], description: 'order of the runs written', default: 'row' },
+      indent: { type: 'integer', description: 'spaces of indentation (0 to 8)', default: 2 },
+    },
+  },
   parse(input: unknown): JsonWriteOptions {
     const o = (input ?? {}) as Partial<JsonWriteOptions>;
     const order = o.order ?? 'row';

@@ -102,7 +102,15 @@ export function canonicalRuns(runs: ArrayLike<number>, total: number, path: read
   let sum = 0;
   let canonical = true;
   const len = runs.length;
-  for (let i = 0; i < len; i++) {
+  if (runs instanceof Uint32Array) {
+    // Every uint32 is a valid run: only the sum and inner zeros need checking (a hot path of fromRuns).
+    for (let i = 1; i < len; i++) {
+      const r = runs[i]!;
+      if (r === 0) canonical = false;
+      sum += r;
+    }
+    if (len > 0) sum += runs[0]!;
+  } else for (let i = 0; i < len; i++) {
     const r = runs[i]!;
     if (!(r >= 0 && r <= 0xffffffff && Number.isInteger(r))) {
       throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
@@ -168,6 +176,39 @@ export function transposeRuns(runs: Uint32Array, outer: number, inner: number): 
   const total = outer * inner;
   if (total === 0) return new Uint32Array(0);
   if (outer === 1 || inner === 1) return runs.slice();
+  // Many runs per pixel: going through a bitmap beats the sweep, and the bitmap is then at
+  // most DENSE_PIXELS_PER_RUN bytes per input run, so memory stays proportional to the input.
+  if (total <= runs.length * DENSE_PIXELS_PER_RUN) return transposeDense(runs, outer, inner, total);
+  return transposeSparse(runs, outer, inner, total);
+}
+
+/** transposeRuns switches to the bitmap path below this many pixels per run (measured crossover). */
+const DENSE_PIXELS_PER_RUN = 64;
+/** Output lines are transposed in bands of about this many bytes (fits L1/L2 with the source lines). */
+const BAND_BYTES = 1 << 15;
+
+/** Dense transposition: expand to a bitmap, transpose it band by band into a small buffer, scan each band. */
+function transposeDense(runs: Uint32Array, outer: number, inner: number, total: number): Uint32Array {
+  const src = scratchBytes(total, false);
+  expandRuns(runs, src); // src[o * inner + i]
+  const lines = Math.max(1, Math.min(inner, Math.floor(BAND_BYTES / outer)));
+  const band = scratchBytes(lines * outer, true);
+  transPrev = 0;
+  let n = 0;
+  for (let i0 = 0; i0 < inner; i0 += lines) {
+    const b = Math.min(lines, inner - i0);
+    // band[j * outer + o] = src[o * inner + i0 + j]: contiguous reads, writes strided inside the band.
+    for (let o = 0, s = i0; o < outer; o++, s += inner) {
+      for (let j = 0, d = o; j < b; j++, d += outer) band[d] = src[s + j]!;
+    }
+    n = scanBytes(band, b * outer, i0 * outer, n);
+  }
+  const out = runsFromTransitions(trans, n, total);
+  releaseScratch();
+  return out;
+}
+
+function transposeSparse(runs: Uint32Array, outer: number, inner: number, total: number): Uint32Array {
 
   // Toggle events: at output line `line`, flip the active state of input lines [lo, hi).
   let cap = 64;
@@ -282,39 +323,65 @@ export function transposeRuns(runs: Uint32Array, outer: number, inner: number): 
  * truth table: bit (2*a + b) of `table` is the result for pixel values a, b.
  */
 export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total: number): Uint32Array {
-  const out = new RunBuilder(a.length + b.length + 2);
+  if (total === 0) return new Uint32Array(0);
+  const na = a.length, nb = b.length;
+  // Every output boundary is a boundary of a or b, so na + nb + 1 entries always suffice.
+  const out = new Uint32Array(na + nb + 2);
+  // Cursors hold the index of the current run and its end position; positions stay ≤ total ≤ 2^32-1
+  // (exact doubles, no Infinity), an exhausted list just ends at `total`.
   let ia = 0, ib = 0;
-  let ra = a.length > 0 ? a[0]! : 0, rb = b.length > 0 ? b[0]! : 0;
-  let pos = 0;
-  while (pos < total) {
-    while (ra === 0 && ia < a.length) ra = a[++ia] ?? Infinity;
-    while (rb === 0 && ib < b.length) rb = b[++ib] ?? Infinity;
-    const step = Math.min(ra, rb, total - pos);
+  let ea = na > 0 ? a[0]! : total, eb = nb > 0 ? b[0]! : total;
+  while (ea === 0 && ia + 1 < na) ea = a[++ia]!; // leading zero run (or zero runs of a non-canonical list)
+  while (eb === 0 && ib + 1 < nb) eb = b[++ib]!;
+  let n = 0, cur = 0, start = 0, pos = 0;
+  for (;;) {
     const v = (table >> (((ia & 1) << 1) | (ib & 1))) & 1;
-    out.append(v === 1, step);
-    ra -= step;
-    rb -= step;
-    pos += step;
+    if (v !== cur) {
+      out[n++] = pos - start;
+      start = pos;
+      cur = v;
+    }
+    pos = ea < eb ? ea : eb;
+    if (pos >= total) break;
+    if (ea === pos) {
+      if (ia + 1 < na) { do ea += a[++ia]!; while (ea === pos && ia + 1 < na); } else ea = total;
+    }
+    if (eb === pos) {
+      if (ib + 1 < nb) { do eb += b[++ib]!; while (eb === pos && ib + 1 < nb); } else eb = total;
+    }
   }
-  return out.finish(total);
+  out[n++] = total - start;
+  return out.slice(0, n);
 }
 
 /** |a ∩ b| and |a ∪ b| of two canonical run lists, in one sweep without allocating. */
 export function overlapAreas(a: Uint32Array, b: Uint32Array, total: number): { intersection: number; union: number } {
-  let ia = 0, ib = 0;
-  let ra = a.length > 0 ? a[0]! : 0, rb = b.length > 0 ? b[0]! : 0;
-  let pos = 0, inter = 0, union = 0;
-  while (pos < total) {
-    while (ra === 0 && ia < a.length) ra = a[++ia] ?? Infinity;
-    while (rb === 0 && ib < b.length) rb = b[++ib] ?? Infinity;
-    const step = Math.min(ra, rb, total - pos);
-    const va = ia & 1, vb = ib & 1;
-    if (va & vb) inter += step;
-    if (va | vb) union += step;
-    ra -= step;
-    rb -= step;
-    pos += step;
+  // Walk the foreground intervals of both lists pairwise (one step per interval, not per
+  // pixel segment); the union follows from the areas: |a ∪ b| = |a| + |b| - |a ∩ b|.
+  const na = a.length, nb = b.length;
+  let areaA = 0, areaB = 0, inter = 0;
+  for (let k = 1; k < na; k += 2) areaA += a[k]!;
+  for (let k = 1; k < nb; k += 2) areaB += b[k]!;
+  if (areaA > 0 && areaB > 0) {
+    let ka = 1, kb = 1;
+    let sa = a[0]!, fa = sa + a[1]!, sb = b[0]!, fb = sb + b[1]!; // [s, f) of the current intervals
+    for (;;) {
+      const lo = sa > sb ? sa : sb;
+      if (fa <= fb) {
+        if (fa > lo) inter += fa - lo;
+        if ((ka += 2) >= na) break;
+        sa = fa + a[ka - 1]!;
+        fa = sa + a[ka]!;
+      } else {
+        if (fb > lo) inter += fb - lo;
+        if ((kb += 2) >= nb) break;
+        sb = fb + b[kb - 1]!;
+        fb = sb + b[kb]!;
+      }
+    }
   }
+  // Runs of a valid mask sum to `total`; clamping keeps the old meaning for over-long lists.
+  const union = Math.min(total, areaA + areaB - inter);
   return { intersection: inter, union };
 }
 
@@ -330,79 +397,168 @@ export function complementRuns(runs: Uint32Array, total: number): Uint32Array {
 /** Row-major runs → Uint8Array of 0/1, filled run by run. */
 export function runsToBitmap(runs: Uint32Array, total: number): Uint8Array {
   const out = new Uint8Array(total);
+  const len = runs.length;
   let pos = 0;
-  for (let k = 0; k < runs.length; k++) {
-    const r = runs[k]!;
-    if ((k & 1) === 1) out.fill(1, pos, pos + r);
-    pos += r;
+  for (let k = 1; k < len; k += 2) {
+    const s = pos + runs[k - 1]!, e = s + runs[k]!;
+    // fill() costs a call and setup per run: plain stores win for the short runs of noisy masks.
+    if (e - s <= 16) for (let i = s; i < e; i++) out[i] = 1;
+    else out.fill(1, s, e);
+    pos = e;
   }
   return out;
 }
 
-/** Runs of a bitmap (non-zero = foreground) in its memory order; skips 4 bytes at a time where it can. */
-export function bitmapToRuns(data: ArrayLike<number>, total: number): Uint32Array {
-  const out = new RunBuilder(64);
-  if (total === 0) return out.finish(0);
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return bytesToRuns(data, total, out);
-  let start = 0;
-  let fg = data[0] !== 0;
-  for (let i = 1; i < total; i++) {
-    const v = data[i] !== 0;
-    if (v !== fg) {
-      out.append(fg, i - start);
-      start = i;
-      fg = v;
-    }
+/** Writes every pixel of `runs` (0 and 1) into `out`, so a reused buffer needs no clearing. */
+function expandRuns(runs: Uint32Array, out: Uint8Array): void {
+  const len = runs.length;
+  let pos = 0;
+  for (let k = 0; k < len; k++) {
+    const e = pos + runs[k]!, v = k & 1;
+    if (e - pos <= 16) for (let i = pos; i < e; i++) out[i] = v;
+    else out.fill(v, pos, e);
+    pos = e;
   }
-  out.append(fg, total - start);
-  return out.finish(total);
 }
 
-function bytesToRuns(data: Uint8Array | Uint8ClampedArray, total: number, out: RunBuilder): Uint32Array {
-  // Word view over the aligned middle: a zero word continues background; a word with no zero byte continues foreground.
-  const head = Math.min(total, (4 - (data.byteOffset & 3)) & 3);
-  const words = (total - head) >>> 2;
-  const w32 = words > 0 ? new Uint32Array(data.buffer, data.byteOffset + head, words) : new Uint32Array(0);
-  const wordEnd = head + words * 4;
-  let start = 0;
-  let fg = data[0] !== 0;
-  let i = 1;
-  while (i < total) {
-    if (i >= head && i < wordEnd && ((i - head) & 3) === 0) {
-      let w = (i - head) >>> 2;
-      if (fg) {
-        while (w < words) {
-          const x = w32[w]!;
-          if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
-          w++;
-        }
-      } else {
-        while (w < words && w32[w] === 0) w++;
-      }
-      i = head + w * 4;
-      if (i >= total) break;
-      // Fall through to examine the word byte by byte.
-      const end = Math.min(total, i + 4);
-      for (; i < end; i++) {
-        const v = data[i] !== 0;
-        if (v !== fg) {
-          out.append(fg, i - start);
-          start = i;
-          fg = v;
-        }
-      }
-      continue;
-    }
-    const v = data[i] !== 0;
-    if (v !== fg) {
-      out.append(fg, i - start);
-      start = i;
-      fg = v;
-    }
-    i++;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/*
+ * Scratch buffers reused across calls. A fresh multi-megabyte typed array costs a page fault per
+ * 4 KiB on first touch, which can take longer than the scan itself; buffers above SCRATCH_KEEP
+ * bytes are dropped after use so idle memory stays bounded. Only used on typed-array paths that
+ * cannot call back into user code (so never re-entered).
+ */
+const SCRATCH_KEEP = 1 << 24;
+/** Transition positions found by scanBytes (ascending). */
+let trans = new Uint32Array(1024);
+/** Pixel value (0/1) just before the next byte scanBytes will see. */
+let transPrev = 0;
+let scratchBitmap = new Uint8Array(0);
+let scratchBand = new Uint8Array(0);
+
+function growTrans(n: number, need: number): Uint32Array {
+  let cap = trans.length * 2;
+  while (cap < need) cap *= 2;
+  const next = new Uint32Array(cap);
+  next.set(trans.subarray(0, n));
+  trans = next;
+  return next;
+}
+
+function scratchBytes(n: number, band: boolean): Uint8Array {
+  const cur = band ? scratchBand : scratchBitmap;
+  if (cur.length >= n) return cur;
+  const next = new Uint8Array(n);
+  if (n <= SCRATCH_KEEP) {
+    if (band) scratchBand = next;
+    else scratchBitmap = next;
   }
-  out.append(fg, total - start);
-  return out.finish(total);
+  return next;
+}
+
+/**
+ * Appends to `trans` (from index n) the positions base+j where pixel j of `src` differs from
+ * pixel j-1 (continuing from `transPrev`); returns the new count. Branch-free per pixel: the
+ * position is always stored and the count advances by the 0/1 transition flag, so noise costs
+ * no mispredictions. Aligned 4-byte words that only continue the current run are skipped.
+ */
+function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
+  let buf = trans, p = transPrev;
+  const head = LITTLE_ENDIAN ? Math.min(len, (4 - (src.byteOffset & 3)) & 3) : len;
+  const words = (len - head) >>> 2;
+  for (let j = 0; j < head; j++) {
+    if (n === buf.length) buf = growTrans(n, n + 1);
+    const v = (src[j]! + 255) >> 8; // 0 or 1 without a branch
+    buf[n] = base + j;
+    n += v ^ p;
+    p = v;
+  }
+  if (words > 0) {
+    const w32 = new Uint32Array(src.buffer, src.byteOffset + head, words);
+    let w = 0;
+    while (w < words) {
+      const x = w32[w]!;
+      // High bit of each byte set iff that byte is non-zero.
+      const y = (((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) & 0x80808080;
+      if (y === (-p & 0x80808080)) {
+        // The word continues the current run: skip the whole stretch (long runs of real masks).
+        w++;
+        if (p === 0) {
+          while (w + 4 <= words && (w32[w]! | w32[w + 1]! | w32[w + 2]! | w32[w + 3]!) === 0) w += 4;
+          while (w < words && w32[w] === 0) w++;
+        } else {
+          for (; w < words; w++) {
+            const z = w32[w]!;
+            if (z !== 0x01010101 && ((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
+          }
+        }
+        continue;
+      }
+      if (n + 4 > buf.length) buf = growTrans(n, n + 4);
+      const i = base + head + w * 4;
+      const v0 = (y >>> 7) & 1, v1 = (y >>> 15) & 1, v2 = (y >>> 23) & 1, v3 = y >>> 31;
+      buf[n] = i; n += v0 ^ p;
+      buf[n] = i + 1; n += v1 ^ v0;
+      buf[n] = i + 2; n += v2 ^ v1;
+      buf[n] = i + 3; n += v3 ^ v2;
+      p = v3;
+      w++;
+    }
+  }
+  for (let j = head + words * 4; j < len; j++) {
+    if (n === buf.length) buf = growTrans(n, n + 1);
+    const v = (src[j]! + 255) >> 8;
+    buf[n] = base + j;
+    n += v ^ p;
+    p = v;
+  }
+  transPrev = p;
+  return n;
+}
+
+/** Canonical runs from the first n transition positions in `t` (pixel -1 counts as background). */
+function runsFromTransitions(t: Uint32Array, n: number, total: number): Uint32Array {
+  const out = new Uint32Array(n + 1);
+  let last = 0;
+  for (let k = 0; k < n; k++) {
+    const x = t[k]!;
+    out[k] = x - last;
+    last = x;
+  }
+  out[n] = total - last;
+  return out;
+}
+
+function releaseScratch(): void {
+  if (trans.length * 4 > SCRATCH_KEEP) trans = new Uint32Array(1024);
+}
+
+/** Runs of a bitmap (non-zero = foreground) in its memory order. */
+export function bitmapToRuns(data: ArrayLike<number>, total: number): Uint32Array {
+  if (total === 0) return new Uint32Array(0);
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) {
+    transPrev = 0;
+    const n = scanBytes(data, total, 0, 0);
+    const out = runsFromTransitions(trans, n, total);
+    releaseScratch();
+    return out;
+  }
+  // Any other array: same transition scheme into a private buffer (element reads may run user code).
+  let buf = new Uint32Array(Math.min(total + 1, 1024));
+  let n = 0, p = 0;
+  for (let i = 0; i < total; i++) {
+    if (n === buf.length) {
+      const next = new Uint32Array(Math.min(total + 1, buf.length * 2));
+      next.set(buf);
+      buf = next;
+    }
+    const v = data[i] !== 0 ? 1 : 0;
+    buf[n] = i;
+    n += v ^ p;
+    p = v;
+  }
+  return runsFromTransitions(buf, n, total);
 }
 
 /**

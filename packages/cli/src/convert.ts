@@ -1,0 +1,87 @@
+import {
+  countHeader, isDatasetStream, notCarried, RleError, tallyAnnotation,
+  type Annotation, type Dialect, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+} from '@rlekit/core';
+import { detect, findDialect, loadDialects } from './registry.js';
+import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
+import { parseOptions } from './options.js';
+
+export interface ConvertOptions {
+  /** Dialect id of the input; detected when absent. */
+  from?: string;
+  to: string;
+  /** Output file or folder; absent: the bytes are returned (file outputs only). */
+  output?: string;
+  readOptions?: Record<string, unknown>;
+  writeOptions?: Record<string, unknown>;
+  warn?: (w: RleWarning) => void;
+  plugins?: string[];
+}
+
+export interface ConvertResult {
+  from: Dialect;
+  to: Dialect;
+  /** True when the input dialect was sniffed rather than given. */
+  detected: boolean;
+  confidence: number;
+  annotations: number;
+  images: number;
+  /** Bytes written to the output file, or files written to the output folder. */
+  written: number;
+  /** The output, when no output path was given. */
+  bytes?: Uint8Array;
+}
+
+/**
+ * Converts a file or folder from one dialect to another. Streams where both dialects can,
+ * reports what the target cannot carry, and writes the output atomically.
+ */
+export async function convert(input: string, options: ConvertOptions): Promise<ConvertResult> {
+  const dialects = await loadDialects(options.plugins);
+  const to = findDialect(dialects, options.to);
+  const source = await openPath(input);
+  const detection = options.from ? { dialect: findDialect(dialects, options.from), confidence: 1 } : await detect(dialects, source);
+  const from = detection.dialect, confidence = detection.confidence, detected = !options.from;
+  const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
+  const writeOptions = parseOptions(to.writeOptions, options.writeOptions ?? {}, to.id);
+  const seen = new Set<string>();
+  const ctx: DialectContext = {
+    // The same warning from many annotations is said once.
+    warn: (w) => {
+      const key = `${w.code}\u0000${w.message}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      options.warn?.(w);
+    },
+    open: openPath,
+  };
+  const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
+  const dataset: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  const counts = countHeader(dataset.images, dataset.categories);
+  const tallied: MaskDatasetStream = {
+    images: dataset.images,
+    categories: dataset.categories,
+    annotations: (async function* () {
+      const list: AsyncIterable<Annotation> | Iterable<Annotation> = isDatasetStream(dataset) ? dataset.annotations : dataset.annotations;
+      for await (const a of list) {
+        tallyAnnotation(counts, a);
+        yield a;
+      }
+    })(),
+  };
+  // Losses known from the header are said before writing; the rest once the annotations have passed.
+  let written = 0;
+  let bytes: Uint8Array | undefined;
+  if (to.output === 'folder') {
+    if (!to.writeFiles || !options.output) throw new RleError('INVALID_OPTION', `${to.id} writes a folder: give -o <folder>`);
+    written = await writeFolderAtomic(options.output, to.writeFiles(tallied, writeOptions, ctx));
+  } else if (options.output) {
+    const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
+    written = await writeFileAtomic(options.output, out);
+  } else {
+    bytes = await to.write(tallied, writeOptions, ctx);
+    written = bytes.length;
+  }
+  for (const w of notCarried(counts, to.capabilities, to.id)) ctx.warn(w);
+  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, ...(bytes ? { bytes } : {}) };
+}

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  CAPABILITY_NAMES, collectDataset, isRleError, RleError,
+  type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
+} from '@rlekit/core';
+import { convert } from './convert.js';
+import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js';
+import { detect, findDialect, loadDialects } from './registry.js';
+import { openPath } from './node-sources.js';
+
+/** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
+export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
+
+const USAGE_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_DIALECT']);
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  writeBytes: (b: Uint8Array) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  writeBytes: (b) => process.stdout.write(b),
+};
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Splits `--flag value` pairs meant for dialects into read and write options by each dialect's specs. */
+function routeOptions(
+  values: Record<string, unknown>,
+  readSpecs: OptionSpec[],
+  writeSpecs: OptionSpec[],
+  explicit: { read: string[]; write: string[] },
+  ids: { from: string; to?: string },
+): { read: Record<string, unknown>; write: Record<string, unknown> } {
+  const read: Record<string, unknown> = {}, write: Record<string, unknown> = {};
+  const camel = (f: string) => f.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  for (const [key, raw] of Object.entries(values)) {
+    if (raw === undefined) continue;
+    const r = readSpecs.find((s) => s.name === key), w = writeSpecs.find((s) => s.name === key);
+    if (!r && !w) {
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new RleError('INVALID_OPTION', `--${flag} is not an option of ${ids.from}${ids.to ? ` or ${ids.to}` : ''}`);
+    }
+    if (r) read[r.name] = coerce(r, raw as string | boolean);
+    if (w) write[w.name] = coerce(w, raw as string | boolean);
+  }
+  const pairs = (list: string[], specs: OptionSpec[], into: Record<string, unknown>, side: string) => {
+    for (const kv of list) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new RleError('INVALID_OPTION', `--${side}-option takes key=value`, { received: kv });
+      const key = camel(kv.slice(0, eq));
+      const spec = specs.find((s) => s.name === key);
+      if (!spec) throw new RleError('INVALID_OPTION', `"${key}" is not a ${side} option`, { expected: specs.map((s) => s.name).join(', ') });
+      into[key] = coerce(spec, kv.slice(eq + 1));
+    }
+  };
+  pairs(explicit.read, readSpecs, read, 'read');
+  pairs(explicit.write, writeSpecs, write, 'write');
+  return { read, write };
+}
+
+/** Adds every dialect's option as a hidden string flag; which dialect takes it is decided after parsing. */
+function addDialectFlags(cmd: Command, dialects: readonly Dialect[], sides: ('read' | 'write')[]): void {
+  const seen = new Set<string>(cmd.options.map((o) => o.attributeName()));
+  for (const d of dialects) {
+    for (const side of sides) {
+      for (const spec of optionSpecs(side === 'read' ? d.readOptions : d.writeOptions)) {
+        if (seen.has(spec.name)) continue;
+        seen.add(spec.name);
+        const flag = spec.type === 'boolean' ? `--${spec.flag} [value]` : `--${spec.flag} <value>`;
+        cmd.addOption(new Option(flag, spec.description).hideHelp());
+      }
+    }
+  }
+}
+
+function describeOptions(specs: OptionSpec[]): string[] {
+  return specs.map((s) => {
+    const kind = s.choices ? s.choices.join('|') : s.type;
+    const def = s.default === undefined ? '' : ` (default: ${JSON.stringify(s.default)})`;
+    return `    --${s.flag} <${kind}>  ${s.description ?? ''}${def}`;
+  });
+}
+
+function capabilityList(c: DialectCapabilities): string {
+  return (Object.keys(CAPABILITY_NAMES) as (keyof DialectCapabilities)[]).filter((k) => c[k]).map((k) => CAPABILITY_NAMES[k]).join(', ');
+}
+
+function printWarning(io: Io, w: RleWarning): void {
+  io.err(`warning [${w.code}]: ${w.message}\n`);
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const pluginArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) if (argv[i] === '--plugin' && argv[i + 1]) pluginArgs.push(argv[i + 1]!);
+  let dialects: Dialect[];
+  try {
+    dialects = await loadDialects(pluginArgs);
+  } catch (e) {
+    return report(io, e);
+  }
+  const program = new Command('rlekit')
+    .description('Convert segmentation masks exactly between RLE dialects (COCO, Kaggle, PNG, Encord, CVAT, DICOM, ...).')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  let code: number = EXIT.ok;
+
+  program
+    .command('dialects [id]')
+    .description('list the registered dialects and what they carry; with an id, its options')
+    .option('--json', 'machine-readable output')
+    .action((id: string | undefined, opts: { json?: boolean }) => {
+      const list = id ? [findDialect(dialects, id)] : dialects;
+      if (opts.json) {
+        io.out(`${JSON.stringify(list.map((d) => ({ id: d.id, title: d.title, extensions: d.extensions, input: d.input, output: d.output, capabilities: d.capabilities, readOptions: optionSpecs(d.readOptions), writeOptions: optionSpecs(d.writeOptions) })), null, 2)}\n`);
+        return;
+      }
+      for (const d of list) {
+        io.out(`${d.id.padEnd(14)} ${d.title} (${d.extensions.join(' ')}; ${d.input} in, ${d.output} out)\n`);
+        io.out(`${''.padEnd(14)} carries: ${capabilityList(d.capabilities) || 'masks only'}\n`);
+        if (id) {
+          const r = optionSpecs(d.readOptions), w = optionSpecs(d.writeOptions);
+          if (r.length) io.out(`  read options:\n${describeOptions(r).join('\n')}\n`);
+          if (w.length) io.out(`  write options:\n${describeOptions(w).join('\n')}\n`);
+        }
+      }
+    });
+
+  const convertCmd = program
+    .command('convert <input>')
+    .description('convert a file or folder to another dialect (the input dialect is detected unless --from is given)')
+    .requiredOption('--to <dialect>', 'dialect to write')
+    .option('--from <dialect>', 'dialect of the input (detected when absent)')
+    .option('-o, --output <path>', 'output file or folder (written atomically); stdout when absent')
+    .option('--read-option <key=value...>', 'an option for the reader only (when both dialects have an option of that name)')
+    .option('--write-option <key=value...>', 'an option for the writer only')
+    .option('--plugin <module...>', 'load extra dialect modules')
+    .option('-q, --quiet', 'do not print warnings or the summary')
+    .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
+  addDialectFlags(convertCmd, dialects, ['read', 'write']);
+  convertCmd.action(async (input: string, opts: Record<string, unknown>) => {
+    const { to, from, output, readOption, writeOption, plugin: _plugin, quiet, ...rest } = opts as {
+      to: string; from?: string; output?: string; readOption?: string[]; writeOption?: string[]; plugin?: string[]; quiet?: boolean;
+    } & Record<string, unknown>;
+    const target = findDialect(dialects, to);
+    const source = await openPath(input);
+    const detection = from ? { dialect: findDialect(dialects, from), confidence: 1 } : await detect(dialects, source);
+    if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}); use --from to override\n`);
+    const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
+    const result = await convert(input, {
+      from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
+      warn: (w) => { if (!quiet) printWarning(io, w); },
+    });
+    if (result.bytes) io.writeBytes(result.bytes);
+    if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.to.output === 'folder' ? 'files' : 'bytes'})\n`);
+  });
+
+  const inspectCmd = program
+    .command('inspect <input>')
+    .description('list the images, categories and annotations of a file or folder, with each mask\'s size, area and box')
+    .option('--from <dialect>', 'dialect of the input (detected when absent)')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'list at most n annotations', '50')
+    .option('--plugin <module...>', 'load extra dialect modules');
+  addDialectFlags(inspectCmd, dialects, ['read']);
+  inspectCmd.action(async (input: string, opts: Record<string, unknown>) => {
+    const { from, json, limit, plugin: _plugin, ...rest } = opts as { from?: string; json?: boolean; limit: string; plugin?: string[] } & Record<string, unknown>;
+    const max = Number(limit);
+    if (!Number.isSafeInteger(max) || max < 0) throw new RleError('INVALID_OPTION', '--limit must be a non-negative integer', { received: limit });
+    const source = await openPath(input);
+    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const routed = routeOptions(rest, optionSpecs(dialect.readOptions), [], { read: [], write: [] }, { from: dialect.id });
+    const warnings: RleWarning[] = [];
+    const ctx: DialectContext = { warn: (w) => warnings.push(w), open: openPath };
+    const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
+    const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
+    const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
+    let count = 0;
+    const all = await collectDataset(data);
+    for (const a of all.annotations) {
+      count++;
+      if (rows.length >= max) continue;
+      const b = a.mask.bbox();
+      rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
+    }
+    if (json) {
+      io.out(`${JSON.stringify({ dialect: dialect.id, images: all.images, categories: all.categories, annotationCount: count, annotations: rows, warnings }, null, 2)}\n`);
+      return;
+    }
+    io.out(`${input}: ${dialect.id}\n${all.images.length} images, ${all.categories.length} categories, ${count} annotations\n`);
+    for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
+    for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
+    for (const r of rows) {
+      io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}]${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
+    }
+    if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
+    for (const w of warnings) printWarning(io, w);
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    code = report(io, e);
+  }
+  return code;
+}
+
+function report(io: Io, e: unknown): number {
+  if (e instanceof CommanderError) {
+    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isRleError(e)) {
+    io.err(`error [${e.code}]: ${e.message}\n`);
+    return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.badInput;
+  }
+  io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return EXIT.internal;
+}

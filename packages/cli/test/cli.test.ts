@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+function run(args: string[]) {
+  let out = '', err = '';
+  const bytes: Uint8Array[] = [];
+  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rlekit-cli-'));
+const input = join(dir, 'mask.json');
+writeFileSync(input, JSON.stringify({ height: 3, width: 4, order: 'row', runs: [1, 2, 5, 4] }));
+const plugin = fileURLToPath(new URL('./fixtures/failing-dialect.ts', import.meta.url));
+
+describe('rlekit CLI', () => {
+  it('lists dialects with capabilities, and one dialect with its options', async () => {
+    const all = await run(['dialects']);
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^rlekit-json .*\n.*carries: .*instance ids/m);
+    const one = await run(['dialects', 'rlekit-json']);
+    expect(one.out).toContain('--order <row|col>');
+  });
+
+  it('converts, detecting the input dialect and saying so', async () => {
+    const output = join(dir, 'out.json');
+    const r = await run(['convert', input, '--to', 'rlekit-json', '--order', 'col', '-o', output]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('detected rlekit-json');
+    const written = JSON.parse(readFileSync(output, 'utf8'));
+    // rows [0 1 1 0 / 0 0 0 0 / 1 1 1 1] read column by column
+    expect(written.annotations[0].runs).toEqual([2, 2, 1, 2, 1, 1, 2, 1]);
+    expect(written.annotations[0].order).toBe('col');
+  });
+
+  it('writes to stdout without -o', async () => {
+    const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'rlekit-json', '--indent', '0']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).annotations[0].runs).toEqual([1, 2, 5, 4]);
+  });
+
+  it('inspects sizes, areas and boxes', async () => {
+    const r = await run(['inspect', input]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('annotation 0 on image 0: 3x4, area 6, bbox [0, 0, 4, 3]');
+    const j = await run(['inspect', input, '--json']);
+    expect(JSON.parse(j.out).annotations[0]).toMatchObject({ area: 6, bbox: [0, 0, 4, 3] });
+  });
+
+  it('exits 2 with the RleError code on bad input, leaving no output', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ height: 3, width: 4, order: 'row', runs: [1, 2] }));
+    const output = join(dir, 'never.json');
+    const r = await run(['convert', bad, '--to', 'rlekit-json', '-o', output]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error [RUNS_SUM_MISMATCH]');
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('exits 1 on usage errors', async () => {
+    expect((await run(['convert', input, '--to', 'nope'])).code).toBe(1);
+    expect((await run(['convert', input])).code).toBe(1);
+    expect((await run(['convert', input, '--to', 'rlekit-json', '--order', 'diagonal'])).code).toBe(1);
+    expect((await run(['frobnicate'])).code).toBe(1);
+    const help = await run(['convert', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--to <dialect>');
+  });
+
+  it('exits 2 for a missing input file', async () => {
+    const r = await run(['convert', join(dir, 'missing.json'), '--to', 'rlekit-json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error [IO]');
+  });
+
+  it('leaves neither the output nor a temp file when writing fails half-way', async () => {
+    const output = join(dir, 'half.fail');
+    const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'failing', '--plugin', plugin, '-o', output]);
+    expect(r.code).toBe(2);
+    expect(existsSync(output)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
