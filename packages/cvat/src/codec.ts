@@ -1,0 +1,253 @@
+/**
+ * CVAT's mask encoding: runs over the row-major flattening of the mask's box, starting with
+ * background, plus the box. Two spellings of the same thing:
+ * - XML (`<mask rle="0, 3, 5" left top width height>`): runs joined by ", ", box origin and size;
+ * - REST/SDK `points`: `[r0, r1, ..., left, top, right, bottom]` with right/bottom inclusive.
+ */
+import { Mask, RleError, RunBuilder, checkSize, runsArea, type Size, type WarningSink } from '@rlekit/core';
+
+type Path = readonly (string | number)[];
+
+/** The `<mask>` attribute values that carry pixels, as CVAT writes them (strings). */
+export interface CvatMaskAttributes {
+  rle: string;
+  left: string;
+  top: string;
+  width: string;
+  height: string;
+}
+
+/** What {@link decode} accepts: the XML attribute strings, or the same values as numbers. */
+export interface CvatMaskInput {
+  rle: string | ArrayLike<number>;
+  left: string | number;
+  top: string | number;
+  width: string | number;
+  height: string | number;
+}
+
+/** A box as CVAT's points store it: `[left, top, right, bottom]`, right and bottom inclusive. */
+export type InclusiveBox = readonly [left: number, top: number, right: number, bottom: number];
+
+export interface DecodeOptions {
+  /**
+   * Runs that stop short of the box are an error by default; true pads them with background
+   * (what cvat-core's `rle2Mask` does) and reports it to `warn`.
+   */
+  padShortRuns?: boolean;
+  /** Receives `clipped` (foreground outside the image) and `padded-runs` warnings. */
+  warn?: WarningSink;
+  /** Largest image accepted, checked before anything is built. */
+  maxPixels?: number;
+  /** Prefix for error paths (the reader passes the element's path). */
+  path?: Path;
+  /** Character offset of the element, for error messages. */
+  offset?: number;
+}
+
+/** The form CVAT's server gives an empty mask: one background pixel in a 1×1 box at the origin. */
+const EMPTY: CvatMaskAttributes = { rle: '1', left: '0', top: '0', width: '1', height: '1' };
+
+interface PlainBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The box to encode over: the given one (checked to hold every foreground pixel) or the tight one. */
+function chooseBox(mask: Mask, box: InclusiveBox | undefined): PlainBox | undefined {
+  if (box === undefined) {
+    if (mask.isEmpty()) return undefined;
+    const b = mask.bbox();
+    return { left: b.x, top: b.y, width: b.width, height: b.height };
+  }
+  if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => Number.isSafeInteger(v))) {
+    throw new RleError('INVALID_OPTION', 'Invalid box', { path: ['box'], expected: '[left, top, right, bottom] integers, right/bottom inclusive', received: String(box) });
+  }
+  const [left, top, right, bottom] = box;
+  const width = right - left + 1, height = bottom - top + 1;
+  if (width < 1 || height < 1) {
+    throw new RleError('INVALID_OPTION', 'Box is empty', { path: ['box'], expected: 'right >= left and bottom >= top', received: `[${box.join(', ')}]` });
+  }
+  checkSize({ height, width }, undefined, ['box']);
+  if (!mask.isEmpty()) {
+    const t = mask.bbox();
+    if (t.x < left || t.y < top || t.x + t.width - 1 > right || t.y + t.height - 1 > bottom) {
+      throw new RleError('INVALID_OPTION', 'Box does not hold every foreground pixel of the mask', {
+        path: ['box'], expected: `a box containing [${t.x}, ${t.y}, ${t.x + t.width - 1}, ${t.y + t.height - 1}]`, received: `[${box.join(', ')}]`,
+      });
+    }
+  }
+  return { left, top, width, height };
+}
+
+function boxRuns(mask: Mask, b: PlainBox): Uint32Array {
+  if (b.left === 0 && b.top === 0 && b.width === mask.width && b.height === mask.height) return mask.runsView('row');
+  return mask.crop({ x: b.left, y: b.top, width: b.width, height: b.height }).runsView('row');
+}
+
+/**
+ * The `<mask>` attributes of `mask`: runs over the tight box (or `box`, `[left, top, right,
+ * bottom]` inclusive, which must hold every foreground pixel). An empty mask without a box
+ * gives CVAT's empty form `rle="1"` over a 1×1 box at the origin.
+ */
+export function encode(mask: Mask, box?: InclusiveBox): CvatMaskAttributes {
+  const b = chooseBox(mask, box);
+  if (b === undefined) return { ...EMPTY };
+  // Canonical runs start with background (a leading 0 when the box's first pixel is set) and have no trailing zero: CVAT's form.
+  const runs = boxRuns(mask, b);
+  return { rle: runs.join(', '), left: String(b.left), top: String(b.top), width: String(b.width), height: String(b.height) };
+}
+
+/** The REST/SDK form: `[r0, r1, ..., left, top, right, bottom]`, right/bottom inclusive. */
+export function encodePoints(mask: Mask, box?: InclusiveBox): number[] {
+  const b = chooseBox(mask, box);
+  if (b === undefined) return [1, 0, 0, 0, 0];
+  const runs = boxRuns(mask, b);
+  const out = new Array<number>(runs.length + 4);
+  for (let i = 0; i < runs.length; i++) out[i] = runs[i]!;
+  out[runs.length] = b.left;
+  out[runs.length + 1] = b.top;
+  out[runs.length + 2] = b.left + b.width - 1;
+  out[runs.length + 3] = b.top + b.height - 1;
+  return out;
+}
+
+/** Parses an integer attribute (`"12"`, also `"12.0"`: CVAT's API truncates floats, its XML writes integers). */
+function intValue(v: unknown, path: Path, offset: number | undefined, min: number): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^\s*[+-]?\d+(\.0*)?\s*$/.test(v)) n = Number(v);
+  else throw new RleError(v === undefined ? 'INVALID_STRUCTURE' : 'INVALID_TOKEN', v === undefined ? 'Missing attribute' : 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
+  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
+  return n;
+}
+
+function short(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Reads CVAT's `rle` text straight into box runs: integers separated by commas, spaces allowed
+ * around them (CVAT's importer splits on "," and int()s each token). No token list is built.
+ */
+function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
+  const b = new RunBuilder(64);
+  const n = rle.length;
+  let i = 0, index = 0, sum = 0, fg = false, any = false;
+  for (;;) {
+    let c = rle.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
+    if (i >= n) {
+      if (any) throw new RleError('TRUNCATED', 'rle ends after a comma', { path, offset, expected: 'a run length after the last ","' });
+      break;
+    }
+    const start = i;
+    let v = 0;
+    while (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      c = rle.charCodeAt(++i);
+    }
+    if (i === start) {
+      throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+    }
+    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...path, index], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
+    any = true;
+    sum += v;
+    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${index}` });
+    b.append(fg, v);
+    fg = !fg;
+    index++;
+    if (i >= n) break;
+    if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+    i++;
+  }
+  return finishBox(b, sum, boxTotal, any, pad, path, offset);
+}
+
+function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
+  const b = new RunBuilder(rle.length + 2);
+  let sum = 0;
+  for (let k = 0; k < rle.length; k++) {
+    const v = rle[k]!;
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, k], offset, expected: 'an integer from 0 to 2^32-1', received: String(v) });
+    sum += v;
+    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${k}` });
+    b.append((k & 1) === 1, v);
+  }
+  return finishBox(b, sum, boxTotal, rle.length > 0, pad, path, offset);
+}
+
+function finishBox(b: RunBuilder, sum: number, boxTotal: number, any: boolean, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
+  // An empty run list is an empty mask (cvat-core treats it so); short runs are an error unless padding is asked for.
+  if (any && sum < boxTotal && !pad) {
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: String(sum) });
+  }
+  return { runs: b.finish(boxTotal), padded: any ? boxTotal - sum : 0 };
+}
+
+/**
+ * The mask of an image of `size` from CVAT's `<mask>` attributes (strings as in the XML, or
+ * numbers; `rle` may also be a list of run lengths). Any box is accepted, tight or loose, and
+ * clipped to the image (foreground that falls outside is reported to `options.warn`).
+ * Throws RUNS_SUM_MISMATCH when the runs do not fill the box exactly.
+ */
+export function decode(encoded: CvatMaskInput, size: Size, options: DecodeOptions = {}): Mask {
+  const path = options.path ?? [];
+  const offset = options.offset;
+  checkSize(size, options.maxPixels);
+  if (typeof encoded !== 'object' || encoded === null) {
+    throw new RleError('INVALID_STRUCTURE', 'Expected the mask attributes', { path, offset, expected: '{ rle, left, top, width, height }', received: short(encoded) });
+  }
+  const left = intValue(encoded.left, [...path, 'left'], offset, -Infinity);
+  const top = intValue(encoded.top, [...path, 'top'], offset, -Infinity);
+  const width = intValue(encoded.width, [...path, 'width'], offset, 0);
+  const height = intValue(encoded.height, [...path, 'height'], offset, 0);
+  const boxTotal = checkSize({ height, width }, undefined, path);
+  const rle = encoded.rle;
+  let res: { runs: Uint32Array; padded: number };
+  if (typeof rle === 'string') res = rleTextRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+  else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+  else throw new RleError('INVALID_STRUCTURE', 'Missing rle', { path: [...path, 'rle'], offset, expected: 'run lengths joined by ", "', received: short(rle) });
+  if (res.padded > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${res.padded} pixels short of their box; the rest was read as background`, path, count: 1 });
+  return place(res.runs, { left, top, width, height }, size, options.warn, path);
+}
+
+/** Places box runs into the image, clipping (and reporting) what falls outside. */
+function place(runs: Uint32Array, b: PlainBox, size: Size, warn: WarningSink | undefined, path: Path): Mask {
+  if (b.left === 0 && b.top === 0 && b.width === size.width && b.height === size.height) return Mask.fromCanonicalRuns(runs, size, 'row');
+  const inBox = Mask.fromCanonicalRuns(runs, { height: b.height, width: b.width }, 'row');
+  const out = inBox.paste(size, { x: b.left, y: b.top });
+  if (warn !== undefined && (b.left < 0 || b.top < 0 || b.left + b.width > size.width || b.top + b.height > size.height)) {
+    const lost = runsArea(runs) - out.area();
+    if (lost > 0) warn({ code: 'clipped', message: `${lost} foreground pixels of a mask lie outside its ${size.height}x${size.width} image and were clipped`, path, count: lost });
+  }
+  return out;
+}
+
+/** The mask of an image of `size` from CVAT's REST/SDK `points` `[runs..., left, top, right, bottom]` (floats are truncated, as CVAT does). */
+export function decodePoints(points: ArrayLike<number>, size: Size, options: DecodeOptions = {}): Mask {
+  const path = options.path ?? [];
+  if (points == null || typeof points.length !== 'number' || points.length < 4) {
+    throw new RleError('INVALID_STRUCTURE', 'Mask points too short', { path, expected: 'run lengths followed by left, top, right, bottom', received: short(points) });
+  }
+  const n = points.length;
+  const box: number[] = [];
+  for (let k = n - 4; k < n; k++) {
+    const v = points[k]!;
+    if (!Number.isFinite(v)) throw new RleError('INVALID_TOKEN', 'Invalid box coordinate', { path: [...path, k], expected: 'a finite number', received: String(v) });
+    box.push(Math.trunc(v));
+  }
+  const [left, top, right, bottom] = box as [number, number, number, number];
+  const runs = new Float64Array(n - 4);
+  for (let k = 0; k < n - 4; k++) runs[k] = Math.trunc(points[k]!);
+  return decode({ rle: runs, left, top, width: right - left + 1, height: bottom - top + 1 }, size, { ...options, path });
+}
+
+/** COCO's uncompressed RLE of the whole frame (what CVAT's "COCO 1.0" export writes for a mask): column-major counts. */
+export function toCocoUncompressed(mask: Mask): { counts: number[]; size: [number, number] } {
+  return { counts: Array.from(mask.runsView('col')), size: [mask.height, mask.width] };
+}

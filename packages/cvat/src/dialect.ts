@@ -1,0 +1,491 @@
+/**
+ * The "CVAT for images 1.1" XML dialect: `<annotations>` with `<meta>` labels and `<image>`
+ * elements holding `<mask>`, `<polygon>` and `<box>` shapes.
+ */
+import { z } from 'zod';
+import {
+  MAX_MASK_PIXELS, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
+} from '@rlekit/core';
+import { decode, encode } from './codec.js';
+import { DEFAULT_MAX_POLYGON_STEPS, rasterizeBox, rasterizePolygon } from './polygon.js';
+import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, startOf, unescapeXml, type XmlNode } from './xml.js';
+
+export const readOptionsSchema = z.object({
+  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest file read into memory, in bytes'),
+  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Largest image (height * width) accepted'),
+  validate: z.boolean().default(true).describe('Check that the XML is well-formed before reading it (about 3x the parse time)'),
+  boxes: z.enum(['skip', 'rasterize']).default('skip').describe('What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks'),
+  sortByZOrder: z.boolean().default(true).describe('Order each image\'s shapes by z_order (stable), so later masks are the ones on top'),
+  padShortRuns: z.boolean().default(false).describe('Read runs that stop short of their box as ending in background (cvat-core does) instead of an error'),
+  maxPolygonSteps: z.number().int().positive().default(DEFAULT_MAX_POLYGON_STEPS).describe('Largest polygon boundary walk on the 5x grid; bounds the time a far-away vertex can cost'),
+});
+
+export const writeOptionsSchema = z.object({
+  taskName: z.string().default('rlekit').describe('<name> of the <task> written in <meta>'),
+  defaultLabel: z.string().min(1).default('object').describe('Label of annotations that have no category'),
+  source: z.string().min(1).default('manual').describe('source attribute of masks whose annotation does not carry one'),
+});
+
+export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
+export type CvatWriteOptions = z.infer<typeof writeOptionsSchema>;
+
+function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), expected: issue.message });
+}
+
+/** Annotation attributes that are `<mask>`/`<polygon>` XML attributes rather than label attributes. */
+const SHAPE_KEYS = ['occluded', 'z_order', 'source', 'group_id'] as const;
+
+/** Shapes the model cannot hold as masks: reported as not carried, by tag. */
+const OTHER_SHAPES = ['polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag', 'track'] as const;
+
+type Path = (string | number)[];
+
+function list(v: unknown): XmlNode[] {
+  if (v === undefined || v === '') return [];
+  const arr = Array.isArray(v) ? v : [v];
+  // `<mask/>` without attributes parses as ''; keep it as an empty node so it fails as "missing attribute".
+  return arr.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {}));
+}
+
+function child(node: XmlNode, name: string): XmlNode | undefined {
+  const v = node[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as XmlNode;
+  return v === '' ? {} : undefined;
+}
+
+function text(node: XmlNode, name: string, path: Path): string | undefined {
+  const v = node[name];
+  if (v === undefined) return undefined;
+  const s = typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as XmlNode)['#text'] === 'string' ? ((v as XmlNode)['#text'] as string) : '';
+  return unescapeXml(s, [...path, name], startOf(node));
+}
+
+function attr(node: XmlNode, name: string, path: Path): string | undefined {
+  const v = node[ATTR + name];
+  return typeof v === 'string' ? unescapeXml(v, [...path, name], startOf(node)) : undefined;
+}
+
+function requiredAttr(node: XmlNode, name: string, path: Path): string {
+  const v = attr(node, name, path);
+  if (v === undefined) throw new RleError('INVALID_STRUCTURE', `Missing attribute ${name}`, { path: [...path, name], offset: startOf(node), expected: `a ${name}="..." attribute` });
+  return v;
+}
+
+function intAttr(node: XmlNode, name: string, path: Path, min: number, fallback?: number): number {
+  const v = attr(node, name, path);
+  if (v === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new RleError('INVALID_STRUCTURE', `Missing attribute ${name}`, { path: [...path, name], offset: startOf(node), expected: `a ${name}="..." attribute` });
+  }
+  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', `Invalid ${name}`, { path: [...path, name], offset: startOf(node), expected: `an integer >= ${min}`, received: JSON.stringify(v.slice(0, 40)) });
+  return n;
+}
+
+function parseColor(s: string, path: Path, offset: number | undefined): [number, number, number] {
+  if (!/^#[0-9a-fA-F]{6}$/.test(s)) throw new RleError('INVALID_TOKEN', 'Invalid label colour', { path, offset, expected: '#rrggbb', received: JSON.stringify(s.slice(0, 20)) });
+  const v = parseInt(s.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+function formatColor(c: readonly [number, number, number]): string {
+  return `#${c.map((v) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Label attribute declarations, kept as CVAT writes them. */
+export interface CvatAttributeSpec {
+  name: string;
+  mutable?: string;
+  input_type?: string;
+  default_value?: string;
+  values?: string;
+}
+
+function readLabels(meta: XmlNode | undefined): { categories: Category[]; found: boolean } {
+  const categories: Category[] = [];
+  if (meta === undefined) return { categories, found: false };
+  for (const holder of ['task', 'job', 'project']) {
+    const h = child(meta, holder);
+    const labels = h === undefined ? undefined : child(h, 'labels');
+    if (labels === undefined) continue;
+    list(labels.label).forEach((l, i) => {
+      const path: Path = ['annotations', 'meta', holder, 'labels', 'label', i];
+      const name = text(l, 'name', path);
+      if (name === undefined || name === '') throw new RleError('INVALID_STRUCTURE', 'Label without a name', { path: [...path, 'name'], offset: startOf(l), expected: '<name>...</name>' });
+      const c: Category = { id: categories.length + 1, name };
+      const color = text(l, 'color', path);
+      if (color !== undefined && color !== '') c.color = parseColor(color, [...path, 'color'], startOf(l));
+      const attributes: Record<string, unknown> = {};
+      const type = text(l, 'type', path);
+      if (type !== undefined && type !== '') attributes.type = type;
+      const parent = text(l, 'parent', path);
+      if (parent !== undefined && parent !== '') attributes.parent = parent;
+      const specsNode = child(l, 'attributes');
+      const specs: CvatAttributeSpec[] = [];
+      if (specsNode !== undefined) {
+        list(specsNode.attribute).forEach((a, j) => {
+          const p: Path = [...path, 'attributes', 'attribute', j];
+          const spec: CvatAttributeSpec = { name: text(a, 'name', p) ?? '' };
+          for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) {
+            const v = text(a, k, p);
+            if (v !== undefined) spec[k] = v;
+          }
+          specs.push(spec);
+        });
+      }
+      if (specs.length > 0) attributes.attributeSpecs = specs;
+      if (Object.keys(attributes).length > 0) c.attributes = attributes;
+      categories.push(c);
+    });
+    return { categories, found: true };
+  }
+  return { categories, found: false };
+}
+
+interface Shape {
+  z: number;
+  at: number;
+  annotation: Omit<Annotation, 'id'>;
+}
+
+/** Parses a CVAT for images 1.1 XML text into a dataset. */
+export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): MaskDataset {
+  const o = parseOptions(readOptionsSchema, options);
+  const root = parseXml(xml, o.validate);
+  const version = text(root, 'version', ['annotations']);
+  if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
+  const { categories, found } = readLabels(child(root, 'meta'));
+  const byName = new Map<string, Category>();
+  for (const c of categories) if (!byName.has(c.name)) byName.set(c.name, c);
+  const labelOf = (name: string, path: Path, offset: number | undefined): Id => {
+    let c = byName.get(name);
+    if (c === undefined) {
+      if (found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
+      // Without a <labels> block, labels are declared by use.
+      c = { id: categories.length + 1, name };
+      categories.push(c);
+      byName.set(name, c);
+    }
+    return c.id;
+  };
+
+  const images: ImageInfo[] = [];
+  const annotations: Annotation[] = [];
+  const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0 };
+  const other: Record<string, number> = {};
+  const seenIds = new Set<number>();
+  if (root.track !== undefined) other.track = list(root.track).length;
+
+  list(root.image).forEach((im, i) => {
+    const path: Path = ['annotations', 'image', i];
+    const offset = startOf(im);
+    const id = intAttr(im, 'id', path, 0);
+    if (seenIds.has(id)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${id}`, { path: [...path, 'id'], offset, expected: 'unique image ids' });
+    seenIds.add(id);
+    const width = intAttr(im, 'width', path, 0);
+    const height = intAttr(im, 'height', path, 0);
+    const size = { height, width };
+    checkSize(size, o.maxPixels, path);
+    const info: ImageInfo = { id, height, width };
+    const name = attr(im, 'name', path);
+    if (name !== undefined) info.fileName = name;
+    const extra: Record<string, unknown> = {};
+    for (const key of Object.keys(im)) {
+      if (!key.startsWith(ATTR)) continue;
+      const k = key.slice(ATTR.length);
+      if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') extra[k] = attr(im, k, path);
+    }
+    if (Object.keys(extra).length > 0) info.attributes = extra;
+    images.push(info);
+
+    const shapes: Shape[] = [];
+    const common = (s: XmlNode, p: Path): Omit<Annotation, 'id' | 'mask'> & { z: number } => {
+      const off = startOf(s);
+      const label = requiredAttr(s, 'label', p);
+      const attributes: Record<string, unknown> = {};
+      const occluded = attr(s, 'occluded', p);
+      if (occluded !== undefined) {
+        if (occluded !== '0' && occluded !== '1') throw new RleError('INVALID_TOKEN', 'Invalid occluded', { path: [...p, 'occluded'], offset: off, expected: '0 or 1', received: JSON.stringify(occluded.slice(0, 20)) });
+        attributes.occluded = occluded === '1';
+      }
+      const z = intAttr(s, 'z_order', p, -Infinity, 0);
+      attributes.z_order = z;
+      const source = attr(s, 'source', p);
+      if (source !== undefined) attributes.source = source;
+      const group = attr(s, 'group_id', p);
+      if (group !== undefined) attributes.group_id = intAttr(s, 'group_id', p, 0);
+      list(s.attribute).forEach((a, j) => {
+        const ap: Path = [...p, 'attribute', j];
+        const an = requiredAttr(a, 'name', ap);
+        const value = typeof a['#text'] === 'string' ? unescapeXml(a['#text'], ap, startOf(a)) : '';
+        if ((SHAPE_KEYS as readonly string[]).includes(an)) {
+          warn({ code: 'attribute-renamed', message: `Label attribute "${an}" has the name of a shape field; kept as "attr:${an}"`, path: ap });
+          attributes[`attr:${an}`] = value;
+        } else attributes[an] = value;
+      });
+      return { imageId: id, categoryId: labelOf(label, [...p, 'label'], off), attributes, z };
+    };
+    const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask): void => {
+      const { z, ...rest } = c;
+      shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
+    };
+
+    list(im.mask).forEach((s, j) => {
+      const p: Path = [...path, 'mask', j];
+      const c = common(s, p);
+      const enc = { rle: requiredAttr(s, 'rle', p), left: requiredAttr(s, 'left', p), top: requiredAttr(s, 'top', p), width: requiredAttr(s, 'width', p), height: requiredAttr(s, 'height', p) };
+      push(s, c, decode(enc, size, { padShortRuns: o.padShortRuns, warn, path: p, offset: startOf(s) }));
+    });
+    list(im.polygon).forEach((s, j) => {
+      const p: Path = [...path, 'polygon', j];
+      const c = common(s, p);
+      const xy = parsePoints(requiredAttr(s, 'points', p), [...p, 'points'], startOf(s));
+      push(s, c, rasterizePolygon(xy, size, { maxSteps: o.maxPolygonSteps, path: [...p, 'points'] }));
+      counts.polygons++;
+    });
+    list(im.box).forEach((s, j) => {
+      const p: Path = [...path, 'box', j];
+      if (o.boxes === 'skip') {
+        counts.boxesSkipped++;
+        return;
+      }
+      const rotation = attr(s, 'rotation', p);
+      if (rotation !== undefined && Number(rotation) !== 0) {
+        counts.rotated++;
+        return;
+      }
+      const c = common(s, p);
+      const [xtl, ytl, xbr, ybr] = (['xtl', 'ytl', 'xbr', 'ybr'] as const).map((k) => floatAttr(s, k, p));
+      push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxSteps: o.maxPolygonSteps, path: p }));
+      counts.boxesRasterized++;
+    });
+    for (const tag of OTHER_SHAPES) {
+      if (tag === 'track') continue;
+      const n = list(im[tag]).length;
+      if (n > 0) other[tag] = (other[tag] ?? 0) + n;
+    }
+    // Later is on top: a stable sort by z_order, then by position in the file.
+    if (o.sortByZOrder) shapes.sort((a, b) => a.z - b.z || a.at - b.at);
+    else shapes.sort((a, b) => a.at - b.at);
+    for (const s of shapes) annotations.push({ id: annotations.length + 1, ...s.annotation });
+  });
+
+  if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
+  if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
+  if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
+  if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
+  for (const [tag, n] of Object.entries(other)) {
+    warn({ code: 'not-carried', message: `${n} <${tag}> ${tag === 'track' ? 'elements (CVAT for video) are' : 'shapes are not masks and'} not read`, count: n });
+  }
+  return { images, categories, annotations };
+}
+
+function floatAttr(node: XmlNode, name: string, path: Path): number {
+  const v = requiredAttr(node, name, path);
+  const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new RleError('INVALID_TOKEN', `Invalid ${name}`, { path: [...path, name], offset: startOf(node), expected: 'a number', received: JSON.stringify(v.slice(0, 40)) });
+  return n;
+}
+
+const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** CVAT's polygon points: `x1,y1;x2,y2;...` (floats). */
+export function parsePoints(s: string, path: Path = ['points'], offset?: number): Float64Array {
+  const trimmed = s.trim();
+  if (trimmed === '') return new Float64Array(0);
+  const pairs = trimmed.split(';');
+  const out = new Float64Array(pairs.length * 2);
+  for (let i = 0; i < pairs.length; i++) {
+    const xy = pairs[i]!.split(',');
+    if (xy.length !== 2 || !NUMBER.test(xy[0]!) || !NUMBER.test(xy[1]!)) {
+      throw new RleError('INVALID_TOKEN', 'Invalid polygon point', { path: [...path, i], offset, expected: '"x,y" pairs separated by ";"', received: JSON.stringify(pairs[i]!.slice(0, 40)) });
+    }
+    out[2 * i] = Number(xy[0]);
+    out[2 * i + 1] = Number(xy[1]);
+  }
+  return out;
+}
+
+function isPrimitive(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
+}
+
+/** A CVAT image id: a non-negative integer (frame number). */
+function imageNumber(id: Id): number | undefined {
+  const n = typeof id === 'number' ? id : /^\d+$/.test(id) ? Number(id) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk. */
+export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
+  const o = parseOptions(writeOptionsSchema, options);
+  for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
+
+  // Labels: one per category name (CVAT labels are unique by name), plus the default label if needed.
+  const labelOfCategory = new Map<Id, string>();
+  const labels: { name: string; category?: Category; used: Set<string> }[] = [];
+  const labelByName = new Map<string, (typeof labels)[number]>();
+  let mergedNames = 0;
+  for (const c of dataset.categories) {
+    labelOfCategory.set(c.id, c.name);
+    if (labelByName.has(c.name)) {
+      mergedNames++;
+      continue;
+    }
+    const l = { name: c.name, category: c, used: new Set<string>() };
+    labels.push(l);
+    labelByName.set(c.name, l);
+  }
+  if (mergedNames > 0) warn({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
+
+  // Images, in order; annotations grouped by image.
+  const byImage = new Map<Id, Annotation[]>();
+  for (const im of dataset.images) byImage.set(im.id, []);
+  dataset.annotations.forEach((a, i) => {
+    const bucket = byImage.get(a.imageId);
+    if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    bucket.push(a);
+    let name = o.defaultLabel;
+    if (a.categoryId !== undefined) {
+      const n = labelOfCategory.get(a.categoryId);
+      if (n === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${JSON.stringify(a.categoryId)}, which is not in categories`, { path: ['annotations', i, 'categoryId'] });
+      name = n;
+    }
+    let l = labelByName.get(name);
+    if (l === undefined) {
+      l = { name, used: new Set<string>() };
+      labels.push(l);
+      labelByName.set(name, l);
+    }
+    for (const k of Object.keys(a.attributes ?? {})) if (!(SHAPE_KEYS as readonly string[]).includes(k)) l.used.add(k.startsWith('attr:') ? k.slice(5) : k);
+  });
+  // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
+  const renumbered = dataset.annotations.filter((a, i) => a.id !== i + 1).length;
+  if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered });
+
+  yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
+  yield `      <name>${escapeText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
+  for (const l of labels) {
+    let s = `        <label>\n          <name>${escapeText(l.name)}</name>\n`;
+    const c = l.category;
+    if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
+    const type = c?.attributes?.type;
+    s += `          <type>${escapeText(typeof type === 'string' ? type : 'mask')}</type>\n`;
+    // Declared attributes first (as read), then any used by annotations but not declared, as free text.
+    const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
+    const declared = new Set(specs.map((x) => x.name));
+    for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
+    s += `          <attributes>\n`;
+    for (const spec of specs) {
+      s += `            <attribute>\n              <name>${escapeText(spec.name)}</name>\n`;
+      for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${escapeText(String(spec[k]))}</${k}>\n`;
+      s += `            </attribute>\n`;
+    }
+    s += `          </attributes>\n        </label>\n`;
+    yield s;
+  }
+  yield `      </labels>\n    </task>\n  </meta>\n`;
+
+  let renamedImages = 0, droppedAttrs = 0;
+  const usedNumbers = new Set<number>();
+  for (const im of dataset.images) {
+    const n = imageNumber(im.id);
+    if (n !== undefined) usedNumbers.add(n);
+  }
+  let nextNumber = 0;
+  const size = { height: 0, width: 0 };
+  for (const im of dataset.images) {
+    let n = imageNumber(im.id);
+    if (n === undefined) {
+      while (usedNumbers.has(nextNumber)) nextNumber++;
+      n = nextNumber;
+      usedNumbers.add(n);
+      renamedImages++;
+    }
+    size.height = im.height;
+    size.width = im.width;
+    let s = `  <image id="${n}" name="${escapeAttr(im.fileName ?? String(im.id))}"`;
+    for (const [k, v] of Object.entries(im.attributes ?? {})) {
+      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escapeAttr(String(v))}"`;
+    }
+    s += ` width="${im.width}" height="${im.height}">\n`;
+    const parts: string[] = [s];
+    for (const a of byImage.get(im.id)!) {
+      if (a.mask.height !== im.height || a.mask.width !== im.width) {
+        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', dataset.annotations.indexOf(a)], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
+      }
+      const at = a.attributes ?? {};
+      const label = a.categoryId !== undefined ? labelOfCategory.get(a.categoryId)! : o.defaultLabel;
+      const occluded = at.occluded === true || at.occluded === 1 || at.occluded === '1' || at.occluded === 'true';
+      const z = typeof at.z_order === 'number' && Number.isSafeInteger(at.z_order) ? at.z_order : 0;
+      const source = typeof at.source === 'string' && at.source !== '' ? at.source : o.source;
+      const e = encode(a.mask);
+      let m = `    <mask label="${escapeAttr(label)}" source="${escapeAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"`;
+      if (typeof at.group_id === 'number' && Number.isSafeInteger(at.group_id) && at.group_id > 0) m += ` group_id="${at.group_id}"`;
+      m += '>\n';
+      for (const [k, v] of Object.entries(at)) {
+        if ((SHAPE_KEYS as readonly string[]).includes(k)) continue;
+        if (!isPrimitive(v)) {
+          droppedAttrs++;
+          continue;
+        }
+        m += `      <attribute name="${escapeAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escapeText(String(v))}</attribute>\n`;
+      }
+      parts.push(m, '    </mask>\n');
+    }
+    parts.push('  </image>\n');
+    yield parts.join('');
+  }
+  if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages });
+  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs });
+  yield '</annotations>\n';
+}
+
+const capabilities = {
+  categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: true,
+  multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+};
+
+async function readText(input: DialectInput, maxBytes: number): Promise<string> {
+  if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
+  return decodeUtf8(await readAllBytes(input, maxBytes));
+}
+
+export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
+  id: 'cvat',
+  title: 'CVAT for images 1.1 (XML)',
+  extensions: ['.xml'],
+  capabilities,
+  readOptions: readOptionsSchema,
+  writeOptions: writeOptionsSchema,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array, name?: string): number {
+    const t = new TextDecoder().decode(head.subarray(0, 4096));
+    if (!/<annotations[\s>]/.test(t)) return 0;
+    if (/<version>\s*1\.1\s*<\/version>/.test(t)) return 0.95;
+    if (/<meta>|<image\s/.test(t)) return 0.8;
+    return name?.toLowerCase().endsWith('.xml') ? 0.5 : 0.3;
+  },
+  async read(input: DialectInput, options?: Partial<CvatReadOptions>, context?: DialectContext): Promise<MaskDataset> {
+    const o = parseOptions(readOptionsSchema, options);
+    return parseCvatXml(await readText(input, o.maxBytes), o, context?.warn);
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
+    const d = await collectDataset(dataset);
+    return encodeUtf8([...formatCvatXml(d, options, context?.warn)].join(''));
+  },
+  async *writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    const d = await collectDataset(dataset);
+    for (const chunk of formatCvatXml(d, options, context?.warn)) yield encodeUtf8(chunk);
+  },
+};
+
+export type { RleWarning };
