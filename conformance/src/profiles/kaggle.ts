@@ -1,4 +1,29 @@
+import type { MaskDataset } from '@rlekit/core';
+import { dialect } from '@rlekit/kaggle';
 import type { ConformanceProfile } from '../profile.js';
 
-// The kaggle dialect's entries in the matrix; filled in by the kaggle package's work.
-export const profiles: ConformanceProfile[] = [];
+/** Kaggle files carry no size: give every image's size, keyed by every form its id may take in the file. */
+function sizes(written: MaskDataset): Record<string, unknown> {
+  const first = written.images[0];
+  if (first && written.images.every((i) => i.height === first.height && i.width === first.width)) return { size: `${first.height}x${first.width}` };
+  const entries: string[] = [];
+  for (const i of written.images) {
+    const keys = new Set([String(i.id)]);
+    if (i.fileName) keys.add(i.fileName.slice(i.fileName.lastIndexOf('/') + 1));
+    for (const k of keys) entries.push(`${k}=${i.height}x${i.width}`);
+  }
+  return { imageSizes: entries.join(';') };
+}
+
+// One instance preset per order; neither has a class column, and both forbid overlapping masks.
+const instancePreset = { categories: false, categoryNames: false, overlap: false };
+
+const profile = (preset: string, order: string): ConformanceProfile => ({
+  name: `kaggle (${preset}, ${order})`,
+  dialect,
+  readOptions: (written) => ({ preset, ...sizes(written) }),
+  writeOptions: { preset },
+  capabilities: instancePreset,
+});
+
+export const profiles: ConformanceProfile[] = [profile('airbus-ship-detection', 'col'), profile('sartorius-cell-instance', 'row')];

@@ -1,4 +1,11 @@
+/**
+ * @rlekit/kaggle: every Kaggle competition's start/length RLE convention as a named preset,
+ * single-mask `encode`/`decode`, and submission/training CSVs read and written as streams.
+ */
 export { encode, decode } from './codec.js';
 export type { DecodeOptions } from './codec.js';
 export { presets, presetIds, getPreset, resolvePreset, checkPreset } from './presets.js';
 export type { Preset, CsvLayout, RowsPer, Pairing } from './presets.js';
+export { dialect, readOptions, writeOptions, presetFromOptions, resolveOverlaps } from './dialect.js';
+export type { KaggleReadOptions, KaggleWriteOptions } from './dialect.js';
+export { imageHeaderSize, parseSize } from './sizes.js';

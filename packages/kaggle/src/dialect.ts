@@ -1,0 +1,479 @@
+import { z } from 'zod';
+import {
+  bytesSource, collectDataset, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  type MaskDataset, type MaskDatasetStream, type OptionsSchema,
+} from '@rlekit/core';
+import { decode, encode } from './codec.js';
+import { csvBytes, csvRecords } from './csv.js';
+import { getPreset, presetIds, type Preset, type RowsPer } from './presets.js';
+import { SizeResolver } from './sizes.js';
+
+// Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
+const presetFields = {
+  preset: z.string().optional().describe(`Named competition preset: ${presetIds.join(', ')}`),
+  order: z.enum(['row', 'col']).optional().describe('Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom'),
+  base: z.number().int().min(0).max(1).optional().describe('Override: index base of starts (0 or 1)'),
+  pairing: z.enum(['absolute', 'relative']).optional().describe('Override: absolute start/length pairs, or relative offset/length pairs (SIIM)'),
+  empty: z.string().optional().describe('Override: exact text of an all-background mask ("", "-1", "-", "1 0")'),
+  columns: z.string().optional().describe('Override: CSV header, comma-separated'),
+  idColumn: z.string().optional().describe('Override: column of the image id'),
+  rleColumn: z.string().optional().describe('Override: column of the RLE text'),
+  classColumn: z.string().optional().describe('Override: column of the class'),
+  classSeparator: z.string().optional().describe('Override: the id column holds <image><separator><class> (Severstal "_")'),
+  heightColumn: z.string().optional().describe('Override: column of the image height'),
+  widthColumn: z.string().optional().describe('Override: column of the image width'),
+  rowsPer: z.enum(['image', 'instance', 'image-class']).optional().describe('Override: one row per image, per instance, or per image and class'),
+  classes: z.string().optional().describe('Override: classes of an image-class file, comma-separated, in row order'),
+  overlap: z.enum(['allowed', 'forbidden']).optional().describe('Override: whether masks of one image may overlap'),
+};
+
+export const readOptions = z.object({
+  ...presetFields,
+  size: z.string().optional().describe('Size of every image, "HxW" (height first)'),
+  sizes: z.string().optional().describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)'),
+  images: z.string().optional().describe('Path of a folder of PNG/JPEG images whose headers give the sizes'),
+  imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
+  lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths, touching/overlapping/unordered runs (merged and reported)'),
+  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
+});
+
+export const writeOptions = z.object({
+  ...presetFields,
+  overlapPolicy: z.enum(['error', 'first', 'last', 'largest']).default('error').describe('When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask'),
+  imageId: z.enum(['auto', 'id', 'fileName', 'stem']).default('auto').describe('What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)'),
+});
+
+export type KaggleReadOptions = z.output<typeof readOptions>;
+export type KaggleWriteOptions = z.output<typeof writeOptions>;
+type PresetFields = { [K in keyof typeof presetFields]?: z.output<(typeof presetFields)[K]> };
+
+function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid kaggle option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+}
+
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** The named preset with every flat override applied; a custom preset needs at least `order`. */
+export function presetFromOptions(o: PresetFields): Preset {
+  let p: Preset;
+  if (o.preset !== undefined && o.preset !== '') p = getPreset(o.preset);
+  else if (o.order !== undefined) {
+    p = {
+      id: 'custom', title: 'custom preset', order: o.order, base: 1, pairing: 'absolute', empty: '', overlap: 'allowed', source: 'given by options',
+      csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'instance' },
+    };
+  } else {
+    throw new RleError('INVALID_OPTION', 'Kaggle needs a preset', { path: ['preset'], expected: `--preset ${presetIds.join('|')}, or a custom one given by at least --order`, received: 'none' });
+  }
+  const csv = { ...p.csv };
+  const rename = (old: string | undefined, name: string | undefined): void => {
+    if (name === undefined || name === '') return;
+    csv.columns = old !== undefined && csv.columns.includes(old) ? csv.columns.map((c) => (c === old ? name : c)) : [...csv.columns, name];
+  };
+  rename(csv.id, o.idColumn);
+  if (o.idColumn) csv.id = o.idColumn;
+  rename(csv.rle, o.rleColumn);
+  if (o.rleColumn) csv.rle = o.rleColumn;
+  rename(csv.class, o.classColumn);
+  if (o.classColumn) csv.class = o.classColumn;
+  rename(csv.height, o.heightColumn);
+  if (o.heightColumn) csv.height = o.heightColumn;
+  rename(csv.width, o.widthColumn);
+  if (o.widthColumn) csv.width = o.widthColumn;
+  if (o.columns !== undefined && o.columns !== '') csv.columns = list(o.columns);
+  if (o.classSeparator !== undefined) {
+    if (o.classSeparator === '') delete csv.classSeparator;
+    else csv.classSeparator = o.classSeparator;
+  }
+  if (o.rowsPer) csv.rowsPer = o.rowsPer as RowsPer;
+  if (o.classes !== undefined) csv.classes = list(o.classes);
+  for (const [role, name] of [['id', csv.id], ['rle', csv.rle], ['class', csv.class], ['height', csv.height], ['width', csv.width]] as const) {
+    if (name !== undefined && !csv.columns.includes(name)) {
+      throw new RleError('INVALID_OPTION', `The ${role} column "${name}" is not among the columns`, { path: ['columns'], expected: `columns including ${name}`, received: csv.columns.join(',') });
+    }
+  }
+  const overridden = (['order', 'base', 'pairing', 'empty', 'columns', 'idColumn', 'rleColumn', 'classColumn', 'classSeparator', 'heightColumn', 'widthColumn', 'rowsPer', 'classes', 'overlap'] as const).some((k) => o[k] !== undefined);
+  return {
+    ...p,
+    id: overridden && p.id !== 'custom' ? `${p.id} (customised)` : p.id,
+    order: o.order ?? p.order,
+    base: (o.base ?? p.base) as 0 | 1,
+    pairing: o.pairing ?? p.pairing,
+    empty: o.empty ?? p.empty,
+    overlap: o.overlap ?? p.overlap,
+    csv,
+  };
+}
+
+const IMAGE_EXT = /\.(jpe?g|png|tiff?|bmp|gif|webp|dcm)$/i;
+
+interface Layout {
+  id: number;
+  rle: number;
+  cls: number;
+  height: number;
+  width: number;
+}
+
+/** Finds the preset's columns in a header: exact, then case-insensitive, then the RLE column's training names. */
+function layoutOf(header: string[], p: Preset, name: string, line: number): Layout {
+  const find = (col: string | undefined, aliases: string[] = []): number => {
+    if (col === undefined) return -1;
+    for (const c of [col, ...aliases]) {
+      const exact = header.indexOf(c);
+      if (exact >= 0) return exact;
+      const loose = header.findIndex((h) => h.toLowerCase() === c.toLowerCase());
+      if (loose >= 0) return loose;
+    }
+    return -2;
+  };
+  const l = { id: find(p.csv.id), rle: find(p.csv.rle, p.csv.rleAliases), cls: find(p.csv.class), height: find(p.csv.height), width: find(p.csv.width) };
+  const missing = (['id', 'rle', 'cls', 'height', 'width'] as const).filter((k) => l[k] === -2);
+  if (missing.length > 0) {
+    throw new RleError('INVALID_STRUCTURE', `${name} does not have the columns of preset ${p.id}`, { path: ['line', line], expected: `a header with ${p.csv.columns.join(',')}`, received: header.join(',') });
+  }
+  return l;
+}
+
+function classKey(text: string): Id {
+  return /^\d{1,15}$/.test(text) ? Number(text) : text;
+}
+
+interface Row {
+  imageId: string;
+  cls: string | undefined;
+  rle: string;
+  line: number;
+}
+
+/** Splits a record into image id, class and RLE text per the layout. */
+function rowOf(fields: string[], l: Layout, p: Preset, line: number): Row {
+  let imageId = fields[l.id]!;
+  let cls = l.cls >= 0 ? fields[l.cls] : undefined;
+  if (p.csv.classSeparator) {
+    const at = imageId.lastIndexOf(p.csv.classSeparator);
+    if (at < 0) {
+      throw new RleError('INVALID_STRUCTURE', `Id "${imageId}" has no class part`, { path: ['line', line, p.csv.id], expected: `<image>${p.csv.classSeparator}<class>` });
+    }
+    cls = imageId.slice(at + p.csv.classSeparator.length);
+    imageId = imageId.slice(0, at);
+  }
+  return { imageId, cls: cls === '' ? undefined : cls, rle: fields[l.rle]!, line };
+}
+
+function sizeCell(v: string | undefined, what: string, line: number, column: string): number {
+  if (v === undefined || !/^\d{1,9}$/.test(v)) throw new RleError('INVALID_SIZE', `Invalid ${what}`, { path: ['line', line, column], expected: 'a non-negative integer', received: String(v) });
+  return Number(v);
+}
+
+/**
+ * Reads a submission or training CSV in two passes over the source: the first collects
+ * images, sizes and classes (so the stream can list them up front), the second decodes
+ * one row at a time.
+ */
+async function readStream(input: DialectInput, options: Partial<KaggleReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
+  const o = parseOptions(readOptions, options);
+  const p = presetFromOptions(o);
+  if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'kaggle reads a CSV file, not a folder', { received: input.name });
+  const src: ByteSource = input instanceof Uint8Array ? bytesSource(input) : input;
+  const sizes = await SizeResolver.create(o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
+  const images = new Map<string, ImageInfo>();
+  const categories = new Map<string, Category>();
+  let layout: Layout | undefined;
+  for await (const r of csvRecords(src, src.name)) {
+    if (!layout) {
+      layout = layoutOf(r.fields, p, src.name, r.line);
+      continue;
+    }
+    const row = rowOf(r.fields, layout, p, r.line);
+    let size: { height: number; width: number } | undefined;
+    if (layout.height >= 0 && layout.width >= 0) {
+      size = { height: sizeCell(r.fields[layout.height], 'height', r.line, p.csv.height!), width: sizeCell(r.fields[layout.width], 'width', r.line, p.csv.width!) };
+    }
+    const known = images.get(row.imageId);
+    if (known) {
+      if (size && (size.height !== known.height || size.width !== known.width)) {
+        throw new RleError('SIZE_MISMATCH', `Rows of image "${row.imageId}" disagree on its size`, { path: ['line', r.line], expected: `${known.height}x${known.width}`, received: `${size.height}x${size.width}` });
+      }
+    } else {
+      size ??= await sizes.sizeOf(row.imageId).catch((e: unknown) => {
+        throw isRleError(e) ? e.at('line', r.line) : e;
+      });
+      const info: ImageInfo = { id: row.imageId, height: size.height, width: size.width };
+      if (IMAGE_EXT.test(row.imageId)) info.fileName = row.imageId;
+      images.set(row.imageId, info);
+    }
+    if (row.cls !== undefined && !categories.has(row.cls)) categories.set(row.cls, { id: classKey(row.cls), name: row.cls });
+  }
+  if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
+  const l = layout;
+  const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels };
+  const annotations = (async function* (): AsyncGenerator<Annotation> {
+    let first = true;
+    let n = 0;
+    for await (const r of csvRecords(src, src.name)) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      const row = rowOf(r.fields, l, p, r.line);
+      const image = images.get(row.imageId)!;
+      let mask: Mask;
+      try {
+        mask = decode(row.rle, image, p, decodeOptions);
+      } catch (e) {
+        throw isRleError(e) ? e.at('line', r.line, p.csv.rle) : e;
+      }
+      if (mask.isEmpty()) continue;
+      const a: Annotation = { id: ++n, imageId: image.id, mask };
+      if (row.cls !== undefined) a.categoryId = categories.get(row.cls)!.id;
+      yield a;
+    }
+  })();
+  return { images: [...images.values()], categories: [...categories.values()], annotations };
+}
+
+/** Groups annotations by image, in image order; a stream must list each image's annotations together. */
+async function* byImage(d: MaskDataset | MaskDatasetStream): AsyncGenerator<{ image: ImageInfo; annotations: Annotation[] }> {
+  const index = new Map<Id, number>();
+  d.images.forEach((im, i) => index.set(im.id, i));
+  const dangling = (a: Annotation): never => {
+    throw new RleError('DANGLING_REFERENCE', `Annotation ${String(a.id)} refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', String(a.id), 'imageId'] });
+  };
+  if (!isDatasetStream(d)) {
+    const groups = d.images.map(() => [] as Annotation[]);
+    for (const a of d.annotations) {
+      const i = index.get(a.imageId);
+      if (i === undefined) dangling(a);
+      groups[i!]!.push(a);
+    }
+    for (let i = 0; i < d.images.length; i++) yield { image: d.images[i]!, annotations: groups[i]! };
+    return;
+  }
+  // Stream: flush each run of annotations of one image; images without annotations keep their place.
+  const done = new Uint8Array(d.images.length);
+  let next = 0;
+  let current = -1;
+  let group: Annotation[] = [];
+  const flushBefore = function* (i: number): Generator<{ image: ImageInfo; annotations: Annotation[] }> {
+    for (; next < i; next++) if (!done[next]) {
+      done[next] = 1;
+      yield { image: d.images[next]!, annotations: [] };
+    }
+  };
+  for await (const a of d.annotations) {
+    const i = index.get(a.imageId);
+    if (i === undefined) dangling(a);
+    if (i !== current) {
+      if (current >= 0) yield { image: d.images[current]!, annotations: group };
+      if (done[i!]) {
+        throw new RleError('UNSUPPORTED', `Annotations of image ${String(a.imageId)} are not together in the stream`, { path: ['annotations', String(a.id)], expected: 'annotations grouped by image (or an in-memory dataset)' });
+      }
+      yield* flushBefore(i!);
+      done[i!] = 1;
+      current = i!;
+      group = [];
+    }
+    group.push(a);
+  }
+  if (current >= 0) yield { image: d.images[current]!, annotations: group };
+  yield* flushBefore(d.images.length);
+}
+
+/** Masks of one image with overlaps removed by `policy`; returns the masks and the pixels given away. */
+export function resolveOverlaps(masks: Mask[], policy: 'error' | 'first' | 'last' | 'largest', where: string): { masks: Mask[]; pixels: number } {
+  if (masks.length < 2) return { masks, pixels: 0 };
+  const size = masks[0]!.size;
+  let seen = Mask.empty(size);
+  if (policy === 'error') {
+    masks.forEach((m, k) => {
+      if (m.overlap(seen).intersection > 0) {
+        throw new RleError('OVERLAP', `Mask ${k} of ${where} overlaps an earlier mask`, { expected: 'non-overlapping masks, or --overlap-policy first|last|largest' });
+      }
+      seen = seen.union(m);
+    });
+    return { masks, pixels: 0 };
+  }
+  const order = masks.map((_, k) => k);
+  if (policy === 'last') order.reverse();
+  else if (policy === 'largest') order.sort((a, b) => masks[b]!.area() - masks[a]!.area() || a - b);
+  const out = masks.slice();
+  let pixels = 0;
+  for (const k of order) {
+    const m = masks[k]!;
+    const kept = m.difference(seen);
+    pixels += m.area() - kept.area();
+    out[k] = kept;
+    seen = seen.union(m);
+  }
+  return { masks: out, pixels };
+}
+
+function idText(image: ImageInfo, how: KaggleWriteOptions['imageId'], p: Preset): string {
+  const file = image.fileName;
+  const base = file === undefined ? undefined : file.slice(file.lastIndexOf('/') + 1);
+  const stemOf = (s: string): string => (s.lastIndexOf('.') > 0 ? s.slice(0, s.lastIndexOf('.')) : s);
+  switch (how) {
+    case 'id': return String(image.id);
+    case 'fileName': return base ?? String(image.id);
+    case 'stem': return stemOf(base ?? String(image.id));
+    default:
+      // A string id came from a Kaggle-like source already; numeric ids (COCO) defer to the file name.
+      if (typeof image.id === 'string' || base === undefined) return String(image.id);
+      return p.csv.ids === 'fileName' ? base : stemOf(base);
+  }
+}
+
+async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: Partial<KaggleWriteOptions> = {}, context: DialectContext = silentContext): AsyncGenerator<Uint8Array> {
+  const o = parseOptions(writeOptions, options);
+  const p = presetFromOptions(o);
+  const warn = context.warn;
+  const cols = p.csv.columns;
+  const at = (name: string | undefined): number => (name === undefined ? -1 : cols.indexOf(name));
+  const ci = { id: at(p.csv.id), rle: at(p.csv.rle), cls: at(p.csv.class), height: at(p.csv.height), width: at(p.csv.width) };
+  const carriesClass = ci.cls >= 0 || p.csv.classSeparator !== undefined;
+  const names = new Map<Id, string>(dataset.categories.map((c) => [c.id, c.name]));
+  const classOf = (a: Annotation): string | undefined => (a.categoryId === undefined ? undefined : names.get(a.categoryId) ?? String(a.categoryId));
+  const classes = p.csv.rowsPer === 'image-class' ? p.csv.classes ?? dataset.categories.map((c) => c.name) : [];
+  const count = { scores: 0, crowd: 0, attributes: 0, categories: 0, ids: 0, merged: 0, emptyMasks: 0, overlapPixels: 0, lostToOverlap: 0, otherClass: 0 };
+  const record = (image: ImageInfo, id: string, rle: string, cls: string | undefined): string[] => {
+    const r = new Array<string>(cols.length).fill('');
+    r[ci.id] = p.csv.classSeparator !== undefined && cls !== undefined ? `${id}${p.csv.classSeparator}${cls}` : id;
+    r[ci.rle] = rle;
+    if (ci.cls >= 0 && cls !== undefined) r[ci.cls] = cls;
+    if (ci.height >= 0) r[ci.height] = String(image.height);
+    if (ci.width >= 0) r[ci.width] = String(image.width);
+    return r;
+  };
+  yield csvBytes([cols]);
+  let batch: string[][] = [];
+  let batchChars = 0;
+  for await (const { image, annotations } of byImage(dataset)) {
+    const id = idText(image, o.imageId, p);
+    const masks: Mask[] = [];
+    const kept: Annotation[] = [];
+    for (const a of annotations) {
+      if (a.mask.height !== image.height || a.mask.width !== image.width) {
+        throw new RleError('SIZE_MISMATCH', `Annotation ${String(a.id)} differs in size from image ${String(image.id)}`, { path: ['annotations', String(a.id)], expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
+      }
+      count.ids++;
+      if (a.score !== undefined) count.scores++;
+      if (a.iscrowd === true) count.crowd++;
+      if (a.attributes && Object.keys(a.attributes).length > 0) count.attributes++;
+      if (a.categoryId !== undefined && !carriesClass) count.categories++;
+      if (a.mask.isEmpty()) {
+        count.emptyMasks++;
+        continue;
+      }
+      masks.push(a.mask);
+      kept.push(a);
+    }
+    const rows: string[][] = [];
+    if (p.csv.rowsPer === 'instance') {
+      const resolved = p.overlap === 'forbidden' ? resolveOverlaps(masks, o.overlapPolicy, `image ${id}`) : { masks, pixels: 0 };
+      count.overlapPixels += resolved.pixels;
+      resolved.masks.forEach((m, k) => {
+        if (m.isEmpty()) count.lostToOverlap++;
+        else rows.push(record(image, id, encode(m, p), classOf(kept[k]!)));
+      });
+      if (rows.length === 0) rows.push(record(image, id, p.empty, undefined));
+    } else if (p.csv.rowsPer === 'image') {
+      let u = Mask.empty(image);
+      for (const m of masks) u = u.union(m);
+      if (masks.length > 1) count.merged += masks.length - 1;
+      rows.push(record(image, id, encode(u, p), undefined));
+    } else {
+      const byClass = new Map<string, Mask[]>();
+      kept.forEach((a, k) => {
+        const c = classOf(a);
+        if (c === undefined || !classes.includes(c)) count.otherClass++;
+        else byClass.set(c, [...(byClass.get(c) ?? []), masks[k]!]);
+      });
+      for (const c of classes) {
+        const ms = byClass.get(c) ?? [];
+        let u = Mask.empty(image);
+        for (const m of ms) u = u.union(m);
+        if (ms.length > 1) count.merged += ms.length - 1;
+        rows.push(record(image, id, encode(u, p), c));
+      }
+    }
+    for (const r of rows) {
+      batch.push(r);
+      batchChars += r[ci.rle]!.length + 32;
+    }
+    if (batchChars > 1 << 20 || batch.length >= 4096) {
+      yield csvBytes(batch);
+      batch = [];
+      batchChars = 0;
+    }
+  }
+  if (batch.length > 0) yield csvBytes(batch);
+  const lost = (what: string, n: number): void => {
+    if (n > 0) warn({ code: 'not-carried', message: `kaggle (${p.id}) cannot carry ${what}: ${n} lost`, count: n });
+  };
+  lost('scores', count.scores);
+  lost('crowd flags', count.crowd);
+  lost("annotations' attributes", count.attributes);
+  lost('category assignments (no class column)', count.categories);
+  lost('instance ids (rows are numbered on read)', p.csv.rowsPer === 'instance' ? count.ids : 0);
+  if (count.otherClass > 0) warn({ code: 'not-carried', message: `${count.otherClass} masks have no class among ${classes.join(', ')} and were not written`, count: count.otherClass });
+  if (count.merged > 0) warn({ code: 'merged-instances', message: `${count.merged} masks were merged into the mask of their image${p.csv.rowsPer === 'image-class' ? ' and class' : ''} (${p.id} has one row per ${p.csv.rowsPer})`, count: count.merged });
+  if (count.emptyMasks > 0) warn({ code: 'empty-mask', message: `${count.emptyMasks} empty masks have no row of their own`, count: count.emptyMasks });
+  if (count.overlapPixels > 0) warn({ code: 'overlap-resolved', message: `${count.overlapPixels} pixels claimed by several masks were resolved by the "${o.overlapPolicy}" policy`, count: count.overlapPixels });
+  if (count.lostToOverlap > 0) warn({ code: 'overlap-resolved', message: `${count.lostToOverlap} masks lost all their pixels to the "${o.overlapPolicy}" policy and were not written`, count: count.lostToOverlap });
+}
+
+/** Likely column names of a Kaggle RLE column. */
+const RLE_NAMES = new Set(['encodedpixels', 'rle_mask', 'rle', 'predicted', 'encoded_pixels', 'segmentation', 'annotation', 'encoding', 'pixels']);
+
+export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
+  id: 'kaggle',
+  title: 'Kaggle competition RLE (CSV)',
+  extensions: ['.csv'],
+  // The widest preset's reach; profiles and warnings narrow it per preset.
+  capabilities: {
+    categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
+    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+  },
+  readOptions: readOptions as unknown as OptionsSchema<KaggleReadOptions>,
+  writeOptions: writeOptions as unknown as OptionsSchema<KaggleWriteOptions>,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array, name?: string): number {
+    const text = new TextDecoder().decode(head.subarray(0, 1024)).replace(/^\ufeff/, '');
+    const header = (text.split(/\r?\n/, 1)[0] ?? '').split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
+    const csvName = name === undefined || /\.csv$/i.test(name);
+    const exact = Object.values(getPresetsTable()).some((p) => p.csv.columns.length === header.length && p.csv.columns.every((c, i) => c === header[i]));
+    if (exact && csvName) return 0.9;
+    if (header.some((h) => RLE_NAMES.has(h.toLowerCase())) && csvName) return 0.6;
+    return 0;
+  },
+  readStream,
+  async read(input, options, context) {
+    return collectDataset(await readStream(input, options, context));
+  },
+  writeStream,
+  async write(dataset, options, context) {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const c of writeStream(dataset, options, context)) {
+      chunks.push(c);
+      total += c.length;
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  },
+};
+
+function getPresetsTable(): Record<string, Preset> {
+  return Object.fromEntries(presetIds.map((id) => [id, getPreset(id)]));
+}
