@@ -1,0 +1,484 @@
+/**
+ * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
+ */
+import { checkSize, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type WarningSink } from '@rlekit/core';
+import { DEFAULT_MAX_PIXELS, readPng, writePng, type Pass, type RawPng } from './png.js';
+import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
+
+export interface DecodeMaskOptions {
+  /**
+   * Which sample decides foreground. `'auto'` (default): alpha for grey+alpha and RGBA images,
+   * otherwise the grey value, the palette index, or the largest of R, G, B. `'alpha'` also works
+   * for palette images with tRNS and grey/RGB images with a tRNS colour key.
+   */
+  channel?: 'auto' | 'value' | 'alpha';
+  /** Foreground when the sample is above this (default 0: any non-zero sample). Raw sample scale: 0..65535 for 16-bit. */
+  threshold?: number;
+  /** Largest width × height accepted, checked from the header before inflating. */
+  maxPixels?: number;
+}
+
+/** A colour → label table: a map, a record, or colour map entries. */
+export type Colors = ReadonlyMap<number, Rgb> | Readonly<Record<number, Rgb>> | readonly ColorMapEntry[];
+
+export interface DecodeLabelMapOptions {
+  /** For RGB(A) images: label → [r, g, b]. Without it, the label is the packed colour (see `rgbOrder`). */
+  colors?: Colors;
+  /** Packing of RGB without `colors`: `'rgb'` (default) is (R << 16) | (G << 8) | B; `'bgr'` is R + 256 G + 65536 B (COCO panoptic). */
+  rgbOrder?: 'rgb' | 'bgr';
+  /** A colour not in `colors`: `'error'` (default, INVALID_TOKEN) or `'background'` (label 0, reported to `warn`). */
+  unknownColor?: 'error' | 'background';
+  /** For images with alpha: pixels with alpha 0 are label 0 (`'background'`, default) or keep their colour's label (`'keep'`). */
+  transparent?: 'background' | 'keep';
+  warn?: WarningSink;
+  maxPixels?: number;
+}
+
+export interface EncodeMaskOptions {
+  /** 1 (default): 1-bit greyscale, foreground white. 8: 8-bit greyscale with `foreground` as its value. */
+  bitDepth?: 1 | 8;
+  /** Foreground value of an 8-bit mask: 255 (default) or 1. */
+  foreground?: 1 | 255;
+}
+
+export interface EncodeLabelMapOptions {
+  /**
+   * `'palette'` (default): 8-bit indexed colour, `palette` or the VOC palette; `'gray8'`, `'gray16'`:
+   * greyscale samples; `'rgb'`: 8-bit RGB from `colors`, or the packed label (see `rgbOrder`).
+   */
+  format?: 'palette' | 'gray8' | 'gray16' | 'rgb';
+  /** Palette for `'palette'`: RGB triplets (bytes) or a list of colours; padded with VOC colours up to the largest label. */
+  palette?: Uint8Array | readonly Rgb[];
+  colors?: Colors;
+  rgbOrder?: 'rgb' | 'bgr';
+  /** Labels above 255 in a `'palette'`/`'gray8'` image: write 16-bit greyscale instead of throwing LIMIT_EXCEEDED. */
+  allow16?: boolean;
+}
+
+type Path = (string | number)[];
+
+function option<T>(value: T | undefined, allowed: readonly T[], name: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) {
+    throw new RleError('INVALID_OPTION', `Invalid ${name}`, { path: [name], expected: allowed.map((a) => JSON.stringify(a)).join(', '), received: String(value) });
+  }
+  return value;
+}
+
+function maxPixelsOption(v: number | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_PIXELS;
+  if (!(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw new RleError('INVALID_OPTION', 'Invalid maxPixels', { path: ['maxPixels'], expected: 'a non-negative number', received: String(v) });
+  return v;
+}
+
+function toRaw(png: Uint8Array | RawPng, maxPixels: number): RawPng {
+  if (png instanceof Uint8Array) return readPng(png, maxPixels);
+  if (png && typeof png === 'object' && 'passes' in png) {
+    checkSize({ height: png.header.height, width: png.header.width }, maxPixels, ['IHDR']);
+    return png;
+  }
+  throw new RleError('INVALID_OPTION', 'Expected PNG bytes (a Uint8Array)', { received: Object.prototype.toString.call(png) });
+}
+
+/** What a row extraction yields per pixel. */
+type Sample = 'value' | 'alpha' | 'packed-rgb' | 'packed-bgr';
+
+/** Fills `out[0..p.width)` with one sample per pixel of scanline `y` of pass `p`. */
+function extractRow(raw: RawPng, p: Pass, y: number, what: Sample, out: Uint32Array): void {
+  const d = raw.data;
+  const s = p.offset + y * (p.rowBytes + 1) + 1;
+  const w = p.width;
+  const { bitDepth: bd, colorType: ct } = raw.header;
+  if (what === 'alpha' && (ct === 0 || ct === 2 || ct === 3)) {
+    extractRow(raw, p, y, ct === 2 ? 'packed-rgb' : 'value', out);
+    alphaFromTrns(raw, out, w);
+    return;
+  }
+  if (ct === 0 || ct === 3 || (ct === 4 && what === 'value')) {
+    const step = ct === 4 ? 2 : 1;
+    if (bd < 8) {
+      const mask = (1 << bd) - 1;
+      for (let x = 0; x < w; x++) {
+        const bit = x * bd;
+        out[x] = (d[s + (bit >> 3)]! >> (8 - bd - (bit & 7))) & mask;
+      }
+    } else if (bd === 8) {
+      for (let x = 0; x < w; x++) out[x] = d[s + x * step]!;
+    } else {
+      for (let x = 0, i = s; x < w; x++, i += 2 * step) out[x] = (d[i]! << 8) | d[i + 1]!;
+    }
+    return;
+  }
+  if (ct === 4 || ct === 6) {
+    if (what === 'alpha') {
+      const n = ct === 4 ? 2 : 4;
+      if (bd === 8) for (let x = 0, i = s + n - 1; x < w; x++, i += n) out[x] = d[i]!;
+      else for (let x = 0, i = s + 2 * n - 2; x < w; x++, i += 2 * n) out[x] = (d[i]! << 8) | d[i + 1]!;
+      return;
+    }
+  }
+  // RGB or RGBA colour samples.
+  const n = ct === 2 ? 3 : 4;
+  if (bd === 8) {
+    if (what === 'value') for (let x = 0, i = s; x < w; x++, i += n) out[x] = Math.max(d[i]!, d[i + 1]!, d[i + 2]!);
+    else if (what === 'packed-rgb') for (let x = 0, i = s; x < w; x++, i += n) out[x] = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
+    else for (let x = 0, i = s; x < w; x++, i += n) out[x] = d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16);
+    return;
+  }
+  for (let x = 0, i = s; x < w; x++, i += 2 * n) {
+    if (what === 'value') {
+      out[x] = Math.max((d[i]! << 8) | d[i + 1]!, (d[i + 2]! << 8) | d[i + 3]!, (d[i + 4]! << 8) | d[i + 5]!);
+    } else {
+      // A 16-bit colour is a label only when it is an 8-bit colour scaled by 257 (what tools write); anything else would be cut.
+      if (d[i] !== d[i + 1] || d[i + 2] !== d[i + 3] || d[i + 4] !== d[i + 5]) {
+        throw new RleError('UNSUPPORTED', '16-bit RGB label colours must be 8-bit colours scaled by 257', { path: ['IDAT'], expected: 'equal high and low bytes', received: `row ${y}, pixel ${x}` });
+      }
+      out[x] = what === 'packed-rgb' ? (d[i]! << 16) | (d[i + 2]! << 8) | d[i + 4]! : d[i]! | (d[i + 2]! << 8) | (d[i + 4]! << 16);
+    }
+  }
+}
+
+/** Turns palette indices or grey/RGB samples into alpha using tRNS (opaque when absent). */
+function alphaFromTrns(raw: RawPng, row: Uint32Array, w: number): void {
+  const t = raw.transparency;
+  const { colorType: ct, bitDepth: bd } = raw.header;
+  const opaque = bd === 16 ? 0xffff : 255;
+  if (ct === 3) {
+    for (let x = 0; x < w; x++) {
+      const i = row[x]!;
+      row[x] = t && i < t.length ? t[i]! : 255;
+    }
+    return;
+  }
+  let key = -1;
+  if (t && ct === 0 && t.length >= 2) key = (t[0]! << 8) | t[1]!;
+  if (t && ct === 2 && t.length >= 6) {
+    if (bd === 16 && (t[0] !== t[1] || t[2] !== t[3] || t[4] !== t[5])) key = -2; // a key no 8-bit-scaled colour matches
+    else key = bd === 16 ? (t[0]! << 16) | (t[2]! << 8) | t[4]! : (t[1]! << 16) | (t[3]! << 8) | t[5]!;
+  }
+  for (let x = 0; x < w; x++) row[x] = row[x] === key ? 0 : opaque;
+}
+
+function scatter(dst: Uint8Array | Uint16Array | Uint32Array, row: Uint32Array, p: Pass, y: number, width: number): void {
+  const base = (p.y0 + y * p.dy) * width + p.x0;
+  if (p.dx === 1) {
+    dst.set(row.subarray(0, p.width), base);
+    return;
+  }
+  for (let x = 0, i = base; x < p.width; x++, i += p.dx) dst[i] = row[x]!;
+}
+
+/**
+ * PNG → Mask. Foreground is a non-zero grey sample or palette index, any non-zero channel of an
+ * RGB image, or alpha ≠ 0 for images with alpha (see {@link DecodeMaskOptions}).
+ */
+export function decodeMask(png: Uint8Array, options: DecodeMaskOptions = {}): Mask {
+  const raw = toRaw(png, maxPixelsOption(options.maxPixels));
+  const channel = option(options.channel, ['auto', 'value', 'alpha'] as const, 'channel', 'auto');
+  const threshold = options.threshold ?? 0;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number', received: String(threshold) });
+  }
+  return maskFromRaw(raw, channel, threshold);
+}
+
+export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', threshold: number): Mask {
+  const { width, height, colorType: ct, bitDepth: bd } = raw.header;
+  const size = { height, width };
+  const total = width * height;
+  const what: Sample = channel === 'alpha' || (channel === 'auto' && (ct === 4 || ct === 6)) ? 'alpha' : 'value';
+  if (raw.passes.length === 1 && raw.passes[0]!.x0 === 0 && !raw.header.interlaced) {
+    const p = raw.passes[0]!;
+    const b = new RunBuilder(256);
+    const stride = p.rowBytes + 1;
+    if (what === 'value' && ct === 0 && bd === 1 && threshold >= 0 && threshold < 1) {
+      // 1-bit masks, the default output: whole bytes of 0x00 or 0xff are 8 pixels at once.
+      const d = raw.data;
+      for (let y = 0; y < height; y++) {
+        const s = p.offset + y * stride + 1;
+        const full = width >> 3;
+        for (let k = 0; k < full; k++) {
+          const v = d[s + k]!;
+          if (v === 0) b.append(false, 8);
+          else if (v === 0xff) b.append(true, 8);
+          else for (let j = 7; j >= 0; j--) b.append(((v >> j) & 1) === 1, 1);
+        }
+        const v = d[s + full]!;
+        for (let j = 0, n = width & 7; j < n; j++) b.append(((v >> (7 - j)) & 1) === 1, 1);
+      }
+      return Mask.fromCanonicalRuns(b.finish(total), size, 'row');
+    }
+    if (what === 'value' && ct === 0 && bd === 8) {
+      const d = raw.data;
+      for (let y = 0; y < height; y++) {
+        const s = p.offset + y * stride + 1, e = s + width;
+        let i = s;
+        while (i < e) {
+          const start = i;
+          if (d[i]! > threshold) {
+            while (i < e && d[i]! > threshold) i++;
+            b.append(true, i - start);
+          } else {
+            while (i < e && d[i]! <= threshold) i++;
+            b.append(false, i - start);
+          }
+        }
+      }
+      return Mask.fromCanonicalRuns(b.finish(total), size, 'row');
+    }
+    const row = new Uint32Array(width);
+    for (let y = 0; y < height; y++) {
+      extractRow(raw, p, y, what, row);
+      let x = 0;
+      while (x < width) {
+        const start = x;
+        if (row[x]! > threshold) {
+          while (x < width && row[x]! > threshold) x++;
+          b.append(true, x - start);
+        } else {
+          while (x < width && row[x]! <= threshold) x++;
+          b.append(false, x - start);
+        }
+      }
+    }
+    return Mask.fromCanonicalRuns(b.finish(total), size, 'row');
+  }
+  // Adam7: passes interleave, so pixels are gathered into a bitmap first.
+  const bits = new Uint8Array(total);
+  const row = new Uint32Array(width);
+  for (const p of raw.passes) {
+    for (let y = 0; y < p.height; y++) {
+      extractRow(raw, p, y, what, row);
+      for (let x = 0; x < p.width; x++) row[x] = row[x]! > threshold ? 1 : 0;
+      scatter(bits, row, p, y, width);
+    }
+  }
+  return Mask.fromBitmap(bits, size, 'row');
+}
+
+function colorTable(colors: Colors | undefined): Map<number, number> | undefined {
+  if (colors === undefined) return undefined;
+  const out = new Map<number, number>();
+  const add = (label: number, c: Rgb, path: Path): void => {
+    if (!Number.isInteger(label) || label < 0 || label > 0xffffffff) throw new RleError('INVALID_OPTION', 'Invalid label in colors', { path, expected: 'an integer from 0 to 2^32-1', received: String(label) });
+    if (!Array.isArray(c) || c.length !== 3 || !c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
+      throw new RleError('INVALID_OPTION', 'Invalid colour in colors', { path, expected: '[r, g, b] of 0..255', received: JSON.stringify(c)?.slice(0, 40) });
+    }
+    const key = (c[0] << 16) | (c[1] << 8) | c[2];
+    const prev = out.get(key);
+    if (prev !== undefined && prev !== label) throw new RleError('INVALID_OPTION', `Labels ${prev} and ${label} share the colour ${c.join(',')}`, { path, expected: 'one colour per label' });
+    out.set(key, label);
+  };
+  if (colors instanceof Map) for (const [l, c] of colors) add(l, c, ['colors', l]);
+  else if (Array.isArray(colors)) (colors as readonly ColorMapEntry[]).forEach((e, i) => add(e.label, e.color, ['colors', i]));
+  else if (typeof colors === 'object' && colors !== null) for (const [k, c] of Object.entries(colors)) add(Number(k), c as Rgb, ['colors', k]);
+  else throw new RleError('INVALID_OPTION', 'Invalid colors', { path: ['colors'], expected: 'a Map, a record or colour map entries' });
+  return out;
+}
+
+/**
+ * PNG → LabelMap: palette indices for palette images (never the displayed colours), grey samples
+ * of any bit depth (16-bit labels survive), and for RGB the packed colour or the label `colors` gives it.
+ */
+export function decodeLabelMap(png: Uint8Array, options: DecodeLabelMapOptions = {}): LabelMap {
+  const raw = toRaw(png, maxPixelsOption(options.maxPixels));
+  const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
+  const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');
+  const transparent = option(options.transparent, ['background', 'keep'] as const, 'transparent', 'background');
+  const table = colorTable(options.colors);
+  const { width, height, colorType: ct, bitDepth: bd } = raw.header;
+  const total = width * height;
+  const rgb = ct === 2 || ct === 6;
+  let maxLabel = rgb ? 0xffffff : bd === 16 ? 0xffff : 0xff;
+  if (rgb && table) maxLabel = Math.max(0, ...table.values());
+  const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
+  const what: Sample = rgb ? (table || rgbOrder === 'rgb' ? 'packed-rgb' : 'packed-bgr') : 'value';
+  const row = new Uint32Array(width);
+  const alpha = (ct === 4 || ct === 6) && transparent === 'background' ? new Uint32Array(width) : undefined;
+  let unknown = 0;
+  let firstUnknown = '';
+  for (const p of raw.passes) {
+    for (let y = 0; y < p.height; y++) {
+      extractRow(raw, p, y, what, row);
+      if (table) {
+        let lastKey = -1, lastLabel = 0;
+        for (let x = 0; x < p.width; x++) {
+          const key = row[x]!;
+          if (key !== lastKey) {
+            lastKey = key;
+            const l = table.get(key);
+            if (l === undefined) {
+              if (unknownColor === 'error') {
+                throw new RleError('INVALID_TOKEN', `Colour ${(key >> 16) & 255},${(key >> 8) & 255},${key & 255} is not in the colour map`, {
+                  path: ['IDAT'], expected: 'a colour listed in colors', received: `pixel (${p.x0 + x * p.dx}, ${p.y0 + y * p.dy})`,
+                });
+              }
+              lastLabel = -1;
+            } else lastLabel = l;
+          }
+          if (lastLabel < 0) {
+            if (unknown === 0) firstUnknown = `${(key >> 16) & 255},${(key >> 8) & 255},${key & 255}`;
+            unknown++;
+            row[x] = 0;
+          } else row[x] = lastLabel;
+        }
+      }
+      if (alpha) {
+        extractRow(raw, p, y, 'alpha', alpha);
+        for (let x = 0; x < p.width; x++) if (alpha[x] === 0) row[x] = 0;
+      }
+      scatter(data, row, p, y, width);
+    }
+  }
+  if (unknown > 0) {
+    options.warn?.({ code: 'unknown-color', message: `${unknown} pixels had colours not in the colour map (first ${firstUnknown}) and became background`, count: unknown });
+  }
+  return LabelMap.fromArray(data, { height, width });
+}
+
+function rowBuffer(width: number, height: number, bitsPerPixel: number): { raw: Uint8Array; stride: number } {
+  checkSize({ height, width });
+  if (width === 0 || height === 0) {
+    throw new RleError('INVALID_SIZE', 'PNG images cannot be empty', { expected: 'width and height of at least 1', received: `${height}x${width}` });
+  }
+  const stride = Math.ceil((width * bitsPerPixel) / 8) + 1;
+  return { raw: new Uint8Array(stride * height), stride };
+}
+
+/** Mask → PNG: 1-bit greyscale by default, or 8-bit greyscale with foreground 1 or 255. */
+export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Array {
+  if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encodeMask expects a Mask', { received: Object.prototype.toString.call(mask) });
+  const bitDepth = option(options.bitDepth, [1, 8] as const, 'bitDepth', 1);
+  const fgValue = option(options.foreground, [1, 255] as const, 'foreground', 255);
+  const { width, height } = mask;
+  const { raw, stride } = rowBuffer(width, height, bitDepth);
+  const runs = mask.runsView('row');
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      let s = pos;
+      const e = pos + r;
+      while (s < e) {
+        const y = Math.floor(s / width), rowStart = y * width;
+        const segEnd = Math.min(e, rowStart + width);
+        const o = y * stride + 1;
+        if (bitDepth === 8) raw.fill(fgValue, o + s - rowStart, o + segEnd - rowStart);
+        else setBits(raw, o, s - rowStart, segEnd - rowStart);
+        s = segEnd;
+      }
+    }
+    pos += r;
+  }
+  return writePng({ width, height, bitDepth, colorType: 0 }, raw);
+}
+
+/** Sets bits [a, b) of a 1-bit scanline starting at byte `o` (most significant bit first). */
+function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
+  while (a < b && (a & 7) !== 0) {
+    raw[o + (a >> 3)]! |= 0x80 >> (a & 7);
+    a++;
+  }
+  const fullEnd = b & ~7;
+  if (a < fullEnd) {
+    raw.fill(0xff, o + (a >> 3), o + (fullEnd >> 3));
+    a = fullEnd;
+  }
+  while (a < b) {
+    raw[o + (a >> 3)]! |= 0x80 >> (a & 7);
+    a++;
+  }
+}
+
+function maxOf(data: LabelArray): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) if (data[i]! > m) m = data[i]!;
+  return m;
+}
+
+/**
+ * LabelMap → PNG: an 8-bit palette image (VOC palette by default), 8- or 16-bit greyscale, or RGB.
+ * Labels never wrap: above 255 in an 8-bit format is LIMIT_EXCEEDED unless `allow16`.
+ */
+export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOptions = {}): Uint8Array {
+  if (!(labelMap instanceof LabelMap)) throw new RleError('INVALID_OPTION', 'encodeLabelMap expects a LabelMap', { received: Object.prototype.toString.call(labelMap) });
+  let format = option(options.format, ['palette', 'gray8', 'gray16', 'rgb'] as const, 'format', 'palette');
+  const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
+  const { width, height, data } = labelMap;
+  const max = maxOf(data);
+  if ((format === 'palette' || format === 'gray8') && max > 255) {
+    if (options.allow16 !== true) {
+      throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit an 8-bit ${format === 'palette' ? 'palette' : 'greyscale'} PNG`, { expected: 'labels up to 255, or allow16 for 16-bit greyscale', received: String(max) });
+    }
+    format = 'gray16';
+  }
+  if (format === 'gray16' && max > 0xffff) {
+    throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit a 16-bit PNG`, { expected: 'labels up to 65535 (or format "rgb")', received: String(max) });
+  }
+  if (format === 'palette' || format === 'gray8') {
+    const { raw, stride } = rowBuffer(width, height, 8);
+    for (let y = 0; y < height; y++) raw.set(data.subarray(y * width, (y + 1) * width), y * stride + 1);
+    if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw);
+    return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) });
+  }
+  if (format === 'gray16') {
+    const { raw, stride } = rowBuffer(width, height, 16);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0, i = y * width, o = y * stride + 1; x < width; x++, i++, o += 2) {
+        const v = data[i]!;
+        raw[o] = v >> 8;
+        raw[o + 1] = v & 0xff;
+      }
+    }
+    return writePng({ width, height, bitDepth: 16, colorType: 0 }, raw);
+  }
+  // RGB
+  const table = colorTable(options.colors);
+  const byLabel = new Map<number, number>();
+  if (table) for (const [key, label] of table) byLabel.set(label, key);
+  if (!table && max > 0xffffff) throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit a 24-bit RGB colour`, { expected: 'labels up to 2^24-1', received: String(max) });
+  const { raw, stride } = rowBuffer(width, height, 24);
+  let last = -1, lastKey = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = y * width, o = y * stride + 1; x < width; x++, i++, o += 3) {
+      const v = data[i]!;
+      if (v !== last) {
+        last = v;
+        if (table) {
+          const k = byLabel.get(v);
+          if (k === undefined && v !== 0) throw new RleError('INVALID_OPTION', `Label ${v} has no colour in colors`, { path: ['colors'], expected: `a colour for label ${v}` });
+          lastKey = k ?? 0;
+        } else lastKey = rgbOrder === 'rgb' ? v : ((v & 0xff) << 16) | (v & 0xff00) | (v >>> 16);
+      }
+      raw[o] = lastKey >>> 16;
+      raw[o + 1] = (lastKey >> 8) & 0xff;
+      raw[o + 2] = lastKey & 0xff;
+    }
+  }
+  return writePng({ width, height, bitDepth: 8, colorType: 2 }, raw);
+}
+
+function paletteBytes(palette: Uint8Array | readonly Rgb[] | undefined, maxLabel: number): Uint8Array {
+  const voc = vocPalette();
+  let given: Uint8Array;
+  if (palette === undefined) return voc;
+  if (palette instanceof Uint8Array) {
+    if (palette.length % 3 !== 0 || palette.length > 768) throw new RleError('INVALID_OPTION', 'Invalid palette', { path: ['palette'], expected: 'RGB triplets, at most 256', received: `${palette.length} bytes` });
+    given = palette;
+  } else if (Array.isArray(palette)) {
+    if (palette.length > 256) throw new RleError('INVALID_OPTION', 'Invalid palette', { path: ['palette'], expected: 'at most 256 colours', received: String(palette.length) });
+    given = new Uint8Array(palette.length * 3);
+    palette.forEach((c, i) => {
+      if (!Array.isArray(c) || c.length !== 3 || !c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) {
+        throw new RleError('INVALID_OPTION', 'Invalid palette colour', { path: ['palette', i], expected: '[r, g, b] of 0..255', received: JSON.stringify(c)?.slice(0, 40) });
+      }
+      given.set(c, i * 3);
+    });
+  } else throw new RleError('INVALID_OPTION', 'Invalid palette', { path: ['palette'], expected: 'a Uint8Array or a list of [r, g, b]' });
+  const n = Math.max(given.length / 3, maxLabel + 1);
+  if (n === given.length / 3) return given;
+  // Labels beyond the given palette still need an entry (an index past PLTE is invalid PNG).
+  const out = voc.slice(0, n * 3);
+  out.set(given);
+  return out;
+}

@@ -1,0 +1,399 @@
+/**
+ * The `png` dialect: one PNG per image as a label map (semantic: label → category) or an instance
+ * map (label → instance, category by a `classes` rule), or a folder of one binary PNG per instance.
+ */
+import { z } from 'zod';
+import {
+  collectDataset, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
+  type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
+  type DialectInput, type Id, type ImageInfo, type Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
+} from '@rlekit/core';
+import { decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
+import { formatLabelmapTxt, parseColorMap, vocColorMap, type ColorMapEntry, type Rgb } from './palette.js';
+import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
+
+const mode = z.enum(['semantic', 'instance', 'binary']).default('semantic')
+  .describe('semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one PNG per instance');
+const classes = z.string().default('none')
+  .describe('Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)');
+const instanceFiles = z.string().default('{image}_{n}.png')
+  .describe('Binary mode: file name pattern of one instance, with {image} and {n}');
+const colorMap = z.string().default('')
+  .describe('Category names and colours: voc, none, a labelmap.txt or JSON file; empty: labelmap.txt/labelmap.json in the folder, if any');
+const rgbOrder = z.enum(['rgb', 'bgr']).default('rgb')
+  .describe('RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)');
+
+const readSchema = z.object({
+  mode,
+  classes,
+  instanceFiles,
+  colorMap,
+  rgbOrder,
+  unknownColor: z.enum(['error', 'background']).default('error').describe('An RGB colour missing from the colour map: error, or background with a warning'),
+  voidLabel: z.number().int().min(-1).default(255).describe('Semantic mode: the void/ignore label (255 in VOC); -1 for none'),
+  dropVoid: z.boolean().default(false).describe('Semantic mode: drop void pixels (with a warning) instead of keeping them as a "void" category'),
+  channel: z.enum(['auto', 'value', 'alpha']).default('auto').describe('Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)'),
+  threshold: z.number().default(0).describe('Binary mode: foreground when the sample is above this'),
+  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one PNG, checked from its header before inflating'),
+  maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest PNG file read into memory, in bytes'),
+});
+
+const writeSchema = z.object({
+  mode,
+  classes,
+  instanceFiles,
+  colorMap: z.string().default('').describe('Palette colours: voc, or empty for category colours where given, VOC colours elsewhere'),
+  rgbOrder,
+  format: z.enum(['auto', 'palette', 'gray8', 'gray16', 'rgb']).default('auto')
+    .describe('Label map PNG type: auto (8-bit palette, 16-bit grey above 255 labels, RGB above 65535), palette, gray8, gray16, rgb'),
+  bitDepth: z.number().int().default(1).describe('Binary mode: 1-bit or 8-bit greyscale'),
+  foreground: z.number().int().default(255).describe('Binary mode, 8-bit: the foreground value, 1 or 255'),
+  overlap: z.enum(['error', 'first', 'last']).default('last').describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)'),
+  labelmap: z.boolean().default(true).describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours'),
+});
+
+export type PngReadOptions = z.output<typeof readSchema>;
+export type PngWriteOptions = z.output<typeof writeSchema>;
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid option ${issue.path.join('.')}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+}
+
+const readOptions = { parse: (input: unknown): PngReadOptions => parseWith(readSchema, input) };
+const writeOptions = { parse: (input: unknown): PngWriteOptions => parseWith(writeSchema, input) };
+
+/** A `classes` rule as a function label → category (undefined: no category). */
+export function classRule(rule: string): (label: number) => number | undefined {
+  const r = rule.trim();
+  if (r === 'none' || r === '') return () => undefined;
+  if (r === 'cityscapes') return (l) => (l < 1000 ? l : Math.floor(l / 1000));
+  const m = /^\/\/\s*(\d+)$/.exec(r);
+  if (m && Number(m[1]) > 0) {
+    const n = Number(m[1]);
+    return (l) => {
+      const c = Math.floor(l / n);
+      return c === 0 ? undefined : c;
+    };
+  }
+  throw new RleError('INVALID_OPTION', 'Invalid classes rule', { path: ['classes'], expected: 'none, cityscapes or //N', received: rule });
+}
+
+/** A file name pattern with {image} and {n} as a regular expression (groups: image, n). */
+function patternRegex(pattern: string): RegExp {
+  if (!pattern.includes('{image}') || !pattern.includes('{n}')) {
+    throw new RleError('INVALID_OPTION', 'instanceFiles needs {image} and {n}', { path: ['instanceFiles'], expected: 'e.g. {image}_{n}.png', received: pattern });
+  }
+  const parts = pattern.split(/(\{image\}|\{n\})/).map((p) => (p === '{image}' ? '(?<image>.+)' : p === '{n}' ? '(?<n>\\d+)' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`, 'i');
+}
+
+const stem = (path: string): string => path.replace(/\.png$/i, '');
+const baseStem = (name: string): string => name.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+
+async function colorMapEntries(spec: string, folder: { files: string[]; open: (p: string) => ByteSource } | undefined, context: DialectContext, maxBytes: number): Promise<ColorMapEntry[] | undefined> {
+  const s = spec.trim();
+  if (s === 'none') return undefined;
+  if (s === 'voc') return vocColorMap();
+  if (s === '') {
+    const name = folder?.files.find((f) => /^labelmap\.(txt|json)$/i.test(f));
+    return name && folder ? parseColorMap(await readAllBytes(folder.open(name), maxBytes)) : undefined;
+  }
+  if (!context.open) throw new RleError('INVALID_OPTION', 'colorMap names a file, but no file access was given', { path: ['colorMap'], received: s });
+  const src = await context.open(s);
+  if (isFolderSource(src)) throw new RleError('INVALID_OPTION', 'colorMap must be a file, not a folder', { path: ['colorMap'], received: s });
+  try {
+    return parseColorMap(await readAllBytes(src, maxBytes));
+  } catch (e) {
+    throw e instanceof RleError ? e.at('colorMap') : e;
+  }
+}
+
+interface PngFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+async function listPngs(input: DialectInput, maxBytes: number): Promise<{ pngs: PngFile[]; files: string[]; open?: (p: string) => ByteSource; skipped: string[] }> {
+  if (!isFolderSource(input)) {
+    const bytes = await readAllBytes(input, maxBytes);
+    const name = input instanceof Uint8Array ? 'image.png' : baseStem(input.name) + '.png';
+    return { pngs: [{ path: name, bytes }], files: [], skipped: [] };
+  }
+  const files = await input.list();
+  const pngs: PngFile[] = [];
+  const skipped: string[] = [];
+  for (const f of files) {
+    if (/\.png$/i.test(f)) pngs.push({ path: f, bytes: await readAllBytes(input.open(f), maxBytes) });
+    else if (!/^labelmap\.(txt|json)$/i.test(f)) skipped.push(f);
+  }
+  return { pngs, files, open: (p) => input.open(p), skipped };
+}
+
+function decodeAt<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof RleError ? e.at(path) : e;
+  }
+}
+
+/** Reads PNGs into a dataset (see the read options). */
+export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
+  const o = readOptions.parse(options);
+  const { pngs, files, open, skipped } = await listPngs(input, o.maxBytes);
+  if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
+  const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
+  const single = !isFolderSource(input);
+  const images: ImageInfo[] = [];
+  const annotations: Annotation[] = [];
+  const categories = new Map<number, Category>();
+  const addCategory = (id: number): void => {
+    if (categories.has(id)) return;
+    const e = map?.find((m) => m.label === id);
+    categories.set(id, e ? { id, name: e.name, color: e.color } : { id, name: id === o.voidLabel && o.mode === 'semantic' ? 'void' : String(id) });
+  };
+  if (o.mode === 'semantic' && map) for (const e of map) if (e.label !== 0 && !(o.dropVoid && e.label === o.voidLabel)) addCategory(e.label);
+
+  if (o.mode === 'binary') {
+    const re = patternRegex(o.instanceFiles);
+    const byImage = new Map<string, ImageInfo>();
+    let unmatched = 0;
+    for (const f of pngs) {
+      const m = single ? null : re.exec(f.path);
+      const imageName = m ? m.groups!.image! : stem(f.path);
+      if (!m && !single) unmatched++;
+      const n = m ? Number(m.groups!.n) : 1;
+      const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      let image = byImage.get(imageName);
+      if (!image) {
+        image = { id: imageName, height: mask.height, width: mask.width };
+        byImage.set(imageName, image);
+        images.push(image);
+      } else if (image.height !== mask.height || image.width !== mask.width) {
+        throw new RleError('SIZE_MISMATCH', `Instance masks of image ${imageName} differ in size`, { path: [f.path], expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
+      }
+      annotations.push({ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask });
+    }
+    if (unmatched > 0) context.warn({ code: 'unmatched-name', message: `${unmatched} PNGs do not match ${o.instanceFiles}; each was read as the only instance of an image named after it`, count: unmatched });
+    return { images, categories: [], annotations };
+  }
+
+  const rule = o.mode === 'instance' ? classRule(o.classes) : undefined;
+  let voidPixels = 0;
+  for (const f of pngs) {
+    const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
+    const lm = decodeAt(f.path, () => decodeLabelMap(f.bytes, {
+      ...(map ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
+    }));
+    const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
+    if (!single || !(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
+    images.push(image);
+    for (const [label, mask] of lm.masks()) {
+      const id: Id = single ? label : `${imageId}:${label}`;
+      if (o.mode === 'semantic') {
+        if (label === o.voidLabel && o.dropVoid) {
+          voidPixels += mask.area();
+          continue;
+        }
+        addCategory(label);
+        annotations.push({ id, imageId, categoryId: label, mask });
+      } else {
+        const c = rule!(label);
+        const a: Annotation = { id, imageId, mask };
+        if (c !== undefined) {
+          addCategory(c);
+          a.categoryId = c;
+        }
+        annotations.push(a);
+      }
+    }
+  }
+  if (voidPixels > 0) context.warn({ code: 'dropped-void', message: `${voidPixels} void pixels (label ${o.voidLabel}) were dropped on request`, count: voidPixels });
+  return { images, categories: [...categories.values()].sort((a, b) => Number(a.id) - Number(b.id)), annotations };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const baseCapabilities: DialectCapabilities = {
+  categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
+  multipleImages: true, overlap: false, emptyImages: true, fileNames: false,
+};
+
+function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string): DialectCapabilities {
+  if (m === 'binary') return { ...baseCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
+  if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false };
+  return baseCapabilities;
+}
+
+/** Output names: the image's file name (or id) without extension, made unique. */
+function imageNames(images: readonly ImageInfo[]): Map<Id, string> {
+  const out = new Map<Id, string>();
+  const used = new Set<string>();
+  for (const im of images) {
+    let name = (im.fileName !== undefined ? im.fileName.replace(/\.[^./\\]*$/, '') : String(im.id)).replace(/\\/g, '/').replace(/^\/+/, '').replace(/(^|\/)\.\.(?=\/|$)/g, '$1_');
+    if (name === '') name = 'image';
+    if (used.has(name.toLowerCase())) {
+      let k = 2;
+      while (used.has(`${name}-${k}`.toLowerCase())) k++;
+      name = `${name}-${k}`;
+    }
+    used.add(name.toLowerCase());
+    out.set(im.id, name);
+  }
+  return out;
+}
+
+/** Integer labels for categories: their own ids when those are integers 1..65535, else 1, 2, ... in order. */
+function categoryLabels(dataset: MaskDataset, context: DialectContext): Map<Id, number> {
+  const ids = new Set<Id>(dataset.categories.map((c) => c.id));
+  for (const a of dataset.annotations) if (a.categoryId !== undefined) ids.add(a.categoryId);
+  const all = [...ids];
+  const out = new Map<Id, number>();
+  if (all.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= 0xffff)) {
+    for (const id of all) out.set(id, id as number);
+  } else {
+    all.forEach((id, i) => out.set(id, i + 1));
+    if (all.length > 0) context.warn({ code: 'relabelled', message: `Category ids are not all integers from 1 to 65535; ${all.length} categories were numbered 1..${all.length} in the label maps`, count: all.length });
+  }
+  return out;
+}
+
+async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partial<PngWriteOptions> | undefined, context: DialectContext): AsyncIterable<OutputFile> {
+  const o = writeOptions.parse(options);
+  const dataset = await collectDataset(input);
+  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes), 'png').filter((x) => !/several images/.test(x.message))) context.warn(w);
+  const names = imageNames(dataset.images);
+  const byImage = new Map<Id, Annotation[]>();
+  for (const im of dataset.images) byImage.set(im.id, []);
+  for (const [i, a] of dataset.annotations.entries()) {
+    const list = byImage.get(a.imageId);
+    if (!list) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    list.push(a);
+  }
+
+  if (o.mode === 'binary') {
+    if (o.bitDepth !== 1 && o.bitDepth !== 8) throw new RleError('INVALID_OPTION', 'Invalid bitDepth', { path: ['bitDepth'], expected: '1 or 8', received: String(o.bitDepth) });
+    if (o.foreground !== 1 && o.foreground !== 255) throw new RleError('INVALID_OPTION', 'Invalid foreground', { path: ['foreground'], expected: '1 or 255', received: String(o.foreground) });
+    patternRegex(o.instanceFiles);
+    let emptyImages = 0;
+    for (const im of dataset.images) {
+      const list = byImage.get(im.id)!;
+      if (list.length === 0) emptyImages++;
+      for (const [k, a] of list.entries()) {
+        const path = o.instanceFiles.replace('{image}', names.get(im.id)!).replace('{n}', String(k + 1));
+        yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+      }
+    }
+    if (emptyImages > 0) context.warn({ code: 'not-carried', message: `png (binary) cannot carry images without masks: ${emptyImages} images lost`, count: emptyImages });
+    return;
+  }
+
+  const rule = o.classes.trim();
+  classRule(rule); // validates
+  const labels = o.mode === 'semantic' || rule !== 'none' ? categoryLabels(dataset, context) : new Map<Id, number>();
+  const entries: ColorMapEntry[] = [];
+  if (o.mode === 'semantic') {
+    const voc = vocColorMap();
+    const vocColor = (l: number): Rgb => voc.find((e) => e.label === l)?.color ?? [(l * 67) & 255, (l * 151) & 255, (l * 37) & 255];
+    for (const c of dataset.categories) {
+      const l = labels.get(c.id);
+      if (l !== undefined) entries.push({ label: l, name: c.name, color: o.colorMap.trim() === 'voc' ? vocColor(l) : c.color ?? vocColor(l) });
+    }
+  }
+  let merged = 0, uncategorised = 0;
+  for (const im of dataset.images) {
+    const list = byImage.get(im.id)!;
+    const pairs: [number, Mask][] = [];
+    if (o.mode === 'semantic') {
+      // One label per category: instances of a category merge into one region.
+      const seen = new Set<number>();
+      for (const a of list) {
+        if (a.categoryId === undefined) {
+          uncategorised++;
+          continue;
+        }
+        const l = labels.get(a.categoryId)!;
+        if (seen.has(l)) merged++;
+        seen.add(l);
+        pairs.push([l, a.mask]);
+      }
+    } else {
+      const counters = new Map<number, number>();
+      for (const a of list) {
+        let label: number;
+        if (rule === 'none') label = pairs.length + 1;
+        else {
+          const c = a.categoryId === undefined ? 0 : labels.get(a.categoryId)!;
+          // Cityscapes numbers instances from 0 (label = class * 1000); category 0 must not become label 0.
+          const n = counters.get(c) ?? (rule === 'cityscapes' && c > 0 ? 0 : 1);
+          counters.set(c, n + 1);
+          const base = rule === 'cityscapes' ? 1000 : Number(rule.replace(/^\/\/\s*/, ''));
+          if (n >= base) throw new RleError('LIMIT_EXCEEDED', `More than ${base} instances of category ${c} on image ${String(im.id)}`, { expected: `at most ${base} per category with classes ${rule}` });
+          label = c * base + n;
+          if (a.categoryId === undefined) uncategorised++;
+        }
+        pairs.push([label, a.mask]);
+      }
+    }
+    let lm: LabelMap;
+    try {
+      lm = LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn });
+    } catch (e) {
+      throw e instanceof RleError ? e.at('images', String(im.id)) : e;
+    }
+    const max = lm.data.length === 0 ? 0 : lm.labels().at(-1) ?? 0;
+    let format = o.format;
+    if (format === 'auto') format = max <= 255 ? (o.mode === 'semantic' ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
+    const palette = entries.length > 0 ? paletteFrom(entries) : undefined;
+    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format, rgbOrder: o.rgbOrder, ...(palette ? { palette } : {}) }) };
+  }
+  if (merged > 0) context.warn({ code: 'instances-merged', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
+  if (uncategorised > 0) {
+    context.warn(o.mode === 'semantic'
+      ? { code: 'not-carried', message: `png (semantic) cannot carry masks without a category: ${uncategorised} masks lost`, count: uncategorised }
+      : { code: 'not-carried', message: `png (instance, classes ${rule}) has no category for ${uncategorised} masks; they were labelled as category 0`, count: uncategorised });
+  }
+  if (o.mode === 'semantic' && o.labelmap && entries.length > 0) {
+    yield { path: 'labelmap.txt', bytes: new TextEncoder().encode(formatLabelmapTxt(entries)) };
+  }
+}
+
+function paletteFrom(entries: readonly ColorMapEntry[]): Rgb[] | undefined {
+  const max = entries.reduce((m, e) => Math.max(m, e.label), 0);
+  if (max > 255) return undefined;
+  const voc = vocColorMap();
+  const out: Rgb[] = [];
+  for (let l = 0; l <= max; l++) out.push(entries.find((e) => e.label === l)?.color ?? voc.find((e) => e.label === l)?.color ?? [0, 0, 0]);
+  return out;
+}
+
+export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
+  id: 'png',
+  title: 'PNG masks (label maps, instance maps, binary masks)',
+  extensions: ['.png'],
+  capabilities: baseCapabilities,
+  readOptions,
+  writeOptions,
+  input: 'either',
+  output: 'folder',
+  sniff(head: Uint8Array, name?: string): number {
+    if (isPng(head)) return 1;
+    return name !== undefined && /\.png$/i.test(name) ? 0.2 : 0;
+  },
+  read: readPngDataset,
+  async write(dataset, options, context = silentContext): Promise<Uint8Array> {
+    const files: OutputFile[] = [];
+    for await (const f of pngFiles(dataset, options, context)) if (f.path.endsWith('.png')) files.push(f);
+    if (files.length !== 1) {
+      throw new RleError('INVALID_OPTION', `png writes one file per ${writeOptions.parse(options).mode === 'binary' ? 'mask' : 'image'}; this dataset needs ${files.length}`, { expected: 'one image (use writeFiles / -o <folder>)', received: String(files.length) });
+    }
+    return files[0]!.bytes;
+  },
+  writeFiles(dataset, options, context = silentContext): AsyncIterable<OutputFile> {
+    return pngFiles(dataset, options, context);
+  },
+};

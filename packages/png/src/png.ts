@@ -1,0 +1,288 @@
+/**
+ * The PNG container: chunks, CRCs, IHDR/PLTE/tRNS, scanline filters and Adam7 passes.
+ * Decoding stops at raw (unfiltered) scanlines; the codecs read samples from them row by row.
+ */
+import { checkSize, RleError } from '@rlekit/core';
+import { deflateZlib, inflateZlib } from './zlib.js';
+
+export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Default limit on decoded pixels: 2^28 (about 16k × 16k). */
+export const DEFAULT_MAX_PIXELS = 268_435_456;
+
+/** 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA. */
+export type ColorType = 0 | 2 | 3 | 4 | 6;
+
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: ColorType;
+  interlaced: boolean;
+}
+
+/** One Adam7 pass (or the whole image): where its scanlines sit in `data`. */
+export interface Pass {
+  width: number;
+  height: number;
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  /** Offset in `data` of the first scanline's filter byte. */
+  offset: number;
+  /** Bytes per scanline, without the filter byte. */
+  rowBytes: number;
+}
+
+export interface RawPng {
+  header: PngHeader;
+  /** RGB triplets, when there is a PLTE chunk. */
+  palette?: Uint8Array;
+  /** The tRNS chunk's bytes, if any. */
+  transparency?: Uint8Array;
+  /** Unfiltered scanlines, each still preceded by its (now meaningless) filter byte. */
+  data: Uint8Array;
+  passes: Pass[];
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const ADAM7 = [
+  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+] as const;
+
+let crcTable: Uint32Array | undefined;
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+function chunkName(b: Uint8Array, o: number): string {
+  return String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!);
+}
+
+export function isPng(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIGNATURE[i]) return false;
+  return true;
+}
+
+/** Bits per pixel of a header. */
+export function bitsPerPixel(h: Pick<PngHeader, 'bitDepth' | 'colorType'>): number {
+  return CHANNELS[h.colorType]! * h.bitDepth;
+}
+
+/** Scanline layout of every pass, and the total size of the inflated data. */
+export function layout(h: PngHeader): { passes: Pass[]; size: number } {
+  const bpp = bitsPerPixel(h);
+  const passes: Pass[] = [];
+  let offset = 0;
+  const add = (x0: number, y0: number, dx: number, dy: number): void => {
+    const width = Math.ceil((h.width - x0) / dx), height = Math.ceil((h.height - y0) / dy);
+    if (width <= 0 || height <= 0) return; // an empty pass has no scanlines at all, not even filter bytes
+    const rowBytes = Math.ceil((width * bpp) / 8);
+    passes.push({ width, height, x0, y0, dx, dy, offset, rowBytes });
+    offset += height * (rowBytes + 1);
+  };
+  if (h.interlaced) for (const [x0, y0, dx, dy] of ADAM7) add(x0, y0, dx, dy);
+  else add(0, 0, 1, 1);
+  return { passes, size: offset };
+}
+
+/** Reads only the header (for `inspect`-like uses and to check limits); throws like {@link readPng}. */
+export function readHeader(bytes: Uint8Array): PngHeader {
+  if (!isPng(bytes)) {
+    throw new RleError('INVALID_STRUCTURE', 'Not a PNG file', { offset: 0, expected: 'the 8-byte PNG signature' });
+  }
+  if (bytes.length < 33) throw new RleError('TRUNCATED', 'PNG ends inside the IHDR chunk', { offset: bytes.length, expected: 'at least 33 bytes' });
+  if (chunkName(bytes, 12) !== 'IHDR' || u32(bytes, 8) !== 13) {
+    throw new RleError('INVALID_STRUCTURE', 'PNG does not start with a 13-byte IHDR chunk', { offset: 8, expected: 'IHDR', received: chunkName(bytes, 12) });
+  }
+  if (crc32(bytes, 12, 29) !== u32(bytes, 29)) throw new RleError('CORRUPT', 'CRC mismatch in chunk IHDR', { offset: 29, path: ['IHDR'] });
+  const width = u32(bytes, 16), height = u32(bytes, 20);
+  const bitDepth = bytes[24]!, colorType = bytes[25]!, compression = bytes[26]!, filter = bytes[27]!, interlace = bytes[28]!;
+  const bad = (field: string, expected: string, received: number, offset: number): never => {
+    throw new RleError('INVALID_STRUCTURE', `Invalid IHDR ${field}`, { path: ['IHDR', field], offset, expected, received: String(received) });
+  };
+  if (width === 0 || width > 0x7fffffff) bad('width', '1 to 2^31-1', width, 16);
+  if (height === 0 || height > 0x7fffffff) bad('height', '1 to 2^31-1', height, 20);
+  if (!(colorType in DEPTHS)) bad('colorType', '0, 2, 3, 4 or 6', colorType, 25);
+  if (!DEPTHS[colorType]!.includes(bitDepth)) bad('bitDepth', `one of ${DEPTHS[colorType]!.join(', ')} for colour type ${colorType}`, bitDepth, 24);
+  if (compression !== 0) bad('compression', '0', compression, 26);
+  if (filter !== 0) bad('filter', '0', filter, 27);
+  if (interlace > 1) bad('interlace', '0 or 1', interlace, 28);
+  return { width, height, bitDepth, colorType: colorType as ColorType, interlaced: interlace === 1 };
+}
+
+/**
+ * Parses a PNG down to unfiltered scanlines. The header is checked against `maxPixels` before
+ * any image data is inflated. Throws RleError: INVALID_STRUCTURE, CORRUPT (CRC, zlib), TRUNCATED
+ * (missing IEND, short IDAT), LIMIT_EXCEEDED, UNSUPPORTED (unknown critical chunk).
+ */
+export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
+  const header = readHeader(bytes);
+  checkSize({ height: header.height, width: header.width }, maxPixels, ['IHDR']);
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  const idat: Uint8Array[] = [];
+  let idatBytes = 0;
+  let o = 33;
+  let ended = false;
+  while (o < bytes.length) {
+    if (o + 8 > bytes.length) throw new RleError('TRUNCATED', 'PNG ends inside a chunk header', { offset: o, expected: 'an 8-byte chunk header' });
+    const length = u32(bytes, o);
+    const name = chunkName(bytes, o + 4);
+    if (length > 0x7fffffff) throw new RleError('CORRUPT', `Chunk ${name} has an invalid length`, { offset: o, expected: 'at most 2^31-1', received: String(length) });
+    if (o + 12 + length > bytes.length) {
+      throw new RleError('TRUNCATED', `PNG ends inside chunk ${name}`, { offset: o, path: [name], expected: `${length + 12} bytes`, received: `${bytes.length - o}` });
+    }
+    const data = o + 8, end = data + length;
+    if (crc32(bytes, o + 4, end) !== u32(bytes, end)) throw new RleError('CORRUPT', `CRC mismatch in chunk ${name}`, { offset: end, path: [name] });
+    if (name === 'IEND') {
+      ended = true;
+      break;
+    } else if (name === 'IDAT') {
+      idat.push(bytes.subarray(data, end));
+      idatBytes += length;
+    } else if (name === 'PLTE') {
+      if (length % 3 !== 0 || length === 0 || length > 768) {
+        throw new RleError('INVALID_STRUCTURE', 'Invalid PLTE chunk length', { offset: o, path: ['PLTE'], expected: 'a multiple of 3, at most 768', received: String(length) });
+      }
+      palette = bytes.subarray(data, end);
+    } else if (name === 'tRNS') {
+      transparency = bytes.subarray(data, end);
+    } else if (name === 'IHDR') {
+      throw new RleError('INVALID_STRUCTURE', 'Second IHDR chunk', { offset: o, path: ['IHDR'] });
+    } else if ((bytes[o + 4]! & 0x20) === 0) {
+      // Upper-case first letter: a critical chunk we cannot interpret, so the image may mean something else.
+      throw new RleError('UNSUPPORTED', `Unknown critical PNG chunk ${name}`, { offset: o, path: [name] });
+    }
+    o = end + 4;
+  }
+  if (!ended) throw new RleError('TRUNCATED', 'PNG has no IEND chunk', { offset: bytes.length, expected: 'an IEND chunk' });
+  if (header.colorType === 3 && !palette) throw new RleError('INVALID_STRUCTURE', 'Palette image without a PLTE chunk', { path: ['PLTE'], expected: 'a PLTE chunk' });
+  if (idat.length === 0) throw new RleError('TRUNCATED', 'PNG has no IDAT chunk', { expected: 'image data' });
+  let z: Uint8Array;
+  if (idat.length === 1) z = idat[0]!;
+  else {
+    z = new Uint8Array(idatBytes);
+    let p = 0;
+    for (const c of idat) {
+      z.set(c, p);
+      p += c.length;
+    }
+  }
+  const { passes, size } = layout(header);
+  let raw: Uint8Array;
+  try {
+    raw = inflateZlib(z, size);
+  } catch (e) {
+    throw e instanceof RleError ? e.at('IDAT') : e;
+  }
+  const bpp = Math.max(1, bitsPerPixel(header) >> 3);
+  for (const p of passes) unfilter(raw, p, bpp);
+  const out: RawPng = { header, data: raw, passes };
+  if (palette) out.palette = palette;
+  if (transparency) out.transparency = transparency;
+  return out;
+}
+
+/** Undoes the scanline filters of one pass in place. */
+function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
+  const stride = p.rowBytes + 1;
+  for (let y = 0; y < p.height; y++) {
+    const f = p.offset + y * stride;
+    const s = f + 1, e = s + p.rowBytes;
+    const type = d[f]!;
+    const first = y === 0;
+    switch (type) {
+      case 0:
+        break;
+      case 1:
+        for (let i = s + bpp; i < e; i++) d[i] = (d[i]! + d[i - bpp]!) & 0xff;
+        break;
+      case 2:
+        if (!first) for (let i = s; i < e; i++) d[i] = (d[i]! + d[i - stride]!) & 0xff;
+        break;
+      case 3:
+        for (let i = s; i < e; i++) {
+          const a = i - bpp >= s ? d[i - bpp]! : 0, b = first ? 0 : d[i - stride]!;
+          d[i] = (d[i]! + ((a + b) >> 1)) & 0xff;
+        }
+        break;
+      case 4:
+        for (let i = s; i < e; i++) {
+          const a = i - bpp >= s ? d[i - bpp]! : 0, b = first ? 0 : d[i - stride]!, c = first || i - bpp < s ? 0 : d[i - bpp - stride]!;
+          const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+          d[i] = (d[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+        }
+        break;
+      default:
+        throw new RleError('CORRUPT', `Invalid scanline filter type ${type}`, { path: ['IDAT'], expected: '0 to 4', received: String(type) });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function chunk(name: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = name.charCodeAt(i);
+  out.set(data, 8);
+  v.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+  return out;
+}
+
+/**
+ * Writes a non-interlaced PNG from scanlines laid out as `layout` gives them (filter bytes
+ * included, all 0). Rows equal to the row above are switched to the Up filter (all zeros), which
+ * is what makes mask PNGs small.
+ */
+export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array, extra: { palette?: Uint8Array; transparency?: Uint8Array } = {}): Uint8Array {
+  const rowBytes = Math.ceil((header.width * bitsPerPixel(header)) / 8);
+  const stride = rowBytes + 1;
+  for (let y = header.height - 1; y > 0; y--) {
+    const s = y * stride + 1, p = s - stride;
+    let same = true;
+    for (let i = 0; i < rowBytes; i++) if (raw[s + i] !== raw[p + i]) { same = false; break; }
+    if (same) {
+      raw[s - 1] = 2;
+      raw.fill(0, s, s + rowBytes);
+    }
+  }
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, header.width);
+  v.setUint32(4, header.height);
+  ihdr[8] = header.bitDepth;
+  ihdr[9] = header.colorType;
+  const parts = [PNG_SIGNATURE, chunk('IHDR', ihdr)];
+  if (extra.palette) parts.push(chunk('PLTE', extra.palette));
+  if (extra.transparency) parts.push(chunk('tRNS', extra.transparency));
+  parts.push(chunk('IDAT', deflateZlib(raw)), chunk('IEND', new Uint8Array(0)));
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,357 @@
+/**
+ * A small zlib (RFC 1950/1951) codec in plain TypeScript, so the package stays browser-safe
+ * and synchronous. The inflater writes into a buffer of the exact size the PNG header
+ * promises, so a crafted stream can never make it allocate more (no zip bombs).
+ */
+import { RleError } from '@rlekit/core';
+
+const LENGTH_BASE = new Uint16Array([3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]);
+const LENGTH_EXTRA = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]);
+const DIST_BASE = new Uint16Array([1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]);
+const DIST_EXTRA = new Uint8Array([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]);
+const CLEN_ORDER = new Uint8Array([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+
+function reverseBits(v: number, n: number): number {
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    r = (r << 1) | (v & 1);
+    v >>>= 1;
+  }
+  return r;
+}
+
+/** A decoding table indexed by the next `bits` input bits: entry = symbol << 4 | code length (0 = invalid). */
+interface Huffman {
+  table: Uint32Array;
+  bits: number;
+}
+
+function buildHuffman(lengths: Uint8Array, n: number, what: string): Huffman {
+  const count = new Uint16Array(16);
+  let maxLen = 0;
+  for (let i = 0; i < n; i++) {
+    const l = lengths[i]!;
+    count[l]!++;
+    if (l > maxLen) maxLen = l;
+  }
+  count[0] = 0;
+  // Over-subscribed codes are corrupt; incomplete ones are allowed (a lone distance code) and caught when an unused code is read.
+  let left = 1;
+  for (let l = 1; l < 16; l++) {
+    left = (left << 1) - count[l]!;
+    if (left < 0) throw new RleError('CORRUPT', `Over-subscribed ${what} Huffman code in the deflate stream`);
+  }
+  const bits = Math.max(1, maxLen);
+  const table = new Uint32Array(1 << bits);
+  const next = new Uint16Array(16);
+  let code = 0;
+  for (let l = 1; l < 16; l++) {
+    code = (code + count[l - 1]!) << 1;
+    next[l] = code;
+  }
+  for (let sym = 0; sym < n; sym++) {
+    const l = lengths[sym]!;
+    if (l === 0) continue;
+    const rev = reverseBits(next[l]!++, l);
+    const entry = (sym << 4) | l;
+    for (let i = rev; i < table.length; i += 1 << l) table[i] = entry;
+  }
+  return { table, bits };
+}
+
+let fixedLit: Huffman | undefined;
+let fixedDist: Huffman | undefined;
+function fixedTables(): [Huffman, Huffman] {
+  if (!fixedLit || !fixedDist) {
+    const l = new Uint8Array(288);
+    l.fill(8, 0, 144); l.fill(9, 144, 256); l.fill(7, 256, 280); l.fill(8, 280, 288);
+    fixedLit = buildHuffman(l, 288, 'literal');
+    fixedDist = buildHuffman(new Uint8Array(30).fill(5), 30, 'distance');
+  }
+  return [fixedLit, fixedDist];
+}
+
+export function adler32(data: Uint8Array, start = 0, end = data.length): number {
+  let a = 1, b = 0;
+  let i = start;
+  while (i < end) {
+    const stop = Math.min(end, i + 5552); // largest block before the sums can overflow 2^32
+    for (; i < stop; i++) {
+      a += data[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * Inflates a zlib stream into exactly `outSize` bytes. Throws CORRUPT for malformed data, a bad
+ * checksum or more output than expected, TRUNCATED when the stream ends early.
+ */
+export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
+  if (input.length < 2) throw new RleError('TRUNCATED', 'Image data ends before the zlib header', { expected: '2 header bytes', received: `${input.length} bytes` });
+  const cmf = input[0]!, flg = input[1]!;
+  if ((cmf & 0x0f) !== 8 || (cmf >> 4) > 7 || ((cmf << 8) | flg) % 31 !== 0) {
+    throw new RleError('CORRUPT', 'Invalid zlib header in the image data', { offset: 0, expected: 'deflate with a valid header check', received: `0x${cmf.toString(16)} 0x${flg.toString(16)}` });
+  }
+  if (flg & 0x20) throw new RleError('UNSUPPORTED', 'zlib preset dictionaries are not allowed in PNG', { offset: 1 });
+  const out = new Uint8Array(outSize);
+  const len = input.length;
+  let pos = 2; // next input byte
+  let buf = 0; // bit buffer
+  let cnt = 0; // bits in buf
+  let op = 0;
+
+  const truncated = (): never => {
+    throw new RleError('TRUNCATED', 'Image data ends inside the deflate stream', { offset: len, expected: 'more compressed data (a short or missing IDAT?)' });
+  };
+  const need = (n: number): void => {
+    while (cnt < n) {
+      // Past the end we feed zeros; `overrun` catches a read that really used them.
+      buf |= (pos < len ? input[pos]! : 0) << cnt;
+      pos++;
+      cnt += 8;
+    }
+  };
+  const overrun = (): boolean => pos - (cnt >> 3) > len;
+  const bitsOf = (n: number): number => {
+    need(n);
+    const v = buf & ((1 << n) - 1);
+    buf >>>= n;
+    cnt -= n;
+    return v;
+  };
+  const decodeSym = (h: Huffman): number => {
+    need(h.bits);
+    const e = h.table[buf & ((1 << h.bits) - 1)]!;
+    const l = e & 15;
+    if (l === 0) throw new RleError('CORRUPT', 'Invalid Huffman code in the deflate stream', { offset: pos });
+    buf >>>= l;
+    cnt -= l;
+    return e >>> 4;
+  };
+  const tooLong = (): never => {
+    if (overrun()) truncated(); // zero padding past the end decoded as data: the input was cut short
+    throw new RleError('CORRUPT', 'Image data inflates to more bytes than the header allows', { expected: `${outSize} bytes` });
+  };
+
+  const lengths = new Uint8Array(320);
+  let final = 0;
+  while (!final) {
+    final = bitsOf(1);
+    const type = bitsOf(2);
+    if (type === 0) {
+      buf = 0; // stored block: skip to the byte boundary, then re-read from whole bytes
+      pos -= cnt >> 3;
+      cnt = 0;
+      if (pos + 4 > len) truncated();
+      const n = input[pos]! | (input[pos + 1]! << 8);
+      const nn = input[pos + 2]! | (input[pos + 3]! << 8);
+      if ((n ^ 0xffff) !== nn) throw new RleError('CORRUPT', 'Stored deflate block length check failed', { offset: pos });
+      pos += 4;
+      if (pos + n > len) truncated();
+      if (op + n > outSize) tooLong();
+      out.set(input.subarray(pos, pos + n), op);
+      op += n;
+      pos += n;
+      continue;
+    }
+    let lit: Huffman, dist: Huffman;
+    if (type === 1) {
+      [lit, dist] = fixedTables();
+    } else if (type === 2) {
+      const hlit = bitsOf(5) + 257, hdist = bitsOf(5) + 1, hclen = bitsOf(4) + 4;
+      const cl = new Uint8Array(19);
+      for (let i = 0; i < hclen; i++) cl[CLEN_ORDER[i]!] = bitsOf(3);
+      const clh = buildHuffman(cl, 19, 'code length');
+      lengths.fill(0);
+      let i = 0;
+      while (i < hlit + hdist) {
+        const sym = decodeSym(clh);
+        if (sym < 16) {
+          lengths[i++] = sym;
+          continue;
+        }
+        let rep: number, val = 0;
+        if (sym === 16) {
+          if (i === 0) throw new RleError('CORRUPT', 'Repeat code with no previous length in the deflate stream', { offset: pos });
+          val = lengths[i - 1]!;
+          rep = 3 + bitsOf(2);
+        } else if (sym === 17) rep = 3 + bitsOf(3);
+        else rep = 11 + bitsOf(7);
+        if (i + rep > hlit + hdist) throw new RleError('CORRUPT', 'Code lengths overflow in the deflate stream', { offset: pos });
+        lengths.fill(val, i, i + rep);
+        i += rep;
+      }
+      if (overrun()) truncated();
+      if (lengths[256] === 0) throw new RleError('CORRUPT', 'Deflate block has no end-of-block code', { offset: pos });
+      lit = buildHuffman(lengths.subarray(0, hlit), hlit, 'literal');
+      dist = buildHuffman(lengths.subarray(hlit, hlit + hdist), hdist, 'distance');
+    } else {
+      throw new RleError('CORRUPT', 'Invalid deflate block type 3', { offset: pos });
+    }
+    for (;;) {
+      const sym = decodeSym(lit);
+      if (sym < 256) {
+        if (op >= outSize) tooLong();
+        out[op++] = sym;
+        continue;
+      }
+      if (sym === 256) break;
+      const li = sym - 257;
+      if (li >= 29) throw new RleError('CORRUPT', 'Invalid length code in the deflate stream', { offset: pos });
+      const length = LENGTH_BASE[li]! + bitsOf(LENGTH_EXTRA[li]!);
+      const di = decodeSym(dist);
+      if (di >= 30) throw new RleError('CORRUPT', 'Invalid distance code in the deflate stream', { offset: pos });
+      const d = DIST_BASE[di]! + bitsOf(DIST_EXTRA[di]!);
+      if (d > op) throw new RleError('CORRUPT', 'Deflate distance points before the start of the data', { offset: pos });
+      if (op + length > outSize) tooLong();
+      if (overrun()) truncated();
+      if (d >= length) {
+        out.copyWithin(op, op - d, op - d + length);
+        op += length;
+      } else if (d === 1) {
+        out.fill(out[op - 1]!, op, op + length);
+        op += length;
+      } else {
+        for (let k = 0; k < length; k++, op++) out[op] = out[op - d]!;
+      }
+    }
+    if (overrun()) truncated();
+  }
+  // Adler-32 of the output follows, big-endian, from the next byte boundary.
+  pos -= cnt >> 3;
+  if (op < outSize) throw new RleError('TRUNCATED', 'Image data inflates to fewer bytes than the header requires', { expected: `${outSize} bytes`, received: `${op} bytes` });
+  if (pos + 4 > len) truncated();
+  const sum = ((input[pos]! << 24) | (input[pos + 1]! << 16) | (input[pos + 2]! << 8) | input[pos + 3]!) >>> 0;
+  if (sum !== adler32(out)) throw new RleError('CORRUPT', 'Adler-32 checksum of the image data does not match', { offset: pos });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deflate: greedy LZ77 with a hash chain, fixed Huffman codes. Mask scanlines are long runs of
+// repeated bytes, which distance-1 and distance-(row) matches of 258 bytes compress well.
+
+const LEN_CODE = new Uint16Array(259); // length → (code - 257)
+const LEN_EXTRA_BITS = new Uint8Array(259);
+const LEN_EXTRA_VAL = new Uint16Array(259);
+for (let c = 0; c < 29; c++) {
+  const base = LENGTH_BASE[c]!, span = c === 28 ? 1 : 1 << LENGTH_EXTRA[c]!;
+  for (let l = base; l < base + span && l <= 258; l++) {
+    LEN_CODE[l] = c;
+    LEN_EXTRA_BITS[l] = c === 28 ? 0 : LENGTH_EXTRA[c]!;
+    LEN_EXTRA_VAL[l] = l - base;
+  }
+}
+
+function distCode(d: number): number {
+  let c = 0;
+  while (c < 29 && DIST_BASE[c + 1]! <= d) c++;
+  return c;
+}
+const DIST_CODE_SMALL = new Uint8Array(513);
+for (let d = 1; d <= 512; d++) DIST_CODE_SMALL[d] = distCode(d);
+
+const FIXED_LIT_CODE = new Uint16Array(288);
+const FIXED_LIT_LEN = new Uint8Array(288);
+for (let s = 0; s < 288; s++) {
+  const [code, l] = s < 144 ? [0x30 + s, 8] : s < 256 ? [0x190 + s - 144, 9] : s < 280 ? [s - 256, 7] : [0xc0 + s - 280, 8];
+  FIXED_LIT_CODE[s] = reverseBits(code, l);
+  FIXED_LIT_LEN[s] = l;
+}
+const FIXED_DIST_CODE = new Uint8Array(30);
+for (let d = 0; d < 30; d++) FIXED_DIST_CODE[d] = reverseBits(d, 5);
+
+class BitWriter {
+  out: Uint8Array;
+  n = 0;
+  private buf = 0;
+  private cnt = 0;
+  constructor(capacity: number) {
+    this.out = new Uint8Array(Math.max(64, capacity));
+  }
+  bits(v: number, n: number): void {
+    this.buf |= v << this.cnt;
+    this.cnt += n;
+    while (this.cnt >= 8) {
+      if (this.n === this.out.length) this.grow();
+      this.out[this.n++] = this.buf & 0xff;
+      this.buf >>>= 8;
+      this.cnt -= 8;
+    }
+  }
+  flush(): void {
+    if (this.cnt > 0) this.bits(0, 8 - this.cnt);
+  }
+  byte(v: number): void {
+    this.bits(v, 8);
+  }
+  private grow(): void {
+    const next = new Uint8Array(this.out.length * 2);
+    next.set(this.out);
+    this.out = next;
+  }
+}
+
+const HASH_BITS = 15;
+const WINDOW = 32768;
+
+/** Compresses `data` into a zlib stream. */
+export function deflateZlib(data: Uint8Array): Uint8Array {
+  const w = new BitWriter((data.length >> 3) + 64);
+  w.byte(0x78);
+  w.byte(0x01); // deflate, 32K window, "fastest" level flag; (0x78 << 8 | 0x01) % 31 === 0
+  w.bits(1, 1); // final block
+  w.bits(1, 2); // fixed Huffman codes
+  const n = data.length;
+  const head = new Int32Array(1 << HASH_BITS).fill(-1);
+  const prev = new Int32Array(WINDOW);
+  const lit = (s: number): void => w.bits(FIXED_LIT_CODE[s]!, FIXED_LIT_LEN[s]!);
+  let i = 0;
+  while (i < n) {
+    let bestLen = 0, bestDist = 0;
+    if (i + 2 < n) {
+      const h = ((data[i]! << 10) ^ (data[i + 1]! << 5) ^ data[i + 2]!) & ((1 << HASH_BITS) - 1);
+      let cand = head[h]!;
+      prev[i & (WINDOW - 1)] = cand;
+      head[h] = i;
+      const maxLen = Math.min(258, n - i);
+      for (let chain = 0; chain < 16 && cand >= 0 && i - cand <= WINDOW; chain++) {
+        if (data[cand + bestLen] === data[i + bestLen]) {
+          let l = 0;
+          while (l < maxLen && data[cand + l] === data[i + l]) l++;
+          if (l > bestLen) {
+            bestLen = l;
+            bestDist = i - cand;
+            if (l === maxLen) break;
+          }
+        }
+        const p = prev[cand & (WINDOW - 1)]!;
+        if (p >= cand) break; // the slot was reused by a newer position
+        cand = p;
+      }
+    }
+    if (bestLen >= 3) {
+      const c = LEN_CODE[bestLen]!;
+      lit(257 + c);
+      if (LEN_EXTRA_BITS[bestLen]! > 0) w.bits(LEN_EXTRA_VAL[bestLen]!, LEN_EXTRA_BITS[bestLen]!);
+      const dc = bestDist <= 512 ? DIST_CODE_SMALL[bestDist]! : distCode(bestDist);
+      w.bits(FIXED_DIST_CODE[dc]!, 5);
+      if (DIST_EXTRA[dc]! > 0) w.bits(bestDist - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
+      i += bestLen; // positions inside a match are not hashed: fast, and runs still find each other
+    } else {
+      lit(data[i]!);
+      i++;
+    }
+  }
+  lit(256);
+  w.flush();
+  const sum = adler32(data);
+  w.byte(sum >>> 24);
+  w.byte((sum >>> 16) & 0xff);
+  w.byte((sum >>> 8) & 0xff);
+  w.byte(sum & 0xff);
+  return w.out.slice(0, w.n);
+}
