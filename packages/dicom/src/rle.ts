@@ -37,6 +37,9 @@ export function checkFrameInfo(info: FrameInfo, path: (string | number)[] = []):
   if (!Number.isSafeInteger(samples) || samples < 1 || samples > 4) {
     throw new RleError('UNSUPPORTED', 'Unsupported SamplesPerPixel', { path: [...path, 'samplesPerPixel'], expected: 'an integer from 1 to 4', received: String(samples) });
   }
+  if (bitsAllocated === 1 && samples !== 1) {
+    throw new RleError('UNSUPPORTED', '1-bit frames have one sample per pixel', { path: [...path, 'samplesPerPixel'], expected: '1', received: String(samples) });
+  }
   const bytes = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
   if (samples * bytes > MAX_SEGMENTS) {
     throw new RleError('UNSUPPORTED', 'RLE Lossless holds at most 15 byte segments', { path, expected: 'SamplesPerPixel * BitsAllocated/8 <= 15', received: String(samples * bytes) });
@@ -79,6 +82,8 @@ export function unpackBits(src: Uint8Array, start: number, end: number, out: Uin
   let i = start, o = 0;
   while (o < size && i < end) {
     const n = src[i++]!;
+    // A header byte that ends the segment is its even-length pad (any value): nothing follows it.
+    if (i === end) break;
     if (n < 128) {
       const count = n + 1;
       if (i + count > end) throw new RleError('TRUNCATED', `RLE segment ${segment}: literal run ends past the segment`, { offset: i - 1, expected: `${count} bytes`, received: String(end - i) });
@@ -105,6 +110,8 @@ export function unpackBitsToRuns(src: Uint8Array, start: number, end: number, b:
   let i = start, o = 0;
   while (o < size && i < end) {
     const n = src[i++]!;
+    // A header byte that ends the segment is its even-length pad (any value): nothing follows it.
+    if (i === end) break;
     if (n < 128) {
       const count = n + 1;
       if (i + count > end) throw new RleError('TRUNCATED', 'RLE segment: literal run ends past the segment', { offset: i - 1, expected: `${count} bytes`, received: String(end - i) });

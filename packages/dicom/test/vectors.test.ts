@@ -83,3 +83,60 @@ describe('shared DICOM vectors: readSeg', () => {
     });
   }
 });
+
+interface ExternalVector {
+  rows: number;
+  columns: number;
+  numberOfFrames: number;
+  bitsAllocated: number;
+  segmentationType: string;
+  oneBitLayout?: string;
+  segments?: { number: number; label: string }[];
+  frames: { referencedSegmentNumber?: number; count1?: number; sha256_u8?: string; values?: number[][] }[];
+}
+
+describe('external SEGs (highdicom, pydicom-data): pixels as pydicom decodes them', () => {
+  const ext = readdirSync(join(DIR, 'external')).filter((f) => f.endsWith('.dcm'));
+  it('finds the 6 external files', () => expect(ext.length).toBe(6));
+  for (const f of ext) {
+    it(`${f}: readFrames and readSeg agree with its JSON`, () => {
+      const bytes = new Uint8Array(readFileSync(join(DIR, 'external', f)));
+      const v = JSON.parse(readFileSync(join(DIR, 'external', `${f}.json`), 'utf8')) as ExternalVector;
+      const r = readFrames(bytes);
+      expect([r.rows, r.columns, r.numberOfFrames, r.bitsAllocated]).toEqual([v.rows, v.columns, v.numberOfFrames, v.bitsAllocated]);
+      r.frames.forEach((px, k) => {
+        const want = v.frames[k]!;
+        if (want.sha256_u8 !== undefined) expect(sha(px as Uint8Array)).toBe(want.sha256_u8);
+        else expect(Array.from(px)).toEqual(want.values!.flat());
+      });
+      const seg = readSeg(bytes);
+      expect(seg.segmentationType).toBe(v.segmentationType);
+      if (v.segments) expect(seg.segments.map((s) => ({ number: s.number, label: s.label }))).toEqual(v.segments);
+      if (v.oneBitLayout) expect(seg.oneBitRleLayout).toBe(v.oneBitLayout);
+      if (v.segmentationType === 'LABELMAP') {
+        // One mask per label present on each frame.
+        const expected: [number, number, number][] = [];
+        v.frames.forEach((fr, k) => {
+          const flat = fr.values!.flat();
+          for (const label of [...new Set(flat)].filter((x) => x !== 0).sort((a, b) => a - b)) expected.push([k, label, flat.filter((x) => x === label).length]);
+        });
+        expect(seg.frames.map((fr) => [fr.frameIndex, fr.segmentNumber, fr.mask.area()])).toEqual(expected);
+        return;
+      }
+      expect(seg.frames.length).toBe(v.numberOfFrames);
+      seg.frames.forEach((fr, k) => {
+        const want = v.frames[k]!;
+        if (want.referencedSegmentNumber !== undefined) expect(fr.segmentNumber).toBe(want.referencedSegmentNumber);
+        const bits = fr.mask.toBitmap('row');
+        if (want.sha256_u8 !== undefined) {
+          expect(sha(bits)).toBe(want.sha256_u8);
+          expect(fr.mask.area()).toBe(want.count1);
+        } else {
+          // FRACTIONAL, default threshold 0.5 of MaximumFractionalValue.
+          const max = seg.maximumFractionalValue!;
+          expect(Array.from(bits)).toEqual(want.values!.flat().map((x) => (x > 0.5 * max ? 1 : 0)));
+        }
+      });
+    });
+  }
+});
