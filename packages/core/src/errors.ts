@@ -63,10 +63,13 @@ export class RleError extends Error {
   readonly offset: number | undefined;
   readonly expected: string | undefined;
   readonly received: string | undefined;
+  /** The message without the location and expectation that `message` appends. */
+  readonly reason: string;
 
   constructor(code: ErrorCode, message: string, details: RleErrorDetails = {}) {
     super(formatMessage(message, details), details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
+    this.reason = message;
     this.path = details.path ?? [];
     this.offset = details.offset;
     this.expected = details.expected;
@@ -75,7 +78,7 @@ export class RleError extends Error {
 
   /** A copy of this error with `prefix` put in front of its path (used when a codec runs inside a file reader). */
   at(...prefix: (string | number)[]): RleError {
-    return new RleError(this.code, this.message.replace(/ \[at [^\]]*\]$/, '').replace(/ \(expected .*\)$/, ''), {
+    return new RleError(this.code, this.reason, {
       path: [...prefix, ...this.path],
       offset: this.offset,
       expected: this.expected,
