@@ -1,4 +1,5 @@
+import { dialect } from '@rlekit/encord';
 import type { ConformanceProfile } from '../profile.js';
 
-// The encord dialect's entries in the matrix; filled in by the encord package's work.
-export const profiles: ConformanceProfile[] = [];
+// One label row per image, bitmask objects over the whole frame; carries everything the fixtures use.
+export const profiles: ConformanceProfile[] = [{ name: 'encord', dialect }];

@@ -1,0 +1,378 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Mask, RleError, bytesSource, encodeUtf8, memoryFolder, type DialectContext, type MaskDataset, type RleWarning } from '@rlekit/core';
+import { dialect, encode, encodeCounts, looksInverted, snakeCase } from '../src/index.js';
+
+const dir = new URL('../../../conformance/vectors/encord/', import.meta.url);
+const exampleText = readFileSync(fileURLToPath(new URL('example_label_rows.json', dir)), 'utf8');
+const exampleMasks: { height: number; width: number; masks: Record<string, string[]> } = JSON.parse(readFileSync(fileURLToPath(new URL('example_masks.json', dir)), 'utf8'));
+
+const sampleMask = (name: string): Mask =>
+  Mask.fromBitmap(Uint8Array.from(exampleMasks.masks[name]!.join(''), (c) => (c === '1' ? 1 : 0)), exampleMasks);
+
+function collect(): { warnings: RleWarning[]; ctx: DialectContext } {
+  const warnings: RleWarning[] = [];
+  return { warnings, ctx: { warn: (w) => warnings.push(w) } };
+}
+
+async function read(json: unknown, options = {}, ctx?: DialectContext): Promise<MaskDataset> {
+  return dialect.read(encodeUtf8(typeof json === 'string' ? json : JSON.stringify(json)), options, ctx);
+}
+
+async function write(d: MaskDataset, options = {}, ctx?: DialectContext): Promise<unknown> {
+  return JSON.parse(new TextDecoder().decode(await dialect.write(d, options, ctx)));
+}
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<RleError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RleError);
+    expect((e as RleError).code).toBe(code);
+    return e as RleError;
+  }
+  throw new Error(`expected RleError ${code}`);
+}
+
+const example = (): any[] => JSON.parse(exampleText);
+
+describe('the example export', () => {
+  it('reads every bitmask object into the right image, category and instance', async () => {
+    const { warnings, ctx } = collect();
+    const d = await read(exampleText, {}, ctx);
+    expect(warnings).toEqual([]);
+    expect(d.images.map((i) => [i.id, i.fileName, i.height, i.width])).toEqual([
+      ['00000000-0000-4000-8000-00000000bbbb', 'image_0001.png', 8, 10],
+      ['00000000-0000-4000-8000-00000000eeee#0', 'clip.mp4#0', 8, 10],
+      ['00000000-0000-4000-8000-00000000eeee#3', 'clip.mp4#3', 8, 10],
+    ]);
+    expect(d.categories).toEqual([
+      { id: 'aB3dFeat', name: 'Blob', color: [0xd3, 0x31, 0x15] },
+      { id: 'xY9zFeat', name: 'Edge Line', color: [0xd3, 0x31, 0x15] },
+    ]);
+    expect(d.annotations.map((a) => [a.id, a.imageId, a.categoryId, a.score])).toEqual([
+      ['obj00001', d.images[0]!.id, 'aB3dFeat', undefined],
+      ['obj00002', d.images[0]!.id, 'xY9zFeat', undefined],
+      ['obj00001', d.images[1]!.id, 'aB3dFeat', undefined],
+      ['obj00001', d.images[2]!.id, 'aB3dFeat', undefined],
+      ['obj00002', d.images[2]!.id, 'xY9zFeat', undefined],
+    ]);
+    const first = sampleMask('first'), second = sampleMask('second');
+    expect(d.annotations.map((a) => (a.mask.equals(first) ? 'first' : a.mask.equals(second) ? 'second' : 'other'))).toEqual(['first', 'second', 'first', 'first', 'second']);
+    expect(d.annotations[0]!.attributes).toEqual({ createdAt: 'Thu, 01 Jan 2026 00:00:00 GMT', createdBy: 'annotator@example.com' });
+    expect((d.images[1]!.attributes!.encord as { frame: string }).frame).toBe('0');
+  });
+
+  it('writes back every field unchanged', async () => {
+    const d = await read(exampleText);
+    expect(await write(d)).toStrictEqual(example());
+    expect(await write(await read(await write(d)))).toStrictEqual(example());
+  });
+
+  it('accepts a single label row object', async () => {
+    const d = await read(example()[1]);
+    expect(d.images.length).toBe(2);
+    expect(await write(d)).toStrictEqual([example()[1]]);
+  });
+
+  it('reads from a ByteSource and refuses folders', async () => {
+    const d = await dialect.read(bytesSource(encodeUtf8(exampleText), 'export.json'));
+    expect(d.annotations.length).toBe(5);
+    await expectCode(dialect.read(memoryFolder({})), 'INVALID_OPTION');
+  });
+
+  it('sniffs label rows and not other JSON', () => {
+    expect(dialect.sniff(encodeUtf8(exampleText))).toBeGreaterThanOrEqual(0.9);
+    expect(dialect.sniff(encodeUtf8('{"format": "rlekit-json"}'))).toBe(0);
+    expect(dialect.sniff(encodeUtf8('{"images": [], "annotations": []}'))).toBe(0);
+  });
+});
+
+describe('objects that are not bitmasks, and frame structure', () => {
+  it('reports polygons and boxes as not carried and writes them back in place', async () => {
+    const rows = example();
+    const objects = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects;
+    const polygon = { name: 'Road', shape: 'polygon', objectHash: 'poly0001', featureHash: 'pF', polygon: { '0': { x: 0.1, y: 0.2 } } };
+    const box = { name: 'Car', shape: 'bounding_box', objectHash: 'box00001', featureHash: 'bF', boundingBox: { x: 0.1, y: 0.1, w: 0.2, h: 0.2 } };
+    objects.splice(1, 0, polygon);
+    objects.push(box, { ...box, objectHash: 'box00002' });
+    const { warnings, ctx } = collect();
+    const d = await read(rows, {}, ctx);
+    expect(d.annotations.length).toBe(5);
+    expect(warnings.filter((w) => w.code === 'not-carried').map((w) => [w.count, w.message.includes('bounding_box') || w.message.includes('polygon')])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(await write(d)).toStrictEqual(rows);
+  });
+
+  it('keeps classifications, extra label keys and empty videos', async () => {
+    const rows = example();
+    const unit = rows[1].data_units['00000000-0000-4000-8000-00000000eeee'];
+    unit.labels['3'].classifications = [{ name: 'Weather', value: 'weather', classificationHash: 'c1' }];
+    unit.labels['3'].extraKey = 7;
+    rows.push({ ...rows[1], label_hash: 'other', data_hash: 'vid2', data_units: { vid2: { ...unit, data_hash: 'vid2', labels: {} } } });
+    const d = await read(rows);
+    expect(d.images.length).toBe(4);
+    expect(d.images[3]!.id).toBe('vid2');
+    expect(await write(d)).toStrictEqual(rows);
+  });
+
+  it('reads an img_group row: one image per data unit', async () => {
+    const rows = example();
+    const unit = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'];
+    rows[0].data_type = 'img_group';
+    rows[0].data_units = { u1: { ...unit, data_hash: 'u1', data_sequence: 0 }, u2: { ...unit, data_hash: 'u2', data_sequence: 1, height: 8, width: 10 } };
+    const d = await read([rows[0]]);
+    expect(d.images.map((i) => i.id)).toEqual(['u1', 'u2']);
+    expect(d.annotations.filter((a) => a.imageId === 'u2').length).toBe(2);
+    expect(await write(d)).toStrictEqual([rows[0]]);
+  });
+
+  it('places a bitmask with a top/left offset as a box, and says so', async () => {
+    const rows = example();
+    const obj = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[0];
+    obj.bitmask = { rleString: encodeCounts([0, 1, 5]), top: 2, left: 3, width: 3, height: 2 };
+    const { warnings, ctx } = collect();
+    const d = await read(rows, {}, ctx);
+    const m = d.annotations[0]!.mask;
+    expect(m.height).toBe(8);
+    expect(m.width).toBe(10);
+    expect(m.area()).toBe(1);
+    expect(m.bbox()).toEqual({ x: 3, y: 2, width: 1, height: 1 });
+    expect(warnings.map((w) => w.code)).toEqual(['bitmask-placed']);
+  });
+});
+
+describe('plain datasets', () => {
+  const datasetArb = fc
+    .record({ height: fc.integer({ min: 1, max: 12 }), width: fc.integer({ min: 1, max: 12 }), n: fc.integer({ min: 0, max: 4 }), images: fc.integer({ min: 1, max: 3 }) })
+    .filter(({ height, width }) => height !== width)
+    .chain(({ height, width, n, images }) =>
+      fc.array(
+        fc.record({
+          bits: fc.array(fc.boolean(), { minLength: height * width, maxLength: height * width }),
+          image: fc.integer({ min: 1, max: images }),
+          category: fc.constantFrom(1, 2, 'car'),
+          score: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+        }),
+        { minLength: n, maxLength: n },
+      ).map((anns): MaskDataset => {
+        const used = new Set(anns.map((a) => a.category));
+        return {
+          images: Array.from({ length: images }, (_, i) => ({ id: i + 1, fileName: `img${i + 1}.png`, height, width })),
+          categories: [{ id: 1, name: 'cell' }, { id: 2, name: 'Big Nucleus', color: [1, 2, 250] as const }, { id: 'car', name: 'car' }].filter((c) => used.has(c.id)),
+          annotations: anns.map((a, i) => ({
+            id: i + 1,
+            imageId: a.image,
+            categoryId: a.category,
+            mask: Mask.fromBitmap(Uint8Array.from(a.bits, Number), { height, width }),
+            ...(a.score === undefined ? {} : { score: a.score }),
+          })),
+        };
+      }),
+    );
+
+  it('come back identical: ids, categories, scores, masks, and no added attributes', async () => {
+    await fc.assert(
+      fc.asyncProperty(datasetArb, async (d) => {
+        const bytes = await dialect.write(d);
+        const back = await dialect.read(bytes);
+        expect(back.images).toEqual(d.images);
+        const strip = (x: MaskDataset) => x.annotations.map(({ mask, ...rest }) => ({ ...rest, runs: [...mask.runsView('row')], size: mask.size }));
+        // Encord holds objects per image: annotations come back grouped by image, in order within each.
+        const grouped = { ...d, annotations: d.images.flatMap((im) => d.annotations.filter((a) => a.imageId === im.id)) };
+        expect(strip(back)).toEqual(strip(grouped));
+        // Categories in order of first use, as Encord keeps them on objects.
+        const order = [...new Set(grouped.annotations.map((a) => a.categoryId))];
+        expect(back.categories).toEqual(order.map((id) => d.categories.find((c) => c.id === id)));
+        expect(await dialect.write(back)).toEqual(bytes);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('writes image label rows Encord can load: full-frame bitmasks, featureHash, objectHash, answers', async () => {
+    const mask = Mask.fromRuns([0, 1, 13, 1], { height: 3, width: 5 }, 'row');
+    const rows = (await write({
+      images: [{ id: 9, fileName: 'a.png', height: 3, width: 5 }],
+      categories: [{ id: 4, name: 'Big Cell' }],
+      annotations: [{ id: 'o1', imageId: 9, categoryId: 4, mask, score: 0.5 }],
+    })) as any[];
+    expect(rows).toStrictEqual([
+      {
+        data_hash: '9', data_title: 'a.png', data_type: 'image', object_answers: { o1: { classifications: [], objectHash: 'o1' } }, classification_answers: {}, object_actions: {},
+        data_units: {
+          '9': {
+            data_hash: '9', data_title: 'a.png', data_sequence: 0, width: 5, height: 3,
+            labels: {
+              objects: [{
+                name: 'Big Cell', shape: 'bitmask', value: 'big_cell', confidence: 0.5, objectHash: 'o1', featureHash: '4', manualAnnotation: false,
+                bitmask: { rleString: encode(mask), top: 0, left: 0, width: 5, height: 3 },
+              }],
+              classifications: [],
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it('round trips every confidence / manualAnnotation combination', async () => {
+    const rows = example();
+    const objects = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects;
+    const base = objects[0];
+    const combos = [
+      { confidence: 1, manualAnnotation: true },
+      { confidence: 1, manualAnnotation: false },
+      { confidence: 0.25, manualAnnotation: true },
+      { confidence: 0.25, manualAnnotation: false },
+      { confidence: 1 },
+      { manualAnnotation: true },
+    ];
+    objects.length = 0;
+    combos.forEach((c, i) => {
+      const o = { ...base, objectHash: `o${i}` };
+      delete o.confidence;
+      delete o.manualAnnotation;
+      objects.push({ ...o, ...c });
+    });
+    rows[0].object_answers = {};
+    const d = await read([rows[0]]);
+    expect(d.annotations.map((a) => a.score)).toEqual([undefined, 1, 0.25, 0.25, 1, undefined]);
+    const out = (await write(d)) as any[];
+    const written = out[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects;
+    // A missing confidence is written as Encord's default 1; everything else as read.
+    expect(written.map((o: any) => [o.confidence, o.manualAnnotation])).toEqual([[1, true], [1, false], [0.25, true], [0.25, false], [1, undefined], [1, true]]);
+    expect(Object.keys(out[0].object_answers)).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5']);
+  });
+
+  it('reports what it cannot carry', async () => {
+    const { warnings, ctx } = collect();
+    const mask = Mask.empty({ height: 2, width: 3 });
+    await write({
+      images: [{ id: 1, height: 2, width: 3, attributes: { license: 3 } }],
+      categories: [{ id: 1, name: 'a' }, { id: 2, name: 'unused' }],
+      annotations: [{ id: 1, imageId: 1, categoryId: 1, mask, iscrowd: true, attributes: { shape: 'x', note: 'kept' } }],
+    }, {}, ctx);
+    const codes = warnings.map((w) => w.message);
+    expect(codes.some((m) => /crowd/.test(m))).toBe(true);
+    expect(codes.some((m) => /categories without masks/.test(m))).toBe(true);
+    expect(codes.some((m) => /image attributes/.test(m))).toBe(true);
+    expect(codes.some((m) => /named like Encord/.test(m))).toBe(true);
+  });
+
+  it('rejects masks of the wrong size and dangling references', async () => {
+    const mask = Mask.empty({ height: 2, width: 3 });
+    const images = [{ id: 1, height: 3, width: 2 }];
+    const e = await expectCode(dialect.write({ images, categories: [], annotations: [{ id: 1, imageId: 1, mask }] }), 'SIZE_MISMATCH');
+    expect(e.path).toEqual(['annotations', 0]);
+    await expectCode(dialect.write({ images, categories: [], annotations: [{ id: 1, imageId: 2, mask }] }), 'DANGLING_REFERENCE');
+    await expectCode(dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, categoryId: 5, mask }] }), 'DANGLING_REFERENCE');
+    await expectCode(dialect.write({ images: [], categories: [], annotations: [] }, { indent: -1 }), 'INVALID_OPTION');
+  });
+});
+
+describe('the v0.1.153-0.1.157 inverted-mask bug', () => {
+  // What the buggy SDK wrote for a mask whose pixel (0,0) is set: the runs without the leading 0.
+  function buggy(mask: Mask): string {
+    return encodeCounts(mask.runsView('row').subarray(1));
+  }
+
+  it('recognises suspects by date, area and pixel (0,0), warns, and repairs on request', async () => {
+    const intended = Mask.fromRuns([0, 3, 77], { height: 8, width: 10 }, 'row');
+    const rows = example();
+    const obj = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[0];
+    obj.bitmask.rleString = buggy(intended);
+    obj.lastEditedAt = 'Mon, 13 Jan 2025 10:00:00 GMT';
+    const { warnings, ctx } = collect();
+    const d = await read(rows, {}, ctx);
+    expect(d.annotations[0]!.mask.equals(intended.complement())).toBe(true);
+    expect(looksInverted(d.annotations[0]!.mask)).toBe(true);
+    expect(warnings.map((w) => [w.code, w.count])).toEqual([['suspect-inverted', 1]]);
+    const fixed = await read(rows, { repairInverted: true });
+    expect(fixed.annotations[0]!.mask.equals(intended)).toBe(true);
+    // The same string outside the window is taken as written.
+    obj.lastEditedAt = 'Mon, 13 Jan 2026 10:00:00 GMT';
+    const { warnings: none, ctx: ctx2 } = collect();
+    const later = await read(rows, { repairInverted: true }, ctx2);
+    expect(later.annotations[0]!.mask.equals(intended.complement())).toBe(true);
+    expect(none).toEqual([]);
+  });
+});
+
+describe('malformed exports', () => {
+  const unitPath = [0, 'data_units', '00000000-0000-4000-8000-00000000bbbb'];
+
+  it('reports the path of what is malformed', async () => {
+    let rows = example();
+    delete rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].width;
+    let e = await expectCode(read(rows), 'INVALID_STRUCTURE');
+    expect(e.path).toEqual([...unitPath, 'width']);
+
+    rows = example();
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.top = -1;
+    e = await expectCode(read(rows), 'INVALID_STRUCTURE');
+    expect(e.path).toEqual([...unitPath, 'labels', 'objects', 1, 'bitmask', 'top']);
+
+    rows = example();
+    delete rows[1].data_units['00000000-0000-4000-8000-00000000eeee'].labels['3'].objects[0].objectHash;
+    e = await expectCode(read(rows), 'INVALID_STRUCTURE');
+    expect(e.path).toEqual([1, 'data_units', '00000000-0000-4000-8000-00000000eeee', 'labels', '3', 'objects', 0, 'objectHash']);
+
+    rows = example();
+    delete rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[0].bitmask;
+    e = await expectCode(read(rows), 'INVALID_STRUCTURE');
+    expect(e.path).toEqual([...unitPath, 'labels', 'objects', 0, 'bitmask']);
+
+    rows = example();
+    rows[0].data_units = [];
+    await expectCode(read(rows), 'INVALID_STRUCTURE');
+  });
+
+  it('reports bad rleStrings with their path and offset', async () => {
+    const rows = example();
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = '0:9G00{';
+    const e = await expectCode(read(rows), 'INVALID_TOKEN');
+    expect(e.path).toEqual([...unitPath, 'labels', 'objects', 1, 'bitmask', 'rleString']);
+    expect(e.offset).toBe(6);
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = encodeCounts([81]);
+    await expectCode(read(rows), 'RUNS_SUM_MISMATCH');
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = encodeCounts([50]);
+    const { warnings, ctx } = collect();
+    await read(rows, {}, ctx);
+    expect(warnings.map((w) => w.code)).toEqual(['padded-runs']);
+    await expectCode(read(rows, { strictSum: true }), 'RUNS_SUM_MISMATCH');
+  });
+
+  it('refuses bitmasks that do not fit the frame, frames over maxPixels, and oversized input', async () => {
+    const rows = example();
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[0].bitmask.width = 11;
+    await expectCode(read(rows), 'SIZE_MISMATCH');
+    await expectCode(read(example(), { maxPixels: 79 }), 'LIMIT_EXCEEDED');
+    await expectCode(read(example(), { maxBytes: 100 }), 'LIMIT_EXCEEDED');
+    await expectCode(read(example(), { maxPixels: 'x' }), 'INVALID_OPTION');
+    const huge = example();
+    Object.assign(huge[0].data_units['00000000-0000-4000-8000-00000000bbbb'], { width: 200000, height: 200000 });
+    huge[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects.forEach((o: any) => Object.assign(o.bitmask, { width: 200000, height: 200000 }));
+    await expectCode(read(huge), 'INVALID_SIZE');
+  });
+
+  it('rejects what is not an export', async () => {
+    await expectCode(read('[{'), 'INVALID_STRUCTURE');
+    await expectCode(read('42'), 'INVALID_STRUCTURE');
+    await expectCode(read({ images: [] }), 'INVALID_STRUCTURE');
+    await expectCode(read([7]), 'INVALID_STRUCTURE');
+    await expectCode(dialect.read(Uint8Array.of(0xff, 0xfe, 0x00)), 'INVALID_TOKEN');
+  });
+});
+
+describe('helpers', () => {
+  it('snake_cases names like Encord values', () => {
+    expect(snakeCase('Edge Line')).toBe('edge_line');
+    expect(snakeCase('Blob')).toBe('blob');
+    expect(snakeCase(' Big-Cell 2 ')).toBe('big_cell_2');
+  });
+});
