@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, collectDataset, isRleError, RleError,
+  CAPABILITY_NAMES, isDatasetStream, isRleError, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert } from './convert.js';
@@ -183,8 +183,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
     const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
     let count = 0;
-    const all = await collectDataset(data);
-    for (const a of all.annotations) {
+    // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory.
+    const all = { images: data.images, categories: data.categories };
+    for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
       count++;
       if (rows.length >= max) continue;
       const b = a.mask.bbox();
