@@ -455,6 +455,10 @@ const capabilities = {
 
 async function readText(input: DialectInput, maxBytes: number): Promise<string> {
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
+  // readAllBytes passes bytes already in memory through unchecked; the limit applies to them too.
+  if (input instanceof Uint8Array && input.length > maxBytes) {
+    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: String(input.length) });
+  }
   return decodeUtf8(await readAllBytes(input, maxBytes));
 }
 

@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Mask, bytesSource, type Annotation, type MaskDataset, type RleWarning } from '@rlekit/core';
+import { dialect, flattenByZOrder, parseCvatXml, parsePoints, rasterizePolygon } from '../src/index.js';
+import { bitmapArb, expectCode, expectCodeAsync, readJson, readVector, rowsToBits } from './helpers.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function collect(): { warn: (w: RleWarning) => void; warnings: RleWarning[] } {
+  const warnings: RleWarning[] = [];
+  return { warn: (w) => warnings.push(w), warnings };
+}
+
+function doc(images: string, labels = '<label><name>cat</name><color>#102030</color><type>mask</type><attributes></attributes></label>'): string {
+  return `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta><task><id>1</id><labels>${labels}</labels></task></meta>\n${images}\n</annotations>\n`;
+}
+
+describe('the shared example annotations file', () => {
+  const masks = readJson<{ height: number; width: number; masks: Record<string, string[]> }>('example_masks.json');
+
+  it('reads labels, the image and both masks', async () => {
+    const ctx = collect();
+    const d = await dialect.read(readVector('example_annotations.xml'), {}, ctx);
+    expect(ctx.warnings).toEqual([]);
+    expect(d.categories.map((c) => [c.id, c.name, c.color])).toEqual([[1, 'blob', [0xfa, 0x32, 0x53]], [2, 'edge', [0x33, 0xdd, 0xff]]]);
+    expect(d.images).toEqual([{ id: 0, fileName: 'image_0001.png', height: 8, width: 10 }]);
+    const size = { height: masks.height, width: masks.width };
+    expect(d.annotations.map((a) => a.categoryId)).toEqual([1, 2]);
+    expect(d.annotations[0]!.mask.toBitmap()).toEqual(rowsToBits(masks.masks.first!));
+    expect(d.annotations[1]!.mask.toBitmap()).toEqual(rowsToBits(masks.masks.second!));
+    expect(d.annotations[0]!.mask.size).toEqual(size);
+    expect(d.annotations[1]!.attributes).toEqual({ occluded: false, z_order: 1, source: 'manual' });
+  });
+
+  it('reading then writing keeps every mask and the <mask> elements byte for byte', async () => {
+    const text = dec(readVector('example_annotations.xml'));
+    const d = await dialect.read(enc(text));
+    const ctx = collect();
+    const out = dec(await dialect.write(d, {}, ctx));
+    expect(ctx.warnings).toEqual([]);
+    const elements = (t: string) => t.slice(t.indexOf('<image'));
+    expect(elements(out)).toBe(elements(text));
+    const again = await dialect.read(enc(out));
+    expect(again.annotations.map((a) => a.mask.runs('row'))).toEqual(d.annotations.map((a) => a.mask.runs('row')));
+    expect(again.categories).toEqual(d.categories);
+    // Writing what was read again gives the same bytes.
+    expect(dec(await dialect.write(again))).toBe(out);
+  });
+
+  it('sniffs CVAT XML and not other XML or JSON', () => {
+    expect(dialect.sniff(readVector('example_annotations.xml'))).toBeGreaterThan(0.9);
+    expect(dialect.sniff(enc('<?xml version="1.0"?><svg></svg>'))).toBe(0);
+    expect(dialect.sniff(enc('{"annotations": []}'))).toBe(0);
+  });
+
+  it('reads from a ByteSource and writes in chunks', async () => {
+    const d = await dialect.read(bytesSource(readVector('example_annotations.xml'), 'a.xml'));
+    const chunks: Uint8Array[] = [];
+    for await (const c of dialect.writeStream!(d)) chunks.push(c);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(dec(Uint8Array.from(chunks.flatMap((c) => [...c])))).toBe(dec(await dialect.write(d)));
+  });
+});
+
+/** A random dataset of non-square images with overlapping masks, written and read back. */
+const datasetArb = fc
+  .array(bitmapArb(14), { minLength: 1, maxLength: 4 })
+  .chain((bitmaps) => fc.tuple(fc.constant(bitmaps), fc.array(fc.integer({ min: -2, max: 3 }), { minLength: bitmaps.length, maxLength: bitmaps.length }), fc.array(fc.boolean(), { minLength: bitmaps.length, maxLength: bitmaps.length })));
+
+describe('write → read round trips', () => {
+  it('keeps every mask, category, file name, z_order, occluded flag and attribute', async () => {
+    await fc.assert(
+      fc.asyncProperty(datasetArb, async ([bitmaps, zs, occ]) => {
+        const { height, width } = bitmaps[0]!;
+        const images = [{ id: 3, fileName: 'a & b.png', height, width }, { id: 7, fileName: 'empty.png', height: 2, width: 5 }];
+        const categories = [{ id: 1, name: 'cat <1>', color: [1, 2, 3] as const }, { id: 2, name: 'dog "x"' }];
+        const annotations: Annotation[] = bitmaps.map((b, i) => ({
+          id: i + 1, imageId: 3, categoryId: (i % 2) + 1,
+          // Same size as image 3: pad or crop the random bitmap into it.
+          mask: Mask.fromBitmap(b.bits, { height: b.height, width: b.width }).paste({ height, width }),
+          attributes: { occluded: occ[i]!, z_order: zs[i]!, source: 'auto', colour: `c${i}`, note: 'a<b>&"c"' },
+        }));
+        // The reader orders each image's shapes by z_order (stable), so compare in that order.
+        const sorted = annotations.map((a, i) => [a, i] as const).sort((p, q) => (p[0].attributes!.z_order as number) - (q[0].attributes!.z_order as number) || p[1] - q[1]).map(([a]) => a);
+        const d: MaskDataset = { images, categories: categories.map((c) => ({ ...c })), annotations: sorted.map((a, i) => ({ ...a, id: i + 1 })) };
+        const ctx = collect();
+        const back = await dialect.read(await dialect.write(d, {}, ctx));
+        expect(ctx.warnings).toEqual([]);
+        expect(back.images).toEqual(images);
+        expect(back.categories.map((c) => [c.id, c.name, c.color])).toEqual([[1, 'cat <1>', [1, 2, 3]], [2, 'dog "x"', undefined]]);
+        expect(back.annotations.length).toBe(d.annotations.length);
+        back.annotations.forEach((a, i) => {
+          const want = d.annotations[i]!;
+          expect(a.id).toBe(i + 1);
+          expect(a.imageId).toBe(3);
+          expect(a.categoryId).toBe(want.categoryId);
+          expect(a.mask.equals(want.mask)).toBe(true);
+          expect(a.attributes).toEqual(want.attributes);
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reports what it cannot carry: scores, crowd flags, instance ids, non-integer image ids', async () => {
+    const m = Mask.full({ height: 2, width: 3 });
+    const d: MaskDataset = {
+      images: [{ id: 'img-a', height: 2, width: 3 }],
+      categories: [{ id: 5, name: 'x' }],
+      annotations: [{ id: 'obj-1', imageId: 'img-a', categoryId: 5, mask: m, score: 0.5, iscrowd: true }],
+    };
+    const ctx = collect();
+    const back = await dialect.read(await dialect.write(d, {}, ctx));
+    const text = ctx.warnings.map((w) => w.message).join('\n');
+    expect(ctx.warnings.every((w) => w.code === 'not-carried')).toBe(true);
+    expect(text).toMatch(/scores/);
+    expect(text).toMatch(/crowd/);
+    expect(text).toMatch(/instance ids/);
+    expect(text).toMatch(/image ids/);
+    expect(back.images[0]!.id).toBe(0);
+    expect(back.images[0]!.fileName).toBe('img-a');
+    expect(back.annotations[0]!.mask.equals(m)).toBe(true);
+  });
+
+  it('writes annotations without a category under the default label, and refuses dangling references', async () => {
+    const m = Mask.full({ height: 2, width: 3 });
+    const back = await dialect.read(await dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }, { defaultLabel: 'thing' }));
+    expect(back.categories.map((c) => c.name)).toEqual(['thing']);
+    await expectCodeAsync(dialect.write({ images: [], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }), 'DANGLING_REFERENCE');
+    await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, categoryId: 9, mask: m }] }), 'DANGLING_REFERENCE');
+    await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 3, width: 2 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }), 'SIZE_MISMATCH');
+    await expectCodeAsync(dialect.write({ images: [], categories: [], annotations: [] }, { defaultLabel: '' }), 'INVALID_OPTION');
+  });
+});
+
+describe('shapes', () => {
+  const img = (inner: string) => `<image id="0" name="i.png" width="9" height="6">${inner}</image>`;
+
+  it('rasterizes polygons with COCO rules and says so', () => {
+    const ctx = collect();
+    const points = '1.5,0.5;7.25,1;6,5.5;0.4,4';
+    const d = parseCvatXml(doc(img(`<polygon label="cat" source="manual" occluded="1" points="${points}" z_order="0"><attribute name="kind">big</attribute></polygon>`)), {}, ctx.warn);
+    expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['polygon-rasterized', 1]]);
+    const want = rasterizePolygon(parsePoints(points), { height: 6, width: 9 });
+    expect(d.annotations[0]!.mask.equals(want)).toBe(true);
+    expect(want.area()).toBeGreaterThan(10);
+    expect(d.annotations[0]!.attributes).toEqual({ occluded: true, z_order: 0, source: 'manual', kind: 'big' });
+  });
+
+  it('skips boxes (reported) or rasterizes them on request', () => {
+    const xml = doc(img('<box label="cat" source="manual" occluded="0" xtl="1" ytl="2" xbr="4" ybr="5" z_order="0"></box><box label="cat" xtl="1" ytl="2" xbr="4" ybr="5" rotation="30"></box>'));
+    const ctx = collect();
+    expect(parseCvatXml(xml, {}, ctx.warn).annotations).toEqual([]);
+    expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['not-carried', 2]]);
+    const ctx2 = collect();
+    const d = parseCvatXml(xml, { boxes: 'rasterize' }, ctx2.warn);
+    expect(d.annotations[0]!.mask.bbox()).toEqual({ x: 1, y: 2, width: 3, height: 3 });
+    expect(ctx2.warnings.map((w) => w.code).sort()).toEqual(['box-rasterized', 'not-carried']);
+  });
+
+  it('reports shapes that are not masks, and video tracks', () => {
+    const ctx = collect();
+    parseCvatXml(doc(img('<polyline label="cat" points="1,1;2,2"/><points label="cat" points="1,1"/><ellipse label="cat" cx="1" cy="1" rx="1" ry="1"/><tag label="cat"/>') + '<track id="0" label="cat"></track>'), {}, ctx.warn);
+    expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['not-carried', 1], ['not-carried', 1], ['not-carried', 1], ['not-carried', 1], ['not-carried', 1]]);
+  });
+
+  it('orders shapes by z_order so the top one paints last, and flattens by z_order', () => {
+    const full = 'rle="0, 54" left="0" top="0" width="9" height="6"';
+    const xml = doc(img(`<mask label="cat" ${full} z_order="2"></mask><mask label="cat" rle="0, 1" left="0" top="0" width="1" height="1" z_order="-1"></mask><polygon label="cat" points="0,0;3,0;3,3;0,3" z_order="2"/>`));
+    const d = parseCvatXml(xml);
+    expect(d.annotations.map((a) => a.attributes!.z_order)).toEqual([-1, 2, 2]);
+    expect(d.annotations.map((a) => a.mask.area())).toEqual([1, 54, 9]);
+    // Labels are positions: 1 = z -1 pixel, 2 = the full mask (z 2), 3 = the polygon (z 2, later in the file, so on top).
+    const lm = flattenByZOrder(d.annotations, { height: 6, width: 9 });
+    expect(lm.data[0]).toBe(3);
+    expect(lm.data[53]).toBe(2);
+    // z_order beats list order: the z -1 pixel listed last still lies under the polygon.
+    const lm2 = flattenByZOrder([d.annotations[2]!, d.annotations[0]!], { height: 6, width: 9 });
+    expect(lm2.data[0]).toBe(1);
+    expect(parseCvatXml(xml, { sortByZOrder: false }).annotations.map((a) => a.attributes!.z_order)).toEqual([2, -1, 2]);
+  });
+
+  it('reads labels from <job> and declares labels by use when <meta> has none', () => {
+    const inner = img('<mask label="x" rle="0, 1" left="0" top="0" width="1" height="1" z_order="0"></mask>');
+    const job = `<annotations><meta><job><labels><label><name>x</name></label></labels></job></meta>${inner}</annotations>`;
+    expect(parseCvatXml(job).categories).toEqual([{ id: 1, name: 'x' }]);
+    expect(parseCvatXml(`<annotations>${inner}</annotations>`).categories).toEqual([{ id: 1, name: 'x' }]);
+  });
+
+  it('decodes XML entities in names and values', () => {
+    const d = parseCvatXml(doc(img('<mask label="a&amp;b" rle="0, 1" left="0" top="0" width="1" height="1" z_order="0"><attribute name="n">&lt;&#65;&#x42;&gt;</attribute></mask>'), '<label><name>a&amp;b</name></label>'));
+    expect(d.categories[0]!.name).toBe('a&b');
+    expect(d.annotations[0]!.attributes!.n).toBe('<AB>');
+  });
+
+  it('carries label attribute declarations', async () => {
+    const labels = '<label><name>cat</name><type>polygon</type><attributes><attribute><name>size</name><mutable>False</mutable><input_type>select</input_type><default_value>s</default_value><values>s\nm</values></attribute></attributes></label>';
+    const d = parseCvatXml(doc(img(''), labels));
+    expect(d.categories[0]!.attributes).toEqual({ type: 'polygon', attributeSpecs: [{ name: 'size', mutable: 'False', input_type: 'select', default_value: 's', values: 's\nm' }] });
+    const again = parseCvatXml(dec(await dialect.write(d)));
+    expect(again.categories).toEqual(d.categories);
+    expect(again.images).toEqual([{ id: 0, fileName: 'i.png', height: 6, width: 9 }]);
+  });
+});
+
+describe('bad input is an RleError with a code', () => {
+  const mask = (a: string) => doc(`<image id="0" name="i" width="4" height="3"><mask label="cat" ${a}></mask></image>`);
+
+  it('refuses a billion-laughs file at once, without expanding anything', () => {
+    const laughs = `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n${Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('\n')}\n]>\n<annotations><meta><task><labels><label><name>&lol9;</name></label></labels></task></meta></annotations>`;
+    const e = expectCode(() => parseCvatXml(laughs), 'UNSUPPORTED');
+    expect(e.offset).toBe(laughs.indexOf('<!DOCTYPE'));
+    expectCode(() => parseCvatXml('<annotations><!ENTITY x "y"></annotations>'), 'UNSUPPORTED');
+    // Unknown entities are never looked up.
+    expectCode(() => parseCvatXml(doc('', '<label><name>&lol9;</name></label>')), 'INVALID_TOKEN');
+  });
+
+  it('refuses malformed, truncated and foreign XML', async () => {
+    const good = dec(readVector('example_annotations.xml'));
+    expectCode(() => parseCvatXml(good.slice(0, good.length - 20)), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(good.slice(0, good.indexOf('</annotations>')), { validate: false }), 'TRUNCATED');
+    expectCode(() => parseCvatXml(good.slice(0, good.indexOf('rle="0, 10') + 8)), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml('<annotations><image id="0" id="1" width="1" height="1"/></annotations>'), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml('<svg></svg>'), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml('<annotations></annotations><annotations></annotations>'), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(''), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(`<annotations>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</annotations>`), 'INVALID_STRUCTURE');
+    await expectCodeAsync(dialect.read(Uint8Array.from([0x3c, 0xff, 0xfe])), 'INVALID_TOKEN');
+    await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { maxBytes: 100 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { maxBytes: -1 }), 'INVALID_OPTION');
+    await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { boxes: 'keep' as 'skip' }), 'INVALID_OPTION');
+  });
+
+  it('points at the bad mask with a path and offset', () => {
+    const xml = mask('rle="0, 3" left="0" top="0" width="2" height="2"');
+    const e = expectCode(() => parseCvatXml(xml), 'RUNS_SUM_MISMATCH');
+    expect(e.path).toEqual(['annotations', 'image', 0, 'mask', 0, 'rle']);
+    expect(e.offset).toBe(xml.indexOf('<mask'));
+    const ctx = collect();
+    expect(parseCvatXml(xml, { padShortRuns: true }, ctx.warn).annotations[0]!.mask.area()).toBe(3);
+    expect(ctx.warnings.map((w) => w.code)).toEqual(['padded-runs']);
+    expectCode(() => parseCvatXml(mask('rle="0, 3, x" left="0" top="0" width="2" height="2"')), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(mask('left="0" top="0" width="2" height="2"')), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" occluded="yes"')), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" z_order="1.5"')), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" label="dog"').replace('label="cat" ', '')), 'DANGLING_REFERENCE');
+  });
+
+  it('refuses bad images, labels and polygons', () => {
+    const ok = '<mask label="cat" rle="0, 1" left="0" top="0" width="1" height="1"></mask>';
+    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="-4" height="3">${ok}</image>`)), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" height="3">${ok}</image>`)), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="100000" height="100000">${ok}</image>`)), 'INVALID_SIZE');
+    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="1000" height="1000">${ok}</image>`), { maxPixels: 1000 }), 'LIMIT_EXCEEDED');
+    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="1" height="1"/><image id="0" name="j" width="1" height="1"/>')), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(doc('', '<label><name>cat</name><color>red</color></label>')), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(doc('', '<label><color>#000000</color></label>')), 'INVALID_STRUCTURE');
+    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="1,1;2;3,3"/></image>')), 'INVALID_TOKEN');
+    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>')), 'LIMIT_EXCEEDED');
+  });
+});
