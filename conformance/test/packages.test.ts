@@ -1,0 +1,62 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom'];
+/** Each dialect's own format library (besides core and zod), per the design card. */
+const formatLibrary: Record<string, string[]> = {
+  coco: ['@streamparser/json'],
+  kaggle: ['csv-parse', 'csv-stringify'],
+  png: ['pngjs'],
+  encord: [],
+  cvat: ['fast-xml-parser'],
+  dicom: ['dcmjs'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe.each(['core', ...dialectPackages])('@rlekit/%s', (name) => {
+  const dir = join(root, 'packages', name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+
+  it('has no Node-only imports in its sources', () => {
+    const offenders = sources(join(dir, 'src')).filter((f) => /from\s+['"]node:|require\(['"](fs|path|zlib|stream|os|child_process)['"]\)|from\s+['"](fs|path|zlib|stream|os|child_process)['"]/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('exports types, ESM and TypeScript sources', () => {
+    expect(pkg.type).toBe('module');
+    expect(pkg.exports['.']).toMatchObject({ source: './src/index.ts', types: './dist/index.d.ts', import: './dist/index.js' });
+  });
+
+  it('depends only on core and its own format library', () => {
+    const deps = Object.keys(pkg.dependencies ?? {}).sort();
+    if (name === 'core') expect(deps).toEqual([]);
+    else expect(deps).toEqual(['@rlekit/core', ...formatLibrary[name]!, 'zod'].sort());
+  });
+
+  it('uses the format library it declares (the design card fixes which)', () => {
+    const text = sources(join(dir, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    for (const lib of formatLibrary[name] ?? []) expect(text, `${name} imports ${lib}`).toMatch(new RegExp(`from ['"]${lib}(/[^'"]*)?['"]`));
+  });
+
+  it('has a README with an example', () => {
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(readme).toMatch(/```(ts|js|sh)/);
+  });
+
+  if (name !== 'core') {
+    it('has its docs page and exports a dialect', async () => {
+      expect(existsSync(join(root, 'docs', 'dialects', `${name}.md`))).toBe(true);
+      const mod = await import(`@rlekit/${name}`);
+      expect(mod.dialect?.id).toBe(name);
+      expect(typeof mod.dialect.read).toBe('function');
+      expect(typeof mod.dialect.write).toBe('function');
+    });
+  }
+});
