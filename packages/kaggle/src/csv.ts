@@ -36,6 +36,9 @@ function csvError(e: unknown, name: string): RleError {
  */
 export async function* csvRecords(input: Uint8Array | ByteSource, name = 'input'): AsyncGenerator<CsvRecord> {
   const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true });
+  // The browser build's stream polyfill has no destroy(), which csv-parse registers as an 'end' listener.
+  const p = parser as unknown as { destroy?: unknown };
+  if (typeof p.destroy !== 'function') p.destroy = () => {};
   let queue: CsvRecord[] = [];
   let failure: unknown;
   let ended = false;

@@ -405,7 +405,7 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       batch.push(r);
       batchChars += r[ci.rle]!.length + 32;
     }
-    if (batchChars > 1 << 20 || batch.length >= 4096) {
+    if (batchChars > 1 << 20 || batch.length >= 1024) {
       yield csvBytes(batch);
       batch = [];
       batchChars = 0;
