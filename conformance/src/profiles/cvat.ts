@@ -1,4 +1,6 @@
+import { dialect } from '@rlekit/cvat';
 import type { ConformanceProfile } from '../profile.js';
 
-// The cvat dialect's entries in the matrix; filled in by the cvat package's work.
-export const profiles: ConformanceProfile[] = [];
+// CVAT for images 1.1 XML: every instance as a <mask> over its tight box; shapes carry no ids,
+// so instance ids come back numbered in order (capabilities.instanceIds is false).
+export const profiles: ConformanceProfile[] = [{ name: 'cvat', dialect }];
