@@ -273,6 +273,8 @@ function colorTable(colors: Colors | undefined): Map<number, number> | undefined
   else if (Array.isArray(colors)) (colors as readonly ColorMapEntry[]).forEach((e, i) => add(e.label, e.color, ['colors', i]));
   else if (typeof colors === 'object' && colors !== null) for (const [k, c] of Object.entries(colors)) add(Number(k), c as Rgb, ['colors', k]);
   else throw new RleError('INVALID_OPTION', 'Invalid colors', { path: ['colors'], expected: 'a Map, a record or colour map entries' });
+  // Black is background unless the table says otherwise (colour maps often leave label 0 out).
+  if (!out.has(0) && ![...out.values()].includes(0)) out.set(0, 0);
   return out;
 }
 

@@ -135,6 +135,10 @@ export function readHeader(bytes: Uint8Array): PngHeader {
  */
 export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
   const header = readHeader(bytes);
+  if (header.width * header.height > maxPixels) {
+    // The limit is the user's choice, so it is reported as such even when 32-bit runs could not hold the image either.
+    throw new RleError('LIMIT_EXCEEDED', `PNG of ${header.width}x${header.height} exceeds maxPixels`, { path: ['IHDR'], offset: 16, expected: `at most ${maxPixels} pixels`, received: String(header.width * header.height) });
+  }
   checkSize({ height: header.height, width: header.width }, maxPixels, ['IHDR']);
   let palette: Uint8Array | undefined;
   let transparency: Uint8Array | undefined;

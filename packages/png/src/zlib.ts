@@ -75,7 +75,7 @@ export function adler32(data: Uint8Array, start = 0, end = data.length): number 
   let a = 1, b = 0;
   let i = start;
   while (i < end) {
-    const stop = Math.min(end, i + 5552); // largest block before the sums can overflow 2^32
+    const stop = Math.min(end, i + 1500); // small blocks keep the sums small integers (fast in V8)
     for (; i < stop; i++) {
       a += data[i]!;
       b += a;
@@ -192,21 +192,65 @@ export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
     } else {
       throw new RleError('CORRUPT', 'Invalid deflate block type 3', { offset: pos });
     }
+    // The hot loop keeps the bit buffer in locals (closures over mutable state are slow in V8).
+    const lt = lit.table, lb = lit.bits, lm = (1 << lb) - 1;
+    const dt = dist.table, db = dist.bits, dm = (1 << db) - 1;
+    let b = buf, c = cnt, p = pos;
     for (;;) {
-      const sym = decodeSym(lit);
+      while (c < 15) {
+        b |= (p < len ? input[p]! : 0) << c;
+        p++;
+        c += 8;
+      }
+      const e = lt[b & lm]!;
+      const l = e & 15;
+      if (l === 0) throw new RleError('CORRUPT', 'Invalid Huffman code in the deflate stream', { offset: p });
+      b >>>= l;
+      c -= l;
+      const sym = e >>> 4;
       if (sym < 256) {
-        if (op >= outSize) tooLong();
+        if (op >= outSize) {
+          pos = p; cnt = c;
+          tooLong();
+        }
         out[op++] = sym;
         continue;
       }
       if (sym === 256) break;
       const li = sym - 257;
-      if (li >= 29) throw new RleError('CORRUPT', 'Invalid length code in the deflate stream', { offset: pos });
-      const length = LENGTH_BASE[li]! + bitsOf(LENGTH_EXTRA[li]!);
-      const di = decodeSym(dist);
-      if (di >= 30) throw new RleError('CORRUPT', 'Invalid distance code in the deflate stream', { offset: pos });
-      const d = DIST_BASE[di]! + bitsOf(DIST_EXTRA[di]!);
-      if (d > op) throw new RleError('CORRUPT', 'Deflate distance points before the start of the data', { offset: pos });
+      if (li >= 29) throw new RleError('CORRUPT', 'Invalid length code in the deflate stream', { offset: p });
+      const le = LENGTH_EXTRA[li]!;
+      while (c < le) {
+        b |= (p < len ? input[p]! : 0) << c;
+        p++;
+        c += 8;
+      }
+      const length = LENGTH_BASE[li]! + (b & ((1 << le) - 1));
+      b >>>= le;
+      c -= le;
+      while (c < 15) {
+        b |= (p < len ? input[p]! : 0) << c;
+        p++;
+        c += 8;
+      }
+      const de = dt[b & dm]!;
+      const dl = de & 15;
+      if (dl === 0) throw new RleError('CORRUPT', 'Invalid Huffman code in the deflate stream', { offset: p });
+      b >>>= dl;
+      c -= dl;
+      const di = de >>> 4;
+      if (di >= 30) throw new RleError('CORRUPT', 'Invalid distance code in the deflate stream', { offset: p });
+      const dx = DIST_EXTRA[di]!;
+      while (c < dx) {
+        b |= (p < len ? input[p]! : 0) << c;
+        p++;
+        c += 8;
+      }
+      const d = DIST_BASE[di]! + (b & ((1 << dx) - 1));
+      b >>>= dx;
+      c -= dx;
+      pos = p; cnt = c;
+      if (d > op) throw new RleError('CORRUPT', 'Deflate distance points before the start of the data', { offset: p });
       if (op + length > outSize) tooLong();
       if (overrun()) truncated();
       if (d >= length) {
@@ -219,6 +263,7 @@ export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
         for (let k = 0; k < length; k++, op++) out[op] = out[op - d]!;
       }
     }
+    buf = b; cnt = c; pos = p;
     if (overrun()) truncated();
   }
   // Adler-32 of the output follows, big-endian, from the next byte boundary.
