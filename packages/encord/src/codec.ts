@@ -46,12 +46,19 @@ export function encodeCounts(counts: ArrayLike<number>): string {
   if (n === 0) return '';
   const out = new Uint8Array(n * MAX_GROUPS);
   let o = 0;
+  // Uint32Array values (every Mask's runs) are valid by construction.
+  const trusted = counts instanceof Uint32Array;
   for (let i = 0; i < n; i++) {
     const c = counts[i]!;
-    if (!(Number.isInteger(c) && c >= 0 && c <= MAX_COUNT)) {
+    if (!trusted && !(Number.isInteger(c) && c >= 0 && c <= MAX_COUNT)) {
       throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [i], expected: 'an integer from 0 to 2^32-1', received: String(c) });
     }
     let x = i > 2 ? c - counts[i - 2]! : c;
+    if (x >= -16 && x < 16) {
+      // One character: the 5 low bits in two's complement; small enough for a 32-bit mask.
+      out[o++] = (x & 31) + 48;
+      continue;
+    }
     for (;;) {
       // Floor division keeps the arithmetic shift's semantics for negative deltas.
       const q = Math.floor(x / 32);
@@ -66,12 +73,10 @@ export function encodeCounts(counts: ArrayLike<number>): string {
   return latin1(out, o);
 }
 
-const CHUNK = 0x2000;
+// Every byte is ASCII 48..111, so any ASCII-compatible decoder gives the string; the native one is fastest.
+const ascii = new TextDecoder('latin1');
 function latin1(bytes: Uint8Array, length: number): string {
-  // Chunked so the argument list stays small; every byte is ASCII 48..111.
-  let s = '';
-  for (let i = 0; i < length; i += CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(length, i + CHUNK)) as unknown as number[]);
-  return s;
+  return ascii.decode(bytes.subarray(0, length));
 }
 
 /**
@@ -92,30 +97,57 @@ export function parseCounts(rleString: string): Uint32Array {
 function readCounts(s: string, counts: Uint32Array): number {
   const len = s.length;
   let n = 0, p = 0;
+  // Hot loop kept small: one-character values inline, longer ones and errors out of line.
   while (p < len) {
-    const start = p;
-    let x = 0, scale = 1, k = 0, ch = 0;
-    do {
-      if (p >= len) throw new RleError('TRUNCATED', 'rleString ends inside a value', { offset: start, expected: 'a final character without the continuation bit (below "P")' });
-      if (k === MAX_GROUPS) throw new RleError('INVALID_RUNS', 'Value in rleString is too long', { offset: start, expected: `at most ${MAX_GROUPS} characters per value` });
-      const code = s.charCodeAt(p);
-      ch = code - 48;
-      if (ch < 0 || ch > 63) {
-        throw new RleError('INVALID_TOKEN', 'Invalid character in rleString', { offset: p, expected: 'characters "0" to "o"', received: JSON.stringify(s[p]) });
-      }
-      x += (ch & 31) * scale;
-      scale *= 32;
-      k++;
+    const ch = s.charCodeAt(p) - 48;
+    let x: number;
+    if (ch >= 0 && ch < 32) {
+      x = ch < 16 ? ch : ch - 32;
       p++;
-    } while ((ch & 32) !== 0);
-    if ((ch & 16) !== 0) x -= scale; // sign-extend from the last group
-    if (n > 2) x += counts[n - 2]!;
-    if (!(x >= 0 && x <= MAX_COUNT)) {
-      throw new RleError('INVALID_RUNS', 'Run length in rleString is out of range', { offset: start, path: [n], expected: 'a run length from 0 to 2^32-1', received: String(x) });
+    } else {
+      x = readLongValue(s, p);
+      p = cursor;
     }
+    if (n > 2) x += counts[n - 2]!;
+    if (x < 0 || x > MAX_COUNT) badCount(s, counts, n);
     counts[n++] = x;
   }
   return n;
+}
+
+/** Where {@link readLongValue} stopped (a module variable, so the hot loop allocates nothing). */
+let cursor = 0;
+
+function readLongValue(s: string, start: number): number {
+  const len = s.length;
+  let p = start, x = 0, scale = 1, k = 0, ch = 0;
+  do {
+    if (p >= len) throw new RleError('TRUNCATED', 'rleString ends inside a value', { offset: start, expected: 'a final character without the continuation bit (below "P")' });
+    if (k === MAX_GROUPS) throw new RleError('INVALID_RUNS', 'Value in rleString is too long', { offset: start, expected: `at most ${MAX_GROUPS} characters per value` });
+    ch = s.charCodeAt(p) - 48;
+    if (ch < 0 || ch > 63) {
+      throw new RleError('INVALID_TOKEN', 'Invalid character in rleString', { offset: p, expected: 'characters "0" to "o"', received: JSON.stringify(s[p]) });
+    }
+    x += (ch & 31) * scale;
+    scale *= 32;
+    k++;
+    p++;
+  } while ((ch & 32) !== 0);
+  if ((ch & 16) !== 0) x -= scale; // sign-extend from the last group
+  cursor = p;
+  return x;
+}
+
+/** Throws for the value at index `n`, re-reading the string to find its offset (errors only). */
+function badCount(s: string, counts: Uint32Array, n: number): never {
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    while (((s.charCodeAt(p) - 48) & 32) !== 0) p++;
+    p++;
+  }
+  let x = readLongValue(s, p);
+  if (n > 2) x += counts[n - 2]!;
+  throw new RleError('INVALID_RUNS', 'Run length in rleString is out of range', { offset: p, path: [n], expected: 'a run length from 0 to 2^32-1', received: String(x) });
 }
 
 /** Canonical runs of `counts` over `total` pixels: the shared tail of decode and decodeCoco. */

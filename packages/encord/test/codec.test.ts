@@ -176,7 +176,10 @@ describe('bad input', () => {
     // "O" = -1 as the first count.
     expectCode(() => decode('O', size), 'INVALID_RUNS');
     // Count 3 minus 5 = -2.
-    expectCode(() => decode(encodeCounts([1, 1, 5]) + referenceString([0, 0, 0, -2]).slice(3), size), 'INVALID_RUNS');
+    const e = expectCode(() => decode(encodeCounts([1, 1, 5]) + referenceString([0, 0, 0, -2]).slice(3), size), 'INVALID_RUNS');
+    expect(e.offset).toBe(3);
+    expect(e.path).toEqual([3]);
+    expect(expectCode(() => decode(`${encodeCounts([1, 40, 2])}${referenceString([0, 0, 0, -50]).slice(3)}`, size), 'INVALID_RUNS').offset).toBe(encodeCounts([1, 40, 2]).length);
     expectCode(() => parseCounts(referenceString([2 ** 32])), 'INVALID_RUNS');
     expectCode(() => parseCounts('`'.repeat(40) + '0'), 'INVALID_RUNS');
     expectCode(() => encodeCounts([1, -1]), 'INVALID_RUNS');
