@@ -215,3 +215,24 @@ describe('bad input', () => {
     expectCode(() => cocoToEncord({ size: [3, 4], counts: '5' }), 'RUNS_SUM_MISMATCH');
   });
 });
+
+describe('the examples in docs/dialects/encord.md', () => {
+  const size = { height: 3, width: 4 };
+  const bits = (rows: string) => Uint8Array.from(rows.replaceAll('/', ''), (c) => (c === '#' ? 1 : 0));
+
+  it('shows one mask in both orders', () => {
+    const m = Mask.fromBitmap(bits('.##./.#../##..'), size);
+    expect(encode(m)).toBe('122O010');
+    expect([...m.runs('row')]).toEqual([1, 2, 2, 1, 2, 2, 2]);
+    expect([...m.runs('col')]).toEqual([2, 5, 5]);
+    expect(encordToCoco('122O010', size)).toStrictEqual({ size: [3, 4], counts: '255' });
+  });
+
+  it('shows the inverted-mask bug', () => {
+    const intended = Mask.fromBitmap(bits('##../.#../##..'), size);
+    expect(encode(intended)).toBe('023OO10');
+    const buggy = encodeCounts(intended.runsView('row').subarray(1));
+    expect(buggy).toBe('231O10');
+    expect(decode(buggy, size).toBitmap()).toEqual(bits('..##/#.##/..##'));
+  });
+});
