@@ -1,4 +1,9 @@
+import { dialect } from '@rlekit/dicom';
 import type { ConformanceProfile } from '../profile.js';
 
-// The dicom dialect's entries in the matrix; filled in by the dicom package's work.
-export const profiles: ConformanceProfile[] = [];
+// DICOM SEG, BINARY with RLE Lossless frames (one byte per pixel). A SEG frame is one segment on
+// one plane, so instances of a category on an image merge (keepsInstances false); a fixed content
+// date keeps the bytes reproducible (UIDs are derived from the content).
+export const profiles: ConformanceProfile[] = [
+  { name: 'dicom', dialect, writeOptions: { transferSyntax: 'rle', segmentationType: 'BINARY', contentDateTime: '20260101000000' }, keepsInstances: false },
+];

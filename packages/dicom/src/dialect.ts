@@ -22,6 +22,7 @@ const readSchema = z.object({
 const writeSchema = z.object({
   transferSyntax: z.enum(['explicit', 'rle']).default('explicit').describe('Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless'),
   segmentationType: z.enum(['BINARY', 'FRACTIONAL']).default('BINARY').describe('BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)'),
+  contentDateTime: z.string().regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty').default('').describe('Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files'),
 });
 
 export type DicomReadOptions = z.output<typeof readSchema>;
@@ -196,7 +197,18 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     studyInstanceUID: uid(a0.studyInstanceUID),
     frameOfReferenceUID: uid(a0.frameOfReferenceUID),
     patientID: typeof a0.patientID === 'string' ? a0.patientID : undefined,
+    contentDateTime: parseDateTime(o.contentDateTime),
   }, { transferSyntax: o.transferSyntax, segmentationType: o.segmentationType });
+}
+
+function parseDateTime(v: string): Date | undefined {
+  if (v === '') return undefined;
+  const n = (a: number, b: number): number => Number(v.slice(a, b));
+  const d = new Date(Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14)));
+  if (Number.isNaN(d.getTime()) || d.getUTCMonth() !== n(4, 6) - 1 || d.getUTCDate() !== n(6, 8)) {
+    throw new RleError('INVALID_OPTION', 'Invalid contentDateTime', { path: ['contentDateTime'], expected: 'a valid date as YYYYMMDDHHMMSS', received: v });
+  }
+  return d;
 }
 
 export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
