@@ -97,7 +97,41 @@ export function encode(mask: Mask, box?: InclusiveBox): CvatMaskAttributes {
   if (b === undefined) return { ...EMPTY };
   // Canonical runs start with background (a leading 0 when the box's first pixel is set) and have no trailing zero: CVAT's form.
   const runs = boxRuns(mask, b);
-  return { rle: runs.join(', '), left: String(b.left), top: String(b.top), width: String(b.width), height: String(b.height) };
+  return { rle: formatRuns(runs), left: String(b.left), top: String(b.top), width: String(b.width), height: String(b.height) };
+}
+
+const ascii = new TextDecoder('utf-8');
+
+/** Runs joined by ", ", written as bytes: several times faster than joining numbers into a string. */
+export function formatRuns(runs: Uint32Array): string {
+  const n = runs.length;
+  if (n === 0) return '';
+  const buf = new Uint8Array(n * 12);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      buf[o++] = 44;
+      buf[o++] = 32;
+    }
+    let v = runs[i]!;
+    if (v < 10) {
+      buf[o++] = 48 + v;
+      continue;
+    }
+    // Digits backwards, then reversed in place.
+    const st = o;
+    while (v > 0) {
+      const q = Math.floor(v / 10);
+      buf[o++] = 48 + (v - q * 10);
+      v = q;
+    }
+    for (let a = st, z = o - 1; a < z; a++, z--) {
+      const t = buf[a]!;
+      buf[a] = buf[z]!;
+      buf[z] = t;
+    }
+  }
+  return ascii.decode(buf.subarray(0, o));
 }
 
 /** The REST/SDK form: `[r0, r1, ..., left, top, right, bottom]`, right/bottom inclusive. */
@@ -131,17 +165,19 @@ function short(v: unknown): string {
 
 /**
  * Reads CVAT's `rle` text straight into box runs: integers separated by commas, spaces allowed
- * around them (CVAT's importer splits on "," and int()s each token). No token list is built.
+ * around them (CVAT's importer splits on "," and int()s each token). Tokens go into one
+ * typed array sized from the text (a token takes at least 2 characters with its comma); runs
+ * that are already canonical are used as they are.
  */
 function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
-  const b = new RunBuilder(64);
   const n = rle.length;
-  let i = 0, index = 0, sum = 0, fg = false, any = false;
+  const out = new Uint32Array((n >>> 1) + 1);
+  let i = 0, count = 0, sum = 0, canonical = true;
   for (;;) {
     let c = rle.charCodeAt(i);
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     if (i >= n) {
-      if (any) throw new RleError('TRUNCATED', 'rle ends after a comma', { path, offset, expected: 'a run length after the last ","' });
+      if (count > 0) throw new RleError('TRUNCATED', 'rle ends after a comma', { path, offset, expected: 'a run length after the last ","' });
       break;
     }
     const start = i;
@@ -153,19 +189,25 @@ function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, of
     if (i === start) {
       throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     }
-    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...path, index], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
+    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...path, count], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
-    any = true;
     sum += v;
-    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${index}` });
-    b.append(fg, v);
-    fg = !fg;
-    index++;
+    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${count}` });
+    if (v === 0 && count > 0) canonical = false;
+    out[count++] = v;
     if (i >= n) break;
     if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     i++;
   }
-  return finishBox(b, sum, boxTotal, any, pad, path, offset);
+  if (count > 0 && sum < boxTotal && !pad) {
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: String(sum) });
+  }
+  const padded = count > 0 ? boxTotal - sum : 0;
+  if (canonical && padded === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded };
+  // Zero runs inside, padding, or no runs at all: let the builder merge them.
+  const b = new RunBuilder(count + 2);
+  for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);
+  return { runs: b.finish(boxTotal), padded };
 }
 
 function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
