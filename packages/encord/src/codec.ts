@@ -98,7 +98,11 @@ function readCounts(s: string, counts: Uint32Array): number {
   const len = s.length;
   let n = 0, p = 0;
   // Hot loop kept small: one-character values inline, longer ones and errors out of line.
+  const cap = counts.length;
   while (p < len) {
+    if (n === cap) {
+      throw new RleError('INVALID_RUNS', 'rleString has more runs than its frame can hold', { offset: p, expected: `at most ${cap} counts`, received: `more (string of ${len} characters)` });
+    }
     const ch = s.charCodeAt(p) - 48;
     let x: number;
     if (ch >= 0 && ch < 32) {
@@ -180,7 +184,10 @@ function decodeString(rleString: string, size: Size, order: Order, options: Omit
   if (typeof rleString !== 'string') {
     throw new RleError('INVALID_TOKEN', 'RLE string is not a string', { expected: 'a string', received: typeof rleString });
   }
-  const counts = new Uint32Array(rleString.length);
+  // A frame of `total` pixels has at most total + 1 canonical runs; allow as many zero runs
+  // again, and refuse more before allocating for them (a long string for a tiny frame).
+  const cap = Math.min(rleString.length, 2 * total + 2);
+  const counts = new Uint32Array(cap);
   const n = readCounts(rleString, counts);
   return Mask.fromCanonicalRuns(countsToRuns(counts, n, total, options.strictSum ?? false, options.warn), size, order);
 }

@@ -165,6 +165,8 @@ export interface EncordImageAttributes {
   otherObjects?: { at: number; object: unknown }[];
 }
 
+const OBJECT_KEY_ORDER = ['name', 'color', 'shape', 'value', 'createdAt', 'createdBy', 'confidence', 'objectHash', 'featureHash', 'lastEditedAt', 'lastEditedBy', 'manualAnnotation'];
+
 // Keys of an object that the model holds elsewhere.
 const MODEL_KEYS = ['shape', 'bitmask', 'objectHash', 'featureHash', 'confidence'];
 
@@ -383,25 +385,29 @@ interface RowOut {
 
 function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }): Json {
   const attrs = a.attributes ?? {};
-  const o: Json = {};
+  const v: Json = {};
   if (category) {
-    o.name = category.name;
-    if (category.color) o.color = hexColor(category.color);
+    v.name = category.name;
+    if (category.color) v.color = hexColor(category.color);
+    v.value = categoryValue(category);
+    v.featureHash = String(category.id);
   }
-  o.shape = 'bitmask';
-  if (category) o.value = categoryValue(category);
-  o.confidence = a.score ?? 1;
-  o.objectHash = String(a.id);
-  if (category) o.featureHash = String(category.id);
-  o.manualAnnotation = a.score === undefined;
-  for (const [k, v] of Object.entries(attrs)) {
+  v.shape = 'bitmask';
+  v.confidence = a.score ?? 1;
+  v.objectHash = String(a.id);
+  v.manualAnnotation = a.score === undefined;
+  for (const [k, x] of Object.entries(attrs)) {
     if (k === 'bitmaskExtra') continue;
     if (MODEL_KEYS.includes(k)) {
       dropped.count++;
       continue;
     }
-    o[k] = v;
+    v[k] = x;
   }
+  // Keys in the order Encord's SDK writes them, then any others as they came.
+  const o: Json = {};
+  for (const k of OBJECT_KEY_ORDER) if (k in v) o[k] = v[k];
+  for (const k of Object.keys(v)) if (!(k in o)) o[k] = v[k];
   if (o.manualAnnotation === null) delete o.manualAnnotation;
   const extra = isRecord(attrs.bitmaskExtra) ? attrs.bitmaskExtra : {};
   const mask = a.mask;
@@ -476,7 +482,7 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
   const out: Json[] = [];
   for (const { row, units, hashes } of rows.values()) {
     const dataUnits: Json = {};
-    for (const [key, u] of units) dataUnits[key] = { ...u.unit, labels: u.labels };
+    for (const [key, u] of units) dataUnits[key] = withLabels(u.unit, u.labels);
     const r: Json = { ...row };
     // Every written object needs its object_answers entry for Encord to load it.
     if (isRecord(r.object_answers)) {
@@ -491,6 +497,17 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
     }
     r.data_units = dataUnits;
     out.push(r);
+  }
+  return out;
+}
+
+/** The data unit with its labels where Encord puts them: after `height` (before `data_fps`, ...). */
+function withLabels(unit: Json, labels: Json): Json {
+  if (!('height' in unit)) return { ...unit, labels };
+  const out: Json = {};
+  for (const [k, v] of Object.entries(unit)) {
+    out[k] = v;
+    if (k === 'height') out.labels = labels;
   }
   return out;
 }

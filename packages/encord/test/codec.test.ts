@@ -196,6 +196,11 @@ describe('bad input', () => {
     expectCode(() => decode('1', { height: 0, width: 4 }), 'RUNS_SUM_MISMATCH');
   });
 
+  it('refuses a long string for a tiny frame before allocating for it', () => {
+    const e = expectCode(() => decode('0'.repeat(1_000_000), { height: 1, width: 2 }), 'INVALID_RUNS');
+    expect(e.offset).toBe(6);
+  });
+
   it('merges zero-length runs inside the string', () => {
     const m = decode(encodeCounts([2, 0, 3, 7]), size);
     expect([...m.runsView('row')]).toEqual([5, 7]);

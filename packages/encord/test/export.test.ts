@@ -71,6 +71,11 @@ describe('the example export', () => {
     expect(await write(await read(await write(d)))).toStrictEqual(example());
   });
 
+  it('writes the same text, key order included (but for Python\'s "25.0" floats)', async () => {
+    const text = new TextDecoder().decode(await dialect.write(await read(exampleText)));
+    expect(text).toBe(exampleText.replace('25.0', '25').replace('4.0', '4'));
+  });
+
   it('accepts a single label row object', async () => {
     const d = await read(example()[1]);
     expect(d.images.length).toBe(2);
