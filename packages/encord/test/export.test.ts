@@ -125,6 +125,21 @@ describe('objects that are not bitmasks, and frame structure', () => {
     expect(await write(d)).toStrictEqual(rows);
   });
 
+  it('keeps per-object names, values and colours that differ from their category, and objects without featureHash', async () => {
+    const rows = example();
+    const objects = rows[1].data_units['00000000-0000-4000-8000-00000000eeee'].labels['3'].objects;
+    objects[0].color = '#d33115';
+    objects[0].value = 'blob_v2';
+    delete objects[1].featureHash;
+    const d = await read(rows);
+    const a = d.annotations.filter((x) => String(x.imageId).endsWith('#3'));
+    expect(a[0]!.categoryId).toBe('aB3dFeat');
+    expect(a[0]!.attributes).toMatchObject({ color: '#d33115', value: 'blob_v2' });
+    expect(a[1]!.categoryId).toBeUndefined();
+    expect(a[1]!.attributes).toMatchObject({ name: 'Edge Line', value: 'edge_line', color: '#D33115' });
+    expect(await write(d)).toStrictEqual(rows);
+  });
+
   it('reads an img_group row: one image per data unit', async () => {
     const rows = example();
     const unit = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'];
