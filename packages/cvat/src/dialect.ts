@@ -393,7 +393,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   }
   yield `      </labels>\n    </task>\n  </meta>\n`;
 
-  let renamedImages = 0, droppedAttrs = 0;
+  let renamedImages = 0, droppedAttrs = 0, droppedImageAttrs = 0;
   const usedNumbers = new Set<number>();
   for (const im of dataset.images) {
     const n = imageNumber(im.id);
@@ -414,6 +414,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
     let s = `  <image id="${n}" name="${escapeAttr(im.fileName ?? String(im.id))}"`;
     for (const [k, v] of Object.entries(im.attributes ?? {})) {
       if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escapeAttr(String(v))}"`;
+      else droppedImageAttrs++;
     }
     s += ` width="${im.width}" height="${im.height}">\n`;
     const parts: string[] = [s];
@@ -444,6 +445,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
     yield parts.join('');
   }
   if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages });
+  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs });
   if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs });
   yield '</annotations>\n';
 }

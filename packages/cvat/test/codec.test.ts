@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, type RleWarning } from '@rlekit/core';
 import { decode, decodePoints, encode, encodePoints, toCocoUncompressed } from '../src/index.js';
+import { formatRuns } from '../src/codec.js';
 import { bitmapArb, expectCode, naiveBoxRuns, naiveColRuns, readJson, rowsToBits, runsToBits } from './helpers.js';
 
 interface Vector {
@@ -147,6 +148,17 @@ describe('encode/decode round trips on random non-square masks', () => {
     const back = decode(e, size(20000, 30000));
     expect(back.equals(big)).toBe(true);
     expect(naiveColRuns(new Uint8Array([1, 0, 0, 1]), 2, 2)).toEqual([0, 1, 2, 1]);
+  });
+});
+
+describe('formatRuns', () => {
+  it('writes any uint32 runs as Python\'s list repr without brackets', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 40 }), (list) => {
+        expect(formatRuns(Uint32Array.from(list))).toBe(list.join(', '));
+      }),
+    );
+    expect(formatRuns(Uint32Array.of(0, 4294967295, 10, 100, 2147483648))).toBe('0, 4294967295, 10, 100, 2147483648');
   });
 });
 

@@ -73,7 +73,7 @@ describe('write → read round trips', () => {
     await fc.assert(
       fc.asyncProperty(datasetArb, async ([bitmaps, zs, occ]) => {
         const { height, width } = bitmaps[0]!;
-        const images = [{ id: 3, fileName: 'a & b.png', height, width }, { id: 7, fileName: 'empty.png', height: 2, width: 5 }];
+        const images = [{ id: 3, fileName: 'a & b ñ.png', height, width }, { id: 7, fileName: 'empty.png', height: 2, width: 5 }];
         const categories = [{ id: 1, name: 'cat <1>', color: [1, 2, 3] as const }, { id: 2, name: 'dog "x"' }];
         const annotations: Annotation[] = bitmaps.map((b, i) => ({
           id: i + 1, imageId: 3, categoryId: (i % 2) + 1,
@@ -131,6 +131,50 @@ describe('write → read round trips', () => {
     await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, categoryId: 9, mask: m }] }), 'DANGLING_REFERENCE');
     await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 3, width: 2 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }), 'SIZE_MISMATCH');
     await expectCodeAsync(dialect.write({ images: [], categories: [], annotations: [] }, { defaultLabel: '' }), 'INVALID_OPTION');
+  });
+});
+
+describe('reading masks from XML', () => {
+  it('places runs over random loose boxes on non-square images exactly (naive reference)', () => {
+    fc.assert(
+      fc.property(bitmapArb(12), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }),
+        ({ height: bh, width: bw, bits }, left, top, H, W) => {
+          fc.pre(H !== W);
+          // The box's own runs, as text with CVAT's spacing.
+          const runs: number[] = [];
+          let cur = 0, len = 0;
+          for (const b of bits) { if (b === cur) len++; else { runs.push(len); cur = b; len = 1; } }
+          runs.push(len);
+          const xml = doc(`<image id="4" name="n.png" width="${W}" height="${H}"><mask label="cat" source="manual" occluded="0" rle="${runs.join(', ')}" left="${left}" top="${top}" width="${bw}" height="${bh}" z_order="0"></mask></image>`);
+          const d = parseCvatXml(xml);
+          const want = new Uint8Array(H * W);
+          for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) if (bits[y * bw + x] && x + left < W && y + top < H) want[(y + top) * W + x + left] = 1;
+          expect(d.annotations[0]!.mask.size).toEqual({ height: H, width: W });
+          expect(d.annotations[0]!.mask.toBitmap()).toEqual(want);
+        }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('polygons come back as identical masks after a write and a read', async () => {
+    const xml = doc('<image id="0" name="p.png" width="31" height="17"><polygon label="cat" source="manual" occluded="0" points="2.5,1.2;28.9,3.3;20,16.5;12.3,9.1;0.2,14" z_order="0"></polygon><polygon label="cat" points="10,2;15,2;10,8;15,8" z_order="1"></polygon></image>');
+    const first = parseCvatXml(xml);
+    const written = dec(await dialect.write(first));
+    expect(written).not.toMatch(/<polygon/);
+    const second = parseCvatXml(written);
+    expect(second.annotations.map((a) => a.mask.runs('row'))).toEqual(first.annotations.map((a) => a.mask.runs('row')));
+    // The bow-tie is filled even-odd: two triangles meeting at the crossing.
+    expect(first.annotations[1]!.mask.area()).toBeGreaterThan(0);
+    expect(first.annotations[1]!.mask.area()).toBeLessThan(5 * 6);
+  });
+
+  it('keeps image attributes such as subset, and reports other dialects\' structures it cannot write', async () => {
+    const d = parseCvatXml(doc('<image id="2" name="s.png" subset="train" task_id="5" width="3" height="2"></image>'));
+    expect(d.images).toEqual([{ id: 2, fileName: 's.png', height: 2, width: 3, attributes: { subset: 'train', task_id: '5' } }]);
+    expect(dec(await dialect.write(d))).toContain('<image id="2" name="s.png" subset="train" task_id="5" width="3" height="2">');
+    const ctx = collect();
+    await dialect.write({ ...d, images: [{ ...d.images[0]!, attributes: { encord: { dataUnit: {} }, 'bad name': 1 } }] }, {}, ctx);
+    expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['not-carried', 2]]);
   });
 });
 
