@@ -30,8 +30,14 @@ export const readOptions = z.object({
 });
 export type EncordReadOptions = z.infer<typeof readOptions>;
 
+/** What objects without provenance get, so that the output is reproducible and Encord's SDK (which requires both) loads it. */
+export const DEFAULT_CREATED_BY = 'rlekit';
+export const DEFAULT_CREATED_AT = 'Thu, 01 Jan 1970 00:00:00 GMT';
+
 export const writeOptions = z.object({
   indent: z.number().int().min(0).max(8).default(1).describe('Spaces of JSON indentation (0: one line); Encord\'s own exports use 1'),
+  createdBy: z.string().default(DEFAULT_CREATED_BY).describe('createdBy of objects that come without one (Encord requires it)'),
+  createdAt: z.string().default(DEFAULT_CREATED_AT).describe('createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)'),
 });
 export type EncordWriteOptions = z.infer<typeof writeOptions>;
 
@@ -324,6 +330,9 @@ class Reader {
     if (o.confidence !== undefined && !(o.confidence === 1 && manual === true)) a.score = o.confidence;
     if (manual === (a.score === undefined)) delete attributes.manualAnnotation;
     else attributes.manualAnnotation = manual ?? null;
+    // The writer's defaults for objects without provenance are not provenance.
+    if (attributes.createdBy === DEFAULT_CREATED_BY) delete attributes.createdBy;
+    if (attributes.createdAt === DEFAULT_CREATED_AT) delete attributes.createdAt;
     const extra = without(o.bitmask as Json, 'rleString', 'top', 'left', 'width', 'height');
     if (Object.keys(extra).length > 0) attributes.bitmaskExtra = extra;
     if (Object.keys(attributes).length > 0) a.attributes = attributes;
@@ -383,7 +392,7 @@ interface RowOut {
   hashes: string[];
 }
 
-function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }): Json {
+function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }, provenance: { createdAt: string; createdBy: string }): Json {
   const attrs = a.attributes ?? {};
   const v: Json = {};
   if (category) {
@@ -393,6 +402,8 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
     v.featureHash = String(category.id);
   }
   v.shape = 'bitmask';
+  v.createdAt = provenance.createdAt;
+  v.createdBy = provenance.createdBy;
   v.confidence = a.score ?? 1;
   v.objectHash = String(a.id);
   v.manualAnnotation = a.score === undefined;
@@ -420,7 +431,9 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
 }
 
 /** Builds the label rows of a dataset. */
-export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}): Json[] {
+export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}, options: Partial<EncordWriteOptions> = {}): Json[] {
+  const opts = parseOptions(writeOptions, options);
+  const provenance = { createdBy: opts.createdBy, createdAt: opts.createdAt === 'now' ? new Date().toUTCString() : opts.createdAt };
   for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
   const byImage = new Map<Id, { a: Annotation; i: number }[]>();
@@ -451,7 +464,7 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
         if (!category) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${String(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
         usedCategories.add(category.id);
       }
-      objects.push(objectOut(a, category, path, dropped));
+      objects.push(objectOut(a, category, path, dropped, provenance));
     }
     const attrs = image.attributes ?? {};
     const encord = (isRecord(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
@@ -514,8 +527,8 @@ function withLabels(unit: Json, labels: Json): Json {
 
 /** Serialises a dataset as an Encord JSON export (a list of label rows). */
 export function formatEncordExport(dataset: MaskDataset, options: Partial<EncordWriteOptions> = {}, context?: DialectContext): string {
-  const { indent } = parseOptions(writeOptions, options);
-  return `${JSON.stringify(buildEncordExport(dataset, context?.warn), null, indent)}\n`;
+  const opts = parseOptions(writeOptions, options);
+  return `${JSON.stringify(buildEncordExport(dataset, context?.warn, opts), null, opts.indent)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

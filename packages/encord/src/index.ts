@@ -6,5 +6,6 @@ export { decode, encode, encodeBitmask, encodeCounts, parseCounts, encordToCoco,
 export type { CocoRle, DecodeOptions, EncordBitmask } from './codec.js';
 export {
   dialect, capabilities, readOptions, writeOptions, parseEncordExport, formatEncordExport, buildEncordExport, looksInverted, snakeCase,
+  DEFAULT_CREATED_AT, DEFAULT_CREATED_BY,
 } from './export.js';
 export type { EncordImageAttributes, EncordReadOptions, EncordWriteOptions } from './export.js';

@@ -229,7 +229,8 @@ describe('plain datasets', () => {
             data_hash: '9', data_title: 'a.png', data_sequence: 0, width: 5, height: 3,
             labels: {
               objects: [{
-                name: 'Big Cell', shape: 'bitmask', value: 'big_cell', confidence: 0.5, objectHash: 'o1', featureHash: '4', manualAnnotation: false,
+                name: 'Big Cell', shape: 'bitmask', value: 'big_cell', createdAt: 'Thu, 01 Jan 1970 00:00:00 GMT', createdBy: 'rlekit',
+                confidence: 0.5, objectHash: 'o1', featureHash: '4', manualAnnotation: false,
                 bitmask: { rleString: encode(mask), top: 0, left: 0, width: 5, height: 3 },
               }],
               classifications: [],
@@ -238,6 +239,21 @@ describe('plain datasets', () => {
         },
       },
     ]);
+  });
+
+  it('gives objects without provenance the createdAt / createdBy Encord requires, and reads them back as none', async () => {
+    const d: MaskDataset = {
+      images: [{ id: 1, height: 2, width: 3 }],
+      categories: [],
+      annotations: [{ id: 1, imageId: 1, mask: Mask.full({ height: 2, width: 3 }) }, { id: 2, imageId: 1, mask: Mask.full({ height: 2, width: 3 }), attributes: { createdBy: 'ann' } }],
+    };
+    const objects = (rows: any) => rows[0].data_units['1'].labels.objects;
+    const out = await write(d, { createdBy: 'bot', createdAt: 'Mon, 02 Feb 2026 10:00:00 GMT' });
+    expect(objects(out).map((o: any) => [o.createdBy, o.createdAt])).toEqual([['bot', 'Mon, 02 Feb 2026 10:00:00 GMT'], ['ann', 'Mon, 02 Feb 2026 10:00:00 GMT']]);
+    const now = objects(await write(d, { createdAt: 'now' }))[0].createdAt;
+    expect(Math.abs(Date.parse(now) - Date.now())).toBeLessThan(60_000);
+    const back = await read(await write(d));
+    expect(back.annotations.map((a) => a.attributes)).toEqual([undefined, { createdBy: 'ann' }]);
   });
 
   it('round trips every confidence / manualAnnotation combination', async () => {
