@@ -1,4 +1,25 @@
+import { dialect } from '@rlekit/png';
 import type { ConformanceProfile } from '../profile.js';
 
-// The png dialect's entries in the matrix; filled in by the png package's work.
-export const profiles: ConformanceProfile[] = [];
+// PNG in its two common forms, one PNG per image (the matrix writes single files):
+// - binary mask: a 1-bit PNG of the union of an image's masks; no categories, no instances.
+// - label map: an 8-bit VOC-palette PNG, label = category id; instances of a category merge, and
+//   category names need the folder's labelmap.txt, which a single file cannot hold.
+export const profiles: ConformanceProfile[] = [
+  {
+    name: 'png (binary mask)',
+    dialect,
+    readOptions: () => ({ mode: 'foreground' }),
+    writeOptions: { mode: 'foreground' },
+    capabilities: { categories: false, categoryNames: false, multipleImages: false },
+    keepsInstances: false,
+  },
+  {
+    name: 'png (label map)',
+    dialect,
+    readOptions: () => ({ mode: 'semantic' }),
+    writeOptions: { mode: 'semantic' },
+    capabilities: { categoryNames: false, multipleImages: false },
+    keepsInstances: false,
+  },
+];

@@ -172,7 +172,7 @@ function scatter(dst: Uint8Array | Uint16Array | Uint32Array, row: Uint32Array, 
  * PNG → Mask. Foreground is a non-zero grey sample or palette index, any non-zero channel of an
  * RGB image, or alpha ≠ 0 for images with alpha (see {@link DecodeMaskOptions}).
  */
-export function decodeMask(png: Uint8Array, options: DecodeMaskOptions = {}): Mask {
+export function decodeMask(png: Uint8Array | RawPng, options: DecodeMaskOptions = {}): Mask {
   const raw = toRaw(png, maxPixelsOption(options.maxPixels));
   const channel = option(options.channel, ['auto', 'value', 'alpha'] as const, 'channel', 'auto');
   const threshold = options.threshold ?? 0;
@@ -282,7 +282,7 @@ function colorTable(colors: Colors | undefined): Map<number, number> | undefined
  * PNG → LabelMap: palette indices for palette images (never the displayed colours), grey samples
  * of any bit depth (16-bit labels survive), and for RGB the packed colour or the label `colors` gives it.
  */
-export function decodeLabelMap(png: Uint8Array, options: DecodeLabelMapOptions = {}): LabelMap {
+export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): LabelMap {
   const raw = toRaw(png, maxPixelsOption(options.maxPixels));
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');

@@ -6,14 +6,14 @@ import { z } from 'zod';
 import {
   collectDataset, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
-  type DialectInput, type Id, type ImageInfo, type Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
+  type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
 import { decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
-import { formatLabelmapTxt, parseColorMap, vocColorMap, type ColorMapEntry, type Rgb } from './palette.js';
+import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
-const mode = z.enum(['semantic', 'instance', 'binary']).default('semantic')
-  .describe('semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one PNG per instance');
+const mode = z.enum(['semantic', 'instance', 'binary', 'foreground']).default('semantic')
+  .describe('semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)');
 const classes = z.string().default('none')
   .describe('Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)');
 const instanceFiles = z.string().default('{image}_{n}.png')
@@ -150,12 +150,28 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   const images: ImageInfo[] = [];
   const annotations: Annotation[] = [];
   const categories = new Map<number, Category>();
-  const addCategory = (id: number): void => {
+  const addCategory = (id: number, palette?: Uint8Array): void => {
     if (categories.has(id)) return;
     const e = map?.find((m) => m.label === id);
-    categories.set(id, e ? { id, name: e.name, color: e.color } : { id, name: id === o.voidLabel && o.mode === 'semantic' ? 'void' : String(id) });
+    const c: Category = e ? { id, name: e.name, color: e.color } : { id, name: id === o.voidLabel && o.mode === 'semantic' ? 'void' : String(id) };
+    // Without a colour map, a palette image's own colour for the label is the category's colour.
+    if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
+    categories.set(id, c);
   };
   if (o.mode === 'semantic' && map) for (const e of map) if (e.label !== 0 && !(o.dropVoid && e.label === o.voidLabel)) addCategory(e.label);
+
+  if (o.mode === 'foreground') {
+    for (const f of pngs) {
+      const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
+      const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
+      if (!(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
+      images.push(image);
+      if (!mask.isEmpty()) annotations.push({ id: imageId, imageId, mask });
+    }
+    return { images, categories: [], annotations };
+  }
 
   if (o.mode === 'binary') {
     const re = patternRegex(o.instanceFiles);
@@ -186,7 +202,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   let voidPixels = 0;
   for (const f of pngs) {
     const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
-    const lm = decodeAt(f.path, () => decodeLabelMap(f.bytes, {
+    const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+    const lm = decodeAt(f.path, () => decodeLabelMap(raw, {
       ...(map ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
     }));
     const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
@@ -199,7 +216,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
           voidPixels += mask.area();
           continue;
         }
-        addCategory(label);
+        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {
         const c = rule!(label);
@@ -224,6 +241,7 @@ const baseCapabilities: DialectCapabilities = {
 };
 
 function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string): DialectCapabilities {
+  if (m === 'foreground') return { ...baseCapabilities, categories: false, categoryNames: false };
   if (m === 'binary') return { ...baseCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
   if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false };
   return baseCapabilities;
@@ -275,9 +293,26 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     list.push(a);
   }
 
-  if (o.mode === 'binary') {
+  if (o.mode === 'binary' || o.mode === 'foreground') {
     if (o.bitDepth !== 1 && o.bitDepth !== 8) throw new RleError('INVALID_OPTION', 'Invalid bitDepth', { path: ['bitDepth'], expected: '1 or 8', received: String(o.bitDepth) });
     if (o.foreground !== 1 && o.foreground !== 255) throw new RleError('INVALID_OPTION', 'Invalid foreground', { path: ['foreground'], expected: '1 or 255', received: String(o.foreground) });
+    if (o.mode === 'foreground') {
+      let merged = 0;
+      for (const im of dataset.images) {
+        const list = byImage.get(im.id)!;
+        let mask = Mask.empty({ height: im.height, width: im.width });
+        for (const [k, a] of list.entries()) {
+          if (a.mask.height !== im.height || a.mask.width !== im.width) {
+            throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
+          }
+          mask = k === 0 ? a.mask : mask.union(a.mask);
+        }
+        if (list.length > 1) merged += list.length - 1;
+        yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+      }
+      if (merged > 0) context.warn({ code: 'instances-merged', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
+      return;
+    }
     patternRegex(o.instanceFiles);
     let emptyImages = 0;
     for (const im of dataset.images) {
@@ -304,6 +339,13 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       if (l !== undefined) entries.push({ label: l, name: c.name, color: o.colorMap.trim() === 'voc' ? vocColor(l) : c.color ?? vocColor(l) });
     }
   }
+  // Semantic maps need a label for masks without a category: the next free one, rather than dropping them.
+  let defaultLabel = 0;
+  if (o.mode === 'semantic' && dataset.annotations.some((a) => a.categoryId === undefined)) {
+    defaultLabel = Math.max(0, ...labels.values()) + 1;
+    const vocColor = vocColorMap().find((e) => e.label === defaultLabel)?.color ?? [255, 255, 255];
+    entries.push({ label: defaultLabel, name: 'object', color: vocColor });
+  }
   let merged = 0, uncategorised = 0;
   for (const im of dataset.images) {
     const list = byImage.get(im.id)!;
@@ -312,11 +354,8 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       // One label per category: instances of a category merge into one region.
       const seen = new Set<number>();
       for (const a of list) {
-        if (a.categoryId === undefined) {
-          uncategorised++;
-          continue;
-        }
-        const l = labels.get(a.categoryId)!;
+        if (a.categoryId === undefined) uncategorised++;
+        const l = a.categoryId === undefined ? defaultLabel : labels.get(a.categoryId)!;
         if (seen.has(l)) merged++;
         seen.add(l);
         pairs.push([l, a.mask]);
@@ -348,13 +387,12 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     const max = lm.data.length === 0 ? 0 : lm.labels().at(-1) ?? 0;
     let format = o.format;
     if (format === 'auto') format = max <= 255 ? (o.mode === 'semantic' ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
-    const palette = entries.length > 0 ? paletteFrom(entries) : undefined;
-    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format, rgbOrder: o.rgbOrder, ...(palette ? { palette } : {}) }) };
+    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format, rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
   }
   if (merged > 0) context.warn({ code: 'instances-merged', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {
     context.warn(o.mode === 'semantic'
-      ? { code: 'not-carried', message: `png (semantic) cannot carry masks without a category: ${uncategorised} masks lost`, count: uncategorised }
+      ? { code: 'default-category', message: `png (semantic) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised }
       : { code: 'not-carried', message: `png (instance, classes ${rule}) has no category for ${uncategorised} masks; they were labelled as category 0`, count: uncategorised });
   }
   if (o.mode === 'semantic' && o.labelmap && entries.length > 0) {
@@ -362,13 +400,11 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   }
 }
 
-function paletteFrom(entries: readonly ColorMapEntry[]): Rgb[] | undefined {
-  const max = entries.reduce((m, e) => Math.max(m, e.label), 0);
-  if (max > 255) return undefined;
-  const voc = vocColorMap();
-  const out: Rgb[] = [];
-  for (let l = 0; l <= max; l++) out.push(entries.find((e) => e.label === l)?.color ?? voc.find((e) => e.label === l)?.color ?? [0, 0, 0]);
-  return out;
+/** A full 256-colour palette: the VOC palette with the categories' colours put in, so output bytes do not depend on which labels occur. */
+function paletteFrom(entries: readonly ColorMapEntry[]): Uint8Array {
+  const p = vocPalette();
+  for (const e of entries) if (e.label <= 255) p.set(e.color, e.label * 3);
+  return p;
 }
 
 export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
@@ -387,7 +423,13 @@ export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
   read: readPngDataset,
   async write(dataset, options, context = silentContext): Promise<Uint8Array> {
     const files: OutputFile[] = [];
-    for await (const f of pngFiles(dataset, options, context)) if (f.path.endsWith('.png')) files.push(f);
+    let labelmap = false;
+    for await (const f of pngFiles(dataset, options, context)) {
+      if (f.path.endsWith('.png')) files.push(f);
+      else labelmap = true;
+    }
+    // A single PNG has no room for labelmap.txt: category names are lost (writeFiles keeps them).
+    if (labelmap) context.warn({ code: 'not-carried', message: 'png (one file) cannot carry category names: write a folder to keep them in labelmap.txt' });
     if (files.length !== 1) {
       throw new RleError('INVALID_OPTION', `png writes one file per ${writeOptions.parse(options).mode === 'binary' ? 'mask' : 'image'}; this dataset needs ${files.length}`, { expected: 'one image (use writeFiles / -o <folder>)', received: String(files.length) });
     }

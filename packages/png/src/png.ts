@@ -3,9 +3,13 @@
  * Decoding stops at raw (unfiltered) scanlines; the codecs read samples from them row by row.
  */
 import { checkSize, RleError } from '@rlekit/core';
+// pngjs's own decoder and encoder need Node's zlib and stream and expand palettes to RGBA;
+// its CRC and constants are plain JavaScript, so they are used here and the package stays browser-safe.
+import PngCrc from 'pngjs/lib/crc.js';
+import pngConstants from 'pngjs/lib/constants.js';
 import { deflateZlib, inflateZlib } from './zlib.js';
 
-export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const PNG_SIGNATURE = Uint8Array.from(pngConstants.PNG_SIGNATURE);
 
 /** Default limit on decoded pixels: 2^28 (about 16k × 16k). */
 export const DEFAULT_MAX_PIXELS = 268_435_456;
@@ -46,25 +50,16 @@ export interface RawPng {
   passes: Pass[];
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Samples per pixel of each colour type. */
+const CHANNELS: Record<number, number> = pngConstants.COLORTYPE_TO_BPP_MAP;
 const DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 const ADAM7 = [
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
 ] as const;
 
-let crcTable: Uint32Array | undefined;
+/** CRC-32 of bytes[start, end), as PNG chunks use it. */
 export function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return PngCrc.crc32(bytes.subarray(start, end)) >>> 0;
 }
 
 function u32(b: Uint8Array, o: number): number {
