@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, RleError, bytesSource, encodeUtf8, memoryFolder, type DialectContext, type MaskDataset, type RleWarning } from '@rlekit/core';
-import { dialect, encode, encodeCounts, looksInverted, snakeCase } from '../src/index.js';
+import { decode, dialect, encode, encodeCounts, looksInverted, snakeCase } from '../src/index.js';
 
 const dir = new URL('../../../conformance/vectors/encord/', import.meta.url);
 const exampleText = readFileSync(fileURLToPath(new URL('example_label_rows.json', dir)), 'utf8');
@@ -410,5 +410,45 @@ describe('helpers', () => {
     expect(snakeCase('Edge Line')).toBe('edge_line');
     expect(snakeCase('Blob')).toBe('blob');
     expect(snakeCase(' Big-Cell 2 ')).toBe('big_cell_2');
+  });
+});
+
+describe('robustness', () => {
+  it('any string decodes to a Mask of the frame or fails with an RleError', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), (s, height, width) => {
+        try {
+          const m = decode(s, { height, width });
+          expect(m.pixels).toBe(height * width);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RleError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a mutated export reads or fails with an RleError, never anything else', async () => {
+    const values = fc.oneof(fc.constant(null), fc.integer({ min: -3, max: 100 }), fc.double(), fc.string({ maxLength: 8 }), fc.constant([]), fc.constant({}), fc.boolean());
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(), values), { minLength: 1, maxLength: 3 }), async (edits) => {
+        const rows = example();
+        for (const [pick, value] of edits) {
+          const slots: [any, string][] = [];
+          const walk = (o: any): void => {
+            if (o && typeof o === 'object') for (const k of Object.keys(o)) { slots.push([o, k]); walk(o[k]); }
+          };
+          walk(rows);
+          const [parent, key] = slots[pick % slots.length]!;
+          parent[key] = value;
+        }
+        try {
+          await read(rows);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RleError);
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });
