@@ -1,0 +1,6 @@
+export {
+  area, compress, countsToBytes, countsToString, decode, decompress, encode, encodeUncompressed, iou, merge, parseRle,
+  stringToCounts, toBbox,
+} from './rle.js';
+export type { BoxXywh, CocoRle, CompressedRle, ParsedRle, UncompressedRle } from './rle.js';
+export { bboxToMask, fromBboxes, fromPolygons, MAX_POLYGON_STEPS, polygonCounts, polygonsToMask } from './polygon.js';
