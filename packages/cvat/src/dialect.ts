@@ -9,7 +9,7 @@ import {
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
-import { DEFAULT_MAX_POLYGON_STEPS, rasterizeBox, rasterizePolygon } from './polygon.js';
+import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, startOf, unescapeXml, type XmlNode } from './xml.js';
 
 export const readOptionsSchema = z.object({
@@ -19,7 +19,7 @@ export const readOptionsSchema = z.object({
   boxes: z.enum(['skip', 'rasterize']).default('skip').describe('What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks'),
   sortByZOrder: z.boolean().default(true).describe('Order each image\'s shapes by z_order (stable), so later masks are the ones on top'),
   padShortRuns: z.boolean().default(false).describe('Read runs that stop short of their box as ending in background (cvat-core does) instead of an error'),
-  maxPolygonSteps: z.number().int().positive().default(DEFAULT_MAX_POLYGON_STEPS).describe('Largest polygon boundary walk on the 5x grid; bounds the time a far-away vertex can cost'),
+  maxPolygonCrossings: z.number().int().positive().default(DEFAULT_MAX_POLYGON_CROSSINGS).describe('Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing'),
 });
 
 export const writeOptionsSchema = z.object({
@@ -247,7 +247,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       const p: Path = [...path, 'polygon', j];
       const c = common(s, p);
       const xy = parsePoints(requiredAttr(s, 'points', p), [...p, 'points'], startOf(s));
-      push(s, c, rasterizePolygon(xy, size, { maxSteps: o.maxPolygonSteps, path: [...p, 'points'] }));
+      push(s, c, rasterizePolygon(xy, size, { maxCrossings: o.maxPolygonCrossings, path: [...p, 'points'] }));
       counts.polygons++;
     });
     list(im.box).forEach((s, j) => {
@@ -263,7 +263,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       }
       const c = common(s, p);
       const [xtl, ytl, xbr, ybr] = (['xtl', 'ytl', 'xbr', 'ybr'] as const).map((k) => floatAttr(s, k, p));
-      push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxSteps: o.maxPolygonSteps, path: p }));
+      push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }));
       counts.boxesRasterized++;
     });
     for (const tag of OTHER_SHAPES) {

@@ -4,34 +4,43 @@
  *
  * The rules, from the reference: vertices are quantised on a 5x grid with `(int)(5*v + .5)`
  * (truncation toward zero), every edge is walked with a DDA along its major axis (both ends
- * included), and each step that crosses the vertical line through a pixel-column centre
- * toggles the pixels of that column below the crossing (even-odd fill). Operation order is
- * kept exactly as in the C code: JavaScript never fuses multiply-adds, so the result matches
- * the x86-64 wheels bit for bit.
+ * included), and each pair of consecutive boundary points that crosses the vertical line
+ * through a pixel-column centre toggles the pixels of that column below the crossing
+ * (even-odd fill). Arithmetic is kept exactly as in the C code: JavaScript never fuses
+ * multiply-adds, so the result matches the x86-64 wheels bit for bit.
  *
- * Unlike the reference, the boundary points are not stored: only column crossings inside the
- * image are kept, and the walk length is bounded before it starts (`maxSteps`), so a vertex
- * far outside the image is a LIMIT_EXCEEDED error, not a hang or a giant allocation.
+ * Unlike the reference, the boundary is not walked point by point: only the pairs that can
+ * cross a column centre inside the image are computed (directly on x-major edges, by binary
+ * search of the monotone DDA on y-major ones). The cost follows the crossings, not the
+ * perimeter, so a vertex far outside the image costs nothing; the crossing count is bounded
+ * (`maxCrossings`) before anything is allocated for it.
  */
 import { Mask, RleError, RunBuilder, checkSize, type Size } from '@rlekit/core';
 
-/** Default bound on the DDA walk: about 5x the polygon's perimeter in pixels. */
-export const DEFAULT_MAX_POLYGON_STEPS = 100_000_000;
+/** Default bound on the column crossings of one polygon (4 bytes each). */
+export const DEFAULT_MAX_POLYGON_CROSSINGS = 50_000_000;
 
 const INT_MIN = -2147483648, INT_MAX = 2147483647;
 
 /** C's `(int)` cast: truncation toward zero; NaN (from a zero-length edge's 0/0) becomes INT_MIN as on x86. */
 const cint = (v: number): number => (v === v ? Math.trunc(v) : INT_MIN);
 
+export interface RasterizeOptions {
+  /** Largest number of column crossings accepted (LIMIT_EXCEEDED beyond). */
+  maxCrossings?: number;
+  /** Prefix for error paths. */
+  path?: readonly (string | number)[];
+}
+
 /**
  * The mask of one polygon ring `[x0, y0, x1, y1, ...]` (pixel coordinates, pixel (px, py)
  * covering [px, px+1) × [py, py+1)) over an image of `size`, as pycocotools' `rleFrPoly` makes it.
  * Fewer than 3 vertices give what the reference gives (in practice an empty mask).
  */
-export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: { maxSteps?: number; path?: readonly (string | number)[] } = {}): Mask {
+export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: RasterizeOptions = {}): Mask {
   const total = checkSize(size);
   const path = options.path ?? [];
-  const maxSteps = options.maxSteps ?? DEFAULT_MAX_POLYGON_STEPS;
+  const maxCrossings = options.maxCrossings ?? DEFAULT_MAX_POLYGON_CROSSINGS;
   const h = size.height, w = size.width;
   if (xy.length % 2 !== 0) {
     throw new RleError('INVALID_TOKEN', 'Polygon has an odd number of coordinates', { path, expected: 'x, y pairs', received: `${xy.length} numbers` });
@@ -52,38 +61,34 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: { m
   }
   x[k] = x[0]!;
   y[k] = y[0]!;
-  let steps = 0;
-  for (let j = 0; j < k; j++) steps += Math.max(Math.abs(x[j]! - x[j + 1]!), Math.abs(y[j]! - y[j + 1]!)) + 1;
-  if (steps > maxSteps) {
-    throw new RleError('LIMIT_EXCEEDED', 'Polygon boundary is too long to rasterize', { path, expected: `at most ${maxSteps} steps on the 5x grid (maxPolygonSteps)`, received: String(steps) });
-  }
 
-  // Crossing positions px*h + row, collected as the walk goes (the reference's y-boundary points).
-  let cap = 64, n = 0;
-  let pos = new Uint32Array(cap);
-  let havePrev = false, pu = 0, pv = 0;
-  const point = (u: number, v: number): void => {
-    if (havePrev && u !== pu) {
-      const xdMin = u < pu ? u : pu;
-      const xd = (xdMin + 0.5) / 5 - 0.5;
-      if (Math.floor(xd) === xd && xd >= 0 && xd <= w - 1) {
-        let yd = ((v < pv ? v : pv) + 0.5) / 5 - 0.5;
-        if (yd < 0) yd = 0;
-        else if (yd > h) yd = h;
-        yd = Math.ceil(yd);
-        if (n === cap) {
-          cap *= 2;
-          const next = new Uint32Array(cap);
-          next.set(pos);
-          pos = next;
-        }
-        pos[n++] = xd * h + yd;
-      }
-    }
-    havePrev = true;
-    pu = u;
-    pv = v;
+  // A pair of boundary points counts when min(u) is a column centre 5px+2 with px in [0, w-1].
+  const uLo = 2, uHi = 5 * (w - 1) + 2;
+  /** Column centres with u in [a, b]: how many pairs an edge spanning that u range can record. */
+  const centresIn = (a: number, b: number): number => {
+    const lo = Math.max(a, uLo), hi = Math.min(b, uHi);
+    return hi < lo ? 0 : Math.floor((hi - 2) / 5) - Math.ceil((lo - 2) / 5) + 1;
   };
+  let bound = k;
+  // One centre of slack each side: a y-major edge's last u may round one step past its vertex.
+  for (let j = 0; j < k; j++) bound += centresIn(Math.min(x[j]!, x[j + 1]!) - 1, Math.max(x[j]!, x[j + 1]!) + 1);
+  if (bound > maxCrossings) {
+    throw new RleError('LIMIT_EXCEEDED', 'Polygon crosses too many pixel columns to rasterize', { path, expected: `at most ${maxCrossings} column crossings (maxPolygonCrossings)`, received: String(bound) });
+  }
+  const pos = new Uint32Array(bound);
+  let n = 0;
+  /** The reference's test on one pair of consecutive boundary points. */
+  const pair = (u1: number, v1: number, u2: number, v2: number): void => {
+    if (u1 === u2) return;
+    const xd = ((u1 < u2 ? u1 : u2) + 0.5) / 5 - 0.5;
+    if (Math.floor(xd) !== xd || xd < 0 || xd > w - 1) return;
+    let yd = ((v1 < v2 ? v1 : v2) + 0.5) / 5 - 0.5;
+    if (yd < 0) yd = 0;
+    else if (yd > h) yd = h;
+    pos[n++] = xd * h + Math.ceil(yd);
+  };
+
+  let lastU = 0, lastV = 0;
   for (let j = 0; j < k; j++) {
     let xs = x[j]!, xe = x[j + 1]!, ys = y[j]!, ye = y[j + 1]!;
     const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
@@ -92,19 +97,47 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: { m
       let t = xs; xs = xe; xe = t;
       t = ys; ys = ye; ye = t;
     }
-    // 0/0 for a zero-length edge is NaN, as in C; the point it yields never forms a crossing.
+    // 0/0 for a zero-length edge is NaN, as in C; its point never forms a crossing.
     const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
-    if (dx >= dy) {
-      for (let d = 0; d <= dx; d++) {
-        const t = flip ? dx - d : d;
-        point(t + xs, cint(ys + s * t + 0.5));
+    const xMajor = dx >= dy;
+    const D = xMajor ? dx : dy;
+    // Point t of the edge (t = d, or D - d when flipped), exactly as the reference computes it.
+    const pu = (t: number): number => (xMajor ? t + xs : cint(xs + s * t + 0.5));
+    const pv = (t: number): number => (xMajor ? cint(ys + s * t + 0.5) : t + ys);
+    // The pair joining the previous edge's last point to this edge's first (d = 0).
+    const t0 = flip ? D : 0;
+    if (j > 0) pair(lastU, lastV, pu(t0), pv(t0));
+    // Within the edge the pairs are points t and t+1 for t in [0, D-1]; min() makes the walking direction irrelevant.
+    if (xMajor) {
+      // u steps by exactly 1: the pairs with min(u) = 5px+2 are at t = 5px+2-xs.
+      const pxFrom = Math.max(0, Math.ceil((xs - 2) / 5)), pxTo = Math.min(w - 1, Math.floor((xs + D - 1 - 2) / 5));
+      for (let px = pxFrom; px <= pxTo; px++) {
+        const t = 5 * px + 2 - xs;
+        pair(t + xs, pv(t), t + 1 + xs, pv(t + 1));
       }
-    } else {
-      for (let d = 0; d <= dy; d++) {
-        const t = flip ? dy - d : d;
-        point(cint(xs + s * t + 0.5), t + ys);
+    } else if (dx > 0) {
+      // u is monotone in t and moves by at most 1 per step: find where it passes each centre.
+      const rising = s > 0;
+      const uA = pu(0), uB = pu(D);
+      const pxFrom = Math.max(0, Math.ceil((Math.min(uA, uB) - 2) / 5)), pxTo = Math.min(w - 1, Math.floor((Math.max(uA, uB) - 2) / 5));
+      for (let px = pxFrom; px <= pxTo; px++) {
+        const U = 5 * px + 2;
+        // Last t in [0, D-1] whose point lies on the start side of U (u <= U rising, u > U falling).
+        let lo = 0, hi = D - 1, t = -1;
+        while (lo <= hi) {
+          const mid = lo + ((hi - lo) >> 1);
+          const u = pu(mid);
+          if (rising ? u <= U : u > U) {
+            t = mid;
+            lo = mid + 1;
+          } else hi = mid - 1;
+        }
+        if (t >= 0) pair(pu(t), t + ys, pu(t + 1), t + 1 + ys);
       }
     }
+    const tD = flip ? 0 : D;
+    lastU = pu(tD);
+    lastV = pv(tD);
   }
 
   // Sorted crossings toggle the column-major flattening: even-odd fill.
@@ -122,7 +155,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: { m
 }
 
 /** COCO's `rleFrBbox`: the polygon (x, y), (x, y+h), (x+w, y+h), (x+w, y). */
-export function rasterizeBox(box: { x: number; y: number; width: number; height: number }, size: Size, options: { maxSteps?: number; path?: readonly (string | number)[] } = {}): Mask {
+export function rasterizeBox(box: { x: number; y: number; width: number; height: number }, size: Size, options: RasterizeOptions = {}): Mask {
   const { x, y, width: bw, height: bh } = box;
   return rasterizePolygon([x, y, x, y + bh, x + bw, y + bh, x + bw, y], size, options);
 }

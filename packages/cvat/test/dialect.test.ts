@@ -301,6 +301,8 @@ describe('bad input is an RleError with a code', () => {
     expectCode(() => parseCvatXml(doc('', '<label><name>cat</name><color>red</color></label>')), 'INVALID_TOKEN');
     expectCode(() => parseCvatXml(doc('', '<label><color>#000000</color></label>')), 'INVALID_STRUCTURE');
     expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="1,1;2;3,3"/></image>')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>')), 'LIMIT_EXCEEDED');
+    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;4,0;0,2"/></image>'), { maxPolygonCrossings: 3 }), 'LIMIT_EXCEEDED');
+    // Far vertices are fine: only crossings inside the image cost anything.
+    expect(parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>')).annotations[0]!.mask.area()).toBe(8);
   });
 });

@@ -87,18 +87,90 @@ describe('rasterizePolygon properties', () => {
     expect(rasterizePolygon([0, 0, 5, 0, 5, 3], { height: 0, width: 5 }).pixels).toBe(0);
   });
 
-  it('refuses odd coordinate lists, non-finite values and walks beyond the limit', () => {
+  it('refuses odd coordinate lists, non-finite values and too many crossings', () => {
     const size = { height: 10, width: 20 };
     expectCode(() => rasterizePolygon([0, 0, 1, 1, 2], size), 'INVALID_TOKEN');
     expectCode(() => rasterizePolygon([0, 0, NaN, 1, 2, 2], size), 'INVALID_TOKEN');
     expectCode(() => rasterizePolygon([0, 0, Infinity, 1, 2, 2], size), 'INVALID_TOKEN');
     expectCode(() => rasterizePolygon([0, 0, 1e12, 1, 2, 2], size), 'INVALID_TOKEN');
-    // A vertex 1e8 px away would walk 5e8 grid points: refused up front, not a hang.
-    expectCode(() => rasterizePolygon([0, 0, 1e8, 0, 0, 5], size), 'LIMIT_EXCEEDED');
-    expectCode(() => rasterizePolygon([0, 0, 100, 0, 0, 5], size, { maxSteps: 100 }), 'LIMIT_EXCEEDED');
+    expectCode(() => rasterizePolygon([0, 0, 20, 0, 0, 5], size, { maxCrossings: 10 }), 'LIMIT_EXCEEDED');
     expectCode(() => rasterizePolygon([0, 0, 1, 0, 1, 1], { height: -1, width: 2 }), 'INVALID_SIZE');
   });
+
+  it('a vertex 10^8 pixels away costs nothing extra (no walk along the boundary)', () => {
+    const size = { height: 10, width: 20 };
+    // The wedge (0,0) (1e8,0) (0,5) is 5 px tall across the whole 20 px: rows 0..4.
+    const want = Uint8Array.from({ length: 200 }, (_, i) => (i < 100 ? 1 : 0));
+    expect(rasterizePolygon([0, 0, 1e8, 0, 0, 5], size).toBitmap()).toEqual(want);
+    expect(rasterizePolygon([0, 0, 0, 5, -1e8, 2], size).isEmpty()).toBe(true);
+    // Far enough for the literal port to walk it in a test: the same runs.
+    const far = [-3e4, 1.3, 2e4, 7.7, 9.2, 4e4, 3.3, -2e4];
+    expect([...rasterizePolygon(far, size).runs('col')]).toEqual(canonical(literalRleFrPoly(far, 10, 20)));
+  });
+
+  it('matches a literal port of rleFrPoly on random polygons, vertices far outside included, on non-square images', () => {
+    const coord = fc.oneof(
+      { weight: 6, arbitrary: fc.double({ min: -8, max: 40, noNaN: true }) },
+      { weight: 2, arbitrary: fc.integer({ min: -5, max: 40 }).map((v) => v / 2) },
+      { weight: 1, arbitrary: fc.double({ min: -3000, max: 3000, noNaN: true }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 33 }), fc.array(fc.tuple(coord, coord), { minLength: 1, maxLength: 12 }), (h, w, pts) => {
+        fc.pre(h !== w);
+        const xy = pts.flat();
+        const got = rasterizePolygon(xy, { height: h, width: w });
+        expect([...got.runs('col')]).toEqual(canonical(literalRleFrPoly(xy, h, w)));
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });
+
+/**
+ * The reference algorithm transcribed step by step (every boundary point stored, as maskApi.c
+ * does), used as the oracle for the optimised rasterizer. Returns column-major counts.
+ */
+function literalRleFrPoly(xy: number[], h: number, w: number): number[] {
+  const k = xy.length / 2;
+  const cint = (v: number) => (Number.isNaN(v) ? -2147483648 : Math.trunc(v));
+  const x: number[] = [], y: number[] = [];
+  for (let j = 0; j < k; j++) { x.push(cint(5 * xy[2 * j]! + 0.5)); y.push(cint(5 * xy[2 * j + 1]! + 0.5)); }
+  x.push(x[0]!); y.push(y[0]!);
+  const u: number[] = [], v: number[] = [];
+  for (let j = 0; j < k; j++) {
+    let xs = x[j]!, xe = x[j + 1]!, ys = y[j]!, ye = y[j + 1]!;
+    const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
+    const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) { [xs, xe] = [xe, xs]; [ys, ye] = [ye, ys]; }
+    const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
+    if (dx >= dy) for (let d = 0; d <= dx; d++) { const t = flip ? dx - d : d; u.push(t + xs); v.push(cint(ys + s * t + 0.5)); }
+    else for (let d = 0; d <= dy; d++) { const t = flip ? dy - d : d; v.push(t + ys); u.push(cint(xs + s * t + 0.5)); }
+  }
+  const a: number[] = [];
+  for (let j = 1; j < u.length; j++) {
+    if (u[j] === u[j - 1]) continue;
+    let xd = Math.min(u[j]!, u[j - 1]!);
+    xd = (xd + 0.5) / 5 - 0.5;
+    if (Math.floor(xd) !== xd || xd < 0 || xd > w - 1) continue;
+    let yd = Math.min(v[j]!, v[j - 1]!);
+    yd = (yd + 0.5) / 5 - 0.5;
+    if (yd < 0) yd = 0; else if (yd > h) yd = h;
+    a.push(xd * h + Math.ceil(yd));
+  }
+  a.push(h * w);
+  a.sort((p, q) => p - q);
+  const diffs: number[] = [];
+  let p = 0;
+  for (const t of a) { diffs.push(t - p); p = t; }
+  // maskApi.c: a zero difference is dropped together with the next one, which merges into the previous run.
+  const b: number[] = [diffs[0]!];
+  let j = 1;
+  while (j < diffs.length) {
+    if (diffs[j]! > 0) b.push(diffs[j++]!);
+    else { j++; if (j < diffs.length) b[b.length - 1]! += diffs[j++]!; }
+  }
+  return b;
+}
 
 /** Reference counts in canonical form: zero runs merged away (a leading 0 kept when the first pixel is set). */
 function canonical(counts: number[]): number[] {
