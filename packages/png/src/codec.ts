@@ -287,10 +287,12 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');
   const transparent = option(options.transparent, ['background', 'keep'] as const, 'transparent', 'background');
-  const table = colorTable(options.colors);
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const total = width * height;
   const rgb = ct === 2 || ct === 6;
+  // Colours only mean labels in RGB images: grey samples and palette indices are labels already.
+  const allColors = colorTable(options.colors);
+  const table = rgb ? allColors : undefined;
   let maxLabel = rgb ? 0xffffff : bd === 16 ? 0xffff : 0xff;
   if (rgb && table) maxLabel = Math.max(0, ...table.values());
   const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);

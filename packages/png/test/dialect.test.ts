@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { bytesSource, LabelMap, Mask, memoryFolder, type MaskDataset, type OutputFile, type RleWarning } from '@rlekit/core';
+import { decodeLabelMap, decodeMask, dialect, encodeLabelMap, encodeMask, readHeader, vocPalette } from '../src/index.js';
+import { bitmapArb, expectCodeAsync } from './helpers.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const lm8 = (values: number[], height: number, width: number): LabelMap => LabelMap.fromArray(Uint8Array.from(values), { height, width });
+
+async function collect(files: AsyncIterable<OutputFile>): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for await (const f of files) out[f.path] = f.bytes;
+  return out;
+}
+
+function warnings(): { list: RleWarning[]; ctx: { warn: (w: RleWarning) => void } } {
+  const list: RleWarning[] = [];
+  return { list, ctx: { warn: (w) => list.push(w) } };
+}
+
+// 3x4, non-square; label 2 at the first pixel, label 1 at the last.
+const A = [2, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 1];
+const B = [0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0];
+
+describe('png dialect: reading', () => {
+  it('a folder of palette label maps with a CVAT labelmap.txt: one annotation per label and image, names from the map', async () => {
+    const folder = memoryFolder({
+      'a.png': encodeLabelMap(lm8(A, 3, 4)),
+      'sub/b.png': encodeLabelMap(lm8(B, 3, 4)),
+      'labelmap.txt': enc('# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:128,0,0::\ndog:0,128,0::\nbird:128,128,0::\n'),
+      'notes.txt': enc('hello'),
+    });
+    const w = warnings();
+    const d = await dialect.read(folder, {}, w.ctx);
+    expect(d.images).toEqual([
+      { id: 'a', fileName: 'a.png', height: 3, width: 4 },
+      { id: 'sub/b', fileName: 'sub/b.png', height: 3, width: 4 },
+    ]);
+    expect(d.categories).toEqual([
+      { id: 1, name: 'cat', color: [128, 0, 0] }, { id: 2, name: 'dog', color: [0, 128, 0] }, { id: 3, name: 'bird', color: [128, 128, 0] },
+    ]);
+    expect(d.annotations.map((a) => [a.imageId, a.categoryId, a.mask.area()])).toEqual([['a', 1, 4], ['a', 2, 2], ['sub/b', 3, 2]]);
+    expect(Array.from(d.annotations[1]!.mask.toBitmap())).toEqual(A.map((v) => (v === 2 ? 1 : 0)));
+    expect(w.list).toEqual([expect.objectContaining({ code: 'skipped-files', count: 1 })]);
+  });
+
+  it('RGB colour-coded class maps through a colour map (CVAT exports); unknown colours are errors or reported', async () => {
+    const colors = { 1: [128, 0, 0], 2: [0, 128, 0] } as const;
+    const png = encodeLabelMap(lm8(A, 3, 4), { format: 'rgb', colors });
+    expect(readHeader(png).colorType).toBe(2);
+    const map = enc('background:0,0,0::\ncat:128,0,0::\ndog:0,128,0::\n');
+    const d = await dialect.read(memoryFolder({ 'x.png': png, 'labelmap.txt': map }));
+    expect(d.annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[1, 4], [2, 2]]);
+    const onlyCat = enc('background:0,0,0::\ncat:128,0,0::\n');
+    await expectCodeAsync(dialect.read(memoryFolder({ 'x.png': png, 'labelmap.txt': onlyCat })), 'INVALID_TOKEN');
+    const w = warnings();
+    const d2 = await dialect.read(memoryFolder({ 'x.png': png, 'labelmap.txt': onlyCat }), { unknownColor: 'background' }, w.ctx);
+    expect(d2.annotations.map((a) => a.categoryId)).toEqual([1]);
+    expect(w.list).toEqual([expect.objectContaining({ code: 'unknown-color', count: 2 })]);
+  });
+
+  it('VOC: names from the VOC palette; the void label 255 is kept as a category or dropped with a warning', async () => {
+    const png = encodeLabelMap(lm8([15, 15, 255, 0, 0, 255], 2, 3));
+    const kept = await dialect.read(png, { colorMap: 'voc' });
+    expect(kept.categories.find((c) => c.id === 15)).toEqual({ id: 15, name: 'person', color: [192, 128, 128] });
+    expect(kept.annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[15, 2], [255, 2]]);
+    expect(kept.categories.find((c) => c.id === 255)?.name).toBe('void');
+    const w = warnings();
+    const dropped = await dialect.read(png, { colorMap: 'voc', dropVoid: true }, w.ctx);
+    expect(dropped.annotations.map((a) => a.categoryId)).toEqual([15]);
+    expect(dropped.categories.some((c) => c.id === 255)).toBe(false);
+    expect(w.list).toEqual([expect.objectContaining({ code: 'dropped-void', count: 2 })]);
+    // Without a colour map the void label still gets a name, and the palette gives colours.
+    const plain = await dialect.read(png);
+    expect(plain.categories).toEqual([{ id: 15, name: '15', color: [192, 128, 128] }, { id: 255, name: 'void', color: [224, 224, 192] }]);
+  });
+
+  it('a colour map named by path is opened through the context; without file access it is an error', async () => {
+    const png = encodeLabelMap(lm8(A, 3, 4));
+    const json = enc(JSON.stringify({ 1: { name: 'road', color: [1, 2, 3] }, 2: [4, 5, 6] }));
+    const ctx = { warn: () => {}, open: async (p: string) => bytesSource(json, p) };
+    const d = await dialect.read(png, { colorMap: 'maps/cityscapes.json' }, ctx);
+    expect(d.categories).toEqual([{ id: 1, name: 'road', color: [1, 2, 3] }, { id: 2, name: '2', color: [4, 5, 6] }]);
+    await expectCodeAsync(dialect.read(png, { colorMap: 'maps/cityscapes.json' }), 'INVALID_OPTION');
+    const bad = { warn: () => {}, open: async (p: string) => bytesSource(enc('{"1": [1, 2]}'), p) };
+    const e = await expectCodeAsync(dialect.read(png, { colorMap: 'x.json' }, bad), 'INVALID_STRUCTURE');
+    expect(e.path[0]).toBe('colorMap');
+  });
+
+  it('16-bit instance maps with the Cityscapes rule: id // 1000 is the class, ids below 1000 are the class itself', async () => {
+    const ids = Uint16Array.of(26001, 26001, 0, 26002, 24000, 7, 7, 0);
+    const png = encodeLabelMap(LabelMap.fromArray(ids, { height: 2, width: 4 }), { format: 'gray16' });
+    const d = await dialect.read(png, { mode: 'instance', classes: 'cityscapes' });
+    expect(d.annotations.map((a) => [a.id, a.categoryId, a.mask.area()])).toEqual([[7, 7, 2], [24000, 24, 1], [26001, 26, 2], [26002, 26, 1]]);
+    expect(d.categories.map((c) => c.id)).toEqual([7, 24, 26]);
+    const plain = await dialect.read(png, { mode: 'instance' });
+    expect(plain.annotations.every((a) => a.categoryId === undefined)).toBe(true);
+    const div = await dialect.read(png, { mode: 'instance', classes: '//1000' });
+    expect(div.annotations.map((a) => a.categoryId)).toEqual([undefined, 24, 26, 26]);
+    await expectCodeAsync(dialect.read(png, { mode: 'instance', classes: 'id % 7' }), 'INVALID_OPTION');
+  });
+
+  it('COCO panoptic style RGB instance maps: R + 256 G + 65536 B', async () => {
+    const ids = Uint32Array.of(0, 300, 300, 70000, 0, 1);
+    const png = encodeLabelMap(LabelMap.fromArray(ids, { height: 3, width: 2 }), { format: 'rgb', rgbOrder: 'bgr' });
+    const d = await dialect.read(png, { mode: 'instance', rgbOrder: 'bgr' });
+    expect(d.annotations.map((a) => [a.id, a.mask.area()])).toEqual([[1, 1], [300, 2], [70000, 1]]);
+  });
+
+  it('a folder of one binary PNG per instance, by file name pattern', async () => {
+    const m1 = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
+    const m2 = Mask.fromBitmap(Uint8Array.of(1, 1, 0, 0, 0, 0), { height: 2, width: 3 }); // overlaps m1
+    const folder = memoryFolder({
+      'img1_1.png': encodeMask(m1), 'img1_2.png': encodeMask(m2, { bitDepth: 8 }), 'img2_7.png': encodeMask(m2), 'lonely.png': encodeMask(m1),
+    });
+    const w = warnings();
+    const d = await dialect.read(folder, { mode: 'binary' }, w.ctx);
+    expect(d.images.map((i) => i.id)).toEqual(['img1', 'img2', 'lonely']);
+    expect(d.annotations.map((a) => [a.id, a.imageId])).toEqual([['img1_1', 'img1'], ['img1_2', 'img1'], ['img2_7', 'img2'], ['lonely_1', 'lonely']]);
+    expect(d.annotations[1]!.mask.equals(m2)).toBe(true);
+    expect(w.list).toEqual([expect.objectContaining({ code: 'unmatched-name', count: 1 })]);
+    const custom = await dialect.read(memoryFolder({ 'masks/im-3.png': encodeMask(m1) }), { mode: 'binary', instanceFiles: 'masks/{image}-{n}.png' });
+    expect(custom.annotations.map((a) => [a.id, a.imageId])).toEqual([['im_3', 'im']]);
+    const mismatch = memoryFolder({ 'a_1.png': encodeMask(m1), 'a_2.png': encodeMask(m1.transpose()) });
+    await expectCodeAsync(dialect.read(mismatch, { mode: 'binary' }), 'SIZE_MISMATCH');
+    await expectCodeAsync(dialect.read(folder, { mode: 'binary', instanceFiles: '{image}.png' }), 'INVALID_OPTION');
+  });
+
+  it('checks maxPixels before inflating and names the file in errors', async () => {
+    const big = encodeMask(Mask.full({ height: 30, width: 40 }));
+    const e = await expectCodeAsync(dialect.read(memoryFolder({ 'x/big.png': big }), { maxPixels: 1000 }), 'LIMIT_EXCEEDED');
+    expect(e.path[0]).toBe('x/big.png');
+    const cut = await expectCodeAsync(dialect.read(memoryFolder({ 'cut.png': big.subarray(0, big.length - 5) })), 'TRUNCATED');
+    expect(cut.path[0]).toBe('cut.png');
+    await expectCodeAsync(dialect.read(big, { mode: 'fancy' } as never), 'INVALID_OPTION');
+  });
+
+  it('sniffs PNG signatures', () => {
+    expect(dialect.sniff(encodeMask(Mask.full({ height: 1, width: 2 })))).toBe(1);
+    expect(dialect.sniff(enc('{"format": "rlekit-json"}'))).toBe(0);
+    expect(dialect.sniff(enc('garbage'), 'x.png')).toBeLessThan(0.5);
+  });
+});
+
+const dataset = (): MaskDataset => {
+  const size = { height: 5, width: 8 };
+  const box = (x0: number, y0: number, x1: number, y1: number): Mask => {
+    const bits = new Uint8Array(40);
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) bits[y * 8 + x] = 1;
+    return Mask.fromBitmap(bits, size);
+  };
+  return {
+    images: [{ id: 1, fileName: 'photos/one.jpg', ...size }, { id: 2, fileName: 'two.jpg', ...size }, { id: 3, fileName: 'empty.jpg', ...size }],
+    categories: [{ id: 1, name: 'cell', color: [10, 20, 30] }, { id: 2, name: 'nucleus' }],
+    annotations: [
+      { id: 11, imageId: 1, categoryId: 1, mask: box(0, 0, 3, 2) },
+      { id: 12, imageId: 1, categoryId: 1, mask: box(5, 3, 8, 5) },
+      { id: 13, imageId: 1, categoryId: 2, mask: box(4, 0, 5, 5) },
+      { id: 21, imageId: 2, categoryId: 2, mask: box(0, 4, 8, 5) },
+    ],
+  };
+};
+
+describe('png dialect: writing folders', () => {
+  it('semantic: one label map per image plus labelmap.txt; names, colours and pixels per category come back', async () => {
+    const w = warnings();
+    const files = await collect(dialect.writeFiles!(dataset(), {}, w.ctx));
+    expect(Object.keys(files).sort()).toEqual(['empty.png', 'labelmap.txt', 'photos/one.png', 'two.png']);
+    expect(new TextDecoder().decode(files['labelmap.txt'])).toBe('# label:color_rgb:parts:actions\nbackground:0,0,0::\ncell:10,20,30::\nnucleus:0,128,0::\n');
+    const png = files['photos/one.png']!;
+    expect(readHeader(png)).toMatchObject({ colorType: 3, bitDepth: 8 });
+    expect(w.list.map((x) => x.code)).toContain('instances-merged');
+    const back = await dialect.read(memoryFolder(files));
+    expect(back.categories).toEqual([{ id: 1, name: 'cell', color: [10, 20, 30] }, { id: 2, name: 'nucleus', color: [0, 128, 0] }]);
+    expect(back.images.map((i) => i.id)).toEqual(['empty', 'photos/one', 'two']);
+    const d = dataset();
+    const one = back.annotations.filter((a) => a.imageId === 'photos/one');
+    expect(one.map((a) => a.categoryId)).toEqual([1, 2]);
+    expect(one[0]!.mask.equals(d.annotations[0]!.mask.union(d.annotations[1]!.mask))).toBe(true);
+    expect(one[1]!.mask.equals(d.annotations[2]!.mask)).toBe(true);
+    // Pillow-independent check of the palette: category colour at its label, VOC elsewhere.
+    const lm = decodeLabelMap(png);
+    expect(lm.labels()).toEqual([1, 2]);
+  });
+
+  it('instance maps with a classes rule keep every instance and its category', async () => {
+    const files = await collect(dialect.writeFiles!(dataset(), { mode: 'instance', classes: '//1000' }));
+    expect(readHeader(files['photos/one.png']!).bitDepth).toBe(16);
+    expect(Array.from(new Set(decodeLabelMap(files['photos/one.png']!).data)).sort((a, b) => a - b)).toEqual([0, 1001, 1002, 2001]);
+    const back = await dialect.read(memoryFolder(files), { mode: 'instance', classes: '//1000' });
+    const d = dataset();
+    for (const a of d.annotations) {
+      const name = a.imageId === 1 ? 'photos/one' : 'two';
+      expect(back.annotations.some((b) => b.imageId === name && b.categoryId === a.categoryId && b.mask.equals(a.mask)), `annotation ${a.id}`).toBe(true);
+    }
+    expect(back.annotations.length).toBe(4);
+    const city = await collect(dialect.writeFiles!(dataset(), { mode: 'instance', classes: 'cityscapes' }));
+    expect(Array.from(new Set(decodeLabelMap(city['photos/one.png']!).data)).sort((a, b) => a - b)).toEqual([0, 1000, 1001, 2000]);
+    const plain = await collect(dialect.writeFiles!(dataset(), { mode: 'instance' }));
+    expect(readHeader(plain['photos/one.png']!).bitDepth).toBe(8);
+    expect(decodeLabelMap(plain['photos/one.png']!).labels()).toEqual([1, 2, 3]);
+  });
+
+  it('binary: one PNG per instance, overlapping masks survive; images without masks are reported', async () => {
+    const d = dataset();
+    d.annotations.push({ id: 14, imageId: 1, categoryId: 2, mask: d.annotations[0]!.mask.union(d.annotations[2]!.mask) });
+    const w = warnings();
+    const files = await collect(dialect.writeFiles!(d, { mode: 'binary' }, w.ctx));
+    expect(Object.keys(files)).toEqual(['photos/one_1.png', 'photos/one_2.png', 'photos/one_3.png', 'photos/one_4.png', 'two_1.png']);
+    expect(decodeMask(files['photos/one_4.png']!).equals(d.annotations[4]!.mask)).toBe(true);
+    expect(w.list.every((x) => x.code === 'not-carried')).toBe(true);
+    expect(w.list.map((x) => x.message).join('\n')).toMatch(/category assignments[\s\S]*images without masks: 1 images lost/);
+    const back = await dialect.read(memoryFolder(files), { mode: 'binary' });
+    expect(back.annotations.map((a) => a.id)).toEqual(['photos/one_1', 'photos/one_2', 'photos/one_3', 'photos/one_4', 'two_1']);
+    back.annotations.forEach((a, i) => expect(a.mask.equals(d.annotations[[0, 1, 2, 4, 3][i]!]!.mask)).toBe(true)); // files are per image
+    const eight = await collect(dialect.writeFiles!(d, { mode: 'binary', bitDepth: 8, foreground: 1, instanceFiles: '{image}/mask-{n}.png' }));
+    expect(Object.keys(eight)[0]).toBe('photos/one/mask-1.png');
+    expect(Array.from(new Set(decodeLabelMap(eight['photos/one/mask-1.png']!).data))).toEqual([1, 0]);
+    await expectCodeAsync(collect(dialect.writeFiles!(d, { mode: 'binary', bitDepth: 4 })), 'INVALID_OPTION');
+  });
+
+  it('overlaps in label maps follow the overlap option and are reported', async () => {
+    const d = dataset();
+    d.annotations.push({ id: 15, imageId: 2, categoryId: 1, mask: d.annotations[3]!.mask });
+    const w = warnings();
+    await collect(dialect.writeFiles!(d, {}, w.ctx));
+    expect(w.list.map((x) => x.code)).toContain('overlap-resolved');
+    await expectCodeAsync(collect(dialect.writeFiles!(d, { overlap: 'error' })), 'OVERLAP');
+  });
+
+  it('labels above 255 go to 16-bit; string category ids are numbered and reported', async () => {
+    const d = dataset();
+    d.categories = [{ id: 'cell', name: 'cell' }, { id: 'nucleus', name: 'nucleus' }];
+    for (const a of d.annotations) a.categoryId = a.categoryId === 1 ? 'cell' : 'nucleus';
+    const w = warnings();
+    const files = await collect(dialect.writeFiles!(d, {}, w.ctx));
+    expect(w.list.find((x) => x.code === 'relabelled')?.count).toBe(2);
+    expect(decodeLabelMap(files['two.png']!).labels()).toEqual([2]);
+    const big = dataset();
+    big.categories[1] = { id: 700, name: 'nucleus' };
+    for (const a of big.annotations) if (a.categoryId === 2) a.categoryId = 700;
+    const f2 = await collect(dialect.writeFiles!(big, {}));
+    expect(readHeader(f2['two.png']!).bitDepth).toBe(16);
+    expect(decodeLabelMap(f2['two.png']!).labels()).toEqual([700]);
+    await expectCodeAsync(collect(dialect.writeFiles!(big, { format: 'palette' })), 'LIMIT_EXCEEDED');
+  });
+
+  it('write() gives one PNG for one image and refuses several', async () => {
+    const d = dataset();
+    const one: MaskDataset = { ...d, images: [d.images[1]!], annotations: [d.annotations[3]!] };
+    const w = warnings();
+    const png = await dialect.write(one, {}, w.ctx);
+    expect(decodeLabelMap(png).labels()).toEqual([2]);
+    expect(w.list.map((x) => x.code)).toContain('not-carried'); // names need labelmap.txt
+    await expectCodeAsync(dialect.write(d, {}), 'INVALID_OPTION');
+    const fg = await dialect.write(one, { mode: 'foreground' });
+    expect(decodeMask(fg).equals(d.annotations[3]!.mask)).toBe(true);
+  });
+
+  it('scores and attributes are reported as not carried', async () => {
+    const d = dataset();
+    d.annotations[0]!.score = 0.5;
+    const w = warnings();
+    await collect(dialect.writeFiles!(d, {}, w.ctx));
+    expect(w.list.some((x) => x.code === 'not-carried' && /scores/.test(x.message))).toBe(true);
+  });
+
+  it('random non-square instance sets survive binary and instance folders exactly', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(bitmapArb(20), { minLength: 1, maxLength: 4 }), async (list) => {
+      const { height, width } = list[0]!;
+      const masks = list.map((b) => Mask.fromBitmap(b.height === height && b.width === width ? b.bits : new Uint8Array(height * width).fill(1), { height, width }));
+      const d: MaskDataset = {
+        images: [{ id: 'im', height, width }],
+        categories: [],
+        annotations: masks.map((mask, i) => ({ id: i, imageId: 'im', mask })),
+      };
+      const back = await dialect.read(memoryFolder(await collect(dialect.writeFiles!(d, { mode: 'binary' }))), { mode: 'binary' });
+      expect(back.annotations.length).toBe(masks.length);
+      back.annotations.forEach((a, i) => expect(a.mask.equals(masks[i]!)).toBe(true));
+      // Instance maps cannot hold overlaps: keep the later mask's pixels, as overlap 'last' does.
+      const files = await collect(dialect.writeFiles!(d, { mode: 'instance' }));
+      const inst = await dialect.read(memoryFolder(files), { mode: 'instance' });
+      const painted = LabelMap.fromMasks(masks.map((m, i) => [i + 1, m] as const), { height, width }, { overlap: 'last' }).masks();
+      expect(inst.annotations.map((a) => a.id)).toEqual([...painted.keys()].map((l) => `im:${l}`));
+      inst.annotations.forEach((a) => expect(a.mask.equals(painted.get(Number(String(a.id).slice(3)))!)).toBe(true));
+    }), { numRuns: 60 });
+  });
+});
+
+it('the default palette is the VOC palette', () => {
+  expect(Array.from(vocPalette().subarray(0, 12))).toEqual([0, 0, 0, 128, 0, 0, 0, 128, 0, 128, 128, 0]);
+});
