@@ -88,9 +88,14 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
     pos[n++] = xd * h + Math.ceil(yd);
   };
 
+  // The current edge, read by pu/pv (defined once, not per edge).
+  let xs = 0, xe = 0, ys = 0, ye = 0, s = 0, xMajor = true;
+  // Point t of the edge (t = d, or D - d when flipped), exactly as the reference computes it.
+  const pu = (t: number): number => (xMajor ? t + xs : cint(xs + s * t + 0.5));
+  const pv = (t: number): number => (xMajor ? cint(ys + s * t + 0.5) : t + ys);
   let lastU = 0, lastV = 0;
   for (let j = 0; j < k; j++) {
-    let xs = x[j]!, xe = x[j + 1]!, ys = y[j]!, ye = y[j + 1]!;
+    xs = x[j]!; xe = x[j + 1]!; ys = y[j]!; ye = y[j + 1]!;
     const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
     const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
     if (flip) {
@@ -98,12 +103,9 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
       t = ys; ys = ye; ye = t;
     }
     // 0/0 for a zero-length edge is NaN, as in C; its point never forms a crossing.
-    const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
-    const xMajor = dx >= dy;
+    s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
+    xMajor = dx >= dy;
     const D = xMajor ? dx : dy;
-    // Point t of the edge (t = d, or D - d when flipped), exactly as the reference computes it.
-    const pu = (t: number): number => (xMajor ? t + xs : cint(xs + s * t + 0.5));
-    const pv = (t: number): number => (xMajor ? cint(ys + s * t + 0.5) : t + ys);
     // The pair joining the previous edge's last point to this edge's first (d = 0).
     const t0 = flip ? D : 0;
     if (j > 0) pair(lastU, lastV, pu(t0), pv(t0));
