@@ -234,3 +234,25 @@ describe('presets', () => {
     expect(decode('1 2 5 1', size(2, 3), custom).equals(m)).toBe(true);
   });
 });
+
+describe('the worked examples of docs/dialects/kaggle.md and the README', () => {
+  // . # #
+  // . . #
+  const m = Mask.fromBitmap(Uint8Array.of(0, 1, 1, 0, 0, 1), size(2, 3));
+  it('order, base, pairing, empty', () => {
+    expect(encode(m, 'airbus-ship-detection')).toBe('3 1 5 2');
+    expect(encode(m, 'carvana-image-masking')).toBe('2 2 6 1');
+    expect(encode(m, { ...getPreset('airbus-ship-detection'), base: 0 })).toBe('2 1 4 2');
+    expect(encode(m, 'siim-acr-pneumothorax')).toBe('2 1 1 2');
+    expect(encode(Mask.empty(m.size), 'sennet-hoa-vasculature')).toBe('1 0');
+    expect(decode('3  1 5 2 ', m.size, 'airbus-ship-detection', { lenient: true }).equals(m)).toBe(true);
+  });
+
+  it('huge masks are encoded from runs, with flat indices past 2^31', () => {
+    const big = size(65536, 65535);
+    const last = big.height * big.width - 1;
+    const mm = Mask.fromIntervals([0, last], [1, 1], big, 'row');
+    expect(encode(mm, 'carvana-image-masking')).toBe(`1 1 ${last + 1} 1`);
+    expect(decode(`1 1 ${last + 1} 1`, big, 'carvana-image-masking').equals(mm)).toBe(true);
+  });
+});
