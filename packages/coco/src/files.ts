@@ -1,0 +1,658 @@
+/**
+ * COCO files: instances JSON (images, categories, annotations), results JSON (a list of
+ * detections) and SA-1B per-image JSON, read in memory or streamed (files past V8's longest
+ * string), and written in one piece or as a stream of chunks.
+ */
+import { JSONParser } from '@streamparser/json';
+import { z } from 'zod';
+import {
+  collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, readAllBytes, RleError,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id,
+  type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning,
+} from '@rlekit/core';
+import { countsToString, decode, type CocoRle } from './rle.js';
+import { polygonCounts, polygonsToMask } from './polygon.js';
+
+type Path = (string | number)[];
+type Json = Record<string, unknown>;
+
+export type CocoFormat = 'instances' | 'results' | 'sa1b';
+
+export const readOptionsSchema = z.object({
+  format: z.enum(['auto', 'instances', 'results', 'sa1b']).default('auto')
+    .describe('File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)'),
+  inMemoryBytes: z.number().int().positive().default(256 * 1024 * 1024)
+    .describe('Files up to this many bytes are parsed in memory; larger ones are stream-parsed'),
+});
+export type CocoReadOptions = z.infer<typeof readOptionsSchema>;
+
+export const writeOptionsSchema = z.object({
+  format: z.enum(['instances', 'results', 'sa1b']).default('instances')
+    .describe('File layout written: instances (COCO), results (a list of detections) or sa1b (SA-1B, one image)'),
+  rle: z.enum(['compressed', 'uncompressed']).default('compressed')
+    .describe('Segmentation form: compressed (counts string) or uncompressed (counts list)'),
+  iscrowd: z.enum(['preserve', '0', '1']).default('preserve')
+    .describe('iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation'),
+  polygons: z.enum(['keep', 'rle']).default('keep')
+    .describe('keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE'),
+});
+export type CocoWriteOptions = z.infer<typeof writeOptionsSchema>;
+
+function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+  }
+  return r.data;
+}
+
+// Polygons a Mask was rasterised from, so a COCO → COCO conversion can write them back.
+// Keyed by the immutable Mask: any operation that changes pixels makes a new Mask.
+const polygonSource = new WeakMap<Mask, number[][]>();
+// Top-level fields (info, licenses) that the dataset model has no place for; only a COCO writer uses them.
+const datasetExtras = new WeakMap<object, Json>();
+
+function short(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function fail(path: Path, expected: string, received: unknown): never {
+  throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path, expected, received: short(received) });
+}
+
+function obj(v: unknown, path: Path): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
+  return v as Json;
+}
+
+function id(v: unknown, path: Path): Id {
+  if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return v;
+  return fail(path, 'a number or string id', v);
+}
+
+function dim(v: unknown, path: Path): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  return fail(path, 'a non-negative integer', v);
+}
+
+function rest(o: Json, known: readonly string[]): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(o)) {
+    if (known.includes(k)) continue;
+    (out ??= {})[k] = o[k];
+  }
+  return out;
+}
+
+const IMAGE_KEYS = ['id', 'file_name', 'height', 'width'];
+const CATEGORY_KEYS = ['id', 'name', 'supercategory'];
+const ANNOTATION_KEYS = ['id', 'image_id', 'category_id', 'segmentation', 'area', 'bbox', 'iscrowd', 'score'];
+const SA1B_IMAGE_KEYS = ['image_id', 'id', 'file_name', 'height', 'width'];
+const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox'];
+
+/** Turns parsed COCO JSON values into the dataset model, keeping counts for summary warnings. */
+class Reader {
+  readonly images: ImageInfo[] = [];
+  readonly categories: Category[] = [];
+  readonly imageById = new Map<Id, ImageInfo>();
+  readonly categoryIds = new Set<Id>();
+  private counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0 };
+  private nextId = 1;
+
+  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void) {}
+
+  image(v: unknown, path: Path): void {
+    const o = obj(v, path);
+    const img: ImageInfo = { id: id(o.id, [...path, 'id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
+    if (o.file_name !== undefined) img.fileName = typeof o.file_name === 'string' ? o.file_name : fail([...path, 'file_name'], 'a string', o.file_name);
+    const attributes = rest(o, IMAGE_KEYS);
+    if (attributes) img.attributes = attributes;
+    this.addImage(img, path);
+  }
+
+  sa1bImage(v: unknown, path: Path): void {
+    const o = obj(v, path);
+    const img: ImageInfo = { id: id(o.image_id ?? o.id, [...path, 'image_id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
+    if (o.file_name !== undefined) img.fileName = typeof o.file_name === 'string' ? o.file_name : fail([...path, 'file_name'], 'a string', o.file_name);
+    const attributes = rest(o, SA1B_IMAGE_KEYS);
+    if (attributes) img.attributes = attributes;
+    this.addImage(img, path);
+  }
+
+  private addImage(img: ImageInfo, path: Path): void {
+    if (this.imageById.has(img.id)) throw new RleError('INVALID_STRUCTURE', `Image id ${short(img.id)} appears twice`, { path: [...path, 'id'] });
+    this.images.push(img);
+    this.imageById.set(img.id, img);
+  }
+
+  category(v: unknown, path: Path): void {
+    const o = obj(v, path);
+    const c: Category = { id: id(o.id, [...path, 'id']), name: typeof o.name === 'string' ? o.name : fail([...path, 'name'], 'a string', o.name) };
+    if (typeof o.supercategory === 'string') c.supercategory = o.supercategory;
+    else if (o.supercategory !== undefined) fail([...path, 'supercategory'], 'a string', o.supercategory);
+    const attributes = rest(o, CATEGORY_KEYS);
+    if (attributes) c.attributes = attributes;
+    this.categories.push(c);
+    this.categoryIds.add(c.id);
+  }
+
+  /** First pass over a results file: one image per image_id, sized by its RLEs. */
+  resultImage(v: unknown, path: Path): void {
+    const o = obj(v, path);
+    const imageId = id(o.image_id, [...path, 'image_id']);
+    const seg = o.segmentation;
+    if (seg === undefined || seg === null || Array.isArray(seg)) return;
+    const s = obj(seg, [...path, 'segmentation']).size;
+    if (!Array.isArray(s) || s.length !== 2) fail([...path, 'segmentation', 'size'], '[height, width]', s);
+    const height = dim(s[0], [...path, 'segmentation', 'size', 0]), width = dim(s[1], [...path, 'segmentation', 'size', 1]);
+    const known = this.imageById.get(imageId);
+    if (known === undefined) this.addImage({ id: imageId, height, width }, path);
+    else if (known.height !== height || known.width !== width) {
+      throw new RleError('SIZE_MISMATCH', `Image ${short(imageId)} has RLEs of different sizes`, { path: [...path, 'segmentation', 'size'], expected: `[${known.height}, ${known.width}]`, received: `[${height}, ${width}]` });
+    }
+    if (o.category_id !== undefined && !this.categoryIds.has(o.category_id as Id)) {
+      const cid = id(o.category_id, [...path, 'category_id']);
+      this.categories.push({ id: cid, name: String(cid) });
+      this.categoryIds.add(cid);
+    }
+  }
+
+  /** One annotation (instances, results or SA-1B), or undefined when it has no mask (reported). */
+  annotation(v: unknown, path: Path): Annotation | undefined {
+    const o = obj(v, path);
+    const sa1b = this.format === 'sa1b';
+    const seg = o.segmentation;
+    if (seg === undefined || seg === null) {
+      this.counts.noMask++;
+      return undefined;
+    }
+    const segPath = [...path, 'segmentation'];
+    let image: ImageInfo;
+    if (sa1b) {
+      image = this.images[0]!;
+    } else {
+      const imageId = id(o.image_id, [...path, 'image_id']);
+      const found = this.imageById.get(imageId);
+      if (found === undefined && this.format === 'results' && Array.isArray(seg)) {
+        throw new RleError('UNSUPPORTED', 'A polygon result needs its image size, which a results file does not give', { path: segPath });
+      }
+      if (found === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(imageId)}, which is not in images`, { path: [...path, 'image_id'] });
+      image = found;
+    }
+    let mask: Mask;
+    let polygon = false;
+    if (Array.isArray(seg)) {
+      mask = polygonsToMask(seg as number[][], image.height, image.width, segPath);
+      polygonSource.set(mask, seg as number[][]);
+      polygon = true;
+    } else {
+      const s = obj(seg, segPath);
+      let counts = s.counts;
+      if (typeof counts === 'string' && counts.startsWith("b'") && counts.endsWith("'") && counts.length >= 3) {
+        // A Python bytes repr written by str(rle['counts']): the code between the quotes, backslashes unescaped.
+        counts = counts.slice(2, -1).replace(/\\\\/g, '\\');
+        this.counts.pythonBytes++;
+      }
+      try {
+        mask = decode({ size: s.size as number[], counts: counts as CocoRle['counts'] });
+      } catch (e) {
+        throw e instanceof RleError ? e.at(...segPath) : e;
+      }
+      if (Array.isArray(counts) && o.iscrowd !== 1 && o.iscrowd !== true) this.counts.crowdRle++;
+      if (mask.height !== image.height || mask.width !== image.width) {
+        throw new RleError('SIZE_MISMATCH', 'RLE size differs from its image', { path: [...segPath, 'size'], expected: `[${image.height}, ${image.width}]`, received: `[${mask.height}, ${mask.width}]` });
+      }
+    }
+    const a: Annotation = { id: sa1b || this.format === 'results' ? this.nextId++ : id(o.id, [...path, 'id']), imageId: image.id, mask };
+    if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
+    if (o.category_id !== undefined) {
+      a.categoryId = id(o.category_id, [...path, 'category_id']);
+      if (this.format === 'instances' && this.categories.length > 0 && !this.categoryIds.has(a.categoryId)) {
+        throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${short(a.categoryId)}, which is not in categories`, { path: [...path, 'category_id'] });
+      }
+    }
+    if (o.iscrowd !== undefined) {
+      if (o.iscrowd === 0 || o.iscrowd === false) a.iscrowd = false;
+      else if (o.iscrowd === 1 || o.iscrowd === true) a.iscrowd = true;
+      else fail([...path, 'iscrowd'], '0 or 1', o.iscrowd);
+    }
+    if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
+    // area and bbox are recomputed from the mask on write; a disagreement is reported, not kept.
+    if (o.area !== undefined && o.area !== mask.area()) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
+    if (o.bbox !== undefined) {
+      const b = mask.bbox();
+      const given = o.bbox;
+      if (!Array.isArray(given) || given.length !== 4 || given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) {
+        this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      }
+    }
+    const attributes = rest(o, sa1b ? SA1B_ANNOTATION_KEYS : ANNOTATION_KEYS);
+    if (attributes) a.attributes = attributes;
+    return a;
+  }
+
+  /** Summary warnings, once per read. */
+  finish(): void {
+    const c = this.counts;
+    const say = (n: number, code: string, message: string): void => {
+      if (n > 0) this.warn({ code, message: `${n} ${message}`, count: n });
+    };
+    say(c.rleArea, 'area-mismatch', 'RLE annotations have an area that differs from their mask\'s pixel count; the pixel count is used');
+    say(c.polygonArea, 'area-mismatch', 'polygon annotations have an area that differs from the rasterised pixel count (COCO gives polygon areas); the pixel count is used');
+    say(c.rleBox, 'bbox-mismatch', 'RLE annotations have a bbox that differs from their mask\'s tight pixel box; the pixel box is used');
+    say(c.polygonBox, 'bbox-mismatch', 'polygon annotations have a bbox that differs from the rasterised tight pixel box (COCO gives polygon extents); the pixel box is used');
+    say(c.pythonBytes, 'python-bytes-counts', "RLE counts were Python bytes reprs (b'...'); read as their contents, written as plain strings");
+    say(c.noMask, 'not-carried', 'annotations without a segmentation (boxes or keypoints only) were skipped');
+    say(c.crowdRle, 'uncompressed-not-crowd', 'annotations have uncompressed RLE but iscrowd 0; the encoding and the crowd flag are kept apart');
+  }
+}
+
+function detectFormat(root: unknown): CocoFormat {
+  if (Array.isArray(root)) return 'results';
+  if (typeof root === 'object' && root !== null) {
+    const r = root as Json;
+    if (typeof r.image === 'object' && r.image !== null && !Array.isArray(r.image)) return 'sa1b';
+    if (Array.isArray(r.images) || Array.isArray(r.annotations)) return 'instances';
+  }
+  throw new RleError('INVALID_STRUCTURE', 'Not a COCO instances, results or SA-1B JSON file', { expected: 'an object with images/annotations, an object with image/annotations, or a list of results', received: short(root) });
+}
+
+function arrayAt(r: Json, key: string, required: boolean): unknown[] {
+  const v = r[key];
+  if (v === undefined && !required) return [];
+  if (!Array.isArray(v)) fail([key], 'an array', v);
+  return v;
+}
+
+/** A parsed COCO JSON document → dataset. */
+export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}): MaskDataset {
+  const f = format === 'auto' ? detectFormat(root) : format;
+  const reader = new Reader(f, warn);
+  const annotations: Annotation[] = [];
+  const push = (a: Annotation | undefined): void => {
+    if (a) annotations.push(a);
+  };
+  let extras: Json | undefined;
+  if (f === 'results') {
+    if (!Array.isArray(root)) fail([], 'a list of results', root);
+    root.forEach((v, i) => reader.resultImage(v, [i]));
+    root.forEach((v, i) => push(reader.annotation(v, [i])));
+  } else {
+    const r = obj(root, []);
+    if (f === 'sa1b') {
+      reader.sa1bImage(r.image, ['image']);
+    } else {
+      arrayAt(r, 'images', true).forEach((v, i) => reader.image(v, ['images', i]));
+      arrayAt(r, 'categories', false).forEach((v, i) => reader.category(v, ['categories', i]));
+      extras = rest(r, ['images', 'categories', 'annotations']);
+    }
+    arrayAt(r, 'annotations', true).forEach((v, i) => push(reader.annotation(v, ['annotations', i])));
+  }
+  reader.finish();
+  const dataset: MaskDataset = { images: reader.images, categories: reader.categories, annotations };
+  keepExtras(dataset.images, extras, warn);
+  return dataset;
+}
+
+function keepExtras(images: object, extras: Json | undefined, warn: (w: RleWarning) => void): void {
+  if (extras === undefined) return;
+  datasetExtras.set(images, extras);
+  const keys = Object.keys(extras);
+  warn({ code: 'not-carried', message: `top-level ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} carried only to a COCO output of the same conversion`, count: keys.length });
+}
+
+// ---------------------------------------------------------------- streaming read
+
+const CHUNK = 1 << 16;
+
+/** Stream-parses a ByteSource, yielding the values at `paths` as they complete (bounded memory). */
+async function* streamValues(source: ByteSource, paths: string[]): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
+  const parser = new JSONParser({ paths, keepStack: false });
+  let queue: { value: unknown; key: string | number | undefined; top: string | number | undefined }[] = [];
+  parser.onValue = ({ value, key, stack }) => {
+    queue.push({ value, key, top: stack.length > 1 ? stack[1]!.key : key });
+  };
+  let offset = 0;
+  const write = (bytes: Uint8Array): void => {
+    try {
+      parser.write(bytes);
+    } catch (e) {
+      throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset, expected: 'COCO JSON', cause: e, received: e instanceof Error ? e.message.slice(0, 120) : undefined });
+    }
+  };
+  for await (const chunk of source.stream()) {
+    for (let i = 0; i < chunk.length; i += CHUNK) {
+      const part = chunk.subarray(i, Math.min(chunk.length, i + CHUNK));
+      write(part);
+      offset += part.length;
+      if (queue.length > 0) {
+        const q = queue;
+        queue = [];
+        for (const v of q) yield v;
+      }
+    }
+  }
+  if (!parser.isEnded) {
+    throw new RleError('TRUNCATED', 'COCO JSON ends before the document is complete', { offset });
+  }
+  for (const v of queue) yield v;
+}
+
+async function firstByte(source: ByteSource): Promise<number> {
+  for await (const chunk of source.stream()) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      // Skip whitespace and a UTF-8 BOM.
+      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+    }
+  }
+  throw new RleError('TRUNCATED', 'Empty file', { expected: 'COCO JSON' });
+}
+
+/**
+ * Streams a COCO file of any size: a first pass collects images and categories (annotations are
+ * parsed and dropped), the second yields annotations one at a time.
+ */
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}): Promise<MaskDatasetStream> {
+  const first = await firstByte(source);
+  if (first !== 0x7b && first !== 0x5b) throw new RleError('INVALID_STRUCTURE', 'Not a JSON object or array', { offset: 0, expected: '{ or [', received: String.fromCharCode(first) });
+  let f: CocoFormat;
+  if (first === 0x5b) f = 'results';
+  else f = format === 'auto' || format === 'results' ? 'instances' : format;
+  if (format === 'results' && first !== 0x5b) fail([], 'a list of results', 'an object');
+  const objectPaths = ['$.images.*', '$.categories.*', '$.annotations.*', '$.image', '$.info', '$.licenses'];
+  const paths = f === 'results' ? ['$.*'] : objectPaths;
+  // Pass 1: images, categories, top-level extras; the format of an object file.
+  const probe = new Reader(f, warn);
+  const extras: Json = {};
+  let sawImage = false, sawImages = false;
+  const index: Record<string, number> = {};
+  for await (const { value, top } of streamValues(source, paths)) {
+    if (f === 'results') {
+      const i = (index.r = (index.r ?? -1) + 1);
+      probe.resultImage(value, [i]);
+    } else if (top === 'images') {
+      sawImages = true;
+      const i = (index.images = (index.images ?? -1) + 1);
+      probe.image(value, ['images', i]);
+    } else if (top === 'categories') {
+      const i = (index.categories = (index.categories ?? -1) + 1);
+      probe.category(value, ['categories', i]);
+    } else if (top === 'image') {
+      sawImage = true;
+      if (format !== 'instances') probe.sa1bImage(value, ['image']);
+    } else if (top === 'info' || top === 'licenses') {
+      extras[top] = value;
+    }
+  }
+  if (f !== 'results') {
+    if (format === 'auto') f = sawImage && !sawImages ? 'sa1b' : 'instances';
+    if (f === 'instances' && !sawImages) fail(['images'], 'an array', undefined);
+    if (f === 'sa1b' && !sawImage) fail(['image'], 'an object', undefined);
+  }
+  const reader = new Reader(f, warn);
+  for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
+  for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
+  const images = reader.images;
+  const fmt = f;
+  keepExtras(images, fmt === 'instances' && Object.keys(extras).length > 0 ? extras : undefined, warn);
+  async function* annotations(): AsyncGenerator<Annotation> {
+    let i = 0;
+    for await (const { value, top } of streamValues(source, fmt === 'results' ? ['$.*'] : ['$.annotations.*'])) {
+      if (fmt !== 'results' && top !== 'annotations') continue;
+      const a = reader.annotation(value, fmt === 'results' ? [i] : ['annotations', i]);
+      i++;
+      if (a) yield a;
+    }
+    reader.finish();
+  }
+  return { images, categories: reader.categories, annotations: annotations() };
+}
+
+// ---------------------------------------------------------------- writing
+
+function crowdValue(a: Annotation, mode: CocoWriteOptions['iscrowd']): 0 | 1 {
+  if (mode === '0') return 0;
+  if (mode === '1') return 1;
+  return a.iscrowd ? 1 : 0;
+}
+
+function segmentation(mask: Mask, o: CocoWriteOptions): unknown {
+  if (o.polygons === 'keep') {
+    const polys = polygonSource.get(mask);
+    // A first polygon of exactly 4 numbers makes pycocotools' frPyObjects take the list for boxes (TypeError): write RLE then.
+    if (polys !== undefined && polys.length > 0 && polys[0]!.length !== 4) return polys;
+  }
+  const counts = mask.pixels === 0 ? Uint32Array.of(0) : mask.runsView('col');
+  return { size: [mask.height, mask.width], counts: o.rle === 'compressed' ? countsToString(counts) : Array.from(counts) };
+}
+
+function bboxOf(mask: Mask): number[] {
+  const b = mask.bbox();
+  return [b.x, b.y, b.width, b.height];
+}
+
+/** One annotation as COCO JSON text (known fields first, then its attributes). */
+function annotationJson(a: Annotation, o: CocoWriteOptions): string {
+  const out: Json = {};
+  if (o.format === 'instances') {
+    out.id = a.id;
+    out.image_id = a.imageId;
+    if (a.categoryId !== undefined) out.category_id = a.categoryId;
+    out.segmentation = segmentation(a.mask, o);
+    out.area = a.mask.area();
+    out.bbox = bboxOf(a.mask);
+    out.iscrowd = crowdValue(a, o.iscrowd);
+    if (a.score !== undefined) out.score = a.score;
+  } else if (o.format === 'results') {
+    out.image_id = a.imageId;
+    if (a.categoryId !== undefined) out.category_id = a.categoryId;
+    out.segmentation = segmentation(a.mask, { ...o, polygons: 'rle' });
+    if (a.score !== undefined) out.score = a.score;
+    out.area = a.mask.area();
+    out.bbox = bboxOf(a.mask);
+  } else {
+    out.id = a.id;
+    out.segmentation = segmentation(a.mask, { ...o, polygons: 'rle' });
+    out.area = a.mask.area();
+    out.bbox = bboxOf(a.mask);
+  }
+  if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
+  return JSON.stringify(out);
+}
+
+function imageJson(img: ImageInfo, sa1b: boolean): string {
+  const out: Json = sa1b ? { image_id: img.id } : { id: img.id };
+  if (img.fileName !== undefined) out.file_name = img.fileName;
+  out.height = img.height;
+  out.width = img.width;
+  if (img.attributes) for (const [k, v] of Object.entries(img.attributes)) if (!(k in out)) out[k] = v;
+  return JSON.stringify(out);
+}
+
+function categoryJson(c: Category): string {
+  const out: Json = { id: c.id, name: c.name };
+  if (c.supercategory !== undefined) out.supercategory = c.supercategory;
+  if (c.attributes) for (const [k, v] of Object.entries(c.attributes)) if (!(k in out)) out[k] = v;
+  return JSON.stringify(out);
+}
+
+/** Writes a dataset as COCO JSON, chunk by chunk (annotations streamed in batches). */
+export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void): AsyncGenerator<Uint8Array> {
+  const o = options;
+  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
+  const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
+  const iterable: AsyncIterable<Annotation> | Iterable<Annotation> = list ?? (dataset.annotations as AsyncIterable<Annotation>);
+  const lost = { score: 0, crowd: 0, ids: 0, noCategory: 0 };
+  const withMasks = new Set<Id>();
+  const check = (a: Annotation, i: number): void => {
+    const img = imageById.get(a.imageId);
+    if (img === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    if (img.height !== a.mask.height || img.width !== a.mask.width) {
+      throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', i], expected: `${img.height}x${img.width}`, received: `${a.mask.height}x${a.mask.width}` });
+    }
+    withMasks.add(a.imageId);
+    if (a.categoryId === undefined && o.format !== 'sa1b') lost.noCategory++;
+    if (o.format === 'results') {
+      if (a.iscrowd) lost.crowd++;
+      lost.ids++;
+    }
+    if (o.format === 'sa1b') {
+      if (a.score !== undefined) lost.score++;
+      if (a.iscrowd) lost.crowd++;
+    }
+  };
+  let head: string;
+  let sep: string;
+  if (o.format === 'results') {
+    head = '[';
+    sep = '\n';
+  } else if (o.format === 'sa1b') {
+    if (dataset.images.length !== 1) {
+      throw new RleError('UNSUPPORTED', 'An SA-1B file holds exactly one image', { expected: '1 image', received: `${dataset.images.length} images` });
+    }
+    head = `{"image": ${imageJson(dataset.images[0]!, true)},\n"annotations": [`;
+    sep = '\n';
+  } else {
+    const extras = datasetExtras.get(dataset.images) ?? {};
+    let h = '{';
+    for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${JSON.stringify(v)},\n`;
+    const images = dataset.images.map((im) => imageJson(im, false));
+    const categories = dataset.categories.map(categoryJson);
+    h += `"images": [${images.length ? '\n' : ''}${images.join(',\n')}],\n"categories": [${categories.length ? '\n' : ''}${categories.join(',\n')}],\n"annotations": [`;
+    head = h;
+    sep = '\n';
+  }
+  yield encodeUtf8(head);
+  let batch: string[] = [];
+  let size = 0, n = 0;
+  for await (const a of iterable) {
+    check(a, n);
+    const s = annotationJson(a, o);
+    batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
+    size += s.length;
+    n++;
+    if (size > 1 << 20) {
+      yield encodeUtf8(batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0) yield encodeUtf8(batch.join(''));
+  yield encodeUtf8(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
+  const say = (count: number, code: string, message: string): void => {
+    if (count > 0) warn({ code, message: `${count} ${message}`, count });
+  };
+  say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
+  say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
+  say(lost.score, 'not-carried', 'scores cannot be written to SA-1B files');
+  say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
+  if (o.format === 'results') {
+    say(dataset.images.filter((im) => im.fileName !== undefined).length, 'not-carried', 'image file names cannot be written to results files');
+    say(dataset.categories.filter((c) => c.name !== String(c.id)).length, 'not-carried', 'category names cannot be written to results files');
+    say(dataset.images.length - withMasks.size, 'not-carried', 'images without masks cannot be written to results files');
+  }
+}
+
+async function collectChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    total += c.length;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Text of a whole dataset as COCO JSON (small datasets; use writeStream for large ones). */
+export async function formatCocoJson(dataset: MaskDataset | MaskDatasetStream, options: Partial<CocoWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Promise<string> {
+  return decodeUtf8(await collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warn)));
+}
+
+// ---------------------------------------------------------------- the dialect
+
+function toSource(input: Uint8Array | ByteSource): ByteSource {
+  if (input instanceof Uint8Array) {
+    return { kind: 'bytes', name: 'input', size: input.length, async *stream() { yield input; } };
+  }
+  return input;
+}
+
+const warnOf = (context?: DialectContext): ((w: RleWarning) => void) => context?.warn ?? (() => {});
+
+export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
+  id: 'coco',
+  title: 'COCO RLE JSON (instances, results, SA-1B)',
+  extensions: ['.json'],
+  capabilities: {
+    categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: true, attributes: true,
+    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+  },
+  readOptions: readOptionsSchema,
+  writeOptions: writeOptionsSchema,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array): number {
+    const text = new TextDecoder().decode(head.subarray(0, 4096));
+    if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 0;
+    const seg = /"segmentation"\s*:/.test(text);
+    const counts = /"counts"\s*:/.test(text) && /"size"\s*:/.test(text);
+    if (/^\s*\{/.test(text) && /"image"\s*:\s*\{/.test(text) && /"annotations"\s*:/.test(text)) return 0.9;
+    if (/^\s*\{/.test(text) && /"images"\s*:/.test(text) && (/"annotations"\s*:/.test(text) || /"categories"\s*:/.test(text) || /"file_name"\s*:/.test(text))) return seg || counts ? 0.95 : 0.8;
+    if (/^\s*\[/.test(text) && /"image_id"\s*:/.test(text) && (seg || counts)) return 0.9;
+    if (/^\s*\{/.test(text) && /"annotations"\s*:/.test(text) && seg) return 0.7;
+    return 0;
+  },
+  async read(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDataset> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
+    const warn = warnOf(context);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readAllBytes(input, o.inMemoryBytes);
+    } catch (e) {
+      // Larger than a string may hold: stream-parse instead.
+      if (e instanceof RleError && e.code === 'LIMIT_EXCEEDED') return collectDataset(await readCocoStream(toSource(input), o.format, warn));
+      throw e;
+    }
+    let root: unknown;
+    try {
+      root = JSON.parse(decodeUtf8(bytes));
+    } catch (e) {
+      if (e instanceof RleError) throw e;
+      throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'COCO JSON', received: e instanceof Error ? e.message.slice(0, 120) : undefined, cause: e });
+    }
+    return datasetFromJson(root, o.format, warn);
+  },
+  async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
+    return readCocoStream(toSource(input), o.format, warnOf(context));
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
+    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));
+  },
+  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context));
+  },
+};
+
+/** True when `mask` was rasterised from COCO polygons that the writer can emit again. */
+export function polygonsOf(mask: Mask): number[][] | undefined {
+  return polygonSource.get(mask);
+}
+
+export { polygonCounts };
