@@ -18,6 +18,7 @@ export const readOptionsSchema = z.object({
   validate: z.boolean().default(true).describe('Check that the XML is well-formed before reading it (about 3x the parse time)'),
   boxes: z.enum(['skip', 'rasterize']).default('skip').describe('What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks'),
   sortByZOrder: z.boolean().default(true).describe('Order each image\'s shapes by z_order (stable), so later masks are the ones on top'),
+  maxRuns: z.number().int().positive().default(2 ** 28).describe('Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed'),
   padShortRuns: z.boolean().default(false).describe('Read runs that stop short of their box as ending in background (cvat-core does) instead of an error'),
   maxPolygonCrossings: z.number().int().positive().default(DEFAULT_MAX_POLYGON_CROSSINGS).describe('Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing'),
 });
@@ -181,6 +182,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
   const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0 };
   const other: Record<string, number> = {};
   const seenIds = new Set<number>();
+  let totalRuns = 0;
   if (root.track !== undefined) other.track = list(root.track).length;
 
   list(root.image).forEach((im, i) => {
@@ -232,7 +234,10 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       });
       return { imageId: id, categoryId: labelOf(label, [...p, 'label'], off), attributes, z };
     };
-    const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask): void => {
+    const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
+      // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
+      totalRuns += mask.runsView(order).length;
+      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: String(totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };
@@ -241,13 +246,13 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       const p: Path = [...path, 'mask', j];
       const c = common(s, p);
       const enc = { rle: requiredAttr(s, 'rle', p), left: requiredAttr(s, 'left', p), top: requiredAttr(s, 'top', p), width: requiredAttr(s, 'width', p), height: requiredAttr(s, 'height', p) };
-      push(s, c, decode(enc, size, { padShortRuns: o.padShortRuns, warn, path: p, offset: startOf(s) }));
+      push(s, c, decode(enc, size, { padShortRuns: o.padShortRuns, warn, path: p, offset: startOf(s) }), 'row', p);
     });
     list(im.polygon).forEach((s, j) => {
       const p: Path = [...path, 'polygon', j];
       const c = common(s, p);
       const xy = parsePoints(requiredAttr(s, 'points', p), [...p, 'points'], startOf(s));
-      push(s, c, rasterizePolygon(xy, size, { maxCrossings: o.maxPolygonCrossings, path: [...p, 'points'] }));
+      push(s, c, rasterizePolygon(xy, size, { maxCrossings: o.maxPolygonCrossings, path: [...p, 'points'] }), 'col', p);
       counts.polygons++;
     });
     list(im.box).forEach((s, j) => {
@@ -263,7 +268,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       }
       const c = common(s, p);
       const [xtl, ytl, xbr, ybr] = (['xtl', 'ytl', 'xbr', 'ybr'] as const).map((k) => floatAttr(s, k, p));
-      push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }));
+      push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }), 'col', p);
       counts.boxesRasterized++;
     });
     for (const tag of OTHER_SHAPES) {

@@ -302,6 +302,11 @@ describe('bad input is an RleError with a code', () => {
     expectCode(() => parseCvatXml(doc('', '<label><color>#000000</color></label>')), 'INVALID_STRUCTURE');
     expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="1,1;2;3,3"/></image>')), 'INVALID_TOKEN');
     expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;4,0;0,2"/></image>'), { maxPolygonCrossings: 3 }), 'LIMIT_EXCEEDED');
+    // A full box one pixel narrower than a tall image costs a run per row: bounded in total.
+    const tall = doc(`<image id="0" name="i" width="2" height="5000">${'<mask label="cat" rle="0, 5000" left="0" top="0" width="1" height="5000"></mask>'.repeat(3)}</image>`);
+    expect(parseCvatXml(tall, { maxRuns: 30003 }).annotations.length).toBe(3);
+    const e = expectCode(() => parseCvatXml(tall, { maxRuns: 30002 }), 'LIMIT_EXCEEDED');
+    expect(e.path).toEqual(['annotations', 'image', 0, 'mask', 2]);
     // Far vertices are fine: only crossings inside the image cost anything.
     expect(parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>')).annotations[0]!.mask.area()).toBe(8);
   });
