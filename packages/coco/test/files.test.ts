@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { collectDataset, Mask, RleError, type Annotation, type ByteSource, type MaskDataset, type RleWarning } from '@rlekit/core';
+import { decode, dialect, encode, encodeUncompressed, polygonsOf } from '../src/index.js';
+
+const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** A ByteSource that delivers its bytes in small chunks, as a file stream would. */
+function chunked(bytes: Uint8Array, size = 7): ByteSource {
+  return {
+    kind: 'bytes',
+    name: 'chunked.json',
+    async *stream() {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
+    },
+  };
+}
+
+function collector() {
+  const warnings: RleWarning[] = [];
+  return { warnings, context: { warn: (w: RleWarning) => warnings.push(w) } };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RleError);
+    return (e as RleError).code;
+  }
+  return 'no error';
+}
+
+// 30 x 40 (h x w): non-square, so a transposed decode shows.
+const H = 30, W = 40;
+const blob = (() => {
+  const bits = new Uint8Array(H * W);
+  for (let y = 3; y < 9; y++) for (let x = 20; x < 31; x++) bits[y * W + x] = 1;
+  bits[0] = 1;
+  bits[H * W - 1] = 1;
+  return Mask.fromBitmap(bits, { height: H, width: W });
+})();
+
+const instances = {
+  info: { description: 'tiny' },
+  licenses: [{ id: 1, name: 'x' }],
+  images: [
+    { id: 1, file_name: 'a.jpg', height: H, width: W, license: 1 },
+    { id: 2, file_name: 'b.jpg', height: 20, width: 10 },
+  ],
+  categories: [{ id: 7, name: 'cat', supercategory: 'animal' }, { id: 8, name: 'dog', supercategory: 'animal', synset: 'dog.n.01' }],
+  annotations: [
+    { id: 10, image_id: 1, category_id: 7, segmentation: [[2, 2, 12, 2, 12, 10, 2, 10]], area: 80.5, bbox: [2, 2, 10, 8], iscrowd: 0 },
+    { id: 11, image_id: 1, category_id: 8, segmentation: encode(blob), area: blob.area(), bbox: [0, 0, W, H + 1], iscrowd: 0, extra: 'kept' },
+    { id: 12, image_id: 2, category_id: 7, segmentation: encodeUncompressed(Mask.full({ height: 20, width: 10 })), area: 200, bbox: [0, 0, 10, 20], iscrowd: 1 },
+    { id: 13, image_id: 2, category_id: 7, bbox: [1, 1, 2, 2], area: 4, iscrowd: 0 },
+  ],
+};
+
+describe('COCO instances JSON', () => {
+  it('reads polygons, compressed and uncompressed RLE, keeps iscrowd apart from the encoding', async () => {
+    const { warnings, context } = collector();
+    const d = await dialect.read(enc(instances), {}, context);
+    expect(d.images.map((i) => [i.id, i.fileName, i.height, i.width])).toEqual([[1, 'a.jpg', H, W], [2, 'b.jpg', 20, 10]]);
+    expect(d.images[0]!.attributes).toEqual({ license: 1 });
+    expect(d.categories[1]).toEqual({ id: 8, name: 'dog', supercategory: 'animal', attributes: { synset: 'dog.n.01' } });
+    expect(d.annotations.map((a) => a.id)).toEqual([10, 11, 12]);
+    const [poly, rle, crowd] = d.annotations as [Annotation, Annotation, Annotation];
+    // The polygon covers the pixel centres inside [2,12] x [2,10]: 10 x 8 pixels.
+    expect(poly.mask.area()).toBe(80);
+    expect(poly.mask.bbox()).toEqual({ x: 2, y: 2, width: 10, height: 8 });
+    expect(polygonsOf(poly.mask)).toEqual([[2, 2, 12, 2, 12, 10, 2, 10]]);
+    expect(rle.mask.equals(blob)).toBe(true);
+    expect(rle.mask.toBitmap('row')[0]).toBe(1);
+    expect(rle.attributes).toEqual({ extra: 'kept' });
+    expect(poly.iscrowd).toBe(false);
+    expect(crowd.iscrowd).toBe(true);
+    expect(crowd.mask.area()).toBe(200);
+    const codes = warnings.map((w) => w.code).sort();
+    expect(codes).toEqual(['area-mismatch', 'bbox-mismatch', 'not-carried', 'not-carried']);
+    expect(warnings.find((w) => w.message.includes('without a segmentation'))?.count).toBe(1);
+    expect(warnings.find((w) => w.code === 'bbox-mismatch')?.message).toMatch(/RLE/);
+  });
+
+  it('writes back what it read: compressed and uncompressed, polygons kept or rasterised', async () => {
+    const d = await dialect.read(enc(instances));
+    for (const rle of ['compressed', 'uncompressed'] as const) {
+      for (const polygons of ['keep', 'rle'] as const) {
+        const out = JSON.parse(dec(await dialect.write(d, { rle, polygons })));
+        expect(out.info).toEqual(instances.info);
+        expect(out.images[0]).toEqual(instances.images[0]);
+        expect(out.categories).toEqual(instances.categories);
+        const [a, b, c] = out.annotations;
+        if (polygons === 'keep') expect(a.segmentation).toEqual(instances.annotations[0]!.segmentation);
+        else expect(decode(a.segmentation).equals(d.annotations[0]!.mask)).toBe(true);
+        expect(rle === 'compressed' ? typeof b.segmentation.counts : Array.isArray(b.segmentation.counts)).toBe(rle === 'compressed' ? 'string' : true);
+        expect(decode(b.segmentation).equals(blob)).toBe(true);
+        expect(b).toMatchObject({ id: 11, image_id: 1, category_id: 8, area: blob.area(), bbox: [0, 0, W, H], iscrowd: 0, extra: 'kept' });
+        expect(c).toMatchObject({ id: 12, iscrowd: 1, area: 200, bbox: [0, 0, 10, 20] });
+        expect(a.area).toBe(80);
+        const again = await dialect.read(enc(out));
+        expect(again.annotations.map((x) => x.mask.area())).toEqual(d.annotations.map((x) => x.mask.area()));
+        again.annotations.forEach((x, i) => expect(x.mask.equals(d.annotations[i]!.mask)).toBe(true));
+      }
+    }
+  });
+
+  it('--iscrowd forces the flag without touching the encoding', async () => {
+    const d = await dialect.read(enc(instances));
+    for (const [mode, expected] of [['0', [0, 0, 0]], ['1', [1, 1, 1]], ['preserve', [0, 0, 1]]] as const) {
+      const out = JSON.parse(dec(await dialect.write(d, { iscrowd: mode, polygons: 'rle' })));
+      expect(out.annotations.map((a: { iscrowd: number }) => a.iscrowd)).toEqual(expected);
+      expect(out.annotations.every((a: { segmentation: { counts: unknown } }) => typeof a.segmentation.counts === 'string')).toBe(true);
+    }
+  });
+
+  it('stream-reads in small chunks, with annotations before images, the same as in memory', async () => {
+    const reordered = { annotations: instances.annotations, categories: instances.categories, images: instances.images, info: instances.info };
+    const bytes = enc(reordered);
+    const memory = await dialect.read(bytes);
+    const { warnings, context } = collector();
+    const stream = await dialect.readStream!(chunked(bytes, 5), {}, context);
+    expect(stream.images).toEqual(memory.images);
+    const d = await collectDataset(stream);
+    expect(d.annotations.length).toBe(memory.annotations.length);
+    d.annotations.forEach((a, i) => {
+      const m = memory.annotations[i]!;
+      expect([a.id, a.imageId, a.categoryId, a.iscrowd]).toEqual([m.id, m.imageId, m.categoryId, m.iscrowd]);
+      expect(a.mask.equals(m.mask)).toBe(true);
+    });
+    expect(warnings.map((w) => w.code).sort()).toEqual(['area-mismatch', 'bbox-mismatch', 'not-carried', 'not-carried']);
+    // read() of a file above the in-memory limit takes the streaming path.
+    const big = await dialect.read(chunked(bytes, 64), { inMemoryBytes: 100 });
+    expect(big.annotations.length).toBe(3);
+  });
+
+  it('writeStream chunks concatenate to write()', async () => {
+    const d = await dialect.read(enc(instances));
+    const parts: Uint8Array[] = [];
+    for await (const c of dialect.writeStream!({ ...d, annotations: (async function* () { yield* d.annotations; })() }, {})) parts.push(c);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(dec(Buffer.concat(parts))).toBe(dec(await dialect.write(d, {})));
+  });
+
+  it('accepts counts written as Python bytes reprs, with a warning', async () => {
+    const rle = encode(Mask.full({ height: 480, width: 640 }));
+    expect(rle.counts).toBe('0PP\\9');
+    const repr = `b'${rle.counts.replace(/\\/g, '\\\\')}'`;
+    const { warnings, context } = collector();
+    const d = await dialect.read(enc({ images: [{ id: 1, height: 480, width: 640 }], annotations: [{ id: 1, image_id: 1, segmentation: { size: [480, 640], counts: repr } }] }), {}, context);
+    expect(d.annotations[0]!.mask.area()).toBe(480 * 640);
+    expect(warnings.map((w) => w.code)).toEqual(['python-bytes-counts']);
+    const out = JSON.parse(dec(await dialect.write(d)));
+    expect(out.annotations[0].segmentation.counts).toBe('0PP\\9');
+  });
+
+  it('round-trips random datasets through write and (stream) read', async () => {
+    const maskArb = fc.record({ h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }) }).filter(({ h, w }) => h !== w);
+    await fc.assert(
+      fc.asyncProperty(maskArb, fc.array(fc.tuple(fc.array(fc.boolean(), { minLength: 81, maxLength: 81 }), fc.boolean(), fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined })), { maxLength: 5 }), fc.constantFrom('compressed', 'uncompressed') as fc.Arbitrary<'compressed' | 'uncompressed'>, async ({ h, w }, anns, rle) => {
+        const d: MaskDataset = {
+          images: [{ id: 1, height: h, width: w }],
+          categories: [{ id: 1, name: 'thing' }],
+          annotations: anns.map(([bits, crowd, score], i) => ({
+            id: i + 1, imageId: 1, categoryId: 1, iscrowd: crowd,
+            mask: Mask.fromBitmap(bits.slice(0, h * w).map((b) => (b ? 1 : 0)), { height: h, width: w }),
+            ...(score === undefined ? {} : { score }),
+          })),
+        };
+        const bytes = await dialect.write(d, { rle });
+        for (const back of [await dialect.read(bytes), await collectDataset(await dialect.readStream!(chunked(bytes, 11)))]) {
+          expect(back.images).toEqual(d.images);
+          expect(back.annotations.length).toBe(d.annotations.length);
+          back.annotations.forEach((a, i) => {
+            const o = d.annotations[i]!;
+            expect(a.mask.equals(o.mask)).toBe(true);
+            expect([a.id, a.iscrowd, a.score]).toEqual([o.id, o.iscrowd, o.score]);
+          });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('results and SA-1B files', () => {
+  it('reads and writes a results list (images sized from the RLEs)', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from({ length: 12 }, (_, i) => (i % 5 === 0 ? 1 : 0)), { height: 3, width: 4 });
+    const results = [
+      { image_id: 5, category_id: 2, segmentation: encode(m), score: 0.75 },
+      { image_id: 5, category_id: 3, segmentation: encode(m.complement()), score: 0.5 },
+      { image_id: 6, category_id: 2, bbox: [0, 0, 1, 1], score: 0.1 },
+    ];
+    const { warnings, context } = collector();
+    const d = await dialect.read(enc(results), {}, context);
+    expect(d.images).toEqual([{ id: 5, height: 3, width: 4 }]);
+    expect(d.categories).toEqual([{ id: 2, name: '2' }, { id: 3, name: '3' }]);
+    expect(d.annotations.map((a) => [a.id, a.categoryId, a.score])).toEqual([[1, 2, 0.75], [2, 3, 0.5]]);
+    expect(d.annotations[0]!.mask.equals(m)).toBe(true);
+    expect(warnings.map((w) => w.code)).toEqual(['not-carried']);
+    const out = JSON.parse(dec(await dialect.write(d, { format: 'results' })));
+    expect(out).toEqual([
+      { image_id: 5, category_id: 2, segmentation: encode(m), score: 0.75, area: m.area(), bbox: [0, 0, 3, 3] },
+      { image_id: 5, category_id: 3, segmentation: encode(m.complement()), score: 0.5, area: m.complement().area(), bbox: [0, 0, 4, 3] },
+    ]);
+    const streamed = await collectDataset(await dialect.readStream!(chunked(enc(results), 3)));
+    expect(streamed.annotations.map((a) => a.mask.area())).toEqual([m.area(), 12 - m.area()]);
+  });
+
+  it('reads and writes SA-1B per-image JSON, extra fields as attributes', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from({ length: 6 * 9 }, (_, i) => (i % 7 < 3 ? 1 : 0)), { height: 6, width: 9 });
+    const file = {
+      image: { image_id: 42, width: 9, height: 6, file_name: 'sa_42.jpg' },
+      annotations: [{ id: 900, segmentation: encode(m), bbox: [0, 0, 9, 6], area: m.area(), predicted_iou: 0.9, stability_score: 0.95, point_coords: [[1.5, 2.5]], crop_box: [0, 0, 9, 6] }],
+    };
+    expect(dialect.sniff(enc(file))).toBeGreaterThan(0.5);
+    const d = await dialect.read(enc(file));
+    expect(d.images).toEqual([{ id: 42, height: 6, width: 9, fileName: 'sa_42.jpg' }]);
+    const a = d.annotations[0]!;
+    expect(a.id).toBe(900);
+    expect(a.mask.equals(m)).toBe(true);
+    expect(a.attributes).toEqual({ predicted_iou: 0.9, stability_score: 0.95, point_coords: [[1.5, 2.5]], crop_box: [0, 0, 9, 6] });
+    const out = JSON.parse(dec(await dialect.write(d, { format: 'sa1b' })));
+    expect(out).toEqual(file);
+    const streamed = await collectDataset(await dialect.readStream!(chunked(enc(file), 4)));
+    expect(streamed.annotations[0]!.mask.equals(m)).toBe(true);
+    expect(await codeOf(dialect.write({ ...d, images: [...d.images, { id: 43, height: 6, width: 9 }] }, { format: 'sa1b' }))).toBe('UNSUPPORTED');
+  });
+});
+
+describe('sniffing and bad input', () => {
+  it('sniffs the three layouts and not others', () => {
+    expect(dialect.sniff(enc(instances))).toBeGreaterThan(0.5);
+    expect(dialect.sniff(enc([{ image_id: 1, category_id: 1, segmentation: { size: [1, 1], counts: '1' }, score: 1 }]))).toBeGreaterThan(0.5);
+    expect(dialect.sniff(enc({ format: 'rlekit-json', images: [] }))).toBe(0);
+    expect(dialect.sniff(enc('id,rle\n1,1 2\n'))).toBe(0);
+  });
+
+  it('reports bad files with codes and paths', async () => {
+    const bad = (patch: (d: typeof instances) => unknown) => enc(patch(JSON.parse(JSON.stringify(instances))));
+    expect(await codeOf(dialect.read(enc('{"images": [')))).toBe('INVALID_STRUCTURE');
+    expect(await codeOf(dialect.readStream!(chunked(enc('{"images": [{"id": 1, "height": 2, "width": 2}'))))).toBe('TRUNCATED');
+    expect(await codeOf(dialect.read(enc('"just a string"')))).toBe('INVALID_STRUCTURE');
+    expect(await codeOf(dialect.read(bad((d) => { d.annotations[1]!.image_id = 99; return d; })))).toBe('DANGLING_REFERENCE');
+    expect(await codeOf(dialect.read(bad((d) => { d.annotations[1]!.category_id = 99; return d; })))).toBe('DANGLING_REFERENCE');
+    expect(await codeOf(dialect.read(bad((d) => { d.images[0]!.height = -1; return d; })))).toBe('INVALID_STRUCTURE');
+    expect(await codeOf(dialect.read(bad((d) => { (d.annotations[1] as { iscrowd: unknown }).iscrowd = 'yes'; return d; })))).toBe('INVALID_STRUCTURE');
+    expect(await codeOf(dialect.read(bad((d) => { (d.annotations[2] as { image_id: number }).image_id = 1; return d; })))).toBe('SIZE_MISMATCH');
+    expect(await codeOf(dialect.read({ kind: 'folder', name: 'f', list: async () => [], open: () => { throw new Error(); } }))).toBe('INVALID_OPTION');
+    expect(await codeOf(dialect.write({ images: [], categories: [], annotations: [] }, { rle: 'zipped' as 'compressed' }))).toBe('INVALID_OPTION');
+    try {
+      await dialect.read(bad((d) => { (d.annotations[1]!.segmentation as { counts: string }).counts = '0P!'; return d; }));
+      throw new Error('expected an error');
+    } catch (e) {
+      expect((e as RleError).code).toBe('INVALID_TOKEN');
+      expect((e as RleError).path).toEqual(['annotations', 1, 'segmentation', 'counts']);
+      expect((e as RleError).offset).toBe(2);
+    }
+  });
+});
