@@ -158,7 +158,6 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
     categories.set(id, c);
   };
-  if (o.mode === 'semantic' && map) for (const e of map) if (e.label !== 0 && !(o.dropVoid && e.label === o.voidLabel)) addCategory(e.label);
 
   if (o.mode === 'foreground') {
     for (const f of pngs) {
@@ -283,7 +282,10 @@ function categoryLabels(dataset: MaskDataset, context: DialectContext): Map<Id, 
 async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partial<PngWriteOptions> | undefined, context: DialectContext): AsyncIterable<OutputFile> {
   const o = writeOptions.parse(options);
   const dataset = await collectDataset(input);
-  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes), 'png').filter((x) => !/several images/.test(x.message))) context.warn(w);
+  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes), 'png').filter((x) => !/several images|file names/.test(x.message))) context.warn(w);
+  // Masks are named after their image; only a name that is already `<stem>.png` comes back as it was.
+  const renamed = dataset.images.filter((im) => im.fileName !== undefined && !/\.png$/i.test(im.fileName)).length;
+  if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed });
   const names = imageNames(dataset.images);
   const byImage = new Map<Id, Annotation[]>();
   for (const im of dataset.images) byImage.set(im.id, []);
@@ -412,8 +414,9 @@ export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
   title: 'PNG masks (label maps, instance maps, binary masks)',
   extensions: ['.png'],
   capabilities: baseCapabilities,
-  readOptions,
-  writeOptions,
+  // The zod schemas themselves, so the CLI can derive flags; read/write validate through parseWith (RleError INVALID_OPTION).
+  readOptions: readSchema,
+  writeOptions: writeSchema,
   input: 'either',
   output: 'folder',
   sniff(head: Uint8Array, name?: string): number {
