@@ -6,7 +6,7 @@ import {
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { csvBytes, csvRecords } from './csv.js';
-import { getPreset, presetIds, type Preset, type RowsPer } from './presets.js';
+import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
@@ -221,7 +221,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
         continue;
       }
       const row = rowOf(r.fields, l, p, r.line);
-      const image = images.get(row.imageId)!;
+      const image = images.get(row.imageId);
+      const category = row.cls === undefined ? undefined : categories.get(row.cls);
+      if (!image || (row.cls !== undefined && !category)) {
+        throw new RleError('INVALID_STRUCTURE', `${src.name} changed between the two passes over it`, { path: ['line', r.line], expected: 'a source that reads the same each time' });
+      }
       let mask: Mask;
       try {
         mask = decode(row.rle, image, p, decodeOptions);
@@ -230,7 +234,7 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       }
       if (mask.isEmpty()) continue;
       const a: Annotation = { id: ++n, imageId: image.id, mask };
-      if (row.cls !== undefined) a.categoryId = categories.get(row.cls)!.id;
+      if (category) a.categoryId = category.id;
       yield a;
     }
   })();
@@ -339,6 +343,10 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
   const names = new Map<Id, string>(dataset.categories.map((c) => [c.id, c.name]));
   const classOf = (a: Annotation): string | undefined => (a.categoryId === undefined ? undefined : names.get(a.categoryId) ?? String(a.categoryId));
   const classes = p.csv.rowsPer === 'image-class' ? p.csv.classes ?? dataset.categories.map((c) => c.name) : [];
+  if (p.csv.rowsPer === 'image-class' && classes.length === 0) {
+    // Without classes an image × class file would have no rows at all for any image.
+    throw new RleError('INVALID_OPTION', `Preset ${p.id} writes one row per image and class, but there are no classes`, { path: ['classes'], expected: '--classes a,b,c or a dataset with categories' });
+  }
   const count = { scores: 0, crowd: 0, attributes: 0, categories: 0, ids: 0, merged: 0, emptyMasks: 0, overlapPixels: 0, lostToOverlap: 0, otherClass: 0 };
   const record = (image: ImageInfo, id: string, rle: string, cls: string | undefined): string[] => {
     const r = new Array<string>(cols.length).fill('');
@@ -447,7 +455,7 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
     const text = new TextDecoder().decode(head.subarray(0, 1024)).replace(/^\ufeff/, '');
     const header = (text.split(/\r?\n/, 1)[0] ?? '').split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
     const csvName = name === undefined || /\.csv$/i.test(name);
-    const exact = Object.values(getPresetsTable()).some((p) => p.csv.columns.length === header.length && p.csv.columns.every((c, i) => c === header[i]));
+    const exact = Object.values(presets).some((p) => p.csv.columns.length === header.length && p.csv.columns.every((c, i) => c === header[i]));
     if (exact && csvName) return 0.9;
     if (header.some((h) => RLE_NAMES.has(h.toLowerCase())) && csvName) return 0.6;
     return 0;
@@ -473,7 +481,3 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
     return out;
   },
 };
-
-function getPresetsTable(): Record<string, Preset> {
-  return Object.fromEntries(presetIds.map((id) => [id, getPreset(id)]));
-}

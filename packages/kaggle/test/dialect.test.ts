@@ -325,3 +325,10 @@ it('bytesSource inputs work like byte arrays', async () => {
   expect(d.images.length).toBe(2);
   expect(d.annotations.map((x) => x.imageId)).toEqual(['s_0002']);
 });
+
+it('an image × class layout without classes is refused rather than writing no rows', async () => {
+  const d: MaskDataset = { images: [{ id: 'x', height: 2, width: 2 }], categories: [], annotations: [] };
+  await expectCode(dialect.write(d, { order: 'col', rowsPer: 'image-class', classColumn: 'class', columns: 'ImageId,class,EncodedPixels' }), 'INVALID_OPTION');
+  expect(text(await dialect.write(d, { order: 'col', rowsPer: 'image-class', classes: 'a,b', classColumn: 'class', columns: 'ImageId,class,EncodedPixels' })))
+    .toBe('ImageId,class,EncodedPixels\nx,a,\nx,b,\n');
+});
