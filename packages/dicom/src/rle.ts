@@ -88,14 +88,18 @@ export function unpackBits(src: Uint8Array, start: number, end: number, out: Uin
       const count = n + 1;
       if (i + count > end) throw new RleError('TRUNCATED', `RLE segment ${segment}: literal run ends past the segment`, { offset: i - 1, expected: `${count} bytes`, received: String(end - i) });
       if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: literal run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
-      out.set(src.subarray(i, i + count), o);
+      // Short literals are copied by hand: a subarray per run costs more than the bytes.
+      if (count < 16) for (let k = 0; k < count; k++) out[o + k] = src[i + k]!;
+      else out.set(src.subarray(i, i + count), o);
       i += count;
       o += count;
     } else if (n > 128) {
       const count = 257 - n;
       if (i >= end) throw new RleError('TRUNCATED', `RLE segment ${segment}: replicate run has no byte`, { offset: i - 1, expected: '1 byte' });
       if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: replicate run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
-      out.fill(src[i++]!, o, o + count);
+      const v = src[i++]!;
+      if (count < 16) for (let k = 0; k < count; k++) out[o + k] = v;
+      else out.fill(v, o, o + count);
       o += count;
     }
   }
@@ -161,23 +165,36 @@ export function decodeRleFrame(fragment: Uint8Array, info: FrameInfo): FramePixe
     if (info.bitsAllocated === 1 && got === Math.ceil(pixels / 8)) return unpackBitsLsb(out.slice(0, got), 0, pixels);
     throw new RleError('TRUNCATED', 'RLE segment 1 decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: String(got) });
   }
-  const plane = new Uint8Array(pixels);
-  const out = bytes === 1 ? new Uint8Array(pixels * samples) : bytes === 2 ? new Uint16Array(pixels * samples) : new Uint32Array(pixels * samples);
-  for (let s = 0; s < samples; s++) {
-    for (let k = 0; k < bytes; k++) {
-      const seg = s * bytes + k;
-      const got = unpackBits(fragment, bounds[2 * seg]!, bounds[2 * seg + 1]!, plane, pixels, seg + 1);
-      if (got !== pixels) {
-        throw new RleError('TRUNCATED', `RLE segment ${seg + 1} decodes to fewer bytes than Rows * Columns`, { offset: bounds[2 * seg], expected: String(pixels), received: String(got) });
-      }
-      const shift = 8 * (bytes - 1 - k);
-      if (samples === 1) {
-        if (shift === 0) for (let p = 0; p < pixels; p++) out[p] = out[p]! | plane[p]!;
-        else for (let p = 0; p < pixels; p++) out[p] = out[p]! | (plane[p]! << shift);
-      } else {
-        for (let p = 0, q = s; p < pixels; p++, q += samples) out[q] = out[q]! | (plane[p]! << shift);
-      }
+  const planes: Uint8Array[] = [];
+  for (let seg = 0; seg < nseg; seg++) {
+    const plane = new Uint8Array(pixels);
+    const got = unpackBits(fragment, bounds[2 * seg]!, bounds[2 * seg + 1]!, plane, pixels, seg + 1);
+    if (got !== pixels) {
+      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} decodes to fewer bytes than Rows * Columns`, { offset: bounds[2 * seg], expected: String(pixels), received: String(got) });
     }
+    planes.push(plane);
+  }
+  // One monomorphic loop per sample type: planes are MSB first, samples interleaved by pixel.
+  if (bytes === 1) {
+    const out = new Uint8Array(pixels * samples);
+    for (let s = 0; s < samples; s++) {
+      const a = planes[s]!;
+      for (let p = 0, q = s; p < pixels; p++, q += samples) out[q] = a[p]!;
+    }
+    return out;
+  }
+  if (bytes === 2) {
+    const out = new Uint16Array(pixels * samples);
+    for (let s = 0; s < samples; s++) {
+      const hi = planes[2 * s]!, lo = planes[2 * s + 1]!;
+      for (let p = 0, q = s; p < pixels; p++, q += samples) out[q] = (hi[p]! << 8) | lo[p]!;
+    }
+    return out;
+  }
+  const out = new Uint32Array(pixels * samples);
+  for (let s = 0; s < samples; s++) {
+    const b0 = planes[4 * s]!, b1 = planes[4 * s + 1]!, b2 = planes[4 * s + 2]!, b3 = planes[4 * s + 3]!;
+    for (let p = 0, q = s; p < pixels; p++, q += samples) out[q] = ((b0[p]! << 24) | (b1[p]! << 16) | (b2[p]! << 8) | b3[p]!) >>> 0;
   }
   return out;
 }
@@ -261,6 +278,54 @@ export class PackBitsWriter {
   }
 }
 
+/**
+ * PackBits-codes a byte plane row by row with {@link PackBitsWriter}'s policy, inlined for speed;
+ * returns the segment padded to even length with 0x00.
+ */
+export function packPlane(plane: Uint8Array, rows: number, columns: number): Uint8Array {
+  let out = new Uint8Array(rows * columns + rows * 4 + 64);
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    // Worst case for one row: a count byte per byte.
+    if (o + 2 * columns + 2 > out.length) {
+      const next = new Uint8Array(Math.max(out.length * 2, o + 2 * columns + 2));
+      next.set(out.subarray(0, o));
+      out = next;
+    }
+    const end = (r + 1) * columns;
+    let i = r * columns, litStart = -1, litN = 0;
+    while (i < end) {
+      const v = plane[i]!;
+      let j = i + 1;
+      while (j < end && plane[j] === v) j++;
+      let n = j - i;
+      if (n >= 3 || (n === 2 && litN === 0)) {
+        if (litN > 0) { out[litStart] = litN - 1; litN = 0; }
+        while (n > 0) {
+          const c = n > 128 ? 128 : n;
+          out[o++] = c === 1 ? 0 : 257 - c;
+          out[o++] = v;
+          n -= c;
+        }
+      } else {
+        for (let k = 0; k < n; k++) {
+          if (litN === 0 || litN === 128) {
+            if (litN > 0) out[litStart] = 127;
+            litStart = o++;
+            litN = 0;
+          }
+          out[o++] = v;
+          litN++;
+        }
+      }
+      i = j;
+    }
+    if (litN > 0) out[litStart] = litN - 1;
+  }
+  if (o & 1) out[o++] = 0;
+  return out.slice(0, o);
+}
+
 /** Assembles a fragment from a header and segments. */
 export function assembleFragment(segments: Uint8Array[]): Uint8Array {
   let total = HEADER;
@@ -298,13 +363,14 @@ export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint
         for (let p = 0; p < count; p++) plane[p] = pixels[p] ? 1 : 0;
       } else if (samples === 1 && shift === 0 && pixels instanceof Uint8Array) {
         plane.set(pixels);
+      } else if (pixels instanceof Uint16Array) {
+        for (let p = 0, q = s; p < count; p++, q += samples) plane[p] = (pixels[q]! >>> shift) & 0xff;
+      } else if (pixels instanceof Uint32Array) {
+        for (let p = 0, q = s; p < count; p++, q += samples) plane[p] = (pixels[q]! >>> shift) & 0xff;
       } else {
         for (let p = 0, q = s; p < count; p++, q += samples) plane[p] = (pixels[q]! >>> shift) & 0xff;
       }
-      const w = new PackBitsWriter(count + rows * Math.ceil(columns / 128) + 2);
-      for (let r = 0; r < rows; r++) w.row(plane, r * columns, (r + 1) * columns);
-      w.padEven();
-      segments.push(w.buf.slice(0, w.length));
+      segments.push(packPlane(plane, rows, columns));
     }
   }
   if (segments.length !== nseg) throw new Error('unreachable');
