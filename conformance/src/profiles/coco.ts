@@ -1,4 +1,8 @@
+import { dialect } from '@rlekit/coco';
 import type { ConformanceProfile } from '../profile.js';
 
-// The coco dialect's entries in the matrix; filled in by the coco package's work.
-export const profiles: ConformanceProfile[] = [];
+// COCO instances JSON with compressed RLE strings, and the same with uncompressed counts lists.
+export const profiles: ConformanceProfile[] = [
+  { name: 'coco', dialect, writeOptions: { rle: 'compressed' } },
+  { name: 'coco (uncompressed)', dialect, writeOptions: { rle: 'uncompressed' } },
+];

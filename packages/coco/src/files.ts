@@ -219,9 +219,9 @@ class Reader {
       }
     }
     if (o.iscrowd !== undefined) {
-      if (o.iscrowd === 0 || o.iscrowd === false) a.iscrowd = false;
-      else if (o.iscrowd === 1 || o.iscrowd === true) a.iscrowd = true;
-      else fail([...path, 'iscrowd'], '0 or 1', o.iscrowd);
+      // 0 is the default (absent flag): only a crowd is recorded, so other dialects see no difference.
+      if (o.iscrowd === 1 || o.iscrowd === true) a.iscrowd = true;
+      else if (o.iscrowd !== 0 && o.iscrowd !== false) fail([...path, 'iscrowd'], '0 or 1', o.iscrowd);
     }
     if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
     // area and bbox are recomputed from the mask on write; a disagreement is reported, not kept.
