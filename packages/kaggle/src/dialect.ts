@@ -177,9 +177,11 @@ function sizeCell(v: string | undefined, what: string, line: number, column: str
  */
 async function readStream(input: DialectInput, options: Partial<KaggleReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
   const o = parseOptions(readOptions, options);
-  const p = presetFromOptions(o);
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'kaggle reads a CSV file, not a folder', { received: input.name });
   const src: ByteSource = input instanceof Uint8Array ? bytesSource(input) : input;
+  const p = (o.preset === undefined || o.preset === '') && o.order === undefined
+    ? presetFromOptions({ ...o, preset: await inferPreset(src, context) })
+    : presetFromOptions(o);
   const sizes = await SizeResolver.create(o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
   const images = new Map<string, ImageInfo>();
   const categories = new Map<string, Category>();
@@ -239,6 +241,34 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
     }
   })();
   return { images: [...images.values()], categories: [...categories.values()], annotations };
+}
+
+/**
+ * The preset whose header the file has, when no preset is given: only when every preset with
+ * that header agrees on order, base, pairing and empty text (`ImageId,EncodedPixels` is Airbus,
+ * DSB and SIIM, which disagree, so it needs --preset).
+ */
+async function inferPreset(src: ByteSource, context: DialectContext): Promise<string> {
+  let header: string[] | undefined;
+  for await (const r of csvRecords(src, src.name)) {
+    header = r.fields.map((f) => f.toLowerCase());
+    break;
+  }
+  const matches = Object.values(presets).filter((p) => {
+    const cols = p.csv.columns.map((c) => c.toLowerCase());
+    const rles = [p.csv.rle, ...(p.csv.rleAliases ?? [])].map((c) => c.toLowerCase());
+    return header !== undefined && cols.length === header.length && cols.every((c, i) => c === header![i] || (c === p.csv.rle.toLowerCase() && rles.includes(header![i]!)));
+  });
+  const first = matches[0];
+  if (!first || !matches.every((m) => m.order === first.order && m.base === first.base && m.pairing === first.pairing && m.empty === first.empty)) {
+    throw new RleError('INVALID_OPTION', 'Kaggle needs a preset', {
+      path: ['preset'],
+      expected: matches.length > 1 ? `--preset ${matches.map((m) => m.id).join('|')} (their conventions differ)` : `--preset ${presetIds.join('|')}, or a custom one given by at least --order`,
+      received: header ? `header ${header.join(',')}` : 'no header',
+    });
+  }
+  context.warn({ code: 'preset-inferred', message: `No preset given: the header matches ${matches.map((m) => m.id).join(', ')}; reading as ${first.id} (${first.order === 'col' ? 'column' : 'row'}-major, ${first.base}-based, ${first.pairing})` });
+  return first.id;
 }
 
 /** Groups annotations by image, in image order; a stream must list each image's annotations together. */

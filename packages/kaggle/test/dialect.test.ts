@@ -332,3 +332,15 @@ it('an image × class layout without classes is refused rather than writing no r
   expect(text(await dialect.write(d, { order: 'col', rowsPer: 'image-class', classes: 'a,b', classColumn: 'class', columns: 'ImageId,class,EncodedPixels' })))
     .toBe('ImageId,class,EncodedPixels\nx,a,\nx,b,\n');
 });
+
+it('without --preset, a header that only one convention uses picks it (and says so); an ambiguous one does not', async () => {
+  const { ctx, warnings } = collector();
+  const d = await dialect.read(encodeUtf8('img,rle_mask\na.jpg,2 2\n'), { size: '2x3' }, ctx);
+  expect(d.annotations[0]!.mask.toBitmap('row')).toEqual(Uint8Array.of(0, 1, 1, 0, 0, 0));
+  expect(warnings.map((w) => w.code)).toEqual(['preset-inferred']);
+  const uw = await dialect.read(encodeUtf8('id,class,segmentation\ns,stomach,2 2\n'), { size: '2x3' }, ctx);
+  expect(uw.annotations[0]!.mask.toBitmap('row')).toEqual(Uint8Array.of(0, 1, 1, 0, 0, 0));
+  const e = await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { size: '2x3' }), 'INVALID_OPTION');
+  expect(e.expected).toMatch(/siim-acr-pneumothorax/);
+  await expectCode(dialect.read(encodeUtf8('id,rle\na,1 2\n'), { size: '2x3' }), 'INVALID_OPTION');
+});
