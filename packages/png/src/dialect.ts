@@ -203,7 +203,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
     const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
     const lm = decodeAt(f.path, () => decodeLabelMap(raw, {
-      ...(map ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
+      // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
+      ...(map && o.mode === 'semantic' ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
     }));
     const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
     if (!single || !(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
@@ -321,6 +322,9 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       const list = byImage.get(im.id)!;
       if (list.length === 0) emptyImages++;
       for (const [k, a] of list.entries()) {
+        if (a.mask.height !== im.height || a.mask.width !== im.width) {
+          throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
+        }
         const path = o.instanceFiles.replace('{image}', names.get(im.id)!).replace('{n}', String(k + 1));
         yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
       }

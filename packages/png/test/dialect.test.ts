@@ -217,6 +217,11 @@ describe('png dialect: writing folders', () => {
     expect(Object.keys(eight)[0]).toBe('photos/one/mask-1.png');
     expect(Array.from(new Set(decodeLabelMap(eight['photos/one/mask-1.png']!).data))).toEqual([1, 0]);
     await expectCodeAsync(collect(dialect.writeFiles!(d, { mode: 'binary', bitDepth: 4 })), 'INVALID_OPTION');
+    const wrong = dataset();
+    wrong.annotations[0]!.mask = wrong.annotations[0]!.mask.transpose();
+    for (const mode of ['binary', 'foreground', 'semantic', 'instance'] as const) {
+      await expectCodeAsync(collect(dialect.writeFiles!(wrong, { mode })), 'SIZE_MISMATCH');
+    }
   });
 
   it('overlaps in label maps follow the overlap option and are reported', async () => {
