@@ -4,7 +4,7 @@ import {
   bytesSource, collectDataset, encodeUtf8, Mask, memoryFolder, RleError,
   type Annotation, type ByteSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
-import { decode, dialect, encode, presetIds, presets } from '../src/index.js';
+import { decode, dialect, encode, presetIds, presets, resolveOverlaps } from '../src/index.js';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const size = (height: number, width: number) => ({ height, width });
@@ -343,4 +343,29 @@ it('without --preset, a header that only one convention uses picks it (and says 
   const e = await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { size: '2x3' }), 'INVALID_OPTION');
   expect(e.expected).toMatch(/siim-acr-pneumothorax/);
   await expectCode(dialect.read(encodeUtf8('id,rle\na,1 2\n'), { size: '2x3' }), 'INVALID_OPTION');
+});
+
+describe('resolveOverlaps against a per-pixel reference', () => {
+  const masksArb = fc.record({ h: fc.integer({ min: 1, max: 8 }), w: fc.integer({ min: 1, max: 8 }) }).filter(({ h, w }) => h !== w).chain(({ h, w }) =>
+    fc.array(fc.array(fc.boolean(), { minLength: h * w, maxLength: h * w }), { minLength: 1, maxLength: 4 }).map((l) => ({ h, w, bitmaps: l.map((b) => Uint8Array.from(b, Number)) })));
+  it.each(['first', 'last', 'largest'] as const)('%s: every pixel goes to the mask the policy names', (policy) => {
+    fc.assert(
+      fc.property(masksArb, ({ h, w, bitmaps }) => {
+        const masks = bitmaps.map((b) => Mask.fromBitmap(b, size(h, w)));
+        const { masks: out, pixels } = resolveOverlaps(masks, policy, 'test');
+        const areas = bitmaps.map((b) => b.reduce((s, v) => s + v, 0));
+        const rank = bitmaps.map((_, k) => k);
+        if (policy === 'last') rank.reverse();
+        if (policy === 'largest') rank.sort((a, b) => areas[b]! - areas[a]! || a - b);
+        let given = 0;
+        const outBits = out.map((m) => m.toBitmap('row'));
+        for (let i = 0; i < h * w; i++) {
+          const owners = rank.filter((k) => bitmaps[k]![i]);
+          if (owners.length > 1) given += owners.length - 1;
+          for (let k = 0; k < bitmaps.length; k++) expect(outBits[k]![i]).toBe(owners[0] === k ? 1 : 0);
+        }
+        expect(pixels).toBe(given);
+      }),
+    );
+  });
 });
