@@ -233,6 +233,9 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
   async read(input: DialectInput, options?: Partial<DicomReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
+    if (input instanceof Uint8Array && input.length > o.maxBytes) {
+      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
+    }
     return segToDataset(await readAllBytes(input, o.maxBytes), o);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DicomWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
