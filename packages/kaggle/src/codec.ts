@@ -88,7 +88,13 @@ function show(text: string, at: number): string {
  * Strict by default: integer tokens separated by single spaces, complete pairs, positive
  * lengths, ascending non-overlapping runs inside the image; else an RleError naming the token.
  */
-export function decode(text: string, size: Size, preset: string | Preset, options: DecodeOptions = {}): Mask {
+export function decode(text: string, size: Size, preset: string | Preset, options?: DecodeOptions): Mask;
+/** The same with the size as two numbers (the shared vectors' README spells it so). */
+export function decode(text: string, height: number, width: number, preset: string | Preset, options?: DecodeOptions): Mask;
+export function decode(text: string, ...rest: unknown[]): Mask {
+  if (typeof rest[0] === 'number') rest = [{ height: rest[0], width: rest[1] }, ...rest.slice(2)];
+  const [size, preset, options = {}] = rest as [Size, string | Preset, DecodeOptions | undefined];
+  if (typeof size !== 'object' || size === null) throw new RleError('INVALID_SIZE', 'decode needs the image size', { path: ['size'], expected: '{ height, width }', received: String(size) });
   const p = resolvePreset(preset);
   const total = checkSize(size, options.maxPixels ?? MAX_MASK_PIXELS);
   if (typeof text !== 'string') throw new RleError('INVALID_TOKEN', 'RLE text must be a string', { expected: 'a string', received: typeof text });

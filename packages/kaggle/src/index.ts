@@ -5,7 +5,7 @@
 export { encode, decode } from './codec.js';
 export type { DecodeOptions } from './codec.js';
 export { presets, presetIds, getPreset, resolvePreset, checkPreset } from './presets.js';
-export type { Preset, CsvLayout, RowsPer, Pairing } from './presets.js';
+export type { Preset, PresetTable, CsvLayout, RowsPer, Pairing } from './presets.js';
 export { dialect, readOptions, writeOptions, presetFromOptions, resolveOverlaps } from './dialect.js';
 export type { KaggleReadOptions, KaggleWriteOptions } from './dialect.js';
 export { imageHeaderSize, parseSize } from './sizes.js';

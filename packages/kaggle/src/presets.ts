@@ -52,9 +52,7 @@ export interface Preset {
 const CF = { order: 'col', base: 1, pairing: 'absolute', empty: '' } as const;
 const RF = { order: 'row', base: 1, pairing: 'absolute', empty: '' } as const;
 
-/** Every named preset, keyed by id. Sources: the survey in docs/dialects/kaggle.md. */
-export const presets: Record<string, Preset> = Object.fromEntries(
-  ([
+const list: Preset[] = [
     {
       id: 'ultrasound-nerve-segmentation', title: 'Ultrasound Nerve Segmentation (2016)', ...CF,
       csv: { columns: ['img', 'pixels'], id: 'img', rle: 'pixels', rowsPer: 'image', ids: 'stem' },
@@ -172,15 +170,27 @@ export const presets: Record<string, Preset> = Object.fromEntries(
       overlap: 'allowed',
       source: "A public solution decodes every train_rles.csv row row-major 1-based, checks it against the label TIFF and re-encodes it exactly, including '1 0' for empty slices.",
     },
-  ] satisfies Preset[]).map((p) => [p.id, p]),
-);
+];
+
+/** The named presets: a list (iterate, `map`, `length`) that is also indexed by id (`presets['airbus-ship-detection']`). */
+export type PresetTable = readonly Preset[] & { readonly [id: string]: Preset };
+
+const byId = new Map(list.map((p) => [p.id, p]));
+
+/** Every named preset, in the order of the table in docs/dialects/kaggle.md; each records its source. */
+export const presets: PresetTable = (() => {
+  const table = [...list];
+  // Ids as non-enumerable keys: Object.keys/values and for...of still see the list once.
+  for (const p of list) Object.defineProperty(table, p.id, { value: p, enumerable: false });
+  return Object.freeze(table) as unknown as PresetTable;
+})();
 
 /** Preset ids, in the order of the table in the docs. */
-export const presetIds: string[] = Object.keys(presets);
+export const presetIds: string[] = list.map((p) => p.id);
 
 /** A preset by id; UNKNOWN_DIALECT names the ids that exist. */
 export function getPreset(id: string): Preset {
-  const p = Object.prototype.hasOwnProperty.call(presets, id) ? presets[id] : undefined;
+  const p = byId.get(id);
   if (!p) {
     throw new RleError('UNKNOWN_DIALECT', `Unknown Kaggle preset "${id}"`, { path: ['preset'], expected: `one of ${presetIds.join(', ')}`, received: id });
   }

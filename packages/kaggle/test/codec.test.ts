@@ -256,3 +256,18 @@ describe('the worked examples of docs/dialects/kaggle.md and the README', () => 
     expect(decode(`1 1 ${last + 1} 1`, big, 'carvana-image-masking').equals(mm)).toBe(true);
   });
 });
+
+it('presets is a list that is also indexed by id', () => {
+  expect(presets.length).toBe(presetIds.length);
+  expect(presets.map((p) => p.id)).toEqual(presetIds);
+  expect(Object.values(presets).length).toBe(presetIds.length);
+  expect(presets['google-contrails']!.empty).toBe('-');
+  expect([...presets].every((p) => p === getPreset(p.id))).toBe(true);
+});
+
+it('decode also takes the size as two numbers', () => {
+  const m = decode('2 2 6 1', 2, 3, 'carvana-image-masking');
+  expect(m.equals(decode('2 2 6 1', size(2, 3), 'carvana-image-masking'))).toBe(true);
+  expect(m.height).toBe(2);
+  expectCode(() => decode('1 1', undefined as never, 'carvana-image-masking'), 'INVALID_SIZE');
+});
