@@ -369,3 +369,16 @@ describe('resolveOverlaps against a per-pixel reference', () => {
     );
   });
 });
+
+it('a JPEG whose frame header sits behind large APP segments is still sized from its header', async () => {
+  const app = (n: number) => { const seg = new Uint8Array(4 + n); seg.set([0xff, 0xe1, (n + 2) >> 8, (n + 2) & 255]); return seg; };
+  const sof = Uint8Array.of(0xff, 0xc2, 0, 11, 8, 0x01, 0x2c, 0x00, 0x65, 1, 1, 0x11, 0, 0xff, 0xd9);
+  const parts = [Uint8Array.of(0xff, 0xd8), app(60000), app(60000), sof];
+  const jpg = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { jpg.set(p, o); o += p.length; }
+  const ctx: DialectContext = { warn: () => {}, open: async () => memoryFolder({ 'big.jpg': jpg, 'cut.jpg': jpg.subarray(0, 90000) }) };
+  const d = await dialect.read(encodeUtf8('id,rle_mask\nbig,1 1\n'), { preset: 'tgs-salt-identification', images: 'imgs' }, ctx);
+  expect(d.images[0]).toMatchObject({ height: 300, width: 101 });
+  await expectCode(dialect.read(encodeUtf8('id,rle_mask\ncut,1 1\n'), { preset: 'tgs-salt-identification', images: 'imgs' }, ctx), 'TRUNCATED');
+});
