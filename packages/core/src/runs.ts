@@ -252,7 +252,8 @@ function fillBand(
     // r: end of run k relative to the band start, so indices stay small integers.
     let r = ce[o]! - p0;
     while (r < b) {
-      dst[off + r * outer + o] ^= 1;
+      const d = off + r * outer + o;
+      dst[d] = dst[d]! ^ 1;
       r += runs[++k]!;
     }
     // Step to the run holding the next band's first pixel, past any zero-length runs.
@@ -485,7 +486,7 @@ export function runsToBitmap(runs: Uint32Array, total: number): Uint8Array {
     let pos = 0;
     for (let k = 0; k < len - 1; k++) {
       pos += runs[k]!;
-      out[pos] ^= 1; // ^= so that zero-length runs cancel out
+      out[pos] = out[pos]! ^ 1; // xor so that zero-length runs cancel out
     }
     const words = total >>> 2;
     const w32 = new Uint32Array(out.buffer, out.byteOffset, words);
@@ -525,10 +526,10 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  */
 const SCRATCH_KEEP = 1 << 24;
 /** Transition positions found by scanBytes (ascending). */
-let trans = new Uint32Array(1024);
+let trans: Uint32Array = new Uint32Array(1024);
 /** Pixel value (0/1) just before the next byte scanBytes will see. */
 let transPrev = 0;
-let scratchBand = new Uint8Array(0);
+let scratchBand: Uint8Array = new Uint8Array(0);
 
 function growTrans(n: number, need: number): Uint32Array {
   let cap = trans.length * 2;
