@@ -1,5 +1,5 @@
 import { Mask } from '@rlekit/core';
-import { area, decode, encode, fromPolygons, iou, stringToCounts, countsToString, toBbox } from '@rlekit/coco';
+import { area, countsToString, decode, decodeToBitmap, encode, encodeBitmap, fromPolygons, iou, stringToCounts, toBbox } from '@rlekit/coco';
 import { fillCase, noiseMask, prng, runCases, saLikeMask, type BenchRow } from './kit.js';
 
 /** A 480x640 COCO-like mask: one or two discs at a seeded place. */
@@ -37,11 +37,14 @@ export async function bench(): Promise<BenchRow[]> {
     const mpx = mask.pixels / 1e6;
     const rle = encode(mask);
     const counts = mask.runs('col');
+    const out = new Uint8Array(mask.pixels); // preallocated, as the C reference's figures are
     rows.push(
       ...(await runCases(`coco ${label}`, [
         fillCase(mask.pixels),
-        { name: 'decode string → row-major bitmap', work: mpx, unit: 'Mpx', fn: () => decode(rle).toBitmap('row') },
-        { name: 'encode row-major bitmap → string', work: mpx, unit: 'Mpx', fn: () => encode(Mask.fromBitmap(bitmap, size)) },
+        { name: 'decode string → row-major bitmap (decodeToBitmap, reused buffer)', work: mpx, unit: 'Mpx', fn: () => decodeToBitmap(rle, 'row', out) },
+        { name: 'encode row-major bitmap → string (encodeBitmap)', work: mpx, unit: 'Mpx', fn: () => encodeBitmap(bitmap, size.height, size.width) },
+        { name: 'decode(rle).toBitmap(\'row\') (new buffer)', work: mpx, unit: 'Mpx', fn: () => decode(rle).toBitmap('row') },
+        { name: 'encode(Mask.fromBitmap(bitmap))', work: mpx, unit: 'Mpx', fn: () => encode(Mask.fromBitmap(bitmap, size)) },
         { name: 'decode string → Mask (column runs)', work: mpx, unit: 'Mpx', fn: () => decode(rle) },
         { name: 'string → counts', work: mpx, unit: 'Mpx', fn: () => stringToCounts(rle.counts) },
         { name: 'counts → string', work: mpx, unit: 'Mpx', fn: () => countsToString(counts) },

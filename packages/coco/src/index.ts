@@ -6,3 +6,4 @@ export type { BoxXywh, CocoRle, CompressedRle, ParsedRle, UncompressedRle } from
 export { bboxToMask, fromBboxes, fromPolygons, MAX_POLYGON_STEPS, polygonCounts, polygonsToMask } from './polygon.js';
 export { dialect, datasetFromJson, formatCocoJson, polygonsOf, readCocoStream, readOptionsSchema, writeCocoChunks, writeOptionsSchema } from './files.js';
 export type { CocoFormat, CocoReadOptions, CocoWriteOptions } from './files.js';
+export { decodeToBitmap, encodeBitmap } from './bitmap.js';

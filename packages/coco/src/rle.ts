@@ -82,8 +82,8 @@ function decodeCountsScratch(s: string | Uint8Array, path: Path): { counts: Uint
       p++;
       let x: number;
       if ((c & 0x20) === 0) {
-        // One character: the common case for deltas of small runs.
-        x = (c & 0x10) !== 0 ? (c & 0x1f) - 32 : c;
+        // One character, the common case: sign-extend bit 4 without a branch (noise masks flip signs at random).
+        x = c - ((c & 0x10) << 1);
       } else {
         x = c & 0x1f;
         let k = 1;
@@ -115,7 +115,7 @@ function decodeCountsScratch(s: string | Uint8Array, path: Path): { counts: Uint
       p++;
       let x: number;
       if ((c & 0x20) === 0) {
-        x = (c & 0x10) !== 0 ? (c & 0x1f) - 32 : c;
+        x = c - ((c & 0x10) << 1);
       } else {
         x = c & 0x1f;
         let k = 1;
@@ -188,11 +188,11 @@ function encodeCountsScratch(counts: ArrayLike<number>): number {
   return p;
 }
 
+const latin1 = new TextDecoder('latin1');
+
+/** ASCII bytes → a flat string (fromCharCode chunks would build a slow-to-index cons string). */
 function asciiToString(bytes: Uint8Array, n: number): string {
-  if (n <= 4096) return String.fromCharCode.apply(null, bytes.subarray(0, n) as unknown as number[]);
-  let s = '';
-  for (let i = 0; i < n; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(n, i + 4096)) as unknown as number[]);
-  return s;
+  return latin1.decode(bytes.subarray(0, n));
 }
 
 /**

@@ -1,0 +1,209 @@
+/**
+ * The hot paths between COCO strings and bitmaps: decode straight into a (reusable) bitmap and
+ * encode a bitmap, choosing per mask between a run transposition (few runs: blob-like masks)
+ * and a tiled byte transposition (many runs: noise), so neither case pays per-pixel strides.
+ */
+import { checkSize, Mask, RleError, type Order } from '@rlekit/core';
+import { countsToString, parseRle, type CocoRle, type CompressedRle } from './rle.js';
+
+// Masks with more runs than pixels / DENSE go through a byte transposition instead of runs.
+const DENSE = 24;
+const TILE = 32;
+
+let scratch = new Uint8Array(0);
+function scratchOf(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(n);
+  return scratch.subarray(0, n);
+}
+
+/** Writes runs (background first) into `out` from position 0: every byte is written once. */
+function paintRuns(runs: ArrayLike<number>, out: Uint8Array): void {
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    const v = k & 1;
+    const end = pos + r;
+    // Short runs: a loop beats the call overhead of fill().
+    if (r < 16) for (let i = pos; i < end; i++) out[i] = v;
+    else out.fill(v, pos, end);
+    pos = end;
+  }
+}
+
+/**
+ * Writes runs as toggles and a prefix XOR: no data-dependent branches, for masks with many
+ * short runs (zero-length runs cancel out).
+ */
+function paintToggles(runs: ArrayLike<number>, out: Uint8Array): void {
+  const total = out.length;
+  out.fill(0);
+  let pos = 0;
+  const last = runs.length - 1;
+  for (let k = 0; k < last; k++) {
+    pos += runs[k]!;
+    out[pos] ^= 1;
+  }
+  let v = 0;
+  for (let i = 0; i < total; i++) {
+    v ^= out[i]!;
+    out[i] = v;
+  }
+}
+
+/** dst[i*rows + j] = src[j*cols + i] for a rows x cols source, in cache-sized tiles. */
+function transposeBytes(src: Uint8Array, dst: Uint8Array, rows: number, cols: number): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        let s = r * cols + c0, d = c0 * rows + r;
+        for (let c = c0; c < c1; c++) {
+          dst[d] = src[s++]!;
+          d += rows;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * COCO RLE → bitmap of 0/1 in `order` (row-major by default: index y*w + x). Pass `out`
+ * (h*w bytes) to reuse a buffer: every byte of it is overwritten.
+ */
+export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Array): Uint8Array {
+  const p = parseRle(rle);
+  const h = p.height, w = p.width, total = h * w;
+  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+  if (out === undefined) out = new Uint8Array(total);
+  else if (!(out instanceof Uint8Array) || out.length !== total) {
+    throw new RleError('INVALID_BITMAP', 'Output buffer length is not height * width', { expected: String(total), received: String((out as { length?: unknown })?.length) });
+  }
+  if (total === 0) return out;
+  if (order === 'col' || w === 1 || h === 1) {
+    paintRuns(p.counts, out);
+  } else if (p.counts.length * DENSE > total) {
+    const col = scratchOf(total);
+    paintToggles(p.counts, col);
+    // The column-major bitmap is a w x h row-major matrix: transpose it into h x w.
+    transposeBytes(col, out, w, h);
+  } else {
+    const m = p.canonical ? Mask.fromCanonicalRuns(p.counts, { height: h, width: w }, 'col') : Mask.fromRuns(p.counts, { height: h, width: w }, 'col');
+    paintRuns(m.runsView('row'), out);
+  }
+  return out;
+}
+
+/**
+ * Column runs of a column-major 0/1-or-any bitmap, branch-free: every position is stored and the
+ * cursor advances only where the value changes (noise masks change value every other pixel).
+ */
+function denseRuns(bytes: Uint8Array, total: number): Uint32Array {
+  const pos = new Uint32Array(total + 2);
+  let n = 0, prev = 0;
+  for (let i = 0; i < total; i++) {
+    const b = bytes[i]!;
+    const v = (b | -b) >>> 31; // 1 for any non-zero byte
+    pos[n] = i;
+    n += v ^ prev;
+    prev = v;
+  }
+  pos[n++] = total;
+  // Boundaries → lengths, background first (a leading 0 when the first pixel is foreground).
+  const runs = new Uint32Array(n);
+  let last = 0;
+  for (let k = 0; k < n; k++) {
+    const p = pos[k]!;
+    runs[k] = p - last;
+    last = p;
+  }
+  return runs;
+}
+
+/** A growable run list. */
+class Runs {
+  buf = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.buf.length) {
+      const next = new Uint32Array(this.n * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.n++] = v;
+  }
+}
+
+/**
+ * Runs of a bitmap in memory order (non-zero = foreground), background first, for masks with
+ * long runs: 16 bytes per step are skipped where they are all zero (background) or all odd
+ * (foreground: 1 or 255 bytes); other bytes are looked at one by one.
+ */
+function scanRuns(bytes: Uint8Array, total: number): Uint32Array {
+  const out = new Runs();
+  let fg = 0, start = 0, i = 0;
+  const head = Math.min(total, (4 - (bytes.byteOffset & 3)) & 3);
+  const nw = (total - head) >>> 2;
+  const w = new Uint32Array(bytes.buffer, bytes.byteOffset + head, nw);
+  for (; i < head; i++) {
+    const v = bytes[i] !== 0 ? 1 : 0;
+    if (v !== fg) { out.push(i - start); start = i; fg = v; }
+  }
+  let k = 0;
+  while (k < nw) {
+    if (fg === 0) {
+      while (k + 4 <= nw && (w[k]! | w[k + 1]! | w[k + 2]! | w[k + 3]!) === 0) k += 4;
+      while (k < nw && w[k] === 0) k++;
+    } else {
+      while (k + 4 <= nw && (w[k]! & w[k + 1]! & w[k + 2]! & w[k + 3]! & 0x01010101) === 0x01010101) k += 4;
+      while (k < nw && (w[k]! & 0x01010101) === 0x01010101) k++;
+    }
+    if (k >= nw) break;
+    i = head + 4 * k;
+    for (const e = i + 4; i < e; i++) {
+      const v = bytes[i] !== 0 ? 1 : 0;
+      if (v !== fg) { out.push(i - start); start = i; fg = v; }
+    }
+    k++;
+  }
+  for (i = head + 4 * nw; i < total; i++) {
+    const v = bytes[i] !== 0 ? 1 : 0;
+    if (v !== fg) { out.push(i - start); start = i; fg = v; }
+  }
+  out.push(total - start);
+  return out.buf.slice(0, out.n);
+}
+
+/** Estimates from 4096 sampled neighbour pairs whether runs are shorter than DENSE pixels on average. */
+function looksDense(bytes: Uint8Array, total: number): boolean {
+  const samples = 4096;
+  if (total < samples * 4) return false;
+  const step = Math.floor((total - 1) / samples);
+  let changes = 0;
+  for (let i = 0, k = 0; k < samples; k++, i += step) if ((bytes[i] !== 0) !== (bytes[i + 1] !== 0)) changes++;
+  return changes * DENSE > samples;
+}
+
+/**
+ * Bitmap (row-major by default; any non-zero byte is foreground) → compressed COCO RLE,
+ * without building a Mask. Unlike pycocotools' `encode`, input need not be Fortran-ordered
+ * nor strictly 0/1.
+ */
+export function encodeBitmap(bitmap: Uint8Array, height: number, width: number, order: Order = 'row'): CompressedRle {
+  const total = checkSize({ height, width });
+  if (!(bitmap instanceof Uint8Array) || bitmap.length !== total) {
+    throw new RleError('INVALID_BITMAP', 'Bitmap length is not height * width', { expected: String(total), received: String((bitmap as { length?: unknown })?.length) });
+  }
+  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+  if (total === 0) return { size: [height, width], counts: '0' };
+  if (order === 'col' || height === 1 || width === 1) return { size: [height, width], counts: countsToString(scanRuns(bitmap, total)) };
+  let col: Uint32Array;
+  if (looksDense(bitmap, total)) {
+    const buf = scratchOf(total);
+    transposeBytes(bitmap, buf, height, width);
+    col = denseRuns(buf, total);
+  } else {
+    col = Mask.fromCanonicalRuns(scanRuns(bitmap, total), { height, width }, 'row').runsView('col');
+  }
+  return { size: [height, width], counts: countsToString(col) };
+}
