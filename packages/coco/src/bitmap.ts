@@ -41,7 +41,7 @@ function paintToggles(runs: ArrayLike<number>, out: Uint8Array): void {
   const last = runs.length - 1;
   for (let k = 0; k < last; k++) {
     pos += runs[k]!;
-    out[pos] ^= 1;
+    out[pos] = out[pos]! ^ 1; // past the end (trailing zero runs) is a no-op on a typed array
   }
   let v = 0;
   for (let i = 0; i < total; i++) {
