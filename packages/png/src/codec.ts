@@ -349,15 +349,22 @@ function rowBuffer(width: number, height: number, bitsPerPixel: number): { raw: 
   return { raw: new Uint8Array(stride * height), stride };
 }
 
-/** Mask → PNG: 1-bit greyscale by default, or 8-bit greyscale with foreground 1 or 255. */
-export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Array {
-  if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encodeMask expects a Mask', { received: Object.prototype.toString.call(mask) });
-  const bitDepth = option(options.bitDepth, [1, 8] as const, 'bitDepth', 1);
-  const fgValue = option(options.foreground, [1, 255] as const, 'foreground', 255);
-  const { width, height } = mask;
-  const { raw, stride } = rowBuffer(width, height, bitDepth);
-  const runs = mask.runsView('row');
-  let pos = 0;
+/**
+ * Foreground segments of each row: row y's boundaries are bounds[ptr[y] .. ptr[y + 1]), as
+ * ascending start, end pairs (x within the row). Built from the row runs in one pass.
+ */
+function rowSegments(runs: Uint32Array, width: number, height: number): { bounds: Uint32Array; ptr: Uint32Array } {
+  let bounds = new Uint32Array(Math.max(16, runs.length + 8));
+  const ptr = new Uint32Array(height + 1);
+  let n = 0, row = 0, pos = 0;
+  const push = (v: number): void => {
+    if (n === bounds.length) {
+      const next = new Uint32Array(bounds.length * 2);
+      next.set(bounds);
+      bounds = next;
+    }
+    bounds[n++] = v;
+  };
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
@@ -365,16 +372,80 @@ export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Ar
       const e = pos + r;
       while (s < e) {
         const y = Math.floor(s / width), rowStart = y * width;
+        while (row < y) ptr[++row] = n;
         const segEnd = Math.min(e, rowStart + width);
-        const o = y * stride + 1;
-        if (bitDepth === 8) raw.fill(fgValue, o + s - rowStart, o + segEnd - rowStart);
-        else setBits(raw, o, s - rowStart, segEnd - rowStart);
+        push(s - rowStart);
+        push(segEnd - rowStart);
         s = segEnd;
       }
     }
     pos += r;
   }
-  return writePng({ width, height, bitDepth, colorType: 0 }, raw);
+  while (row < height) ptr[++row] = n;
+  return { bounds, ptr };
+}
+
+function sameRow(bounds: Uint32Array, ptr: Uint32Array, y: number): boolean {
+  const a = ptr[y - 1]!, b = ptr[y]!, c = ptr[y + 1]!;
+  if (c - b !== b - a) return false;
+  for (let i = 0; i < b - a; i++) if (bounds[a + i] !== bounds[b + i]) return false;
+  return true;
+}
+
+/**
+ * Mask → PNG: 1-bit greyscale by default, or 8-bit greyscale with foreground 1 or 255.
+ * Scanlines are written already Up-filtered from the runs: a row equal to the one above stays
+ * zeros, and a changed row is only touched where it changed.
+ */
+export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Array {
+  if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encodeMask expects a Mask', { received: Object.prototype.toString.call(mask) });
+  const bitDepth = option(options.bitDepth, [1, 8] as const, 'bitDepth', 1);
+  const fg = option(options.foreground, [1, 255] as const, 'foreground', 255);
+  const { width, height } = mask;
+  const { raw, stride } = rowBuffer(width, height, bitDepth);
+  const { bounds, ptr } = rowSegments(mask.runsView('row'), width, height);
+  if (bitDepth === 8) {
+    const neg = (256 - fg) & 0xff;
+    for (let y = 0; y < height; y++) {
+      const o = y * stride + 1;
+      if (y === 0) {
+        for (let i = ptr[0]!; i < ptr[1]!; i += 2) raw.fill(fg, o + bounds[i]!, o + bounds[i + 1]!);
+        continue;
+      }
+      raw[o - 1] = 2;
+      if (sameRow(bounds, ptr, y)) continue;
+      // Symmetric difference of this row's segments and the previous row's: +fg where a pixel
+      // turned on, -fg where it turned off (mod 256), zero elsewhere.
+      let p = ptr[y]!, q = ptr[y - 1]!;
+      const pEnd = ptr[y + 1]!, qEnd = ptr[y]!;
+      let inCur = false, inPrev = false, at = 0;
+      while (p < pEnd || q < qEnd) {
+        const bp = p < pEnd ? bounds[p]! : Infinity, bq = q < qEnd ? bounds[q]! : Infinity;
+        const x = bp < bq ? bp : bq;
+        if (inCur !== inPrev && x > at) raw.fill(inCur ? fg : neg, o + at, o + x);
+        if (bp === x) { inCur = !inCur; p++; }
+        if (bq === x) { inPrev = !inPrev; q++; }
+        at = x;
+      }
+    }
+    return writePng({ width, height, bitDepth, colorType: 0 }, raw, {}, true);
+  }
+  // 1-bit: paint each changed row's bits into a scratch row and store its difference from the row above.
+  const rowBytes = stride - 1;
+  let cur = new Uint8Array(rowBytes), prev = new Uint8Array(rowBytes);
+  for (let y = 0; y < height; y++) {
+    const o = y * stride + 1;
+    if (y > 0) {
+      raw[o - 1] = 2;
+      if (sameRow(bounds, ptr, y)) continue; // cur still holds the painted row above
+      [cur, prev] = [prev, cur];
+      cur.fill(0);
+    }
+    for (let i = ptr[y]!; i < ptr[y + 1]!; i += 2) setBits(cur, 0, bounds[i]!, bounds[i + 1]!);
+    if (y === 0) raw.set(cur, o);
+    else for (let i = 0; i < rowBytes; i++) raw[o + i] = (cur[i]! - prev[i]!) & 0xff;
+  }
+  return writePng({ width, height, bitDepth, colorType: 0 }, raw, {}, true);
 }
 
 /** Sets bits [a, b) of a 1-bit scanline starting at byte `o` (most significant bit first). */

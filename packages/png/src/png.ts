@@ -7,7 +7,7 @@ import { checkSize, RleError } from '@rlekit/core';
 // its CRC and constants are plain JavaScript, so they are used here and the package stays browser-safe.
 import PngCrc from 'pngjs/lib/crc.js';
 import pngConstants from 'pngjs/lib/constants.js';
-import { deflateZlib, inflateZlib } from './zlib.js';
+import { deflateZlib, inflateZlib, runOf } from './zlib.js';
 
 export const PNG_SIGNATURE = Uint8Array.from(pngConstants.PNG_SIGNATURE);
 
@@ -203,6 +203,7 @@ export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXEL
 /** Undoes the scanline filters of one pass in place. */
 function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
   const stride = p.rowBytes + 1;
+  const w32 = new Uint32Array(d.buffer, d.byteOffset, d.byteOffset & 3 ? 0 : d.length >> 2);
   for (let y = 0; y < p.height; y++) {
     const f = p.offset + y * stride;
     const s = f + 1, e = s + p.rowBytes;
@@ -215,7 +216,9 @@ function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
         for (let i = s + bpp; i < e; i++) d[i] = (d[i]! + d[i - bpp]!) & 0xff;
         break;
       case 2:
-        if (!first) for (let i = s; i < e; i++) d[i] = (d[i]! + d[i - stride]!) & 0xff;
+        if (first) break;
+        if (zeroRow(d, w32, s, e)) d.copyWithin(s, s - stride, e - stride); // an unchanged row: a plain copy
+        else for (let i = s; i < e; i++) d[i] = (d[i]! + d[i - stride]!) & 0xff;
         break;
       case 3:
         for (let i = s; i < e; i++) {
@@ -236,6 +239,11 @@ function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
   }
 }
 
+/** Whether d[s, e) is all zero, checking aligned words where it can. */
+function zeroRow(d: Uint8Array, w32: Uint32Array, s: number, e: number): boolean {
+  return runOf(d, w32, s, 0, e) === e - s;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function chunk(name: string, data: Uint8Array): Uint8Array {
@@ -249,20 +257,17 @@ function chunk(name: string, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Writes a non-interlaced PNG from scanlines laid out as `layout` gives them (filter bytes
- * included, all 0). Rows equal to the row above are switched to the Up filter (all zeros), which
- * is what makes mask PNGs small.
+ * Writes a non-interlaced PNG from scanlines laid out as `layout` gives them. Unless `filtered`
+ * (the caller already set filter bytes), every row but the first gets the Up filter: rows equal
+ * to the one above become zeros, which is what makes mask and label PNGs small.
  */
-export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array, extra: { palette?: Uint8Array; transparency?: Uint8Array } = {}): Uint8Array {
-  const rowBytes = Math.ceil((header.width * bitsPerPixel(header)) / 8);
-  const stride = rowBytes + 1;
-  for (let y = header.height - 1; y > 0; y--) {
-    const s = y * stride + 1, p = s - stride;
-    let same = true;
-    for (let i = 0; i < rowBytes; i++) if (raw[s + i] !== raw[p + i]) { same = false; break; }
-    if (same) {
-      raw[s - 1] = 2;
-      raw.fill(0, s, s + rowBytes);
+export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array, extra: { palette?: Uint8Array; transparency?: Uint8Array } = {}, filtered = false): Uint8Array {
+  if (!filtered) {
+    const stride = Math.ceil((header.width * bitsPerPixel(header)) / 8) + 1;
+    for (let y = header.height - 1; y > 0; y--) {
+      const f = y * stride;
+      raw[f] = 2;
+      for (let i = f + 1, e = f + stride; i < e; i++) raw[i] = (raw[i]! - raw[i - stride]!) & 0xff;
     }
   }
   const ihdr = new Uint8Array(13);

@@ -340,6 +340,22 @@ class BitWriter {
   }
 }
 
+/** Length of the run of byte `v` from `i` (before `end`), comparing aligned words where it can. */
+export function runOf(data: Uint8Array, w32: Uint32Array, i: number, v: number, end: number): number {
+  let p = i;
+  while (p < end && ((data.byteOffset + p) & 3) !== 0) {
+    if (data[p] !== v) return p - i;
+    p++;
+  }
+  const word = Math.imul(v, 0x01010101) >>> 0;
+  let k = (p >> 2);
+  const kEnd = Math.min(w32.length, end >> 2);
+  while (k < kEnd && w32[k] === word) k++;
+  p = Math.max(p, k << 2);
+  while (p < end && data[p] === v) p++;
+  return p - i;
+}
+
 const HASH_BITS = 15;
 const WINDOW = 32768;
 
@@ -354,19 +370,38 @@ export function deflateZlib(data: Uint8Array): Uint8Array {
   const head = new Int32Array(1 << HASH_BITS).fill(-1);
   const prev = new Int32Array(WINDOW);
   const lit = (s: number): void => w.bits(FIXED_LIT_CODE[s]!, FIXED_LIT_LEN[s]!);
+  // Aligned words let runs of one byte (most of a filtered mask) be measured 4 bytes at a time.
+  const bytes = (data.byteOffset & 3) === 0 ? data : data.slice();
+  const w32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
   let i = 0;
   while (i < n) {
+    const v = bytes[i]!;
+    if (i > 0 && i + 2 < n && bytes[i - 1] === v && bytes[i + 1] === v && bytes[i + 2] === v) {
+      // A run continuing the previous byte: distance-1 matches, without hashing (like zlib's Z_RLE).
+      let left = runOf(bytes, w32, i, v, n);
+      i += left;
+      while (left >= 3) {
+        const l = left > 258 ? (left - 258 < 3 ? left - 3 : 258) : left;
+        const c = LEN_CODE[l]!;
+        lit(257 + c);
+        if (LEN_EXTRA_BITS[l]! > 0) w.bits(LEN_EXTRA_VAL[l]!, LEN_EXTRA_BITS[l]!);
+        w.bits(FIXED_DIST_CODE[0]!, 5);
+        left -= l;
+      }
+      for (; left > 0; left--) lit(v);
+      continue;
+    }
     let bestLen = 0, bestDist = 0;
     if (i + 2 < n) {
-      const h = ((data[i]! << 10) ^ (data[i + 1]! << 5) ^ data[i + 2]!) & ((1 << HASH_BITS) - 1);
+      const h = ((v << 10) ^ (bytes[i + 1]! << 5) ^ bytes[i + 2]!) & ((1 << HASH_BITS) - 1);
       let cand = head[h]!;
       prev[i & (WINDOW - 1)] = cand;
       head[h] = i;
       const maxLen = Math.min(258, n - i);
       for (let chain = 0; chain < 16 && cand >= 0 && i - cand <= WINDOW; chain++) {
-        if (data[cand + bestLen] === data[i + bestLen]) {
+        if (bytes[cand + bestLen] === bytes[i + bestLen]) {
           let l = 0;
-          while (l < maxLen && data[cand + l] === data[i + l]) l++;
+          while (l < maxLen && bytes[cand + l] === bytes[i + l]) l++;
           if (l > bestLen) {
             bestLen = l;
             bestDist = i - cand;
@@ -387,7 +422,7 @@ export function deflateZlib(data: Uint8Array): Uint8Array {
       if (DIST_EXTRA[dc]! > 0) w.bits(bestDist - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
       i += bestLen; // positions inside a match are not hashed: fast, and runs still find each other
     } else {
-      lit(data[i]!);
+      lit(v);
       i++;
     }
   }
