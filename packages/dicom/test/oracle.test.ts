@@ -123,6 +123,14 @@ describe.skipIf(!tools.dcmtk)('DCMTK', () => {
       expectSameFrames(bytes, img);
     });
   }
+  it('rlekit reads Deflated Explicit VR Little Endian (dcmconv +td) to the same masks', () => {
+    const seg = sampleSeg(11, 13);
+    const out = tmp(undefined);
+    run('dcmconv', ['+td', tmp(writeSeg(seg)), out]);
+    const back = readSeg(new Uint8Array(readFileSync(out)));
+    expect(back.transferSyntaxUID).toBe('1.2.840.10008.1.2.1.99');
+    back.frames.forEach((f, k) => expect(f.mask.equals(seg.frames[k]!.mask)).toBe(true));
+  });
   it('dcmdrle decodes rlekit BINARY RLE (one byte per pixel) after the BitsAllocated 1→8 patch', () => {
     const seg = sampleSeg(23, 37);
     const p = tmp(writeSeg(seg, { transferSyntax: 'rle' }));
@@ -175,6 +183,31 @@ ds = pydicom.dcmread(sys.argv[1]); ds.compress(RLELossless); ds.save_as(sys.argv
       expectSameFrames(bytes, img);
     });
   }
+  it('rlekit groups frames split over fragments with the Extended Offset Table (empty BOT)', () => {
+    const img = images[0]![1];
+    const src = tmp(scFile(img, true));
+    const out = tmp(undefined);
+    py(`import sys, struct, pydicom
+from pydicom.encaps import generate_pixel_data_frame, encapsulate
+ds = pydicom.dcmread(sys.argv[1])
+n = int(ds.NumberOfFrames)
+frames = list(generate_pixel_data_frame(ds.PixelData, n))
+# Two fragments per frame (not allowed for RLE by A.4.2, but the EOT makes it unambiguous).
+enc = encapsulate(frames, fragments_per_frame=2, has_bot=False)
+items, offsets, pos = [], [], 0
+for f in frames:
+    offsets.append(pos)
+    half = (len(f) // 2 + 1) & ~1
+    for part in (f[:half], f[half:]):
+        pos += 8 + len(part) + (len(part) & 1)
+ds.PixelData = enc
+ds['PixelData'].is_undefined_length = True
+ds.ExtendedOffsetTable = struct.pack('<%dQ' % n, *offsets)
+ds.ExtendedOffsetTableLengths = struct.pack('<%dQ' % n, *[len(f) for f in frames])
+ds.save_as(sys.argv[2])`, src, out);
+    const bytes = new Uint8Array(readFileSync(out));
+    expectSameFrames(bytes, img);
+  });
   it('pydicom reads rlekit native BINARY SEG bits (frames not byte aligned) as the same masks', () => {
     const seg = sampleSeg(11, 13);
     const p = tmp(writeSeg(seg));
