@@ -575,9 +575,12 @@ function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: numbe
         // The word continues the current run: skip the whole stretch (long runs of real masks).
         w++;
         if (p === 0) {
-          while (w + 4 <= words && (w32[w]! | w32[w + 1]! | w32[w + 2]! | w32[w + 3]!) === 0) w += 4;
+          // 32 bytes per step: memory-bound over the background of large masks (measured best).
+          while (w + 8 <= words && (w32[w]! | w32[w + 1]! | w32[w + 2]! | w32[w + 3]! | w32[w + 4]! | w32[w + 5]! | w32[w + 6]! | w32[w + 7]!) === 0) w += 8;
           while (w < words && w32[w] === 0) w++;
         } else {
+          // Bytes with bit 0 set are non-zero: a cheap 16-byte test for 0/1 bitmaps, then the exact one.
+          while (w + 4 <= words && (w32[w]! & w32[w + 1]! & w32[w + 2]! & w32[w + 3]! & 0x01010101) === 0x01010101) w += 4;
           for (; w < words; w++) {
             const z = w32[w]!;
             if (z !== 0x01010101 && ((z - 0x01010101) & ~z & 0x80808080) !== 0) break;
