@@ -100,6 +100,8 @@ export interface PixelLayout {
   bitsAllocated: number;
   bitsStored: number;
   samplesPerPixel: number;
+  /** 1 when native colour frames are stored plane by plane (RRR…GGG…BBB…). */
+  planarConfiguration: number;
   numberOfFrames: number;
   /** Native files: the whole Pixel Data value (frames follow each other, 1-bit frames not byte aligned). */
   native?: Uint8Array;
@@ -129,6 +131,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
   const bitsStored = int(ds, 'BitsStored', bitsAllocated);
   const samplesPerPixel = int(ds, 'SamplesPerPixel', 1);
   const numberOfFrames = int(ds, 'NumberOfFrames', 1);
+  const planarConfiguration = samplesPerPixel > 1 ? int(ds, 'PlanarConfiguration', 0) : 0;
   checkFrameInfo({ rows, columns, bitsAllocated, samplesPerPixel });
   const pixels = rows * columns * numberOfFrames;
   if (pixels > maxPixels) {
@@ -136,7 +139,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
   }
   if (file.pixelData === undefined) throw new RleError('INVALID_STRUCTURE', 'No Pixel Data', { path: ['PixelData'], expected: '(7FE0,0010)' });
   const ts = file.transferSyntaxUID;
-  const base = { transferSyntaxUID: ts, rows, columns, bitsAllocated, bitsStored, samplesPerPixel, numberOfFrames };
+  const base = { transferSyntaxUID: ts, rows, columns, bitsAllocated, bitsStored, samplesPerPixel, planarConfiguration, numberOfFrames };
   if (ts === TS_RLE) {
     let parts = file.pixelData;
     if (parts.length !== numberOfFrames) {
@@ -201,7 +204,13 @@ export function decodeFrame(layout: PixelLayout, k: number): FramePixels {
   const start = native.byteOffset + k * count * bytes;
   const slice = native.buffer.slice(start, start + count * bytes);
   // Little-endian hosts (every JS engine in practice) read native LE samples directly.
-  return bytes === 1 ? new Uint8Array(slice) : bytes === 2 ? new Uint16Array(slice) : new Uint32Array(slice);
+  const raw = bytes === 1 ? new Uint8Array(slice) : bytes === 2 ? new Uint16Array(slice) : new Uint32Array(slice);
+  if (samplesPerPixel === 1 || layout.planarConfiguration !== 1) return raw;
+  // Colour-by-plane native frames: interleave, so every frame comes back in one layout.
+  const out = new (raw.constructor as new (n: number) => FramePixels)(raw.length);
+  const pixels = rows * columns;
+  for (let s = 0; s < samplesPerPixel; s++) for (let p = 0; p < pixels; p++) out[p * samplesPerPixel + s] = raw[s * pixels + p]!;
+  return out;
 }
 
 export interface Frames {

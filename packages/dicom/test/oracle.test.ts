@@ -183,6 +183,17 @@ ds = pydicom.dcmread(sys.argv[1]); ds.compress(RLELossless); ds.save_as(sys.argv
       expectSameFrames(bytes, img);
     });
   }
+  it('rlekit reads native colour-by-plane frames (PlanarConfiguration 1) interleaved', () => {
+    const img = images[3]![1];
+    const src = tmp(scFile(img, false));
+    const out = tmp(undefined);
+    py(`import sys, pydicom, numpy as np
+ds = pydicom.dcmread(sys.argv[1]); a = ds.pixel_array  # frames, rows, cols, samples
+ds.PlanarConfiguration = 1
+ds.PixelData = np.ascontiguousarray(a.transpose(0, 3, 1, 2)).tobytes()
+ds.save_as(sys.argv[2])`, src, out);
+    expectSameFrames(new Uint8Array(readFileSync(out)), img);
+  });
   it('rlekit groups frames split over fragments with the Extended Offset Table (empty BOT)', () => {
     const img = images[0]![1];
     const src = tmp(scFile(img, true));
