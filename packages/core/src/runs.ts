@@ -177,10 +177,17 @@ export function transposeRuns(runs: Uint32Array, outer: number, inner: number): 
   const total = outer * inner;
   if (total === 0) return new Uint32Array(0);
   if (outer === 1 || inner === 1) return runs.slice();
-  // Many runs per pixel: building output lines band by band and scanning them beats the sweep.
-  // Both paths use O(runs + outer + band) memory, never O(total).
-  if (total <= runs.length * DENSE_PIXELS_PER_RUN) return transposeDense(runs, outer, inner, total);
+  if (useBands(runs, outer, total)) return transposeDense(runs, outer, inner, total);
   return transposeSparse(runs, outer, inner, total);
+}
+
+/**
+ * Many runs per pixel: building output lines band by band and scanning them beats the sweep.
+ * The band path needs O(outer) cursors and one output line in its buffer, so it is only taken
+ * when that is no more than the input runs and BAND_BYTES: memory is never O(total).
+ */
+function useBands(runs: Uint32Array, outer: number, total: number): boolean {
+  return total <= runs.length * DENSE_PIXELS_PER_RUN && outer <= runs.length && outer <= BAND_BYTES;
 }
 
 /** transposeRuns takes the band path at or below this many pixels per run (measured crossover ~30). */
@@ -278,7 +285,7 @@ function fillBand(
  */
 export function runsToTransposedBitmap(runs: Uint32Array, outer: number, inner: number): Uint8Array {
   const total = outer * inner;
-  if (total === 0 || outer === 1 || inner === 1 || total > runs.length * DENSE_PIXELS_PER_RUN) {
+  if (total === 0 || outer === 1 || inner === 1 || !useBands(runs, outer, total)) {
     return runsToBitmap(transposeRuns(runs, outer, inner), total);
   }
   const out = new Uint8Array(total);

@@ -71,7 +71,7 @@ describe('runs.ts fast paths match naive references', () => {
         const colBits = toColumnMajor(bits, height, width);
         const col = Uint32Array.from(naiveRuns(colBits));
         if (height > 1 && width > 1) {
-          if (height * width <= row.length * DENSE_PIXELS_PER_RUN) dense++;
+          if (height * width <= row.length * DENSE_PIXELS_PER_RUN && height <= row.length) dense++;
           else sparse++;
         }
         eqRuns(transposeRuns(row, height, width), col);
@@ -182,6 +182,18 @@ describe('runs.ts fast paths match naive references', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('bounded memory on the band path', () => {
+  it('very tall dense masks (output lines longer than the band cap) still transpose exactly', () => {
+    // 4.2M × 2 noise: its row runs transpose with outer = 4.2M > BAND_BYTES, so the sweep is used.
+    const height = 4_200_000, width = 2;
+    const bits = cellBitmap(height, width, 1, 0.5, 7);
+    const row = bitmapToRuns(bits, bits.length);
+    const colBits = toColumnMajor(bits, height, width);
+    eqRuns(transposeRuns(row, height, width), bitmapToRuns(colBits, colBits.length));
+    eqBytes(runsToTransposedBitmap(row, height, width), colBits);
   });
 });
 
