@@ -68,24 +68,8 @@ export function polygonCounts(xy: ArrayLike<number>, h: number, w: number, path:
   let steps = 0;
   for (let j = 0; j < k; j++) steps += Math.max(Math.abs(X[j]! - X[j + 1]!), Math.abs(Y[j]! - Y[j + 1]!)) + 1;
   const pos = new Positions();
-  let prevU = 0, prevV = 0, first = true;
-  const emit = (u: number, v: number): void => {
-    if (!first && u !== prevU) {
-      let xd = u < prevU ? u : u - 1;
-      xd = (xd + 0.5) / 5 - 0.5;
-      if (Math.floor(xd) === xd && xd >= 0 && xd <= w - 1) {
-        let yd = v < prevV ? v : prevV;
-        yd = (yd + 0.5) / 5 - 0.5;
-        if (yd < 0) yd = 0;
-        else if (yd > h) yd = h;
-        yd = Math.ceil(yd);
-        pos.push(xd * h + yd);
-      }
-    }
-    prevU = u;
-    prevV = v;
-    first = false;
-  };
+  // The previous boundary point; `has` is false before the first point and after a skipped stretch.
+  let pu = 0, pv = 0, has = false;
   let walked = 0;
   for (let j = 0; j < k; j++) {
     let xs = X[j]!, xe = X[j + 1]!, ys = Y[j]!, ye = Y[j + 1]!;
@@ -96,48 +80,47 @@ export function polygonCounts(xy: ArrayLike<number>, h: number, w: number, path:
       t = ys; ys = ye; ye = t;
     }
     const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
+    let d0: number, d1: number, last: number;
     if (dx >= dy) {
-      // u is monotone in d: emit only the d whose u lies in [U0, U1].
-      let d0: number, d1: number;
+      // u is monotone in d: only the d whose u lies in [U0, U1] can make crossings.
+      last = dx;
       if (flip) { d0 = dx + xs - U1; d1 = dx + xs - U0; } else { d0 = U0 - xs; d1 = U1 - xs; }
-      d0 = Math.max(d0, 0);
-      d1 = Math.min(d1, dx);
-      const at = (d: number): void => {
-        const t = flip ? dx - d : d;
-        emit(t + xs, cInt(ys + s * t + 0.5));
-      };
-      if (d0 > d1) {
-        first = true; // the last point below only sets prev
-        at(dx);
-        continue;
-      }
-      walked += d1 - d0 + 1;
-      if (walked > MAX_POLYGON_STEPS) tooLong(path, steps);
-      if (d0 > 0) { first = true; at(d0 - 1); }
-      for (let d = d0; d <= d1; d++) {
-        const t = flip ? dx - d : d;
-        emit(t + xs, cInt(ys + s * t + 0.5));
-      }
-      if (d1 < dx) { first = true; at(dx); }
+      if (d0 < 0) d0 = 0;
+      if (d1 > dx) d1 = dx;
     } else {
-      const at = (d: number): void => {
-        const t = flip ? dy - d : d;
-        emit(cInt(xs + s * t + 0.5), t + ys);
-      };
-      // u stays within one of the endpoints' x (trunc of negatives may add 1).
+      // u stays within the endpoints' x (truncating negatives may add 1): all or nothing.
+      last = dy;
       const lo = Math.min(xs, xe) - 1, hi = Math.max(xs, xe) + 1;
-      if (hi < U0 || lo > U1) {
-        first = true;
-        at(dy);
-        continue;
-      }
-      walked += dy + 1;
-      if (walked > MAX_POLYGON_STEPS) tooLong(path, steps);
-      for (let d = 0; d <= dy; d++) {
-        const t = flip ? dy - d : d;
-        emit(cInt(xs + s * t + 0.5), t + ys);
-      }
+      if (hi < U0 || lo > U1) { d0 = 1; d1 = 0; } else { d0 = 0; d1 = dy; }
     }
+    if (d0 > d1) {
+      has = false; // the pairs in a skipped stretch never qualify
+      continue;
+    }
+    walked += d1 - d0 + 1;
+    if (walked > MAX_POLYGON_STEPS) tooLong(path, steps);
+    if (d0 > 0) has = false;
+    for (let d = d0; d <= d1; d++) {
+      const t = flip ? last - d : d;
+      let u: number, v: number;
+      if (dx >= dy) { u = t + xs; v = cInt(ys + s * t + 0.5); } else { v = t + ys; u = cInt(xs + s * t + 0.5); }
+      if (has && u !== pu) {
+        let xd = u < pu ? u : u - 1;
+        xd = (xd + 0.5) / 5 - 0.5;
+        if (Math.floor(xd) === xd && xd >= 0 && xd <= w - 1) {
+          let yd = v < pv ? v : pv;
+          yd = (yd + 0.5) / 5 - 0.5;
+          if (yd < 0) yd = 0;
+          else if (yd > h) yd = h;
+          yd = Math.ceil(yd);
+          pos.push(xd * h + yd);
+        }
+      }
+      pu = u;
+      pv = v;
+      has = true;
+    }
+    if (d1 < last) has = false;
   }
   // Sort the crossings, close with h*w, and take differences; a zero difference (two
   // crossings at one position) is dropped with the run after it merged into the one before.

@@ -2,7 +2,7 @@
  * COCO RLE: the compressed string code, decode/encode, and pycocotools' run-level
  * operations (area, toBbox, iou, merge), all on column-major runs without decoding pixels.
  */
-import { checkSize, combineRuns, Mask, overlapAreas, RleError, runsBox } from '@rlekit/core';
+import { checkSize, combineRuns, Mask, RleError } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -162,7 +162,10 @@ function encodeCountsScratch(counts: ArrayLike<number>): number {
     let x = counts[i]!;
     // Only index 3 on is delta-coded (maskApi.c: i > 2), against the run two back.
     if (i > 2) x -= counts[i - 2]!;
-    if (x >= -0x40000000 && x < 0x40000000) {
+    if (x >= -16 && x < 16) {
+      // One character (the common case for deltas): no data-dependent branch on the sign.
+      out[p++] = 48 + (x & 0x1f);
+    } else if (x >= -0x40000000 && x < 0x40000000) {
       // |x| < 2^30: 32-bit arithmetic shifts are exact.
       for (;;) {
         let c = x & 0x1f;
@@ -227,12 +230,18 @@ function checkCountValues(counts: ArrayLike<number>, path: Path): number {
   return sum;
 }
 
+const COUNTS_PATH = ['counts'] as const;
+
 function parseSize(size: unknown, path: Path): { height: number; width: number } {
   if (!Array.isArray(size) || size.length !== 2) {
     throw new RleError('INVALID_STRUCTURE', 'COCO RLE size must be [height, width]', { path: [...path, 'size'], expected: '[height, width]', received: short(size) });
   }
   const s = { height: size[0] as number, width: size[1] as number };
-  checkSize(s, undefined, [...path, 'size']);
+  try {
+    checkSize(s);
+  } catch (e) {
+    throw e instanceof RleError ? e.at(...path, 'size') : e;
+  }
   return s;
 }
 
@@ -260,7 +269,7 @@ export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
   const c = rle.counts;
   let counts: Uint32Array, sum: number, canonical: boolean;
   if (typeof c === 'string' || c instanceof Uint8Array) {
-    const r = decodeCountsScratch(c, [...path, 'counts']);
+    const r = decodeCountsScratch(c, path.length === 0 ? COUNTS_PATH : [...path, 'counts']);
     counts = r.counts.slice(0, r.m);
     sum = r.sum;
     canonical = r.canonical;
@@ -333,7 +342,7 @@ export function area(rle: CocoRle): number {
 /** The tight pixel box `[x, y, w, h]` (pycocotools 2.0.x `toBbox`), `[0, 0, 0, 0]` when empty. */
 export function toBbox(rle: CocoRle): [number, number, number, number] {
   const p = parseRle(rle);
-  return runsBox(p.counts, p.height);
+  return summary(p.counts, p.height).box;
 }
 
 /** A box `[x, y, w, h]` as pycocotools' `iou` accepts in place of RLEs. */
@@ -388,11 +397,7 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
   const parse = (list: readonly (CocoRle | BoxXywh)[], name: string) =>
     list.map((r, i) => {
       const p = parseRle(r as CocoRle, [name, i]);
-      const runs = canonicalCol(p);
-      const box = runsBox(runs, p.height);
-      let a = 0;
-      for (let k = 1; k < runs.length; k += 2) a += runs[k]!;
-      return { p, runs, box, area: a };
+      return { p, ...summary(p.counts, p.height) };
     });
   const D = parse(dt, 'dt');
   const G = parse(gt, 'gt');
@@ -400,11 +405,72 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
     G.map((g, j) => {
       if (!(bbIou(d.box, g.box, crowd(j)) > 0)) return 0;
       if (d.p.height !== g.p.height || d.p.width !== g.p.width) return -1;
-      const { intersection, union } = overlapAreas(d.runs, g.runs, d.p.height * d.p.width);
-      if (intersection === 0) return 0;
-      return intersection / (crowd(j) ? d.area : union);
+      const inter = intersectionArea(d.p.counts, g.p.counts);
+      if (inter === 0) return 0;
+      return inter / (crowd(j) ? d.area : d.area + g.area - inter);
     }),
   );
+}
+
+/**
+ * Area and tight box [x, y, w, h] of column-major counts in one pass; zero-length runs are
+ * ignored. Columns are tracked incrementally: a division only when a run skips a column.
+ */
+function summary(c: Uint32Array, h: number): { area: number; box: [number, number, number, number] } {
+  let area = 0, x0 = Infinity, x1 = -1, y0 = Infinity, y1 = -1;
+  let pos = 0, x = 0, base = 0;
+  for (let k = 0; k < c.length; k++) {
+    const r = c[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      area += r;
+      if (pos - base >= h) {
+        if (pos - base < 2 * h) { x++; base += h; } else { x = Math.floor(pos / h); base = x * h; }
+      }
+      const end = pos + r - 1;
+      if (x < x0) x0 = x;
+      if (end - base < h) {
+        const ys = pos - base, ye = end - base;
+        if (x > x1) x1 = x;
+        if (ys < y0) y0 = ys;
+        if (ye > y1) y1 = ye;
+      } else {
+        // Spans a column boundary: the whole height is covered somewhere.
+        const xe = Math.floor(end / h);
+        if (xe > x1) x1 = xe;
+        y0 = 0;
+        y1 = h - 1;
+      }
+    }
+    pos += r;
+  }
+  if (x1 < 0) return { area: 0, box: [0, 0, 0, 0] };
+  return { area, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] };
+}
+
+/** |a ∩ b| of two count lists of the same total: a sweep over foreground intervals only. */
+function intersectionArea(a: Uint32Array, b: Uint32Array): number {
+  const na = a.length, nb = b.length;
+  let ia = 1, ib = 1;
+  let aS = a[0] ?? 0, bS = b[0] ?? 0;
+  let aE = ia < na ? aS + a[ia]! : Infinity, bE = ib < nb ? bS + b[ib]! : Infinity;
+  let inter = 0;
+  while (ia < na && ib < nb) {
+    const lo = aS > bS ? aS : bS, hi = aE < bE ? aE : bE;
+    if (hi > lo) inter += hi - lo;
+    // Advance whichever interval ends first to the next foreground interval.
+    if (aE <= bE) {
+      if (ia + 2 >= na) break;
+      aS = aE + a[ia + 1]!;
+      ia += 2;
+      aE = aS + a[ia]!;
+    } else {
+      if (ib + 2 >= nb) break;
+      bS = bE + b[ib + 1]!;
+      ib += 2;
+      bE = bS + b[ib]!;
+    }
+  }
+  return inter;
 }
 
 // Truth tables for combineRuns: bit (2a + b).
