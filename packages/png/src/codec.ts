@@ -297,6 +297,16 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
   if (rgb && table) maxLabel = Math.max(0, ...table.values());
   const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
   const what: Sample = rgb ? (table || rgbOrder === 'rgb' ? 'packed-rgb' : 'packed-bgr') : 'value';
+  if (!raw.header.interlaced && (ct === 0 || ct === 3) && bd >= 8) {
+    // Samples are the labels: copy them row by row (a byte copy for 8-bit).
+    const p = raw.passes[0]!, d = raw.data, stride = p.rowBytes + 1;
+    for (let y = 0; y < height; y++) {
+      const s = p.offset + y * stride + 1;
+      if (bd === 8) data.set(d.subarray(s, s + width), y * width);
+      else for (let x = 0, i = s, o = y * width; x < width; x++, i += 2, o++) data[o] = (d[i]! << 8) | d[i + 1]!;
+    }
+    return LabelMap.fromArray(data, { height, width });
+  }
   const row = new Uint32Array(width);
   const alpha = (ct === 4 || ct === 6) && transparent === 'background' ? new Uint32Array(width) : undefined;
   let unknown = 0;
