@@ -620,19 +620,29 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
     const warn = warnOf(context);
+    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn));
+    const size = input instanceof Uint8Array ? input.length : input.size;
+    if (size !== undefined && size > o.inMemoryBytes) return streamed();
     let bytes: Uint8Array;
     try {
       bytes = await readAllBytes(input, o.inMemoryBytes);
     } catch (e) {
-      // Larger than a string may hold: stream-parse instead.
-      if (e instanceof RleError && e.code === 'LIMIT_EXCEEDED') return collectDataset(await readCocoStream(toSource(input), o.format, warn));
+      // Larger than announced: stream-parse instead.
+      if (e instanceof RleError && e.code === 'LIMIT_EXCEEDED') return streamed();
+      throw e;
+    }
+    let text: string;
+    try {
+      text = decodeUtf8(bytes);
+    } catch (e) {
+      // Past V8's longest string (an inMemoryBytes set above ~512 MiB): stream-parse instead.
+      if (e instanceof RangeError) return streamed();
       throw e;
     }
     let root: unknown;
     try {
-      root = JSON.parse(decodeUtf8(bytes));
+      root = JSON.parse(text);
     } catch (e) {
-      if (e instanceof RleError) throw e;
       throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'COCO JSON', received: e instanceof Error ? e.message.slice(0, 120) : undefined, cause: e });
     }
     return datasetFromJson(root, o.format, warn);

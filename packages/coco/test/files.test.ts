@@ -133,6 +133,8 @@ describe('COCO instances JSON', () => {
     // read() of a file above the in-memory limit takes the streaming path.
     const big = await dialect.read(chunked(bytes, 64), { inMemoryBytes: 100 });
     expect(big.annotations.length).toBe(3);
+    const bigBytes = await dialect.read(bytes, { inMemoryBytes: 100 });
+    expect(bigBytes.annotations.map((a) => a.mask.area())).toEqual(memory.annotations.map((a) => a.mask.area()));
   });
 
   it('writeStream chunks concatenate to write()', async () => {
