@@ -11,7 +11,7 @@ import {
 } from '@rlekit/core';
 import { dicomLabToRgb, rgbToDicomLab } from './color.js';
 import { isPart10 } from './part10.js';
-import { readSeg, writeSeg, type Code, type Segment, type SegFrame } from './seg.js';
+import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceImage } from './seg.js';
 
 const readSchema = z.object({
   threshold: z.number().min(0).lt(1).default(0.5).describe('FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue'),
@@ -92,6 +92,9 @@ export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOption
     if (seg.studyInstanceUID) study.studyInstanceUID = seg.studyInstanceUID;
     if (seg.frameOfReferenceUID) study.frameOfReferenceUID = seg.frameOfReferenceUID;
     if (seg.patientID) study.patientID = seg.patientID;
+    if (seg.referencedSeriesInstanceUID) study.referencedSeriesInstanceUID = seg.referencedSeriesInstanceUID;
+    if (seg.pixelSpacing) study.pixelSpacing = [...seg.pixelSpacing];
+    if (seg.imageOrientationPatient) study.imageOrientationPatient = [...seg.imageOrientationPatient];
     if (Object.keys(study).length > 0) first.attributes = { ...first.attributes, ...study };
   }
   return { images, categories, annotations };
@@ -176,19 +179,28 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     return isTriple(p) ? p : ([0, 0, i] as [number, number, number]);
   });
   const distinct = new Set(positions.map((p) => p.join('\\'))).size === positions.length;
+  // Source image references survive a SEG → dataset → SEG trip when every image has one.
+  const a0 = images[0]!.attributes ?? {};
+  const uid = (v: unknown): string | undefined => (typeof v === 'string' && /^[0-9.]{1,64}$/.test(v) ? v : undefined);
+  const referencedSeriesInstanceUID = uid(a0.referencedSeriesInstanceUID);
+  const sources = images.map((im) => asSourceImage(im.attributes?.sourceImage));
+  const derived = referencedSeriesInstanceUID !== undefined && sources.every((x) => x !== undefined);
   const frames: SegFrame[] = [];
   images.forEach((im, i) => {
     const imagePositionPatient = distinct ? positions[i]! : ([0, 0, i] as [number, number, number]);
+    const sourceImage = derived ? sources[i] : undefined;
     const masks = byImage.get(im.id);
     // An image without masks still gets a plane: one empty frame of the first segment.
     if (masks === undefined || masks.size === 0) {
-      frames.push({ segmentNumber: 1, imagePositionPatient, mask: Mask.empty({ height, width }) });
+      frames.push({ segmentNumber: 1, imagePositionPatient, mask: Mask.empty({ height, width }), ...(sourceImage ? { sourceImage } : {}) });
       return;
     }
-    for (const s of [...masks.keys()].sort((a, b) => a - b)) frames.push({ segmentNumber: s, imagePositionPatient, mask: masks.get(s)! });
+    for (const s of [...masks.keys()].sort((a, b) => a - b)) {
+      frames.push({ segmentNumber: s, imagePositionPatient, mask: masks.get(s)!, ...(sourceImage ? { sourceImage } : {}) });
+    }
   });
-  const a0 = images[0]!.attributes ?? {};
-  const uid = (v: unknown): string | undefined => (typeof v === 'string' && /^[0-9.]{1,64}$/.test(v) ? v : undefined);
+  const spacing = a0.pixelSpacing;
+  const orientation = a0.imageOrientationPatient;
   return writeSeg({
     rows: height,
     columns: width,
@@ -198,7 +210,19 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     frameOfReferenceUID: uid(a0.frameOfReferenceUID),
     patientID: typeof a0.patientID === 'string' ? a0.patientID : undefined,
     contentDateTime: parseDateTime(o.contentDateTime),
+    ...(derived ? { referencedSeriesInstanceUID } : {}),
+    ...(Array.isArray(spacing) && spacing.length === 2 && spacing.every((x) => typeof x === 'number' && x > 0) ? { pixelSpacing: spacing as [number, number] } : {}),
+    ...(Array.isArray(orientation) && orientation.length === 6 && orientation.every((x) => typeof x === 'number' && Number.isFinite(x)) ? { imageOrientationPatient: orientation as number[] } : {}),
   }, { transferSyntax: o.transferSyntax, segmentationType: o.segmentationType });
+}
+
+function asSourceImage(v: unknown): SourceImage | undefined {
+  const o = v as SourceImage;
+  if (typeof o !== 'object' || o === null || typeof o.sopClassUID !== 'string' || typeof o.sopInstanceUID !== 'string') return undefined;
+  if (!/^[0-9.]{1,64}$/.test(o.sopClassUID) || !/^[0-9.]{1,64}$/.test(o.sopInstanceUID)) return undefined;
+  const out: SourceImage = { sopClassUID: o.sopClassUID, sopInstanceUID: o.sopInstanceUID };
+  if (Number.isSafeInteger(o.frameNumber) && o.frameNumber! > 0) out.frameNumber = o.frameNumber!;
+  return out;
 }
 
 function parseDateTime(v: string): Date | undefined {

@@ -69,6 +69,8 @@ export interface Seg {
   seriesInstanceUID?: string;
   sopInstanceUID?: string;
   frameOfReferenceUID?: string;
+  /** The source images' series (Common Instance Reference), when the SEG references one. */
+  referencedSeriesInstanceUID?: string;
   patientID?: string;
   patientName?: string;
   pixelSpacing?: readonly [number, number];
@@ -151,6 +153,8 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     const v = str(ds[field]);
     if (v) out[key] = v;
   }
+  const refSeries = str(first(ds.ReferencedSeriesSequence as Naturalized[] | undefined)?.SeriesInstanceUID);
+  if (refSeries) out.referencedSeriesInstanceUID = refSeries;
   const spacing = first(shared.PixelMeasuresSequence)?.PixelSpacing;
   if (Array.isArray(spacing) && spacing.length === 2) out.pixelSpacing = [Number(spacing[0]), Number(spacing[1])];
   const iop = first(shared.PlaneOrientationSequence)?.ImageOrientationPatient;

@@ -158,6 +158,19 @@ describe('dicom dialect: write', () => {
     expect(Buffer.from(a).includes(Buffer.from('20250102'))).toBe(true);
   });
 
+  it('keeps source image references, spacing and orientation through SEG → dataset → SEG', async () => {
+    const bytes = vector('external/highdicom_seg_image_ct_binary.dcm');
+    const src = readSeg(bytes);
+    const again = readSeg(await dialect.write(await dialect.read(bytes)));
+    expect(again.referencedSeriesInstanceUID).toBe(src.referencedSeriesInstanceUID);
+    expect(again.pixelSpacing).toEqual(src.pixelSpacing);
+    expect(again.imageOrientationPatient).toEqual(src.imageOrientationPatient);
+    expect(again.frameOfReferenceUID).toBe(src.frameOfReferenceUID);
+    expect(again.studyInstanceUID).toBe(src.studyInstanceUID);
+    const key = (f: { imagePositionPatient?: readonly number[]; sourceImage?: unknown }) => JSON.stringify([f.imagePositionPatient, f.sourceImage]);
+    expect(again.frames.map(key).sort()).toEqual(src.frames.filter((f) => !f.mask.isEmpty()).map(key).sort());
+  });
+
   it('refuses what a SEG cannot hold', async () => {
     const m = Mask.full({ height: 2, width: 3 });
     await rejects(dialect.write({ images: [], categories: [], annotations: [] }), 'INVALID_STRUCTURE');

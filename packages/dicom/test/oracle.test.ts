@@ -275,6 +275,14 @@ describe.skipIf(!tools.dciodvfy)('dciodvfy', () => {
     seg.frames.forEach((f, i) => { f.sourceImage = { sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: `1.2.826.0.1.3680043.8.498.1.${Math.floor(i / 2) + 1}` }; });
     expect(errors(writeSeg(seg))).toEqual([]);
   });
+  it('finds no errors in highdicom SEGs re-written by the dialect (source references kept)', async () => {
+    for (const f of ['highdicom_seg_image_ct_binary.dcm', 'highdicom_seg_image_ct_binary_overlap.dcm']) {
+      const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../conformance/vectors/dicom/external', f)));
+      const out = await dialect.write(await dialect.read(bytes), { transferSyntax: 'rle' });
+      expect(errors(out), f).toEqual([]);
+      expect(readSeg(out).frames.every((fr) => fr.sourceImage !== undefined)).toBe(true);
+    }
+  });
   it('finds no errors in a SEG written by the dialect from a plain dataset', async () => {
     const size = { height: 9, width: 14 };
     const bytes = await dialect.write({
