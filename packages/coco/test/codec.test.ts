@@ -227,6 +227,10 @@ describe('bad input is an RleError with a code', () => {
     expect(codeOf(() => decode(null as unknown as { size: number[]; counts: string }))).toBe('INVALID_STRUCTURE');
     expect(codeOf(() => merge([{ size: [2, 2], counts: '4' }, { size: [1, 4], counts: '4' }]))).toBe('SIZE_MISMATCH');
     expect(codeOf(() => fromPolygons([[0, 0, 1, 1, 2, 0]], -1, 4))).toBe('INVALID_SIZE');
+    // A flat list (one polygon without its outer list) is refused, not mistaken for anything.
+    expect(codeOf(() => fromPolygons([0, 0, 1, 1, 2, 0] as unknown as number[][], 3, 4))).toBe('INVALID_STRUCTURE');
+    expect(codeOf(() => fromBboxes([[0, 0, 1]], 3, 4))).toBe('INVALID_STRUCTURE');
+    expect(codeOf(() => iou([[0, 0, 1, 1]], [{ size: [2, 2], counts: '4' }], [0]))).toBe('INVALID_STRUCTURE');
     expect(codeOf(() => countsToString([1, -2]))).toBe('INVALID_RUNS');
     expect(codeOf(() => countsToString([2 ** 32]))).toBe('INVALID_RUNS');
   });

@@ -261,3 +261,41 @@ describe('sniffing and bad input', () => {
     }
   });
 });
+
+describe('robustness', () => {
+  it('mutated or truncated files give a dataset or an RleError, in memory and streamed', async () => {
+    const text = JSON.stringify(instances);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(text.length - 1), fc.constantFrom('0', '"', '[', ']', '{', '}', ',', '-1', 'null', 'b', ' ', '1e999', '9999999999')), { maxLength: 4 }), fc.option(fc.nat(text.length), { nil: undefined }), async (edits, cut) => {
+        let t = text;
+        for (const [at, s] of edits) t = t.slice(0, at) + s + t.slice(at + 1);
+        if (cut !== undefined) t = t.slice(0, cut);
+        for (const read of [() => dialect.read(enc(t)), async () => collectDataset(await dialect.readStream!(chunked(enc(t), 13)))]) {
+          try {
+            const d = await read();
+            for (const a of d.annotations) expect(a.mask).toBeInstanceOf(Mask);
+          } catch (e) {
+            expect(e).toBeInstanceOf(RleError);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('mutated segmentation values give a mask or an RleError', async () => {
+    const values = fc.oneof(fc.constant(null), fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.array(fc.oneof(fc.integer({ min: -5, max: 50 }), fc.double(), fc.string()), { maxLength: 8 }), fc.array(fc.array(fc.oneof(fc.double(), fc.integer()), { maxLength: 10 }), { maxLength: 3 }), fc.record({ size: fc.array(fc.integer({ min: -2, max: 40 }), { maxLength: 3 }), counts: fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.integer({ min: -1, max: 1300 }), { maxLength: 5 })) }));
+    await fc.assert(
+      fc.asyncProperty(values, async (seg) => {
+        const d = JSON.parse(JSON.stringify(instances));
+        d.annotations[1].segmentation = seg;
+        try {
+          await dialect.read(enc(d));
+        } catch (e) {
+          expect(e).toBeInstanceOf(RleError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
