@@ -30,8 +30,8 @@ const readSchema = z.object({
   colorMap,
   rgbOrder,
   unknownColor: z.enum(['error', 'background']).default('error').describe('An RGB colour missing from the colour map: error, or background with a warning'),
-  voidLabel: z.number().int().min(-1).default(255).describe('Semantic mode: the void/ignore label (255 in VOC); -1 for none'),
-  dropVoid: z.boolean().default(false).describe('Semantic mode: drop void pixels (with a warning) instead of keeping them as a "void" category'),
+  voidLabel: z.number().int().min(-1).default(255).describe('The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none'),
+  dropVoid: z.boolean().default(false).describe('Drop void pixels (with a warning) instead of keeping them as a "void" category'),
   channel: z.enum(['auto', 'value', 'alpha']).default('auto').describe('Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)'),
   threshold: z.number().default(0).describe('Binary mode: foreground when the sample is above this'),
   maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one PNG, checked from its header before inflating'),
@@ -113,23 +113,32 @@ async function colorMapEntries(spec: string, folder: { files: string[]; open: (p
 
 interface PngFile {
   path: string;
-  bytes: Uint8Array;
+  /** Read when its turn comes, so a large folder is never all in memory at once. */
+  bytes: () => Promise<Uint8Array>;
 }
 
 async function listPngs(input: DialectInput, maxBytes: number): Promise<{ pngs: PngFile[]; files: string[]; open?: (p: string) => ByteSource; skipped: string[] }> {
   if (!isFolderSource(input)) {
     const bytes = await readAllBytes(input, maxBytes);
     const name = input instanceof Uint8Array ? 'image.png' : baseStem(input.name) + '.png';
-    return { pngs: [{ path: name, bytes }], files: [], skipped: [] };
+    return { pngs: [{ path: name, bytes: async () => bytes }], files: [], skipped: [] };
   }
   const files = await input.list();
   const pngs: PngFile[] = [];
   const skipped: string[] = [];
   for (const f of files) {
-    if (/\.png$/i.test(f)) pngs.push({ path: f, bytes: await readAllBytes(input.open(f), maxBytes) });
+    if (/\.png$/i.test(f)) pngs.push({ path: f, bytes: () => readAllBytes(input.open(f), maxBytes) });
     else if (!/^labelmap\.(txt|json)$/i.test(f)) skipped.push(f);
   }
   return { pngs, files, open: (p) => input.open(p), skipped };
+}
+
+async function readAt(f: PngFile): Promise<Uint8Array> {
+  try {
+    return await f.bytes();
+  } catch (e) {
+    throw e instanceof RleError ? e.at(f.path) : e;
+  }
 }
 
 function decodeAt<T>(path: string, fn: () => T): T {
@@ -161,7 +170,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
 
   if (o.mode === 'foreground') {
     for (const f of pngs) {
-      const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+      const bytes = await readAt(f);
+      const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
       const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
       const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
@@ -177,11 +187,12 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     const byImage = new Map<string, ImageInfo>();
     let unmatched = 0;
     for (const f of pngs) {
+      const bytes = await readAt(f);
       const m = single ? null : re.exec(f.path);
       const imageName = m ? m.groups!.image! : stem(f.path);
       if (!m && !single) unmatched++;
       const n = m ? Number(m.groups!.n) : 1;
-      const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+      const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
       const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
       let image = byImage.get(imageName);
       if (!image) {
@@ -200,8 +211,9 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   const rule = o.mode === 'instance' ? classRule(o.classes) : undefined;
   let voidPixels = 0;
   for (const f of pngs) {
+    const bytes = await readAt(f);
     const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
-    const raw = decodeAt(f.path, () => readPng(f.bytes, o.maxPixels));
+    const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
     const lm = decodeAt(f.path, () => decodeLabelMap(raw, {
       // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
       ...(map && o.mode === 'semantic' ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
@@ -209,13 +221,22 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
     if (!single || !(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
     images.push(image);
+    // 8-bit instance maps (VOC SegmentationObject) use the void label too; 16-bit and RGB ones do not.
+    const voidHere = o.mode === 'semantic' || (raw.header.bitDepth <= 8 && (raw.header.colorType === 0 || raw.header.colorType === 3));
     for (const [label, mask] of lm.masks()) {
       const id: Id = single ? label : `${imageId}:${label}`;
+      if (voidHere && label === o.voidLabel && o.dropVoid) {
+        voidPixels += mask.area();
+        continue;
+      }
+      if (o.mode === 'instance' && voidHere && label === o.voidLabel) {
+        // Void is not an instance: kept as a region of the "void" category, so nothing vanishes unasked.
+        addCategory(label);
+        categories.get(label)!.name = map?.find((m) => m.label === label)?.name ?? 'void';
+        annotations.push({ id, imageId, categoryId: label, mask });
+        continue;
+      }
       if (o.mode === 'semantic') {
-        if (label === o.voidLabel && o.dropVoid) {
-          voidPixels += mask.area();
-          continue;
-        }
         addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {

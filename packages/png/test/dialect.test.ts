@@ -100,6 +100,20 @@ describe('png dialect: reading', () => {
     await expectCodeAsync(dialect.read(png, { mode: 'instance', classes: 'id % 7' }), 'INVALID_OPTION');
   });
 
+  it('VOC SegmentationObject: instances 1..N and the 255 border as void, kept or dropped', async () => {
+    const png = encodeLabelMap(lm8([1, 1, 255, 2, 255, 0], 2, 3));
+    const d = await dialect.read(png, { mode: 'instance' });
+    expect(d.annotations.map((a) => [a.id, a.categoryId, a.mask.area()])).toEqual([[1, undefined, 2], [2, undefined, 1], [255, 255, 2]]);
+    expect(d.categories).toEqual([{ id: 255, name: 'void' }]);
+    const w = warnings();
+    const dropped = await dialect.read(png, { mode: 'instance', dropVoid: true }, w.ctx);
+    expect(dropped.annotations.map((a) => a.id)).toEqual([1, 2]);
+    expect(w.list).toEqual([expect.objectContaining({ code: 'dropped-void', count: 2 })]);
+    // 16-bit instance maps have no void label: 255 is an instance like any other.
+    const ids16 = encodeLabelMap(LabelMap.fromArray(Uint16Array.of(255, 1000, 0, 0), { height: 2, width: 2 }), { format: 'gray16' });
+    expect((await dialect.read(ids16, { mode: 'instance', dropVoid: true })).annotations.map((a) => a.id)).toEqual([255, 1000]);
+  });
+
   it('COCO panoptic style RGB instance maps: R + 256 G + 65536 B', async () => {
     const ids = Uint32Array.of(0, 300, 300, 70000, 0, 1);
     const png = encodeLabelMap(LabelMap.fromArray(ids, { height: 3, width: 2 }), { format: 'rgb', rgbOrder: 'bgr' });
