@@ -493,8 +493,11 @@ export function runsToBitmap(runs: Uint32Array, total: number): Uint8Array {
     let pos = 0;
     for (let k = 0; k < len - 1; k++) {
       pos += runs[k]!;
+      if (pos >= total) break; // runs past the end are clipped, as fill() would
       out[pos] = out[pos]! ^ 1; // xor so that zero-length runs cancel out
     }
+    // Runs that stop short of `total` leave the rest background, as fill() would.
+    if (len > 0 && (len & 1) === 0 && (pos += runs[len - 1]!) < total) out[pos] = out[pos]! ^ 1;
     const words = total >>> 2;
     const w32 = new Uint32Array(out.buffer, out.byteOffset, words);
     let carry = 0;
@@ -597,12 +600,13 @@ function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: numbe
       }
       if (n + 4 > buf.length) buf = growTrans(n, n + 4);
       const i = base + head + w * 4;
-      const v0 = (y >>> 7) & 1, v1 = (y >>> 15) & 1, v2 = (y >>> 23) & 1, v3 = y >>> 31;
-      buf[n] = i; n += v0 ^ p;
-      buf[n] = i + 1; n += v1 ^ v0;
-      buf[n] = i + 2; n += v2 ^ v1;
-      buf[n] = i + 3; n += v3 ^ v2;
-      p = v3;
+      // Bit 8j+7 of t: byte j differs from byte j-1 (byte -1 being the previous pixel).
+      const t = y ^ ((y << 8) | (p << 7));
+      buf[n] = i; n += (t >>> 7) & 1;
+      buf[n] = i + 1; n += (t >>> 15) & 1;
+      buf[n] = i + 2; n += (t >>> 23) & 1;
+      buf[n] = i + 3; n += t >>> 31;
+      p = y >>> 31;
       w++;
     }
   }

@@ -109,6 +109,18 @@ describe('runs.ts fast paths match naive references', () => {
     expect(fill).toBeGreaterThan(20);
   });
 
+  it('runsToBitmap keeps fill semantics for zero runs and for runs not summing to the size', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 60 }), fc.integer({ min: 0, max: 200 }), (list, total) => {
+        const expected = new Uint8Array(total);
+        let pos = 0;
+        list.forEach((r, k) => { if (k & 1) for (let i = pos; i < Math.min(total, pos + r); i++) expected[i] = 1; pos += r; });
+        eqBytes(runsToBitmap(Uint32Array.from(list), total), expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('bitmapToRuns on any byte values, offsets and array types', () => {
     fc.assert(
       fc.property(
@@ -146,6 +158,28 @@ describe('runs.ts fast paths match naive references', () => {
         }
       }),
       { numRuns: 250 },
+    );
+  });
+
+  it('combineRuns and overlapAreas accept zero-length runs anywhere', () => {
+    const expand = (list: number[]) => list.flatMap((r, k) => Array<number>(r).fill(k & 1));
+    const listArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(listArb, listArb, fc.integer({ min: 0, max: 15 }), (la, lb, table) => {
+        const x = expand(la), y = expand(lb);
+        const total = Math.max(x.length, y.length);
+        // Pad the shorter list with a background run so both sum to `total`.
+        const pad = (l: number[], px: number[]) => (px.length < total ? (l.length & 1 ? [...l, 0, total - px.length] : [...l, total - px.length]) : l);
+        const a = Uint32Array.from(pad(la, x)), b = Uint32Array.from(pad(lb, y));
+        while (x.length < total) x.push(0);
+        while (y.length < total) y.push(0);
+        const px = x.map((v, i) => (table >> ((v << 1) | y[i]!)) & 1);
+        eqRuns(combineRuns(a, b, table, total), total === 0 ? [] : naiveRuns(px));
+        let inter = 0, union = 0;
+        for (let i = 0; i < total; i++) { inter += x[i]! & y[i]!; union += x[i]! | y[i]!; }
+        expect(overlapAreas(a, b, total)).toEqual({ intersection: inter, union });
+      }),
+      { numRuns: 500 },
     );
   });
 
