@@ -186,6 +186,11 @@ export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXEL
     }
   }
   const { passes, size } = layout(header);
+  // Deflate cannot expand more than 1032:1 (a 258-byte match costs at least 2 bits), so a header
+  // promising more than that is refused before the output buffer is allocated.
+  if (size > idatBytes * 1032 + 1024) {
+    throw new RleError('TRUNCATED', 'Image data is too short for the size in IHDR', { path: ['IDAT'], expected: `at least ${Math.ceil((size - 1024) / 1032)} compressed bytes for ${size} bytes of scanlines`, received: `${idatBytes} bytes` });
+  }
   let raw: Uint8Array;
   try {
     raw = inflateZlib(z, size);

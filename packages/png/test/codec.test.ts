@@ -111,6 +111,12 @@ describe('decoding every colour type, bit depth and interlace', () => {
     expect(warnings).toEqual([expect.objectContaining({ code: 'unknown-color', count: 6 })]); // black is background implicitly
   });
 
+  it('transparent pixels are background in label maps unless asked to keep their colour', () => {
+    const png = refPng({ width: 3, height: 2, bitDepth: 8, colorType: 6, sample: (x, y) => [x + 1, y, 0, x === 1 ? 0 : 255] });
+    expect(Array.from(decodeLabelMap(png).data)).toEqual([0x010000, 0, 0x030000, 0x010100, 0, 0x030100]);
+    expect(Array.from(decodeLabelMap(png, { transparent: 'keep' }).data)).toEqual([0x010000, 0x020000, 0x030000, 0x010100, 0x020100, 0x030100]);
+  });
+
   it('threshold and channel options for anti-aliased masks', () => {
     const png = refPng({ width: 5, height: 2, bitDepth: 8, colorType: 4, sample: (x, y) => [y * 100, x * 60] });
     expect(Array.from(decodeMask(png).toBitmap())).toEqual([0, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
@@ -262,6 +268,20 @@ describe('bad input', () => {
     expectCode(() => decodeMask(huge), 'LIMIT_EXCEEDED');
     expectCode(() => decodeLabelMap(huge), 'LIMIT_EXCEEDED');
     expectCode(() => decodeMask(good, { maxPixels: 59 }), 'LIMIT_EXCEEDED');
+    // Within maxPixels but far more scanline bytes than 3 bytes of deflate can make: refused before allocating.
+    const rgba16 = withChunk(huge, (n, d) => {
+      if (n !== 'IHDR') return d;
+      const out = d.slice();
+      new DataView(out.buffer).setUint32(0, 8000);
+      new DataView(out.buffer).setUint32(4, 8000);
+      out[8] = 16;
+      out[9] = 6;
+      return out;
+    });
+    expect(expectCode(() => decodeMask(rgba16), 'TRUNCATED').path).toEqual(['IDAT']);
+    // The bound is not too tight: an all-zero image compresses close to it and still decodes.
+    const zeros = encodeMask(Mask.empty({ height: 3000, width: 4000 }), { bitDepth: 8 });
+    expect(decodeMask(zeros).isEmpty()).toBe(true);
     expect(decodeMask(good, { maxPixels: 60 }).pixels).toBe(60);
   });
 
