@@ -394,22 +394,47 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
     const G = gt.map((b, i) => checkBox(b, ['gt', i]));
     return D.map((d) => G.map((g, j) => bbIou(d, g, crowd(j))));
   }
-  const parse = (list: readonly (CocoRle | BoxXywh)[], name: string) =>
-    list.map((r, i) => {
-      const p = parseRle(r as CocoRle, [name, i]);
-      return { p, ...summary(p.counts, p.height) };
-    });
-  const D = parse(dt, 'dt');
-  const G = parse(gt, 'gt');
-  return D.map((d) =>
-    G.map((g, j) => {
-      if (!(bbIou(d.box, g.box, crowd(j)) > 0)) return 0;
-      if (d.p.height !== g.p.height || d.p.width !== g.p.width) return -1;
-      const inter = intersectionArea(d.p.counts, g.p.counts);
-      if (inter === 0) return 0;
-      return inter / (crowd(j) ? d.area : d.area + g.area - inter);
-    }),
-  );
+  const D = summarise(dt as readonly CocoRle[], 'dt');
+  const G = summarise(gt as readonly CocoRle[], 'gt');
+  const out: number[][] = new Array(D.length);
+  for (let d = 0; d < D.length; d++) {
+    const a = D[d]!;
+    const row: number[] = new Array(G.length);
+    for (let g = 0; g < G.length; g++) {
+      const b = G[g]!;
+      const isCrowd = crowd(g);
+      if (!(bbIou(a.box, b.box, isCrowd) > 0)) { row[g] = 0; continue; }
+      if (a.height !== b.height || a.width !== b.width) { row[g] = -1; continue; }
+      const inter = intersectionArea(a.counts, b.counts);
+      row[g] = inter === 0 ? 0 : inter / (isCrowd ? a.area : a.area + b.area - inter);
+    }
+    out[d] = row;
+  }
+  return out;
+}
+
+interface Summary {
+  height: number;
+  width: number;
+  counts: Uint32Array;
+  area: number;
+  box: [number, number, number, number];
+}
+
+/** Parses a list of RLEs once each (the error path names the list and index). */
+function summarise(list: readonly CocoRle[], name: string): Summary[] {
+  const out: Summary[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    let p: ParsedRle;
+    try {
+      p = parseRle(list[i]!);
+    } catch (e) {
+      throw e instanceof RleError ? e.at(name, i) : e;
+    }
+    const s = summary(p.counts, p.height);
+    out[i] = { height: p.height, width: p.width, counts: p.counts, area: s.area, box: s.box };
+  }
+  return out;
 }
 
 /**
