@@ -386,12 +386,24 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
     hash.addRuns(r);
     return r;
   });
-  const studyUID = seg.studyInstanceUID ?? hash.uid('study');
+  // Everything that identifies the content goes into the UIDs: the same SEG written twice at
+  // the same content date is the same instance; other patients, sources or dates never collide.
+  const [date, time] = dateTime(seg.contentDateTime ?? new Date());
+  for (const v of [date, time, seg.referencedSeriesInstanceUID, seg.patientID, seg.patientName]) hash.addString(v ?? '');
+  for (const f of seg.frames) {
+    hash.addString(f.imagePositionPatient?.join('\\') ?? '');
+    hash.addString(f.sourceImage ? `${f.sourceImage.sopInstanceUID}/${f.sourceImage.frameNumber ?? 0}` : '');
+  }
+  // A given study or frame-of-reference UID counts only when it is not the one derived here
+  // anyway (as after a SEG → dataset → SEG trip), so such trips reproduce the same bytes.
+  const derivedStudy = hash.uid('study'), derivedFor = hash.uid('frame-of-reference');
+  if (seg.studyInstanceUID !== undefined && seg.studyInstanceUID !== derivedStudy) hash.addString(seg.studyInstanceUID);
+  if (seg.frameOfReferenceUID !== undefined && seg.frameOfReferenceUID !== derivedFor) hash.addString(seg.frameOfReferenceUID);
+  const studyUID = seg.studyInstanceUID ?? derivedStudy;
   const seriesUID = hash.uid('series');
   const sopUID = hash.uid('instance');
-  const forUID = seg.frameOfReferenceUID ?? hash.uid('frame-of-reference');
+  const forUID = seg.frameOfReferenceUID ?? derivedFor;
   const dimUID = hash.uid('dimension-organization');
-  const [date, time] = dateTime(seg.contentDateTime ?? new Date());
 
   // Plane index per distinct position, for the second dimension's index values.
   const positions = seg.frames.map((f, i) => f.imagePositionPatient ?? ([0, 0, i] as const));

@@ -82,6 +82,11 @@ describe('writeSeg → readSeg', () => {
     const other = { ...input, frames: [...input.frames].reverse() };
     const a = readSeg(writeSeg(input)), b = readSeg(writeSeg(other));
     expect(a.sopInstanceUID).not.toBe(b.sopInstanceUID);
+    // Same masks for another study, patient or date: other UIDs.
+    const base = readSeg(writeSeg(input)).sopInstanceUID;
+    expect(readSeg(writeSeg({ ...input, studyInstanceUID: '1.2.3' })).sopInstanceUID).not.toBe(base);
+    expect(readSeg(writeSeg({ ...input, patientID: 'P2' })).sopInstanceUID).not.toBe(base);
+    expect(readSeg(writeSeg({ ...input, contentDateTime: new Date(Date.UTC(2026, 0, 2, 3, 4, 6)) })).sopInstanceUID).not.toBe(base);
   });
 
   it('references source images through Derivation Image and Common Instance Reference', () => {
