@@ -50,9 +50,15 @@ function planeKey(f: SegFrame, segmentDim: number): string {
 }
 
 /** A SEG file as a dataset. */
-export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}): MaskDataset {
+export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): MaskDataset {
   const o = readOptions.parse(options);
   const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels });
+  if (seg.thresholdedFrames) {
+    context.warn({ code: 'thresholded', message: `dicom: ${seg.thresholdedFrames} FRACTIONAL frames hold values between 0 and ${seg.maximumFractionalValue}; pixels above ${o.threshold} of it became the mask`, count: seg.thresholdedFrames });
+  }
+  if (seg.oneBitRleLayout === 'legacy-bitpacked') {
+    context.warn({ code: 'legacy-layout', message: 'dicom: 1-bit RLE frames use the superseded bit-packed layout (decoded by their length)', count: seg.frames.length });
+  }
   // Position of ReferencedSegmentNumber among the frame's dimension index values (BINARY/FRACTIONAL).
   const segmentDim = seg.segmentationType === 'LABELMAP' ? -1 : 0;
   const images: ImageInfo[] = [];
@@ -254,13 +260,13 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
     }
     return name !== undefined && /\.dcm$/i.test(name) ? 0.2 : 0;
   },
-  async read(input: DialectInput, options?: Partial<DicomReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
+  async read(input: DialectInput, options?: Partial<DicomReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
     if (input instanceof Uint8Array && input.length > o.maxBytes) {
       throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
     }
-    return segToDataset(await readAllBytes(input, o.maxBytes), o);
+    return segToDataset(await readAllBytes(input, o.maxBytes), o, context ?? silentContext);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DicomWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return datasetToSeg(await collectDataset(dataset), options, context ?? silentContext);

@@ -64,6 +64,8 @@ export interface Seg {
   maximumFractionalValue?: number;
   /** The 1-bit RLE layout found: 'byte' (one byte per pixel) or 'legacy-bitpacked'. */
   oneBitRleLayout?: 'byte' | 'legacy-bitpacked';
+  /** FRACTIONAL: frames holding values strictly between 0 and the maximum, which thresholding turned binary. */
+  thresholdedFrames?: number;
   transferSyntaxUID?: string;
   studyInstanceUID?: string;
   seriesInstanceUID?: string;
@@ -172,7 +174,11 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     throw new RleError('INVALID_STRUCTURE', 'BINARY SEG frames are 1-bit', { path: ['BitsAllocated'], expected: '1', received: String(layout.bitsAllocated) });
   }
   const cut = threshold * maxValue;
-  const isSet = (v: number): boolean => v > cut;
+  let partial = false;
+  const isSet = (v: number): boolean => {
+    if (v !== 0 && v !== maxValue) partial = true;
+    return v > cut;
+  };
 
   for (let k = 0; k < numberOfFrames; k++) {
     const frame: Omit<SegFrame, 'mask' | 'segmentNumber'> = { frameIndex: k };
@@ -201,7 +207,9 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     if (ref === undefined || !known.has(segmentNumber)) {
       throw new RleError('DANGLING_REFERENCE', `Frame ${k + 1} refers to segment ${String(ref)}, which is not in SegmentSequence`, { path: ['PerFrameFunctionalGroupsSequence', k, 'SegmentIdentificationSequence', 0, 'ReferencedSegmentNumber'] });
     }
+    partial = false;
     const mask = frameMask(layout, k, isSet, out);
+    if (partial) out.thresholdedFrames = (out.thresholdedFrames ?? 0) + 1;
     out.frames.push({ ...frame, segmentNumber, mask });
   }
   return out;

@@ -50,6 +50,31 @@ describe('dicom dialect: read', () => {
     expect(d.images.length).toBe(planes.size);
   });
 
+  it('warns when thresholding real fractions and when reading the legacy 1-bit layout', async () => {
+    const fractional = collect();
+    await dialect.read(vector('external/highdicom_seg_image_ct_binary_fractional.dcm'), {}, fractional.ctx);
+    const raw = readSeg(vector('external/highdicom_seg_image_ct_binary_fractional.dcm'));
+    expect(fractional.warnings.filter((w) => w.code === 'thresholded').length).toBe(raw.thresholdedFrames ? 1 : 0);
+    const binary = collect();
+    await dialect.read(vector('seg_fractional_2seg_3f_48x64_rle.dcm'), {}, binary.ctx);
+    expect(binary.warnings).toEqual([]);
+    const legacy = collect();
+    await dialect.read(vector('external/pydicom-data_liver_rle_LEGACY_bitpacked.dcm'), {}, legacy.ctx);
+    expect(legacy.warnings.map((w) => w.code)).toEqual(['legacy-layout']);
+  });
+
+  it('warns for every FRACTIONAL frame with values between 0 and the maximum', async () => {
+    const size = { height: 3, width: 4 };
+    const bytes = await dialect.write({ images: [{ id: 1, ...size }], categories: [{ id: 1, name: 'p' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask: Mask.full(size) }] }, { segmentationType: 'FRACTIONAL' });
+    // Patch one stored 255 to 100 (native FRACTIONAL pixel data is the last 12 bytes, padded to even).
+    const patched = bytes.slice();
+    patched[patched.length - 1] = 100;
+    const seen = collect();
+    const d = await dialect.read(patched, { threshold: 0.5 }, seen.ctx);
+    expect(seen.warnings.map((w) => [w.code, w.count])).toEqual([['thresholded', 1]]);
+    expect(d.annotations[0]!.mask.area()).toBe(11);
+  });
+
   it('reads from a ByteSource and sniffs SEG files', async () => {
     const bytes = vector('seg_binary_2seg_3f_11x13_native.dcm');
     const d = await dialect.read(bytesSource(bytes, 'x.dcm'));
