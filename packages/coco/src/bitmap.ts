@@ -31,22 +31,35 @@ function paintRuns(runs: ArrayLike<number>, out: Uint8Array): void {
 }
 
 /**
- * Writes runs as toggles and a prefix XOR: no data-dependent branches, for masks with many
- * short runs (zero-length runs cancel out).
+ * Column-major counts → row-major bitmap for masks with many short runs, without a column-major
+ * intermediate: row 0 gets each column's starting value, every run start inside a column
+ * toggles its pixel, and a prefix XOR down the columns (row by row, word-wise when rows are
+ * 4-byte multiples) turns toggles into values. Zero-length runs toggle twice and cancel.
  */
-function paintToggles(runs: ArrayLike<number>, out: Uint8Array): void {
-  const total = out.length;
+function paintDense(c: Uint32Array, h: number, w: number, out: Uint8Array): void {
+  const total = h * w;
   out.fill(0);
-  let pos = 0;
-  const last = runs.length - 1;
-  for (let k = 0; k < last; k++) {
-    pos += runs[k]!;
-    out[pos] = out[pos]! ^ 1; // past the end (trailing zero runs) is a no-op on a typed array
+  let pos = 0, nextCol = 0, col = 0, x = 0, base = 0;
+  const m = c.length;
+  for (let k = 0; k < m; k++) {
+    const end = pos + c[k]!;
+    if (nextCol < end) {
+      const v = k & 1;
+      do { out[col++] = v; nextCol += h; } while (nextCol < end);
+    }
+    if (end < total && k + 1 < m) {
+      while (end - base >= h) { x++; base += h; }
+      const y = end - base;
+      if (y > 0) { const i = y * w + x; out[i] = out[i]! ^ 1; }
+    }
+    pos = end;
   }
-  let v = 0;
-  for (let i = 0; i < total; i++) {
-    v ^= out[i]!;
-    out[i] = v;
+  if ((w & 3) === 0 && (out.byteOffset & 3) === 0) {
+    const o = new Uint32Array(out.buffer, out.byteOffset, total >>> 2);
+    const q = w >>> 2;
+    for (let i = q; i < o.length; i++) o[i] = o[i]! ^ o[i - q]!;
+  } else {
+    for (let i = w; i < total; i++) out[i] = out[i]! ^ out[i - w]!;
   }
 }
 
@@ -83,10 +96,7 @@ export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Ar
   if (order === 'col' || w === 1 || h === 1) {
     paintRuns(p.counts, out);
   } else if (p.counts.length * DENSE > total) {
-    const col = scratchOf(total);
-    paintToggles(p.counts, col);
-    // The column-major bitmap is a w x h row-major matrix: transpose it into h x w.
-    transposeBytes(col, out, w, h);
+    paintDense(p.counts, h, w, out);
   } else {
     const m = p.canonical ? Mask.fromCanonicalRuns(p.counts, { height: h, width: w }, 'col') : Mask.fromRuns(p.counts, { height: h, width: w }, 'col');
     paintRuns(m.runsView('row'), out);
