@@ -23,7 +23,8 @@ const colorMap = z.string().default('')
 const rgbOrder = z.enum(['rgb', 'bgr']).default('rgb')
   .describe('RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)');
 
-const readSchema = z.object({
+/** Read options of the `png` dialect (the CLI derives its flags from it). */
+export const readSchema = z.object({
   mode,
   classes,
   instanceFiles,
@@ -38,7 +39,8 @@ const readSchema = z.object({
   maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest PNG file read into memory, in bytes'),
 });
 
-const writeSchema = z.object({
+/** Write options of the `png` dialect. */
+export const writeSchema = z.object({
   mode,
   classes,
   instanceFiles,
