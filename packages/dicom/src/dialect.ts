@@ -25,8 +25,23 @@ const writeSchema = z.object({
   contentDateTime: z.string().regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty').default('').describe('Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files'),
 });
 
-export type DicomReadOptions = z.output<typeof readSchema>;
-export type DicomWriteOptions = z.output<typeof writeSchema>;
+export interface DicomReadOptions {
+  /** FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue (default 0.5). */
+  threshold: number;
+  /** Largest total pixel count of all frames, refused before decoding. */
+  maxPixels: number;
+  /** Largest file read into memory, in bytes. */
+  maxBytes: number;
+}
+
+export interface DicomWriteOptions {
+  /** Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless. */
+  transferSyntax: 'explicit' | 'rle';
+  /** BINARY (1-bit) or FRACTIONAL (8-bit 0/255). */
+  segmentationType: 'BINARY' | 'FRACTIONAL';
+  /** Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. */
+  contentDateTime: string;
+}
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input ?? {});
