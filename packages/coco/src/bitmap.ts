@@ -1,7 +1,7 @@
 /**
  * The hot paths between COCO strings and bitmaps: decode straight into a (reusable) bitmap and
  * encode a bitmap, choosing per mask between a run transposition (few runs: blob-like masks)
- * and a tiled byte transposition (many runs: noise), so neither case pays per-pixel strides.
+ * and toggles / a tiled byte transposition (many runs: noise), so neither pays per-pixel strides.
  */
 import { checkSize, Mask, RleError, type Order } from '@rlekit/core';
 import { countsToString, parseRle, type CocoRle, type CompressedRle } from './rle.js';
@@ -130,60 +130,6 @@ function denseRuns(bytes: Uint8Array, total: number): Uint32Array {
   return runs;
 }
 
-/** A growable run list. */
-class Runs {
-  buf = new Uint32Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.buf.length) {
-      const next = new Uint32Array(this.n * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.n++] = v;
-  }
-}
-
-/**
- * Runs of a bitmap in memory order (non-zero = foreground), background first, for masks with
- * long runs: 16 bytes per step are skipped where they are all zero (background) or all odd
- * (foreground: 1 or 255 bytes); other bytes are looked at one by one.
- */
-function scanRuns(bytes: Uint8Array, total: number): Uint32Array {
-  const out = new Runs();
-  let fg = 0, start = 0, i = 0;
-  const head = Math.min(total, (4 - (bytes.byteOffset & 3)) & 3);
-  const nw = (total - head) >>> 2;
-  const w = new Uint32Array(bytes.buffer, bytes.byteOffset + head, nw);
-  for (; i < head; i++) {
-    const v = bytes[i] !== 0 ? 1 : 0;
-    if (v !== fg) { out.push(i - start); start = i; fg = v; }
-  }
-  let k = 0;
-  while (k < nw) {
-    if (fg === 0) {
-      while (k + 4 <= nw && (w[k]! | w[k + 1]! | w[k + 2]! | w[k + 3]!) === 0) k += 4;
-      while (k < nw && w[k] === 0) k++;
-    } else {
-      while (k + 4 <= nw && (w[k]! & w[k + 1]! & w[k + 2]! & w[k + 3]! & 0x01010101) === 0x01010101) k += 4;
-      while (k < nw && (w[k]! & 0x01010101) === 0x01010101) k++;
-    }
-    if (k >= nw) break;
-    i = head + 4 * k;
-    for (const e = i + 4; i < e; i++) {
-      const v = bytes[i] !== 0 ? 1 : 0;
-      if (v !== fg) { out.push(i - start); start = i; fg = v; }
-    }
-    k++;
-  }
-  for (i = head + 4 * nw; i < total; i++) {
-    const v = bytes[i] !== 0 ? 1 : 0;
-    if (v !== fg) { out.push(i - start); start = i; fg = v; }
-  }
-  out.push(total - start);
-  return out.buf.slice(0, out.n);
-}
-
 /** Estimates from 4096 sampled neighbour pairs whether runs are shorter than DENSE pixels on average. */
 function looksDense(bytes: Uint8Array, total: number): boolean {
   const samples = 4096;
@@ -206,14 +152,15 @@ export function encodeBitmap(bitmap: Uint8Array, height: number, width: number, 
   }
   if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
   if (total === 0) return { size: [height, width], counts: '0' };
-  if (order === 'col' || height === 1 || width === 1) return { size: [height, width], counts: countsToString(scanRuns(bitmap, total)) };
+  if (order === 'col' || height === 1 || width === 1) return { size: [height, width], counts: countsToString(Mask.fromBitmap(bitmap, { height, width }, 'col').runsView('col')) };
   let col: Uint32Array;
   if (looksDense(bitmap, total)) {
     const buf = scratchOf(total);
     transposeBytes(bitmap, buf, height, width);
     col = denseRuns(buf, total);
   } else {
-    col = Mask.fromCanonicalRuns(scanRuns(bitmap, total), { height, width }, 'row').runsView('col');
+    // Long runs: core's word-skipping scan, then the runs transposed.
+    col = Mask.fromBitmap(bitmap, { height, width }, 'row').runsView('col');
   }
   return { size: [height, width], counts: countsToString(col) };
 }
