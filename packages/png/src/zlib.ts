@@ -368,16 +368,184 @@ const MAX_CHAIN = 4;
 const WINDOW = 32768;
 
 /** Compresses `data` into a zlib stream. */
+/**
+ * Code lengths of at most `maxLen` bits for the given symbol frequencies (package-merge), so
+ * that frequent symbols (the 258-byte run of zeros) get the shortest codes. Every code has at
+ * least two symbols, which keeps it complete for every inflater.
+ */
+export function codeLengths(freq: Uint32Array, maxLen: number): Uint8Array {
+  const n = freq.length;
+  const out = new Uint8Array(n);
+  const used: number[] = [];
+  for (let s = 0; s < n; s++) if (freq[s]! > 0) used.push(s);
+  for (let s = 0; used.length < 2; s++) if (freq[s] === 0 && !used.includes(s)) used.push(s); // pad to two symbols
+  used.sort((a, b) => (freq[a]! - freq[b]!) || a - b);
+  // Items: leaves (sym >= 0) and packages (two children). Weights as plain numbers (counts fit easily).
+  interface Item { w: number; sym: number; a?: Item; b?: Item }
+  const leaves: Item[] = used.map((sym) => ({ w: Math.max(1, freq[sym]!), sym }));
+  let list: Item[] = leaves.slice();
+  for (let level = 1; level < maxLen; level++) {
+    const packages: Item[] = [];
+    for (let i = 0; i + 1 < list.length; i += 2) packages.push({ w: list[i]!.w + list[i + 1]!.w, sym: -1, a: list[i]!, b: list[i + 1]! });
+    // Merge leaves and packages by weight (leaves first on ties).
+    const merged: Item[] = [];
+    let i = 0, j = 0;
+    while (i < leaves.length || j < packages.length) {
+      if (j >= packages.length || (i < leaves.length && leaves[i]!.w <= packages[j]!.w)) merged.push(leaves[i++]!);
+      else merged.push(packages[j++]!);
+    }
+    list = merged;
+  }
+  const count = (it: Item): void => {
+    if (it.sym >= 0) out[it.sym]!++;
+    else {
+      count(it.a!);
+      count(it.b!);
+    }
+  };
+  for (let i = 0; i < 2 * used.length - 2; i++) count(list[i]!);
+  return out;
+}
+
+/** Canonical codes (bit-reversed, ready to write LSB first) for code lengths. */
+function canonicalCodes(lengths: Uint8Array): Uint16Array {
+  const count = new Uint16Array(16);
+  for (const l of lengths) count[l]!++;
+  count[0] = 0;
+  const next = new Uint16Array(16);
+  let code = 0;
+  for (let l = 1; l < 16; l++) {
+    code = (code + count[l - 1]!) << 1;
+    next[l] = code;
+  }
+  const out = new Uint16Array(lengths.length);
+  for (let s = 0; s < lengths.length; s++) {
+    const l = lengths[s]!;
+    if (l > 0) out[s] = reverseBits(next[l]!++, l);
+  }
+  return out;
+}
+
+/** Tokens of one block: a literal (len 0, val = byte) or a match (len 3..258, val = distance). */
+const BLOCK_TOKENS = 1 << 15;
+
+function writeBlock(w: BitWriter, tokLen: Uint16Array, tokVal: Uint16Array, count: number, final: boolean): void {
+  const lf = new Uint32Array(286), df = new Uint32Array(30);
+  for (let t = 0; t < count; t++) {
+    const l = tokLen[t]!;
+    if (l === 0) lf[tokVal[t]!]!++;
+    else {
+      lf[257 + LEN_CODE[l]!]!++;
+      const d = tokVal[t]!;
+      df[d <= 512 ? DIST_CODE_SMALL[d]! : distCode(d)]!++;
+    }
+  }
+  lf[256] = 1;
+  // Extra bits are the same under both codings; compare the Huffman parts only.
+  const litLen = codeLengths(lf, 15), distLen = codeLengths(df, 15);
+  let hlit = 286;
+  while (hlit > 257 && litLen[hlit - 1] === 0) hlit--;
+  let hdist = 30;
+  while (hdist > 1 && distLen[hdist - 1] === 0) hdist--;
+  // Run-length code of the code lengths (16: repeat previous 3-6, 17: 3-10 zeros, 18: 11-138 zeros).
+  const all = new Uint8Array(hlit + hdist);
+  all.set(litLen.subarray(0, hlit));
+  all.set(distLen.subarray(0, hdist), hlit);
+  const clSym: number[] = [], clExtra: number[] = [];
+  for (let i = 0; i < all.length; ) {
+    const v = all[i]!;
+    let r = 1;
+    while (i + r < all.length && all[i + r] === v) r++;
+    let left = r;
+    if (v === 0) {
+      while (left >= 11) { const k = Math.min(138, left); clSym.push(18); clExtra.push(k - 11); left -= k; }
+      if (left >= 3) { clSym.push(17); clExtra.push(left - 3); left = 0; }
+    } else {
+      clSym.push(v); clExtra.push(0); left--;
+      while (left >= 3) { const k = Math.min(6, left); clSym.push(16); clExtra.push(k - 3); left -= k; }
+    }
+    for (; left > 0; left--) { clSym.push(v); clExtra.push(0); }
+    i += r;
+  }
+  const cf = new Uint32Array(19);
+  for (const c of clSym) cf[c]!++;
+  const clLen = codeLengths(cf, 7);
+  let hclen = 19;
+  while (hclen > 4 && clLen[CLEN_ORDER[hclen - 1]!] === 0) hclen--;
+  let dynamicBits = 14 + 3 * hclen;
+  for (let k = 0; k < clSym.length; k++) dynamicBits += clLen[clSym[k]!]! + (clSym[k] === 16 ? 2 : clSym[k] === 17 ? 3 : clSym[k] === 18 ? 7 : 0);
+  let fixedBits = 0;
+  for (let sym = 0; sym < 286; sym++) {
+    dynamicBits += lf[sym]! * litLen[sym]!;
+    fixedBits += lf[sym]! * FIXED_LIT_LEN[sym]!;
+  }
+  for (let d = 0; d < 30; d++) {
+    dynamicBits += df[d]! * distLen[d]!;
+    fixedBits += df[d]! * 5;
+  }
+  w.bits(final ? 1 : 0, 1);
+  let litCode: Uint16Array, litBits: Uint8Array, distCodeOf: Uint16Array, distBits: Uint8Array;
+  if (fixedBits <= dynamicBits) {
+    w.bits(1, 2);
+    litCode = FIXED_LIT_CODE; litBits = FIXED_LIT_LEN;
+    distCodeOf = Uint16Array.from(FIXED_DIST_CODE); distBits = new Uint8Array(30).fill(5);
+  } else {
+    w.bits(2, 2);
+    w.bits(hlit - 257, 5);
+    w.bits(hdist - 1, 5);
+    w.bits(hclen - 4, 4);
+    for (let k = 0; k < hclen; k++) w.bits(clLen[CLEN_ORDER[k]!]!, 3);
+    const clCode = canonicalCodes(clLen);
+    for (let k = 0; k < clSym.length; k++) {
+      const c = clSym[k]!;
+      w.bits(clCode[c]!, clLen[c]!);
+      if (c === 16) w.bits(clExtra[k]!, 2);
+      else if (c === 17) w.bits(clExtra[k]!, 3);
+      else if (c === 18) w.bits(clExtra[k]!, 7);
+    }
+    litCode = canonicalCodes(litLen); litBits = litLen;
+    distCodeOf = canonicalCodes(distLen); distBits = distLen;
+  }
+  for (let t = 0; t < count; t++) {
+    const l = tokLen[t]!;
+    if (l === 0) {
+      const v = tokVal[t]!;
+      w.bits(litCode[v]!, litBits[v]!);
+      continue;
+    }
+    const c = 257 + LEN_CODE[l]!;
+    w.bits(litCode[c]!, litBits[c]!);
+    if (LEN_EXTRA_BITS[l]! > 0) w.bits(LEN_EXTRA_VAL[l]!, LEN_EXTRA_BITS[l]!);
+    const d = tokVal[t]!;
+    const dc = d <= 512 ? DIST_CODE_SMALL[d]! : distCode(d);
+    w.bits(distCodeOf[dc]!, distBits[dc]!);
+    if (DIST_EXTRA[dc]! > 0) w.bits(d - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
+  }
+  w.bits(litCode[256]!, litBits[256]!);
+}
+
+/**
+ * Compresses `data` into a zlib stream: greedy LZ77 (runs of one byte as distance-1 matches,
+ * other repeats through a short hash chain), then per block whichever of dynamic or fixed
+ * Huffman codes is smaller.
+ */
 export function deflateZlib(data: Uint8Array): Uint8Array {
-  const w = new BitWriter((data.length >> 3) + 64);
+  const w = new BitWriter((data.length >> 4) + 64);
   w.byte(0x78);
   w.byte(0x01); // deflate, 32K window, "fastest" level flag; (0x78 << 8 | 0x01) % 31 === 0
-  w.bits(1, 1); // final block
-  w.bits(1, 2); // fixed Huffman codes
   const n = data.length;
   const head = new Int32Array(1 << HASH_BITS).fill(-1);
   const prev = new Int32Array(WINDOW);
-  const lit = (s: number): void => w.bits(FIXED_LIT_CODE[s]!, FIXED_LIT_LEN[s]!);
+  const tokLen = new Uint16Array(BLOCK_TOKENS), tokVal = new Uint16Array(BLOCK_TOKENS);
+  let nt = 0;
+  const emit = (len: number, val: number): void => {
+    tokLen[nt] = len;
+    tokVal[nt++] = val;
+    if (nt === BLOCK_TOKENS) {
+      writeBlock(w, tokLen, tokVal, nt, false);
+      nt = 0;
+    }
+  };
   // Aligned words let runs of one byte (most of a filtered mask) be measured 4 bytes at a time.
   const bytes = (data.byteOffset & 3) === 0 ? data : data.slice();
   const w32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
@@ -390,13 +558,10 @@ export function deflateZlib(data: Uint8Array): Uint8Array {
       i += left;
       while (left >= 3) {
         const l = left > 258 ? (left - 258 < 3 ? left - 3 : 258) : left;
-        const c = LEN_CODE[l]!;
-        lit(257 + c);
-        if (LEN_EXTRA_BITS[l]! > 0) w.bits(LEN_EXTRA_VAL[l]!, LEN_EXTRA_BITS[l]!);
-        w.bits(FIXED_DIST_CODE[0]!, 5);
+        emit(l, 1);
         left -= l;
       }
-      for (; left > 0; left--) lit(v);
+      for (; left > 0; left--) emit(0, v);
       continue;
     }
     let bestLen = 0, bestDist = 0;
@@ -422,19 +587,14 @@ export function deflateZlib(data: Uint8Array): Uint8Array {
       }
     }
     if (bestLen >= 3) {
-      const c = LEN_CODE[bestLen]!;
-      lit(257 + c);
-      if (LEN_EXTRA_BITS[bestLen]! > 0) w.bits(LEN_EXTRA_VAL[bestLen]!, LEN_EXTRA_BITS[bestLen]!);
-      const dc = bestDist <= 512 ? DIST_CODE_SMALL[bestDist]! : distCode(bestDist);
-      w.bits(FIXED_DIST_CODE[dc]!, 5);
-      if (DIST_EXTRA[dc]! > 0) w.bits(bestDist - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
+      emit(bestLen, bestDist);
       i += bestLen; // positions inside a match are not hashed: fast, and runs still find each other
     } else {
-      lit(v);
+      emit(0, v);
       i++;
     }
   }
-  lit(256);
+  writeBlock(w, tokLen, tokVal, nt, true);
   w.flush();
   const sum = adler32(data);
   w.byte(sum >>> 24);

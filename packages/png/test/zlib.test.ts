@@ -2,6 +2,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateZlib, inflateZlib } from '../src/index.js';
+import { codeLengths } from '../src/zlib.js';
 import { expectCode } from './helpers.js';
 
 // Byte strings with long runs (like mask scanlines) and random stretches.
@@ -43,6 +44,37 @@ describe('zlib', () => {
     }
     // Buffer.equals: vitest's deep equality is slow on large typed arrays.
     expect(Buffer.from(inflateZlib(new Uint8Array(deflateSync(data, { level: 9 })), data.length)).equals(data)).toBe(true);
+    expect(inflateSync(deflateZlib(data)).equals(data)).toBe(true);
+  });
+
+  it('limits Huffman code lengths and keeps codes complete (Fibonacci frequencies would need 25 bits)', () => {
+    const fib = [1, 1];
+    while (fib.length < 26) fib.push(fib.at(-1)! + fib.at(-2)!);
+    const freq = new Uint32Array(286);
+    fib.forEach((f, i) => (freq[i * 7] = f));
+    for (const max of [15, 9, 7]) {
+      const lengths = codeLengths(freq, max);
+      let kraft = 0;
+      for (let s = 0; s < 286; s++) {
+        expect(lengths[s]! > 0).toBe(freq[s]! > 0);
+        expect(lengths[s]!).toBeLessThanOrEqual(max);
+        if (lengths[s]) kraft += 2 ** -lengths[s]!;
+      }
+      expect(kraft).toBe(1);
+    }
+    // One symbol (or none) still gives a complete two-code tree.
+    expect([...codeLengths(Uint32Array.of(0, 0, 5), 15)].filter((l) => l > 0)).toEqual([1, 1]);
+    expect([...codeLengths(new Uint32Array(30), 15)].filter((l) => l > 0)).toEqual([1, 1]);
+    // The same skew in bytes: a stream of many dynamic blocks that node:zlib reads back.
+    let s = 7;
+    const bytes: number[] = [];
+    fib.slice(0, 20).forEach((f, i) => { for (let k = 0; k < f; k++) bytes.push(i * 11); });
+    for (let i = bytes.length - 1; i > 0; i--) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      const j = s % (i + 1);
+      [bytes[i], bytes[j]] = [bytes[j]!, bytes[i]!];
+    }
+    const data = Uint8Array.from(bytes);
     expect(inflateSync(deflateZlib(data)).equals(data)).toBe(true);
   });
 
