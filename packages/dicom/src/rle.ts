@@ -250,19 +250,6 @@ export class PackBitsWriter {
     }
   }
 
-  /** Encodes a row of bytes. */
-  row(bytes: Uint8Array, start: number, end: number): void {
-    let i = start;
-    while (i < end) {
-      const v = bytes[i]!;
-      let j = i + 1;
-      while (j < end && bytes[j] === v) j++;
-      this.repeat(v, j - i);
-      i = j;
-    }
-    this.endRow();
-  }
-
   /** Closes the pending literal: runs never cross a row boundary. */
   endRow(): void {
     this.lit = -1;

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRleError } from '@rlekit/core';
+import { isRleError, Mask } from '@rlekit/core';
 import { decodeRleFrame, encodeRleFrame } from '../src/index.js';
-import { checkCleanSegment, expectCode, sizeArb, valuesArb } from './helpers.js';
+import { encodeRunsFrame } from '../src/rle.js';
+import { bitsArb, checkCleanSegment, expectCode, sizeArb, valuesArb } from './helpers.js';
 
 const DIR = join(import.meta.dirname, '../../../conformance/vectors/dicom');
 const header = (frag: Uint8Array): number[] => Array.from({ length: 16 }, (_, k) => new DataView(frag.buffer, frag.byteOffset).getUint32(4 * k, true));
@@ -70,6 +71,18 @@ describe('encodeRleFrame / decodeRleFrame', () => {
         expect(Buffer.from(encodeRleFrame(pixels, info)).toString('hex'), `${f} frame ${k}`).toBe(hex);
       });
     }
+  });
+
+  it('encode a mask from its runs to the same bytes as from its bitmap (FRACTIONAL 255 and BINARY 1)', () => {
+    fc.assert(
+      fc.property(sizeArb(20, 300).chain((size) => fc.tuple(fc.constant(size), bitsArb(size.rows, size.columns))), fc.constantFrom(1, 255), ([size, bits], value) => {
+        const mask = Mask.fromBitmap(bits, { height: size.rows, width: size.columns });
+        const fromRuns = encodeRunsFrame(mask.runsView('row'), size.rows, size.columns, value);
+        const fromBitmap = encodeRleFrame(Uint8Array.from(bits, (b) => b * value), { ...size, bitsAllocated: 8 });
+        expect(Buffer.from(fromRuns).equals(Buffer.from(fromBitmap))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('16-bit: segment 1 holds the most significant bytes', () => {
