@@ -155,8 +155,12 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
     return { ...base, fragments: parts.map((p) => new Uint8Array(p)) };
   }
   if (ts === TS_EXPLICIT_LE || ts === TS_IMPLICIT_LE || ts === TS_DEFLATED_LE) {
-    const native = concat(file.pixelData);
     const bits = pixels * samplesPerPixel * bitsAllocated;
+    if (bitsAllocated === 1 && bits > 0xffffffff) {
+      // Bit offsets are 32-bit indices into the packed value.
+      throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { path: ['PixelData'], expected: 'at most 4294967295 pixels', received: String(bits) });
+    }
+    const native = concat(file.pixelData);
     const need = Math.ceil(bits / 8);
     if (native.length < need) {
       throw new RleError('TRUNCATED', 'Pixel Data is shorter than its frames', { path: ['PixelData'], expected: `${need} bytes`, received: String(native.length) });
