@@ -456,6 +456,7 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
       return frag.buffer.slice(frag.byteOffset, frag.byteOffset + frag.length) as ArrayBuffer;
     });
   } else if (binary) {
+    if (pixels * rowRuns.length > 0xffffffff) throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { expected: 'at most 4294967295 pixels in all frames', received: String(pixels * rowRuns.length) });
     // Bits continue across frames with no per-frame padding (PS3.5 8.1.1); the value is padded to even length.
     const bits = pixels * rowRuns.length;
     const buf = new Uint8Array(Math.ceil(Math.ceil(bits / 8) / 2) * 2);
