@@ -1,7 +1,7 @@
 import { RleError } from './errors.js';
 import {
   bitmapToRuns, canonicalRuns, checkSize, combineRuns, complementRuns, overlapAreas, placeRowRuns,
-  RunBuilder, runsArea, runsBox, runsToBitmap, transposeRuns,
+  RunBuilder, runsArea, runsBox, runsToBitmap, runsToTransposedBitmap, transposeRuns,
   type Order, type Size,
 } from './runs.js';
 
@@ -137,6 +137,9 @@ export class Mask {
 
   /** A fresh Uint8Array of 0/1 in `order` (row-major by default). */
   toBitmap(order: Order = 'row'): Uint8Array {
+    // From the other order, go straight to the bitmap rather than through converted runs.
+    if (order === 'row' && this.#row === undefined) return runsToTransposedBitmap(this.#col!, this.width, this.height);
+    if (order === 'col' && this.#col === undefined) return runsToTransposedBitmap(this.#row!, this.height, this.width);
     return runsToBitmap(this.runsView(order), this.pixels);
   }
 

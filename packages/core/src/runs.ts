@@ -288,7 +288,7 @@ export function runsToTransposedBitmap(runs: Uint32Array, outer: number, inner: 
   if (total === 0 || outer === 1 || inner === 1 || !useBands(runs, outer, total)) {
     return runsToBitmap(transposeRuns(runs, outer, inner), total);
   }
-  const out = new Uint8Array(total);
+  const out = allocateBytes(total);
   const { ck, ce } = bandCursors(runs, outer, inner);
   const lines = bandLines(outer, inner);
   // `out` is fresh (zero) and starts 4-byte aligned, so bands are written in place.
@@ -485,7 +485,7 @@ export function complementRuns(runs: Uint32Array, total: number): Uint32Array {
 
 /** Row-major runs → Uint8Array of 0/1 (in the runs' own order). */
 export function runsToBitmap(runs: Uint32Array, total: number): Uint8Array {
-  const out = new Uint8Array(total);
+  const out = allocateBytes(total);
   const len = runs.length;
   if (len * TOGGLE_PIXELS_PER_RUN > total && LITTLE_ENDIAN) {
     // Many short runs: mark each run boundary, then a prefix XOR (4 pixels per step) turns the
