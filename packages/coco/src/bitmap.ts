@@ -65,6 +65,10 @@ function paintDense(c: Uint32Array, h: number, w: number, out: Uint8Array): void
 
 /** dst[i*rows + j] = src[j*cols + i] for a rows x cols source, in cache-sized tiles. */
 function transposeBytes(src: Uint8Array, dst: Uint8Array, rows: number, cols: number): void {
+  if ((rows & 3) === 0 && (dst.byteOffset & 3) === 0) {
+    transposeBytes4(src, dst, rows, cols);
+    return;
+  }
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(rows, r0 + TILE);
     for (let c0 = 0; c0 < cols; c0 += TILE) {
@@ -75,6 +79,24 @@ function transposeBytes(src: Uint8Array, dst: Uint8Array, rows: number, cols: nu
           dst[d] = src[s++]!;
           d += rows;
         }
+      }
+    }
+  }
+}
+
+/** transposeBytes for rows a multiple of 4: four source rows are packed into one 32-bit store. */
+function transposeBytes4(src: Uint8Array, dst: Uint8Array, rows: number, cols: number): void {
+  const d32 = new Uint32Array(dst.buffer, dst.byteOffset, (rows * cols) >>> 2);
+  const q = rows >>> 2;
+  const T = 64;
+  for (let x0 = 0; x0 < cols; x0 += T) {
+    const x1 = Math.min(cols, x0 + T);
+    for (let y = 0; y < rows; y += 4) {
+      const r0 = y * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+      let di = x0 * q + (y >>> 2);
+      for (let x = x0; x < x1; x++) {
+        d32[di] = src[r0 + x]! | (src[r1 + x]! << 8) | (src[r2 + x]! << 16) | (src[r3 + x]! << 24);
+        di += q;
       }
     }
   }
@@ -104,30 +126,48 @@ export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Ar
   return out;
 }
 
+let posScratch = new Uint32Array(0);
+
 /**
- * Column runs of a column-major 0/1-or-any bitmap, branch-free: every position is stored and the
- * cursor advances only where the value changes (noise masks change value every other pixel).
+ * Run lengths of a bitmap in memory order (non-zero = foreground), background first, without
+ * data-dependent branches: every position is stored and the cursor advances only where the
+ * value changes, four bytes per step (noise masks change value every other pixel). `bytes`
+ * must start 4-byte aligned. Returns a view into a scratch buffer.
  */
 function denseRuns(bytes: Uint8Array, total: number): Uint32Array {
-  const pos = new Uint32Array(total + 2);
+  if (posScratch.length < total + 2) posScratch = new Uint32Array(total + 2);
+  const pos = posScratch;
+  const nw = total >>> 2;
+  const w = new Uint32Array(bytes.buffer, bytes.byteOffset, nw);
   let n = 0, prev = 0;
-  for (let i = 0; i < total; i++) {
+  for (let k = 0; k < nw; k++) {
+    const x = w[k]!;
+    // High bit of each byte set iff the byte is non-zero.
+    const nz = (((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) & 0x80808080;
+    const b0 = (nz >>> 7) & 1, b1 = (nz >>> 15) & 1, b2 = (nz >>> 23) & 1, b3 = nz >>> 31;
+    const i = k << 2;
+    pos[n] = i; n += b0 ^ prev;
+    pos[n] = i + 1; n += b1 ^ b0;
+    pos[n] = i + 2; n += b2 ^ b1;
+    pos[n] = i + 3; n += b3 ^ b2;
+    prev = b3;
+  }
+  for (let i = nw << 2; i < total; i++) {
     const b = bytes[i]!;
-    const v = (b | -b) >>> 31; // 1 for any non-zero byte
+    const v = (b | -b) >>> 31;
     pos[n] = i;
     n += v ^ prev;
     prev = v;
   }
-  pos[n++] = total;
-  // Boundaries → lengths, background first (a leading 0 when the first pixel is foreground).
-  const runs = new Uint32Array(n);
+  // Run starts → run lengths, in place; the last run ends at `total`.
   let last = 0;
   for (let k = 0; k < n; k++) {
     const p = pos[k]!;
-    runs[k] = p - last;
+    pos[k] = p - last;
     last = p;
   }
-  return runs;
+  pos[n++] = total - last;
+  return pos.subarray(0, n);
 }
 
 /** Estimates from 4096 sampled neighbour pairs whether runs are shorter than DENSE pixels on average. */

@@ -70,14 +70,15 @@ describe('decodeToBitmap and encodeBitmap', () => {
     expect(decodeToBitmap({ size: [0, 4], counts: '0' }).length).toBe(0);
   });
 
-  it('works on a bitmap that is a view at an odd offset', () => {
-    const h = 140, w = 131;
+  it('works on a bitmap that is a view at an odd offset (dense paths, rows a multiple of 4 or not)', () => {
+    for (const [h, w] of [[140, 131], [129, 131], [131, 128]] as const) {
     const backing = new Uint8Array(h * w + 3);
     for (let i = 0; i < h * w; i++) backing[i + 3] = (i * 2654435761) % 7 < 3 ? 1 : 0;
     const view = backing.subarray(3);
     const rle = encodeBitmap(view, h, w);
     expect(rle).toEqual(encode(Mask.fromBitmap(view, { height: h, width: w })));
     expect(same(decodeToBitmap(rle), view)).toBe(true);
+    }
   });
 
   it('rejects wrong buffers', () => {
