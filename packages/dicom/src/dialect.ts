@@ -75,7 +75,7 @@ export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOption
     context.warn({ code: 'legacy-layout', message: 'dicom: 1-bit RLE frames use the superseded bit-packed layout (decoded by their length)', count: seg.frames.length });
   }
   // Position of ReferencedSegmentNumber among the frame's dimension index values (BINARY/FRACTIONAL).
-  const segmentDim = seg.segmentationType === 'LABELMAP' ? -1 : 0;
+  const segmentDim = seg.segmentDimension ?? -1;
   const images: ImageInfo[] = [];
   const imageOf = new Map<string, ImageInfo>();
   const annotations: Annotation[] = [];

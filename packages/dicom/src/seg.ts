@@ -64,6 +64,8 @@ export interface Seg {
   maximumFractionalValue?: number;
   /** The 1-bit RLE layout found: 'byte' (one byte per pixel) or 'legacy-bitpacked'. */
   oneBitRleLayout?: 'byte' | 'legacy-bitpacked';
+  /** Index of the ReferencedSegmentNumber dimension in each frame's dimensionIndexValues, -1 when none. */
+  segmentDimension?: number;
   /** FRACTIONAL: frames holding values strictly between 0 and the maximum, which thresholding turned binary. */
   thresholdedFrames?: number;
   transferSyntaxUID?: string;
@@ -155,6 +157,8 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     const v = str(ds[field]);
     if (v) out[key] = v;
   }
+  const dims: Naturalized[] = Array.isArray(ds.DimensionIndexSequence) ? ds.DimensionIndexSequence : [];
+  out.segmentDimension = dims.findIndex((d) => Number(first(d.DimensionIndexPointer)) === 0x0062000b);
   const refSeries = str(first(ds.ReferencedSeriesSequence as Naturalized[] | undefined)?.SeriesInstanceUID);
   if (refSeries) out.referencedSeriesInstanceUID = refSeries;
   const spacing = first(shared.PixelMeasuresSequence)?.PixelSpacing;

@@ -46,6 +46,8 @@ describe('dicom dialect: read', () => {
   it('groups frames of slide microscopy SEGs by their non-segment dimension indices', async () => {
     const d = await dialect.read(vector('external/highdicom_seg_image_sm_control.dcm'));
     const seg = readSeg(vector('external/highdicom_seg_image_sm_control.dcm'));
+    expect(seg.segmentDimension).toBe(0);
+    expect(readSeg(vector('external/highdicom_seg_image_sm_control_labelmap.dcm')).segmentDimension).toBe(-1);
     const planes = new Set(seg.frames.map((f) => f.dimensionIndexValues!.slice(1).join(',')));
     expect(d.images.length).toBe(planes.size);
   });
