@@ -119,20 +119,61 @@ interface PngFile {
   bytes: () => Promise<Uint8Array>;
 }
 
-async function listPngs(input: DialectInput, maxBytes: number): Promise<{ pngs: PngFile[]; files: string[]; open?: (p: string) => ByteSource; skipped: string[] }> {
+interface PngList {
+  pngs: PngFile[];
+  files: string[];
+  open?: (p: string) => ByteSource;
+  skipped: string[];
+  /** VOC / CVAT "Segmentation mask 1.1" layout: the class map of each image, by image id. */
+  classMaps?: Map<string, PngFile>;
+}
+
+const CLASS_DIR = 'SegmentationClass/', OBJECT_DIR = 'SegmentationObject/';
+
+async function listPngs(input: DialectInput, maxBytes: number, mode: PngReadOptions['mode']): Promise<PngList> {
   if (!isFolderSource(input)) {
     const bytes = await readAllBytes(input, maxBytes);
     const name = input instanceof Uint8Array ? 'image.png' : baseStem(input.name) + '.png';
     return { pngs: [{ path: name, bytes: async () => bytes }], files: [], skipped: [] };
   }
   const files = await input.list();
-  const pngs: PngFile[] = [];
-  const skipped: string[] = [];
-  for (const f of files) {
-    if (/\.png$/i.test(f)) pngs.push({ path: f, bytes: () => readAllBytes(input.open(f), maxBytes) });
-    else if (!/^labelmap\.(txt|json)$/i.test(f)) skipped.push(f);
+  const file = (f: string): PngFile => ({ path: f, bytes: () => readAllBytes(input.open(f), maxBytes) });
+  const isPngName = (f: string): boolean => /\.png$/i.test(f);
+  const skipped = files.filter((f) => !isPngName(f) && !/^labelmap\.(txt|json)$/i.test(f));
+  const open = (p: string): ByteSource => input.open(p);
+  // VOC and CVAT keep class maps and instance maps side by side: semantic reads the first,
+  // instance the second (with each instance's class from the first).
+  const hasClass = files.some((f) => f.startsWith(CLASS_DIR) && isPngName(f));
+  const hasObject = files.some((f) => f.startsWith(OBJECT_DIR) && isPngName(f));
+  if ((hasClass || hasObject) && (mode === 'semantic' || mode === 'instance')) {
+    const dir = mode === 'semantic' ? CLASS_DIR : OBJECT_DIR;
+    if (!(mode === 'semantic' ? hasClass : hasObject)) {
+      throw new RleError('INVALID_STRUCTURE', `A VOC-style folder without ${dir}`, { path: [dir], expected: `PNGs in ${dir} for mode ${mode}` });
+    }
+    const pngs = files.filter((f) => f.startsWith(dir) && isPngName(f)).map(file);
+    const list: PngList = { pngs, files, open, skipped };
+    if (mode === 'instance') list.classMaps = new Map(files.filter((f) => f.startsWith(CLASS_DIR) && isPngName(f)).map((f) => [stem(f.slice(CLASS_DIR.length)), file(f)]));
+    return list;
   }
-  return { pngs, files, open: (p) => input.open(p), skipped };
+  return { pngs: files.filter(isPngName).map(file), files, open, skipped };
+}
+
+/** The class of an instance from a class map: the label most of its pixels have (and how many disagree). */
+function classUnder(mask: Mask, classes: LabelMap): { label: number; others: number } {
+  const runs = mask.runsView('row');
+  const votes = new Map<number, number>();
+  let pos = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1) for (let i = pos; i < pos + r; i++) { const c = classes.data[i]!; votes.set(c, (votes.get(c) ?? 0) + 1); }
+    pos += r;
+  }
+  let label = 0, best = -1, total = 0;
+  for (const [c, n] of votes) {
+    total += n;
+    if (n > best || (n === best && c < label)) { best = n; label = c; }
+  }
+  return { label, others: total - best };
 }
 
 async function readAt(f: PngFile): Promise<Uint8Array> {
@@ -154,7 +195,7 @@ function decodeAt<T>(path: string, fn: () => T): T {
 /** Reads PNGs into a dataset (see the read options). */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
   const o = readOptions.parse(options);
-  const { pngs, files, open, skipped } = await listPngs(input, o.maxBytes);
+  const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode);
   if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
   const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
   const single = !isFolderSource(input);
@@ -211,10 +252,12 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   }
 
   const rule = o.mode === 'instance' ? classRule(o.classes) : undefined;
-  let voidPixels = 0;
+  const fromClassMaps = classMaps !== undefined && o.classes.trim() === 'none';
+  let voidPixels = 0, mixed = 0, noClassMap = 0;
   for (const f of pngs) {
     const bytes = await readAt(f);
-    const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
+    const rel = f.path.startsWith(CLASS_DIR) ? f.path.slice(CLASS_DIR.length) : f.path.startsWith(OBJECT_DIR) ? f.path.slice(OBJECT_DIR.length) : f.path;
+    const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(rel);
     const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
     const lm = decodeAt(f.path, () => decodeLabelMap(raw, {
       // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
@@ -223,6 +266,18 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
     if (!single || !(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
     images.push(image);
+    let classes: LabelMap | undefined;
+    if (fromClassMaps) {
+      const cf = classMaps.get(String(imageId));
+      if (!cf) noClassMap++;
+      else {
+        const cbytes = await readAt(cf);
+        classes = decodeAt(cf.path, () => decodeLabelMap(cbytes, { ...(map ? { colors: map } : {}), unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn }));
+        if (classes.height !== lm.height || classes.width !== lm.width) {
+          throw new RleError('SIZE_MISMATCH', `Class map of ${String(imageId)} differs in size from its instance map`, { path: [cf.path], expected: `${lm.height}x${lm.width}`, received: `${classes.height}x${classes.width}` });
+        }
+      }
+    }
     // 8-bit instance maps (VOC SegmentationObject) use the void label too; 16-bit and RGB ones do not.
     const voidHere = o.mode === 'semantic' || (raw.header.bitDepth <= 8 && (raw.header.colorType === 0 || raw.header.colorType === 3));
     for (const [label, mask] of lm.masks()) {
@@ -242,7 +297,12 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {
-        const c = rule!(label);
+        let c = rule!(label);
+        if (classes) {
+          const under = classUnder(mask, classes);
+          if (under.others > 0) mixed++;
+          c = under.label === 0 || (under.label === o.voidLabel && voidHere) ? undefined : under.label;
+        }
         const a: Annotation = { id, imageId, mask };
         if (c !== undefined) {
           addCategory(c);
@@ -252,6 +312,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       }
     }
   }
+  if (mixed > 0) context.warn({ code: 'mixed-class', message: `${mixed} instances cover several classes in SegmentationClass; each took the class of most of its pixels`, count: mixed });
+  if (noClassMap > 0) context.warn({ code: 'no-class-map', message: `${noClassMap} instance maps have no SegmentationClass map; their instances have no category`, count: noClassMap });
   if (voidPixels > 0) context.warn({ code: 'dropped-void', message: `${voidPixels} void pixels (label ${o.voidLabel}) were dropped on request`, count: voidPixels });
   return { images, categories: [...categories.values()].sort((a, b) => Number(a.id) - Number(b.id)), annotations };
 }

@@ -114,6 +114,45 @@ describe('png dialect: reading', () => {
     expect((await dialect.read(ids16, { mode: 'instance', dropVoid: true })).annotations.map((a) => a.id)).toEqual([255, 1000]);
   });
 
+  it('VOC / CVAT "Segmentation mask 1.1" folders: class maps for semantic, instance maps with their class for instance', async () => {
+    // 3x5. Two cats (instances 1, 2; class 8) and a dog (instance 3; class 12), a 255 border.
+    const cls = [8, 8, 255, 12, 12, 0, 255, 8, 12, 12, 0, 0, 8, 0, 0];
+    const obj = [1, 1, 255, 3, 3, 0, 255, 2, 3, 3, 0, 0, 2, 0, 0];
+    const names = 'background:0,0,0::\n' + Array.from({ length: 12 }, (_, i) => `${['aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog'][i]}:${i + 1},0,0::\n`).join('');
+    const voc = memoryFolder({
+      'SegmentationClass/2007_000032.png': encodeLabelMap(lm8(cls, 3, 5)),
+      'SegmentationObject/2007_000032.png': encodeLabelMap(lm8(obj, 3, 5)),
+      'ImageSets/Segmentation/default.txt': enc('2007_000032\n'),
+      'labelmap.txt': enc(names),
+    });
+    const sem = await dialect.read(voc, { mode: 'semantic' });
+    expect(sem.images).toEqual([{ id: '2007_000032', fileName: 'SegmentationClass/2007_000032.png', height: 3, width: 5 }]);
+    expect(sem.annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[8, 4], [12, 4], [255, 2]]);
+    expect(sem.categories.map((c) => c.name)).toEqual(['cat', 'dog', 'void']);
+    const w = warnings();
+    const inst = await dialect.read(voc, { mode: 'instance', dropVoid: true }, w.ctx);
+    expect(inst.images.map((i) => i.id)).toEqual(['2007_000032']);
+    expect(inst.annotations.map((a) => [a.id, a.categoryId, a.mask.area()])).toEqual([['2007_000032:1', 8, 2], ['2007_000032:2', 8, 2], ['2007_000032:3', 12, 4]]);
+    expect(inst.categories).toEqual([{ id: 8, name: 'cat', color: [8, 0, 0] }, { id: 12, name: 'dog', color: [12, 0, 0] }]);
+    expect(w.list.map((x) => x.code).sort()).toEqual(['dropped-void', 'skipped-files']);
+    // CVAT writes both as RGB: classes in labelmap.txt colours, instances in colours of their own.
+    const palette = (labels: number[], colorOf: (l: number) => number[]) => encodeLabelMap(LabelMap.fromArray(Uint8Array.from(labels), { height: 3, width: 5 }), {
+      format: 'rgb', colors: Object.fromEntries([...new Set(labels)].filter((l) => l > 0).map((l) => [l, colorOf(l)])) as never,
+    });
+    const cvat = memoryFolder({
+      'SegmentationClass/frame_0.png': palette(cls.map((v) => (v === 255 ? 0 : v)), (l) => [l, 0, 0]),
+      'SegmentationObject/frame_0.png': palette(obj.map((v) => (v === 255 ? 0 : v)), (l) => [0, 50 * l, 200]),
+      'labelmap.txt': enc(names),
+    });
+    const ci = await dialect.read(cvat, { mode: 'instance' });
+    expect(ci.annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[8, 2], [8, 2], [12, 4]]);
+    const missing = memoryFolder({ 'SegmentationObject/x.png': encodeLabelMap(lm8(obj, 3, 5)) });
+    const w2 = warnings();
+    await dialect.read(missing, { mode: 'instance' }, w2.ctx);
+    expect(w2.list.map((x) => x.code)).toEqual(['no-class-map']);
+    await expectCodeAsync(dialect.read(missing, { mode: 'semantic' }), 'INVALID_STRUCTURE');
+  });
+
   it('COCO panoptic style RGB instance maps: R + 256 G + 65536 B', async () => {
     const ids = Uint32Array.of(0, 300, 300, 70000, 0, 1);
     const png = encodeLabelMap(LabelMap.fromArray(ids, { height: 3, width: 2 }), { format: 'rgb', rgbOrder: 'bgr' });
