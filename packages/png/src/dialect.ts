@@ -52,6 +52,8 @@ export const writeSchema = z.object({
   foreground: z.number().int().default(255).describe('Binary mode, 8-bit: the foreground value, 1 or 255'),
   overlap: z.enum(['error', 'first', 'last']).default('last').describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)'),
   labelmap: z.boolean().default(true).describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours'),
+  layout: z.enum(['flat', 'voc']).default('flat')
+    .describe('flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)'),
 });
 
 export type PngReadOptions = z.output<typeof readSchema>;
@@ -325,7 +327,8 @@ const baseCapabilities: DialectCapabilities = {
   multipleImages: true, overlap: false, emptyImages: true, fileNames: false,
 };
 
-function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string): DialectCapabilities {
+function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string, layout: PngWriteOptions['layout'] = 'flat'): DialectCapabilities {
+  if (layout === 'voc') return baseCapabilities;
   if (m === 'foreground') return { ...baseCapabilities, categories: false, categoryNames: false };
   if (m === 'binary') return { ...baseCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
   if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false };
@@ -367,8 +370,11 @@ function categoryLabels(dataset: MaskDataset, context: DialectContext): Map<Id, 
 
 async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partial<PngWriteOptions> | undefined, context: DialectContext): AsyncIterable<OutputFile> {
   const o = writeOptions.parse(options);
+  if (o.layout === 'voc' && o.mode !== 'semantic' && o.mode !== 'instance') {
+    throw new RleError('INVALID_OPTION', 'layout voc writes label maps', { path: ['layout'], expected: 'mode semantic or instance', received: o.mode });
+  }
   const dataset = await collectDataset(input);
-  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes), 'png').filter((x) => !/several images|file names/.test(x.message))) context.warn(w);
+  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes, o.layout), 'png').filter((x) => !/several images|file names/.test(x.message))) context.warn(w);
   // Masks are named after their image; only a name that is already `<stem>.png` comes back as it was.
   const renamed = dataset.images.filter((im) => im.fileName !== undefined && !/\.png$/i.test(im.fileName)).length;
   if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed });
@@ -420,9 +426,10 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
 
   const rule = o.classes.trim();
   classRule(rule); // validates
-  const labels = o.mode === 'semantic' || rule !== 'none' ? categoryLabels(dataset, context) : new Map<Id, number>();
+  const classMaps = o.mode === 'semantic' || o.layout === 'voc';
+  const labels = classMaps || rule !== 'none' ? categoryLabels(dataset, context) : new Map<Id, number>();
   const entries: ColorMapEntry[] = [];
-  if (o.mode === 'semantic') {
+  if (classMaps) {
     const voc = vocColorMap();
     const vocColor = (l: number): Rgb => voc.find((e) => e.label === l)?.color ?? [(l * 67) & 255, (l * 151) & 255, (l * 37) & 255];
     for (const c of dataset.categories) {
@@ -432,12 +439,53 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   }
   // Semantic maps need a label for masks without a category: the next free one, rather than dropping them.
   let defaultLabel = 0;
-  if (o.mode === 'semantic' && dataset.annotations.some((a) => a.categoryId === undefined)) {
+  if (classMaps && dataset.annotations.some((a) => a.categoryId === undefined)) {
     defaultLabel = Math.max(0, ...labels.values()) + 1;
     const vocColor = vocColorMap().find((e) => e.label === defaultLabel)?.color ?? [255, 255, 255];
     entries.push({ label: defaultLabel, name: 'object', color: vocColor });
   }
   let merged = 0, uncategorised = 0;
+  const paint = (pairs: [number, Mask][], im: ImageInfo): LabelMap => {
+    try {
+      return LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn });
+    } catch (e) {
+      throw e instanceof RleError ? e.at('images', String(im.id)) : e;
+    }
+  };
+  const autoFormat = (lm: LabelMap, palette: boolean): 'palette' | 'gray8' | 'gray16' | 'rgb' => {
+    if (o.format !== 'auto') return o.format;
+    const max = lm.labels().at(-1) ?? 0;
+    return max <= 255 ? (palette ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
+  };
+  if (o.layout === 'voc') {
+    // Both maps of every image: classes (semantic) and instances 1..N, painted with one overlap
+    // policy so they agree pixel for pixel; the class of an instance is read back from under it.
+    const names2: string[] = [];
+    for (const im of dataset.images) {
+      const list = byImage.get(im.id)!;
+      const name = names.get(im.id)!;
+      names2.push(name);
+      const classPairs: [number, Mask][] = list.map((a) => {
+        if (a.categoryId === undefined) uncategorised++;
+        return [a.categoryId === undefined ? defaultLabel : labels.get(a.categoryId)!, a.mask];
+      });
+      const cls = (() => {
+        try {
+          // Overlaps are reported once, by the instance map below, which resolves the same pixels.
+          return LabelMap.fromMasks(classPairs, { height: im.height, width: im.width }, { overlap: o.overlap });
+        } catch (e) {
+          throw e instanceof RleError ? e.at('images', String(im.id)) : e;
+        }
+      })();
+      const objects = paint(list.map((a, k) => [k + 1, a.mask] as [number, Mask]), im);
+      yield { path: `SegmentationClass/${name}.png`, bytes: encodeLabelMap(cls, { format: autoFormat(cls, true), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
+      yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true), rgbOrder: o.rgbOrder }) };
+    }
+    if (uncategorised > 0) context.warn({ code: 'default-category', message: `png (voc) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised });
+    yield { path: 'labelmap.txt', bytes: new TextEncoder().encode(formatLabelmapTxt(entries)) };
+    yield { path: 'ImageSets/Segmentation/default.txt', bytes: new TextEncoder().encode(names2.map((n) => `${n}\n`).join('')) };
+    return;
+  }
   for (const im of dataset.images) {
     const list = byImage.get(im.id)!;
     const pairs: [number, Mask][] = [];
@@ -469,16 +517,8 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
         pairs.push([label, a.mask]);
       }
     }
-    let lm: LabelMap;
-    try {
-      lm = LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn });
-    } catch (e) {
-      throw e instanceof RleError ? e.at('images', String(im.id)) : e;
-    }
-    const max = lm.data.length === 0 ? 0 : lm.labels().at(-1) ?? 0;
-    let format = o.format;
-    if (format === 'auto') format = max <= 255 ? (o.mode === 'semantic' ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
-    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format, rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
+    const lm = paint(pairs, im);
+    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
   }
   if (merged > 0) context.warn({ code: 'instances-merged', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {

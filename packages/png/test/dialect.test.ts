@@ -277,6 +277,29 @@ describe('png dialect: writing folders', () => {
     }
   });
 
+  it('layout voc: class and instance maps, labelmap.txt and the image list; instances, categories and names come back', async () => {
+    const w = warnings();
+    const files = await collect(dialect.writeFiles!(dataset(), { layout: 'voc' }, w.ctx));
+    expect(Object.keys(files).sort()).toEqual([
+      'ImageSets/Segmentation/default.txt', 'SegmentationClass/empty.png', 'SegmentationClass/photos/one.png', 'SegmentationClass/two.png',
+      'SegmentationObject/empty.png', 'SegmentationObject/photos/one.png', 'SegmentationObject/two.png', 'labelmap.txt',
+    ]);
+    expect(new TextDecoder().decode(files['ImageSets/Segmentation/default.txt'])).toBe('photos/one\ntwo\nempty\n');
+    expect(w.list.map((x) => x.code)).not.toContain('instances-merged');
+    expect(decodeLabelMap(files['SegmentationObject/photos/one.png']!).labels()).toEqual([1, 2, 3]);
+    const back = await dialect.read(memoryFolder(files), { mode: 'instance' });
+    expect(back.categories).toEqual([{ id: 1, name: 'cell', color: [10, 20, 30] }, { id: 2, name: 'nucleus', color: [0, 128, 0] }]);
+    const d = dataset();
+    expect(back.annotations.length).toBe(d.annotations.length);
+    for (const a of d.annotations) {
+      const name = a.imageId === 1 ? 'photos/one' : 'two';
+      expect(back.annotations.some((b) => b.imageId === name && b.categoryId === a.categoryId && b.mask.equals(a.mask)), `annotation ${a.id}`).toBe(true);
+    }
+    const sem = await dialect.read(memoryFolder(files), { mode: 'semantic' });
+    expect(sem.annotations.filter((a) => a.imageId === 'photos/one').map((a) => [a.categoryId, a.mask.area()])).toEqual([[1, 12], [2, 5]]);
+    await expectCodeAsync(collect(dialect.writeFiles!(dataset(), { layout: 'voc', mode: 'binary' })), 'INVALID_OPTION');
+  });
+
   it('overlaps in label maps follow the overlap option and are reported', async () => {
     const d = dataset();
     d.annotations.push({ id: 15, imageId: 2, categoryId: 1, mask: d.annotations[3]!.mask });
