@@ -141,7 +141,8 @@ async function listPngs(input: DialectInput, maxBytes: number, mode: PngReadOpti
   const files = await input.list();
   const file = (f: string): PngFile => ({ path: f, bytes: () => readAllBytes(input.open(f), maxBytes) });
   const isPngName = (f: string): boolean => /\.png$/i.test(f);
-  const skipped = files.filter((f) => !isPngName(f) && !/^labelmap\.(txt|json)$/i.test(f));
+  // Colour maps are read, and VOC's ImageSets lists only repeat the file names.
+  const skipped = files.filter((f) => !isPngName(f) && !/^labelmap\.(txt|json)$/i.test(f) && !/^ImageSets\//.test(f));
   const open = (p: string): ByteSource => input.open(p);
   // VOC and CVAT keep class maps and instance maps side by side: semantic reads the first,
   // instance the second (with each instance's class from the first).
