@@ -30,6 +30,7 @@ export const readSchema = z.object({
   instanceFiles,
   colorMap,
   rgbOrder,
+  files: z.string().default('').describe('Folders: only PNGs matching this glob (* and ? within a name, ** across folders; without a / it matches file names), e.g. *_instanceIds.png'),
   unknownColor: z.enum(['error', 'background']).default('error').describe('An RGB colour missing from the colour map: error, or background with a warning'),
   voidLabel: z.number().int().min(-1).default(255).describe('The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none'),
   dropVoid: z.boolean().default(false).describe('Drop void pixels (with a warning) instead of keeping them as a "void" category'),
@@ -132,17 +133,37 @@ interface PngList {
 
 const CLASS_DIR = 'SegmentationClass/', OBJECT_DIR = 'SegmentationObject/';
 
-async function listPngs(input: DialectInput, maxBytes: number, mode: PngReadOptions['mode']): Promise<PngList> {
+/** A file glob as a test on relative paths: `*` and `?` stay within a name, `**` crosses folders. */
+export function globTest(glob: string): (path: string) => boolean {
+  const g = glob.trim();
+  if (g === '') return () => true;
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === '*' && g[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (g[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  const rx = new RegExp(`^${re}$`, 'i');
+  return g.includes('/') ? (p) => rx.test(p) : (p) => rx.test(p.slice(p.lastIndexOf('/') + 1));
+}
+
+async function listPngs(input: DialectInput, maxBytes: number, mode: PngReadOptions['mode'], glob = ''): Promise<PngList> {
   if (!isFolderSource(input)) {
     const bytes = await readAllBytes(input, maxBytes);
     const name = input instanceof Uint8Array ? 'image.png' : baseStem(input.name) + '.png';
     return { pngs: [{ path: name, bytes: async () => bytes }], files: [], skipped: [] };
   }
+  const matches = globTest(glob);
   const files = await input.list();
   const file = (f: string): PngFile => ({ path: f, bytes: () => readAllBytes(input.open(f), maxBytes) });
-  const isPngName = (f: string): boolean => /\.png$/i.test(f);
+  const isPngName = (f: string): boolean => /\.png$/i.test(f) && matches(f);
   // Colour maps are read, and VOC's ImageSets lists only repeat the file names.
-  const skipped = files.filter((f) => !isPngName(f) && !/^labelmap\.(txt|json)$/i.test(f) && !/^ImageSets\//.test(f));
+  const skipped = files.filter((f) => !/\.png$/i.test(f) && !/^labelmap\.(txt|json)$/i.test(f) && !/^ImageSets\//.test(f));
   const open = (p: string): ByteSource => input.open(p);
   // VOC and CVAT keep class maps and instance maps side by side: semantic reads the first,
   // instance the second (with each instance's class from the first).
@@ -198,7 +219,7 @@ function decodeAt<T>(path: string, fn: () => T): T {
 /** Reads PNGs into a dataset (see the read options). */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
   const o = readOptions.parse(options);
-  const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode);
+  const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode, o.files);
   if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
   const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
   const single = !isFolderSource(input);

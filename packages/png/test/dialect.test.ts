@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bytesSource, LabelMap, Mask, memoryFolder, type MaskDataset, type OutputFile, type RleWarning } from '@rlekit/core';
 import { decodeLabelMap, decodeMask, dialect, encodeLabelMap, encodeMask, readHeader, vocPalette } from '../src/index.js';
+import { globTest } from '../src/dialect.js';
 import { bitmapArb, expectCodeAsync } from './helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -151,6 +152,22 @@ describe('png dialect: reading', () => {
     await dialect.read(missing, { mode: 'instance' }, w2.ctx);
     expect(w2.list.map((x) => x.code)).toEqual(['no-class-map']);
     await expectCodeAsync(dialect.read(missing, { mode: 'semantic' }), 'INVALID_STRUCTURE');
+  });
+
+  it('--files picks the PNGs of one kind from a Cityscapes-style folder', async () => {
+    const ids = encodeLabelMap(LabelMap.fromArray(Uint16Array.of(26001, 26002, 7, 0), { height: 2, width: 2 }), { format: 'gray16' });
+    const folder = memoryFolder({
+      'aachen/aachen_000000_000019_gtFine_instanceIds.png': ids,
+      'aachen/aachen_000000_000019_gtFine_labelIds.png': encodeLabelMap(lm8([26, 26, 7, 0], 2, 2), { format: 'gray8' }),
+      'aachen/aachen_000000_000019_gtFine_color.png': encodeLabelMap(lm8([1, 1, 2, 0], 2, 2), { format: 'rgb' }),
+    });
+    const d = await dialect.read(folder, { mode: 'instance', classes: 'cityscapes', files: '*_instanceIds.png' });
+    expect(d.images.map((i) => i.id)).toEqual(['aachen/aachen_000000_000019_gtFine_instanceIds']);
+    expect(d.annotations.map((a) => a.categoryId)).toEqual([7, 26, 26]);
+    const t = globTest('**/masks/*_?.png');
+    expect([t('a/b/masks/x_1.png'), t('masks/x_1.png'), t('a/masks/sub/x_1.png'), t('a/masks/x_12.png')]).toEqual([true, true, false, false]);
+    expect(globTest('*.PNG')('deep/dir/A.png')).toBe(true);
+    expect(globTest('a+b(1).png')('a+b(1).png')).toBe(true);
   });
 
   it('COCO panoptic style RGB instance maps: R + 256 G + 65536 B', async () => {
