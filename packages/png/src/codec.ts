@@ -208,6 +208,39 @@ export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', th
       }
       return Mask.fromCanonicalRuns(b.finish(total), size, 'row');
     }
+    if (what === 'value' && ct === 0 && bd === 8 && threshold === 0 && (raw.data.byteOffset & 3) === 0) {
+      // Non-zero bytes are foreground: skip four bytes at a time while a word is all zero (background)
+      // or has no zero byte (foreground).
+      const d = raw.data;
+      const w32 = new Uint32Array(d.buffer, d.byteOffset, d.length >> 2);
+      for (let y = 0; y < height; y++) {
+        const s = p.offset + y * stride + 1, e = s + width;
+        let i = s;
+        while (i < e) {
+          const start = i;
+          const fg = d[i] !== 0;
+          i++;
+          for (;;) {
+            while (i < e && (i & 3) !== 0 && (d[i] !== 0) === fg) i++;
+            if (i >= e || (d[i] !== 0) !== fg) break;
+            let k = i >> 2;
+            const kEnd = e >> 2;
+            if (fg) {
+              while (k < kEnd) {
+                const x = w32[k]!;
+                if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+                k++;
+              }
+            } else while (k < kEnd && w32[k] === 0) k++;
+            i = k << 2;
+            while (i < e && (d[i] !== 0) === fg) i++;
+            break;
+          }
+          b.append(fg, i - start);
+        }
+      }
+      return Mask.fromCanonicalRuns(b.finish(total), size, 'row');
+    }
     if (what === 'value' && ct === 0 && bd === 8) {
       const d = raw.data;
       for (let y = 0; y < height; y++) {
