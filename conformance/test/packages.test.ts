@@ -10,7 +10,7 @@ const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom'];
 const formatLibrary: Record<string, string[]> = {
   coco: ['@streamparser/json'],
   kaggle: ['csv-parse', 'csv-stringify'],
-  png: ['pngjs'],
+  png: ['fflate'],
   encord: [],
   cvat: ['fast-xml-parser'],
   dicom: ['dcmjs'],
