@@ -149,8 +149,10 @@ describe.skipIf(!tools.gdcm)('GDCM', () => {
       run('gdcmconv', ['--raw', tmp(scFile(img, true)), out]);
       expectSameFrames(new Uint8Array(readFileSync(out)), img);
     });
-    // gdcmconv --rle aborts when Rows*Columns is odd (a GDCM bug), so only even sizes go that way.
-    it.skipIf((img.rows * img.columns) % 2 === 1)(`rlekit decodes gdcmconv --rle output to the same pixels (${name})`, () => {
+  }
+  // gdcmconv --rle aborts when Rows*Columns is odd (a GDCM bug), so only even sizes go that way.
+  for (const [name, img] of images.filter(([, i]) => (i.rows * i.columns) % 2 === 0)) {
+    it(`rlekit decodes gdcmconv --rle output to the same pixels (${name})`, () => {
       const out = tmp(undefined);
       run('gdcmconv', ['--rle', tmp(scFile(img, false)), out]);
       const bytes = new Uint8Array(readFileSync(out));
