@@ -45,9 +45,11 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
   const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
   const writeOptions = parseOptions(to.writeOptions, options.writeOptions ?? {}, to.id);
   const seen = new Set<string>();
+  const reported = new Set<string>();
   const ctx: DialectContext = {
     // The same warning from many annotations is said once.
     warn: (w) => {
+      if (w.capability) reported.add(w.capability);
       const key = `${w.code}\u0000${w.message}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -82,6 +84,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
     bytes = await to.write(tallied, writeOptions, ctx);
     written = bytes.length;
   }
-  for (const w of notCarried(counts, to.capabilities, to.id)) ctx.warn(w);
+  // The generic report, from capabilities, for what the writer did not already say itself.
+  for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
   return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, ...(bytes ? { bytes } : {}) };
 }

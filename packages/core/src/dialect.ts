@@ -138,12 +138,12 @@ export function countFeatures(dataset: MaskDataset): FeatureCounts {
 }
 
 /** What a dataset uses that a dialect with `target` capabilities cannot carry, as warnings. */
-export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCapabilities, targetId: string): RleWarning[] {
+export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCapabilities, targetId: string, alreadyReported: ReadonlySet<string> = new Set()): RleWarning[] {
   const c = 'annotations' in used && Array.isArray(used.annotations) ? countFeatures(used as MaskDataset) : (used as FeatureCounts);
   const out: RleWarning[] = [];
   const say = (cap: keyof DialectCapabilities, count: number, what: string): void => {
-    if (count > 0 && !target[cap]) {
-      out.push({ code: 'not-carried', message: `${targetId} cannot carry ${CAPABILITY_NAMES[cap]}: ${count} ${what} lost`, count });
+    if (count > 0 && !target[cap] && !alreadyReported.has(cap)) {
+      out.push({ code: 'not-carried', message: `${targetId} cannot carry ${CAPABILITY_NAMES[cap]}: ${count} ${what} lost`, count, capability: cap });
     }
   };
   say('scores', c.scores, 'scores');

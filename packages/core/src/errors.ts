@@ -121,6 +121,11 @@ export interface RleWarning {
   path?: readonly (string | number)[];
   /** How many items this warning stands for, when it summarises several. */
   count?: number;
+  /**
+   * For `not-carried`: the capability (a key of DialectCapabilities) this loss is about, so a
+   * caller's generic loss report does not say it twice.
+   */
+  capability?: string;
 }
 
 /** Receives warnings; the CLI prints them, tests collect them. */

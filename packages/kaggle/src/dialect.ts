@@ -450,14 +450,14 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     }
   }
   if (batch.length > 0) yield csvBytes(batch);
-  const lost = (what: string, n: number): void => {
-    if (n > 0) warn({ code: 'not-carried', message: `kaggle (${p.id}) cannot carry ${what}: ${n} lost`, count: n });
+  const lost = (capability: string, what: string, n: number): void => {
+    if (n > 0) warn({ code: 'not-carried', message: `kaggle (${p.id}) cannot carry ${what}: ${n} lost`, count: n, capability });
   };
-  lost('scores', count.scores);
-  lost('crowd flags', count.crowd);
-  lost("annotations' attributes", count.attributes);
-  lost('category assignments (no class column)', count.categories);
-  lost('instance ids (rows are numbered on read)', p.csv.rowsPer === 'instance' ? count.ids : 0);
+  lost('scores', 'scores', count.scores);
+  lost('crowd', 'crowd flags', count.crowd);
+  lost('attributes', "annotations' attributes", count.attributes);
+  lost('categories', 'category assignments (no class column)', count.categories);
+  lost('instanceIds', 'instance ids (rows are numbered on read)', p.csv.rowsPer === 'instance' ? count.ids : 0);
   if (count.otherClass > 0) warn({ code: 'not-carried', message: `${count.otherClass} masks have no class among ${classes.join(', ')} and were not written`, count: count.otherClass });
   if (count.merged > 0) warn({ code: 'merged-instances', message: `${count.merged} masks were merged into the mask of their image${p.csv.rowsPer === 'image-class' ? ' and class' : ''} (${p.id} has one row per ${p.csv.rowsPer})`, count: count.merged });
   if (count.emptyMasks > 0) warn({ code: 'empty-mask', message: `${count.emptyMasks} empty masks have no row of their own`, count: count.emptyMasks });
