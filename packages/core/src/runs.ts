@@ -297,114 +297,159 @@ export function runsToTransposedBitmap(runs: Uint32Array, outer: number, inner: 
   return out;
 }
 
+/*
+ * Sparse transposition by line differences: output pixel (o, i) sits at i*outer + o, so an output
+ * transition at (o, i) is exactly a pixel differing from input line o-1 at the same offset i (for
+ * o = 0: from line outer-1 at offset i-1, the previous pixel in output order). Those offsets are
+ * the symmetric difference of the two lines' toggle lists (offsets where a line changes value,
+ * offset 0 toggling when the line starts with foreground): a merge of a few entries per line.
+ * Each transition is recorded once, in ascending o, then bucketed by offset (a stable counting
+ * sort) into ascending output positions. Cost O(runs + output runs + inner); lines inside one long
+ * run are skipped in one step, as they equal their predecessor.
+ */
+let lineA = new Uint32Array(64), lineB = new Uint32Array(64);
+let recI = new Uint32Array(1024), recO = new Uint32Array(1024);
+/**
+ * Per offset: how many records it gets, kept as a difference array (+1 at lo, -1 at hi per
+ * range). Entries wrap modulo 2^32 but their prefix sums (counts below 2^32) come out exact.
+ */
+let recCounts = new Uint32Array(0);
+let counting = false;
+
+function growRecords(n: number, need: number): void {
+  let cap = recI.length * 2;
+  while (cap < need) cap *= 2;
+  const a = new Uint32Array(cap), b = new Uint32Array(cap);
+  a.set(recI.subarray(0, n)); b.set(recO.subarray(0, n));
+  recI = a; recO = b;
+}
+
+/**
+ * Records (offset, o) for every offset in [0, inner) where toggle lists a (na entries) and b (nb)
+ * differ in value, appending at index n; returns the new count.
+ */
+function recordDifference(a: Uint32Array, na: number, b: Uint32Array, nb: number, inner: number, o: number, n: number): number {
+  if (na === nb) {
+    // Usual case (smooth shapes): boundaries pair up in order and each pair spans its own
+    // stretch, so the difference is the union of [min, max) of each pair. Short stretches are
+    // written as four records unconditionally (the count then advances by the true length),
+    // which saves a data-dependent loop exit per pair.
+    if (n + 4 * na + 4 > recI.length) growRecords(n, n + 4 * na + 4);
+    let ri = recI, ro = recO;
+    const n0 = n;
+    let last = 0, j = 0;
+    for (; j < na; j++) {
+      const x = a[j]!, y = b[j]!;
+      const lo = Math.min(x, y), hi = Math.max(x, y);
+      if (lo < last) break;
+      last = hi;
+      if (counting) { recCounts[lo]!++; recCounts[hi]!--; }
+      ri[n] = lo; ri[n + 1] = lo + 1; ri[n + 2] = lo + 2; ri[n + 3] = lo + 3;
+      ro[n] = o; ro[n + 1] = o; ro[n + 2] = o; ro[n + 3] = o;
+      if (hi - lo > 4) {
+        if (n + (hi - lo) + 4 * (na - j) + 4 > ri.length) { growRecords(n + 4, n + (hi - lo) + 4 * (na - j) + 4); ri = recI; ro = recO; }
+        for (let i = lo + 4, d = n + 4; i < hi; i++, d++) { ri[d] = i; ro[d] = o; }
+      }
+      n += hi - lo;
+    }
+    if (j === na) return n;
+    // Pairs overlap: undo and take the general merge.
+    n = n0;
+    if (counting) for (let q = 0; q < j; q++) { const x = a[q]!, y = b[q]!; recCounts[Math.min(x, y)]!--; recCounts[Math.max(x, y)]!++; }
+  }
+  let ia = 0, ib = 0, inside = false, from = 0;
+  for (;;) {
+    let x: number;
+    if (ia < na && (ib >= nb || a[ia]! < b[ib]!)) x = a[ia++]!;
+    else if (ib < nb && (ia >= na || b[ib]! < a[ia]!)) x = b[ib++]!;
+    else if (ia < na) { ia++; ib++; continue; } // equal offsets cancel
+    else break;
+    if (inside) n = recordRange(from, x, o, n);
+    else from = x;
+    inside = !inside;
+  }
+  return inside ? recordRange(from, inner, o, n) : n;
+}
+
+function recordRange(lo: number, hi: number, o: number, n: number): number {
+  if (counting) { recCounts[lo]!++; recCounts[hi]!--; }
+  if (n + (hi - lo) > recI.length) growRecords(n, n + (hi - lo));
+  const ri = recI, ro = recO;
+  for (let i = lo; i < hi; i++) { ri[n] = i; ro[n++] = o; }
+  return n;
+}
+
 function transposeSparse(runs: Uint32Array, outer: number, inner: number, total: number): Uint32Array {
-
-  // Toggle events: at output line `line`, flip the active state of input lines [lo, hi).
-  let cap = 64;
-  let evLine = new Uint32Array(cap), evLo = new Uint32Array(cap), evHi = new Uint32Array(cap);
-  let ne = 0;
-  const addEvent = (line: number, lo: number, hi: number): void => {
-    if (ne === cap) {
-      cap *= 2;
-      const a = new Uint32Array(cap), b = new Uint32Array(cap), c = new Uint32Array(cap);
-      a.set(evLine); b.set(evLo); c.set(evHi);
-      evLine = a; evLo = b; evHi = c;
-    }
-    evLine[ne] = line; evLo[ne] = lo; evHi[ne] = hi; ne++;
-  };
-  let pos = 0;
-  for (let k = 0; k < runs.length; k++) {
-    const r = runs[k]!;
-    if ((k & 1) === 1 && r > 0) {
-      const s = pos, e = pos + r; // [s, e)
-      const os = Math.floor(s / inner), is = s - os * inner;
-      const oe = Math.floor((e - 1) / inner), ie = e - oe * inner; // ie in 1..inner
-      if (os === oe) {
-        addEvent(is, os, os + 1);
-        if (ie < inner) addEvent(ie, os, os + 1);
-      } else {
-        // First line from `is` to its end; lines os+1..oe from 0; the last stops at ie.
-        if (is === 0) {
-          addEvent(0, os, oe + 1);
-        } else {
-          addEvent(is, os, os + 1);
-          addEvent(0, os + 1, oe + 1);
-        }
-        if (ie < inner) addEvent(ie, oe, oe + 1);
-      }
-    }
-    pos += r;
+  // A line holds at most one toggle per run boundary (+1): never more than the runs, however wide.
+  const cap = Math.min(inner, runs.length) + 2;
+  if (lineA.length < cap) { lineA = new Uint32Array(cap); lineB = new Uint32Array(cap); }
+  let prev = lineA, cur = lineB;
+  const len = runs.length;
+  // Cursor: run k holds the current line's first pixel and ends at `end`.
+  let k: number, end: number;
+  // Line -1 (compared with line 0): line outer-1 shifted one offset on, background at offset 0.
+  const lastStart = total - inner;
+  k = len - 1;
+  let start = total - runs[k]!;
+  while (start > lastStart && k > 0) start -= runs[--k]!;
+  end = start + runs[k]!;
+  let np = 0;
+  if ((k & 1) === 1) prev[np++] = 1;
+  for (let pos = end; pos < total - 1 && k + 1 < len; pos += runs[++k]!) {
+    const x = pos - lastStart + 1;
+    if (np > 0 && prev[np - 1] === x) np--;
+    else prev[np++] = x;
   }
-
-  // Order events by output line, keeping input order (ascending ranges) within a line.
-  const order = new Uint32Array(ne);
-  if (inner <= Math.max(1 << 16, ne * 4)) {
-    const counts = new Uint32Array(inner + 1);
-    for (let i = 0; i < ne; i++) counts[evLine[i]! + 1]!++;
-    for (let l = 0; l < inner; l++) counts[l + 1]! += counts[l]!;
-    for (let i = 0; i < ne; i++) order[counts[evLine[i]!]!++] = i;
+  if (inner === 1) np = 0;
+  k = 0;
+  end = runs[0]!;
+  // Counting sort when its offset table is small or no larger than the input: memory stays O(runs).
+  counting = inner <= Math.max(1 << 16, len * 4);
+  if (counting) {
+    if (recCounts.length < inner + 1) recCounts = new Uint32Array(inner + 1);
+    else recCounts.fill(0, 0, inner + 1);
+  }
+  let n = 0;
+  for (let o = 0; o < outer;) {
+    const lineStart = o * inner, lineEnd = lineStart + inner;
+    while (end <= lineStart && k + 1 < len) end += runs[++k]!;
+    let nc = 0;
+    if ((k & 1) === 1) cur[nc++] = 0;
+    if (end >= lineEnd) {
+      // The line is one run, and so is every further line that run covers fully: all equal to it.
+      n = recordDifference(prev, np, cur, nc, inner, o, n);
+      o = Math.max(o + 1, Math.floor(end / inner));
+    } else {
+      // Zero-length runs give equal offsets, which cancel.
+      for (; end < lineEnd && k + 1 < len; end += runs[++k]!) {
+        const x = end - lineStart;
+        if (nc > 0 && cur[nc - 1] === x) nc--;
+        else cur[nc++] = x;
+      }
+      n = recordDifference(prev, np, cur, nc, inner, o, n);
+      o++;
+    }
+    const swap = prev; prev = cur; cur = swap;
+    np = nc;
+  }
+  // Stable bucket sort by offset (records come in ascending o): positions i*outer + o ascend.
+  const t = new Uint32Array(n);
+  const ri = recI, ro = recO;
+  if (counting) {
+    const c = recCounts;
+    // Difference array → per-offset counts → first slot of each offset, in one pass.
+    let run = 0, acc = 0;
+    for (let i = 0; i < inner; i++) { run = (run + c[i]!) >>> 0; c[i] = acc; acc += run; }
+    for (let r = 0; r < n; r++) { const i = ri[r]!; t[c[i]!++] = i * outer + ro[r]!; }
   } else {
-    for (let i = 0; i < ne; i++) order[i] = i;
-    order.sort((a, b) => evLine[a]! - evLine[b]! || a - b);
+    for (let r = 0; r < n; r++) t[r] = ri[r]! * outer + ro[r]!;
+    t.sort();
   }
-
-  // Active ranges as a sorted boundary list: [b0, b1) [b2, b3) ...
-  let active = new Uint32Array(16), na = 0;
-  let scratch = new Uint32Array(16);
-  let toggles = new Uint32Array(16);
-  const out = new RunBuilder(Math.min(1 << 20, runs.length * 2 + 16));
-  let line = 0; // next output line to emit
-  let i = 0;
-  while (line < inner) {
-    const nextEventLine = i < ne ? evLine[order[i]!]! : inner;
-    // Emit lines [line, nextEventLine) with the current active set.
-    const count = nextEventLine - line;
-    if (count > 0) {
-      // Interval emission leaves a line's trailing background unwritten: pad to the line start first.
-      out.append(false, line * outer - out.position);
-      if (na === 0) {
-        out.append(false, count * outer);
-      } else if (na === 2 && active[0] === 0 && active[1] === outer) {
-        out.append(true, count * outer);
-      } else {
-        for (let l = line; l < nextEventLine; l++) {
-          const base = l * outer;
-          for (let j = 0; j < na; j += 2) out.addInterval(base + active[j]!, base + active[j + 1]!);
-        }
-      }
-      line = nextEventLine;
-    }
-    if (i >= ne) break;
-    // Gather this line's toggle boundaries; equal neighbours cancel (adjacent ranges).
-    let nt = 0;
-    while (i < ne && evLine[order[i]!] === line) {
-      const ev = order[i++]!;
-      if (nt + 2 > toggles.length) {
-        const t = new Uint32Array(toggles.length * 2);
-        t.set(toggles);
-        toggles = t;
-      }
-      const lo = evLo[ev]!, hi = evHi[ev]!;
-      if (nt > 0 && toggles[nt - 1] === lo) nt--;
-      else toggles[nt++] = lo;
-      toggles[nt++] = hi;
-    }
-    // active = active XOR toggles (symmetric difference of sorted boundary lists).
-    if (scratch.length < na + nt) scratch = new Uint32Array((na + nt) * 2);
-    let a = 0, t = 0, m = 0;
-    while (a < na || t < nt) {
-      const va = a < na ? active[a]! : Infinity;
-      const vt = t < nt ? toggles[t]! : Infinity;
-      if (va < vt) { scratch[m++] = va; a++; }
-      else if (vt < va) { scratch[m++] = vt; t++; }
-      else { a++; t++; }
-    }
-    const swap = active;
-    active = scratch;
-    scratch = swap;
-    na = m;
-  }
-  return out.finish(total);
+  counting = false;
+  if (recCounts.length * 4 > SCRATCH_KEEP) recCounts = new Uint32Array(0);
+  if (recI.length * 4 > SCRATCH_KEEP) { recI = new Uint32Array(1024); recO = new Uint32Array(1024); }
+  if (lineA.length * 4 > SCRATCH_KEEP) { lineA = new Uint32Array(64); lineB = new Uint32Array(64); }
+  return runsFromTransitions(t, n, total);
 }
 
 /**
@@ -559,11 +604,109 @@ function bandBuffer(n: number): Uint8Array {
 
 /**
  * Appends to `trans` (from index n) the positions base+j where pixel j of `src` differs from
- * pixel j-1 (continuing from `transPrev`); returns the new count. Branch-free per pixel: the
- * position is always stored and the count advances by the 0/1 transition flag, so noise costs
- * no mispredictions. Aligned 4-byte words that only continue the current run are skipped.
+ * pixel j-1 (continuing from `transPrev`); returns the new count. Non-zero bytes are foreground.
  */
 function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
+  if (!LITTLE_ENDIAN) return scanBytesExact(src, len, base, n);
+  const p0 = transPrev;
+  const m = scanBytes8(src, len, base, n);
+  if (m >= 0) return m;
+  // A skipped word was -0 (only a lone 0x80 in its top byte does that): redo exactly.
+  transPrev = p0;
+  return scanBytesExact(src, len, base, n);
+}
+
+/** 0x0101010101010101 read as a float64 (a normal number, so === compares its bits exactly). */
+const ONES64 = new Float64Array(new Uint32Array([0x01010101, 0x01010101]).buffer)[0]!;
+
+/**
+ * scanBytes over aligned 8-byte words: stretches that continue the current run are skipped one
+ * float64 load per 8 bytes (+0 and -0 both compare equal to 0, so the zero skip also tracks, in
+ * `allPositive`, whether every skipped word was +0: returns -1 if one was -0, which the caller
+ * redoes exactly). Other words are decoded as two 32-bit halves, branch-free per byte.
+ */
+function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
+  let buf = trans, p = transPrev;
+  const head = Math.min(len, (8 - (src.byteOffset & 7)) & 7);
+  const words = (len - head) >>> 3;
+  for (let j = 0; j < head; j++) {
+    if (n === buf.length) buf = growTrans(n, n + 1);
+    const v = (src[j]! + 255) >> 8;
+    buf[n] = base + j;
+    n += v ^ p;
+    p = v;
+  }
+  // Stays -0 while every value added is -0, i.e. while every skipped word is +0 (IEEE: -0 + -0 = -0, anything else gives +0).
+  let allPositive = -0;
+  if (words > 0) {
+    const f = new Float64Array(src.buffer, src.byteOffset + head, words);
+    const w32 = new Uint32Array(src.buffer, src.byteOffset + head, words * 2);
+    let w = 0;
+    while (w < words) {
+      const x0 = w32[2 * w]!, x1 = w32[2 * w + 1]!;
+      // High bit of each byte set iff the byte is non-zero.
+      const y0 = (((x0 & 0x7f7f7f7f) + 0x7f7f7f7f) | x0) & 0x80808080;
+      const y1 = (((x1 & 0x7f7f7f7f) + 0x7f7f7f7f) | x1) & 0x80808080;
+      const same = -p & 0x80808080;
+      if (y0 === same && y1 === same) {
+        // The word continues the current run: skip the whole stretch.
+        w++;
+        if (p === 0) {
+          for (; w + 8 <= words; w += 8) {
+            const a = f[w]!, b = f[w + 1]!, c = f[w + 2]!, d = f[w + 3]!, e = f[w + 4]!, g = f[w + 5]!, h = f[w + 6]!, k = f[w + 7]!;
+            if (a !== 0 || b !== 0 || c !== 0 || d !== 0 || e !== 0 || g !== 0 || h !== 0 || k !== 0) break;
+            allPositive += ((-a - b) + (-c - d)) + ((-e - g) + (-h - k));
+          }
+          for (; w < words; w++) {
+            const a = f[w]!;
+            if (a !== 0) break;
+            allPositive -= a;
+          }
+        } else {
+          // 0/1 foreground compares as one float; other non-zero bytes take the exact test.
+          while (w + 4 <= words && f[w] === ONES64 && f[w + 1] === ONES64 && f[w + 2] === ONES64 && f[w + 3] === ONES64) w += 4;
+          for (; w < words; w++) {
+            if (f[w] === ONES64) continue;
+            const z0 = w32[2 * w]!, z1 = w32[2 * w + 1]!;
+            if (((z0 - 0x01010101) & ~z0 & 0x80808080) !== 0 || ((z1 - 0x01010101) & ~z1 & 0x80808080) !== 0) break;
+          }
+        }
+        continue;
+      }
+      if (n + 8 > buf.length) buf = growTrans(n, n + 8);
+      const i = base + head + w * 8;
+      // Bit 8j+7 of t: byte j differs from byte j-1 (byte -1 being the previous pixel).
+      const t0 = y0 ^ ((y0 << 8) | (p << 7));
+      buf[n] = i; n += (t0 >>> 7) & 1;
+      buf[n] = i + 1; n += (t0 >>> 15) & 1;
+      buf[n] = i + 2; n += (t0 >>> 23) & 1;
+      buf[n] = i + 3; n += t0 >>> 31;
+      const t1 = y1 ^ ((y1 << 8) | (y0 >>> 24));
+      buf[n] = i + 4; n += (t1 >>> 7) & 1;
+      buf[n] = i + 5; n += (t1 >>> 15) & 1;
+      buf[n] = i + 6; n += (t1 >>> 23) & 1;
+      buf[n] = i + 7; n += t1 >>> 31;
+      p = y1 >>> 31;
+      w++;
+    }
+  }
+  for (let j = head + words * 8; j < len; j++) {
+    if (n === buf.length) buf = growTrans(n, n + 1);
+    const v = (src[j]! + 255) >> 8;
+    buf[n] = base + j;
+    n += v ^ p;
+    p = v;
+  }
+  transPrev = p;
+  return 1 / allPositive < 0 ? n : -1;
+}
+
+/**
+ * scanBytes with 32-bit integer loads only (any byte order, exact for every byte value; the
+ * fallback of scanBytes8). Branch-free per pixel: the position is always stored and the count advances by the 0/1 transition flag, so noise costs
+ * no mispredictions. Aligned 4-byte words that only continue the current run are skipped.
+ */
+function scanBytesExact(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
   let buf = trans, p = transPrev;
   const head = LITTLE_ENDIAN ? Math.min(len, (4 - (src.byteOffset & 3)) & 3) : len;
   const words = (len - head) >>> 2;
