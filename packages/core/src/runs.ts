@@ -410,15 +410,16 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
     else recCounts.fill(0, 0, inner + 1);
   }
   let n = 0;
+  const counts = counting ? recCounts : undefined;
+  let ri = recI, ro = recO;
   for (let o = 0; o < outer;) {
     const lineStart = o * inner, lineEnd = lineStart + inner;
     while (end <= lineStart && k + 1 < len) end += runs[++k]!;
-    let nc = 0;
+    let nc = 0, next = o + 1;
     if ((k & 1) === 1) cur[nc++] = 0;
     if (end >= lineEnd) {
       // The line is one run, and so is every further line that run covers fully: all equal to it.
-      n = recordDifference(prev, np, cur, nc, inner, o, n);
-      o = Math.max(o + 1, Math.floor(end / inner));
+      next = Math.max(next, Math.floor(end / inner));
     } else {
       // Zero-length runs give equal offsets, which cancel.
       for (; end < lineEnd && k + 1 < len; end += runs[++k]!) {
@@ -426,15 +427,44 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
         if (nc > 0 && cur[nc - 1] === x) nc--;
         else cur[nc++] = x;
       }
+    }
+    let j = 0;
+    if (np === nc && counts !== undefined) {
+      // The usual case inline (see recordDifference): pairs of boundaries, each its own short
+      // stretch, written as four records unconditionally.
+      if (n + 4 * nc + 4 > ri.length) { growRecords(n, n + 4 * nc + 4); ri = recI; ro = recO; }
+      let last = 0;
+      for (; j < nc; j++) {
+        const x = prev[j]!, y = cur[j]!;
+        const lo = Math.min(x, y), hi = Math.max(x, y);
+        if (lo < last || hi - lo > 4) break;
+        last = hi;
+        counts[lo]!++; counts[hi]!--;
+        ri[n] = lo; ri[n + 1] = lo + 1; ri[n + 2] = lo + 2; ri[n + 3] = lo + 3;
+        ro[n] = o; ro[n + 1] = o; ro[n + 2] = o; ro[n + 3] = o;
+        n += hi - lo;
+      }
+      if (j < nc) {
+        // Undo this line's records and take the general path.
+        for (let q = 0; q < j; q++) {
+          const lo = Math.min(prev[q]!, cur[q]!), hi = Math.max(prev[q]!, cur[q]!);
+          n -= hi - lo;
+          counts[lo]!--; counts[hi]!++;
+        }
+        j = -1;
+      }
+    } else j = -1;
+    if (j < 0) {
       n = recordDifference(prev, np, cur, nc, inner, o, n);
-      o++;
+      ri = recI; ro = recO;
     }
     const swap = prev; prev = cur; cur = swap;
     np = nc;
+    o = next;
   }
   // Stable bucket sort by offset (records come in ascending o): positions i*outer + o ascend.
   const t = new Uint32Array(n);
-  const ri = recI, ro = recO;
+  ri = recI; ro = recO;
   if (counting) {
     const c = recCounts;
     // Difference array → per-offset counts → first slot of each offset, in one pass.
