@@ -8,6 +8,8 @@ export {
   MAX_MASK_PIXELS, RunBuilder, checkSize, canonicalRuns, transposeRuns, combineRuns, overlapAreas, runsArea, runsBox,
 } from './runs.js';
 export type { Order, Size } from './runs.js';
+export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
+export type { RasterizeOptions } from './polygon.js';
 export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext, tallyAnnotation } from './dialect.js';
