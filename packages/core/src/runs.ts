@@ -637,23 +637,21 @@ function bandBuffer(n: number): Uint8Array {
  * pixel j-1 (continuing from `transPrev`); returns the new count. Non-zero bytes are foreground.
  */
 function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
-  if (!LITTLE_ENDIAN) return scanBytesExact(src, len, base, n);
-  const p0 = transPrev;
-  const m = scanBytes8(src, len, base, n);
-  if (m >= 0) return m;
-  // A skipped word was -0 (only a lone 0x80 in its top byte does that): redo exactly.
-  transPrev = p0;
-  return scanBytesExact(src, len, base, n);
+  return LITTLE_ENDIAN ? scanBytes8(src, len, base, n) : scanBytesExact(src, len, base, n);
 }
 
-/** 0x0101010101010101 read as a float64 (a normal number, so === compares its bits exactly). */
+/** 0x0101010101010101 read as a float64 (a normal number). */
 const ONES64 = new Float64Array(new Uint32Array([0x01010101, 0x01010101]).buffer)[0]!;
+/** The 8-byte word that continues a run of value p, for 0/1 bitmaps, as a float64. */
+const SAME64 = Float64Array.of(0, ONES64);
 
 /**
- * scanBytes over aligned 8-byte words: stretches that continue the current run are skipped one
- * float64 load per 8 bytes (+0 and -0 both compare equal to 0, so the zero skip also tracks, in
- * `allPositive`, whether every skipped word was +0: returns -1 if one was -0, which the caller
- * redoes exactly). Other words are decoded as two 32-bit halves, branch-free per byte.
+ * scanBytes over aligned 8-byte words read as float64. Eight (then two) words that continue the
+ * current run are recognised with one test and no per-word branch: -(x - same) is -0 exactly when
+ * x has the bits of `same` (x - x is +0; distinct finite doubles never subtract to zero, NaN and
+ * infinities stay so, and a word reading as -0 against same = +0 gives +0), and an IEEE sum is -0
+ * only when every term is. Other words are decoded exactly as two 32-bit halves, branch-free per
+ * byte (there, foreground bytes other than 1 continue a run like 1 does).
  */
 function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
   let buf = trans, p = transPrev;
@@ -666,58 +664,46 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
     n += v ^ p;
     p = v;
   }
-  // Stays -0 while every value added is -0, i.e. while every skipped word is +0 (IEEE: -0 + -0 = -0, anything else gives +0).
-  let allPositive = -0;
   if (words > 0) {
     const f = new Float64Array(src.buffer, src.byteOffset + head, words);
     const w32 = new Uint32Array(src.buffer, src.byteOffset + head, words * 2);
     let w = 0;
     while (w < words) {
-      const x0 = w32[2 * w]!, x1 = w32[2 * w + 1]!;
-      // High bit of each byte set iff the byte is non-zero.
-      const y0 = (((x0 & 0x7f7f7f7f) + 0x7f7f7f7f) | x0) & 0x80808080;
-      const y1 = (((x1 & 0x7f7f7f7f) + 0x7f7f7f7f) | x1) & 0x80808080;
-      const same = -p & 0x80808080;
-      if (y0 === same && y1 === same) {
-        // The word continues the current run: skip the whole stretch.
-        w++;
-        if (p === 0) {
-          for (; w + 8 <= words; w += 8) {
-            const a = f[w]!, b = f[w + 1]!, c = f[w + 2]!, d = f[w + 3]!, e = f[w + 4]!, g = f[w + 5]!, h = f[w + 6]!, k = f[w + 7]!;
-            if (a !== 0 || b !== 0 || c !== 0 || d !== 0 || e !== 0 || g !== 0 || h !== 0 || k !== 0) break;
-            allPositive += ((-a - b) + (-c - d)) + ((-e - g) + (-h - k));
-          }
-          for (; w < words; w++) {
-            const a = f[w]!;
-            if (a !== 0) break;
-            allPositive -= a;
-          }
-        } else {
-          // 0/1 foreground compares as one float; other non-zero bytes take the exact test.
-          while (w + 4 <= words && f[w] === ONES64 && f[w + 1] === ONES64 && f[w + 2] === ONES64 && f[w + 3] === ONES64) w += 4;
-          for (; w < words; w++) {
-            if (f[w] === ONES64) continue;
-            const z0 = w32[2 * w]!, z1 = w32[2 * w + 1]!;
-            if (((z0 - 0x01010101) & ~z0 & 0x80808080) !== 0 || ((z1 - 0x01010101) & ~z1 & 0x80808080) !== 0) break;
-          }
-        }
-        continue;
+      const s = SAME64[p]!;
+      for (; w + 8 <= words; w += 8) {
+        const t = ((-(f[w]! - s) - (f[w + 1]! - s)) + (-(f[w + 2]! - s) - (f[w + 3]! - s))) + ((-(f[w + 4]! - s) - (f[w + 5]! - s)) + (-(f[w + 6]! - s) - (f[w + 7]! - s)));
+        if (!Object.is(t, -0)) break;
       }
-      if (n + 8 > buf.length) buf = growTrans(n, n + 8);
-      const i = base + head + w * 8;
-      // Bit 8j+7 of t: byte j differs from byte j-1 (byte -1 being the previous pixel).
-      const t0 = y0 ^ ((y0 << 8) | (p << 7));
-      buf[n] = i; n += (t0 >>> 7) & 1;
-      buf[n] = i + 1; n += (t0 >>> 15) & 1;
-      buf[n] = i + 2; n += (t0 >>> 23) & 1;
-      buf[n] = i + 3; n += t0 >>> 31;
-      const t1 = y1 ^ ((y1 << 8) | (y0 >>> 24));
-      buf[n] = i + 4; n += (t1 >>> 7) & 1;
-      buf[n] = i + 5; n += (t1 >>> 15) & 1;
-      buf[n] = i + 6; n += (t1 >>> 23) & 1;
-      buf[n] = i + 7; n += t1 >>> 31;
-      p = y1 >>> 31;
-      w++;
+      for (; w + 2 <= words; w += 2) {
+        const t = -(f[w]! - s) - (f[w + 1]! - s);
+        if (!Object.is(t, -0)) break;
+      }
+      // Word by word up to the next transition (at most two words, then groups again).
+      const stop = Math.min(words, w + 2);
+      const same = -p & 0x80808080;
+      for (; w < stop; w++) {
+        const x0 = w32[2 * w]!, x1 = w32[2 * w + 1]!;
+        // High bit of each byte set iff the byte is non-zero.
+        const y0 = (((x0 & 0x7f7f7f7f) + 0x7f7f7f7f) | x0) & 0x80808080;
+        const y1 = (((x1 & 0x7f7f7f7f) + 0x7f7f7f7f) | x1) & 0x80808080;
+        if (y0 === same && y1 === same) continue;
+        if (n + 8 > buf.length) buf = growTrans(n, n + 8);
+        const i = base + head + w * 8;
+        // Bit 8j+7 of t: byte j differs from byte j-1 (byte -1 being the previous pixel).
+        const t0 = y0 ^ ((y0 << 8) | (p << 7));
+        buf[n] = i; n += (t0 >>> 7) & 1;
+        buf[n] = i + 1; n += (t0 >>> 15) & 1;
+        buf[n] = i + 2; n += (t0 >>> 23) & 1;
+        buf[n] = i + 3; n += t0 >>> 31;
+        const t1 = y1 ^ ((y1 << 8) | (y0 >>> 24));
+        buf[n] = i + 4; n += (t1 >>> 7) & 1;
+        buf[n] = i + 5; n += (t1 >>> 15) & 1;
+        buf[n] = i + 6; n += (t1 >>> 23) & 1;
+        buf[n] = i + 7; n += t1 >>> 31;
+        p = y1 >>> 31;
+        w++;
+        break;
+      }
     }
   }
   for (let j = head + words * 8; j < len; j++) {
@@ -728,12 +714,11 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
     p = v;
   }
   transPrev = p;
-  return 1 / allPositive < 0 ? n : -1;
+  return n;
 }
 
 /**
- * scanBytes with 32-bit integer loads only (any byte order, exact for every byte value; the
- * fallback of scanBytes8). Branch-free per pixel: the position is always stored and the count advances by the 0/1 transition flag, so noise costs
+ * scanBytes with 32-bit integer loads only (any byte order; used on big-endian engines). Branch-free per pixel: the position is always stored and the count advances by the 0/1 transition flag, so noise costs
  * no mispredictions. Aligned 4-byte words that only continue the current run are skipped.
  */
 function scanBytesExact(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {

@@ -1,5 +1,5 @@
 /**
- * The word-skipping bitmap scan (float64 words, with its exact fallback for -0 words) and the
+ * The word-skipping bitmap scan (float64 words, where a word of zero bytes but for a top 0x80 reads as -0) and the
  * sparse run transposition (line differences, counting or comparison sort) against naive
  * per-pixel references: byte offsets not multiple of 8, foreground values other than 1
  * (including a lone 0x80 in the top byte of a word, which reads as -0), long stretches, and
