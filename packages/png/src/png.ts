@@ -3,13 +3,9 @@
  * Decoding stops at raw (unfiltered) scanlines; the codecs read samples from them row by row.
  */
 import { checkSize, RleError } from '@rlekit/core';
-// pngjs's own decoder and encoder need Node's zlib and stream and expand palettes to RGBA;
-// its CRC and constants are plain JavaScript, so they are used here and the package stays browser-safe.
-import PngCrc from 'pngjs/lib/crc.js';
-import pngConstants from 'pngjs/lib/constants.js';
-import { deflateZlib, inflateZlib, runOf } from './zlib.js';
+import { deflateZlib, inflateZlib } from './zlib.js';
 
-export const PNG_SIGNATURE = Uint8Array.from(pngConstants.PNG_SIGNATURE);
+export const PNG_SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 
 /** Default limit on decoded pixels: 2^28 (about 16k × 16k). */
 export const DEFAULT_MAX_PIXELS = 268_435_456;
@@ -51,15 +47,25 @@ export interface RawPng {
 }
 
 /** Samples per pixel of each colour type. */
-const CHANNELS: Record<number, number> = pngConstants.COLORTYPE_TO_BPP_MAP;
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 const ADAM7 = [
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
 ] as const;
 
+/** The CRC-32 (ISO 3309, reflected polynomial 0xedb88320) of every byte value. */
+const CRC_TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC_TABLE[n] = c;
+}
+
 /** CRC-32 of bytes[start, end), as PNG chunks use it. */
 export function crc32(bytes: Uint8Array, start: number, end: number): number {
-  return PngCrc.crc32(bytes.subarray(start, end)) >>> 0;
+  let c = -1;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 function u32(b: Uint8Array, o: number): number {
@@ -244,9 +250,13 @@ function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
   }
 }
 
-/** Whether d[s, e) is all zero, checking aligned words where it can. */
+/** Whether d[s, e) is all zero, checking aligned words (`w32` views `d` from its start) where it can. */
 function zeroRow(d: Uint8Array, w32: Uint32Array, s: number, e: number): boolean {
-  return runOf(d, w32, s, 0, e) === e - s;
+  let i = s;
+  for (; i < e && (i & 3) !== 0; i++) if (d[i] !== 0) return false;
+  for (const k = Math.min(w32.length, e >> 2); i >> 2 < k; i += 4) if (w32[i >> 2] !== 0) return false;
+  for (; i < e; i++) if (d[i] !== 0) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
