@@ -168,9 +168,9 @@ export function runsBox(runs: Uint32Array, inner: number): [number, number, numb
 
 /**
  * Re-flattens runs from lines of `inner` pixels (`outer` lines) to lines of `outer` pixels:
- * column-major ↔ row-major without a full bitmap. Sparse runs: each foreground run becomes at
- * most three range toggles and a sweep over the output lines keeps the set of active ranges, so
- * the cost is O(runs log runs + output runs) and memory stays bounded for huge masks with few
+ * column-major ↔ row-major without a full bitmap. Sparse runs: each input line is compared with
+ * the previous one (output transitions are exactly where they differ), so the cost is
+ * O(runs + output runs + inner) and memory stays O(runs + output runs) for huge masks with few
  * runs. Dense runs (noise): bands of output lines are expanded in a small buffer and scanned.
  */
 export function transposeRuns(runs: Uint32Array, outer: number, inner: number): Uint32Array {
