@@ -23,12 +23,13 @@ export function adler32(data: Uint8Array, start = 0, end = data.length): number 
   let a = 1, b = 0;
   let i = start;
   while (i < end) {
-    const stop = Math.min(end, i + 1500); // small blocks keep the sums small integers (fast in V8)
-    // Four bytes per step: b gains 4a + 4x0 + 3x1 + 2x2 + x3, a gains their sum.
-    for (const stop4 = stop - 3; i < stop4; i += 4) {
+    const stop = Math.min(end, i + 1504); // blocks this short keep both sums below 2^30: small integers, fast in V8
+    // Eight bytes per step: b gains 8a + 8x0 + 7x1 + ... + x7, a gains their sum.
+    for (const stop8 = stop - 7; i < stop8; i += 8) {
       const x0 = data[i]!, x1 = data[i + 1]!, x2 = data[i + 2]!, x3 = data[i + 3]!;
-      b += 4 * a + 4 * x0 + 3 * x1 + 2 * x2 + x3;
-      a += x0 + x1 + x2 + x3;
+      const x4 = data[i + 4]!, x5 = data[i + 5]!, x6 = data[i + 6]!, x7 = data[i + 7]!;
+      b += 8 * a + 8 * x0 + 7 * x1 + 6 * x2 + 5 * x3 + 4 * x4 + 3 * x5 + 2 * x6 + x7;
+      a += x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
     }
     for (; i < stop; i++) {
       a += data[i]!;
