@@ -651,7 +651,7 @@ const SAME64 = Float64Array.of(0, ONES64);
  * x has the bits of `same` (x - x is +0; distinct finite doubles never subtract to zero, NaN and
  * infinities stay so, and a word reading as -0 against same = +0 gives +0), and an IEEE sum is -0
  * only when every term is. Other words are decoded exactly as two 32-bit halves, branch-free per
- * byte (there, foreground bytes other than 1 continue a run like 1 does).
+ * byte; foreground of bytes other than 1 is skipped there by an exact zero-byte test.
  */
 function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
   let buf = trans, p = transPrev;
@@ -678,15 +678,28 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
         const t = -(f[w]! - s) - (f[w + 1]! - s);
         if (!Object.is(t, -0)) break;
       }
-      // Word by word up to the next transition (at most two words, then groups again).
-      const stop = Math.min(words, w + 2);
-      const same = -p & 0x80808080;
-      for (; w < stop; w++) {
+      // Word by word while words change value (noise stays here); two quiet words in a row, or
+      // one after a change, send the scan back to skipping groups.
+      let quiet = 0;
+      for (; w < words; w++) {
         const x0 = w32[2 * w]!, x1 = w32[2 * w + 1]!;
         // High bit of each byte set iff the byte is non-zero.
         const y0 = (((x0 & 0x7f7f7f7f) + 0x7f7f7f7f) | x0) & 0x80808080;
         const y1 = (((x1 & 0x7f7f7f7f) + 0x7f7f7f7f) | x1) & 0x80808080;
-        if (y0 === same && y1 === same) continue;
+        const same = -p & 0x80808080;
+        if (y0 === same && y1 === same) {
+          if (p === 1 && f[w] !== ONES64) {
+            // Foreground of other values (e.g. 255, which reads as NaN): skip words without a zero byte, exactly.
+            for (; w + 1 < words; w++) {
+              const z0 = w32[2 * w + 2]!, z1 = w32[2 * w + 3]!;
+              if ((((z0 - 0x01010101) & ~z0) | ((z1 - 0x01010101) & ~z1)) & 0x80808080) break;
+            }
+            continue;
+          }
+          if (++quiet === 2) { w++; break; }
+          continue;
+        }
+        quiet = 1;
         if (n + 8 > buf.length) buf = growTrans(n, n + 8);
         const i = base + head + w * 8;
         // Bit 8j+7 of t: byte j differs from byte j-1 (byte -1 being the previous pixel).
@@ -701,8 +714,6 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
         buf[n] = i + 6; n += (t1 >>> 23) & 1;
         buf[n] = i + 7; n += t1 >>> 31;
         p = y1 >>> 31;
-        w++;
-        break;
       }
     }
   }
