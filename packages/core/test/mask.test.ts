@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LabelMap, Mask, RleError, transposeRuns } from '../src/index.js';
-import { bitmapArb, naiveRuns, toColumnMajor } from './arbitraries.js';
+import { bitmapArb, expectCode, naiveRuns, toColumnMajor } from './support.js';
 
 const size = (height: number, width: number) => ({ height, width });
 
-function expectCode(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
 
 describe('Mask representations', () => {
   it('row runs, column runs and bitmaps agree with a naive reference', () => {

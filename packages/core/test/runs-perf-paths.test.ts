@@ -9,7 +9,7 @@ import { Mask } from '../src/index.js';
 import {
   bitmapToRuns, canonicalRuns, combineRuns, complementRuns, overlapAreas, runsToBitmap, runsToTransposedBitmap, transposeRuns,
 } from '../src/runs.js';
-import { naiveRuns, toColumnMajor } from './arbitraries.js';
+import { naiveRuns, toColumnMajor } from './support.js';
 
 /** Mirrors the thresholds in runs.ts, only to check that both sides are exercised. */
 const DENSE_PIXELS_PER_RUN = 32;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask } from '../src/index.js';
 import { bitmapToRuns, transposeRuns } from '../src/runs.js';
-import { naiveRuns, toColumnMajor } from './arbitraries.js';
+import { naiveRuns, toColumnMajor } from './support.js';
 
 /** Element-wise equality reporting the first mismatch (deep toEqual is slow on large typed arrays). */
 function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {

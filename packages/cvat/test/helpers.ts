@@ -56,27 +56,7 @@ export function naiveBoxRuns(bits: Uint8Array, width: number, box: { left: numbe
   return runs;
 }
 
-export function expectCode(fn: () => unknown, code: string): RleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
-
-export async function expectCodeAsync(p: Promise<unknown>, code: string): Promise<RleError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+export { expectCode, expectCodeAsync } from '../../core/test/support.js';
 
 export function maskOf(bits: Uint8Array, height: number, width: number): Mask {
   return Mask.fromBitmap(bits, { height, width });

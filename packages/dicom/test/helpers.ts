@@ -2,16 +2,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { RleError } from '@rlekit/core';
 
-export function expectCode(fn: () => unknown, code: string): RleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+export { expectCode } from '../../core/test/support.js';
 
 /** Non-square sizes only: a transposed decode of a square frame would pass silently. */
 export const sizeArb = (maxRows = 24, maxCols = 40): fc.Arbitrary<{ rows: number; columns: number }> =>

@@ -25,16 +25,8 @@ function vectorMask(v: Vector): Mask {
   return Mask.fromRuns(v.runs!, size, 'row');
 }
 
-export function expectCode(fn: () => unknown, code: string): RleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+import { expectCode } from '../../core/test/support.js';
+export { expectCode };
 
 /** Naive reference of the pycocotools string coding, with BigInt so no step can overflow. */
 function referenceString(counts: number[]): string {

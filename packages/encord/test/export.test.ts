@@ -25,16 +25,7 @@ async function write(d: MaskDataset, options = {}, ctx?: DialectContext): Promis
   return JSON.parse(new TextDecoder().decode(await dialect.write(d, options, ctx)));
 }
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<RleError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+import { expectCodeAsync as expectCode } from '../../core/test/support.js';
 
 const example = (): any[] => JSON.parse(exampleText);
 

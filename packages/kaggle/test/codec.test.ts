@@ -5,16 +5,7 @@ import { decode, encode, getPreset, presetIds, presets, type Preset } from '../s
 
 const size = (height: number, width: number) => ({ height, width });
 
-function expectCode(fn: () => unknown, code: string): RleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+import { expectCode } from '../../core/test/support.js';
 
 /** A random non-square bitmap (row-major), with densities from empty to full. */
 const bitmapArb = fc

@@ -29,16 +29,7 @@ function collector(): { ctx: DialectContext; warnings: RleWarning[] } {
   return { ctx: { warn: (w) => warnings.push(w) }, warnings };
 }
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<RleError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+import { expectCodeAsync as expectCode } from '../../core/test/support.js';
 
 function bits(rows: string[]): Mask {
   const h = rows.length, w = rows[0]!.length;

@@ -23,27 +23,7 @@ export const labelsArb = (maxLabel: number, maxSide = 30) =>
         .map((values) => ({ height, width, values })),
     );
 
-export function expectCode(fn: () => unknown, code: string): RleError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
-
-export async function expectCodeAsync(p: Promise<unknown>, code: string): Promise<RleError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    expect((e as RleError).code).toBe(code);
-    return e as RleError;
-  }
-  throw new Error(`expected RleError ${code}`);
-}
+export { expectCode, expectCodeAsync } from '../../core/test/support.js';
 
 /** Offsets of chunks in a PNG: [{ name, offset (of the length field), length }]. */
 export function chunks(png: Uint8Array): { name: string; offset: number; length: number }[] {

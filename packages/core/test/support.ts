@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { RleError } from '../src/index.js';
 import fc from 'fast-check';
 
 /** A random bitmap of a non-square size (h != w), row-major, with a chosen density. */
@@ -29,4 +31,28 @@ export function naiveRuns(bits: ArrayLike<number>): number[] {
   }
   runs.push(len);
   return runs;
+}
+
+/** Runs `fn` and asserts it throws an RleError with `code`; returns the error for further checks. */
+export function expectCode(fn: () => unknown, code: string): RleError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(RleError);
+    expect((e as RleError).code).toBe(code);
+    return e as RleError;
+  }
+  throw new Error(`expected RleError ${code}`);
+}
+
+/** The same for a promise. */
+export async function expectCodeAsync(p: Promise<unknown>, code: string): Promise<RleError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RleError);
+    expect((e as RleError).code).toBe(code);
+    return e as RleError;
+  }
+  throw new Error(`expected RleError ${code}`);
 }
