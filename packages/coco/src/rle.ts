@@ -2,7 +2,7 @@
  * COCO RLE: the compressed string code, decode/encode, and pycocotools' run-level
  * operations (area, toBbox, iou, merge), all on column-major runs without decoding pixels.
  */
-import { checkSize, combineRuns, Mask, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, Mask, MAX_MASK_PIXELS, RleError } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -331,18 +331,173 @@ export function decompress(rle: CocoRle): UncompressedRle {
   return { size: [p.height, p.width], counts: Array.from(p.counts) };
 }
 
-/** Foreground pixel count, from the counts: pycocotools' `area`. */
-export function area(rle: CocoRle): number {
-  const c = parseRle(rle).counts;
+// ---------------------------------------------------------------------------------------------
+// Run-level operations. The hot path reads a compressed string once into a reused buffer,
+// validating exactly what decodeCountsScratch and parseRle's sum check validate, and sums the
+// area on the way. On anything else (bytes, run lists, any invalid input) it reports failure and
+// the caller takes the general path through parseRle, which raises the exact RleError or
+// handles the form. Boxes come from the stored counts, only where they are needed.
+
+let scanBuf = new Uint32Array(4096);
+
+/** Room for `n` counts in the reused scan buffer, keeping its first `keep` values. */
+function scanRoom(n: number, keep: number): Uint32Array {
+  if (scanBuf.length < n) {
+    const grown = new Uint32Array(Math.max(n, scanBuf.length * 2));
+    grown.set(scanBuf.subarray(0, keep));
+    scanBuf = grown;
+  }
+  return scanBuf;
+}
+
+/** Total pixels of a valid `[height, width]` (checkSize's rules), or -1: the general path judges it. */
+function fastTotal(size: unknown): number {
+  if (!Array.isArray(size) || size.length !== 2) return -1;
+  const h = size[0] as number, w = size[1] as number;
+  if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) return -1;
+  const total = h * w;
+  return total <= MAX_MASK_PIXELS ? total : -1;
+}
+
+// Number of counts of the last scan (module state: the hot path allocates nothing).
+let scanM = 0;
+
+/**
+ * One pass over a compressed string: stores its counts at `buf[off..]` (the caller makes room
+ * for `s.length` values) and returns the area, or -1 for anything decodeCountsScratch rejects
+ * and for a sum other than `total`.
+ */
+function scanString(s: string, total: number, buf: Uint32Array, off: number): number {
+  const len = s.length;
+  // back2 is the value two back, which index 3 on is delta-coded against.
+  let p = 0, m = 0, sum = 0, area = 0, back2 = 0, back1 = 0;
+  while (p < len) {
+    let c = s.charCodeAt(p++) - 48;
+    if (c >>> 0 > 63) return -1;
+    let x: number;
+    if (c < 32) {
+      x = c - ((c & 16) << 1);
+    } else {
+      x = c & 31;
+      let k = 1, place = 32;
+      for (;;) {
+        if (p >= len || k === 7) return -1;
+        c = s.charCodeAt(p++) - 48;
+        if (c >>> 0 > 63) return -1;
+        x += (c & 31) * place;
+        place *= 32;
+        k++;
+        if (c < 32) {
+          if ((c & 16) !== 0) x -= place;
+          break;
+        }
+      }
+    }
+    if (m > 2) x += back2;
+    // No test for x > 2^32-1 needed: the other values are >= 0, so the sum check fails then.
+    if (x < 0) return -1;
+    back2 = back1;
+    back1 = x;
+    buf[off + m] = x;
+    if ((m & 1) === 1) area += x;
+    sum += x;
+    m++;
+  }
+  if (sum !== total) return -1;
+  scanM = m;
+  return area;
+}
+
+/** Scans `rle` into the scan buffer at `off` (one pass for strings, parseRle for the rest) and returns its area; errors carry `path`. */
+function scanRle(rle: CocoRle, off: number, path: Path): number {
+  if (rle != null && typeof rle === 'object') {
+    const s = rle.counts, total = fastTotal(rle.size);
+    if (typeof s === 'string' && total >= 0) {
+      const a = scanString(s, total, scanRoom(off + s.length, off), off);
+      if (a >= 0) return a;
+    }
+  }
+  const c = parseRle(rle, path).counts;
+  scanRoom(off + c.length, off).set(c, off);
+  scanM = c.length;
   let a = 0;
   for (let i = 1; i < c.length; i += 2) a += c[i]!;
   return a;
 }
 
+// Box of the last boxOf/columnsOf call: columns x0..x1 and rows y0..y1; x1 < 0 when empty.
+let boxX0 = 0, boxX1 = -1, boxY0 = 0, boxY1 = -1;
+
+/**
+ * Columns of the first and last foreground pixel of `m` counts at `c[off..]` (height `h`, summing
+ * to `total`), walking in from both ends: O(1) for masks without long runs of zero-length runs.
+ */
+function columnsOf(c: Uint32Array, off: number, m: number, h: number, total: number): void {
+  let pos = 0, k = 1;
+  for (; k < m; k += 2) {
+    pos += c[off + k - 1]!;
+    if (c[off + k]! > 0) break;
+  }
+  if (k >= m) {
+    boxX0 = 0;
+    boxX1 = -1;
+    return;
+  }
+  boxX0 = Math.floor(pos / h);
+  // The last foreground run ends where everything after it begins.
+  let after = 0, j = m - 1;
+  if ((j & 1) === 0) after += c[off + j--]!;
+  while (j > k && c[off + j] === 0) {
+    after += c[off + j - 1]!;
+    j -= 2;
+  }
+  boxX1 = Math.floor((total - after - 1) / h);
+}
+
+/** Tight box of `m` counts at `c[off..]` of height `h`, in one pass; zero-length runs are ignored. */
+function boxOf(c: Uint32Array, off: number, m: number, h: number): void {
+  let first = -1, last = -1, y0 = h, y1 = -1, pos = 0, row = 0;
+  for (let k = 0; k < m; k++) {
+    const r = c[off + k]!;
+    if ((k & 1) === 1 && r > 0) {
+      if (first < 0) first = pos;
+      last = pos + r - 1;
+      const ye = row + r - 1;
+      if (ye < h) {
+        if (row < y0) y0 = row;
+        if (ye > y1) y1 = ye;
+      } else {
+        // Spans a column boundary: every row is covered somewhere.
+        y0 = 0;
+        y1 = h - 1;
+      }
+    }
+    pos += r;
+    // row = pos mod h, kept by subtraction: a division only when a run skips whole columns.
+    row += r;
+    if (row >= h) row = row < 2 * h ? row - h : row - Math.floor(row / h) * h;
+  }
+  if (first < 0) {
+    boxX0 = boxY0 = 0;
+    boxX1 = boxY1 = -1;
+  } else {
+    boxX0 = Math.floor(first / h);
+    boxX1 = Math.floor(last / h);
+    boxY0 = y0;
+    boxY1 = y1;
+  }
+}
+
+/** Foreground pixel count, from the counts: pycocotools' `area`. */
+export function area(rle: CocoRle): number {
+  return scanRle(rle, 0, []);
+}
+
 /** The tight pixel box `[x, y, w, h]` (pycocotools 2.0.x `toBbox`), `[0, 0, 0, 0]` when empty. */
 export function toBbox(rle: CocoRle): [number, number, number, number] {
-  const p = parseRle(rle);
-  return summary(p.counts, p.height).box;
+  scanRle(rle, 0, []);
+  boxOf(scanBuf, 0, scanM, (rle.size as readonly number[])[0]!);
+  return boxX1 < 0 ? [0, 0, 0, 0] : [boxX0, boxY0, boxX1 - boxX0 + 1, boxY1 - boxY0 + 1];
 }
 
 /** A box `[x, y, w, h]` as pycocotools' `iou` accepts in place of RLEs. */
@@ -371,6 +526,46 @@ function bbIou(D: readonly number[], G: readonly number[], crowd: boolean): numb
   return i / u;
 }
 
+// iou's record per RLE (dt first, then gt), META numbers each, in a reused buffer.
+const META = 9;
+const M_H = 0, M_W = 1, M_AREA = 2, M_X0 = 3, M_X1 = 4, M_Y0 = 5, M_Y1 = 6, M_OFF = 7, M_M = 8;
+let scanMeta = new Float64Array(16 * META);
+
+/** Parses each RLE of `list` once into the scan buffer from `off`, its record at `rec`; returns the next free offset. */
+function scanList(list: readonly CocoRle[], name: string, rec: number, off: number): number {
+  for (let i = 0; i < list.length; i++) {
+    const rle = list[i]!;
+    let a: number;
+    try {
+      a = scanRle(rle, off, []);
+    } catch (e) {
+      throw e instanceof RleError ? e.at(name, i) : e;
+    }
+    const size = rle.size as readonly number[], h = size[0]!, w = size[1]!, r = (rec + i) * META;
+    columnsOf(scanBuf, off, scanM, h, h * w);
+    const M = scanMeta;
+    M[r + M_H] = h;
+    M[r + M_W] = w;
+    M[r + M_AREA] = a;
+    M[r + M_X0] = boxX0;
+    M[r + M_X1] = boxX1;
+    M[r + M_Y1] = NaN; // rows on demand (rowsOf)
+    M[r + M_OFF] = off;
+    M[r + M_M] = scanM;
+    off += scanM;
+  }
+  return off;
+}
+
+/** Fills in the rows of record `r` from its stored counts, once. */
+function rowsOf(r: number): void {
+  const M = scanMeta;
+  if (!Number.isNaN(M[r + M_Y1])) return;
+  boxOf(scanBuf, M[r + M_OFF]!, M[r + M_M]!, M[r + M_H]!);
+  M[r + M_Y0] = boxY0;
+  M[r + M_Y1] = boxY1;
+}
+
 /**
  * pycocotools' `iou(dt, gt, iscrowd)`: `result[d][g]`. A crowd gt scores |dt∩gt| / |dt|. Pairs
  * whose boxes do not overlap score 0 without a sweep; masks of different sizes score -1 where
@@ -384,7 +579,7 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
   if (!Array.isArray(iscrowd) || (iscrowd.length !== gt.length && iscrowd.length !== 0)) {
     throw new RleError('INVALID_OPTION', 'iscrowd must have one flag per gt', { path: ['iscrowd'], expected: `${gt.length} flags`, received: String((iscrowd as unknown[])?.length) });
   }
-  const crowd = (g: number): boolean => iscrowd.length > 0 && Boolean(iscrowd[g]);
+  const nd = dt.length, ng = gt.length, anyCrowd = iscrowd.length > 0;
   const boxes = isBoxList(dt);
   if (boxes !== isBoxList(gt)) {
     throw new RleError('INVALID_STRUCTURE', 'dt and gt must both be RLEs or both be boxes', { path: ['gt'] });
@@ -392,107 +587,62 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
   if (boxes) {
     const D = dt.map((b, i) => checkBox(b, ['dt', i]));
     const G = gt.map((b, i) => checkBox(b, ['gt', i]));
-    return D.map((d) => G.map((g, j) => bbIou(d, g, crowd(j))));
+    return D.map((d) => G.map((g, j) => bbIou(d, g, anyCrowd && Boolean(iscrowd[j]))));
   }
-  const D = summarise(dt as readonly CocoRle[], 'dt');
-  const G = summarise(gt as readonly CocoRle[], 'gt');
-  const out: number[][] = new Array(D.length);
-  for (let d = 0; d < D.length; d++) {
-    const a = D[d]!;
-    const row: number[] = new Array(G.length);
-    for (let g = 0; g < G.length; g++) {
-      const b = G[g]!;
-      const isCrowd = crowd(g);
-      if (!(bbIou(a.box, b.box, isCrowd) > 0)) { row[g] = 0; continue; }
-      if (a.height !== b.height || a.width !== b.width) { row[g] = -1; continue; }
-      const inter = intersectionArea(a.counts, b.counts);
-      row[g] = inter === 0 ? 0 : inter / (isCrowd ? a.area : a.area + b.area - inter);
+  if (scanMeta.length < (nd + ng) * META) scanMeta = new Float64Array((nd + ng) * META);
+  scanList(gt as readonly CocoRle[], 'gt', nd, scanList(dt as readonly CocoRle[], 'dt', 0, 0));
+  const M = scanMeta, C = scanBuf;
+  const out: number[][] = new Array(nd);
+  for (let d = 0; d < nd; d++) {
+    const a = d * META;
+    const row: number[] = new Array(ng);
+    for (let g = 0; g < ng; g++) {
+      const b = (nd + g) * META;
+      // pycocotools' bbox pre-check (bbIou > 0, crowd or not) in two steps: integer pixel boxes
+      // overlap iff their columns and their rows do. Columns come almost free; rows only matter
+      // for the -1 of a size mismatch, as for masks of one size a sweep of boxes that overlap in
+      // columns but not in rows finds 0, which is what the pre-check would have given.
+      if (Math.max(M[a + M_X0]!, M[b + M_X0]!) > Math.min(M[a + M_X1]!, M[b + M_X1]!)) { row[g] = 0; continue; }
+      if (M[a + M_H] !== M[b + M_H] || M[a + M_W] !== M[b + M_W]) {
+        rowsOf(a);
+        rowsOf(b);
+        row[g] = Math.max(M[a + M_Y0]!, M[b + M_Y0]!) > Math.min(M[a + M_Y1]!, M[b + M_Y1]!) ? 0 : -1;
+        continue;
+      }
+      const inter = intersectionArea(C, M[a + M_OFF]!, M[a + M_M]!, M[b + M_OFF]!, M[b + M_M]!);
+      const aArea = M[a + M_AREA]!;
+      row[g] = inter === 0 ? 0 : inter / (anyCrowd && Boolean(iscrowd[g]) ? aArea : aArea + M[b + M_AREA]! - inter);
     }
     out[d] = row;
   }
   return out;
 }
 
-interface Summary {
-  height: number;
-  width: number;
-  counts: Uint32Array;
-  area: number;
-  box: [number, number, number, number];
-}
-
-/** Parses a list of RLEs once each (the error path names the list and index). */
-function summarise(list: readonly CocoRle[], name: string): Summary[] {
-  const out: Summary[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    let p: ParsedRle;
-    try {
-      p = parseRle(list[i]!);
-    } catch (e) {
-      throw e instanceof RleError ? e.at(name, i) : e;
-    }
-    const s = summary(p.counts, p.height);
-    out[i] = { height: p.height, width: p.width, counts: p.counts, area: s.area, box: s.box };
-  }
-  return out;
-}
-
 /**
- * Area and tight box [x, y, w, h] of column-major counts in one pass; zero-length runs are
- * ignored. Columns are tracked incrementally: a division only when a run skips a column.
+ * |a ∩ b| of two count lists of the same total, both in `c` (`na` values at `ao`, `nb` at `bo`):
+ * a sweep over foreground intervals only, allocating nothing.
  */
-function summary(c: Uint32Array, h: number): { area: number; box: [number, number, number, number] } {
-  let area = 0, x0 = Infinity, x1 = -1, y0 = Infinity, y1 = -1;
-  let pos = 0, x = 0, base = 0;
-  for (let k = 0; k < c.length; k++) {
-    const r = c[k]!;
-    if ((k & 1) === 1 && r > 0) {
-      area += r;
-      if (pos - base >= h) {
-        if (pos - base < 2 * h) { x++; base += h; } else { x = Math.floor(pos / h); base = x * h; }
-      }
-      const end = pos + r - 1;
-      if (x < x0) x0 = x;
-      if (end - base < h) {
-        const ys = pos - base, ye = end - base;
-        if (x > x1) x1 = x;
-        if (ys < y0) y0 = ys;
-        if (ye > y1) y1 = ye;
-      } else {
-        // Spans a column boundary: the whole height is covered somewhere.
-        const xe = Math.floor(end / h);
-        if (xe > x1) x1 = xe;
-        y0 = 0;
-        y1 = h - 1;
-      }
-    }
-    pos += r;
-  }
-  if (x1 < 0) return { area: 0, box: [0, 0, 0, 0] };
-  return { area, box: [x0, y0, x1 - x0 + 1, y1 - y0 + 1] };
-}
-
-/** |a ∩ b| of two count lists of the same total: a sweep over foreground intervals only. */
-function intersectionArea(a: Uint32Array, b: Uint32Array): number {
-  const na = a.length, nb = b.length;
-  let ia = 1, ib = 1;
-  let aS = a[0] ?? 0, bS = b[0] ?? 0;
-  let aE = ia < na ? aS + a[ia]! : Infinity, bE = ib < nb ? bS + b[ib]! : Infinity;
+function intersectionArea(c: Uint32Array, ao: number, na: number, bo: number, nb: number): number {
+  if (na < 2 || nb < 2) return 0;
+  const aLast = ao + na, bLast = bo + nb;
+  let ia = ao + 1, ib = bo + 1;
+  let aS = c[ao]!, bS = c[bo]!;
+  let aE = aS + c[ia]!, bE = bS + c[ib]!;
   let inter = 0;
-  while (ia < na && ib < nb) {
+  for (;;) {
     const lo = aS > bS ? aS : bS, hi = aE < bE ? aE : bE;
     if (hi > lo) inter += hi - lo;
     // Advance whichever interval ends first to the next foreground interval.
     if (aE <= bE) {
-      if (ia + 2 >= na) break;
-      aS = aE + a[ia + 1]!;
+      if (ia + 2 >= aLast) break;
+      aS = aE + c[ia + 1]!;
       ia += 2;
-      aE = aS + a[ia]!;
+      aE = aS + c[ia]!;
     } else {
-      if (ib + 2 >= nb) break;
-      bS = bE + b[ib + 1]!;
+      if (ib + 2 >= bLast) break;
+      bS = bE + c[ib + 1]!;
       ib += 2;
-      bE = bS + b[ib]!;
+      bE = bS + c[ib]!;
     }
   }
   return inter;
