@@ -5,11 +5,7 @@
  */
 import { JSONParser } from '@streamparser/json';
 import { z } from 'zod';
-import {
-  collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, readAllBytes, RleError,
-  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id,
-  type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning,
-} from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -53,15 +49,7 @@ const polygonSource = new WeakMap<Mask, number[][]>();
 // Top-level fields (info, licenses) that the dataset model has no place for; only a COCO writer uses them.
 const datasetExtras = new WeakMap<object, Json>();
 
-function short(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+const short = describeValue;
 
 function fail(path: Path, expected: string, received: unknown): never {
   throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path, expected, received: short(received) });

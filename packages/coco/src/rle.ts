@@ -2,7 +2,7 @@
  * COCO RLE: the compressed string code, decode/encode, and pycocotools' run-level
  * operations (area, toBbox, iou, merge), all on column-major runs without decoding pixels.
  */
-import { checkSize, combineRuns, Mask, MAX_MASK_PIXELS, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, describeValue, Mask, MAX_MASK_PIXELS, RleError } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -245,15 +245,7 @@ function parseSize(size: unknown, path: Path): { height: number; width: number }
   return s;
 }
 
-function short(v: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+const short = describeValue;
 
 /**
  * Validates an RLE object in any of its forms: size `[h, w]` of non-negative integers,

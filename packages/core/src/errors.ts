@@ -105,6 +105,17 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
+/** A value as it goes in an error's `received`: JSON when possible, cut to 60 characters. */
+export function describeValue(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
 /** True when `e` is an RleError (also across duplicated copies of the package). */
 export function isRleError(e: unknown): e is RleError {
   return e instanceof RleError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'RleError' && typeof (e as { code?: unknown }).code === 'string');

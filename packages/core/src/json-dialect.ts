@@ -10,7 +10,7 @@
  * ```
  * A bare mask `{ "height", "width", "order", "runs" }` is read as a dataset of one image.
  */
-import { RleError, type RleWarning } from './errors.js';
+import { describeValue, RleError, type RleWarning } from './errors.js';
 import { Mask } from './mask.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
@@ -36,10 +36,7 @@ function fail(path: Path, expected: string, received: unknown): never {
   throw new RleError('INVALID_STRUCTURE', 'Invalid rlekit-json', { path, expected, received: short(received) });
 }
 
-function short(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+const short = describeValue;
 
 function obj(v: unknown, path: Path): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
