@@ -426,7 +426,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
         if (list.length > 1) merged += list.length - 1;
         yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
       }
-      if (merged > 0) context.warn({ code: 'instances-merged', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
+      if (merged > 0) context.warn({ code: 'merged-instances', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
       return;
     }
     patternRegex(o.instanceFiles);
@@ -542,7 +542,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     const lm = paint(pairs, im);
     yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
   }
-  if (merged > 0) context.warn({ code: 'instances-merged', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
+  if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {
     context.warn(o.mode === 'semantic'
       ? { code: 'default-category', message: `png (semantic) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised }

@@ -239,7 +239,7 @@ describe('png dialect: writing folders', () => {
     expect(new TextDecoder().decode(files['labelmap.txt'])).toBe('# label:color_rgb:parts:actions\nbackground:0,0,0::\ncell:10,20,30::\nnucleus:0,128,0::\n');
     const png = files['photos/one.png']!;
     expect(readHeader(png)).toMatchObject({ colorType: 3, bitDepth: 8 });
-    expect(w.list.map((x) => x.code)).toContain('instances-merged');
+    expect(w.list.map((x) => x.code)).toContain('merged-instances');
     const back = await dialect.read(memoryFolder(files));
     expect(back.categories).toEqual([{ id: 1, name: 'cell', color: [10, 20, 30] }, { id: 2, name: 'nucleus', color: [0, 128, 0] }]);
     expect(back.images.map((i) => i.id)).toEqual(['empty', 'photos/one', 'two']);
@@ -302,7 +302,7 @@ describe('png dialect: writing folders', () => {
       'SegmentationObject/empty.png', 'SegmentationObject/photos/one.png', 'SegmentationObject/two.png', 'labelmap.txt',
     ]);
     expect(new TextDecoder().decode(files['ImageSets/Segmentation/default.txt'])).toBe('photos/one\ntwo\nempty\n');
-    expect(w.list.map((x) => x.code)).not.toContain('instances-merged');
+    expect(w.list.map((x) => x.code)).not.toContain('merged-instances');
     expect(decodeLabelMap(files['SegmentationObject/photos/one.png']!).labels()).toEqual([1, 2, 3]);
     const back = await dialect.read(memoryFolder(files), { mode: 'instance' });
     expect(back.categories).toEqual([{ id: 1, name: 'cell', color: [10, 20, 30] }, { id: 2, name: 'nucleus', color: [0, 128, 0] }]);
