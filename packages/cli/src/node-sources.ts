@@ -57,9 +57,22 @@ function tempName(target: string): string {
 }
 
 /** Writes chunks to `target` atomically: a temp file in the same folder, renamed when complete. */
+/** Node's file-system failures (missing folder, output is a folder, read-only) as IO RleErrors: they are the user's paths, not our bugs. */
+function ioError(e: unknown, target: string): unknown {
+  if (e instanceof RleError || !(e instanceof Error) || !('code' in e)) return e;
+  return new RleError('IO', `Cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e, expected: 'a writable path in an existing folder' });
+}
+
 export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
   const tmp = tempName(target);
-  const handle = await fs.open(tmp, 'wx');
+  const st = await fs.stat(target).catch(() => undefined);
+  if (st?.isDirectory()) throw new RleError('IO', `Output ${target} is a folder`, { expected: 'a file path' });
+  let handle;
+  try {
+    handle = await fs.open(tmp, 'wx');
+  } catch (e) {
+    throw ioError(e, target);
+  }
   let bytes = 0;
   try {
     if (chunks instanceof Uint8Array) {
@@ -77,18 +90,24 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
   } catch (e) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
-    throw e;
+    throw ioError(e, target);
   }
 }
 
 /** Writes files into a new folder atomically: a temp folder beside it, renamed when complete. */
 export async function writeFolderAtomic(target: string, files: AsyncIterable<{ path: string; bytes: Uint8Array }>): Promise<number> {
-  const existing = await fs.readdir(target).catch(() => undefined);
+  const st = await fs.stat(target).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new RleError('IO', `Output ${target} is a file`, { expected: 'a new or empty folder' });
+  const existing = st ? await fs.readdir(target) : undefined;
   if (existing !== undefined && existing.length > 0) {
     throw new RleError('IO', `Output folder ${target} is not empty`, { expected: 'a new or empty folder' });
   }
   const tmp = tempName(target);
-  await fs.mkdir(tmp, { recursive: true });
+  try {
+    await fs.mkdir(tmp, { recursive: true });
+  } catch (e) {
+    throw ioError(e, target);
+  }
   let count = 0;
   try {
     for await (const f of files) {
@@ -103,6 +122,6 @@ export async function writeFolderAtomic(target: string, files: AsyncIterable<{ p
     return count;
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
+    throw ioError(e, target);
   }
 }

@@ -83,4 +83,25 @@ describe('rlekit CLI', () => {
     expect(existsSync(output)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
+
+  it('exits 2 with an IO error (not an internal error) for outputs that cannot be written', async () => {
+    // -o in a folder that does not exist
+    const missingDir = await run(['convert', input, '--to', 'rlekit-json', '-o', join(dir, 'no', 'such', 'out.json')]);
+    expect(missingDir.code).toBe(2);
+    expect(missingDir.err).toContain('error [IO]');
+    // -o naming an existing folder for a file dialect
+    const sub = mkdtempSync(join(dir, 'asdir-'));
+    const isDir = await run(['convert', input, '--to', 'rlekit-json', '-o', sub]);
+    expect(isDir.code).toBe(2);
+    expect(isDir.err).toContain('error [IO]');
+    expect(readdirSync(sub)).toEqual([]);
+    // -o naming an existing file for a folder dialect
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'keep');
+    const isFile = await run(['convert', input, '--to', 'png', '-o', file]);
+    expect(isFile.code).toBe(2);
+    expect(isFile.err).toContain('error [IO]');
+    expect(readFileSync(file, 'utf8')).toBe('keep');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
 });

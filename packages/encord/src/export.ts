@@ -420,6 +420,8 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
   for (const k of OBJECT_KEY_ORDER) if (k in v) o[k] = v[k];
   for (const k of Object.keys(v)) if (!(k in o)) o[k] = v[k];
   if (o.manualAnnotation === null) delete o.manualAnnotation;
+  // Without a score, confidence 1 is only Encord's default for manual objects; on any other object it would read back as a score.
+  if (a.score === undefined && o.manualAnnotation !== true) delete o.confidence;
   const extra = isRecord(attrs.bitmaskExtra) ? attrs.bitmaskExtra : {};
   const mask = a.mask;
   try {

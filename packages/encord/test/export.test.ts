@@ -276,6 +276,25 @@ describe('plain datasets', () => {
     expect(Object.keys(out[0].object_answers)).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5']);
   });
 
+  it('keeps objects without confidence unscored through a second round trip', async () => {
+    const rows = example();
+    const objects = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects;
+    const base = { ...objects[0] };
+    delete base.confidence;
+    delete base.manualAnnotation;
+    objects.length = 0;
+    objects.push({ ...base, objectHash: 'n0' }, { ...base, objectHash: 'n1', manualAnnotation: false });
+    const first = await read([rows[0]]);
+    expect(first.annotations.map((a) => a.score)).toEqual([undefined, undefined]);
+    const out = (await write(first)) as any[];
+    const written = out[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects;
+    // Writing confidence 1 here would read back as a score of 1.
+    expect(written.map((o: any) => [o.confidence, o.manualAnnotation])).toEqual([[undefined, undefined], [undefined, false]]);
+    const second = await read(out);
+    expect(second.annotations.map((a) => a.score)).toEqual([undefined, undefined]);
+    expect(second.annotations.map((a) => a.attributes)).toEqual(first.annotations.map((a) => a.attributes));
+  });
+
   it('reports what it cannot carry', async () => {
     const { warnings, ctx } = collect();
     const mask = Mask.empty({ height: 2, width: 3 });
