@@ -362,10 +362,22 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const extras: Json = {};
   let sawImage = false, sawImages = false;
   const index: Record<string, number> = {};
+  // Annotations per image and whether each image's annotations come together (COCO and LVIS
+  // files do not group them; writers that work an image at a time, Kaggle, need it).
+  const perImage = new Map<unknown, number>();
+  const changes: unknown[] = []; // image_id at each change along the file (images may come last, as in LVIS)
+  const countImage = (v: unknown): void => {
+    const imageId = typeof v === 'object' && v !== null ? (v as Json).image_id : undefined;
+    if (changes.length === 0 || changes[changes.length - 1] !== imageId) changes.push(imageId);
+    perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
+  };
   for await (const { value, top } of streamValues(source, paths)) {
     if (f === 'results') {
       const i = (index.r = (index.r ?? -1) + 1);
       probe.resultImage(value, [i]);
+      countImage(value);
+    } else if (top === 'annotations') {
+      countImage(value);
     } else if (top === 'images') {
       sawImages = true;
       const i = (index.images = (index.images ?? -1) + 1);
@@ -391,14 +403,45 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const images = reader.images;
   const fmt = f;
   keepExtras(images, fmt === 'instances' && Object.keys(extras).length > 0 ? extras : undefined, warn);
+  const position = new Map<unknown, number>(images.map((im, k) => [im.id, k]));
+  let inImageOrder = true;
+  for (let k = 1, prev = position.get(changes[0]) ?? -1; k < changes.length && inImageOrder; k++) {
+    const at = position.get(changes[k]);
+    if (at === undefined) continue; // dangling: an error at its place in pass 2
+    inImageOrder = at > prev;
+    prev = at;
+  }
+  changes.length = 0;
+  const regroup = !inImageOrder && fmt !== 'sa1b';
   async function* annotations(): AsyncGenerator<Annotation> {
     let i = 0;
+    // When the file does not list annotations in image order, each image's are held until every
+    // earlier image is complete (counts from pass 1), then yielded together in image order:
+    // memory follows the disorder, not the file size.
+    const pending = new Map<unknown, Annotation[]>();
+    let next = 0;
     for await (const { value, top } of streamValues(source, fmt === 'results' ? ['$.*'] : ['$.annotations.*'])) {
       if (fmt !== 'results' && top !== 'annotations') continue;
       const a = reader.annotation(value, fmt === 'results' ? [i] : ['annotations', i]);
       i++;
-      if (a) yield a;
+      if (!regroup) {
+        if (a) yield a;
+        continue;
+      }
+      const imageId = (value as Json).image_id;
+      perImage.set(imageId, (perImage.get(imageId) ?? 1) - 1);
+      if (a) {
+        const group = pending.get(imageId);
+        if (group) group.push(a);
+        else pending.set(imageId, [a]);
+      }
+      for (; next < images.length && !perImage.get(images[next]!.id); next++) {
+        const group = pending.get(images[next]!.id);
+        if (group) (pending.delete(images[next]!.id), yield* group);
+      }
     }
+    // A source that changed between the passes: nothing is lost.
+    for (const group of pending.values()) yield* group;
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations() };

@@ -20,11 +20,17 @@ export function polygonCounts(xy: ArrayLike<number>, h: number, w: number, path:
   return total === 0 ? Uint32Array.of(0) : runs;
 }
 
-function checkPolygonList(polygons: unknown, name: string): readonly (readonly number[])[] {
-  if (!Array.isArray(polygons)) throw new RleError('INVALID_STRUCTURE', `${name} must be a list of lists of numbers`, { received: typeof polygons });
+function checkPolygonList(polygons: unknown, name: string, path: Path = []): readonly (readonly number[])[] {
+  if (!Array.isArray(polygons)) throw new RleError('INVALID_STRUCTURE', `${name} must be a list of lists of numbers`, { path, received: typeof polygons });
   polygons.forEach((p, i) => {
     if (!Array.isArray(p) && !(ArrayBuffer.isView(p) && !(p instanceof DataView))) {
-      throw new RleError('INVALID_STRUCTURE', `${name} entry is not a list of numbers`, { path: [i], expected: 'a flat list [x1, y1, x2, y2, ...]' });
+      throw new RleError('INVALID_STRUCTURE', `${name} entry is not a list of numbers`, { path: [...path, i], expected: 'a flat list [x1, y1, x2, y2, ...]' });
+    }
+    // Every entry, the ignored odd one too: a nested list ([[[x, y, ...]]]) would otherwise be an empty mask.
+    if (Array.isArray(p)) {
+      for (let j = 0; j < p.length; j++) {
+        if (typeof p[j] !== 'number') throw new RleError('INVALID_TOKEN', 'Polygon coordinate is not a number', { path: [...path, i, j], expected: 'a number', received: Array.isArray(p[j]) ? 'a list' : String(p[j]) });
+      }
     }
   });
   return polygons as readonly (readonly number[])[];
@@ -44,7 +50,7 @@ export function fromPolygons(polygons: readonly (readonly number[])[], h: number
 export function polygonsToMask(polygons: readonly (readonly number[])[], h: number, w: number, path: Path = []): Mask {
   const size = { height: h, width: w };
   const total = checkSize(size);
-  const list = checkPolygonList(polygons, 'polygons');
+  const list = checkPolygonList(polygons, 'polygons', path);
   if (total === 0) return Mask.empty(size);
   let acc: Uint32Array | undefined;
   for (let i = 0; i < list.length; i++) {

@@ -191,6 +191,10 @@ describe('polygons and boxes', () => {
     expect(errorOf(() => polygonsToMask([[0, 0, 4, 0, 4, 2], [0, 0, 1e9, 0, 0, 5]], 30, 40, ['annotations', 7, 'segmentation'])))
       .toMatchObject({ code: 'LIMIT_EXCEEDED', path: ['annotations', 7, 'segmentation', 1, 2] });
     expect(errorOf(() => fromPolygons([[0, 0, Number.NaN, 0, 0, 5]], 30, 40))).toMatchObject({ code: 'INVALID_TOKEN', path: [0, 2] });
+    // One level too deep (a list of polygon lists) or a non-number in the ignored odd place: an error, not an empty mask.
+    expect(errorOf(() => polygonsToMask([[[0, 0, 4, 0, 4, 2]]] as unknown as number[][], 30, 40, ['annotations', 3, 'segmentation'])))
+      .toMatchObject({ code: 'INVALID_TOKEN', path: ['annotations', 3, 'segmentation', 0, 0] });
+    expect(errorOf(() => fromPolygons([[0, 0, 4, 0, 4, 2, '7']] as unknown as number[][], 30, 40))).toMatchObject({ code: 'INVALID_TOKEN', path: [0, 6] });
     expect(errorOf(() => fromBboxes([[0, 0, 1, 1], [0, Number.NaN, 1, 1]], 30, 40))).toMatchObject({ code: 'INVALID_TOKEN', path: [1, 'y'] });
     expect(errorOf(() => bboxToMask([0, 0, Infinity, 1], 30, 40))).toMatchObject({ code: 'INVALID_TOKEN', path: ['width'] });
     expect(fromPolygons([[0, 0, 4, 0, 4, 2]], 0, 5)).toEqual([{ size: [0, 5], counts: '0' }]);

@@ -137,6 +137,34 @@ describe('COCO instances JSON', () => {
     expect(bigBytes.annotations.map((a) => a.mask.area())).toEqual(memory.annotations.map((a) => a.mask.area()));
   });
 
+  it('a stream yields each image\'s annotations together, in image order, when the file scatters them (COCO, LVIS)', async () => {
+    // LVIS key order, annotations of images 1 and 2 interleaved and listed before images: a
+    // writer that works an image at a time (Kaggle) needs them grouped.
+    const m = (k: number) => encode(Mask.fromRuns([k, 1, H * W - k - 1], { height: H, width: W }, 'col'));
+    const small = encode(Mask.full({ height: 20, width: 10 }));
+    const scattered = {
+      annotations: [
+        { id: 1, image_id: 2, category_id: 7, segmentation: small },
+        { id: 2, image_id: 1, category_id: 7, segmentation: m(0) },
+        { id: 3, image_id: 2, category_id: 7, segmentation: small },
+        { id: 4, image_id: 1, category_id: 7, bbox: [0, 0, 1, 1] },
+        { id: 5, image_id: 1, category_id: 7, segmentation: m(H * W - 1) },
+      ],
+      images: instances.images,
+      categories: instances.categories,
+    };
+    const s = await collectDataset(await dialect.readStream!(chunked(enc(scattered), 6)));
+    expect(s.annotations.map((a) => [a.id, a.imageId])).toEqual([[2, 1], [5, 1], [1, 2], [3, 2]]);
+    expect(s.annotations[1]!.mask.toBitmap('row')[H * W - 1]).toBe(1);
+    // A results list the same way; a file already in image order keeps its order.
+    const results = scattered.annotations.filter((a) => a.segmentation).map((a) => ({ image_id: a.image_id, category_id: 7, segmentation: a.segmentation, score: a.id / 10 }));
+    const r = await collectDataset(await dialect.readStream!(chunked(enc(results), 9)));
+    expect(r.annotations.map((a) => a.score)).toEqual([0.1, 0.3, 0.2, 0.5]);
+    const ordered = { ...scattered, annotations: [scattered.annotations[4]!, scattered.annotations[1]!, scattered.annotations[0]!, scattered.annotations[2]!] };
+    const o = await collectDataset(await dialect.readStream!(chunked(enc(ordered), 6)));
+    expect(o.annotations.map((a) => a.id)).toEqual([5, 2, 1, 3]);
+  });
+
   it('writeStream chunks concatenate to write()', async () => {
     const d = await dialect.read(enc(instances));
     const parts: Uint8Array[] = [];
