@@ -323,9 +323,9 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const total = width * height;
   const rgb = ct === 2 || ct === 6;
-  // Colours only mean labels in RGB images: grey samples and palette indices are labels already.
-  const allColors = colorTable(options.colors);
-  const table = rgb ? allColors : undefined;
+  // Colours only mean labels in RGB images: grey samples and palette indices are labels already,
+  // so a colour map that repeats a colour (as palettes may) is not even checked for them.
+  const table = rgb ? colorTable(options.colors) : undefined;
   let maxLabel = rgb ? 0xffffff : bd === 16 ? 0xffff : 0xff;
   if (rgb && table) maxLabel = Math.max(0, ...table.values());
   const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
