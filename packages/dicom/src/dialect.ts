@@ -160,6 +160,9 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     segments.push(s);
     segmentOf.set(c.id, s.number);
   }
+  // SegmentNumber must be 1, 2, 3, ...: other category ids cannot survive, so the renumbering is said.
+  const renumbered = categories.filter((c, i) => c.id !== i + 1).length;
+  if (renumbered > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry category ids: ${renumbered} categories were renumbered as segments 1..${categories.length} (in order)`, count: renumbered });
   let unlabelled = 0;
   const segmentFor = (a: Annotation): number => {
     const n = a.categoryId === undefined ? undefined : segmentOf.get(a.categoryId);

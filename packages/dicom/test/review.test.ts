@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { Mask, type MaskDataset, type RleWarning } from '@rlekit/core';
+import { dialect } from '../src/index.js';
+
+const collect = (): { warnings: RleWarning[]; ctx: { warn: (w: RleWarning) => void } } => {
+  const warnings: RleWarning[] = [];
+  return { warnings, ctx: { warn: (w) => warnings.push(w) } };
+};
+
+// 4x5, non-square; foreground at the first and last pixel.
+const bits = Uint8Array.from({ length: 20 }, (_, i) => (i === 0 || i === 19 || i === 7 ? 1 : 0));
+
+describe('review: category ids become segment numbers 1..N', () => {
+  it('reports the renumbering when category ids are not 1, 2, 3, ... in order', async () => {
+    const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    const dataset: MaskDataset = {
+      images: [{ id: 7, height: 4, width: 5 }],
+      categories: [{ id: 5, name: 'liver' }, { id: 9, name: 'tumor' }],
+      annotations: [{ id: 1, imageId: 7, categoryId: 9, mask }],
+    };
+    const w = collect();
+    const bytes = await dialect.write(dataset, { contentDateTime: '20240101000000' }, w.ctx);
+    const back = await dialect.read(bytes);
+    expect(back.categories.map((c) => [c.id, c.name])).toEqual([[1, 'liver'], [2, 'tumor']]);
+    expect(back.annotations.map((a) => a.categoryId)).toEqual([2]);
+    expect(back.annotations[0]!.mask.equals(mask)).toBe(true);
+    expect(w.warnings.filter((x) => x.code === 'not-carried' && /category ids/.test(x.message))).toEqual([expect.objectContaining({ count: 2 })]);
+  });
+
+  it('says nothing when category ids already are 1, 2, 3, ...', async () => {
+    const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    const dataset: MaskDataset = {
+      images: [{ id: 1, height: 4, width: 5 }],
+      categories: [{ id: 1, name: 'liver' }, { id: 2, name: 'tumor' }],
+      annotations: [{ id: 1, imageId: 1, categoryId: 2, mask }],
+    };
+    const w = collect();
+    await dialect.write(dataset, { contentDateTime: '20240101000000' }, w.ctx);
+    expect(w.warnings.filter((x) => /category ids/.test(x.message))).toEqual([]);
+  });
+});
