@@ -33,7 +33,14 @@ export function optionSpecs(schema: OptionsSchema<unknown>): OptionSpec[] {
 
 /** Turns `--flag value` strings into typed option values; the dialect's schema validates them. */
 export function coerce(spec: OptionSpec, raw: string | boolean): unknown {
-  if (spec.type === 'boolean') return raw === true || raw === 'true' || raw === '1' || raw === 'yes';
+  if (spec.type === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    const v = raw.trim().toLowerCase();
+    if (v === 'true' || v === '1' || v === 'yes') return true;
+    if (v === 'false' || v === '0' || v === 'no') return false;
+    // A typo ("ture") must not silently mean false.
+    throw new RleError('INVALID_OPTION', `--${spec.flag} must be true or false`, { path: [spec.name], expected: 'true, false, yes, no, 1 or 0', received: raw });
+  }
   if (typeof raw === 'boolean') throw new RleError('INVALID_OPTION', `--${spec.flag} needs a value`, { path: [spec.name] });
   if (spec.type === 'number' || spec.type === 'integer') {
     const n = Number(raw);

@@ -104,4 +104,17 @@ describe('rlekit CLI', () => {
     expect(readFileSync(file, 'utf8')).toBe('keep');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
+
+  it('refuses a boolean option value that is neither true nor false (exit 1), and reads the valid spellings', async () => {
+    const xml = join(dir, 'one.xml');
+    writeFileSync(xml, '<annotations><image id="0" name="i" width="2" height="1"><mask label="a" rle="0, 2" left="0" top="0" width="2" height="1"></mask></image></annotations>');
+    const typo = await run(['inspect', xml, '--from', 'cvat', '--validate', 'flase']);
+    expect(typo.code).toBe(1);
+    expect(typo.err).toContain('error [INVALID_OPTION]');
+    for (const v of ['false', 'FALSE', 'no', '0', 'true', 'yes', '1']) {
+      expect((await run(['inspect', xml, '--from', 'cvat', '--validate', v])).code).toBe(0);
+    }
+    const viaPair = await run(['convert', xml, '--from', 'cvat', '--to', 'cvat', '--read-option', 'validate=maybe']);
+    expect(viaPair.code).toBe(1);
+  });
 });

@@ -58,7 +58,8 @@ function child(node: XmlNode, name: string): XmlNode | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as XmlNode;
-  return v === '' ? {} : undefined;
+  // Values are not trimmed (attribute text keeps its spaces), so an element holding only whitespace is empty too.
+  return typeof v === 'string' && v.trim() === '' ? {} : undefined;
 }
 
 function text(node: XmlNode, name: string, path: Path): string | undefined {
@@ -337,17 +338,24 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   const labelOfCategory = new Map<Id, string>();
   const labels: { name: string; category?: Category; used: Set<string> }[] = [];
   const labelByName = new Map<string, (typeof labels)[number]>();
-  let mergedNames = 0;
+  let mergedNames = 0, unnamed = 0;
   for (const c of dataset.categories) {
-    labelOfCategory.set(c.id, c.name);
-    if (labelByName.has(c.name)) {
+    // A <label> without a name is refused by CVAT (and by our reader): give it one.
+    let name = c.name;
+    if (typeof name !== 'string' || name === '') {
+      name = `category ${String(c.id)}`;
+      unnamed++;
+    }
+    labelOfCategory.set(c.id, name);
+    if (labelByName.has(name)) {
       mergedNames++;
       continue;
     }
-    const l = { name: c.name, category: c, used: new Set<string>() };
+    const l = { name, category: c, used: new Set<string>() };
     labels.push(l);
-    labelByName.set(c.name, l);
+    labelByName.set(name, l);
   }
+  if (unnamed > 0) warn({ code: 'not-carried', message: `CVAT labels need a name: ${unnamed} categories with an empty name were written as "category <id>"`, count: unnamed });
   if (mergedNames > 0) warn({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
 
   // Images, in order; annotations grouped by image.

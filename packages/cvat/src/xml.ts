@@ -21,7 +21,8 @@ const parser = new XMLParser({
   htmlEntities: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  trimValues: true,
+  // Attribute text and label names keep their spaces, as CVAT (ElementTree) reads them.
+  trimValues: false,
   captureMetaData: true,
   // Nesting in CVAT files is at most 7 deep; the bound keeps hostile nesting cheap.
   maxNestedTags: 64,

@@ -248,6 +248,35 @@ describe('shapes', () => {
   });
 });
 
+describe('text values', () => {
+  it('keeps leading and trailing spaces of attribute values and label names', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from([0, 1, 1, 0, 1, 0]), { height: 2, width: 3 });
+    const d: MaskDataset = {
+      images: [{ id: 0, fileName: 'i.png', height: 2, width: 3 }],
+      categories: [{ id: 1, name: ' cat ' }],
+      annotations: [{ id: 1, imageId: 0, categoryId: 1, mask: m, attributes: { occluded: false, z_order: 0, source: 'manual', note: '  two spaces  ' } }],
+    };
+    const back = parseCvatXml(dec(await dialect.write(d)));
+    expect(back.categories.map((c) => c.name)).toEqual([' cat ']);
+    expect(back.annotations[0]!.attributes).toEqual(d.annotations[0]!.attributes);
+  });
+
+  it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', () => {
+    const xml = `<annotations><meta><task><labels>\n  </labels></task></meta><image id="0" name="i" width="1" height="1"><mask label="x" rle="0, 1" left="0" top="0" width="1" height="1"></mask></image></annotations>`;
+    expectCode(() => parseCvatXml(xml), 'DANGLING_REFERENCE');
+  });
+
+  it('writes categories with an empty name under a name its reader accepts, and says so', async () => {
+    const { warn, warnings } = collect();
+    const m = Mask.fromBitmap(Uint8Array.from([1, 0]), { height: 1, width: 2 });
+    const out = await dialect.write({ images: [{ id: 0, height: 1, width: 2 }], categories: [{ id: 4, name: '' }], annotations: [{ id: 1, imageId: 0, categoryId: 4, mask: m }] }, {}, { warn });
+    const back = parseCvatXml(dec(out));
+    expect(back.categories.map((c) => c.name)).toEqual(['category 4']);
+    expect(back.annotations[0]!.mask.equals(m)).toBe(true);
+    expect(warnings.some((w) => w.code === 'not-carried' && w.message.includes('empty name'))).toBe(true);
+  });
+});
+
 describe('bad input is an RleError with a code', () => {
   const mask = (a: string) => doc(`<image id="0" name="i" width="4" height="3"><mask label="cat" ${a}></mask></image>`);
 
