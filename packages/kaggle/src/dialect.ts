@@ -140,7 +140,8 @@ function layoutOf(header: string[], p: Preset, name: string, line: number): Layo
 }
 
 function classKey(text: string): Id {
-  return /^\d{1,15}$/.test(text) ? Number(text) : text;
+  // Only canonical numbers: "07" next to "7" would otherwise give two categories with id 7.
+  return /^(0|[1-9]\d{0,14})$/.test(text) ? Number(text) : text;
 }
 
 interface Row {
@@ -186,12 +187,20 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   const images = new Map<string, ImageInfo>();
   const categories = new Map<string, Category>();
   let layout: Layout | undefined;
+  // Rows per image, and whether an image's rows are scattered (then pass 2 regroups them).
+  const rowsOf = new Map<string, number>();
+  let lastId: string | undefined;
+  let scattered = false;
   for await (const r of csvRecords(src, src.name)) {
     if (!layout) {
       layout = layoutOf(r.fields, p, src.name, r.line);
       continue;
     }
     const row = rowOf(r.fields, layout, p, r.line);
+    const seen = rowsOf.get(row.imageId);
+    if (seen !== undefined && row.imageId !== lastId) scattered = true;
+    rowsOf.set(row.imageId, (seen ?? 0) + 1);
+    lastId = row.imageId;
     let size: { height: number; width: number } | undefined;
     if (layout.height >= 0 && layout.width >= 0) {
       size = { height: sizeCell(r.fields[layout.height], 'height', r.line, p.csv.height!), width: sizeCell(r.fields[layout.width], 'width', r.line, p.csv.width!) };
@@ -214,9 +223,14 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
   const l = layout;
   const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels };
+  const order = [...images.keys()];
   const annotations = (async function* (): AsyncGenerator<Annotation> {
     let first = true;
     let n = 0;
+    // Scattered rows: an image's masks are held until every earlier image is complete, so the
+    // stream lists each image's annotations together and in image order (what writers need).
+    const pending = new Map<string, Annotation[]>();
+    let next = 0;
     for await (const r of csvRecords(src, src.name)) {
       if (first) {
         first = false;
@@ -234,11 +248,23 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       } catch (e) {
         throw isRleError(e) ? e.at('line', r.line, p.csv.rle) : e;
       }
-      if (mask.isEmpty()) continue;
-      const a: Annotation = { id: ++n, imageId: image.id, mask };
-      if (category) a.categoryId = category.id;
-      yield a;
+      let a: Annotation | undefined;
+      if (!mask.isEmpty()) {
+        a = { id: ++n, imageId: image.id, mask };
+        if (category) a.categoryId = category.id;
+      }
+      if (!scattered) {
+        if (a) yield a;
+        continue;
+      }
+      rowsOf.set(row.imageId, rowsOf.get(row.imageId)! - 1);
+      if (a) pending.set(row.imageId, [...(pending.get(row.imageId) ?? []), a]);
+      for (; next < order.length && rowsOf.get(order[next]!) === 0; next++) {
+        const group = pending.get(order[next]!);
+        if (group) (pending.delete(order[next]!), yield* group);
+      }
     }
+    for (const group of pending.values()) yield* group;
   })();
   return { images: [...images.values()], categories: [...categories.values()], annotations };
 }
@@ -305,7 +331,7 @@ async function* byImage(d: MaskDataset | MaskDatasetStream): AsyncGenerator<{ im
     if (i !== current) {
       if (current >= 0) yield { image: d.images[current]!, annotations: group };
       if (done[i!]) {
-        throw new RleError('UNSUPPORTED', `Annotations of image ${String(a.imageId)} are not together in the stream`, { path: ['annotations', String(a.id)], expected: 'annotations grouped by image (or an in-memory dataset)' });
+        throw new RleError('UNSUPPORTED', `Annotations of image ${String(a.imageId)} are not together, or not in image order, in the stream`, { path: ['annotations', String(a.id)], expected: 'annotations grouped by image, in the order of the images (or an in-memory dataset)' });
       }
       yield* flushBefore(i!);
       done[i!] = 1;

@@ -71,6 +71,12 @@ describe('reading submission and training CSVs', () => {
       + 'case2_day0_slice_0002,large_bowel,\ncase2_day0_slice_0002,small_bowel,1 1 6 2\ncase2_day0_slice_0002,stomach,\n');
   });
 
+  it('class texts that are the same number written differently stay different categories', async () => {
+    const d = await dialect.read(encodeUtf8('ImageId,EncodedPixels,Height,Width,ClassId\nA,1 2,2,3,7\nA,4 1,2,3,07\n'), { preset: 'imaterialist-fashion-2019' });
+    expect(d.categories.map((c) => [c.id, c.name])).toEqual([[7, '7'], ['07', '07']]);
+    expect(d.annotations.map((a) => a.categoryId)).toEqual([7, '07']);
+  });
+
   it('iMaterialist: sizes from the Height/Width columns of each row', async () => {
     const csv = 'ImageId,EncodedPixels,Height,Width,ClassId\na.jpg,1 2,3,2,6_28\na.jpg,5 1,3,2,31\nb.jpg,2 1,1,4,6_28\n';
     const d = await dialect.read(encodeUtf8(csv), { preset: 'imaterialist-fashion-2019' });
@@ -154,6 +160,18 @@ describe('reading submission and training CSVs', () => {
     let n = 1;
     while (!(await it.next()).done) n++;
     expect(n).toBe(2000);
+  });
+
+  it('rows of one image scattered through the file: the stream yields them together, in image order, and converts', async () => {
+    const csv = 'ImageId,EncodedPixels\nA,1 2\nB,3 1\nA,5 1\nC,\nB,6 1\n';
+    const s = await dialect.readStream!(chunked(csv, 5), { preset: 'airbus-ship-detection', size: '2x3' });
+    expect(s.images.map((im) => im.id)).toEqual(['A', 'B', 'C']);
+    const d = await collectDataset(s);
+    expect(d.annotations.map((a) => [a.imageId, a.mask.area()])).toEqual([['A', 2], ['A', 1], ['B', 1], ['B', 1]]);
+    // Stream to stream, as the CLI converts: every row written, the empty image kept.
+    const again = await dialect.readStream!(chunked(csv, 5), { preset: 'airbus-ship-detection', size: '2x3' });
+    const out = await dialect.write(again, { preset: 'airbus-ship-detection' });
+    expect(text(out)).toBe('ImageId,EncodedPixels\nA,1 2\nA,5 1\nB,3 1\nB,6 1\nC,\n');
   });
 });
 
