@@ -474,10 +474,11 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       throw e instanceof RleError ? e.at('images', String(im.id)) : e;
     }
   };
-  const autoFormat = (lm: LabelMap, palette: boolean): 'palette' | 'gray8' | 'gray16' | 'rgb' => {
+  const autoFormat = (lm: LabelMap, palette: boolean, instances = false): 'palette' | 'gray8' | 'gray16' | 'rgb' => {
     if (o.format !== 'auto') return o.format;
     const max = lm.labels().at(-1) ?? 0;
-    return max <= 255 ? (palette ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
+    // 8-bit instance maps read 255 as VOC's void: an instance labelled 255 goes to 16 bits, where it is an instance.
+    return max <= (instances ? 254 : 255) ? (palette ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
   };
   if (o.layout === 'voc') {
     // Both maps of every image: classes (semantic) and instances 1..N, painted with one overlap
@@ -501,7 +502,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       })();
       const objects = paint(list.map((a, k) => [k + 1, a.mask] as [number, Mask]), im);
       yield { path: `SegmentationClass/${name}.png`, bytes: encodeLabelMap(cls, { format: autoFormat(cls, true), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
-      yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true), rgbOrder: o.rgbOrder }) };
+      yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true, true), rgbOrder: o.rgbOrder }) };
     }
     if (uncategorised > 0) context.warn({ code: 'default-category', message: `png (voc) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised });
     yield { path: 'labelmap.txt', bytes: new TextEncoder().encode(formatLabelmapTxt(entries)) };
@@ -540,7 +541,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       }
     }
     const lm = paint(pairs, im);
-    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
+    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
   }
   if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {

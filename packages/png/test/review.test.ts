@@ -30,3 +30,34 @@ describe('review: palette images with duplicate palette colours', () => {
     expect(Array.from(back.annotations[1]!.mask.toBitmap())).toEqual(A.map((v) => (v === 2 ? 1 : 0)));
   });
 });
+
+describe('review: an instance labelled 255 is not read back as VOC void', () => {
+  // 16x20 with instances 1..255 (16-bit input, so 255 is an instance there); the last pixel is background.
+  const values = new Uint16Array(16 * 20);
+  for (let i = 0; i < 255; i++) values[i] = i + 1;
+  const input = () => dialect.read(memoryFolder({ 'x.png': encodeLabelMap(LabelMap.fromArray(values, { height: 16, width: 20 }), { format: 'gray16' }) }), { mode: 'instance' });
+
+  it('instance mode: 255 instances come back as 255 instances without categories', async () => {
+    const d = await input();
+    expect(d.annotations.length).toBe(255);
+    expect(d.categories).toEqual([]);
+    const files = await collect(dialect.writeFiles!(d, { mode: 'instance' }));
+    const back = await dialect.read(memoryFolder(files), { mode: 'instance' });
+    expect(back.categories).toEqual([]);
+    expect(back.annotations.length).toBe(255);
+    expect(back.annotations.every((a) => a.categoryId === undefined && a.mask.area() === 1)).toBe(true);
+    const dropped = await dialect.read(memoryFolder(files), { mode: 'instance', dropVoid: true });
+    expect(dropped.annotations.length).toBe(255);
+  });
+
+  it('layout voc: instance 255 keeps its class', async () => {
+    const d = await input();
+    for (const a of d.annotations) a.categoryId = 1;
+    d.categories = [{ id: 1, name: 'cell' }];
+    const files = await collect(dialect.writeFiles!(d, { layout: 'voc' }));
+    const back = await dialect.read(memoryFolder(files), { mode: 'instance' });
+    expect(back.annotations.length).toBe(255);
+    expect(back.annotations.every((a) => a.categoryId === 1)).toBe(true);
+    expect(back.categories.map((c) => c.name)).toEqual(['cell']);
+  });
+});
