@@ -70,8 +70,10 @@ export function parseXml(text: string, validate: boolean): XmlNode {
   if (validate) {
     const v = XMLValidator.validate(text, { allowBooleanAttributes: false });
     if (v !== true) {
-      const { line, col, msg } = v.err;
-      throw new RleError('INVALID_STRUCTURE', `Malformed XML at line ${line}, column ${col}: ${msg}`, { offset: offsetOf(text, line, col), expected: 'well-formed XML' });
+      const { line, col, msg } = v.err as { line: number; col?: number; msg: string };
+      // Without a column (no element at all: an empty or whitespace-only file) the problem is the end of the text.
+      const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
+      throw new RleError('INVALID_STRUCTURE', `Malformed XML at ${where}: ${msg}`, { offset: col === undefined ? text.length : offsetOf(text, line, col), expected: 'well-formed XML' });
     }
   }
   let tree: XmlNode;

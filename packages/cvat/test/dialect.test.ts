@@ -277,6 +277,21 @@ describe('text values', () => {
   });
 });
 
+describe('empty input', () => {
+  it('an empty or blank file is INVALID_STRUCTURE with a real offset, not NaN', () => {
+    for (const text of ['', '  \n', '<?xml version="1.0"?>']) {
+      try {
+        parseCvatXml(text);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('INVALID_STRUCTURE');
+        expect((e as { offset?: number }).offset).toBe(text.length);
+        expect((e as Error).message).not.toMatch(/undefined|NaN/);
+      }
+    }
+  });
+});
+
 describe('bad input is an RleError with a code', () => {
   const mask = (a: string) => doc(`<image id="0" name="i" width="4" height="3"><mask label="cat" ${a}></mask></image>`);
 
