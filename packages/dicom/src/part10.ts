@@ -26,6 +26,8 @@ export interface Part10 {
   pixelData: ArrayBuffer[] | undefined;
   /** Extended Offset Table (7FE0,0001), when present. */
   extendedOffsetTable: BigUint64Array | undefined;
+  /** Specific Character Set as stored (dcmjs rewrites the parsed value to ISO_IR 192). */
+  characterSet?: string;
 }
 
 /** True when `head` looks like a Part 10 file (preamble + "DICM"). */
@@ -50,6 +52,7 @@ export function parsePart10(bytes: Uint8Array): Part10 {
     throw new RleError('INVALID_STRUCTURE', `DICOM data set cannot be parsed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const ts = String(file.meta?.['00020010']?.Value?.[0] ?? '').replace(/\0/g, '').trim();
+  const characterSet = String(file.dict['00080005']?._rawValue?.[0] ?? '').trim();
   const px = file.dict['7FE00010'];
   const eot = file.dict['7FE00001'];
   delete file.dict['7FE00010'];
@@ -77,7 +80,9 @@ export function parsePart10(bytes: Uint8Array): Part10 {
     extendedOffsetTable = new BigUint64Array(n);
     for (let i = 0; i < n; i++) extendedOffsetTable[i] = view.getBigUint64(i * 8, true);
   }
-  return { transferSyntaxUID: ts, dataset, pixelData, extendedOffsetTable };
+  const out: Part10 = { transferSyntaxUID: ts, dataset, pixelData, extendedOffsetTable };
+  if (characterSet) out.characterSet = characterSet;
+  return out;
 }
 
 function int(ds: Naturalized, key: string, fallback?: number): number {

@@ -90,9 +90,22 @@ export interface ReadSegOptions {
 
 const first = <T>(v: T[] | T | undefined): T | undefined => (Array.isArray(v) ? v[0] : v);
 
-function code(item: Naturalized | undefined): Code | undefined {
+function code(item: Naturalized | undefined, text: (s: string) => string = (s) => s): Code | undefined {
   if (item === undefined) return undefined;
-  return { value: String(item.CodeValue ?? ''), scheme: String(item.CodingSchemeDesignator ?? ''), meaning: String(item.CodeMeaning ?? '') };
+  return { value: String(item.CodeValue ?? ''), scheme: String(item.CodingSchemeDesignator ?? ''), meaning: text(String(item.CodeMeaning ?? '')) };
+}
+
+/**
+ * dcmjs decodes text inside sequence items as Latin-1 even when Specific Character Set is
+ * ISO_IR 192, so "ü" arrives as "Ã¼": such strings are turned back into bytes and read as UTF-8.
+ */
+function utf8Text(s: string): string {
+  if (!/[\x80-\xff]/.test(s) || /[^\x00-\xff]/.test(s)) return s;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+  } catch {
+    return s;
+  }
 }
 
 function str(v: unknown): string | undefined {
@@ -125,19 +138,20 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const size: Size = { height: rows, width: columns };
   if (layout.samplesPerPixel !== 1) throw new RleError('INVALID_STRUCTURE', 'SEG frames have one sample per pixel', { path: ['SamplesPerPixel'], expected: '1', received: String(layout.samplesPerPixel) });
 
+  const text = file.characterSet === 'ISO_IR 192' ? utf8Text : (t: string): string => t;
   const segments: Segment[] = (Array.isArray(ds.SegmentSequence) ? ds.SegmentSequence : []).map((item: Naturalized, i: number) => {
     const number = Number(first(item.SegmentNumber));
     if (!Number.isSafeInteger(number) || number < 0) throw new RleError('INVALID_STRUCTURE', 'Invalid SegmentNumber', { path: ['SegmentSequence', i, 'SegmentNumber'], expected: 'a non-negative integer', received: String(item.SegmentNumber) });
-    const s: Segment = { number, label: str(item.SegmentLabel) ?? '' };
-    const d = str(item.SegmentDescription);
+    const s: Segment = { number, label: text(str(item.SegmentLabel) ?? '') };
+    const d = text(str(item.SegmentDescription) ?? '');
     if (d) s.description = d;
     const at = str(item.SegmentAlgorithmType);
     if (at === 'MANUAL' || at === 'SEMIAUTOMATIC' || at === 'AUTOMATIC') s.algorithmType = at;
-    const an = str(item.SegmentAlgorithmName);
+    const an = text(str(item.SegmentAlgorithmName) ?? '');
     if (an) s.algorithmName = an;
-    const cat = code(first(item.SegmentedPropertyCategoryCodeSequence));
+    const cat = code(first(item.SegmentedPropertyCategoryCodeSequence), text);
     if (cat) s.category = cat;
-    const typ = code(first(item.SegmentedPropertyTypeCodeSequence));
+    const typ = code(first(item.SegmentedPropertyTypeCodeSequence), text);
     if (typ) s.type = typ;
     const lab = triple(item.RecommendedDisplayCIELabValue);
     if (lab) s.cielab = lab;

@@ -39,3 +39,20 @@ describe('review: category ids become segment numbers 1..N', () => {
     expect(w.warnings.filter((x) => /category ids/.test(x.message))).toEqual([]);
   });
 });
+
+describe('review: non-ASCII segment labels', () => {
+  it('come back as written (UTF-8, ISO_IR 192), inside the SegmentSequence too', async () => {
+    const { readSeg, writeSeg } = await import('../src/index.js');
+    const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    const bytes = writeSeg({
+      rows: 4, columns: 5, patientName: 'Müller^Jörg',
+      segments: [{ number: 1, label: 'Leber ü 肝臓', description: 'desc é', category: { value: '1', scheme: 'X', meaning: 'Gewebe ä' } }],
+      frames: [{ segmentNumber: 1, mask }],
+    });
+    const seg = readSeg(bytes);
+    expect(seg.patientName).toBe('Müller^Jörg');
+    expect(seg.segments[0]).toMatchObject({ label: 'Leber ü 肝臓', description: 'desc é', category: { meaning: 'Gewebe ä' } });
+    const d = await dialect.read(bytes);
+    expect(d.categories.map((c) => c.name)).toEqual(['Leber ü 肝臓']);
+  });
+});
