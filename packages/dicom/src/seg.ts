@@ -432,7 +432,15 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
   const dimUID = hash.uid('dimension-organization');
 
   // Plane index per distinct position, for the second dimension's index values.
-  const positions = seg.frames.map((f, i) => f.imagePositionPatient ?? ([0, 0, i] as const));
+  // A frame without a position goes on plane k when it is the k-th such frame of its segment, so
+  // several segments of one 2D image share a plane instead of reading back as separate images.
+  const perSegment = new Map<number, number>();
+  const positions = seg.frames.map((f) => {
+    if (f.imagePositionPatient) return f.imagePositionPatient;
+    const k = perSegment.get(f.segmentNumber) ?? 0;
+    perSegment.set(f.segmentNumber, k + 1);
+    return [0, 0, k] as const;
+  });
   const posIndex = new Map<string, number>();
   for (const p of positions) {
     const key = p.join('\\');

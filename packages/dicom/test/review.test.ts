@@ -56,3 +56,18 @@ describe('review: non-ASCII segment labels', () => {
     expect(d.categories.map((c) => c.name)).toEqual(['Leber ü 肝臓']);
   });
 });
+
+describe('review: writeSeg frames without positions', () => {
+  it('several segments of one 2D image share one plane; the k-th frame of a segment is plane k', async () => {
+    const { readSeg, writeSeg } = await import('../src/index.js');
+    const a = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    const b = Mask.fromBitmap(bits.map((v) => 1 - v), { height: 4, width: 5 }, 'row');
+    const two = writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }, { number: 2, label: 'b' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 2, mask: b }] });
+    expect(readSeg(two).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 0]]);
+    const d = await dialect.read(two);
+    expect(d.images.length).toBe(1);
+    expect(d.annotations.map((x) => [x.imageId, x.categoryId])).toEqual([[1, 1], [1, 2]]);
+    const stack = writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 1, mask: b }] });
+    expect(readSeg(stack).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 1]]);
+  });
+});
