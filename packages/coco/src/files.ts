@@ -3,7 +3,7 @@
  * detections) and SA-1B per-image JSON, read in memory or streamed (files past V8's longest
  * string), and written in one piece or as a stream of chunks.
  */
-import { JSONParser } from '@streamparser/json';
+import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
 import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
@@ -301,8 +301,23 @@ function keepExtras(images: object, extras: Json | undefined, warn: (w: RleWarni
 const CHUNK = 1 << 16;
 
 /** Stream-parses a ByteSource, yielding the values at `paths` as they complete (bounded memory). */
-async function* streamValues(source: ByteSource, paths: string[]): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
+async function* streamValues(source: ByteSource, paths: string[], topKeys?: string[]): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
   const parser = new JSONParser({ paths, keepStack: false });
+  if (topKeys) {
+    // The root object's keys, so fields outside `paths` are not lost unnoticed.
+    let depth = 0, keyNext = false;
+    parser.onToken = (t) => {
+      const token = t.token;
+      if (token === TokenType.NUMBER || (depth > 1 && token > TokenType.RIGHT_BRACKET)) return; // the bulk: numbers, nested keys and values
+      if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) keyNext = ++depth === 1 && token === TokenType.LEFT_BRACE;
+      else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) depth--;
+      else if (token === TokenType.COMMA) keyNext = depth === 1;
+      else if (token === TokenType.STRING && keyNext) {
+        topKeys.push(t.value as string);
+        keyNext = false;
+      }
+    };
+  }
   let queue: { value: unknown; key: string | number | undefined; top: string | number | undefined }[] = [];
   parser.onValue = ({ value, key, stack }) => {
     queue.push({ value, key, top: stack.length > 1 ? stack[1]!.key : key });
@@ -371,7 +386,8 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (changes.length === 0 || changes[changes.length - 1] !== imageId) changes.push(imageId);
     perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
   };
-  for await (const { value, top } of streamValues(source, paths)) {
+  const topKeys: string[] = [];
+  for await (const { value, top } of streamValues(source, paths, f === 'results' ? undefined : topKeys)) {
     if (f === 'results') {
       const i = (index.r = (index.r ?? -1) + 1);
       probe.resultImage(value, [i]);
@@ -396,6 +412,14 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (format === 'auto') f = sawImage && !sawImages ? 'sa1b' : 'instances';
     if (f === 'instances' && !sawImages) fail(['images'], 'an array', undefined);
     if (f === 'sa1b' && !sawImage) fail(['image'], 'an object', undefined);
+  }
+  const others = f === 'instances' ? topKeys.filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
+  if (others.length > 0) {
+    // Other top-level fields (old COCO's "type", ...), as the in-memory read keeps them: one more pass, only when there are some.
+    const safe = others.filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+    for await (const { value, key } of streamValues(source, safe.map((k) => `$.${k}`))) if (typeof key === 'string') extras[key] = value;
+    const lost = others.filter((k) => !safe.includes(k));
+    if (lost.length > 0) warn({ code: 'not-carried', message: `top-level ${lost.map((k) => JSON.stringify(k)).join(', ')} cannot be carried from a streamed read`, count: lost.length });
   }
   const reader = new Reader(f, warn);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));

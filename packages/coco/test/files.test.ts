@@ -165,6 +165,18 @@ describe('COCO instances JSON', () => {
     expect(o.annotations.map((a) => a.id)).toEqual([5, 2, 1, 3]);
   });
 
+  it('a streamed read keeps every top-level field the in-memory read keeps (old COCO\'s "type")', async () => {
+    const file = { type: 'instances', ...instances, 'x.y': 1 };
+    const memory = JSON.parse(dec(await dialect.write(await dialect.read(enc(file)))));
+    const { warnings, context } = collector();
+    const streamed = JSON.parse(dec(await dialect.write(await collectDataset(await dialect.readStream!(chunked(enc(file), 8), {}, context)))));
+    expect(streamed.type).toBe('instances');
+    expect(streamed.info).toEqual(instances.info);
+    expect(memory.type).toBe('instances');
+    // A key the streaming paths cannot name is reported, not dropped unnoticed.
+    expect(warnings.some((w) => w.code === 'not-carried' && w.message.includes('"x.y"'))).toBe(true);
+  });
+
   it('writeStream chunks concatenate to write()', async () => {
     const d = await dialect.read(enc(instances));
     const parts: Uint8Array[] = [];
