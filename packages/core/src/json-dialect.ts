@@ -76,7 +76,11 @@ export function parseRlekitJson(text: string): MaskDataset {
   try {
     root = JSON.parse(text);
   } catch (e) {
-    throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'rlekit-json', cause: e });
+    // JSON.parse says where only in its message: "at position N", or the end of the text.
+    const msg = e instanceof Error ? e.message : '';
+    const at = /position (\d+)/.exec(msg);
+    const offset = at ? Number(at[1]) : /end of JSON/i.test(msg) ? text.length : undefined;
+    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected: 'rlekit-json', cause: e });
   }
   const r = obj(root, []);
   if (r.format === undefined && 'runs' in r) {

@@ -406,6 +406,17 @@ describe('malformed exports', () => {
     await expectCode(read(huge), 'INVALID_SIZE');
   });
 
+  it('says where invalid JSON breaks (the end of a truncated export)', async () => {
+    const cut = exampleText.slice(0, 700);
+    const e = await read(cut).then(() => undefined, (x: unknown) => x as RleError);
+    expect(e).toBeInstanceOf(RleError);
+    expect(e!.code).toBe('INVALID_STRUCTURE');
+    expect(e!.offset).toBe(cut.length);
+    const bad = await read('[{"data_units": {},, }]').then(() => undefined, (x: unknown) => x as RleError);
+    expect(bad!.code).toBe('INVALID_STRUCTURE');
+    expect(bad!.offset).toBe(19);
+  });
+
   it('rejects what is not an export', async () => {
     await expectCode(read('[{'), 'INVALID_STRUCTURE');
     await expectCode(read('42'), 'INVALID_STRUCTURE');
