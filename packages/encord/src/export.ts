@@ -143,6 +143,8 @@ function parseColor(s: unknown): [number, number, number] | undefined {
 
 /** Types of label rows whose `labels` are keyed by frame number. */
 const FRAME_TYPES = new Set(['video', 'dicom', 'nifti', 'dicom_study']);
+/** Types whose `labels` are `{ objects, classifications }`; any other type is told by its labels' shape. */
+const FLAT_TYPES = new Set(['image', 'img_group']);
 
 /** What the writer makes of an image that came without Encord attributes: one image label row. */
 function plainRow(image: ImageInfo, objectHashes: string[]): { row: Json; unit: Json } {
@@ -238,7 +240,10 @@ class Reader {
       const base = { labelRow: rowAttrs, dataUnit: unitAttrs };
       const hash = unit.data_hash ?? key;
       const labels = unit.labels;
-      const flat = row.data_type ? !FRAME_TYPES.has(row.data_type) : 'objects' in labels || 'classifications' in labels || Object.keys(labels).length === 0;
+      // Types this reader does not know (pdf pages, newer ones) go by shape, so frame-keyed bitmasks are never skipped.
+      const flat = row.data_type && FLAT_TYPES.has(row.data_type) ? true
+        : row.data_type && FRAME_TYPES.has(row.data_type) ? false
+          : 'objects' in labels || 'classifications' in labels || Object.keys(labels).length === 0;
       if (flat) {
         this.readLabels(labels, [...upath, 'labels'], hash, unit.data_title, unit, base, undefined, units.length === 1);
       } else {

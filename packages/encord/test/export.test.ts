@@ -131,6 +131,18 @@ describe('objects that are not bitmasks, and frame structure', () => {
     expect(await write(d)).toStrictEqual(rows);
   });
 
+  it('reads frame-keyed labels of data types it does not list (pdf pages, newer types), and writes them back', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from([0, 1, 1, 0, 0, 1]), { height: 2, width: 3 });
+    const obj = { name: 'A', shape: 'bitmask', objectHash: 'o1', featureHash: 'f1', bitmask: { rleString: encode(m), top: 0, left: 0, width: 3, height: 2 } };
+    const rows = [{ label_hash: 'L', data_hash: 'D', data_type: 'pdf', data_units: { D: { data_hash: 'D', width: 3, height: 2, labels: { '0': { objects: [obj], classifications: [] }, '4': { objects: [{ ...obj, objectHash: 'o2' }], classifications: [] } } } } }];
+    const d = await read(rows);
+    expect(d.annotations.map((a) => [a.id, a.imageId])).toEqual([['o1', 'D#0'], ['o2', 'D#4']]);
+    expect(d.annotations.every((a) => a.mask.equals(m))).toBe(true);
+    const out = (await write(d)) as any[];
+    expect(Object.keys(out[0].data_units.D.labels)).toEqual(['0', '4']);
+    expect(out[0].data_units.D.labels['4'].objects[0].bitmask.rleString).toBe(encode(m));
+  });
+
   it('reads an img_group row: one image per data unit', async () => {
     const rows = example();
     const unit = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'];
