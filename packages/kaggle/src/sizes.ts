@@ -82,7 +82,7 @@ export class SizeResolver {
     private readonly all: Size | undefined,
     private readonly table: Map<string, Size>,
     private readonly folder: FolderSource | undefined,
-    private readonly files: Map<string, string>,
+    private readonly files: Map<string, string[]>,
     private readonly hint: string,
   ) {}
 
@@ -108,13 +108,15 @@ export class SizeResolver {
       await readSizesCsv(src, idColumn, table);
     }
     let folder: FolderSource | undefined;
-    const files = new Map<string, string>();
+    const files = new Map<string, string[]>();
     if (o.images) {
       const src = await open(o.images, 'images');
       if (!isFolderSource(src)) throw new RleError('INVALID_OPTION', 'images must name a folder of images', { path: ['images'], received: o.images });
       folder = src;
+      // Every file a key could mean (a.jpg and a.png share the stem a): an ambiguous key is
+      // used only when all its files agree on the size.
       for (const f of await src.list()) {
-        for (const k of [f, basename(f), stem(f)]) if (!files.has(k)) files.set(k, f);
+        for (const k of new Set([f, basename(f), stem(f)])) files.set(k, [...(files.get(k) ?? []), f]);
       }
     }
     return new SizeResolver(all, table, folder, files, nativeHint);
@@ -133,9 +135,15 @@ export class SizeResolver {
     }
     if (this.folder) {
       for (const k of keys) {
-        const f = this.files.get(k);
-        if (f !== undefined) {
-          const s = await readImageSize(this.folder.open(f));
+        const candidates = this.files.get(k);
+        if (candidates !== undefined) {
+          const s = await readImageSize(this.folder.open(candidates[0]!));
+          for (const other of candidates.slice(1)) {
+            const t = await readImageSize(this.folder.open(other));
+            if (t.height !== s.height || t.width !== s.width) {
+              throw new RleError('INVALID_OPTION', `Image "${id}" matches several files of different sizes`, { path: ['images'], expected: 'one size per image id (name the files by id, or give --sizes)', received: `${candidates[0]} is ${s.height}x${s.width}, ${other} is ${t.height}x${t.width}` });
+            }
+          }
           this.table.set(id, s);
           return s;
         }

@@ -98,6 +98,12 @@ describe('reading submission and training CSVs', () => {
     // Stems match too (TGS ids have no extension).
     const t = await dialect.read(encodeUtf8('id,rle_mask\nx1,1 1\n'), { preset: 'tgs-salt-identification', images: 'train' }, ctx);
     expect(t.images[0]).toMatchObject({ height: 3, width: 7 });
+    // A stem shared by files of different sizes is not resolved by listing order; one size is fine.
+    const two = memoryFolder({ 'train/x1.jpg': jpg, 'train/x1.png': png, 'masks/y2.png': png, 'train/y2.png': png });
+    const twoCtx: DialectContext = { warn: () => {}, open: async () => two };
+    await expectCode(dialect.read(encodeUtf8('id,rle_mask\nx1,1 1\n'), { preset: 'tgs-salt-identification', images: 'train' }, twoCtx), 'INVALID_OPTION');
+    const same = await dialect.read(encodeUtf8('id,rle_mask\ny2,1 1\n'), { preset: 'tgs-salt-identification', images: 'train' }, twoCtx);
+    expect(same.images[0]).toMatchObject({ height: 3, width: 7 });
     await expectCode(dialect.read(encodeUtf8('id,rle_mask\nzz,1 1\n'), { preset: 'tgs-salt-identification', images: 'train' }, ctx), 'INVALID_OPTION');
     const broken = memoryFolder({ 'q.png': Uint8Array.of(1, 2, 3) });
     await expectCode(dialect.read(encodeUtf8('id,rle_mask\nq,1 1\n'), { preset: 'tgs-salt-identification', images: 'x' }, { warn: () => {}, open: async () => broken }), 'UNSUPPORTED');
