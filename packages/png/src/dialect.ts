@@ -466,6 +466,27 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     const vocColor = vocColorMap().find((e) => e.label === defaultLabel)?.color ?? [255, 255, 255];
     entries.push({ label: defaultLabel, name: 'object', color: vocColor });
   }
+  // RGB class maps are read back through labelmap.txt: every label needs an entry and a colour of
+  // its own, and black is background. Repeated or black colours get a free one (reported).
+  const rgbClassMaps = classMaps && o.format === 'rgb';
+  if (rgbClassMaps) {
+    for (const [id, l] of labels) if (!entries.some((e) => e.label === l)) entries.push({ label: l, name: String(id), color: [0, 0, 0] });
+    const used = new Set<number>([0]);
+    let next = 1, recoloured = 0;
+    for (const e of entries) {
+      const key = (e.color[0] << 16) | (e.color[1] << 8) | e.color[2];
+      if (!used.has(key)) {
+        used.add(key);
+        continue;
+      }
+      while (used.has(next)) next++;
+      used.add(next);
+      e.color = [(next >> 16) & 255, (next >> 8) & 255, next & 255];
+      recoloured++;
+    }
+    if (recoloured > 0) context.warn({ code: 'not-carried', message: `png (rgb): ${recoloured} categories had a colour that is black or already taken and were given another one`, count: recoloured });
+  }
+  const classColors = rgbClassMaps ? entries : undefined;
   let merged = 0, uncategorised = 0;
   const paint = (pairs: [number, Mask][], im: ImageInfo): LabelMap => {
     try {
@@ -501,7 +522,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
         }
       })();
       const objects = paint(list.map((a, k) => [k + 1, a.mask] as [number, Mask]), im);
-      yield { path: `SegmentationClass/${name}.png`, bytes: encodeLabelMap(cls, { format: autoFormat(cls, true), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
+      yield { path: `SegmentationClass/${name}.png`, bytes: encodeLabelMap(cls, { format: autoFormat(cls, true), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors ? { colors: classColors } : {}) }) };
       yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true, true), rgbOrder: o.rgbOrder }) };
     }
     if (uncategorised > 0) context.warn({ code: 'default-category', message: `png (voc) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised });
@@ -541,7 +562,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       }
     }
     const lm = paint(pairs, im);
-    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries) }) };
+    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors && o.mode === 'semantic' ? { colors: classColors } : {}) }) };
   }
   if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {

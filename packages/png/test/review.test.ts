@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabelMap, memoryFolder, type OutputFile } from '@rlekit/core';
+import { LabelMap, Mask, memoryFolder, type MaskDataset, type OutputFile, type RleWarning } from '@rlekit/core';
 import { decodeLabelMap, dialect, encodeLabelMap } from '../src/index.js';
 
 async function collect(files: AsyncIterable<OutputFile>): Promise<Record<string, Uint8Array>> {
@@ -59,5 +59,40 @@ describe('review: an instance labelled 255 is not read back as VOC void', () => 
     expect(back.annotations.length).toBe(255);
     expect(back.annotations.every((a) => a.categoryId === 1)).toBe(true);
     expect(back.categories.map((c) => c.name)).toEqual(['cell']);
+  });
+});
+
+describe('review: semantic maps written as RGB read back through their labelmap.txt', () => {
+  const mask = (bits: number[]) => Mask.fromBitmap(Uint8Array.from(bits), { height: 3, width: 4 }, 'row');
+  // 3x4, non-square; category 2 at the first pixel, category 1 at the last.
+  const one = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 1];
+  const two = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+
+  it('pixels are painted with the labelmap.txt colours, so the folder reads back', async () => {
+    const d: MaskDataset = {
+      images: [{ id: 'x', height: 3, width: 4 }],
+      categories: [{ id: 1, name: 'cat' }, { id: 2, name: 'dog', color: [10, 20, 30] }],
+      annotations: [{ id: 1, imageId: 'x', categoryId: 1, mask: mask(one) }, { id: 2, imageId: 'x', categoryId: 2, mask: mask(two) }],
+    };
+    const files = await collect(dialect.writeFiles!(d, { format: 'rgb' }));
+    const back = await dialect.read(memoryFolder(files));
+    expect(back.categories.map((c) => [c.id, c.name, c.color])).toEqual([[1, 'cat', [128, 0, 0]], [2, 'dog', [10, 20, 30]]]);
+    expect(back.annotations.map((a) => [a.categoryId, Array.from(a.mask.toBitmap())])).toEqual([[1, one], [2, two]]);
+  });
+
+  it('repeated or black category colours get colours of their own (reported); layout voc too', async () => {
+    const d: MaskDataset = {
+      images: [{ id: 'x', height: 3, width: 4 }],
+      categories: [{ id: 1, name: 'cat', color: [5, 5, 5] }, { id: 2, name: 'dog', color: [5, 5, 5] }, { id: 3, name: 'night', color: [0, 0, 0] }],
+      annotations: [{ id: 1, imageId: 'x', categoryId: 1, mask: mask(one) }, { id: 2, imageId: 'x', categoryId: 2, mask: mask(two) }, { id: 3, imageId: 'x', categoryId: 3, mask: mask([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }],
+    };
+    const list: RleWarning[] = [];
+    for (const layout of ['flat', 'voc'] as const) {
+      const files = await collect(dialect.writeFiles!(d, { format: 'rgb', layout }, { warn: (w) => list.push(w) }));
+      const back = await dialect.read(memoryFolder(files));
+      expect(back.categories.map((c) => c.name)).toEqual(['cat', 'dog', 'night']);
+      expect(back.annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[1, 4], [2, 2], [3, 1]]);
+    }
+    expect(list.filter((w) => w.code === 'not-carried' && /colour/.test(w.message)).map((w) => w.count)).toEqual([2, 2]);
   });
 });
