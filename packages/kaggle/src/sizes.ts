@@ -175,6 +175,10 @@ async function readSizesCsv(src: ByteSource, idColumn: string, table: Map<string
     if (!/^\d{1,9}$/.test(h) || !/^\d{1,9}$/.test(w)) {
       throw new RleError('INVALID_SIZE', `Invalid size in ${src.name}`, { path: [src.name, 'line', r.line], expected: 'integer height and width', received: `${h}x${w}` });
     }
-    table.set(r.fields[idx.id]!, { height: Number(h), width: Number(w) });
+    const id = r.fields[idx.id]!, known = table.get(id);
+    if (known && (known.height !== Number(h) || known.width !== Number(w))) {
+      throw new RleError('SIZE_MISMATCH', `${src.name} gives image "${id}" two sizes`, { path: [src.name, 'line', r.line], expected: `${known.height}x${known.width}`, received: `${h}x${w}` });
+    }
+    table.set(id, { height: Number(h), width: Number(w) });
   }
 }

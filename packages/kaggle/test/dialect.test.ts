@@ -69,6 +69,11 @@ describe('reading submission and training CSVs', () => {
     const out = text(await dialect.write(d, { preset: 'uw-madison-gi-tract' }));
     expect(out).toBe('id,class,predicted\ncase1_day0_slice_0001,large_bowel,2 3\ncase1_day0_slice_0001,small_bowel,\ncase1_day0_slice_0001,stomach,\n'
       + 'case2_day0_slice_0002,large_bowel,\ncase2_day0_slice_0002,small_bowel,1 1 6 2\ncase2_day0_slice_0002,stomach,\n');
+    // An id repeated with the same size is fine (one row per class); with another size it is not silently overwritten.
+    const sizesOf = (t: string): DialectContext => ({ warn: () => {}, open: async (p) => memoryFolder({ 'sizes.csv': encodeUtf8(t) }).open(p) });
+    const repeated = await dialect.read(encodeUtf8(train), { preset: 'uw-madison-gi-tract', sizes: 'sizes.csv' }, sizesOf(`${sizes}case1_day0_slice_0001,2,4\n`));
+    expect(repeated.images[0]).toMatchObject({ height: 2, width: 4 });
+    await expectCode(dialect.read(encodeUtf8(train), { preset: 'uw-madison-gi-tract', sizes: 'sizes.csv' }, sizesOf(`${sizes}case1_day0_slice_0001,4,2\n`)), 'SIZE_MISMATCH');
   });
 
   it('class texts that are the same number written differently stay different categories', async () => {
