@@ -54,6 +54,11 @@ function list(v: unknown): XmlNode[] {
   return arr.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {}));
 }
 
+/** Sets a key read from the file as an own property: `o["__proto__"] = v` would be dropped silently. */
+function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function child(node: XmlNode, name: string): XmlNode | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
@@ -203,7 +208,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
     for (const key of Object.keys(im)) {
       if (!key.startsWith(ATTR)) continue;
       const k = key.slice(ATTR.length);
-      if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') extra[k] = attr(im, k, path);
+      if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwn(extra, k, attr(im, k, path));
     }
     if (Object.keys(extra).length > 0) info.attributes = extra;
     images.push(info);
@@ -230,8 +235,8 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
         const value = typeof a['#text'] === 'string' ? unescapeXml(a['#text'], ap, startOf(a)) : '';
         if ((SHAPE_KEYS as readonly string[]).includes(an)) {
           warn({ code: 'attribute-renamed', message: `Label attribute "${an}" has the name of a shape field; kept as "attr:${an}"`, path: ap });
-          attributes[`attr:${an}`] = value;
-        } else attributes[an] = value;
+          setOwn(attributes, `attr:${an}`, value);
+        } else setOwn(attributes, an, value);
       });
       return { imageId: id, categoryId: labelOf(label, [...p, 'label'], off), attributes, z };
     };

@@ -261,6 +261,15 @@ describe('text values', () => {
     expect(back.annotations[0]!.attributes).toEqual(d.annotations[0]!.attributes);
   });
 
+  it('keeps label attributes and image attributes named __proto__', async () => {
+    const xml = '<annotations><image id="0" name="i" width="2" height="1" __proto__="img"><mask label="a" rle="0, 2" left="0" top="0" width="2" height="1"><attribute name="__proto__">v</attribute></mask></image></annotations>';
+    const d = parseCvatXml(xml);
+    expect(Object.hasOwn(d.annotations[0]!.attributes!, '__proto__')).toBe(true);
+    expect(Object.hasOwn(d.images[0]!.attributes!, '__proto__')).toBe(true);
+    const back = parseCvatXml(dec(await dialect.write(d)));
+    expect(Object.getOwnPropertyDescriptor(back.annotations[0]!.attributes!, '__proto__')?.value).toBe('v');
+  });
+
   it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', () => {
     const xml = `<annotations><meta><task><labels>\n  </labels></task></meta><image id="0" name="i" width="1" height="1"><mask label="x" rle="0, 1" left="0" top="0" width="1" height="1"></mask></image></annotations>`;
     expectCode(() => parseCvatXml(xml), 'DANGLING_REFERENCE');

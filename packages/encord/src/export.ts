@@ -112,7 +112,8 @@ function isRecord(v: unknown): v is Json {
 
 function without(o: Json, ...keys: string[]): Json {
   const out: Json = {};
-  for (const k of Object.keys(o)) if (!keys.includes(k)) out[k] = o[k];
+  // defineProperty, so a "__proto__" key of the JSON stays a key (assignment would drop it silently).
+  for (const k of Object.keys(o)) if (!keys.includes(k)) Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -422,12 +423,12 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
       dropped.count++;
       continue;
     }
-    v[k] = x;
+    Object.defineProperty(v, k, { value: x, enumerable: true, writable: true, configurable: true });
   }
   // Keys in the order Encord's SDK writes them, then any others as they came.
   const o: Json = {};
   for (const k of OBJECT_KEY_ORDER) if (k in v) o[k] = v[k];
-  for (const k of Object.keys(v)) if (!(k in o)) o[k] = v[k];
+  for (const k of Object.keys(v)) if (!Object.hasOwn(o, k)) Object.defineProperty(o, k, { value: v[k], enumerable: true, writable: true, configurable: true });
   if (o.manualAnnotation === null) delete o.manualAnnotation;
   // Without a score, confidence 1 is only Encord's default for manual objects; on any other object it would read back as a score.
   if (a.score === undefined && o.manualAnnotation !== true) delete o.confidence;

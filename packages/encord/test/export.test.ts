@@ -143,6 +143,16 @@ describe('objects that are not bitmasks, and frame structure', () => {
     expect(out[0].data_units.D.labels['4'].objects[0].bitmask.rleString).toBe(encode(m));
   });
 
+  it('keeps a "__proto__" field of an object and of a label row as a field', async () => {
+    const rows = JSON.parse(exampleText.replace('"label_hash": "00000000-0000-4000-8000-00000000aaaa",', '"__proto__": {"p": 1}, "label_hash": "00000000-0000-4000-8000-00000000aaaa",').replace('"objectHash": "obj00001",', '"__proto__": {"q": 2}, "objectHash": "obj00001",'));
+    const d = await read(rows);
+    expect(Object.hasOwn(d.annotations[0]!.attributes!, '__proto__')).toBe(true);
+    const out = (await write(d)) as any[];
+    const text = JSON.stringify(out);
+    expect(text).toContain('"__proto__":{"p":1}');
+    expect(text).toContain('"__proto__":{"q":2}');
+  });
+
   it('reads an img_group row: one image per data unit', async () => {
     const rows = example();
     const unit = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'];
