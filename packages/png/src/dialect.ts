@@ -562,7 +562,14 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       }
     }
     const lm = paint(pairs, im);
-    yield { path: `${names.get(im.id)!}.png`, bytes: encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors && o.mode === 'semantic' ? { colors: classColors } : {}) }) };
+    // Errors (a label that does not fit the format) name the image.
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors && o.mode === 'semantic' ? { colors: classColors } : {}) });
+    } catch (e) {
+      throw e instanceof RleError ? e.at('images', String(im.id)) : e;
+    }
+    yield { path: `${names.get(im.id)!}.png`, bytes };
   }
   if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (uncategorised > 0) {

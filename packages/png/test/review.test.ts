@@ -96,3 +96,16 @@ describe('review: semantic maps written as RGB read back through their labelmap.
     expect(list.filter((w) => w.code === 'not-carried' && /colour/.test(w.message)).map((w) => w.count)).toEqual([2, 2]);
   });
 });
+
+describe('review: write errors name the image', () => {
+  it('a label that does not fit the chosen format is LIMIT_EXCEEDED at images.<id>', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from([1, 0, 0, 0, 0, 0]), { height: 2, width: 3 }, 'row');
+    const d: MaskDataset = {
+      images: [{ id: 'a', height: 2, width: 3 }, { id: 'b', height: 2, width: 3 }],
+      categories: [{ id: 1, name: 'x' }, { id: 300, name: 'y' }],
+      annotations: [{ id: 1, imageId: 'a', categoryId: 1, mask: m }, { id: 2, imageId: 'b', categoryId: 300, mask: m }],
+    };
+    const err = await collect(dialect.writeFiles!(d, { format: 'gray8' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', path: ['images', 'b'] });
+  });
+});
