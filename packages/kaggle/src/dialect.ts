@@ -416,8 +416,15 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
   yield csvBytes([cols]);
   let batch: string[][] = [];
   let batchChars = 0;
+  const written = new Map<string, Id>();
   for await (const { image, annotations } of byImage(dataset)) {
     const id = idText(image, o.imageId, p);
+    // Two images under one id text (a/x.jpg and b/x.jpg as "x") would be read back as one image.
+    const owner = written.get(id);
+    if (owner !== undefined && owner !== image.id) {
+      throw new RleError('INVALID_OPTION', `Images ${String(owner)} and ${String(image.id)} would both be written as "${id}"`, { path: ['imageId'], expected: 'distinct id texts (--image-id id, or unique file names)', received: id });
+    }
+    written.set(id, image.id);
     const masks: Mask[] = [];
     const kept: Annotation[] = [];
     for (const a of annotations) {

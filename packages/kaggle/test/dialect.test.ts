@@ -259,6 +259,13 @@ describe('writing', () => {
     await expectCode(dialect.write(d, { preset: 'tgs-salt-identification' }), 'DANGLING_REFERENCE');
     const wrong: MaskDataset = { ...d, annotations: [{ id: 1, imageId: 'x', mask: bits(['01', '00']) }] };
     await expectCode(dialect.write(wrong, { preset: 'tgs-salt-identification' }), 'SIZE_MISMATCH');
+    // Two images whose file names share a stem would become one image on reading back.
+    const twins: MaskDataset = {
+      images: [{ id: 1, height: 2, width: 3, fileName: 'a/x.jpg' }, { id: 2, height: 2, width: 3, fileName: 'b/x.jpg' }], categories: [],
+      annotations: [{ id: 1, imageId: 1, mask: bits(['100', '000']) }, { id: 2, imageId: 2, mask: bits(['000', '001']) }],
+    };
+    await expectCode(dialect.write(twins, { preset: 'tgs-salt-identification' }), 'INVALID_OPTION');
+    expect(text(await dialect.write(twins, { preset: 'tgs-salt-identification', imageId: 'id' }))).toBe('id,rle_mask\n1,1 1\n2,6 1\n');
     const stream: MaskDatasetStream = {
       images: [{ id: 'x', height: 2, width: 2 }, { id: 'y', height: 2, width: 2 }], categories: [],
       annotations: (async function* (): AsyncGenerator<Annotation> {
