@@ -56,21 +56,32 @@ function tempName(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
 }
 
-/** Writes chunks to `target` atomically: a temp file in the same folder, renamed when complete. */
-/** Node's file-system failures (missing folder, output is a folder, read-only) as IO RleErrors: they are the user's paths, not our bugs. */
+/** Node's file-system failures (output is a folder, read-only, ...) as IO RleErrors: they are the user's paths, not our bugs. */
 function ioError(e: unknown, target: string): unknown {
   if (e instanceof RleError || !(e instanceof Error) || !('code' in e)) return e;
-  return new RleError('IO', `Cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e, expected: 'a writable path in an existing folder' });
+  return new RleError('IO', `Cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e, expected: 'a writable path' });
 }
 
+/** Creates the output's missing parent folders (`-o .tmp/out.csv` in a fresh clone); returns the topmost one created, removed again if the write fails. */
+async function makeParent(target: string): Promise<string | undefined> {
+  try {
+    return await fs.mkdir(dirname(resolve(target)), { recursive: true });
+  } catch (e) {
+    throw ioError(e, target);
+  }
+}
+
+/** Writes chunks to `target` atomically: a temp file in the same folder, renamed when complete. */
 export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
   const tmp = tempName(target);
   const st = await fs.stat(target).catch(() => undefined);
   if (st?.isDirectory()) throw new RleError('IO', `Output ${target} is a folder`, { expected: 'a file path' });
+  const created = await makeParent(target);
   let handle;
   try {
     handle = await fs.open(tmp, 'wx');
   } catch (e) {
+    if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
   }
   let bytes = 0;
@@ -90,6 +101,7 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
   } catch (e) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
+    if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
   }
 }
@@ -103,9 +115,11 @@ export async function writeFolderAtomic(target: string, files: AsyncIterable<{ p
     throw new RleError('IO', `Output folder ${target} is not empty`, { expected: 'a new or empty folder' });
   }
   const tmp = tempName(target);
+  const created = await makeParent(target);
   try {
-    await fs.mkdir(tmp, { recursive: true });
+    await fs.mkdir(tmp);
   } catch (e) {
+    if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
   }
   let count = 0;
@@ -122,6 +136,7 @@ export async function writeFolderAtomic(target: string, files: AsyncIterable<{ p
     return count;
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
+    if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
   }
 }

@@ -85,10 +85,12 @@ describe('rlekit CLI', () => {
   });
 
   it('exits 2 with an IO error (not an internal error) for outputs that cannot be written', async () => {
-    // -o in a folder that does not exist
-    const missingDir = await run(['convert', input, '--to', 'rlekit-json', '-o', join(dir, 'no', 'such', 'out.json')]);
-    expect(missingDir.code).toBe(2);
-    expect(missingDir.err).toContain('error [IO]');
+    // -o under a file: the folder cannot be made
+    const blocker = join(dir, 'blocker');
+    writeFileSync(blocker, 'x');
+    const underFile = await run(['convert', input, '--to', 'rlekit-json', '-o', join(blocker, 'out.json')]);
+    expect(underFile.code).toBe(2);
+    expect(underFile.err).toContain('error [IO]');
     // -o naming an existing folder for a file dialect
     const sub = mkdtempSync(join(dir, 'asdir-'));
     const isDir = await run(['convert', input, '--to', 'rlekit-json', '-o', sub]);
@@ -116,5 +118,20 @@ describe('rlekit CLI', () => {
     }
     const viaPair = await run(['convert', xml, '--from', 'cvat', '--to', 'cvat', '--read-option', 'validate=maybe']);
     expect(viaPair.code).toBe(1);
+  });
+
+  it('creates missing parent folders of -o (as in `pnpm demo` on a fresh clone), and removes them again when the conversion fails', async () => {
+    const out = join(dir, 'fresh', 'deeper', 'out.json');
+    const ok = await run(['convert', input, '--to', 'rlekit-json', '-o', out]);
+    expect(ok.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const failed = await run(['convert', input, '--from', 'rlekit-json', '--to', 'failing', '--plugin', plugin, '-o', join(dir, 'gone', 'sub', 'half.fail')]);
+    expect(failed.code).toBe(2);
+    expect(existsSync(join(dir, 'gone'))).toBe(false);
+    const bad = join(dir, 'bad2.json');
+    writeFileSync(bad, JSON.stringify({ height: 3, width: 4, order: 'row', runs: [1, 2] }));
+    const folder = await run(['convert', bad, '--to', 'png', '-o', join(dir, 'gone2', 'masks')]);
+    expect(folder.code).toBe(2);
+    expect(existsSync(join(dir, 'gone2'))).toBe(false);
   });
 });
