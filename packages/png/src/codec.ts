@@ -89,6 +89,14 @@ function extractRow(raw: RawPng, p: Pass, y: number, what: Sample, out: Uint32Ar
   const s = p.offset + y * (p.rowBytes + 1) + 1;
   const w = p.width;
   const { bitDepth: bd, colorType: ct } = raw.header;
+  if (what === 'alpha' && ct === 2 && bd === 16) {
+    // A 16-bit colour key is compared on all six bytes (packing the colour would need 8-bit-scaled colours).
+    const t = raw.transparency;
+    for (let x = 0, i = s; x < w; x++, i += 6) {
+      out[x] = t !== undefined && t.length >= 6 && d[i] === t[0] && d[i + 1] === t[1] && d[i + 2] === t[2] && d[i + 3] === t[3] && d[i + 4] === t[4] && d[i + 5] === t[5] ? 0 : 0xffff;
+    }
+    return;
+  }
   if (what === 'alpha' && (ct === 0 || ct === 2 || ct === 3)) {
     extractRow(raw, p, y, ct === 2 ? 'packed-rgb' : 'value', out);
     alphaFromTrns(raw, out, w);

@@ -109,3 +109,28 @@ describe('review: write errors name the image', () => {
     expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', path: ['images', 'b'] });
   });
 });
+
+describe('review: 16-bit RGB with a tRNS colour key', () => {
+  it("decodeMask channel 'alpha' reads the key on full 16-bit colours (not only 8-bit-scaled ones)", async () => {
+    const { deflateSync } = await import('node:zlib');
+    const { crc32 } = await import('../src/png.js');
+    const chunk = (name: string, data: number[] | Uint8Array): number[] => {
+      const body = [...name].map((c) => c.charCodeAt(0)).concat(Array.from(data));
+      const crc = crc32(Uint8Array.from(body), 0, body.length);
+      const len = data.length;
+      return [len >>> 24, (len >> 16) & 255, (len >> 8) & 255, len & 255, ...body, crc >>> 24, (crc >> 16) & 255, (crc >> 8) & 255, crc & 255];
+    };
+    // 3x4, non-square: colours (1000, 2, 3) at the first pixel, (5, 6, 7) (the key) at (1, 1), the rest black.
+    const h = 3, w = 4;
+    const raw = new Uint8Array(h * (1 + w * 6));
+    const put = (x: number, y: number, c: number[]): void => c.forEach((v, k) => { raw[y * (1 + w * 6) + 1 + x * 6 + 2 * k] = v >> 8; raw[y * (1 + w * 6) + 2 + x * 6 + 2 * k] = v & 255; });
+    put(0, 0, [1000, 2, 3]);
+    put(1, 1, [5, 6, 7]);
+    const png = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10,
+      ...chunk('IHDR', [0, 0, 0, w, 0, 0, 0, h, 16, 2, 0, 0, 0]), ...chunk('tRNS', [0, 5, 0, 6, 0, 7]),
+      ...chunk('IDAT', new Uint8Array(deflateSync(raw))), ...chunk('IEND', [])]);
+    const { decodeMask } = await import('../src/index.js');
+    expect(Array.from(decodeMask(png, { channel: 'alpha' }).toBitmap())).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(decodeMask(png).toBitmap())).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  });
+});
