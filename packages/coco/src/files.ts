@@ -19,6 +19,8 @@ export const readOptionsSchema = z.object({
     .describe('File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)'),
   inMemoryBytes: z.number().int().positive().default(256 * 1024 * 1024)
     .describe('Files up to this many bytes are parsed in memory; larger ones are stream-parsed'),
+  groupByImage: z.boolean().default(true)
+    .describe('Streamed reads yield each image\'s annotations together, in image order (per-image writers such as Kaggle need it; a file that scatters them holds masks until their image is complete); false: file order, bounded memory'),
 });
 export type CocoReadOptions = z.infer<typeof readOptionsSchema>;
 
@@ -363,7 +365,7 @@ async function firstByte(source: ByteSource): Promise<number> {
  * Streams a COCO file of any size: a first pass collects images and categories (annotations are
  * parsed and dropped), the second yields annotations one at a time.
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}): Promise<MaskDatasetStream> {
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true): Promise<MaskDatasetStream> {
   const first = await firstByte(source);
   if (first !== 0x7b && first !== 0x5b) throw new RleError('INVALID_STRUCTURE', 'Not a JSON object or array', { offset: 0, expected: '{ or [', received: String.fromCharCode(first) });
   let f: CocoFormat;
@@ -436,7 +438,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     prev = at;
   }
   changes.length = 0;
-  const regroup = !inImageOrder && fmt !== 'sa1b';
+  const regroup = groupByImage && !inImageOrder && fmt !== 'sa1b';
   async function* annotations(): AsyncGenerator<Annotation> {
     let i = 0;
     // When the file does not list annotations in image order, each image's are held until every
@@ -675,7 +677,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
     const warn = warnOf(context);
-    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn));
+    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn, o.groupByImage));
     const size = input instanceof Uint8Array ? input.length : input.size;
     if (size !== undefined && size > o.inMemoryBytes) return streamed();
     let bytes: Uint8Array;
@@ -705,7 +707,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    return readCocoStream(toSource(input), o.format, warnOf(context));
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));

@@ -163,6 +163,9 @@ describe('COCO instances JSON', () => {
     const ordered = { ...scattered, annotations: [scattered.annotations[4]!, scattered.annotations[1]!, scattered.annotations[0]!, scattered.annotations[2]!] };
     const o = await collectDataset(await dialect.readStream!(chunked(enc(ordered), 6)));
     expect(o.annotations.map((a) => a.id)).toEqual([5, 2, 1, 3]);
+    // groupByImage false: file order (bounded memory, for writers that take any order).
+    const f = await collectDataset(await dialect.readStream!(chunked(enc(scattered), 6), { groupByImage: false }));
+    expect(f.annotations.map((a) => a.id)).toEqual([1, 2, 3, 5]);
   });
 
   it('a streamed read keeps every top-level field the in-memory read keeps (old COCO\'s "type")', async () => {
