@@ -340,6 +340,16 @@ export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint
     throw new RleError('INVALID_BITMAP', 'Pixel array length is not Rows * Columns * SamplesPerPixel', { expected: String(count * samples), received: String(pixels?.length) });
   }
   const { rows, columns } = info;
+  if (info.bitsAllocated !== 1 && !fitsSamples(pixels, bytes)) {
+    // Byte planes keep only the low BitsAllocated bits: a value that does not fit would wrap silently.
+    const lo = -(2 ** (bytes * 8 - 1)), hi = 2 ** (bytes * 8) - 1;
+    for (let p = 0; p < pixels.length; p++) {
+      const v = pixels[p]!;
+      if (!Number.isInteger(v) || v < lo || v > hi) {
+        throw new RleError('INVALID_BITMAP', `Pixel value does not fit ${bytes * 8} bits`, { path: ['pixels', p], expected: `integers from ${lo} to ${hi}`, received: String(v) });
+      }
+    }
+  }
   const nseg = samples * bytes;
   const plane = new Uint8Array(count);
   const segments: Uint8Array[] = [];
@@ -362,6 +372,14 @@ export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint
   }
   if (segments.length !== nseg) throw new Error('unreachable');
   return assembleFragment(segments);
+}
+
+/** Whether every value of a typed array of this kind fits `bytes`-byte samples, so no check is needed. */
+function fitsSamples(pixels: ArrayLike<number>, bytes: number): boolean {
+  if (pixels instanceof Uint8Array || pixels instanceof Int8Array || pixels instanceof Uint8ClampedArray) return true;
+  if (pixels instanceof Uint16Array || pixels instanceof Int16Array) return bytes >= 2;
+  if (pixels instanceof Uint32Array || pixels instanceof Int32Array) return bytes >= 4;
+  return false;
 }
 
 /** Encodes a binary mask's row-major runs as a 1-segment fragment of `value`/0 bytes, from the runs alone. */

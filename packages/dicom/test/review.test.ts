@@ -71,3 +71,28 @@ describe('review: writeSeg frames without positions', () => {
     expect(readSeg(stack).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 1]]);
   });
 });
+
+describe('review: encodeRleFrame never wraps pixel values', () => {
+  it('values that do not fit BitsAllocated are INVALID_BITMAP; fitting ones round-trip', async () => {
+    const { decodeRleFrame, encodeRleFrame } = await import('../src/index.js');
+    const { RleError } = await import('@rlekit/core');
+    const info8 = { rows: 2, columns: 3, bitsAllocated: 8 };
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(RleError);
+        return (e as InstanceType<typeof RleError>).code;
+      }
+      return undefined;
+    };
+    expect(code(() => encodeRleFrame(Uint16Array.of(0, 1, 2, 3, 4, 300), info8))).toBe('INVALID_BITMAP');
+    expect(code(() => encodeRleFrame([0, 1, 2, 3, 4, 1.5], info8))).toBe('INVALID_BITMAP');
+    expect(code(() => encodeRleFrame([0, 1, 2, 3, 4, 70000], { ...info8, bitsAllocated: 16 }))).toBe('INVALID_BITMAP');
+    expect(Array.from(decodeRleFrame(encodeRleFrame([255, 0, 1, 2, 3, 254], info8), info8))).toEqual([255, 0, 1, 2, 3, 254]);
+    // Signed 16-bit samples (PixelRepresentation 1) are stored as their two's complement.
+    const info16 = { ...info8, bitsAllocated: 16 };
+    expect(Array.from(decodeRleFrame(encodeRleFrame(Int16Array.of(-1, 0, 1, -32768, 32767, 5), info16), info16))).toEqual([65535, 0, 1, 32768, 32767, 5]);
+    expect(Array.from(decodeRleFrame(encodeRleFrame([65535, 0, 1, -1, 2, 3], info16), info16))).toEqual([65535, 0, 1, 65535, 2, 3]);
+  });
+});
