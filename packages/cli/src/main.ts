@@ -45,6 +45,11 @@ function routeOptions(
       const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       throw new RleError('INVALID_OPTION', `--${flag} is not an option of ${ids.from}${ids.to ? ` or ${ids.to}` : ''}`);
     }
+    if (r && w && ids.to !== undefined && ids.to !== ids.from) {
+      // Given to both, a writer's option would silently change how the input is read (kaggle --order meant for the output).
+      const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new RleError('INVALID_OPTION', `--${flag} is an option of both ${ids.from} (reading) and ${ids.to} (writing): say which`, { expected: `--read-option ${flag}=... or --write-option ${flag}=...` });
+    }
     if (r) read[r.name] = coerce(r, raw as string | boolean);
     if (w) write[w.name] = coerce(w, raw as string | boolean);
   }

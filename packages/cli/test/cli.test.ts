@@ -134,4 +134,20 @@ describe('rlekit CLI', () => {
     expect(folder.code).toBe(2);
     expect(existsSync(join(dir, 'gone2'))).toBe(false);
   });
+
+  it('refuses a flag that both different dialects take instead of giving it to both (exit 1); --read-option / --write-option choose', async () => {
+    // A 2x3 mask in a Kaggle CSV read in row order; --order meant for rlekit-json must not change how the CSV is read.
+    const csv = join(dir, 'k.csv');
+    writeFileSync(csv, 'ImageId,EncodedPixels\nimg,2 3\n');
+    const both = await run(['convert', csv, '--from', 'kaggle', '--size', '2x3', '--to', 'rlekit-json', '--order', 'col']);
+    expect(both.code).toBe(1);
+    expect(both.err).toContain('error [INVALID_OPTION]');
+    expect(both.err).toContain('--write-option order=');
+    const chosen = await run(['convert', csv, '--from', 'kaggle', '--size', '2x3', '--read-option', 'order=row', '--to', 'rlekit-json', '--write-option', 'order=col']);
+    expect(chosen.code).toBe(0);
+    const out = JSON.parse(chosen.stdout);
+    // 1-based pixels 2..4 in row order of a 2x3 image are (1,0), (2,0), (0,1); column-major that is indices 2, 4, 1.
+    expect(out.annotations[0].order).toBe('col');
+    expect(out.annotations[0].runs).toEqual([1, 2, 1, 1, 1]);
+  });
 });
