@@ -460,7 +460,9 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     } else {
       const byClass = new Map<string, Mask[]>();
       kept.forEach((a, k) => {
-        const c = classOf(a);
+        let c = classOf(a);
+        // A category named otherwise ("defect_1") whose id is a class (Severstal's 1..4) goes to that class.
+        if ((c === undefined || !classes.includes(c)) && a.categoryId !== undefined && classes.includes(String(a.categoryId))) c = String(a.categoryId);
         if (c === undefined || !classes.includes(c)) count.otherClass++;
         else byClass.set(c, [...(byClass.get(c) ?? []), masks[k]!]);
       });

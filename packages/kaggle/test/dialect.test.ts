@@ -224,6 +224,18 @@ describe('writing', () => {
     expect(text(await dialect.write(overlapping, { preset: 'sennet-hoa-vasculature' }))).toMatch(/\nq\.jpg,1 0\n$/);
   });
 
+  it('image × class presets take a category by name, else by id (COCO "defect_2" with id 2 is Severstal class 2)', async () => {
+    const m = bits(['010', '000']);
+    const d: MaskDataset = {
+      images: [{ id: 'i.jpg', height: 2, width: 3 }], categories: [{ id: 2, name: 'defect_2' }, { id: 9, name: '4' }, { id: 7, name: 'other' }],
+      annotations: [{ id: 1, imageId: 'i.jpg', categoryId: 2, mask: m }, { id: 2, imageId: 'i.jpg', categoryId: 9, mask: m }, { id: 3, imageId: 'i.jpg', categoryId: 7, mask: m }],
+    };
+    const { ctx, warnings } = collector();
+    const out = text(await dialect.write(d, { preset: 'severstal-steel-defect' }, ctx));
+    expect(out).toBe('ImageId_ClassId,EncodedPixels\ni.jpg_1,\ni.jpg_2,3 1\ni.jpg_3,\ni.jpg_4,3 1\n');
+    expect(warnings).toContainEqual(expect.objectContaining({ code: 'not-carried', count: 1 }));
+  });
+
   it('what a preset cannot carry is reported', async () => {
     const d: MaskDataset = {
       images: [{ id: 7, fileName: 'dir/frame 7.png', height: 3, width: 4 }],
