@@ -91,7 +91,8 @@ function intAttr(node: XmlNode, name: string, path: Path, min: number, fallback?
     if (fallback !== undefined) return fallback;
     throw new RleError('INVALID_STRUCTURE', `Missing attribute ${name}`, { path: [...path, name], offset: startOf(node), expected: `a ${name}="..." attribute` });
   }
-  const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+  // Spaces around the digits are allowed, as Python's int() (CVAT's importer) allows them; values are not trimmed by the parser.
+  const n = /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', `Invalid ${name}`, { path: [...path, name], offset: startOf(node), expected: `an integer >= ${min}`, received: JSON.stringify(v.slice(0, 40)) });
   return n;
 }
@@ -218,7 +219,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       const off = startOf(s);
       const label = requiredAttr(s, 'label', p);
       const attributes: Record<string, unknown> = {};
-      const occluded = attr(s, 'occluded', p);
+      const occluded = attr(s, 'occluded', p)?.trim();
       if (occluded !== undefined) {
         if (occluded !== '0' && occluded !== '1') throw new RleError('INVALID_TOKEN', 'Invalid occluded', { path: [...p, 'occluded'], offset: off, expected: '0 or 1', received: JSON.stringify(occluded.slice(0, 20)) });
         attributes.occluded = occluded === '1';

@@ -270,6 +270,13 @@ describe('text values', () => {
     expect(Object.getOwnPropertyDescriptor(back.annotations[0]!.attributes!, '__proto__')?.value).toBe('v');
   });
 
+  it('accepts spaces around integer attributes, as CVAT\'s int() does (values are no longer trimmed by the parser)', () => {
+    const d = parseCvatXml('<annotations><image id=" 0 " name="i" width=" 2" height="1 "><mask label="a" occluded=" 1 " rle="0, 2" left="0" top="0" width="2" height="1" z_order=" 3"></mask></image></annotations>');
+    expect(d.images[0]).toMatchObject({ id: 0, width: 2, height: 1 });
+    expect(d.annotations[0]!.attributes).toMatchObject({ occluded: true, z_order: 3 });
+    expect(d.annotations[0]!.mask.area()).toBe(2);
+  });
+
   it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', () => {
     const xml = `<annotations><meta><task><labels>\n  </labels></task></meta><image id="0" name="i" width="1" height="1"><mask label="x" rle="0, 1" left="0" top="0" width="1" height="1"></mask></image></annotations>`;
     expectCode(() => parseCvatXml(xml), 'DANGLING_REFERENCE');
