@@ -258,7 +258,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
         continue;
       }
       rowsOf.set(row.imageId, rowsOf.get(row.imageId)! - 1);
-      if (a) pending.set(row.imageId, [...(pending.get(row.imageId) ?? []), a]);
+      if (a) {
+        const group = pending.get(row.imageId);
+        if (group) group.push(a);
+        else pending.set(row.imageId, [a]);
+      }
       for (; next < order.length && rowsOf.get(order[next]!) === 0; next++) {
         const group = pending.get(order[next]!);
         if (group) (pending.delete(order[next]!), yield* group);
