@@ -454,10 +454,16 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   if (classMaps) {
     const voc = vocColorMap();
     const vocColor = (l: number): Rgb => voc.find((e) => e.label === l)?.color ?? [(l * 67) & 255, (l * 151) & 255, (l * 37) & 255];
+    let badColors = 0;
+    const isRgb = (c: unknown): c is Rgb => Array.isArray(c) && c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255);
     for (const c of dataset.categories) {
       const l = labels.get(c.id);
-      if (l !== undefined) entries.push({ label: l, name: c.name, color: o.colorMap.trim() === 'voc' ? vocColor(l) : c.color ?? vocColor(l) });
+      if (l === undefined) continue;
+      // A colour that is not three bytes would wrap in the palette and make labelmap.txt unreadable.
+      if (c.color !== undefined && !isRgb(c.color) && o.colorMap.trim() !== 'voc') badColors++;
+      entries.push({ label: l, name: c.name, color: o.colorMap.trim() !== 'voc' && isRgb(c.color) ? c.color : vocColor(l) });
     }
+    if (badColors > 0) context.warn({ code: 'not-carried', message: `png: ${badColors} category colours are not [r, g, b] of 0..255 and were replaced by VOC colours`, count: badColors });
   }
   // Semantic maps need a label for masks without a category: the next free one, rather than dropping them.
   let defaultLabel = 0;

@@ -134,3 +134,16 @@ describe('review: 16-bit RGB with a tRNS colour key', () => {
     expect(Array.from(decodeMask(png).toBitmap())).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
   });
 });
+
+describe('review: invalid category colours', () => {
+  it('are replaced (reported) instead of wrapping into the palette and an unreadable labelmap.txt', async () => {
+    const m = Mask.fromBitmap(Uint8Array.from([1, 0, 0, 0, 0, 1]), { height: 2, width: 3 }, 'row');
+    const d = { images: [{ id: 'a', height: 2, width: 3 }], categories: [{ id: 1, name: 'x', color: [300, -1, 2.5] }], annotations: [{ id: 1, imageId: 'a', categoryId: 1, mask: m }] } as unknown as MaskDataset;
+    const list: RleWarning[] = [];
+    const files = await collect(dialect.writeFiles!(d, {}, { warn: (w) => list.push(w) }));
+    const back = await dialect.read(memoryFolder(files));
+    expect(back.categories).toEqual([{ id: 1, name: 'x', color: [128, 0, 0] }]);
+    expect(Array.from(back.annotations[0]!.mask.toBitmap())).toEqual([1, 0, 0, 0, 0, 1]);
+    expect(list.filter((w) => w.code === 'not-carried' && /colour/.test(w.message))).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+});
