@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 
@@ -150,4 +151,20 @@ describe('rlekit CLI', () => {
     expect(out.annotations[0].order).toBe('col');
     expect(out.annotations[0].runs).toEqual([1, 2, 1, 1, 1]);
   });
+
+  it('ends quietly when the reader of stdout closes the pipe early (rlekit convert ... | head)', async () => {
+    // A 1x200000 alternating mask: about a megabyte of rlekit-json, more than a pipe buffer holds.
+    const big = join(dir, 'big.json');
+    const runs = new Array<number>(200000).fill(1);
+    writeFileSync(big, JSON.stringify({ height: 1, width: 200000, order: 'row', runs }));
+    const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const child = spawn(tsx, ['--conditions=source', bin, 'convert', big, '--from', 'rlekit-json', '--to', 'rlekit-json', '--indent', '0', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(err).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  }, 30000);
 });
