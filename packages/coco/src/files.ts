@@ -372,6 +372,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   if (first === 0x5b) f = 'results';
   else f = format === 'auto' || format === 'results' ? 'instances' : format;
   if (format === 'results' && first !== 0x5b) fail([], 'a list of results', 'an object');
+  if ((format === 'instances' || format === 'sa1b') && first === 0x5b) fail([], 'an object', 'a list'); // as the in-memory read says
   const objectPaths = ['$.images.*', '$.categories.*', '$.annotations.*', '$.image', '$.info', '$.licenses'];
   const paths = f === 'results' ? ['$.*'] : objectPaths;
   // Pass 1: images, categories, top-level extras; the format of an object file.

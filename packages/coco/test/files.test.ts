@@ -286,6 +286,12 @@ describe('sniffing and bad input', () => {
     const bad = (patch: (d: typeof instances) => unknown) => enc(patch(JSON.parse(JSON.stringify(instances))));
     expect(await codeOf(dialect.read(enc('{"images": [')))).toBe('INVALID_STRUCTURE');
     expect(await codeOf(dialect.readStream!(chunked(enc('{"images": [{"id": 1, "height": 2, "width": 2}'))))).toBe('TRUNCATED');
+    // An explicit layout is kept when streaming too: a list is not read as results behind the user's back.
+    const list = enc([{ image_id: 1, segmentation: { size: [2, 3], counts: [6] }, score: 1 }]);
+    for (const format of ['instances', 'sa1b'] as const) {
+      expect(await codeOf(dialect.read(list, { format }))).toBe('INVALID_STRUCTURE');
+      expect(await codeOf(dialect.readStream!(chunked(list), { format }))).toBe('INVALID_STRUCTURE');
+    }
     expect(await codeOf(dialect.read(enc('"just a string"')))).toBe('INVALID_STRUCTURE');
     expect(await codeOf(dialect.read(bad((d) => { d.annotations[1]!.image_id = 99; return d; })))).toBe('DANGLING_REFERENCE');
     expect(await codeOf(dialect.read(bad((d) => { d.annotations[1]!.category_id = 99; return d; })))).toBe('DANGLING_REFERENCE');
