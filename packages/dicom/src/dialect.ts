@@ -145,10 +145,15 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
 
   const segments: Segment[] = [];
   const segmentOf = new Map<unknown, number>();
+  let badColors = 0;
   for (const c of categories) {
     const s: Segment = { number: segments.length + 1, label: c.name.slice(0, 64) };
     if (c.name.length > 64) context.warn({ code: 'truncated-label', message: `Category name "${c.name.slice(0, 20)}…" cut to 64 characters (SegmentLabel is LO)`, count: 1 });
-    if (c.color) s.cielab = rgbToDicomLab(c.color);
+    // Only three bytes make a colour: anything else would be clamped or break serialising.
+    if (c.color !== undefined) {
+      if (Array.isArray(c.color) && c.color.length === 3 && c.color.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)) s.cielab = rgbToDicomLab(c.color);
+      else badColors++;
+    }
     const a = c.attributes ?? {};
     if (isCode(a.propertyCategory)) s.category = a.propertyCategory;
     if (isCode(a.propertyType)) s.type = a.propertyType;
@@ -160,6 +165,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     segments.push(s);
     segmentOf.set(c.id, s.number);
   }
+  if (badColors > 0) context.warn({ code: 'not-carried', message: `dicom: ${badColors} category colours are not [r, g, b] of 0..255 and were left out`, count: badColors });
   // SegmentNumber must be 1, 2, 3, ...: other category ids cannot survive, so the renumbering is said.
   const renumbered = categories.filter((c, i) => c.id !== i + 1).length;
   if (renumbered > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry category ids: ${renumbered} categories were renumbered as segments 1..${categories.length} (in order)`, count: renumbered });

@@ -96,3 +96,17 @@ describe('review: encodeRleFrame never wraps pixel values', () => {
     expect(Array.from(decodeRleFrame(encodeRleFrame([65535, 0, 1, -1, 2, 3], info16), info16))).toEqual([65535, 0, 1, 65535, 2, 3]);
   });
 });
+
+describe('review: invalid category colours', () => {
+  it('are left out with a warning, never clamped or a serialising error', async () => {
+    const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    for (const color of [[300, -1, 2.5], ['a', 1, 2], [Number.NaN, 0, 0]]) {
+      const dataset = { images: [{ id: 1, height: 4, width: 5 }], categories: [{ id: 1, name: 'x', color }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] } as unknown as MaskDataset;
+      const w = collect();
+      const back = await dialect.read(await dialect.write(dataset, {}, w.ctx));
+      expect(back.categories.map((c) => [c.name, c.color])).toEqual([['x', undefined]]);
+      expect(back.annotations[0]!.mask.equals(mask)).toBe(true);
+      expect(w.warnings.filter((x) => x.code === 'not-carried' && /colour/.test(x.message))).toEqual([expect.objectContaining({ count: 1 })]);
+    }
+  });
+});
