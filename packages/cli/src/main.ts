@@ -102,7 +102,10 @@ function printWarning(io: Io, w: RleWarning): void {
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const pluginArgs: string[] = [];
-  for (let i = 0; i < argv.length; i++) if (argv[i] === '--plugin' && argv[i + 1]) pluginArgs.push(argv[i + 1]!);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--plugin' && argv[i + 1]) pluginArgs.push(argv[i + 1]!);
+    else if (argv[i]!.startsWith('--plugin=')) pluginArgs.push(argv[i]!.slice('--plugin='.length));
+  }
   let dialects: Dialect[];
   try {
     dialects = await loadDialects(pluginArgs);

@@ -77,6 +77,13 @@ describe('rlekit CLI', () => {
     expect(r.err).toContain('error [IO]');
   });
 
+  it('loads a plugin given as --plugin=module too', async () => {
+    // The failing dialect is found (exit 2 from its write), not an unknown dialect (exit 1).
+    const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'failing', `--plugin=${plugin}`, '-o', join(dir, 'eq.fail')]);
+    expect(r.err).not.toContain('UNKNOWN_DIALECT');
+    expect(r.code).toBe(2);
+  });
+
   it('leaves neither the output nor a temp file when writing fails half-way', async () => {
     const output = join(dir, 'half.fail');
     const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'failing', '--plugin', plugin, '-o', output]);
