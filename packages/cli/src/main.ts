@@ -124,6 +124,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('dialects [id]')
     .description('list the registered dialects and what they carry; with an id, its options')
     .option('--json', 'machine-readable output')
+    .option('--plugin <module...>', 'load extra dialect modules')
     .action((id: string | undefined, opts: { json?: boolean }) => {
       const list = id ? [findDialect(dialects, id)] : dialects;
       if (opts.json) {

@@ -77,6 +77,12 @@ describe('rlekit CLI', () => {
     expect(r.err).toContain('error [IO]');
   });
 
+  it('lists a plugin\'s dialect with dialects --plugin', async () => {
+    const r = await run(['dialects', 'failing', '--plugin', plugin]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^failing /m);
+  });
+
   it('loads a plugin given as --plugin=module too', async () => {
     // The failing dialect is found (exit 2 from its write), not an unknown dialect (exit 1).
     const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'failing', `--plugin=${plugin}`, '-o', join(dir, 'eq.fail')]);
