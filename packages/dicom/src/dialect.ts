@@ -145,9 +145,11 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
 
   const segments: Segment[] = [];
   const segmentOf = new Map<unknown, number>();
-  let badColors = 0;
+  let badColors = 0, backslashes = 0;
   for (const c of categories) {
-    const s: Segment = { number: segments.length + 1, label: c.name.slice(0, 64) };
+    // A backslash separates values in DICOM strings: kept, a name a\b would read back as a.
+    if (c.name.includes('\\')) backslashes++;
+    const s: Segment = { number: segments.length + 1, label: c.name.replace(/\\/g, '/').slice(0, 64) };
     if (c.name.length > 64) context.warn({ code: 'truncated-label', message: `Category name "${c.name.slice(0, 20)}…" cut to 64 characters (SegmentLabel is LO)`, count: 1 });
     // Only three bytes make a colour: anything else would be clamped or break serialising.
     if (c.color !== undefined) {
@@ -165,6 +167,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     segments.push(s);
     segmentOf.set(c.id, s.number);
   }
+  if (backslashes > 0) context.warn({ code: 'not-carried', message: `dicom: ${backslashes} category names contain a backslash (the DICOM value separator), written as "/"`, count: backslashes });
   if (badColors > 0) context.warn({ code: 'not-carried', message: `dicom: ${badColors} category colours are not [r, g, b] of 0..255 and were left out`, count: badColors });
   // SegmentNumber must be 1, 2, 3, ...: other category ids cannot survive, so the renumbering is said.
   const renumbered = categories.filter((c, i) => c.id !== i + 1).length;

@@ -110,3 +110,14 @@ describe('review: invalid category colours', () => {
     }
   });
 });
+
+describe('review: category names with a backslash', () => {
+  it('are written with "/" (reported) instead of being cut at the backslash on reading', async () => {
+    const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
+    const dataset: MaskDataset = { images: [{ id: 1, height: 4, width: 5 }], categories: [{ id: 1, name: 'left\\right' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] };
+    const w = collect();
+    const back = await dialect.read(await dialect.write(dataset, {}, w.ctx));
+    expect(back.categories.map((c) => c.name)).toEqual(['left/right']);
+    expect(w.warnings.filter((x) => x.code === 'not-carried' && /backslash/.test(x.message))).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+});
