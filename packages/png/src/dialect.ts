@@ -493,6 +493,12 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     if (recoloured > 0) context.warn({ code: 'not-carried', message: `png (rgb): ${recoloured} categories had a colour that is black or already taken and were given another one`, count: recoloured });
   }
   const classColors = rgbClassMaps ? entries : undefined;
+  // labelmap.txt separates fields with ':' and lines with newlines: such characters in names become '_'.
+  const badNames = entries.filter((e) => /[:\r\n]/.test(e.name)).length;
+  const labelmapTxt = (): Uint8Array => {
+    if (badNames > 0) context.warn({ code: 'not-carried', message: `png: ${badNames} category names contain ':' or a line break, written as '_' in labelmap.txt`, count: badNames });
+    return new TextEncoder().encode(formatLabelmapTxt(entries));
+  };
   let merged = 0, uncategorised = 0;
   const paint = (pairs: [number, Mask][], im: ImageInfo): LabelMap => {
     try {
@@ -532,7 +538,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true, true), rgbOrder: o.rgbOrder }) };
     }
     if (uncategorised > 0) context.warn({ code: 'default-category', message: `png (voc) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised });
-    yield { path: 'labelmap.txt', bytes: new TextEncoder().encode(formatLabelmapTxt(entries)) };
+    yield { path: 'labelmap.txt', bytes: labelmapTxt() };
     yield { path: 'ImageSets/Segmentation/default.txt', bytes: new TextEncoder().encode(names2.map((n) => `${n}\n`).join('')) };
     return;
   }
@@ -584,7 +590,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       : { code: 'not-carried', message: `png (instance, classes ${rule}) has no category for ${uncategorised} masks; they were labelled as category 0`, count: uncategorised });
   }
   if (o.mode === 'semantic' && o.labelmap && entries.length > 0) {
-    yield { path: 'labelmap.txt', bytes: new TextEncoder().encode(formatLabelmapTxt(entries)) };
+    yield { path: 'labelmap.txt', bytes: labelmapTxt() };
   }
 }
 

@@ -77,7 +77,7 @@ export function formatLabelmapTxt(entries: readonly ColorMapEntry[]): string {
   let out = '# label:color_rgb:parts:actions\n';
   for (let l = 0; l <= max; l++) {
     const e = byLabel.get(l) ?? { label: l, name: l === 0 ? 'background' : `label_${l}`, color: [p[(l % 256) * 3]!, p[(l % 256) * 3 + 1]!, p[(l % 256) * 3 + 2]!] as Rgb };
-    out += `${e.name.replace(/[:\n]/g, '_')}:${e.color.join(',')}::\n`;
+    out += `${e.name.replace(/[:\r\n]/g, '_')}:${e.color.join(',')}::\n`;
   }
   return out;
 }

@@ -147,3 +147,15 @@ describe('review: invalid category colours', () => {
     expect(list.filter((w) => w.code === 'not-carried' && /colour/.test(w.message))).toEqual([expect.objectContaining({ count: 1 })]);
   });
 });
+
+describe('review: category names labelmap.txt cannot hold', () => {
+  it("':' and line breaks become '_' with a warning", async () => {
+    const m = Mask.fromBitmap(Uint8Array.from([1, 0, 0, 0, 0, 1]), { height: 2, width: 3 }, 'row');
+    const d: MaskDataset = { images: [{ id: 'a', height: 2, width: 3 }], categories: [{ id: 1, name: 'a:b' }, { id: 2, name: 'c\r\nd' }], annotations: [{ id: 1, imageId: 'a', categoryId: 1, mask: m }] };
+    const list: RleWarning[] = [];
+    const files = await collect(dialect.writeFiles!(d, {}, { warn: (w) => list.push(w) }));
+    const back = await dialect.read(memoryFolder(files));
+    expect(back.categories.map((c) => c.name)).toEqual(['a_b']);
+    expect(list.filter((w) => w.code === 'not-carried' && /labelmap\.txt/.test(w.message))).toEqual([expect.objectContaining({ count: 2 })]);
+  });
+});
