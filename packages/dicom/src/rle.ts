@@ -155,6 +155,15 @@ export function decodeRleFrame(fragment: Uint8Array, info: FrameInfo): FramePixe
   const [pixels, samples, bytes] = checkFrameInfo(info);
   const nseg = samples * bytes;
   const bounds = segmentBounds(fragment, nseg);
+  // PackBits expands at most 64-fold (2 bytes → 128), so a segment too short to fill its plane is
+  // refused before the plane is allocated: a small file cannot reserve gigabytes.
+  const need = info.bitsAllocated === 1 ? Math.ceil(pixels / 8) : pixels;
+  for (let seg = 0; seg < nseg; seg++) {
+    const length = bounds[2 * seg + 1]! - bounds[2 * seg]!;
+    if (length * 64 < need) {
+      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} is too short to decode to Rows * Columns bytes`, { offset: bounds[2 * seg], expected: `at least ${Math.ceil(need / 64)} bytes`, received: String(length) });
+    }
+  }
   if (info.bitsAllocated === 1 || (bytes === 1 && samples === 1)) {
     const out = new Uint8Array(pixels);
     const got = unpackBits(fragment, bounds[0]!, bounds[1]!, out, pixels);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mask, type MaskDataset, type RleWarning } from '@rlekit/core';
-import { dialect } from '../src/index.js';
+import { decodeRleFrame, dialect } from '../src/index.js';
+import { expectCode } from './helpers.js';
 
 const collect = (): { warnings: RleWarning[]; ctx: { warn: (w: RleWarning) => void } } => {
   const warnings: RleWarning[] = [];
@@ -119,5 +120,20 @@ describe('review: category names with a backslash', () => {
     const back = await dialect.read(await dialect.write(dataset, {}, w.ctx));
     expect(back.categories.map((c) => c.name)).toEqual(['left/right']);
     expect(w.warnings.filter((x) => x.code === 'not-carried' && /backslash/.test(x.message))).toEqual([expect.objectContaining({ count: 1 })]);
+  });
+});
+
+describe('decodeRleFrame refuses before allocating', () => {
+  it('a tiny fragment claiming 32768x32768 is TRUNCATED without reserving the frame', () => {
+    // Header: one segment at offset 64, then a 4-byte segment (two replicate runs of 128).
+    const fragment = new Uint8Array(68);
+    const view = new DataView(fragment.buffer);
+    view.setUint32(0, 1, true);
+    view.setUint32(4, 64, true);
+    fragment.set([0x81, 0x00, 0x81, 0x00], 64);
+    const e = expectCode(() => decodeRleFrame(fragment, { rows: 32768, columns: 32768, bitsAllocated: 8, samplesPerPixel: 1 }), 'TRUNCATED');
+    expect(e.message).toMatch(/too short/);
+    // The same segment is enough for a 16x16 frame: 256 bytes from 4.
+    expect(Array.from(decodeRleFrame(fragment, { rows: 16, columns: 16, bitsAllocated: 8, samplesPerPixel: 1 }))).toEqual(new Array(256).fill(0));
   });
 });
