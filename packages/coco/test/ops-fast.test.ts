@@ -128,7 +128,8 @@ describe('the one-pass parse of area/toBbox agrees with parseRle', () => {
         if ('value' in r) ok++;
         else bad++;
       }),
-      { numRuns: 500 },
+      // A fixed seed: the counts are a random tally, and an unlucky draw failed the run now and then.
+      { numRuns: 500, seed: 20260 },
     );
     expect(ok).toBeGreaterThan(150);
     expect(bad).toBeGreaterThan(50);
