@@ -10,7 +10,7 @@ import {
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
-import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, startOf, unescapeXml, type XmlNode } from './xml.js';
+import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, startOf, unescapeXml, type XmlNode } from './xml.js';
 
 export const readOptionsSchema = z.object({
   maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest file read into memory, in bytes'),
@@ -339,6 +339,9 @@ function imageNumber(id: Id): number | undefined {
 export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
   const o = parseOptions(writeOptionsSchema, options);
   for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
+  const replaced = { count: 0 };
+  const escAttr = (s: string): string => escapeAttr(replaceNonXml(s, replaced));
+  const escText = (s: string): string => escapeText(replaceNonXml(s, replaced));
 
   // Labels: one per category name (CVAT labels are unique by name), plus the default label if needed.
   const labelOfCategory = new Map<Id, string>();
@@ -390,21 +393,21 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered });
 
   yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
-  yield `      <name>${escapeText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
+  yield `      <name>${escText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
   for (const l of labels) {
-    let s = `        <label>\n          <name>${escapeText(l.name)}</name>\n`;
+    let s = `        <label>\n          <name>${escText(l.name)}</name>\n`;
     const c = l.category;
     if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
     const type = c?.attributes?.type;
-    s += `          <type>${escapeText(typeof type === 'string' ? type : 'mask')}</type>\n`;
+    s += `          <type>${escText(typeof type === 'string' ? type : 'mask')}</type>\n`;
     // Declared attributes first (as read), then any used by annotations but not declared, as free text.
     const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
     const declared = new Set(specs.map((x) => x.name));
     for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
     s += `          <attributes>\n`;
     for (const spec of specs) {
-      s += `            <attribute>\n              <name>${escapeText(spec.name)}</name>\n`;
-      for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${escapeText(String(spec[k]))}</${k}>\n`;
+      s += `            <attribute>\n              <name>${escText(spec.name)}</name>\n`;
+      for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${escText(String(spec[k]))}</${k}>\n`;
       s += `            </attribute>\n`;
     }
     s += `          </attributes>\n        </label>\n`;
@@ -430,9 +433,9 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
     }
     size.height = im.height;
     size.width = im.width;
-    let s = `  <image id="${n}" name="${escapeAttr(im.fileName ?? String(im.id))}"`;
+    let s = `  <image id="${n}" name="${escAttr(im.fileName ?? String(im.id))}"`;
     for (const [k, v] of Object.entries(im.attributes ?? {})) {
-      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escapeAttr(String(v))}"`;
+      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escAttr(String(v))}"`;
       else droppedImageAttrs++;
     }
     s += ` width="${im.width}" height="${im.height}">\n`;
@@ -447,7 +450,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
       const z = typeof at.z_order === 'number' && Number.isSafeInteger(at.z_order) ? at.z_order : 0;
       const source = typeof at.source === 'string' && at.source !== '' ? at.source : o.source;
       const e = encode(a.mask);
-      let m = `    <mask label="${escapeAttr(label)}" source="${escapeAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"`;
+      let m = `    <mask label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"`;
       if (typeof at.group_id === 'number' && Number.isSafeInteger(at.group_id) && at.group_id > 0) m += ` group_id="${at.group_id}"`;
       m += '>\n';
       for (const [k, v] of Object.entries(at)) {
@@ -456,7 +459,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
           droppedAttrs++;
           continue;
         }
-        m += `      <attribute name="${escapeAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escapeText(String(v))}</attribute>\n`;
+        m += `      <attribute name="${escAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escText(String(v))}</attribute>\n`;
       }
       parts.push(m, '    </mask>\n');
     }
@@ -465,6 +468,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   }
   if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages });
   if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs });
+  if (replaced.count > 0) warn({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
   if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs });
   yield '</annotations>\n';
 }

@@ -113,6 +113,18 @@ const ESC_ATTR = /[&<>"\n\r\t]/g;
 const ESC_TEXT = /[&<>]/g;
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
 
+// What XML 1.0 cannot hold at all, not even as a character reference: C0 controls other than
+// tab, LF and CR, U+FFFE/U+FFFF, and lone surrogates. CVAT (expat) refuses files containing them.
+const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Replaces characters XML 1.0 cannot hold by U+FFFD, counting them in `replaced`. */
+export function replaceNonXml(s: string, replaced: { count: number }): string {
+  return s.replace(NOT_XML, () => {
+    replaced.count++;
+    return '\uFFFD';
+  });
+}
+
 /** Escapes an attribute value (quotes and whitespace that attribute normalisation would eat). */
 export function escapeAttr(s: string): string {
   return s.replace(ESC_ATTR, (c) => ESC[c]!);

@@ -277,6 +277,23 @@ describe('text values', () => {
     expect(d.annotations[0]!.mask.area()).toBe(2);
   });
 
+  it('never writes characters XML 1.0 cannot hold (CVAT refuses the file): U+FFFD, reported', async () => {
+    const { warn, warnings } = collect();
+    const m = Mask.fromBitmap(Uint8Array.from([1, 0]), { height: 1, width: 2 });
+    const out = dec(await dialect.write({
+      images: [{ id: 0, fileName: 'a\u0007.png', height: 1, width: 2 }],
+      categories: [{ id: 1, name: 'c\u0000t' }],
+      annotations: [{ id: 1, imageId: 0, categoryId: 1, mask: m, attributes: { note: 'x\u001by\uD800', keep: 'tab\there' } }],
+    }, {}, { warn }));
+    expect(out).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F]/);
+    expect(out).not.toMatch(/[\uD800-\uDFFF]/);
+    const back = parseCvatXml(out);
+    expect(back.images[0]!.fileName).toBe('a\uFFFD.png');
+    expect(back.categories[0]!.name).toBe('c\uFFFDt');
+    expect(back.annotations[0]!.attributes).toMatchObject({ note: 'x\uFFFDy\uFFFD', keep: 'tab\there' });
+    expect(warnings.some((w) => w.code === 'not-carried' && w.count === 5)).toBe(true);
+  });
+
   it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', () => {
     const xml = `<annotations><meta><task><labels>\n  </labels></task></meta><image id="0" name="i" width="1" height="1"><mask label="x" rle="0, 1" left="0" top="0" width="1" height="1"></mask></image></annotations>`;
     expectCode(() => parseCvatXml(xml), 'DANGLING_REFERENCE');
