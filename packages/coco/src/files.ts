@@ -5,7 +5,7 @@
  */
 import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -697,13 +697,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
       if (e instanceof RangeError) return streamed();
       throw e;
     }
-    let root: unknown;
-    try {
-      root = JSON.parse(text);
-    } catch (e) {
-      throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { expected: 'COCO JSON', received: e instanceof Error ? e.message.slice(0, 120) : undefined, cause: e });
-    }
-    return datasetFromJson(root, o.format, warn);
+    return datasetFromJson(parseJson(text, 'COCO JSON'), o.format, warn);
   },
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);

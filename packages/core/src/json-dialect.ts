@@ -16,7 +16,7 @@ import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema } from './dialect.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, readAllBytes, type DialectInput } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -72,16 +72,7 @@ function parseMask(a: Record<string, unknown>, path: Path): Mask {
 
 /** Parses rlekit-json text into a dataset. */
 export function parseRlekitJson(text: string): MaskDataset {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    // JSON.parse says where only in its message: "at position N", or the end of the text.
-    const msg = e instanceof Error ? e.message : '';
-    const at = /position (\d+)/.exec(msg);
-    const offset = at ? Number(at[1]) : /end of JSON/i.test(msg) ? text.length : undefined;
-    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected: 'rlekit-json', cause: e });
-  }
+  const root = parseJson(text, 'rlekit-json');
   const r = obj(root, []);
   if (r.format === undefined && 'runs' in r) {
     const mask = parseMask(r, []);

@@ -110,3 +110,18 @@ const encoder = new TextEncoder();
 export function encodeUtf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
+
+/**
+ * JSON.parse with an RleError for bad JSON: INVALID_STRUCTURE at the offset JSON.parse names
+ * (in its message only: "at position N"), or at the end of the text when it ends early.
+ */
+export function parseJson(text: string, expected: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : '';
+    const at = /position (\d+)/.exec(msg);
+    const offset = at ? Number(at[1]) : /end of JSON/i.test(msg) ? text.length : undefined;
+    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected, cause: e });
+  }
+}

@@ -9,11 +9,7 @@
  * again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import {
-  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
-  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
-  type MaskDataset, type MaskDatasetStream, type RleWarning,
-} from '@rlekit/core';
+import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, RleError, type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 
 type Path = (string | number)[];
@@ -372,16 +368,7 @@ function categoryValue(c: Category): string {
 /** Parses the text of an Encord JSON export. */
 export function parseEncordExport(text: string, options: Partial<EncordReadOptions> = {}, context?: DialectContext): MaskDataset {
   const opts = parseOptions(readOptions, options);
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    // JSON.parse says where only in its message: "at position N", or the end of the text.
-    const msg = e instanceof Error ? e.message : '';
-    const at = /position (\d+)/.exec(msg);
-    const offset = at ? Number(at[1]) : /end of JSON/i.test(msg) ? text.length : undefined;
-    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected: 'an Encord JSON export', cause: e });
-  }
+  const root = parseJson(text, 'an Encord JSON export');
   const reader = new Reader(opts, context?.warn ?? (() => {}));
   reader.readRoot(root);
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };

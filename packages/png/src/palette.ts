@@ -3,7 +3,7 @@
  * A colour map lists labels with a name and an RGB colour; label i of a labelmap.txt is its i-th
  * line, matching palette index i, as VOC and CVAT write them.
  */
-import { decodeUtf8, RleError } from '@rlekit/core';
+import { decodeUtf8, parseJson, RleError } from '@rlekit/core';
 
 export type Rgb = readonly [number, number, number];
 
@@ -87,12 +87,7 @@ export function formatLabelmapTxt(entries: readonly ColorMapEntry[]): string {
  * `{ "<label>": [r, g, b] }`, or `[{ "label"|"id": n, "name": "...", "color": [r, g, b] }]`.
  */
 export function parseColorMapJson(text: string): ColorMapEntry[] {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new RleError('INVALID_STRUCTURE', 'Colour map is not valid JSON', { cause: e });
-  }
+  const root = parseJson(text, 'a JSON colour map');
   const color = (v: unknown, path: (string | number)[]): Rgb => {
     if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) {
       throw new RleError('INVALID_STRUCTURE', 'Invalid colour', { path, expected: '[r, g, b] of 0..255', received: JSON.stringify(v)?.slice(0, 40) });
