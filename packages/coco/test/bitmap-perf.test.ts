@@ -8,39 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { naiveCocoCounts, naiveString } from './reference.js';
 import { countsToString, decodeToBitmap, encodeBitmap } from '../src/index.js';
 
-/** Column-major runs of a row-major bitmap, background first, counted pixel by pixel. */
-function naiveColumnRuns(bits: Uint8Array, h: number, w: number): number[] {
-  const runs: number[] = [];
-  let cur = 0, len = 0;
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) {
-      const v = bits[y * w + x] !== 0 ? 1 : 0;
-      if (v === cur) len++;
-      else { runs.push(len); cur = v; len = 1; }
-    }
-  }
-  runs.push(len);
-  return runs;
-}
 
-/** COCO's compressed counts: from the 4th count on, the difference to the count two back; 5-bit groups, low first, +48. */
-function naiveString(counts: number[]): string {
-  let s = '';
-  counts.forEach((c, i) => {
-    let x = i > 2 ? c - counts[i - 2]! : c;
-    for (;;) {
-      let group = x & 0x1f;
-      x = Math.floor(x / 32);
-      const more = group & 0x10 ? x !== -1 : x !== 0;
-      if (more) group |= 0x20;
-      s += String.fromCharCode(group + 48);
-      if (!more) break;
-    }
-  });
-  return s;
-}
 
 /** `bits` copied to byte `offset` of a larger buffer, so the view starts unaligned. */
 function at(bits: Uint8Array, offset: number): Uint8Array {
@@ -82,7 +53,7 @@ const valuesArb = fc.constantFrom([1], [255], [128], [0x80, 1], [1, 2, 255]);
 
 function check(bits: Uint8Array, h: number, w: number, offset: number): void {
   const view = at(bits, offset);
-  const counts = naiveColumnRuns(bits, h, w);
+  const counts = naiveCocoCounts(bits, h, w);
   const rle = encodeBitmap(view, h, w);
   expect(rle.size).toEqual([h, w]);
   expect(rle.counts).toBe(naiveString(counts));

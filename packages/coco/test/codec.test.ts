@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { codeOf, naiveCocoCounts, naiveString } from './reference.js';
 import { Mask, RleError } from '@rlekit/core';
 import {
   area, bboxToMask, compress, countsToString, decode, decompress, encode, encodeUncompressed, fromBboxes, fromPolygons, iou, merge,
@@ -16,45 +17,8 @@ const bitmapArb = (maxSide = 20) =>
         .map((r) => ({ height, width, bits: Uint8Array.from(r, (x) => (x < density ? 1 : 0)) })),
     );
 
-/** Naive column-major runs, the COCO convention, from a row-major bitmap. */
-function naiveCocoCounts(bits: Uint8Array, h: number, w: number): number[] {
-  const runs: number[] = [];
-  let cur = 0, len = 0;
-  for (let x = 0; x < w; x++) for (let y = 0; y < h; y++) {
-    const v = bits[y * w + x] ? 1 : 0;
-    if (v === cur) len++;
-    else { runs.push(len); cur = v; len = 1; }
-  }
-  runs.push(len);
-  return runs;
-}
 
-/** Naive reference of the string code: exact BigInt arithmetic, straight from the spec. */
-function naiveString(counts: number[]): string {
-  let s = '';
-  counts.forEach((c, i) => {
-    let x = BigInt(c) - (i > 2 ? BigInt(counts[i - 2]!) : 0n);
-    for (;;) {
-      let ch = Number(x & 0x1fn);
-      x >>= 5n;
-      const more = ch & 0x10 ? x !== -1n : x !== 0n;
-      if (more) ch |= 0x20;
-      s += String.fromCharCode(ch + 48);
-      if (!more) break;
-    }
-  });
-  return s;
-}
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    return (e as RleError).code;
-  }
-  return 'no error';
-}
 
 describe('encode / decode round trips', () => {
   it('encode matches naive column-major runs and decode gives back the pixels (non-square)', () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Mask, RleError } from '@rlekit/core';
+import { codeOf } from './reference.js';
 import {
   area, decode, decompress, encode, encodeUncompressed, fromBboxes, fromPolygons, iou, merge, polygonsToMask,
   stringToCounts, toBbox, compress, type CocoRle,
@@ -24,15 +25,6 @@ interface Vectors {
 const vectorsPath = fileURLToPath(new URL('../../../conformance/vectors/coco/masks.json', import.meta.url));
 const V = JSON.parse(readFileSync(vectorsPath, 'utf8')) as Vectors;
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RleError);
-    return (e as RleError).code;
-  }
-  return 'no error';
-}
 
 /** Fast byte equality (vitest's deep equality is far too slow on megapixel arrays). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
