@@ -640,6 +640,20 @@ function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: numbe
   return LITTLE_ENDIAN ? scanBytes8(src, len, base, n) : scanBytesExact(src, len, base, n);
 }
 
+/** The byte-by-byte part of a scan (unaligned head and tail): appends to `trans`, updates `transPrev`. */
+function scanByteRange(src: Uint8Array | Uint8ClampedArray, from: number, to: number, base: number, n: number): number {
+  let buf = trans, p = transPrev;
+  for (let j = from; j < to; j++) {
+    if (n === buf.length) buf = growTrans(n, n + 1);
+    const v = (src[j]! + 255) >> 8; // 0 or 1 without a branch
+    buf[n] = base + j;
+    n += v ^ p;
+    p = v;
+  }
+  transPrev = p;
+  return n;
+}
+
 /** 0x0101010101010101 read as a float64 (a normal number). */
 const ONES64 = new Float64Array(new Uint32Array([0x01010101, 0x01010101]).buffer)[0]!;
 /** The 8-byte word that continues a run of value p, for 0/1 bitmaps, as a float64. */
@@ -654,16 +668,10 @@ const SAME64 = Float64Array.of(0, ONES64);
  * byte; foreground of bytes other than 1 is skipped there by an exact zero-byte test.
  */
 function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
-  let buf = trans, p = transPrev;
   const head = Math.min(len, (8 - (src.byteOffset & 7)) & 7);
   const words = (len - head) >>> 3;
-  for (let j = 0; j < head; j++) {
-    if (n === buf.length) buf = growTrans(n, n + 1);
-    const v = (src[j]! + 255) >> 8;
-    buf[n] = base + j;
-    n += v ^ p;
-    p = v;
-  }
+  n = scanByteRange(src, 0, head, base, n);
+  let buf = trans, p = transPrev;
   if (words > 0) {
     const f = new Float64Array(src.buffer, src.byteOffset + head, words);
     const w32 = new Uint32Array(src.buffer, src.byteOffset + head, words * 2);
@@ -717,15 +725,8 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
       }
     }
   }
-  for (let j = head + words * 8; j < len; j++) {
-    if (n === buf.length) buf = growTrans(n, n + 1);
-    const v = (src[j]! + 255) >> 8;
-    buf[n] = base + j;
-    n += v ^ p;
-    p = v;
-  }
   transPrev = p;
-  return n;
+  return scanByteRange(src, head + words * 8, len, base, n);
 }
 
 /**
@@ -733,16 +734,10 @@ function scanBytes8(src: Uint8Array | Uint8ClampedArray, len: number, base: numb
  * no mispredictions. Aligned 4-byte words that only continue the current run are skipped.
  */
 function scanBytesExact(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
-  let buf = trans, p = transPrev;
   const head = LITTLE_ENDIAN ? Math.min(len, (4 - (src.byteOffset & 3)) & 3) : len;
   const words = (len - head) >>> 2;
-  for (let j = 0; j < head; j++) {
-    if (n === buf.length) buf = growTrans(n, n + 1);
-    const v = (src[j]! + 255) >> 8; // 0 or 1 without a branch
-    buf[n] = base + j;
-    n += v ^ p;
-    p = v;
-  }
+  n = scanByteRange(src, 0, head, base, n);
+  let buf = trans, p = transPrev;
   if (words > 0) {
     const w32 = new Uint32Array(src.buffer, src.byteOffset + head, words);
     let w = 0;
@@ -779,15 +774,8 @@ function scanBytesExact(src: Uint8Array | Uint8ClampedArray, len: number, base: 
       w++;
     }
   }
-  for (let j = head + words * 4; j < len; j++) {
-    if (n === buf.length) buf = growTrans(n, n + 1);
-    const v = (src[j]! + 255) >> 8;
-    buf[n] = base + j;
-    n += v ^ p;
-    p = v;
-  }
   transPrev = p;
-  return n;
+  return scanByteRange(src, head + words * 4, len, base, n);
 }
 
 /** Canonical runs from the first n transition positions in `t` (pixel -1 counts as background). */
