@@ -1,4 +1,5 @@
 import { RleError } from './errors.js';
+import { SCAN_MODULE } from './wasm/scan-module.js';
 
 /** Largest pixel count a mask may have: run lengths are stored as uint32. */
 export const MAX_MASK_PIXELS = 0xffffffff;
@@ -637,7 +638,74 @@ function bandBuffer(n: number): Uint8Array {
  * pixel j-1 (continuing from `transPrev`); returns the new count. Non-zero bytes are foreground.
  */
 function scanBytes(src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
+  if (len >= wasmMinBytes) {
+    const kernel = scanKernel();
+    if (kernel !== null) return scanBytesWasm(kernel, src, len, base, n);
+  }
   return LITTLE_ENDIAN ? scanBytes8(src, len, base, n) : scanBytesExact(src, len, base, n);
+}
+
+/** The instantiated scan.wat: its entry point and views of its memory (which never grows). */
+interface ScanKernel {
+  scan: (len: number, base: number, prev: number) => number;
+  prev: WebAssembly.Global;
+  input: Uint8Array;
+  found: Uint32Array;
+}
+/** Bytes per call of the kernel: its input area (its output area holds one u32 per byte). */
+const WASM_CHUNK = 1 << 16;
+/** Below this many bytes the JavaScript scan wins (copying in and calling out cost more). */
+const WASM_MIN_BYTES = 4096;
+let wasmMinBytes = WASM_MIN_BYTES;
+/** undefined: not tried yet; null: WebAssembly (or its SIMD) is unavailable here, e.g. under a CSP. */
+let kernel: ScanKernel | null | undefined;
+
+function scanKernel(): ScanKernel | null {
+  if (kernel !== undefined) return kernel;
+  kernel = null;
+  // The kernel writes little-endian u32s that are read through a Uint32Array.
+  if (!LITTLE_ENDIAN || typeof WebAssembly !== 'object') return null;
+  try {
+    if (!WebAssembly.validate(SCAN_MODULE)) return null;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(SCAN_MODULE)).exports;
+    const buffer = (exports.memory as WebAssembly.Memory).buffer;
+    kernel = {
+      scan: exports.scan as ScanKernel['scan'],
+      prev: exports.prev as WebAssembly.Global,
+      input: new Uint8Array(buffer, 0, WASM_CHUNK),
+      found: new Uint32Array(buffer, WASM_CHUNK, WASM_CHUNK),
+    };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+/**
+ * Which scan runs, for tests that check both against references: 'js' never uses WebAssembly,
+ * 'wasm' uses it for any length (throws if unavailable), 'auto' restores the default. Internal.
+ */
+export function useScanKernel(kind: 'js' | 'wasm' | 'auto'): void {
+  if (kind === 'wasm' && scanKernel() === null) throw new Error('WebAssembly SIMD is not available');
+  wasmMinBytes = kind === 'js' ? Infinity : kind === 'wasm' ? 0 : WASM_MIN_BYTES;
+}
+
+/** scanBytes through the WebAssembly kernel, chunk by chunk; the last len % 16 bytes in JavaScript. */
+function scanBytesWasm(k: ScanKernel, src: Uint8Array | Uint8ClampedArray, len: number, base: number, n: number): number {
+  const vectors = len - (len & 15);
+  let p = transPrev;
+  for (let a = 0; a < vectors; a += WASM_CHUNK) {
+    const m = Math.min(WASM_CHUNK, vectors - a);
+    k.input.set(src.subarray(a, a + m));
+    // base + a may pass 2^31: the kernel adds modulo 2^32 and the u32 read back is exact.
+    const found = k.scan(m, base + a, p);
+    p = k.prev.value as number;
+    if (n + found > trans.length) growTrans(n, n + found);
+    trans.set(k.found.subarray(0, found), n);
+    n += found;
+  }
+  transPrev = p;
+  return scanByteRange(src, vectors, len, base, n);
 }
 
 /** The byte-by-byte part of a scan (unaligned head and tail): appends to `trans`, updates `transPrev`. */
@@ -776,6 +844,18 @@ function scanBytesExact(src: Uint8Array | Uint8ClampedArray, len: number, base: 
   }
   transPrev = p;
   return scanByteRange(src, head + words * 4, len, base, n);
+}
+
+/**
+ * Positions base + j (base + len < 2^32) where pixel j of `src` differs from pixel j-1 (pixel -1
+ * being background): the scan bitmapToRuns builds on, exposed for tests of both kernels. Internal.
+ */
+export function scanTransitions(src: Uint8Array, base: number): Uint32Array {
+  transPrev = 0;
+  const n = scanBytes(src, src.length, base, 0);
+  const out = trans.slice(0, n);
+  releaseScratch();
+  return out;
 }
 
 /** Canonical runs from the first n transition positions in `t` (pixel -1 counts as background). */

@@ -5,10 +5,10 @@
  * (including a lone 0x80 in the top byte of a word, which reads as -0), long stretches, and
  * blob-like, striped and one-line masks of non-square sizes around the thresholds.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask } from '../src/index.js';
-import { bitmapToRuns, transposeRuns } from '../src/runs.js';
+import { bitmapToRuns, scanTransitions, transposeRuns, useScanKernel } from '../src/runs.js';
 import { naiveRuns, toColumnMajor } from './support.js';
 
 /** Element-wise equality reporting the first mismatch (deep toEqual is slow on large typed arrays). */
@@ -41,7 +41,12 @@ function at(bytes: ArrayLike<number>, offset: number): Uint8Array {
 
 const fgValues = fc.constantFrom([1], [255], [128], [0x80], [1, 255, 2], [1, 1, 1, 0x80]);
 
-describe('bitmapToRuns (word-skipping scan)', () => {
+// Every scan test runs on both kernels: the JavaScript one (float64 words) and the WebAssembly
+// SIMD one that large bitmaps take, forced here for every length.
+describe.each(['js', 'wasm'] as const)('bitmapToRuns (%s scan)', (kernel) => {
+  beforeAll(() => useScanKernel(kernel));
+  afterAll(() => useScanKernel('auto'));
+
   it('matches the naive runs for any stretches, values and byte offsets', () => {
     fc.assert(
       fc.property(
@@ -104,6 +109,72 @@ describe('bitmapToRuns (word-skipping scan)', () => {
       }
     }
     expect(bitmapToRuns(new Uint8Array(0), 0).length).toBe(0);
+  });
+});
+
+/** Naive transition positions of `bits`, offset by base (pixel -1 is background). */
+function naiveTransitions(bits: ArrayLike<number>, base: number): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  for (let j = 0; j < bits.length; j++) {
+    const v = bits[j] !== 0 ? 1 : 0;
+    if (v !== prev) out.push(base + j);
+    prev = v;
+  }
+  return out;
+}
+
+describe('the WebAssembly scan kernel', () => {
+  beforeAll(() => useScanKernel('wasm'));
+  afterAll(() => useScanKernel('auto'));
+
+  it('is exact across its 64 KiB chunks, 64-byte blocks and 16-byte vectors', () => {
+    const chunk = 1 << 16;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 * chunk + 40 }),
+        fc.array(fc.oneof(
+          // Positions at and around chunk, block and vector edges.
+          fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-17, -16, -15, -1, 0, 1, 15, 16, 63, 64, 65)).map(([c, d]) => c * chunk + d),
+          fc.integer({ min: 0, max: 3 * chunk + 40 }),
+        ), { maxLength: 12 }),
+        fc.constantFrom(1, 255, 0x80),
+        fc.boolean(),
+        (len, cuts, value, startFull) => {
+          const bits = new Uint8Array(len);
+          // Alternate stretches between the sorted cut positions, optionally starting with foreground.
+          const edges = [...new Set(cuts.filter((c) => c >= 0 && c <= len))].sort((a, b) => a - b);
+          let v = startFull ? value : 0, from = 0;
+          for (const e of [...edges, len]) { bits.fill(v, from, e); from = e; v = v === 0 ? value : 0; }
+          expect(firstMismatch(scanTransitions(bits, 0), naiveTransitions(bits, 0))).toBeUndefined();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reports positions past 2^31 exactly (it adds in 32 bits; the u32 read back is unsigned)', () => {
+    const bits = new Uint8Array(70_000);
+    bits.fill(1, 3, 40);
+    bits.fill(7, 65_530, 65_560);
+    bits[69_999] = 1;
+    for (const base of [2 ** 31 - 65_536, 2 ** 31 + 5, 2 ** 32 - 1 - bits.length]) {
+      expect(Array.from(scanTransitions(bits, base))).toEqual(naiveTransitions(bits, base));
+    }
+  });
+
+  it('agrees with the JavaScript scan on noise of any byte values', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 5000 }), fc.integer({ min: 0, max: 15 }), (bytes, offset) => {
+        const view = at(bytes, offset);
+        const wasm = scanTransitions(view, 9);
+        useScanKernel('js');
+        const js = scanTransitions(view, 9);
+        useScanKernel('wasm');
+        expect(firstMismatch(wasm, js)).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
