@@ -170,14 +170,25 @@ function denseRuns(bytes: Uint8Array, total: number): Uint32Array {
   return pos.subarray(0, n);
 }
 
-/** Estimates from 4096 sampled neighbour pairs whether runs are shorter than DENSE pixels on average. */
+/**
+ * Estimates whether runs are shorter than DENSE pixels on average from 64 evenly spaced windows
+ * of 64 consecutive bytes: as many neighbour pairs as scattered samples would give, from 64
+ * cache lines instead of thousands (scattered samples took ~3% of an SA-1B-like encode).
+ */
 function looksDense(bytes: Uint8Array, total: number): boolean {
-  const samples = 4096;
-  if (total < samples * 4) return false;
-  const step = Math.floor((total - 1) / samples);
+  const windows = 64, span = 64;
+  if (total < windows * span * 4) return false;
+  const step = Math.floor((total - span) / (windows - 1));
   let changes = 0;
-  for (let i = 0, k = 0; k < samples; k++, i += step) if ((bytes[i] !== 0) !== (bytes[i + 1] !== 0)) changes++;
-  return changes * DENSE > samples;
+  for (let k = 0, start = 0; k < windows; k++, start += step) {
+    let prev = bytes[start] !== 0;
+    for (let i = start + 1; i < start + span; i++) {
+      const v = bytes[i] !== 0;
+      if (v !== prev) changes++;
+      prev = v;
+    }
+  }
+  return changes * DENSE > windows * (span - 1);
 }
 
 /**
