@@ -84,8 +84,9 @@ function rest(o: Json, known: readonly string[]): Record<string, unknown> | unde
 const IMAGE_KEYS = ['id', 'file_name', 'height', 'width'];
 const CATEGORY_KEYS = ['id', 'name', 'supercategory'];
 const ANNOTATION_KEYS = ['id', 'image_id', 'category_id', 'segmentation', 'area', 'bbox', 'iscrowd', 'score'];
-const SA1B_IMAGE_KEYS = ['image_id', 'id', 'file_name', 'height', 'width'];
-const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox'];
+const SA1B_IMAGE_KEYS = ['image_id', 'file_name', 'height', 'width'];
+// `score` is not in SA-1B's layout; rlekit writes a mask's score there (as results files do) and reads it back.
+const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox', 'score'];
 
 /** Turns parsed COCO JSON values into the dataset model, keeping counts for summary warnings. */
 class Reader {
@@ -109,9 +110,11 @@ class Reader {
 
   sa1bImage(v: unknown, path: Path): void {
     const o = obj(v, path);
-    const img: ImageInfo = { id: id(o.image_id ?? o.id, [...path, 'image_id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
+    // image_id names the image; an `id` next to it is another field, kept as an attribute.
+    const hasImageId = o.image_id !== undefined;
+    const img: ImageInfo = { id: id(hasImageId ? o.image_id : o.id, [...path, hasImageId ? 'image_id' : 'id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
     if (o.file_name !== undefined) img.fileName = typeof o.file_name === 'string' ? o.file_name : fail([...path, 'file_name'], 'a string', o.file_name);
-    const attributes = rest(o, SA1B_IMAGE_KEYS);
+    const attributes = rest(o, hasImageId ? SA1B_IMAGE_KEYS : [...SA1B_IMAGE_KEYS, 'id']);
     if (attributes) img.attributes = attributes;
     this.addImage(img, path);
   }
@@ -248,7 +251,8 @@ function detectFormat(root: unknown): CocoFormat {
   if (Array.isArray(root)) return 'results';
   if (typeof root === 'object' && root !== null) {
     const r = root as Json;
-    if (typeof r.image === 'object' && r.image !== null && !Array.isArray(r.image)) return 'sa1b';
+    // As a streamed read decides (before it has seen values): `image` without `images` is SA-1B.
+    if (r.image !== undefined && r.images === undefined) return 'sa1b';
     if (Array.isArray(r.images) || Array.isArray(r.annotations)) return 'instances';
   }
   throw new RleError('INVALID_STRUCTURE', 'Not a COCO instances, results or SA-1B JSON file', { expected: 'an object with images/annotations, an object with image/annotations, or a list of results', received: short(root) });
@@ -303,19 +307,28 @@ function keepExtras(images: object, extras: Json | undefined, warn: (w: RleWarni
 const CHUNK = 1 << 16;
 
 /** Stream-parses a ByteSource, yielding the values at `paths` as they complete (bounded memory). */
-async function* streamValues(source: ByteSource, paths: string[], topKeys?: string[]): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
+/** What a top-level field of a COCO object holds. */
+type FieldKind = 'an array' | 'an object' | 'a value';
+
+async function* streamValues(source: ByteSource, paths: string[], topFields?: Map<string, FieldKind>): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
   const parser = new JSONParser({ paths, keepStack: false });
-  if (topKeys) {
-    // The root object's keys, so fields outside `paths` are not lost unnoticed.
+  if (topFields) {
+    // The root object's keys, so fields outside `paths` are not lost unnoticed, and what each
+    // holds, so an `images` object is refused as the in-memory read refuses it.
     let depth = 0, keyNext = false;
+    let field: string | undefined; // a root key whose value comes next
     parser.onToken = (t) => {
       const token = t.token;
+      if (field !== undefined && token !== TokenType.COLON) {
+        topFields.set(field, token === TokenType.LEFT_BRACKET ? 'an array' : token === TokenType.LEFT_BRACE ? 'an object' : 'a value');
+        field = undefined;
+      }
       if (token === TokenType.NUMBER || (depth > 1 && token > TokenType.RIGHT_BRACKET)) return; // the bulk: numbers, nested keys and values
       if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) keyNext = ++depth === 1 && token === TokenType.LEFT_BRACE;
       else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) depth--;
       else if (token === TokenType.COMMA) keyNext = depth === 1;
       else if (token === TokenType.STRING && keyNext) {
-        topKeys.push(t.value as string);
+        field = t.value as string;
         keyNext = false;
       }
     };
@@ -378,7 +391,6 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // Pass 1: images, categories, top-level extras; the format of an object file.
   const probe = new Reader(f, warn);
   const extras: Json = {};
-  let sawImage = false, sawImages = false;
   const index: Record<string, number> = {};
   // Annotations per image and whether each image's annotations come together (COCO and LVIS
   // files do not group them; writers that work an image at a time, Kaggle, need it).
@@ -389,8 +401,14 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (changes.length === 0 || changes[changes.length - 1] !== imageId) changes.push(imageId);
     perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
   };
-  const topKeys: string[] = [];
-  for await (const { value, top } of streamValues(source, paths, f === 'results' ? undefined : topKeys)) {
+  const topFields = new Map<string, FieldKind>();
+  // The in-memory read's checks of what each top-level field holds, at the first sight of it.
+  const checkField = (key: string, expected: FieldKind): void => {
+    const kind = topFields.get(key);
+    if (kind !== undefined && kind !== expected) throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path: [key], expected, received: kind });
+  };
+  for await (const { value, top } of streamValues(source, paths, f === 'results' ? undefined : topFields)) {
+    if (top === 'images' || top === 'categories' || top === 'annotations') checkField(top, 'an array');
     if (f === 'results') {
       const i = (index.r = (index.r ?? -1) + 1);
       probe.resultImage(value, [i]);
@@ -398,25 +416,27 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     } else if (top === 'annotations') {
       countImage(value);
     } else if (top === 'images') {
-      sawImages = true;
       const i = (index.images = (index.images ?? -1) + 1);
       probe.image(value, ['images', i]);
     } else if (top === 'categories') {
       const i = (index.categories = (index.categories ?? -1) + 1);
       probe.category(value, ['categories', i]);
     } else if (top === 'image') {
-      sawImage = true;
       if (format !== 'instances') probe.sa1bImage(value, ['image']);
     } else if (top === 'info' || top === 'licenses') {
       extras[top] = value;
     }
   }
   if (f !== 'results') {
-    if (format === 'auto') f = sawImage && !sawImages ? 'sa1b' : 'instances';
-    if (f === 'instances' && !sawImages) fail(['images'], 'an array', undefined);
-    if (f === 'sa1b' && !sawImage) fail(['image'], 'an object', undefined);
+    if (format === 'auto') f = topFields.has('image') && !topFields.has('images') ? 'sa1b' : 'instances';
+    if (f === 'instances' && !topFields.has('images')) fail(['images'], 'an array', undefined);
+    if (f === 'sa1b' && !topFields.has('image')) fail(['image'], 'an object', undefined);
+    // Fields that yielded no values (empty, or not containers) are checked here.
+    for (const key of f === 'sa1b' ? ['annotations'] : ['images', 'categories', 'annotations']) checkField(key, 'an array');
+    if (f === 'sa1b') checkField('image', 'an object');
+    if (!topFields.has('annotations')) fail(['annotations'], 'an array', undefined);
   }
-  const others = f === 'instances' ? topKeys.filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
+  const others = f === 'instances' ? [...topFields.keys()].filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
   if (others.length > 0) {
     // Other top-level fields (old COCO's "type", ...), as the in-memory read keeps them: one more pass, only when there are some.
     const safe = others.filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
@@ -521,6 +541,7 @@ function annotationJson(a: Annotation, o: CocoWriteOptions): string {
     out.segmentation = segmentation(a.mask, { ...o, polygons: 'rle' });
     out.area = a.mask.area();
     out.bbox = bboxOf(a.mask);
+    if (a.score !== undefined) out.score = a.score;
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
   return JSON.stringify(out);
@@ -548,7 +569,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
   const iterable: AsyncIterable<Annotation> | Iterable<Annotation> = list ?? (dataset.annotations as AsyncIterable<Annotation>);
-  const lost = { score: 0, crowd: 0, ids: 0, noCategory: 0 };
+  const lost = { crowd: 0, ids: 0, noCategory: 0 };
   const withMasks = new Set<Id>();
   const check = (a: Annotation, i: number): void => {
     const img = imageById.get(a.imageId);
@@ -562,10 +583,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
       if (a.iscrowd) lost.crowd++;
       lost.ids++;
     }
-    if (o.format === 'sa1b') {
-      if (a.score !== undefined) lost.score++;
-      if (a.iscrowd) lost.crowd++;
-    }
+    if (o.format === 'sa1b' && a.iscrowd) lost.crowd++;
   };
   let head: string;
   let sep: string;
@@ -610,7 +628,6 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   };
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
-  say(lost.score, 'not-carried', 'scores cannot be written to SA-1B files');
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
   if (o.format === 'results') {
     say(dataset.images.filter((im) => im.fileName !== undefined).length, 'not-carried', 'image file names cannot be written to results files');

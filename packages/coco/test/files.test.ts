@@ -274,6 +274,61 @@ describe('results and SA-1B files', () => {
   });
 });
 
+describe('SA-1B files: what the model carries survives', () => {
+  const m = Mask.fromBitmap(Uint8Array.from({ length: 6 * 9 }, (_, i) => (i % 5 < 2 ? 1 : 0)), { height: 6, width: 9 });
+
+  it('writes scores (results or instances → SA-1B) as a score field and reads them back, without a loss warning', async () => {
+    const d: MaskDataset = { images: [{ id: 7, height: 6, width: 9 }], categories: [], annotations: [{ id: 3, imageId: 7, mask: m, score: 0.625 }] };
+    const { warnings, context } = collector();
+    const bytes = await dialect.write(d, { format: 'sa1b' }, context);
+    expect(warnings.filter((w) => /score/.test(w.message))).toEqual([]);
+    expect(JSON.parse(dec(bytes)).annotations[0].score).toBe(0.625);
+    for (const back of [await dialect.read(bytes), await collectDataset(await dialect.readStream!(chunked(bytes, 5)))]) {
+      expect(back.annotations[0]!.score).toBe(0.625);
+      expect(back.annotations[0]!.attributes).toBeUndefined();
+    }
+  });
+
+  it('keeps an image id given next to image_id (image_id names the image; id is kept as an attribute)', async () => {
+    const file = { image: { image_id: 42, id: 'sa_42', width: 9, height: 6 }, annotations: [{ id: 1, segmentation: encode(m), bbox: [0, 0, 9, 6], area: m.area() }] };
+    for (const d of [await dialect.read(enc(file)), await collectDataset(await dialect.readStream!(chunked(enc(file), 6)))]) {
+      expect(d.images[0]!.id).toBe(42);
+      expect(d.images[0]!.attributes).toEqual({ id: 'sa_42' });
+      expect(JSON.parse(dec(await dialect.write(d, { format: 'sa1b' }))).image).toEqual({ image_id: 42, id: 'sa_42', height: 6, width: 9 });
+    }
+  });
+});
+
+describe('streamed and in-memory reads agree on the shape of top-level fields', () => {
+  const image = { id: 1, height: 2, width: 3 };
+  const cases: [string, unknown, (string | number)[]][] = [
+    ['images as an object', { images: { 1: image }, annotations: [] }, ['images']],
+    ['categories as an object', { images: [image], categories: { 1: { id: 1, name: 'a' } }, annotations: [] }, ['categories']],
+    ['annotations as an object', { images: [image], annotations: { 1: { id: 1, image_id: 1, segmentation: { size: [2, 3], counts: [6] } } } }, ['annotations']],
+    ['annotations missing', { images: [image] }, ['annotations']],
+    ['images as a number', { images: 3, annotations: [] }, ['images']],
+    ['SA-1B image as a list', { image: [image], annotations: [] }, ['image']],
+    ['SA-1B annotations missing', { image: { image_id: 1, height: 2, width: 3 } }, ['annotations']],
+  ];
+  for (const [name, file, path] of cases) {
+    it(`${name}: INVALID_STRUCTURE at ${JSON.stringify(path)}`, async () => {
+      for (const read of [() => dialect.read(enc(file)), async () => collectDataset(await dialect.readStream!(chunked(enc(file), 5)))]) {
+        const e = await read().then(() => undefined, (err: unknown) => err);
+        expect(e).toBeInstanceOf(RleError);
+        expect((e as RleError).code).toBe('INVALID_STRUCTURE');
+        expect((e as RleError).path).toEqual(path);
+      }
+    });
+  }
+
+  it('empty images and annotations lists are a valid, empty dataset either way', async () => {
+    const file = { images: [], categories: [], annotations: [] };
+    for (const d of [await dialect.read(enc(file)), await collectDataset(await dialect.readStream!(chunked(enc(file), 5)))]) {
+      expect([d.images.length, d.categories.length, d.annotations.length]).toEqual([0, 0, 0]);
+    }
+  });
+});
+
 describe('sniffing and bad input', () => {
   it('sniffs the three layouts and not others', () => {
     expect(dialect.sniff(enc(instances))).toBeGreaterThan(0.5);
