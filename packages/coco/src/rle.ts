@@ -2,7 +2,10 @@
  * COCO RLE: the compressed string code, decode/encode, and pycocotools' run-level
  * operations (area, toBbox, iou, merge), all on column-major runs without decoding pixels.
  */
-import { checkSize, combineRuns, describeValue, Mask, MAX_MASK_PIXELS, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, countsToString, describeValue, Mask, MAX_MASK_PIXELS, readCountString, RleError } from '@rlekit/core';
+
+// The character coding itself lives in core (Encord's rleString uses it too); COCO's API names it.
+export { countsToBytes, countsToString, stringToCounts } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -35,186 +38,6 @@ export interface ParsedRle {
 }
 
 const MAX_U32 = 0xffffffff;
-// 32^k for k = 0..8: the place value of the k-th 5-bit group.
-const POW32 = [1, 32, 1024, 32768, 1048576, 33554432, 1073741824, 34359738368, 1099511627776];
-
-let scratchCounts = new Uint32Array(1024);
-let scratchBytes = new Uint8Array(8192);
-
-function growCounts(n: number): Uint32Array {
-  if (scratchCounts.length < n) scratchCounts = new Uint32Array(Math.max(n, scratchCounts.length * 2));
-  return scratchCounts;
-}
-
-function badChar(code: number, offset: number, path: Path): never {
-  throw new RleError('INVALID_TOKEN', 'Invalid character in a COCO RLE string', {
-    path, offset, expected: "a character from '0' to 'o'", received: code >= 32 && code < 127 ? JSON.stringify(String.fromCharCode(code)) : `code ${code}`,
-  });
-}
-
-function truncated(offset: number, path: Path): never {
-  throw new RleError('TRUNCATED', 'COCO RLE string ends inside a value', { path, offset, expected: "a final character from '0' to 'O'", received: 'end of string' });
-}
-
-function tooLong(offset: number, path: Path): never {
-  throw new RleError('INVALID_TOKEN', 'COCO RLE value longer than 7 characters', { path, offset, expected: 'at most 7 characters per value (35 bits)' });
-}
-
-function badValue(value: number, index: number, offset: number, path: Path): never {
-  throw new RleError('INVALID_RUNS', `COCO RLE count ${index} is out of range`, { path, offset, expected: 'a count from 0 to 2^32-1 after adding the delta', received: String(value) });
-}
-
-/**
- * Decodes a compressed COCO string (or its ASCII bytes) into counts, with exact 35-bit signed
- * arithmetic (pycocotools' 32-bit shifts mis-decode negative deltas below -2^29). Validates
- * every character and value; does not check the sum (see {@link parseRle}).
- * Returns a view into a shared scratch buffer: copy it before the next call.
- */
-function decodeCountsScratch(s: string | Uint8Array, path: Path): { counts: Uint32Array; m: number; sum: number; canonical: boolean } {
-  const len = s.length;
-  const cnts = growCounts(len);
-  let p = 0, m = 0, sum = 0, canonical = true;
-  if (typeof s === 'string') {
-    while (p < len) {
-      const start = p;
-      let c = s.charCodeAt(p) - 48;
-      if (c < 0 || c > 63) badChar(c + 48, p, path);
-      p++;
-      let x: number;
-      if ((c & 0x20) === 0) {
-        // One character, the common case: sign-extend bit 4 without a branch (noise masks flip signs at random).
-        x = c - ((c & 0x10) << 1);
-      } else {
-        x = c & 0x1f;
-        let k = 1;
-        for (;;) {
-          if (p >= len) truncated(p, path);
-          c = s.charCodeAt(p) - 48;
-          if (c < 0 || c > 63) badChar(c + 48, p, path);
-          p++;
-          if (k === 7) tooLong(start, path);
-          x += (c & 0x1f) * POW32[k]!;
-          k++;
-          if ((c & 0x20) === 0) {
-            if ((c & 0x10) !== 0) x -= POW32[k]!;
-            break;
-          }
-        }
-      }
-      if (m > 2) x += cnts[m - 2]!;
-      if (x < 0 || x > MAX_U32) badValue(x, m, start, path);
-      if (x === 0 && m > 0) canonical = false;
-      cnts[m++] = x;
-      sum += x;
-    }
-  } else {
-    while (p < len) {
-      const start = p;
-      let c = s[p]! - 48;
-      if (c < 0 || c > 63) badChar(c + 48, p, path);
-      p++;
-      let x: number;
-      if ((c & 0x20) === 0) {
-        x = c - ((c & 0x10) << 1);
-      } else {
-        x = c & 0x1f;
-        let k = 1;
-        for (;;) {
-          if (p >= len) truncated(p, path);
-          c = s[p]! - 48;
-          if (c < 0 || c > 63) badChar(c + 48, p, path);
-          p++;
-          if (k === 7) tooLong(start, path);
-          x += (c & 0x1f) * POW32[k]!;
-          k++;
-          if ((c & 0x20) === 0) {
-            if ((c & 0x10) !== 0) x -= POW32[k]!;
-            break;
-          }
-        }
-      }
-      if (m > 2) x += cnts[m - 2]!;
-      if (x < 0 || x > MAX_U32) badValue(x, m, start, path);
-      if (x === 0 && m > 0) canonical = false;
-      cnts[m++] = x;
-      sum += x;
-    }
-  }
-  return { counts: cnts, m, sum, canonical };
-}
-
-/** Compressed COCO string → counts (validated characters and values; the sum is not checked). */
-export function stringToCounts(s: string | Uint8Array): Uint32Array {
-  if (typeof s !== 'string' && !(s instanceof Uint8Array)) {
-    throw new RleError('INVALID_STRUCTURE', 'COCO RLE counts must be a string or bytes', { received: typeof s });
-  }
-  const r = decodeCountsScratch(s, []);
-  return r.counts.slice(0, r.m);
-}
-
-/** Writes the COCO code of `counts` into the scratch bytes; returns the length. */
-function encodeCountsScratch(counts: ArrayLike<number>): number {
-  const m = counts.length;
-  if (scratchBytes.length < m * 7) scratchBytes = new Uint8Array(Math.max(m * 7, scratchBytes.length * 2));
-  const out = scratchBytes;
-  let p = 0;
-  for (let i = 0; i < m; i++) {
-    let x = counts[i]!;
-    // Only index 3 on is delta-coded (maskApi.c: i > 2), against the run two back.
-    if (i > 2) x -= counts[i - 2]!;
-    if (x >= -16 && x < 16) {
-      // One character (the common case for deltas): no data-dependent branch on the sign.
-      out[p++] = 48 + (x & 0x1f);
-    } else if (x >= -0x40000000 && x < 0x40000000) {
-      // |x| < 2^30: 32-bit arithmetic shifts are exact.
-      for (;;) {
-        let c = x & 0x1f;
-        x >>= 5;
-        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-        if (more) c |= 0x20;
-        out[p++] = c + 48;
-        if (!more) break;
-      }
-    } else {
-      // Up to ±(2^32-1): 35 bits, so floor division instead of 32-bit shifts.
-      for (;;) {
-        const q = Math.floor(x / 32);
-        let c = x - q * 32;
-        x = q;
-        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-        if (more) c |= 0x20;
-        out[p++] = c + 48;
-        if (!more) break;
-      }
-    }
-  }
-  return p;
-}
-
-const latin1 = new TextDecoder('latin1');
-
-/** ASCII bytes → a flat string (fromCharCode chunks would build a slow-to-index cons string). */
-function asciiToString(bytes: Uint8Array, n: number): string {
-  return latin1.decode(bytes.subarray(0, n));
-}
-
-/**
- * Counts → compressed COCO string, exactly as pycocotools' `rleToString` (correct also for
- * deltas past ±2^31, where a 32-bit port breaks). Counts must be integers from 0 to 2^32-1.
- */
-export function countsToString(counts: ArrayLike<number>): string {
-  if (!(counts instanceof Uint32Array)) checkCountValues(counts, []);
-  const n = encodeCountsScratch(counts); // may replace scratchBytes: call before reading it
-  return asciiToString(scratchBytes, n);
-}
-
-/** The same code as ASCII bytes (no JSON escaping needed but for the backslash). */
-export function countsToBytes(counts: ArrayLike<number>): Uint8Array {
-  if (!(counts instanceof Uint32Array)) checkCountValues(counts, []);
-  const n = encodeCountsScratch(counts);
-  return scratchBytes.slice(0, n);
-}
-
 function checkCountValues(counts: ArrayLike<number>, path: Path): number {
   if (counts == null || typeof counts !== 'object' || typeof counts.length !== 'number') {
     throw new RleError('INVALID_STRUCTURE', 'COCO RLE counts must be a string, bytes or a list of run lengths', { path, received: typeof counts });
@@ -261,8 +84,8 @@ export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
   const c = rle.counts;
   let counts: Uint32Array, sum: number, canonical: boolean;
   if (typeof c === 'string' || c instanceof Uint8Array) {
-    const r = decodeCountsScratch(c, path.length === 0 ? COUNTS_PATH : [...path, 'counts']);
-    counts = r.counts.slice(0, r.m);
+    const r = readCountString(c, path.length === 0 ? COUNTS_PATH : [...path, 'counts']);
+    counts = r.counts.slice(0, r.length);
     sum = r.sum;
     canonical = r.canonical;
   } else {
@@ -301,8 +124,7 @@ function maskCounts(mask: Mask): Uint32Array {
 
 /** Mask → compressed COCO RLE, byte-identical to pycocotools' `encode`. */
 export function encode(mask: Mask): CompressedRle {
-  const n = encodeCountsScratch(maskCounts(mask));
-  return { size: [mask.height, mask.width], counts: asciiToString(scratchBytes, n) };
+  return { size: [mask.height, mask.width], counts: countsToString(maskCounts(mask)) };
 }
 
 /** Mask → uncompressed COCO RLE (the `iscrowd: 1` form of COCO JSON). */
@@ -325,7 +147,7 @@ export function decompress(rle: CocoRle): UncompressedRle {
 
 // ---------------------------------------------------------------------------------------------
 // Run-level operations. The hot path reads a compressed string once into a reused buffer,
-// validating exactly what decodeCountsScratch and parseRle's sum check validate, and sums the
+// validating exactly what core's readCountString and parseRle's sum check validate, and sums the
 // area on the way. On anything else (bytes, run lists, any invalid input) it reports failure and
 // the caller takes the general path through parseRle, which raises the exact RleError or
 // handles the form. Boxes come from the stored counts, only where they are needed.
@@ -356,7 +178,7 @@ let scanM = 0;
 
 /**
  * One pass over a compressed string: stores its counts at `buf[off..]` (the caller makes room
- * for `s.length` values) and returns the area, or -1 for anything decodeCountsScratch rejects
+ * for `s.length` values) and returns the area, or -1 for anything readCountString rejects
  * and for a sum other than `total`.
  */
 function scanString(s: string, total: number, buf: Uint32Array, off: number): number {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, RleError, bytesSource, encodeUtf8, memoryFolder, type DialectContext, type MaskDataset, type RleWarning } from '@rlekit/core';
-import { decode, dialect, encode, encodeCounts, looksInverted, snakeCase } from '../src/index.js';
+import { decode, dialect, encode, countsToString, looksInverted, snakeCase } from '../src/index.js';
 
 const dir = new URL('../../../conformance/vectors/encord/', import.meta.url);
 const exampleText = readFileSync(fileURLToPath(new URL('example_label_rows.json', dir)), 'utf8');
@@ -167,7 +167,7 @@ describe('objects that are not bitmasks, and frame structure', () => {
   it('places a bitmask with a top/left offset as a box, and says so', async () => {
     const rows = example();
     const obj = rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[0];
-    obj.bitmask = { rleString: encodeCounts([0, 1, 5]), top: 2, left: 3, width: 3, height: 2 };
+    obj.bitmask = { rleString: countsToString([0, 1, 5]), top: 2, left: 3, width: 3, height: 2 };
     const { warnings, ctx } = collect();
     const d = await read(rows, {}, ctx);
     const m = d.annotations[0]!.mask;
@@ -346,7 +346,7 @@ describe('plain datasets', () => {
 describe('the v0.1.153-0.1.157 inverted-mask bug', () => {
   // What the buggy SDK wrote for a mask whose pixel (0,0) is set: the runs without the leading 0.
   function buggy(mask: Mask): string {
-    return encodeCounts(mask.runsView('row').subarray(1));
+    return countsToString(mask.runsView('row').subarray(1));
   }
 
   it('recognises suspects by date, area and pixel (0,0), warns, and repairs on request', async () => {
@@ -406,9 +406,9 @@ describe('malformed exports', () => {
     const e = await expectCode(read(rows), 'INVALID_TOKEN');
     expect(e.path).toEqual([...unitPath, 'labels', 'objects', 1, 'bitmask', 'rleString']);
     expect(e.offset).toBe(6);
-    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = encodeCounts([81]);
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = countsToString([81]);
     await expectCode(read(rows), 'RUNS_SUM_MISMATCH');
-    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = encodeCounts([50]);
+    rows[0].data_units['00000000-0000-4000-8000-00000000bbbb'].labels.objects[1].bitmask.rleString = countsToString([50]);
     const { warnings, ctx } = collect();
     await read(rows, {}, ctx);
     expect(warnings.map((w) => w.code)).toEqual(['padded-runs']);

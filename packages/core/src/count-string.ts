@@ -1,0 +1,220 @@
+/**
+ * pycocotools' character coding of run lengths (maskApi.c `rleToString` / `rleFrString`), the
+ * "count string" that COCO's compressed RLE and Encord's `rleString` both use: each count, from
+ * the 4th on as the difference to the count two before, in little-endian 5-bit groups, one
+ * character (48 + group, plus 32 when more groups follow) per group, the last group's bit 4
+ * being the sign. Arithmetic is exact up to 35 bits: counts go to 2^32 - 1 and their deltas need
+ * 34 bits, where pycocotools' 32-bit shifts mis-decode deltas below -2^29.
+ */
+import { RleError } from './errors.js';
+
+type Path = readonly (string | number)[];
+
+const MAX_COUNT = 0xffffffff;
+/** 7 groups of 5 bits hold any count below 2^32 and any difference of two such counts. */
+const MAX_GROUPS = 7;
+// 32^k for k = 0..8: the place value of the k-th 5-bit group.
+const POW32 = [1, 32, 1024, 32768, 1048576, 33554432, 1073741824, 34359738368, 1099511627776];
+
+let scratchCounts = new Uint32Array(1024);
+let scratchBytes = new Uint8Array(8192);
+
+/** What {@link readCountString} found. `counts` is a shared buffer: read it before the next call. */
+export interface CountStringScan {
+  /** Counts 0 .. length-1 as written (zero runs kept). */
+  counts: Uint32Array;
+  length: number;
+  sum: number;
+  /** No zero count except possibly the first. */
+  canonical: boolean;
+}
+
+function badChar(code: number, offset: number, path: Path): never {
+  throw new RleError('INVALID_TOKEN', 'Invalid character in an RLE count string', {
+    path, offset, expected: "a character from '0' to 'o'", received: code >= 32 && code < 127 ? JSON.stringify(String.fromCharCode(code)) : `code ${code}`,
+  });
+}
+
+function truncated(start: number, path: Path): never {
+  throw new RleError('TRUNCATED', 'RLE count string ends inside a value', { path, offset: start, expected: "a final character from '0' to 'O' (no continuation bit)", received: 'end of string' });
+}
+
+function tooLong(start: number, path: Path): never {
+  throw new RleError('INVALID_TOKEN', 'Value in an RLE count string is longer than 7 characters', { path, offset: start, expected: 'at most 7 characters per value (35 bits)' });
+}
+
+function badValue(value: number, index: number, start: number, path: Path): never {
+  throw new RleError('INVALID_RUNS', `Count ${index} of an RLE count string is out of range`, { path, offset: start, expected: 'a count from 0 to 2^32-1 after adding the delta', received: String(value) });
+}
+
+function tooMany(max: number, start: number, path: Path): never {
+  throw new RleError('INVALID_RUNS', 'RLE count string has more counts than its frame can hold', { path, offset: start, expected: `at most ${max} counts` });
+}
+
+/**
+ * Reads a count string (or its ASCII bytes) into a shared buffer, validating every character and
+ * value (INVALID_TOKEN, TRUNCATED, INVALID_RUNS, each with the character offset and `path`); the
+ * sum is the caller's to check. More than `maxCounts` values is INVALID_RUNS before reading on
+ * (a frame of n pixels needs at most n + 1 counts). For dialect packages; see {@link stringToCounts}.
+ */
+export function readCountString(s: string | Uint8Array, path: Path = [], maxCounts: number = Infinity): CountStringScan {
+  const len = s.length;
+  if (scratchCounts.length < Math.min(len, maxCounts)) scratchCounts = new Uint32Array(Math.max(Math.min(len, maxCounts), scratchCounts.length * 2));
+  const cnts = scratchCounts;
+  let p = 0, m = 0, sum = 0, canonical = true;
+  // Two copies of one loop: charCodeAt on strings, indexing on bytes (each stays monomorphic).
+  if (typeof s === 'string') {
+    while (p < len) {
+      const start = p;
+      if (m >= maxCounts) tooMany(maxCounts, start, path);
+      let c = s.charCodeAt(p) - 48;
+      if (c < 0 || c > 63) badChar(c + 48, p, path);
+      p++;
+      let x: number;
+      if ((c & 0x20) === 0) {
+        // One character, the common case: sign-extend bit 4 without a branch (noise masks flip signs at random).
+        x = c - ((c & 0x10) << 1);
+      } else {
+        x = c & 0x1f;
+        let k = 1;
+        for (;;) {
+          if (p >= len) truncated(start, path);
+          c = s.charCodeAt(p) - 48;
+          if (c < 0 || c > 63) badChar(c + 48, p, path);
+          p++;
+          if (k === MAX_GROUPS) tooLong(start, path);
+          x += (c & 0x1f) * POW32[k]!;
+          k++;
+          if ((c & 0x20) === 0) {
+            if ((c & 0x10) !== 0) x -= POW32[k]!;
+            break;
+          }
+        }
+      }
+      if (m > 2) x += cnts[m - 2]!;
+      if (x < 0 || x > MAX_COUNT) badValue(x, m, start, path);
+      if (x === 0 && m > 0) canonical = false;
+      cnts[m++] = x;
+      sum += x;
+    }
+  } else {
+    while (p < len) {
+      const start = p;
+      if (m >= maxCounts) tooMany(maxCounts, start, path);
+      let c = s[p]! - 48;
+      if (c < 0 || c > 63) badChar(c + 48, p, path);
+      p++;
+      let x: number;
+      if ((c & 0x20) === 0) {
+        x = c - ((c & 0x10) << 1);
+      } else {
+        x = c & 0x1f;
+        let k = 1;
+        for (;;) {
+          if (p >= len) truncated(start, path);
+          c = s[p]! - 48;
+          if (c < 0 || c > 63) badChar(c + 48, p, path);
+          p++;
+          if (k === MAX_GROUPS) tooLong(start, path);
+          x += (c & 0x1f) * POW32[k]!;
+          k++;
+          if ((c & 0x20) === 0) {
+            if ((c & 0x10) !== 0) x -= POW32[k]!;
+            break;
+          }
+        }
+      }
+      if (m > 2) x += cnts[m - 2]!;
+      if (x < 0 || x > MAX_COUNT) badValue(x, m, start, path);
+      if (x === 0 && m > 0) canonical = false;
+      cnts[m++] = x;
+      sum += x;
+    }
+  }
+  return { counts: cnts, length: m, sum, canonical };
+}
+
+/**
+ * Count string (or its ASCII bytes) → counts exactly as written (zero runs kept). Validates
+ * characters and values; the sum is not checked.
+ */
+export function stringToCounts(s: string | Uint8Array, path: Path = []): Uint32Array {
+  if (typeof s !== 'string' && !(s instanceof Uint8Array)) {
+    throw new RleError('INVALID_STRUCTURE', 'An RLE count string must be a string or its bytes', { path, expected: 'a string', received: typeof s });
+  }
+  const r = readCountString(s, path);
+  return r.counts.slice(0, r.length);
+}
+
+/** Writes the code of `counts` into the scratch bytes; returns its length. */
+function encodeScratch(counts: ArrayLike<number>): number {
+  const m = counts.length;
+  if (scratchBytes.length < m * MAX_GROUPS) scratchBytes = new Uint8Array(Math.max(m * MAX_GROUPS, scratchBytes.length * 2));
+  const out = scratchBytes;
+  let p = 0;
+  for (let i = 0; i < m; i++) {
+    let x = counts[i]!;
+    // Only index 3 on is delta-coded (maskApi.c: i > 2), against the count two back.
+    if (i > 2) x -= counts[i - 2]!;
+    if (x >= -16 && x < 16) {
+      // One character (the common case for deltas): no data-dependent branch on the sign.
+      out[p++] = 48 + (x & 0x1f);
+    } else if (x >= -0x40000000 && x < 0x40000000) {
+      // |x| < 2^30: 32-bit arithmetic shifts are exact.
+      for (;;) {
+        let c = x & 0x1f;
+        x >>= 5;
+        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+        if (more) c |= 0x20;
+        out[p++] = c + 48;
+        if (!more) break;
+      }
+    } else {
+      // Up to ±(2^32-1): 35 bits, so floor division instead of 32-bit shifts.
+      for (;;) {
+        const q = Math.floor(x / 32);
+        let c = x - q * 32;
+        x = q;
+        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+        if (more) c |= 0x20;
+        out[p++] = c + 48;
+        if (!more) break;
+      }
+    }
+  }
+  return p;
+}
+
+function checkCounts(counts: ArrayLike<number>, path: Path): void {
+  // Uint32Array values (every Mask's runs) are valid by construction.
+  if (counts instanceof Uint32Array) return;
+  if (counts == null || typeof counts !== 'object' || typeof counts.length !== 'number') {
+    throw new RleError('INVALID_STRUCTURE', 'Counts must be a list of run lengths', { path, received: typeof counts });
+  }
+  for (let i = 0; i < counts.length; i++) {
+    const r = counts[i]!;
+    if (!(typeof r === 'number' && r >= 0 && r <= MAX_COUNT && Number.isInteger(r))) {
+      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
+    }
+  }
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * Counts → count string, exactly as pycocotools' `rleToString` (also for deltas past ±2^31,
+ * where a 32-bit port breaks). Counts must be integers from 0 to 2^32-1 (INVALID_RUNS).
+ */
+export function countsToString(counts: ArrayLike<number>, path: Path = []): string {
+  checkCounts(counts, path);
+  const n = encodeScratch(counts); // may replace scratchBytes: call before reading it
+  // Every byte is ASCII 48..111: the native latin1 decoder gives a flat string fastest.
+  return latin1.decode(scratchBytes.subarray(0, n));
+}
+
+/** The same code as ASCII bytes. */
+export function countsToBytes(counts: ArrayLike<number>, path: Path = []): Uint8Array {
+  checkCounts(counts, path);
+  const n = encodeScratch(counts);
+  return scratchBytes.slice(0, n);
+}
