@@ -51,6 +51,17 @@ function tooMany(max: number, start: number, path: Path): never {
   throw new RleError('INVALID_RUNS', 'RLE count string has more counts than its frame can hold', { path, offset: start, expected: `at most ${max} counts` });
 }
 
+/** Throws INVALID_RUNS at the start of value maxCounts + 1, if the string has one. */
+function checkCountLimit(s: string | Uint8Array, maxCounts: number, path: Path): void {
+  let values = 0;
+  for (let p = 0; p < s.length; p++) {
+    if (values === maxCounts) tooMany(maxCounts, p, path);
+    const c = (typeof s === 'string' ? s.charCodeAt(p) : s[p]!) - 48;
+    // A character without the continuation bit ends a value (bad characters are found later).
+    if ((c & 0x20) === 0) values++;
+  }
+}
+
 /**
  * Reads a count string (or its ASCII bytes) into a shared buffer, validating every character and
  * value (INVALID_TOKEN, TRUNCATED, INVALID_RUNS, each with the character offset and `path`); the
@@ -59,14 +70,16 @@ function tooMany(max: number, start: number, path: Path): never {
  */
 export function readCountString(s: string | Uint8Array, path: Path = [], maxCounts: number = Infinity): CountStringScan {
   const len = s.length;
-  if (scratchCounts.length < Math.min(len, maxCounts)) scratchCounts = new Uint32Array(Math.max(Math.min(len, maxCounts), scratchCounts.length * 2));
+  // Every value takes a character, so only a string longer than maxCounts can hold too many; it
+  // is checked up front, keeping the decoding loops free of the test.
+  if (maxCounts < len) checkCountLimit(s, maxCounts, path);
+  if (scratchCounts.length < len) scratchCounts = new Uint32Array(Math.max(len, scratchCounts.length * 2));
   const cnts = scratchCounts;
   let p = 0, m = 0, sum = 0, canonical = true;
   // Two copies of one loop: charCodeAt on strings, indexing on bytes (each stays monomorphic).
   if (typeof s === 'string') {
     while (p < len) {
       const start = p;
-      if (m >= maxCounts) tooMany(maxCounts, start, path);
       let c = s.charCodeAt(p) - 48;
       if (c < 0 || c > 63) badChar(c + 48, p, path);
       p++;
@@ -100,7 +113,6 @@ export function readCountString(s: string | Uint8Array, path: Path = [], maxCoun
   } else {
     while (p < len) {
       const start = p;
-      if (m >= maxCounts) tooMany(maxCounts, start, path);
       let c = s[p]! - 48;
       if (c < 0 || c > 63) badChar(c + 48, p, path);
       p++;
