@@ -186,7 +186,8 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
 
   const images: ImageInfo[] = [];
   const annotations: Annotation[] = [];
-  const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0 };
+  const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
+  let firstInverted: Path | undefined;
   const other: Record<string, number> = {};
   const seenIds = new Set<number>();
   let totalRuns = 0;
@@ -275,6 +276,12 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       }
       const c = common(s, p);
       const [xtl, ytl, xbr, ybr] = (['xtl', 'ytl', 'xbr', 'ybr'] as const).map((k) => floatAttr(s, k, p));
+      // Corners out of order: CVAT's importer keeps them and its mask exports (datumaro → pycocotools)
+      // rasterize the corner polygon, the same pixels as the ordered box; its canvas cannot draw it. Said, not hidden.
+      if (xbr! < xtl! || ybr! < ytl!) {
+        counts.inverted++;
+        firstInverted ??= [...p, xbr! < xtl! ? 'xbr' : 'ybr'];
+      }
       push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }), 'col', p);
       counts.boxesRasterized++;
     });
@@ -291,6 +298,14 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
 
   if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
   if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
+  if (counts.inverted > 0) {
+    warn({
+      code: 'inverted-box',
+      message: `${counts.inverted} <box> shapes have xbr < xtl or ybr < ytl (corners out of order): rasterized as the rectangle between their corners, as CVAT's mask exports do; CVAT's canvas does not draw such boxes`,
+      path: firstInverted,
+      count: counts.inverted,
+    });
+  }
   if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
   if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
   for (const [tag, n] of Object.entries(other)) {
@@ -370,7 +385,9 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   // Images, in order; annotations grouped by image.
   const byImage = new Map<Id, Annotation[]>();
   for (const im of dataset.images) byImage.set(im.id, []);
+  let uncategorised = 0;
   dataset.annotations.forEach((a, i) => {
+    if (a.categoryId === undefined) uncategorised++;
     const bucket = byImage.get(a.imageId);
     if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
     bucket.push(a);
@@ -388,6 +405,10 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
     }
     for (const k of Object.keys(a.attributes ?? {})) if (!(SHAPE_KEYS as readonly string[]).includes(k)) l.used.add(k.startsWith('attr:') ? k.slice(5) : k);
   });
+  if (uncategorised > 0) {
+    // Every CVAT shape has a label: reading the file back gives these masks that label as a category.
+    warn({ code: 'default-category', message: `${uncategorised} annotations have no category; written with the label ${JSON.stringify(o.defaultLabel)} (defaultLabel), which reads back as a category`, count: uncategorised });
+  }
   // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
   const renumbered = dataset.annotations.filter((a, i) => a.id !== i + 1).length;
   if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered });

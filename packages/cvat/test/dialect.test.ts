@@ -125,8 +125,12 @@ describe('write → read round trips', () => {
 
   it('writes annotations without a category under the default label, and refuses dangling references', async () => {
     const m = Mask.full({ height: 2, width: 3 });
-    const back = await dialect.read(await dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }, { defaultLabel: 'thing' }));
-    expect(back.categories.map((c) => c.name)).toEqual(['thing']);
+    const warnings: RleWarning[] = [];
+    const uncategorised = { images: [{ id: 1, height: 2, width: 3 }], categories: [{ id: 4, name: 'car' }], annotations: [{ id: 1, imageId: 1, mask: m }, { id: 2, imageId: 1, categoryId: 4, mask: m }, { id: 3, imageId: 1, mask: m }] };
+    const back = await dialect.read(await dialect.write(uncategorised, { defaultLabel: 'thing' }, { warn: (w) => warnings.push(w) }));
+    expect(back.categories.map((c) => c.name)).toEqual(['car', 'thing']);
+    // Said once, with the count: the masks come back with a category they did not have.
+    expect(warnings.filter((w) => w.code === 'default-category').map((w) => [w.count, /"thing"/.test(w.message)])).toEqual([[2, true]]);
     await expectCodeAsync(dialect.write({ images: [], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }), 'DANGLING_REFERENCE');
     await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, categoryId: 9, mask: m }] }), 'DANGLING_REFERENCE');
     await expectCodeAsync(dialect.write({ images: [{ id: 1, height: 3, width: 2 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: m }] }), 'SIZE_MISMATCH');
@@ -201,6 +205,62 @@ describe('shapes', () => {
     const d = parseCvatXml(xml, { boxes: 'rasterize' }, ctx2.warn);
     expect(d.annotations[0]!.mask.bbox()).toEqual({ x: 1, y: 2, width: 3, height: 3 });
     expect(ctx2.warnings.map((w) => w.code).sort()).toEqual(['box-rasterized', 'not-carried']);
+  });
+
+  it('rasterizes inverted boxes (xbr < xtl, ybr < ytl) as CVAT\'s mask exports do, and reports them', () => {
+    // CVAT's importer stores the corners as given and datumaro rasterizes the corner polygon with
+    // pycocotools: the same pixels as the box with its corners in order. CVAT's canvas cannot draw them.
+    const box = (a: string, extra = '') => `<box label="cat" occluded="0" ${a} z_order="0"${extra}></box>`;
+    const xml = doc(img(
+      box('xtl="1.2" ytl="2" xbr="4.6" ybr="5"')
+      + box('xtl="4.6" ytl="2" xbr="1.2" ybr="5"')
+      + box('xtl="1.2" ytl="5" xbr="4.6" ybr="2"')
+      + box('xtl="4.6" ytl="5" xbr="1.2" ybr="2"')
+      + box('xtl="4.6" ytl="5" xbr="1.2" ybr="2"', ' rotation="15"'),
+    ));
+    const ctx = collect();
+    const d = parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
+    expect(d.annotations.length).toBe(4);
+    const inOrder = d.annotations[0]!.mask;
+    expect(inOrder.bbox()).toEqual({ x: 1, y: 2, width: 4, height: 3 });
+    expect(d.annotations.map((a) => a.mask.equals(inOrder))).toEqual([true, true, true, true]);
+    const inverted = ctx.warnings.filter((w) => w.code === 'inverted-box');
+    expect(inverted.map((w) => [w.count, w.path])).toEqual([[3, ['annotations', 'image', 0, 'box', 1, 'xbr']]]);
+    expect(inverted[0]!.message).toMatch(/xbr < xtl or ybr < ytl/);
+    // The rotated one is not read, so not counted; skipped boxes are not read either.
+    const skipped = collect();
+    parseCvatXml(xml, {}, skipped.warn);
+    expect(skipped.warnings.map((w) => w.code)).toEqual(['not-carried']);
+    // Only the axis that is inverted is named.
+    const y = collect();
+    parseCvatXml(doc(img(box('xtl="1" ytl="5" xbr="4" ybr="2"'))), { boxes: 'rasterize' }, y.warn);
+    expect(y.warnings.filter((w) => w.code === 'inverted-box').map((w) => [w.count, w.path])).toEqual([[1, ['annotations', 'image', 0, 'box', 0, 'ybr']]]);
+  });
+
+  it('inverted boxes give the mask of the box with its corners in order, on random corners', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true }), fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true })), { minLength: 1, maxLength: 6 }), (boxes) => {
+        const f = (v: number) => v.toFixed(3);
+        const xml = doc(img(boxes.map(([a, b, c, e]) => `<box label="cat" xtl="${f(a)}" ytl="${f(b)}" xbr="${f(c)}" ybr="${f(e)}"></box>`).join('')));
+        const ordered = doc(img(boxes.map(([a, b, c, e]) => `<box label="cat" xtl="${f(Math.min(+f(a), +f(c)))}" ytl="${f(Math.min(+f(b), +f(e)))}" xbr="${f(Math.max(+f(a), +f(c)))}" ybr="${f(Math.max(+f(b), +f(e)))}"></box>`).join('')));
+        const ctx = collect();
+        const got = parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
+        const want = parseCvatXml(ordered, { boxes: 'rasterize' });
+        expect(got.annotations.map((a, i) => a.mask.equals(want.annotations[i]!.mask))).toEqual(boxes.map(() => true));
+        const n = boxes.filter(([a, b, c, e]) => +f(c) < +f(a) || +f(e) < +f(b)).length;
+        expect(ctx.warnings.filter((w) => w.code === 'inverted-box').map((w) => w.count)).toEqual(n > 0 ? [n] : []);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses box coordinates that are not finite numbers, naming the attribute', () => {
+    for (const [attr, v] of [['xtl', 'nan'], ['ybr', 'NaN'], ['xbr', 'inf'], ['ytl', '-Infinity'], ['xtl', '']] as const) {
+      const attrs: Record<string, string> = { xtl: '1', ytl: '2', xbr: '4', ybr: '5', [attr]: v };
+      const xml = doc(img(`<box label="cat" ${Object.entries(attrs).map(([k, x]) => `${k}="${x}"`).join(' ')}></box>`));
+      const e = expectCode(() => parseCvatXml(xml, { boxes: 'rasterize' }), 'INVALID_TOKEN');
+      expect(e.path).toEqual(['annotations', 'image', 0, 'box', 0, attr]);
+    }
   });
 
   it('reports shapes that are not masks, and video tracks', () => {
