@@ -30,10 +30,19 @@ export type EncordReadOptions = z.infer<typeof readOptions>;
 export const DEFAULT_CREATED_BY = 'rlekit';
 export const DEFAULT_CREATED_AT = 'Thu, 01 Jan 1970 00:00:00 GMT';
 
+/**
+ * The feature that annotations without a category are written with: Encord's SDK looks every object
+ * up in the project's ontology by `featureHash` and cannot load one without it. Read back as no category.
+ */
+export const DEFAULT_FEATURE_HASH = 'rlekit-no-category';
+export const DEFAULT_FEATURE_NAME = 'object';
+
 export const writeOptions = z.object({
   indent: z.number().int().min(0).max(8).default(1).describe('Spaces of JSON indentation (0: one line); Encord\'s own exports use 1'),
   createdBy: z.string().default(DEFAULT_CREATED_BY).describe('createdBy of objects that come without one (Encord requires it)'),
   createdAt: z.string().default(DEFAULT_CREATED_AT).describe('createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)'),
+  defaultFeatureHash: z.string().min(1).default(DEFAULT_FEATURE_HASH).describe('featureHash of annotations without a category (Encord requires one on every object; give the hash of a feature of your ontology); the default placeholder reads back as no category'),
+  defaultLabel: z.string().min(1).default(DEFAULT_FEATURE_NAME).describe('name (and, snake_cased, value) written with defaultFeatureHash'),
 });
 export type EncordWriteOptions = z.infer<typeof writeOptions>;
 
@@ -310,7 +319,11 @@ class Reader {
     }
     const a: Annotation = { id: idFromHash(o.objectHash), imageId: image.id, mask };
     const attributes = without(raw as Json, ...MODEL_KEYS);
-    if (o.featureHash !== undefined) {
+    if (o.featureHash === DEFAULT_FEATURE_HASH) {
+      // The writer's placeholder for an annotation without a category is not a category.
+      if (o.name === DEFAULT_FEATURE_NAME) delete attributes.name;
+      if (o.value === snakeCase(DEFAULT_FEATURE_NAME)) delete attributes.value;
+    } else if (o.featureHash !== undefined) {
       const cid = idFromHash(o.featureHash);
       a.categoryId = cid;
       let c = this.categoryById.get(cid);
@@ -389,7 +402,14 @@ interface RowOut {
   hashes: string[];
 }
 
-function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }, provenance: { createdAt: string; createdBy: string }): Json {
+interface Defaults {
+  createdAt: string;
+  createdBy: string;
+  featureHash: string;
+  label: string;
+}
+
+function objectOut(a: Annotation, category: Category | undefined, path: Path, dropped: { count: number }, defaults: Defaults): Json {
   const attrs = a.attributes ?? {};
   const v: Json = {};
   if (category) {
@@ -397,10 +417,15 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
     if (category.color) v.color = hexColor(category.color);
     v.value = categoryValue(category);
     v.featureHash = String(category.id);
+  } else {
+    // Encord links every object to its ontology through featureHash; an object without one cannot be loaded.
+    v.name = defaults.label;
+    v.value = snakeCase(defaults.label);
+    v.featureHash = defaults.featureHash;
   }
   v.shape = 'bitmask';
-  v.createdAt = provenance.createdAt;
-  v.createdBy = provenance.createdBy;
+  v.createdAt = defaults.createdAt;
+  v.createdBy = defaults.createdBy;
   v.confidence = a.score ?? 1;
   v.objectHash = String(a.id);
   v.manualAnnotation = a.score === undefined;
@@ -432,7 +457,10 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
 /** Builds the label rows of a dataset. */
 export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}, options: Partial<EncordWriteOptions> = {}): Json[] {
   const opts = parseOptions(writeOptions, options);
-  const provenance = { createdBy: opts.createdBy, createdAt: opts.createdAt === 'now' ? new Date().toUTCString() : opts.createdAt };
+  const defaults: Defaults = {
+    createdBy: opts.createdBy, createdAt: opts.createdAt === 'now' ? new Date().toUTCString() : opts.createdAt,
+    featureHash: opts.defaultFeatureHash, label: opts.defaultLabel,
+  };
   for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
   const byImage = new Map<Id, { a: Annotation; i: number }[]>();
@@ -446,6 +474,7 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
     list.push({ a, i });
   });
   const usedCategories = new Set<Id>();
+  const uncategorised = { count: 0, first: undefined as Path | undefined };
   const dropped = { count: 0 };
   let imageAttributesDropped = 0;
   const rows = new Map<string, RowOut>();
@@ -462,8 +491,11 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
         category = categoryById.get(a.categoryId);
         if (!category) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${String(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
         usedCategories.add(category.id);
+      } else {
+        uncategorised.count++;
+        uncategorised.first ??= [...path, 'categoryId'];
       }
-      objects.push(objectOut(a, category, path, dropped, provenance));
+      objects.push(objectOut(a, category, path, dropped, defaults));
     }
     const attrs = image.attributes ?? {};
     const encord = (isRecord(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
@@ -487,6 +519,14 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
     if (!frames) unit.labels = labels;
     else if (typeof encord.frame === 'string') unit.labels[encord.frame] = labels;
   });
+  if (uncategorised.count > 0) {
+    warn({
+      code: 'default-category',
+      message: `encord objects need a featureHash (their ontology feature): ${uncategorised.count} annotations without a category were written with featureHash "${defaults.featureHash}" ("${defaults.label}")${defaults.featureHash === DEFAULT_FEATURE_HASH ? ', a placeholder: set defaultFeatureHash to a feature of your ontology before importing' : ''}`,
+      path: uncategorised.first,
+      count: uncategorised.count,
+    });
+  }
   const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
   if (unused > 0) warn({ code: 'not-carried', message: `encord cannot carry categories without masks: ${unused} categories lost`, count: unused });
   if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Encord's own object fields were not written`, count: dropped.count });

@@ -128,7 +128,14 @@ describe('objects that are not bitmasks, and frame structure', () => {
     expect(a[0]!.attributes).toMatchObject({ color: '#d33115', value: 'blob_v2' });
     expect(a[1]!.categoryId).toBeUndefined();
     expect(a[1]!.attributes).toMatchObject({ name: 'Edge Line', value: 'edge_line', color: '#D33115' });
-    expect(await write(d)).toStrictEqual(rows);
+    // Encord's SDK cannot load an object without featureHash: it is written with the placeholder feature, and said.
+    const { warnings, ctx } = collect();
+    const out = await write(d, {}, ctx);
+    objects[1].featureHash = 'rlekit-no-category';
+    expect(out).toStrictEqual(rows);
+    expect(warnings.filter((w) => w.code === 'default-category').map((w) => w.count)).toEqual([1]);
+    // ... which reads back as no category again, so a second trip changes nothing.
+    expect(await write(await read(out))).toStrictEqual(rows);
   });
 
   it('reads frame-keyed labels of data types it does not list (pdf pages, newer types), and writes them back', async () => {
@@ -252,6 +259,45 @@ describe('plain datasets', () => {
         },
       },
     ]);
+  });
+
+  it('gives annotations without a category the featureHash Encord requires (a placeholder feature), says so, and reads it back as none', async () => {
+    const size = { height: 3, width: 5 };
+    const mask = Mask.fromRuns([1, 4, 10], size, 'row');
+    const d: MaskDataset = {
+      images: [{ id: 1, height: 3, width: 5 }, { id: 2, height: 3, width: 5 }],
+      categories: [{ id: 7, name: 'cell' }],
+      annotations: [{ id: 1, imageId: 1, mask }, { id: 2, imageId: 1, categoryId: 7, mask }, { id: 3, imageId: 2, mask, score: 0.5 }],
+    };
+    const objects = (rows: any) => rows.flatMap((r: any) => Object.values(r.data_units).flatMap((u: any) => u.labels.objects));
+    const { warnings, ctx } = collect();
+    const out = await write(d, {}, ctx);
+    expect(objects(out).map((o: any) => [o.objectHash, o.featureHash, o.name, o.value])).toEqual([
+      ['1', 'rlekit-no-category', 'object', 'object'],
+      ['2', '7', 'cell', 'cell'],
+      ['3', 'rlekit-no-category', 'object', 'object'],
+    ]);
+    const said = warnings.filter((w) => w.code === 'default-category');
+    expect(said.map((w) => [w.count, w.path])).toEqual([[2, ['annotations', 0, 'categoryId']]]);
+    expect(said[0]!.message).toMatch(/featureHash/);
+    expect(said[0]!.message).toMatch(/rlekit-no-category/);
+    // The placeholder is not a category: it reads back as none, and nothing else is added.
+    const back = await read(out);
+    expect(back.annotations.map((a) => [a.id, a.categoryId, a.attributes])).toEqual([[1, undefined, undefined], [2, 7, undefined], [3, undefined, undefined]]);
+    expect(back.categories).toEqual([{ id: 7, name: 'cell' }]);
+    expect(await write(back)).toStrictEqual(out);
+    // A feature of the user's own ontology instead: written, and read back as that feature.
+    const own = await write(d, { defaultFeatureHash: 'f00dCafe', defaultLabel: 'Cell Body' });
+    expect(objects(own)[0]).toMatchObject({ featureHash: 'f00dCafe', name: 'Cell Body', value: 'cell_body' });
+    const ownBack = await read(own);
+    expect(ownBack.annotations.map((a) => a.categoryId)).toEqual(['f00dCafe', 7, 'f00dCafe']);
+    expect(ownBack.categories).toEqual([{ id: 'f00dCafe', name: 'Cell Body' }, { id: 7, name: 'cell' }]);
+    // No warning when every annotation has a category.
+    const quiet = collect();
+    await write({ ...d, annotations: [d.annotations[1]!] }, {}, quiet.ctx);
+    expect(quiet.warnings.filter((w) => w.code === 'default-category')).toEqual([]);
+    await expectCode(dialect.write(d, { defaultFeatureHash: '' }), 'INVALID_OPTION');
+    await expectCode(dialect.write(d, { defaultLabel: '' }), 'INVALID_OPTION');
   });
 
   it('gives objects without provenance the createdAt / createdBy Encord requires, and reads them back as none', async () => {
