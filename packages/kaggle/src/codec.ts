@@ -3,11 +3,11 @@ import { resolvePreset, type Preset } from './presets.js';
 
 export interface DecodeOptions {
   /**
-   * Accept any whitespace between and around tokens, zero lengths (dropped), and runs that
-   * touch, overlap or come out of order (merged); every change is reported to `warn`.
+   * Accept any whitespace between and around tokens, zero lengths (dropped), runs that come
+   * out of order (sorted) and runs that touch or overlap (merged); every change is reported to `warn`.
    */
   lenient?: boolean;
-  /** Receives `merged-runs` / `zero-length-runs` warnings. */
+  /** Receives `merged-runs` / `reordered-runs` / `zero-length-runs` warnings. */
   warn?: WarningSink;
   /** Refuse masks larger than this many pixels before building anything. */
   maxPixels?: number;
@@ -115,7 +115,7 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   let starts = lenient ? new Float64Array(64) : undefined;
   let ends = lenient ? new Float64Array(64) : undefined;
   let count = 0;
-  let touching = 0, zeros = 0;
+  let touching = 0, zeros = 0, reordered = 0;
   let prevEnd = 0;
   let cursor = -1;
   let start = 0, startOffset = 0;
@@ -207,12 +207,9 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   else {
     const b = new RunBuilder(count * 2 + 2);
     let order: Uint32Array | undefined;
-    for (let k = 1; k < count; k++) {
-      if (starts![k]! < starts![k - 1]!) {
-        order = Uint32Array.from({ length: count }, (_, j) => j).sort((x, y) => starts![x]! - starts![y]!);
-        break;
-      }
-    }
+    // Pairs that start before the pair read before them: sorting changes the file's order, reported.
+    for (let k = 1; k < count; k++) if (starts![k]! < starts![k - 1]!) reordered++;
+    if (reordered > 0) order = Uint32Array.from({ length: count }, (_, j) => j).sort((x, y) => starts![x]! - starts![y]!);
     let curS = -1, curE = -1;
     for (let k = 0; k < count; k++) {
       const j = order ? order[k]! : k;
@@ -229,8 +226,11 @@ export function decode(text: string, ...rest: unknown[]): Mask {
     if (curE >= 0) b.addInterval(curS, curE);
     runs = b.finish(total);
   }
+  if (reordered > 0) {
+    options.warn?.({ code: 'reordered-runs', message: `${reordered} pairs started before the pair before them; the runs were sorted into ascending order`, count: reordered });
+  }
   if (touching > 0) {
-    options.warn?.({ code: 'merged-runs', message: `${touching} touching${lenient ? ', overlapping or unordered' : ''} runs were merged into their neighbours`, count: touching });
+    options.warn?.({ code: 'merged-runs', message: `${touching} touching${lenient ? ' or overlapping' : ''} runs were merged into their neighbours`, count: touching });
   }
   if (zeros > 0) options.warn?.({ code: 'zero-length-runs', message: `${zeros} zero-length pairs were dropped`, count: zeros });
   return Mask.fromCanonicalRuns(runs, dims, p.order);

@@ -34,7 +34,7 @@ export const readOptions = z.object({
   sizes: z.string().optional().describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)'),
   images: z.string().optional().describe('Path of a folder of PNG/JPEG images whose headers give the sizes'),
   imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
-  lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths, touching/overlapping/unordered runs (merged and reported)'),
+  lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported'),
   maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
 });
 

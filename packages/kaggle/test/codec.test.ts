@@ -262,3 +262,30 @@ it('decode also takes the size as two numbers', () => {
   expect(m.height).toBe(2);
   expectCode(() => decode('1 1', undefined as never, 'carvana-image-masking'), 'INVALID_SIZE');
 });
+
+describe('lenient decoding reports runs it puts in order', () => {
+  // 3x5, column-major (airbus): 1-based starts.
+  const s = size(3, 5);
+  it('pairs out of order that neither touch nor overlap are sorted and reported with a count', () => {
+    const warnings: RleWarning[] = [];
+    const m = decode('13 1 10 1 7 1 1 2', s, 'airbus-ship-detection', { lenient: true, warn: (x) => warnings.push(x) });
+    expect(m.equals(decode('1 2 7 1 10 1 13 1', s, 'airbus-ship-detection'))).toBe(true);
+    expect(warnings).toEqual([expect.objectContaining({ code: 'reordered-runs', count: 3 })]);
+    // Only the pairs that start before the pair read before them count.
+    const two: RleWarning[] = [];
+    decode('7 1 1 2 13 1 10 1', s, 'airbus-ship-detection', { lenient: true, warn: (x) => two.push(x) });
+    expect(two).toEqual([expect.objectContaining({ code: 'reordered-runs', count: 2 })]);
+  });
+
+  it('ascending pairs (with any whitespace) are not reported', () => {
+    const warnings: RleWarning[] = [];
+    decode(' 1 2\t7 1\n10 1  13 1 ', s, 'airbus-ship-detection', { lenient: true, warn: (x) => warnings.push(x) });
+    expect(warnings).toEqual([]);
+  });
+
+  it('pairs out of order that also overlap are reported both ways', () => {
+    const warnings: RleWarning[] = [];
+    decode('3 2 1 3', s, 'airbus-ship-detection', { lenient: true, warn: (x) => warnings.push(x) });
+    expect(warnings.map((w) => [w.code, w.count])).toEqual([['reordered-runs', 1], ['merged-runs', 1]]);
+  });
+});

@@ -133,7 +133,7 @@ describe('reading submission and training CSVs', () => {
     const { ctx, warnings } = collector();
     const d = await dialect.read(encodeUtf8(csv), { preset: 'airbus-ship-detection', size: '2x4', lenient: true }, ctx);
     expect(d.annotations[0]!.mask.area()).toBe(4);
-    expect(warnings.map((w) => w.code)).toEqual(['merged-runs']);
+    expect(warnings.map((w) => w.code)).toEqual(['reordered-runs', 'merged-runs']);
   });
 
   it('bad input: every failure is an RleError with a code and a place', async () => {
