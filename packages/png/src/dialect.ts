@@ -276,6 +276,11 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   }
 
   const rule = o.mode === 'instance' ? classRule(o.classes) : undefined;
+  // Cityscapes gives classes without instances (stuff) and groups of a class with instances (crowd)
+  // the class id alone: such a label is a region of its class, not one instance, and is read as
+  // iscrowd (as cityscapesScripts' panoptic converter and detectron2 read it), so writing with
+  // classes cityscapes gives it back its plain class id.
+  const classOnly = o.mode === 'instance' && o.classes.trim() === 'cityscapes';
   const fromClassMaps = classMaps !== undefined && o.classes.trim() === 'none';
   let voidPixels = 0, mixed = 0, noClassMap = 0;
   for (const f of pngs) {
@@ -331,6 +336,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         if (c !== undefined) {
           addCategory(c);
           a.categoryId = c;
+          if (classOnly && label < 1000) a.iscrowd = true;
         }
         annotations.push(a);
       }
@@ -353,7 +359,8 @@ function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string, layou
   if (layout === 'voc') return baseCapabilities;
   if (m === 'foreground') return { ...baseCapabilities, categories: false, categoryNames: false };
   if (m === 'binary') return { ...baseCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
-  if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false };
+  // Cityscapes instance maps carry crowd regions as the class id alone (masks it cannot write so are reported by the writer).
+  if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false, crowd: classesRule.trim() === 'cityscapes' };
   return baseCapabilities;
 }
 
@@ -499,7 +506,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     if (badNames > 0) context.warn({ code: 'not-carried', message: `png: ${badNames} category names contain ':' or a line break, written as '_' in labelmap.txt`, count: badNames });
     return new TextEncoder().encode(formatLabelmapTxt(entries));
   };
-  let merged = 0, uncategorised = 0;
+  let merged = 0, uncategorised = 0, mergedCrowd = 0, crowdLost = 0;
   const paint = (pairs: [number, Mask][], im: ImageInfo): LabelMap => {
     try {
       return LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn });
@@ -557,11 +564,23 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       }
     } else {
       const counters = new Map<number, number>();
+      const crowdLabels = new Set<number>();
       for (const a of list) {
         let label: number;
         if (rule === 'none') label = pairs.length + 1;
         else {
           const c = a.categoryId === undefined ? 0 : labels.get(a.categoryId)!;
+          if (rule === 'cityscapes' && a.iscrowd === true) {
+            // A crowd region (or stuff) is the class id alone; below 1000 so it reads back as that class,
+            // and not 0 (background). One label per class and image: a second crowd mask merges into it.
+            if (c > 0 && c < 1000) {
+              if (crowdLabels.has(c)) mergedCrowd++;
+              crowdLabels.add(c);
+              pairs.push([c, a.mask]);
+              continue;
+            }
+            crowdLost++;
+          }
           // Cityscapes numbers instances from 0 (label = class * 1000); category 0 must not become label 0.
           const n = counters.get(c) ?? (rule === 'cityscapes' && c > 0 ? 0 : 1);
           counters.set(c, n + 1);
@@ -584,6 +603,8 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     yield { path: `${names.get(im.id)!}.png`, bytes };
   }
   if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
+  if (mergedCrowd > 0) context.warn({ code: 'merged-instances', message: `png (instance, classes cityscapes) keeps one crowd region (the class id alone) per category and image: ${mergedCrowd} crowd masks merged into another of their category`, count: mergedCrowd });
+  if (crowdLost > 0) context.warn({ code: 'not-carried', message: `png (instance, classes cityscapes) writes a crowd region as its class id, which must be 1..999: ${crowdLost} crowd masks without such a category were written as instances and lose their crowd flag`, count: crowdLost, capability: 'crowd' });
   if (uncategorised > 0) {
     context.warn(o.mode === 'semantic'
       ? { code: 'default-category', message: `png (semantic) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised }

@@ -159,3 +159,51 @@ describe('review: category names labelmap.txt cannot hold', () => {
     expect(list.filter((w) => w.code === 'not-carried' && /labelmap\.txt/.test(w.message))).toEqual([expect.objectContaining({ count: 2 })]);
   });
 });
+
+describe('review: Cityscapes *_instanceIds.png keep their class-only labels', () => {
+  // 3x5, non-square. 7 (road) and 11 (building) are stuff: the class id alone. 26 is a crowd of cars
+  // (a group: the class id alone), 26000 and 26001 are cars 0 and 1, 24000 is person 0; 0 is unlabeled.
+  const ids = [
+    7, 7, 26000, 26000, 0,
+    7, 26, 26, 26001, 24000,
+    11, 11, 0, 26001, 24000,
+  ];
+  const png = () => encodeLabelMap(LabelMap.fromArray(Uint16Array.from(ids), { height: 3, width: 5 }), { format: 'gray16' });
+
+  it('read → write with classes cityscapes gives the same labels, pixel for pixel', async () => {
+    const d = await dialect.read(memoryFolder({ 'aachen_instanceIds.png': png() }), { mode: 'instance', classes: 'cityscapes' });
+    const warned: RleWarning[] = [];
+    const files = await collect(dialect.writeFiles!(d, { mode: 'instance', classes: 'cityscapes' }, { warn: (w) => warned.push(w) }));
+    const back = decodeLabelMap(files['aachen_instanceIds.png']!);
+    expect([back.height, back.width]).toEqual([3, 5]);
+    expect(Array.from(back.data)).toEqual(ids);
+    expect(warned).toEqual([]);
+  });
+
+  it('class-only labels are read as crowd regions (as cityscapesScripts and detectron2 do); instances are not', async () => {
+    const d = await dialect.read(png(), { mode: 'instance', classes: 'cityscapes' });
+    expect(d.annotations.map((a) => [a.id, a.categoryId, a.iscrowd === true])).toEqual([
+      [7, 7, true], [11, 11, true], [26, 26, true], [24000, 24, false], [26000, 26, false], [26001, 26, false],
+    ]);
+  });
+
+  it('writing: crowd masks get the class id alone; two crowd masks of one class share it (reported)', async () => {
+    const m = (bits: number[]) => Mask.fromBitmap(Uint8Array.from(bits), { height: 2, width: 3 });
+    const d: MaskDataset = {
+      images: [{ id: 1, fileName: 'x.png', height: 2, width: 3 }],
+      categories: [{ id: 26, name: '26' }],
+      annotations: [
+        { id: 1, imageId: 1, categoryId: 26, mask: m([1, 0, 0, 0, 0, 0]) },
+        { id: 2, imageId: 1, categoryId: 26, iscrowd: true, mask: m([0, 1, 0, 0, 0, 0]) },
+        { id: 3, imageId: 1, categoryId: 26, iscrowd: true, mask: m([0, 0, 0, 1, 0, 0]) },
+        { id: 4, imageId: 1, categoryId: 26, mask: m([0, 0, 1, 0, 0, 0]) },
+        { id: 5, imageId: 1, iscrowd: true, mask: m([0, 0, 0, 0, 0, 1]) },
+      ],
+    };
+    const warned: RleWarning[] = [];
+    const files = await collect(dialect.writeFiles!(d, { mode: 'instance', classes: 'cityscapes' }, { warn: (w) => warned.push(w) }));
+    // The crowd mask without a category cannot be class-only (label 0 is background): an instance of category 0.
+    expect(Array.from(decodeLabelMap(files['x.png']!).data)).toEqual([26000, 26, 26001, 26, 0, 1]);
+    expect(warned.map((w) => [w.code, w.count])).toEqual([['merged-instances', 1], ['not-carried', 1], ['not-carried', 1]]);
+  });
+});
