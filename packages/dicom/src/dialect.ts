@@ -10,12 +10,12 @@ import {
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
 import { dicomLabToRgb, rgbToDicomLab } from './color.js';
-import { isPart10 } from './part10.js';
+import { DEFAULT_MAX_PIXELS, isPart10 } from './part10.js';
 import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceImage } from './seg.js';
 
 const readSchema = z.object({
   threshold: z.number().min(0).lt(1).default(0.5).describe('FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue'),
-  maxPixels: z.number().int().positive().default(1 << 30).describe('Largest total pixel count of all frames, refused before decoding'),
+  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest total pixel count of all frames, refused before decoding'),
   maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest file read into memory, in bytes'),
 });
 
@@ -23,6 +23,7 @@ const writeSchema = z.object({
   transferSyntax: z.enum(['explicit', 'rle']).default('explicit').describe('Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless'),
   segmentationType: z.enum(['BINARY', 'FRACTIONAL']).default('BINARY').describe('BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)'),
   contentDateTime: z.string().regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty').default('').describe('Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files'),
+  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest total pixel count of all frames, refused before any frame is built'),
 });
 
 export interface DicomReadOptions {
@@ -41,6 +42,8 @@ export interface DicomWriteOptions {
   segmentationType: 'BINARY' | 'FRACTIONAL';
   /** Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. */
   contentDateTime: string;
+  /** Largest total pixel count of all frames (rows × columns × frames), refused before any frame is built. */
+  maxPixels: number;
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -141,6 +144,12 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
       throw new RleError('SIZE_MISMATCH', 'All images of a SEG have one size (Rows, Columns)', { path: ['images', i], expected: `${height}x${width}`, received: `${im.height}x${im.width}` });
     }
   });
+  // Every image is at least one frame: refused here, before any mask is merged or frame bitmap
+  // allocated (writeSeg checks the exact frame count, one per image and segment, the same way).
+  const atLeast = images.length * height * width;
+  if (atLeast > o.maxPixels) {
+    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: String(atLeast) });
+  }
   for (const w of notCarried(dataset, dialect.capabilities, 'dicom')) context.warn(w);
 
   const segments: Segment[] = [];
@@ -246,7 +255,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
     ...(derived ? { referencedSeriesInstanceUID } : {}),
     ...(Array.isArray(spacing) && spacing.length === 2 && spacing.every((x) => typeof x === 'number' && x > 0) ? { pixelSpacing: spacing as [number, number] } : {}),
     ...(Array.isArray(orientation) && orientation.length === 6 && orientation.every((x) => typeof x === 'number' && Number.isFinite(x)) ? { imageOrientationPatient: orientation as number[] } : {}),
-  }, { transferSyntax: o.transferSyntax, segmentationType: o.segmentationType });
+  }, { transferSyntax: o.transferSyntax, segmentationType: o.segmentationType, maxPixels: o.maxPixels });
 }
 
 function asSourceImage(v: unknown): SourceImage | undefined {

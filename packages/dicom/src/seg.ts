@@ -320,7 +320,7 @@ export interface WriteSegInput {
 export interface WriteSegOptions {
   transferSyntax?: 'explicit' | 'rle';
   segmentationType?: 'BINARY' | 'FRACTIONAL';
-  /** Largest total pixel count written. */
+  /** Largest total pixel count written (rows × columns × frames), checked before any frame is built; default 2^30. */
   maxPixels?: number;
 }
 
@@ -387,7 +387,9 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
   if (!Number.isSafeInteger(columns) || columns < 1 || columns > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid columns', { path: ['columns'], expected: 'an integer from 1 to 65535', received: String(columns) });
   const pixels = rows * columns;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (pixels * seg.frames.length > maxPixels) throw new RleError('LIMIT_EXCEEDED', 'SEG exceeds maxPixels', { expected: `at most ${maxPixels} pixels`, received: String(pixels * seg.frames.length) });
+  if (pixels * seg.frames.length > maxPixels) {
+    throw new RleError('LIMIT_EXCEEDED', `${seg.frames.length} frames of ${rows}x${columns} exceed maxPixels`, { path: ['frames'], expected: `at most ${maxPixels} pixels`, received: String(pixels * seg.frames.length) });
+  }
   if (seg.segments.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one segment', { path: ['segments'], expected: 'at least one segment' });
   if (seg.frames.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one frame', { path: ['frames'], expected: 'at least one frame' });
   seg.segments.forEach((s, i) => {

@@ -137,3 +137,47 @@ describe('decodeRleFrame refuses before allocating', () => {
     expect(Array.from(decodeRleFrame(fragment, { rows: 16, columns: 16, bitsAllocated: 8, samplesPerPixel: 1 }))).toEqual(new Array(256).fill(0));
   });
 });
+
+describe('review: writing refuses more than maxPixels before any frame is built', () => {
+  // One short run per mask: the masks themselves cost nothing, only frame bitmaps would.
+  const dot = (height: number, width: number): Mask => Mask.fromIntervals([width + 1], [3], { height, width }, 'row');
+  const big = (images: number, height: number, width: number, categories = 1): MaskDataset => ({
+    images: Array.from({ length: images }, (_, i) => ({ id: i + 1, height, width })),
+    categories: Array.from({ length: categories }, (_, c) => ({ id: c + 1, name: `s${c + 1}` })),
+    annotations: Array.from({ length: images * categories }, (_, k) => ({ id: k + 1, imageId: (k % images) + 1, categoryId: Math.floor(k / images) + 1, mask: dot(height, width) })),
+  });
+
+  it('maxPixels is a write option with the read default (2^30), described in the schema', () => {
+    const shape = (dialect.writeOptions as unknown as { shape: Record<string, { description?: string; parse: (v: unknown) => unknown }> }).shape;
+    expect(shape.maxPixels?.description).toMatch(/pixel/i);
+    expect(shape.maxPixels!.parse(undefined)).toBe(1 << 30);
+  });
+
+  it('images × rows × columns above maxPixels: LIMIT_EXCEEDED at images, with the numbers', async () => {
+    // 3 planes of 300x200 (non-square) = 180000 pixels.
+    const e = await dialect.write(big(3, 300, 200), { maxPixels: 100000 }).then(() => undefined, (x: unknown) => x);
+    expectCode(() => { throw e; }, 'LIMIT_EXCEEDED');
+    expect((e as { path: unknown }).path).toEqual(['images']);
+    expect((e as { expected: string }).expected).toBe('at most 100000 pixels');
+    expect((e as { received: string }).received).toBe('180000');
+    expect((e as Error).message).toMatch(/3 frames of 300x200/);
+    // Within the limit it writes.
+    expect((await dialect.write(big(3, 300, 200), { maxPixels: 180000, contentDateTime: '20240101000000' })).length).toBeGreaterThan(0);
+    await expect(dialect.write(big(1, 3, 2), { maxPixels: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('frames are counted per image and segment: two segments on one plane are two frames', async () => {
+    const e = await dialect.write(big(1, 300, 200, 2), { maxPixels: 100000 }).then(() => undefined, (x: unknown) => x);
+    expectCode(() => { throw e; }, 'LIMIT_EXCEEDED');
+    expect((e as { path: unknown }).path).toEqual(['frames']);
+    expect((e as { received: string }).received).toBe('120000');
+    expect((e as Error).message).toMatch(/2 frames of 300x200/);
+  });
+
+  it('40000x30000 masks of a few runs are refused at once, not after gigabytes of frame bitmaps', async () => {
+    const e = await dialect.write(big(50, 40000, 30000), { maxPixels: 2 ** 31 }).then(() => undefined, (x: unknown) => x);
+    expectCode(() => { throw e; }, 'LIMIT_EXCEEDED');
+    expect((e as { path: unknown }).path).toEqual(['images']);
+    expect((e as { received: string }).received).toBe(String(50 * 40000 * 30000));
+  });
+});
