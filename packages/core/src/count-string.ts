@@ -18,6 +18,13 @@ const POW32 = [1, 32, 1024, 32768, 1048576, 33554432, 1073741824, 34359738368, 1
 
 let scratchCounts = new Uint32Array(1024);
 let scratchBytes = new Uint8Array(8192);
+/**
+ * Scratch buffers are kept between calls up to this many bytes; larger ones (a huge mask's
+ * string) are allocated for the call and left to the collector, so idle memory stays bounded.
+ */
+const SCRATCH_KEEP = 1 << 24;
+/** The buffer the last encodeScratch wrote: scratchBytes, or a one-off larger one. */
+let encoded = scratchBytes;
 
 /** What {@link readCountString} found. `counts` is a shared buffer: read it before the next call. */
 export interface CountStringScan {
@@ -51,30 +58,40 @@ function tooMany(max: number, start: number, path: Path): never {
   throw new RleError('INVALID_RUNS', 'RLE count string has more counts than its frame can hold', { path, offset: start, expected: `at most ${max} counts` });
 }
 
-/** Throws INVALID_RUNS at the start of value maxCounts + 1, if the string has one. */
-function checkCountLimit(s: string | Uint8Array, maxCounts: number, path: Path): void {
+/**
+ * Where value maxCounts + 1 starts (the string's length if it has no such value), by the
+ * continuation bits alone. Exact while the characters before it are valid; a bad one among them
+ * is found by the decoding loop, which stops here, so the earlier fault is the one reported.
+ */
+function countLimitEnd(s: string | Uint8Array, maxCounts: number): number {
   let values = 0;
   for (let p = 0; p < s.length; p++) {
-    if (values === maxCounts) tooMany(maxCounts, p, path);
+    if (values === maxCounts) return p;
     const c = (typeof s === 'string' ? s.charCodeAt(p) : s[p]!) - 48;
     // A character without the continuation bit ends a value (bad characters are found later).
     if ((c & 0x20) === 0) values++;
   }
+  return s.length;
 }
 
 /**
  * Reads a count string (or its ASCII bytes) into a shared buffer, validating every character and
  * value (INVALID_TOKEN, TRUNCATED, INVALID_RUNS, each with the character offset and `path`); the
- * sum is the caller's to check. More than `maxCounts` values is INVALID_RUNS before reading on
- * (a frame of n pixels needs at most n + 1 counts). For dialect packages; see {@link stringToCounts}.
+ * sum is the caller's to check. More than `maxCounts` values is INVALID_RUNS at the start of the
+ * first value past the limit, unless a fault comes before it, and nothing past it is read or
+ * allocated for (a frame of n pixels needs at most n + 1 counts). For dialect packages; see
+ * {@link stringToCounts}.
  */
 export function readCountString(s: string | Uint8Array, path: Path = [], maxCounts: number = Infinity): CountStringScan {
-  const len = s.length;
-  // Every value takes a character, so only a string longer than maxCounts can hold too many; it
-  // is checked up front, keeping the decoding loops free of the test.
-  if (maxCounts < len) checkCountLimit(s, maxCounts, path);
-  if (scratchCounts.length < len) scratchCounts = new Uint32Array(Math.max(len, scratchCounts.length * 2));
-  const cnts = scratchCounts;
+  // Every value takes a character, so only a string longer than maxCounts can hold too many. Where
+  // the first value past the limit starts is found up front and the loops decode up to there (no
+  // per-value test in them); any fault before it is reported first, then the limit, in string order.
+  const len = maxCounts < s.length ? countLimitEnd(s, maxCounts) : s.length;
+  let cnts = scratchCounts;
+  if (cnts.length < len) {
+    cnts = new Uint32Array(Math.max(len, cnts.length * 2));
+    if (cnts.length * 4 <= SCRATCH_KEEP) scratchCounts = cnts;
+  }
   let p = 0, m = 0, sum = 0, canonical = true;
   // Two copies of one loop: charCodeAt on strings, indexing on bytes (each stays monomorphic).
   if (typeof s === 'string') {
@@ -143,6 +160,7 @@ export function readCountString(s: string | Uint8Array, path: Path = [], maxCoun
       sum += x;
     }
   }
+  if (len < s.length) tooMany(maxCounts, len, path);
   return { counts: cnts, length: m, sum, canonical };
 }
 
@@ -161,8 +179,12 @@ export function stringToCounts(s: string | Uint8Array, path: Path = []): Uint32A
 /** Writes the code of `counts` into the scratch bytes; returns its length. */
 function encodeScratch(counts: ArrayLike<number>): number {
   const m = counts.length;
-  if (scratchBytes.length < m * MAX_GROUPS) scratchBytes = new Uint8Array(Math.max(m * MAX_GROUPS, scratchBytes.length * 2));
-  const out = scratchBytes;
+  let out = scratchBytes;
+  if (out.length < m * MAX_GROUPS) {
+    out = new Uint8Array(Math.max(m * MAX_GROUPS, out.length * 2));
+    if (out.length <= SCRATCH_KEEP) scratchBytes = out;
+  }
+  encoded = out;
   let p = 0;
   for (let i = 0; i < m; i++) {
     let x = counts[i]!;
@@ -197,18 +219,26 @@ function encodeScratch(counts: ArrayLike<number>): number {
   return p;
 }
 
-function checkCounts(counts: ArrayLike<number>, path: Path): void {
-  // Uint32Array values (every Mask's runs) are valid by construction.
-  if (counts instanceof Uint32Array) return;
+/**
+ * The counts to encode, validated. Uint32Array values (every Mask's runs) are valid by construction;
+ * anything else is read once into a copy, so the encoder never reads it again: element reads may
+ * run code (getters, proxies) that returns other values the second time or encodes a string itself,
+ * which would overwrite the shared scratch bytes mid-encode.
+ */
+function checkedCounts(counts: ArrayLike<number>, path: Path): ArrayLike<number> {
+  if (counts instanceof Uint32Array) return counts;
   if (counts == null || typeof counts !== 'object' || typeof counts.length !== 'number') {
     throw new RleError('INVALID_STRUCTURE', 'Counts must be a list of run lengths', { path, received: typeof counts });
   }
-  for (let i = 0; i < counts.length; i++) {
+  const copy = new Float64Array(counts.length);
+  for (let i = 0; i < copy.length; i++) {
     const r = counts[i]!;
     if (!(typeof r === 'number' && r >= 0 && r <= MAX_COUNT && Number.isInteger(r))) {
       throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
     }
+    copy[i] = r;
   }
+  return copy;
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -218,15 +248,17 @@ const latin1 = new TextDecoder('latin1');
  * where a 32-bit port breaks). Counts must be integers from 0 to 2^32-1 (INVALID_RUNS).
  */
 export function countsToString(counts: ArrayLike<number>, path: Path = []): string {
-  checkCounts(counts, path);
-  const n = encodeScratch(counts); // may replace scratchBytes: call before reading it
+  const n = encodeScratch(checkedCounts(counts, path));
   // Every byte is ASCII 48..111: the native latin1 decoder gives a flat string fastest.
-  return latin1.decode(scratchBytes.subarray(0, n));
+  const text = latin1.decode(encoded.subarray(0, n));
+  encoded = scratchBytes;
+  return text;
 }
 
 /** The same code as ASCII bytes. */
 export function countsToBytes(counts: ArrayLike<number>, path: Path = []): Uint8Array {
-  checkCounts(counts, path);
-  const n = encodeScratch(counts);
-  return scratchBytes.slice(0, n);
+  const n = encodeScratch(checkedCounts(counts, path));
+  const bytes = encoded.slice(0, n);
+  encoded = scratchBytes;
+  return bytes;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countsToBytes, countsToString, readCountString, stringToCounts } from '../src/index.js';
+import { countsToBytes, countsToString, readCountString, stringToCounts, type RleError } from '../src/index.js';
 import { expectCode } from './support.js';
 
 describe('count strings', () => {
@@ -45,4 +45,79 @@ describe('count strings', () => {
     expectCode(() => countsToString([2 ** 32]), 'INVALID_RUNS');
     expectCode(() => countsToString([0.5]), 'INVALID_RUNS');
   });
+
+  it('encodes the counts it validated, even when reading them runs code (getters, proxies) that encodes too', () => {
+    const plain = [5, 3, 7, 100, 2];
+    let reads = 0;
+    // Index 3 re-enters countsToString while the outer call is encoding, and changes on its second read.
+    const tricky = new Proxy(plain, {
+      get(target, key, receiver) {
+        if (key === '3') {
+          countsToString([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+          if (++reads > 1) return 2 ** 40;
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    expect(countsToString(tricky)).toBe(countsToString(plain));
+    reads = 0;
+    expect(new TextDecoder().decode(countsToBytes(tricky))).toBe(countsToString(plain));
+  });
+
+  it('with a count limit, reports the first fault in the string, as reading it value by value does', () => {
+    // A bad character, an over-long value or a bad delta before value maxCounts + 1 is that error,
+    // not "more counts than its frame can hold" further on.
+    expect(expectCode(() => readCountString('1x00000', [], 3), 'INVALID_TOKEN').offset).toBe(1);
+    expect(expectCode(() => readCountString('~~~~~', [], 4), 'INVALID_TOKEN').offset).toBe(0);
+    expect(expectCode(() => readCountString('1' + 'P'.repeat(9) + '0000', [], 3), 'INVALID_TOKEN').offset).toBe(1);
+    expect(expectCode(() => readCountString('3O0000', [], 3), 'INVALID_RUNS').message).toMatch(/Count 1 /);
+    // Too many counts before any other fault: the limit, at the first value past it, as before.
+    expect(expectCode(() => readCountString('0000x', [], 3), 'INVALID_RUNS').offset).toBe(3);
+    expect(expectCode(() => readCountString('00P0' + '0x', [], 2), 'INVALID_RUNS').offset).toBe(2);
+    // Random strings: what reading value by value gives, checking the limit at the start of each value.
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('0', '1', 'O', 'P', '`', 'o', 'x', ' ', '~'), maxLength: 14 }), fc.integer({ min: 0, max: 8 }), (s, max) => {
+        const starts = valueStarts(s);
+        const cut = starts.length > max ? starts[max]! : s.length;
+        // A fault while reading values 0 .. max-1 comes first; then the limit; else the string's own outcome.
+        const reference = outcome(s.slice(0, cut), Infinity) ?? (cut < s.length ? `INVALID_RUNS ${cut}` : undefined);
+        expect(outcome(s, max)).toBe(reference);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('codes strings past the kept scratch size (one-off buffers) exactly, and small ones after them', () => {
+    // 5M counts: a 20 MB count buffer and a 35 MB worst-case byte buffer, both above what is kept.
+    const counts = Uint32Array.from({ length: 5_000_000 }, (_, i) => (i * 7919) % 40);
+    const s = countsToString(counts);
+    const back = stringToCounts(s);
+    expect(back.length).toBe(counts.length);
+    let same = true;
+    for (let i = 0; i < counts.length; i++) if (back[i] !== counts[i]) { same = false; break; }
+    expect(same).toBe(true);
+    expect(countsToBytes(counts).length).toBe(s.length);
+    expect(countsToString([8, 12, 6, 15])).toBe('8<63');
+    expect(Array.from(stringToCounts('8<63'))).toEqual([8, 12, 6, 15]);
+  });
 });
+
+/** Where each value of a count string starts, by the continuation bit alone (for well-formed prefixes). */
+function valueStarts(s: string): number[] {
+  const starts: number[] = [];
+  let inValue = false;
+  for (let p = 0; p < s.length; p++) {
+    if (!inValue) starts.push(p);
+    inValue = ((s.charCodeAt(p) - 48) & 0x20) !== 0;
+  }
+  return starts;
+}
+
+/** The error (code and offset) readCountString gives, if any. */
+function outcome(s: string, maxCounts: number): string | undefined {
+  try {
+    readCountString(s, [], maxCounts);
+    return undefined;
+  } catch (e) {
+    return `${(e as RleError).code} ${(e as RleError).offset}`;
+  }
+}
