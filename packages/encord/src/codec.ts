@@ -54,12 +54,15 @@ function countsToRuns(counts: Uint32Array, n: number, total: number, strictSum: 
   }
   if (total === 0) return new Uint32Array(0);
   if (canonical && sum === total) return counts.slice(0, n);
+  const b = new RunBuilder(n + 2);
+  for (let i = 0; i < n; i++) b.append((i & 1) === 1, counts[i]!);
+  const runs = b.finish(total);
+  // Said once the counts are read: they may be core's shared scratch buffer, which a warn callback
+  // that decodes another string would overwrite.
   if (sum < total) {
     warn?.({ code: 'padded-runs', message: `rleString covers ${sum} of ${total} pixels; the rest was read as background (as Encord's SDK does)`, count: 1 });
   }
-  const b = new RunBuilder(n + 2);
-  for (let i = 0; i < n; i++) b.append((i & 1) === 1, counts[i]!);
-  return b.finish(total);
+  return runs;
 }
 
 function decodeString(rleString: string, size: Size, order: Order, options: Omit<DecodeOptions, 'height' | 'width'>): Mask {
