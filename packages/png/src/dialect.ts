@@ -565,6 +565,9 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     } else {
       const counters = new Map<number, number>();
       const crowdLabels = new Set<number>();
+      // Masks without a category are numbered as instances of category 0 (labels 1, 2, ...): with
+      // cityscapes those are class-only labels too, so they skip the ones this image's crowd regions take.
+      const reserved = rule === 'cityscapes' ? crowdClassLabels(list, labels) : undefined;
       for (const a of list) {
         let label: number;
         if (rule === 'none') label = pairs.length + 1;
@@ -582,7 +585,8 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
             crowdLost++;
           }
           // Cityscapes numbers instances from 0 (label = class * 1000); category 0 must not become label 0.
-          const n = counters.get(c) ?? (rule === 'cityscapes' && c > 0 ? 0 : 1);
+          let n = counters.get(c) ?? (rule === 'cityscapes' && c > 0 ? 0 : 1);
+          if (c === 0 && reserved !== undefined) while (reserved.has(n)) n++;
           counters.set(c, n + 1);
           const base = rule === 'cityscapes' ? 1000 : Number(rule.replace(/^\/\/\s*/, ''));
           if (n >= base) throw new RleError('LIMIT_EXCEEDED', `More than ${base} instances of category ${c} on image ${String(im.id)}`, { expected: `at most ${base} per category with classes ${rule}` });
@@ -608,11 +612,25 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   if (uncategorised > 0) {
     context.warn(o.mode === 'semantic'
       ? { code: 'default-category', message: `png (semantic) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised }
-      : { code: 'not-carried', message: `png (instance, classes ${rule}) has no category for ${uncategorised} masks; they were labelled as category 0`, count: uncategorised });
+      : { code: 'not-carried', message: rule === 'cityscapes'
+        // Labels below 1000 are class-only labels in Cityscapes: they read back as a crowd region of class `label`.
+        ? `png (instance, classes cityscapes) has no category for ${uncategorised} masks; they were labelled 1, 2, ... (instances of category 0, skipping the image's crowd labels), which read back as crowd regions of those class ids`
+        : `png (instance, classes ${rule}) has no category for ${uncategorised} masks; they were labelled as category 0`, count: uncategorised });
   }
   if (o.mode === 'semantic' && o.labelmap && entries.length > 0) {
     yield { path: 'labelmap.txt', bytes: labelmapTxt() };
   }
+}
+
+/** The class-only labels (1..999) that the crowd masks of one image take when written with classes cityscapes. */
+function crowdClassLabels(list: readonly Annotation[], labels: ReadonlyMap<Id, number>): Set<number> {
+  const out = new Set<number>();
+  for (const a of list) {
+    if (a.iscrowd !== true || a.categoryId === undefined) continue;
+    const c = labels.get(a.categoryId)!;
+    if (c > 0 && c < 1000) out.add(c);
+  }
+  return out;
 }
 
 /** A full 256-colour palette: the VOC palette with the categories' colours put in, so output bytes do not depend on which labels occur. */

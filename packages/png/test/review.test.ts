@@ -207,3 +207,32 @@ describe('review: Cityscapes *_instanceIds.png keep their class-only labels', ()
     expect(warned.map((w) => [w.code, w.count])).toEqual([['merged-instances', 1], ['not-carried', 1], ['not-carried', 1]]);
   });
 });
+
+describe('review: Cityscapes crowd labels and masks without a category do not share a label', () => {
+  // 2x3, non-square. Without a category a mask is numbered as an instance of category 0 (label 1, 2, ...),
+  // the same numbers as the class-only label of a crowd of class 1, 2, ...: painting both under one label
+  // would merge them without a word.
+  const m = (bits: number[]) => Mask.fromBitmap(Uint8Array.from(bits), { height: 2, width: 3 });
+  const d: MaskDataset = {
+    images: [{ id: 1, fileName: 'x.png', height: 2, width: 3 }],
+    categories: [{ id: 1, name: '1' }, { id: 2, name: '2' }],
+    annotations: [
+      { id: 1, imageId: 1, mask: m([1, 0, 0, 0, 0, 0]) },
+      { id: 2, imageId: 1, categoryId: 1, iscrowd: true, mask: m([0, 1, 0, 0, 0, 0]) },
+      { id: 3, imageId: 1, mask: m([0, 0, 1, 0, 0, 0]) },
+      { id: 4, imageId: 1, categoryId: 2, iscrowd: true, mask: m([0, 0, 0, 1, 0, 0]) },
+      { id: 5, imageId: 1, mask: m([0, 0, 0, 0, 1, 0]) },
+    ],
+  };
+
+  it('every mask keeps a label of its own; the uncategorised ones skip the crowd labels', async () => {
+    const warned: RleWarning[] = [];
+    const files = await collect(dialect.writeFiles!(d, { mode: 'instance', classes: 'cityscapes' }, { warn: (w) => warned.push(w) }));
+    const labels = Array.from(decodeLabelMap(files['x.png']!).data);
+    expect(labels).toEqual([3, 1, 4, 2, 5, 0]);
+    expect(new Set(labels.slice(0, 5)).size).toBe(5);
+    expect(warned.map((w) => [w.code, w.count])).toEqual([['not-carried', 3]]);
+    const back = await dialect.read(memoryFolder(files), { mode: 'instance', classes: 'cityscapes' });
+    expect(back.annotations.length).toBe(5);
+  });
+});
