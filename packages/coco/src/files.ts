@@ -85,8 +85,9 @@ const IMAGE_KEYS = ['id', 'file_name', 'height', 'width'];
 const CATEGORY_KEYS = ['id', 'name', 'supercategory'];
 const ANNOTATION_KEYS = ['id', 'image_id', 'category_id', 'segmentation', 'area', 'bbox', 'iscrowd', 'score'];
 const SA1B_IMAGE_KEYS = ['image_id', 'file_name', 'height', 'width'];
-// `score` is not in SA-1B's layout; rlekit writes a mask's score there (as results files do) and reads it back.
-const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox', 'score'];
+// `score` and `category_id` are not in SA-1B's layout; rlekit writes a mask's score and category
+// there as results files spell them, and reads them back.
+const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox', 'score', 'category_id'];
 
 /** Turns parsed COCO JSON values into the dataset model, keeping counts for summary warnings. */
 class Reader {
@@ -150,11 +151,15 @@ class Reader {
     else if (known.height !== height || known.width !== width) {
       throw new RleError('SIZE_MISMATCH', `Image ${short(imageId)} has RLEs of different sizes`, { path: [...path, 'segmentation', 'size'], expected: `[${known.height}, ${known.width}]`, received: `[${height}, ${width}]` });
     }
-    if (o.category_id !== undefined && !this.categoryIds.has(o.category_id as Id)) {
-      const cid = id(o.category_id, [...path, 'category_id']);
-      this.categories.push({ id: cid, name: String(cid) });
-      this.categoryIds.add(cid);
-    }
+    this.categoryOf(o.category_id, [...path, 'category_id']);
+  }
+
+  /** A category named by its id, for files without a categories list (results, SA-1B). */
+  categoryOf(v: unknown, path: Path): void {
+    if (v === undefined || this.categoryIds.has(v as Id)) return;
+    const cid = id(v, path);
+    this.categories.push({ id: cid, name: String(cid) });
+    this.categoryIds.add(cid);
   }
 
   /** One annotation (instances, results or SA-1B), or undefined when it has no mask (reported). */
@@ -282,6 +287,7 @@ export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'au
     const r = obj(root, []);
     if (f === 'sa1b') {
       reader.sa1bImage(r.image, ['image']);
+      arrayAt(r, 'annotations', true).forEach((v, i) => reader.categoryOf(typeof v === 'object' && v !== null ? (v as Json).category_id : undefined, ['annotations', i, 'category_id']));
     } else {
       arrayAt(r, 'images', true).forEach((v, i) => reader.image(v, ['images', i]));
       arrayAt(r, 'categories', false).forEach((v, i) => reader.category(v, ['categories', i]));
@@ -402,28 +408,36 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
   };
   const topFields = new Map<string, FieldKind>();
+  const annotationCategories: [unknown, number][] = [];
   // The in-memory read's checks of what each top-level field holds, at the first sight of it.
   const checkField = (key: string, expected: FieldKind): void => {
     const kind = topFields.get(key);
     if (kind !== undefined && kind !== expected) throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path: [key], expected, received: kind });
   };
   for await (const { value, top } of streamValues(source, paths, f === 'results' ? undefined : topFields)) {
-    if (top === 'images' || top === 'categories' || top === 'annotations') checkField(top, 'an array');
+    // An SA-1B read (--format sa1b) looks at neither images nor categories, as the in-memory read.
+    const skipped = format === 'sa1b' && (top === 'images' || top === 'categories');
+    if (!skipped && (top === 'images' || top === 'categories' || top === 'annotations')) checkField(top, 'an array');
+    if (skipped) continue;
     if (f === 'results') {
       const i = (index.r = (index.r ?? -1) + 1);
       probe.resultImage(value, [i]);
       countImage(value);
     } else if (top === 'annotations') {
       countImage(value);
+      // SA-1B has no categories list: its annotations' category_id values make one (if the format is SA-1B).
+      const cid = typeof value === 'object' && value !== null ? (value as Json).category_id : undefined;
+      if (cid !== undefined) annotationCategories.push([cid, index.a ?? 0]);
+      index.a = (index.a ?? 0) + 1;
     } else if (top === 'images') {
       const i = (index.images = (index.images ?? -1) + 1);
       probe.image(value, ['images', i]);
     } else if (top === 'categories') {
       const i = (index.categories = (index.categories ?? -1) + 1);
       probe.category(value, ['categories', i]);
-    } else if (top === 'image') {
-      if (format !== 'instances') probe.sa1bImage(value, ['image']);
-    } else if (top === 'info' || top === 'licenses') {
+    } else if (top === 'image' || top === 'info' || top === 'licenses') {
+      // `image` is SA-1B's image only once the format is known (an instances file may have one
+      // next to `images`: a top-level field there, as the in-memory read keeps it).
       extras[top] = value;
     }
   }
@@ -435,6 +449,12 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     for (const key of f === 'sa1b' ? ['annotations'] : ['images', 'categories', 'annotations']) checkField(key, 'an array');
     if (f === 'sa1b') checkField('image', 'an object');
     if (!topFields.has('annotations')) fail(['annotations'], 'an array', undefined);
+    if (f === 'sa1b') {
+      probe.sa1bImage(extras.image, ['image']);
+      delete extras.image;
+      for (const [cid, i] of annotationCategories) probe.categoryOf(cid, ['annotations', i, 'category_id']);
+    }
+    annotationCategories.length = 0;
   }
   const others = f === 'instances' ? [...topFields.keys()].filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
   if (others.length > 0) {
@@ -542,6 +562,7 @@ function annotationJson(a: Annotation, o: CocoWriteOptions): string {
     out.area = a.mask.area();
     out.bbox = bboxOf(a.mask);
     if (a.score !== undefined) out.score = a.score;
+    if (a.categoryId !== undefined) out.category_id = a.categoryId;
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
   return JSON.stringify(out);
@@ -629,9 +650,12 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
+  if (o.format === 'results' || o.format === 'sa1b') {
+    // Neither has a categories list: a category is its id.
+    say(dataset.categories.filter((c) => c.name !== String(c.id) || c.supercategory !== undefined).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`);
+  }
   if (o.format === 'results') {
     say(dataset.images.filter((im) => im.fileName !== undefined).length, 'not-carried', 'image file names cannot be written to results files');
-    say(dataset.categories.filter((c) => c.name !== String(c.id)).length, 'not-carried', 'category names cannot be written to results files');
     say(dataset.images.length - withMasks.size, 'not-carried', 'images without masks cannot be written to results files');
   }
 }

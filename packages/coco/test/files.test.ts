@@ -299,6 +299,51 @@ describe('SA-1B files: what the model carries survives', () => {
   });
 });
 
+describe('review: SA-1B categories and a top-level image next to images', () => {
+  const m = Mask.fromBitmap(Uint8Array.from({ length: 2 * 3 }, (_, i) => (i % 2)), { height: 2, width: 3 });
+
+  it('writes categories to SA-1B as category_id (as results files do), reads them back, and says names are lost', async () => {
+    const d: MaskDataset = {
+      images: [{ id: 7, height: 2, width: 3 }],
+      categories: [{ id: 5, name: 'car' }],
+      annotations: [{ id: 1, imageId: 7, categoryId: 5, mask: m }, { id: 2, imageId: 7, mask: m }, { id: 3, imageId: 7, categoryId: 5, mask: m }],
+    };
+    const { warnings, context } = collector();
+    const bytes = await dialect.write(d, { format: 'sa1b' }, context);
+    expect(JSON.parse(dec(bytes)).annotations.map((a: { category_id?: unknown }) => a.category_id)).toEqual([5, undefined, 5]);
+    expect(warnings.filter((w) => w.code === 'not-carried').map((w) => [w.count, /category names/.test(w.message)])).toEqual([[1, true]]);
+    for (const back of [await dialect.read(bytes), await collectDataset(await dialect.readStream!(chunked(bytes, 5)))]) {
+      expect(back.categories).toEqual([{ id: 5, name: '5' }]);
+      expect(back.annotations.map((a) => [a.categoryId, a.attributes])).toEqual([[5, undefined], [undefined, undefined], [5, undefined]]);
+      // Categories named by their id: nothing more to lose on a second write.
+      const again = collector();
+      await dialect.write(back, { format: 'sa1b' }, again.context);
+      expect(again.warnings).toEqual([]);
+    }
+  });
+
+  it('an instances file with a top-level "image" as well: both reads keep it as a top-level field, not as an image', async () => {
+    const file = { image: { image_id: 9, height: 2, width: 3 }, images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 4, image_id: 1, segmentation: encode(m) }] };
+    const memory = await dialect.read(enc(file));
+    const streamed = await collectDataset(await dialect.readStream!(chunked(enc(file), 5)));
+    for (const d of [memory, streamed]) {
+      expect(d.images.map((im) => im.id)).toEqual([1]);
+      expect(d.annotations.map((a) => [a.id, a.imageId])).toEqual([[4, 1]]);
+      expect(JSON.parse(dec(await dialect.write(d))).image).toEqual(file.image);
+    }
+  });
+
+  it('--format sa1b ignores an images list, as the in-memory read does', async () => {
+    const file = { images: { 1: 'not read' }, image: { image_id: 9, height: 2, width: 3 }, annotations: [{ id: 4, segmentation: encode(m) }] };
+    const memory = await dialect.read(enc(file), { format: 'sa1b' });
+    const streamed = await collectDataset(await dialect.readStream!(chunked(enc(file), 5), { format: 'sa1b' }));
+    for (const d of [memory, streamed]) {
+      expect(d.images.map((im) => im.id)).toEqual([9]);
+      expect(d.annotations.map((a) => [a.id, a.imageId])).toEqual([[4, 9]]);
+    }
+  });
+});
+
 describe('streamed and in-memory reads agree on the shape of top-level fields', () => {
   const image = { id: 1, height: 2, width: 3 };
   const cases: [string, unknown, (string | number)[]][] = [
