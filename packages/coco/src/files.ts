@@ -166,6 +166,8 @@ class Reader {
   annotation(v: unknown, path: Path): Annotation | undefined {
     const o = obj(v, path);
     const sa1b = this.format === 'sa1b';
+    // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
+    if (sa1b) this.categoryOf(o.category_id, [...path, 'category_id']);
     const seg = o.segmentation;
     if (seg === undefined || seg === null) {
       this.counts.noMask++;
@@ -287,7 +289,6 @@ export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'au
     const r = obj(root, []);
     if (f === 'sa1b') {
       reader.sa1bImage(r.image, ['image']);
-      arrayAt(r, 'annotations', true).forEach((v, i) => reader.categoryOf(typeof v === 'object' && v !== null ? (v as Json).category_id : undefined, ['annotations', i, 'category_id']));
     } else {
       arrayAt(r, 'images', true).forEach((v, i) => reader.image(v, ['images', i]));
       arrayAt(r, 'categories', false).forEach((v, i) => reader.category(v, ['categories', i]));
@@ -408,7 +409,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
   };
   const topFields = new Map<string, FieldKind>();
-  const annotationCategories: [unknown, number][] = [];
+  // Each distinct category_id of the annotations and where it first appears (few: bounded by the
+  // categories, not the annotations), for an SA-1B file, whose categories must be known before pass 2.
+  const annotationCategories = new Map<unknown, number>();
   // The in-memory read's checks of what each top-level field holds, at the first sight of it.
   const checkField = (key: string, expected: FieldKind): void => {
     const kind = topFields.get(key);
@@ -425,9 +428,8 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       countImage(value);
     } else if (top === 'annotations') {
       countImage(value);
-      // SA-1B has no categories list: its annotations' category_id values make one (if the format is SA-1B).
       const cid = typeof value === 'object' && value !== null ? (value as Json).category_id : undefined;
-      if (cid !== undefined) annotationCategories.push([cid, index.a ?? 0]);
+      if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, index.a ?? 0);
       index.a = (index.a ?? 0) + 1;
     } else if (top === 'images') {
       const i = (index.images = (index.images ?? -1) + 1);
@@ -454,7 +456,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       delete extras.image;
       for (const [cid, i] of annotationCategories) probe.categoryOf(cid, ['annotations', i, 'category_id']);
     }
-    annotationCategories.length = 0;
+    annotationCategories.clear();
   }
   const others = f === 'instances' ? [...topFields.keys()].filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
   if (others.length > 0) {
