@@ -1,0 +1,120 @@
+/**
+ * `rlekit decode <mask>`: which convention is this string in? Ranks every reading of a pasted
+ * mask with its reasons, draws the best ones in the terminal, and re-encodes the winner.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { RleError, type Dialect, type MaskDataset, type Size } from '@rlekit/core';
+import { detectConventions, renderAscii, type Candidate } from '@rlekit/detect';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  writeBytes: (b: Uint8Array) => void;
+}
+
+/** How `--to` turns option flags into the target's write options (main.ts owns the routing). */
+export type WriteOptionsFor = (target: Dialect, flags: Record<string, unknown>) => Record<string, unknown>;
+
+/** `HxW` → Size, refusing anything else with INVALID_OPTION. */
+export function parseSizeFlag(raw: string): Size {
+  const m = /^\s*(\d+)\s*[x×,]\s*(\d+)\s*$/i.exec(raw);
+  if (!m) throw new RleError('INVALID_OPTION', '--size must be HxW (height first)', { path: ['size'], expected: 'for example 480x640', received: JSON.stringify(raw) });
+  return { height: Number(m[1]), width: Number(m[2]) };
+}
+
+const MAX_TEXT = 64 << 20;
+
+/** The mask text: the argument itself, stdin for `-`, or a file's contents when a file of that name exists. */
+async function readMaskText(arg: string): Promise<string> {
+  if (arg === '-') {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of process.stdin) {
+      n += (c as Buffer).length;
+      if (n > MAX_TEXT) throw new RleError('LIMIT_EXCEEDED', 'The mask text on stdin is larger than 64 MiB', { expected: 'one mask' });
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  // A pasted mask is rarely a file name; one that names an existing file is read.
+  if (arg.length < 4096 && existsSync(arg) && statSync(arg).isFile()) {
+    if (statSync(arg).size > MAX_TEXT) throw new RleError('LIMIT_EXCEEDED', `${arg} is larger than 64 MiB`, { expected: 'a file holding one mask' });
+    return readFileSync(arg, 'utf8');
+  }
+  return arg;
+}
+
+function candidateJson(c: Candidate): Record<string, unknown> {
+  const { mask: _mask, ...rest } = c;
+  return rest;
+}
+
+function describe(c: Candidate): string {
+  const parts = [`${c.dialect}`, c.order === 'row' ? 'row-major' : 'column-major'];
+  if (c.base !== undefined) parts.push(`${c.base}-based`);
+  if (c.relative) parts.push('relative starts');
+  return `${parts.join(', ')}, ${c.size[0]}x${c.size[1]}`;
+}
+
+export function registerDecode(program: Command, io: Io, dialects: readonly Dialect[], writeOptionsFor: WriteOptionsFor): Command {
+  const cmd = program
+    .command('decode <mask>')
+    .description('tell which convention a mask string is in: every plausible reading, ranked, with reasons and a drawing')
+    .option('--size <HxW>', 'the image size (height first); without it, the sizes that fit are listed')
+    .option('--json', 'print { forms, candidates: [...], sizes } as JSON, best first')
+    .option('--top <n>', 'how many readings to show', '3')
+    .option('--width <n>', 'width of the drawing in characters', '64')
+    .option('--to <dialect>', 're-encode the best reading in this dialect (written to stdout, or -o)')
+    .option('-o, --output <path>', 'with --to: where to write')
+    .addHelpText('after', `
+The mask may be given as the argument, as - (stdin), or as a file holding one mask. Forms:
+a COCO count string, {"size": [h, w], "counts": ...}, a counts list [3, 2, 1, ...], a Python
+b'...' repr, Kaggle start/length numbers, a CVAT rle="..." attribute, base64/zlib of these.
+
+Examples:
+  rlekit decode '0Pc05O00000000000004' --size 4x5
+  rlekit decode '2 3 9 2' --size 3x4 --json
+  rlekit decode - < mask.txt
+  rlekit decode '{"size":[48,64],"counts":"..."}' --to kaggle --preset airbus-ship-detection`);
+  cmd.action(async (arg: string, opts: Record<string, unknown>) => {
+    const { size, json, top, width, to, output, ...flags } = opts as { size?: string; json?: boolean; top: string; width: string; to?: string; output?: string } & Record<string, unknown>;
+    const limit = Number(top), cols = Number(width);
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RleError('INVALID_OPTION', '--top must be a positive integer', { received: top });
+    if (!Number.isSafeInteger(cols) || cols < 8) throw new RleError('INVALID_OPTION', '--width must be an integer of at least 8', { received: width });
+    const text = await readMaskText(arg);
+    const result = detectConventions(text, { ...(size ? { size: parseSizeFlag(size) } : {}), limit: Math.max(limit, 8) });
+    const shown = result.candidates.slice(0, limit);
+    if (to) {
+      const target = dialects.find((d) => d.id === to);
+      if (!target) throw new RleError('UNKNOWN_DIALECT', `No dialect "${to}"`, { expected: dialects.map((d) => d.id).join(', ') });
+      const best = result.candidates[0]!;
+      const dataset: MaskDataset = {
+        images: [{ id: 1, height: best.size[0], width: best.size[1] }],
+        categories: [],
+        annotations: [{ id: 1, imageId: 1, mask: best.mask }],
+      };
+      if (target.output !== 'file') throw new RleError('INVALID_OPTION', `--to ${to} writes a folder; decode re-encodes one mask into one file`, { expected: 'a dialect that writes one file' });
+      const bytes = await target.write(dataset, writeOptionsFor(target, flags), { warn: (w) => io.err(`warning [${w.code}]: ${w.message}\n`) });
+      io.err(`re-encoded the best reading (${describe(best)}) as ${to}\n`);
+      if (output) {
+        const { writeFileAtomic } = await import('./node-sources.js');
+        await writeFileAtomic(output, bytes);
+      } else io.writeBytes(bytes);
+      return;
+    }
+    if (json) {
+      io.out(`${JSON.stringify({ forms: result.forms, candidates: shown.map(candidateJson), ...(result.sizes ? { sizes: result.sizes } : {}) }, null, 2)}\n`);
+      return;
+    }
+    if (result.forms.length > 0) io.out(`found inside: ${result.forms.join(' → ')}\n`);
+    if (result.sizes) io.out(`no --size: sizes that fit, most plausible first: ${result.sizes.map(([h, w]) => `${h}x${w}`).join(', ')}\n`);
+    shown.forEach((c, i) => {
+      io.out(`\n#${i + 1} ${describe(c)}  score ${c.score.toFixed(3)}\n`);
+      for (const r of c.reasons) io.out(`   - ${r}\n`);
+      io.out(`   area ${c.area}, bbox [${c.bbox.join(', ')}], ${c.parts} part${c.parts === 1 ? '' : 's'}${c.presets && c.presets.length ? `; Kaggle presets: ${c.presets.slice(0, 4).join(', ')}${c.presets.length > 4 ? ', ...' : ''}` : ''}\n`);
+      if (i === 0 || c.score > 0.5) io.out(`${renderAscii(c.mask, cols).replace(/^/gm, '   ')}\n`);
+    });
+  });
+  return cmd;
+}
