@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RleError, type Dialect, type MaskDataset, type Size } from '@rlekit/core';
-import { detectConventions, renderAscii, type Candidate } from '@rlekit/detect';
+import { detectConventions, detectCsvConventions, renderAscii, type Candidate } from '@rlekit/detect';
 
 interface Io {
   out: (s: string) => void;
@@ -117,4 +117,57 @@ Examples:
     });
   });
   return cmd;
+}
+
+/** `rlekit detect <file>`: which dialect a file is, and for a start/length CSV which convention and size its rows follow. */
+export function registerDetect(program: Command, io: Io, dialects: readonly Dialect[]): Command {
+  return program
+    .command('detect <input>')
+    .description('say which dialect a file is in; for a Kaggle CSV, which conventions (order, index base, starts, size) fit every row, with evidence')
+    .option('--size <HxW>', 'the image size the CSV is said to have (checked against what the runs draw)')
+    .option('--rows <n>', 'how many non-empty CSV rows to check', '200')
+    .option('--strict', 'exit 2 when the size given looks transposed')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  rlekit detect train.csv --size 768x768
+  rlekit detect submission.csv --size 256x1600 --json
+  rlekit detect instances.json`)
+    .action(async (input: string, opts: { size?: string; rows: string; strict?: boolean; json?: boolean }) => {
+      const rows = Number(opts.rows);
+      if (!Number.isSafeInteger(rows) || rows < 1) throw new RleError('INVALID_OPTION', '--rows must be a positive integer', { received: opts.rows });
+      const { openPath } = await import('./node-sources.js');
+      const { detect } = await import('./registry.js');
+      const source = await openPath(input);
+      const found = await detect(dialects, source);
+      if (found.dialect.id !== 'kaggle' || source.kind === 'folder') {
+        if (opts.json) io.out(`${JSON.stringify({ dialect: found.dialect.id, confidence: found.confidence }, null, 2)}\n`);
+        else io.out(`${input}: ${found.dialect.id} (${found.dialect.title}), confidence ${found.confidence.toFixed(2)}\n`);
+        return;
+      }
+      const { csvRecords } = await import('@rlekit/kaggle');
+      const records: string[][] = [];
+      let nonEmpty = 0;
+      for await (const r of csvRecords(source, input)) {
+        records.push(r.fields);
+        if (records.length > 1 && r.fields.some((f) => /\d\s+\d/.test(f))) nonEmpty++;
+        if (nonEmpty >= rows) break;
+      }
+      const d = detectCsvConventions(records, { ...(opts.size ? { size: parseSizeFlag(opts.size) } : {}), sampleRows: rows });
+      if (opts.json) {
+        io.out(`${JSON.stringify({ dialect: 'kaggle', ...d }, null, 2)}\n`);
+      } else {
+        io.out(`${input}: Kaggle start/length CSV, RLE column ${d.rleColumn}; ${d.sampledRows} rows with masks checked (${d.emptyRows} empty)\n`);
+        io.out(d.headerMatches.length ? `header matches the presets: ${d.headerMatches.join(', ')}\n` : 'header matches no preset\n');
+        io.out(d.conventions.some((c) => c.fitsEveryRow) ? 'conventions that fit every row, best first:\n' : 'no convention fits every row; the closest:\n');
+        for (const c of d.conventions.slice(0, 6)) {
+          io.out(`  ${c.order === 'col' ? 'column' : 'row'}-major, ${c.base}-based, ${c.relative ? 'relative' : 'absolute'} starts, ${c.size[0]}x${c.size[1]}: score ${c.score.toFixed(3)}${c.presets.length ? `; presets ${c.presets.slice(0, 3).join(', ')}${c.presets.length > 3 ? ', ...' : ''}` : ''}\n`);
+          for (const r of c.reasons) io.out(`      - ${r}\n`);
+        }
+      }
+      if (d.sizeWarning) {
+        if (opts.strict) throw new RleError('SIZE_MISMATCH', d.sizeWarning, { path: ['size'], expected: 'the size the runs were written for' });
+        io.err(`warning [transposed-size]: ${d.sizeWarning}\n`);
+      }
+    });
 }

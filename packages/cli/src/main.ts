@@ -8,7 +8,7 @@ import { convert } from './convert.js';
 import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath } from './node-sources.js';
-import { registerDecode } from './decode-command.js';
+import { registerDecode, registerDetect } from './decode-command.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
 export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
@@ -218,6 +218,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   const decodeCmd = registerDecode(program, io, dialects, (target, flags) =>
     parseOptions(target.writeOptions, routeOptions(flags, [], optionSpecs(target.writeOptions), { read: [], write: [] }, { from: target.id }).write, target.id) as Record<string, unknown>);
   addDialectFlags(decodeCmd, dialects, ['write']);
+  registerDetect(program, io, dialects);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

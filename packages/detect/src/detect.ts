@@ -32,6 +32,8 @@ export interface Candidate {
   bbox: [x: number, y: number, width: number, height: number];
   /** Connected parts (8-connectivity). */
   parts: number;
+  /** Perimeter in pixel edges of the shapes this reading draws: the shape evidence behind the score. */
+  perimeter: number;
   /** Kaggle presets whose convention (and native size, where they have one) this reading matches. */
   presets?: string[];
   /** The decoded mask. */
@@ -216,6 +218,47 @@ function matchingPresets(c: { dialect: ReadingDialect; order: Order; base?: 0 | 
   return [...same.filter(native), ...same.filter((p) => !native(p))].map((p) => p.id);
 }
 
+/** Every reading of the text and every size it fits, scored on shape but not yet decoded. */
+function scoreAll(payloads: Payload[], size: Size | undefined): Scored[] {
+  const scored: Scored[] = [];
+  for (const p of payloads) {
+    for (const r of readingsOf(p)) {
+      for (const s of sizesFor(r, size)) {
+        const lineLength = r.order === 'row' ? s.size.width : s.size.height;
+        if (lineLength === 0) continue;
+        scored.push({ r, size: s.size, lineLength, perimeter: perimeter(r.iv, lineLength), prior: r.prior * s.prior, reasons: [s.why] });
+      }
+    }
+  }
+  return scored;
+}
+
+/** One reading of a text without its mask: what {@link readingsOf} sees, for tallies over many rows. */
+export interface ReadingSummary {
+  dialect: ReadingDialect;
+  order: Order;
+  base?: 0 | 1;
+  relative?: boolean;
+  size: Size;
+  perimeter: number;
+  area: number;
+  /** First foreground index and the end of the last run, in this reading's flattening. */
+  first: number;
+  end: number;
+}
+
+/**
+ * Every reading of `text` that fits `size` (and `size` swapped), with its shape evidence, and no
+ * mask built: for checking many rows of one file against each convention.
+ */
+export function summarizeReadings(text: string, size: Size): ReadingSummary[] {
+  return scoreAll(parseMaskText(text), size).map(({ r, size: sz, perimeter: per }) => ({
+    dialect: r.dialect, order: r.order, ...(r.dialect === 'kaggle' ? { base: r.base, relative: r.relative } : {}),
+    size: sz, perimeter: per, area: r.iv.area,
+    first: r.iv.count > 0 ? r.iv.starts[0]! : -1, end: r.iv.count > 0 ? r.iv.ends[r.iv.count - 1]! : 0,
+  }));
+}
+
 /**
  * Ranks every reading of a pasted mask: dialect, flattening order, index base, size. The text may
  * be a COCO count string, an RLE object, a counts list, a Python `b'…'` repr, Kaggle start/length
@@ -231,16 +274,7 @@ export function detectConventions(input: string, options: DetectOptions = {}): D
   if (typeof input !== 'string') throw new RleError('INVALID_OPTION', 'detectConventions takes the mask as text', { expected: 'a string', received: typeof input });
   const limit = options.limit ?? 8;
   const payloads = parseMaskText(input, { maxBytes: options.maxBytes });
-  const scored: Scored[] = [];
-  for (const p of payloads) {
-    for (const r of readingsOf(p)) {
-      for (const s of sizesFor(r, options.size)) {
-        const lineLength = r.order === 'row' ? s.size.width : s.size.height;
-        if (lineLength === 0) continue;
-        scored.push({ r, size: s.size, lineLength, perimeter: perimeter(r.iv, lineLength), prior: r.prior * s.prior, reasons: [s.why] });
-      }
-    }
-  }
+  const scored = scoreAll(payloads, options.size);
   if (scored.length === 0) {
     const forms = payloads.map((p) => (p.kind === 'count-string' ? 'a count string' : `${p.values.length} numbers`)).join(', ');
     throw new RleError('INVALID_RUNS', `No reading of this ${forms} fits ${options.size ? `the size ${fmt(options.size)}` : 'any size'}`, {
@@ -278,7 +312,7 @@ export function detectConventions(input: string, options: DetectOptions = {}): D
       dialect: r.dialect, order: r.order,
       ...(r.dialect === 'kaggle' ? { base: r.base, relative: r.relative } : {}),
       size: [s.size.height, s.size.width], score, reasons,
-      area: r.iv.area, bbox: [box.x, box.y, box.width, box.height], parts: countParts(mask), mask,
+      area: r.iv.area, bbox: [box.x, box.y, box.width, box.height], parts: countParts(mask), perimeter: s.perimeter, mask,
     };
     const presets = matchingPresets({ ...c, size: s.size });
     if (presets) c.presets = presets;

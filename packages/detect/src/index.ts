@@ -5,3 +5,7 @@ export type { ParseOptions, Payload } from './parse.js';
 export { commonSizes, factorSizes } from './sizes.js';
 export { renderAscii } from './ascii.js';
 export { countParts } from './parts.js';
+export { detectCsvConventions } from './csv.js';
+export type { CsvConvention, CsvDetectOptions, CsvDetection } from './csv.js';
+export { summarizeReadings } from './detect.js';
+export type { ReadingSummary } from './detect.js';

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { countsToString, Mask } from '@rlekit/core';
+import * as kaggle from '@rlekit/kaggle';
+import { main } from '../src/main.js';
+
+function run(args: string[]) {
+  let out = '', err = '';
+  const bytes: Uint8Array[] = [];
+  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
+}
+
+/** Two blobs on a non-square 48×64 frame, moved a little per index. */
+function blobs(k: number): Mask {
+  const h = 48, w = 64;
+  const bm = new Uint8Array(h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (((x - 20 - k * 3) / 12) ** 2 + ((y - 15 - k) / 8) ** 2 < 1 || (x > 40 && x < 60 && y > 25 + k && y < 44)) bm[y * w + x] = 1;
+    }
+  }
+  return Mask.fromBitmap(bm, { height: h, width: w }, 'row');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rlekit-decode-'));
+
+describe('rlekit decode', () => {
+  const m = blobs(0);
+
+  it('ranks COCO column-major first for a COCO string, with reasons and a drawing', async () => {
+    const r = await run(['decode', countsToString(m.runs('col')), '--size', '48x64']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^#1 coco, column-major, 48x64/m);
+    expect(r.out).toContain('runs sum to h·w = 3072');
+    expect(r.out).toContain(`area ${m.area()}`);
+    expect(r.out).toMatch(/^ {3}\.*#+\.*$/m);
+  });
+
+  it('prints the candidates as JSON with the fields the docs name', async () => {
+    const r = await run(['decode', kaggle.encode(m, 'carvana-image-masking'), '--size', '48x64', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.candidates[0]).toMatchObject({ dialect: 'kaggle', order: 'row', base: 1, relative: false, size: [48, 64], area: m.area() });
+    const b = m.bbox();
+    expect(j.candidates[0].bbox).toEqual([b.x, b.y, b.width, b.height]);
+    expect(Array.isArray(j.candidates[0].reasons)).toBe(true);
+    expect(j.candidates[0].mask).toBeUndefined();
+  });
+
+  it('reads the mask from a file, and lists sizes that fit without --size', async () => {
+    const f = join(dir, 'mask.txt');
+    writeFileSync(f, JSON.stringify(Array.from(m.runs('col'))));
+    const r = await run(['decode', f, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.sizes.slice(0, 3)).toContainEqual([48, 64]);
+  });
+
+  it('re-encodes the best reading with --to and the target\'s options', async () => {
+    const out = join(dir, 'out.csv');
+    const r = await run(['decode', countsToString(m.runs('col')), '--size', '48x64', '--to', 'kaggle', '--preset', 'airbus-ship-detection', '-o', out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain(kaggle.encode(m, 'airbus-ship-detection'));
+  });
+
+  it('exits 2 with INVALID_TOKEN on text that is no mask', async () => {
+    const r = await run(['decode', 'hello, world!']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error [INVALID_TOKEN]');
+  });
+});
+
+describe('rlekit detect', () => {
+  const csv = join(dir, 'train.csv');
+  writeFileSync(csv, `ImageId,EncodedPixels\n${[0, 1, 2, 3, 4].map((k) => `img${k}.jpg,${kaggle.encode(blobs(k), 'airbus-ship-detection')}`).join('\n')}\n`);
+
+  it('names the conventions that fit every row, the true one first', async () => {
+    const r = await run(['detect', csv, '--size', '48x64', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.headerMatches).toContain('airbus-ship-detection');
+    expect(j.conventions[0]).toMatchObject({ order: 'col', base: 1, relative: false, size: [48, 64], fitsEveryRow: true });
+    expect(j.conventions[0].presets).toContain('airbus-ship-detection');
+    expect(j.sizeWarning).toBeUndefined();
+  });
+
+  it('catches a transposed --size: warns, and refuses with --strict', async () => {
+    const r = await run(['detect', csv, '--size', '64x48']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('warning [transposed-size]');
+    expect(r.err).toContain('--size 48x64');
+    const strict = await run(['detect', csv, '--size', '64x48', '--strict']);
+    expect(strict.code).toBe(2);
+    expect(strict.err).toContain('error [SIZE_MISMATCH]');
+  });
+});

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+/** Splits a shell line into words: single and double quotes, no expansion (the docs use none). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|"((?:\\.|[^"\\])*)"|(\S+)/g;
+  let cur = '', m: RegExpExecArray | null, last = 0;
+  while ((m = re.exec(line))) {
+    if (m.index > last && cur !== '') {
+      out.push(cur);
+      cur = '';
+    }
+    cur += m[1] ?? (m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!);
+    last = re.lastIndex;
+    if (line[last] === ' ' || last === line.length) {
+      out.push(cur);
+      cur = '';
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const page = readFileSync(`${root}docs/cli.md`, 'utf8');
+const examples = [...page.matchAll(/```text\n\$ rlekit (.*)\n([\s\S]*?)```/g)].map((m) => ({ command: m[1]!, output: m[2]! }));
+
+describe('docs/cli.md', () => {
+  it('has examples to check', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  // Each example's printed output (stdout, then stderr) is what the page shows.
+  for (const ex of examples) {
+    it(`rlekit ${ex.command}`, async () => {
+      let out = '', err = '';
+      const cwd = process.cwd();
+      process.chdir(root);
+      try {
+        await main(words(ex.command), { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => (out += Buffer.from(b).toString()) });
+      } finally {
+        process.chdir(cwd);
+      }
+      expect(out + err).toBe(ex.output);
+    });
+  }
+});
