@@ -60,3 +60,18 @@ describe.each(['core', ...dialectPackages])('@rlekit/%s', (name) => {
     });
   }
 });
+
+describe('@rlekit/detect', () => {
+  const dir = join(root, 'packages', 'detect');
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+
+  it('runs in a browser: no Node-only imports, ESM with types', () => {
+    const offenders = sources(join(dir, 'src')).filter((f) => /from\s+['"]node:|from\s+['"](fs|path|zlib|stream|os|child_process)['"]/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+    expect(pkg.exports['.']).toMatchObject({ source: './src/index.ts', types: './dist/index.d.ts', import: './dist/index.js' });
+  });
+
+  it('reads conventions through the codecs of core and kaggle only (no dialect reads another)', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@rlekit/core', '@rlekit/kaggle', 'fflate']);
+  });
+});
