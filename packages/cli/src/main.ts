@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, isDatasetStream, isRleError, RleError,
+  CAPABILITY_NAMES, collectDataset, isDatasetStream, isRleError, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert } from './convert.js';
@@ -9,6 +9,7 @@ import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath } from './node-sources.js';
 import { registerDecode, registerDetect } from './decode-command.js';
+import { registerCompare } from './compare-command.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
 export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
@@ -219,6 +220,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     parseOptions(target.writeOptions, routeOptions(flags, [], optionSpecs(target.writeOptions), { read: [], write: [] }, { from: target.id }).write, target.id) as Record<string, unknown>);
   addDialectFlags(decodeCmd, dialects, ['write']);
   registerDetect(program, io, dialects);
+  const compareCmd = registerCompare(program, io, async (input, from, flags) => {
+    const source = await openPath(input);
+    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const specs = optionSpecs(dialect.readOptions);
+    const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
+    const options = parseOptions(dialect.readOptions, routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read, dialect.id);
+    const ctx: DialectContext = { warn: (w) => printWarning(io, w), open: openPath };
+    const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
+    return { dialect, dataset: await collectDataset(data), used: Object.keys(mine) };
+  });
+  compareCmd.option('--plugin <module...>', 'load extra dialect modules');
+  addDialectFlags(compareCmd, dialects, ['read']);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -96,3 +96,29 @@ describe('rlekit detect', () => {
     expect(strict.err).toContain('error [SIZE_MISMATCH]');
   });
 });
+
+describe('rlekit compare', () => {
+  const a = join(dir, 'truth.csv'), b = join(dir, 'prediction.csv');
+  writeFileSync(a, 'img,rle_mask\nsquare.jpg,1 4 7 4 13 4 19 4\nother.jpg,\n');
+  writeFileSync(b, 'img,rle_mask\nsquare.jpg,8 4 14 4 20 4 26 4\n');
+
+  it('reports IoU 9/23 and Dice 0.5625 for the seed example, and the preset\'s metric', async () => {
+    const r = await run(['compare', a, b, '--preset', 'carvana-image-masking', '--size', '6x6', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.matchedBy).toBe('fileName');
+    expect(j.total).toMatchObject({ areaA: 16, areaB: 16, intersection: 9, dice: 0.5625, tp: 0, fp: 1, fn: 1 });
+    expect(j.total.iou).toBeCloseTo(9 / 23, 12);
+    expect(j.onlyInA).toEqual(['other.jpg']);
+    // other.jpg is empty on both sides: Dice 1 there, so the mean over the two images is (0.5625 + 1) / 2.
+    expect(j.metric).toMatchObject({ name: 'dice', value: (0.5625 + 1) / 2 });
+  });
+
+  it('refuses a flag neither reader takes, and a bad --iou', async () => {
+    const r = await run(['compare', a, b, '--preset', 'carvana-image-masking', '--size', '6x6', '--color-map', 'voc']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--color-map is not an option of kaggle or kaggle');
+    const bad = await run(['compare', a, b, '--preset', 'carvana-image-masking', '--size', '6x6', '--iou', '1.5']);
+    expect(bad.code).toBe(1);
+  });
+});

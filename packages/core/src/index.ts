@@ -18,3 +18,5 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile } from './dialect.js';
 export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, parseJson, readAllBytes, readHead } from './source.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
+export { compareDatasets } from './compare.js';
+export type { CategoryScores, CompareMetric, CompareOptions, DatasetComparison, ImageComparison } from './compare.js';

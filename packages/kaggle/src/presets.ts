@@ -47,6 +47,11 @@ export interface Preset {
   nativeSize?: Size;
   /** Where the convention was established (see docs/dialects/kaggle.md). */
   source: string;
+  /**
+   * How the competition scored a submission, as `rlekit compare --preset` computes it: mean Dice
+   * per image (× class), the IoU-threshold-averaged precision (`iou-map`) or F2 (`f2`), or F0.5 over pixels.
+   */
+  metric?: 'dice' | 'iou-map' | 'f2' | 'f0.5-pixels';
 }
 
 const CF = { order: 'col', base: 1, pairing: 'absolute', empty: '' } as const;
@@ -57,31 +62,31 @@ const list: Preset[] = [
       id: 'ultrasound-nerve-segmentation', title: 'Ultrasound Nerve Segmentation (2016)', ...CF,
       csv: { columns: ['img', 'pixels'], id: 'img', rle: 'pixels', rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed', nativeSize: { height: 420, width: 580 },
-      source: 'Evaluation page (top to bottom, then left to right, one-indexed); public run-length kernel flattens with order F and counts from 1.',
+      metric: 'dice', source: 'Evaluation page (top to bottom, then left to right, one-indexed); public run-length kernel flattens with order F and counts from 1.',
     },
     {
       id: 'carvana-image-masking', title: 'Carvana Image Masking (2017)', ...RF,
       csv: { columns: ['img', 'rle_mask'], id: 'img', rle: 'rle_mask', rowsPer: 'image', ids: 'fileName' },
       overlap: 'allowed', nativeSize: { height: 1280, width: 1918 },
-      source: 'A public "fast, tested RLE" kernel checks a C-order encoder against every row of train_masks.csv; its 4x4 test gives "7 2 11 2".',
+      metric: 'dice', source: 'A public "fast, tested RLE" kernel checks a C-order encoder against every row of train_masks.csv; its 4x4 test gives "7 2 11 2".',
     },
     {
       id: 'data-science-bowl-2018', title: 'Data Science Bowl 2018 (nuclei)', ...CF,
       csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'instance', ids: 'stem' },
       overlap: 'forbidden',
-      source: 'Evaluation page: one-indexed, top to bottom then left to right, one row per nucleus, masks must not overlap; popular encoders flatten the transpose and add 1.',
+      metric: 'iou-map', source: 'Evaluation page: one-indexed, top to bottom then left to right, one row per nucleus, masks must not overlap; popular encoders flatten the transpose and add 1.',
     },
     {
       id: 'tgs-salt-identification', title: 'TGS Salt Identification (2018)', ...CF,
       csv: { columns: ['id', 'rle_mask'], id: 'id', rle: 'rle_mask', rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed', nativeSize: { height: 101, width: 101 },
-      source: 'Evaluation page (one-indexed, top to bottom then left to right); public kernels flatten with order F; train.csv leaves rle_mask blank when there is no salt.',
+      metric: 'iou-map', source: 'Evaluation page (one-indexed, top to bottom then left to right); public kernels flatten with order F; train.csv leaves rle_mask blank when there is no salt.',
     },
     {
       id: 'airbus-ship-detection', title: 'Airbus Ship Detection (2018)', ...CF,
       csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'instance', ids: 'fileName' },
       overlap: 'forbidden', nativeSize: { height: 768, width: 768 },
-      source: 'Evaluation page: one-indexed, top to bottom then left to right, blank for no ship, one row per ship, no overlaps; starter kernels decode with reshape then transpose.',
+      metric: 'f2', source: 'Evaluation page: one-indexed, top to bottom then left to right, blank for no ship, one row per ship, no overlaps; starter kernels decode with reshape then transpose.',
     },
     {
       id: 'imaterialist-fashion-2019', title: 'iMaterialist (Fashion) 2019 at FGVC6', ...CF,
@@ -96,7 +101,7 @@ const list: Preset[] = [
       id: 'siim-acr-pneumothorax', title: 'SIIM-ACR Pneumothorax Segmentation (2019)', order: 'col', base: 0, pairing: 'relative', empty: '-1',
       csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed', nativeSize: { height: 1024, width: 1024 },
-      source: "Host's mask_functions.py: a cursor advances by each offset then each length (first offset 0-based); every solution transposes; -1 marks no pneumothorax.",
+      metric: 'dice', source: "Host's mask_functions.py: a cursor advances by each offset then each length (first offset 0-based); every solution transposes; -1 marks no pneumothorax.",
     },
     {
       id: 'severstal-steel-defect', title: 'Severstal Steel Defect Detection (2019)', ...CF,
@@ -105,7 +110,7 @@ const list: Preset[] = [
         rowsPer: 'image-class', classes: ['1', '2', '3', '4'], ids: 'fileName',
       },
       overlap: 'allowed', nativeSize: { height: 256, width: 1600 },
-      source: 'Evaluation page (one-indexed, top to bottom then left to right); competition-time files have ids <image>.jpg_<1..4>, four rows per image, blank when absent.',
+      metric: 'dice', source: 'Evaluation page (one-indexed, top to bottom then left to right); competition-time files have ids <image>.jpg_<1..4>, four rows per image, blank when absent.',
     },
     {
       id: 'severstal-steel-defect-rerelease', title: 'Severstal Steel Defect Detection (re-released data)', ...CF,
@@ -114,7 +119,7 @@ const list: Preset[] = [
         rowsPer: 'image-class', classes: ['1', '2', '3', '4'], ids: 'fileName',
       },
       overlap: 'allowed', nativeSize: { height: 256, width: 1600 },
-      source: 'The later re-release of train.csv with separate ImageId and ClassId columns (only non-empty rows); same RLE convention.',
+      metric: 'dice', source: 'The later re-release of train.csv with separate ImageId and ClassId columns (only non-empty rows); same RLE convention.',
     },
     {
       id: 'understanding-clouds', title: 'Understanding Clouds from Satellite Images (2019)', ...CF,
@@ -123,19 +128,19 @@ const list: Preset[] = [
         rowsPer: 'image-class', classes: ['Fish', 'Flower', 'Gravel', 'Sugar'], ids: 'fileName',
       },
       overlap: 'allowed', nativeSize: { height: 350, width: 525 },
-      source: 'Evaluation page (one-indexed, column-major); submissions at 350x525 while train.csv is at 1400x2100; the 1st-place code transposes before flattening.',
+      metric: 'dice', source: 'Evaluation page (one-indexed, column-major); submissions at 350x525 while train.csv is at 1400x2100; the 1st-place code transposes before flattening.',
     },
     {
       id: 'hubmap-kidney-segmentation', title: 'HuBMAP - Hacking the Kidney (2020-21)', ...CF,
       csv: { columns: ['id', 'predicted'], id: 'id', rle: 'predicted', rleAliases: ['encoding'], rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed',
-      source: 'Evaluation page (top to bottom, then left to right); public encoders transpose, flatten, 1-based (one notebook claims 0-based; mainstream code and the page say 1).',
+      metric: 'dice', source: 'Evaluation page (top to bottom, then left to right); public encoders transpose, flatten, 1-based (one notebook claims 0-based; mainstream code and the page say 1).',
     },
     {
       id: 'hubmap-organ-segmentation', title: 'HuBMAP + HPA - Hacking the Human Body (2022)', ...CF,
       csv: { columns: ['id', 'rle'], id: 'id', rle: 'rle', rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed',
-      source: "1st-place code transposes, flattens and writes 1-based starts; test image sizes are in test.csv (img_height, img_width).",
+      metric: 'dice', source: "1st-place code transposes, flattens and writes 1-based starts; test image sizes are in test.csv (img_height, img_width).",
     },
     {
       id: 'uw-madison-gi-tract', title: 'UW-Madison GI Tract Image Segmentation (2022)', ...RF,
@@ -150,7 +155,7 @@ const list: Preset[] = [
       id: 'sartorius-cell-instance', title: 'Sartorius - Cell Instance Segmentation (2021)', ...RF,
       csv: { columns: ['id', 'predicted'], id: 'id', rle: 'predicted', rleAliases: ['annotation'], rowsPer: 'instance', ids: 'stem' },
       overlap: 'forbidden', nativeSize: { height: 520, width: 704 },
-      source: 'Row-major although the page reuses the DSB column-major text: EDA notebooks reshape((520, 704)) and positive-scoring submissions encode a C-order flatten, 1-based, without overlaps.',
+      metric: 'iou-map', source: 'Row-major although the page reuses the DSB column-major text: EDA notebooks reshape((520, 704)) and positive-scoring submissions encode a C-order flatten, 1-based, without overlaps.',
     },
     {
       id: 'google-contrails', title: 'Google Research - Identify Contrails (2023)', order: 'col', base: 1, pairing: 'absolute', empty: '-',
@@ -162,7 +167,7 @@ const list: Preset[] = [
       id: 'vesuvius-ink-detection', title: 'Vesuvius Challenge - Ink Detection (2023)', ...RF,
       csv: { columns: ['Id', 'Predicted'], id: 'Id', rle: 'Predicted', rowsPer: 'image', ids: 'stem' },
       overlap: 'allowed',
-      source: 'Evaluation page: numbered left to right, then top to bottom (1 is pixel (1,1), 2 is pixel (1,2)); same format as inklabels_rle.csv.',
+      metric: 'f0.5-pixels', source: 'Evaluation page: numbered left to right, then top to bottom (1 is pixel (1,1), 2 is pixel (1,2)); same format as inklabels_rle.csv.',
     },
     {
       id: 'sennet-hoa-vasculature', title: 'SenNet + HOA - Hacking the Human Vasculature in 3D (2023-24)', order: 'row', base: 1, pairing: 'absolute', empty: '1 0',
