@@ -18,3 +18,10 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile } from './dialect.js';
 export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, parseJson, readAllBytes, readHead } from './source.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
+export { polygonize, polygonizeDetailed, rasterizeParts } from './geometry/polygonize.js';
+export type { HolesMode, MaskPolygon, PolygonizeOptions, PolygonizeResult } from './geometry/polygonize.js';
+export { components } from './geometry/components.js';
+export type { ComponentsOptions } from './geometry/components.js';
+export { fillHoles } from './geometry/fill-holes.js';
+export { nearestIndexMap, resize } from './geometry/resize.js';
+export type { ResizeMethod, ResizeOptions } from './geometry/resize.js';
