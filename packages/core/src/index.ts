@@ -20,3 +20,10 @@ export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, pars
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
 export { compareDatasets } from './compare.js';
 export type { CategoryScores, CompareMetric, CompareOptions, DatasetComparison, ImageComparison } from './compare.js';
+export { polygonize, polygonizeDetailed, rasterizeParts } from './geometry/polygonize.js';
+export type { HolesMode, MaskPolygon, PolygonizeOptions, PolygonizeResult } from './geometry/polygonize.js';
+export { components } from './geometry/components.js';
+export type { ComponentsOptions } from './geometry/components.js';
+export { fillHoles } from './geometry/fill-holes.js';
+export { nearestIndexMap, resize } from './geometry/resize.js';
+export type { ResizeMethod, ResizeOptions } from './geometry/resize.js';
