@@ -7,9 +7,10 @@ import {
 import { convert } from './convert.js';
 import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js';
 import { detect, findDialect, loadDialects } from './registry.js';
-import { openPath } from './node-sources.js';
+import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { registerDecode, registerDetect } from './decode-command.js';
 import { registerCompare } from './compare-command.js';
+import { CheckFailed, registerCheck } from './check-command.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
 export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
@@ -232,6 +233,24 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   });
   compareCmd.option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(compareCmd, dialects, ['read']);
+  const checkCmd = registerCheck(program, io, dialects, async (input, from, flags, warn) => {
+    const source = await openPath(input);
+    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const specs = optionSpecs(dialect.readOptions);
+    const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
+    const options = parseOptions(dialect.readOptions, routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read, dialect.id);
+    const ctx: DialectContext = { warn, open: openPath };
+    return { dialect, data: dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx) };
+  }, async (dataset, dialect, flags, output) => {
+    const specs = optionSpecs(dialect.writeOptions);
+    const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
+    const options = parseOptions(dialect.writeOptions, routeOptions(mine, [], specs, { read: [], write: [] }, { from: dialect.id }).write, dialect.id);
+    const ctx: DialectContext = { warn: (w) => printWarning(io, w), open: openPath };
+    if (dialect.output === 'folder' && dialect.writeFiles) await writeFolderAtomic(output, dialect.writeFiles(dataset, options, ctx));
+    else await writeFileAtomic(output, await dialect.write(dataset, options, ctx));
+  });
+  checkCmd.option('--plugin <module...>', 'load extra dialect modules');
+  addDialectFlags(checkCmd, dialects, ['read']);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -242,6 +261,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 }
 
 function report(io: Io, e: unknown): number {
+  // `check` printed its report already; it only sets the exit code.
+  if (e instanceof CheckFailed) return EXIT.badInput;
   if (e instanceof CommanderError) {
     return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }

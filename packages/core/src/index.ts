@@ -27,3 +27,5 @@ export type { ComponentsOptions } from './geometry/components.js';
 export { fillHoles } from './geometry/fill-holes.js';
 export { nearestIndexMap, resize } from './geometry/resize.js';
 export type { ResizeMethod, ResizeOptions } from './geometry/resize.js';
+export { checkDataset } from './check.js';
+export type { CheckOptions, CheckReport, Problem, ProblemSeverity } from './check.js';

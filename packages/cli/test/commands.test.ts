@@ -122,3 +122,49 @@ describe('rlekit compare', () => {
     expect(bad.code).toBe(1);
   });
 });
+
+describe('rlekit check', () => {
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({
+    images: [{ id: 1, file_name: 'a.png', height: 6, width: 8 }],
+    categories: [{ id: 1, name: 'leaf' }, { id: 2, name: 'unused' }],
+    annotations: [
+      { id: 1, image_id: 1, category_id: 1, segmentation: { size: [6, 8], counts: [0, 3, 3, 3, 39] }, iscrowd: 0 },
+      { id: 1, image_id: 1, category_id: 1, segmentation: { size: [6, 8], counts: [1, 2, 10, 1, 34] }, iscrowd: 0 },
+      { id: 3, image_id: 1, category_id: 1, segmentation: { size: [6, 8], counts: [48] }, iscrowd: 1 },
+    ],
+  }));
+
+  it('lists every problem grouped by code and exits 2 on errors', async () => {
+    const r = await run(['check', bad, '--json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.out);
+    expect(j.counts['duplicate-annotation-id']).toEqual({ severity: 'error', count: 1 });
+    expect(j.counts['empty-mask']).toEqual({ severity: 'warning', count: 1 });
+    expect(j.counts['unused-category']).toEqual({ severity: 'warning', count: 1 });
+    expect(j.counts.overlap).toBeUndefined();
+    const png = await run(['check', bad, '--target', 'png', '--json']);
+    expect(JSON.parse(png.out).counts.overlap).toEqual({ severity: 'error', count: 1 });
+  });
+
+  it('--fix writes a repaired copy and lists every change; the copy checks clean of them', async () => {
+    const fixed = join(dir, 'fixed.json');
+    const r = await run(['check', bad, '--fix', '-o', fixed]);
+    expect(r.err).toContain('renumbered annotation 1 on image 1 to 4 (duplicate id)');
+    expect(r.err).toContain('dropped annotation 3 (empty mask)');
+    const again = await run(['check', fixed, '--json']);
+    expect(again.code).toBe(0);
+    const j = JSON.parse(again.out);
+    expect(j.counts['duplicate-annotation-id']).toBeUndefined();
+    expect(j.counts['empty-mask']).toBeUndefined();
+    expect(j.annotations).toBe(2);
+  });
+
+  it('reports a reader error as a problem of the file, with its code', async () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ images: [{ id: 1, height: 2, width: 2 }], categories: [], annotations: [{ id: 1, image_id: 1, segmentation: { size: [2, 2], counts: [1, 2] } }] }));
+    const r = await run(['check', broken, '--from', 'coco']);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('error RUNS_SUM_MISMATCH: 1');
+  });
+});

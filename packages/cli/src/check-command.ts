@@ -1,0 +1,132 @@
+/**
+ * `rlekit check <input>`: every problem of a file at once, grouped by code — the reader's own
+ * warnings, then what the masks, ids and references say — and `--fix` for the safe repairs.
+ */
+import type { Command } from 'commander';
+import {
+  checkDataset, collectDataset, isRleError, RleError,
+  type Annotation, type Dialect, type MaskDataset, type MaskDatasetStream, type Problem, type RleWarning,
+} from '@rlekit/core';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** Reads the input (streamed where the dialect can) with its flags; warnings go to `warn`. */
+export type OpenInput = (input: string, from: string | undefined, flags: Record<string, unknown>, warn: (w: RleWarning) => void) => Promise<{ dialect: Dialect; data: MaskDataset | MaskDatasetStream }>;
+/** Writes `dataset` with `dialect` and its flags to `output` atomically; returns what was written. */
+export type WriteOutput = (dataset: MaskDataset, dialect: Dialect, flags: Record<string, unknown>, output: string) => Promise<void>;
+
+/** The repairs `--fix` makes: drop empty masks, renumber duplicate annotation ids. Returns what it changed. */
+export function applyFixes(dataset: MaskDataset): { dataset: MaskDataset; changes: string[] } {
+  const changes: string[] = [];
+  const seen = new Set<string>();
+  let next = 0;
+  for (const a of dataset.annotations) if (typeof a.id === 'number' && a.id >= next) next = a.id + 1;
+  const annotations: Annotation[] = [];
+  for (const a of dataset.annotations) {
+    if (a.mask.area() === 0) {
+      changes.push(`dropped annotation ${String(a.id)} (empty mask)`);
+      continue;
+    }
+    const k = `${typeof a.id}:${String(a.id)}`;
+    if (seen.has(k)) {
+      const id = next++;
+      changes.push(`renumbered annotation ${String(a.id)} on image ${String(a.imageId)} to ${id} (duplicate id)`);
+      annotations.push({ ...a, id, attributes: { ...a.attributes, source_id: a.id } });
+      continue;
+    }
+    seen.add(k);
+    annotations.push(a);
+  }
+  return { dataset: { ...dataset, annotations }, changes };
+}
+
+export function registerCheck(program: Command, io: Io, dialects: readonly Dialect[], open: OpenInput, write: WriteOutput): Command {
+  return program
+    .command('check <input>')
+    .description('report every problem of a file at once, grouped by code (empty masks, duplicate or dangling ids, multi-part masks, overlaps, masks that look inverted, what the reader warned about)')
+    .option('--from <dialect>', 'dialect of the input (detected when absent)')
+    .option('--target <dialect>', 'also check what this output dialect forbids (overlapping masks)')
+    .option('--fragment-area <n>', 'parts smaller than this many pixels are reported as tiny fragments', '4')
+    .option('--fail-on <severity>', 'exit 2 when a problem of this severity (error, warning) or worse is found', 'error')
+    .option('--fix', 'write a repaired copy (drops empty masks, renumbers duplicate ids) to -o, listing every change')
+    .option('-o, --output <path>', 'with --fix: where to write the repaired copy (same dialect as the input)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Examples:
+  rlekit check instances.json
+  rlekit check train.csv --preset data-science-bowl-2018 --fail-on warning
+  rlekit check instances.json --fix -o fixed.json`)
+    .action(async (input: string, opts: Record<string, unknown>) => {
+      const { from, target, fragmentArea, failOn, fix, output, json, plugin: _plugin, ...flags } = opts as {
+        from?: string; target?: string; fragmentArea: string; failOn: string; fix?: boolean; output?: string; json?: boolean; plugin?: string[];
+      } & Record<string, unknown>;
+      if (failOn !== 'error' && failOn !== 'warning') throw new RleError('INVALID_OPTION', '--fail-on must be error or warning', { received: failOn });
+      const minPart = Number(fragmentArea);
+      if (!Number.isSafeInteger(minPart) || minPart < 1) throw new RleError('INVALID_OPTION', '--fragment-area must be a positive integer', { received: fragmentArea });
+      if (fix && !output) throw new RleError('INVALID_OPTION', '--fix needs -o <path> for the repaired copy (the input is never changed)');
+      const warnings: RleWarning[] = [];
+      const readerProblems: Problem[] = [];
+      let dialect: Dialect | undefined;
+      let report;
+      let data: MaskDataset | MaskDatasetStream | undefined;
+      try {
+        // A conversion's loss report (not-carried) says nothing about the file itself.
+        const opened = await open(input, from, flags, (w) => { if (w.code !== 'not-carried') warnings.push(w); });
+        dialect = opened.dialect;
+        data = fix ? await collectDataset(opened.data) : opened.data;
+        let overlapForbidden = false;
+        if (target) {
+          const t = dialects.find((d) => d.id === target);
+          if (!t) throw new RleError('UNKNOWN_DIALECT', `No dialect "${target}"`, { expected: dialects.map((d) => d.id).join(', ') });
+          overlapForbidden = !t.capabilities.overlap;
+        }
+        if (typeof flags.preset === 'string') {
+          const { presets } = await import('@rlekit/kaggle');
+          if (presets[flags.preset]?.overlap === 'forbidden') overlapForbidden = true;
+        }
+        report = await checkDataset(data, { overlapForbidden, fragmentArea: minPart });
+      } catch (e) {
+        if (!isRleError(e) || !dialect) throw e;
+        // The reader stopped at a fault: that fault is a problem of the file, reported with the rest.
+        readerProblems.push({ code: e.code, severity: 'error', message: e.message, path: [...(e.path ?? []), ...(e.offset !== undefined ? [`offset ${e.offset}`] : [])] });
+      }
+      for (const w of warnings) readerProblems.push({ code: w.code, severity: 'warning', message: w.message, path: [] });
+      const problems = [...readerProblems, ...(report?.problems ?? [])];
+      const counts: Record<string, { severity: string; count: number }> = {};
+      for (const p of readerProblems) {
+        const c = (counts[p.code] ??= { severity: p.severity, count: 0 });
+        c.count += (warnings.find((w) => w.code === p.code)?.count as number | undefined) ?? 1;
+      }
+      for (const [k, v] of Object.entries(report?.counts ?? {})) counts[k] = { ...v };
+      const failing = Object.values(counts).some((c) => c.severity === 'error' || (failOn === 'warning' && c.severity === 'warning'));
+      if (json) {
+        io.out(`${JSON.stringify({ input, dialect: dialect?.id, images: report?.images, annotations: report?.annotations, counts, problems }, null, 2)}\n`);
+      } else {
+        io.out(`${input}: ${dialect?.id ?? '?'}${report ? `, ${report.images} images, ${report.annotations} annotations` : ' (reading stopped at an error)'}\n`);
+        if (problems.length === 0) io.out('no problems found\n');
+        const codes = Object.keys(counts).sort((x, y) => Number(counts[y]!.severity === 'error') - Number(counts[x]!.severity === 'error') || x.localeCompare(y));
+        for (const code of codes) {
+          const c = counts[code]!;
+          io.out(`${c.severity} ${code}: ${c.count}\n`);
+          const list = problems.filter((p) => p.code === code);
+          for (const p of list.slice(0, 5)) io.out(`  ${p.path.length ? `[${p.path.join('.')}] ` : ''}${p.message}\n`);
+          if (c.count > 5) io.out(`  ... ${c.count - 5} more\n`);
+        }
+      }
+      if (fix && report && data && dialect && output) {
+        const { dataset, changes } = applyFixes(data as MaskDataset);
+        await write(dataset, dialect, flags, output);
+        io.err(`wrote ${output} with ${changes.length} change${changes.length === 1 ? '' : 's'}${changes.length ? ':' : ''}\n`);
+        for (const c of changes) io.err(`  ${c}\n`);
+      }
+      if (failing) throw new CheckFailed();
+    });
+}
+
+/** Thrown to end `check` with exit code 2 after its report is printed (no further message). */
+export class CheckFailed extends Error {
+  override readonly name = 'CheckFailed';
+}

@@ -1,0 +1,145 @@
+/**
+ * Every problem of a dataset at once, instead of the first: what the masks, ids and references
+ * say about themselves, checked one annotation at a time so a stream of any size is checked in
+ * bounded memory (ids are kept, masks are not).
+ */
+import type { Annotation, Id, MaskDataset, MaskDatasetStream } from './dataset.js';
+import { isDatasetStream } from './dataset.js';
+import { components } from './geometry/components.js';
+import type { Mask } from './mask.js';
+
+/** How bad a problem is: an `error` breaks a reader or a metric, a `warning` is suspicious. */
+export type ProblemSeverity = 'error' | 'warning';
+
+/** One problem found by {@link checkDataset}. */
+export interface Problem {
+  /** Stable code (`empty-mask`, `duplicate-annotation-id`, ...); see docs/cli.md. */
+  code: string;
+  severity: ProblemSeverity;
+  message: string;
+  /** Where: `['annotations', id]`, `['images', id]`, ... */
+  path: (string | number)[];
+  /** What `--fix` does about it, when it is safe to do automatically. */
+  fix?: 'drop-annotation' | 'renumber-id';
+}
+
+export interface CheckOptions {
+  /** The target forbids overlapping masks on one image (a Kaggle preset with `overlap: forbidden`, PNG label maps, ...). */
+  overlapForbidden?: boolean;
+  /** Parts smaller than this many pixels in a multi-part mask are reported as fragments (default 4). */
+  fragmentArea?: number;
+  /** Connectivity of parts (default 8). */
+  connectivity?: 4 | 8;
+  /** Report at most this many problems per code (default 1000; the count goes on). */
+  maxPerCode?: number;
+}
+
+export interface CheckReport {
+  problems: Problem[];
+  /** Problems per code, including those past `maxPerCode`. */
+  counts: Record<string, { severity: ProblemSeverity; count: number }>;
+  images: number;
+  annotations: number;
+}
+
+const key = (id: Id) => `${typeof id}:${String(id)}`;
+
+/**
+ * A mask looks inverted when its foreground reaches all four borders and covers most of the image:
+ * a background/foreground swap (Encord's v0.1.153–157 exports, a PNG read with the wrong polarity).
+ */
+function looksInverted(m: Mask): boolean {
+  const b = m.bbox();
+  return m.area() > 0.5 * m.height * m.width && b.x === 0 && b.y === 0 && b.x + b.width === m.width && b.y + b.height === m.height;
+}
+
+/**
+ * Checks a dataset (or a stream of one) and reports every problem, grouped by code.
+ *
+ * @example
+ * ```ts
+ * const report = await checkDataset(dataset, { overlapForbidden: true });
+ * report.counts['empty-mask']?.count; // how many annotations have no pixels
+ * ```
+ */
+export async function checkDataset(dataset: MaskDataset | MaskDatasetStream, options: CheckOptions = {}): Promise<CheckReport> {
+  const maxPerCode = options.maxPerCode ?? 1000;
+  const fragmentArea = options.fragmentArea ?? 4;
+  const problems: Problem[] = [];
+  const counts: CheckReport['counts'] = {};
+  const report = (p: Problem) => {
+    const c = (counts[p.code] ??= { severity: p.severity, count: 0 });
+    c.count++;
+    if (c.count <= maxPerCode) problems.push(p);
+  };
+  const images = new Map<string, { height: number; width: number; id: Id }>();
+  for (const im of dataset.images) {
+    if (images.has(key(im.id))) report({ code: 'duplicate-image-id', severity: 'error', message: `Image id ${String(im.id)} is used by more than one image`, path: ['images', String(im.id)] });
+    else images.set(key(im.id), { height: im.height, width: im.width, id: im.id });
+  }
+  const categories = new Set<string>();
+  for (const c of dataset.categories) {
+    if (categories.has(key(c.id))) report({ code: 'duplicate-category-id', severity: 'error', message: `Category id ${String(c.id)} is used by more than one category`, path: ['categories', String(c.id)] });
+    categories.add(key(c.id));
+  }
+  const seenIds = new Set<string>();
+  const used = new Set<string>();
+  // Masks of the image being read, for the overlap check: annotations come grouped by image in
+  // most files, so only the current image's masks are kept (memory stays bounded on a stream; an
+  // interleaved file is checked within each consecutive group).
+  let current = '';
+  let imageMasks: Mask[] = [];
+  let annotations = 0;
+  const check = (a: Annotation) => {
+    annotations++;
+    const where = ['annotations', String(a.id)];
+    if (seenIds.has(key(a.id))) report({ code: 'duplicate-annotation-id', severity: 'error', message: `Annotation id ${String(a.id)} is used more than once (COCO tools index only one of them)`, path: where, fix: 'renumber-id' });
+    seenIds.add(key(a.id));
+    const image = images.get(key(a.imageId));
+    if (!image) report({ code: 'dangling-image', severity: 'error', message: `Annotation ${String(a.id)} refers to image ${String(a.imageId)}, which the file does not define`, path: [...where, 'imageId'] });
+    else if (image.height !== a.mask.height || image.width !== a.mask.width) {
+      report({ code: 'size-mismatch', severity: 'error', message: `Annotation ${String(a.id)} is ${a.mask.height}x${a.mask.width}, its image ${image.height}x${image.width}`, path: where });
+    }
+    if (a.categoryId !== undefined) {
+      used.add(key(a.categoryId));
+      if (!categories.has(key(a.categoryId))) report({ code: 'dangling-category', severity: 'error', message: `Annotation ${String(a.id)} refers to category ${String(a.categoryId)}, which the file does not define`, path: [...where, 'categoryId'] });
+    }
+    const m = a.mask;
+    const area = m.area();
+    if (area === 0) {
+      report({ code: 'empty-mask', severity: 'warning', message: `Annotation ${String(a.id)} has no pixels`, path: where, fix: 'drop-annotation' });
+      return;
+    }
+    if (looksInverted(m)) report({ code: 'looks-inverted', severity: 'warning', message: `Annotation ${String(a.id)} covers ${((100 * area) / (m.height * m.width)).toFixed(0)}% of its image and touches all four borders: foreground and background may be swapped`, path: where });
+    const parts = components(m, { connectivity: options.connectivity ?? 8 });
+    if (parts.length > 1) {
+      const tiny = parts.filter((p) => p.area() < fragmentArea).length;
+      report({ code: 'multi-part', severity: 'warning', message: `Annotation ${String(a.id)} has ${parts.length} separate parts`, path: where });
+      if (tiny > 0) report({ code: 'tiny-fragments', severity: 'warning', message: `Annotation ${String(a.id)} has ${tiny} part${tiny === 1 ? '' : 's'} smaller than ${fragmentArea} pixels`, path: where });
+    }
+    if (options.overlapForbidden && image && !a.iscrowd) {
+      const k = key(a.imageId);
+      if (k !== current) {
+        current = k;
+        imageMasks = [];
+      }
+      const box = m.bbox();
+      for (const o of imageMasks) {
+        const ob = o.bbox();
+        if (box.x >= ob.x + ob.width || ob.x >= box.x + box.width || box.y >= ob.y + ob.height || ob.y >= box.y + box.height) continue;
+        const { intersection } = m.overlap(o);
+        if (intersection > 0) {
+          report({ code: 'overlap', severity: 'error', message: `Annotation ${String(a.id)} overlaps another mask of image ${String(a.imageId)} in ${intersection} pixels, which the target forbids`, path: where });
+          break;
+        }
+      }
+      imageMasks.push(m);
+    }
+  };
+  if (isDatasetStream(dataset)) for await (const a of dataset.annotations) check(a);
+  else for (const a of dataset.annotations) check(a);
+  for (const c of dataset.categories) {
+    if (!used.has(key(c.id))) report({ code: 'unused-category', severity: 'warning', message: `Category ${String(c.id)} (${c.name}) has no masks`, path: ['categories', String(c.id)] });
+  }
+  return { problems, counts, images: dataset.images.length, annotations };
+}
