@@ -75,3 +75,11 @@ describe('@rlekit/detect', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@rlekit/core', '@rlekit/kaggle', 'fflate']);
   });
 });
+
+describe('@rlekit/render', () => {
+  const dir = join(root, 'packages', 'render');
+  it('runs in a browser: no Node-only imports', () => {
+    const offenders = sources(join(dir, 'src')).filter((f) => /from\s+['"]node:|from\s+['"](fs|path|zlib|stream|os|child_process)['"]/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});

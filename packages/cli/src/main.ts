@@ -10,7 +10,8 @@ import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { registerDecode, registerDetect } from './decode-command.js';
 import { registerCompare } from './compare-command.js';
-import { CheckFailed, registerCheck } from './check-command.js';
+import { CheckFailed, registerCheck, type OpenInput } from './check-command.js';
+import { registerRender } from './render-command.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
 export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
@@ -233,7 +234,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   });
   compareCmd.option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(compareCmd, dialects, ['read']);
-  const checkCmd = registerCheck(program, io, dialects, async (input, from, flags, warn) => {
+  const openInput: OpenInput = async (input, from, flags, warn) => {
     const source = await openPath(input);
     const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
     const specs = optionSpecs(dialect.readOptions);
@@ -241,7 +242,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const options = parseOptions(dialect.readOptions, routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read, dialect.id);
     const ctx: DialectContext = { warn, open: openPath };
     return { dialect, data: dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx) };
-  }, async (dataset, dialect, flags, output) => {
+  };
+  const checkCmd = registerCheck(program, io, dialects, openInput, async (dataset, dialect, flags, output) => {
     const specs = optionSpecs(dialect.writeOptions);
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
     const options = parseOptions(dialect.writeOptions, routeOptions(mine, [], specs, { read: [], write: [] }, { from: dialect.id }).write, dialect.id);
@@ -251,6 +253,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   });
   checkCmd.option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(checkCmd, dialects, ['read']);
+  const renderCmd = registerRender(program, io, openInput, writeFileAtomic, writeFolderAtomic);
+  renderCmd.option('--plugin <module...>', 'load extra dialect modules');
+  addDialectFlags(renderCmd, dialects, ['read']);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

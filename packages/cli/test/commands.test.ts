@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -166,5 +167,42 @@ describe('rlekit check', () => {
     const r = await run(['check', broken, '--from', 'coco']);
     expect(r.code).toBe(2);
     expect(r.out).toContain('error RUNS_SUM_MISMATCH: 1');
+  });
+});
+
+describe('rlekit render', () => {
+  it('draws one PNG for one image, over a JPEG photo, and a folder of PNGs otherwise', async () => {
+    const { PNG } = await import('pngjs');
+    const jpeg = (await import('jpeg-js')).default;
+    const out = join(dir, 'harbour.png');
+    const sample = fileURLToPath(new URL('../../../samples/coco/instances.json', import.meta.url));
+    const r = await run(['render', sample, '-o', out]);
+    expect(r.code).toBe(0);
+    const png = PNG.sync.read(readFileSync(out));
+    expect(png.height).toBe(48);
+    expect(png.width).toBeGreaterThan(64);
+    const photoPath = join(dir, 'harbour.jpg');
+    writeFileSync(photoPath, jpeg.encode({ width: 64, height: 48, data: Buffer.alloc(64 * 48 * 4, 230) }, 90).data);
+    const over = await run(['render', sample, '--image', photoPath, '-o', join(dir, 'over.png')]);
+    expect(over.code).toBe(0);
+    const o = PNG.sync.read(readFileSync(join(dir, 'over.png')));
+    // A background pixel of the photo shows through (JPEG rounding aside).
+    expect(Math.abs(o.data[0]! - 230)).toBeLessThan(6);
+    const folder = join(dir, 'drawings');
+    const f = await run(['render', sample, '-o', folder]);
+    expect(f.code).toBe(0);
+    expect(readdirSync(folder)).toEqual(['harbour.png']);
+  });
+
+  it('refuses a photo of another size', async () => {
+    const { PNG } = await import('pngjs');
+    const p = new PNG({ width: 48, height: 64 });
+    const photo = join(dir, 'wrong.png');
+    writeFileSync(photo, PNG.sync.write(p));
+    const sample = fileURLToPath(new URL('../../../samples/coco/instances.json', import.meta.url));
+    const r = await run(['render', sample, '--image', photo, '-o', join(dir, 'never.png')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('SIZE_MISMATCH');
+    expect(existsSync(join(dir, 'never.png'))).toBe(false);
   });
 });

@@ -48,3 +48,13 @@ describe('docs/cli.md', () => {
     });
   }
 });
+
+describe('docs/images', () => {
+  it('render-harbour.png is what rlekit render draws today', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = `${mkdtempSync(`${tmpdir()}/rlekit-docs-`)}/harbour.png`;
+    await main(['render', `${root}samples/coco/instances.json`, '-o', out], { out: () => {}, err: () => {}, writeBytes: () => {} });
+    expect(Buffer.compare(readFileSync(out), readFileSync(`${root}docs/images/render-harbour.png`))).toBe(0);
+  });
+});
