@@ -67,6 +67,7 @@ export function registerDecode(program: Command, io: Io, dialects: readonly Dial
     .option('--width <n>', 'width of the drawing in characters', '64')
     .option('--to <dialect>', 're-encode the best reading in this dialect (written to stdout, or -o)')
     .option('-o, --output <path>', 'with --to: where to write')
+    .option('--png <file>', 'also draw the shown readings side by side, each captioned, into this PNG')
     .addHelpText('after', `
 The mask may be given as the argument, as - (stdin), or as a file holding one mask. Forms:
 a COCO count string, {"size": [h, w], "counts": ...}, a counts list [3, 2, 1, ...], a Python
@@ -78,13 +79,28 @@ Examples:
   rlekit decode - < mask.txt
   rlekit decode '{"size":[48,64],"counts":"..."}' --to kaggle --preset airbus-ship-detection`);
   cmd.action(async (arg: string, opts: Record<string, unknown>) => {
-    const { size, json, top, width, to, output, ...flags } = opts as { size?: string; json?: boolean; top: string; width: string; to?: string; output?: string } & Record<string, unknown>;
+    const { size, json, top, width, to, output, png, ...flags } = opts as { size?: string; json?: boolean; top: string; width: string; to?: string; output?: string; png?: string } & Record<string, unknown>;
     const limit = Number(top), cols = Number(width);
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RleError('INVALID_OPTION', '--top must be a positive integer', { received: top });
     if (!Number.isSafeInteger(cols) || cols < 8) throw new RleError('INVALID_OPTION', '--width must be an integer of at least 8', { received: width });
     const text = await readMaskText(arg);
     const result = detectConventions(text, { ...(size ? { size: parseSizeFlag(size) } : {}), limit: Math.max(limit, 8) });
     const shown = result.candidates.slice(0, limit);
+    if (png) {
+      // Each reading drawn at its own size and captioned, so a transposed or shredded reading shows at a glance.
+      const { contactSheet, renderOverlay } = await import('@rlekit/render');
+      const { PNG } = await import('pngjs');
+      const { writeFileAtomic } = await import('./node-sources.js');
+      const tiles = shown.map((c, i) => ({
+        image: renderOverlay({ height: c.size[0], width: c.size[1] }, [{ mask: c.mask }], [], { legend: false, alpha: 1 }),
+        caption: `#${i + 1} ${describe(c)} ${c.score.toFixed(2)}`,
+      }));
+      const sheet = contactSheet(tiles, { columns: tiles.length });
+      const out = new PNG({ width: sheet.width, height: sheet.height });
+      out.data = Buffer.from(sheet.data.buffer, sheet.data.byteOffset, sheet.data.length);
+      await writeFileAtomic(png, PNG.sync.write(out));
+      io.err(`drew ${tiles.length} readings into ${png}\n`);
+    }
     if (to) {
       const target = dialects.find((d) => d.id === to);
       if (!target) throw new RleError('UNKNOWN_DIALECT', `No dialect "${to}"`, { expected: dialects.map((d) => d.id).join(', ') });

@@ -66,6 +66,17 @@ describe('rlekit decode', () => {
     expect(readFileSync(out, 'utf8')).toContain(kaggle.encode(m, 'airbus-ship-detection'));
   });
 
+  it('draws the shown readings side by side with --png', async () => {
+    const { PNG } = await import('pngjs');
+    const sheet = join(dir, 'readings.png');
+    const r = await run(['decode', countsToString(m.runs('col')), '--size', '48x64', '--top', '3', '--png', sheet]);
+    expect(r.code).toBe(0);
+    const png = PNG.sync.read(readFileSync(sheet));
+    // Three readings in a row: at least 64 + 48 + 64 pixels wide, at least 64 tall (the 64x48 reading).
+    expect(png.width).toBeGreaterThanOrEqual(176);
+    expect(png.height).toBeGreaterThanOrEqual(64);
+  });
+
   it('exits 2 with INVALID_TOKEN on text that is no mask', async () => {
     const r = await run(['decode', 'hello, world!']);
     expect(r.code).toBe(2);
