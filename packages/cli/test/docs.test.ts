@@ -58,3 +58,13 @@ describe('docs/images', () => {
     expect(Buffer.compare(readFileSync(out), readFileSync(`${root}docs/images/render-harbour.png`))).toBe(0);
   });
 });
+
+describe('docs/images/decode-readings.png', () => {
+  it('is what rlekit decode --png draws today', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = `${mkdtempSync(`${tmpdir()}/rlekit-docs-`)}/readings.png`;
+    await main(['decode', "b'Ug11^12N2N2N2N2N2N1000000000000000000000000002M3L4Ln4'", '--size', '48x64', '--top', '3', '--png', out], { out: () => {}, err: () => {}, writeBytes: () => {} });
+    expect(Buffer.compare(readFileSync(out), readFileSync(`${root}docs/images/decode-readings.png`))).toBe(0);
+  });
+});
