@@ -92,7 +92,7 @@ export function parseRlekitJson(text: string): MaskDataset {
   const categories: Category[] = (r.categories as unknown[]).map((v, i) => {
     const o = obj(v, ['categories', i]);
     const c: Category = { id: id(o.id, ['categories', i, 'id']), name: typeof o.name === 'string' ? o.name : fail(['categories', i, 'name'], 'a string', o.name) };
-    if (o.supercategory !== undefined) c.supercategory = String(o.supercategory);
+    if (o.supercategory !== undefined) c.supercategory = typeof o.supercategory === 'string' ? o.supercategory : fail(['categories', i, 'supercategory'], 'a string', o.supercategory);
     if (o.color !== undefined) {
       const col = o.color;
       if (!Array.isArray(col) || col.length !== 3 || !col.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) fail(['categories', i, 'color'], '[r, g, b] of 0..255', col);
@@ -158,7 +158,7 @@ const readOptions: OptionsSchema<JsonReadOptions> = {
   parse(input: unknown): JsonReadOptions {
     const o = (input ?? {}) as Partial<JsonReadOptions>;
     const maxBytes = o.maxBytes ?? 0x1fffffe8;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RleError('INVALID_OPTION', 'Invalid maxBytes', { path: ['maxBytes'], expected: 'a positive integer', received: String(maxBytes) });
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RleError('INVALID_OPTION', 'Invalid maxBytes', { path: ['maxBytes'], expected: 'a positive integer', received: describeValue(maxBytes) });
     return { maxBytes };
   },
 };
@@ -173,9 +173,9 @@ const writeOptions: OptionsSchema<JsonWriteOptions> = {
   parse(input: unknown): JsonWriteOptions {
     const o = (input ?? {}) as Partial<JsonWriteOptions>;
     const order = o.order ?? 'row';
-    if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+    if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
     const indent = o.indent ?? 2;
-    if (!Number.isSafeInteger(indent) || indent < 0 || indent > 8) throw new RleError('INVALID_OPTION', 'Invalid indent', { path: ['indent'], expected: 'an integer from 0 to 8', received: String(indent) });
+    if (!Number.isSafeInteger(indent) || indent < 0 || indent > 8) throw new RleError('INVALID_OPTION', 'Invalid indent', { path: ['indent'], expected: 'an integer from 0 to 8', received: describeValue(indent) });
     return { order, indent };
   },
 };

@@ -1,4 +1,4 @@
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 
 /**
  * A readable input that can be read more than once (some readers take two passes, e.g. a
@@ -59,10 +59,10 @@ export function isFolderSource(input: DialectInput): input is FolderSource {
 export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff): Promise<Uint8Array> {
   if (input instanceof Uint8Array) return input;
   if ((input as Partial<ByteSource>).kind !== 'bytes') {
-    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: String((input as { kind?: unknown }).kind) });
+    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: describeValue((input as { kind?: unknown }).kind) });
   }
   if (input.size !== undefined && input.size > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: String(input.size) });
+    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: describeValue(input.size) });
   }
   const chunks: Uint8Array[] = [];
   let total = 0;

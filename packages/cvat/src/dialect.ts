@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  MAX_MASK_PIXELS, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -245,7 +245,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
       totalRuns += mask.runsView(order).length;
-      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: String(totalRuns) });
+      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };
@@ -503,7 +503,7 @@ async function readText(input: DialectInput, maxBytes: number): Promise<string> 
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
   // readAllBytes passes bytes already in memory through unchecked; the limit applies to them too.
   if (input instanceof Uint8Array && input.length > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: String(input.length) });
+    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: describeValue(input.length) });
   }
   return decodeUtf8(await readAllBytes(input, maxBytes));
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, RleError, silentContext,
+  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, describeValue, RleError, silentContext,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type ImageInfo,
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
@@ -148,7 +148,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   // allocated (writeSeg checks the exact frame count, one per image and segment, the same way).
   const atLeast = images.length * height * width;
   if (atLeast > o.maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: String(atLeast) });
+    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: describeValue(atLeast) });
   }
   for (const w of notCarried(dataset, dialect.capabilities, 'dicom')) context.warn(w);
 
@@ -199,7 +199,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   annotations.forEach((a, i) => {
     const image = byImage.get(a.imageId) ?? new Map<number, Mask>();
     if (!byImage.has(a.imageId)) {
-      if (!images.some((im) => im.id === a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+      if (!images.some((im) => im.id === a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
       byImage.set(a.imageId, image);
     }
     if (a.mask.height !== height || a.mask.width !== width) {
@@ -300,7 +300,7 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
     if (input instanceof Uint8Array && input.length > o.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
+      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: describeValue(input.length) });
     }
     return segToDataset(await readAllBytes(input, o.maxBytes), o, context ?? silentContext);
   },

@@ -3,7 +3,7 @@
  * native or RLE Lossless file as frames.
  */
 import dcmjs from 'dcmjs';
-import { RleError } from '@rlekit/core';
+import { describeValue, RleError } from '@rlekit/core';
 import { checkFrameInfo, decodeRleFrame, unpackBitsLsb, type FramePixels } from './rle.js';
 
 export const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
@@ -93,7 +93,7 @@ function int(ds: Naturalized, key: string, fallback?: number): number {
     throw new RleError('INVALID_STRUCTURE', `Missing ${key}`, { path: [key], expected: 'an integer' });
   }
   const n = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isSafeInteger(n) || n < 0) throw new RleError('INVALID_STRUCTURE', `Invalid ${key}`, { path: [key], expected: 'a non-negative integer', received: String(v) });
+  if (!Number.isSafeInteger(n) || n < 0) throw new RleError('INVALID_STRUCTURE', `Invalid ${key}`, { path: [key], expected: 'a non-negative integer', received: describeValue(v) });
   return n;
 }
 
@@ -140,7 +140,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
   checkFrameInfo({ rows, columns, bitsAllocated, samplesPerPixel });
   const pixels = rows * columns * numberOfFrames;
   if (pixels > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${numberOfFrames} frames of ${rows}x${columns} exceed maxPixels`, { path: ['NumberOfFrames'], expected: `at most ${maxPixels} pixels`, received: String(pixels) });
+    throw new RleError('LIMIT_EXCEEDED', `${numberOfFrames} frames of ${rows}x${columns} exceed maxPixels`, { path: ['NumberOfFrames'], expected: `at most ${maxPixels} pixels`, received: describeValue(pixels) });
   }
   if (file.pixelData === undefined) throw new RleError('INVALID_STRUCTURE', 'No Pixel Data', { path: ['PixelData'], expected: '(7FE0,0010)' });
   const ts = file.transferSyntaxUID;
@@ -154,7 +154,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
       } else if (file.extendedOffsetTable !== undefined && file.extendedOffsetTable.length === numberOfFrames) {
         parts = groupByOffsets(parts, file.extendedOffsetTable);
       } else {
-        throw new RleError('CORRUPT', 'RLE Pixel Data has a different number of fragments than frames', { path: ['PixelData'], expected: `${numberOfFrames} fragments (one per frame)`, received: String(parts.length) });
+        throw new RleError('CORRUPT', 'RLE Pixel Data has a different number of fragments than frames', { path: ['PixelData'], expected: `${numberOfFrames} fragments (one per frame)`, received: describeValue(parts.length) });
       }
     }
     return { ...base, fragments: parts.map((p) => new Uint8Array(p)) };
@@ -163,12 +163,12 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
     const bits = pixels * samplesPerPixel * bitsAllocated;
     if (bitsAllocated === 1 && bits > 0xffffffff) {
       // Bit offsets are 32-bit indices into the packed value.
-      throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { path: ['PixelData'], expected: 'at most 4294967295 pixels', received: String(bits) });
+      throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { path: ['PixelData'], expected: 'at most 4294967295 pixels', received: describeValue(bits) });
     }
     const native = concat(file.pixelData);
     const need = Math.ceil(bits / 8);
     if (native.length < need) {
-      throw new RleError('TRUNCATED', 'Pixel Data is shorter than its frames', { path: ['PixelData'], expected: `${need} bytes`, received: String(native.length) });
+      throw new RleError('TRUNCATED', 'Pixel Data is shorter than its frames', { path: ['PixelData'], expected: `${need} bytes`, received: describeValue(native.length) });
     }
     return { ...base, native };
   }
@@ -188,7 +188,7 @@ function groupByOffsets(parts: ArrayBuffer[], eot: BigUint64Array): ArrayBuffer[
     const a = starts.indexOf(Number(eot[f]));
     const next = f + 1 < eot.length ? starts.indexOf(Number(eot[f + 1])) : parts.length;
     if (a < 0 || next < 0 || next <= a) {
-      throw new RleError('CORRUPT', 'Extended Offset Table does not point at fragment items', { path: ['ExtendedOffsetTable', f], received: String(eot[f]) });
+      throw new RleError('CORRUPT', 'Extended Offset Table does not point at fragment items', { path: ['ExtendedOffsetTable', f], received: describeValue(eot[f]) });
     }
     frames.push(concat(parts.slice(a, next)).buffer as ArrayBuffer);
   }

@@ -2,7 +2,7 @@
  * DICOM Segmentation (SEG) objects: frames of one segment on one plane, read straight into
  * run-length Masks and written from them, without a bitmap where the runs suffice.
  */
-import { LabelMap, Mask, RleError, RunBuilder, type Size } from '@rlekit/core';
+import { LabelMap, Mask, describeValue, RleError, RunBuilder, type Size } from '@rlekit/core';
 import {
   DEFAULT_MAX_PIXELS, decodeFrame, parsePart10, pixelLayout, TS_EXPLICIT_LE, TS_RLE, writePart10,
   type Naturalized, type PixelLayout,
@@ -125,23 +125,23 @@ function triple(v: unknown): [number, number, number] | undefined {
 export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
-    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: String(threshold) });
+    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: describeValue(threshold) });
   }
   const file = parsePart10(bytes);
   const ds = file.dataset;
   const segmentationType = String(ds.SegmentationType ?? '').trim();
   if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {
-    throw new RleError('INVALID_STRUCTURE', 'Not a Segmentation: SegmentationType is missing or unknown', { path: ['SegmentationType'], expected: 'BINARY, FRACTIONAL or LABELMAP', received: String(ds.SegmentationType) });
+    throw new RleError('INVALID_STRUCTURE', 'Not a Segmentation: SegmentationType is missing or unknown', { path: ['SegmentationType'], expected: 'BINARY, FRACTIONAL or LABELMAP', received: describeValue(ds.SegmentationType) });
   }
   const layout = pixelLayout(file, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const { rows, columns, numberOfFrames } = layout;
   const size: Size = { height: rows, width: columns };
-  if (layout.samplesPerPixel !== 1) throw new RleError('INVALID_STRUCTURE', 'SEG frames have one sample per pixel', { path: ['SamplesPerPixel'], expected: '1', received: String(layout.samplesPerPixel) });
+  if (layout.samplesPerPixel !== 1) throw new RleError('INVALID_STRUCTURE', 'SEG frames have one sample per pixel', { path: ['SamplesPerPixel'], expected: '1', received: describeValue(layout.samplesPerPixel) });
 
   const text = file.characterSet === 'ISO_IR 192' ? utf8Text : (t: string): string => t;
   const segments: Segment[] = (Array.isArray(ds.SegmentSequence) ? ds.SegmentSequence : []).map((item: Naturalized, i: number) => {
     const number = Number(first(item.SegmentNumber));
-    if (!Number.isSafeInteger(number) || number < 0) throw new RleError('INVALID_STRUCTURE', 'Invalid SegmentNumber', { path: ['SegmentSequence', i, 'SegmentNumber'], expected: 'a non-negative integer', received: String(item.SegmentNumber) });
+    if (!Number.isSafeInteger(number) || number < 0) throw new RleError('INVALID_STRUCTURE', 'Invalid SegmentNumber', { path: ['SegmentSequence', i, 'SegmentNumber'], expected: 'a non-negative integer', received: describeValue(item.SegmentNumber) });
     const s: Segment = { number, label: text(str(item.SegmentLabel) ?? '') };
     const d = text(str(item.SegmentDescription) ?? '');
     if (d) s.description = d;
@@ -162,7 +162,7 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const perFrame: Naturalized[] = Array.isArray(ds.PerFrameFunctionalGroupsSequence) ? ds.PerFrameFunctionalGroupsSequence : [];
   const shared: Naturalized = first(ds.SharedFunctionalGroupsSequence) ?? {};
   if (perFrame.length !== 0 && perFrame.length !== numberOfFrames) {
-    throw new RleError('INVALID_STRUCTURE', 'PerFrameFunctionalGroupsSequence has a different number of items than frames', { path: ['PerFrameFunctionalGroupsSequence'], expected: String(numberOfFrames), received: String(perFrame.length) });
+    throw new RleError('INVALID_STRUCTURE', 'PerFrameFunctionalGroupsSequence has a different number of items than frames', { path: ['PerFrameFunctionalGroupsSequence'], expected: String(numberOfFrames), received: describeValue(perFrame.length) });
   }
   const group = (k: number, name: string): Naturalized | undefined => first(perFrame[k]?.[name]) ?? first(shared[name]);
 
@@ -183,13 +183,13 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   let maxValue = 1;
   if (segmentationType === 'FRACTIONAL') {
     maxValue = Number(first(ds.MaximumFractionalValue) ?? 255);
-    if (!Number.isSafeInteger(maxValue) || maxValue < 1 || maxValue > 255) throw new RleError('INVALID_STRUCTURE', 'Invalid MaximumFractionalValue', { path: ['MaximumFractionalValue'], expected: 'an integer from 1 to 255', received: String(maxValue) });
+    if (!Number.isSafeInteger(maxValue) || maxValue < 1 || maxValue > 255) throw new RleError('INVALID_STRUCTURE', 'Invalid MaximumFractionalValue', { path: ['MaximumFractionalValue'], expected: 'an integer from 1 to 255', received: describeValue(maxValue) });
     out.maximumFractionalValue = maxValue;
     const ft = str(ds.SegmentationFractionalType);
     if (ft === 'PROBABILITY' || ft === 'OCCUPANCY') out.fractionalType = ft;
-    if (layout.bitsAllocated !== 8) throw new RleError('INVALID_STRUCTURE', 'FRACTIONAL SEG frames are 8-bit', { path: ['BitsAllocated'], expected: '8', received: String(layout.bitsAllocated) });
+    if (layout.bitsAllocated !== 8) throw new RleError('INVALID_STRUCTURE', 'FRACTIONAL SEG frames are 8-bit', { path: ['BitsAllocated'], expected: '8', received: describeValue(layout.bitsAllocated) });
   } else if (segmentationType === 'BINARY' && layout.bitsAllocated !== 1) {
-    throw new RleError('INVALID_STRUCTURE', 'BINARY SEG frames are 1-bit', { path: ['BitsAllocated'], expected: '1', received: String(layout.bitsAllocated) });
+    throw new RleError('INVALID_STRUCTURE', 'BINARY SEG frames are 1-bit', { path: ['BitsAllocated'], expected: '1', received: describeValue(layout.bitsAllocated) });
   }
   const cut = threshold * maxValue;
   let partial = false;
@@ -223,7 +223,7 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     const ref = first(group(k, 'SegmentIdentificationSequence')?.ReferencedSegmentNumber);
     const segmentNumber = Number(ref);
     if (ref === undefined || !known.has(segmentNumber)) {
-      throw new RleError('DANGLING_REFERENCE', `Frame ${k + 1} refers to segment ${String(ref)}, which is not in SegmentSequence`, { path: ['PerFrameFunctionalGroupsSequence', k, 'SegmentIdentificationSequence', 0, 'ReferencedSegmentNumber'] });
+      throw new RleError('DANGLING_REFERENCE', `Frame ${k + 1} refers to segment ${describeValue(ref)}, which is not in SegmentSequence`, { path: ['PerFrameFunctionalGroupsSequence', k, 'SegmentIdentificationSequence', 0, 'ReferencedSegmentNumber'] });
     }
     partial = false;
     const mask = frameMask(layout, k, isSet, out);
@@ -260,7 +260,7 @@ function frameMask(layout: PixelLayout, k: number, isSet: (v: number) => boolean
       seg.oneBitRleLayout = 'legacy-bitpacked';
       return Mask.fromCanonicalRuns(bitsToRuns(buf, 0, pixels), size, 'row');
     }
-    throw new RleError('TRUNCATED', 'RLE segment decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: String(got) });
+    throw new RleError('TRUNCATED', 'RLE segment decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: describeValue(got) });
   } catch (e) {
     throw e instanceof RleError ? e.at('frames', k) : e;
   }
@@ -355,7 +355,7 @@ const UID_RE = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 
 function checkUid(v: string | undefined, path: string): void {
   if (v !== undefined && (typeof v !== 'string' || v.length > 64 || !UID_RE.test(v))) {
-    throw new RleError('INVALID_OPTION', `Invalid ${path}`, { path: [path], expected: 'a DICOM UID (digits and dots, at most 64 characters)', received: String(v) });
+    throw new RleError('INVALID_OPTION', `Invalid ${path}`, { path: [path], expected: 'a DICOM UID (digits and dots, at most 64 characters)', received: describeValue(v) });
   }
 }
 
@@ -380,20 +380,20 @@ function ds16(n: number): number {
 export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uint8Array {
   const transferSyntax = options.transferSyntax ?? 'explicit';
   const segmentationType = options.segmentationType ?? 'BINARY';
-  if (transferSyntax !== 'explicit' && transferSyntax !== 'rle') throw new RleError('INVALID_OPTION', 'Invalid transferSyntax', { path: ['transferSyntax'], expected: '"explicit" or "rle"', received: String(transferSyntax) });
-  if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL') throw new RleError('INVALID_OPTION', 'Invalid segmentationType', { path: ['segmentationType'], expected: '"BINARY" or "FRACTIONAL"', received: String(segmentationType) });
+  if (transferSyntax !== 'explicit' && transferSyntax !== 'rle') throw new RleError('INVALID_OPTION', 'Invalid transferSyntax', { path: ['transferSyntax'], expected: '"explicit" or "rle"', received: describeValue(transferSyntax) });
+  if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL') throw new RleError('INVALID_OPTION', 'Invalid segmentationType', { path: ['segmentationType'], expected: '"BINARY" or "FRACTIONAL"', received: describeValue(segmentationType) });
   const { rows, columns } = seg;
-  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid rows', { path: ['rows'], expected: 'an integer from 1 to 65535', received: String(rows) });
-  if (!Number.isSafeInteger(columns) || columns < 1 || columns > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid columns', { path: ['columns'], expected: 'an integer from 1 to 65535', received: String(columns) });
+  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid rows', { path: ['rows'], expected: 'an integer from 1 to 65535', received: describeValue(rows) });
+  if (!Number.isSafeInteger(columns) || columns < 1 || columns > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid columns', { path: ['columns'], expected: 'an integer from 1 to 65535', received: describeValue(columns) });
   const pixels = rows * columns;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (pixels * seg.frames.length > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${seg.frames.length} frames of ${rows}x${columns} exceed maxPixels`, { path: ['frames'], expected: `at most ${maxPixels} pixels`, received: String(pixels * seg.frames.length) });
+    throw new RleError('LIMIT_EXCEEDED', `${seg.frames.length} frames of ${rows}x${columns} exceed maxPixels`, { path: ['frames'], expected: `at most ${maxPixels} pixels`, received: describeValue(pixels * seg.frames.length) });
   }
   if (seg.segments.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one segment', { path: ['segments'], expected: 'at least one segment' });
   if (seg.frames.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one frame', { path: ['frames'], expected: 'at least one frame' });
   seg.segments.forEach((s, i) => {
-    if (s.number !== i + 1) throw new RleError('INVALID_STRUCTURE', 'Segment numbers must be 1, 2, 3, ... in order', { path: ['segments', i, 'number'], expected: String(i + 1), received: String(s.number) });
+    if (s.number !== i + 1) throw new RleError('INVALID_STRUCTURE', 'Segment numbers must be 1, 2, 3, ... in order', { path: ['segments', i, 'number'], expected: String(i + 1), received: describeValue(s.number) });
     if (s.algorithmType !== undefined && s.algorithmType !== 'MANUAL' && !s.algorithmName) throw new RleError('INVALID_STRUCTURE', 'A segment that is not MANUAL needs an algorithmName', { path: ['segments', i, 'algorithmName'] });
   });
   for (const k of ['studyInstanceUID', 'referencedSeriesInstanceUID', 'frameOfReferenceUID'] as const) checkUid(seg[k], k);
@@ -484,7 +484,7 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
       return frag.buffer.slice(frag.byteOffset, frag.byteOffset + frag.length) as ArrayBuffer;
     });
   } else if (binary) {
-    if (pixels * rowRuns.length > 0xffffffff) throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { expected: 'at most 4294967295 pixels in all frames', received: String(pixels * rowRuns.length) });
+    if (pixels * rowRuns.length > 0xffffffff) throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { expected: 'at most 4294967295 pixels in all frames', received: describeValue(pixels * rowRuns.length) });
     // Bits continue across frames with no per-frame padding (PS3.5 8.1.1); the value is padded to even length.
     const bits = pixels * rowRuns.length;
     const buf = new Uint8Array(Math.ceil(Math.ceil(bits / 8) / 2) * 2);

@@ -25,7 +25,7 @@ async function write(d: MaskDataset, options = {}, ctx?: DialectContext): Promis
   return JSON.parse(new TextDecoder().decode(await dialect.write(d, options, ctx)));
 }
 
-import { expectCodeAsync as expectCode } from '../../core/test/support.js';
+import { expectCodeAsync as expectCode, hostileValues, withEachLeafReplaced } from '../../core/test/support.js';
 
 const example = (): any[] => JSON.parse(exampleText);
 
@@ -539,5 +539,27 @@ describe('robustness', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('hostile values where numbers and strings are expected', () => {
+  it('an object with a toString key anywhere in an export fails with an RleError, never a TypeError', async () => {
+    for (const value of hostileValues()) {
+      for (const { path, doc } of withEachLeafReplaced(example(), value)) {
+        try {
+          await read(doc);
+        } catch (e) {
+          expect(e instanceof RleError, `${JSON.stringify(path)}: ${String(e)}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('decode and the COCO re-coders refuse hostile sizes and strings with an RleError', () => {
+    for (const v of hostileValues()) {
+      expect(() => decode('1 2', { height: v as number, width: 3 })).toThrow(RleError);
+      expect(() => decode(v as string, { height: 1, width: 3 })).toThrow(RleError);
+      expect(() => decode('1 2', v as { height: number; width: number })).toThrow(RleError);
+    }
   });
 });
