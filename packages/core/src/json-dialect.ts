@@ -16,7 +16,7 @@ import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema } from './dialect.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, type DialectInput } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -133,9 +133,9 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
   const { order, indent } = writeOptions.parse(options);
   const nl = '\n';
   const pad = ' '.repeat(indent);
-  const line = (v: unknown): string => JSON.stringify(v, null, 0);
+  const line = (v: unknown, path: (string | number)[]): string => stringifyJson(v, path);
   const list = (items: string[]): string => (items.length === 0 ? '[]' : `[${nl}${items.map((s) => pad + pad + s).join(`,${nl}`)}${nl}${pad}]`);
-  const annotations = dataset.annotations.map((a) => {
+  const annotations = dataset.annotations.map((a, i) => {
     const o: Record<string, unknown> = { id: a.id, imageId: a.imageId };
     if (a.categoryId !== undefined) o.categoryId = a.categoryId;
     if (a.iscrowd !== undefined) o.iscrowd = a.iscrowd;
@@ -145,11 +145,11 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
     o.width = a.mask.width;
     o.order = order;
     // Runs are written from the typed array directly: no number[] of the mask.
-    return `${line(o).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
+    return `${line(o, ['annotations', i]).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
   });
   // Fixed key order, so equal datasets give equal bytes whatever order their objects were built in.
-  const images = dataset.images.map((i) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }));
-  const categories = dataset.categories.map((c) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }));
+  const images = dataset.images.map((i, k) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }, ['images', k]));
+  const categories = dataset.categories.map((c, k) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }, ['categories', k]));
   return `{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": ${list(annotations)}${nl}}${nl}`;
 }
 
