@@ -59,6 +59,7 @@ const writeOptions = { parse: (input: unknown): DicomWriteOptions => parseWith(w
 
 /** The plane an annotation belongs to: its position, else its non-segment dimension indices, else its frame. */
 function planeKey(f: SegFrame, segmentDim: number): string {
+  if (f.planeIndex !== undefined) return `z:${f.planeIndex}`;
   if (f.imagePositionPatient) return `p:${f.imagePositionPatient.join('\\')}`;
   if (f.dimensionIndexValues && f.dimensionIndexValues.length > (segmentDim >= 0 ? 1 : 0)) {
     return `d:${f.dimensionIndexValues.filter((_, i) => i !== segmentDim).join('\\')}`;
@@ -70,9 +71,13 @@ function planeKey(f: SegFrame, segmentDim: number): string {
 /** A SEG file as a dataset. */
 export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): MaskDataset {
   const o = readOptions.parse(options);
-  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels });
+  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels, maxBytes: o.maxBytes, warn: context.warn });
   if (seg.thresholdedFrames) {
     context.warn({ code: 'thresholded', message: `dicom: ${seg.thresholdedFrames} FRACTIONAL frames hold values between 0 and ${seg.maximumFractionalValue}; pixels above ${o.threshold} of it became the mask`, count: seg.thresholdedFrames });
+  }
+  if (seg.tiledFull) {
+    const t = seg.tiledFull;
+    context.warn({ code: 'tiles-assembled', message: `dicom: a TILED_FULL SEG: each segment's ${t.down} x ${t.across} tiles of ${t.tileRows}x${t.tileColumns} were assembled into one ${seg.rows}x${seg.columns} image (the total pixel matrix)`, count: 1 });
   }
   if (seg.oneBitRleLayout === 'legacy-bitpacked') {
     context.warn({ code: 'legacy-layout', message: 'dicom: 1-bit RLE frames use the superseded bit-packed layout (decoded by their length)', count: seg.frames.length });

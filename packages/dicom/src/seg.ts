@@ -4,7 +4,7 @@
  */
 import { LabelMap, Mask, describeValue, RleError, RunBuilder, type Size } from '@rlekit/core';
 import {
-  DEFAULT_MAX_PIXELS, decodeFrame, parsePart10, pixelLayout, TS_EXPLICIT_LE, TS_RLE, writePart10,
+  DEFAULT_MAX_PIXELS, decodeFrame, parsePart10, pixelLayout, TS_EXPLICIT_LE, TS_RLE, writePart10, type ParsePart10Options,
   type Naturalized, type PixelLayout,
 } from './part10.js';
 import { encodeRunsFrame, segmentBounds, unpackBits, unpackBitsToRuns } from './rle.js';
@@ -50,6 +50,8 @@ export interface SegFrame {
   /** Dimension index values of the frame, as stored. */
   dimensionIndexValues?: readonly number[];
   sourceImage?: SourceImage;
+  /** TILED_FULL: the focal plane of a mask assembled from tiles (every segment's mask on it shares it). */
+  planeIndex?: number;
   mask: Mask;
 }
 
@@ -68,6 +70,8 @@ export interface Seg {
   segmentDimension?: number;
   /** FRACTIONAL: frames holding values strictly between 0 and the maximum, which thresholding turned binary. */
   thresholdedFrames?: number;
+  /** TILED_FULL: the tiles (rows x columns each, `across` x `down` per segment) assembled into the total pixel matrix. */
+  tiledFull?: { tileRows: number; tileColumns: number; across: number; down: number };
   transferSyntaxUID?: string;
   studyInstanceUID?: string;
   seriesInstanceUID?: string;
@@ -81,7 +85,7 @@ export interface Seg {
   imageOrientationPatient?: readonly number[];
 }
 
-export interface ReadSegOptions {
+export interface ReadSegOptions extends ParsePart10Options {
   /** FRACTIONAL: a pixel is set when value > threshold * MaximumFractionalValue (0 ≤ threshold < 1). */
   threshold?: number;
   /** Largest total pixel count (all frames); refused before allocating. */
@@ -127,7 +131,7 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
     throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: describeValue(threshold) });
   }
-  const file = parsePart10(bytes);
+  const file = parsePart10(bytes, options);
   const ds = file.dataset;
   const segmentationType = String(ds.SegmentationType ?? '').trim();
   if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {
@@ -198,6 +202,14 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     return v > cut;
   };
 
+  if (str(ds.DimensionOrganizationType) === 'TILED_FULL' && perFrame.length === 0) {
+    readTiledFull(ds, layout, segments, isSet, out, () => {
+      if (partial) out.thresholdedFrames = (out.thresholdedFrames ?? 0) + 1;
+      partial = false;
+    });
+    return out;
+  }
+
   for (let k = 0; k < numberOfFrames; k++) {
     const frame: Omit<SegFrame, 'mask' | 'segmentNumber'> = { frameIndex: k };
     const ipp = triple(group(k, 'PlanePositionSequence')?.ImagePositionPatient);
@@ -231,6 +243,88 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     out.frames.push({ ...frame, segmentNumber, mask });
   }
   return out;
+}
+
+/**
+ * A TILED_FULL SEG (whole-slide microscopy; PS3.3 C.7.6.17.3): no per-frame functional groups,
+ * the frame index says where each frame goes. Frames are ordered by segment (in SegmentSequence
+ * order), then tile rows top to bottom, then tiles left to right, tiles of Rows x Columns
+ * covering TotalPixelMatrixRows x TotalPixelMatrixColumns (edge tiles reach past it). Each
+ * segment's tiles are assembled, run by run, into one mask of the total pixel matrix: the
+ * image becomes the total pixel matrix.
+ */
+function readTiledFull(ds: Naturalized, layout: PixelLayout, segments: Segment[], isSet: (v: number) => boolean, out: Seg, afterTile: () => void): void {
+  const path = ['DimensionOrganizationType'];
+  if (out.segmentationType === 'LABELMAP') {
+    throw new RleError('UNSUPPORTED', 'A LABELMAP SEG in TILED_FULL dimension organisation is not supported', { path, expected: 'BINARY or FRACTIONAL for TILED_FULL, or TILED_SPARSE / per-frame functional groups', received: 'LABELMAP, TILED_FULL' });
+  }
+  const total = (key: string): number => {
+    const v = Number(first(ds[key]));
+    if (!Number.isSafeInteger(v) || v <= 0) throw new RleError('INVALID_STRUCTURE', `A TILED_FULL SEG needs ${key}`, { path: [key], expected: 'a positive integer', received: describeValue(ds[key]) });
+    return v;
+  };
+  const height = total('TotalPixelMatrixRows'), width = total('TotalPixelMatrixColumns');
+  const planes = Number(first(ds.TotalPixelMatrixFocalPlanes) ?? 1);
+  if (planes !== 1) throw new RleError('UNSUPPORTED', 'A TILED_FULL SEG with several focal planes is not supported', { path: ['TotalPixelMatrixFocalPlanes'], expected: '1', received: describeValue(ds.TotalPixelMatrixFocalPlanes) });
+  const { rows, columns } = layout;
+  const across = Math.ceil(width / columns), down = Math.ceil(height / rows);
+  const perSegment = across * down;
+  if (layout.numberOfFrames !== segments.length * perSegment) {
+    throw new RleError('INVALID_STRUCTURE', 'A TILED_FULL SEG has one frame per tile of every segment', { path: ['NumberOfFrames'], expected: `${segments.length} segments x ${down} x ${across} tiles = ${segments.length * perSegment} frames`, received: describeValue(layout.numberOfFrames) });
+  }
+  out.rows = height;
+  out.columns = width;
+  out.tiledFull = { tileRows: rows, tileColumns: columns, across, down };
+  const size = { height, width };
+  segments.forEach((segment, si) => {
+    const b = new RunBuilder(64);
+    const skip = (): void => {};
+    const append = (on: boolean, n: number): void => b.append(on, n);
+    for (let ty = 0; ty < down; ty++) {
+      // One cursor per tile of this tile row, each walking its tile's row-ordered runs.
+      const cursors = [];
+      for (let tx = 0; tx < across; tx++) {
+        const k = si * perSegment + ty * across + tx;
+        cursors.push(new RunCursor(frameMask(layout, k, isSet, out).runsView('row')));
+        afterTile();
+      }
+      const lines = Math.min(rows, height - ty * rows);
+      for (let y = 0; y < lines; y++) {
+        for (let tx = 0; tx < across; tx++) {
+          const keep = Math.min(columns, width - tx * columns);
+          cursors[tx]!.take(keep, append);
+          if (keep < columns) cursors[tx]!.take(columns - keep, skip);
+        }
+      }
+    }
+    out.frames.push({ frameIndex: si * perSegment, planeIndex: 0, segmentNumber: segment.number, mask: Mask.fromCanonicalRuns(b.finish(height * width), size, 'row') });
+  });
+}
+
+/** Reads runs (background first) a few pixels at a time. */
+class RunCursor {
+  private index = 0;
+  private left: number;
+  private on = false;
+
+  constructor(private readonly runs: Uint32Array) {
+    this.left = runs[0] ?? 0;
+  }
+
+  take(n: number, emit: (on: boolean, length: number) => void): void {
+    while (n > 0) {
+      if (this.left === 0) {
+        this.index++;
+        this.left = this.runs[this.index]!;
+        this.on = !this.on;
+        continue;
+      }
+      const k = Math.min(this.left, n);
+      emit(this.on, k);
+      this.left -= k;
+      n -= k;
+    }
+  }
 }
 
 /** One BINARY/FRACTIONAL frame as a row-ordered Mask, decoded straight to runs. */
