@@ -563,3 +563,23 @@ describe('hostile values where numbers and strings are expected', () => {
     }
   });
 });
+
+describe('point and skeleton objects (issue 12 item 24)', () => {
+  it('are reported once per read, however many rows and frames hold them', async () => {
+    const rows = example();
+    const point = { name: 'Pt', shape: 'point', objectHash: 'pt000001', featureHash: 'pP', point: { '0': { x: 0.1, y: 0.2 } } };
+    const skeleton = { name: 'Sk', shape: 'skeleton', objectHash: 'sk000001', featureHash: 'pS', skeleton: { '0': { x: 0.1, y: 0.2, name: 'point_0' } } };
+    for (const r of rows) {
+      for (const u of Object.values<any>(r.data_units)) {
+        for (const f of u.labels.objects ? [u.labels] : Object.values<any>(u.labels)) f.objects.push(point, skeleton);
+      }
+    }
+    const { warnings, ctx } = collect();
+    await read(rows, {}, ctx);
+    const said = warnings.filter((w) => /"(point|skeleton)"/.test(w.message));
+    expect(said.map((w) => [w.code, w.count])).toEqual([['not-carried', 3], ['not-carried', 3]]);
+    const { warnings: again, ctx: ctx2 } = collect();
+    await write(await read(rows), {}, ctx2);
+    expect(again.filter((w) => /point|skeleton/.test(w.message))).toEqual([]);
+  });
+});
