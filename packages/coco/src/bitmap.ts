@@ -3,7 +3,7 @@
  * encode a bitmap, choosing per mask between a run transposition (few runs: blob-like masks)
  * and toggles / a tiled byte transposition (many runs: noise), so neither pays per-pixel strides.
  */
-import { checkSize, Mask, RleError, type Order } from '@rlekit/core';
+import { checkSize, Mask, describeValue, RleError, type Order } from '@rlekit/core';
 import { countsToString, parseRle, type CocoRle, type CompressedRle } from './rle.js';
 
 // Masks with more runs than pixels / DENSE go through a byte transposition instead of runs.
@@ -109,10 +109,10 @@ function transposeBytes4(src: Uint8Array, dst: Uint8Array, rows: number, cols: n
 export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Array): Uint8Array {
   const p = parseRle(rle);
   const h = p.height, w = p.width, total = h * w;
-  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
   if (out === undefined) out = new Uint8Array(total);
   else if (!(out instanceof Uint8Array) || out.length !== total) {
-    throw new RleError('INVALID_BITMAP', 'Output buffer length is not height * width', { expected: String(total), received: String((out as { length?: unknown })?.length) });
+    throw new RleError('INVALID_BITMAP', 'Output buffer length is not height * width', { expected: String(total), received: describeValue((out as { length?: unknown })?.length) });
   }
   if (total === 0) return out;
   if (order === 'col' || w === 1 || h === 1) {
@@ -199,9 +199,9 @@ function looksDense(bytes: Uint8Array, total: number): boolean {
 export function encodeBitmap(bitmap: Uint8Array, height: number, width: number, order: Order = 'row'): CompressedRle {
   const total = checkSize({ height, width });
   if (!(bitmap instanceof Uint8Array) || bitmap.length !== total) {
-    throw new RleError('INVALID_BITMAP', 'Bitmap length is not height * width', { expected: String(total), received: String((bitmap as { length?: unknown })?.length) });
+    throw new RleError('INVALID_BITMAP', 'Bitmap length is not height * width', { expected: String(total), received: describeValue((bitmap as { length?: unknown })?.length) });
   }
-  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+  if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
   if (total === 0) return { size: [height, width], counts: '0' };
   if (order === 'col' || height === 1 || width === 1) return { size: [height, width], counts: countsToString(Mask.fromBitmap(bitmap, { height, width }, 'col').runsView('col')) };
   let col: Uint32Array;

@@ -5,7 +5,7 @@
  */
 import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -69,7 +69,23 @@ function id(v: unknown, path: Path): Id {
 
 function dim(v: unknown, path: Path): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  return fail(path, 'a non-negative integer', v);
+  // As every size check in rlekit (core's checkSize) codes it.
+  throw new RleError('INVALID_SIZE', `Invalid ${path[path.length - 1] === 0 ? 'height' : path[path.length - 1] === 1 ? 'width' : String(path[path.length - 1])}`, { path, expected: 'a non-negative integer', received: short(v) });
+}
+
+/**
+ * COCO panoptic files look like instances files, but their annotations are one per image, a PNG
+ * `file_name` with `segments_info`: refused with what to do, not read as masks without a segmentation.
+ */
+function refusePanoptic(annotation: unknown, path: Path): void {
+  if (typeof annotation !== 'object' || annotation === null) return;
+  const a = annotation as Json;
+  if (Array.isArray(a.segments_info) && typeof a.file_name === 'string' && a.segmentation === undefined) {
+    throw new RleError('UNSUPPORTED', 'This is a COCO panoptic file (annotations are PNG file names with segments_info); rlekit has no panoptic reader yet', {
+      path: [...path, 'segments_info'],
+      expected: 'COCO instances, results or SA-1B JSON; for panoptic, convert it to instances first (panopticapi converters/panoptic2detection_coco_format.py) or read its PNGs with --from png',
+    });
+  }
 }
 
 function rest(o: Json, known: readonly string[]): Record<string, unknown> | undefined {
@@ -95,7 +111,10 @@ class Reader {
   readonly categories: Category[] = [];
   readonly imageById = new Map<Id, ImageInfo>();
   readonly categoryIds = new Set<Id>();
-  private counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0 };
+  readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0 };
+  // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
+  private readonly annotationIds = new Set<Id>();
+  private firstDuplicate: Path | undefined;
   private nextId = 1;
 
   constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void) {}
@@ -152,6 +171,16 @@ class Reader {
       throw new RleError('SIZE_MISMATCH', `Image ${short(imageId)} has RLEs of different sizes`, { path: [...path, 'segmentation', 'size'], expected: `[${known.height}, ${known.width}]`, received: `[${height}, ${width}]` });
     }
     this.categoryOf(o.category_id, [...path, 'category_id']);
+  }
+
+  /**
+   * A category id that the categories list lacks: pycocotools loads such files (COCOeval skips
+   * the category), so it is read as a category named by its id, and reported once per id.
+   */
+  missingCategory(cid: Id): void {
+    if (this.categoryIds.has(cid)) return;
+    this.categoryOf(cid, []);
+    this.counts.missingCategories++;
   }
 
   /** A category named by its id, for files without a categories list (results, SA-1B). */
@@ -214,9 +243,13 @@ class Reader {
     if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
     if (o.category_id !== undefined) {
       a.categoryId = id(o.category_id, [...path, 'category_id']);
-      if (this.format === 'instances' && this.categories.length > 0 && !this.categoryIds.has(a.categoryId)) {
-        throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${short(a.categoryId)}, which is not in categories`, { path: [...path, 'category_id'] });
-      }
+      if (this.format === 'instances') this.missingCategory(a.categoryId);
+    }
+    if (!(this.format === 'results')) {
+      if (this.annotationIds.has(a.id)) {
+        this.counts.duplicateIds++;
+        this.firstDuplicate ??= [...path, 'id'];
+      } else this.annotationIds.add(a.id);
     }
     if (o.iscrowd !== undefined) {
       // 0 is the default (absent flag): only a crowd is recorded, so other dialects see no difference.
@@ -251,6 +284,10 @@ class Reader {
     say(c.pythonBytes, 'python-bytes-counts', "RLE counts were Python bytes reprs (b'...'); read as their contents, written as plain strings");
     say(c.noMask, 'not-carried', 'annotations without a segmentation (boxes or keypoints only) were skipped');
     say(c.crowdRle, 'uncompressed-not-crowd', 'annotations have uncompressed RLE but iscrowd 0; the encoding and the crowd flag are kept apart');
+    say(c.missingCategories, 'missing-category', 'category ids used by annotations are not in categories; read as categories named by their id');
+    if (c.duplicateIds > 0) {
+      this.warn({ code: 'duplicate-id', message: `${c.duplicateIds} annotations have an id used before in the file (pycocotools keeps only the last of each); kept as they are`, path: this.firstDuplicate, count: c.duplicateIds });
+    }
   }
 }
 
@@ -290,6 +327,7 @@ export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'au
     if (f === 'sa1b') {
       reader.sa1bImage(r.image, ['image']);
     } else {
+      refusePanoptic(Array.isArray(r.annotations) ? r.annotations[0] : undefined, ['annotations', 0]);
       arrayAt(r, 'images', true).forEach((v, i) => reader.image(v, ['images', i]));
       arrayAt(r, 'categories', false).forEach((v, i) => reader.category(v, ['categories', i]));
       extras = rest(r, ['images', 'categories', 'annotations']);
@@ -331,7 +369,11 @@ async function* streamValues(source: ByteSource, paths: string[], topFields?: Ma
         field = undefined;
       }
       if (token === TokenType.NUMBER || (depth > 1 && token > TokenType.RIGHT_BRACKET)) return; // the bulk: numbers, nested keys and values
-      if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) keyNext = ++depth === 1 && token === TokenType.LEFT_BRACE;
+      if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
+        keyNext = ++depth === 1 && token === TokenType.LEFT_BRACE;
+        // As parseJson bounds the in-memory read: writers recurse into what is kept.
+        if (depth > MAX_JSON_DEPTH) throw new RleError('LIMIT_EXCEEDED', `COCO JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { offset: t.offset, expected: `arrays and objects nested at most ${MAX_JSON_DEPTH} deep` });
+      }
       else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) depth--;
       else if (token === TokenType.COMMA) keyNext = depth === 1;
       else if (token === TokenType.STRING && keyNext) {
@@ -349,6 +391,7 @@ async function* streamValues(source: ByteSource, paths: string[], topFields?: Ma
     try {
       parser.write(bytes);
     } catch (e) {
+      if (e instanceof RleError) throw e;
       throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset, expected: 'COCO JSON', cause: e, received: e instanceof Error ? e.message.slice(0, 120) : undefined });
     }
   };
@@ -417,7 +460,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     const kind = topFields.get(key);
     if (kind !== undefined && kind !== expected) throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path: [key], expected, received: kind });
   };
-  for await (const { value, top } of streamValues(source, paths, f === 'results' ? undefined : topFields)) {
+  for await (const { value, top } of streamValues(source, paths, topFields)) {
     // An SA-1B read (--format sa1b) looks at neither images nor categories, as the in-memory read.
     const skipped = format === 'sa1b' && (top === 'images' || top === 'categories');
     if (!skipped && (top === 'images' || top === 'categories' || top === 'annotations')) checkField(top, 'an array');
@@ -427,6 +470,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       probe.resultImage(value, [i]);
       countImage(value);
     } else if (top === 'annotations') {
+      if (index.a === undefined) refusePanoptic(value, ['annotations', 0]);
       countImage(value);
       const cid = typeof value === 'object' && value !== null ? (value as Json).category_id : undefined;
       if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, index.a ?? 0);
@@ -455,6 +499,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       probe.sa1bImage(extras.image, ['image']);
       delete extras.image;
       for (const [cid, i] of annotationCategories) probe.categoryOf(cid, ['annotations', i, 'category_id']);
+    } else {
+      // Before the categories are handed out: pass 2 must not add any.
+      for (const [cid, i] of annotationCategories) probe.missingCategory(id(cid, ['annotations', i, 'category_id']));
     }
     annotationCategories.clear();
   }
@@ -469,6 +516,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const reader = new Reader(f, warn);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
+  reader.counts.missingCategories = probe.counts.missingCategories; // reported once, when pass 2 ends
   const images = reader.images;
   const fmt = f;
   keepExtras(images, fmt === 'instances' && Object.keys(extras).length > 0 ? extras : undefined, warn);
@@ -539,11 +587,11 @@ function bboxOf(mask: Mask): number[] {
   return [b.x, b.y, b.width, b.height];
 }
 
-/** One annotation as COCO JSON text (known fields first, then its attributes). */
-function annotationJson(a: Annotation, o: CocoWriteOptions): string {
+/** One annotation as COCO JSON text (known fields first, then its attributes); `id` is the id written. */
+function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, id: Id = a.id): string {
   const out: Json = {};
   if (o.format === 'instances') {
-    out.id = a.id;
+    out.id = id;
     out.image_id = a.imageId;
     if (a.categoryId !== undefined) out.category_id = a.categoryId;
     out.segmentation = segmentation(a.mask, o);
@@ -559,7 +607,7 @@ function annotationJson(a: Annotation, o: CocoWriteOptions): string {
     out.area = a.mask.area();
     out.bbox = bboxOf(a.mask);
   } else {
-    out.id = a.id;
+    out.id = id;
     out.segmentation = segmentation(a.mask, { ...o, polygons: 'rle' });
     out.area = a.mask.area();
     out.bbox = bboxOf(a.mask);
@@ -567,23 +615,57 @@ function annotationJson(a: Annotation, o: CocoWriteOptions): string {
     if (a.categoryId !== undefined) out.category_id = a.categoryId;
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
-  return JSON.stringify(out);
+  if (id !== a.id && !('source_id' in out)) out.source_id = a.id;
+  return stringifyJson(out, path);
 }
 
-function imageJson(img: ImageInfo, sa1b: boolean): string {
+function imageJson(img: ImageInfo, sa1b: boolean, path: Path = []): string {
   const out: Json = sa1b ? { image_id: img.id } : { id: img.id };
   if (img.fileName !== undefined) out.file_name = img.fileName;
   out.height = img.height;
   out.width = img.width;
   if (img.attributes) for (const [k, v] of Object.entries(img.attributes)) if (!(k in out)) out[k] = v;
-  return JSON.stringify(out);
+  return stringifyJson(out, path);
 }
 
-function categoryJson(c: Category): string {
+function categoryJson(c: Category, i: number): string {
   const out: Json = { id: c.id, name: c.name };
   if (c.supercategory !== undefined) out.supercategory = c.supercategory;
   if (c.attributes) for (const [k, v] of Object.entries(c.attributes)) if (!(k in out)) out[k] = v;
-  return JSON.stringify(out);
+  return stringifyJson(out, ['categories', i]);
+}
+
+/**
+ * Unique annotation ids for the ids a file holds (pycocotools indexes annotations by id, so a
+ * repeated id hides a mask: an Encord video object has one id on every frame). The first use of
+ * an id keeps it; a repeat gets the next integer above every integer id seen (for an in-memory
+ * dataset, every id it has), and the writer keeps the old id as `source_id`.
+ */
+class IdAssigner {
+  private readonly used = new Set<Id>();
+  private next = 1;
+  renumbered = 0;
+
+  constructor(all?: readonly Annotation[]) {
+    if (all) for (const a of all) this.see(a.id);
+  }
+
+  private see(id: Id): void {
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= this.next) this.next = id + 1;
+  }
+
+  assign(id: Id): Id {
+    if (!this.used.has(id)) {
+      this.used.add(id);
+      this.see(id);
+      return id;
+    }
+    while (this.used.has(this.next)) this.next++;
+    const fresh = this.next++;
+    this.used.add(fresh);
+    this.renumbered++;
+    return fresh;
+  }
 }
 
 /** Writes a dataset as COCO JSON, chunk by chunk (annotations streamed in batches). */
@@ -617,13 +699,13 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     if (dataset.images.length !== 1) {
       throw new RleError('UNSUPPORTED', 'An SA-1B file holds exactly one image', { expected: '1 image', received: `${dataset.images.length} images` });
     }
-    head = `{"image": ${imageJson(dataset.images[0]!, true)},\n"annotations": [`;
+    head = `{"image": ${imageJson(dataset.images[0]!, true, ['image'])},\n"annotations": [`;
     sep = '\n';
   } else {
     const extras = datasetExtras.get(dataset.images) ?? {};
     let h = '{';
-    for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${JSON.stringify(v)},\n`;
-    const images = dataset.images.map((im) => imageJson(im, false));
+    for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${stringifyJson(v, [k])},\n`;
+    const images = dataset.images.map((im, i) => imageJson(im, false, ['images', i]));
     const categories = dataset.categories.map(categoryJson);
     h += `"images": [${images.length ? '\n' : ''}${images.join(',\n')}],\n"categories": [${categories.length ? '\n' : ''}${categories.join(',\n')}],\n"annotations": [`;
     head = h;
@@ -632,9 +714,10 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   yield encodeUtf8(head);
   let batch: string[] = [];
   let size = 0, n = 0;
+  const ids = o.format === 'results' ? undefined : new IdAssigner(list);
   for await (const a of iterable) {
     check(a, n);
-    const s = annotationJson(a, o);
+    const s = annotationJson(a, o, ['annotations', n], ids?.assign(a.id));
     batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
     size += s.length;
     n++;
@@ -652,6 +735,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
+  if (ids !== undefined) say(ids.renumbered, 'renumbered-ids', 'annotations repeat an id written before (COCO ids must be unique): given new ids, the old id kept as source_id');
   if (o.format === 'results' || o.format === 'sa1b') {
     // Neither has a categories list: a category is its id.
     say(dataset.categories.filter((c) => c.name !== String(c.id) || c.supercategory !== undefined).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`);
@@ -709,6 +793,8 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   sniff(head: Uint8Array): number {
     const text = new TextDecoder().decode(head.subarray(0, 4096));
     if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 0;
+    // COCO panoptic: recognised, and left below instances (the read refuses it and says what to do).
+    if (/"segments_info"\s*:/.test(text) && !/"segmentation"\s*:/.test(text)) return 0.5;
     const seg = /"segmentation"\s*:/.test(text);
     const counts = /"counts"\s*:/.test(text) && /"size"\s*:/.test(text);
     if (/^\s*\{/.test(text) && /"image"\s*:\s*\{/.test(text) && /"annotations"\s*:/.test(text)) return 0.9;

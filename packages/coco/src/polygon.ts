@@ -3,7 +3,7 @@
  * (`rasterizePolygon` / `rasterizeBox`: `rleFrPoly` / `rleFrBbox` bit for bit). This file only
  * checks COCO's list shapes and turns masks into COCO counts.
  */
-import { checkSize, combineRuns, Mask, rasterizeBox, rasterizePolygon, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, Mask, rasterizeBox, rasterizePolygon, describeValue, RleError } from '@rlekit/core';
 import { countsToString, type CompressedRle } from './rle.js';
 
 type Path = readonly (string | number)[];
@@ -29,7 +29,7 @@ function checkPolygonList(polygons: unknown, name: string, path: Path = []): rea
     // Every entry, the ignored odd one too: a nested list ([[[x, y, ...]]]) would otherwise be an empty mask.
     if (Array.isArray(p)) {
       for (let j = 0; j < p.length; j++) {
-        if (typeof p[j] !== 'number') throw new RleError('INVALID_TOKEN', 'Polygon coordinate is not a number', { path: [...path, i, j], expected: 'a number', received: Array.isArray(p[j]) ? 'a list' : String(p[j]) });
+        if (typeof p[j] !== 'number') throw new RleError('INVALID_TOKEN', 'Polygon coordinate is not a number', { path: [...path, i, j], expected: 'a number', received: describeValue(p[j]) });
       }
     }
   });
@@ -63,7 +63,7 @@ export function polygonsToMask(polygons: readonly (readonly number[])[], h: numb
 /** The mask `rleFrBbox` makes of a box `[x, y, w, h]`. */
 function boxMask(bb: readonly number[], h: number, w: number, path: Path): Mask {
   if (!Array.isArray(bb) || bb.length !== 4) {
-    throw new RleError('INVALID_STRUCTURE', 'A box is [x, y, width, height]', { path, expected: 'four numbers', received: String(bb) });
+    throw new RleError('INVALID_STRUCTURE', 'A box is [x, y, width, height]', { path, expected: 'four numbers', received: describeValue(bb) });
   }
   return rasterizeBox({ x: bb[0]!, y: bb[1]!, width: bb[2]!, height: bb[3]! }, { height: h, width: w }, { path });
 }

@@ -46,7 +46,7 @@ function checkCountValues(counts: ArrayLike<number>, path: Path): number {
   for (let i = 0; i < counts.length; i++) {
     const r = counts[i]!;
     if (!(typeof r === 'number' && r >= 0 && r <= MAX_U32 && Number.isInteger(r))) {
-      throw new RleError('INVALID_RUNS', 'Invalid COCO RLE count', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
+      throw new RleError('INVALID_RUNS', 'Invalid COCO RLE count', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: describeValue(r) });
     }
     sum += r;
   }
@@ -95,7 +95,7 @@ export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
     for (let i = 1; i < counts.length; i++) if (counts[i] === 0) { canonical = false; break; }
   }
   if (sum !== total) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'COCO RLE counts do not sum to height * width', { path: [...path, 'counts'], expected: String(total), received: String(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'COCO RLE counts do not sum to height * width', { path: [...path, 'counts'], expected: String(total), received: describeValue(sum) });
   }
   return { height, width, counts, canonical };
 }
@@ -391,7 +391,7 @@ export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | 
   if (!Array.isArray(gt)) throw new RleError('INVALID_STRUCTURE', 'gt must be a list', { path: ['gt'], received: short(gt) });
   if (dt.length === 0 || gt.length === 0) return [];
   if (!Array.isArray(iscrowd) || (iscrowd.length !== gt.length && iscrowd.length !== 0)) {
-    throw new RleError('INVALID_OPTION', 'iscrowd must have one flag per gt', { path: ['iscrowd'], expected: `${gt.length} flags`, received: String((iscrowd as unknown[])?.length) });
+    throw new RleError('INVALID_OPTION', 'iscrowd must have one flag per gt', { path: ['iscrowd'], expected: `${gt.length} flags`, received: describeValue((iscrowd as unknown[])?.length) });
   }
   const nd = dt.length, ng = gt.length, anyCrowd = iscrowd.length > 0;
   const boxes = isBoxList(dt);

@@ -6,7 +6,7 @@
  * being the sign. Arithmetic is exact up to 35 bits: counts go to 2^32 - 1 and their deltas need
  * 34 bits, where pycocotools' 32-bit shifts mis-decode deltas below -2^29.
  */
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 
 type Path = readonly (string | number)[];
 
@@ -51,7 +51,7 @@ function tooLong(start: number, path: Path): never {
 }
 
 function badValue(value: number, index: number, start: number, path: Path): never {
-  throw new RleError('INVALID_RUNS', `Count ${index} of an RLE count string is out of range`, { path, offset: start, expected: 'a count from 0 to 2^32-1 after adding the delta', received: String(value) });
+  throw new RleError('INVALID_RUNS', `Count ${index} of an RLE count string is out of range`, { path, offset: start, expected: 'a count from 0 to 2^32-1 after adding the delta', received: describeValue(value) });
 }
 
 function tooMany(max: number, start: number, path: Path): never {
@@ -234,7 +234,7 @@ function checkedCounts(counts: ArrayLike<number>, path: Path): ArrayLike<number>
   for (let i = 0; i < copy.length; i++) {
     const r = counts[i]!;
     if (!(typeof r === 'number' && r >= 0 && r <= MAX_COUNT && Number.isInteger(r))) {
-      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
+      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: describeValue(r) });
     }
     copy[i] = r;
   }

@@ -105,15 +105,67 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** A value as it goes in an error's `received`: JSON when possible, cut to 60 characters. */
+/**
+ * A value as it goes in an error's `received`: JSON-like, cut to 60 characters. It never calls
+ * into the value (no toString, toJSON, getters or proxy traps that could throw or run code): it
+ * reads own data properties only, so describing hostile input cannot fail or change the error.
+ */
 export function describeValue(v: unknown): string {
   let s: string;
   try {
-    s = JSON.stringify(v) ?? String(v);
+    s = describe(v, 3, { left: 80 });
   } catch {
-    s = String(v);
+    s = typeof v === 'object' && v !== null ? 'an object' : typeof v;
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function describe(v: unknown, depth: number, budget: { left: number }): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v.length > 80 ? v.slice(0, 80) : v);
+    case 'number':
+      return Number.isFinite(v) ? JSON.stringify(v) : String(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return `${v.toString()}n`;
+    case 'undefined':
+      return 'undefined';
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
+  if (v === null) return 'null';
+  if (depth === 0 || budget.left <= 0) return Array.isArray(v) ? '[...]' : '{...}';
+  // Typed arrays and other built-ins: by kind, not by content.
+  if (ArrayBuffer.isView(v)) return `a ${Object.prototype.toString.call(v).slice(8, -1)}`;
+  const parts: string[] = [];
+  if (Array.isArray(v)) {
+    const len = Reflect.getOwnPropertyDescriptor(v, 'length')?.value as number;
+    for (let i = 0; i < len && budget.left > 0; i++) {
+      const d = Reflect.getOwnPropertyDescriptor(v, i);
+      const item = d === undefined ? 'null' : 'value' in d ? describe(d.value, depth - 1, budget) : '<getter>';
+      budget.left -= item.length + 1;
+      parts.push(item);
+    }
+    if (parts.length < len) parts.push('...');
+    return `[${parts.join(',')}]`;
+  }
+  for (const key of Reflect.ownKeys(v as object)) {
+    if (typeof key !== 'string') continue;
+    if (budget.left <= 0) {
+      parts.push('...');
+      break;
+    }
+    const d = Reflect.getOwnPropertyDescriptor(v as object, key);
+    if (d === undefined || !d.enumerable) continue;
+    const item = `${JSON.stringify(key)}:${'value' in d ? describe(d.value, depth - 1, budget) : '<getter>'}`;
+    budget.left -= item.length + 1;
+    parts.push(item);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** True when `e` is an RleError (also across duplicated copies of the package). */

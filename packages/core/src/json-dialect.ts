@@ -16,7 +16,7 @@ import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema } from './dialect.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, type DialectInput } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -92,7 +92,7 @@ export function parseRlekitJson(text: string): MaskDataset {
   const categories: Category[] = (r.categories as unknown[]).map((v, i) => {
     const o = obj(v, ['categories', i]);
     const c: Category = { id: id(o.id, ['categories', i, 'id']), name: typeof o.name === 'string' ? o.name : fail(['categories', i, 'name'], 'a string', o.name) };
-    if (o.supercategory !== undefined) c.supercategory = String(o.supercategory);
+    if (o.supercategory !== undefined) c.supercategory = typeof o.supercategory === 'string' ? o.supercategory : fail(['categories', i, 'supercategory'], 'a string', o.supercategory);
     if (o.color !== undefined) {
       const col = o.color;
       if (!Array.isArray(col) || col.length !== 3 || !col.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) fail(['categories', i, 'color'], '[r, g, b] of 0..255', col);
@@ -133,9 +133,9 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
   const { order, indent } = writeOptions.parse(options);
   const nl = '\n';
   const pad = ' '.repeat(indent);
-  const line = (v: unknown): string => JSON.stringify(v, null, 0);
+  const line = (v: unknown, path: (string | number)[]): string => stringifyJson(v, path);
   const list = (items: string[]): string => (items.length === 0 ? '[]' : `[${nl}${items.map((s) => pad + pad + s).join(`,${nl}`)}${nl}${pad}]`);
-  const annotations = dataset.annotations.map((a) => {
+  const annotations = dataset.annotations.map((a, i) => {
     const o: Record<string, unknown> = { id: a.id, imageId: a.imageId };
     if (a.categoryId !== undefined) o.categoryId = a.categoryId;
     if (a.iscrowd !== undefined) o.iscrowd = a.iscrowd;
@@ -145,11 +145,11 @@ export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWrit
     o.width = a.mask.width;
     o.order = order;
     // Runs are written from the typed array directly: no number[] of the mask.
-    return `${line(o).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
+    return `${line(o, ['annotations', i]).slice(0, -1)},"runs":[${a.mask.runsView(order).join(',')}]}`;
   });
   // Fixed key order, so equal datasets give equal bytes whatever order their objects were built in.
-  const images = dataset.images.map((i) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }));
-  const categories = dataset.categories.map((c) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }));
+  const images = dataset.images.map((i, k) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }, ['images', k]));
+  const categories = dataset.categories.map((c, k) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }, ['categories', k]));
   return `{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": ${list(annotations)}${nl}}${nl}`;
 }
 
@@ -158,7 +158,7 @@ const readOptions: OptionsSchema<JsonReadOptions> = {
   parse(input: unknown): JsonReadOptions {
     const o = (input ?? {}) as Partial<JsonReadOptions>;
     const maxBytes = o.maxBytes ?? 0x1fffffe8;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RleError('INVALID_OPTION', 'Invalid maxBytes', { path: ['maxBytes'], expected: 'a positive integer', received: String(maxBytes) });
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RleError('INVALID_OPTION', 'Invalid maxBytes', { path: ['maxBytes'], expected: 'a positive integer', received: describeValue(maxBytes) });
     return { maxBytes };
   },
 };
@@ -173,9 +173,9 @@ const writeOptions: OptionsSchema<JsonWriteOptions> = {
   parse(input: unknown): JsonWriteOptions {
     const o = (input ?? {}) as Partial<JsonWriteOptions>;
     const order = o.order ?? 'row';
-    if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+    if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
     const indent = o.indent ?? 2;
-    if (!Number.isSafeInteger(indent) || indent < 0 || indent > 8) throw new RleError('INVALID_OPTION', 'Invalid indent', { path: ['indent'], expected: 'an integer from 0 to 8', received: String(indent) });
+    if (!Number.isSafeInteger(indent) || indent < 0 || indent > 8) throw new RleError('INVALID_OPTION', 'Invalid indent', { path: ['indent'], expected: 'an integer from 0 to 8', received: describeValue(indent) });
     return { order, indent };
   },
 };

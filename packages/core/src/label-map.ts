@@ -1,4 +1,4 @@
-import { RleError, type WarningSink } from './errors.js';
+import { describeValue, RleError, type WarningSink } from './errors.js';
 import { Mask } from './mask.js';
 import { checkSize, RunBuilder, type Size } from './runs.js';
 
@@ -29,7 +29,7 @@ export class LabelMap {
       throw new RleError('INVALID_BITMAP', 'Label data must be a Uint8Array, Uint16Array or Uint32Array', { received: Object.prototype.toString.call(data) });
     }
     if (data.length !== total) {
-      throw new RleError('INVALID_BITMAP', 'Label array length is not height * width', { expected: String(total), received: String(data.length) });
+      throw new RleError('INVALID_BITMAP', 'Label array length is not height * width', { expected: String(total), received: describeValue(data.length) });
     }
     return new LabelMap(data, size.height, size.width);
   }
@@ -99,7 +99,7 @@ export class LabelMap {
     let maxLabel = 0;
     for (const [label, mask] of list) {
       if (!Number.isSafeInteger(label) || label <= 0 || label > 0xffffffff) {
-        throw new RleError('INVALID_OPTION', 'Labels must be integers from 1 to 2^32-1', { received: String(label) });
+        throw new RleError('INVALID_OPTION', 'Labels must be integers from 1 to 2^32-1', { received: describeValue(label) });
       }
       if (mask.height !== size.height || mask.width !== size.width) {
         throw new RleError('SIZE_MISMATCH', `Mask for label ${label} differs in size`, { expected: `${size.height}x${size.width}`, received: `${mask.height}x${mask.width}` });
@@ -114,7 +114,7 @@ export class LabelMap {
       const r = (l: number): number => rank.get(l) ?? Infinity;
       list = list.map((e, i) => [e, i] as const).sort((a, b) => r(b[0][0]) - r(a[0][0]) || a[1] - b[1]).map(([e]) => e);
     } else if (overlap !== 'last' && overlap !== 'error') {
-      throw new RleError('INVALID_OPTION', 'Invalid overlap policy', { path: ['overlap'], expected: '"error", "first", "last" or a list of labels', received: String(overlap) });
+      throw new RleError('INVALID_OPTION', 'Invalid overlap policy', { path: ['overlap'], expected: '"error", "first", "last" or a list of labels', received: describeValue(overlap) });
     }
     let overwritten = 0;
     for (const [label, mask] of list) {

@@ -1,4 +1,4 @@
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 import {
   bitmapToRuns, canonicalRuns, checkSize, combineRuns, complementRuns, overlapAreas, placeRowRuns,
   RunBuilder, runsArea, runsBox, runsToBitmap, runsToTransposedBitmap, transposeRuns,
@@ -56,7 +56,7 @@ export class Mask {
     const total = checkSize(size);
     checkOrder(order);
     if (data == null || data.length !== total) {
-      throw new RleError('INVALID_BITMAP', 'Bitmap length is not height * width', { expected: String(total), received: String(data?.length) });
+      throw new RleError('INVALID_BITMAP', 'Bitmap length is not height * width', { expected: String(total), received: describeValue(data?.length) });
     }
     return new Mask(size.height, size.width, bitmapToRuns(data, total), order);
   }
@@ -69,16 +69,16 @@ export class Mask {
     const total = checkSize(size);
     checkOrder(order);
     if (starts.length !== lengths.length) {
-      throw new RleError('INVALID_INTERVALS', 'starts and lengths differ in length', { expected: String(starts.length), received: String(lengths.length) });
+      throw new RleError('INVALID_INTERVALS', 'starts and lengths differ in length', { expected: String(starts.length), received: describeValue(lengths.length) });
     }
     const b = new RunBuilder(starts.length * 2 + 2);
     for (let i = 0; i < starts.length; i++) {
       const s = starts[i]!, l = lengths[i]!;
-      if (!Number.isSafeInteger(s) || s < 0) throw new RleError('INVALID_INTERVALS', 'Invalid start', { path: ['starts', i], expected: 'a non-negative integer', received: String(s) });
-      if (!Number.isSafeInteger(l) || l < 0) throw new RleError('INVALID_INTERVALS', 'Invalid length', { path: ['lengths', i], expected: 'a non-negative integer', received: String(l) });
+      if (!Number.isSafeInteger(s) || s < 0) throw new RleError('INVALID_INTERVALS', 'Invalid start', { path: ['starts', i], expected: 'a non-negative integer', received: describeValue(s) });
+      if (!Number.isSafeInteger(l) || l < 0) throw new RleError('INVALID_INTERVALS', 'Invalid length', { path: ['lengths', i], expected: 'a non-negative integer', received: describeValue(l) });
       if (l === 0) continue;
       if (s + l > total) throw new RleError('INVALID_INTERVALS', 'Interval ends past the last pixel', { path: ['starts', i], expected: `start + length <= ${total}`, received: `${s} + ${l}` });
-      if (s < b.position) throw new RleError('INVALID_INTERVALS', 'Interval is out of order or overlaps the previous one', { path: ['starts', i], expected: `start >= ${b.position}`, received: String(s) });
+      if (s < b.position) throw new RleError('INVALID_INTERVALS', 'Interval is out of order or overlaps the previous one', { path: ['starts', i], expected: `start >= ${b.position}`, received: describeValue(s) });
       b.addInterval(s, s + l);
     }
     return new Mask(size.height, size.width, b.finish(total), order);
@@ -253,7 +253,7 @@ export class Mask {
   pad(margins: { top?: number; right?: number; bottom?: number; left?: number }): Mask {
     const { top = 0, right = 0, bottom = 0, left = 0 } = margins;
     for (const [k, v] of Object.entries({ top, right, bottom, left })) {
-      if (!Number.isSafeInteger(v) || v < 0) throw new RleError('INVALID_OPTION', `Invalid ${k} margin`, { path: [k], expected: 'a non-negative integer', received: String(v) });
+      if (!Number.isSafeInteger(v) || v < 0) throw new RleError('INVALID_OPTION', `Invalid ${k} margin`, { path: [k], expected: 'a non-negative integer', received: describeValue(v) });
     }
     return this.paste({ height: this.height + top + bottom, width: this.width + left + right }, { x: left, y: top });
   }
@@ -265,13 +265,13 @@ export class Mask {
 
 function checkOrder(order: unknown): Order {
   if (order !== 'row' && order !== 'col') {
-    throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: String(order) });
+    throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
   }
   return order;
 }
 
 function checkInteger(v: number, name: string): void {
-  if (!Number.isSafeInteger(v)) throw new RleError('INVALID_OPTION', `Invalid ${name}`, { path: [name], expected: 'an integer', received: String(v) });
+  if (!Number.isSafeInteger(v)) throw new RleError('INVALID_OPTION', `Invalid ${name}`, { path: [name], expected: 'an integer', received: describeValue(v) });
 }
 
 function sameSize(a: Mask, b: Mask): void {

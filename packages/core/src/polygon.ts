@@ -9,7 +9,7 @@
  * far-away vertices cost neither time nor memory. The crossings are counted (an upper bound,
  * from the vertices alone) and checked against `maxCrossings` before anything is allocated.
  */
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 import { Mask } from './mask.js';
 import { checkSize, type Size } from './runs.js';
 
@@ -37,11 +37,11 @@ function cInt(v: number): number {
 /** Throws unless `c` is a finite number close enough to the image (the path is built only then). */
 function checkCoordinate(c: unknown, path: Path, key: string | number): void {
   if (typeof c !== 'number' || !Number.isFinite(c)) {
-    throw new RleError('INVALID_TOKEN', 'Polygon coordinate is not a finite number', { path: [...path, key], expected: 'a finite number', received: String(c) });
+    throw new RleError('INVALID_TOKEN', 'Polygon coordinate is not a finite number', { path: [...path, key], expected: 'a finite number', received: describeValue(c) });
   }
   const q = 5 * c + 0.5;
   if (!(q > -COORD_LIMIT && q < COORD_LIMIT)) {
-    throw new RleError('LIMIT_EXCEEDED', 'Polygon coordinate too far from the image', { path: [...path, key], expected: `|coordinate| < ${COORD_LIMIT / 5}`, received: String(c) });
+    throw new RleError('LIMIT_EXCEEDED', 'Polygon coordinate too far from the image', { path: [...path, key], expected: `|coordinate| < ${COORD_LIMIT / 5}`, received: describeValue(c) });
   }
 }
 
@@ -61,10 +61,10 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   const path = options.path ?? [];
   const maxCrossings = options.maxCrossings ?? DEFAULT_MAX_POLYGON_CROSSINGS;
   if (typeof maxCrossings !== 'number' || !(maxCrossings >= 0)) {
-    throw new RleError('INVALID_OPTION', 'maxCrossings must be a non-negative number', { path, expected: 'a number >= 0', received: String(maxCrossings) });
+    throw new RleError('INVALID_OPTION', 'maxCrossings must be a non-negative number', { path, expected: 'a number >= 0', received: describeValue(maxCrossings) });
   }
   if (xy == null || typeof xy.length !== 'number') {
-    throw new RleError('INVALID_STRUCTURE', 'A polygon is a flat list of numbers', { path, expected: '[x1, y1, x2, y2, ...]', received: String(xy) });
+    throw new RleError('INVALID_STRUCTURE', 'A polygon is a flat list of numbers', { path, expected: '[x1, y1, x2, y2, ...]', received: describeValue(xy) });
   }
   const h = size.height, w = size.width;
   const k = Math.floor(xy.length / 2);
@@ -86,7 +86,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
     bound += centresIn((a < b ? a : b) - 1, (a < b ? b : a) + 1, w);
   }
   if (bound > maxCrossings) {
-    throw new RleError('LIMIT_EXCEEDED', 'Polygon crosses too many pixel columns to rasterize', { path, expected: `at most ${maxCrossings} column crossings`, received: String(bound) });
+    throw new RleError('LIMIT_EXCEEDED', 'Polygon crosses too many pixel columns to rasterize', { path, expected: `at most ${maxCrossings} column crossings`, received: describeValue(bound) });
   }
   // One spare slot: the sorted crossings are closed with h*w in place.
   const pos = new Uint32Array(bound + 1);
@@ -213,7 +213,7 @@ let bucketCounts = new Uint32Array(0);
 export function rasterizeBox(box: { x: number; y: number; width: number; height: number }, size: Size, options: RasterizeOptions = {}): Mask {
   const path = options.path ?? [];
   if (box == null || typeof box !== 'object') {
-    throw new RleError('INVALID_STRUCTURE', 'A box is { x, y, width, height }', { path, expected: 'an object of four numbers', received: String(box) });
+    throw new RleError('INVALID_STRUCTURE', 'A box is { x, y, width, height }', { path, expected: 'an object of four numbers', received: describeValue(box) });
   }
   const { x, y, width, height } = box;
   checkCoordinate(x, path, 'x');

@@ -1,4 +1,4 @@
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 import { SCAN_MODULE } from './wasm/scan-module.js';
 
 /** Largest pixel count a mask may have: run lengths are stored as uint32. */
@@ -16,17 +16,17 @@ export interface Size {
 export function checkSize(size: Size, maxPixels: number = MAX_MASK_PIXELS, path: readonly (string | number)[] = []): number {
   const { height, width } = size ?? ({} as Size);
   if (!Number.isSafeInteger(height) || height < 0) {
-    throw new RleError('INVALID_SIZE', 'Invalid height', { path: [...path, 'height'], expected: 'a non-negative integer', received: String(height) });
+    throw new RleError('INVALID_SIZE', 'Invalid height', { path: [...path, 'height'], expected: 'a non-negative integer', received: describeValue(height) });
   }
   if (!Number.isSafeInteger(width) || width < 0) {
-    throw new RleError('INVALID_SIZE', 'Invalid width', { path: [...path, 'width'], expected: 'a non-negative integer', received: String(width) });
+    throw new RleError('INVALID_SIZE', 'Invalid width', { path: [...path, 'width'], expected: 'a non-negative integer', received: describeValue(width) });
   }
   const pixels = height * width;
   if (pixels > MAX_MASK_PIXELS) {
-    throw new RleError('INVALID_SIZE', `Mask of ${height}x${width} has more pixels than 32-bit runs can hold`, { path, expected: `height * width <= ${MAX_MASK_PIXELS}`, received: String(pixels) });
+    throw new RleError('INVALID_SIZE', `Mask of ${height}x${width} has more pixels than 32-bit runs can hold`, { path, expected: `height * width <= ${MAX_MASK_PIXELS}`, received: describeValue(pixels) });
   }
   if (pixels > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `Mask of ${height}x${width} exceeds maxPixels`, { path, expected: `at most ${maxPixels} pixels`, received: String(pixels) });
+    throw new RleError('LIMIT_EXCEEDED', `Mask of ${height}x${width} exceeds maxPixels`, { path, expected: `at most ${maxPixels} pixels`, received: describeValue(pixels) });
   }
   return pixels;
 }
@@ -79,7 +79,7 @@ export class RunBuilder {
   addInterval(start: number, end: number): void {
     if (end <= start) return;
     if (start < this.pos) {
-      throw new RleError('INVALID_INTERVALS', 'Interval starts before the end of the previous one', { expected: `start >= ${this.pos}`, received: String(start) });
+      throw new RleError('INVALID_INTERVALS', 'Interval starts before the end of the previous one', { expected: `start >= ${this.pos}`, received: describeValue(start) });
     }
     this.append(false, start - this.pos);
     this.append(true, end - start);
@@ -88,7 +88,7 @@ export class RunBuilder {
   /** Pads with background up to `total` pixels and returns the canonical runs. */
   finish(total: number): Uint32Array {
     if (this.pos > total) {
-      throw new RleError('INVALID_INTERVALS', 'Runs extend past the last pixel', { expected: `at most ${total} pixels`, received: String(this.pos) });
+      throw new RleError('INVALID_INTERVALS', 'Runs extend past the last pixel', { expected: `at most ${total} pixels`, received: describeValue(this.pos) });
     }
     this.append(false, total - this.pos);
     return this.buf.slice(0, this.n);
@@ -113,14 +113,14 @@ export function canonicalRuns(runs: ArrayLike<number>, total: number, path: read
     if (len > 0) sum += runs[0]!;
   } else for (let i = 0; i < len; i++) {
     const r = runs[i]!;
-    if (!(r >= 0 && r <= 0xffffffff && Number.isInteger(r))) {
-      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: String(r) });
+    if (!(typeof r === 'number' && r >= 0 && r <= 0xffffffff && Number.isInteger(r))) {
+      throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, i], expected: 'an integer from 0 to 2^32-1', received: describeValue(r) });
     }
     if (r === 0 && i > 0) canonical = false;
     sum += r;
   }
   if (sum !== total) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'Run lengths do not sum to height * width', { path, expected: String(total), received: String(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'Run lengths do not sum to height * width', { path, expected: String(total), received: describeValue(sum) });
   }
   if (total === 0) return new Uint32Array(0);
   if (canonical && !(len === 1 && runs[0] === 0)) {

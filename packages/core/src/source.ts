@@ -1,4 +1,4 @@
-import { RleError } from './errors.js';
+import { describeValue, RleError } from './errors.js';
 
 /**
  * A readable input that can be read more than once (some readers take two passes, e.g. a
@@ -59,10 +59,10 @@ export function isFolderSource(input: DialectInput): input is FolderSource {
 export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff): Promise<Uint8Array> {
   if (input instanceof Uint8Array) return input;
   if ((input as Partial<ByteSource>).kind !== 'bytes') {
-    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: String((input as { kind?: unknown }).kind) });
+    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: describeValue((input as { kind?: unknown }).kind) });
   }
   if (input.size !== undefined && input.size > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: String(input.size) });
+    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: describeValue(input.size) });
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -112,10 +112,75 @@ export function encodeUtf8(text: string): Uint8Array {
 }
 
 /**
- * JSON.parse with an RleError for bad JSON: INVALID_STRUCTURE at the offset JSON.parse names
- * (in its message only: "at position N"), or at the end of the text when it ends early.
+ * Deepest nesting of arrays and objects a JSON reader accepts. Real files nest less than 20 deep
+ * (COCO 5, Encord about 12); the bound keeps writers, which recurse (JSON.stringify), off the
+ * edge of the stack, whatever the reader keeps of a file.
  */
-export function parseJson(text: string, expected: string): unknown {
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * Refuses JSON text nested deeper than `maxDepth` (LIMIT_EXCEEDED, with the offset and path of the
+ * first value too deep), in one pass over the text that skips strings; text that is not JSON is
+ * left for the parser to refuse. Every JSON reader calls it (through {@link parseJson}).
+ */
+export function checkJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH, expected = 'JSON'): void {
+  let depth = 0;
+  for (let i = 0, n = text.length; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // To the closing quote: the first one not escaped by an odd number of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return;
+        let b = i - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if (((i - 1 - b) & 1) === 0) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) {
+        const path = jsonPathAt(text, i);
+        const shown = path.length > 16 ? [...path.slice(0, 16), `...${path.length - 16} more levels`] : path;
+        throw new RleError('LIMIT_EXCEEDED', `${expected} is nested more than ${maxDepth} levels deep`, { path: shown, offset: i, expected: `arrays and objects nested at most ${maxDepth} deep` });
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
+/** The path of the value that starts at `offset` (a slow second pass, only to report an error). */
+function jsonPathAt(text: string, offset: number): (string | number)[] {
+  // One frame per open container: an object's current key or an array's current index.
+  const frames: { key: string | number; object: boolean; expectKey: boolean }[] = [];
+  for (let i = 0; i < offset; i++) {
+    const c = text.charCodeAt(i);
+    const top = frames[frames.length - 1];
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < offset && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      if (top?.expectKey) {
+        try {
+          top.key = JSON.parse(text.slice(start, i + 1)) as string;
+        } catch {
+          top.key = text.slice(start + 1, i);
+        }
+        top.expectKey = false;
+      }
+    } else if (c === 0x7b || c === 0x5b) frames.push({ key: c === 0x7b ? '' : 0, object: c === 0x7b, expectKey: c === 0x7b });
+    else if (c === 0x7d || c === 0x5d) frames.pop();
+    else if (c === 0x2c && top !== undefined) {
+      if (top.object) top.expectKey = true;
+      else top.key = (top.key as number) + 1;
+    }
+  }
+  return frames.map((f) => f.key);
+}
+
+/**
+ * JSON.parse with an RleError for bad JSON: INVALID_STRUCTURE at the offset JSON.parse names
+ * (in its message only: "at position N"), or at the end of the text when it ends early; and
+ * LIMIT_EXCEEDED for nesting deeper than `maxDepth` ({@link checkJsonDepth}).
+ */
+export function parseJson(text: string, expected: string, maxDepth: number = MAX_JSON_DEPTH): unknown {
+  checkJsonDepth(text, maxDepth, expected);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -123,5 +188,18 @@ export function parseJson(text: string, expected: string): unknown {
     const at = /position (\d+)/.exec(msg);
     const offset = at ? Number(at[1]) : /end of JSON/i.test(msg) ? text.length : undefined;
     throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected, cause: e });
+  }
+}
+
+/**
+ * JSON.stringify for writers: a value nested too deep for the stack is LIMIT_EXCEEDED, a circular
+ * or BigInt value INVALID_STRUCTURE, both at `path`, instead of an untyped RangeError or TypeError.
+ */
+export function stringifyJson(value: unknown, path: readonly (string | number)[] = []): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RleError('LIMIT_EXCEEDED', 'A value is nested too deep to write as JSON', { path, expected: `arrays and objects nested at most ${MAX_JSON_DEPTH} deep`, cause: e });
+    throw new RleError('INVALID_STRUCTURE', 'A value cannot be written as JSON (circular, or a BigInt)', { path, expected: 'plain JSON data', cause: e });
   }
 }

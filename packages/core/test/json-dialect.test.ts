@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RleError } from '../src/index.js';
-import { parseRlekitJson } from '../src/json-dialect.js';
+import { MAX_JSON_DEPTH, RleError, checkJsonDepth } from '../src/index.js';
+import { formatRlekitJson, parseRlekitJson } from '../src/json-dialect.js';
 
 function errorOf(text: string): RleError {
   try {
@@ -21,5 +21,47 @@ describe('rlekit-json bad JSON', () => {
     const b = errorOf('{"height": 3,, "width": 4}');
     expect(b.code).toBe('INVALID_STRUCTURE');
     expect(b.offset).toBe(13);
+  });
+});
+
+describe('JSON nesting depth', () => {
+  const deep = (n: number, inner = '1'): string => `${'['.repeat(n)}${inner}${']'.repeat(n)}`;
+
+  it('refuses a file nested deeper than MAX_JSON_DEPTH with LIMIT_EXCEEDED and the path, before parsing', () => {
+    const text = `{"format":"rlekit-json","version":1,"images":[{"id":1,"height":1,"width":2,"attributes":{"x":${deep(100_000)}}}],"categories":[],"annotations":[]}`;
+    const e = errorOf(text);
+    expect(e).toBeInstanceOf(RleError);
+    expect(e.code).toBe('LIMIT_EXCEEDED');
+    expect(e.path.slice(0, 8)).toEqual(['images', 0, 'attributes', 'x', 0, 0, 0, 0]);
+    expect(e.offset).toBe(text.indexOf('[[') + MAX_JSON_DEPTH - 4);
+    expect(e.message.length).toBeLessThan(400);
+  });
+
+  it('accepts nesting up to the limit, and brackets inside strings (escaped quotes too) do not count', () => {
+    expect(() => checkJsonDepth(deep(MAX_JSON_DEPTH))).not.toThrow();
+    expect(() => checkJsonDepth(deep(MAX_JSON_DEPTH + 1))).toThrow(RleError);
+    expect(() => checkJsonDepth(`["${'['.repeat(1000)}", "\\"${'{'.repeat(1000)}\\\\"]`)).not.toThrow();
+    expect(() => checkJsonDepth(`{"a\\\\": ${deep(10)}}`, 10)).toThrow(RleError);
+    expect(() => checkJsonDepth(`{"a\\\\": ${deep(9)}}`, 10)).not.toThrow();
+  });
+
+  it('names the path through objects and arrays', () => {
+    try {
+      checkJsonDepth('{"a": [1, {"b": 2}, {"c\\"d": [[[[0]]]]}]}', 5);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as RleError).path).toEqual(['a', 2, 'c"d', 0, 0]);
+    }
+  });
+
+  it('the writer refuses attributes it cannot write (too deep, circular) with an RleError, not a RangeError', () => {
+    let deepValue: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deepValue = [deepValue];
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const [value, code] of [[deepValue, 'LIMIT_EXCEEDED'], [circular, 'INVALID_STRUCTURE'], [10n, 'INVALID_STRUCTURE']] as const) {
+      const dataset = { images: [{ id: 1, height: 1, width: 2, attributes: { x: value } }], categories: [], annotations: [] };
+      expect(() => formatRlekitJson(dataset)).toThrow(expect.objectContaining({ code, path: ['images', 0] }));
+    }
   });
 });

@@ -56,3 +56,33 @@ export async function expectCodeAsync(p: Promise<unknown>, code: string): Promis
   }
   throw new Error(`expected RleError ${code}`);
 }
+
+/** Values that throw or run code when converted to a primitive: what hostile JSON (or a caller) can put where a number is expected. */
+export const hostileValues = (): unknown[] => [
+  { toString: 1 },
+  { toString: 1, valueOf: 1 },
+  { valueOf: 1, toJSON: 1 },
+  Object.create(null) as object,
+  [{ toString: 1 }],
+];
+
+/**
+ * Every copy of `doc` with one leaf (number, string, boolean, null) replaced by `value`, with the
+ * path of the replaced leaf: to check that readers refuse each with an RleError.
+ */
+export function* withEachLeafReplaced(doc: unknown, value: unknown): Generator<{ path: (string | number)[]; doc: unknown }> {
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, p: (string | number)[]): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+    else paths.push(p);
+  };
+  walk(doc, []);
+  for (const p of paths) {
+    const copy = structuredClone(doc) as Record<string | number, unknown>;
+    let at = copy;
+    for (const k of p.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+    at[p[p.length - 1]!] = value;
+    yield { path: p, doc: copy };
+  }
+}

@@ -4,7 +4,7 @@
  * - XML (`<mask rle="0, 3, 5" left top width height>`): runs joined by ", ", box origin and size;
  * - REST/SDK `points`: `[r0, r1, ..., left, top, right, bottom]` with right/bottom inclusive.
  */
-import { Mask, RleError, RunBuilder, checkSize, runsArea, type Size, type WarningSink } from '@rlekit/core';
+import { Mask, describeValue, RleError, RunBuilder, checkSize, runsArea, type Size, type WarningSink } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -63,7 +63,7 @@ function chooseBox(mask: Mask, box: InclusiveBox | undefined): PlainBox | undefi
     return { left: b.x, top: b.y, width: b.width, height: b.height };
   }
   if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => Number.isSafeInteger(v))) {
-    throw new RleError('INVALID_OPTION', 'Invalid box', { path: ['box'], expected: '[left, top, right, bottom] integers, right/bottom inclusive', received: String(box) });
+    throw new RleError('INVALID_OPTION', 'Invalid box', { path: ['box'], expected: '[left, top, right, bottom] integers, right/bottom inclusive', received: describeValue(box) });
   }
   const [left, top, right, bottom] = box;
   const width = right - left + 1, height = bottom - top + 1;
@@ -200,7 +200,7 @@ function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, of
     i++;
   }
   if (count > 0 && sum < boxTotal && !pad) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: String(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
   }
   const padded = count > 0 ? boxTotal - sum : 0;
   if (canonical && padded === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded };
@@ -215,7 +215,7 @@ function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path:
   let sum = 0;
   for (let k = 0; k < rle.length; k++) {
     const v = rle[k]!;
-    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, k], offset, expected: 'an integer from 0 to 2^32-1', received: String(v) });
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RleError('INVALID_RUNS', 'Invalid run length', { path: [...path, k], offset, expected: 'an integer from 0 to 2^32-1', received: describeValue(v) });
     sum += v;
     if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${k}` });
     b.append((k & 1) === 1, v);
@@ -226,7 +226,7 @@ function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path:
 function finishBox(b: RunBuilder, sum: number, boxTotal: number, any: boolean, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
   // An empty run list is an empty mask (cvat-core treats it so); short runs are an error unless padding is asked for.
   if (any && sum < boxTotal && !pad) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: String(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
   }
   return { runs: b.finish(boxTotal), padded: any ? boxTotal - sum : 0 };
 }
@@ -280,7 +280,7 @@ export function decodePoints(points: ArrayLike<number>, size: Size, options: Dec
   const box: number[] = [];
   for (let k = n - 4; k < n; k++) {
     const v = points[k]!;
-    if (!Number.isFinite(v)) throw new RleError('INVALID_TOKEN', 'Invalid box coordinate', { path: [...path, k], expected: 'a finite number', received: String(v) });
+    if (!Number.isFinite(v)) throw new RleError('INVALID_TOKEN', 'Invalid box coordinate', { path: [...path, k], expected: 'a finite number', received: describeValue(v) });
     box.push(Math.trunc(v));
   }
   const [left, top, right, bottom] = box as [number, number, number, number];

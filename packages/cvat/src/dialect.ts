@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  MAX_MASK_PIXELS, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -172,7 +172,13 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
   const { categories, found } = readLabels(child(root, 'meta'));
   const byName = new Map<string, Category>();
   for (const c of categories) if (!byName.has(c.name)) byName.set(c.name, c);
-  const labelOf = (name: string, path: Path, offset: number | undefined): Id => {
+  let unlabeled = 0;
+  const labelOf = (name: string, path: Path, offset: number | undefined): Id | undefined => {
+    // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
+    if (name === '') {
+      unlabeled++;
+      return undefined;
+    }
     let c = byName.get(name);
     if (c === undefined) {
       if (found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
@@ -189,16 +195,39 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
   const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
   let firstInverted: Path | undefined;
   const other: Record<string, number> = {};
-  const seenIds = new Set<number>();
   let totalRuns = 0;
   if (root.track !== undefined) other.track = list(root.track).length;
 
-  list(root.image).forEach((im, i) => {
+  // A project export numbers images per task (each <image> has task_id and subset): ids repeat
+  // across tasks. Then every image gets its position in the file as id, and keeps its task frame
+  // as the `frame` attribute. An id repeated within one task is an error.
+  const imageNodes = list(root.image);
+  const seenIds = new Set<string>();
+  const frames = imageNodes.map((im, i) => {
+    const path: Path = ['annotations', 'image', i];
+    const frame = intAttr(im, 'id', path, 0);
+    const key = `${attr(im, 'task_id', path) ?? ''}\0${frame}`;
+    if (seenIds.has(key)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${frame}`, { path: [...path, 'id'], offset: startOf(im), expected: 'unique image ids (within each task_id of a project export)' });
+    seenIds.add(key);
+    return frame;
+  });
+  // Keys are unique, so a repeated frame number means two tasks.
+  const projectIds = new Set(frames).size < frames.length;
+  const tasks = new Set<string>();
+  if (projectIds) {
+    imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
+    warn({
+      code: 'renumbered-ids',
+      message: `CVAT project export: image ids restart in each of its ${tasks.size} tasks; images were numbered 0..${imageNodes.length - 1} in file order, each keeping its task's id as the "frame" attribute (next to subset and task_id)`,
+      path: ['annotations', 'image'],
+      count: imageNodes.length,
+    });
+  }
+
+  imageNodes.forEach((im, i) => {
     const path: Path = ['annotations', 'image', i];
     const offset = startOf(im);
-    const id = intAttr(im, 'id', path, 0);
-    if (seenIds.has(id)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${id}`, { path: [...path, 'id'], offset, expected: 'unique image ids' });
-    seenIds.add(id);
+    const id = projectIds ? i : frames[i]!;
     const width = intAttr(im, 'width', path, 0);
     const height = intAttr(im, 'height', path, 0);
     const size = { height, width };
@@ -212,6 +241,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
       const k = key.slice(ATTR.length);
       if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwn(extra, k, attr(im, k, path));
     }
+    if (projectIds) setOwn(extra, 'frame', String(frames[i])); // a string, as every attribute read from XML
     if (Object.keys(extra).length > 0) info.attributes = extra;
     images.push(info);
 
@@ -240,12 +270,13 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
           setOwn(attributes, `attr:${an}`, value);
         } else setOwn(attributes, an, value);
       });
-      return { imageId: id, categoryId: labelOf(label, [...p, 'label'], off), attributes, z };
+      const categoryId = labelOf(label, [...p, 'label'], off);
+      return categoryId === undefined ? { imageId: id, attributes, z } : { imageId: id, categoryId, attributes, z };
     };
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
       totalRuns += mask.runsView(order).length;
-      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: String(totalRuns) });
+      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };
@@ -296,6 +327,7 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
     for (const s of shapes) annotations.push({ id: annotations.length + 1, ...s.annotation });
   });
 
+  if (unlabeled > 0) warn({ code: 'unlabeled', message: `${unlabeled} shapes have an empty label (Datumaro writes unlabeled shapes so); read without a category`, count: unlabeled });
   if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
   if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
   if (counts.inverted > 0) {
@@ -503,7 +535,7 @@ async function readText(input: DialectInput, maxBytes: number): Promise<string> 
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
   // readAllBytes passes bytes already in memory through unchecked; the limit applies to them too.
   if (input instanceof Uint8Array && input.length > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: String(input.length) });
+    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: describeValue(input.length) });
   }
   return decodeUtf8(await readAllBytes(input, maxBytes));
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, RleError, silentContext,
+  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, describeValue, RleError, silentContext,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type ImageInfo,
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
@@ -59,6 +59,7 @@ const writeOptions = { parse: (input: unknown): DicomWriteOptions => parseWith(w
 
 /** The plane an annotation belongs to: its position, else its non-segment dimension indices, else its frame. */
 function planeKey(f: SegFrame, segmentDim: number): string {
+  if (f.planeIndex !== undefined) return `z:${f.planeIndex}`;
   if (f.imagePositionPatient) return `p:${f.imagePositionPatient.join('\\')}`;
   if (f.dimensionIndexValues && f.dimensionIndexValues.length > (segmentDim >= 0 ? 1 : 0)) {
     return `d:${f.dimensionIndexValues.filter((_, i) => i !== segmentDim).join('\\')}`;
@@ -70,9 +71,13 @@ function planeKey(f: SegFrame, segmentDim: number): string {
 /** A SEG file as a dataset. */
 export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): MaskDataset {
   const o = readOptions.parse(options);
-  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels });
+  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels, maxBytes: o.maxBytes, warn: context.warn });
   if (seg.thresholdedFrames) {
     context.warn({ code: 'thresholded', message: `dicom: ${seg.thresholdedFrames} FRACTIONAL frames hold values between 0 and ${seg.maximumFractionalValue}; pixels above ${o.threshold} of it became the mask`, count: seg.thresholdedFrames });
+  }
+  if (seg.tiledFull) {
+    const t = seg.tiledFull;
+    context.warn({ code: 'tiles-assembled', message: `dicom: a TILED_FULL SEG: each segment's ${t.down} x ${t.across} tiles of ${t.tileRows}x${t.tileColumns} were assembled into one ${seg.rows}x${seg.columns} image (the total pixel matrix)`, count: 1 });
   }
   if (seg.oneBitRleLayout === 'legacy-bitpacked') {
     context.warn({ code: 'legacy-layout', message: 'dicom: 1-bit RLE frames use the superseded bit-packed layout (decoded by their length)', count: seg.frames.length });
@@ -148,7 +153,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   // allocated (writeSeg checks the exact frame count, one per image and segment, the same way).
   const atLeast = images.length * height * width;
   if (atLeast > o.maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: String(atLeast) });
+    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: describeValue(atLeast) });
   }
   for (const w of notCarried(dataset, dialect.capabilities, 'dicom')) context.warn(w);
 
@@ -199,7 +204,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   annotations.forEach((a, i) => {
     const image = byImage.get(a.imageId) ?? new Map<number, Mask>();
     if (!byImage.has(a.imageId)) {
-      if (!images.some((im) => im.id === a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+      if (!images.some((im) => im.id === a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
       byImage.set(a.imageId, image);
     }
     if (a.mask.height !== height || a.mask.width !== width) {
@@ -300,7 +305,7 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
     if (input instanceof Uint8Array && input.length > o.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
+      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: describeValue(input.length) });
     }
     return segToDataset(await readAllBytes(input, o.maxBytes), o, context ?? silentContext);
   },

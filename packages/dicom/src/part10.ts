@@ -3,8 +3,9 @@
  * native or RLE Lossless file as frames.
  */
 import dcmjs from 'dcmjs';
-import { RleError } from '@rlekit/core';
+import { describeValue, RleError, type WarningSink } from '@rlekit/core';
 import { checkFrameInfo, decodeRleFrame, unpackBitsLsb, type FramePixels } from './rle.js';
+import { checkSequenceDepth, inflateDeflated, MAX_SEQUENCE_DEPTH, readFileMeta, withDcmjsLog } from './prescan.js';
 
 export const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
 export const TS_EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -35,23 +36,38 @@ export function isPart10(head: Uint8Array): boolean {
   return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
 }
 
+export interface ParsePart10Options {
+  /** Largest data set a Deflated file inflates to, in bytes; refused as soon as it is passed. */
+  maxBytes?: number;
+  /** Deepest nesting of sequences accepted (default {@link MAX_SEQUENCE_DEPTH}). */
+  maxSequenceDepth?: number;
+  /** Receives what dcmjs logs about the file (as a `dicom-parser` warning) instead of the console. */
+  warn?: WarningSink;
+}
+
 /** Parses a Part 10 file; anything dcmjs cannot read is an INVALID_STRUCTURE error. */
-export function parsePart10(bytes: Uint8Array): Part10 {
+export function parsePart10(bytes: Uint8Array, options: ParsePart10Options = {}): Part10 {
   if (!(bytes instanceof Uint8Array)) {
     throw new RleError('INVALID_OPTION', 'Expected the bytes of a DICOM file', { received: Object.prototype.toString.call(bytes) });
   }
   if (!isPart10(bytes)) {
     throw new RleError('INVALID_STRUCTURE', 'Not a DICOM Part 10 file', { offset: 128, expected: '"DICM" after a 128-byte preamble' });
   }
-  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  // Checks dcmjs has no limits for: a Deflated data set is inflated here, bounded by maxBytes,
+  // and sequence nesting is bounded before dcmjs recurses into it.
+  const meta = readFileMeta(bytes);
+  const deflated = meta.transferSyntaxUID === TS_DEFLATED_LE;
+  const data = deflated ? inflateDeflated(bytes, meta, options.maxBytes ?? 0x7fffffff) : bytes;
+  checkSequenceDepth(data, deflated ? readFileMeta(data).end : meta.end, deflated ? TS_EXPLICIT_LE : meta.transferSyntaxUID, options.maxSequenceDepth ?? MAX_SEQUENCE_DEPTH);
+  const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let file: { meta: Record<string, any>; dict: Record<string, any> };
   try {
-    file = dcmjs.data.DicomMessage.readFile(ab, { ignoreErrors: false });
+    file = withDcmjsLog(dcmjs, options.warn, () => dcmjs.data.DicomMessage.readFile(ab, { ignoreErrors: false }));
   } catch (e) {
-    throw new RleError('INVALID_STRUCTURE', `DICOM data set cannot be parsed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new RleError('INVALID_STRUCTURE', `DICOM data set cannot be parsed: ${e instanceof Error ? e.message : 'dcmjs failed'}`, { cause: e });
   }
-  const ts = String(file.meta?.['00020010']?.Value?.[0] ?? '').replace(/\0/g, '').trim();
+  const ts = deflated ? TS_DEFLATED_LE : String(file.meta?.['00020010']?.Value?.[0] ?? '').replace(/\0/g, '').trim();
   const characterSet = String(file.dict['00080005']?._rawValue?.[0] ?? '').trim();
   const px = file.dict['7FE00010'];
   const eot = file.dict['7FE00001'];
@@ -60,7 +76,7 @@ export function parsePart10(bytes: Uint8Array): Part10 {
   delete file.dict['7FE00002'];
   let dataset: Naturalized;
   try {
-    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict);
+    dataset = withDcmjsLog(dcmjs, options.warn, () => dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict));
   } catch (e) {
     throw new RleError('INVALID_STRUCTURE', 'DICOM data set cannot be naturalised', { cause: e });
   }
@@ -93,7 +109,7 @@ function int(ds: Naturalized, key: string, fallback?: number): number {
     throw new RleError('INVALID_STRUCTURE', `Missing ${key}`, { path: [key], expected: 'an integer' });
   }
   const n = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isSafeInteger(n) || n < 0) throw new RleError('INVALID_STRUCTURE', `Invalid ${key}`, { path: [key], expected: 'a non-negative integer', received: String(v) });
+  if (!Number.isSafeInteger(n) || n < 0) throw new RleError('INVALID_STRUCTURE', `Invalid ${key}`, { path: [key], expected: 'a non-negative integer', received: describeValue(v) });
   return n;
 }
 
@@ -140,7 +156,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
   checkFrameInfo({ rows, columns, bitsAllocated, samplesPerPixel });
   const pixels = rows * columns * numberOfFrames;
   if (pixels > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${numberOfFrames} frames of ${rows}x${columns} exceed maxPixels`, { path: ['NumberOfFrames'], expected: `at most ${maxPixels} pixels`, received: String(pixels) });
+    throw new RleError('LIMIT_EXCEEDED', `${numberOfFrames} frames of ${rows}x${columns} exceed maxPixels`, { path: ['NumberOfFrames'], expected: `at most ${maxPixels} pixels`, received: describeValue(pixels) });
   }
   if (file.pixelData === undefined) throw new RleError('INVALID_STRUCTURE', 'No Pixel Data', { path: ['PixelData'], expected: '(7FE0,0010)' });
   const ts = file.transferSyntaxUID;
@@ -154,7 +170,7 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
       } else if (file.extendedOffsetTable !== undefined && file.extendedOffsetTable.length === numberOfFrames) {
         parts = groupByOffsets(parts, file.extendedOffsetTable);
       } else {
-        throw new RleError('CORRUPT', 'RLE Pixel Data has a different number of fragments than frames', { path: ['PixelData'], expected: `${numberOfFrames} fragments (one per frame)`, received: String(parts.length) });
+        throw new RleError('CORRUPT', 'RLE Pixel Data has a different number of fragments than frames', { path: ['PixelData'], expected: `${numberOfFrames} fragments (one per frame)`, received: describeValue(parts.length) });
       }
     }
     return { ...base, fragments: parts.map((p) => new Uint8Array(p)) };
@@ -163,12 +179,12 @@ export function pixelLayout(file: Part10, maxPixels = DEFAULT_MAX_PIXELS): Pixel
     const bits = pixels * samplesPerPixel * bitsAllocated;
     if (bitsAllocated === 1 && bits > 0xffffffff) {
       // Bit offsets are 32-bit indices into the packed value.
-      throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { path: ['PixelData'], expected: 'at most 4294967295 pixels', received: String(bits) });
+      throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { path: ['PixelData'], expected: 'at most 4294967295 pixels', received: describeValue(bits) });
     }
     const native = concat(file.pixelData);
     const need = Math.ceil(bits / 8);
     if (native.length < need) {
-      throw new RleError('TRUNCATED', 'Pixel Data is shorter than its frames', { path: ['PixelData'], expected: `${need} bytes`, received: String(native.length) });
+      throw new RleError('TRUNCATED', 'Pixel Data is shorter than its frames', { path: ['PixelData'], expected: `${need} bytes`, received: describeValue(native.length) });
     }
     return { ...base, native };
   }
@@ -188,7 +204,7 @@ function groupByOffsets(parts: ArrayBuffer[], eot: BigUint64Array): ArrayBuffer[
     const a = starts.indexOf(Number(eot[f]));
     const next = f + 1 < eot.length ? starts.indexOf(Number(eot[f + 1])) : parts.length;
     if (a < 0 || next < 0 || next <= a) {
-      throw new RleError('CORRUPT', 'Extended Offset Table does not point at fragment items', { path: ['ExtendedOffsetTable', f], received: String(eot[f]) });
+      throw new RleError('CORRUPT', 'Extended Offset Table does not point at fragment items', { path: ['ExtendedOffsetTable', f], received: describeValue(eot[f]) });
     }
     frames.push(concat(parts.slice(a, next)).buffer as ArrayBuffer);
   }
@@ -232,7 +248,7 @@ export interface Frames {
   frames: FramePixels[];
 }
 
-export interface ReadFramesOptions {
+export interface ReadFramesOptions extends ParsePart10Options {
   /** Largest total pixel count (all frames) decoded; refused before allocating. */
   maxPixels?: number;
 }
@@ -242,7 +258,7 @@ export interface ReadFramesOptions {
  * 1-bit frames come back as one byte (0/1) per pixel, however they were stored.
  */
 export function readFrames(bytes: Uint8Array, options: ReadFramesOptions = {}): Frames {
-  const layout = pixelLayout(parsePart10(bytes), options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const layout = pixelLayout(parsePart10(bytes, options), options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const frames: FramePixels[] = [];
   for (let k = 0; k < layout.numberOfFrames; k++) frames.push(decodeFrame(layout, k));
   return {
@@ -267,11 +283,14 @@ export function writePart10(dataset: Naturalized, transferSyntaxUID: string, imp
     ImplementationVersionName: implementationVersion,
   };
   const ds = { ...dataset, _vrMap: { PixelData: 'OB' } };
-  const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
-  // fragmentMultiframe: false keeps one fragment per frame (PS3.5 A.4.2 for RLE).
-  const ab: ArrayBuffer = dict.write({ fragmentMultiframe: false });
-  return new Uint8Array(ab);
+  // What dcmjs logs while writing what rlekit built is not the user's business: captured, dropped.
+  return withDcmjsLog(dcmjs, undefined, () => {
+    const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
+    dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
+    // fragmentMultiframe: false keeps one fragment per frame (PS3.5 A.4.2 for RLE).
+    const ab: ArrayBuffer = dict.write({ fragmentMultiframe: false });
+    return new Uint8Array(ab);
+  });
 }
 
 /** rlekit's implementation class UID (2.25 form, derived from a fixed UUID). */

@@ -3,7 +3,7 @@
  * uint32 (segment count, then segment offsets), then one PackBits-coded segment per byte
  * plane, most significant byte plane first, sample by sample.
  */
-import { RleError, RunBuilder } from '@rlekit/core';
+import { describeValue, RleError, RunBuilder } from '@rlekit/core';
 
 /** What a frame's pixels look like; the same values the data set's Image Pixel module holds. */
 export interface FrameInfo {
@@ -26,23 +26,23 @@ export function checkFrameInfo(info: FrameInfo, path: (string | number)[] = []):
   const { rows, columns, bitsAllocated } = info ?? ({} as FrameInfo);
   const samples = info?.samplesPerPixel ?? 1;
   if (!Number.isSafeInteger(rows) || rows < 0 || rows > 0xffff) {
-    throw new RleError('INVALID_SIZE', 'Invalid Rows', { path: [...path, 'rows'], expected: 'an integer from 0 to 65535', received: String(rows) });
+    throw new RleError('INVALID_SIZE', 'Invalid Rows', { path: [...path, 'rows'], expected: 'an integer from 0 to 65535', received: describeValue(rows) });
   }
   if (!Number.isSafeInteger(columns) || columns < 0 || columns > 0xffff) {
-    throw new RleError('INVALID_SIZE', 'Invalid Columns', { path: [...path, 'columns'], expected: 'an integer from 0 to 65535', received: String(columns) });
+    throw new RleError('INVALID_SIZE', 'Invalid Columns', { path: [...path, 'columns'], expected: 'an integer from 0 to 65535', received: describeValue(columns) });
   }
   if (bitsAllocated !== 1 && bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) {
-    throw new RleError('UNSUPPORTED', 'Unsupported BitsAllocated', { path: [...path, 'bitsAllocated'], expected: '1, 8, 16 or 32', received: String(bitsAllocated) });
+    throw new RleError('UNSUPPORTED', 'Unsupported BitsAllocated', { path: [...path, 'bitsAllocated'], expected: '1, 8, 16 or 32', received: describeValue(bitsAllocated) });
   }
   if (!Number.isSafeInteger(samples) || samples < 1 || samples > 4) {
-    throw new RleError('UNSUPPORTED', 'Unsupported SamplesPerPixel', { path: [...path, 'samplesPerPixel'], expected: 'an integer from 1 to 4', received: String(samples) });
+    throw new RleError('UNSUPPORTED', 'Unsupported SamplesPerPixel', { path: [...path, 'samplesPerPixel'], expected: 'an integer from 1 to 4', received: describeValue(samples) });
   }
   if (bitsAllocated === 1 && samples !== 1) {
-    throw new RleError('UNSUPPORTED', '1-bit frames have one sample per pixel', { path: [...path, 'samplesPerPixel'], expected: '1', received: String(samples) });
+    throw new RleError('UNSUPPORTED', '1-bit frames have one sample per pixel', { path: [...path, 'samplesPerPixel'], expected: '1', received: describeValue(samples) });
   }
   const bytes = bitsAllocated === 1 ? 1 : bitsAllocated / 8;
   if (samples * bytes > MAX_SEGMENTS) {
-    throw new RleError('UNSUPPORTED', 'RLE Lossless holds at most 15 byte segments', { path, expected: 'SamplesPerPixel * BitsAllocated/8 <= 15', received: String(samples * bytes) });
+    throw new RleError('UNSUPPORTED', 'RLE Lossless holds at most 15 byte segments', { path, expected: 'SamplesPerPixel * BitsAllocated/8 <= 15', received: describeValue(samples * bytes) });
   }
   return [rows * columns, samples, bytes];
 }
@@ -50,21 +50,21 @@ export function checkFrameInfo(info: FrameInfo, path: (string | number)[] = []):
 /** Reads the 64-byte header and returns the [start, end) of each segment, checked against the fragment. */
 export function segmentBounds(fragment: Uint8Array, expectedSegments: number): Uint32Array {
   if (fragment.length < HEADER) {
-    throw new RleError('TRUNCATED', 'RLE fragment is shorter than its 64-byte header', { offset: 0, expected: 'at least 64 bytes', received: String(fragment.length) });
+    throw new RleError('TRUNCATED', 'RLE fragment is shorter than its 64-byte header', { offset: 0, expected: 'at least 64 bytes', received: describeValue(fragment.length) });
   }
   const view = new DataView(fragment.buffer, fragment.byteOffset, HEADER);
   const n = view.getUint32(0, true);
   if (n !== expectedSegments) {
-    throw new RleError('INVALID_STRUCTURE', 'RLE header has the wrong number of segments', { offset: 0, expected: `${expectedSegments} (SamplesPerPixel * BitsAllocated/8)`, received: String(n) });
+    throw new RleError('INVALID_STRUCTURE', 'RLE header has the wrong number of segments', { offset: 0, expected: `${expectedSegments} (SamplesPerPixel * BitsAllocated/8)`, received: describeValue(n) });
   }
   const bounds = new Uint32Array(n * 2);
   for (let s = 0; s < n; s++) {
     const start = view.getUint32(4 + 4 * s, true);
     if (start < HEADER || start > fragment.length) {
-      throw new RleError('CORRUPT', `RLE segment ${s + 1} offset is outside the fragment`, { offset: 4 + 4 * s, expected: `64..${fragment.length}`, received: String(start) });
+      throw new RleError('CORRUPT', `RLE segment ${s + 1} offset is outside the fragment`, { offset: 4 + 4 * s, expected: `64..${fragment.length}`, received: describeValue(start) });
     }
     if (s > 0 && start < bounds[2 * s - 2]!) {
-      throw new RleError('CORRUPT', `RLE segment ${s + 1} starts before segment ${s}`, { offset: 4 + 4 * s, expected: `>= ${bounds[2 * s - 2]}`, received: String(start) });
+      throw new RleError('CORRUPT', `RLE segment ${s + 1} starts before segment ${s}`, { offset: 4 + 4 * s, expected: `>= ${bounds[2 * s - 2]}`, received: describeValue(start) });
     }
     bounds[2 * s] = start;
     if (s > 0) bounds[2 * s - 1] = start;
@@ -86,8 +86,8 @@ export function unpackBits(src: Uint8Array, start: number, end: number, out: Uin
     if (i === end) break;
     if (n < 128) {
       const count = n + 1;
-      if (i + count > end) throw new RleError('TRUNCATED', `RLE segment ${segment}: literal run ends past the segment`, { offset: i - 1, expected: `${count} bytes`, received: String(end - i) });
-      if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: literal run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
+      if (i + count > end) throw new RleError('TRUNCATED', `RLE segment ${segment}: literal run ends past the segment`, { offset: i - 1, expected: `${count} bytes`, received: describeValue(end - i) });
+      if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: literal run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: describeValue(count) });
       // Short literals are copied by hand: a subarray per run costs more than the bytes.
       if (count < 16) for (let k = 0; k < count; k++) out[o + k] = src[i + k]!;
       else out.set(src.subarray(i, i + count), o);
@@ -96,7 +96,7 @@ export function unpackBits(src: Uint8Array, start: number, end: number, out: Uin
     } else if (n > 128) {
       const count = 257 - n;
       if (i >= end) throw new RleError('TRUNCATED', `RLE segment ${segment}: replicate run has no byte`, { offset: i - 1, expected: '1 byte' });
-      if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: replicate run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
+      if (o + count > size) throw new RleError('CORRUPT', `RLE segment ${segment}: replicate run overflows the segment`, { offset: i - 1, expected: `at most ${size - o} bytes`, received: describeValue(count) });
       const v = src[i++]!;
       if (count < 16) for (let k = 0; k < count; k++) out[o + k] = v;
       else out.fill(v, o, o + count);
@@ -118,15 +118,15 @@ export function unpackBitsToRuns(src: Uint8Array, start: number, end: number, b:
     if (i === end) break;
     if (n < 128) {
       const count = n + 1;
-      if (i + count > end) throw new RleError('TRUNCATED', 'RLE segment: literal run ends past the segment', { offset: i - 1, expected: `${count} bytes`, received: String(end - i) });
-      if (o + count > size) throw new RleError('CORRUPT', 'RLE segment: literal run overflows the segment', { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
+      if (i + count > end) throw new RleError('TRUNCATED', 'RLE segment: literal run ends past the segment', { offset: i - 1, expected: `${count} bytes`, received: describeValue(end - i) });
+      if (o + count > size) throw new RleError('CORRUPT', 'RLE segment: literal run overflows the segment', { offset: i - 1, expected: `at most ${size - o} bytes`, received: describeValue(count) });
       for (let k = 0; k < count; k++) b.append(isSet(src[i + k]!), 1);
       i += count;
       o += count;
     } else if (n > 128) {
       const count = 257 - n;
       if (i >= end) throw new RleError('TRUNCATED', 'RLE segment: replicate run has no byte', { offset: i - 1, expected: '1 byte' });
-      if (o + count > size) throw new RleError('CORRUPT', 'RLE segment: replicate run overflows the segment', { offset: i - 1, expected: `at most ${size - o} bytes`, received: String(count) });
+      if (o + count > size) throw new RleError('CORRUPT', 'RLE segment: replicate run overflows the segment', { offset: i - 1, expected: `at most ${size - o} bytes`, received: describeValue(count) });
       b.append(isSet(src[i++]!), count);
       o += count;
     }
@@ -161,7 +161,7 @@ export function decodeRleFrame(fragment: Uint8Array, info: FrameInfo): FramePixe
   for (let seg = 0; seg < nseg; seg++) {
     const length = bounds[2 * seg + 1]! - bounds[2 * seg]!;
     if (length * 64 < need) {
-      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} is too short to decode to Rows * Columns bytes`, { offset: bounds[2 * seg], expected: `at least ${Math.ceil(need / 64)} bytes`, received: String(length) });
+      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} is too short to decode to Rows * Columns bytes`, { offset: bounds[2 * seg], expected: `at least ${Math.ceil(need / 64)} bytes`, received: describeValue(length) });
     }
   }
   if (info.bitsAllocated === 1 || (bytes === 1 && samples === 1)) {
@@ -172,14 +172,14 @@ export function decodeRleFrame(fragment: Uint8Array, info: FrameInfo): FramePixe
       return out;
     }
     if (info.bitsAllocated === 1 && got === Math.ceil(pixels / 8)) return unpackBitsLsb(out.slice(0, got), 0, pixels);
-    throw new RleError('TRUNCATED', 'RLE segment 1 decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: String(got) });
+    throw new RleError('TRUNCATED', 'RLE segment 1 decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: describeValue(got) });
   }
   const planes: Uint8Array[] = [];
   for (let seg = 0; seg < nseg; seg++) {
     const plane = new Uint8Array(pixels);
     const got = unpackBits(fragment, bounds[2 * seg]!, bounds[2 * seg + 1]!, plane, pixels, seg + 1);
     if (got !== pixels) {
-      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} decodes to fewer bytes than Rows * Columns`, { offset: bounds[2 * seg], expected: String(pixels), received: String(got) });
+      throw new RleError('TRUNCATED', `RLE segment ${seg + 1} decodes to fewer bytes than Rows * Columns`, { offset: bounds[2 * seg], expected: String(pixels), received: describeValue(got) });
     }
     planes.push(plane);
   }
@@ -346,7 +346,7 @@ export function assembleFragment(segments: Uint8Array[]): Uint8Array {
 export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint8Array {
   const [count, samples, bytes] = checkFrameInfo(info);
   if (pixels == null || typeof pixels.length !== 'number' || pixels.length !== count * samples) {
-    throw new RleError('INVALID_BITMAP', 'Pixel array length is not Rows * Columns * SamplesPerPixel', { expected: String(count * samples), received: String(pixels?.length) });
+    throw new RleError('INVALID_BITMAP', 'Pixel array length is not Rows * Columns * SamplesPerPixel', { expected: String(count * samples), received: describeValue(pixels?.length) });
   }
   const { rows, columns } = info;
   if (info.bitsAllocated !== 1 && !fitsSamples(pixels, bytes)) {
@@ -355,7 +355,7 @@ export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint
     for (let p = 0; p < pixels.length; p++) {
       const v = pixels[p]!;
       if (!Number.isInteger(v) || v < lo || v > hi) {
-        throw new RleError('INVALID_BITMAP', `Pixel value does not fit ${bytes * 8} bits`, { path: ['pixels', p], expected: `integers from ${lo} to ${hi}`, received: String(v) });
+        throw new RleError('INVALID_BITMAP', `Pixel value does not fit ${bytes * 8} bits`, { path: ['pixels', p], expected: `integers from ${lo} to ${hi}`, received: describeValue(v) });
       }
     }
   }

@@ -2,9 +2,9 @@
  * DICOM Segmentation (SEG) objects: frames of one segment on one plane, read straight into
  * run-length Masks and written from them, without a bitmap where the runs suffice.
  */
-import { LabelMap, Mask, RleError, RunBuilder, type Size } from '@rlekit/core';
+import { LabelMap, Mask, describeValue, RleError, RunBuilder, type Size } from '@rlekit/core';
 import {
-  DEFAULT_MAX_PIXELS, decodeFrame, parsePart10, pixelLayout, TS_EXPLICIT_LE, TS_RLE, writePart10,
+  DEFAULT_MAX_PIXELS, decodeFrame, parsePart10, pixelLayout, TS_EXPLICIT_LE, TS_RLE, writePart10, type ParsePart10Options,
   type Naturalized, type PixelLayout,
 } from './part10.js';
 import { encodeRunsFrame, segmentBounds, unpackBits, unpackBitsToRuns } from './rle.js';
@@ -50,6 +50,8 @@ export interface SegFrame {
   /** Dimension index values of the frame, as stored. */
   dimensionIndexValues?: readonly number[];
   sourceImage?: SourceImage;
+  /** TILED_FULL: the focal plane of a mask assembled from tiles (every segment's mask on it shares it). */
+  planeIndex?: number;
   mask: Mask;
 }
 
@@ -68,6 +70,8 @@ export interface Seg {
   segmentDimension?: number;
   /** FRACTIONAL: frames holding values strictly between 0 and the maximum, which thresholding turned binary. */
   thresholdedFrames?: number;
+  /** TILED_FULL: the tiles (rows x columns each, `across` x `down` per segment) assembled into the total pixel matrix. */
+  tiledFull?: { tileRows: number; tileColumns: number; across: number; down: number };
   transferSyntaxUID?: string;
   studyInstanceUID?: string;
   seriesInstanceUID?: string;
@@ -81,7 +85,7 @@ export interface Seg {
   imageOrientationPatient?: readonly number[];
 }
 
-export interface ReadSegOptions {
+export interface ReadSegOptions extends ParsePart10Options {
   /** FRACTIONAL: a pixel is set when value > threshold * MaximumFractionalValue (0 ≤ threshold < 1). */
   threshold?: number;
   /** Largest total pixel count (all frames); refused before allocating. */
@@ -125,23 +129,23 @@ function triple(v: unknown): [number, number, number] | undefined {
 export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
-    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: String(threshold) });
+    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: describeValue(threshold) });
   }
-  const file = parsePart10(bytes);
+  const file = parsePart10(bytes, options);
   const ds = file.dataset;
   const segmentationType = String(ds.SegmentationType ?? '').trim();
   if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {
-    throw new RleError('INVALID_STRUCTURE', 'Not a Segmentation: SegmentationType is missing or unknown', { path: ['SegmentationType'], expected: 'BINARY, FRACTIONAL or LABELMAP', received: String(ds.SegmentationType) });
+    throw new RleError('INVALID_STRUCTURE', 'Not a Segmentation: SegmentationType is missing or unknown', { path: ['SegmentationType'], expected: 'BINARY, FRACTIONAL or LABELMAP', received: describeValue(ds.SegmentationType) });
   }
   const layout = pixelLayout(file, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const { rows, columns, numberOfFrames } = layout;
   const size: Size = { height: rows, width: columns };
-  if (layout.samplesPerPixel !== 1) throw new RleError('INVALID_STRUCTURE', 'SEG frames have one sample per pixel', { path: ['SamplesPerPixel'], expected: '1', received: String(layout.samplesPerPixel) });
+  if (layout.samplesPerPixel !== 1) throw new RleError('INVALID_STRUCTURE', 'SEG frames have one sample per pixel', { path: ['SamplesPerPixel'], expected: '1', received: describeValue(layout.samplesPerPixel) });
 
   const text = file.characterSet === 'ISO_IR 192' ? utf8Text : (t: string): string => t;
   const segments: Segment[] = (Array.isArray(ds.SegmentSequence) ? ds.SegmentSequence : []).map((item: Naturalized, i: number) => {
     const number = Number(first(item.SegmentNumber));
-    if (!Number.isSafeInteger(number) || number < 0) throw new RleError('INVALID_STRUCTURE', 'Invalid SegmentNumber', { path: ['SegmentSequence', i, 'SegmentNumber'], expected: 'a non-negative integer', received: String(item.SegmentNumber) });
+    if (!Number.isSafeInteger(number) || number < 0) throw new RleError('INVALID_STRUCTURE', 'Invalid SegmentNumber', { path: ['SegmentSequence', i, 'SegmentNumber'], expected: 'a non-negative integer', received: describeValue(item.SegmentNumber) });
     const s: Segment = { number, label: text(str(item.SegmentLabel) ?? '') };
     const d = text(str(item.SegmentDescription) ?? '');
     if (d) s.description = d;
@@ -162,7 +166,7 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const perFrame: Naturalized[] = Array.isArray(ds.PerFrameFunctionalGroupsSequence) ? ds.PerFrameFunctionalGroupsSequence : [];
   const shared: Naturalized = first(ds.SharedFunctionalGroupsSequence) ?? {};
   if (perFrame.length !== 0 && perFrame.length !== numberOfFrames) {
-    throw new RleError('INVALID_STRUCTURE', 'PerFrameFunctionalGroupsSequence has a different number of items than frames', { path: ['PerFrameFunctionalGroupsSequence'], expected: String(numberOfFrames), received: String(perFrame.length) });
+    throw new RleError('INVALID_STRUCTURE', 'PerFrameFunctionalGroupsSequence has a different number of items than frames', { path: ['PerFrameFunctionalGroupsSequence'], expected: String(numberOfFrames), received: describeValue(perFrame.length) });
   }
   const group = (k: number, name: string): Naturalized | undefined => first(perFrame[k]?.[name]) ?? first(shared[name]);
 
@@ -183,13 +187,13 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   let maxValue = 1;
   if (segmentationType === 'FRACTIONAL') {
     maxValue = Number(first(ds.MaximumFractionalValue) ?? 255);
-    if (!Number.isSafeInteger(maxValue) || maxValue < 1 || maxValue > 255) throw new RleError('INVALID_STRUCTURE', 'Invalid MaximumFractionalValue', { path: ['MaximumFractionalValue'], expected: 'an integer from 1 to 255', received: String(maxValue) });
+    if (!Number.isSafeInteger(maxValue) || maxValue < 1 || maxValue > 255) throw new RleError('INVALID_STRUCTURE', 'Invalid MaximumFractionalValue', { path: ['MaximumFractionalValue'], expected: 'an integer from 1 to 255', received: describeValue(maxValue) });
     out.maximumFractionalValue = maxValue;
     const ft = str(ds.SegmentationFractionalType);
     if (ft === 'PROBABILITY' || ft === 'OCCUPANCY') out.fractionalType = ft;
-    if (layout.bitsAllocated !== 8) throw new RleError('INVALID_STRUCTURE', 'FRACTIONAL SEG frames are 8-bit', { path: ['BitsAllocated'], expected: '8', received: String(layout.bitsAllocated) });
+    if (layout.bitsAllocated !== 8) throw new RleError('INVALID_STRUCTURE', 'FRACTIONAL SEG frames are 8-bit', { path: ['BitsAllocated'], expected: '8', received: describeValue(layout.bitsAllocated) });
   } else if (segmentationType === 'BINARY' && layout.bitsAllocated !== 1) {
-    throw new RleError('INVALID_STRUCTURE', 'BINARY SEG frames are 1-bit', { path: ['BitsAllocated'], expected: '1', received: String(layout.bitsAllocated) });
+    throw new RleError('INVALID_STRUCTURE', 'BINARY SEG frames are 1-bit', { path: ['BitsAllocated'], expected: '1', received: describeValue(layout.bitsAllocated) });
   }
   const cut = threshold * maxValue;
   let partial = false;
@@ -197,6 +201,14 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     if (v !== 0 && v !== maxValue) partial = true;
     return v > cut;
   };
+
+  if (str(ds.DimensionOrganizationType) === 'TILED_FULL' && perFrame.length === 0) {
+    readTiledFull(ds, layout, segments, isSet, out, () => {
+      if (partial) out.thresholdedFrames = (out.thresholdedFrames ?? 0) + 1;
+      partial = false;
+    });
+    return out;
+  }
 
   for (let k = 0; k < numberOfFrames; k++) {
     const frame: Omit<SegFrame, 'mask' | 'segmentNumber'> = { frameIndex: k };
@@ -223,7 +235,7 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     const ref = first(group(k, 'SegmentIdentificationSequence')?.ReferencedSegmentNumber);
     const segmentNumber = Number(ref);
     if (ref === undefined || !known.has(segmentNumber)) {
-      throw new RleError('DANGLING_REFERENCE', `Frame ${k + 1} refers to segment ${String(ref)}, which is not in SegmentSequence`, { path: ['PerFrameFunctionalGroupsSequence', k, 'SegmentIdentificationSequence', 0, 'ReferencedSegmentNumber'] });
+      throw new RleError('DANGLING_REFERENCE', `Frame ${k + 1} refers to segment ${describeValue(ref)}, which is not in SegmentSequence`, { path: ['PerFrameFunctionalGroupsSequence', k, 'SegmentIdentificationSequence', 0, 'ReferencedSegmentNumber'] });
     }
     partial = false;
     const mask = frameMask(layout, k, isSet, out);
@@ -231,6 +243,88 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     out.frames.push({ ...frame, segmentNumber, mask });
   }
   return out;
+}
+
+/**
+ * A TILED_FULL SEG (whole-slide microscopy; PS3.3 C.7.6.17.3): no per-frame functional groups,
+ * the frame index says where each frame goes. Frames are ordered by segment (in SegmentSequence
+ * order), then tile rows top to bottom, then tiles left to right, tiles of Rows x Columns
+ * covering TotalPixelMatrixRows x TotalPixelMatrixColumns (edge tiles reach past it). Each
+ * segment's tiles are assembled, run by run, into one mask of the total pixel matrix: the
+ * image becomes the total pixel matrix.
+ */
+function readTiledFull(ds: Naturalized, layout: PixelLayout, segments: Segment[], isSet: (v: number) => boolean, out: Seg, afterTile: () => void): void {
+  const path = ['DimensionOrganizationType'];
+  if (out.segmentationType === 'LABELMAP') {
+    throw new RleError('UNSUPPORTED', 'A LABELMAP SEG in TILED_FULL dimension organisation is not supported', { path, expected: 'BINARY or FRACTIONAL for TILED_FULL, or TILED_SPARSE / per-frame functional groups', received: 'LABELMAP, TILED_FULL' });
+  }
+  const total = (key: string): number => {
+    const v = Number(first(ds[key]));
+    if (!Number.isSafeInteger(v) || v <= 0) throw new RleError('INVALID_STRUCTURE', `A TILED_FULL SEG needs ${key}`, { path: [key], expected: 'a positive integer', received: describeValue(ds[key]) });
+    return v;
+  };
+  const height = total('TotalPixelMatrixRows'), width = total('TotalPixelMatrixColumns');
+  const planes = Number(first(ds.TotalPixelMatrixFocalPlanes) ?? 1);
+  if (planes !== 1) throw new RleError('UNSUPPORTED', 'A TILED_FULL SEG with several focal planes is not supported', { path: ['TotalPixelMatrixFocalPlanes'], expected: '1', received: describeValue(ds.TotalPixelMatrixFocalPlanes) });
+  const { rows, columns } = layout;
+  const across = Math.ceil(width / columns), down = Math.ceil(height / rows);
+  const perSegment = across * down;
+  if (layout.numberOfFrames !== segments.length * perSegment) {
+    throw new RleError('INVALID_STRUCTURE', 'A TILED_FULL SEG has one frame per tile of every segment', { path: ['NumberOfFrames'], expected: `${segments.length} segments x ${down} x ${across} tiles = ${segments.length * perSegment} frames`, received: describeValue(layout.numberOfFrames) });
+  }
+  out.rows = height;
+  out.columns = width;
+  out.tiledFull = { tileRows: rows, tileColumns: columns, across, down };
+  const size = { height, width };
+  segments.forEach((segment, si) => {
+    const b = new RunBuilder(64);
+    const skip = (): void => {};
+    const append = (on: boolean, n: number): void => b.append(on, n);
+    for (let ty = 0; ty < down; ty++) {
+      // One cursor per tile of this tile row, each walking its tile's row-ordered runs.
+      const cursors = [];
+      for (let tx = 0; tx < across; tx++) {
+        const k = si * perSegment + ty * across + tx;
+        cursors.push(new RunCursor(frameMask(layout, k, isSet, out).runsView('row')));
+        afterTile();
+      }
+      const lines = Math.min(rows, height - ty * rows);
+      for (let y = 0; y < lines; y++) {
+        for (let tx = 0; tx < across; tx++) {
+          const keep = Math.min(columns, width - tx * columns);
+          cursors[tx]!.take(keep, append);
+          if (keep < columns) cursors[tx]!.take(columns - keep, skip);
+        }
+      }
+    }
+    out.frames.push({ frameIndex: si * perSegment, planeIndex: 0, segmentNumber: segment.number, mask: Mask.fromCanonicalRuns(b.finish(height * width), size, 'row') });
+  });
+}
+
+/** Reads runs (background first) a few pixels at a time. */
+class RunCursor {
+  private index = 0;
+  private left: number;
+  private on = false;
+
+  constructor(private readonly runs: Uint32Array) {
+    this.left = runs[0] ?? 0;
+  }
+
+  take(n: number, emit: (on: boolean, length: number) => void): void {
+    while (n > 0) {
+      if (this.left === 0) {
+        this.index++;
+        this.left = this.runs[this.index]!;
+        this.on = !this.on;
+        continue;
+      }
+      const k = Math.min(this.left, n);
+      emit(this.on, k);
+      this.left -= k;
+      n -= k;
+    }
+  }
 }
 
 /** One BINARY/FRACTIONAL frame as a row-ordered Mask, decoded straight to runs. */
@@ -260,7 +354,7 @@ function frameMask(layout: PixelLayout, k: number, isSet: (v: number) => boolean
       seg.oneBitRleLayout = 'legacy-bitpacked';
       return Mask.fromCanonicalRuns(bitsToRuns(buf, 0, pixels), size, 'row');
     }
-    throw new RleError('TRUNCATED', 'RLE segment decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: String(got) });
+    throw new RleError('TRUNCATED', 'RLE segment decodes to fewer bytes than Rows * Columns', { offset: bounds[0], expected: String(pixels), received: describeValue(got) });
   } catch (e) {
     throw e instanceof RleError ? e.at('frames', k) : e;
   }
@@ -355,7 +449,7 @@ const UID_RE = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 
 function checkUid(v: string | undefined, path: string): void {
   if (v !== undefined && (typeof v !== 'string' || v.length > 64 || !UID_RE.test(v))) {
-    throw new RleError('INVALID_OPTION', `Invalid ${path}`, { path: [path], expected: 'a DICOM UID (digits and dots, at most 64 characters)', received: String(v) });
+    throw new RleError('INVALID_OPTION', `Invalid ${path}`, { path: [path], expected: 'a DICOM UID (digits and dots, at most 64 characters)', received: describeValue(v) });
   }
 }
 
@@ -380,20 +474,20 @@ function ds16(n: number): number {
 export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uint8Array {
   const transferSyntax = options.transferSyntax ?? 'explicit';
   const segmentationType = options.segmentationType ?? 'BINARY';
-  if (transferSyntax !== 'explicit' && transferSyntax !== 'rle') throw new RleError('INVALID_OPTION', 'Invalid transferSyntax', { path: ['transferSyntax'], expected: '"explicit" or "rle"', received: String(transferSyntax) });
-  if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL') throw new RleError('INVALID_OPTION', 'Invalid segmentationType', { path: ['segmentationType'], expected: '"BINARY" or "FRACTIONAL"', received: String(segmentationType) });
+  if (transferSyntax !== 'explicit' && transferSyntax !== 'rle') throw new RleError('INVALID_OPTION', 'Invalid transferSyntax', { path: ['transferSyntax'], expected: '"explicit" or "rle"', received: describeValue(transferSyntax) });
+  if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL') throw new RleError('INVALID_OPTION', 'Invalid segmentationType', { path: ['segmentationType'], expected: '"BINARY" or "FRACTIONAL"', received: describeValue(segmentationType) });
   const { rows, columns } = seg;
-  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid rows', { path: ['rows'], expected: 'an integer from 1 to 65535', received: String(rows) });
-  if (!Number.isSafeInteger(columns) || columns < 1 || columns > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid columns', { path: ['columns'], expected: 'an integer from 1 to 65535', received: String(columns) });
+  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid rows', { path: ['rows'], expected: 'an integer from 1 to 65535', received: describeValue(rows) });
+  if (!Number.isSafeInteger(columns) || columns < 1 || columns > 0xffff) throw new RleError('INVALID_SIZE', 'Invalid columns', { path: ['columns'], expected: 'an integer from 1 to 65535', received: describeValue(columns) });
   const pixels = rows * columns;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (pixels * seg.frames.length > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${seg.frames.length} frames of ${rows}x${columns} exceed maxPixels`, { path: ['frames'], expected: `at most ${maxPixels} pixels`, received: String(pixels * seg.frames.length) });
+    throw new RleError('LIMIT_EXCEEDED', `${seg.frames.length} frames of ${rows}x${columns} exceed maxPixels`, { path: ['frames'], expected: `at most ${maxPixels} pixels`, received: describeValue(pixels * seg.frames.length) });
   }
   if (seg.segments.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one segment', { path: ['segments'], expected: 'at least one segment' });
   if (seg.frames.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one frame', { path: ['frames'], expected: 'at least one frame' });
   seg.segments.forEach((s, i) => {
-    if (s.number !== i + 1) throw new RleError('INVALID_STRUCTURE', 'Segment numbers must be 1, 2, 3, ... in order', { path: ['segments', i, 'number'], expected: String(i + 1), received: String(s.number) });
+    if (s.number !== i + 1) throw new RleError('INVALID_STRUCTURE', 'Segment numbers must be 1, 2, 3, ... in order', { path: ['segments', i, 'number'], expected: String(i + 1), received: describeValue(s.number) });
     if (s.algorithmType !== undefined && s.algorithmType !== 'MANUAL' && !s.algorithmName) throw new RleError('INVALID_STRUCTURE', 'A segment that is not MANUAL needs an algorithmName', { path: ['segments', i, 'algorithmName'] });
   });
   for (const k of ['studyInstanceUID', 'referencedSeriesInstanceUID', 'frameOfReferenceUID'] as const) checkUid(seg[k], k);
@@ -484,7 +578,7 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
       return frag.buffer.slice(frag.byteOffset, frag.byteOffset + frag.length) as ArrayBuffer;
     });
   } else if (binary) {
-    if (pixels * rowRuns.length > 0xffffffff) throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { expected: 'at most 4294967295 pixels in all frames', received: String(pixels * rowRuns.length) });
+    if (pixels * rowRuns.length > 0xffffffff) throw new RleError('LIMIT_EXCEEDED', 'Native 1-bit Pixel Data above 2^32 bits', { expected: 'at most 4294967295 pixels in all frames', received: describeValue(pixels * rowRuns.length) });
     // Bits continue across frames with no per-frame padding (PS3.5 8.1.1); the value is padded to even length.
     const bits = pixels * rowRuns.length;
     const buf = new Uint8Array(Math.ceil(Math.ceil(bits / 8) / 2) * 2);

@@ -4,7 +4,7 @@
  *
  * The coding comes from @rlekit/core (not @rlekit/coco), so this adapter can be used alone.
  */
-import { Mask, RleError, RunBuilder, checkSize, countsToString, readCountString, type Order, type Size, type WarningSink } from '@rlekit/core';
+import { Mask, describeValue, RleError, RunBuilder, checkSize, countsToString, readCountString, type Order, type Size, type WarningSink } from '@rlekit/core';
 
 /** Options of {@link decode}. */
 export interface DecodeOptions extends Size {
@@ -49,7 +49,7 @@ function countsToRuns(counts: Uint32Array, n: number, total: number, strictSum: 
   if (sum > total || (strictSum && sum < total)) {
     throw new RleError('RUNS_SUM_MISMATCH', sum > total ? 'rleString covers more pixels than the frame' : 'rleString covers fewer pixels than the frame', {
       expected: strictSum ? `runs summing to ${total}` : `runs summing to at most ${total}`,
-      received: String(sum),
+      received: describeValue(sum),
     });
   }
   if (total === 0) return new Uint32Array(0);
@@ -82,7 +82,7 @@ function decodeString(rleString: string, size: Size, order: Order, options: Omit
  */
 export function decode(rleString: string, options: DecodeOptions): Mask {
   if (options == null || typeof options !== 'object') {
-    throw new RleError('INVALID_OPTION', 'decode needs { height, width }', { expected: '{ height, width }', received: String(options) });
+    throw new RleError('INVALID_OPTION', 'decode needs { height, width }', { expected: '{ height, width }', received: describeValue(options) });
   }
   return decodeString(rleString, { height: options.height, width: options.width }, 'row', options);
 }
@@ -111,7 +111,7 @@ export function encordToCoco(rleString: string, size: Size, options: Omit<Decode
 export function cocoToEncord(rle: CocoRle, options: Omit<DecodeOptions, 'height' | 'width'> = {}): string {
   const size = rle?.size;
   if (!Array.isArray(size) || size.length !== 2) {
-    throw new RleError('INVALID_STRUCTURE', 'COCO RLE needs size [height, width]', { path: ['size'], expected: '[height, width]', received: String(size) });
+    throw new RleError('INVALID_STRUCTURE', 'COCO RLE needs size [height, width]', { path: ['size'], expected: '[height, width]', received: describeValue(size) });
   }
   // pycocotools refuses sums other than h*w; so do we here.
   const mask = decodeString(rle.counts, { height: size[0], width: size[1] }, 'col', { strictSum: true, ...options });

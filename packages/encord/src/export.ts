@@ -9,7 +9,7 @@
  * again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, RleError, type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 
 type Path = (string | number)[];
@@ -598,7 +598,7 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
     if (input instanceof Uint8Array && input.length > opts.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Encord export is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: String(input.length) });
+      throw new RleError('LIMIT_EXCEEDED', 'Encord export is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: describeValue(input.length) });
     }
     return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes)), opts, context);
   },

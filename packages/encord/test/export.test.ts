@@ -25,7 +25,7 @@ async function write(d: MaskDataset, options = {}, ctx?: DialectContext): Promis
   return JSON.parse(new TextDecoder().decode(await dialect.write(d, options, ctx)));
 }
 
-import { expectCodeAsync as expectCode } from '../../core/test/support.js';
+import { expectCodeAsync as expectCode, hostileValues, withEachLeafReplaced } from '../../core/test/support.js';
 
 const example = (): any[] => JSON.parse(exampleText);
 
@@ -539,5 +539,47 @@ describe('robustness', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('hostile values where numbers and strings are expected', () => {
+  it('an object with a toString key anywhere in an export fails with an RleError, never a TypeError', async () => {
+    for (const value of hostileValues()) {
+      for (const { path, doc } of withEachLeafReplaced(example(), value)) {
+        try {
+          await read(doc);
+        } catch (e) {
+          expect(e instanceof RleError, `${JSON.stringify(path)}: ${String(e)}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('decode and the COCO re-coders refuse hostile sizes and strings with an RleError', () => {
+    for (const v of hostileValues()) {
+      expect(() => decode('1 2', { height: v as number, width: 3 })).toThrow(RleError);
+      expect(() => decode(v as string, { height: 1, width: 3 })).toThrow(RleError);
+      expect(() => decode('1 2', v as { height: number; width: number })).toThrow(RleError);
+    }
+  });
+});
+
+describe('point and skeleton objects (issue 12 item 24)', () => {
+  it('are reported once per read, however many rows and frames hold them', async () => {
+    const rows = example();
+    const point = { name: 'Pt', shape: 'point', objectHash: 'pt000001', featureHash: 'pP', point: { '0': { x: 0.1, y: 0.2 } } };
+    const skeleton = { name: 'Sk', shape: 'skeleton', objectHash: 'sk000001', featureHash: 'pS', skeleton: { '0': { x: 0.1, y: 0.2, name: 'point_0' } } };
+    for (const r of rows) {
+      for (const u of Object.values<any>(r.data_units)) {
+        for (const f of u.labels.objects ? [u.labels] : Object.values<any>(u.labels)) f.objects.push(point, skeleton);
+      }
+    }
+    const { warnings, ctx } = collect();
+    await read(rows, {}, ctx);
+    const said = warnings.filter((w) => /"(point|skeleton)"/.test(w.message));
+    expect(said.map((w) => [w.code, w.count])).toEqual([['not-carried', 3], ['not-carried', 3]]);
+    const { warnings: again, ctx: ctx2 } = collect();
+    await write(await read(rows), {}, ctx2);
+    expect(again.filter((w) => /point|skeleton/.test(w.message))).toEqual([]);
   });
 });
