@@ -163,12 +163,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1 } : await detect(dialects, source);
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}); use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
-    const result = await convert(input, {
+    const result = await convert(source, {
       from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
       warn: (w) => { if (!quiet) printWarning(io, w); },
     });
     if (result.bytes) io.writeBytes(result.bytes);
-    if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.to.output === 'folder' ? 'files' : 'bytes'})\n`);
+    if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.folder ? 'files' : 'bytes'})\n`);
   });
 
   const inspectCmd = program
