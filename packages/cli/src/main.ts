@@ -160,8 +160,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     } & Record<string, unknown>;
     const target = findDialect(dialects, to);
     const source = await openPath(input);
-    const detection = from ? { dialect: findDialect(dialects, from), confidence: 1 } : await detect(dialects, source);
-    if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}); use --from to override\n`);
+    const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
+    if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
     const result = await convert(source, {
       from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
@@ -184,7 +184,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const max = Number(limit);
     if (!Number.isSafeInteger(max) || max < 0) throw new RleError('INVALID_OPTION', '--limit must be a non-negative integer', { received: limit });
     const source = await openPath(input);
-    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const { dialect, reason } = from ? { dialect: findDialect(dialects, from), reason: 'given with --from' } : await detect(dialects, source);
     const routed = routeOptions(rest, optionSpecs(dialect.readOptions), [], { read: [], write: [] }, { from: dialect.id });
     const warnings: RleWarning[] = [];
     const ctx: DialectContext = { warn: (w) => warnings.push(w), open: openPath };
@@ -201,10 +201,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
     }
     if (json) {
-      io.out(`${JSON.stringify({ dialect: dialect.id, images: all.images, categories: all.categories, annotationCount: count, annotations: rows, warnings }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, annotations: rows, warnings }, null, 2)}\n`);
       return;
     }
-    io.out(`${input}: ${dialect.id}\n${all.images.length} images, ${all.categories.length} categories, ${count} annotations\n`);
+    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${all.images.length} images, ${all.categories.length} categories, ${count} annotations\n`);
     for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
     for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
     for (const r of rows) {
