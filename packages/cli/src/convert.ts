@@ -1,6 +1,6 @@
 import {
   countHeader, isDatasetStream, notCarried, RleError, tallyAnnotation,
-  type Annotation, type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { stat } from 'node:fs/promises';
 import { detect, findDialect, loadDialects } from './registry.js';
@@ -64,17 +64,25 @@ export async function convert(input: string | ByteSource | FolderSource, options
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const dataset: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
   const counts = countHeader(dataset.images, dataset.categories);
-  const tallied: MaskDatasetStream = {
-    images: dataset.images,
-    categories: dataset.categories,
-    annotations: (async function* () {
-      const list: AsyncIterable<Annotation> | Iterable<Annotation> = isDatasetStream(dataset) ? dataset.annotations : dataset.annotations;
-      for await (const a of list) {
-        tallyAnnotation(counts, a);
-        yield a;
-      }
-    })(),
-  };
+  // A dataset read into memory goes to the writer as it is: writers that need each image's
+  // annotations together (Kaggle) group a list themselves, and a stream would hide that it is one.
+  let tallied: MaskDataset | MaskDatasetStream;
+  if (isDatasetStream(dataset)) {
+    const list = dataset.annotations;
+    tallied = {
+      images: dataset.images,
+      categories: dataset.categories,
+      annotations: (async function* () {
+        for await (const a of list) {
+          tallyAnnotation(counts, a);
+          yield a;
+        }
+      })(),
+    };
+  } else {
+    for (const a of dataset.annotations) tallyAnnotation(counts, a);
+    tallied = dataset;
+  }
   // Losses known from the header are said before writing; the rest once the annotations have passed.
   let written = 0, folder = false;
   let bytes: Uint8Array | undefined;
