@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, isDatasetStream, isRleError, RleError,
+  CAPABILITY_NAMES, escapeUnprintable, isDatasetStream, isRleError, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert } from './convert.js';
@@ -44,6 +44,12 @@ function routeOptions(
     if (!r && !w) {
       const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       throw new RleError('INVALID_OPTION', `--${flag} is not an option of ${ids.from}${ids.to ? ` or ${ids.to}` : ''}`);
+    }
+    if (r && w && r.default === 'auto' && r.choices?.includes('auto')) {
+      // The reader finds this out by itself (COCO --format auto): a bare flag is about the output.
+      // `--read-option key=value` still forces the reader.
+      write[w.name] = coerce(w, raw as string | boolean);
+      continue;
     }
     if (r && w && ids.to !== undefined && ids.to !== ids.from) {
       // Given to both, a writer's option would silently change how the input is read (kaggle --order meant for the output).
@@ -96,7 +102,63 @@ function capabilityList(c: DialectCapabilities): string {
 }
 
 function printWarning(io: Io, w: RleWarning): void {
-  io.err(`warning [${w.code}]: ${w.message}\n`);
+  io.err(`warning [${w.code}]: ${escapeUnprintable(w.message)}\n`);
+}
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) for "did you mean". */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest known flag to a mistyped one, if any is close. */
+function closest(flag: string, known: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const k of known) {
+    const dd = distance(flag, k);
+    if (dd < bestD) {
+      best = k;
+      bestD = dd;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.min(2, Math.floor(flag.length / 4))) ? best : undefined;
+}
+
+/** The value of `--name v` or `--name=v` in argv, if given. */
+function argValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) return argv[i + 1];
+    if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/** The options of the dialects an invocation names (--from reading, --to writing), as help text. */
+function dialectOptionsHelp(argv: readonly string[], dialects: readonly Dialect[]): string {
+  const command = argv[0];
+  if (command !== 'convert' && command !== 'inspect') return '';
+  const from = dialects.find((d) => d.id === argValue(argv, '--from'));
+  const to = command === 'convert' ? dialects.find((d) => d.id === argValue(argv, '--to')) : undefined;
+  let out = '';
+  if (from) {
+    const r = optionSpecs(from.readOptions);
+    if (r.length) out += `\nOptions of ${from.id} (reading):\n${describeOptions(r).join('\n')}\n`;
+  }
+  if (to) {
+    const w = optionSpecs(to.writeOptions);
+    if (w.length) out += `\nOptions of ${to.id} (writing):\n${describeOptions(w).join('\n')}\n`;
+  }
+  if (!from && command === 'convert' || !from && command === 'inspect') out += `\nThe input's options: \`rlekit dialects <id>\` (give --from to list them here).\n`;
+  return out;
 }
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
@@ -116,8 +178,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('Convert segmentation masks exactly between RLE dialects (COCO, Kaggle, PNG, Encord, CVAT, DICOM, ...).')
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError();
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
   let code: number = EXIT.ok;
 
   program
@@ -187,7 +248,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const { dialect, reason } = from ? { dialect: findDialect(dialects, from), reason: 'given with --from' } : await detect(dialects, source);
     const routed = routeOptions(rest, optionSpecs(dialect.readOptions), [], { read: [], write: [] }, { from: dialect.id });
     const warnings: RleWarning[] = [];
-    const ctx: DialectContext = { warn: (w) => warnings.push(w), open: openPath };
+    // Nothing is converted here: what a conversion would not carry (not-carried) is not a warning of inspect.
+    const ctx: DialectContext = { warn: (w) => { if (w.code !== 'not-carried') warnings.push(w); }, open: openPath };
     const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
     const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
     const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
@@ -217,17 +279,30 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    code = report(io, e);
+    code = report(io, e, { argv, dialects, program });
   }
   return code;
 }
 
-function report(io: Io, e: unknown): number {
+function report(io: Io, e: unknown, help?: { argv: readonly string[]; dialects: readonly Dialect[]; program: Command }): number {
   if (e instanceof CommanderError) {
-    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e.exitCode === 0) return EXIT.ok;
+    if (help) {
+      const sub = help.program.commands.find((c) => c.name() === help.argv[0]);
+      if (e.code === 'commander.unknownOption' && !/Did you mean/.test(e.message)) {
+        // Commander suggests only the options its help shows; dialect options are hidden there.
+        const flag = /'(--?[^'=]+)/.exec(e.message)?.[1];
+        const known = [...(sub ?? help.program).options.map((o) => o.long ?? ''), ...help.dialects.flatMap((d) => [...optionSpecs(d.readOptions), ...optionSpecs(d.writeOptions)].map((x) => `--${x.flag}`))].filter(Boolean);
+        const guess = flag ? closest(flag, [...new Set(known)]) : undefined;
+        if (guess) io.err(`(Did you mean ${guess}?)\n`);
+      }
+      io.err(`\n${(sub ?? help.program).helpInformation()}${sub ? dialectOptionsHelp(help.argv, help.dialects) : ""}`);
+    }
+    return EXIT.usage;
   }
   if (isRleError(e)) {
     io.err(`error [${e.code}]: ${e.message}\n`);
+    if (e.code === 'INVALID_OPTION' && help) io.err(dialectOptionsHelp(help.argv, help.dialects));
     return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.badInput;
   }
   io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

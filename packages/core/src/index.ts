@@ -1,4 +1,4 @@
-export { ErrorCodes, RleError, describeValue, formatPath, isRleError } from './errors.js';
+export { ErrorCodes, RleError, describeValue, escapeUnprintable, formatPath, isRleError } from './errors.js';
 export type { ErrorCode, RleErrorDetails, RleWarning, WarningSink } from './errors.js';
 export { Mask } from './mask.js';
 export type { Box } from './mask.js';

@@ -148,7 +148,7 @@ describe('reading submission and training CSVs', () => {
     await expectCode(dialect.read(encodeUtf8(''), air), 'INVALID_STRUCTURE');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'airbus-ship-detection' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { size: '3x4' }), 'INVALID_OPTION');
-    await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'kaggle-2099', size: '3x4' }), 'UNKNOWN_DIALECT');
+    await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'kaggle-2099', size: '3x4' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { ...air, size: '3 by 4' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { ...air, sizes: 'sizes.csv' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { ...air, size: '100000x100000' }), 'INVALID_SIZE');
