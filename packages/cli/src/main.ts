@@ -105,6 +105,26 @@ function printWarning(io: Io, w: RleWarning): void {
   io.err(`warning [${w.code}]: ${escapeUnprintable(w.message)}\n`);
 }
 
+/**
+ * Warnings of one kind (the same code and message but for numbers and quoted names: one per image)
+ * are printed once, with how many more there were.
+ */
+class WarningSummary {
+  private readonly groups = new Map<string, { first: RleWarning; more: number }>();
+  add(w: RleWarning): void {
+    const key = `${w.code}\u0000${w.capability ?? ''}\u0000${w.message.replace(/"[^"]*"|'[^']*'|\d+(?:\.\d+)?/g, '#')}`;
+    const g = this.groups.get(key);
+    if (g) g.more++;
+    else this.groups.set(key, { first: w, more: 0 });
+  }
+  print(io: Io): void {
+    for (const { first, more } of this.groups.values()) {
+      printWarning(io, more === 0 ? first : { ...first, message: `${first.message} (and ${more} more like it)` });
+    }
+    this.groups.clear();
+  }
+}
+
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps) for "did you mean". */
 function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -224,10 +244,16 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
-    const result = await convert(source, {
-      from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
-      warn: (w) => { if (!quiet) printWarning(io, w); },
-    });
+    const summary = new WarningSummary();
+    let result;
+    try {
+      result = await convert(source, {
+        from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
+        warn: (w) => { if (!quiet) summary.add(w); },
+      });
+    } finally {
+      summary.print(io);
+    }
     if (result.bytes) io.writeBytes(result.bytes);
     if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.folder ? 'files' : 'bytes'})\n`);
   });
@@ -237,11 +263,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('list the images, categories and annotations of a file or folder, with each mask\'s size, area and box')
     .option('--from <dialect>', 'dialect of the input (detected when absent)')
     .option('--json', 'machine-readable output')
-    .option('--limit <n>', 'list at most n annotations', '50')
+    .option('--limit <n>', 'list at most n annotations (and n images, n categories); a streamed input is read no further', '50')
+    .option('--count', 'read a streamed input to its end to count every annotation')
     .option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(inspectCmd, dialects, ['read']);
   inspectCmd.action(async (input: string, opts: Record<string, unknown>) => {
-    const { from, json, limit, plugin: _plugin, ...rest } = opts as { from?: string; json?: boolean; limit: string; plugin?: string[] } & Record<string, unknown>;
+    const { from, json, limit, count: countAll, plugin: _plugin, ...rest } = opts as { from?: string; json?: boolean; limit: string; count?: boolean; plugin?: string[] } & Record<string, unknown>;
     const max = Number(limit);
     if (!Number.isSafeInteger(max) || max < 0) throw new RleError('INVALID_OPTION', '--limit must be a non-negative integer', { received: limit });
     const source = await openPath(input);
@@ -253,27 +280,36 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
     const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
     const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
-    let count = 0;
-    // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory.
+    let count = 0, complete = true;
+    // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory,
+    // and, unless --count, read no further than --limit (closing the stream stops the reader).
     const all = { images: data.images, categories: data.categories };
-    for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
+    const streamed = isDatasetStream(data);
+    for await (const a of streamed ? data.annotations : data.annotations) {
+      if (rows.length >= max && streamed && !countAll) {
+        complete = false;
+        break;
+      }
       count++;
       if (rows.length >= max) continue;
       const b = a.mask.bbox();
       rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
     }
     if (json) {
-      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, annotations: rows, warnings }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
       return;
     }
-    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${all.images.length} images, ${all.categories.length} categories, ${count} annotations\n`);
+    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${all.images.length} images, ${all.categories.length} categories, ${complete ? '' : 'at least '}${count} annotations\n`);
     for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
     for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
     for (const r of rows) {
       io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}]${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
     }
     if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
-    for (const w of warnings) printWarning(io, w);
+    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit); --count reads to the end\n`);
+    const summary = new WarningSummary();
+    for (const w of warnings) summary.add(w);
+    summary.print(io);
   });
 
   try {

@@ -92,3 +92,37 @@ describe('messages users hit', () => {
     expect(converted.err).toContain('carried only');
   });
 });
+
+describe('long work (issue 15)', () => {
+  it('prints a warning repeated per image once, with how many more there were', async () => {
+    // Three 2x4 images, each with two overlapping masks (1, 2 and 3 pixels shared): one overlap-resolved warning per image.
+    const images = [0, 1, 2].map((id) => ({ id, height: 2, width: 4 }));
+    const annotations = [0, 1, 2].flatMap((i) => [
+      { id: 2 * i, imageId: i, categoryId: 1, height: 2, width: 4, order: 'row', runs: [0, 2 + i, 6 - i] },
+      { id: 2 * i + 1, imageId: i, categoryId: 2, height: 2, width: 4, order: 'row', runs: [1, 3, 4] },
+    ]);
+    const file = join(dir, 'overlaps.json');
+    writeFileSync(file, JSON.stringify({ format: 'rlekit-json', version: 1, images, categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }], annotations }));
+    const r = await run(['convert', file, '--to', 'png', '-o', join(dir, 'overlaps')]);
+    expect(r.code).toBe(0);
+    const lines = r.err.split('\n').filter((l) => l.startsWith('warning [overlap-resolved]'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('(and 2 more like it)');
+  });
+
+  it('inspect --limit stops reading a streamed input after n annotations; --count reads to the end', async () => {
+    // The fourth row is bad: a reader that stops after the limit never reaches it.
+    const csv = join(dir, 'limit.csv');
+    writeFileSync(csv, 'ImageId,EncodedPixels\na,1 2\nb,3 1\nc,5 1\nd,zz\n');
+    const args = ['inspect', csv, '--from', 'kaggle', '--preset', 'airbus-ship-detection', '--size', '3x3', '--limit', '2'];
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('at least 2 annotations');
+    expect(r.out).toContain('read no further after 2 annotations');
+    const j = JSON.parse((await run([...args, '--json'])).out);
+    expect(j).toMatchObject({ annotationCount: 2, complete: false });
+    const all = await run([...args, '--count']);
+    expect(all.code).toBe(2);
+    expect(all.err).toContain('INVALID_TOKEN');
+  });
+});
