@@ -141,8 +141,8 @@ describe('inputs that are not regular files', () => {
     expect(JSON.parse(readFileSync(join(d, 'out.json'), 'utf8')).annotations[0].runs).toEqual([1, 2, 5, 4]);
   }, 60_000);
 
-  it('refuses /dev/zero as png or dicom at its first bytes, not after buffering the byte limit', async () => {
-    for (const from of ['png', 'dicom']) {
+  it('refuses /dev/zero as png, dicom or rlekit-json at its first bytes, not after buffering the byte limit', async () => {
+    for (const from of ['png', 'dicom', 'rlekit-json']) {
       const r = await cli(['inspect', '/dev/zero', '--from', from], { timeout: 20_000 });
       expect(r.timedOut).toBe(false);
       expect(r.code).toBe(2);

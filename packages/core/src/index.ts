@@ -20,5 +20,5 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
-export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, parseJson, readAllBytes, readHead, type ReadAllOptions } from './source.js';
+export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, memoryFolder, parseJson, readAllBytes, readHead, type ReadAllOptions } from './source.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

@@ -17,7 +17,7 @@ import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStrea
 import { collectDataset } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
 import { jsonOutline, outlineMember } from './sniff.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, type DialectInput } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -214,7 +214,7 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   async read(input: DialectInput, options?: Partial<JsonReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
-    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes)));
+    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })));
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
