@@ -71,16 +71,24 @@ function scan(b: Uint8Array): JsonOutline {
     if (ws() !== c) throw BAD;
     i++;
   };
-  // At a quote: the string's end (after the closing quote).
+  // At a quote: past the closing quote; returns the string's length with its quotes. The closing
+  // quote is found natively (indexOf) and kept when an even number of backslashes precede it.
   const skipString = (): number => {
-    const start = i++;
+    const start = i;
+    let from = i + 1;
     for (;;) {
-      if (i >= n) throw END;
-      const c = b[i]!;
-      if (c === 0x22) return ++i - start;
-      if (c === 0x5c) i += 2;
-      else if (c < 0x20) throw BAD;
-      else i++;
+      const q = b.indexOf(0x22, from);
+      if (q < 0) {
+        i = n;
+        throw END;
+      }
+      let k = q - 1;
+      while (k > start && b[k] === 0x5c) k--;
+      if ((q - 1 - k) % 2 === 0) {
+        i = q + 1;
+        return i - start;
+      }
+      from = q + 1;
     }
   };
   const string = (): string | undefined => {
