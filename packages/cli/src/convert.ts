@@ -1,7 +1,8 @@
 import {
   countHeader, isDatasetStream, notCarried, RleError, tallyAnnotation,
-  type Annotation, type Dialect, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
+import { stat } from 'node:fs/promises';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
@@ -28,6 +29,8 @@ export interface ConvertResult {
   images: number;
   /** Bytes written to the output file, or files written to the output folder. */
   written: number;
+  /** True when the output was a folder (`written` counts files). */
+  folder: boolean;
   /** The output, when no output path was given. */
   bytes?: Uint8Array;
 }
@@ -36,10 +39,11 @@ export interface ConvertResult {
  * Converts a file or folder from one dialect to another. Streams where both dialects can,
  * reports what the target cannot carry, and writes the output atomically.
  */
-export async function convert(input: string, options: ConvertOptions): Promise<ConvertResult> {
+export async function convert(input: string | ByteSource | FolderSource, options: ConvertOptions): Promise<ConvertResult> {
   const dialects = await loadDialects(options.plugins);
   const to = findDialect(dialects, options.to);
-  const source = await openPath(input);
+  // An opened source is used as it is: a pipe that detection has begun to read cannot be opened again.
+  const source = typeof input === 'string' ? await openPath(input) : input;
   const detection = options.from ? { dialect: findDialect(dialects, options.from), confidence: 1 } : await detect(dialects, source);
   const from = detection.dialect, confidence = detection.confidence, detected = !options.from;
   const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
@@ -60,23 +64,35 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const dataset: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
   const counts = countHeader(dataset.images, dataset.categories);
-  const tallied: MaskDatasetStream = {
-    images: dataset.images,
-    categories: dataset.categories,
-    annotations: (async function* () {
-      const list: AsyncIterable<Annotation> | Iterable<Annotation> = isDatasetStream(dataset) ? dataset.annotations : dataset.annotations;
-      for await (const a of list) {
-        tallyAnnotation(counts, a);
-        yield a;
-      }
-    })(),
-  };
+  // A dataset read into memory goes to the writer as it is: writers that need each image's
+  // annotations together (Kaggle) group a list themselves, and a stream would hide that it is one.
+  let tallied: MaskDataset | MaskDatasetStream;
+  if (isDatasetStream(dataset)) {
+    const list = dataset.annotations;
+    tallied = {
+      images: dataset.images,
+      categories: dataset.categories,
+      annotations: (async function* () {
+        for await (const a of list) {
+          tallyAnnotation(counts, a);
+          yield a;
+        }
+      })(),
+    };
+  } else {
+    for (const a of dataset.annotations) tallyAnnotation(counts, a);
+    tallied = dataset;
+  }
   // Losses known from the header are said before writing; the rest once the annotations have passed.
-  let written = 0;
+  let written = 0, folder = false;
   let bytes: Uint8Array | undefined;
-  if (to.output === 'folder') {
+  if (to.output === 'folder' && options.output !== undefined && await namesOneFile(options.output, to)) {
+    // `-o mask.png --to png`: one image's file, not a folder named mask.png (the writer refuses a dataset that needs more).
+    written = await writeFileAtomic(options.output, await to.write(tallied, writeOptions, ctx));
+  } else if (to.output === 'folder') {
     if (!to.writeFiles || !options.output) throw new RleError('INVALID_OPTION', `${to.id} writes a folder: give -o <folder>`);
     written = await writeFolderAtomic(options.output, to.writeFiles(tallied, writeOptions, ctx));
+    folder = true;
   } else if (options.output) {
     const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
     written = await writeFileAtomic(options.output, out);
@@ -86,5 +102,12 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
   }
   // The generic report, from capabilities, for what the writer did not already say itself.
   for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
-  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, ...(bytes ? { bytes } : {}) };
+  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}) };
+}
+
+/** An output path that ends in one of the dialect's file extensions and is not an existing folder names a single file. */
+async function namesOneFile(output: string, to: Dialect): Promise<boolean> {
+  if (!to.extensions.some((e) => output.toLowerCase().endsWith(e))) return false;
+  const st = await stat(output).catch(() => undefined);
+  return !st?.isDirectory();
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, collectDataset, isDatasetStream, isRleError, RleError,
+  CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert } from './convert.js';
@@ -48,6 +48,12 @@ function routeOptions(
     if (!r && !w) {
       const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       throw new RleError('INVALID_OPTION', `--${flag} is not an option of ${ids.from}${ids.to ? ` or ${ids.to}` : ''}`);
+    }
+    if (r && w && r.default === 'auto' && r.choices?.includes('auto')) {
+      // The reader finds this out by itself (COCO --format auto): a bare flag is about the output.
+      // `--read-option key=value` still forces the reader.
+      write[w.name] = coerce(w, raw as string | boolean);
+      continue;
     }
     if (r && w && ids.to !== undefined && ids.to !== ids.from) {
       // Given to both, a writer's option would silently change how the input is read (kaggle --order meant for the output).
@@ -100,7 +106,83 @@ function capabilityList(c: DialectCapabilities): string {
 }
 
 function printWarning(io: Io, w: RleWarning): void {
-  io.err(`warning [${w.code}]: ${w.message}\n`);
+  io.err(`warning [${w.code}]: ${escapeUnprintable(w.message)}\n`);
+}
+
+/**
+ * Warnings of one kind (the same code and message but for numbers and quoted names: one per image)
+ * are printed once, with how many more there were.
+ */
+class WarningSummary {
+  private readonly groups = new Map<string, { first: RleWarning; more: number }>();
+  add(w: RleWarning): void {
+    const key = `${w.code}\u0000${w.capability ?? ''}\u0000${w.message.replace(/"[^"]*"|'[^']*'|\d+(?:\.\d+)?/g, '#')}`;
+    const g = this.groups.get(key);
+    if (g) g.more++;
+    else this.groups.set(key, { first: w, more: 0 });
+  }
+  print(io: Io): void {
+    for (const { first, more } of this.groups.values()) {
+      printWarning(io, more === 0 ? first : { ...first, message: `${first.message} (and ${more} more like it)` });
+    }
+    this.groups.clear();
+  }
+}
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) for "did you mean". */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest known flag to a mistyped one, if any is close. */
+function closest(flag: string, known: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const k of known) {
+    const dd = distance(flag, k);
+    if (dd < bestD) {
+      best = k;
+      bestD = dd;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.min(2, Math.floor(flag.length / 4))) ? best : undefined;
+}
+
+/** The value of `--name v` or `--name=v` in argv, if given. */
+function argValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) return argv[i + 1];
+    if (argv[i]!.startsWith(`${name}=`)) return argv[i]!.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/** The options of the dialects an invocation names (--from reading, --to writing), as help text. */
+function dialectOptionsHelp(argv: readonly string[], dialects: readonly Dialect[]): string {
+  const command = argv[0];
+  if (command !== 'convert' && command !== 'inspect') return '';
+  const from = dialects.find((d) => d.id === argValue(argv, '--from'));
+  const to = command === 'convert' ? dialects.find((d) => d.id === argValue(argv, '--to')) : undefined;
+  let out = '';
+  if (from) {
+    const r = optionSpecs(from.readOptions);
+    if (r.length) out += `\nOptions of ${from.id} (reading):\n${describeOptions(r).join('\n')}\n`;
+  }
+  if (to) {
+    const w = optionSpecs(to.writeOptions);
+    if (w.length) out += `\nOptions of ${to.id} (writing):\n${describeOptions(w).join('\n')}\n`;
+  }
+  if (!from && command === 'convert' || !from && command === 'inspect') out += `\nThe input's options: \`rlekit dialects <id>\` (give --from to list them here).\n`;
+  return out;
 }
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
@@ -120,8 +202,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('Convert segmentation masks exactly between RLE dialects (COCO, Kaggle, PNG, Encord, CVAT, DICOM, ...).')
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError();
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
   let code: number = EXIT.ok;
 
   program
@@ -164,15 +245,21 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     } & Record<string, unknown>;
     const target = findDialect(dialects, to);
     const source = await openPath(input);
-    const detection = from ? { dialect: findDialect(dialects, from), confidence: 1 } : await detect(dialects, source);
-    if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}); use --from to override\n`);
+    const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
+    if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
-    const result = await convert(input, {
-      from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
-      warn: (w) => { if (!quiet) printWarning(io, w); },
-    });
+    const summary = new WarningSummary();
+    let result;
+    try {
+      result = await convert(source, {
+        from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
+        warn: (w) => { if (!quiet) summary.add(w); },
+      });
+    } finally {
+      summary.print(io);
+    }
     if (result.bytes) io.writeBytes(result.bytes);
-    if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.to.output === 'folder' ? 'files' : 'bytes'})\n`);
+    if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.folder ? 'files' : 'bytes'})\n`);
   });
 
   const inspectCmd = program
@@ -180,42 +267,53 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('list the images, categories and annotations of a file or folder, with each mask\'s size, area and box')
     .option('--from <dialect>', 'dialect of the input (detected when absent)')
     .option('--json', 'machine-readable output')
-    .option('--limit <n>', 'list at most n annotations', '50')
+    .option('--limit <n>', 'list at most n annotations (and n images, n categories); a streamed input is read no further', '50')
+    .option('--count', 'read a streamed input to its end to count every annotation')
     .option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(inspectCmd, dialects, ['read']);
   inspectCmd.action(async (input: string, opts: Record<string, unknown>) => {
-    const { from, json, limit, plugin: _plugin, ...rest } = opts as { from?: string; json?: boolean; limit: string; plugin?: string[] } & Record<string, unknown>;
+    const { from, json, limit, count: countAll, plugin: _plugin, ...rest } = opts as { from?: string; json?: boolean; limit: string; count?: boolean; plugin?: string[] } & Record<string, unknown>;
     const max = Number(limit);
     if (!Number.isSafeInteger(max) || max < 0) throw new RleError('INVALID_OPTION', '--limit must be a non-negative integer', { received: limit });
     const source = await openPath(input);
-    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const { dialect, reason } = from ? { dialect: findDialect(dialects, from), reason: 'given with --from' } : await detect(dialects, source);
     const routed = routeOptions(rest, optionSpecs(dialect.readOptions), [], { read: [], write: [] }, { from: dialect.id });
     const warnings: RleWarning[] = [];
-    const ctx: DialectContext = { warn: (w) => warnings.push(w), open: openPath };
+    // Nothing is converted here: what a conversion would not carry (not-carried) is not a warning of inspect.
+    const ctx: DialectContext = { warn: (w) => { if (w.code !== 'not-carried') warnings.push(w); }, open: openPath };
     const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
     const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
     const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
-    let count = 0;
-    // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory.
+    let count = 0, complete = true;
+    // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory,
+    // and, unless --count, read no further than --limit (closing the stream stops the reader).
     const all = { images: data.images, categories: data.categories };
-    for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
+    const streamed = isDatasetStream(data);
+    for await (const a of streamed ? data.annotations : data.annotations) {
+      if (rows.length >= max && streamed && !countAll) {
+        complete = false;
+        break;
+      }
       count++;
       if (rows.length >= max) continue;
       const b = a.mask.bbox();
       rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
     }
     if (json) {
-      io.out(`${JSON.stringify({ dialect: dialect.id, images: all.images, categories: all.categories, annotationCount: count, annotations: rows, warnings }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
       return;
     }
-    io.out(`${input}: ${dialect.id}\n${all.images.length} images, ${all.categories.length} categories, ${count} annotations\n`);
+    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${all.images.length} images, ${all.categories.length} categories, ${complete ? '' : 'at least '}${count} annotations\n`);
     for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
     for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
     for (const r of rows) {
       io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}]${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
     }
     if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
-    for (const w of warnings) printWarning(io, w);
+    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit); --count reads to the end\n`);
+    const summary = new WarningSummary();
+    for (const w of warnings) summary.add(w);
+    summary.print(io);
   });
 
   const decodeCmd = registerDecode(program, io, dialects, (target, flags) =>
@@ -260,19 +358,32 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    code = report(io, e);
+    code = report(io, e, { argv, dialects, program });
   }
   return code;
 }
 
-function report(io: Io, e: unknown): number {
+function report(io: Io, e: unknown, help?: { argv: readonly string[]; dialects: readonly Dialect[]; program: Command }): number {
   // `check` printed its report already; it only sets the exit code.
   if (e instanceof CheckFailed) return EXIT.badInput;
   if (e instanceof CommanderError) {
-    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e.exitCode === 0) return EXIT.ok;
+    if (help) {
+      const sub = help.program.commands.find((c) => c.name() === help.argv[0]);
+      if (e.code === 'commander.unknownOption' && !/Did you mean/.test(e.message)) {
+        // Commander suggests only the options its help shows; dialect options are hidden there.
+        const flag = /'(--?[^'=]+)/.exec(e.message)?.[1];
+        const known = [...(sub ?? help.program).options.map((o) => o.long ?? ''), ...help.dialects.flatMap((d) => [...optionSpecs(d.readOptions), ...optionSpecs(d.writeOptions)].map((x) => `--${x.flag}`))].filter(Boolean);
+        const guess = flag ? closest(flag, [...new Set(known)]) : undefined;
+        if (guess) io.err(`(Did you mean ${guess}?)\n`);
+      }
+      io.err(`\n${(sub ?? help.program).helpInformation()}${sub ? dialectOptionsHelp(help.argv, help.dialects) : ""}`);
+    }
+    return EXIT.usage;
   }
   if (isRleError(e)) {
     io.err(`error [${e.code}]: ${e.message}\n`);
+    if (e.code === 'INVALID_OPTION' && help) io.err(dialectOptionsHelp(help.argv, help.dialects));
     return USAGE_CODES.has(e.code) ? EXIT.usage : EXIT.badInput;
   }
   io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -1,4 +1,5 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, rmSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { RleError, type ByteSource, type FolderSource } from '@rlekit/core';
 
@@ -41,7 +42,56 @@ export function folderSource(dir: string): FolderSource {
   };
 }
 
-/** Opens a path as a file or folder source, or throws an IO RleError. */
+/** How much of a pipe or device input is kept so it can be read again (detection, then the reader; two-pass readers). */
+export const ONCE_RETAIN_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A ByteSource over a pipe, FIFO or device, which can be opened only once: opening a FIFO again
+ * waits for a writer that never comes, and a device like /dev/zero has no end. The stream is read
+ * once; what has been read is kept (up to `retain` bytes) so later `stream()` calls replay it and
+ * then continue where the read stopped. A second full pass over more than `retain` bytes is an IO
+ * error that says to save the input to a file, never a hang. `size` is unknown (stat says 0).
+ */
+export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource {
+  let it: AsyncIterator<Uint8Array> | undefined;
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0, dropped = false, done = false;
+  return {
+    kind: 'bytes',
+    name: basename(path),
+    async *stream() {
+      if (dropped) {
+        throw new RleError('IO', `${basename(path)} is a pipe or device, read only once, and this reader needs to read it again`, { expected: `a regular file (save the input to a file), or an input under ${retain} bytes` });
+      }
+      it ??= (createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      for (let i = 0; ; i++) {
+        if (!dropped && i < kept.length) {
+          yield kept[i]!;
+          continue;
+        }
+        if (done) return;
+        const r = await it.next();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        if (!dropped && keptBytes + r.value.length <= retain) {
+          kept.push(r.value);
+          keptBytes += r.value.length;
+        } else if (!dropped) {
+          dropped = true;
+          kept.length = 0;
+        }
+        yield r.value;
+      }
+    },
+  };
+}
+
+/**
+ * Opens a path as a file or folder source, or throws an IO RleError. Pipes, FIFOs and devices
+ * (`<(zcat x.gz)`, /dev/stdin) are read once: see {@link onceSource}.
+ */
 export async function openPath(path: string): Promise<ByteSource | FolderSource> {
   let st;
   try {
@@ -49,7 +99,10 @@ export async function openPath(path: string): Promise<ByteSource | FolderSource>
   } catch (e) {
     throw new RleError('IO', `Cannot read ${path}`, { cause: e, expected: 'an existing file or folder' });
   }
-  return st.isDirectory() ? folderSource(path) : fileSource(path, st.size);
+  if (st.isDirectory()) return folderSource(path);
+  if (st.isFile()) return fileSource(path, st.size);
+  if (st.isSocket()) throw new RleError('IO', `Cannot read ${path}: it is a socket`, { expected: 'a file, folder, pipe or device' });
+  return onceSource(path);
 }
 
 function tempName(target: string): string {
@@ -71,57 +124,150 @@ async function makeParent(target: string): Promise<string | undefined> {
   }
 }
 
-/** Writes chunks to `target` atomically: a temp file in the same folder, renamed when complete. */
+// Temporary outputs being written. SIGINT, SIGTERM and SIGHUP remove them before the process ends
+// as the signal would have ended it (a half-written 50 MB temp file must not be left behind).
+const pending = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+function onSignal(signal: NodeJS.Signals): void {
+  for (const p of pending) rmSync(p, { recursive: true, force: true });
+  pending.clear();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  process.kill(process.pid, signal);
+}
+function track(tmp: string): void {
+  if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  pending.add(tmp);
+}
+function untrack(tmp: string): void {
+  pending.delete(tmp);
+  if (pending.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
+
+/**
+ * Where a write to `target` lands: symbolic links are followed to the file they name (which may not
+ * exist yet), so `-o link` writes the link's target and keeps the link.
+ */
+async function resolveOutput(target: string): Promise<string> {
+  let path = resolve(target);
+  for (let hops = 0; hops < 40; hops++) {
+    const st = await fs.lstat(path).catch(() => undefined);
+    if (!st?.isSymbolicLink()) return path;
+    path = resolve(dirname(path), await fs.readlink(path));
+  }
+  throw new RleError('IO', `Cannot write ${target}: too many levels of symbolic links`, { expected: 'a writable path' });
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  // Makes the rename durable; some file systems cannot open a folder for this, which is not an error.
+  const h = await fs.open(dir, 'r').catch(() => undefined);
+  await h?.sync().catch(() => {});
+  await h?.close().catch(() => {});
+}
+
+async function writeChunks(handle: FileHandle, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
+  if (chunks instanceof Uint8Array) {
+    await handle.writeFile(chunks);
+    return chunks.length;
+  }
+  let bytes = 0;
+  for await (const c of chunks) {
+    await handle.write(c);
+    bytes += c.length;
+  }
+  return bytes;
+}
+
+/**
+ * Writes chunks to `target` so that a failure or a signal never leaves a half-written file:
+ * - a new file, or an existing file with one link: a temp file beside it (same mode, owner where
+ *   allowed), fsynced, then renamed over it;
+ * - an existing file with several hard links: the same temp file, then copied into the file in place
+ *   so every link sees the new content (renaming would split them);
+ * - a symbolic link: written through to the file it names, the link kept;
+ * - a character device or FIFO (/dev/null, /dev/stdout, a named pipe): written directly, never
+ *   replaced by a regular file;
+ * - a folder, block device or socket: refused with an IO error.
+ */
 export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
-  const tmp = tempName(target);
-  const st = await fs.stat(target).catch(() => undefined);
+  const path = await resolveOutput(target);
+  const st = await fs.stat(path).catch(() => undefined);
   if (st?.isDirectory()) throw new RleError('IO', `Output ${target} is a folder`, { expected: 'a file path' });
-  const created = await makeParent(target);
-  let handle;
+  if (st?.isBlockDevice() || st?.isSocket()) {
+    throw new RleError('IO', `Output ${target} is a ${st.isSocket() ? 'socket' : 'block device'}; rlekit does not write there`, { expected: 'a file, a character device or a FIFO' });
+  }
+  if (st && !st.isFile()) {
+    // A device or FIFO: there is nothing to replace atomically, and replacing it would destroy it.
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(path, 'w');
+    } catch (e) {
+      throw ioError(e, target);
+    }
+    try {
+      return await writeChunks(handle, chunks);
+    } catch (e) {
+      throw ioError(e, target);
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+  const tmp = tempName(path);
+  const created = st ? undefined : await makeParent(path);
+  let handle: FileHandle;
   try {
-    handle = await fs.open(tmp, 'wx');
+    handle = await fs.open(tmp, 'wx', st ? st.mode & 0o7777 : 0o666);
   } catch (e) {
     if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
   }
-  let bytes = 0;
+  track(tmp);
   try {
-    if (chunks instanceof Uint8Array) {
-      await handle.writeFile(chunks);
-      bytes = chunks.length;
-    } else {
-      for await (const c of chunks) {
-        await handle.write(c);
-        bytes += c.length;
-      }
+    if (st) {
+      // The mode exactly (open's mode passes through the umask), and the owner where we may.
+      await handle.chmod(st.mode & 0o7777);
+      if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) await handle.chown(st.uid, st.gid).catch(() => {});
     }
+    const bytes = await writeChunks(handle, chunks);
+    await handle.sync();
     await handle.close();
-    await fs.rename(tmp, target);
+    if (st && st.nlink > 1) {
+      await fs.copyFile(tmp, path);
+      const h = await fs.open(path, 'r+');
+      await h.sync().finally(() => h.close());
+      await fs.rm(tmp, { force: true });
+    } else {
+      await fs.rename(tmp, path);
+      await syncFolder(dirname(path));
+    }
     return bytes;
   } catch (e) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
     if (created) await fs.rm(created, { recursive: true, force: true });
     throw ioError(e, target);
+  } finally {
+    untrack(tmp);
   }
 }
 
 /** Writes files into a new folder atomically: a temp folder beside it, renamed when complete. */
-export async function writeFolderAtomic(target: string, files: AsyncIterable<{ path: string; bytes: Uint8Array }>): Promise<number> {
+export async function writeFolderAtomic(output: string, files: AsyncIterable<{ path: string; bytes: Uint8Array }>): Promise<number> {
+  const target = await resolveOutput(output);
   const st = await fs.stat(target).catch(() => undefined);
-  if (st && !st.isDirectory()) throw new RleError('IO', `Output ${target} is a file`, { expected: 'a new or empty folder' });
+  if (st && !st.isDirectory()) throw new RleError('IO', `Output ${output} is a file`, { expected: 'a new or empty folder' });
   const existing = st ? await fs.readdir(target) : undefined;
   if (existing !== undefined && existing.length > 0) {
-    throw new RleError('IO', `Output folder ${target} is not empty`, { expected: 'a new or empty folder' });
+    throw new RleError('IO', `Output folder ${output} is not empty`, { expected: 'a new or empty folder' });
   }
   const tmp = tempName(target);
   const created = await makeParent(target);
   try {
-    await fs.mkdir(tmp);
+    await fs.mkdir(tmp, st ? st.mode & 0o7777 : 0o777);
   } catch (e) {
     if (created) await fs.rm(created, { recursive: true, force: true });
-    throw ioError(e, target);
+    throw ioError(e, output);
   }
+  track(tmp);
   let count = 0;
   try {
     for await (const f of files) {
@@ -137,6 +283,8 @@ export async function writeFolderAtomic(target: string, files: AsyncIterable<{ p
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     if (created) await fs.rm(created, { recursive: true, force: true });
-    throw ioError(e, target);
+    throw ioError(e, output);
+  } finally {
+    untrack(tmp);
   }
 }

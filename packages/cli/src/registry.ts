@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RleError, readHead, type ByteSource, type Dialect, type FolderSource } from '@rlekit/core';
+import { RleError, readHead, type ByteSource, type Dialect, type FolderSource, type SniffResult } from '@rlekit/core';
 
 /**
  * Dialects are found, not listed: core's rlekit-json, every `@rlekit/*` package this CLI
@@ -36,32 +36,66 @@ export function findDialect(dialects: readonly Dialect[], id: string): Dialect {
 export interface Detection {
   dialect: Dialect;
   confidence: number;
+  /** Why this dialect, in words: its sniffer's reason, the bytes read, the file extension. */
+  reason: string;
 }
 
-/** Asks every dialect how sure it is about an input; extensions break ties. */
-export async function detect(dialects: readonly Dialect[], input: ByteSource | FolderSource): Promise<Detection> {
-  let best: Detection | undefined;
+/** Detection reads this much first, and more (four times as much each round) while the head is inconclusive... */
+export const SNIFF_START_BYTES = 64 * 1024;
+/** ...up to this much: a bounded, streamed look at the structure, never the whole of a huge file. */
+export const SNIFF_MAX_BYTES = 64 * 1024 * 1024;
+/** A sniff this sure ends the search for more bytes. */
+const SURE = 0.8;
+
+function sniffOf(d: Dialect, head: Uint8Array, name: string): SniffResult {
+  const r = d.sniffDetail ? d.sniffDetail(head, name) : { confidence: d.sniff(head, name) };
+  return Number.isFinite(r.confidence) ? r : { confidence: 0 };
+}
+
+const kib = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 1 : 0)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+
+/**
+ * Asks every dialect how sure it is about an input; extensions break ties. When no dialect is sure
+ * and one says more bytes could decide (a JSON file whose first lists are long), the head grows
+ * (streamed, up to SNIFF_MAX_BYTES) and every dialect is asked again.
+ */
+export async function detect(dialects: readonly Dialect[], input: ByteSource | FolderSource, maxBytes = SNIFF_MAX_BYTES): Promise<Detection> {
+  let best: (SniffResult & { dialect: Dialect }) | undefined;
+  let read = 0;
   if (input.kind === 'folder') {
     const files = await input.list();
     for (const d of dialects) {
       if (d.input === 'file') continue;
       const sample = files.find((f) => d.extensions.some((e) => f.toLowerCase().endsWith(e)));
       if (!sample) continue;
-      const confidence = d.sniff(await readHead(input.open(sample)), sample);
-      if (!best || confidence > best.confidence) best = { dialect: d, confidence };
+      const r = sniffOf(d, await readHead(input.open(sample)), sample);
+      if (!best || r.confidence > best.confidence) best = { ...r, dialect: d, reason: `${r.reason ?? 'recognised'} in ${sample}` };
     }
   } else {
-    const head = await readHead(input, 65536);
     const lower = input.name.toLowerCase();
-    for (const d of dialects) {
-      if (d.input === 'folder') continue;
-      let confidence = d.sniff(head, input.name);
-      if (confidence > 0 && d.extensions.some((e) => lower.endsWith(e))) confidence += 0.01;
-      if (!best || confidence > best.confidence) best = { dialect: d, confidence };
+    for (let n = Math.min(SNIFF_START_BYTES, maxBytes); ; n = Math.min(n * 4, maxBytes)) {
+      const head = await readHead(input, n);
+      read = head.length;
+      best = undefined;
+      let more = false;
+      for (const d of dialects) {
+        if (d.input === 'folder') continue;
+        const r = sniffOf(d, head, input.name);
+        more ||= r.more === true;
+        let confidence = r.confidence;
+        const byName = confidence > 0 && d.extensions.some((e) => lower.endsWith(e));
+        if (byName) confidence += 0.01;
+        if (!best || confidence > best.confidence) {
+          const why = r.reason ?? 'its sniffer recognised the start of the file';
+          best = { dialect: d, confidence, reason: `${why} (read ${head.length < n ? 'the whole file' : `the first ${kib(head.length)}`}${byName ? `; name ends in ${d.extensions.find((e) => lower.endsWith(e))}` : ''})` };
+        }
+      }
+      if ((best && best.confidence >= SURE) || !more || head.length < n || n >= maxBytes) break;
     }
   }
   if (!best || best.confidence < 0.3) {
-    throw new RleError('UNKNOWN_DIALECT', `Cannot tell which dialect ${input.name} is`, { expected: 'a recognisable file, or --from <dialect>' });
+    const looked = input.kind === 'folder' ? '' : ` (looked at ${kib(read)}${read >= maxBytes ? ', the most detection reads' : ''})`;
+    throw new RleError('UNKNOWN_DIALECT', `Cannot tell which dialect ${input.name} is${looked}`, { expected: 'a recognisable file, or --from <dialect>' });
   }
-  return best;
+  return { dialect: best.dialect, confidence: Math.min(1, best.confidence), reason: best.reason ?? '' };
 }

@@ -7,6 +7,7 @@ import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
 import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
+import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
 type Path = (string | number)[];
@@ -791,18 +792,9 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   input: 'file',
   output: 'file',
   sniff(head: Uint8Array): number {
-    const text = new TextDecoder().decode(head.subarray(0, 4096));
-    if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 0;
-    // COCO panoptic: recognised, and left below instances (the read refuses it and says what to do).
-    if (/"segments_info"\s*:/.test(text) && !/"segmentation"\s*:/.test(text)) return 0.5;
-    const seg = /"segmentation"\s*:/.test(text);
-    const counts = /"counts"\s*:/.test(text) && /"size"\s*:/.test(text);
-    if (/^\s*\{/.test(text) && /"image"\s*:\s*\{/.test(text) && /"annotations"\s*:/.test(text)) return 0.9;
-    if (/^\s*\{/.test(text) && /"images"\s*:/.test(text) && (/"annotations"\s*:/.test(text) || /"categories"\s*:/.test(text) || /"file_name"\s*:/.test(text))) return seg || counts ? 0.95 : 0.8;
-    if (/^\s*\[/.test(text) && /"image_id"\s*:/.test(text) && (seg || counts)) return 0.9;
-    if (/^\s*\{/.test(text) && /"annotations"\s*:/.test(text) && seg) return 0.7;
-    return 0;
+    return sniffCoco(head).confidence;
   },
+  sniffDetail: sniffCoco,
   async read(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });

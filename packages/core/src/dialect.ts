@@ -48,6 +48,16 @@ export interface OptionsSchema<O> {
   jsonSchema?: { properties: Record<string, { type: string; enum?: readonly string[]; description?: string; default?: unknown }> };
 }
 
+/** What a sniffer found. */
+export interface SniffResult {
+  /** 0..1, as `sniff` returns. */
+  confidence: number;
+  /** Why, in words ("top-level images, categories and annotations lists"). */
+  reason?: string;
+  /** More bytes could decide (or raise the confidence); the detector reads further when nothing is sure yet. */
+  more?: boolean;
+}
+
 /** Passed to read and write: where warnings go, and how option values that name files are opened. */
 export interface DialectContext {
   warn: WarningSink;
@@ -88,6 +98,12 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
   readonly output: 'file' | 'folder';
   /** How sure (0..1) the dialect is that a file starting with `head` is its own. */
   sniff(head: Uint8Array, name?: string): number;
+  /**
+   * The same judgement with its reason, and whether more of the file could change it (the head
+   * ended inside the structure the dialect looks at). Detection then reads further, up to a cap.
+   * Optional: `sniff` alone is enough for a dialect whose first bytes always decide.
+   */
+  sniffDetail?(head: Uint8Array, name?: string): SniffResult;
   read(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDataset>;
   /** Streaming read, for dialects whose files can be larger than memory. */
   readStream?(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDatasetStream>;

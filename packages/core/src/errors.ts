@@ -31,8 +31,8 @@ export const ErrorCodes = {
   UNSUPPORTED: 'A feature of the input that rlekit does not support.',
   /** Data that fails an integrity check (CRC, checksum, offset table). */
   CORRUPT: 'Data that fails an integrity check (CRC, checksum, offsets pointing outside the data).',
-  /** A dialect id, preset id or input whose dialect cannot be determined. */
-  UNKNOWN_DIALECT: 'A dialect or preset that is not registered, or an input whose dialect cannot be detected.',
+  /** A dialect id that is not registered, or an input whose dialect cannot be determined. (An unknown preset is an INVALID_OPTION.) */
+  UNKNOWN_DIALECT: 'A dialect that is not registered, or an input whose dialect cannot be detected.',
   /** A reference to an image, category or segment that does not exist. */
   DANGLING_REFERENCE: 'A reference to an image, category or segment id that the input does not define.',
   /** An input or output file that cannot be read or written. */
@@ -95,7 +95,19 @@ function formatMessage(message: string, d: RleErrorDetails): string {
   if (d.path && d.path.length > 0) where.push(formatPath(d.path));
   if (d.offset !== undefined) where.push(`offset ${d.offset}`);
   if (where.length > 0) out += ` [at ${where.join(', ')}]`;
-  return out;
+  return escapeUnprintable(out);
+}
+
+// Controls (C0, DEL, C1), format characters (zero-width, BOM, bidi overrides), line and paragraph
+// separators and lone surrogates: bytes quoted from the input must not reach a terminal raw.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\uD800-\uDFFF]/gu;
+
+/** `s` with every unprintable character written as `\xNN` or `\u{N}`, so a message shows what the input held. */
+export function escapeUnprintable(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => {
+    const n = c.codePointAt(0)!;
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
 }
 
 /** `['annotations', 3, 'counts']` → `annotations[3].counts`. */

@@ -15,8 +15,9 @@ import { Mask } from './mask.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset } from './dataset.js';
-import type { Dialect, DialectContext, OptionsSchema } from './dialect.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
+import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
+import { jsonOutline, outlineMember } from './sniff.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -180,6 +181,20 @@ const writeOptions: OptionsSchema<JsonWriteOptions> = {
   },
 };
 
+/** A top-level "format": "rlekit-json" wherever it sits, or a bare mask's height and runs. */
+function sniffRlekitJson(head: Uint8Array): SniffResult {
+  const o = jsonOutline(head);
+  if (o.root !== 'object') return { confidence: 0 };
+  const format = outlineMember(o, 'format');
+  if (format?.value === 'rlekit-json') return { confidence: 1, reason: 'its top level says "format": "rlekit-json"' };
+  if (format !== undefined) return { confidence: 0 };
+  if (outlineMember(o, 'height')?.kind === 'number' && outlineMember(o, 'runs')?.kind === 'array') return { confidence: 0.6, reason: 'a bare mask: top-level height and runs' };
+  // The writer puts "format" first; other writers may put it after the lists.
+  const annotations = outlineMember(o, 'annotations');
+  const ours = annotations === undefined || (annotations.kind === 'array' && (annotations.keys.length === 0 || annotations.keys.includes('runs')));
+  return { confidence: 0, more: !o.complete && !o.invalid && ours };
+}
+
 export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   id: 'rlekit-json',
   title: 'rlekit JSON runs',
@@ -193,15 +208,13 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   input: 'file',
   output: 'file',
   sniff(head: Uint8Array): number {
-    const text = new TextDecoder().decode(head.subarray(0, 512));
-    if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 1;
-    if (/^\s*\{\s*"height"\s*:/.test(text) && /"runs"\s*:/.test(text)) return 0.6;
-    return 0;
+    return sniffRlekitJson(head).confidence;
   },
+  sniffDetail: sniffRlekitJson,
   async read(input: DialectInput, options?: Partial<JsonReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
-    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes)));
+    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })));
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));

@@ -105,6 +105,11 @@ export class Mask {
     return this.height * this.width;
   }
 
+  /** How many run values this mask holds in memory (both orders when both are cached): what keeping it costs. */
+  get heldRuns(): number {
+    return (this.#row?.length ?? 0) + (this.#col?.length ?? 0);
+  }
+
   /** The runs in `order` without copying: for codecs inside rlekit; never mutate. */
   runsView(order: Order): Uint32Array {
     if (order === 'col') {

@@ -55,22 +55,32 @@ export function isFolderSource(input: DialectInput): input is FolderSource {
   return !(input instanceof Uint8Array) && input.kind === 'folder';
 }
 
-/** Reads a whole input into memory, refusing more than `maxBytes` before collecting it. */
-export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff): Promise<Uint8Array> {
-  if (input instanceof Uint8Array) return input;
-  if ((input as Partial<ByteSource>).kind !== 'bytes') {
-    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: describeValue((input as { kind?: unknown }).kind) });
-  }
-  if (input.size !== undefined && input.size > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: describeValue(input.size) });
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const c of input.stream()) {
-    total += c.length;
-    if (total > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes` });
-    chunks.push(c);
-  }
+/** What {@link readAllBytes} checks while it reads. */
+export interface ReadAllOptions {
+  /**
+   * Called on the first `length` bytes as soon as they have arrived (on the whole input when it is
+   * shorter), before the rest is read: a reader refuses input that plainly is not its format (a
+   * missing signature) at once, instead of buffering up to `maxBytes` of /dev/zero first.
+   */
+  head?: { length: number; check(head: Uint8Array): void };
+}
+
+/**
+ * A head check for JSON readers: the first byte after a BOM and blanks must open an object or an
+ * array, so /dev/zero or a PNG read as JSON is refused at its first bytes, not after `maxBytes`.
+ */
+export const JSON_HEAD: NonNullable<ReadAllOptions['head']> = {
+  length: 256,
+  check(head: Uint8Array): void {
+    let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+    if (i < head.length && head[i] !== 0x7b && head[i] !== 0x5b) {
+      throw new RleError('INVALID_STRUCTURE', 'Not JSON', { offset: i, expected: '{ or [', received: `byte 0x${head[i]!.toString(16).padStart(2, '0')}` });
+    }
+  },
+};
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let o = 0;
@@ -79,6 +89,36 @@ export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x
     o += c.length;
   }
   return out;
+}
+
+/** Reads a whole input into memory, refusing more than `maxBytes` before collecting it. */
+export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff, options: ReadAllOptions = {}): Promise<Uint8Array> {
+  const head = options.head;
+  if (input instanceof Uint8Array) {
+    head?.check(input.subarray(0, head.length));
+    return input;
+  }
+  if ((input as Partial<ByteSource>).kind !== 'bytes') {
+    throw new RleError('INVALID_OPTION', 'Expected a file or bytes, not a folder', { received: describeValue((input as { kind?: unknown }).kind) });
+  }
+  if (input.size !== undefined && input.size > maxBytes) {
+    throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes`, received: describeValue(input.size) });
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let checked = head === undefined;
+  for await (const c of input.stream()) {
+    total += c.length;
+    chunks.push(c);
+    if (!checked && total >= head!.length) {
+      checked = true;
+      head!.check(concat(chunks, total).subarray(0, head!.length));
+    }
+    if (total > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes` });
+  }
+  const all = concat(chunks, total);
+  if (!checked) head!.check(all);
+  return all;
 }
 
 /** The first `n` bytes of an input (for sniffing) without reading the rest. */

@@ -10,7 +10,7 @@ import {
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
 import { dicomLabToRgb, rgbToDicomLab } from './color.js';
-import { DEFAULT_MAX_PIXELS, isPart10 } from './part10.js';
+import { DEFAULT_MAX_PIXELS, isPart10, parsePart10 } from './part10.js';
 import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceImage } from './seg.js';
 
 const readSchema = z.object({
@@ -307,7 +307,9 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
     if (input instanceof Uint8Array && input.length > o.maxBytes) {
       throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: describeValue(input.length) });
     }
-    return segToDataset(await readAllBytes(input, o.maxBytes), o, context ?? silentContext);
+    // "DICM" is checked on the first bytes: /dev/zero is refused at once, not after maxBytes.
+    const bytes = await readAllBytes(input, o.maxBytes, { head: { length: 132, check: (h) => void (isPart10(h) || parsePart10(h)) } });
+    return segToDataset(bytes, o, context ?? silentContext);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DicomWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return datasetToSeg(await collectDataset(dataset), options, context ?? silentContext);

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
+import { sniffEncord } from './sniff.js';
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -588,12 +589,9 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   input: 'file',
   output: 'file',
   sniff(head: Uint8Array): number {
-    const text = new TextDecoder().decode(head.subarray(0, 4096));
-    if (!/^\s*[[{]/.test(text)) return 0;
-    if (/"data_units"\s*:/.test(text) || (/"label_hash"\s*:/.test(text) && /"data_hash"\s*:/.test(text))) return 0.9;
-    if (/"rleString"\s*:/.test(text)) return 0.6;
-    return 0;
+    return sniffEncord(head).confidence;
   },
+  sniffDetail: sniffEncord,
   async read(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });

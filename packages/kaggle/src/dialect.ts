@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  bytesSource, collectDataset, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
+  bytesSource, collectDataset, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
@@ -301,51 +301,9 @@ async function inferPreset(src: ByteSource, context: DialectContext): Promise<st
   return first.id;
 }
 
-/** Groups annotations by image, in image order; a stream must list each image's annotations together. */
-async function* byImage(d: MaskDataset | MaskDatasetStream): AsyncGenerator<{ image: ImageInfo; annotations: Annotation[] }> {
-  const index = new Map<Id, number>();
-  d.images.forEach((im, i) => index.set(im.id, i));
-  const dangling = (a: Annotation): never => {
-    throw new RleError('DANGLING_REFERENCE', `Annotation ${String(a.id)} refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', String(a.id), 'imageId'] });
-  };
-  if (!isDatasetStream(d)) {
-    const groups = d.images.map(() => [] as Annotation[]);
-    for (const a of d.annotations) {
-      const i = index.get(a.imageId);
-      if (i === undefined) dangling(a);
-      groups[i!]!.push(a);
-    }
-    for (let i = 0; i < d.images.length; i++) yield { image: d.images[i]!, annotations: groups[i]! };
-    return;
-  }
-  // Stream: flush each run of annotations of one image; images without annotations keep their place.
-  const done = new Uint8Array(d.images.length);
-  let next = 0;
-  let current = -1;
-  let group: Annotation[] = [];
-  const flushBefore = function* (i: number): Generator<{ image: ImageInfo; annotations: Annotation[] }> {
-    for (; next < i; next++) if (!done[next]) {
-      done[next] = 1;
-      yield { image: d.images[next]!, annotations: [] };
-    }
-  };
-  for await (const a of d.annotations) {
-    const i = index.get(a.imageId);
-    if (i === undefined) dangling(a);
-    if (i !== current) {
-      if (current >= 0) yield { image: d.images[current]!, annotations: group };
-      if (done[i!]) {
-        throw new RleError('UNSUPPORTED', `Annotations of image ${String(a.imageId)} are not together, or not in image order, in the stream`, { path: ['annotations', String(a.id)], expected: 'annotations grouped by image, in the order of the images (or an in-memory dataset)' });
-      }
-      yield* flushBefore(i!);
-      done[i!] = 1;
-      current = i!;
-      group = [];
-    }
-    group.push(a);
-  }
-  if (current >= 0) yield { image: d.images[current]!, annotations: group };
-  yield* flushBefore(d.images.length);
+/** Groups annotations by image, in image order (core's groupByImage: any order that fits its budget). */
+function byImage(d: MaskDataset | MaskDatasetStream): AsyncGenerator<{ image: ImageInfo; annotations: Annotation[] }> {
+  return groupByImage(d);
 }
 
 /** Masks of one image with overlaps removed by `policy`; returns the masks and the pixels given away. */

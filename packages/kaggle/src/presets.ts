@@ -197,7 +197,7 @@ export const presetIds: string[] = list.map((p) => p.id);
 export function getPreset(id: string): Preset {
   const p = byId.get(id);
   if (!p) {
-    throw new RleError('UNKNOWN_DIALECT', `Unknown Kaggle preset "${id}"`, { path: ['preset'], expected: `one of ${presetIds.join(', ')}`, received: id });
+    throw new RleError('INVALID_OPTION', `Unknown Kaggle preset "${id}"`, { path: ['preset'], expected: `one of ${presetIds.join(', ')}`, received: id });
   }
   return p;
 }

@@ -193,9 +193,9 @@ describe('strict decoding rejects bad input with the token named', () => {
     expectCode(() => decode('1 1', size(-1, 3), 'airbus-ship-detection'), 'INVALID_SIZE');
     expectCode(() => decode('1 1', size(100000, 100000), 'airbus-ship-detection'), 'INVALID_SIZE');
     expectCode(() => decode('1 1', size(1000, 1000), 'airbus-ship-detection', { maxPixels: 1000 }), 'LIMIT_EXCEEDED');
-    expectCode(() => decode('1 1', s, 'no-such-competition'), 'UNKNOWN_DIALECT');
+    expectCode(() => decode('1 1', s, 'no-such-competition'), 'INVALID_OPTION');
     expectCode(() => decode('1 1', s, { order: 'diagonal' } as unknown as Preset), 'INVALID_OPTION');
-    expectCode(() => encode(Mask.empty(s), 'nope'), 'UNKNOWN_DIALECT');
+    expectCode(() => encode(Mask.empty(s), 'nope'), 'INVALID_OPTION');
   });
 
   it('lenient still refuses what it cannot carry', () => {

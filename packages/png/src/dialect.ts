@@ -152,9 +152,14 @@ export function globTest(glob: string): (path: string) => boolean {
   return g.includes('/') ? (p) => rx.test(p) : (p) => rx.test(p.slice(p.lastIndexOf('/') + 1));
 }
 
+function notPngRefused(head: Uint8Array): void {
+  if (!isPng(head)) throw new RleError('INVALID_STRUCTURE', 'Not a PNG file', { offset: 0, expected: 'the 8-byte PNG signature' });
+}
+
 async function listPngs(input: DialectInput, maxBytes: number, mode: PngReadOptions['mode'], glob = ''): Promise<PngList> {
   if (!isFolderSource(input)) {
-    const bytes = await readAllBytes(input, maxBytes);
+    // The signature is checked on the first bytes: /dev/zero is refused at once, not after maxBytes.
+    const bytes = await readAllBytes(input, maxBytes, { head: { length: 8, check: notPngRefused } });
     const name = input instanceof Uint8Array ? 'image.png' : baseStem(input.name) + '.png';
     return { pngs: [{ path: name, bytes: async () => bytes }], files: [], skipped: [] };
   }

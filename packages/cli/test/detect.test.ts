@@ -1,0 +1,52 @@
+// Detection by structure: files whose first 4 KiB say nothing (long category or image lists first).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+
+function run(args: string[]) {
+  let out = '', err = '';
+  const bytes: Uint8Array[] = [];
+  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'rlekit-detect-'));
+
+describe('detection reads the structure, further when the head is inconclusive', () => {
+  it('detects an LVIS-style file with 1,230 categories before the first image, and says why', async () => {
+    const categories = Array.from({ length: 1230 }, (_, i) => ({
+      id: i + 1, name: `category_${i}`, synset: `thing_${i}.n.01`, synonyms: [`category_${i}`, `alias_${i}`],
+      def: 'a definition of the category long enough to make the list span a few hundred kilobytes', frequency: 'f', image_count: 10, instance_count: 20,
+    }));
+    const lvis = { info: { description: 'LVIS-like' }, categories, images: [{ id: 1, height: 2, width: 3, coco_url: 'http://x/1.jpg' }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: [[0, 0, 2, 0, 2, 1, 0, 1]], area: 2, bbox: [0, 0, 2, 1] }] };
+    const file = join(dir, 'lvis_v1_val.json');
+    writeFileSync(file, JSON.stringify(lvis));
+    const r = await run(['convert', file, '--to', 'rlekit-json', '-o', join(dir, 'lvis.rlekit.json')]);
+    expect(r.err).toMatch(/detected coco \(confidence [\d.]+\): top-level categories, images, annotations lists/);
+    expect(r.code).toBe(0);
+  });
+
+  it('detects rlekit\'s own COCO output with 1,500 images without file_name first', async () => {
+    const images = Array.from({ length: 1500 }, (_, i) => ({ id: i + 1, height: 3, width: 2 }));
+    const src = join(dir, 'many.rlekit.json');
+    writeFileSync(src, JSON.stringify({ format: 'rlekit-json', version: 1, images, categories: [{ id: 1, name: 'a' }], annotations: [{ id: 1, imageId: 1500, categoryId: 1, height: 3, width: 2, order: 'row', runs: [0, 1, 5] }] }));
+    const coco = join(dir, 'many.json');
+    expect((await run(['convert', src, '--to', 'coco', '-o', coco, '-q'])).code).toBe(0);
+    expect(readFileSync(coco, 'utf8').slice(0, 4096)).not.toContain('"annotations"');
+    const r = await run(['inspect', coco, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.dialect).toBe('coco');
+    expect(j.detected).toMatch(/images.*lists/);
+    expect(j.annotationCount).toBe(1);
+  });
+
+  it('still says it cannot tell, after a bounded look, for JSON no dialect knows', async () => {
+    const file = join(dir, 'other.json');
+    writeFileSync(file, JSON.stringify({ rows: Array.from({ length: 20000 }, (_, i) => ({ i })) }));
+    const r = await run(['inspect', file]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error \[UNKNOWN_DIALECT\]: Cannot tell which dialect other\.json is \(looked at/);
+  });
+});
