@@ -43,6 +43,12 @@ export function applyFixes(dataset: MaskDataset): { dataset: MaskDataset; change
   return { dataset: { ...dataset, annotations }, changes };
 }
 
+/**
+ * Reader warnings left out of the report: a conversion's loss report (not-carried) says nothing
+ * about the file, and duplicate ids are reported by the check itself, with each id's path.
+ */
+const COVERED = new Set(['not-carried', 'duplicate-id']);
+
 export function registerCheck(program: Command, io: Io, dialects: readonly Dialect[], open: OpenInput, write: WriteOutput): Command {
   return program
     .command('check <input>')
@@ -73,8 +79,7 @@ Examples:
       let report;
       let data: MaskDataset | MaskDatasetStream | undefined;
       try {
-        // A conversion's loss report (not-carried) says nothing about the file itself.
-        const opened = await open(input, from, flags, (w) => { if (w.code !== 'not-carried') warnings.push(w); });
+        const opened = await open(input, from, flags, (w) => { if (!COVERED.has(w.code)) warnings.push(w); });
         dialect = opened.dialect;
         data = fix ? await collectDataset(opened.data) : opened.data;
         let overlapForbidden = false;
