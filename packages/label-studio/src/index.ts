@@ -1,0 +1,7 @@
+/**
+ * @rlekit/label-studio: Label Studio's brush RLE (thi.ng rle-pack over RGBA bytes, byte-exact with
+ * the Python converter and the web app) and Label Studio JSON exports (brush, bitmask, polygon and
+ * rectangle results of annotations and predictions).
+ */
+export { decode, encode, encodeBytes, readHeader, MAX_BRUSH_PIXELS } from './codec.js';
+export type { BrushHeader, DecodeOptions, EncodeOptions, EncodeStyle } from './codec.js';
