@@ -7,7 +7,7 @@
  * then chunks until num words are out: flag (1: repeat, 0: literal) · size class t (2) ·
  * n − 1 (rleSizes[t] bits) · one word (repeat) or n words (literal). Zero bits pad the last byte.
  */
-import { Mask, RleError, RunBuilder, checkSize, type Size, type WarningSink } from '@rlekit/core';
+import { Mask, RleError, checkSize, type Size, type WarningSink } from '@rlekit/core';
 
 /** Largest image whose stream length 4·H·W fits the 32-bit `num` field. */
 export const MAX_BRUSH_PIXELS = Math.floor(0xffffffff / 4);
@@ -51,14 +51,21 @@ export interface EncodeOptions {
 
 const HEADER_BITS = 32 + 5 + 16;
 
-/** The bytes of `rle` as a Uint8Array; a number[] is checked value by value. */
-function toBytes(rle: ArrayLike<number>): Uint8Array {
-  if (rle instanceof Uint8Array) return rle;
+/**
+ * The bytes of `rle`, copied with 4 zero bytes after them so bit reads need no bounds test
+ * (callers check against the real length); a number[] is checked value by value.
+ */
+function toBytes(rle: ArrayLike<number>): { b: Uint8Array; length: number } {
+  if (rle instanceof Uint8Array) {
+    const b = new Uint8Array(rle.length + 4);
+    b.set(rle);
+    return { b, length: rle.length };
+  }
   if (rle == null || typeof rle !== 'object' || typeof rle.length !== 'number') {
     throw new RleError('INVALID_STRUCTURE', 'Brush RLE is not a list of bytes', { expected: 'number[] or Uint8Array', received: rle === null ? 'null' : typeof rle });
   }
   const n = rle.length;
-  const out = new Uint8Array(n);
+  const out = new Uint8Array(n + 4);
   for (let i = 0; i < n; i++) {
     const v = rle[i];
     if (typeof v !== 'number' || !(v >= 0 && v <= 255) || Math.floor(v) !== v) {
@@ -66,14 +73,13 @@ function toBytes(rle: ArrayLike<number>): Uint8Array {
     }
     out[i] = v;
   }
-  return out;
+  return { b: out, length: n };
 }
 
-/** Bits [pos, pos + n) of `b`, MSB first, for n ≤ 25 (callers check the end is within the stream). */
+/** Bits [pos, pos + n) of a padded `b`, MSB first, for n ≤ 25 (callers check the end is within the stream). */
 function bits(b: Uint8Array, pos: number, n: number): number {
   const i = pos >>> 3;
-  const w = ((b[i]! << 24) | ((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0)) >>> 0;
-  return ((w << (pos & 7)) >>> 0) >>> (32 - n);
+  return ((((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) << (pos & 7)) >>> 0) >>> (32 - n);
 }
 
 /** Bits [pos, pos + n) for n ≤ 32. */
@@ -92,11 +98,12 @@ function truncated(what: string, start: number, end: number, totalBits: number):
 
 /** Reads and checks the 53-bit header of a brush stream. */
 export function readHeader(rle: ArrayLike<number>): BrushHeader {
-  return header(toBytes(rle));
+  const { b, length } = toBytes(rle);
+  return header(b, length);
 }
 
-function header(b: Uint8Array): BrushHeader {
-  const totalBits = b.length * 8;
+function header(b: Uint8Array, length: number): BrushHeader {
+  const totalBits = length * 8;
   if (totalBits < HEADER_BITS) throw truncated('its header (num, word size, run-length sizes)', 0, HEADER_BITS, totalBits);
   const num = bits32(b, 0, 32);
   const wordSize = bits(b, 32, 5) + 1;
@@ -122,42 +129,69 @@ export function decode(rle: ArrayLike<number>, options: DecodeOptions): Mask {
   if (typeof threshold !== 'number' || !(threshold >= 0)) {
     throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number >= 0', received: String(threshold) });
   }
-  const b = toBytes(rle);
-  const { num, wordSize: ws, rleSizes } = header(b);
+  const { b, length } = toBytes(rle);
+  const { num, wordSize: ws, rleSizes } = header(b, length);
   if (num !== 4 * total) {
     const hint = num === total ? ' (one word per pixel: a single-channel stream, not the 4-channel RGBA Label Studio expects)' : '';
     throw new RleError('SIZE_MISMATCH', `Brush RLE holds ${num} values, not 4 per pixel of a ${size.height}x${size.width} image${hint}`, {
       offset: 0, expected: `num = 4 * ${size.height} * ${size.width} = ${4 * total}`, received: String(num),
     });
   }
-  const totalBits = b.length * 8;
-  const builder = new RunBuilder(64);
+  const totalBits = length * 8;
+  const s0 = rleSizes[0], s1 = rleSizes[1], s2 = rleSizes[2], s3 = rleSizes[3];
+  // Runs are built inline (one branch per chunk): `fg` is the value of the open run of `len` pixels.
+  // A chunk takes at least 14 bits and ends at most one run (a literal: one per 32 bits), so this
+  // bound, proportional to the input, is never outgrown for a valid stream.
+  let runs: Uint32Array = new Uint32Array(Math.min(total + 2, Math.floor(totalBits / 14) + 2));
+  let nr = 0, fg = false, len = 0;
   let pos = HEADER_BITS;
   let i = 0;
   // Pixels [i >>> 2, j >>> 2) have their alpha (index 4p + 3) inside a chunk of values [i, j).
   while (i < num) {
-    if (pos + 3 > totalBits) throw truncated(`a chunk header (value ${i} of ${num})`, pos, pos + 3, totalBits);
-    const head = bits(b, pos, 3);
-    const sz = rleSizes[head & 3]!;
-    pos += 3;
-    if (pos + sz > totalBits) throw truncated(`a run length (value ${i} of ${num})`, pos, pos + sz, totalBits);
-    const n = bits(b, pos, sz) + 1;
-    pos += sz;
+    // Flag, class and length in one read: at most 7 + 3 + 16 bits of one 32-bit word.
+    const q = pos >>> 3;
+    const w = (((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) << (pos & 7)) >>> 0;
+    const t = (w >>> 29) & 3;
+    const sz = t === 0 ? s0 : t === 1 ? s1 : t === 2 ? s2 : s3;
+    if (pos + 3 + sz > totalBits) {
+      if (pos + 3 > totalBits) throw truncated(`a chunk header (value ${i} of ${num})`, pos, pos + 3, totalBits);
+      throw truncated(`a run length (value ${i} of ${num})`, pos + 3, pos + 3 + sz, totalBits);
+    }
+    const n = (((w << 3) >>> 0) >>> (32 - sz)) + 1;
+    pos += 3 + sz;
     const j = i + n;
     if (j > num) {
       throw new RleError('RUNS_SUM_MISMATCH', 'Brush RLE chunk runs past the number of values in its header', {
         offset: (pos - sz) >>> 3, expected: `at most ${num - i} values`, received: String(n),
       });
     }
-    if (head & 4) {
+    if (w >>> 31) {
       if (pos + ws > totalBits) throw truncated(`a repeated value (value ${i} of ${num})`, pos, pos + ws, totalBits);
-      const v = bits32(b, pos, ws);
+      const on = (ws === 8 ? bits(b, pos, 8) : bits32(b, pos, ws)) > threshold;
       pos += ws;
-      builder.append(v > threshold, (j >>> 2) - (i >>> 2));
+      const count = (j >>> 2) - (i >>> 2);
+      if (count > 0) {
+        if (on === fg) len += count;
+        else {
+          if (nr + 1 >= runs.length) runs = grow(runs);
+          runs[nr++] = len;
+          fg = on;
+          len = count;
+        }
+      }
     } else {
       if (pos + n * ws > totalBits) throw truncated(`a literal run of ${n} values (value ${i} of ${num})`, pos, pos + n * ws, totalBits);
       // Only every fourth value (alpha) matters; the first alpha at or after i is at index i | 3.
-      for (let k = i | 3; k < j; k += 4) builder.append(bits32(b, pos + (k - i) * ws, ws) > threshold, 1);
+      for (let k = i | 3; k < j; k += 4) {
+        const on = bits32(b, pos + (k - i) * ws, ws) > threshold;
+        if (on === fg) len++;
+        else {
+          if (nr + 1 >= runs.length) runs = grow(runs);
+          runs[nr++] = len;
+          fg = on;
+          len = 1;
+        }
+      }
       pos += n * ws;
     }
     i = j;
@@ -167,14 +201,15 @@ export function decode(rle: ArrayLike<number>, options: DecodeOptions): Mask {
   if (rest > 8 || (rest > 0 && bits(b, pos, Math.min(rest, 8)) !== 0)) {
     options.warn?.({ code: 'trailing-bytes', message: `Brush RLE has ${rest} bits after its last chunk, more than Label Studio's padding; they were ignored`, count: 1 });
   }
-  return Mask.fromCanonicalRuns(builder.finish(total), size, 'row');
+  if (total === 0) return Mask.empty(size);
+  runs[nr++] = len;
+  return Mask.fromCanonicalRuns(runs.slice(0, nr), size, 'row');
 }
 
-/** Bits of one repeat chunk's length field, by style. */
-function chunkBits(len: number, converter: boolean): number {
-  const m = len - 1;
-  if (converter) return len <= 8 ? 3 : len <= 16 ? 4 : len <= 256 ? 8 : 16;
-  return m < 8 ? 3 : m < 16 ? 4 : m < 256 ? 8 : 16;
+function grow(a: Uint32Array): Uint32Array {
+  const next = new Uint32Array(a.length * 2);
+  next.set(a);
+  return next;
 }
 
 /**
@@ -202,22 +237,18 @@ export function encodeBytes(mask: Mask, options: EncodeOptions = {}): Uint8Array
   let chunks = 0;
   for (let k = 0; k < runs.length; k++) if (runs[k]! > 0) chunks += Math.ceil(runs[k]! / 16384);
   const out = new Uint8Array(Math.ceil((HEADER_BITS + chunks * 27) / 8) + 2);
-  let o = 0, acc = 0, nacc = 0;
-  // At most 7 bits wait in acc, and fields are at most 16 bits: acc stays below 2^23.
-  const put = (v: number, n: number): void => {
-    acc = (acc << n) | v;
-    nacc += n;
-    while (nacc >= 8) {
-      nacc -= 8;
-      out[o++] = (acc >>> nacc) & 255;
-    }
-    acc &= (1 << nacc) - 1;
-  };
   const num = 4 * total;
-  put(num >>> 16, 16);
-  put(num & 0xffff, 16);
-  put(7, 5);
-  put(2, 4); put(3, 4); put(7, 4); put(15, 4);
+  // Header: num (32), wordSize − 1 = 7 (5), size classes 3, 4, 8, 16 bits as 2, 3, 7, 15 (4 each);
+  // its 53 bits leave 5 bits pending in acc.
+  out[0] = num >>> 24;
+  out[1] = num >>> 16;
+  out[2] = num >>> 8;
+  out[3] = num;
+  out[4] = 0b00111001; // 00111 (7) · 001 of 0010 (2)
+  out[5] = 0b00011011; // 0 of 0010 · 0011 (3) · 011 of 0111 (7)
+  let o = 6, acc = 0b11111, nacc = 5; // 1 of 0111 · 1111 (15)
+  // Written inline (no closure) in two pieces per chunk, flag·class·length (≤ 19 bits) then the
+  // word (8), so at most 7 pending bits + 19 stay below 2^26.
   for (let k = 0; k < runs.length; k++) {
     let len = 4 * runs[k]!;
     if (len === 0) continue;
@@ -225,19 +256,27 @@ export function encodeBytes(mask: Mask, options: EncodeOptions = {}): Uint8Array
     // Both encoders split runs into 65536-value repeats; the remainder is 1..65536 values.
     const big = converter && len > 256;
     while (len > 65536) {
-      put(0b111, 3);
-      put(0xffff, 16);
-      put(v, 8);
+      acc = (acc << 19) | 0b1110000000000000000 | 0xffff;
+      nacc += 19;
+      while (nacc >= 8) { nacc -= 8; out[o++] = acc >>> nacc; }
+      acc = (acc << 8) | v;
+      out[o++] = acc >>> nacc;
+      acc &= (1 << nacc) - 1;
       len -= 65536;
     }
-    const sz = big ? 16 : chunkBits(len, converter);
-    put(sz === 3 ? 0b100 : sz === 4 ? 0b101 : sz === 8 ? 0b110 : 0b111, 3);
-    put(len - 1, sz);
-    put(v, 8);
+    const m = len - 1;
+    let head: number, sz: number;
+    if (big) { head = 0b111; sz = 16; } else if (converter ? len <= 8 : m < 8) { head = 0b100; sz = 3; } else if (converter ? len <= 16 : m < 16) { head = 0b101; sz = 4; } else if (converter ? len <= 256 : m < 256) { head = 0b110; sz = 8; } else { head = 0b111; sz = 16; }
+    acc = (acc << (3 + sz)) | (head << sz) | m;
+    nacc += 3 + sz;
+    while (nacc >= 8) { nacc -= 8; out[o++] = acc >>> nacc; }
+    acc = (acc << 8) | v;
+    out[o++] = acc >>> nacc;
+    acc &= (1 << nacc) - 1;
   }
   // The converter pads 1..8 zero bits (a whole byte when aligned); the web app 0..7.
-  if (nacc > 0) put(0, 8 - nacc);
-  else if (converter) put(0, 8);
+  if (nacc > 0) out[o++] = acc << (8 - nacc);
+  else if (converter) out[o++] = 0;
   return out.slice(0, o);
 }
 
