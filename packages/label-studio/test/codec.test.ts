@@ -81,6 +81,22 @@ describe('label studio vectors', () => {
   }
 });
 
+describe('the worked example of docs/dialects/label-studio.md and the README', () => {
+  it('gives the bytes drawn there, field by field', () => {
+    const mask = Mask.fromBitmap([1, 1, 0, 0, 0, 1], { height: 2, width: 3 });
+    const converter = [0, 0, 0, 24, 57, 27, 252, 255, 246, 192, 35, 255, 0];
+    expect(encode(mask)).toEqual(converter);
+    expect(encode(mask, { style: 'web' })).toEqual(converter.slice(0, 12));
+    const bitString = converter.map((b) => b.toString(2).padStart(8, '0')).join('');
+    // [53..66] repeat, class 0, n - 1 = 7, 255; [67..81] repeat, class 1, n - 1 = 11, 0; [82..95] repeat, class 0, n - 1 = 3, 255.
+    expect(bitString.slice(53, 96)).toBe('1' + '00' + '111' + '11111111' + '1' + '01' + '1011' + '00000000' + '1' + '00' + '011' + '11111111');
+    expect(readHeader(converter)).toEqual({ num: 24, wordSize: 8, rleSizes: [3, 4, 8, 16] });
+    const empty = Mask.empty({ height: 6, width: 2731 });
+    expect(encode(empty)).toEqual([0, 1, 0, 8, 57, 27, 255, 255, 255, 0, 224, 0, 224, 0]);
+    expect(encode(empty, { style: 'web' })).toEqual([0, 1, 0, 8, 57, 27, 255, 255, 255, 0, 156, 0]);
+  });
+});
+
 describe('encode', () => {
   it('matches @thi.ng/rle-pack (web) and a literal transcription of the converter on random non-square masks', () => {
     fc.assert(fc.property(bitmapArb(20), ({ height, width, bits }) => {
