@@ -118,6 +118,8 @@ const MASK_TYPES: Record<string, string> = {
 const RESULT_KEYS = ['id', 'type', 'value', 'from_name', 'to_name', 'original_width', 'original_height', 'score'];
 /** Value keys of each shape; any other value key is kept under the `valueExtra` attribute. */
 const VALUE_KEYS = ['format', 'rle', 'brushlabels', 'bitmasklabels', 'polygonlabels', 'rectanglelabels', 'labels', 'points', 'closed', 'x', 'y', 'width', 'height', 'rotation', 'imageDataURL', 'score'];
+/** Fields of a JSON-MIN record that are the annotation's, not the task's data. */
+const MIN_RECORD_KEYS = ['id', 'annotator', 'annotation_id', 'created_at', 'updated_at', 'lead_time', 'agreement'];
 /** Attribute names the writer fills itself. */
 const WRITER_KEYS = new Set(['labelStudio', 'labels', 'valueExtra', 'resultId']);
 
@@ -185,12 +187,20 @@ class Reader {
 
   private readTask(raw: unknown, path: Path): void {
     if (!isRecord(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
-    const data = isRecord(raw.data) ? raw.data : isRecord(raw.input) ? raw.input : undefined;
-    if (data === undefined && !('annotations' in raw) && !('predictions' in raw) && !('output' in raw)) {
-      throw new RleError('INVALID_STRUCTURE', 'A task has data and annotations or predictions', { path: [...path, 'data'], expected: 'an object' });
-    }
+    let data = isRecord(raw.data) ? raw.data : isRecord(raw.input) ? raw.input : undefined;
     // Results first: the image's size is theirs.
     const results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[] = [];
+    let minKeys: string[] | undefined;
+    if (data === undefined && !('annotations' in raw) && !('completions' in raw) && !('predictions' in raw) && !('output' in raw)) {
+      // JSON-MIN: the task's data keys beside, per from_name, a list of flattened results without `type`.
+      minKeys = Object.keys(raw).filter((k) => {
+        const v = raw[k];
+        return Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && maskType(x) !== undefined);
+      });
+      if (minKeys.length === 0) throw new RleError('INVALID_STRUCTURE', 'A task has data and annotations or predictions', { path: [...path, 'data'], expected: 'an object' });
+      data = without(raw, [...minKeys, ...MIN_RECORD_KEYS]);
+      for (const k of minKeys) (raw[k] as Json[]).forEach((r, j) => results.push({ r, path: [...path, k, j], source: undefined, fromName: k }));
+    }
     for (const key of ['annotations', 'completions', 'predictions'] as const) {
       const list = raw[key];
       if (list === undefined || list === null) continue;
@@ -273,7 +283,7 @@ class Reader {
       const rest = without(data, [this.o.dataKey]);
       if (Object.keys(rest).length > 0) ls.data = rest;
     }
-    const taskRest = without(raw, ['id', 'data', 'input', 'output', 'annotations', 'completions', 'predictions', 'meta']);
+    const taskRest = minKeys ? {} : without(raw, ['id', 'data', 'input', 'output', 'annotations', 'completions', 'predictions', 'meta']);
     if (meta) {
       const m = without(meta, ['original_width', 'original_height']);
       if (Object.keys(m).length > 0) taskRest.meta = meta;

@@ -214,6 +214,13 @@ describe('other result types', () => {
     expect(d.images[0]).toMatchObject({ id: 5, fileName: 'x.png', height: 8, width: 10 });
     expect(d.annotations[0]!.mask.equals(mask)).toBe(true);
     expect(d.categories).toEqual([{ id: 1, name: 'Blob' }]);
+    // JSON-MIN: the data keys and, under the from_name, the flattened values without `type`.
+    const min = [{ image: '/data/upload/5/y.png', id: 6, tag: [flat], annotator: 'a@b.c', annotation_id: 3, lead_time: 2 }];
+    const m = parseLabelStudioExport(JSON.stringify(min));
+    expect(m.images).toEqual([{ id: 6, fileName: 'y.png', height: 8, width: 10, attributes: { labelStudio: { url: '/data/upload/5/y.png' } } }]);
+    expect(m.annotations[0]!.mask.equals(mask)).toBe(true);
+    expect(m.annotations[0]!.categoryId).toBe(1);
+    expectCode(() => parseLabelStudioExport(JSON.stringify([{ image: 'x.png', tag: ['Blob'] }])), 'INVALID_STRUCTURE');
   });
 
   it('takes a region\'s label from a separate <Labels> result with the same id', () => {
