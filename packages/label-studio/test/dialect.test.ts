@@ -256,6 +256,22 @@ describe('other result types', () => {
   });
 });
 
+describe('labels', () => {
+  it('takes the first of several labels as the category and writes the whole list back', () => {
+    const rle = encode(maskOf(exampleMasks.masks.first!));
+    const text = JSON.stringify([{ id: 1, data: { image: 'x.png' }, predictions: [{ result: [
+      { id: 'a', type: 'brushlabels', from_name: 'tag', to_name: 'image', original_width: 10, original_height: 8, value: { format: 'rle', rle, brushlabels: ['Car', 'Red'] } },
+      { id: 'b', type: 'brushlabels', from_name: 'tag', to_name: 'image', original_width: 10, original_height: 8, value: { format: 'rle', rle, brushlabels: [] } },
+    ] }] }]);
+    const d = parseLabelStudioExport(text);
+    expect(d.categories).toEqual([{ id: 1, name: 'Car' }]);
+    expect(d.annotations[0]!.attributes).toEqual({ labels: ['Car', 'Red'] });
+    expect(d.annotations[1]!.categoryId).toBeUndefined();
+    const out = JSON.parse(formatLabelStudioExport(d));
+    expect(out[0].predictions[0].result.map((r: { value: { brushlabels: string[] } }) => r.value.brushlabels)).toEqual([['Car', 'Red'], []]);
+  });
+});
+
 describe('bad input', () => {
   const base = (r: object) => JSON.stringify([{ id: 1, data: { image: 'x.png' }, annotations: [{ result: [r] }] }]);
   const brush = { id: 'r', type: 'brushlabels', original_width: 10, original_height: 8, value: { format: 'rle', rle: encode(Mask.empty({ height: 8, width: 10 })), brushlabels: ['A'] } };
