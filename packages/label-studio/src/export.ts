@@ -462,7 +462,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
     if (!l) byImage.set(a.imageId, (l = []));
     l.push({ a, i });
   });
-  let unlabeled = 0, droppedImageAttrs = 0;
+  let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0;
   const usedCategories = new Set<Id>();
   const tasks: Json[] = [];
   for (const image of dataset.images) {
@@ -505,7 +505,11 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
       };
       if (a.score !== undefined) r.score = a.score;
       for (const [k, v] of Object.entries(at)) {
-        if (WRITER_KEYS.has(k) || k === 'from_name' || k === 'to_name' || RESULT_KEYS.includes(k)) continue;
+        if (WRITER_KEYS.has(k) || k === 'from_name' || k === 'to_name') continue;
+        if (RESULT_KEYS.includes(k)) {
+          droppedAttrs++;
+          continue;
+        }
         setOwn(r, k, v);
       }
       g.result.push(r);
@@ -546,6 +550,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
   }
   if (merged > 0) warn({ code: 'merged-categories', message: `${merged} categories share a name with another; Label Studio labels are names, so they read back as one`, count: merged });
   if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categories' });
+  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} annotation attributes named like Label Studio's own result fields (id, type, value, ...) were not written`, count: droppedAttrs });
   if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs });
   return tasks;
 }

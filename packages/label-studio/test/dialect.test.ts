@@ -133,13 +133,14 @@ describe('writing', () => {
     const d = plain();
     d.images.push({ id: 8, fileName: 'empty.png', height: 3, width: 4 });
     d.annotations[0] = { ...d.annotations[0]!, iscrowd: true };
-    d.annotations[1] = { ...d.annotations[1]!, categoryId: undefined };
+    d.annotations[1] = { ...d.annotations[1]!, categoryId: undefined, attributes: { type: 'polygon', occluded: true } };
     const { warn, warnings } = collect();
     const text = formatLabelStudioExport(d, {}, { warn });
     const back = parseLabelStudioExport(text);
     expect(back.images[1]).toEqual({ id: 8, fileName: 'empty.png', height: 3, width: 4 });
-    expect(warnings.map((w) => w.message).join('\n')).toMatch(/crowd flags[\s\S]*without a category[\s\S]*categories without masks/);
+    expect(warnings.map((w) => w.message).join('\n')).toMatch(/crowd flags[\s\S]*without a category[\s\S]*categories without masks[\s\S]*1 annotation attributes named like/);
     expect(back.annotations[1]!.categoryId).toBeUndefined();
+    expect(back.annotations[1]!.attributes).toEqual({ occluded: true });
   });
 
   it('refuses polygon output (no core polygonize yet) and bad options', async () => {
