@@ -198,6 +198,15 @@ describe('other result types', () => {
     expect(decodeBitmask(palUrl, { height: h, width: w }).equals(expected)).toBe(true);
     const d = parseLabelStudioExport(JSON.stringify({ data: { image: 'x.png' }, annotations: [{ result: [{ id: 'b', type: 'bitmasklabels', original_width: w, original_height: h, value: { imageDataURL: rgbaUrl, bitmasklabels: ['Cat'] } }] }] }));
     expect(d.annotations[0]!.mask.equals(expected)).toBe(true);
+    // 16-bit gray + alpha: alpha scaled to 0..255 before the threshold.
+    const ga = new Uint16Array(h * w * 2);
+    bits.forEach((b, p) => { ga[2 * p + 1] = b ? 40000 : 100; });
+    const gaUrl = url(encodePng({ width: w, height: h, data: ga, channels: 2, depth: 16 }));
+    expect(decodeBitmask(gaUrl, { height: h, width: w }).area()).toBe(15);
+    expect(decodeBitmask(gaUrl, { height: h, width: w }, { threshold: 127 }).equals(expected)).toBe(true);
+    // No alpha at all: opaque everywhere, as a canvas draws it.
+    const grayUrl = url(encodePng({ width: w, height: h, data: new Uint8Array(h * w), channels: 1, depth: 8 }));
+    expect(decodeBitmask(grayUrl, { height: h, width: w }).area()).toBe(15);
     expectCode(() => decodeBitmask(rgbaUrl, { height: w, width: h }), 'SIZE_MISMATCH');
     expectCode(() => decodeBitmask('data:image/jpeg;base64,AAAA', { height: h, width: w }), 'INVALID_STRUCTURE');
     expectCode(() => decodeBitmask('data:image/png;base64,AA*A', { height: h, width: w }), 'INVALID_TOKEN');
