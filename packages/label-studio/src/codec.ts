@@ -51,6 +51,11 @@ export interface EncodeOptions {
 
 const HEADER_BITS = 32 + 5 + 16;
 
+/** A value for an error's `received`, without calling into it (no toString of user objects). */
+export function shown(v: unknown): string {
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : v === null ? 'null' : typeof v;
+}
+
 /**
  * The bytes of `rle`, copied with 4 zero bytes after them so bit reads need no bounds test
  * (callers check against the real length); a number[] is checked value by value.
@@ -127,7 +132,7 @@ export function decode(rle: ArrayLike<number>, options: DecodeOptions): Mask {
   const total = checkSize(size, Math.min(options.maxPixels ?? MAX_BRUSH_PIXELS, MAX_BRUSH_PIXELS));
   const threshold = options.threshold ?? 0;
   if (typeof threshold !== 'number' || !(threshold >= 0)) {
-    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number >= 0', received: String(threshold) });
+    throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number >= 0', received: shown(threshold) });
   }
   const { b, length } = toBytes(rle);
   const { num, wordSize: ws, rleSizes } = header(b, length);
@@ -220,11 +225,11 @@ export function encodeBytes(mask: Mask, options: EncodeOptions = {}): Uint8Array
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { expected: 'a Mask', received: typeof mask });
   const style = options.style ?? 'converter';
   if (style !== 'converter' && style !== 'web') {
-    throw new RleError('INVALID_OPTION', 'Unknown brush RLE style', { path: ['style'], expected: '"converter" or "web"', received: String(style) });
+    throw new RleError('INVALID_OPTION', 'Unknown brush RLE style', { path: ['style'], expected: '"converter" or "web"', received: shown(style) });
   }
   const value = options.value ?? 255;
   if (!Number.isInteger(value) || value < 1 || value > 255) {
-    throw new RleError('INVALID_OPTION', 'Invalid foreground value', { path: ['value'], expected: 'an integer from 1 to 255', received: String(value) });
+    throw new RleError('INVALID_OPTION', 'Invalid foreground value', { path: ['value'], expected: 'an integer from 1 to 255', received: shown(value) });
   }
   const total = mask.pixels;
   if (total > MAX_BRUSH_PIXELS) {

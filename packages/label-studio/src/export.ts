@@ -15,7 +15,7 @@ import {
   type MaskDatasetStream, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decodeBitmask } from './bitmask.js';
-import { MAX_BRUSH_PIXELS, decode, encode } from './codec.js';
+import { MAX_BRUSH_PIXELS, decode, encode, shown } from './codec.js';
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -310,7 +310,7 @@ class Reader {
       const valuePath = isRecord(r.value) ? [...path, 'value'] : path;
       const w = r.original_width, h = r.original_height;
       if ((w !== undefined || h !== undefined) && (w !== image.width || h !== image.height)) {
-        throw new RleError('SIZE_MISMATCH', 'Results of one task give different image sizes', { path, expected: `original_width ${image.width}, original_height ${image.height}`, received: `${String(w)} x ${String(h)}` });
+        throw new RleError('SIZE_MISMATCH', 'Results of one task give different image sizes', { path, expected: `original_width ${image.width}, original_height ${image.height}`, received: `${shown(w)} x ${shown(h)}` });
       }
       let mask: Mask;
       if (type === 'brushlabels') {

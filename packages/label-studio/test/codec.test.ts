@@ -131,6 +131,10 @@ describe('encode', () => {
     expectCode(() => encode(mask, { value: 0 }), 'INVALID_OPTION');
     expectCode(() => encode(mask, { style: 'png' as never }), 'INVALID_OPTION');
     expectCode(() => encode({} as Mask), 'INVALID_OPTION');
+    // The error message never calls into the value it reports.
+    const hostile = { toString: () => { throw new Error('called'); }, toJSON: () => { throw new Error('called'); } };
+    expect(expectCode(() => encode(mask, { style: hostile as never }), 'INVALID_OPTION').received).toBe('object');
+    expect(expectCode(() => decode([0], { height: 1, width: 1, threshold: hostile as never }), 'INVALID_OPTION').received).toBe('object');
   });
 
   it('encodes empty and full masks with foreground at the first and last pixel', () => {
