@@ -446,6 +446,14 @@ export function parseLabelStudioExport(text: string, options: Partial<LabelStudi
 // ---------------------------------------------------------------------------------------------
 // Write
 
+function encodeAt(mask: Mask, style: 'converter' | 'web', path: Path): number[] {
+  try {
+    return encode(mask, { style });
+  } catch (e) {
+    throw e instanceof RleError ? e.at(...path, 'mask') : e;
+  }
+}
+
 /** Builds the tasks of a dataset. */
 export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Json[] {
   const o = parseOptions(writeOptions, options);
@@ -501,7 +509,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
         original_width: image.width,
         original_height: image.height,
         image_rotation: 0,
-        value: { format: 'rle', rle: encode(a.mask, { style: o.style }), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) },
+        value: { format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) },
       };
       if (a.score !== undefined) r.score = a.score;
       for (const [k, v] of Object.entries(at)) {
