@@ -117,6 +117,32 @@ describe('writing', () => {
     }), { numRuns: 100 });
   });
 
+  it('round-trips random datasets: several images, categories, scores, ids and empty images', () => {
+    const ann = fc.record({ cat: fc.constantFrom(undefined, 1, 2), score: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), seed: fc.integer({ min: 0, max: 1e6 }) });
+    const img = fc.record({ height: fc.integer({ min: 1, max: 9 }), width: fc.integer({ min: 1, max: 9 }), anns: fc.array(ann, { maxLength: 3 }) }).filter((i) => i.height !== i.width);
+    fc.assert(fc.property(fc.array(img, { minLength: 1, maxLength: 3 }), fc.constantFrom('predictions' as const, 'annotations' as const), (imgs, kind) => {
+      const d: MaskDataset = { images: [], categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }], annotations: [] };
+      let nextId = 1;
+      imgs.forEach((im, i) => {
+        d.images.push({ id: i + 1, fileName: `f${i}.png`, height: im.height, width: im.width });
+        for (const a of im.anns) {
+          let x = a.seed;
+          const bits = Uint8Array.from({ length: im.height * im.width }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 1);
+          d.annotations.push({ id: nextId++, imageId: i + 1, mask: Mask.fromBitmap(bits, im), ...(a.cat === undefined ? {} : { categoryId: a.cat }), ...(a.score === undefined ? {} : { score: a.score }) });
+        }
+      });
+      const back = parseLabelStudioExport(formatLabelStudioExport(d, { kind }));
+      expect(back.images).toEqual(d.images);
+      const nameOf = (ds: MaskDataset, id: unknown) => ds.categories.find((c) => c.id === id)?.name;
+      expect(back.annotations.length).toBe(d.annotations.length);
+      back.annotations.forEach((a, k) => {
+        const e = d.annotations[k]!;
+        expect([a.id, a.imageId, a.score, nameOf(back, a.categoryId)]).toEqual([e.id, e.imageId, e.score, nameOf(d, e.categoryId)]);
+        expect(a.mask.equals(e.mask)).toBe(true);
+      });
+    }), { numRuns: 100 });
+  });
+
   it('writes annotations on request, the image URL template, from_name/to_name and model_version', () => {
     const tasks = JSON.parse(formatLabelStudioExport(plain(), { kind: 'annotations', imageUrl: '/data/local-files/?d=images/{fileName}&id={id}', fromName: 'mask', toName: 'img' }));
     expect(tasks[0].predictions).toBeUndefined();
