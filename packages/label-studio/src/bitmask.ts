@@ -1,0 +1,100 @@
+/**
+ * `bitmasklabels` results: a base64 PNG data URL (black pixels on a transparent background, as the
+ * web app's canvas writes it). Foreground = alpha > threshold, what the canvas shows.
+ *
+ * PNG decoding is fast-png's (MIT, pure JavaScript over fflate, works in browsers): core has no
+ * PNG decoder and a dialect may not depend on @rlekit/png.
+ */
+import { decode as decodePng } from 'fast-png';
+import { Mask, RleError, checkSize, type Size } from '@rlekit/core';
+
+type Path = (string | number)[];
+
+const PREFIX = /^data:image\/png(;[^,]*)?;base64,/i;
+
+/** Bytes of a base64 string (standard alphabet, padding optional); INVALID_TOKEN at the first bad character. */
+function base64Bytes(s: string, start: number, path: Path): Uint8Array {
+  let end = s.length;
+  while (end > start && (s.charCodeAt(end - 1) === 61 /* = */ || s.charCodeAt(end - 1) <= 32)) end--;
+  const out = new Uint8Array(Math.floor(((end - start) * 3) / 4));
+  let acc = 0, n = 0, o = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const v = c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 43 ? 62 : c === 47 ? 63 : -1;
+    if (v < 0) {
+      if (c <= 32) continue;
+      throw new RleError('INVALID_TOKEN', 'Invalid base64 character in a bitmask data URL', { path, offset: i, expected: 'A-Z, a-z, 0-9, +, /', received: JSON.stringify(String.fromCharCode(c)) });
+    }
+    acc = (acc << 6) | v;
+    n += 6;
+    if (n >= 8) {
+      n -= 8;
+      out[o++] = (acc >>> n) & 255;
+      acc &= (1 << n) - 1;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/**
+ * Decodes a Label Studio bitmask (`data:image/png;base64,...`) of an image of `size`. The PNG must
+ * have that size (SIZE_MISMATCH); its header is checked against `maxPixels` before anything is inflated.
+ */
+export function decodeBitmask(dataUrl: string, size: Size, options: { threshold?: number; maxPixels?: number; path?: Path } = {}): Mask {
+  const path = options.path ?? [];
+  const total = checkSize(size, options.maxPixels, path);
+  if (typeof dataUrl !== 'string') throw new RleError('INVALID_STRUCTURE', 'A bitmask is a PNG data URL', { path, expected: 'a string "data:image/png;base64,..."', received: typeof dataUrl });
+  const m = PREFIX.exec(dataUrl.slice(0, 200));
+  if (!m) throw new RleError('INVALID_STRUCTURE', 'A bitmask is a base64 PNG data URL', { path, expected: '"data:image/png;base64,..."', received: JSON.stringify(dataUrl.slice(0, 30)) });
+  const png = base64Bytes(dataUrl, m[0].length, path);
+  const sig = [137, 80, 78, 71, 13, 10, 26, 10];
+  if (png.length < 33 || sig.some((b, i) => png[i] !== b)) throw new RleError('INVALID_STRUCTURE', 'Bitmask data is not a PNG', { path, expected: 'a PNG signature and IHDR', received: `${png.length} bytes` });
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const width = dv.getUint32(16), height = dv.getUint32(20);
+  if (width !== size.width || height !== size.height) {
+    throw new RleError('SIZE_MISMATCH', 'Bitmask PNG size differs from original_width x original_height', { path, expected: `${size.width}x${size.height}`, received: `${width}x${height}` });
+  }
+  let img: ReturnType<typeof decodePng>;
+  try {
+    img = decodePng(png, { checkCrc: true });
+  } catch (e) {
+    throw new RleError('CORRUPT', 'Bitmask PNG cannot be decoded', { path, expected: 'a valid PNG', received: e instanceof Error ? e.message.slice(0, 80) : 'an error', cause: e });
+  }
+  const threshold = options.threshold ?? 0;
+  const { data, channels, depth, palette, transparency } = img;
+  const fg = new Uint8Array(total);
+  const max = (1 << depth) - 1;
+  // Alpha scaled to 0..255, so one threshold serves every bit depth.
+  const scale = 255 / max;
+  if (palette && channels === 1) {
+    const alphas = palette.map((c) => (c[3] ?? 255) > threshold);
+    const rowBytes = Math.ceil((width * depth) / 8);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      const idx = depth === 8 ? data[y * width + x]! : (data[y * rowBytes + (bit >>> 3)]! >>> (8 - depth - (bit & 7))) & max;
+      fg[y * width + x] = alphas[idx] ? 1 : 0;
+    }
+  } else if (channels === 2 || channels === 4) {
+    for (let p = 0; p < total; p++) fg[p] = data[p * channels + channels - 1]! * scale > threshold ? 1 : 0;
+  } else {
+    // No alpha: opaque everywhere except a tRNS colour key.
+    const key = transparency && transparency.length === channels ? transparency : undefined;
+    const opaque = 255 > threshold ? 1 : 0;
+    if (!key) fg.fill(opaque);
+    else if (depth >= 8) {
+      for (let p = 0; p < total; p++) {
+        let same = true;
+        for (let c = 0; c < channels; c++) if (data[p * channels + c] !== key[c]) same = false;
+        fg[p] = same ? 0 : opaque;
+      }
+    } else {
+      const rowBytes = Math.ceil((width * depth) / 8);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+        const bit = x * depth;
+        const v = (data[y * rowBytes + (bit >>> 3)]! >>> (8 - depth - (bit & 7))) & max;
+        fg[y * width + x] = v === key[0] ? 0 : opaque;
+      }
+    }
+  }
+  return Mask.fromBitmap(fg, size, 'row');
+}

@@ -1,0 +1,612 @@
+/**
+ * Label Studio JSON: a list of tasks (or one task), each `{ id, data: { image }, annotations: [{ result }],
+ * predictions: [{ result }] }`. Mask results are read into core's MaskDataset; everything is written
+ * as brush RLE results.
+ *
+ * Mapping: one task → one image (`data.image` → file name), one region (result) → one annotation,
+ * its label (`value.brushlabels[0]`, ...) → a category by name, `score` → score, `from_name` /
+ * `to_name` and any other result fields → attributes. What a plain dataset is written as is not
+ * stored again on reading, so plain data comes back plain.
+ */
+import { z } from 'zod';
+import {
+  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, rasterizeBox, rasterizePolygon, readAllBytes,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
+  type MaskDatasetStream, type RleWarning, type WarningSink,
+} from '@rlekit/core';
+import { decodeBitmask } from './bitmask.js';
+import { MAX_BRUSH_PIXELS, decode, encode, shown } from './codec.js';
+
+type Path = (string | number)[];
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export const readOptions = z.object({
+  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest export read into memory, in bytes'),
+  maxPixels: z.number().int().positive().max(MAX_BRUSH_PIXELS).default(MAX_BRUSH_PIXELS).describe('Largest image (original_width * original_height) decoded; larger ones are refused before allocating'),
+  threshold: z.number().min(0).max(255).default(0).describe('Alpha above which a brush or bitmask pixel is foreground (0: any visible pixel; 127 drops faint antialiased edges)'),
+  results: z.enum(['all', 'annotations', 'predictions']).default('all').describe('Which results to read: those of annotations, of predictions, or both'),
+  dataKey: z.string().min(1).default('image').describe('Key of task.data holding the image URL (the $variable of the <Image> tag)'),
+  cancelled: z.boolean().default(false).describe('Also read annotations marked was_cancelled (skipped tasks), which Label Studio\'s own converter ignores'),
+});
+export type LabelStudioReadOptions = z.infer<typeof readOptions>;
+
+export const DEFAULT_FROM_NAME = 'tag';
+export const DEFAULT_TO_NAME = 'image';
+
+export const writeOptions = z.object({
+  kind: z.enum(['predictions', 'annotations']).optional().describe('Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from'),
+  style: z.enum(['converter', 'web']).default('converter').describe('Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same'),
+  shape: z.enum(['brush', 'polygon']).default('brush').describe('Result type written: brush (brushlabels RLE, exact); polygon needs core polygonize, which this version lacks'),
+  imageUrl: z.string().optional().describe('Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name'),
+  fromName: z.string().min(1).optional().describe(`from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"`),
+  toName: z.string().min(1).optional().describe(`to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"`),
+  dataKey: z.string().min(1).default('image').describe('Key of task.data written with the image URL'),
+  modelVersion: z.string().optional().describe('model_version of written predictions'),
+  indent: z.number().int().min(0).max(8).default(0).describe('Spaces of JSON indentation (0: one line; brush byte lists are long)'),
+});
+export type LabelStudioWriteOptions = z.infer<typeof writeOptions>;
+
+function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))), expected: issue.message });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared conventions
+
+function isRecord(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Sets a key read from the file as an own property: `o["__proto__"] = v` would be dropped silently. */
+function setOwn(o: Json, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function without(o: Json, keys: readonly string[]): Json {
+  const out: Json = {};
+  for (const k of Object.keys(o)) if (!keys.includes(k)) setOwn(out, k, o[k]);
+  return out;
+}
+
+/** Ids that are canonical decimal integers read as numbers, so numeric ids of other dialects survive. */
+function idOf(v: unknown): Id | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && v !== '') return /^(0|[1-9]\d{0,14})$/.test(v) ? Number(v) : v;
+  return undefined;
+}
+
+/**
+ * The image file name of a task URL: the `d` parameter of local-files URLs, else the last path
+ * segment (query and fragment removed, %-escapes decoded).
+ */
+export function fileNameOf(url: string): string {
+  let s = url;
+  const q = s.indexOf('?');
+  if (q >= 0) {
+    const d = /(?:^|&)d=([^&#]*)/.exec(s.slice(q + 1));
+    s = d ? d[1]! : s.slice(0, q);
+  }
+  const h = s.indexOf('#');
+  if (h >= 0) s = s.slice(0, h);
+  s = s.slice(s.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function urlOf(template: string, image: ImageInfo): string {
+  return template.replace(/\{(fileName|id)\}/g, (_m, k: string) => (k === 'id' ? String(image.id) : (image.fileName ?? String(image.id))));
+}
+
+/** Result types that hold a mask, by the key of their label list. */
+const MASK_TYPES: Record<string, string> = {
+  brushlabels: 'brushlabels', brush: 'brushlabels',
+  bitmasklabels: 'bitmasklabels', bitmask: 'bitmasklabels',
+  polygonlabels: 'polygonlabels', polygon: 'polygonlabels',
+  rectanglelabels: 'rectanglelabels', rectangle: 'rectanglelabels',
+};
+
+/** Result keys the model holds itself; any other key is kept as an attribute. */
+const RESULT_KEYS = ['id', 'type', 'value', 'from_name', 'to_name', 'original_width', 'original_height', 'score'];
+/** Value keys of each shape; any other value key is kept under the `valueExtra` attribute. */
+const VALUE_KEYS = ['format', 'rle', 'brushlabels', 'bitmasklabels', 'polygonlabels', 'rectanglelabels', 'labels', 'points', 'closed', 'x', 'y', 'width', 'height', 'rotation', 'imageDataURL', 'score'];
+/** Fields of a JSON-MIN record that are the annotation's, not the task's data. */
+const MIN_RECORD_KEYS = ['id', 'annotator', 'annotation_id', 'created_at', 'updated_at', 'lead_time', 'agreement'];
+/** Attribute names the writer fills itself. */
+const WRITER_KEYS = new Set(['labelStudio', 'labels', 'valueExtra', 'resultId']);
+
+/** Where an annotation came from: the task's `annotations` or `predictions` list, and that entry's other fields. */
+export interface LabelStudioSource {
+  in: 'annotations' | 'predictions';
+  /** Index in that list, so results of one annotation are written back together. */
+  index: number;
+  /** The annotation's or prediction's fields other than `result` (completed_by, model_version, ...). */
+  fields?: Json;
+}
+
+/** What Label Studio structure an image keeps (`ImageInfo.attributes.labelStudio`). */
+export interface LabelStudioImageAttributes {
+  /** `data[dataKey]` when it is not the file name itself (an upload path, a URL). */
+  url?: string;
+  /** Other keys of `task.data`. */
+  data?: Json;
+  /** Other task fields (meta, created_at, ...). */
+  task?: Json;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read
+
+interface Counts {
+  polygons: number; rectangles: number; rotated: number; bitmasks: number; cancelled: number; unsized: number;
+  other: Map<string, number>;
+}
+
+class Reader {
+  readonly images: ImageInfo[] = [];
+  readonly categories: Category[] = [];
+  readonly annotations: Annotation[] = [];
+  private readonly byName = new Map<string, Category>();
+  private readonly imageIds = new Set<Id>();
+  private readonly annotationIds = new Set<Id>();
+  private pending: { a: Annotation; wanted: Id | undefined; raw: string | undefined; done: boolean }[] = [];
+  readonly counts: Counts = { polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() };
+
+  constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink) {}
+
+  readRoot(root: unknown): void {
+    if (Array.isArray(root)) root.forEach((t, i) => this.readTask(t, [i]));
+    else if (isRecord(root)) this.readTask(root, []);
+    else throw new RleError('INVALID_STRUCTURE', 'A Label Studio export is a list of tasks or one task', { expected: 'a JSON array or object', received: root === null ? 'null' : typeof root });
+    this.assignIds();
+  }
+
+  private category(labels: unknown, path: Path): { id?: Id; extra?: string[] } {
+    if (labels === undefined) return {};
+    if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) {
+      throw new RleError('INVALID_STRUCTURE', 'Labels are a list of strings', { path, expected: 'a list of label names', received: Array.isArray(labels) ? 'a list with non-strings' : typeof labels });
+    }
+    if (labels.length === 0) return {};
+    const name = labels[0] as string;
+    let c = this.byName.get(name);
+    if (!c) {
+      c = { id: this.categories.length + 1, name };
+      this.categories.push(c);
+      this.byName.set(name, c);
+    }
+    return { id: c.id, extra: labels.length > 1 ? (labels as string[]) : undefined };
+  }
+
+  private readTask(raw: unknown, path: Path): void {
+    if (!isRecord(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
+    let data = isRecord(raw.data) ? raw.data : isRecord(raw.input) ? raw.input : undefined;
+    // Results first: the image's size is theirs.
+    const results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[] = [];
+    let minKeys: string[] | undefined;
+    if (data === undefined && !('annotations' in raw) && !('completions' in raw) && !('predictions' in raw) && !('output' in raw)) {
+      // JSON-MIN: the task's data keys beside, per from_name, a list of flattened results without `type`.
+      minKeys = Object.keys(raw).filter((k) => {
+        const v = raw[k];
+        return Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && maskType(x) !== undefined);
+      });
+      if (minKeys.length === 0) throw new RleError('INVALID_STRUCTURE', 'A task has data and annotations or predictions', { path: [...path, 'data'], expected: 'an object' });
+      data = without(raw, [...minKeys, ...MIN_RECORD_KEYS]);
+      for (const k of minKeys) (raw[k] as Json[]).forEach((r, j) => results.push({ r, path: [...path, k, j], source: undefined, fromName: k }));
+    }
+    for (const key of ['annotations', 'completions', 'predictions'] as const) {
+      const list = raw[key];
+      if (list === undefined || list === null) continue;
+      const kind = key === 'predictions' ? 'predictions' : 'annotations';
+      if (this.o.results !== 'all' && this.o.results !== kind) continue;
+      if (!Array.isArray(list)) throw new RleError('INVALID_STRUCTURE', `${key} is a list`, { path: [...path, key], expected: 'a list' });
+      list.forEach((ann, j) => {
+        const p = [...path, key, j];
+        if (!isRecord(ann)) throw new RleError('INVALID_STRUCTURE', `An entry of ${key} is an object`, { path: p, expected: 'an object with result' });
+        if (kind === 'annotations' && (ann.was_cancelled === true || ann.skipped === true) && !this.o.cancelled) {
+          this.counts.cancelled++;
+          return;
+        }
+        const res = ann.result ?? [];
+        if (!Array.isArray(res)) throw new RleError('INVALID_STRUCTURE', 'result is a list', { path: [...p, 'result'], expected: 'a list of results' });
+        const fields = without(ann, ['result']);
+        const source: LabelStudioSource | undefined = kind === 'predictions' && j === 0 && isPlainPrediction(fields) ? undefined : { in: kind, index: j, ...(Object.keys(fields).length > 0 ? { fields } : {}) };
+        res.forEach((r, k) => {
+          if (!isRecord(r)) throw new RleError('INVALID_STRUCTURE', 'A result is an object', { path: [...p, 'result', k], expected: 'an object' });
+          results.push({ r, path: [...p, 'result', k], source });
+        });
+      });
+    }
+    // The converter's items: output = { from_name: [flattened results] }.
+    if (isRecord(raw.output)) {
+      for (const [fromName, list] of Object.entries(raw.output)) {
+        if (!Array.isArray(list)) continue;
+        list.forEach((r, k) => {
+          if (isRecord(r)) results.push({ r, path: [...path, 'output', fromName, k], source: undefined, fromName });
+        });
+      }
+    }
+    // Labels of regions given by a separate <Labels> tag: a `labels` result with the region's id.
+    const labelsById = new Map<string, unknown>();
+    for (const { r } of results) if (r.type === 'labels' && typeof r.id === 'string' && isRecord(r.value)) labelsById.set(r.id, r.value.labels);
+
+    let size: { height: number; width: number } | undefined;
+    const meta = isRecord(raw.meta) ? raw.meta : undefined;
+    for (const { r } of results) {
+      if (typeof r.original_width === 'number' && typeof r.original_height === 'number') {
+        size = { height: r.original_height, width: r.original_width };
+        break;
+      }
+    }
+    if (!size && meta && typeof meta.original_width === 'number' && typeof meta.original_height === 'number') size = { height: meta.original_height, width: meta.original_width };
+    const hasMasks = results.some(({ r }) => maskType(r) !== undefined);
+    if (!size) {
+      if (hasMasks) throw new RleError('INVALID_STRUCTURE', 'A mask result needs original_width and original_height', { path: results.find(({ r }) => maskType(r) !== undefined)!.path, expected: 'original_width and original_height' });
+      this.counts.unsized++;
+      return;
+    }
+    for (const k of ['width', 'height'] as const) {
+      const v = size[k];
+      if (!Number.isSafeInteger(v) || v < 0) throw new RleError('INVALID_SIZE', `Invalid original_${k}`, { path: [...path, `original_${k}`], expected: 'a non-negative integer', received: String(v) });
+    }
+    if (size.height * size.width > this.o.maxPixels) {
+      throw new RleError('LIMIT_EXCEEDED', `An image of ${size.height}x${size.width} exceeds maxPixels`, { path, expected: `at most ${this.o.maxPixels} pixels`, received: String(size.height * size.width) });
+    }
+
+    let id = idOf(raw.id);
+    if (id === undefined) {
+      id = this.images.length + 1;
+      while (this.imageIds.has(id)) id = (id as number) + 1;
+    } else if (this.imageIds.has(id)) {
+      // The converter writes one item per annotation of a task: they share the task's image.
+      const existing = this.images.find((im) => im.id === id)!;
+      if (!isRecord(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
+      this.readResults(results, labelsById, existing);
+      return;
+    }
+    this.imageIds.add(id);
+    const image: ImageInfo = { id, height: size.height, width: size.width };
+    const ls: LabelStudioImageAttributes = {};
+    if (data) {
+      const url = data[this.o.dataKey];
+      if (typeof url === 'string') {
+        image.fileName = fileNameOf(url);
+        if (url !== image.fileName) ls.url = url;
+      }
+      const rest = without(data, [this.o.dataKey]);
+      if (Object.keys(rest).length > 0) ls.data = rest;
+    }
+    const taskRest = minKeys ? {} : without(raw, ['id', 'data', 'input', 'output', 'annotations', 'completions', 'predictions', 'meta']);
+    if (meta) {
+      const m = without(meta, ['original_width', 'original_height']);
+      if (Object.keys(m).length > 0) taskRest.meta = meta;
+    }
+    if (Object.keys(taskRest).length > 0) ls.task = taskRest;
+    if (Object.keys(ls).length > 0) image.attributes = { labelStudio: ls };
+    this.images.push(image);
+    this.readResults(results, labelsById, image);
+  }
+
+  private readResults(results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[], labelsById: Map<string, unknown>, image: ImageInfo): void {
+    const size = { height: image.height, width: image.width };
+    for (const { r, path, source, fromName } of results) {
+      const type = maskType(r);
+      if (type === undefined) {
+        if (r.type !== 'labels') {
+          const t = typeof r.type === 'string' ? r.type : 'untyped';
+          this.counts.other.set(t, (this.counts.other.get(t) ?? 0) + 1);
+        }
+        continue;
+      }
+      // The flattened form (converter output, JSON-MIN) has the value's keys on the result itself.
+      const value = isRecord(r.value) ? r.value : r;
+      const valuePath = isRecord(r.value) ? [...path, 'value'] : path;
+      const w = r.original_width, h = r.original_height;
+      if ((w !== undefined || h !== undefined) && (w !== image.width || h !== image.height)) {
+        throw new RleError('SIZE_MISMATCH', 'Results of one task give different image sizes', { path, expected: `original_width ${image.width}, original_height ${image.height}`, received: `${shown(w)} x ${shown(h)}` });
+      }
+      let mask: Mask;
+      if (type === 'brushlabels') {
+        if (value.format !== undefined && value.format !== 'rle') {
+          throw new RleError('UNSUPPORTED', 'Brush results are read in format "rle" only', { path: [...valuePath, 'format'], expected: '"rle"', received: typeof value.format === 'string' ? JSON.stringify(value.format.slice(0, 20)) : typeof value.format });
+        }
+        if (!Array.isArray(value.rle)) throw new RleError('INVALID_STRUCTURE', 'A brush result has value.rle, a list of bytes', { path: [...valuePath, 'rle'], expected: 'a list of bytes' });
+        try {
+          mask = decode(value.rle, { ...size, threshold: this.o.threshold, maxPixels: this.o.maxPixels, warn: (wr) => this.warn({ ...wr, path: [...valuePath, 'rle'] }) });
+        } catch (e) {
+          throw e instanceof RleError ? e.at(...valuePath, 'rle') : e;
+        }
+      } else if (type === 'bitmasklabels') {
+        const url = value.imageDataURL;
+        mask = decodeBitmask(url as string, size, { threshold: this.o.threshold, maxPixels: this.o.maxPixels, path: [...valuePath, 'imageDataURL'] });
+        this.counts.bitmasks++;
+      } else if (type === 'polygonlabels') {
+        mask = polygonMask(value.points, size, [...valuePath, 'points']);
+        this.counts.polygons++;
+      } else {
+        const rot = value.rotation ?? 0;
+        mask = rectangleMask(value, size, valuePath);
+        this.counts.rectangles++;
+        if (rot !== 0) this.counts.rotated++;
+      }
+      const labelKey = typeof r.type === 'string' ? r.type.toLowerCase() : type;
+      const labels = value[labelKey] ?? value[type] ?? value.labels ?? (typeof r.id === 'string' ? labelsById.get(r.id) : undefined);
+      const cat = this.category(labels, [...valuePath, type]);
+      const a: Annotation = { id: 0, imageId: image.id, mask };
+      if (cat.id !== undefined) a.categoryId = cat.id;
+      const score = typeof r.score === 'number' ? r.score : isRecord(r.value) && typeof r.value.score === 'number' ? r.value.score : undefined;
+      if (score !== undefined) a.score = score;
+      const attributes: Json = {};
+      const from = fromName ?? r.from_name;
+      if (typeof from === 'string' && from !== DEFAULT_FROM_NAME) attributes.from_name = from;
+      if (typeof r.to_name === 'string' && r.to_name !== DEFAULT_TO_NAME) attributes.to_name = r.to_name;
+      if (isRecord(r.value)) {
+        for (const [k, v] of Object.entries(without(r, RESULT_KEYS))) {
+          // What the writer puts on every result is not data.
+          if (k === 'image_rotation' && v === 0) continue;
+          setOwn(attributes, k, v);
+        }
+        const extra = without(r.value, VALUE_KEYS);
+        if (Object.keys(extra).length > 0) attributes.valueExtra = extra;
+      }
+      if (cat.extra) attributes.labels = cat.extra;
+      if (source) attributes.labelStudio = source;
+      if (Object.keys(attributes).length > 0) a.attributes = attributes;
+      this.annotations.push(a);
+      this.pending.push({ a, wanted: idOf(r.id), raw: typeof r.id === 'string' ? r.id : undefined, done: false });
+    }
+  }
+
+  /** Region ids become annotation ids; a repeated one (a prediction accepted as an annotation keeps its ids) gets a free number and keeps the original as `resultId`. */
+  private assignIds(): void {
+    for (const p of this.pending) if (p.wanted !== undefined && !this.annotationIds.has(p.wanted)) {
+      p.a.id = p.wanted;
+      this.annotationIds.add(p.wanted);
+      p.done = true;
+    }
+    let next = 1;
+    for (const p of this.pending) {
+      if (p.done) continue;
+      while (this.annotationIds.has(next)) next++;
+      p.a.id = next;
+      this.annotationIds.add(next);
+      if (p.raw !== undefined) p.a.attributes = { ...(p.a.attributes ?? {}), resultId: p.raw };
+    }
+    this.pending = [];
+  }
+}
+
+/** A prediction as the writer makes it for plain masks: nothing but (optionally) model_version. */
+function isPlainPrediction(fields: Json): boolean {
+  return Object.keys(fields).length === 0;
+}
+
+function maskType(r: Json): string | undefined {
+  if (typeof r.type === 'string') return MASK_TYPES[r.type.toLowerCase()];
+  // JSON-MIN drops `type`: tell the shape by its value keys.
+  const v = isRecord(r.value) ? r.value : r;
+  if (Array.isArray(v.rle)) return 'brushlabels';
+  if (typeof v.imageDataURL === 'string') return 'bitmasklabels';
+  if (Array.isArray(v.points) && (v.polygonlabels !== undefined || v.closed !== undefined || r.original_width !== undefined)) return 'polygonlabels';
+  if (typeof v.x === 'number' && typeof v.width === 'number' && (v.rectanglelabels !== undefined || r.original_width !== undefined)) return 'rectanglelabels';
+  return undefined;
+}
+
+function percent(v: unknown, path: Path, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RleError('INVALID_STRUCTURE', `Invalid ${name}`, { path, expected: 'a number (percent of the image size)', received: typeof v === 'number' ? String(v) : typeof v });
+  return v;
+}
+
+/** `points` in percent of the image → pixel polygon, rasterized with COCO's rules (core). */
+function polygonMask(points: unknown, size: { height: number; width: number }, path: Path): Mask {
+  if (!Array.isArray(points)) throw new RleError('INVALID_STRUCTURE', 'A polygon has value.points, a list of [x, y]', { path, expected: 'a list of [x, y] in percent' });
+  const xy = new Float64Array(points.length * 2);
+  points.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length < 2) throw new RleError('INVALID_STRUCTURE', 'A polygon point is [x, y]', { path: [...path, i], expected: '[x, y] in percent' });
+    xy[2 * i] = (percent(p[0], [...path, i, 0], 'x') * size.width) / 100;
+    xy[2 * i + 1] = (percent(p[1], [...path, i, 1], 'y') * size.height) / 100;
+  });
+  return rasterizePolygon(xy, size, { path });
+}
+
+/** A rectangle in percent, rotated by `rotation` degrees clockwise about its top-left corner (Label Studio's convention). */
+function rectangleMask(v: Json, size: { height: number; width: number }, path: Path): Mask {
+  const x = (percent(v.x, [...path, 'x'], 'x') * size.width) / 100;
+  const y = (percent(v.y, [...path, 'y'], 'y') * size.height) / 100;
+  const w = (percent(v.width, [...path, 'width'], 'width') * size.width) / 100;
+  const h = (percent(v.height, [...path, 'height'], 'height') * size.height) / 100;
+  const rot = v.rotation === undefined ? 0 : percent(v.rotation, [...path, 'rotation'], 'rotation');
+  if (rot === 0) return rasterizeBox({ x, y, width: w, height: h }, size, { path });
+  const t = (rot * Math.PI) / 180, c = Math.cos(t), s = Math.sin(t);
+  return rasterizePolygon([x, y, x + w * c, y + w * s, x + w * c - h * s, y + w * s + h * c, x - h * s, y + h * c], size, { path });
+}
+
+/** Parses the text of a Label Studio JSON export (a list of tasks, one task, or the converter's items). */
+export function parseLabelStudioExport(text: string, options: Partial<LabelStudioReadOptions> = {}, context?: DialectContext): MaskDataset {
+  const o = parseOptions(readOptions, options);
+  const warn = context?.warn ?? (() => {});
+  const reader = new Reader(o, warn);
+  reader.readRoot(parseJson(text, 'a Label Studio JSON export'));
+  const c = reader.counts;
+  if (c.polygons > 0) warn({ code: 'polygon-rasterized', message: `${c.polygons} polygonlabels results were rasterized into masks (COCO's polygon rules)`, count: c.polygons });
+  if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks${c.rotated > 0 ? ` (${c.rotated} rotated, as polygons of their corners)` : ''}`, count: c.rectangles });
+  if (c.cancelled > 0) warn({ code: 'not-carried', message: `${c.cancelled} cancelled (skipped) annotations were not read, as Label Studio's converter does (read option cancelled)`, count: c.cancelled });
+  if (c.unsized > 0) warn({ code: 'not-carried', message: `${c.unsized} tasks have no result with original_width/original_height, so their image size is unknown: not read`, count: c.unsized });
+  for (const [t, n] of c.other) warn({ code: 'not-carried', message: `${n} ${t} results are not masks and were not read`, count: n });
+  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write
+
+function encodeAt(mask: Mask, style: 'converter' | 'web', path: Path): number[] {
+  try {
+    return encode(mask, { style });
+  } catch (e) {
+    throw e instanceof RleError ? e.at(...path, 'mask') : e;
+  }
+}
+
+/** Builds the tasks of a dataset. */
+export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Json[] {
+  const o = parseOptions(writeOptions, options);
+  if (o.shape === 'polygon') {
+    throw new RleError('UNSUPPORTED', 'polygonlabels output needs core\'s polygonize, which this version of rlekit does not have; write brush results (shape "brush", exact)', { path: ['shape'], expected: '"brush"', received: '"polygon"' });
+  }
+  for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
+  const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
+  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
+  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
+  dataset.annotations.forEach((a, i) => {
+    if (!imageById.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    let l = byImage.get(a.imageId);
+    if (!l) byImage.set(a.imageId, (l = []));
+    l.push({ a, i });
+  });
+  let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0;
+  const usedCategories = new Set<Id>();
+  const tasks: Json[] = [];
+  for (const image of dataset.images) {
+    const attrs = image.attributes ?? {};
+    const ls = (isRecord(attrs.labelStudio) ? attrs.labelStudio : {}) as LabelStudioImageAttributes;
+    if (Object.keys(attrs).some((k) => k !== 'labelStudio')) droppedImageAttrs++;
+    const url = o.imageUrl !== undefined ? urlOf(o.imageUrl, image) : (ls.url ?? image.fileName ?? String(image.id));
+    const task: Json = { id: image.id, data: { [o.dataKey]: url, ...(isRecord(ls.data) ? ls.data : {}) } };
+    if (isRecord(ls.task)) for (const [k, v] of Object.entries(ls.task)) if (!(k in task)) setOwn(task, k, v);
+    // Groups: one per (list, index); plain masks go to the first prediction (or annotation).
+    const groups = new Map<string, { in: 'annotations' | 'predictions'; index: number; fields: Json; result: Json[] }>();
+    for (const { a, i } of byImage.get(image.id) ?? []) {
+      const path = ['annotations', i];
+      if (a.mask.height !== image.height || a.mask.width !== image.width) {
+        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
+      }
+      const at = a.attributes ?? {};
+      const src = isRecord(at.labelStudio) ? (at.labelStudio as unknown as LabelStudioSource) : undefined;
+      const where = o.kind ?? src?.in ?? 'predictions';
+      const index = src && src.in === where && Number.isSafeInteger(src.index) ? src.index : 0;
+      const key = `${where}:${index}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { in: where, index, fields: src && src.in === where && isRecord(src.fields) ? src.fields : {}, result: [] }));
+      let labels: string[] = [];
+      if (a.categoryId !== undefined) {
+        const c = categoryById.get(a.categoryId);
+        if (!c) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${JSON.stringify(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
+        usedCategories.add(c.id);
+        labels = Array.isArray(at.labels) && at.labels[0] === c.name && at.labels.every((l) => typeof l === 'string') ? (at.labels as string[]) : [c.name];
+      } else unlabeled++;
+      const r: Json = {
+        id: typeof at.resultId === 'string' ? at.resultId : String(a.id),
+        type: 'brushlabels',
+        from_name: o.fromName ?? (typeof at.from_name === 'string' ? at.from_name : DEFAULT_FROM_NAME),
+        to_name: o.toName ?? (typeof at.to_name === 'string' ? at.to_name : DEFAULT_TO_NAME),
+        original_width: image.width,
+        original_height: image.height,
+        image_rotation: 0,
+        value: { format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) },
+      };
+      if (a.score !== undefined) r.score = a.score;
+      for (const [k, v] of Object.entries(at)) {
+        if (WRITER_KEYS.has(k) || k === 'from_name' || k === 'to_name') continue;
+        if (RESULT_KEYS.includes(k)) {
+          droppedAttrs++;
+          continue;
+        }
+        setOwn(r, k, v);
+      }
+      g.result.push(r);
+    }
+    const lists: Record<'annotations' | 'predictions', { index: number; entry: Json }[]> = { annotations: [], predictions: [] };
+    for (const g of groups.values()) {
+      const entry: Json = { ...g.fields };
+      if (g.in === 'predictions' && o.modelVersion !== undefined) entry.model_version = o.modelVersion;
+      entry.result = g.result;
+      lists[g.in].push({ index: g.index, entry });
+    }
+    for (const k of ['annotations', 'predictions'] as const) {
+      if (lists[k].length > 0) task[k] = lists[k].sort((p, q) => p.index - q.index).map((x) => x.entry);
+    }
+    if (groups.size === 0) {
+      // No result carries the size: say it in meta, so the task reads back as an image.
+      task.meta = { ...(isRecord(task.meta) ? task.meta : {}), original_width: image.width, original_height: image.height };
+      task[o.kind ?? 'predictions'] = [];
+    }
+    tasks.push(task);
+  }
+  if (unlabeled > 0) warn({ code: 'not-carried', message: `${unlabeled} masks without a category were written with no label (brushlabels: [])`, count: unlabeled });
+  const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
+  if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused });
+  // Labels are names: reading numbers them 1, 2, ... in order of first use, and merges equal names.
+  const firstUse = new Map<string, number>();
+  let renumbered = 0, merged = 0;
+  for (const t of tasks) for (const k of ['annotations', 'predictions'] as const) for (const e of (t[k] as Json[] | undefined) ?? []) for (const r of e.result as Json[]) {
+    const name = ((r.value as Json).brushlabels as string[])[0];
+    if (name !== undefined && !firstUse.has(name)) firstUse.set(name, firstUse.size + 1);
+  }
+  const seenNames = new Set<string>();
+  for (const c of dataset.categories) {
+    if (!usedCategories.has(c.id)) continue;
+    if (seenNames.has(c.name)) merged++;
+    seenNames.add(c.name);
+    if (c.id !== firstUse.get(c.name)) renumbered++;
+  }
+  if (merged > 0) warn({ code: 'merged-categories', message: `${merged} categories share a name with another; Label Studio labels are names, so they read back as one`, count: merged });
+  if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categories' });
+  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} annotation attributes named like Label Studio's own result fields (id, type, value, ...) were not written`, count: droppedAttrs });
+  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs });
+  return tasks;
+}
+
+/** Serialises a dataset as a Label Studio JSON list of tasks. */
+export function formatLabelStudioExport(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, context?: DialectContext): string {
+  const o = parseOptions(writeOptions, options);
+  return `${JSON.stringify(buildLabelStudioTasks(dataset, o, context?.warn), null, o.indent)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dialect
+
+export const capabilities = {
+  categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: false, attributes: true,
+  multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+};
+
+export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> = {
+  id: 'label-studio',
+  title: 'Label Studio JSON (brush RLE, bitmask, polygon and rectangle results)',
+  extensions: ['.json'],
+  capabilities,
+  readOptions,
+  writeOptions,
+  input: 'file',
+  output: 'file',
+  sniff(head: Uint8Array): number {
+    const text = new TextDecoder().decode(head.subarray(0, 4096));
+    if (!/^\s*[[{]/.test(text)) return 0;
+    if (/"format"\s*:\s*"rlekit-json"/.test(text)) return 0;
+    const sized = /"original_width"\s*:/.test(text) && /"original_height"\s*:/.test(text);
+    if (sized && /"format"\s*:\s*"rle"/.test(text)) return 0.95;
+    if (/"from_name"\s*:/.test(text) && /"to_name"\s*:/.test(text)) return 0.95;
+    if (/"(brush|bitmask|polygon|rectangle)labels"\s*:/.test(text) && (sized || /"result"\s*:/.test(text))) return 0.95;
+    if (sized && /"image_rotation"\s*:/.test(text)) return 0.9;
+    if (/"data"\s*:\s*\{/.test(text) && /"(annotations|predictions)"\s*:\s*\[/.test(text)) return 0.85;
+    return 0;
+  },
+  async read(input: DialectInput, options?: Partial<LabelStudioReadOptions>, context?: DialectContext): Promise<MaskDataset> {
+    const o = parseOptions(readOptions, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
+    if (input instanceof Uint8Array && input.length > o.maxBytes) {
+      throw new RleError('LIMIT_EXCEEDED', 'Label Studio export is too large to read', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
+    }
+    return parseLabelStudioExport(decodeUtf8(await readAllBytes(input, o.maxBytes)), o, context);
+  },
+  async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
+    return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));
+  },
+};
