@@ -72,8 +72,8 @@ describe('@rlekit/detect', () => {
     expect(pkg.exports['.']).toMatchObject({ source: './src/index.ts', types: './dist/index.d.ts', import: './dist/index.js' });
   });
 
-  it('reads conventions through the codecs of core and kaggle only (no dialect reads another)', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@rlekit/core', '@rlekit/kaggle', 'fflate']);
+  it('reads conventions through the codecs of core, kaggle and label-studio only', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@rlekit/core', '@rlekit/kaggle', '@rlekit/label-studio', 'fflate']);
   });
 });
 

@@ -71,7 +71,8 @@ export function registerDecode(program: Command, io: Io, dialects: readonly Dial
     .addHelpText('after', `
 The mask may be given as the argument, as - (stdin), or as a file holding one mask. Forms:
 a COCO count string, {"size": [h, w], "counts": ...}, a counts list [3, 2, 1, ...], a Python
-b'...' repr, Kaggle start/length numbers, a CVAT rle="..." attribute, base64/zlib of these.
+b'...' repr, Kaggle start/length numbers, a CVAT rle="..." attribute, Label Studio brush
+bytes [0, 0, 48, ...], base64/zlib of these.
 
 Examples:
   rlekit decode '0Pc05O00000000000004' --size 4x5

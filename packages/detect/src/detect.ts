@@ -6,17 +6,18 @@
  */
 import { Mask, RleError, readCountString, type Order, type Size } from '@rlekit/core';
 import { presets as kagglePresets } from '@rlekit/kaggle';
+import { decode as brushDecode, readHeader as brushHeader } from '@rlekit/label-studio';
 import { parseMaskText, type Payload } from './parse.js';
 import { perimeter, type Intervals } from './shape.js';
 import { commonSizes, factorSizes } from './sizes.js';
 import { countParts } from './parts.js';
 
 /** The dialect a reading corresponds to. */
-export type ReadingDialect = 'coco' | 'encord' | 'cvat' | 'kaggle';
+export type ReadingDialect = 'coco' | 'encord' | 'cvat' | 'kaggle' | 'label-studio';
 
 /** One interpretation of the input, with its evidence. */
 export interface Candidate {
-  /** `coco`: column-major counts; `encord`: COCO's count string row-major; `cvat`: row-major counts list; `kaggle`: start/length pairs. */
+  /** `coco`: column-major counts; `encord`: COCO's count string row-major; `cvat`: row-major counts list; `kaggle`: start/length pairs; `label-studio`: brush RLE bytes over RGBA. */
   dialect: ReadingDialect;
   order: Order;
   /** Index base of start/length readings. */
@@ -126,6 +127,29 @@ function intervalsFromPairs(v: Float64Array, base: 0 | 1, relative: boolean): In
   return { starts, ends, count: k, area };
 }
 
+/**
+ * Label Studio brush bytes: a list of bytes whose first 32 bits give num = 4·H·W (RGBA). Decoded
+ * as one line of num/4 pixels, which is the row-major flat index whatever the width.
+ */
+function brushReading(p: Payload & { kind: 'numbers' }): Reading | undefined {
+  const v = p.values;
+  if (v.length < 7 || !v.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) return undefined;
+  try {
+    const { num } = brushHeader(v);
+    if (num === 0 || num % 4 !== 0) return undefined;
+    const m = brushDecode(v, { height: 1, width: num / 4 });
+    const runs = m.runsView('row');
+    const { iv } = intervalsFromCounts(runs, runs.length);
+    return {
+      dialect: 'label-studio', order: 'row', iv, total: num / 4, exact: true, prior: 1,
+      reasons: [`bytes whose first 32 bits give num = ${num} = 4 × ${num / 4} pixels, and decode as Label Studio's brush RLE over RGBA (foreground = alpha > 0)`],
+      wrappers: p.wrappers, size: p.size,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 function readingsOf(p: Payload): Reading[] {
   const out: Reading[] = [];
   if (p.kind === 'count-string') {
@@ -143,6 +167,8 @@ function readingsOf(p: Payload): Reading[] {
     return out;
   }
   const v = p.values;
+  const brush = brushReading(p);
+  if (brush) out.push(brush);
   if (v.every((x) => Number.isInteger(x))) {
     const { iv, sum } = intervalsFromCounts(v, v.length);
     // A bracketed or comma list is how COCO (uncompressed) and CVAT write counts; plain spaced numbers are Kaggle's.

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { countsToString, Mask, RunBuilder, type Size } from '@rlekit/core';
 import { encode as kaggleEncode, type Preset, presets } from '@rlekit/kaggle';
 import { zlibSync } from 'fflate';
+import { encode as brushEncode } from '@rlekit/label-studio';
 import { commonSizes, countParts, detectConventions, factorSizes, parseMaskText, renderAscii } from '../src/index.js';
 import { perimeter } from '../src/shape.js';
 
@@ -85,6 +86,7 @@ function encodings(m: Mask): Encoded[] {
   for (const order of ['col', 'row'] as const) {
     out.push({ name: `Kaggle ${order} 1-based`, text: kaggleEncode(m, adHoc(order, 1, 'absolute')), dialect: 'kaggle', order, base: 1, relative: false });
   }
+  out.push({ name: 'Label Studio brush', text: JSON.stringify(brushEncode(m)), dialect: 'label-studio', order: 'row' });
   out.push({ name: 'SIIM relative', text: kaggleEncode(m, adHoc('col', 0, 'relative')), dialect: 'kaggle', order: 'col', base: 0, relative: true });
   return out;
 }
