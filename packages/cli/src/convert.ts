@@ -17,6 +17,57 @@ export interface ConvertOptions {
   writeOptions?: Record<string, unknown>;
   warn?: (w: RleWarning) => void;
   plugins?: string[];
+  /** Told how far the read has come: bytes of a file (each pass of a two-pass reader from 0) or files of a folder. */
+  progress?: ProgressSink;
+}
+
+/** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
+export interface ProgressSink {
+  /** A pass over the input begins: `total` bytes or files (undefined when unknown, as for a pipe). */
+  start(total: number | undefined, unit: 'bytes' | 'files', pass: number): void;
+  /** `done` bytes or files of this pass, and annotations read so far. */
+  update(done: number, annotations: number): void;
+  stop(): void;
+}
+
+/** The source, counting what its readers consume. */
+function counted(source: ByteSource | FolderSource, progress: ProgressSink, annotations: () => number): ByteSource | FolderSource {
+  let pass = 0;
+  if (source.kind === 'bytes') {
+    return {
+      kind: 'bytes', name: source.name, ...(source.size !== undefined ? { size: source.size } : {}),
+      stream: () => {
+        const inner = source.stream();
+        progress.start(source.size, 'bytes', ++pass);
+        return (async function* () {
+          let done = 0;
+          for await (const c of inner) {
+            done += c.length;
+            progress.update(done, annotations());
+            yield c;
+          }
+        })();
+      },
+    };
+  }
+  const opened = new Set<string>();
+  let total: number | undefined;
+  return {
+    kind: 'folder', name: source.name,
+    list: async () => {
+      const files = await source.list();
+      if (total === undefined) {
+        total = files.length;
+        progress.start(total, 'files', ++pass);
+      }
+      return files;
+    },
+    open: (path: string) => {
+      opened.add(path);
+      progress.update(opened.size, annotations());
+      return source.open(path);
+    },
+  };
 }
 
 export interface ConvertResult {
@@ -43,8 +94,10 @@ export async function convert(input: string | ByteSource | FolderSource, options
   const dialects = await loadDialects(options.plugins);
   const to = findDialect(dialects, options.to);
   // An opened source is used as it is: a pipe that detection has begun to read cannot be opened again.
-  const source = typeof input === 'string' ? await openPath(input) : input;
-  const detection = options.from ? { dialect: findDialect(dialects, options.from), confidence: 1 } : await detect(dialects, source);
+  const opened = typeof input === 'string' ? await openPath(input) : input;
+  let annotationsSoFar = 0;
+  const source = options.progress ? counted(opened, options.progress, () => annotationsSoFar) : opened;
+  const detection = options.from ? { dialect: findDialect(dialects, options.from), confidence: 1 } : await detect(dialects, opened);
   const from = detection.dialect, confidence = detection.confidence, detected = !options.from;
   const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
   const writeOptions = parseOptions(to.writeOptions, options.writeOptions ?? {}, to.id);
@@ -75,6 +128,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
       annotations: (async function* () {
         for await (const a of list) {
           tallyAnnotation(counts, a);
+          annotationsSoFar++;
           yield a;
         }
       })(),
@@ -100,6 +154,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     bytes = await to.write(tallied, writeOptions, ctx);
     written = bytes.length;
   }
+  options.progress?.stop();
   // The generic report, from capabilities, for what the writer did not already say itself.
   for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
   return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}) };

@@ -4,7 +4,7 @@ import {
   CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
-import { convert } from './convert.js';
+import { convert, type ProgressSink } from './convert.js';
 import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
@@ -249,13 +249,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
     const summary = new WarningSummary();
+    // A bar only where a person watches: stderr is a terminal and the caller is the real CLI.
+    const progress = !quiet && io === defaultIo && process.stderr.isTTY ? await terminalProgress() : undefined;
     let result;
     try {
       result = await convert(source, {
         from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
         warn: (w) => { if (!quiet) summary.add(w); },
+        ...(progress ? { progress } : {}),
       });
     } finally {
+      progress?.stop();
       summary.print(io);
     }
     if (result.bytes) io.writeBytes(result.bytes);
@@ -361,6 +365,32 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     code = report(io, e, { argv, dialects, program });
   }
   return code;
+}
+
+/** A progress bar on stderr (cli-progress): bytes or files done, rate, ETA, annotations read. */
+async function terminalProgress(): Promise<ProgressSink> {
+  const { SingleBar, Presets } = (await import('cli-progress')).default;
+  const bar = new SingleBar({
+    stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50, fps: 5,
+    format: '{bar} {percentage}% | {done} of {all} | {annotations} annotations | ETA {eta_formatted}',
+  }, Presets.shades_classic);
+  let running = false, unit: 'bytes' | 'files' = 'bytes';
+  const human = (n: number) => (unit === 'files' ? `${n} files` : n >= 1 << 30 ? `${(n / 2 ** 30).toFixed(2)} GB` : `${(n / 2 ** 20).toFixed(1)} MB`);
+  return {
+    start(total, u, pass) {
+      unit = u;
+      if (running) bar.stop();
+      bar.start(total ?? 0, 0, { done: human(0), all: total === undefined ? '?' : `${human(total)}${pass > 1 ? ` (pass ${pass})` : ''}`, annotations: 0 });
+      running = true;
+    },
+    update(done, annotations) {
+      if (running) bar.update(done, { done: human(done), annotations });
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
 }
 
 function report(io: Io, e: unknown, help?: { argv: readonly string[]; dialects: readonly Dialect[]; program: Command }): number {

@@ -217,3 +217,21 @@ describe('rlekit render', () => {
     expect(existsSync(join(dir, 'never.png'))).toBe(false);
   });
 });
+
+describe('convert progress', () => {
+  it('tells a progress sink how many bytes each pass read and how many annotations went by', async () => {
+    const { convert } = await import('../src/convert.js');
+    const sample = fileURLToPath(new URL('../../../samples/coco/instances.json', import.meta.url));
+    const size = readFileSync(sample).length;
+    const starts: [number | undefined, string, number][] = [];
+    let last = { done: 0, annotations: 0 }, stopped = 0;
+    await convert(sample, {
+      to: 'rlekit-json', output: join(dir, 'progress.json'),
+      progress: { start: (t, u, p) => starts.push([t, u, p]), update: (done, annotations) => (last = { done, annotations }), stop: () => stopped++ },
+    });
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts[0]).toEqual([size, 'bytes', 1]);
+    expect(last.done).toBe(size);
+    expect(stopped).toBe(1);
+  });
+});
