@@ -8,7 +8,7 @@ import {
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
   type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
-import { decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
+import { colourChannelWarning, decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
@@ -226,26 +226,33 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   const images: ImageInfo[] = [];
   const annotations: Annotation[] = [];
   const categories = new Map<number, Category>();
-  const addCategory = (id: number, palette?: Uint8Array): void => {
+  const addCategory = (id: number, palette?: Uint8Array, isVoid = false): void => {
     if (categories.has(id)) return;
     const e = map?.find((m) => m.label === id);
-    const c: Category = e ? { id, name: e.name, color: e.color } : { id, name: id === o.voidLabel && o.mode === 'semantic' ? 'void' : String(id) };
+    const c: Category = e ? { id, name: e.name, color: e.color } : { id, name: isVoid ? 'void' : String(id) };
     // Without a colour map, a palette image's own colour for the label is the category's colour.
     if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
     categories.set(id, c);
   };
 
+  // Colour types of the binary PNGs whose constant alpha was passed over for their colour: said once.
+  const colourChannel: number[] = [];
+  const sayChannel = (): void => {
+    if (colourChannel.length > 0) context.warn(colourChannelWarning(colourChannel.every((c) => c === 4) ? 4 : 6, colourChannel.length));
+  };
   if (o.mode === 'foreground') {
     for (const f of pngs) {
       const bytes = await readAt(f);
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      if (channel === 'colour') colourChannel.push(raw.header.colorType);
       const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
       if (!(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
       images.push(image);
       if (!mask.isEmpty()) annotations.push({ id: imageId, imageId, mask });
     }
+    sayChannel();
     return { images, categories: [], annotations };
   }
 
@@ -260,7 +267,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       if (!m && !single) unmatched++;
       const n = m ? Number(m.groups!.n) : 1;
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      if (channel === 'colour') colourChannel.push(raw.header.colorType);
       let image = byImage.get(imageName);
       if (!image) {
         image = { id: imageName, height: mask.height, width: mask.width };
@@ -272,6 +280,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       annotations.push({ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask });
     }
     if (unmatched > 0) context.warn({ code: 'unmatched-name', message: `${unmatched} PNGs do not match ${o.instanceFiles}; each was read as the only instance of an image named after it`, count: unmatched });
+    sayChannel();
     return { images, categories: [], annotations };
   }
 
@@ -307,8 +316,11 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         }
       }
     }
-    // 8-bit instance maps (VOC SegmentationObject) use the void label too; 16-bit and RGB ones do not.
-    const voidHere = o.mode === 'semantic' || (raw.header.bitDepth <= 8 && (raw.header.colorType === 0 || raw.header.colorType === 3));
+    // Void is a label of 8-bit grey and palette maps (VOC draws 255 borders), in semantic and
+    // instance maps alike, and of RGB class maps read through a colour map that names it. A label
+    // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
+    const { bitDepth, colorType } = raw.header;
+    const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
     for (const [label, mask] of lm.masks()) {
       const id: Id = single ? label : `${imageId}:${label}`;
       if (voidHere && label === o.voidLabel && o.dropVoid) {
@@ -323,7 +335,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         continue;
       }
       if (o.mode === 'semantic') {
-        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined);
+        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined, voidHere && label === o.voidLabel);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {
         let c = rule!(label);
