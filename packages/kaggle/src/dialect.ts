@@ -183,7 +183,12 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   const p = (o.preset === undefined || o.preset === '') && o.order === undefined
     ? presetFromOptions({ ...o, preset: await inferPreset(src, context) })
     : presetFromOptions(o);
-  const sizes = await SizeResolver.create(o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
+  // A competition whose images all have one size needs no size option: its native size is used, and said.
+  const native = p.oneSize === true && p.nativeSize !== undefined && p.csv.height === undefined && !o.size && !o.sizes && !o.images && !o.imageSizes ? p.nativeSize : undefined;
+  const sizes = await SizeResolver.create(native ? { ...o, size: `${native.height}x${native.width}` } : o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
+  if (native) {
+    context.warn({ code: 'native-size', message: `No size given: every image is read at ${p.title}'s native size, ${native.height}x${native.width} (height x width; --size HxW to override)` });
+  }
   const images = new Map<string, ImageInfo>();
   const categories = new Map<string, Category>();
   let layout: Layout | undefined;
@@ -280,7 +285,10 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
  */
 async function inferPreset(src: ByteSource, context: DialectContext): Promise<string> {
   let header: string[] | undefined;
+  // Matched case-insensitively, quoted as written.
+  let fields: string[] | undefined;
   for await (const r of csvRecords(src, src.name)) {
+    fields = r.fields;
     header = r.fields.map((f) => f.toLowerCase());
     break;
   }
@@ -294,7 +302,7 @@ async function inferPreset(src: ByteSource, context: DialectContext): Promise<st
     throw new RleError('INVALID_OPTION', 'Kaggle needs a preset', {
       path: ['preset'],
       expected: matches.length > 1 ? `--preset ${matches.map((m) => m.id).join('|')} (their conventions differ)` : `--preset ${presetIds.join('|')}, or a custom one given by at least --order`,
-      received: header ? `header ${header.join(',')}` : 'no header',
+      received: fields ? `header ${fields.join(',')}` : 'no header',
     });
   }
   context.warn({ code: 'preset-inferred', message: `No preset given: the header matches ${matches.map((m) => m.id).join(', ')}; reading as ${first.id} (${first.order === 'col' ? 'column' : 'row'}-major, ${first.base}-based, ${first.pairing})` });
