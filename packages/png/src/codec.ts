@@ -1,7 +1,7 @@
 /**
  * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
  */
-import { checkSize, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
+import { checkPaintPixels, checkSize, DEFAULT_MAX_RUNS, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
 import { DEFAULT_MAX_PIXELS, readPng, writePng, type Pass, type RawPng } from './png.js';
 import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 
@@ -18,6 +18,8 @@ export interface DecodeMaskOptions {
   maxPixels?: number;
   /** Receives `channel-chosen` when `'auto'` finds alpha constant and takes the colour channels. */
   warn?: WarningSink;
+  /** Largest number of runs of the mask (default DEFAULT_MAX_RUNS): an image of stripes is refused while it is read. */
+  maxRuns?: number;
 }
 
 /** A colour → label table: a map, a record, or colour map entries. */
@@ -41,6 +43,8 @@ export interface EncodeMaskOptions {
   bitDepth?: 1 | 8;
   /** Foreground value of an 8-bit mask: 255 (default) or 1. */
   foreground?: 1 | 255;
+  /** Largest width × height painted (default 2^28), checked before the scanlines are allocated. */
+  maxPixels?: number;
 }
 
 export interface EncodeLabelMapOptions {
@@ -189,7 +193,7 @@ export function decodeMask(png: Uint8Array | RawPng, options: DecodeMaskOptions 
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number', received: String(threshold) });
   }
-  const mask = maskFromRaw(raw, channel, threshold);
+  const mask = maskFromRaw(raw, channel, threshold, options.maxRuns ?? DEFAULT_MAX_RUNS);
   if (mask.channel === 'colour') options.warn?.(colourChannelWarning(raw.header.colorType, 1));
   return mask.mask;
 }
@@ -222,7 +226,7 @@ function constantAlpha(raw: RawPng): boolean {
  * The mask of a raw PNG, and which samples decided foreground: `'auto'` takes alpha for images with
  * alpha, unless alpha is constant (it then carries no shape) and the colour channels are used.
  */
-export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', threshold: number): { mask: Mask; channel: 'alpha' | 'value' | 'colour' } {
+export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', threshold: number, maxRuns: number = DEFAULT_MAX_RUNS): { mask: Mask; channel: 'alpha' | 'value' | 'colour' } {
   const ct = raw.header.colorType;
   let what: Sample = channel === 'alpha' || (channel === 'auto' && (ct === 4 || ct === 6)) ? 'alpha' : 'value';
   let used: 'alpha' | 'value' | 'colour' = what;
@@ -230,16 +234,16 @@ export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', th
     what = 'value';
     used = 'colour';
   }
-  return { mask: maskOf(raw, what, threshold), channel: used };
+  return { mask: maskOf(raw, what, threshold, maxRuns), channel: used };
 }
 
-function maskOf(raw: RawPng, what: Sample, threshold: number): Mask {
+function maskOf(raw: RawPng, what: Sample, threshold: number, maxRuns: number): Mask {
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const size = { height, width };
   const total = width * height;
   if (raw.passes.length === 1 && raw.passes[0]!.x0 === 0 && !raw.header.interlaced) {
     const p = raw.passes[0]!;
-    const b = new RunBuilder(256);
+    const b = new RunBuilder(256, maxRuns);
     const stride = p.rowBytes + 1;
     if (what === 'value' && ct === 0 && bd === 1 && threshold >= 0 && threshold < 1) {
       // 1-bit masks, the default output: whole bytes of 0x00 or 0xff are 8 pixels at once.
@@ -495,6 +499,7 @@ export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Ar
   const bitDepth = option(options.bitDepth, [1, 8] as const, 'bitDepth', 1);
   const fg = option(options.foreground, [1, 255] as const, 'foreground', 255);
   const { width, height } = mask;
+  checkPaintPixels(width * height, maxPixelsOption(options.maxPixels), `Mask of ${height}x${width}`);
   const { raw, stride } = rowBuffer(width, height, bitDepth);
   const { bounds, ptr } = rowSegments(mask.runsView('row'), width, height);
   if (bitDepth === 8) {

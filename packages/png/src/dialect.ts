@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  collectDataset, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
+  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
   type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
@@ -38,6 +38,7 @@ export const readSchema = z.object({
   threshold: z.number().default(0).describe('Binary mode: foreground when the sample is above this'),
   maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one PNG, checked from its header before inflating'),
   maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest PNG file read into memory, in bytes'),
+  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)'),
 });
 
 /** Write options of the `png` dialect. */
@@ -53,6 +54,7 @@ export const writeSchema = z.object({
   foreground: z.number().int().default(255).describe('Binary mode, 8-bit: the foreground value, 1 or 255'),
   overlap: z.enum(['error', 'first', 'last']).default('last').describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)'),
   labelmap: z.boolean().default(true).describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours'),
+  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one image painted, checked for every image before any is painted'),
   layout: z.enum(['flat', 'voc']).default('flat')
     .describe('flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)'),
 });
@@ -244,7 +246,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     for (const f of pngs) {
       const bytes = await readAt(f);
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
       if (channel === 'colour') colourChannel.push(raw.header.colorType);
       const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
@@ -267,7 +269,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       if (!m && !single) unmatched++;
       const n = m ? Number(m.groups!.n) : 1;
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
       if (channel === 'colour') colourChannel.push(raw.header.colorType);
       let image = byImage.get(imageName);
       if (!image) {
@@ -321,7 +323,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
     const { bitDepth, colorType } = raw.header;
     const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
-    for (const [label, mask] of lm.masks()) {
+    for (const [label, mask] of decodeAt(f.path, () => lm.masks({ maxRuns: o.maxRuns }))) {
       const id: Id = single ? label : `${imageId}:${label}`;
       if (voidHere && label === o.voidLabel && o.dropVoid) {
         voidPixels += mask.area();
@@ -419,6 +421,10 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   // Masks are named after their image; only a name that is already `<stem>.png` comes back as it was.
   const renamed = dataset.images.filter((im) => im.fileName !== undefined && !/\.png$/i.test(im.fileName)).length;
   if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed });
+  // Every image is painted into a bitmap (or a label map) of its size: all are checked before the first is painted.
+  for (const [i, im] of dataset.images.entries()) {
+    checkPaintPixels(im.height * im.width, o.maxPixels, `Image ${String(im.id)} (${im.height}x${im.width})`, ['images', i]);
+  }
   const names = imageNames(dataset.images);
   const byImage = new Map<Id, Annotation[]>();
   for (const im of dataset.images) byImage.set(im.id, []);
@@ -443,7 +449,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           mask = k === 0 ? a.mask : mask.union(a.mask);
         }
         if (list.length > 1) merged += list.length - 1;
-        yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+        yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
       if (merged > 0) context.warn({ code: 'merged-instances', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
       return;
@@ -458,7 +464,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
         }
         const path = o.instanceFiles.replace('{image}', names.get(im.id)!).replace('{n}', String(k + 1));
-        yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+        yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
     }
     if (emptyImages > 0) context.warn({ code: 'not-carried', message: `png (binary) cannot carry images without masks: ${emptyImages} images lost`, count: emptyImages });

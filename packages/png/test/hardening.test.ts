@@ -1,7 +1,9 @@
 // Defects found by running rlekit on real exports and hostile input (issue #12); each test failed first.
 import { describe, expect, it } from 'vitest';
-import { Mask, type RleWarning } from '@rlekit/core';
-import { decodeMask, dialect } from '../src/index.js';
+import { deflateSync } from 'node:zlib';
+import { LabelMap, Mask, type MaskDataset, type RleWarning } from '@rlekit/core';
+import { decodeMask, dialect, encodeLabelMap, encodeMask } from '../src/index.js';
+import { chunk, concat } from './reference.js';
 import { expectCode, expectCodeAsync } from './helpers.js';
 import { refPng } from './reference.js';
 
@@ -89,4 +91,64 @@ describe('RGBA masks whose alpha carries nothing use the colour channels (#12 it
   });
 });
 
-export { expectCode, expectCodeAsync };
+
+describe('the PNG writer checks maxPixels before painting (#12 item 11)', () => {
+  // What a 213-byte COCO file with one full 65535x65535 mask (or Kaggle --size 65535x65535) gives.
+  const huge = (): MaskDataset => {
+    const size = { height: 65535, width: 65535 };
+    return { images: [{ id: 1, ...size }], categories: [{ id: 1, name: 'a' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask: Mask.full(size) }] };
+  };
+
+  it.each(['semantic', 'instance', 'binary', 'foreground'] as const)('%s: a 65535x65535 image is LIMIT_EXCEEDED at once, nothing painted', async (mode) => {
+    const t0 = performance.now();
+    const files = dialect.writeFiles!(huge(), { mode });
+    const e = await expectCodeAsync((async () => { for await (const f of files) void f; })(), 'LIMIT_EXCEEDED');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(e.path).toEqual(['images', 0]);
+    expect(e.message).toMatch(/65535x65535/);
+  });
+
+  it('a raised maxPixels lets a larger image through; the codec has the same check', async () => {
+    const d: MaskDataset = { images: [{ id: 1, height: 3, width: 5 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full({ height: 3, width: 5 }) }] };
+    await expectCodeAsync(dialect.write(d, { mode: 'foreground', maxPixels: 14 }), 'LIMIT_EXCEEDED');
+    expect(decodeMask(await dialect.write(d, { mode: 'foreground', maxPixels: 15 })).area()).toBe(15);
+    expectCode(() => encodeMask(Mask.full({ height: 65535, width: 65535 })), 'LIMIT_EXCEEDED');
+    expectCode(() => encodeMask(Mask.full({ height: 3, width: 5 }), { maxPixels: 10 }), 'LIMIT_EXCEEDED');
+  });
+});
+
+describe('reading bounds runs, not just pixels (#12 item 14)', () => {
+  /** A 1-bit grey PNG of one row of `width` pixels alternating 0, 1 (a run per pixel), deflated. */
+  function stripes(width: number): Uint8Array {
+    const row = new Uint8Array(1 + Math.ceil(width / 8)).fill(0x55);
+    row[0] = 0;
+    const ihdr = new Uint8Array(13);
+    new DataView(ihdr.buffer).setUint32(0, width);
+    new DataView(ihdr.buffer).setUint32(4, 1);
+    ihdr.set([1, 0, 0, 0, 0], 8);
+    return concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(deflateSync(row))), chunk('IEND', new Uint8Array(0))]);
+  }
+
+  it('a 33 KB PNG of 1 x 2^28 stripes is LIMIT_EXCEEDED (the 522 KB file of the issue, better compressed)', async () => {
+    const png = stripes(1 << 28);
+    expect(png.length).toBeLessThan(40_000);
+    // Refused as soon as the runs pass the limit (lowered here to keep the test fast; the default,
+    // DEFAULT_MAX_RUNS = 2^25, refuses this file the same way after 2^25 runs: core's limits test).
+    const t0 = performance.now();
+    const e = await expectCodeAsync(dialect.read(png, { mode: 'binary', maxRuns: 1 << 16 }), 'LIMIT_EXCEEDED');
+    expect(e.message).toMatch(/maxRuns/);
+    expect(e.path).toEqual(['image.png']);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('label maps of stripes: all labels together are bounded by maxRuns', async () => {
+    // Vertical stripes of labels 1 and 2, 40 x 64: 2560 runs.
+    const lm = LabelMap.fromArray(Uint8Array.from({ length: 40 * 64 }, (_, i) => 1 + (i & 1)), { height: 40, width: 64 });
+    const png = encodeLabelMap(lm);
+    expect((await dialect.read(png)).annotations).toHaveLength(2);
+    await expectCodeAsync(dialect.read(png, { maxRuns: 2000 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(dialect.read(png, { mode: 'instance', maxRuns: 2000 }), 'LIMIT_EXCEEDED');
+    expect((await dialect.read(stripes(64), { mode: 'binary', maxRuns: 64 })).annotations[0]!.mask.area()).toBe(32);
+    expectCode(() => decodeMask(stripes(64), { maxRuns: 40 }), 'LIMIT_EXCEEDED');
+  });
+});
