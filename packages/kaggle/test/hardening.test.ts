@@ -1,8 +1,9 @@
 // Defects found by running rlekit on real files and hostile input (issue #12); each test failed first.
 import { describe, expect, it } from 'vitest';
-import { encodeUtf8, type DialectContext, type RleWarning } from '@rlekit/core';
+import { encodeUtf8, type ByteSource, type DialectContext, type RleWarning } from '@rlekit/core';
 import { dialect } from '../src/index.js';
-import { expectCodeAsync as expectCode } from '../../core/test/support.js';
+import { csvRecords, MAX_RECORD, parseQuotedRecord } from '../src/csv.js';
+import { expectCodeAsync as expectCode, expectCode as expectSync } from '../../core/test/support.js';
 
 function collector(): { ctx: DialectContext; warnings: RleWarning[] } {
   const warnings: RleWarning[] = [];
@@ -44,5 +45,69 @@ describe('messages quote the CSV as written (#12 item 24)', () => {
     expect(e.received).toBe('header ImageID,RLE_Pixels');
     const ambiguous = await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na,1 2\n'), { size: '2x3' }), 'INVALID_OPTION');
     expect(ambiguous.received).toBe('header ImageId,EncodedPixels');
+  });
+});
+
+describe('CSV buffers are bounded and quoted fields parse in linear time (#12 item 13)', () => {
+  /** A source of `n` chunks of `chunk` (the same bytes each time: no memory of its own). */
+  const repeated = (chunk: Uint8Array, n: number, head = new Uint8Array(0)): ByteSource => ({
+    kind: 'bytes', name: 'hostile.csv',
+    async *stream() {
+      yield head;
+      for (let i = 0; i < n; i++) yield chunk;
+    },
+  });
+  const drain = async (src: Uint8Array | ByteSource, max?: number): Promise<string[][]> => {
+    const out: string[][] = [];
+    for await (const r of csvRecords(src, 'hostile.csv', max)) out.push(r.fields);
+    return out;
+  };
+
+  it('/dev/zero is not text: a NUL byte is INVALID_TOKEN at once, not gigabytes later', async () => {
+    const zeros = new Uint8Array(1 << 20);
+    const t0 = performance.now();
+    const e = await expectCode(drain(repeated(zeros, 1 << 12)), 'INVALID_TOKEN'); // 4 GB if read to the end
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(e.path).toEqual(['line', 1]);
+    await expectCode(dialect.read(repeated(zeros, 1 << 12, encodeUtf8('id,rle_mask\n')), { preset: 'tgs-salt-identification' }), 'INVALID_TOKEN');
+  });
+
+  it('a line without a break is bounded by MAX_RECORD (256 MB) however it arrives', async () => {
+    expect(MAX_RECORD).toBe(256 << 20);
+    const ones = new Uint8Array(64 << 10).fill(0x31);
+    const e = await expectCode(drain(repeated(ones, 64), 1 << 20), 'LIMIT_EXCEEDED');
+    expect(e.path).toEqual(['line', 1]);
+  });
+
+  it('a line, or a quoted field spanning lines, longer than the limit is LIMIT_EXCEEDED, not a RangeError', async () => {
+    const long = encodeUtf8(`id,rle\nx,${'1 2 '.repeat(5000)}\n`);
+    expect((await drain(long, 1 << 16))[1]![1]).toHaveLength(4 * 5000 - 1);
+    const e = await expectCode(drain(long, 1 << 12), 'LIMIT_EXCEEDED');
+    expect(e.path).toEqual(['line', 2]);
+    const quoted = encodeUtf8(`id,rle\nx,"${'ab\n'.repeat(5000)}"\n`);
+    expect((await drain(quoted, 1 << 16))[1]![1]).toHaveLength(3 * 5000);
+    await expectCode(drain(quoted, 1 << 12), 'LIMIT_EXCEEDED');
+    // An unclosed quote on one long line: the line's characters count towards the quoted record.
+    await expectCode(drain(encodeUtf8(`id,rle\nx,"${'a'.repeat(10000)}`), 1 << 12), 'LIMIT_EXCEEDED');
+    await expectCode(drain(encodeUtf8(`id,rle\nx,"${'a'.repeat(100)}`)), 'INVALID_STRUCTURE');
+  });
+
+  it('a 9 MB line of quoted fields parses in linear time (was 27 s)', async () => {
+    const cells = Array.from({ length: 400_000 }, (_, i) => (i === 7 ? '"say ""7"""' : `"${i} 4 ${i + 9}"`));
+    const text = `${cells.map((_, i) => `h${i}`).join(',')}\n${cells.join(',')}\n`;
+    expect(text.length).toBeGreaterThan(9_000_000);
+    const t0 = performance.now();
+    const rows = await drain(encodeUtf8(text));
+    // Generous for a loaded machine: linear parsing takes well under a second here.
+    expect(performance.now() - t0).toBeLessThan(8000);
+    expect(rows[1]).toHaveLength(400_000);
+    expect(rows[1]![7]).toBe('say "7"');
+    expect(rows[1]![399_999]).toBe('399999 4 400008');
+  });
+
+  it('quoted fields: doubled quotes, commas and line breaks inside, spaces around; bad quoting is INVALID_STRUCTURE', () => {
+    expect(parseQuotedRecord(' "a,b" , "c""d" ,e, "x\ny"\r', 'q', 1)).toEqual(['a,b', 'c"d', 'e', 'x\ny']);
+    expect(parseQuotedRecord('"",,""', 'q', 1)).toEqual(['', '', '']);
+    for (const bad of ['a"b",c', '"a"b,c', '"a', 'a,"b"x']) expectSync(() => parseQuotedRecord(bad, 'q', 3), 'INVALID_STRUCTURE');
   });
 });
