@@ -8,6 +8,7 @@ import { decode, encode } from './codec.js';
 import { csvBytes, csvRecords } from './csv.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
+import { SizeFitEvidence } from './fit.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
@@ -229,6 +230,19 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   const l = layout;
   const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels };
   const order = [...images.keys()];
+  // Whether the runs fit the sizes they are read with (a transposed --size decodes without error
+  // into shredded masks): evidence per size, acted on once it is clear, and at the end.
+  const fits = new Map<string, { evidence: SizeFitEvidence; done: boolean }>();
+  const judge = (f: { evidence: SizeFitEvidence; done: boolean }, minSteps: number): void => {
+    if (f.done || f.evidence.verdict(minSteps) !== 'transposed') return;
+    f.done = true;
+    const { height: h, width: w } = f.evidence.size;
+    const message = `The runs do not fit ${h}x${w} (height x width): they look written for ${w}x${h}. ${f.evidence.describe()}`;
+    if (!o.lenient) {
+      throw new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
+    }
+    context.warn({ code: 'size-transposed', message: `${message}; read at ${h}x${w} as asked (lenient)` });
+  };
   const annotations = (async function* (): AsyncGenerator<Annotation> {
     let first = true;
     let n = 0;
@@ -253,6 +267,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       } catch (e) {
         throw isRleError(e) ? e.at('line', r.line, p.csv.rle) : e;
       }
+      const key = `${image.height}x${image.width}`;
+      let fit = fits.get(key);
+      if (!fit) fits.set(key, (fit = { evidence: new SizeFitEvidence(image, p.order), done: false }));
+      fit.evidence.add(mask.runsView(p.order));
+      judge(fit, 64);
       let a: Annotation | undefined;
       if (!mask.isEmpty()) {
         a = { id: ++n, imageId: image.id, mask };
@@ -274,6 +293,7 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       }
     }
     for (const group of pending.values()) yield* group;
+    for (const f of fits.values()) judge(f, 8);
   })();
   return { images: [...images.values()], categories: [...categories.values()], annotations };
 }

@@ -9,3 +9,5 @@ export type { Preset, PresetTable, CsvLayout, RowsPer, Pairing } from './presets
 export { dialect, readOptions, writeOptions, presetFromOptions, resolveOverlaps } from './dialect.js';
 export type { KaggleReadOptions, KaggleWriteOptions } from './dialect.js';
 export { imageHeaderSize, parseSize } from './sizes.js';
+export { SizeFitEvidence, sizeFit } from './fit.js';
+export type { SizeFit } from './fit.js';

@@ -1,7 +1,8 @@
 // Defects found by running rlekit on real files and hostile input (issue #12); each test failed first.
 import { describe, expect, it } from 'vitest';
-import { encodeUtf8, type ByteSource, type DialectContext, type RleWarning } from '@rlekit/core';
-import { dialect } from '../src/index.js';
+import fc from 'fast-check';
+import { encodeUtf8, Mask, type ByteSource, type DialectContext, type RleWarning } from '@rlekit/core';
+import { dialect, encode, SizeFitEvidence, sizeFit } from '../src/index.js';
 import { csvRecords, MAX_RECORD, parseQuotedRecord } from '../src/csv.js';
 import { expectCodeAsync as expectCode, expectCode as expectSync } from '../../core/test/support.js';
 
@@ -109,5 +110,81 @@ describe('CSV buffers are bounded and quoted fields parse in linear time (#12 it
     expect(parseQuotedRecord(' "a,b" , "c""d" ,e, "x\ny"\r', 'q', 1)).toEqual(['a,b', 'c"d', 'e', 'x\ny']);
     expect(parseQuotedRecord('"",,""', 'q', 1)).toEqual(['', '', '']);
     for (const bad of ['a"b",c', '"a"b,c', '"a', 'a,"b"x']) expectSync(() => parseQuotedRecord(bad, 'q', 3), 'INVALID_STRUCTURE');
+  });
+});
+
+describe('a size that the runs contradict (#12 item 9)', () => {
+  /** A mask of a few filled ellipses (realistic blobs: nuclei, ships, salt) on an H x W image. */
+  function blobs(h: number, w: number, seed: number, count = 4): Mask {
+    let x = seed >>> 0 || 1;
+    const rnd = (): number => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const bits = new Uint8Array(h * w);
+    for (let b = 0; b < count; b++) {
+      const cy = rnd() * h, cx = rnd() * w, ry = 2 + rnd() * h / 5, rx = 2 + rnd() * w / 5;
+      for (let y = 0; y < h; y++) for (let c = 0; c < w; c++) if (((y - cy) / ry) ** 2 + ((c - cx) / rx) ** 2 <= 1) bits[y * w + c] = 1;
+    }
+    return Mask.fromBitmap(bits, { height: h, width: w });
+  }
+  const csvOf = (preset: string, masks: Mask[]): Uint8Array =>
+    encodeUtf8(`ImageId,EncodedPixels\n${masks.map((m, i) => `img${i % 3}.jpg,${encode(m, preset)}`).join('\n')}\n`);
+
+  it('a transposed --size for 48x64 blobs is INVALID_SIZE naming the size the runs fit; lenient reads with a warning', async () => {
+    const masks = Array.from({ length: 12 }, (_, i) => blobs(48, 64, i + 1));
+    const csv = csvOf('airbus-ship-detection', masks);
+    // The right size: no complaint, the masks come back.
+    const { ctx, warnings } = collector();
+    const right = await dialect.read(csv, { preset: 'airbus-ship-detection', size: '48x64' }, ctx);
+    expect(right.annotations.map((a) => a.mask.equals(masks[Number(a.id) - 1]!))).toEqual(masks.map(() => true));
+    expect(warnings).toEqual([]);
+    // Transposed: refused, with the evidence.
+    const e = await expectCode(dialect.read(csv, { preset: 'airbus-ship-detection', size: '64x48' }), 'INVALID_SIZE');
+    expect(e.message).toMatch(/look written for 48x64/);
+    expect(e.expected).toMatch(/--size 48x64/);
+    const lenient = collector();
+    const shredded = await dialect.read(csv, { preset: 'airbus-ship-detection', size: '64x48', lenient: true }, lenient.ctx);
+    expect(shredded.annotations).toHaveLength(12);
+    expect(lenient.warnings.map((w) => w.code)).toEqual(['size-transposed']);
+  });
+
+  it('row-major presets too (Sartorius 520x704 read as 704x520)', async () => {
+    const masks = Array.from({ length: 6 }, (_, i) => blobs(52, 70, i + 40, 3));
+    const csv = encodeUtf8(`id,predicted\n${masks.map((m, i) => `c${i},${encode(m, 'sartorius-cell-instance')}`).join('\n')}\n`);
+    await dialect.read(csv, { preset: 'sartorius-cell-instance', size: '52x70' });
+    await expectCode(dialect.read(csv, { preset: 'sartorius-cell-instance', size: '70x52' }), 'INVALID_SIZE');
+  });
+
+  it('no false alarm on full-height defects, edge-touching blobs, noise, or a few runs', async () => {
+    // Severstal-like: bands spanning the whole height (merged into long runs) and small blobs.
+    const bits = new Uint8Array(32 * 200);
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 200; x++) if ((x >= 20 && x < 60) || (x >= 120 && x < 125) || ((x - 160) ** 2 + (y - 30) ** 2 < 40)) bits[y * 200 + x] = 1;
+    const sev = Mask.fromBitmap(bits, { height: 32, width: 200 });
+    const { ctx, warnings } = collector();
+    await dialect.read(csvOf('airbus-ship-detection', [sev, sev, blobs(32, 200, 9), blobs(32, 200, 10)]), { preset: 'airbus-ship-detection', size: '32x200' }, ctx);
+    expect(warnings).toEqual([]);
+    // Random sets of masks (blobs, or noise) at the right size: the evidence never says transposed.
+    fc.assert(fc.property(fc.integer({ min: 16, max: 80 }), fc.integer({ min: 16, max: 80 }), fc.integer({ min: 1, max: 1e6 }), fc.boolean(), (h, w, seed, noise) => {
+      fc.pre(h !== w);
+      const ev = new SizeFitEvidence({ height: h, width: w }, 'col');
+      for (let k = 0; k < 10; k++) {
+        let x = seed + k;
+        const bit = (): number => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 | 0) >>> 29) & 1;
+        ev.add((noise ? Mask.fromBitmap(Uint8Array.from({ length: h * w }, bit), { height: h, width: w }) : blobs(h, w, seed + k, 5)).runsView('col'));
+      }
+      return ev.verdict() === 'fits';
+    }), { numRuns: 200 });
+    // A blob over a few columns is not enough evidence to refuse anything (one over 24 columns is).
+    const small = Mask.fromBitmap(Uint8Array.from({ length: 48 * 64 }, (_, i) => (i % 64 >= 10 && i % 64 < 15 && i >= 640 && i < 1280 ? 1 : 0)), { height: 48, width: 64 });
+    await dialect.read(csvOf('airbus-ship-detection', [small]), { preset: 'airbus-ship-detection', size: '64x48' });
+    await expectCode(dialect.read(csvOf('airbus-ship-detection', [blobs(48, 64, 3, 1)]), { preset: 'airbus-ship-detection', size: '64x48' }), 'INVALID_SIZE');
+  });
+
+  it('sizeFit measures one mask (the API a detect command can use)', () => {
+    const m = blobs(48, 64, 5);
+    const right = sizeFit(m.runsView('col'), { height: 48, width: 64 }, 'col');
+    expect(right.supportGiven).toBeGreaterThan(10);
+    expect(right.supportTransposed).toBe(0);
+    const wrong = sizeFit(m.runsView('col'), { height: 64, width: 48 }, 'col');
+    expect(wrong.supportTransposed).toBe(right.supportGiven);
+    expect(wrong.wraps).toBeGreaterThan(wrong.wrapsTransposed);
   });
 });
