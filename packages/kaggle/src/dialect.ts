@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import {
-  bytesSource, collectDataset, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
+  bytesSource, collectDataset, DEFAULT_MAX_RUNS, encodeUtf8, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
-import { decode, encode } from './codec.js';
+import { decode, encode, encodeChunks } from './codec.js';
 import { csvBytes, csvRecords } from './csv.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
@@ -37,6 +37,7 @@ export const readOptions = z.object({
   imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
   lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported'),
   maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
+  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Refuse masks of more runs than this (each pair is two runs)'),
 });
 
 export const writeOptions = z.object({
@@ -228,7 +229,7 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   }
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
   const l = layout;
-  const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels };
+  const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels, maxRuns: o.maxRuns };
   const order = [...images.keys()];
   // Whether the runs fit the sizes they are read with (a transposed --size decodes without error
   // into shredded masks): evidence per size, acted on once it is clear, and at the end.
@@ -445,6 +446,11 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     if (ci.width >= 0) r[ci.width] = String(image.width);
     return r;
   };
+  // A row is its fields, or, for a mask of many runs, its other fields and the mask, whose text is
+  // streamed in pieces between them (never one string of hundreds of megabytes).
+  type Row = string[] | { fields: string[]; mask: Mask };
+  const row = (image: ImageInfo, id: string, m: Mask, cls: string | undefined): Row =>
+    m.runsView(p.order).length > STREAM_RUNS ? { fields: record(image, id, '', cls), mask: m } : record(image, id, encode(m, p), cls);
   yield csvBytes([cols]);
   let batch: string[][] = [];
   let batchChars = 0;
@@ -475,20 +481,20 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       masks.push(a.mask);
       kept.push(a);
     }
-    const rows: string[][] = [];
+    const rows: Row[] = [];
     if (p.csv.rowsPer === 'instance') {
       const resolved = p.overlap === 'forbidden' ? resolveOverlaps(masks, o.overlapPolicy, `image ${id}`) : { masks, pixels: 0 };
       count.overlapPixels += resolved.pixels;
       resolved.masks.forEach((m, k) => {
         if (m.isEmpty()) count.lostToOverlap++;
-        else rows.push(record(image, id, encode(m, p), classOf(kept[k]!)));
+        else rows.push(row(image, id, m, classOf(kept[k]!)));
       });
       if (rows.length === 0) rows.push(record(image, id, p.empty, undefined));
     } else if (p.csv.rowsPer === 'image') {
       let u = Mask.empty(image);
       for (const m of masks) u = u.union(m);
       if (masks.length > 1) count.merged += masks.length - 1;
-      rows.push(record(image, id, encode(u, p), undefined));
+      rows.push(row(image, id, u, undefined));
     } else {
       const byClass = new Map<string, Mask[]>();
       kept.forEach((a, k) => {
@@ -503,10 +509,20 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
         let u = Mask.empty(image);
         for (const m of ms) u = u.union(m);
         if (ms.length > 1) count.merged += ms.length - 1;
-        rows.push(record(image, id, encode(u, p), c));
+        rows.push(row(image, id, u, c));
       }
     }
     for (const r of rows) {
+      if (!Array.isArray(r)) {
+        if (batch.length > 0) yield csvBytes(batch);
+        batch = [];
+        batchChars = 0;
+        const line = r.fields.map(csvField);
+        yield encodeUtf8(line.slice(0, ci.rle).map((f) => `${f},`).join(''));
+        yield* encodeChunks(r.mask, p);
+        yield encodeUtf8(`${line.slice(ci.rle + 1).map((f) => `,${f}`).join('')}\n`);
+        continue;
+      }
       batch.push(r);
       batchChars += r[ci.rle]!.length + 32;
     }
@@ -530,6 +546,14 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
   if (count.emptyMasks > 0) warn({ code: 'empty-mask', message: `${count.emptyMasks} empty masks have no row of their own`, count: count.emptyMasks });
   if (count.overlapPixels > 0) warn({ code: 'overlap-resolved', message: `${count.overlapPixels} pixels claimed by several masks were resolved by the "${o.overlapPolicy}" policy`, count: count.overlapPixels });
   if (count.lostToOverlap > 0) warn({ code: 'overlap-resolved', message: `${count.lostToOverlap} masks lost all their pixels to the "${o.overlapPolicy}" policy and were not written`, count: count.lostToOverlap });
+}
+
+/** Masks of more runs than this have their RLE text streamed in pieces (about 1 MB of text). */
+const STREAM_RUNS = 1 << 17;
+
+/** One CSV field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
+function csvField(f: string): string {
+  return /[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f;
 }
 
 /** Likely column names of a Kaggle RLE column. */
