@@ -51,7 +51,7 @@ describe('messages quote the CSV as written (#12 item 24)', () => {
 
 describe('CSV buffers are bounded and quoted fields parse in linear time (#12 item 13)', () => {
   /** A source of `n` chunks of `chunk` (the same bytes each time: no memory of its own). */
-  const repeated = (chunk: Uint8Array, n: number, head = new Uint8Array(0)): ByteSource => ({
+  const repeated = (chunk: Uint8Array, n: number, head: Uint8Array = new Uint8Array(0)): ByteSource => ({
     kind: 'bytes', name: 'hostile.csv',
     async *stream() {
       yield head;
