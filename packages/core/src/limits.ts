@@ -52,6 +52,6 @@ export function tooManyRuns(max: number, what = 'the mask', received?: number): 
  */
 export function checkPaintPixels(pixels: number, maxPixels: number, what: string, path: readonly (string | number)[] = []): void {
   if (pixels > maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${what} has ${pixels} pixels to paint, more than maxPixels`, { path, expected: `at most ${maxPixels} pixels (a larger maxPixels, if the memory is there)`, received: String(pixels) });
+    throw new RleError('LIMIT_EXCEEDED', `${what} has ${pixels} pixels to paint, more than maxPixels`, { path, expected: `at most ${maxPixels} pixels`, received: String(pixels) });
   }
 }
