@@ -128,7 +128,7 @@ export async function* csvRecords(input: Uint8Array | ByteSource, name = 'input'
     if (raw.length + quotedChars > maxRecord) throw tooLong(lineNo, quoted.length > 0 ? 'a quoted record' : 'a line');
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (quoted.length > 0) {
-      // Inside quotes a CR belongs to the field: keep raw lines for the library.
+      // Inside quotes a CR belongs to the field: keep raw lines for the parser.
       quoted.push(raw);
       quotedChars += raw.length;
       quotes += countQuotes(raw);
@@ -136,6 +136,7 @@ export async function* csvRecords(input: Uint8Array | ByteSource, name = 'input'
       if ((quotes & 1) === 1) return undefined;
       const block = quoted.join('\n');
       quoted = [];
+      quotedChars = 0;
       return viaLibrary(block, lineNo);
     }
     if (line.indexOf('"') >= 0) {
