@@ -395,7 +395,8 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
     return LabelMap.fromArray(data, { height, width });
   }
   const row = new Uint32Array(width);
-  const alpha = (ct === 4 || ct === 6) && transparent === 'background' ? new Uint32Array(width) : undefined;
+  // Alpha that is the same everywhere marks nothing (a fully transparent export would otherwise read as empty).
+  const alpha = (ct === 4 || ct === 6) && transparent === 'background' && !constantAlpha(raw) ? new Uint32Array(width) : undefined;
   let unknown = 0;
   let firstUnknown = '';
   for (const p of raw.passes) {

@@ -92,6 +92,15 @@ describe('RGBA masks whose alpha carries nothing use the colour channels (#12 it
 });
 
 
+describe('label maps with alpha that says nothing', () => {
+  it('an RGBA label map transparent everywhere keeps its colours (alpha constant), one with real alpha does not', async () => {
+    const clear = refPng({ width: 3, height: 2, bitDepth: 8, colorType: 6, sample: (x) => (x === 1 ? [255, 0, 0, 0] : [0, 0, 0, 0]) });
+    expect((await dialect.read(clear)).annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[0xff0000, 2]]);
+    const cut = refPng({ width: 3, height: 2, bitDepth: 8, colorType: 6, sample: (x, y) => (x === 1 ? [255, 0, 0, y === 0 ? 0 : 255] : [0, 0, 0, 255]) });
+    expect((await dialect.read(cut)).annotations.map((a) => [a.categoryId, a.mask.area()])).toEqual([[0xff0000, 1]]);
+  });
+});
+
 describe('the PNG writer checks maxPixels before painting (#12 item 11)', () => {
   // What a 213-byte COCO file with one full 65535x65535 mask (or Kaggle --size 65535x65535) gives.
   const huge = (): MaskDataset => {
