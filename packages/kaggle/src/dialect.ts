@@ -238,9 +238,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
     if (f.done || f.evidence.verdict(minSteps) !== 'transposed') return;
     f.done = true;
     const { height: h, width: w } = f.evidence.size;
-    const message = `The runs do not fit ${h}x${w} (height x width): they look written for ${w}x${h}. ${f.evidence.describe()}`;
+    // Lines of the other side's length are also what the other flattening order gives (UW-Madison's page says column-major, its data are row-major).
+    const other = p.order === 'col' ? 'row' : 'col';
+    const message = `The runs do not fit ${h}x${w} (height x width): they look written for ${w}x${h}, or flattened in the other order (${other === 'row' ? 'row-major' : 'column-major'}). ${f.evidence.describe()}`;
     if (!o.lenient) {
-      throw new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
+      throw new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?) or their order (--order ${other}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
     }
     context.warn({ code: 'size-transposed', message: `${message}; read at ${h}x${w} as asked (lenient)` });
   };

@@ -154,6 +154,9 @@ describe('a size that the runs contradict (#12 item 9)', () => {
     const csv = encodeUtf8(`id,predicted\n${masks.map((m, i) => `c${i},${encode(m, 'sartorius-cell-instance')}`).join('\n')}\n`);
     await dialect.read(csv, { preset: 'sartorius-cell-instance', size: '52x70' });
     await expectCode(dialect.read(csv, { preset: 'sartorius-cell-instance', size: '70x52' }), 'INVALID_SIZE');
+    // The right size but the wrong order (a page that says column-major over row-major data) shows the same way.
+    const e = await expectCode(dialect.read(csv, { preset: 'sartorius-cell-instance', order: 'col', size: '52x70' }), 'INVALID_SIZE');
+    expect(e.expected).toMatch(/--order row/);
   });
 
   it('no false alarm on full-height defects, edge-touching blobs, noise, or a few runs', async () => {
