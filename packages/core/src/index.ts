@@ -8,6 +8,7 @@ export {
   MAX_MASK_PIXELS, RunBuilder, checkSize, canonicalRuns, transposeRuns, combineRuns, overlapAreas, runsArea, runsBox,
 } from './runs.js';
 export type { Order, Size } from './runs.js';
+export { checkPaintPixels, DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
 export { countsToBytes, countsToString, readCountString, stringToCounts } from './count-string.js';
 export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';

@@ -1,4 +1,5 @@
 import { describeValue, RleError, type WarningSink } from './errors.js';
+import { DEFAULT_MAX_RUNS, RunBudget } from './limits.js';
 import { Mask } from './mask.js';
 import { checkSize, RunBuilder, type Size } from './runs.js';
 
@@ -38,17 +39,21 @@ export class LabelMap {
     return { height: this.height, width: this.width };
   }
 
-  /** One mask per non-zero label, in ascending label order, found in one pass over the image. */
-  masks(): Map<number, Mask> {
+  /**
+   * One mask per non-zero label, in ascending label order, found in one pass over the image.
+   * `maxRuns` bounds the runs of all masks together (a map of stripes is refused, LIMIT_EXCEEDED).
+   */
+  masks(options: { maxRuns?: number } = {}): Map<number, Mask> {
     const { data } = this;
     const total = data.length;
+    const budget = new RunBudget(options.maxRuns ?? DEFAULT_MAX_RUNS, 'the label map');
     const builders = new Map<number, RunBuilder>();
     let start = 0;
     let label = total > 0 ? data[0]! : 0;
     const close = (end: number): void => {
       if (label === 0) return;
       let b = builders.get(label);
-      if (b === undefined) builders.set(label, (b = new RunBuilder()));
+      if (b === undefined) builders.set(label, (b = new RunBuilder(16, budget)));
       b.addInterval(start, end);
     };
     for (let i = 1; i < total; i++) {

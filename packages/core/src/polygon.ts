@@ -10,6 +10,7 @@
  * from the vertices alone) and checked against `maxCrossings` before anything is allocated.
  */
 import { describeValue, RleError } from './errors.js';
+import { DEFAULT_MAX_RUNS } from './limits.js';
 import { Mask } from './mask.js';
 import { checkSize, type Size } from './runs.js';
 
@@ -21,6 +22,11 @@ export const DEFAULT_MAX_POLYGON_CROSSINGS = 50_000_000;
 export interface RasterizeOptions {
   /** Largest number of pixel-column crossings accepted for one polygon (LIMIT_EXCEEDED beyond). */
   maxCrossings?: number;
+  /**
+   * Largest number of runs the mask may have (default DEFAULT_MAX_RUNS). Crossings become runs,
+   * so the crossing bound is checked against it too, before anything is allocated.
+   */
+  maxRuns?: number;
   /** Prefix for error paths (a coordinate's index is appended). */
   path?: Path;
 }
@@ -60,6 +66,10 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   const total = checkSize(size);
   const path = options.path ?? [];
   const maxCrossings = options.maxCrossings ?? DEFAULT_MAX_POLYGON_CROSSINGS;
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  if (typeof maxRuns !== 'number' || !(maxRuns >= 0)) {
+    throw new RleError('INVALID_OPTION', 'maxRuns must be a non-negative number', { path, expected: 'a number >= 0', received: String(maxRuns) });
+  }
   if (typeof maxCrossings !== 'number' || !(maxCrossings >= 0)) {
     throw new RleError('INVALID_OPTION', 'maxCrossings must be a non-negative number', { path, expected: 'a number >= 0', received: describeValue(maxCrossings) });
   }
@@ -87,6 +97,10 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   }
   if (bound > maxCrossings) {
     throw new RleError('LIMIT_EXCEEDED', 'Polygon crosses too many pixel columns to rasterize', { path, expected: `at most ${maxCrossings} column crossings`, received: describeValue(bound) });
+  }
+  if (bound > maxRuns) {
+    // A zigzag across a wide image: each crossing is a run of the result (and of every text form of it).
+    throw new RleError('LIMIT_EXCEEDED', 'Polygon would give a mask of too many runs (maxRuns)', { path, expected: `at most ${maxRuns} runs (pixel-column crossings)`, received: String(bound) });
   }
   // One spare slot: the sorted crossings are closed with h*w in place.
   const pos = new Uint32Array(bound + 1);

@@ -1,4 +1,5 @@
 import { describeValue, RleError } from './errors.js';
+import { DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
 import { SCAN_MODULE } from './wasm/scan-module.js';
 
 /** Largest pixel count a mask may have: run lengths are stored as uint32. */
@@ -41,9 +42,24 @@ export class RunBuilder {
   private n = 0;
   /** Pixels covered so far. */
   private pos = 0;
+  private readonly max: number;
+  private readonly budget: RunBudget | undefined;
 
-  constructor(capacityHint = 16) {
-    this.buf = new Uint32Array(Math.max(4, capacityHint));
+  /**
+   * `limit`: the most runs this mask may have (LIMIT_EXCEEDED beyond, before the buffer grows past
+   * it), or a {@link RunBudget} shared with other builders of the same input.
+   */
+  constructor(capacityHint = 16, limit: number | RunBudget = DEFAULT_MAX_RUNS) {
+    if (limit instanceof RunBudget) {
+      this.budget = limit;
+      this.max = limit.max;
+    } else {
+      if (!(typeof limit === 'number' && limit >= 0)) {
+        throw new RleError('INVALID_OPTION', 'maxRuns must be a non-negative number', { path: ['maxRuns'], expected: 'a number >= 0', received: String(limit) });
+      }
+      this.max = limit;
+    }
+    this.buf = new Uint32Array(Math.max(4, Math.min(capacityHint, this.max + 2)));
   }
 
   /** Pixels covered so far: the next interval may start here or later. */
@@ -52,8 +68,11 @@ export class RunBuilder {
   }
 
   private push(v: number): void {
+    // The trailing background run finish() adds is not counted against the limit.
+    if (this.n > this.max) throw tooManyRuns(this.max);
+    this.budget?.take();
     if (this.n === this.buf.length) {
-      const next = new Uint32Array(this.buf.length * 2);
+      const next = new Uint32Array(Math.min(this.buf.length * 2, this.max + 2));
       next.set(this.buf);
       this.buf = next;
     }
@@ -318,6 +337,8 @@ let recCounts = new Uint32Array(0);
 let counting = false;
 
 function growRecords(n: number, need: number): void {
+  // Records are output transitions (plus a few spare): a transposition that would give more runs than the limit stops here.
+  if (need > DEFAULT_MAX_RUNS + 64) throw tooManyRuns(DEFAULT_MAX_RUNS, 'the transposed mask');
   let cap = recI.length * 2;
   while (cap < need) cap *= 2;
   const a = new Uint32Array(cap), b = new Uint32Array(cap);
@@ -618,6 +639,8 @@ let transPrev = 0;
 let scratchBand: Uint8Array = new Uint8Array(0);
 
 function growTrans(n: number, need: number): Uint32Array {
+  // Transitions are runs: a bitmap (or transposition) of more runs than the limit stops here, not at gigabytes.
+  if (need > DEFAULT_MAX_RUNS + 64) throw tooManyRuns(DEFAULT_MAX_RUNS);
   let cap = trans.length * 2;
   while (cap < need) cap *= 2;
   const next = new Uint32Array(cap);
@@ -890,6 +913,7 @@ export function bitmapToRuns(data: ArrayLike<number>, total: number): Uint32Arra
   let n = 0, p = 0;
   for (let i = 0; i < total; i++) {
     if (n === buf.length) {
+      if (n > DEFAULT_MAX_RUNS) throw tooManyRuns(DEFAULT_MAX_RUNS);
       const next = new Uint32Array(Math.min(total + 1, buf.length * 2));
       next.set(buf);
       buf = next;

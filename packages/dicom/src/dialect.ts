@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  collectDataset, isFolderSource, Mask, notCarried, readAllBytes, describeValue, RleError, silentContext,
+  checkPaintPixels, collectDataset, isFolderSource, Mask, notCarried, readAllBytes, describeValue, RleError, silentContext,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type ImageInfo,
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
@@ -151,10 +151,7 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   });
   // Every image is at least one frame: refused here, before any mask is merged or frame bitmap
   // allocated (writeSeg checks the exact frame count, one per image and segment, the same way).
-  const atLeast = images.length * height * width;
-  if (atLeast > o.maxPixels) {
-    throw new RleError('LIMIT_EXCEEDED', `${images.length} frames of ${height}x${width} exceed maxPixels`, { path: ['images'], expected: `at most ${o.maxPixels} pixels`, received: describeValue(atLeast) });
-  }
+  checkPaintPixels(images.length * height * width, o.maxPixels, `${images.length} frames of ${height}x${width}`, ['images']);
   for (const w of notCarried(dataset, dialect.capabilities, 'dicom')) context.warn(w);
 
   const segments: Segment[] = [];

@@ -1,4 +1,4 @@
-import { checkSize, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, type Size, type WarningSink } from '@rlekit/core';
+import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, type Size, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
 
 export interface DecodeOptions {
@@ -11,6 +11,8 @@ export interface DecodeOptions {
   warn?: WarningSink;
   /** Refuse masks larger than this many pixels before building anything. */
   maxPixels?: number;
+  /** Refuse masks of more runs than this (default DEFAULT_MAX_RUNS), before their buffers grow past it. */
+  maxRuns?: number;
 }
 
 /**
@@ -45,6 +47,46 @@ export function encode(mask: Mask, preset: string | Preset): string {
 }
 
 const ascii = new TextDecoder('latin1');
+
+/**
+ * The text of {@link encode} as ASCII bytes in pieces of about `chunkBytes`: a mask of millions of
+ * runs is written without one giant string (V8 caps strings at 2^29 characters, and each copy of
+ * a string that size costs a gigabyte). Exactly the bytes of `encode(mask, preset)`.
+ */
+export function* encodeChunks(mask: Mask, preset: string | Preset, chunkBytes = 1 << 20): Generator<Uint8Array> {
+  const p = resolvePreset(preset);
+  if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { path: ['mask'], received: typeof mask });
+  const runs = mask.runsView(p.order);
+  const pairs = runs.length >> 1;
+  if (pairs === 0 || (pairs === 1 && runs[1] === 0)) {
+    yield new TextEncoder().encode(p.empty);
+    return;
+  }
+  const size = Math.max(64, chunkBytes);
+  let buf = new Uint8Array(size + 44);
+  const relative = p.pairing === 'relative';
+  let o = 0, pos = 0, prevEnd = -1, any = false;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
+      if (any) buf[o++] = SPACE;
+      any = true;
+      o = writeNumber(buf, o, first);
+      buf[o++] = SPACE;
+      o = writeNumber(buf, o, r);
+      prevEnd = pos + r;
+      if (o >= size) {
+        yield buf.subarray(0, o);
+        buf = new Uint8Array(size + 44);
+        o = 0;
+      }
+    }
+    pos += r;
+  }
+  if (!any) yield new TextEncoder().encode(p.empty);
+  else if (o > 0) yield buf.subarray(0, o);
+}
 
 /** Writes the decimal digits of a non-negative integer below 2^53 at `o`; returns the end. */
 function writeNumber(buf: Uint8Array, o: number, v: number): number {
@@ -110,7 +152,8 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   const n = text.length;
   const relative = p.pairing === 'relative';
   const base = p.base;
-  const strictBuilder = lenient ? undefined : new RunBuilder(Math.min(1 << 20, (n >> 2) + 4));
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  const strictBuilder = lenient ? undefined : new RunBuilder(Math.min(1 << 20, (n >> 2) + 4), maxRuns);
   // Lenient mode collects intervals first so it can sort and merge them.
   let starts = lenient ? new Float64Array(64) : undefined;
   let ends = lenient ? new Float64Array(64) : undefined;
@@ -187,6 +230,8 @@ export function decode(text: string, ...rest: unknown[]): Mask {
       count++;
     } else {
       if (count === starts!.length) {
+        // Each pair is two runs: the lenient buffers (16 bytes a pair) stop growing at the limit too.
+        if (2 * count > maxRuns) throw tooManyRuns(maxRuns);
         const ns = new Float64Array(count * 2), ne = new Float64Array(count * 2);
         ns.set(starts!);
         ne.set(ends!);
@@ -205,7 +250,7 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   let runs: Uint32Array;
   if (strictBuilder) runs = strictBuilder.finish(total);
   else {
-    const b = new RunBuilder(count * 2 + 2);
+    const b = new RunBuilder(count * 2 + 2, maxRuns);
     let order: Uint32Array | undefined;
     // Pairs that start before the pair read before them: sorting changes the file's order, reported.
     for (let k = 1; k < count; k++) if (starts![k]! < starts![k - 1]!) reordered++;

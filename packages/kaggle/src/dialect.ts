@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import {
-  bytesSource, collectDataset, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
+  bytesSource, collectDataset, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
-import { decode, encode } from './codec.js';
+import { decode, encode, encodeChunks } from './codec.js';
 import { csvBytes, csvRecords } from './csv.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
+import { SizeFitEvidence } from './fit.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
@@ -36,6 +37,7 @@ export const readOptions = z.object({
   imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
   lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported'),
   maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
+  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Refuse masks of more runs than this (each pair is two runs)'),
 });
 
 export const writeOptions = z.object({
@@ -183,7 +185,12 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   const p = (o.preset === undefined || o.preset === '') && o.order === undefined
     ? presetFromOptions({ ...o, preset: await inferPreset(src, context) })
     : presetFromOptions(o);
-  const sizes = await SizeResolver.create(o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
+  // A competition whose images all have one size needs no size option: its native size is used, and said.
+  const native = p.oneSize === true && p.nativeSize !== undefined && p.csv.height === undefined && !o.size && !o.sizes && !o.images && !o.imageSizes ? p.nativeSize : undefined;
+  const sizes = await SizeResolver.create(native ? { ...o, size: `${native.height}x${native.width}` } : o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
+  if (native) {
+    context.warn({ code: 'native-size', message: `No size given: every image is read at ${p.title}'s native size, ${native.height}x${native.width} (height x width; --size HxW to override)` });
+  }
   const images = new Map<string, ImageInfo>();
   const categories = new Map<string, Category>();
   let layout: Layout | undefined;
@@ -222,8 +229,23 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   }
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
   const l = layout;
-  const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels };
+  const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels, maxRuns: o.maxRuns };
   const order = [...images.keys()];
+  // Whether the runs fit the sizes they are read with (a transposed --size decodes without error
+  // into shredded masks): evidence per size, acted on once it is clear, and at the end.
+  const fits = new Map<string, { evidence: SizeFitEvidence; done: boolean }>();
+  const judge = (f: { evidence: SizeFitEvidence; done: boolean }, minSteps: number): void => {
+    if (f.done || f.evidence.verdict(minSteps) !== 'transposed') return;
+    f.done = true;
+    const { height: h, width: w } = f.evidence.size;
+    // Lines of the other side's length are also what the other flattening order gives (UW-Madison's page says column-major, its data are row-major).
+    const other = p.order === 'col' ? 'row' : 'col';
+    const message = `The runs do not fit ${h}x${w} (height x width): they look written for ${w}x${h}, or flattened in the other order (${other === 'row' ? 'row-major' : 'column-major'}). ${f.evidence.describe()}`;
+    if (!o.lenient) {
+      throw new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?) or their order (--order ${other}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
+    }
+    context.warn({ code: 'size-transposed', message: `${message}; read at ${h}x${w} as asked (lenient)` });
+  };
   const annotations = (async function* (): AsyncGenerator<Annotation> {
     let first = true;
     let n = 0;
@@ -248,6 +270,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       } catch (e) {
         throw isRleError(e) ? e.at('line', r.line, p.csv.rle) : e;
       }
+      const key = `${image.height}x${image.width}`;
+      let fit = fits.get(key);
+      if (!fit) fits.set(key, (fit = { evidence: new SizeFitEvidence(image, p.order), done: false }));
+      fit.evidence.add(mask.runsView(p.order));
+      judge(fit, 64);
       let a: Annotation | undefined;
       if (!mask.isEmpty()) {
         a = { id: ++n, imageId: image.id, mask };
@@ -269,6 +296,7 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       }
     }
     for (const group of pending.values()) yield* group;
+    for (const f of fits.values()) judge(f, 8);
   })();
   return { images: [...images.values()], categories: [...categories.values()], annotations };
 }
@@ -280,7 +308,10 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
  */
 async function inferPreset(src: ByteSource, context: DialectContext): Promise<string> {
   let header: string[] | undefined;
+  // Matched case-insensitively, quoted as written.
+  let fields: string[] | undefined;
   for await (const r of csvRecords(src, src.name)) {
+    fields = r.fields;
     header = r.fields.map((f) => f.toLowerCase());
     break;
   }
@@ -294,7 +325,7 @@ async function inferPreset(src: ByteSource, context: DialectContext): Promise<st
     throw new RleError('INVALID_OPTION', 'Kaggle needs a preset', {
       path: ['preset'],
       expected: matches.length > 1 ? `--preset ${matches.map((m) => m.id).join('|')} (their conventions differ)` : `--preset ${presetIds.join('|')}, or a custom one given by at least --order`,
-      received: header ? `header ${header.join(',')}` : 'no header',
+      received: fields ? `header ${fields.join(',')}` : 'no header',
     });
   }
   context.warn({ code: 'preset-inferred', message: `No preset given: the header matches ${matches.map((m) => m.id).join(', ')}; reading as ${first.id} (${first.order === 'col' ? 'column' : 'row'}-major, ${first.base}-based, ${first.pairing})` });
@@ -375,6 +406,11 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     if (ci.width >= 0) r[ci.width] = String(image.width);
     return r;
   };
+  // A row is its fields, or, for a mask of many runs, its other fields and the mask, whose text is
+  // streamed in pieces between them (never one string of hundreds of megabytes).
+  type Row = string[] | { fields: string[]; mask: Mask };
+  const row = (image: ImageInfo, id: string, m: Mask, cls: string | undefined): Row =>
+    m.runsView(p.order).length > STREAM_RUNS ? { fields: record(image, id, '', cls), mask: m } : record(image, id, encode(m, p), cls);
   yield csvBytes([cols]);
   let batch: string[][] = [];
   let batchChars = 0;
@@ -405,20 +441,20 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       masks.push(a.mask);
       kept.push(a);
     }
-    const rows: string[][] = [];
+    const rows: Row[] = [];
     if (p.csv.rowsPer === 'instance') {
       const resolved = p.overlap === 'forbidden' ? resolveOverlaps(masks, o.overlapPolicy, `image ${id}`) : { masks, pixels: 0 };
       count.overlapPixels += resolved.pixels;
       resolved.masks.forEach((m, k) => {
         if (m.isEmpty()) count.lostToOverlap++;
-        else rows.push(record(image, id, encode(m, p), classOf(kept[k]!)));
+        else rows.push(row(image, id, m, classOf(kept[k]!)));
       });
       if (rows.length === 0) rows.push(record(image, id, p.empty, undefined));
     } else if (p.csv.rowsPer === 'image') {
       let u = Mask.empty(image);
       for (const m of masks) u = u.union(m);
       if (masks.length > 1) count.merged += masks.length - 1;
-      rows.push(record(image, id, encode(u, p), undefined));
+      rows.push(row(image, id, u, undefined));
     } else {
       const byClass = new Map<string, Mask[]>();
       kept.forEach((a, k) => {
@@ -433,10 +469,20 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
         let u = Mask.empty(image);
         for (const m of ms) u = u.union(m);
         if (ms.length > 1) count.merged += ms.length - 1;
-        rows.push(record(image, id, encode(u, p), c));
+        rows.push(row(image, id, u, c));
       }
     }
     for (const r of rows) {
+      if (!Array.isArray(r)) {
+        if (batch.length > 0) yield csvBytes(batch);
+        batch = [];
+        batchChars = 0;
+        const line = r.fields.map(csvField);
+        yield encodeUtf8(line.slice(0, ci.rle).map((f) => `${f},`).join(''));
+        yield* encodeChunks(r.mask, p);
+        yield encodeUtf8(`${line.slice(ci.rle + 1).map((f) => `,${f}`).join('')}\n`);
+        continue;
+      }
       batch.push(r);
       batchChars += r[ci.rle]!.length + 32;
     }
@@ -460,6 +506,14 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
   if (count.emptyMasks > 0) warn({ code: 'empty-mask', message: `${count.emptyMasks} empty masks have no row of their own`, count: count.emptyMasks });
   if (count.overlapPixels > 0) warn({ code: 'overlap-resolved', message: `${count.overlapPixels} pixels claimed by several masks were resolved by the "${o.overlapPolicy}" policy`, count: count.overlapPixels });
   if (count.lostToOverlap > 0) warn({ code: 'overlap-resolved', message: `${count.lostToOverlap} masks lost all their pixels to the "${o.overlapPolicy}" policy and were not written`, count: count.lostToOverlap });
+}
+
+/** Masks of more runs than this have their RLE text streamed in pieces (about 1 MB of text). */
+const STREAM_RUNS = 1 << 17;
+
+/** One CSV field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
+function csvField(f: string): string {
+  return /[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f;
 }
 
 /** Likely column names of a Kaggle RLE column. */

@@ -43,8 +43,14 @@ export interface Preset {
   csv: CsvLayout;
   /** Whether masks of one image may overlap in a submission. */
   overlap: 'allowed' | 'forbidden';
-  /** Native image size, for messages only: sizes always come from options or the file. */
+  /** Native image size: named in messages, and the default size when `oneSize` is set. */
   nativeSize?: Size;
+  /**
+   * Every image of the competition (training and test) has `nativeSize`, so reading uses it when
+   * no size is given (with a `native-size` warning). Not set for Clouds: its submissions are at
+   * 350x525, its train.csv at 1400x2100.
+   */
+  oneSize?: boolean;
   /** Where the convention was established (see docs/dialects/kaggle.md). */
   source: string;
   /**
@@ -61,13 +67,13 @@ const list: Preset[] = [
     {
       id: 'ultrasound-nerve-segmentation', title: 'Ultrasound Nerve Segmentation (2016)', ...CF,
       csv: { columns: ['img', 'pixels'], id: 'img', rle: 'pixels', rowsPer: 'image', ids: 'stem' },
-      overlap: 'allowed', nativeSize: { height: 420, width: 580 },
+      overlap: 'allowed', nativeSize: { height: 420, width: 580 }, oneSize: true,
       metric: 'dice', source: 'Evaluation page (top to bottom, then left to right, one-indexed); public run-length kernel flattens with order F and counts from 1.',
     },
     {
       id: 'carvana-image-masking', title: 'Carvana Image Masking (2017)', ...RF,
       csv: { columns: ['img', 'rle_mask'], id: 'img', rle: 'rle_mask', rowsPer: 'image', ids: 'fileName' },
-      overlap: 'allowed', nativeSize: { height: 1280, width: 1918 },
+      overlap: 'allowed', nativeSize: { height: 1280, width: 1918 }, oneSize: true,
       metric: 'dice', source: 'A public "fast, tested RLE" kernel checks a C-order encoder against every row of train_masks.csv; its 4x4 test gives "7 2 11 2".',
     },
     {
@@ -79,13 +85,13 @@ const list: Preset[] = [
     {
       id: 'tgs-salt-identification', title: 'TGS Salt Identification (2018)', ...CF,
       csv: { columns: ['id', 'rle_mask'], id: 'id', rle: 'rle_mask', rowsPer: 'image', ids: 'stem' },
-      overlap: 'allowed', nativeSize: { height: 101, width: 101 },
+      overlap: 'allowed', nativeSize: { height: 101, width: 101 }, oneSize: true,
       metric: 'iou-map', source: 'Evaluation page (one-indexed, top to bottom then left to right); public kernels flatten with order F; train.csv leaves rle_mask blank when there is no salt.',
     },
     {
       id: 'airbus-ship-detection', title: 'Airbus Ship Detection (2018)', ...CF,
       csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'instance', ids: 'fileName' },
-      overlap: 'forbidden', nativeSize: { height: 768, width: 768 },
+      overlap: 'forbidden', nativeSize: { height: 768, width: 768 }, oneSize: true,
       metric: 'f2', source: 'Evaluation page: one-indexed, top to bottom then left to right, blank for no ship, one row per ship, no overlaps; starter kernels decode with reshape then transpose.',
     },
     {
@@ -100,7 +106,7 @@ const list: Preset[] = [
     {
       id: 'siim-acr-pneumothorax', title: 'SIIM-ACR Pneumothorax Segmentation (2019)', order: 'col', base: 0, pairing: 'relative', empty: '-1',
       csv: { columns: ['ImageId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', rowsPer: 'image', ids: 'stem' },
-      overlap: 'allowed', nativeSize: { height: 1024, width: 1024 },
+      overlap: 'allowed', nativeSize: { height: 1024, width: 1024 }, oneSize: true,
       metric: 'dice', source: "Host's mask_functions.py: a cursor advances by each offset then each length (first offset 0-based); every solution transposes; -1 marks no pneumothorax.",
     },
     {
@@ -109,7 +115,7 @@ const list: Preset[] = [
         columns: ['ImageId_ClassId', 'EncodedPixels'], id: 'ImageId_ClassId', rle: 'EncodedPixels', classSeparator: '_',
         rowsPer: 'image-class', classes: ['1', '2', '3', '4'], ids: 'fileName',
       },
-      overlap: 'allowed', nativeSize: { height: 256, width: 1600 },
+      overlap: 'allowed', nativeSize: { height: 256, width: 1600 }, oneSize: true,
       metric: 'dice', source: 'Evaluation page (one-indexed, top to bottom then left to right); competition-time files have ids <image>.jpg_<1..4>, four rows per image, blank when absent.',
     },
     {
@@ -118,7 +124,7 @@ const list: Preset[] = [
         columns: ['ImageId', 'ClassId', 'EncodedPixels'], id: 'ImageId', rle: 'EncodedPixels', class: 'ClassId',
         rowsPer: 'image-class', classes: ['1', '2', '3', '4'], ids: 'fileName',
       },
-      overlap: 'allowed', nativeSize: { height: 256, width: 1600 },
+      overlap: 'allowed', nativeSize: { height: 256, width: 1600 }, oneSize: true,
       metric: 'dice', source: 'The later re-release of train.csv with separate ImageId and ClassId columns (only non-empty rows); same RLE convention.',
     },
     {
@@ -154,13 +160,13 @@ const list: Preset[] = [
     {
       id: 'sartorius-cell-instance', title: 'Sartorius - Cell Instance Segmentation (2021)', ...RF,
       csv: { columns: ['id', 'predicted'], id: 'id', rle: 'predicted', rleAliases: ['annotation'], rowsPer: 'instance', ids: 'stem' },
-      overlap: 'forbidden', nativeSize: { height: 520, width: 704 },
+      overlap: 'forbidden', nativeSize: { height: 520, width: 704 }, oneSize: true,
       metric: 'iou-map', source: 'Row-major although the page reuses the DSB column-major text: EDA notebooks reshape((520, 704)) and positive-scoring submissions encode a C-order flatten, 1-based, without overlaps.',
     },
     {
       id: 'google-contrails', title: 'Google Research - Identify Contrails (2023)', order: 'col', base: 1, pairing: 'absolute', empty: '-',
       csv: { columns: ['record_id', 'encoded_pixels'], id: 'record_id', rle: 'encoded_pixels', rowsPer: 'image', ids: 'stem' },
-      overlap: 'allowed', nativeSize: { height: 256, width: 256 },
+      overlap: 'allowed', nativeSize: { height: 256, width: 256 }, oneSize: true,
       source: "Evaluation page: column-major, empty predictions marked '-'; host notebook transposes, flattens, 1-based.",
     },
     {
@@ -222,6 +228,7 @@ export function checkPreset(p: unknown): Preset {
     overlap: o.overlap ?? 'allowed',
     source: typeof o.source === 'string' ? o.source : 'given by the caller',
     ...(o.nativeSize ? { nativeSize: o.nativeSize } : {}),
+    ...(o.oneSize === true && o.nativeSize ? { oneSize: true } : {}),
   };
 }
 

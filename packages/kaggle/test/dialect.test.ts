@@ -146,7 +146,8 @@ describe('reading submission and training CSVs', () => {
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2,extra\n'), air), 'INVALID_STRUCTURE');
     await expectCode(dialect.read(Uint8Array.of(0x49, 0x64, 0xff, 0xfe), air), 'INVALID_TOKEN');
     await expectCode(dialect.read(encodeUtf8(''), air), 'INVALID_STRUCTURE');
-    await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'airbus-ship-detection' }), 'INVALID_OPTION');
+    // A preset of one native size reads without --size (#12 item 25); one of several sizes still needs it.
+    await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'data-science-bowl-2018' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { size: '3x4' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { preset: 'kaggle-2099', size: '3x4' }), 'INVALID_OPTION');
     await expectCode(dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 2\n'), { ...air, size: '3 by 4' }), 'INVALID_OPTION');

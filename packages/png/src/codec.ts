@@ -1,7 +1,7 @@
 /**
  * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
  */
-import { checkSize, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type WarningSink } from '@rlekit/core';
+import { checkPaintPixels, checkSize, DEFAULT_MAX_RUNS, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
 import { DEFAULT_MAX_PIXELS, readPng, writePng, type Pass, type RawPng } from './png.js';
 import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 
@@ -16,6 +16,10 @@ export interface DecodeMaskOptions {
   threshold?: number;
   /** Largest width × height accepted, checked from the header before inflating. */
   maxPixels?: number;
+  /** Receives `channel-chosen` when `'auto'` finds alpha constant and takes the colour channels. */
+  warn?: WarningSink;
+  /** Largest number of runs of the mask (default DEFAULT_MAX_RUNS): an image of stripes is refused while it is read. */
+  maxRuns?: number;
 }
 
 /** A colour → label table: a map, a record, or colour map entries. */
@@ -39,6 +43,8 @@ export interface EncodeMaskOptions {
   bitDepth?: 1 | 8;
   /** Foreground value of an 8-bit mask: 255 (default) or 1. */
   foreground?: 1 | 255;
+  /** Largest width × height painted (default 2^28), checked before the scanlines are allocated. */
+  maxPixels?: number;
 }
 
 export interface EncodeLabelMapOptions {
@@ -187,17 +193,57 @@ export function decodeMask(png: Uint8Array | RawPng, options: DecodeMaskOptions 
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number', received: String(threshold) });
   }
-  return maskFromRaw(raw, channel, threshold);
+  const mask = maskFromRaw(raw, channel, threshold, options.maxRuns ?? DEFAULT_MAX_RUNS);
+  if (mask.channel === 'colour') options.warn?.(colourChannelWarning(raw.header.colorType, 1));
+  return mask.mask;
 }
 
-export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', threshold: number): Mask {
+/** The `channel-chosen` warning for `count` images with alpha but constant alpha. */
+export function colourChannelWarning(colorType: number, count: number): RleWarning {
+  return {
+    code: 'channel-chosen',
+    message: `${count === 1 ? 'The image has' : `${count} images have`} an alpha channel that is the same everywhere, which cannot tell foreground: foreground was taken from the colour channels instead (${colorType === 4 ? 'the grey sample' : 'the largest of R, G, B'} above the threshold; --channel alpha to use alpha anyway)`,
+    count,
+  };
+}
+
+/** Whether every alpha sample of the image has one value (opaque masks saved as RGBA): then alpha says nothing. */
+function constantAlpha(raw: RawPng): boolean {
+  const { width } = raw.header;
+  const row = new Uint32Array(width);
+  let first = -1;
+  for (const p of raw.passes) {
+    for (let y = 0; y < p.height; y++) {
+      extractRow(raw, p, y, 'alpha', row);
+      if (first < 0) first = row[0]!;
+      for (let x = 0; x < p.width; x++) if (row[x] !== first) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The mask of a raw PNG, and which samples decided foreground: `'auto'` takes alpha for images with
+ * alpha, unless alpha is constant (it then carries no shape) and the colour channels are used.
+ */
+export function maskFromRaw(raw: RawPng, channel: 'auto' | 'value' | 'alpha', threshold: number, maxRuns: number = DEFAULT_MAX_RUNS): { mask: Mask; channel: 'alpha' | 'value' | 'colour' } {
+  const ct = raw.header.colorType;
+  let what: Sample = channel === 'alpha' || (channel === 'auto' && (ct === 4 || ct === 6)) ? 'alpha' : 'value';
+  let used: 'alpha' | 'value' | 'colour' = what;
+  if (channel === 'auto' && what === 'alpha' && constantAlpha(raw)) {
+    what = 'value';
+    used = 'colour';
+  }
+  return { mask: maskOf(raw, what, threshold, maxRuns), channel: used };
+}
+
+function maskOf(raw: RawPng, what: Sample, threshold: number, maxRuns: number): Mask {
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const size = { height, width };
   const total = width * height;
-  const what: Sample = channel === 'alpha' || (channel === 'auto' && (ct === 4 || ct === 6)) ? 'alpha' : 'value';
   if (raw.passes.length === 1 && raw.passes[0]!.x0 === 0 && !raw.header.interlaced) {
     const p = raw.passes[0]!;
-    const b = new RunBuilder(256);
+    const b = new RunBuilder(256, maxRuns);
     const stride = p.rowBytes + 1;
     if (what === 'value' && ct === 0 && bd === 1 && threshold >= 0 && threshold < 1) {
       // 1-bit masks, the default output: whole bytes of 0x00 or 0xff are 8 pixels at once.
@@ -349,7 +395,8 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
     return LabelMap.fromArray(data, { height, width });
   }
   const row = new Uint32Array(width);
-  const alpha = (ct === 4 || ct === 6) && transparent === 'background' ? new Uint32Array(width) : undefined;
+  // Alpha that is the same everywhere marks nothing (a fully transparent export would otherwise read as empty).
+  const alpha = (ct === 4 || ct === 6) && transparent === 'background' && !constantAlpha(raw) ? new Uint32Array(width) : undefined;
   let unknown = 0;
   let firstUnknown = '';
   for (const p of raw.passes) {
@@ -453,6 +500,7 @@ export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Ar
   const bitDepth = option(options.bitDepth, [1, 8] as const, 'bitDepth', 1);
   const fg = option(options.foreground, [1, 255] as const, 'foreground', 255);
   const { width, height } = mask;
+  checkPaintPixels(width * height, maxPixelsOption(options.maxPixels), `Mask of ${height}x${width}`);
   const { raw, stride } = rowBuffer(width, height, bitDepth);
   const { bounds, ptr } = rowSegments(mask.runsView('row'), width, height);
   if (bitDepth === 8) {

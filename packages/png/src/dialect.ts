@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import {
-  collectDataset, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
+  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
   type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
-import { decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
+import { colourChannelWarning, decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
@@ -38,6 +38,7 @@ export const readSchema = z.object({
   threshold: z.number().default(0).describe('Binary mode: foreground when the sample is above this'),
   maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one PNG, checked from its header before inflating'),
   maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest PNG file read into memory, in bytes'),
+  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)'),
 });
 
 /** Write options of the `png` dialect. */
@@ -53,6 +54,7 @@ export const writeSchema = z.object({
   foreground: z.number().int().default(255).describe('Binary mode, 8-bit: the foreground value, 1 or 255'),
   overlap: z.enum(['error', 'first', 'last']).default('last').describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)'),
   labelmap: z.boolean().default(true).describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours'),
+  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one image painted, checked for every image before any is painted'),
   layout: z.enum(['flat', 'voc']).default('flat')
     .describe('flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)'),
 });
@@ -231,26 +233,33 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   const images: ImageInfo[] = [];
   const annotations: Annotation[] = [];
   const categories = new Map<number, Category>();
-  const addCategory = (id: number, palette?: Uint8Array): void => {
+  const addCategory = (id: number, palette?: Uint8Array, isVoid = false): void => {
     if (categories.has(id)) return;
     const e = map?.find((m) => m.label === id);
-    const c: Category = e ? { id, name: e.name, color: e.color } : { id, name: id === o.voidLabel && o.mode === 'semantic' ? 'void' : String(id) };
+    const c: Category = e ? { id, name: e.name, color: e.color } : { id, name: isVoid ? 'void' : String(id) };
     // Without a colour map, a palette image's own colour for the label is the category's colour.
     if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
     categories.set(id, c);
   };
 
+  // Colour types of the binary PNGs whose constant alpha was passed over for their colour: said once.
+  const colourChannel: number[] = [];
+  const sayChannel = (): void => {
+    if (colourChannel.length > 0) context.warn(colourChannelWarning(colourChannel.every((c) => c === 4) ? 4 : 6, colourChannel.length));
+  };
   if (o.mode === 'foreground') {
     for (const f of pngs) {
       const bytes = await readAt(f);
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
+      if (channel === 'colour') colourChannel.push(raw.header.colorType);
       const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
       if (!(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
       images.push(image);
       if (!mask.isEmpty()) annotations.push({ id: imageId, imageId, mask });
     }
+    sayChannel();
     return { images, categories: [], annotations };
   }
 
@@ -265,7 +274,8 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       if (!m && !single) unmatched++;
       const n = m ? Number(m.groups!.n) : 1;
       const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-      const mask = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold));
+      const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
+      if (channel === 'colour') colourChannel.push(raw.header.colorType);
       let image = byImage.get(imageName);
       if (!image) {
         image = { id: imageName, height: mask.height, width: mask.width };
@@ -277,6 +287,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       annotations.push({ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask });
     }
     if (unmatched > 0) context.warn({ code: 'unmatched-name', message: `${unmatched} PNGs do not match ${o.instanceFiles}; each was read as the only instance of an image named after it`, count: unmatched });
+    sayChannel();
     return { images, categories: [], annotations };
   }
 
@@ -312,9 +323,12 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         }
       }
     }
-    // 8-bit instance maps (VOC SegmentationObject) use the void label too; 16-bit and RGB ones do not.
-    const voidHere = o.mode === 'semantic' || (raw.header.bitDepth <= 8 && (raw.header.colorType === 0 || raw.header.colorType === 3));
-    for (const [label, mask] of lm.masks()) {
+    // Void is a label of 8-bit grey and palette maps (VOC draws 255 borders), in semantic and
+    // instance maps alike, and of RGB class maps read through a colour map that names it. A label
+    // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
+    const { bitDepth, colorType } = raw.header;
+    const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
+    for (const [label, mask] of decodeAt(f.path, () => lm.masks({ maxRuns: o.maxRuns }))) {
       const id: Id = single ? label : `${imageId}:${label}`;
       if (voidHere && label === o.voidLabel && o.dropVoid) {
         voidPixels += mask.area();
@@ -328,7 +342,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         continue;
       }
       if (o.mode === 'semantic') {
-        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined);
+        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined, voidHere && label === o.voidLabel);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {
         let c = rule!(label);
@@ -412,6 +426,10 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
   // Masks are named after their image; only a name that is already `<stem>.png` comes back as it was.
   const renamed = dataset.images.filter((im) => im.fileName !== undefined && !/\.png$/i.test(im.fileName)).length;
   if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed });
+  // Every image is painted into a bitmap (or a label map) of its size: all are checked before the first is painted.
+  for (const [i, im] of dataset.images.entries()) {
+    checkPaintPixels(im.height * im.width, o.maxPixels, `Image ${String(im.id)} (${im.height}x${im.width})`, ['images', i]);
+  }
   const names = imageNames(dataset.images);
   const byImage = new Map<Id, Annotation[]>();
   for (const im of dataset.images) byImage.set(im.id, []);
@@ -436,7 +454,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           mask = k === 0 ? a.mask : mask.union(a.mask);
         }
         if (list.length > 1) merged += list.length - 1;
-        yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+        yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
       if (merged > 0) context.warn({ code: 'merged-instances', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
       return;
@@ -451,7 +469,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
         }
         const path = o.instanceFiles.replace('{image}', names.get(im.id)!).replace('{n}', String(k + 1));
-        yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground }) };
+        yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
     }
     if (emptyImages > 0) context.warn({ code: 'not-carried', message: `png (binary) cannot carry images without masks: ${emptyImages} images lost`, count: emptyImages });
