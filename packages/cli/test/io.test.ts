@@ -141,6 +141,18 @@ describe('inputs that are not regular files', () => {
     expect(JSON.parse(readFileSync(join(d, 'out.json'), 'utf8')).annotations[0].runs).toEqual([1, 2, 5, 4]);
   }, 60_000);
 
+  it('reads a FIFO with a two-pass reader (Kaggle: ids and sizes first, then the rows) without hanging', async () => {
+    const d = mkdtempSync(join(dir, 'in-fifo2-'));
+    const fifo = join(d, 'sub.csv');
+    execFileSync('mkfifo', [fifo]);
+    const writer = writeFile(fifo, 'ImageId,EncodedPixels\nb,3 1\na,1 2\nb,5 1\n');
+    const r = await cli(['convert', fifo, '--from', 'kaggle', '--preset', 'airbus-ship-detection', '--size', '3x3', '--to', 'rlekit-json', '-o', join(d, 'out.json'), '-q'], { timeout: 30_000 });
+    await writer;
+    expect(r.timedOut).toBe(false);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'out.json'), 'utf8')).annotations).toHaveLength(3);
+  }, 60_000);
+
   it('refuses /dev/zero as png, dicom or rlekit-json at its first bytes, not after buffering the byte limit', async () => {
     for (const from of ['png', 'dicom', 'rlekit-json']) {
       const r = await cli(['inspect', '/dev/zero', '--from', from], { timeout: 20_000 });
