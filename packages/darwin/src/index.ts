@@ -5,3 +5,7 @@
  */
 export { decode, decodeLayer, encode } from './codec.js';
 export type { DecodeOptions, EncodeOptions, RasterLayer } from './codec.js';
+export {
+  dialect, capabilities, readOptions, writeOptions, parseDarwinJson, formatDarwinJson, buildDarwinFiles, SCHEMA_REF, RASTER_LAYER_NAME,
+} from './files.js';
+export type { DarwinImageAttributes, DarwinReadOptions, DarwinWriteOptions } from './files.js';
