@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom'];
+const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'darwin'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: ['@streamparser/json'],
@@ -14,6 +14,7 @@ const formatLibrary: Record<string, string[]> = {
   encord: [],
   cvat: ['fast-xml-parser'],
   dicom: ['dcmjs'],
+  darwin: [],
 };
 
 function sources(dir: string): string[] {
