@@ -183,3 +183,24 @@ describe('darwin decode errors', () => {
     expectCode(() => decode(ok(), { height: 2, width: 3 }, 'a', { maxPixels: 5 }), 'LIMIT_EXCEEDED');
   });
 });
+
+describe('README example', () => {
+  it('gives what the README says', () => {
+    const size = { height: 2, width: 3 };
+    const car = Mask.fromBitmap([1, 1, 0, 0, 0, 0], size);
+    const road = Mask.fromBitmap([0, 0, 0, 1, 1, 1], size);
+    const layer = encode([['car-id', car], ['road-id', road]], size);
+    expect(layer).toEqual({ dense_rle: [1, 2, 0, 1, 2, 3], mask_annotation_ids_mapping: { 'car-id': 1, 'road-id': 2 }, total_pixels: 6 });
+    expect(decode(layer, size, 'road-id').equals(road)).toBe(true);
+    expect([...decodeLayer(layer, size).keys()]).toEqual(['car-id', 'road-id']);
+  });
+
+  it('gives the docs page\'s worked example', () => {
+    const size = { height: 3, width: 4 };
+    const a1 = Mask.fromBitmap([1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], size);
+    const b2 = Mask.fromBitmap([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1], size);
+    expect(encode([['a1', a1], ['b2', b2]], size).dense_rle).toEqual([1, 2, 0, 3, 1, 1, 2, 2, 0, 2, 2, 2]);
+    expect([...a1.runs('row')]).toEqual([0, 2, 3, 1, 6]);
+    expect([...b2.runs('row')]).toEqual([6, 2, 2, 2]);
+  });
+});
