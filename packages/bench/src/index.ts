@@ -12,8 +12,9 @@ import { bench as encord } from './encord.js';
 import { bench as cvat } from './cvat.js';
 import { bench as dicom } from './dicom.js';
 import { bench as darwin } from './darwin.js';
+import { bench as supervisely } from './supervisely.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, darwin };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, darwin, supervisely };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) {

@@ -8,6 +8,7 @@ declare module 'pako' {
     strategy?: number;
   }
   export function deflate(data: Uint8Array, options?: DeflateOptions): Uint8Array;
+  export function inflate(data: Uint8Array): Uint8Array;
   export class Inflate {
     constructor(options?: { chunkSize?: number; windowBits?: number });
     push(data: Uint8Array, final?: boolean): boolean;

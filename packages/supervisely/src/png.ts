@@ -226,7 +226,18 @@ function unfilter(raw: Uint8Array, at: number, rows: number, rowBytes: number, b
   }
 }
 
-/** A 1-bit image straight to row runs: whole 0x00 / 0xFF bytes in one step. */
+/** Runs inside each byte value, MSB first: for byte v, `BYTE_RUNS[v]` lists bit values and lengths. */
+const BYTE_RUNS: Uint8Array[] = Array.from({ length: 256 }, (_, v) => {
+  const out: number[] = [];
+  for (let s = 7; s >= 0; s--) {
+    const bit = (v >> s) & 1;
+    if (out.length > 0 && out[out.length - 2] === bit) out[out.length - 1]!++;
+    else out.push(bit, 1);
+  }
+  return Uint8Array.from(out);
+});
+
+/** A 1-bit image straight to row runs: stretches of 0x00 or 0xFF bytes in one step, other bytes by their runs. */
 function oneBitRuns(raw: Uint8Array, width: number, height: number, rowBytes: number, fg: Uint8Array): Mask {
   const size = { height, width };
   const b = new RunBuilder(64);
@@ -237,11 +248,18 @@ function oneBitRuns(raw: Uint8Array, width: number, height: number, rowBytes: nu
   if (filtered) unfilter(raw, 0, height, rowBytes, 1);
   for (let j = 0; j < height; j++) {
     const row = j * (rowBytes + 1) + 1;
-    for (let k = 0; k < full; k++) {
+    for (let k = 0; k < full;) {
       const v = raw[row + k]!;
-      if (v === 0) b.append(fg0, 8);
-      else if (v === 255) b.append(fg1, 8);
-      else for (let s = 7; s >= 0; s--) b.append((v >> s) & 1 ? fg1 : fg0, 1);
+      if (v === 0 || v === 255) {
+        let e = k + 1;
+        while (e < full && raw[row + e] === v) e++;
+        b.append(v === 0 ? fg0 : fg1, 8 * (e - k));
+        k = e;
+      } else {
+        const r = BYTE_RUNS[v]!;
+        for (let q = 0; q < r.length; q += 2) b.append(r[q] === 1 ? fg1 : fg0, r[q + 1]!);
+        k++;
+      }
     }
     if (rest > 0) {
       const v = raw[row + full]!;
