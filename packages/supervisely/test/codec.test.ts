@@ -59,3 +59,159 @@ describe('supervisely bitmap vectors', () => {
     expectCode(() => encode(vectorMask(v)), 'UNSUPPORTED');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// PNG flavours made here with an independent writer (node's zlib, every filter, Adam7).
+
+import { deflateSync } from 'node:zlib';
+
+function crc(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+function pngChunk(type: string, body: Uint8Array): number[] {
+  const t = [...type].map((c) => c.charCodeAt(0));
+  const be = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  return [...be(body.length), ...t, ...body, ...be(crc(Uint8Array.from([...t, ...body])))];
+}
+
+/** Pixels (samples per pixel, each `depth` bits) → a PNG with the given filter per row and optional Adam7. */
+function makePng(opts: { width: number; height: number; depth: number; colorType: number; samples: number[][]; filter: (row: number) => number; interlace?: boolean; plte?: number[]; trns?: number[] }): Uint8Array {
+  const { width, height, depth, colorType, samples } = opts;
+  const channels = samples[0]!.length;
+  const bpp = Math.max(1, (channels * depth) >> 3);
+  const passes = opts.interlace ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const out: number[] = [];
+  let rowIndex = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = width > x0! ? Math.ceil((width - x0!) / dx!) : 0, ph = height > y0! ? Math.ceil((height - y0!) / dy!) : 0;
+    if (pw === 0) continue;
+    const rowBytes = Math.ceil((pw * channels * depth) / 8);
+    let prev = new Array<number>(rowBytes).fill(0);
+    for (let j = 0; j < ph; j++) {
+      const bits: number[] = [];
+      for (let i = 0; i < pw; i++) for (const s of samples[(y0! + j * dy!) * width + x0! + i * dx!]!) for (let b = depth - 1; b >= 0; b--) bits.push((s >> b) & 1);
+      const row = new Array<number>(rowBytes).fill(0);
+      bits.forEach((b, k) => { if (b) row[k >> 3]! |= 0x80 >> (k & 7); });
+      const f = opts.filter(rowIndex++);
+      const enc = row.map((x, k) => {
+        const a = k >= bpp ? row[k - bpp]! : 0, up = prev[k]!, c = k >= bpp ? prev[k - bpp]! : 0;
+        const p = a + up - c, pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - c);
+        const pred = [0, a, up, (a + up) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? up : c][f]!;
+        return (x - pred) & 255;
+      });
+      out.push(f, ...enc);
+      prev = row;
+    }
+  }
+  const ihdr = [0, 0, width >> 8, width & 255, 0, 0, height >> 8, height & 255, depth, colorType, 0, 0, opts.interlace ? 1 : 0];
+  return Uint8Array.from([
+    137, 80, 78, 71, 13, 10, 26, 10,
+    ...pngChunk('IHDR', Uint8Array.from(ihdr)),
+    ...(opts.plte ? pngChunk('PLTE', Uint8Array.from(opts.plte)) : []),
+    ...(opts.trns ? pngChunk('tRNS', Uint8Array.from(opts.trns)) : []),
+    ...pngChunk('IDAT', deflateSync(Uint8Array.from(out))),
+    ...pngChunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+const b64 = (png: Uint8Array, zlib: boolean): string => toBase64(zlib ? deflateSync(png) : png);
+
+describe('supervisely decode: every PNG flavour', () => {
+  // 7×11 (non-square, odd sizes, so Adam7 passes are uneven), foreground at the first and last pixel.
+  const height = 7, width = 11;
+  const on = (i: number) => i === 0 || i === height * width - 1 || (i * 7) % 5 === 0;
+  const mask = Mask.fromBitmap(Array.from({ length: height * width }, (_, i) => (on(i) ? 1 : 0)), { height, width });
+  const flavours: [string, Omit<Parameters<typeof makePng>[0], 'filter' | 'interlace' | 'width' | 'height'>][] = [
+    ['grey 1-bit', { depth: 1, colorType: 0, samples: Array.from({ length: 77 }, (_, i) => [on(i) ? 1 : 0]) }],
+    ['grey 4-bit', { depth: 4, colorType: 0, samples: Array.from({ length: 77 }, (_, i) => [on(i) ? 9 : 0]) }],
+    ['grey 16-bit', { depth: 16, colorType: 0, samples: Array.from({ length: 77 }, (_, i) => [on(i) ? 256 : 0]) }],
+    ['grey 8-bit + tRNS (white transparent)', { depth: 8, colorType: 0, samples: Array.from({ length: 77 }, (_, i) => [on(i) ? 0 : 255]), trns: [0, 255] }],
+    ['RGB 8-bit (any channel)', { depth: 8, colorType: 2, samples: Array.from({ length: 77 }, (_, i) => (on(i) ? [0, 0, 3] : [0, 0, 0])) }],
+    ['RGB 16-bit + tRNS', { depth: 16, colorType: 2, samples: Array.from({ length: 77 }, (_, i) => (on(i) ? [0, 0, 0] : [9, 9, 9])), trns: [0, 9, 0, 9, 0, 9] }],
+    ['grey + alpha 8-bit', { depth: 8, colorType: 4, samples: Array.from({ length: 77 }, (_, i) => [255, on(i) ? 1 : 0]) }],
+    ['RGBA 16-bit', { depth: 16, colorType: 6, samples: Array.from({ length: 77 }, (_, i) => [0, 0, 0, on(i) ? 1 : 0]) }],
+    ['palette 2-bit, white transparent', { depth: 2, colorType: 3, samples: Array.from({ length: 77 }, (_, i) => [on(i) ? 2 : 1]), plte: [0, 0, 0, 255, 255, 255, 0, 0, 0], trns: [255, 0] }],
+  ];
+  for (const [name, f] of flavours) {
+    for (const interlace of [false, true]) {
+      it(`${name}${interlace ? ', Adam7' : ''}, all five filters, zlib and plain`, () => {
+        const png = makePng({ ...f, width, height, interlace, filter: (r) => r % 5 });
+        for (const zlib of [true, false]) {
+          expect(decode({ origin: [2, 1], data: b64(png, zlib) }, { height: 9, width: 14 }).equals(mask.paste({ height: 9, width: 14 }, { x: 2, y: 1 }))).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('refuses a bad CRC, a bad filter, short image data and huge IHDR sizes', () => {
+    const png = makePng({ ...flavours[0]![1], width, height, filter: () => 0 });
+    const badCrc = png.slice();
+    badCrc[29]! ^= 1;
+    expectCode(() => decodeData(b64(badCrc, true)), 'CORRUPT');
+    expectCode(() => decodeData(b64(makePng({ ...flavours[0]![1], width, height, filter: () => 0 }).slice(0, 40), true)), 'TRUNCATED');
+    const wide = makePng({ ...flavours[0]![1], width, height, filter: () => 0 });
+    // Claim a 60000×60000 image: refused from IHDR, before the image data is inflated.
+    wide.set([0, 0, 234, 96, 0, 0, 234, 96], 16);
+    const c = crc(wide.subarray(12, 29));
+    wide.set([c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255], 29);
+    expectCode(() => decodeData(b64(wide, true), { maxPixels: 1e8 }), 'LIMIT_EXCEEDED');
+    expectCode(() => decodeData(toBase64(deflateSync(new Uint8Array(1 << 20))), { maxPngBytes: 1 << 16 }), 'LIMIT_EXCEEDED');
+  });
+});
+
+describe('supervisely encode', () => {
+  it('round-trips random non-square masks; origin is [x, y] of the tight box (property)', () => {
+    fc.assert(fc.property(
+      fc.record({ height: fc.integer({ min: 1, max: 40 }), width: fc.integer({ min: 1, max: 40 }), density: fc.constantFrom(0.02, 0.5, 0.98, 1) })
+        .filter(({ height, width }) => height !== width)
+        .chain(({ height, width, density }) => fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: height * width, maxLength: height * width }).map((r) => ({ height, width, bits: r.map((x) => (x < density ? 1 : 0)) }))),
+      ({ height, width, bits }) => {
+        const mask = Mask.fromBitmap(bits, { height, width });
+        if (mask.isEmpty()) {
+          expectCode(() => encode(mask), 'UNSUPPORTED');
+          return;
+        }
+        const bm = encode(mask);
+        const box = mask.bbox();
+        expect(bm.origin).toEqual([box.x, box.y]);
+        expect(decodeData(bm.data).size).toEqual({ height: box.height, width: box.width });
+        expect(decode(bm, { height, width }).equals(mask)).toBe(true);
+      },
+    ), { numRuns: 150 });
+  });
+
+  it('cuts large image data into 65536-byte IDAT chunks, as Pillow does', () => {
+    // mulberry32: no short period for deflate to find.
+    let s = 12345;
+    const rand = () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) & 1;
+    };
+    const size = { height: 700, width: 1500 };
+    const mask = Mask.fromBitmap(Array.from({ length: size.height * size.width }, rand), size);
+    const png = encodePngMask(mask);
+    const lengths: number[] = [];
+    for (let o = 8; o < png.length;) {
+      const len = (png[o]! << 24) | (png[o + 1]! << 16) | (png[o + 2]! << 8) | png[o + 3]!;
+      if (String.fromCharCode(...png.subarray(o + 4, o + 8)) === 'IDAT') lengths.push(len);
+      o += 12 + len;
+    }
+    expect(lengths.length).toBeGreaterThan(1);
+    expect(lengths.slice(0, -1).every((l) => l === 65536)).toBe(true);
+    expect(decode(encode(mask), size).equals(mask)).toBe(true);
+  });
+
+  it('base64 helpers agree with node', () => {
+    const bytes = Uint8Array.from({ length: 70000 }, (_, i) => (i * 31) & 255);
+    expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    expect(fromBase64(Buffer.from(bytes).toString('base64'))).toEqual(bytes);
+  });
+});
