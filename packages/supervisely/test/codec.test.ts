@@ -215,3 +215,16 @@ describe('supervisely encode', () => {
     expect(fromBase64(Buffer.from(bytes).toString('base64'))).toEqual(bytes);
   });
 });
+
+describe('README example', () => {
+  it('gives what the README says', () => {
+    const size = { height: 3, width: 5 };
+    const mask = Mask.fromBitmap([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0], size);
+    const bitmap = encode(mask);
+    expect(bitmap.origin).toEqual([3, 1]);
+    expect(bitmap.data.startsWith('eJzrDPBz5+WS4mJgYOD19HAJAtJMIMzI')).toBe(true);
+    expect(decodeData(bitmap.data).size).toEqual({ height: 2, width: 2 });
+    expect(decode(bitmap, size).equals(mask)).toBe(true);
+    expectCode(() => encode(Mask.empty(size)), 'UNSUPPORTED');
+  });
+});
