@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Mask } from '@rlekit/core';
+import { Mask, isRleError } from '@rlekit/core';
 import { decode, decodeData, encode, encodePngMask, fromBase64, toBase64, type SuperviselyBitmap } from '../src/index.js';
 import { expectCode } from '../../core/test/support.js';
 
@@ -226,5 +226,29 @@ describe('README example', () => {
     expect(decodeData(bitmap.data).size).toEqual({ height: 2, width: 2 });
     expect(decode(bitmap, size).equals(mask)).toBe(true);
     expectCode(() => encode(Mask.empty(size)), 'UNSUPPORTED');
+  });
+});
+
+describe('supervisely decode on damaged data', () => {
+  it('throws only RleErrors, for damage to the zlib layer and to the PNG inside it', () => {
+    const mask = Mask.fromBitmap(Array.from({ length: 9 * 14 }, (_, i) => ((i * 7) % 5 === 0 ? 1 : 0)), { height: 9, width: 14 });
+    const outer = fromBase64(encode(mask).data);
+    const png = encodePngMask(mask.crop(mask.bbox()));
+    const damage = (good: Uint8Array) => fc.oneof(
+      fc.integer({ min: 0, max: good.length - 1 }).map((n) => good.slice(0, n)),
+      fc.tuple(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const o = good.slice(); o[i] = b; return o; }),
+    );
+    let rejected = 0;
+    const check = (data: string) => {
+      try {
+        decode({ origin: [0, 0], data }, mask.size);
+      } catch (e) {
+        rejected++;
+        if (!isRleError(e)) throw e;
+      }
+    };
+    fc.assert(fc.property(damage(outer), (bytes) => check(toBase64(bytes))), { numRuns: 200 });
+    fc.assert(fc.property(damage(png), (bytes) => check(toBase64(deflateSync(bytes)))), { numRuns: 200 });
+    expect(rejected).toBeGreaterThan(100);
   });
 });
