@@ -16,7 +16,7 @@ export interface SuperviselyBitmap {
 }
 
 export interface DecodeOptions {
-  /** Refuse PNGs larger than this many pixels (checked from IHDR, before inflating). */
+  /** Refuse PNGs larger than this many pixels (checked from IHDR, before inflating its image data); `decodeData` defaults to 2^28. */
   maxPixels?: number;
   /** Refuse `data` whose zlib layer inflates to more than this many bytes (default 256 MiB). */
   maxPngBytes?: number;
@@ -64,20 +64,37 @@ export function decode(bitmap: SuperviselyBitmap, size: Size, options: DecodeOpt
     throw new RleError('INVALID_STRUCTURE', 'A bitmap is { origin: [x, y], data }', { expected: 'an object', received: bitmap === null ? 'null' : typeof bitmap });
   }
   const [x, y] = checkOrigin(bitmap.origin);
-  const crop = decodeData(bitmap.data, options);
+  if (x < 0 || y < 0 || x >= size.width || y >= size.height) {
+    throw new RleError('SIZE_MISMATCH', 'The bitmap\'s origin is outside its image', { path: ['origin'], expected: `[x, y] inside ${size.height}x${size.width}`, received: `[${x}, ${y}]` });
+  }
+  let crop: Mask;
+  try {
+    crop = decodeCrop(bitmap.data, options, { width: size.width - x, height: size.height - y });
+  } catch (e) {
+    // The PNG is fine; where it was put is not.
+    if (e instanceof RleError && e.code === 'SIZE_MISMATCH') throw new RleError('SIZE_MISMATCH', 'The bitmap does not fit in its image', { path: ['origin'], expected: `a crop that fits inside ${size.height}x${size.width} from [${x}, ${y}]`, received: e.received });
+    throw e;
+  }
   if (x < 0 || y < 0 || x + crop.width > size.width || y + crop.height > size.height) {
     throw new RleError('SIZE_MISMATCH', 'The bitmap does not fit in its image', { path: ['origin'], expected: `a ${crop.height}x${crop.width} crop at [x, y] inside ${size.height}x${size.width}`, received: `[${x}, ${y}]` });
   }
   return crop.paste(size, { x, y });
 }
 
+/** Default limit of {@link decodeData} on the PNG's pixels: 2^28 (16k × 16k), as @rlekit/png's. */
+export const DEFAULT_MAX_PNG_PIXELS = 268_435_456;
+
 /** The cropped mask in `data` alone (the PNG's size), without placing it. */
 export function decodeData(data: string, options: DecodeOptions = {}): Mask {
+  return decodeCrop(data, { maxPixels: DEFAULT_MAX_PNG_PIXELS, ...options }, undefined);
+}
+
+function decodeCrop(data: string, options: DecodeOptions, fits: { width: number; height: number } | undefined): Mask {
   const bytes = fromBase64(data);
   // Since SDK v6.72.200 a payload that is not zlib is read as a plain PNG (the labeling tool's).
   const png = isPng(bytes) ? bytes : inflateData(bytes, options.maxPngBytes ?? DEFAULT_MAX_PNG_BYTES);
   try {
-    return decodePngMask(png, options.maxPixels ?? 0xffffffff);
+    return decodePngMask(png, options.maxPixels ?? 0xffffffff, fits);
   } catch (e) {
     throw e instanceof RleError ? e.at('data') : e;
   }

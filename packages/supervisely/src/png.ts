@@ -66,9 +66,10 @@ function u32(b: Uint8Array, o: number): number {
 
 /**
  * The foreground of a PNG (alpha > 0 where the image has alpha or tRNS, else any channel > 0),
- * as a Mask of the PNG's size. `maxPixels` is checked against IHDR before anything is inflated.
+ * as a Mask of the PNG's size. `maxPixels` and `fits` are checked against IHDR before the image
+ * data is inflated, so a small PNG claiming a huge size costs nothing.
  */
-export function decodePngMask(png: Uint8Array, maxPixels: number): Mask {
+export function decodePngMask(png: Uint8Array, maxPixels: number, fits?: { width: number; height: number }): Mask {
   if (!isPng(png)) throw new RleError('INVALID_TOKEN', 'Not a PNG (bad signature)', { offset: 0, expected: 'the PNG signature' });
   let o = 8;
   let width = 0, height = 0, depth = 0, colorType = -1, interlaced = false;
@@ -94,6 +95,10 @@ export function decodePngMask(png: Uint8Array, maxPixels: number): Mask {
       if (png[start + 10] !== 0 || png[start + 11] !== 0 || png[start + 12]! > 1) throw new RleError('UNSUPPORTED', 'Unknown PNG compression, filter or interlace method', { offset: start + 10 });
       interlaced = png[start + 12] === 1;
       checkSize({ height, width }, maxPixels, ['png']);
+      // Where the crop must fit (its image, from its origin): refused before the image data is inflated.
+      if (fits && (width > fits.width || height > fits.height)) {
+        throw new RleError('SIZE_MISMATCH', 'The bitmap\'s PNG does not fit in its image at its origin', { offset: start, expected: `at most ${fits.height}x${fits.width}`, received: `${height}x${width}` });
+      }
     } else if (type === 'PLTE') palette = png.subarray(start, end);
     else if (type === 'tRNS') trns = png.subarray(start, end);
     else if (type === 'IDAT') {

@@ -161,6 +161,13 @@ describe('supervisely decode: every PNG flavour', () => {
     const c = crc(wide.subarray(12, 29));
     wide.set([c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255], 29);
     expectCode(() => decodeData(b64(wide, true), { maxPixels: 1e8 }), 'LIMIT_EXCEEDED');
+    expectCode(() => decodeData(b64(wide, true)), 'LIMIT_EXCEEDED');
+    // Placed in an image, the crop must fit from its origin: known from IHDR, before inflating.
+    const e = expectCode(() => decode({ origin: [0, 0], data: b64(wide, true) }, { height: 100, width: 100 }), 'SIZE_MISMATCH');
+    expect(e.path).toEqual(['origin']);
+    expect(e.received).toBe('60000x60000');
+    expectCode(() => decode({ origin: [100, 0], data: b64(png, true) }, { height: 100, width: 100 }), 'SIZE_MISMATCH');
+    expectCode(() => decode({ origin: [-1, 0], data: b64(png, true) }, { height: 100, width: 100 }), 'SIZE_MISMATCH');
     expectCode(() => decodeData(toBase64(deflateSync(new Uint8Array(1 << 20))), { maxPngBytes: 1 << 16 }), 'LIMIT_EXCEEDED');
   });
 });
