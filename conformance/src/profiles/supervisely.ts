@@ -3,5 +3,6 @@ import type { ConformanceProfile } from '../profile.js';
 
 // One Supervisely annotation JSON per image: bitmap objects (tight crop, PNG) named by class.
 // A single annotation file does not name its image (the project folder's path does), and an
-// empty mask cannot be a bitmap (it is not written, with a warning).
-export const profiles: ConformanceProfile[] = [{ name: 'supervisely', dialect, capabilities: { fileNames: false } }];
+// empty mask cannot be a bitmap (it is not written, with a warning). Several images need the
+// project folder (writeFiles).
+export const profiles: ConformanceProfile[] = [{ name: 'supervisely', dialect, capabilities: { fileNames: false, multipleImages: false } }];
