@@ -251,6 +251,17 @@ function oneBitRuns(raw: Uint8Array, width: number, height: number, rowBytes: nu
   let filtered = false;
   for (let j = 0; j < height; j++) if (raw[j * (rowBytes + 1)] !== 0) filtered = true;
   if (filtered) unfilter(raw, 0, height, rowBytes, 1);
+  // Busy rows (noise, dithering) cost one run-builder call per run: unpacking to bytes and
+  // scanning them with core's bitmap scanner is cheaper once many bytes are mixed.
+  let mixed = 0;
+  for (let j = 0; j < height; j++) {
+    const row = j * (rowBytes + 1) + 1;
+    for (let k = 0; k < rowBytes; k++) {
+      const v = raw[row + k]!;
+      if (v !== 0 && v !== 255) mixed++;
+    }
+  }
+  if (mixed * 16 > height * rowBytes) return unpacked(raw, width, height, rowBytes, fg0, fg1);
   for (let j = 0; j < height; j++) {
     const row = j * (rowBytes + 1) + 1;
     for (let k = 0; k < full;) {
@@ -272,6 +283,37 @@ function oneBitRuns(raw: Uint8Array, width: number, height: number, rowBytes: nu
     }
   }
   return Mask.fromCanonicalRuns(b.finish(width * height), size, 'row');
+}
+
+/** Each byte value as 8 pixel bytes (0/1, MSB first), two little-endian words per value. */
+const UNPACK = new Uint32Array(512);
+for (let v = 0; v < 256; v++) {
+  for (let b = 0; b < 8; b++) if ((v >> (7 - b)) & 1) UNPACK[2 * v + (b >> 2)]! |= 1 << (8 * (b & 3));
+}
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** 1-bit rows → a byte per pixel → core's scanner (for busy images). */
+function unpacked(raw: Uint8Array, width: number, height: number, rowBytes: number, fg0: boolean, fg1: boolean): Mask {
+  const bitmap = new Uint8Array(width * height);
+  const line = new Uint8Array(rowBytes * 8);
+  const words = new Uint32Array(line.buffer);
+  for (let j = 0; j < height; j++) {
+    const row = j * (rowBytes + 1) + 1;
+    if (LITTLE_ENDIAN) {
+      for (let k = 0; k < rowBytes; k++) {
+        const v = raw[row + k]!;
+        words[2 * k] = UNPACK[2 * v]!;
+        words[2 * k + 1] = UNPACK[2 * v + 1]!;
+      }
+    } else {
+      for (let i = 0; i < width; i++) line[i] = (raw[row + (i >> 3)]! >> (7 - (i & 7))) & 1;
+    }
+    bitmap.set(line.subarray(0, width), j * width);
+  }
+  const mask = Mask.fromBitmap(bitmap, { height, width });
+  if (fg1 && !fg0) return mask;
+  if (fg0 && !fg1) return mask.complement();
+  return fg0 ? Mask.full({ height, width }) : Mask.empty({ height, width });
 }
 
 function chunk(type: string, body: Uint8Array): Uint8Array {
@@ -296,11 +338,25 @@ export function encodePngMask(mask: Mask): Uint8Array {
   const rowBytes = (width + 7) >> 3, stride = rowBytes + 1;
   const raw = new Uint8Array(height * stride);
   const runs = mask.runsView('row');
-  let pos = 0;
-  for (let k = 0; k < runs.length; k++) {
-    const r = runs[k]!;
-    if ((k & 1) === 1) setBits(raw, stride, width, pos, pos + r);
-    pos += r;
+  if (runs.length * 8 > width * height) {
+    // Busy masks (many short runs): pack the bitmap 8 pixels at a time instead of run by run.
+    const bits = mask.toBitmap('row');
+    for (let y = 0; y < height; y++) {
+      const src = y * width, dst = y * stride + 1;
+      for (let x = 0; x < width; x += 8) {
+        let v = 0;
+        const n = Math.min(8, width - x);
+        for (let b = 0; b < n; b++) v |= bits[src + x + b]! << (7 - b);
+        raw[dst + (x >> 3)] = v;
+      }
+    }
+  } else {
+    let pos = 0;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if ((k & 1) === 1) setBits(raw, stride, width, pos, pos + r);
+      pos += r;
+    }
   }
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);

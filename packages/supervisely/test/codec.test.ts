@@ -149,6 +149,20 @@ describe('supervisely decode: every PNG flavour', () => {
     }
   }
 
+  it('reads 1-bit palettes either way round, on blocky rows (run by run) and busy rows (unpacked)', () => {
+    // 301 wide: 38 bytes a row, 2 of them mixed (under 1 in 16: the run-by-run path).
+    const h = 13, w = 301;
+    const blocky = (i: number) => (i % w) >= 9 && (i % w) < 290 && Math.floor(i / w) >= 2;
+    const busy = (i: number) => ((i * 7) % 3 === 0) || i === h * w - 1;
+    for (const on of [blocky, busy]) {
+      const m = Mask.fromBitmap(Array.from({ length: h * w }, (_, i) => (on(i) ? 1 : 0)), { height: h, width: w });
+      for (const [fgIndex, trns] of [[1, [0]], [0, [255, 0]]] as const) {
+        const png = makePng({ width: w, height: h, depth: 1, colorType: 3, samples: Array.from({ length: h * w }, (_, i) => [on(i) === (fgIndex === 1) ? 1 : 0]), plte: [0, 0, 0, 255, 255, 255], trns: [...trns], filter: () => 0 });
+        expect(decodeData(b64(png, true)).equals(m)).toBe(true);
+      }
+    }
+  });
+
   it('refuses a bad CRC, a bad filter, short image data and huge IHDR sizes', () => {
     const png = makePng({ ...flavours[0]![1], width, height, filter: () => 0 });
     const badCrc = png.slice();
