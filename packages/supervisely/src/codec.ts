@@ -78,7 +78,8 @@ export function decode(bitmap: SuperviselyBitmap, size: Size, options: DecodeOpt
   if (x < 0 || y < 0 || x + crop.width > size.width || y + crop.height > size.height) {
     throw new RleError('SIZE_MISMATCH', 'The bitmap does not fit in its image', { path: ['origin'], expected: `a ${crop.height}x${crop.width} crop at [x, y] inside ${size.height}x${size.width}`, received: `[${x}, ${y}]` });
   }
-  return crop.paste(size, { x, y });
+  // A crop that is the whole image needs no placing.
+  return x === 0 && y === 0 && crop.width === size.width && crop.height === size.height ? crop : crop.paste(size, { x, y });
 }
 
 /** Default limit of {@link decodeData} on the PNG's pixels: 2^28 (16k × 16k), as @rlekit/png's. */
