@@ -29,11 +29,17 @@ const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** base64 (standard alphabet; padding optional, whitespace refused) to bytes. */
 export function fromBase64(s: string): Uint8Array {
   if (typeof s !== 'string') throw new RleError('INVALID_TOKEN', 'bitmap data is not a string', { path: ['data'], expected: 'a base64 string', received: typeof s });
-  if (!B64.test(s) || s.length % 4 === 1) {
+  // Padding only to a multiple of 4 characters; unpadded, no length of 4n + 1 (atob's rules, checked here so every refusal is an RleError).
+  if (!B64.test(s) || s.length % 4 === 1 || (s.endsWith('=') && s.length % 4 !== 0)) {
     const bad = s.search(/[^A-Za-z0-9+/=]/);
-    throw new RleError('INVALID_TOKEN', 'bitmap data is not base64', { path: ['data'], offset: bad >= 0 ? bad : s.length, expected: 'base64 (A-Z a-z 0-9 + /, = padding)' });
+    throw new RleError('INVALID_TOKEN', 'bitmap data is not base64', { path: ['data'], offset: bad >= 0 ? bad : s.length, expected: 'base64 (A-Z a-z 0-9 + /, = padding to a multiple of 4)' });
   }
-  const bin = atob(s);
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch (e) {
+    throw new RleError('INVALID_TOKEN', 'bitmap data is not base64', { path: ['data'], expected: 'base64', cause: e });
+  }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;

@@ -230,6 +230,11 @@ describe('supervisely encode', () => {
     expect(decode(encode(mask), size).equals(mask)).toBe(true);
   });
 
+  it('refuses base64 that atob would refuse, as an RleError', () => {
+    for (const bad of ['+AeJw==', 'eJw=a', 'e===', 'eJ=w', 'a']) expectCode(() => fromBase64(bad), 'INVALID_TOKEN');
+    expect(fromBase64('eJw')).toEqual(Uint8Array.of(0x78, 0x9c));
+  });
+
   it('base64 helpers agree with node', () => {
     const bytes = Uint8Array.from({ length: 70000 }, (_, i) => (i * 31) & 255);
     expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
