@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio'];
+const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: ['@streamparser/json'],
@@ -15,6 +15,8 @@ const formatLibrary: Record<string, string[]> = {
   cvat: ['fast-xml-parser'],
   dicom: ['dcmjs'],
   'label-studio': ['fast-png'],
+  darwin: [],
+  supervisely: ['pako'],
 };
 
 function sources(dir: string): string[] {

@@ -7,6 +7,8 @@ import { profiles as encord } from './encord.js';
 import { profiles as cvat } from './cvat.js';
 import { profiles as dicom } from './dicom.js';
 import { profiles as labelStudio } from './label-studio.js';
+import { profiles as darwin } from './darwin.js';
+import { profiles as supervisely } from './supervisely.js';
 
 /** Every profile of the matrix; each dialect owns its file beside this one. */
-export const allProfiles: ConformanceProfile[] = [...json, ...coco, ...kaggle, ...png, ...encord, ...cvat, ...dicom, ...labelStudio];
+export const allProfiles: ConformanceProfile[] = [...json, ...coco, ...kaggle, ...png, ...encord, ...cvat, ...dicom, ...labelStudio, ...darwin, ...supervisely];

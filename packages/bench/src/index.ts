@@ -12,8 +12,10 @@ import { bench as encord } from './encord.js';
 import { bench as cvat } from './cvat.js';
 import { bench as dicom } from './dicom.js';
 import { bench as labelStudio } from './label-studio.js';
+import { bench as darwin } from './darwin.js';
+import { bench as supervisely } from './supervisely.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) {
