@@ -197,6 +197,8 @@ class Reader {
     const sa1b = this.format === 'sa1b';
     // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
     if (sa1b) this.categoryOf(o.category_id, [...path, 'category_id']);
+    // Mask or not, as a streamed read's first pass registers them.
+    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(id(o.category_id, [...path, 'category_id']));
     const seg = o.segmentation;
     if (seg === undefined || seg === null) {
       this.counts.noMask++;
@@ -243,7 +245,6 @@ class Reader {
     if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
     if (o.category_id !== undefined) {
       a.categoryId = id(o.category_id, [...path, 'category_id']);
-      if (this.format === 'instances') this.missingCategory(a.categoryId);
     }
     if (!(this.format === 'results')) {
       if (this.annotationIds.has(a.id)) {

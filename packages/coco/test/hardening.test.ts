@@ -102,12 +102,13 @@ describe('the COCO reader', () => {
       { id: 1, image_id: 1, category_id: 1, segmentation: rle },
       { id: 2, image_id: 1, category_id: 99, segmentation: rle },
       { id: 3, image_id: 2, category_id: 99, segmentation: rle },
+      { id: 4, image_id: 2, category_id: 7, bbox: [0, 0, 1, 1] }, // no mask: its category is still read (both reads alike)
     ])), context);
     for (const d of reads) {
-      expect(d.categories).toEqual([{ id: 1, name: 'a' }, { id: 99, name: '99' }]);
+      expect(d.categories).toEqual([{ id: 1, name: 'a' }, { id: 99, name: '99' }, { id: 7, name: '7' }]);
       expect(d.annotations.map((a) => a.categoryId)).toEqual([1, 99, 99]);
     }
-    expect(warnings.filter((w) => w.code === 'missing-category').map((w) => w.count)).toEqual([1, 1]);
+    expect(warnings.filter((w) => w.code === 'missing-category').map((w) => w.count)).toEqual([2, 2]);
   });
 
   it('codes a negative or fractional image height or width INVALID_SIZE, as the docs say', async () => {
