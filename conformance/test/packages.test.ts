@@ -13,7 +13,8 @@ const formatLibrary: Record<string, string[]> = {
   png: ['fflate'],
   encord: [],
   cvat: ['fast-xml-parser'],
-  dicom: ['dcmjs'],
+  // fflate inflates Deflated data sets in bounded pieces (dcmjs would inflate them without a limit).
+  dicom: ['dcmjs', 'fflate'],
   'label-studio': ['fast-png'],
   darwin: [],
   supervisely: ['pako'],

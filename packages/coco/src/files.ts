@@ -198,6 +198,8 @@ class Reader {
     const sa1b = this.format === 'sa1b';
     // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
     if (sa1b) this.categoryOf(o.category_id, [...path, 'category_id']);
+    // Mask or not, as a streamed read's first pass registers them.
+    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(id(o.category_id, [...path, 'category_id']));
     const seg = o.segmentation;
     if (seg === undefined || seg === null) {
       this.counts.noMask++;
@@ -244,7 +246,6 @@ class Reader {
     if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
     if (o.category_id !== undefined) {
       a.categoryId = id(o.category_id, [...path, 'category_id']);
-      if (this.format === 'instances') this.missingCategory(a.categoryId);
     }
     if (!(this.format === 'results')) {
       if (this.annotationIds.has(a.id)) {
@@ -637,10 +638,12 @@ function categoryJson(c: Category, i: number): string {
 }
 
 /**
- * Unique annotation ids for the ids a file holds (pycocotools indexes annotations by id, so a
- * repeated id hides a mask: an Encord video object has one id on every frame). The first use of
- * an id keeps it; a repeat gets the next integer above every integer id seen (for an in-memory
- * dataset, every id it has), and the writer keeps the old id as `source_id`.
+ * Unique integer annotation ids for the ids a file holds. pycocotools indexes annotations by id,
+ * so a repeated id hides a mask (an Encord video object has one id on every frame), and COCOeval
+ * stores ids in float arrays, so an id must be a number. The first use of an integer id keeps
+ * it; a repeat, or an id that is not a non-negative integer (an Encord objectHash), gets the next
+ * integer above every integer id seen (for an in-memory dataset, every id it has), and the writer
+ * keeps the old id as `source_id`.
  */
 class IdAssigner {
   private readonly used = new Set<Id>();
@@ -656,7 +659,7 @@ class IdAssigner {
   }
 
   assign(id: Id): Id {
-    if (!this.used.has(id)) {
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 && !this.used.has(id)) {
       this.used.add(id);
       this.see(id);
       return id;
@@ -736,7 +739,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
-  if (ids !== undefined) say(ids.renumbered, 'renumbered-ids', 'annotations repeat an id written before (COCO ids must be unique): given new ids, the old id kept as source_id');
+  if (ids !== undefined) say(ids.renumbered, 'renumbered-ids', 'annotations have an id that is not an integer or repeats one written before (COCO ids are unique integers): given new ids, the old id kept as source_id');
   if (o.format === 'results' || o.format === 'sa1b') {
     // Neither has a categories list: a category is its id.
     say(dataset.categories.filter((c) => c.name !== String(c.id) || c.supercategory !== undefined).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`);

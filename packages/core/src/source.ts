@@ -179,7 +179,7 @@ export function checkJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH, 
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) {
         const path = jsonPathAt(text, i);
-        const shown = path.length > 16 ? [...path.slice(0, 16), `...${path.length - 16} more levels`] : path;
+        const shown = path.length > 16 ? [...path.slice(0, 16), `(${path.length - 16} more levels)`] : path;
         throw new RleError('LIMIT_EXCEEDED', `${expected} is nested more than ${maxDepth} levels deep`, { path: shown, offset: i, expected: `arrays and objects nested at most ${maxDepth} deep` });
       }
     } else if (c === 0x7d || c === 0x5d) depth--;

@@ -202,7 +202,9 @@ export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
     return v > cut;
   };
 
-  if (str(ds.DimensionOrganizationType) === 'TILED_FULL' && perFrame.length === 0) {
+  // TILED_FULL: the frame index, not functional groups, says which segment and tile a frame is.
+  const identified = group(0, 'SegmentIdentificationSequence') !== undefined;
+  if (str(ds.DimensionOrganizationType) === 'TILED_FULL' && !identified) {
     readTiledFull(ds, layout, segments, isSet, out, () => {
       if (partial) out.thresholdedFrames = (out.thresholdedFrames ?? 0) + 1;
       partial = false;
