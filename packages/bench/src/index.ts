@@ -11,8 +11,9 @@ import { bench as png } from './png.js';
 import { bench as encord } from './encord.js';
 import { bench as cvat } from './cvat.js';
 import { bench as dicom } from './dicom.js';
+import { bench as geometry } from './geometry.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, geometry };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) {

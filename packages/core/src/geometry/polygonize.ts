@@ -6,6 +6,7 @@ import { checkConnectivity, checkNonNegative } from './options.js';
 import { labelIntervals, rowIntervals } from './rows.js';
 import { simplifyParts } from './simplify.js';
 import { traceIntervals } from './trace.js';
+import { S, scratchI32 } from './scratch.js';
 
 /**
  * One connected part of a mask as polygons in pixel-corner coordinates (pixel (x, y) is the
@@ -86,7 +87,8 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
   const t = traceIntervals(r, connectivity);
   const { vx, vy, next, vrun } = t;
   const byPart: (MaskPolygon | undefined)[] = new Array(parts);
-  const seen = new Uint8Array(t.count);
+  const seen = scratchI32(S.seen, t.count);
+  seen.fill(0, 0, t.count);
   let filledHoles = 0;
   for (let v = 0; v < t.count; v++) {
     if (seen[v] === 1) continue;
@@ -95,14 +97,20 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
     // a hole southwards.
     const outer = vy[next[v]!] === vy[v];
     const keep = area[part]! >= minArea;
-    const ring: number[] = [];
-    let u = v;
+    let u = v, len = 0;
     do {
       seen[u] = 1;
-      if (keep) ring.push(vx[u]!, vy[u]!);
+      len++;
       u = next[u]!;
     } while (u !== v);
     if (!keep) continue;
+    // Sized up front: cheaper than growing by push.
+    const ring: number[] = new Array<number>(2 * len);
+    for (let k = 0; k < 2 * len; k += 2) {
+      ring[k] = vx[u]!;
+      ring[k + 1] = vy[u]!;
+      u = next[u]!;
+    }
     if (outer) byPart[part] = { outer: ring, holes: [] };
     else if (holesMode === 'fill') filledHoles++;
     else byPart[part]!.holes.push(ring);
