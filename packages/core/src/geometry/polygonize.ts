@@ -36,7 +36,7 @@ export interface PolygonizeOptions {
    * zero-width cut along a pixel edge, so one ring carries the whole part.
    */
   holes?: HolesMode;
-  /** Receives `dropped-parts` and `pixels-changed` warnings. */
+  /** Receives `dropped-parts`, `pixels-changed` and `max-points-exceeded` warnings. */
   warn?: WarningSink;
 }
 
@@ -53,6 +53,8 @@ export interface PolygonizeResult {
    */
   pixelsChanged: number;
   iou: number;
+  /** Rings still above `maxPoints` (no further removal was safe for the topology). */
+  overBudget: number;
 }
 
 /** The polygons of each connected part of `mask`: see {@link polygonizeDetailed}. */
@@ -126,6 +128,10 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
   if (tolerance > 0 || maxPoints !== undefined) {
     if (simplifyParts(polygons, tolerance, maxPoints)) changed = true;
   }
+  let overBudget = 0;
+  if (maxPoints !== undefined) {
+    for (const p of polygons) for (const ring of [p.outer, ...p.holes]) if (ring.length / 2 > maxPoints) overBudget++;
+  }
   if (holesMode === 'bridge') for (const p of polygons) bridgeHoles(p);
   let pixelsChanged = 0, iou = 1;
   if (changed) {
@@ -141,12 +147,15 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
     if (droppedParts > 0) {
       warn({ code: 'dropped-parts', message: `${droppedParts} part(s) smaller than minArea ${minArea} left out (${droppedPixels} pixels)`, count: droppedParts });
     }
+    if (overBudget > 0) {
+      warn({ code: 'max-points-exceeded', message: `${overBudget} ring(s) keep more than maxPoints ${maxPoints} vertices: removing more would make rings cross`, count: overBudget });
+    }
     if (pixelsChanged > 0) {
       const why = [filledHoles > 0 ? `${filledHoles} hole(s) filled` : '', tolerance > 0 || maxPoints !== undefined ? 'simplified' : ''].filter((s) => s !== '').join(', ');
       warn({ code: 'pixels-changed', message: `Polygons differ from the mask in ${pixelsChanged} pixel(s), IoU ${iou.toFixed(6)} (${why})`, count: pixelsChanged });
     }
   }
-  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, pixelsChanged, iou };
+  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, pixelsChanged, iou, overBudget };
 }
 
 function keptMask(mask: Mask, r: ReturnType<typeof rowIntervals>, labels: Int32Array, area: Float64Array, minArea: number): Mask {
