@@ -14,8 +14,9 @@ import { bench as dicom } from './dicom.js';
 import { bench as labelStudio } from './label-studio.js';
 import { bench as darwin } from './darwin.js';
 import { bench as supervisely } from './supervisely.js';
+import { bench as geometry } from './geometry.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, geometry };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of wanted) {

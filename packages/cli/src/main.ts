@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, RleError,
+  CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, polygonize, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert, type ProgressSink } from './convert.js';
@@ -287,7 +287,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const ctx: DialectContext = { warn: (w) => { if (w.code !== 'not-carried') warnings.push(w); }, open: openPath };
     const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
     const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
-    const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; score?: number; iscrowd?: boolean }[] = [];
+    const rows: { id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number; bbox: [number, number, number, number]; parts: number; holes: number; score?: number; iscrowd?: boolean }[] = [];
     let count = 0, complete = true;
     // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory,
     // and, unless --count, read no further than --limit (closing the stream stops the reader).
@@ -301,7 +301,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       count++;
       if (rows.length >= max) continue;
       const b = a.mask.bbox();
-      rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
+      // 8-connected parts and the holes in them, traced from the runs (listed masks only).
+      const polys = polygonize(a.mask);
+      let holes = 0;
+      for (const p of polys) holes += p.holes.length;
+      rows.push({ id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], parts: polys.length, holes, ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) });
     }
     if (json) {
       io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
@@ -311,7 +315,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
     for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
     for (const r of rows) {
-      io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}]${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
+      io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}], ${r.parts} part${r.parts === 1 ? '' : 's'}, ${r.holes} hole${r.holes === 1 ? '' : 's'}${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
     }
     if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
     if (!complete) io.out(`  ... read no further after ${max} annotations (--limit); --count reads to the end\n`);

@@ -51,6 +51,15 @@ describe('rlekit CLI', () => {
     expect(JSON.parse(j.out).annotations[0]).toMatchObject({ area: 6, bbox: [0, 0, 4, 3] });
   });
 
+  it('inspect counts the parts and holes of each mask', async () => {
+    const r = await run(['inspect', input]);
+    expect(r.out).toContain('bbox [0, 0, 4, 3], 2 parts, 0 holes');
+    const holed = join(dir, 'holed.json');
+    writeFileSync(holed, JSON.stringify({ height: 3, width: 4, order: 'row', runs: [0, 3, 1, 1, 1, 1, 1, 3, 1] }));
+    const j = await run(['inspect', holed, '--json']);
+    expect(JSON.parse(j.out).annotations[0]).toMatchObject({ parts: 1, holes: 1 });
+  });
+
   it('exits 2 with the RleError code on bad input, leaving no output', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ height: 3, width: 4, order: 'row', runs: [1, 2] }));

@@ -5,7 +5,7 @@
  */
 import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
@@ -34,6 +34,10 @@ export const writeOptionsSchema = z.object({
     .describe('iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation'),
   polygons: z.enum(['keep', 'rle']).default('keep')
     .describe('keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE'),
+  segmentation: z.enum(['rle', 'polygons', 'auto']).default('rle')
+    .describe('Other masks (instances format): rle; polygons (traced from the mask, one ring per part); auto: polygons where they are exact (no holes), else RLE'),
+  polygonHoles: z.enum(['bridge', 'fill']).default('bridge')
+    .describe('With segmentation polygons, a mask with holes: bridge (each hole joined to its part\'s ring by a zero-width cut; pycocotools draws it back exactly) or fill (holes dropped, reported)'),
 });
 export type CocoWriteOptions = z.infer<typeof writeOptionsSchema>;
 
@@ -574,11 +578,34 @@ function crowdValue(a: Annotation, mode: CocoWriteOptions['iscrowd']): 0 | 1 {
   return a.iscrowd ? 1 : 0;
 }
 
-function segmentation(mask: Mask, o: CocoWriteOptions): unknown {
+/** What polygon writes changed: annotations, pixels, and the worst IoU. */
+interface PolygonLoss { annotations: number; pixels: number; worstIou: number }
+
+function segmentation(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): unknown {
   if (o.polygons === 'keep') {
     const polys = polygonSource.get(mask);
     // A first polygon of exactly 4 numbers makes pycocotools' frPyObjects take the list for boxes (TypeError): write RLE then.
     if (polys !== undefined && polys.length > 0 && polys[0]!.length !== 4) return polys;
+  }
+  // Traced polygons (never 4 numbers: every ring has 4 corners or more). An empty mask has no
+  // polygon pycocotools can read: RLE.
+  if (o.segmentation !== 'rle' && loss !== undefined && !mask.isEmpty()) {
+    const parts = polygonize(mask);
+    const holes = parts.some((p) => p.holes.length > 0);
+    if (o.segmentation === 'polygons' || !holes) {
+      // COCO unites the polygons of a list, and has no holes: bridged rings carry them exactly.
+      const rings = holes ? polygonize(mask, { holes: o.polygonHoles }) : parts;
+      // Checked, not assumed: what pycocotools draws from the rings against the mask.
+      if (holes) {
+        const o2 = rasterizeParts(rings, mask.size).overlap(mask);
+        if (o2.union !== o2.intersection) {
+          loss.annotations++;
+          loss.pixels += o2.union - o2.intersection;
+          loss.worstIou = Math.min(loss.worstIou, o2.intersection / o2.union);
+        }
+      }
+      return rings.map((r) => r.outer);
+    }
   }
   const counts = mask.pixels === 0 ? Uint32Array.of(0) : mask.runsView('col');
   return { size: [mask.height, mask.width], counts: o.rle === 'compressed' ? countsToString(counts) : Array.from(counts) };
@@ -590,13 +617,13 @@ function bboxOf(mask: Mask): number[] {
 }
 
 /** One annotation as COCO JSON text (known fields first, then its attributes); `id` is the id written. */
-function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, id: Id = a.id): string {
+function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id): string {
   const out: Json = {};
   if (o.format === 'instances') {
     out.id = id;
     out.image_id = a.imageId;
     if (a.categoryId !== undefined) out.category_id = a.categoryId;
-    out.segmentation = segmentation(a.mask, o);
+    out.segmentation = segmentation(a.mask, o, loss);
     out.area = a.mask.area();
     out.bbox = bboxOf(a.mask);
     out.iscrowd = crowdValue(a, o.iscrowd);
@@ -679,6 +706,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
   const iterable: AsyncIterable<Annotation> | Iterable<Annotation> = list ?? (dataset.annotations as AsyncIterable<Annotation>);
   const lost = { crowd: 0, ids: 0, noCategory: 0 };
+  const polygonLoss: PolygonLoss = { annotations: 0, pixels: 0, worstIou: 1 };
   const withMasks = new Set<Id>();
   const check = (a: Annotation, i: number): void => {
     const img = imageById.get(a.imageId);
@@ -721,7 +749,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
   for await (const a of iterable) {
     check(a, n);
-    const s = annotationJson(a, o, ['annotations', n], ids?.assign(a.id));
+    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id));
     batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
     size += s.length;
     n++;
@@ -736,6 +764,12 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const say = (count: number, code: string, message: string): void => {
     if (count > 0) warn({ code, message: `${count} ${message}`, count });
   };
+  if (polygonLoss.annotations > 0) {
+    warn({ code: 'not-carried', message: `${polygonLoss.annotations} annotations have holes that COCO polygons cannot hold (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.annotations });
+  }
+  if (o.segmentation !== 'rle' && o.format !== 'instances') {
+    warn({ code: 'not-carried', message: `segmentation ${o.segmentation} applies to instances files; ${o.format} files are written as RLE` });
+  }
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');

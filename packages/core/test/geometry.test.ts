@@ -206,6 +206,8 @@ describe('polygonize with simplification', () => {
     expect(exact[0]!.outer.length / 2).toBe(62);
     const r = polygonizeDetailed(m, { maxPoints: 8 });
     expect(r.polygons[0]!.outer.length / 2).toBeLessThanOrEqual(8);
+    expect(r.overBudget).toBe(0);
+    expect(polygonizeDetailed(m, { maxPoints: 8, tolerance: 0 }).overBudget).toBe(0);
     expect(r.iou).toBeGreaterThan(0.9);
     expect(r.iou).toBeLessThan(1);
     const t = polygonizeDetailed(m, { tolerance: 1 });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  MAX_MASK_PIXELS, describeValue, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonize, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -27,6 +27,8 @@ export const writeOptionsSchema = z.object({
   taskName: z.string().default('rlekit').describe('<name> of the <task> written in <meta>'),
   defaultLabel: z.string().min(1).default('object').describe('Label of annotations that have no category'),
   source: z.string().min(1).default('manual').describe('source attribute of masks whose annotation does not carry one'),
+  shapes: z.enum(['mask', 'polygon']).default('mask').describe('Write each annotation as a <mask> (exact), or as one <polygon> per connected part traced from it'),
+  polygonHoles: z.enum(['bridge', 'fill']).default('bridge').describe('With shapes polygon, holes: bridge (joined to the part\'s ring by a zero-width cut; drawn back pixel for pixel with COCO\'s rules) or fill (dropped, reported)'),
 });
 
 export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
@@ -383,6 +385,13 @@ function imageNumber(id: Id): number | undefined {
 }
 
 /** Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk. */
+/** Holes of all parts of a mask (8-connected parts, 4-connected holes). */
+function countHoles(mask: Mask): number {
+  let n = 0;
+  for (const p of polygonize(mask)) n += p.holes.length;
+  return n;
+}
+
 export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
   const o = parseOptions(writeOptionsSchema, options);
   for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
@@ -469,6 +478,7 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   yield `      </labels>\n    </task>\n  </meta>\n`;
 
   let renamedImages = 0, droppedAttrs = 0, droppedImageAttrs = 0;
+  const polygonLoss = { split: 0, empty: 0, bridged: 0, filled: 0, pixels: 0, worstIou: 1 };
   const usedNumbers = new Set<number>();
   for (const im of dataset.images) {
     const n = imageNumber(im.id);
@@ -502,23 +512,50 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
       const occluded = at.occluded === true || at.occluded === 1 || at.occluded === '1' || at.occluded === 'true';
       const z = typeof at.z_order === 'number' && Number.isSafeInteger(at.z_order) ? at.z_order : 0;
       const source = typeof at.source === 'string' && at.source !== '' ? at.source : o.source;
-      const e = encode(a.mask);
-      let m = `    <mask label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"`;
-      if (typeof at.group_id === 'number' && Number.isSafeInteger(at.group_id) && at.group_id > 0) m += ` group_id="${at.group_id}"`;
-      m += '>\n';
+      const group = typeof at.group_id === 'number' && Number.isSafeInteger(at.group_id) && at.group_id > 0 ? ` group_id="${at.group_id}"` : '';
+      let attrs = '';
       for (const [k, v] of Object.entries(at)) {
         if ((SHAPE_KEYS as readonly string[]).includes(k)) continue;
         if (!isPrimitive(v)) {
           droppedAttrs++;
           continue;
         }
-        m += `      <attribute name="${escAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escText(String(v))}</attribute>\n`;
+        attrs += `      <attribute name="${escAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escText(String(v))}</attribute>\n`;
       }
-      parts.push(m, '    </mask>\n');
+      if (o.shapes === 'polygon') {
+        // One <polygon> per connected part, rings in pixel-corner coordinates (core's polygonize).
+        const rings = polygonize(a.mask, { holes: o.polygonHoles });
+        if (rings.length > 1) polygonLoss.split++;
+        if (rings.length === 0) polygonLoss.empty++;
+        const holes = o.polygonHoles === 'bridge' ? countHoles(a.mask) : 0;
+        if (holes > 0) polygonLoss.bridged += holes;
+        if (o.polygonHoles === 'fill') {
+          // Checked against the mask: what CVAT (COCO's rules) draws back.
+          const ov = rasterizeParts(rings, a.mask.size).overlap(a.mask);
+          if (ov.union !== ov.intersection) {
+            polygonLoss.filled++;
+            polygonLoss.pixels += ov.union - ov.intersection;
+            polygonLoss.worstIou = Math.min(polygonLoss.worstIou, ov.intersection / ov.union);
+          }
+        }
+        for (const r of rings) {
+          let pts = '';
+          for (let k = 0; k < r.outer.length; k += 2) pts += `${k === 0 ? '' : ';'}${r.outer[k]},${r.outer[k + 1]}`;
+          parts.push(`    <polygon label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" points="${pts}" z_order="${z}"${group}>\n${attrs}    </polygon>\n`);
+        }
+        continue;
+      }
+      const e = encode(a.mask);
+      const m = `    <mask label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"${group}>\n`;
+      parts.push(m, attrs, '    </mask>\n');
     }
     parts.push('  </image>\n');
     yield parts.join('');
   }
+  if (polygonLoss.split > 0) warn({ code: 'not-carried', message: `${polygonLoss.split} masks with several connected parts were written as one <polygon> per part (read back as separate shapes)`, count: polygonLoss.split });
+  if (polygonLoss.empty > 0) warn({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
+  if (polygonLoss.bridged > 0) warn({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
+  if (polygonLoss.filled > 0) warn({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
   if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages });
   if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs });
   if (replaced.count > 0) warn({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });

@@ -1,6 +1,7 @@
 import { Mask } from '../mask.js';
 import { RunBuilder } from '../runs.js';
 import { backgroundIntervals, rowIntervals } from './rows.js';
+import { S, scratchI32 } from './scratch.js';
 
 /**
  * The mask with its holes filled: background regions that are not 4-connected to the image
@@ -13,7 +14,7 @@ export function fillHoles(mask: Mask): Mask {
   const fg = rowIntervals(mask);
   const bg = backgroundIntervals(fg);
   const { rowStart, xs, xe, count } = bg;
-  const parent = new Int32Array(count);
+  const parent = scratchI32(S.bparent, count);
   for (let i = 0; i < count; i++) parent[i] = i;
   const border = new Uint8Array(count);
   const find = (a: number): number => {

@@ -6,6 +6,7 @@ import { checkConnectivity, checkNonNegative } from './options.js';
 import { labelIntervals, rowIntervals } from './rows.js';
 import { simplifyParts } from './simplify.js';
 import { traceIntervals } from './trace.js';
+import { S, scratchI32 } from './scratch.js';
 
 /**
  * One connected part of a mask as polygons in pixel-corner coordinates (pixel (x, y) is the
@@ -35,7 +36,7 @@ export interface PolygonizeOptions {
    * zero-width cut along a pixel edge, so one ring carries the whole part.
    */
   holes?: HolesMode;
-  /** Receives `dropped-parts` and `pixels-changed` warnings. */
+  /** Receives `dropped-parts`, `pixels-changed` and `max-points-exceeded` warnings. */
   warn?: WarningSink;
 }
 
@@ -52,6 +53,8 @@ export interface PolygonizeResult {
    */
   pixelsChanged: number;
   iou: number;
+  /** Rings still above `maxPoints` (no further removal was safe for the topology). */
+  overBudget: number;
 }
 
 /** The polygons of each connected part of `mask`: see {@link polygonizeDetailed}. */
@@ -86,7 +89,8 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
   const t = traceIntervals(r, connectivity);
   const { vx, vy, next, vrun } = t;
   const byPart: (MaskPolygon | undefined)[] = new Array(parts);
-  const seen = new Uint8Array(t.count);
+  const seen = scratchI32(S.seen, t.count);
+  seen.fill(0, 0, t.count);
   let filledHoles = 0;
   for (let v = 0; v < t.count; v++) {
     if (seen[v] === 1) continue;
@@ -95,14 +99,20 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
     // a hole southwards.
     const outer = vy[next[v]!] === vy[v];
     const keep = area[part]! >= minArea;
-    const ring: number[] = [];
-    let u = v;
+    let u = v, len = 0;
     do {
       seen[u] = 1;
-      if (keep) ring.push(vx[u]!, vy[u]!);
+      len++;
       u = next[u]!;
     } while (u !== v);
     if (!keep) continue;
+    // Sized up front: cheaper than growing by push.
+    const ring: number[] = new Array<number>(2 * len);
+    for (let k = 0; k < 2 * len; k += 2) {
+      ring[k] = vx[u]!;
+      ring[k + 1] = vy[u]!;
+      u = next[u]!;
+    }
     if (outer) byPart[part] = { outer: ring, holes: [] };
     else if (holesMode === 'fill') filledHoles++;
     else byPart[part]!.holes.push(ring);
@@ -117,6 +127,10 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
   let changed = filledHoles > 0;
   if (tolerance > 0 || maxPoints !== undefined) {
     if (simplifyParts(polygons, tolerance, maxPoints)) changed = true;
+  }
+  let overBudget = 0;
+  if (maxPoints !== undefined) {
+    for (const p of polygons) for (const ring of [p.outer, ...p.holes]) if (ring.length / 2 > maxPoints) overBudget++;
   }
   if (holesMode === 'bridge') for (const p of polygons) bridgeHoles(p);
   let pixelsChanged = 0, iou = 1;
@@ -133,12 +147,15 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
     if (droppedParts > 0) {
       warn({ code: 'dropped-parts', message: `${droppedParts} part(s) smaller than minArea ${minArea} left out (${droppedPixels} pixels)`, count: droppedParts });
     }
+    if (overBudget > 0) {
+      warn({ code: 'max-points-exceeded', message: `${overBudget} ring(s) keep more than maxPoints ${maxPoints} vertices: removing more would make rings cross`, count: overBudget });
+    }
     if (pixelsChanged > 0) {
       const why = [filledHoles > 0 ? `${filledHoles} hole(s) filled` : '', tolerance > 0 || maxPoints !== undefined ? 'simplified' : ''].filter((s) => s !== '').join(', ');
       warn({ code: 'pixels-changed', message: `Polygons differ from the mask in ${pixelsChanged} pixel(s), IoU ${iou.toFixed(6)} (${why})`, count: pixelsChanged });
     }
   }
-  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, pixelsChanged, iou };
+  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, pixelsChanged, iou, overBudget };
 }
 
 function keptMask(mask: Mask, r: ReturnType<typeof rowIntervals>, labels: Int32Array, area: Float64Array, minArea: number): Mask {

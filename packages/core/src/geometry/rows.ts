@@ -5,6 +5,7 @@
  */
 import { Mask } from '../mask.js';
 import { RunBuilder } from '../runs.js';
+import { S, scratchI32, scratchU32 } from './scratch.js';
 
 export interface RowIntervals {
   height: number;
@@ -16,9 +17,15 @@ export interface RowIntervals {
   /** One past the last column of each interval. */
   xe: Uint32Array;
   count: number;
+  /** First row holding an interval, and one past the last (both 0 when there are none). */
+  y0: number;
+  y1: number;
 }
 
-/** The foreground intervals of each row, in row-major order. Touching intervals never occur in one row. */
+/**
+ * The foreground intervals of each row, in row-major order. Touching intervals never occur in one
+ * row. The arrays are reused scratch: valid until the next call.
+ */
 export function rowIntervals(mask: Mask): RowIntervals {
   const h = mask.height, w = mask.width;
   const runs = mask.runsView('row');
@@ -26,15 +33,17 @@ export function rowIntervals(mask: Mask): RowIntervals {
   for (let k = 1; k < runs.length; k += 2) fg++;
   // A run that spans k rows gives k intervals: at most one extra per row boundary.
   const cap = fg + h;
-  const xs = new Uint32Array(cap), xe = new Uint32Array(cap);
-  const rowStart = new Uint32Array(h + 1);
-  let n = 0, pos = 0, row = 0;
+  // Transient: valid until the next call (see scratch.ts).
+  const xs = scratchU32(S.xs, cap), xe = scratchU32(S.xe, cap);
+  const rowStart = scratchU32(S.rowStart, h + 1);
+  let n = 0, pos = 0, row = 0, y0 = 0, y1 = 0;
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
       let p = pos;
       const q = pos + r;
       let y = Math.floor(p / w);
+      if (n === 0) y0 = y;
       while (row <= y) rowStart[row++] = n;
       while (p < q) {
         const rs = y * w;
@@ -44,21 +53,22 @@ export function rowIntervals(mask: Mask): RowIntervals {
         n++;
         p = e;
         y++;
+        y1 = y;
         if (p < q) rowStart[row++] = n;
       }
     }
     pos += r;
   }
   while (row <= h) rowStart[row++] = n;
-  return { height: h, width: w, rowStart, xs, xe, count: n };
+  return { height: h, width: w, rowStart, xs, xe, count: n, y0, y1 };
 }
 
 /** The background intervals of each row (the complement of `fg` within [0, width)). */
 export function backgroundIntervals(fg: RowIntervals): RowIntervals {
   const { height: h, width: w, rowStart, xs, xe } = fg;
   const cap = fg.count + h;
-  const bs = new Uint32Array(cap), be = new Uint32Array(cap);
-  const start = new Uint32Array(h + 1);
+  const bs = scratchU32(S.bxs, cap), be = scratchU32(S.bxe, cap);
+  const start = scratchU32(S.browStart, h + 1);
   let n = 0;
   for (let y = 0; y < h; y++) {
     start[y] = n;
@@ -70,7 +80,7 @@ export function backgroundIntervals(fg: RowIntervals): RowIntervals {
     if (x < w) { bs[n] = x; be[n] = w; n++; }
   }
   start[h] = n;
-  return { height: h, width: w, rowStart: start, xs: bs, xe: be, count: n };
+  return { height: h, width: w, rowStart: start, xs: bs, xe: be, count: n, y0: 0, y1: h };
 }
 
 /**
@@ -81,10 +91,10 @@ export function backgroundIntervals(fg: RowIntervals): RowIntervals {
  */
 export function labelIntervals(r: RowIntervals, connectivity: 4 | 8): { labels: Int32Array; count: number } {
   const { height: h, rowStart, xs, xe, count } = r;
-  const parent = new Int32Array(count);
+  const parent = scratchI32(S.parent, count);
   for (let i = 0; i < count; i++) parent[i] = i;
   const d = connectivity === 8 ? 1 : 0;
-  for (let y = 1; y < h; y++) {
+  for (let y = Math.max(1, r.y0); y < r.y1; y++) {
     let i = rowStart[y - 1]!, j = rowStart[y]!;
     const ie = rowStart[y]!, je = rowStart[y + 1]!;
     while (i < ie && j < je) {
@@ -100,7 +110,7 @@ export function labelIntervals(r: RowIntervals, connectivity: 4 | 8): { labels: 
       else j++;
     }
   }
-  const labels = new Int32Array(count);
+  const labels = scratchI32(S.labels, count);
   let n = 0;
   for (let i = 0; i < count; i++) {
     let a = i;

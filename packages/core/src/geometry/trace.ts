@@ -14,6 +14,7 @@
  * so each ring separates exactly one part from one background region.
  */
 import type { RowIntervals } from './rows.js';
+import { S, scratchI32, scratchU32 } from './scratch.js';
 
 export interface Trace {
   /** Vertex coordinates. */
@@ -31,13 +32,14 @@ export function traceIntervals(r: RowIntervals, connectivity: 4 | 8): Trace {
   // Each vertex ends exactly one vertical crack run, and each interval has two sides with two
   // ends each: at most 4 vertices per interval.
   const cap = 4 * r.count + 4;
-  const vx = new Uint32Array(cap), vy = new Uint32Array(cap);
-  const next = new Int32Array(cap), vrun = new Int32Array(cap);
+  const vx = scratchU32(S.vx, cap), vy = scratchU32(S.vy, cap);
+  const next = scratchI32(S.next, cap), vrun = scratchI32(S.vrun, cap);
   // The upper vertex of the open vertical crack run on each interval's left / right side.
-  const openL = new Int32Array(r.count), openR = new Int32Array(r.count);
+  const openL = scratchI32(S.openL, r.count), openR = scratchI32(S.openR, r.count);
   const eight = connectivity === 8;
   let nv = 0;
-  for (let y = 0; y <= h; y++) {
+  // Lines outside [y0, y1] have no foreground on either side.
+  for (let y = r.y0; y <= r.y1 && r.count > 0; y++) {
     const ia = y > 0 ? rowStart[y - 1]! : 0, ib = y > 0 ? rowStart[y]! : 0;
     const ja = y < h ? rowStart[y]! : 0, jb = y < h ? rowStart[y + 1]! : 0;
     const na = 2 * (ib - ia), nb = 2 * (jb - ja);
