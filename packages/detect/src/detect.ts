@@ -4,13 +4,12 @@
  * in or out, and the shapes each surviving reading draws rank them: the right flattening draws
  * compact shapes, a wrong one shears or shreds them (a larger perimeter for the same area).
  */
-import { Mask, RleError, readCountString, type Order, type Size } from '@rlekit/core';
+import { components, Mask, RleError, readCountString, type Order, type Size } from '@rlekit/core';
 import { presets as kagglePresets } from '@rlekit/kaggle';
 import { decode as brushDecode, readHeader as brushHeader } from '@rlekit/label-studio';
 import { parseMaskText, type Payload } from './parse.js';
 import { perimeter, type Intervals } from './shape.js';
 import { commonSizes, factorSizes } from './sizes.js';
-import { countParts } from './parts.js';
 
 /** The dialect a reading corresponds to. */
 export type ReadingDialect = 'coco' | 'encord' | 'cvat' | 'kaggle' | 'label-studio';
@@ -338,7 +337,7 @@ export function detectConventions(input: string, options: DetectOptions = {}): D
       dialect: r.dialect, order: r.order,
       ...(r.dialect === 'kaggle' ? { base: r.base, relative: r.relative } : {}),
       size: [s.size.height, s.size.width], score, reasons,
-      area: r.iv.area, bbox: [box.x, box.y, box.width, box.height], parts: countParts(mask), perimeter: s.perimeter, mask,
+      area: r.iv.area, bbox: [box.x, box.y, box.width, box.height], parts: components(mask).length, perimeter: s.perimeter, mask,
     };
     const presets = matchingPresets({ ...c, size: s.size });
     if (presets) c.presets = presets;

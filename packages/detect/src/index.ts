@@ -4,7 +4,6 @@ export { parseMaskText } from './parse.js';
 export type { ParseOptions, Payload } from './parse.js';
 export { commonSizes, factorSizes } from './sizes.js';
 export { renderAscii } from './ascii.js';
-export { countParts } from './parts.js';
 export { detectCsvConventions } from './csv.js';
 export type { CsvConvention, CsvDetectOptions, CsvDetection } from './csv.js';
 export { summarizeReadings } from './detect.js';

@@ -4,7 +4,7 @@ import { countsToString, Mask, RunBuilder, type Size } from '@rlekit/core';
 import { encode as kaggleEncode, type Preset, presets } from '@rlekit/kaggle';
 import { zlibSync } from 'fflate';
 import { encode as brushEncode } from '@rlekit/label-studio';
-import { commonSizes, countParts, detectConventions, factorSizes, parseMaskText, renderAscii } from '../src/index.js';
+import { commonSizes, detectConventions, factorSizes, parseMaskText, renderAscii } from '../src/index.js';
 import { perimeter } from '../src/shape.js';
 
 /** A deterministic generator (mulberry32), so the quality figures are the same on every run. */
@@ -155,37 +155,6 @@ describe('perimeter on intervals', () => {
       const iv = { starts: Float64Array.from(starts), ends: Float64Array.from(ends), count: starts.length, area: m.area() };
       expect(perimeter(iv, w)).toBe(expected);
     }), { seed: 7, numRuns: 300 });
-  });
-});
-
-describe('countParts', () => {
-  it('counts 8-connected parts like a flood fill, on non-square masks', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 12 }), fc.integer(), (h, w, seed) => {
-      const rand = rng(seed);
-      const bits = Uint8Array.from({ length: h * w }, () => (rand() < 0.45 ? 1 : 0));
-      const seen = new Uint8Array(h * w);
-      let parts = 0;
-      for (let i = 0; i < h * w; i++) {
-        if (!bits[i] || seen[i]) continue;
-        parts++;
-        const stack = [i];
-        seen[i] = 1;
-        while (stack.length) {
-          const p = stack.pop()!;
-          const x = p % w, y = (p - x) / w;
-          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-            const nx = x + dx, ny = y + dy;
-            if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-            const q = ny * w + nx;
-            if (bits[q] && !seen[q]) {
-              seen[q] = 1;
-              stack.push(q);
-            }
-          }
-        }
-      }
-      expect(countParts(Mask.fromBitmap(bits, { height: h, width: w }, 'row'))).toBe(parts);
-    }), { seed: 11, numRuns: 300 });
   });
 });
 
