@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonize, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -386,12 +386,6 @@ function imageNumber(id: Id): number | undefined {
 
 /** Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk. */
 /** Holes of all parts of a mask (8-connected parts, 4-connected holes). */
-function countHoles(mask: Mask): number {
-  let n = 0;
-  for (const p of polygonize(mask)) n += p.holes.length;
-  return n;
-}
-
 export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
   const o = parseOptions(writeOptionsSchema, options);
   for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
@@ -524,11 +518,11 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
       }
       if (o.shapes === 'polygon') {
         // One <polygon> per connected part, rings in pixel-corner coordinates (core's polygonize).
-        const rings = polygonize(a.mask, { holes: o.polygonHoles });
+        const traced = polygonizeDetailed(a.mask, { holes: o.polygonHoles });
+        const rings = traced.polygons;
         if (rings.length > 1) polygonLoss.split++;
         if (rings.length === 0) polygonLoss.empty++;
-        const holes = o.polygonHoles === 'bridge' ? countHoles(a.mask) : 0;
-        if (holes > 0) polygonLoss.bridged += holes;
+        polygonLoss.bridged += traced.bridgedHoles;
         if (o.polygonHoles === 'fill') {
           // Checked against the mask: what CVAT (COCO's rules) draws back.
           const ov = rasterizeParts(rings, a.mask.size).overlap(a.mask);

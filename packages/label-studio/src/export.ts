@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import {
-  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, rasterizeBox, rasterizePolygon, readAllBytes,
+  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -39,7 +39,7 @@ export const DEFAULT_TO_NAME = 'image';
 export const writeOptions = z.object({
   kind: z.enum(['predictions', 'annotations']).optional().describe('Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from'),
   style: z.enum(['converter', 'web']).default('converter').describe('Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same'),
-  shape: z.enum(['brush', 'polygon']).default('brush').describe('Result type written: brush (brushlabels RLE, exact); polygon needs core polygonize, which this version lacks'),
+  shape: z.enum(['brush', 'polygon']).default('brush').describe('Result type written: brush (brushlabels RLE, exact); polygon (polygonlabels, one per connected part, holes bridged by zero-width cuts: exact under COCO\'s polygon rules)'),
   imageUrl: z.string().optional().describe('Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name'),
   fromName: z.string().min(1).optional().describe(`from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"`),
   toName: z.string().min(1).optional().describe(`to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"`),
@@ -457,9 +457,6 @@ function encodeAt(mask: Mask, style: 'converter' | 'web', path: Path): number[] 
 /** Builds the tasks of a dataset. */
 export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Json[] {
   const o = parseOptions(writeOptions, options);
-  if (o.shape === 'polygon') {
-    throw new RleError('UNSUPPORTED', 'polygonlabels output needs core\'s polygonize, which this version of rlekit does not have; write brush results (shape "brush", exact)', { path: ['shape'], expected: '"brush"', received: '"polygon"' });
-  }
   for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
@@ -470,7 +467,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
     if (!l) byImage.set(a.imageId, (l = []));
     l.push({ a, i });
   });
-  let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0;
+  let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0, splitMasks = 0, bridgedHoles = 0;
   const usedCategories = new Set<Id>();
   const tasks: Json[] = [];
   for (const image of dataset.images) {
@@ -501,26 +498,42 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
         usedCategories.add(c.id);
         labels = Array.isArray(at.labels) && at.labels[0] === c.name && at.labels.every((l) => typeof l === 'string') ? (at.labels as string[]) : [c.name];
       } else unlabeled++;
-      const r: Json = {
-        id: typeof at.resultId === 'string' ? at.resultId : String(a.id),
-        type: 'brushlabels',
-        from_name: o.fromName ?? (typeof at.from_name === 'string' ? at.from_name : DEFAULT_FROM_NAME),
-        to_name: o.toName ?? (typeof at.to_name === 'string' ? at.to_name : DEFAULT_TO_NAME),
-        original_width: image.width,
-        original_height: image.height,
-        image_rotation: 0,
-        value: { format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) },
-      };
-      if (a.score !== undefined) r.score = a.score;
-      for (const [k, v] of Object.entries(at)) {
-        if (WRITER_KEYS.has(k) || k === 'from_name' || k === 'to_name') continue;
-        if (RESULT_KEYS.includes(k)) {
-          droppedAttrs++;
-          continue;
+      // Brush: the mask's RLE. Polygon: one polygonlabels result per connected part, holes joined
+      // to their outline by zero-width cuts, in percent of the image (Label Studio holds no holes).
+      const values: Json[] = [];
+      if (o.shape === 'polygon') {
+        const traced = polygonizeDetailed(a.mask, { holes: 'bridge' });
+        if (traced.polygons.length > 1) splitMasks++;
+        bridgedHoles += traced.bridgedHoles;
+        for (const p of traced.polygons) {
+          const points: number[][] = [];
+          for (let k = 0; k < p.outer.length; k += 2) points.push([(p.outer[k]! / image.width) * 100, (p.outer[k + 1]! / image.height) * 100]);
+          values.push({ points, closed: true, polygonlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) });
         }
-        setOwn(r, k, v);
-      }
-      g.result.push(r);
+      } else values.push({ format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) });
+      values.forEach((value, k) => {
+        const baseId = typeof at.resultId === 'string' ? at.resultId : String(a.id);
+        const r: Json = {
+          id: k === 0 ? baseId : `${baseId}_${k}`,
+          type: o.shape === 'polygon' ? 'polygonlabels' : 'brushlabels',
+          from_name: o.fromName ?? (typeof at.from_name === 'string' ? at.from_name : DEFAULT_FROM_NAME),
+          to_name: o.toName ?? (typeof at.to_name === 'string' ? at.to_name : DEFAULT_TO_NAME),
+          original_width: image.width,
+          original_height: image.height,
+          image_rotation: 0,
+          value,
+        };
+        if (a.score !== undefined) r.score = a.score;
+        for (const [key, v] of Object.entries(at)) {
+          if (WRITER_KEYS.has(key) || key === 'from_name' || key === 'to_name') continue;
+          if (RESULT_KEYS.includes(key)) {
+            if (k === 0) droppedAttrs++;
+            continue;
+          }
+          setOwn(r, key, v);
+        }
+        g.result.push(r);
+      });
     }
     const lists: Record<'annotations' | 'predictions', { index: number; entry: Json }[]> = { annotations: [], predictions: [] };
     for (const g of groups.values()) {
@@ -539,14 +552,17 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
     }
     tasks.push(task);
   }
-  if (unlabeled > 0) warn({ code: 'not-carried', message: `${unlabeled} masks without a category were written with no label (brushlabels: [])`, count: unlabeled });
+  if (unlabeled > 0) warn({ code: 'not-carried', message: `${unlabeled} masks without a category were written with no label (${o.shape === 'polygon' ? 'polygonlabels' : 'brushlabels'}: [])`, count: unlabeled });
+  if (splitMasks > 0) warn({ code: 'not-carried', message: `${splitMasks} masks of several parts were written as one polygon per part: they read back as separate annotations`, count: splitMasks, capability: 'instanceIds' });
+  if (bridgedHoles > 0) warn({ code: 'holes-bridged', message: `${bridgedHoles} holes were joined to their polygon by zero-width cuts (drawn back exactly; the cut shows when editing in Label Studio)`, count: bridgedHoles });
   const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
   if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused });
   // Labels are names: reading numbers them 1, 2, ... in order of first use, and merges equal names.
   const firstUse = new Map<string, number>();
   let renumbered = 0, merged = 0;
   for (const t of tasks) for (const k of ['annotations', 'predictions'] as const) for (const e of (t[k] as Json[] | undefined) ?? []) for (const r of e.result as Json[]) {
-    const name = ((r.value as Json).brushlabels as string[])[0];
+    const v = r.value as Json;
+    const name = ((v.brushlabels ?? v.polygonlabels) as string[])[0];
     if (name !== undefined && !firstUse.has(name)) firstUse.set(name, firstUse.size + 1);
   }
   const seenNames = new Set<string>();

@@ -169,9 +169,34 @@ describe('writing', () => {
     expect(back.annotations[1]!.attributes).toEqual({ occluded: true });
   });
 
-  it('refuses polygon output (no core polygonize yet) and bad options', async () => {
-    await expectCodeAsync(dialect.write(plain(), { shape: 'polygon' }), 'UNSUPPORTED');
+  it('refuses bad options', async () => {
     await expectCodeAsync(dialect.write(plain(), { style: 'png' as never }), 'INVALID_OPTION');
+  });
+
+  it('writes polygonlabels (one per part, holes bridged) that read back to the same pixels, non-square', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 13 }), fc.uint8Array({ minLength: 117, maxLength: 117 }), (h, w, bytes) => {
+      const bits = bytes.subarray(0, h * w).map((b) => (b < 100 ? 1 : 0));
+      const mask = Mask.fromBitmap(bits, { height: h, width: w }, 'row');
+      const d: MaskDataset = { images: [{ id: 1, fileName: 'a.png', height: h, width: w }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] };
+      const { warn, warnings } = collect();
+      const back = parseLabelStudioExport(formatLabelStudioExport(d, { shape: 'polygon' }, { warn }));
+      // Each part reads back as its own annotation; together they are the mask.
+      let union = Mask.empty({ height: h, width: w });
+      for (const a of back.annotations) union = union.union(a.mask);
+      expect(union.equals(mask)).toBe(true);
+      if (back.annotations.length > 1) expect(warnings.some((x) => /one polygon per part/.test(x.message))).toBe(true);
+    }), { seed: 5, numRuns: 150 });
+  });
+
+  it('says when holes were bridged into polygonlabels', () => {
+    const bits = new Uint8Array(5 * 7).fill(1);
+    bits[2 * 7 + 3] = 0;
+    const mask = Mask.fromBitmap(bits, { height: 5, width: 7 }, 'row');
+    const d: MaskDataset = { images: [{ id: 1, height: 5, width: 7 }], categories: [{ id: 1, name: 'ring' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] };
+    const { warn, warnings } = collect();
+    const back = parseLabelStudioExport(formatLabelStudioExport(d, { shape: 'polygon' }, { warn }));
+    expect(back.annotations[0]!.mask.equals(mask)).toBe(true);
+    expect(warnings.find((x) => x.code === 'holes-bridged')?.count).toBe(1);
   });
 
   it('refuses masks whose size differs from their image, and dangling references', async () => {

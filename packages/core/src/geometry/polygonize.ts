@@ -46,6 +46,8 @@ export interface PolygonizeResult {
   dropped: { parts: number; pixels: number };
   /** Holes (of kept parts) that were filled by `holes: 'fill'`. */
   filledHoles: number;
+  /** Holes (of kept parts) joined to their outer ring by `holes: 'bridge'`. */
+  bridgedHoles: number;
   /**
    * Pixels where the polygons, rasterized as pycocotools does, differ from the mask (dropped
    * parts not counted), and the IoU of the two. 0 and 1 unless fill or simplification changed
@@ -132,7 +134,11 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
   if (maxPoints !== undefined) {
     for (const p of polygons) for (const ring of [p.outer, ...p.holes]) if (ring.length / 2 > maxPoints) overBudget++;
   }
-  if (holesMode === 'bridge') for (const p of polygons) bridgeHoles(p);
+  let bridgedHoles = 0;
+  if (holesMode === 'bridge') for (const p of polygons) {
+    bridgedHoles += p.holes.length;
+    bridgeHoles(p);
+  }
   let pixelsChanged = 0, iou = 1;
   if (changed) {
     // The reference: the mask without dropped parts.
@@ -155,7 +161,7 @@ export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}):
       warn({ code: 'pixels-changed', message: `Polygons differ from the mask in ${pixelsChanged} pixel(s), IoU ${iou.toFixed(6)} (${why})`, count: pixelsChanged });
     }
   }
-  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, pixelsChanged, iou, overBudget };
+  return { polygons, dropped: { parts: droppedParts, pixels: droppedPixels }, filledHoles, bridgedHoles, pixelsChanged, iou, overBudget };
 }
 
 function keptMask(mask: Mask, r: ReturnType<typeof rowIntervals>, labels: Int32Array, area: Float64Array, minArea: number): Mask {
