@@ -14,7 +14,7 @@ export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from '.
 export type { RasterizeOptions } from './polygon.js';
 export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
-export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext, tallyAnnotation } from './dialect.js';
+export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, notCarried, silentContext, tallyAnnotation } from './dialect.js';
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile } from './dialect.js';
 export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, parseJson, readAllBytes, readHead } from './source.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
