@@ -31,6 +31,8 @@ function tokenBytes(t: string, binary: boolean): Uint8Array {
 }
 
 function splice(a: Uint8Array, at: number, remove: number, insert: Uint8Array): Uint8Array {
+  at = Math.min(at, a.length);
+  remove = Math.min(remove, a.length - at);
   const out = new Uint8Array(a.length - remove + insert.length);
   out.set(a.subarray(0, at));
   out.set(insert, at);
@@ -68,9 +70,13 @@ export function mutate(input: Uint8Array, random: () => number, dictionary: stri
         b = splice(b, at, 0, tokenBytes(dictionary[int(dictionary.length)]!, binary));
         break;
       case 6: { // replace a number with a hostile one
-        const text = binary ? '' : new TextDecoder().decode(b.subarray(at, at + 256));
-        const m = /\d+(\.\d+)?/.exec(text);
-        if (m) b = splice(b, at + enc(text.slice(0, m.index)).length, m[0].length, enc(NUMBERS[int(NUMBERS.length)]!));
+        // The next ASCII number after `at` (bytes, so offsets stay exact whatever the encoding around it).
+        const isDigit = (x: number | undefined): boolean => x !== undefined && x >= 0x30 && x <= 0x39;
+        let from = at;
+        while (!binary && from < Math.min(b.length, at + 256) && !isDigit(b[from])) from++;
+        let to = from;
+        while (to < b.length && (isDigit(b[to]) || b[to] === 0x2e)) to++;
+        if (!binary && to > from) b = splice(b, from, to - from, enc(NUMBERS[int(NUMBERS.length)]!));
         else if (binary && b.length >= 4) new DataView(b.buffer).setUint32(Math.min(at, b.length - 4), [0xffffffff, 0x7fffffff, 0x80000000, 0, 1 << 20][int(5)]!, random() < 0.5);
         break;
       }
