@@ -95,8 +95,17 @@ export class Supervisor {
     else await this.ready;
   }
 
-  /** Reads one input in the child; never throws for anything the input does. */
+  /**
+   * Reads one input in the child; never throws for anything the input does. A hang is confirmed
+   * by a second run in a fresh child: on a machine stalled by other work, a timer can fire long
+   * after the read would have finished (seen: a 3 s cap firing after 192 s).
+   */
   async run(job: Job): Promise<Outcome> {
+    const first = await this.runOnce(job);
+    return first.class === 'hang' ? this.runOnce(job) : first;
+  }
+
+  private async runOnce(job: Job): Promise<Outcome> {
     await this.warm();
     const child = this.child!;
     const n = ++this.n;
