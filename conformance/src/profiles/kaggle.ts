@@ -16,7 +16,7 @@ function sizes(written: MaskDataset): Record<string, unknown> {
 }
 
 // One instance preset per order; neither has a class column, and both forbid overlapping masks.
-const instancePreset = { categories: false, categoryNames: false, overlap: false };
+const instancePreset = { categories: false, categoryIds: false, categoryNames: false, overlap: false, imageIds: false };
 
 const profile = (preset: string, order: string): ConformanceProfile => ({
   name: `kaggle (${preset}, ${order})`,

@@ -5,13 +5,16 @@ import type { ConformanceProfile } from '../profile.js';
 // - binary mask: a 1-bit PNG of the union of an image's masks; no categories, no instances.
 // - label map: an 8-bit VOC-palette PNG, label = category id; instances of a category merge, and
 //   category names need the folder's labelmap.txt, which a single file cannot hold.
+// One PNG: ids, names and labels come from the file, not from the dataset (the writer reports each loss).
+const singleFile = { multipleImages: false, instanceIds: false, imageIds: false, fileNames: false, overlap: false, crowd: false };
+
 export const profiles: ConformanceProfile[] = [
   {
     name: 'png (binary mask)',
     dialect,
     readOptions: () => ({ mode: 'foreground' }),
     writeOptions: { mode: 'foreground' },
-    capabilities: { categories: false, categoryNames: false, multipleImages: false },
+    capabilities: { ...singleFile, categories: false, categoryNames: false },
     keepsInstances: false,
   },
   {
@@ -19,7 +22,7 @@ export const profiles: ConformanceProfile[] = [
     dialect,
     readOptions: () => ({ mode: 'semantic' }),
     writeOptions: { mode: 'semantic' },
-    capabilities: { categoryNames: false, multipleImages: false },
+    capabilities: { ...singleFile, categoryNames: false },
     keepsInstances: false,
   },
 ];

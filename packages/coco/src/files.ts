@@ -5,7 +5,7 @@
  */
 import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
@@ -708,6 +708,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const lost = { crowd: 0, ids: 0, noCategory: 0 };
   const polygonLoss: PolygonLoss = { annotations: 0, pixels: 0, worstIou: 1 };
   const withMasks = new Set<Id>();
+  const usedCategories = new Set<Id>();
   const check = (a: Annotation, i: number): void => {
     const img = imageById.get(a.imageId);
     if (img === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
@@ -715,6 +716,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
       throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', i], expected: `${img.height}x${img.width}`, received: `${a.mask.height}x${a.mask.width}` });
     }
     withMasks.add(a.imageId);
+    if (a.categoryId !== undefined) usedCategories.add(a.categoryId);
     if (a.categoryId === undefined && o.format !== 'sa1b') lost.noCategory++;
     if (o.format === 'results') {
       if (a.iscrowd) lost.crowd++;
@@ -761,8 +763,8 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   }
   if (batch.length > 0) yield encodeUtf8(batch.join(''));
   yield encodeUtf8(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
-  const say = (count: number, code: string, message: string): void => {
-    if (count > 0) warn({ code, message: `${count} ${message}`, count });
+  const say = (count: number, code: string, message: string, capability?: keyof DialectCapabilities): void => {
+    if (count > 0) warn({ code, message: `${count} ${message}`, count, ...(capability ? { capability } : {}) });
   };
   if (polygonLoss.annotations > 0) {
     warn({ code: 'not-carried', message: `${polygonLoss.annotations} annotations have holes that COCO polygons cannot hold (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.annotations });
@@ -771,16 +773,22 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     warn({ code: 'not-carried', message: `segmentation ${o.segmentation} applies to instances files; ${o.format} files are written as RLE` });
   }
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
-  say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`);
-  say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)');
+  say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`, 'crowd');
+  say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)', 'instanceIds');
   if (ids !== undefined) say(ids.renumbered, 'renumbered-ids', 'annotations have an id that is not an integer or repeats one written before (COCO ids are unique integers): given new ids, the old id kept as source_id');
   if (o.format === 'results' || o.format === 'sa1b') {
     // Neither has a categories list: a category is its id.
-    say(dataset.categories.filter((c) => c.name !== String(c.id) || c.supercategory !== undefined).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`);
+    say(dataset.categories.filter((c) => usedCategories.has(c.id) && c.name !== String(c.id)).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`, 'categoryNames');
+    say(dataset.categories.filter((c) => usedCategories.has(c.id) && hasCategoryAttributes(c)).length, 'not-carried', `category attributes (supercategory, colour, ...) cannot be written to ${o.format} files`, 'categoryAttributes');
+    say(dataset.categories.filter((c) => !usedCategories.has(c.id)).length, 'not-carried', `categories without masks cannot be written to ${o.format} files`, 'unusedCategories');
+  } else {
+    // COCO categories have no colour (panoptic's is not read back as one).
+    say(dataset.categories.filter((c) => c.color !== undefined).length, 'not-carried', 'category colours cannot be written to COCO files', 'categoryAttributes');
   }
   if (o.format === 'results') {
-    say(dataset.images.filter((im) => im.fileName !== undefined).length, 'not-carried', 'image file names cannot be written to results files');
-    say(dataset.images.length - withMasks.size, 'not-carried', 'images without masks cannot be written to results files');
+    say(dataset.images.filter((im) => im.fileName !== undefined).length, 'not-carried', 'image file names cannot be written to results files', 'fileNames');
+    say(dataset.images.length - withMasks.size, 'not-carried', 'images without masks cannot be written to results files', 'emptyImages');
+    say(dataset.images.filter((im) => im.attributes !== undefined && Object.keys(im.attributes).length > 0).length, 'not-carried', 'image attributes cannot be written to results files', 'imageAttributes');
   }
 }
 
@@ -821,8 +829,9 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   title: 'COCO RLE JSON (instances, results, SA-1B)',
   extensions: ['.json'],
   capabilities: {
-    categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: true, attributes: true,
-    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+    categories: true, categoryIds: true, categoryNames: true, categoryAttributes: true, unusedCategories: true,
+    instanceIds: true, scores: true, crowd: true, attributes: true,
+    multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: true,
   },
   readOptions: readOptionsSchema,
   writeOptions: writeOptionsSchema,

@@ -1,13 +1,25 @@
 import type { RleWarning, WarningSink } from './errors.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
+import type { Mask } from './mask.js';
 import type { ByteSource, DialectInput, FolderSource } from './source.js';
 
-/** What a dialect can carry through a read and a write. Used for loss reports and the conformance table. */
+/**
+ * What a dialect can carry through a read and a write. Used for loss reports and the conformance table.
+ * `false`: never carried, and the generic report (`notCarried`) says so whenever a dataset uses it.
+ * `true`: carried for some datasets or options; the writer itself reports (with `capability` set)
+ * every case it cannot carry — a preset without a class column, ids it renumbers, names it replaces.
+ */
 export interface DialectCapabilities {
-  /** Category ids on annotations. */
+  /** Which category each mask belongs to. */
   categories: boolean;
+  /** Category ids as they are (300 stays 300, not renumbered or replaced by names). */
+  categoryIds: boolean;
   /** Category names (not just ids). */
   categoryNames: boolean;
+  /** Category fields beyond id and name: supercategory, colour, attributes. */
+  categoryAttributes: boolean;
+  /** Categories that no mask uses. */
+  unusedCategories: boolean;
   /** Annotation (instance) ids that survive a round trip. */
   instanceIds: boolean;
   scores: boolean;
@@ -15,6 +27,10 @@ export interface DialectCapabilities {
   crowd: boolean;
   /** Free-form per-annotation attributes. */
   attributes: boolean;
+  /** Image ids as they are. */
+  imageIds: boolean;
+  /** Image fields beyond id, file name and size (COCO license, coco_url; CVAT subset). */
+  imageAttributes: boolean;
   /** More than one image per file. */
   multipleImages: boolean;
   /** Masks of one image that overlap each other. */
@@ -26,12 +42,17 @@ export interface DialectCapabilities {
 }
 
 export const CAPABILITY_NAMES: Record<keyof DialectCapabilities, string> = {
-  categories: 'category ids',
+  categories: 'categories',
+  categoryIds: 'category ids',
   categoryNames: 'category names',
+  categoryAttributes: 'category attributes',
+  unusedCategories: 'categories without masks',
   instanceIds: 'instance ids',
   scores: 'scores',
   crowd: 'crowd flags',
-  attributes: 'attributes',
+  attributes: 'annotation attributes',
+  imageIds: 'image ids',
+  imageAttributes: 'image attributes',
   multipleImages: 'several images',
   overlap: 'overlapping masks',
   emptyImages: 'images without masks',
@@ -121,41 +142,103 @@ export const silentContext: DialectContext = { warn: () => {} };
 export interface FeatureCounts {
   images: number;
   fileNames: number;
+  /** Images with attributes. */
+  imageAttributes: number;
   categoryNames: number;
+  /** Categories with a supercategory, colour or attributes. */
+  categoryAttributes: number;
+  /** Every category id of the header, to tell which no mask uses. */
+  categoryList: readonly unknown[];
   annotations: number;
+  /** Annotations with a category. */
+  categorized: number;
   scores: number;
   crowd: number;
   attributes: number;
+  /** Annotations whose mask overlaps an earlier mask of the same image. */
+  overlaps: number;
   /** Distinct category ids seen on annotations. */
   categoryIds: Set<unknown>;
+  /** Distinct image ids seen on annotations. */
+  imageIds: Set<unknown>;
+  /** Unions of the masks of the most recent images, to find overlaps (absent when not looked for). */
+  unions?: Map<unknown, Mask>;
 }
 
-export function countHeader(images: readonly ImageInfo[], categories: readonly Category[]): FeatureCounts {
+/** How many images' unions are kept to find overlaps in a stream; streams grouped by image need one. */
+const OVERLAP_WINDOW = 64;
+
+/**
+ * Counts the header of a dataset. Pass the target's capabilities to skip work it makes
+ * unnecessary: overlaps are only looked for when the target cannot carry them.
+ */
+export function countHeader(images: readonly ImageInfo[], categories: readonly Category[], target?: DialectCapabilities): FeatureCounts {
   return {
     images: images.length,
     fileNames: images.filter((i) => i.fileName !== undefined).length,
+    imageAttributes: images.filter((i) => hasKeys(i.attributes)).length,
     categoryNames: categories.filter((c) => c.name !== String(c.id)).length,
-    annotations: 0, scores: 0, crowd: 0, attributes: 0, categoryIds: new Set(),
+    categoryAttributes: categories.filter(hasCategoryAttributes).length,
+    categoryList: categories.map((c) => c.id),
+    annotations: 0, categorized: 0, scores: 0, crowd: 0, attributes: 0, overlaps: 0,
+    categoryIds: new Set(), imageIds: new Set(),
+    ...(target?.overlap === true ? {} : { unions: new Map<unknown, Mask>() }),
   };
+}
+
+function hasKeys(o: Record<string, unknown> | undefined): boolean {
+  return o !== undefined && o !== null && Object.keys(o).length > 0;
+}
+
+/** Whether a category has fields beyond its id and name. */
+export function hasCategoryAttributes(c: Category): boolean {
+  return c.supercategory !== undefined || c.color !== undefined || hasKeys(c.attributes);
 }
 
 export function tallyAnnotation(counts: FeatureCounts, a: Annotation): void {
   counts.annotations++;
   if (a.score !== undefined) counts.scores++;
   if (a.iscrowd === true) counts.crowd++;
-  if (a.attributes && Object.keys(a.attributes).length > 0) counts.attributes++;
-  if (a.categoryId !== undefined) counts.categoryIds.add(a.categoryId);
+  if (hasKeys(a.attributes)) counts.attributes++;
+  if (a.categoryId !== undefined) {
+    counts.categorized++;
+    counts.categoryIds.add(a.categoryId);
+  }
+  counts.imageIds.add(a.imageId);
+  const unions = counts.unions;
+  if (unions !== undefined && !a.mask.isEmpty()) {
+    const seen = unions.get(a.imageId);
+    if (seen === undefined) {
+      // Oldest first: dropping the first key keeps the window on the most recent images.
+      if (unions.size >= OVERLAP_WINDOW) unions.delete(unions.keys().next().value);
+      unions.set(a.imageId, a.mask);
+    } else if (seen.width === a.mask.width && seen.height === a.mask.height) {
+      if (seen.overlap(a.mask).intersection > 0) counts.overlaps++;
+      unions.set(a.imageId, seen.union(a.mask));
+    }
+  }
 }
 
-export function countFeatures(dataset: MaskDataset): FeatureCounts {
-  const c = countHeader(dataset.images, dataset.categories);
-  for (const a of dataset.annotations) tallyAnnotation(c, a);
+export function countFeatures(dataset: MaskDataset, target?: DialectCapabilities): FeatureCounts {
+  const c = countHeader(dataset.images, dataset.categories, target);
+  if (c.unions !== undefined) {
+    // In memory the window is not needed: group by image so interleaved annotations are compared too.
+    const byImage = new Map<unknown, Annotation[]>();
+    for (const a of dataset.annotations) {
+      const list = byImage.get(a.imageId);
+      if (list === undefined) byImage.set(a.imageId, [a]);
+      else list.push(a);
+    }
+    for (const list of byImage.values()) for (const a of list) tallyAnnotation(c, a);
+  } else {
+    for (const a of dataset.annotations) tallyAnnotation(c, a);
+  }
   return c;
 }
 
 /** What a dataset uses that a dialect with `target` capabilities cannot carry, as warnings. */
 export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCapabilities, targetId: string, alreadyReported: ReadonlySet<string> = new Set()): RleWarning[] {
-  const c = 'annotations' in used && Array.isArray(used.annotations) ? countFeatures(used as MaskDataset) : (used as FeatureCounts);
+  const c = 'annotations' in used && Array.isArray(used.annotations) ? countFeatures(used as MaskDataset, target) : (used as FeatureCounts);
   const out: RleWarning[] = [];
   const say = (cap: keyof DialectCapabilities, count: number, what: string): void => {
     if (count > 0 && !target[cap] && !alreadyReported.has(cap)) {
@@ -165,9 +248,20 @@ export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCap
   say('scores', c.scores, 'scores');
   say('crowd', c.crowd, 'crowd flags');
   say('attributes', c.attributes, "annotations' attributes");
-  say('categoryNames', c.categoryNames, 'category names');
-  say('categories', c.categoryIds.size > 1 ? c.annotations : 0, 'category assignments');
+  say('instanceIds', c.annotations, 'annotation ids');
+  say('categories', c.categorized, 'category assignments');
+  // Ids and names of categories a target cannot assign are lost with the assignments.
+  const assigns = target.categories;
+  say('categoryIds', assigns ? c.categoryIds.size : 0, 'category ids');
+  say('categoryNames', assigns ? c.categoryNames : 0, 'category names');
+  say('categoryAttributes', assigns ? c.categoryAttributes : 0, "categories' fields beyond id and name");
+  const unused = c.categoryList.filter((id) => !c.categoryIds.has(id)).length;
+  say('unusedCategories', assigns ? unused : 0, 'categories without masks');
+  say('overlap', c.overlaps, 'masks overlapping another mask of their image');
   say('multipleImages', c.images > 1 ? c.images - 1 : 0, 'images beyond the first');
+  say('emptyImages', c.images - c.imageIds.size, 'images without masks');
+  say('imageIds', c.images, 'image ids');
   say('fileNames', c.fileNames, 'file names');
+  say('imageAttributes', c.imageAttributes, "images' attributes");
   return out;
 }

@@ -17,7 +17,7 @@ export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export { DEFAULT_MAX_BUFFERED_RUNS, groupByImage } from './group.js';
 export type { GroupOptions, ImageGroup } from './group.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
-export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext, tallyAnnotation } from './dialect.js';
+export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, notCarried, silentContext, tallyAnnotation } from './dialect.js';
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';

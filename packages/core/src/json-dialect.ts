@@ -200,8 +200,9 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   title: 'rlekit JSON runs',
   extensions: ['.rlekit.json', '.json'],
   capabilities: {
-    categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: true, attributes: true,
-    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+    categories: true, categoryIds: true, categoryNames: true, categoryAttributes: true, unusedCategories: true,
+    instanceIds: true, scores: true, crowd: true, attributes: true,
+    multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: true,
   },
   readOptions,
   writeOptions,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import {
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
-  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
@@ -374,6 +374,10 @@ export function parsePoints(s: string, path: Path = ['points'], offset?: number)
   return out;
 }
 
+function sameId(a: Id, b: number): boolean {
+  return String(a) === String(b);
+}
+
 function isPrimitive(v: unknown): v is string | number | boolean {
   return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
 }
@@ -446,7 +450,12 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   }
   // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
   const renumbered = dataset.annotations.filter((a, i) => a.id !== i + 1).length;
-  if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered });
+  if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered, capability: 'instanceIds' });
+  // Labels have no id: a reader numbers them 1, 2, ... in order; and only colour, type and attribute specs are written.
+  const categoryIdsLost = dataset.categories.filter((c) => !sameId(c.id, labels.indexOf(labelByName.get(labelOfCategory.get(c.id)!)!) + 1)).length;
+  if (categoryIdsLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category ids: ${categoryIdsLost} category ids lost (labels are numbered in order on reading)`, count: categoryIdsLost, capability: 'categoryIds' });
+  const categoryAttributesLost = dataset.categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'type' && k !== 'attributeSpecs')).length;
+  if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category attributes other than colour, type and attribute specs: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
 
   yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
   yield `      <name>${escText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
@@ -550,16 +559,18 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
   if (polygonLoss.empty > 0) warn({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
   if (polygonLoss.bridged > 0) warn({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
   if (polygonLoss.filled > 0) warn({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
-  if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages });
-  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs });
+  if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages, capability: 'imageIds' });
+  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs, capability: 'imageAttributes' });
   if (replaced.count > 0) warn({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
-  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs });
+  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs, capability: 'attributes' });
   yield '</annotations>\n';
 }
 
-const capabilities = {
-  categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: true,
-  multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+// Ids and category attributes are carried when they are what a reader makes anyway (1, 2, ... in order; a colour): the writer reports the rest.
+const capabilities: DialectCapabilities = {
+  categories: true, categoryIds: true, categoryNames: true, categoryAttributes: true, unusedCategories: true,
+  instanceIds: true, scores: false, crowd: false, attributes: true,
+  multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: true,
 };
 
 async function readText(input: DialectInput, maxBytes: number): Promise<string> {

@@ -557,6 +557,8 @@ export function formatDarwinJson(dataset: MaskDataset, options: Partial<DarwinWr
 export const capabilities = {
   categories: true, categoryNames: true, instanceIds: true, scores: false, crowd: false, attributes: true,
   multipleImages: true, overlap: false, emptyImages: true, fileNames: true,
+  // Labels are names, no ids; category and image attributes are not kept; a writer reports each case itself where it can.
+  categoryIds: false, categoryAttributes: false, unusedCategories: false, imageIds: false, imageAttributes: true,
 };
 
 export const dialect: Dialect<DarwinReadOptions, DarwinWriteOptions> = {

@@ -182,7 +182,15 @@ export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOp
   if (badColors > 0) context.warn({ code: 'not-carried', message: `dicom: ${badColors} category colours are not [r, g, b] of 0..255 and were left out`, count: badColors });
   // SegmentNumber must be 1, 2, 3, ...: other category ids cannot survive, so the renumbering is said.
   const renumbered = categories.filter((c, i) => c.id !== i + 1).length;
-  if (renumbered > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry category ids: ${renumbered} categories were renumbered as segments 1..${categories.length} (in order)`, count: renumbered });
+  if (renumbered > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry category ids: ${renumbered} categories were renumbered as segments 1..${categories.length} (in order)`, count: renumbered, capability: 'categoryIds' });
+  // A segment keeps a colour, codes, algorithm and description; a reader numbers planes 1, 2, ... in order.
+  const segmentKeys = new Set(['propertyCategory', 'propertyType', 'algorithmType', 'algorithmName', 'description']);
+  const categoryAttributesLost = categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => !segmentKeys.has(k))).length;
+  if (categoryAttributesLost > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry category attributes other than colour, codes, algorithm and description: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
+  const imageIdsLost = images.filter((im, i) => String(im.id) !== String(i + 1)).length;
+  if (imageIdsLost > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry image ids: ${imageIdsLost} image ids lost (planes are numbered in order on reading)`, count: imageIdsLost, capability: 'imageIds' });
+  const imageAttributesLost = images.filter((im) => Object.keys(im.attributes ?? {}).some((k) => k !== 'imagePositionPatient' && k !== 'sourceImage')).length;
+  if (imageAttributesLost > 0) context.warn({ code: 'not-carried', message: `dicom cannot carry image attributes other than position and source image: ${imageAttributesLost} images' attributes lost`, count: imageAttributesLost, capability: 'imageAttributes' });
   let unlabelled = 0;
   const segmentFor = (a: Annotation): number => {
     const n = a.categoryId === undefined ? undefined : segmentOf.get(a.categoryId);
@@ -284,8 +292,10 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
   title: 'DICOM Segmentation (SEG), native or RLE Lossless',
   extensions: ['.dcm', '.dicom'],
   capabilities: {
-    categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
-    multipleImages: true, overlap: true, emptyImages: true, fileNames: false,
+    // Ids and attributes that a SEG holds as they are (1, 2, ... in order; positions) are carried; the writer reports the rest.
+    categories: true, categoryIds: true, categoryNames: true, categoryAttributes: true, unusedCategories: true,
+    instanceIds: false, scores: false, crowd: false, attributes: false,
+    multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: false, imageAttributes: true,
   },
   readOptions: readSchema,
   writeOptions: writeSchema,

@@ -9,7 +9,7 @@
  * again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -528,10 +528,11 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
       count: uncategorised.count,
     });
   }
-  const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
-  if (unused > 0) warn({ code: 'not-carried', message: `encord cannot carry categories without masks: ${unused} categories lost`, count: unused });
-  if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Encord's own object fields were not written`, count: dropped.count });
-  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `encord cannot carry image attributes (other than Encord's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped });
+  // Unused categories are in the generic report above. A category is its ontology feature: name, colour, value.
+  const categoryAttributesLost = dataset.categories.filter((c) => usedCategories.has(c.id) && (c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'value'))).length;
+  if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `encord cannot carry category attributes other than colour and value: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
+  if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Encord's own object fields were not written`, count: dropped.count, capability: 'attributes' });
+  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `encord cannot carry image attributes (other than Encord's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped, capability: 'imageAttributes' });
   const out: Json[] = [];
   for (const { row, units, hashes } of rows.values()) {
     const dataUnits: Json = {};
@@ -574,9 +575,10 @@ export function formatEncordExport(dataset: MaskDataset, options: Partial<Encord
 // ---------------------------------------------------------------------------------------------
 // Dialect
 
-export const capabilities = {
-  categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: false, attributes: true,
-  multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+export const capabilities: DialectCapabilities = {
+  categories: true, categoryIds: true, categoryNames: true, categoryAttributes: true, unusedCategories: false,
+  instanceIds: true, scores: true, crowd: false, attributes: true,
+  multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: true,
 };
 
 export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  bytesSource, collectDataset, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, RleError, silentContext,
-  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
 import { decode, encode, encodeChunks } from './codec.js';
@@ -396,7 +396,16 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     // Without classes an image × class file would have no rows at all for any image.
     throw new RleError('INVALID_OPTION', `Preset ${p.id} writes one row per image and class, but there are no classes`, { path: ['classes'], expected: '--classes a,b,c or a dataset with categories' });
   }
-  const count = { scores: 0, crowd: 0, attributes: 0, categories: 0, ids: 0, merged: 0, emptyMasks: 0, overlapPixels: 0, lostToOverlap: 0, otherClass: 0 };
+  const count = { scores: 0, crowd: 0, attributes: 0, categories: 0, ids: 0, merged: 0, emptyMasks: 0, overlapPixels: 0, lostToOverlap: 0, otherClass: 0, imageIds: 0, fileNames: 0 };
+  // What the generic report needs (image and category attributes, unused categories); overlaps are handled here.
+  const features = countHeader(dataset.images, dataset.categories, capabilities);
+  // Categories whose id or name is not what the class text says: the reader makes a category of that text.
+  const classIdChanged = new Set<Id>(), classNameChanged = new Set<Id>();
+  const noteClass = (a: Annotation, cls: string | undefined): void => {
+    if (a.categoryId === undefined || cls === undefined) return;
+    if (String(a.categoryId) !== cls) classIdChanged.add(a.categoryId);
+    if (names.get(a.categoryId) !== cls) classNameChanged.add(a.categoryId);
+  };
   const record = (image: ImageInfo, id: string, rle: string, cls: string | undefined): string[] => {
     const r = new Array<string>(cols.length).fill('');
     r[ci.id] = p.csv.classSeparator !== undefined && cls !== undefined ? `${id}${p.csv.classSeparator}${cls}` : id;
@@ -423,6 +432,9 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       throw new RleError('INVALID_OPTION', `Images ${String(owner)} and ${String(image.id)} would both be written as "${id}"`, { path: ['imageId'], expected: 'distinct id texts (--image-id id, or unique file names)', received: id });
     }
     written.set(id, image.id);
+    if (id !== String(image.id)) count.imageIds++;
+    // The reader takes an id that looks like a file name as the file name.
+    if (image.fileName !== undefined && !(id === image.fileName && IMAGE_EXT.test(id))) count.fileNames++;
     const masks: Mask[] = [];
     const kept: Annotation[] = [];
     for (const a of annotations) {
@@ -430,6 +442,7 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
         throw new RleError('SIZE_MISMATCH', `Annotation ${String(a.id)} differs in size from image ${String(image.id)}`, { path: ['annotations', String(a.id)], expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
       }
       count.ids++;
+      tallyAnnotation(features, a);
       if (a.score !== undefined) count.scores++;
       if (a.iscrowd === true) count.crowd++;
       if (a.attributes && Object.keys(a.attributes).length > 0) count.attributes++;
@@ -447,7 +460,11 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       count.overlapPixels += resolved.pixels;
       resolved.masks.forEach((m, k) => {
         if (m.isEmpty()) count.lostToOverlap++;
-        else rows.push(row(image, id, m, classOf(kept[k]!)));
+        else {
+          const cls = carriesClass ? classOf(kept[k]!) : undefined;
+          noteClass(kept[k]!, cls);
+          rows.push(row(image, id, m, cls));
+        }
       });
       if (rows.length === 0) rows.push(record(image, id, p.empty, undefined));
     } else if (p.csv.rowsPer === 'image') {
@@ -462,7 +479,10 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
         // A category named otherwise ("defect_1") whose id is a class (Severstal's 1..4) goes to that class.
         if ((c === undefined || !classes.includes(c)) && a.categoryId !== undefined && classes.includes(String(a.categoryId))) c = String(a.categoryId);
         if (c === undefined || !classes.includes(c)) count.otherClass++;
-        else byClass.set(c, [...(byClass.get(c) ?? []), masks[k]!]);
+        else {
+          noteClass(a, c);
+          byClass.set(c, [...(byClass.get(c) ?? []), masks[k]!]);
+        }
       });
       for (const c of classes) {
         const ms = byClass.get(c) ?? [];
@@ -493,19 +513,26 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     }
   }
   if (batch.length > 0) yield csvBytes(batch);
+  const reported = new Set<string>();
   const lost = (capability: string, what: string, n: number): void => {
     if (n > 0) warn({ code: 'not-carried', message: `kaggle (${p.id}) cannot carry ${what}: ${n} lost`, count: n, capability });
+    reported.add(capability);
   };
   lost('scores', 'scores', count.scores);
   lost('crowd', 'crowd flags', count.crowd);
   lost('attributes', "annotations' attributes", count.attributes);
   lost('categories', 'category assignments (no class column)', count.categories);
-  lost('instanceIds', 'instance ids (rows are numbered on read)', p.csv.rowsPer === 'instance' ? count.ids : 0);
+  lost('instanceIds', p.csv.rowsPer === 'instance' ? 'instance ids (rows are numbered on read)' : `instance ids (one row per ${p.csv.rowsPer})`, count.ids);
+  lost('categoryIds', `category ids (the ${ci.cls >= 0 ? p.csv.class! : 'class'} is written as a name or class, which reads back as the category id)`, classIdChanged.size);
+  lost('categoryNames', `category names (written as the class ${classes.length > 0 ? `${classes.join(', ')} of their id` : 'id'}, which reads back as the name)`, classNameChanged.size);
+  lost('imageIds', `image ids (the ${p.csv.id} column holds ${o.imageId === 'auto' ? (p.csv.ids === 'fileName' ? 'file names' : 'file name stems') : o.imageId === 'id' ? 'ids' : o.imageId === 'fileName' ? 'file names' : 'file name stems'})`, count.imageIds);
+  lost('fileNames', 'file names (only an id column that holds a file name keeps it, without its folder)', count.fileNames);
   if (count.otherClass > 0) warn({ code: 'not-carried', message: `${count.otherClass} masks have no class among ${classes.join(', ')} and were not written`, count: count.otherClass });
   if (count.merged > 0) warn({ code: 'merged-instances', message: `${count.merged} masks were merged into the mask of their image${p.csv.rowsPer === 'image-class' ? ' and class' : ''} (${p.id} has one row per ${p.csv.rowsPer})`, count: count.merged });
   if (count.emptyMasks > 0) warn({ code: 'empty-mask', message: `${count.emptyMasks} empty masks have no row of their own`, count: count.emptyMasks });
-  if (count.overlapPixels > 0) warn({ code: 'overlap-resolved', message: `${count.overlapPixels} pixels claimed by several masks were resolved by the "${o.overlapPolicy}" policy`, count: count.overlapPixels });
-  if (count.lostToOverlap > 0) warn({ code: 'overlap-resolved', message: `${count.lostToOverlap} masks lost all their pixels to the "${o.overlapPolicy}" policy and were not written`, count: count.lostToOverlap });
+  if (count.overlapPixels > 0) warn({ code: 'overlap-resolved', message: `${count.overlapPixels} pixels claimed by several masks were resolved by the "${o.overlapPolicy}" policy`, count: count.overlapPixels, capability: 'overlap' });
+  if (count.lostToOverlap > 0) warn({ code: 'overlap-resolved', message: `${count.lostToOverlap} masks lost all their pixels to the "${o.overlapPolicy}" policy and were not written`, count: count.lostToOverlap, capability: 'overlap' });
+  for (const w of notCarried(features, capabilities, `kaggle (${p.id})`, reported)) warn(w);
 }
 
 /** Masks of more runs than this have their RLE text streamed in pieces (about 1 MB of text). */
@@ -519,15 +546,18 @@ function csvField(f: string): string {
 /** Likely column names of a Kaggle RLE column. */
 const RLE_NAMES = new Set(['encodedpixels', 'rle_mask', 'rle', 'predicted', 'encoded_pixels', 'segmentation', 'annotation', 'encoding', 'pixels']);
 
+// The widest preset's reach; the writer reports what a preset and the options narrow it to.
+const capabilities: DialectCapabilities = {
+  categories: true, categoryIds: true, categoryNames: true, categoryAttributes: false, unusedCategories: false,
+  instanceIds: false, scores: false, crowd: false, attributes: false,
+  multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: false,
+};
+
 export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
   id: 'kaggle',
   title: 'Kaggle competition RLE (CSV)',
   extensions: ['.csv'],
-  // The widest preset's reach; profiles and warnings narrow it per preset.
-  capabilities: {
-    categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
-    multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
-  },
+  capabilities,
   readOptions: readOptions as unknown as OptionsSchema<KaggleReadOptions>,
   writeOptions: writeOptions as unknown as OptionsSchema<KaggleWriteOptions>,
   input: 'file',

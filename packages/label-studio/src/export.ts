@@ -591,6 +591,8 @@ export function formatLabelStudioExport(dataset: MaskDataset, options: Partial<L
 export const capabilities = {
   categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: false, attributes: true,
   multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+  // Labels are names, no ids; category and image attributes are not kept; a writer reports each case itself where it can.
+  categoryIds: false, categoryAttributes: false, unusedCategories: false, imageIds: false, imageAttributes: true,
 };
 
 export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> = {

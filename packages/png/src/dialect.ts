@@ -369,18 +369,25 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
 
 // ---------------------------------------------------------------------------------------------
 
-const baseCapabilities: DialectCapabilities = {
-  categories: true, categoryNames: true, instanceIds: false, scores: false, crowd: false, attributes: false,
-  multipleImages: true, overlap: false, emptyImages: true, fileNames: false,
+// What label maps (the default mode) carry. Image ids and file names survive where they already are
+// the mask's path, instance ids where they are what a reader makes of the label (`<image>:<label>`):
+// the writer reports the others; category ids where they are labels 1..65535.
+const labelMapCapabilities: DialectCapabilities = {
+  categories: true, categoryIds: true, categoryNames: true, categoryAttributes: false, unusedCategories: false,
+  instanceIds: true, scores: false, crowd: false, attributes: false,
+  multipleImages: true, overlap: false, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: false,
 };
 
+/** The widest reach of any mode (binary masks carry overlaps, cityscapes instance maps crowd regions); the writer reports its mode's losses. */
+const baseCapabilities: DialectCapabilities = { ...labelMapCapabilities, overlap: true, crowd: true };
+
 function modeCapabilities(m: PngWriteOptions['mode'], classesRule: string, layout: PngWriteOptions['layout'] = 'flat'): DialectCapabilities {
-  if (layout === 'voc') return baseCapabilities;
-  if (m === 'foreground') return { ...baseCapabilities, categories: false, categoryNames: false };
-  if (m === 'binary') return { ...baseCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
+  if (layout === 'voc') return labelMapCapabilities;
+  if (m === 'foreground') return { ...labelMapCapabilities, categories: false, categoryNames: false };
+  if (m === 'binary') return { ...labelMapCapabilities, categories: false, categoryNames: false, overlap: true, emptyImages: false };
   // Cityscapes instance maps carry crowd regions as the class id alone (masks it cannot write so are reported by the writer).
-  if (m === 'instance') return { ...baseCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false, crowd: classesRule.trim() === 'cityscapes' };
-  return baseCapabilities;
+  if (m === 'instance') return { ...labelMapCapabilities, categories: classesRule.trim() !== 'none', categoryNames: false, crowd: classesRule.trim() === 'cityscapes' };
+  return labelMapCapabilities;
 }
 
 /** Output names: the image's file name (or id) without extension, made unique. */
@@ -411,7 +418,7 @@ function categoryLabels(dataset: MaskDataset, context: DialectContext): Map<Id, 
     for (const id of all) out.set(id, id as number);
   } else {
     all.forEach((id, i) => out.set(id, i + 1));
-    if (all.length > 0) context.warn({ code: 'relabelled', message: `Category ids are not all integers from 1 to 65535; ${all.length} categories were numbered 1..${all.length} in the label maps`, count: all.length });
+    if (all.length > 0) context.warn({ code: 'relabelled', message: `Category ids are not all integers from 1 to 65535; ${all.length} categories were numbered 1..${all.length} in the label maps`, count: all.length, capability: 'categoryIds' });
   }
   return out;
 }
@@ -422,15 +429,27 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     throw new RleError('INVALID_OPTION', 'layout voc writes label maps', { path: ['layout'], expected: 'mode semantic or instance', received: o.mode });
   }
   const dataset = await collectDataset(input);
-  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes, o.layout), 'png').filter((x) => !/several images|file names/.test(x.message))) context.warn(w);
+  for (const w of notCarried(dataset, modeCapabilities(o.mode, o.classes, o.layout), 'png')) context.warn(w);
   // Masks are named after their image; only a name that is already `<stem>.png` comes back as it was.
   const renamed = dataset.images.filter((im) => im.fileName !== undefined && !/\.png$/i.test(im.fileName)).length;
-  if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed });
+  if (renamed > 0) context.warn({ code: 'not-carried', message: `png names each mask <image stem>.png: ${renamed} image file names lose their extension`, count: renamed, capability: 'fileNames' });
   // Every image is painted into a bitmap (or a label map) of its size: all are checked before the first is painted.
   for (const [i, im] of dataset.images.entries()) {
     checkPaintPixels(im.height * im.width, o.maxPixels, `Image ${String(im.id)} (${im.height}x${im.width})`, ['images', i]);
   }
   const names = imageNames(dataset.images);
+  // A reader takes the mask's path (without .png) as the image id.
+  const idsLost = dataset.images.filter((im) => names.get(im.id) !== String(im.id)).length;
+  if (idsLost > 0) context.warn({ code: 'not-carried', message: `png cannot carry image ids: ${idsLost} image ids lost (a mask's path, without .png, is its image id on reading)`, count: idsLost, capability: 'imageIds' });
+  // A reader names a mask after its image and label (or instance number): other annotation ids are lost.
+  let instanceIdsLost = 0;
+  const keepsId = (a: Annotation, image: Id, n: number, sep: string): void => {
+    const name = names.get(image)!;
+    if (String(a.id) !== String(n) && String(a.id) !== `${name}${sep}${n}`) instanceIdsLost++;
+  };
+  const reportIds = (): void => {
+    if (instanceIdsLost > 0) context.warn({ code: 'not-carried', message: `png cannot carry instance ids: ${instanceIdsLost} annotation ids lost (a reader names a mask after its image and label)`, count: instanceIdsLost, capability: 'instanceIds' });
+  };
   const byImage = new Map<Id, Annotation[]>();
   for (const im of dataset.images) byImage.set(im.id, []);
   for (const [i, a] of dataset.annotations.entries()) {
@@ -452,11 +471,13 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
             throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
           }
           mask = k === 0 ? a.mask : mask.union(a.mask);
+          if (String(a.id) !== names.get(im.id)) instanceIdsLost++;
         }
         if (list.length > 1) merged += list.length - 1;
         yield { path: `${names.get(im.id)!}.png`, bytes: encodeMask(mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
       if (merged > 0) context.warn({ code: 'merged-instances', message: `png (foreground) keeps one binary mask per image: ${merged} masks merged into another`, count: merged });
+      reportIds();
       return;
     }
     patternRegex(o.instanceFiles);
@@ -469,10 +490,12 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           throw new RleError('SIZE_MISMATCH', `Mask differs in size from image ${String(im.id)}`, { path: ['images', String(im.id), k], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
         }
         const path = o.instanceFiles.replace('{image}', names.get(im.id)!).replace('{n}', String(k + 1));
+        keepsId(a, im.id, k + 1, '_');
         yield { path, bytes: encodeMask(a.mask, { bitDepth: o.bitDepth, foreground: o.foreground, maxPixels: o.maxPixels }) };
       }
     }
-    if (emptyImages > 0) context.warn({ code: 'not-carried', message: `png (binary) cannot carry images without masks: ${emptyImages} images lost`, count: emptyImages });
+    if (emptyImages > 0) context.warn({ code: 'not-carried', message: `png (binary) cannot carry images without masks: ${emptyImages} images lost`, count: emptyImages, capability: 'emptyImages' });
+    reportIds();
     return;
   }
 
@@ -563,11 +586,13 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           throw e instanceof RleError ? e.at('images', String(im.id)) : e;
         }
       })();
+      list.forEach((a, k) => keepsId(a, im.id, k + 1, ':'));
       const objects = paint(list.map((a, k) => [k + 1, a.mask] as [number, Mask]), im);
       yield { path: `SegmentationClass/${name}.png`, bytes: encodeLabelMap(cls, { format: autoFormat(cls, true), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors ? { colors: classColors } : {}) }) };
       yield { path: `SegmentationObject/${name}.png`, bytes: encodeLabelMap(objects, { format: autoFormat(objects, true, true), rgbOrder: o.rgbOrder }) };
     }
     if (uncategorised > 0) context.warn({ code: 'default-category', message: `png (voc) needs a category per mask: ${uncategorised} masks without one were given label ${defaultLabel} ("object")`, count: uncategorised });
+    reportIds();
     yield { path: 'labelmap.txt', bytes: labelmapTxt() };
     yield { path: 'ImageSets/Segmentation/default.txt', bytes: new TextEncoder().encode(names2.map((n) => `${n}\n`).join('')) };
     return;
@@ -583,6 +608,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
         const l = a.categoryId === undefined ? defaultLabel : labels.get(a.categoryId)!;
         if (seen.has(l)) merged++;
         seen.add(l);
+        keepsId(a, im.id, l, ':');
         pairs.push([l, a.mask]);
       }
     } else {
@@ -602,6 +628,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
             if (c > 0 && c < 1000) {
               if (crowdLabels.has(c)) mergedCrowd++;
               crowdLabels.add(c);
+              keepsId(a, im.id, c, ':');
               pairs.push([c, a.mask]);
               continue;
             }
@@ -616,6 +643,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
           label = c * base + n;
           if (a.categoryId === undefined) uncategorised++;
         }
+        keepsId(a, im.id, label, ':');
         pairs.push([label, a.mask]);
       }
     }
@@ -629,6 +657,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     }
     yield { path: `${names.get(im.id)!}.png`, bytes };
   }
+  reportIds();
   if (merged > 0) context.warn({ code: 'merged-instances', message: `png (semantic) keeps one region per category and image: ${merged} instances merged into another of their category`, count: merged });
   if (mergedCrowd > 0) context.warn({ code: 'merged-instances', message: `png (instance, classes cityscapes) keeps one crowd region (the class id alone) per category and image: ${mergedCrowd} crowd masks merged into another of their category`, count: mergedCrowd });
   if (crowdLost > 0) context.warn({ code: 'not-carried', message: `png (instance, classes cityscapes) writes a crowd region as its class id, which must be 1..999: ${crowdLost} crowd masks without such a category were written as instances and lose their crowd flag`, count: crowdLost, capability: 'crowd' });
@@ -686,7 +715,7 @@ export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
       else labelmap = true;
     }
     // A single PNG has no room for labelmap.txt: category names are lost (writeFiles keeps them).
-    if (labelmap) context.warn({ code: 'not-carried', message: 'png (one file) cannot carry category names: write a folder to keep them in labelmap.txt' });
+    if (labelmap) context.warn({ code: 'not-carried', message: 'png (one file) cannot carry category names: write a folder to keep them in labelmap.txt', capability: 'categoryNames' });
     if (files.length !== 1) {
       throw new RleError('INVALID_OPTION', `png writes one file per ${writeOptions.parse(options).mode === 'binary' ? 'mask' : 'image'}; this dataset needs ${files.length}`, { expected: 'one image (use writeFiles / -o <folder>)', received: String(files.length) });
     }

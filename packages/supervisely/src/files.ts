@@ -382,6 +382,8 @@ function json(v: unknown, indent: number): Uint8Array {
 export const capabilities = {
   categories: true, categoryNames: true, instanceIds: true, scores: false, crowd: false, attributes: true,
   multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
+  // Labels are names, no ids; category and image attributes are not kept; a writer reports each case itself where it can.
+  categoryIds: false, categoryAttributes: false, unusedCategories: false, imageIds: false, imageAttributes: true,
 };
 
 export const dialect: Dialect<SuperviselyReadOptions, SuperviselyWriteOptions> = {
