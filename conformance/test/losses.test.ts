@@ -101,9 +101,12 @@ async function convert(w: Writer, dataset: MaskDataset): Promise<{ back: MaskDat
   return { back, warnings };
 }
 
+// An image is the same image when its name without folders and extension matches; a writer that
+// folds folders into the name (supervisely: train/a.jpg → train_a.jpg) matches by its last part too.
 const stem = (s: string): string => {
   const base = s.slice(s.lastIndexOf('/') + 1);
-  return base.lastIndexOf('.') > 0 ? base.slice(0, base.lastIndexOf('.')) : base;
+  const bare = base.lastIndexOf('.') > 0 ? base.slice(0, base.lastIndexOf('.')) : base;
+  return bare.slice(bare.lastIndexOf('_') + 1);
 };
 const same = (a: unknown, b: unknown): boolean => String(a) === String(b);
 

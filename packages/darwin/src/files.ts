@@ -524,7 +524,7 @@ export function buildDarwinFiles(dataset: MaskDataset, options: Partial<DarwinWr
   const renumbered = dataset.categories.some((c, i) => used.has(c.id) && c.id !== i + 1);
   if (renumbered) warn({ code: 'not-carried', message: 'darwin files carry class names, not category ids: categories read back are numbered 1, 2, ... in order of first use' });
   if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Darwin's own annotation fields were not written`, count: dropped.count });
-  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `darwin cannot carry image attributes (other than Darwin's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped });
+  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `darwin cannot carry image attributes (other than Darwin's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped, capability: 'imageAttributes' });
   return files;
 }
 

@@ -556,7 +556,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
   if (splitMasks > 0) warn({ code: 'not-carried', message: `${splitMasks} masks of several parts were written as one polygon per part: they read back as separate annotations`, count: splitMasks, capability: 'instanceIds' });
   if (bridgedHoles > 0) warn({ code: 'holes-bridged', message: `${bridgedHoles} holes were joined to their polygon by zero-width cuts (drawn back exactly; the cut shows when editing in Label Studio)`, count: bridgedHoles });
   const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
-  if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused });
+  if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused, capability: 'unusedCategories' });
   // Labels are names: reading numbers them 1, 2, ... in order of first use, and merges equal names.
   const firstUse = new Map<string, number>();
   let renumbered = 0, merged = 0;
@@ -573,9 +573,12 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
     if (c.id !== firstUse.get(c.name)) renumbered++;
   }
   if (merged > 0) warn({ code: 'merged-categories', message: `${merged} categories share a name with another; Label Studio labels are names, so they read back as one`, count: merged });
-  if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categories' });
+  if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categoryIds' });
   if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} annotation attributes named like Label Studio's own result fields (id, type, value, ...) were not written`, count: droppedAttrs });
-  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs });
+  // The file name read back is the last part of the path: folders are lost.
+  const foldered = dataset.images.filter((im) => im.fileName?.includes('/')).length;
+  if (foldered > 0) warn({ code: 'not-carried', message: `label-studio keeps only the last part of a file name: ${foldered} file names lose their folder`, count: foldered, capability: 'fileNames' });
+  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs, capability: 'imageAttributes' });
   return tasks;
 }
 
@@ -591,8 +594,8 @@ export function formatLabelStudioExport(dataset: MaskDataset, options: Partial<L
 export const capabilities = {
   categories: true, categoryNames: true, instanceIds: true, scores: true, crowd: false, attributes: true,
   multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
-  // Labels are names, no ids; category and image attributes are not kept; a writer reports each case itself where it can.
-  categoryIds: false, categoryAttributes: false, unusedCategories: false, imageIds: false, imageAttributes: true,
+  // Category ids read back as 1, 2, ... in order of use: the writer reports when that changes them.
+  categoryIds: true, categoryAttributes: false, unusedCategories: false, imageIds: true, imageAttributes: true,
 };
 
 export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> = {

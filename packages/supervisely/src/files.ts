@@ -359,7 +359,10 @@ export function buildSupervisely(dataset: MaskDataset, options: Partial<Supervis
   if (empty > 0) warn({ code: 'not-carried', message: `Supervisely cannot store an empty bitmap: ${empty} empty masks were not written`, count: empty });
   if (uncategorised > 0) warn({ code: 'default-category', message: `supervisely objects need a classTitle: ${uncategorised} annotations without a category were written as "${opts.defaultLabel}"`, count: uncategorised });
   if (stringIds > 0) warn({ code: 'not-carried', message: `Supervisely object ids are integers: ${stringIds} annotation ids were not written`, count: stringIds, capability: 'instanceIds' });
-  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `supervisely cannot carry image attributes (other than its own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped });
+  // Annotation files are named after the image in one folder: a file name's folders are folded into it (train/a.jpg → train_a.jpg).
+  const foldered = dataset.images.filter((im) => im.fileName?.includes('/')).length;
+  if (foldered > 0) warn({ code: 'not-carried', message: `supervisely names each annotation file after its image in one folder: ${foldered} file names have their folders folded in (train/a.jpg → train_a.jpg)`, count: foldered, capability: 'fileNames' });
+  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `supervisely cannot carry image attributes (other than its own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped, capability: 'imageAttributes' });
   const titles = new Set<string>();
   const classes: Json[] = [];
   const addClass = (name: string, color?: readonly [number, number, number], extra?: Record<string, unknown>): void => {
@@ -382,8 +385,8 @@ function json(v: unknown, indent: number): Uint8Array {
 export const capabilities = {
   categories: true, categoryNames: true, instanceIds: true, scores: false, crowd: false, attributes: true,
   multipleImages: true, overlap: true, emptyImages: true, fileNames: true,
-  // Labels are names, no ids; category and image attributes are not kept; a writer reports each case itself where it can.
-  categoryIds: false, categoryAttributes: false, unusedCategories: false, imageIds: false, imageAttributes: true,
+  // Classes are names (meta.json lists every class, used or not); image ids are file names.
+  categoryIds: false, categoryAttributes: false, unusedCategories: true, imageIds: false, imageAttributes: true,
 };
 
 export const dialect: Dialect<SuperviselyReadOptions, SuperviselyWriteOptions> = {
