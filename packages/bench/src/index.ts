@@ -11,10 +11,17 @@ import { bench as png } from './png.js';
 import { bench as encord } from './encord.js';
 import { bench as cvat } from './cvat.js';
 import { bench as dicom } from './dicom.js';
+import { lvis } from './lvis.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const argv = process.argv.slice(2);
+// Whole-file conversions (minutes, child processes, its own table): only when named.
+if (argv[0] === 'lvis') {
+  await lvis(argv.slice(1));
+  process.exit(0);
+}
+const wanted = argv.filter((a) => !a.startsWith('-'));
 for (const name of wanted) {
   if (!(name in groups)) {
     console.error(`unknown bench group "${name}"; groups: ${Object.keys(groups).join(', ')}`);
