@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
-  coco: ['@streamparser/json'],
+  coco: [],
   kaggle: ['csv-parse', 'csv-stringify'],
   png: ['fflate'],
   encord: [],

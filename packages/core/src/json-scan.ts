@@ -36,6 +36,12 @@ export interface JsonScanHandler {
   element?(key: string | null, index: number, value: unknown, offset: number, length: number): void;
   /** Whether to parse element `index` (false: it is scanned, not parsed or checked). Default: all. */
   want?(key: string | null, index: number): boolean;
+  /**
+   * When true, `element` receives each wanted element's bytes (a copy, to be parsed later with
+   * {@link parseJsonBytes}) instead of its value: a caller that holds elements a while holds
+   * their compact text, not the objects.
+   */
+  raw?: boolean;
 }
 
 const enum St { Start, Key, Colon, Value, AfterValue, Elem, AfterElem, End }
@@ -273,6 +279,12 @@ export class JsonScanner {
       if (this.st === St.AfterElem) this.index++;
       return;
     }
+    if (this.st === St.AfterElem && this.h.raw) {
+      this.h.element?.(this.key, this.index, joinParts(this.parts, true), start, endAt - start);
+      this.parts = [];
+      this.index++;
+      return;
+    }
     const value = this.parse(start);
     if (this.st === St.AfterElem) {
       this.h.element?.(this.key, this.index, value, start, endAt - start);
@@ -283,36 +295,45 @@ export class JsonScanner {
   }
 
   private parse(start: number): unknown {
-    const parts = this.parts;
+    const bytes = joinParts(this.parts, false);
     this.parts = [];
-    let bytes: Uint8Array;
-    if (parts.length === 1) bytes = parts[0]!;
-    else {
-      let total = 0;
-      for (const p of parts) total += p.length;
-      bytes = new Uint8Array(total);
-      let o = 0;
-      for (const p of parts) (bytes.set(p, o), (o += p.length));
-    }
-    let text: string;
-    try {
-      text = pieceDecoder.decode(bytes);
-    } catch (e) {
-      if (e instanceof RangeError) throw new RleError('LIMIT_EXCEEDED', `A value of ${bytes.length} bytes is longer than a JavaScript string can hold`, { offset: start, expected: this.expected, cause: e });
-      throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { offset: start, cause: e });
-    }
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : '';
-      const m = /position (\d+)/.exec(msg);
-      const offset = start + (m ? utf8Length(text, Math.min(Number(m[1]), text.length)) : bytes.length);
-      throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset, expected: this.expected, cause: e });
-    }
+    return parseJsonBytes(bytes, start, this.expected);
   }
 
   private bad(at: number, expected: string, b: number): never {
     throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset: at, expected: `${expected} (${this.expected})`, received: describeByte(b) });
+  }
+}
+
+function joinParts(parts: Uint8Array[], copy: boolean): Uint8Array {
+  if (parts.length === 1) return copy ? parts[0]!.slice() : parts[0]!;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const bytes = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) (bytes.set(p, o), (o += p.length));
+  return bytes;
+}
+
+/**
+ * One JSON value from its UTF-8 bytes, which start at byte `offset` of the input: bad UTF-8 or
+ * JSON is an RleError at the byte offset of the fault.
+ */
+export function parseJsonBytes(bytes: Uint8Array, offset = 0, expected = 'JSON'): unknown {
+  let text: string;
+  try {
+    text = pieceDecoder.decode(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RleError('LIMIT_EXCEEDED', `A value of ${bytes.length} bytes is longer than a JavaScript string can hold`, { offset, expected, cause: e });
+    throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { offset, cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : '';
+    const m = /position (\d+)/.exec(msg);
+    const at = offset + (m ? utf8Length(text, Math.min(Number(m[1]), text.length)) : bytes.length);
+    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset: at, expected, cause: e });
   }
 }
 
