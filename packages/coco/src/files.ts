@@ -4,7 +4,7 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, JsonScanner, parseJsonBytes, type JsonValueKind, describeValue, encodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, JsonScanner, objectFields, parseJsonBytes, type JsonValueKind, describeValue, encodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -336,6 +336,8 @@ async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<v
   scanner.end();
 }
 
+const REFS = ['image_id', 'category_id'];
+
 class U32List {
   data = new Uint32Array(1024);
   length = 0;
@@ -399,8 +401,15 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     value(key, v) {
       fields.get(key)!.value = v;
     },
-    element(key, i, v, _offset, length) {
-      if (key === 'annotations') note(v, i, length);
+    // An instances or SA-1B annotation is not parsed here, only its image_id and category_id
+    // are read from its bytes (pass 2 parses, and checks, every annotation).
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset, length) {
+      if (key === 'annotations') {
+        const bytes = v as Uint8Array;
+        const refs = objectFields(bytes, REFS);
+        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
+      }
       else if (key === null) {
         if (root === undefined) {
           root = 'array';
@@ -514,7 +523,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       }
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
       const held = new Map<number, Uint8Array>();
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => held.set(i, v as Uint8Array))) { /* collect */ }
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => held.set(i, (v as Uint8Array).slice()))) { /* collect */ }
       for (let k = from; k < to; k++) {
         const i = order[k]!;
         const bytesOf = held.get(i);

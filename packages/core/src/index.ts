@@ -16,7 +16,7 @@ export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 export { CAPABILITY_NAMES, countFeatures, countHeader, notCarried, silentContext, tallyAnnotation } from './dialect.js';
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile } from './dialect.js';
-export { JsonScanner, parseJsonBytes, scanJson } from './json-scan.js';
+export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, memoryFolder, parseJson, readAllBytes, readHead } from './source.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

@@ -37,11 +37,12 @@ export interface JsonScanHandler {
   /** Whether to parse element `index` (false: it is scanned, not parsed or checked). Default: all. */
   want?(key: string | null, index: number): boolean;
   /**
-   * When true, `element` receives each wanted element's bytes (a copy, to be parsed later with
-   * {@link parseJsonBytes}) instead of its value: a caller that holds elements a while holds
-   * their compact text, not the objects.
+   * When true (for an array's key, or null for the root array), `element` receives each wanted
+   * element's bytes instead of its value (parse them with {@link parseJsonBytes}): a caller that
+   * holds elements a while holds their compact text, not objects. The bytes may be a view of
+   * the chunk written: valid during the call only, copy them to keep them.
    */
-  raw?: boolean;
+  raw?: boolean | ((key: string | null) => boolean);
 }
 
 const enum St { Start, Key, Colon, Value, AfterValue, Elem, AfterElem, End }
@@ -135,7 +136,14 @@ export class JsonScanner {
       switch (this.st) {
         case St.Start:
           if (b === 0x7b) (this.root = 'object', this.st = St.Key);
-          else if (b === 0x5b) (this.root = 'array', this.key = null, this.action = 'elements', this.st = St.Elem, this.index = 0);
+          else if (b === 0x5b) {
+            this.root = 'array';
+            this.key = null;
+            this.action = 'elements';
+            this.st = St.Elem;
+            this.index = 0;
+            this.raw = typeof this.h.raw === 'function' ? this.h.raw(null) : this.h.raw === true;
+          }
           else this.bad(at, 'an object or an array', b);
           this.first = true;
           i++;
@@ -156,6 +164,7 @@ export class JsonScanner {
           if (action === 'elements' && kind !== 'array') action = 'value';
           this.action = action;
           if (action === 'elements') {
+            this.raw = typeof this.h.raw === 'function' ? this.h.raw(this.key) : this.h.raw === true;
             this.st = St.Elem;
             this.first = true;
             this.index = 0;
@@ -204,6 +213,7 @@ export class JsonScanner {
   }
 
   private keyStart = 0;
+  private raw = false; // elements of the current array go out as bytes
   private bom = 0; // bytes of a leading BOM seen
 
   private closeArray(): void {
@@ -279,8 +289,8 @@ export class JsonScanner {
       if (this.st === St.AfterElem) this.index++;
       return;
     }
-    if (this.st === St.AfterElem && this.h.raw) {
-      this.h.element?.(this.key, this.index, joinParts(this.parts, true), start, endAt - start);
+    if (this.st === St.AfterElem && this.raw) {
+      this.h.element?.(this.key, this.index, joinParts(this.parts), start, endAt - start);
       this.parts = [];
       this.index++;
       return;
@@ -295,7 +305,7 @@ export class JsonScanner {
   }
 
   private parse(start: number): unknown {
-    const bytes = joinParts(this.parts, false);
+    const bytes = joinParts(this.parts);
     this.parts = [];
     return parseJsonBytes(bytes, start, this.expected);
   }
@@ -305,8 +315,8 @@ export class JsonScanner {
   }
 }
 
-function joinParts(parts: Uint8Array[], copy: boolean): Uint8Array {
-  if (parts.length === 1) return copy ? parts[0]!.slice() : parts[0]!;
+function joinParts(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
   let total = 0;
   for (const p of parts) total += p.length;
   const bytes = new Uint8Array(total);
@@ -347,4 +357,73 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
   for await (const chunk of chunks) scanner.write(chunk);
   scanner.end();
   return scanner.rootKind!;
+}
+
+/**
+ * The values of a few keys of a JSON object, from its bytes, without parsing the rest (a pass
+ * that needs an annotation's image_id reads 2 small values, not its polygons). Keys at depth 1
+ * are matched byte for byte, the last of a repeated key wins, as in JSON.parse. Returns
+ * undefined when it cannot answer exactly — not an object, an escaped key, a container value,
+ * bytes that are not JSON — and the caller parses the whole value instead.
+ */
+export function objectFields(b: Uint8Array, names: readonly string[]): unknown[] | undefined {
+  const keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)));
+  const out: unknown[] = new Array(names.length);
+  const n = b.length;
+  if (b[0] !== 0x7b) return undefined;
+  let depth = 1;
+  let i = 1;
+  while (i < n) {
+    const c = b[i]!;
+    if (c === 0x22) {
+      const start = i + 1;
+      let escaped = false;
+      i++;
+      while (i < n) {
+        const d = b[i]!;
+        if (d === 0x5c) (escaped = true, (i += 2));
+        else if (d === 0x22) break;
+        else i++;
+      }
+      if (i >= n) return undefined;
+      const end = i++;
+      if (depth !== 1) continue;
+      let j = i;
+      while (j < n && isWs(b[j]!)) j++;
+      if (b[j] !== 0x3a) continue; // a string value, not a key
+      if (escaped) return undefined;
+      let which = -1;
+      for (let k = 0; k < keys.length && which < 0; k++) {
+        const key = keys[k]!;
+        if (key.length !== end - start) continue;
+        let same = true;
+        for (let q = 0; q < key.length && same; q++) same = b[start + q] === key[q];
+        if (same) which = k;
+      }
+      i = j + 1;
+      if (which < 0) continue;
+      while (i < n && isWs(b[i]!)) i++;
+      const vs = i;
+      const v0 = b[i];
+      if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return undefined;
+      if (v0 === 0x22) {
+        i++;
+        while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+        if (i >= n) return undefined;
+        i++;
+      } else {
+        while (i < n && DELIM[b[i]!] !== 1) i++;
+      }
+      try {
+        out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
+      } catch {
+        return undefined;
+      }
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    i++;
+  }
+  return out;
 }

@@ -139,3 +139,27 @@ describe('JsonScanner agrees with JSON.parse', () => {
     expect(text.slice(28, 34)).toBe('[2, 3]');
   });
 });
+
+describe('objectFields', () => {
+  it('gives the values JSON.parse gives for the keys asked, or undefined (then the caller parses)', async () => {
+    const { objectFields } = await import('../src/index.js');
+    const names = ['image_id', 'category_id'];
+    const objArb = fc.dictionary(fc.oneof(fc.constantFrom('image_id', 'category_id', 'image', 'id'), fc.string({ maxLength: 3 })), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 });
+    fc.assert(
+      fc.property(objArb, fc.boolean(), fc.option(fc.jsonValue({ maxDepth: 1 }), { nil: undefined }), (o, spaced, dup) => {
+        let text = JSON.stringify(o, null, spaced ? 1 : undefined);
+        // A repeated key: the last wins.
+        if (dup !== undefined) text = `${text.slice(0, -1)}${Object.keys(o).length ? ',' : ''}"image_id": ${JSON.stringify(dup)}}`;
+        const want = JSON.parse(text);
+        const got = objectFields(enc.encode(text), names);
+        if (got === undefined) return;
+        expect(got).toEqual(names.map((k) => (Object.hasOwn(want, k) ? want[k] : undefined)));
+      }),
+      { numRuns: 500 },
+    );
+    expect(objectFields(enc.encode('{"segmentation": {"image_id": 3}, "image_id": 7, "x": "\\"image_id\\": 9"}'), names)).toEqual([7, undefined]);
+    expect(objectFields(enc.encode('{"image\\u005fid": 7}'), names)).toBeUndefined();
+    expect(objectFields(enc.encode('[1]'), names)).toBeUndefined();
+    expect(objectFields(enc.encode('{"image_id": [1]}'), names)).toBeUndefined();
+  });
+});
