@@ -16,9 +16,9 @@ import { countsToString } from '@rlekit/coco';
 import { prng } from './kit.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cacheDir = process.env.RLEKIT_BENCH_DIR ?? join(tmpdir(), 'rlekit-bench');
+export const cacheDir = process.env.RLEKIT_BENCH_DIR ?? join(tmpdir(), 'rlekit-bench');
 const oracle = process.env.COCOAPI_DIR ?? '/work/shared/oracles/cocoapi';
-const python = '/usr/bin/python3'; // Debian's, where python3-numpy and cython3 live
+export const python = '/usr/bin/python3'; // Debian's, where python3-numpy and cython3 live
 
 const SIZES = [[480, 640], [640, 480], [427, 640], [640, 427], [512, 640], [375, 500], [500, 375], [640, 640]] as const;
 
@@ -133,7 +133,7 @@ with open(dst, 'w') as f:
 `;
 
 /** Builds pycocotools' C extension into the cache dir (never into the repo); returns its dir or why not. */
-function buildPycocotools(): { dir?: string; why?: string } {
+export function buildPycocotools(): { dir?: string; why?: string } {
   const dir = join(cacheDir, 'pycocotools');
   if (existsSync(join(dir, 'PythonAPI', '.built'))) return { dir: join(dir, 'PythonAPI') };
   if (!existsSync(join(oracle, 'PythonAPI', 'setup.py'))) return { why: `no cocoapi sources at ${oracle}` };
