@@ -474,6 +474,10 @@ const UNION = 0b1110, INTERSECTION = 0b1000;
 export function merge(rles: readonly CocoRle[], intersect: boolean | number = false): CompressedRle {
   if (!Array.isArray(rles)) throw new RleError('INVALID_STRUCTURE', 'merge expects a list of RLEs', { received: short(rles) });
   if (rles.length === 0) return { size: [0, 0], counts: '' };
+  if (rles.length > 1) {
+    const fast = mergeStrings(rles, intersect ? INTERSECTION : UNION);
+    if (fast !== undefined) return fast;
+  }
   const first = parseRle(rles[0]!, [0]);
   if (rles.length === 1) return compress(rles[0]!);
   const size = { height: first.height, width: first.width };
@@ -488,4 +492,67 @@ export function merge(rles: readonly CocoRle[], intersect: boolean | number = fa
     acc = combineRuns(acc, canonicalCol(p), table, total);
   }
   return { size: [size.height, size.width], counts: total === 0 ? '0' : countsToString(acc) };
+}
+
+/**
+ * merge of two or more valid compressed strings of one size (the common case): each string is
+ * scanned once into the reused buffer and the lists are swept pairwise there, so nothing is
+ * allocated but the result. Undefined for anything else: the general path decides.
+ */
+function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | undefined {
+  const r0 = rles[0];
+  if (r0 == null || typeof r0 !== 'object') return undefined;
+  const total = fastTotal(r0.size);
+  if (total <= 0) return undefined;
+  const h = (r0.size as number[])[0]!, w = (r0.size as number[])[1]!;
+  let off = 0;
+  const at: number[] = [];
+  for (const r of rles) {
+    if (r == null || typeof r !== 'object' || typeof r.counts !== 'string' || !Array.isArray(r.size) || r.size[0] !== h || r.size[1] !== w) return undefined;
+    if (scanString(r.counts, total, scanRoom(off + r.counts.length, off), off) < 0) return undefined;
+    at.push(off, scanM);
+    off += scanM;
+  }
+  let ao = at[0]!, na = at[1]!;
+  for (let k = 2; k < at.length; k += 2) {
+    const bo = at[k]!, nb = at[k + 1]!;
+    const c = scanRoom(off + na + nb + 1, off);
+    const m = sweep(c, ao, na, bo, nb, off, table, total);
+    ao = off;
+    na = m;
+    off += m;
+  }
+  return { size: [h, w], counts: countsToString(scanBuf.subarray(ao, ao + na)) };
+}
+
+/**
+ * Combines count lists a (`na` at `ao`) and b (`nb` at `bo`) of `c`, both summing to `total`,
+ * by the truth table (bit 2a + b), writing canonical counts at `oo`; returns their number. Each
+ * boundary toggles its list's state; zero-length runs toggle twice at one place, which is no change.
+ */
+function sweep(c: Uint32Array, ao: number, na: number, bo: number, nb: number, oo: number, table: number, total: number): number {
+  let ka = 0, kb = 0, sa = 0, sb = 0, cur = 0, last = 0, m = 0;
+  let pa = na > 1 ? c[ao]! : total, pb = nb > 1 ? c[bo]! : total;
+  for (;;) {
+    const p = pa < pb ? pa : pb;
+    if (p >= total) break;
+    while (pa === p) {
+      sa ^= 1;
+      ka++;
+      pa = ka < na - 1 ? pa + c[ao + ka]! : total;
+    }
+    while (pb === p) {
+      sb ^= 1;
+      kb++;
+      pb = kb < nb - 1 ? pb + c[bo + kb]! : total;
+    }
+    const v = (table >> (2 * sa + sb)) & 1;
+    if (v !== cur) {
+      c[oo + m++] = p - last;
+      last = p;
+      cur = v;
+    }
+  }
+  c[oo + m++] = total - last;
+  return m;
 }
