@@ -1,5 +1,5 @@
 /**
- * `pnpm bench lvis [--scale S] [--only a,b]`: whole-file conversions of a seeded COCO instances
+ * `pnpm bench lvis [--scale S] [--only python,coco,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
  * file shaped like LVIS v1 train (scale 1: 100,170 images, 1,270,141 mostly-polygon annotations,
  * ~1 GB; --scale 0.1 / 0.3 make the 100 MB / 300 MB variants), timed side by side in one run:
  * the Python a user would run (json.load + pycocotools' annToRLE + json.dump, pycocotools built
@@ -180,21 +180,21 @@ export async function lvis(argv: string[]): Promise<void> {
   console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
   const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);
   const rlekit = ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q'];
-  const runs: [string, () => Measured][] = [];
+  const runs: [string, () => Measured, string][] = [];
   const py = buildPycocotools();
   runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => {
     if (!py.dir) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, note: py.why };
     const script = join(cacheDir, 'lvis_to_rle.py');
     writeFileSync(script, PY_CONVERT);
     return measure([python, script, input, out('python.json'), py.dir], repo);
-  }]);
-  runs.push(['rlekit convert --to coco --polygons rle', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '-o', out('coco.json')], repo)]);
-  runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo)]);
-  runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo)]);
-  runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo)]);
+  }, 'python']);
+  runs.push(['rlekit convert --to coco --polygons rle', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '-o', out('coco.json')], repo), 'coco']);
+  runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo), 'coco-nogroup']);
+  runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo), 'kaggle']);
+  runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo), 'rlekit-json']);
   const results: [string, Measured][] = [];
-  for (const [i, [name, run]] of runs.entries()) {
-    if (only && !only.some((o) => name.toLowerCase().includes(o.toLowerCase()))) continue;
+  for (const [i, [name, run, id]] of runs.entries()) {
+    if (only && !only.includes(id)) continue;
     const m = run();
     results.push([name, m]);
     console.error(`  [${i + 1}/${runs.length}] ${name}: ${m.wall.toFixed(1)} s wall, ${m.cpu.toFixed(1)} s CPU, ${(m.rss / 2 ** 30).toFixed(2)} GiB${m.ok ? '' : ` FAILED ${m.note ?? ''}`}`);
