@@ -526,33 +526,48 @@ function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | 
 }
 
 /**
- * Combines count lists a (`na` at `ao`) and b (`nb` at `bo`) of `c`, both summing to `total`,
- * by the truth table (bit 2a + b), writing canonical counts at `oo`; returns their number. Each
- * boundary toggles its list's state; zero-length runs toggle twice at one place, which is no change.
+ * The union (or intersection) of count lists a (`na` at `ao`) and b (`nb` at `bo`) of `c`,
+ * both summing to `total`, written as canonical counts at `oo`; returns their number. It walks
+ * the two lists' foreground intervals (empty ones skipped), one interval per step, joining
+ * intervals that touch, so the result has no zero-length run but a leading one.
  */
 function sweep(c: Uint32Array, ao: number, na: number, bo: number, nb: number, oo: number, table: number, total: number): number {
-  let ka = 0, kb = 0, sa = 0, sb = 0, cur = 0, last = 0, m = 0;
-  let pa = na > 1 ? c[ao]! : total, pb = nb > 1 ? c[bo]! : total;
-  for (;;) {
-    const p = pa < pb ? pa : pb;
-    if (p >= total) break;
-    while (pa === p) {
-      sa ^= 1;
-      ka++;
-      pa = ka < na - 1 ? pa + c[ao + ka]! : total;
+  const END = total + 1;
+  // Current interval [s, e) of each list; k its next odd index, p the start of that run.
+  let ka = 1, pa = c[ao]!, aS = END, aE = END;
+  let kb = 1, pb = c[bo]!, bS = END, bE = END;
+  let m = 0, last = 0;
+  const nextA = (): void => {
+    while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
+    if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
+  };
+  const nextB = (): void => {
+    while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
+    if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
+  };
+  const emit = (s: number, e: number): void => {
+    if (m > 0 && s === last) c[oo + m - 1] = c[oo + m - 1]! + (e - s);
+    else { c[oo + m++] = s - last; c[oo + m++] = e - s; }
+    last = e;
+  };
+  nextA();
+  nextB();
+  if (table === INTERSECTION) {
+    while (aS < END && bS < END) {
+      const s = aS > bS ? aS : bS, e = aE < bE ? aE : bE;
+      if (e > s) emit(s, e);
+      if (aE < bE) nextA();
+      else nextB();
     }
-    while (pb === p) {
-      sb ^= 1;
-      kb++;
-      pb = kb < nb - 1 ? pb + c[bo + kb]! : total;
+  } else {
+    let cs = -1, ce = -1;
+    while (aS < END || bS < END) {
+      let s: number, e: number;
+      if (aS <= bS) { s = aS; e = aE; nextA(); } else { s = bS; e = bE; nextB(); }
+      if (cs < 0) { cs = s; ce = e; } else if (s <= ce) { if (e > ce) ce = e; } else { emit(cs, ce); cs = s; ce = e; }
     }
-    const v = (table >> (2 * sa + sb)) & 1;
-    if (v !== cur) {
-      c[oo + m++] = p - last;
-      last = p;
-      cur = v;
-    }
+    if (cs >= 0) emit(cs, ce);
   }
-  c[oo + m++] = total - last;
+  if (m === 0 || last < total) c[oo + m++] = total - last;
   return m;
 }
