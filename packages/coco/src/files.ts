@@ -318,7 +318,7 @@ const CHUNK = 1 << 20;
  * images, read grouped by image): each pass reads the file once and keeps the annotations of
  * the next images up to this budget, so memory is bounded whatever the file's size or order.
  */
-export const REGROUP_BYTES = 192 * 1024 * 1024;
+export const REGROUP_BYTES = 128 * 1024 * 1024;
 
 const KIND_WORDS: Record<JsonValueKind, FieldKind> = { array: 'an array', object: 'an object', string: 'a value', number: 'a value', literal: 'a value' };
 
@@ -509,6 +509,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
     const order = new Uint32Array(count);
     for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    const slot = new Float64Array(count); // an annotation's place in its window's buffer
     let from = 0;
     while (from < count) {
       let to = from, bytes = 0;
@@ -522,14 +523,21 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         to = end;
       }
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
-      const held = new Map<number, Uint8Array>();
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => held.set(i, (v as Uint8Array).slice()))) { /* collect */ }
+      // The window's annotations go into one buffer, each at its place in image order: one
+      // allocation per pass (many small buffers outlive their pass until a full GC).
+      const window = new Uint8Array(bytes);
+      for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
+      let got = 0;
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => {
+        const b = v as Uint8Array;
+        if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
+        window.set(b, slot[i]!);
+        got++;
+      })) { /* collect */ }
+      if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
       for (let k = from; k < to; k++) {
         const i = order[k]!;
-        const bytesOf = held.get(i);
-        if (bytesOf === undefined) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
-        held.delete(i);
-        const a = reader.annotation(parseJsonBytes(bytesOf, 0, 'COCO JSON'), pathOf(i));
+        const a = reader.annotation(parseJsonBytes(window.subarray(slot[i]!, slot[i]! + sizes[i]!), 0, 'COCO JSON'), pathOf(i));
         if (a) yield a;
       }
       from = to;
