@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
-  coco: ['@streamparser/json'],
+  coco: [],
   // csv-parse is only the tests' oracle now: records are split by the package's own linear parser.
   kaggle: ['csv-stringify'],
   png: ['fflate'],

@@ -1,6 +1,55 @@
 import { Mask } from '@rlekit/core';
-import { area, countsToString, decode, decodeToBitmap, encode, encodeBitmap, fromPolygons, iou, stringToCounts, toBbox } from '@rlekit/coco';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { area, countsToString, decode, decodeToBitmap, encode, encodeBitmap, fromPolygons, iou, merge, stringToCounts, toBbox } from '@rlekit/coco';
 import { fillCase, noiseMask, prng, runCases, saLikeMask, type BenchRow } from './kit.js';
+import { buildPycocotools, cacheDir, python } from './lvis.js';
+
+// pycocotools timed on the same RLEs, in the same run: microseconds per call of each operation.
+const PY_OPS = `
+import json, sys, timeit
+sys.path.insert(0, sys.argv[2])
+from pycocotools import mask as M
+d = json.load(open(sys.argv[1]))
+A, B, noise = d['A'], d['B'], d['noise']
+poly = d['poly']
+def cyc(f, n):
+    k = [0]
+    def g():
+        i = k[0] = (k[0] + 1) % 100
+        return f(i)
+    t = min(timeit.repeat(g, number=n, repeat=5))
+    return t / n * 1e6
+out = {
+  'area': cyc(lambda i: M.area(A[i]), 20000),
+  'toBbox': cyc(lambda i: M.toBbox(A[i]), 20000),
+  'merge': cyc(lambda i: M.merge([A[i], B[i]]), 10000),
+  'iou': cyc(lambda i: M.iou([A[i]], [B[i]], [0]), 10000),
+  'frPoly': cyc(lambda i: M.frPyObjects([poly], 480, 640), 10000),
+  'decodeNoise': min(timeit.repeat(lambda: M.decode(noise), number=20, repeat=5)) / 20 * 1e6,
+  'areaNoise': min(timeit.repeat(lambda: M.area(noise), number=50, repeat=5)) / 50 * 1e6,
+}
+print(json.dumps(out))
+`;
+
+/** Runs PY_OPS on the RLEs given; µs per call, or undefined (with the reason printed) when pycocotools cannot be built. */
+function pycocotoolsOps(data: unknown): Record<string, number> | undefined {
+  const py = buildPycocotools();
+  if (!py.dir) {
+    console.error(`pycocotools side skipped: ${py.why}`);
+    return undefined;
+  }
+  const input = join(cacheDir, 'ops-input.json'), script = join(cacheDir, 'ops.py');
+  writeFileSync(input, JSON.stringify(data));
+  writeFileSync(script, PY_OPS);
+  const r = spawnSync(python, [script, input, py.dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(`pycocotools side failed: ${r.stderr.slice(-300)}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout) as Record<string, number>;
+}
 
 /** A 480x640 COCO-like mask, like the reference's: 1-3 discs of log-uniform radius 5..160. */
 function cocoLike(seed: number): Mask {
@@ -58,12 +107,40 @@ export async function bench(): Promise<BenchRow[]> {
   let k = 0;
   const next = (): number => (k = (k + 1) % 100);
   const poly = star(5);
+  const noise = encode(noiseMask().mask);
+  const noiseOut = new Uint8Array(1_000_000);
   const ops = await runCases('coco run-level ops (480x640)', [
     { name: 'area (incl. string parse)', work: 0.3072, unit: 'Mpx', fn: () => area(A[next()]!) },
     { name: 'toBbox (incl. string parse)', work: 0.3072, unit: 'Mpx', fn: () => toBbox(A[next()]!) },
+    { name: 'merge of two masks (incl. 2 parses)', work: 0.3072, unit: 'Mpx', fn: () => { const i = next(); return merge([A[i]!, B[i]!]); } },
     { name: 'iou of two overlapping masks (incl. 2 parses)', work: 0.3072, unit: 'Mpx', fn: () => { const i = next(); return iou([A[i]!], [B[i]!], [0]); } },
     { name: 'frPoly 20-vertex polygon (+ toString)', work: 0.3072, unit: 'Mpx', fn: () => fromPolygons([poly], 480, 640) },
+    { name: 'decode noise 1000x1000 → column-order bitmap (reused buffer)', work: 1, unit: 'Mpx', fn: () => decodeToBitmap(noise, 'col', noiseOut) },
+    { name: 'area of noise 1000x1000 (incl. string parse)', work: 1, unit: 'Mpx', fn: () => area(noise) },
   ]);
+  // pycocotools' C code on the same RLEs, measured now. The machine is shared, so both sides
+  // are timed as the best of several repeats (Python's timeit.repeat, and the same here), with
+  // Python run before and after rlekit's repeats, its best taken: the ratio compares quiet moments.
+  const pyBefore = pycocotoolsOps({ A, B, noise, poly });
+  if (pyBefore) {
+    const keys = ['area', 'toBbox', 'merge', 'iou', 'frPoly', 'decodeNoise', 'areaNoise'];
+    const calls = [20000, 20000, 10000, 10000, 10000, 20, 50];
+    const best = ops.map((_, i) => {
+      const fn = [() => area(A[next()]!), () => toBbox(A[next()]!), () => { const j = next(); return merge([A[j]!, B[j]!]); }, () => { const j = next(); return iou([A[j]!], [B[j]!], [0]); }, () => fromPolygons([poly], 480, 640), () => decodeToBitmap(noise, 'col', noiseOut), () => area(noise)][i]!;
+      let min = Infinity;
+      for (let rep = 0; rep < 5; rep++) {
+        const t = performance.now();
+        for (let k = 0; k < calls[i]!; k++) fn();
+        min = Math.min(min, ((performance.now() - t) * 1000) / calls[i]!);
+      }
+      return min;
+    });
+    const pyAfter = pycocotoolsOps({ A, B, noise, poly }) ?? pyBefore;
+    ops.forEach((r, i) => {
+      const ref = Math.min(pyBefore[keys[i]!]!, pyAfter[keys[i]!]!);
+      r.name += ` — best of 5: pycocotools ${ref.toFixed(2)} µs, rlekit ${best[i]!.toFixed(2)} µs: ${(ref / best[i]!).toFixed(2)}× its speed`;
+    });
+  }
   rows.push(...ops);
   return rows;
 }

@@ -15,10 +15,17 @@ import { bench as labelStudio } from './label-studio.js';
 import { bench as darwin } from './darwin.js';
 import { bench as supervisely } from './supervisely.js';
 import { bench as geometry } from './geometry.js';
+import { lvis } from './lvis.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, geometry };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const argv = process.argv.slice(2);
+// Whole-file conversions (minutes, child processes, its own table): only when named.
+if (argv[0] === 'lvis') {
+  await lvis(argv.slice(1));
+  process.exit(0);
+}
+const wanted = argv.filter((a) => !a.startsWith('-'));
 for (const name of wanted) {
   if (!(name in groups)) {
     console.error(`unknown bench group "${name}"; groups: ${Object.keys(groups).join(', ')}`);

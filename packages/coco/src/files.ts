@@ -3,9 +3,8 @@
  * detections) and SA-1B per-image JSON, read in memory or streamed (files past V8's longest
  * string), and written in one piece or as a stream of chunks.
  */
-import { JSONParser, TokenType } from '@streamparser/json';
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, Mask, MAX_JSON_DEPTH, parseJson, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
@@ -355,170 +354,146 @@ function keepExtras(images: object, extras: Json | undefined, warn: (w: RleWarni
 
 // ---------------------------------------------------------------- streaming read
 
-const CHUNK = 1 << 16;
+// Source chunks are fed to the scanner at most this large, so what one write queues stays small.
+const CHUNK = 1 << 20;
 
-/** Stream-parses a ByteSource, yielding the values at `paths` as they complete (bounded memory). */
+/**
+ * Bytes of annotation JSON one regrouping pass holds (a file that scatters annotations over
+ * images, read grouped by image): each pass reads the file once and keeps the annotations of
+ * the next images up to this budget, so memory is bounded whatever the file's size or order.
+ */
+export const REGROUP_BYTES = 128 * 1024 * 1024;
+
+const KIND_WORDS: Record<JsonValueKind, FieldKind> = { array: 'an array', object: 'an object', string: 'a value', number: 'a value', literal: 'a value' };
+
 /** What a top-level field of a COCO object holds. */
 type FieldKind = 'an array' | 'an object' | 'a value';
 
-async function* streamValues(source: ByteSource, paths: string[], topFields?: Map<string, FieldKind>): AsyncGenerator<{ value: unknown; key: string | number | undefined; top: string | number | undefined }> {
-  const parser = new JSONParser({ paths, keepStack: false });
-  if (topFields) {
-    // The root object's keys, so fields outside `paths` are not lost unnoticed, and what each
-    // holds, so an `images` object is refused as the in-memory read refuses it.
-    let depth = 0, keyNext = false;
-    let field: string | undefined; // a root key whose value comes next
-    parser.onToken = (t) => {
-      const token = t.token;
-      if (field !== undefined && token !== TokenType.COLON) {
-        topFields.set(field, token === TokenType.LEFT_BRACKET ? 'an array' : token === TokenType.LEFT_BRACE ? 'an object' : 'a value');
-        field = undefined;
-      }
-      if (token === TokenType.NUMBER || (depth > 1 && token > TokenType.RIGHT_BRACKET)) return; // the bulk: numbers, nested keys and values
-      if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) {
-        keyNext = ++depth === 1 && token === TokenType.LEFT_BRACE;
-        // As parseJson bounds the in-memory read: writers recurse into what is kept.
-        if (depth > MAX_JSON_DEPTH) throw new RleError('LIMIT_EXCEEDED', `COCO JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { offset: t.offset, expected: `arrays and objects nested at most ${MAX_JSON_DEPTH} deep` });
-      }
-      else if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) depth--;
-      else if (token === TokenType.COMMA) keyNext = depth === 1;
-      else if (token === TokenType.STRING && keyNext) {
-        field = t.value as string;
-        keyNext = false;
-      }
-    };
-  }
-  let queue: { value: unknown; key: string | number | undefined; top: string | number | undefined }[] = [];
-  parser.onValue = ({ value, key, stack }) => {
-    queue.push({ value, key, top: stack.length > 1 ? stack[1]!.key : key });
-  };
-  let offset = 0;
-  const write = (bytes: Uint8Array): void => {
-    try {
-      parser.write(bytes);
-    } catch (e) {
-      if (e instanceof RleError) throw e;
-      throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset, expected: 'COCO JSON', cause: e, received: e instanceof Error ? e.message.slice(0, 120) : undefined });
-    }
-  };
+/** Feeds a source to a scanner in bounded writes; `drain` runs after each write (to yield what it queued). */
+async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<void> {
   for await (const chunk of source.stream()) {
     for (let i = 0; i < chunk.length; i += CHUNK) {
-      const part = chunk.subarray(i, Math.min(chunk.length, i + CHUNK));
-      write(part);
-      offset += part.length;
-      if (queue.length > 0) {
-        const q = queue;
-        queue = [];
-        for (const v of q) yield v;
-      }
+      scanner.write(chunk.length <= CHUNK ? chunk : chunk.subarray(i, Math.min(chunk.length, i + CHUNK)));
+      yield;
     }
   }
-  if (!parser.isEnded) {
-    throw new RleError('TRUNCATED', 'COCO JSON ends before the document is complete', { offset });
-  }
-  for (const v of queue) yield v;
+  scanner.end();
 }
 
-async function firstByte(source: ByteSource): Promise<number> {
-  for await (const chunk of source.stream()) {
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      // Skip whitespace and a UTF-8 BOM.
-      if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf) return b;
+const REFS = ['image_id', 'category_id'];
+
+class U32List {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
     }
+    this.data[this.length++] = v;
   }
-  throw new RleError('TRUNCATED', 'Empty file', { expected: 'COCO JSON' });
 }
 
 /**
- * Streams a COCO file of any size: a first pass collects images and categories (annotations are
- * parsed and dropped), the second yields annotations one at a time.
+ * Streams a COCO file of any size. Pass 1 reads images, categories and the other top-level
+ * fields, and notes each annotation's image and length; pass 2 yields annotations one at a time,
+ * in file order, or — when grouping by image and the file scatters them — image by image, in
+ * passes that each hold at most `regroupBytes` of annotation JSON. A key given twice at the top
+ * level counts once, its last value, as JSON.parse has it.
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true): Promise<MaskDatasetStream> {
-  const first = await firstByte(source);
-  if (first !== 0x7b && first !== 0x5b) throw new RleError('INVALID_STRUCTURE', 'Not a JSON object or array', { offset: 0, expected: '{ or [', received: String.fromCharCode(first) });
-  let f: CocoFormat;
-  if (first === 0x5b) f = 'results';
-  else f = format === 'auto' || format === 'results' ? 'instances' : format;
-  if (format === 'results' && first !== 0x5b) fail([], 'a list of results', 'an object');
-  if ((format === 'instances' || format === 'sa1b') && first === 0x5b) fail([], 'an object', 'a list'); // as the in-memory read says
-  const objectPaths = ['$.images.*', '$.categories.*', '$.annotations.*', '$.image', '$.info', '$.licenses'];
-  const paths = f === 'results' ? ['$.*'] : objectPaths;
-  // Pass 1: images, categories, top-level extras; the format of an object file.
-  const probe = new Reader(f, warn);
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES): Promise<MaskDatasetStream> {
+  // Pass 1.
+  const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
+  let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
+  let imageIds: unknown[] = []; // image_id of each annotation of the latest list
+  let lengths = new U32List();
+  // Each distinct category_id of the annotations and where it first appears (bounded by the
+  // categories, not the annotations), for an SA-1B file, whose categories come from them.
+  let annotationCategories = new Map<unknown, number>();
+  const probe = new Reader('results', warn);
+  let root: 'object' | 'array' | undefined;
+  const note = (v: unknown, i: number, length: number): void => {
+    const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
+    imageIds.push(o?.image_id);
+    lengths.push(length);
+    const cid = o?.category_id;
+    if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
+  };
+  const pass1 = new JsonScanner({
+    field(key, kind) {
+      if (root === undefined) {
+        root = 'object';
+        if (format === 'results') fail([], 'a list of results', 'an object');
+      }
+      const entry: { kind: JsonValueKind; elements?: unknown[] } = { kind };
+      fields.delete(key); // the last of a duplicated key wins
+      fields.set(key, entry);
+      if (key === 'annotations') {
+        annotationLists++;
+        imageIds = [];
+        lengths = new U32List();
+        annotationCategories = new Map();
+        return kind === 'array' ? 'elements' : 'value';
+      }
+      if (kind === 'array' && (key === 'images' || key === 'categories')) {
+        entry.elements = [];
+        return 'elements';
+      }
+      return 'value';
+    },
+    value(key, v) {
+      fields.get(key)!.value = v;
+    },
+    // An instances or SA-1B annotation is not parsed here, only its image_id and category_id
+    // are read from its bytes (pass 2 parses, and checks, every annotation).
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset, length) {
+      if (key === 'annotations') {
+        const bytes = v as Uint8Array;
+        if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
+        const refs = objectFields(bytes, REFS);
+        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
+      }
+      else if (key === null) {
+        if (root === undefined) {
+          root = 'array';
+          if (format === 'instances' || format === 'sa1b') fail([], 'an object', 'a list'); // as the in-memory read says
+        }
+        probe.resultImage(v, [i]);
+        note(v, i, length);
+      } else fields.get(key)!.elements!.push(v);
+    },
+  }, 'COCO JSON');
+  for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
+  root = pass1.rootKind;
+  if (root === 'array' && (format === 'instances' || format === 'sa1b')) fail([], 'an object', 'a list');
+  if (root === 'object' && format === 'results') fail([], 'a list of results', 'an object');
+  let f: CocoFormat = root === 'array' ? 'results' : format === 'auto' ? (fields.has('image') && !fields.has('images') ? 'sa1b' : 'instances') : format;
   const extras: Json = {};
-  const index: Record<string, number> = {};
-  // Annotations per image and whether each image's annotations come together (COCO and LVIS
-  // files do not group them; writers that work an image at a time, Kaggle, need it).
-  const perImage = new Map<unknown, number>();
-  const changes: unknown[] = []; // image_id at each change along the file (images may come last, as in LVIS)
-  const countImage = (v: unknown): void => {
-    const imageId = typeof v === 'object' && v !== null ? (v as Json).image_id : undefined;
-    if (changes.length === 0 || changes[changes.length - 1] !== imageId) changes.push(imageId);
-    perImage.set(imageId, (perImage.get(imageId) ?? 0) + 1);
-  };
-  const topFields = new Map<string, FieldKind>();
-  // Each distinct category_id of the annotations and where it first appears (few: bounded by the
-  // categories, not the annotations), for an SA-1B file, whose categories must be known before pass 2.
-  const annotationCategories = new Map<unknown, number>();
-  // The in-memory read's checks of what each top-level field holds, at the first sight of it.
-  const checkField = (key: string, expected: FieldKind): void => {
-    const kind = topFields.get(key);
-    if (kind !== undefined && kind !== expected) throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path: [key], expected, received: kind });
-  };
-  for await (const { value, top } of streamValues(source, paths, topFields)) {
-    // An SA-1B read (--format sa1b) looks at neither images nor categories, as the in-memory read.
-    const skipped = format === 'sa1b' && (top === 'images' || top === 'categories');
-    if (!skipped && (top === 'images' || top === 'categories' || top === 'annotations')) checkField(top, 'an array');
-    if (skipped) continue;
-    if (f === 'results') {
-      const i = (index.r = (index.r ?? -1) + 1);
-      probe.resultImage(value, [i]);
-      countImage(value);
-    } else if (top === 'annotations') {
-      if (index.a === undefined) refusePanoptic(value, ['annotations', 0]);
-      countImage(value);
-      const cid = typeof value === 'object' && value !== null ? (value as Json).category_id : undefined;
-      if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, index.a ?? 0);
-      index.a = (index.a ?? 0) + 1;
-    } else if (top === 'images') {
-      const i = (index.images = (index.images ?? -1) + 1);
-      probe.image(value, ['images', i]);
-    } else if (top === 'categories') {
-      const i = (index.categories = (index.categories ?? -1) + 1);
-      probe.category(value, ['categories', i]);
-    } else if (top === 'image' || top === 'info' || top === 'licenses') {
-      // `image` is SA-1B's image only once the format is known (an instances file may have one
-      // next to `images`: a top-level field there, as the in-memory read keeps it).
-      extras[top] = value;
-    }
-  }
   if (f !== 'results') {
-    if (format === 'auto') f = topFields.has('image') && !topFields.has('images') ? 'sa1b' : 'instances';
-    if (f === 'instances' && !topFields.has('images')) fail(['images'], 'an array', undefined);
-    if (f === 'sa1b' && !topFields.has('image')) fail(['image'], 'an object', undefined);
-    // Fields that yielded no values (empty, or not containers) are checked here.
+    const checkField = (key: string, expected: FieldKind): void => {
+      const field = fields.get(key);
+      if (field !== undefined && KIND_WORDS[field.kind] !== expected) throw new RleError('INVALID_STRUCTURE', 'Invalid COCO JSON', { path: [key], expected, received: KIND_WORDS[field.kind] });
+    };
+    if (f === 'instances' && !fields.has('images')) fail(['images'], 'an array', undefined);
+    if (f === 'sa1b' && !fields.has('image')) fail(['image'], 'an object', undefined);
     for (const key of f === 'sa1b' ? ['annotations'] : ['images', 'categories', 'annotations']) checkField(key, 'an array');
     if (f === 'sa1b') checkField('image', 'an object');
-    if (!topFields.has('annotations')) fail(['annotations'], 'an array', undefined);
+    if (!fields.has('annotations')) fail(['annotations'], 'an array', undefined);
     if (f === 'sa1b') {
-      probe.sa1bImage(extras.image, ['image']);
-      delete extras.image;
+      probe.sa1bImage(fields.get('image')!.value, ['image']);
       for (const [cid, i] of annotationCategories) probe.categoryOf(cid, ['annotations', i, 'category_id']);
     } else {
-      // Before the categories are handed out: pass 2 must not add any.
+      (fields.get('images')!.elements ?? []).forEach((v, i) => probe.image(v, ['images', i]));
+      (fields.get('categories')?.elements ?? []).forEach((v, i) => probe.category(v, ['categories', i]));
+      for (const [key, field] of fields) if (!['images', 'categories', 'annotations'].includes(key)) extras[key] = field.value;
+      // Category ids used by annotations but not listed: categories named by their id, before pass 2 hands them out.
       for (const [cid, i] of annotationCategories) probe.missingCategory(id(cid, ['annotations', i, 'category_id']));
     }
-    annotationCategories.clear();
   }
-  const others = f === 'instances' ? [...topFields.keys()].filter((k) => !['images', 'categories', 'annotations', 'image', 'info', 'licenses'].includes(k)) : [];
-  if (others.length > 0) {
-    // Other top-level fields (old COCO's "type", ...), as the in-memory read keeps them: one more pass, only when there are some.
-    const safe = others.filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
-    for await (const { value, key } of streamValues(source, safe.map((k) => `$.${k}`))) if (typeof key === 'string') extras[key] = value;
-    const lost = others.filter((k) => !safe.includes(k));
-    if (lost.length > 0) warn({ code: 'not-carried', message: `top-level ${lost.map((k) => JSON.stringify(k)).join(', ')} cannot be carried from a streamed read`, count: lost.length });
-  }
+  fields.clear();
+  annotationCategories.clear();
   const reader = new Reader(f, warn);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
@@ -526,45 +501,95 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const images = reader.images;
   const fmt = f;
   keepExtras(images, fmt === 'instances' && Object.keys(extras).length > 0 ? extras : undefined, warn);
+  // Each annotation's image position (-1: not an image of the file, an error at its turn).
   const position = new Map<unknown, number>(images.map((im, k) => [im.id, k]));
+  const count = imageIds.length;
+  const at = new Int32Array(count);
   let inImageOrder = true;
-  for (let k = 1, prev = position.get(changes[0]) ?? -1; k < changes.length && inImageOrder; k++) {
-    const at = position.get(changes[k]);
-    if (at === undefined) continue; // dangling: an error at its place in pass 2
-    inImageOrder = at > prev;
-    prev = at;
-  }
-  changes.length = 0;
-  const regroup = groupByImage && !inImageOrder && fmt !== 'sa1b';
-  async function* annotations(): AsyncGenerator<Annotation> {
-    let i = 0;
-    // When the file does not list annotations in image order, each image's are held until every
-    // earlier image is complete (counts from pass 1), then yielded together in image order:
-    // memory follows the disorder, not the file size.
-    const pending = new Map<unknown, Annotation[]>();
-    let next = 0;
-    for await (const { value, top } of streamValues(source, fmt === 'results' ? ['$.*'] : ['$.annotations.*'])) {
-      if (fmt !== 'results' && top !== 'annotations') continue;
-      const a = reader.annotation(value, fmt === 'results' ? [i] : ['annotations', i]);
-      i++;
-      if (!regroup) {
-        if (a) yield a;
-        continue;
-      }
-      const imageId = (value as Json).image_id;
-      perImage.set(imageId, (perImage.get(imageId) ?? 1) - 1);
-      if (a) {
-        const group = pending.get(imageId);
-        if (group) group.push(a);
-        else pending.set(imageId, [a]);
-      }
-      for (; next < images.length && !perImage.get(images[next]!.id); next++) {
-        const group = pending.get(images[next]!.id);
-        if (group) (pending.delete(images[next]!.id), yield* group);
-      }
+  for (let i = 0, prev = -1; i < count; i++) {
+    const p = position.get(imageIds[i]) ?? -1;
+    at[i] = p;
+    if (p >= 0) {
+      if (p < prev) inImageOrder = false;
+      prev = p;
     }
-    // A source that changed between the passes: nothing is lost.
-    for (const group of pending.values()) yield* group;
+  }
+  imageIds = [];
+  position.clear();
+  const sizes = lengths.data.subarray(0, count);
+  const regroup = groupByImage && !inImageOrder && fmt !== 'sa1b';
+  const pathOf = (i: number): Path => (fmt === 'results' ? [i] : ['annotations', i]);
+
+  /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
+  function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown) => void): AsyncGenerator<void> {
+    let lists = 0;
+    let active = fmt === 'results';
+    return feed(source, new JsonScanner({
+      field(key, kind) {
+        if (key !== 'annotations') return 'skip';
+        active = ++lists === annotationLists;
+        return active && kind === 'array' ? 'elements' : 'skip';
+      },
+      want: (_key, i) => active && want(i),
+      raw,
+      element: (_key, i, v) => element(i, v),
+    }, 'COCO JSON'));
+  }
+
+  async function* annotations(): AsyncGenerator<Annotation> {
+    if (!regroup) {
+      let queue: [number, unknown][] = [];
+      for await (const _ of pass2(() => true, false, (i, v) => queue.push([i, v]))) {
+        const q = queue;
+        queue = [];
+        for (const [i, v] of q) {
+          const a = reader.annotation(v, pathOf(i));
+          if (a) yield a;
+        }
+      }
+      reader.finish();
+      return;
+    }
+    // Annotations in image order (a stable counting sort by position; dangling ones first, so
+    // their error comes early), then windows of whole images holding at most regroupBytes each.
+    const starts = new Uint32Array(images.length + 2);
+    for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+    for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    const slot = new Float64Array(count); // an annotation's place in its window's buffer
+    let from = 0;
+    while (from < count) {
+      let to = from, bytes = 0;
+      // Whole images: never split one image's annotations between windows.
+      while (to < count) {
+        const p = at[order[to]!]!;
+        let end = to, b = 0;
+        while (end < count && at[order[end]!] === p) b += sizes[order[end++]!]!;
+        if (to > from && bytes + b > regroupBytes) break;
+        bytes += b;
+        to = end;
+      }
+      const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
+      // The window's annotations go into one buffer, each at its place in image order: one
+      // allocation per pass (many small buffers outlive their pass until a full GC).
+      const window = new Uint8Array(bytes);
+      for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
+      let got = 0;
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => {
+        const b = v as Uint8Array;
+        if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
+        window.set(b, slot[i]!);
+        got++;
+      })) { /* collect */ }
+      if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
+      for (let k = from; k < to; k++) {
+        const i = order[k]!;
+        const a = reader.annotation(parseJsonBytes(window.subarray(slot[i]!, slot[i]! + sizes[i]!), 0, 'COCO JSON'), pathOf(i));
+        if (a) yield a;
+      }
+      from = to;
+    }
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations() };

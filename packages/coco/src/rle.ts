@@ -474,6 +474,10 @@ const UNION = 0b1110, INTERSECTION = 0b1000;
 export function merge(rles: readonly CocoRle[], intersect: boolean | number = false): CompressedRle {
   if (!Array.isArray(rles)) throw new RleError('INVALID_STRUCTURE', 'merge expects a list of RLEs', { received: short(rles) });
   if (rles.length === 0) return { size: [0, 0], counts: '' };
+  if (rles.length > 1) {
+    const fast = mergeStrings(rles, intersect ? INTERSECTION : UNION);
+    if (fast !== undefined) return fast;
+  }
   const first = parseRle(rles[0]!, [0]);
   if (rles.length === 1) return compress(rles[0]!);
   const size = { height: first.height, width: first.width };
@@ -488,4 +492,82 @@ export function merge(rles: readonly CocoRle[], intersect: boolean | number = fa
     acc = combineRuns(acc, canonicalCol(p), table, total);
   }
   return { size: [size.height, size.width], counts: total === 0 ? '0' : countsToString(acc) };
+}
+
+/**
+ * merge of two or more valid compressed strings of one size (the common case): each string is
+ * scanned once into the reused buffer and the lists are swept pairwise there, so nothing is
+ * allocated but the result. Undefined for anything else: the general path decides.
+ */
+function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | undefined {
+  const r0 = rles[0];
+  if (r0 == null || typeof r0 !== 'object') return undefined;
+  const total = fastTotal(r0.size);
+  if (total <= 0) return undefined;
+  const h = (r0.size as number[])[0]!, w = (r0.size as number[])[1]!;
+  let off = 0;
+  const at: number[] = [];
+  for (const r of rles) {
+    if (r == null || typeof r !== 'object' || typeof r.counts !== 'string' || !Array.isArray(r.size) || r.size[0] !== h || r.size[1] !== w) return undefined;
+    if (scanString(r.counts, total, scanRoom(off + r.counts.length, off), off) < 0) return undefined;
+    at.push(off, scanM);
+    off += scanM;
+  }
+  let ao = at[0]!, na = at[1]!;
+  for (let k = 2; k < at.length; k += 2) {
+    const bo = at[k]!, nb = at[k + 1]!;
+    const c = scanRoom(off + na + nb + 1, off);
+    const m = sweep(c, ao, na, bo, nb, off, table, total);
+    ao = off;
+    na = m;
+    off += m;
+  }
+  return { size: [h, w], counts: countsToString(scanBuf.subarray(ao, ao + na)) };
+}
+
+/**
+ * The union (or intersection) of count lists a (`na` at `ao`) and b (`nb` at `bo`) of `c`,
+ * both summing to `total`, written as canonical counts at `oo`; returns their number. It walks
+ * the two lists' foreground intervals (empty ones skipped), one interval per step, joining
+ * intervals that touch, so the result has no zero-length run but a leading one.
+ */
+function sweep(c: Uint32Array, ao: number, na: number, bo: number, nb: number, oo: number, table: number, total: number): number {
+  const END = total + 1;
+  // Current interval [s, e) of each list; k its next odd index, p the start of that run.
+  let ka = 1, pa = c[ao]!, aS = END, aE = END;
+  let kb = 1, pb = c[bo]!, bS = END, bE = END;
+  let m = 0, last = 0;
+  const nextA = (): void => {
+    while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
+    if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
+  };
+  const nextB = (): void => {
+    while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
+    if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
+  };
+  const emit = (s: number, e: number): void => {
+    if (m > 0 && s === last) c[oo + m - 1] = c[oo + m - 1]! + (e - s);
+    else { c[oo + m++] = s - last; c[oo + m++] = e - s; }
+    last = e;
+  };
+  nextA();
+  nextB();
+  if (table === INTERSECTION) {
+    while (aS < END && bS < END) {
+      const s = aS > bS ? aS : bS, e = aE < bE ? aE : bE;
+      if (e > s) emit(s, e);
+      if (aE < bE) nextA();
+      else nextB();
+    }
+  } else {
+    let cs = -1, ce = -1;
+    while (aS < END || bS < END) {
+      let s: number, e: number;
+      if (aS <= bS) { s = aS; e = aE; nextA(); } else { s = bS; e = bE; nextB(); }
+      if (cs < 0) { cs = s; ce = e; } else if (s <= ce) { if (e > ce) ce = e; } else { emit(cs, ce); cs = s; ce = e; }
+    }
+    if (cs >= 0) emit(cs, ce);
+  }
+  if (m === 0 || last < total) c[oo + m++] = total - last;
+  return m;
 }

@@ -176,8 +176,71 @@ describe('COCO instances JSON', () => {
     expect(streamed.type).toBe('instances');
     expect(streamed.info).toEqual(instances.info);
     expect(memory.type).toBe('instances');
-    // A key the streaming paths cannot name is reported, not dropped unnoticed.
-    expect(warnings.some((w) => w.code === 'not-carried' && w.message.includes('"x.y"'))).toBe(true);
+    // Any key, whatever its spelling, as the in-memory read keeps it.
+    expect(streamed['x.y']).toBe(1);
+    expect(memory['x.y']).toBe(1);
+    expect(warnings.some((w) => w.code === 'not-carried' && w.message.includes('x.y'))).toBe(true);
+  });
+
+  // Issue 12, item 17: the streamed read must read what JSON.parse (the in-memory read) reads.
+  const both = async (text: string) => {
+    const memory = await dialect.read(enc(text));
+    const streamed = await collectDataset(await dialect.readStream!(chunked(enc(text), 3)));
+    return [memory, streamed] as const;
+  };
+  const summary = (d: MaskDataset) => ({ images: d.images.map((im) => im.id), categories: d.categories.map((c) => c.name), annotations: d.annotations.map((a) => [a.id, a.imageId, a.mask.area()]) });
+
+  it('a top-level key given twice counts once, with its last value, streamed as in memory', async () => {
+    const seg = encode(Mask.full({ height: 2, width: 3 }));
+    const text = `{"annotations": [{"id": 1, "image_id": 5, "segmentation": ${JSON.stringify(seg)}}],
+      "images": [{"id": 5, "height": 9, "width": 9}], "categories": [{"id": 1, "name": "first"}],
+      "annotations": [{"id": 2, "image_id": 6, "segmentation": ${JSON.stringify(seg)}}],
+      "images": [{"id": 6, "height": 2, "width": 3}], "categories": [{"id": 1, "name": "last"}], "info": 1, "info": {"v": 2}}`;
+    const [memory, streamed] = await both(text);
+    expect(summary(memory)).toEqual({ images: [6], categories: ['last'], annotations: [[2, 6, 6]] });
+    expect(summary(streamed)).toEqual(summary(memory));
+    expect(JSON.parse(dec(await dialect.write(streamed))).info).toEqual({ v: 2 });
+  });
+
+  it('a BOM starts a file in both reads, and a U+FEFF inside a key makes another key in both', async () => {
+    const file = JSON.stringify(instances);
+    const [m1, s1] = await both(`\uFEFF${file}`);
+    expect(summary(s1)).toEqual(summary(m1));
+    expect(s1.annotations).toHaveLength(3);
+    // "\uFEFFimages" is not "images": the file then has no images list, either way.
+    const keyed = file.replace('"images"', '"\uFEFFimages"');
+    for (const read of [() => dialect.read(enc(keyed)), async () => collectDataset(await dialect.readStream!(chunked(enc(keyed), 3)))]) {
+      const e = await read().then(() => undefined, (err: unknown) => err);
+      expect(e).toBeInstanceOf(RleError);
+      expect((e as RleError).path).toEqual(['images']);
+    }
+    // Next to a real images list, the U+FEFF key is one more top-level field in both.
+    const extra = file.replace('"info"', '"\uFEFFinfo"');
+    const [m2, s2] = await both(extra);
+    expect(JSON.parse(dec(await dialect.write(s2)))['\uFEFFinfo']).toEqual(instances.info);
+    expect(JSON.parse(dec(await dialect.write(m2)))['\uFEFFinfo']).toEqual(instances.info);
+  });
+
+  it('regrouping a scattered file by image holds a bounded window: many passes give the in-memory grouping', async () => {
+    const { readCocoStream } = await import('../src/files.js');
+    const rand = (() => { let x = 7; return () => (x = (x * 48271) % 2147483647) / 2147483647; })();
+    const images = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, height: 3 + (i % 4), width: 5 }));
+    const annotations = Array.from({ length: 300 }, (_, k) => {
+      const img = images[Math.floor(rand() * images.length)]!;
+      return { id: k + 1, image_id: img.id, segmentation: encode(Mask.fromRuns([k % 3, 1, img.height * img.width - (k % 3) - 1], { height: img.height, width: img.width }, 'col')) };
+    });
+    annotations.splice(17, 0, { id: 999, image_id: 100, bbox: [0, 0, 1, 1] } as never); // no mask: skipped, still counted
+    const text = JSON.stringify({ annotations, images });
+    const position = new Map(images.map((im, i) => [im.id, i]));
+    const expected = annotations.filter((a) => a.segmentation).map((a, i) => [position.get(a.image_id)!, i, a.id] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+    for (const budget of [1, 500, 4000, 1 << 30]) {
+      const passes: number[] = [];
+      const source: ByteSource = { ...chunked(enc(text), 50), stream() { passes.push(1); return chunked(enc(text), 50).stream(); } };
+      const d = await collectDataset(await readCocoStream(source, 'auto', () => {}, true, budget));
+      expect(d.annotations.map((a) => a.id)).toEqual(expected);
+      if (budget === 1) expect(passes.length).toBe(1 + 40); // one pass per image
+      if (budget === 1 << 30) expect(passes.length).toBe(2);
+    }
   });
 
   it('writeStream chunks concatenate to write()', async () => {

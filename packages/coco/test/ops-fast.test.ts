@@ -307,3 +307,36 @@ describe('iou over the one-pass parse', () => {
     expect(outcome(() => iou([{ size: [3], counts: '0' } as unknown as CocoRle], [good]))).toMatchObject({ error: { code: 'INVALID_STRUCTURE', path: ['dt', 0, 'size'] } });
   });
 });
+
+describe('merge of compressed strings (one scan each, swept in place)', () => {
+  it('equals the general path (the same RLEs uncompressed), for unions and intersections of 2-4 masks, zero-length runs included', async () => {
+    const { merge } = await import('../src/index.js');
+    const sizeArb = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 9 }));
+    await fc.assert(
+      fc.property(sizeArb, fc.array(fc.array(fc.nat(5), { minLength: 1, maxLength: 12 }), { minLength: 2, maxLength: 4 }), fc.boolean(), ([h, w], lists, intersect) => {
+        const total = h * w;
+        // Runs with zero-length ones inside, cut to sum to h*w.
+        const counts = lists.map((l) => {
+          const out: number[] = [];
+          let left = total;
+          for (const r of l) {
+            const x = Math.min(r, left);
+            out.push(x);
+            left -= x;
+          }
+          out.push(left);
+          return out;
+        });
+        const strings = counts.map((c) => ({ size: [h, w], counts: countsToString(Uint32Array.from(c)) }));
+        const lists2 = counts.map((c) => ({ size: [h, w], counts: c }));
+        expect(merge(strings, intersect)).toEqual(merge(lists2, intersect));
+      }),
+      { numRuns: 1000 },
+    );
+    // Foreground at the first and last pixel of a non-square mask.
+    const a = encode(Mask.fromRuns([0, 1, 11], { height: 3, width: 4 }, 'col'));
+    const b = encode(Mask.fromRuns([11, 1], { height: 3, width: 4 }, 'col'));
+    expect(merge([a, b])).toEqual(encode(Mask.fromRuns([0, 1, 10, 1], { height: 3, width: 4 }, 'col')));
+    expect(merge([a, b], true)).toEqual(encode(Mask.empty({ height: 3, width: 4 })));
+  });
+});

@@ -22,6 +22,8 @@ export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, Optio
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
+export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
+export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
 export { compareDatasets } from './compare.js';
 export type { CategoryScores, CompareMetric, CompareOptions, DatasetComparison, ImageComparison } from './compare.js';

@@ -1,0 +1,216 @@
+/**
+ * `pnpm bench lvis [--scale S] [--only python,coco,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
+ * file shaped like LVIS v1 train (scale 1: 100,170 images, 1,270,141 mostly-polygon annotations,
+ * ~1 GB; --scale 0.1 / 0.3 make the 100 MB / 300 MB variants), timed side by side in one run:
+ * the Python a user would run (json.load + pycocotools' annToRLE + json.dump, pycocotools built
+ * from /work/shared/oracles/cocoapi with Debian's cython3 and numpy, in a cache dir outside the
+ * repo) and `rlekit convert` to COCO RLE, a row-major Kaggle preset and rlekit-json. Wall time
+ * and peak RSS come from /usr/bin/time -v around each child process.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { countsToString } from '@rlekit/coco';
+import { prng } from './kit.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const cacheDir = process.env.RLEKIT_BENCH_DIR ?? join(tmpdir(), 'rlekit-bench');
+const oracle = process.env.COCOAPI_DIR ?? '/work/shared/oracles/cocoapi';
+export const python = '/usr/bin/python3'; // Debian's, where python3-numpy and cython3 live
+
+const SIZES = [[480, 640], [640, 480], [427, 640], [640, 427], [512, 640], [375, 500], [500, 375], [640, 640]] as const;
+
+/** Writes the LVIS-shaped file (annotations first and scattered over images, as LVIS has them). */
+function generate(path: string, scale: number): void {
+  const rand = prng(2024);
+  const nImages = Math.max(1, Math.round(100_170 * scale));
+  const nAnnotations = Math.max(1, Math.round(1_270_141 * scale));
+  const nCategories = 1203;
+  const sizes = Array.from({ length: nImages }, () => SIZES[Math.floor(rand() * SIZES.length)]!);
+  const fd = openSync(path + '.part', 'w');
+  let buf: string[] = [];
+  let pending = 0;
+  const out = (s: string): void => {
+    buf.push(s);
+    pending += s.length;
+    if (pending > 1 << 22) {
+      writeSync(fd, buf.join(''));
+      buf = [];
+      pending = 0;
+    }
+  };
+  out('{"info": {"description": "rlekit bench: LVIS-shaped synthetic", "version": "1.0", "year": 2026}, "annotations": [');
+  for (let k = 0; k < nAnnotations; k++) {
+    const img = Math.floor(rand() * nImages);
+    const [h, w] = sizes[img]!;
+    const cat = 1 + Math.floor(rand() * nCategories);
+    let seg: string, area: number, box: number[];
+    let crowd = 0;
+    if (rand() < 0.005) {
+      // A crowd region as compressed RLE: a box, in column-major runs.
+      const x0 = Math.floor(rand() * w * 0.5), y0 = Math.floor(rand() * h * 0.5);
+      const bw = 1 + Math.floor(rand() * (w - x0 - 1)), bh = 1 + Math.floor(rand() * (h - y0 - 1));
+      const runs = [x0 * h + y0];
+      for (let c = 0; c < bw; c++) runs.push(bh, c === bw - 1 ? h * w - (x0 + bw) * h + (h - y0 - bh) : h - bh);
+      seg = JSON.stringify({ size: [h, w], counts: countsToString(Uint32Array.from(runs)) });
+      area = bw * bh;
+      box = [x0, y0, bw, bh];
+      crowd = 1;
+    } else {
+      const parts = rand() < 0.05 ? 2 : 1;
+      const polys: string[] = [];
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      area = 0;
+      for (let p = 0; p < parts; p++) {
+        const r = Math.exp(Math.log(4) + rand() * Math.log(Math.min(h, w) / 2 / 4));
+        const cx = r + rand() * (w - 2 * r), cy = r + rand() * (h - 2 * r);
+        const n = 8 + Math.floor(rand() * 72);
+        const xy: string[] = [];
+        let px = 0, py = 0, fx = 0, fy = 0;
+        for (let i = 0; i < n; i++) {
+          const a = (i / n) * 2 * Math.PI, rr = r * (0.6 + 0.4 * rand());
+          const x = Math.min(w, Math.max(0, cx + rr * Math.cos(a))), y = Math.min(h, Math.max(0, cy + rr * Math.sin(a)));
+          const xs = x.toFixed(2), ys = y.toFixed(2);
+          xy.push(xs, ys);
+          const X = Number(xs), Y = Number(ys);
+          if (i === 0) (fx = X, fy = Y);
+          else area += px * Y - X * py;
+          (px = X, py = Y);
+          x0 = Math.min(x0, X), y0 = Math.min(y0, Y), x1 = Math.max(x1, X), y1 = Math.max(y1, Y);
+        }
+        area += px * fy - fx * py;
+        polys.push(`[${xy.join(', ')}]`);
+      }
+      seg = `[${polys.join(', ')}]`;
+      area = Math.abs(area) / 2;
+      box = [x0, y0, x1 - x0, y1 - y0].map((v) => Number(v.toFixed(2)));
+    }
+    out(`${k ? ', ' : ''}{"area": ${Number(area.toFixed(2))}, "id": ${k + 1}, "segmentation": ${seg}, "image_id": ${img + 1}, "bbox": [${box.join(', ')}], "category_id": ${cat}${crowd ? ', "iscrowd": 1' : ''}}`);
+  }
+  out('], "images": [');
+  for (let i = 0; i < nImages; i++) {
+    const [h, w] = sizes[i]!;
+    const neg = Array.from({ length: Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * nCategories));
+    const name = String(i + 1).padStart(12, '0');
+    out(`${i ? ', ' : ''}{"date_captured": "2013-11-14 11:18:45", "neg_category_ids": [${neg.join(', ')}], "id": ${i + 1}, "license": ${1 + (i % 8)}, "height": ${h}, "width": ${w}, "flickr_url": "http://farm1.staticflickr.com/1/${name}_z.jpg", "coco_url": "http://images.cocodataset.org/train2017/${name}.jpg", "not_exhaustive_category_ids": []}`);
+  }
+  out('], "licenses": [{"url": "http://creativecommons.org/licenses/by/2.0/", "id": 1, "name": "Attribution License"}], "categories": [');
+  for (let c = 1; c <= nCategories; c++) {
+    out(`${c > 1 ? ', ' : ''}{"frequency": "${'rcf'[c % 3]}", "id": ${c}, "synset": "thing_${c}.n.01", "image_count": ${c * 7}, "instance_count": ${c * 11}, "synonyms": ["thing_${c}"], "def": "a synthetic category number ${c}", "name": "thing_${c}"}`);
+  }
+  out(']}\n');
+  writeSync(fd, buf.join(''));
+  closeSync(fd);
+  spawnSync('mv', [path + '.part', path]);
+}
+
+const PY_CONVERT = `
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from pycocotools import mask as maskUtils
+src, dst = sys.argv[1], sys.argv[2]
+with open(src) as f:
+    d = json.load(f)
+imgs = {im['id']: im for im in d['images']}
+for ann in d['annotations']:
+    im = imgs[ann['image_id']]
+    h, w = im['height'], im['width']
+    # pycocotools COCO.annToRLE
+    segm = ann['segmentation']
+    if isinstance(segm, list):
+        rle = maskUtils.merge(maskUtils.frPyObjects(segm, h, w))
+    elif isinstance(segm['counts'], list):
+        rle = maskUtils.frPyObjects(segm, h, w)
+    else:
+        rle = segm
+    if isinstance(rle['counts'], bytes):
+        rle['counts'] = rle['counts'].decode('ascii')
+    ann['segmentation'] = rle
+with open(dst, 'w') as f:
+    json.dump(d, f)
+`;
+
+/** Builds pycocotools' C extension into the cache dir (never into the repo); returns its dir or why not. */
+export function buildPycocotools(): { dir?: string; why?: string } {
+  const dir = join(cacheDir, 'pycocotools');
+  if (existsSync(join(dir, 'PythonAPI', '.built'))) return { dir: join(dir, 'PythonAPI') };
+  if (!existsSync(join(oracle, 'PythonAPI', 'setup.py'))) return { why: `no cocoapi sources at ${oracle}` };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(oracle, 'PythonAPI'), join(dir, 'PythonAPI'), { recursive: true });
+  cpSync(join(oracle, 'common'), join(dir, 'common'), { recursive: true });
+  const r = spawnSync(python, ['setup.py', 'build_ext', '--inplace'], { cwd: join(dir, 'PythonAPI'), encoding: 'utf8' });
+  if (r.status !== 0) return { why: `pycocotools build failed: ${(r.stderr || r.stdout || String(r.error)).slice(-400)}` };
+  writeFileSync(join(dir, 'PythonAPI', '.built'), '');
+  return { dir: join(dir, 'PythonAPI') };
+}
+
+interface Measured { wall: number; cpu: number; rss: number; ok: boolean; note?: string }
+
+/** Runs a command under /usr/bin/time -v: wall seconds and peak RSS in bytes. */
+function measure(cmd: string[], cwd: string): Measured {
+  const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const err = r.stderr ?? '';
+  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN) * 1024;
+  const m = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
+  const wall = m ? Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
+  const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN);
+  const ok = /Exit status: 0/.test(err);
+  return { wall, cpu, rss, ok, ...(ok ? {} : { note: err.split('\n').filter((l) => !/^\t/.test(l)).slice(-6).join(' ').slice(0, 300) }) };
+}
+
+export async function lvis(argv: string[]): Promise<void> {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const scale = Number(flag('scale') ?? 1);
+  if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
+  const only = flag('only')?.split(',');
+  mkdirSync(cacheDir, { recursive: true });
+  const input = join(cacheDir, `lvis-shaped-${scale}.json`);
+  if (!existsSync(input)) {
+    const t = performance.now();
+    generate(input, scale);
+    console.log(`generated ${input} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const mb = statSync(input).size / 1e6;
+  console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
+  const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);
+  const rlekit = ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q'];
+  const runs: [string, () => Measured, string][] = [];
+  const py = buildPycocotools();
+  runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => {
+    if (!py.dir) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, note: py.why };
+    const script = join(cacheDir, 'lvis_to_rle.py');
+    writeFileSync(script, PY_CONVERT);
+    return measure([python, script, input, out('python.json'), py.dir], repo);
+  }, 'python']);
+  runs.push(['rlekit convert --to coco --polygons rle', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '-o', out('coco.json')], repo), 'coco']);
+  runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo), 'coco-nogroup']);
+  runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo), 'kaggle']);
+  runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo), 'rlekit-json']);
+  const results: [string, Measured][] = [];
+  for (const [i, [name, run, id]] of runs.entries()) {
+    if (only && !only.includes(id)) continue;
+    const m = run();
+    results.push([name, m]);
+    console.error(`  [${i + 1}/${runs.length}] ${name}: ${m.wall.toFixed(1)} s wall, ${m.cpu.toFixed(1)} s CPU, ${(m.rss / 2 ** 30).toFixed(2)} GiB${m.ok ? '' : ` FAILED ${m.note ?? ''}`}`);
+  }
+  const base = results.find(([n]) => n.startsWith('Python'))?.[1];
+  // CPU seconds (user + sys) are the fair figure on a machine shared with other work; wall is what a user waits.
+  console.log(`\n| conversion of the ${mb.toFixed(0)} MB LVIS-shaped file | wall | CPU (user+sys) | MB/s of CPU | peak RSS | CPU vs Python | wall vs Python |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, m] of results) {
+    const isBase = name.startsWith('Python');
+    const ratio = (a: number, b: number): string => (isBase ? '1' : base && base.ok && m.ok ? `${(a / b).toFixed(2)}× (${(b / a).toFixed(1)}× faster)` : '—');
+    if (!m.ok) {
+      console.log(`| ${name} | failed: ${m.note ?? ''} | | | ${(m.rss / 2 ** 30).toFixed(2)} GiB | | |`);
+      continue;
+    }
+    console.log(`| ${name} | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${(mb / m.cpu).toFixed(1)} | ${(m.rss / 2 ** 30).toFixed(2)} GiB | ${ratio(m.cpu, base?.cpu ?? NaN)} | ${ratio(m.wall, base?.wall ?? NaN)} |`);
+  }
+  for (const name of ['python.json', 'coco.json', 'coco-nogroup.json', 'kaggle.csv', 'rlekit.json']) rmSync(out(name), { force: true });
+}

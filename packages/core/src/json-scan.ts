@@ -1,0 +1,432 @@
+/**
+ * A streamed reader for JSON files larger than memory whose bulk sits in arrays at the top
+ * level (COCO's `annotations`, a results list, Encord's label rows). A structural scanner walks
+ * the bytes, tracking only strings, escapes and depth, and cuts each top-level value — or, for
+ * the arrays asked for, each element — out of the stream; `JSON.parse` parses the pieces. That
+ * runs near JSON.parse's own speed (a token-by-token streaming parser runs at a tenth of it).
+ *
+ * The pieces together are the document, so the result agrees with `JSON.parse` of the whole
+ * text: a piece JSON.parse accepts has balanced brackets, so the cut is where the parser would
+ * put it, and the grammar between pieces (keys, colons, commas) is checked here. One UTF-8 BOM
+ * at the start is skipped (as `decodeUtf8` drops it); anywhere else it is a character. Keys
+ * come as they are, duplicates included, in file order: the caller lets the last one win.
+ * Bad JSON is an RleError with the byte offset.
+ */
+import { checkJsonDepth, MAX_JSON_DEPTH } from './source.js';
+import { RleError } from './errors.js';
+import type { ByteSource } from './source.js';
+
+/** What a top-level value is, from its first byte. */
+export type JsonValueKind = 'array' | 'object' | 'string' | 'number' | 'literal';
+
+/** What to do with a top-level value: parse its elements one at a time (arrays), parse it whole, or only scan it. */
+export type JsonFieldAction = 'elements' | 'value' | 'skip';
+
+export interface JsonScanHandler {
+  /**
+   * A key of the root object, at byte `offset` (of its opening quote), and what its value is.
+   * Returns what to do with the value (default: 'value').
+   */
+  field?(key: string, kind: JsonValueKind, offset: number): JsonFieldAction;
+  /** A parsed top-level value ('value' action). */
+  value?(key: string, value: unknown): void;
+  /**
+   * An element of a top-level array ('elements' action; `key` null: the root is an array),
+   * `offset` and `length` in bytes. Only called when `want` (if given) returns true.
+   */
+  element?(key: string | null, index: number, value: unknown, offset: number, length: number): void;
+  /** Whether to parse element `index` (false: it is scanned, not parsed or checked). Default: all. */
+  want?(key: string | null, index: number): boolean;
+  /**
+   * When true (for an array's key, or null for the root array), `element` receives each wanted
+   * element's bytes instead of its value (parse them with {@link parseJsonBytes}): a caller that
+   * holds elements a while holds their compact text, not objects. The bytes may be a view of
+   * the chunk written: valid during the call only, copy them to keep them.
+   */
+  raw?: boolean | ((key: string | null) => boolean);
+}
+
+const enum St { Start, Key, Colon, Value, AfterValue, Elem, AfterElem, End }
+const enum Cut { None, Container, String, Scalar }
+
+// Byte classes for the cut loop: 1 quote, 2 backslash, 3 open, 4 close.
+const CLS = new Uint8Array(256);
+CLS[0x22] = 1;
+CLS[0x5c] = 2;
+CLS[0x7b] = CLS[0x5b] = 3;
+CLS[0x7d] = CLS[0x5d] = 4;
+// Bytes that end a number or literal.
+const DELIM = new Uint8Array(256);
+for (const b of [0x2c, 0x7d, 0x5d, 0x20, 0x09, 0x0a, 0x0d]) DELIM[b] = 1;
+
+const BOM = [0xef, 0xbb, 0xbf];
+
+const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+// ignoreBOM: a U+FEFF inside the document is a character (which JSON.parse then refuses
+// outside strings), never silently dropped.
+const pieceDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8Length(s: string, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
+}
+
+function describeByte(b: number | undefined): string {
+  if (b === undefined) return 'end of input';
+  return b >= 0x20 && b < 0x7f ? JSON.stringify(String.fromCharCode(b)) : `byte 0x${b.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * The push scanner: `write` chunks in order, then `end`. Handler calls happen inside `write`.
+ * Memory: the piece being cut (one element, key or top-level value), nothing else.
+ */
+export class JsonScanner {
+  private st = St.Start;
+  private pos = 0; // bytes before the current chunk
+  private root: 'object' | 'array' | undefined;
+  private first = true; // no key / element yet in the current container
+  private key: string | null = null;
+  private action: JsonFieldAction = 'value';
+  private index = 0;
+  // The piece being cut: its start offset, the chunks that hold it, and the cut state.
+  private cut = Cut.None;
+  private cutStart = 0;
+  private parts: Uint8Array[] = [];
+  private depth = 0;
+  private inStr = false;
+  private esc = false;
+  private keep = true; // whether the piece is parsed or only scanned
+
+  constructor(private readonly h: JsonScanHandler, private readonly expected = 'JSON') {}
+
+  /** Which container the root is, once seen. */
+  get rootKind(): 'object' | 'array' | undefined {
+    return this.root;
+  }
+
+  write(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let i = 0;
+    // One UTF-8 BOM at the very start is skipped, whatever the chunking.
+    while (this.st === St.Start && this.pos + i < 3 && i < n && this.pos + i === this.bom && chunk[i] === BOM[this.bom]) (this.bom++, i++);
+    if (this.bom > 0 && this.bom < 3 && i < n && this.st === St.Start) this.bad(this.pos + i, 'the rest of a UTF-8 byte order mark', chunk[i]!);
+    while (i < n) {
+      if (this.cut !== Cut.None) {
+        const end = this.scanPiece(chunk, i);
+        if (end < 0) {
+          if (this.keep) this.parts.push(chunk.subarray(i));
+          i = n;
+          break;
+        }
+        if (this.keep) this.parts.push(chunk.subarray(i, end));
+        i = end;
+        this.finishPiece(this.pos + end);
+        continue;
+      }
+      const b = chunk[i]!;
+      if (isWs(b)) {
+        i++;
+        continue;
+      }
+      const at = this.pos + i;
+      switch (this.st) {
+        case St.Start:
+          if (b === 0x7b) (this.root = 'object', this.st = St.Key);
+          else if (b === 0x5b) {
+            this.root = 'array';
+            this.key = null;
+            this.action = 'elements';
+            this.st = St.Elem;
+            this.index = 0;
+            this.raw = typeof this.h.raw === 'function' ? this.h.raw(null) : this.h.raw === true;
+          }
+          else this.bad(at, 'an object or an array', b);
+          this.first = true;
+          i++;
+          break;
+        case St.Key:
+          if (b === 0x7d && this.first) (this.st = St.End, i++);
+          else if (b === 0x22) this.startPiece(at, Cut.String, true);
+          else this.bad(at, this.first ? 'a key or }' : 'a key', b);
+          break;
+        case St.Colon:
+          if (b !== 0x3a) this.bad(at, ':', b);
+          this.st = St.Value;
+          i++;
+          break;
+        case St.Value: {
+          const kind: JsonValueKind = b === 0x5b ? 'array' : b === 0x7b ? 'object' : b === 0x22 ? 'string' : (b >= 0x30 && b <= 0x39) || b === 0x2d ? 'number' : 'literal';
+          let action = this.h.field?.(this.key!, kind, this.keyStart) ?? 'value';
+          if (action === 'elements' && kind !== 'array') action = 'value';
+          this.action = action;
+          if (action === 'elements') {
+            this.raw = typeof this.h.raw === 'function' ? this.h.raw(this.key) : this.h.raw === true;
+            this.st = St.Elem;
+            this.first = true;
+            this.index = 0;
+            i++;
+          } else {
+            this.st = St.AfterValue;
+            this.startValue(chunk, i, at, action === 'value');
+          }
+          break;
+        }
+        case St.AfterValue:
+          if (b === 0x2c) this.st = St.Key;
+          else if (b === 0x7d) this.st = St.End;
+          else this.bad(at, ', or }', b);
+          this.first = false;
+          i++;
+          break;
+        case St.Elem:
+          if (b === 0x5d && this.first) {
+            this.closeArray();
+            i++;
+          } else {
+            this.st = St.AfterElem;
+            const want = this.h.want ? this.h.want(this.key, this.index) : true;
+            this.startValue(chunk, i, at, want);
+          }
+          break;
+        case St.AfterElem:
+          if (b === 0x2c) (this.st = St.Elem, this.first = false, i++);
+          else if (b === 0x5d) (this.closeArray(), i++);
+          else this.bad(at, ', or ]', b);
+          break;
+        case St.End:
+          this.bad(at, 'the end of the input', b);
+      }
+    }
+    this.pos += n;
+  }
+
+  /** The input has ended: what is open is TRUNCATED; a number at the very end is complete. */
+  end(): void {
+    if (this.cut === Cut.Scalar) this.finishPiece(this.pos);
+    if (this.st !== St.End || this.cut !== Cut.None) {
+      throw new RleError('TRUNCATED', `${this.expected} ends before the document is complete`, { offset: this.pos, expected: this.expected });
+    }
+  }
+
+  private keyStart = 0;
+  private raw = false; // elements of the current array go out as bytes
+  private bom = 0; // bytes of a leading BOM seen
+
+  private closeArray(): void {
+    if (this.root === 'array' && this.key === null) this.st = St.End;
+    else this.st = St.AfterValue;
+    this.first = false;
+  }
+
+  private startValue(chunk: Uint8Array, i: number, at: number, keep: boolean): void {
+    const b = chunk[i]!;
+    // The cut loop starts at the first byte: a bracket opens depth 1, a quote a string at depth 0.
+    this.startPiece(at, b === 0x7b || b === 0x5b ? Cut.Container : b === 0x22 ? Cut.String : Cut.Scalar, keep);
+  }
+
+  private startPiece(at: number, cut: Cut, keep: boolean): void {
+    this.cut = cut;
+    this.cutStart = at;
+    this.depth = 0;
+    this.inStr = false;
+    this.esc = false;
+    this.keep = keep;
+    this.parts = [];
+    if (this.st === St.Key) this.keyStart = at;
+  }
+
+  /** Advances the cut from `i`: the end index (exclusive) of the piece, or -1 when the chunk ends first. */
+  private scanPiece(c: Uint8Array, i: number): number {
+    const n = c.length;
+    if (this.cut === Cut.Scalar) {
+      for (; i < n; i++) if (DELIM[c[i]!] === 1) return i;
+      return -1;
+    }
+    let depth = this.depth, inStr = this.inStr, esc = false;
+    // A backslash that ended the last chunk escapes this chunk's first byte.
+    if (this.esc) i++;
+    for (; i < n; i++) {
+      const k = CLS[c[i]!]!;
+      if (k === 0) continue;
+      if (inStr) {
+        if (k === 2) {
+          // The escaped byte is skipped (whatever it is); at the chunk's end, the next chunk's first.
+          if (i + 1 < n) i++;
+          else esc = true;
+        } else if (k === 1) {
+          inStr = false;
+          if (depth === 0) return i + 1; // the end of a string piece (inside a container, depth > 0)
+        }
+        continue;
+      }
+      if (k === 1) inStr = true;
+      else if (k === 3) depth++;
+      else if (k === 4 && --depth === 0) return i + 1;
+    }
+    // Escapes only matter inside strings; an escape that ends the chunk carries over.
+    this.depth = depth;
+    this.inStr = inStr;
+    this.esc = esc;
+    return -1;
+  }
+
+  private finishPiece(endAt: number): void {
+    const cut = this.cut;
+    this.cut = Cut.None;
+    const start = this.cutStart;
+    if (this.st === St.Key && cut === Cut.String) {
+      const key = this.parse(start);
+      this.key = key as string;
+      this.st = St.Colon;
+      return;
+    }
+    if (!this.keep) {
+      this.parts = [];
+      if (this.st === St.AfterElem) this.index++;
+      return;
+    }
+    if (this.st === St.AfterElem && this.raw) {
+      this.h.element?.(this.key, this.index, joinParts(this.parts), start, endAt - start);
+      this.parts = [];
+      this.index++;
+      return;
+    }
+    const value = this.parse(start);
+    if (this.st === St.AfterElem) {
+      this.h.element?.(this.key, this.index, value, start, endAt - start);
+      this.index++;
+    } else {
+      this.h.value?.(this.key!, value);
+    }
+  }
+
+  private parse(start: number): unknown {
+    const bytes = joinParts(this.parts);
+    this.parts = [];
+    return parseJsonBytes(bytes, start, this.expected);
+  }
+
+  private bad(at: number, expected: string, b: number): never {
+    throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset: at, expected: `${expected} (${this.expected})`, received: describeByte(b) });
+  }
+}
+
+function joinParts(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const bytes = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) (bytes.set(p, o), (o += p.length));
+  return bytes;
+}
+
+/**
+ * One JSON value from its UTF-8 bytes, which start at byte `offset` of the input: bad UTF-8 or
+ * JSON is an RleError at the byte offset of the fault.
+ */
+export function parseJsonBytes(bytes: Uint8Array, offset = 0, expected = 'JSON'): unknown {
+  let text: string;
+  try {
+    text = pieceDecoder.decode(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RleError('LIMIT_EXCEEDED', `A value of ${bytes.length} bytes is longer than a JavaScript string can hold`, { offset, expected, cause: e });
+    throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { offset, cause: e });
+  }
+  // Each piece is bounded in depth as parseJson bounds a whole file (writers recurse into what is kept).
+  checkJsonDepth(text, MAX_JSON_DEPTH, expected);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : '';
+    const m = /position (\d+)/.exec(msg);
+    const at = offset + (m ? utf8Length(text, Math.min(Number(m[1]), text.length)) : bytes.length);
+    throw new RleError('INVALID_STRUCTURE', `Not valid JSON${msg ? `: ${msg.slice(0, 100)}` : ''}`, { offset: at, expected, cause: e });
+  }
+}
+
+/**
+ * Scans a whole source (or stream of chunks) with `handler`. Chunks are fed in pieces of at
+ * most 1 MiB so a caller that yields between writes keeps bounded queues.
+ */
+export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, handler: JsonScanHandler, expected = 'JSON'): Promise<'object' | 'array'> {
+  const scanner = new JsonScanner(handler, expected);
+  const chunks = 'kind' in input && (input as ByteSource).kind === 'bytes' ? (input as ByteSource).stream() : (input as AsyncIterable<Uint8Array>);
+  for await (const chunk of chunks) scanner.write(chunk);
+  scanner.end();
+  return scanner.rootKind!;
+}
+
+/**
+ * The values of a few keys of a JSON object, from its bytes, without parsing the rest (a pass
+ * that needs an annotation's image_id reads 2 small values, not its polygons). Keys at depth 1
+ * are matched byte for byte, the last of a repeated key wins, as in JSON.parse. Returns
+ * undefined when it cannot answer exactly — not an object, an escaped key, a container value,
+ * bytes that are not JSON — and the caller parses the whole value instead.
+ */
+export function objectFields(b: Uint8Array, names: readonly string[]): unknown[] | undefined {
+  const keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)));
+  const out: unknown[] = new Array(names.length);
+  const n = b.length;
+  if (b[0] !== 0x7b) return undefined;
+  let depth = 1;
+  let i = 1;
+  while (i < n) {
+    const c = b[i]!;
+    if (c === 0x22) {
+      const start = i + 1;
+      let escaped = false;
+      i++;
+      while (i < n) {
+        const d = b[i]!;
+        if (d === 0x5c) (escaped = true, (i += 2));
+        else if (d === 0x22) break;
+        else i++;
+      }
+      if (i >= n) return undefined;
+      const end = i++;
+      if (depth !== 1) continue;
+      let j = i;
+      while (j < n && isWs(b[j]!)) j++;
+      if (b[j] !== 0x3a) continue; // a string value, not a key
+      if (escaped) return undefined;
+      let which = -1;
+      for (let k = 0; k < keys.length && which < 0; k++) {
+        const key = keys[k]!;
+        if (key.length !== end - start) continue;
+        let same = true;
+        for (let q = 0; q < key.length && same; q++) same = b[start + q] === key[q];
+        if (same) which = k;
+      }
+      i = j + 1;
+      if (which < 0) continue;
+      while (i < n && isWs(b[i]!)) i++;
+      const vs = i;
+      const v0 = b[i];
+      if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return undefined;
+      if (v0 === 0x22) {
+        i++;
+        while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+        if (i >= n) return undefined;
+        i++;
+      } else {
+        while (i < n && DELIM[b[i]!] !== 1) i++;
+      }
+      try {
+        out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
+      } catch {
+        return undefined;
+      }
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    i++;
+  }
+  return out;
+}
