@@ -8,10 +8,7 @@ import { Supervisor } from '../src/fuzz/supervisor.js';
  */
 
 // Known defects fixed on other branches: the outcome is counted but not yet asserted.
-const PENDING: Record<string, { outcome: (typeof BAD)[number]; issue: string }[]> = {
-  // The streamed COCO read and JSON.parse disagree on a U+FEFF inside a key (the mutator inserts BOMs).
-  coco: [{ outcome: 'disagree', issue: '#12 item 17' }],
-};
+const PENDING: Record<string, { outcome: (typeof BAD)[number]; issue: string }[]> = {};
 
 describe('the supervisor classifies what a read does to its process', () => {
   // A short time cap for the hang; a long one beside a low memory cap for the blow-up (pages fill slowly on a busy machine).

@@ -6,7 +6,7 @@ import { Supervisor } from '../src/fuzz/supervisor.js';
 /**
  * The hostile corpus: each input, read in the supervised child (a hang or blow-up is an outcome,
  * not the end of the test run), gives the RleError code its manifest names, or reads when it says
- * "ok". Entries marked pending are known defects fixed on other branches: listed, not run.
+ * "ok". Entries marked pending are known open defects (the issue item they belong to): listed, not run.
  */
 const cases = hostileCases();
 const ready = cases.filter((c) => c.pending === undefined);

@@ -155,8 +155,8 @@ describe('rlekit check', () => {
     expect(j.counts['empty-mask']).toEqual({ severity: 'warning', count: 1 });
     expect(j.counts['unused-category']).toEqual({ severity: 'warning', count: 1 });
     expect(j.counts.overlap).toBeUndefined();
-    const png = await run(['check', bad, '--target', 'png', '--json']);
-    expect(JSON.parse(png.out).counts.overlap).toEqual({ severity: 'error', count: 1 });
+    const dsb = await run(['check', bad, '--preset', 'data-science-bowl-2018', '--json']);
+    expect(JSON.parse(dsb.out).counts.overlap).toEqual({ severity: 'error', count: 1 });
   });
 
   it('--fix writes a repaired copy and lists every change; the copy checks clean of them', async () => {

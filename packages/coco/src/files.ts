@@ -4,7 +4,7 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
@@ -126,6 +126,8 @@ class Reader {
   image(v: unknown, path: Path): void {
     const o = obj(v, path);
     const img: ImageInfo = { id: id(o.id, [...path, 'id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
+    // An image no mask could have (over 2^32 - 1 pixels) is refused at once, masks or not.
+    checkSize(img, MAX_MASK_PIXELS, path);
     if (o.file_name !== undefined) img.fileName = typeof o.file_name === 'string' ? o.file_name : fail([...path, 'file_name'], 'a string', o.file_name);
     const attributes = rest(o, IMAGE_KEYS);
     if (attributes) img.attributes = attributes;
@@ -137,6 +139,7 @@ class Reader {
     // image_id names the image; an `id` next to it is another field, kept as an attribute.
     const hasImageId = o.image_id !== undefined;
     const img: ImageInfo = { id: id(hasImageId ? o.image_id : o.id, [...path, hasImageId ? 'image_id' : 'id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
+    checkSize(img, MAX_MASK_PIXELS, path);
     if (o.file_name !== undefined) img.fileName = typeof o.file_name === 'string' ? o.file_name : fail([...path, 'file_name'], 'a string', o.file_name);
     const attributes = rest(o, hasImageId ? SA1B_IMAGE_KEYS : [...SA1B_IMAGE_KEYS, 'id']);
     if (attributes) img.attributes = attributes;

@@ -338,8 +338,15 @@ export function parseJsonBytes(bytes: Uint8Array, offset = 0, expected = 'JSON')
     if (e instanceof RangeError) throw new RleError('LIMIT_EXCEEDED', `A value of ${bytes.length} bytes is longer than a JavaScript string can hold`, { offset, expected, cause: e });
     throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { offset, cause: e });
   }
-  // Each piece is bounded in depth as parseJson bounds a whole file (writers recurse into what is kept).
-  checkJsonDepth(text, MAX_JSON_DEPTH, expected);
+  // Each piece is bounded in depth as parseJson bounds a whole file (writers recurse into what is
+  // kept); a piece sits at most two levels down (the root, then a list), counted as the file's levels.
+  try {
+    checkJsonDepth(text, MAX_JSON_DEPTH - 2, expected);
+  } catch (e) {
+    // The offset within the piece, made an offset in the input (pieces are ASCII up to there in practice; bytes otherwise).
+    if (e instanceof RleError && e.offset !== undefined) throw new RleError(e.code, e.message, { ...(e.path ? { path: e.path } : {}), offset: offset + e.offset, ...(e.expected ? { expected: e.expected } : {}) });
+    throw e;
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
