@@ -36,3 +36,5 @@ export { nearestIndexMap, resize } from './geometry/resize.js';
 export type { ResizeMethod, ResizeOptions } from './geometry/resize.js';
 export { checkDataset } from './check.js';
 export type { CheckOptions, CheckReport, Problem, ProblemSeverity } from './check.js';
+export { isJsonObject, parseDialectOptions } from './options.js';
+export type { SafeParseSchema } from './options.js';

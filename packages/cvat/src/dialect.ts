@@ -3,7 +3,7 @@
  * elements holding `<mask>`, `<polygon>` and `<box>` shapes.
  */
 import { z } from 'zod';
-import {
+import { parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
@@ -35,10 +35,7 @@ export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
 export type CvatWriteOptions = z.infer<typeof writeOptionsSchema>;
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), expected: issue.message });
+  return parseDialectOptions(schema, input);
 }
 
 /** Annotation attributes that are `<mask>`/`<polygon>` XML attributes rather than label attributes. */

@@ -10,7 +10,7 @@
  * what a plain image would be written as is not stored again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import {
+import { parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -43,10 +43,7 @@ export const writeOptions = z.object({
 export type DarwinWriteOptions = z.infer<typeof writeOptions>;
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), expected: issue.message });
+  return parseDialectOptions(schema, input);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  * again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -48,10 +48,7 @@ export const writeOptions = z.object({
 export type EncordWriteOptions = z.infer<typeof writeOptions>;
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map(pathKey), expected: issue.message });
+  return parseDialectOptions(schema, input);
 }
 
 // ---------------------------------------------------------------------------------------------

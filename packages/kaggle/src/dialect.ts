@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import {
+import { parseDialectOptions,
   bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
@@ -51,10 +51,7 @@ export type KaggleWriteOptions = z.output<typeof writeOptions>;
 type PresetFields = { [K in keyof typeof presetFields]?: z.output<(typeof presetFields)[K]> };
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid kaggle option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
+  return parseDialectOptions(schema, input, 'kaggle');
 }
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');

@@ -9,7 +9,7 @@
  * stored again on reading, so plain data comes back plain.
  */
 import { z } from 'zod';
-import {
+import { parseDialectOptions,
   Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
@@ -50,10 +50,7 @@ export const writeOptions = z.object({
 export type LabelStudioWriteOptions = z.infer<typeof writeOptions>;
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))), expected: issue.message });
+  return parseDialectOptions(schema, input);
 }
 
 // ---------------------------------------------------------------------------------------------

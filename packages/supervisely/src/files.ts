@@ -9,7 +9,7 @@
  * object would be written as is not stored again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import {
+import { parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -36,10 +36,7 @@ export const writeOptions = z.object({
 export type SuperviselyWriteOptions = z.infer<typeof writeOptions>;
 
 function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new RleError('INVALID_OPTION', `Invalid option: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), expected: issue.message });
+  return parseDialectOptions(schema, input);
 }
 
 function isRecord(v: unknown): v is Json {

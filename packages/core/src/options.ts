@@ -1,0 +1,25 @@
+import { RleError } from './errors.js';
+
+/** What {@link parseDialectOptions} needs of a schema: zod's `safeParse`, described structurally so core stays free of zod. */
+export interface SafeParseSchema<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { message: string; path: readonly PropertyKey[] }[] } };
+}
+
+/**
+ * Validates (and defaults) a dialect's options with its schema; the first problem is an
+ * INVALID_OPTION RleError naming the option. One helper for every dialect package.
+ */
+export function parseDialectOptions<T>(schema: SafeParseSchema<T>, input: unknown, dialectId?: string): T {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new RleError('INVALID_OPTION', `Invalid ${dialectId ? `${dialectId} ` : ''}option: ${issue.message}`, {
+    path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
+    expected: issue.message,
+  });
+}
+
+/** A plain JSON object (not null, not an array). */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
