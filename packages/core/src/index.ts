@@ -21,7 +21,7 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, no
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, OptionsSchema, OutputFile, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
-export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
+export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

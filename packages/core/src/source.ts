@@ -80,6 +80,18 @@ export const JSON_HEAD: NonNullable<ReadAllOptions['head']> = {
   },
 };
 
+/** The same for XML readers: the first byte after a BOM and blanks must open a tag. */
+export const XML_HEAD: NonNullable<ReadAllOptions['head']> = {
+  length: 256,
+  check(head: Uint8Array): void {
+    let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+    if (i < head.length && head[i] !== 0x3c) {
+      throw new RleError('INVALID_STRUCTURE', 'Not XML', { offset: i, expected: '<', received: `byte 0x${head[i]!.toString(16).padStart(2, '0')}` });
+    }
+  },
+};
+
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);

@@ -3,7 +3,7 @@
  * elements holding `<mask>`, `<polygon>` and `<box>` shapes.
  */
 import { z } from 'zod';
-import { parseDialectOptions,
+import { XML_HEAD, parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
@@ -576,7 +576,7 @@ async function readText(input: DialectInput, maxBytes: number): Promise<string> 
   if (input instanceof Uint8Array && input.length > maxBytes) {
     throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: describeValue(input.length) });
   }
-  return decodeUtf8(await readAllBytes(input, maxBytes));
+  return decodeUtf8(await readAllBytes(input, maxBytes, { head: XML_HEAD }));
 }
 
 export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {

@@ -10,7 +10,7 @@
  * what a plain image would be written as is not stored again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { parseDialectOptions,
+import { JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -351,7 +351,7 @@ async function readDarwin(input: DialectInput, options: Partial<DarwinReadOption
     const files = (await input.list()).filter((f) => f.toLowerCase().endsWith('.json'));
     let total = 0;
     for (const f of files) {
-      const bytes = await readAllBytes(input.open(f), opts.maxBytes - total);
+      const bytes = await readAllBytes(input.open(f), opts.maxBytes - total, { head: JSON_HEAD });
       total += bytes.length;
       reader.readFile(parseJsonAt(decodeUtf8(bytes), f), [f]);
     }
@@ -359,7 +359,7 @@ async function readDarwin(input: DialectInput, options: Partial<DarwinReadOption
     if (input instanceof Uint8Array && input.length > opts.maxBytes) {
       throw new RleError('LIMIT_EXCEEDED', 'Darwin file is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: String(input.length) });
     }
-    reader.readFile(parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes)), 'a Darwin JSON 2.0 file'), []);
+    reader.readFile(parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Darwin JSON 2.0 file'), []);
   }
   reader.finish();
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };

@@ -9,7 +9,7 @@
  * again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -597,7 +597,7 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
     if (input instanceof Uint8Array && input.length > opts.maxBytes) {
       throw new RleError('LIMIT_EXCEEDED', 'Encord export is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: describeValue(input.length) });
     }
-    return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes)), opts, context);
+    return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), opts, context);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));

@@ -9,7 +9,7 @@
  * stored again on reading, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { parseDialectOptions,
+import { JSON_HEAD, parseDialectOptions,
   Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
@@ -622,7 +622,7 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
     if (input instanceof Uint8Array && input.length > o.maxBytes) {
       throw new RleError('LIMIT_EXCEEDED', 'Label Studio export is too large to read', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
     }
-    return parseLabelStudioExport(decodeUtf8(await readAllBytes(input, o.maxBytes)), o, context);
+    return parseLabelStudioExport(decodeUtf8(await readAllBytes(input, o.maxBytes, { head: JSON_HEAD })), o, context);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));

@@ -9,7 +9,7 @@
  * object would be written as is not stored again, so plain data comes back plain.
  */
 import { z } from 'zod';
-import { parseDialectOptions,
+import { JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -259,7 +259,7 @@ async function readFolder(input: FolderSource, reader: Reader, maxBytes: number)
   const files = await input.list();
   let budget = maxBytes;
   const text = async (f: string): Promise<unknown> => {
-    const bytes = await readAllBytes(input.open(f), budget);
+    const bytes = await readAllBytes(input.open(f), budget, { head: JSON_HEAD });
     budget -= bytes.length;
     return parseAt(decodeUtf8(bytes), f);
   };
@@ -280,7 +280,7 @@ async function readSupervisely(input: DialectInput, options: Partial<Supervisely
       throw new RleError('LIMIT_EXCEEDED', 'Supervisely annotation is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: String(input.length) });
     }
     const name = input instanceof Uint8Array ? undefined : input.name.split(/[\\/]/).pop();
-    const root = parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes)), 'a Supervisely annotation JSON');
+    const root = parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Supervisely annotation JSON');
     reader.readAnnotation(root, [], name?.toLowerCase().endsWith('.json') && name.length > 5 && /\.[a-z0-9]+\.json$/i.test(name) ? name.slice(0, -5) : undefined, undefined);
   }
   reader.finish();
