@@ -90,7 +90,7 @@ function toRaw(png: Uint8Array | RawPng, maxPixels: number): RawPng {
 type Sample = 'value' | 'alpha' | 'packed-rgb' | 'packed-bgr';
 
 /** Fills `out[0..p.width)` with one sample per pixel of scanline `y` of pass `p`. */
-function extractRow(raw: RawPng, p: Pass, y: number, what: Sample, out: Uint32Array): void {
+function extractRow(raw: RawPng, p: Pass, y: number, what: Sample, out: Uint8Array | Uint16Array | Uint32Array): void {
   const d = raw.data;
   const s = p.offset + y * (p.rowBytes + 1) + 1;
   const w = p.width;
@@ -153,7 +153,7 @@ function extractRow(raw: RawPng, p: Pass, y: number, what: Sample, out: Uint32Ar
 }
 
 /** Turns palette indices or grey/RGB samples into alpha using tRNS (opaque when absent). */
-function alphaFromTrns(raw: RawPng, row: Uint32Array, w: number): void {
+function alphaFromTrns(raw: RawPng, row: Uint8Array | Uint16Array | Uint32Array, w: number): void {
   const t = raw.transparency;
   const { colorType: ct, bitDepth: bd } = raw.header;
   const opaque = bd === 16 ? 0xffff : 255;
@@ -392,6 +392,13 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
       if (bd === 8) data.set(d.subarray(s, s + width), y * width);
       else for (let x = 0, i = s, o = y * width; x < width; x++, i += 2, o++) data[o] = (d[i]! << 8) | d[i + 1]!;
     }
+    return LabelMap.fromArray(data, { height, width });
+  }
+  if (!raw.header.interlaced && (ct === 0 || ct === 3) && bd < 8) {
+    // 1, 2 and 4-bit samples are the labels too: unpacked straight into the label array (a row
+    // buffer of 32-bit samples would take 4 bytes a pixel: 1 GB for one row of 2^28 pixels).
+    const p = raw.passes[0]!;
+    for (let y = 0; y < height; y++) extractRow(raw, p, y, 'value', data.subarray(y * width, (y + 1) * width));
     return LabelMap.fromArray(data, { height, width });
   }
   const row = new Uint32Array(width);
