@@ -490,7 +490,9 @@ describe('malformed exports', () => {
     await expectCode(read('42'), 'INVALID_STRUCTURE');
     await expectCode(read({ images: [] }), 'INVALID_STRUCTURE');
     await expectCode(read([7]), 'INVALID_STRUCTURE');
-    await expectCode(dialect.read(Uint8Array.of(0xff, 0xfe, 0x00)), 'INVALID_TOKEN');
+    // Bytes that cannot open JSON are refused at once; JSON that is not UTF-8 at its decode.
+    await expectCode(dialect.read(Uint8Array.of(0xff, 0xfe, 0x00)), 'INVALID_STRUCTURE');
+    await expectCode(dialect.read(Uint8Array.of(0x5b, 0xff, 0xfe, 0x5d)), 'INVALID_TOKEN');
   });
 });
 
