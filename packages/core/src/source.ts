@@ -107,6 +107,8 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff, options: ReadAllOptions = {}): Promise<Uint8Array> {
   const head = options.head;
   if (input instanceof Uint8Array) {
+    // Bytes already in memory obey the same limit as a stream: every reader gets it from here.
+    if (input.length > maxBytes) throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: describeValue(input.length) });
     head?.check(input.subarray(0, head.length));
     return input;
   }

@@ -573,9 +573,6 @@ const capabilities: DialectCapabilities = {
 async function readText(input: DialectInput, maxBytes: number): Promise<string> {
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
   // readAllBytes passes bytes already in memory through unchecked; the limit applies to them too.
-  if (input instanceof Uint8Array && input.length > maxBytes) {
-    throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${maxBytes} bytes`, received: describeValue(input.length) });
-  }
   return decodeUtf8(await readAllBytes(input, maxBytes, { head: XML_HEAD }));
 }
 

@@ -356,9 +356,6 @@ async function readDarwin(input: DialectInput, options: Partial<DarwinReadOption
       reader.readFile(parseJsonAt(decodeUtf8(bytes), f), [f]);
     }
   } else {
-    if (input instanceof Uint8Array && input.length > opts.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Darwin file is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: String(input.length) });
-    }
     reader.readFile(parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Darwin JSON 2.0 file'), []);
   }
   reader.finish();

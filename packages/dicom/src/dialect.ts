@@ -311,9 +311,6 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
   async read(input: DialectInput, options?: Partial<DicomReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
-    if (input instanceof Uint8Array && input.length > o.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Input is larger than maxBytes', { expected: `at most ${o.maxBytes} bytes`, received: describeValue(input.length) });
-    }
     // "DICM" is checked on the first bytes: /dev/zero is refused at once, not after maxBytes.
     const bytes = await readAllBytes(input, o.maxBytes, { head: { length: 132, check: (h) => void (isPart10(h) || parsePart10(h)) } });
     return segToDataset(bytes, o, context ?? silentContext);

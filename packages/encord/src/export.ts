@@ -594,9 +594,6 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   async read(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
-    if (input instanceof Uint8Array && input.length > opts.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Encord export is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: describeValue(input.length) });
-    }
     return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), opts, context);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {

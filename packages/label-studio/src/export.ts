@@ -619,9 +619,6 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   async read(input: DialectInput, options?: Partial<LabelStudioReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
-    if (input instanceof Uint8Array && input.length > o.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Label Studio export is too large to read', { expected: `at most ${o.maxBytes} bytes`, received: String(input.length) });
-    }
     return parseLabelStudioExport(decodeUtf8(await readAllBytes(input, o.maxBytes, { head: JSON_HEAD })), o, context);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {

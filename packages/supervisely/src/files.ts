@@ -276,9 +276,6 @@ async function readSupervisely(input: DialectInput, options: Partial<Supervisely
   const reader = new Reader(opts, context?.warn ?? (() => {}));
   if (isFolderSource(input)) await readFolder(input, reader, opts.maxBytes);
   else {
-    if (input instanceof Uint8Array && input.length > opts.maxBytes) {
-      throw new RleError('LIMIT_EXCEEDED', 'Supervisely annotation is too large to read', { expected: `at most ${opts.maxBytes} bytes`, received: String(input.length) });
-    }
     const name = input instanceof Uint8Array ? undefined : input.name.split(/[\\/]/).pop();
     const root = parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Supervisely annotation JSON');
     reader.readAnnotation(root, [], name?.toLowerCase().endsWith('.json') && name.length > 5 && /\.[a-z0-9]+\.json$/i.test(name) ? name.slice(0, -5) : undefined, undefined);
