@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import {
-  checkDataset, collectDataset, isRleError, RleError,
+  checkDataset, collectDataset, escapeUnprintable, isRleError, RleError,
   type Annotation, type Dialect, type MaskDataset, type MaskDatasetStream, type Problem, type RleWarning,
 } from '@rlekit/core';
 
@@ -13,8 +13,11 @@ interface Io {
   err: (s: string) => void;
 }
 
-/** Reads the input (streamed where the dialect can) with its flags; warnings go to `warn`. */
-export type OpenInput = (input: string, from: string | undefined, flags: Record<string, unknown>, warn: (w: RleWarning) => void) => Promise<{ dialect: Dialect; data: MaskDataset | MaskDatasetStream }>;
+/**
+ * Reads the input (streamed where the dialect can) with its flags; warnings go to `warn`. With
+ * `recover`, a reader that can skip a bad record hands its error there and reads on.
+ */
+export type OpenInput = (input: string, from: string | undefined, flags: Record<string, unknown>, warn: (w: RleWarning) => void, recover?: (e: RleError) => void) => Promise<{ dialect: Dialect; data: MaskDataset | MaskDatasetStream }>;
 /** Writes `dataset` with `dialect` and its flags to `output` atomically; returns what was written. */
 export type WriteOutput = (dataset: MaskDataset, dialect: Dialect, flags: Record<string, unknown>, output: string) => Promise<void>;
 
@@ -78,8 +81,15 @@ Examples:
       let dialect: Dialect | undefined;
       let report;
       let data: MaskDataset | MaskDatasetStream | undefined;
+      // The path goes in its own field, so the message is the reason and what was expected.
+      const problemOf = (e: RleError): Problem => ({
+        code: e.code, severity: 'error',
+        message: escapeUnprintable(e.expected === undefined ? e.reason : `${e.reason} (expected ${e.expected}${e.received === undefined ? '' : `, got ${e.received}`})`),
+        path: [...(e.path ?? []), ...(e.offset !== undefined ? [`offset ${e.offset}`] : [])],
+      });
       try {
-        const opened = await open(input, from, flags, (w) => { if (!COVERED.has(w.code)) warnings.push(w); });
+        // Records the reader could not read are reported with the rest, and reading goes on.
+        const opened = await open(input, from, flags, (w) => { if (!COVERED.has(w.code)) warnings.push(w); }, (e) => readerProblems.push(problemOf(e)));
         dialect = opened.dialect;
         data = fix ? await collectDataset(opened.data) : opened.data;
         let overlapForbidden = false;
@@ -96,7 +106,7 @@ Examples:
       } catch (e) {
         if (!isRleError(e) || !dialect) throw e;
         // The reader stopped at a fault: that fault is a problem of the file, reported with the rest.
-        readerProblems.push({ code: e.code, severity: 'error', message: e.message, path: [...(e.path ?? []), ...(e.offset !== undefined ? [`offset ${e.offset}`] : [])] });
+        readerProblems.push(problemOf(e));
       }
       for (const w of warnings) readerProblems.push({ code: w.code, severity: 'warning', message: w.message, path: [] });
       const problems = [...readerProblems, ...(report?.problems ?? [])];
@@ -121,7 +131,11 @@ Examples:
           if (c.count > 5) io.out(`  ... ${c.count - 5} more\n`);
         }
       }
-      if (fix && report && data && dialect && output) {
+      const unread = readerProblems.filter((p) => p.severity === 'error').length;
+      if (fix && unread > 0) {
+        // Dropping records the reader could not read is not a safe repair: the user decides.
+        io.err(`not writing ${output}: ${unread} record${unread === 1 ? '' : 's'} could not be read (listed above); --fix repairs only readable files (empty masks, duplicate ids)\n`);
+      } else if (fix && report && data && dialect && output) {
         const { dataset, changes } = applyFixes(data as MaskDataset);
         await write(dataset, dialect, flags, output);
         io.err(`wrote ${output} with ${changes.length} change${changes.length === 1 ? '' : 's'}${changes.length ? ':' : ''}\n`);

@@ -340,13 +340,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   });
   compareCmd.option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(compareCmd, dialects, ['read']);
-  const openInput: OpenInput = async (input, from, flags, warn) => {
+  const openInput: OpenInput = async (input, from, flags, warn, recover) => {
     const source = await openPath(input);
     const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
     const specs = optionSpecs(dialect.readOptions);
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
     const options = parseOptions(dialect.readOptions, routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read, dialect.id);
-    const ctx: DialectContext = { warn, open: openPath };
+    const ctx: DialectContext = { warn, open: openPath, ...(recover ? { recover } : {}) };
     return { dialect, data: dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx) };
   };
   const checkCmd = registerCheck(program, io, dialects, openInput, async (dataset, dialect, flags, output) => {

@@ -179,6 +179,76 @@ describe('rlekit check', () => {
     expect(r.code).toBe(2);
     expect(r.out).toContain('error RUNS_SUM_MISMATCH: 1');
   });
+
+  // Four faults that each stop a conversion, spread over one file, and a polygon pycocotools reads
+  // with a shrug: check must name all of them.
+  const faulty = {
+    images: [{ id: 1, height: 6, width: 8 }, { id: 2, height: 6, width: 8 }],
+    categories: [{ id: 1, name: 'leaf' }],
+    annotations: [
+      { id: 1, image_id: 1, category_id: 1, segmentation: { size: [6, 8], counts: [1, 2] } },
+      { id: 2, image_id: 1, category_id: 1, segmentation: [[1, 1, 4, 1, 4]] },
+      { id: 3, image_id: 9, category_id: 1, segmentation: { size: [6, 8], counts: [0, 48] } },
+      { id: 4, image_id: 2, category_id: 1, segmentation: { size: [6, 8], counts: [5, 3, 40] } },
+      { id: 5, image_id: 2, category_id: 1, segmentation: { size: [8, 6], counts: [5, 3, 40] } },
+      { id: 6, image_id: 2, category_id: 1, segmentation: { size: [6, 8], counts: 'not!valid' } },
+      { id: 7, image_id: 2, category_id: 1, segmentation: { size: [6, 8], counts: [20, 3, 25] } },
+    ],
+  };
+
+  it('reads past bad annotations and reports each with its path, in memory and streamed', async () => {
+    const file = join(dir, 'faulty.json');
+    writeFileSync(file, JSON.stringify(faulty));
+    for (const extra of [[], ['--in-memory-bytes', '1']]) {
+      const r = await run(['check', file, '--from', 'coco', '--json', ...extra]);
+      expect(r.code).toBe(2);
+      const j = JSON.parse(r.out);
+      const paths = (j.problems as { code: string; path: unknown[] }[]).filter((p) => p.code === p.code.toUpperCase()).map((p) => `${p.code} ${p.path.slice(0, 2).join('.')}`);
+      expect(paths).toEqual([
+        'RUNS_SUM_MISMATCH annotations.0',
+        'DANGLING_REFERENCE annotations.2',
+        'SIZE_MISMATCH annotations.4',
+        'INVALID_TOKEN annotations.5',
+      ]);
+      expect(j.counts['polygon-odd-length']).toEqual({ severity: 'warning', count: 1 });
+      expect(j.counts['polygon-few-points']).toEqual({ severity: 'warning', count: 1 });
+      // The readable annotations were still read and checked.
+      expect(j.annotations).toBe(3);
+    }
+  });
+
+  it('refuses --fix when records could not be read, and writes nothing', async () => {
+    const file = join(dir, 'faulty2.json');
+    writeFileSync(file, JSON.stringify(faulty));
+    const out = join(dir, 'faulty-fixed.json');
+    const r = await run(['check', file, '--from', 'coco', '--fix', '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('4 records could not be read');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('reads past bad rows of a Kaggle CSV, and past bad rlekit-json annotations', async () => {
+    const csv = join(dir, 'faulty.csv');
+    writeFileSync(csv, 'ImageId,EncodedPixels\na.jpg,1 3 10 2\nb.jpg,1 3 2 2\nc.jpg,5 x\nd.jpg,7 1\ne.jpg,1 999999\n');
+    const r = await run(['check', csv, '--preset', 'airbus-ship-detection', '--size', '6x8', '--json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.out);
+    const lines = (j.problems as { code: string; path: unknown[] }[]).filter((p) => p.code === p.code.toUpperCase()).map((p) => p.path[1]);
+    expect(lines).toEqual([3, 4, 6]);
+    expect(j.annotations).toBe(2);
+    const json = join(dir, 'faulty.rlekit.json');
+    writeFileSync(json, JSON.stringify({
+      format: 'rlekit-json', version: 1, images: [{ id: 1, height: 2, width: 3 }], categories: [],
+      annotations: [
+        { id: 1, imageId: 1, height: 2, width: 3, order: 'row', runs: [1, 2, 4] },
+        { id: 2, imageId: 7, height: 2, width: 3, order: 'row', runs: [6] },
+        { id: 3, imageId: 1, height: 2, width: 3, order: 'row', runs: [0, 6] },
+      ],
+    }));
+    const q = JSON.parse((await run(['check', json, '--from', 'rlekit-json', '--json'])).out);
+    expect((q.problems as { code: string }[]).map((p) => p.code).filter((c) => c === c.toUpperCase())).toEqual(['RUNS_SUM_MISMATCH', 'DANGLING_REFERENCE']);
+    expect(q.annotations).toBe(1);
+  });
 });
 
 describe('rlekit render', () => {

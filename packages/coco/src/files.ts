@@ -110,15 +110,34 @@ class Reader {
   readonly categories: Category[] = [];
   readonly imageById = new Map<Id, ImageInfo>();
   readonly categoryIds = new Set<Id>();
-  readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0 };
+  readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0, oddPolygons: 0, fewPoints: 0 };
   // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
   private readonly annotationIds = new Set<Id>();
   private firstDuplicate: Path | undefined;
   private nextId = 1;
 
-  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void) {}
+  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void) {}
+
+  /**
+   * Runs one record's read. With a recover hook (`rlekit check`) a bad record is handed to it and
+   * skipped, so the next one is still read; without one its error stops the read.
+   */
+  guard<T>(read: () => T): T | undefined {
+    if (!this.recover) return read();
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof RleError)) throw e;
+      this.recover(e);
+      return undefined;
+    }
+  }
 
   image(v: unknown, path: Path): void {
+    this.guard(() => this.readImage(v, path));
+  }
+
+  private readImage(v: unknown, path: Path): void {
     const o = obj(v, path);
     const img: ImageInfo = { id: id(o.id, [...path, 'id']), height: dim(o.height, [...path, 'height']), width: dim(o.width, [...path, 'width']) };
     // An image no mask could have (over 2^32 - 1 pixels) is refused at once, masks or not.
@@ -148,6 +167,10 @@ class Reader {
   }
 
   category(v: unknown, path: Path): void {
+    this.guard(() => this.readCategory(v, path));
+  }
+
+  private readCategory(v: unknown, path: Path): void {
     const o = obj(v, path);
     const c: Category = { id: id(o.id, [...path, 'id']), name: typeof o.name === 'string' ? o.name : fail([...path, 'name'], 'a string', o.name) };
     if (typeof o.supercategory === 'string') c.supercategory = o.supercategory;
@@ -160,6 +183,10 @@ class Reader {
 
   /** First pass over a results file: one image per image_id, sized by its RLEs. */
   resultImage(v: unknown, path: Path): void {
+    this.guard(() => this.readResultImage(v, path));
+  }
+
+  private readResultImage(v: unknown, path: Path): void {
     const o = obj(v, path);
     const imageId = id(o.image_id, [...path, 'image_id']);
     const seg = o.segmentation;
@@ -195,6 +222,10 @@ class Reader {
 
   /** One annotation (instances, results or SA-1B), or undefined when it has no mask (reported). */
   annotation(v: unknown, path: Path): Annotation | undefined {
+    return this.recover ? this.guard(() => this.readAnnotation(v, path)) : this.readAnnotation(v, path);
+  }
+
+  private readAnnotation(v: unknown, path: Path): Annotation | undefined {
     const o = obj(v, path);
     const sa1b = this.format === 'sa1b';
     // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
@@ -223,6 +254,12 @@ class Reader {
     let polygon = false;
     if (Array.isArray(seg)) {
       mask = polygonsToMask(seg as number[][], image.height, image.width, segPath);
+      // Read as pycocotools reads them (a last odd number ignored), but worth a word.
+      for (const p of seg as unknown[]) {
+        if (!Array.isArray(p)) continue;
+        if (p.length % 2 === 1) this.counts.oddPolygons++;
+        if (p.length < 6) this.counts.fewPoints++;
+      }
       polygonSource.set(mask, seg as number[][]);
       polygon = true;
     } else {
@@ -285,6 +322,8 @@ class Reader {
     say(c.rleBox, 'bbox-mismatch', 'RLE annotations have a bbox that differs from their mask\'s tight pixel box; the pixel box is used');
     say(c.polygonBox, 'bbox-mismatch', 'polygon annotations have a bbox that differs from the rasterised tight pixel box (COCO gives polygon extents); the pixel box is used');
     say(c.pythonBytes, 'python-bytes-counts', "RLE counts were Python bytes reprs (b'...'); read as their contents, written as plain strings");
+    say(c.oddPolygons, 'polygon-odd-length', 'polygons have an odd count of numbers; the last number is ignored, as pycocotools does');
+    say(c.fewPoints, 'polygon-few-points', 'polygons have fewer than 3 points and cover no area of their own');
     say(c.noMask, 'not-carried', 'annotations without a segmentation (boxes or keypoints only) were skipped');
     say(c.crowdRle, 'uncompressed-not-crowd', 'annotations have uncompressed RLE but iscrowd 0; the encoding and the crowd flag are kept apart');
     say(c.missingCategories, 'missing-category', 'category ids used by annotations are not in categories; read as categories named by their id');
@@ -313,9 +352,9 @@ function arrayAt(r: Json, key: string, required: boolean): unknown[] {
 }
 
 /** A parsed COCO JSON document → dataset. */
-export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}): MaskDataset {
+export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, recover?: (e: RleError) => void): MaskDataset {
   const f = format === 'auto' ? detectFormat(root) : format;
-  const reader = new Reader(f, warn);
+  const reader = new Reader(f, warn, recover);
   const annotations: Annotation[] = [];
   const push = (a: Annotation | undefined): void => {
     if (a) annotations.push(a);
@@ -400,7 +439,7 @@ class U32List {
  * passes that each hold at most `regroupBytes` of annotation JSON. A key given twice at the top
  * level counts once, its last value, as JSON.parse has it.
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES): Promise<MaskDatasetStream> {
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -409,7 +448,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
-  const probe = new Reader('results', warn);
+  const probe = new Reader('results', warn, recover);
   let root: 'object' | 'array' | undefined;
   const note = (v: unknown, i: number, length: number): void => {
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
@@ -481,18 +520,18 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (!fields.has('annotations')) fail(['annotations'], 'an array', undefined);
     if (f === 'sa1b') {
       probe.sa1bImage(fields.get('image')!.value, ['image']);
-      for (const [cid, i] of annotationCategories) probe.categoryOf(cid, ['annotations', i, 'category_id']);
+      for (const [cid, i] of annotationCategories) probe.guard(() => probe.categoryOf(cid, ['annotations', i, 'category_id']));
     } else {
       (fields.get('images')!.elements ?? []).forEach((v, i) => probe.image(v, ['images', i]));
       (fields.get('categories')?.elements ?? []).forEach((v, i) => probe.category(v, ['categories', i]));
       for (const [key, field] of fields) if (!['images', 'categories', 'annotations'].includes(key)) extras[key] = field.value;
       // Category ids used by annotations but not listed: categories named by their id, before pass 2 hands them out.
-      for (const [cid, i] of annotationCategories) probe.missingCategory(id(cid, ['annotations', i, 'category_id']));
+      for (const [cid, i] of annotationCategories) probe.guard(() => probe.missingCategory(id(cid, ['annotations', i, 'category_id'])));
     }
   }
   fields.clear();
   annotationCategories.clear();
-  const reader = new Reader(f, warn);
+  const reader = new Reader(f, warn, recover);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = probe.counts.missingCategories; // reported once, when pass 2 ends
@@ -868,7 +907,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
     const warn = warnOf(context);
-    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn, o.groupByImage));
+    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn, o.groupByImage, undefined, context?.recover));
     const size = input instanceof Uint8Array ? input.length : input.size;
     if (size !== undefined && size > o.inMemoryBytes) return streamed();
     let bytes: Uint8Array;
@@ -887,12 +926,12 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
       if (e instanceof RangeError) return streamed();
       throw e;
     }
-    return datasetFromJson(parseJson(text, 'COCO JSON'), o.format, warn);
+    return datasetFromJson(parseJson(text, 'COCO JSON'), o.format, warn, context?.recover);
   },
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage);
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, undefined, context?.recover);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));

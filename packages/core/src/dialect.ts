@@ -1,4 +1,4 @@
-import type { RleWarning, WarningSink } from './errors.js';
+import type { RleError, RleWarning, WarningSink } from './errors.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { Mask } from './mask.js';
 import type { ByteSource, DialectInput, FolderSource } from './source.js';
@@ -88,6 +88,13 @@ export interface DialectContext {
    * Absent: such options are an INVALID_OPTION error.
    */
   open?: (path: string) => Promise<ByteSource | FolderSource>;
+  /**
+   * Set by checkers (`rlekit check`): a reader that meets a bad record (an annotation, a CSV row)
+   * hands its error here and goes on with the next record, so every fault of a file is reported
+   * at once. Absent, the first bad record stops the read: a conversion never writes a dataset with
+   * records silently missing. Faults of the whole file (not JSON, no header) always stop it.
+   */
+  recover?: (error: RleError) => void;
 }
 
 /** One file of a multi-file output (a folder of PNGs). */

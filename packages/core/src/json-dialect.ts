@@ -72,7 +72,7 @@ function parseMask(a: Record<string, unknown>, path: Path): Mask {
 }
 
 /** Parses rlekit-json text into a dataset. */
-export function parseRlekitJson(text: string): MaskDataset {
+export function parseRlekitJson(text: string, recover?: (e: RleError) => void): MaskDataset {
   const root = parseJson(text, 'rlekit-json');
   const r = obj(root, []);
   if (r.format === undefined && 'runs' in r) {
@@ -105,7 +105,20 @@ export function parseRlekitJson(text: string): MaskDataset {
   });
   const imageById = new Map(images.map((im) => [im.id, im]));
   const categoryIds = new Set(categories.map((c) => c.id));
-  const annotations: Annotation[] = (r.annotations as unknown[]).map((v, i) => {
+  const annotations: Annotation[] = [];
+  // With a recover hook (`rlekit check`) a bad annotation is reported and skipped, not fatal.
+  (r.annotations as unknown[]).forEach((v, i) => {
+    if (!recover) return void annotations.push(annotation(v, i));
+    try {
+      annotations.push(annotation(v, i));
+    } catch (e) {
+      if (!(e instanceof RleError)) throw e;
+      recover(e);
+    }
+  });
+  return { images, categories, annotations };
+
+  function annotation(v: unknown, i: number): Annotation {
     const path = ['annotations', i];
     const o = obj(v, path);
     const imageId = id(o.imageId, [...path, 'imageId']);
@@ -125,8 +138,7 @@ export function parseRlekitJson(text: string): MaskDataset {
     const attributes = optionalRecord(o.attributes, [...path, 'attributes']);
     if (attributes) a.attributes = attributes;
     return a;
-  });
-  return { images, categories, annotations };
+  }
 }
 
 /** One annotation's line: fixed key order, runs written from the typed array (no number[] of the mask). */
@@ -247,10 +259,10 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     return sniffRlekitJson(head).confidence;
   },
   sniffDetail: sniffRlekitJson,
-  async read(input: DialectInput, options?: Partial<JsonReadOptions>, _context?: DialectContext): Promise<MaskDataset> {
+  async read(input: DialectInput, options?: Partial<JsonReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
-    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })));
+    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), context?.recover);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));

@@ -301,7 +301,7 @@ export function detectConventions(input: string, options: DetectOptions = {}): D
   const payloads = parseMaskText(input, { maxBytes: options.maxBytes });
   const scored = scoreAll(payloads, options.size);
   if (scored.length === 0) {
-    const forms = payloads.map((p) => (p.kind === 'count-string' ? 'a count string' : `${p.values.length} numbers`)).join(', ');
+    const forms = payloads.map((p) => (p.kind === 'count-string' ? 'count string' : `list of ${p.values.length} numbers`)).join(' or ');
     throw new RleError('INVALID_RUNS', `No reading of this ${forms} fits ${options.size ? `the size ${fmt(options.size)}` : 'any size'}`, {
       expected: options.size ? `counts that sum to ${options.size.height * options.size.width}, or start/length pairs inside it` : 'counts or start/length pairs',
     });

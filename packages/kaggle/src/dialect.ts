@@ -193,6 +193,40 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   let layout: Layout | undefined;
   // Rows per image, and whether an image's rows are scattered (then pass 2 regroups them).
   const rowsOf = new Map<string, number>();
+  // Lines whose row could not be read: with a recover hook (`rlekit check`) a bad row is
+  // reported and skipped in both passes instead of stopping the read.
+  const skipped = new Set<number>();
+  const recovering = async <T>(line: number, read: () => T | Promise<T>): Promise<T | undefined> => {
+    if (!context.recover) return read();
+    try {
+      return await read();
+    } catch (e) {
+      if (!isRleError(e)) throw e;
+      context.recover(e);
+      skipped.add(line);
+      return undefined;
+    }
+  };
+  /** Registers a row's image (its size from the row's columns or the size options), checking rows agree. */
+  const imageOf = async (row: { imageId: string }, l: Layout, line: number, fields: string[]): Promise<void> => {
+    let size: { height: number; width: number } | undefined;
+    if (l.height >= 0 && l.width >= 0) {
+      size = { height: sizeCell(fields[l.height], 'height', line, p.csv.height!), width: sizeCell(fields[l.width], 'width', line, p.csv.width!) };
+    }
+    const known = images.get(row.imageId);
+    if (known) {
+      if (size && (size.height !== known.height || size.width !== known.width)) {
+        throw new RleError('SIZE_MISMATCH', `Rows of image "${row.imageId}" disagree on its size`, { path: ['line', line], expected: `${known.height}x${known.width}`, received: `${size.height}x${size.width}` });
+      }
+    } else {
+      size ??= await sizes.sizeOf(row.imageId).catch((e: unknown) => {
+        throw isRleError(e) ? e.at('line', line) : e;
+      });
+      const info: ImageInfo = { id: row.imageId, height: size.height, width: size.width };
+      if (IMAGE_EXT.test(row.imageId)) info.fileName = row.imageId;
+      images.set(row.imageId, info);
+    }
+  };
   let lastId: string | undefined;
   let scattered = false;
   for await (const r of csvRecords(src, src.name)) {
@@ -200,28 +234,17 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       layout = layoutOf(r.fields, p, src.name, r.line);
       continue;
     }
-    const row = rowOf(r.fields, layout, p, r.line);
+    const l = layout;
+    const row = await recovering(r.line, async () => {
+      const row = rowOf(r.fields, l, p, r.line);
+      await imageOf(row, l, r.line, r.fields);
+      return row;
+    });
+    if (!row) continue;
     const seen = rowsOf.get(row.imageId);
     if (seen !== undefined && row.imageId !== lastId) scattered = true;
     rowsOf.set(row.imageId, (seen ?? 0) + 1);
     lastId = row.imageId;
-    let size: { height: number; width: number } | undefined;
-    if (layout.height >= 0 && layout.width >= 0) {
-      size = { height: sizeCell(r.fields[layout.height], 'height', r.line, p.csv.height!), width: sizeCell(r.fields[layout.width], 'width', r.line, p.csv.width!) };
-    }
-    const known = images.get(row.imageId);
-    if (known) {
-      if (size && (size.height !== known.height || size.width !== known.width)) {
-        throw new RleError('SIZE_MISMATCH', `Rows of image "${row.imageId}" disagree on its size`, { path: ['line', r.line], expected: `${known.height}x${known.width}`, received: `${size.height}x${size.width}` });
-      }
-    } else {
-      size ??= await sizes.sizeOf(row.imageId).catch((e: unknown) => {
-        throw isRleError(e) ? e.at('line', r.line) : e;
-      });
-      const info: ImageInfo = { id: row.imageId, height: size.height, width: size.width };
-      if (IMAGE_EXT.test(row.imageId)) info.fileName = row.imageId;
-      images.set(row.imageId, info);
-    }
     if (row.cls !== undefined && !categories.has(row.cls)) categories.set(row.cls, { id: classKey(row.cls), name: row.cls });
   }
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
@@ -239,7 +262,11 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
     const other = p.order === 'col' ? 'row' : 'col';
     const message = `The runs do not fit ${h}x${w} (height x width): they look written for ${w}x${h}, or flattened in the other order (${other === 'row' ? 'row-major' : 'column-major'}). ${f.evidence.describe()}`;
     if (!o.lenient) {
-      throw new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?) or their order (--order ${other}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
+      const e = new RleError('INVALID_SIZE', message, { path: ['size'], expected: `the size the runs were written for (--size ${w}x${h}?) or their order (--order ${other}?), or --lenient to read them at ${h}x${w} anyway`, received: `${h}x${w}` });
+      // A checker hears it and reads on; the masks stay at the size asked for.
+      if (!context.recover) throw e;
+      context.recover(e);
+      return;
     }
     context.warn({ code: 'size-transposed', message: `${message}; read at ${h}x${w} as asked (lenient)` });
   };
@@ -255,25 +282,30 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
         first = false;
         continue;
       }
+      if (skipped.has(r.line)) continue;
       const row = rowOf(r.fields, l, p, r.line);
       const image = images.get(row.imageId);
       const category = row.cls === undefined ? undefined : categories.get(row.cls);
       if (!image || (row.cls !== undefined && !category)) {
         throw new RleError('INVALID_STRUCTURE', `${src.name} changed between the two passes over it`, { path: ['line', r.line], expected: 'a source that reads the same each time' });
       }
-      let mask: Mask;
+      let mask: Mask | undefined;
       try {
         mask = decode(row.rle, image, p, decodeOptions);
       } catch (e) {
-        throw isRleError(e) ? e.at('line', r.line, p.csv.rle) : e;
+        if (!isRleError(e)) throw e;
+        if (!context.recover) throw e.at('line', r.line, p.csv.rle);
+        context.recover(e.at('line', r.line, p.csv.rle)); // read on: the row counts as one without a mask
       }
-      const key = `${image.height}x${image.width}`;
-      let fit = fits.get(key);
-      if (!fit) fits.set(key, (fit = { evidence: new SizeFitEvidence(image, p.order), done: false }));
-      fit.evidence.add(mask.runsView(p.order));
-      judge(fit, 64);
+      if (mask) {
+        const key = `${image.height}x${image.width}`;
+        let fit = fits.get(key);
+        if (!fit) fits.set(key, (fit = { evidence: new SizeFitEvidence(image, p.order), done: false }));
+        fit.evidence.add(mask.runsView(p.order));
+        judge(fit, 64);
+      }
       let a: Annotation | undefined;
-      if (!mask.isEmpty()) {
+      if (mask && !mask.isEmpty()) {
         a = { id: ++n, imageId: image.id, mask };
         if (category) a.categoryId = category.id;
       }
