@@ -17,7 +17,10 @@ export interface Problem {
   code: string;
   severity: ProblemSeverity;
   message: string;
-  /** Where: `['annotations', id]`, `['images', id]`, ... */
+  /**
+   * Where: `['annotations', 'id=7']`, `['images', 'id=1']`, ... — by id, since a stream has no
+   * positions (a reader's own errors give the position instead: `['annotations', 6, 'segmentation']`).
+   */
   path: (string | number)[];
   /** What `--fix` does about it, when it is safe to do automatically. */
   fix?: 'drop-annotation' | 'renumber-id';
@@ -74,12 +77,12 @@ export async function checkDataset(dataset: MaskDataset | MaskDatasetStream, opt
   };
   const images = new Map<string, { height: number; width: number; id: Id }>();
   for (const im of dataset.images) {
-    if (images.has(key(im.id))) report({ code: 'duplicate-image-id', severity: 'error', message: `Image id ${String(im.id)} is used by more than one image`, path: ['images', String(im.id)] });
+    if (images.has(key(im.id))) report({ code: 'duplicate-image-id', severity: 'error', message: `Image id ${String(im.id)} is used by more than one image`, path: ['images', `id=${String(im.id)}`] });
     else images.set(key(im.id), { height: im.height, width: im.width, id: im.id });
   }
   const categories = new Set<string>();
   for (const c of dataset.categories) {
-    if (categories.has(key(c.id))) report({ code: 'duplicate-category-id', severity: 'error', message: `Category id ${String(c.id)} is used by more than one category`, path: ['categories', String(c.id)] });
+    if (categories.has(key(c.id))) report({ code: 'duplicate-category-id', severity: 'error', message: `Category id ${String(c.id)} is used by more than one category`, path: ['categories', `id=${String(c.id)}`] });
     categories.add(key(c.id));
   }
   const seenIds = new Set<string>();
@@ -92,7 +95,7 @@ export async function checkDataset(dataset: MaskDataset | MaskDatasetStream, opt
   let annotations = 0;
   const check = (a: Annotation) => {
     annotations++;
-    const where = ['annotations', String(a.id)];
+    const where = ['annotations', `id=${String(a.id)}`];
     if (seenIds.has(key(a.id))) report({ code: 'duplicate-annotation-id', severity: 'error', message: `Annotation id ${String(a.id)} is used more than once (COCO tools index only one of them)`, path: where, fix: 'renumber-id' });
     seenIds.add(key(a.id));
     const image = images.get(key(a.imageId));
@@ -139,7 +142,7 @@ export async function checkDataset(dataset: MaskDataset | MaskDatasetStream, opt
   if (isDatasetStream(dataset)) for await (const a of dataset.annotations) check(a);
   else for (const a of dataset.annotations) check(a);
   for (const c of dataset.categories) {
-    if (!used.has(key(c.id))) report({ code: 'unused-category', severity: 'warning', message: `Category ${String(c.id)} (${c.name}) has no masks`, path: ['categories', String(c.id)] });
+    if (!used.has(key(c.id))) report({ code: 'unused-category', severity: 'warning', message: `Category ${String(c.id)} (${c.name}) has no masks`, path: ['categories', `id=${String(c.id)}`] });
   }
   return { problems, counts, images: dataset.images.length, annotations };
 }

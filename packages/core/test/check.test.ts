@@ -36,7 +36,7 @@ describe('checkDataset', () => {
       'looks-inverted': 1,
       'unused-category': 1,
     });
-    expect(r.problems.find((p) => p.code === 'empty-mask')).toMatchObject({ severity: 'warning', path: ['annotations', '3'], fix: 'drop-annotation' });
+    expect(r.problems.find((p) => p.code === 'empty-mask')).toMatchObject({ severity: 'warning', path: ['annotations', 'id=3'], fix: 'drop-annotation' });
     expect(r.annotations).toBe(4);
   });
 
