@@ -229,6 +229,8 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   };
   let lastId: string | undefined;
   let scattered = false;
+  const rule = { repeated: 0, unknownClass: 0 };
+  const pairs = new Set<string>();
   for await (const r of csvRecords(src, src.name)) {
     if (!layout) {
       layout = layoutOf(r.fields, p, src.name, r.line);
@@ -245,7 +247,21 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
     if (seen !== undefined && row.imageId !== lastId) scattered = true;
     rowsOf.set(row.imageId, (seen ?? 0) + 1);
     lastId = row.imageId;
+    // The submission rules a file can break row by row: one row per image (or image and class).
+    if (p.csv.rowsPer === 'image' && seen !== undefined) rule.repeated++;
+    if (p.csv.rowsPer === 'image-class') {
+      const key = `${row.imageId}\u0000${row.cls ?? ''}`;
+      if (pairs.has(key)) rule.repeated++;
+      else pairs.add(key);
+      if (row.cls !== undefined && p.csv.classes && !p.csv.classes.includes(row.cls)) rule.unknownClass++;
+    }
     if (row.cls !== undefined && !categories.has(row.cls)) categories.set(row.cls, { id: classKey(row.cls), name: row.cls });
+  }
+  if (rule.repeated > 0) {
+    context.warn({ code: 'repeated-rows', message: `${rule.repeated} rows repeat an ${p.csv.rowsPer === 'image' ? 'image' : 'image and class'} listed before; ${p.id} submits one row per ${p.csv.rowsPer === 'image' ? 'image' : 'image and class'} (read as separate masks)`, count: rule.repeated });
+  }
+  if (rule.unknownClass > 0) {
+    context.warn({ code: 'unknown-class', message: `${rule.unknownClass} rows name a class outside ${p.id}'s classes ${p.csv.classes!.join(', ')}`, count: rule.unknownClass });
   }
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
   const l = layout;

@@ -423,3 +423,28 @@ it('a JPEG whose frame header sits behind large APP segments is still sized from
   expect(d.images[0]).toMatchObject({ height: 300, width: 101 });
   await expectCode(dialect.read(encodeUtf8('id,rle_mask\ncut,1 1\n'), { preset: 'tgs-salt-identification', images: 'imgs' }, ctx), 'TRUNCATED');
 });
+
+describe('submission rules and reading past bad rows', () => {
+  it('warns when a one-row-per-image preset repeats an image, or a per-class preset a pair or an unknown class', async () => {
+    const { ctx, warnings } = collector();
+    await collectDataset(await dialect.read(encodeUtf8('img,rle_mask\na.jpg,1 3\na.jpg,7 2\nb.jpg,\n'), { preset: 'carvana-image-masking', size: '6x8' }, ctx));
+    expect(warnings.map((w) => [w.code, w.count])).toEqual([['repeated-rows', 1]]);
+    const s = collector();
+    await collectDataset(await dialect.read(encodeUtf8('ImageId_ClassId,EncodedPixels\na.jpg_1,1 3\na.jpg_1,7 2\na.jpg_2,1 1\na.jpg_7,1 1\n'), { preset: 'severstal-steel-defect', size: '6x8' }, s.ctx));
+    expect(s.warnings.map((w) => [w.code, w.count])).toEqual([['repeated-rows', 1], ['unknown-class', 1]]);
+    // One row per instance: repeating an image is the rule, not a fault.
+    const i = collector();
+    await collectDataset(await dialect.read(encodeUtf8('ImageId,EncodedPixels\na.jpg,1 3\na.jpg,7 2\n'), { preset: 'airbus-ship-detection', size: '6x8' }, i.ctx));
+    expect(i.warnings).toEqual([]);
+  });
+
+  it('with a recover hook, hands each bad row over (pass 1 and pass 2 faults) and reads the rest in order', async () => {
+    const errors: RleError[] = [];
+    const csv = 'ImageId,EncodedPixels\na.jpg,1 3 10 2\nb.jpg,1 3 2 2\nc.jpg,5 x\nd.jpg,7 1\ne.jpg,1 999999\na.jpg,20 2\n';
+    const ds = await collectDataset(await dialect.read(chunked(csv, 7), { preset: 'airbus-ship-detection', size: '6x8' }, { warn: () => {}, recover: (e) => errors.push(e) }));
+    expect(errors.map((e) => [e.code, e.path[1]])).toEqual([['INVALID_INTERVALS', 3], ['INVALID_TOKEN', 4], ['INVALID_INTERVALS', 6]]);
+    expect(ds.annotations.map((a) => a.imageId)).toEqual(['a.jpg', 'a.jpg', 'd.jpg']);
+    // Without the hook the first bad row stops the read.
+    await expect(dialect.read(encodeUtf8(csv), { preset: 'airbus-ship-detection', size: '6x8' }).then(collectDataset)).rejects.toMatchObject({ code: 'INVALID_INTERVALS' });
+  });
+});
