@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import {
-  compareDatasets, RleError,
+  compareDatasets, RleError, splitParts,
   type CategoryScores, type CompareMetric, type Dialect, type MaskDataset,
 } from '@rlekit/core';
 
@@ -34,6 +34,7 @@ export function registerCompare(program: Command, io: Io, readInput: ReadInput):
     .option('--match-by <how>', 'pair images by id, fileName, or auto (file names when both sides name every image)', 'auto')
     .option('--categories-by <how>', 'compare categories by id or by name', 'id')
     .option('--metric <name>', `a competition metric: ${METRICS.join(', ')} (default: the one the Kaggle --preset names)`)
+    .option('--split-parts <connectivity>', 'split every mask into its connected parts (4 or 8), one instance each, before matching: semantic masks as instances')
     .option('--per-image', 'list every image, not only the totals')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `
@@ -44,16 +45,22 @@ Examples:
   rlekit compare train.csv submission.csv --from-a kaggle --from-b kaggle --preset airbus-ship-detection --size 768x768
   rlekit compare a.json b.csv --categories-by name --json`)
     .action(async (a: string, b: string, opts: Record<string, unknown>) => {
-      const { fromA, fromB, iou, matchBy, categoriesBy, metric, perImage, json, ...flags } = opts as {
-        fromA?: string; fromB?: string; iou: string; matchBy: string; categoriesBy: string; metric?: string; perImage?: boolean; json?: boolean;
+      const { fromA, fromB, iou, matchBy, categoriesBy, metric, perImage, json, splitParts: split, ...flags } = opts as {
+        fromA?: string; fromB?: string; iou: string; matchBy: string; categoriesBy: string; metric?: string; perImage?: boolean; json?: boolean; splitParts?: string;
       } & Record<string, unknown>;
       const threshold = Number(iou);
       if (!(threshold > 0 && threshold <= 1)) throw new RleError('INVALID_OPTION', '--iou must be in (0, 1]', { received: iou });
       if (!['auto', 'id', 'fileName'].includes(matchBy)) throw new RleError('INVALID_OPTION', '--match-by must be auto, id or fileName', { received: matchBy });
       if (!['id', 'name'].includes(categoriesBy)) throw new RleError('INVALID_OPTION', '--categories-by must be id or name', { received: categoriesBy });
       if (metric !== undefined && !METRICS.includes(metric as CompareMetric)) throw new RleError('INVALID_OPTION', `--metric must be one of ${METRICS.join(', ')}`, { received: metric });
+      if (split !== undefined && split !== '4' && split !== '8') throw new RleError('INVALID_OPTION', '--split-parts must be 4 or 8', { received: split });
       const first = await readInput(a, fromA, flags);
       const second = await readInput(b, fromB, flags);
+      if (split) {
+        const connectivity = Number(split) as 4 | 8;
+        first.dataset = splitParts(first.dataset, { connectivity });
+        second.dataset = splitParts(second.dataset, { connectivity });
+      }
       // A flag neither reader takes would otherwise be ignored without a word.
       const unused = Object.keys(flags).filter((k) => flags[k] !== undefined && k !== 'plugin' && !first.used.includes(k) && !second.used.includes(k));
       if (unused.length) throw new RleError('INVALID_OPTION', `--${unused[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is not an option of ${first.dialect.id} or ${second.dialect.id}`);

@@ -25,6 +25,14 @@ export function parseSizeFlag(raw: string): Size {
 
 const MAX_TEXT = 64 << 20;
 
+/** A binary image format by its signature: such a file is not mask text. */
+function imageKind(b: Uint8Array): string | undefined {
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'PNG';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
+  if (b.length > 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return 'DICOM';
+  return undefined;
+}
+
 /** The mask text: the argument itself, stdin for `-`, or a file's contents when a file of that name exists. */
 async function readMaskText(arg: string): Promise<string> {
   if (arg === '-') {
@@ -40,7 +48,12 @@ async function readMaskText(arg: string): Promise<string> {
   // A pasted mask is rarely a file name; one that names an existing file is read.
   if (arg.length < 4096 && existsSync(arg) && statSync(arg).isFile()) {
     if (statSync(arg).size > MAX_TEXT) throw new RleError('LIMIT_EXCEEDED', `${arg} is larger than 64 MiB`, { expected: 'a file holding one mask' });
-    return readFileSync(arg, 'utf8');
+    const bytes = readFileSync(arg);
+    const image = imageKind(bytes);
+    if (image) {
+      throw new RleError('INVALID_STRUCTURE', `${arg} is a ${image} file, not mask text`, { expected: `text such as a COCO count string or start/length numbers; for a ${image} use rlekit inspect, render or convert` });
+    }
+    return bytes.toString('utf8');
   }
   return arg;
 }

@@ -126,6 +126,20 @@ describe('rlekit compare', () => {
     expect(j.metric).toMatchObject({ name: 'dice', value: (0.5625 + 1) / 2 });
   });
 
+  it('works the 5x5 leaf example: Dice 10/11, one instance per side, two with --split-parts 4', async () => {
+    const samples = fileURLToPath(new URL('../../../samples/compare/', import.meta.url));
+    const args = ['compare', join(samples, 'leaves-truth'), join(samples, 'leaves-prediction'), '--json'];
+    const whole = JSON.parse((await run(args)).out);
+    expect(whole.total).toMatchObject({ areaA: 6, areaB: 5, intersection: 5, tp: 1, fp: 0, fn: 0 });
+    expect(whole.total.dice).toBeCloseTo(10 / 11, 12);
+    expect(whole.total.iou).toBeCloseTo(5 / 6, 12);
+    const split = JSON.parse((await run([...args, '--split-parts', '4'])).out);
+    expect(split.total).toMatchObject({ tp: 2, fp: 0, fn: 0 });
+    expect(split.total.dice).toBeCloseTo(10 / 11, 12);
+    expect(split.total.meanMatchedIou).toBeCloseTo((1 + 2 / 3) / 2, 12);
+    expect((await run([...args, '--split-parts', '6'])).code).toBe(1);
+  });
+
   it('refuses a flag neither reader takes, and a bad --iou', async () => {
     const r = await run(['compare', a, b, '--preset', 'carvana-image-masking', '--size', '6x6', '--color-map', 'voc']);
     expect(r.code).toBe(1);

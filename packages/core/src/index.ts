@@ -29,7 +29,7 @@ export { compareDatasets } from './compare.js';
 export type { CategoryScores, CompareMetric, CompareOptions, DatasetComparison, ImageComparison } from './compare.js';
 export { polygonize, polygonizeDetailed, rasterizeParts } from './geometry/polygonize.js';
 export type { HolesMode, MaskPolygon, PolygonizeOptions, PolygonizeResult } from './geometry/polygonize.js';
-export { components } from './geometry/components.js';
+export { components, splitParts } from './geometry/components.js';
 export type { ComponentsOptions } from './geometry/components.js';
 export { fillHoles } from './geometry/fill-holes.js';
 export { nearestIndexMap, resize } from './geometry/resize.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Mask, components, fillHoles, nearestIndexMap, polygonize, polygonizeDetailed, rasterizeParts, rasterizePolygon, resize,
+  Mask, components, fillHoles, splitParts, nearestIndexMap, polygonize, polygonizeDetailed, rasterizeParts, rasterizePolygon, resize,
   type MaskPolygon, type RleWarning,
 } from '../src/index.js';
 import { bitmapArb, expectCode } from './support.js';
@@ -238,6 +238,33 @@ describe('components', () => {
     expect(got.map((c) => c.area())).toEqual([4]);
     expect(warnings.map((w) => [w.code, w.count])).toEqual([['dropped-parts', 2]]);
     expectCode(() => components(m, { connectivity: 2 as 4 }), 'INVALID_OPTION');
+  });
+});
+
+describe('splitParts', () => {
+  it('turns each mask into its parts, one annotation each, keeping what the annotation carried', () => {
+    fc.assert(
+      fc.property(fc.array(masksArb, { minLength: 1, maxLength: 3 }), fc.constantFrom(4 as const, 8 as const), (list, conn) => {
+        const images = list.map((m, i) => ({ id: i + 1, height: m.height, width: m.width }));
+        const annotations = list.map((m, i) => ({ id: `a${i}`, imageId: i + 1, categoryId: 3, score: 0.5, mask: Mask.fromBitmap(m.bits, m) }));
+        const out = splitParts({ images, categories: [{ id: 3, name: 'leaf' }], annotations }, { connectivity: conn });
+        const want = annotations.flatMap((a) => components(a.mask, { connectivity: conn }).map((part) => ({ part, a })));
+        expect(out.annotations.length).toBe(want.length);
+        out.annotations.forEach((got, k) => {
+          expect(got.mask.equals(want[k]!.part)).toBe(true);
+          expect(got).toMatchObject({ id: k + 1, imageId: want[k]!.a.imageId, categoryId: 3, score: 0.5, attributes: { source_id: want[k]!.a.id } });
+        });
+        expect(out.images).toBe(images);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('splits two leaves touching at a corner only with 4-connectivity', () => {
+    const leaves = bitmap(['##...', '.#...', '..##.', '...#.', '.....']);
+    const one = { images: [{ id: 1, height: 5, width: 5 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: leaves }] };
+    expect(splitParts(one, { connectivity: 4 }).annotations.map((a) => a.mask.area())).toEqual([3, 3]);
+    expect(splitParts(one, { connectivity: 8 }).annotations.map((a) => a.mask.area())).toEqual([6]);
   });
 });
 
