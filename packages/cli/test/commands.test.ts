@@ -202,6 +202,7 @@ describe('rlekit check', () => {
     annotations: [
       { id: 1, image_id: 1, category_id: 1, segmentation: { size: [6, 8], counts: [1, 2] } },
       { id: 2, image_id: 1, category_id: 1, segmentation: [[1, 1, 4, 1, 4]] },
+      { id: 8, image_id: 1, category_id: 1, segmentation: [[-1, 0, 4, 0, 4, 7]] },
       { id: 3, image_id: 9, category_id: 1, segmentation: { size: [6, 8], counts: [0, 48] } },
       { id: 4, image_id: 2, category_id: 1, segmentation: { size: [6, 8], counts: [5, 3, 40] } },
       { id: 5, image_id: 2, category_id: 1, segmentation: { size: [8, 6], counts: [5, 3, 40] } },
@@ -220,14 +221,15 @@ describe('rlekit check', () => {
       const paths = (j.problems as { code: string; path: unknown[] }[]).filter((p) => p.code === p.code.toUpperCase()).map((p) => `${p.code} ${p.path.slice(0, 2).join('.')}`);
       expect(paths).toEqual([
         'RUNS_SUM_MISMATCH annotations.0',
-        'DANGLING_REFERENCE annotations.2',
-        'SIZE_MISMATCH annotations.4',
-        'INVALID_TOKEN annotations.5',
+        'DANGLING_REFERENCE annotations.3',
+        'SIZE_MISMATCH annotations.5',
+        'INVALID_TOKEN annotations.6',
       ]);
       expect(j.counts['polygon-odd-length']).toEqual({ severity: 'warning', count: 1 });
       expect(j.counts['polygon-few-points']).toEqual({ severity: 'warning', count: 1 });
+      expect(j.counts['polygon-outside']).toEqual({ severity: 'warning', count: 1 });
       // The readable annotations were still read and checked.
-      expect(j.annotations).toBe(3);
+      expect(j.annotations).toBe(4);
     }
   });
 

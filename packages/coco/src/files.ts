@@ -110,7 +110,7 @@ class Reader {
   readonly categories: Category[] = [];
   readonly imageById = new Map<Id, ImageInfo>();
   readonly categoryIds = new Set<Id>();
-  readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0, oddPolygons: 0, fewPoints: 0 };
+  readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0, oddPolygons: 0, fewPoints: 0, outside: 0 };
   // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
   private readonly annotationIds = new Set<Id>();
   private firstDuplicate: Path | undefined;
@@ -259,6 +259,13 @@ class Reader {
         if (!Array.isArray(p)) continue;
         if (p.length % 2 === 1) this.counts.oddPolygons++;
         if (p.length < 6) this.counts.fewPoints++;
+        for (let k = 0; k + 1 < p.length; k += 2) {
+          const x = p[k] as number, y = p[k + 1] as number;
+          if (x < 0 || y < 0 || x > image.width || y > image.height) {
+            this.counts.outside++;
+            break;
+          }
+        }
       }
       polygonSource.set(mask, seg as number[][]);
       polygon = true;
@@ -324,6 +331,7 @@ class Reader {
     say(c.pythonBytes, 'python-bytes-counts', "RLE counts were Python bytes reprs (b'...'); read as their contents, written as plain strings");
     say(c.oddPolygons, 'polygon-odd-length', 'polygons have an odd count of numbers; the last number is ignored, as pycocotools does');
     say(c.fewPoints, 'polygon-few-points', 'polygons have fewer than 3 points and cover no area of their own');
+    say(c.outside, 'polygon-outside', 'polygons reach outside their image; the part inside is kept, as pycocotools clips them');
     say(c.noMask, 'not-carried', 'annotations without a segmentation (boxes or keypoints only) were skipped');
     say(c.crowdRle, 'uncompressed-not-crowd', 'annotations have uncompressed RLE but iscrowd 0; the encoding and the crowd flag are kept apart');
     say(c.missingCategories, 'missing-category', 'category ids used by annotations are not in categories; read as categories named by their id');
