@@ -61,8 +61,19 @@ function looksInverted(m: Mask): boolean {
  *
  * @example
  * ```ts
+ * const size = { height: 2, width: 3 };
+ * const dataset = {
+ *   images: [{ id: 1, ...size }],
+ *   categories: [{ id: 1, name: 'leaf' }],
+ *   annotations: [
+ *     { id: 1, imageId: 1, categoryId: 1, mask: Mask.fromBitmap([1, 1, 0, 0, 1, 0], size, 'row') },
+ *     { id: 2, imageId: 1, categoryId: 1, mask: Mask.fromBitmap([0, 1, 1, 0, 0, 0], size, 'row') },
+ *     { id: 2, imageId: 1, categoryId: 1, mask: Mask.empty(size) },
+ *   ],
+ * };
  * const report = await checkDataset(dataset, { overlapForbidden: true });
- * report.counts['empty-mask']?.count; // how many annotations have no pixels
+ * Object.keys(report.counts).sort(); // → ['duplicate-annotation-id', 'empty-mask', 'overlap']
+ * report.problems[0].path;           // → ['annotations', 'id=2']
  * ```
  */
 export async function checkDataset(dataset: MaskDataset | MaskDatasetStream, options: CheckOptions = {}): Promise<CheckReport> {

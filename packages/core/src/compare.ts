@@ -120,9 +120,13 @@ const THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
  *
  * @example
  * ```ts
- * const r = compareDatasets(truth, prediction, { metric: 'dice' });
- * r.total.iou;      // IoU of the class unions over every image
- * r.metric?.value;  // mean Dice per image × class, as Kaggle scores it
+ * // A 4×4 square of truth, and a prediction moved one pixel right and down, on a 6×6 image.
+ * const square = (x: number, y: number) => Mask.fromBitmap(Array.from({ length: 36 }, (_, i) => (i % 6 >= x && i % 6 < x + 4 && Math.floor(i / 6) >= y && Math.floor(i / 6) < y + 4 ? 1 : 0)), { height: 6, width: 6 }, 'row');
+ * const dataset = (mask: Mask) => ({ images: [{ id: 1, height: 6, width: 6 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] });
+ * const r = compareDatasets(dataset(square(0, 0)), dataset(square(1, 1)), { metric: 'dice' });
+ * r.total.intersection; // → 9
+ * r.total.iou;          // → 9 / 23
+ * r.metric?.value;      // → 0.5625
  * ```
  */
 export function compareDatasets(a: MaskDataset, b: MaskDataset, options: CompareOptions = {}): DatasetComparison {

@@ -69,7 +69,8 @@ function sameHeader(p: Preset, header: string[]): boolean {
  * @example
  * ```ts
  * const d = detectCsvConventions([['ImageId', 'EncodedPixels'], ['a.jpg', '2 2 9 4']], { size: { height: 3, width: 4 } });
- * d.conventions[0].order; // 'col' or 'row', whichever draws the more compact masks
+ * // Whichever order draws the more compact masks comes first.
+ * ['col', 'row'].includes(d.conventions[0].order); // → true
  * ```
  */
 export function detectCsvConventions(records: string[][], options: CsvDetectOptions = {}): CsvDetection {

@@ -292,7 +292,7 @@ export function summarizeReadings(text: string, size: Size): ReadingSummary[] {
  * @example
  * ```ts
  * const { candidates } = detectConventions('1 3 10 2', { size: { height: 4, width: 3 } });
- * candidates[0].dialect; // 'kaggle'
+ * candidates[0].dialect; // → 'kaggle'
  * ```
  */
 export function detectConventions(input: string, options: DetectOptions = {}): DetectResult {

@@ -143,8 +143,12 @@ function covered(sp: ReturnType<typeof rowSpans>, y: number, x: number, height: 
  *
  * @example
  * ```ts
+ * const mask = Mask.fromBitmap(Array.from({ length: 48 * 64 }, (_, i) => (i % 64 > 10 && i % 64 < 30 ? 1 : 0)), { height: 48, width: 64 }, 'row');
  * const img = renderOverlay({ height: 48, width: 64 }, [{ mask, categoryId: 1 }], [{ id: 1, name: 'ship' }]);
- * ctx.putImageData(new ImageData(img.data, img.width), 0, 0);
+ * // The legend of categories widens the image on the right.
+ * [img.width > 64, img.height]; // → [true, 48]
+ * renderOverlay({ height: 48, width: 64 }, [{ mask }], [], { legend: false }).width; // → 64
+ * // In a browser: ctx.putImageData(new ImageData(img.data, img.width), 0, 0);
  * ```
  */
 export function renderOverlay(size: { height: number; width: number }, annotations: readonly OverlayAnnotation[], categories: readonly Category[] = [], options: RenderOptions = {}): RgbaImage {
