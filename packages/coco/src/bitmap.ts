@@ -105,6 +105,12 @@ function transposeBytes4(src: Uint8Array, dst: Uint8Array, rows: number, cols: n
 /**
  * COCO RLE → bitmap of 0/1 in `order` (row-major by default: index y*w + x). Pass `out`
  * (h*w bytes) to reuse a buffer: every byte of it is overwritten.
+ * @example
+ * ```ts
+ * Array.from(decodeToBitmap({ size: [3, 4], counts: '11110O30' })); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * // Column-major, as numpy's order='F' (what pycocotools' decode returns).
+ * Array.from(decodeToBitmap({ size: [3, 4], counts: '11110O30' }, 'col')); // → [0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1]
+ * ```
  */
 export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Array): Uint8Array {
   const p = parseRle(rle);
@@ -195,6 +201,10 @@ function looksDense(bytes: Uint8Array, total: number): boolean {
  * Bitmap (row-major by default; any non-zero byte is foreground) → compressed COCO RLE,
  * without building a Mask. Unlike pycocotools' `encode`, input need not be Fortran-ordered
  * nor strictly 0/1.
+ * @example
+ * ```ts
+ * encodeBitmap(Uint8Array.from([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]), 3, 4); // → { size: [3, 4], counts: '11110O30' }
+ * ```
  */
 export function encodeBitmap(bitmap: Uint8Array, height: number, width: number, order: Order = 'row'): CompressedRle {
   const total = checkSize({ height, width });

@@ -359,7 +359,19 @@ function arrayAt(r: Json, key: string, required: boolean): unknown[] {
   return v;
 }
 
-/** A parsed COCO JSON document → dataset. */
+/**
+ * A parsed COCO JSON document → dataset.
+ * @example
+ * ```ts
+ * const dataset = datasetFromJson({
+ *   images: [{ id: 1, height: 3, width: 4, file_name: 'a.png' }],
+ *   categories: [{ id: 1, name: 'leaf' }],
+ *   annotations: [{ id: 7, image_id: 1, category_id: 1, segmentation: { size: [3, 4], counts: '11110O30' }, iscrowd: 0 }],
+ * });
+ * dataset.annotations[0].mask.area(); // → 5
+ * dataset.images[0].fileName; // → 'a.png'
+ * ```
+ */
 export function datasetFromJson(root: unknown, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, recover?: (e: RleError) => void): MaskDataset {
   const f = format === 'auto' ? detectFormat(root) : format;
   const reader = new Reader(f, warn, recover);
@@ -446,6 +458,15 @@ class U32List {
  * in file order, or — when grouping by image and the file scatters them — image by image, in
  * passes that each hold at most `regroupBytes` of annotation JSON. A key given twice at the top
  * level counts once, its last value, as JSON.parse has it.
+ * @example
+ * ```ts
+ * const json = '{"images":[{"id":1,"height":3,"width":4}],"annotations":[{"id":7,"image_id":1,"segmentation":{"size":[3,4],"counts":"11110O30"}}]}';
+ * const stream = await readCocoStream(bytesSource(encodeUtf8(json), 'instances.json'));
+ * stream.images.length; // → 1
+ * const areas: number[] = [];
+ * for await (const a of stream.annotations) areas.push(a.mask.area());
+ * areas; // → [5]
+ * ```
  */
 export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
   // Pass 1.
@@ -769,7 +790,17 @@ class IdAssigner {
   }
 }
 
-/** Writes a dataset as COCO JSON, chunk by chunk (annotations streamed in batches). */
+/**
+ * Writes a dataset as COCO JSON, chunk by chunk (annotations streamed in batches).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const dataset = { images: [{ id: 1, height: 3, width: 4 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] };
+ * let text = '';
+ * for await (const chunk of writeCocoChunks(dataset, { ...writeOptionsSchema.parse({}) }, () => {})) text += decodeUtf8(chunk);
+ * JSON.parse(text).annotations[0].segmentation; // → { size: [3, 4], counts: '11110O30' }
+ * ```
+ */
 export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void): AsyncGenerator<Uint8Array> {
   const o = options;
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
@@ -878,7 +909,16 @@ async function collectChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Ar
   return out;
 }
 
-/** Text of a whole dataset as COCO JSON (small datasets; use writeStream for large ones). */
+/**
+ * Text of a whole dataset as COCO JSON (small datasets; use writeStream for large ones).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const text = await formatCocoJson({ images: [{ id: 1, height: 3, width: 4 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] });
+ * const a = JSON.parse(text).annotations[0];
+ * [a.area, a.bbox]; // → [5, [0, 0, 4, 3]]
+ * ```
+ */
 export async function formatCocoJson(dataset: MaskDataset | MaskDatasetStream, options: Partial<CocoWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Promise<string> {
   return decodeUtf8(await collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warn)));
 }
@@ -949,7 +989,16 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   },
 };
 
-/** True when `mask` was rasterised from COCO polygons that the writer can emit again. */
+/**
+ * True when `mask` was rasterised from COCO polygons that the writer can emit again.
+ * @example
+ * ```ts
+ * // The polygons a mask was read from, kept so a COCO → COCO conversion writes them back as given.
+ * const dataset = datasetFromJson({ images: [{ id: 1, height: 3, width: 4 }], annotations: [{ id: 1, image_id: 1, segmentation: [[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]] }] });
+ * polygonsOf(dataset.annotations[0].mask); // → [[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]]
+ * polygonsOf(Mask.empty({ height: 3, width: 4 })); // → undefined
+ * ```
+ */
 export function polygonsOf(mask: Mask): number[][] | undefined {
   return polygonSource.get(mask);
 }

@@ -11,6 +11,11 @@ type Path = readonly (string | number)[];
 /**
  * Counts of one polygon `[x1, y1, x2, y2, ...]` rasterised on an h x w image, exactly
  * `rleFrPoly` (an odd trailing number is ignored, as in pycocotools).
+ * @example
+ * ```ts
+ * // A triangle rasterized as pycocotools' frPyObjects does: column-major counts.
+ * Array.from(polygonCounts([0.5, 0.5, 3.5, 0.5, 3.5, 2.5], 3, 4)); // → [7, 1, 2, 1, 1]
+ * ```
  */
 export function polygonCounts(xy: ArrayLike<number>, h: number, w: number, path: Path = []): Uint32Array {
   const size = { height: h, width: w };
@@ -40,13 +45,24 @@ function checkPolygonList(polygons: unknown, name: string, path: Path = []): rea
  * pycocotools' `frPyObjects(polygons, h, w)` for a list of polygons: one compressed RLE per
  * polygon, not merged. Unlike pycocotools, a first polygon of 4 numbers is still a polygon
  * (pycocotools mistakes it for a box and raises TypeError).
+ * @example
+ * ```ts
+ * fromPolygons([[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], 3, 4); // → [{ size: [3, 4], counts: '7120O' }]
+ * ```
  */
 export function fromPolygons(polygons: readonly (readonly number[])[], h: number, w: number): CompressedRle[] {
   checkSize({ height: h, width: w });
   return checkPolygonList(polygons, 'polygons').map((p, i) => ({ size: [h, w], counts: countsToString(polygonCounts(p, h, w, [i])) }));
 }
 
-/** The union of a COCO `segmentation` polygon list as a Mask: what `COCO.annToRLE` gives. */
+/**
+ * The union of a COCO `segmentation` polygon list as a Mask: what `COCO.annToRLE` gives.
+ * @example
+ * ```ts
+ * // The union of a segmentation's polygons, as COCO.annToRLE gives it.
+ * polygonsToMask([[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], 3, 4).area(); // → 2
+ * ```
+ */
 export function polygonsToMask(polygons: readonly (readonly number[])[], h: number, w: number, path: Path = []): Mask {
   const size = { height: h, width: w };
   const total = checkSize(size);
@@ -68,7 +84,13 @@ function boxMask(bb: readonly number[], h: number, w: number, path: Path): Mask 
   return rasterizeBox({ x: bb[0]!, y: bb[1]!, width: bb[2]!, height: bb[3]! }, { height: h, width: w }, { path });
 }
 
-/** pycocotools' `frPyObjects(boxes, h, w)` (rleFrBbox): one compressed RLE per `[x, y, w, h]`. */
+/**
+ * pycocotools' `frPyObjects(boxes, h, w)` (rleFrBbox): one compressed RLE per `[x, y, w, h]`.
+ * @example
+ * ```ts
+ * fromBboxes([[1, 0, 2, 2]], 3, 4); // → [{ size: [3, 4], counts: '32103' }]
+ * ```
+ */
 export function fromBboxes(bboxes: readonly (readonly number[])[], h: number, w: number): CompressedRle[] {
   const total = checkSize({ height: h, width: w });
   return checkPolygonList(bboxes, 'bboxes').map((bb, i) => {
@@ -77,7 +99,13 @@ export function fromBboxes(bboxes: readonly (readonly number[])[], h: number, w:
   });
 }
 
-/** A box `[x, y, w, h]` rasterised as pycocotools does, as a Mask. */
+/**
+ * A box `[x, y, w, h]` rasterised as pycocotools does, as a Mask.
+ * @example
+ * ```ts
+ * bboxToMask([1, 0, 2, 2], 3, 4).area(); // → 4
+ * ```
+ */
 export function bboxToMask(bb: readonly number[], h: number, w: number): Mask {
   return boxMask(bb, h, w, []);
 }

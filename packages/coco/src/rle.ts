@@ -74,6 +74,13 @@ const short = describeValue;
  * Validates an RLE object in any of its forms: size `[h, w]` of non-negative integers,
  * counts as a compressed string/bytes or a run-length list, values in 0..2^32-1, summing to h*w.
  * Zero-length runs are allowed (and reported through `canonical`).
+ * @example
+ * ```ts
+ * parseRle({ size: [3, 4], counts: '11110O30' }).counts; // → [1, 1, 1, 2, 1, 1, 4, 1]
+ * // Counts that do not fill the image are an RleError with a stable code.
+ * const error = (() => { try { parseRle({ size: [3, 4], counts: [1, 2] }); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'RUNS_SUM_MISMATCH'
+ * ```
  */
 export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
   if (rle == null || typeof rle !== 'object') {
@@ -108,7 +115,17 @@ function canonicalCol(p: ParsedRle): Uint32Array {
   return Mask.fromRuns(p.counts, { height: p.height, width: p.width }, 'col').runsView('col');
 }
 
-/** COCO RLE (compressed string, bytes or uncompressed counts) → Mask. */
+/**
+ * COCO RLE (compressed string, bytes or uncompressed counts) → Mask.
+ * @example
+ * ```ts
+ * // Counts alternate background and foreground, column by column (column-major).
+ * const mask = decode({ size: [3, 4], counts: [1, 1, 1, 2, 1, 1, 4, 1] });
+ * mask.area(); // → 5
+ * Array.from(mask.toBitmap('row')); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * decode({ size: [3, 4], counts: '11110O30' }).equals(mask); // → true
+ * ```
+ */
 export function decode(rle: CocoRle): Mask {
   const p = parseRle(rle);
   const size = { height: p.height, width: p.width };
@@ -122,24 +139,50 @@ function maskCounts(mask: Mask): Uint32Array {
   return mask.pixels === 0 ? new Uint32Array(1) : mask.runsView('col');
 }
 
-/** Mask → compressed COCO RLE, byte-identical to pycocotools' `encode`. */
+/**
+ * Mask → compressed COCO RLE, byte-identical to pycocotools' `encode`.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encode(mask); // → { size: [3, 4], counts: '11110O30' }
+ * ```
+ */
 export function encode(mask: Mask): CompressedRle {
   return { size: [mask.height, mask.width], counts: countsToString(maskCounts(mask)) };
 }
 
-/** Mask → uncompressed COCO RLE (the `iscrowd: 1` form of COCO JSON). */
+/**
+ * Mask → uncompressed COCO RLE (the `iscrowd: 1` form of COCO JSON).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encodeUncompressed(mask); // → { size: [3, 4], counts: [1, 1, 1, 2, 1, 1, 4, 1] }
+ * ```
+ */
 export function encodeUncompressed(mask: Mask): UncompressedRle {
   return { size: [mask.height, mask.width], counts: Array.from(maskCounts(mask)) };
 }
 
-/** Any RLE → compressed, keeping its counts as they are (no pixels touched). */
+/**
+ * Any RLE → compressed, keeping its counts as they are (no pixels touched).
+ * @example
+ * ```ts
+ * compress({ size: [3, 4], counts: [1, 1, 1, 2, 1, 1, 4, 1] }); // → { size: [3, 4], counts: '11110O30' }
+ * ```
+ */
 export function compress(rle: CocoRle): CompressedRle {
   const p = parseRle(rle);
   // Re-encoded even from a string, as pycocotools does: a non-minimal code comes out minimal.
   return { size: [p.height, p.width], counts: countsToString(p.counts) };
 }
 
-/** Any RLE → uncompressed, keeping its counts as they are (no pixels touched). */
+/**
+ * Any RLE → uncompressed, keeping its counts as they are (no pixels touched).
+ * @example
+ * ```ts
+ * decompress({ size: [3, 4], counts: '11110O30' }); // → { size: [3, 4], counts: [1, 1, 1, 2, 1, 1, 4, 1] }
+ * ```
+ */
 export function decompress(rle: CocoRle): UncompressedRle {
   const p = parseRle(rle);
   return { size: [p.height, p.width], counts: Array.from(p.counts) };
@@ -302,12 +345,25 @@ function boxOf(c: Uint32Array, off: number, m: number, h: number): void {
   }
 }
 
-/** Foreground pixel count, from the counts: pycocotools' `area`. */
+/**
+ * Foreground pixel count, from the counts: pycocotools' `area`.
+ * @example
+ * ```ts
+ * area({ size: [3, 4], counts: '11110O30' }); // → 5
+ * ```
+ */
 export function area(rle: CocoRle): number {
   return scanRle(rle, 0, []);
 }
 
-/** The tight pixel box `[x, y, w, h]` (pycocotools 2.0.x `toBbox`), `[0, 0, 0, 0]` when empty. */
+/**
+ * The tight pixel box `[x, y, w, h]` (pycocotools 2.0.x `toBbox`), `[0, 0, 0, 0]` when empty.
+ * @example
+ * ```ts
+ * // [x, y, width, height] of the foreground, from the counts alone.
+ * toBbox({ size: [3, 4], counts: '11110O30' }); // → [0, 0, 4, 3]
+ * ```
+ */
 export function toBbox(rle: CocoRle): [number, number, number, number] {
   scanRle(rle, 0, []);
   boxOf(scanBuf, 0, scanM, (rle.size as readonly number[])[0]!);
@@ -385,6 +441,14 @@ function rowsOf(r: number): void {
  * whose boxes do not overlap score 0 without a sweep; masks of different sizes score -1 where
  * their boxes overlap. Accepts RLEs (any form) or boxes `[x, y, w, h]` (both lists the same kind).
  * Returns `[]` when either list is empty, as pycocotools does.
+ * @example
+ * ```ts
+ * const a = { size: [3, 4], counts: '11110O30' }; // 5 pixels
+ * const b = { size: [3, 4], counts: '3210000' };  // 6 pixels, 3 of them shared with a
+ * iou([a], [b]); // → [[0.375]]
+ * // A crowd ground truth divides by the detection's area instead: 3 / 5.
+ * iou([a], [b], [1]); // → [[0.6]]
+ * ```
  */
 export function iou(dt: readonly (CocoRle | BoxXywh)[], gt: readonly (CocoRle | BoxXywh)[], iscrowd: readonly (boolean | number)[] = []): number[][] {
   if (!Array.isArray(dt)) throw new RleError('INVALID_STRUCTURE', 'dt must be a list', { path: ['dt'], received: short(dt) });
@@ -470,6 +534,13 @@ const UNION = 0b1110, INTERSECTION = 0b1000;
  * `{ size: [0, 0], counts: '' }`; one RLE is copied verbatim (not canonicalised); two or more give
  * canonical runs. Unlike pycocotools, different sizes are a SIZE_MISMATCH error (it returns an
  * empty RLE silently), and zero-length runs never end the sweep early.
+ * @example
+ * ```ts
+ * const a = { size: [3, 4], counts: '11110O30' };
+ * const b = { size: [3, 4], counts: '3210000' };
+ * area(merge([a, b]));       // → 8
+ * area(merge([a, b], true)); // → 3
+ * ```
  */
 export function merge(rles: readonly CocoRle[], intersect: boolean | number = false): CompressedRle {
   if (!Array.isArray(rles)) throw new RleError('INVALID_STRUCTURE', 'merge expects a list of RLEs', { received: short(rles) });
