@@ -81,6 +81,11 @@ function countLimitEnd(s: string | Uint8Array, maxCounts: number): number {
  * first value past the limit, unless a fault comes before it, and nothing past it is read or
  * allocated for (a frame of n pixels needs at most n + 1 counts). For dialect packages; see
  * {@link stringToCounts}.
+ * @example
+ * ```ts
+ * const scan = readCountString('11110O30');
+ * Array.from(scan.counts.subarray(0, scan.length)); // → [1, 1, 1, 2, 1, 1, 4, 1]
+ * ```
  */
 export function readCountString(s: string | Uint8Array, path: Path = [], maxCounts: number = Infinity): CountStringScan {
   // Every value takes a character, so only a string longer than maxCounts can hold too many. Where
@@ -167,6 +172,11 @@ export function readCountString(s: string | Uint8Array, path: Path = [], maxCoun
 /**
  * Count string (or its ASCII bytes) → counts exactly as written (zero runs kept). Validates
  * characters and values; the sum is not checked.
+ * @example
+ * ```ts
+ * // pycocotools' compressed counts string → the counts.
+ * Array.from(stringToCounts('11110O30')); // → [1, 1, 1, 2, 1, 1, 4, 1]
+ * ```
  */
 export function stringToCounts(s: string | Uint8Array, path: Path = []): Uint32Array {
   if (typeof s !== 'string' && !(s instanceof Uint8Array)) {
@@ -246,6 +256,10 @@ const latin1 = new TextDecoder('latin1');
 /**
  * Counts → count string, exactly as pycocotools' `rleToString` (also for deltas past ±2^31,
  * where a 32-bit port breaks). Counts must be integers from 0 to 2^32-1 (INVALID_RUNS).
+ * @example
+ * ```ts
+ * countsToString([1, 1, 1, 2, 1, 1, 4, 1]); // → '11110O30'
+ * ```
  */
 export function countsToString(counts: ArrayLike<number>, path: Path = []): string {
   const n = encodeScratch(checkedCounts(counts, path));
@@ -255,7 +269,13 @@ export function countsToString(counts: ArrayLike<number>, path: Path = []): stri
   return text;
 }
 
-/** The same code as ASCII bytes. */
+/**
+ * The same code as ASCII bytes.
+ * @example
+ * ```ts
+ * decodeUtf8(countsToBytes([1, 1, 1, 2, 1, 1, 4, 1])); // → '11110O30'
+ * ```
+ */
 export function countsToBytes(counts: ArrayLike<number>, path: Path = []): Uint8Array {
   const n = encodeScratch(checkedCounts(counts, path));
   const bytes = encoded.slice(0, n);

@@ -52,11 +52,24 @@ export interface MaskDatasetStream {
   annotations: AsyncIterable<Annotation>;
 }
 
+/**
+ * @example
+ * ```ts
+ * isDatasetStream({ images: [], categories: [], annotations: [] }); // → false
+ * ```
+ */
 export function isDatasetStream(d: MaskDataset | MaskDatasetStream): d is MaskDatasetStream {
   return !Array.isArray(d.annotations);
 }
 
-/** Turns a dataset into its streaming form (no copying). */
+/**
+ * Turns a dataset into its streaming form (no copying).
+ * @example
+ * ```ts
+ * const stream = toDatasetStream({ images: [], categories: [], annotations: [] });
+ * isDatasetStream(stream); // → true
+ * ```
+ */
 export function toDatasetStream(d: MaskDataset | MaskDatasetStream): MaskDatasetStream {
   if (isDatasetStream(d)) return d;
   const list = d.annotations;
@@ -69,7 +82,14 @@ export function toDatasetStream(d: MaskDataset | MaskDatasetStream): MaskDataset
   };
 }
 
-/** Collects a streaming dataset into memory. */
+/**
+ * Collects a streaming dataset into memory.
+ * @example
+ * ```ts
+ * const stream = toDatasetStream({ images: [{ id: 1, height: 1, width: 2 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full({ height: 1, width: 2 }) }] });
+ * (await collectDataset(stream)).annotations.length; // → 1
+ * ```
+ */
 export async function collectDataset(d: MaskDataset | MaskDatasetStream): Promise<MaskDataset> {
   if (!isDatasetStream(d)) return d;
   const annotations: Annotation[] = [];

@@ -178,6 +178,10 @@ const OVERLAP_WINDOW = 64;
 /**
  * Counts the header of a dataset. Pass the target's capabilities to skip work it makes
  * unnecessary: overlaps are only looked for when the target cannot carry them.
+ * @example
+ * ```ts
+ * countHeader([{ id: 1, height: 2, width: 2, fileName: 'a.png' }], [{ id: 1, name: 'leaf' }]).fileNames; // → 1
+ * ```
  */
 export function countHeader(images: readonly ImageInfo[], categories: readonly Category[], target?: DialectCapabilities): FeatureCounts {
   return {
@@ -197,11 +201,26 @@ function hasKeys(o: Record<string, unknown> | undefined): boolean {
   return o !== undefined && o !== null && Object.keys(o).length > 0;
 }
 
-/** Whether a category has fields beyond its id and name. */
+/**
+ * Whether a category has fields beyond its id and name.
+ * @example
+ * ```ts
+ * hasCategoryAttributes({ id: 1, name: 'leaf', supercategory: 'plant' }); // → true
+ * hasCategoryAttributes({ id: 1, name: 'leaf' }); // → false
+ * ```
+ */
 export function hasCategoryAttributes(c: Category): boolean {
   return c.supercategory !== undefined || c.color !== undefined || hasKeys(c.attributes);
 }
 
+/**
+ * @example
+ * ```ts
+ * const counts = countHeader([], []);
+ * tallyAnnotation(counts, { id: 1, imageId: 1, mask: Mask.full({ height: 1, width: 1 }), score: 0.9 });
+ * counts.scores; // → 1
+ * ```
+ */
 export function tallyAnnotation(counts: FeatureCounts, a: Annotation): void {
   counts.annotations++;
   if (a.score !== undefined) counts.scores++;
@@ -226,6 +245,13 @@ export function tallyAnnotation(counts: FeatureCounts, a: Annotation): void {
   }
 }
 
+/**
+ * @example
+ * ```ts
+ * const dataset = { images: [{ id: 1, height: 1, width: 1 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full({ height: 1, width: 1 }), iscrowd: true }] };
+ * countFeatures(dataset).crowd; // → 1
+ * ```
+ */
 export function countFeatures(dataset: MaskDataset, target?: DialectCapabilities): FeatureCounts {
   const c = countHeader(dataset.images, dataset.categories, target);
   if (c.unions !== undefined) {
@@ -243,7 +269,16 @@ export function countFeatures(dataset: MaskDataset, target?: DialectCapabilities
   return c;
 }
 
-/** What a dataset uses that a dialect with `target` capabilities cannot carry, as warnings. */
+/**
+ * What a dataset uses that a dialect with `target` capabilities cannot carry, as warnings.
+ * @example
+ * ```ts
+ * const dataset = { images: [{ id: 1, height: 1, width: 1 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full({ height: 1, width: 1 }), score: 0.9 }] };
+ * // A target that carries everything but scores.
+ * const target = Object.fromEntries(Object.keys(CAPABILITY_NAMES).map((name) => [name, name !== 'scores'])) as unknown as DialectCapabilities;
+ * notCarried(dataset, target, 'a target without scores').map((w) => w.code); // → ['not-carried']
+ * ```
+ */
 export function notCarried(used: FeatureCounts | MaskDataset, target: DialectCapabilities, targetId: string, alreadyReported: ReadonlySet<string> = new Set()): RleWarning[] {
   const c = 'annotations' in used && Array.isArray(used.annotations) ? countFeatures(used as MaskDataset, target) : (used as FeatureCounts);
   const out: RleWarning[] = [];

@@ -55,7 +55,16 @@ export interface RleErrorDetails {
   cause?: unknown;
 }
 
-/** The one error type every rlekit package throws for bad input, bad options or limits. */
+/**
+ * The one error type every rlekit package throws for bad input, bad options or limits.
+ * @example
+ * ```ts
+ * const error = new RleError('INVALID_TOKEN', 'Not a count', { path: ['annotations', 3, 'counts'], offset: 7, expected: 'digits', received: '"x"' });
+ * error.code; // → 'INVALID_TOKEN'
+ * error.message; // → 'Not a count (expected digits, got "x") [at annotations[3].counts, offset 7]'
+ * error.reason; // → 'Not a count'
+ * ```
+ */
 export class RleError extends Error {
   override readonly name = 'RleError';
   readonly code: ErrorCode;
@@ -102,7 +111,13 @@ function formatMessage(message: string, d: RleErrorDetails): string {
 // separators and lone surrogates: bytes quoted from the input must not reach a terminal raw.
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\uD800-\uDFFF]/gu;
 
-/** `s` with every unprintable character written as `\xNN` or `\u{N}`, so a message shows what the input held. */
+/**
+ * `s` with every unprintable character written as `\xNN` or `\u{N}`, so a message shows what the input held.
+ * @example
+ * ```ts
+ * escapeUnprintable('a\u0007b'); // → 'a\\x07b'
+ * ```
+ */
 export function escapeUnprintable(s: string): string {
   return s.replace(UNPRINTABLE, (c) => {
     const n = c.codePointAt(0)!;
@@ -110,7 +125,13 @@ export function escapeUnprintable(s: string): string {
   });
 }
 
-/** `['annotations', 3, 'counts']` → `annotations[3].counts`. */
+/**
+ * `['annotations', 3, 'counts']` → `annotations[3].counts`.
+ * @example
+ * ```ts
+ * formatPath(['annotations', 3, 'segmentation']); // → 'annotations[3].segmentation'
+ * ```
+ */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
@@ -121,6 +142,11 @@ export function formatPath(path: readonly (string | number)[]): string {
  * A value as it goes in an error's `received`: JSON-like, cut to 60 characters. It never calls
  * into the value (no toString, toJSON, getters or proxy traps that could throw or run code): it
  * reads own data properties only, so describing hostile input cannot fail or change the error.
+ * @example
+ * ```ts
+ * describeValue([1, 2, 3]); // → '[1,2,3]'
+ * describeValue('abc'); // → '"abc"'
+ * ```
  */
 export function describeValue(v: unknown): string {
   let s: string;
@@ -180,7 +206,14 @@ function describe(v: unknown, depth: number, budget: { left: number }): string {
   return `{${parts.join(',')}}`;
 }
 
-/** True when `e` is an RleError (also across duplicated copies of the package). */
+/**
+ * True when `e` is an RleError (also across duplicated copies of the package).
+ * @example
+ * ```ts
+ * isRleError(new RleError('IO', 'Disk full')); // → true
+ * isRleError(new Error('other')); // → false
+ * ```
+ */
 export function isRleError(e: unknown): e is RleError {
   return e instanceof RleError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'RleError' && typeof (e as { code?: unknown }).code === 'string');
 }

@@ -27,6 +27,18 @@ export const DEFAULT_MAX_BUFFERED_RUNS = 1 << 26;
  * so any order is grouped when it fits; past the budget, a stream that has been in image order so
  * far goes on streaming, and one that is not is a LIMIT_EXCEEDED error that says what to do. A
  * writer's need for grouping is never the user's error as long as the data fits.
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 2 };
+ * const dataset = {
+ *   images: [{ id: 'a', ...size }, { id: 'b', ...size }],
+ *   categories: [],
+ *   annotations: [{ id: 1, imageId: 'b', mask: Mask.full(size) }, { id: 2, imageId: 'a', mask: Mask.full(size) }, { id: 3, imageId: 'b', mask: Mask.empty(size) }],
+ * };
+ * const groups: string[] = [];
+ * for await (const g of groupByImage(dataset)) groups.push(`${g.image.id}: ${g.annotations.map((a) => a.id).join(' ')}`);
+ * groups; // → ['a: 2', 'b: 1 3']
+ * ```
  */
 export async function* groupByImage(d: MaskDataset | MaskDatasetStream, options: GroupOptions = {}): AsyncGenerator<ImageGroup> {
   const index = new Map<Id, number>();

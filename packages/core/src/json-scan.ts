@@ -84,6 +84,19 @@ function describeByte(b: number | undefined): string {
 /**
  * The push scanner: `write` chunks in order, then `end`. Handler calls happen inside `write`.
  * Memory: the piece being cut (one element, key or top-level value), nothing else.
+ * @example
+ * ```ts
+ * // Cuts the root object's "annotations" array into elements as chunks arrive.
+ * const ids: number[] = [];
+ * const scanner = new JsonScanner({
+ *   field: (key) => (key === 'annotations' ? 'elements' : 'skip'),
+ *   element: (_key, _index, value) => ids.push((value as { id: number }).id),
+ * });
+ * scanner.write(encodeUtf8('{"images": [], "annotations": [{"id": 1}, {"id"'));
+ * scanner.write(encodeUtf8(': 2}]}'));
+ * scanner.end();
+ * ids; // → [1, 2]
+ * ```
  */
 export class JsonScanner {
   private st = St.Start;
@@ -329,6 +342,10 @@ function joinParts(parts: Uint8Array[]): Uint8Array {
 /**
  * One JSON value from its UTF-8 bytes, which start at byte `offset` of the input: bad UTF-8 or
  * JSON is an RleError at the byte offset of the fault.
+ * @example
+ * ```ts
+ * parseJsonBytes(encodeUtf8('{"id": 7}')); // → { id: 7 }
+ * ```
  */
 export function parseJsonBytes(bytes: Uint8Array, offset = 0, expected = 'JSON'): unknown {
   let text: string;
@@ -360,6 +377,12 @@ export function parseJsonBytes(bytes: Uint8Array, offset = 0, expected = 'JSON')
 /**
  * Scans a whole source (or stream of chunks) with `handler`. Chunks are fed in pieces of at
  * most 1 MiB so a caller that yields between writes keeps bounded queues.
+ * @example
+ * ```ts
+ * const sizes: number[] = [];
+ * const root = await scanJson(bytesSource(encodeUtf8('[{"id": 1}, {"id": 22}]')), { element: (_k, _i, _v, _offset, length) => sizes.push(length) });
+ * [root, sizes]; // → ['array', [9, 10]]
+ * ```
  */
 export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, handler: JsonScanHandler, expected = 'JSON'): Promise<'object' | 'array'> {
   const scanner = new JsonScanner(handler, expected);
@@ -375,6 +398,11 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
  * are matched byte for byte, the last of a repeated key wins, as in JSON.parse. Returns
  * undefined when it cannot answer exactly — not an object, an escaped key, a container value,
  * bytes that are not JSON — and the caller parses the whole value instead.
+ * @example
+ * ```ts
+ * // Two fields of an object's bytes, without parsing the rest of it.
+ * objectFields(encodeUtf8('{"id": 3, "segmentation": [[1, 2, 3]], "image_id": 9}'), ['image_id', 'id']); // → [9, 3]
+ * ```
  */
 export function objectFields(b: Uint8Array, names: readonly string[]): unknown[] | undefined {
   const keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)));

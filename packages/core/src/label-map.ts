@@ -11,6 +11,13 @@ export type OverlapPolicy = 'error' | 'first' | 'last' | readonly number[];
 /**
  * An H×W integer image, row-major, where each value is a label and 0 is background:
  * semantic maps (label = category) and instance maps (label = instance).
+ * @example
+ * ```ts
+ * // One label per pixel (0: background), row-major.
+ * const map = LabelMap.fromArray(Uint8Array.from([0, 1, 1, 2, 0, 1, 2, 2]), { height: 2, width: 4 });
+ * map.labels(); // → [1, 2]
+ * map.masks().get(2)?.area(); // → 3
+ * ```
  */
 export class LabelMap {
   readonly height: number;

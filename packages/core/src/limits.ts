@@ -16,6 +16,14 @@ export const DEFAULT_MAX_RUNS = 1 << 25;
 /**
  * Runs that builders may still create, shared by several builders when one input yields several
  * masks (the labels of one label map): the bound is on the input's total work.
+ * @example
+ * ```ts
+ * // Two masks of one input share a budget of 3 runs.
+ * const budget = new RunBudget(3, 'the label map');
+ * budget.take(2);
+ * const error = (() => { try { budget.take(2); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'LIMIT_EXCEEDED'
+ * ```
  */
 export class RunBudget {
   readonly max: number;
@@ -38,7 +46,13 @@ export class RunBudget {
   }
 }
 
-/** LIMIT_EXCEEDED for a mask (or input) that needs more than `max` runs. */
+/**
+ * LIMIT_EXCEEDED for a mask (or input) that needs more than `max` runs.
+ * @example
+ * ```ts
+ * tooManyRuns(10).code; // → 'LIMIT_EXCEEDED'
+ * ```
+ */
 export function tooManyRuns(max: number, what = 'the mask', received?: number): RleError {
   return new RleError('LIMIT_EXCEEDED', `${what.charAt(0).toUpperCase()}${what.slice(1)} needs more than ${max} runs (maxRuns)`, {
     expected: `at most ${max} runs (a larger maxRuns, if the input is trusted)`,
@@ -49,6 +63,12 @@ export function tooManyRuns(max: number, what = 'the mask', received?: number): 
 /**
  * The check every writer that paints pixels (PNG, DICOM) makes before it allocates a bitmap:
  * `pixels` (one image, or all frames together) against `maxPixels`.
+ * @example
+ * ```ts
+ * checkPaintPixels(100, 1000, 'the PNG'); // → undefined
+ * const error = (() => { try { checkPaintPixels(5000, 1000, 'the PNG'); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'LIMIT_EXCEEDED'
+ * ```
  */
 export function checkPaintPixels(pixels: number, maxPixels: number, what: string, path: readonly (string | number)[] = []): void {
   if (pixels > maxPixels) {

@@ -20,6 +20,18 @@ const UNION = 0b1110, INTERSECTION = 0b1000, DIFFERENCE = 0b0100, XOR = 0b0110;
  * The one canonical model of a binary segmentation mask: a size and its runs.
  * Immutable. It keeps the runs in the order it was made with and derives the other
  * order (and bitmaps) on demand; derived runs are cached.
+ * @example
+ * ```ts
+ * // A 3×4 mask (height 3, width 4) from a row-major bitmap: row after row.
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * mask.area(); // → 5
+ * mask.bbox(); // → { x: 0, y: 0, width: 4, height: 3 }
+ * // Runs alternate background and foreground, starting with background.
+ * Array.from(mask.runs('row')); // → [1, 2, 1, 2, 5, 1]
+ * Array.from(mask.runs('col')); // → [1, 1, 1, 2, 1, 1, 4, 1]
+ * mask.transpose().height; // → 4
+ * mask.iou(Mask.full({ height: 3, width: 4 })); // → 5 / 12
+ * ```
  */
 export class Mask {
   readonly height: number;

@@ -8,6 +8,12 @@ export interface SafeParseSchema<T> {
 /**
  * Validates (and defaults) a dialect's options with its schema; the first problem is an
  * INVALID_OPTION RleError naming the option. One helper for every dialect package.
+ * @example
+ * ```ts
+ * // Any schema with zod's safeParse; issues become an INVALID_OPTION RleError.
+ * const schema = { safeParse: (v: unknown) => (typeof v === 'object' ? { success: true as const, data: v } : { success: false as const, error: { issues: [{ path: [], message: 'Expected an object' }] } }) };
+ * parseDialectOptions(schema, { a: 1 }); // → { a: 1 }
+ * ```
  */
 export function parseDialectOptions<T>(schema: SafeParseSchema<T>, input: unknown, dialectId?: string): T {
   const r = schema.safeParse(input ?? {});
@@ -19,7 +25,14 @@ export function parseDialectOptions<T>(schema: SafeParseSchema<T>, input: unknow
   });
 }
 
-/** A plain JSON object (not null, not an array). */
+/**
+ * A plain JSON object (not null, not an array).
+ * @example
+ * ```ts
+ * isJsonObject({ a: 1 }); // → true
+ * isJsonObject([1]); // → false
+ * ```
+ */
 export function isJsonObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

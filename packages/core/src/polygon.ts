@@ -61,6 +61,11 @@ function centresIn(a: number, b: number, w: number): number {
  * The mask of one polygon `[x1, y1, x2, y2, ...]` (pixel (px, py) covers [px, px+1) × [py, py+1))
  * over an image of `size`, exactly as pycocotools' `rleFrPoly` makes it: column-major runs,
  * even-odd fill, clipped to the image. An odd trailing number is ignored, as in pycocotools.
+ * @example
+ * ```ts
+ * // pycocotools' polygon rule on x, y pairs: this triangle covers 2 pixels of a 3×4 image.
+ * rasterizePolygon([0.5, 0.5, 3.5, 0.5, 3.5, 2.5], { height: 3, width: 4 }).area(); // → 2
+ * ```
  */
 export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: RasterizeOptions = {}): Mask {
   const total = checkSize(size);
@@ -223,6 +228,10 @@ let bucketCounts = new Uint32Array(0);
 /**
  * pycocotools' `rleFrBbox`: the box `{ x, y, width, height }` (floats) rasterised as the polygon
  * (x, y), (x, y+height), (x+width, y+height), (x+width, y).
+ * @example
+ * ```ts
+ * rasterizeBox({ x: 1, y: 0, width: 2, height: 2 }, { height: 3, width: 4 }).bbox(); // → { x: 1, y: 0, width: 2, height: 2 }
+ * ```
  */
 export function rasterizeBox(box: { x: number; y: number; width: number; height: number }, size: Size, options: RasterizeOptions = {}): Mask {
   const path = options.path ?? [];

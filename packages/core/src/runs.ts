@@ -13,7 +13,15 @@ export interface Size {
   width: number;
 }
 
-/** Checks a size and returns its pixel count; throws INVALID_SIZE / LIMIT_EXCEEDED. */
+/**
+ * Checks a size and returns its pixel count; throws INVALID_SIZE / LIMIT_EXCEEDED.
+ * @example
+ * ```ts
+ * checkSize({ height: 3, width: 4 }); // → 12
+ * const error = (() => { try { checkSize({ height: 3, width: -4 }); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'INVALID_SIZE'
+ * ```
+ */
 export function checkSize(size: Size, maxPixels: number = MAX_MASK_PIXELS, path: readonly (string | number)[] = []): number {
   const { height, width } = size ?? ({} as Size);
   if (!Number.isSafeInteger(height) || height < 0) {
@@ -36,6 +44,14 @@ export function checkSize(size: Size, maxPixels: number = MAX_MASK_PIXELS, path:
  * Builds canonical runs (alternating background/foreground, starting with background,
  * no zero runs except a leading 0) from ascending pieces, merging touching ones.
  * Dialects use it to decode without ever materialising a bitmap.
+ * @example
+ * ```ts
+ * // Runs written one at a time, background first, grown as needed and bounded by maxRuns.
+ * const builder = new RunBuilder();
+ * builder.addInterval(2, 5);
+ * builder.append(true, 1);
+ * Array.from(builder.finish(8)); // → [2, 4, 2]
+ * ```
  */
 export class RunBuilder {
   private buf: Uint32Array;
@@ -117,6 +133,11 @@ export class RunBuilder {
 /**
  * Validates user-given runs (any numeric array) against `total` and returns canonical runs.
  * Zero-length runs inside the list are merged away, as decoders of every dialect tolerate them.
+ * @example
+ * ```ts
+ * // Zero-length runs merged away, the last run completed to the total.
+ * Array.from(canonicalRuns([0, 2, 0, 3, 3], 8)); // → [0, 5, 3]
+ * ```
  */
 export function canonicalRuns(runs: ArrayLike<number>, total: number, path: readonly (string | number)[] = []): Uint32Array {
   let sum = 0;
@@ -150,7 +171,13 @@ export function canonicalRuns(runs: ArrayLike<number>, total: number, path: read
   return b.finish(total);
 }
 
-/** Foreground pixel count: the sum of the odd runs. */
+/**
+ * Foreground pixel count: the sum of the odd runs.
+ * @example
+ * ```ts
+ * runsArea(Uint32Array.from([1, 2, 3, 4])); // → 6
+ * ```
+ */
 export function runsArea(runs: Uint32Array): number {
   let a = 0;
   for (let i = 1; i < runs.length; i += 2) a += runs[i]!;
@@ -160,6 +187,12 @@ export function runsArea(runs: Uint32Array): number {
 /**
  * Tight box of canonical runs flattened with lines of `inner` pixels (`outer` lines).
  * Returns [outerStart, innerStart, outerExtent, innerExtent]; all zero when empty.
+ * @example
+ * ```ts
+ * // Row-major runs of a 3×4 mask; `inner` is the line length (the width), so the box is
+ * // [first row, first column, rows, columns].
+ * runsBox(Uint32Array.from([1, 2, 1, 2, 5, 1]), 4); // → [0, 0, 3, 4]
+ * ```
  */
 export function runsBox(runs: Uint32Array, inner: number): [number, number, number, number] {
   let oMin = Infinity, oMax = -1, iMin = Infinity, iMax = -1;
@@ -192,6 +225,11 @@ export function runsBox(runs: Uint32Array, inner: number): [number, number, numb
  * the previous one (output transitions are exactly where they differ), so the cost is
  * O(runs + output runs + inner) and memory stays O(runs + output runs) for huge masks with few
  * runs. Dense runs (noise): bands of output lines are expanded in a small buffer and scanned.
+ * @example
+ * ```ts
+ * // Row-major runs of a 3×4 mask (3 lines of 4) → its column-major runs.
+ * Array.from(transposeRuns(Uint32Array.from([1, 2, 1, 2, 5, 1]), 3, 4)); // → [1, 1, 1, 2, 1, 1, 4, 1]
+ * ```
  */
 export function transposeRuns(runs: Uint32Array, outer: number, inner: number): Uint32Array {
   const total = outer * inner;
@@ -507,6 +545,11 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
 /**
  * Combines two canonical run lists of the same total with a boolean operation given as a
  * truth table: bit (2*a + b) of `table` is the result for pixel values a, b.
+ * @example
+ * ```ts
+ * // The truth table's bit (2a + b) says which pixels are kept: 0b1000 is a AND b.
+ * Array.from(combineRuns(Uint32Array.from([0, 4, 2]), Uint32Array.from([2, 4]), 0b1000, 6)); // → [2, 2, 2]
+ * ```
  */
 export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total: number): Uint32Array {
   if (total === 0) return new Uint32Array(0);
@@ -540,7 +583,13 @@ export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total
   return out.slice(0, n);
 }
 
-/** |a ∩ b| and |a ∪ b| of two canonical run lists, in one sweep without allocating. */
+/**
+ * |a ∩ b| and |a ∪ b| of two canonical run lists, in one sweep without allocating.
+ * @example
+ * ```ts
+ * overlapAreas(Uint32Array.from([0, 4, 2]), Uint32Array.from([2, 4]), 6); // → { intersection: 2, union: 6 }
+ * ```
+ */
 export function overlapAreas(a: Uint32Array, b: Uint32Array, total: number): { intersection: number; union: number } {
   // Walk the foreground intervals of both lists pairwise (one step per interval, not per
   // pixel segment); the union follows from the areas: |a ∪ b| = |a| + |b| - |a ∩ b|.

@@ -39,6 +39,12 @@ const utf8 = new TextDecoder('utf-8');
 /**
  * The outline of a JSON document's first bytes. Cached per array, so every sniffer of one head
  * shares one scan.
+ * @example
+ * ```ts
+ * const outline = jsonOutline(encodeUtf8('{"images": [{"id": 1}], "annotations": [{"segmentation": {}'));
+ * outline.members.map((m) => m.key); // → ['images', 'annotations']
+ * outline.complete; // → false
+ * ```
  */
 export function jsonOutline(bytes: Uint8Array): JsonOutline {
   let cached = outlines.get(bytes);
@@ -49,7 +55,13 @@ export function jsonOutline(bytes: Uint8Array): JsonOutline {
   return cached;
 }
 
-/** The member `key` of an outline, if it was read. */
+/**
+ * The member `key` of an outline, if it was read.
+ * @example
+ * ```ts
+ * outlineMember(jsonOutline(encodeUtf8('{"images": [{"id": 1, "width": 4}]}')), 'images')?.keys; // → ['id', 'width']
+ * ```
+ */
 export function outlineMember(outline: JsonOutline, key: string): JsonMember | undefined {
   return outline.members.find((m) => m.key === key);
 }

@@ -25,7 +25,14 @@ export interface FolderSource {
 /** What a dialect's `read` accepts. */
 export type DialectInput = Uint8Array | ByteSource | FolderSource;
 
-/** A ByteSource over bytes in memory. */
+/**
+ * A ByteSource over bytes in memory.
+ * @example
+ * ```ts
+ * const source = bytesSource(encodeUtf8('{"a": 1}'), 'a.json');
+ * [source.name, source.size]; // → ['a.json', 8]
+ * ```
+ */
 export function bytesSource(bytes: Uint8Array, name = 'input'): ByteSource {
   return {
     kind: 'bytes',
@@ -37,7 +44,14 @@ export function bytesSource(bytes: Uint8Array, name = 'input'): ByteSource {
   };
 }
 
-/** A FolderSource over files in memory (tests, browsers). */
+/**
+ * A FolderSource over files in memory (tests, browsers).
+ * @example
+ * ```ts
+ * const folder = memoryFolder({ 'masks/a.png': new Uint8Array(3) }, 'dataset');
+ * isFolderSource(folder); // → true
+ * ```
+ */
 export function memoryFolder(files: Record<string, Uint8Array>, name = 'folder'): FolderSource {
   return {
     kind: 'folder',
@@ -51,6 +65,12 @@ export function memoryFolder(files: Record<string, Uint8Array>, name = 'folder')
   };
 }
 
+/**
+ * @example
+ * ```ts
+ * isFolderSource(bytesSource(new Uint8Array(1))); // → false
+ * ```
+ */
 export function isFolderSource(input: DialectInput): input is FolderSource {
   return !(input instanceof Uint8Array) && input.kind === 'folder';
 }
@@ -103,7 +123,16 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** Reads a whole input into memory, refusing more than `maxBytes` before collecting it. */
+/**
+ * Reads a whole input into memory, refusing more than `maxBytes` before collecting it.
+ * @example
+ * ```ts
+ * (await readAllBytes(bytesSource(encodeUtf8('abc')))).length; // → 3
+ * // More than maxBytes is LIMIT_EXCEEDED, never a giant buffer.
+ * const error = await readAllBytes(bytesSource(new Uint8Array(10)), 4).catch((e: RleError) => e);
+ * (error as RleError).code; // → 'LIMIT_EXCEEDED'
+ * ```
+ */
 export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x7fffffff, options: ReadAllOptions = {}): Promise<Uint8Array> {
   const head = options.head;
   if (input instanceof Uint8Array) {
@@ -135,7 +164,13 @@ export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x
   return all;
 }
 
-/** The first `n` bytes of an input (for sniffing) without reading the rest. */
+/**
+ * The first `n` bytes of an input (for sniffing) without reading the rest.
+ * @example
+ * ```ts
+ * decodeUtf8(await readHead(bytesSource(encodeUtf8('{"images": []}')), 3)); // → '{"i'
+ * ```
+ */
 export async function readHead(input: Uint8Array | ByteSource, n = 4096): Promise<Uint8Array> {
   if (input instanceof Uint8Array) return input.subarray(0, n);
   const out = new Uint8Array(n);
@@ -151,7 +186,13 @@ export async function readHead(input: Uint8Array | ByteSource, n = 4096): Promis
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Decodes UTF-8 (a BOM is dropped); invalid UTF-8 is an INVALID_TOKEN error. */
+/**
+ * Decodes UTF-8 (a BOM is dropped); invalid UTF-8 is an INVALID_TOKEN error.
+ * @example
+ * ```ts
+ * decodeUtf8(Uint8Array.from([0xc3, 0xa9])); // → 'é'
+ * ```
+ */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
@@ -161,6 +202,12 @@ export function decodeUtf8(bytes: Uint8Array): string {
 }
 
 const encoder = new TextEncoder();
+/**
+ * @example
+ * ```ts
+ * Array.from(encodeUtf8('é')); // → [0xc3, 0xa9]
+ * ```
+ */
 export function encodeUtf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
@@ -176,6 +223,12 @@ export const MAX_JSON_DEPTH = 256;
  * Refuses JSON text nested deeper than `maxDepth` (LIMIT_EXCEEDED, with the offset and path of the
  * first value too deep), in one pass over the text that skips strings; text that is not JSON is
  * left for the parser to refuse. Every JSON reader calls it (through {@link parseJson}).
+ * @example
+ * ```ts
+ * checkJsonDepth('[[1]]'); // → undefined
+ * const error = (() => { try { checkJsonDepth('[[[1]]]', 2); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'LIMIT_EXCEEDED'
+ * ```
  */
 export function checkJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH, expected = 'JSON'): void {
   let depth = 0;
@@ -232,6 +285,12 @@ function jsonPathAt(text: string, offset: number): (string | number)[] {
  * JSON.parse with an RleError for bad JSON: INVALID_STRUCTURE at the offset JSON.parse names
  * (in its message only: "at position N"), or at the end of the text when it ends early; and
  * LIMIT_EXCEEDED for nesting deeper than `maxDepth` ({@link checkJsonDepth}).
+ * @example
+ * ```ts
+ * parseJson('{"a": [1, 2]}', 'a settings file'); // → { a: [1, 2] }
+ * const error = (() => { try { parseJson('{"a": ', 'a settings file'); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'INVALID_STRUCTURE'
+ * ```
  */
 export function parseJson(text: string, expected: string, maxDepth: number = MAX_JSON_DEPTH): unknown {
   checkJsonDepth(text, maxDepth, expected);
@@ -248,6 +307,10 @@ export function parseJson(text: string, expected: string, maxDepth: number = MAX
 /**
  * JSON.stringify for writers: a value nested too deep for the stack is LIMIT_EXCEEDED, a circular
  * or BigInt value INVALID_STRUCTURE, both at `path`, instead of an untyped RangeError or TypeError.
+ * @example
+ * ```ts
+ * stringifyJson({ a: [1, 2] }); // → '{"a":[1,2]}'
+ * ```
  */
 export function stringifyJson(value: unknown, path: readonly (string | number)[] = []): string {
   try {

@@ -17,6 +17,13 @@ export interface ComponentsOptions {
  * One mask per connected part, in row-major order of each part's first pixel (the order of
  * scikit-image's `label`; OpenCV's labels form the same partition). Works on row runs with a
  * union-find over intervals: the cost follows the runs, not the pixels.
+ * @example
+ * ```ts
+ * // Two pixels touching at a corner: one part with 8-connectivity, two with 4.
+ * const mask = Mask.fromBitmap([1, 0, 0, 0, 1, 0], { height: 2, width: 3 }, 'row');
+ * components(mask).length; // → 1
+ * components(mask, { connectivity: 4 }).map((m) => m.area()); // → [1, 1]
+ * ```
  */
 export function components(mask: Mask, options: ComponentsOptions = {}): Mask[] {
   const connectivity = checkConnectivity(options.connectivity);

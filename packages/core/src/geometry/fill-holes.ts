@@ -7,6 +7,11 @@ import { S, scratchI32 } from './scratch.js';
  * The mask with its holes filled: background regions that are not 4-connected to the image
  * border become foreground, as scipy's `binary_fill_holes` does with its default structure.
  * A union-find over background row intervals; no bitmap.
+ * @example
+ * ```ts
+ * const ring = Mask.fromBitmap([1, 1, 1, 1, 0, 1, 1, 1, 1], { height: 3, width: 3 }, 'row');
+ * fillHoles(ring).area(); // → 9
+ * ```
  */
 export function fillHoles(mask: Mask): Mask {
   const h = mask.height, w = mask.width;

@@ -59,7 +59,17 @@ export interface PolygonizeResult {
   overBudget: number;
 }
 
-/** The polygons of each connected part of `mask`: see {@link polygonizeDetailed}. */
+/**
+ * The polygons of each connected part of `mask`: see {@link polygonizeDetailed}.
+ * @example
+ * ```ts
+ * // Pixel-corner rings: outer rings clockwise on screen, holes counter-clockwise.
+ * const ring = Mask.fromBitmap([1, 1, 1, 1, 0, 1, 1, 1, 1], { height: 3, width: 3 }, 'row');
+ * const [part] = polygonize(ring);
+ * [part.outer.length / 2, part.holes.length]; // → [4, 1]
+ * polygonize(ring, { holes: 'fill' })[0].holes.length; // → 0
+ * ```
+ */
 export function polygonize(mask: Mask, options: PolygonizeOptions = {}): MaskPolygon[] {
   return polygonizeDetailed(mask, options).polygons;
 }
@@ -71,6 +81,13 @@ export function polygonize(mask: Mask, options: PolygonizeOptions = {}): MaskPol
  * With `tolerance: 0` and no `maxPoints` the rings follow pixel edges, with vertices at integer
  * corners only: pycocotools' rasterizer (`rasterizePolygon`) turns each outer ring back into the
  * part with its holes filled, and each hole ring into that hole, pixel for pixel.
+ * @example
+ * ```ts
+ * const ring = Mask.fromBitmap([1, 1, 1, 1, 0, 1, 1, 1, 1], { height: 3, width: 3 }, 'row');
+ * const result = polygonizeDetailed(ring, { holes: 'bridge' });
+ * [result.polygons.length, result.bridgedHoles]; // → [1, 1]
+ * rasterizeParts(result.polygons, ring.size).equals(ring); // → true
+ * ```
  */
 export function polygonizeDetailed(mask: Mask, options: PolygonizeOptions = {}): PolygonizeResult {
   const connectivity = checkConnectivity(options.connectivity);
@@ -177,6 +194,11 @@ function keptMask(mask: Mask, r: ReturnType<typeof rowIntervals>, labels: Int32A
 /**
  * The mask the polygons stand for, as pycocotools would draw them: each part is its outer ring
  * rasterized minus its hole rings rasterized; the parts are united.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([1, 1, 0, 0, 0, 1], { height: 2, width: 3 }, 'row');
+ * rasterizeParts(polygonize(mask), mask.size).equals(mask); // → true
+ * ```
  */
 export function rasterizeParts(polygons: readonly MaskPolygon[], size: Size): Mask {
   let out = Mask.empty(size);

@@ -27,6 +27,12 @@ const MAX_SIDE = 1 << 28;
  *   (dst + 0.5) * a); src = (int)pos. A position at or past n would be Pillow's fill (background):
  *   it is kept as n, which no source interval contains.
  * The textbook floor(dst * n / m) and floor((dst + 0.5) * n / m) differ from both on some sizes.
+ * @example
+ * ```ts
+ * // Which source pixel each of 5 target pixels takes from a row of 3.
+ * Array.from(nearestIndexMap(3, 5, 'nearest'));       // → [0, 0, 1, 1, 2]
+ * Array.from(nearestIndexMap(3, 5, 'nearest-exact')); // → [0, 0, 1, 2, 2]
+ * ```
  */
 export function nearestIndexMap(n: number, m: number, method: ResizeMethod): Uint32Array {
   const out = new Uint32Array(m);
@@ -63,6 +69,12 @@ function lowerBound(map: Uint32Array, v: number): number {
  * The mask resampled to `size` by nearest neighbour, bit-exact with OpenCV (`'nearest'`) or
  * Pillow (`'nearest-exact'`). Rows and columns go through index maps and each source interval
  * maps to one target interval, so a huge mask with a few blobs never becomes a bitmap.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([1, 0, 0, 1], { height: 2, width: 2 }, 'row');
+ * const big = resize(mask, { height: 4, width: 6 });
+ * [big.area(), big.bbox()]; // → [12, { x: 0, y: 0, width: 6, height: 4 }]
+ * ```
  */
 export function resize(mask: Mask, size: Size, options: ResizeOptions = {}): Mask {
   const method = options.method ?? 'nearest';
