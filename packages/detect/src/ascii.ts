@@ -5,6 +5,11 @@ import type { Mask } from '@rlekit/core';
  * Draws `mask` at most `maxWidth` characters wide: `#` where any pixel of the cell's block is
  * foreground (so thin structures stay visible), `.` elsewhere. Terminal cells are about twice as
  * tall as wide, so each character covers a block twice as tall as it is wide.
+ * @example
+ * ```ts
+ * // Two rows per character line; '#' where both are foreground.
+ * renderAscii(Mask.fromBitmap([1, 1, 1, 0, 1, 1, 1, 0], { height: 2, width: 4 }, 'row')); // → '###.'
+ * ```
  */
 export function renderAscii(mask: Mask, maxWidth = 64): string {
   const { height: h, width: w } = mask;

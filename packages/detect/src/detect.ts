@@ -275,6 +275,12 @@ export interface ReadingSummary {
 /**
  * Every reading of `text` that fits `size` (and `size` swapped), with its shape evidence, and no
  * mask built: for checking many rows of one file against each convention.
+ * @example
+ * ```ts
+ * // Every reading of a counts list that fits 3×4, most compact first.
+ * const [best] = summarizeReadings('1 1 1 2 1 1 4 1', { height: 3, width: 4 });
+ * [best.dialect, best.order, best.area]; // → ['coco', 'col', 5]
+ * ```
  */
 export function summarizeReadings(text: string, size: Size): ReadingSummary[] {
   return scoreAll(parseMaskText(text), size).map(({ r, size: sz, perimeter: per }) => ({

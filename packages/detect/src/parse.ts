@@ -144,6 +144,12 @@ export interface ParseOptions {
 /**
  * Every payload the text can hold, most literal first. Throws INVALID_TOKEN when it holds none
  * (with what forms are accepted), never guesses silently.
+ * @example
+ * ```ts
+ * // What a user pasted, unwrapped: here a Python bytes repr of a COCO count string.
+ * const [payload] = parseMaskText("b'11110O30'");
+ * [payload.kind, payload.text]; // → ['count-string', '11110O30']
+ * ```
  */
 export function parseMaskText(input: string, options: ParseOptions = {}): Payload[] {
   const maxBytes = options.maxBytes ?? 64 << 20;

@@ -14,7 +14,13 @@ const COMMON: [number, number][] = [
 
 let cached: Size[] | undefined;
 
-/** Common image sizes, most common first (the Kaggle presets' native sizes included). */
+/**
+ * Common image sizes, most common first (the Kaggle presets' native sizes included).
+ * @example
+ * ```ts
+ * commonSizes()[0]; // → { height: 480, width: 640 }
+ * ```
+ */
 export function commonSizes(): Size[] {
   if (cached) return cached;
   const seen = new Set<string>();
@@ -35,6 +41,11 @@ export function commonSizes(): Size[] {
 /**
  * Every h × w = total with both sides at least 2 (a 1-pixel line says nothing of shape), in
  * ascending h. O(√total).
+ * @example
+ * ```ts
+ * // The sizes a total of 12 pixels can have, for a string given without --size.
+ * factorSizes(12); // → [{ height: 2, width: 6 }, { height: 3, width: 4 }, { height: 4, width: 3 }, { height: 6, width: 2 }]
+ * ```
  */
 export function factorSizes(total: number): Size[] {
   const low: Size[] = [], high: Size[] = [];

@@ -18,6 +18,14 @@ export interface DecodeOptions {
 /**
  * Encodes a mask in the preset's canonical form: maximal runs, ascending, single spaces,
  * the preset's empty text for an all-background mask. Works on runs only (no bitmap).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * // Airbus: 1-based starts, column-major (top to bottom, then left to right).
+ * encode(mask, 'airbus-ship-detection'); // → '2 1 4 2 7 1 12 1'
+ * // Carvana: 1-based starts, row-major.
+ * encode(mask, 'carvana-image-masking'); // → '2 2 5 2 12 1'
+ * ```
  */
 export function encode(mask: Mask, preset: string | Preset): string {
   const p = resolvePreset(preset);
@@ -52,6 +60,12 @@ const ascii = new TextDecoder('latin1');
  * The text of {@link encode} as ASCII bytes in pieces of about `chunkBytes`: a mask of millions of
  * runs is written without one giant string (V8 caps strings at 2^29 characters, and each copy of
  * a string that size costs a gigabyte). Exactly the bytes of `encode(mask, preset)`.
+ * @example
+ * ```ts
+ * // The same text as encode, in UTF-8 pieces of at most chunkBytes: for masks of gigapixel slides.
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * [...encodeChunks(mask, 'carvana-image-masking', 4)].map((c) => decodeUtf8(c)).join(''); // → '2 2 5 2 12 1'
+ * ```
  */
 export function* encodeChunks(mask: Mask, preset: string | Preset, chunkBytes = 1 << 20): Generator<Uint8Array> {
   const p = resolvePreset(preset);
@@ -133,6 +147,17 @@ function show(text: string, at: number): string {
 export function decode(text: string, size: Size, preset: string | Preset, options?: DecodeOptions): Mask;
 /** The same with the size as two numbers (the shared vectors' README spells it so). */
 export function decode(text: string, height: number, width: number, preset: string | Preset, options?: DecodeOptions): Mask;
+/**
+ * @example
+ * ```ts
+ * const mask = decode('2 2 5 2 12 1', { height: 3, width: 4 }, 'carvana-image-masking');
+ * Array.from(mask.toBitmap('row')); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * // Strict by default: runs out of order are an error naming the pair and its offset.
+ * const error = (() => { try { decode('5 2 2 2', { height: 3, width: 4 }, 'carvana-image-masking'); } catch (e) { return e as RleError; } })();
+ * error?.code; // → 'INVALID_INTERVALS'
+ * decode('5 2 2 2', { height: 3, width: 4 }, 'carvana-image-masking', { lenient: true }).area(); // → 4
+ * ```
+ */
 export function decode(text: string, ...rest: unknown[]): Mask {
   if (typeof rest[0] === 'number') rest = [{ height: rest[0], width: rest[1] }, ...rest.slice(2)];
   const [size, preset, options = {}] = rest as [Size, string | Preset, DecodeOptions | undefined];

@@ -56,7 +56,15 @@ function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
 
-/** The named preset with every flat override applied; a custom preset needs at least `order`. */
+/**
+ * The named preset with every flat override applied; a custom preset needs at least `order`.
+ * @example
+ * ```ts
+ * // A custom convention from options, for a competition without a preset.
+ * const p = presetFromOptions({ order: 'row', base: 0 });
+ * [p.order, p.base, encode(Mask.full({ height: 1, width: 3 }), p)]; // → ['row', 0, '0 3']
+ * ```
+ */
 export function presetFromOptions(o: PresetFields): Preset {
   let p: Preset;
   if (o.preset !== undefined && o.preset !== '') p = getPreset(o.preset);
@@ -382,7 +390,16 @@ function byImage(d: MaskDataset | MaskDatasetStream): AsyncGenerator<{ image: Im
   return groupByImage(d);
 }
 
-/** Masks of one image with overlaps removed by `policy`; returns the masks and the pixels given away. */
+/**
+ * Masks of one image with overlaps removed by `policy`; returns the masks and the pixels given away.
+ * @example
+ * ```ts
+ * const size = { height: 3, width: 4 };
+ * const a = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], size, 'row');
+ * const { masks, pixels } = resolveOverlaps([a, Mask.full(size)], 'first', 'image a.jpg');
+ * [masks.map((m) => m.area()), pixels]; // → [[5, 7], 5]
+ * ```
+ */
 export function resolveOverlaps(masks: Mask[], policy: 'error' | 'first' | 'last' | 'largest', where: string): { masks: Mask[]; pixels: number } {
   if (masks.length < 2) return { masks, pixels: 0 };
   const size = masks[0]!.size;

@@ -44,7 +44,20 @@ function tolerance(l: number, t: number): number {
   return Math.max(0, Math.min(Math.floor(Math.min(l, t) / 8), Math.floor((Math.abs(l - t) - 1) / 2)));
 }
 
-/** Collects the evidence of many masks of one size (all rows of a file read with one `--size`). */
+/**
+ * Collects the evidence of many masks of one size (all rows of a file read with one `--size`).
+ * @example
+ * ```ts
+ * // A 40-row blob read with the right size, then with a transposed --size.
+ * const mask = Mask.fromBitmap(Array.from({ length: 60 * 80 }, (_, i) => (i % 80 > 20 && i % 80 < 50 && i / 80 > 10 && i / 80 < 50 ? 1 : 0)), { height: 60, width: 80 }, 'row');
+ * const right = new SizeFitEvidence({ height: 60, width: 80 }, 'row');
+ * right.add(mask.runs('row'));
+ * right.verdict(); // → 'fits'
+ * const transposed = new SizeFitEvidence({ height: 80, width: 60 }, 'row');
+ * transposed.add(mask.runs('row'));
+ * transposed.verdict(); // → 'transposed'
+ * ```
+ */
 export class SizeFitEvidence {
   readonly size: Size;
   readonly order: Order;
@@ -108,7 +121,16 @@ export class SizeFitEvidence {
   }
 }
 
-/** The evidence of one mask's runs (canonical, in `order`) about `size`. */
+/**
+ * The evidence of one mask's runs (canonical, in `order`) about `size`.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap(Array.from({ length: 60 * 80 }, (_, i) => (i % 80 > 20 && i % 80 < 50 && i / 80 > 10 && i / 80 < 50 ? 1 : 0)), { height: 60, width: 80 }, 'row');
+ * const fit = sizeFit(mask.runs('row'), { height: 80, width: 60 }, 'row');
+ * // Steps between runs match the real line length (80), not the one given (60).
+ * fit.supportTransposed > fit.supportGiven; // → true
+ * ```
+ */
 export function sizeFit(runs: ArrayLike<number>, size: Size, order: Order): SizeFit {
   const e = new SizeFitEvidence(size, order);
   e.add(runs);

@@ -199,7 +199,14 @@ export const presets: PresetTable = (() => {
 /** Preset ids, in the order of the table in the docs. */
 export const presetIds: string[] = list.map((p) => p.id);
 
-/** A preset by id; UNKNOWN_DIALECT names the ids that exist. */
+/**
+ * A preset by id; UNKNOWN_DIALECT names the ids that exist.
+ * @example
+ * ```ts
+ * const p = getPreset('airbus-ship-detection');
+ * [p.order, p.base, p.csv.columns]; // → ['col', 1, ['ImageId', 'EncodedPixels']]
+ * ```
+ */
 export function getPreset(id: string): Preset {
   const p = byId.get(id);
   if (!p) {
@@ -208,7 +215,14 @@ export function getPreset(id: string): Preset {
   return p;
 }
 
-/** Checks a preset object given through the API (the CLI builds presets from flat options instead). */
+/**
+ * Checks a preset object given through the API (the CLI builds presets from flat options instead).
+ * @example
+ * ```ts
+ * // A preset from JSON (a user's own competition), validated.
+ * checkPreset({ ...getPreset('carvana-image-masking'), id: 'my-contest' }).id; // → 'my-contest'
+ * ```
+ */
 export function checkPreset(p: unknown): Preset {
   const fail = (field: string, expected: string, v: unknown): never => {
     throw new RleError('INVALID_OPTION', `Invalid preset field ${field}`, { path: ['preset', ...field.split('.')], expected, received: String(v) });
@@ -232,7 +246,13 @@ export function checkPreset(p: unknown): Preset {
   };
 }
 
-/** An id or a preset object, as the codec functions accept. */
+/**
+ * An id or a preset object, as the codec functions accept.
+ * @example
+ * ```ts
+ * resolvePreset('tgs-salt-identification').order; // → 'col'
+ * ```
+ */
 export function resolvePreset(preset: string | Preset): Preset {
   return typeof preset === 'string' ? getPreset(preset) : checkPreset(preset);
 }

@@ -185,6 +185,11 @@ function scatter(dst: Uint8Array | Uint16Array | Uint32Array, row: Uint32Array, 
 /**
  * PNG → Mask. Foreground is a non-zero grey sample or palette index, any non-zero channel of an
  * RGB image, or alpha ≠ 0 for images with alpha (see {@link DecodeMaskOptions}).
+ * @example
+ * ```ts
+ * const png = encodeMask(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row'));
+ * decodeMask(png).area(); // → 5
+ * ```
  */
 export function decodeMask(png: Uint8Array | RawPng, options: DecodeMaskOptions = {}): Mask {
   const raw = toRaw(png, maxPixelsOption(options.maxPixels));
@@ -368,6 +373,11 @@ function colorTable(colors: Colors | undefined): Map<number, number> | undefined
 /**
  * PNG → LabelMap: palette indices for palette images (never the displayed colours), grey samples
  * of any bit depth (16-bit labels survive), and for RGB the packed colour or the label `colors` gives it.
+ * @example
+ * ```ts
+ * const map = LabelMap.fromArray(Uint8Array.from([0, 1, 1, 2, 0, 1, 2, 2]), { height: 2, width: 4 });
+ * decodeLabelMap(encodeLabelMap(map)).labels(); // → [1, 2]
+ * ```
  */
 export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): LabelMap {
   const raw = toRaw(png, maxPixelsOption(options.maxPixels));
@@ -501,6 +511,11 @@ function sameRow(bounds: Uint32Array, ptr: Uint32Array, y: number): boolean {
  * Mask → PNG: 1-bit greyscale by default, or 8-bit greyscale with foreground 1 or 255.
  * Scanlines are written already Up-filtered from the runs: a row equal to the one above stays
  * zeros, and a changed row is only touched where it changed.
+ * @example
+ * ```ts
+ * const png = encodeMask(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row'));
+ * readHeader(png); // → { width: 4, height: 3, bitDepth: 1, colorType: 0, interlaced: false }
+ * ```
  */
 export function encodeMask(mask: Mask, options: EncodeMaskOptions = {}): Uint8Array {
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encodeMask expects a Mask', { received: Object.prototype.toString.call(mask) });
@@ -580,6 +595,12 @@ function maxOf(data: LabelArray): number {
 /**
  * LabelMap → PNG: an 8-bit palette image (VOC palette by default), 8- or 16-bit greyscale, or RGB.
  * Labels never wrap: above 255 in an 8-bit format is LIMIT_EXCEEDED unless `allow16`.
+ * @example
+ * ```ts
+ * const map = LabelMap.fromArray(Uint8Array.from([0, 1, 1, 2, 0, 1, 2, 2]), { height: 2, width: 4 });
+ * // 8-bit palette PNG with the VOC colours by default.
+ * readHeader(encodeLabelMap(map)).colorType; // → 3
+ * ```
  */
 export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOptions = {}): Uint8Array {
   if (!(labelMap instanceof LabelMap)) throw new RleError('INVALID_OPTION', 'encodeLabelMap expects a LabelMap', { received: Object.prototype.toString.call(labelMap) });

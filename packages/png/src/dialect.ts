@@ -72,7 +72,15 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
 const readOptions = { parse: (input: unknown): PngReadOptions => parseWith(readSchema, input) };
 const writeOptions = { parse: (input: unknown): PngWriteOptions => parseWith(writeSchema, input) };
 
-/** A `classes` rule as a function label → category (undefined: no category). */
+/**
+ * A `classes` rule as a function label → category (undefined: no category).
+ * @example
+ * ```ts
+ * // Cityscapes instance ids: class · 1000 + instance.
+ * classRule('cityscapes')(26003); // → 26
+ * classRule('//1000')(26003); // → 26
+ * ```
+ */
 export function classRule(rule: string): (label: number) => number | undefined {
   const r = rule.trim();
   if (r === 'none' || r === '') return () => undefined;
@@ -223,7 +231,15 @@ function decodeAt<T>(path: string, fn: () => T): T {
   }
 }
 
-/** Reads PNGs into a dataset (see the read options). */
+/**
+ * Reads PNGs into a dataset (see the read options).
+ * @example
+ * ```ts
+ * const png = encodeMask(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row'));
+ * const dataset = await readPngDataset(memoryFolder({ 'masks/a.png': png }));
+ * dataset.annotations.map((a) => a.mask.area()); // → [5]
+ * ```
+ */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
   const o = readOptions.parse(options);
   const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode, o.files);

@@ -13,7 +13,13 @@ export interface ColorMapEntry {
   color: Rgb;
 }
 
-/** The Pascal VOC palette: 256 colours from the bits of the index (label 255 is (224, 224, 192)). */
+/**
+ * The Pascal VOC palette: 256 colours from the bits of the index (label 255 is (224, 224, 192)).
+ * @example
+ * ```ts
+ * Array.from(vocPalette().subarray(0, 9)); // → [0, 0, 0, 128, 0, 0, 0, 128, 0]
+ * ```
+ */
 export function vocPalette(): Uint8Array {
   const out = new Uint8Array(768);
   for (let i = 0; i < 256; i++) {
@@ -36,7 +42,13 @@ export const VOC_CLASSES = [
   'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
 ] as const;
 
-/** The VOC colour map: its 21 classes and the void label 255. */
+/**
+ * The VOC colour map: its 21 classes and the void label 255.
+ * @example
+ * ```ts
+ * vocColorMap()[1]; // → { label: 1, name: 'aeroplane', color: [128, 0, 0] }
+ * ```
+ */
 export function vocColorMap(): ColorMapEntry[] {
   const p = vocPalette();
   const entry = (label: number, name: string): ColorMapEntry => ({ label, name, color: [p[label * 3]!, p[label * 3 + 1]!, p[label * 3 + 2]!] });
@@ -54,6 +66,11 @@ function channel(s: string, path: (string | number)[]): number {
 /**
  * Parses CVAT's labelmap.txt: `# label:color_rgb:parts:actions` then `name:r,g,b:parts:actions`
  * lines; the first entry (usually `background:0,0,0::`) is label 0.
+ * @example
+ * ```ts
+ * // CVAT's and Datumaro's labelmap.txt.
+ * parseLabelmapTxt('background:0,0,0::\nleaf:0,128,0::\n')[1]; // → { label: 1, name: 'leaf', color: [0, 128, 0] }
+ * ```
  */
 export function parseLabelmapTxt(text: string): ColorMapEntry[] {
   const out: ColorMapEntry[] = [];
@@ -69,7 +86,13 @@ export function parseLabelmapTxt(text: string): ColorMapEntry[] {
   return out;
 }
 
-/** Writes a CVAT labelmap.txt; labels without an entry become `label_<n>` lines so line numbers stay labels. */
+/**
+ * Writes a CVAT labelmap.txt; labels without an entry become `label_<n>` lines so line numbers stay labels.
+ * @example
+ * ```ts
+ * formatLabelmapTxt(vocColorMap().slice(0, 2)); // → '# label:color_rgb:parts:actions\nbackground:0,0,0::\naeroplane:128,0,0::\n'
+ * ```
+ */
 export function formatLabelmapTxt(entries: readonly ColorMapEntry[]): string {
   const byLabel = new Map(entries.map((e) => [e.label, e]));
   const max = entries.reduce((m, e) => Math.max(m, e.label), 0);
@@ -85,6 +108,10 @@ export function formatLabelmapTxt(entries: readonly ColorMapEntry[]): string {
 /**
  * Parses a JSON colour map: `{ "<label>": { "name": "cat", "color": [r, g, b] } }`,
  * `{ "<label>": [r, g, b] }`, or `[{ "label"|"id": n, "name": "...", "color": [r, g, b] }]`.
+ * @example
+ * ```ts
+ * parseColorMapJson('{"0": [0, 0, 0], "1": {"name": "leaf", "color": [0, 128, 0]}}')[1]; // → { label: 1, name: 'leaf', color: [0, 128, 0] }
+ * ```
  */
 export function parseColorMapJson(text: string): ColorMapEntry[] {
   const root = parseJson(text, 'a JSON colour map');
@@ -125,7 +152,14 @@ export function parseColorMapJson(text: string): ColorMapEntry[] {
   return out;
 }
 
-/** Parses a colour map file by its content: JSON when it starts with `{` or `[`, labelmap.txt otherwise. */
+/**
+ * Parses a colour map file by its content: JSON when it starts with `{` or `[`, labelmap.txt otherwise.
+ * @example
+ * ```ts
+ * // labelmap.txt or JSON, told apart by their first byte.
+ * parseColorMap(encodeUtf8('background:0,0,0::\nleaf:0,128,0::\n')).length; // → 2
+ * ```
+ */
 export function parseColorMap(bytes: Uint8Array): ColorMapEntry[] {
   const text = decodeUtf8(bytes);
   return /^\s*[[{]/.test(text) ? parseColorMapJson(text) : parseLabelmapTxt(text);

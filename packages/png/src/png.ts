@@ -76,6 +76,13 @@ function chunkName(b: Uint8Array, o: number): string {
   return String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!);
 }
 
+/**
+ * @example
+ * ```ts
+ * isPng(encodeMask(Mask.empty({ height: 1, width: 1 }))); // → true
+ * isPng(encodeUtf8('GIF89a')); // → false
+ * ```
+ */
 export function isPng(bytes: Uint8Array): boolean {
   if (bytes.length < 8) return false;
   for (let i = 0; i < 8; i++) if (bytes[i] !== PNG_SIGNATURE[i]) return false;
@@ -104,7 +111,13 @@ export function layout(h: PngHeader): { passes: Pass[]; size: number } {
   return { passes, size: offset };
 }
 
-/** Reads only the header (for `inspect`-like uses and to check limits); throws like {@link readPng}. */
+/**
+ * Reads only the header (for `inspect`-like uses and to check limits); throws like {@link readPng}.
+ * @example
+ * ```ts
+ * readHeader(encodeMask(Mask.empty({ height: 3, width: 4 }))); // → { width: 4, height: 3, bitDepth: 1, colorType: 0, interlaced: false }
+ * ```
+ */
 export function readHeader(bytes: Uint8Array): PngHeader {
   if (!isPng(bytes)) {
     throw new RleError('INVALID_STRUCTURE', 'Not a PNG file', { offset: 0, expected: 'the 8-byte PNG signature' });
@@ -133,6 +146,11 @@ export function readHeader(bytes: Uint8Array): PngHeader {
  * Parses a PNG down to unfiltered scanlines. The header is checked against `maxPixels` before
  * any image data is inflated. Throws RleError: INVALID_STRUCTURE, CORRUPT (CRC, zlib), TRUNCATED
  * (missing IEND, short IDAT), LIMIT_EXCEEDED, UNSUPPORTED (unknown critical chunk).
+ * @example
+ * ```ts
+ * const raw = readPng(encodeMask(Mask.empty({ height: 3, width: 4 })));
+ * [raw.header.width, raw.header.height]; // → [4, 3]
+ * ```
  */
 export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
   const header = readHeader(bytes);

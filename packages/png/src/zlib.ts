@@ -53,6 +53,10 @@ const tooLong = (outSize: number): RleError =>
  * Inflates a zlib stream into exactly `outSize` bytes. Throws CORRUPT for malformed data, a bad
  * checksum or more output than expected, TRUNCATED when the stream ends early or inflates to
  * fewer bytes. Never allocates much more than `outSize`, and stops soon after a stream runs past it.
+ * @example
+ * ```ts
+ * Array.from(inflateZlib(deflateZlib(Uint8Array.from([1, 2, 3])), 3)); // → [1, 2, 3]
+ * ```
  */
 export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
   if (input.length < 2) throw new RleError('TRUNCATED', 'Image data ends before the zlib header', { expected: '2 header bytes', received: `${input.length} bytes` });
@@ -105,7 +109,13 @@ export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
   return out;
 }
 
-/** Compresses `data` into a zlib stream (deterministic: the same bytes give the same stream). */
+/**
+ * Compresses `data` into a zlib stream (deterministic: the same bytes give the same stream).
+ * @example
+ * ```ts
+ * deflateZlib(new Uint8Array(1000)).length < 100; // → true
+ * ```
+ */
 export function deflateZlib(data: Uint8Array): Uint8Array {
   return zlibSync(data, { level: DEFLATE_LEVEL });
 }

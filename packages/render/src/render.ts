@@ -42,7 +42,13 @@ function hsv(h: number, s: number, v: number): Rgb {
   return [Math.round(r! * 255), Math.round(g! * 255), Math.round(b! * 255)];
 }
 
-/** A category's hue: golden-angle steps, so neighbours in the list differ most. */
+/**
+ * A category's hue: golden-angle steps, so neighbours in the list differ most.
+ * @example
+ * ```ts
+ * categoryColor(0); // → [242, 61, 61]
+ * ```
+ */
 export function categoryColor(index: number): Rgb {
   return hsv((index * 0.618033988749895) % 1, 0.75, 0.95);
 }
@@ -235,6 +241,13 @@ export function renderOverlay(size: { height: number; width: number }, annotatio
 
 /**
  * Lays drawings out in a grid, each captioned (its file name), `columns` across: a contact sheet.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const tile = renderOverlay(mask.size, [{ mask }]);
+ * const sheet = contactSheet([{ image: tile, caption: 'a' }, { image: tile, caption: 'b' }], { columns: 2 });
+ * sheet.width > 2 * tile.width; // → true
+ * ```
  */
 export function contactSheet(tiles: readonly { image: RgbaImage; caption: string }[], options: { columns?: number; maxPixels?: number } = {}): RgbaImage {
   if (tiles.length === 0) throw new RleError('INVALID_OPTION', 'A contact sheet needs at least one drawing');
