@@ -91,6 +91,12 @@ function boxRuns(mask: Mask, b: PlainBox): Uint32Array {
  * The `<mask>` attributes of `mask`: runs over the tight box (or `box`, `[left, top, right,
  * bottom]` inclusive, which must hold every foreground pixel). An empty mask without a box
  * gives CVAT's empty form `rle="1"` over a 1×1 box at the origin.
+ * @example
+ * ```ts
+ * // CVAT's mask shape: runs over its box, row-major, starting with background; the box inclusive.
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encode(mask); // → { rle: '1, 2, 1, 2, 5, 1', left: '0', top: '0', width: '4', height: '3' }
+ * ```
  */
 export function encode(mask: Mask, box?: InclusiveBox): CvatMaskAttributes {
   const b = chooseBox(mask, box);
@@ -134,7 +140,15 @@ export function formatRuns(runs: Uint32Array): string {
   return ascii.decode(buf.subarray(0, o));
 }
 
-/** The REST/SDK form: `[r0, r1, ..., left, top, right, bottom]`, right/bottom inclusive. */
+/**
+ * The REST/SDK form: `[r0, r1, ..., left, top, right, bottom]`, right/bottom inclusive.
+ * @example
+ * ```ts
+ * // The `points` form CVAT's server keeps: the runs, then left, top, right, bottom (inclusive).
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encodePoints(mask); // → [1, 2, 1, 2, 5, 1, 0, 0, 3, 2]
+ * ```
+ */
 export function encodePoints(mask: Mask, box?: InclusiveBox): number[] {
   const b = chooseBox(mask, box);
   if (b === undefined) return [1, 0, 0, 0, 0];
@@ -236,6 +250,11 @@ function finishBox(b: RunBuilder, sum: number, boxTotal: number, any: boolean, p
  * numbers; `rle` may also be a list of run lengths). Any box is accepted, tight or loose, and
  * clipped to the image (foreground that falls outside is reported to `options.warn`).
  * Throws RUNS_SUM_MISMATCH when the runs do not fill the box exactly.
+ * @example
+ * ```ts
+ * const mask = decode({ rle: '1, 2, 1, 2, 5, 1', left: '0', top: '0', width: '4', height: '3' }, { height: 3, width: 4 });
+ * Array.from(mask.toBitmap('row')); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * ```
  */
 export function decode(encoded: CvatMaskInput, size: Size, options: DecodeOptions = {}): Mask {
   const path = options.path ?? [];
@@ -270,7 +289,13 @@ function place(runs: Uint32Array, b: PlainBox, size: Size, warn: WarningSink | u
   return out;
 }
 
-/** The mask of an image of `size` from CVAT's REST/SDK `points` `[runs..., left, top, right, bottom]` (floats are truncated, as CVAT does). */
+/**
+ * The mask of an image of `size` from CVAT's REST/SDK `points` `[runs..., left, top, right, bottom]` (floats are truncated, as CVAT does).
+ * @example
+ * ```ts
+ * decodePoints([1, 2, 1, 2, 5, 1, 0, 0, 3, 2], { height: 3, width: 4 }).area(); // → 5
+ * ```
+ */
 export function decodePoints(points: ArrayLike<number>, size: Size, options: DecodeOptions = {}): Mask {
   const path = options.path ?? [];
   if (points == null || typeof points.length !== 'number' || points.length < 4) {
@@ -289,7 +314,14 @@ export function decodePoints(points: ArrayLike<number>, size: Size, options: Dec
   return decode({ rle: runs, left, top, width: right - left + 1, height: bottom - top + 1 }, size, { ...options, path });
 }
 
-/** COCO's uncompressed RLE of the whole frame (what CVAT's "COCO 1.0" export writes for a mask): column-major counts. */
+/**
+ * COCO's uncompressed RLE of the whole frame (what CVAT's "COCO 1.0" export writes for a mask): column-major counts.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * toCocoUncompressed(mask); // → { counts: [1, 1, 1, 2, 1, 1, 4, 1], size: [3, 4] }
+ * ```
+ */
 export function toCocoUncompressed(mask: Mask): { counts: number[]; size: [number, number] } {
   return { counts: Array.from(mask.runsView('col')), size: [mask.height, mask.width] };
 }

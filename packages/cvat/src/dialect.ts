@@ -162,7 +162,18 @@ interface Shape {
   annotation: Omit<Annotation, 'id'>;
 }
 
-/** Parses a CVAT for images 1.1 XML text into a dataset. */
+/**
+ * Parses a CVAT for images 1.1 XML text into a dataset.
+ * @example
+ * ```ts
+ * const xml = `<annotations><version>1.1</version>
+ *   <image id="0" name="leaf.png" width="4" height="3">
+ *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
+ *   </image></annotations>`;
+ * const dataset = parseCvatXml(xml);
+ * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
+ * ```
+ */
 export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): MaskDataset {
   const o = parseOptions(readOptionsSchema, options);
   const root = parseXml(xml, o.validate);
@@ -354,7 +365,13 @@ function floatAttr(node: XmlNode, name: string, path: Path): number {
 
 const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-/** CVAT's polygon points: `x1,y1;x2,y2;...` (floats). */
+/**
+ * CVAT's polygon points: `x1,y1;x2,y2;...` (floats).
+ * @example
+ * ```ts
+ * Array.from(parsePoints('1.5,2;3,4')); // → [1.5, 2, 3, 4]
+ * ```
+ */
 export function parsePoints(s: string, path: Path = ['points'], offset?: number): Float64Array {
   const trimmed = s.trim();
   if (trimmed === '') return new Float64Array(0);
@@ -386,7 +403,17 @@ function imageNumber(id: Id): number | undefined {
 }
 
 /** Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk. */
-/** Holes of all parts of a mask (8-connected parts, 4-connected holes). */
+/**
+ * Holes of all parts of a mask (8-connected parts, 4-connected holes).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
+ * const xml = [...formatCvatXml(dataset)].join('');
+ * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
+ * parseCvatXml(xml).annotations[0].mask.equals(mask); // → true
+ * ```
+ */
 export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
   const o = parseOptions(writeOptionsSchema, options);
   for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);

@@ -97,6 +97,11 @@ function sumMismatch(sum: number, total: number, i: number | undefined): RleErro
 /**
  * Every mask of a raster layer, by mask annotation id, over a slot of `size` (row-major runs,
  * one pass over the pairs). Ids mapped to a value with no pixels get an empty mask.
+ * @example
+ * ```ts
+ * const layer = { dense_rle: [0, 1, 1, 2, 0, 1, 1, 2, 0, 5, 1, 1], mask_annotation_ids_mapping: { 'id-a': 1 }, total_pixels: 12 };
+ * [...decodeLayer(layer, { height: 3, width: 4 })].map(([id, m]) => [id, m.area()]); // → [['id-a', 5]]
+ * ```
  */
 export function decodeLayer(layer: RasterLayer, size: Size, options: DecodeOptions = {}): Map<string, Mask> {
   const { total, ids } = checkLayer(layer, size, options);
@@ -130,6 +135,12 @@ export function decodeLayer(layer: RasterLayer, size: Size, options: DecodeOptio
 /**
  * The mask of one mask annotation (`maskId`) in a raster layer over a slot of `size`: the pixels
  * whose value is `mapping[maskId]`. The whole layer is still checked (values, counts, sum).
+ * @example
+ * ```ts
+ * // A raster layer's dense_rle: value, count pairs over row-major pixels; value 1 is 'id-a'.
+ * const layer = { dense_rle: [0, 1, 1, 2, 0, 1, 1, 2, 0, 5, 1, 1], mask_annotation_ids_mapping: { 'id-a': 1 }, total_pixels: 12 };
+ * Array.from(decode(layer, { height: 3, width: 4 }, 'id-a').toBitmap('row')); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * ```
  */
 export function decode(layer: RasterLayer, size: Size, maskId: string, options: DecodeOptions = {}): Mask {
   const { total, ids } = checkLayer(layer, size, options);
@@ -166,6 +177,11 @@ function push(out: number[], v: number, n: number): void {
  * The raster layer of masks over a slot of `size`: mask i of `entries` gets value i + 1. One mask
  * is the binary case (mapping `{ [id]: 1 }`). Masks that overlap cannot all be kept (one value
  * per pixel): `options.overlap` decides, and what was lost is reported to `options.warn`.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encode([['id-a', mask]], mask.size).dense_rle; // → [0, 1, 1, 2, 0, 1, 1, 2, 0, 5, 1, 1]
+ * ```
  */
 export function encode(entries: Iterable<readonly [string, Mask]>, size: Size, options: EncodeOptions = {}): RasterLayer {
   const total = checkSize(size);

@@ -334,7 +334,15 @@ class Reader {
   }
 }
 
-/** Parses the text of one Darwin JSON 2.0 file. */
+/**
+ * Parses the text of one Darwin JSON 2.0 file.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const text = formatDarwinJson({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * parseDarwinJson(text).annotations[0].mask.equals(mask); // → true
+ * ```
+ */
 export function parseDarwinJson(text: string, options: Partial<DarwinReadOptions> = {}, context?: DialectContext): MaskDataset {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
@@ -411,7 +419,15 @@ function rangesOf(frames: number[]): number[][] {
   return out;
 }
 
-/** Builds the Darwin files (one object per item) of a dataset. */
+/**
+ * Builds the Darwin files (one object per item) of a dataset.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * // One Darwin JSON per image.
+ * buildDarwinFiles({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] }).length; // → 1
+ * ```
+ */
 export function buildDarwinFiles(dataset: MaskDataset, options: Partial<DarwinWriteOptions> = {}, warn: WarningSink = () => {}): Json[] {
   const opts = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'darwin')) warn(w);
@@ -535,7 +551,15 @@ function fileNames(files: Json[]): string[] {
   });
 }
 
-/** Serialises a dataset of one item (one image, or the slots and frames of one Darwin item) as a Darwin JSON 2.0 file. */
+/**
+ * Serialises a dataset of one item (one image, or the slots and frames of one Darwin item) as a Darwin JSON 2.0 file.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const text = formatDarwinJson({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * text.includes('"dense_rle"'); // → true
+ * ```
+ */
 export function formatDarwinJson(dataset: MaskDataset, options: Partial<DarwinWriteOptions> = {}, context?: DialectContext): string {
   const opts = parseOptions(writeOptions, options);
   const files = buildDarwinFiles(dataset, opts, context?.warn);

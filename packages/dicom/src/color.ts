@@ -10,6 +10,13 @@ const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 *
 const finv = (t: number): number => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
 const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
 
+/**
+ * @example
+ * ```ts
+ * // DICOM's CIELab colours (RecommendedDisplayCIELabValue), scaled to 0..65535.
+ * rgbToDicomLab([255, 0, 0]); // → [34891, 53480, 50167]
+ * ```
+ */
 export function rgbToDicomLab(rgb: readonly [number, number, number]): [number, number, number] {
   const [r, g, b] = rgb.map((c) => lin(clamp(c, 0, 255) / 255)) as [number, number, number];
   const x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / WHITE[0]!;
@@ -23,6 +30,12 @@ export function rgbToDicomLab(rgb: readonly [number, number, number]): [number, 
   ];
 }
 
+/**
+ * @example
+ * ```ts
+ * dicomLabToRgb([34891, 53480, 50167]); // → [255, 0, 0]
+ * ```
+ */
 export function dicomLabToRgb(lab: readonly [number, number, number]): [number, number, number] {
   const L = lab[0] * 100 / 65535, A = lab[1] * 255 / 65535 - 128, B = lab[2] * 255 / 65535 - 128;
   const fy = (L + 16) / 116, fx = fy + A / 500, fz = fy - B / 200;

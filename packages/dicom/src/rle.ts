@@ -147,6 +147,12 @@ export function unpackBitsLsb(src: Uint8Array, bitOffset: number, count: number,
  * Decodes one RLE Lossless frame (one fragment). 1-bit frames come back as one byte (0/1) per
  * pixel; the superseded bit-packed 1-bit layout (a segment of ceil(R*C/8) bytes) is recognised
  * by its length and unpacked LSB first.
+ * @example
+ * ```ts
+ * const info = { rows: 3, columns: 4, bitsAllocated: 8 };
+ * const fragment = encodeRleFrame(Uint8Array.from([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]), info);
+ * Array.from(decodeRleFrame(fragment, info)); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * ```
  */
 export function decodeRleFrame(fragment: Uint8Array, info: FrameInfo): FramePixels {
   if (!(fragment instanceof Uint8Array)) {
@@ -342,6 +348,12 @@ export function assembleFragment(segments: Uint8Array[]): Uint8Array {
  * Encodes one frame (samples interleaved by pixel, row-major; 1-bit as one 0/1 byte per pixel)
  * into one RLE Lossless fragment: spec-clean runs, rows never crossed, segments padded to even
  * length with 0x00, unused header offsets 0.
+ * @example
+ * ```ts
+ * // RLE Lossless (PS3.5 Annex G): a 64-byte header, then one PackBits segment per byte plane.
+ * const fragment = encodeRleFrame(Uint8Array.from([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]), { rows: 3, columns: 4, bitsAllocated: 8 });
+ * new DataView(fragment.buffer, fragment.byteOffset).getUint32(0, true); // → 1
+ * ```
  */
 export function encodeRleFrame(pixels: ArrayLike<number>, info: FrameInfo): Uint8Array {
   const [count, samples, bytes] = checkFrameInfo(info);

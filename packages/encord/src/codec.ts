@@ -79,6 +79,12 @@ function decodeString(rleString: string, size: Size, order: Order, options: Omit
 /**
  * Decodes an Encord `rleString` of a `height` × `width` frame (row-major) to a Mask.
  * Malformed strings are RleErrors with the character offset.
+ * @example
+ * ```ts
+ * // Encord's rleString: COCO's count-string alphabet over row-major runs.
+ * const mask = decode('12104O', { height: 3, width: 4 });
+ * Array.from(mask.toBitmap('row')); // → [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]
+ * ```
  */
 export function decode(rleString: string, options: DecodeOptions): Mask {
   if (options == null || typeof options !== 'object') {
@@ -87,13 +93,27 @@ export function decode(rleString: string, options: DecodeOptions): Mask {
   return decodeString(rleString, { height: options.height, width: options.width }, 'row', options);
 }
 
-/** Encodes a Mask as an Encord `rleString` (row-major runs of the whole frame). */
+/**
+ * Encodes a Mask as an Encord `rleString` (row-major runs of the whole frame).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encode(mask); // → '12104O'
+ * ```
+ */
 export function encode(mask: Mask): string {
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { expected: 'a Mask', received: typeof mask });
   return countsToString(mask.runsView('row'));
 }
 
-/** The `bitmask` object Encord's SDK writes for a mask: the whole frame, top/left 0. */
+/**
+ * The `bitmask` object Encord's SDK writes for a mask: the whole frame, top/left 0.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encodeBitmask(mask); // → { rleString: '12104O', top: 0, left: 0, width: 4, height: 3 }
+ * ```
+ */
 export function encodeBitmask(mask: Mask): EncordBitmask {
   return { rleString: encode(mask), top: 0, left: 0, width: mask.width, height: mask.height };
 }
@@ -101,13 +121,24 @@ export function encodeBitmask(mask: Mask): EncordBitmask {
 /**
  * Re-codes an Encord `rleString` as the pycocotools RLE of the same mask (column-major),
  * from the runs, without a bitmap.
+ * @example
+ * ```ts
+ * // The same pixels as COCO's column-major string, without decoding to a bitmap.
+ * encordToCoco('12104O', { height: 3, width: 4 }); // → { size: [3, 4], counts: '11110O30' }
+ * ```
  */
 export function encordToCoco(rleString: string, size: Size, options: Omit<DecodeOptions, 'height' | 'width'> = {}): CocoRle {
   const mask = decodeString(rleString, size, 'row', options);
   return { size: [mask.height, mask.width], counts: countsToString(mask.runsView('col')) };
 }
 
-/** Re-codes a pycocotools compressed RLE (`size` = [height, width]) as an Encord `rleString`. */
+/**
+ * Re-codes a pycocotools compressed RLE (`size` = [height, width]) as an Encord `rleString`.
+ * @example
+ * ```ts
+ * cocoToEncord({ size: [3, 4], counts: '11110O30' }); // → '12104O'
+ * ```
+ */
 export function cocoToEncord(rle: CocoRle, options: Omit<DecodeOptions, 'height' | 'width'> = {}): string {
   const size = rle?.size;
   if (!Array.isArray(size) || size.length !== 2) {

@@ -131,7 +131,13 @@ function idFromHash(s: string): Id {
   return /^(0|[1-9]\d{0,14})$/.test(s) ? Number(s) : s;
 }
 
-/** Encord's `value`: the snake_case of the name. */
+/**
+ * Encord's `value`: the snake_case of the name.
+ * @example
+ * ```ts
+ * snakeCase('Leaf Type'); // → 'leaf_type'
+ * ```
+ */
 export function snakeCase(name: string): string {
   return name.trim().toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_+|_+$/g, '');
 }
@@ -195,7 +201,15 @@ function inBugWindow(o: Json): boolean {
   return false;
 }
 
-/** Whether a decoded mask looks like one inverted by SDK v0.1.153–0.1.157: see docs/dialects/encord.md. */
+/**
+ * Whether a decoded mask looks like one inverted by SDK v0.1.153–0.1.157: see docs/dialects/encord.md.
+ * @example
+ * ```ts
+ * // Background first and most pixels set: the mark of SDK v0.1.153–157's inverted exports.
+ * looksInverted(Mask.full({ height: 3, width: 4 }).difference(Mask.fromBitmap([1], { height: 1, width: 1 }).paste({ height: 3, width: 4 }))); // → true
+ * looksInverted(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row')); // → false
+ * ```
+ */
 export function looksInverted(mask: Mask): boolean {
   const row = mask.runsView('row');
   return mask.pixels > 0 && row[0]! > 0 && mask.area() * 2 > mask.pixels;
@@ -376,7 +390,18 @@ function categoryValue(c: Category): string {
   return typeof v === 'string' ? v : snakeCase(c.name);
 }
 
-/** Parses the text of an Encord JSON export. */
+/**
+ * Parses the text of an Encord JSON export.
+ * @example
+ * ```ts
+ * const text = JSON.stringify([buildEncordExport({
+ *   images: [{ id: 'a', height: 3, width: 4, fileName: 'leaf.png' }],
+ *   categories: [{ id: 'c', name: 'leaf' }],
+ *   annotations: [{ id: 'o', imageId: 'a', categoryId: 'c', mask: decode('12104O', { height: 3, width: 4 }) }],
+ * })[0]]);
+ * parseEncordExport(text).annotations[0].mask.area(); // → 5
+ * ```
+ */
 export function parseEncordExport(text: string, options: Partial<EncordReadOptions> = {}, context?: DialectContext): MaskDataset {
   const opts = parseOptions(readOptions, options);
   const root = parseJson(text, 'an Encord JSON export');
@@ -452,7 +477,18 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
   return o;
 }
 
-/** Builds the label rows of a dataset. */
+/**
+ * Builds the label rows of a dataset.
+ * @example
+ * ```ts
+ * const rows = buildEncordExport({
+ *   images: [{ id: 'a', height: 3, width: 4, fileName: 'leaf.png' }],
+ *   categories: [{ id: 'c', name: 'leaf' }],
+ *   annotations: [{ id: 'o', imageId: 'a', categoryId: 'c', mask: decode('12104O', { height: 3, width: 4 }) }],
+ * });
+ * rows.length; // → 1
+ * ```
+ */
 export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}, options: Partial<EncordWriteOptions> = {}): Json[] {
   const opts = parseOptions(writeOptions, options);
   const defaults: Defaults = {
@@ -563,7 +599,18 @@ function withLabels(unit: Json, labels: Json): Json {
   return out;
 }
 
-/** Serialises a dataset as an Encord JSON export (a list of label rows). */
+/**
+ * Serialises a dataset as an Encord JSON export (a list of label rows).
+ * @example
+ * ```ts
+ * const text = formatEncordExport({
+ *   images: [{ id: 'a', height: 3, width: 4, fileName: 'leaf.png' }],
+ *   categories: [{ id: 'c', name: 'leaf' }],
+ *   annotations: [{ id: 'o', imageId: 'a', categoryId: 'c', mask: decode('12104O', { height: 3, width: 4 }) }],
+ * });
+ * text.includes('"rleString": "12104O"'); // → true
+ * ```
+ */
 export function formatEncordExport(dataset: MaskDataset, options: Partial<EncordWriteOptions> = {}, context?: DialectContext): string {
   const opts = parseOptions(writeOptions, options);
   return `${JSON.stringify(buildEncordExport(dataset, context?.warn, opts), null, opts.indent)}\n`;

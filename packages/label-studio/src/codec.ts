@@ -101,7 +101,14 @@ function truncated(what: string, start: number, end: number, totalBits: number):
   });
 }
 
-/** Reads and checks the 53-bit header of a brush stream. */
+/**
+ * Reads and checks the 53-bit header of a brush stream.
+ * @example
+ * ```ts
+ * // The brush RLE's header: pixel count (RGBA bytes), word size and the four size classes.
+ * readHeader(encode(Mask.full({ height: 3, width: 4 }))); // → { num: 48, wordSize: 8, rleSizes: [3, 4, 8, 16] }
+ * ```
+ */
 export function readHeader(rle: ArrayLike<number>): BrushHeader {
   const { b, length } = toBytes(rle);
   return header(b, length);
@@ -123,6 +130,11 @@ function header(b: Uint8Array, length: number): BrushHeader {
  *
  * Errors: `num` ≠ 4·H·W (SIZE_MISMATCH), a stream that ends early (TRUNCATED, byte offset and bit),
  * a chunk running past `num` (RUNS_SUM_MISMATCH), bytes that are not 0..255 (INVALID_TOKEN).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * decode(encode(mask), { height: 3, width: 4 }).equals(mask); // → true
+ * ```
  */
 export function decode(rle: ArrayLike<number>, options: DecodeOptions): Mask {
   if (options == null || typeof options !== 'object') {
@@ -220,6 +232,11 @@ function grow(a: Uint32Array): Uint32Array {
 /**
  * Encodes a Mask as a brush RLE byte stream (every channel of a foreground pixel = `value`, of a
  * background pixel 0), byte-exact with the chosen encoder, from the row runs.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encodeBytes(mask).length; // → 18
+ * ```
  */
 export function encodeBytes(mask: Mask, options: EncodeOptions = {}): Uint8Array {
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { expected: 'a Mask', received: typeof mask });
@@ -285,7 +302,15 @@ export function encodeBytes(mask: Mask, options: EncodeOptions = {}): Uint8Array
   return out.slice(0, o);
 }
 
-/** {@link encodeBytes} as the JSON array of bytes Label Studio stores in `value.rle`. */
+/**
+ * {@link encodeBytes} as the JSON array of bytes Label Studio stores in `value.rle`.
+ * @example
+ * ```ts
+ * // The brush result's `rle` list: a bit stream of RGBA bytes, run-length coded.
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * encode(mask).length; // → 18
+ * ```
+ */
 export function encode(mask: Mask, options: EncodeOptions = {}): number[] {
   const bytes = encodeBytes(mask, options);
   const out = new Array<number>(bytes.length);

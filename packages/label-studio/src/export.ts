@@ -81,6 +81,11 @@ function idOf(v: unknown): Id | undefined {
 /**
  * The image file name of a task URL: the `d` parameter of local-files URLs, else the last path
  * segment (query and fragment removed, %-escapes decoded).
+ * @example
+ * ```ts
+ * fileNameOf('/data/local-files/?d=images%2Fleaf%201.png'); // → 'images/leaf 1.png'
+ * fileNameOf('http://host/data/upload/1/leaf.png?token=x'); // → 'leaf.png'
+ * ```
  */
 export function fileNameOf(url: string): string {
   let s = url;
@@ -425,7 +430,15 @@ function rectangleMask(v: Json, size: { height: number; width: number }, path: P
   return rasterizePolygon([x, y, x + w * c, y + w * s, x + w * c - h * s, y + w * s + h * c, x - h * s, y + h * c], size, { path });
 }
 
-/** Parses the text of a Label Studio JSON export (a list of tasks, one task, or the converter's items). */
+/**
+ * Parses the text of a Label Studio JSON export (a list of tasks, one task, or the converter's items).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const text = formatLabelStudioExport({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * parseLabelStudioExport(text).annotations[0].mask.equals(mask); // → true
+ * ```
+ */
 export function parseLabelStudioExport(text: string, options: Partial<LabelStudioReadOptions> = {}, context?: DialectContext): MaskDataset {
   const o = parseOptions(readOptions, options);
   const warn = context?.warn ?? (() => {});
@@ -451,7 +464,16 @@ function encodeAt(mask: Mask, style: 'converter' | 'web', path: Path): number[] 
   }
 }
 
-/** Builds the tasks of a dataset. */
+/**
+ * Builds the tasks of a dataset.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const [task] = buildLabelStudioTasks({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * // Masks from other dialects are written as predictions, to correct (`kind: 'annotations'` otherwise).
+ * (task as { predictions: { result: { type: string }[] }[] }).predictions[0].result[0].type; // → 'brushlabels'
+ * ```
+ */
 export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Json[] {
   const o = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
@@ -579,7 +601,14 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
   return tasks;
 }
 
-/** Serialises a dataset as a Label Studio JSON list of tasks. */
+/**
+ * Serialises a dataset as a Label Studio JSON list of tasks.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * JSON.parse(formatLabelStudioExport({ images: [{ id: 1, height: 3, width: 4 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] })).length; // → 1
+ * ```
+ */
 export function formatLabelStudioExport(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, context?: DialectContext): string {
   const o = parseOptions(writeOptions, options);
   return `${JSON.stringify(buildLabelStudioTasks(dataset, o, context?.warn), null, o.indent)}\n`;

@@ -26,7 +26,13 @@ export const DEFAULT_MAX_PNG_BYTES = 256 * 1024 * 1024;
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** base64 (standard alphabet; padding optional, whitespace refused) to bytes. */
+/**
+ * base64 (standard alphabet; padding optional, whitespace refused) to bytes.
+ * @example
+ * ```ts
+ * Array.from(fromBase64('AQL6')); // → [1, 2, 250]
+ * ```
+ */
 export function fromBase64(s: string): Uint8Array {
   if (typeof s !== 'string') throw new RleError('INVALID_TOKEN', 'bitmap data is not a string', { path: ['data'], expected: 'a base64 string', received: typeof s });
   // Padding only to a multiple of 4 characters; unpadded, no length of 4n + 1 (atob's rules, checked here so every refusal is an RleError).
@@ -45,7 +51,13 @@ export function fromBase64(s: string): Uint8Array {
   return out;
 }
 
-/** Bytes to padded standard base64, as Python's `base64.b64encode`. */
+/**
+ * Bytes to padded standard base64, as Python's `base64.b64encode`.
+ * @example
+ * ```ts
+ * toBase64(Uint8Array.from([1, 2, 250])); // → 'AQL6'
+ * ```
+ */
 export function toBase64(bytes: Uint8Array): string {
   let bin = '';
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -63,6 +75,11 @@ function checkOrigin(origin: unknown): [number, number] {
  * The mask of a Supervisely bitmap over an image of `size`: the PNG's foreground (alpha > 0
  * where it has alpha or tRNS, else any channel > 0) placed at `origin` = [x, y]. A crop that
  * does not fit inside the image is SIZE_MISMATCH.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * decode(encode(mask), { height: 3, width: 4 }).equals(mask); // → true
+ * ```
  */
 export function decode(bitmap: SuperviselyBitmap, size: Size, options: DecodeOptions = {}): Mask {
   checkSize(size, options.maxPixels);
@@ -91,7 +108,15 @@ export function decode(bitmap: SuperviselyBitmap, size: Size, options: DecodeOpt
 /** Default limit of {@link decodeData} on the PNG's pixels: 2^28 (16k × 16k), as @rlekit/png's. */
 export const DEFAULT_MAX_PNG_PIXELS = 268_435_456;
 
-/** The cropped mask in `data` alone (the PNG's size), without placing it. */
+/**
+ * The cropped mask in `data` alone (the PNG's size), without placing it.
+ * @example
+ * ```ts
+ * // The bitmap's data alone: base64 of zlib of a PNG cropped to the mask's box.
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * decodeData(encode(mask).data).bbox(); // → { x: 0, y: 0, width: 4, height: 3 }
+ * ```
+ */
 export function decodeData(data: string, options: DecodeOptions = {}): Mask {
   return decodeCrop(data, { maxPixels: DEFAULT_MAX_PNG_PIXELS, ...options }, undefined);
 }
@@ -119,6 +144,12 @@ function inflateData(bytes: Uint8Array, limit: number): Uint8Array {
  * The Supervisely bitmap of a mask, as the SDK writes it: the tight crop as a 1-bit palette PNG
  * with tRNS (pako with zlib's settings, so byte-identical), zlib level 6, base64. An empty mask
  * has no crop and no bitmap: Supervisely's SDK refuses it, and so does this (UNSUPPORTED).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0], { height: 3, width: 4 }, 'row');
+ * // origin is [x, y] of the cropped PNG's top-left pixel.
+ * encode(mask).origin; // → [1, 1]
+ * ```
  */
 export function encode(mask: Mask): SuperviselyBitmap {
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { expected: 'a Mask', received: typeof mask });

@@ -227,7 +227,15 @@ class Reader {
   }
 }
 
-/** Parses the text of one Supervisely annotation JSON. */
+/**
+ * Parses the text of one Supervisely annotation JSON.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const text = JSON.stringify({ size: { height: 3, width: 4 }, objects: [{ classTitle: 'leaf', geometryType: 'bitmap', bitmap: encode(mask) }] });
+ * parseSuperviselyJson(text, {}, undefined, 'leaf.png.json').annotations[0].mask.equals(mask); // → true
+ * ```
+ */
 export function parseSuperviselyJson(text: string, options: Partial<SuperviselyReadOptions> = {}, context?: DialectContext, fileName?: string): MaskDataset {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));

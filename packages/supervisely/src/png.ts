@@ -68,6 +68,11 @@ function u32(b: Uint8Array, o: number): number {
  * The foreground of a PNG (alpha > 0 where the image has alpha or tRNS, else any channel > 0),
  * as a Mask of the PNG's size. `maxPixels` and `fits` are checked against IHDR before the image
  * data is inflated, so a small PNG claiming a huge size costs nothing.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * decodePngMask(encodePngMask(mask), 1e6).equals(mask); // → true
+ * ```
  */
 export function decodePngMask(png: Uint8Array, maxPixels: number, fits?: { width: number; height: number }): Mask {
   if (!isPng(png)) throw new RleError('INVALID_TOKEN', 'Not a PNG (bad signature)', { offset: 0, expected: 'the PNG signature' });
@@ -332,6 +337,11 @@ const IDAT_CHUNK = 65536;
 /**
  * The PNG Supervisely's SDK writes for a mask (through Pillow): 1-bit palette (black, white),
  * tRNS making index 0 transparent, unfiltered rows deflated at level 6 with memLevel 9.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * Array.from(encodePngMask(mask).subarray(1, 4)); // → [0x50, 0x4e, 0x47]
+ * ```
  */
 export function encodePngMask(mask: Mask): Uint8Array {
   const { width, height } = mask;
