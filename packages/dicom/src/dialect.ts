@@ -68,7 +68,16 @@ function planeKey(f: SegFrame, segmentDim: number): string {
   return `f:${f.frameIndex}`;
 }
 
-/** A SEG file as a dataset. */
+/**
+ * A SEG file as a dataset.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const bytes = datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * const dataset = segToDataset(bytes);
+ * [dataset.categories[0].name, dataset.annotations[0].mask.equals(mask)]; // → ['liver', true]
+ * ```
+ */
 export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): MaskDataset {
   const o = readOptions.parse(options);
   const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels, maxBytes: o.maxBytes, warn: context.warn });
@@ -138,7 +147,16 @@ function isTriple(v: unknown): v is [number, number, number] {
   return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 }
 
-/** A dataset as SEG bytes: segments from categories, one frame per image and category. */
+/**
+ * A dataset as SEG bytes: segments from categories, one frame per image and category.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const bytes = datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * // A DICOM Part 10 file: 128-byte preamble, then "DICM".
+ * decodeUtf8(bytes.subarray(128, 132)); // → 'DICM'
+ * ```
+ */
 export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOptions> = {}, context: DialectContext = silentContext): Uint8Array {
   const o = writeOptions.parse(options);
   const { images, categories, annotations } = dataset;

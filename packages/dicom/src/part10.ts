@@ -256,6 +256,13 @@ export interface ReadFramesOptions extends ParsePart10Options {
 /**
  * Every frame of a native (Explicit/Implicit VR Little Endian) or RLE Lossless file.
  * 1-bit frames come back as one byte (0/1) per pixel, however they were stored.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const seg = writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
+ * const { frames, bitsAllocated } = readFrames(seg);
+ * [bitsAllocated, Array.from(frames[0])]; // → [1, [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]]
+ * ```
  */
 export function readFrames(bytes: Uint8Array, options: ReadFramesOptions = {}): Frames {
   const layout = pixelLayout(parsePart10(bytes, options), options.maxPixels ?? DEFAULT_MAX_PIXELS);

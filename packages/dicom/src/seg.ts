@@ -125,7 +125,15 @@ function triple(v: unknown): [number, number, number] | undefined {
   return t.every(Number.isFinite) ? (t as [number, number, number]) : undefined;
 }
 
-/** Reads a SEG: BINARY (native bit-packed or RLE), FRACTIONAL (thresholded) and LABELMAP. */
+/**
+ * Reads a SEG: BINARY (native bit-packed or RLE), FRACTIONAL (thresholded) and LABELMAP.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const seg = readSeg(writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }));
+ * [seg.segmentationType, seg.segments[0].label, seg.frames[0].mask.equals(mask)]; // → ['BINARY', 'liver', true]
+ * ```
+ */
 export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
@@ -472,6 +480,12 @@ function ds16(n: number): number {
  * Writes a SEG from masks: BINARY (native bit-packed, or RLE one byte per pixel) or
  * FRACTIONAL (8-bit 0/255, native or RLE). Without source images it adds the minimal
  * geometry (Frame of Reference, pixel measures, orientation, per-frame position).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const bytes = writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
+ * readSeg(bytes).frames.length; // → 1
+ * ```
  */
 export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uint8Array {
   const transferSyntax = options.transferSyntax ?? 'explicit';

@@ -39,6 +39,13 @@ function base64Bytes(s: string, start: number, path: Path): Uint8Array {
 /**
  * Decodes a Label Studio bitmask (`data:image/png;base64,...`) of an image of `size`. The PNG must
  * have that size (SIZE_MISMATCH); its header is checked against `maxPixels` before anything is inflated.
+ * @example
+ * ```ts
+ * // The `bitmask` result format: a PNG data URL whose alpha marks the mask.
+ * // A 4×3 RGBA PNG (drawn by Pillow) with 5 opaque pixels.
+ * const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAYAAAC09K7GAAAAGklEQVR4nGXHsQEAAAjDIP5/Ou6VDRBFXlZ0JB0J9zkgGRwAAAAASUVORK5CYII=';
+ * decodeBitmask(png, { height: 3, width: 4 }).area(); // → 5
+ * ```
  */
 export function decodeBitmask(dataUrl: string, size: Size, options: { threshold?: number; maxPixels?: number; path?: Path } = {}): Mask {
   const path = options.path ?? [];

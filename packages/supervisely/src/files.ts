@@ -300,7 +300,16 @@ interface Built {
   files: { dataset: string; image: string; annotation: Json }[];
 }
 
-/** Builds meta.json and one annotation per image. */
+/**
+ * Builds meta.json and one annotation per image.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const built = buildSupervisely({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * built.files.map((f) => f.image); // → ['leaf.png']
+ * (built.meta as { classes: { title: string }[] }).classes[0].title; // → 'leaf'
+ * ```
+ */
 export function buildSupervisely(dataset: MaskDataset, options: Partial<SuperviselyWriteOptions> = {}, warn: WarningSink = () => {}): Built {
   const opts = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'supervisely')) warn(w);
