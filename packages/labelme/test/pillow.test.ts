@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Mask } from '@rlekit/core';
-import { shapeToMask } from '../src/index.js';
+import { dialect, shapeToMask } from '../src/index.js';
 
 const ORACLE = fileURLToPath(new URL('./pillow.py', import.meta.url));
 
@@ -67,7 +67,7 @@ function cases(seed: number, n: number, scale = 40): Case[] {
   return out;
 }
 
-function pillow(list: Case[]): string[] {
+function pillow<T = string>(list: unknown[]): T[] {
   let python = '';
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import PIL, numpy'], { stdio: 'ignore' });
@@ -80,7 +80,7 @@ function pillow(list: Case[]): string[] {
   try {
     const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify(list));
-    return JSON.parse(execFileSync(python, [ORACLE, file], { maxBuffer: 1 << 28 }).toString()) as string[];
+    return JSON.parse(execFileSync(python, [ORACLE, file], { maxBuffer: 1 << 28 }).toString()) as T[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -120,6 +120,62 @@ describe('shapeToMask against Pillow 9.4 (LabelMe\'s shape_to_mask)', () => {
     list.forEach((c, i) => {
       const size = { height: c.height, width: c.width };
       expect(shapeToMask({ shape_type: c.shape_type, points: c.points }, size).equals(unpack(theirs[i]!, size)), `${c.shape_type} ${JSON.stringify(c.points)}`).toBe(true);
+    });
+  });
+});
+
+/** Random non-square masks: unions of boxes and discs (some with holes), noise, first and last pixel. */
+function masks(seed: number, n: number): Mask[] {
+  const rand = prng(seed);
+  const out: Mask[] = [];
+  for (let i = 0; i < n; i++) {
+    const height = 5 + Math.floor(rand() * 40), width = height + 1 + Math.floor(rand() * 30);
+    const bits = new Uint8Array(height * width);
+    const kind = i % 4;
+    for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) {
+      const cx = rand() * width, cy = rand() * height, r = 1 + rand() * Math.min(height, width) * 0.4;
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+        const inside = kind === 1 ? Math.abs(x - cx) <= r && Math.abs(y - cy) <= r * 0.6 : (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+        if (inside) bits[y * width + x] = kind === 2 && (x - cx) ** 2 + (y - cy) ** 2 <= r * r * 0.15 ? 0 : 1;
+      }
+    }
+    if (kind === 3) for (let p = 0; p < bits.length; p++) if (rand() < 0.1) bits[p] = 1;
+    if (i % 5 === 0) {
+      bits[0] = 1;
+      bits[bits.length - 1] = 1;
+    }
+    out.push(Mask.fromBitmap(bits, { height, width }));
+  }
+  return out;
+}
+
+describe('written LabelMe files read by LabelMe\'s own rules (Pillow, numpy)', () => {
+  it('gives back every instance exactly with shapes auto and mask; with polygon, what rlekit reads back', async () => {
+    const list = masks(23, 60);
+    const files: { file: unknown }[] = [];
+    const expected: { labels: string[]; masks: Mask[] }[] = [];
+    for (const policy of ['auto', 'mask', 'polygon'] as const) {
+      for (let i = 0; i < list.length; i += 2) {
+        const a = list[i]!, size = a.size;
+        // A second instance of another category on the same image, overlapping the first.
+        const b = list[i + 1]!.paste(size, { x: 1, y: 0 });
+        const dataset = {
+          images: [{ id: 1, fileName: 'x.png', ...size }],
+          categories: [{ id: 1, name: 'cell' }, { id: 2, name: 'nucleus' }],
+          annotations: [{ id: 1, imageId: 1, categoryId: 1, mask: a }, { id: 2, imageId: 1, categoryId: 2, mask: b }].filter((x) => !x.mask.isEmpty()),
+        };
+        const bytes = await dialect.write(dataset, { shapes: policy });
+        files.push({ file: JSON.parse(new TextDecoder().decode(bytes)) });
+        const back = await dialect.read(bytes);
+        if (policy !== 'polygon') expect(back.annotations.map((x) => x.mask.equals(dataset.annotations[x.id - 1]!.mask))).toEqual(dataset.annotations.map(() => true));
+        expected.push({ labels: back.annotations.map((x) => back.categories.find((c) => c.id === x.categoryId)!.name), masks: back.annotations.map((x) => x.mask) });
+      }
+    }
+    const theirs = pillow<[string, string][]>(files);
+    theirs.forEach((instances, k) => {
+      const want = expected[k]!;
+      expect(instances.map(([label]) => label)).toEqual(want.labels);
+      instances.forEach(([, hex], j) => expect(unpack(hex, want.masks[j]!.size).equals(want.masks[j]!), `file ${k} instance ${j}`).toBe(true));
     });
   });
 });
