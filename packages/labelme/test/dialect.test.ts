@@ -223,7 +223,7 @@ describe('hostile input is a typed RleError with its path', () => {
 
   it('refuses bad points and shapes with their path', async () => {
     const bad = async (s: unknown) => rejects(dialect.read(enc(file([shape('a', [[0, 0], [1, 0], [1, 1]]), s]))));
-    let e = await bad(shape('a', [[0, 0], [1, 'x'], [1, 1]]));
+    let e = await bad(shape('a', [[0, 0], [1, 'x' as never], [1, 1]]));
     expect([e.code, e.path]).toEqual(['INVALID_TOKEN', ['shapes', 1, 'points', 1, 1]]);
     e = await bad(shape('a', [[0, 0], [1, 1]]));
     expect([e.code, e.path]).toEqual(['INVALID_STRUCTURE', ['shapes', 1, 'points']]);

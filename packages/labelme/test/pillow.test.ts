@@ -167,7 +167,7 @@ describe('written LabelMe files read by LabelMe\'s own rules (Pillow, numpy)', (
         const bytes = await dialect.write(dataset, { shapes: policy });
         files.push({ file: JSON.parse(new TextDecoder().decode(bytes)) });
         const back = await dialect.read(bytes);
-        if (policy !== 'polygon') expect(back.annotations.map((x) => x.mask.equals(dataset.annotations[x.id - 1]!.mask))).toEqual(dataset.annotations.map(() => true));
+        if (policy !== 'polygon') expect(back.annotations.map((x) => x.mask.equals(dataset.annotations[Number(x.id) - 1]!.mask))).toEqual(dataset.annotations.map(() => true));
         expected.push({ labels: back.annotations.map((x) => back.categories.find((c) => c.id === x.categoryId)!.name), masks: back.annotations.map((x) => x.mask) });
       }
     }
