@@ -38,7 +38,7 @@ export const writeOptions = z.object({
   shapes: z._default(z.enum(['auto', 'polygon', 'mask']).check(z.describe('auto: a polygon per part where it draws back exactly, else a mask shape; polygon: polygons only (holes filled, reported); mask: one mask shape per instance')), 'auto'),
   imageData: z._default(z.boolean().check(z.describe('Embed each image (base64) as LabelMe\'s imageData, read from the images folder')), false),
   images: z.optional(z.string().check(z.minLength(1), z.describe('Folder of the images, for imageData'))),
-  version: z._default(z.string().check(z.minLength(1), z.describe('The version field written (LabelMe 5.3 added mask shapes)')), '5.5.0'),
+  fileVersion: z._default(z.string().check(z.minLength(1), z.describe('The version field written, for files read without one (LabelMe 5.3 added mask shapes)')), '5.5.0'),
   defaultLabel: z._default(z.string().check(z.minLength(1), z.describe('Label of annotations without a category')), 'object'),
   indent: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(8), z.describe('Spaces of JSON indentation (LabelMe writes 2)')), 2),
 });
@@ -397,7 +397,7 @@ export async function buildLabelMe(
     }
     for (const { at, shape } of lm.otherShapes ?? []) shapes.splice(Math.min(at, shapes.length), 0, shape);
     const json: Json = {};
-    json.version = typeof lm.version === 'string' ? lm.version : opts.version;
+    json.version = typeof lm.version === 'string' ? lm.version : opts.fileVersion;
     json.flags = isRecord(lm.flags) ? lm.flags : {};
     json.shapes = shapes;
     json.imagePath = typeof lm.imagePath === 'string' ? lm.imagePath : (image.fileName ?? `${String(image.id)}.png`).split('/').pop();
