@@ -20,7 +20,7 @@ import {
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
   type ImageInfo, type MaskDataset, type MaskDatasetStream, type OutputFile, type WarningSink,
 } from '@rlekit/core';
-import { encodeMaskPng, toBase64 } from './mask-shape.js';
+import { DEFAULT_MAX_MASK_PIXELS, encodeMaskPng, toBase64 } from './mask-shape.js';
 import { drawPolygon } from './raster.js';
 import { shapeToMask } from './shapes.js';
 import { sniffLabelMe } from './sniff.js';
@@ -30,7 +30,8 @@ type Json = Record<string, unknown>;
 
 export const readOptions = z.object({
   maxBytes: z._default(z.number().check(z.int(), z.positive(), z.describe('Largest JSON file (all files of a folder together) read into memory, in bytes')), 0x1fffffe8),
-  maxPixels: z._default(z.number().check(z.int(), z.positive(), z.maximum(MAX_MASK_PIXELS), z.describe('Largest image (imageHeight * imageWidth), and largest mask-shape PNG, accepted')), MAX_MASK_PIXELS),
+  maxPixels: z._default(z.number().check(z.int(), z.positive(), z.maximum(MAX_MASK_PIXELS), z.describe('Largest image (imageHeight * imageWidth) accepted')), MAX_MASK_PIXELS),
+  maxMaskPixels: z._default(z.number().check(z.int(), z.positive(), z.maximum(MAX_MASK_PIXELS), z.describe('Largest mask-shape PNG (its width * height) decoded; its samples are held in memory once')), DEFAULT_MAX_MASK_PIXELS),
 });
 export type LabelMeReadOptions = z.infer<typeof readOptions>;
 
@@ -153,7 +154,7 @@ class Reader {
       }
       const groupId = s.group_id ?? null;
       need(groupId === null || (typeof groupId === 'number' && Number.isSafeInteger(groupId)), [...sp, 'group_id'], 'group_id is an integer or null', 'an integer or null', groupId);
-      const mask = shapeToMask({ shape_type: type === 'oriented_rectangle' ? 'polygon' : type, points: s.points, mask: s.mask }, size, { maxPixels: this.options.maxPixels, path: sp });
+      const mask = shapeToMask({ shape_type: type === 'oriented_rectangle' ? 'polygon' : type, points: s.points, mask: s.mask }, size, { maxPixels: Math.min(this.options.maxPixels, this.options.maxMaskPixels), path: sp });
       const key = groupId === null ? undefined : `${groupId}\u0000${s.label}`;
       const at = key === undefined ? undefined : byGroup.get(key);
       if (at !== undefined) {

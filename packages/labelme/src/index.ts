@@ -5,7 +5,7 @@
 export { drawEllipse, drawPolygon, drawRectangle, COORD_LIMIT, MAX_ELLIPSE_SIDE } from './raster.js';
 export { shapeToMask, AREA_SHAPES, STROKE_SHAPES } from './shapes.js';
 export type { LabelMeShapeGeometry, ShapeOptions } from './shapes.js';
-export { decodeMaskPng, decodeMaskShape, encodeMaskPng, roundHalfEven } from './mask-shape.js';
+export { DEFAULT_MAX_MASK_PIXELS, decodeMaskPng, decodeMaskShape, encodeMaskPng, roundHalfEven } from './mask-shape.js';
 export { buildLabelMe, capabilities, centreRing, dialect, parseLabelMeJson, readOptions, writeOptions } from './files.js';
 export type { LabelMeImageAttributes, LabelMeReadOptions, LabelMeWriteOptions } from './files.js';
 export { sniffLabelMe } from './sniff.js';

@@ -89,10 +89,13 @@ function checkPng(png: Uint8Array, maxPixels: number | undefined, path: Path): S
   return size;
 }
 
+/** Default bound on a mask PNG's pixels (its decoded samples are held in memory once). */
+export const DEFAULT_MAX_MASK_PIXELS = 268_435_456;
+
 /** The foreground (non-zero grey value or palette index) of a mask PNG, as a mask of the PNG's size. */
 export function decodeMaskPng(png: Uint8Array, options: { maxPixels?: number; path?: Path } = {}): Mask {
   const path = options.path ?? [];
-  const size = checkPng(png, options.maxPixels, path);
+  const size = checkPng(png, options.maxPixels ?? DEFAULT_MAX_MASK_PIXELS, path);
   let img: ReturnType<typeof decodePng>;
   try {
     img = decodePng(png, { checkCrc: true });
@@ -101,16 +104,14 @@ export function decodeMaskPng(png: Uint8Array, options: { maxPixels?: number; pa
   }
   const { data, depth, width, height } = img;
   const total = width * height;
+  // 8 and 16-bit samples are one per pixel: non-zero is foreground, read as they are.
+  if (depth >= 8) return Mask.fromBitmap(data.length === total ? data : data.subarray(0, total), size, 'row');
+  // Sub-byte depths stay packed in fast-png's output: rows of ceil(width * depth / 8) bytes.
   const bits = new Uint8Array(total);
-  if (depth >= 8) {
-    for (let p = 0; p < total; p++) bits[p] = data[p] !== 0 ? 1 : 0;
-  } else {
-    // Sub-byte depths stay packed in fast-png's output: rows of ceil(width * depth / 8) bytes.
-    const rowBytes = Math.ceil((width * depth) / 8), max = (1 << depth) - 1;
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-      const bit = x * depth;
-      bits[y * width + x] = (data[y * rowBytes + (bit >>> 3)]! >>> (8 - depth - (bit & 7))) & max ? 1 : 0;
-    }
+  const rowBytes = Math.ceil((width * depth) / 8), max = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const bit = x * depth;
+    bits[y * width + x] = (data[y * rowBytes + (bit >>> 3)]! >>> (8 - depth - (bit & 7))) & max ? 1 : 0;
   }
   return Mask.fromBitmap(bits, size, 'row');
 }
