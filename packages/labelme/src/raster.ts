@@ -55,7 +55,9 @@ export function checkCoordinate(c: unknown, path: Path): number {
  */
 class RowSpans {
   private readonly builder = new RunBuilder();
+  /** The current row's spans as [x0, x1] pairs, reused across rows. */
   private spans: number[] = [];
+  private count = 0;
   private row = -1;
 
   constructor(private readonly height: number, private readonly width: number) {}
@@ -65,40 +67,48 @@ class RowSpans {
     if (y < 0 || y >= this.height) return;
     // Pillow 9.4's hline swaps reversed ends: a crossing pair whose inward-rounded ends cross
     // (0.5 and 0.5 give 1..0) draws 0..1, not nothing.
-    if (x0 > x1) [x0, x1] = [x1, x0];
+    if (x0 > x1) {
+      const t = x0;
+      x0 = x1;
+      x1 = t;
+    }
     if (x0 < 0) x0 = 0;
     else if (x0 >= this.width) return;
     if (x1 < 0) return;
     if (x1 >= this.width) x1 = this.width - 1;
-    if (x0 > x1) return;
     if (y !== this.row) {
       this.flush();
       this.row = y;
     }
-    this.spans.push(x0, x1);
+    // Insertion by start: a row holds a handful of spans, mostly in order already.
+    const s = this.spans;
+    let k = this.count++;
+    while (k > 0 && s[2 * k - 2]! > x0) {
+      s[2 * k] = s[2 * k - 2]!;
+      s[2 * k + 1] = s[2 * k - 1]!;
+      k--;
+    }
+    s[2 * k] = x0;
+    s[2 * k + 1] = x1;
   }
 
   private flush(): void {
-    const s = this.spans;
-    if (s.length === 0) return;
-    const base = this.row * this.width;
-    if (s.length === 2) this.builder.addInterval(base + s[0]!, base + s[1]! + 1);
-    else {
-      const order = Array.from({ length: s.length / 2 }, (_, i) => i).sort((a, b) => s[2 * a]! - s[2 * b]!);
-      let lo = s[2 * order[0]!]!, hi = s[2 * order[0]! + 1]!;
-      for (let k = 1; k < order.length; k++) {
-        const a = s[2 * order[k]!]!, b = s[2 * order[k]! + 1]!;
-        if (a <= hi + 1) {
-          if (b > hi) hi = b;
-        } else {
-          this.builder.addInterval(base + lo, base + hi + 1);
-          lo = a;
-          hi = b;
-        }
+    const n = this.count;
+    if (n === 0) return;
+    const s = this.spans, base = this.row * this.width;
+    let lo = s[0]!, hi = s[1]!;
+    for (let k = 1; k < n; k++) {
+      const a = s[2 * k]!, b = s[2 * k + 1]!;
+      if (a <= hi + 1) {
+        if (b > hi) hi = b;
+      } else {
+        this.builder.addInterval(base + lo, base + hi + 1);
+        lo = a;
+        hi = b;
       }
-      this.builder.addInterval(base + lo, base + hi + 1);
     }
-    this.spans = [];
+    this.builder.addInterval(base + lo, base + hi + 1);
+    this.count = 0;
   }
 
   finish(): Mask {
@@ -180,15 +190,22 @@ export function drawPolygon(xy: ArrayLike<number>, size: Size): Mask {
   // Edges by first row; the active ones in table order (the corner rule looks at earlier edges first).
   const byStart = table.map((_, i) => i).sort((a, b) => table[a]!.ymin - table[b]!.ymin);
   let next = 0;
-  let active: number[] = [];
+  const active: number[] = [];
   for (let y = ymin; y <= ymax; y++) {
-    let added = false;
+    // Leave the edges that ended above this row, in place; then add the ones starting here, in table order.
+    let kept = 0;
+    for (let a = 0; a < active.length; a++) if (table[active[a]!]!.ymax >= y) active[kept++] = active[a]!;
+    active.length = kept;
     while (next < byStart.length && table[byStart[next]!]!.ymin <= y) {
-      active.push(byStart[next++]!);
-      added = true;
+      const e = byStart[next++]!;
+      let k = active.length;
+      active.push(e);
+      while (k > 0 && active[k - 1]! > e) {
+        active[k] = active[k - 1]!;
+        k--;
+      }
+      active[k] = e;
     }
-    if (added) active.sort((a, b) => a - b);
-    if (active.some((i) => table[i]!.ymax < y)) active = active.filter((i) => table[i]!.ymax >= y);
     let j = 0;
     for (let ai = 0; ai < active.length; ai++) {
       const i = active[ai]!;
