@@ -198,6 +198,8 @@ export function drawPolygon(xy: ArrayLike<number>, size: Size): Mask {
     active.length = kept;
     while (next < byStart.length && table[byStart[next]!]!.ymin <= y) {
       const e = byStart[next++]!;
+      // An edge wholly above the image (the scan starts at row 0) is never active.
+      if (table[e]!.ymax < y) continue;
       let k = active.length;
       active.push(e);
       while (k > 0 && active[k - 1]! > e) {
