@@ -31,7 +31,7 @@ describe('the hostile corpus', () => {
   });
 
   it('covers every dialect', () => {
-    expect(new Set(cases.map((c) => c.dialect))).toEqual(new Set(['rlekit-json', 'coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom']));
+    expect(new Set(cases.map((c) => c.dialect))).toEqual(new Set(['rlekit-json', 'coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'labelme']));
   });
 
   it.each(ready.map((c) => [`${c.dialect}: ${c.file ?? c.generate} → ${c.code}`, c] as const))('%s', { timeout: 120_000 }, async (_name, c) => {

@@ -13,6 +13,7 @@ import { dialect as dicom } from '@rlekit/dicom';
 import { dialect as labelStudio } from '@rlekit/label-studio';
 import { dialect as darwin } from '@rlekit/darwin';
 import { dialect as supervisely } from '@rlekit/supervisely';
+import { dialect as labelme } from '@rlekit/labelme';
 
 /**
  * Nothing is dropped without a word: one dataset that uses every feature a capability names goes
@@ -81,6 +82,7 @@ const writers: Writer[] = [
   { name: 'label-studio', dialect: labelStudio },
   { name: 'darwin', dialect: darwin },
   { name: 'supervisely', dialect: supervisely },
+  { name: 'labelme', dialect: labelme },
 ];
 
 /** Writes as the CLI does (a folder for folder dialects) and reports as the CLI does: the writer's warnings, then the generic report for the rest. */

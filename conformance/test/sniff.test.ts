@@ -36,7 +36,7 @@ describe('sniffing tells the dialects apart', () => {
     expect(best(new TextEncoder().encode('{"classes": [{"title": "a", "shape": "bitmap", "color": "#FF0000"}], "tags": [], "projectType": "images"}'), 'meta.json')).toBe('supervisely');
   });
 
-  it.each(['coco', 'encord', 'darwin', 'supervisely'])('what %s writes is sniffed as %s', async (id) => {
+  it.each(['coco', 'encord', 'darwin', 'supervisely', 'labelme'])('what %s writes is sniffed as %s', async (id) => {
     const profile = allProfiles.find((p) => p.dialect.id === id)!;
     for (const f of fixtures({ large: false }).filter((x) => !x.overlapping)) {
       const bytes = await profile.dialect.write(f.dataset, profile.writeOptions ?? {}, { warn: () => {} });

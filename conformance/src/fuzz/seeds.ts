@@ -31,5 +31,5 @@ export async function seedJobs(): Promise<Map<string, Job[]>> {
 
 /** The kind of text (or bytes) a dialect reads, to pick the mutator's tokens. */
 export const FORMAT_OF: Record<string, 'json' | 'csv' | 'xml' | 'binary'> = {
-  'rlekit-json': 'json', coco: 'json', encord: 'json', kaggle: 'csv', cvat: 'xml', png: 'binary', dicom: 'binary',
+  'rlekit-json': 'json', coco: 'json', encord: 'json', kaggle: 'csv', cvat: 'xml', png: 'binary', dicom: 'binary', labelme: 'json',
 };

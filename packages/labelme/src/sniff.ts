@@ -1,0 +1,21 @@
+import { jsonOutline, outlineMember, type SniffResult } from '@rlekit/core';
+
+/**
+ * A LabelMe file by its top level: a `shapes` list whose first shape has `label` and `points`,
+ * or `shapes` beside LabelMe's image fields (`imagePath`, `imageHeight`). LabelMe writes
+ * `version`, `flags` and `shapes` first, so a long shapes list can end the head before the image
+ * fields: then the first shape's keys decide, or more bytes are asked for.
+ */
+export function sniffLabelMe(head: Uint8Array): SniffResult {
+  const o = jsonOutline(head);
+  if (o.root !== 'object') return { confidence: 0 };
+  const shapes = outlineMember(o, 'shapes');
+  if (shapes?.kind !== 'array') return { confidence: 0, more: !o.complete && !o.invalid && o.members.length < 8 };
+  const keys = new Set(shapes.keys);
+  const image = ['imagePath', 'imageHeight', 'imageWidth', 'imageData'].filter((k) => outlineMember(o, k) !== undefined);
+  if (keys.has('label') && keys.has('points')) {
+    return { confidence: 0.95, reason: `a shapes list whose first shape has label and points${image.length > 0 ? `, and ${image.join(', ')}` : ''}` };
+  }
+  if (image.length > 0) return { confidence: 0.9, reason: `a shapes list and ${image.join(', ')}` };
+  return { confidence: 0.5, reason: 'a top-level shapes list', more: !o.complete && !o.invalid };
+}
