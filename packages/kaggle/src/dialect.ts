@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { parseDialectOptions,
   bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
@@ -12,46 +13,71 @@ import { SizeFitEvidence } from './fit.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
-  preset: z.string().optional().describe(`Named competition preset: ${presetIds.join(', ')}`),
-  order: z.enum(['row', 'col']).optional().describe('Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom'),
-  base: z.number().int().min(0).max(1).optional().describe('Override: index base of starts (0 or 1)'),
-  pairing: z.enum(['absolute', 'relative']).optional().describe('Override: absolute start/length pairs, or relative offset/length pairs (SIIM)'),
-  empty: z.string().optional().describe('Override: exact text of an all-background mask ("", "-1", "-", "1 0")'),
-  columns: z.string().optional().describe('Override: CSV header, comma-separated'),
-  idColumn: z.string().optional().describe('Override: column of the image id'),
-  rleColumn: z.string().optional().describe('Override: column of the RLE text'),
-  classColumn: z.string().optional().describe('Override: column of the class'),
-  classSeparator: z.string().optional().describe('Override: the id column holds <image><separator><class> (Severstal "_")'),
-  heightColumn: z.string().optional().describe('Override: column of the image height'),
-  widthColumn: z.string().optional().describe('Override: column of the image width'),
-  rowsPer: z.enum(['image', 'instance', 'image-class']).optional().describe('Override: one row per image, per instance, or per image and class'),
-  classes: z.string().optional().describe('Override: classes of an image-class file, comma-separated, in row order'),
-  overlap: z.enum(['allowed', 'forbidden']).optional().describe('Override: whether masks of one image may overlap'),
+  preset: z.optional(z.string())
+    .check(z.describe(`Named competition preset: ${presetIds.join(', ')}`)),
+  order: z.optional(z.enum(['row', 'col']))
+    .check(z.describe('Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom')),
+  base: z.optional(z.int().check(z.gte(0), z.lte(1)))
+    .check(z.describe('Override: index base of starts (0 or 1)')),
+  pairing: z.optional(z.enum(['absolute', 'relative']))
+    .check(z.describe('Override: absolute start/length pairs, or relative offset/length pairs (SIIM)')),
+  empty: z.optional(z.string())
+    .check(z.describe('Override: exact text of an all-background mask ("", "-1", "-", "1 0")')),
+  columns: z.optional(z.string())
+    .check(z.describe('Override: CSV header, comma-separated')),
+  idColumn: z.optional(z.string())
+    .check(z.describe('Override: column of the image id')),
+  rleColumn: z.optional(z.string())
+    .check(z.describe('Override: column of the RLE text')),
+  classColumn: z.optional(z.string())
+    .check(z.describe('Override: column of the class')),
+  classSeparator: z.optional(z.string())
+    .check(z.describe('Override: the id column holds <image><separator><class> (Severstal "_")')),
+  heightColumn: z.optional(z.string())
+    .check(z.describe('Override: column of the image height')),
+  widthColumn: z.optional(z.string())
+    .check(z.describe('Override: column of the image width')),
+  rowsPer: z.optional(z.enum(['image', 'instance', 'image-class']))
+    .check(z.describe('Override: one row per image, per instance, or per image and class')),
+  classes: z.optional(z.string())
+    .check(z.describe('Override: classes of an image-class file, comma-separated, in row order')),
+  overlap: z.optional(z.enum(['allowed', 'forbidden']))
+    .check(z.describe('Override: whether masks of one image may overlap')),
 };
 
 export const readOptions = z.object({
   ...presetFields,
-  size: z.string().optional().describe('Size of every image, "HxW" (height first)'),
-  sizes: z.string().optional().describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)'),
-  images: z.string().optional().describe('Path of a folder of PNG/JPEG images whose headers give the sizes'),
-  imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
-  lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported'),
-  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
-  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Refuse masks of more runs than this (each pair is two runs)'),
+  size: z.optional(z.string())
+    .check(z.describe('Size of every image, "HxW" (height first)')),
+  sizes: z.optional(z.string())
+    .check(z.describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)')),
+  images: z.optional(z.string())
+    .check(z.describe('Path of a folder of PNG/JPEG images whose headers give the sizes')),
+  imageSizes: z.optional(z.string())
+    .check(z.describe('Sizes inline: "id=HxW;id=HxW"')),
+  lenient: z._default(z.boolean(), false)
+    .check(z.describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported')),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
+    .check(z.describe('Refuse images with more pixels than this')),
+  maxRuns: z._default(z.int().check(z.positive()), DEFAULT_MAX_RUNS)
+    .check(z.describe('Refuse masks of more runs than this (each pair is two runs)')),
 });
 
 export const writeOptions = z.object({
   ...presetFields,
-  overlapPolicy: z.enum(['error', 'first', 'last', 'largest']).default('error').describe('When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask'),
-  imageId: z.enum(['auto', 'id', 'fileName', 'stem']).default('auto').describe('What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)'),
+  overlapPolicy: z._default(z.enum(['error', 'first', 'last', 'largest']), 'error')
+    .check(z.describe('When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask')),
+  imageId: z._default(z.enum(['auto', 'id', 'fileName', 'stem']), 'auto')
+    .check(z.describe('What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)')),
 });
 
 export type KaggleReadOptions = z.output<typeof readOptions>;
 export type KaggleWriteOptions = z.output<typeof writeOptions>;
 type PresetFields = { [K in keyof typeof presetFields]?: z.output<(typeof presetFields)[K]> };
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input, 'kaggle');
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, 'kaggle', { error: en().localeError });
 }
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
