@@ -6,7 +6,7 @@ import { parseDialectOptions,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
 import { decode, encode, encodeChunks } from './codec.js';
-import { csvBytes, csvRecords } from './csv.js';
+import { csvBytes, csvField, csvRecords } from './csv.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 import { SizeFitEvidence } from './fit.js';
@@ -560,11 +560,6 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
 
 /** Masks of more runs than this have their RLE text streamed in pieces (about 1 MB of text). */
 const STREAM_RUNS = 1 << 17;
-
-/** One CSV field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
-function csvField(f: string): string {
-  return /[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f;
-}
 
 /** Likely column names of a Kaggle RLE column. */
 const RLE_NAMES = new Set(['encodedpixels', 'rle_mask', 'rle', 'predicted', 'encoded_pixels', 'segmentation', 'annotation', 'encoding', 'pixels']);
