@@ -3,9 +3,9 @@
  * esbuild for the browser (minified, tree-shaken) and gzips the result. The budget is the cost of
  * an adapter on top of core: gzip(core + adapter) - gzip(core).
  *
- * `pnpm size` prints the table; conformance/test/size.test.ts enforces the budget.
+ * `pnpm size` prints the table (`--write`: into docs/architecture.md); conformance/test/size.test.ts enforces the budget.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -127,25 +127,35 @@ const kb = (n: number): string => (n / 1024).toFixed(1);
 /** The Markdown table of docs/architecture.md. */
 export function sizeTable(core: BundleSize, rows: readonly SizeRow[]): string {
   const lines = [
-    '| package | minified KB | gzip KB | gzip KB on top of core | largest inputs |',
+    '| package | minified KB | gzip KB | gzip KB on top of core | largest parts beside core (minified KB) |',
     '|---|--:|--:|--:|---|',
-    `| @rlekit/core | ${kb(core.minified)} | ${kb(core.gzip)} | — | ${topInputs(core)} |`,
-    ...rows.map((r) => `| ${r.name} | ${kb(r.alone.minified)} | ${kb(r.alone.gzip)} | ${kb(r.added)} | ${topInputs(r.alone)} |`),
+    `| @rlekit/core | ${kb(core.minified)} | ${kb(core.gzip)} | — | |`,
+    ...rows.map((r) => `| ${r.name} | ${kb(r.alone.minified)} | ${kb(r.alone.gzip)} | ${r.added > BUDGET_GZIP ? `**${kb(r.added)}**` : kb(r.added)} | ${parts(r.withCore)} |`),
   ];
   return lines.join('\n');
 }
 
-function topInputs(b: BundleSize): string {
-  return b.inputs.slice(0, 3).map(([k]) => k).join(', ');
+function parts(b: BundleSize): string {
+  return b.inputs.filter(([k, v]) => k !== 'core' && v >= 512).slice(0, 4).map(([k, v]) => `${k} ${kb(v)}`).join(', ');
 }
 
-// `tsx conformance/src/size.ts [pkg...]` prints the table.
+const START = '<!-- size:start -->';
+const END = '<!-- size:end -->';
+
+// `pnpm size [pkg...]` prints the table; `pnpm size --write` also puts it into docs/architecture.md.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const only = args.filter((a) => !a.startsWith('--'));
   const { core, rows } = await measure(only.length > 0 ? only : undefined);
-  console.log(sizeTable(core, rows));
-  for (const r of rows) {
-    if (r.alone.nodeBuiltins.length > 0) console.log(`${r.name} imports Node built-ins: ${r.alone.nodeBuiltins.join(', ')}`);
-    console.log(`${r.name}: ${r.alone.inputs.slice(0, 6).map(([k, v]) => `${k} ${kb(v)}`).join(', ')}`);
+  const table = sizeTable(core, rows);
+  console.log(table);
+  for (const r of rows) if (r.withCore.nodeBuiltins.length > 0) console.log(`${r.name} imports Node built-ins: ${r.withCore.nodeBuiltins.join(', ')}`);
+  if (args.includes('--write')) {
+    const file = join(root, 'docs', 'architecture.md');
+    const doc = readFileSync(file, 'utf8');
+    const a = doc.indexOf(START), b = doc.indexOf(END);
+    if (a < 0 || b < a) throw new Error(`${file} has no ${START} ... ${END} section`);
+    writeFileSync(file, `${doc.slice(0, a + START.length)}\n${table}\n${doc.slice(b)}`);
+    console.log(`wrote ${file}`);
   }
 }
