@@ -17,27 +17,27 @@ export type CocoFormat = 'instances' | 'results' | 'sa1b';
 
 export const readOptionsSchema = z.object({
   format: z._default(z.enum(['auto', 'instances', 'results', 'sa1b']), 'auto')
-    .check(z.describe('File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)')),
+    .register(z.globalRegistry, { description: 'File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)' }),
   inMemoryBytes: z._default(z.int().check(z.positive()), 256 * 1024 * 1024)
-    .check(z.describe('Files up to this many bytes are parsed in memory; larger ones are stream-parsed')),
+    .register(z.globalRegistry, { description: 'Files up to this many bytes are parsed in memory; larger ones are stream-parsed' }),
   groupByImage: z._default(z.boolean(), true)
-    .check(z.describe('Streamed reads yield each image\'s annotations together, in image order (per-image writers such as Kaggle need it; a file that scatters them holds masks until their image is complete); false: file order, bounded memory')),
+    .register(z.globalRegistry, { description: 'Streamed reads yield each image\'s annotations together, in image order (per-image writers such as Kaggle need it; a file that scatters them holds masks until their image is complete); false: file order, bounded memory' }),
 });
 export type CocoReadOptions = z.infer<typeof readOptionsSchema>;
 
 export const writeOptionsSchema = z.object({
   format: z._default(z.enum(['instances', 'results', 'sa1b']), 'instances')
-    .check(z.describe('File layout written: instances (COCO), results (a list of detections) or sa1b (SA-1B, one image)')),
+    .register(z.globalRegistry, { description: 'File layout written: instances (COCO), results (a list of detections) or sa1b (SA-1B, one image)' }),
   rle: z._default(z.enum(['compressed', 'uncompressed']), 'compressed')
-    .check(z.describe('Segmentation form: compressed (counts string) or uncompressed (counts list)')),
+    .register(z.globalRegistry, { description: 'Segmentation form: compressed (counts string) or uncompressed (counts list)' }),
   iscrowd: z._default(z.enum(['preserve', '0', '1']), 'preserve')
-    .check(z.describe('iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation')),
+    .register(z.globalRegistry, { description: 'iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation' }),
   polygons: z._default(z.enum(['keep', 'rle']), 'keep')
-    .check(z.describe('keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE')),
+    .register(z.globalRegistry, { description: 'keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE' }),
   segmentation: z._default(z.enum(['rle', 'polygons', 'auto']), 'rle')
-    .check(z.describe('Other masks (instances format): rle; polygons (traced from the mask, one ring per part); auto: polygons where they are exact (no holes), else RLE')),
+    .register(z.globalRegistry, { description: 'Other masks (instances format): rle; polygons (traced from the mask, one ring per part); auto: polygons where they are exact (no holes), else RLE' }),
   polygonHoles: z._default(z.enum(['bridge', 'fill']), 'bridge')
-    .check(z.describe('With segmentation polygons, a mask with holes: bridge (each hole joined to its part\'s ring by a zero-width cut; pycocotools draws it back exactly) or fill (holes dropped, reported)')),
+    .register(z.globalRegistry, { description: 'With segmentation polygons, a mask with holes: bridge (each hole joined to its part\'s ring by a zero-width cut; pycocotools draws it back exactly) or fill (holes dropped, reported)' }),
 });
 export type CocoWriteOptions = z.infer<typeof writeOptionsSchema>;
 

@@ -15,34 +15,34 @@ import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, start
 
 export const readOptionsSchema = z.object({
   maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
-    .check(z.describe('Largest file read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
   maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
-    .check(z.describe('Largest image (height * width) accepted')),
+    .register(z.globalRegistry, { description: 'Largest image (height * width) accepted' }),
   validate: z._default(z.boolean(), true)
-    .check(z.describe('Check that the XML is well-formed before reading it (about 3x the parse time)')),
+    .register(z.globalRegistry, { description: 'Check that the XML is well-formed before reading it (about 3x the parse time)' }),
   boxes: z._default(z.enum(['skip', 'rasterize']), 'skip')
-    .check(z.describe('What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks')),
+    .register(z.globalRegistry, { description: 'What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks' }),
   sortByZOrder: z._default(z.boolean(), true)
-    .check(z.describe('Order each image\'s shapes by z_order (stable), so later masks are the ones on top')),
+    .register(z.globalRegistry, { description: 'Order each image\'s shapes by z_order (stable), so later masks are the ones on top' }),
   maxRuns: z._default(z.int().check(z.positive()), 2 ** 28)
-    .check(z.describe('Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed')),
+    .register(z.globalRegistry, { description: 'Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed' }),
   padShortRuns: z._default(z.boolean(), false)
-    .check(z.describe('Read runs that stop short of their box as ending in background (cvat-core does) instead of an error')),
+    .register(z.globalRegistry, { description: 'Read runs that stop short of their box as ending in background (cvat-core does) instead of an error' }),
   maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
-    .check(z.describe('Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing')),
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing' }),
 });
 
 export const writeOptionsSchema = z.object({
   taskName: z._default(z.string(), 'rlekit')
-    .check(z.describe('<name> of the <task> written in <meta>')),
+    .register(z.globalRegistry, { description: '<name> of the <task> written in <meta>' }),
   defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
-    .check(z.describe('Label of annotations that have no category')),
+    .register(z.globalRegistry, { description: 'Label of annotations that have no category' }),
   source: z._default(z.string().check(z.minLength(1)), 'manual')
-    .check(z.describe('source attribute of masks whose annotation does not carry one')),
+    .register(z.globalRegistry, { description: 'source attribute of masks whose annotation does not carry one' }),
   shapes: z._default(z.enum(['mask', 'polygon']), 'mask')
-    .check(z.describe('Write each annotation as a <mask> (exact), or as one <polygon> per connected part traced from it')),
+    .register(z.globalRegistry, { description: 'Write each annotation as a <mask> (exact), or as one <polygon> per connected part traced from it' }),
   polygonHoles: z._default(z.enum(['bridge', 'fill']), 'bridge')
-    .check(z.describe('With shapes polygon, holes: bridge (joined to the part\'s ring by a zero-width cut; drawn back pixel for pixel with COCO\'s rules) or fill (dropped, reported)')),
+    .register(z.globalRegistry, { description: 'With shapes polygon, holes: bridge (joined to the part\'s ring by a zero-width cut; drawn back pixel for pixel with COCO\'s rules) or fill (dropped, reported)' }),
 });
 
 export type CvatReadOptions = z.infer<typeof readOptionsSchema>;

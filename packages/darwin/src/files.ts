@@ -30,23 +30,23 @@ export const RASTER_LAYER_NAME = '__raster_layer__';
 
 export const readOptions = z.object({
   maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
-    .check(z.describe('Largest file read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
   maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
-    .check(z.describe('Largest slot (height * width) decoded; larger ones are refused before allocating')),
+    .register(z.globalRegistry, { description: 'Largest slot (height * width) decoded; larger ones are refused before allocating' }),
   boxes: z._default(z.enum(['skip', 'rasterize']), 'skip')
-    .check(z.describe('Bounding-box annotations (without a polygon or mask): skip them (reported as not carried) or rasterize them as masks')),
+    .register(z.globalRegistry, { description: 'Bounding-box annotations (without a polygon or mask): skip them (reported as not carried) or rasterize them as masks' }),
   maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
-    .check(z.describe('Largest number of pixel-column crossings of one polygon path (4 bytes each), refused before rasterizing')),
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon path (4 bytes each), refused before rasterizing' }),
 });
 export type DarwinReadOptions = z.infer<typeof readOptions>;
 
 export const writeOptions = z.object({
   indent: z._default(z.int().check(z.gte(0), z.lte(8)), 2)
-    .check(z.describe('Spaces of JSON indentation (0: one line)')),
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line)' }),
   overlap: z._default(z.enum(['error', 'first', 'last']), 'last')
-    .check(z.describe('Which mask keeps a pixel claimed by several masks (a raster layer holds one mask per pixel); the pixels lost are reported')),
+    .register(z.globalRegistry, { description: 'Which mask keeps a pixel claimed by several masks (a raster layer holds one mask per pixel); the pixels lost are reported' }),
   defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
-    .check(z.describe('name (class) of annotations that have no category')),
+    .register(z.globalRegistry, { description: 'name (class) of annotations that have no category' }),
 });
 export type DarwinWriteOptions = z.infer<typeof writeOptions>;
 

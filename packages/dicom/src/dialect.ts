@@ -16,22 +16,22 @@ import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceI
 
 const readSchema = z.object({
   threshold: z._default(z.number().check(z.gte(0), z.lt(1)), 0.5)
-    .check(z.describe('FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue')),
+    .register(z.globalRegistry, { description: 'FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue' }),
   maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
-    .check(z.describe('Largest total pixel count of all frames, refused before decoding')),
+    .register(z.globalRegistry, { description: 'Largest total pixel count of all frames, refused before decoding' }),
   maxBytes: z._default(z.int().check(z.positive()), 0x7fffffff)
-    .check(z.describe('Largest file read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
 });
 
 const writeSchema = z.object({
   transferSyntax: z._default(z.enum(['explicit', 'rle']), 'explicit')
-    .check(z.describe('Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless')),
+    .register(z.globalRegistry, { description: 'Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless' }),
   segmentationType: z._default(z.enum(['BINARY', 'FRACTIONAL']), 'BINARY')
-    .check(z.describe('BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)')),
+    .register(z.globalRegistry, { description: 'BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)' }),
   contentDateTime: z._default(z.string().check(z.regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty')), '')
-    .check(z.describe('Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files')),
+    .register(z.globalRegistry, { description: 'Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files' }),
   maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
-    .check(z.describe('Largest total pixel count of all frames, refused before any frame is built')),
+    .register(z.globalRegistry, { description: 'Largest total pixel count of all frames, refused before any frame is built' }),
 });
 
 export interface DicomReadOptions {

@@ -22,13 +22,13 @@ type Json = Record<string, unknown>;
 
 export const readOptions = z.object({
   maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
-    .check(z.describe('Largest export read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest export read into memory, in bytes' }),
   maxPixels: z._default(z.int().check(z.positive()), 0xffffffff)
-    .check(z.describe('Largest frame (height * width) decoded; larger frames are refused before allocating')),
+    .register(z.globalRegistry, { description: 'Largest frame (height * width) decoded; larger frames are refused before allocating' }),
   strictSum: z._default(z.boolean(), false)
-    .check(z.describe('Reject rleStrings covering fewer pixels than the frame (Encord\'s SDK pads them with background)')),
+    .register(z.globalRegistry, { description: 'Reject rleStrings covering fewer pixels than the frame (Encord\'s SDK pads them with background)' }),
   repairInverted: z._default(z.boolean(), false)
-    .check(z.describe('Complement masks that look written by the inverting SDK v0.1.153-0.1.157 (edited Dec 2024 - Mar 2025, over half the frame, pixel (0,0) clear)')),
+    .register(z.globalRegistry, { description: 'Complement masks that look written by the inverting SDK v0.1.153-0.1.157 (edited Dec 2024 - Mar 2025, over half the frame, pixel (0,0) clear)' }),
 });
 export type EncordReadOptions = z.infer<typeof readOptions>;
 
@@ -45,15 +45,15 @@ export const DEFAULT_FEATURE_NAME = 'object';
 
 export const writeOptions = z.object({
   indent: z._default(z.int().check(z.gte(0), z.lte(8)), 1)
-    .check(z.describe('Spaces of JSON indentation (0: one line); Encord\'s own exports use 1')),
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line); Encord\'s own exports use 1' }),
   createdBy: z._default(z.string(), DEFAULT_CREATED_BY)
-    .check(z.describe('createdBy of objects that come without one (Encord requires it)')),
+    .register(z.globalRegistry, { description: 'createdBy of objects that come without one (Encord requires it)' }),
   createdAt: z._default(z.string(), DEFAULT_CREATED_AT)
-    .check(z.describe('createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)')),
+    .register(z.globalRegistry, { description: 'createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)' }),
   defaultFeatureHash: z._default(z.string().check(z.minLength(1)), DEFAULT_FEATURE_HASH)
-    .check(z.describe('featureHash of annotations without a category (Encord requires one on every object; give the hash of a feature of your ontology); the default placeholder reads back as no category')),
+    .register(z.globalRegistry, { description: 'featureHash of annotations without a category (Encord requires one on every object; give the hash of a feature of your ontology); the default placeholder reads back as no category' }),
   defaultLabel: z._default(z.string().check(z.minLength(1)), DEFAULT_FEATURE_NAME)
-    .check(z.describe('name (and, snake_cased, value) written with defaultFeatureHash')),
+    .register(z.globalRegistry, { description: 'name (and, snake_cased, value) written with defaultFeatureHash' }),
 });
 export type EncordWriteOptions = z.infer<typeof writeOptions>;
 

@@ -14,61 +14,61 @@ import { SizeFitEvidence } from './fit.js';
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
   preset: z.optional(z.string())
-    .check(z.describe(`Named competition preset: ${presetIds.join(', ')}`)),
+    .register(z.globalRegistry, { description: `Named competition preset: ${presetIds.join(', ')}` }),
   order: z.optional(z.enum(['row', 'col']))
-    .check(z.describe('Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom')),
+    .register(z.globalRegistry, { description: 'Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom' }),
   base: z.optional(z.int().check(z.gte(0), z.lte(1)))
-    .check(z.describe('Override: index base of starts (0 or 1)')),
+    .register(z.globalRegistry, { description: 'Override: index base of starts (0 or 1)' }),
   pairing: z.optional(z.enum(['absolute', 'relative']))
-    .check(z.describe('Override: absolute start/length pairs, or relative offset/length pairs (SIIM)')),
+    .register(z.globalRegistry, { description: 'Override: absolute start/length pairs, or relative offset/length pairs (SIIM)' }),
   empty: z.optional(z.string())
-    .check(z.describe('Override: exact text of an all-background mask ("", "-1", "-", "1 0")')),
+    .register(z.globalRegistry, { description: 'Override: exact text of an all-background mask ("", "-1", "-", "1 0")' }),
   columns: z.optional(z.string())
-    .check(z.describe('Override: CSV header, comma-separated')),
+    .register(z.globalRegistry, { description: 'Override: CSV header, comma-separated' }),
   idColumn: z.optional(z.string())
-    .check(z.describe('Override: column of the image id')),
+    .register(z.globalRegistry, { description: 'Override: column of the image id' }),
   rleColumn: z.optional(z.string())
-    .check(z.describe('Override: column of the RLE text')),
+    .register(z.globalRegistry, { description: 'Override: column of the RLE text' }),
   classColumn: z.optional(z.string())
-    .check(z.describe('Override: column of the class')),
+    .register(z.globalRegistry, { description: 'Override: column of the class' }),
   classSeparator: z.optional(z.string())
-    .check(z.describe('Override: the id column holds <image><separator><class> (Severstal "_")')),
+    .register(z.globalRegistry, { description: 'Override: the id column holds <image><separator><class> (Severstal "_")' }),
   heightColumn: z.optional(z.string())
-    .check(z.describe('Override: column of the image height')),
+    .register(z.globalRegistry, { description: 'Override: column of the image height' }),
   widthColumn: z.optional(z.string())
-    .check(z.describe('Override: column of the image width')),
+    .register(z.globalRegistry, { description: 'Override: column of the image width' }),
   rowsPer: z.optional(z.enum(['image', 'instance', 'image-class']))
-    .check(z.describe('Override: one row per image, per instance, or per image and class')),
+    .register(z.globalRegistry, { description: 'Override: one row per image, per instance, or per image and class' }),
   classes: z.optional(z.string())
-    .check(z.describe('Override: classes of an image-class file, comma-separated, in row order')),
+    .register(z.globalRegistry, { description: 'Override: classes of an image-class file, comma-separated, in row order' }),
   overlap: z.optional(z.enum(['allowed', 'forbidden']))
-    .check(z.describe('Override: whether masks of one image may overlap')),
+    .register(z.globalRegistry, { description: 'Override: whether masks of one image may overlap' }),
 };
 
 export const readOptions = z.object({
   ...presetFields,
   size: z.optional(z.string())
-    .check(z.describe('Size of every image, "HxW" (height first)')),
+    .register(z.globalRegistry, { description: 'Size of every image, "HxW" (height first)' }),
   sizes: z.optional(z.string())
-    .check(z.describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)')),
+    .register(z.globalRegistry, { description: 'Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)' }),
   images: z.optional(z.string())
-    .check(z.describe('Path of a folder of PNG/JPEG images whose headers give the sizes')),
+    .register(z.globalRegistry, { description: 'Path of a folder of PNG/JPEG images whose headers give the sizes' }),
   imageSizes: z.optional(z.string())
-    .check(z.describe('Sizes inline: "id=HxW;id=HxW"')),
+    .register(z.globalRegistry, { description: 'Sizes inline: "id=HxW;id=HxW"' }),
   lenient: z._default(z.boolean(), false)
-    .check(z.describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported')),
+    .register(z.globalRegistry, { description: 'Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported' }),
   maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
-    .check(z.describe('Refuse images with more pixels than this')),
+    .register(z.globalRegistry, { description: 'Refuse images with more pixels than this' }),
   maxRuns: z._default(z.int().check(z.positive()), DEFAULT_MAX_RUNS)
-    .check(z.describe('Refuse masks of more runs than this (each pair is two runs)')),
+    .register(z.globalRegistry, { description: 'Refuse masks of more runs than this (each pair is two runs)' }),
 });
 
 export const writeOptions = z.object({
   ...presetFields,
   overlapPolicy: z._default(z.enum(['error', 'first', 'last', 'largest']), 'error')
-    .check(z.describe('When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask')),
+    .register(z.globalRegistry, { description: 'When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask' }),
   imageId: z._default(z.enum(['auto', 'id', 'fileName', 'stem']), 'auto')
-    .check(z.describe('What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)')),
+    .register(z.globalRegistry, { description: 'What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)' }),
 });
 
 export type KaggleReadOptions = z.output<typeof readOptions>;

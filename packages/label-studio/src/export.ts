@@ -26,17 +26,17 @@ type Json = Record<string, unknown>;
 
 export const readOptions = z.object({
   maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
-    .check(z.describe('Largest export read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest export read into memory, in bytes' }),
   maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_BRUSH_PIXELS)), MAX_BRUSH_PIXELS)
-    .check(z.describe('Largest image (original_width * original_height) decoded; larger ones are refused before allocating')),
+    .register(z.globalRegistry, { description: 'Largest image (original_width * original_height) decoded; larger ones are refused before allocating' }),
   threshold: z._default(z.number().check(z.gte(0), z.lte(255)), 0)
-    .check(z.describe('Alpha above which a brush or bitmask pixel is foreground (0: any visible pixel; 127 drops faint antialiased edges)')),
+    .register(z.globalRegistry, { description: 'Alpha above which a brush or bitmask pixel is foreground (0: any visible pixel; 127 drops faint antialiased edges)' }),
   results: z._default(z.enum(['all', 'annotations', 'predictions']), 'all')
-    .check(z.describe('Which results to read: those of annotations, of predictions, or both')),
+    .register(z.globalRegistry, { description: 'Which results to read: those of annotations, of predictions, or both' }),
   dataKey: z._default(z.string().check(z.minLength(1)), 'image')
-    .check(z.describe('Key of task.data holding the image URL (the $variable of the <Image> tag)')),
+    .register(z.globalRegistry, { description: 'Key of task.data holding the image URL (the $variable of the <Image> tag)' }),
   cancelled: z._default(z.boolean(), false)
-    .check(z.describe('Also read annotations marked was_cancelled (skipped tasks), which Label Studio\'s own converter ignores')),
+    .register(z.globalRegistry, { description: 'Also read annotations marked was_cancelled (skipped tasks), which Label Studio\'s own converter ignores' }),
 });
 export type LabelStudioReadOptions = z.infer<typeof readOptions>;
 
@@ -45,23 +45,23 @@ export const DEFAULT_TO_NAME = 'image';
 
 export const writeOptions = z.object({
   kind: z.optional(z.enum(['predictions', 'annotations']))
-    .check(z.describe('Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from')),
+    .register(z.globalRegistry, { description: 'Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from' }),
   style: z._default(z.enum(['converter', 'web']), 'converter')
-    .check(z.describe('Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same')),
+    .register(z.globalRegistry, { description: 'Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same' }),
   shape: z._default(z.enum(['brush', 'polygon']), 'brush')
-    .check(z.describe('Result type written: brush (brushlabels RLE, exact); polygon (polygonlabels, one per connected part, holes bridged by zero-width cuts: exact under COCO\'s polygon rules)')),
+    .register(z.globalRegistry, { description: 'Result type written: brush (brushlabels RLE, exact); polygon (polygonlabels, one per connected part, holes bridged by zero-width cuts: exact under COCO\'s polygon rules)' }),
   imageUrl: z.optional(z.string())
-    .check(z.describe('Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name')),
+    .register(z.globalRegistry, { description: 'Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name' }),
   fromName: z.optional(z.string().check(z.minLength(1)))
-    .check(z.describe(`from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"`)),
+    .register(z.globalRegistry, { description: `from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"` }),
   toName: z.optional(z.string().check(z.minLength(1)))
-    .check(z.describe(`to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"`)),
+    .register(z.globalRegistry, { description: `to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"` }),
   dataKey: z._default(z.string().check(z.minLength(1)), 'image')
-    .check(z.describe('Key of task.data written with the image URL')),
+    .register(z.globalRegistry, { description: 'Key of task.data written with the image URL' }),
   modelVersion: z.optional(z.string())
-    .check(z.describe('model_version of written predictions')),
+    .register(z.globalRegistry, { description: 'model_version of written predictions' }),
   indent: z._default(z.int().check(z.gte(0), z.lte(8)), 0)
-    .check(z.describe('Spaces of JSON indentation (0: one line; brush byte lists are long)')),
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line; brush byte lists are long)' }),
 });
 export type LabelStudioWriteOptions = z.infer<typeof writeOptions>;
 

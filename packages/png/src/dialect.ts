@@ -14,15 +14,15 @@ import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMa
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
 const mode = z._default(z.enum(['semantic', 'instance', 'binary', 'foreground']), 'semantic')
-  .check(z.describe('semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)'));
+  .register(z.globalRegistry, { description: 'semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)' });
 const classes = z._default(z.string(), 'none')
-  .check(z.describe('Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)'));
+  .register(z.globalRegistry, { description: 'Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)' });
 const instanceFiles = z._default(z.string(), '{image}_{n}.png')
-  .check(z.describe('Binary mode: file name pattern of one instance, with {image} and {n}'));
+  .register(z.globalRegistry, { description: 'Binary mode: file name pattern of one instance, with {image} and {n}' });
 const colorMap = z._default(z.string(), '')
-  .check(z.describe('Category names and colours: voc, none, a labelmap.txt or JSON file; empty: labelmap.txt/labelmap.json in the folder, if any'));
+  .register(z.globalRegistry, { description: 'Category names and colours: voc, none, a labelmap.txt or JSON file; empty: labelmap.txt/labelmap.json in the folder, if any' });
 const rgbOrder = z._default(z.enum(['rgb', 'bgr']), 'rgb')
-  .check(z.describe('RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)'));
+  .register(z.globalRegistry, { description: 'RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)' });
 
 /** Read options of the `png` dialect (the CLI derives its flags from it). */
 export const readSchema = z.object({
@@ -32,23 +32,23 @@ export const readSchema = z.object({
   colorMap,
   rgbOrder,
   files: z._default(z.string(), '')
-    .check(z.describe('Folders: only PNGs matching this glob (* and ? within a name, ** across folders; without a / it matches file names), e.g. *_instanceIds.png')),
+    .register(z.globalRegistry, { description: 'Folders: only PNGs matching this glob (* and ? within a name, ** across folders; without a / it matches file names), e.g. *_instanceIds.png' }),
   unknownColor: z._default(z.enum(['error', 'background']), 'error')
-    .check(z.describe('An RGB colour missing from the colour map: error, or background with a warning')),
+    .register(z.globalRegistry, { description: 'An RGB colour missing from the colour map: error, or background with a warning' }),
   voidLabel: z._default(z.int().check(z.gte(-1)), 255)
-    .check(z.describe('The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none')),
+    .register(z.globalRegistry, { description: 'The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none' }),
   dropVoid: z._default(z.boolean(), false)
-    .check(z.describe('Drop void pixels (with a warning) instead of keeping them as a "void" category')),
+    .register(z.globalRegistry, { description: 'Drop void pixels (with a warning) instead of keeping them as a "void" category' }),
   channel: z._default(z.enum(['auto', 'value', 'alpha']), 'auto')
-    .check(z.describe('Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)')),
+    .register(z.globalRegistry, { description: 'Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)' }),
   threshold: z._default(z.number(), 0)
-    .check(z.describe('Binary mode: foreground when the sample is above this')),
+    .register(z.globalRegistry, { description: 'Binary mode: foreground when the sample is above this' }),
   maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
-    .check(z.describe('Largest width * height of one PNG, checked from its header before inflating')),
+    .register(z.globalRegistry, { description: 'Largest width * height of one PNG, checked from its header before inflating' }),
   maxBytes: z._default(z.int().check(z.positive()), 0x7fffffff)
-    .check(z.describe('Largest PNG file read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest PNG file read into memory, in bytes' }),
   maxRuns: z._default(z.int().check(z.positive()), DEFAULT_MAX_RUNS)
-    .check(z.describe('Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)')),
+    .register(z.globalRegistry, { description: 'Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)' }),
 });
 
 /** Write options of the `png` dialect. */
@@ -57,22 +57,22 @@ export const writeSchema = z.object({
   classes,
   instanceFiles,
   colorMap: z._default(z.string(), '')
-    .check(z.describe('Palette colours: voc, or empty for category colours where given, VOC colours elsewhere')),
+    .register(z.globalRegistry, { description: 'Palette colours: voc, or empty for category colours where given, VOC colours elsewhere' }),
   rgbOrder,
   format: z._default(z.enum(['auto', 'palette', 'gray8', 'gray16', 'rgb']), 'auto')
-    .check(z.describe('Label map PNG type: auto (8-bit palette, 16-bit grey above 255 labels, RGB above 65535), palette, gray8, gray16, rgb')),
+    .register(z.globalRegistry, { description: 'Label map PNG type: auto (8-bit palette, 16-bit grey above 255 labels, RGB above 65535), palette, gray8, gray16, rgb' }),
   bitDepth: z._default(z.int(), 1)
-    .check(z.describe('Binary mode: 1-bit or 8-bit greyscale')),
+    .register(z.globalRegistry, { description: 'Binary mode: 1-bit or 8-bit greyscale' }),
   foreground: z._default(z.int(), 255)
-    .check(z.describe('Binary mode, 8-bit: the foreground value, 1 or 255')),
+    .register(z.globalRegistry, { description: 'Binary mode, 8-bit: the foreground value, 1 or 255' }),
   overlap: z._default(z.enum(['error', 'first', 'last']), 'last')
-    .check(z.describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)')),
+    .register(z.globalRegistry, { description: 'Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)' }),
   labelmap: z._default(z.boolean(), true)
-    .check(z.describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours')),
+    .register(z.globalRegistry, { description: 'Semantic mode: also write labelmap.txt (CVAT) with category names and colours' }),
   maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
-    .check(z.describe('Largest width * height of one image painted, checked for every image before any is painted')),
+    .register(z.globalRegistry, { description: 'Largest width * height of one image painted, checked for every image before any is painted' }),
   layout: z._default(z.enum(['flat', 'voc']), 'flat')
-    .check(z.describe('flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)')),
+    .register(z.globalRegistry, { description: 'flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)' }),
 });
 
 export type PngReadOptions = z.output<typeof readSchema>;

@@ -23,23 +23,23 @@ type Json = Record<string, unknown>;
 
 export const readOptions = z.object({
   maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
-    .check(z.describe('Largest JSON file read into memory, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest JSON file read into memory, in bytes' }),
   maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
-    .check(z.describe('Largest image (height * width) accepted')),
+    .register(z.globalRegistry, { description: 'Largest image (height * width) accepted' }),
   maxPngBytes: z._default(z.int().check(z.positive()), DEFAULT_MAX_PNG_BYTES)
-    .check(z.describe('Largest PNG a bitmap\'s zlib layer may inflate to, in bytes')),
+    .register(z.globalRegistry, { description: 'Largest PNG a bitmap\'s zlib layer may inflate to, in bytes' }),
   maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
-    .check(z.describe('Largest number of pixel-column crossings of one polygon ring (4 bytes each), refused before rasterizing')),
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon ring (4 bytes each), refused before rasterizing' }),
 });
 export type SuperviselyReadOptions = z.infer<typeof readOptions>;
 
 export const writeOptions = z.object({
   indent: z._default(z.int().check(z.gte(0), z.lte(8)), 4)
-    .check(z.describe('Spaces of JSON indentation (0: one line); Supervisely\'s SDK writes 4')),
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line); Supervisely\'s SDK writes 4' }),
   dataset: z._default(z.string().check(z.minLength(1)), 'ds0')
-    .check(z.describe('Dataset folder of images written without one (project output)')),
+    .register(z.globalRegistry, { description: 'Dataset folder of images written without one (project output)' }),
   defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
-    .check(z.describe('classTitle of annotations that have no category')),
+    .register(z.globalRegistry, { description: 'classTitle of annotations that have no category' }),
 });
 export type SuperviselyWriteOptions = z.infer<typeof writeOptions>;
 
