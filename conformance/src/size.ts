@@ -25,15 +25,17 @@ export interface PackageInfo {
   entry: string;
 }
 
-/** Every published library package: not private, not a command line (its `bin`), with a `source` entry. */
+/** Every published library package: not private, not a command line (its `bin`). */
 export function publishedPackages(): PackageInfo[] {
   const base = join(root, 'packages');
   return readdirSync(base)
     .filter((d) => existsSync(join(base, d, 'package.json')))
     .flatMap((dir) => {
       const pkg = JSON.parse(readFileSync(join(base, dir, 'package.json'), 'utf8'));
+      if (pkg.private === true || pkg.bin !== undefined) return [];
       const source = pkg.exports?.['.']?.source;
-      if (pkg.private === true || pkg.bin !== undefined || typeof source !== 'string') return [];
+      // Measured from its TypeScript sources, so no build is needed; a package without them is not skipped silently.
+      if (typeof source !== 'string') throw new Error(`packages/${dir}/package.json: exports["."].source is missing`);
       return [{ dir, name: pkg.name as string, entry: join(base, dir, source) }];
     })
     .sort((a, b) => a.dir.localeCompare(b.dir));

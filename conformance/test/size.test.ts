@@ -22,7 +22,7 @@ const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 let coreSize: BundleSize;
 beforeAll(async () => {
   coreSize = await bundleSize(exportAll(core.entry, 'core'));
-});
+}, 60_000);
 
 describe('browser bundles', () => {
   it('finds core and the published adapters, not the CLI or private packages', () => {
