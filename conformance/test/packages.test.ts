@@ -9,8 +9,9 @@ const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'la
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: [],
-  // csv-parse is only the tests' oracle now: records are split by the package's own linear parser.
-  kaggle: ['csv-stringify'],
+  // csv-parse and csv-stringify are only the tests' oracles now: records are split by the package's own
+  // linear parser, and quoting a field is one line (csv-stringify's browser build was 9 KB gzip, #19).
+  kaggle: [],
   png: ['fflate'],
   encord: [],
   cvat: ['fast-xml-parser'],

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { RleError, type OptionsSchema } from '@rlekit/core';
 
 /** One dialect option as the CLI shows it: derived from the dialect's zod schema. */
@@ -19,7 +20,7 @@ export function optionSpecs(schema: OptionsSchema<unknown>): OptionSpec[] {
   if (schema.jsonSchema) json = schema.jsonSchema as typeof json;
   else {
     try {
-      json = z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as typeof json;
+      json = z.toJSONSchema(schema as unknown as z.ZodMiniType, { io: 'input', unrepresentable: 'any' }) as typeof json;
     } catch {
       return [];
     }
@@ -50,12 +51,17 @@ export function coerce(spec: OptionSpec, raw: string | boolean): unknown {
   return raw;
 }
 
+function isZod<O>(schema: OptionsSchema<O>): schema is OptionsSchema<O> & z.ZodMiniType<O> {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema;
+}
+
 /** Runs a dialect's schema and turns zod's issues into an INVALID_OPTION RleError. */
 export function parseOptions<O>(schema: OptionsSchema<O>, values: Record<string, unknown>, dialectId: string): O {
   try {
-    return schema.parse(values);
+    // A zod schema gets zod's English messages (zod/mini ships none); other schemas parse as they are.
+    return isZod(schema) ? z.parse(schema, values, { error: en().localeError }) : schema.parse(values);
   } catch (e) {
-    if (e instanceof z.ZodError) {
+    if (e instanceof z.core.$ZodError) {
       const issue = e.issues[0]!;
       throw new RleError('INVALID_OPTION', `Invalid option for ${dialectId}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
     }

@@ -3,7 +3,8 @@
  * detections) and SA-1B per-image JSON, read in memory or streamed (files past V8's longest
  * string), and written in one piece or as a stream of chunks.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { sniffCoco } from './sniff.js';
@@ -15,33 +16,34 @@ type Json = Record<string, unknown>;
 export type CocoFormat = 'instances' | 'results' | 'sa1b';
 
 export const readOptionsSchema = z.object({
-  format: z.enum(['auto', 'instances', 'results', 'sa1b']).default('auto')
-    .describe('File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)'),
-  inMemoryBytes: z.number().int().positive().default(256 * 1024 * 1024)
-    .describe('Files up to this many bytes are parsed in memory; larger ones are stream-parsed'),
-  groupByImage: z.boolean().default(true)
-    .describe('Streamed reads yield each image\'s annotations together, in image order (per-image writers such as Kaggle need it; a file that scatters them holds masks until their image is complete); false: file order, bounded memory'),
+  format: z._default(z.enum(['auto', 'instances', 'results', 'sa1b']), 'auto')
+    .register(z.globalRegistry, { description: 'File layout: auto (sniffed from the JSON structure), instances (COCO/LVIS), results (a list of detections) or sa1b (SA-1B per-image JSON)' }),
+  inMemoryBytes: z._default(z.int().check(z.positive()), 256 * 1024 * 1024)
+    .register(z.globalRegistry, { description: 'Files up to this many bytes are parsed in memory; larger ones are stream-parsed' }),
+  groupByImage: z._default(z.boolean(), true)
+    .register(z.globalRegistry, { description: 'Streamed reads yield each image\'s annotations together, in image order (per-image writers such as Kaggle need it; a file that scatters them holds masks until their image is complete); false: file order, bounded memory' }),
 });
 export type CocoReadOptions = z.infer<typeof readOptionsSchema>;
 
 export const writeOptionsSchema = z.object({
-  format: z.enum(['instances', 'results', 'sa1b']).default('instances')
-    .describe('File layout written: instances (COCO), results (a list of detections) or sa1b (SA-1B, one image)'),
-  rle: z.enum(['compressed', 'uncompressed']).default('compressed')
-    .describe('Segmentation form: compressed (counts string) or uncompressed (counts list)'),
-  iscrowd: z.enum(['preserve', '0', '1']).default('preserve')
-    .describe('iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation'),
-  polygons: z.enum(['keep', 'rle']).default('keep')
-    .describe('keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE'),
-  segmentation: z.enum(['rle', 'polygons', 'auto']).default('rle')
-    .describe('Other masks (instances format): rle; polygons (traced from the mask, one ring per part); auto: polygons where they are exact (no holes), else RLE'),
-  polygonHoles: z.enum(['bridge', 'fill']).default('bridge')
-    .describe('With segmentation polygons, a mask with holes: bridge (each hole joined to its part\'s ring by a zero-width cut; pycocotools draws it back exactly) or fill (holes dropped, reported)'),
+  format: z._default(z.enum(['instances', 'results', 'sa1b']), 'instances')
+    .register(z.globalRegistry, { description: 'File layout written: instances (COCO), results (a list of detections) or sa1b (SA-1B, one image)' }),
+  rle: z._default(z.enum(['compressed', 'uncompressed']), 'compressed')
+    .register(z.globalRegistry, { description: 'Segmentation form: compressed (counts string) or uncompressed (counts list)' }),
+  iscrowd: z._default(z.enum(['preserve', '0', '1']), 'preserve')
+    .register(z.globalRegistry, { description: 'iscrowd written: preserve (the annotation flag, 0 when absent), or 0 / 1 for every annotation' }),
+  polygons: z._default(z.enum(['keep', 'rle']), 'keep')
+    .register(z.globalRegistry, { description: 'keep: masks read from COCO polygons (and unchanged) are written back as those polygons; rle: always write RLE' }),
+  segmentation: z._default(z.enum(['rle', 'polygons', 'auto']), 'rle')
+    .register(z.globalRegistry, { description: 'Other masks (instances format): rle; polygons (traced from the mask, one ring per part); auto: polygons where they are exact (no holes), else RLE' }),
+  polygonHoles: z._default(z.enum(['bridge', 'fill']), 'bridge')
+    .register(z.globalRegistry, { description: 'With segmentation polygons, a mask with holes: bridge (each hole joined to its part\'s ring by a zero-width cut; pycocotools draws it back exactly) or fill (holes dropped, reported)' }),
 });
 export type CocoWriteOptions = z.infer<typeof writeOptionsSchema>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 // Polygons a Mask was rasterised from, so a COCO → COCO conversion can write them back.

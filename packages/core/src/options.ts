@@ -1,13 +1,14 @@
 import { RleError } from './errors.js';
 
 /** What {@link parseDialectOptions} needs of a schema: zod's `safeParse`, described structurally so core stays free of zod. */
-export interface SafeParseSchema<T> {
-  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { message: string; path: readonly PropertyKey[] }[] } };
+export interface SafeParseSchema<T, P = unknown> {
+  safeParse(input: unknown, params?: P): { success: true; data: T } | { success: false; error: { issues: readonly { message: string; path: readonly PropertyKey[] }[] } };
 }
 
 /**
  * Validates (and defaults) a dialect's options with its schema; the first problem is an
  * INVALID_OPTION RleError naming the option. One helper for every dialect package.
+ * `params` go to `safeParse`: zod/mini carries no messages, so dialects pass zod's English error map there.
  * @example
  * ```ts
  * // Any schema with zod's safeParse; issues become an INVALID_OPTION RleError.
@@ -15,8 +16,8 @@ export interface SafeParseSchema<T> {
  * parseDialectOptions(schema, { a: 1 }); // → { a: 1 }
  * ```
  */
-export function parseDialectOptions<T>(schema: SafeParseSchema<T>, input: unknown, dialectId?: string): T {
-  const r = schema.safeParse(input ?? {});
+export function parseDialectOptions<T, P = unknown>(schema: SafeParseSchema<T, P>, input: unknown, dialectId?: string, params?: P): T {
+  const r = schema.safeParse(input ?? {}, params);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw new RleError('INVALID_OPTION', `Invalid ${dialectId ? `${dialectId} ` : ''}option: ${issue.message}`, {

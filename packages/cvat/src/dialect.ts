@@ -2,7 +2,8 @@
  * The "CVAT for images 1.1" XML dialect: `<annotations>` with `<meta>` labels and `<image>`
  * elements holding `<mask>`, `<polygon>` and `<box>` shapes.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { XML_HEAD, parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
@@ -13,29 +14,43 @@ import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from '.
 import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, startOf, unescapeXml, type XmlNode } from './xml.js';
 
 export const readOptionsSchema = z.object({
-  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest file read into memory, in bytes'),
-  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Largest image (height * width) accepted'),
-  validate: z.boolean().default(true).describe('Check that the XML is well-formed before reading it (about 3x the parse time)'),
-  boxes: z.enum(['skip', 'rasterize']).default('skip').describe('What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks'),
-  sortByZOrder: z.boolean().default(true).describe('Order each image\'s shapes by z_order (stable), so later masks are the ones on top'),
-  maxRuns: z.number().int().positive().default(2 ** 28).describe('Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed'),
-  padShortRuns: z.boolean().default(false).describe('Read runs that stop short of their box as ending in background (cvat-core does) instead of an error'),
-  maxPolygonCrossings: z.number().int().positive().default(DEFAULT_MAX_POLYGON_CROSSINGS).describe('Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing'),
+  maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest image (height * width) accepted' }),
+  validate: z._default(z.boolean(), true)
+    .register(z.globalRegistry, { description: 'Check that the XML is well-formed before reading it (about 3x the parse time)' }),
+  boxes: z._default(z.enum(['skip', 'rasterize']), 'skip')
+    .register(z.globalRegistry, { description: 'What to do with <box> shapes: skip them (reported as not carried) or rasterize them as masks' }),
+  sortByZOrder: z._default(z.boolean(), true)
+    .register(z.globalRegistry, { description: 'Order each image\'s shapes by z_order (stable), so later masks are the ones on top' }),
+  maxRuns: z._default(z.int().check(z.positive()), 2 ** 28)
+    .register(z.globalRegistry, { description: 'Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed' }),
+  padShortRuns: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Read runs that stop short of their box as ending in background (cvat-core does) instead of an error' }),
+  maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon (4 bytes each), refused before rasterizing' }),
 });
 
 export const writeOptionsSchema = z.object({
-  taskName: z.string().default('rlekit').describe('<name> of the <task> written in <meta>'),
-  defaultLabel: z.string().min(1).default('object').describe('Label of annotations that have no category'),
-  source: z.string().min(1).default('manual').describe('source attribute of masks whose annotation does not carry one'),
-  shapes: z.enum(['mask', 'polygon']).default('mask').describe('Write each annotation as a <mask> (exact), or as one <polygon> per connected part traced from it'),
-  polygonHoles: z.enum(['bridge', 'fill']).default('bridge').describe('With shapes polygon, holes: bridge (joined to the part\'s ring by a zero-width cut; drawn back pixel for pixel with COCO\'s rules) or fill (dropped, reported)'),
+  taskName: z._default(z.string(), 'rlekit')
+    .register(z.globalRegistry, { description: '<name> of the <task> written in <meta>' }),
+  defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
+    .register(z.globalRegistry, { description: 'Label of annotations that have no category' }),
+  source: z._default(z.string().check(z.minLength(1)), 'manual')
+    .register(z.globalRegistry, { description: 'source attribute of masks whose annotation does not carry one' }),
+  shapes: z._default(z.enum(['mask', 'polygon']), 'mask')
+    .register(z.globalRegistry, { description: 'Write each annotation as a <mask> (exact), or as one <polygon> per connected part traced from it' }),
+  polygonHoles: z._default(z.enum(['bridge', 'fill']), 'bridge')
+    .register(z.globalRegistry, { description: 'With shapes polygon, holes: bridge (joined to the part\'s ring by a zero-width cut; drawn back pixel for pixel with COCO\'s rules) or fill (dropped, reported)' }),
 });
 
 export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
 export type CvatWriteOptions = z.infer<typeof writeOptionsSchema>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 /** Annotation attributes that are `<mask>`/`<polygon>` XML attributes rather than label attributes. */

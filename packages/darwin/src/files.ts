@@ -9,7 +9,8 @@
  * Darwin file is carried as attributes, so reading then writing gives the same annotations back;
  * what a plain image would be written as is not stored again, so plain data comes back plain.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
@@ -28,22 +29,30 @@ export const RASTER_LAYER_NAME = '__raster_layer__';
 // Options
 
 export const readOptions = z.object({
-  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest file read into memory, in bytes'),
-  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Largest slot (height * width) decoded; larger ones are refused before allocating'),
-  boxes: z.enum(['skip', 'rasterize']).default('skip').describe('Bounding-box annotations (without a polygon or mask): skip them (reported as not carried) or rasterize them as masks'),
-  maxPolygonCrossings: z.number().int().positive().default(DEFAULT_MAX_POLYGON_CROSSINGS).describe('Largest number of pixel-column crossings of one polygon path (4 bytes each), refused before rasterizing'),
+  maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest slot (height * width) decoded; larger ones are refused before allocating' }),
+  boxes: z._default(z.enum(['skip', 'rasterize']), 'skip')
+    .register(z.globalRegistry, { description: 'Bounding-box annotations (without a polygon or mask): skip them (reported as not carried) or rasterize them as masks' }),
+  maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon path (4 bytes each), refused before rasterizing' }),
 });
 export type DarwinReadOptions = z.infer<typeof readOptions>;
 
 export const writeOptions = z.object({
-  indent: z.number().int().min(0).max(8).default(2).describe('Spaces of JSON indentation (0: one line)'),
-  overlap: z.enum(['error', 'first', 'last']).default('last').describe('Which mask keeps a pixel claimed by several masks (a raster layer holds one mask per pixel); the pixels lost are reported'),
-  defaultLabel: z.string().min(1).default('object').describe('name (class) of annotations that have no category'),
+  indent: z._default(z.int().check(z.gte(0), z.lte(8)), 2)
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line)' }),
+  overlap: z._default(z.enum(['error', 'first', 'last']), 'last')
+    .register(z.globalRegistry, { description: 'Which mask keeps a pixel claimed by several masks (a raster layer holds one mask per pixel); the pixels lost are reported' }),
+  defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
+    .register(z.globalRegistry, { description: 'name (class) of annotations that have no category' }),
 });
 export type DarwinWriteOptions = z.infer<typeof writeOptions>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 // ---------------------------------------------------------------------------------------------

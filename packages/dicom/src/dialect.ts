@@ -3,7 +3,8 @@
  * (a distinct ImagePositionPatient, or the frame's non-segment dimension indices) is an
  * image; each non-empty frame is one annotation.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import {
   checkPaintPixels, collectDataset, isFolderSource, Mask, notCarried, readAllBytes, describeValue, RleError, silentContext,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type ImageInfo,
@@ -14,16 +15,23 @@ import { DEFAULT_MAX_PIXELS, isPart10, parsePart10 } from './part10.js';
 import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceImage } from './seg.js';
 
 const readSchema = z.object({
-  threshold: z.number().min(0).lt(1).default(0.5).describe('FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue'),
-  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest total pixel count of all frames, refused before decoding'),
-  maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest file read into memory, in bytes'),
+  threshold: z._default(z.number().check(z.gte(0), z.lt(1)), 0.5)
+    .register(z.globalRegistry, { description: 'FRACTIONAL SEG: a pixel is set when its value is above threshold * MaximumFractionalValue' }),
+  maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest total pixel count of all frames, refused before decoding' }),
+  maxBytes: z._default(z.int().check(z.positive()), 0x7fffffff)
+    .register(z.globalRegistry, { description: 'Largest file read into memory, in bytes' }),
 });
 
 const writeSchema = z.object({
-  transferSyntax: z.enum(['explicit', 'rle']).default('explicit').describe('Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless'),
-  segmentationType: z.enum(['BINARY', 'FRACTIONAL']).default('BINARY').describe('BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)'),
-  contentDateTime: z.string().regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty').default('').describe('Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files'),
-  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest total pixel count of all frames, refused before any frame is built'),
+  transferSyntax: z._default(z.enum(['explicit', 'rle']), 'explicit')
+    .register(z.globalRegistry, { description: 'Pixel Data encoding: native Explicit VR Little Endian, or RLE Lossless' }),
+  segmentationType: z._default(z.enum(['BINARY', 'FRACTIONAL']), 'BINARY')
+    .register(z.globalRegistry, { description: 'BINARY (1-bit; most tools) or FRACTIONAL 0/255 (dcmjs/OHIF read it with RLE)' }),
+  contentDateTime: z._default(z.string().check(z.regex(/^(\d{14})?$/, 'YYYYMMDDHHMMSS or empty')), '')
+    .register(z.globalRegistry, { description: 'Content/Study date and time as YYYYMMDDHHMMSS (UTC); empty = now. Fix it for reproducible files' }),
+  maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest total pixel count of all frames, refused before any frame is built' }),
 });
 
 export interface DicomReadOptions {
@@ -46,8 +54,9 @@ export interface DicomWriteOptions {
   maxPixels: number;
 }
 
-function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
+function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  const r = schema.safeParse(input ?? {}, { error: en().localeError });
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw new RleError('INVALID_OPTION', `Invalid option ${issue.path.join('.')}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { Mask, type MaskDataset, type RleWarning } from '@rlekit/core';
 import { decodeRleFrame, dialect } from '../src/index.js';
 import { expectCode } from './helpers.js';
@@ -148,8 +149,8 @@ describe('review: writing refuses more than maxPixels before any frame is built'
   });
 
   it('maxPixels is a write option with the read default (2^30), described in the schema', () => {
-    const shape = (dialect.writeOptions as unknown as { shape: Record<string, { description?: string; parse: (v: unknown) => unknown }> }).shape;
-    expect(shape.maxPixels?.description).toMatch(/pixel/i);
+    const shape = (dialect.writeOptions as unknown as z.ZodMiniObject<Record<string, z.ZodMiniType>>).shape;
+    expect(z.globalRegistry.get(shape.maxPixels!)?.description).toMatch(/pixel/i);
     expect(shape.maxPixels!.parse(undefined)).toBe(1 << 30);
   });
 

@@ -8,7 +8,8 @@
  * under `ImageInfo.attributes.encord`. What a plain dataset would be written as is not stored
  * again, so plain data comes back plain.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
@@ -20,10 +21,14 @@ type Json = Record<string, unknown>;
 // Options
 
 export const readOptions = z.object({
-  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest export read into memory, in bytes'),
-  maxPixels: z.number().int().positive().default(0xffffffff).describe('Largest frame (height * width) decoded; larger frames are refused before allocating'),
-  strictSum: z.boolean().default(false).describe('Reject rleStrings covering fewer pixels than the frame (Encord\'s SDK pads them with background)'),
-  repairInverted: z.boolean().default(false).describe('Complement masks that look written by the inverting SDK v0.1.153-0.1.157 (edited Dec 2024 - Mar 2025, over half the frame, pixel (0,0) clear)'),
+  maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
+    .register(z.globalRegistry, { description: 'Largest export read into memory, in bytes' }),
+  maxPixels: z._default(z.int().check(z.positive()), 0xffffffff)
+    .register(z.globalRegistry, { description: 'Largest frame (height * width) decoded; larger frames are refused before allocating' }),
+  strictSum: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Reject rleStrings covering fewer pixels than the frame (Encord\'s SDK pads them with background)' }),
+  repairInverted: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Complement masks that look written by the inverting SDK v0.1.153-0.1.157 (edited Dec 2024 - Mar 2025, over half the frame, pixel (0,0) clear)' }),
 });
 export type EncordReadOptions = z.infer<typeof readOptions>;
 
@@ -39,16 +44,22 @@ export const DEFAULT_FEATURE_HASH = 'rlekit-no-category';
 export const DEFAULT_FEATURE_NAME = 'object';
 
 export const writeOptions = z.object({
-  indent: z.number().int().min(0).max(8).default(1).describe('Spaces of JSON indentation (0: one line); Encord\'s own exports use 1'),
-  createdBy: z.string().default(DEFAULT_CREATED_BY).describe('createdBy of objects that come without one (Encord requires it)'),
-  createdAt: z.string().default(DEFAULT_CREATED_AT).describe('createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)'),
-  defaultFeatureHash: z.string().min(1).default(DEFAULT_FEATURE_HASH).describe('featureHash of annotations without a category (Encord requires one on every object; give the hash of a feature of your ontology); the default placeholder reads back as no category'),
-  defaultLabel: z.string().min(1).default(DEFAULT_FEATURE_NAME).describe('name (and, snake_cased, value) written with defaultFeatureHash'),
+  indent: z._default(z.int().check(z.gte(0), z.lte(8)), 1)
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line); Encord\'s own exports use 1' }),
+  createdBy: z._default(z.string(), DEFAULT_CREATED_BY)
+    .register(z.globalRegistry, { description: 'createdBy of objects that come without one (Encord requires it)' }),
+  createdAt: z._default(z.string(), DEFAULT_CREATED_AT)
+    .register(z.globalRegistry, { description: 'createdAt of objects that come without one (Encord requires it; "now" for the current time; the default, the Unix epoch, keeps output reproducible)' }),
+  defaultFeatureHash: z._default(z.string().check(z.minLength(1)), DEFAULT_FEATURE_HASH)
+    .register(z.globalRegistry, { description: 'featureHash of annotations without a category (Encord requires one on every object; give the hash of a feature of your ontology); the default placeholder reads back as no category' }),
+  defaultLabel: z._default(z.string().check(z.minLength(1)), DEFAULT_FEATURE_NAME)
+    .register(z.globalRegistry, { description: 'name (and, snake_cased, value) written with defaultFeatureHash' }),
 });
 export type EncordWriteOptions = z.infer<typeof writeOptions>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,39 +67,39 @@ function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
 
 const bitmaskSchema = z.looseObject({
   rleString: z.string(),
-  top: z.number().int().nonnegative(),
-  left: z.number().int().nonnegative(),
-  width: z.number().int().nonnegative(),
-  height: z.number().int().nonnegative(),
+  top: z.int().check(z.nonnegative()),
+  left: z.int().check(z.nonnegative()),
+  width: z.int().check(z.nonnegative()),
+  height: z.int().check(z.nonnegative()),
 });
 
 const objectSchema = z.looseObject({
   shape: z.string(),
   objectHash: z.string(),
-  featureHash: z.string().optional(),
-  name: z.string().optional(),
-  value: z.string().optional(),
-  color: z.string().optional(),
-  confidence: z.number().optional(),
+  featureHash: z.optional(z.string()),
+  name: z.optional(z.string()),
+  value: z.optional(z.string()),
+  color: z.optional(z.string()),
+  confidence: z.optional(z.number()),
 });
 
 const labelsSchema = z.looseObject({
-  objects: z.array(z.unknown()).optional(),
-  classifications: z.array(z.unknown()).optional(),
+  objects: z.optional(z.array(z.unknown())),
+  classifications: z.optional(z.array(z.unknown())),
 });
 
 const dataUnitSchema = z.looseObject({
-  data_hash: z.string().optional(),
-  data_title: z.string().optional(),
-  width: z.number().int().nonnegative(),
-  height: z.number().int().nonnegative(),
+  data_hash: z.optional(z.string()),
+  data_title: z.optional(z.string()),
+  width: z.int().check(z.nonnegative()),
+  height: z.int().check(z.nonnegative()),
   labels: z.record(z.string(), z.unknown()),
 });
 
 const labelRowSchema = z.looseObject({
-  data_hash: z.string().nullish(),
-  label_hash: z.string().nullish(),
-  data_type: z.string().nullish(),
+  data_hash: z.nullish(z.string()),
+  label_hash: z.nullish(z.string()),
+  data_type: z.nullish(z.string()),
   data_units: z.record(z.string(), z.unknown()),
 });
 
@@ -96,8 +107,8 @@ function pathKey(k: PropertyKey): string | number {
   return typeof k === 'number' ? k : String(k);
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown, path: Path, what: string): T {
-  const r = schema.safeParse(value);
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, path: Path, what: string): T {
+  const r = schema.safeParse(value, { error: en().localeError });
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const at = [...path, ...issue.path.map(pathKey)];

@@ -1,57 +1,83 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { parseDialectOptions,
   bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
 import { decode, encode, encodeChunks } from './codec.js';
-import { csvBytes, csvRecords } from './csv.js';
+import { csvBytes, csvField, csvRecords } from './csv.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 import { SizeFitEvidence } from './fit.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
-  preset: z.string().optional().describe(`Named competition preset: ${presetIds.join(', ')}`),
-  order: z.enum(['row', 'col']).optional().describe('Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom'),
-  base: z.number().int().min(0).max(1).optional().describe('Override: index base of starts (0 or 1)'),
-  pairing: z.enum(['absolute', 'relative']).optional().describe('Override: absolute start/length pairs, or relative offset/length pairs (SIIM)'),
-  empty: z.string().optional().describe('Override: exact text of an all-background mask ("", "-1", "-", "1 0")'),
-  columns: z.string().optional().describe('Override: CSV header, comma-separated'),
-  idColumn: z.string().optional().describe('Override: column of the image id'),
-  rleColumn: z.string().optional().describe('Override: column of the RLE text'),
-  classColumn: z.string().optional().describe('Override: column of the class'),
-  classSeparator: z.string().optional().describe('Override: the id column holds <image><separator><class> (Severstal "_")'),
-  heightColumn: z.string().optional().describe('Override: column of the image height'),
-  widthColumn: z.string().optional().describe('Override: column of the image width'),
-  rowsPer: z.enum(['image', 'instance', 'image-class']).optional().describe('Override: one row per image, per instance, or per image and class'),
-  classes: z.string().optional().describe('Override: classes of an image-class file, comma-separated, in row order'),
-  overlap: z.enum(['allowed', 'forbidden']).optional().describe('Override: whether masks of one image may overlap'),
+  preset: z.optional(z.string())
+    .register(z.globalRegistry, { description: `Named competition preset: ${presetIds.join(', ')}` }),
+  order: z.optional(z.enum(['row', 'col']))
+    .register(z.globalRegistry, { description: 'Override: flattening order, col = top to bottom then left to right, row = left to right then top to bottom' }),
+  base: z.optional(z.int().check(z.gte(0), z.lte(1)))
+    .register(z.globalRegistry, { description: 'Override: index base of starts (0 or 1)' }),
+  pairing: z.optional(z.enum(['absolute', 'relative']))
+    .register(z.globalRegistry, { description: 'Override: absolute start/length pairs, or relative offset/length pairs (SIIM)' }),
+  empty: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: exact text of an all-background mask ("", "-1", "-", "1 0")' }),
+  columns: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: CSV header, comma-separated' }),
+  idColumn: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: column of the image id' }),
+  rleColumn: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: column of the RLE text' }),
+  classColumn: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: column of the class' }),
+  classSeparator: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: the id column holds <image><separator><class> (Severstal "_")' }),
+  heightColumn: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: column of the image height' }),
+  widthColumn: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: column of the image width' }),
+  rowsPer: z.optional(z.enum(['image', 'instance', 'image-class']))
+    .register(z.globalRegistry, { description: 'Override: one row per image, per instance, or per image and class' }),
+  classes: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Override: classes of an image-class file, comma-separated, in row order' }),
+  overlap: z.optional(z.enum(['allowed', 'forbidden']))
+    .register(z.globalRegistry, { description: 'Override: whether masks of one image may overlap' }),
 };
 
 export const readOptions = z.object({
   ...presetFields,
-  size: z.string().optional().describe('Size of every image, "HxW" (height first)'),
-  sizes: z.string().optional().describe('Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)'),
-  images: z.string().optional().describe('Path of a folder of PNG/JPEG images whose headers give the sizes'),
-  imageSizes: z.string().optional().describe('Sizes inline: "id=HxW;id=HxW"'),
-  lenient: z.boolean().default(false).describe('Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported'),
-  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Refuse images with more pixels than this'),
-  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Refuse masks of more runs than this (each pair is two runs)'),
+  size: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Size of every image, "HxW" (height first)' }),
+  sizes: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Path of a CSV with id, height and width columns (e.g. HuBMAP test.csv)' }),
+  images: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Path of a folder of PNG/JPEG images whose headers give the sizes' }),
+  imageSizes: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Sizes inline: "id=HxW;id=HxW"' }),
+  lenient: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Accept extra whitespace, zero lengths (dropped), unordered runs (sorted) and touching/overlapping runs (merged); each change is reported' }),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
+    .register(z.globalRegistry, { description: 'Refuse images with more pixels than this' }),
+  maxRuns: z._default(z.int().check(z.positive()), DEFAULT_MAX_RUNS)
+    .register(z.globalRegistry, { description: 'Refuse masks of more runs than this (each pair is two runs)' }),
 });
 
 export const writeOptions = z.object({
   ...presetFields,
-  overlapPolicy: z.enum(['error', 'first', 'last', 'largest']).default('error').describe('When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask'),
-  imageId: z.enum(['auto', 'id', 'fileName', 'stem']).default('auto').describe('What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)'),
+  overlapPolicy: z._default(z.enum(['error', 'first', 'last', 'largest']), 'error')
+    .register(z.globalRegistry, { description: 'When the preset forbids overlap: fail, or give shared pixels to the first, last or largest mask' }),
+  imageId: z._default(z.enum(['auto', 'id', 'fileName', 'stem']), 'auto')
+    .register(z.globalRegistry, { description: 'What goes in the id column: the image id, its file name, or the file name without extension (auto: the preset\'s style)' }),
 });
 
 export type KaggleReadOptions = z.output<typeof readOptions>;
 export type KaggleWriteOptions = z.output<typeof writeOptions>;
 type PresetFields = { [K in keyof typeof presetFields]?: z.output<(typeof presetFields)[K]> };
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input, 'kaggle');
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, 'kaggle', { error: en().localeError });
 }
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -599,11 +625,6 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
 
 /** Masks of more runs than this have their RLE text streamed in pieces (about 1 MB of text). */
 const STREAM_RUNS = 1 << 17;
-
-/** One CSV field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
-function csvField(f: string): string {
-  return /[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f;
-}
 
 /** Likely column names of a Kaggle RLE column. */
 const RLE_NAMES = new Set(['encodedpixels', 'rle_mask', 'rle', 'predicted', 'encoded_pixels', 'segmentation', 'annotation', 'encoding', 'pixels']);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parse } from 'csv-parse/browser/esm/sync';
 import { stringify } from 'csv-stringify/browser/esm/sync';
 import { encodeUtf8, RleError, type ByteSource } from '@rlekit/core';
-import { csvRecords } from '../src/csv.js';
+import { csvBytes, csvRecords } from '../src/csv.js';
 
 function chunked(bytes: Uint8Array, step: number): ByteSource {
   return {
@@ -54,5 +54,26 @@ describe('csvRecords agrees with csv-parse', () => {
   it('keeps the last line without a line break, and a line longer than a chunk', async () => {
     const long = '1 2 '.repeat(300000);
     expect(await all(chunked(encodeUtf8(`id,rle\nx,${long}\ny,3 4`), 4096))).toEqual([['id', 'rle'], ['x', long.trim()], ['y', '3 4']]);
+  });
+});
+
+describe('csvBytes writes what csv-stringify writes', () => {
+  // Quotes, commas, CR and LF alone or paired, spaces and non-ASCII: each decides quoting on its own.
+  const field = fc.string({ unit: fc.constantFrom('a', '1', ' ', ',', '"', '\n', '\r', '\r\n', 'é', '_', '-', '\t', "'"), maxLength: 8 });
+  it('on random rows, fields quoted only where needed', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }), (rows) => {
+        // quote_record_delimiter: a lone CR is quoted too (csv-stringify leaves it bare once record_delimiter is set).
+        expect(new TextDecoder().decode(csvBytes(rows))).toBe(stringify(rows, { eof: true, record_delimiter: 'unix', quote_record_delimiter: true }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('quotes a lone CR, a quote and a comma; leaves empty fields bare; reads back field for field', async () => {
+    const row = ['a\rb', 'say "x"', '1,2', '', 's'];
+    expect(new TextDecoder().decode(csvBytes([row]))).toBe('"a\rb","say ""x""","1,2",,s\n');
+    const next = ['c\r\nd', '"', ',', 'x', ''];
+    expect(await all(csvBytes([row, next]))).toEqual([row, next]);
   });
 });

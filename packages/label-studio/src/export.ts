@@ -8,7 +8,8 @@
  * `to_name` and any other result fields → attributes. What a plain dataset is written as is not
  * stored again on reading, so plain data comes back plain.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { JSON_HEAD, parseDialectOptions,
   Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -24,12 +25,18 @@ type Json = Record<string, unknown>;
 // Options
 
 export const readOptions = z.object({
-  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest export read into memory, in bytes'),
-  maxPixels: z.number().int().positive().max(MAX_BRUSH_PIXELS).default(MAX_BRUSH_PIXELS).describe('Largest image (original_width * original_height) decoded; larger ones are refused before allocating'),
-  threshold: z.number().min(0).max(255).default(0).describe('Alpha above which a brush or bitmask pixel is foreground (0: any visible pixel; 127 drops faint antialiased edges)'),
-  results: z.enum(['all', 'annotations', 'predictions']).default('all').describe('Which results to read: those of annotations, of predictions, or both'),
-  dataKey: z.string().min(1).default('image').describe('Key of task.data holding the image URL (the $variable of the <Image> tag)'),
-  cancelled: z.boolean().default(false).describe('Also read annotations marked was_cancelled (skipped tasks), which Label Studio\'s own converter ignores'),
+  maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
+    .register(z.globalRegistry, { description: 'Largest export read into memory, in bytes' }),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_BRUSH_PIXELS)), MAX_BRUSH_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest image (original_width * original_height) decoded; larger ones are refused before allocating' }),
+  threshold: z._default(z.number().check(z.gte(0), z.lte(255)), 0)
+    .register(z.globalRegistry, { description: 'Alpha above which a brush or bitmask pixel is foreground (0: any visible pixel; 127 drops faint antialiased edges)' }),
+  results: z._default(z.enum(['all', 'annotations', 'predictions']), 'all')
+    .register(z.globalRegistry, { description: 'Which results to read: those of annotations, of predictions, or both' }),
+  dataKey: z._default(z.string().check(z.minLength(1)), 'image')
+    .register(z.globalRegistry, { description: 'Key of task.data holding the image URL (the $variable of the <Image> tag)' }),
+  cancelled: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Also read annotations marked was_cancelled (skipped tasks), which Label Studio\'s own converter ignores' }),
 });
 export type LabelStudioReadOptions = z.infer<typeof readOptions>;
 
@@ -37,20 +44,30 @@ export const DEFAULT_FROM_NAME = 'tag';
 export const DEFAULT_TO_NAME = 'image';
 
 export const writeOptions = z.object({
-  kind: z.enum(['predictions', 'annotations']).optional().describe('Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from'),
-  style: z.enum(['converter', 'web']).default('converter').describe('Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same'),
-  shape: z.enum(['brush', 'polygon']).default('brush').describe('Result type written: brush (brushlabels RLE, exact); polygon (polygonlabels, one per connected part, holes bridged by zero-width cuts: exact under COCO\'s polygon rules)'),
-  imageUrl: z.string().optional().describe('Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name'),
-  fromName: z.string().min(1).optional().describe(`from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"`),
-  toName: z.string().min(1).optional().describe(`to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"`),
-  dataKey: z.string().min(1).default('image').describe('Key of task.data written with the image URL'),
-  modelVersion: z.string().optional().describe('model_version of written predictions'),
-  indent: z.number().int().min(0).max(8).default(0).describe('Spaces of JSON indentation (0: one line; brush byte lists are long)'),
+  kind: z.optional(z.enum(['predictions', 'annotations']))
+    .register(z.globalRegistry, { description: 'Write results as predictions (pre-annotations to correct; the default for masks from other dialects) or as annotations; unset: results read from Label Studio go back where they came from' }),
+  style: z._default(z.enum(['converter', 'web']), 'converter')
+    .register(z.globalRegistry, { description: 'Brush RLE bytes as Label Studio\'s Python converter writes them (converter) or as its web app does (web); both load the same' }),
+  shape: z._default(z.enum(['brush', 'polygon']), 'brush')
+    .register(z.globalRegistry, { description: 'Result type written: brush (brushlabels RLE, exact); polygon (polygonlabels, one per connected part, holes bridged by zero-width cuts: exact under COCO\'s polygon rules)' }),
+  imageUrl: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'Template of task.data.image: {fileName} and {id} are replaced (e.g. "/data/local-files/?d=images/{fileName}"); unset: the URL read from Label Studio, else the file name' }),
+  fromName: z.optional(z.string().check(z.minLength(1)))
+    .register(z.globalRegistry, { description: `from_name of every result (the name of the <BrushLabels> tag); unset: the one read, else "${DEFAULT_FROM_NAME}"` }),
+  toName: z.optional(z.string().check(z.minLength(1)))
+    .register(z.globalRegistry, { description: `to_name of every result (the name of the <Image> tag); unset: the one read, else "${DEFAULT_TO_NAME}"` }),
+  dataKey: z._default(z.string().check(z.minLength(1)), 'image')
+    .register(z.globalRegistry, { description: 'Key of task.data written with the image URL' }),
+  modelVersion: z.optional(z.string())
+    .register(z.globalRegistry, { description: 'model_version of written predictions' }),
+  indent: z._default(z.int().check(z.gte(0), z.lte(8)), 0)
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line; brush byte lists are long)' }),
 });
 export type LabelStudioWriteOptions = z.infer<typeof writeOptions>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
  * The `png` dialect: one PNG per image as a label map (semantic: label → category) or an instance
  * map (label → instance, category by a `classes` rule), or a folder of one binary PNG per instance.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import {
   checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
@@ -12,16 +13,16 @@ import { colourChannelWarning, decodeLabelMap, encodeLabelMap, encodeMask, maskF
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
-const mode = z.enum(['semantic', 'instance', 'binary', 'foreground']).default('semantic')
-  .describe('semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)');
-const classes = z.string().default('none')
-  .describe('Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)');
-const instanceFiles = z.string().default('{image}_{n}.png')
-  .describe('Binary mode: file name pattern of one instance, with {image} and {n}');
-const colorMap = z.string().default('')
-  .describe('Category names and colours: voc, none, a labelmap.txt or JSON file; empty: labelmap.txt/labelmap.json in the folder, if any');
-const rgbOrder = z.enum(['rgb', 'bgr']).default('rgb')
-  .describe('RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)');
+const mode = z._default(z.enum(['semantic', 'instance', 'binary', 'foreground']), 'semantic')
+  .register(z.globalRegistry, { description: 'semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)' });
+const classes = z._default(z.string(), 'none')
+  .register(z.globalRegistry, { description: 'Instance maps: how a label gives its category: none, cityscapes (id < 1000 is the class, else id // 1000), or //N (label // N)' });
+const instanceFiles = z._default(z.string(), '{image}_{n}.png')
+  .register(z.globalRegistry, { description: 'Binary mode: file name pattern of one instance, with {image} and {n}' });
+const colorMap = z._default(z.string(), '')
+  .register(z.globalRegistry, { description: 'Category names and colours: voc, none, a labelmap.txt or JSON file; empty: labelmap.txt/labelmap.json in the folder, if any' });
+const rgbOrder = z._default(z.enum(['rgb', 'bgr']), 'rgb')
+  .register(z.globalRegistry, { description: 'RGB labels without a colour map: rgb is (R << 16) | (G << 8) | B, bgr is R + 256G + 65536B (COCO panoptic)' });
 
 /** Read options of the `png` dialect (the CLI derives its flags from it). */
 export const readSchema = z.object({
@@ -30,15 +31,24 @@ export const readSchema = z.object({
   instanceFiles,
   colorMap,
   rgbOrder,
-  files: z.string().default('').describe('Folders: only PNGs matching this glob (* and ? within a name, ** across folders; without a / it matches file names), e.g. *_instanceIds.png'),
-  unknownColor: z.enum(['error', 'background']).default('error').describe('An RGB colour missing from the colour map: error, or background with a warning'),
-  voidLabel: z.number().int().min(-1).default(255).describe('The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none'),
-  dropVoid: z.boolean().default(false).describe('Drop void pixels (with a warning) instead of keeping them as a "void" category'),
-  channel: z.enum(['auto', 'value', 'alpha']).default('auto').describe('Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)'),
-  threshold: z.number().default(0).describe('Binary mode: foreground when the sample is above this'),
-  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one PNG, checked from its header before inflating'),
-  maxBytes: z.number().int().positive().default(0x7fffffff).describe('Largest PNG file read into memory, in bytes'),
-  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS).describe('Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)'),
+  files: z._default(z.string(), '')
+    .register(z.globalRegistry, { description: 'Folders: only PNGs matching this glob (* and ? within a name, ** across folders; without a / it matches file names), e.g. *_instanceIds.png' }),
+  unknownColor: z._default(z.enum(['error', 'background']), 'error')
+    .register(z.globalRegistry, { description: 'An RGB colour missing from the colour map: error, or background with a warning' }),
+  voidLabel: z._default(z.int().check(z.gte(-1)), 255)
+    .register(z.globalRegistry, { description: 'The void/ignore label of semantic maps and 8-bit instance maps (255 in VOC); -1 for none' }),
+  dropVoid: z._default(z.boolean(), false)
+    .register(z.globalRegistry, { description: 'Drop void pixels (with a warning) instead of keeping them as a "void" category' }),
+  channel: z._default(z.enum(['auto', 'value', 'alpha']), 'auto')
+    .register(z.globalRegistry, { description: 'Binary mode: the sample that decides foreground (auto: alpha if the image has alpha)' }),
+  threshold: z._default(z.number(), 0)
+    .register(z.globalRegistry, { description: 'Binary mode: foreground when the sample is above this' }),
+  maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest width * height of one PNG, checked from its header before inflating' }),
+  maxBytes: z._default(z.int().check(z.positive()), 0x7fffffff)
+    .register(z.globalRegistry, { description: 'Largest PNG file read into memory, in bytes' }),
+  maxRuns: z._default(z.int().check(z.positive()), DEFAULT_MAX_RUNS)
+    .register(z.globalRegistry, { description: 'Largest number of runs of one mask, or of all masks of one label map (a map of stripes is refused)' }),
 });
 
 /** Write options of the `png` dialect. */
@@ -46,24 +56,31 @@ export const writeSchema = z.object({
   mode,
   classes,
   instanceFiles,
-  colorMap: z.string().default('').describe('Palette colours: voc, or empty for category colours where given, VOC colours elsewhere'),
+  colorMap: z._default(z.string(), '')
+    .register(z.globalRegistry, { description: 'Palette colours: voc, or empty for category colours where given, VOC colours elsewhere' }),
   rgbOrder,
-  format: z.enum(['auto', 'palette', 'gray8', 'gray16', 'rgb']).default('auto')
-    .describe('Label map PNG type: auto (8-bit palette, 16-bit grey above 255 labels, RGB above 65535), palette, gray8, gray16, rgb'),
-  bitDepth: z.number().int().default(1).describe('Binary mode: 1-bit or 8-bit greyscale'),
-  foreground: z.number().int().default(255).describe('Binary mode, 8-bit: the foreground value, 1 or 255'),
-  overlap: z.enum(['error', 'first', 'last']).default('last').describe('Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)'),
-  labelmap: z.boolean().default(true).describe('Semantic mode: also write labelmap.txt (CVAT) with category names and colours'),
-  maxPixels: z.number().int().positive().default(DEFAULT_MAX_PIXELS).describe('Largest width * height of one image painted, checked for every image before any is painted'),
-  layout: z.enum(['flat', 'voc']).default('flat')
-    .describe('flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)'),
+  format: z._default(z.enum(['auto', 'palette', 'gray8', 'gray16', 'rgb']), 'auto')
+    .register(z.globalRegistry, { description: 'Label map PNG type: auto (8-bit palette, 16-bit grey above 255 labels, RGB above 65535), palette, gray8, gray16, rgb' }),
+  bitDepth: z._default(z.int(), 1)
+    .register(z.globalRegistry, { description: 'Binary mode: 1-bit or 8-bit greyscale' }),
+  foreground: z._default(z.int(), 255)
+    .register(z.globalRegistry, { description: 'Binary mode, 8-bit: the foreground value, 1 or 255' }),
+  overlap: z._default(z.enum(['error', 'first', 'last']), 'last')
+    .register(z.globalRegistry, { description: 'Label maps: which mask keeps a pixel claimed twice (resolved overlaps are reported)' }),
+  labelmap: z._default(z.boolean(), true)
+    .register(z.globalRegistry, { description: 'Semantic mode: also write labelmap.txt (CVAT) with category names and colours' }),
+  maxPixels: z._default(z.int().check(z.positive()), DEFAULT_MAX_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest width * height of one image painted, checked for every image before any is painted' }),
+  layout: z._default(z.enum(['flat', 'voc']), 'flat')
+    .register(z.globalRegistry, { description: 'flat: <image>.png; voc: SegmentationClass/ and SegmentationObject/ maps, labelmap.txt and ImageSets/Segmentation/default.txt (VOC, CVAT Segmentation mask 1.1)' }),
 });
 
 export type PngReadOptions = z.output<typeof readSchema>;
 export type PngWriteOptions = z.output<typeof writeSchema>;
 
-function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input ?? {});
+function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  const r = schema.safeParse(input ?? {}, { error: en().localeError });
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw new RleError('INVALID_OPTION', `Invalid option ${issue.path.join('.')}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });

@@ -8,7 +8,8 @@
  * a Supervisely writer. Classes: `classTitle` (+ meta.json's colours). What a plain image or
  * object would be written as is not stored again, so plain data comes back plain.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
@@ -21,22 +22,30 @@ type Path = (string | number)[];
 type Json = Record<string, unknown>;
 
 export const readOptions = z.object({
-  maxBytes: z.number().int().positive().default(0x1fffffe8).describe('Largest JSON file read into memory, in bytes'),
-  maxPixels: z.number().int().positive().max(MAX_MASK_PIXELS).default(MAX_MASK_PIXELS).describe('Largest image (height * width) accepted'),
-  maxPngBytes: z.number().int().positive().default(DEFAULT_MAX_PNG_BYTES).describe('Largest PNG a bitmap\'s zlib layer may inflate to, in bytes'),
-  maxPolygonCrossings: z.number().int().positive().default(DEFAULT_MAX_POLYGON_CROSSINGS).describe('Largest number of pixel-column crossings of one polygon ring (4 bytes each), refused before rasterizing'),
+  maxBytes: z._default(z.int().check(z.positive()), 0x1fffffe8)
+    .register(z.globalRegistry, { description: 'Largest JSON file read into memory, in bytes' }),
+  maxPixels: z._default(z.int().check(z.positive(), z.lte(MAX_MASK_PIXELS)), MAX_MASK_PIXELS)
+    .register(z.globalRegistry, { description: 'Largest image (height * width) accepted' }),
+  maxPngBytes: z._default(z.int().check(z.positive()), DEFAULT_MAX_PNG_BYTES)
+    .register(z.globalRegistry, { description: 'Largest PNG a bitmap\'s zlib layer may inflate to, in bytes' }),
+  maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
+    .register(z.globalRegistry, { description: 'Largest number of pixel-column crossings of one polygon ring (4 bytes each), refused before rasterizing' }),
 });
 export type SuperviselyReadOptions = z.infer<typeof readOptions>;
 
 export const writeOptions = z.object({
-  indent: z.number().int().min(0).max(8).default(4).describe('Spaces of JSON indentation (0: one line); Supervisely\'s SDK writes 4'),
-  dataset: z.string().min(1).default('ds0').describe('Dataset folder of images written without one (project output)'),
-  defaultLabel: z.string().min(1).default('object').describe('classTitle of annotations that have no category'),
+  indent: z._default(z.int().check(z.gte(0), z.lte(8)), 4)
+    .register(z.globalRegistry, { description: 'Spaces of JSON indentation (0: one line); Supervisely\'s SDK writes 4' }),
+  dataset: z._default(z.string().check(z.minLength(1)), 'ds0')
+    .register(z.globalRegistry, { description: 'Dataset folder of images written without one (project output)' }),
+  defaultLabel: z._default(z.string().check(z.minLength(1)), 'object')
+    .register(z.globalRegistry, { description: 'classTitle of annotations that have no category' }),
 });
 export type SuperviselyWriteOptions = z.infer<typeof writeOptions>;
 
-function parseOptions<T>(schema: z.ZodType<T>, input: unknown): T {
-  return parseDialectOptions(schema, input);
+function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
+  // zod/mini ships no messages: zod's English ones, as the full zod printed them.
+  return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
 function isRecord(v: unknown): v is Json {
