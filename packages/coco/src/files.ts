@@ -4,8 +4,9 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { z } from 'zod';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
+import { mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -400,7 +401,7 @@ class U32List {
  * passes that each hold at most `regroupBytes` of annotation JSON. A key given twice at the top
  * level counts once, its last value, as JSON.parse has it.
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES): Promise<MaskDatasetStream> {
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard): Promise<MaskDatasetStream> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -517,6 +518,10 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const sizes = lengths.data.subarray(0, count);
   const regroup = groupByImage && !inImageOrder && fmt !== 'sa1b';
   const pathOf = (i: number): Path => (fmt === 'results' ? [i] : ['annotations', i]);
+  // Only a shard's annotations are parsed (the others are scanned past), when the order one run
+  // yields them in is image order: then the shard's are a consecutive piece of it.
+  const skip = shard !== undefined && (regroup || inImageOrder || fmt === 'sa1b');
+  const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
   function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown) => void): AsyncGenerator<void> {
@@ -537,7 +542,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   async function* annotations(): AsyncGenerator<Annotation> {
     if (!regroup) {
       let queue: [number, unknown][] = [];
-      for await (const _ of pass2(() => true, false, (i, v) => queue.push([i, v]))) {
+      for await (const _ of pass2(mine, false, (i, v) => queue.push([i, v]))) {
         const q = queue;
         queue = [];
         for (const [i, v] of q) {
@@ -553,17 +558,19 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     const starts = new Uint32Array(images.length + 2);
     for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
     for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-    const order = new Uint32Array(count);
+    let order = new Uint32Array(count);
     for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    if (skip) order = order.filter(mine);
+    const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
     let from = 0;
-    while (from < count) {
+    while (from < wanted) {
       let to = from, bytes = 0;
       // Whole images: never split one image's annotations between windows.
-      while (to < count) {
+      while (to < wanted) {
         const p = at[order[to]!]!;
         let end = to, b = 0;
-        while (end < count && at[order[end]!] === p) b += sizes[order[end++]!]!;
+        while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
         if (to > from && bytes + b > regroupBytes) break;
         bytes += b;
         to = end;
@@ -574,7 +581,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       const window = new Uint8Array(bytes);
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       let got = 0;
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => {
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v) => {
         const b = v as Uint8Array;
         if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
         window.set(b, slot[i]!);
@@ -892,7 +899,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage);
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));
@@ -900,6 +907,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
     return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context));
   },
+  merge: (parts) => mergeCoco(parts),
 };
 
 /** True when `mask` was rasterised from COCO polygons that the writer can emit again. */
