@@ -1,11 +1,12 @@
 import {
-  countHeader, isDatasetStream, notCarried, RleError, tallyAnnotation,
-  type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
+  type Shard, type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { stat } from 'node:fs/promises';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
 
 export interface ConvertOptions {
   /** Dialect id of the input; detected when absent. */
@@ -19,6 +20,14 @@ export interface ConvertOptions {
   plugins?: string[];
   /** Told how far the read has come: bytes of a file (each pass of a two-pass reader from 0) or files of a folder. */
   progress?: ProgressSink;
+  /** Convert only this shard of the input's images (`--shard i/n`); `rlekit merge` joins the shards' outputs. */
+  shard?: Shard;
+  /**
+   * Worker threads (`--jobs`): the images are cut into this many shards, converted side by side and
+   * merged into the bytes one job writes. Used for a file or folder input given by path and a
+   * target that can merge (COCO, Kaggle, rlekit-json, folder outputs); otherwise one job runs.
+   */
+  jobs?: number;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -101,6 +110,12 @@ export async function convert(input: string | ByteSource | FolderSource, options
   const from = detection.dialect, confidence = detection.confidence, detected = !options.from;
   const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
   const writeOptions = parseOptions(to.writeOptions, options.writeOptions ?? {}, to.id);
+  const folderOut = to.output === 'folder' && !(options.output !== undefined && await namesOneFile(options.output, to));
+  // Workers open the input again by its path: a pipe cannot be (it is read once).
+  const reopenable = typeof input === 'string' && (opened.kind === 'folder' || opened.size !== undefined);
+  if ((options.jobs ?? 1) > 1 && reopenable && (folderOut ? options.output !== undefined : to.merge !== undefined)) {
+    return convertInJobs(input, options, { from, to, detected, confidence, folderOut });
+  }
   const seen = new Set<string>();
   const reported = new Set<string>();
   const ctx: DialectContext = {
@@ -113,9 +128,12 @@ export async function convert(input: string | ByteSource | FolderSource, options
       options.warn?.(w);
     },
     open: openPath,
+    ...(options.shard ? { shard: options.shard } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
-  const dataset: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  // A writer that takes annotations in the order they come needs them in image order for the shards to join.
+  const dataset = options.shard ? shardDataset(whole, options.shard, { requireImageOrder: to.writesByImage !== true }) : whole;
   const counts = countHeader(dataset.images, dataset.categories);
   // A dataset read into memory goes to the writer as it is: writers that need each image's
   // annotations together (Kaggle) group a list themselves, and a stream would hide that it is one.
@@ -165,4 +183,54 @@ async function namesOneFile(output: string, to: Dialect): Promise<boolean> {
   if (!to.extensions.some((e) => output.toLowerCase().endsWith(e))) return false;
   const st = await stat(output).catch(() => undefined);
   return !st?.isDirectory();
+}
+
+/** `convert` on `options.jobs` worker threads, one shard each, merged (see jobs.ts). */
+async function convertInJobs(input: string, options: ConvertOptions, d: { from: Dialect; to: Dialect; detected: boolean; confidence: number; folderOut: boolean }): Promise<ConvertResult> {
+  const shards = jobShards(options.jobs!, options.shard);
+  const parts = partPaths(options.output, shards.length);
+  const cleanup = trackParts(parts);
+  try {
+    const results = await runJobs<{ annotations: number; images: number }>(shards.map((shard, j) => ({
+      kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
+      readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
+    })));
+    // The shards' warnings as one run says them: a count that starts the message is summed over the shards.
+    const said = new Map<string, RleWarning>();
+    for (const r of results) {
+      for (const w of r.warnings) {
+        const counted = w.count !== undefined && w.message.startsWith(`${w.count} `);
+        const key = `${w.code}\u0000${w.capability ?? ''}\u0000${counted ? w.message.slice(String(w.count).length) : w.message}`;
+        const before = said.get(key);
+        if (before === undefined) said.set(key, w);
+        else if (counted) {
+          const count = before.count! + w.count!;
+          said.set(key, { ...before, count, message: `${count}${w.message.slice(String(w.count).length)}` });
+        }
+      }
+    }
+    for (const w of said.values()) options.warn?.(w);
+    const failed = results.find((r) => r.error);
+    if (failed) throw fromRecord(failed.error!);
+    let annotations = 0, images = 0;
+    for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
+    let written: number, bytes: Uint8Array | undefined;
+    if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts));
+    else {
+      const merged = d.to.merge!(partSources(parts));
+      if (options.output) written = await writeFileAtomic(options.output, merged);
+      else {
+        const chunks: Uint8Array[] = [];
+        let total = 0;
+        for await (const c of merged) (chunks.push(c), (total += c.length));
+        bytes = new Uint8Array(total);
+        let o = 0;
+        for (const c of chunks) (bytes.set(c, o), (o += c.length));
+        written = total;
+      }
+    }
+    return { from: d.from, to: d.to, detected: d.detected, confidence: d.confidence, annotations, images, written, folder: d.folderOut, ...(bytes ? { bytes } : {}) };
+  } finally {
+    await cleanup();
+  }
 }

@@ -4,7 +4,7 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { z } from 'zod';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -766,7 +766,8 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     head = `{"image": ${imageJson(dataset.images[0]!, true, ['image'])},\n"annotations": [`;
     sep = '\n';
   } else {
-    const extras = datasetExtras.get(dataset.images) ?? {};
+    // A shard's list was cut from the list read (the fields are the whole input's).
+    const extras = datasetExtras.get(dataset.images) ?? datasetExtras.get(shardOrigin(dataset.images) ?? {}) ?? {};
     let h = '{';
     for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${stringifyJson(v, [k])},\n`;
     const images = dataset.images.map((im, i) => imageJson(im, false, ['images', i]));

@@ -55,6 +55,14 @@ export interface ShardDatasetOptions {
   requireImageOrder?: boolean;
 }
 
+// A shard's image list → the whole input's, for what a dialect keeps beside the list it read (COCO's top-level fields).
+const wholeLists = new WeakMap<object, object>();
+
+/** The image list a shard's list was cut from (by {@link shardDataset}), if it was. */
+export function shardOrigin<T extends object>(images: T): T | undefined {
+  return wholeLists.get(images) as T | undefined;
+}
+
 /**
  * The shard's images (in input order) and the annotations of those images (in the order they come).
  * A reader given the shard in its context may already have left the other annotations out.
@@ -78,6 +86,7 @@ export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, o
     return inShard(shard, n, p);
   };
   const images = d.images.slice(start, end);
+  wholeLists.set(images, d.images);
   if (!isDatasetStream(d)) return { images, categories: d.categories, annotations: d.annotations.filter(keep) };
   const source = d.annotations;
   return {
