@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
-import { mergeCoco } from './merge.js';
+import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -647,7 +647,7 @@ function bboxOf(mask: Mask): number[] {
 }
 
 /** One annotation as COCO JSON text (known fields first, then its attributes); `id` is the id written. */
-function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id): string {
+function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id, shardPart = false): string {
   const out: Json = {};
   if (o.format === 'instances') {
     out.id = id;
@@ -675,6 +675,8 @@ function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: Po
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
   if (id !== a.id && !('source_id' in out)) out.source_id = a.id;
+  // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
+  if (shardPart && id !== a.id) out[SHARD_ID_KEY] = a.id;
   return stringifyJson(out, path);
 }
 
@@ -702,7 +704,7 @@ function categoryJson(c: Category, i: number): string {
  * integer above every integer id seen (for an in-memory dataset, every id it has), and the writer
  * keeps the old id as `source_id`.
  */
-class IdAssigner {
+export class IdAssigner {
   private readonly used = new Set<Id>();
   private next = 1;
   renumbered = 0;
@@ -711,7 +713,8 @@ class IdAssigner {
     if (all) for (const a of all) this.see(a.id);
   }
 
-  private see(id: Id): void {
+  /** Notes an id the numbering must stay above (every id of an in-memory dataset, before any is assigned). */
+  see(id: Id): void {
     if (typeof id === 'number' && Number.isSafeInteger(id) && id >= this.next) this.next = id + 1;
   }
 
@@ -730,7 +733,7 @@ class IdAssigner {
 }
 
 /** Writes a dataset as COCO JSON, chunk by chunk (annotations streamed in batches). */
-export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void): AsyncGenerator<Uint8Array> {
+export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard): AsyncGenerator<Uint8Array> {
   const o = options;
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
@@ -769,6 +772,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     // A shard's list was cut from the list read (the fields are the whole input's).
     const extras = datasetExtras.get(dataset.images) ?? datasetExtras.get(shardOrigin(dataset.images) ?? {}) ?? {};
     let h = '{';
+    if (shard !== undefined) h += `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(list ? 'list' : 'stream')},\n`;
     for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${stringifyJson(v, [k])},\n`;
     const images = dataset.images.map((im, i) => imageJson(im, false, ['images', i]));
     const categories = dataset.categories.map(categoryJson);
@@ -782,7 +786,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
   for await (const a of iterable) {
     check(a, n);
-    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id));
+    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
     batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
     size += s.length;
     n++;
@@ -903,10 +907,10 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
-    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));
+    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
   },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context));
+    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard);
   },
   merge: (parts) => mergeCoco(parts),
 };
