@@ -1,6 +1,6 @@
 import {
   countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
-  type Shard, type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  type Shard, type ByteSource, type Dialect, type FeatureCounts, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { stat } from 'node:fs/promises';
 import { detect, findDialect, loadDialects } from './registry.js';
@@ -28,6 +28,8 @@ export interface ConvertOptions {
    * target that can merge (COCO, Kaggle, rlekit-json, folder outputs); otherwise one job runs.
    */
   jobs?: number;
+  /** Internal (a --jobs worker): leave the generic loss report to the caller, which sums the shards' counts. */
+  skipLossReport?: boolean;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -93,6 +95,9 @@ export interface ConvertResult {
   folder: boolean;
   /** The output, when no output path was given. */
   bytes?: Uint8Array;
+  /** What the input used (for the loss report), and which capabilities the writer reported itself. */
+  counts?: FeatureCounts;
+  reported?: string[];
 }
 
 /**
@@ -174,8 +179,9 @@ export async function convert(input: string | ByteSource | FolderSource, options
   }
   options.progress?.stop();
   // The generic report, from capabilities, for what the writer did not already say itself.
-  for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
-  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}) };
+  if (!options.skipLossReport) for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
+  const { unions: _unions, ...plain } = counts;
+  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}), counts: plain, reported: [...reported] };
 }
 
 /** An output path that ends in one of the dialect's file extensions and is not an existing folder names a single file. */
@@ -191,21 +197,24 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   const parts = partPaths(options.output, shards.length);
   const cleanup = trackParts(parts);
   try {
-    const results = await runJobs<{ annotations: number; images: number }>(shards.map((shard, j) => ({
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>(shards.map((shard, j) => ({
       kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
       readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
     })));
-    // The shards' warnings as one run says them: a count that starts the message is summed over the shards.
+    // The shards' warnings as one run says them: the count in a message is summed over the shards
+    // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();
     for (const r of results) {
       for (const w of r.warnings) {
-        const counted = w.count !== undefined && w.message.startsWith(`${w.count} `);
-        const key = `${w.code}\u0000${w.capability ?? ''}\u0000${counted ? w.message.slice(String(w.count).length) : w.message}`;
+        const at = w.count === undefined ? [] : [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+        const counted = at.length === 1;
+        const cut = (m: string, by: string): string => (counted ? m.slice(0, at[0]!.index) + by + m.slice(at[0]!.index! + String(w.count).length) : m);
+        const key = `${w.code}\u0000${w.capability ?? ''}\u0000${cut(w.message, '#')}`;
         const before = said.get(key);
         if (before === undefined) said.set(key, w);
         else if (counted) {
-          const count = before.count! + w.count!;
-          said.set(key, { ...before, count, message: `${count}${w.message.slice(String(w.count).length)}` });
+          const count = w.capability?.startsWith('categor') || w.capability === 'unusedCategories' ? Math.max(before.count!, w.count!) : before.count! + w.count!;
+          said.set(key, { ...before, count, message: cut(w.message, String(count)) });
         }
       }
     }
@@ -214,6 +223,17 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (failed) throw fromRecord(failed.error!);
     let annotations = 0, images = 0;
     for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
+    // The loss report once, from the shards' counts: sums, and unions of the ids seen.
+    const all = results.map((r) => r.value!.counts);
+    const first = all[0]!;
+    const sum = (k: 'images' | 'fileNames' | 'imageAttributes' | 'annotations' | 'categorized' | 'scores' | 'crowd' | 'attributes' | 'overlaps'): number => all.reduce((t, c) => t + c[k], 0);
+    const counts: FeatureCounts = {
+      ...first,
+      images: sum('images'), fileNames: sum('fileNames'), imageAttributes: sum('imageAttributes'), annotations: sum('annotations'), categorized: sum('categorized'),
+      scores: sum('scores'), crowd: sum('crowd'), attributes: sum('attributes'), overlaps: sum('overlaps'),
+      categoryIds: new Set(all.flatMap((c) => [...c.categoryIds])), imageIds: new Set(all.flatMap((c) => [...c.imageIds])),
+    };
+    for (const w of notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported)))) options.warn?.(w);
     let written: number, bytes: Uint8Array | undefined;
     if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts));
     else {

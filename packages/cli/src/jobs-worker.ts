@@ -32,8 +32,8 @@ export default async function run(task: JobTask): Promise<JobResult<unknown>> {
   const warn = (w: RleWarning): void => void warnings.push(w);
   try {
     if (task.kind === 'convert') {
-      const r = await convert(task.input, { from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn });
-      return { value: { annotations: r.annotations, images: r.images }, warnings };
+      const r = await convert(task.input, { from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true });
+      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported }, warnings };
     }
     const dialect = findDialect(await loadDialects(task.plugins), task.from);
     const source = await openPath(task.input);
