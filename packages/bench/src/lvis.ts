@@ -1,5 +1,5 @@
 /**
- * `pnpm bench lvis [--scale S] [--only python,coco,coco-jobs2,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
+ * `pnpm bench lvis [--scale S] [--only python,coco,coco-jobs2,coco-shards,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
  * file shaped like LVIS v1 train (scale 1: 100,170 images, 1,270,141 mostly-polygon annotations,
  * ~1 GB; --scale 0.1 / 0.3 make the 100 MB / 300 MB variants), timed side by side in one run:
  * the Python a user would run (json.load + pycocotools' annToRLE + json.dump, pycocotools built
@@ -201,6 +201,18 @@ export async function lvis(argv: string[]): Promise<void> {
     if (m.ok && existsSync(out('coco.json')) && spawnSync('cmp', ['-s', out('coco.json'), out('coco-jobs2.json')]).status !== 0) return { ...m, ok: false, note: 'output differs from --jobs 1' };
     return m;
   }, 'coco-jobs2']);
+  // On a machine shared with other work wall time says little; the CPU of each shard (a process
+  // each) is what bounds the wall time on idle cores: the critical path of --jobs 2 / --shard i/2.
+  runs.push(['rlekit --shard 0/2 and 1/2 (two processes) + rlekit merge: critical path = slower shard + merge', () => {
+    const parts = [0, 1].map((i) => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--shard', `${i}/2`, '-o', out(`coco-shard${i}.json`)], repo));
+    const merge = measure(['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'merge', out('coco-shard0.json'), out('coco-shard1.json'), '-q', '-o', out('coco-merged.json')], repo);
+    const same = existsSync(out('coco.json')) ? spawnSync('cmp', ['-s', out('coco.json'), out('coco-merged.json')]).status === 0 : true;
+    for (const f of ['coco-shard0.json', 'coco-shard1.json', 'coco-merged.json']) rmSync(out(f), { force: true });
+    const ok = parts.every((m) => m.ok) && merge.ok && same;
+    console.error(`    shard CPU ${parts.map((m) => m.cpu.toFixed(1)).join(' s, ')} s; merge ${merge.cpu.toFixed(1)} s CPU; peak RSS ${parts.map((m) => (m.rss / 2 ** 30).toFixed(2)).join(', ')} GiB`);
+    // Reported as one run whose CPU is the critical path: what 2 idle cores would take.
+    return { wall: Math.max(...parts.map((m) => m.wall)) + merge.wall, cpu: Math.max(...parts.map((m) => m.cpu)) + merge.cpu, rss: Math.max(...parts.map((m) => m.rss), merge.rss), ok, ...(ok ? {} : { note: same ? 'a shard failed' : 'merged output differs from one run' }) };
+  }, 'coco-shards']);
   runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo), 'coco-nogroup']);
   runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo), 'kaggle']);
   runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo), 'rlekit-json']);
