@@ -1,11 +1,15 @@
 /**
- * `pnpm bench lvis [--scale S] [--only python,coco,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
+ * `pnpm bench lvis [--scale S] [--only python,coco,coco-jobs2,coco-shards,coco-nogroup,kaggle,rlekit-json]`: whole-file conversions of a seeded COCO instances
  * file shaped like LVIS v1 train (scale 1: 100,170 images, 1,270,141 mostly-polygon annotations,
  * ~1 GB; --scale 0.1 / 0.3 make the 100 MB / 300 MB variants), timed side by side in one run:
  * the Python a user would run (json.load + pycocotools' annToRLE + json.dump, pycocotools built
  * from /work/shared/oracles/cocoapi with Debian's cython3 and numpy, in a cache dir outside the
  * repo) and `rlekit convert` to COCO RLE, a row-major Kaggle preset and rlekit-json. Wall time
- * and peak RSS come from /usr/bin/time -v around each child process.
+ * and peak RSS come from /usr/bin/time -v around each child process. rlekit runs with --jobs 1, and the
+ * COCO conversion again with --jobs 2 (worker threads, the same bytes).
+ *
+ * `pnpm bench lvis --growth 0.1,0.3,1`: the COCO conversion (--jobs 1) of each scale's file, one
+ * table: size, wall, MB/s, peak RSS — time and memory should grow linearly (or memory stay flat).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -166,6 +170,8 @@ export async function lvis(argv: string[]): Promise<void> {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const growth = flag('growth');
+  if (growth !== undefined) return grow(growth.split(',').map(Number));
   const scale = Number(flag('scale') ?? 1);
   if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
   const only = flag('only')?.split(',');
@@ -179,7 +185,7 @@ export async function lvis(argv: string[]): Promise<void> {
   const mb = statSync(input).size / 1e6;
   console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
   const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);
-  const rlekit = ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q'];
+  const rlekit = ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q', '--jobs', '1'];
   const runs: [string, () => Measured, string][] = [];
   const py = buildPycocotools();
   runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => {
@@ -189,6 +195,24 @@ export async function lvis(argv: string[]): Promise<void> {
     return measure([python, script, input, out('python.json'), py.dir], repo);
   }, 'python']);
   runs.push(['rlekit convert --to coco --polygons rle', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '-o', out('coco.json')], repo), 'coco']);
+  runs.push(['rlekit convert --to coco --polygons rle --jobs 2', () => {
+    const m = measure([...rlekit.slice(0, -1), '2', '--to', 'coco', '--polygons', 'rle', '-o', out('coco-jobs2.json')], repo);
+    // The point of --jobs: the same bytes as one job.
+    if (m.ok && existsSync(out('coco.json')) && spawnSync('cmp', ['-s', out('coco.json'), out('coco-jobs2.json')]).status !== 0) return { ...m, ok: false, note: 'output differs from --jobs 1' };
+    return m;
+  }, 'coco-jobs2']);
+  // On a machine shared with other work wall time says little; the CPU of each shard (a process
+  // each) is what bounds the wall time on idle cores: the critical path of --jobs 2 / --shard i/2.
+  runs.push(['rlekit --shard 0/2 and 1/2 (two processes) + rlekit merge: critical path = slower shard + merge', () => {
+    const parts = [0, 1].map((i) => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--shard', `${i}/2`, '-o', out(`coco-shard${i}.json`)], repo));
+    const merge = measure(['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'merge', out('coco-shard0.json'), out('coco-shard1.json'), '-q', '-o', out('coco-merged.json')], repo);
+    const same = existsSync(out('coco.json')) ? spawnSync('cmp', ['-s', out('coco.json'), out('coco-merged.json')]).status === 0 : true;
+    for (const f of ['coco-shard0.json', 'coco-shard1.json', 'coco-merged.json']) rmSync(out(f), { force: true });
+    const ok = parts.every((m) => m.ok) && merge.ok && same;
+    console.error(`    shard CPU ${parts.map((m) => m.cpu.toFixed(1)).join(' s, ')} s; merge ${merge.cpu.toFixed(1)} s CPU; peak RSS ${parts.map((m) => (m.rss / 2 ** 30).toFixed(2)).join(', ')} GiB`);
+    // Reported as one run whose CPU is the critical path: what 2 idle cores would take.
+    return { wall: Math.max(...parts.map((m) => m.wall)) + merge.wall, cpu: Math.max(...parts.map((m) => m.cpu)) + merge.cpu, rss: Math.max(...parts.map((m) => m.rss), merge.rss), ok, ...(ok ? {} : { note: same ? 'a shard failed' : 'merged output differs from one run' }) };
+  }, 'coco-shards']);
   runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo), 'coco-nogroup']);
   runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo), 'kaggle']);
   runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo), 'rlekit-json']);
@@ -212,5 +236,29 @@ export async function lvis(argv: string[]): Promise<void> {
     }
     console.log(`| ${name} | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${(mb / m.cpu).toFixed(1)} | ${(m.rss / 2 ** 30).toFixed(2)} GiB | ${ratio(m.cpu, base?.cpu ?? NaN)} | ${ratio(m.wall, base?.wall ?? NaN)} |`);
   }
-  for (const name of ['python.json', 'coco.json', 'coco-nogroup.json', 'kaggle.csv', 'rlekit.json']) rmSync(out(name), { force: true });
+  for (const name of ['python.json', 'coco.json', 'coco-jobs2.json', 'coco-nogroup.json', 'kaggle.csv', 'rlekit.json']) rmSync(out(name), { force: true });
+}
+
+/** The COCO conversion of the 100 MB, 300 MB, 1 GB (…) files: time and memory against size. */
+function grow(scales: number[]): void {
+  if (!scales.every((x) => x > 0 && x <= 4)) throw new Error('--growth takes scales in (0, 4], comma-separated');
+  mkdirSync(cacheDir, { recursive: true });
+  console.log(`node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
+  const rows: string[] = [];
+  for (const scale of scales) {
+    const input = join(cacheDir, `lvis-shaped-${scale}.json`);
+    if (!existsSync(input)) generate(input, scale);
+    const mb = statSync(input).size / 1e6;
+    const output = join(cacheDir, `out-growth-${scale}.json`);
+    const m = measure(['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q', '--jobs', '1', '--to', 'coco', '--polygons', 'rle', '-o', output], repo);
+    rmSync(output, { force: true });
+    const row = m.ok
+      ? `| ${mb.toFixed(0)} MB (scale ${scale}) | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${(mb / m.wall).toFixed(1)} | ${(mb / m.cpu).toFixed(1)} | ${(m.rss / 2 ** 20).toFixed(0)} MiB |`
+      : `| ${mb.toFixed(0)} MB (scale ${scale}) | failed: ${m.note ?? ''} | | | | ${(m.rss / 2 ** 20).toFixed(0)} MiB |`;
+    console.error(row);
+    rows.push(row);
+  }
+  console.log('\n| rlekit convert --to coco --polygons rle --jobs 1 | wall | CPU (user+sys) | MB/s (wall) | MB/s (CPU) | peak RSS |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(r);
 }

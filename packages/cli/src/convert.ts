@@ -1,11 +1,12 @@
 import {
-  countHeader, isDatasetStream, notCarried, RleError, tallyAnnotation,
-  type ByteSource, type Dialect, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
+  type Shard, type ByteSource, type Dialect, type FeatureCounts, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { stat } from 'node:fs/promises';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
 
 export interface ConvertOptions {
   /** Dialect id of the input; detected when absent. */
@@ -19,6 +20,16 @@ export interface ConvertOptions {
   plugins?: string[];
   /** Told how far the read has come: bytes of a file (each pass of a two-pass reader from 0) or files of a folder. */
   progress?: ProgressSink;
+  /** Convert only this shard of the input's images (`--shard i/n`); `rlekit merge` joins the shards' outputs. */
+  shard?: Shard;
+  /**
+   * Worker threads (`--jobs`): the images are cut into this many shards, converted side by side and
+   * merged into the bytes one job writes. Used for a file or folder input given by path and a
+   * target that can merge (COCO, Kaggle, rlekit-json, folder outputs); otherwise one job runs.
+   */
+  jobs?: number;
+  /** Internal (a --jobs worker): leave the generic loss report to the caller, which sums the shards' counts. */
+  skipLossReport?: boolean;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -84,6 +95,9 @@ export interface ConvertResult {
   folder: boolean;
   /** The output, when no output path was given. */
   bytes?: Uint8Array;
+  /** What the input used (for the loss report), and which capabilities the writer reported itself. */
+  counts?: FeatureCounts;
+  reported?: string[];
 }
 
 /**
@@ -101,6 +115,12 @@ export async function convert(input: string | ByteSource | FolderSource, options
   const from = detection.dialect, confidence = detection.confidence, detected = !options.from;
   const readOptions = parseOptions(from.readOptions, options.readOptions ?? {}, from.id);
   const writeOptions = parseOptions(to.writeOptions, options.writeOptions ?? {}, to.id);
+  const folderOut = to.output === 'folder' && !(options.output !== undefined && await namesOneFile(options.output, to));
+  // Workers open the input again by its path: a pipe cannot be (it is read once).
+  const reopenable = typeof input === 'string' && (opened.kind === 'folder' || opened.size !== undefined);
+  if ((options.jobs ?? 1) > 1 && reopenable && (folderOut ? options.output !== undefined : to.merge !== undefined)) {
+    return convertInJobs(input, options, { from, to, detected, confidence, folderOut });
+  }
   const seen = new Set<string>();
   const reported = new Set<string>();
   const ctx: DialectContext = {
@@ -113,9 +133,12 @@ export async function convert(input: string | ByteSource | FolderSource, options
       options.warn?.(w);
     },
     open: openPath,
+    ...(options.shard ? { shard: options.shard } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
-  const dataset: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  // A writer that takes annotations in the order they come needs them in image order for the shards to join.
+  const dataset = options.shard ? shardDataset(whole, options.shard, { requireImageOrder: to.writesByImage !== true }) : whole;
   const counts = countHeader(dataset.images, dataset.categories);
   // A dataset read into memory goes to the writer as it is: writers that need each image's
   // annotations together (Kaggle) group a list themselves, and a stream would hide that it is one.
@@ -156,8 +179,9 @@ export async function convert(input: string | ByteSource | FolderSource, options
   }
   options.progress?.stop();
   // The generic report, from capabilities, for what the writer did not already say itself.
-  for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
-  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}) };
+  if (!options.skipLossReport) for (const w of notCarried(counts, to.capabilities, to.id, reported)) ctx.warn(w);
+  const { unions: _unions, ...plain } = counts;
+  return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}), counts: plain, reported: [...reported] };
 }
 
 /** An output path that ends in one of the dialect's file extensions and is not an existing folder names a single file. */
@@ -165,4 +189,68 @@ async function namesOneFile(output: string, to: Dialect): Promise<boolean> {
   if (!to.extensions.some((e) => output.toLowerCase().endsWith(e))) return false;
   const st = await stat(output).catch(() => undefined);
   return !st?.isDirectory();
+}
+
+/** `convert` on `options.jobs` worker threads, one shard each, merged (see jobs.ts). */
+async function convertInJobs(input: string, options: ConvertOptions, d: { from: Dialect; to: Dialect; detected: boolean; confidence: number; folderOut: boolean }): Promise<ConvertResult> {
+  const shards = jobShards(options.jobs!, options.shard);
+  const parts = partPaths(options.output, shards.length);
+  const cleanup = trackParts(parts);
+  try {
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>(shards.map((shard, j) => ({
+      kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
+      readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
+    })));
+    // The shards' warnings as one run says them: the count in a message is summed over the shards
+    // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
+    const said = new Map<string, RleWarning>();
+    for (const r of results) {
+      for (const w of r.warnings) {
+        const at = w.count === undefined ? [] : [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+        const counted = at.length === 1;
+        const cut = (m: string, by: string): string => (counted ? m.slice(0, at[0]!.index) + by + m.slice(at[0]!.index! + String(w.count).length) : m);
+        const key = `${w.code}\u0000${w.capability ?? ''}\u0000${cut(w.message, '#')}`;
+        const before = said.get(key);
+        if (before === undefined) said.set(key, w);
+        else if (counted) {
+          const count = w.capability?.startsWith('categor') || w.capability === 'unusedCategories' ? Math.max(before.count!, w.count!) : before.count! + w.count!;
+          said.set(key, { ...before, count, message: cut(w.message, String(count)) });
+        }
+      }
+    }
+    for (const w of said.values()) options.warn?.(w);
+    const failed = results.find((r) => r.error);
+    if (failed) throw fromRecord(failed.error!);
+    let annotations = 0, images = 0;
+    for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
+    // The loss report once, from the shards' counts: sums, and unions of the ids seen.
+    const all = results.map((r) => r.value!.counts);
+    const first = all[0]!;
+    const sum = (k: 'images' | 'fileNames' | 'imageAttributes' | 'annotations' | 'categorized' | 'scores' | 'crowd' | 'attributes' | 'overlaps'): number => all.reduce((t, c) => t + c[k], 0);
+    const counts: FeatureCounts = {
+      ...first,
+      images: sum('images'), fileNames: sum('fileNames'), imageAttributes: sum('imageAttributes'), annotations: sum('annotations'), categorized: sum('categorized'),
+      scores: sum('scores'), crowd: sum('crowd'), attributes: sum('attributes'), overlaps: sum('overlaps'),
+      categoryIds: new Set(all.flatMap((c) => [...c.categoryIds])), imageIds: new Set(all.flatMap((c) => [...c.imageIds])),
+    };
+    for (const w of notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported)))) options.warn?.(w);
+    let written: number, bytes: Uint8Array | undefined;
+    if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts));
+    else {
+      const merged = d.to.merge!(partSources(parts));
+      if (options.output) written = await writeFileAtomic(options.output, merged);
+      else {
+        const chunks: Uint8Array[] = [];
+        let total = 0;
+        for await (const c of merged) (chunks.push(c), (total += c.length));
+        bytes = new Uint8Array(total);
+        let o = 0;
+        for (const c of chunks) (bytes.set(c, o), (o += c.length));
+        written = total;
+      }
+    }
+    return { from: d.from, to: d.to, detected: d.detected, confidence: d.confidence, annotations, images, written, folder: d.folderOut, ...(bytes ? { bytes } : {}) };
+  } finally {
+    await cleanup();
+  }
 }

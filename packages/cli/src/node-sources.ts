@@ -134,11 +134,12 @@ function onSignal(signal: NodeJS.Signals): void {
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.kill(process.pid, signal);
 }
-function track(tmp: string): void {
+/** Removes `tmp` (file or folder) if the process is stopped by a signal, until untracked. */
+export function track(tmp: string): void {
   if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
   pending.add(tmp);
 }
-function untrack(tmp: string): void {
+export function untrack(tmp: string): void {
   pending.delete(tmp);
   if (pending.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
 }

@@ -5,8 +5,9 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
+import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 
@@ -470,7 +471,7 @@ class U32List {
  * areas; // → [5]
  * ```
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -587,6 +588,10 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const sizes = lengths.data.subarray(0, count);
   const regroup = groupByImage && !inImageOrder && fmt !== 'sa1b';
   const pathOf = (i: number): Path => (fmt === 'results' ? [i] : ['annotations', i]);
+  // Only a shard's annotations are parsed (the others are scanned past), when the order one run
+  // yields them in is image order: then the shard's are a consecutive piece of it.
+  const skip = shard !== undefined && (regroup || inImageOrder || fmt === 'sa1b');
+  const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
   function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown) => void): AsyncGenerator<void> {
@@ -607,7 +612,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   async function* annotations(): AsyncGenerator<Annotation> {
     if (!regroup) {
       let queue: [number, unknown][] = [];
-      for await (const _ of pass2(() => true, false, (i, v) => queue.push([i, v]))) {
+      for await (const _ of pass2(mine, false, (i, v) => queue.push([i, v]))) {
         const q = queue;
         queue = [];
         for (const [i, v] of q) {
@@ -623,17 +628,19 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     const starts = new Uint32Array(images.length + 2);
     for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
     for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-    const order = new Uint32Array(count);
+    let order = new Uint32Array(count);
     for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    if (skip) order = order.filter(mine);
+    const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
     let from = 0;
-    while (from < count) {
+    while (from < wanted) {
       let to = from, bytes = 0;
       // Whole images: never split one image's annotations between windows.
-      while (to < count) {
+      while (to < wanted) {
         const p = at[order[to]!]!;
         let end = to, b = 0;
-        while (end < count && at[order[end]!] === p) b += sizes[order[end++]!]!;
+        while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
         if (to > from && bytes + b > regroupBytes) break;
         bytes += b;
         to = end;
@@ -644,7 +651,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       const window = new Uint8Array(bytes);
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       let got = 0;
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi, true, (i, v) => {
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v) => {
         const b = v as Uint8Array;
         if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
         window.set(b, slot[i]!);
@@ -710,7 +717,7 @@ function bboxOf(mask: Mask): number[] {
 }
 
 /** One annotation as COCO JSON text (known fields first, then its attributes); `id` is the id written. */
-function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id): string {
+function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id, shardPart = false): string {
   const out: Json = {};
   if (o.format === 'instances') {
     out.id = id;
@@ -738,6 +745,8 @@ function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: Po
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
   if (id !== a.id && !('source_id' in out)) out.source_id = a.id;
+  // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
+  if (shardPart && id !== a.id) out[SHARD_ID_KEY] = a.id;
   return stringifyJson(out, path);
 }
 
@@ -765,7 +774,7 @@ function categoryJson(c: Category, i: number): string {
  * integer above every integer id seen (for an in-memory dataset, every id it has), and the writer
  * keeps the old id as `source_id`.
  */
-class IdAssigner {
+export class IdAssigner {
   private readonly used = new Set<Id>();
   private next = 1;
   renumbered = 0;
@@ -774,7 +783,8 @@ class IdAssigner {
     if (all) for (const a of all) this.see(a.id);
   }
 
-  private see(id: Id): void {
+  /** Notes an id the numbering must stay above (every id of an in-memory dataset, before any is assigned). */
+  see(id: Id): void {
     if (typeof id === 'number' && Number.isSafeInteger(id) && id >= this.next) this.next = id + 1;
   }
 
@@ -803,7 +813,7 @@ class IdAssigner {
  * JSON.parse(text).annotations[0].segmentation; // → { size: [3, 4], counts: '11110O30' }
  * ```
  */
-export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void): AsyncGenerator<Uint8Array> {
+export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard): AsyncGenerator<Uint8Array> {
   const o = options;
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
@@ -839,8 +849,10 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     head = `{"image": ${imageJson(dataset.images[0]!, true, ['image'])},\n"annotations": [`;
     sep = '\n';
   } else {
-    const extras = datasetExtras.get(dataset.images) ?? {};
+    // A shard's list was cut from the list read (the fields are the whole input's).
+    const extras = datasetExtras.get(dataset.images) ?? datasetExtras.get(shardOrigin(dataset.images) ?? {}) ?? {};
     let h = '{';
+    if (shard !== undefined) h += `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(list ? 'list' : 'stream')},\n`;
     for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${stringifyJson(v, [k])},\n`;
     const images = dataset.images.map((im, i) => imageJson(im, false, ['images', i]));
     const categories = dataset.categories.map(categoryJson);
@@ -854,7 +866,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
   for await (const a of iterable) {
     check(a, n);
-    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id));
+    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
     batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
     size += s.length;
     n++;
@@ -957,7 +969,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
     const warn = warnOf(context);
-    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn, o.groupByImage, undefined, context?.recover));
+    const streamed = async (): Promise<MaskDataset> => collectDataset(await readCocoStream(toSource(input), o.format, warn, o.groupByImage, REGROUP_BYTES, undefined, context?.recover));
     const size = input instanceof Uint8Array ? input.length : input.size;
     if (size !== undefined && size > o.inMemoryBytes) return streamed();
     let bytes: Uint8Array;
@@ -981,14 +993,15 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, undefined, context?.recover);
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
-    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context)));
+    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
   },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context));
+    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard);
   },
+  merge: (parts) => mergeCoco(parts),
 };
 
 /**

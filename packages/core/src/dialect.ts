@@ -2,6 +2,7 @@ import type { RleError, RleWarning, WarningSink } from './errors.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { Mask } from './mask.js';
 import type { ByteSource, DialectInput, FolderSource } from './source.js';
+import type { Shard } from './shard.js';
 
 /**
  * What a dialect can carry through a read and a write. Used for loss reports and the conformance table.
@@ -95,6 +96,12 @@ export interface DialectContext {
    * records silently missing. Faults of the whole file (not JSON, no header) always stop it.
    */
   recover?: (error: RleError) => void;
+  /**
+   * Only this shard's images will be kept (`--shard`, `--jobs`): a reader may skip decoding the
+   * annotations of other images (the caller filters with core's `shardDataset` either way).
+   * A reader that skips must still yield the shard's annotations in the order one run would.
+   */
+  shard?: Shard;
 }
 
 /** One file of a multi-file output (a folder of PNGs). */
@@ -138,6 +145,16 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
   write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): Promise<Uint8Array>;
   /** Streaming write: chunks of one output file. */
   writeStream?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array>;
+  /**
+   * True when the writer puts each image's masks together in image order whatever order the
+   * annotations come in (one CSV row per image, one PNG per image): shards of any input join then.
+   */
+  readonly writesByImage?: boolean;
+  /**
+   * Joins outputs this dialect wrote for the shards 0/n … (n-1)/n of one input (`--shard`), given
+   * in shard order, into the bytes one write of the whole input gives. Streamed: holds no part.
+   */
+  merge?(parts: readonly ByteSource[], context?: DialectContext): AsyncIterable<Uint8Array>;
   /** Folder output: one entry per file. */
   writeFiles?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<OutputFile>;
 }

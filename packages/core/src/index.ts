@@ -15,6 +15,10 @@ export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from '.
 export type { RasterizeOptions } from './polygon.js';
 export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export { DEFAULT_MAX_BUFFERED_RUNS, groupByImage } from './group.js';
+export { inShard, parseShard, shardDataset, shardOrigin, shardRange } from './shard.js';
+export type { Shard, ShardDatasetOptions } from './shard.js';
+export { joinElements, jsonArrayParts } from './merge.js';
+export type { JsonPartEvent } from './merge.js';
 export type { GroupOptions, ImageGroup } from './group.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, notCarried, silentContext, tallyAnnotation } from './dialect.js';

@@ -17,6 +17,8 @@ import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStrea
 import { collectDataset } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
 import { jsonOutline, outlineMember } from './sniff.js';
+import { joinElements, jsonArrayParts } from './merge.js';
+import type { ByteSource } from './source.js';
 import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 
 export interface JsonReadOptions {
@@ -187,6 +189,61 @@ export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetS
   yield encodeUtf8(batch.join(''));
 }
 
+/**
+ * Joins rlekit-json files written for consecutive shards of one input (`--shard i/n`) into what
+ * one conversion writes: images, then categories (the same in every part), then annotations,
+ * elements copied as bytes in the writer's framing (its indent read from the first part).
+ */
+export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array> {
+  if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
+  const differ = (part: ByteSource, what: string): never => {
+    throw new RleError('INVALID_STRUCTURE', `${part.name} is not a shard of the same conversion as the first part: its ${what} differ`, { expected: 'the outputs of one conversion run with --shard 0/n … (n-1)/n, in that order' });
+  };
+  // The writer's indent: the spaces before "format" on the second line.
+  let first: Uint8Array = new Uint8Array(0);
+  for await (const c of parts[0]!.stream()) {
+    first = c.subarray(0, 64);
+    break;
+  }
+  const m = /^\{\n( *)"format": "rlekit-json",\n/.exec(new TextDecoder().decode(first));
+  if (!m) throw new RleError('INVALID_STRUCTURE', `${parts[0]!.name} is not rlekit-json written by rlekit`, { offset: 0, expected: '{ then "format": "rlekit-json" on the next line' });
+  const pad = m[1]!, nl = '\n';
+  const lead = encodeUtf8(`[${nl}${pad}${pad}`), sep = encodeUtf8(`,${nl}${pad}${pad}`);
+  const close = (n: number): string => (n === 0 ? '[]' : `${nl}${pad}]`);
+  yield encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": `);
+  let images = 0;
+  let categories: Uint8Array[] | undefined;
+  let categoryText = '';
+  const decoder = new TextDecoder();
+  for (const [k, part] of parts.entries()) {
+    const cats: Uint8Array[] = [];
+    const values: [string, unknown][] = [];
+    for await (const e of jsonArrayParts(part, (key, kind) => (key === 'annotations' ? 'stop' : (key === 'images' || key === 'categories') && kind === 'array' ? 'elements' : 'value'), 'rlekit-json')) {
+      if (e.kind === 'value') values.push([e.key, e.value]);
+      else if (e.kind === 'elements' && e.key === 'images') {
+        yield joinElements(e.elements, images === 0, lead, sep);
+        images += e.elements.length;
+      } else if (e.kind === 'elements' && e.key === 'categories') cats.push(...e.elements);
+    }
+    if (JSON.stringify(values) !== JSON.stringify([['format', 'rlekit-json'], ['version', 1]])) differ(part, 'format fields');
+    const text = cats.map((b) => decoder.decode(b)).join(nl);
+    if (k === 0) (categories = cats, categoryText = text);
+    else if (text !== categoryText) differ(part, 'categories');
+  }
+  yield encodeUtf8(`${close(images)},${nl}${pad}"categories": `);
+  if (categories!.length > 0) yield joinElements(categories!, true, lead, sep);
+  yield encodeUtf8(`${close(categories!.length)},${nl}${pad}"annotations": `);
+  let n = 0;
+  for (const part of parts) {
+    for await (const e of jsonArrayParts(part, (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'), 'rlekit-json')) {
+      if (e.kind !== 'elements') continue;
+      yield joinElements(e.elements, n === 0, lead, sep);
+      n += e.elements.length;
+    }
+  }
+  yield encodeUtf8(`${close(n)}${nl}}${nl}`);
+}
+
 /** Serialises a dataset as rlekit-json text. */
 export function formatRlekitJson(dataset: MaskDataset, options: Partial<JsonWriteOptions> = {}): string {
   const { order, indent } = writeOptions.parse(options);
@@ -270,6 +327,9 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   // Streamed, the writer holds one batch of lines, never the dataset (a 1 GB input took 6.6 GB through write()).
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): AsyncIterable<Uint8Array> {
     return writeRlekitJsonChunks(dataset, options);
+  },
+  merge(parts: readonly ByteSource[]): AsyncIterable<Uint8Array> {
+    return mergeRlekitJson(parts);
   },
 };
 

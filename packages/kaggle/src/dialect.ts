@@ -7,6 +7,7 @@ import { parseDialectOptions,
 } from '@rlekit/core';
 import { decode, encode, encodeChunks } from './codec.js';
 import { csvBytes, csvField, csvRecords } from './csv.js';
+import { mergeCsv } from './merge.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 import { SizeFitEvidence } from './fit.js';
@@ -659,6 +660,8 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
     return collectDataset(await readStream(input, options, context));
   },
   writeStream,
+  writesByImage: true,
+  merge: (parts) => mergeCsv(parts),
   async write(dataset, options, context) {
     const chunks: Uint8Array[] = [];
     let total = 0;

@@ -739,6 +739,8 @@ export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
     if (isPng(head)) return 1;
     return name !== undefined && /\.png$/i.test(name) ? 0.2 : 0;
   },
+  // One file per image: the images of shards never share a file.
+  writesByImage: true,
   read: readPngDataset,
   async write(dataset, options, context = silentContext): Promise<Uint8Array> {
     const files: OutputFile[] = [];

@@ -1,0 +1,53 @@
+/** One task of `--jobs` in a worker thread: convert or inspect one shard (see jobs.ts). */
+import { isDatasetStream, polygonize, shardDataset, type Annotation, type DialectContext, type RleWarning } from '@rlekit/core';
+import { convert } from './convert.js';
+import { errorRecord, type JobResult, type JobTask } from './jobs.js';
+import { openPath } from './node-sources.js';
+import { parseOptions } from './options.js';
+import { findDialect, loadDialects } from './registry.js';
+
+export interface InspectRow {
+  id: unknown; imageId: unknown; categoryId: unknown; height: number; width: number; area: number;
+  bbox: [number, number, number, number]; parts: number; holes: number; score?: number; iscrowd?: boolean;
+}
+
+/** What inspect lists for one annotation: size, area, box, and the 8-connected parts and holes traced from its runs. */
+export function inspectRow(a: Annotation): InspectRow {
+  const b = a.mask.bbox();
+  const polys = polygonize(a.mask);
+  let holes = 0;
+  for (const p of polys) holes += p.holes.length;
+  return { id: a.id, imageId: a.imageId, categoryId: a.categoryId, height: a.mask.height, width: a.mask.width, area: a.mask.area(), bbox: [b.x, b.y, b.width, b.height], parts: polys.length, holes, ...(a.score !== undefined ? { score: a.score } : {}), ...(a.iscrowd !== undefined ? { iscrowd: a.iscrowd } : {}) };
+}
+
+export interface InspectPart {
+  count: number;
+  rows: InspectRow[];
+  images?: unknown[];
+  categories?: unknown[];
+}
+
+export default async function run(task: JobTask): Promise<JobResult<unknown>> {
+  const warnings: RleWarning[] = [];
+  const warn = (w: RleWarning): void => void warnings.push(w);
+  try {
+    if (task.kind === 'convert') {
+      const r = await convert(task.input, { from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true });
+      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported }, warnings };
+    }
+    const dialect = findDialect(await loadDialects(task.plugins), task.from);
+    const source = await openPath(task.input);
+    const ctx: DialectContext = { warn, open: openPath, shard: task.shard };
+    const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);
+    const whole = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
+    const data = shardDataset(whole, task.shard, { requireImageOrder: true });
+    const part: InspectPart = { count: 0, rows: [], ...(task.header ? { images: whole.images, categories: whole.categories } : {}) };
+    for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
+      part.count++;
+      if (part.rows.length < task.max) part.rows.push(inspectRow(a));
+    }
+    return { value: part, warnings };
+  } catch (e) {
+    return { error: errorRecord(e), warnings };
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * `--jobs N`: one conversion on N cores. The input's images are cut into N consecutive shards
+ * (core's `shardRange`); a worker thread converts each into a temporary part beside the output,
+ * and the target dialect's `merge` joins the parts into the bytes one job writes (a folder output
+ * takes every part's files). Memory stays bounded: N tasks in flight, each as bounded as a single
+ * conversion, and parts stream through the merge. The pool is tinypool (see docs/scale.md for why).
+ */
+import { promises as fs } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import Tinypool from 'tinypool';
+import { RleError, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
+import { fileSource, track, untrack } from './node-sources.js';
+
+/** An RleError as it crosses from a worker: its fields, rebuilt on this side into the same error. */
+export interface ErrorRecord {
+  rle: boolean;
+  code?: string;
+  reason?: string;
+  path?: (string | number)[];
+  offset?: number;
+  expected?: string;
+  received?: string;
+  message: string;
+  stack?: string;
+}
+
+export function errorRecord(e: unknown): ErrorRecord {
+  if (e instanceof RleError) {
+    return { rle: true, code: e.code, reason: e.reason, path: [...e.path], ...(e.offset === undefined ? {} : { offset: e.offset }), ...(e.expected === undefined ? {} : { expected: e.expected }), ...(e.received === undefined ? {} : { received: e.received }), message: e.message };
+  }
+  return { rle: false, message: e instanceof Error ? e.message : String(e), ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) };
+}
+
+export function fromRecord(r: ErrorRecord): Error {
+  if (r.rle) {
+    return new RleError(r.code as ErrorCode, r.reason ?? r.message, {
+      path: r.path ?? [], ...(r.offset === undefined ? {} : { offset: r.offset }), ...(r.expected === undefined ? {} : { expected: r.expected }), ...(r.received === undefined ? {} : { received: r.received }),
+    });
+  }
+  const e = new Error(r.message);
+  if (r.stack) e.stack = r.stack;
+  return e;
+}
+
+/** A task for the worker (jobs-worker.ts). */
+export type JobTask =
+  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard }
+  | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean };
+
+export interface JobResult<T> {
+  value?: T;
+  error?: ErrorRecord;
+  warnings: RleWarning[];
+}
+
+/** The shards of `jobs` workers that together make `shard` (or the whole input). */
+export function jobShards(jobs: number, shard?: Shard): Shard[] {
+  const s = shard ?? { index: 0, count: 1 };
+  // Shard i/n cut J ways is shards iJ … iJ+J-1 of nJ: the same images, in the same order.
+  return Array.from({ length: jobs }, (_, j) => ({ index: s.index * jobs + j, count: s.count * jobs }));
+}
+
+/** Below these sizes starting workers costs more than it saves: the default --jobs runs one there. */
+export const JOBS_MIN_FILE_BYTES = 32 * 1024 * 1024;
+export const JOBS_MIN_FOLDER_FILES = 64;
+
+/** `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to repay workers. */
+export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; files: number }): number {
+  if (text === undefined || text === 'auto') {
+    const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= JOBS_MIN_FILE_BYTES;
+    return big ? availableParallelism() : 1;
+  }
+  const n = Number(text);
+  if (!/^\d{1,4}$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new RleError('INVALID_OPTION', '--jobs must be a positive integer', { path: ['jobs'], received: text.slice(0, 40) });
+  return n;
+}
+
+/** Parses --jobs for a command, looking at the input only for the default. */
+export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; list(): Promise<string[]> }): Promise<number> {
+  if (text !== undefined && text !== 'auto') return parseJobs(text, { kind: 'bytes' });
+  return parseJobs(text, input.kind === 'folder' ? { kind: 'folder', files: (await input.list()).length } : input);
+}
+
+/**
+ * Runs tasks on a pool of `tasks.length` threads. Results come back in task order; the first
+ * failed task (in that order) is the error, as one job meets the first failure in image order:
+ * later tasks are cancelled then, earlier ones awaited.
+ */
+export async function runJobs<T>(tasks: JobTask[]): Promise<JobResult<T>[]> {
+  const source = import.meta.url.endsWith('.ts');
+  // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
+  const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
+  const pool = new Tinypool({
+    filename, minThreads: tasks.length, maxThreads: tasks.length, isolateWorkers: false,
+    ...(source ? { execArgv: ['--conditions=source'] } : {}),
+  });
+  const aborts = tasks.map(() => new AbortController());
+  const runs = tasks.map((t, i) => (pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then(
+    (r) => r,
+    (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] }),
+  ));
+  try {
+    const out: JobResult<T>[] = [];
+    for (const [i, run] of runs.entries()) {
+      const r = await run;
+      out.push(r);
+      if (r.error) {
+        for (const a of aborts.slice(i + 1)) a.abort();
+        await Promise.allSettled(runs);
+        return out;
+      }
+    }
+    return out;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Temporary part paths beside `output` (or in the system's temp folder for stdout). */
+export function partPaths(output: string | undefined, n: number): string[] {
+  const dir = output === undefined ? tmpdir() : dirname(resolve(output));
+  const stem = output === undefined ? 'rlekit-stdout' : basename(output);
+  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  return Array.from({ length: n }, (_, j) => join(dir, `.${stem}.job-${j}-${tag}`));
+}
+
+/** Removes the parts (files or folders), also if a signal stops the process meanwhile. */
+export function trackParts(paths: readonly string[]): () => Promise<void> {
+  for (const p of paths) track(p);
+  return async () => {
+    for (const p of paths) {
+      await fs.rm(p, { recursive: true, force: true });
+      untrack(p);
+    }
+  };
+}
+
+export const partSources = (paths: readonly string[]) => paths.map((p) => fileSource(p));
+
+/**
+ * The files of folder parts as one folder's: each file once; a file several parts wrote (a shared
+ * colour map) must have the same bytes in each.
+ */
+export async function* folderParts(paths: readonly string[]): AsyncGenerator<{ path: string; bytes: Uint8Array }> {
+  const seen = new Map<string, Uint8Array>();
+  for (const root of paths) {
+    const walk = async function* (d: string): AsyncGenerator<string> {
+      let entries;
+      try {
+        entries = await fs.readdir(d, { withFileTypes: true });
+      } catch {
+        return; // a part that wrote nothing
+      }
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) yield* walk(p);
+        else if (e.isFile()) yield p;
+      }
+    };
+    for await (const full of walk(root)) {
+      const rel = relative(root, full).split(sep).join('/');
+      const bytes = new Uint8Array(await fs.readFile(full));
+      const before = seen.get(rel);
+      if (before !== undefined) {
+        if (Buffer.compare(before, bytes) !== 0) throw new RleError('INVALID_STRUCTURE', `Parts wrote different ${rel}`, { path: [rel], expected: 'files shared by the parts (a colour map) that agree' });
+        continue;
+      }
+      // Only small shared files are remembered; a file per image is written once.
+      if (bytes.length <= 1 << 16) seen.set(rel, bytes);
+      yield { path: rel, bytes };
+    }
+  }
+}

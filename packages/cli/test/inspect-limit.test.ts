@@ -1,0 +1,62 @@
+/** inspect --limit n stops reading a streamed input after n annotations: a counting source shows it. */
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { Mask, type ByteSource, type FolderSource } from '@rlekit/core';
+import { dialect as coco } from '@rlekit/coco';
+
+// Bytes each pass over the file (each stream() call) handed to the reader.
+const passes: number[] = [];
+
+vi.mock('../src/node-sources.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/node-sources.js')>();
+  return {
+    ...real,
+    openPath: async (path: string): Promise<ByteSource | FolderSource> => {
+      const s = await real.openPath(path);
+      if (s.kind !== 'bytes' || !path.endsWith('counted.json')) return s;
+      return {
+        ...s,
+        async *stream() {
+          const k = passes.push(0) - 1;
+          for await (const c of s.stream()) {
+            passes[k]! += c.length;
+            yield c;
+          }
+        },
+      };
+    },
+  };
+});
+
+const { main } = await import('../src/main.js');
+
+describe('inspect --limit', () => {
+  it('reads no further than the chunk that holds the nth annotation', async () => {
+    const images = Array.from({ length: 400 }, (_, i) => ({ id: i + 1, height: 6, width: 9 }));
+    const annotations = images.map((im, k) => ({ id: k + 1, imageId: im.id, mask: Mask.fromBitmap(Uint8Array.from({ length: 54 }, (_, i) => (i === 0 || i === 53 || i % (k % 7 + 2) === 0 ? 1 : 0)), im) }));
+    const doc = JSON.parse(Buffer.from(await coco.write({ images, categories: [], annotations })).toString('utf8')) as { annotations: Record<string, unknown>[] };
+    // Annotations of 20 kB each: the file is 8 MB, many 1 MiB chunks.
+    doc.annotations = doc.annotations.map((a) => ({ ...a, note: 'x'.repeat(20000) }));
+    const input = join(mkdtempSync(join(tmpdir(), 'rlekit-limit-')), 'counted.json');
+    writeFileSync(input, JSON.stringify(doc));
+    const size = statSync(input).size;
+    expect(size).toBeGreaterThan(8e6);
+    let out = '';
+    const code = await main(['inspect', input, '--from', 'coco', '--limit', '3', '--in-memory-bytes', '1'], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} });
+    expect(code).toBe(0);
+    expect(out).toContain('at least 3 annotations');
+    expect(out).toContain('read no further after 3 annotations');
+    // Pass 1 reads the whole file (images, each annotation's image); pass 2 stops within the first chunks.
+    expect(passes.length).toBe(2);
+    expect(passes[0]).toBe(size);
+    expect(passes[1]!).toBeLessThanOrEqual(2 << 20);
+    // --count reads pass 2 to the end.
+    passes.length = 0;
+    out = '';
+    expect(await main(['inspect', input, '--from', 'coco', '--limit', '3', '--count', '--jobs', '1', '--in-memory-bytes', '1'], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} })).toBe(0);
+    expect(out).toContain('400 annotations');
+    expect(passes).toEqual([size, size]);
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * --shard, rlekit merge and --jobs: shards of any input, merged, are the bytes of one run; N worker
+ * threads write the bytes of one job, errors included.
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Mask, RleError, type Annotation, type ByteSource, type MaskDataset } from '@rlekit/core';
+import { dialect as coco } from '@rlekit/coco';
+import { convert } from '../src/convert.js';
+import { main } from '../src/main.js';
+import { findDialect, loadDialects } from '../src/registry.js';
+import { fileSource } from '../src/node-sources.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rlekit-shard-'));
+let serial = 0;
+const fresh = (name: string): string => join(dir, `${serial++}-${name}`);
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A seeded dataset: non-square images of varied sizes (or one size), some without masks; masks
+ * empty, full, with foreground at the first and last pixel, or random; annotations scattered over
+ * the images (or in image order), unique integer ids in shuffled order.
+ */
+function dataset(seed: number, o: { images?: number; oneSize?: boolean; inOrder?: boolean; messyIds?: boolean } = {}): MaskDataset {
+  const rand = prng(seed);
+  const n = o.images ?? Math.floor(rand() * 11);
+  const images = Array.from({ length: n }, (_, i) => {
+    const height = o.oneSize ? 5 : 3 + Math.floor(rand() * 6);
+    const width = o.oneSize ? 7 : height + 1 + Math.floor(rand() * 5);
+    return { id: i + 1, height, width, fileName: `img_${i + 1}.png` };
+  });
+  const categories = [{ id: 1, name: 'cat' }, { id: 2, name: 'dog' }, { id: 7, name: 'unused' }];
+  const annotations: Annotation[] = [];
+  const count = n === 0 ? 0 : Math.floor(rand() * 4 * n);
+  const ids = Array.from({ length: count }, (_, i) => i + 1).sort(() => rand() - 0.5);
+  for (let k = 0; k < count; k++) {
+    const im = images[Math.floor(rand() * (n - (rand() < 0.2 ? 0 : Math.min(1, n - 1))))]!;
+    const px = im.height * im.width;
+    const kind = rand();
+    const bits = new Uint8Array(px);
+    if (kind < 0.1) bits.fill(1);
+    else if (kind < 0.2) (bits[0] = 1, (bits[px - 1] = 1));
+    else if (kind > 0.3) for (let i = 0; i < px; i++) bits[i] = rand() < 0.4 ? 1 : 0;
+    if (bits.every((b) => b === 0) && kind >= 0.1) bits[Math.floor(rand() * px)] = 1;
+    annotations.push({ id: ids[k]!, imageId: im.id, categoryId: rand() < 0.5 ? 1 : 2, mask: Mask.fromBitmap(bits, im), ...(rand() < 0.1 ? { iscrowd: true } : {}) });
+  }
+  if (o.inOrder) annotations.sort((a, b) => (a.imageId as number) - (b.imageId as number));
+  if (o.messyIds) {
+    // Ids COCO's writer renumbers: repeats (in other shards too), strings, a negative one.
+    for (const [k, a] of annotations.entries()) {
+      const r = rand();
+      if (r < 0.25 && k > 0) a.id = annotations[Math.floor(rand() * k)]!.id;
+      else if (r < 0.35) a.id = `obj-${k}`;
+      else if (r < 0.4) a.id = -k;
+    }
+  }
+  return { images, categories, annotations };
+}
+
+async function bytesOf(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** A COCO instances file of the dataset, with a top-level field the model has no place for. */
+async function cocoFile(d: MaskDataset): Promise<string> {
+  const path = fresh('in.json');
+  const text = Buffer.from(await coco.write(d)).toString('utf8');
+  writeFileSync(path, `{"info": {"year": 2026, "note": "seeded"},${text.slice(1)}`);
+  return path;
+}
+
+const TARGETS: { to: string; ext: string; writeOptions: Record<string, unknown> }[] = [
+  { to: 'coco', ext: 'json', writeOptions: {} },
+  { to: 'kaggle', ext: 'csv', writeOptions: { preset: 'imaterialist-fashion-2019' } },
+  { to: 'rlekit-json', ext: 'json', writeOptions: { indent: 1 } },
+];
+
+/** One run, and `n` shard runs merged: both outcomes (bytes, or the error code). */
+async function oneAndMerged(input: string, from: string, t: (typeof TARGETS)[number], readOptions: Record<string, unknown>, n = 4): Promise<{ one: string; merged: string }> {
+  const outcome = async (f: () => Promise<Buffer>): Promise<string> => {
+    try {
+      return (await f()).toString('latin1');
+    } catch (e) {
+      if (e instanceof RleError) return `error ${e.code}: ${e.message}`;
+      throw e;
+    }
+  };
+  const one = await outcome(async () => {
+    const out = fresh(`one.${t.ext}`);
+    await convert(input, { from, to: t.to, output: out, readOptions, writeOptions: t.writeOptions });
+    return readFileSync(out);
+  });
+  const merged = await outcome(async () => {
+    const parts: ByteSource[] = [];
+    for (let i = 0; i < n; i++) {
+      const out = fresh(`part${i}.${t.ext}`);
+      await convert(input, { from, to: t.to, output: out, readOptions, writeOptions: t.writeOptions, shard: { index: i, count: n } });
+      parts.push(fileSource(out));
+    }
+    const target = findDialect(await loadDialects(), t.to);
+    return bytesOf(target.merge!(parts));
+  });
+  return { one, merged };
+}
+
+describe('--shard and merge', () => {
+  it('4 shards of a COCO file, merged, are the bytes of one run, for COCO, Kaggle and rlekit-json outputs', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
+      const input = await cocoFile(dataset(seed));
+      for (const t of TARGETS) {
+        const { one, merged } = await oneAndMerged(input, 'coco', t, {});
+        expect(one.startsWith('error')).toBe(false);
+        expect(merged).toBe(one);
+      }
+    }), { numRuns: 8, seed: 1717 });
+  });
+
+  it('ids the COCO writer renumbers (repeated across shards, strings) come out of the merge as one run numbers them', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
+      const d = dataset(seed, { messyIds: true, images: 6 });
+      // Streamed (a COCO input) and in memory (rlekit-json, read whole): the writer numbers ids differently.
+      const cocoIn = await cocoFile(d);
+      const jsonIn = fresh('in.rlekit.json');
+      await convert(cocoIn, { from: 'coco', to: 'rlekit-json', output: jsonIn });
+      for (const [input, from] of [[cocoIn, 'coco'], [jsonIn, 'rlekit-json']] as const) {
+        const { one, merged } = await oneAndMerged(input, from, TARGETS[0]!, {});
+        expect(one.startsWith('error')).toBe(false);
+        expect(merged).toBe(one);
+      }
+    }), { numRuns: 12, seed: 4242 });
+  });
+
+  it('streamed COCO (scattered annotations regrouped by image) shards merge to one run', async () => {
+    const d = dataset(5, { images: 40 });
+    expect(d.annotations.length).toBeGreaterThan(40);
+    const input = await cocoFile(d);
+    for (const t of TARGETS) {
+      const { one, merged } = await oneAndMerged(input, 'coco', t, { inMemoryBytes: 1 }, 3);
+      expect(one.startsWith('error')).toBe(false);
+      expect(merged).toBe(one);
+    }
+  });
+
+  it('Kaggle CSV and rlekit-json inputs: shards merged are one run', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
+      const d = dataset(seed, { inOrder: true });
+      const kaggleIn = fresh('in.csv');
+      await convert(await cocoFile(d), { from: 'coco', to: 'kaggle', output: kaggleIn, writeOptions: { preset: 'imaterialist-fashion-2019' } });
+      const jsonIn = fresh('in.rlekit.json');
+      await convert(await cocoFile(d), { from: 'coco', to: 'rlekit-json', output: jsonIn });
+      for (const t of TARGETS) {
+        const k = await oneAndMerged(kaggleIn, 'kaggle', t, { preset: 'imaterialist-fashion-2019' });
+        expect(k.one.startsWith('error')).toBe(false);
+        expect(k.merged).toBe(k.one);
+        const j = await oneAndMerged(jsonIn, 'rlekit-json', t, {});
+        expect(j.one.startsWith('error')).toBe(false);
+        expect(j.merged).toBe(j.one);
+      }
+    }), { numRuns: 5, seed: 99 });
+  });
+
+  it('an input whose annotations are not in image order is refused for writers that keep their order, not merged wrong', async () => {
+    // rlekit-json is read in memory: annotations stay in file order.
+    const d = dataset(11, { images: 6 });
+    d.annotations.sort((a, b) => (b.imageId as number) - (a.imageId as number));
+    const jsonIn = fresh('in.rlekit.json');
+    await convert(await cocoFile(d), { from: 'coco', to: 'rlekit-json', output: jsonIn, readOptions: { groupByImage: false, inMemoryBytes: 1 } });
+    const coco1 = await oneAndMerged(jsonIn, 'rlekit-json', TARGETS[0]!, {});
+    expect(coco1.one.startsWith('error')).toBe(false);
+    expect(coco1.merged).toMatch(/^error UNSUPPORTED: .*image order/);
+    // Kaggle writes image by image whatever the order: the shards join.
+    const kaggle = await oneAndMerged(jsonIn, 'rlekit-json', TARGETS[1]!, {});
+    expect(kaggle.merged).toBe(kaggle.one);
+  });
+
+  it('a PNG folder: shards of its images merge to one run', async () => {
+    const d = dataset(21, { images: 9, inOrder: true });
+    const folder = fresh('pngs');
+    await convert(await cocoFile(d), { from: 'coco', to: 'png', output: folder, writeOptions: { mode: 'binary' } });
+    for (const t of TARGETS) {
+      const { one, merged } = await oneAndMerged(folder, 'png', t, { mode: 'binary' }, 4);
+      expect(one.startsWith('error')).toBe(false);
+      expect(merged).toBe(one);
+    }
+  });
+
+  it('parts of different conversions are refused', async () => {
+    const a = await cocoFile(dataset(3, { images: 4 })), b = fresh('b.json');
+    writeFileSync(b, readFileSync(a, 'utf8').replace('"name":"dog"', '"name":"wolf"'));
+    const parts = [fresh('p0.json'), fresh('p1.json')];
+    await convert(a, { from: 'coco', to: 'coco', output: parts[0], shard: { index: 0, count: 2 } });
+    await convert(b, { from: 'coco', to: 'coco', output: parts[1], shard: { index: 1, count: 2 } });
+    await expect(bytesOf(coco.merge!(parts.map((p) => fileSource(p))))).rejects.toMatchObject({ code: 'INVALID_STRUCTURE', message: expect.stringContaining('categories differ') });
+  });
+
+  it('rlekit merge and convert --shard on the command line; a bad --shard is a usage error', async () => {
+    const input = await cocoFile(dataset(8, { images: 7 }));
+    const io = () => {
+      let err = '';
+      return { err: () => err, io: { out: () => {}, err: (s: string) => void (err += s), writeBytes: () => {} } };
+    };
+    const one = fresh('one.csv');
+    expect(await main(['convert', input, '--to', 'kaggle', '--preset', 'imaterialist-fashion-2019', '-o', one, '-q'], io().io)).toBe(0);
+    const parts = [0, 1, 2].map(() => fresh('part.csv'));
+    for (const [i, p] of parts.entries()) {
+      expect(await main(['convert', input, '--to', 'kaggle', '--preset', 'imaterialist-fashion-2019', '--shard', `${i}/3`, '-o', p, '-q'], io().io)).toBe(0);
+    }
+    const merged = fresh('merged.csv');
+    expect(await main(['merge', ...parts, '--from', 'kaggle', '-o', merged], io().io)).toBe(0);
+    expect(readFileSync(merged).equals(readFileSync(one))).toBe(true);
+    const bad = io();
+    expect(await main(['convert', input, '--to', 'coco', '--shard', '3/3'], bad.io)).toBe(1);
+    expect(bad.err()).toContain('INVALID_OPTION');
+  });
+});
+
+describe('--jobs', () => {
+  const run = async (args: string[]): Promise<{ code: number; out: string; err: string; stdout: Buffer }> => {
+    let out = '', err = '';
+    const bytes: Uint8Array[] = [];
+    const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) });
+    return { code, out, err, stdout: Buffer.concat(bytes) };
+  };
+
+  it('2 worker threads write the bytes of 1 job, in the same order, for COCO, Kaggle CSV, PNG folder and rlekit-json inputs', async () => {
+    const d = dataset(31, { images: 24, oneSize: true });
+    const cocoIn = await cocoFile(d);
+    const kaggleIn = fresh('in.csv');
+    await convert(cocoIn, { from: 'coco', to: 'kaggle', output: kaggleIn, writeOptions: { preset: 'imaterialist-fashion-2019' } });
+    const jsonIn = fresh('in.rlekit.json');
+    await convert(cocoIn, { from: 'coco', to: 'rlekit-json', output: jsonIn });
+    const pngIn = fresh('pngs');
+    await convert(cocoIn, { from: 'coco', to: 'png', output: pngIn, writeOptions: { mode: 'binary' } });
+    const cases: [string, string[], string, string[]][] = [
+      [cocoIn, ['--from', 'coco'], 'coco', []],
+      [kaggleIn, ['--from', 'kaggle', '--read-option', 'preset=imaterialist-fashion-2019'], 'rlekit-json', []],
+      [pngIn, ['--from', 'png', '--read-option', 'mode=binary'], 'kaggle', ['--write-option', 'preset=imaterialist-fashion-2019']],
+      [jsonIn, ['--from', 'rlekit-json'], 'coco', []],
+    ];
+    for (const [input, read, to, write] of cases) {
+      const one = fresh('one'), two = fresh('two');
+      const r1 = await run(['convert', input, ...read, '--to', to, ...write, '--jobs', '1', '-o', one]);
+      const r2 = await run(['convert', input, ...read, '--to', to, ...write, '--jobs', '2', '-o', two]);
+      expect([r1.code, r2.code, r1.err === '' ? '' : r1.err.split('\n').pop()]).toEqual([0, 0, r2.err.split('\n').pop()]);
+      expect(readFileSync(two).equals(readFileSync(one))).toBe(true);
+      expect(readFileSync(one).length).toBeGreaterThan(100);
+    }
+    // A folder output: the same files with the same bytes; no part left behind.
+    const f1 = fresh('out1'), f2 = fresh('out2');
+    expect((await run(['convert', cocoIn, '--to', 'png', '--mode', 'binary', '--jobs', '1', '-o', f1])).code).toBe(0);
+    expect((await run(['convert', cocoIn, '--to', 'png', '--mode', 'binary', '--jobs', '3', '-o', f2])).code).toBe(0);
+    const files = readdirSync(f1).sort();
+    expect(readdirSync(f2).sort()).toEqual(files);
+    for (const f of files) expect(readFileSync(join(f2, f)).equals(readFileSync(join(f1, f)))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+  });
+
+  it('an error in a worker is the RleError one job meets: code, path and message', async () => {
+    const d = dataset(41, { images: 12, oneSize: true, inOrder: true });
+    const input = fresh('bad.json');
+    const text = Buffer.from(await coco.write(d)).toString('utf8');
+    // Two bad masks, in the second and the last shard: one job meets the earlier first.
+    const doc = JSON.parse(text) as { annotations: { image_id: number; segmentation: { counts: string } }[] };
+    const late = doc.annotations.filter((a) => a.image_id >= 7);
+    late[0]!.segmentation.counts = 'not a count string {';
+    late[late.length - 1]!.segmentation.counts = '!!';
+    writeFileSync(input, JSON.stringify(doc));
+    const r1 = await run(['convert', input, '--to', 'rlekit-json', '--jobs', '1', '-q']);
+    const r2 = await run(['convert', input, '--to', 'rlekit-json', '--jobs', '2', '-q', '-o', fresh('never.json')]);
+    expect(r1.code).toBe(2);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toBe(r1.err);
+    expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
+  });
+
+  it('inspect --count with 2 jobs prints what 1 job prints', async () => {
+    const input = await cocoFile(dataset(51, { images: 20 }));
+    const a = await run(['inspect', input, '--count', '--limit', '7', '--jobs', '1']);
+    const b = await run(['inspect', input, '--count', '--limit', '7', '--jobs', '2']);
+    expect(a.code).toBe(0);
+    expect(b.out).toBe(a.out);
+    expect(a.out).toMatch(/20 images, 3 categories, \d+ annotations/);
+    const bad = await run(['inspect', input, '--jobs', 'many']);
+    expect(bad.code).toBe(1);
+  });
+});
+

@@ -1,0 +1,134 @@
+/**
+ * Joins COCO files written for consecutive shards of one input (`rlekit convert --shard i/n`)
+ * into what one conversion writes: the top-level fields and categories once (every part must
+ * have the same), the parts' images in order, then their annotations in order. Elements are
+ * copied as bytes, never parsed; the framing is the writer's (files.ts writeCocoChunks).
+ */
+import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id } from '@rlekit/core';
+import { IdAssigner } from './files.js';
+
+/** In a shard's part (`--shard`): the id an annotation had before the writer renumbered it. */
+export const SHARD_ID_KEY = '_rlekit_shard_id';
+/** In a shard's part: how the writer numbered ids ('list': knowing every id first; 'stream': as they came). */
+export const SHARD_IDS_FIELD = '_rlekit_shard_ids';
+
+const NL = encodeUtf8('\n'), SEP = encodeUtf8(',\n');
+
+function differ(part: ByteSource, what: string): never {
+  throw new RleError('INVALID_STRUCTURE', `${part.name} is not a shard of the same conversion as the first part: its ${what} differ`, { expected: 'the outputs of one conversion run with --shard 0/n … (n-1)/n, in that order' });
+}
+
+const decoder = new TextDecoder();
+
+/** The writer's opening: top-level fields other than the lists, then the images list opened. */
+function head(extras: readonly [string, unknown][]): Uint8Array {
+  let h = '{';
+  for (const [key, v] of extras) h += `${JSON.stringify(key)}: ${stringifyJson(v, [key])},\n`;
+  return encodeUtf8(`${h}"images": [`);
+}
+
+export async function* mergeCoco(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array> {
+  if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
+  // Pass 1 over each part, up to its annotations: the header (fields, categories) and the images.
+  let root: 'object' | 'array' | undefined;
+  let extras: [string, unknown][] | undefined;
+  let categories: string | undefined;
+  let categoryBytes: Uint8Array[] = [];
+  let images = 0;
+  let numbering: unknown;
+  for (const [k, part] of parts.entries()) {
+    const fields: [string, unknown][] = [];
+    const keys: string[] = [];
+    const cats: Uint8Array[] = [];
+    let partRoot: 'object' | 'array' | undefined;
+    for await (const e of jsonArrayParts(part, (key, kind) => {
+      keys.push(key);
+      if (key === 'annotations') return 'stop';
+      if (key === 'image') throw new RleError('UNSUPPORTED', 'SA-1B files hold one image each: there is nothing to merge', { path: ['image'], expected: 'COCO instances or results files' });
+      return (key === 'images' || key === 'categories') && kind === 'array' ? 'elements' : key === 'images' || key === 'categories' ? 'skip' : 'value';
+    }, 'COCO JSON')) {
+      if (e.kind === 'root') {
+        partRoot = e.value;
+        if (partRoot === 'array') break; // a results file: only annotations
+      } else if (e.kind === 'value' && e.key === SHARD_IDS_FIELD) {
+        if (k === 0) numbering = e.value;
+        else if (e.value !== numbering) differ(part, 'id numbering');
+      } else if (e.kind === 'value') fields.push([e.key, e.value]);
+      else if (e.kind === 'field' && e.key === 'images') {
+        if (k === 0) (extras = fields.slice(), yield head(extras));
+        else if (JSON.stringify(fields) !== JSON.stringify(extras)) differ(part, 'top-level fields');
+      } else if (e.kind === 'elements' && e.key === 'images') {
+        yield joinElements(e.elements, images === 0, NL, SEP);
+        images += e.elements.length;
+      } else if (e.kind === 'elements' && e.key === 'categories') cats.push(...e.elements);
+    }
+    if (partRoot === undefined) throw new RleError('INVALID_STRUCTURE', `${part.name} is empty`, { expected: 'a COCO file written by rlekit' });
+    if (root === undefined) root = partRoot;
+    else if (root !== partRoot) differ(part, 'layouts (instances, results)');
+    if (root === 'array') continue;
+    if (!keys.includes('images')) throw new RleError('INVALID_STRUCTURE', `${part.name} has no images list`, { path: ['images'], expected: 'a COCO instances file written by rlekit' });
+    const catText = cats.map((b) => decoder.decode(b)).join('\n');
+    if (k === 0) (categories = catText, categoryBytes = cats);
+    else if (catText !== categories) differ(part, 'categories');
+  }
+  if (root === 'array') yield encodeUtf8('[');
+  else {
+    yield encodeUtf8('],\n"categories": [');
+    if (categoryBytes.length > 0) yield joinElements(categoryBytes, true, NL, SEP);
+    yield encodeUtf8('],\n"annotations": [');
+  }
+  const annotations = async function* (): AsyncGenerator<Uint8Array[]> {
+    for (const part of parts) {
+      for await (const e of jsonArrayParts(part, (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'), 'COCO JSON')) {
+        if (e.kind === 'elements') yield e.elements;
+      }
+    }
+  };
+  // Ids: each part numbered its own annotations; one run numbers them all, in order. Replayed
+  // here from each annotation's original id (the part's id, or the one it renumbered, which the
+  // part notes): an id that one run keeps is copied as it is, others are written as one run does.
+  const ids = root === 'object' && (numbering === 'list' || numbering === 'stream') ? new IdAssigner() : undefined;
+  if (ids && numbering === 'list') {
+    // One run knew every id before numbering (an in-memory dataset).
+    for await (const list of annotations()) for (const b of list) ids.see(originalId(b).original);
+  }
+  let n = 0;
+  for await (const list of annotations()) {
+    const out = ids ? list.map((b) => renumber(b, ids)) : list;
+    yield joinElements(out, n === 0, NL, SEP);
+    n += out.length;
+  }
+  yield encodeUtf8(`${n > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
+}
+
+const TAG = encodeUtf8(JSON.stringify(SHARD_ID_KEY));
+
+function contains(b: Uint8Array, what: Uint8Array): boolean {
+  const first = what[0]!;
+  for (let i = b.indexOf(first); i >= 0 && i + what.length <= b.length; i = b.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < what.length && b[i + k] === what[k]) k++;
+    if (k === what.length) return true;
+  }
+  return false;
+}
+
+/** An annotation's id in its part, and its original id (before the part renumbered it). */
+function originalId(b: Uint8Array): { id: unknown; original: Id; parsed?: Record<string, unknown> } {
+  const tagged = contains(b, TAG);
+  const fields = tagged ? undefined : objectFields(b, ['id']);
+  if (fields !== undefined) return { id: fields[0], original: fields[0] as Id };
+  const parsed = JSON.parse(decoder.decode(b)) as Record<string, unknown>;
+  return { id: parsed.id, original: (SHARD_ID_KEY in parsed ? parsed[SHARD_ID_KEY] : parsed.id) as Id, parsed };
+}
+
+function renumber(b: Uint8Array, ids: IdAssigner): Uint8Array {
+  const { id, original, parsed } = originalId(b);
+  const next = ids.assign(original);
+  if (parsed === undefined && next === id) return b;
+  const o = parsed ?? (JSON.parse(decoder.decode(b)) as Record<string, unknown>);
+  delete o[SHARD_ID_KEY];
+  o.id = next;
+  if (next !== original && !('source_id' in o)) o.source_id = original;
+  return encodeUtf8(stringifyJson(o));
+}

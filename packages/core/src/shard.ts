@@ -1,0 +1,99 @@
+/**
+ * Shards: a deterministic part of a dataset's images, so a conversion can be split over
+ * processes or machines and the parts joined again (a dialect's `merge`) into exactly what one
+ * run writes.
+ *
+ * Shard `index` of `count` holds the images at positions [floor(index·N/count),
+ * floor((index+1)·N/count)) of the input's image list (N images): a contiguous range, by index.
+ * Why by index and not by a hash of the image id: the parts of a run in image order are then
+ * consecutive pieces of its output, so joining them is concatenation — streamed, without parsing
+ * a mask or holding an index of the images — and every shard gets the same number of images
+ * (±1). The input's own bytes decide the split, so it is the same on every machine; an input
+ * whose images come in another order is a different input (a hash would survive that, but its
+ * merge would need the input's image order, which only the input has).
+ */
+import { RleError } from './errors.js';
+import { isDatasetStream, type Annotation, type Id, type MaskDataset, type MaskDatasetStream } from './dataset.js';
+
+/** Shard `index` (0-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Parses `i/n` (0 ≤ i < n): shard i of n, 0-based as SLURM_ARRAY_TASK_ID (--array=0-(n-1)) and JOB_COMPLETION_INDEX count. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d{1,9})\s*\/\s*(\d{1,9})\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new RleError('INVALID_OPTION', 'Invalid --shard', { path: ['shard'], expected: 'i/n with 0 <= i < n (shard 0/4 is the first of four)', received: text.length > 40 ? `${text.slice(0, 40)}...` : text });
+  }
+  return { index, count };
+}
+
+/** The image positions [start, end) of a shard of `images` images. */
+export function shardRange(shard: Shard, images: number): [number, number] {
+  return [Math.floor((shard.index * images) / shard.count), Math.floor(((shard.index + 1) * images) / shard.count)];
+}
+
+/**
+ * Which shard's reader owns the annotation of an image at `position` (-1: an image the dataset
+ * lacks). Annotations that refer to no image go to shard 0, whose run reports them as one run would.
+ */
+export function inShard(shard: Shard, images: number, position: number): boolean {
+  if (position < 0) return shard.index === 0;
+  const [start, end] = shardRange(shard, images);
+  return position >= start && position < end;
+}
+
+export interface ShardDatasetOptions {
+  /**
+   * The annotations must come in image order (a writer that writes them in the order they come:
+   * the shards' outputs are consecutive pieces of one run's only then). An annotation of an
+   * earlier image after a later one is an UNSUPPORTED error.
+   */
+  requireImageOrder?: boolean;
+}
+
+// A shard's image list → the whole input's, for what a dialect keeps beside the list it read (COCO's top-level fields).
+const wholeLists = new WeakMap<object, object>();
+
+/** The image list a shard's list was cut from (by {@link shardDataset}), if it was. */
+export function shardOrigin<T extends object>(images: T): T | undefined {
+  return wholeLists.get(images) as T | undefined;
+}
+
+/**
+ * The shard's images (in input order) and the annotations of those images (in the order they come).
+ * A reader given the shard in its context may already have left the other annotations out.
+ */
+export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, options: ShardDatasetOptions = {}): MaskDataset | MaskDatasetStream {
+  const n = d.images.length;
+  const [start, end] = shardRange(shard, n);
+  const position = new Map<Id, number>();
+  d.images.forEach((im, i) => position.set(im.id, i));
+  let last = -1;
+  const keep = (a: Annotation): boolean => {
+    const p = position.get(a.imageId) ?? -1;
+    if (options.requireImageOrder === true && p >= 0) {
+      if (p < last) {
+        throw new RleError('UNSUPPORTED', `Annotation ${String(a.id)} of image ${String(a.imageId)} comes after annotations of a later image: shards of an input in this order cannot be joined into what one run writes`, {
+          path: ['annotations', String(a.id)], expected: 'annotations in image order (COCO: leave --group-by-image at true), or no --shard / --jobs 1',
+        });
+      }
+      last = p;
+    }
+    return inShard(shard, n, p);
+  };
+  const images = d.images.slice(start, end);
+  wholeLists.set(images, d.images);
+  if (!isDatasetStream(d)) return { images, categories: d.categories, annotations: d.annotations.filter(keep) };
+  const source = d.annotations;
+  return {
+    images,
+    categories: d.categories,
+    annotations: (async function* () {
+      for await (const a of source) if (keep(a)) yield a;
+    })(),
+  };
+}
