@@ -8,7 +8,7 @@ import {
   checkPaintPixels, collectDataset, countHeader, tallyAnnotation, DEFAULT_MAX_RUNS, decodeUtf8, describeValue, encodeUtf8, groupByImage, isFolderSource, isRleError,
   JSON_HEAD, jsonOutline, LabelMap, notCarried, outlineMember, parseDialectOptions, parseJson, readAllBytes, RleError, silentContext, stringifyJson,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput,
-  type FolderSource, type Id, type ImageInfo, type Mask, type MaskDataset, type MaskDatasetStream, type OutputFile, type SniffResult,
+  type FolderSource, type Id, type OptionsSchema, type ImageInfo, type Mask, type MaskDataset, type MaskDatasetStream, type OutputFile, type SniffResult,
 } from '@rlekit/core';
 import { DEFAULT_MAX_PIXELS, decodeSegmentIds, encodeSegmentIds, MAX_SEGMENT_ID, rgb2id } from './png.js';
 
@@ -434,20 +434,32 @@ async function* writeFiles(dataset: MaskDataset | MaskDatasetStream, options: Pa
   for (const w of notCarried(features, capabilities, 'coco-panoptic', reported)) warn(w);
 }
 
+/**
+ * The schema (so the CLI can list its options as flags) whose `parse` throws an INVALID_OPTION
+ * RleError: zod/mini's own errors are not classic ZodErrors, which callers match on.
+ */
+function withRleErrors<T>(schema: z.ZodMiniType<T>): OptionsSchema<T> {
+  return Object.assign(Object.create(schema) as object, { parse: (input: unknown): T => parseDialectOptions(schema, input, 'coco-panoptic') }) as OptionsSchema<T>;
+}
+
 export const dialect: Dialect<PanopticReadOptions, PanopticWriteOptions> = {
   id: 'coco-panoptic',
   title: 'COCO panoptic (JSON + segment-id PNGs)',
   extensions: ['.json'],
   capabilities,
-  readOptions: { parse: (input: unknown) => parseDialectOptions(readSchema, input, 'coco-panoptic') },
-  writeOptions: { parse: (input: unknown) => parseDialectOptions(writeSchema, input, 'coco-panoptic') },
+  readOptions: withRleErrors(readSchema),
+  writeOptions: withRleErrors(writeSchema),
   input: 'either',
   output: 'folder',
   sniff: (head) => sniffPanoptic(head).confidence,
   sniffDetail: (head) => sniffPanoptic(head),
   readStream,
   async read(input, options, context) {
-    return collectDataset(await readStream(input, options, context));
+    const stream = await readStream(input, options, context);
+    const d = await collectDataset(stream);
+    const top = extras.get(stream);
+    if (top) extras.set(d, top);
+    return d;
   },
   async write() {
     throw new RleError('INVALID_OPTION', 'coco-panoptic writes a folder: the JSON and its folder of PNGs', { expected: 'writeFiles (-o <folder>)' });
