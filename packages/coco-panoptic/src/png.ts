@@ -76,12 +76,15 @@ export function decodeSegmentIds(png: Uint8Array, options: { maxPixels?: number;
     inflated += chunk.length;
     if (inflated > cap) throw new RleError('CORRUPT', 'PNG image data inflates past the size its header gives', { path, expected: `${cap} bytes for ${width}x${height}`, received: `more than ${cap}` });
   });
+  // Deflate expands at most about 1032:1: image data that small cannot inflate past the cap, and
+  // is not inflated twice (typical panoptic PNGs compress 20-500:1).
+  const checkInflate = png.length * 1032 > cap;
   let p = 8, ended = false;
   while (p + 12 <= png.length) {
     const len = dv.getUint32(p), type = dv.getUint32(p + 4);
     if (len > png.length - p - 12) throw new RleError('TRUNCATED', 'A PNG chunk runs past the end of the file', { path, offset: p, expected: `${len} bytes of data`, received: `${png.length - p - 12}` });
     const name = String.fromCharCode(png[p + 4]!, png[p + 5]!, png[p + 6]!, png[p + 7]!);
-    if (name === 'IDAT') {
+    if (name === 'IDAT' && checkInflate) {
       try {
         inflate.push(png.subarray(p + 8, p + 8 + len));
       } catch (e) {
