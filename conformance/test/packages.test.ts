@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely'];
+const dialectPackages = ['coco', 'coco-panoptic', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: [],
+  // fast-png decodes and encodes the segment PNGs (as label-studio's bitmasks); fflate inflates their image data once with a cap first.
+  'coco-panoptic': ['fast-png', 'fflate'],
   // csv-parse is only the tests' oracle now: records are split by the package's own linear parser.
-  kaggle: ['csv-stringify'],
+  // fflate: the Open Images presets' zlib.
+  kaggle: ['csv-stringify', 'fflate'],
   png: ['fflate'],
   encord: [],
   cvat: ['fast-xml-parser'],
