@@ -1,5 +1,5 @@
 // Detection by structure: files whose first 4 KiB say nothing (long category or image lists first).
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,18 @@ describe('COCO panoptic (issue 16)', () => {
     // Segment ids are unique per image only: COCO renumbers the second 11829830 (keeping it as source_id).
     expect(coco.annotations.map((a: { area: number }) => a.area)).toEqual([1, 8, 6, 5, 11]);
     expect(coco.annotations.slice(0, 4).map((a: { id: number }) => a.id)).toEqual([1, 11829830, 3226956, 16777215]);
+  });
+
+  it('the folder holding the JSON and its PNG folder is detected as coco-panoptic too', async () => {
+    // Detection samples a folder's first .json: here the only one.
+    const folder = mkdtempSync(join(tmpdir(), 'rlekit-panoptic-'));
+    cpSync(join(vectors, 'panoptic_tiny.json'), join(folder, 'panoptic_tiny.json'));
+    cpSync(join(vectors, 'panoptic_tiny'), join(folder, 'panoptic_tiny'), { recursive: true });
+    const out = join(dir, 'from-panoptic-folder.json');
+    const r = await run(['convert', folder, '--to', 'coco', '-o', out]);
+    expect(r.err).toMatch(/detected coco-panoptic \(confidence 1\.00\): annotations with segments_info/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).annotations).toHaveLength(5);
   });
 
   it('read with --from coco, it is refused with a pointer to --from coco-panoptic', async () => {

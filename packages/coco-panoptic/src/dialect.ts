@@ -83,7 +83,8 @@ export function sniffPanoptic(head: Uint8Array): SniffResult {
   if (o.root !== 'object') return { confidence: 0 };
   const annotations = outlineMember(o, 'annotations');
   if (annotations?.kind === 'array' && annotations.keys.includes('segments_info') && !annotations.keys.includes('segmentation')) {
-    return { confidence: 0.95, reason: 'annotations with segments_info and a PNG file_name (COCO panoptic)' };
+    // Sure: no other format has segments_info. 1 also wins, by registry order, over the png dialect's 1 for the PNGs of a folder holding both.
+    return { confidence: 1, reason: 'annotations with segments_info and a PNG file_name (COCO panoptic)' };
   }
   return { confidence: 0, more: !o.complete && !o.invalid };
 }
