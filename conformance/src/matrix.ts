@@ -33,7 +33,7 @@ function canHold(p: ConformanceProfile, f: Fixture): boolean {
 /** A profile loses nothing of a fixture when it carries every feature the fixtures use. */
 function lossless(p: ConformanceProfile): boolean {
   const c = capabilitiesOf(p);
-  return c.categories && c.categoryNames && c.instanceIds && c.fileNames && c.emptyImages && keepsInstances(p);
+  return p.exact !== false && c.categories && c.categoryNames && c.instanceIds && c.fileNames && c.emptyImages && keepsInstances(p);
 }
 
 async function write(p: ConformanceProfile, d: MaskDataset, ctx: DialectContext): Promise<Uint8Array> {

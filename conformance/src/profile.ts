@@ -17,4 +17,10 @@ export interface ConformanceProfile {
   capabilities?: Partial<DialectCapabilities>;
   /** False when the profile writes one mask per image and category (semantic), merging instances. */
   keepsInstances?: boolean;
+  /**
+   * False when the profile's output is not the fixture exactly even where it carries every feature
+   * the fixture uses: it adds fields a later writer passes on (COCO panoptic's `isthing` and category
+   * colours) or drops empty masks. B's bytes after it are then not compared with B's own encoding.
+   */
+  exact?: boolean;
 }

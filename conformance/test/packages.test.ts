@@ -5,13 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely', 'labelme'];
+const dialectPackages = ['coco', 'coco-panoptic', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely', 'labelme'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: [],
   // csv-parse and csv-stringify are only the tests' oracles now: records are split by the package's own
   // linear parser, and quoting a field is one line (csv-stringify's browser build was 9 KB gzip, #19).
-  kaggle: [],
+  // fast-png decodes and encodes the segment PNGs (as label-studio's bitmasks); fflate inflates their image data once with a cap first.
+  'coco-panoptic': ['fast-png', 'fflate'],
+  // fflate: the Open Images presets' zlib.
+  kaggle: ['fflate'],
   png: ['fflate'],
   encord: [],
   cvat: ['fast-xml-parser'],

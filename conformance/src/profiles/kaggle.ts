@@ -27,3 +27,13 @@ const profile = (preset: string, order: string): ConformanceProfile => ({
 });
 
 export const profiles: ConformanceProfile[] = [profile('airbus-ship-detection', 'col'), profile('sartorius-cell-instance', 'row')];
+
+// The Open Images encoding (HuBMAP Vasculature 2023's header): sizes in the row, labels are category
+// names, scores kept, instances kept (overlaps allowed); ids are renumbered and file names become stems.
+profiles.push({
+  name: 'kaggle (hubmap-hacking-the-human-vasculature)',
+  dialect,
+  readOptions: () => ({ preset: 'hubmap-hacking-the-human-vasculature' }),
+  writeOptions: { preset: 'hubmap-hacking-the-human-vasculature' },
+  capabilities: { categoryIds: false, instanceIds: false, imageIds: false, fileNames: false, unusedCategories: false },
+});

@@ -6,6 +6,7 @@
 import type { BenchRow } from './kit.js';
 import { bench as core } from './core.js';
 import { bench as coco } from './coco.js';
+import { bench as cocoPanoptic } from './coco-panoptic.js';
 import { bench as kaggle } from './kaggle.js';
 import { bench as png } from './png.js';
 import { bench as encord } from './encord.js';
@@ -18,7 +19,7 @@ import { bench as labelme } from './labelme.js';
 import { bench as geometry } from './geometry.js';
 import { lvis } from './lvis.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, geometry };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, geometry };
 
 const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.

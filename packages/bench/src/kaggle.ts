@@ -11,6 +11,7 @@ export async function bench(): Promise<BenchRow[]> {
     const col = encode(mask, 'airbus-ship-detection');
     const row = encode(mask, 'carvana-image-masking');
     const rel = encode(mask, 'siim-acr-pneumothorax');
+    const oi = encode(mask, 'open-images-2019-instance-segmentation');
     // Fresh masks each call so cached orders do not hide the work.
     const colRuns = mask.runs('col'), rowRuns = mask.runs('row');
     rows.push(
@@ -23,6 +24,8 @@ export async function bench(): Promise<BenchRow[]> {
         { name: 'decode row-major (carvana)', work: mpx, unit: 'Mpx', fn: () => decode(row, size, 'carvana-image-masking') },
         { name: 'decode relative (siim)', work: mpx, unit: 'Mpx', fn: () => decode(rel, size, 'siim-acr-pneumothorax') },
         { name: 'decode col-major, lenient', work: mpx, unit: 'Mpx', fn: () => decode(col, size, 'airbus-ship-detection', { lenient: true }) },
+        { name: 'encode Open Images (base64 zlib-9 COCO string)', work: mpx, unit: 'Mpx', fn: () => encode(Mask.fromRuns(colRuns, size, 'col'), 'open-images-2019-instance-segmentation') },
+        { name: 'decode Open Images', work: mpx, unit: 'Mpx', fn: () => decode(oi, size, 'open-images-2019-instance-segmentation') },
       ])),
     );
   }

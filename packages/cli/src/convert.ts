@@ -46,7 +46,7 @@ function counted(source: ByteSource | FolderSource, progress: ProgressSink, anno
   let pass = 0;
   if (source.kind === 'bytes') {
     return {
-      kind: 'bytes', name: source.name, ...(source.size !== undefined ? { size: source.size } : {}),
+      kind: 'bytes', name: source.name, ...(source.size !== undefined ? { size: source.size } : {}), ...(source.path !== undefined ? { path: source.path } : {}),
       stream: () => {
         const inner = source.stream();
         progress.start(source.size, 'bytes', ++pass);

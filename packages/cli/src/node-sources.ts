@@ -8,6 +8,7 @@ export function fileSource(path: string, size?: number): ByteSource {
   return {
     kind: 'bytes',
     name: basename(path),
+    path,
     ...(size === undefined ? {} : { size }),
     async *stream() {
       // 1 MiB chunks keep memory bounded while amortising syscalls.

@@ -1,5 +1,5 @@
 // Detection by structure: files whose first 4 KiB say nothing (long category or image lists first).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,5 +48,51 @@ describe('detection reads the structure, further when the head is inconclusive',
     const r = await run(['inspect', file]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/error \[UNKNOWN_DIALECT\]: Cannot tell which dialect other\.json is \(looked at/);
+  });
+});
+
+describe('COCO panoptic (issue 16)', () => {
+  const vectors = join(import.meta.dirname, '../../../conformance/vectors/coco-panoptic');
+
+  it('a panoptic JSON is detected as coco-panoptic (its PNG folder found beside it) and converts', async () => {
+    const out = join(dir, 'from-panoptic.json');
+    const r = await run(['convert', join(vectors, 'panoptic_tiny.json'), '--to', 'coco', '-o', out]);
+    expect(r.err).toMatch(/detected coco-panoptic \(confidence [\d.]+\): annotations with segments_info/);
+    expect(r.code).toBe(0);
+    const coco = JSON.parse(readFileSync(out, 'utf8'));
+    // Segment ids are unique per image only: COCO renumbers the second 11829830 (keeping it as source_id).
+    expect(coco.annotations.map((a: { area: number }) => a.area)).toEqual([1, 8, 6, 5, 11]);
+    expect(coco.annotations.slice(0, 4).map((a: { id: number }) => a.id)).toEqual([1, 11829830, 3226956, 16777215]);
+  });
+
+  it('the folder holding the JSON and its PNG folder is detected as coco-panoptic too', async () => {
+    // Detection samples a folder's first .json: here the only one.
+    const folder = mkdtempSync(join(tmpdir(), 'rlekit-panoptic-'));
+    cpSync(join(vectors, 'panoptic_tiny.json'), join(folder, 'panoptic_tiny.json'));
+    cpSync(join(vectors, 'panoptic_tiny'), join(folder, 'panoptic_tiny'), { recursive: true });
+    const out = join(dir, 'from-panoptic-folder.json');
+    const r = await run(['convert', folder, '--to', 'coco', '-o', out]);
+    expect(r.err).toMatch(/detected coco-panoptic \(confidence 1\.00\): annotations with segments_info/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).annotations).toHaveLength(5);
+  });
+
+  it('read with --from coco, it is refused with a pointer to --from coco-panoptic', async () => {
+    const r = await run(['inspect', join(vectors, 'panoptic_tiny.json'), '--from', 'coco']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/UNSUPPORTED.*--from coco-panoptic/);
+    expect(r.err).not.toMatch(/without a segmentation/);
+  });
+
+  it('COCO → coco-panoptic writes the JSON and its PNG folder, which read back the same', async () => {
+    const out = join(dir, 'pan-out');
+    const src = join(dir, 'from-panoptic.json');
+    const w = await run(['convert', src, '--to', 'coco-panoptic', '--name', 'panoptic_x', '-o', out]);
+    expect(w.code).toBe(0);
+    expect(readdirSync(join(out, 'panoptic_x')).sort()).toEqual(['img_a.png', 'img_b.png']);
+    const back = join(dir, 'back.json');
+    const r = await run(['convert', join(out, 'panoptic_x.json'), '--to', 'coco', '-o', back, '-q']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(back, 'utf8')).annotations.map((a: { segmentation: unknown }) => a.segmentation)).toEqual(JSON.parse(readFileSync(src, 'utf8')).annotations.map((a: { segmentation: unknown }) => a.segmentation));
   });
 });

@@ -83,9 +83,9 @@ function refusePanoptic(annotation: unknown, path: Path): void {
   if (typeof annotation !== 'object' || annotation === null) return;
   const a = annotation as Json;
   if (Array.isArray(a.segments_info) && typeof a.file_name === 'string' && a.segmentation === undefined) {
-    throw new RleError('UNSUPPORTED', 'This is a COCO panoptic file (annotations are PNG file names with segments_info); rlekit has no panoptic reader yet', {
+    throw new RleError('UNSUPPORTED', 'This is a COCO panoptic file (annotations are PNG file names with segments_info, masks live in the PNGs): read it with --from coco-panoptic', {
       path: [...path, 'segments_info'],
-      expected: 'COCO instances, results or SA-1B JSON; for panoptic, convert it to instances first (panopticapi converters/panoptic2detection_coco_format.py) or read its PNGs with --from png',
+      expected: 'COCO instances, results or SA-1B JSON; a panoptic JSON with its PNG folder is the coco-panoptic dialect (--from coco-panoptic)',
     });
   }
 }

@@ -9,6 +9,8 @@ export interface ByteSource {
   readonly name: string;
   /** Size in bytes when known. */
   readonly size?: number;
+  /** Where the file sits (the CLI's path to it), for readers that open files beside it (COCO panoptic's PNG folder). */
+  readonly path?: string;
   /** A fresh stream of the whole content, from the start, each time it is called. */
   stream(): AsyncIterable<Uint8Array>;
 }

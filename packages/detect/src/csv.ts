@@ -129,7 +129,7 @@ export function detectCsvConventions(records: string[][], options: CsvDetectOpti
   const headerMatches = Object.values(kagglePresets).filter((p) => sameHeader(p, header)).map((p) => p.id);
   for (const t of pool) {
     t.score = t.perimeter > 0 ? Math.round((best / t.perimeter) * 1e6) / 1e6 : 1;
-    const same = Object.values(kagglePresets).filter((p) => p.order === t.order && p.base === t.base && (p.pairing === 'relative') === t.relative);
+    const same = Object.values(kagglePresets).filter((p) => p.encoding === undefined && p.order === t.order && p.base === t.base && (p.pairing === 'relative') === t.relative);
     t.presets = [...same.filter((p) => headerMatches.includes(p.id)), ...same.filter((p) => !headerMatches.includes(p.id))].map((p) => p.id);
     const evidence = [...new Set(t.reasons)].slice(0, 3);
     t.reasons = [

@@ -238,7 +238,7 @@ function baseEvidence(r: Reading, total: number): string | undefined {
 function matchingPresets(c: { dialect: ReadingDialect; order: Order; base?: 0 | 1; relative?: boolean; size: Size }): string[] | undefined {
   if (c.dialect !== 'kaggle') return undefined;
   const native = (p: (typeof kagglePresets)[string]) => p.nativeSize?.height === c.size.height && p.nativeSize?.width === c.size.width;
-  const same = Object.values(kagglePresets).filter((p) => p.order === c.order && p.base === c.base && (p.pairing === 'relative') === c.relative);
+  const same = Object.values(kagglePresets).filter((p) => p.encoding === undefined && p.order === c.order && p.base === c.base && (p.pairing === 'relative') === c.relative);
   // Presets whose competition had this very image size first.
   return [...same.filter(native), ...same.filter((p) => !native(p))].map((p) => p.id);
 }

@@ -1,5 +1,6 @@
 import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, type Size, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
+import { decodeOpenImagesMask, encodeOpenImagesMask } from './open-images.js';
 
 export interface DecodeOptions {
   /**
@@ -29,6 +30,7 @@ export interface DecodeOptions {
  */
 export function encode(mask: Mask, preset: string | Preset): string {
   const p = resolvePreset(preset);
+  if (p.encoding === 'open-images') return encodeOpenImagesMask(mask);
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { path: ['mask'], received: typeof mask });
   const runs = mask.runsView(p.order);
   const pairs = runs.length >> 1;
@@ -69,6 +71,10 @@ const ascii = new TextDecoder('latin1');
  */
 export function* encodeChunks(mask: Mask, preset: string | Preset, chunkBytes = 1 << 20): Generator<Uint8Array> {
   const p = resolvePreset(preset);
+  if (p.encoding === 'open-images') {
+    yield new TextEncoder().encode(encodeOpenImagesMask(mask));
+    return;
+  }
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { path: ['mask'], received: typeof mask });
   const runs = mask.runsView(p.order);
   const pairs = runs.length >> 1;
@@ -163,6 +169,7 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   const [size, preset, options = {}] = rest as [Size, string | Preset, DecodeOptions | undefined];
   if (typeof size !== 'object' || size === null) throw new RleError('INVALID_SIZE', 'decode needs the image size', { path: ['size'], expected: '{ height, width }', received: String(size) });
   const p = resolvePreset(preset);
+  if (p.encoding === 'open-images') return decodeOpenImagesMask(text, size, { ...(options.maxRuns !== undefined ? { maxRuns: options.maxRuns } : {}), ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}) });
   const total = checkSize(size, options.maxPixels ?? MAX_MASK_PIXELS);
   if (typeof text !== 'string') throw new RleError('INVALID_TOKEN', 'RLE text must be a string', { expected: 'a string', received: typeof text });
   const lenient = options.lenient === true;

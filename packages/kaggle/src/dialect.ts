@@ -11,6 +11,7 @@ import { mergeCsv } from './merge.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 import { SizeFitEvidence } from './fit.js';
+import { readOpenImages, writeOpenImages } from './open-images.js';
 
 // Flat fields so the CLI can offer each as a --flag; every one overrides the named preset.
 const presetFields = {
@@ -217,6 +218,7 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   const p = (o.preset === undefined || o.preset === '') && o.order === undefined
     ? presetFromOptions({ ...o, preset: await inferPreset(src, context) })
     : presetFromOptions(o);
+  if (p.encoding === 'open-images') return readOpenImages(src, p, o, context);
   // A competition whose images all have one size needs no size option: its native size is used, and said.
   const native = p.oneSize === true && p.nativeSize !== undefined && p.csv.height === undefined && !o.size && !o.sizes && !o.images && !o.imageSizes ? p.nativeSize : undefined;
   const sizes = await SizeResolver.create(native ? { ...o, size: `${native.height}x${native.width}` } : o, p.csv.id, context, p.nativeSize ? ` (${p.title} images are ${p.nativeSize.height}x${p.nativeSize.width})` : '');
@@ -401,14 +403,14 @@ async function inferPreset(src: ByteSource, context: DialectContext): Promise<st
     return header !== undefined && cols.length === header.length && cols.every((c, i) => c === header![i] || (c === p.csv.rle.toLowerCase() && rles.includes(header![i]!)));
   });
   const first = matches[0];
-  if (!first || !matches.every((m) => m.order === first.order && m.base === first.base && m.pairing === first.pairing && m.empty === first.empty)) {
+  if (!first || !matches.every((m) => m.order === first.order && m.base === first.base && m.pairing === first.pairing && m.empty === first.empty && m.encoding === first.encoding)) {
     throw new RleError('INVALID_OPTION', 'Kaggle needs a preset', {
       path: ['preset'],
       expected: matches.length > 1 ? `--preset ${matches.map((m) => m.id).join('|')} (their conventions differ)` : `--preset ${presetIds.join('|')}, or a custom one given by at least --order`,
       received: fields ? `header ${fields.join(',')}` : 'no header',
     });
   }
-  context.warn({ code: 'preset-inferred', message: `No preset given: the header matches ${matches.map((m) => m.id).join(', ')}; reading as ${first.id} (${first.order === 'col' ? 'column' : 'row'}-major, ${first.base}-based, ${first.pairing})` });
+  context.warn({ code: 'preset-inferred', message: `No preset given: the header matches ${matches.map((m) => m.id).join(', ')}; reading as ${first.id} (${first.encoding === 'open-images' ? 'Open Images: label confidence base64(zlib(COCO counts)) triples' : `${first.order === 'col' ? 'column' : 'row'}-major, ${first.base}-based, ${first.pairing}`})` });
   return first.id;
 }
 
@@ -473,6 +475,10 @@ function idText(image: ImageInfo, how: KaggleWriteOptions['imageId'], p: Preset)
 async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: Partial<KaggleWriteOptions> = {}, context: DialectContext = silentContext): AsyncGenerator<Uint8Array> {
   const o = parseOptions(writeOptions, options);
   const p = presetFromOptions(o);
+  if (p.encoding === 'open-images') {
+    yield* writeOpenImages(dataset, p, (image) => idText(image, o.imageId, p), byImage(dataset), capabilities, context);
+    return;
+  }
   const warn = context.warn;
   const cols = p.csv.columns;
   const at = (name: string | undefined): number => (name === undefined ? -1 : cols.indexOf(name));
@@ -633,7 +639,7 @@ const RLE_NAMES = new Set(['encodedpixels', 'rle_mask', 'rle', 'predicted', 'enc
 // The widest preset's reach; the writer reports what a preset and the options narrow it to.
 const capabilities: DialectCapabilities = {
   categories: true, categoryIds: true, categoryNames: true, categoryAttributes: false, unusedCategories: false,
-  instanceIds: false, scores: false, crowd: false, attributes: false,
+  instanceIds: false, scores: true, crowd: false, attributes: false,
   multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: false,
 };
 

@@ -58,6 +58,12 @@ export interface Preset {
    * per image (× class), the IoU-threshold-averaged precision (`iou-map`) or F2 (`f2`), or F0.5 over pixels.
    */
   metric?: 'dice' | 'iou-map' | 'f2' | 'f0.5-pixels';
+  /**
+   * How masks are written: start/length pairs (absent, the default), or Open Images' one row per image
+   * whose `rle` column holds `label confidence mask` triples, mask = base64(zlib(COCO count string));
+   * `order`, `base`, `pairing` and `empty` do not apply to it.
+   */
+  encoding?: 'open-images';
 }
 
 const CF = { order: 'col', base: 1, pairing: 'absolute', empty: '' } as const;
@@ -181,6 +187,24 @@ const list: Preset[] = [
       overlap: 'allowed',
       source: "A public solution decodes every train_rles.csv row row-major 1-based, checks it against the label TIFF and re-encodes it exactly, including '1 0' for empty slices.",
     },
+    {
+      id: 'open-images-2019-instance-segmentation', title: 'Open Images 2019 - Instance Segmentation', order: 'col', base: 0, pairing: 'absolute', empty: '', encoding: 'open-images',
+      csv: { columns: ['ImageID', 'ImageWidth', 'ImageHeight', 'PredictionString'], id: 'ImageID', rle: 'PredictionString', width: 'ImageWidth', height: 'ImageHeight', rowsPer: 'image', ids: 'stem' },
+      overlap: 'allowed',
+      source: "Evaluation page: ImageID,ImageWidth,ImageHeight,PredictionString, predictions 'Label Confidence EncodedMask'; the host's encode_binary_mask is base64.b64encode(zlib.compress(pycocotools counts, Z_BEST_COMPRESSION)).",
+    },
+    {
+      id: 'hpa-single-cell-classification', title: 'Human Protein Atlas - Single Cell Classification (2021)', order: 'col', base: 0, pairing: 'absolute', empty: '', encoding: 'open-images',
+      csv: { columns: ['ID', 'ImageWidth', 'ImageHeight', 'PredictionString'], id: 'ID', rle: 'PredictionString', width: 'ImageWidth', height: 'ImageHeight', rowsPer: 'image', ids: 'stem' },
+      overlap: 'allowed',
+      source: "Evaluation page reuses Open Images' format and encoder with an ID column; a cell with several labels is one triple per label with the same mask.",
+    },
+    {
+      id: 'hubmap-hacking-the-human-vasculature', title: 'HuBMAP - Hacking the Human Vasculature (2023)', order: 'col', base: 0, pairing: 'absolute', empty: '', encoding: 'open-images',
+      csv: { columns: ['id', 'height', 'width', 'prediction_string'], id: 'id', rle: 'prediction_string', height: 'height', width: 'width', rowsPer: 'image', ids: 'stem' },
+      overlap: 'allowed',
+      source: "Evaluation page copies Open Images' encode_binary_mask; public solutions write id,height,width,prediction_string with label 0 (blood_vessel).",
+    },
 ];
 
 /** The named presets: a list (iterate, `map`, `length`) that is also indexed by id (`presets['airbus-ship-detection']`). */
@@ -243,6 +267,7 @@ export function checkPreset(p: unknown): Preset {
     source: typeof o.source === 'string' ? o.source : 'given by the caller',
     ...(o.nativeSize ? { nativeSize: o.nativeSize } : {}),
     ...(o.oneSize === true && o.nativeSize ? { oneSize: true } : {}),
+    ...(o.encoding === 'open-images' ? { encoding: 'open-images' as const } : {}),
   };
 }
 

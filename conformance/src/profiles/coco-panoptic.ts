@@ -1,0 +1,26 @@
+import { memoryFolder, type Dialect, type OutputFile } from '@rlekit/core';
+import { dialect as panoptic } from '@rlekit/coco-panoptic';
+import type { ConformanceProfile } from '../profile.js';
+
+/**
+ * COCO panoptic is a folder (the JSON and its PNGs); the matrix moves single files. This adapter
+ * packs the folder that `writeFiles` makes into one JSON of base64 files and reads it back through
+ * a memory folder, so the matrix runs the real folder writer and reader on every hop.
+ */
+const packed: Dialect = {
+  ...panoptic,
+  async write(dataset, options, context) {
+    const files: Record<string, string> = {};
+    for await (const f of panoptic.writeFiles!(dataset, options, context) as AsyncIterable<OutputFile>) files[f.path] = Buffer.from(f.bytes).toString('base64');
+    return new TextEncoder().encode(JSON.stringify(files));
+  },
+  async read(input, options, context) {
+    const files = JSON.parse(new TextDecoder().decode(input as Uint8Array)) as Record<string, string>;
+    const bytes = Object.fromEntries(Object.entries(files).map(([p, b]) => [p, new Uint8Array(Buffer.from(b, 'base64'))]));
+    return panoptic.read(memoryFolder(bytes, 'panoptic'), options, context);
+  },
+};
+
+// One segment per pixel: overlapping masks cannot be held (the fixture with overlaps is skipped).
+// Not exact: the JSON gives every category `isthing` and a colour, and an empty mask has no segment.
+export const profiles: ConformanceProfile[] = [{ name: 'coco-panoptic', dialect: packed, exact: false }];
