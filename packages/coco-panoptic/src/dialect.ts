@@ -4,6 +4,7 @@
  * colour is the segment id (panoptic_val2017.json next to panoptic_val2017/).
  */
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import {
   checkPaintPixels, collectDataset, countHeader, tallyAnnotation, DEFAULT_MAX_RUNS, decodeUtf8, describeValue, encodeUtf8, groupByImage, isFolderSource, isRleError,
   JSON_HEAD, jsonOutline, LabelMap, notCarried, outlineMember, parseDialectOptions, parseJson, readAllBytes, RleError, silentContext, stringifyJson,
@@ -11,6 +12,9 @@ import {
   type FolderSource, type Id, type OptionsSchema, type ImageInfo, type Mask, type MaskDataset, type MaskDatasetStream, type OutputFile, type SniffResult,
 } from '@rlekit/core';
 import { DEFAULT_MAX_PIXELS, decodeSegmentIds, encodeSegmentIds, MAX_SEGMENT_ID, rgb2id } from './png.js';
+
+/** zod/mini carries no messages: zod's English ones, for INVALID_OPTION errors users read. */
+const ZOD_MESSAGES = { error: en().localeError };
 
 const describe = z.describe;
 
@@ -234,7 +238,7 @@ async function* readStreamAnnotations(
 }
 
 async function readStream(input: DialectInput, options: Partial<PanopticReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
-  const o = parseDialectOptions(readSchema, options, 'coco-panoptic');
+  const o = parseDialectOptions(readSchema, options, 'coco-panoptic', ZOD_MESSAGES);
   const { json, open } = await locate(input, o, context);
   const root = obj(parseJson(decodeUtf8(json), 'COCO panoptic JSON'), []);
   const categories = new Map<Id, Category>();
@@ -340,7 +344,7 @@ function categoryColour(c: Category): [number, number, number] {
 }
 
 async function* writeFiles(dataset: MaskDataset | MaskDatasetStream, options: Partial<PanopticWriteOptions> = {}, context: DialectContext = silentContext): AsyncGenerator<OutputFile> {
-  const o = parseDialectOptions(writeSchema, options, 'coco-panoptic');
+  const o = parseDialectOptions(writeSchema, options, 'coco-panoptic', ZOD_MESSAGES);
   if (o.name === '' || /[/\\]|^\.\.?$/.test(o.name)) throw new RleError('INVALID_OPTION', 'name is a base name', { path: ['name'], expected: 'a name without slashes (panoptic_val2017)', received: o.name });
   for (const im of dataset.images) checkPaintPixels(im.height * im.width, o.maxPixels, `Image ${String(im.id)}`, ['images', String(im.id)]);
   const warn = context.warn;
@@ -440,7 +444,7 @@ async function* writeFiles(dataset: MaskDataset | MaskDatasetStream, options: Pa
  * RleError: zod/mini's own errors are not classic ZodErrors, which callers match on.
  */
 function withRleErrors<T>(schema: z.ZodMiniType<T>): OptionsSchema<T> {
-  return Object.assign(Object.create(schema) as object, { parse: (input: unknown): T => parseDialectOptions(schema, input, 'coco-panoptic') }) as OptionsSchema<T>;
+  return Object.assign(Object.create(schema) as object, { parse: (input: unknown): T => parseDialectOptions(schema, input, 'coco-panoptic', ZOD_MESSAGES) }) as OptionsSchema<T>;
 }
 
 export const dialect: Dialect<PanopticReadOptions, PanopticWriteOptions> = {

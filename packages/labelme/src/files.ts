@@ -14,6 +14,7 @@
  * image, LabelMe's field order, `imageData: null` unless asked.
  */
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import {
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
@@ -24,6 +25,9 @@ import { DEFAULT_MAX_MASK_PIXELS, encodeMaskPng, toBase64 } from './mask-shape.j
 import { drawPolygon } from './raster.js';
 import { shapeToMask } from './shapes.js';
 import { sniffLabelMe } from './sniff.js';
+
+/** zod/mini carries no messages: zod's English ones, for INVALID_OPTION errors users read. */
+const ZOD_MESSAGES = { error: en().localeError };
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -202,7 +206,7 @@ function parseAt(text: string, file: string | undefined): unknown {
 
 /** Parses the text of one LabelMe file. */
 export function parseLabelMeJson(text: string, options: Partial<LabelMeReadOptions> = {}, context?: DialectContext): MaskDataset {
-  const opts = parseDialectOptions(readOptions, options, 'labelme');
+  const opts = parseDialectOptions(readOptions, options, 'labelme', ZOD_MESSAGES);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
   reader.read(parseAt(text, undefined), [], '');
   reader.finish();
@@ -222,7 +226,7 @@ async function readFolder(input: FolderSource, reader: Reader, maxBytes: number)
 }
 
 async function readLabelMe(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
-  const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme');
+  const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
   if (isFolderSource(input)) await readFolder(input, reader, opts.maxBytes);
   else reader.read(parseAt(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), undefined), [], '');
@@ -329,7 +333,7 @@ export async function buildLabelMe(
   dataset: MaskDataset, options: Partial<LabelMeWriteOptions> = {}, warn: WarningSink = () => {},
   imageBytes?: (image: ImageInfo) => Promise<Uint8Array>,
 ): Promise<BuiltFile[]> {
-  const opts = parseDialectOptions(writeOptions, options, 'labelme');
+  const opts = parseDialectOptions(writeOptions, options, 'labelme', ZOD_MESSAGES);
   for (const w of notCarried(dataset, capabilities, 'labelme')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
@@ -467,7 +471,7 @@ export const dialect: Dialect<LabelMeReadOptions, LabelMeWriteOptions> = {
   sniffDetail: (head) => sniffLabelMe(head),
   read: readLabelMe,
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelMeWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
-    const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme');
+    const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
     const d = await collectDataset(dataset);
     if (d.images.length !== 1) {
       throw new RleError('INVALID_OPTION', `A LabelMe file holds one image; this dataset has ${d.images.length}`, { expected: 'one image (write a folder, -o <folder>, for several)', received: String(d.images.length) });
@@ -476,7 +480,7 @@ export const dialect: Dialect<LabelMeReadOptions, LabelMeWriteOptions> = {
     return jsonBytes(files[0]!.json, opts.indent);
   },
   async *writeFiles(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelMeWriteOptions>, context?: DialectContext): AsyncIterable<OutputFile> {
-    const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme');
+    const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
     const files = await buildLabelMe(await collectDataset(dataset), opts, context?.warn, await imageReader(opts, context));
     const seen = new Set<string>();
     for (const f of files) {
