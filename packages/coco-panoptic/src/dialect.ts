@@ -81,7 +81,14 @@ const dirOf = (p: string): string => {
   return at < 0 ? '' : p.slice(0, at + 1);
 };
 
-/** COCO panoptic by structure: annotations whose first entry has `segments_info` (and no `segmentation`). */
+/**
+ * COCO panoptic by structure: annotations whose first entry has `segments_info` (and no `segmentation`).
+ * @example
+ * ```ts
+ * sniffPanoptic(encodeUtf8('{"annotations": [{"file_name": "1.png", "image_id": 1, "segments_info": []}]}')).confidence > 0.5; // → true
+ * sniffPanoptic(encodeUtf8('{"annotations": [{"image_id": 1, "segmentation": [[1, 2, 3, 4, 5, 6]]}]}')).confidence; // → 0
+ * ```
+ */
 export function sniffPanoptic(head: Uint8Array): SniffResult {
   const o = jsonOutline(head);
   if (o.root !== 'object') return { confidence: 0 };

@@ -20,12 +20,25 @@ export const DEFAULT_MAX_PIXELS = 268_435_456;
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
-/** panopticapi's `rgb2id`: R + 256·G + 256²·B. */
+/**
+ * panopticapi's `rgb2id`: R + 256·G + 256²·B.
+ * @example
+ * ```ts
+ * // panopticapi's rule: segment id = R + 256·G + 256²·B.
+ * rgb2id(3, 1, 0); // → 259
+ * ```
+ */
 export function rgb2id(r: number, g: number, b: number): number {
   return r + 256 * g + 65536 * b;
 }
 
-/** panopticapi's `id2rgb`: [id % 256, id // 256 % 256, id // 256² % 256]; ids above 2^24 − 1 do not fit (INVALID_OPTION). */
+/**
+ * panopticapi's `id2rgb`: [id % 256, id // 256 % 256, id // 256² % 256]; ids above 2^24 − 1 do not fit (INVALID_OPTION).
+ * @example
+ * ```ts
+ * id2rgb(259); // → [3, 1, 0]
+ * ```
+ */
 export function id2rgb(id: number): [number, number, number] {
   if (!Number.isSafeInteger(id) || id < 0 || id > MAX_SEGMENT_ID) {
     throw new RleError('INVALID_OPTION', 'A panoptic segment id must fit in 24 bits (R + 256G + 65536B)', { expected: `an integer from 0 to ${MAX_SEGMENT_ID}`, received: String(id) });
@@ -52,6 +65,11 @@ function rawBytes(width: number, height: number, bitDepth: number, colorType: nu
  * Reads a panoptic PNG into a label map of segment ids (row-major Uint32). RGB and RGBA (alpha
  * ignored, as panopticapi's `np.array(Image.open(...), dtype=np.uint32)[..., :3]` does not look at it)
  * and 8-bit palette images are read; other kinds are UNSUPPORTED.
+ * @example
+ * ```ts
+ * const map = LabelMap.fromArray(Uint32Array.from([0, 259, 259, 7, 0, 259]), { height: 2, width: 3 });
+ * decodeSegmentIds(encodeSegmentIds(map)).labels(); // → [7, 259]
+ * ```
  */
 export function decodeSegmentIds(png: Uint8Array, options: { maxPixels?: number; path?: Path } = {}): LabelMap {
   const path = options.path ?? [];
@@ -134,14 +152,28 @@ export function decodeSegmentIds(png: Uint8Array, options: { maxPixels?: number;
   return LabelMap.fromArray(ids, { height, width });
 }
 
-/** The size a PNG's IHDR claims, without inflating anything (INVALID_STRUCTURE when it is not a PNG). */
+/**
+ * The size a PNG's IHDR claims, without inflating anything (INVALID_STRUCTURE when it is not a PNG).
+ * @example
+ * ```ts
+ * pngSize(encodeSegmentIds(LabelMap.fromArray(Uint32Array.from([0, 1, 2, 3, 4, 5]), { height: 2, width: 3 }))); // → { height: 2, width: 3 }
+ * ```
+ */
 export function pngSize(png: Uint8Array, path: Path = []): Size {
   if (png.length < 24 || SIGNATURE.some((b, i) => png[i] !== b)) throw new RleError('INVALID_STRUCTURE', 'Not a PNG', { path, expected: 'a PNG signature and IHDR', received: `${png.length} bytes` });
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
 }
 
-/** Writes a label map of segment ids (each below 2^24) as the 8-bit RGB PNG panopticapi writes. */
+/**
+ * Writes a label map of segment ids (each below 2^24) as the 8-bit RGB PNG panopticapi writes.
+ * @example
+ * ```ts
+ * // An RGB PNG whose colour is each pixel's segment id.
+ * const png = encodeSegmentIds(LabelMap.fromArray(Uint32Array.from([0, 259, 259, 7, 0, 259]), { height: 2, width: 3 }));
+ * decodeSegmentIds(png).masks().get(259)?.area(); // → 3
+ * ```
+ */
 export function encodeSegmentIds(map: LabelMap): Uint8Array {
   const { data, width, height } = map;
   const rgb = new Uint8Array(data.length * 3);

@@ -17,6 +17,15 @@ export type JsonPartEvent =
  * the raw bytes of each element; 'value': the parsed value; 'skip'; 'stop': end the walk there,
  * reading no further). A root array's elements come with key null. Memory: one source chunk and
  * the elements cut from it.
+ * @example
+ * ```ts
+ * // A file's top-level arrays as element byte ranges, for merging shard outputs without parsing them.
+ * const events: string[] = [];
+ * for await (const e of jsonArrayParts(bytesSource(encodeUtf8('{"images": [{"id": 1}], "info": {}}')), (key) => (key === 'images' ? 'elements' : 'value'))) {
+ *   if (e.kind === 'elements') events.push(...e.elements.map((b) => decodeUtf8(b)));
+ * }
+ * events; // → ['{"id": 1}']
+ * ```
  */
 export async function* jsonArrayParts(source: ByteSource, action: (key: string, kind: JsonValueKind) => JsonFieldAction | 'stop', what = 'JSON'): AsyncGenerator<JsonPartEvent> {
   let queue: JsonPartEvent[] = [];
@@ -79,7 +88,13 @@ export async function* jsonArrayParts(source: ByteSource, action: (key: string, 
   }
 }
 
-/** Elements joined with a separator before each (`first` before the very first of the output): one chunk. */
+/**
+ * Elements joined with a separator before each (`first` before the very first of the output): one chunk.
+ * @example
+ * ```ts
+ * decodeUtf8(joinElements([encodeUtf8('{"id":1}'), encodeUtf8('{"id":2}')], true, encodeUtf8('['), encodeUtf8(','))); // → '[{"id":1},{"id":2}'
+ * ```
+ */
 export function joinElements(elements: readonly Uint8Array[], first: boolean, lead: Uint8Array, sep: Uint8Array): Uint8Array {
   let size = 0;
   for (const [i, b] of elements.entries()) size += b.length + (i === 0 && first ? lead.length : sep.length);

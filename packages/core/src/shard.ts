@@ -21,7 +21,13 @@ export interface Shard {
   count: number;
 }
 
-/** Parses `i/n` (0 ≤ i < n): shard i of n, 0-based as SLURM_ARRAY_TASK_ID (--array=0-(n-1)) and JOB_COMPLETION_INDEX count. */
+/**
+ * Parses `i/n` (0 ≤ i < n): shard i of n, 0-based as SLURM_ARRAY_TASK_ID (--array=0-(n-1)) and JOB_COMPLETION_INDEX count.
+ * @example
+ * ```ts
+ * parseShard('2/4'); // → { index: 2, count: 4 }
+ * ```
+ */
 export function parseShard(text: string): Shard {
   const m = /^\s*(\d{1,9})\s*\/\s*(\d{1,9})\s*$/.exec(text);
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
@@ -31,7 +37,14 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** The image positions [start, end) of a shard of `images` images. */
+/**
+ * The image positions [start, end) of a shard of `images` images.
+ * @example
+ * ```ts
+ * // Shard 1 of 3 over 10 images: positions 3 to 5, contiguous, the same on every machine.
+ * shardRange({ index: 1, count: 3 }, 10); // → [3, 6]
+ * ```
+ */
 export function shardRange(shard: Shard, images: number): [number, number] {
   return [Math.floor((shard.index * images) / shard.count), Math.floor(((shard.index + 1) * images) / shard.count)];
 }
@@ -39,6 +52,12 @@ export function shardRange(shard: Shard, images: number): [number, number] {
 /**
  * Which shard's reader owns the annotation of an image at `position` (-1: an image the dataset
  * lacks). Annotations that refer to no image go to shard 0, whose run reports them as one run would.
+ * @example
+ * ```ts
+ * inShard({ index: 1, count: 3 }, 10, 4); // → true
+ * // Annotations of no image go to shard 0, whose run reports them.
+ * inShard({ index: 0, count: 3 }, 10, -1); // → true
+ * ```
  */
 export function inShard(shard: Shard, images: number, position: number): boolean {
   if (position < 0) return shard.index === 0;
@@ -58,7 +77,16 @@ export interface ShardDatasetOptions {
 // A shard's image list → the whole input's, for what a dialect keeps beside the list it read (COCO's top-level fields).
 const wholeLists = new WeakMap<object, object>();
 
-/** The image list a shard's list was cut from (by {@link shardDataset}), if it was. */
+/**
+ * The image list a shard's list was cut from (by {@link shardDataset}), if it was.
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const dataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: [] };
+ * const part = shardDataset(dataset, { index: 1, count: 2 });
+ * shardOrigin(part.images) === dataset.images; // → true
+ * ```
+ */
 export function shardOrigin<T extends object>(images: T): T | undefined {
   return wholeLists.get(images) as T | undefined;
 }
@@ -66,6 +94,17 @@ export function shardOrigin<T extends object>(images: T): T | undefined {
 /**
  * The shard's images (in input order) and the annotations of those images (in the order they come).
  * A reader given the shard in its context may already have left the other annotations out.
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const dataset = {
+ *   images: [{ id: 'a', ...size }, { id: 'b', ...size }, { id: 'c', ...size }, { id: 'd', ...size }],
+ *   categories: [],
+ *   annotations: [{ id: 1, imageId: 'a', mask: Mask.full(size) }, { id: 2, imageId: 'c', mask: Mask.full(size) }],
+ * };
+ * const part = shardDataset(dataset, { index: 1, count: 2 }) as typeof dataset;
+ * [part.images.map((im) => im.id), part.annotations.map((a) => a.id)]; // → [['c', 'd'], [2]]
+ * ```
  */
 export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, options: ShardDatasetOptions = {}): MaskDataset | MaskDatasetStream {
   const n = d.images.length;

@@ -204,7 +204,18 @@ function parseAt(text: string, file: string | undefined): unknown {
   }
 }
 
-/** Parses the text of one LabelMe file. */
+/**
+ * Parses the text of one LabelMe file.
+ * @example
+ * ```ts
+ * const text = JSON.stringify({
+ *   version: '5.5.0', flags: {}, imagePath: 'leaf.png', imageData: null, imageHeight: 3, imageWidth: 4,
+ *   shapes: [{ label: 'leaf', points: [[1, 0], [2, 0], [2, 1], [1, 1]], group_id: null, shape_type: 'polygon', flags: {} }],
+ * });
+ * const dataset = parseLabelMeJson(text);
+ * [dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf', 4]
+ * ```
+ */
 export function parseLabelMeJson(text: string, options: Partial<LabelMeReadOptions> = {}, context?: DialectContext): MaskDataset {
   const opts = parseDialectOptions(readOptions, options, 'labelme', ZOD_MESSAGES);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
@@ -241,6 +252,12 @@ async function readLabelMe(input: DialectInput, options: Partial<LabelMeReadOpti
  * A pixel-edge ring (pixel corners, clockwise on screen, as core's polygonize gives) moved half a
  * pixel inwards: its vertices land on the centres of the boundary pixels, where Pillow's filled
  * polygon (boundary included) draws exactly the ring's pixels when the part allows it.
+ * @example
+ * ```ts
+ * // The corners of a 2×2 block of pixels → the centres of its four pixels, which Pillow (and
+ * // LabelMe) put at integer coordinates.
+ * centreRing([0, 0, 2, 0, 2, 2, 0, 2]); // → [0, 0, 1, 0, 1, 1, 0, 1]
+ * ```
  */
 export function centreRing(ring: readonly number[]): number[] {
   const n = ring.length / 2;
@@ -328,7 +345,15 @@ interface BuiltFile {
   json: Json;
 }
 
-/** One LabelMe object per image. `imageBytes` gives an image's bytes when imageData is asked for. */
+/**
+ * One LabelMe object per image. `imageBytes` gives an image's bytes when imageData is asked for.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0], { height: 3, width: 4 }, 'row');
+ * const [file] = await buildLabelMe({ images: [{ id: 1, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * (file.json as { shapes: { shape_type: string; label: string }[] }).shapes.map((s) => [s.label, s.shape_type]); // → [['leaf', 'polygon']]
+ * ```
+ */
 export async function buildLabelMe(
   dataset: MaskDataset, options: Partial<LabelMeWriteOptions> = {}, warn: WarningSink = () => {},
   imageBytes?: (image: ImageInfo) => Promise<Uint8Array>,

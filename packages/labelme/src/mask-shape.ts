@@ -92,7 +92,14 @@ function checkPng(png: Uint8Array, maxPixels: number | undefined, path: Path): S
 /** Default bound on a mask PNG's pixels (its decoded samples are held in memory once). */
 export const DEFAULT_MAX_MASK_PIXELS = 268_435_456;
 
-/** The foreground (non-zero grey value or palette index) of a mask PNG, as a mask of the PNG's size. */
+/**
+ * The foreground (non-zero grey value or palette index) of a mask PNG, as a mask of the PNG's size.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1], { height: 2, width: 3 }, 'row');
+ * decodeMaskPng(encodeMaskPng(mask)).equals(mask); // → true
+ * ```
+ */
 export function decodeMaskPng(png: Uint8Array, options: { maxPixels?: number; path?: Path } = {}): Mask {
   const path = options.path ?? [];
   const size = checkPng(png, options.maxPixels ?? DEFAULT_MAX_MASK_PIXELS, path);
@@ -116,12 +123,27 @@ export function decodeMaskPng(png: Uint8Array, options: { maxPixels?: number; pa
   return Mask.fromBitmap(bits, size, 'row');
 }
 
-/** A mask as LabelMe writes a `mask` shape's PNG: 8-bit greyscale, 1 on 0. */
+/**
+ * A mask as LabelMe writes a `mask` shape's PNG: 8-bit greyscale, 1 on 0.
+ * @example
+ * ```ts
+ * // A 1-bit PNG, as LabelMe keeps a `mask` shape (base64 in the JSON).
+ * const png = encodeMaskPng(Mask.full({ height: 2, width: 3 }));
+ * Array.from(png.subarray(1, 4)); // → [0x50, 0x4e, 0x47]
+ * ```
+ */
 export function encodeMaskPng(mask: Mask): Uint8Array {
   return encodePng({ width: mask.width, height: mask.height, data: mask.toBitmap('row'), channels: 1, depth: 8 });
 }
 
-/** numpy's `round` (halves to even), as LabelMe rounds a mask's origin. */
+/**
+ * numpy's `round` (halves to even), as LabelMe rounds a mask's origin.
+ * @example
+ * ```ts
+ * // Python's round(), which LabelMe uses for a mask shape's box.
+ * [roundHalfEven(0.5), roundHalfEven(1.5), roundHalfEven(2.5)]; // → [0, 2, 2]
+ * ```
+ */
 export function roundHalfEven(v: number): number {
   const f = Math.floor(v), d = v - f;
   if (d > 0.5) return f + 1;
@@ -131,6 +153,13 @@ export function roundHalfEven(v: number): number {
 
 /**
  * A `mask` shape over an image of `size`: its PNG pasted at `round(points[0])`, clipped to the image.
+ * @example
+ * ```ts
+ * // A `mask` shape: its PNG placed at the box's top-left point in the image.
+ * const png = encodeMaskPng(Mask.full({ height: 1, width: 2 }));
+ * const b64 = btoa(String.fromCharCode(...png));
+ * decodeMaskShape(b64, [1, 2], { height: 3, width: 4 }).bbox(); // → { x: 1, y: 2, width: 2, height: 1 }
+ * ```
  */
 export function decodeMaskShape(b64: unknown, origin: readonly [number, number], size: Size, options: { maxPixels?: number; path?: Path } = {}): Mask {
   const path = options.path ?? [];

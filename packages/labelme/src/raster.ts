@@ -148,6 +148,11 @@ function crossing(e: Edge, y: number): number {
  * vertices cut to ints, horizontal edges drawn as lines, each row filled between pairs of sorted
  * edge crossings (ends rounded inwards), with Pillow's corner rules (a crossing doubled at an
  * edge's lower end; acute corners stretched to meet the next row).
+ * @example
+ * ```ts
+ * // Pillow's ImageDraw.polygon with fill and outline: boundary pixels included.
+ * drawPolygon([0, 0, 2, 0, 2, 1, 0, 1], { height: 3, width: 4 }).area(); // → 6
+ * ```
  */
 export function drawPolygon(xy: ArrayLike<number>, size: Size): Mask {
   checkSize(size);
@@ -247,7 +252,13 @@ export function drawPolygon(xy: ArrayLike<number>, size: Size): Mask {
   return out.finish();
 }
 
-/** Pillow's filled `draw.rectangle(((x0, y0), (x1, y1)))` with x0 <= x1, y0 <= y1: corners cut to ints, both inclusive. */
+/**
+ * Pillow's filled `draw.rectangle(((x0, y0), (x1, y1)))` with x0 <= x1, y0 <= y1: corners cut to ints, both inclusive.
+ * @example
+ * ```ts
+ * drawRectangle(1, 0, 2, 1, { height: 3, width: 4 }).bbox(); // → { x: 1, y: 0, width: 2, height: 2 }
+ * ```
+ */
 export function drawRectangle(x0: number, y0: number, x1: number, y1: number, size: Size): Mask {
   checkSize(size);
   const h = size.height, w = size.width;
@@ -267,6 +278,10 @@ export function drawRectangle(x0: number, y0: number, x1: number, y1: number, si
  * Pillow's filled `draw.ellipse(((x0, y0), (x1, y1)))`: the box cut to ints, then its integer
  * stepper (Pillow >= 8.3), which walks a quarter of the ellipse on a doubled grid and mirrors it.
  * A box that is one pixel (a = b = 0) draws nothing, as in Pillow.
+ * @example
+ * ```ts
+ * drawEllipse(0, 0, 2, 2, { height: 3, width: 4 }).bbox(); // → { x: 0, y: 0, width: 3, height: 3 }
+ * ```
  */
 export function drawEllipse(x0: number, y0: number, x1: number, y1: number, size: Size, path: Path = []): Mask {
   checkSize(size);

@@ -51,6 +51,11 @@ function needPoints(xy: number[], n: number, kind: string, path: Path, atLeast =
  * `circle`: centre and a point on the rim, Pillow's filled ellipse in the box centre ± radius;
  * `mask`: the base64 PNG at round(points[0]). Other types are UNSUPPORTED here (the file reader
  * keeps points and lines aside with a warning).
+ * @example
+ * ```ts
+ * // LabelMe's shape_to_mask: a circle is its centre and a point on it.
+ * shapeToMask({ shape_type: 'circle', points: [[2, 2], [2, 3]] }, { height: 5, width: 5 }).area(); // → 5
+ * ```
  */
 export function shapeToMask(shape: LabelMeShapeGeometry, size: Size, options: ShapeOptions = {}): Mask {
   const path = options.path ?? [];

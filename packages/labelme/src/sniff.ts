@@ -5,6 +5,10 @@ import { jsonOutline, outlineMember, type SniffResult } from '@rlekit/core';
  * or `shapes` beside LabelMe's image fields (`imagePath`, `imageHeight`). LabelMe writes
  * `version`, `flags` and `shapes` first, so a long shapes list can end the head before the image
  * fields: then the first shape's keys decide, or more bytes are asked for.
+ * @example
+ * ```ts
+ * sniffLabelMe(encodeUtf8('{"version": "5.5.0", "flags": {}, "shapes": [], "imagePath": "a.png"')).confidence > 0.5; // → true
+ * ```
  */
 export function sniffLabelMe(head: Uint8Array): SniffResult {
   const o = jsonOutline(head);
