@@ -160,19 +160,20 @@ class Reader {
       if (at !== undefined) {
         const inst = instances[at]!;
         inst.mask = inst.mask.union(mask);
-        (inst.attributes.labelme_shapes as string[]).push(type);
         return;
       }
-      const attributes: Json = { labelme_shapes: [type] };
+      const attributes: Json = {};
       if (groupId !== null) attributes.group_id = groupId;
       if (typeof s.description === 'string' && s.description !== '') attributes.description = s.description;
       if (isRecord(s.flags) && Object.keys(s.flags).length > 0) attributes.flags = s.flags;
-      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k) && k !== 'labelme_shapes') setOwn(attributes, k, s[k]);
+      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k)) setOwn(attributes, k, s[k]);
       if (key !== undefined) byGroup.set(key, instances.length);
       instances.push({ label: s.label, mask, attributes });
     });
     for (const inst of instances) {
-      this.annotations.push({ id: this.annotations.length + 1, imageId: id, categoryId: this.category(inst.label).id, mask: inst.mask, attributes: inst.attributes });
+      const a: Annotation = { id: this.annotations.length + 1, imageId: id, categoryId: this.category(inst.label).id, mask: inst.mask };
+      if (Object.keys(inst.attributes).length > 0) a.attributes = inst.attributes;
+      this.annotations.push(a);
     }
     if (others.length > 0) lm.otherShapes = others;
     if (Object.keys(lm).length > 0) image.attributes = { labelme: lm };
@@ -392,7 +393,7 @@ export async function buildLabelMe(
         s.shape_type = p.shape_type;
         s.flags = isRecord(at.flags) ? at.flags : {};
         s.mask = p.mask ?? null;
-        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k) && k !== 'labelme_shapes') setOwn(s, k, at[k]);
+        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k)) setOwn(s, k, at[k]);
         shapes.push(s);
       }
     }
