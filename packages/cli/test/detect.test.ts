@@ -42,6 +42,24 @@ describe('detection reads the structure, further when the head is inconclusive',
     expect(j.annotationCount).toBe(1);
   });
 
+  it('detects a LabelMe file, and a folder of them with images beside, without --from', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rlekit-labelme-'));
+    const shape = (label: string, points: number[][]) => ({ label, points, group_id: null, description: '', shape_type: 'polygon', flags: {}, mask: null });
+    for (const [name, shapes] of [['a', [shape('cat', [[1, 1], [6, 1], [6, 4]])]], ['b', []]] as const) {
+      writeFileSync(join(folder, `${name}.json`), JSON.stringify({ version: '5.5.0', flags: {}, shapes, imagePath: `${name}.jpg`, imageData: null, imageHeight: 6, imageWidth: 9 }, null, 2));
+      writeFileSync(join(folder, `${name}.jpg`), Buffer.from([0xff, 0xd8, 0xff]));
+    }
+    const one = await run(['inspect', join(folder, 'a.json')]);
+    expect(one.out).toMatch(/labelme \(detected: a shapes list whose first shape has label and points/);
+    const out = join(dir, 'from-labelme.json');
+    const r = await run(['convert', folder, '--to', 'coco', '-o', out]);
+    expect(r.err).toMatch(/detected labelme/);
+    expect(r.code).toBe(0);
+    const coco = JSON.parse(readFileSync(out, 'utf8'));
+    expect(coco.images.map((i: { file_name: string }) => i.file_name)).toEqual(['a.jpg', 'b.jpg']);
+    expect(coco.annotations).toHaveLength(1);
+  });
+
   it('still says it cannot tell, after a bounded look, for JSON no dialect knows', async () => {
     const file = join(dir, 'other.json');
     writeFileSync(file, JSON.stringify({ rows: Array.from({ length: 20000 }, (_, i) => ({ i })) }));

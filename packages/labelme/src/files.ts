@@ -43,7 +43,7 @@ export const writeOptions = z.object({
   shapes: z._default(z.enum(['auto', 'polygon', 'mask']).check(z.describe('auto: a polygon per part where it draws back exactly, else a mask shape; polygon: polygons only (holes filled, reported); mask: one mask shape per instance')), 'auto'),
   imageData: z._default(z.boolean().check(z.describe('Embed each image (base64) as LabelMe\'s imageData, read from the images folder')), false),
   images: z.optional(z.string().check(z.minLength(1), z.describe('Folder of the images, for imageData'))),
-  fileVersion: z._default(z.string().check(z.minLength(1), z.describe('The version field written, for files read without one (LabelMe 5.3 added mask shapes)')), '5.5.0'),
+  fileVersion: z._default(z.string().check(z.minLength(1), z.describe('The version field written, for files read without one (mask shapes came with the AI-mask mode of LabelMe, late 2023)')), '5.5.0'),
   defaultLabel: z._default(z.string().check(z.minLength(1), z.describe('Label of annotations without a category')), 'object'),
   indent: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(8), z.describe('Spaces of JSON indentation (LabelMe writes 2)')), 2),
 });
@@ -164,19 +164,20 @@ class Reader {
       if (at !== undefined) {
         const inst = instances[at]!;
         inst.mask = inst.mask.union(mask);
-        (inst.attributes.labelme_shapes as string[]).push(type);
         return;
       }
-      const attributes: Json = { labelme_shapes: [type] };
+      const attributes: Json = {};
       if (groupId !== null) attributes.group_id = groupId;
       if (typeof s.description === 'string' && s.description !== '') attributes.description = s.description;
       if (isRecord(s.flags) && Object.keys(s.flags).length > 0) attributes.flags = s.flags;
-      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k) && k !== 'labelme_shapes') setOwn(attributes, k, s[k]);
+      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k)) setOwn(attributes, k, s[k]);
       if (key !== undefined) byGroup.set(key, instances.length);
       instances.push({ label: s.label, mask, attributes });
     });
     for (const inst of instances) {
-      this.annotations.push({ id: this.annotations.length + 1, imageId: id, categoryId: this.category(inst.label).id, mask: inst.mask, attributes: inst.attributes });
+      const a: Annotation = { id: this.annotations.length + 1, imageId: id, categoryId: this.category(inst.label).id, mask: inst.mask };
+      if (Object.keys(inst.attributes).length > 0) a.attributes = inst.attributes;
+      this.annotations.push(a);
     }
     if (others.length > 0) lm.otherShapes = others;
     if (Object.keys(lm).length > 0) image.attributes = { labelme: lm };
@@ -421,7 +422,7 @@ export async function buildLabelMe(
         s.shape_type = p.shape_type;
         s.flags = isRecord(at.flags) ? at.flags : {};
         s.mask = p.mask ?? null;
-        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k) && k !== 'labelme_shapes') setOwn(s, k, at[k]);
+        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k)) setOwn(s, k, at[k]);
         shapes.push(s);
       }
     }
@@ -447,7 +448,7 @@ export async function buildLabelMe(
   if (stats.changedMasks > 0) {
     warn({ code: 'pixels-changed', message: `LabelMe polygons cannot hold holes or every pixel shape: ${stats.changedMasks} masks changed by ${stats.changedPixels} pixels (${stats.filledHoles} holes filled; worst IoU ${stats.worstIou.toFixed(4)}); shapes: 'auto' keeps them exact with mask shapes`, count: stats.changedMasks });
   }
-  if (opts.shapes === 'auto' && maskShapes > 0) warn({ code: 'mask-shapes', message: `${maskShapes} parts were written as mask shapes (a hole, or pixels a polygon cannot draw exactly); LabelMe reads them since 5.3`, count: maskShapes });
+  if (opts.shapes === 'auto' && maskShapes > 0) warn({ code: 'mask-shapes', message: `${maskShapes} parts were written as mask shapes (a hole, or pixels a polygon cannot draw exactly); LabelMe reads them since its AI-mask mode (late 2023)`, count: maskShapes });
   return files;
 }
 

@@ -1,11 +1,11 @@
 /**
- * LabelMe's `mask` shapes (LabelMe >= 5.3, the AI-assisted tools): `mask` is a base64 PNG of the
+ * LabelMe's `mask` shapes (LabelMe's AI-mask mode, labelme #1358, late 2023): `mask` is a base64 PNG of the
  * shape's box, 8-bit greyscale with values 0 and 1 as LabelMe writes it
  * (`img_arr_to_b64(mask.astype(np.uint8))`), and `points` is the box `[[x1, y1], [x2, y2]]`.
  * LabelMe reads the PNG with Pillow and numpy (`img_b64_to_arr(...).astype(bool)`: any non-zero
  * grey or palette index is foreground) and pastes it with its top-left pixel at
  * `round(points[0])` (numpy's round: halves to even), clipped to the image; the PNG's own size is
- * the patch's size (LabelMe 5.3-5.x required it to equal the box `x1..x2, y1..y2`).
+ * the patch's size (earlier LabelMe versions required it to equal the box `x1..x2, y1..y2`).
  *
  * PNG decoding is fast-png's, after a bounded inflate (fflate) has checked that the image data
  * does not inflate past what its header declares: a small string cannot become gigabytes.

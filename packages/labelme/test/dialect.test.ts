@@ -82,6 +82,18 @@ describe('round trips', () => {
     expect((await dialect.read(enc(f))).annotations[0]!.mask.equals(mask)).toBe(true);
   });
 
+  it('embeds imageData only when asked, from the images folder', async () => {
+    const d = single(Mask.full({ height: 2, width: 3 }));
+    expect(JSON.parse(text(await dialect.write(d))).imageData).toBeNull();
+    const photo = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const open = async (path: string) => (path === 'photos' ? memoryFolder({ 'img.png': photo }) : Promise.reject(new Error(path)));
+    const f = JSON.parse(text(await dialect.write(d, { imageData: true, images: 'photos' }, { warn: () => {}, open })));
+    expect(Buffer.from(f.imageData, 'base64')).toEqual(Buffer.from(photo));
+    const warnings: RleWarning[] = [];
+    await dialect.read(enc(f), {}, { warn: (w) => warnings.push(w) });
+    expect(warnings.some((w) => /imageData were not read \(1 images\)/.test(w.message))).toBe(true);
+  });
+
   it('keeps empty and full masks, and an image without masks', async () => {
     const full = Mask.full({ height: 5, width: 8 });
     expect((await dialect.read(await dialect.write(single(full)))).annotations[0]!.mask.equals(full)).toBe(true);
@@ -140,7 +152,8 @@ describe('reading', () => {
     expect(d.annotations.map((a) => d.categories.find((c) => c.id === a.categoryId)!.name)).toEqual(['a', 'b', 'a', 'a']);
     // Pillow's fill includes the boundary: the two triangles are 3 and 4 pixels.
     expect(d.annotations[0]!.mask.area()).toBe(3 + 4);
-    expect(d.annotations[0]!.attributes).toMatchObject({ group_id: 1, labelme_shapes: ['polygon', 'polygon'] });
+    expect(d.annotations[0]!.attributes).toEqual({ group_id: 1 });
+    expect(d.annotations[2]!.attributes).toBeUndefined();
   });
 
   it('reads rectangles and circles (LabelMe\'s corner order does not matter; the shape_type null is a polygon)', () => {
