@@ -8,7 +8,7 @@
  * and peak RSS come from /usr/bin/time -v around each child process.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +168,8 @@ export function measure(cmd: string[], cwd: string): Measured {
  */
 export function cliCommand(): string[] {
   if (process.env.RLEKIT_BENCH_TSX === '1') return ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts'];
-  if (!builtCli) {
+  if (!builtCli && stale()) {
+    console.error('building (pnpm build): a source is newer than its dist/');
     const r = spawnSync('pnpm', ['-s', 'build'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
     if (r.status !== 0) throw new Error(`pnpm build failed: ${(r.stderr ?? '').slice(-400)}`);
     builtCli = true;
@@ -176,6 +177,25 @@ export function cliCommand(): string[] {
   return ['node', 'packages/cli/dist/bin.js'];
 }
 let builtCli = false;
+
+/** Whether some package's src/ has a file newer than its dist/index.js (or has no dist). */
+function stale(): boolean {
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const packages = join(repo, 'packages');
+  for (const name of readdirSync(packages)) {
+    const src = join(packages, name, 'src'), built = join(packages, name, 'dist', 'index.js');
+    if (name === 'bench' || !existsSync(src)) continue;
+    if (!existsSync(built) || newest(src) > statSync(built).mtimeMs) return true;
+  }
+  return false;
+}
 
 export async function lvis(argv: string[]): Promise<void> {
   const flag = (name: string): string | undefined => {

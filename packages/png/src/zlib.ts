@@ -11,7 +11,7 @@ import { Inflate, inflateSync, zlibSync } from 'fflate';
 /** The part of node:zlib used here. */
 interface NativeZlib {
   deflateSync(data: Uint8Array, options: { level: number; strategy: number }): Uint8Array;
-  inflateSync(data: Uint8Array, options: { maxOutputLength: number; info: true }): { buffer: Uint8Array; engine: { bytesWritten: number } };
+  inflateSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize: number; info: true }): { buffer: Uint8Array; engine: { bytesWritten: number } };
   constants: { Z_RLE: number };
 }
 
@@ -108,14 +108,15 @@ export function inflateZlib(input: Uint8Array, outSize: number): Uint8Array {
     // the fflate path, which says exactly what is wrong; maxOutputLength bounds the work first.
     let r: { buffer: Uint8Array; engine: { bytesWritten: number } } | undefined;
     try {
-      r = native.inflateSync(input, { maxOutputLength: outSize + 1, info: true });
+      // One output chunk of the promised size (+1 to see a longer stream): no concatenation of 16 KB pieces.
+      r = native.inflateSync(input, { maxOutputLength: outSize + 1, chunkSize: Math.max(64, outSize + 1), info: true });
     } catch {
       r = undefined;
     }
     if (r !== undefined && r.buffer.length === outSize && r.engine.bytesWritten === input.length) {
       const b = r.buffer;
       // A plain Uint8Array at offset 0 (word views of it need alignment; Buffer.slice shares memory).
-      return b.byteOffset === 0 && b.buffer.byteLength === outSize ? new Uint8Array(b.buffer, 0, outSize) : new Uint8Array(b);
+      return b.byteOffset === 0 ? new Uint8Array(b.buffer, 0, outSize) : new Uint8Array(b);
     }
   }
   const body = input.subarray(2, input.length - 4);
