@@ -121,6 +121,8 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   // Each crossing's position (px*h + row) and its column px; one spare slot for closing with h*w.
   const pos = own ? scratchU32(2, bound + 1) : new Uint32Array(bound + 1), col = own ? scratchU32(3, bound + 1) : new Uint32Array(bound + 1);
   let n = 0, pxMin = w, pxMax = -1;
+  // Below, every value passed to (int) is finite (a zero-length edge never enters its loop, where
+  // its slope would be NaN), so C's truncation is Math.trunc.
   // Only a pair of consecutive boundary points whose smaller u is 5px+2, for a column px in
   // [0, w-1], records a crossing (the boundary passes the column centre); only those are computed.
   // Each edge is handled alone: the pair joining two edges is one vertex seen twice (same u, or
@@ -143,7 +145,7 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
       if (pxHi > pxMax) pxMax = pxHi;
       for (let px = pxLo; px <= pxHi; px++) {
         const T = 5 * px + 2 - xs;
-        const v1 = cInt(ys + s * T + 0.5), v2 = cInt(ys + s * (T + 1) + 0.5);
+        const v1 = Math.trunc(ys + s * T + 0.5), v2 = Math.trunc(ys + s * (T + 1) + 0.5);
         let yd: number = v1 < v2 ? v1 : v2;
         yd = (yd + 0.5) / 5 - 0.5;
         if (yd < 0) yd = 0;
@@ -157,7 +159,7 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
     // each column px whose centre it crosses has exactly one pair (u = 5px+2, 5px+3), found
     // directly with the same arithmetic instead of walking all 5x upsampled rows.
     const s = (xe - xs) / dy;
-    const u0 = cInt(xs + 0.5), u1 = cInt(xs + s * dy + 0.5);
+    const u0 = Math.trunc(xs + 0.5), u1 = Math.trunc(xs + s * dy + 0.5);
     if (u0 === u1) continue;
     const inc = u1 > u0;
     const uLo = inc ? u0 : u1, uHi = inc ? u1 : u0;
@@ -173,11 +175,11 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
       if (!(lo >= 0)) lo = 0;
       else if (lo > dy) lo = dy;
       if (inc) {
-        while (lo > 0 && cInt(xs + s * (lo - 1) + 0.5) >= edge) lo--;
-        while (lo < dy && cInt(xs + s * lo + 0.5) < edge) lo++;
+        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) >= edge) lo--;
+        while (lo < dy && Math.trunc(xs + s * lo + 0.5) < edge) lo++;
       } else {
-        while (lo > 0 && cInt(xs + s * (lo - 1) + 0.5) <= edge) lo--;
-        while (lo < dy && cInt(xs + s * lo + 0.5) > edge) lo++;
+        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) <= edge) lo--;
+        while (lo < dy && Math.trunc(xs + s * lo + 0.5) > edge) lo++;
       }
       // The pair is (lo - 1, lo); its smaller v is ys + lo - 1.
       let yd = (ys + lo - 1 + 0.5) / 5 - 0.5;
