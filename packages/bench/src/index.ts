@@ -18,6 +18,7 @@ import { bench as supervisely } from './supervisely.js';
 import { bench as labelme } from './labelme.js';
 import { bench as geometry } from './geometry.js';
 import { lvis } from './lvis.js';
+import { cocoPng } from './folder.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, geometry };
 
@@ -25,6 +26,10 @@ const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.
 if (argv[0] === 'lvis') {
   await lvis(argv.slice(1));
+  process.exit(0);
+}
+if (argv[0] === 'coco-png') {
+  await cocoPng(argv.slice(1));
   process.exit(0);
 }
 const wanted = argv.filter((a) => !a.startsWith('-'));

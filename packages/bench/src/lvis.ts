@@ -12,14 +12,14 @@
  * table: size, wall, MB/s, peak RSS — time and memory should grow linearly (or memory stay flat).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { countsToString } from '@rlekit/coco';
 import { prng } from './kit.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const cacheDir = process.env.RLEKIT_BENCH_DIR ?? join(tmpdir(), 'rlekit-bench');
 const oracle = process.env.COCOAPI_DIR ?? '/work/shared/oracles/cocoapi';
 export const python = '/usr/bin/python3'; // Debian's, where python3-numpy and cython3 live
@@ -151,10 +151,10 @@ export function buildPycocotools(): { dir?: string; why?: string } {
   return { dir: join(dir, 'PythonAPI') };
 }
 
-interface Measured { wall: number; cpu: number; rss: number; ok: boolean; note?: string }
+export interface Measured { wall: number; cpu: number; rss: number; ok: boolean; note?: string }
 
 /** Runs a command under /usr/bin/time -v: wall seconds and peak RSS in bytes. */
-function measure(cmd: string[], cwd: string): Measured {
+export function measure(cmd: string[], cwd: string): Measured {
   const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 26 });
   const err = r.stderr ?? '';
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN) * 1024;
@@ -163,6 +163,42 @@ function measure(cmd: string[], cwd: string): Measured {
   const cpu = Number(/User time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(err)?.[1] ?? NaN);
   const ok = /Exit status: 0/.test(err);
   return { wall, cpu, rss, ok, ...(ok ? {} : { note: err.split('\n').filter((l) => !/^\t/.test(l)).slice(-6).join(' ').slice(0, 300) }) };
+}
+
+/**
+ * The command line as users run it: the built JavaScript (packages/cli/dist, what npm installs),
+ * rebuilt first when a source is newer (tsc -b is incremental). `RLEKIT_BENCH_TSX=1` runs the
+ * TypeScript sources through tsx instead (about 1.5 s more per run, for transpiling).
+ */
+export function cliCommand(): string[] {
+  if (process.env.RLEKIT_BENCH_TSX === '1') return ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts'];
+  if (!builtCli && stale()) {
+    console.error('building (pnpm build): a source is newer than its dist/');
+    const r = spawnSync('pnpm', ['-s', 'build'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    if (r.status !== 0) throw new Error(`pnpm build failed: ${(r.stderr ?? '').slice(-400)}`);
+    builtCli = true;
+  }
+  return ['node', 'packages/cli/dist/bin.js'];
+}
+let builtCli = false;
+
+/** Whether some package's src/ has a file newer than its dist/index.js (or has no dist). */
+function stale(): boolean {
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const packages = join(repo, 'packages');
+  for (const name of readdirSync(packages)) {
+    const src = join(packages, name, 'src'), built = join(packages, name, 'dist', 'index.js');
+    if (name === 'bench' || !existsSync(src)) continue;
+    if (!existsSync(built) || newest(src) > statSync(built).mtimeMs) return true;
+  }
+  return false;
 }
 
 export async function lvis(argv: string[]): Promise<void> {
@@ -185,7 +221,7 @@ export async function lvis(argv: string[]): Promise<void> {
   const mb = statSync(input).size / 1e6;
   console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
   const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);
-  const rlekit = ['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q', '--jobs', '1'];
+  const rlekit = [...cliCommand(), 'convert', input, '--from', 'coco', '-q', '--jobs', '1'];
   const runs: [string, () => Measured, string][] = [];
   const py = buildPycocotools();
   runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => {

@@ -1,8 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LabelMap } from '@rlekit/core';
 import { decodeLabelMap, decodeMask, encodeLabelMap, encodeMask } from '@rlekit/png';
-import { fillCase, noiseMask, runCases, saLikeMask, type BenchRow } from './kit.js';
+import { fillCase, noiseMask, prng, runCases, saLikeMask, type BenchRow } from './kit.js';
+import { cacheDir, python } from './lvis.js';
 
-// PNG → Mask and Mask → PNG on a 1500×2250 SA-1B-like mask (and 50% noise, the worst case).
+// Pillow on the same label maps, in the same run: µs per encode (Image.save at its defaults,
+// compress_level 6) and decode (Image.open + load + numpy array), best of 5 repeats.
+const PY_PILLOW = `
+import io, json, sys, timeit
+import numpy as np
+from PIL import Image
+out = {}
+for name, h, w, path, mode, n in json.loads(sys.argv[1]):
+    a = np.fromfile(path, np.uint8).reshape(h, w)
+    if mode == 'P':
+        im = Image.frombytes('P', (w, h), a.tobytes())
+        im.putpalette([(i * 37) & 255 for i in range(768)])
+    else:
+        im = Image.fromarray(a, 'L')
+    def enc():
+        b = io.BytesIO()
+        im.save(b, 'PNG')
+        return b.getvalue()
+    data = enc()
+    def dec():
+        return np.asarray(Image.open(io.BytesIO(data)))
+    out[name] = {
+        'encode': min(timeit.repeat(enc, number=n, repeat=5)) / n * 1e6,
+        'decode': min(timeit.repeat(dec, number=n, repeat=5)) / n * 1e6,
+        'bytes': len(data),
+    }
+print(json.dumps(out))
+`;
+
+/** A 480x640 COCO-like semantic label map: 6 discs of 6 labels on background. */
+function cocoLabels(): Uint8Array {
+  const h = 480, w = 640, out = new Uint8Array(h * w), rand = prng(11);
+  for (let d = 0; d < 6; d++) {
+    const cx = rand() * w, cy = rand() * h, r = 20 + rand() * 120, l = 1 + Math.floor(rand() * 20);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) out[y * w + x] = l;
+  }
+  return out;
+}
+
+// PNG → Mask and Mask → PNG on a 1500×2250 SA-1B-like mask (and 50% noise, the worst case), and
+// 8-bit label maps beside Pillow.
 export async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const [label, { bitmap, mask }] of [['SA-1B-like 1500x2250', saLikeMask()], ['noise 1000x1000', noiseMask()]] as const) {
@@ -22,6 +66,51 @@ export async function bench(): Promise<BenchRow[]> {
         { name: 'decodeLabelMap palette', work: mpx, unit: 'Mpx', fn: () => decodeLabelMap(palette) },
       ])),
     );
+  }
+  rows.push(...(await pillowSideBySide()));
+  return rows;
+}
+
+/** 8-bit label maps, palette and greyscale: rlekit and Pillow (defaults) timed in one run. */
+async function pillowSideBySide(): Promise<BenchRow[]> {
+  const sa = saLikeMask(), noise = noiseMask();
+  const maps: [string, number, number, Uint8Array, number][] = [
+    ['COCO-like 480x640 labels', 480, 640, cocoLabels(), 200],
+    ['SA-1B-like 1500x2250', 1500, 2250, sa.bitmap, 20],
+    ['noise 1000x1000', 1000, 1000, noise.bitmap, 5],
+  ];
+  mkdirSync(cacheDir, { recursive: true });
+  const jobs: unknown[] = [];
+  for (const [name, h, w, data, n] of maps) {
+    const path = join(cacheDir, `labels-${h}x${w}-${name.split(' ')[0]}.bin`);
+    writeFileSync(path, data);
+    jobs.push([`${name} P`, h, w, path, 'P', n], [`${name} L`, h, w, path, 'L', n]);
+  }
+  const r = spawnSync(python, ['-c', PY_PILLOW, JSON.stringify(jobs)], { encoding: 'utf8' });
+  const ref = r.status === 0 ? (JSON.parse(r.stdout) as Record<string, { encode: number; decode: number; bytes: number }>) : undefined;
+  if (!ref) console.error(`Pillow side skipped: ${(r.stderr || String(r.error)).slice(-300)}`);
+  const rows: BenchRow[] = [];
+  for (const [name, h, w, data, n] of maps) {
+    for (const format of ['palette', 'gray8'] as const) {
+      const lm = LabelMap.fromArray(data, { height: h, width: w });
+      const png = encodeLabelMap(lm, { format });
+      const best = (f: () => unknown): number => {
+        let min = Infinity;
+        for (let rep = 0; rep < 5; rep++) {
+          const t = performance.now();
+          for (let k = 0; k < n; k++) f();
+          min = Math.min(min, ((performance.now() - t) * 1000) / n);
+        }
+        return min;
+      };
+      const enc = best(() => encodeLabelMap(lm, { format })), dec = best(() => decodeLabelMap(png));
+      const p = ref?.[`${name} ${format === 'palette' ? 'P' : 'L'}`];
+      const vs = (a: number, b: number | undefined): string => (b === undefined ? '' : ` — Pillow ${b.toFixed(0)} µs: ${(b / a).toFixed(2)}× its speed`);
+      rows.push(
+        { group: 'png vs Pillow (best of 5)', name: `${name}, encode ${format} (${(png.length / 1024).toFixed(1)} KiB${p ? `, Pillow ${(p.bytes / 1024).toFixed(1)} KiB` : ''})${vs(enc, p?.encode)}`, unit: 'Mpx/s', rate: (h * w) / enc, micros: enc },
+        { group: 'png vs Pillow (best of 5)', name: `${name}, decode ${format}${vs(dec, p?.decode)}`, unit: 'Mpx/s', rate: (h * w) / dec, micros: dec },
+      );
+    }
   }
   return rows;
 }

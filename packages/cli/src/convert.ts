@@ -139,7 +139,8 @@ export async function convert(input: string | ByteSource | FolderSource, options
   const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
   // A writer that takes annotations in the order they come needs them in image order for the shards to join.
   const dataset = options.shard ? shardDataset(whole, options.shard, { requireImageOrder: to.writesByImage !== true }) : whole;
-  const counts = countHeader(dataset.images, dataset.categories);
+  // With the target's capabilities: overlaps are only looked for (a union per mask) when it cannot carry them.
+  const counts = countHeader(dataset.images, dataset.categories, to.capabilities);
   // A dataset read into memory goes to the writer as it is: writers that need each image's
   // annotations together (Kaggle) group a list themselves, and a stream would hide that it is one.
   let tallied: MaskDataset | MaskDatasetStream;

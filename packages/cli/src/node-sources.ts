@@ -271,11 +271,13 @@ export async function writeFolderAtomic(output: string, files: AsyncIterable<{ p
   }
   track(tmp);
   let count = 0;
+  const made = new Set<string>(); // folders made so far: one mkdir each, not one per file
   try {
     for await (const f of files) {
       const full = resolve(tmp, f.path);
       if (!full.startsWith(resolve(tmp) + sep)) throw new RleError('IO', 'Output path leaves the folder', { path: [f.path] });
-      await fs.mkdir(dirname(full), { recursive: true });
+      const dir = dirname(full);
+      if (!made.has(dir)) (await fs.mkdir(dir, { recursive: true }), made.add(dir));
       await fs.writeFile(full, f.bytes);
       count++;
     }

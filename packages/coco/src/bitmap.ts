@@ -4,7 +4,7 @@
  * and toggles / a tiled byte transposition (many runs: noise), so neither pays per-pixel strides.
  */
 import { checkSize, Mask, describeValue, RleError, type Order } from '@rlekit/core';
-import { countsToString, parseRle, type CocoRle, type CompressedRle } from './rle.js';
+import { countsToString, parseRle, parseRleAs, type CocoRle, type CompressedRle } from './rle.js';
 
 // Masks with more runs than pixels / DENSE go through a byte transposition instead of runs.
 const DENSE = 24;
@@ -27,6 +27,45 @@ function paintRuns(runs: ArrayLike<number>, out: Uint8Array): void {
     if (r < 16) for (let i = pos; i < end; i++) out[i] = v;
     else out.fill(v, pos, end);
     pos = end;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * Runs (background first) into `out` in memory order for masks of many short runs, without a
+ * branch per run: each run boundary toggles its byte, and a prefix XOR (four bytes per step on
+ * little-endian machines) turns toggles into values. Zero-length runs toggle twice and cancel.
+ */
+function paintToggles(c: Uint32Array, out: Uint8Array): void {
+  const total = out.length;
+  out.fill(0);
+  let pos = 0;
+  const m = c.length;
+  for (let k = 0; k + 1 < m; k++) {
+    pos += c[k]!;
+    if (pos < total) out[pos]! ^= 1;
+  }
+  let i = 0, carry = 0;
+  if (LITTLE_ENDIAN && (out.byteOffset & 3) === 0) {
+    const nw = total >>> 2;
+    const words = new Uint32Array(out.buffer, out.byteOffset, nw);
+    let fill = 0; // the running value in every byte (0 or 0x01010101)
+    for (let k = 0; k < nw; k++) {
+      let x = words[k]!;
+      // Prefix XOR across the word's bytes (byte 0 is the low byte), then the carry from before.
+      x ^= x << 8;
+      x ^= x << 16;
+      x ^= fill;
+      words[k] = x;
+      fill = (x >>> 24) * 0x01010101;
+    }
+    i = nw << 2;
+    carry = fill & 1;
+  }
+  for (; i < total; i++) {
+    carry ^= out[i]!;
+    out[i] = carry;
   }
 }
 
@@ -113,7 +152,8 @@ function transposeBytes4(src: Uint8Array, dst: Uint8Array, rows: number, cols: n
  * ```
  */
 export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Array): Uint8Array {
-  const p = parseRle(rle);
+  // The counts are painted before anything else reads a count string: a view, not a copy.
+  const p = parseRleAs(rle, [], true);
   const h = p.height, w = p.width, total = h * w;
   if (order !== 'row' && order !== 'col') throw new RleError('INVALID_OPTION', 'Invalid order', { path: ['order'], expected: '"row" or "col"', received: describeValue(order) });
   if (out === undefined) out = new Uint8Array(total);
@@ -122,11 +162,14 @@ export function decodeToBitmap(rle: CocoRle, order: Order = 'row', out?: Uint8Ar
   }
   if (total === 0) return out;
   if (order === 'col' || w === 1 || h === 1) {
-    paintRuns(p.counts, out);
+    if (p.counts.length * DENSE > total) paintToggles(p.counts, out);
+    else paintRuns(p.counts, out);
   } else if (p.counts.length * DENSE > total) {
     paintDense(p.counts, h, w, out);
   } else {
-    const m = p.canonical ? Mask.fromCanonicalRuns(p.counts, { height: h, width: w }, 'col') : Mask.fromRuns(p.counts, { height: h, width: w }, 'col');
+    // A Mask keeps its runs: a copy of the view.
+    const c = p.counts.slice();
+    const m = p.canonical ? Mask.fromCanonicalRuns(c, { height: h, width: w }, 'col') : Mask.fromRuns(c, { height: h, width: w }, 'col');
     paintRuns(m.runsView('row'), out);
   }
   return out;

@@ -477,6 +477,10 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
   let imageIds: unknown[] = []; // image_id of each annotation of the latest list
   let lengths = new U32List();
+  // The annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes: then
+  // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
+  // (the pages the file does not fill are never touched).
+  let kept: Uint8Array | undefined, keptBytes = 0, keeping = true, keptOffsets: number[] = [];
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
@@ -503,6 +507,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
+        (kept = undefined, keptBytes = 0, keeping = true, keptOffsets = []);
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -523,6 +528,20 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
         const refs = objectFields(bytes, REFS);
         note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
+        if (keeping) {
+          if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
+          else {
+            kept ??= new Uint8Array(Math.min(regroupBytes, Math.max(source.size ?? 0, 1 << 16)));
+            if (keptBytes + bytes.length > kept.length) {
+              const grown = new Uint8Array(Math.min(regroupBytes, Math.max(keptBytes + bytes.length, kept.length * 2)));
+              grown.set(kept.subarray(0, keptBytes));
+              kept = grown;
+            }
+            kept.set(bytes, keptBytes);
+            keptBytes += bytes.length;
+            keptOffsets.push(offset); // where it is in the file, for errors
+          }
+        }
       }
       else if (key === null) {
         if (root === undefined) {
@@ -609,7 +628,33 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     }, 'COCO JSON'));
   }
 
+  // Where each annotation starts in `kept` (file order), when pass 1 kept them all.
+  let keptAt: Float64Array | undefined;
+  if (kept !== undefined && fmt !== 'results') {
+    keptAt = new Float64Array(count);
+    for (let i = 0, o = 0; i < count; i++) (keptAt[i] = o, (o += sizes[i]!));
+  }
+  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseJsonBytes(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i], 'COCO JSON'), pathOf(i));
+
   async function* annotations(): AsyncGenerator<Annotation> {
+    if (keptAt !== undefined) {
+      // Every annotation is at hand: file order, or image order by a stable sort on positions.
+      let order: Uint32Array | undefined;
+      if (regroup) {
+        const starts = new Uint32Array(images.length + 2);
+        for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+        for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+        order = new Uint32Array(count);
+        for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+      }
+      for (let k = 0; k < count; k++) {
+        const a = fromKept(order === undefined ? k : order[k]!);
+        if (a) yield a;
+      }
+      (kept = undefined, keptOffsets = []);
+      reader.finish();
+      return;
+    }
     if (!regroup) {
       let queue: [number, unknown][] = [];
       for await (const _ of pass2(mine, false, (i, v) => queue.push([i, v]))) {

@@ -83,6 +83,15 @@ const short = describeValue;
  * ```
  */
 export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
+  return parseRleAs(rle, path, false);
+}
+
+/**
+ * parseRle, where `view` lets a compressed string's counts be a view of core's shared scratch
+ * (no copy): for a caller that is done with them before anything else reads a count string.
+ * @internal
+ */
+export function parseRleAs(rle: CocoRle, path: Path, view: boolean): ParsedRle {
   if (rle == null || typeof rle !== 'object') {
     throw new RleError('INVALID_STRUCTURE', 'A COCO RLE is an object { size, counts }', { path, received: short(rle) });
   }
@@ -92,7 +101,7 @@ export function parseRle(rle: CocoRle, path: Path = []): ParsedRle {
   let counts: Uint32Array, sum: number, canonical: boolean;
   if (typeof c === 'string' || c instanceof Uint8Array) {
     const r = readCountString(c, path.length === 0 ? COUNTS_PATH : [...path, 'counts']);
-    counts = r.counts.slice(0, r.length);
+    counts = view ? r.counts.subarray(0, r.length) : r.counts.slice(0, r.length);
     sum = r.sum;
     canonical = r.canonical;
   } else {
@@ -604,40 +613,57 @@ function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | 
  */
 function sweep(c: Uint32Array, ao: number, na: number, bo: number, nb: number, oo: number, table: number, total: number): number {
   const END = total + 1;
-  // Current interval [s, e) of each list; k its next odd index, p the start of that run.
+  // Current interval [s, e) of each list; k its next odd index, p the start of that run. The
+  // steps to a list's next interval and the emit are written out in place (no closures: their
+  // captured variables would live in a context object, read and written through memory).
   let ka = 1, pa = c[ao]!, aS = END, aE = END;
   let kb = 1, pb = c[bo]!, bS = END, bE = END;
   let m = 0, last = 0;
-  const nextA = (): void => {
-    while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
-    if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
-  };
-  const nextB = (): void => {
-    while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
-    if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
-  };
-  const emit = (s: number, e: number): void => {
-    if (m > 0 && s === last) c[oo + m - 1] = c[oo + m - 1]! + (e - s);
-    else { c[oo + m++] = s - last; c[oo + m++] = e - s; }
-    last = e;
-  };
-  nextA();
-  nextB();
+  while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
+  if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
+  while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
+  if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
   if (table === INTERSECTION) {
     while (aS < END && bS < END) {
       const s = aS > bS ? aS : bS, e = aE < bE ? aE : bE;
-      if (e > s) emit(s, e);
-      if (aE < bE) nextA();
-      else nextB();
+      if (e > s) {
+        if (m > 0 && s === last) c[oo + m - 1] = c[oo + m - 1]! + (e - s);
+        else { c[oo + m++] = s - last; c[oo + m++] = e - s; }
+        last = e;
+      }
+      if (aE < bE) {
+        while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
+        if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
+      } else {
+        while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
+        if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
+      }
     }
   } else {
     let cs = -1, ce = -1;
     while (aS < END || bS < END) {
       let s: number, e: number;
-      if (aS <= bS) { s = aS; e = aE; nextA(); } else { s = bS; e = bE; nextB(); }
-      if (cs < 0) { cs = s; ce = e; } else if (s <= ce) { if (e > ce) ce = e; } else { emit(cs, ce); cs = s; ce = e; }
+      if (aS <= bS) {
+        s = aS; e = aE;
+        while (ka < na && c[ao + ka] === 0) { pa += ka + 1 < na ? c[ao + ka + 1]! : 0; ka += 2; }
+        if (ka < na) { aS = pa; aE = pa + c[ao + ka]!; pa = aE + (ka + 1 < na ? c[ao + ka + 1]! : 0); ka += 2; } else aS = aE = END;
+      } else {
+        s = bS; e = bE;
+        while (kb < nb && c[bo + kb] === 0) { pb += kb + 1 < nb ? c[bo + kb + 1]! : 0; kb += 2; }
+        if (kb < nb) { bS = pb; bE = pb + c[bo + kb]!; pb = bE + (kb + 1 < nb ? c[bo + kb + 1]! : 0); kb += 2; } else bS = bE = END;
+      }
+      if (cs < 0) { cs = s; ce = e; } else if (s <= ce) { if (e > ce) ce = e; } else {
+        if (m > 0 && cs === last) c[oo + m - 1] = c[oo + m - 1]! + (ce - cs);
+        else { c[oo + m++] = cs - last; c[oo + m++] = ce - cs; }
+        last = ce;
+        cs = s; ce = e;
+      }
     }
-    if (cs >= 0) emit(cs, ce);
+    if (cs >= 0) {
+      if (m > 0 && cs === last) c[oo + m - 1] = c[oo + m - 1]! + (ce - cs);
+      else { c[oo + m++] = cs - last; c[oo + m++] = ce - cs; }
+      last = ce;
+    }
   }
   if (m === 0 || last < total) c[oo + m++] = total - last;
   return m;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, RleError } from '@rlekit/core';
-import { decodeToBitmap, encode, encodeBitmap, encodeUncompressed } from '../src/index.js';
+import { countsToString, decodeToBitmap, encode, encodeBitmap, encodeUncompressed } from '../src/index.js';
 
 /** Random non-square bitmaps, small and (for the dense paths) large, with values 0/1, 0/255 or mixed. */
 const bitmapArb = fc
@@ -78,6 +78,46 @@ describe('decodeToBitmap and encodeBitmap', () => {
     const rle = encodeBitmap(view, h, w);
     expect(rle).toEqual(encode(Mask.fromBitmap(view, { height: h, width: w })));
     expect(same(decodeToBitmap(rle), view)).toBe(true);
+    }
+  });
+
+  it('column-order decode of many short runs (the toggle path): zero-length runs, dirty and odd-offset buffers, first/last pixel, empty and full', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.array(fc.nat(3), { minLength: 1, maxLength: 2000 }), fc.nat(3), fc.boolean(),
+        (h, w, lengths, offset, asString) => {
+          fc.pre(h !== w);
+          const total = h * w;
+          // Runs (zero-length ones included) cut to sum to h*w, background first.
+          const counts: number[] = [];
+          let sum = 0;
+          for (const r of lengths) {
+            const x = Math.min(r, total - sum);
+            counts.push(x);
+            sum += x;
+            if (sum === total) break;
+          }
+          if (sum < total) counts.push(total - sum);
+          const expected = new Uint8Array(total);
+          for (let k = 0, p = 0; k < counts.length; p += counts[k]!, k++) expected.fill(k & 1, p, p + counts[k]!);
+          const rle = { size: [h, w], counts: asString ? countsToString(counts) : counts };
+          const backing = new Uint8Array(total + offset).fill(9);
+          const out = backing.subarray(offset);
+          expect(same(decodeToBitmap(rle, 'col', out), expected)).toBe(true);
+          expect(same(decodeToBitmap(rle, 'col'), expected)).toBe(true);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    for (const [h, w] of [[3, 5], [5, 3], [130, 141]] as const) {
+      const total = h * w;
+      // Alternating single pixels, foreground at the first and last pixel: every run is short.
+      const counts = [0, ...Array.from({ length: total }, () => 1)];
+      const expected = Uint8Array.from({ length: total }, (_, i) => (i % 2 === 0 ? 1 : 0));
+      if (total % 2 === 0) expected[total - 1] = 0;
+      expect(same(decodeToBitmap({ size: [h, w], counts: countsToString(counts) }, 'col', new Uint8Array(total).fill(3)), expected)).toBe(true);
+      expect(same(decodeToBitmap({ size: [h, w], counts: countsToString([total]) }, 'col', new Uint8Array(total).fill(3)), new Uint8Array(total))).toBe(true);
+      expect(same(decodeToBitmap({ size: [h, w], counts: countsToString([0, total]) }, 'col', new Uint8Array(total)), new Uint8Array(total).fill(1))).toBe(true);
     }
   });
 

@@ -462,6 +462,8 @@ export function objectFields(b: Uint8Array, names: readonly string[]): unknown[]
     if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
     i++;
+    // Past the bytes that change nothing here (a polygon's digits, commas and spaces) at once.
+    while (i < n && CLS[b[i]!] === 0) i++;
   }
   return out;
 }

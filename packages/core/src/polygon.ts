@@ -85,7 +85,23 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   const k = Math.floor(xy.length / 2);
   for (let j = 0; j < 2 * k; j++) checkCoordinate(xy[j], path, j);
   if (k === 0 || total === 0) return Mask.empty(size);
-  const X = new Int32Array(k + 1), Y = new Int32Array(k + 1);
+  // Reading xy again below may run code (getters, proxies) that rasterises another polygon: the
+  // outermost call owns the scratch buffers, a nested one allocates its own.
+  const own = rasterDepth === 0;
+  rasterDepth++;
+  try {
+    return rasterize(xy, k, h, w, total, size, path, maxCrossings, maxRuns, own);
+  } finally {
+    rasterDepth--;
+  }
+}
+
+let rasterDepth = 0;
+
+function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean): Mask {
+  // Vertices, crossings and their columns live in scratch buffers reused across calls (a
+  // typed-array allocation costs more than rasterising a small polygon); only the result is new.
+  const X = own ? scratchI32(0, k + 1) : new Int32Array(k + 1), Y = own ? scratchI32(1, k + 1) : new Int32Array(k + 1);
   for (let j = 0; j < k; j++) {
     X[j] = cInt(5 * xy[j * 2]! + 0.5);
     Y[j] = cInt(5 * xy[j * 2 + 1]! + 0.5);
@@ -107,9 +123,11 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
     // A zigzag across a wide image: each crossing is a run of the result (and of every text form of it).
     throw new RleError('LIMIT_EXCEEDED', 'Polygon would give a mask of too many runs (maxRuns)', { path, expected: `at most ${maxRuns} runs (pixel-column crossings)`, received: String(bound) });
   }
-  // One spare slot: the sorted crossings are closed with h*w in place.
-  const pos = new Uint32Array(bound + 1);
-  let n = 0;
+  // Each crossing's position (px*h + row) and its column px; one spare slot for closing with h*w.
+  const pos = own ? scratchU32(2, bound + 1) : new Uint32Array(bound + 1), col = own ? scratchU32(3, bound + 1) : new Uint32Array(bound + 1);
+  let n = 0, pxMin = w, pxMax = -1;
+  // Below, every value passed to (int) is finite (a zero-length edge never enters its loop, where
+  // its slope would be NaN), so C's truncation is Math.trunc.
   // Only a pair of consecutive boundary points whose smaller u is 5px+2, for a column px in
   // [0, w-1], records a crossing (the boundary passes the column centre); only those are computed.
   // Each edge is handled alone: the pair joining two edges is one vertex seen twice (same u, or
@@ -127,13 +145,17 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
       // jump from column to column instead of walking every point.
       const s = (ye - ys) / dx;
       const pxLo = Math.max(0, Math.ceil((xs - 2) / 5)), pxHi = Math.min(w - 1, Math.floor((dx + xs - 3) / 5));
+      if (pxLo > pxHi) continue;
+      if (pxLo < pxMin) pxMin = pxLo;
+      if (pxHi > pxMax) pxMax = pxHi;
       for (let px = pxLo; px <= pxHi; px++) {
         const T = 5 * px + 2 - xs;
-        const v1 = cInt(ys + s * T + 0.5), v2 = cInt(ys + s * (T + 1) + 0.5);
+        const v1 = Math.trunc(ys + s * T + 0.5), v2 = Math.trunc(ys + s * (T + 1) + 0.5);
         let yd: number = v1 < v2 ? v1 : v2;
         yd = (yd + 0.5) / 5 - 0.5;
         if (yd < 0) yd = 0;
         else if (yd > h) yd = h;
+        col[n] = px;
         pos[n++] = px * h + Math.ceil(yd);
       }
       continue;
@@ -142,11 +164,14 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
     // each column px whose centre it crosses has exactly one pair (u = 5px+2, 5px+3), found
     // directly with the same arithmetic instead of walking all 5x upsampled rows.
     const s = (xe - xs) / dy;
-    const u0 = cInt(xs + 0.5), u1 = cInt(xs + s * dy + 0.5);
+    const u0 = Math.trunc(xs + 0.5), u1 = Math.trunc(xs + s * dy + 0.5);
     if (u0 === u1) continue;
     const inc = u1 > u0;
     const uLo = inc ? u0 : u1, uHi = inc ? u1 : u0;
     const pxLo = Math.max(0, Math.ceil((uLo - 2) / 5)), pxHi = Math.min(w - 1, Math.floor((uHi - 3) / 5));
+    if (pxLo > pxHi) continue;
+    if (pxLo < pxMin) pxMin = pxLo;
+    if (pxHi > pxMax) pxMax = pxHi;
     for (let px = pxLo; px <= pxHi; px++) {
       // First t at which u has passed from 5px+2 to 5px+3 (rising) or from 5px+3 to 5px+2
       // (falling): estimated from the line, then settled with the exact arithmetic (u is monotone).
@@ -155,23 +180,24 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
       if (!(lo >= 0)) lo = 0;
       else if (lo > dy) lo = dy;
       if (inc) {
-        while (lo > 0 && cInt(xs + s * (lo - 1) + 0.5) >= edge) lo--;
-        while (lo < dy && cInt(xs + s * lo + 0.5) < edge) lo++;
+        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) >= edge) lo--;
+        while (lo < dy && Math.trunc(xs + s * lo + 0.5) < edge) lo++;
       } else {
-        while (lo > 0 && cInt(xs + s * (lo - 1) + 0.5) <= edge) lo--;
-        while (lo < dy && cInt(xs + s * lo + 0.5) > edge) lo++;
+        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) <= edge) lo--;
+        while (lo < dy && Math.trunc(xs + s * lo + 0.5) > edge) lo++;
       }
       // The pair is (lo - 1, lo); its smaller v is ys + lo - 1.
       let yd = (ys + lo - 1 + 0.5) / 5 - 0.5;
       if (yd < 0) yd = 0;
       else if (yd > h) yd = h;
+      col[n] = px;
       pos[n++] = px * h + Math.ceil(yd);
     }
   }
   // Sort the crossings, close with h*w, and take differences; a zero difference (two
   // crossings at one position) is dropped with the run after it merged into the one before
   // (maskApi.c's rule, which is the even-odd toggle): the result is canonical runs.
-  const a = sortPositions(pos, n, h, w);
+  const a = sortPositions(pos, col, n, pxMin, pxMax, own);
   a[n] = total;
   let p = 0;
   for (let j = 0; j <= n; j++) { const t = a[j]!; a[j] = t - p; p = t; }
@@ -186,30 +212,28 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
 }
 
 /**
- * The first `n` crossing positions (px*h + row, row <= h) of `src` sorted, in an array with one
- * spare slot: bucketed by column when there are few columns per crossing (each column holds a
- * handful, insertion-sorted), else `src` itself sorted in place.
+ * The first `n` crossing positions (px*h + row, row <= h) of `pos` sorted, in a scratch array
+ * with one spare slot: a counting sort by column `col` (px in [pxMin, pxMax]) when the columns
+ * are few for the crossings (each holds a handful, insertion-sorted; a column's last value
+ * (px+1)*h is at most the next column's first, so sorted columns are sorted overall), else
+ * `pos` itself sorted in place.
  */
-function sortPositions(src: Uint32Array, n: number, h: number, w: number): Uint32Array {
-  if (w > 4 * n + 64) {
-    src.subarray(0, n).sort();
-    return src;
+function sortPositions(pos: Uint32Array, col: Uint32Array, n: number, pxMin: number, pxMax: number, own: boolean): Uint32Array {
+  const span = pxMax - pxMin + 1;
+  if (n === 0) return pos;
+  if (span > 4 * n + 64) {
+    pos.subarray(0, n).sort();
+    return pos;
   }
-  const out = new Uint32Array(n + 1);
-  // Buckets by floor(p / h): value ranges, so sorted buckets are sorted overall (row h sorts
-  // with the next column; the last bucket also takes p = h*w).
-  if (bucketCounts.length < w + 1) bucketCounts = new Uint32Array(w + 1);
-  const c = bucketCounts;
-  c.fill(0, 0, w + 1);
-  for (let i = 0; i < n; i++) c[Math.min(w - 1, Math.floor(src[i]! / h)) + 1]!++;
-  for (let x = 0; x < w; x++) c[x + 1]! += c[x]!;
-  // Placing advances c[px] from the start of bucket px to the start of bucket px + 1.
-  for (let i = 0; i < n; i++) {
-    const v = src[i]!;
-    out[c[Math.min(w - 1, Math.floor(v / h))]!++] = v;
-  }
+  const out = own ? scratchU32(4, n + 1) : new Uint32Array(n + 1);
+  const c = own ? scratchU32(5, span + 1) : new Uint32Array(span + 1);
+  c.fill(0, 0, span + 1);
+  for (let i = 0; i < n; i++) c[col[i]! - pxMin + 1]!++;
+  for (let x = 0; x < span; x++) c[x + 1]! += c[x]!;
+  // Placing advances c[x] from the start of column x to the start of column x + 1.
+  for (let i = 0; i < n; i++) out[c[col[i]! - pxMin]!++] = pos[i]!;
   let lo = 0;
-  for (let x = 0; x < w; x++) {
+  for (let x = 0; x < span; x++) {
     const hi = c[x]!;
     for (let i = lo + 1; i < hi; i++) {
       const v = out[i]!;
@@ -222,8 +246,27 @@ function sortPositions(src: Uint32Array, n: number, h: number, w: number): Uint3
   return out;
 }
 
-// Reused across calls: bucket counts for the widest image seen (a transient, not a result).
-let bucketCounts = new Uint32Array(0);
+// Scratch typed arrays reused across calls (transients, never results): up to SCRATCH_KEEP
+// values each are kept; a larger polygon's are allocated for its call and left to the collector.
+const SCRATCH_KEEP = 1 << 20;
+const scratch32: Uint32Array[] = Array.from({ length: 6 }, () => new Uint32Array(256));
+const scratchI: Int32Array[] = [new Int32Array(256), new Int32Array(256)];
+
+function scratchU32(slot: number, n: number): Uint32Array {
+  const s = scratch32[slot]!;
+  if (s.length >= n) return s;
+  const grown = new Uint32Array(Math.max(n, Math.min(SCRATCH_KEEP, s.length * 2)));
+  if (grown.length <= SCRATCH_KEEP) scratch32[slot] = grown;
+  return grown;
+}
+
+function scratchI32(slot: number, n: number): Int32Array {
+  const s = scratchI[slot]!;
+  if (s.length >= n) return s;
+  const grown = new Int32Array(Math.max(n, Math.min(SCRATCH_KEEP, s.length * 2)));
+  if (grown.length <= SCRATCH_KEEP) scratchI[slot] = grown;
+  return grown;
+}
 
 /**
  * pycocotools' `rleFrBbox`: the box `{ x, y, width, height }` (floats) rasterised as the polygon

@@ -161,6 +161,37 @@ describe('rasterizePolygon properties', () => {
     );
   });
 
+  it('matches the literal port on wide and tall images, sparse and dense columns, with scratch buffers reused between calls', () => {
+    // Wide images with few vertices take the in-place sort of the crossings, narrow ones the
+    // per-column buckets; each case rasterises a big polygon first so the small one reuses
+    // scratch buffers that still hold the big one's values.
+    const coord = (max: number) => fc.oneof(
+      { weight: 5, arbitrary: fc.double({ min: -4, max: max + 4, noNaN: true }) },
+      { weight: 1, arbitrary: fc.integer({ min: -2, max: max + 2 }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 400 }), fc.boolean(), fc.array(fc.tuple(coord(400), coord(400)), { minLength: 2, maxLength: 6 }), (a, b, tall, pts) => {
+        const h = tall ? b : a, w = tall ? a : b;
+        const xy = pts.map(([x, y]) => [tall ? x % (w + 3) : x, tall ? y : y % (h + 3)]).flat();
+        const big = [0, 0, w, 0, w, h, 0, h * 0.5];
+        expect([...rasterizePolygon(big, { height: h, width: w }).runs('col')]).toEqual(literalRleFrPoly(big, h, w));
+        expect([...rasterizePolygon(xy, { height: h, width: w }).runs('col')]).toEqual(literalRleFrPoly(xy, h, w));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a coordinate getter that rasterises another polygon does not disturb the outer one', () => {
+    const size = { height: 7, width: 11 };
+    const inner = [1, 1, 9, 2, 4, 6];
+    const outer = [0.5, 0.2, 10.4, 3.1, 6.2, 6.9, 0.1, 5.5];
+    const tricky: number[] = outer.slice();
+    let nested: number[] | undefined;
+    Object.defineProperty(tricky, 5, { get: () => ((nested = [...rasterizePolygon(inner, size).runs('col')]), outer[5]) });
+    expect([...rasterizePolygon(tricky, size).runs('col')]).toEqual(literalRleFrPoly(outer, 7, 11));
+    expect(nested).toEqual(literalRleFrPoly(inner, 7, 11));
+  });
+
   it('the crossing limit counts before allocating: a polygon at the limit passes, one over it is refused', () => {
     const size = { height: 10, width: 20 };
     const xy = [0, 0, 20, 0, 0, 5];

@@ -434,6 +434,20 @@ export function resolveOverlaps(masks: Mask[], policy: 'error' | 'first' | 'last
   const size = masks[0]!.size;
   let seen = Mask.empty(size);
   if (policy === 'error') {
+    // Masks of one size are disjoint iff their union's area is the sum of their areas. The union
+    // is taken as a balanced tree of pairs (each run is merged log k times, not k times); only
+    // when the areas differ (or sizes do) is the first mask that overlaps looked for, one by one.
+    if (masks.every((m) => m.height === size.height && m.width === size.width)) {
+      let sum = 0;
+      for (const m of masks) sum += m.area();
+      let level = masks;
+      while (level.length > 1) {
+        const next: Mask[] = [];
+        for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? level[i]!.union(level[i + 1]!) : level[i]!);
+        level = next;
+      }
+      if (level[0]!.area() === sum) return { masks, pixels: 0 };
+    }
     masks.forEach((m, k) => {
       if (m.overlap(seen).intersection > 0) {
         throw new RleError('OVERLAP', `Mask ${k} of ${where} overlaps an earlier mask`, { expected: 'non-overlapping masks, or --overlap-policy first|last|largest' });

@@ -409,6 +409,35 @@ describe('resolveOverlaps against a per-pixel reference', () => {
       }),
     );
   });
+
+  it('error: passes disjoint masks through and names the first mask that overlaps an earlier one', () => {
+    // Up to 7 masks (an unbalanced union tree), sparse enough that many sets are disjoint.
+    const sparseArb = fc.record({ h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }) }).filter(({ h, w }) => h !== w).chain(({ h, w }) =>
+      fc.array(fc.array(fc.integer({ min: 0, max: 9 }).map((v) => (v === 0 ? 1 : 0)), { minLength: h * w, maxLength: h * w }), { minLength: 1, maxLength: 7 }).map((l) => ({ h, w, bitmaps: l.map((b) => Uint8Array.from(b)) })));
+    let disjoint = 0, overlapping = 0;
+    fc.assert(
+      fc.property(sparseArb, ({ h, w, bitmaps }) => {
+        const masks = bitmaps.map((b) => Mask.fromBitmap(b, size(h, w)));
+        // The first k whose pixels meet any earlier mask's, per pixel.
+        let first = -1;
+        for (let k = 1; k < bitmaps.length && first < 0; k++) {
+          for (let i = 0; i < h * w; i++) if (bitmaps[k]![i] && bitmaps.slice(0, k).some((b) => b[i])) first = k;
+        }
+        if (first < 0) {
+          disjoint++;
+          const r = resolveOverlaps(masks, 'error', 'test');
+          expect(r.masks).toEqual(masks);
+          expect(r.pixels).toBe(0);
+        } else {
+          overlapping++;
+          expect(() => resolveOverlaps(masks, 'error', 'test')).toThrow(`Mask ${first} of test overlaps an earlier mask`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(disjoint).toBeGreaterThan(10);
+    expect(overlapping).toBeGreaterThan(10);
+  });
 });
 
 it('a JPEG whose frame header sits behind large APP segments is still sized from its header', async () => {

@@ -586,6 +586,31 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
   }
 }
 
+/**
+ * 8-bit labels (values up to 255) → Up-filtered scanlines in `raw` (zeroed, `stride` bytes a row
+ * with the filter byte): a row equal to the one above (most rows of a label map) is found by a
+ * compare, four labels at a time where rows are word-aligned, and left as zeros.
+ */
+function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
+  for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
+  const words = data instanceof Uint8Array && (width & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : undefined;
+  const rowWords = width >>> 2;
+  for (let y = 1; y < height; y++) {
+    const o = y * stride + 1, r = y * width, q = r - width;
+    raw[o - 1] = 2;
+    let x = 0;
+    if (words !== undefined) {
+      const rw = r >>> 2, qw = q >>> 2;
+      let k = 0;
+      while (k < rowWords && words[rw + k] === words[qw + k]) k++;
+      x = k << 2;
+    } else {
+      while (x < width && data[r + x] === data[q + x]) x++;
+    }
+    for (; x < width; x++) raw[o + x] = (data[r + x]! - data[q + x]!) & 0xff;
+  }
+}
+
 function maxOf(data: LabelArray): number {
   let m = 0;
   for (let i = 0; i < data.length; i++) if (data[i]! > m) m = data[i]!;
@@ -607,7 +632,10 @@ export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOption
   let format = option(options.format, ['palette', 'gray8', 'gray16', 'rgb'] as const, 'format', 'palette');
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const { width, height, data } = labelMap;
-  const max = maxOf(data);
+  // The largest label matters for 16-bit data and for a palette short of 256 colours; 8-bit data
+  // fits every 8-bit format and the 256-colour palettes as it is, without reading a pixel.
+  const fullPalette = options.palette === undefined || (options.palette instanceof Uint8Array ? options.palette.length === 768 : Array.isArray(options.palette) && options.palette.length === 256);
+  const max = data instanceof Uint8Array && fullPalette && format !== 'rgb' ? 0 : maxOf(data);
   if ((format === 'palette' || format === 'gray8') && max > 255) {
     if (options.allow16 !== true) {
       throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit an 8-bit ${format === 'palette' ? 'palette' : 'greyscale'} PNG`, { expected: 'labels up to 255, or allow16 for 16-bit greyscale', received: String(max) });
@@ -619,9 +647,9 @@ export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOption
   }
   if (format === 'palette' || format === 'gray8') {
     const { raw, stride } = rowBuffer(width, height, 8);
-    for (let y = 0; y < height; y++) raw.set(data.subarray(y * width, (y + 1) * width), y * stride + 1);
-    if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw);
-    return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) });
+    upFiltered8(data, width, height, raw, stride);
+    if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw, {}, true);
+    return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) }, true);
   }
   if (format === 'gray16') {
     const { raw, stride } = rowBuffer(width, height, 16);

@@ -593,9 +593,10 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       throw e instanceof RleError ? e.at('images', String(im.id)) : e;
     }
   };
-  const autoFormat = (lm: LabelMap, palette: boolean, instances = false): 'palette' | 'gray8' | 'gray16' | 'rgb' => {
+  const autoFormat = (lm: LabelMap, palette: boolean, instances = false, givenMax = Infinity): 'palette' | 'gray8' | 'gray16' | 'rgb' => {
     if (o.format !== 'auto') return o.format;
-    const max = lm.labels().at(-1) ?? 0;
+    // No painted label exceeds the largest label given: when that fits 8 bits, no pixel need be read.
+    const max = givenMax <= (instances ? 254 : 255) ? givenMax : lm.labels().at(-1) ?? 0;
     // 8-bit instance maps read 255 as VOC's void: an instance labelled 255 goes to 16 bits, where it is an instance.
     return max <= (instances ? 254 : 255) ? (palette ? 'palette' : 'gray8') : max <= 0xffff ? 'gray16' : 'rgb';
   };
@@ -630,6 +631,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     yield { path: 'ImageSets/Segmentation/default.txt', bytes: new TextEncoder().encode(names2.map((n) => `${n}\n`).join('')) };
     return;
   }
+  let palette: Uint8Array | undefined; // one for every image (entries are fixed by now)
   for (const im of dataset.images) {
     const list = byImage.get(im.id)!;
     const pairs: [number, Mask][] = [];
@@ -681,10 +683,12 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
       }
     }
     const lm = paint(pairs, im);
+    let givenMax = 0;
+    for (const [l] of pairs) if (l > givenMax) givenMax = l;
     // Errors (a label that does not fit the format) name the image.
     let bytes: Uint8Array;
     try {
-      bytes = encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance'), rgbOrder: o.rgbOrder, palette: paletteFrom(entries), ...(classColors && o.mode === 'semantic' ? { colors: classColors } : {}) });
+      bytes = encodeLabelMap(lm, { format: autoFormat(lm, o.mode === 'semantic', o.mode === 'instance', givenMax), rgbOrder: o.rgbOrder, palette: palette ??= paletteFrom(entries), ...(classColors && o.mode === 'semantic' ? { colors: classColors } : {}) });
     } catch (e) {
       throw e instanceof RleError ? e.at('images', String(im.id)) : e;
     }

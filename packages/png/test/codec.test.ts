@@ -173,6 +173,25 @@ describe('encodeLabelMap', () => {
     }), { numRuns: 200 });
   });
 
+  it('round-trips label maps of repeated rows (the equal-row path), word-aligned or not, 8-bit labels in 8- and 16-bit arrays', () => {
+    // Rows drawn from a few distinct ones, so many equal the row above; widths multiple of 4 or not,
+    // foreground at the first and last pixel, and empty and full maps.
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 40 }), fc.array(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 40, maxLength: 40 }), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.nat(2), { minLength: 24, maxLength: 24 }), fc.constantFrom('palette', 'gray8'), fc.boolean(), fc.constantFrom('rows', 'edges', 'empty', 'full'),
+      (height, width, rows, pick, format, wide, kind) => {
+        fc.pre(height !== width);
+        const values = new Array<number>(height * width);
+        for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+          values[y * width + x] = kind === 'empty' ? 0 : kind === 'full' ? 7 : rows[pick[y]! % rows.length]![x]!;
+        }
+        if (kind === 'edges') (values[0] = 255, values[height * width - 1] = 1);
+        const lm = LabelMap.fromArray(wide ? Uint16Array.from(values) : Uint8Array.from(values), { height, width });
+        expect(Array.from(decodeLabelMap(encodeLabelMap(lm, { format })).data)).toEqual(values);
+      },
+    ), { numRuns: 300 });
+  });
+
   it('writes the VOC palette by default, or the given one padded to the largest label', () => {
     const lm = LabelMap.fromArray(Uint8Array.of(0, 1, 15, 255), { height: 2, width: 2 });
     const png = encodeLabelMap(lm);

@@ -1,8 +1,8 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deflateZlib, inflateZlib } from '../src/index.js';
-import { adler32 } from '../src/zlib.js';
+import { adler32, useNativeZlib } from '../src/zlib.js';
 import { expectCode } from './helpers.js';
 
 // Byte strings with long runs (like mask scanlines) and random stretches.
@@ -70,7 +70,12 @@ function bomb(pairs: number): Uint8Array {
   return out.subarray(0, n + 4); // the Adler-32 is never reached
 }
 
-describe('zlib', () => {
+// Every case runs on both paths: Node's zlib (with fflate behind it for what it does not take
+// cleanly) and fflate alone, as in a browser.
+describe.each([['node:zlib where present', true], ['fflate only, as in browsers', false]])('zlib, %s', (_, nativeOn) => {
+  beforeAll(() => useNativeZlib(nativeOn));
+  afterAll(() => useNativeZlib(true));
+
   it('our deflate is read by node:zlib and by our inflate', () => {
     fc.assert(fc.property(bytesArb, (data) => {
       const z = deflateZlib(data);

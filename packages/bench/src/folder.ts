@@ -1,0 +1,87 @@
+/**
+ * `pnpm bench coco-png [--images N]`: COCO → PNG label maps for a seeded COCO instances file of
+ * N images (default 20,000; 480x640 and other COCO sizes) with 4 RLE masks each, timed side by
+ * side in one run with the Python a user would write (json.load, pycocotools `decode` per mask,
+ * numpy label map, Pillow `save` per image at its defaults) and `rlekit convert --to png`.
+ * Wall time, CPU and peak RSS come from /usr/bin/time -v around each child process.
+ */
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Mask } from '@rlekit/core';
+import { encode } from '@rlekit/coco';
+import { prng } from './kit.js';
+import { buildPycocotools, cacheDir, cliCommand, measure, python, repo, type Measured } from './lvis.js';
+
+const SIZES = [[480, 640], [640, 480], [427, 640], [640, 427], [375, 500]] as const;
+
+function generate(path: string, nImages: number): void {
+  const rand = prng(77);
+  const images: unknown[] = [], annotations: unknown[] = [];
+  for (let i = 0; i < nImages; i++) {
+    const [h, w] = SIZES[Math.floor(rand() * SIZES.length)]!;
+    images.push({ id: i + 1, file_name: `${String(i + 1).padStart(12, '0')}.jpg`, height: h, width: w });
+    for (let k = 0; k < 4; k++) {
+      // A box-ish blob: a box with a few rows shifted, as column runs (cheap to make, realistic runs).
+      const bw = 10 + Math.floor(rand() * (w / 3)), bh = 10 + Math.floor(rand() * (h / 3));
+      const x0 = Math.floor(rand() * (w - bw)), y0 = Math.floor(rand() * (h - bh));
+      const starts: number[] = [], lengths: number[] = [];
+      for (let x = x0; x < x0 + bw; x++) {
+        const dy = Math.floor(Math.abs(Math.sin(x / 7)) * bh * 0.2);
+        starts.push(x * h + y0 + dy);
+        lengths.push(bh - dy);
+      }
+      const mask = Mask.fromIntervals(starts, lengths, { height: h, width: w }, 'col');
+      annotations.push({ id: annotations.length + 1, image_id: i + 1, category_id: 1 + Math.floor(rand() * 80), segmentation: encode(mask), area: mask.area(), bbox: [x0, y0, bw, bh], iscrowd: 0 });
+    }
+  }
+  const categories = Array.from({ length: 80 }, (_, c) => ({ id: c + 1, name: `thing_${c + 1}`, supercategory: 'thing' }));
+  writeFileSync(path, JSON.stringify({ images, annotations, categories }));
+}
+
+// Semantic label maps as rlekit writes them by default: one label per category, later masks on top.
+const PY_TO_PNG = `
+import json, os, sys
+import numpy as np
+from PIL import Image
+sys.path.insert(0, sys.argv[3])
+from pycocotools import mask as M
+d = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+os.makedirs(out)
+cats = sorted(c['id'] for c in d['categories'])
+label = {c: i + 1 for i, c in enumerate(cats)}
+by = {}
+for a in d['annotations']:
+    by.setdefault(a['image_id'], []).append(a)
+for im in d['images']:
+    lm = np.zeros((im['height'], im['width']), np.uint8)
+    for a in by.get(im['id'], []):
+        lm[M.decode(a['segmentation']) > 0] = label[a['category_id']]
+    Image.fromarray(lm, 'L').save(os.path.join(out, os.path.splitext(im['file_name'])[0] + '.png'))
+`;
+
+export async function cocoPng(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--images');
+  const n = i >= 0 ? Number(argv[i + 1]) : 20_000;
+  if (!(Number.isInteger(n) && n > 0)) throw new Error('--images takes a positive integer');
+  mkdirSync(cacheDir, { recursive: true });
+  const input = join(cacheDir, `coco-png-${n}.json`);
+  if (!existsSync(input)) generate(input, n);
+  console.log(`input: ${input}, ${(statSync(input).size / 1e6).toFixed(0)} MB, ${n} images, ${4 * n} masks`);
+  const py = buildPycocotools();
+  const outPy = join(cacheDir, `out-png-py-${n}`), outJs = join(cacheDir, `out-png-js-${n}`);
+  rmSync(outPy, { recursive: true, force: true });
+  rmSync(outJs, { recursive: true, force: true });
+  const results: [string, Measured][] = [];
+  if (py.dir) {
+    const script = join(cacheDir, 'coco_to_png.py');
+    writeFileSync(script, PY_TO_PNG);
+    results.push(['Python: pycocotools decode + numpy + Pillow save (defaults)', measure([python, script, input, outPy, py.dir], repo)]);
+  } else console.error(`Python side skipped: ${py.why}`);
+  results.push(['rlekit convert --to png (semantic label maps)', measure([...cliCommand(), 'convert', input, '--from', 'coco', '--to', 'png', '-q', '-o', outJs], repo)]);
+  console.log(`\n| COCO → PNG, ${n} images, ${4 * n} masks | wall | CPU (user+sys) | peak RSS |`);
+  console.log('|---|---:|---:|---:|');
+  for (const [name, m] of results) console.log(`| ${name} | ${m.ok ? `${m.wall.toFixed(1)} s` : `failed: ${m.note}`} | ${m.cpu.toFixed(1)} s | ${(m.rss / 2 ** 30).toFixed(2)} GiB |`);
+  rmSync(outPy, { recursive: true, force: true });
+  rmSync(outJs, { recursive: true, force: true });
+}
