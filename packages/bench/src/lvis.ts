@@ -241,7 +241,7 @@ export async function lvis(argv: string[]): Promise<void> {
   // each) is what bounds the wall time on idle cores: the critical path of --jobs 2 / --shard i/2.
   runs.push(['rlekit --shard 0/2 and 1/2 (two processes) + rlekit merge: critical path = slower shard + merge', () => {
     const parts = [0, 1].map((i) => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--shard', `${i}/2`, '-o', out(`coco-shard${i}.json`)], repo));
-    const merge = measure(['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'merge', out('coco-shard0.json'), out('coco-shard1.json'), '-q', '-o', out('coco-merged.json')], repo);
+    const merge = measure([...cliCommand(), 'merge', out('coco-shard0.json'), out('coco-shard1.json'), '-q', '-o', out('coco-merged.json')], repo);
     const same = existsSync(out('coco.json')) ? spawnSync('cmp', ['-s', out('coco.json'), out('coco-merged.json')]).status === 0 : true;
     for (const f of ['coco-shard0.json', 'coco-shard1.json', 'coco-merged.json']) rmSync(out(f), { force: true });
     const ok = parts.every((m) => m.ok) && merge.ok && same;
@@ -286,7 +286,7 @@ function grow(scales: number[]): void {
     if (!existsSync(input)) generate(input, scale);
     const mb = statSync(input).size / 1e6;
     const output = join(cacheDir, `out-growth-${scale}.json`);
-    const m = measure(['node', '--conditions=source', '--import', 'tsx', 'packages/cli/src/bin.ts', 'convert', input, '--from', 'coco', '-q', '--jobs', '1', '--to', 'coco', '--polygons', 'rle', '-o', output], repo);
+    const m = measure([...cliCommand(), 'convert', input, '--from', 'coco', '-q', '--jobs', '1', '--to', 'coco', '--polygons', 'rle', '-o', output], repo);
     rmSync(output, { force: true });
     const row = m.ok
       ? `| ${mb.toFixed(0)} MB (scale ${scale}) | ${m.wall.toFixed(1)} s | ${m.cpu.toFixed(1)} s | ${(mb / m.wall).toFixed(1)} | ${(mb / m.cpu).toFixed(1)} | ${(m.rss / 2 ** 20).toFixed(0)} MiB |`
