@@ -56,6 +56,7 @@ export default defineConfig({
   title: 'rlekit',
   description: 'Segmentation mask RLE conventions, explained and converted exactly',
   cleanUrls: true,
+  head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
   lastUpdated: false,
   markdown: { config: (md) => packageLinks(md as never) },
   themeConfig: {
