@@ -9,6 +9,7 @@ import * as coco from '@rlekit/coco';
 import * as kaggle from '@rlekit/kaggle';
 import * as ls from '@rlekit/label-studio';
 import { encodeRleFrame } from '@rlekit/dicom';
+import { pitfallFigures } from './pitfalls.js';
 import { fieldsFigure, flattenFigure, MUTED, RUN_COLOURS, valuesFigure, type Field } from './svg.js';
 
 const out = fileURLToPath(new URL('../../public/figures/', import.meta.url));
@@ -155,6 +156,8 @@ figures.set('dicom-frame16.svg', valuesFigure('A 2×4 16-bit label frame', label
 figures.set('dicom-packbits16.svg', fieldsFigure('16-bit pixels: segment 1 holds the high bytes, segment 2 the low bytes',
   packBitsFields(encodeRleFrame(label16, { rows: 2, columns: 4, bitsAllocated: 16 }), 2, 4), 22));
 
+
+for (const [name, body] of pitfallFigures(maskOf)) figures.set(name, body);
 
 for (const [name, body] of figures) writeFileSync(out + name, body);
 console.log(`${figures.size} figures → ${out}`);

@@ -160,3 +160,48 @@ export function valuesFigure(title: string, values: ArrayLike<number>, h: number
 }
 
 export { MUTED };
+
+/** One drawing of a figure made of panels: `colour(x, y)` gives a pixel's fill, null for background. */
+export interface Panel {
+  label: string;
+  height: number;
+  width: number;
+  colour?: (x: number, y: number) => string | null;
+  /** Text shown instead of pixels (a reading that fails). */
+  text?: string;
+}
+
+/** Masks side by side, each captioned: a right reading next to the wrong ones. */
+export function panelsFigure(title: string, panels: Panel[], maxSide = 170): string {
+  const pad = 16, top = 36, gap = 22, captionH = 34;
+  const cells = panels.map((p) => Math.max(4, Math.min(24, Math.floor(maxSide / Math.max(p.height, p.width)))));
+  const widths = panels.map((p, i) => Math.max(p.width * cells[i]!, p.label.length * 6.8, p.text ? 170 : 0));
+  const heights = panels.map((p, i) => (p.text ? 60 : p.height * cells[i]!));
+  const width = Math.max(pad * 2 + widths.reduce((a, b) => a + b + gap, -gap), title.length * 8 + 2 * pad);
+  const body: string[] = [text(pad, 16, title, { anchor: 'start', weight: 'bold', size: 13 })];
+  let x0 = pad;
+  panels.forEach((p, i) => {
+    const c = cells[i]!;
+    if (p.text !== undefined) {
+      body.push(`<rect x="${x0}" y="${top}" width="${widths[i]}" height="60" rx="4" fill="#fef2f2" stroke="#b91c1c"/>`);
+      p.text.split('\n').forEach((line, k) => body.push(text(x0 + 8, top + 16 + k * 15, line, { anchor: 'start', size: 11, fill: '#7f1d1d' })));
+    } else {
+      body.push(`<rect x="${x0 - 1}" y="${top - 1}" width="${p.width * c + 1}" height="${p.height * c + 1}" fill="${BG}"/>`);
+      for (let y = 0; y < p.height; y++) {
+        for (let x = 0; x < p.width; x++) {
+          const fill = p.colour?.(x, y);
+          if (fill) body.push(`<rect x="${x0 + x * c}" y="${top + y * c}" width="${c - (c > 6 ? 1 : 0)}" height="${c - (c > 6 ? 1 : 0)}" fill="${fill}"/>`);
+        }
+      }
+    }
+    body.push(text(x0, top + heights[i]! + 14, p.label, { anchor: 'start', size: 11 }));
+    x0 += widths[i]! + gap;
+  });
+  return svg(width, top + Math.max(...heights) + captionH, title, body);
+}
+
+/** A panel drawing one mask in one colour. */
+export function maskPanel(label: string, mask: Mask, colour = RUN_COLOURS[0]!): Panel {
+  const bits = mask.toBitmap('row');
+  return { label, height: mask.height, width: mask.width, colour: (x, y) => (bits[y * mask.width + x] ? colour : null) };
+}
