@@ -182,7 +182,7 @@ async function decodeCsv(bytes: Uint8Array, name: string, sizeText: string | und
     progress('reading under each convention', i, conventions.length);
     const options = {
       ...(d.headerMatches[0] ? { preset: d.headerMatches[0] } : {}),
-      order: c.order, base: c.base, pairing: c.relative ? 'relative' : 'absolute',
+      order: c.order, base: c.base, pairing: c.relative ? ('relative' as const) : ('absolute' as const),
       ...(sizeColumns ? {} : { size: `${c.size[0]}x${c.size[1]}` }),
     };
     const title = `kaggle, ${c.order === 'row' ? 'row-major' : 'column-major'}, ${c.base}-based${c.relative ? ', relative' : ''}, ${c.size[0]}x${c.size[1]}`;

@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 // Decoding, reading and converting happen here, off the page's thread.
-import { convert, decodeFile, decodeText, dialects, errorText, kagglePresets } from './engine';
+import { convert, decodeFile, decodeText, dialects, errorText, kagglePresets } from './engine.js';
 
 export type Request =
   | { id: number; type: 'text'; text: string; size?: string }
