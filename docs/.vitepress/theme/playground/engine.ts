@@ -145,9 +145,7 @@ export async function decodeFile(file: File, sizeText: string | undefined, progr
   let lastError: unknown;
   for (const { d, s } of ranked) {
     try {
-      progress(`reading ${d.title}`, 0, 1);
-      const dataset = await d.read(bytes, {}, context);
-      progress(`read ${d.title}`, 1, 1);
+      const dataset = await readWithProgress(d, bytes, context, progress);
       held = [dataset];
       return { kind: 'file', forms: [d.title], warnings, interpretations: [view(dataset, d.title, d.id, s.confidence, [s.reason ?? `sniffed as ${d.id}`])] };
     } catch (e) {
@@ -155,6 +153,23 @@ export async function decodeFile(file: File, sizeText: string | undefined, progr
     }
   }
   throw lastError;
+}
+
+/**
+ * Reads through the dialect's stream when it has one, so a file of a million masks reports how
+ * many are done (the total is unknown until the end: the bar is indeterminate, the count is not).
+ */
+async function readWithProgress(d: Dialect, bytes: Uint8Array, context: { warn: (w: RleWarning) => void }, progress: Progress): Promise<MaskDataset> {
+  progress(`decoding ${d.title}`, 0, 0);
+  if (!d.readStream) return d.read(bytes, {}, context);
+  const stream = await d.readStream(bytes, {}, context);
+  const annotations: MaskDataset['annotations'] = [];
+  for await (const a of stream.annotations) {
+    annotations.push(a);
+    if ((annotations.length & 1023) === 0) progress(`decoding ${d.title}: masks`, annotations.length, 0);
+  }
+  progress(`decoded ${d.title}: masks`, annotations.length, 0);
+  return { images: stream.images, categories: stream.categories, annotations };
 }
 
 async function decodeCsv(bytes: Uint8Array, name: string, sizeText: string | undefined, context: { warn: (w: RleWarning) => void }, warnings: string[], progress: Progress): Promise<Outcome> {
@@ -174,7 +189,8 @@ async function decodeCsv(bytes: Uint8Array, name: string, sizeText: string | und
     throw e;
   }
   if (d.sizeWarning) warnings.push(d.sizeWarning);
-  const conventions = d.conventions.slice(0, 6);
+  // Each convention re-reads the whole file: the best few are enough to compare.
+  const conventions = d.conventions.slice(0, 4);
   held = [];
   const interpretations: Interpretation[] = [];
   const sizeColumns = d.header.some((h) => /^height$/i.test(h.trim())) && d.header.some((h) => /^width$/i.test(h.trim()));
