@@ -5,7 +5,7 @@
  * no page logs a console error. Screenshots go to .tmp/ for a person to look at.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -219,9 +219,16 @@ describe('the playground, in Chromium', () => {
       const frame = (t: number) => { w.gap = Math.max(w.gap, t - last); last = t; requestAnimationFrame(frame); };
       requestAnimationFrame(frame);
     });
-    await page.setInputFiles('#pg-file', { name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(json) });
+    // A path, as a user's file picker gives (a buffer would be copied into the page by script).
+    const file = join(shots, 'e2e-large.json');
+    writeFileSync(file, json);
+    await page.setInputFiles('#pg-file', file);
     await page.waitForSelector('[data-testid=area]');
-    const { phases, gap } = await page.evaluate(() => window as unknown as { phases: string[]; gap: number });
+    const { phases, gap } = await page.evaluate(() => {
+      const w = window as unknown as { phases: string[]; gap: number };
+      return { phases: w.phases, gap: w.gap };
+    });
+    console.log(`large file: longest frame gap ${Math.round(gap)} ms; ${phases.length} progress labels, last: ${phases.at(-1)}`);
     expect(phases.some((p) => /^reading: \d+%$/.test(p))).toBe(true);
     expect(phases.some((p) => /^decod\w+ COCO .*: masks: [\d,]+$/.test(p))).toBe(true);
     expect(await page.locator('.details dd').last().innerText()).toBe('1000, 100000');
