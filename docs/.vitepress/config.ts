@@ -16,7 +16,7 @@ const dialects: [string, string][] = [
 
 // typedoc (typedoc.site.json) writes the API reference and its sidebar before the site builds;
 // `pnpm site:dev` without it still serves the guide.
-const sidebarFile = fileURLToPath(new URL('../api/typedoc-sidebar.json', import.meta.url));
+const sidebarFile = fileURLToPath(new URL('../reference/typedoc-sidebar.json', import.meta.url));
 const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(sidebarFile)
   ? JSON.parse(readFileSync(sidebarFile, 'utf8'))
   : [];
@@ -47,13 +47,15 @@ function packageLinks(md: { renderer: { rules: Record<string, any> } }): void {
   rules.link_open = (tokens: any[], idx: number, options: unknown, env: unknown, self: any) => {
     const href: string | null = tokens[idx].attrGet('href');
     const m = href && /^(?:\.\.\/)+packages\/([\w-]+)\/?$/.exec(href);
-    if (m) tokens[idx].attrSet('href', `/api/@rlekit/${m[1]}/`);
+    if (m) tokens[idx].attrSet('href', `/reference/@rlekit/${m[1]}/`);
     return previous ? previous(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
   };
 }
 
 export default defineConfig({
   title: 'rlekit',
+  // `pnpm run docs` writes typedoc's HTML API to docs/api; the site's reference is the Markdown in docs/reference.
+  srcExclude: ['api/**', 'test/**'],
   description: 'Segmentation mask RLE conventions, explained and converted exactly',
   cleanUrls: true,
   head: [['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]],
@@ -64,10 +66,10 @@ export default defineConfig({
       { text: 'Guide', link: '/which-convention' },
       { text: 'Dialects', link: '/dialects/coco' },
       { text: 'Playground', link: '/playground' },
-      { text: 'API', link: '/api/' },
+      { text: 'API', link: '/reference/' },
     ],
     sidebar: {
-      '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar }],
+      '/reference/': [{ text: 'API reference', link: '/reference/', items: apiSidebar }],
       '/': guide,
     },
     search: { provider: 'local' },

@@ -52,7 +52,7 @@ export function examplesOf(markdown: string, page: string): Example[] {
 
 function pages(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.name.startsWith('.') || e.name === 'api' || e.name === 'test' || e.name === 'public' || e.name === 'node_modules') return [];
+    if (e.name.startsWith('.') || e.name === 'api' || e.name === 'reference' || e.name === 'test' || e.name === 'public' || e.name === 'node_modules') return [];
     const p = join(dir, e.name);
     return e.isDirectory() ? pages(p) : e.name.endsWith('.md') ? [p] : [];
   });

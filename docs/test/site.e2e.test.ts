@@ -282,4 +282,14 @@ describe('the playground, in Chromium', () => {
     expect(await axe()).toEqual([]);
     await page.screenshot({ path: join(shots, 'dialect-coco.png'), fullPage: true });
   });
+
+  it('includes the API reference, styled as the rest of the site, linked from the guide', async () => {
+    await open('/cli');
+    const href = await page.locator('a:has-text("@rlekit/detect")').first().getAttribute('href');
+    expect(href).toBe('/reference/@rlekit/detect/');
+    await page.goto(base + href!, { waitUntil: 'networkidle' });
+    await page.click('a:has-text("detectConventions")');
+    await page.waitForSelector('h1:has-text("detectConventions")');
+    expect(await page.locator('.VPSidebar').count()).toBe(1);
+  });
 });
