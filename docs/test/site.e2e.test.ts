@@ -288,7 +288,7 @@ describe('the playground, in Chromium', () => {
     const href = await page.locator('a:has-text("@rlekit/detect")').first().getAttribute('href');
     expect(href).toBe('/reference/@rlekit/detect/');
     await page.goto(base + href!, { waitUntil: 'networkidle' });
-    await page.click('a:has-text("detectConventions")');
+    await page.click('.vp-doc a:has-text("detectConventions")');
     await page.waitForSelector('h1:has-text("detectConventions")');
     expect(await page.locator('.VPSidebar').count()).toBe(1);
   });
