@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] },
   ssr: { resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'conformance/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'conformance/test/**/*.test.ts', 'release/test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
   },
