@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] },
   ssr: { resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'conformance/test/**/*.test.ts', 'docs/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'conformance/test/**/*.test.ts', 'docs/test/**/*.test.ts', 'release/test/**/*.test.ts'],
     // The browser test needs the built site: `pnpm site:build && pnpm site:e2e` (vitest.e2e.config.ts).
     exclude: ['**/node_modules/**', 'docs/test/**/*.e2e.test.ts'],
     testTimeout: 60_000,

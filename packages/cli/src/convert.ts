@@ -105,7 +105,8 @@ export interface ConvertResult {
  * reports what the target cannot carry, and writes the output atomically.
  */
 export async function convert(input: string | ByteSource | FolderSource, options: ConvertOptions): Promise<ConvertResult> {
-  const dialects = await loadDialects(options.plugins);
+  // Only the two dialects named, when the input's is given; every one when it is detected.
+  const dialects = await loadDialects(options.plugins, options.from ? [options.from, options.to] : undefined);
   const to = findDialect(dialects, options.to);
   // An opened source is used as it is: a pipe that detection has begun to read cannot be opened again.
   const opened = typeof input === 'string' ? await openPath(input) : input;

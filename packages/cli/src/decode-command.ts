@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RleError, type Dialect, type MaskDataset, type Size } from '@rlekit/core';
-import { detectConventions, detectCsvConventions, renderAscii, type Candidate } from '@rlekit/detect';
+import type { Candidate } from '@rlekit/detect';
 
 interface Io {
   out: (s: string) => void;
@@ -98,6 +98,8 @@ Examples:
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RleError('INVALID_OPTION', '--top must be a positive integer', { received: top });
     if (!Number.isSafeInteger(cols) || cols < 8) throw new RleError('INVALID_OPTION', '--width must be an integer of at least 8', { received: width });
     const text = await readMaskText(arg);
+    // Imported when used: @rlekit/detect brings two dialects (kaggle, label-studio) every other command does without.
+    const { detectConventions, renderAscii } = await import('@rlekit/detect');
     const result = detectConventions(text, { ...(size ? { size: parseSizeFlag(size) } : {}), limit: Math.max(limit, 8) });
     const shown = result.candidates.slice(0, limit);
     if (png) {
@@ -183,6 +185,7 @@ Examples:
         if (records.length > 1 && r.fields.some((f) => /\d\s+\d/.test(f))) nonEmpty++;
         if (nonEmpty >= rows) break;
       }
+      const { detectCsvConventions } = await import('@rlekit/detect');
       const d = detectCsvConventions(records, { ...(opts.size ? { size: parseSizeFlag(opts.size) } : {}), sampleRows: rows });
       if (opts.json) {
         io.out(`${JSON.stringify({ dialect: 'kaggle', ...d }, null, 2)}\n`);

@@ -188,6 +188,40 @@ function dialectOptionsHelp(argv: readonly string[], dialects: readonly Dialect[
   return out;
 }
 
+/**
+ * The dialect ids an invocation names, so only those are imported (startup is most of a small
+ * conversion's time): none for --version, --help and `help`; --from and --to when the command
+ * reads an input whose dialect is given; `undefined` (all) when an input is detected, for
+ * `dialects` without an id, and for any command not listed here.
+ */
+export function dialectsNeeded(argv: readonly string[]): string[] | undefined {
+  const command = argv[0];
+  if (command === undefined || command === 'help' || argv.includes('--help') || argv.includes('-h')) return [];
+  if (command === '--version' || command === '-V') return [];
+  const given = (...flags: string[]): (string | undefined)[] => flags.map((f) => argValue(argv, f));
+  const all = (ids: (string | undefined)[]): string[] | undefined => (ids.every((v) => v !== undefined) ? (ids as string[]) : undefined);
+  switch (command) {
+    case 'dialects': {
+      const id = argv.slice(1).find((a) => !a.startsWith('-'));
+      return id === undefined ? undefined : [id];
+    }
+    case 'decode':
+      return given('--to').filter((v): v is string => v !== undefined);
+    case 'convert':
+      return all(given('--from', '--to'));
+    case 'inspect': case 'render':
+      return all(given('--from'));
+    case 'check': {
+      const [from, target] = given('--from', '--target');
+      return from === undefined ? undefined : target === undefined ? [from] : [from, target];
+    }
+    case 'compare':
+      return all(given('--from-a', '--from-b'));
+    default:
+      return undefined;
+  }
+}
+
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const pluginArgs: string[] = [];
@@ -197,7 +231,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   let dialects: Dialect[];
   try {
-    dialects = await loadDialects(pluginArgs);
+    const needed = dialectsNeeded(argv);
+    dialects = needed !== undefined && needed.length === 0 && pluginArgs.length === 0 ? [] : await loadDialects(pluginArgs, needed);
   } catch (e) {
     return report(io, e);
   }

@@ -1,14 +1,50 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { RleError, readHead, type ByteSource, type Dialect, type FolderSource, type SniffResult } from '@rlekit/core';
 
+const require = createRequire(import.meta.url);
+
+/** A dialect a package declares in its package.json (`"rlekit": { "dialects": { id: export } }`). */
+export interface DeclaredDialect {
+  id: string;
+  /** The module to import for it: the package name plus the export's subpath. */
+  module: string;
+}
+
 /**
- * Dialects are found, not listed: core's rlekit-json, every `@rlekit/*` package this CLI
- * depends on that exports `dialect`, and any module named in RLEKIT_PLUGINS (comma-separated)
- * or `--plugin`. Adding a dialect never touches the CLI's code.
+ * The dialects of the `@rlekit/*` packages this CLI depends on, read from their package.json
+ * files without importing any: knowing which module holds which id lets a command load only the
+ * dialects it names (`--version` none, `convert --from coco --to kaggle` two). A dependency
+ * without an `rlekit` field is listed with the id undefined: it is imported to find out.
  */
-export async function loadDialects(plugins: readonly string[] = []): Promise<Dialect[]> {
+export function declaredDialects(): { id: string | undefined; module: string }[] {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
-  const modules = ['@rlekit/core/json', ...Object.keys(pkg.dependencies ?? {}).filter((n) => n.startsWith('@rlekit/') && n !== '@rlekit/core').sort()];
+  const out: { id: string | undefined; module: string }[] = [];
+  for (const name of Object.keys(pkg.dependencies ?? {}).filter((n) => n.startsWith('@rlekit/')).sort()) {
+    const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { rlekit?: { dialects?: Record<string, string> } };
+    const dialects = manifest.rlekit?.dialects;
+    if (!dialects) {
+      out.push({ id: undefined, module: name });
+      continue;
+    }
+    for (const [id, sub] of Object.entries(dialects)) out.push({ id, module: sub === '.' ? name : `${name}${sub.slice(1)}` });
+  }
+  // rlekit-json first, as it always was: the order breaks ties between equally sure sniffers.
+  return out.sort((a, b) => Number(b.id === 'rlekit-json') - Number(a.id === 'rlekit-json'));
+}
+
+/**
+ * Dialects are found, not listed: every `@rlekit/*` package this CLI depends on declares its
+ * dialects in its package.json (core declares rlekit-json), plus any module named in
+ * RLEKIT_PLUGINS (comma-separated) or `--plugin`. Adding a dialect never touches the CLI's code.
+ * With `only`, just the declared dialects of those ids are imported (and every plugin); an id no
+ * package declares loads everything, so a plugin's dialect is found and an unknown id is listed
+ * against all the others.
+ */
+export async function loadDialects(plugins: readonly string[] = [], only?: readonly string[]): Promise<Dialect[]> {
+  const declared = declaredDialects();
+  const narrow = only !== undefined && only.every((id) => declared.some((d) => d.id === id));
+  const modules = [...new Set(declared.filter((d) => !narrow || (d.id !== undefined && only.includes(d.id))).map((d) => d.module))];
   const env = (process.env.RLEKIT_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const found: Dialect[] = [];
   for (const name of [...modules, ...env, ...plugins]) {

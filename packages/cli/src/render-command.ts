@@ -5,10 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
 import { RleError, type Annotation, type Dialect, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
-import { contactSheet, renderOverlay, type RgbaImage } from '@rlekit/render';
+import type { RgbaImage } from '@rlekit/render';
 
 interface Io {
   out: (s: string) => void;
@@ -22,7 +20,9 @@ export type WriteFolder = (path: string, files: AsyncIterable<{ path: string; by
 const MAX_PHOTO_BYTES = 256 << 20;
 
 /** Decodes a PNG or JPEG photo to RGBA (pngjs and jpeg-js: no native code, bounded memory). */
-export function decodePhoto(bytes: Uint8Array, name: string): RgbaImage {
+export async function decodePhoto(bytes: Uint8Array, name: string): Promise<RgbaImage> {
+  // Imported here, not at the top: every command of the CLI would otherwise load them at startup.
+  const [{ PNG }, { default: jpeg }] = await Promise.all([import('pngjs'), import('jpeg-js')]);
   try {
     if (bytes[0] === 0x89 && bytes[1] === 0x50) {
       const png = PNG.sync.read(Buffer.from(bytes));
@@ -38,7 +38,8 @@ export function decodePhoto(bytes: Uint8Array, name: string): RgbaImage {
   throw new RleError('UNSUPPORTED', `${name} is neither PNG nor JPEG`, { path: [name], expected: 'a .png or .jpg photo' });
 }
 
-function encodePng(img: RgbaImage): Uint8Array {
+async function encodePng(img: RgbaImage): Promise<Uint8Array> {
+  const { PNG } = await import('pngjs');
   const png = new PNG({ width: img.width, height: img.height });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length);
   return PNG.sync.write(png);
@@ -59,7 +60,7 @@ async function photoFor(image: ImageInfo, spec: string | undefined, single: bool
   } else if (!single) throw new RleError('INVALID_OPTION', '--image names one file but the input has several images: give a folder of photos', { path: ['image'] });
   const size = (await fs.stat(path)).size;
   if (size > MAX_PHOTO_BYTES) throw new RleError('LIMIT_EXCEEDED', `${path} is larger than 256 MiB`, { path: ['image'] });
-  const photo = decodePhoto(new Uint8Array(await fs.readFile(path)), path);
+  const photo = await decodePhoto(new Uint8Array(await fs.readFile(path)), path);
   if (photo.width !== image.width || photo.height !== image.height) {
     throw new RleError('SIZE_MISMATCH', `${path} is ${photo.height}x${photo.width}, image ${String(image.id)} ${image.height}x${image.width}`, { path: ['image'] });
   }
@@ -91,6 +92,7 @@ Examples:
       if (a !== undefined && !(a >= 0 && a <= 1)) throw new RleError('INVALID_OPTION', '--alpha must be between 0 and 1', { received: alpha });
       const cols = columns === undefined ? undefined : Number(columns);
       if (cols !== undefined && !(Number.isSafeInteger(cols) && cols > 0)) throw new RleError('INVALID_OPTION', '--columns must be a positive integer', { received: columns });
+      const { contactSheet, renderOverlay } = await import('@rlekit/render');
       const warnings: RleWarning[] = [];
       const { data } = await open(input, from, flags, (w) => { if (w.code !== 'not-carried') warnings.push(w); });
       // Group annotations by image as they come; each image is drawn once its masks are all read.
@@ -109,14 +111,14 @@ Examples:
         const tiles = [];
         for (const im of data.images) tiles.push({ image: await draw(im), caption: im.fileName ?? String(im.id) });
         const sheet = single && !grid ? tiles[0]!.image : contactSheet(tiles, cols ? { columns: cols } : {});
-        await writeFile(output, encodePng(sheet));
+        await writeFile(output, await encodePng(sheet));
         io.err(`drew ${data.images.length} image${single ? '' : 's'} into ${output} (${sheet.height}x${sheet.width})\n`);
       } else {
         const images = data.images;
         async function* files() {
           for (const im of images) {
             const name = `${(im.fileName ? basename(im.fileName, extname(im.fileName)) : String(im.id)).replace(/[^\w.-]+/g, '_')}.png`;
-            yield { path: name, bytes: encodePng(await draw(im)) };
+            yield { path: name, bytes: await encodePng(await draw(im)) };
           }
         }
         await writeFolder(output, files());

@@ -738,8 +738,10 @@ function scanKernel(): ScanKernel | null {
   // The kernel writes little-endian u32s that are read through a Uint32Array.
   if (!LITTLE_ENDIAN || typeof WebAssembly !== 'object') return null;
   try {
-    if (!WebAssembly.validate(SCAN_MODULE)) return null;
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(SCAN_MODULE)).exports;
+    // Uint8Array.of made it over a plain ArrayBuffer; it is typed `Uint8Array` for the published .d.ts.
+    const bytes = SCAN_MODULE as Uint8Array<ArrayBuffer>;
+    if (!WebAssembly.validate(bytes)) return null;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
     const buffer = (exports.memory as WebAssembly.Memory).buffer;
     kernel = {
       scan: exports.scan as ScanKernel['scan'],

@@ -16,6 +16,6 @@ describe('scan-module.ts', () => {
   });
 
   it('is a valid WebAssembly module with SIMD on this engine', () => {
-    expect(WebAssembly.validate(SCAN_MODULE)).toBe(true);
+    expect(WebAssembly.validate(SCAN_MODULE as Uint8Array<ArrayBuffer>)).toBe(true);
   });
 });

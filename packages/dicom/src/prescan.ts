@@ -16,7 +16,9 @@ const TS_DEFLATED_LE = '1.2.840.10008.1.2.1.99';
 const TS_EXPLICIT_BE = '1.2.840.10008.1.2.2';
 
 /** Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+const SHORT_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
+/** Every other VR has the 4-byte length, an unknown one too: dcmjs reads it as UN (PS3.5 6.2.2), and so must the checks. */
+const LONG_VRS = { has: (vr: string): boolean => !SHORT_VRS.has(vr) };
 const UNDEFINED = 0xffffffff;
 
 interface MetaElement {
@@ -140,6 +142,13 @@ export function checkSequenceDepth(bytes: Uint8Array, start: number, transferSyn
   const pop = (): void => {
     if (stack.pop()!.kind === 'items') depth--;
   };
+  // A length past the end of the file is refused here: dcmjs 0.51 would allocate the declared
+  // length (up to 4 GiB, the file's choice) and pad the value with zeros.
+  const pastEnd = (at: number, length: number, valueAt: number): void => {
+    if (valueAt + length > n) {
+      throw new RleError('TRUNCATED', `The value at byte ${at} declares ${length} bytes but only ${Math.max(0, n - valueAt)} are left`, { offset: at, expected: `${length} bytes`, received: `${Math.max(0, n - valueAt)} bytes` });
+    }
+  };
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (pos >= top.end) {
@@ -157,10 +166,17 @@ export function checkSequenceDepth(bytes: Uint8Array, start: number, transferSyn
         const length = view.getUint32(pos + 4, little);
         pos += 8;
         if (top.kind === 'fragments') {
-          if (length === UNDEFINED) return;
+          if (length === UNDEFINED) throw new RleError('INVALID_STRUCTURE', 'A fragment item has an undefined length', { offset: pos - 8, expected: 'a fragment of defined length (PS3.5 A.4)' });
+          pastEnd(pos - 8, length, pos);
           pos += length;
-        } else stack.push({ kind: 'elements', end: length === UNDEFINED ? n : pos + length, explicit: top.explicit });
-      } else return;
+        } else {
+          if (length !== UNDEFINED) pastEnd(pos - 8, length, pos);
+          stack.push({ kind: 'elements', end: length === UNDEFINED ? n : pos + length, explicit: top.explicit });
+        }
+      } else {
+        // dcmjs would go on reading whatever this is as an item; nothing valid follows a sequence's items but a delimiter.
+        throw new RleError('INVALID_STRUCTURE', `(${hex(group)},${hex(element)}) inside a sequence or Pixel Data, where items are`, { offset: pos, expected: 'an item (FFFE,E000) or a sequence delimiter (FFFE,E0DD)' });
+      }
       continue;
     }
     if (isDelimiterGroup) {
@@ -199,12 +215,19 @@ export function checkSequenceDepth(bytes: Uint8Array, start: number, transferSyn
       if (++depth > maxDepth) {
         throw new RleError('LIMIT_EXCEEDED', `Sequences are nested more than ${maxDepth} levels deep`, { offset: pos, expected: `sequences nested at most ${maxDepth} deep`, received: `(${hex(group)},${hex(element)}) at level ${depth}` });
       }
+      if (length !== UNDEFINED) pastEnd(pos, length, valueAt);
       // A UN of undefined length holds an Implicit VR Little Endian sequence (PS3.5 6.2.2).
       stack.push({ kind: 'items', end: length === UNDEFINED ? n : valueAt + length, explicit: top.explicit && vr !== 'UN' });
       pos = valueAt;
       continue;
     }
-    if (length === UNDEFINED) return;
+    if (length === UNDEFINED) {
+      // OB/OW of undefined length outside Pixel Data: encapsulated the same way (items, then a delimiter).
+      stack.push({ kind: 'fragments', end: n, explicit: top.explicit });
+      pos = valueAt;
+      continue;
+    }
+    pastEnd(pos, length, valueAt);
     pos = valueAt + length;
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { deflateSync, inflateSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Mask, RleError, type RleWarning } from '@rlekit/core';
 import { dialect, readFrames, readSeg } from '../src/index.js';
 import { readFileMeta } from '../src/prescan.js';
@@ -132,25 +132,46 @@ describe('deeply nested sequences (issue 12 item 15)', () => {
 
 describe('dcmjs logging (issue 19)', () => {
   const validation = (dcmjs as { log: { getLogger(name: string): Record<string, unknown> } }).log.getLogger('validation.dcmjs');
+  const native = vector('seg_binary_2seg_3f_48x64_native.dcm');
+  /** A private element with a VR no dictionary has ("ZZ") at the end of the native file: dcmjs reads it as UN and logs that. */
+  const oddVr = concat(native, Uint8Array.from([...le16(0x7fe1), ...le16(0x0010), 0x5a, 0x5a, 0, 0, ...le32(2), 0x41, 0x42]));
 
-  it('nothing dcmjs logs reaches its loggers while rlekit reads and writes; what matters becomes a warning', async () => {
+  it('nothing dcmjs logs reaches its loggers, the console or stderr while rlekit reads and writes; what matters becomes a warning', async () => {
     const calls: unknown[][] = [];
     const saved = { error: validation.error, warn: validation.warn };
     validation.error = (...args: unknown[]) => calls.push(args);
     validation.warn = (...args: unknown[]) => calls.push(args);
+    const consoleSpies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((k) => vi.spyOn(console, k));
+    const stderr = vi.spyOn(process.stderr, 'write');
     try {
       // Implicit VR: Pixel Data's dictionary VR "ox" (noise, dropped).
       const implicit = await dialect.read(vector('external/highdicom_seg_image_ct_binary.dcm'));
       await dialect.write(implicit);
-      // A file cut inside Pixel Data: dcmjs reads the bytes that are there and says so.
-      const native = vector('seg_binary_2seg_3f_48x64_native.dcm');
       const { warnings, ctx } = collect();
-      const e = await errorOf(dialect.read(native.subarray(0, native.length - 100), {}, ctx));
-      expect(e.code).toBe('TRUNCATED');
-      expect(warnings.filter((w) => w.code === 'dicom-parser').map((w) => w.message)).toEqual([expect.stringMatching(/declares \d+ bytes but only \d+ are available/)]);
+      const odd = await dialect.read(oddVr, {}, ctx);
+      expect(odd.annotations.length).toBe((await dialect.read(native)).annotations.length);
+      expect(warnings.filter((w) => w.code === 'dicom-parser').map((w) => w.message)).toEqual([expect.stringMatching(/ZZ/)]);
+      expect(consoleSpies.map((c) => c.mock.calls.length)).toEqual(consoleSpies.map(() => 0));
+      expect(stderr).not.toHaveBeenCalled();
     } finally {
       Object.assign(validation, saved);
+      for (const c of consoleSpies) c.mockRestore();
+      stderr.mockRestore();
     }
     expect(calls).toEqual([]);
+  });
+
+  it('a value longer than the bytes left is TRUNCATED before dcmjs reads it (dcmjs 0.51 would allocate the declared length and pad it with zeros)', async () => {
+    const cut = native.subarray(0, native.length - 100);
+    const e = await errorOf(dialect.read(cut));
+    expect(e.code).toBe('TRUNCATED');
+    expect(e.message).toMatch(/declares \d+ bytes but only \d+ are left/);
+    // 4 GiB - 2 declared by an OB at the end of a small file: refused, nothing allocated.
+    const huge = concat(native, longElement(0x7fe1, 0x1010, 'OB', 0xfffffffe), new Uint8Array(16));
+    expect((await errorOf(dialect.read(huge))).code).toBe('TRUNCATED');
+    expect((await errorOf(() => readFrames(huge))).code).toBe('TRUNCATED');
+    // A fragment of undefined length inside an undefined-length OB is not DICOM.
+    const fragment = concat(native, longElement(0x7fe1, 0x1010, 'OB', 0xffffffff), Uint8Array.from([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]), new Uint8Array(16));
+    expect((await errorOf(dialect.read(fragment))).code).toBe('INVALID_STRUCTURE');
   });
 });

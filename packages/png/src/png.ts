@@ -5,7 +5,8 @@
 import { checkSize, RleError } from '@rlekit/core';
 import { deflateZlib, inflateZlib } from './zlib.js';
 
-export const PNG_SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
+// Typed `Uint8Array`, not the inferred `Uint8Array<ArrayBuffer>` that TypeScript before 5.7 cannot read in the .d.ts.
+export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 
 /** Default limit on decoded pixels: 2^28 (about 16k × 16k). */
 export const DEFAULT_MAX_PIXELS = 268_435_456;

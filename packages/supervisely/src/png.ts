@@ -9,7 +9,8 @@
 import { Inflate, deflate } from 'pako';
 import { Mask, RleError, RunBuilder, checkSize } from '@rlekit/core';
 
-export const PNG_SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
+// Typed `Uint8Array`, not the inferred `Uint8Array<ArrayBuffer>` that TypeScript before 5.7 cannot read in the .d.ts.
+export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 
 const CRC_TABLE = new Int32Array(256);
 for (let n = 0; n < 256; n++) {
