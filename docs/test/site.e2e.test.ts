@@ -190,8 +190,12 @@ describe('the playground, in Chromium', () => {
     const second = Mask.fromBitmap(new Uint8Array(H * W).fill(1, 3 * W, 5 * W), { height: H, width: W }, 'row');
     const csv = `ImageId,EncodedPixels\na.png,${kaggle.encode(mask, 'airbus-ship-detection')}\na.png,${kaggle.encode(second, 'airbus-ship-detection')}\n`;
     await open('/playground');
-    await page.fill('#pg-size', `${H}x${W}`);
+    // Without a size the page asks for one; with it, the same file reads again.
     await drop('train.csv', new TextEncoder().encode(csv), 'text/csv');
+    expect(await page.locator('.error').innerText()).toMatch(/type the image size/);
+    await page.fill('#pg-size', `${H}x${W}`);
+    await page.click('button:has-text("Read train.csv again")');
+    await page.waitForSelector('[data-testid=area]');
     const titles = await page.locator('[data-testid=reading-title]').allInnerTexts();
     expect(titles[0]).toBe(`kaggle, column-major, 1-based, ${H}x${W}`);
     expect(await page.locator('[data-testid=area]').innerText()).toBe(`${mask.union(second).area()} px`);

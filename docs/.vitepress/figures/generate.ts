@@ -8,6 +8,8 @@ import { Mask } from '@rlekit/core';
 import * as coco from '@rlekit/coco';
 import * as kaggle from '@rlekit/kaggle';
 import * as ls from '@rlekit/label-studio';
+import * as encord from '@rlekit/encord';
+import * as cvat from '@rlekit/cvat';
 import { encodeRleFrame } from '@rlekit/dicom';
 import { pitfallFigures } from './pitfalls.js';
 import { fieldsFigure, flattenFigure, MUTED, RUN_COLOURS, valuesFigure, type Field } from './svg.js';
@@ -68,6 +70,29 @@ figures.set('primer-pairs-col.svg', flattenFigure(primer, {
   order: 'col', runs: 'pairs', base: 1,
   title: 'The 4×4 primer as column-major, 1-based start/length pairs',
   notes: [`"${kaggle.encode(primer, 'airbus-ship-detection')}"`],
+}));
+
+// Encord: the 3×4 mask of encord.md, COCO's string alphabet over row-major runs.
+const encordMask = maskOf(['.##.', '.#..', '##..']);
+figures.set('encord-row.svg', flattenFigure(encordMask, {
+  order: 'row', runs: 'counts',
+  title: "Encord rleString: COCO's count string, but over row-major runs",
+  notes: [`rleString: "${encord.encode(encordMask)}"`, `COCO counts of the same mask (column-major): "${coco.encode(encordMask).counts}"`],
+}));
+
+// CVAT: the 4×7 frame of cvat.md; the runs cover the tight box, row-major.
+const cvatFrame = maskOf(['.......', '..##...', '.##....', '.......']);
+const cvatAttrs = cvat.encode(cvatFrame);
+const cvatBox = { x: Number(cvatAttrs.left), y: Number(cvatAttrs.top), width: Number(cvatAttrs.width), height: Number(cvatAttrs.height) };
+figures.set('cvat-frame.svg', flattenFigure(cvatFrame, {
+  order: 'row', runs: 'counts',
+  title: 'CVAT: a 4×7 frame (row-major, for reference: the whole frame as a loose box)',
+  notes: [],
+}));
+figures.set('cvat-box.svg', flattenFigure(cvatFrame.crop(cvatBox), {
+  order: 'row', runs: 'counts',
+  title: `CVAT: the tight box (left ${cvatAttrs.left}, top ${cvatAttrs.top}, ${cvatAttrs.width}×${cvatAttrs.height}) cropped and flattened row-major`,
+  notes: [`<mask rle="${cvatAttrs.rle}" left="${cvatAttrs.left}" top="${cvatAttrs.top}" width="${cvatAttrs.width}" height="${cvatAttrs.height}">`],
 }));
 
 // Label Studio: the 2×3 mask of label-studio.md, its brush bytes cut into fields.

@@ -184,7 +184,7 @@ async function decodeCsv(bytes: Uint8Array, name: string, sizeText: string | und
     d = detectCsvConventions(records, { ...(size ? { size } : {}), sampleRows: 200 });
   } catch (e) {
     if (!size && isRleError(e) && e.code === 'INVALID_OPTION') {
-      throw new Error('This Kaggle CSV has no Height/Width columns: type the image size in the Size box (height x width), then open the file again');
+      throw new Error('This Kaggle CSV has no Height/Width columns: type the image size in the Size box (height x width), then read the file again');
     }
     throw e;
   }
