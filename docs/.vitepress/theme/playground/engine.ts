@@ -15,9 +15,11 @@ import { dialect as dicom } from '@rlekit/dicom';
 import { dialect as labelStudio } from '@rlekit/label-studio';
 import { dialect as darwin } from '@rlekit/darwin';
 import { dialect as supervisely } from '@rlekit/supervisely';
+import { dialect as labelme } from '@rlekit/labelme';
+import { dialect as cocoPanoptic } from '@rlekit/coco-panoptic';
 import { zipSync } from 'fflate';
 
-export const dialects: Dialect[] = [coco, kaggle.dialect, png, encord, cvat, dicom, labelStudio, darwin, supervisely, rlekitJson];
+export const dialects: Dialect[] = [coco, cocoPanoptic, kaggle.dialect, png, encord, cvat, dicom, labelStudio, darwin, supervisely, labelme, rlekitJson];
 
 /** One reading of the input, as the page shows it. */
 export interface Interpretation {
