@@ -4,6 +4,7 @@ import { defineConfig, type DefaultTheme } from 'vitepress';
 
 const dialects: [string, string][] = [
   ['coco', 'COCO RLE'],
+  ['coco-panoptic', 'COCO panoptic'],
   ['kaggle', 'Kaggle CSV'],
   ['encord', 'Encord'],
   ['cvat', 'CVAT XML'],
@@ -12,6 +13,8 @@ const dialects: [string, string][] = [
   ['png', 'PNG masks'],
   ['darwin', 'V7 Darwin'],
   ['supervisely', 'Supervisely'],
+  ['labelme', 'LabelMe'],
+  ['yolo', 'YOLO segmentation'],
 ];
 
 // typedoc (typedoc.site.json) writes the API reference and its sidebar before the site builds;
@@ -31,6 +34,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Playground', link: '/playground' },
       { text: 'Command line', link: '/cli' },
       { text: 'Operations', link: '/operations' },
+      { text: 'Dataset scale', link: '/scale' },
       { text: 'Errors', link: '/errors' },
       { text: 'Architecture', link: '/architecture' },
       { text: 'Conformance matrix', link: '/conformance' },
