@@ -90,7 +90,7 @@ describe('hostile image headers', () => {
     expect(await code(readImageSize(bytesSource(bmp, 'neg.bmp')))).toBe('CORRUPT');
     expect(await code(readImageSize(bytesSource(new TextEncoder().encode('hello'), 'a.txt')))).toBe('UNSUPPORTED');
     const e = await readImageSize(bytesSource(png(7, 3).subarray(0, 20), 'dir/cut.png')).catch((x: unknown) => x as RleError);
-    expect(e.path).toEqual(['dir/cut.png']);
+    expect((e as RleError).path).toEqual(['dir/cut.png']);
   });
 
   it('a JPEG of endless segments stops at MAX_IMAGE_HEADER (TRUNCATED), reading no more than that', async () => {
