@@ -61,7 +61,7 @@ class Spans {
   n = 0;
   add(y: number, a: number, b: number): void {
     if (this.n === this.y.length) {
-      const grow = (v: Int32Array): Int32Array => {
+      const grow = (v: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
         const t = new Int32Array(v.length * 2);
         t.set(v);
         return t;

@@ -100,71 +100,186 @@ function toCentres(ring: readonly number[], px: PixelTest): number[] {
   return out;
 }
 
-/** `ring` with the point (x, y) inserted on the first horizontal edge that holds it, rotated to start there. */
-function startAt(ring: number[], x: number, y: number): number[] {
+/** Vertices of the rings placed so far, bucketed in square cells, for nearest-vertex queries. */
+class VertexGrid {
+  private readonly cells = new Map<number, number[]>();
+  private readonly rings: number[][] = [];
+  constructor(private readonly cell: number, private readonly cols: number) {}
+  add(ring: number[]): void {
+    const r = this.rings.length;
+    this.rings.push(ring);
+    for (let k = 0; k < ring.length; k += 2) {
+      const key = Math.floor(ring[k + 1]! / this.cell) * this.cols + Math.floor(ring[k]! / this.cell);
+      const list = this.cells.get(key);
+      if (list) list.push(r, k);
+      else this.cells.set(key, [r, k]);
+    }
+  }
+  /** The placed vertex nearest to (x, y): cells are searched in growing squares until none can be nearer. */
+  nearest(x: number, y: number): { ring: number; at: number } {
+    const cx = Math.floor(x / this.cell), cy = Math.floor(y / this.cell);
+    let best = { ring: 0, at: 0 }, bd = Infinity;
+    for (let r = 0; ; r++) {
+      for (let j = cy - r; j <= cy + r; j++) {
+        for (let i = cx - r; i <= cx + r; i++) {
+          if (Math.max(Math.abs(i - cx), Math.abs(j - cy)) !== r || i < 0 || j < 0 || i >= this.cols) continue;
+          const list = this.cells.get(j * this.cols + i);
+          if (!list) continue;
+          for (let t = 0; t < list.length; t += 2) {
+            const ring = this.rings[list[t]!]!, k = list[t + 1]!;
+            const dx = ring[k]! - x, dy = ring[k + 1]! - y;
+            const d = dx * dx + dy * dy;
+            if (d < bd) { bd = d; best = { ring: list[t]!, at: k }; }
+          }
+        }
+      }
+      // Every vertex beyond this square is at least r * cell away.
+      if (bd <= (r * this.cell) ** 2 || r > 1 + (this.cols + this.cells.size) * 4) return best;
+    }
+  }
+}
+
+/** A ring hung on another at a point of its edge k (t along the edge), walked there and back. */
+interface Hang { t: number; x: number; y: number; child: number }
+
+/** `ring` rotated to start at (x, y), inserted on the edge that holds it if it is no vertex. */
+function rotateTo(ring: number[], x: number, y: number): number[] {
   const n = ring.length >> 1;
   for (let k = 0; k < n; k++) {
-    const ax = ring[2 * k]!, ay = ring[2 * k + 1]!;
+    if (ring[2 * k] === x && ring[2 * k + 1] === y) return [...ring.slice(2 * k), ...ring.slice(0, 2 * k)];
+  }
+  for (let k = 0; k < n; k++) {
     const k2 = (k + 1) % n;
-    const bx = ring[2 * k2]!, by = ring[2 * k2 + 1]!;
-    if (ax === x && ay === y) return [...ring.slice(2 * k), ...ring.slice(0, 2 * k)];
-    if (ay === y && by === y && Math.min(ax, bx) < x && x < Math.max(ax, bx)) {
+    const ax = ring[2 * k]!, ay = ring[2 * k + 1]!, bx = ring[2 * k2]!, by = ring[2 * k2 + 1]!;
+    if ((ay === y && by === y && Math.min(ax, bx) < x && x < Math.max(ax, bx)) || (ax === x && bx === x && Math.min(ay, by) < y && y < Math.max(ay, by))) {
       return [x, y, ...ring.slice(2 * k2), ...ring.slice(0, 2 * k2)];
     }
   }
-  return [];
+  throw new Error('rotateTo: the point is not on the ring');
 }
 
 /**
- * Joins a hole (already in centre coordinates) to `ring`: from P, the pixel above the hole's
- * first pixel (hx, hy - 1), straight up column hx to the first point of `ring`. In corner space
- * the nearest eastward edge above the hole crossing column hx bounds a column of foreground
- * pixels down to P, and its centre-space copy holds the pixel at its top, so every pixel the cut
- * passes is foreground: walked down and back up, the cut adds no pixel.
+ * The rings as one: each ring after the first hangs on a point of an earlier one (`hangs[r]`: edge
+ * index → hangs), and is walked from that point around and back. Assembled in one pass with an
+ * explicit stack, so long chains of holes or parts cannot overflow the call stack.
  */
-function bridge(ring: number[], hole: number[], hx: number, hy: number): number[] | undefined {
-  const px = hx, py = hy - 1;
-  const n = ring.length >> 1;
-  let bestY = -Infinity, at = -1, onVertex = false;
-  for (let k = 0; k < n; k++) {
-    const ax = ring[2 * k]!, ay = ring[2 * k + 1]!;
-    const k2 = (k + 1) % n;
-    const bx = ring[2 * k2]!, by = ring[2 * k2 + 1]!;
-    if (ax === px && ay <= py && ay > bestY) {
-      bestY = ay; at = k; onVertex = true;
+function assemble(rings: number[][], hangs: Map<number, Hang[]>[]): number[] {
+  const out: number[] = [];
+  type Frame = { r: number; k: number; list: Hang[] | undefined; h: number };
+  const stack: Frame[] = [{ r: 0, k: 0, list: undefined, h: -1 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const ring = rings[top.r]!;
+    if (top.h < 0) {
+      if (2 * top.k >= ring.length) {
+        stack.pop();
+        const parent = stack[stack.length - 1];
+        if (parent !== undefined) {
+          const q = parent.list![parent.h - 1]!;
+          out.push(ring[0]!, ring[1]!, q.x, q.y);
+        }
+        continue;
+      }
+      out.push(ring[2 * top.k]!, ring[2 * top.k + 1]!);
+      const list = hangs[top.r]!.get(top.k);
+      if (list !== undefined) list.sort((a, b) => a.t - b.t);
+      top.list = list;
+      top.h = 0;
+      continue;
     }
-    let y = -Infinity;
-    if (ax === px && bx === px) y = Math.min(Math.max(ay, by), py); // along the column
-    else if (ay === by && Math.min(ax, bx) < px && px < Math.max(ax, bx)) y = ay; // across it
-    if (y <= py && y > bestY && y >= Math.min(ay, by)) {
-      bestY = y; at = k; onVertex = false;
+    if (top.list !== undefined && top.h < top.list.length) {
+      const g = top.list[top.h++]!;
+      out.push(g.x, g.y);
+      stack.push({ r: g.child, k: 0, list: undefined, h: -1 });
+      continue;
     }
+    top.k++;
+    top.h = -1;
   }
-  if (at < 0) return undefined;
-  const holeRing = startAt(hole, px, py);
-  if (holeRing.length === 0) return undefined;
-  const head = ring.slice(0, 2 * at + 2);
-  const tail = ring.slice(2 * at + 2);
-  const q = onVertex ? [] : [px, bestY];
-  return [...head, ...q, ...holeRing, px, py, px, bestY, ...tail];
+  return out;
 }
 
-/** Inserts `part` into `ring` by a there-and-back segment between their nearest vertices. */
-function join(ring: number[], part: number[]): number[] {
-  const n = ring.length >> 1, m = part.length >> 1;
-  // Nearest pair; on huge rings only every s-th vertex is tried (the join is lossy either way).
-  const s = Math.max(1, Math.ceil((n * m) / 4e6));
-  let bi = 0, bj = 0, bd = Infinity;
-  for (let i = 0; i < n; i += s) {
-    const x = ring[2 * i]!, y = ring[2 * i + 1]!;
-    for (let j = 0; j < m; j++) {
-      const dx = part[2 * j]! - x, dy = part[2 * j + 1]! - y;
-      const d = dx * dx + dy * dy;
-      if (d < bd) { bd = d; bi = i; bj = j; }
+/** Where each lattice point on the rings' edges lies: key y * stride + x → [ring, edge, t, ...]. */
+function pointIndex(rings: number[][], stride: number): Map<number, number[]> {
+  const index = new Map<number, number[]>();
+  const put = (x: number, y: number, r: number, k: number, t: number): void => {
+    const key = y * stride + x;
+    const list = index.get(key);
+    if (list) list.push(r, k, t);
+    else index.set(key, [r, k, t]);
+  };
+  rings.forEach((ring, r) => {
+    const n = ring.length >> 1;
+    for (let k = 0; k < n; k++) {
+      const k2 = (k + 1) % n;
+      const ax = ring[2 * k]!, ay = ring[2 * k + 1]!, bx = ring[2 * k2]!, by = ring[2 * k2 + 1]!;
+      const steps = Math.max(Math.abs(bx - ax), Math.abs(by - ay));
+      // Row and column edges hold every point between their ends; diagonal steps have length 1.
+      const sx = Math.sign(bx - ax), sy = Math.sign(by - ay);
+      for (let t = 0; t < Math.max(1, steps); t++) put(ax + sx * t, ay + sy * t, r, k, t);
     }
+  });
+  return index;
+}
+
+/**
+ * One part's outer ring and holes (centre coordinates) as one ring: each hole hangs on the first
+ * point of an already placed ring straight above the pixel over its first pixel (P = (hx, hy - 1)).
+ * In corner space the nearest eastward edge above the hole crossing column hx bounds a column of
+ * foreground pixels down to P, and its centre-space copy is a placed ring's row there, so every
+ * pixel the cut passes is foreground: walked down and back up, the cut adds no pixel.
+ */
+function bridgeHoles(outer: number[], holes: { ring: number[]; hx: number; hy: number }[], width: number): number[] {
+  if (holes.length === 0) return outer;
+  const stride = width + 2;
+  const rings: number[][] = [outer];
+  for (const h of holes) rings.push(rotateTo(h.ring, h.hx, h.hy - 1));
+  const index = pointIndex(rings, stride);
+  const hangs: Map<number, Hang[]>[] = rings.map(() => new Map());
+  for (let i = 0; i < holes.length; i++) {
+    const { hx, hy } = holes[i]!;
+    let found = false;
+    for (let y = hy - 1; y >= 0 && !found; y--) {
+      const list = index.get(y * stride + hx);
+      if (list === undefined) continue;
+      for (let j = 0; j < list.length; j += 3) {
+        const r = list[j]!;
+        if (r > i) continue; // placed rings only: the outer ring (0) and earlier holes (1..i)
+        const k = list[j + 1]!, t = list[j + 2]!;
+        const at = hangs[r]!.get(k);
+        const g = { t, x: hx, y, child: i + 1 };
+        if (at) at.push(g);
+        else hangs[r]!.set(k, [g]);
+        found = true;
+        break;
+      }
+    }
+    if (!found) throw new Error('instanceRing: no ring above a hole');
   }
-  const rotated = [...part.slice(2 * bj), ...part.slice(0, 2 * bj), part[2 * bj]!, part[2 * bj + 1]!];
-  return [...ring.slice(0, 2 * bi + 2), ...rotated, ...ring.slice(2 * bi)];
+  return assemble(rings, hangs);
+}
+
+/**
+ * Joins parts: each part after the first hangs, by a there-and-back segment from its first vertex
+ * (its top-left pixel), on the nearest vertex of the parts placed before it.
+ */
+function joinParts(parts: number[][], size: Size): number[] {
+  if (parts.length === 1) return parts[0]!;
+  const cell = 16;
+  const grid = new VertexGrid(cell, Math.ceil((size.width + 1) / cell) + 1);
+  const hangs: Map<number, Hang[]>[] = parts.map(() => new Map());
+  grid.add(parts[0]!);
+  for (let p = 1; p < parts.length; p++) {
+    const part = parts[p]!;
+    const { ring, at } = grid.nearest(part[0]!, part[1]!);
+    const k = at >> 1;
+    const g = { t: 0, x: parts[ring]![at]!, y: parts[ring]![at + 1]!, child: p };
+    const list = hangs[ring]!.get(k);
+    if (list) list.push(g);
+    else hangs[ring]!.set(k, [g]);
+    grid.add(part);
+  }
+  return assemble(parts, hangs);
 }
 
 export interface RingOptions {
@@ -176,23 +291,15 @@ export interface RingOptions {
 export function instanceRing(mask: Mask, options: RingOptions = {}): InstanceRing {
   const r = polygonizeDetailed(mask, { holes: 'keep', connectivity: 8, minArea: options.minArea ?? 0 });
   const px = new PixelTest(mask);
-  let ring: number[] = [];
-  let holesBridged = 0, partsJoined = 0;
+  const parts: number[][] = [];
+  let holesBridged = 0;
   for (const poly of r.polygons) {
-    let partRing = toCentres(poly.outer, px);
-    const holes = poly.holes.slice().sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]!);
-    for (const hole of holes) {
-      const joined = bridge(partRing, toCentres(hole, px), hole[0]!, hole[1]!);
-      if (joined === undefined) throw new Error('instanceRing: no ring edge above a hole');
-      partRing = joined;
-      holesBridged++;
-    }
-    if (ring.length === 0) ring = partRing;
-    else {
-      ring = join(ring, partRing);
-      partsJoined++;
-    }
+    const holes = poly.holes.map((h) => ({ ring: toCentres(h, px), hx: h[0]!, hy: h[1]! })).sort((a, b) => a.hy - b.hy || a.hx - b.hx);
+    parts.push(bridgeHoles(toCentres(poly.outer, px), holes, mask.width));
+    holesBridged += holes.length;
   }
+  const partsJoined = Math.max(0, parts.length - 1);
+  const ring = parts.length === 0 ? [] : joinParts(parts, mask.size);
   // Consecutive duplicates (from cuts of zero length) are dropped; Ultralytics needs 3 points.
   const out: number[] = [];
   for (let k = 0; k < ring.length; k += 2) {
