@@ -237,12 +237,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--write-option <key=value...>', 'an option for the writer only')
     .option('--plugin <module...>', 'load extra dialect modules')
     .option('-q, --quiet', 'do not print warnings or the summary')
+    .option('--json', 'print the result as JSON with every warning in full (on stdout when -o is given, else on stderr)')
     .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
   addDialectFlags(convertCmd, dialects, ['read', 'write']);
   convertCmd.action(async (input: string, opts: Record<string, unknown>) => {
-    const { to, from, output, readOption, writeOption, plugin: _plugin, quiet, ...rest } = opts as {
-      to: string; from?: string; output?: string; readOption?: string[]; writeOption?: string[]; plugin?: string[]; quiet?: boolean;
+    const { to, from, output, readOption, writeOption, plugin: _plugin, quiet, json, ...rest } = opts as {
+      to: string; from?: string; output?: string; readOption?: string[]; writeOption?: string[]; plugin?: string[]; quiet?: boolean; json?: boolean;
     } & Record<string, unknown>;
+    const all: RleWarning[] = [];
     const target = findDialect(dialects, to);
     const source = await openPath(input);
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
@@ -255,7 +257,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     try {
       result = await convert(source, {
         from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs,
-        warn: (w) => { if (!quiet) summary.add(w); },
+        warn: (w) => { if (json) all.push(w); else if (!quiet) summary.add(w); },
         ...(progress ? { progress } : {}),
       });
     } finally {
@@ -263,6 +265,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       summary.print(io);
     }
     if (result.bytes) io.writeBytes(result.bytes);
+    if (json) {
+      const text = `${JSON.stringify({ from: result.from.id, to: result.to.id, images: result.images, annotations: result.annotations, written: result.written, warnings: all }, null, 2)}\n`;
+      if (output) io.out(text);
+      else io.err(text);
+      return;
+    }
     if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.folder ? 'files' : 'bytes'})\n`);
   });
 

@@ -118,7 +118,7 @@ async function parseLabels(
     if (seen.has(key)) tally.duplicates++;
     seen.add(key);
     maxClass = Math.max(maxClass, p.classIndex);
-    annotations.push({ id: nextId(), imageId: f.id, categoryId: p.classIndex, mask: rasterize(p.points, size), attributes: { line: i + 1 } });
+    annotations.push({ id: nextId(), imageId: f.id, categoryId: p.classIndex, mask: rasterize(p.points, size) });
   }
   return { annotations, maxClass };
 }
@@ -365,9 +365,8 @@ function dataYaml(categories: readonly Category[], labelPaths: readonly string[]
     doc.train = 'images';
     doc.val = 'images';
   }
-  const names: Record<number, string> = {};
-  categories.forEach((c, i) => { names[i] = c.name; });
-  doc.names = names;
+  // A list: class i is the i-th name (Ultralytics accepts a list or a map; a list has no key types to get wrong).
+  doc.names = categories.map((c) => c.name);
   return `# YOLO segmentation dataset written by rlekit: labels/ holds one .txt per image;\n# put the images under images/ with the same relative names.\n${stringifyYaml(doc)}`;
 }
 

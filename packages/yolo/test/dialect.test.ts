@@ -133,7 +133,7 @@ describe('writing', () => {
     expect(new TextDecoder().decode(files[1]!.bytes)).toBe('');
     const yaml = new TextDecoder().decode(files[2]!.bytes);
     expect(yaml).toContain('train: images/train');
-    expect(yaml).toMatch(/names:\n {2}"?0"?: cell\n {2}"?1"?: nucleus/);
+    expect(yaml).toMatch(/names:\n {2}- cell\n {2}- nucleus/);
     const line = new TextDecoder().decode(files[0]!.bytes);
     expect(line.startsWith('1 ')).toBe(true);
     expect(line.trim().split('\n')).toHaveLength(1);
