@@ -15,9 +15,10 @@ import { bench as labelStudio } from './label-studio.js';
 import { bench as darwin } from './darwin.js';
 import { bench as supervisely } from './supervisely.js';
 import { bench as geometry } from './geometry.js';
+import { bench as yolo } from './yolo.js';
 import { lvis } from './lvis.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, geometry };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, geometry, yolo };
 
 const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.
