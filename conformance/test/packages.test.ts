@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely'];
+const dialectPackages = ['coco', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely', 'yolo'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: [],
@@ -19,6 +19,7 @@ const formatLibrary: Record<string, string[]> = {
   'label-studio': ['fast-png'],
   darwin: [],
   supervisely: ['pako'],
+  yolo: ['yaml'],
 };
 
 function sources(dir: string): string[] {

@@ -82,8 +82,25 @@ function namesOf(doc: unknown, file: string): string[] | undefined {
   throw bad(typeof names);
 }
 
+/** Label files and data.yaml are text: a NUL in the first bytes (/dev/zero, an image) is refused there. */
+const TEXT_HEAD = {
+  length: 256,
+  check(head: Uint8Array): void {
+    const nul = head.indexOf(0);
+    if (nul >= 0) throw new RleError('INVALID_STRUCTURE', 'Not a text file', { offset: nul, expected: 'YOLO label text (class x y x y ...)', received: 'a NUL byte' });
+  },
+};
+
+async function readText(src: ByteSource | Uint8Array, maxBytes: number): Promise<string> {
+  try {
+    return decodeUtf8(await readAllBytes(src, maxBytes, { head: TEXT_HEAD }));
+  } catch (e) {
+    throw e instanceof RleError && !(src instanceof Uint8Array) ? e.at(src.name) : e;
+  }
+}
+
 async function readYaml(src: ByteSource, maxBytes: number): Promise<unknown> {
-  const text = decodeUtf8(await readAllBytes(src, maxBytes));
+  const text = await readText(src, maxBytes);
   try {
     // maxAliasCount bounds alias expansion (a "billion laughs" file is refused, not expanded).
     return parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
@@ -144,7 +161,7 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
     if (names === undefined) {
       const classes = all.filter((f) => /(^|\/)(classes\.txt|obj\.names)$/i.test(f)).sort((a, b) => depth(a) - depth(b))[0];
       if (classes !== undefined) {
-        names = decodeUtf8(await readAllBytes(input.open(classes), o.maxBytes)).split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '');
+        names = (await readText(input.open(classes), o.maxBytes)).split(/\r?\n/).map((s) => s.trim()).filter((s) => s !== '');
       }
     }
     const underLabels = all.some((f) => /(^|\/)labels\/.+\.txt$/i.test(f));
@@ -158,7 +175,7 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
       const image = images.get(key);
       files.push({
         path, id: idOf(path, 'labels'), ...(image !== undefined ? { fileName: base(image) === image ? image : idOf(image, 'images') + image.slice(stem(image).length), image: { folder: input, path: image } } : {}),
-        text: decodeUtf8(await readAllBytes(input.open(path), o.maxBytes)),
+        text: await readText(input.open(path), o.maxBytes),
       });
     }
     // Images without a label file are background images (Ultralytics trains on them as such).
@@ -169,8 +186,7 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
     }
   } else {
     const name = input instanceof Uint8Array ? 'input' : input.name;
-    const bytes = await readAllBytes(input, o.maxBytes);
-    files.push({ path: undefined, id: stem(base(name)), text: decodeUtf8(bytes) });
+    files.push({ path: undefined, id: stem(base(name)), text: await readText(input, o.maxBytes) });
   }
   const tally: ReadTally = { boxes: 0, obb: 0, duplicates: 0, unnamed: 0 };
   const images: ImageInfo[] = [];
