@@ -10,6 +10,7 @@ import { dialect as labelStudio } from '@rlekit/label-studio';
 import { dialect as darwin } from '@rlekit/darwin';
 import { dialect as supervisely } from '@rlekit/supervisely';
 import { dialect as labelme } from '@rlekit/labelme';
+import { dialect as yolo } from '@rlekit/yolo';
 
 /** /dev/zero as a source: endless zero bytes, counting how many a reader pulled. */
 function zeros(): ByteSource & { pulled: number } {
@@ -29,7 +30,7 @@ function zeros(): ByteSource & { pulled: number } {
 }
 
 // Every reader that reads a file into memory checks its first bytes as they arrive (#12 item 18).
-const readers: Dialect[] = [json, coco, png, encord, cvat, dicom, labelStudio, darwin, supervisely, labelme];
+const readers: Dialect[] = [json, coco, png, encord, cvat, dicom, labelStudio, darwin, supervisely, labelme, yolo];
 
 describe('a stream of zeros read as any dialect', () => {
   it.each(readers.map((d) => [d.id, d] as const))('%s refuses it at its first bytes with a typed error', async (_id, d) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // Package hygiene every dialect promises: importable alone, in Node or a browser bundle.
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dialectPackages = ['coco', 'coco-panoptic', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely', 'labelme'];
+const dialectPackages = ['coco', 'coco-panoptic', 'kaggle', 'png', 'encord', 'cvat', 'dicom', 'label-studio', 'darwin', 'supervisely', 'labelme', 'yolo'];
 /** Each dialect's own format library (besides core and zod), per the design card. */
 const formatLibrary: Record<string, string[]> = {
   coco: [],
@@ -25,6 +25,7 @@ const formatLibrary: Record<string, string[]> = {
   supervisely: ['pako'],
   // fast-png decodes mask shapes after fflate has bounded what their image data inflates to.
   labelme: ['fast-png', 'fflate'],
+  yolo: ['yaml'],
 };
 
 function sources(dir: string): string[] {

@@ -11,6 +11,7 @@ import { profiles as labelStudio } from './label-studio.js';
 import { profiles as darwin } from './darwin.js';
 import { profiles as supervisely } from './supervisely.js';
 import { profiles as labelme } from './labelme.js';
+import { profiles as yolo } from './yolo.js';
 
 /** Every profile of the matrix; each dialect owns its file beside this one. */
-export const allProfiles: ConformanceProfile[] = [...json, ...coco, ...cocoPanoptic, ...kaggle, ...png, ...encord, ...cvat, ...dicom, ...labelStudio, ...darwin, ...supervisely, ...labelme];
+export const allProfiles: ConformanceProfile[] = [...json, ...coco, ...cocoPanoptic, ...kaggle, ...png, ...encord, ...cvat, ...dicom, ...labelStudio, ...darwin, ...supervisely, ...labelme, ...yolo];

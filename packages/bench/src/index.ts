@@ -17,10 +17,11 @@ import { bench as darwin } from './darwin.js';
 import { bench as supervisely } from './supervisely.js';
 import { bench as labelme } from './labelme.js';
 import { bench as geometry } from './geometry.js';
+import { bench as yolo } from './yolo.js';
 import { lvis } from './lvis.js';
 import { cocoPng } from './folder.js';
 
-const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, geometry };
+const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, yolo, geometry };
 
 const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.

@@ -277,12 +277,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('-q, --quiet', 'do not print warnings or the summary')
     .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB or 64 files and more)')
     .option('--shard <i/n>', 'convert only shard i of n (0-based) of the input\'s images; `rlekit merge` joins the n outputs')
+    .option('--json', 'print the result as JSON with every warning in full (on stdout when -o is given, else on stderr)')
     .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
   addDialectFlags(convertCmd, dialects, ['read', 'write']);
   convertCmd.action(async (input: string, opts: Record<string, unknown>) => {
-    const { to, from, output, readOption, writeOption, plugin: _plugin, quiet, jobs: jobsText, shard: shardText, ...rest } = opts as {
-      to: string; from?: string; output?: string; readOption?: string[]; writeOption?: string[]; plugin?: string[]; quiet?: boolean; jobs?: string; shard?: string;
+    const { to, from, output, readOption, writeOption, plugin: _plugin, quiet, json, jobs: jobsText, shard: shardText, ...rest } = opts as {
+      to: string; from?: string; output?: string; readOption?: string[]; writeOption?: string[]; plugin?: string[]; quiet?: boolean; json?: boolean; jobs?: string; shard?: string;
     } & Record<string, unknown>;
+    const all: RleWarning[] = [];
     const target = findDialect(dialects, to);
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     const source = await openPath(input);
@@ -297,7 +299,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     try {
       result = await convert(jobs > 1 ? input : source, {
         from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs, jobs, ...(shard ? { shard } : {}),
-        warn: (w) => { if (!quiet) summary.add(w); },
+        warn: (w) => { if (json) all.push(w); else if (!quiet) summary.add(w); },
         ...(progress ? { progress } : {}),
       });
     } finally {
@@ -305,6 +307,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       summary.print(io);
     }
     if (result.bytes) io.writeBytes(result.bytes);
+    if (json) {
+      const text = `${JSON.stringify({ from: result.from.id, to: result.to.id, images: result.images, annotations: result.annotations, written: result.written, warnings: all }, null, 2)}\n`;
+      if (output) io.out(text);
+      else io.err(text);
+      return;
+    }
     if (!quiet && output) io.err(`${result.from.id} → ${result.to.id}: ${result.images} images, ${result.annotations} annotations; wrote ${output} (${result.written} ${result.folder ? 'files' : 'bytes'})\n`);
   });
 

@@ -100,7 +100,13 @@ export async function detect(dialects: readonly Dialect[], input: ByteSource | F
   let read = 0;
   if (input.kind === 'folder') {
     const files = await input.list();
+    // A folder layout a dialect recognises beats a sample file another one recognises.
     for (const d of dialects) {
+      if (d.input === 'file' || !d.sniffFolder) continue;
+      const r = d.sniffFolder(files);
+      if (Number.isFinite(r.confidence) && r.confidence >= 0.5 && (!best || r.confidence > best.confidence)) best = { ...r, dialect: d, reason: r.reason ?? 'its folder layout' };
+    }
+    for (const d of best ? [] : dialects) {
       if (d.input === 'file') continue;
       const sample = files.find((f) => d.extensions.some((e) => f.toLowerCase().endsWith(e)));
       if (!sample) continue;

@@ -139,6 +139,12 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    * Optional: `sniff` alone is enough for a dialect whose first bytes always decide.
    */
   sniffDetail?(head: Uint8Array, name?: string): SniffResult;
+  /**
+   * For folder dialects: how sure the dialect is that a folder with these files (relative paths,
+   * sorted) is its own, from the layout alone (YOLO: labels/**.txt beside a data.yaml). Detection
+   * prefers a layout it recognises to a sample file another dialect recognises (a PNG in images/).
+   */
+  sniffFolder?(files: readonly string[]): SniffResult;
   read(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDataset>;
   /** Streaming read, for dialects whose files can be larger than memory. */
   readStream?(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDatasetStream>;

@@ -33,6 +33,8 @@ export const ErrorCodes = {
   CORRUPT: 'Data that fails an integrity check (CRC, checksum, offsets pointing outside the data).',
   /** A dialect id that is not registered, or an input whose dialect cannot be determined. (An unknown preset is an INVALID_OPTION.) */
   UNKNOWN_DIALECT: 'A dialect that is not registered, or an input whose dialect cannot be detected.',
+  /** A polygon line with an odd number of coordinates or fewer than 3 points (YOLO labels). */
+  INVALID_POLYGON: 'A polygon with an odd number of coordinates or fewer than 3 points.',
   /** A reference to an image, category or segment that does not exist. */
   DANGLING_REFERENCE: 'A reference to an image, category or segment id that the input does not define.',
   /** An input or output file that cannot be read or written. */

@@ -42,3 +42,7 @@ export { checkDataset } from './check.js';
 export type { CheckOptions, CheckReport, Problem, ProblemSeverity } from './check.js';
 export { isJsonObject, parseDialectOptions } from './options.js';
 export type { SafeParseSchema } from './options.js';
+export { csvRecords, MAX_RECORD, parseQuotedRecord } from './csv.js';
+export type { CsvRecord } from './csv.js';
+export { imageHeaderSize, MAX_IMAGE_HEADER, parseSize, readImageSize, SizeResolver } from './image-size.js';
+export type { ImageHeader, ReadImageSizeOptions, SizeOptions, SizeResolverOptions } from './image-size.js';
