@@ -1,4 +1,4 @@
-import { memoryFolder, type Dialect, type OutputFile } from '@rlekit/core';
+import { decodeUtf8, memoryFolder, parseJson, readAllBytes, RleError, type Dialect, type OutputFile } from '@rlekit/core';
 import { dialect as panoptic } from '@rlekit/coco-panoptic';
 import type { ConformanceProfile } from '../profile.js';
 
@@ -7,7 +7,7 @@ import type { ConformanceProfile } from '../profile.js';
  * packs the folder that `writeFiles` makes into one JSON of base64 files and reads it back through
  * a memory folder, so the matrix runs the real folder writer and reader on every hop.
  */
-const packed: Dialect = {
+export const packed: Dialect = {
   ...panoptic,
   async write(dataset, options, context) {
     const files: Record<string, string> = {};
@@ -15,8 +15,12 @@ const packed: Dialect = {
     return new TextEncoder().encode(JSON.stringify(files));
   },
   async read(input, options, context) {
-    const files = JSON.parse(new TextDecoder().decode(input as Uint8Array)) as Record<string, string>;
-    const bytes = Object.fromEntries(Object.entries(files).map(([p, b]) => [p, new Uint8Array(Buffer.from(b, 'base64'))]));
+    // The container is this file's own; damaged containers (the robustness and fuzz tests) are RleErrors too.
+    const files = parseJson(decodeUtf8(await readAllBytes(input as Uint8Array)), 'a packed coco-panoptic folder');
+    if (typeof files !== 'object' || files === null || Array.isArray(files) || !Object.values(files).every((v) => typeof v === 'string')) {
+      throw new RleError('INVALID_STRUCTURE', 'Not a packed coco-panoptic folder', { expected: '{ path: base64 }' });
+    }
+    const bytes = Object.fromEntries(Object.entries(files as Record<string, string>).map(([p, b]) => [p, new Uint8Array(Buffer.from(b, 'base64'))]));
     return panoptic.read(memoryFolder(bytes, 'panoptic'), options, context);
   },
 };
