@@ -3,7 +3,7 @@
  * Decoding stops at raw (unfiltered) scanlines; the codecs read samples from them row by row.
  */
 import { checkSize, RleError } from '@rlekit/core';
-import { deflateZlib, inflateZlib } from './zlib.js';
+import { deflateZlib, inflateZlib, nativeCrc32 } from './zlib.js';
 
 // Typed `Uint8Array`, not the inferred `Uint8Array<ArrayBuffer>` that TypeScript before 5.7 cannot read in the .d.ts.
 export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
@@ -64,6 +64,8 @@ for (let n = 0; n < 256; n++) {
 
 /** CRC-32 of bytes[start, end), as PNG chunks use it. */
 export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  const fast = nativeCrc32(bytes.subarray(start, end));
+  if (fast !== undefined) return fast;
   let c = -1;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -117,6 +117,15 @@ describe.each([['node:zlib where present', true], ['fflate only, as in browsers'
     expect(inflateSync(deflateZlib(data)).equals(data)).toBe(true);
   });
 
+  it('computes chunk CRC-32s as node:zlib does, short and long, at any offset', async () => {
+    const { crc32 } = await import('../src/png.js');
+    const { crc32: reference } = await import('node:zlib');
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(40), fc.nat(40), (data, a, b) => {
+      const start = Math.min(a, data.length), end = Math.max(start, data.length - b);
+      expect(crc32(data, start, end)).toBe(reference(data.subarray(start, end)) >>> 0);
+    }), { numRuns: 300 });
+  });
+
   it('computes Adler-32 as RFC 1950 defines it', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 10_000 }), (data) => {
       expect(adler32(data)).toBe(adlerReference(data));
