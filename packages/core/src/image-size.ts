@@ -9,7 +9,13 @@ import { RleError } from './errors.js';
 import { checkSize, type Size } from './runs.js';
 import { isFolderSource, readHead, type ByteSource, type FolderSource } from './source.js';
 
-/** `"HxW"` (also `H×W`) → size; INVALID_OPTION otherwise. */
+/**
+ * `"HxW"` (also `H×W`) → size; INVALID_OPTION otherwise.
+ * @example
+ * ```ts
+ * parseSize('48x64'); // → { height: 48, width: 64 }
+ * ```
+ */
 export function parseSize(text: string, option = 'size'): Size {
   const m = /^\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*$/.exec(text);
   if (!m) throw new RleError('INVALID_OPTION', `Invalid ${option}`, { path: [option], expected: '"HxW", e.g. "768x768" (height first)', received: text.slice(0, 40) });
@@ -59,6 +65,12 @@ function exifOrientation(b: Uint8Array, from: number, to: number): number | unde
  * segments), BMP, GIF or WebP, without decoding pixels. Returns `{ need }` when the header lies
  * beyond the bytes given, `undefined` for another format. The sizes are the header's, unchecked:
  * {@link readImageSize} checks them.
+ * @example
+ * ```ts
+ * // The size from a PNG's IHDR (or a JPEG's frame header), without decoding pixels.
+ * const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 64, 0, 0, 0, 48, 8, 0, 0, 0, 0]);
+ * imageHeaderSize(png); // → { format: 'png', width: 64, height: 48 }
+ * ```
  */
 export function imageHeaderSize(b: Uint8Array): ImageHeader | { need: number } | undefined {
   if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 'PNG\r\n\x1a\n')) {
@@ -137,6 +149,11 @@ export interface ReadImageSizeOptions {
  * The size of an image file from its header. A file that is no supported image is UNSUPPORTED,
  * a cut header TRUNCATED, a broken one CORRUPT, and a size of 0 or beyond 32-bit runs INVALID_SIZE:
  * nothing is allocated from the header's numbers.
+ * @example
+ * ```ts
+ * const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 64, 0, 0, 0, 48, 8, 0, 0, 0, 0]);
+ * await readImageSize(bytesSource(png, 'a.png')); // → { height: 48, width: 64 }
+ * ```
  */
 export async function readImageSize(file: ByteSource, options: ReadImageSizeOptions = {}): Promise<Size> {
   let n = 64 << 10;
@@ -199,7 +216,15 @@ export interface SizeResolverOptions {
   folder?: FolderSource;
 }
 
-/** Finds the size of an image by its id, file name or stem, from the sources named in {@link SizeOptions}. */
+/**
+ * Finds the size of an image by its id, file name or stem, from the sources named in {@link SizeOptions}.
+ * @example
+ * ```ts
+ * // One size for every image (`--size`); a sizes CSV or an images folder name them one by one.
+ * const sizes = await SizeResolver.create({ size: '48x64' }, 'ImageId', silentContext);
+ * await sizes.sizeOf('a.jpg'); // → { height: 48, width: 64 }
+ * ```
+ */
 export class SizeResolver {
   private constructor(
     private readonly all: Size | undefined,

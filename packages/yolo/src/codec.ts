@@ -29,6 +29,10 @@ export interface ParsedLine {
  * The numbers of one label line. `where` (file and 1-based line) goes into every error's path.
  * 5 numbers are a box (class cx cy w h), read as its four corners; 9 numbers may be an oriented box
  * (YOLO-OBB), which is its 4-corner polygon either way.
+ * @example
+ * ```ts
+ * parseLine('0 0.25 0.25 0.75 0.25 0.75 0.75'); // → { classIndex: 0, points: [0.25, 0.25, 0.75, 0.25, 0.75, 0.75], kind: 'polygon' }
+ * ```
  */
 export function parseLine(text: string, where: readonly (string | number)[] = []): ParsedLine | undefined {
   const tokens = text.trim().split(/\s+/);
@@ -73,6 +77,11 @@ export function parseLine(text: string, where: readonly (string | number)[] = []
 /**
  * The mask Ultralytics draws for normalised points `[x1, y1, ...]` on an image of `size`:
  * float32 numbers, scaled in float32, truncated, filled by cv2.fillPoly.
+ * @example
+ * ```ts
+ * // Ultralytics' polygon2mask: scaled to pixels, truncated to integers, filled by cv2.fillPoly (edges included).
+ * rasterize([0.25, 0.25, 0.75, 0.25, 0.75, 0.75, 0.25, 0.75], { height: 4, width: 8 }).bbox(); // → { x: 2, y: 1, width: 5, height: 3 }
+ * ```
  */
 export function rasterize(points: ArrayLike<number>, size: Size): Mask {
   checkSize(size);
@@ -86,7 +95,13 @@ export function rasterize(points: ArrayLike<number>, size: Size): Mask {
   return fillPoly(xs, ys, size);
 }
 
-/** A label line's mask: `decode('0 0.1 0.1 0.9 0.1 0.5 0.9', { height, width })`. */
+/**
+ * A label line's mask: `decode('0 0.1 0.1 0.9 0.1 0.5 0.9', { height, width })`.
+ * @example
+ * ```ts
+ * decode('3 0.25 0.25 0.75 0.25 0.75 0.75 0.25 0.75', { height: 4, width: 8 }).area(); // → 15
+ * ```
+ */
 export function decode(line: string, size: Size): Mask {
   const p = parseLine(line);
   if (p === undefined) throw new RleError('INVALID_POLYGON', 'An empty label line has no mask', { expected: 'class x1 y1 x2 y2 x3 y3 ...' });
@@ -108,6 +123,13 @@ export interface EncodedLine extends InstanceRing {
 /**
  * One label line for `mask` (class `classIndex`): one ring, holes bridged and parts joined, vertices
  * on pixel centres, 6 decimals. Measures what Ultralytics would read back.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0], { height: 3, width: 4 }, 'row');
+ * const { line, iou } = encode(mask, 2);
+ * [line.split(' ')[0], iou]; // → ['2', 1]
+ * decode(line, mask.size).equals(mask); // → true
+ * ```
  */
 export function encode(mask: Mask, classIndex: number, options: EncodeOptions = {}): EncodedLine {
   const r = instanceRing(mask, options);

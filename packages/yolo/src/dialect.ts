@@ -140,6 +140,17 @@ async function parseLabels(
   return { annotations, maxClass };
 }
 
+/**
+ * @example
+ * ```ts
+ * const folder = memoryFolder({
+ *   'data.yaml': encodeUtf8('names: [leaf, stem]\n'),
+ *   'labels/a.txt': encodeUtf8('1 0.25 0.25 0.75 0.25 0.75 0.75 0.25 0.75\n'),
+ * });
+ * const dataset = await readYolo(folder, { size: '4x8' });
+ * [dataset.categories.map((c) => c.name), dataset.annotations[0].mask.area()]; // → [['leaf', 'stem'], 15]
+ * ```
+ */
 export async function readYolo(input: DialectInput, options: Partial<YoloReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
   const o = parseDialectOptions(readOptions, options, 'yolo');
   const sizes = await SizeResolver.create(o, 'file_name', context, ' (or keep the images beside the labels: images/ next to labels/)', { orientation: true });
@@ -252,6 +263,12 @@ function labelPathOf(image: ImageInfo): string {
 /**
  * Writes a dataset as YOLO labels and data.yaml, and says what changed: the files, and a report
  * per mask (the IoU of what Ultralytics reads back, holes bridged, parts joined, parts dropped).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0], { height: 3, width: 4 }, 'row');
+ * const { files } = await writeYolo({ images: [{ id: 1, height: 3, width: 4, fileName: 'a.png' }], categories: [{ id: 7, name: 'leaf' }], annotations: [{ id: 1, imageId: 1, categoryId: 7, mask }] });
+ * files.map((f) => f.path).sort(); // → ['data.yaml', 'labels/a.txt']
+ * ```
  */
 export async function writeYolo(dataset: MaskDataset | MaskDatasetStream, options: Partial<YoloWriteOptions> = {}, context: DialectContext = silentContext): Promise<{ files: OutputFile[]; report: YoloWriteReport }> {
   const o = parseDialectOptions(writeOptions, options, 'yolo');
@@ -386,6 +403,12 @@ function dataYaml(categories: readonly Category[], labelPaths: readonly string[]
   return `# YOLO segmentation dataset written by rlekit: labels/ holds one .txt per image;\n# put the images under images/ with the same relative names.\n${stringifyYaml(doc)}`;
 }
 
+/**
+ * @example
+ * ```ts
+ * sniffDetail(encodeUtf8('0 0.1 0.1 0.5 0.1 0.5 0.5\n'), 'a.txt').confidence > 0; // → true
+ * ```
+ */
 export function sniffDetail(head: Uint8Array, name?: string): SniffResult {
   const lower = name?.toLowerCase() ?? '';
   if (head.length === 0) return { confidence: 0 };
@@ -412,7 +435,13 @@ export function sniffDetail(head: Uint8Array, name?: string): SniffResult {
   return { confidence: lower.endsWith('.txt') ? 0.6 : 0.35, reason: `${good} line(s) "class x y x y ..." with coordinates in [${COORDINATE_MIN}, ${COORDINATE_MAX}]` };
 }
 
-/** A dataset folder: labels/**.txt beside a data.yaml (or just a labels folder). */
+/** A dataset folder: labels/**
+ * .txt beside a data.yaml (or just a labels folder).
+ * @example
+ * ```ts
+ * sniffFolder(['data.yaml', 'labels/train/a.txt', 'images/train/a.jpg']).confidence > 0.5; // → true
+ * ```
+ */
 export function sniffFolder(files: readonly string[]): SniffResult {
   const labels = files.filter((f) => /(^|\/)labels\/.+\.txt$/i.test(f)).length;
   if (labels === 0) return { confidence: 0 };

@@ -136,6 +136,11 @@ interface Edge { y0: number; y1: number; x: number; dx: number; next: number }
 /**
  * The mask cv2.fillPoly draws for the closed contour (xs[i], ys[i]) on an image of `size`
  * (color 1, LINE_8, shift 0). Coordinates must be integers of magnitude below 2^31.
+ * @example
+ * ```ts
+ * // OpenCV's cv2.fillPoly (LINE_8) on integer vertices: the boundary pixels are filled too.
+ * fillPoly([1, 3, 3, 1], [0, 0, 2, 2], { height: 3, width: 4 }).area(); // → 9
+ * ```
  */
 export function fillPoly(xs: ArrayLike<number>, ys: ArrayLike<number>, size: Size): Mask {
   const w = size.width, h = size.height;

@@ -287,7 +287,16 @@ export interface RingOptions {
   minArea?: number;
 }
 
-/** The one ring that stands for `mask` in a YOLO label line (see the module comment). */
+/**
+ * The one ring that stands for `mask` in a YOLO label line (see the module comment).
+ * @example
+ * ```ts
+ * // One ring through pixel centres; two parts are joined into it.
+ * const mask = Mask.fromBitmap([1, 0, 0, 1, 1, 0, 0, 1], { height: 2, width: 4 }, 'row');
+ * const r = instanceRing(mask);
+ * [r.partsJoined, r.ring.length >= 6]; // → [1, true]
+ * ```
+ */
 export function instanceRing(mask: Mask, options: RingOptions = {}): InstanceRing {
   const r = polygonizeDetailed(mask, { holes: 'keep', connectivity: 8, minArea: options.minArea ?? 0 });
   const px = new PixelTest(mask);
