@@ -297,7 +297,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const progress = !quiet && io === defaultIo && process.stderr.isTTY && jobs === 1 ? await terminalProgress() : undefined;
     let result;
     try {
-      result = await convert(jobs > 1 ? input : source, {
+      // Workers open the input again by its path; a pipe (read once, already begun by detection) stays one job.
+      const reopenable = source.kind === 'folder' || source.size !== undefined;
+      result = await convert(jobs > 1 && reopenable ? input : source, {
         from: detection.dialect.id, to, ...(output ? { output } : {}), readOptions: routed.read, writeOptions: routed.write, plugins: pluginArgs, jobs, ...(shard ? { shard } : {}),
         warn: (w) => { if (json) all.push(w); else if (!quiet) summary.add(w); },
         ...(progress ? { progress } : {}),
