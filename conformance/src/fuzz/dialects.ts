@@ -9,6 +9,7 @@ import { dialect as dicom } from '@rlekit/dicom';
 import { dialect as labelStudio } from '@rlekit/label-studio';
 import { dialect as darwin } from '@rlekit/darwin';
 import { dialect as supervisely } from '@rlekit/supervisely';
+import { dialect as yolo } from '@rlekit/yolo';
 
 /**
  * A reader that misbehaves on request (its input names how), so tests can show the supervisor
@@ -33,4 +34,4 @@ const selftest = {
 
 /** Every dialect the fuzzer and the hostile corpus feed, by id. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const dialects: Record<string, Dialect<any, any>> = Object.fromEntries([json, coco, kaggle, png, encord, cvat, dicom, labelStudio, darwin, supervisely, selftest].map((d) => [d.id, d]));
+export const dialects: Record<string, Dialect<any, any>> = Object.fromEntries([json, coco, kaggle, png, encord, cvat, dicom, labelStudio, darwin, supervisely, yolo, selftest].map((d) => [d.id, d]));
