@@ -12,6 +12,7 @@ import { dialect as supervisely } from '@rlekit/supervisely';
 import { dialect as labelme } from '@rlekit/labelme';
 // The matrix's packed form of the panoptic folder (JSON + PNGs in one file): what the seeds are.
 import { packed as cocoPanoptic } from '../profiles/coco-panoptic.js';
+import { dialect as yolo } from '@rlekit/yolo';
 
 /**
  * A reader that misbehaves on request (its input names how), so tests can show the supervisor
@@ -36,4 +37,4 @@ const selftest = {
 
 /** Every dialect the fuzzer and the hostile corpus feed, by id. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const dialects: Record<string, Dialect<any, any>> = Object.fromEntries([json, coco, cocoPanoptic, kaggle, png, encord, cvat, dicom, labelStudio, darwin, supervisely, labelme, selftest].map((d) => [d.id, d]));
+export const dialects: Record<string, Dialect<any, any>> = Object.fromEntries([json, coco, cocoPanoptic, kaggle, png, encord, cvat, dicom, labelStudio, darwin, supervisely, labelme, yolo, selftest].map((d) => [d.id, d]));

@@ -114,3 +114,28 @@ describe('COCO panoptic (issue 16)', () => {
     expect(JSON.parse(readFileSync(back, 'utf8')).annotations.map((a: { segmentation: unknown }) => a.segmentation)).toEqual(JSON.parse(readFileSync(src, 'utf8')).annotations.map((a: { segmentation: unknown }) => a.segmentation));
   });
 });
+
+describe('folders are detected by their layout first', () => {
+  it('a YOLO dataset (data.yaml, images/*.png, labels/*.txt) is yolo, not png; --json lists every warning', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const root = join(dir, 'yolo-ds');
+    mkdirSync(join(root, 'images', 'train'), { recursive: true });
+    mkdirSync(join(root, 'labels', 'train'), { recursive: true });
+    const png = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(png);
+    png.writeUInt32BE(9, 16); // width
+    png.writeUInt32BE(6, 20); // height
+    writeFileSync(join(root, 'images', 'train', 'a.png'), png);
+    writeFileSync(join(root, 'data.yaml'), 'names: [cell]\n');
+    writeFileSync(join(root, 'labels', 'train', 'a.txt'), '0 0.5 0.5 0.4 0.4\n');
+    const out = join(dir, 'yolo.rlekit.json');
+    const r = await run(['convert', root, '--to', 'rlekit-json', '-o', out, '--json']);
+    expect(r.err).toMatch(/detected yolo \(confidence [\d.]+\): data\.yaml and 1 label file/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out) as { from: string; annotations: number; warnings: { code: string }[] };
+    expect(summary.from).toBe('yolo');
+    expect(summary.annotations).toBe(1);
+    expect(summary.warnings.map((w) => w.code)).toContain('box-line');
+    expect(JSON.parse(readFileSync(out, 'utf8')).images[0]).toMatchObject({ height: 6, width: 9 });
+  });
+});
