@@ -3,7 +3,7 @@
  * compiler (what the API reference shows), and turned into modules a test can run.
  *
  * An example is a ```ts block. It runs as written, with every export of its package and of
- * `@rlekit/core` in scope (an example that imports for itself keeps its imports). A line
+ * `@rlekit/core` in scope (besides what it imports itself, `node:fs` and the like). A line
  * `expr; // → value` is a claim: `expr` must equal the JavaScript value `value` (numbers with
  * decimals to the decimals shown), so the page can never say what the code does not do.
  */
@@ -74,21 +74,22 @@ const CLAIM = /^(\s*)(?!(?:const|let|var|return|import|export|if|for|while)\b)(.
  * `check` is a global the test provides: `check(actual, expected, decimals, line)`.
  */
 export function exampleModule(code: string, pkgEntry: string, coreEntry: string, pkgExports: string[], coreExports: string[]): string {
-  const own = new Set(pkgExports);
-  const fromCore = coreExports.filter((n) => !own.has(n));
   const lines = code.split('\n');
   const imports = lines.filter((l) => /^\s*import\s/.test(l));
+  // Names the example imports itself (node:fs, ...) are not also imported from the package.
+  const taken = new Set(imports.flatMap((l) => [...(/\{([^}]*)\}/.exec(l)?.[1]?.split(',') ?? []), /^\s*import\s+(?:\*\s+as\s+)?(\w+)/.exec(l)?.[1] ?? ''].map((n) => n.trim().split(/\s+as\s+/).pop()!)));
+  const own = new Set(pkgExports.filter((n) => !taken.has(n)));
+  const fromCore = coreExports.filter((n) => !own.has(n) && !taken.has(n) && !pkgExports.includes(n));
   const body = lines.filter((l) => !/^\s*import\s/.test(l)).map((l, i) => {
     const m = CLAIM.exec(l);
     if (!m) return l;
     const decimals = /^-?\d+\.(\d+)$/.exec(m[3]!)?.[1]?.length ?? -1;
     return `${m[1]}globalThis.__rlekitCheck(${m[2]}, (${m[3]}), ${decimals}, ${JSON.stringify(`line ${i + 1}: ${m[2]!.trim()}`)});`;
   });
-  const header = imports.length > 0
-    ? imports.map((l) => l.replace(/from\s+['"]@rlekit\/core['"]/, `from ${JSON.stringify(coreEntry)}`).replace(/from\s+['"]@rlekit\/[\w-]+['"]/, `from ${JSON.stringify(pkgEntry)}`))
-    : [
-        `import { ${pkgExports.join(', ')} } from ${JSON.stringify(pkgEntry)};`,
-        ...(fromCore.length && pkgEntry !== coreEntry ? [`import { ${fromCore.join(', ')} } from ${JSON.stringify(coreEntry)};`] : []),
-      ];
+  const header = [
+    ...imports.map((l) => l.replace(/from\s+['"]@rlekit\/core['"]/, `from ${JSON.stringify(coreEntry)}`).replace(/from\s+['"]@rlekit\/[\w-]+['"]/, `from ${JSON.stringify(pkgEntry)}`)),
+    ...(own.size ? [`import { ${[...own].join(', ')} } from ${JSON.stringify(pkgEntry)};`] : []),
+    ...(fromCore.length && pkgEntry !== coreEntry ? [`import { ${fromCore.join(', ')} } from ${JSON.stringify(coreEntry)};`] : []),
+  ];
   return [...header, ...body, 'export {};', ''].join('\n');
 }

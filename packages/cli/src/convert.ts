@@ -103,6 +103,13 @@ export interface ConvertResult {
 /**
  * Converts a file or folder from one dialect to another. Streams where both dialects can,
  * reports what the target cannot carry, and writes the output atomically.
+ * @example
+ * ```ts
+ * // A COCO file (here from memory) to an Airbus submission; no output path: the bytes come back.
+ * const json = '{"images":[{"id":1,"file_name":"a.jpg","height":3,"width":4}],"categories":[{"id":1,"name":"ship"}],"annotations":[{"id":1,"image_id":1,"category_id":1,"segmentation":{"size":[3,4],"counts":"11110O30"}}]}';
+ * const result = await convert(bytesSource(encodeUtf8(json), 'instances.json'), { from: 'coco', to: 'kaggle', writeOptions: { preset: 'airbus-ship-detection' } });
+ * decodeUtf8(result.bytes!); // → 'ImageId,EncodedPixels\na.jpg,2 1 4 2 7 1 12 1\n'
+ * ```
  */
 export async function convert(input: string | ByteSource | FolderSource, options: ConvertOptions): Promise<ConvertResult> {
   // Only the two dialects named, when the input's is given; every one when it is detected.

@@ -222,7 +222,16 @@ export function dialectsNeeded(argv: readonly string[]): string[] | undefined {
   }
 }
 
-/** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
+/**
+ * Runs the CLI; returns the exit code instead of exiting, so tests can call it.
+ * @example
+ * ```ts
+ * // The CLI as a function: arguments in, exit code out, with output captured.
+ * let out = '';
+ * const code = await main(['decode', '2 1 4 2 7 1 12 1', '--size', '3x4', '--json'], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} });
+ * [code, JSON.parse(out).candidates[0].dialect]; // → [0, 'kaggle']
+ * ```
+ */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const pluginArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {

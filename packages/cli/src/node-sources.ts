@@ -3,7 +3,18 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { RleError, type ByteSource, type FolderSource } from '@rlekit/core';
 
-/** A ByteSource over a file: each `stream()` reads it again from the start (readers may take two passes). */
+/**
+ * A ByteSource over a file: each `stream()` reads it again from the start (readers may take two passes).
+ * @example
+ * ```ts
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(mkdtempSync(join(tmpdir(), 'rlekit-')), 'a.csv');
+ * writeFileSync(path, 'ImageId,EncodedPixels\n');
+ * decodeUtf8(await readAllBytes(fileSource(path))); // → 'ImageId,EncodedPixels\n'
+ * ```
+ */
 export function fileSource(path: string, size?: number): ByteSource {
   return {
     kind: 'bytes',
@@ -17,7 +28,19 @@ export function fileSource(path: string, size?: number): ByteSource {
   };
 }
 
-/** A FolderSource over a directory tree. */
+/**
+ * A FolderSource over a directory tree.
+ * @example
+ * ```ts
+ * import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'rlekit-'));
+ * mkdirSync(join(dir, 'masks'));
+ * writeFileSync(join(dir, 'masks', 'a.png'), new Uint8Array(8));
+ * await folderSource(dir).list(); // → ['masks/a.png']
+ * ```
+ */
 export function folderSource(dir: string): FolderSource {
   const root = resolve(dir);
   return {
@@ -52,6 +75,17 @@ export const ONCE_RETAIN_BYTES = 256 * 1024 * 1024;
  * once; what has been read is kept (up to `retain` bytes) so later `stream()` calls replay it and
  * then continue where the read stopped. A second full pass over more than `retain` bytes is an IO
  * error that says to save the input to a file, never a hang. `size` is unknown (stat says 0).
+ * @example
+ * ```ts
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * // For pipes and devices; a file works too. What was read is replayed to a second pass.
+ * const path = join(mkdtempSync(join(tmpdir(), 'rlekit-')), 'a.txt');
+ * writeFileSync(path, 'abc');
+ * const source = onceSource(path);
+ * decodeUtf8(await readAllBytes(source)) + decodeUtf8(await readAllBytes(source)); // → 'abcabc'
+ * ```
  */
 export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource {
   let it: AsyncIterator<Uint8Array> | undefined;
@@ -92,6 +126,13 @@ export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource
 /**
  * Opens a path as a file or folder source, or throws an IO RleError. Pipes, FIFOs and devices
  * (`<(zcat x.gz)`, /dev/stdin) are read once: see {@link onceSource}.
+ * @example
+ * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * isFolderSource(await openPath(mkdtempSync(`${tmpdir()}/rlekit-`))); // → true
+ * (await openPath('/no/such/file').catch((e: RleError) => e) as RleError).code; // → 'IO'
+ * ```
  */
 export async function openPath(path: string): Promise<ByteSource | FolderSource> {
   let st;
@@ -189,6 +230,16 @@ async function writeChunks(handle: FileHandle, chunks: AsyncIterable<Uint8Array>
  * - a character device or FIFO (/dev/null, /dev/stdout, a named pipe): written directly, never
  *   replaced by a regular file;
  * - a folder, block device or socket: refused with an IO error.
+ * @example
+ * ```ts
+ * import { mkdtempSync, readFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * // Written to a temporary file beside the target, then renamed: a failed write leaves nothing.
+ * const path = join(mkdtempSync(join(tmpdir(), 'rlekit-')), 'out.csv');
+ * await writeFileAtomic(path, encodeUtf8('ImageId,EncodedPixels\n')); // → 22
+ * readFileSync(path, 'utf8'); // → 'ImageId,EncodedPixels\n'
+ * ```
  */
 export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
   const path = await resolveOutput(target);
@@ -252,7 +303,19 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
   }
 }
 
-/** Writes files into a new folder atomically: a temp folder beside it, renamed when complete. */
+/**
+ * Writes files into a new folder atomically: a temp folder beside it, renamed when complete.
+ * @example
+ * ```ts
+ * import { mkdtempSync, readdirSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const out = join(mkdtempSync(join(tmpdir(), 'rlekit-')), 'masks');
+ * async function* files() { yield { path: 'a.png', bytes: new Uint8Array(8) }; yield { path: 'b.png', bytes: new Uint8Array(8) }; }
+ * await writeFolderAtomic(out, files()); // → 2
+ * readdirSync(out).sort(); // → ['a.png', 'b.png']
+ * ```
+ */
 export async function writeFolderAtomic(output: string, files: AsyncIterable<{ path: string; bytes: Uint8Array }>): Promise<number> {
   const target = await resolveOutput(output);
   const st = await fs.stat(target).catch(() => undefined);

@@ -14,7 +14,15 @@ export interface OptionSpec {
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Lists the options of a zod object schema; schemas that are not zod (core's own) list none. */
+/**
+ * Lists the options of a zod object schema; schemas that are not zod (core's own) list none.
+ * @example
+ * ```ts
+ * // A dialect's options as the CLI lists them (flags, types, choices, defaults).
+ * const [coco] = await loadDialects([], ['coco']);
+ * optionSpecs(coco.writeOptions).find((o) => o.name === 'segmentation')?.choices; // → ['rle', 'polygons', 'auto']
+ * ```
+ */
 export function optionSpecs(schema: OptionsSchema<unknown>): OptionSpec[] {
   let json: { properties?: Record<string, { type?: string; enum?: unknown[]; description?: string; default?: unknown; anyOf?: unknown[] }> };
   if (schema.jsonSchema) json = schema.jsonSchema as typeof json;

@@ -40,6 +40,11 @@ export function declaredDialects(): { id: string | undefined; module: string }[]
  * With `only`, just the declared dialects of those ids are imported (and every plugin); an id no
  * package declares loads everything, so a plugin's dialect is found and an unknown id is listed
  * against all the others.
+ * @example
+ * ```ts
+ * // Only the dialects named are imported; without a list, every installed one.
+ * (await loadDialects([], ['coco', 'kaggle'])).map((d) => d.id).sort(); // → ['coco', 'kaggle']
+ * ```
  */
 export async function loadDialects(plugins: readonly string[] = [], only?: readonly string[]): Promise<Dialect[]> {
   const declared = declaredDialects();
@@ -63,6 +68,14 @@ export async function loadDialects(plugins: readonly string[] = [], only?: reado
   return found;
 }
 
+/**
+ * @example
+ * ```ts
+ * findDialect(await loadDialects([], ['coco']), 'coco').title.startsWith('COCO'); // → true
+ * const error = await loadDialects([], ['coco']).then((ds) => findDialect(ds, 'cocoo')).catch((e: RleError) => e);
+ * (error as RleError).code; // → 'UNKNOWN_DIALECT'
+ * ```
+ */
 export function findDialect(dialects: readonly Dialect[], id: string): Dialect {
   const d = dialects.find((x) => x.id === id);
   if (!d) throw new RleError('UNKNOWN_DIALECT', `Unknown dialect "${id}"`, { expected: dialects.map((x) => x.id).join(', ') });
@@ -94,6 +107,12 @@ const kib = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(n 
  * Asks every dialect how sure it is about an input; extensions break ties. When no dialect is sure
  * and one says more bytes could decide (a JSON file whose first lists are long), the head grows
  * (streamed, up to SNIFF_MAX_BYTES) and every dialect is asked again.
+ * @example
+ * ```ts
+ * const json = '{"images":[{"id":1,"height":3,"width":4}],"categories":[],"annotations":[{"id":1,"image_id":1,"segmentation":{"size":[3,4],"counts":"11110O30"}}]}';
+ * const found = await detect(await loadDialects(), bytesSource(encodeUtf8(json), 'instances.json'));
+ * found.dialect.id; // → 'coco'
+ * ```
  */
 export async function detect(dialects: readonly Dialect[], input: ByteSource | FolderSource, maxBytes = SNIFF_MAX_BYTES): Promise<Detection> {
   let best: (SniffResult & { dialect: Dialect }) | undefined;

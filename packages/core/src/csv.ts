@@ -33,6 +33,11 @@ const isBlank = (c: number): boolean => c === 32 || c === 9;
  * breaks and "" for a quote), in one linear pass: indexOf jumps from quote to quote and from comma
  * to comma, and each field is cut out once. Whitespace around fields is trimmed; a quote inside an
  * unquoted field, or text after a closing quote, is INVALID_STRUCTURE.
+ * @example
+ * ```ts
+ * // One record with quotes (it may span lines); doubled quotes are one quote.
+ * parseQuotedRecord('a.jpg,"1 3 ""x"", 2"', 'a.csv', 2); // → ['a.jpg', '1 3 "x", 2']
+ * ```
  */
 export function parseQuotedRecord(block: string, name: string, line: number): string[] {
   const n = block.endsWith('\r') ? block.length - 1 : block.length;
