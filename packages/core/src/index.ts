@@ -29,6 +29,8 @@ export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, is
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
+export { base64ToBytes, bytesToBase64 } from './base64.js';
+export type { Base64Options } from './base64.js';
 export { compareDatasets } from './compare.js';
 export type { CategoryScores, CompareMetric, CompareOptions, DatasetComparison, ImageComparison } from './compare.js';
 export { polygonize, polygonizeDetailed, rasterizeParts } from './geometry/polygonize.js';

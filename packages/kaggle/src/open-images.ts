@@ -9,7 +9,7 @@
  */
 import { unzlibSync, Unzlib, zlibSync } from 'fflate';
 import {
-  bytesSource, checkSize, collectDataset, countHeader, countsToBytes, DEFAULT_MAX_RUNS, isFolderSource, Mask, notCarried, readCountString, RleError, silentContext, tallyAnnotation,
+  base64ToBytes, bytesSource, bytesToBase64, checkSize, collectDataset, countHeader, countsToBytes, DEFAULT_MAX_RUNS, isFolderSource, Mask, notCarried, readCountString, RleError, silentContext, tallyAnnotation,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Size,
 } from '@rlekit/core';
@@ -18,53 +18,15 @@ import type { Preset } from './presets.js';
 
 type Path = readonly (string | number)[];
 
-/** Bytes of a standard base64 string (padding optional, no whitespace inside); INVALID_TOKEN at the first bad character. */
-export function base64Decode(s: string, path: Path = []): Uint8Array {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 61 /* = */) end--;
-  if (s.length - end > 2 || end % 4 === 1) {
-    throw new RleError('INVALID_TOKEN', 'A mask is not valid base64', { path, offset: end, expected: 'base64 of length 4n (padding "=" at most twice)', received: `${s.length} characters` });
-  }
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let acc = 0, bits = 0, o = 0;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    const v = c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 43 ? 62 : c === 47 ? 63 : -1;
-    if (v < 0) throw new RleError('INVALID_TOKEN', 'Invalid character in a base64 mask', { path, offset: i, expected: 'A-Z, a-z, 0-9, +, / (standard base64)', received: c >= 32 && c < 127 ? JSON.stringify(String.fromCharCode(c)) : `code ${c}` });
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
-  }
-  return out.subarray(0, o);
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard base64 with padding, as Python's `base64.b64encode`. */
-export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
-  const n = bytes.length;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + B64[(v >>> 6) & 63]! + B64[v & 63]!;
-  }
-  if (i < n) {
-    const v = (bytes[i]! << 16) | ((i + 1 < n ? bytes[i + 1]! : 0) << 8);
-    out += B64[v >>> 18]! + B64[(v >>> 12) & 63]! + (i + 1 < n ? B64[(v >>> 6) & 63]! : '=') + '=';
-  }
-  return out;
-}
+/** Bytes of a standard base64 mask (padding optional, no whitespace inside): core's decoder. */
+const base64Decode = (s: string, path: Path = []): Uint8Array => base64ToBytes(s, { path, what: 'A mask' });
 
 /** Mask → the Open Images text: base64(zlib level 9(COCO count string)). */
 export function encodeOpenImagesMask(mask: Mask): string {
   if (!(mask instanceof Mask)) throw new RleError('INVALID_OPTION', 'encode needs a Mask', { path: ['mask'], received: typeof mask });
   // pycocotools encodes a mask of no pixels as the single count 0.
   const counts = mask.pixels === 0 ? new Uint32Array(1) : mask.runsView('col');
-  return base64Encode(zlibSync(countsToBytes(counts), { level: 9 }));
+  return bytesToBase64(zlibSync(countsToBytes(counts), { level: 9 }));
 }
 
 /**

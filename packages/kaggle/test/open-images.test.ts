@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import { unzlibSync, zlibSync } from 'fflate';
 import { countsToString, encodeUtf8, isRleError, Mask, type MaskDataset, type RleError, type RleWarning } from '@rlekit/core';
 import { decode, dialect, encode, presets } from '../src/index.js';
-import { base64Decode, base64Encode } from '../src/open-images.js';
+import { base64ToBytes as base64Decode, bytesToBase64 as base64Encode } from '@rlekit/core';
 
 const VECTORS = join(import.meta.dirname, '../../../conformance/vectors/kaggle-open-images');
 const vectors = JSON.parse(readFileSync(join(VECTORS, 'masks.json'), 'utf8')) as {

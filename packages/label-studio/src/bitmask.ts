@@ -6,35 +6,11 @@
  * PNG decoder and a dialect may not depend on @rlekit/png.
  */
 import { decode as decodePng } from 'fast-png';
-import { Mask, RleError, checkSize, type Size } from '@rlekit/core';
+import { Mask, RleError, base64ToBytes, checkSize, type Size } from '@rlekit/core';
 
 type Path = (string | number)[];
 
 const PREFIX = /^data:image\/png(;[^,]*)?;base64,/i;
-
-/** Bytes of a base64 string (standard alphabet, padding optional); INVALID_TOKEN at the first bad character. */
-function base64Bytes(s: string, start: number, path: Path): Uint8Array {
-  let end = s.length;
-  while (end > start && (s.charCodeAt(end - 1) === 61 /* = */ || s.charCodeAt(end - 1) <= 32)) end--;
-  const out = new Uint8Array(Math.floor(((end - start) * 3) / 4));
-  let acc = 0, n = 0, o = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    const v = c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 43 ? 62 : c === 47 ? 63 : -1;
-    if (v < 0) {
-      if (c <= 32) continue;
-      throw new RleError('INVALID_TOKEN', 'Invalid base64 character in a bitmask data URL', { path, offset: i, expected: 'A-Z, a-z, 0-9, +, /', received: JSON.stringify(String.fromCharCode(c)) });
-    }
-    acc = (acc << 6) | v;
-    n += 6;
-    if (n >= 8) {
-      n -= 8;
-      out[o++] = (acc >>> n) & 255;
-      acc &= (1 << n) - 1;
-    }
-  }
-  return out.subarray(0, o);
-}
 
 /**
  * Decodes a Label Studio bitmask (`data:image/png;base64,...`) of an image of `size`. The PNG must
@@ -53,7 +29,8 @@ export function decodeBitmask(dataUrl: string, size: Size, options: { threshold?
   if (typeof dataUrl !== 'string') throw new RleError('INVALID_STRUCTURE', 'A bitmask is a PNG data URL', { path, expected: 'a string "data:image/png;base64,..."', received: typeof dataUrl });
   const m = PREFIX.exec(dataUrl.slice(0, 200));
   if (!m) throw new RleError('INVALID_STRUCTURE', 'A bitmask is a base64 PNG data URL', { path, expected: '"data:image/png;base64,..."', received: JSON.stringify(dataUrl.slice(0, 30)) });
-  const png = base64Bytes(dataUrl, m[0].length, path);
+  // Offsets in errors count from the data after the prefix.
+  const png = base64ToBytes(dataUrl.slice(m[0].length), { path, what: 'Bitmask data', whitespace: true });
   const sig = [137, 80, 78, 71, 13, 10, 26, 10];
   if (png.length < 33 || sig.some((b, i) => png[i] !== b)) throw new RleError('INVALID_STRUCTURE', 'Bitmask data is not a PNG', { path, expected: 'a PNG signature and IHDR', received: `${png.length} bytes` });
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);

@@ -12,29 +12,17 @@
  */
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { Unzlib } from 'fflate';
-import { Mask, RleError, checkSize, describeValue, type Size } from '@rlekit/core';
+import { Mask, RleError, base64ToBytes, bytesToBase64, checkSize, describeValue, type Size } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
-/** Bytes of a base64 string; whitespace (older LabelMe wrote `encodebytes`, with newlines) is skipped. */
+/** Bytes of a base64 mask; whitespace (older LabelMe wrote `encodebytes`, with newlines) is skipped. */
 export function fromBase64(s: string, path: Path): Uint8Array {
-  const clean = s.replace(/[\t\n\r ]+/g, '');
-  const bad = clean.search(/[^A-Za-z0-9+/=]/);
-  if (bad >= 0 || clean.length % 4 === 1 || /=[^=]/.test(clean) || (clean.endsWith('=') && clean.length % 4 !== 0)) {
-    throw new RleError('INVALID_TOKEN', 'A mask is not base64', { path, offset: bad >= 0 ? bad : undefined, expected: 'base64 (A-Z a-z 0-9 + /, = padding)', received: bad >= 0 ? JSON.stringify(clean[bad]) : `${clean.length} characters` });
-  }
-  const bin = atob(clean);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return base64ToBytes(s, { path, what: 'A mask', whitespace: true });
 }
 
 /** Padded standard base64, as Python's `base64.b64encode`. */
-export function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
+export const toBase64 = bytesToBase64;
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 

@@ -4,7 +4,7 @@
  * top-left pixel, COLUMN first.
  */
 import { deflate } from 'pako';
-import { Mask, RleError, checkSize, type Size } from '@rlekit/core';
+import { Mask, RleError, base64ToBytes, bytesToBase64, checkSize, type Size } from '@rlekit/core';
 import { decodePngMask, encodePngMask, inflateBounded, isPng } from './png.js';
 
 /** The `bitmap` object of a Supervisely object. */
@@ -24,44 +24,26 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_PNG_BYTES = 256 * 1024 * 1024;
 
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /**
- * base64 (standard alphabet; padding optional, whitespace refused) to bytes.
+ * base64 (standard alphabet; padding optional, whitespace refused) to bytes: core's decoder.
  * @example
  * ```ts
  * Array.from(fromBase64('AQL6')); // → [1, 2, 250]
  * ```
  */
 export function fromBase64(s: string): Uint8Array {
-  if (typeof s !== 'string') throw new RleError('INVALID_TOKEN', 'bitmap data is not a string', { path: ['data'], expected: 'a base64 string', received: typeof s });
-  // Padding only to a multiple of 4 characters; unpadded, no length of 4n + 1 (atob's rules, checked here so every refusal is an RleError).
-  if (!B64.test(s) || s.length % 4 === 1 || (s.endsWith('=') && s.length % 4 !== 0)) {
-    const bad = s.search(/[^A-Za-z0-9+/=]/);
-    throw new RleError('INVALID_TOKEN', 'bitmap data is not base64', { path: ['data'], offset: bad >= 0 ? bad : s.length, expected: 'base64 (A-Z a-z 0-9 + /, = padding to a multiple of 4)' });
-  }
-  let bin: string;
-  try {
-    bin = atob(s);
-  } catch (e) {
-    throw new RleError('INVALID_TOKEN', 'bitmap data is not base64', { path: ['data'], expected: 'base64', cause: e });
-  }
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return base64ToBytes(s, { path: ['data'], what: 'bitmap data' });
 }
 
 /**
- * Bytes to padded standard base64, as Python's `base64.b64encode`.
+ * Bytes to padded standard base64, as Python's `base64.b64encode` (core's encoder).
  * @example
  * ```ts
  * toBase64(Uint8Array.from([1, 2, 250])); // → 'AQL6'
  * ```
  */
 export function toBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
+  return bytesToBase64(bytes);
 }
 
 function checkOrigin(origin: unknown): [number, number] {
