@@ -11,7 +11,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { JSON_HEAD, parseDialectOptions,
+import { DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -143,20 +143,15 @@ interface SlotFrame {
   others: unknown[];
 }
 
-class Reader {
-  images: ImageInfo[] = [];
-  categories: Category[] = [];
-  annotations: Annotation[] = [];
-  private categoryByName = new Map<string, Category>();
-  private skipped = new Map<string, number>();
+class Reader extends DatasetBuilder {
   private frameImages = 0;
 
-  constructor(private readonly options: DarwinReadOptions, private readonly warn: WarningSink) {}
+  constructor(private readonly options: DarwinReadOptions, private readonly warn: WarningSink) {
+    super();
+  }
 
   finish(): void {
-    for (const [kind, n] of this.skipped) {
-      this.warn({ code: 'not-carried', message: `rlekit reads masks, polygons${this.options.boxes === 'rasterize' ? ' and boxes' : ''} from Darwin files: ${n} ${kind} annotations were not read${kind === 'bounding_box' ? ' (boxes: "rasterize" reads them as masks)' : ''}`, count: n });
-    }
+    this.reportSkipped(this.warn, (kind, n) => `rlekit reads masks, polygons${this.options.boxes === 'rasterize' ? ' and boxes' : ''} from Darwin files: ${n} ${kind} annotations were not read${kind === 'bounding_box' ? ' (boxes: "rasterize" reads them as masks)' : ''}`);
   }
 
   readFile(root: unknown, filePath: Path): void {
@@ -214,7 +209,7 @@ class Reader {
       } else {
         if (isFrameSlot(si)) {
           // Nothing on a frame: no image to put it on (a video-level tag, say).
-          this.skipped.set('frameless', (this.skipped.get('frameless') ?? 0) + 1);
+          this.skip('frameless');
           return;
         }
         this.sort(place(si, undefined), raw, raw, path);
@@ -236,7 +231,7 @@ class Reader {
     else if (body.bounding_box !== undefined && this.options.boxes === 'rasterize') p.shapes.push({ ann, body, path, kind: 'box' });
     else {
       const kind = body.bounding_box !== undefined ? 'bounding_box' : OTHER_SHAPES.find((k) => body[k] !== undefined) ?? 'other';
-      this.skipped.set(kind, (this.skipped.get(kind) ?? 0) + 1);
+      this.skip(kind);
       // Kept whole (once, with the frame it was on) for a Darwin writer.
       if (ann === body || p.others.indexOf(ann) < 0) p.others.push(ann);
     }
@@ -332,15 +327,6 @@ class Reader {
     return rasterizeBox({ x: box.x as number, y: box.y as number, width: box.w as number, height: box.h as number }, size, { path, maxCrossings: this.options.maxPolygonCrossings });
   }
 
-  private category(name: string): Category {
-    let c = this.categoryByName.get(name);
-    if (!c) {
-      c = { id: this.categories.length + 1, name };
-      this.categoryByName.set(name, c);
-      this.categories.push(c);
-    }
-    return c;
-  }
 }
 
 /**

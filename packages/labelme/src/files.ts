@@ -15,7 +15,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import {
+import { DatasetBuilder,
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
@@ -84,32 +84,18 @@ export interface LabelMeImageAttributes {
 // ---------------------------------------------------------------------------------------------
 // Read
 
-class Reader {
-  images: ImageInfo[] = [];
-  categories: Category[] = [];
-  annotations: Annotation[] = [];
-  private categoryByName = new Map<string, Category>();
-  private skipped = new Map<string, number>();
+class Reader extends DatasetBuilder {
   private imageData = 0;
 
-  constructor(private readonly options: LabelMeReadOptions, private readonly warn: WarningSink) {}
+  constructor(private readonly options: LabelMeReadOptions, private readonly warn: WarningSink) {
+    super();
+  }
 
   finish(): void {
-    for (const [kind, n] of this.skipped) {
-      this.warn({ code: 'not-carried', message: `rlekit reads LabelMe's area shapes (polygon, rectangle, circle, mask) as masks: ${n} ${kind} shapes were not read (LabelMe draws them only as strokes: lines 10 px wide, points as discs of radius 5)`, count: n });
-    }
+    this.reportSkipped(this.warn, (kind, n) => `rlekit reads LabelMe's area shapes (polygon, rectangle, circle, mask) as masks: ${n} ${kind} shapes were not read (LabelMe draws them only as strokes: lines 10 px wide, points as discs of radius 5)`);
     if (this.imageData > 0) this.warn({ code: 'not-carried', message: `the images embedded as imageData were not read (${this.imageData} images): write with imageData and an images folder to embed them again`, count: this.imageData });
   }
 
-  private category(name: string): Category {
-    let c = this.categoryByName.get(name);
-    if (!c) {
-      c = { id: this.categories.length + 1, name };
-      this.categoryByName.set(name, c);
-      this.categories.push(c);
-    }
-    return c;
-  }
 
   /** One LabelMe file; `dir` is its folder inside the dataset ('' for none), for the image's file name. */
   read(root: unknown, path: Path, dir: string): void {
@@ -152,7 +138,7 @@ class Reader {
       const type = s.shape_type ?? 'polygon';
       need(typeof type === 'string', [...sp, 'shape_type'], 'shape_type is a string', 'a string', type);
       if (!AREAS.has(type)) {
-        this.skipped.set(type, (this.skipped.get(type) ?? 0) + 1);
+        this.skip(type);
         others.push({ at: i, shape: s });
         return;
       }

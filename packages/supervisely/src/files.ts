@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { JSON_HEAD, parseDialectOptions,
+import { DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -101,16 +101,13 @@ export interface SuperviselyImageAttributes {
 // ---------------------------------------------------------------------------------------------
 // Read
 
-class Reader {
-  images: ImageInfo[] = [];
-  categories: Category[] = [];
-  annotations: Annotation[] = [];
-  private categoryByName = new Map<string, Category>();
-  private skipped = new Map<string, number>();
+class Reader extends DatasetBuilder {
   private nextAnnotationId = 1;
   private usedIds = new Set<Id>();
 
-  constructor(private readonly options: SuperviselyReadOptions, private readonly warn: WarningSink) {}
+  constructor(private readonly options: SuperviselyReadOptions, private readonly warn: WarningSink) {
+    super();
+  }
 
   readMeta(meta: unknown, path: Path): void {
     need(isRecord(meta) && Array.isArray(meta.classes), [...path, 'classes'], 'meta.json lists its classes', '{ classes: [...] }', isRecord(meta) ? meta.classes : meta);
@@ -125,9 +122,7 @@ class Reader {
   }
 
   finish(): void {
-    for (const [kind, n] of this.skipped) {
-      this.warn({ code: 'not-carried', message: `rlekit reads bitmaps, polygons and rectangles from Supervisely: ${n} ${kind} objects were not read`, count: n });
-    }
+    this.reportSkipped(this.warn, (kind, n) => `rlekit reads bitmaps, polygons and rectangles from Supervisely: ${n} ${kind} objects were not read`);
   }
 
   readAnnotation(root: unknown, path: Path, fileName: string | undefined, dataset: string | undefined): void {
@@ -157,7 +152,7 @@ class Reader {
         else if (geometry === 'rectangle') mask = this.rectangle(o.points, dims, [...op, 'points']);
         else {
           const kind = typeof geometry === 'string' ? geometry : 'unknown';
-          this.skipped.set(kind, (this.skipped.get(kind) ?? 0) + 1);
+          this.skip(kind);
           others.push({ at: i, object: o });
           return;
         }
@@ -225,15 +220,6 @@ class Reader {
     return Mask.full({ height: y1 - y0 + 1, width: x1 - x0 + 1 }).paste(size, { x: x0, y: y0 });
   }
 
-  private category(name: string): Category {
-    let c = this.categoryByName.get(name);
-    if (!c) {
-      c = { id: this.categories.length + 1, name };
-      this.categoryByName.set(name, c);
-      this.categories.push(c);
-    }
-    return c;
-  }
 }
 
 /**
