@@ -1,4 +1,4 @@
-import { RleError } from './errors.js';
+import { RleError, describeValue } from './errors.js';
 import { isDatasetStream, type Annotation, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
 
 /** One image with all of its annotations, in their input order. */
@@ -102,4 +102,27 @@ export async function* groupByImage(d: MaskDataset | MaskDatasetStream, options:
     }
   }
   yield* flush(d.images.length);
+}
+
+/**
+ * A dataset's annotations by image id, in order, each with its position in `annotations` (for
+ * error paths): what writers that write one file or item per image start from. An annotation of
+ * an image the dataset lacks is DANGLING_REFERENCE.
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const dataset = { images: [{ id: 'a', ...size }], categories: [], annotations: [{ id: 1, imageId: 'a', mask: Mask.full(size) }, { id: 2, imageId: 'a', mask: Mask.empty(size) }] };
+ * annotationsByImage(dataset).get('a')?.map(({ a, i }) => [a.id, i]); // → [[1, 0], [2, 1]]
+ * ```
+ */
+export function annotationsByImage(dataset: MaskDataset): Map<Id, { a: Annotation; i: number }[]> {
+  const known = new Set<Id>(dataset.images.map((im) => im.id));
+  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
+  dataset.annotations.forEach((a, i) => {
+    if (!known.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    let list = byImage.get(a.imageId);
+    if (!list) byImage.set(a.imageId, (list = []));
+    list.push({ a, i });
+  });
+  return byImage;
 }

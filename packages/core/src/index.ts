@@ -14,7 +14,7 @@ export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 export type { RasterizeOptions } from './polygon.js';
 export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
-export { DEFAULT_MAX_BUFFERED_RUNS, groupByImage } from './group.js';
+export { DEFAULT_MAX_BUFFERED_RUNS, annotationsByImage, groupByImage } from './group.js';
 export { inShard, parseShard, shardDataset, shardOrigin, shardRange } from './shard.js';
 export type { Shard, ShardDatasetOptions } from './shard.js';
 export { joinElements, jsonArrayParts } from './merge.js';

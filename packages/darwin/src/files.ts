@@ -11,7 +11,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { DatasetBuilder, JSON_HEAD, parseDialectOptions,
+import { annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -427,14 +427,7 @@ export function buildDarwinFiles(dataset: MaskDataset, options: Partial<DarwinWr
   const opts = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'darwin')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
-  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
-  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
-  dataset.annotations.forEach((a, i) => {
-    if (!imageById.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    let l = byImage.get(a.imageId);
-    if (!l) byImage.set(a.imageId, (l = []));
-    l.push({ a, i });
-  });
+  const byImage = annotationsByImage(dataset);
   const items = new Map<string, ItemOut>();
   let imageAttributesDropped = 0;
   dataset.images.forEach((image, ii) => {

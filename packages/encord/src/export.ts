@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { annotationsByImage, JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -508,16 +508,7 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
   };
   for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
-  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
-  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
-  dataset.annotations.forEach((a, i) => {
-    if (!imageById.has(a.imageId)) {
-      throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    }
-    let list = byImage.get(a.imageId);
-    if (!list) byImage.set(a.imageId, (list = []));
-    list.push({ a, i });
-  });
+  const byImage = annotationsByImage(dataset);
   const usedCategories = new Set<Id>();
   const uncategorised = { count: 0, first: undefined as Path | undefined };
   const dropped = { count: 0 };

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { JSON_HEAD, parseDialectOptions,
+import { annotationsByImage, JSON_HEAD, parseDialectOptions,
   Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
@@ -495,14 +495,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
   const o = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
-  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
-  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
-  dataset.annotations.forEach((a, i) => {
-    if (!imageById.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    let l = byImage.get(a.imageId);
-    if (!l) byImage.set(a.imageId, (l = []));
-    l.push({ a, i });
-  });
+  const byImage = annotationsByImage(dataset);
   let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0, splitMasks = 0, bridgedHoles = 0;
   const usedCategories = new Set<Id>();
   const tasks: Json[] = [];

@@ -15,7 +15,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { DatasetBuilder,
+import { annotationsByImage, DatasetBuilder,
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
@@ -348,14 +348,7 @@ export async function buildLabelMe(
   const opts = parseDialectOptions(writeOptions, options, 'labelme', ZOD_MESSAGES);
   for (const w of notCarried(dataset, capabilities, 'labelme')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
-  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
-  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
-  dataset.annotations.forEach((a, i) => {
-    if (!imageById.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    let l = byImage.get(a.imageId);
-    if (!l) byImage.set(a.imageId, (l = []));
-    l.push({ a, i });
-  });
+  const byImage = annotationsByImage(dataset);
   const stats: WriteStats = { changedMasks: 0, changedPixels: 0, worstIou: 1, filledHoles: 0 };
   let empty = 0, uncategorised = 0, maskShapes = 0, imageAttributesDropped = 0;
   const files: BuiltFile[] = [];

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { DatasetBuilder, JSON_HEAD, parseDialectOptions,
+import { annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -309,14 +309,7 @@ export function buildSupervisely(dataset: MaskDataset, options: Partial<Supervis
   const opts = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'supervisely')) warn(w);
   const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
-  const imageById = new Map(dataset.images.map((im) => [im.id, im]));
-  const byImage = new Map<Id, { a: Annotation; i: number }[]>();
-  dataset.annotations.forEach((a, i) => {
-    if (!imageById.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${String(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    let l = byImage.get(a.imageId);
-    if (!l) byImage.set(a.imageId, (l = []));
-    l.push({ a, i });
-  });
+  const byImage = annotationsByImage(dataset);
   let empty = 0, uncategorised = 0, stringIds = 0, imageAttributesDropped = 0;
   const files: Built['files'] = [];
   for (const image of dataset.images) {
