@@ -12,7 +12,6 @@ const overBudget: Record<string, { ceilingKB: number; why: string }> = {
   '@rlekit/dicom': { ceilingKB: 225, why: 'dcmjs (194 KB gzip) parses and writes Part 10 for the synchronous readSeg, writeSeg and readFrames' },
   '@rlekit/cvat': { ceilingKB: 40, why: 'fast-xml-parser (21 KB gzip) parses XML for the synchronous parseCvatXml' },
   '@rlekit/yolo': { ceilingKB: 46, why: 'yaml (96 KB minified) parses data.yaml; a smaller YAML library or loading it on first use would fit' },
-  '@rlekit/supervisely': { ceilingKB: 31, why: 'pako (15 KB gzip) inflates and deflates bitmaps for the synchronous codecs' },
 };
 
 const packages = publishedPackages();
