@@ -43,7 +43,7 @@ export { nearestIndexMap, resize } from './geometry/resize.js';
 export type { ResizeMethod, ResizeOptions } from './geometry/resize.js';
 export { checkDataset } from './check.js';
 export type { CheckOptions, CheckReport, Problem, ProblemSeverity } from './check.js';
-export { isJsonObject, parseDialectOptions } from './options.js';
+export { isJsonObject, parseDialectOptions, setOwnKey, withoutKeys } from './options.js';
 export type { SafeParseSchema } from './options.js';
 export { csvRecords, MAX_RECORD, parseQuotedRecord } from './csv.js';
 export type { CsvRecord } from './csv.js';

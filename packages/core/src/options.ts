@@ -37,3 +37,31 @@ export function parseDialectOptions<T, P = unknown>(schema: SafeParseSchema<T, P
 export function isJsonObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Sets a key read from a file as an own property: `o["__proto__"] = v` would be dropped silently
+ * (or change the object's prototype), so readers that keep unknown keys of a JSON object use this.
+ * @example
+ * ```ts
+ * const o: Record<string, unknown> = {};
+ * setOwnKey(o, '__proto__', 1);
+ * Object.keys(o); // → ['__proto__']
+ * ```
+ */
+export function setOwnKey(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * A copy of a JSON object without `keys`: the fields a reader keeps as attributes (every key of
+ * the file stays a key, `__proto__` included).
+ * @example
+ * ```ts
+ * withoutKeys({ id: 1, name: 'leaf', color: [0, 128, 0] }, ['id', 'name']); // → { color: [0, 128, 0] }
+ * ```
+ */
+export function withoutKeys(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) if (!keys.includes(k)) setOwnKey(out, k, o[k]);
+  return out;
+}

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { XML_HEAD, parseDialectOptions,
+import { setOwnKey, XML_HEAD, parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
@@ -66,11 +66,6 @@ function list(v: unknown): XmlNode[] {
   const arr = Array.isArray(v) ? v : [v];
   // `<mask/>` without attributes parses as ''; keep it as an empty node so it fails as "missing attribute".
   return arr.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {}));
-}
-
-/** Sets a key read from the file as an own property: `o["__proto__"] = v` would be dropped silently. */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function child(node: XmlNode, name: string): XmlNode | undefined {
@@ -264,9 +259,9 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
     for (const key of Object.keys(im)) {
       if (!key.startsWith(ATTR)) continue;
       const k = key.slice(ATTR.length);
-      if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwn(extra, k, attr(im, k, path));
+      if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwnKey(extra, k, attr(im, k, path));
     }
-    if (projectIds) setOwn(extra, 'frame', String(frames[i])); // a string, as every attribute read from XML
+    if (projectIds) setOwnKey(extra, 'frame', String(frames[i])); // a string, as every attribute read from XML
     if (Object.keys(extra).length > 0) info.attributes = extra;
     images.push(info);
 
@@ -292,8 +287,8 @@ export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}
         const value = typeof a['#text'] === 'string' ? unescapeXml(a['#text'], ap, startOf(a)) : '';
         if ((SHAPE_KEYS as readonly string[]).includes(an)) {
           warn({ code: 'attribute-renamed', message: `Label attribute "${an}" has the name of a shape field; kept as "attr:${an}"`, path: ap });
-          setOwn(attributes, `attr:${an}`, value);
-        } else setOwn(attributes, an, value);
+          setOwnKey(attributes, `attr:${an}`, value);
+        } else setOwnKey(attributes, an, value);
       });
       const categoryId = labelOf(label, [...p, 'label'], off);
       return categoryId === undefined ? { imageId: id, attributes, z } : { imageId: id, categoryId, attributes, z };

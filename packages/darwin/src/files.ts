@@ -11,7 +11,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
+import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
   rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
@@ -58,23 +58,8 @@ function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
-/** A copy of `o` without `keys`; a "__proto__" key of the JSON stays a key. */
-function without(o: Json, ...keys: string[]): Json {
-  const out: Json = {};
-  for (const k of Object.keys(o)) if (!keys.includes(k)) setOwn(out, k, o[k]);
-  return out;
-}
-
-function setOwn(o: Json, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 function need(cond: boolean, path: Path, message: string, expected: string, received?: unknown): asserts cond {
@@ -155,14 +140,14 @@ class Reader extends DatasetBuilder {
   }
 
   readFile(root: unknown, filePath: Path): void {
-    need(isRecord(root), filePath, 'A Darwin JSON file is an object', 'an object', root);
+    need(isJsonObject(root), filePath, 'A Darwin JSON file is an object', 'an object', root);
     const version = root.version;
     if (!(typeof version === 'string' && /^2(\.|$)/.test(version))) {
-      if (isRecord(root.image)) throw new RleError('UNSUPPORTED', 'Darwin JSON 1.0 files (with "image") are not read; export Darwin JSON 2.0', { path: [...filePath, 'version'], expected: '"2.0"' });
+      if (isJsonObject(root.image)) throw new RleError('UNSUPPORTED', 'Darwin JSON 1.0 files (with "image") are not read; export Darwin JSON 2.0', { path: [...filePath, 'version'], expected: '"2.0"' });
       throw new RleError('INVALID_STRUCTURE', 'Not a Darwin JSON 2.0 file', { path: [...filePath, 'version'], expected: '"2.0"', received: typeof version === 'string' ? version.slice(0, 20) : typeName(version) });
     }
     const item = root.item;
-    need(isRecord(item), [...filePath, 'item'], 'A Darwin file needs its item', 'an object', item);
+    need(isJsonObject(item), [...filePath, 'item'], 'A Darwin file needs its item', 'an object', item);
     need(typeof item.name === 'string', [...filePath, 'item', 'name'], 'An item needs its name', 'a string', item.name);
     const slots = item.slots;
     need(Array.isArray(slots), [...filePath, 'item', 'slots'], 'An item needs its slots', 'an array', slots);
@@ -170,7 +155,7 @@ class Reader extends DatasetBuilder {
     need(Array.isArray(annotations), [...filePath, 'annotations'], 'annotations is a list', 'an array', annotations);
     const slotIndex = new Map<string, number>();
     slots.forEach((s, i) => {
-      need(isRecord(s), [...filePath, 'item', 'slots', i], 'A slot is an object', 'an object', s);
+      need(isJsonObject(s), [...filePath, 'item', 'slots', i], 'A slot is an object', 'an object', s);
       need(typeof s.slot_name === 'string', [...filePath, 'item', 'slots', i, 'slot_name'], 'A slot needs its slot_name', 'a string', s.slot_name);
       if (!slotIndex.has(s.slot_name)) slotIndex.set(s.slot_name, i);
     });
@@ -188,7 +173,7 @@ class Reader extends DatasetBuilder {
     });
     annotations.forEach((raw, ai) => {
       const path = [...filePath, 'annotations', ai];
-      need(isRecord(raw), path, 'An annotation is an object', 'an object', raw);
+      need(isJsonObject(raw), path, 'An annotation is an object', 'an object', raw);
       const names = raw.slot_names;
       let si = 0;
       if (names !== undefined) {
@@ -198,12 +183,12 @@ class Reader extends DatasetBuilder {
         si = found;
       } else if (slots.length === 0) throw new RleError('DANGLING_REFERENCE', 'An annotation on an item without slots', { path, expected: 'an item with a slot' });
       if (raw.frames !== undefined) {
-        need(isRecord(raw.frames), [...path, 'frames'], 'frames maps frame numbers to shapes', 'an object', raw.frames);
+        need(isJsonObject(raw.frames), [...path, 'frames'], 'frames maps frame numbers to shapes', 'an object', raw.frames);
         const keys = Object.keys(raw.frames).sort((a, b) => Number(a) - Number(b));
         for (const k of keys) {
           need(/^(0|[1-9]\d{0,8})$/.test(k), [...path, 'frames', k], 'A frame key is a frame number', 'a non-negative integer');
           const body = raw.frames[k];
-          need(isRecord(body), [...path, 'frames', k], 'A frame of an annotation is an object', 'an object', body);
+          need(isJsonObject(body), [...path, 'frames', k], 'A frame of an annotation is an object', 'an object', body);
           this.sort(place(si, Number(k)), raw, body, [...path, 'frames', k]);
         }
       } else {
@@ -216,8 +201,8 @@ class Reader extends DatasetBuilder {
       }
     });
     const ordered = [...places.values()].sort((a, b) => a.slotIndex - b.slotIndex || (a.frame ?? -1) - (b.frame ?? -1));
-    const rootExtra = without(root, 'item', 'annotations');
-    const itemExtra = without(item, 'slots');
+    const rootExtra = withoutKeys(root, ['item', 'annotations']);
+    const itemExtra = withoutKeys(item, ['slots']);
     for (const p of ordered) this.readPlace(p, slots[p.slotIndex] as Json, [...filePath, 'item', 'slots', p.slotIndex], rootExtra, itemExtra);
   }
 
@@ -246,7 +231,7 @@ class Reader extends DatasetBuilder {
     const id = this.images.length + 1;
     const image: ImageInfo = { id, ...size };
     const sourceFiles = slot.source_files;
-    const first = Array.isArray(sourceFiles) && isRecord(sourceFiles[0]) ? sourceFiles[0].file_name : undefined;
+    const first = Array.isArray(sourceFiles) && isJsonObject(sourceFiles[0]) ? sourceFiles[0].file_name : undefined;
     if (p.frame === undefined) image.fileName = typeof first === 'string' ? first : (itemExtra.name as string);
     const darwin: DarwinImageAttributes = {};
     let masks: Map<string, Mask> | undefined;
@@ -257,7 +242,7 @@ class Reader extends DatasetBuilder {
       } catch (e) {
         throw e instanceof RleError ? e.at(...path) : e;
       }
-      const extra = without(ann, 'frames', 'ranges', 'slot_names', 'raster_layer');
+      const extra = withoutKeys(ann, ['frames', 'ranges', 'slot_names', 'raster_layer']);
       if (ann.name === RASTER_LAYER_NAME) delete extra.name;
       // The id the writer gives a layer that came without one is not an id.
       if (extra.id === rasterLayerId(String(slot.slot_name))) delete extra.id;
@@ -277,7 +262,7 @@ class Reader extends DatasetBuilder {
       else mask = this.box(s.body.bounding_box, size, [...s.path, 'bounding_box']);
       const a: Annotation = { id: idFromString(annId), imageId: id, mask };
       if (typeof s.ann.name === 'string') a.categoryId = this.category(s.ann.name).id;
-      const attributes = without(s.ann, ...MODEL_KEYS);
+      const attributes = withoutKeys(s.ann, MODEL_KEYS);
       if (Object.keys(attributes).length > 0) a.attributes = attributes;
       this.annotations.push(a);
     }
@@ -302,13 +287,13 @@ class Reader extends DatasetBuilder {
   }
 
   private polygon(polygon: unknown, size: { height: number; width: number }, path: Path): Mask {
-    need(isRecord(polygon) && Array.isArray(polygon.paths), [...path, 'paths'], 'A polygon has paths', '{ paths: [[{ x, y }, ...], ...] }', polygon);
+    need(isJsonObject(polygon) && Array.isArray(polygon.paths), [...path, 'paths'], 'A polygon has paths', '{ paths: [[{ x, y }, ...], ...] }', polygon);
     let mask: Mask | undefined;
     polygon.paths.forEach((points, pi) => {
       need(Array.isArray(points), [...path, 'paths', pi], 'A polygon path is a list of points', 'an array of { x, y }', points);
       const xy = new Float64Array(points.length * 2);
       points.forEach((pt, i) => {
-        need(isRecord(pt), [...path, 'paths', pi, i], 'A point is { x, y }', 'an object', pt);
+        need(isJsonObject(pt), [...path, 'paths', pi, i], 'A point is { x, y }', 'an object', pt);
         for (const [k, o] of [['x', 0], ['y', 1]] as const) {
           const c = pt[k];
           if (typeof c !== 'number' || !Number.isFinite(c)) throw new RleError('INVALID_TOKEN', 'A polygon coordinate is not a finite number', { path: [...path, 'paths', pi, i, k], expected: 'a finite number', received: typeName(c) });
@@ -323,7 +308,7 @@ class Reader extends DatasetBuilder {
   }
 
   private box(box: unknown, size: { height: number; width: number }, path: Path): Mask {
-    need(isRecord(box), path, 'A bounding box is { x, y, w, h }', 'an object', box);
+    need(isJsonObject(box), path, 'A bounding box is { x, y, w, h }', 'an object', box);
     return rasterizeBox({ x: box.x as number, y: box.y as number, width: box.w as number, height: box.h as number }, size, { path, maxCrossings: this.options.maxPolygonCrossings });
   }
 
@@ -396,7 +381,7 @@ function maskAnnotation(a: Annotation, name: string, slotName: string, frame: bo
       dropped.count++;
       continue;
     }
-    setOwn(o, k, v);
+    setOwnKey(o, k, v);
   }
   if (!frame) o.mask = { sparse_rle: null };
   o.slot_names = [slotName];
@@ -433,12 +418,12 @@ export function buildDarwinFiles(dataset: MaskDataset, options: Partial<DarwinWr
   dataset.images.forEach((image, ii) => {
     const attrs = image.attributes ?? {};
     if (Object.keys(attrs).some((k) => k !== 'darwin')) imageAttributesDropped++;
-    const darwin = (isRecord(attrs.darwin) ? attrs.darwin : {}) as DarwinImageAttributes;
+    const darwin = (isJsonObject(attrs.darwin) ? attrs.darwin : {}) as DarwinImageAttributes;
     const plain = plainFile(image);
-    const file = isRecord(darwin.file) ? darwin.file : plain.file;
-    const item = isRecord(darwin.item) ? darwin.item : plain.item;
-    const slot = isRecord(darwin.slot) ? darwin.slot : plain.slot;
-    const key = isRecord(darwin.item) ? `item:${String(item.path ?? '')}\u0000${String(item.name ?? '')}` : `image:${ii}`;
+    const file = isJsonObject(darwin.file) ? darwin.file : plain.file;
+    const item = isJsonObject(darwin.item) ? darwin.item : plain.item;
+    const slot = isJsonObject(darwin.slot) ? darwin.slot : plain.slot;
+    const key = isJsonObject(darwin.item) ? `item:${String(item.path ?? '')}\u0000${String(item.name ?? '')}` : `image:${ii}`;
     let out = items.get(key);
     if (!out) items.set(key, (out = { file, item, slots: new Map() }));
     const slotName = String(slot.slot_name ?? '0');
@@ -505,7 +490,7 @@ export function buildDarwinFiles(dataset: MaskDataset, options: Partial<DarwinWr
       if (layers.length === 0) continue;
       const extra = layers[0]!.darwin.rasterLayer ?? {};
       const id = typeof extra.id === 'string' ? extra.id : rasterLayerId(slotName);
-      const rest = without(extra, 'id');
+      const rest = withoutKeys(extra, ['id']);
       if (layers[0]!.frame === undefined) {
         annotations.push({ id, name: RASTER_LAYER_NAME, ...rest, raster_layer: layers[0]!.layer, slot_names: [slotName] });
       } else {

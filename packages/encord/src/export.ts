@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationsByImage, JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -118,17 +118,6 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, path: Path, what: st
 function expectedOf(issue: z.core.$ZodIssue): string {
   if ('expected' in issue && typeof issue.expected === 'string') return issue.expected === 'int' ? 'an integer' : issue.expected;
   return issue.message;
-}
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function without(o: Json, ...keys: string[]): Json {
-  const out: Json = {};
-  // defineProperty, so a "__proto__" key of the JSON stays a key (assignment would drop it silently).
-  for (const k of Object.keys(o)) if (!keys.includes(k)) Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +229,7 @@ class Reader {
 
   readRoot(root: unknown): void {
     // A single label row (what `to_encord_dict()` gives) is read as a list of one.
-    const rows = Array.isArray(root) ? root : isRecord(root) && 'data_units' in root ? [root] : undefined;
+    const rows = Array.isArray(root) ? root : isJsonObject(root) && 'data_units' in root ? [root] : undefined;
     if (rows === undefined) {
       throw new RleError('INVALID_STRUCTURE', 'Not an Encord export', { path: [], expected: 'a list of label rows (objects with data_units)' });
     }
@@ -260,12 +249,12 @@ class Reader {
 
   private readRow(raw: unknown, path: Path): void {
     const row = check(labelRowSchema, raw, path, 'label row');
-    const rowAttrs = without(raw as Json, 'data_units');
+    const rowAttrs = withoutKeys(raw as Json, ['data_units']);
     const units = Object.entries(row.data_units);
     for (const [key, u] of units) {
       const upath = [...path, 'data_units', key];
       const unit = check(dataUnitSchema, u, upath, 'data unit');
-      const unitAttrs = without(u as Json, 'labels');
+      const unitAttrs = withoutKeys(u as Json, ['labels']);
       const base = { labelRow: rowAttrs, dataUnit: unitAttrs };
       const hash = unit.data_hash ?? key;
       const labels = unit.labels;
@@ -305,7 +294,7 @@ class Reader {
     const encord: EncordImageAttributes = { ...base };
     if (frame !== undefined) encord.frame = frame;
     if (labels.classifications !== undefined) encord.classifications = labels.classifications;
-    const extra = without(raw as Json, 'objects', 'classifications');
+    const extra = withoutKeys(raw as Json, ['objects', 'classifications']);
     if (Object.keys(extra).length > 0) encord.labelsExtra = extra;
     const image = this.addImage(hash, title, size, encord);
     const hashes: string[] = [];
@@ -341,7 +330,7 @@ class Reader {
       }
     }
     const a: Annotation = { id: idFromHash(o.objectHash), imageId: image.id, mask };
-    const attributes = without(raw as Json, ...MODEL_KEYS);
+    const attributes = withoutKeys(raw as Json, MODEL_KEYS);
     if (o.featureHash === DEFAULT_FEATURE_HASH) {
       // The writer's placeholder for an annotation without a category is not a category.
       if (o.name === DEFAULT_FEATURE_NAME) delete attributes.name;
@@ -371,7 +360,7 @@ class Reader {
     // The writer's defaults for objects without provenance are not provenance.
     if (attributes.createdBy === DEFAULT_CREATED_BY) delete attributes.createdBy;
     if (attributes.createdAt === DEFAULT_CREATED_AT) delete attributes.createdAt;
-    const extra = without(o.bitmask as Json, 'rleString', 'top', 'left', 'width', 'height');
+    const extra = withoutKeys(o.bitmask as Json, ['rleString', 'top', 'left', 'width', 'height']);
     if (Object.keys(extra).length > 0) attributes.bitmaskExtra = extra;
     if (Object.keys(attributes).length > 0) a.attributes = attributes;
     this.annotations.push(a);
@@ -478,7 +467,7 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
   if (o.manualAnnotation === null) delete o.manualAnnotation;
   // Without a score, confidence 1 is only Encord's default for manual objects; on any other object it would read back as a score.
   if (a.score === undefined && o.manualAnnotation !== true) delete o.confidence;
-  const extra = isRecord(attrs.bitmaskExtra) ? attrs.bitmaskExtra : {};
+  const extra = isJsonObject(attrs.bitmaskExtra) ? attrs.bitmaskExtra : {};
   const mask = a.mask;
   try {
     o.bitmask = { rleString: encode(mask), top: 0, left: 0, width: mask.width, height: mask.height, ...extra };
@@ -534,14 +523,14 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
       objects.push(objectOut(a, category, path, dropped, defaults));
     }
     const attrs = image.attributes ?? {};
-    const encord = (isRecord(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
+    const encord = (isJsonObject(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
     if (Object.keys(attrs).some((k) => k !== 'encord')) imageAttributesDropped++;
     for (const { at, object } of encord.otherObjects ?? []) objects.splice(Math.min(at, objects.length), 0, object);
     const hashes = anns.map(({ a }) => String(a.id));
     const plain = plainRow(image, hashes);
-    const rowAttrs = isRecord(encord.labelRow) ? encord.labelRow : plain.row;
-    const unitAttrs = isRecord(encord.dataUnit) ? encord.dataUnit : plain.unit;
-    const rowKey = isRecord(encord.labelRow)
+    const rowAttrs = isJsonObject(encord.labelRow) ? encord.labelRow : plain.row;
+    const unitAttrs = isJsonObject(encord.dataUnit) ? encord.dataUnit : plain.unit;
+    const rowKey = isJsonObject(encord.labelRow)
       ? `row:${String(rowAttrs.label_hash ?? '')}:${String(rowAttrs.data_hash ?? '')}:${String(rowAttrs.branch_name ?? '')}`
       : `image:${ii}`;
     let row = rows.get(rowKey);
@@ -574,7 +563,7 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
     for (const [key, u] of units) dataUnits[key] = withLabels(u.unit, u.labels);
     const r: Json = { ...row };
     // Every written object needs its object_answers entry for Encord to load it.
-    if (isRecord(r.object_answers)) {
+    if (isJsonObject(r.object_answers)) {
       let answers: Json | undefined;
       for (const h of hashes) {
         if (!(h in r.object_answers)) {

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationsByImage, JSON_HEAD, parseDialectOptions,
+import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
   Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
@@ -72,21 +72,6 @@ function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
 
 // ---------------------------------------------------------------------------------------------
 // Shared conventions
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Sets a key read from the file as an own property: `o["__proto__"] = v` would be dropped silently. */
-function setOwn(o: Json, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function without(o: Json, keys: readonly string[]): Json {
-  const out: Json = {};
-  for (const k of Object.keys(o)) if (!keys.includes(k)) setOwn(out, k, o[k]);
-  return out;
-}
 
 /** Ids that are canonical decimal integers read as numbers, so numeric ids of other dialects survive. */
 function idOf(v: unknown): Id | undefined {
@@ -183,7 +168,7 @@ class Reader {
 
   readRoot(root: unknown): void {
     if (Array.isArray(root)) root.forEach((t, i) => this.readTask(t, [i]));
-    else if (isRecord(root)) this.readTask(root, []);
+    else if (isJsonObject(root)) this.readTask(root, []);
     else throw new RleError('INVALID_STRUCTURE', 'A Label Studio export is a list of tasks or one task', { expected: 'a JSON array or object', received: root === null ? 'null' : typeof root });
     this.assignIds();
   }
@@ -205,8 +190,8 @@ class Reader {
   }
 
   private readTask(raw: unknown, path: Path): void {
-    if (!isRecord(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
-    let data = isRecord(raw.data) ? raw.data : isRecord(raw.input) ? raw.input : undefined;
+    if (!isJsonObject(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
+    let data = isJsonObject(raw.data) ? raw.data : isJsonObject(raw.input) ? raw.input : undefined;
     // Results first: the image's size is theirs.
     const results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[] = [];
     let minKeys: string[] | undefined;
@@ -214,10 +199,10 @@ class Reader {
       // JSON-MIN: the task's data keys beside, per from_name, a list of flattened results without `type`.
       minKeys = Object.keys(raw).filter((k) => {
         const v = raw[k];
-        return Array.isArray(v) && v.length > 0 && v.every((x) => isRecord(x) && maskType(x) !== undefined);
+        return Array.isArray(v) && v.length > 0 && v.every((x) => isJsonObject(x) && maskType(x) !== undefined);
       });
       if (minKeys.length === 0) throw new RleError('INVALID_STRUCTURE', 'A task has data and annotations or predictions', { path: [...path, 'data'], expected: 'an object' });
-      data = without(raw, [...minKeys, ...MIN_RECORD_KEYS]);
+      data = withoutKeys(raw, [...minKeys, ...MIN_RECORD_KEYS]);
       for (const k of minKeys) (raw[k] as Json[]).forEach((r, j) => results.push({ r, path: [...path, k, j], source: undefined, fromName: k }));
     }
     for (const key of ['annotations', 'completions', 'predictions'] as const) {
@@ -228,36 +213,36 @@ class Reader {
       if (!Array.isArray(list)) throw new RleError('INVALID_STRUCTURE', `${key} is a list`, { path: [...path, key], expected: 'a list' });
       list.forEach((ann, j) => {
         const p = [...path, key, j];
-        if (!isRecord(ann)) throw new RleError('INVALID_STRUCTURE', `An entry of ${key} is an object`, { path: p, expected: 'an object with result' });
+        if (!isJsonObject(ann)) throw new RleError('INVALID_STRUCTURE', `An entry of ${key} is an object`, { path: p, expected: 'an object with result' });
         if (kind === 'annotations' && (ann.was_cancelled === true || ann.skipped === true) && !this.o.cancelled) {
           this.counts.cancelled++;
           return;
         }
         const res = ann.result ?? [];
         if (!Array.isArray(res)) throw new RleError('INVALID_STRUCTURE', 'result is a list', { path: [...p, 'result'], expected: 'a list of results' });
-        const fields = without(ann, ['result']);
+        const fields = withoutKeys(ann, ['result']);
         const source: LabelStudioSource | undefined = kind === 'predictions' && j === 0 && isPlainPrediction(fields) ? undefined : { in: kind, index: j, ...(Object.keys(fields).length > 0 ? { fields } : {}) };
         res.forEach((r, k) => {
-          if (!isRecord(r)) throw new RleError('INVALID_STRUCTURE', 'A result is an object', { path: [...p, 'result', k], expected: 'an object' });
+          if (!isJsonObject(r)) throw new RleError('INVALID_STRUCTURE', 'A result is an object', { path: [...p, 'result', k], expected: 'an object' });
           results.push({ r, path: [...p, 'result', k], source });
         });
       });
     }
     // The converter's items: output = { from_name: [flattened results] }.
-    if (isRecord(raw.output)) {
+    if (isJsonObject(raw.output)) {
       for (const [fromName, list] of Object.entries(raw.output)) {
         if (!Array.isArray(list)) continue;
         list.forEach((r, k) => {
-          if (isRecord(r)) results.push({ r, path: [...path, 'output', fromName, k], source: undefined, fromName });
+          if (isJsonObject(r)) results.push({ r, path: [...path, 'output', fromName, k], source: undefined, fromName });
         });
       }
     }
     // Labels of regions given by a separate <Labels> tag: a `labels` result with the region's id.
     const labelsById = new Map<string, unknown>();
-    for (const { r } of results) if (r.type === 'labels' && typeof r.id === 'string' && isRecord(r.value)) labelsById.set(r.id, r.value.labels);
+    for (const { r } of results) if (r.type === 'labels' && typeof r.id === 'string' && isJsonObject(r.value)) labelsById.set(r.id, r.value.labels);
 
     let size: { height: number; width: number } | undefined;
-    const meta = isRecord(raw.meta) ? raw.meta : undefined;
+    const meta = isJsonObject(raw.meta) ? raw.meta : undefined;
     for (const { r } of results) {
       if (typeof r.original_width === 'number' && typeof r.original_height === 'number') {
         size = { height: r.original_height, width: r.original_width };
@@ -286,7 +271,7 @@ class Reader {
     } else if (this.imageIds.has(id)) {
       // The converter writes one item per annotation of a task: they share the task's image.
       const existing = this.images.find((im) => im.id === id)!;
-      if (!isRecord(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
+      if (!isJsonObject(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
       this.readResults(results, labelsById, existing);
       return;
     }
@@ -299,12 +284,12 @@ class Reader {
         image.fileName = fileNameOf(url);
         if (url !== image.fileName) ls.url = url;
       }
-      const rest = without(data, [this.o.dataKey]);
+      const rest = withoutKeys(data, [this.o.dataKey]);
       if (Object.keys(rest).length > 0) ls.data = rest;
     }
-    const taskRest = minKeys ? {} : without(raw, ['id', 'data', 'input', 'output', 'annotations', 'completions', 'predictions', 'meta']);
+    const taskRest = minKeys ? {} : withoutKeys(raw, ['id', 'data', 'input', 'output', 'annotations', 'completions', 'predictions', 'meta']);
     if (meta) {
-      const m = without(meta, ['original_width', 'original_height']);
+      const m = withoutKeys(meta, ['original_width', 'original_height']);
       if (Object.keys(m).length > 0) taskRest.meta = meta;
     }
     if (Object.keys(taskRest).length > 0) ls.task = taskRest;
@@ -325,8 +310,8 @@ class Reader {
         continue;
       }
       // The flattened form (converter output, JSON-MIN) has the value's keys on the result itself.
-      const value = isRecord(r.value) ? r.value : r;
-      const valuePath = isRecord(r.value) ? [...path, 'value'] : path;
+      const value = isJsonObject(r.value) ? r.value : r;
+      const valuePath = isJsonObject(r.value) ? [...path, 'value'] : path;
       const w = r.original_width, h = r.original_height;
       if ((w !== undefined || h !== undefined) && (w !== image.width || h !== image.height)) {
         throw new RleError('SIZE_MISMATCH', 'Results of one task give different image sizes', { path, expected: `original_width ${image.width}, original_height ${image.height}`, received: `${shown(w)} x ${shown(h)}` });
@@ -360,19 +345,19 @@ class Reader {
       const cat = this.category(labels, [...valuePath, type]);
       const a: Annotation = { id: 0, imageId: image.id, mask };
       if (cat.id !== undefined) a.categoryId = cat.id;
-      const score = typeof r.score === 'number' ? r.score : isRecord(r.value) && typeof r.value.score === 'number' ? r.value.score : undefined;
+      const score = typeof r.score === 'number' ? r.score : isJsonObject(r.value) && typeof r.value.score === 'number' ? r.value.score : undefined;
       if (score !== undefined) a.score = score;
       const attributes: Json = {};
       const from = fromName ?? r.from_name;
       if (typeof from === 'string' && from !== DEFAULT_FROM_NAME) attributes.from_name = from;
       if (typeof r.to_name === 'string' && r.to_name !== DEFAULT_TO_NAME) attributes.to_name = r.to_name;
-      if (isRecord(r.value)) {
-        for (const [k, v] of Object.entries(without(r, RESULT_KEYS))) {
+      if (isJsonObject(r.value)) {
+        for (const [k, v] of Object.entries(withoutKeys(r, RESULT_KEYS))) {
           // What the writer puts on every result is not data.
           if (k === 'image_rotation' && v === 0) continue;
-          setOwn(attributes, k, v);
+          setOwnKey(attributes, k, v);
         }
-        const extra = without(r.value, VALUE_KEYS);
+        const extra = withoutKeys(r.value, VALUE_KEYS);
         if (Object.keys(extra).length > 0) attributes.valueExtra = extra;
       }
       if (cat.extra) attributes.labels = cat.extra;
@@ -410,7 +395,7 @@ function isPlainPrediction(fields: Json): boolean {
 function maskType(r: Json): string | undefined {
   if (typeof r.type === 'string') return MASK_TYPES[r.type.toLowerCase()];
   // JSON-MIN drops `type`: tell the shape by its value keys.
-  const v = isRecord(r.value) ? r.value : r;
+  const v = isJsonObject(r.value) ? r.value : r;
   if (Array.isArray(v.rle)) return 'brushlabels';
   if (typeof v.imageDataURL === 'string') return 'bitmasklabels';
   if (Array.isArray(v.points) && (v.polygonlabels !== undefined || v.closed !== undefined || r.original_width !== undefined)) return 'polygonlabels';
@@ -501,11 +486,11 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
   const tasks: Json[] = [];
   for (const image of dataset.images) {
     const attrs = image.attributes ?? {};
-    const ls = (isRecord(attrs.labelStudio) ? attrs.labelStudio : {}) as LabelStudioImageAttributes;
+    const ls = (isJsonObject(attrs.labelStudio) ? attrs.labelStudio : {}) as LabelStudioImageAttributes;
     if (Object.keys(attrs).some((k) => k !== 'labelStudio')) droppedImageAttrs++;
     const url = o.imageUrl !== undefined ? urlOf(o.imageUrl, image) : (ls.url ?? image.fileName ?? String(image.id));
-    const task: Json = { id: image.id, data: { [o.dataKey]: url, ...(isRecord(ls.data) ? ls.data : {}) } };
-    if (isRecord(ls.task)) for (const [k, v] of Object.entries(ls.task)) if (!(k in task)) setOwn(task, k, v);
+    const task: Json = { id: image.id, data: { [o.dataKey]: url, ...(isJsonObject(ls.data) ? ls.data : {}) } };
+    if (isJsonObject(ls.task)) for (const [k, v] of Object.entries(ls.task)) if (!(k in task)) setOwnKey(task, k, v);
     // Groups: one per (list, index); plain masks go to the first prediction (or annotation).
     const groups = new Map<string, { in: 'annotations' | 'predictions'; index: number; fields: Json; result: Json[] }>();
     for (const { a, i } of byImage.get(image.id) ?? []) {
@@ -514,12 +499,12 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
         throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
       }
       const at = a.attributes ?? {};
-      const src = isRecord(at.labelStudio) ? (at.labelStudio as unknown as LabelStudioSource) : undefined;
+      const src = isJsonObject(at.labelStudio) ? (at.labelStudio as unknown as LabelStudioSource) : undefined;
       const where = o.kind ?? src?.in ?? 'predictions';
       const index = src && src.in === where && Number.isSafeInteger(src.index) ? src.index : 0;
       const key = `${where}:${index}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { in: where, index, fields: src && src.in === where && isRecord(src.fields) ? src.fields : {}, result: [] }));
+      if (!g) groups.set(key, (g = { in: where, index, fields: src && src.in === where && isJsonObject(src.fields) ? src.fields : {}, result: [] }));
       let labels: string[] = [];
       if (a.categoryId !== undefined) {
         const c = categoryById.get(a.categoryId);
@@ -537,9 +522,9 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
         for (const p of traced.polygons) {
           const points: number[][] = [];
           for (let k = 0; k < p.outer.length; k += 2) points.push([(p.outer[k]! / image.width) * 100, (p.outer[k + 1]! / image.height) * 100]);
-          values.push({ points, closed: true, polygonlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) });
+          values.push({ points, closed: true, polygonlabels: labels, ...(isJsonObject(at.valueExtra) ? at.valueExtra : {}) });
         }
-      } else values.push({ format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isRecord(at.valueExtra) ? at.valueExtra : {}) });
+      } else values.push({ format: 'rle', rle: encodeAt(a.mask, o.style, path), brushlabels: labels, ...(isJsonObject(at.valueExtra) ? at.valueExtra : {}) });
       values.forEach((value, k) => {
         const baseId = typeof at.resultId === 'string' ? at.resultId : String(a.id);
         const r: Json = {
@@ -559,7 +544,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
             if (k === 0) droppedAttrs++;
             continue;
           }
-          setOwn(r, key, v);
+          setOwnKey(r, key, v);
         }
         g.result.push(r);
       });
@@ -576,7 +561,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
     }
     if (groups.size === 0) {
       // No result carries the size: say it in meta, so the task reads back as an image.
-      task.meta = { ...(isRecord(task.meta) ? task.meta : {}), original_width: image.width, original_height: image.height };
+      task.meta = { ...(isJsonObject(task.meta) ? task.meta : {}), original_width: image.width, original_height: image.height };
       task[o.kind ?? 'predictions'] = [];
     }
     tasks.push(task);

@@ -15,7 +15,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationsByImage, DatasetBuilder,
+import { isJsonObject, setOwnKey, annotationsByImage, DatasetBuilder,
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
@@ -48,14 +48,6 @@ export const writeOptions = z.object({
   indent: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(8), z.describe('Spaces of JSON indentation (LabelMe writes 2)')), 2),
 });
 export type LabelMeWriteOptions = z.infer<typeof writeOptions>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function setOwn(o: Json, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
 
 function need(cond: boolean, path: Path, message: string, expected: string, received?: unknown): asserts cond {
   if (!cond) throw new RleError('INVALID_STRUCTURE', message, { path, expected, received: describeValue(received) });
@@ -99,7 +91,7 @@ class Reader extends DatasetBuilder {
 
   /** One LabelMe file; `dir` is its folder inside the dataset ('' for none), for the image's file name. */
   read(root: unknown, path: Path, dir: string): void {
-    need(isRecord(root), path, 'A LabelMe file is a JSON object', 'an object', root);
+    need(isJsonObject(root), path, 'A LabelMe file is a JSON object', 'an object', root);
     need(Array.isArray(root.shapes), [...path, 'shapes'], 'A LabelMe file has a shapes list', 'a list', root.shapes);
     for (const k of ['imageHeight', 'imageWidth']) {
       const v = root[k];
@@ -121,10 +113,10 @@ class Reader extends DatasetBuilder {
       if (imagePath !== last) lm.imagePath = imagePath;
     }
     if (typeof root.version === 'string') lm.version = root.version;
-    if (isRecord(root.flags) && Object.keys(root.flags).length > 0) lm.flags = root.flags;
+    if (isJsonObject(root.flags) && Object.keys(root.flags).length > 0) lm.flags = root.flags;
     if (typeof root.imageData === 'string' && root.imageData !== '') this.imageData++;
     const other: Json = {};
-    for (const k of Object.keys(root)) if (!FILE_KEYS.includes(k)) setOwn(other, k, root[k]);
+    for (const k of Object.keys(root)) if (!FILE_KEYS.includes(k)) setOwnKey(other, k, root[k]);
     if (Object.keys(other).length > 0) lm.other = other;
 
     // Instances in order of their first shape: (label, group_id), or the shape alone.
@@ -133,7 +125,7 @@ class Reader extends DatasetBuilder {
     const others: { at: number; shape: unknown }[] = [];
     root.shapes.forEach((s: unknown, i: number) => {
       const sp = [...path, 'shapes', i];
-      need(isRecord(s), sp, 'A shape is an object', 'an object', s);
+      need(isJsonObject(s), sp, 'A shape is an object', 'an object', s);
       need(typeof s.label === 'string', [...sp, 'label'], 'A shape has a label', 'a string', s.label);
       const type = s.shape_type ?? 'polygon';
       need(typeof type === 'string', [...sp, 'shape_type'], 'shape_type is a string', 'a string', type);
@@ -155,8 +147,8 @@ class Reader extends DatasetBuilder {
       const attributes: Json = {};
       if (groupId !== null) attributes.group_id = groupId;
       if (typeof s.description === 'string' && s.description !== '') attributes.description = s.description;
-      if (isRecord(s.flags) && Object.keys(s.flags).length > 0) attributes.flags = s.flags;
-      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k)) setOwn(attributes, k, s[k]);
+      if (isJsonObject(s.flags) && Object.keys(s.flags).length > 0) attributes.flags = s.flags;
+      for (const k of Object.keys(s)) if (!SHAPE_KEYS.includes(k)) setOwnKey(attributes, k, s[k]);
       if (key !== undefined) byGroup.set(key, instances.length);
       instances.push({ label: s.label, mask, attributes });
     });
@@ -355,7 +347,7 @@ export async function buildLabelMe(
   for (const image of dataset.images) {
     const attrs = image.attributes ?? {};
     if (Object.keys(attrs).some((k) => k !== 'labelme')) imageAttributesDropped++;
-    const lm = (isRecord(attrs.labelme) ? attrs.labelme : {}) as LabelMeImageAttributes;
+    const lm = (isJsonObject(attrs.labelme) ? attrs.labelme : {}) as LabelMeImageAttributes;
     const list = byImage.get(image.id) ?? [];
     // group_ids: kept where they were given and stay unique per label; new ones above every kept one.
     const used = new Set<string>();
@@ -399,16 +391,16 @@ export async function buildLabelMe(
         s.group_id = group;
         s.description = typeof at.description === 'string' ? at.description : '';
         s.shape_type = p.shape_type;
-        s.flags = isRecord(at.flags) ? at.flags : {};
+        s.flags = isJsonObject(at.flags) ? at.flags : {};
         s.mask = p.mask ?? null;
-        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k)) setOwn(s, k, at[k]);
+        for (const k of Object.keys(at)) if (!SHAPE_KEYS.includes(k)) setOwnKey(s, k, at[k]);
         shapes.push(s);
       }
     }
     for (const { at, shape } of lm.otherShapes ?? []) shapes.splice(Math.min(at, shapes.length), 0, shape);
     const json: Json = {};
     json.version = typeof lm.version === 'string' ? lm.version : opts.fileVersion;
-    json.flags = isRecord(lm.flags) ? lm.flags : {};
+    json.flags = isJsonObject(lm.flags) ? lm.flags : {};
     json.shapes = shapes;
     json.imagePath = typeof lm.imagePath === 'string' ? lm.imagePath : (image.fileName ?? `${String(image.id)}.png`).split('/').pop();
     json.imageData = null;
@@ -418,7 +410,7 @@ export async function buildLabelMe(
     }
     json.imageHeight = image.height;
     json.imageWidth = image.width;
-    for (const [k, v] of Object.entries(lm.other ?? {})) if (!FILE_KEYS.includes(k)) setOwn(json, k, v);
+    for (const [k, v] of Object.entries(lm.other ?? {})) if (!FILE_KEYS.includes(k)) setOwnKey(json, k, v);
     files.push({ image, json });
   }
   if (empty > 0) warn({ code: 'not-carried', message: `LabelMe has no empty shape: ${empty} empty masks were not written`, count: empty });

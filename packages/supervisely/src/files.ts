@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
+import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -48,22 +48,8 @@ function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   return parseDialectOptions(schema, input, undefined, { error: en().localeError });
 }
 
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
-function setOwn(o: Json, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-function without(o: Json, ...keys: string[]): Json {
-  const out: Json = {};
-  for (const k of Object.keys(o)) if (!keys.includes(k)) setOwn(out, k, o[k]);
-  return out;
 }
 
 function need(cond: boolean, path: Path, message: string, expected: string, received?: unknown): asserts cond {
@@ -110,13 +96,13 @@ class Reader extends DatasetBuilder {
   }
 
   readMeta(meta: unknown, path: Path): void {
-    need(isRecord(meta) && Array.isArray(meta.classes), [...path, 'classes'], 'meta.json lists its classes', '{ classes: [...] }', isRecord(meta) ? meta.classes : meta);
+    need(isJsonObject(meta) && Array.isArray(meta.classes), [...path, 'classes'], 'meta.json lists its classes', '{ classes: [...] }', isJsonObject(meta) ? meta.classes : meta);
     meta.classes.forEach((c, i) => {
-      need(isRecord(c) && typeof c.title === 'string', [...path, 'classes', i, 'title'], 'A class has a title', 'a string', isRecord(c) ? c.title : c);
+      need(isJsonObject(c) && typeof c.title === 'string', [...path, 'classes', i, 'title'], 'A class has a title', 'a string', isJsonObject(c) ? c.title : c);
       const cat = this.category(c.title);
       const color = parseColor(c.color);
       if (color) cat.color = color;
-      const extra = without(c, 'title', 'color', 'id');
+      const extra = withoutKeys(c, ['title', 'color', 'id']);
       if (Object.keys(extra).length > 0) cat.attributes = extra;
     });
   }
@@ -126,9 +112,9 @@ class Reader extends DatasetBuilder {
   }
 
   readAnnotation(root: unknown, path: Path, fileName: string | undefined, dataset: string | undefined): void {
-    need(isRecord(root), path, 'A Supervisely annotation is an object', 'an object', root);
+    need(isJsonObject(root), path, 'A Supervisely annotation is an object', 'an object', root);
     const size = root.size;
-    need(isRecord(size), [...path, 'size'], 'An annotation needs its image size', '{ height, width }', size);
+    need(isJsonObject(size), [...path, 'size'], 'An annotation needs its image size', '{ height, width }', size);
     const dims = { height: size.height as number, width: size.width as number };
     checkSize(dims, this.options.maxPixels, [...path, 'size']);
     const objects = root.objects ?? [];
@@ -138,12 +124,12 @@ class Reader extends DatasetBuilder {
     if (fileName !== undefined) image.fileName = fileName;
     const sv: SuperviselyImageAttributes = {};
     if (dataset !== undefined) sv.dataset = dataset;
-    const extra = without(root, 'size', 'objects');
+    const extra = withoutKeys(root, ['size', 'objects']);
     if (!same(extra, ANNOTATION_DEFAULTS)) sv.annotation = extra;
     const others: { at: number; object: unknown }[] = [];
     objects.forEach((o, i) => {
       const op = [...path, 'objects', i];
-      need(isRecord(o), op, 'An object is an object', 'an object', o);
+      need(isJsonObject(o), op, 'An object is an object', 'an object', o);
       const geometry = typeof o.geometryType === 'string' ? o.geometryType : o.bitmap !== undefined ? 'bitmap' : o.shape;
       let mask: Mask;
       try {
@@ -168,7 +154,7 @@ class Reader extends DatasetBuilder {
       this.usedIds.add(aid);
       const a: Annotation = { id: aid, imageId: id, mask };
       if (typeof o.classTitle === 'string') a.categoryId = this.category(o.classTitle).id;
-      const attributes = without(o, ...MODEL_KEYS);
+      const attributes = withoutKeys(o, MODEL_KEYS);
       for (const [k, v] of Object.entries(OBJECT_DEFAULTS)) if (k in attributes && same(attributes[k], v)) delete attributes[k];
       // A geometry rlekit reads as a mask is written back as a bitmap: say what it was.
       if (geometry !== 'bitmap') attributes.supervisely_geometry = geometry;
@@ -196,7 +182,7 @@ class Reader extends DatasetBuilder {
   }
 
   private polygon(points: unknown, size: { height: number; width: number }, path: Path): Mask {
-    need(isRecord(points), path, 'A polygon has points { exterior, interior }', '{ exterior, interior }', points);
+    need(isJsonObject(points), path, 'A polygon has points { exterior, interior }', '{ exterior, interior }', points);
     const opts = (p: Path) => ({ maxCrossings: this.options.maxPolygonCrossings, path: p });
     let mask = rasterizePolygon(this.ring(points.exterior, [...path, 'exterior']), size, opts([...path, 'exterior']));
     const interior = points.interior ?? [];
@@ -210,7 +196,7 @@ class Reader extends DatasetBuilder {
 
   /** `exterior: [[left, top], [right, bottom]]`, corners inclusive (Supervisely's Rectangle). */
   private rectangle(points: unknown, size: { height: number; width: number }, path: Path): Mask {
-    need(isRecord(points), path, 'A rectangle has points { exterior: [[left, top], [right, bottom]] }', 'an object', points);
+    need(isJsonObject(points), path, 'A rectangle has points { exterior: [[left, top], [right, bottom]] }', 'an object', points);
     const xy = this.ring(points.exterior, [...path, 'exterior']);
     need(xy.length === 4, [...path, 'exterior'], 'A rectangle has two corners', '[[left, top], [right, bottom]]');
     const left = Math.round(Math.min(xy[0]!, xy[2]!)), right = Math.round(Math.max(xy[0]!, xy[2]!));
@@ -315,7 +301,7 @@ export function buildSupervisely(dataset: MaskDataset, options: Partial<Supervis
   for (const image of dataset.images) {
     const attrs = image.attributes ?? {};
     if (Object.keys(attrs).some((k) => k !== 'supervisely')) imageAttributesDropped++;
-    const sv = (isRecord(attrs.supervisely) ? attrs.supervisely : {}) as SuperviselyImageAttributes;
+    const sv = (isJsonObject(attrs.supervisely) ? attrs.supervisely : {}) as SuperviselyImageAttributes;
     const objects: unknown[] = [];
     for (const { a, i } of byImage.get(image.id) ?? []) {
       const path = ['annotations', i];
@@ -344,15 +330,15 @@ export function buildSupervisely(dataset: MaskDataset, options: Partial<Supervis
       v.bitmap = encode(a.mask);
       v.geometryType = 'bitmap';
       v.shape = 'bitmap';
-      for (const [k, x] of Object.entries(attributes)) if (!MODEL_KEYS.includes(k) && k !== 'supervisely_id' && k !== 'supervisely_geometry') setOwn(v, k, x);
+      for (const [k, x] of Object.entries(attributes)) if (!MODEL_KEYS.includes(k) && k !== 'supervisely_id' && k !== 'supervisely_geometry') setOwnKey(v, k, x);
       const o: Json = {};
       for (const k of OBJECT_KEY_ORDER) if (k in v) o[k] = v[k];
-      for (const k of Object.keys(v)) if (!Object.hasOwn(o, k)) setOwn(o, k, v[k]);
+      for (const k of Object.keys(v)) if (!Object.hasOwn(o, k)) setOwnKey(o, k, v[k]);
       objects.push(o);
     }
     for (const { at, object } of sv.otherObjects ?? []) objects.splice(Math.min(at, objects.length), 0, object);
     const annotation: Json = { description: '', size: { height: image.height, width: image.width }, tags: [], objects, customBigData: {} };
-    for (const [k, x] of Object.entries(sv.annotation ?? {})) setOwn(annotation, k, x);
+    for (const [k, x] of Object.entries(sv.annotation ?? {})) setOwnKey(annotation, k, x);
     files.push({ dataset: typeof sv.dataset === 'string' ? sv.dataset : opts.dataset, image: image.fileName ?? `${String(image.id)}.png`, annotation });
   }
   if (empty > 0) warn({ code: 'not-carried', message: `Supervisely cannot store an empty bitmap: ${empty} empty masks were not written`, count: empty });
