@@ -51,15 +51,16 @@ export async function bench(): Promise<BenchRow[]> {
   ])));
   const frames = segFrames();
   const seg = { rows: 512, columns: 512, segments: [{ number: 1, label: 'a' }, { number: 2, label: 'b' }], frames, contentDateTime: new Date(0) };
-  const rle = writeSeg(seg, { transferSyntax: 'rle' });
-  const native = writeSeg(seg, { transferSyntax: 'explicit' });
+  const rle = await writeSeg(seg, { transferSyntax: 'rle' });
+  const native = await writeSeg(seg, { transferSyntax: 'explicit' });
   const px = (512 * 512 * 200) / 1e6; // one byte per pixel, decoded
   rows.push(...(await runCases('dicom 512x512 BINARY SEG, 200 frames', [
     fillCase(512 * 512 * 200),
-    { name: 'writeSeg RLE (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: () => writeSeg(seg, { transferSyntax: 'rle' }) },
-    { name: 'readSeg RLE (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: () => readSeg(rle) },
-    { name: 'writeSeg native bit-packed (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: () => writeSeg(seg, { transferSyntax: 'explicit' }) },
-    { name: 'readSeg native bit-packed (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: () => readSeg(native) },
+    // Async since dcmjs loads on first use (loaded above): the bench awaits each call.
+    { name: 'writeSeg RLE (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: async () => writeSeg(seg, { transferSyntax: 'rle' }) },
+    { name: 'readSeg RLE (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: async () => readSeg(rle) },
+    { name: 'writeSeg native bit-packed (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: async () => writeSeg(seg, { transferSyntax: 'explicit' }) },
+    { name: 'readSeg native bit-packed (MB as 1 byte/pixel)', work: px, unit: 'MB', fn: async () => readSeg(native) },
   ])));
   return rows;
 }

@@ -30,6 +30,7 @@ export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
+export { loadOnce } from './load-once.js';
 export { DatasetBuilder } from './builder.js';
 export type { Base64Options } from './base64.js';
 export { compareDatasets } from './compare.js';

@@ -173,20 +173,21 @@ interface Shape {
 }
 
 /**
- * Parses a CVAT for images 1.1 XML text into a dataset.
+ * Parses a CVAT for images 1.1 XML text into a dataset. Async: the XML parser (fast-xml-parser)
+ * is loaded on first use, so importing the adapter does not fetch it.
  * @example
  * ```ts
  * const xml = `<annotations><version>1.1</version>
  *   <image id="0" name="leaf.png" width="4" height="3">
  *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
  *   </image></annotations>`;
- * const dataset = parseCvatXml(xml);
+ * const dataset = await parseCvatXml(xml);
  * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
  * ```
  */
-export function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): MaskDataset {
+export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): Promise<MaskDataset> {
   const o = parseOptions(readOptionsSchema, options);
-  const root = parseXml(xml, o.validate);
+  const root = await parseXml(xml, o.validate);
   const version = text(root, 'version', ['annotations']);
   if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
   const { categories, found } = readLabels(child(root, 'meta'));
@@ -412,16 +413,16 @@ function imageNumber(id: Id): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk. */
 /**
- * Holes of all parts of a mask (8-connected parts, 4-connected holes).
+ * Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk (synchronous: writing
+ * needs no XML library).
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
  * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
  * const xml = [...formatCvatXml(dataset)].join('');
  * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
- * parseCvatXml(xml).annotations[0].mask.equals(mask); // → true
+ * (await parseCvatXml(xml)).annotations[0].mask.equals(mask); // → true
  * ```
  */
 export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {

@@ -4,44 +4,28 @@
  * billion-laughs file costs one `indexOf`. The five XML built-in entities and character
  * references are decoded here, only in the values rlekit reads.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { RleError } from '@rlekit/core';
-
-/** Tags that may repeat and are always read as lists. */
-const LIST_TAGS = new Set(['image', 'mask', 'polygon', 'box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag', 'track', 'label', 'attribute']);
+import { loadOnce, RleError } from '@rlekit/core';
 
 export const ATTR = '@_';
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: ATTR,
-  parseAttributeValue: false,
-  parseTagValue: false,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Attribute text and label names keep their spaces, as CVAT (ElementTree) reads them.
-  trimValues: false,
-  captureMetaData: true,
-  // Nesting in CVAT files is at most 7 deep; the bound keeps hostile nesting cheap.
-  maxNestedTags: 64,
-  isArray: (name: string, _jPath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute && LIST_TAGS.has(name),
-});
+// fast-xml-parser (about 20 KB gzip with its dependencies) is loaded on first parse: writing,
+// and importing the adapter, do not need it.
+const loadParser = loadOnce(() => import('./xml-parser.js'));
 
-const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+/** The parser's metadata key (element offsets), known once the parser is loaded. */
+let META: symbol | undefined;
 
 /** A parsed element: attributes under `@_name`, children by tag name, text under `#text`. */
 export type XmlNode = Record<string, unknown>;
 
 /** Character offset where an element starts in the text (for error messages). */
 export function startOf(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null) return undefined;
+  if (typeof node !== 'object' || node === null || META === undefined) return undefined;
   return (node as Record<symbol, { startIndex?: number } | undefined>)[META]?.startIndex;
 }
 
 function endOf(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null) return undefined;
+  if (typeof node !== 'object' || node === null || META === undefined) return undefined;
   return (node as Record<symbol, { endIndex?: number } | undefined>)[META]?.endIndex;
 }
 
@@ -58,15 +42,18 @@ function offsetOf(text: string, line: number, col: number): number {
 /**
  * Parses XML text into a tree, refusing DTDs (UNSUPPORTED), malformed or truncated XML
  * (INVALID_STRUCTURE / TRUNCATED) and deep nesting. `validate` runs the full well-formedness
- * check (about 3x the parse); without it only truncation of the root is detected.
+ * check (about 3x the parse); without it only truncation of the root is detected. Loads the
+ * XML parser on first use.
  */
-export function parseXml(text: string, validate: boolean): XmlNode {
+export async function parseXml(text: string, validate: boolean): Promise<XmlNode> {
   for (const marker of ['<!DOCTYPE', '<!ENTITY']) {
     const at = text.indexOf(marker);
     if (at >= 0) {
       throw new RleError('UNSUPPORTED', 'XML with a document type declaration is refused: DTDs and custom entities are not processed', { offset: at, expected: 'XML without <!DOCTYPE>/<!ENTITY> (CVAT never writes one)', received: marker });
     }
   }
+  const { parser, XMLValidator, metaDataSymbol } = await loadParser();
+  META = metaDataSymbol;
   if (validate) {
     const v = XMLValidator.validate(text, { allowBooleanAttributes: false });
     if (v !== true) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, bytesSource, type Annotation, type MaskDataset, type RleWarning } from '@rlekit/core';
 import { dialect, flattenByZOrder, parseCvatXml, parsePoints, rasterizePolygon } from '../src/index.js';
-import { bitmapArb, expectCode, expectCodeAsync, readJson, readVector, rowsToBits } from './helpers.js';
+import { bitmapArb, expectCodeAsync, readJson, readVector, rowsToBits } from './helpers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -139,10 +139,10 @@ describe('write → read round trips', () => {
 });
 
 describe('reading masks from XML', () => {
-  it('places runs over random loose boxes on non-square images exactly (naive reference)', () => {
-    fc.assert(
-      fc.property(bitmapArb(12), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }),
-        ({ height: bh, width: bw, bits }, left, top, H, W) => {
+  it('places runs over random loose boxes on non-square images exactly (naive reference)', async () => {
+    await fc.assert(
+      fc.asyncProperty(bitmapArb(12), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }),
+        async ({ height: bh, width: bw, bits }, left, top, H, W) => {
           fc.pre(H !== W);
           // The box's own runs, as text with CVAT's spacing.
           const runs: number[] = [];
@@ -150,7 +150,7 @@ describe('reading masks from XML', () => {
           for (const b of bits) { if (b === cur) len++; else { runs.push(len); cur = b; len = 1; } }
           runs.push(len);
           const xml = doc(`<image id="4" name="n.png" width="${W}" height="${H}"><mask label="cat" source="manual" occluded="0" rle="${runs.join(', ')}" left="${left}" top="${top}" width="${bw}" height="${bh}" z_order="0"></mask></image>`);
-          const d = parseCvatXml(xml);
+          const d = await parseCvatXml(xml);
           const want = new Uint8Array(H * W);
           for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) if (bits[y * bw + x] && x + left < W && y + top < H) want[(y + top) * W + x + left] = 1;
           expect(d.annotations[0]!.mask.size).toEqual({ height: H, width: W });
@@ -162,10 +162,10 @@ describe('reading masks from XML', () => {
 
   it('polygons come back as identical masks after a write and a read', async () => {
     const xml = doc('<image id="0" name="p.png" width="31" height="17"><polygon label="cat" source="manual" occluded="0" points="2.5,1.2;28.9,3.3;20,16.5;12.3,9.1;0.2,14" z_order="0"></polygon><polygon label="cat" points="10,2;15,2;10,8;15,8" z_order="1"></polygon></image>');
-    const first = parseCvatXml(xml);
+    const first = await parseCvatXml(xml);
     const written = dec(await dialect.write(first));
     expect(written).not.toMatch(/<polygon/);
-    const second = parseCvatXml(written);
+    const second = await parseCvatXml(written);
     expect(second.annotations.map((a) => a.mask.runs('row'))).toEqual(first.annotations.map((a) => a.mask.runs('row')));
     // The bow-tie is filled even-odd: two triangles meeting at the crossing.
     expect(first.annotations[1]!.mask.area()).toBeGreaterThan(0);
@@ -173,7 +173,7 @@ describe('reading masks from XML', () => {
   });
 
   it('keeps image attributes such as subset, and reports other dialects\' structures it cannot write', async () => {
-    const d = parseCvatXml(doc('<image id="2" name="s.png" subset="train" task_id="5" width="3" height="2"></image>'));
+    const d = await parseCvatXml(doc('<image id="2" name="s.png" subset="train" task_id="5" width="3" height="2"></image>'));
     expect(d.images).toEqual([{ id: 2, fileName: 's.png', height: 2, width: 3, attributes: { subset: 'train', task_id: '5' } }]);
     expect(dec(await dialect.write(d))).toContain('<image id="2" name="s.png" subset="train" task_id="5" width="3" height="2">');
     const ctx = collect();
@@ -185,10 +185,10 @@ describe('reading masks from XML', () => {
 describe('shapes', () => {
   const img = (inner: string) => `<image id="0" name="i.png" width="9" height="6">${inner}</image>`;
 
-  it('rasterizes polygons with COCO rules and says so', () => {
+  it('rasterizes polygons with COCO rules and says so', async () => {
     const ctx = collect();
     const points = '1.5,0.5;7.25,1;6,5.5;0.4,4';
-    const d = parseCvatXml(doc(img(`<polygon label="cat" source="manual" occluded="1" points="${points}" z_order="0"><attribute name="kind">big</attribute></polygon>`)), {}, ctx.warn);
+    const d = await parseCvatXml(doc(img(`<polygon label="cat" source="manual" occluded="1" points="${points}" z_order="0"><attribute name="kind">big</attribute></polygon>`)), {}, ctx.warn);
     expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['polygon-rasterized', 1]]);
     const want = rasterizePolygon(parsePoints(points), { height: 6, width: 9 });
     expect(d.annotations[0]!.mask.equals(want)).toBe(true);
@@ -196,18 +196,18 @@ describe('shapes', () => {
     expect(d.annotations[0]!.attributes).toEqual({ occluded: true, z_order: 0, source: 'manual', kind: 'big' });
   });
 
-  it('skips boxes (reported) or rasterizes them on request', () => {
+  it('skips boxes (reported) or rasterizes them on request', async () => {
     const xml = doc(img('<box label="cat" source="manual" occluded="0" xtl="1" ytl="2" xbr="4" ybr="5" z_order="0"></box><box label="cat" xtl="1" ytl="2" xbr="4" ybr="5" rotation="30"></box>'));
     const ctx = collect();
-    expect(parseCvatXml(xml, {}, ctx.warn).annotations).toEqual([]);
+    expect((await parseCvatXml(xml, {}, ctx.warn)).annotations).toEqual([]);
     expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['not-carried', 2]]);
     const ctx2 = collect();
-    const d = parseCvatXml(xml, { boxes: 'rasterize' }, ctx2.warn);
+    const d = await parseCvatXml(xml, { boxes: 'rasterize' }, ctx2.warn);
     expect(d.annotations[0]!.mask.bbox()).toEqual({ x: 1, y: 2, width: 3, height: 3 });
     expect(ctx2.warnings.map((w) => w.code).sort()).toEqual(['box-rasterized', 'not-carried']);
   });
 
-  it('rasterizes inverted boxes (xbr < xtl, ybr < ytl) as CVAT\'s mask exports do, and reports them', () => {
+  it('rasterizes inverted boxes (xbr < xtl, ybr < ytl) as CVAT\'s mask exports do, and reports them', async () => {
     // CVAT's importer stores the corners as given and datumaro rasterizes the corner polygon with
     // pycocotools: the same pixels as the box with its corners in order. CVAT's canvas cannot draw them.
     const box = (a: string, extra = '') => `<box label="cat" occluded="0" ${a} z_order="0"${extra}></box>`;
@@ -219,7 +219,7 @@ describe('shapes', () => {
       + box('xtl="4.6" ytl="5" xbr="1.2" ybr="2"', ' rotation="15"'),
     ));
     const ctx = collect();
-    const d = parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
+    const d = await parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
     expect(d.annotations.length).toBe(4);
     const inOrder = d.annotations[0]!.mask;
     expect(inOrder.bbox()).toEqual({ x: 1, y: 2, width: 4, height: 3 });
@@ -229,23 +229,23 @@ describe('shapes', () => {
     expect(inverted[0]!.message).toMatch(/xbr < xtl or ybr < ytl/);
     // The rotated one is not read, so not counted; skipped boxes are not read either.
     const skipped = collect();
-    parseCvatXml(xml, {}, skipped.warn);
+    await parseCvatXml(xml, {}, skipped.warn);
     expect(skipped.warnings.map((w) => w.code)).toEqual(['not-carried']);
     // Only the axis that is inverted is named.
     const y = collect();
-    parseCvatXml(doc(img(box('xtl="1" ytl="5" xbr="4" ybr="2"'))), { boxes: 'rasterize' }, y.warn);
+    await parseCvatXml(doc(img(box('xtl="1" ytl="5" xbr="4" ybr="2"'))), { boxes: 'rasterize' }, y.warn);
     expect(y.warnings.filter((w) => w.code === 'inverted-box').map((w) => [w.count, w.path])).toEqual([[1, ['annotations', 'image', 0, 'box', 0, 'ybr']]]);
   });
 
-  it('inverted boxes give the mask of the box with its corners in order, on random corners', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true }), fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true })), { minLength: 1, maxLength: 6 }), (boxes) => {
+  it('inverted boxes give the mask of the box with its corners in order, on random corners', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true }), fc.double({ min: -3, max: 12, noNaN: true }), fc.double({ min: -3, max: 9, noNaN: true })), { minLength: 1, maxLength: 6 }), async (boxes) => {
         const f = (v: number) => v.toFixed(3);
         const xml = doc(img(boxes.map(([a, b, c, e]) => `<box label="cat" xtl="${f(a)}" ytl="${f(b)}" xbr="${f(c)}" ybr="${f(e)}"></box>`).join('')));
         const ordered = doc(img(boxes.map(([a, b, c, e]) => `<box label="cat" xtl="${f(Math.min(+f(a), +f(c)))}" ytl="${f(Math.min(+f(b), +f(e)))}" xbr="${f(Math.max(+f(a), +f(c)))}" ybr="${f(Math.max(+f(b), +f(e)))}"></box>`).join('')));
         const ctx = collect();
-        const got = parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
-        const want = parseCvatXml(ordered, { boxes: 'rasterize' });
+        const got = await parseCvatXml(xml, { boxes: 'rasterize' }, ctx.warn);
+        const want = await parseCvatXml(ordered, { boxes: 'rasterize' });
         expect(got.annotations.map((a, i) => a.mask.equals(want.annotations[i]!.mask))).toEqual(boxes.map(() => true));
         const n = boxes.filter(([a, b, c, e]) => +f(c) < +f(a) || +f(e) < +f(b)).length;
         expect(ctx.warnings.filter((w) => w.code === 'inverted-box').map((w) => w.count)).toEqual(n > 0 ? [n] : []);
@@ -254,25 +254,25 @@ describe('shapes', () => {
     );
   });
 
-  it('refuses box coordinates that are not finite numbers, naming the attribute', () => {
+  it('refuses box coordinates that are not finite numbers, naming the attribute', async () => {
     for (const [attr, v] of [['xtl', 'nan'], ['ybr', 'NaN'], ['xbr', 'inf'], ['ytl', '-Infinity'], ['xtl', '']] as const) {
       const attrs: Record<string, string> = { xtl: '1', ytl: '2', xbr: '4', ybr: '5', [attr]: v };
       const xml = doc(img(`<box label="cat" ${Object.entries(attrs).map(([k, x]) => `${k}="${x}"`).join(' ')}></box>`));
-      const e = expectCode(() => parseCvatXml(xml, { boxes: 'rasterize' }), 'INVALID_TOKEN');
+      const e = await expectCodeAsync(parseCvatXml(xml, { boxes: 'rasterize' }), 'INVALID_TOKEN');
       expect(e.path).toEqual(['annotations', 'image', 0, 'box', 0, attr]);
     }
   });
 
-  it('reports shapes that are not masks, and video tracks', () => {
+  it('reports shapes that are not masks, and video tracks', async () => {
     const ctx = collect();
-    parseCvatXml(doc(img('<polyline label="cat" points="1,1;2,2"/><points label="cat" points="1,1"/><ellipse label="cat" cx="1" cy="1" rx="1" ry="1"/><tag label="cat"/>') + '<track id="0" label="cat"></track>'), {}, ctx.warn);
+    await parseCvatXml(doc(img('<polyline label="cat" points="1,1;2,2"/><points label="cat" points="1,1"/><ellipse label="cat" cx="1" cy="1" rx="1" ry="1"/><tag label="cat"/>') + '<track id="0" label="cat"></track>'), {}, ctx.warn);
     expect(ctx.warnings.map((w) => [w.code, w.count])).toEqual([['not-carried', 1], ['not-carried', 1], ['not-carried', 1], ['not-carried', 1], ['not-carried', 1]]);
   });
 
-  it('orders shapes by z_order so the top one paints last, and flattens by z_order', () => {
+  it('orders shapes by z_order so the top one paints last, and flattens by z_order', async () => {
     const full = 'rle="0, 54" left="0" top="0" width="9" height="6"';
     const xml = doc(img(`<mask label="cat" ${full} z_order="2"></mask><mask label="cat" rle="0, 1" left="0" top="0" width="1" height="1" z_order="-1"></mask><polygon label="cat" points="0,0;3,0;3,3;0,3" z_order="2"/>`));
-    const d = parseCvatXml(xml);
+    const d = await parseCvatXml(xml);
     expect(d.annotations.map((a) => a.attributes!.z_order)).toEqual([-1, 2, 2]);
     expect(d.annotations.map((a) => a.mask.area())).toEqual([1, 54, 9]);
     // Labels are positions: 1 = z -1 pixel, 2 = the full mask (z 2), 3 = the polygon (z 2, later in the file, so on top).
@@ -282,27 +282,27 @@ describe('shapes', () => {
     // z_order beats list order: the z -1 pixel listed last still lies under the polygon.
     const lm2 = flattenByZOrder([d.annotations[2]!, d.annotations[0]!], { height: 6, width: 9 });
     expect(lm2.data[0]).toBe(1);
-    expect(parseCvatXml(xml, { sortByZOrder: false }).annotations.map((a) => a.attributes!.z_order)).toEqual([2, -1, 2]);
+    expect((await parseCvatXml(xml, { sortByZOrder: false })).annotations.map((a) => a.attributes!.z_order)).toEqual([2, -1, 2]);
   });
 
-  it('reads labels from <job> and declares labels by use when <meta> has none', () => {
+  it('reads labels from <job> and declares labels by use when <meta> has none', async () => {
     const inner = img('<mask label="x" rle="0, 1" left="0" top="0" width="1" height="1" z_order="0"></mask>');
     const job = `<annotations><meta><job><labels><label><name>x</name></label></labels></job></meta>${inner}</annotations>`;
-    expect(parseCvatXml(job).categories).toEqual([{ id: 1, name: 'x' }]);
-    expect(parseCvatXml(`<annotations>${inner}</annotations>`).categories).toEqual([{ id: 1, name: 'x' }]);
+    expect((await parseCvatXml(job)).categories).toEqual([{ id: 1, name: 'x' }]);
+    expect((await parseCvatXml(`<annotations>${inner}</annotations>`)).categories).toEqual([{ id: 1, name: 'x' }]);
   });
 
-  it('decodes XML entities in names and values', () => {
-    const d = parseCvatXml(doc(img('<mask label="a&amp;b" rle="0, 1" left="0" top="0" width="1" height="1" z_order="0"><attribute name="n">&lt;&#65;&#x42;&gt;</attribute></mask>'), '<label><name>a&amp;b</name></label>'));
+  it('decodes XML entities in names and values', async () => {
+    const d = await parseCvatXml(doc(img('<mask label="a&amp;b" rle="0, 1" left="0" top="0" width="1" height="1" z_order="0"><attribute name="n">&lt;&#65;&#x42;&gt;</attribute></mask>'), '<label><name>a&amp;b</name></label>'));
     expect(d.categories[0]!.name).toBe('a&b');
     expect(d.annotations[0]!.attributes!.n).toBe('<AB>');
   });
 
   it('carries label attribute declarations', async () => {
     const labels = '<label><name>cat</name><type>polygon</type><attributes><attribute><name>size</name><mutable>False</mutable><input_type>select</input_type><default_value>s</default_value><values>s\nm</values></attribute></attributes></label>';
-    const d = parseCvatXml(doc(img(''), labels));
+    const d = await parseCvatXml(doc(img(''), labels));
     expect(d.categories[0]!.attributes).toEqual({ type: 'polygon', attributeSpecs: [{ name: 'size', mutable: 'False', input_type: 'select', default_value: 's', values: 's\nm' }] });
-    const again = parseCvatXml(dec(await dialect.write(d)));
+    const again = await parseCvatXml(dec(await dialect.write(d)));
     expect(again.categories).toEqual(d.categories);
     expect(again.images).toEqual([{ id: 0, fileName: 'i.png', height: 6, width: 9 }]);
   });
@@ -316,22 +316,22 @@ describe('text values', () => {
       categories: [{ id: 1, name: ' cat ' }],
       annotations: [{ id: 1, imageId: 0, categoryId: 1, mask: m, attributes: { occluded: false, z_order: 0, source: 'manual', note: '  two spaces  ' } }],
     };
-    const back = parseCvatXml(dec(await dialect.write(d)));
+    const back = await parseCvatXml(dec(await dialect.write(d)));
     expect(back.categories.map((c) => c.name)).toEqual([' cat ']);
     expect(back.annotations[0]!.attributes).toEqual(d.annotations[0]!.attributes);
   });
 
   it('keeps label attributes and image attributes named __proto__', async () => {
     const xml = '<annotations><image id="0" name="i" width="2" height="1" __proto__="img"><mask label="a" rle="0, 2" left="0" top="0" width="2" height="1"><attribute name="__proto__">v</attribute></mask></image></annotations>';
-    const d = parseCvatXml(xml);
+    const d = await parseCvatXml(xml);
     expect(Object.hasOwn(d.annotations[0]!.attributes!, '__proto__')).toBe(true);
     expect(Object.hasOwn(d.images[0]!.attributes!, '__proto__')).toBe(true);
-    const back = parseCvatXml(dec(await dialect.write(d)));
+    const back = await parseCvatXml(dec(await dialect.write(d)));
     expect(Object.getOwnPropertyDescriptor(back.annotations[0]!.attributes!, '__proto__')?.value).toBe('v');
   });
 
-  it('accepts spaces around integer attributes, as CVAT\'s int() does (values are no longer trimmed by the parser)', () => {
-    const d = parseCvatXml('<annotations><image id=" 0 " name="i" width=" 2" height="1 "><mask label="a" occluded=" 1 " rle="0, 2" left="0" top="0" width="2" height="1" z_order=" 3"></mask></image></annotations>');
+  it('accepts spaces around integer attributes, as CVAT\'s int() does (values are no longer trimmed by the parser)', async () => {
+    const d = await parseCvatXml('<annotations><image id=" 0 " name="i" width=" 2" height="1 "><mask label="a" occluded=" 1 " rle="0, 2" left="0" top="0" width="2" height="1" z_order=" 3"></mask></image></annotations>');
     expect(d.images[0]).toMatchObject({ id: 0, width: 2, height: 1 });
     expect(d.annotations[0]!.attributes).toMatchObject({ occluded: true, z_order: 3 });
     expect(d.annotations[0]!.mask.area()).toBe(2);
@@ -347,23 +347,23 @@ describe('text values', () => {
     }, {}, { warn }));
     expect(out).not.toMatch(/[\x00-\x08\x0B\x0C\x0E-\x1F]/);
     expect(out).not.toMatch(/[\uD800-\uDFFF]/);
-    const back = parseCvatXml(out);
+    const back = await parseCvatXml(out);
     expect(back.images[0]!.fileName).toBe('a\uFFFD.png');
     expect(back.categories[0]!.name).toBe('c\uFFFDt');
     expect(back.annotations[0]!.attributes).toMatchObject({ note: 'x\uFFFDy\uFFFD', keep: 'tab\there' });
     expect(warnings.some((w) => w.code === 'not-carried' && w.count === 5)).toBe(true);
   });
 
-  it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', () => {
+  it('still treats whitespace-only <labels> as declared (undeclared labels are dangling)', async () => {
     const xml = `<annotations><meta><task><labels>\n  </labels></task></meta><image id="0" name="i" width="1" height="1"><mask label="x" rle="0, 1" left="0" top="0" width="1" height="1"></mask></image></annotations>`;
-    expectCode(() => parseCvatXml(xml), 'DANGLING_REFERENCE');
+    await expectCodeAsync(parseCvatXml(xml), 'DANGLING_REFERENCE');
   });
 
   it('writes categories with an empty name under a name its reader accepts, and says so', async () => {
     const { warn, warnings } = collect();
     const m = Mask.fromBitmap(Uint8Array.from([1, 0]), { height: 1, width: 2 });
     const out = await dialect.write({ images: [{ id: 0, height: 1, width: 2 }], categories: [{ id: 4, name: '' }], annotations: [{ id: 1, imageId: 0, categoryId: 4, mask: m }] }, {}, { warn });
-    const back = parseCvatXml(dec(out));
+    const back = await parseCvatXml(dec(out));
     expect(back.categories.map((c) => c.name)).toEqual(['category 4']);
     expect(back.annotations[0]!.mask.equals(m)).toBe(true);
     expect(warnings.some((w) => w.code === 'not-carried' && w.message.includes('empty name'))).toBe(true);
@@ -371,10 +371,10 @@ describe('text values', () => {
 });
 
 describe('empty input', () => {
-  it('an empty or blank file is INVALID_STRUCTURE with a real offset, not NaN', () => {
+  it('an empty or blank file is INVALID_STRUCTURE with a real offset, not NaN', async () => {
     for (const text of ['', '  \n', '<?xml version="1.0"?>']) {
       try {
-        parseCvatXml(text);
+        await parseCvatXml(text);
         expect.unreachable();
       } catch (e) {
         expect((e as { code?: string }).code).toBe('INVALID_STRUCTURE');
@@ -388,63 +388,63 @@ describe('empty input', () => {
 describe('bad input is an RleError with a code', () => {
   const mask = (a: string) => doc(`<image id="0" name="i" width="4" height="3"><mask label="cat" ${a}></mask></image>`);
 
-  it('refuses a billion-laughs file at once, without expanding anything', () => {
+  it('refuses a billion-laughs file at once, without expanding anything', async () => {
     const laughs = `<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n${Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('\n')}\n]>\n<annotations><meta><task><labels><label><name>&lol9;</name></label></labels></task></meta></annotations>`;
-    const e = expectCode(() => parseCvatXml(laughs), 'UNSUPPORTED');
+    const e = await expectCodeAsync(parseCvatXml(laughs), 'UNSUPPORTED');
     expect(e.offset).toBe(laughs.indexOf('<!DOCTYPE'));
-    expectCode(() => parseCvatXml('<annotations><!ENTITY x "y"></annotations>'), 'UNSUPPORTED');
+    await expectCodeAsync(parseCvatXml('<annotations><!ENTITY x "y"></annotations>'), 'UNSUPPORTED');
     // Unknown entities are never looked up.
-    expectCode(() => parseCvatXml(doc('', '<label><name>&lol9;</name></label>')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(doc('', '<label><name>&lol9;</name></label>')), 'INVALID_TOKEN');
   });
 
   it('refuses malformed, truncated and foreign XML', async () => {
     const good = dec(readVector('example_annotations.xml'));
-    expectCode(() => parseCvatXml(good.slice(0, good.length - 20)), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(good.slice(0, good.indexOf('</annotations>')), { validate: false }), 'TRUNCATED');
-    expectCode(() => parseCvatXml(good.slice(0, good.indexOf('rle="0, 10') + 8)), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml('<annotations><image id="0" id="1" width="1" height="1"/></annotations>'), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml('<svg></svg>'), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml('<annotations></annotations><annotations></annotations>'), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(''), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(`<annotations>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</annotations>`), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(good.slice(0, good.length - 20)), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(good.slice(0, good.indexOf('</annotations>')), { validate: false }), 'TRUNCATED');
+    await expectCodeAsync(parseCvatXml(good.slice(0, good.indexOf('rle="0, 10') + 8)), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml('<annotations><image id="0" id="1" width="1" height="1"/></annotations>'), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml('<svg></svg>'), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml('<annotations></annotations><annotations></annotations>'), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(''), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(`<annotations>${'<a>'.repeat(200)}${'</a>'.repeat(200)}</annotations>`), 'INVALID_STRUCTURE');
     await expectCodeAsync(dialect.read(Uint8Array.from([0x3c, 0xff, 0xfe])), 'INVALID_TOKEN');
     await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { maxBytes: 100 }), 'LIMIT_EXCEEDED');
     await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { maxBytes: -1 }), 'INVALID_OPTION');
     await expectCodeAsync(dialect.read(readVector('example_annotations.xml'), { boxes: 'keep' as 'skip' }), 'INVALID_OPTION');
   });
 
-  it('points at the bad mask with a path and offset', () => {
+  it('points at the bad mask with a path and offset', async () => {
     const xml = mask('rle="0, 3" left="0" top="0" width="2" height="2"');
-    const e = expectCode(() => parseCvatXml(xml), 'RUNS_SUM_MISMATCH');
+    const e = await expectCodeAsync(parseCvatXml(xml), 'RUNS_SUM_MISMATCH');
     expect(e.path).toEqual(['annotations', 'image', 0, 'mask', 0, 'rle']);
     expect(e.offset).toBe(xml.indexOf('<mask'));
     const ctx = collect();
-    expect(parseCvatXml(xml, { padShortRuns: true }, ctx.warn).annotations[0]!.mask.area()).toBe(3);
+    expect((await parseCvatXml(xml, { padShortRuns: true }, ctx.warn)).annotations[0]!.mask.area()).toBe(3);
     expect(ctx.warnings.map((w) => w.code)).toEqual(['padded-runs']);
-    expectCode(() => parseCvatXml(mask('rle="0, 3, x" left="0" top="0" width="2" height="2"')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(mask('left="0" top="0" width="2" height="2"')), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" occluded="yes"')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" z_order="1.5"')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" label="dog"').replace('label="cat" ', '')), 'DANGLING_REFERENCE');
+    await expectCodeAsync(parseCvatXml(mask('rle="0, 3, x" left="0" top="0" width="2" height="2"')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(mask('left="0" top="0" width="2" height="2"')), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" occluded="yes"')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" z_order="1.5"')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(mask('rle="0, 4" left="0" top="0" width="2" height="2" label="dog"').replace('label="cat" ', '')), 'DANGLING_REFERENCE');
   });
 
-  it('refuses bad images, labels and polygons', () => {
+  it('refuses bad images, labels and polygons', async () => {
     const ok = '<mask label="cat" rle="0, 1" left="0" top="0" width="1" height="1"></mask>';
-    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="-4" height="3">${ok}</image>`)), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" height="3">${ok}</image>`)), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="100000" height="100000">${ok}</image>`)), 'INVALID_SIZE');
-    expectCode(() => parseCvatXml(doc(`<image id="0" name="i" width="1000" height="1000">${ok}</image>`), { maxPixels: 1000 }), 'LIMIT_EXCEEDED');
-    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="1" height="1"/><image id="0" name="j" width="1" height="1"/>')), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(doc('', '<label><name>cat</name><color>red</color></label>')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(doc('', '<label><color>#000000</color></label>')), 'INVALID_STRUCTURE');
-    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="1,1;2;3,3"/></image>')), 'INVALID_TOKEN');
-    expectCode(() => parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;4,0;0,2"/></image>'), { maxPolygonCrossings: 3 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(parseCvatXml(doc(`<image id="0" name="i" width="-4" height="3">${ok}</image>`)), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(doc(`<image id="0" name="i" height="3">${ok}</image>`)), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(doc(`<image id="0" name="i" width="100000" height="100000">${ok}</image>`)), 'INVALID_SIZE');
+    await expectCodeAsync(parseCvatXml(doc(`<image id="0" name="i" width="1000" height="1000">${ok}</image>`), { maxPixels: 1000 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(parseCvatXml(doc('<image id="0" name="i" width="1" height="1"/><image id="0" name="j" width="1" height="1"/>')), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(doc('', '<label><name>cat</name><color>red</color></label>')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(doc('', '<label><color>#000000</color></label>')), 'INVALID_STRUCTURE');
+    await expectCodeAsync(parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="1,1;2;3,3"/></image>')), 'INVALID_TOKEN');
+    await expectCodeAsync(parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;4,0;0,2"/></image>'), { maxPolygonCrossings: 3 }), 'LIMIT_EXCEEDED');
     // A full box one pixel narrower than a tall image costs a run per row: bounded in total.
     const tall = doc(`<image id="0" name="i" width="2" height="5000">${'<mask label="cat" rle="0, 5000" left="0" top="0" width="1" height="5000"></mask>'.repeat(3)}</image>`);
-    expect(parseCvatXml(tall, { maxRuns: 30003 }).annotations.length).toBe(3);
-    const e = expectCode(() => parseCvatXml(tall, { maxRuns: 30002 }), 'LIMIT_EXCEEDED');
+    expect((await parseCvatXml(tall, { maxRuns: 30003 })).annotations.length).toBe(3);
+    const e = await expectCodeAsync(parseCvatXml(tall, { maxRuns: 30002 }), 'LIMIT_EXCEEDED');
     expect(e.path).toEqual(['annotations', 'image', 0, 'mask', 2]);
     // Far vertices are fine: only crossings inside the image cost anything.
-    expect(parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>')).annotations[0]!.mask.area()).toBe(8);
+    expect((await parseCvatXml(doc('<image id="0" name="i" width="4" height="3"><polygon label="cat" points="0,0;1e8,0;0,2"/></image>'))).annotations[0]!.mask.area()).toBe(8);
   });
 });

@@ -11,7 +11,7 @@ import {
   type MaskDataset, type MaskDatasetStream,
 } from '@rlekit/core';
 import { dicomLabToRgb, rgbToDicomLab } from './color.js';
-import { DEFAULT_MAX_PIXELS, isPart10, parsePart10 } from './part10.js';
+import { checkPart10, DEFAULT_MAX_PIXELS, isPart10 } from './part10.js';
 import { readSeg, writeSeg, type Code, type Segment, type SegFrame, type SourceImage } from './seg.js';
 
 const readSchema = z.object({
@@ -78,18 +78,18 @@ function planeKey(f: SegFrame, segmentDim: number): string {
 }
 
 /**
- * A SEG file as a dataset.
+ * A SEG file as a dataset. Async: dcmjs is loaded on first use.
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const bytes = datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
- * const dataset = segToDataset(bytes);
+ * const bytes = await datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * const dataset = await segToDataset(bytes);
  * [dataset.categories[0].name, dataset.annotations[0].mask.equals(mask)]; // → ['liver', true]
  * ```
  */
-export function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): MaskDataset {
+export async function segToDataset(bytes: Uint8Array, options: Partial<DicomReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
   const o = readOptions.parse(options);
-  const seg = readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels, maxBytes: o.maxBytes, warn: context.warn });
+  const seg = await readSeg(bytes, { threshold: o.threshold, maxPixels: o.maxPixels, maxBytes: o.maxBytes, warn: context.warn });
   if (seg.thresholdedFrames) {
     context.warn({ code: 'thresholded', message: `dicom: ${seg.thresholdedFrames} FRACTIONAL frames hold values between 0 and ${seg.maximumFractionalValue}; pixels above ${o.threshold} of it became the mask`, count: seg.thresholdedFrames });
   }
@@ -158,15 +158,16 @@ function isTriple(v: unknown): v is [number, number, number] {
 
 /**
  * A dataset as SEG bytes: segments from categories, one frame per image and category.
+ * Async: dcmjs is loaded on first use.
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const bytes = datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
+ * const bytes = await datasetToSeg({ images: [{ id: 1, height: 3, width: 4 }], categories: [{ id: 1, name: 'liver' }], annotations: [{ id: 1, imageId: 1, categoryId: 1, mask }] });
  * // A DICOM Part 10 file: 128-byte preamble, then "DICM".
  * decodeUtf8(bytes.subarray(128, 132)); // → 'DICM'
  * ```
  */
-export function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOptions> = {}, context: DialectContext = silentContext): Uint8Array {
+export async function datasetToSeg(dataset: MaskDataset, options: Partial<DicomWriteOptions> = {}, context: DialectContext = silentContext): Promise<Uint8Array> {
   const o = writeOptions.parse(options);
   const { images, categories, annotations } = dataset;
   if (images.length === 0) throw new RleError('INVALID_STRUCTURE', 'A SEG needs at least one image', { path: ['images'], expected: 'at least one image' });
@@ -339,7 +340,7 @@ export const dialect: Dialect<DicomReadOptions, DicomWriteOptions> = {
     const o = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'dicom reads one SEG file, not a folder', { received: input.name });
     // "DICM" is checked on the first bytes: /dev/zero is refused at once, not after maxBytes.
-    const bytes = await readAllBytes(input, o.maxBytes, { head: { length: 132, check: (h) => void (isPart10(h) || parsePart10(h)) } });
+    const bytes = await readAllBytes(input, o.maxBytes, { head: { length: 132, check: checkPart10 } });
     return segToDataset(bytes, o, context ?? silentContext);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DicomWriteOptions>, context?: DialectContext): Promise<Uint8Array> {

@@ -2,10 +2,15 @@
  * DICOM Part 10 files through dcmjs (parse and serialise only), and the pixel data of any
  * native or RLE Lossless file as frames.
  */
-import dcmjs from 'dcmjs';
-import { describeValue, RleError, type WarningSink } from '@rlekit/core';
+import { describeValue, loadOnce, RleError, type WarningSink } from '@rlekit/core';
 import { checkFrameInfo, decodeRleFrame, unpackBitsLsb, type FramePixels } from './rle.js';
 import { checkSequenceDepth, inflateDeflated, MAX_SEQUENCE_DEPTH, readFileMeta, withDcmjsLog } from './prescan.js';
+
+// dcmjs (about 190 KB gzip, ten times the rest of the package) is loaded on the first parse or
+// write: a bundler puts it in a lazy chunk, so importing the adapter (or only its RLE codec) stays small.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Dcmjs = any;
+const loadDcmjs = loadOnce(async (): Promise<Dcmjs> => (await import('dcmjs')).default);
 
 export const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
 export const TS_EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -45,14 +50,22 @@ export interface ParsePart10Options {
   warn?: WarningSink;
 }
 
-/** Parses a Part 10 file; anything dcmjs cannot read is an INVALID_STRUCTURE error. */
-export function parsePart10(bytes: Uint8Array, options: ParsePart10Options = {}): Part10 {
+/** Refuses what is not the bytes of a Part 10 file (preamble + "DICM"), without loading dcmjs. */
+export function checkPart10(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) {
     throw new RleError('INVALID_OPTION', 'Expected the bytes of a DICOM file', { received: Object.prototype.toString.call(bytes) });
   }
   if (!isPart10(bytes)) {
     throw new RleError('INVALID_STRUCTURE', 'Not a DICOM Part 10 file', { offset: 128, expected: '"DICM" after a 128-byte preamble' });
   }
+}
+
+/**
+ * Parses a Part 10 file; anything dcmjs cannot read is an INVALID_STRUCTURE error. The checks on
+ * the bytes run before dcmjs is loaded (on first use).
+ */
+export async function parsePart10(bytes: Uint8Array, options: ParsePart10Options = {}): Promise<Part10> {
+  checkPart10(bytes);
   // Checks dcmjs has no limits for: a Deflated data set is inflated here, bounded by maxBytes,
   // and sequence nesting is bounded before dcmjs recurses into it.
   const meta = readFileMeta(bytes);
@@ -60,6 +73,7 @@ export function parsePart10(bytes: Uint8Array, options: ParsePart10Options = {})
   const data = deflated ? inflateDeflated(bytes, meta, options.maxBytes ?? 0x7fffffff) : bytes;
   checkSequenceDepth(data, deflated ? readFileMeta(data).end : meta.end, deflated ? TS_EXPLICIT_LE : meta.transferSyntaxUID, options.maxSequenceDepth ?? MAX_SEQUENCE_DEPTH);
   const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
+  const dcmjs = await loadDcmjs();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let file: { meta: Record<string, any>; dict: Record<string, any> };
   try {
@@ -255,17 +269,18 @@ export interface ReadFramesOptions extends ParsePart10Options {
 
 /**
  * Every frame of a native (Explicit/Implicit VR Little Endian) or RLE Lossless file.
- * 1-bit frames come back as one byte (0/1) per pixel, however they were stored.
+ * 1-bit frames come back as one byte (0/1) per pixel, however they were stored. Async: dcmjs,
+ * which parses the file, is loaded on first use.
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const seg = writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
- * const { frames, bitsAllocated } = readFrames(seg);
+ * const seg = await writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
+ * const { frames, bitsAllocated } = await readFrames(seg);
  * [bitsAllocated, Array.from(frames[0])]; // → [1, [0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1]]
  * ```
  */
-export function readFrames(bytes: Uint8Array, options: ReadFramesOptions = {}): Frames {
-  const layout = pixelLayout(parsePart10(bytes, options), options.maxPixels ?? DEFAULT_MAX_PIXELS);
+export async function readFrames(bytes: Uint8Array, options: ReadFramesOptions = {}): Promise<Frames> {
+  const layout = pixelLayout(await parsePart10(bytes, options), options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const frames: FramePixels[] = [];
   for (let k = 0; k < layout.numberOfFrames; k++) frames.push(decodeFrame(layout, k));
   return {
@@ -280,7 +295,8 @@ export function readFrames(bytes: Uint8Array, options: ReadFramesOptions = {}): 
 }
 
 /** Serialises a naturalised data set as Part 10; encapsulated frames get one fragment each and a Basic Offset Table. */
-export function writePart10(dataset: Naturalized, transferSyntaxUID: string, implementationVersion: string): Uint8Array {
+export async function writePart10(dataset: Naturalized, transferSyntaxUID: string, implementationVersion: string): Promise<Uint8Array> {
+  const dcmjs = await loadDcmjs();
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: dataset.SOPClassUID,

@@ -127,19 +127,20 @@ function triple(v: unknown): [number, number, number] | undefined {
 
 /**
  * Reads a SEG: BINARY (native bit-packed or RLE), FRACTIONAL (thresholded) and LABELMAP.
+ * Async: dcmjs, which parses the file, is loaded on first use.
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const seg = readSeg(writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }));
+ * const seg = await readSeg(await writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }));
  * [seg.segmentationType, seg.segments[0].label, seg.frames[0].mask.equals(mask)]; // → ['BINARY', 'liver', true]
  * ```
  */
-export function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Seg {
+export async function readSeg(bytes: Uint8Array, options: ReadSegOptions = {}): Promise<Seg> {
   const threshold = options.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold < 1)) {
     throw new RleError('INVALID_OPTION', 'Invalid threshold', { path: ['threshold'], expected: 'a number from 0 (inclusive) to 1 (exclusive)', received: describeValue(threshold) });
   }
-  const file = parsePart10(bytes, options);
+  const file = await parsePart10(bytes, options);
   const ds = file.dataset;
   const segmentationType = String(ds.SegmentationType ?? '').trim();
   if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {
@@ -479,15 +480,16 @@ function ds16(n: number): number {
 /**
  * Writes a SEG from masks: BINARY (native bit-packed, or RLE one byte per pixel) or
  * FRACTIONAL (8-bit 0/255, native or RLE). Without source images it adds the minimal
- * geometry (Frame of Reference, pixel measures, orientation, per-frame position).
+ * geometry (Frame of Reference, pixel measures, orientation, per-frame position). Async: dcmjs,
+ * which serialises the file, is loaded on first use (the input is checked before).
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const bytes = writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
- * readSeg(bytes).frames.length; // → 1
+ * const bytes = await writeSeg({ rows: 3, columns: 4, segments: [{ number: 1, label: 'liver' }], frames: [{ segmentNumber: 1, mask }] }, { transferSyntax: 'rle' });
+ * (await readSeg(bytes)).frames.length; // → 1
  * ```
  */
-export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uint8Array {
+export async function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Promise<Uint8Array> {
   const transferSyntax = options.transferSyntax ?? 'explicit';
   const segmentationType = options.segmentationType ?? 'BINARY';
   if (transferSyntax !== 'explicit' && transferSyntax !== 'rle') throw new RleError('INVALID_OPTION', 'Invalid transferSyntax', { path: ['transferSyntax'], expected: '"explicit" or "rle"', received: describeValue(transferSyntax) });
@@ -696,7 +698,7 @@ export function writeSeg(seg: WriteSegInput, options: WriteSegOptions = {}): Uin
     }];
   }
   try {
-    return writePart10(dataset, rle ? TS_RLE : TS_EXPLICIT_LE, `RLEKIT_${VERSION}`);
+    return await writePart10(dataset, rle ? TS_RLE : TS_EXPLICIT_LE, `RLEKIT_${VERSION}`);
   } catch (e) {
     throw new RleError('INVALID_STRUCTURE', `dcmjs could not serialise the SEG: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

@@ -6,13 +6,16 @@
  * classes). Sizes come from the images' headers, `size`, `sizes` (CSV), `images` or `imageSizes`.
  */
 import {
-  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, parseDialectOptions, readAllBytes, readImageSize, RleError, silentContext, SizeResolver,
+  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, loadOnce, parseDialectOptions, readAllBytes, readImageSize, RleError, silentContext, SizeResolver,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type ImageInfo, type Mask, type MaskDataset,
   type MaskDatasetStream, type OutputFile, type RleWarning, type Size, type SniffResult,
 } from '@rlekit/core';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import * as z from 'zod/mini';
 import { COORDINATE_MAX, COORDINATE_MIN, encode, parseLine, rasterize } from './codec.js';
+
+// The YAML library (about 30 KB gzip, twice the rest of the adapter) is loaded on first use: only
+// data.yaml needs it, and readYolo/writeYolo are async anyway, so importing the adapter stays small.
+const loadYaml = loadOnce(() => import('./yaml.js'));
 
 export const readOptions = z.object({
   names: z.optional(z.string().check(z.describe('Class names in class order, comma-separated, when there is no data.yaml (e.g. "cat,dog")'))),
@@ -101,6 +104,7 @@ async function readText(src: ByteSource | Uint8Array, maxBytes: number): Promise
 
 async function readYaml(src: ByteSource, maxBytes: number): Promise<unknown> {
   const text = await readText(src, maxBytes);
+  const { parse: parseYaml } = await loadYaml();
   try {
     // maxAliasCount bounds alias expansion (a "billion laughs" file is refused, not expanded).
     return parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
@@ -366,7 +370,7 @@ export async function writeYolo(dataset: MaskDataset | MaskDatasetStream, option
       count: report.changed,
     });
   }
-  files.push({ path: 'data.yaml', bytes: encodeUtf8(dataYaml(categories, [...paths])) });
+  files.push({ path: 'data.yaml', bytes: encodeUtf8(await dataYaml(categories, [...paths])) });
   return { files, report };
 }
 
@@ -386,7 +390,7 @@ function checkMaskSize(mask: Mask, image: ImageInfo): void {
 }
 
 /** data.yaml: `path`, the splits found under labels/ (or all of images/), and names as a map. */
-function dataYaml(categories: readonly Category[], labelPaths: readonly string[]): string {
+async function dataYaml(categories: readonly Category[], labelPaths: readonly string[]): Promise<string> {
   const splits = new Set(labelPaths.map((p) => (p.split('/').length > 2 ? p.split('/')[1]! : '')));
   const named = ['train', 'val', 'test'].filter((s) => splits.has(s));
   const doc: Record<string, unknown> = { path: '.' };
@@ -400,7 +404,7 @@ function dataYaml(categories: readonly Category[], labelPaths: readonly string[]
   }
   // A list: class i is the i-th name (Ultralytics accepts a list or a map; a list has no key types to get wrong).
   doc.names = categories.map((c) => c.name);
-  return `# YOLO segmentation dataset written by rlekit: labels/ holds one .txt per image;\n# put the images under images/ with the same relative names.\n${stringifyYaml(doc)}`;
+  return `# YOLO segmentation dataset written by rlekit: labels/ holds one .txt per image;\n# put the images under images/ with the same relative names.\n${(await loadYaml()).stringify(doc)}`;
 }
 
 /**
