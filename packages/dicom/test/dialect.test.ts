@@ -27,7 +27,7 @@ async function rejects(p: Promise<unknown>, code: string): Promise<void> {
 describe('dicom dialect: read', () => {
   it('maps segments to categories, planes to images and non-empty frames to annotations', async () => {
     const d = await dialect.read(vector('seg_binary_2seg_3f_48x64_rle.dcm'));
-    const seg = readSeg(vector('seg_binary_2seg_3f_48x64_rle.dcm'));
+    const seg = await readSeg(vector('seg_binary_2seg_3f_48x64_rle.dcm'));
     expect(d.categories.map((c) => [c.id, c.name])).toEqual(seg.segments.map((s) => [s.number, s.label]));
     // Frames: (seg 1, pos 1), (seg 1, pos 2), (seg 2, pos 1) → 2 images.
     expect(d.images.length).toBe(2);
@@ -45,9 +45,9 @@ describe('dicom dialect: read', () => {
 
   it('groups frames of slide microscopy SEGs by their non-segment dimension indices', async () => {
     const d = await dialect.read(vector('external/highdicom_seg_image_sm_control.dcm'));
-    const seg = readSeg(vector('external/highdicom_seg_image_sm_control.dcm'));
+    const seg = await readSeg(vector('external/highdicom_seg_image_sm_control.dcm'));
     expect(seg.segmentDimension).toBe(0);
-    expect(readSeg(vector('external/highdicom_seg_image_sm_control_labelmap.dcm')).segmentDimension).toBe(-1);
+    expect((await readSeg(vector('external/highdicom_seg_image_sm_control_labelmap.dcm'))).segmentDimension).toBe(-1);
     const planes = new Set(seg.frames.map((f) => f.dimensionIndexValues!.slice(1).join(',')));
     expect(d.images.length).toBe(planes.size);
   });
@@ -55,7 +55,7 @@ describe('dicom dialect: read', () => {
   it('warns when thresholding real fractions and when reading the legacy 1-bit layout', async () => {
     const fractional = collect();
     await dialect.read(vector('external/highdicom_seg_image_ct_binary_fractional.dcm'), {}, fractional.ctx);
-    const raw = readSeg(vector('external/highdicom_seg_image_ct_binary_fractional.dcm'));
+    const raw = await readSeg(vector('external/highdicom_seg_image_ct_binary_fractional.dcm'));
     expect(fractional.warnings.filter((w) => w.code === 'thresholded').length).toBe(raw.thresholdedFrames ? 1 : 0);
     const binary = collect();
     await dialect.read(vector('seg_fractional_2seg_3f_48x64_rle.dcm'), {}, binary.ctx);
@@ -187,8 +187,8 @@ describe('dicom dialect: write', () => {
 
   it('keeps source image references, spacing and orientation through SEG → dataset → SEG', async () => {
     const bytes = vector('external/highdicom_seg_image_ct_binary.dcm');
-    const src = readSeg(bytes);
-    const again = readSeg(await dialect.write(await dialect.read(bytes)));
+    const src = await readSeg(bytes);
+    const again = await readSeg(await dialect.write(await dialect.read(bytes)));
     expect(again.referencedSeriesInstanceUID).toBe(src.referencedSeriesInstanceUID);
     expect(again.pixelSpacing).toEqual(src.pixelSpacing);
     expect(again.imageOrientationPatient).toEqual(src.imageOrientationPatient);

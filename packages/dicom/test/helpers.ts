@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { RleError } from '@rlekit/core';
 
-export { expectCode } from '../../core/test/support.js';
+export { expectCode, expectCodeAsync } from '../../core/test/support.js';
 
 /** Non-square sizes only: a transposed decode of a square frame would pass silently. */
 export const sizeArb = (maxRows = 24, maxCols = 40): fc.Arbitrary<{ rows: number; columns: number }> =>

@@ -46,12 +46,12 @@ describe('review: non-ASCII segment labels', () => {
   it('come back as written (UTF-8, ISO_IR 192), inside the SegmentSequence too', async () => {
     const { readSeg, writeSeg } = await import('../src/index.js');
     const mask = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
-    const bytes = writeSeg({
+    const bytes = await writeSeg({
       rows: 4, columns: 5, patientName: 'Müller^Jörg',
       segments: [{ number: 1, label: 'Leber ü 肝臓', description: 'desc é', category: { value: '1', scheme: 'X', meaning: 'Gewebe ä' } }],
       frames: [{ segmentNumber: 1, mask }],
     });
-    const seg = readSeg(bytes);
+    const seg = await readSeg(bytes);
     expect(seg.patientName).toBe('Müller^Jörg');
     expect(seg.segments[0]).toMatchObject({ label: 'Leber ü 肝臓', description: 'desc é', category: { meaning: 'Gewebe ä' } });
     const d = await dialect.read(bytes);
@@ -64,13 +64,13 @@ describe('review: writeSeg frames without positions', () => {
     const { readSeg, writeSeg } = await import('../src/index.js');
     const a = Mask.fromBitmap(bits, { height: 4, width: 5 }, 'row');
     const b = Mask.fromBitmap(bits.map((v) => 1 - v), { height: 4, width: 5 }, 'row');
-    const two = writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }, { number: 2, label: 'b' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 2, mask: b }] });
-    expect(readSeg(two).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 0]]);
+    const two = await writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }, { number: 2, label: 'b' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 2, mask: b }] });
+    expect((await readSeg(two)).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 0]]);
     const d = await dialect.read(two);
     expect(d.images.length).toBe(1);
     expect(d.annotations.map((x) => [x.imageId, x.categoryId])).toEqual([[1, 1], [1, 2]]);
-    const stack = writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 1, mask: b }] });
-    expect(readSeg(stack).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 1]]);
+    const stack = await writeSeg({ rows: 4, columns: 5, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, mask: a }, { segmentNumber: 1, mask: b }] });
+    expect((await readSeg(stack)).frames.map((f) => f.imagePositionPatient)).toEqual([[0, 0, 0], [0, 0, 1]]);
   });
 });
 

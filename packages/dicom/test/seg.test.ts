@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRleError, Mask } from '@rlekit/core';
 import { readFrames, readSeg, writeSeg, type SegFrame, type WriteSegInput } from '../src/index.js';
-import { bitsArb, expectCode, sizeArb } from './helpers.js';
+import { bitsArb, expectCodeAsync, sizeArb } from './helpers.js';
 
 const DIR = join(import.meta.dirname, '../../../conformance/vectors/dicom');
 const vector = (f: string): Uint8Array => new Uint8Array(readFileSync(join(DIR, f)));
@@ -36,10 +36,10 @@ const segArb = sizeArb(20, 30).chain(({ rows, columns }) =>
 
 describe('writeSeg → readSeg', () => {
   for (const options of combos) {
-    it(`round-trips random masks (${options.transferSyntax}, ${options.segmentationType})`, () => {
-      fc.assert(
-        fc.property(segArb, (input) => {
-          const seg = readSeg(writeSeg(input, options));
+    it(`round-trips random masks (${options.transferSyntax}, ${options.segmentationType})`, async () => {
+      await fc.assert(
+        fc.asyncProperty(segArb, async (input) => {
+          const seg = await readSeg(await writeSeg(input, options));
           expect(seg.segmentationType).toBe(options.segmentationType);
           expect([seg.rows, seg.columns]).toEqual([input.rows, input.columns]);
           expect(seg.segments.map((s) => s.label)).toEqual(input.segments.map((s) => s.label));
@@ -55,47 +55,47 @@ describe('writeSeg → readSeg', () => {
     });
   }
 
-  it('packs native BINARY bits continuously across frames, exactly as the 11x13 vector stores them', () => {
-    const src = readSeg(vector('seg_binary_2seg_3f_11x13_native.dcm'));
+  it('packs native BINARY bits continuously across frames, exactly as the 11x13 vector stores them', async () => {
+    const src = await readSeg(vector('seg_binary_2seg_3f_11x13_native.dcm'));
     const v = JSON.parse(readFileSync(join(DIR, 'seg_binary_2seg_3f_11x13_native.dcm.json'), 'utf8'));
-    const out = writeSeg({ rows: src.rows, columns: src.columns, segments: src.segments, frames: src.frames });
+    const out = await writeSeg({ rows: src.rows, columns: src.columns, segments: src.segments, frames: src.frames });
     const file = dcmjs.data.DicomMessage.readFile(out.buffer.slice(out.byteOffset, out.byteOffset + out.length));
     const px = new Uint8Array(file.dict['7FE00010'].Value[0]);
     expect(Buffer.from(px).toString('hex')).toBe(v.nativePixelData.hex);
     expect(file.meta['00020010'].Value[0]).toBe('1.2.840.10008.1.2.1');
   });
 
-  it('writes BINARY RLE as one byte per pixel, one fragment per frame', () => {
-    const src = readSeg(vector('seg_binary_2seg_3f_48x64_native.dcm'));
-    const out = writeSeg({ rows: src.rows, columns: src.columns, segments: src.segments, frames: src.frames }, { transferSyntax: 'rle' });
-    const frames = readFrames(out);
+  it('writes BINARY RLE as one byte per pixel, one fragment per frame', async () => {
+    const src = await readSeg(vector('seg_binary_2seg_3f_48x64_native.dcm'));
+    const out = await writeSeg({ rows: src.rows, columns: src.columns, segments: src.segments, frames: src.frames }, { transferSyntax: 'rle' });
+    const frames = await readFrames(out);
     expect(frames.transferSyntaxUID).toBe('1.2.840.10008.1.2.5');
-    const seg = readSeg(out);
+    const seg = await readSeg(out);
     expect(seg.oneBitRleLayout).toBe('byte');
     frames.frames.forEach((px, k) => expect(Array.from(px)).toEqual(Array.from(src.frames[k]!.mask.toBitmap('row'))));
   });
 
-  it('gives the same UIDs for the same content (reproducible files)', () => {
-    const src = readSeg(vector('seg_binary_2seg_3f_48x64_native.dcm'));
+  it('gives the same UIDs for the same content (reproducible files)', async () => {
+    const src = await readSeg(vector('seg_binary_2seg_3f_48x64_native.dcm'));
     const input: WriteSegInput = { rows: src.rows, columns: src.columns, segments: src.segments, frames: src.frames, contentDateTime: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) };
-    expect(Buffer.from(writeSeg(input)).equals(Buffer.from(writeSeg(input)))).toBe(true);
+    expect(Buffer.from(await writeSeg(input)).equals(Buffer.from(await writeSeg(input)))).toBe(true);
     const other = { ...input, frames: [...input.frames].reverse() };
-    const a = readSeg(writeSeg(input)), b = readSeg(writeSeg(other));
+    const a = await readSeg(await writeSeg(input)), b = await readSeg(await writeSeg(other));
     expect(a.sopInstanceUID).not.toBe(b.sopInstanceUID);
     // Same masks for another study, patient or date: other UIDs.
-    const base = readSeg(writeSeg(input)).sopInstanceUID;
-    expect(readSeg(writeSeg({ ...input, studyInstanceUID: '1.2.3' })).sopInstanceUID).not.toBe(base);
-    expect(readSeg(writeSeg({ ...input, patientID: 'P2' })).sopInstanceUID).not.toBe(base);
-    expect(readSeg(writeSeg({ ...input, contentDateTime: new Date(Date.UTC(2026, 0, 2, 3, 4, 6)) })).sopInstanceUID).not.toBe(base);
+    const base = (await readSeg(await writeSeg(input))).sopInstanceUID;
+    expect((await readSeg(await writeSeg({ ...input, studyInstanceUID: '1.2.3' }))).sopInstanceUID).not.toBe(base);
+    expect((await readSeg(await writeSeg({ ...input, patientID: 'P2' }))).sopInstanceUID).not.toBe(base);
+    expect((await readSeg(await writeSeg({ ...input, contentDateTime: new Date(Date.UTC(2026, 0, 2, 3, 4, 6)) }))).sopInstanceUID).not.toBe(base);
   });
 
-  it('references source images through Derivation Image and Common Instance Reference', () => {
+  it('references source images through Derivation Image and Common Instance Reference', async () => {
     const mask = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 1, 1, 0), { height: 2, width: 3 });
-    const out = writeSeg({
+    const out = await writeSeg({
       rows: 2, columns: 3, segments: [{ number: 1, label: 'a' }], referencedSeriesInstanceUID: '1.2.3.4',
       frames: [{ segmentNumber: 1, mask, sourceImage: { sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: '1.2.3.4.5' } }],
     });
-    const seg = readSeg(out);
+    const seg = await readSeg(out);
     expect(seg.frames[0]!.sourceImage).toEqual({ sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: '1.2.3.4.5' });
     const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(out.buffer.slice(out.byteOffset, out.byteOffset + out.length)).dict);
     expect(ds.ReferencedSeriesSequence[0].SeriesInstanceUID).toBe('1.2.3.4');
@@ -104,51 +104,51 @@ describe('writeSeg → readSeg', () => {
 });
 
 describe('readSeg', () => {
-  it('thresholds FRACTIONAL frames at the configured fraction of MaximumFractionalValue', () => {
+  it('thresholds FRACTIONAL frames at the configured fraction of MaximumFractionalValue', async () => {
     const bytes = vector('external/highdicom_seg_image_ct_binary_fractional.dcm');
-    const raw = readFrames(bytes).frames;
+    const raw = (await readFrames(bytes)).frames;
     for (const threshold of [0, 0.5, 0.99]) {
-      const seg = readSeg(bytes, { threshold });
+      const seg = await readSeg(bytes, { threshold });
       const max = seg.maximumFractionalValue!;
       seg.frames.forEach((f, k) => expect(Array.from(f.mask.toBitmap('row'))).toEqual(Array.from(raw[k]!, (v) => (v > threshold * max ? 1 : 0))));
     }
   });
 
-  it('refuses bad input with RleError codes', () => {
+  it('refuses bad input with RleError codes', async () => {
     const good = vector('seg_binary_2seg_3f_48x64_native.dcm');
-    expectCode(() => readSeg(new Uint8Array(10)), 'INVALID_STRUCTURE');
-    expectCode(() => readSeg(vector('rle_u8_1f_23x37.dcm')), 'INVALID_STRUCTURE');
-    expectCode(() => readSeg(good, { threshold: 1 }), 'INVALID_OPTION');
-    expectCode(() => readSeg(good, { maxPixels: 100 }), 'LIMIT_EXCEEDED');
-    expectCode(() => readFrames(good, { maxPixels: 100 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(readSeg(new Uint8Array(10)), 'INVALID_STRUCTURE');
+    await expectCodeAsync(readSeg(vector('rle_u8_1f_23x37.dcm')), 'INVALID_STRUCTURE');
+    await expectCodeAsync(readSeg(good, { threshold: 1 }), 'INVALID_OPTION');
+    await expectCodeAsync(readSeg(good, { maxPixels: 100 }), 'LIMIT_EXCEEDED');
+    await expectCodeAsync(readFrames(good, { maxPixels: 100 }), 'LIMIT_EXCEEDED');
   });
 
-  it('refuses a frame that points at a missing segment (DANGLING_REFERENCE)', () => {
+  it('refuses a frame that points at a missing segment (DANGLING_REFERENCE)', async () => {
     const good = vector('seg_binary_2seg_3f_48x64_native.dcm');
     const file = dcmjs.data.DicomMessage.readFile(good.buffer.slice(good.byteOffset, good.byteOffset + good.length));
     const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict);
     ds.PerFrameFunctionalGroupsSequence[1].SegmentIdentificationSequence[0].ReferencedSegmentNumber = 9;
     file.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
     const bad = new Uint8Array(file.write());
-    const e = expectCode(() => readSeg(bad), 'DANGLING_REFERENCE');
+    const e = await expectCodeAsync(readSeg(bad), 'DANGLING_REFERENCE');
     expect(e.path).toContain(1);
   });
 
-  it('refuses RLE data with fewer fragments than frames (CORRUPT) and short native data (TRUNCATED)', () => {
+  it('refuses RLE data with fewer fragments than frames (CORRUPT) and short native data (TRUNCATED)', async () => {
     const src = vector('seg_fractional_2seg_3f_48x64_rle.dcm');
     const file = dcmjs.data.DicomMessage.readFile(src.buffer.slice(src.byteOffset, src.byteOffset + src.length));
     file.dict['00280008'].Value = ['4'];
-    expectCode(() => readSeg(new Uint8Array(file.write({ fragmentMultiframe: false }))), 'CORRUPT');
+    await expectCodeAsync(readSeg(new Uint8Array(file.write({ fragmentMultiframe: false }))), 'CORRUPT');
     const nat = vector('seg_binary_2seg_3f_48x64_native.dcm');
     const f2 = dcmjs.data.DicomMessage.readFile(nat.buffer.slice(nat.byteOffset, nat.byteOffset + nat.length));
     f2.dict['00280008'].Value = ['40'];
-    expectCode(() => readSeg(new Uint8Array(f2.write())), 'TRUNCATED');
+    await expectCodeAsync(readSeg(new Uint8Array(f2.write())), 'TRUNCATED');
   });
 
-  it('throws only RleError on truncated or corrupted files', () => {
+  it('throws only RleError on truncated or corrupted files', async () => {
     const files = ['seg_binary_2seg_3f_11x13_rle.dcm', 'seg_binary_2seg_3f_11x13_native.dcm', 'seg_fractional_2seg_3f_48x64_rle.dcm'].map(vector);
-    fc.assert(
-      fc.property(fc.constantFrom(...files), fc.nat(), fc.nat(), fc.boolean(), (good, cut, at, flip) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...files), fc.nat(), fc.nat(), fc.boolean(), async (good, cut, at, flip) => {
         let bytes: Uint8Array;
         if (flip) {
           bytes = good.slice();
@@ -158,7 +158,7 @@ describe('readSeg', () => {
           bytes = good.subarray(0, cut % good.length);
         }
         try {
-          readSeg(bytes);
+          await readSeg(bytes);
         } catch (e) {
           if (!isRleError(e)) throw e;
         }
@@ -171,17 +171,17 @@ describe('readSeg', () => {
 describe('writeSeg input checks', () => {
   const mask = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 1, 1, 0), { height: 2, width: 3 });
   const base: WriteSegInput = { rows: 2, columns: 3, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, mask }] };
-  it('refuses inconsistent input', () => {
-    expectCode(() => writeSeg({ ...base, frames: [{ segmentNumber: 2, mask }] }), 'DANGLING_REFERENCE');
-    expectCode(() => writeSeg({ ...base, frames: [{ segmentNumber: 1, mask: Mask.empty({ height: 3, width: 2 }) }] }), 'SIZE_MISMATCH');
-    expectCode(() => writeSeg({ ...base, segments: [{ number: 2, label: 'a' }] }), 'INVALID_STRUCTURE');
-    expectCode(() => writeSeg({ ...base, segments: [] }), 'INVALID_STRUCTURE');
-    expectCode(() => writeSeg({ ...base, frames: [] }), 'INVALID_STRUCTURE');
-    expectCode(() => writeSeg({ ...base, rows: 0 }), 'INVALID_SIZE');
-    expectCode(() => writeSeg(base, { transferSyntax: 'jpeg' as 'rle' }), 'INVALID_OPTION');
-    expectCode(() => writeSeg(base, { segmentationType: 'LABELMAP' as 'BINARY' }), 'INVALID_OPTION');
-    expectCode(() => writeSeg({ ...base, studyInstanceUID: '1.02.x' }), 'INVALID_OPTION');
-    expectCode(() => writeSeg({ ...base, frames: [{ segmentNumber: 1, mask, sourceImage: { sopClassUID: '1.2', sopInstanceUID: '1.3' } }] }), 'INVALID_STRUCTURE');
-    expectCode(() => writeSeg(base, { maxPixels: 5 }), 'LIMIT_EXCEEDED');
+  it('refuses inconsistent input', async () => {
+    await expectCodeAsync(writeSeg({ ...base, frames: [{ segmentNumber: 2, mask }] }), 'DANGLING_REFERENCE');
+    await expectCodeAsync(writeSeg({ ...base, frames: [{ segmentNumber: 1, mask: Mask.empty({ height: 3, width: 2 }) }] }), 'SIZE_MISMATCH');
+    await expectCodeAsync(writeSeg({ ...base, segments: [{ number: 2, label: 'a' }] }), 'INVALID_STRUCTURE');
+    await expectCodeAsync(writeSeg({ ...base, segments: [] }), 'INVALID_STRUCTURE');
+    await expectCodeAsync(writeSeg({ ...base, frames: [] }), 'INVALID_STRUCTURE');
+    await expectCodeAsync(writeSeg({ ...base, rows: 0 }), 'INVALID_SIZE');
+    await expectCodeAsync(writeSeg(base, { transferSyntax: 'jpeg' as 'rle' }), 'INVALID_OPTION');
+    await expectCodeAsync(writeSeg(base, { segmentationType: 'LABELMAP' as 'BINARY' }), 'INVALID_OPTION');
+    await expectCodeAsync(writeSeg({ ...base, studyInstanceUID: '1.02.x' }), 'INVALID_OPTION');
+    await expectCodeAsync(writeSeg({ ...base, frames: [{ segmentNumber: 1, mask, sourceImage: { sopClassUID: '1.2', sopInstanceUID: '1.3' } }] }), 'INVALID_STRUCTURE');
+    await expectCodeAsync(writeSeg(base, { maxPixels: 5 }), 'LIMIT_EXCEEDED');
   });
 });

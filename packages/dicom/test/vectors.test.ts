@@ -38,9 +38,9 @@ describe('shared DICOM vectors: readFrames', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
   });
   for (const f of files) {
-    it(`${f} decodes to its JSON`, () => {
+    it(`${f} decodes to its JSON`, async () => {
       const [bytes, v] = load(f);
-      const r = readFrames(bytes);
+      const r = await readFrames(bytes);
       expect(r.rows).toBe(v.rows);
       expect(r.columns).toBe(v.columns);
       expect(r.numberOfFrames).toBe(v.numberOfFrames);
@@ -70,9 +70,9 @@ describe('shared DICOM vectors: readFrames', () => {
 
 describe('shared DICOM vectors: readSeg', () => {
   for (const f of files.filter((x) => x.startsWith('seg_'))) {
-    it(`${f} gives its segments, frame references and masks`, () => {
+    it(`${f} gives its segments, frame references and masks`, async () => {
       const [bytes, v] = load(f);
-      const seg = readSeg(bytes);
+      const seg = await readSeg(bytes);
       expect(seg.segmentationType).toBe(v.seg!.segmentationType);
       expect(seg.segments.map((s) => ({ number: s.number, label: s.label }))).toEqual(v.seg!.segments.map((s) => ({ number: s.number, label: s.label })));
       expect(seg.frames.map((fr) => fr.segmentNumber)).toEqual(v.seg!.frames.map((fr) => fr.referencedSegmentNumber));
@@ -99,17 +99,17 @@ describe('external SEGs (highdicom, pydicom-data): pixels as pydicom decodes the
   const ext = readdirSync(join(DIR, 'external')).filter((f) => f.endsWith('.dcm'));
   it('finds the 6 external files', () => expect(ext.length).toBe(6));
   for (const f of ext) {
-    it(`${f}: readFrames and readSeg agree with its JSON`, () => {
+    it(`${f}: readFrames and readSeg agree with its JSON`, async () => {
       const bytes = new Uint8Array(readFileSync(join(DIR, 'external', f)));
       const v = JSON.parse(readFileSync(join(DIR, 'external', `${f}.json`), 'utf8')) as ExternalVector;
-      const r = readFrames(bytes);
+      const r = await readFrames(bytes);
       expect([r.rows, r.columns, r.numberOfFrames, r.bitsAllocated]).toEqual([v.rows, v.columns, v.numberOfFrames, v.bitsAllocated]);
       r.frames.forEach((px, k) => {
         const want = v.frames[k]!;
         if (want.sha256_u8 !== undefined) expect(sha(px as Uint8Array)).toBe(want.sha256_u8);
         else expect(Array.from(px)).toEqual(want.values!.flat());
       });
-      const seg = readSeg(bytes);
+      const seg = await readSeg(bytes);
       expect(seg.segmentationType).toBe(v.segmentationType);
       if (v.segments) expect(seg.segments.map((s) => ({ number: s.number, label: s.label }))).toEqual(v.segments);
       if (v.oneBitLayout) expect(seg.oneBitRleLayout).toBe(v.oneBitLayout);
