@@ -9,7 +9,8 @@
 //   - attw --profile esm-only on every tarball;
 //   - `npx rlekit --version`, `dialects`, a conversion, from the CLI's tarball;
 //   - `pnpm publish -r --dry-run`.
-// Usage: node release/check.mjs [--no-build] [--only node,browser,types,attw,cli,publish] [--keep]
+// Usage: node release/check.mjs [--no-build] [--only node,browser,types,attw,cli,publish] [--packages dicom,cvat] [--keep]
+// (--packages: the adapters step 2 runs, by folder name; every package is still packed.)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { ROOT, publishedPackages, readmeExample } from './readme-example.mjs';
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : undefined;
 const step = (name) => !only || only.has(name);
+const onlyPackages = args.includes('--packages') ? new Set(args[args.indexOf('--packages') + 1].split(',')) : undefined;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TSC_CURRENT = join(ROOT, 'node_modules/typescript/bin/tsc');
 const TSC_54 = join(ROOT, 'node_modules/typescript54/bin/tsc');
@@ -155,6 +157,7 @@ async function runInChromium(dir, csp) {
 if (step('node') || step('browser')) {
   for (const { dir, name } of packages) {
     if (name === 'rlekit') continue; // the CLI: step 5
+    if (onlyPackages && !onlyPackages.has(dir)) continue;
     const js = exampleJs(dir);
     if (!check(`${name}: README has a ts example`, js !== undefined)) continue;
     const p = project(`adapter-${dir}`, closure(name).add('@rlekit/core'));
@@ -165,9 +168,11 @@ if (step('node') || step('browser')) {
     }
     if (step('browser')) {
       writeFileSync(join(p, 'entry.mjs'), BROWSER_ENTRY);
+      // Split as an app bundler splits it: a format library behind a dynamic import() (dcmjs,
+      // fast-xml-parser, yaml) is a chunk of its own, fetched from the server when first used.
       const built = await esbuild.build({
         entryPoints: [join(p, 'entry.mjs')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-        outfile: join(p, 'web', 'bundle.js'), absWorkingDir: p, logLevel: 'silent', metafile: true, minify: true,
+        splitting: true, outdir: join(p, 'web'), entryNames: 'bundle', absWorkingDir: p, logLevel: 'silent', metafile: true, minify: true,
       }).then((r) => ({ ok: true, r }), (e) => ({ ok: false, e }));
       if (!check(`${name}: README example bundles for the browser with esbuild`, built.ok, built.e?.message)) continue;
       writeFileSync(join(p, 'web', 'index.html'), '<!doctype html><meta charset="utf-8"><title>rlekit</title><script type="module" src="bundle.js"></script>\n');
