@@ -2,7 +2,7 @@
  * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
  */
 import { checkPaintPixels, checkSize, DEFAULT_MAX_RUNS, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
-import { DEFAULT_MAX_PIXELS, readPng, writePng, type Pass, type RawPng } from './png.js';
+import { DEFAULT_MAX_PIXELS, readHeader, readPng, readPngPacked, writePng, type Pass, type PngHeader, type RawPng } from './png.js';
 import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 
 export interface DecodeMaskOptions {
@@ -380,10 +380,30 @@ function colorTable(colors: Colors | undefined): Map<number, number> | undefined
  * ```
  */
 export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): LabelMap {
-  const raw = toRaw(png, maxPixelsOption(options.maxPixels));
+  return decodeLabelMapWithHeader(png, options).labelMap;
+}
+
+/** {@link decodeLabelMap}, and the header and palette it read (for dataset readers). @internal */
+export function decodeLabelMapWithHeader(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): { labelMap: LabelMap; header: PngHeader; palette?: Uint8Array } {
+  const maxPixels = maxPixelsOption(options.maxPixels);
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');
   const transparent = option(options.transparent, ['background', 'keep'] as const, 'transparent', 'background');
+  if (png instanceof Uint8Array) {
+    const h = readHeader(png);
+    if (!h.interlaced && (h.colorType === 0 || h.colorType === 3) && h.bitDepth >= 8) {
+      // Grey and palette samples of 8 and 16 bits are the labels: unfiltered straight into place.
+      const { rows, palette } = readPngPacked(png, maxPixels);
+      const size = { height: h.height, width: h.width };
+      let data: LabelArray = rows;
+      if (h.bitDepth === 16) {
+        data = new Uint16Array(h.height * h.width);
+        for (let i = 0, j = 0; i < data.length; i++, j += 2) data[i] = (rows[j]! << 8) | rows[j + 1]!;
+      }
+      return withHeader(LabelMap.fromArray(data, size), h, palette);
+    }
+  }
+  const raw = toRaw(png, maxPixels);
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const total = width * height;
   const rgb = ct === 2 || ct === 6;
@@ -402,14 +422,14 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
       if (bd === 8) data.set(d.subarray(s, s + width), y * width);
       else for (let x = 0, i = s, o = y * width; x < width; x++, i += 2, o++) data[o] = (d[i]! << 8) | d[i + 1]!;
     }
-    return LabelMap.fromArray(data, { height, width });
+    return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
   }
   if (!raw.header.interlaced && (ct === 0 || ct === 3) && bd < 8) {
     // 1, 2 and 4-bit samples are the labels too: unpacked straight into the label array (a row
     // buffer of 32-bit samples would take 4 bytes a pixel: 1 GB for one row of 2^28 pixels).
     const p = raw.passes[0]!;
     for (let y = 0; y < height; y++) extractRow(raw, p, y, 'value', data.subarray(y * width, (y + 1) * width));
-    return LabelMap.fromArray(data, { height, width });
+    return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
   }
   const row = new Uint32Array(width);
   // Alpha that is the same everywhere marks nothing (a fully transparent export would otherwise read as empty).
@@ -452,7 +472,11 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
   if (unknown > 0) {
     options.warn?.({ code: 'unknown-color', message: `${unknown} pixels had colours not in the colour map (first ${firstUnknown}) and became background`, count: unknown });
   }
-  return LabelMap.fromArray(data, { height, width });
+  return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
+}
+
+function withHeader(labelMap: LabelMap, header: PngHeader, palette: Uint8Array | undefined): { labelMap: LabelMap; header: PngHeader; palette?: Uint8Array } {
+  return palette === undefined ? { labelMap, header } : { labelMap, header, palette };
 }
 
 function rowBuffer(width: number, height: number, bitsPerPixel: number): { raw: Uint8Array; stride: number } {

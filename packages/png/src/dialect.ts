@@ -9,7 +9,7 @@ import {
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
   type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
-import { colourChannelWarning, decodeLabelMap, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
+import { colourChannelWarning, decodeLabelMap, decodeLabelMapWithHeader, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
 
@@ -336,8 +336,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     const bytes = await readAt(f);
     const rel = f.path.startsWith(CLASS_DIR) ? f.path.slice(CLASS_DIR.length) : f.path.startsWith(OBJECT_DIR) ? f.path.slice(OBJECT_DIR.length) : f.path;
     const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(rel);
-    const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
-    const lm = decodeAt(f.path, () => decodeLabelMap(raw, {
+    const { labelMap: lm, header, palette } = decodeAt(f.path, () => decodeLabelMapWithHeader(bytes, {
       // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
       ...(map && o.mode === 'semantic' ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
     }));
@@ -359,7 +358,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     // Void is a label of 8-bit grey and palette maps (VOC draws 255 borders), in semantic and
     // instance maps alike, and of RGB class maps read through a colour map that names it. A label
     // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
-    const { bitDepth, colorType } = raw.header;
+    const { bitDepth, colorType } = header;
     const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
     for (const [label, mask] of decodeAt(f.path, () => lm.masks({ maxRuns: o.maxRuns }))) {
       const id: Id = single ? label : `${imageId}:${label}`;
@@ -375,7 +374,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         continue;
       }
       if (o.mode === 'semantic') {
-        addCategory(label, raw.header.colorType === 3 ? raw.palette : undefined, voidHere && label === o.voidLabel);
+        addCategory(label, header.colorType === 3 ? palette : undefined, voidHere && label === o.voidLabel);
         annotations.push({ id, imageId, categoryId: label, mask });
       } else {
         let c = rule!(label);
