@@ -479,6 +479,20 @@ function withHeader(labelMap: LabelMap, header: PngHeader, palette: Uint8Array |
   return palette === undefined ? { labelMap, header } : { labelMap, header, palette };
 }
 
+/** Up to this many bytes, the 8-bit scanline buffer is kept for the next image (a folder of label maps paints thousands). */
+const SCRATCH_MAX = 1 << 24;
+let scratch: Uint8Array | undefined;
+
+/** {@link rowBuffer} for 8-bit samples, zeroed, reusing one buffer between calls: the caller must be done with it before the next call (deflate copies it). */
+function scratchRowBuffer(width: number, height: number): { raw: Uint8Array; stride: number } {
+  const stride = width + 1, n = stride * height;
+  if (n > SCRATCH_MAX || width === 0 || height === 0) return rowBuffer(width, height, 8);
+  checkSize({ height, width });
+  if (scratch === undefined || scratch.length < n) scratch = new Uint8Array(Math.max(n, 1 << 16));
+  else scratch.fill(0, 0, n);
+  return { raw: scratch.subarray(0, n), stride };
+}
+
 function rowBuffer(width: number, height: number, bitsPerPixel: number): { raw: Uint8Array; stride: number } {
   checkSize({ height, width });
   if (width === 0 || height === 0) {
@@ -612,24 +626,27 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
 
 /**
  * 8-bit labels (values up to 255) → Up-filtered scanlines in `raw` (zeroed, `stride` bytes a row
- * with the filter byte): a row equal to the one above (most rows of a label map) is found by a
- * compare, four labels at a time where rows are word-aligned, and left as zeros.
+ * with the filter byte). A label map's row mostly equals the one above (the same row, or one
+ * that differs at a few mask edges): rows are compared four labels at a time through a DataView
+ * (any width, any alignment), and only words that differ are written; the rest stay zero.
  */
 function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
   for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
-  const words = data instanceof Uint8Array && (width & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : undefined;
-  const rowWords = width >>> 2;
+  const dv = data instanceof Uint8Array ? new DataView(data.buffer, data.byteOffset, data.byteLength) : undefined;
+  const w4 = width & ~3;
   for (let y = 1; y < height; y++) {
     const o = y * stride + 1, r = y * width, q = r - width;
     raw[o - 1] = 2;
     let x = 0;
-    if (words !== undefined) {
-      const rw = r >>> 2, qw = q >>> 2;
-      let k = 0;
-      while (k < rowWords && words[rw + k] === words[qw + k]) k++;
-      x = k << 2;
-    } else {
-      while (x < width && data[r + x] === data[q + x]) x++;
+    if (dv !== undefined) {
+      for (; x < w4; x += 4) {
+        if (dv.getUint32(r + x, true) !== dv.getUint32(q + x, true)) {
+          raw[o + x] = data[r + x]! - data[q + x]!;
+          raw[o + x + 1] = data[r + x + 1]! - data[q + x + 1]!;
+          raw[o + x + 2] = data[r + x + 2]! - data[q + x + 2]!;
+          raw[o + x + 3] = data[r + x + 3]! - data[q + x + 3]!;
+        }
+      }
     }
     for (; x < width; x++) raw[o + x] = (data[r + x]! - data[q + x]!) & 0xff;
   }
@@ -670,7 +687,7 @@ export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOption
     throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit a 16-bit PNG`, { expected: 'labels up to 65535 (or format "rgb")', received: String(max) });
   }
   if (format === 'palette' || format === 'gray8') {
-    const { raw, stride } = rowBuffer(width, height, 8);
+    const { raw, stride } = scratchRowBuffer(width, height);
     upFiltered8(data, width, height, raw, stride);
     if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw, {}, true);
     return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) }, true);

@@ -323,6 +323,13 @@ describe('png dialect: writing folders', () => {
     const w = warnings();
     await collect(dialect.writeFiles!(d, {}, w.ctx));
     expect(w.list.map((x) => x.code)).toContain('overlap-resolved');
+    // Said once, by the painting (pixel-exact), not again as a generic not-carried count.
+    for (const mode of ['semantic', 'instance'] as const) {
+      const wm = warnings();
+      await collect(dialect.writeFiles!(d, { mode }, wm.ctx));
+      expect(wm.list.filter((x) => x.code === 'overlap-resolved')).toHaveLength(1);
+      expect(wm.list.filter((x) => x.capability === 'overlap')).toEqual([]);
+    }
     await expectCodeAsync(collect(dialect.writeFiles!(d, { overlap: 'error' })), 'OVERLAP');
   });
 
