@@ -628,7 +628,8 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
  * 8-bit labels (values up to 255) → Up-filtered scanlines in `raw` (zeroed, `stride` bytes a row
  * with the filter byte). A label map's row mostly equals the one above (the same row, or one
  * that differs at a few mask edges): rows are compared four labels at a time through a DataView
- * (any width, any alignment), and only words that differ are written; the rest stay zero.
+ * (any width, any alignment), and only words that differ are written; the rest stay zero. Rows
+ * that differ almost everywhere are written unfiltered.
  */
 function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
   for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
@@ -637,7 +638,7 @@ function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8
   for (let y = 1; y < height; y++) {
     const o = y * stride + 1, r = y * width, q = r - width;
     raw[o - 1] = 2;
-    let x = 0;
+    let x = 0, changed = 0;
     if (dv !== undefined) {
       for (; x < w4; x += 4) {
         if (dv.getUint32(r + x, true) !== dv.getUint32(q + x, true)) {
@@ -645,10 +646,18 @@ function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8
           raw[o + x + 1] = data[r + x + 1]! - data[q + x + 1]!;
           raw[o + x + 2] = data[r + x + 2]! - data[q + x + 2]!;
           raw[o + x + 3] = data[r + x + 3]! - data[q + x + 3]!;
+          changed++;
         }
       }
     }
     for (; x < width; x++) raw[o + x] = (data[r + x]! - data[q + x]!) & 0xff;
+    if (changed * 8 > width) {
+      // A row that differs from the one above in more than half its words (noise, texture): its
+      // labels as they are (filter None) take fewer distinct bytes than their differences (two
+      // labels give three differences), so they deflate smaller, and they decode as a plain copy.
+      raw[o - 1] = 0;
+      for (x = 0; x < width; x++) raw[o + x] = data[r + x]!;
+    }
   }
 }
 
