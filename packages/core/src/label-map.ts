@@ -103,7 +103,16 @@ export class LabelMap {
   static fromMasks(
     entries: Iterable<readonly [number, Mask]>,
     size: Size,
-    options: { overlap?: OverlapPolicy; warn?: WarningSink } = {},
+    options: {
+      overlap?: OverlapPolicy;
+      warn?: WarningSink;
+      /**
+       * Paint into this array (cleared first; length height × width, a type that holds the largest
+       * label) instead of a new one: a writer painting thousands of images reuses one buffer. The
+       * map returned shares it, so it is only good until the caller paints into it again.
+       */
+      into?: LabelArray;
+    } = {},
   ): LabelMap {
     const total = checkSize(size);
     const overlap = options.overlap ?? 'error';
@@ -118,7 +127,16 @@ export class LabelMap {
       }
       if (label > maxLabel) maxLabel = label;
     }
-    const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
+    const into = options.into;
+    let data: LabelArray;
+    if (into !== undefined) {
+      const fits = into instanceof Uint8Array ? maxLabel <= 0xff : into instanceof Uint16Array ? maxLabel <= 0xffff : into instanceof Uint32Array;
+      if (!fits || into.length !== total) {
+        throw new RleError('INVALID_OPTION', 'The array to paint into does not fit', { path: ['into'], expected: `${total} elements of a type that holds label ${maxLabel}`, received: describeValue(into.length) });
+      }
+      data = into;
+      data.fill(0);
+    } else data = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
     // Paint so that the winner is painted last, and only count conflicts in 'error' mode.
     if (overlap === 'first') list = list.reverse();
     else if (Array.isArray(overlap)) {

@@ -214,6 +214,17 @@ describe('LabelMap', () => {
     expectCode(() => LabelMap.fromArray(new Uint8Array(5), size(2, 3)), 'INVALID_BITMAP');
   });
 
+  it('paints into a given array (cleared first) when asked, and refuses one that does not fit', () => {
+    const a = Mask.fromBitmap([1, 1, 0, 0, 0, 1], size(2, 3));
+    const into = Uint8Array.of(9, 9, 9, 9, 9, 9);
+    const lm = LabelMap.fromMasks([[4, a]], size(2, 3), { into });
+    expect(lm.data).toBe(into);
+    expect([...into]).toEqual([4, 4, 0, 0, 0, 4]);
+    expectCode(() => LabelMap.fromMasks([[4, a]], size(2, 3), { into: new Uint8Array(7) }), 'INVALID_OPTION');
+    expectCode(() => LabelMap.fromMasks([[300, a]], size(2, 3), { into: new Uint8Array(6) }), 'INVALID_OPTION');
+    expect([...LabelMap.fromMasks([[300, a]], size(2, 3), { into: new Uint16Array(6) }).data]).toEqual([300, 300, 0, 0, 0, 300]);
+  });
+
   it('paints overlapping masks as a per-pixel reference does, 8- and 16-bit: pixels, overwritten count, first overlap', () => {
     // Blocky masks (long runs, so the word-at-a-time check runs) on non-square images.
     const maskArb = (height: number, width: number) => fc.array(fc.record({ y: fc.nat(height - 1), x: fc.nat(width - 1), h: fc.integer({ min: 1, max: height }), w: fc.integer({ min: 1, max: width }) }), { minLength: 0, maxLength: 3 })

@@ -455,6 +455,9 @@ function categoryLabels(dataset: MaskDataset, context: DialectContext): Map<Id, 
   return out;
 }
 
+/** Largest image (pixels) whose 8-bit label map is painted into a buffer kept between images. */
+const SCRATCH_LABELS = 1 << 24;
+
 async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partial<PngWriteOptions> | undefined, context: DialectContext): AsyncIterable<OutputFile> {
   const o = writeOptions.parse(options);
   if (o.layout === 'voc' && o.mode !== 'semantic' && o.mode !== 'instance') {
@@ -590,9 +593,9 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     return new TextEncoder().encode(formatLabelmapTxt(entries));
   };
   let merged = 0, uncategorised = 0, mergedCrowd = 0, crowdLost = 0;
-  const paint = (pairs: [number, Mask][], im: ImageInfo): LabelMap => {
+  const paint = (pairs: [number, Mask][], im: ImageInfo, into?: Uint8Array): LabelMap => {
     try {
-      return LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn });
+      return LabelMap.fromMasks(pairs, { height: im.height, width: im.width }, { overlap: o.overlap, warn: context.warn, ...(into ? { into } : {}) });
     } catch (e) {
       throw e instanceof RleError ? e.at('images', String(im.id)) : e;
     }
@@ -636,6 +639,7 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
     return;
   }
   let palette: Uint8Array | undefined; // one for every image (entries are fixed by now)
+  let labelScratch: Uint8Array | undefined;
   for (const im of dataset.images) {
     const list = byImage.get(im.id)!;
     const pairs: [number, Mask][] = [];
@@ -686,9 +690,13 @@ async function* pngFiles(input: MaskDataset | MaskDatasetStream, options: Partia
         pairs.push([label, a.mask]);
       }
     }
-    const lm = paint(pairs, im);
     let givenMax = 0;
     for (const [l] of pairs) if (l > givenMax) givenMax = l;
+    // 8-bit maps are painted into one buffer for every image: each is encoded before the next is painted.
+    const total = im.height * im.width;
+    const reuse = givenMax <= 0xff && total <= SCRATCH_LABELS;
+    if (reuse && (labelScratch === undefined || labelScratch.length < total)) labelScratch = new Uint8Array(total);
+    const lm = paint(pairs, im, reuse ? labelScratch!.subarray(0, total) : undefined);
     // Errors (a label that does not fit the format) name the image.
     let bytes: Uint8Array;
     try {
