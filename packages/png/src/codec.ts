@@ -634,12 +634,24 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
 function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
   for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
   const dv = data instanceof Uint8Array ? new DataView(data.buffer, data.byteOffset, data.byteLength) : undefined;
+  // Rows a multiple of 4 labels long at an aligned offset: whole words through a Uint32Array, faster than DataView reads.
+  const words = data instanceof Uint8Array && (width & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : undefined;
   const w4 = width & ~3;
   for (let y = 1; y < height; y++) {
     const o = y * stride + 1, r = y * width, q = r - width;
     raw[o - 1] = 2;
     let x = 0, changed = 0;
-    if (dv !== undefined) {
+    if (words !== undefined) {
+      for (let k = r >>> 2, j = q >>> 2, kEnd = k + (width >>> 2); k < kEnd; k++, j++, x += 4) {
+        if (words[k] !== words[j]) {
+          raw[o + x] = data[r + x]! - data[q + x]!;
+          raw[o + x + 1] = data[r + x + 1]! - data[q + x + 1]!;
+          raw[o + x + 2] = data[r + x + 2]! - data[q + x + 2]!;
+          raw[o + x + 3] = data[r + x + 3]! - data[q + x + 3]!;
+          changed++;
+        }
+      }
+    } else if (dv !== undefined) {
       for (; x < w4; x += 4) {
         if (dv.getUint32(r + x, true) !== dv.getUint32(q + x, true)) {
           raw[o + x] = data[r + x]! - data[q + x]!;
