@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
-import { LabelMap, Mask } from '@rlekit/core';
+import { LabelMap, Mask, type RleError } from '@rlekit/core';
 import { decodeLabelMap, decodeMask, encodeLabelMap, encodeMask, readHeader, readPng, vocPalette } from '../src/index.js';
 import { bitmapArb, chunks, expectCode, labelsArb } from './helpers.js';
 import { chunk, concat, refPng } from './reference.js';
@@ -321,6 +321,30 @@ describe('bad input', () => {
     // A scanline filter type above 4.
     const badFilter = refPng({ width: 3, height: 2, bitDepth: 8, colorType: 0, sample: () => [1], filter: (k) => (k === 1 ? 7 : 0) });
     expectCode(() => decodeMask(badFilter), 'CORRUPT');
+    // The same through the label-map path, which unfilters in place (8-bit grey and palette, 16-bit grey).
+    expectCode(() => decodeLabelMap(badFilter), 'CORRUPT');
+    expectCode(() => decodeLabelMap(refPng({ width: 5, height: 3, bitDepth: 8, colorType: 3, palette: [[0, 0, 0], [9, 9, 9]], sample: () => [1], filter: (k) => (k === 2 ? 5 : 2) })), 'CORRUPT');
+    expectCode(() => decodeLabelMap(refPng({ width: 3, height: 4, bitDepth: 16, colorType: 0, sample: () => [300], filter: (k) => (k === 0 ? 9 : 1) })), 'CORRUPT');
+  });
+
+  it('label maps read in place: truncated or mutated files give only RleErrors, and a cut one says where', () => {
+    const values = Array.from({ length: 23 * 41 }, (_, i) => ((i * 7) % 11 < 3 ? 0 : 1 + (i % 5)));
+    const png = encodeLabelMap(LabelMap.fromArray(Uint8Array.from(values), { height: 23, width: 41 }));
+    const cut = png.subarray(0, png.length - 20);
+    const e = (() => { try { decodeLabelMap(cut); } catch (err) { return err as RleError; } })();
+    expect(e?.code).toBe('TRUNCATED');
+    expect(e?.offset).toBeTypeOf('number');
+    fc.assert(fc.property(fc.integer({ min: 0, max: png.length }), fc.integer({ min: 0, max: png.length - 1 }), fc.integer({ min: 1, max: 255 }), (n, at, x) => {
+      const mutated = png.slice();
+      mutated[at]! ^= x;
+      for (const input of [png.subarray(0, n), mutated]) {
+        try {
+          decodeLabelMap(input);
+        } catch (err) {
+          expect((err as Error).name).toBe('RleError');
+        }
+      }
+    }), { numRuns: 300 });
   });
 
   it('checks the header against maxPixels before inflating (a small file claiming 100k x 100k)', () => {
