@@ -335,7 +335,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--json', 'machine-readable output')
     .option('--limit <n>', 'list at most n annotations (and n images, n categories); a streamed input is read no further', '50')
     .option('--count', 'read a streamed input to its end to count every annotation')
-    .option('--jobs <n>', 'with --count: worker threads that read shards of the input side by side (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder of images) or 64 files and more)')
+    .option('--jobs <n>', 'with --count: worker threads that read shards of the input side by side (default: the cores, for inputs of 32 MiB or 64 files and more)')
     .option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(inspectCmd, dialects, ['read']);
   inspectCmd.action(async (input: string, opts: Record<string, unknown>) => {

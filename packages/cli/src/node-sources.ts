@@ -303,6 +303,9 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
   }
 }
 
+/** A file for {@link writeFolderAtomic}: its bytes, or a file of ours to move there (`from`, renamed; a second file at the same path must have the same bytes). */
+export type OutputFileFrom = { path: string; bytes: Uint8Array; from?: undefined } | { path: string; bytes?: undefined; from: string };
+
 /**
  * Writes files into a new folder atomically: a temp folder beside it, renamed when complete.
  * @example
@@ -316,9 +319,6 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
  * readdirSync(out).sort(); // → ['a.png', 'b.png']
  * ```
  */
-/** A file for {@link writeFolderAtomic}: its bytes, or a file of ours to move there (`from`, renamed; a second file at the same path must have the same bytes). */
-export type OutputFileFrom = { path: string; bytes: Uint8Array; from?: undefined } | { path: string; bytes?: undefined; from: string };
-
 export async function writeFolderAtomic(output: string, files: AsyncIterable<OutputFileFrom>): Promise<number> {
   const target = await resolveOutput(output);
   const st = await fs.stat(target).catch(() => undefined);

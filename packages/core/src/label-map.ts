@@ -130,9 +130,11 @@ export class LabelMap {
     const into = options.into;
     let data: LabelArray;
     if (into !== undefined) {
-      const fits = into instanceof Uint8Array ? maxLabel <= 0xff : into instanceof Uint16Array ? maxLabel <= 0xffff : into instanceof Uint32Array;
+      const typed = into instanceof Uint8Array || into instanceof Uint16Array || into instanceof Uint32Array;
+      const fits = into instanceof Uint8Array ? maxLabel <= 0xff : into instanceof Uint16Array ? maxLabel <= 0xffff : typed;
       if (!fits || into.length !== total) {
-        throw new RleError('INVALID_OPTION', 'The array to paint into does not fit', { path: ['into'], expected: `${total} elements of a type that holds label ${maxLabel}`, received: describeValue(into.length) });
+        // The length is read only from a typed array (never from an arbitrary object's getter).
+        throw new RleError('INVALID_OPTION', 'The array to paint into does not fit', { path: ['into'], expected: `${total} elements of a type that holds label ${maxLabel}`, received: typed ? `${into.length} elements` : 'not a Uint8Array, Uint16Array or Uint32Array' });
       }
       data = into;
       data.fill(0);
