@@ -244,7 +244,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     };
     for (const w of notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported)))) options.warn?.(w);
     let written: number, bytes: Uint8Array | undefined;
-    if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts));
+    if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
     else {
       const merged = d.to.merge!(partSources(parts));
       if (options.output) written = await writeFileAtomic(options.output, merged);

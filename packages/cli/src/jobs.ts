@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Tinypool from 'tinypool';
 import { RleError, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
-import { fileSource, track, untrack } from './node-sources.js';
+import { fileSource, track, untrack, type OutputFileFrom } from './node-sources.js';
 
 /** An RleError as it crosses from a worker: its fields, rebuilt on this side into the same error. */
 export interface ErrorRecord {
@@ -64,11 +64,19 @@ export function jobShards(jobs: number, shard?: Shard): Shard[] {
 /** Below these sizes starting workers costs more than it saves: the default --jobs runs one there. */
 export const JOBS_MIN_FILE_BYTES = 32 * 1024 * 1024;
 export const JOBS_MIN_FOLDER_FILES = 64;
+/**
+ * The file size from which a conversion that paints a folder of images (PNG masks) takes every
+ * core: painting, deflating and writing a file per image costs about 1 s of CPU per MB of COCO
+ * RLE (a hundred times a JSON-to-JSON conversion), so half a second of worker start-up pays
+ * from about 1 MB.
+ */
+export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
 
 /** `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to repay workers. */
-export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; files: number }): number {
+export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size?: number; imagesOut?: boolean } | { kind: 'folder'; files: number }): number {
   if (text === undefined || text === 'auto') {
-    const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= JOBS_MIN_FILE_BYTES;
+    const minBytes = input.kind === 'bytes' && input.imagesOut === true ? JOBS_MIN_IMAGE_FILE_BYTES : JOBS_MIN_FILE_BYTES;
+    const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= minBytes;
     return big ? availableParallelism() : 1;
   }
   const n = Number(text);
@@ -77,9 +85,9 @@ export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size
 }
 
 /** Parses --jobs for a command, looking at the input only for the default. */
-export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; list(): Promise<string[]> }): Promise<number> {
+export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; list(): Promise<string[]> }, imagesOut = false): Promise<number> {
   if (text !== undefined && text !== 'auto') return parseJobs(text, { kind: 'bytes' });
-  return parseJobs(text, input.kind === 'folder' ? { kind: 'folder', files: (await input.list()).length } : input);
+  return parseJobs(text, input.kind === 'folder' ? { kind: 'folder', files: (await input.list()).length } : { kind: 'bytes', ...(input.size === undefined ? {} : { size: input.size }), imagesOut });
 }
 
 /**
@@ -142,7 +150,7 @@ export const partSources = (paths: readonly string[]) => paths.map((p) => fileSo
  * The files of folder parts as one folder's: each file once; a file several parts wrote (a shared
  * colour map) must have the same bytes in each.
  */
-export async function* folderParts(paths: readonly string[]): AsyncGenerator<{ path: string; bytes: Uint8Array }> {
+export async function* folderParts(paths: readonly string[], move = false): AsyncGenerator<OutputFileFrom> {
   const seen = new Map<string, Uint8Array>();
   for (const root of paths) {
     const walk = async function* (d: string): AsyncGenerator<string> {
@@ -160,6 +168,11 @@ export async function* folderParts(paths: readonly string[]): AsyncGenerator<{ p
     };
     for await (const full of walk(root)) {
       const rel = relative(root, full).split(sep).join('/');
+      if (move) {
+        // Temporary parts of this run: each file is renamed into the output, not read and written again (writeFolderAtomic compares repeats).
+        yield { path: rel, from: full };
+        continue;
+      }
       const bytes = new Uint8Array(await fs.readFile(full));
       const before = seen.get(rel);
       if (before !== undefined) {

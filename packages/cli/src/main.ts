@@ -284,7 +284,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--write-option <key=value...>', 'an option for the writer only')
     .option('--plugin <module...>', 'load extra dialect modules')
     .option('-q, --quiet', 'do not print warnings or the summary')
-    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB or 64 files and more)')
+    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder, such as PNG masks) or 64 files and more)')
     .option('--shard <i/n>', 'convert only shard i of n (0-based) of the input\'s images; `rlekit merge` joins the n outputs')
     .option('--json', 'print the result as JSON with every warning in full (on stdout when -o is given, else on stderr)')
     .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
@@ -297,7 +297,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const target = findDialect(dialects, to);
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     const source = await openPath(input);
-    const jobs = await jobsFor(jobsText, source);
+    // A target that writes a folder (a PNG or label file per image) costs far more per input byte: every core from a small input.
+    const jobs = await jobsFor(jobsText, source, target.output === 'folder' && output !== undefined);
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });

@@ -3,7 +3,7 @@
  * threads write the bytes of one job, errors included.
  */
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { Mask, RleError, type Annotation, type ByteSource, type MaskDataset } fr
 import { dialect as coco } from '@rlekit/coco';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
+import { parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
 
@@ -307,6 +308,18 @@ describe('--jobs', () => {
     expect(r2.err).toBe(r1.err);
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
   }, 240_000);
+
+  it('the default takes every core for big inputs, and from 1 MiB when it paints a folder of images', () => {
+    const cores = availableParallelism();
+    expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20 })).toBe(1);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 32 * 2 ** 20 })).toBe(cores);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20, imagesOut: true })).toBe(cores);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 2 ** 20 - 1, imagesOut: true })).toBe(1);
+    expect(parseJobs(undefined, { kind: 'bytes', imagesOut: true })).toBe(1); // a pipe: size unknown
+    expect(parseJobs('3', { kind: 'bytes', size: 10, imagesOut: true })).toBe(3);
+    expect(parseJobs(undefined, { kind: 'folder', files: 63 })).toBe(1);
+    expect(parseJobs(undefined, { kind: 'folder', files: 64 })).toBe(cores);
+  });
 
   it('inspect --count with 2 jobs prints what 1 job prints', async () => {
     const input = await cocoFile(dataset(51, { images: 20 }));

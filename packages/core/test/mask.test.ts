@@ -213,4 +213,53 @@ describe('LabelMap', () => {
     expect(LabelMap.fromMasks([[300, a]], size(2, 3)).data).toBeInstanceOf(Uint16Array);
     expectCode(() => LabelMap.fromArray(new Uint8Array(5), size(2, 3)), 'INVALID_BITMAP');
   });
+
+  it('paints into a given array (cleared first) when asked, and refuses one that does not fit', () => {
+    const a = Mask.fromBitmap([1, 1, 0, 0, 0, 1], size(2, 3));
+    const into = Uint8Array.of(9, 9, 9, 9, 9, 9);
+    const lm = LabelMap.fromMasks([[4, a]], size(2, 3), { into });
+    expect(lm.data).toBe(into);
+    expect([...into]).toEqual([4, 4, 0, 0, 0, 4]);
+    expectCode(() => LabelMap.fromMasks([[4, a]], size(2, 3), { into: new Uint8Array(7) }), 'INVALID_OPTION');
+    expectCode(() => LabelMap.fromMasks([[300, a]], size(2, 3), { into: new Uint8Array(6) }), 'INVALID_OPTION');
+    expect([...LabelMap.fromMasks([[300, a]], size(2, 3), { into: new Uint16Array(6) }).data]).toEqual([300, 300, 0, 0, 0, 300]);
+  });
+
+  it('paints overlapping masks as a per-pixel reference does, 8- and 16-bit: pixels, overwritten count, first overlap', () => {
+    // Blocky masks (long runs, so the word-at-a-time check runs) on non-square images.
+    const maskArb = (height: number, width: number) => fc.array(fc.record({ y: fc.nat(height - 1), x: fc.nat(width - 1), h: fc.integer({ min: 1, max: height }), w: fc.integer({ min: 1, max: width }) }), { minLength: 0, maxLength: 3 })
+      .map((boxes) => {
+        const bits = new Uint8Array(height * width);
+        for (const b of boxes) for (let y = b.y; y < Math.min(height, b.y + b.h); y++) bits.fill(1, y * width + b.x, y * width + Math.min(width, b.x + b.w));
+        return bits;
+      });
+    const arb = fc.record({ height: fc.integer({ min: 1, max: 23 }), width: fc.integer({ min: 1, max: 37 }) })
+      .filter(({ height, width }) => height !== width)
+      .chain(({ height, width }) => fc.tuple(fc.constant(height), fc.constant(width), fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), maskArb(height, width)), { minLength: 1, maxLength: 4 }), fc.constantFrom(1, 256)));
+    fc.assert(fc.property(arb, ([height, width, list, scale]) => {
+      const pairs = list.map(([l, bits]) => [l * scale, Mask.fromBitmap(bits, size(height, width))] as [number, Mask]);
+      const ref = new Array<number>(height * width).fill(0);
+      let overwritten = 0, firstOverlap = -1;
+      for (const [l, m] of pairs) {
+        const bits = m.toBitmap();
+        for (let i = 0; i < bits.length; i++) {
+          if (bits[i] === 0) continue;
+          if (ref[i] !== 0) {
+            overwritten++;
+            if (firstOverlap < 0) firstOverlap = i;
+          }
+          ref[i] = l;
+        }
+      }
+      const counts: number[] = [];
+      const lm = LabelMap.fromMasks(pairs, size(height, width), { overlap: 'last', warn: (w) => counts.push(w.count!) });
+      expect([...lm.data]).toEqual(ref);
+      expect(counts).toEqual(overwritten > 0 ? [overwritten] : []);
+      if (firstOverlap >= 0) {
+        const e = (() => { try { LabelMap.fromMasks(pairs, size(height, width)); } catch (err) { return err as RleError; } })();
+        expect(e?.code).toBe('OVERLAP');
+        expect(e?.message).toContain(`at pixel (${firstOverlap % width}, ${Math.floor(firstOverlap / width)})`);
+      } else expect(() => LabelMap.fromMasks(pairs, size(height, width))).not.toThrow();
+    }), { numRuns: 300 });
+  });
 });

@@ -2,7 +2,7 @@
  * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
  */
 import { checkPaintPixels, checkSize, DEFAULT_MAX_RUNS, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
-import { DEFAULT_MAX_PIXELS, readPng, writePng, type Pass, type RawPng } from './png.js';
+import { DEFAULT_MAX_PIXELS, readHeader, readPng, readPngPacked, writePng, type Pass, type PngHeader, type RawPng } from './png.js';
 import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 
 export interface DecodeMaskOptions {
@@ -380,10 +380,30 @@ function colorTable(colors: Colors | undefined): Map<number, number> | undefined
  * ```
  */
 export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): LabelMap {
-  const raw = toRaw(png, maxPixelsOption(options.maxPixels));
+  return decodeLabelMapWithHeader(png, options).labelMap;
+}
+
+/** {@link decodeLabelMap}, and the header and palette it read (for dataset readers). @internal */
+export function decodeLabelMapWithHeader(png: Uint8Array | RawPng, options: DecodeLabelMapOptions = {}): { labelMap: LabelMap; header: PngHeader; palette?: Uint8Array } {
+  const maxPixels = maxPixelsOption(options.maxPixels);
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');
   const transparent = option(options.transparent, ['background', 'keep'] as const, 'transparent', 'background');
+  if (png instanceof Uint8Array) {
+    const h = readHeader(png);
+    if (!h.interlaced && (h.colorType === 0 || h.colorType === 3) && h.bitDepth >= 8) {
+      // Grey and palette samples of 8 and 16 bits are the labels: unfiltered straight into place.
+      const { rows, palette } = readPngPacked(png, maxPixels);
+      const size = { height: h.height, width: h.width };
+      let data: LabelArray = rows;
+      if (h.bitDepth === 16) {
+        data = new Uint16Array(h.height * h.width);
+        for (let i = 0, j = 0; i < data.length; i++, j += 2) data[i] = (rows[j]! << 8) | rows[j + 1]!;
+      }
+      return withHeader(LabelMap.fromArray(data, size), h, palette);
+    }
+  }
+  const raw = toRaw(png, maxPixels);
   const { width, height, colorType: ct, bitDepth: bd } = raw.header;
   const total = width * height;
   const rgb = ct === 2 || ct === 6;
@@ -402,14 +422,14 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
       if (bd === 8) data.set(d.subarray(s, s + width), y * width);
       else for (let x = 0, i = s, o = y * width; x < width; x++, i += 2, o++) data[o] = (d[i]! << 8) | d[i + 1]!;
     }
-    return LabelMap.fromArray(data, { height, width });
+    return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
   }
   if (!raw.header.interlaced && (ct === 0 || ct === 3) && bd < 8) {
     // 1, 2 and 4-bit samples are the labels too: unpacked straight into the label array (a row
     // buffer of 32-bit samples would take 4 bytes a pixel: 1 GB for one row of 2^28 pixels).
     const p = raw.passes[0]!;
     for (let y = 0; y < height; y++) extractRow(raw, p, y, 'value', data.subarray(y * width, (y + 1) * width));
-    return LabelMap.fromArray(data, { height, width });
+    return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
   }
   const row = new Uint32Array(width);
   // Alpha that is the same everywhere marks nothing (a fully transparent export would otherwise read as empty).
@@ -452,7 +472,25 @@ export function decodeLabelMap(png: Uint8Array | RawPng, options: DecodeLabelMap
   if (unknown > 0) {
     options.warn?.({ code: 'unknown-color', message: `${unknown} pixels had colours not in the colour map (first ${firstUnknown}) and became background`, count: unknown });
   }
-  return LabelMap.fromArray(data, { height, width });
+  return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
+}
+
+function withHeader(labelMap: LabelMap, header: PngHeader, palette: Uint8Array | undefined): { labelMap: LabelMap; header: PngHeader; palette?: Uint8Array } {
+  return palette === undefined ? { labelMap, header } : { labelMap, header, palette };
+}
+
+/** Up to this many bytes, the 8-bit scanline buffer is kept for the next image (a folder of label maps paints thousands). */
+const SCRATCH_MAX = 1 << 24;
+let scratch: Uint8Array | undefined;
+
+/** {@link rowBuffer} for 8-bit samples, zeroed, reusing one buffer between calls: the caller must be done with it before the next call (deflate copies it). */
+function scratchRowBuffer(width: number, height: number): { raw: Uint8Array; stride: number } {
+  const stride = width + 1, n = stride * height;
+  if (n > SCRATCH_MAX || width === 0 || height === 0) return rowBuffer(width, height, 8);
+  checkSize({ height, width });
+  if (scratch === undefined || scratch.length < n) scratch = new Uint8Array(Math.max(n, 1 << 16));
+  else scratch.fill(0, 0, n);
+  return { raw: scratch.subarray(0, n), stride };
 }
 
 function rowBuffer(width: number, height: number, bitsPerPixel: number): { raw: Uint8Array; stride: number } {
@@ -588,26 +626,50 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
 
 /**
  * 8-bit labels (values up to 255) → Up-filtered scanlines in `raw` (zeroed, `stride` bytes a row
- * with the filter byte): a row equal to the one above (most rows of a label map) is found by a
- * compare, four labels at a time where rows are word-aligned, and left as zeros.
+ * with the filter byte). A label map's row mostly equals the one above (the same row, or one
+ * that differs at a few mask edges): rows are compared four labels at a time through a DataView
+ * (any width, any alignment), and only words that differ are written; the rest stay zero. Rows
+ * that differ almost everywhere are written unfiltered.
  */
 function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
   for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
+  const dv = data instanceof Uint8Array ? new DataView(data.buffer, data.byteOffset, data.byteLength) : undefined;
+  // Rows a multiple of 4 labels long at an aligned offset: whole words through a Uint32Array, faster than DataView reads.
   const words = data instanceof Uint8Array && (width & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : undefined;
-  const rowWords = width >>> 2;
+  const w4 = width & ~3;
   for (let y = 1; y < height; y++) {
     const o = y * stride + 1, r = y * width, q = r - width;
     raw[o - 1] = 2;
-    let x = 0;
+    let x = 0, changed = 0;
     if (words !== undefined) {
-      const rw = r >>> 2, qw = q >>> 2;
-      let k = 0;
-      while (k < rowWords && words[rw + k] === words[qw + k]) k++;
-      x = k << 2;
-    } else {
-      while (x < width && data[r + x] === data[q + x]) x++;
+      for (let k = r >>> 2, j = q >>> 2, kEnd = k + (width >>> 2); k < kEnd; k++, j++, x += 4) {
+        if (words[k] !== words[j]) {
+          raw[o + x] = data[r + x]! - data[q + x]!;
+          raw[o + x + 1] = data[r + x + 1]! - data[q + x + 1]!;
+          raw[o + x + 2] = data[r + x + 2]! - data[q + x + 2]!;
+          raw[o + x + 3] = data[r + x + 3]! - data[q + x + 3]!;
+          changed++;
+        }
+      }
+    } else if (dv !== undefined) {
+      for (; x < w4; x += 4) {
+        if (dv.getUint32(r + x, true) !== dv.getUint32(q + x, true)) {
+          raw[o + x] = data[r + x]! - data[q + x]!;
+          raw[o + x + 1] = data[r + x + 1]! - data[q + x + 1]!;
+          raw[o + x + 2] = data[r + x + 2]! - data[q + x + 2]!;
+          raw[o + x + 3] = data[r + x + 3]! - data[q + x + 3]!;
+          changed++;
+        }
+      }
     }
     for (; x < width; x++) raw[o + x] = (data[r + x]! - data[q + x]!) & 0xff;
+    if (changed * 8 > width) {
+      // A row that differs from the one above in more than half its words (noise, texture): its
+      // labels as they are (filter None) take fewer distinct bytes than their differences (two
+      // labels give three differences), so they deflate smaller, and they decode as a plain copy.
+      raw[o - 1] = 0;
+      for (x = 0; x < width; x++) raw[o + x] = data[r + x]!;
+    }
   }
 }
 
@@ -646,7 +708,7 @@ export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOption
     throw new RleError('LIMIT_EXCEEDED', `Label ${max} does not fit a 16-bit PNG`, { expected: 'labels up to 65535 (or format "rgb")', received: String(max) });
   }
   if (format === 'palette' || format === 'gray8') {
-    const { raw, stride } = rowBuffer(width, height, 8);
+    const { raw, stride } = scratchRowBuffer(width, height);
     upFiltered8(data, width, height, raw, stride);
     if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw, {}, true);
     return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) }, true);

@@ -156,6 +156,56 @@ export function readHeader(bytes: Uint8Array): PngHeader {
  * ```
  */
 export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
+  const c = readChunks(bytes, maxPixels);
+  const { passes, size } = layout(c.header);
+  const raw = inflateIdat(c, size);
+  const bpp = Math.max(1, bitsPerPixel(c.header) >> 3);
+  for (const p of passes) unfilter(raw, p, bpp);
+  const out: RawPng = { header: c.header, data: raw, passes };
+  if (c.palette) out.palette = c.palette;
+  if (c.transparency) out.transparency = c.transparency;
+  return out;
+}
+
+/** A non-interlaced PNG's unfiltered scanlines packed back to back, without filter bytes. @internal */
+export interface PackedPng {
+  header: PngHeader;
+  palette?: Uint8Array;
+  transparency?: Uint8Array;
+  /** height × rowBytes bytes: row y at y × rowBytes. A view at offset 0 of the inflated buffer (which is `height` bytes longer). */
+  rows: Uint8Array;
+  rowBytes: number;
+}
+
+/**
+ * {@link readPng} for non-interlaced images, with the scanlines unfiltered and packed in one pass
+ * over the inflated buffer itself: no second buffer, no copy per row, and 8-bit grey or palette
+ * rows are the label array as they stand. Throws like readPng, and UNSUPPORTED for interlaced
+ * images (callers check the header first). @internal
+ */
+export function readPngPacked(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): PackedPng {
+  const c = readChunks(bytes, maxPixels);
+  if (c.header.interlaced) throw new RleError('UNSUPPORTED', 'Interlaced PNG where packed rows were asked for', { offset: 28, path: ['IHDR', 'interlace'] });
+  const { passes, size } = layout(c.header);
+  const raw = inflateIdat(c, size);
+  const p = passes[0]!;
+  unfilterPacked(raw, p.height, p.rowBytes, Math.max(1, bitsPerPixel(c.header) >> 3));
+  const out: PackedPng = { header: c.header, rows: raw.subarray(0, p.height * p.rowBytes), rowBytes: p.rowBytes };
+  if (c.palette) out.palette = c.palette;
+  if (c.transparency) out.transparency = c.transparency;
+  return out;
+}
+
+interface Chunks {
+  header: PngHeader;
+  palette?: Uint8Array;
+  transparency?: Uint8Array;
+  idat: Uint8Array[];
+  idatBytes: number;
+}
+
+/** Walks and checks the chunks (CRCs, order, sizes, limits) up to IEND; inflates nothing. */
+function readChunks(bytes: Uint8Array, maxPixels: number): Chunks {
   const header = readHeader(bytes);
   if (header.width * header.height > maxPixels) {
     // The limit is the user's choice, so it is reported as such even when 32-bit runs could not hold the image either.
@@ -202,6 +252,14 @@ export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXEL
   if (!ended) throw new RleError('TRUNCATED', 'PNG has no IEND chunk', { offset: bytes.length, expected: 'an IEND chunk' });
   if (header.colorType === 3 && !palette) throw new RleError('INVALID_STRUCTURE', 'Palette image without a PLTE chunk', { path: ['PLTE'], expected: 'a PLTE chunk' });
   if (idat.length === 0) throw new RleError('TRUNCATED', 'PNG has no IDAT chunk', { expected: 'image data' });
+  const out: Chunks = { header, idat, idatBytes };
+  if (palette) out.palette = palette;
+  if (transparency) out.transparency = transparency;
+  return out;
+}
+
+/** The IDAT chunks' zlib stream inflated to exactly `size` bytes. */
+function inflateIdat({ idat, idatBytes }: Chunks, size: number): Uint8Array {
   let z: Uint8Array;
   if (idat.length === 1) z = idat[0]!;
   else {
@@ -212,24 +270,63 @@ export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXEL
       p += c.length;
     }
   }
-  const { passes, size } = layout(header);
   // Deflate cannot expand more than 1032:1 (a 258-byte match costs at least 2 bits), so a header
   // promising more than that is refused before the output buffer is allocated.
   if (size > idatBytes * 1032 + 1024) {
     throw new RleError('TRUNCATED', 'Image data is too short for the size in IHDR', { path: ['IDAT'], expected: `at least ${Math.ceil((size - 1024) / 1032)} compressed bytes for ${size} bytes of scanlines`, received: `${idatBytes} bytes` });
   }
-  let raw: Uint8Array;
   try {
-    raw = inflateZlib(z, size);
+    return inflateZlib(z, size);
   } catch (e) {
     throw e instanceof RleError ? e.at('IDAT') : e;
   }
-  const bpp = Math.max(1, bitsPerPixel(header) >> 3);
-  for (const p of passes) unfilter(raw, p, bpp);
-  const out: RawPng = { header, data: raw, passes };
-  if (palette) out.palette = palette;
-  if (transparency) out.transparency = transparency;
-  return out;
+}
+
+/**
+ * Undoes the scanline filters of a non-interlaced image (`height` rows of `rowBytes` after their
+ * filter byte) and packs the rows: row y moves from y × (rowBytes + 1) + 1 to y × rowBytes. In
+ * place and in one forward pass: a row's destination always lies before its unread source, and
+ * the row above (what Up, Average and Paeth read) is already final.
+ */
+function unfilterPacked(d: Uint8Array, height: number, rowBytes: number, bpp: number): void {
+  const stride = rowBytes + 1;
+  const w32 = new Uint32Array(d.buffer, d.byteOffset, d.byteOffset & 3 ? 0 : d.length >> 2);
+  for (let y = 0; y < height; y++) {
+    const f = y * stride, s = f + 1, e = s + rowBytes;
+    const o = y * rowBytes, u = o - rowBytes; // this row's and the row above's packed start
+    const type = d[f]!;
+    const first = y === 0;
+    switch (type) {
+      case 0:
+        d.copyWithin(o, s, e);
+        break;
+      case 1: {
+        const head = Math.min(bpp, rowBytes);
+        for (let i = 0; i < head; i++) d[o + i] = d[s + i]!;
+        for (let i = head; i < rowBytes; i++) d[o + i] = d[s + i]! + d[o + i - bpp]!;
+        break;
+      }
+      case 2:
+        if (first) d.copyWithin(o, s, e);
+        else upPacked(d, w32, s, o, u, rowBytes);
+        break;
+      case 3:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? d[o + i - bpp]! : 0, b = first ? 0 : d[u + i]!;
+          d[o + i] = d[s + i]! + ((a + b) >> 1);
+        }
+        break;
+      case 4:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? d[o + i - bpp]! : 0, b = first ? 0 : d[u + i]!, c = first || i < bpp ? 0 : d[u + i - bpp]!;
+          const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+          d[o + i] = d[s + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        }
+        break;
+      default:
+        throw new RleError('CORRUPT', `Invalid scanline filter type ${type}`, { path: ['IDAT'], expected: '0 to 4', received: String(type) });
+    }
+  }
 }
 
 /** Undoes the scanline filters of one pass in place. */
@@ -269,6 +366,34 @@ function unfilter(d: Uint8Array, p: Pass, bpp: number): void {
         throw new RleError('CORRUPT', `Invalid scanline filter type ${type}`, { path: ['IDAT'], expected: '0 to 4', received: String(type) });
     }
   }
+}
+
+/**
+ * One Up-filtered row into place: the row above copied where the differences are zero (found a
+ * word at a time: a label map's changed row differs from the one above in a few places), added
+ * where they are not. Writes below `o + i` never reach the unread differences at `s + i` on.
+ */
+function upPacked(d: Uint8Array, w32: Uint32Array, s: number, o: number, u: number, rowBytes: number): void {
+  const e = s + rowBytes;
+  let i = 0;
+  // A busy row (noise) has more stretches than skipping pays for: the rest of it is added plainly.
+  for (let budget = (rowBytes >> 6) + 2; i < rowBytes && budget > 0; budget--) {
+    const j = nextNonZero(d, w32, s + i, e) - s;
+    if (j - i >= 16) d.copyWithin(o + i, u + i, u + j);
+    else for (let k = i; k < j; k++) d[o + k] = d[u + k]!;
+    i = j;
+    // Differences up to the next zero; a lone zero among them is cheaper to add than to skip.
+    for (; i < rowBytes && (d[s + i] !== 0 || (i + 1 < rowBytes && d[s + i + 1] !== 0)); i++) d[o + i] = d[s + i]! + d[u + i]!;
+  }
+  for (; i < rowBytes; i++) d[o + i] = d[s + i]! + d[u + i]!;
+}
+
+/** The first index in [i, e) where d is not zero, or e; aligned words of `w32` (viewing `d` from its start) at a time where it can. */
+function nextNonZero(d: Uint8Array, w32: Uint32Array, i: number, e: number): number {
+  for (; i < e && (i & 3) !== 0; i++) if (d[i] !== 0) return i;
+  for (const k = Math.min(w32.length, e >> 2); i >> 2 < k && w32[i >> 2] === 0; ) i += 4;
+  for (; i < e; i++) if (d[i] !== 0) return i;
+  return e;
 }
 
 /** Whether d[s, e) is all zero, checking aligned words (`w32` views `d` from its start) where it can. */

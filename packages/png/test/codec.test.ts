@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
-import { LabelMap, Mask } from '@rlekit/core';
-import { decodeLabelMap, decodeMask, encodeLabelMap, encodeMask, readHeader, vocPalette } from '../src/index.js';
+import { LabelMap, Mask, type RleError } from '@rlekit/core';
+import { decodeLabelMap, decodeMask, encodeLabelMap, encodeMask, readHeader, readPng, vocPalette } from '../src/index.js';
 import { bitmapArb, chunks, expectCode, labelsArb } from './helpers.js';
 import { chunk, concat, refPng } from './reference.js';
 
@@ -75,6 +75,35 @@ describe('decoding every colour type, bit depth and interlace', () => {
       expect([m.height, m.width]).toEqual([img.height, img.width]);
       expect(Array.from(m.toBitmap())).toEqual(fg);
     }), { numRuns: 400 });
+  });
+
+  it('wide label maps: every filter, rows that change in a few places or everywhere, 8 and 16 bits (rows unfiltered in place)', () => {
+    // Widths up to 300 so Up rows mix long unchanged stretches (copied), short gaps and busy rows.
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 300 }), fc.constantFrom(8, 16), fc.constantFrom(0, 3), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 0x7fffffff }),
+      (height, width, bitDepth, colorType, filterKind, seed) => {
+        fc.pre(height !== width && !(colorType === 3 && bitDepth === 16));
+        let st = seed;
+        const rand = (): number => (st = (Math.imul(st, 1664525) + 1013904223) >>> 0) / 4294967296;
+        const max = bitDepth === 16 ? 65535 : 255;
+        const values: number[] = [];
+        for (let y = 0; y < height; y++) {
+          const busy = rand() < 0.3;
+          for (let x = 0; x < width; x++) {
+            const above = y > 0 ? values[(y - 1) * width + x]! : 0;
+            values.push(busy ? (rand() < 0.5 ? 0 : Math.floor(rand() * (max + 1))) : rand() < 0.03 ? Math.floor(rand() * (max + 1)) : above);
+          }
+        }
+        values[0] = max;
+        values[height * width - 1] = 1;
+        const png = refPng({
+          width, height, bitDepth, colorType, sample: (x, y) => [values[y * width + x]!],
+          ...(colorType === 3 ? { palette: Array.from({ length: 256 }, () => [0, 0, 0]) } : {}),
+          filter: (k) => (filterKind === 5 ? (k * 7) % 5 : filterKind), idatChunks: 2,
+        });
+        expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+      },
+    ), { numRuns: 300 });
   });
 
   it('16-bit grey labels survive (Cityscapes ids such as 26001)', () => {
@@ -192,6 +221,25 @@ describe('encodeLabelMap', () => {
     ), { numRuns: 300 });
   });
 
+  it('filters a row Up where it mostly equals the row above and None where it differs almost everywhere, and both decode', () => {
+    // 9 rows of 44 labels: 0-2 equal, 3 changed at one mask edge, 4-5 noise, 6 = 5, 7 noise, 8 empty
+    // (as unlike noise as noise is). 16-bit arrays take the plain path: Up everywhere.
+    const height = 9, width = 44;
+    const noise = (seed: number): number[] => Array.from({ length: width }, (_, x) => ((x * 7 + seed * 13) ^ (x >> 1)) % 3 === 0 ? 0 : 1 + ((x + seed) % 4));
+    const base = Array.from({ length: width }, (_, x) => (x >= 10 && x < 30 ? 3 : 0));
+    const edge = base.map((v, x) => (x >= 30 && x < 34 ? 3 : v));
+    const rows = [base, base, base, edge, noise(1), noise(2), noise(2), noise(3), new Array<number>(width).fill(0)];
+    const values = rows.flat();
+    values[0] = 9; // foreground at the first pixel
+    for (const wide of [false, true]) {
+      const lm = LabelMap.fromArray(wide ? Uint16Array.from(values) : Uint8Array.from(values), { height, width });
+      const png = encodeLabelMap(lm);
+      const raw = readPng(png);
+      expect(Array.from({ length: height }, (_, y) => raw.data[y * (width + 1)])).toEqual(wide ? [0, 2, 2, 2, 2, 2, 2, 2, 2] : [0, 2, 2, 2, 0, 0, 2, 0, 0]);
+      expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+    }
+  });
+
   it('writes the VOC palette by default, or the given one padded to the largest label', () => {
     const lm = LabelMap.fromArray(Uint8Array.of(0, 1, 15, 255), { height: 2, width: 2 });
     const png = encodeLabelMap(lm);
@@ -273,6 +321,30 @@ describe('bad input', () => {
     // A scanline filter type above 4.
     const badFilter = refPng({ width: 3, height: 2, bitDepth: 8, colorType: 0, sample: () => [1], filter: (k) => (k === 1 ? 7 : 0) });
     expectCode(() => decodeMask(badFilter), 'CORRUPT');
+    // The same through the label-map path, which unfilters in place (8-bit grey and palette, 16-bit grey).
+    expectCode(() => decodeLabelMap(badFilter), 'CORRUPT');
+    expectCode(() => decodeLabelMap(refPng({ width: 5, height: 3, bitDepth: 8, colorType: 3, palette: [[0, 0, 0], [9, 9, 9]], sample: () => [1], filter: (k) => (k === 2 ? 5 : 2) })), 'CORRUPT');
+    expectCode(() => decodeLabelMap(refPng({ width: 3, height: 4, bitDepth: 16, colorType: 0, sample: () => [300], filter: (k) => (k === 0 ? 9 : 1) })), 'CORRUPT');
+  });
+
+  it('label maps read in place: truncated or mutated files give only RleErrors, and a cut one says where', () => {
+    const values = Array.from({ length: 23 * 41 }, (_, i) => ((i * 7) % 11 < 3 ? 0 : 1 + (i % 5)));
+    const png = encodeLabelMap(LabelMap.fromArray(Uint8Array.from(values), { height: 23, width: 41 }));
+    const cut = png.subarray(0, png.length - 20);
+    const e = (() => { try { decodeLabelMap(cut); } catch (err) { return err as RleError; } })();
+    expect(e?.code).toBe('TRUNCATED');
+    expect(e?.offset).toBeTypeOf('number');
+    fc.assert(fc.property(fc.integer({ min: 0, max: png.length }), fc.integer({ min: 0, max: png.length - 1 }), fc.integer({ min: 1, max: 255 }), (n, at, x) => {
+      const mutated = png.slice();
+      mutated[at]! ^= x;
+      for (const input of [png.subarray(0, n), mutated]) {
+        try {
+          decodeLabelMap(input);
+        } catch (err) {
+          expect((err as Error).name).toBe('RleError');
+        }
+      }
+    }), { numRuns: 300 });
   });
 
   it('checks the header against maxPixels before inflating (a small file claiming 100k x 100k)', () => {

@@ -323,6 +323,13 @@ describe('png dialect: writing folders', () => {
     const w = warnings();
     await collect(dialect.writeFiles!(d, {}, w.ctx));
     expect(w.list.map((x) => x.code)).toContain('overlap-resolved');
+    // Said once, by the painting (pixel-exact), not again as a generic not-carried count.
+    for (const mode of ['semantic', 'instance'] as const) {
+      const wm = warnings();
+      await collect(dialect.writeFiles!(d, { mode }, wm.ctx));
+      expect(wm.list.filter((x) => x.code === 'overlap-resolved')).toHaveLength(1);
+      expect(wm.list.filter((x) => x.capability === 'overlap')).toEqual([]);
+    }
     await expectCodeAsync(collect(dialect.writeFiles!(d, { overlap: 'error' })), 'OVERLAP');
   });
 
@@ -381,6 +388,22 @@ describe('png dialect: writing folders', () => {
       const painted = LabelMap.fromMasks(masks.map((m, i) => [i + 1, m] as const), { height, width }, { overlap: 'last' }).masks();
       expect(inst.annotations.map((a) => a.id)).toEqual([...painted.keys()].map((l) => `im:${l}`));
       inst.annotations.forEach((a) => expect(a.mask.equals(painted.get(Number(String(a.id).slice(3)))!)).toBe(true));
+    }), { numRuns: 60 });
+  });
+
+  it('semantic maps of many images of different sizes (one reused paint buffer): each file holds its own image only', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(bitmapArb(24), { minLength: 2, maxLength: 6 }), async (list) => {
+      const d: MaskDataset = {
+        images: list.map((b, i) => ({ id: i + 1, fileName: `im${i}.jpg`, height: b.height, width: b.width })),
+        categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }],
+        annotations: list.map((b, i) => ({ id: i + 1, imageId: i + 1, categoryId: 1 + (i % 2), mask: Mask.fromBitmap(b.bits, { height: b.height, width: b.width }) })),
+      };
+      const files = await collect(dialect.writeFiles!(d, { mode: 'semantic' }));
+      list.forEach((b, i) => {
+        const lm = decodeLabelMap(files[`im${i}.png`]!);
+        expect([lm.height, lm.width]).toEqual([b.height, b.width]);
+        expect(Array.from(lm.data)).toEqual(Array.from(b.bits, (v) => v * (1 + (i % 2))));
+      });
     }), { numRuns: 60 });
   });
 });
