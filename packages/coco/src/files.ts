@@ -10,6 +10,7 @@ import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
+import { parseAnnotationBytes } from './annotation-json.js';
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -48,8 +49,18 @@ function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
 }
 
 // Polygons a Mask was rasterised from, so a COCO → COCO conversion can write them back.
-// Keyed by the immutable Mask: any operation that changes pixels makes a new Mask.
-const polygonSource = new WeakMap<Mask, number[][]>();
+// Keyed by the immutable Mask: any operation that changes pixels makes a new Mask. A streamed
+// read keeps them as the Float64Arrays it parsed them into; they are lists again when asked for.
+const polygonStore = new WeakMap<Mask, readonly ArrayLike<number>[]>();
+const polygonSource = {
+  set(mask: Mask, polygons: readonly ArrayLike<number>[]): void {
+    polygonStore.set(mask, polygons);
+  },
+  get(mask: Mask): number[][] | undefined {
+    const p = polygonStore.get(mask);
+    return p === undefined ? undefined : p.map((q) => (Array.isArray(q) ? q : Array.from(q)));
+  },
+};
 // Top-level fields (info, licenses) that the dataset model has no place for; only a COCO writer uses them.
 const datasetExtras = new WeakMap<object, Json>();
 
@@ -256,10 +267,10 @@ class Reader {
     let mask: Mask;
     let polygon = false;
     if (Array.isArray(seg)) {
-      mask = polygonsToMask(seg as number[][], image.height, image.width, segPath);
+      mask = polygonsToMask(seg as ArrayLike<number>[], image.height, image.width, segPath);
       // Read as pycocotools reads them (a last odd number ignored), but worth a word.
       for (const p of seg as unknown[]) {
-        if (!Array.isArray(p)) continue;
+        if (!Array.isArray(p) && !(p instanceof Float64Array)) continue;
         if (p.length % 2 === 1) this.counts.oddPolygons++;
         if (p.length < 6) this.counts.fewPoints++;
         for (let k = 0; k + 1 < p.length; k += 2) {
@@ -270,7 +281,7 @@ class Reader {
           }
         }
       }
-      polygonSource.set(mask, seg as number[][]);
+      polygonSource.set(mask, seg as ArrayLike<number>[]);
       polygon = true;
     } else {
       const s = obj(seg, segPath);
@@ -441,6 +452,11 @@ async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<v
 }
 
 const REFS = ['image_id', 'category_id'];
+
+/** An annotation's bytes parsed (polygons as Float64Arrays), or through parseJsonBytes, which reports what is wrong with them. */
+function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
+  return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
+}
 
 class U32List {
   data = new Uint32Array(1024);
@@ -613,7 +629,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
-  function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown) => void): AsyncGenerator<void> {
+  function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown, offset: number) => void): AsyncGenerator<void> {
     let lists = 0;
     let active = fmt === 'results';
     return feed(source, new JsonScanner({
@@ -624,7 +640,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       },
       want: (_key, i) => active && want(i),
       raw,
-      element: (_key, i, v) => element(i, v),
+      element: (_key, i, v, offset) => element(i, v, offset),
     }, 'COCO JSON'));
   }
 
@@ -634,7 +650,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     keptAt = new Float64Array(count);
     for (let i = 0, o = 0; i < count; i++) (keptAt[i] = o, (o += sizes[i]!));
   }
-  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseJsonBytes(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i], 'COCO JSON'), pathOf(i));
+  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseAnnotation(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i]!), pathOf(i));
 
   async function* annotations(): AsyncGenerator<Annotation> {
     if (keptAt !== undefined) {
@@ -656,12 +672,13 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       return;
     }
     if (!regroup) {
-      let queue: [number, unknown][] = [];
-      for await (const _ of pass2(mine, false, (i, v) => queue.push([i, v]))) {
+      // The bytes are the chunk's, valid during the call: copied (the compact text, not objects, waits in the queue).
+      let queue: [number, Uint8Array, number][] = [];
+      for await (const _ of pass2(mine, true, (i, v, offset) => queue.push([i, new Uint8Array(v as Uint8Array), offset]))) {
         const q = queue;
         queue = [];
-        for (const [i, v] of q) {
-          const a = reader.annotation(v, pathOf(i));
+        for (const [i, v, offset] of q) {
+          const a = reader.annotation(parseAnnotation(v, offset), pathOf(i));
           if (a) yield a;
         }
       }
@@ -678,6 +695,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (skip) order = order.filter(mine);
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
+    const fileAt = new Float64Array(count); // and in the file, for errors
     let from = 0;
     while (from < wanted) {
       let to = from, bytes = 0;
@@ -696,8 +714,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       const window = new Uint8Array(bytes);
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       let got = 0;
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v) => {
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
         const b = v as Uint8Array;
+        fileAt[i] = offset;
         if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
         window.set(b, slot[i]!);
         got++;
@@ -705,7 +724,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
       for (let k = from; k < to; k++) {
         const i = order[k]!;
-        const a = reader.annotation(parseJsonBytes(window.subarray(slot[i]!, slot[i]! + sizes[i]!), 0, 'COCO JSON'), pathOf(i));
+        const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), fileAt[i]!), pathOf(i));
         if (a) yield a;
       }
       from = to;

@@ -63,7 +63,7 @@ export function fromPolygons(polygons: readonly (readonly number[])[], h: number
  * polygonsToMask([[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], 3, 4).area(); // → 2
  * ```
  */
-export function polygonsToMask(polygons: readonly (readonly number[])[], h: number, w: number, path: Path = []): Mask {
+export function polygonsToMask(polygons: readonly ArrayLike<number>[], h: number, w: number, path: Path = []): Mask {
   const size = { height: h, width: w };
   const total = checkSize(size);
   const list = checkPolygonList(polygons, 'polygons', path);

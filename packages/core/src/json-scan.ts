@@ -392,6 +392,8 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
   return scanner.rootKind!;
 }
 
+const keyBytes = new WeakMap<readonly string[], number[][]>();
+
 /**
  * The values of a few keys of a JSON object, from its bytes, without parsing the rest (a pass
  * that needs an annotation's image_id reads 2 small values, not its polygons). Keys at depth 1
@@ -405,7 +407,9 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
  * ```
  */
 export function objectFields(b: Uint8Array, names: readonly string[]): unknown[] | undefined {
-  const keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)));
+  // The same names come for every element of a file: their bytes are worked out once.
+  let keys = keyBytes.get(names);
+  if (keys === undefined) keyBytes.set(names, (keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)))));
   const out: unknown[] = new Array(names.length);
   const n = b.length;
   if (b[0] !== 0x7b) return undefined;
