@@ -80,6 +80,11 @@ function id(v: unknown, path: Path): Id {
   return fail(path, 'a number or string id', v);
 }
 
+/** id() with the path built only for the error (an annotation's ids are read a million times). */
+function idAt(v: unknown, path: Path, key: string): Id {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : id(v, [...path, key]);
+}
+
 function dim(v: unknown, path: Path): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   // As every size check in rlekit (core's checkSize) codes it.
@@ -245,7 +250,7 @@ class Reader {
     // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
     if (sa1b) this.categoryOf(o.category_id, [...path, 'category_id']);
     // Mask or not, as a streamed read's first pass registers them.
-    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(id(o.category_id, [...path, 'category_id']));
+    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(idAt(o.category_id, path, 'category_id'));
     const seg = o.segmentation;
     if (seg === undefined || seg === null) {
       this.counts.noMask++;
@@ -256,7 +261,7 @@ class Reader {
     if (sa1b) {
       image = this.images[0]!;
     } else {
-      const imageId = id(o.image_id, [...path, 'image_id']);
+      const imageId = idAt(o.image_id, path, 'image_id');
       const found = this.imageById.get(imageId);
       if (found === undefined && this.format === 'results' && Array.isArray(seg)) {
         throw new RleError('UNSUPPORTED', 'A polygon result needs its image size, which a results file does not give', { path: segPath });
@@ -301,10 +306,10 @@ class Reader {
         throw new RleError('SIZE_MISMATCH', 'RLE size differs from its image', { path: [...segPath, 'size'], expected: `[${image.height}, ${image.width}]`, received: `[${mask.height}, ${mask.width}]` });
       }
     }
-    const a: Annotation = { id: sa1b || this.format === 'results' ? this.nextId++ : id(o.id, [...path, 'id']), imageId: image.id, mask };
+    const a: Annotation = { id: sa1b || this.format === 'results' ? this.nextId++ : idAt(o.id, path, 'id'), imageId: image.id, mask };
     if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
     if (o.category_id !== undefined) {
-      a.categoryId = id(o.category_id, [...path, 'category_id']);
+      a.categoryId = idAt(o.category_id, path, 'category_id');
     }
     if (!(this.format === 'results')) {
       if (this.annotationIds.has(a.id)) {
