@@ -546,11 +546,12 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     // An instances or SA-1B annotation is not parsed here, only its image_id and category_id
     // are read from its bytes (pass 2 parses, and checks, every annotation).
     raw: (key) => key === 'annotations',
-    element(key, i, v, offset, length) {
+    fields: REFS, // found while cutting (no second scan of each annotation's bytes)
+    element(key, i, v, offset, length, found) {
       if (key === 'annotations') {
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
-        const refs = objectFields(bytes, REFS);
+        const refs = found ?? objectFields(bytes, REFS);
         note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
