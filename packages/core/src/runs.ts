@@ -200,18 +200,20 @@ export function runsBox(runs: Uint32Array, inner: number): [number, number, numb
   // The line of the last run end, and where that line starts: runs move forward, so the next
   // line is found by stepping (a line or two per run on a polygon's mask), not by dividing.
   let line = 0, lineStart = 0;
-  const lineOf = (p: number): number => {
-    if (p - lineStart >= 4 * inner) {
-      line = Math.floor(p / inner);
-      lineStart = line * inner;
-    } else while (p - lineStart >= inner) (line++, (lineStart += inner));
-    return line;
-  };
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
       const s = pos, e = pos + r - 1;
-      const os = lineOf(s), sStart = lineStart, oe = lineOf(e);
+      if (s - lineStart >= 4 * inner) {
+        line = Math.floor(s / inner);
+        lineStart = line * inner;
+      } else while (s - lineStart >= inner) (line++, (lineStart += inner));
+      const os = line, sStart = lineStart;
+      if (e - lineStart >= 4 * inner) {
+        line = Math.floor(e / inner);
+        lineStart = line * inner;
+      } else while (e - lineStart >= inner) (line++, (lineStart += inner));
+      const oe = line;
       if (os < oMin) oMin = os;
       if (oe > oMax) oMax = oe;
       if (os < oe) {
