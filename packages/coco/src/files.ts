@@ -10,6 +10,7 @@ import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
+import { parseAnnotationBytes } from './annotation-json.js';
 
 type Path = (string | number)[];
 type Json = Record<string, unknown>;
@@ -48,8 +49,21 @@ function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
 }
 
 // Polygons a Mask was rasterised from, so a COCO → COCO conversion can write them back.
-// Keyed by the immutable Mask: any operation that changes pixels makes a new Mask.
-const polygonSource = new WeakMap<Mask, number[][]>();
+// Keyed by the immutable Mask: any operation that changes pixels makes a new Mask. A streamed
+// read keeps them as the Float64Arrays it parsed them into; they are lists again when asked for.
+// They hang off the mask under a private symbol (non-enumerable, read-only) rather than in a
+// WeakMap: a million-entry WeakMap is an ephemeron table every GC walks (4 % of a conversion).
+const POLYGONS = Symbol('rlekit.coco.polygons');
+type WithPolygons = Mask & { [POLYGONS]?: readonly ArrayLike<number>[] };
+const polygonSource = {
+  set(mask: Mask, polygons: readonly ArrayLike<number>[]): void {
+    Object.defineProperty(mask, POLYGONS, { value: polygons });
+  },
+  get(mask: Mask): number[][] | undefined {
+    const p = (mask as WithPolygons)[POLYGONS];
+    return p === undefined ? undefined : p.map((q) => (Array.isArray(q) ? q : Array.from(q)));
+  },
+};
 // Top-level fields (info, licenses) that the dataset model has no place for; only a COCO writer uses them.
 const datasetExtras = new WeakMap<object, Json>();
 
@@ -67,6 +81,11 @@ function obj(v: unknown, path: Path): Json {
 function id(v: unknown, path: Path): Id {
   if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return v;
   return fail(path, 'a number or string id', v);
+}
+
+/** id() with the path built only for the error (an annotation's ids are read a million times). */
+function idAt(v: unknown, path: Path, key: string): Id {
+  return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? v : id(v, [...path, key]);
 }
 
 function dim(v: unknown, path: Path): number {
@@ -234,7 +253,7 @@ class Reader {
     // SA-1B has no categories list: category ids make one (as results files' do), mask or not.
     if (sa1b) this.categoryOf(o.category_id, [...path, 'category_id']);
     // Mask or not, as a streamed read's first pass registers them.
-    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(id(o.category_id, [...path, 'category_id']));
+    if (this.format === 'instances' && o.category_id !== undefined) this.missingCategory(idAt(o.category_id, path, 'category_id'));
     const seg = o.segmentation;
     if (seg === undefined || seg === null) {
       this.counts.noMask++;
@@ -245,7 +264,7 @@ class Reader {
     if (sa1b) {
       image = this.images[0]!;
     } else {
-      const imageId = id(o.image_id, [...path, 'image_id']);
+      const imageId = idAt(o.image_id, path, 'image_id');
       const found = this.imageById.get(imageId);
       if (found === undefined && this.format === 'results' && Array.isArray(seg)) {
         throw new RleError('UNSUPPORTED', 'A polygon result needs its image size, which a results file does not give', { path: segPath });
@@ -256,10 +275,10 @@ class Reader {
     let mask: Mask;
     let polygon = false;
     if (Array.isArray(seg)) {
-      mask = polygonsToMask(seg as number[][], image.height, image.width, segPath);
+      mask = polygonsToMask(seg as ArrayLike<number>[], image.height, image.width, segPath);
       // Read as pycocotools reads them (a last odd number ignored), but worth a word.
       for (const p of seg as unknown[]) {
-        if (!Array.isArray(p)) continue;
+        if (!Array.isArray(p) && !(p instanceof Float64Array)) continue;
         if (p.length % 2 === 1) this.counts.oddPolygons++;
         if (p.length < 6) this.counts.fewPoints++;
         for (let k = 0; k + 1 < p.length; k += 2) {
@@ -270,7 +289,7 @@ class Reader {
           }
         }
       }
-      polygonSource.set(mask, seg as number[][]);
+      polygonSource.set(mask, seg as ArrayLike<number>[]);
       polygon = true;
     } else {
       const s = obj(seg, segPath);
@@ -290,10 +309,10 @@ class Reader {
         throw new RleError('SIZE_MISMATCH', 'RLE size differs from its image', { path: [...segPath, 'size'], expected: `[${image.height}, ${image.width}]`, received: `[${mask.height}, ${mask.width}]` });
       }
     }
-    const a: Annotation = { id: sa1b || this.format === 'results' ? this.nextId++ : id(o.id, [...path, 'id']), imageId: image.id, mask };
+    const a: Annotation = { id: sa1b || this.format === 'results' ? this.nextId++ : idAt(o.id, path, 'id'), imageId: image.id, mask };
     if (sa1b && o.id !== undefined) a.id = id(o.id, [...path, 'id']);
     if (o.category_id !== undefined) {
-      a.categoryId = id(o.category_id, [...path, 'category_id']);
+      a.categoryId = idAt(o.category_id, path, 'category_id');
     }
     if (!(this.format === 'results')) {
       if (this.annotationIds.has(a.id)) {
@@ -442,6 +461,11 @@ async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<v
 
 const REFS = ['image_id', 'category_id'];
 
+/** An annotation's bytes parsed (polygons as Float64Arrays), or through parseJsonBytes, which reports what is wrong with them. */
+function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
+  return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
+}
+
 class U32List {
   data = new Uint32Array(1024);
   length = 0;
@@ -522,11 +546,12 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     // An instances or SA-1B annotation is not parsed here, only its image_id and category_id
     // are read from its bytes (pass 2 parses, and checks, every annotation).
     raw: (key) => key === 'annotations',
-    element(key, i, v, offset, length) {
+    fields: REFS, // found while cutting (no second scan of each annotation's bytes)
+    element(key, i, v, offset, length, found) {
       if (key === 'annotations') {
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
-        const refs = objectFields(bytes, REFS);
+        const refs = found ?? objectFields(bytes, REFS);
         note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
@@ -613,7 +638,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
-  function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown) => void): AsyncGenerator<void> {
+  function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown, offset: number) => void): AsyncGenerator<void> {
     let lists = 0;
     let active = fmt === 'results';
     return feed(source, new JsonScanner({
@@ -624,7 +649,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       },
       want: (_key, i) => active && want(i),
       raw,
-      element: (_key, i, v) => element(i, v),
+      element: (_key, i, v, offset) => element(i, v, offset),
     }, 'COCO JSON'));
   }
 
@@ -634,7 +659,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     keptAt = new Float64Array(count);
     for (let i = 0, o = 0; i < count; i++) (keptAt[i] = o, (o += sizes[i]!));
   }
-  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseJsonBytes(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i], 'COCO JSON'), pathOf(i));
+  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseAnnotation(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i]!), pathOf(i));
 
   async function* annotations(): AsyncGenerator<Annotation> {
     if (keptAt !== undefined) {
@@ -656,12 +681,13 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       return;
     }
     if (!regroup) {
-      let queue: [number, unknown][] = [];
-      for await (const _ of pass2(mine, false, (i, v) => queue.push([i, v]))) {
+      // The bytes are the chunk's, valid during the call: copied (the compact text, not objects, waits in the queue).
+      let queue: [number, Uint8Array, number][] = [];
+      for await (const _ of pass2(mine, true, (i, v, offset) => queue.push([i, new Uint8Array(v as Uint8Array), offset]))) {
         const q = queue;
         queue = [];
-        for (const [i, v] of q) {
-          const a = reader.annotation(v, pathOf(i));
+        for (const [i, v, offset] of q) {
+          const a = reader.annotation(parseAnnotation(v, offset), pathOf(i));
           if (a) yield a;
         }
       }
@@ -678,6 +704,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     if (skip) order = order.filter(mine);
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
+    const fileAt = new Float64Array(count); // and in the file, for errors
     let from = 0;
     while (from < wanted) {
       let to = from, bytes = 0;
@@ -696,8 +723,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       const window = new Uint8Array(bytes);
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       let got = 0;
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v) => {
+      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
         const b = v as Uint8Array;
+        fileAt[i] = offset;
         if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
         window.set(b, slot[i]!);
         got++;
@@ -705,7 +733,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
       for (let k = from; k < to; k++) {
         const i = order[k]!;
-        const a = reader.annotation(parseJsonBytes(window.subarray(slot[i]!, slot[i]! + sizes[i]!), 0, 'COCO JSON'), pathOf(i));
+        const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), fileAt[i]!), pathOf(i));
         if (a) yield a;
       }
       from = to;

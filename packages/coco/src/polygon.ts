@@ -63,11 +63,13 @@ export function fromPolygons(polygons: readonly (readonly number[])[], h: number
  * polygonsToMask([[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], 3, 4).area(); // → 2
  * ```
  */
-export function polygonsToMask(polygons: readonly (readonly number[])[], h: number, w: number, path: Path = []): Mask {
+export function polygonsToMask(polygons: readonly ArrayLike<number>[], h: number, w: number, path: Path = []): Mask {
   const size = { height: h, width: w };
   const total = checkSize(size);
   const list = checkPolygonList(polygons, 'polygons', path);
   if (total === 0) return Mask.empty(size);
+  // One polygon (most annotations): its mask is the union.
+  if (list.length === 1) return rasterizePolygon(list[0]!, size, { path: [...path, 0] });
   let acc: Uint32Array | undefined;
   for (let i = 0; i < list.length; i++) {
     const c = rasterizePolygon(list[i]!, size, { path: [...path, i] }).runsView('col');

@@ -27,6 +27,7 @@ export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
+export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';

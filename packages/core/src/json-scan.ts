@@ -34,7 +34,7 @@ export interface JsonScanHandler {
    * An element of a top-level array ('elements' action; `key` null: the root is an array),
    * `offset` and `length` in bytes. Only called when `want` (if given) returns true.
    */
-  element?(key: string | null, index: number, value: unknown, offset: number, length: number): void;
+  element?(key: string | null, index: number, value: unknown, offset: number, length: number, fields?: unknown[]): void;
   /** Whether to parse element `index` (false: it is scanned, not parsed or checked). Default: all. */
   want?(key: string | null, index: number): boolean;
   /**
@@ -44,6 +44,13 @@ export interface JsonScanHandler {
    * the chunk written: valid during the call only, copy them to keep them.
    */
   raw?: boolean | ((key: string | null) => boolean);
+  /**
+   * With `raw`: names of fields whose values `element` also receives (its `fields`, in this
+   * order), as {@link objectFields} reads them, found while the element is cut (the cut loop notes
+   * where its top-level strings start) instead of in a second scan of its bytes. `fields` is
+   * undefined where objectFields would answer undefined.
+   */
+  fields?: readonly string[];
 }
 
 const enum St { Start, Key, Colon, Value, AfterValue, Elem, AfterElem, End }
@@ -228,6 +235,9 @@ export class JsonScanner {
 
   private keyStart = 0;
   private raw = false; // elements of the current array go out as bytes
+  // Where the current piece's strings at depth 1 start (absolute offsets), when fields are asked for.
+  private marks: number[] = [];
+  private track = false;
   private bom = 0; // bytes of a leading BOM seen
 
   private closeArray(): void {
@@ -250,6 +260,8 @@ export class JsonScanner {
     this.esc = false;
     this.keep = keep;
     this.parts = [];
+    this.track = keep && this.raw && this.h.fields !== undefined && this.st === St.AfterElem && cut === Cut.Container;
+    if (this.track) this.marks.length = 0;
     if (this.st === St.Key) this.keyStart = at;
   }
 
@@ -261,6 +273,7 @@ export class JsonScanner {
       return -1;
     }
     let depth = this.depth, inStr = this.inStr, esc = false;
+    const track = this.track, base = this.pos;
     // A backslash that ended the last chunk escapes this chunk's first byte.
     if (this.esc) i++;
     for (; i < n; i++) {
@@ -277,8 +290,10 @@ export class JsonScanner {
         }
         continue;
       }
-      if (k === 1) inStr = true;
-      else if (k === 3) depth++;
+      if (k === 1) {
+        inStr = true;
+        if (depth === 1 && track) this.marks.push(base + i);
+      } else if (k === 3) depth++;
       else if (k === 4 && --depth === 0) return i + 1;
     }
     // Escapes only matter inside strings; an escape that ends the chunk carries over.
@@ -304,7 +319,9 @@ export class JsonScanner {
       return;
     }
     if (this.st === St.AfterElem && this.raw) {
-      this.h.element?.(this.key, this.index, joinParts(this.parts), start, endAt - start);
+      const bytes = joinParts(this.parts);
+      const fields = this.track ? fieldsAt(bytes, this.marks, start, this.h.fields!) : undefined;
+      this.h.element?.(this.key, this.index, bytes, start, endAt - start, fields);
       this.parts = [];
       this.index++;
       return;
@@ -392,6 +409,73 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
   return scanner.rootKind!;
 }
 
+const keyBytes = new WeakMap<readonly string[], number[][]>();
+
+function keysOf(names: readonly string[]): number[][] {
+  let keys = keyBytes.get(names);
+  if (keys === undefined) keyBytes.set(names, (keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)))));
+  return keys;
+}
+
+/**
+ * objectFields' answer for an object whose top-level strings start at `marks` (offsets in the
+ * input; the object starts at `start`): only those strings are looked at, not every byte.
+ */
+function fieldsAt(b: Uint8Array, marks: readonly number[], start: number, names: readonly string[]): unknown[] | undefined {
+  if (b[0] !== 0x7b) return undefined;
+  const keys = keysOf(names);
+  const out: unknown[] = new Array(names.length);
+  const n = b.length;
+  let past = 0; // the end of the last value read: a string inside it is no key (as objectFields skips it)
+  for (let m = 0; m < marks.length; m++) {
+    let i = marks[m]! - start;
+    if (i < past) continue;
+    const s0 = i + 1;
+    let escaped = false;
+    i++;
+    while (i < n) {
+      const d = b[i]!;
+      if (d === 0x5c) (escaped = true, (i += 2));
+      else if (d === 0x22) break;
+      else i++;
+    }
+    if (i >= n) return undefined;
+    const end = i++;
+    while (i < n && isWs(b[i]!)) i++;
+    if (b[i] !== 0x3a) continue; // a string value, not a key
+    if (escaped) return undefined;
+    let which = -1;
+    for (let k = 0; k < keys.length && which < 0; k++) {
+      const key = keys[k]!;
+      if (key.length !== end - s0) continue;
+      let same = true;
+      for (let q = 0; q < key.length && same; q++) same = b[s0 + q] === key[q];
+      if (same) which = k;
+    }
+    if (which < 0) continue;
+    i++;
+    while (i < n && isWs(b[i]!)) i++;
+    const vs = i;
+    const v0 = b[i];
+    if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return undefined;
+    if (v0 === 0x22) {
+      i++;
+      while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+      if (i >= n) return undefined;
+      i++;
+    } else {
+      while (i < n && DELIM[b[i]!] !== 1) i++;
+    }
+    past = i;
+    try {
+      out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
 /**
  * The values of a few keys of a JSON object, from its bytes, without parsing the rest (a pass
  * that needs an annotation's image_id reads 2 small values, not its polygons). Keys at depth 1
@@ -405,7 +489,8 @@ export async function scanJson(input: ByteSource | AsyncIterable<Uint8Array>, ha
  * ```
  */
 export function objectFields(b: Uint8Array, names: readonly string[]): unknown[] | undefined {
-  const keys = names.map((k) => Array.from(k, (c) => c.charCodeAt(0)));
+  // The same names come for every element of a file: their bytes are worked out once.
+  const keys = keysOf(names);
   const out: unknown[] = new Array(names.length);
   const n = b.length;
   if (b[0] !== 0x7b) return undefined;

@@ -13,6 +13,7 @@ import { describeValue, RleError } from './errors.js';
 import { DEFAULT_MAX_RUNS } from './limits.js';
 import { Mask } from './mask.js';
 import { checkSize, type Size } from './runs.js';
+import { copyU32 } from './slab.js';
 
 type Path = readonly (string | number)[];
 
@@ -150,13 +151,10 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
       if (pxHi > pxMax) pxMax = pxHi;
       for (let px = pxLo; px <= pxHi; px++) {
         const T = 5 * px + 2 - xs;
-        const v1 = Math.trunc(ys + s * T + 0.5), v2 = Math.trunc(ys + s * (T + 1) + 0.5);
-        let yd: number = v1 < v2 ? v1 : v2;
-        yd = (yd + 0.5) / 5 - 0.5;
-        if (yd < 0) yd = 0;
-        else if (yd > h) yd = h;
+        // Every u, v here is within 2^30 of 0 (COORD_LIMIT), so `| 0` is C's (int).
+        const v1 = (ys + s * T + 0.5) | 0, v2 = (ys + s * (T + 1) + 0.5) | 0;
         col[n] = px;
-        pos[n++] = px * h + Math.ceil(yd);
+        pos[n++] = px * h + rowOf(v1 < v2 ? v1 : v2, h);
       }
       continue;
     }
@@ -187,11 +185,8 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         while (lo < dy && Math.trunc(xs + s * lo + 0.5) > edge) lo++;
       }
       // The pair is (lo - 1, lo); its smaller v is ys + lo - 1.
-      let yd = (ys + lo - 1 + 0.5) / 5 - 0.5;
-      if (yd < 0) yd = 0;
-      else if (yd > h) yd = h;
       col[n] = px;
-      pos[n++] = px * h + Math.ceil(yd);
+      pos[n++] = px * h + rowOf(ys + lo - 1, h);
     }
   }
   // Sort the crossings, close with h*w, and take differences; a zero difference (two
@@ -208,7 +203,19 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
     if (a[j]! > 0) a[m++] = a[j++]!;
     else { j++; if (j < kk) a[m - 1] = a[m - 1]! + a[j++]!; }
   }
-  return Mask.fromCanonicalRuns(a.slice(0, m), size, 'col');
+  return Mask.fromCanonicalRuns(copyU32(a, m), size, 'col');
+}
+
+/**
+ * maskApi.c's row of a crossing whose smaller upsampled v is the integer `v`:
+ * `yd = (v + .5) / 5 - .5`, clamped to [0, h], then `ceil(yd)`. For an integer v that is
+ * ceil((v - 2) / 5) = floor((v + 2) / 5) exactly (the float steps never cross an integer: at
+ * v = 5k + 2 both are exact), clamped: integer arithmetic, which V8 turns into a multiply.
+ */
+function rowOf(v: number, h: number): number {
+  const t = v + 2;
+  const r = t <= 0 ? 0 : (t / 5) | 0;
+  return r > h ? h : r;
 }
 
 /**

@@ -197,18 +197,30 @@ export function runsArea(runs: Uint32Array): number {
 export function runsBox(runs: Uint32Array, inner: number): [number, number, number, number] {
   let oMin = Infinity, oMax = -1, iMin = Infinity, iMax = -1;
   let pos = 0;
+  // The line of the last run end, and where that line starts: runs move forward, so the next
+  // line is found by stepping (a line or two per run on a polygon's mask), not by dividing.
+  let line = 0, lineStart = 0;
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
       const s = pos, e = pos + r - 1;
-      const os = Math.floor(s / inner), oe = Math.floor(e / inner);
+      if (s - lineStart >= 4 * inner) {
+        line = Math.floor(s / inner);
+        lineStart = line * inner;
+      } else while (s - lineStart >= inner) (line++, (lineStart += inner));
+      const os = line, sStart = lineStart;
+      if (e - lineStart >= 4 * inner) {
+        line = Math.floor(e / inner);
+        lineStart = line * inner;
+      } else while (e - lineStart >= inner) (line++, (lineStart += inner));
+      const oe = line;
       if (os < oMin) oMin = os;
       if (oe > oMax) oMax = oe;
       if (os < oe) {
         iMin = 0;
         iMax = inner - 1;
       } else {
-        const is = s - os * inner, ie = e - oe * inner;
+        const is = s - sStart, ie = e - lineStart;
         if (is < iMin) iMin = is;
         if (ie > iMax) iMax = ie;
       }
