@@ -147,3 +147,18 @@ describe('mergeShardWarnings', () => {
     expect(mergeShardWarnings([{ warnings: [], read: 3, annotations: 1 }, { warnings: [], read: 1, annotations: 1 }])).toHaveProperty('unclean');
   });
 });
+
+describe('check counts', () => {
+  it('counts each reader warning by its own tally when two share a code', async () => {
+    // Two RLE areas off and one polygon area off: two area-mismatch warnings, 2 + 1.
+    const rle = (id: number) => ({ id, image_id: 1, category_id: 1, area: 99, segmentation: { size: [4, 6], counts: [2, 3, 19] } });
+    const doc = {
+      images: [{ id: 1, height: 4, width: 6 }], categories: [{ id: 1, name: 'a' }],
+      annotations: [rle(1), rle(2), { id: 3, image_id: 1, category_id: 1, area: 99, segmentation: [[0, 0, 3, 0, 3, 2, 0, 2]] }],
+    };
+    const input = join(dir, 'two-tallies.json');
+    writeFileSync(input, JSON.stringify(doc));
+    const r = await run(['check', input, '--json', '--jobs', '1']);
+    expect(JSON.parse(r.out).counts['area-mismatch']).toEqual({ severity: 'warning', count: 3 });
+  });
+});
