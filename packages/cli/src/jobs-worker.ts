@@ -37,7 +37,8 @@ export default async function run(task: JobTask): Promise<JobResult<unknown>> {
       return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
-    const dialect = findDialect(await loadDialects(task.plugins), task.from);
+    // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.
+    const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
     const source = await openPath(task.input);
     const ctx: DialectContext = { warn, open: openPath, shard: task.shard };
     const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);
@@ -69,7 +70,7 @@ export type CheckPart = { shard: CheckShard; warnings: RleWarning[]; read: numbe
 async function checkPart(task: Extract<JobTask, { kind: 'check' }>): Promise<CheckPart> {
   let unclean: string | undefined;
   const warnings: RleWarning[] = [];
-  const dialect = findDialect(await loadDialects(task.plugins), task.from);
+  const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
   const source = await openPath(task.input);
   const ctx: DialectContext = {
     warn: (w) => { if (!CHECK_IGNORED_WARNINGS.has(w.code)) warnings.push(w); },
