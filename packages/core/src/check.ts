@@ -81,6 +81,17 @@ export interface CheckShard {
  * Shards of consecutive images, checked side by side and merged in order by
  * {@link mergeCheckShards}, report exactly what {@link checkDataset} reports for the whole.
  * Only each annotation's id is kept, not its mask (bounded memory on a stream).
+ * @example
+ * ```ts
+ * const size = { height: 2, width: 3 };
+ * const dataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [] };
+ * const one = { id: 7, imageId: 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 0], size, 'row') };
+ * const two = { id: 7, imageId: 2, mask: Mask.fromBitmap([0, 0, 0, 0, 1, 1], size, 'row') };
+ * // Image 1 in the first shard, image 2 in the second: each sees one annotation of id 7.
+ * const first = await checkShard(dataset, [one], { header: true });
+ * const second = await checkShard(dataset, [two]);
+ * [first.ids, second.problems.length]; // → [[7], 0]
+ * ```
  */
 export async function checkShard(
   dataset: Pick<MaskDataset, 'images' | 'categories'>,
@@ -174,6 +185,16 @@ export async function checkShard(
 /**
  * Joins the shards' findings, given in shard order (the first with its header), into the report
  * {@link checkDataset} gives for the whole: the same problems in the same order, the same counts.
+ * @example
+ * ```ts
+ * const size = { height: 2, width: 3 };
+ * const dataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [] };
+ * const one = { id: 7, imageId: 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 0], size, 'row') };
+ * const two = { id: 7, imageId: 2, mask: Mask.fromBitmap([0, 0, 0, 0, 1, 1], size, 'row') };
+ * const parts = [await checkShard(dataset, [one], { header: true }), await checkShard(dataset, [two])];
+ * // The repeated id spans the shards: the merge finds it, as one check of both would.
+ * mergeCheckShards(parts).counts; // → { 'duplicate-annotation-id': { severity: 'error', count: 1 } }
+ * ```
  */
 export function mergeCheckShards(shards: readonly CheckShard[], options: Pick<CheckOptions, 'maxPerCode'> = {}): CheckReport {
   const maxPerCode = options.maxPerCode ?? 1000;
