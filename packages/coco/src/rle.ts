@@ -664,12 +664,18 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   if (total <= 0) return undefined;
   const h = (a.size as number[])[0]!, w = (a.size as number[])[1]!;
   if (b.size[0] !== h || b.size[1] !== w) return undefined;
-  const c = scanRoom(sa.length + sb.length, 0);
+  // Each list is followed by a sentinel interval that starts past the end (the union's sweep
+  // then needs no test for a finished list).
+  const bo = sa.length + 2;
+  const c = scanRoom(bo + sb.length + 2, 0);
   const na = scanEnds(sa, total, c, 0);
   if (na < 0) return undefined;
-  const bo = sa.length;
   const nb = scanEnds(sb, total, c, bo);
   if (nb < 0) return undefined;
+  const END = total + 1;
+  // The sentinel's start is where the first start past the list's last interval would be.
+  (c[na - (na & 1)] = END), (c[na - (na & 1) + 1] = END);
+  (c[bo + nb - (nb & 1)] = END), (c[bo + nb - (nb & 1) + 1] = END);
   // At most one interval per input interval, two counts each, 7 characters per count at most.
   const room = 7 * (na + nb + 2);
   if (mergeBytes.length < room) mergeBytes = new Uint8Array(Math.max(room, mergeBytes.length * 2));
@@ -702,16 +708,14 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   } else {
     while (ia < fa || ib < fb) {
       let s: number, e: number;
-      if (ib >= fb || (ia < fa && c[ia]! <= c[bo + ib]!)) {
-        (s = c[ia]!), (e = c[ia + 1]!), (ia += 2);
-      } else {
-        (s = c[bo + ib]!), (e = c[bo + ib + 1]!), (ib += 2);
-      }
-      if (e <= s) continue; // a zero-length foreground run
-      if (cs >= 0 && s <= ce) {
+      const as = c[ia]!, bs = c[bo + ib]!;
+      if (as <= bs) (s = as), (e = c[ia + 1]!), (ia += 2);
+      else (s = bs), (e = c[bo + ib + 1]!), (ib += 2);
+      if (s <= ce) {
         if (e > ce) ce = e;
         continue;
       }
+      if (e <= s) continue; // a zero-length foreground run
       if (cs >= 0) {
         let x = cs - last;
         p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
