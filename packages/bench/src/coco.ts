@@ -6,35 +6,59 @@ import { area, countsToString, decode, decodeToBitmap, encode, encodeBitmap, fro
 import { fillCase, noiseMask, prng, runCases, saLikeMask, type BenchRow } from './kit.js';
 import { buildPycocotools, cacheDir, python } from './lvis.js';
 
-// pycocotools timed on the same RLEs, in the same run: microseconds per call of each operation.
+// pycocotools timed on the same RLEs, in the same run: microseconds per call of each operation,
+// as CPU time (time.process_time: user + sys of the process, what a busy machine does not
+// inflate as much as wall time) and as wall time, each the best of 9 repeats. Every call goes
+// through pycocotools' Python API as a user calls it: area/toBbox/iou/merge take the RLE dicts
+// with compressed-string counts and parse them in C (_frString); merge also encodes its result
+// into a compressed string (_toString), as rlekit's merge does.
 const PY_OPS = `
-import json, sys, timeit
+import json, sys, time, timeit
 sys.path.insert(0, sys.argv[2])
 from pycocotools import mask as M
 d = json.load(open(sys.argv[1]))
 A, B, noise = d['A'], d['B'], d['noise']
 poly = d['poly']
+def best(g, n, timer):
+    return min(timeit.repeat(g, number=n, repeat=9, timer=timer)) / n * 1e6
 def cyc(f, n):
     k = [0]
     def g():
         i = k[0] = (k[0] + 1) % 100
         return f(i)
-    t = min(timeit.repeat(g, number=n, repeat=5))
-    return t / n * 1e6
+    return [best(g, n, time.process_time), best(g, n, time.perf_counter)]
+def one(f, n):
+    return [best(f, n, time.process_time), best(f, n, time.perf_counter)]
 out = {
   'area': cyc(lambda i: M.area(A[i]), 20000),
   'toBbox': cyc(lambda i: M.toBbox(A[i]), 20000),
   'merge': cyc(lambda i: M.merge([A[i], B[i]]), 10000),
   'iou': cyc(lambda i: M.iou([A[i]], [B[i]], [0]), 10000),
   'frPoly': cyc(lambda i: M.frPyObjects([poly], 480, 640), 10000),
-  'decodeNoise': min(timeit.repeat(lambda: M.decode(noise), number=20, repeat=5)) / 20 * 1e6,
-  'areaNoise': min(timeit.repeat(lambda: M.area(noise), number=50, repeat=5)) / 50 * 1e6,
+  'decodeNoise': one(lambda: M.decode(noise), 10),
+  'areaNoise': one(lambda: M.area(noise), 20),
 }
 print(json.dumps(out))
 `;
 
+/**
+ * Microseconds per call of `fn` over `calls` calls, best of `repeats`: CPU time (process.cpuUsage,
+ * user + sys, which counts V8's GC helper threads too) and wall time (performance.now).
+ */
+function perCall(fn: () => unknown, calls: number, repeats = 9): { cpu: number; wall: number } {
+  let cpu = Infinity, wall = Infinity;
+  for (let rep = 0; rep < repeats; rep++) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    for (let k = 0; k < calls; k++) fn();
+    const t = performance.now() - t0, c = process.cpuUsage(c0);
+    wall = Math.min(wall, (t * 1000) / calls);
+    cpu = Math.min(cpu, (c.user + c.system) / calls);
+  }
+  return { cpu, wall };
+}
+
 /** Runs PY_OPS on the RLEs given; µs per call, or undefined (with the reason printed) when pycocotools cannot be built. */
-function pycocotoolsOps(data: unknown): Record<string, number> | undefined {
+function pycocotoolsOps(data: unknown): Record<string, [number, number]> | undefined {
   const py = buildPycocotools();
   if (!py.dir) {
     console.error(`pycocotools side skipped: ${py.why}`);
@@ -48,7 +72,7 @@ function pycocotoolsOps(data: unknown): Record<string, number> | undefined {
     console.error(`pycocotools side failed: ${r.stderr.slice(-300)}`);
     return undefined;
   }
-  return JSON.parse(r.stdout) as Record<string, number>;
+  return JSON.parse(r.stdout) as Record<string, [number, number]>;
 }
 
 /** A 480x640 COCO-like mask, like the reference's: 1-3 discs of log-uniform radius 5..160. */
@@ -118,27 +142,22 @@ export async function bench(): Promise<BenchRow[]> {
     { name: 'decode noise 1000x1000 → column-order bitmap (reused buffer)', work: 1, unit: 'Mpx', fn: () => decodeToBitmap(noise, 'col', noiseOut) },
     { name: 'area of noise 1000x1000 (incl. string parse)', work: 1, unit: 'Mpx', fn: () => area(noise) },
   ]);
-  // pycocotools' C code on the same RLEs, measured now. The machine is shared, so both sides
-  // are timed as the best of several repeats (Python's timeit.repeat, and the same here), with
-  // Python run before and after rlekit's repeats, its best taken: the ratio compares quiet moments.
+  // pycocotools' C code on the same RLEs, measured now. The machine is shared: both sides are
+  // timed in CPU time per call (user + sys; wall time beside it), each the best of 9 repeats of
+  // many calls, and Python runs before and after rlekit's repeats, its best taken.
   const pyBefore = pycocotoolsOps({ A, B, noise, poly });
   if (pyBefore) {
     const keys = ['area', 'toBbox', 'merge', 'iou', 'frPoly', 'decodeNoise', 'areaNoise'];
-    const calls = [20000, 20000, 10000, 10000, 10000, 20, 50];
-    const best = ops.map((_, i) => {
-      const fn = [() => area(A[next()]!), () => toBbox(A[next()]!), () => { const j = next(); return merge([A[j]!, B[j]!]); }, () => { const j = next(); return iou([A[j]!], [B[j]!], [0]); }, () => fromPolygons([poly], 480, 640), () => decodeToBitmap(noise, 'col', noiseOut), () => area(noise)][i]!;
-      let min = Infinity;
-      for (let rep = 0; rep < 5; rep++) {
-        const t = performance.now();
-        for (let k = 0; k < calls[i]!; k++) fn();
-        min = Math.min(min, ((performance.now() - t) * 1000) / calls[i]!);
-      }
-      return min;
-    });
+    const calls = [20000, 20000, 10000, 10000, 10000, 10, 20];
+    const fns = [() => area(A[next()]!), () => toBbox(A[next()]!), () => { const j = next(); return merge([A[j]!, B[j]!]); }, () => { const j = next(); return iou([A[j]!], [B[j]!], [0]); }, () => fromPolygons([poly], 480, 640), () => decodeToBitmap(noise, 'col', noiseOut), () => area(noise)];
+    const mine = fns.map((fn, i) => perCall(fn, calls[i]!));
     const pyAfter = pycocotoolsOps({ A, B, noise, poly }) ?? pyBefore;
+    const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
     ops.forEach((r, i) => {
-      const ref = Math.min(pyBefore[keys[i]!]!, pyAfter[keys[i]!]!);
-      r.name += ` — best of 5: pycocotools ${ref.toFixed(2)} µs, rlekit ${best[i]!.toFixed(2)} µs: ${(ref / best[i]!).toFixed(2)}× its speed`;
+      const [cpuBefore, wallBefore] = pyBefore[keys[i]!]!, [cpuAfter, wallAfter] = pyAfter[keys[i]!]!;
+      const ref = { cpu: Math.min(cpuBefore, cpuAfter), wall: Math.min(wallBefore, wallAfter) };
+      const m = mine[i]!;
+      r.name += ` — CPU µs/call, best of 9: pycocotools ${ref.cpu.toFixed(2)}, rlekit ${m.cpu.toFixed(2)}: ${(ref.cpu / m.cpu).toFixed(2)}× its speed (wall ${ref.wall.toFixed(2)} vs ${m.wall.toFixed(2)} µs: ${(ref.wall / m.wall).toFixed(2)}×; load ${load})`;
     });
   }
   rows.push(...ops);

@@ -3,9 +3,10 @@
  * warnings, then what the masks, ids and references say — and `--fix` for the safe repairs.
  */
 import type { Command } from 'commander';
+import { parseJobs } from './jobs.js';
 import {
   checkDataset, collectDataset, escapeUnprintable, isRleError, RleError,
-  type Annotation, type Dialect, type MaskDataset, type MaskDatasetStream, type Problem, type RleWarning,
+  type Annotation, type CheckReport, type Dialect, type MaskDataset, type MaskDatasetStream, type Problem, type RleWarning,
 } from '@rlekit/core';
 
 interface Io {
@@ -50,9 +51,16 @@ export function applyFixes(dataset: MaskDataset): { dataset: MaskDataset; change
  * Reader warnings left out of the report: a conversion's loss report (not-carried) says nothing
  * about the file, and duplicate ids are reported by the check itself, with each id's path.
  */
-const COVERED = new Set(['not-carried', 'duplicate-id']);
+export const CHECK_IGNORED_WARNINGS: ReadonlySet<string> = new Set(['not-carried', 'duplicate-id']);
 
-export function registerCheck(program: Command, io: Io, dialects: readonly Dialect[], open: OpenInput, write: WriteOutput): Command {
+/**
+ * `--jobs`: checks shards of the input's images on worker threads and merges their findings into
+ * the report one job gives (core's mergeCheckShards); `undefined` when one job checks instead
+ * (one job asked or by default, a pipe, or a file only one job can report exactly: see jobs-worker.ts).
+ */
+export type CheckInJobs = (input: string, from: string | undefined, flags: Record<string, unknown>, jobs: string | undefined, options: { overlapForbidden: boolean; fragmentArea: number }) => Promise<{ dialect: Dialect; report: CheckReport; warnings: RleWarning[] } | undefined>;
+
+export function registerCheck(program: Command, io: Io, dialects: readonly Dialect[], open: OpenInput, write: WriteOutput, inJobs?: CheckInJobs): Command {
   return program
     .command('check <input>')
     .description('report every problem of a file at once, grouped by code (empty masks, duplicate or dangling ids, multi-part masks, overlaps, masks that look inverted, what the reader warned about)')
@@ -63,14 +71,15 @@ export function registerCheck(program: Command, io: Io, dialects: readonly Diale
     .option('--fix', 'write a repaired copy (drops empty masks, renumbers duplicate ids) to -o, listing every change')
     .option('-o, --output <path>', 'with --fix: where to write the repaired copy (same dialect as the input)')
     .option('--json', 'machine-readable output')
+    .option('--jobs <n>', 'worker threads that check shards of the images side by side, with the same report (default: the cores, for inputs of 32 MiB or 64 files and more); --fix reads with one job, and so does a file whose reader warns or skips records')
     .addHelpText('after', `
 Examples:
   rlekit check instances.json
   rlekit check train.csv --preset data-science-bowl-2018 --fail-on warning
   rlekit check instances.json --fix -o fixed.json`)
     .action(async (input: string, opts: Record<string, unknown>) => {
-      const { from, target, fragmentArea, failOn, fix, output, json, plugin: _plugin, ...flags } = opts as {
-        from?: string; target?: string; fragmentArea: string; failOn: string; fix?: boolean; output?: string; json?: boolean; plugin?: string[];
+      const { from, target, fragmentArea, failOn, fix, output, json, jobs, plugin: _plugin, ...flags } = opts as {
+        from?: string; target?: string; fragmentArea: string; failOn: string; fix?: boolean; output?: string; json?: boolean; jobs?: string; plugin?: string[];
       } & Record<string, unknown>;
       if (failOn !== 'error' && failOn !== 'warning') throw new RleError('INVALID_OPTION', '--fail-on must be error or warning', { received: failOn });
       const minPart = Number(fragmentArea);
@@ -87,34 +96,43 @@ Examples:
         message: escapeUnprintable(e.expected === undefined ? e.reason : `${e.reason} (expected ${e.expected}${e.received === undefined ? '' : `, got ${e.received}`})`),
         path: [...(e.path ?? []), ...(e.offset !== undefined ? [`offset ${e.offset}`] : [])],
       });
-      try {
+      let overlapForbidden = false;
+      if (target) {
+        const t = dialects.find((d) => d.id === target);
+        if (!t) throw new RleError('UNKNOWN_DIALECT', `No dialect "${target}"`, { expected: dialects.map((d) => d.id).join(', ') });
+        overlapForbidden = !t.capabilities.overlap;
+      }
+      if (typeof flags.preset === 'string') {
+        const { presets } = await import('@rlekit/kaggle');
+        if (presets[flags.preset]?.overlap === 'forbidden') overlapForbidden = true;
+      }
+      if (fix && jobs !== undefined) parseJobs(jobs, { kind: 'bytes' }); // refused when bad, though --fix reads with one job
+      // The repaired copy needs the whole dataset in one place: --fix checks with one job.
+      const sharded = !fix && inJobs ? await inJobs(input, from, flags, jobs, { overlapForbidden, fragmentArea: minPart }) : undefined;
+      if (sharded) {
+        ({ dialect, report } = sharded);
+        warnings.push(...sharded.warnings);
+      }
+      else try {
         // Records the reader could not read are reported with the rest, and reading goes on.
-        const opened = await open(input, from, flags, (w) => { if (!COVERED.has(w.code)) warnings.push(w); }, (e) => readerProblems.push(problemOf(e)));
+        const opened = await open(input, from, flags, (w) => { if (!CHECK_IGNORED_WARNINGS.has(w.code)) warnings.push(w); }, (e) => readerProblems.push(problemOf(e)));
         dialect = opened.dialect;
         data = fix ? await collectDataset(opened.data) : opened.data;
-        let overlapForbidden = false;
-        if (target) {
-          const t = dialects.find((d) => d.id === target);
-          if (!t) throw new RleError('UNKNOWN_DIALECT', `No dialect "${target}"`, { expected: dialects.map((d) => d.id).join(', ') });
-          overlapForbidden = !t.capabilities.overlap;
-        }
-        if (typeof flags.preset === 'string') {
-          const { presets } = await import('@rlekit/kaggle');
-          if (presets[flags.preset]?.overlap === 'forbidden') overlapForbidden = true;
-        }
         report = await checkDataset(data, { overlapForbidden, fragmentArea: minPart });
       } catch (e) {
         if (!isRleError(e) || !dialect) throw e;
         // The reader stopped at a fault: that fault is a problem of the file, reported with the rest.
         readerProblems.push(problemOf(e));
       }
-      for (const w of warnings) readerProblems.push({ code: w.code, severity: 'warning', message: w.message, path: [] });
+      // A reader error counts one; a warning counts what it tallied (two warnings may share a code).
+      const weights = readerProblems.map(() => 1);
+      for (const w of warnings) (readerProblems.push({ code: w.code, severity: 'warning', message: w.message, path: [] }), weights.push(w.count ?? 1));
       const problems = [...readerProblems, ...(report?.problems ?? [])];
       const counts: Record<string, { severity: string; count: number }> = {};
-      for (const p of readerProblems) {
+      readerProblems.forEach((p, i) => {
         const c = (counts[p.code] ??= { severity: p.severity, count: 0 });
-        c.count += (warnings.find((w) => w.code === p.code)?.count as number | undefined) ?? 1;
-      }
+        c.count += weights[i]!;
+      });
       for (const [k, v] of Object.entries(report?.counts ?? {})) counts[k] = { ...v };
       const failing = Object.values(counts).some((c) => c.severity === 'error' || (failOn === 'warning' && c.severity === 'warning'));
       if (json) {
@@ -148,4 +166,59 @@ Examples:
 /** Thrown to end `check` with exit code 2 after its report is printed (no further message). */
 export class CheckFailed extends Error {
   override readonly name = 'CheckFailed';
+}
+
+/**
+ * Reader warnings that tally annotations (`count` of them, said once when the read ends): a shard
+ * whose reader read only its own annotations tallies those, and one job says the sum.
+ */
+const TALLIES: ReadonlySet<string> = new Set(['area-mismatch', 'bbox-mismatch', 'polygon-odd-length', 'polygon-few-points', 'polygon-outside', 'uncompressed-not-crowd', 'python-bytes-counts']);
+
+/**
+ * What one job's reader says, from what the shards' readers said (`read`: annotations each reader
+ * handed over; `annotations`: the shard's own). Exact or refused (`unclean`, and one job checks):
+ * readers that each read everything must agree, and then said what one job says; readers that
+ * each read their own shard may only tally, in an order the shards agree on.
+ */
+export function mergeShardWarnings(parts: readonly { warnings: readonly RleWarning[]; read: number; annotations: number }[]): { warnings: RleWarning[] } | { unclean: string } {
+  const total = parts.reduce((t, p) => t + p.annotations, 0);
+  if (parts.every((p) => p.read === total)) {
+    const first = JSON.stringify(parts[0]?.warnings ?? []);
+    if (!parts.every((p) => JSON.stringify(p.warnings) === first)) return { unclean: 'the shards\' readers warned differently' };
+    return { warnings: [...(parts[0]?.warnings ?? [])] };
+  }
+  if (parts.reduce((t, p) => t + p.read, 0) !== total) return { unclean: 'a shard\'s reader read annotations of other shards' };
+  const lists: { key: string; w: RleWarning; at: number }[][] = [];
+  for (const p of parts) {
+    const list: { key: string; w: RleWarning; at: number }[] = [];
+    for (const w of p.warnings) {
+      if (!TALLIES.has(w.code) || w.count === undefined) return { unclean: `the reader warned (${w.code})` };
+      const at = [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+      if (at.length !== 1) return { unclean: `the reader warned (${w.code})` };
+      const i = at[0]!.index;
+      list.push({ key: `${w.code}\u0000${w.message.slice(0, i)}#${w.message.slice(i + String(w.count).length)}`, w, at: i });
+    }
+    lists.push(list);
+  }
+  // One job's order: the one every shard's list follows (refused when the lists leave it open).
+  const order: string[] = [];
+  const heads = lists.map(() => 0);
+  for (;;) {
+    const later = new Set(lists.flatMap((l, i) => l.slice(heads[i]! + 1).map((e) => e.key)));
+    const next = new Set(lists.flatMap((l, i) => (heads[i]! < l.length ? [l[heads[i]!]!.key] : [])).filter((k) => !later.has(k)));
+    if (next.size === 0) break;
+    if (next.size > 1) return { unclean: 'the order of the reader\'s warnings is not known' };
+    const [key] = next as Set<string>;
+    order.push(key!);
+    lists.forEach((l, i) => { if (heads[i]! < l.length && l[heads[i]!]!.key === key) heads[i]!++; });
+  }
+  if (lists.some((l, i) => heads[i]! < l.length)) return { unclean: 'the order of the reader\'s warnings is not known' };
+  return {
+    warnings: order.map((key) => {
+      const all = lists.flatMap((l) => l.filter((e) => e.key === key));
+      const { w, at } = all[0]!;
+      const count = all.reduce((t, e) => t + e.w.count!, 0);
+      return { ...w, count, message: `${w.message.slice(0, at)}${count}${w.message.slice(at + String(w.count).length)}` };
+    }),
+  };
 }

@@ -1,5 +1,6 @@
 /** One task of `--jobs` in a worker thread: convert or inspect one shard (see jobs.ts). */
-import { isDatasetStream, polygonize, shardDataset, type Annotation, type DialectContext, type RleWarning } from '@rlekit/core';
+import { checkShard, isDatasetStream, polygonize, shardDataset, type Annotation, type CheckShard, type DialectContext, type RleWarning } from '@rlekit/core';
+import { CHECK_IGNORED_WARNINGS } from './check-command.js';
 import { convert } from './convert.js';
 import { errorRecord, type JobResult, type JobTask } from './jobs.js';
 import { openPath } from './node-sources.js';
@@ -35,7 +36,9 @@ export default async function run(task: JobTask): Promise<JobResult<unknown>> {
       const r = await convert(task.input, { from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true });
       return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported }, warnings };
     }
-    const dialect = findDialect(await loadDialects(task.plugins), task.from);
+    if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
+    // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.
+    const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
     const source = await openPath(task.input);
     const ctx: DialectContext = { warn, open: openPath, shard: task.shard };
     const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);
@@ -50,4 +53,46 @@ export default async function run(task: JobTask): Promise<JobResult<unknown>> {
   } catch (e) {
     return { error: errorRecord(e), warnings };
   }
+}
+
+/**
+ * A shard's check, with what the reader said (`warnings`, the ignored ones left out) and how many
+ * annotations it handed over (`read`: all of the input's when it cannot skip the other shards'),
+ * or why only one job can say this file's report (the caller then checks with one).
+ */
+export type CheckPart = { shard: CheckShard; warnings: RleWarning[]; read: number } | { unclean: string };
+
+/**
+ * `check --jobs`: one shard's findings (core's checkShard), merged by the caller (main.ts). A
+ * record the reader skips or a read that stops is reported by one job at its place in the
+ * report: the first stops this shard, and the caller checks with one job.
+ */
+async function checkPart(task: Extract<JobTask, { kind: 'check' }>): Promise<CheckPart> {
+  let unclean: string | undefined;
+  const warnings: RleWarning[] = [];
+  const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
+  const source = await openPath(task.input);
+  const ctx: DialectContext = {
+    warn: (w) => { if (!CHECK_IGNORED_WARNINGS.has(w.code)) warnings.push(w); },
+    recover: (e) => void (unclean ??= `the reader skipped a record (${e.code})`),
+    open: openPath, shard: task.shard,
+  };
+  const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);
+  const whole = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
+  if (unclean) return { unclean };
+  let read = 0;
+  const counted = async function* (): AsyncGenerator<Annotation> {
+    for await (const a of isDatasetStream(whole) ? whole.annotations : whole.annotations) {
+      if (unclean) return; // closing the stream stops the reader
+      read++;
+      yield a;
+    }
+  };
+  // In image order (or an UNSUPPORTED error, and one job): the shards' annotations are then consecutive pieces of one job's.
+  const data = shardDataset({ images: whole.images, categories: whole.categories, annotations: counted() }, task.shard, { requireImageOrder: true });
+  const shard = await checkShard(whole, data.annotations, { overlapForbidden: task.overlapForbidden, fragmentArea: task.fragmentArea, header: task.header });
+  if (unclean) return { unclean };
+  // An annotation of no image goes to the first shard, which may meet it earlier than one job does.
+  if (shard.counts['dangling-image']) return { unclean: 'an annotation refers to an image the file does not define' };
+  return { shard, warnings, read };
 }

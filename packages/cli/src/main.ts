@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, parseShard, RleError,
+  CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, mergeCheckShards, parseShard, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
 import { convert, type ProgressSink } from './convert.js';
@@ -10,10 +10,10 @@ import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { registerDecode, registerDetect } from './decode-command.js';
 import { registerCompare } from './compare-command.js';
-import { CheckFailed, registerCheck, type OpenInput } from './check-command.js';
+import { CheckFailed, mergeShardWarnings, registerCheck, type CheckInJobs, type OpenInput } from './check-command.js';
 import { registerRender } from './render-command.js';
 import { fromRecord, jobsFor, jobShards, runJobs } from './jobs.js';
-import { inspectRow, type InspectPart, type InspectRow } from './jobs-worker.js';
+import { inspectRow, type CheckPart, type InspectPart, type InspectRow } from './jobs-worker.js';
 import { registerMerge } from './merge-command.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
@@ -423,6 +423,28 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const ctx: DialectContext = { warn, open: openPath, ...(recover ? { recover } : {}) };
     return { dialect, data: dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx) };
   };
+  const checkInJobs: CheckInJobs = async (input, from, flags, jobsText, checkOptions) => {
+    const source = await openPath(input);
+    const jobs = await jobsFor(jobsText, source);
+    // Workers open the input again by its path; a pipe stays one job.
+    if (jobs <= 1 || !(source.kind === 'folder' || source.size !== undefined)) return undefined;
+    const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const specs = optionSpecs(dialect.readOptions);
+    const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
+    const readOptions = routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read;
+    parseOptions(dialect.readOptions, readOptions, dialect.id); // a bad option is refused here, as one job refuses it
+    const results = await runJobs<CheckPart>(jobShards(jobs).map((shard, j) => ({ kind: 'check' as const, input, from: dialect.id, readOptions, plugins: pluginArgs, shard, header: j === 0, ...checkOptions })));
+    let why = results.map((r) => (r.error ? `${r.error.code ?? 'error'}: ${r.error.message}` : r.value && 'unclean' in r.value ? r.value.unclean : undefined)).find((w) => w !== undefined);
+    const parts = why === undefined ? results.map((r) => r.value as Exclude<CheckPart, { unclean: string }>) : [];
+    const said = why === undefined ? mergeShardWarnings(parts.map((p) => ({ warnings: p.warnings, read: p.read, annotations: p.shard.ids.length }))) : undefined;
+    if (said && 'unclean' in said) why = said.unclean;
+    if (why !== undefined || !said || 'unclean' in said) {
+      // One job reports what the reader said (or where it stopped) at its place: the report stays exactly one job's.
+      io.err(`checking with one job: ${escapeUnprintable(why ?? '')}\n`);
+      return undefined;
+    }
+    return { dialect, report: mergeCheckShards(parts.map((p) => p.shard)), warnings: said.warnings };
+  };
   const checkCmd = registerCheck(program, io, dialects, openInput, async (dataset, dialect, flags, output) => {
     const specs = optionSpecs(dialect.writeOptions);
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
@@ -430,7 +452,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const ctx: DialectContext = { warn: (w) => printWarning(io, w), open: openPath };
     if (dialect.output === 'folder' && dialect.writeFiles) await writeFolderAtomic(output, dialect.writeFiles(dataset, options, ctx));
     else await writeFileAtomic(output, await dialect.write(dataset, options, ctx));
-  });
+  }, checkInJobs);
   checkCmd.option('--plugin <module...>', 'load extra dialect modules');
   addDialectFlags(checkCmd, dialects, ['read']);
   registerMerge(program, io, dialects, detect);

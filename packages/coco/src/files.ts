@@ -673,7 +673,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
       }
       for (let k = 0; k < count; k++) {
-        const a = fromKept(order === undefined ? k : order[k]!);
+        const i = order === undefined ? k : order[k]!;
+        if (!mine(i)) continue; // another shard's: scanned past in pass 1, never parsed
+        const a = fromKept(i);
         if (a) yield a;
       }
       (kept = undefined, keptOffsets = []);

@@ -554,6 +554,10 @@ const UNION = 0b1110, INTERSECTION = 0b1000;
 export function merge(rles: readonly CocoRle[], intersect: boolean | number = false): CompressedRle {
   if (!Array.isArray(rles)) throw new RleError('INVALID_STRUCTURE', 'merge expects a list of RLEs', { received: short(rles) });
   if (rles.length === 0) return { size: [0, 0], counts: '' };
+  if (rles.length === 2) {
+    const fast = mergeTwoStrings(rles[0], rles[1], !!intersect);
+    if (fast !== undefined) return fast;
+  }
   if (rles.length > 1) {
     const fast = mergeStrings(rles, intersect ? INTERSECTION : UNION);
     if (fast !== undefined) return fast;
@@ -572,6 +576,168 @@ export function merge(rles: readonly CocoRle[], intersect: boolean | number = fa
     acc = combineRuns(acc, canonicalCol(p), table, total);
   }
   return { size: [size.height, size.width], counts: total === 0 ? '0' : countsToString(acc) };
+}
+
+/**
+ * One pass over a compressed string like scanString, storing where each run ends (the running
+ * sum) instead of its length: the foreground runs are then [ends[2i], ends[2i+1]). Returns the
+ * number of runs, or -1 for anything scanString rejects.
+ */
+function scanEnds(s: string, total: number, buf: Uint32Array, off: number): number {
+  const len = s.length;
+  let p = 0, m = 0, sum = 0, back2 = 0, back1 = 0;
+  while (p < len) {
+    let c = s.charCodeAt(p++) - 48;
+    if (c >>> 0 > 63) return -1;
+    let x: number;
+    if (c < 32) {
+      x = c - ((c & 16) << 1);
+    } else {
+      x = c & 31;
+      let k = 1, place = 32;
+      for (;;) {
+        if (p >= len || k === 7) return -1;
+        c = s.charCodeAt(p++) - 48;
+        if (c >>> 0 > 63) return -1;
+        x += (c & 31) * place;
+        place *= 32;
+        k++;
+        if (c < 32) {
+          if ((c & 16) !== 0) x -= place;
+          break;
+        }
+      }
+    }
+    if (m > 2) x += back2;
+    if (x < 0) return -1;
+    back2 = back1;
+    back1 = x;
+    sum += x;
+    buf[off + m++] = sum; // past total only on input the check below rejects
+  }
+  return sum === total ? m : -1;
+}
+
+// The bytes of merge's result string (reused; ASCII 48..111, so latin1 decodes them 1:1).
+let mergeBytes = new Uint8Array(4096);
+const latin1 = new TextDecoder('latin1');
+
+/** Appends the code of one value (a count, or its delta from the count two back) at `p`; returns the new end. */
+function putCode(out: Uint8Array, p: number, x: number): number {
+  if (x >= -16 && x < 16) {
+    out[p] = 48 + (x & 0x1f);
+    return p + 1;
+  }
+  if (x >= -0x40000000 && x < 0x40000000) {
+    for (;;) {
+      let c = x & 0x1f;
+      x >>= 5;
+      const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+      if (more) c |= 0x20;
+      out[p++] = c + 48;
+      if (!more) return p;
+    }
+  }
+  for (;;) {
+    const q = Math.floor(x / 32);
+    let c = x - q * 32;
+    x = q;
+    const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+    if (more) c |= 0x20;
+    out[p++] = c + 48;
+    if (!more) return p;
+  }
+}
+
+/**
+ * merge of exactly two valid compressed strings of one size (pycocotools' common call): both
+ * are scanned to run ends, their foreground intervals swept once, and each result interval is
+ * written straight into the result's code (no count list in between, nothing allocated but
+ * the string). The same canonical counts as the general path: touching intervals joined, no
+ * zero-length run but a leading one. Undefined for anything else: the other paths decide.
+ */
+function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, intersect: boolean): CompressedRle | undefined {
+  if (a == null || typeof a !== 'object' || b == null || typeof b !== 'object') return undefined;
+  const sa = a.counts, sb = b.counts;
+  if (typeof sa !== 'string' || typeof sb !== 'string' || !Array.isArray(b.size)) return undefined;
+  const total = fastTotal(a.size);
+  if (total <= 0) return undefined;
+  const h = (a.size as number[])[0]!, w = (a.size as number[])[1]!;
+  if (b.size[0] !== h || b.size[1] !== w) return undefined;
+  // Each list is followed by a sentinel interval that starts past the end (the union's sweep
+  // then needs no test for a finished list).
+  const bo = sa.length + 2;
+  const c = scanRoom(bo + sb.length + 2, 0);
+  const na = scanEnds(sa, total, c, 0);
+  if (na < 0) return undefined;
+  const nb = scanEnds(sb, total, c, bo);
+  if (nb < 0) return undefined;
+  const END = total + 1;
+  // The sentinel's start is where the first start past the list's last interval would be.
+  (c[na - (na & 1)] = END), (c[na - (na & 1) + 1] = END);
+  (c[bo + nb - (nb & 1)] = END), (c[bo + nb - (nb & 1) + 1] = END);
+  // At most one interval per input interval, two counts each, 7 characters per count at most.
+  const room = 7 * (na + nb + 2);
+  if (mergeBytes.length < room) mergeBytes = new Uint8Array(Math.max(room, mergeBytes.length * 2));
+  const out = mergeBytes;
+  let p = 0, m = 0, last = 0, back1 = 0, back2 = 0;
+  // The pending interval [cs, ce): written once the next one starts past its end.
+  let cs = -1, ce = -1;
+  const fa = na - 1, fb = nb - 1; // interval i: ends at index 2i-1.. (start c[2i], end c[2i+1])
+  let ia = 0, ib = 0; // index of the next interval's start (even)
+  if (intersect) {
+    while (ia < fa && ib < fb) {
+      const as = c[ia]!, ae = c[ia + 1]!, bs = c[bo + ib]!, be = c[bo + ib + 1]!;
+      const s = as > bs ? as : bs, e = ae < be ? ae : be;
+      if (e > s) {
+        if (cs >= 0 && s <= ce) ce = e;
+        else {
+          if (cs >= 0) {
+            let x = cs - last;
+            p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+            x = ce - cs;
+            p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+            last = ce;
+          }
+          (cs = s), (ce = e);
+        }
+      }
+      if (ae < be) ia += 2;
+      else ib += 2;
+    }
+  } else {
+    while (ia < fa || ib < fb) {
+      let s: number, e: number;
+      const as = c[ia]!, bs = c[bo + ib]!;
+      if (as <= bs) (s = as), (e = c[ia + 1]!), (ia += 2);
+      else (s = bs), (e = c[bo + ib + 1]!), (ib += 2);
+      if (s <= ce) {
+        if (e > ce) ce = e;
+        continue;
+      }
+      if (e <= s) continue; // a zero-length foreground run
+      if (cs >= 0) {
+        let x = cs - last;
+        p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+        x = ce - cs;
+        p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+        last = ce;
+      }
+      (cs = s), (ce = e);
+    }
+  }
+  if (cs >= 0) {
+    let x = cs - last;
+    p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+    x = ce - cs;
+    p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+    last = ce;
+  }
+  if (m === 0 || last < total) {
+    const x = total - last;
+    p = putCode(out, p, m > 2 ? x - back2 : x);
+  }
+  return { size: [h, w], counts: latin1.decode(out.subarray(0, p)) };
 }
 
 /**
