@@ -584,6 +584,58 @@ export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total
 }
 
 /**
+ * The union of two canonical run lists of the same total: one walk over their foreground
+ * intervals in order of start, overlapping or touching ones joined. What Mask.unionAll's tree
+ * does at each node, faster than combineRuns' general truth-table walk (no per-boundary table
+ * lookup, a step per interval, not per boundary).
+ * @example
+ * ```ts
+ * Array.from(unionRuns(Uint32Array.from([0, 2, 4]), Uint32Array.from([2, 1, 3]), 6)); // → [0, 3, 3]
+ * ```
+ */
+export function unionRuns(a: Uint32Array, b: Uint32Array, total: number): Uint32Array {
+  if (total === 0) return new Uint32Array(0);
+  const na = a.length, nb = b.length;
+  // Output intervals are at most those of a and b together: two runs each, and a last background run.
+  const out = new Uint32Array((na >> 1) * 2 + (nb >> 1) * 2 + 1);
+  // [s, f) of each list's current interval; an exhausted list starts past `total`.
+  const END = total + 1;
+  let ka = 1, kb = 1;
+  let sa = na > 1 ? a[0]! : END, fa = na > 1 ? sa + a[1]! : END;
+  let sb = nb > 1 ? b[0]! : END, fb = nb > 1 ? sb + b[1]! : END;
+  let n = 0, last = 0, cs = -1, ce = 0;
+  for (;;) {
+    let s: number, f: number;
+    if (sa <= sb) {
+      if (sa === END) break;
+      (s = sa), (f = fa);
+      if ((ka += 2) < na) (sa = fa + a[ka - 1]!), (fa = sa + a[ka]!);
+      else sa = fa = END;
+    } else {
+      (s = sb), (f = fb);
+      if ((kb += 2) < nb) (sb = fb + b[kb - 1]!), (fb = sb + b[kb]!);
+      else sb = fb = END;
+    }
+    if (cs < 0) (cs = s), (ce = f);
+    else if (s <= ce) {
+      if (f > ce) ce = f;
+    } else {
+      out[n++] = cs - last;
+      out[n++] = ce - cs;
+      last = ce;
+      (cs = s), (ce = f);
+    }
+  }
+  if (cs >= 0) {
+    out[n++] = cs - last;
+    out[n++] = ce - cs;
+    last = ce;
+  }
+  if (last < total || n === 0) out[n++] = total - last;
+  return n === out.length ? out : out.slice(0, n);
+}
+
+/**
  * |a ∩ b| and |a ∪ b| of two canonical run lists, in one sweep without allocating.
  * @example
  * ```ts
