@@ -373,6 +373,14 @@ let recI = new Uint32Array(1024), recO = new Uint32Array(1024);
  */
 let recCounts = new Uint32Array(0);
 let counting = false;
+/**
+ * recCounts is all zero between transpositions (only the offsets one used are cleared after it),
+ * so a small mask in a tall image costs its records, not a pass over every offset. False while a
+ * transposition runs: one that threw midway leaves it false, and the next clears the whole table.
+ */
+let recCountsClear = true;
+/** The output positions of a transposition, before they become runs (reused; dropped above SCRATCH_KEEP). */
+let sortScratch = new Uint32Array(1024);
 
 function growRecords(n: number, need: number): void {
   // Records are output transitions (plus a few spare): a transposition that would give more runs than the limit stops here.
@@ -466,8 +474,9 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
   // Counting sort when its offset table is small or no larger than the input: memory stays O(runs).
   counting = inner <= Math.max(1 << 16, len * 4);
   if (counting) {
-    if (recCounts.length < inner + 1) recCounts = new Uint32Array(inner + 1);
-    else recCounts.fill(0, 0, inner + 1);
+    if (recCounts.length < inner + 1) recCounts = new Uint32Array(Math.max(inner + 1, recCounts.length * 2));
+    else if (!recCountsClear) recCounts.fill(0);
+    recCountsClear = false;
   }
   let n = 0;
   const counts = counting ? recCounts : undefined;
@@ -523,23 +532,36 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
     o = next;
   }
   // Stable bucket sort by offset (records come in ascending o): positions i*outer + o ascend.
-  const t = new Uint32Array(n);
+  if (sortScratch.length < n) sortScratch = new Uint32Array(Math.max(n, sortScratch.length * 2));
+  const t = sortScratch;
   ri = recI; ro = recO;
   if (counting) {
     const c = recCounts;
+    // Only offsets from the least to the greatest recorded (+1, where a range's -1 sits) are non-zero.
+    let lo = inner, hi = 0;
+    for (let r = 0; r < n; r++) {
+      const i = ri[r]!;
+      if (i < lo) lo = i;
+      if (i > hi) hi = i;
+    }
+    const end = Math.min(inner, hi + 1);
     // Difference array → per-offset counts → first slot of each offset, in one pass.
     let run = 0, acc = 0;
-    for (let i = 0; i < inner; i++) { run = (run + c[i]!) >>> 0; c[i] = acc; acc += run; }
+    for (let i = lo; i < end; i++) { run = (run + c[i]!) >>> 0; c[i] = acc; acc += run; }
     for (let r = 0; r < n; r++) { const i = ri[r]!; t[c[i]!++] = i * outer + ro[r]!; }
+    if (n > 0) c.fill(0, lo, end + 1);
+    recCountsClear = true;
   } else {
     for (let r = 0; r < n; r++) t[r] = ri[r]! * outer + ro[r]!;
-    t.sort();
+    t.subarray(0, n).sort();
   }
   counting = false;
-  if (recCounts.length * 4 > SCRATCH_KEEP) recCounts = new Uint32Array(0);
+  if (recCounts.length * 4 > SCRATCH_KEEP) (recCounts = new Uint32Array(0)), (recCountsClear = true);
+  const out = runsFromTransitions(t, n, total);
+  if (sortScratch.length * 4 > SCRATCH_KEEP) sortScratch = new Uint32Array(1024);
   if (recI.length * 4 > SCRATCH_KEEP) { recI = new Uint32Array(1024); recO = new Uint32Array(1024); }
   if (lineA.length * 4 > SCRATCH_KEEP) { lineA = new Uint32Array(64); lineB = new Uint32Array(64); }
-  return runsFromTransitions(t, n, total);
+  return out;
 }
 
 /**

@@ -39,10 +39,9 @@ export class TextOut {
     return this.buf;
   }
 
-  /** The bytes written so far, as a chunk of their own; the writer starts empty again (a fresh buffer, so the chunk stays valid). */
+  /** The bytes written so far, as a chunk of their own (a copy: later writes never change it); the writer starts empty again. */
   take(): Uint8Array {
-    const chunk = this.buf.subarray(0, this.length);
-    this.buf = new Uint8Array(this.buf.length);
+    const chunk = this.buf.slice(0, this.length);
     this.length = 0;
     return chunk;
   }

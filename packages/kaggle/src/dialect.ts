@@ -532,6 +532,7 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
   // Rows are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
   const emptyField = csvField(p.empty);
+  let rowsOut = 0;
   const written = new Map<string, Id>();
   for await (const { image, annotations } of byImage(dataset)) {
     const id = idText(image, o.imageId, p);
@@ -610,8 +611,13 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
         } else if (!encodeInto(out, r.mask, p)) out.text(emptyField);
       }
       out.byte(0x0a);
+      rowsOut++;
     }
-    if (out.length > 1 << 20) yield out.take();
+    // Handed on at about 1 MiB or 1024 rows, whichever comes first: a stream's rows go on as they come.
+    if (out.length > 1 << 20 || rowsOut >= 1024) {
+      yield out.take();
+      rowsOut = 0;
+    }
   }
   if (out.length > 0) yield out.take();
   const reported = new Set<string>();
