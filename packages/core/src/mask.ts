@@ -1,7 +1,7 @@
 import { describeValue, RleError } from './errors.js';
 import {
   bitmapToRuns, canonicalRuns, checkSize, combineRuns, complementRuns, overlapAreas, placeRowRuns,
-  RunBuilder, runsArea, runsBox, runsToBitmap, runsToTransposedBitmap, transposeRuns, unionRuns,
+  RunBuilder, runsArea, runsBox, runsToBitmap, runsToTransposedBitmap, transposeRuns, unionAllRuns,
   type Order, type Size,
 } from './runs.js';
 
@@ -126,13 +126,8 @@ export class Mask {
     if (masks.length === 0) return Mask.empty(size);
     if (masks.length === 1) return masks[0]!;
     const order: Order = cols * 2 >= masks.length ? 'col' : 'row';
-    let level = masks.map((m) => m.runsView(order));
-    while (level.length > 1) {
-      const next: Uint32Array[] = [];
-      for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? unionRuns(level[i]!, level[i + 1]!, total) : level[i]!);
-      level = next;
-    }
-    return new Mask(size.height, size.width, level[0]!, order);
+    if (total === 0) return Mask.empty(size);
+    return new Mask(size.height, size.width, unionAllRuns(masks.map((m) => m.runsView(order)), total), order);
   }
 
   /** An all-foreground mask. */

@@ -617,15 +617,61 @@ export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total
  */
 export function unionRuns(a: Uint32Array, b: Uint32Array, total: number): Uint32Array {
   if (total === 0) return new Uint32Array(0);
-  const na = a.length, nb = b.length;
   // Output intervals are at most those of a and b together: two runs each, and a last background run.
-  const out = new Uint32Array((na >> 1) * 2 + (nb >> 1) * 2 + 1);
+  const out = new Uint32Array((a.length >> 1) * 2 + (b.length >> 1) * 2 + 1);
+  const n = unionInto(a, b, total, out, 0);
+  return n === out.length ? out : out.slice(0, n);
+}
+
+/** Scratch for the levels of unionAllRuns (two halves, ping-pong); dropped above SCRATCH_KEEP. */
+let unionScratch = new Uint32Array(0);
+
+/**
+ * The union of any number of canonical run lists of one total (total > 0): pairwise unions in a
+ * balanced tree, so each run is merged about log2(k) times, the levels written into one reused
+ * scratch buffer (only the result is allocated).
+ */
+export function unionAllRuns(lists: readonly Uint32Array[], total: number): Uint32Array {
+  if (lists.length === 1) return lists[0]!.slice();
+  // A level's lists never hold more than the first level's values plus one per list.
+  let half = 0;
+  for (const r of lists) half += r.length + 1;
+  if (unionScratch.length < 2 * half) unionScratch = new Uint32Array(2 * half);
+  const scratch = unionScratch;
+  let level: Uint32Array[] = lists.slice();
+  let side = 0;
+  while (level.length > 1) {
+    const base = side * half;
+    let o = base;
+    const next: Uint32Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      let n: number;
+      if (i + 1 < level.length) n = unionInto(level[i]!, level[i + 1]!, total, scratch, o) - o;
+      else {
+        // Copied, not kept in place: the level after next writes over the half it sits in.
+        scratch.set(level[i]!, o);
+        n = level[i]!.length;
+      }
+      next.push(scratch.subarray(o, o + n));
+      o += n;
+    }
+    level = next;
+    side ^= 1;
+  }
+  const out = level[0]!.slice();
+  if (unionScratch.length * 4 > SCRATCH_KEEP) unionScratch = new Uint32Array(0);
+  return out;
+}
+
+/** Writes the union of a and b at `out[at]` (room for a.length + b.length + 1 values); returns the end. */
+function unionInto(a: Uint32Array, b: Uint32Array, total: number, out: Uint32Array, at: number): number {
+  const na = a.length, nb = b.length;
   // [s, f) of each list's current interval; an exhausted list starts past `total`.
   const END = total + 1;
   let ka = 1, kb = 1;
   let sa = na > 1 ? a[0]! : END, fa = na > 1 ? sa + a[1]! : END;
   let sb = nb > 1 ? b[0]! : END, fb = nb > 1 ? sb + b[1]! : END;
-  let n = 0, last = 0, cs = -1, ce = 0;
+  let n = at, last = 0, cs = -1, ce = 0;
   for (;;) {
     let s: number, f: number;
     if (sa <= sb) {
@@ -653,8 +699,8 @@ export function unionRuns(a: Uint32Array, b: Uint32Array, total: number): Uint32
     out[n++] = ce - cs;
     last = ce;
   }
-  if (last < total || n === 0) out[n++] = total - last;
-  return n === out.length ? out : out.slice(0, n);
+  if (last < total || n === at) out[n++] = total - last;
+  return n;
 }
 
 /**
