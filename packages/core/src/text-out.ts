@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
  * const out = new TextOut();
  * out.ascii('{"runs":[');
  * out.uint(12); out.byte(0x2c); out.uint(3);
- * out.ascii('],"name":'); out.jsonString('café');
+ * out.ascii('],"name":'); out.jsonString('café'); out.byte(0x7d);
  * decodeUtf8(out.take()); // → '{"runs":[12,3],"name":"café"}'
  * ```
  */
