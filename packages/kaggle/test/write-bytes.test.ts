@@ -35,7 +35,7 @@ describe('Kaggle writer: rows as bytes', () => {
       // Some masks have their row runs cached only: the union goes in the order most have.
       const masks = entries.map(([m, row]) => (row ? Mask.fromRuns(m.runs('row'), size, 'row') : m));
       const or = new Uint8Array(size.height * size.width);
-      for (const m of masks) m.toBitmap('row').forEach((v, i) => (or[i] |= v));
+      for (const m of masks) m.toBitmap('row').forEach((v, i) => (or[i] = or[i]! | v));
       const u = Mask.unionAll(masks, size);
       expect(Array.from(u.toBitmap('row'))).toEqual(Array.from(or));
       expect(Array.from(u.runs('col'))).toEqual(Array.from(Mask.fromBitmap(or, size).runs('col')));
@@ -57,7 +57,7 @@ describe('Kaggle writer: rows as bytes', () => {
       const lines = [p.csv.columns.join(',')];
       for (const im of d.images) {
         const or = new Uint8Array(im.height * im.width);
-        for (const a of d.annotations) if (a.imageId === im.id) a.mask.toBitmap('row').forEach((v, i) => (or[i] |= v));
+        for (const a of d.annotations) if (a.imageId === im.id) a.mask.toBitmap('row').forEach((v, i) => (or[i] = or[i]! | v));
         lines.push(`${csvField(im.fileName!)},${csvField(encode(Mask.fromBitmap(or, im), p))}`);
       }
       expect(got).toBe(`${lines.join('\n')}\n`);
