@@ -25,7 +25,10 @@ export class TextOut {
   buf: Uint8Array;
   length = 0;
 
+  private readonly capacity: number;
+
   constructor(capacity = 1 << 16) {
+    this.capacity = capacity;
     this.buf = new Uint8Array(capacity);
   }
 
@@ -43,6 +46,8 @@ export class TextOut {
   take(): Uint8Array {
     const chunk = this.buf.slice(0, this.length);
     this.length = 0;
+    // A buffer grown for one huge piece (a mask of millions of runs) is not kept.
+    if (this.buf.length > 4 * this.capacity) this.buf = new Uint8Array(this.capacity);
     return chunk;
   }
 
@@ -68,15 +73,23 @@ export class TextOut {
   /** Any text as UTF-8 (a lone surrogate becomes U+FFFD, as TextEncoder does). */
   text(s: string): void {
     const n = s.length;
-    const buf = this.reserve(n * 3);
+    let buf = this.reserve(n);
     let o = this.length, i = 0;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c >= 0x80) break;
       buf[o++] = c;
     }
-    if (i < n) o += encoder.encodeInto(i === 0 ? s : s.slice(i), buf.subarray(o)).written;
     this.length = o;
+    // The rest in pieces: room for 3 bytes per unit only up to a few KiB past the rest's length, so a
+    // long string never reserves three times its size. A piece always has room for one character.
+    let rest = i === 0 ? s : s.slice(i);
+    while (i < n && rest.length > 0) {
+      buf = this.reserve(Math.min(rest.length * 3, Math.max(4096, rest.length)));
+      const r = encoder.encodeInto(rest, buf.subarray(this.length));
+      this.length += r.written;
+      rest = r.read === rest.length ? '' : rest.slice(r.read);
+    }
   }
 
   /** A non-negative integer below 2^53, in decimal. */
@@ -104,7 +117,7 @@ export class TextOut {
 
   /** The count string of `counts` (pycocotools' rleToString) as a JSON string: quoted, its backslashes escaped. */
   jsonCountString(counts: Uint32Array): void {
-    const buf = this.reserve(counts.length * 14 + 2);
+    let buf = this.reserve(counts.length * 7 + 2);
     const start = this.length + 1;
     buf[this.length] = 0x22;
     const end = encodeCounts(counts, buf, start);
@@ -112,6 +125,9 @@ export class TextOut {
     let slashes = 0;
     for (let i = start; i < end; i++) if (buf[i] === 0x5c) slashes++;
     if (slashes > 0) {
+      // Room for the escapes and the closing quote (the code so far is kept by reserve).
+      this.length = end;
+      buf = this.reserve(slashes + 1);
       for (let i = end - 1, j = end - 1 + slashes; i >= start; i--) {
         const c = buf[i]!;
         buf[j--] = c;

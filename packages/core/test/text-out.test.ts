@@ -88,6 +88,18 @@ describe('TextOut', () => {
     }), { numRuns: 1000 });
   });
 
+  it('writes long non-ASCII text in pieces, exactly as TextEncoder, and drops a buffer grown for it', () => {
+    for (const unit of ['é', '😀', '\ud800', 'aé😀\udc00"', '中']) {
+      const s = 'ab' + unit.repeat(5000) + 'z';
+      const out = new TextOut(16);
+      out.text(s);
+      expect(out.take()).toEqual(new TextEncoder().encode(s));
+      expect(out.buf.length).toBe(16);
+      out.jsonString(s);
+      expect(text(out)).toBe(JSON.stringify(s));
+    }
+  });
+
   it('hands out chunks that later writes do not change', () => {
     const out = new TextOut(2);
     out.ascii('abc');
