@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -756,7 +756,8 @@ function crowdValue(a: Annotation, mode: CocoWriteOptions['iscrowd']): 0 | 1 {
 /** What polygon writes changed: annotations, pixels, and the worst IoU. */
 interface PolygonLoss { annotations: number; pixels: number; worstIou: number }
 
-function segmentation(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): unknown {
+/** The polygons to write for `mask`, or undefined where it is written as RLE. */
+function polygonsFor(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): number[][] | undefined {
   if (o.polygons === 'keep') {
     const polys = polygonSource.get(mask);
     // A first polygon of exactly 4 numbers makes pycocotools' frPyObjects take the list for boxes (TypeError): write RLE then.
@@ -782,7 +783,18 @@ function segmentation(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): unkn
       return rings.map((r) => r.outer);
     }
   }
-  const counts = mask.pixels === 0 ? Uint32Array.of(0) : mask.runsView('col');
+  return undefined;
+}
+
+/** The counts COCO writes for `mask`: column-major runs (a lone 0 for a mask of no pixels). */
+function rleCounts(mask: Mask): Uint32Array {
+  return mask.pixels === 0 ? Uint32Array.of(0) : mask.runsView('col');
+}
+
+function segmentation(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): unknown {
+  const polys = polygonsFor(mask, o, loss);
+  if (polys !== undefined) return polys;
+  const counts = rleCounts(mask);
   return { size: [mask.height, mask.width], counts: o.rle === 'compressed' ? countsToString(counts) : Array.from(counts) };
 }
 
@@ -791,8 +803,139 @@ function bboxOf(mask: Mask): number[] {
   return [b.x, b.y, b.width, b.height];
 }
 
+/** Keys JSON.stringify would not write in insertion order (array indices come first) or that `k in {}` hides (inherited). */
+function plainKey(k: string): boolean {
+  if (k in EMPTY) return false;
+  const c = k.charCodeAt(0);
+  return !(c >= 0x30 && c <= 0x39 && /^(?:0|[1-9][0-9]*)$/.test(k) && Number(k) < 4294967295);
+}
+const EMPTY = {};
+
+/**
+ * One annotation's JSON text written into `out`: the bytes of {@link annotationJson} (a property
+ * test holds them equal), without building the object, its string, or the count string. Attributes
+ * whose keys JSON.stringify would reorder or the object would not take go the object's way.
+ */
+export function writeAnnotation(out: TextOut, a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id, shardPart = false): void {
+  const attributes = a.attributes;
+  let keys: string[] | undefined;
+  if (attributes !== undefined) {
+    keys = Object.keys(attributes);
+    if (!keys.every(plainKey) || (shardPart && id !== a.id && keys.includes(SHARD_ID_KEY))) {
+      out.text(annotationJson(a, o, path, loss, id, shardPart));
+      return;
+    }
+  }
+  const mask = a.mask;
+  const written: string[] = [];
+  let first = true;
+  const key = (k: string): void => {
+    out.ascii(first ? '{"' : ',"');
+    out.ascii(k);
+    out.ascii('":');
+    first = false;
+    written.push(k);
+  };
+  // A value JSON.stringify leaves out (undefined) leaves its key out too.
+  const field = (k: string, v: unknown): void => {
+    if (typeof v === 'number' || typeof v === 'string') {
+      key(k);
+      if (typeof v === 'number') out.jsonNumber(v);
+      else out.jsonString(v);
+      return;
+    }
+    const at = out.length, wasFirst = first;
+    key(k);
+    if (!out.json(v, path)) (out.length = at, (first = wasFirst));
+  };
+  const seg = (oo: CocoWriteOptions, l?: PolygonLoss): void => {
+    const polys = polygonsFor(mask, oo, l);
+    key('segmentation');
+    if (polys !== undefined) {
+      out.json(polys, path);
+      return;
+    }
+    const counts = rleCounts(mask);
+    out.ascii('{"size":[');
+    out.uint(mask.height);
+    out.byte(0x2c);
+    out.uint(mask.width);
+    out.ascii('],"counts":');
+    if (oo.rle === 'compressed') {
+      out.jsonCountString(counts);
+    } else {
+      out.byte(0x5b);
+      for (let i = 0; i < counts.length; i++) {
+        if (i > 0) out.byte(0x2c);
+        out.uint(counts[i]!);
+      }
+      out.byte(0x5d);
+    }
+    out.byte(0x7d);
+  };
+  const box = (): void => {
+    const b = mask.bbox();
+    key('bbox');
+    out.byte(0x5b);
+    out.uint(b.x);
+    out.byte(0x2c);
+    out.uint(b.y);
+    out.byte(0x2c);
+    out.uint(b.width);
+    out.byte(0x2c);
+    out.uint(b.height);
+    out.byte(0x5d);
+  };
+  const area = (): void => {
+    key('area');
+    out.uint(mask.area());
+  };
+  if (o.format === 'instances') {
+    field('id', id);
+    field('image_id', a.imageId);
+    if (a.categoryId !== undefined) field('category_id', a.categoryId);
+    seg(o, loss);
+    area();
+    box();
+    key('iscrowd');
+    out.byte(48 + crowdValue(a, o.iscrowd));
+    if (a.score !== undefined) field('score', a.score);
+  } else if (o.format === 'results') {
+    field('image_id', a.imageId);
+    if (a.categoryId !== undefined) field('category_id', a.categoryId);
+    seg({ ...o, polygons: 'rle' });
+    if (a.score !== undefined) field('score', a.score);
+    area();
+    box();
+  } else {
+    field('id', id);
+    seg({ ...o, polygons: 'rle' });
+    area();
+    box();
+    if (a.score !== undefined) field('score', a.score);
+    if (a.categoryId !== undefined) field('category_id', a.categoryId);
+  }
+  if (keys !== undefined) {
+    for (const k of keys) {
+      if (written.includes(k)) continue;
+      const at = out.length;
+      out.ascii(first ? '{' : ',');
+      out.jsonString(k);
+      out.byte(0x3a);
+      // Set on the object even when JSON.stringify leaves it out: it still hides source_id.
+      written.push(k);
+      if (out.json(attributes![k], path)) first = false;
+      else out.length = at;
+    }
+  }
+  if (id !== a.id && !written.includes('source_id')) field('source_id', a.id);
+  // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
+  if (shardPart && id !== a.id) field(SHARD_ID_KEY, a.id);
+  out.ascii(first ? '{}' : '}');
+}
+
 /** One annotation as COCO JSON text (known fields first, then its attributes); `id` is the id written. */
-function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id, shardPart = false): string {
+export function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, loss: PolygonLoss, id: Id = a.id, shardPart = false): string {
   const out: Json = {};
   if (o.format === 'instances') {
     out.id = id;
@@ -936,23 +1079,20 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     sep = '\n';
   }
   yield encodeUtf8(head);
-  let batch: string[] = [];
-  let size = 0, n = 0;
+  // Annotations are written as bytes into one buffer, handed on at about 1 MiB.
+  const out = new TextOut(1 << 20 | 1 << 16);
+  let n = 0;
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
   for await (const a of iterable) {
     check(a, n);
-    const s = annotationJson(a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
-    batch.push(`${n === 0 ? sep : `,${sep}`}${s}`);
-    size += s.length;
+    if (n > 0) out.byte(0x2c);
+    out.ascii(sep);
+    writeAnnotation(out, a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
     n++;
-    if (size > 1 << 20) {
-      yield encodeUtf8(batch.join(''));
-      batch = [];
-      size = 0;
-    }
+    if (out.length > 1 << 20) yield out.take();
   }
-  if (batch.length > 0) yield encodeUtf8(batch.join(''));
-  yield encodeUtf8(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
+  out.ascii(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
+  yield out.take();
   const say = (count: number, code: string, message: string, capability?: keyof DialectCapabilities): void => {
     if (count > 0) warn({ code, message: `${count} ${message}`, count, ...(capability ? { capability } : {}) });
   };

@@ -195,7 +195,28 @@ function encodeScratch(counts: ArrayLike<number>): number {
     if (out.length <= SCRATCH_KEEP) scratchBytes = out;
   }
   encoded = out;
-  let p = 0;
+  return encodeInto(counts, out, 0);
+}
+
+/**
+ * Writes the count string of `counts` (valid counts: a Uint32Array's) as ASCII bytes into `out`
+ * from `at`, which must have room for 7 bytes per count; returns the end offset. For writers that
+ * build their output in one buffer (no string per mask).
+ * @example
+ * ```ts
+ * const out = new Uint8Array(64);
+ * decodeUtf8(out.subarray(0, encodeCounts(Uint32Array.of(1, 1, 1, 2, 1, 1, 4, 1), out, 0))); // → '11110O30'
+ * ```
+ */
+export function encodeCounts(counts: Uint32Array, out: Uint8Array, at: number): number {
+  if (!(counts instanceof Uint32Array)) throw new RleError('INVALID_STRUCTURE', 'encodeCounts takes a Uint32Array of counts', { received: typeof counts });
+  if (out.length - at < counts.length * MAX_GROUPS) throw new RleError('LIMIT_EXCEEDED', 'encodeCounts needs 7 bytes of room per count', { expected: `${counts.length * MAX_GROUPS} bytes from ${at}`, received: `${out.length - at}` });
+  return encodeInto(counts, out, at);
+}
+
+function encodeInto(counts: ArrayLike<number>, out: Uint8Array, at: number): number {
+  const m = counts.length;
+  let p = at;
   for (let i = 0; i < m; i++) {
     let x = counts[i]!;
     // Only index 3 on is delta-coded (maskApi.c: i > 2), against the count two back.

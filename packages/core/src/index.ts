@@ -9,7 +9,7 @@ export {
 } from './runs.js';
 export type { Order, Size } from './runs.js';
 export { checkPaintPixels, DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
-export { countsToBytes, countsToString, readCountString, stringToCounts } from './count-string.js';
+export { countsToBytes, countsToString, encodeCounts, readCountString, stringToCounts } from './count-string.js';
 export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 export type { RasterizeOptions } from './polygon.js';
@@ -26,6 +26,7 @@ export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, Optio
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
+export { TextOut } from './text-out.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';

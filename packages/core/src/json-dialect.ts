@@ -20,6 +20,7 @@ import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
 import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
+import { TextOut } from './text-out.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -143,8 +144,60 @@ export function parseRlekitJson(text: string, recover?: (e: RleError) => void): 
   }
 }
 
+/**
+ * {@link annotationLine} written as bytes into `out` (a property test holds them equal): no
+ * object, JSON text or string of the runs per annotation.
+ */
+export function writeAnnotationLine(out: TextOut, a: Annotation, order: Order, path: (string | number)[]): void {
+  let first = true;
+  // JSON.stringify leaves out a key whose value it does not write (undefined).
+  const field = (k: string, v: unknown): void => {
+    const at = out.length;
+    out.ascii(first ? '{"' : ',"');
+    out.ascii(k);
+    out.ascii('":');
+    if (out.json(v, path)) first = false;
+    else out.length = at;
+  };
+  field('id', a.id);
+  field('imageId', a.imageId);
+  if (a.categoryId !== undefined) field('categoryId', a.categoryId);
+  if (a.iscrowd !== undefined) field('iscrowd', a.iscrowd);
+  if (a.score !== undefined) field('score', a.score);
+  if (a.attributes !== undefined) field('attributes', a.attributes);
+  out.ascii(first ? '{"height":' : ',"height":');
+  out.uint(a.mask.height);
+  out.ascii(',"width":');
+  out.uint(a.mask.width);
+  out.ascii(order === 'row' ? ',"order":"row","runs":[' : ',"order":"col","runs":[');
+  const runs = a.mask.runsView(order);
+  const n = runs.length;
+  // At most 10 digits and a comma per run.
+  const buf = out.reserve(n * 11 + 2);
+  let o = out.length;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) buf[o++] = 0x2c;
+    let v = runs[i]!;
+    if (v < 10) {
+      buf[o++] = 48 + v;
+      continue;
+    }
+    let digits = 2;
+    for (let t = 100; v >= t && digits < 10; t *= 10) digits++;
+    for (let j = o + digits - 1; j >= o; j--) {
+      const q = (v / 10) >>> 0;
+      buf[j] = 48 + v - q * 10;
+      v = q;
+    }
+    o += digits;
+  }
+  buf[o++] = 0x5d;
+  buf[o++] = 0x7d;
+  out.length = o;
+}
+
 /** One annotation's line: fixed key order, runs written from the typed array (no number[] of the mask). */
-function annotationLine(a: Annotation, order: Order, path: (string | number)[]): string {
+export function annotationLine(a: Annotation, order: Order, path: (string | number)[]): string {
   const o: Record<string, unknown> = { id: a.id, imageId: a.imageId };
   if (a.categoryId !== undefined) o.categoryId = a.categoryId;
   if (a.iscrowd !== undefined) o.iscrowd = a.iscrowd;
@@ -172,21 +225,18 @@ export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetS
   const images = dataset.images.map((i, k) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }, ['images', k]));
   const categories = dataset.categories.map((c, k) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }, ['categories', k]));
   yield encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": `);
-  let batch: string[] = [];
-  let size = 0, n = 0;
+  // Lines are written as bytes into one buffer, handed on at about 1 MiB.
+  const out = new TextOut(1 << 20 | 1 << 16);
+  const lead = `[${nl}${pad}${pad}`, sep = `,${nl}${pad}${pad}`;
+  let n = 0;
   for await (const a of dataset.annotations as AsyncIterable<Annotation> | Iterable<Annotation>) {
-    const s = `${n === 0 ? `[${nl}` : `,${nl}`}${pad}${pad}${annotationLine(a, order, ['annotations', n])}`;
-    batch.push(s);
-    size += s.length;
+    out.ascii(n === 0 ? lead : sep);
+    writeAnnotationLine(out, a, order, ['annotations', n]);
     n++;
-    if (size > 1 << 20) {
-      yield encodeUtf8(batch.join(''));
-      batch = [];
-      size = 0;
-    }
+    if (out.length > 1 << 20) yield out.take();
   }
-  batch.push(n === 0 ? `[]${nl}}${nl}` : `${nl}${pad}]${nl}}${nl}`);
-  yield encodeUtf8(batch.join(''));
+  out.ascii(n === 0 ? `[]${nl}}${nl}` : `${nl}${pad}]${nl}}${nl}`);
+  yield out.take();
 }
 
 /**

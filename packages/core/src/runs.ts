@@ -385,6 +385,14 @@ let recI = new Uint32Array(1024), recO = new Uint32Array(1024);
  */
 let recCounts = new Uint32Array(0);
 let counting = false;
+/**
+ * recCounts is all zero between transpositions (only the offsets one used are cleared after it),
+ * so a small mask in a tall image costs its records, not a pass over every offset. False while a
+ * transposition runs: one that threw midway leaves it false, and the next clears the whole table.
+ */
+let recCountsClear = true;
+/** The output positions of a transposition, before they become runs (reused; dropped above SCRATCH_KEEP). */
+let sortScratch = new Uint32Array(1024);
 
 function growRecords(n: number, need: number): void {
   // Records are output transitions (plus a few spare): a transposition that would give more runs than the limit stops here.
@@ -478,8 +486,9 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
   // Counting sort when its offset table is small or no larger than the input: memory stays O(runs).
   counting = inner <= Math.max(1 << 16, len * 4);
   if (counting) {
-    if (recCounts.length < inner + 1) recCounts = new Uint32Array(inner + 1);
-    else recCounts.fill(0, 0, inner + 1);
+    if (recCounts.length < inner + 1) recCounts = new Uint32Array(Math.max(inner + 1, recCounts.length * 2));
+    else if (!recCountsClear) recCounts.fill(0);
+    recCountsClear = false;
   }
   let n = 0;
   const counts = counting ? recCounts : undefined;
@@ -535,23 +544,36 @@ function transposeSparse(runs: Uint32Array, outer: number, inner: number, total:
     o = next;
   }
   // Stable bucket sort by offset (records come in ascending o): positions i*outer + o ascend.
-  const t = new Uint32Array(n);
+  if (sortScratch.length < n) sortScratch = new Uint32Array(Math.max(n, sortScratch.length * 2));
+  const t = sortScratch;
   ri = recI; ro = recO;
   if (counting) {
     const c = recCounts;
+    // Only offsets from the least to the greatest recorded (+1, where a range's -1 sits) are non-zero.
+    let lo = inner, hi = 0;
+    for (let r = 0; r < n; r++) {
+      const i = ri[r]!;
+      if (i < lo) lo = i;
+      if (i > hi) hi = i;
+    }
+    const end = Math.min(inner, hi + 1);
     // Difference array → per-offset counts → first slot of each offset, in one pass.
     let run = 0, acc = 0;
-    for (let i = 0; i < inner; i++) { run = (run + c[i]!) >>> 0; c[i] = acc; acc += run; }
+    for (let i = lo; i < end; i++) { run = (run + c[i]!) >>> 0; c[i] = acc; acc += run; }
     for (let r = 0; r < n; r++) { const i = ri[r]!; t[c[i]!++] = i * outer + ro[r]!; }
+    if (n > 0) c.fill(0, lo, end + 1);
+    recCountsClear = true;
   } else {
     for (let r = 0; r < n; r++) t[r] = ri[r]! * outer + ro[r]!;
-    t.sort();
+    t.subarray(0, n).sort();
   }
   counting = false;
-  if (recCounts.length * 4 > SCRATCH_KEEP) recCounts = new Uint32Array(0);
+  if (recCounts.length * 4 > SCRATCH_KEEP) (recCounts = new Uint32Array(0)), (recCountsClear = true);
+  const out = runsFromTransitions(t, n, total);
+  if (sortScratch.length * 4 > SCRATCH_KEEP) sortScratch = new Uint32Array(1024);
   if (recI.length * 4 > SCRATCH_KEEP) { recI = new Uint32Array(1024); recO = new Uint32Array(1024); }
   if (lineA.length * 4 > SCRATCH_KEEP) { lineA = new Uint32Array(64); lineB = new Uint32Array(64); }
-  return runsFromTransitions(t, n, total);
+  return out;
 }
 
 /**
@@ -593,6 +615,104 @@ export function combineRuns(a: Uint32Array, b: Uint32Array, table: number, total
   }
   out[n++] = total - start;
   return out.slice(0, n);
+}
+
+/**
+ * The union of two canonical run lists of the same total: one walk over their foreground
+ * intervals in order of start, overlapping or touching ones joined. What Mask.unionAll's tree
+ * does at each node, faster than combineRuns' general truth-table walk (no per-boundary table
+ * lookup, a step per interval, not per boundary).
+ * @example
+ * ```ts
+ * Array.from(unionRuns(Uint32Array.from([0, 2, 4]), Uint32Array.from([2, 1, 3]), 6)); // → [0, 3, 3]
+ * ```
+ */
+export function unionRuns(a: Uint32Array, b: Uint32Array, total: number): Uint32Array {
+  if (total === 0) return new Uint32Array(0);
+  // Output intervals are at most those of a and b together: two runs each, and a last background run.
+  const out = new Uint32Array((a.length >> 1) * 2 + (b.length >> 1) * 2 + 1);
+  const n = unionInto(a, b, total, out, 0);
+  return n === out.length ? out : out.slice(0, n);
+}
+
+/** Scratch for the levels of unionAllRuns (two halves, ping-pong); dropped above SCRATCH_KEEP. */
+let unionScratch = new Uint32Array(0);
+
+/**
+ * The union of any number of canonical run lists of one total (total > 0): pairwise unions in a
+ * balanced tree, so each run is merged about log2(k) times, the levels written into one reused
+ * scratch buffer (only the result is allocated).
+ */
+export function unionAllRuns(lists: readonly Uint32Array[], total: number): Uint32Array {
+  if (lists.length === 1) return lists[0]!.slice();
+  // A level's lists never hold more than the first level's values plus one per list.
+  let half = 0;
+  for (const r of lists) half += r.length + 1;
+  if (unionScratch.length < 2 * half) unionScratch = new Uint32Array(2 * half);
+  const scratch = unionScratch;
+  let level: Uint32Array[] = lists.slice();
+  let side = 0;
+  while (level.length > 1) {
+    const base = side * half;
+    let o = base;
+    const next: Uint32Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      let n: number;
+      if (i + 1 < level.length) n = unionInto(level[i]!, level[i + 1]!, total, scratch, o) - o;
+      else {
+        // Copied, not kept in place: the level after next writes over the half it sits in.
+        scratch.set(level[i]!, o);
+        n = level[i]!.length;
+      }
+      next.push(scratch.subarray(o, o + n));
+      o += n;
+    }
+    level = next;
+    side ^= 1;
+  }
+  const out = level[0]!.slice();
+  if (unionScratch.length * 4 > SCRATCH_KEEP) unionScratch = new Uint32Array(0);
+  return out;
+}
+
+/** Writes the union of a and b at `out[at]` (room for a.length + b.length + 1 values); returns the end. */
+function unionInto(a: Uint32Array, b: Uint32Array, total: number, out: Uint32Array, at: number): number {
+  const na = a.length, nb = b.length;
+  // [s, f) of each list's current interval; an exhausted list starts past `total`.
+  const END = total + 1;
+  let ka = 1, kb = 1;
+  let sa = na > 1 ? a[0]! : END, fa = na > 1 ? sa + a[1]! : END;
+  let sb = nb > 1 ? b[0]! : END, fb = nb > 1 ? sb + b[1]! : END;
+  let n = at, last = 0, cs = -1, ce = 0;
+  for (;;) {
+    let s: number, f: number;
+    if (sa <= sb) {
+      if (sa === END) break;
+      (s = sa), (f = fa);
+      if ((ka += 2) < na) (sa = fa + a[ka - 1]!), (fa = sa + a[ka]!);
+      else sa = fa = END;
+    } else {
+      (s = sb), (f = fb);
+      if ((kb += 2) < nb) (sb = fb + b[kb - 1]!), (fb = sb + b[kb]!);
+      else sb = fb = END;
+    }
+    if (cs < 0) (cs = s), (ce = f);
+    else if (s <= ce) {
+      if (f > ce) ce = f;
+    } else {
+      out[n++] = cs - last;
+      out[n++] = ce - cs;
+      last = ce;
+      (cs = s), (ce = f);
+    }
+  }
+  if (cs >= 0) {
+    out[n++] = cs - last;
+    out[n++] = ce - cs;
+    last = ce;
+  }
+  if (last < total || n === at) out[n++] = total - last;
+  return n;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, type Size, type WarningSink } from '@rlekit/core';
+import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, type Size, type TextOut, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
 import { decodeOpenImagesMask, encodeOpenImagesMask } from './open-images.js';
 
@@ -57,6 +57,36 @@ export function encode(mask: Mask, preset: string | Preset): string {
 }
 
 const ascii = new TextDecoder('latin1');
+
+/**
+ * Writes the text of {@link encode} for a mask with foreground into `out` (for writers that build
+ * their output in one buffer); returns false, writing nothing, for an all-background mask (whose
+ * text is the preset's empty text). Not for Open Images.
+ */
+export function encodeInto(out: TextOut, mask: Mask, p: Preset): boolean {
+  const runs = mask.runsView(p.order);
+  const pairs = runs.length >> 1;
+  if (pairs === 0 || (pairs === 1 && runs[1] === 0)) return false;
+  const buf = out.reserve(pairs * 22);
+  const relative = p.pairing === 'relative';
+  const start = out.length;
+  let o = start, pos = 0, prevEnd = -1;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if ((k & 1) === 1 && r > 0) {
+      const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
+      o = writeNumber(buf, o, first);
+      buf[o++] = SPACE;
+      o = writeNumber(buf, o, r);
+      buf[o++] = SPACE;
+      prevEnd = pos + r;
+    }
+    pos += r;
+  }
+  if (o === start) return false;
+  out.length = o - 1;
+  return true;
+}
 
 /**
  * The text of {@link encode} as ASCII bytes in pieces of about `chunkBytes`: a mask of millions of

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { parseDialectOptions,
-  bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation,
+  bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation, TextOut,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
-import { decode, encode, encodeChunks } from './codec.js';
+import { decode, encodeChunks, encodeInto } from './codec.js';
 import { csvBytes, csvField, csvRecords } from './csv.js';
 import { mergeCsv } from './merge.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
@@ -524,14 +524,15 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
     if (ci.width >= 0) r[ci.width] = String(image.width);
     return r;
   };
-  // A row is its fields, or, for a mask of many runs, its other fields and the mask, whose text is
-  // streamed in pieces between them (never one string of hundreds of megabytes).
+  // A row is its fields, or its other fields and the mask, whose text is written as bytes between
+  // them (in pieces for a mask of many runs: never one string of hundreds of megabytes).
   type Row = string[] | { fields: string[]; mask: Mask };
-  const row = (image: ImageInfo, id: string, m: Mask, cls: string | undefined): Row =>
-    m.runsView(p.order).length > STREAM_RUNS ? { fields: record(image, id, '', cls), mask: m } : record(image, id, encode(m, p), cls);
+  const row = (image: ImageInfo, id: string, m: Mask, cls: string | undefined): Row => ({ fields: record(image, id, '', cls), mask: m });
   yield csvBytes([cols]);
-  let batch: string[][] = [];
-  let batchChars = 0;
+  // Rows are written as bytes into one buffer, handed on at about 1 MiB.
+  const out = new TextOut(1 << 20 | 1 << 16);
+  const emptyField = csvField(p.empty);
+  let rowsOut = 0;
   const written = new Map<string, Id>();
   for await (const { image, annotations } of byImage(dataset)) {
     const id = idText(image, o.imageId, p);
@@ -577,8 +578,7 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       });
       if (rows.length === 0) rows.push(record(image, id, p.empty, undefined));
     } else if (p.csv.rowsPer === 'image') {
-      let u = Mask.empty(image);
-      for (const m of masks) u = u.union(m);
+      const u = Mask.unionAll(masks, image);
       if (masks.length > 1) count.merged += masks.length - 1;
       rows.push(row(image, id, u, undefined));
     } else {
@@ -595,33 +595,31 @@ async function* writeStream(dataset: MaskDataset | MaskDatasetStream, options: P
       });
       for (const c of classes) {
         const ms = byClass.get(c) ?? [];
-        let u = Mask.empty(image);
-        for (const m of ms) u = u.union(m);
+        const u = Mask.unionAll(ms, image);
         if (ms.length > 1) count.merged += ms.length - 1;
         rows.push(row(image, id, u, c));
       }
     }
     for (const r of rows) {
-      if (!Array.isArray(r)) {
-        if (batch.length > 0) yield csvBytes(batch);
-        batch = [];
-        batchChars = 0;
-        const line = r.fields.map(csvField);
-        yield encodeUtf8(line.slice(0, ci.rle).map((f) => `${f},`).join(''));
-        yield* encodeChunks(r.mask, p);
-        yield encodeUtf8(`${line.slice(ci.rle + 1).map((f) => `,${f}`).join('')}\n`);
-        continue;
+      const fields = Array.isArray(r) ? r : r.fields;
+      for (let c = 0; c < fields.length; c++) {
+        if (c > 0) out.byte(0x2c);
+        if (c !== ci.rle || Array.isArray(r)) out.text(csvField(fields[c]!));
+        else if (r.mask.runsView(p.order).length > STREAM_RUNS) {
+          if (out.length > 0) yield out.take();
+          yield* encodeChunks(r.mask, p);
+        } else if (!encodeInto(out, r.mask, p)) out.text(emptyField);
       }
-      batch.push(r);
-      batchChars += r[ci.rle]!.length + 32;
+      out.byte(0x0a);
+      rowsOut++;
     }
-    if (batchChars > 1 << 20 || batch.length >= 1024) {
-      yield csvBytes(batch);
-      batch = [];
-      batchChars = 0;
+    // Handed on at about 1 MiB or 1024 rows, whichever comes first: a stream's rows go on as they come.
+    if (out.length > 1 << 20 || rowsOut >= 1024) {
+      yield out.take();
+      rowsOut = 0;
     }
   }
-  if (batch.length > 0) yield csvBytes(batch);
+  if (out.length > 0) yield out.take();
   const reported = new Set<string>();
   const lost = (capability: string, what: string, n: number): void => {
     if (n > 0) warn({ code: 'not-carried', message: `kaggle (${p.id}) cannot carry ${what}: ${n} lost`, count: n, capability });
