@@ -78,7 +78,11 @@ export async function cocoPng(argv: string[]): Promise<void> {
     writeFileSync(script, PY_TO_PNG);
     results.push(['Python: pycocotools decode + numpy + Pillow save (defaults)', measure([python, script, input, outPy, py.dir], repo)]);
   } else console.error(`Python side skipped: ${py.why}`);
-  results.push(['rlekit convert --to png (semantic label maps)', measure([...cliCommand(), 'convert', input, '--from', 'coco', '--to', 'png', '-q', '-o', outJs], repo)]);
+  // One job and two side by side: whether workers pay for painting and deflating a file per image.
+  for (const jobs of ['1', '2']) {
+    rmSync(outJs, { recursive: true, force: true });
+    results.push([`rlekit convert --to png (semantic label maps) --jobs ${jobs}`, measure([...cliCommand(), 'convert', input, '--from', 'coco', '--to', 'png', '-q', '--jobs', jobs, '-o', outJs], repo)]);
+  }
   console.log(`\n| COCO → PNG, ${n} images, ${4 * n} masks | wall | CPU (user+sys) | peak RSS |`);
   console.log('|---|---:|---:|---:|');
   for (const [name, m] of results) console.log(`| ${name} | ${m.ok ? `${m.wall.toFixed(1)} s` : `failed: ${m.note}`} | ${m.cpu.toFixed(1)} s | ${(m.rss / 2 ** 30).toFixed(2)} GiB |`);

@@ -74,9 +74,13 @@ export const JOBS_MIN_FOLDER_FILES = 64;
 export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
 
 /** `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to repay workers. */
-export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size?: number; imagesOut?: boolean } | { kind: 'folder'; files: number }): number {
+export function parseJobs(text: string | undefined, input: ({ kind: 'bytes'; size?: number } | { kind: 'folder'; files: number }) & JobsDefaults): number {
   if (text === undefined || text === 'auto') {
-    const minBytes = input.kind === 'bytes' && input.imagesOut === true ? JOBS_MIN_IMAGE_FILE_BYTES : JOBS_MIN_FILE_BYTES;
+    const imagesOut = input.imagesOut === true;
+    // A reader that reads every image in every worker (a folder of PNGs) makes more jobs cost twice
+    // the reading for nothing, unless the writing per image is what is dear.
+    if (input.readsShards === false && !imagesOut) return 1;
+    const minBytes = input.kind === 'bytes' && imagesOut ? JOBS_MIN_IMAGE_FILE_BYTES : JOBS_MIN_FILE_BYTES;
     const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= minBytes;
     return big ? availableParallelism() : 1;
   }
@@ -85,10 +89,18 @@ export function parseJobs(text: string | undefined, input: { kind: 'bytes'; size
   return n;
 }
 
+/** What the default --jobs weighs besides the input's size. */
+export interface JobsDefaults {
+  /** The output is a folder of images (PNG masks): writing each image is dear, so jobs pay from a small input. */
+  imagesOut?: boolean;
+  /** The input's reader skips other shards' images (its dialect's `readsShards`); false: every worker reads everything. */
+  readsShards?: boolean;
+}
+
 /** Parses --jobs for a command, looking at the input only for the default. */
-export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; list(): Promise<string[]> }, imagesOut = false): Promise<number> {
+export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; size?: number } | { kind: 'folder'; list(): Promise<string[]> }, defaults: JobsDefaults = {}): Promise<number> {
   if (text !== undefined && text !== 'auto') return parseJobs(text, { kind: 'bytes' });
-  return parseJobs(text, input.kind === 'folder' ? { kind: 'folder', files: (await input.list()).length } : { kind: 'bytes', ...(input.size === undefined ? {} : { size: input.size }), imagesOut });
+  return parseJobs(text, input.kind === 'folder' ? { kind: 'folder', files: (await input.list()).length, ...defaults } : { kind: 'bytes', ...(input.size === undefined ? {} : { size: input.size }), ...defaults });
 }
 
 /**

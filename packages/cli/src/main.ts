@@ -284,7 +284,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--write-option <key=value...>', 'an option for the writer only')
     .option('--plugin <module...>', 'load extra dialect modules')
     .option('-q, --quiet', 'do not print warnings or the summary')
-    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder, such as PNG masks) or 64 files and more)')
+    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder, such as PNG masks) or 64 files and more whose reader splits by shard or that paint images)')
     .option('--shard <i/n>', 'convert only shard i of n (0-based) of the input\'s images; `rlekit merge` joins the n outputs')
     .option('--json', 'print the result as JSON with every warning in full (on stdout when -o is given, else on stderr)')
     .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
@@ -297,9 +297,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const target = findDialect(dialects, to);
     const shard = shardText === undefined ? undefined : parseShard(shardText);
     const source = await openPath(input);
-    // A target that writes a folder (a PNG or label file per image) costs far more per input byte: every core from a small input.
-    const jobs = await jobsFor(jobsText, source, target.output === 'folder' && output !== undefined);
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
+    // A target that writes a folder (a PNG or label file per image) costs far more per input byte: every core from a small input.
+    const jobs = await jobsFor(jobsText, source, { imagesOut: target.output === 'folder' && output !== undefined, readsShards: detection.dialect.readsShards === true });
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });
     const summary = new WarningSummary();
@@ -351,7 +351,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const options = parseOptions(dialect.readOptions, routed.read, dialect.id);
     // Only a count reads everything: then shards of the input are read side by side.
     const given = jobsText === undefined ? undefined : await jobsFor(jobsText, source); // a bad --jobs is refused either way
-    const jobs = countAll ? given ?? await jobsFor(undefined, source) : 1;
+    const jobs = countAll ? given ?? await jobsFor(undefined, source, { readsShards: dialect.readsShards === true }) : 1;
     let rows: InspectRow[] = [];
     let count = 0, complete = true;
     let all: { images: readonly { id: unknown; fileName?: string; height: number; width: number }[]; categories: readonly { id: unknown; name: string }[] };
@@ -425,10 +425,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   };
   const checkInJobs: CheckInJobs = async (input, from, flags, jobsText, checkOptions) => {
     const source = await openPath(input);
-    const jobs = await jobsFor(jobsText, source);
+    if (jobsText !== undefined) await jobsFor(jobsText, source); // a bad --jobs is refused, pipe or not
     // Workers open the input again by its path; a pipe stays one job.
-    if (jobs <= 1 || !(source.kind === 'folder' || source.size !== undefined)) return undefined;
+    if (!(source.kind === 'folder' || source.size !== undefined)) return undefined;
     const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
+    const jobs = await jobsFor(jobsText, source, { readsShards: dialect.readsShards === true });
+    if (jobs <= 1) return undefined;
     const specs = optionSpecs(dialect.readOptions);
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
     const readOptions = routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read;

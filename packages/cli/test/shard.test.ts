@@ -321,6 +321,20 @@ describe('--jobs', () => {
     expect(parseJobs(undefined, { kind: 'folder', files: 64 })).toBe(cores);
   });
 
+  it('the default stays one job where every worker would read the whole input (a reader without readsShards), unless it paints images', async () => {
+    const cores = availableParallelism();
+    expect(parseJobs(undefined, { kind: 'folder', files: 2000, readsShards: false })).toBe(1);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 2 ** 30, readsShards: false })).toBe(1);
+    expect(parseJobs(undefined, { kind: 'folder', files: 2000, readsShards: false, imagesOut: true })).toBe(cores);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 2 ** 30, readsShards: true })).toBe(cores);
+    expect(parseJobs('2', { kind: 'folder', files: 2000, readsShards: false })).toBe(2); // asked for: given
+    // Which readers say so: COCO skips other shards' annotations; the PNG folder reader decodes every file.
+    const { dialect: coco } = await import('@rlekit/coco');
+    const { dialect: png } = await import('@rlekit/png');
+    expect(coco.readsShards).toBe(true);
+    expect(png.readsShards).not.toBe(true);
+  });
+
   it('inspect --count with 2 jobs prints what 1 job prints', async () => {
     const input = await cocoFile(dataset(51, { images: 20 }));
     const a = await run(['inspect', input, '--count', '--limit', '7', '--jobs', '1']);

@@ -1176,6 +1176,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   writeOptions: writeOptionsSchema,
   input: 'file',
   output: 'file',
+  readsShards: true,
   sniff(head: Uint8Array): number {
     return sniffCoco(head).confidence;
   },

@@ -157,6 +157,12 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    */
   readonly writesByImage?: boolean;
   /**
+   * True when the reader honours `context.shard` by skipping the parsing and decoding of other
+   * shards' images, so `--jobs` divides the reading between workers. Otherwise every worker reads
+   * the whole input, and more jobs pay only where the per-image writing is dear (a folder of PNGs).
+   */
+  readonly readsShards?: boolean;
+  /**
    * Joins outputs this dialect wrote for the shards 0/n … (n-1)/n of one input (`--shard`), given
    * in shard order, into the bytes one write of the whole input gives. Streamed: holds no part.
    */
