@@ -2,7 +2,7 @@
  * COCO RLE: the compressed string code, decode/encode, and pycocotools' run-level
  * operations (area, toBbox, iou, merge), all on column-major runs without decoding pixels.
  */
-import { checkSize, combineRuns, countsToString, describeValue, Mask, MAX_MASK_PIXELS, readCountString, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, countsToString, describeValue, putCountCode, Mask, MAX_MASK_PIXELS, readCountString, RleError } from '@rlekit/core';
 
 // The character coding itself lives in core (Encord's rleString uses it too); COCO's API names it.
 export { countsToBytes, countsToString, stringToCounts } from '@rlekit/core';
@@ -584,70 +584,16 @@ export function merge(rles: readonly CocoRle[], intersect: boolean | number = fa
  * number of runs, or -1 for anything scanString rejects.
  */
 function scanEnds(s: string, total: number, buf: Uint32Array, off: number): number {
-  const len = s.length;
-  let p = 0, m = 0, sum = 0, back2 = 0, back1 = 0;
-  while (p < len) {
-    let c = s.charCodeAt(p++) - 48;
-    if (c >>> 0 > 63) return -1;
-    let x: number;
-    if (c < 32) {
-      x = c - ((c & 16) << 1);
-    } else {
-      x = c & 31;
-      let k = 1, place = 32;
-      for (;;) {
-        if (p >= len || k === 7) return -1;
-        c = s.charCodeAt(p++) - 48;
-        if (c >>> 0 > 63) return -1;
-        x += (c & 31) * place;
-        place *= 32;
-        k++;
-        if (c < 32) {
-          if ((c & 16) !== 0) x -= place;
-          break;
-        }
-      }
-    }
-    if (m > 2) x += back2;
-    if (x < 0) return -1;
-    back2 = back1;
-    back1 = x;
-    sum += x;
-    buf[off + m++] = sum; // past total only on input the check below rejects
-  }
-  return sum === total ? m : -1;
+  if (scanString(s, total, buf, off) < 0) return -1;
+  const m = scanM;
+  for (let i = off, sum = 0; i < off + m; i++) buf[i] = sum += buf[i]!;
+  return m;
 }
 
 // The bytes of merge's result string (reused; ASCII 48..111, so latin1 decodes them 1:1).
 let mergeBytes = new Uint8Array(4096);
 const latin1 = new TextDecoder('latin1');
 
-/** Appends the code of one value (a count, or its delta from the count two back) at `p`; returns the new end. */
-function putCode(out: Uint8Array, p: number, x: number): number {
-  if (x >= -16 && x < 16) {
-    out[p] = 48 + (x & 0x1f);
-    return p + 1;
-  }
-  if (x >= -0x40000000 && x < 0x40000000) {
-    for (;;) {
-      let c = x & 0x1f;
-      x >>= 5;
-      const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-      if (more) c |= 0x20;
-      out[p++] = c + 48;
-      if (!more) return p;
-    }
-  }
-  for (;;) {
-    const q = Math.floor(x / 32);
-    let c = x - q * 32;
-    x = q;
-    const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-    if (more) c |= 0x20;
-    out[p++] = c + 48;
-    if (!more) return p;
-  }
-}
 
 /**
  * merge of exactly two valid compressed strings of one size (pycocotools' common call): both
@@ -694,9 +640,9 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
         else {
           if (cs >= 0) {
             let x = cs - last;
-            p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+            p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
             x = ce - cs;
-            p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+            p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
             last = ce;
           }
           (cs = s), (ce = e);
@@ -718,9 +664,9 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
       if (e <= s) continue; // a zero-length foreground run
       if (cs >= 0) {
         let x = cs - last;
-        p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+        p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
         x = ce - cs;
-        p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+        p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
         last = ce;
       }
       (cs = s), (ce = e);
@@ -728,14 +674,14 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   }
   if (cs >= 0) {
     let x = cs - last;
-    p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+    p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
     x = ce - cs;
-    p = putCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
+    p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
     last = ce;
   }
   if (m === 0 || last < total) {
     const x = total - last;
-    p = putCode(out, p, m > 2 ? x - back2 : x);
+    p = putCountCode(out, p, m > 2 ? x - back2 : x);
   }
   return { size: [h, w], counts: latin1.decode(out.subarray(0, p)) };
 }

@@ -217,37 +217,51 @@ export function encodeCounts(counts: Uint32Array, out: Uint8Array, at: number): 
 function encodeInto(counts: ArrayLike<number>, out: Uint8Array, at: number): number {
   const m = counts.length;
   let p = at;
-  for (let i = 0; i < m; i++) {
-    let x = counts[i]!;
-    // Only index 3 on is delta-coded (maskApi.c: i > 2), against the count two back.
-    if (i > 2) x -= counts[i - 2]!;
-    if (x >= -16 && x < 16) {
-      // One character (the common case for deltas): no data-dependent branch on the sign.
-      out[p++] = 48 + (x & 0x1f);
-    } else if (x >= -0x40000000 && x < 0x40000000) {
-      // |x| < 2^30: 32-bit arithmetic shifts are exact.
-      for (;;) {
-        let c = x & 0x1f;
-        x >>= 5;
-        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-        if (more) c |= 0x20;
-        out[p++] = c + 48;
-        if (!more) break;
-      }
-    } else {
-      // Up to ±(2^32-1): 35 bits, so floor division instead of 32-bit shifts.
-      for (;;) {
-        const q = Math.floor(x / 32);
-        let c = x - q * 32;
-        x = q;
-        const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
-        if (more) c |= 0x20;
-        out[p++] = c + 48;
-        if (!more) break;
-      }
+  // Only index 3 on is delta-coded (maskApi.c: i > 2), against the count two back.
+  for (let i = 0; i < m; i++) p = putCountCode(out, p, i > 2 ? counts[i]! - counts[i - 2]! : counts[i]!);
+  return p;
+}
+
+/**
+ * Writes the code of one value of a count string (a count, or from the fourth on its difference
+ * from the count two back: the caller takes the difference) as ASCII bytes at `at`, which must
+ * have room for 7; returns the new end. For code that builds a count string while it computes
+ * the counts (a merge writing each run as it finds it).
+ * @example
+ * ```ts
+ * const out = new Uint8Array(7);
+ * decodeUtf8(out.subarray(0, putCountCode(out, 0, -3))); // → 'M'
+ * putCountCode(out, 0, 1000); // → 3
+ * ```
+ */
+export function putCountCode(out: Uint8Array, at: number, x: number): number {
+  let p = at;
+  if (x >= -16 && x < 16) {
+    // One character (the common case for deltas): no data-dependent branch on the sign.
+    out[p] = 48 + (x & 0x1f);
+    return p + 1;
+  }
+  if (x >= -0x40000000 && x < 0x40000000) {
+    // |x| < 2^30: 32-bit arithmetic shifts are exact.
+    for (;;) {
+      let c = x & 0x1f;
+      x >>= 5;
+      const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+      if (more) c |= 0x20;
+      out[p++] = c + 48;
+      if (!more) return p;
     }
   }
-  return p;
+  // Up to ±(2^32-1): 35 bits, so floor division instead of 32-bit shifts.
+  for (;;) {
+    const q = Math.floor(x / 32);
+    let c = x - q * 32;
+    x = q;
+    const more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+    if (more) c |= 0x20;
+    out[p++] = c + 48;
+    if (!more) return p;
+  }
 }
 
 /**

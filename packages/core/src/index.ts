@@ -9,7 +9,7 @@ export {
 } from './runs.js';
 export type { Order, Size } from './runs.js';
 export { checkPaintPixels, DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
-export { countsToBytes, countsToString, encodeCounts, readCountString, stringToCounts } from './count-string.js';
+export { countsToBytes, countsToString, encodeCounts, putCountCode, readCountString, stringToCounts } from './count-string.js';
 export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 export type { RasterizeOptions } from './polygon.js';
