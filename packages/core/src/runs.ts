@@ -1,5 +1,6 @@
 import { describeValue, RleError } from './errors.js';
 import { DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
+import { allocU32, copyU32 } from './slab.js';
 import { SCAN_MODULE } from './wasm/scan-module.js';
 
 /** Largest pixel count a mask may have: run lengths are stored as uint32. */
@@ -670,7 +671,7 @@ export function unionAllRuns(lists: readonly Uint32Array[], total: number): Uint
     level = next;
     side ^= 1;
   }
-  const out = level[0]!.slice();
+  const out = copyU32(level[0]!, level[0]!.length);
   if (unionScratch.length * 4 > SCRATCH_KEEP) unionScratch = new Uint32Array(0);
   return out;
 }
@@ -1066,7 +1067,8 @@ export function scanTransitions(src: Uint8Array, base: number): Uint32Array {
 
 /** Canonical runs from the first n transition positions in `t` (pixel -1 counts as background). */
 function runsFromTransitions(t: Uint32Array, n: number, total: number): Uint32Array {
-  const out = new Uint32Array(n + 1);
+  // Carved from a shared block when small: a fresh typed array per mask is an off-heap allocation and GC work.
+  const out = allocU32(n + 1);
   let last = 0;
   for (let k = 0; k < n; k++) {
     const x = t[k]!;
