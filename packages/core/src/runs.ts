@@ -1,5 +1,6 @@
 import { describeValue, RleError } from './errors.js';
 import { DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';
+import { allocU32, copyU32 } from './slab.js';
 import { SCAN_MODULE } from './wasm/scan-module.js';
 
 /** Largest pixel count a mask may have: run lengths are stored as uint32. */
@@ -670,7 +671,7 @@ export function unionAllRuns(lists: readonly Uint32Array[], total: number): Uint
     level = next;
     side ^= 1;
   }
-  const out = level[0]!.slice();
+  const out = copyU32(level[0]!, level[0]!.length);
   if (unionScratch.length * 4 > SCRATCH_KEEP) unionScratch = new Uint32Array(0);
   return out;
 }
@@ -678,6 +679,12 @@ export function unionAllRuns(lists: readonly Uint32Array[], total: number): Uint
 /** Writes the union of a and b at `out[at]` (room for a.length + b.length + 1 values); returns the end. */
 function unionInto(a: Uint32Array, b: Uint32Array, total: number, out: Uint32Array, at: number): number {
   const na = a.length, nb = b.length;
+  if (na > 1 && nb > 1) {
+    // Foreground of one wholly before the other's (masks far apart in one image): concatenation.
+    const aEnd = (na & 1) === 0 ? total : total - a[na - 1]!, bEnd = (nb & 1) === 0 ? total : total - b[nb - 1]!;
+    if (aEnd <= b[0]!) return concatRuns(a, b, aEnd, out, at);
+    if (bEnd <= a[0]!) return concatRuns(b, a, bEnd, out, at);
+  }
   // [s, f) of each list's current interval; an exhausted list starts past `total`.
   const END = total + 1;
   let ka = 1, kb = 1;
@@ -712,6 +719,21 @@ function unionInto(a: Uint32Array, b: Uint32Array, total: number, out: Uint32Arr
     last = ce;
   }
   if (last < total || n === at) out[n++] = total - last;
+  return n;
+}
+
+/**
+ * The union of a and b whose foreground ends at `aEnd`, no later than b's starts: a up to its last
+ * foreground run, the gap (or b's first run joined to a's last), then the rest of b.
+ */
+function concatRuns(a: Uint32Array, b: Uint32Array, aEnd: number, out: Uint32Array, at: number): number {
+  const lastFg = (a.length & 1) === 0 ? a.length - 1 : a.length - 2;
+  let n = at;
+  for (let k = 0; k <= lastFg; k++) out[n++] = a[k]!;
+  let k = 1;
+  if (b[0] === aEnd) (out[n - 1] = out[n - 1]! + b[1]!), (k = 2);
+  else out[n++] = b[0]! - aEnd;
+  for (const nb = b.length; k < nb; k++) out[n++] = b[k]!;
   return n;
 }
 
@@ -1066,7 +1088,8 @@ export function scanTransitions(src: Uint8Array, base: number): Uint32Array {
 
 /** Canonical runs from the first n transition positions in `t` (pixel -1 counts as background). */
 function runsFromTransitions(t: Uint32Array, n: number, total: number): Uint32Array {
-  const out = new Uint32Array(n + 1);
+  // Carved from a shared block when small: a fresh typed array per mask is an off-heap allocation and GC work.
+  const out = allocU32(n + 1);
   let last = 0;
   for (let k = 0; k < n; k++) {
     const x = t[k]!;

@@ -34,6 +34,22 @@ export function copyU32(src: Uint32Array, n: number): Uint32Array {
 }
 
 /**
+ * A zero-filled Uint32Array of `n` values for the caller to fill, carved from a shared block when
+ * small (as copyU32, without a source to copy).
+ * @example
+ * ```ts
+ * allocU32(3).length; // → 3
+ * ```
+ */
+export function allocU32(n: number): Uint32Array {
+  if (n << 2 > MAX_CARVE_BYTES) return new Uint32Array(n);
+  if (u32At + n > u32Block.length) (u32Block = new Uint32Array(BLOCK_BYTES >> 2), (u32At = 0));
+  const out = u32Block.subarray(u32At, u32At + n);
+  u32At += n + (n & 1);
+  return out;
+}
+
+/**
  * A copy of `src[0, n)` as a Float64Array, carved from a shared block when small.
  * @example
  * ```ts

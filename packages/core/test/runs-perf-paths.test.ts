@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask } from '../src/index.js';
 import {
-  bitmapToRuns, canonicalRuns, combineRuns, complementRuns, overlapAreas, runsToBitmap, runsToTransposedBitmap, transposeRuns,
+  bitmapToRuns, canonicalRuns, combineRuns, complementRuns, overlapAreas, runsToBitmap, runsToTransposedBitmap, transposeRuns, unionAllRuns,
 } from '../src/runs.js';
 import { naiveRuns, toColumnMajor } from './support.js';
 
@@ -216,6 +216,48 @@ describe('runs.ts fast paths match naive references', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('unionAllRuns', () => {
+  // Each mask's foreground lies in its own window of pixel positions: windows that do not meet
+  // (either order), that touch (one ends where the next starts) and that overlap all occur, and a
+  // window may reach the first or the last pixel, or cover everything (full) or nothing (empty).
+  const caseArb = fc
+    .tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }))
+    .filter(([h, w]) => h !== w)
+    .chain(([height, width]) => {
+      const total = height * width;
+      const maskArb = fc
+        .record({ a: fc.integer({ min: 0, max: total }), b: fc.integer({ min: 0, max: total }), density: fc.constantFrom(0.3, 0.8, 1), seed: fc.integer() })
+        .map(({ a, b, density, seed }) => {
+          const rand = prng(seed);
+          const bits = new Uint8Array(total);
+          for (let i = Math.min(a, b); i < Math.max(a, b); i++) bits[i] = rand() < density ? 1 : 0;
+          return bits;
+        });
+      return fc.record({ height: fc.constant(height), width: fc.constant(width), masks: fc.array(maskArb, { minLength: 1, maxLength: 9 }) });
+    });
+
+  it('is the pixel-wise OR of any number of masks (disjoint, touching, overlapping, empty, full)', () => {
+    fc.assert(
+      fc.property(caseArb, ({ height, width, masks }) => {
+        const total = height * width;
+        const or = new Uint8Array(total);
+        for (const m of masks) for (let i = 0; i < total; i++) or[i] = or[i]! | m[i]!;
+        eqRuns(unionAllRuns(masks.map((m) => Uint32Array.from(naiveRuns(m))), total), naiveRuns(or));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('concatenates masks whose foregrounds follow each other, touching at the first and last pixel', () => {
+    // 3×5: [0, 2) and [2, 15) touch; [0, 1) and [14, 15) are apart; given in both orders.
+    const total = 15;
+    eqRuns(unionAllRuns([Uint32Array.of(0, 2, 13), Uint32Array.of(2, 13)], total), [0, 15]);
+    eqRuns(unionAllRuns([Uint32Array.of(2, 13), Uint32Array.of(0, 2, 13)], total), [0, 15]);
+    eqRuns(unionAllRuns([Uint32Array.of(14, 1), Uint32Array.of(0, 1, 14)], total), [0, 1, 13, 1]);
+    eqRuns(unionAllRuns([Uint32Array.of(0, 1, 14), Uint32Array.of(15), Uint32Array.of(14, 1)], total), [0, 1, 13, 1]);
   });
 });
 
