@@ -37,10 +37,16 @@ export function encode(mask: Mask, preset: string | Preset): string {
   if (pairs === 0 || (pairs === 1 && runs[1] === 0)) return p.empty;
   // ASCII digits written straight into bytes: string concatenation costs ~10x more on masks with many runs.
   const buf = new Uint8Array(pairs * 22);
+  const o = writePairs(buf, 0, runs, p);
+  return o === 0 ? p.empty : ascii.decode(buf.subarray(0, o - 1));
+}
+
+const ascii = new TextDecoder('latin1');
+
+/** Writes "start length " for each foreground run (22 bytes of room per run) from `o`; returns the end. */
+function writePairs(buf: Uint8Array, o: number, runs: Uint32Array, p: Preset): number {
   const relative = p.pairing === 'relative';
-  let o = 0;
-  let pos = 0;
-  let prevEnd = -1;
+  let pos = 0, prevEnd = -1;
   for (let k = 0; k < runs.length; k++) {
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
@@ -53,10 +59,8 @@ export function encode(mask: Mask, preset: string | Preset): string {
     }
     pos += r;
   }
-  return o === 0 ? p.empty : ascii.decode(buf.subarray(0, o - 1));
+  return o;
 }
-
-const ascii = new TextDecoder('latin1');
 
 /**
  * Writes the text of {@link encode} for a mask with foreground into `out` (for writers that build
@@ -68,21 +72,8 @@ export function encodeInto(out: TextOut, mask: Mask, p: Preset): boolean {
   const pairs = runs.length >> 1;
   if (pairs === 0 || (pairs === 1 && runs[1] === 0)) return false;
   const buf = out.reserve(pairs * 22);
-  const relative = p.pairing === 'relative';
   const start = out.length;
-  let o = start, pos = 0, prevEnd = -1;
-  for (let k = 0; k < runs.length; k++) {
-    const r = runs[k]!;
-    if ((k & 1) === 1 && r > 0) {
-      const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
-      o = writeNumber(buf, o, first);
-      buf[o++] = SPACE;
-      o = writeNumber(buf, o, r);
-      buf[o++] = SPACE;
-      prevEnd = pos + r;
-    }
-    pos += r;
-  }
+  const o = writePairs(buf, start, runs, p);
   if (o === start) return false;
   out.length = o - 1;
   return true;
