@@ -581,13 +581,42 @@ export function merge(rles: readonly CocoRle[], intersect: boolean | number = fa
 /**
  * One pass over a compressed string like scanString, storing where each run ends (the running
  * sum) instead of its length: the foreground runs are then [ends[2i], ends[2i+1]). Returns the
- * number of runs, or -1 for anything scanString rejects.
+ * number of runs, or -1 for anything scanString rejects. Its own loop, not scanString plus a
+ * running sum: the extra pass and the area made merge 15 % slower (7.2 against 6.2 µs a call).
  */
 function scanEnds(s: string, total: number, buf: Uint32Array, off: number): number {
-  if (scanString(s, total, buf, off) < 0) return -1;
-  const m = scanM;
-  for (let i = off, sum = 0; i < off + m; i++) buf[i] = sum += buf[i]!;
-  return m;
+  const len = s.length;
+  let p = 0, m = 0, sum = 0, back2 = 0, back1 = 0;
+  while (p < len) {
+    let c = s.charCodeAt(p++) - 48;
+    if (c >>> 0 > 63) return -1;
+    let x: number;
+    if (c < 32) {
+      x = c - ((c & 16) << 1);
+    } else {
+      x = c & 31;
+      let k = 1, place = 32;
+      for (;;) {
+        if (p >= len || k === 7) return -1;
+        c = s.charCodeAt(p++) - 48;
+        if (c >>> 0 > 63) return -1;
+        x += (c & 31) * place;
+        place *= 32;
+        k++;
+        if (c < 32) {
+          if ((c & 16) !== 0) x -= place;
+          break;
+        }
+      }
+    }
+    if (m > 2) x += back2;
+    if (x < 0) return -1;
+    back2 = back1;
+    back1 = x;
+    sum += x;
+    buf[off + m++] = sum; // past total only on input the check below rejects
+  }
+  return sum === total ? m : -1;
 }
 
 // The bytes of merge's result string (reused; ASCII 48..111, so latin1 decodes them 1:1).
