@@ -425,11 +425,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   };
   const checkInJobs: CheckInJobs = async (input, from, flags, jobsText, checkOptions) => {
     const source = await openPath(input);
-    if (jobsText !== undefined) await jobsFor(jobsText, source); // a bad --jobs is refused, pipe or not
+    const given = jobsText === undefined ? undefined : await jobsFor(jobsText, source); // a bad --jobs is refused, pipe or not
     // Workers open the input again by its path; a pipe stays one job.
     if (!(source.kind === 'folder' || source.size !== undefined)) return undefined;
     const { dialect } = from ? { dialect: findDialect(dialects, from) } : await detect(dialects, source);
-    const jobs = await jobsFor(jobsText, source, { readsShards: dialect.readsShards === true });
+    const jobs = given ?? await jobsFor(undefined, source, { readsShards: dialect.readsShards === true });
     if (jobs <= 1) return undefined;
     const specs = optionSpecs(dialect.readOptions);
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));

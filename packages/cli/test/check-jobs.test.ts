@@ -12,6 +12,7 @@ import { dialect as coco } from '@rlekit/coco';
 import { mergeShardWarnings } from '../src/check-command.js';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
+import { prng } from './prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-check-jobs-'));
 const samples = new URL('../../../samples/check/', import.meta.url);
@@ -21,17 +22,6 @@ const run = async (args: string[]): Promise<{ code: number; out: string; err: st
   const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: () => {} });
   return { code, out, err };
 };
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A seeded dataset with every problem check finds, spread over the shards: non-square 6x9

@@ -14,21 +14,11 @@ import { main } from '../src/main.js';
 import { parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
+import { prng } from './prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-shard-'));
 let serial = 0;
 const fresh = (name: string): string => join(dir, `${serial++}-${name}`);
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A seeded dataset: non-square images of varied sizes (or one size), some without masks; masks
