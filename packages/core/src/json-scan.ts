@@ -444,28 +444,13 @@ function fieldsAt(b: Uint8Array, marks: readonly number[], start: number, names:
     while (i < n && isWs(b[i]!)) i++;
     if (b[i] !== 0x3a) continue; // a string value, not a key
     if (escaped) return undefined;
-    let which = -1;
-    for (let k = 0; k < keys.length && which < 0; k++) {
-      const key = keys[k]!;
-      if (key.length !== end - s0) continue;
-      let same = true;
-      for (let q = 0; q < key.length && same; q++) same = b[s0 + q] === key[q];
-      if (same) which = k;
-    }
+    const which = keyIndex(b, s0, end, keys);
     if (which < 0) continue;
     i++;
     while (i < n && isWs(b[i]!)) i++;
     const vs = i;
-    const v0 = b[i];
-    if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return undefined;
-    if (v0 === 0x22) {
-      i++;
-      while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
-      if (i >= n) return undefined;
-      i++;
-    } else {
-      while (i < n && DELIM[b[i]!] !== 1) i++;
-    }
+    i = scalarEnd(b, vs);
+    if (i < 0) return undefined;
     past = i;
     try {
       out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
@@ -515,28 +500,13 @@ export function objectFields(b: Uint8Array, names: readonly string[]): unknown[]
       while (j < n && isWs(b[j]!)) j++;
       if (b[j] !== 0x3a) continue; // a string value, not a key
       if (escaped) return undefined;
-      let which = -1;
-      for (let k = 0; k < keys.length && which < 0; k++) {
-        const key = keys[k]!;
-        if (key.length !== end - start) continue;
-        let same = true;
-        for (let q = 0; q < key.length && same; q++) same = b[start + q] === key[q];
-        if (same) which = k;
-      }
+      const which = keyIndex(b, start, end, keys);
       i = j + 1;
       if (which < 0) continue;
       while (i < n && isWs(b[i]!)) i++;
       const vs = i;
-      const v0 = b[i];
-      if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return undefined;
-      if (v0 === 0x22) {
-        i++;
-        while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
-        if (i >= n) return undefined;
-        i++;
-      } else {
-        while (i < n && DELIM[b[i]!] !== 1) i++;
-      }
+      i = scalarEnd(b, vs);
+      if (i < 0) return undefined;
       try {
         out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
       } catch {
@@ -551,4 +521,33 @@ export function objectFields(b: Uint8Array, names: readonly string[]): unknown[]
     while (i < n && CLS[b[i]!] === 0) i++;
   }
   return out;
+}
+
+/** Which of `keys` (their UTF-8 bytes, from keysOf) the bytes [start, end) of `b` spell, or -1. */
+function keyIndex(b: Uint8Array, start: number, end: number, keys: readonly (readonly number[])[]): number {
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key.length !== end - start) continue;
+    let q = 0;
+    while (q < key.length && b[start + q] === key[q]) q++;
+    if (q === key.length) return k;
+  }
+  return -1;
+}
+
+/**
+ * Where the scalar value starting at `i` ends: a string just past its closing quote, a literal or
+ * number at its delimiter; -1 for a container, no value, or a string that does not end.
+ */
+function scalarEnd(b: Uint8Array, i: number): number {
+  const n = b.length;
+  const v0 = b[i];
+  if (v0 === 0x7b || v0 === 0x5b || v0 === undefined) return -1;
+  if (v0 === 0x22) {
+    i++;
+    while (i < n && b[i] !== 0x22) i += b[i] === 0x5c ? 2 : 1;
+    return i >= n ? -1 : i + 1;
+  }
+  while (i < n && DELIM[b[i]!] !== 1) i++;
+  return i;
 }
