@@ -329,12 +329,15 @@ class Reader {
     }
     if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
     // area and bbox are recomputed from the mask on write; a disagreement is reported, not kept.
-    if (o.area !== undefined && o.area !== mask.area()) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
+    // A pixel count and a pixel box are integers: a given area or box that is not (COCO's polygon
+    // areas and extents are floats) differs without the mask's being worked out here.
+    if (o.area !== undefined && (!Number.isInteger(o.area) || o.area !== mask.area())) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
     if (o.bbox !== undefined) {
-      const b = mask.bbox();
       const given = o.bbox;
-      if (!Array.isArray(given) || given.length !== 4 || given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) {
-        this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      if (!Array.isArray(given) || given.length !== 4 || !given.every(Number.isInteger)) this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      else {
+        const b = mask.bbox();
+        if (given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) this.counts[polygon ? 'polygonBox' : 'rleBox']++;
       }
     }
     const attributes = rest(o, sa1b ? SA1B_ANNOTATION_KEYS : ANNOTATION_KEYS);
