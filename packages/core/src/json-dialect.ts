@@ -19,7 +19,8 @@ import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dial
 import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
+import { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
+import { JsonScanner } from './json-scan.js';
 import { TextOut } from './text-out.js';
 
 export interface JsonReadOptions {
@@ -82,66 +83,160 @@ export function parseRlekitJson(text: string, recover?: (e: RleError) => void): 
     const mask = parseMask(r, []);
     return { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] };
   }
-  if (r.format !== 'rlekit-json') fail(['format'], '"rlekit-json"', r.format);
-  if (r.version !== 1) fail(['version'], '1', r.version);
+  checkHeader(r.format, r.version);
   for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
-  const images: ImageInfo[] = (r.images as unknown[]).map((v, i) => {
-    const o = obj(v, ['images', i]);
-    const img: ImageInfo = { id: id(o.id, ['images', i, 'id']), height: int(o.height, ['images', i, 'height']), width: int(o.width, ['images', i, 'width']) };
-    if (o.fileName !== undefined) img.fileName = typeof o.fileName === 'string' ? o.fileName : fail(['images', i, 'fileName'], 'a string', o.fileName);
-    const attributes = optionalRecord(o.attributes, ['images', i, 'attributes']);
-    if (attributes) img.attributes = attributes;
-    return img;
-  });
-  const categories: Category[] = (r.categories as unknown[]).map((v, i) => {
-    const o = obj(v, ['categories', i]);
-    const c: Category = { id: id(o.id, ['categories', i, 'id']), name: typeof o.name === 'string' ? o.name : fail(['categories', i, 'name'], 'a string', o.name) };
-    if (o.supercategory !== undefined) c.supercategory = typeof o.supercategory === 'string' ? o.supercategory : fail(['categories', i, 'supercategory'], 'a string', o.supercategory);
-    if (o.color !== undefined) {
-      const col = o.color;
-      if (!Array.isArray(col) || col.length !== 3 || !col.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) fail(['categories', i, 'color'], '[r, g, b] of 0..255', col);
-      c.color = col as unknown as [number, number, number];
-    }
-    const attributes = optionalRecord(o.attributes, ['categories', i, 'attributes']);
-    if (attributes) c.attributes = attributes;
-    return c;
-  });
-  const imageById = new Map(images.map((im) => [im.id, im]));
-  const categoryIds = new Set(categories.map((c) => c.id));
+  const images = (r.images as unknown[]).map(imageOf);
+  const categories = (r.categories as unknown[]).map(categoryOf);
+  const refs = references(images, categories);
   const annotations: Annotation[] = [];
   // With a recover hook (`rlekit check`) a bad annotation is reported and skipped, not fatal.
   (r.annotations as unknown[]).forEach((v, i) => {
-    if (!recover) return void annotations.push(annotation(v, i));
+    if (!recover) return void annotations.push(annotationOf(v, i, refs));
     try {
-      annotations.push(annotation(v, i));
+      annotations.push(annotationOf(v, i, refs));
     } catch (e) {
       if (!(e instanceof RleError)) throw e;
       recover(e);
     }
   });
   return { images, categories, annotations };
+}
 
-  function annotation(v: unknown, i: number): Annotation {
-    const path = ['annotations', i];
-    const o = obj(v, path);
-    const imageId = id(o.imageId, [...path, 'imageId']);
-    const image = imageById.get(imageId);
-    if (!image) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(imageId)}, which is not in images`, { path: [...path, 'imageId'] });
-    const mask = parseMask(o, path);
-    if (mask.height !== image.height || mask.width !== image.width) {
-      throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
-    }
-    const a: Annotation = { id: id(o.id, [...path, 'id']), imageId, mask };
-    if (o.categoryId !== undefined) {
-      a.categoryId = id(o.categoryId, [...path, 'categoryId']);
-      if (!categoryIds.has(a.categoryId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${short(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
-    }
-    if (o.iscrowd !== undefined) a.iscrowd = typeof o.iscrowd === 'boolean' ? o.iscrowd : fail([...path, 'iscrowd'], 'true or false', o.iscrowd);
-    if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
-    const attributes = optionalRecord(o.attributes, [...path, 'attributes']);
-    if (attributes) a.attributes = attributes;
-    return a;
+function checkHeader(format: unknown, version: unknown): void {
+  if (format !== 'rlekit-json') fail(['format'], '"rlekit-json"', format);
+  if (version !== 1) fail(['version'], '1', version);
+}
+
+function imageOf(v: unknown, i: number): ImageInfo {
+  const o = obj(v, ['images', i]);
+  const img: ImageInfo = { id: id(o.id, ['images', i, 'id']), height: int(o.height, ['images', i, 'height']), width: int(o.width, ['images', i, 'width']) };
+  if (o.fileName !== undefined) img.fileName = typeof o.fileName === 'string' ? o.fileName : fail(['images', i, 'fileName'], 'a string', o.fileName);
+  const attributes = optionalRecord(o.attributes, ['images', i, 'attributes']);
+  if (attributes) img.attributes = attributes;
+  return img;
+}
+
+function categoryOf(v: unknown, i: number): Category {
+  const o = obj(v, ['categories', i]);
+  const c: Category = { id: id(o.id, ['categories', i, 'id']), name: typeof o.name === 'string' ? o.name : fail(['categories', i, 'name'], 'a string', o.name) };
+  if (o.supercategory !== undefined) c.supercategory = typeof o.supercategory === 'string' ? o.supercategory : fail(['categories', i, 'supercategory'], 'a string', o.supercategory);
+  if (o.color !== undefined) {
+    const col = o.color;
+    if (!Array.isArray(col) || col.length !== 3 || !col.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) fail(['categories', i, 'color'], '[r, g, b] of 0..255', col);
+    c.color = col as unknown as [number, number, number];
   }
+  const attributes = optionalRecord(o.attributes, ['categories', i, 'attributes']);
+  if (attributes) c.attributes = attributes;
+  return c;
+}
+
+interface References { imageById: Map<Id, ImageInfo>; categoryIds: Set<Id> }
+
+function references(images: ImageInfo[], categories: Category[]): References {
+  return { imageById: new Map(images.map((im) => [im.id, im])), categoryIds: new Set(categories.map((c) => c.id)) };
+}
+
+function annotationOf(v: unknown, i: number, { imageById, categoryIds }: References): Annotation {
+  const path = ['annotations', i];
+  const o = obj(v, path);
+  const imageId = id(o.imageId, [...path, 'imageId']);
+  const image = imageById.get(imageId);
+  if (!image) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(imageId)}, which is not in images`, { path: [...path, 'imageId'] });
+  const mask = parseMask(o, path);
+  if (mask.height !== image.height || mask.width !== image.width) {
+    throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
+  }
+  const a: Annotation = { id: id(o.id, [...path, 'id']), imageId, mask };
+  if (o.categoryId !== undefined) {
+    a.categoryId = id(o.categoryId, [...path, 'categoryId']);
+    if (!categoryIds.has(a.categoryId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${short(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
+  }
+  if (o.iscrowd !== undefined) a.iscrowd = typeof o.iscrowd === 'boolean' ? o.iscrowd : fail([...path, 'iscrowd'], 'true or false', o.iscrowd);
+  if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
+  const attributes = optionalRecord(o.attributes, [...path, 'attributes']);
+  if (attributes) a.attributes = attributes;
+  return a;
+}
+
+/**
+ * rlekit-json as the writer lays it out (format and version, images and categories, then
+ * annotations) parsed piece by piece as the source streams in: each annotation is parsed on
+ * its own and made a mask at once, so neither the file's text nor its whole JSON tree is ever
+ * held (the whole-text parse ran at about 20 MB/s, mostly in the collector). Anything else —
+ * another key order, a key given twice, a bare mask, a file larger than maxBytes, any error —
+ * answers undefined, and the caller reads the file whole with {@link parseRlekitJson}, so
+ * results and errors are exactly that function's.
+ */
+async function readRlekitJsonPieces(source: ByteSource, maxBytes: number): Promise<MaskDataset | undefined> {
+  let format: unknown, version: unknown;
+  const seen = new Set<string>();
+  const lists: { images?: unknown[]; categories?: unknown[] } = {};
+  let refs: References | undefined;
+  let images: ImageInfo[] = [], categories: Category[] = [];
+  const annotations: Annotation[] = [];
+  let exact = true; // whether the pieces give what parseRlekitJson would
+  const scanner = new JsonScanner({
+    field(key, kind) {
+      const known = HEADER_KEYS.includes(key);
+      if (known && seen.has(key)) exact = false; // the last of a duplicated key wins: read whole
+      seen.add(key);
+      if (!exact) return 'skip';
+      if ((key === 'images' || key === 'categories') && kind === 'array') {
+        lists[key] = [];
+        return 'elements';
+      }
+      if (key === 'annotations') {
+        // Everything the annotations are checked against has come before them, as the writer puts it.
+        if (kind !== 'array' || !seen.has('format') || !seen.has('version') || lists.images === undefined || lists.categories === undefined) {
+          exact = false;
+          return 'skip';
+        }
+        checkHeader(format, version);
+        images = lists.images.map(imageOf);
+        categories = lists.categories.map(categoryOf);
+        refs = references(images, categories);
+        return 'elements';
+      }
+      if (key === 'images' || key === 'categories') exact = false;
+      // Other keys are parsed too (and dropped), so bad JSON anywhere is found as the whole-text parse finds it.
+      return 'value';
+    },
+    value(key, v) {
+      if (key === 'format') format = v;
+      else if (key === 'version') version = v;
+    },
+    element(key, i, v) {
+      if (key === 'annotations') annotations.push(annotationOf(v, i, refs!));
+      else if (key === 'images' || key === 'categories') lists[key]!.push(v);
+      else exact = false; // a root array
+    },
+  }, 'rlekit-json');
+  let bytes = 0;
+  for await (const chunk of source.stream()) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) return undefined;
+    for (let i = 0; i < chunk.length && exact; i += 1 << 20) scanner.write(chunk.length <= 1 << 20 ? chunk : chunk.subarray(i, i + (1 << 20)));
+    if (!exact) return undefined;
+  }
+  scanner.end();
+  return exact && refs !== undefined && scanner.rootKind === 'object' ? { images, categories, annotations } : undefined;
+}
+
+const HEADER_KEYS = ['format', 'version', 'images', 'categories', 'annotations'];
+
+/**
+ * An rlekit-json file read: piece by piece ({@link readRlekitJsonPieces}) where that gives
+ * exactly the whole-text parse's result, else (and for every error, and with a recover hook,
+ * whose reports follow the whole-text order) the whole text through {@link parseRlekitJson}.
+ */
+async function readRlekitJson(input: Uint8Array | ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDataset> {
+  if (recover === undefined) {
+    const source = input instanceof Uint8Array ? bytesSource(input) : input;
+    // Whatever goes wrong is left to the whole-text read, which reports it as it always has.
+    const d = await readRlekitJsonPieces(source, maxBytes).catch(() => undefined);
+    if (d !== undefined) return d;
+  }
+  return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), recover);
 }
 
 /**
@@ -369,7 +464,7 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
   async read(input: DialectInput, options?: Partial<JsonReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
-    return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), context?.recover);
+    return readRlekitJson(input, maxBytes, context?.recover);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
