@@ -12,6 +12,8 @@
  */
 import { describeValue, RleError, type RleWarning } from './errors.js';
 import { Mask } from './mask.js';
+import { checkSize } from './runs.js';
+import { copyU32 } from './slab.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset } from './dataset.js';
@@ -20,7 +22,7 @@ import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
-import { JsonScanner } from './json-scan.js';
+import { JsonScanner, parseJsonBytes } from './json-scan.js';
 import { TextOut } from './text-out.js';
 
 export interface JsonReadOptions {
@@ -62,14 +64,17 @@ function optionalRecord(v: unknown, path: Path): Record<string, unknown> | undef
   return v === undefined ? undefined : obj(v, path);
 }
 
-function parseMask(a: Record<string, unknown>, path: Path): Mask {
+/** `cut`: the runs already read from the bytes (see trailingRuns), in place of `a.runs`. */
+function parseMask(a: Record<string, unknown>, path: Path, cut?: TrailingRuns): Mask {
   const height = int(a.height, [...path, 'height']);
   const width = int(a.width, [...path, 'width']);
   const order = a.order;
   if (order !== 'row' && order !== 'col') fail([...path, 'order'], '"row" or "col"', order);
-  if (!Array.isArray(a.runs)) fail([...path, 'runs'], 'an array of run lengths', a.runs);
+  if (cut === undefined && !Array.isArray(a.runs)) fail([...path, 'runs'], 'an array of run lengths', a.runs);
   try {
-    return Mask.fromRuns(a.runs as number[], { height, width }, order);
+    // Runs that are canonical and sum right are what fromRuns would keep: copied into the shared slab.
+    if (cut !== undefined && cut.canonical && cut.sum === checkSize({ height, width }) && cut.sum > 0) return Mask.fromCanonicalRuns(copyU32(cut.runs, cut.runs.length), { height, width }, order);
+    return Mask.fromRuns(cut?.runs ?? (a.runs as number[]), { height, width }, order);
   } catch (e) {
     throw e instanceof RleError ? e.at(...path, 'runs') : e;
   }
@@ -136,13 +141,13 @@ function references(images: ImageInfo[], categories: Category[]): References {
   return { imageById: new Map(images.map((im) => [im.id, im])), categoryIds: new Set(categories.map((c) => c.id)) };
 }
 
-function annotationOf(v: unknown, i: number, { imageById, categoryIds }: References): Annotation {
+function annotationOf(v: unknown, i: number, { imageById, categoryIds }: References, cut?: TrailingRuns): Annotation {
   const path = ['annotations', i];
   const o = obj(v, path);
   const imageId = id(o.imageId, [...path, 'imageId']);
   const image = imageById.get(imageId);
   if (!image) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${short(imageId)}, which is not in images`, { path: [...path, 'imageId'] });
-  const mask = parseMask(o, path);
+  const mask = parseMask(o, path, cut);
   if (mask.height !== image.height || mask.width !== image.width) {
     throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
   }
@@ -205,9 +210,14 @@ async function readRlekitJsonPieces(source: ByteSource, maxBytes: number): Promi
       if (key === 'format') format = v;
       else if (key === 'version') version = v;
     },
-    element(key, i, v) {
-      if (key === 'annotations') annotations.push(annotationOf(v, i, refs!));
-      else if (key === 'images' || key === 'categories') lists[key]!.push(v);
+    // Annotations come as bytes: the runs that end each (as the writer puts them) are read straight from them.
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset) {
+      if (key === 'annotations') {
+        const b = v as Uint8Array;
+        const cut = trailingRuns(b);
+        annotations.push(cut === undefined ? annotationOf(parseJsonBytes(b, offset, 'rlekit-json'), i, refs!) : annotationOf(cut.rest, i, refs!, cut));
+      } else if (key === 'images' || key === 'categories') lists[key]!.push(v);
       else exact = false; // a root array
     },
   }, 'rlekit-json');
@@ -223,6 +233,79 @@ async function readRlekitJsonPieces(source: ByteSource, maxBytes: number): Promi
 }
 
 const HEADER_KEYS = ['format', 'version', 'images', 'categories', 'annotations'];
+
+let runScratch = new Uint32Array(1024);
+
+/** Runs read from an annotation's bytes: their sum, and whether they are canonical (no inner zero, not the lone 0). */
+interface TrailingRuns { rest: unknown; runs: Uint32Array; sum: number; canonical: boolean }
+const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * An annotation's bytes that end as the writer ends them, `"runs":[5,2,5]}` (any JSON
+ * whitespace), read without JSON.parse going through thousands of numbers: the runs (plain
+ * integers below 2^32, as JSON.parse reads them) straight into a Uint32Array (a view of a
+ * scratch buffer, copied by Mask.fromRuns), and the rest parsed with an empty list in their
+ * place (a later "runs" wins over an earlier one in JSON.parse too). Undefined for anything else
+ * (another number form, another layout, bad JSON), which is parsed whole.
+ */
+function trailingRuns(b: Uint8Array): TrailingRuns | undefined {
+  let e = b.length - 1;
+  while (e >= 0 && isWs(b[e]!)) e--;
+  if (e < 0 || b[e] !== 0x7d) return undefined;
+  e--;
+  while (e >= 0 && isWs(b[e]!)) e--;
+  if (e < 0 || b[e] !== 0x5d) return undefined;
+  const close = e;
+  // The last [ (the numbers are checked below, so nothing else may sit between it and the ]).
+  const open = b.lastIndexOf(0x5b, close);
+  if (open < 0) return undefined;
+  let k = open - 1;
+  while (k >= 0 && isWs(b[k]!)) k--;
+  if (k < 0 || b[k] !== 0x3a) return undefined;
+  k--;
+  while (k >= 0 && isWs(b[k]!)) k--;
+  // "runs", then the comma or brace before the key.
+  if (k < 5 || b[k] !== 0x22 || b[k - 1] !== 0x73 || b[k - 2] !== 0x6e || b[k - 3] !== 0x75 || b[k - 4] !== 0x72 || b[k - 5] !== 0x22) return undefined;
+  k -= 6;
+  while (k >= 0 && isWs(b[k]!)) k--;
+  if (k < 0 || (b[k] !== 0x2c && b[k] !== 0x7b)) return undefined;
+  // The numbers: [ws] digits [ws] (, [ws] digits [ws])*, no leading zeros, each below 2^32.
+  const most = ((close - open) >>> 1) + 1;
+  if (runScratch.length < most) runScratch = new Uint32Array(Math.max(most, runScratch.length * 2));
+  const runs = runScratch;
+  let n = 0, i = open + 1, sum = 0, zero = false;
+  while (i < close && isWs(b[i]!)) i++;
+  if (i < close) {
+    for (;;) {
+      const start = i;
+      let v = 0;
+      while (i < close) {
+        const d = b[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+        i++;
+      }
+      const digits = i - start;
+      if (digits === 0 || digits > 10 || (digits > 1 && b[start] === 0x30) || v > 0xffffffff) return undefined;
+      if (v === 0 && n > 0) zero = true;
+      sum += v;
+      runs[n++] = v;
+      while (i < close && isWs(b[i]!)) i++;
+      if (i === close) break;
+      if (b[i] !== 0x2c) return undefined;
+      i++;
+      while (i < close && isWs(b[i]!)) i++;
+      if (i === close) return undefined; // a trailing comma
+    }
+  }
+  // The rest: the bytes with [] where the numbers were.
+  const rest = new Uint8Array(open + 2 + (b.length - close - 1));
+  rest.set(b.subarray(0, open + 1));
+  rest[open + 1] = 0x5d;
+  rest.set(b.subarray(close + 1), open + 2);
+  // Bad JSON there throws, and the caller reads the file whole.
+  return { rest: parseJsonBytes(rest, 0, 'rlekit-json'), runs: runs.subarray(0, n), sum, canonical: !zero && n > 0 && !(n === 1 && runs[0] === 0) };
+}
 
 /**
  * An rlekit-json file read: piece by piece ({@link readRlekitJsonPieces}) where that gives

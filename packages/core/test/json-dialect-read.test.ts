@@ -86,10 +86,22 @@ describe('rlekit-json read piece by piece', () => {
       const bytes = encodeUtf8(formatRlekitJson(d, { indent }));
       let passes = 0;
       const once = { ...bytesSource(bytes, 'x.json'), async *stream() { if (++passes > 1) throw new Error('read twice'); yield bytes; } };
-      expect(outcome(() => d)).toEqual(outcome(() => parseRlekitJson(formatRlekitJson(d, { indent }))));
       expect(await outcomeAsync(() => dialect.read(once))).toEqual(await outcomeAsync(() => wholeText(bytes)));
       expect(passes).toBe(1);
     }), { numRuns: 100 });
+  });
+
+  it('runs in every number form and spacing read as the whole-text parse reads them', async () => {
+    const file = (runs: string, tail = ''): string => `{"format": "rlekit-json", "version": 1, "images": [{"id": 1, "height": 1, "width": 4294967295}], "categories": [], "annotations": [{"id": 1, "imageId": 1, "height": 1, "width": 4294967295, "order": "row", "runs": ${runs}${tail}}]}`;
+    const forms = ['[4294967295]', '[4294967294, 1]', '[0, 4294967295]', '[4294967296]', '[04294967295]', '[01, 4294967294]', '[0, 00, 4294967295]', '[4294967295.0]', '[4294967295e0]', '[-0, 4294967295]', '[0, 0, 4294967295]',
+      '[ 4294967290 ,\n\t5 ]', '[4294967290, 5,]', '[4294967290,, 5]', '[]', '[0]', '[4294967290 5]', '["4294967295"]', '[1, 2, 4294967292]', '[4294967294, 0, 1]', '[99999999999]', '[4294967295]]'];
+    for (const runs of forms) {
+      for (const tail of ['', ', "runs": [4294967295]', ', "x": [1]']) {
+        for (const text of [file(runs, tail), file(`[4294967295], "runs": ${runs}`, tail)]) {
+          expect(await outcomeAsync(() => dialect.read(encodeUtf8(text))), text).toEqual(await outcomeAsync(() => wholeText(encodeUtf8(text))));
+        }
+      }
+    }
   });
 
   it('a file larger than maxBytes is refused as before, a bare mask and a root list read as before', async () => {
