@@ -112,7 +112,7 @@ export async function read(argv: string[]): Promise<void> {
     'rlekit readCocoJson: both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
     'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
     'Python json.load',
-    'rlekit-json read (not streamed: the whole file, then JSON.parse), every mask built from its runs',
+    'rlekit-json read: one pass as the file streams in (each annotation parsed alone, its runs read from its bytes; the dataset is held, as read() returns it), every mask built from its runs',
     'Python csv.reader + each RLE split into numpy start and length arrays',
     'rlekit Kaggle readStream (two passes), every mask built from its runs',
   ];
