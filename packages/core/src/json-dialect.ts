@@ -309,11 +309,14 @@ function trailingRuns(b: Uint8Array): TrailingRuns | undefined {
 
 /**
  * An rlekit-json file read: piece by piece ({@link readRlekitJsonPieces}) where that gives
- * exactly the whole-text parse's result, else (and for every error, and with a recover hook,
- * whose reports follow the whole-text order) the whole text through {@link parseRlekitJson}.
+ * exactly the whole-text parse's result, else (and for every error, with a recover hook, whose
+ * reports follow the whole-text order, and for a source of unknown size) the whole text through
+ * {@link parseRlekitJson}.
  */
 async function readRlekitJson(input: Uint8Array | ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDataset> {
-  if (recover === undefined) {
+  // Only where a second read is cheap and sure: bytes, or a source of known size (a file). A pipe
+  // (no size) may not be read again once read past what it retains, so it is read whole at once.
+  if (recover === undefined && (input instanceof Uint8Array || input.size !== undefined)) {
     const source = input instanceof Uint8Array ? bytesSource(input) : input;
     // Whatever goes wrong is left to the whole-text read, which reports it as it always has.
     const d = await readRlekitJsonPieces(source, maxBytes).catch(() => undefined);

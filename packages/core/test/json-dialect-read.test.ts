@@ -104,6 +104,18 @@ describe('rlekit-json read piece by piece', () => {
     }
   });
 
+  it('a source of unknown size (a pipe, which may not be read twice) is read once, whole, in any layout', async () => {
+    const d = { images: [{ id: 1, height: 1, width: 2 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.fromRuns([1, 1], { height: 1, width: 2 }, 'row') }] };
+    const r = JSON.parse(formatRlekitJson(d)) as Record<string, unknown>;
+    for (const text of [formatRlekitJson(d), JSON.stringify({ annotations: r.annotations, images: r.images, categories: r.categories, version: 1, format: 'rlekit-json' })]) {
+      const bytes = encodeUtf8(text);
+      let passes = 0;
+      const pipe = { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('read twice'); yield bytes; } };
+      expect(await outcomeAsync(() => dialect.read(pipe))).toEqual(await outcomeAsync(() => wholeText(bytes)));
+      expect(passes).toBe(1);
+    }
+  });
+
   it('a file larger than maxBytes is refused as before, a bare mask and a root list read as before', async () => {
     const text = formatRlekitJson({ images: [{ id: 1, height: 1, width: 2 }], categories: [], annotations: [] });
     expect(await outcomeAsync(() => dialect.read(encodeUtf8(text), { maxBytes: 10 }))).toEqual(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
