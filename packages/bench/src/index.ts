@@ -20,6 +20,7 @@ import { bench as geometry } from './geometry.js';
 import { bench as yolo } from './yolo.js';
 import { lvis } from './lvis.js';
 import { cocoPng } from './folder.js';
+import { read } from './read.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, yolo, geometry };
 
@@ -27,6 +28,10 @@ const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.
 if (argv[0] === 'lvis') {
   await lvis(argv.slice(1));
+  process.exit(0);
+}
+if (argv[0] === 'read') {
+  await read(argv.slice(1));
   process.exit(0);
 }
 if (argv[0] === 'coco-png') {

@@ -110,6 +110,18 @@ function generate(path: string, scale: number): void {
   spawnSync('mv', [path + '.part', path]);
 }
 
+/** The LVIS-shaped file of `scale` in the cache dir, generated (seeded) when missing. */
+export function lvisFile(scale: number): string {
+  mkdirSync(cacheDir, { recursive: true });
+  const input = join(cacheDir, `lvis-shaped-${scale}.json`);
+  if (!existsSync(input)) {
+    const t = performance.now();
+    generate(input, scale);
+    console.log(`generated ${input} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  return input;
+}
+
 const PY_CONVERT = `
 import json, sys
 sys.path.insert(0, sys.argv[3])
@@ -212,12 +224,7 @@ export async function lvis(argv: string[]): Promise<void> {
   if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
   const only = flag('only')?.split(',');
   mkdirSync(cacheDir, { recursive: true });
-  const input = join(cacheDir, `lvis-shaped-${scale}.json`);
-  if (!existsSync(input)) {
-    const t = performance.now();
-    generate(input, scale);
-    console.log(`generated ${input} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
+  const input = lvisFile(scale);
   const mb = statSync(input).size / 1e6;
   console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);
   const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);

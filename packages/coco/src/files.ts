@@ -138,7 +138,8 @@ class Reader {
   private firstDuplicate: Path | undefined;
   private nextId = 1;
 
-  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void) {}
+  /** valuesOnly: annotations are handed on as their parsed JSON values, no mask built (readCocoJson). */
+  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void, private readonly valuesOnly = false) {}
 
   /**
    * Runs one record's read. With a recover hook (`rlekit check`) a bad record is handed to it and
@@ -244,6 +245,7 @@ class Reader {
 
   /** One annotation (instances, results or SA-1B), or undefined when it has no mask (reported). */
   annotation(v: unknown, path: Path): Annotation | undefined {
+    if (this.valuesOnly) return v as Annotation;
     return this.recover ? this.guard(() => this.readAnnotation(v, path)) : this.readAnnotation(v, path);
   }
 
@@ -327,12 +329,15 @@ class Reader {
     }
     if (o.score !== undefined) a.score = typeof o.score === 'number' ? o.score : fail([...path, 'score'], 'a number', o.score);
     // area and bbox are recomputed from the mask on write; a disagreement is reported, not kept.
-    if (o.area !== undefined && o.area !== mask.area()) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
+    // A pixel count and a pixel box are integers: a given area or box that is not (COCO's polygon
+    // areas and extents are floats) differs without the mask's being worked out here.
+    if (o.area !== undefined && (!Number.isInteger(o.area) || o.area !== mask.area())) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
     if (o.bbox !== undefined) {
-      const b = mask.bbox();
       const given = o.bbox;
-      if (!Array.isArray(given) || given.length !== 4 || given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) {
-        this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      if (!Array.isArray(given) || given.length !== 4 || !given.every(Number.isInteger)) this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      else {
+        const b = mask.bbox();
+        if (given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) this.counts[polygon ? 'polygonBox' : 'rleBox']++;
       }
     }
     const attributes = rest(o, sa1b ? SA1B_ANNOTATION_KEYS : ANNOTATION_KEYS);
@@ -495,7 +500,7 @@ class U32List {
  * areas; // → [5]
  * ```
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false): Promise<MaskDatasetStream> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -607,7 +612,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   }
   fields.clear();
   annotationCategories.clear();
-  const reader = new Reader(f, warn, recover);
+  const reader = new Reader(f, warn, recover, valuesOnly);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = probe.counts.missingCategories; // reported once, when pass 2 ends
@@ -743,6 +748,25 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations() };
+}
+
+/**
+ * A COCO file read as {@link readCocoStream} reads it (both passes, images and categories
+ * checked), except that each annotation comes as its parsed JSON value (polygons as
+ * Float64Arrays), with no mask built: the JSON read alone, for callers that want the values
+ * and for timing it (`pnpm bench read`).
+ * @example
+ * ```ts
+ * const json = '{"images":[{"id":1,"height":3,"width":4}],"annotations":[{"id":7,"image_id":1,"segmentation":[[0.5,0.5,3.5,0.5,3.5,2.5]]}]}';
+ * const stream = await readCocoJson(bytesSource(encodeUtf8(json), 'instances.json'));
+ * const ids: unknown[] = [];
+ * for await (const a of stream.annotations) ids.push(a.id);
+ * ids; // → [7]
+ * ```
+ */
+export async function readCocoJson(source: ByteSource, groupByImage = false): Promise<{ images: ImageInfo[]; categories: Category[]; annotations: AsyncIterable<Record<string, unknown>> }> {
+  const s = await readCocoStream(source, 'auto', () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, true);
+  return { images: s.images, categories: s.categories, annotations: s.annotations as AsyncIterable<unknown> as AsyncIterable<Record<string, unknown>> };
 }
 
 // ---------------------------------------------------------------- writing

@@ -4,6 +4,6 @@ export {
 } from './rle.js';
 export type { BoxXywh, CocoRle, CompressedRle, ParsedRle, UncompressedRle } from './rle.js';
 export { bboxToMask, fromBboxes, fromPolygons, polygonCounts, polygonsToMask } from './polygon.js';
-export { dialect, datasetFromJson, formatCocoJson, polygonsOf, readCocoStream, readOptionsSchema, writeCocoChunks, writeOptionsSchema } from './files.js';
+export { dialect, datasetFromJson, formatCocoJson, polygonsOf, readCocoJson, readCocoStream, readOptionsSchema, writeCocoChunks, writeOptionsSchema } from './files.js';
 export type { CocoFormat, CocoReadOptions, CocoWriteOptions } from './files.js';
 export { decodeToBitmap, encodeBitmap } from './bitmap.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bytesSource, collectDataset, copyF64, copyU32, encodeUtf8, isRleError, parseJsonBytes, RleError } from '@rlekit/core';
 import { parseAnnotationBytes } from '../src/annotation-json.js';
-import { readCocoStream } from '../src/files.js';
+import { readCocoJson, readCocoStream } from '../src/files.js';
 
 /** JSON.parse's value, or 'error' when it refuses the bytes (bad UTF-8 included). */
 function reference(bytes: Uint8Array): unknown {
@@ -162,6 +162,55 @@ describe('streamed COCO reads through the fast parser', () => {
       const e = await errorOf(() => read(`{"id": 1, "image_id": 1, "segmentation": [[1, 2, 3, ${t}, 5, 6]]}`));
       expect([e.code, e.path]).toEqual(['INVALID_TOKEN', ['annotations', 0, 'segmentation', 0, 3]]);
     }
+  });
+});
+
+describe('readCocoJson: the streamed read without masks', () => {
+  // Images after the annotations (as LVIS has them), annotations scattered over the images.
+  const annotation = fc.record({
+    id: fc.integer({ min: 1, max: 1e6 }),
+    image_id: fc.integer({ min: 1, max: 3 }),
+    category_id: fc.integer({ min: 1, max: 2 }),
+    segmentation: fc.oneof(
+      fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 6, maxLength: 12 }), { minLength: 1, maxLength: 2 }),
+      fc.constant({ size: [4, 6], counts: '0`0' }),
+    ),
+    bbox: fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }),
+    note: fc.option(fc.string(), { nil: undefined }),
+  }, { requiredKeys: ['id', 'image_id', 'segmentation'] });
+  const file = (annotations: unknown[]): string => `{"annotations": ${JSON.stringify(annotations)}, "images": [{"id": 1, "height": 4, "width": 6}, {"id": 2, "height": 5, "width": 3}, {"id": 3, "height": 2, "width": 2, "file_name": "c.png"}], "categories": [{"id": 1, "name": "a"}]}`;
+
+  it('gives each annotation as JSON.parse does (polygons as Float64Arrays), in file order or by image, and the images readCocoStream gives', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(annotation, { maxLength: 12 }), fc.boolean(), async (annotations, byImage) => {
+      const text = file(annotations);
+      const s = await readCocoJson(bytesSource(encodeUtf8(text), 'x.json'), byImage);
+      const got: unknown[] = [];
+      for await (const a of s.annotations) got.push(plain(a));
+      const expected = (JSON.parse(text) as { annotations: { image_id: number }[] }).annotations;
+      // By image: a stable sort on the image's place in `images`.
+      if (byImage) expected.sort((a, b) => a.image_id - b.image_id);
+      expect(got.length).toBe(expected.length);
+      got.forEach((g, i) => expect(same(g, expected[i]), JSON.stringify(expected[i])).toBe(true));
+      const full = await readCocoStream(bytesSource(encodeUtf8(text), 'x.json'));
+      expect(s.images).toEqual(full.images);
+      expect(s.categories).toEqual(full.categories);
+    }), { numRuns: 200 });
+  });
+
+  it('reports bad JSON in an annotation at its byte offset, as readCocoStream does', async () => {
+    const text = file([{ id: 1, image_id: 1, segmentation: [[1, 2, 3, 4, 5, 6]] }]).replace('5,6', '5,06');
+    const err = async (run: () => Promise<AsyncIterable<unknown>>): Promise<unknown> => {
+      try {
+        for await (const _ of await run()) { /* read */ }
+      } catch (e) {
+        return isRleError(e) ? [e.code, e.offset] : e;
+      }
+      return 'no error';
+    };
+    const source = bytesSource(encodeUtf8(text), 'x.json');
+    const expected = await err(async () => (await readCocoStream(source)).annotations);
+    expect(expected).not.toBe('no error');
+    expect(await err(async () => (await readCocoJson(source)).annotations)).toEqual(expected);
   });
 });
 

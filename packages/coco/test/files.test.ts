@@ -83,6 +83,25 @@ describe('COCO instances JSON', () => {
     expect(warnings.find((w) => w.code === 'bbox-mismatch')?.message).toMatch(/RLE/);
   });
 
+  it('counts area and bbox mismatches as the mask says, the float values COCO gives included', async () => {
+    // A 3x4 image; the polygon covers 2 pixels (x 2..3, y 0), box {2, 0, 2, 1}.
+    const poly = [[2, 0, 4, 0, 4, 1, 2, 1]];
+    const value = fc.oneof(fc.constantFrom(2, 0, 1, -0, 2.0000001, 1.5), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -2, max: 5 }));
+    const box = fc.oneof(fc.constant([2, 0, 2, 1]), fc.constant([2, 0, 2, 1.0000001]), fc.array(value, { minLength: 3, maxLength: 5 }), fc.tuple(value, value, value, value), fc.constant('x'));
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ area: fc.option(value, { nil: undefined }), bbox: fc.option(box, { nil: undefined }) }), { minLength: 1, maxLength: 6 }), async (given) => {
+      const annotations = given.map((g, i) => ({ id: i + 1, image_id: 1, segmentation: poly, ...g }));
+      const { warnings, context } = collector();
+      const d = await dialect.read(enc({ images: [{ id: 1, height: 3, width: 4 }], annotations }), {}, context);
+      const mask = d.annotations[0]!.mask;
+      const b = mask.bbox();
+      expect([mask.area(), b]).toEqual([2, { x: 2, y: 0, width: 2, height: 1 }]);
+      const areas = given.filter((g) => g.area !== undefined && g.area !== 2).length;
+      const boxes = given.filter((g) => g.bbox !== undefined && !(Array.isArray(g.bbox) && g.bbox.length === 4 && g.bbox[0] === 2 && g.bbox[1] === 0 && g.bbox[2] === 2 && g.bbox[3] === 1)).length;
+      expect(warnings.find((w) => w.code === 'area-mismatch')?.count ?? 0).toBe(areas);
+      expect(warnings.find((w) => w.code === 'bbox-mismatch')?.count ?? 0).toBe(boxes);
+    }), { numRuns: 300 });
+  });
+
   it('writes back what it read: compressed and uncompressed, polygons kept or rasterised', async () => {
     const d = await dialect.read(enc(instances));
     for (const rle of ['compressed', 'uncompressed'] as const) {

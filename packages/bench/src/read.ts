@@ -1,0 +1,134 @@
+/**
+ * `pnpm bench read [--scale S]`: streamed read throughput of whole files, in MB of input per
+ * second of CPU (user + sys), beside Python reading the same file in the same run. Inputs: the
+ * LVIS-shaped COCO file (see lvis.ts; --scale 0.1 is 111 MB), and the same dataset converted
+ * once by the built CLI to rlekit-json and to a Kaggle CSV (the iMaterialist preset: one row
+ * per instance, column-order runs, height and width columns), all cached in the bench dir.
+ *
+ * Each read runs in its own process (the built packages, as npm installs them), timed inside
+ * it around the read alone (module loading excluded): rlekit with `process.cpuUsage()`, Python
+ * with `time.process_time()`; both count every thread of the process (GC, file reads).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, cliCommand, lvisFile, python, repo } from './lvis.js';
+
+/** The child: reads `path` as `kind` and prints { cpu, wall, n } (seconds, annotations). */
+const NODE_READ = `
+import { createReadStream, statSync } from 'node:fs';
+const [kind, path] = process.argv.slice(1);
+const source = { kind: 'bytes', name: path.split('/').pop(), path, size: statSync(path).size, async *stream() { yield* createReadStream(path, { highWaterMark: 1 << 20 }); } };
+const core = await import('@rlekit/core');
+const coco = await import('@rlekit/coco');
+const kaggle = await import('@rlekit/kaggle');
+const json = await import('@rlekit/core/json');
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const t0 = cpu(), w0 = performance.now();
+let n = 0, touched = 0;
+if (kind === 'coco-json') {
+  const s = await coco.readCocoJson(source, true);
+  for await (const a of s.annotations) (n++, touched += a.segmentation === undefined ? 0 : 1);
+} else if (kind === 'coco') {
+  const s = await coco.dialect.readStream(source, {}, core.silentContext);
+  for await (const a of s.annotations) (n++, touched += a.mask.height);
+} else if (kind === 'kaggle') {
+  const s = await kaggle.dialect.readStream(source, { preset: 'imaterialist-fashion-2019' }, core.silentContext);
+  for await (const a of s.annotations) (n++, touched += a.mask.height);
+} else if (kind === 'rlekit-json') {
+  const d = await json.dialect.read(source, {}, core.silentContext);
+  for (const a of d.annotations) (n++, touched += a.mask.height);
+}
+console.log(JSON.stringify({ cpu: cpu() - t0, wall: (performance.now() - w0) / 1000, n, touched }));
+`;
+
+const PY_JSON = `
+import json, sys, time
+t, w = time.process_time(), time.perf_counter()
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': len(d['annotations'])}))
+`;
+
+// A Kaggle CSV as users read one: csv rows, each RLE string split into start and length arrays
+// (the rle_decode snippet of the competitions' notebooks, without painting an image).
+const PY_CSV = `
+import csv, json, sys, time
+import numpy as np
+t, w = time.process_time(), time.perf_counter()
+n = 0
+with open(sys.argv[1], newline='') as f:
+    rows = csv.reader(f)
+    header = next(rows)
+    k = header.index('EncodedPixels')
+    for row in rows:
+        s = row[k].split()
+        starts, lengths = np.asarray(s[0::2], dtype=int), np.asarray(s[1::2], dtype=int)
+        n += 1
+print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n}))
+`;
+
+interface Timed { cpu: number; wall: number; n: number; error?: string }
+
+function run(cmd: string[], cwd: string): Timed {
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) return { cpu: NaN, wall: NaN, n: 0, error: (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ').slice(0, 300) };
+  return JSON.parse(last) as Timed;
+}
+
+/** A conversion of the COCO file by the built CLI, cached. */
+function converted(input: string, name: string, args: string[]): string {
+  const out = join(cacheDir, name);
+  if (existsSync(out)) return out;
+  const r = spawnSync(cliCommand()[0]!, [...cliCommand().slice(1), 'convert', input, '--from', 'coco', '-q', ...args, '-o', out + '.part'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`making ${name} failed: ${(r.stderr ?? '').slice(-300)}`);
+  renameSync(out + '.part', out);
+  return out;
+}
+
+export async function read(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--scale');
+  const scale = Number(i >= 0 ? argv[i + 1] : 0.1);
+  if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
+  const input = lvisFile(scale);
+  cliCommand(); // builds the packages when a source is newer
+  const rlekitJson = converted(input, `lvis-shaped-${scale}.rlekit.json`, ['--to', 'rlekit-json']);
+  const csv = converted(input, `lvis-shaped-${scale}.imaterialist.csv`, ['--to', 'kaggle', '--preset', 'imaterialist-fashion-2019']);
+  const bench = join(repo, 'packages', 'bench');
+  const node = (kind: string, path: string): Timed => run(['node', '--input-type=module', '-e', NODE_READ, kind, path], bench);
+  const py = (script: string, path: string): Timed => run([python, '-c', script, path], repo);
+  const rows: [string, string, () => Timed][] = [
+    ['COCO, LVIS-shaped', input, () => py(PY_JSON, input)],
+    ['', input, () => node('coco-json', input)],
+    ['', input, () => node('coco', input)],
+    ['rlekit-json', rlekitJson, () => py(PY_JSON, rlekitJson)],
+    ['', rlekitJson, () => node('rlekit-json', rlekitJson)],
+    ['Kaggle CSV (iMaterialist preset)', csv, () => py(PY_CSV, csv)],
+    ['', csv, () => node('kaggle', csv)],
+  ];
+  const what = [
+    'Python json.load',
+    'rlekit readCocoJson: both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
+    'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
+    'Python json.load',
+    'rlekit-json read: one pass as the file streams in (each annotation parsed alone, its runs read from its bytes; the dataset is held, as read() returns it), every mask built from its runs',
+    'Python csv.reader + each RLE split into numpy start and length arrays',
+    'rlekit Kaggle readStream (two passes), every mask built from its runs',
+  ];
+  const load = (): string => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ');
+  console.log(`node ${process.version}; load average ${load()} at the start`);
+  console.log('\n| input | reader | size | CPU (user+sys) | MB/s of CPU | wall | annotations |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  let file = '';
+  for (const [k, [label, path, go]] of rows.entries()) {
+    if (label) file = label;
+    const mb = statSync(path).size / 1e6;
+    const t = go();
+    const name = label || '';
+    if (t.error) console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | failed: ${t.error} | | | |`);
+    else console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | ${t.cpu.toFixed(2)} s | ${(mb / t.cpu).toFixed(1)} | ${t.wall.toFixed(2)} s | ${t.n} |`);
+    console.error(`  ${file}: ${what[k]!.split(':')[0]}: ${t.error ? 'failed' : `${t.cpu.toFixed(2)} s CPU, ${(mb / t.cpu).toFixed(1)} MB/s`}`);
+  }
+  console.log(`\nload average ${load()} at the end`);
+}
