@@ -30,6 +30,8 @@ export interface ConvertOptions {
   jobs?: number;
   /** Internal (a --jobs worker): leave the generic loss report to the caller, which sums the shards' counts. */
   skipLossReport?: boolean;
+  /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
+  plan?: unknown;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -142,6 +144,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     },
     open: openPath,
     ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.plan !== undefined ? { plan: options.plan } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
@@ -206,10 +209,18 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   const parts = partPaths(options.output, shards.length);
   const cleanup = trackParts(parts);
   try {
-    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>(shards.map((shard, j) => ({
-      kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
-      readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
-    })));
+    // One first pass over the input for every worker, where the reader can plan (COCO): each
+    // worker then reads only its shard's bytes. It runs here while the worker threads start.
+    const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
+    const tasks = (async () => {
+      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
+      return shards.map((shard, j) => ({
+        kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
+        readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
+        ...(plans !== undefined ? { plan: plans[j] } : {}),
+      }));
+    })();
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>({ count: shards.length, tasks });
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();

@@ -45,7 +45,7 @@ export function fromRecord(r: ErrorRecord): Error {
 
 /** A task for the worker (jobs-worker.ts). */
 export type JobTask =
-  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard }
+  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
@@ -108,16 +108,25 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[]): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]> }): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
+  const count = Array.isArray(tasks) ? tasks.length : tasks.count;
+  // The threads start (and load the worker's modules) while the caller still prepares the tasks (a plan of the input).
   const pool = new Tinypool({
-    filename, minThreads: tasks.length, maxThreads: tasks.length, isolateWorkers: false,
+    filename, minThreads: count, maxThreads: count, isolateWorkers: false,
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
-  const aborts = tasks.map(() => new AbortController());
-  const runs = tasks.map((t, i) => (pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then(
+  let list: JobTask[];
+  try {
+    list = Array.isArray(tasks) ? tasks : await tasks.tasks;
+  } catch (e) {
+    await pool.destroy();
+    throw e;
+  }
+  const aborts = list.map(() => new AbortController());
+  const runs = list.map((t, i) => (pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then(
     (r) => r,
     (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] }),
   ));

@@ -25,6 +25,21 @@ export function fileSource(path: string, size?: number): ByteSource {
       // 1 MiB chunks keep memory bounded while amortising syscalls.
       yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
     },
+    async *range(start: number, end: number) {
+      // One buffer for every chunk (the contract lets a chunk go stale when the next is asked for): no fresh pages per chunk.
+      const handle = await fs.open(path, 'r');
+      try {
+        const buffer = new Uint8Array(Math.min(1 << 20, Math.max(0, end - start)));
+        for (let at = start; at < end;) {
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), at);
+          if (bytesRead === 0) return; // the file ended early: the reader sees too few bytes
+          yield buffer.subarray(0, bytesRead);
+          at += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+    },
   };
 }
 

@@ -496,6 +496,40 @@ class U32List {
  * ```
  */
 export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
+  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover)) as MaskDatasetStream;
+}
+
+/**
+ * What a `--jobs` worker's COCO reader needs to read its shard without the first pass: the
+ * header pass 1 read, and where its annotations are in the file, in the order it yields them.
+ */
+export interface CocoShardPlan {
+  format: CocoFormat;
+  images: ImageInfo[];
+  categories: Category[];
+  /** Reported by the first shard only (one run reports it once). */
+  missingCategories: number;
+  extras?: Json;
+  /** The file's size when planned: a file that changed since is an IO error, as between passes. */
+  size: number;
+  /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards). */
+  window: number;
+  /** Each annotation's index in the file's list, its offset in the file and its length in bytes. */
+  index: Uint32Array;
+  offset: Float64Array;
+  length: Uint32Array;
+}
+
+/**
+ * Pass 1 once for `shards` (`--jobs`): each shard's plan, or undefined when the file cannot be
+ * planned (no size, or a reader that recovers), and each worker then reads the file itself.
+ */
+export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[]): Promise<CocoShardPlan[] | undefined> {
+  if (source.size === undefined || source.range === undefined) return undefined;
+  return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, shards)) as CocoShardPlan[];
+}
+
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[]): Promise<MaskDatasetStream | CocoShardPlan[]> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -504,16 +538,19 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // The annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes: then
   // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
   // (the pages the file does not fill are never touched).
-  let kept: Uint8Array | undefined, keptBytes = 0, keeping = true, keptOffsets: number[] = [];
+  let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets: number[] = [];
+  // Planning (--jobs): every annotation's offset in the file instead, for the workers to read theirs.
+  let offsets: number[] = [];
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
   const probe = new Reader('results', warn, recover);
   let root: 'object' | 'array' | undefined;
-  const note = (v: unknown, i: number, length: number): void => {
+  const note = (v: unknown, i: number, length: number, offset: number): void => {
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     imageIds.push(o?.image_id);
     lengths.push(length);
+    if (planning) offsets.push(offset);
     const cid = o?.category_id;
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
   };
@@ -531,7 +568,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = true, keptOffsets = []);
+        (kept = undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets = [], offsets = []);
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -552,7 +589,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
         const refs = found ?? objectFields(bytes, REFS);
-        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
+        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
           else {
@@ -574,7 +611,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
           if (format === 'instances' || format === 'sa1b') fail([], 'an object', 'a list'); // as the in-memory read says
         }
         probe.resultImage(v, [i]);
-        note(v, i, length);
+        note(v, i, length, offset);
       } else fields.get(key)!.elements!.push(v);
     },
   }, 'COCO JSON');
@@ -636,6 +673,36 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // yields them in is image order: then the shard's are a consecutive piece of it.
   const skip = shard !== undefined && (regroup || inImageOrder || fmt === 'sa1b');
   const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
+  if (planning !== undefined) {
+    // Each shard's annotations in the order its reader yields them (what `annotations()` below
+    // hands to reader.annotation for that shard), with where they are in the file.
+    let order: Uint32Array | undefined;
+    if (regroup) {
+      const starts = new Uint32Array(images.length + 2);
+      for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+      for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+      order = new Uint32Array(count);
+      for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    }
+    const splits = regroup || inImageOrder || fmt === 'sa1b';
+    return planning.map((s, j): CocoShardPlan => {
+      const own = (i: number): boolean => !splits || inShard(s, images.length, fmt === 'sa1b' ? 0 : at[i]!);
+      let n = 0;
+      for (let i = 0; i < count; i++) if (own(i)) n++;
+      const plan: CocoShardPlan = {
+        format: fmt, images, categories: reader.categories, missingCategories: j === 0 ? reader.counts.missingCategories : 0, size: source.size!,
+        window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)),
+        index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n),
+        ...(fmt === 'instances' && Object.keys(extras).length > 0 ? { extras } : {}),
+      };
+      for (let k = 0, m = 0; k < count; k++) {
+        const i = order === undefined ? k : order[k]!;
+        if (!own(i)) continue;
+        (plan.index[m] = i, (plan.offset[m] = offsets[i]!), (plan.length[m] = sizes[i]!), m++);
+      }
+      return plan;
+    });
+  }
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
   function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown, offset: number) => void): AsyncGenerator<void> {
@@ -736,6 +803,71 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
       for (let k = from; k < to; k++) {
         const i = order[k]!;
         const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), fileAt[i]!), pathOf(i));
+        if (a) yield a;
+      }
+      from = to;
+    }
+    reader.finish();
+  }
+  return { images, categories: reader.categories, annotations: annotations() };
+}
+
+/**
+ * A shard's read from its plan (`--jobs`, see planCocoShards): no first pass, only its own
+ * annotations' bytes taken from the file, parsed and checked exactly as readCocoStream parses
+ * and checks them, with the same warnings and errors. The annotations go in windows of at most
+ * `plan.window` bytes (in the order the shard yields them); each window's bytes are gathered in
+ * one sequential read of the span of the file they lie in (all of it, for a file that scatters
+ * an image's annotations, as regrouping reads it; just the window, for a file in image order).
+ */
+export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}): MaskDatasetStream {
+  if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
+  const reader = new Reader(plan.format, warn);
+  for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
+  for (const c of plan.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
+  reader.counts.missingCategories = plan.missingCategories;
+  const images = reader.images;
+  keepExtras(images, plan.extras, warn);
+  const pathOf = (i: number): Path => (plan.format === 'results' ? [i] : ['annotations', i]);
+  const { index, offset, length } = plan;
+  const changed = (): never => {
+    throw new RleError('IO', `${source.name} changed between reads`);
+  };
+  async function* annotations(): AsyncGenerator<Annotation> {
+    const n = index.length;
+    const range = source.range!.bind(source);
+    let buffer = new Uint8Array(0);
+    for (let from = 0; from < n;) {
+      let to = from, bytes = 0, lo = Infinity, hi = 0, sorted = true;
+      while (to < n && (to === from || bytes + length[to]! <= plan.window)) {
+        if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
+        (bytes += length[to]!, (lo = Math.min(lo, offset[to]!)), (hi = Math.max(hi, offset[to]! + length[to]!)), to++);
+      }
+      // Where each annotation goes in the window (yield order), and the order they come in the file.
+      // One buffer for every window (a window's bytes are parsed before the next is read).
+      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      const window = buffer;
+      const slot = new Float64Array(to - from);
+      for (let k = from, o = 0; k < to; k++) (slot[k - from] = o, (o += length[k]!));
+      const byOffset = Uint32Array.from({ length: to - from }, (_, k) => k + from);
+      if (!sorted) byOffset.sort((x, y) => offset[x]! - offset[y]!);
+      let e = 0, pos = lo;
+      for await (const c of range(lo, hi)) {
+        const end = pos + c.length;
+        while (e < byOffset.length) {
+          const k = byOffset[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
+          if (s0 >= end) break;
+          const a = Math.max(s0, pos), b = Math.min(s1, end);
+          if (b > a) window.set(c.subarray(a - pos, b - pos), slot[k - from]! + (a - s0));
+          if (s1 > end) break; // the rest of it comes with the next chunk
+          e++;
+        }
+        pos = end;
+      }
+      if (pos !== hi || e !== byOffset.length) changed();
+      for (let k = from; k < to; k++) {
+        const at = slot[k - from]!;
+        const a = reader.annotation(parseAnnotation(window.subarray(at, at + length[k]!), offset[k]!), pathOf(index[k]!));
         if (a) yield a;
       }
       from = to;
@@ -1209,7 +1341,13 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
+    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context));
     return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover);
+  },
+  async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
+    return planCocoShards(input, o.format, o.groupByImage, shards);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
