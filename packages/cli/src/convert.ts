@@ -32,6 +32,8 @@ export interface ConvertOptions {
   skipLossReport?: boolean;
   /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
   plan?: unknown;
+  /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. */
+  describePart?: (info: unknown) => void;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -145,6 +147,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     open: openPath,
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.plan !== undefined ? { plan: options.plan } : {}),
+    ...(options.describePart !== undefined ? { describePart: options.describePart } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
@@ -220,7 +223,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
         ...(plans !== undefined ? { plan: plans[j] } : {}),
       }));
     })();
-    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>({ count: shards.length, tasks });
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown }>({ count: shards.length, tasks });
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();
@@ -257,7 +260,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     let written: number, bytes: Uint8Array | undefined;
     if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
     else {
-      const merged = d.to.merge!(partSources(parts));
+      const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part) });
       if (options.output) written = await writeFileAtomic(options.output, merged);
       else {
         const chunks: Uint8Array[] = [];

@@ -1117,6 +1117,24 @@ function categoryJson(c: Category, i: number): string {
 }
 
 /**
+ * How the COCO writer laid out a `--jobs` part, for the merge (merge.ts) to copy its annotations
+ * without scanning them: the annotation list's elements are bytes [start, end) of the part
+ * ("\n{…},\n{…}"), and `ids` the ids written, when none was renumbered (instances).
+ */
+export interface CocoPartInfo {
+  start: number;
+  end: number;
+  ids?: Float64Array;
+  renumbered?: boolean;
+}
+
+function growF64(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
  * Unique integer annotation ids for the ids a file holds. pycocotools indexes annotations by id,
  * so a repeated id hides a mask (an Encord video object has one id on every frame), and COCOeval
  * stores ids in float arrays, so an id must be a number. The first use of an integer id keeps
@@ -1163,7 +1181,7 @@ export class IdAssigner {
  * JSON.parse(text).annotations[0].segmentation; // → { size: [3, 4], counts: '11110O30' }
  * ```
  */
-export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard): AsyncGenerator<Uint8Array> {
+export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard, describe?: (part: CocoPartInfo) => void): AsyncGenerator<Uint8Array> {
   const o = options;
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
@@ -1210,19 +1228,33 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     head = h;
     sep = '\n';
   }
-  yield encodeUtf8(head);
+  const headBytes = encodeUtf8(head);
+  let written = headBytes.length;
+  yield headBytes;
   // Annotations are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
   let n = 0;
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
+  // For describe (a --jobs part): the ids written, which the merge checks are distinct across the parts.
+  let kept: Float64Array | undefined = describe !== undefined && o.format !== 'sa1b' ? new Float64Array(ids ? 1024 : 0) : undefined;
   for await (const a of iterable) {
     check(a, n);
     if (n > 0) out.byte(0x2c);
     out.ascii(sep);
-    writeAnnotation(out, a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
+    const id = ids?.assign(a.id);
+    if (kept !== undefined && ids !== undefined) {
+      if (n === kept.length) kept = growF64(kept);
+      kept[n] = id as number; // a number whenever nothing was renumbered (the only case the ids are used)
+    }
+    writeAnnotation(out, a, o, ['annotations', n], polygonLoss, id, shard !== undefined);
     n++;
-    if (out.length > 1 << 20) yield out.take();
+    if (out.length > 1 << 20) {
+      const chunk = out.take();
+      written += chunk.length;
+      yield chunk;
+    }
   }
+  if (kept !== undefined) describe!({ start: headBytes.length, end: written + out.length, ...(ids ? (ids.renumbered === 0 ? { ids: kept.subarray(0, n) } : { renumbered: true }) : {}) });
   out.ascii(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
   yield out.take();
   const say = (count: number, code: string, message: string, capability?: keyof DialectCapabilities): void => {
@@ -1353,9 +1385,9 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
   },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard);
+    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard, context?.describePart);
   },
-  merge: (parts) => mergeCoco(parts),
+  merge: (parts, context) => mergeCoco(parts, context),
 };
 
 /**

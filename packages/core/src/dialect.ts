@@ -107,6 +107,12 @@ export interface DialectContext {
    * its shard's share from it instead of reading the whole input again. Opaque to callers.
    */
   plan?: unknown;
+  /**
+   * Set for a `--jobs` part: a writer may describe how it laid the part out (opaque to callers),
+   * and the caller hands that to the dialect's `merge` (MergeContext.partInfo), which can then
+   * copy the part's bytes without scanning them.
+   */
+  describePart?: (info: unknown) => void;
 }
 
 /** What `merge` is told besides the parts. */
@@ -116,6 +122,8 @@ export interface MergeContext extends Partial<DialectContext> {
    * by a user: a merge may then trust the writer's framing and copy the elements without scanning them.
    */
   ownParts?: boolean;
+  /** What the writer said of each part (DialectContext.describePart), in part order, where it said anything. */
+  partInfo?: readonly unknown[];
 }
 
 /** One file of a multi-file output (a folder of PNGs). */
