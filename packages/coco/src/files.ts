@@ -1060,7 +1060,8 @@ export function writeAnnotation(out: TextOut, a: Annotation, o: CocoWriteOptions
       else out.length = at;
     }
   }
-  if (id !== a.id && !written.includes('source_id')) field('source_id', a.id);
+  // A shard's part leaves source_id to the merge, which knows whether one run renumbers this annotation at all.
+  if (id !== a.id && !shardPart && !written.includes('source_id')) field('source_id', a.id);
   // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
   if (shardPart && id !== a.id) field(SHARD_ID_KEY, a.id);
   out.ascii(first ? '{}' : '}');
@@ -1094,7 +1095,7 @@ export function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, l
     if (a.categoryId !== undefined) out.category_id = a.categoryId;
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
-  if (id !== a.id && !('source_id' in out)) out.source_id = a.id;
+  if (id !== a.id && !shardPart && !('source_id' in out)) out.source_id = a.id;
   // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
   if (shardPart && id !== a.id) out[SHARD_ID_KEY] = a.id;
   return stringifyJson(out, path);
