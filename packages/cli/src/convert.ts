@@ -241,6 +241,15 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
         }
       }
     }
+    // Categories without masks are those no shard's masks use (not the most any one shard lacks).
+    const used = results.every((r) => r.value) ? new Set(results.flatMap((r) => [...r.value!.counts.categoryIds])) : undefined;
+    for (const [key, w] of said) {
+      if (w.capability !== 'unusedCategories' || w.count === undefined || used === undefined) continue;
+      const count = results[0]!.value!.counts.categoryList.filter((id) => !used.has(id)).length;
+      const at = [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+      if (count === 0) said.delete(key);
+      else if (at.length === 1) said.set(key, { ...w, count, message: w.message.slice(0, at[0]!.index) + String(count) + w.message.slice(at[0]!.index! + String(w.count).length) });
+    }
     for (const w of said.values()) options.warn?.(w);
     const failed = results.find((r) => r.error);
     if (failed) throw fromRecord(failed.error!);
