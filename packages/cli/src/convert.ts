@@ -32,7 +32,7 @@ export interface ConvertOptions {
   skipLossReport?: boolean;
   /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
   plan?: unknown;
-  /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. */
+  /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
 }
 
@@ -187,7 +187,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     folder = true;
   } else if (options.output) {
     const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
-    written = await writeFileAtomic(options.output, out);
+    written = await writeFileAtomic(options.output, out, { durable: options.describePart === undefined });
   } else {
     bytes = await to.write(tallied, writeOptions, ctx);
     written = bytes.length;

@@ -256,7 +256,9 @@ async function writeChunks(handle: FileHandle, chunks: AsyncIterable<Uint8Array>
  * readFileSync(path, 'utf8'); // → 'ImageId,EncodedPixels\n'
  * ```
  */
-export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
+export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array, o: { durable?: boolean } = {}): Promise<number> {
+  // durable false: a scratch file (a --jobs part, read back and removed in a moment) is not synced to disk.
+  const durable = o.durable !== false;
   const path = await resolveOutput(target);
   const st = await fs.stat(path).catch(() => undefined);
   if (st?.isDirectory()) throw new RleError('IO', `Output ${target} is a folder`, { expected: 'a file path' });
@@ -296,7 +298,7 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
       if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) await handle.chown(st.uid, st.gid).catch(() => {});
     }
     const bytes = await writeChunks(handle, chunks);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     if (st && st.nlink > 1) {
       await fs.copyFile(tmp, path);
@@ -305,7 +307,7 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
       await fs.rm(tmp, { force: true });
     } else {
       await fs.rename(tmp, path);
-      await syncFolder(dirname(path));
+      if (durable) await syncFolder(dirname(path));
     }
     return bytes;
   } catch (e) {

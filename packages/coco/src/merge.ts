@@ -91,7 +91,8 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
       let at = 0;
       for await (const c of part.stream()) {
         const from = Math.max(start - at, 0), to = Math.min(end - at, c.length);
-        if (to > from) yield c.slice(from, to);
+        // A view, not a copy: each chunk of a part's stream is its own buffer, written before the next is read.
+        if (to > from) yield c.subarray(from, to);
         at += c.length;
         if (at >= end) break;
       }
