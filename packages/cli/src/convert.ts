@@ -223,7 +223,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
         ...(plans !== undefined ? { plan: plans[j] } : {}),
       }));
     })();
-    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown }>({ count: shards.length, tasks });
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown }>({ count: shards.length, tasks, local: true });
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();

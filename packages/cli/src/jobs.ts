@@ -116,14 +116,18 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]> }): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]>; local?: boolean }): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
   const count = Array.isArray(tasks) ? tasks.length : tasks.count;
+  // local: the first task runs on this thread, which would otherwise wait for the others; one
+  // thread fewer to start (half a second of loading each) and to share the cores with.
+  const local = !Array.isArray(tasks) && tasks.local === true && count > 1;
+  const threads = local ? count - 1 : count;
   // The threads start (and load the worker's modules) while the caller still prepares the tasks (a plan of the input).
   const pool = new Tinypool({
-    filename, minThreads: count, maxThreads: count, isolateWorkers: false,
+    filename, minThreads: threads, maxThreads: threads, isolateWorkers: false,
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
   let list: JobTask[];
@@ -134,10 +138,10 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Prom
     throw e;
   }
   const aborts = list.map(() => new AbortController());
-  const runs = list.map((t, i) => (pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then(
-    (r) => r,
-    (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] }),
-  ));
+  const failed = (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] });
+  const runs = list.map((t, i) => (i === 0 && local
+    ? import('./jobs-worker.js').then((w) => w.default(t) as Promise<JobResult<T>>)
+    : pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then((r) => r, failed));
   try {
     const out: JobResult<T>[] = [];
     for (const [i, run] of runs.entries()) {

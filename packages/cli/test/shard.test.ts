@@ -340,6 +340,25 @@ describe('--jobs', () => {
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
   }, 240_000);
 
+  it('an error in the first shard (converted on the main thread) is the RleError one job meets, whatever the later shards meet', async () => {
+    const d = dataset(43, { images: 12, oneSize: true, inOrder: true });
+    const input = fresh('bad-first.json');
+    const doc = JSON.parse(Buffer.from(await coco.write(d)).toString('utf8')) as { annotations: { image_id: number; segmentation: { counts: string } }[] };
+    const early = doc.annotations.filter((a) => a.image_id <= 3), late = doc.annotations.filter((a) => a.image_id >= 10);
+    expect(early.length * late.length).toBeGreaterThan(0);
+    early[early.length - 1]!.segmentation.counts = '!!';
+    late[0]!.segmentation.counts = 'not a count string {';
+    writeFileSync(input, JSON.stringify(doc));
+    const r1 = await run(['convert', input, '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+    for (const jobs of ['2', '3']) {
+      const r = await run(['convert', input, '--to', 'coco', '--jobs', jobs, '-q', '-o', fresh('never.json')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(r1.err);
+    }
+    expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+  }, 240_000);
+
   it('the default takes every core for big inputs, and from 1 MiB when it paints a folder of images', () => {
     const cores = availableParallelism();
     expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20 })).toBe(1);
