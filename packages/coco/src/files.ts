@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -136,7 +136,8 @@ class Reader {
   // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
   private readonly annotationIds = new Set<Id>();
   private firstDuplicate: Path | undefined;
-  private nextId = 1;
+  /** The id the next annotation of a results or SA-1B file gets (a shard's reader starts where one run's would be). */
+  nextId = 1;
 
   constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void) {}
 
@@ -512,6 +513,8 @@ export interface CocoShardPlan {
   extras?: Json;
   /** The file's size when planned: a file that changed since is an IO error, as between passes. */
   size: number;
+  /** The id its first mask gets in a results file (one run numbers them 1, 2, … in the order it reads them). */
+  firstId: number;
   /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards). */
   window: number;
   /** Each annotation's index in the file's list, its offset in the file and its length in bytes. */
@@ -546,6 +549,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   let annotationCategories = new Map<unknown, number>();
   const probe = new Reader('results', warn, recover);
   let root: 'object' | 'array' | undefined;
+  // Results files: which elements have a mask (only those take an id, counted from 1).
+  const masked: boolean[] = [];
   const note = (v: unknown, i: number, length: number, offset: number): void => {
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     imageIds.push(o?.image_id);
@@ -612,6 +617,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         }
         probe.resultImage(v, [i]);
         note(v, i, length, offset);
+        const seg = typeof v === 'object' && v !== null ? (v as Json).segmentation : undefined;
+        masked.push(seg !== undefined && seg !== null);
       } else fields.get(key)!.elements!.push(v);
     },
   }, 'COCO JSON');
@@ -673,6 +680,16 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   // yields them in is image order: then the shard's are a consecutive piece of it.
   const skip = shard !== undefined && (regroup || inImageOrder || fmt === 'sa1b');
   const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
+  // A results file's ids are its masks' places in the order one run reads them (1, 2, …): a
+  // shard that skips the earlier shards' masks starts after them, as one run numbers it.
+  const firstId = (s: Shard | undefined, splits: boolean): number => {
+    if (fmt !== 'results' || s === undefined || !splits) return 1;
+    const [start] = shardRange(s, images.length);
+    let before = 0;
+    for (let i = 0; i < count; i++) if (masked[i] && at[i]! >= 0 && at[i]! < start) before++;
+    return 1 + before;
+  };
+  reader.nextId = firstId(shard, skip);
   if (planning !== undefined) {
     // Each shard's annotations in the order its reader yields them (what `annotations()` below
     // hands to reader.annotation for that shard), with where they are in the file.
@@ -692,7 +709,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       const plan: CocoShardPlan = {
         format: fmt, images, categories: reader.categories, missingCategories: j === 0 ? reader.counts.missingCategories : 0, size: source.size!,
         window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)),
-        index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n),
+        index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n), firstId: firstId(s, splits),
         ...(fmt === 'instances' && Object.keys(extras).length > 0 ? { extras } : {}),
       };
       for (let k = 0, m = 0; k < count; k++) {
@@ -826,6 +843,7 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of plan.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = plan.missingCategories;
+  reader.nextId = plan.firstId;
   const images = reader.images;
   keepExtras(images, plan.extras, warn);
   const pathOf = (i: number): Path => (plan.format === 'results' ? [i] : ['annotations', i]);

@@ -112,6 +112,31 @@ describe('COCO --jobs plans', () => {
     }), { numRuns: 40 });
   });
 
+  it('a results file: each shard numbers its masks where one run would (ids 1, 2, … in read order)', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (seed, count, groupByImage) => {
+      const rand = prng(seed);
+      const results = Array.from({ length: 1 + Math.floor(rand() * 30) }, (_, k) => {
+        const image = 1 + Math.floor(rand() * 6), h = 2 + (image % 3), w = h + 2;
+        return { image_id: image, category_id: 1 + (k % 2), score: 0.5, segmentation: rand() < 0.15 ? null : { size: [h, w], counts: [k % 3, 1, h * w - 1 - (k % 3)] } };
+      });
+      const bytes = enc(JSON.stringify(results));
+      const whole = await collect((await readCocoStream(seekable(bytes), 'auto', () => {}, groupByImage)).annotations);
+      const plans = (await planCocoShards(seekable(bytes), 'auto', groupByImage, shardsOf(count)))!;
+      const joined: string[] = [], own: string[] = [];
+      for (const [j, p] of plans.entries()) {
+        // As convert takes a shard: the reader's annotations, then core's shardDataset keeps the shard's.
+        const shard = { index: j, count };
+        joined.push(...await collect(shardDataset(readCocoPlanned(seekable(bytes), p), shard).annotations as AsyncIterable<Annotation>));
+        own.push(...await collect(shardDataset(await readCocoStream(seekable(bytes), 'auto', () => {}, groupByImage, REGROUP_BYTES, shard), shard).annotations as AsyncIterable<Annotation>));
+      }
+      // Grouped by image the shards are consecutive pieces of one read; in file order (not image
+      // order) they are not, and only writers that group by image take them: the same masks and ids.
+      const order = (a: string[]): string[] => (groupByImage ? a : [...a].sort());
+      expect(order(joined)).toEqual(order(whole));
+      expect(order(own)).toEqual(order(whole));
+    }), { numRuns: 40 });
+  });
+
   it('the shards together yield the annotations of one read, each once', async () => {
     let seed = 7, bytes: Uint8Array, whole: string[];
     // The first seed from 7 whose file has a few annotations.
