@@ -30,6 +30,10 @@ export interface ConvertOptions {
   jobs?: number;
   /** Internal (a --jobs worker): leave the generic loss report to the caller, which sums the shards' counts. */
   skipLossReport?: boolean;
+  /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
+  plan?: unknown;
+  /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
+  describePart?: (info: unknown) => void;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -142,6 +146,8 @@ export async function convert(input: string | ByteSource | FolderSource, options
     },
     open: openPath,
     ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.plan !== undefined ? { plan: options.plan } : {}),
+    ...(options.describePart !== undefined ? { describePart: options.describePart } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
@@ -181,7 +187,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     folder = true;
   } else if (options.output) {
     const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
-    written = await writeFileAtomic(options.output, out);
+    written = await writeFileAtomic(options.output, out, { durable: options.describePart === undefined });
   } else {
     bytes = await to.write(tallied, writeOptions, ctx);
     written = bytes.length;
@@ -206,10 +212,18 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   const parts = partPaths(options.output, shards.length);
   const cleanup = trackParts(parts);
   try {
-    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[] }>(shards.map((shard, j) => ({
-      kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
-      readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
-    })));
+    // One first pass over the input for every worker, where the reader can plan (COCO): each
+    // worker then reads only its shard's bytes. It runs here while the worker threads start.
+    const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
+    const tasks = (async () => {
+      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
+      return shards.map((shard, j) => ({
+        kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
+        readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
+        ...(plans !== undefined ? { plan: plans[j] } : {}),
+      }));
+    })();
+    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown }>({ count: shards.length, tasks, local: true });
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();
@@ -226,6 +240,15 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
           said.set(key, { ...before, count, message: cut(w.message, String(count)) });
         }
       }
+    }
+    // Categories without masks are those no shard's masks use (not the most any one shard lacks).
+    const used = results.every((r) => r.value) ? new Set(results.flatMap((r) => [...r.value!.counts.categoryIds])) : undefined;
+    for (const [key, w] of said) {
+      if (w.capability !== 'unusedCategories' || w.count === undefined || used === undefined) continue;
+      const count = results[0]!.value!.counts.categoryList.filter((id) => !used.has(id)).length;
+      const at = [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+      if (count === 0) said.delete(key);
+      else if (at.length === 1) said.set(key, { ...w, count, message: w.message.slice(0, at[0]!.index) + String(count) + w.message.slice(at[0]!.index! + String(w.count).length) });
     }
     for (const w of said.values()) options.warn?.(w);
     const failed = results.find((r) => r.error);
@@ -246,7 +269,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     let written: number, bytes: Uint8Array | undefined;
     if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
     else {
-      const merged = d.to.merge!(partSources(parts));
+      const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part) });
       if (options.output) written = await writeFileAtomic(options.output, merged);
       else {
         const chunks: Uint8Array[] = [];

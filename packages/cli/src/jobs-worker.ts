@@ -33,8 +33,12 @@ export default async function run(task: JobTask): Promise<JobResult<unknown>> {
   const warn = (w: RleWarning): void => void warnings.push(w);
   try {
     if (task.kind === 'convert') {
-      const r = await convert(task.input, { from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true });
-      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported }, warnings };
+      let part: unknown;
+      const r = await convert(task.input, {
+        from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true,
+        describePart: (info) => void (part = info), ...(task.plan !== undefined ? { plan: task.plan } : {}),
+      });
+      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, ...(part !== undefined ? { part } : {}) }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
     // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.

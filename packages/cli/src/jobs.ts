@@ -3,7 +3,10 @@
  * (core's `shardRange`); a worker thread converts each into a temporary part beside the output,
  * and the target dialect's `merge` joins the parts into the bytes one job writes (a folder output
  * takes every part's files). Memory stays bounded: N tasks in flight, each as bounded as a single
- * conversion, and parts stream through the merge. The pool is tinypool (see docs/scale.md for why).
+ * conversion, and parts stream through the merge. A reader that can plan (COCO's `planShards`)
+ * reads the input once here, while the threads start, and each worker reads only its share; a
+ * writer that describes its part (COCO's `describePart`) lets the merge copy it by byte range.
+ * The pool is tinypool (see docs/scale.md for why).
  */
 import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -45,7 +48,7 @@ export function fromRecord(r: ErrorRecord): Error {
 
 /** A task for the worker (jobs-worker.ts). */
 export type JobTask =
-  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard }
+  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
@@ -62,7 +65,12 @@ export function jobShards(jobs: number, shard?: Shard): Shard[] {
   return Array.from({ length: jobs }, (_, j) => ({ index: s.index * jobs + j, count: s.count * jobs }));
 }
 
-/** Below these sizes starting workers costs more than it saves: the default --jobs runs one there. */
+/**
+ * Below these sizes starting workers costs more than it saves: the default --jobs runs one there.
+ * For a COCO file (pass 1 planned once, parts merged by range; docs/scale.md) one job costs about
+ * 0.045 s per MB and two about 0.6 s (starting the workers) + 0.026 s per MB on idle cores, even at
+ * about 24 MB: from 32 MiB two jobs are ahead (0.9× of one job's wall there, 0.7× at 111 MB).
+ */
 export const JOBS_MIN_FILE_BYTES = 32 * 1024 * 1024;
 export const JOBS_MIN_FOLDER_FILES = 64;
 /**
@@ -108,19 +116,32 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[]): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]>; local?: boolean }): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
+  const count = Array.isArray(tasks) ? tasks.length : tasks.count;
+  // local: the first task runs on this thread, which would otherwise wait for the others; one
+  // thread fewer to start (half a second of loading each) and to share the cores with.
+  const local = !Array.isArray(tasks) && tasks.local === true && count > 1;
+  const threads = local ? count - 1 : count;
+  // The threads start (and load the worker's modules) while the caller still prepares the tasks (a plan of the input).
   const pool = new Tinypool({
-    filename, minThreads: tasks.length, maxThreads: tasks.length, isolateWorkers: false,
+    filename, minThreads: threads, maxThreads: threads, isolateWorkers: false,
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
-  const aborts = tasks.map(() => new AbortController());
-  const runs = tasks.map((t, i) => (pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then(
-    (r) => r,
-    (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] }),
-  ));
+  let list: JobTask[];
+  try {
+    list = Array.isArray(tasks) ? tasks : await tasks.tasks;
+  } catch (e) {
+    await pool.destroy();
+    throw e;
+  }
+  const aborts = list.map(() => new AbortController());
+  const failed = (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] });
+  const runs = list.map((t, i) => (i === 0 && local
+    ? import('./jobs-worker.js').then((w) => w.default(t) as Promise<JobResult<T>>)
+    : pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then((r) => r, failed));
   try {
     const out: JobResult<T>[] = [];
     for (const [i, run] of runs.entries()) {

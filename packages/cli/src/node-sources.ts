@@ -25,6 +25,21 @@ export function fileSource(path: string, size?: number): ByteSource {
       // 1 MiB chunks keep memory bounded while amortising syscalls.
       yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
     },
+    async *range(start: number, end: number) {
+      // One buffer for every chunk (the contract lets a chunk go stale when the next is asked for): no fresh pages per chunk.
+      const handle = await fs.open(path, 'r');
+      try {
+        const buffer = new Uint8Array(Math.min(1 << 20, Math.max(0, end - start)));
+        for (let at = start; at < end;) {
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), at);
+          if (bytesRead === 0) return; // the file ended early: the reader sees too few bytes
+          yield buffer.subarray(0, bytesRead);
+          at += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
+    },
   };
 }
 
@@ -241,7 +256,9 @@ async function writeChunks(handle: FileHandle, chunks: AsyncIterable<Uint8Array>
  * readFileSync(path, 'utf8'); // → 'ImageId,EncodedPixels\n'
  * ```
  */
-export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<number> {
+export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array, o: { durable?: boolean } = {}): Promise<number> {
+  // durable false: a scratch file (a --jobs part, read back and removed in a moment) is not synced to disk.
+  const durable = o.durable !== false;
   const path = await resolveOutput(target);
   const st = await fs.stat(path).catch(() => undefined);
   if (st?.isDirectory()) throw new RleError('IO', `Output ${target} is a folder`, { expected: 'a file path' });
@@ -281,7 +298,7 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
       if (st.uid !== process.getuid?.() || st.gid !== process.getgid?.()) await handle.chown(st.uid, st.gid).catch(() => {});
     }
     const bytes = await writeChunks(handle, chunks);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     if (st && st.nlink > 1) {
       await fs.copyFile(tmp, path);
@@ -290,7 +307,7 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
       await fs.rm(tmp, { force: true });
     } else {
       await fs.rename(tmp, path);
-      await syncFolder(dirname(path));
+      if (durable) await syncFolder(dirname(path));
     }
     return bytes;
   } catch (e) {

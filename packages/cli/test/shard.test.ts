@@ -253,6 +253,47 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   };
 
+  // A scattered COCO file (read regrouped by image: each planned worker gathers its annotations
+  // from all over the file) with a category the list lacks (a warning one run says once).
+  const scattered = (async () => {
+    const d = dataset(61, { images: 30 });
+    d.annotations[3]!.categoryId = 9;
+    return cocoFile(d);
+  })();
+  for (const t of TARGETS) {
+    it(`1, 2 and 3 worker threads write the same bytes and say the same warnings: COCO input, ${t.to} output`, async () => {
+      const input = await scattered;
+      const write = Object.entries(t.writeOptions).flatMap(([k, v]) => ['--write-option', `${k}=${String(v)}`]);
+      const outs: Buffer[] = [], errs: string[] = [];
+      for (const jobs of ['1', '2', '3']) {
+        const out = fresh(`jobs${jobs}.${t.ext}`);
+        const r = await run(['convert', input, '--from', 'coco', '--to', t.to, ...write, '--jobs', jobs, '-o', out]);
+        expect(r.code).toBe(0);
+        outs.push(readFileSync(out));
+        errs.push(r.err.replaceAll(out, 'OUT'));
+      }
+      expect(outs[0]!.length).toBeGreaterThan(100);
+      expect(outs[1]!.equals(outs[0]!)).toBe(true);
+      expect(outs[2]!.equals(outs[0]!)).toBe(true);
+      expect(errs[0]).toMatch(/missing-category/);
+      expect(errs[1]).toBe(errs[0]);
+      expect(errs[2]).toBe(errs[0]);
+      expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+    }, 240_000);
+  }
+
+  it('an error in the first pass (planned once, before the workers) is the RleError one job meets', async () => {
+    const input = fresh('bad-images.json');
+    writeFileSync(input, '{"images": [{"id": 1, "height": 2, "width": 3}, {"id": 1, "height": 2, "width": 3}], "annotations": []}');
+    const r1 = await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+    const r2 = await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '2', '-q', '-o', fresh('never2.json')]);
+    expect(r1.code).toBe(2);
+    expect(r2.code).toBe(2);
+    expect(r2.err.replace(/never2/g, 'never1')).toBe(r1.err);
+    expect(r1.err).toMatch(/^error \[INVALID_STRUCTURE\]/);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+  }, 240_000);
+
   it('2 worker threads write the bytes of 1 job: COCO input, COCO output', async () => {
     await sameBytes((await made).cocoIn, ['--from', 'coco'], 'coco', []);
   }, 240_000);
@@ -297,6 +338,25 @@ describe('--jobs', () => {
     expect(r2.code).toBe(2);
     expect(r2.err).toBe(r1.err);
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
+  }, 240_000);
+
+  it('an error in the first shard (converted on the main thread) is the RleError one job meets, whatever the later shards meet', async () => {
+    const d = dataset(43, { images: 12, oneSize: true, inOrder: true });
+    const input = fresh('bad-first.json');
+    const doc = JSON.parse(Buffer.from(await coco.write(d)).toString('utf8')) as { annotations: { image_id: number; segmentation: { counts: string } }[] };
+    const early = doc.annotations.filter((a) => a.image_id <= 3), late = doc.annotations.filter((a) => a.image_id >= 10);
+    expect(early.length * late.length).toBeGreaterThan(0);
+    early[early.length - 1]!.segmentation.counts = '!!';
+    late[0]!.segmentation.counts = 'not a count string {';
+    writeFileSync(input, JSON.stringify(doc));
+    const r1 = await run(['convert', input, '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+    for (const jobs of ['2', '3']) {
+      const r = await run(['convert', input, '--to', 'coco', '--jobs', jobs, '-q', '-o', fresh('never.json')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(r1.err);
+    }
+    expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   }, 240_000);
 
   it('the default takes every core for big inputs, and from 1 MiB when it paints a folder of images', () => {

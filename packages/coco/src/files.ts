@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -136,7 +136,8 @@ class Reader {
   // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
   private readonly annotationIds = new Set<Id>();
   private firstDuplicate: Path | undefined;
-  private nextId = 1;
+  /** The id the next annotation of a results or SA-1B file gets (a shard's reader starts where one run's would be). */
+  nextId = 1;
 
   /** valuesOnly: annotations are handed on as their parsed JSON values, no mask built (readCocoJson). */
   constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void, private readonly valuesOnly = false) {}
@@ -501,6 +502,42 @@ class U32List {
  * ```
  */
 export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false): Promise<MaskDatasetStream> {
+  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly)) as MaskDatasetStream;
+}
+
+/**
+ * What a `--jobs` worker's COCO reader needs to read its shard without the first pass: the
+ * header pass 1 read, and where its annotations are in the file, in the order it yields them.
+ */
+export interface CocoShardPlan {
+  format: CocoFormat;
+  images: ImageInfo[];
+  categories: Category[];
+  /** Reported by the first shard only (one run reports it once). */
+  missingCategories: number;
+  extras?: Json;
+  /** The file's size when planned: a file that changed since is an IO error, as between passes. */
+  size: number;
+  /** The id its first mask gets in a results file (one run numbers them 1, 2, … in the order it reads them). */
+  firstId: number;
+  /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards). */
+  window: number;
+  /** Each annotation's index in the file's list, its offset in the file and its length in bytes. */
+  index: Uint32Array;
+  offset: Float64Array;
+  length: Uint32Array;
+}
+
+/**
+ * Pass 1 once for `shards` (`--jobs`): each shard's plan, or undefined when the file cannot be
+ * planned (no size, or a reader that recovers), and each worker then reads the file itself.
+ */
+export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[]): Promise<CocoShardPlan[] | undefined> {
+  if (source.size === undefined || source.range === undefined) return undefined;
+  return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, shards)) as CocoShardPlan[];
+}
+
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false): Promise<MaskDatasetStream | CocoShardPlan[]> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -509,16 +546,21 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // The annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes: then
   // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
   // (the pages the file does not fill are never touched).
-  let kept: Uint8Array | undefined, keptBytes = 0, keeping = true, keptOffsets: number[] = [];
+  let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets: number[] = [];
+  // Planning (--jobs): every annotation's offset in the file instead, for the workers to read theirs.
+  let offsets: number[] = [];
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
   const probe = new Reader('results', warn, recover);
   let root: 'object' | 'array' | undefined;
-  const note = (v: unknown, i: number, length: number): void => {
+  // Results files: which elements have a mask (only those take an id, counted from 1).
+  const masked: boolean[] = [];
+  const note = (v: unknown, i: number, length: number, offset: number): void => {
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     imageIds.push(o?.image_id);
     lengths.push(length);
+    if (planning) offsets.push(offset);
     const cid = o?.category_id;
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
   };
@@ -536,7 +578,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = true, keptOffsets = []);
+        (kept = undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets = [], offsets = []);
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -557,7 +599,7 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
         const refs = found ?? objectFields(bytes, REFS);
-        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length);
+        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
           else {
@@ -579,7 +621,9 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
           if (format === 'instances' || format === 'sa1b') fail([], 'an object', 'a list'); // as the in-memory read says
         }
         probe.resultImage(v, [i]);
-        note(v, i, length);
+        note(v, i, length, offset);
+        const seg = typeof v === 'object' && v !== null ? (v as Json).segmentation : undefined;
+        masked.push(seg !== undefined && seg !== null);
       } else fields.get(key)!.elements!.push(v);
     },
   }, 'COCO JSON');
@@ -641,6 +685,46 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
   // yields them in is image order: then the shard's are a consecutive piece of it.
   const skip = shard !== undefined && (regroup || inImageOrder || fmt === 'sa1b');
   const mine = (i: number): boolean => !skip || inShard(shard, images.length, fmt === 'sa1b' ? 0 : at[i]!);
+  // A results file's ids are its masks' places in the order one run reads them (1, 2, …): a
+  // shard that skips the earlier shards' masks starts after them, as one run numbers it.
+  const firstId = (s: Shard | undefined, splits: boolean): number => {
+    if (fmt !== 'results' || s === undefined || !splits) return 1;
+    const [start] = shardRange(s, images.length);
+    let before = 0;
+    for (let i = 0; i < count; i++) if (masked[i] && at[i]! >= 0 && at[i]! < start) before++;
+    return 1 + before;
+  };
+  reader.nextId = firstId(shard, skip);
+  if (planning !== undefined) {
+    // Each shard's annotations in the order its reader yields them (what `annotations()` below
+    // hands to reader.annotation for that shard), with where they are in the file.
+    let order: Uint32Array | undefined;
+    if (regroup) {
+      const starts = new Uint32Array(images.length + 2);
+      for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+      for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+      order = new Uint32Array(count);
+      for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    }
+    const splits = regroup || inImageOrder || fmt === 'sa1b';
+    return planning.map((s, j): CocoShardPlan => {
+      const own = (i: number): boolean => !splits || inShard(s, images.length, fmt === 'sa1b' ? 0 : at[i]!);
+      let n = 0;
+      for (let i = 0; i < count; i++) if (own(i)) n++;
+      const plan: CocoShardPlan = {
+        format: fmt, images, categories: reader.categories, missingCategories: j === 0 ? reader.counts.missingCategories : 0, size: source.size!,
+        window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)),
+        index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n), firstId: firstId(s, splits),
+        ...(fmt === 'instances' && Object.keys(extras).length > 0 ? { extras } : {}),
+      };
+      for (let k = 0, m = 0; k < count; k++) {
+        const i = order === undefined ? k : order[k]!;
+        if (!own(i)) continue;
+        (plan.index[m] = i, (plan.offset[m] = offsets[i]!), (plan.length[m] = sizes[i]!), m++);
+      }
+      return plan;
+    });
+  }
 
   /** One scan of the file (pass 2), handing the last annotations list's wanted elements to `element`. */
   function pass2(want: (i: number) => boolean, raw: boolean, element: (i: number, v: unknown, offset: number) => void): AsyncGenerator<void> {
@@ -767,6 +851,72 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
 export async function readCocoJson(source: ByteSource, groupByImage = false): Promise<{ images: ImageInfo[]; categories: Category[]; annotations: AsyncIterable<Record<string, unknown>> }> {
   const s = await readCocoStream(source, 'auto', () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, true);
   return { images: s.images, categories: s.categories, annotations: s.annotations as AsyncIterable<unknown> as AsyncIterable<Record<string, unknown>> };
+}
+
+/**
+ * A shard's read from its plan (`--jobs`, see planCocoShards): no first pass, only its own
+ * annotations' bytes taken from the file, parsed and checked exactly as readCocoStream parses
+ * and checks them, with the same warnings and errors. The annotations go in windows of at most
+ * `plan.window` bytes (in the order the shard yields them); each window's bytes are gathered in
+ * one sequential read of the span of the file they lie in (all of it, for a file that scatters
+ * an image's annotations, as regrouping reads it; just the window, for a file in image order).
+ */
+export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}): MaskDatasetStream {
+  if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
+  const reader = new Reader(plan.format, warn);
+  for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
+  for (const c of plan.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
+  reader.counts.missingCategories = plan.missingCategories;
+  reader.nextId = plan.firstId;
+  const images = reader.images;
+  keepExtras(images, plan.extras, warn);
+  const pathOf = (i: number): Path => (plan.format === 'results' ? [i] : ['annotations', i]);
+  const { index, offset, length } = plan;
+  const changed = (): never => {
+    throw new RleError('IO', `${source.name} changed between reads`);
+  };
+  async function* annotations(): AsyncGenerator<Annotation> {
+    const n = index.length;
+    const range = source.range!.bind(source);
+    let buffer = new Uint8Array(0);
+    for (let from = 0; from < n;) {
+      let to = from, bytes = 0, lo = Infinity, hi = 0, sorted = true;
+      while (to < n && (to === from || bytes + length[to]! <= plan.window)) {
+        if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
+        (bytes += length[to]!, (lo = Math.min(lo, offset[to]!)), (hi = Math.max(hi, offset[to]! + length[to]!)), to++);
+      }
+      // Where each annotation goes in the window (yield order), and the order they come in the file.
+      // One buffer for every window (a window's bytes are parsed before the next is read).
+      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      const window = buffer;
+      const slot = new Float64Array(to - from);
+      for (let k = from, o = 0; k < to; k++) (slot[k - from] = o, (o += length[k]!));
+      const byOffset = Uint32Array.from({ length: to - from }, (_, k) => k + from);
+      if (!sorted) byOffset.sort((x, y) => offset[x]! - offset[y]!);
+      let e = 0, pos = lo;
+      for await (const c of range(lo, hi)) {
+        const end = pos + c.length;
+        while (e < byOffset.length) {
+          const k = byOffset[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
+          if (s0 >= end) break;
+          const a = Math.max(s0, pos), b = Math.min(s1, end);
+          if (b > a) window.set(c.subarray(a - pos, b - pos), slot[k - from]! + (a - s0));
+          if (s1 > end) break; // the rest of it comes with the next chunk
+          e++;
+        }
+        pos = end;
+      }
+      if (pos !== hi || e !== byOffset.length) changed();
+      for (let k = from; k < to; k++) {
+        const at = slot[k - from]!;
+        const a = reader.annotation(parseAnnotation(window.subarray(at, at + length[k]!), offset[k]!), pathOf(index[k]!));
+        if (a) yield a;
+      }
+      from = to;
+    }
+    reader.finish();
+  }
+  return { images, categories: reader.categories, annotations: annotations() };
 }
 
 // ---------------------------------------------------------------- writing
@@ -952,7 +1102,8 @@ export function writeAnnotation(out: TextOut, a: Annotation, o: CocoWriteOptions
       else out.length = at;
     }
   }
-  if (id !== a.id && !written.includes('source_id')) field('source_id', a.id);
+  // A shard's part leaves source_id to the merge, which knows whether one run renumbers this annotation at all.
+  if (id !== a.id && !shardPart && !written.includes('source_id')) field('source_id', a.id);
   // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
   if (shardPart && id !== a.id) field(SHARD_ID_KEY, a.id);
   out.ascii(first ? '{}' : '}');
@@ -986,7 +1137,7 @@ export function annotationJson(a: Annotation, o: CocoWriteOptions, path: Path, l
     if (a.categoryId !== undefined) out.category_id = a.categoryId;
   }
   if (a.attributes) for (const [k, v] of Object.entries(a.attributes)) if (!(k in out)) out[k] = v;
-  if (id !== a.id && !('source_id' in out)) out.source_id = a.id;
+  if (id !== a.id && !shardPart && !('source_id' in out)) out.source_id = a.id;
   // A shard's part says which ids it renumbered, and from what: merge renumbers as one run does (merge.ts).
   if (shardPart && id !== a.id) out[SHARD_ID_KEY] = a.id;
   return stringifyJson(out, path);
@@ -1006,6 +1157,24 @@ function categoryJson(c: Category, i: number): string {
   if (c.supercategory !== undefined) out.supercategory = c.supercategory;
   if (c.attributes) for (const [k, v] of Object.entries(c.attributes)) if (!(k in out)) out[k] = v;
   return stringifyJson(out, ['categories', i]);
+}
+
+/**
+ * How the COCO writer laid out a `--jobs` part, for the merge (merge.ts) to copy its annotations
+ * without scanning them: the annotation list's elements are bytes [start, end) of the part
+ * ("\n{…},\n{…}"), and `ids` the ids written, when none was renumbered (instances).
+ */
+export interface CocoPartInfo {
+  start: number;
+  end: number;
+  ids?: Float64Array;
+  renumbered?: boolean;
+}
+
+function growF64(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -1055,7 +1224,7 @@ export class IdAssigner {
  * JSON.parse(text).annotations[0].segmentation; // → { size: [3, 4], counts: '11110O30' }
  * ```
  */
-export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard): AsyncGenerator<Uint8Array> {
+export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream, options: CocoWriteOptions, warn: (w: RleWarning) => void, shard?: Shard, describe?: (part: CocoPartInfo) => void): AsyncGenerator<Uint8Array> {
   const o = options;
   const imageById = new Map(dataset.images.map((im) => [im.id, im]));
   const list = Array.isArray(dataset.annotations) ? dataset.annotations : undefined;
@@ -1102,19 +1271,33 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     head = h;
     sep = '\n';
   }
-  yield encodeUtf8(head);
+  const headBytes = encodeUtf8(head);
+  let written = headBytes.length;
+  yield headBytes;
   // Annotations are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
   let n = 0;
   const ids = o.format === 'results' ? undefined : new IdAssigner(list);
+  // For describe (a --jobs part): the ids written, which the merge checks are distinct across the parts.
+  let kept: Float64Array | undefined = describe !== undefined && o.format !== 'sa1b' ? new Float64Array(ids ? 1024 : 0) : undefined;
   for await (const a of iterable) {
     check(a, n);
     if (n > 0) out.byte(0x2c);
     out.ascii(sep);
-    writeAnnotation(out, a, o, ['annotations', n], polygonLoss, ids?.assign(a.id), shard !== undefined);
+    const id = ids?.assign(a.id);
+    if (kept !== undefined && ids !== undefined) {
+      if (n === kept.length) kept = growF64(kept);
+      kept[n] = id as number; // a number whenever nothing was renumbered (the only case the ids are used)
+    }
+    writeAnnotation(out, a, o, ['annotations', n], polygonLoss, id, shard !== undefined);
     n++;
-    if (out.length > 1 << 20) yield out.take();
+    if (out.length > 1 << 20) {
+      const chunk = out.take();
+      written += chunk.length;
+      yield chunk;
+    }
   }
+  if (kept !== undefined) describe!({ start: headBytes.length, end: written + out.length, ...(ids ? (ids.renumbered === 0 ? { ids: kept.subarray(0, n) } : { renumbered: true }) : {}) });
   out.ascii(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
   yield out.take();
   const say = (count: number, code: string, message: string, capability?: keyof DialectCapabilities): void => {
@@ -1233,15 +1416,21 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
+    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context));
     return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover);
+  },
+  async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
+    return planCocoShards(input, o.format, o.groupByImage, shards);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
   },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard);
+    return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard, context?.describePart);
   },
-  merge: (parts) => mergeCoco(parts),
+  merge: (parts, context) => mergeCoco(parts, context),
 };
 
 /**

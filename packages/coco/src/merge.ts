@@ -4,8 +4,8 @@
  * have the same), the parts' images in order, then their annotations in order. Elements are
  * copied as bytes, never parsed; the framing is the writer's (files.ts writeCocoChunks).
  */
-import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id } from '@rlekit/core';
-import { IdAssigner } from './files.js';
+import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext } from '@rlekit/core';
+import { IdAssigner, type CocoPartInfo } from './files.js';
 
 /** In a shard's part (`--shard`): the id an annotation had before the writer renumbered it. */
 export const SHARD_ID_KEY = '_rlekit_shard_id';
@@ -27,7 +27,7 @@ function head(extras: readonly [string, unknown][]): Uint8Array {
   return encodeUtf8(`${h}"images": [`);
 }
 
-export async function* mergeCoco(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array> {
+export async function* mergeCoco(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
   if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
   // Pass 1 over each part, up to its annotations: the header (fields, categories) and the images.
   let root: 'object' | 'array' | undefined;
@@ -76,6 +76,30 @@ export async function* mergeCoco(parts: readonly ByteSource[]): AsyncGenerator<U
     yield encodeUtf8('],\n"categories": [');
     if (categoryBytes.length > 0) yield joinElements(categoryBytes, true, NL, SEP);
     yield encodeUtf8('],\n"annotations": [');
+  }
+  // This process's own parts (--jobs): where no id needs renumbering, each part's annotation
+  // lines are copied as they are, found by the writer's framing instead of a scan of the JSON.
+  const bodies = context.ownParts === true ? plainBodies(context.partInfo, parts.length, root === 'object') : undefined;
+  if (bodies !== undefined) {
+    let n = 0;
+    for (const [k, part] of parts.entries()) {
+      const [start, end] = bodies[k]!;
+      if (end === start) continue;
+      // A body is "\n{…},\n{…}" (the writer's separator before each element): a comma joins two.
+      if (n > 0) yield encodeUtf8(',');
+      n++;
+      let at = 0;
+      for await (const c of part.stream()) {
+        const from = Math.max(start - at, 0), to = Math.min(end - at, c.length);
+        // A view, not a copy: each chunk of a part's stream is its own buffer, written before the next is read.
+        if (to > from) yield c.subarray(from, to);
+        at += c.length;
+        if (at >= end) break;
+      }
+      if (at < end) throw new RleError('IO', `${part.name} changed while it was merged`);
+    }
+    yield encodeUtf8(`${n > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
+    return;
   }
   const annotations = async function* (): AsyncGenerator<Uint8Array[]> {
     for (const part of parts) {
@@ -131,4 +155,26 @@ function renumber(b: Uint8Array, ids: IdAssigner): Uint8Array {
   o.id = next;
   if (next !== original && !('source_id' in o)) o.source_id = original;
   return encodeUtf8(stringifyJson(o));
+}
+
+/**
+ * Each part's annotation elements as byte ranges [start, end) (from the newline before the first
+ * to the end of the last), as the writer described them (CocoPartInfo), when one run would write
+ * every annotation as the parts did: no part renumbered an id and, for instances, no id is in two
+ * parts. Undefined otherwise (the caller merges element by element, renumbering as one run does).
+ */
+function plainBodies(info: readonly unknown[] | undefined, count: number, instances: boolean): [number, number][] | undefined {
+  if (info === undefined || info.length !== count) return undefined;
+  const parts = info as (CocoPartInfo | undefined)[];
+  if (parts.some((p) => p === undefined || p.renumbered === true || (instances && p.ids === undefined))) return undefined;
+  if (instances) {
+    const seen = new Set<number>();
+    for (const p of parts) {
+      for (const id of p!.ids!) {
+        if (seen.has(id)) return undefined;
+        seen.add(id);
+      }
+    }
+  }
+  return parts.map((p) => [p!.start, p!.end]);
 }

@@ -102,6 +102,28 @@ export interface DialectContext {
    * A reader that skips must still yield the shard's annotations in the order one run would.
    */
   shard?: Shard;
+  /**
+   * What the dialect's `planShards` found for this context's shard (`--jobs`): the reader takes
+   * its shard's share from it instead of reading the whole input again. Opaque to callers.
+   */
+  plan?: unknown;
+  /**
+   * Set for a `--jobs` part: a writer may describe how it laid the part out (opaque to callers),
+   * and the caller hands that to the dialect's `merge` (MergeContext.partInfo), which can then
+   * copy the part's bytes without scanning them.
+   */
+  describePart?: (info: unknown) => void;
+}
+
+/** What `merge` is told besides the parts. */
+export interface MergeContext extends Partial<DialectContext> {
+  /**
+   * The parts were written a moment ago by this process's own workers (`--jobs`), not handed in
+   * by a user: a merge may then trust the writer's framing and copy the elements without scanning them.
+   */
+  ownParts?: boolean;
+  /** What the writer said of each part (DialectContext.describePart), in part order, where it said anything. */
+  partInfo?: readonly unknown[];
 }
 
 /** One file of a multi-file output (a folder of PNGs). */
@@ -163,10 +185,16 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    */
   readonly readsShards?: boolean;
   /**
+   * One look at the whole input for `--jobs`: what each of `shards` needs to read only its own
+   * share (handed to its reader as `context.plan`), so the workers do not each repeat the reader's
+   * first pass. Undefined when this input cannot be planned (the workers then read it themselves).
+   */
+  planShards?(input: DialectInput, options: Partial<ReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined>;
+  /**
    * Joins outputs this dialect wrote for the shards 0/n … (n-1)/n of one input (`--shard`), given
    * in shard order, into the bytes one write of the whole input gives. Streamed: holds no part.
    */
-  merge?(parts: readonly ByteSource[], context?: DialectContext): AsyncIterable<Uint8Array>;
+  merge?(parts: readonly ByteSource[], context?: MergeContext): AsyncIterable<Uint8Array>;
   /** Folder output: one entry per file. */
   writeFiles?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<OutputFile>;
 }

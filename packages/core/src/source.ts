@@ -13,6 +13,11 @@ export interface ByteSource {
   readonly path?: string;
   /** A fresh stream of the whole content, from the start, each time it is called. */
   stream(): AsyncIterable<Uint8Array>;
+  /**
+   * The bytes [start, end) only, when the source can seek (a file): a `--jobs` worker reads just
+   * its share. A chunk may be overwritten by the next one (copy what must outlive the step).
+   */
+  range?(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
 /** A folder of files (PNG masks, DICOM series). Paths are relative, with '/' separators. */

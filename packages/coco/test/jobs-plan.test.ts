@@ -1,0 +1,276 @@
+/**
+ * `--jobs` for COCO: one first pass plans every shard (planCocoShards), each shard's reader then
+ * takes only its annotations' bytes (readCocoPlanned) and must yield what the shard's own full
+ * read yields; the writer describes its part (describePart) so the merge copies byte ranges, and
+ * falls back to renumbering where one run would renumber.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { collectDataset, Mask, RleError, shardDataset, type Annotation, type ByteSource, type MaskDataset, type RleWarning, type Shard } from '@rlekit/core';
+import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
+import { planCocoShards, readCocoPlanned, REGROUP_BYTES, writeCocoChunks, type CocoPartInfo, type CocoShardPlan } from '../src/files.js';
+import { mergeCoco } from '../src/merge.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/**
+ * A seekable source (as a file is) that hands out small chunks of one reused buffer: a reader
+ * must copy what it keeps (the `range` contract), and cut annotations across chunk ends.
+ */
+function seekable(bytes: Uint8Array, log?: [number, number][]): ByteSource {
+  return {
+    kind: 'bytes', name: 'in.json', size: bytes.length,
+    async *stream() {
+      for (let i = 0; i < bytes.length; i += 13) yield bytes.slice(i, i + 13);
+    },
+    async *range(start: number, end: number) {
+      log?.push([start, end]);
+      const buffer = new Uint8Array(11);
+      for (let at = start; at < end; at += buffer.length) {
+        const n = Math.min(buffer.length, end - at);
+        buffer.set(bytes.subarray(at, at + n));
+        yield buffer.subarray(0, n);
+        buffer.fill(0x7b); // what a stale chunk would hold: a reader that kept the view reads garbage
+      }
+    },
+  };
+}
+
+/** A seeded random generator (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A COCO instances file: non-square images, RLE and polygon masks (foreground at the first and
+ * last pixel, empty and full ones), annotations scattered over the images or in image order, a
+ * category the list lacks, an annotation without a mask, and, if asked, ids that repeat.
+ */
+function cocoText(seed: number, o: { inOrder: boolean; repeatIds: boolean }): string {
+  const rand = prng(seed);
+  const n = 1 + Math.floor(rand() * 9);
+  const images = Array.from({ length: n }, (_, i) => ({ id: i + 1, file_name: `im${i}.png`, height: 3 + (i % 4), width: 5 + (i % 3) }));
+  const annotations: Record<string, unknown>[] = [];
+  const count = Math.floor(rand() * 5 * n);
+  for (let k = 0; k < count; k++) {
+    const im = images[Math.floor(rand() * n)]!;
+    const px = im.height * im.width;
+    const bits = new Uint8Array(px);
+    const kind = rand();
+    if (kind < 0.15) bits.fill(1);
+    else if (kind < 0.3) (bits[0] = 1, (bits[px - 1] = 1));
+    else if (kind > 0.4) for (let i = 0; i < px; i++) bits[i] = rand() < 0.4 ? 1 : 0;
+    const mask = Mask.fromBitmap(bits, { height: im.height, width: im.width });
+    const rle = { size: [im.height, im.width], counts: Array.from(mask.runsView('col')) };
+    const segmentation = rand() < 0.3 ? [[0.5, 0.5, im.width - 0.5, 0.5, im.width - 0.5, im.height - 0.5]] : rand() < 0.1 ? null : rle;
+    annotations.push({ id: o.repeatIds && rand() < 0.3 ? 1 + Math.floor(rand() * 3) : 1000 - k, image_id: im.id, category_id: rand() < 0.1 ? 9 : 1 + Math.floor(rand() * 2), segmentation, iscrowd: rand() < 0.1 ? 1 : 0, ...(rand() < 0.2 ? { note: `a "quoted" }, { note ${k}` } : {}) });
+  }
+  if (o.inOrder) annotations.sort((a, b) => (a.image_id as number) - (b.image_id as number));
+  const doc = { info: { seed }, images, categories: [{ id: 1, name: 'cat' }, { id: 2, name: 'dog', supercategory: 'animal' }], annotations };
+  return JSON.stringify(doc, null, seed % 3);
+}
+
+/** An annotation as text that says everything it holds (the mask by its runs). */
+const describeAnnotation = (a: Annotation): string => JSON.stringify({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('col'))] });
+
+async function collect(stream: AsyncIterable<Annotation>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const a of stream) out.push(describeAnnotation(a));
+  return out;
+}
+
+const shardsOf = (count: number): Shard[] => Array.from({ length: count }, (_, index) => ({ index, count }));
+
+describe('COCO --jobs plans', () => {
+  it('each planned shard yields what its own full read yields: annotations, order, images, categories and warnings', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (seed, inOrder, groupByImage, count, small) => {
+      const bytes = enc(cocoText(seed, { inOrder, repeatIds: false }));
+      const shards = shardsOf(count);
+      const plans = (await planCocoShards(seekable(bytes), 'auto', groupByImage, shards))!;
+      expect(plans).toHaveLength(count);
+      for (const [j, shard] of shards.entries()) {
+        // A small window: the shard is read in several windows, each held alone.
+        const plan: CocoShardPlan = small ? { ...plans[j]!, window: 64 } : plans[j]!;
+        const wOwn: RleWarning[] = [], wPlan: RleWarning[] = [];
+        const own = await readCocoStream(seekable(bytes), 'auto', (w) => wOwn.push(w), groupByImage, REGROUP_BYTES, shard);
+        const planned = readCocoPlanned(seekable(bytes), plan, (w) => wPlan.push(w));
+        expect(planned.images).toEqual(own.images);
+        expect(planned.categories).toEqual(own.categories);
+        expect(await collect(planned.annotations)).toEqual(await collect(own.annotations));
+        // One run reports categories missing from the list once: the first shard says it.
+        const missing = (w: RleWarning): boolean => w.code === 'missing-category';
+        expect(wPlan.filter((w) => !missing(w))).toEqual(wOwn.filter((w) => !missing(w)));
+        expect(wPlan.filter(missing)).toEqual(j === 0 ? wOwn.filter(missing) : []);
+      }
+    }), { numRuns: 40 });
+  });
+
+  it('a results file: each shard numbers its masks where one run would (ids 1, 2, … in read order)', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (seed, count, groupByImage) => {
+      const rand = prng(seed);
+      const results = Array.from({ length: 1 + Math.floor(rand() * 30) }, (_, k) => {
+        const image = 1 + Math.floor(rand() * 6), h = 2 + (image % 3), w = h + 2;
+        return { image_id: image, category_id: 1 + (k % 2), score: 0.5, segmentation: rand() < 0.15 ? null : { size: [h, w], counts: [k % 3, 1, h * w - 1 - (k % 3)] } };
+      });
+      const bytes = enc(JSON.stringify(results));
+      const whole = await collect((await readCocoStream(seekable(bytes), 'auto', () => {}, groupByImage)).annotations);
+      const plans = (await planCocoShards(seekable(bytes), 'auto', groupByImage, shardsOf(count)))!;
+      const joined: string[] = [], own: string[] = [];
+      for (const [j, p] of plans.entries()) {
+        // As convert takes a shard: the reader's annotations, then core's shardDataset keeps the shard's.
+        const shard = { index: j, count };
+        joined.push(...await collect(shardDataset(readCocoPlanned(seekable(bytes), p), shard).annotations as AsyncIterable<Annotation>));
+        own.push(...await collect(shardDataset(await readCocoStream(seekable(bytes), 'auto', () => {}, groupByImage, REGROUP_BYTES, shard), shard).annotations as AsyncIterable<Annotation>));
+      }
+      // Grouped by image the shards are consecutive pieces of one read; in file order (not image
+      // order) they are not, and only writers that group by image take them: the same masks and ids.
+      const order = (a: string[]): string[] => (groupByImage ? a : [...a].sort());
+      expect(order(joined)).toEqual(order(whole));
+      expect(order(own)).toEqual(order(whole));
+    }), { numRuns: 40 });
+  });
+
+  it('the shards together yield the annotations of one read, each once', async () => {
+    let seed = 7, bytes: Uint8Array, whole: string[];
+    // The first seed from 7 whose file has a few annotations.
+    do (bytes = enc(cocoText(seed++, { inOrder: false, repeatIds: false })), (whole = await collect((await readCocoStream(seekable(bytes))).annotations)));
+    while (whole.length <= 5);
+    const plans = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(3)))!;
+    const joined: string[] = [];
+    for (const p of plans) joined.push(...await collect(readCocoPlanned(seekable(bytes), p).annotations));
+    expect(joined).toEqual(whole);
+  });
+
+  it('a shard holds at most its window of annotation bytes: a small window reads the file in several spans', async () => {
+    const bytes = enc(cocoText(11, { inOrder: true, repeatIds: false }));
+    const [plan] = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(1)))!;
+    const total = plan!.length.reduce((t, l) => t + l, 0);
+    const log: [number, number][] = [];
+    const got = await collect(readCocoPlanned(seekable(bytes, log), { ...plan!, window: 256 }).annotations);
+    expect(got).toEqual(await collect((await readCocoStream(seekable(bytes))).annotations));
+    expect(log.length).toBeGreaterThanOrEqual(Math.floor(total / 256));
+    // In image order, a window's span is just its annotations (and the commas between them).
+    for (const [s, e] of log) expect(e - s).toBeLessThan(256 + 2 * Math.max(...plan!.length));
+  });
+
+  it('a plan holds offsets, not the file: a few typed arrays the size of the annotation count', async () => {
+    const bytes = enc(cocoText(5, { inOrder: false, repeatIds: false }));
+    const [plan] = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(1)))!;
+    expect(plan!.index.byteLength + plan!.offset.byteLength + plan!.length.byteLength).toBe(plan!.index.length * 16);
+    expect(Object.values(plan!).some((v) => v instanceof Uint8Array)).toBe(false);
+  });
+
+  it('a file that changed since it was planned is an IO error, not a wrong read', async () => {
+    const bytes = enc(cocoText(3, { inOrder: false, repeatIds: false }));
+    const [plan] = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(1)))!;
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    longer[bytes.length] = 0x20;
+    await expect((async () => collect(readCocoPlanned(seekable(longer), plan!).annotations))()).rejects.toMatchObject({ code: 'IO' });
+    const cut = { ...seekable(bytes), async *range(start: number, end: number) { yield bytes.slice(start, Math.max(start, end - 1)); } };
+    await expect(collect(readCocoPlanned(cut, plan!).annotations)).rejects.toMatchObject({ code: 'IO' });
+  });
+
+  it('a bad annotation is the RleError (code, path, offset) its full read throws', async () => {
+    const text = cocoText(13, { inOrder: true, repeatIds: false });
+    const doc = JSON.parse(text) as { annotations: { segmentation: unknown }[] };
+    expect(doc.annotations.length).toBeGreaterThan(2);
+    doc.annotations[doc.annotations.length - 1]!.segmentation = { size: [3, 5], counts: 'not a count {' };
+    const bytes = enc(JSON.stringify(doc));
+    const plans = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(2)))!;
+    const fault = async (p: Promise<unknown>): Promise<RleError> => p.then(() => { throw new Error('no error'); }, (e: unknown) => e as RleError);
+    const own = await fault(collect((await readCocoStream(seekable(bytes), 'auto', () => {}, true, REGROUP_BYTES, { index: 1, count: 2 })).annotations));
+    const planned = await fault(collect(readCocoPlanned(seekable(bytes), plans[1]!).annotations));
+    expect(own).toBeInstanceOf(RleError);
+    expect([planned.code, planned.path, planned.offset, planned.message]).toEqual([own.code, own.path, own.offset, own.message]);
+  });
+
+  it('the dialect plans only what a worker can read by offsets (a file with a size, no recover hook)', async () => {
+    const bytes = enc(cocoText(2, { inOrder: true, repeatIds: false }));
+    expect(await dialect.planShards!(seekable(bytes), {}, shardsOf(2))).toHaveLength(2);
+    expect(await dialect.planShards!(bytes, {}, shardsOf(2))).toBeUndefined();
+    expect(await dialect.planShards!({ kind: 'bytes', name: 'pipe', async *stream() { yield bytes; } }, {}, shardsOf(2))).toBeUndefined();
+    expect(await dialect.planShards!(seekable(bytes), {}, shardsOf(2), { warn: () => {}, recover: () => {} })).toBeUndefined();
+  });
+});
+
+describe('COCO --jobs merge by the ranges the writer describes', () => {
+  /** One run's bytes, and the shards' parts written with their descriptions. */
+  async function partsOf(text: string, count: number): Promise<{ one: Buffer; parts: Buffer[]; info: CocoPartInfo[] }> {
+    const bytes = enc(text);
+    const options = writeOptionsSchema.parse({});
+    const write = async (d: MaskDataset | Awaited<ReturnType<typeof readCocoStream>>, shard?: Shard, describe?: (p: CocoPartInfo) => void): Promise<Buffer> => {
+      const chunks: Uint8Array[] = [];
+      for await (const c of writeCocoChunks(d, options, () => {}, shard, describe)) chunks.push(c);
+      return Buffer.concat(chunks);
+    };
+    const one = await write(await readCocoStream(seekable(bytes)));
+    const parts: Buffer[] = [], info: CocoPartInfo[] = [];
+    for (const shard of shardsOf(count)) {
+      const d = shardDataset(await readCocoStream(seekable(bytes), 'auto', () => {}, true, REGROUP_BYTES, shard), shard, { requireImageOrder: true });
+      parts.push(await write(d, shard, (p) => info.push(p)));
+    }
+    return { one, parts, info };
+  }
+  const sources = (parts: Buffer[]): ByteSource[] => parts.map((p, k) => ({ kind: 'bytes', name: `part${k}`, size: p.length, async *stream() { for (let i = 0; i < p.length; i += 17) yield p.subarray(i, i + 17); } }));
+  const merged = async (parts: Buffer[], partInfo?: unknown[]): Promise<Buffer> => {
+    const out: Uint8Array[] = [];
+    for await (const c of mergeCoco(sources(parts), { ownParts: true, ...(partInfo ? { partInfo } : {}) })) out.push(c);
+    return Buffer.concat(out);
+  };
+
+  it('parts merged by their described ranges are the bytes of one run', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 4 }), async (seed, count) => {
+      const { one, parts, info } = await partsOf(cocoText(seed, { inOrder: false, repeatIds: false }), count);
+      expect(info).toHaveLength(count);
+      expect((await merged(parts, info)).equals(one)).toBe(true);
+    }), { numRuns: 30 });
+  });
+
+  it('the ranges are what the merge copies (shifted ranges give other bytes)', async () => {
+    const { one, parts, info } = await partsOf(cocoText(21, { inOrder: false, repeatIds: false }), 2);
+    const body = info.findIndex((p) => p.end > p.start);
+    expect(body).toBeGreaterThanOrEqual(0);
+    const shifted = info.map((p, k) => (k === body ? { ...p, end: p.end - 1 } : p));
+    expect((await merged(parts, shifted)).equals(one)).toBe(false);
+  });
+
+  it('ids one run renumbers (repeated within or across parts) are merged as one run numbers them, not copied', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 2, max: 4 }), async (seed, count) => {
+      const { one, parts, info } = await partsOf(cocoText(seed, { inOrder: false, repeatIds: true }), count);
+      expect((await merged(parts, info)).equals(one)).toBe(true);
+    }), { numRuns: 30 });
+    // Each part alone renumbers nothing, but the same id is in two parts: one run renumbers the second.
+    const doc = { images: [{ id: 1, height: 2, width: 3 }, { id: 2, height: 2, width: 3 }], categories: [], annotations: [1, 2].map((im) => ({ id: 5, image_id: im, segmentation: { size: [2, 3], counts: [0, 6] } })) };
+    const { one, parts, info } = await partsOf(JSON.stringify(doc), 2);
+    expect(info.every((p) => p.renumbered !== true)).toBe(true);
+    expect(JSON.parse(one.toString()).annotations.map((a: { id: number }) => a.id)).toEqual([5, 6]);
+    expect((await merged(parts, info)).equals(one)).toBe(true);
+  });
+
+  it('a results file (a list of detections) merges by its ranges too', async () => {
+    const bytes = enc(cocoText(9, { inOrder: true, repeatIds: false }));
+    const options = writeOptionsSchema.parse({ format: 'results' });
+    const collectBytes = async (it: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+      const chunks: Uint8Array[] = [];
+      for await (const c of it) chunks.push(c);
+      return Buffer.concat(chunks);
+    };
+    const whole = await collectDataset(await readCocoStream(seekable(bytes)));
+    const one = await collectBytes(writeCocoChunks(whole, options, () => {}));
+    const parts: Buffer[] = [], info: CocoPartInfo[] = [];
+    for (const shard of shardsOf(3)) {
+      const d = shardDataset(await readCocoStream(seekable(bytes), 'auto', () => {}, true, REGROUP_BYTES, shard), shard, { requireImageOrder: true });
+      parts.push(await collectBytes(writeCocoChunks(d, options, () => {}, shard, (p) => info.push(p))));
+    }
+    expect(info).toHaveLength(3);
+    expect((await merged(parts, info)).equals(one)).toBe(true);
+  });
+});
