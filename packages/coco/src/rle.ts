@@ -625,11 +625,12 @@ const latin1 = new TextDecoder('latin1');
 
 
 /**
- * merge of exactly two valid compressed strings of one size (pycocotools' common call): both
- * are scanned to run ends, their foreground intervals swept once, and each result interval is
- * written straight into the result's code (no count list in between, nothing allocated but
- * the string). The same canonical counts as the general path: touching intervals joined, no
- * zero-length run but a leading one. Undefined for anything else: the other paths decide.
+ * merge of exactly two valid compressed strings of one size (pycocotools' common call), in three
+ * passes over reused buffers: both strings are scanned to run ends, their foreground intervals
+ * swept once into the result's intervals, and those written as the result's code. Separate
+ * passes, each a short loop, ran faster than one loop writing the code from inside the sweep
+ * (pnpm bench coco). The same canonical counts as the general path: touching intervals joined,
+ * no zero-length run but a leading one. Undefined for anything else: the other paths decide.
  */
 function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, intersect: boolean): CompressedRle | undefined {
   if (a == null || typeof a !== 'object' || b == null || typeof b !== 'object') return undefined;
@@ -640,9 +641,9 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   const h = (a.size as number[])[0]!, w = (a.size as number[])[1]!;
   if (b.size[0] !== h || b.size[1] !== w) return undefined;
   // Each list is followed by a sentinel interval that starts past the end (the union's sweep
-  // then needs no test for a finished list).
-  const bo = sa.length + 2;
-  const c = scanRoom(bo + sb.length + 2, 0);
+  // then needs no test for a finished list); the result's intervals go after both.
+  const bo = sa.length + 2, ro = bo + sb.length + 2;
+  const c = scanRoom(ro + sa.length + sb.length + 4, 0);
   const na = scanEnds(sa, total, c, 0);
   if (na < 0) return undefined;
   const nb = scanEnds(sb, total, c, bo);
@@ -651,29 +652,18 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   // The sentinel's start is where the first start past the list's last interval would be.
   (c[na - (na & 1)] = END), (c[na - (na & 1) + 1] = END);
   (c[bo + nb - (nb & 1)] = END), (c[bo + nb - (nb & 1) + 1] = END);
-  // At most one interval per input interval, two counts each, 7 characters per count at most.
-  const room = 7 * (na + nb + 2);
-  if (mergeBytes.length < room) mergeBytes = new Uint8Array(Math.max(room, mergeBytes.length * 2));
-  const out = mergeBytes;
-  let p = 0, m = 0, last = 0, back1 = 0, back2 = 0;
-  // The pending interval [cs, ce): written once the next one starts past its end.
-  let cs = -1, ce = -1;
-  const fa = na - 1, fb = nb - 1; // interval i: ends at index 2i-1.. (start c[2i], end c[2i+1])
+  const fa = na - 1, fb = nb - 1; // interval i: start c[2i], end c[2i+1]
   let ia = 0, ib = 0; // index of the next interval's start (even)
+  // The pending interval [cs, ce): stored once the next one starts past its end.
+  let cs = 0, ce = 0, r = ro;
   if (intersect) {
     while (ia < fa && ib < fb) {
       const as = c[ia]!, ae = c[ia + 1]!, bs = c[bo + ib]!, be = c[bo + ib + 1]!;
       const s = as > bs ? as : bs, e = ae < be ? ae : be;
       if (e > s) {
-        if (cs >= 0 && s <= ce) ce = e;
+        if (s <= ce && r > ro) ce = e;
         else {
-          if (cs >= 0) {
-            let x = cs - last;
-            p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-            x = ce - cs;
-            p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-            last = ce;
-          }
+          (c[r] = cs), (c[r + 1] = ce), (r += 2);
           (cs = s), (ce = e);
         }
       }
@@ -686,33 +676,46 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
       const as = c[ia]!, bs = c[bo + ib]!;
       if (as <= bs) (s = as), (e = c[ia + 1]!), (ia += 2);
       else (s = bs), (e = c[bo + ib + 1]!), (ib += 2);
-      if (s <= ce) {
+      if (s <= ce && r > ro) {
         if (e > ce) ce = e;
         continue;
       }
       if (e <= s) continue; // a zero-length foreground run
-      if (cs >= 0) {
-        let x = cs - last;
-        p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-        x = ce - cs;
-        p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-        last = ce;
-      }
+      (c[r] = cs), (c[r + 1] = ce), (r += 2);
       (cs = s), (ce = e);
     }
   }
-  if (cs >= 0) {
-    let x = cs - last;
-    p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-    x = ce - cs;
-    p = putCountCode(out, p, m > 2 ? x - back2 : x); (back2 = back1), (back1 = x), m++;
-    last = ce;
+  (c[r] = cs), (c[r + 1] = ce), (r += 2);
+  // c[ro], c[ro + 1] is the [0, 0) the sweep starts from, not an interval.
+  return { size: [h, w], counts: endsCode(c, ro + 2, r, total) };
+}
+
+/**
+ * The count string of intervals [c[i], c[i+1]) for i = from, from+2, .. < to (sorted, apart,
+ * non-empty, the first may start at 0): their gaps and lengths, then the final gap.
+ */
+function endsCode(c: Uint32Array, from: number, to: number, total: number): string {
+  // At most 7 characters per count.
+  const room = 7 * (to - from + 1);
+  if (mergeBytes.length < room) mergeBytes = new Uint8Array(Math.max(room, mergeBytes.length * 2));
+  const out = mergeBytes;
+  let p = 0, m = 0, last = 0, back1 = 0, back2 = 0;
+  for (let i = from; i < to; i++, m++) {
+    const v = c[i]!;
+    const n = v - last;
+    last = v;
+    const x = m > 2 ? n - back2 : n;
+    (back2 = back1), (back1 = n);
+    // One or two characters (nearly every delta of a smooth mask) written here, longer ones by putCountCode.
+    if (x + 16 >>> 0 < 32) out[p++] = 48 + (x & 31);
+    else if (x + 512 >>> 0 < 1024) (out[p] = 80 + (x & 31)), (out[p + 1] = 48 + ((x >> 5) & 31)), (p += 2);
+    else p = putCountCode(out, p, x);
   }
   if (m === 0 || last < total) {
-    const x = total - last;
-    p = putCountCode(out, p, m > 2 ? x - back2 : x);
+    const n = total - last;
+    p = putCountCode(out, p, m > 2 ? n - back2 : n);
   }
-  return { size: [h, w], counts: latin1.decode(out.subarray(0, p)) };
+  return latin1.decode(out.subarray(0, p));
 }
 
 /**
