@@ -222,7 +222,17 @@ function fastTotal(size: unknown): number {
   const h = size[0] as number, w = size[1] as number;
   if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) return -1;
   const total = h * w;
-  return total <= MAX_MASK_PIXELS ? total : -1;
+  if (total > MAX_MASK_PIXELS) return -1;
+  (sizeH = h), (sizeW = w);
+  return total;
+}
+
+// Height and width fastTotal read (each element read once: the merges use these, not a second read).
+let sizeH = 0, sizeW = 0;
+
+/** Whether `size` is exactly `[h, w]`, as parseSize would read it. */
+function isSize(size: unknown, h: number, w: number): boolean {
+  return Array.isArray(size) && size.length === 2 && size[0] === h && size[1] === w;
 }
 
 // Number of counts of the last scan (module state: the hot path allocates nothing).
@@ -637,11 +647,11 @@ const ascii = new TextDecoder();
 function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, intersect: boolean): CompressedRle | undefined {
   if (a == null || typeof a !== 'object' || b == null || typeof b !== 'object') return undefined;
   const sa = a.counts, sb = b.counts;
-  if (typeof sa !== 'string' || typeof sb !== 'string' || !Array.isArray(b.size)) return undefined;
+  if (typeof sa !== 'string' || typeof sb !== 'string') return undefined;
   const total = fastTotal(a.size);
   if (total <= 0) return undefined;
-  const h = (a.size as number[])[0]!, w = (a.size as number[])[1]!;
-  if (b.size[0] !== h || b.size[1] !== w) return undefined;
+  const h = sizeH, w = sizeW;
+  if (!isSize(b.size, h, w)) return undefined;
   // Each list is followed by a sentinel interval that starts past the end (the union's sweep
   // then needs no test for a finished list); the result's intervals go after both.
   const bo = sa.length + 2, ro = bo + sb.length + 2;
@@ -735,12 +745,14 @@ function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | 
   if (r0 == null || typeof r0 !== 'object') return undefined;
   const total = fastTotal(r0.size);
   if (total <= 0) return undefined;
-  const h = (r0.size as number[])[0]!, w = (r0.size as number[])[1]!;
+  const h = sizeH, w = sizeW;
   let off = 0;
   const at: number[] = [];
   for (const r of rles) {
-    if (r == null || typeof r !== 'object' || typeof r.counts !== 'string' || !Array.isArray(r.size) || r.size[0] !== h || r.size[1] !== w) return undefined;
-    if (scanString(r.counts, total, scanRoom(off + r.counts.length, off), off) < 0) return undefined;
+    if (r == null || typeof r !== 'object') return undefined;
+    const s = r.counts;
+    if (typeof s !== 'string' || !isSize(r.size, h, w)) return undefined;
+    if (scanString(s, total, scanRoom(off + s.length, off), off) < 0) return undefined;
     at.push(off, scanM);
     off += scanM;
   }

@@ -133,6 +133,23 @@ describe('merge against a bitmap oracle', () => {
     );
   });
 
+  it('a size that is not [height, width] is refused in every path, also when it starts like the others', () => {
+    const good = encode(Mask.fromRuns([2, 3, 7], { height: 3, width: 4 }, 'col'));
+    for (const n of [2, 3]) {
+      for (const size of [[3, 4, 1], [3, 4, 0], [3]]) {
+        const rles: CocoRle[] = Array.from({ length: n }, () => good);
+        rles[n - 1] = { size, counts: good.counts };
+        let err: unknown;
+        try {
+          merge(rles);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toMatchObject({ code: 'INVALID_STRUCTURE', path: [n - 1, 'size'] });
+      }
+    }
+  });
+
   it('an invalid string is the RleError parseRle gives, with its index in the path', () => {
     const good = encode(Mask.fromRuns([2, 3, 7], { height: 3, width: 4 }, 'col'));
     const cases: [CocoRle, string][] = [
