@@ -222,13 +222,27 @@ function fastTotal(size: unknown): number {
   const h = size[0] as number, w = size[1] as number;
   if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) return -1;
   const total = h * w;
-  if (total > MAX_MASK_PIXELS) return -1;
+  return total <= MAX_MASK_PIXELS ? total : -1;
+}
+
+// Height and width mergeTotal read (each element read once: the merges use these, not a second read).
+let sizeH = 0, sizeW = 0;
+
+/**
+ * fastTotal for the merges' string paths, which also keeps the height and width read, and -1
+ * from 2^31 pixels on: the two-string sweep stores its sentinel (total + 1) in 32 bits and its
+ * code writer tests deltas with 32-bit arithmetic, both exact only below that. Larger masks take
+ * the general path.
+ */
+function mergeTotal(size: unknown): number {
+  if (!Array.isArray(size) || size.length !== 2) return -1;
+  const h = size[0] as number, w = size[1] as number;
+  if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 0 || w < 0) return -1;
+  const total = h * w;
+  if (total > 0x7fffffff) return -1;
   (sizeH = h), (sizeW = w);
   return total;
 }
-
-// Height and width fastTotal read (each element read once: the merges use these, not a second read).
-let sizeH = 0, sizeW = 0;
 
 /** Whether `size` is exactly `[h, w]`, as parseSize would read it. */
 function isSize(size: unknown, h: number, w: number): boolean {
@@ -648,7 +662,7 @@ function mergeTwoStrings(a: CocoRle | undefined, b: CocoRle | undefined, interse
   if (a == null || typeof a !== 'object' || b == null || typeof b !== 'object') return undefined;
   const sa = a.counts, sb = b.counts;
   if (typeof sa !== 'string' || typeof sb !== 'string') return undefined;
-  const total = fastTotal(a.size);
+  const total = mergeTotal(a.size);
   if (total <= 0) return undefined;
   const h = sizeH, w = sizeW;
   if (!isSize(b.size, h, w)) return undefined;
@@ -743,7 +757,7 @@ function endsCode(c: Uint32Array, from: number, to: number, total: number): stri
 function mergeStrings(rles: readonly CocoRle[], table: number): CompressedRle | undefined {
   const r0 = rles[0];
   if (r0 == null || typeof r0 !== 'object') return undefined;
-  const total = fastTotal(r0.size);
+  const total = mergeTotal(r0.size);
   if (total <= 0) return undefined;
   const h = sizeH, w = sizeW;
   let off = 0;

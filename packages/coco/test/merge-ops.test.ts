@@ -133,6 +133,21 @@ describe('merge against a bitmap oracle', () => {
     );
   });
 
+  it('masks of up to 2^32 - 1 pixels: runs near 2^32 keep their exact code', () => {
+    // 65535 * 65537 = 2^32 - 1, the most pixels a mask may have; the strings stay short.
+    const size: [number, number] = [65535, 65537];
+    const total = 2 ** 32 - 1;
+    const last = { size, counts: countsToString([total - 1, 1]) };
+    const first = { size, counts: countsToString([0, 1, total - 1]) };
+    const middle = { size, counts: countsToString([5, total - 10, 5]) };
+    expect(merge([last, first])).toEqual({ size, counts: countsToString([0, 1, total - 2, 1]) });
+    expect(merge([first, last], true)).toEqual({ size, counts: countsToString([total]) });
+    expect(merge([middle, first])).toEqual({ size, counts: countsToString([0, 1, 4, total - 10, 5]) });
+    expect(merge([middle, last], true)).toEqual({ size, counts: countsToString([total]) });
+    expect(merge([middle, last])).toEqual({ size, counts: countsToString([5, total - 10, 4, 1]) });
+    expect(merge([middle, middle, first])).toEqual({ size, counts: countsToString([0, 1, 4, total - 10, 5]) });
+  });
+
   it('a size that is not [height, width] is refused in every path, also when it starts like the others', () => {
     const good = encode(Mask.fromRuns([2, 3, 7], { height: 3, width: 4 }, 'col'));
     for (const n of [2, 3]) {
