@@ -742,7 +742,8 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
     }
     reader.finish();
   }
-  return { images, categories: reader.categories, annotations: annotations() };
+  // Regrouped, or so in the file (SA-1B has one image): a Kaggle or PNG writer then holds one image at a time.
+  return { images, categories: reader.categories, annotations: annotations(), inImageOrder: regroup || inImageOrder || fmt === 'sa1b' };
 }
 
 // ---------------------------------------------------------------- writing

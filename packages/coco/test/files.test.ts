@@ -244,6 +244,22 @@ describe('COCO instances JSON', () => {
     }
   });
 
+  it('says when its stream is in image order: regrouped, or already so in the file, never a scattered file read as it comes', async () => {
+    const { readCocoStream } = await import('../src/files.js');
+    const images = [{ id: 1, height: 2, width: 3 }, { id: 2, height: 2, width: 3 }];
+    const seg = encode(Mask.fromRuns([1, 2, 3], { height: 2, width: 3 }, 'col'));
+    const file = (order: number[]) => enc({ images, annotations: order.map((im, k) => ({ id: k + 1, image_id: im, segmentation: seg })) });
+    const said = async (order: number[], grouped: boolean) => (await readCocoStream(chunked(file(order), 9), 'auto', () => {}, grouped)).inImageOrder === true;
+    expect(await said([2, 1, 2], true)).toBe(true);
+    expect(await said([2, 1, 2], false)).toBe(false);
+    expect(await said([1, 2, 2], false)).toBe(true);
+    // What it says holds: the annotations come in images order.
+    const d = await readCocoStream(chunked(file([2, 1, 2]), 9), 'auto', () => {}, true);
+    const got: unknown[] = [];
+    for await (const a of d.annotations) got.push(a.imageId);
+    expect(got).toEqual([1, 2, 2]);
+  });
+
   it('writeStream chunks concatenate to write()', async () => {
     const d = await dialect.read(enc(instances));
     const parts: Uint8Array[] = [];
