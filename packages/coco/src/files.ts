@@ -329,10 +329,14 @@ class Reader {
     // area and bbox are recomputed from the mask on write; a disagreement is reported, not kept.
     if (o.area !== undefined && o.area !== mask.area()) this.counts[polygon ? 'polygonArea' : 'rleArea']++;
     if (o.bbox !== undefined) {
-      const b = mask.bbox();
       const given = o.bbox;
-      if (!Array.isArray(given) || given.length !== 4 || given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) {
+      // A box with a fraction in it (a polygon's extent, as COCO and LVIS give them) is never the
+      // pixel box: the mask's box is only worked out for a box of four integers.
+      if (!Array.isArray(given) || given.length !== 4 || !(Number.isInteger(given[0]) && Number.isInteger(given[1]) && Number.isInteger(given[2]) && Number.isInteger(given[3]))) {
         this.counts[polygon ? 'polygonBox' : 'rleBox']++;
+      } else {
+        const b = mask.bbox();
+        if (given[0] !== b.x || given[1] !== b.y || given[2] !== b.width || given[3] !== b.height) this.counts[polygon ? 'polygonBox' : 'rleBox']++;
       }
     }
     const attributes = rest(o, sa1b ? SA1B_ANNOTATION_KEYS : ANNOTATION_KEYS);

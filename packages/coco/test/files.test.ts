@@ -83,6 +83,15 @@ describe('COCO instances JSON', () => {
     expect(warnings.find((w) => w.code === 'bbox-mismatch')?.message).toMatch(/RLE/);
   });
 
+  it('counts each bbox that is not the pixel box: fractional, integer but wrong, or not four numbers', async () => {
+    // The polygon's pixel box is x 2, y 2, width 10, height 8 (see above).
+    const polygon = [2, 2, 12, 2, 12, 10, 2, 10];
+    const boxes: unknown[] = [[2, 2, 10, 8], [2, 2, 10, 8.5], [2.25, 2, 10, 8], [2, 2, 10, 9], [2, 2, 10], 'box', [2, 2, 10, 8]];
+    const { warnings, context } = collector();
+    await dialect.read(enc({ images: [{ id: 1, height: H, width: W }], annotations: boxes.map((bbox, k) => ({ id: k + 1, image_id: 1, segmentation: [polygon], bbox })) }), {}, context);
+    expect(warnings.find((w) => w.code === 'bbox-mismatch')?.count).toBe(5);
+  });
+
   it('writes back what it read: compressed and uncompressed, polygons kept or rasterised', async () => {
     const d = await dialect.read(enc(instances));
     for (const rle of ['compressed', 'uncompressed'] as const) {
