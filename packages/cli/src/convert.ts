@@ -163,6 +163,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
     tallied = {
       images: dataset.images,
       categories: dataset.categories,
+      ...(dataset.inImageOrder === true ? { inImageOrder: true } : {}),
       annotations: (async function* () {
         for await (const a of list) {
           tallyAnnotation(counts, a);

@@ -126,6 +126,35 @@ const SA1B_IMAGE_KEYS = ['image_id', 'file_name', 'height', 'width'];
 // there as results files spell them, and reads them back.
 const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox', 'score', 'category_id'];
 
+/**
+ * Annotation ids seen so far, to report duplicates: non-negative integers below 2^27 (COCO's ids)
+ * as one bit each, any other id in a Set. A Set of a million ids is a hash table whose every
+ * lookup misses the cache (2 % of a streamed conversion); the bits of 1.3 million ids are 160 KB.
+ */
+class SeenIds {
+  private bits = new Uint32Array(1024);
+  private readonly others = new Set<Id>();
+
+  /** Adds `id`; false when it was there already (0 and -0 are one id, as in a Set). */
+  add(id: Id): boolean {
+    if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < 2 ** 27) {
+      const w = id >>> 5, m = 1 << (id & 31);
+      if (w >= this.bits.length) {
+        const grown = new Uint32Array(Math.max(w + 1, this.bits.length * 2));
+        grown.set(this.bits);
+        this.bits = grown;
+      }
+      const v = this.bits[w]!;
+      if ((v & m) !== 0) return false;
+      this.bits[w] = v | m;
+      return true;
+    }
+    if (this.others.has(id)) return false;
+    this.others.add(id);
+    return true;
+  }
+}
+
 /** Turns parsed COCO JSON values into the dataset model, keeping counts for summary warnings. */
 class Reader {
   readonly images: ImageInfo[] = [];
@@ -134,7 +163,7 @@ class Reader {
   readonly categoryIds = new Set<Id>();
   readonly counts = { polygonArea: 0, rleArea: 0, polygonBox: 0, rleBox: 0, pythonBytes: 0, noMask: 0, crowdRle: 0, duplicateIds: 0, missingCategories: 0, oddPolygons: 0, fewPoints: 0, outside: 0 };
   // Annotation ids read from the file, to report duplicates (pycocotools indexes only the last of each).
-  private readonly annotationIds = new Set<Id>();
+  private readonly annotationIds = new SeenIds();
   private firstDuplicate: Path | undefined;
   /** The id the next annotation of a results or SA-1B file gets (a shard's reader starts where one run's would be). */
   nextId = 1;
@@ -318,10 +347,10 @@ class Reader {
       a.categoryId = idAt(o.category_id, path, 'category_id');
     }
     if (!(this.format === 'results')) {
-      if (this.annotationIds.has(a.id)) {
+      if (!this.annotationIds.add(a.id)) {
         this.counts.duplicateIds++;
         this.firstDuplicate ??= [...path, 'id'];
-      } else this.annotationIds.add(a.id);
+      }
     }
     if (o.iscrowd !== undefined) {
       // 0 is the default (absent flag): only a crowd is recorded, so other dialects see no difference.
@@ -522,6 +551,8 @@ export interface CocoShardPlan {
   firstId: number;
   /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards). */
   window: number;
+  /** The shard's annotations come in image order (as the stream of one run says, `inImageOrder`). */
+  inImageOrder: boolean;
   /** Each annotation's index in the file's list, its offset in the file and its length in bytes. */
   index: Uint32Array;
   offset: Float64Array;
@@ -713,7 +744,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       for (let i = 0; i < count; i++) if (own(i)) n++;
       const plan: CocoShardPlan = {
         format: fmt, images, categories: reader.categories, missingCategories: j === 0 ? reader.counts.missingCategories : 0, size: source.size!,
-        window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)),
+        window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)), inImageOrder: splits,
         index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n), firstId: firstId(s, splits),
         ...(fmt === 'instances' && Object.keys(extras).length > 0 ? { extras } : {}),
       };
@@ -831,7 +862,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     }
     reader.finish();
   }
-  return { images, categories: reader.categories, annotations: annotations() };
+  // Regrouped, or so in the file (SA-1B has one image): a Kaggle or PNG writer then holds one image at a time.
+  return { images, categories: reader.categories, annotations: annotations(), inImageOrder: regroup || inImageOrder || fmt === 'sa1b' };
 }
 
 /**
@@ -916,7 +948,7 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
     }
     reader.finish();
   }
-  return { images, categories: reader.categories, annotations: annotations() };
+  return { images, categories: reader.categories, annotations: annotations(), inImageOrder: plan.inImageOrder };
 }
 
 // ---------------------------------------------------------------- writing

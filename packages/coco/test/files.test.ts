@@ -102,6 +102,15 @@ describe('COCO instances JSON', () => {
     }), { numRuns: 300 });
   });
 
+  it('counts each bbox that is not the pixel box: fractional, integer but wrong, or not four numbers', async () => {
+    // The polygon's pixel box is x 2, y 2, width 10, height 8 (see above).
+    const polygon = [2, 2, 12, 2, 12, 10, 2, 10];
+    const boxes: unknown[] = [[2, 2, 10, 8], [2, 2, 10, 8.5], [2.25, 2, 10, 8], [2, 2, 10, 9], [2, 2, 10], 'box', [2, 2, 10, 8]];
+    const { warnings, context } = collector();
+    await dialect.read(enc({ images: [{ id: 1, height: H, width: W }], annotations: boxes.map((bbox, k) => ({ id: k + 1, image_id: 1, segmentation: [polygon], bbox })) }), {}, context);
+    expect(warnings.find((w) => w.code === 'bbox-mismatch')?.count).toBe(5);
+  });
+
   it('writes back what it read: compressed and uncompressed, polygons kept or rasterised', async () => {
     const d = await dialect.read(enc(instances));
     for (const rle of ['compressed', 'uncompressed'] as const) {
@@ -261,6 +270,22 @@ describe('COCO instances JSON', () => {
       // Annotations that fit the budget are kept from pass 1: the file is read once.
       if (budget === 1 << 30) expect(passes.length).toBe(1);
     }
+  });
+
+  it('says when its stream is in image order: regrouped, or already so in the file, never a scattered file read as it comes', async () => {
+    const { readCocoStream } = await import('../src/files.js');
+    const images = [{ id: 1, height: 2, width: 3 }, { id: 2, height: 2, width: 3 }];
+    const seg = encode(Mask.fromRuns([1, 2, 3], { height: 2, width: 3 }, 'col'));
+    const file = (order: number[]) => enc({ images, annotations: order.map((im, k) => ({ id: k + 1, image_id: im, segmentation: seg })) });
+    const said = async (order: number[], grouped: boolean) => (await readCocoStream(chunked(file(order), 9), 'auto', () => {}, grouped)).inImageOrder === true;
+    expect(await said([2, 1, 2], true)).toBe(true);
+    expect(await said([2, 1, 2], false)).toBe(false);
+    expect(await said([1, 2, 2], false)).toBe(true);
+    // What it says holds: the annotations come in images order.
+    const d = await readCocoStream(chunked(file([2, 1, 2]), 9), 'auto', () => {}, true);
+    const got: unknown[] = [];
+    for await (const a of d.annotations) got.push(a.imageId);
+    expect(got).toEqual([1, 2, 2]);
   });
 
   it('writeStream chunks concatenate to write()', async () => {

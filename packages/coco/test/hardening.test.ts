@@ -96,6 +96,16 @@ describe('the COCO reader', () => {
     ]);
   });
 
+  it('counts every id used twice, whatever its kind: small and large integers, fractions, negatives, -0 next to 0, strings', async () => {
+    const { warnings, context } = collector();
+    const ids = [1, 2, 1, 'a', '1', 'a', 2 ** 40, 2 ** 40, 1.5, 1.5, -3, -3, 0, -0, 2 ** 27 + 5, 2 ** 27 + 5, 2 ** 26 - 1, 2 ** 26 - 1, 31, 32, 33];
+    // JSON.stringify writes -0 as 0: the text is written out so that the file says -0.
+    const text = JSON.stringify(file(ids.map((id, k) => ({ id: k === 13 ? 'MINUS_ZERO' : id, image_id: 1, category_id: 1, segmentation: rle })))).replace('"MINUS_ZERO"', '-0');
+    const reads = await bothReads(enc(text), context);
+    for (const d of reads) expect(d.annotations.map((a) => a.id)).toEqual(ids);
+    expect(warnings.filter((w) => w.code === 'duplicate-id').map((w) => [w.count, w.path])).toEqual([[8, ['annotations', 2, 'id']], [8, ['annotations', 2, 'id']]]);
+  });
+
   it('reads a category id that categories lacks as a category named by its id, with a missing-category warning (as pycocotools loads it)', async () => {
     const { warnings, context } = collector();
     const reads = await bothReads(enc(file([

@@ -50,6 +50,11 @@ export interface MaskDatasetStream {
   images: ImageInfo[];
   categories: Category[];
   annotations: AsyncIterable<Annotation>;
+  /**
+   * The reader's promise that annotations come in `images` order (each image's together): then
+   * {@link groupByImage} passes each image on as soon as the next one's begin, holding one image.
+   */
+  inImageOrder?: boolean;
 }
 
 /**

@@ -23,7 +23,8 @@ export const DEFAULT_MAX_BUFFERED_RUNS = 1 << 26;
  * Every image in `images` order with its annotations (an image without any gets an empty list),
  * for writers that need an image's annotations together (one CSV row per image, one PNG per image).
  *
- * An in-memory dataset is grouped directly. A stream is held (as runs) up to `maxBufferedRuns`,
+ * An in-memory dataset is grouped directly. A stream that says it is in image order
+ * (`inImageOrder`) is passed on image by image. Another stream is held (as runs) up to `maxBufferedRuns`,
  * so any order is grouped when it fits; past the budget, a stream that has been in image order so
  * far goes on streaming, and one that is not is a LIMIT_EXCEEDED error that says what to do. A
  * writer's need for grouping is never the user's error as long as the data fits.
@@ -70,7 +71,8 @@ export async function* groupByImage(d: MaskDataset | MaskDatasetStream, options:
     return;
   }
   const budget = options.maxBufferedRuns ?? DEFAULT_MAX_BUFFERED_RUNS;
-  let used = 0, last = -1, sorted = true, streaming = false;
+  // A stream in image order needs no holding: each image is complete once the next one's begin.
+  let used = 0, last = -1, sorted = true, streaming = d.inImageOrder === true;
   for await (const a of d.annotations) {
     const i = at(a);
     if (streaming) {

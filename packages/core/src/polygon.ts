@@ -124,9 +124,61 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
     // A zigzag across a wide image: each crossing is a run of the result (and of every text form of it).
     throw new RleError('LIMIT_EXCEEDED', 'Polygon would give a mask of too many runs (maxRuns)', { path, expected: `at most ${maxRuns} runs (pixel-column crossings)`, received: String(bound) });
   }
-  // Each crossing's position (px*h + row) and its column px; one spare slot for closing with h*w.
-  const pos = own ? scratchU32(2, bound + 1) : new Uint32Array(bound + 1), col = own ? scratchU32(3, bound + 1) : new Uint32Array(bound + 1);
+  // Pass 1: each edge's columns [lo, hi] (exactly those its crossings fall in, by the arithmetic
+  // of pass 2), so each column's crossings get their slots before any is computed: pass 2 writes
+  // every crossing where a sort by column would put it (no column array, no placing pass).
+  const lo = own ? scratchI32(2, k) : new Int32Array(k), hi = own ? scratchI32(3, k) : new Int32Array(k);
   let n = 0, pxMin = w, pxMax = -1;
+  for (let j = 0; j < k; j++) {
+    let xs = X[j]!, xe = X[j + 1]!;
+    const ys = Y[j]!, ye = Y[j + 1]!;
+    const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
+    if ((dx >= dy && xs > xe) || (dx < dy && ys > ye)) {
+      const t = xs; xs = xe; xe = t;
+    }
+    let pxLo: number, pxHi: number;
+    if (dx >= dy) {
+      pxLo = Math.max(0, Math.ceil((xs - 2) / 5));
+      pxHi = Math.min(w - 1, Math.floor((dx + xs - 3) / 5));
+    } else {
+      const u0 = Math.trunc(xs + 0.5), u1 = Math.trunc(xs + ((xe - xs) / dy) * dy + 0.5);
+      const uLo = u0 < u1 ? u0 : u1, uHi = u0 < u1 ? u1 : u0;
+      pxLo = Math.max(0, Math.ceil((uLo - 2) / 5));
+      pxHi = u0 === u1 ? -1 : Math.min(w - 1, Math.floor((uHi - 3) / 5));
+    }
+    if (pxLo > pxHi) (pxLo = 1), (pxHi = 0);
+    else {
+      n += pxHi - pxLo + 1;
+      if (pxLo < pxMin) pxMin = pxLo;
+      if (pxHi > pxMax) pxMax = pxHi;
+    }
+    lo[j] = pxLo;
+    hi[j] = pxHi;
+  }
+  // Slots by column (c[x]: the next slot of column pxMin + x) when the columns are few for the
+  // crossings; else crossings in edge order, sorted after. One spare slot for closing with h*w.
+  const span = pxMax - pxMin + 1;
+  const byColumn = n > 0 && span <= 4 * n + 64;
+  const a = own ? scratchU32(2, n + 1) : new Uint32Array(n + 1);
+  const c = byColumn ? (own ? scratchU32(5, span + 2) : new Uint32Array(span + 2)) : a;
+  if (byColumn) {
+    // Each edge adds one crossing to each column of [lo, hi]: a difference array (entries wrap
+    // modulo 2^32, their sums come out exact), turned into each column's first slot.
+    c.fill(0, 0, span + 2);
+    for (let j = 0; j < k; j++) {
+      const l = lo[j]!, r = hi[j]!;
+      if (l > r) continue;
+      c[l - pxMin + 1]!++;
+      c[r - pxMin + 2]!--;
+    }
+    let run = 0, at = 0;
+    for (let x = 0; x < span; x++) {
+      run = (run + c[x + 1]!) >>> 0;
+      c[x] = at;
+      at += run;
+    }
+  }
+  let m0 = 0;
   // Below, every value passed to (int) is finite (a zero-length edge never enters its loop, where
   // its slope would be NaN), so C's truncation is Math.trunc.
   // Only a pair of consecutive boundary points whose smaller u is 5px+2, for a column px in
@@ -134,6 +186,8 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   // Each edge is handled alone: the pair joining two edges is one vertex seen twice (same u, or
   // u <= 0 for negative vertices), which never crosses a column centre.
   for (let j = 0; j < k; j++) {
+    const pxLo = lo[j]!, pxHi = hi[j]!;
+    if (pxLo > pxHi) continue;
     let xs = X[j]!, xe = X[j + 1]!, ys = Y[j]!, ye = Y[j + 1]!;
     const dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
     const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
@@ -145,16 +199,11 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
       // u = xs + t steps by one, so the qualifying pairs are t = T, T+1 with xs + T = 5px + 2:
       // jump from column to column instead of walking every point.
       const s = (ye - ys) / dx;
-      const pxLo = Math.max(0, Math.ceil((xs - 2) / 5)), pxHi = Math.min(w - 1, Math.floor((dx + xs - 3) / 5));
-      if (pxLo > pxHi) continue;
-      if (pxLo < pxMin) pxMin = pxLo;
-      if (pxHi > pxMax) pxMax = pxHi;
       for (let px = pxLo; px <= pxHi; px++) {
         const T = 5 * px + 2 - xs;
         // Every u, v here is within 2^30 of 0 (COORD_LIMIT), so `| 0` is C's (int).
         const v1 = (ys + s * T + 0.5) | 0, v2 = (ys + s * (T + 1) + 0.5) | 0;
-        col[n] = px;
-        pos[n++] = px * h + rowOf(v1 < v2 ? v1 : v2, h);
+        a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(v1 < v2 ? v1 : v2, h);
       }
       continue;
     }
@@ -162,37 +211,40 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
     // each column px whose centre it crosses has exactly one pair (u = 5px+2, 5px+3), found
     // directly with the same arithmetic instead of walking all 5x upsampled rows.
     const s = (xe - xs) / dy;
-    const u0 = Math.trunc(xs + 0.5), u1 = Math.trunc(xs + s * dy + 0.5);
-    if (u0 === u1) continue;
-    const inc = u1 > u0;
-    const uLo = inc ? u0 : u1, uHi = inc ? u1 : u0;
-    const pxLo = Math.max(0, Math.ceil((uLo - 2) / 5)), pxHi = Math.min(w - 1, Math.floor((uHi - 3) / 5));
-    if (pxLo > pxHi) continue;
-    if (pxLo < pxMin) pxMin = pxLo;
-    if (pxHi > pxMax) pxMax = pxHi;
+    const inc = Math.trunc(xs + s * dy + 0.5) > Math.trunc(xs + 0.5);
     for (let px = pxLo; px <= pxHi; px++) {
       // First t at which u has passed from 5px+2 to 5px+3 (rising) or from 5px+3 to 5px+2
       // (falling): estimated from the line, then settled with the exact arithmetic (u is monotone).
       const edge = inc ? 5 * px + 3 : 5 * px + 2;
-      let lo = Math.ceil(((inc ? edge - 0.5 : edge + 0.5) - xs) / s);
-      if (!(lo >= 0)) lo = 0;
-      else if (lo > dy) lo = dy;
+      let t = Math.ceil(((inc ? edge - 0.5 : edge + 0.5) - xs) / s);
+      if (!(t >= 0)) t = 0;
+      else if (t > dy) t = dy;
       if (inc) {
-        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) >= edge) lo--;
-        while (lo < dy && Math.trunc(xs + s * lo + 0.5) < edge) lo++;
+        while (t > 0 && Math.trunc(xs + s * (t - 1) + 0.5) >= edge) t--;
+        while (t < dy && Math.trunc(xs + s * t + 0.5) < edge) t++;
       } else {
-        while (lo > 0 && Math.trunc(xs + s * (lo - 1) + 0.5) <= edge) lo--;
-        while (lo < dy && Math.trunc(xs + s * lo + 0.5) > edge) lo++;
+        while (t > 0 && Math.trunc(xs + s * (t - 1) + 0.5) <= edge) t--;
+        while (t < dy && Math.trunc(xs + s * t + 0.5) > edge) t++;
       }
-      // The pair is (lo - 1, lo); its smaller v is ys + lo - 1.
-      col[n] = px;
-      pos[n++] = px * h + rowOf(ys + lo - 1, h);
+      // The pair is (t - 1, t); its smaller v is ys + t - 1.
+      a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(ys + t - 1, h);
     }
   }
-  // Sort the crossings, close with h*w, and take differences; a zero difference (two
-  // crossings at one position) is dropped with the run after it merged into the one before
-  // (maskApi.c's rule, which is the even-odd toggle): the result is canonical runs.
-  const a = sortPositions(pos, col, n, pxMin, pxMax, own);
+  // Sort: within each column (a handful each, insertion-sorted; a column's last value (px+1)*h
+  // is at most the next column's first, so sorted columns are sorted overall), or all of them.
+  if (byColumn) {
+    let from = 0;
+    for (let x = 0; x < span; x++) {
+      const to = c[x]!;
+      for (let i = from + 1; i < to; i++) {
+        const v = a[i]!;
+        let j = i - 1;
+        while (j >= from && a[j]! > v) { a[j + 1] = a[j]!; j--; }
+        a[j + 1] = v;
+      }
+      from = to;
+    }
+  } else if (n > 0) a.subarray(0, n).sort();
   a[n] = total;
   let p = 0;
   for (let j = 0; j <= n; j++) { const t = a[j]!; a[j] = t - p; p = t; }
@@ -218,46 +270,11 @@ function rowOf(v: number, h: number): number {
   return r > h ? h : r;
 }
 
-/**
- * The first `n` crossing positions (px*h + row, row <= h) of `pos` sorted, in a scratch array
- * with one spare slot: a counting sort by column `col` (px in [pxMin, pxMax]) when the columns
- * are few for the crossings (each holds a handful, insertion-sorted; a column's last value
- * (px+1)*h is at most the next column's first, so sorted columns are sorted overall), else
- * `pos` itself sorted in place.
- */
-function sortPositions(pos: Uint32Array, col: Uint32Array, n: number, pxMin: number, pxMax: number, own: boolean): Uint32Array {
-  const span = pxMax - pxMin + 1;
-  if (n === 0) return pos;
-  if (span > 4 * n + 64) {
-    pos.subarray(0, n).sort();
-    return pos;
-  }
-  const out = own ? scratchU32(4, n + 1) : new Uint32Array(n + 1);
-  const c = own ? scratchU32(5, span + 1) : new Uint32Array(span + 1);
-  c.fill(0, 0, span + 1);
-  for (let i = 0; i < n; i++) c[col[i]! - pxMin + 1]!++;
-  for (let x = 0; x < span; x++) c[x + 1]! += c[x]!;
-  // Placing advances c[x] from the start of column x to the start of column x + 1.
-  for (let i = 0; i < n; i++) out[c[col[i]! - pxMin]!++] = pos[i]!;
-  let lo = 0;
-  for (let x = 0; x < span; x++) {
-    const hi = c[x]!;
-    for (let i = lo + 1; i < hi; i++) {
-      const v = out[i]!;
-      let j = i - 1;
-      while (j >= lo && out[j]! > v) { out[j + 1] = out[j]!; j--; }
-      out[j + 1] = v;
-    }
-    lo = hi;
-  }
-  return out;
-}
-
 // Scratch typed arrays reused across calls (transients, never results): up to SCRATCH_KEEP
 // values each are kept; a larger polygon's are allocated for its call and left to the collector.
 const SCRATCH_KEEP = 1 << 20;
 const scratch32: Uint32Array[] = Array.from({ length: 6 }, () => new Uint32Array(256));
-const scratchI: Int32Array[] = [new Int32Array(256), new Int32Array(256)];
+const scratchI: Int32Array[] = Array.from({ length: 4 }, () => new Int32Array(256));
 
 function scratchU32(slot: number, n: number): Uint32Array {
   const s = scratch32[slot]!;

@@ -131,6 +131,8 @@ export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, o
   return {
     images,
     categories: d.categories,
+    // A piece of a stream in image order is in the order of the shard's images.
+    ...(d.inImageOrder === true ? { inImageOrder: true } : {}),
     annotations: (async function* () {
       for await (const a of source) if (keep(a)) yield a;
     })(),

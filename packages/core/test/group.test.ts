@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupByImage, Mask, isRleError, type Annotation, type MaskDatasetStream } from '../src/index.js';
+import { groupByImage, Mask, isRleError, shardDataset, type Annotation, type MaskDatasetStream } from '../src/index.js';
 
 const images = [0, 1, 2, 3].map((id) => ({ id, height: 2, width: 3 }));
 // Non-square masks, each with a distinct foreground pixel, so the groups can be checked by content.
@@ -29,6 +29,29 @@ describe('groupByImage', () => {
     expect(isRleError(e) && e.code).toBe('LIMIT_EXCEEDED');
     // The same order within the budget is grouped.
     expect(await groups(late)).toEqual([[0, [1]], [1, [3]], [2, [2]], [3, []]]);
+  });
+
+  it('passes each image on as soon as the next image\'s annotations begin when the stream says it is in image order', async () => {
+    // How many annotations the source had handed out when each group arrived.
+    const list = [ann(1, 0), ann(2, 0), ann(3, 2), ann(4, 3)];
+    let pulled = 0;
+    const ordered: MaskDatasetStream = { images, categories: [], inImageOrder: true, annotations: (async function* () { for (const a of list) (pulled++, yield a); })() };
+    const seen: [unknown, unknown[], number][] = [];
+    for await (const g of groupByImage(ordered)) seen.push([g.image.id, g.annotations.map((a) => a.id), pulled]);
+    expect(seen).toEqual([[0, [1, 2], 3], [1, [], 3], [2, [3], 4], [3, [4], 4]]);
+    // Without the promise the whole stream is held first (within the budget).
+    pulled = 0;
+    const unsaid: MaskDatasetStream = { images, categories: [], annotations: (async function* () { for (const a of list) (pulled++, yield a); })() };
+    const first = await groupByImage(unsaid).next();
+    expect([first.value?.image.id, pulled]).toEqual([0, 4]);
+  });
+
+  it('a shard of a stream in image order says so too (its images are a piece of the order)', () => {
+    const said = (inImageOrder: boolean | undefined) => {
+      const s = { ...stream([ann(1, 0)]), ...(inImageOrder === undefined ? {} : { inImageOrder }) };
+      return (shardDataset(s, { index: 1, count: 2 }) as MaskDatasetStream).inImageOrder;
+    };
+    expect([said(true), said(false), said(undefined)]).toEqual([true, undefined, undefined]);
   });
 
   it('refuses an annotation of an unknown image (DANGLING_REFERENCE)', async () => {

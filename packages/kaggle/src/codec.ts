@@ -138,12 +138,18 @@ function writeNumber(buf: Uint8Array, o: number, v: number): number {
   const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : String(v).length;
   const end = o + digits;
   if (v <= 0x7fffffff) {
-    // Small integer arithmetic: no float division.
-    for (let i = end - 1; i >= o; i--) {
-      const q = (v / 10) | 0;
-      buf[i] = 48 + v - q * 10;
+    // Small integer arithmetic (no float division), two digits a step from a table.
+    let i = end;
+    while (v >= 100) {
+      const q = (v / 100) | 0, r = (v - q * 100) << 1;
+      buf[--i] = DIGIT_PAIRS[r + 1]!;
+      buf[--i] = DIGIT_PAIRS[r]!;
       v = q;
     }
+    if (v >= 10) {
+      buf[--i] = DIGIT_PAIRS[(v << 1) + 1]!;
+      buf[--i] = DIGIT_PAIRS[v << 1]!;
+    } else buf[--i] = 48 + v;
   } else {
     for (let i = end - 1; i >= o; i--) {
       const q = Math.floor(v / 10);
@@ -155,6 +161,8 @@ function writeNumber(buf: Uint8Array, o: number, v: number): number {
 }
 
 const SPACE = 32;
+/** "00" to "99": the ASCII digits of n at 2n and 2n + 1. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
 
 function isWhitespace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff;

@@ -291,3 +291,22 @@ describe('lenient decoding reports runs it puts in order', () => {
     expect(warnings.map((w) => [w.code, w.count])).toEqual([['reordered-runs', 1], ['merged-runs', 1]]);
   });
 });
+
+describe('encode writes every number exactly', () => {
+  it('starts and lengths of 1 to 10 digits, below and above 2^31, as String() writes them', () => {
+    // A 3 × 1,431,655,765 mask (4,294,967,295 pixels, the most a mask has): starts reach 2^32 - 1.
+    const size = { height: 3, width: 1431655765 }, total = 3 * 1431655765;
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: total - 1 }), { minLength: 1, maxLength: 12 }), fc.nat({ max: 9 }), (cuts, scale) => {
+      // Sorted cut points, alternately a start and an end: intervals of lengths of every magnitude.
+      const at = [...cuts].sort((a, b) => a - b).map((c) => Math.floor(c / 10 ** scale) * 10 ** scale);
+      const points = [...new Set(at)];
+      const starts: number[] = [], lengths: number[] = [];
+      for (let k = 0; k + 1 < points.length; k += 2) (starts.push(points[k]!), lengths.push(points[k + 1]! - points[k]!));
+      if (points.length % 2 === 1) (starts.push(points.at(-1)!), lengths.push(total - points.at(-1)!));
+      const mask = Mask.fromIntervals(starts, lengths, size, 'row');
+      const expected = starts.map((s, k) => `${s + 1} ${lengths[k]}`).join(' ');
+      expect(encode(mask, 'carvana-image-masking')).toBe(expected);
+    }), { seed: 11, numRuns: 300 });
+    expect(encode(Mask.fromIntervals([0, 10, 100, 4294967294], [9, 89, 899, 1], size, 'row'), 'carvana-image-masking')).toBe('1 9 11 89 101 899 4294967295 1');
+  });
+});
