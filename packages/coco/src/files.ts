@@ -580,6 +580,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets: number[] = [];
   // Planning (--jobs): every annotation's offset in the file instead, for the workers to read theirs.
   let offsets: number[] = [];
+  // A seekable file's regrouping windows copy their annotations by these offsets, never re-scanning it.
+  const seekable = source.range !== undefined && source.size !== undefined;
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
@@ -591,7 +593,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     imageIds.push(o?.image_id);
     lengths.push(length);
-    if (planning) offsets.push(offset);
+    if (planning || seekable) offsets.push(offset);
     const cid = o?.category_id;
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
   };
@@ -802,7 +804,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       reader.finish();
       return;
     }
-    if (!regroup) {
+    if (!regroup && !seekable) {
       // The bytes are the chunk's, valid during the call: copied (the compact text, not objects, waits in the queue).
       let queue: [number, Uint8Array, number][] = [];
       for await (const _ of pass2(mine, true, (i, v, offset) => queue.push([i, new Uint8Array(v as Uint8Array), offset]))) {
@@ -816,43 +818,56 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       reader.finish();
       return;
     }
-    // Annotations in image order (a stable counting sort by position; dangling ones first, so
-    // their error comes early), then windows of whole images holding at most regroupBytes each.
-    const starts = new Uint32Array(images.length + 2);
-    for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
-    for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+    // Regrouping: annotations in image order (a stable counting sort by position; dangling ones
+    // first, so their error comes early), then windows of whole images holding at most
+    // regroupBytes each. A seekable file read in its own order takes the same windows, in file order.
     let order = new Uint32Array(count);
-    for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    if (regroup) {
+      const starts = new Uint32Array(images.length + 2);
+      for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+      for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+      for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+    } else for (let i = 0; i < count; i++) order[i] = i;
     if (skip) order = order.filter(mine);
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
     const fileAt = new Float64Array(count); // and in the file, for errors
+    let buffer = new Uint8Array(0);
     let from = 0;
     while (from < wanted) {
       let to = from, bytes = 0;
-      // Whole images: never split one image's annotations between windows.
+      // Whole images when regrouping: never split one image's annotations between windows.
       while (to < wanted) {
         const p = at[order[to]!]!;
         let end = to, b = 0;
-        while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
+        if (regroup) while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
+        else b = sizes[order[end++]!]!;
         if (to > from && bytes + b > regroupBytes) break;
         bytes += b;
         to = end;
       }
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
-      // The window's annotations go into one buffer, each at its place in image order: one
-      // allocation per pass (many small buffers outlive their pass until a full GC).
-      const window = new Uint8Array(bytes);
+      // The window's annotations go into one buffer, each at its place in image order, reused by
+      // the next window (a window is parsed before the next is read): no fresh pages per pass.
+      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      const window = buffer;
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
-      let got = 0;
-      for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
-        const b = v as Uint8Array;
-        fileAt[i] = offset;
-        if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
-        window.set(b, slot[i]!);
-        got++;
-      })) { /* collect */ }
-      if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
+      if (seekable) {
+        // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
+        const items = order.slice(from, to).sort((x, y) => offsets[x]! - offsets[y]!);
+        if (!(await gatherRanges(source, items, offsets, sizes, (i) => slot[i]!, window))) throw new RleError('IO', `${source.name} changed between reads`);
+        for (let k = from; k < to; k++) fileAt[order[k]!] = offsets[order[k]!]!;
+      } else {
+        let got = 0;
+        for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
+          const b = v as Uint8Array;
+          fileAt[i] = offset;
+          if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
+          window.set(b, slot[i]!);
+          got++;
+        })) { /* collect */ }
+        if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
+      }
       for (let k = from; k < to; k++) {
         const i = order[k]!;
         const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), fileAt[i]!), pathOf(i));
@@ -909,13 +924,12 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   };
   async function* annotations(): AsyncGenerator<Annotation> {
     const n = index.length;
-    const range = source.range!.bind(source);
     let buffer = new Uint8Array(0);
     for (let from = 0; from < n;) {
-      let to = from, bytes = 0, lo = Infinity, hi = 0, sorted = true;
+      let to = from, bytes = 0, sorted = true;
       while (to < n && (to === from || bytes + length[to]! <= plan.window)) {
         if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
-        (bytes += length[to]!, (lo = Math.min(lo, offset[to]!)), (hi = Math.max(hi, offset[to]! + length[to]!)), to++);
+        (bytes += length[to]!, to++);
       }
       // Where each annotation goes in the window (yield order), and the order they come in the file.
       // One buffer for every window (a window's bytes are parsed before the next is read).
@@ -925,20 +939,7 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
       for (let k = from, o = 0; k < to; k++) (slot[k - from] = o, (o += length[k]!));
       const byOffset = Uint32Array.from({ length: to - from }, (_, k) => k + from);
       if (!sorted) byOffset.sort((x, y) => offset[x]! - offset[y]!);
-      let e = 0, pos = lo;
-      for await (const c of range(lo, hi)) {
-        const end = pos + c.length;
-        while (e < byOffset.length) {
-          const k = byOffset[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
-          if (s0 >= end) break;
-          const a = Math.max(s0, pos), b = Math.min(s1, end);
-          if (b > a) window.set(c.subarray(a - pos, b - pos), slot[k - from]! + (a - s0));
-          if (s1 > end) break; // the rest of it comes with the next chunk
-          e++;
-        }
-        pos = end;
-      }
-      if (pos !== hi || e !== byOffset.length) changed();
+      if (!(await gatherRanges(source, byOffset, offset, length, (k) => slot[k - from]!, window))) changed();
       for (let k = from; k < to; k++) {
         const at = slot[k - from]!;
         const a = reader.annotation(parseAnnotation(window.subarray(at, at + length[k]!), offset[k]!), pathOf(index[k]!));
@@ -949,6 +950,36 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations(), inImageOrder: plan.inImageOrder };
+}
+
+/**
+ * Copies annotations' bytes from a seekable file into `window`, each at `slot(k)`: one sequential
+ * read of the span `items` (sorted by offset) lie in, through the source's reused buffer.
+ * False when the file ended early (it changed since pass 1).
+ */
+async function gatherRanges(source: ByteSource, items: ArrayLike<number>, offset: ArrayLike<number>, length: ArrayLike<number>, slot: (k: number) => number, window: Uint8Array): Promise<boolean> {
+  const n = items.length;
+  if (n === 0) return true;
+  let lo = Infinity, hi = 0;
+  for (let e = 0; e < n; e++) {
+    const k = items[e]!;
+    if (offset[k]! < lo) lo = offset[k]!;
+    if (offset[k]! + length[k]! > hi) hi = offset[k]! + length[k]!;
+  }
+  let e = 0, pos = lo;
+  for await (const c of source.range!(lo, hi)) {
+    const end = pos + c.length;
+    while (e < n) {
+      const k = items[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
+      if (s0 >= end) break;
+      const a = Math.max(s0, pos), b = Math.min(s1, end);
+      if (b > a) window.set(c.subarray(a - pos, b - pos), slot(k) + (a - s0));
+      if (s1 > end) break; // the rest of it comes with the next chunk
+      e++;
+    }
+    pos = end;
+  }
+  return pos === hi && e === n;
 }
 
 // ---------------------------------------------------------------- writing

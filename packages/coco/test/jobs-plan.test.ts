@@ -88,6 +88,39 @@ async function collect(stream: AsyncIterable<Annotation>): Promise<string[]> {
 
 const shardsOf = (count: number): Shard[] => Array.from({ length: count }, (_, index) => ({ index, count }));
 
+describe('COCO regrouping windows of a seekable file', () => {
+  it('copies each window by the offsets pass 1 found (one scan of the file, reads by range) and yields what the scanning read yields', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 400 }), async (seed, budget) => {
+      const bytes = enc(cocoText(seed, { inOrder: false, repeatIds: seed % 2 === 0 }));
+      const ranges: [number, number][] = [];
+      let scans = 0;
+      const file = seekable(bytes, ranges);
+      const counted: ByteSource = { ...file, stream: () => (scans++, file.stream()) };
+      const wSeek: RleWarning[] = [], wScan: RleWarning[] = [];
+      const seek = await readCocoStream(counted, 'auto', (w) => wSeek.push(w), true, budget);
+      // The same bytes from a source that cannot seek: every window scans the file again.
+      const plain: ByteSource = { kind: 'bytes', name: 'in.json', size: bytes.length, stream: file.stream };
+      const scan = await readCocoStream(plain, 'auto', (w) => wScan.push(w), true, budget);
+      expect(await collect(seek.annotations)).toEqual(await collect(scan.annotations));
+      expect(wSeek).toEqual(wScan);
+      expect(seek.inImageOrder).toBe(scan.inImageOrder);
+      // Pass 1 is the only scan; when the annotations outgrew the budget, windows were read by range.
+      expect(scans).toBe(1);
+      const total = (await readCocoStream(plain, 'auto', () => {}, false)).images.length;
+      if (total > 0 && ranges.length > 0) for (const [lo, hi] of ranges) expect(0 <= lo && lo < hi && hi <= bytes.length).toBe(true);
+    }), { numRuns: 60 });
+  });
+
+  it('a file cut short since pass 1 is an IO error, not a wrong read', async () => {
+    const annotations = [2, 1, 2].map((image, k) => ({ id: k + 1, image_id: image, segmentation: { size: [2, 3], counts: [1, 2, 3] } }));
+    const bytes = enc(JSON.stringify({ images: [{ id: 1, height: 2, width: 3 }, { id: 2, height: 2, width: 3 }], annotations }));
+    const file = seekable(bytes);
+    const cut: ByteSource = { ...file, async *range(start: number, end: number) { yield bytes.slice(start, Math.max(start, end - 1)); } };
+    const s = await readCocoStream(cut, 'auto', () => {}, true, 16);
+    await expect(collect(s.annotations)).rejects.toMatchObject({ code: 'IO' });
+  });
+});
+
 describe('COCO --jobs plans', () => {
   it('each planned shard yields what its own full read yields: annotations, order, images, categories and warnings', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (seed, inOrder, groupByImage, count, small) => {
