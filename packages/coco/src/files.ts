@@ -578,6 +578,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
   // (the pages the file does not fill are never touched).
   let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets: number[] = [];
+  // The kept buffer once the annotations outgrew it: the first regrouping window reuses its pages.
+  let spare: Uint8Array | undefined;
   // Planning (--jobs): every annotation's offset in the file instead, for the workers to read theirs.
   let offsets: number[] = [];
   // A seekable file's regrouping windows copy their annotations by these offsets, never re-scanning it.
@@ -634,7 +636,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         const refs = found ?? objectFields(bytes, REFS);
         note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
         if (keeping) {
-          if (keptBytes + bytes.length > regroupBytes) (keeping = false, kept = undefined, keptOffsets = []);
+          if (keptBytes + bytes.length > regroupBytes) (keeping = false, spare = kept, kept = undefined, keptOffsets = []);
           else {
             kept ??= new Uint8Array(Math.min(regroupBytes, Math.max(source.size ?? 0, 1 << 16)));
             if (keptBytes + bytes.length > kept.length) {
@@ -832,7 +834,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
     const fileAt = new Float64Array(count); // and in the file, for errors
-    let buffer = new Uint8Array(0);
+    let buffer = spare ?? new Uint8Array(0);
+    spare = undefined;
     let from = 0;
     while (from < wanted) {
       let to = from, bytes = 0;
