@@ -26,7 +26,24 @@ const json = await import('@rlekit/core/json');
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const t0 = cpu(), w0 = performance.now();
 let n = 0, touched = 0;
-if (kind === 'coco-json') {
+if (kind === 'scan' || kind === 'scan-json') {
+  // The streamed JSON parse alone: the scanner cuts every element of the file's arrays as the
+  // chunks arrive; an annotation is parsed from its bytes by the COCO reader's parser (scan) or by
+  // JSON.parse of its text (scan-json), any other element by JSON.parse. No dataset is built.
+  const { parseAnnotationBytes } = await import(new URL('../coco/dist/annotation-json.js', 'file://' + process.cwd() + '/').href);
+  const scanner = new core.JsonScanner({
+    field: (key, k) => (k === 'array' ? 'elements' : 'value'),
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset) {
+      n++;
+      const o = key !== 'annotations' ? v : (kind === 'scan' && parseAnnotationBytes(v)) || core.parseJsonBytes(v, offset, 'COCO JSON');
+      touched += o === null ? 0 : 1;
+    },
+    value() {},
+  });
+  for await (const chunk of source.stream()) scanner.write(chunk);
+  scanner.end();
+} else if (kind === 'coco-json') {
   const s = await coco.readCocoJson(source, true);
   for await (const a of s.annotations) (n++, touched += a.segmentation === undefined ? 0 : 1);
 } else if (kind === 'coco') {
@@ -100,6 +117,8 @@ export async function read(argv: string[]): Promise<void> {
   const py = (script: string, path: string): Timed => run([python, '-c', script, path], repo);
   const rows: [string, string, () => Timed][] = [
     ['COCO, LVIS-shaped', input, () => py(PY_JSON, input)],
+    ['', input, () => node('scan-json', input)],
+    ['', input, () => node('scan', input)],
     ['', input, () => node('coco-json', input)],
     ['', input, () => node('coco', input)],
     ['rlekit-json', rlekitJson, () => py(PY_JSON, rlekitJson)],
@@ -109,6 +128,8 @@ export async function read(argv: string[]): Promise<void> {
   ];
   const what = [
     'Python json.load',
+    'rlekit streamed JSON parse alone: core JsonScanner cuts every array element as the chunks arrive, each parsed by JSON.parse (no dataset)',
+    'the same, each annotation parsed from its bytes by the COCO reader\'s parser (polygons as Float64Arrays; JSON.parse for anything it does not answer)',
     'rlekit readCocoJson: both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
     'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
     'Python json.load',
