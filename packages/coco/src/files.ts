@@ -733,14 +733,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   if (planning !== undefined) {
     // Each shard's annotations in the order its reader yields them (what `annotations()` below
     // hands to reader.annotation for that shard), with where they are in the file.
-    let order: Uint32Array | undefined;
-    if (regroup) {
-      const starts = new Uint32Array(images.length + 2);
-      for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
-      for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-      order = new Uint32Array(count);
-      for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
-    }
+    const order = regroup ? imageOrder(at, images.length) : undefined;
     const splits = regroup || inImageOrder || fmt === 'sa1b';
     return planning.map((s, j): CocoShardPlan => {
       const own = (i: number): boolean => !splits || inShard(s, images.length, fmt === 'sa1b' ? 0 : at[i]!);
@@ -788,14 +781,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   async function* annotations(): AsyncGenerator<Annotation> {
     if (keptAt !== undefined) {
       // Every annotation is at hand: file order, or image order by a stable sort on positions.
-      let order: Uint32Array | undefined;
-      if (regroup) {
-        const starts = new Uint32Array(images.length + 2);
-        for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
-        for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-        order = new Uint32Array(count);
-        for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
-      }
+      const order = regroup ? imageOrder(at, images.length) : undefined;
       for (let k = 0; k < count; k++) {
         const i = order === undefined ? k : order[k]!;
         if (!mine(i)) continue; // another shard's: scanned past in pass 1, never parsed
@@ -823,13 +809,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     // Regrouping: annotations in image order (a stable counting sort by position; dangling ones
     // first, so their error comes early), then windows of whole images holding at most
     // regroupBytes each. A seekable file read in its own order takes the same windows, in file order.
-    let order = new Uint32Array(count);
-    if (regroup) {
-      const starts = new Uint32Array(images.length + 2);
-      for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
-      for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
-      for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
-    } else for (let i = 0; i < count; i++) order[i] = i;
+    let order = regroup ? imageOrder(at, images.length) : new Uint32Array(count);
+    if (!regroup) for (let i = 0; i < count; i++) order[i] = i;
     if (skip) order = order.filter(mine);
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
@@ -953,6 +934,20 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations(), inImageOrder: plan.inImageOrder };
+}
+
+/**
+ * The annotations' indices in image order: a stable counting sort by image position `at`
+ * (-1, an image the file lacks, sorts first, so its error comes early).
+ */
+function imageOrder(at: Int32Array, images: number): Uint32Array {
+  const count = at.length;
+  const starts = new Uint32Array(images + 2);
+  for (let i = 0; i < count; i++) starts[at[i]! + 2]!++;
+  for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
+  return order;
 }
 
 /**
