@@ -359,7 +359,49 @@ function transposeBox(runs: Uint32Array, outer: number, inner: number, total: nu
   // Pass 2: output lines iMin..iMax in order (the last only clears its toggles: its pixels are all zero).
   const fullWidth = oMin === 0 && cols === outer;
   let t = trans, n = 0;
-  for (let i = iMin; i <= iMax; i++) {
+  if (nsw === 1) {
+    // The usual box (≤ 992 columns): one summary word per line, S kept in a register.
+    let sAll = S[0]!;
+    for (let i = iMin; i <= iMax; i++) {
+      let m = M[i]!;
+      if (m !== 0) {
+        M[i] = 0;
+        const gRow = i * nw;
+        do {
+          const low = m & -m;
+          m ^= low;
+          const w = 31 - Math.clz32(low), g = G[gRow + w]!;
+          G[gRow + w] = 0;
+          T[w] = T[w]! ^ g ^ (g << 1);
+          sAll |= low;
+          if (g < 0) (T[w + 1] = T[w + 1]! ^ 1), (sAll |= low << 1);
+        } while (m !== 0);
+      }
+      if (n + 32 * (nw + 1) > t.length) t = growTrans(n, n + 32 * (nw + 1));
+      const base = i * outer + oMin + 31, n0 = n;
+      let s = sAll;
+      while (s !== 0) {
+        const low = s & -s;
+        s ^= low;
+        const w = 31 - Math.clz32(low);
+        let d = T[w]!;
+        if (d === 0) sAll ^= low;
+        else {
+          const b0 = base + (w << 5);
+          do {
+            const bit = d & -d;
+            t[n++] = b0 - Math.clz32(bit);
+            d ^= bit;
+          } while (d !== 0);
+        }
+      }
+      if (fullWidth && n0 > 0 && n > n0 && t[n0] === t[n0 - 1]) {
+        t.copyWithin(n0 - 1, n0 + 1, n);
+        n -= 2;
+      }
+    }
+    S[0] = sAll;
+  } else for (let i = iMin; i <= iMax; i++) {
     const mRow = i * nsw, gRow = i * nw;
     for (let sw = 0; sw < nsw; sw++) {
       let m = M[mRow + sw]!;
