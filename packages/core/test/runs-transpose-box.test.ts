@@ -29,9 +29,9 @@ interface Case { height: number; width: number; bits: Uint8Array }
  * the box are noise of a given density in cells (cell 1: salt and pepper; large: blobs), and the
  * box's corners can be forced on so the foreground touches every edge of the box.
  */
-const caseArb: fc.Arbitrary<Case> = fc.record({
-  height: sideArb,
-  width: sideArb,
+const caseOf = (heightArb: fc.Arbitrary<number>, widthArb: fc.Arbitrary<number>): fc.Arbitrary<Case> => fc.record({
+  height: heightArb,
+  width: widthArb,
   box: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
   cell: fc.constantFrom(1, 1, 2, 3, 7, 33),
   density: fc.constantFrom(0, 0.1, 0.5, 0.9, 1),
@@ -52,6 +52,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   if (corners) for (const [y, x] of [[y0, x0], [y0, x0 + bw - 1], [y0 + bh - 1, x0], [y0 + bh - 1, x0 + bw - 1]] as const) bits[y * width + x] = 1;
   return { height, width, bits };
 });
+const caseArb = caseOf(sideArb, sideArb);
 
 /** Both run forms of a case, from the bitmap (the oracle). */
 function forms({ height, width, bits }: Case): { row: Uint32Array; col: Uint32Array } {
@@ -79,6 +80,27 @@ describe('transposeRuns: box path', () => {
     );
     // The box path took most cases (it declines only boxes far wider than their runs; see below).
     expect(taken).toBeGreaterThan(2000);
+  });
+
+  it('boxes of more than 31 words a line (several summary words), both directions', () => {
+    // Columns of the box are input lines: tall masks, row runs in, around 31 and 32 words (992, 1024 columns).
+    const tall = fc.constantFrom(961, 992, 993, 1023, 1024, 1025, 1056, 2100);
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.oneof(caseOf(tall, fc.integer({ min: 2, max: 40 })), caseOf(fc.integer({ min: 2, max: 40 }), tall)), (c) => {
+        const { row, col } = forms(c);
+        for (const [runs, outer, inner, want] of [[row, c.height, c.width, col], [col, c.width, c.height, row]] as const) {
+          const box = transposeRunsVia('box', runs, outer, inner);
+          if (box !== undefined) {
+            taken++;
+            eqRuns(box, want);
+          }
+          eqRuns(transposeRuns(runs, outer, inner), want);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(taken).toBeGreaterThan(200);
   });
 
   it('agrees with the band path on dense noise filling the image', () => {
