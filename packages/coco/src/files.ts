@@ -577,10 +577,11 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   // The annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes: then
   // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
   // (the pages the file does not fill are never touched).
-  let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets: number[] = [];
+  let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined;
   // The kept buffer once the annotations outgrew it: the first regrouping window reuses its pages.
   let spare: Uint8Array | undefined;
-  // Planning (--jobs): every annotation's offset in the file instead, for the workers to read theirs.
+  // Every annotation's offset in the file: for errors, for a seekable file's windows and for the
+  // --jobs plans (the workers read theirs by it).
   let offsets: number[] = [];
   // A seekable file's regrouping windows copy their annotations by these offsets, never re-scanning it.
   const seekable = source.range !== undefined && source.size !== undefined;
@@ -595,7 +596,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     imageIds.push(o?.image_id);
     lengths.push(length);
-    if (planning || seekable) offsets.push(offset);
+    offsets.push(offset);
     const cid = o?.category_id;
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
   };
@@ -613,7 +614,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = planning === undefined, keptOffsets = [], offsets = []);
+        (kept = undefined, keptBytes = 0, keeping = planning === undefined, offsets = []);
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -636,7 +637,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         const refs = found ?? objectFields(bytes, REFS);
         note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
         if (keeping) {
-          if (keptBytes + bytes.length > regroupBytes) (keeping = false, spare = kept, kept = undefined, keptOffsets = []);
+          if (keptBytes + bytes.length > regroupBytes) (keeping = false, spare = kept, kept = undefined);
           else {
             kept ??= new Uint8Array(Math.min(regroupBytes, Math.max(source.size ?? 0, 1 << 16)));
             if (keptBytes + bytes.length > kept.length) {
@@ -646,7 +647,6 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
             }
             kept.set(bytes, keptBytes);
             keptBytes += bytes.length;
-            keptOffsets.push(offset); // where it is in the file, for errors
           }
         }
       }
@@ -776,7 +776,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     keptAt = new Float64Array(count);
     for (let i = 0, o = 0; i < count; i++) (keptAt[i] = o, (o += sizes[i]!));
   }
-  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseAnnotation(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), keptOffsets[i]!), pathOf(i));
+  const fromKept = (i: number): Annotation | undefined => reader.annotation(parseAnnotation(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), offsets[i]!), pathOf(i));
 
   async function* annotations(): AsyncGenerator<Annotation> {
     if (keptAt !== undefined) {
@@ -788,7 +788,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         const a = fromKept(i);
         if (a) yield a;
       }
-      (kept = undefined, keptOffsets = []);
+      kept = undefined;
       reader.finish();
       return;
     }
@@ -814,7 +814,6 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     if (skip) order = order.filter(mine);
     const wanted = order.length;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
-    const fileAt = new Float64Array(count); // and in the file, for errors
     let buffer = spare ?? new Uint8Array(0);
     spare = undefined;
     let from = 0;
@@ -840,13 +839,11 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
         const items = order.slice(from, to).sort((x, y) => offsets[x]! - offsets[y]!);
         if (!(await gatherRanges(source, items, offsets, sizes, (i) => slot[i]!, window))) throw new RleError('IO', `${source.name} changed between reads`);
-        for (let k = from; k < to; k++) fileAt[order[k]!] = offsets[order[k]!]!;
       } else {
         let got = 0;
         for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
           const b = v as Uint8Array;
-          fileAt[i] = offset;
-          if (b.length !== sizes[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
+          if (b.length !== sizes[i] || offset !== offsets[i]) throw new RleError('IO', `${source.name} changed between reads`, { path: pathOf(i) });
           window.set(b, slot[i]!);
           got++;
         })) { /* collect */ }
@@ -854,7 +851,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       }
       for (let k = from; k < to; k++) {
         const i = order[k]!;
-        const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), fileAt[i]!), pathOf(i));
+        const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), offsets[i]!), pathOf(i));
         if (a) yield a;
       }
       from = to;
