@@ -16,7 +16,7 @@ import { checkSize } from './runs.js';
 import { copyU32 } from './slab.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
-import { collectDataset } from './dataset.js';
+import { collectDataset, toDatasetStream } from './dataset.js';
 import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
 import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
@@ -84,15 +84,9 @@ function parseMask(a: Record<string, unknown>, path: Path, cut?: TrailingRuns): 
 export function parseRlekitJson(text: string, recover?: (e: RleError) => void): MaskDataset {
   const root = parseJson(text, 'rlekit-json');
   const r = obj(root, []);
-  if (r.format === undefined && 'runs' in r) {
-    const mask = parseMask(r, []);
-    return { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] };
-  }
-  checkHeader(r.format, r.version);
-  for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
-  const images = (r.images as unknown[]).map(imageOf);
-  const categories = (r.categories as unknown[]).map(categoryOf);
-  const refs = references(images, categories);
+  const h = headerOf(r);
+  if ('dataset' in h) return h.dataset;
+  const { images, categories, refs } = h;
   const annotations: Annotation[] = [];
   // With a recover hook (`rlekit check`) a bad annotation is reported and skipped, not fatal.
   (r.annotations as unknown[]).forEach((v, i) => {
@@ -105,6 +99,24 @@ export function parseRlekitJson(text: string, recover?: (e: RleError) => void): 
     }
   });
   return { images, categories, annotations };
+}
+
+interface Header { images: ImageInfo[]; categories: Category[]; refs: References }
+
+/**
+ * What the root object says besides its annotations, checked in the order the whole-text read
+ * checks it (a bare mask is a dataset of one image): shared by that read and the streamed one.
+ */
+function headerOf(r: Record<string, unknown>): Header | { dataset: MaskDataset } {
+  if (r.format === undefined && 'runs' in r) {
+    const mask = parseMask(r, []);
+    return { dataset: { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] } };
+  }
+  checkHeader(r.format, r.version);
+  for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
+  const images = (r.images as unknown[]).map(imageOf);
+  const categories = (r.categories as unknown[]).map(categoryOf);
+  return { images, categories, refs: references(images, categories) };
 }
 
 function checkHeader(format: unknown, version: unknown): void {
@@ -323,6 +335,234 @@ async function readRlekitJson(input: Uint8Array | ByteSource, maxBytes: number, 
     if (d !== undefined) return d;
   }
   return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), recover);
+}
+
+/** trailingRuns, or undefined where it cannot answer or the rest is bad JSON (whose error the caller gets, at the right offset, from parsing the whole element). */
+function trailingRunsOf(b: Uint8Array): TrailingRuns | undefined {
+  try {
+    return trailingRuns(b);
+  } catch (e) {
+    if (e instanceof RleError) return undefined;
+    throw e;
+  }
+}
+
+/** An annotation's bytes parsed and checked (the writer's trailing runs read straight from them). */
+function annotationFromBytes(b: Uint8Array, i: number, offset: number, refs: References): Annotation {
+  const cut = trailingRunsOf(b);
+  return cut === undefined ? annotationOf(parseJsonBytes(b, offset, 'rlekit-json'), i, refs) : annotationOf(cut.rest, i, refs, cut);
+}
+
+/** An annotation's bytes checked as JSON only (bad JSON throws at its byte offset), not as an annotation. */
+function checkJsonOf(b: Uint8Array, offset: number): void {
+  if (trailingRunsOf(b) === undefined) parseJsonBytes(b, offset, 'rlekit-json');
+}
+
+/** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
+function asWholeRead(e: unknown): unknown {
+  if (e instanceof RleError && e.code === 'TRUNCATED') return new RleError('INVALID_STRUCTURE', 'Not valid JSON: rlekit-json ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: 'rlekit-json' });
+  return e;
+}
+
+const STEP = 1 << 20;
+
+/**
+ * rlekit-json streamed in bounded memory (`readStream`): the masks, their order, and the error
+ * (code, path, byte offset) of the whole-text read ({@link parseRlekitJson}), one annotation at a
+ * time. Where the file is laid out as the writer lays it out (format, version, images and
+ * categories, then annotations), one pass: the header is checked when the annotations begin,
+ * and each annotation is parsed, checked and handed on as the bytes arrive. An annotation that
+ * fails its checks is not the error yet: the rest of the file is still read as JSON, because
+ * the whole-text read meets bad JSON anywhere before it checks a single annotation. Where the
+ * annotations come before what they are checked against (another writer's key order), two
+ * passes, as COCO's reader does: the first checks the JSON and reads the header, the second
+ * parses the last annotations list (a pipe, which cannot be read again, keeps the annotations'
+ * bytes, up to maxBytes). A dataset key given again after the streamed annotations (JSON.parse
+ * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
+ */
+async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<MaskDatasetStream> {
+  const it = source.stream()[Symbol.asyncIterator]();
+  // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
+  const heads: Uint8Array[] = [];
+  for (let seen = 0; ;) {
+    const r = await it.next();
+    if (r.done) break;
+    heads.push(r.value);
+    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
+    while (i < r.value.length && isWs(r.value[i]!)) i++;
+    seen += r.value.length;
+    if (i < r.value.length) {
+      if (r.value[i] === 0x7b) break;
+      return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+    }
+    if (seen > 4096) break; // blanks: left to the scanner
+  }
+  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+
+  const values = new Map<string, unknown>();
+  let lists = 0; // annotations keys so far
+  // Set inside the scanner's callbacks (TypeScript cannot see that): no narrowing.
+  let phase = 'header' as 'header' | 'stream' | 'collect' | 'drain';
+  let header: Header | undefined;
+  let streamed = 0; // which annotations list is streamed (1-based)
+  let deferred: RleError | undefined; // the first failed check, said once the JSON is known good
+  let after: string | undefined; // a dataset key given again after the streamed annotations
+  let queue: Annotation[] = [];
+  // A pipe in two passes: the last annotations list's bytes, with their offsets.
+  const seekable = source.size !== undefined;
+  let kept: [Uint8Array, number][] = [];
+  let keptBytes = 0;
+  const scanner = new JsonScanner({
+    field(key, kind) {
+      if (header !== undefined && HEADER_KEYS.includes(key)) after ??= key;
+      if (key !== 'annotations' || kind !== 'array') {
+        if (key === 'annotations') lists++;
+        return 'value';
+      }
+      lists++;
+      values.set('annotations', []); // its elements are parsed one by one; the header checks only that it is a list
+      kept = [];
+      keptBytes = 0;
+      if (phase === 'header' && lists === 1 && ['format', 'version', 'images', 'categories'].every((k) => values.has(k))) {
+        try {
+          header = headerOf(Object.fromEntries(values)) as Header; // format is there: not a bare mask
+          phase = 'stream';
+          streamed = lists;
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+          phase = 'drain';
+        }
+      } else if (phase === 'header') phase = 'collect';
+      return 'elements';
+    },
+    value(key, v) {
+      values.set(key, v);
+    },
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset) {
+      if (key !== 'annotations') return; // the root is an object
+      const b = v as Uint8Array;
+      if (phase === 'stream' && lists === streamed) {
+        const cut = trailingRunsOf(b);
+        // Bad JSON throws here: the first in the file, as JSON.parse of the whole text meets it.
+        const parsed = cut === undefined ? parseJsonBytes(b, offset, 'rlekit-json') : cut.rest;
+        try {
+          queue.push(annotationOf(parsed, i, header!.refs, cut));
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+          phase = 'drain';
+        }
+        return;
+      }
+      checkJsonOf(b, offset);
+      if (phase === 'collect' && !seekable) {
+        keptBytes += b.length;
+        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes of annotations before the images (a pipe is read once; give a file, or put images first)` });
+        kept.push([b.slice(), offset]);
+      }
+    },
+  }, 'rlekit-json');
+
+  let chunk: Uint8Array | undefined, at = 0;
+  let pending: AsyncIterator<Uint8Array> | undefined = it;
+  /** Feeds the scanner at most 1 MiB; false once the source has ended (and the scanner with it). */
+  const step = async (): Promise<boolean> => {
+    while (chunk === undefined || at >= chunk.length) {
+      const next = heads.shift();
+      if (next !== undefined) (chunk = next, at = 0);
+      else {
+        const r = await pending!.next();
+        if (r.done) {
+          pending = undefined;
+          try {
+            scanner.end();
+          } catch (e) {
+            // A value that never closed: its first fault, if it has one before the end.
+            const open = scanner.openPiece();
+            if (open !== undefined) parseJsonBytes(open.bytes, open.offset, 'rlekit-json');
+            throw asWholeRead(e);
+          }
+          return false;
+        }
+        (chunk = r.value, at = 0);
+      }
+    }
+    const piece = at === 0 && chunk.length <= STEP ? chunk : chunk.subarray(at, at + STEP);
+    at += piece.length;
+    try {
+      scanner.write(piece);
+    } catch (e) {
+      throw asWholeRead(e);
+    }
+    return true;
+  };
+
+  // Up to the annotations, or to the end when the layout needs a second pass.
+  while (phase !== 'stream') if (!(await step())) break;
+  if (phase === 'drain') throw deferred!;
+  if (phase === 'stream') {
+    const h = header!;
+    return {
+      images: h.images,
+      categories: h.categories,
+      annotations: (async function* () {
+        for (;;) {
+          const q = queue;
+          queue = [];
+          yield* q;
+          if (!(await step())) break;
+        }
+        yield* queue;
+        if (after !== undefined) {
+          throw new RleError('UNSUPPORTED', `"${after}" is given again after the annotations: a streamed read has handed on annotations checked against the first (the whole-file read lets the last win)`, { path: [after], expected: 'each of format, version, images, categories and annotations once, annotations last (as rlekit writes it)' });
+        }
+        if (deferred !== undefined) throw deferred;
+      })(),
+    };
+  }
+  // The whole file was read once, its JSON checked: the header as the whole-text read checks it.
+  const h = headerOf(Object.fromEntries(values));
+  if ('dataset' in h) return toDatasetStream(h.dataset);
+  const last = lists;
+  const secondPass = async function* (): AsyncGenerator<Annotation> {
+    if (!seekable) {
+      const list = kept;
+      kept = [];
+      for (const [i, [b, offset]] of list.entries()) yield annotationFromBytes(b, i, offset, h.refs);
+      return;
+    }
+    let n = 0, out: Annotation[] = [];
+    const again = new JsonScanner({
+      field: (key, kind) => (key === 'annotations' && ++n === last && kind === 'array' ? 'elements' : 'skip'),
+      raw: true,
+      element: (_key, i, v, offset) => void out.push(annotationFromBytes(v as Uint8Array, i, offset, h.refs)),
+    }, 'rlekit-json');
+    for await (const c of source.stream()) {
+      for (let i = 0; i < c.length; i += STEP) {
+        again.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+        const q = out;
+        out = [];
+        yield* q;
+      }
+    }
+    again.end();
+    yield* out;
+    if (n !== last) throw new RleError('IO', `${source.name} changed between reads`);
+  };
+  return { images: h.images, categories: h.categories, annotations: secondPass() };
+}
+
+/** A source that gives `heads`, then the rest of `it`, once (a pipe: it has no size). */
+function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+  return {
+    kind: 'bytes', name,
+    async *stream() {
+      yield* heads;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
 }
 
 /**
@@ -551,6 +791,13 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
     return readRlekitJson(input, maxBytes, context?.recover);
+  },
+  // Streamed in bounded memory: the masks, order and errors of `read` (with a recover hook, `rlekit check`, the file is read as `read` reads it).
+  async readStream(input: DialectInput, options?: Partial<JsonReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const { maxBytes } = readOptions.parse(options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
+    if (context?.recover !== undefined) return toDatasetStream(await readRlekitJson(input, maxBytes, context.recover));
+    return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));

@@ -233,6 +233,16 @@ export class JsonScanner {
     }
   }
 
+  /**
+   * After `end` threw TRUNCATED: the value that was being cut (when it was parsed, not only
+   * scanned) and its offset. Bad JSON inside it (a stray quote) kept it from closing: parsing it
+   * finds the fault where JSON.parse of the whole text would.
+   */
+  openPiece(): { offset: number; bytes: Uint8Array } | undefined {
+    if (this.cut === Cut.None || !this.keep) return undefined;
+    return { offset: this.cutStart, bytes: joinParts(this.parts) };
+  }
+
   private keyStart = 0;
   private raw = false; // elements of the current array go out as bytes
   // Where the current piece's strings at depth 1 start (absolute offsets), when fields are asked for.
