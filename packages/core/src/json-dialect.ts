@@ -17,7 +17,7 @@ import { copyU32 } from './slab.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import { collectDataset, toDatasetStream } from './dataset.js';
-import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
+import type { Dialect, DialectContext, MergeContext, OptionsSchema, SniffResult } from './dialect.js';
 import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
@@ -636,7 +636,7 @@ export function annotationLine(a: Annotation, order: Order, path: (string | numb
  * as they come, so a stream of any length is written in bounded memory. The bytes are those
  * of {@link formatRlekitJson}.
  */
-export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<JsonWriteOptions> = {}): AsyncGenerator<Uint8Array> {
+export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<JsonWriteOptions> = {}, describe?: (part: RlekitJsonPartInfo) => void): AsyncGenerator<Uint8Array> {
   const { order, indent } = writeOptions.parse(options);
   const nl = '\n';
   const pad = ' '.repeat(indent);
@@ -645,36 +645,61 @@ export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetS
   // Fixed key order, so equal datasets give equal bytes whatever order their objects were built in.
   const images = dataset.images.map((i, k) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }, ['images', k]));
   const categories = dataset.categories.map((c, k) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }, ['categories', k]));
-  yield encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": `);
+  const head = encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": `);
+  yield head;
   // Lines are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
   const lead = `[${nl}${pad}${pad}`, sep = `,${nl}${pad}${pad}`;
-  let n = 0;
+  let n = 0, written = head.length;
   for await (const a of dataset.annotations as AsyncIterable<Annotation> | Iterable<Annotation>) {
     out.ascii(n === 0 ? lead : sep);
     writeAnnotationLine(out, a, order, ['annotations', n]);
     n++;
-    if (out.length > 1 << 20) yield out.take();
+    if (out.length > 1 << 20) {
+      const chunk = out.take();
+      written += chunk.length;
+      yield chunk;
+    }
   }
+  // The annotations' bytes, from the first's start (after the lead) to the last's end.
+  const start = head.length + lead.length;
+  describe?.(n === 0 ? { start, end: start, annotations: 0 } : { start, end: written + out.length, annotations: n });
   out.ascii(n === 0 ? `[]${nl}}${nl}` : `${nl}${pad}]${nl}}${nl}`);
   yield out.take();
 }
 
 /**
+ * What the writer says of a `--jobs` part (DialectContext.describePart): where its annotations'
+ * bytes are, from the first's first byte to the last's last, and how many it wrote.
+ */
+export interface RlekitJsonPartInfo {
+  start: number;
+  end: number;
+  annotations: number;
+}
+
+/**
  * Joins rlekit-json files written for consecutive shards of one input (`--shard i/n`) into what
  * one conversion writes: images, then categories (the same in every part), then annotations,
- * elements copied as bytes in the writer's framing (its indent read from the first part).
+ * elements copied as bytes in the writer's framing (its indent read from the first part). This
+ * process's own parts (`--jobs`, described by their writer) have their annotations copied by
+ * byte range, never scanned: the writer puts nothing between them but its separator, the same
+ * in every part (one indent for the whole run).
  */
-export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array> {
+export async function* mergeRlekitJson(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
   if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
   const differ = (part: ByteSource, what: string): never => {
     throw new RleError('INVALID_STRUCTURE', `${part.name} is not a shard of the same conversion as the first part: its ${what} differ`, { expected: 'the outputs of one conversion run with --shard 0/n … (n-1)/n, in that order' });
   };
   // The writer's indent: the spaces before "format" on the second line.
+  // (Its first 64 bytes, whatever the chunks.)
   let first: Uint8Array = new Uint8Array(0);
   for await (const c of parts[0]!.stream()) {
-    first = c.subarray(0, 64);
-    break;
+    const grown = new Uint8Array(Math.min(64, first.length + c.length));
+    grown.set(first);
+    grown.set(c.subarray(0, grown.length - first.length), first.length);
+    first = grown;
+    if (first.length >= 64) break;
   }
   const m = /^\{\n( *)"format": "rlekit-json",\n/.exec(new TextDecoder().decode(first));
   if (!m) throw new RleError('INVALID_STRUCTURE', `${parts[0]!.name} is not rlekit-json written by rlekit`, { offset: 0, expected: '{ then "format": "rlekit-json" on the next line' });
@@ -705,6 +730,24 @@ export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGener
   if (categories!.length > 0) yield joinElements(categories!, true, lead, sep);
   yield encodeUtf8(`${close(categories!.length)},${nl}${pad}"annotations": `);
   let n = 0;
+  const ranges = context.ownParts === true ? partRanges(context.partInfo, parts.length) : undefined;
+  if (ranges !== undefined) {
+    for (const [k, part] of parts.entries()) {
+      const { start, end, annotations } = ranges[k]!;
+      if (annotations === 0) continue;
+      yield n === 0 ? lead : sep;
+      n += annotations;
+      let at = start;
+      // Views of the part's chunks (each its own buffer, written before the next is read); the header before them is small.
+      for await (const c of skipTo(part.stream(), start, end)) {
+        yield c;
+        at += c.length;
+      }
+      if (at !== end) throw new RleError('IO', `${part.name} changed while it was merged`);
+    }
+    yield encodeUtf8(`${close(n)}${nl}}${nl}`);
+    return;
+  }
   for (const part of parts) {
     for await (const e of jsonArrayParts(part, (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'), 'rlekit-json')) {
       if (e.kind !== 'elements') continue;
@@ -713,6 +756,24 @@ export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGener
     }
   }
   yield encodeUtf8(`${close(n)}${nl}}${nl}`);
+}
+
+/** The writer's descriptions of the parts, when every part has one. */
+function partRanges(info: readonly unknown[] | undefined, count: number): RlekitJsonPartInfo[] | undefined {
+  if (info === undefined || info.length !== count) return undefined;
+  const ok = (p: unknown): p is RlekitJsonPartInfo => typeof p === 'object' && p !== null && Number.isSafeInteger((p as RlekitJsonPartInfo).start) && Number.isSafeInteger((p as RlekitJsonPartInfo).end) && Number.isSafeInteger((p as RlekitJsonPartInfo).annotations) && (p as RlekitJsonPartInfo).end >= (p as RlekitJsonPartInfo).start;
+  return info.every(ok) ? (info as RlekitJsonPartInfo[]) : undefined;
+}
+
+/** The bytes [start, end) of a stream, as views of its chunks. */
+async function* skipTo(chunks: AsyncIterable<Uint8Array>, start: number, end: number): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for await (const c of chunks) {
+    const from = Math.max(start - at, 0), to = Math.min(end - at, c.length);
+    if (to > from) yield c.subarray(from, to);
+    at += c.length;
+    if (at >= end) return;
+  }
 }
 
 /** Serialises a dataset as rlekit-json text. */
@@ -803,11 +864,11 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
   },
   // Streamed, the writer holds one batch of lines, never the dataset (a 1 GB input took 6.6 GB through write()).
-  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeRlekitJsonChunks(dataset, options);
+  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    return writeRlekitJsonChunks(dataset, options, context?.describePart);
   },
-  merge(parts: readonly ByteSource[]): AsyncIterable<Uint8Array> {
-    return mergeRlekitJson(parts);
+  merge(parts: readonly ByteSource[], context?: MergeContext): AsyncIterable<Uint8Array> {
+    return mergeRlekitJson(parts, context);
   },
 };
 

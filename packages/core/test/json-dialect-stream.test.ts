@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dialect, formatRlekitJson, parseRlekitJson } from '../src/json-dialect.js';
-import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, type ByteSource, type MaskDataset } from '../src/index.js';
+import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/json-dialect.js';
+import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';
 
 const wholeText = async (bytes: Uint8Array): Promise<MaskDataset> => parseRlekitJson(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })));
 
@@ -173,6 +173,44 @@ describe('rlekit-json streamed read', () => {
     for (const t of ['{"height": 2, "width": 3, "order": "col", "runs": [1, 4, 1]}', '[1, 2]', '"x"', '{}', '', '  ', 'x']) {
       const bytes = encodeUtf8(t);
       expect(await outcome(() => streamed(bytes)), t).toEqual(await outcome(() => wholeText(bytes), t));
+    }
+  });
+});
+
+describe('rlekit-json --jobs parts merged by the ranges their writer described', () => {
+  const inOrder = dataset.map((d) => ({ ...d, annotations: [...d.annotations].sort((a, b) => d.images.findIndex((im) => im.id === a.imageId) - d.images.findIndex((im) => im.id === b.imageId)) }));
+  const bytesOf = async (chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> => {
+    const all: number[] = [];
+    for await (const c of chunks) all.push(...c);
+    return Uint8Array.from(all);
+  };
+
+  it('gives the bytes of one write, reading no part past its annotations (never scanned)', async () => {
+    await fc.assert(fc.asyncProperty(inOrder, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom('row', 'col'), async (d, count, indent, order) => {
+      const parts: Uint8Array[] = [], info: RlekitJsonPartInfo[] = [];
+      for (let index = 0; index < count; index++) {
+        parts.push(await bytesOf(writeRlekitJsonChunks(shardDataset(d, { index, count }), { indent, order }, (p) => info.push(p))));
+      }
+      // A part whose stream refuses to go past the annotations the writer described (4-byte chunks).
+      const guarded = parts.map((b, k) => ({ ...bytesSource(b, `part-${k}`), async *stream() {
+        for (let i = 0; i < b.length; i += 4) {
+          if (i > info[k]!.end) throw new Error('read past the described annotations');
+          yield b.subarray(i, i + 4);
+        }
+      } }));
+      const merged = decodeUtf8(await bytesOf(mergeRlekitJson(guarded, { ownParts: true, partInfo: info })));
+      expect(merged).toBe(formatRlekitJson(d, { indent, order }));
+      // The scanning merge (parts from elsewhere) gives the same bytes, and reads every part to its end.
+      expect(decodeUtf8(await bytesOf(mergeRlekitJson(parts.map((b) => bytesSource(b)))))).toBe(merged);
+      if (d.annotations.length > 0) await expect(bytesOf(mergeRlekitJson(guarded))).rejects.toThrow(/read past/);
+    }), { numRuns: 150 });
+  });
+
+  it('without a description for every part, the parts are scanned', async () => {
+    const d = { images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.fromRuns([1, 4, 1], { height: 2, width: 3 }, 'row') }] };
+    const part = await bytesOf(writeRlekitJsonChunks(d));
+    for (const partInfo of [undefined, [], [{ start: 'x' }], [{ start: 5, end: 2, annotations: 1 }]]) {
+      expect(decodeUtf8(await bytesOf(mergeRlekitJson([bytesSource(part)], { ownParts: true, ...(partInfo ? { partInfo } : {}) })))).toBe(formatRlekitJson(d));
     }
   });
 });
