@@ -282,6 +282,24 @@ describe('--jobs', () => {
     }, 240_000);
   }
 
+  it('1, 2 and 3 worker threads write the same bytes: rlekit-json input (streamed) to rlekit-json (parts copied by the ranges their writer described)', async () => {
+    const input = (await made).jsonIn;
+    const outs: Buffer[] = [], errs: string[] = [];
+    for (const jobs of ['1', '2', '3']) {
+      const out = fresh(`json-jobs${jobs}.json`);
+      const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'rlekit-json', '--write-option', 'indent=1', '--write-option', 'order=col', '--jobs', jobs, '-o', out]);
+      expect(r.code).toBe(0);
+      outs.push(readFileSync(out));
+      errs.push(r.err.replaceAll(out, 'OUT'));
+    }
+    expect(outs[0]!.length).toBeGreaterThan(100);
+    expect(outs[1]!.equals(outs[0]!)).toBe(true);
+    expect(outs[2]!.equals(outs[0]!)).toBe(true);
+    expect(errs[1]).toBe(errs[0]);
+    expect(errs[2]).toBe(errs[0]);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+  }, 240_000);
+
   it('an error in the first pass (planned once, before the workers) is the RleError one job meets', async () => {
     const input = fresh('bad-images.json');
     writeFileSync(input, '{"images": [{"id": 1, "height": 2, "width": 3}, {"id": 1, "height": 2, "width": 3}], "annotations": []}');
