@@ -24,6 +24,7 @@ import type { ByteSource } from './source.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 import { JsonScanner, parseJsonBytes } from './json-scan.js';
 import { TextOut } from './text-out.js';
+import { shardRange, type Shard } from './shard.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -554,6 +555,148 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<M
   return { images: h.images, categories: h.categories, annotations: secondPass() };
 }
 
+/**
+ * What a `--jobs` worker reads instead of the whole file (planShards): the header the planning
+ * pass read and checked, and where the shard's annotations lie — consecutive elements of the
+ * annotations list, as a file in image order has them.
+ */
+export interface RlekitJsonShardPlan {
+  size: number;
+  images: ImageInfo[];
+  categories: Category[];
+  /** The bytes from the shard's first annotation to the end of its last (empty: none). */
+  start: number;
+  end: number;
+  /** The first one's index in the list, and how many. */
+  first: number;
+  count: number;
+}
+
+/**
+ * One scan of the file for every shard (`--jobs`), cheap as it parses no annotation: each
+ * annotation's imageId is read from its bytes while the scanner cuts it. A plan only where the
+ * shards' annotations are consecutive and the workers' reads give what one read gives: the
+ * writer's layout (header first, each key once), the header good, every annotation's image in
+ * the list and the annotations in image order. Otherwise undefined, and each worker reads the
+ * file itself (and meets its faults as one run does).
+ */
+async function planRlekitJson(source: ByteSource, shards: readonly Shard[]): Promise<RlekitJsonShardPlan[] | undefined> {
+  if (source.size === undefined || source.range === undefined) return undefined;
+  const values = new Map<string, unknown>();
+  const seen = new Set<string>();
+  let header: Header | undefined;
+  let position = new Map<Id, number>();
+  let ok = true, last = -1;
+  // Per annotation: its image's position, offset and end (what the shards' ranges are cut from).
+  let at: number[] = [], from: number[] = [], to: number[] = [];
+  const scanner = new JsonScanner({
+    field(key, kind) {
+      if (seen.has(key) && HEADER_KEYS.includes(key)) ok = false;
+      seen.add(key);
+      // Parsed, after the annotations too: bad JSON there is no plan (one run fails on it).
+      if (key !== 'annotations') return ok ? 'value' : 'skip';
+      if (kind !== 'array' || !['format', 'version', 'images', 'categories'].every((k) => values.has(k))) {
+        ok = false;
+        return 'skip';
+      }
+      try {
+        header = headerOf(Object.fromEntries([...values, ['annotations', []]])) as Header;
+      } catch {
+        ok = false;
+        return 'skip';
+      }
+      position = new Map(header.images.map((im, k) => [im.id, k]));
+      return 'elements';
+    },
+    value(key, v) {
+      if (header === undefined) values.set(key, v);
+    },
+    want: () => ok,
+    raw: true,
+    fields: ['imageId'],
+    element(key, _i, _v, offset, length, found) {
+      if (key !== 'annotations') return;
+      const p = found === undefined ? undefined : position.get(found[0] as Id);
+      if (p === undefined || p < last) return void (ok = false);
+      last = p;
+      (at.push(p), from.push(offset), to.push(offset + length));
+    },
+  }, 'rlekit-json');
+  try {
+    for await (const c of source.stream()) {
+      for (let i = 0; i < c.length && ok; i += STEP) scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      if (!ok) return undefined;
+    }
+    scanner.end();
+  } catch {
+    return undefined; // bad JSON: each worker meets it as one run does
+  }
+  if (!ok || header === undefined) return undefined;
+  const h = header;
+  const n = at.length;
+  const plans = shards.map((shard): RlekitJsonShardPlan => {
+    const [lo, hi] = shardRange(shard, h.images.length);
+    let first = 0;
+    while (first < n && at[first]! < lo) first++;
+    let end = first;
+    while (end < n && at[end]! < hi) end++;
+    const count = end - first;
+    return { size: source.size!, images: h.images, categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
+  });
+  (at = [], from = [], to = []);
+  return plans;
+}
+
+/**
+ * A shard's annotations from its plan: the bytes of its range only, cut into elements, each parsed
+ * and checked as the streamed read parses and checks it (a failed check waits until the range's
+ * JSON is read, as there). The images and categories are the whole file's, as a full read has them.
+ */
+function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): MaskDatasetStream {
+  if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
+  const refs = references(plan.images, plan.categories);
+  async function* annotations(): AsyncGenerator<Annotation> {
+    if (plan.count === 0) return;
+    let queue: Annotation[] = [];
+    let deferred: RleError | undefined, n = 0;
+    const scanner = new JsonScanner({
+      raw: true,
+      element(_key, i, v, offset) {
+        n++;
+        const b = v as Uint8Array;
+        // Offsets in the file: the range's bytes come after one '[' of our own.
+        const where = plan.start + offset - 1;
+        if (deferred !== undefined) return void checkJsonOf(b, where);
+        const cut = trailingRunsOf(b);
+        const parsed = cut === undefined ? parseJsonBytes(b, where, 'rlekit-json') : cut.rest;
+        try {
+          queue.push(annotationOf(parsed, plan.first + i, refs, cut));
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+        }
+      },
+    }, 'rlekit-json');
+    scanner.write(encodeUtf8('['));
+    let got = 0;
+    for await (const c of source.range!(plan.start, plan.end)) {
+      got += c.length;
+      for (let i = 0; i < c.length; i += STEP) {
+        scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+        const q = queue;
+        queue = [];
+        yield* q;
+      }
+    }
+    scanner.write(encodeUtf8(']'));
+    scanner.end();
+    yield* queue;
+    if (got !== plan.end - plan.start || n !== plan.count) throw new RleError('IO', `${source.name} changed between reads`);
+    if (deferred !== undefined) throw deferred;
+  }
+  return { images: plan.images, categories: plan.categories, annotations: annotations(), inImageOrder: true };
+}
+
 /** A source that gives `heads`, then the rest of `it`, once (a pipe: it has no size). */
 function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
   return {
@@ -858,7 +1001,13 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
     if (context?.recover !== undefined) return toDatasetStream(await readRlekitJson(input, maxBytes, context.recover));
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readRlekitJsonPlanned(input, context.plan as RlekitJsonShardPlan);
     return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes);
+  },
+  // One scan for every --jobs worker where the shards' annotations are consecutive (a file in image order).
+  async planShards(input: DialectInput, _options: Partial<JsonReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+    if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
+    return planRlekitJson(input, shards);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
