@@ -679,7 +679,9 @@ function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): M
     }, 'rlekit-json');
     scanner.write(encodeUtf8('['));
     let got = 0;
-    for await (const c of source.range!(plan.start, plan.end)) {
+    for await (const read of source.range!(plan.start, plan.end)) {
+      // A range's chunk may be overwritten by the next, and the scanner keeps views of an element cut across chunks.
+      const c = read.slice();
       got += c.length;
       for (let i = 0; i < c.length; i += STEP) {
         scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));

@@ -216,7 +216,15 @@ describe('rlekit-json --jobs parts merged by the ranges their writer described',
 });
 
 describe('rlekit-json --jobs plans (planShards): each worker reads only its shard\'s bytes', () => {
-  const seekable = (bytes: Uint8Array): ByteSource => ({ ...bytesSource(bytes, 'x.json'), async *range(start: number, end: number) { for (let i = start; i < end; i += 5) yield bytes.subarray(i, Math.min(end, i + 5)); } });
+  // As a file's range reads: one buffer, overwritten by the next chunk.
+  const seekable = (bytes: Uint8Array): ByteSource => ({ ...bytesSource(bytes, 'x.json'), async *range(start: number, end: number) {
+    const buffer = new Uint8Array(5);
+    for (let i = start; i < end; i += 5) {
+      const c = bytes.subarray(i, Math.min(end, i + 5));
+      buffer.set(c);
+      yield buffer.subarray(0, c.length);
+    }
+  } });
   const byImage = (d: MaskDataset): MaskDataset => ({ ...d, annotations: [...d.annotations].sort((a, b) => d.images.findIndex((im) => im.id === a.imageId) - d.images.findIndex((im) => im.id === b.imageId)) });
 
   it('a file in image order: the shards\' planned reads are the shards of one streamed read, in order, errors included', async () => {
