@@ -4,6 +4,7 @@
  * writer's files, every field the format carries, and files garbled, cut short or laid out
  * otherwise; read in one pass where the writer's layout allows, two where it does not.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/json-dialect.js';
@@ -283,5 +284,18 @@ describe('rlekit-json --jobs plans (planShards): each worker reads only its shar
       expect(await dialect.planShards!(seekable(encodeUtf8(t)), {}, shards), t).toBeUndefined();
     }
     expect(await dialect.planShards!(bytesSource(encodeUtf8(ordered)), {}, shards)).toBeUndefined(); // no range
+  });
+});
+
+describe('the example of docs/dialects/rlekit-json.md', () => {
+  it('reads as the page says: runs [5, 2, 5] in row order on 3×4 are pixels 5 and 6 (row 1, columns 1 and 2)', async () => {
+    const page = readFileSync(new URL('../../../docs/dialects/rlekit-json.md', import.meta.url), 'utf8');
+    const json = /```json\n([\s\S]*?)```/.exec(page)![1]!;
+    const d = await streamed(encodeUtf8(json));
+    const a = d.annotations[0]!;
+    expect([a.id, a.categoryId, a.score, a.mask.height, a.mask.width]).toEqual([7, 1, 0.9, 3, 4]);
+    expect(Array.from(a.mask.toBitmap('row'))).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
+    expect(d.categories[0]).toEqual({ id: 1, name: 'cell', supercategory: 'tissue', color: [255, 0, 0] });
+    expect(plain(d)).toEqual(plain(parseRlekitJson(json)));
   });
 });
