@@ -464,6 +464,8 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<M
         kept.push([b.slice(), offset]);
       }
     },
+    // No value larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
+    maxPiece: maxBytes,
   }, 'rlekit-json');
 
   let chunk: Uint8Array | undefined, at = 0;

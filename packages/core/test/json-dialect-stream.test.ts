@@ -299,3 +299,19 @@ describe('the example of docs/dialects/rlekit-json.md', () => {
     expect(plain(d)).toEqual(plain(parseRlekitJson(json)));
   });
 });
+
+describe('bad JSON that never closes a value', () => {
+  it('is not gathered past maxBytes: LIMIT_EXCEEDED at the value\'s start, as the whole-file read refuses the file', async () => {
+    const size = { height: 1, width: 3 };
+    const d = { images: [{ id: 1, ...size }], categories: [], annotations: Array.from({ length: 50 }, (_, i) => ({ id: i, imageId: 1, mask: Mask.fromRuns([1, 1, 1], size, 'row') })) };
+    const text = formatRlekitJson(d).replace('"order":"row"', '"order":"row'); // a quote short: the string runs on
+    const bytes = encodeUtf8(text);
+    const chunked = { ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 64) yield bytes.subarray(i, i + 64); } };
+    const got = await outcome(async () => collectDataset(await dialect.readStream!(chunked, { maxBytes: 300 }))) as { code: string; offset: number };
+    expect(got.code).toBe('LIMIT_EXCEEDED');
+    expect(got.offset).toBe(text.indexOf('{"id":0'));
+    expect((await outcome(() => dialect.read(bytes, { maxBytes: 300 })) as { code: string }).code).toBe('LIMIT_EXCEEDED');
+    // With room for the whole file, the fault is found where JSON.parse finds it.
+    expect(await outcome(() => streamed(chunked), text)).toEqual(await outcome(() => wholeText(bytes), text));
+  });
+});
