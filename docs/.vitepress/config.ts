@@ -15,6 +15,7 @@ const dialects: [string, string][] = [
   ['supervisely', 'Supervisely'],
   ['labelme', 'LabelMe'],
   ['yolo', 'YOLO segmentation'],
+  ['rlekit-json', 'rlekit-json'],
 ];
 
 // typedoc (typedoc.site.json) writes the API reference and its sidebar before the site builds;

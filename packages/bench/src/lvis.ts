@@ -305,6 +305,16 @@ export async function lvis(argv: string[]): Promise<void> {
   runs.push(['rlekit convert --to coco --polygons rle --group-by-image false', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '--group-by-image', 'false', '-o', out('coco-nogroup.json')], repo), 'coco-nogroup']);
   runs.push(['rlekit convert --to kaggle --preset carvana-image-masking (row-major)', () => measure([...rlekit, '--to', 'kaggle', '--preset', 'carvana-image-masking', '-o', out('kaggle.csv')], repo), 'kaggle']);
   runs.push(['rlekit convert --to rlekit-json', () => measure([...rlekit, '--to', 'rlekit-json', '-o', out('rlekit.json')], repo), 'rlekit-json']);
+  // rlekit-json read back (streamed, one pass) and written again: the same bytes, one job and two (parts copied by range).
+  for (const jobs of ['1', '2']) {
+    runs.push([`rlekit convert that rlekit-json --to rlekit-json --jobs ${jobs} (streamed read)`, () => {
+      if (!existsSync(out('rlekit.json'))) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, note: 'needs the --to rlekit-json run first' };
+      const m = measure([...cliCommand(), 'convert', out('rlekit.json'), '--from', 'rlekit-json', '--to', 'rlekit-json', '-q', '--jobs', jobs, '-o', out(`rlekit-again-${jobs}.json`)], repo);
+      const same = spawnSync('cmp', ['-s', out('rlekit.json'), out(`rlekit-again-${jobs}.json`)]).status === 0;
+      rmSync(out(`rlekit-again-${jobs}.json`), { force: true });
+      return m.ok && !same ? { ...m, ok: false, note: 'output differs from its input' } : m;
+    }, 'rlekit-json']);
+  }
   const results: [string, Measured][] = [];
   for (const [i, [name, run, id]] of runs.entries()) {
     if (only && !only.includes(id)) continue;

@@ -55,8 +55,11 @@ if (kind === 'scan' || kind === 'scan-json') {
 } else if (kind === 'rlekit-json') {
   const d = await json.dialect.read(source, {}, core.silentContext);
   for (const a of d.annotations) (n++, touched += a.mask.height);
+} else if (kind === 'rlekit-json-stream') {
+  const s = await json.dialect.readStream(source, {}, core.silentContext);
+  for await (const a of s.annotations) (n++, touched += a.mask.height);
 }
-console.log(JSON.stringify({ cpu: cpu() - t0, wall: (performance.now() - w0) / 1000, n, touched }));
+console.log(JSON.stringify({ cpu: cpu() - t0, wall: (performance.now() - w0) / 1000, n, touched, rss: process.resourceUsage().maxRSS / 1024 }));
 `;
 
 const PY_JSON = `
@@ -64,7 +67,8 @@ import json, sys, time
 t, w = time.process_time(), time.perf_counter()
 with open(sys.argv[1]) as f:
     d = json.load(f)
-print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': len(d['annotations'])}))
+import resource
+print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': len(d['annotations']), 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
 // A Kaggle CSV as users read one: csv rows, each RLE string split into start and length arrays
@@ -82,10 +86,11 @@ with open(sys.argv[1], newline='') as f:
         s = row[k].split()
         starts, lengths = np.asarray(s[0::2], dtype=int), np.asarray(s[1::2], dtype=int)
         n += 1
-print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n}))
+import resource
+print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
-interface Timed { cpu: number; wall: number; n: number; error?: string }
+interface Timed { cpu: number; wall: number; n: number; rss?: number; error?: string }
 
 function run(cmd: string[], cwd: string): Timed {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -123,6 +128,7 @@ export async function read(argv: string[]): Promise<void> {
     ['', input, () => node('coco', input)],
     ['rlekit-json', rlekitJson, () => py(PY_JSON, rlekitJson)],
     ['', rlekitJson, () => node('rlekit-json', rlekitJson)],
+    ['', rlekitJson, () => node('rlekit-json-stream', rlekitJson)],
     ['Kaggle CSV (iMaterialist preset)', csv, () => py(PY_CSV, csv)],
     ['', csv, () => node('kaggle', csv)],
   ];
@@ -134,21 +140,22 @@ export async function read(argv: string[]): Promise<void> {
     'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
     'Python json.load',
     'rlekit-json read: one pass as the file streams in (each annotation parsed alone, its runs read from its bytes; the dataset is held, as read() returns it), every mask built from its runs',
+    'rlekit-json readStream (as convert reads it): the same pass, each mask handed on and dropped (bounded memory)',
     'Python csv.reader + each RLE split into numpy start and length arrays',
     'rlekit Kaggle readStream (two passes), every mask built from its runs',
   ];
   const load = (): string => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ');
   console.log(`node ${process.version}; load average ${load()} at the start`);
-  console.log('\n| input | reader | size | CPU (user+sys) | MB/s of CPU | wall | annotations |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('\n| input | reader | size | CPU (user+sys) | MB/s of CPU | wall | peak RSS | annotations |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   let file = '';
   for (const [k, [label, path, go]] of rows.entries()) {
     if (label) file = label;
     const mb = statSync(path).size / 1e6;
     const t = go();
     const name = label || '';
-    if (t.error) console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | failed: ${t.error} | | | |`);
-    else console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | ${t.cpu.toFixed(2)} s | ${(mb / t.cpu).toFixed(1)} | ${t.wall.toFixed(2)} s | ${t.n} |`);
+    if (t.error) console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | failed: ${t.error} | | | | |`);
+    else console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | ${t.cpu.toFixed(2)} s | ${(mb / t.cpu).toFixed(1)} | ${t.wall.toFixed(2)} s | ${t.rss === undefined ? '' : `${t.rss.toFixed(0)} MiB`} | ${t.n} |`);
     console.error(`  ${file}: ${what[k]!.split(':')[0]}: ${t.error ? 'failed' : `${t.cpu.toFixed(2)} s CPU, ${(mb / t.cpu).toFixed(1)} MB/s`}`);
   }
   console.log(`\nload average ${load()} at the end`);

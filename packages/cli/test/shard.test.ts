@@ -124,11 +124,17 @@ describe('--shard and merge', () => {
   it('ids the COCO writer renumbers (repeated across shards, strings) come out of the merge as one run numbers them', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
       const d = dataset(seed, { messyIds: true, images: 6 });
-      // Streamed (a COCO input) and in memory (rlekit-json, read whole): the writer numbers ids differently.
+      // Streamed (COCO and rlekit-json inputs) and in memory (CVAT XML, which has no streamed read):
+      // the writer numbers ids differently (knowing them all first, in memory).
       const cocoIn = await cocoFile(d);
       const jsonIn = fresh('in.rlekit.json');
       await convert(cocoIn, { from: 'coco', to: 'rlekit-json', output: jsonIn });
-      for (const [input, from] of [[cocoIn, 'coco'], [jsonIn, 'rlekit-json']] as const) {
+      const cvatIn = fresh('in.xml');
+      await convert(cocoIn, { from: 'coco', to: 'cvat', output: cvatIn });
+      const part = fresh('part.json');
+      await convert(cvatIn, { from: 'cvat', to: 'coco', output: part, shard: { index: 0, count: 2 } });
+      expect(readFileSync(part, 'utf8')).toContain('"_rlekit_shard_ids": "list"');
+      for (const [input, from] of [[cocoIn, 'coco'], [jsonIn, 'rlekit-json'], [cvatIn, 'cvat']] as const) {
         const { one, merged } = await oneAndMerged(input, from, TARGETS[0]!, {});
         expect(one.startsWith('error')).toBe(false);
         expect(merged).toBe(one);
@@ -166,7 +172,7 @@ describe('--shard and merge', () => {
   });
 
   it('an input whose annotations are not in image order is refused for writers that keep their order, not merged wrong', async () => {
-    // rlekit-json is read in memory: annotations stay in file order.
+    // rlekit-json is read in file order (streamed, not regrouped).
     const d = dataset(11, { images: 6 });
     d.annotations.sort((a, b) => (b.imageId as number) - (a.imageId as number));
     const jsonIn = fresh('in.rlekit.json');
@@ -281,6 +287,24 @@ describe('--jobs', () => {
       expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
     }, 240_000);
   }
+
+  it('1, 2 and 3 worker threads write the same bytes: rlekit-json input (streamed) to rlekit-json (parts copied by the ranges their writer described)', async () => {
+    const input = (await made).jsonIn;
+    const outs: Buffer[] = [], errs: string[] = [];
+    for (const jobs of ['1', '2', '3']) {
+      const out = fresh(`json-jobs${jobs}.json`);
+      const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'rlekit-json', '--write-option', 'indent=1', '--write-option', 'order=col', '--jobs', jobs, '-o', out]);
+      expect(r.code).toBe(0);
+      outs.push(readFileSync(out));
+      errs.push(r.err.replaceAll(out, 'OUT'));
+    }
+    expect(outs[0]!.length).toBeGreaterThan(100);
+    expect(outs[1]!.equals(outs[0]!)).toBe(true);
+    expect(outs[2]!.equals(outs[0]!)).toBe(true);
+    expect(errs[1]).toBe(errs[0]);
+    expect(errs[2]).toBe(errs[0]);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+  }, 240_000);
 
   it('an error in the first pass (planned once, before the workers) is the RleError one job meets', async () => {
     const input = fresh('bad-images.json');

@@ -16,14 +16,15 @@ import { checkSize } from './runs.js';
 import { copyU32 } from './slab.js';
 import type { Order } from './runs.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
-import { collectDataset } from './dataset.js';
-import type { Dialect, DialectContext, OptionsSchema, SniffResult } from './dialect.js';
+import { collectDataset, toDatasetStream } from './dataset.js';
+import type { Dialect, DialectContext, MergeContext, OptionsSchema, SniffResult } from './dialect.js';
 import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
 import { JsonScanner, parseJsonBytes } from './json-scan.js';
 import { TextOut } from './text-out.js';
+import { shardRange, type Shard } from './shard.js';
 
 export interface JsonReadOptions {
   /** Largest file read into memory, in bytes. */
@@ -84,15 +85,9 @@ function parseMask(a: Record<string, unknown>, path: Path, cut?: TrailingRuns): 
 export function parseRlekitJson(text: string, recover?: (e: RleError) => void): MaskDataset {
   const root = parseJson(text, 'rlekit-json');
   const r = obj(root, []);
-  if (r.format === undefined && 'runs' in r) {
-    const mask = parseMask(r, []);
-    return { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] };
-  }
-  checkHeader(r.format, r.version);
-  for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
-  const images = (r.images as unknown[]).map(imageOf);
-  const categories = (r.categories as unknown[]).map(categoryOf);
-  const refs = references(images, categories);
+  const h = headerOf(r);
+  if ('dataset' in h) return h.dataset;
+  const { images, categories, refs } = h;
   const annotations: Annotation[] = [];
   // With a recover hook (`rlekit check`) a bad annotation is reported and skipped, not fatal.
   (r.annotations as unknown[]).forEach((v, i) => {
@@ -105,6 +100,24 @@ export function parseRlekitJson(text: string, recover?: (e: RleError) => void): 
     }
   });
   return { images, categories, annotations };
+}
+
+interface Header { images: ImageInfo[]; categories: Category[]; refs: References }
+
+/**
+ * What the root object says besides its annotations, checked in the order the whole-text read
+ * checks it (a bare mask is a dataset of one image): shared by that read and the streamed one.
+ */
+function headerOf(r: Record<string, unknown>): Header | { dataset: MaskDataset } {
+  if (r.format === undefined && 'runs' in r) {
+    const mask = parseMask(r, []);
+    return { dataset: { images: [{ id: 0, height: mask.height, width: mask.width }], categories: [], annotations: [{ id: 0, imageId: 0, mask }] } };
+  }
+  checkHeader(r.format, r.version);
+  for (const k of ['images', 'categories', 'annotations']) if (!Array.isArray(r[k])) fail([k], 'an array', r[k]);
+  const images = (r.images as unknown[]).map(imageOf);
+  const categories = (r.categories as unknown[]).map(categoryOf);
+  return { images, categories, refs: references(images, categories) };
 }
 
 function checkHeader(format: unknown, version: unknown): void {
@@ -325,6 +338,380 @@ async function readRlekitJson(input: Uint8Array | ByteSource, maxBytes: number, 
   return parseRlekitJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), recover);
 }
 
+/** trailingRuns, or undefined where it cannot answer or the rest is bad JSON (whose error the caller gets, at the right offset, from parsing the whole element). */
+function trailingRunsOf(b: Uint8Array): TrailingRuns | undefined {
+  try {
+    return trailingRuns(b);
+  } catch (e) {
+    if (e instanceof RleError) return undefined;
+    throw e;
+  }
+}
+
+/** An annotation's bytes parsed and checked (the writer's trailing runs read straight from them). */
+function annotationFromBytes(b: Uint8Array, i: number, offset: number, refs: References): Annotation {
+  const cut = trailingRunsOf(b);
+  return cut === undefined ? annotationOf(parseJsonBytes(b, offset, 'rlekit-json'), i, refs) : annotationOf(cut.rest, i, refs, cut);
+}
+
+/** An annotation's bytes checked as JSON only (bad JSON throws at its byte offset), not as an annotation. */
+function checkJsonOf(b: Uint8Array, offset: number): void {
+  if (trailingRunsOf(b) === undefined) parseJsonBytes(b, offset, 'rlekit-json');
+}
+
+/** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
+function asWholeRead(e: unknown): unknown {
+  if (e instanceof RleError && e.code === 'TRUNCATED') return new RleError('INVALID_STRUCTURE', 'Not valid JSON: rlekit-json ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: 'rlekit-json' });
+  return e;
+}
+
+const STEP = 1 << 20;
+
+/**
+ * rlekit-json streamed in bounded memory (`readStream`): the masks, their order, and the error
+ * (code, path, byte offset) of the whole-text read ({@link parseRlekitJson}), one annotation at a
+ * time. Where the file is laid out as the writer lays it out (format, version, images and
+ * categories, then annotations), one pass: the header is checked when the annotations begin,
+ * and each annotation is parsed, checked and handed on as the bytes arrive. An annotation that
+ * fails its checks is not the error yet: the rest of the file is still read as JSON, because
+ * the whole-text read meets bad JSON anywhere before it checks a single annotation. Where the
+ * annotations come before what they are checked against (another writer's key order), two
+ * passes, as COCO's reader does: the first checks the JSON and reads the header, the second
+ * parses the last annotations list (a pipe, which cannot be read again, keeps the annotations'
+ * bytes, up to maxBytes). A dataset key given again after the streamed annotations (JSON.parse
+ * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
+ */
+async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<MaskDatasetStream> {
+  const it = source.stream()[Symbol.asyncIterator]();
+  // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
+  const heads: Uint8Array[] = [];
+  for (let seen = 0; ;) {
+    const r = await it.next();
+    if (r.done) break;
+    heads.push(r.value);
+    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
+    while (i < r.value.length && isWs(r.value[i]!)) i++;
+    seen += r.value.length;
+    if (i < r.value.length) {
+      if (r.value[i] === 0x7b) break;
+      return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+    }
+    if (seen > 4096) break; // blanks: left to the scanner
+  }
+  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+
+  const values = new Map<string, unknown>();
+  let lists = 0; // annotations keys so far
+  // Set inside the scanner's callbacks (TypeScript cannot see that): no narrowing.
+  let phase = 'header' as 'header' | 'stream' | 'collect' | 'drain';
+  let header: Header | undefined;
+  let streamed = 0; // which annotations list is streamed (1-based)
+  let deferred: RleError | undefined; // the first failed check, said once the JSON is known good
+  let after: string | undefined; // a dataset key given again after the streamed annotations
+  let queue: Annotation[] = [];
+  // A pipe in two passes: the last annotations list's bytes, with their offsets.
+  const seekable = source.size !== undefined;
+  let kept: [Uint8Array, number][] = [];
+  let keptBytes = 0;
+  const scanner = new JsonScanner({
+    field(key, kind) {
+      if (header !== undefined && HEADER_KEYS.includes(key)) after ??= key;
+      if (key !== 'annotations' || kind !== 'array') {
+        if (key === 'annotations') lists++;
+        return 'value';
+      }
+      lists++;
+      values.set('annotations', []); // its elements are parsed one by one; the header checks only that it is a list
+      kept = [];
+      keptBytes = 0;
+      if (phase === 'header' && lists === 1 && ['format', 'version', 'images', 'categories'].every((k) => values.has(k))) {
+        try {
+          header = headerOf(Object.fromEntries(values)) as Header; // format is there: not a bare mask
+          phase = 'stream';
+          streamed = lists;
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+          phase = 'drain';
+        }
+      } else if (phase === 'header') phase = 'collect';
+      return 'elements';
+    },
+    value(key, v) {
+      values.set(key, v);
+    },
+    raw: (key) => key === 'annotations',
+    element(key, i, v, offset) {
+      if (key !== 'annotations') return; // the root is an object
+      const b = v as Uint8Array;
+      if (phase === 'stream' && lists === streamed) {
+        const cut = trailingRunsOf(b);
+        // Bad JSON throws here: the first in the file, as JSON.parse of the whole text meets it.
+        const parsed = cut === undefined ? parseJsonBytes(b, offset, 'rlekit-json') : cut.rest;
+        try {
+          queue.push(annotationOf(parsed, i, header!.refs, cut));
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+          phase = 'drain';
+        }
+        return;
+      }
+      checkJsonOf(b, offset);
+      if (phase === 'collect' && !seekable) {
+        keptBytes += b.length;
+        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes of annotations before the images (a pipe is read once; give a file, or put images first)` });
+        kept.push([b.slice(), offset]);
+      }
+    },
+    // No value larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
+    maxPiece: maxBytes,
+  }, 'rlekit-json');
+
+  let chunk: Uint8Array | undefined, at = 0;
+  let pending: AsyncIterator<Uint8Array> | undefined = it;
+  /** Feeds the scanner at most 1 MiB; false once the source has ended (and the scanner with it). */
+  const step = async (): Promise<boolean> => {
+    while (chunk === undefined || at >= chunk.length) {
+      const next = heads.shift();
+      if (next !== undefined) (chunk = next, at = 0);
+      else {
+        const r = await pending!.next();
+        if (r.done) {
+          pending = undefined;
+          try {
+            scanner.end();
+          } catch (e) {
+            // A value that never closed: its first fault, if it has one before the end.
+            const open = scanner.openPiece();
+            if (open !== undefined) parseJsonBytes(open.bytes, open.offset, 'rlekit-json');
+            throw asWholeRead(e);
+          }
+          return false;
+        }
+        (chunk = r.value, at = 0);
+      }
+    }
+    const piece = at === 0 && chunk.length <= STEP ? chunk : chunk.subarray(at, at + STEP);
+    at += piece.length;
+    try {
+      scanner.write(piece);
+    } catch (e) {
+      throw asWholeRead(e);
+    }
+    return true;
+  };
+
+  // Up to the annotations, or to the end when the layout needs a second pass.
+  while (phase !== 'stream') if (!(await step())) break;
+  if (phase === 'drain') throw deferred!;
+  if (phase === 'stream') {
+    const h = header!;
+    return {
+      images: h.images,
+      categories: h.categories,
+      annotations: (async function* () {
+        for (;;) {
+          const q = queue;
+          queue = [];
+          yield* q;
+          if (!(await step())) break;
+        }
+        yield* queue;
+        if (after !== undefined) {
+          throw new RleError('UNSUPPORTED', `"${after}" is given again after the annotations: a streamed read has handed on annotations checked against the first (the whole-file read lets the last win)`, { path: [after], expected: 'each of format, version, images, categories and annotations once, annotations last (as rlekit writes it)' });
+        }
+        if (deferred !== undefined) throw deferred;
+      })(),
+    };
+  }
+  // The whole file was read once, its JSON checked: the header as the whole-text read checks it.
+  const h = headerOf(Object.fromEntries(values));
+  if ('dataset' in h) return toDatasetStream(h.dataset);
+  const last = lists;
+  const secondPass = async function* (): AsyncGenerator<Annotation> {
+    if (!seekable) {
+      const list = kept;
+      kept = [];
+      for (const [i, [b, offset]] of list.entries()) yield annotationFromBytes(b, i, offset, h.refs);
+      return;
+    }
+    let n = 0, out: Annotation[] = [];
+    const again = new JsonScanner({
+      field: (key, kind) => (key === 'annotations' && ++n === last && kind === 'array' ? 'elements' : 'skip'),
+      raw: true,
+      element: (_key, i, v, offset) => void out.push(annotationFromBytes(v as Uint8Array, i, offset, h.refs)),
+    }, 'rlekit-json');
+    for await (const c of source.stream()) {
+      for (let i = 0; i < c.length; i += STEP) {
+        again.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+        const q = out;
+        out = [];
+        yield* q;
+      }
+    }
+    again.end();
+    yield* out;
+    if (n !== last) throw new RleError('IO', `${source.name} changed between reads`);
+  };
+  return { images: h.images, categories: h.categories, annotations: secondPass() };
+}
+
+/**
+ * What a `--jobs` worker reads instead of the whole file (planShards): the header the planning
+ * pass read and checked, and where the shard's annotations lie — consecutive elements of the
+ * annotations list, as a file in image order has them.
+ */
+export interface RlekitJsonShardPlan {
+  size: number;
+  images: ImageInfo[];
+  categories: Category[];
+  /** The bytes from the shard's first annotation to the end of its last (empty: none). */
+  start: number;
+  end: number;
+  /** The first one's index in the list, and how many. */
+  first: number;
+  count: number;
+}
+
+/**
+ * One scan of the file for every shard (`--jobs`), cheap as it parses no annotation: each
+ * annotation's imageId is read from its bytes while the scanner cuts it. A plan only where the
+ * shards' annotations are consecutive and the workers' reads give what one read gives: the
+ * writer's layout (header first, each key once), the header good, every annotation's image in
+ * the list and the annotations in image order. Otherwise undefined, and each worker reads the
+ * file itself (and meets its faults as one run does).
+ */
+async function planRlekitJson(source: ByteSource, shards: readonly Shard[]): Promise<RlekitJsonShardPlan[] | undefined> {
+  if (source.size === undefined || source.range === undefined) return undefined;
+  const values = new Map<string, unknown>();
+  const seen = new Set<string>();
+  let header: Header | undefined;
+  let position = new Map<Id, number>();
+  let ok = true, last = -1;
+  // Per annotation: its image's position, offset and end (what the shards' ranges are cut from).
+  let at: number[] = [], from: number[] = [], to: number[] = [];
+  const scanner = new JsonScanner({
+    field(key, kind) {
+      if (seen.has(key) && HEADER_KEYS.includes(key)) ok = false;
+      seen.add(key);
+      // Parsed, after the annotations too: bad JSON there is no plan (one run fails on it).
+      if (key !== 'annotations') return ok ? 'value' : 'skip';
+      if (kind !== 'array' || !['format', 'version', 'images', 'categories'].every((k) => values.has(k))) {
+        ok = false;
+        return 'skip';
+      }
+      try {
+        header = headerOf(Object.fromEntries([...values, ['annotations', []]])) as Header;
+      } catch {
+        ok = false;
+        return 'skip';
+      }
+      position = new Map(header.images.map((im, k) => [im.id, k]));
+      return 'elements';
+    },
+    value(key, v) {
+      if (header === undefined) values.set(key, v);
+    },
+    want: () => ok,
+    raw: true,
+    fields: ['imageId'],
+    element(key, _i, _v, offset, length, found) {
+      if (key !== 'annotations') return;
+      const p = found === undefined ? undefined : position.get(found[0] as Id);
+      if (p === undefined || p < last) return void (ok = false);
+      last = p;
+      (at.push(p), from.push(offset), to.push(offset + length));
+    },
+  }, 'rlekit-json');
+  try {
+    for await (const c of source.stream()) {
+      for (let i = 0; i < c.length && ok; i += STEP) scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      if (!ok) return undefined;
+    }
+    scanner.end();
+  } catch {
+    return undefined; // bad JSON: each worker meets it as one run does
+  }
+  if (!ok || header === undefined) return undefined;
+  const h = header;
+  const n = at.length;
+  const plans = shards.map((shard): RlekitJsonShardPlan => {
+    const [lo, hi] = shardRange(shard, h.images.length);
+    let first = 0;
+    while (first < n && at[first]! < lo) first++;
+    let end = first;
+    while (end < n && at[end]! < hi) end++;
+    const count = end - first;
+    return { size: source.size!, images: h.images, categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
+  });
+  (at = [], from = [], to = []);
+  return plans;
+}
+
+/**
+ * A shard's annotations from its plan: the bytes of its range only, cut into elements, each parsed
+ * and checked as the streamed read parses and checks it (a failed check waits until the range's
+ * JSON is read, as there). The images and categories are the whole file's, as a full read has them.
+ */
+function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): MaskDatasetStream {
+  if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
+  const refs = references(plan.images, plan.categories);
+  async function* annotations(): AsyncGenerator<Annotation> {
+    if (plan.count === 0) return;
+    let queue: Annotation[] = [];
+    let deferred: RleError | undefined, n = 0;
+    const scanner = new JsonScanner({
+      raw: true,
+      element(_key, i, v, offset) {
+        n++;
+        const b = v as Uint8Array;
+        // Offsets in the file: the range's bytes come after one '[' of our own.
+        const where = plan.start + offset - 1;
+        if (deferred !== undefined) return void checkJsonOf(b, where);
+        const cut = trailingRunsOf(b);
+        const parsed = cut === undefined ? parseJsonBytes(b, where, 'rlekit-json') : cut.rest;
+        try {
+          queue.push(annotationOf(parsed, plan.first + i, refs, cut));
+        } catch (e) {
+          if (!(e instanceof RleError)) throw e;
+          deferred = e;
+        }
+      },
+    }, 'rlekit-json');
+    scanner.write(encodeUtf8('['));
+    let got = 0;
+    for await (const read of source.range!(plan.start, plan.end)) {
+      // A range's chunk may be overwritten by the next, and the scanner keeps views of an element cut across chunks.
+      const c = read.slice();
+      got += c.length;
+      for (let i = 0; i < c.length; i += STEP) {
+        scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+        const q = queue;
+        queue = [];
+        yield* q;
+      }
+    }
+    scanner.write(encodeUtf8(']'));
+    scanner.end();
+    yield* queue;
+    if (got !== plan.end - plan.start || n !== plan.count) throw new RleError('IO', `${source.name} changed between reads`);
+    if (deferred !== undefined) throw deferred;
+  }
+  return { images: plan.images, categories: plan.categories, annotations: annotations(), inImageOrder: true };
+}
+
+/** A source that gives `heads`, then the rest of `it`, once (a pipe: it has no size). */
+function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+  return {
+    kind: 'bytes', name,
+    async *stream() {
+      yield* heads;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
+}
+
 /**
  * {@link annotationLine} written as bytes into `out` (a property test holds them equal): no
  * object, JSON text or string of the runs per annotation.
@@ -396,7 +783,7 @@ export function annotationLine(a: Annotation, order: Order, path: (string | numb
  * as they come, so a stream of any length is written in bounded memory. The bytes are those
  * of {@link formatRlekitJson}.
  */
-export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<JsonWriteOptions> = {}): AsyncGenerator<Uint8Array> {
+export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<JsonWriteOptions> = {}, describe?: (part: RlekitJsonPartInfo) => void): AsyncGenerator<Uint8Array> {
   const { order, indent } = writeOptions.parse(options);
   const nl = '\n';
   const pad = ' '.repeat(indent);
@@ -405,36 +792,61 @@ export async function* writeRlekitJsonChunks(dataset: MaskDataset | MaskDatasetS
   // Fixed key order, so equal datasets give equal bytes whatever order their objects were built in.
   const images = dataset.images.map((i, k) => line({ id: i.id, fileName: i.fileName, height: i.height, width: i.width, attributes: i.attributes }, ['images', k]));
   const categories = dataset.categories.map((c, k) => line({ id: c.id, name: c.name, supercategory: c.supercategory, color: c.color, attributes: c.attributes }, ['categories', k]));
-  yield encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": `);
+  const head = encodeUtf8(`{${nl}${pad}"format": "rlekit-json",${nl}${pad}"version": 1,${nl}${pad}"images": ${list(images)},${nl}${pad}"categories": ${list(categories)},${nl}${pad}"annotations": `);
+  yield head;
   // Lines are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
   const lead = `[${nl}${pad}${pad}`, sep = `,${nl}${pad}${pad}`;
-  let n = 0;
+  let n = 0, written = head.length;
   for await (const a of dataset.annotations as AsyncIterable<Annotation> | Iterable<Annotation>) {
     out.ascii(n === 0 ? lead : sep);
     writeAnnotationLine(out, a, order, ['annotations', n]);
     n++;
-    if (out.length > 1 << 20) yield out.take();
+    if (out.length > 1 << 20) {
+      const chunk = out.take();
+      written += chunk.length;
+      yield chunk;
+    }
   }
+  // The annotations' bytes, from the first's start (after the lead) to the last's end.
+  const start = head.length + lead.length;
+  describe?.(n === 0 ? { start, end: start, annotations: 0 } : { start, end: written + out.length, annotations: n });
   out.ascii(n === 0 ? `[]${nl}}${nl}` : `${nl}${pad}]${nl}}${nl}`);
   yield out.take();
 }
 
 /**
+ * What the writer says of a `--jobs` part (DialectContext.describePart): where its annotations'
+ * bytes are, from the first's first byte to the last's last, and how many it wrote.
+ */
+export interface RlekitJsonPartInfo {
+  start: number;
+  end: number;
+  annotations: number;
+}
+
+/**
  * Joins rlekit-json files written for consecutive shards of one input (`--shard i/n`) into what
  * one conversion writes: images, then categories (the same in every part), then annotations,
- * elements copied as bytes in the writer's framing (its indent read from the first part).
+ * elements copied as bytes in the writer's framing (its indent read from the first part). This
+ * process's own parts (`--jobs`, described by their writer) have their annotations copied by
+ * byte range, never scanned: the writer puts nothing between them but its separator, the same
+ * in every part (one indent for the whole run).
  */
-export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array> {
+export async function* mergeRlekitJson(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
   if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
   const differ = (part: ByteSource, what: string): never => {
     throw new RleError('INVALID_STRUCTURE', `${part.name} is not a shard of the same conversion as the first part: its ${what} differ`, { expected: 'the outputs of one conversion run with --shard 0/n … (n-1)/n, in that order' });
   };
   // The writer's indent: the spaces before "format" on the second line.
+  // (Its first 64 bytes, whatever the chunks.)
   let first: Uint8Array = new Uint8Array(0);
   for await (const c of parts[0]!.stream()) {
-    first = c.subarray(0, 64);
-    break;
+    const grown = new Uint8Array(Math.min(64, first.length + c.length));
+    grown.set(first);
+    grown.set(c.subarray(0, grown.length - first.length), first.length);
+    first = grown;
+    if (first.length >= 64) break;
   }
   const m = /^\{\n( *)"format": "rlekit-json",\n/.exec(new TextDecoder().decode(first));
   if (!m) throw new RleError('INVALID_STRUCTURE', `${parts[0]!.name} is not rlekit-json written by rlekit`, { offset: 0, expected: '{ then "format": "rlekit-json" on the next line' });
@@ -465,6 +877,24 @@ export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGener
   if (categories!.length > 0) yield joinElements(categories!, true, lead, sep);
   yield encodeUtf8(`${close(categories!.length)},${nl}${pad}"annotations": `);
   let n = 0;
+  const ranges = context.ownParts === true ? partRanges(context.partInfo, parts.length) : undefined;
+  if (ranges !== undefined) {
+    for (const [k, part] of parts.entries()) {
+      const { start, end, annotations } = ranges[k]!;
+      if (annotations === 0) continue;
+      yield n === 0 ? lead : sep;
+      n += annotations;
+      let at = start;
+      // Views of the part's chunks (each its own buffer, written before the next is read); the header before them is small.
+      for await (const c of skipTo(part.stream(), start, end)) {
+        yield c;
+        at += c.length;
+      }
+      if (at !== end) throw new RleError('IO', `${part.name} changed while it was merged`);
+    }
+    yield encodeUtf8(`${close(n)}${nl}}${nl}`);
+    return;
+  }
   for (const part of parts) {
     for await (const e of jsonArrayParts(part, (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'), 'rlekit-json')) {
       if (e.kind !== 'elements') continue;
@@ -473,6 +903,24 @@ export async function* mergeRlekitJson(parts: readonly ByteSource[]): AsyncGener
     }
   }
   yield encodeUtf8(`${close(n)}${nl}}${nl}`);
+}
+
+/** The writer's descriptions of the parts, when every part has one. */
+function partRanges(info: readonly unknown[] | undefined, count: number): RlekitJsonPartInfo[] | undefined {
+  if (info === undefined || info.length !== count) return undefined;
+  const ok = (p: unknown): p is RlekitJsonPartInfo => typeof p === 'object' && p !== null && Number.isSafeInteger((p as RlekitJsonPartInfo).start) && Number.isSafeInteger((p as RlekitJsonPartInfo).end) && Number.isSafeInteger((p as RlekitJsonPartInfo).annotations) && (p as RlekitJsonPartInfo).end >= (p as RlekitJsonPartInfo).start;
+  return info.every(ok) ? (info as RlekitJsonPartInfo[]) : undefined;
+}
+
+/** The bytes [start, end) of a stream, as views of its chunks. */
+async function* skipTo(chunks: AsyncIterable<Uint8Array>, start: number, end: number): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for await (const c of chunks) {
+    const from = Math.max(start - at, 0), to = Math.min(end - at, c.length);
+    if (to > from) yield c.subarray(from, to);
+    at += c.length;
+    if (at >= end) return;
+  }
 }
 
 /** Serialises a dataset as rlekit-json text. */
@@ -552,15 +1000,28 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
     return readRlekitJson(input, maxBytes, context?.recover);
   },
+  // Streamed in bounded memory: the masks, order and errors of `read` (with a recover hook, `rlekit check`, the file is read as `read` reads it).
+  async readStream(input: DialectInput, options?: Partial<JsonReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const { maxBytes } = readOptions.parse(options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
+    if (context?.recover !== undefined) return toDatasetStream(await readRlekitJson(input, maxBytes, context.recover));
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readRlekitJsonPlanned(input, context.plan as RlekitJsonShardPlan);
+    return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes);
+  },
+  // One scan for every --jobs worker where the shards' annotations are consecutive (a file in image order).
+  async planShards(input: DialectInput, _options: Partial<JsonReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+    if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
+    return planRlekitJson(input, shards);
+  },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
   },
   // Streamed, the writer holds one batch of lines, never the dataset (a 1 GB input took 6.6 GB through write()).
-  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): AsyncIterable<Uint8Array> {
-    return writeRlekitJsonChunks(dataset, options);
+  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    return writeRlekitJsonChunks(dataset, options, context?.describePart);
   },
-  merge(parts: readonly ByteSource[]): AsyncIterable<Uint8Array> {
-    return mergeRlekitJson(parts);
+  merge(parts: readonly ByteSource[], context?: MergeContext): AsyncIterable<Uint8Array> {
+    return mergeRlekitJson(parts, context);
   },
 };
 

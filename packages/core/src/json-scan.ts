@@ -51,6 +51,12 @@ export interface JsonScanHandler {
    * undefined where objectFields would answer undefined.
    */
   fields?: readonly string[];
+  /**
+   * The most bytes one parsed value may take (a key, a top-level value, an element): more is
+   * LIMIT_EXCEEDED at its start. Bad JSON that never closes a value (a stray quote) would
+   * otherwise gather the rest of the input into one piece. Default: no limit.
+   */
+  maxPiece?: number;
 }
 
 const enum St { Start, Key, Colon, Value, AfterValue, Elem, AfterElem, End }
@@ -117,6 +123,7 @@ export class JsonScanner {
   private cut = Cut.None;
   private cutStart = 0;
   private parts: Uint8Array[] = [];
+  private partBytes = 0; // bytes of the piece gathered from earlier chunks
   private depth = 0;
   private inStr = false;
   private esc = false;
@@ -139,7 +146,13 @@ export class JsonScanner {
       if (this.cut !== Cut.None) {
         const end = this.scanPiece(chunk, i);
         if (end < 0) {
-          if (this.keep) this.parts.push(chunk.subarray(i));
+          if (this.keep) {
+            this.parts.push(chunk.subarray(i));
+            this.partBytes += n - i;
+            if (this.h.maxPiece !== undefined && this.partBytes > this.h.maxPiece) {
+              throw new RleError('LIMIT_EXCEEDED', `A value of more than ${this.h.maxPiece} bytes`, { offset: this.cutStart, expected: `values of at most ${this.h.maxPiece} bytes (${this.expected})` });
+            }
+          }
           i = n;
           break;
         }
@@ -233,6 +246,16 @@ export class JsonScanner {
     }
   }
 
+  /**
+   * After `end` threw TRUNCATED: the value that was being cut (when it was parsed, not only
+   * scanned) and its offset. Bad JSON inside it (a stray quote) kept it from closing: parsing it
+   * finds the fault where JSON.parse of the whole text would.
+   */
+  openPiece(): { offset: number; bytes: Uint8Array } | undefined {
+    if (this.cut === Cut.None || !this.keep) return undefined;
+    return { offset: this.cutStart, bytes: joinParts(this.parts) };
+  }
+
   private keyStart = 0;
   private raw = false; // elements of the current array go out as bytes
   // Where the current piece's strings at depth 1 start (absolute offsets), when fields are asked for.
@@ -260,6 +283,7 @@ export class JsonScanner {
     this.esc = false;
     this.keep = keep;
     this.parts = [];
+    this.partBytes = 0;
     this.track = keep && this.raw && this.h.fields !== undefined && this.st === St.AfterElem && cut === Cut.Container;
     if (this.track) this.marks.length = 0;
     if (this.st === St.Key) this.keyStart = at;
