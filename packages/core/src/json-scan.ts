@@ -139,7 +139,8 @@ export class JsonScanner {
       if (this.cut !== Cut.None) {
         const end = this.scanPiece(chunk, i);
         if (end < 0) {
-          if (this.keep) this.parts.push(chunk.subarray(i));
+          // A copy: the caller may reuse the chunk's memory for the next one (a file read into one buffer).
+          if (this.keep) this.parts.push(chunk.slice(i));
           i = n;
           break;
         }
@@ -272,34 +273,46 @@ export class JsonScanner {
       for (; i < n; i++) if (DELIM[c[i]!] === 1) return i;
       return -1;
     }
-    let depth = this.depth, inStr = this.inStr, esc = false;
+    let depth = this.depth, inStr = this.inStr;
     const track = this.track, base = this.pos;
     // A backslash that ended the last chunk escapes this chunk's first byte.
-    if (this.esc) i++;
-    for (; i < n; i++) {
-      const k = CLS[c[i]!]!;
-      if (k === 0) continue;
+    if (this.esc) (this.esc = false, i++);
+    for (;;) {
       if (inStr) {
-        if (k === 2) {
-          // The escaped byte is skipped (whatever it is); at the chunk's end, the next chunk's first.
-          if (i + 1 < n) i++;
-          else esc = true;
-        } else if (k === 1) {
-          inStr = false;
-          if (depth === 0) return i + 1; // the end of a string piece (inside a container, depth > 0)
+        // To the closing quote; an escaped byte is skipped whatever it is (at the chunk's end, the next chunk's first).
+        for (;;) {
+          if (i >= n) return this.save(depth, true);
+          const d = c[i]!;
+          if (d === 0x22) break;
+          if (d !== 0x5c) i++;
+          else if (i + 1 < n) i += 2;
+          else {
+            this.esc = true;
+            return this.save(depth, true);
+          }
         }
-        continue;
+        i++;
+        inStr = false;
+        if (depth === 0) return i; // the end of a string piece (inside a container, depth > 0)
       }
+      // Past the bytes that change nothing (a polygon's digits, commas and spaces), four at a time.
+      const n4 = n - 3;
+      while (i < n4 && (CLS[c[i]!]! | CLS[c[i + 1]!]! | CLS[c[i + 2]!]! | CLS[c[i + 3]!]!) === 0) i += 4;
+      while (i < n && CLS[c[i]!] === 0) i++;
+      if (i >= n) return this.save(depth, false);
+      const k = CLS[c[i]!]!;
       if (k === 1) {
         inStr = true;
         if (depth === 1 && track) this.marks.push(base + i);
       } else if (k === 3) depth++;
       else if (k === 4 && --depth === 0) return i + 1;
+      i++; // (a backslash outside a string changes nothing here: JSON.parse refuses it)
     }
-    // Escapes only matter inside strings; an escape that ends the chunk carries over.
+  }
+
+  private save(depth: number, inStr: boolean): number {
     this.depth = depth;
     this.inStr = inStr;
-    this.esc = esc;
     return -1;
   }
 
@@ -452,13 +465,38 @@ function fieldsAt(b: Uint8Array, marks: readonly number[], start: number, names:
     i = scalarEnd(b, vs);
     if (i < 0) return undefined;
     past = i;
-    try {
-      out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
-    } catch {
-      return undefined;
-    }
+    const v = scalarAt(b, vs, i);
+    if (v === NOT_JSON) return undefined;
+    out[which] = v;
   }
   return out;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The scalar JSON value in bytes [start, end) of `b`, or NOT_JSON. An integer of up to 15 digits
+ * (an id, nearly always) is read from its digits; anything else goes through JSON.parse.
+ */
+function scalarAt(b: Uint8Array, start: number, end: number): unknown {
+  let i = start;
+  const neg = b[i] === 0x2d;
+  if (neg) i++;
+  const len = end - i;
+  if (len >= 1 && len <= 15 && (b[i] !== 0x30 || len === 1)) {
+    let v = 0;
+    for (; i < end; i++) {
+      const d = b[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i === end) return neg ? -v : v;
+  }
+  try {
+    return JSON.parse(pieceDecoder.decode(b.subarray(start, end)));
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /**
@@ -507,11 +545,9 @@ export function objectFields(b: Uint8Array, names: readonly string[]): unknown[]
       const vs = i;
       i = scalarEnd(b, vs);
       if (i < 0) return undefined;
-      try {
-        out[which] = JSON.parse(pieceDecoder.decode(b.subarray(vs, i)));
-      } catch {
-        return undefined;
-      }
+      const v = scalarAt(b, vs, i);
+      if (v === NOT_JSON) return undefined;
+      out[which] = v;
       continue;
     }
     if (c === 0x7b || c === 0x5b) depth++;
