@@ -68,6 +68,13 @@ for (const b of [0x2c, 0x7d, 0x5d, 0x20, 0x09, 0x0a, 0x0d]) DELIM[b] = 1;
 
 const BOM = [0xef, 0xbb, 0xbf];
 
+/** Node's Buffer, whose indexOf of a byte is memchr (SIMD); undefined in a browser. */
+type ByteFinder = Uint8Array & { indexOf(value: number, byteOffset: number): number };
+const bufferOf = (c: Uint8Array): ByteFinder | undefined => {
+  const B = (globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): ByteFinder } }).Buffer;
+  return B === undefined ? undefined : B.from(c.buffer, c.byteOffset, c.length);
+};
+
 const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 // ignoreBOM: a U+FEFF inside the document is a character (which JSON.parse then refuses
@@ -132,6 +139,10 @@ export class JsonScanner {
   write(chunk: Uint8Array): void {
     const n = chunk.length;
     let i = 0;
+    // Where Node's Buffer is, the cut jumps from one structural byte to the next by indexOf
+    // (memchr) instead of looking at each byte: the next of each kind, found once per chunk.
+    this.find = bufferOf(chunk);
+    this.nq = this.nbs = this.nos = this.ncs = this.noc = this.ncc = -1;
     // One UTF-8 BOM at the very start is skipped, whatever the chunking.
     while (this.st === St.Start && this.pos + i < 3 && i < n && this.pos + i === this.bom && chunk[i] === BOM[this.bom]) (this.bom++, i++);
     if (this.bom > 0 && this.bom < 3 && i < n && this.st === St.Start) this.bad(this.pos + i, 'the rest of a UTF-8 byte order mark', chunk[i]!);
@@ -277,6 +288,7 @@ export class JsonScanner {
     const track = this.track, base = this.pos;
     // A backslash that ended the last chunk escapes this chunk's first byte.
     if (this.esc) (this.esc = false, i++);
+    if (this.find !== undefined) return this.jump(this.find, i, depth, inStr);
     for (;;) {
       if (inStr) {
         // To the closing quote; an escaped byte is skipped whatever it is (at the chunk's end, the next chunk's first).
@@ -307,6 +319,66 @@ export class JsonScanner {
       } else if (k === 3) depth++;
       else if (k === 4 && --depth === 0) return i + 1;
       i++; // (a backslash outside a string changes nothing here: JSON.parse refuses it)
+    }
+  }
+
+  // The next quote, backslash, [, ], { and } of the chunk at or after where they were looked for
+  // (n: none); valid while the cut moves forward through the same chunk.
+  private find: ByteFinder | undefined;
+  private nq = -1;
+  private nbs = -1;
+  private nos = -1;
+  private ncs = -1;
+  private noc = -1;
+  private ncc = -1;
+
+  /** scanPiece by indexOf: from one structural byte to the next (the same cut as the byte loop). */
+  private jump(c: ByteFinder, i: number, depth: number, inStr: boolean): number {
+    const n = c.length;
+    const next = (b: number, from: number): number => {
+      const r = c.indexOf(b, from);
+      return r < 0 ? n : r;
+    };
+    for (;;) {
+      if (inStr) {
+        for (;;) {
+          if (this.nq < i) this.nq = next(0x22, i);
+          if (this.nbs < i) this.nbs = next(0x5c, i);
+          const s = this.nbs;
+          if (s < this.nq) {
+            // An escape before the quote: the escaped byte is skipped (at the chunk's end, the next chunk's first).
+            if (s + 1 < n) {
+              i = s + 2;
+              continue;
+            }
+            this.esc = true;
+            return this.save(depth, true);
+          }
+          if (this.nq >= n) return this.save(depth, true);
+          i = this.nq + 1;
+          break;
+        }
+        inStr = false;
+        if (depth === 0) return i;
+      }
+      if (this.nq < i) this.nq = next(0x22, i);
+      if (this.nos < i) this.nos = next(0x5b, i);
+      if (this.ncs < i) this.ncs = next(0x5d, i);
+      if (this.noc < i) this.noc = next(0x7b, i);
+      if (this.ncc < i) this.ncc = next(0x7d, i);
+      let m = this.nq;
+      if (this.nos < m) m = this.nos;
+      if (this.ncs < m) m = this.ncs;
+      if (this.noc < m) m = this.noc;
+      if (this.ncc < m) m = this.ncc;
+      if (m >= n) return this.save(depth, false);
+      const k = c[m]!;
+      i = m + 1;
+      if (k === 0x22) {
+        inStr = true;
+        if (depth === 1 && this.track) this.marks.push(this.pos + m);
+      } else if (k === 0x5b || k === 0x7b) depth++;
+      else if (--depth === 0) return i;
     }
   }
 

@@ -5,13 +5,26 @@
  * built to hurt a structural scan: escaped quotes and brackets in strings and keys, `\\"`,
  * unicode, exponents, nested objects, whitespace everywhere, repeated keys, truncation.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { encodeUtf8, JsonScanner, objectFields, parseJsonBytes, RleError } from '../src/index.js';
 
 type Outcome = { ok: true; value: unknown; fields: unknown[] } | { ok: false; code: string; offset: number | undefined };
 
 const NAMES = ['image_id', 'id'] as const;
+
+/**
+ * `scan` as a browser runs it (no Node Buffer: the cut looks at each byte instead of jumping by
+ * indexOf); both ways must agree.
+ */
+function scanWithoutBuffer(bytes: Uint8Array, size: number, stale: number): Outcome {
+  vi.stubGlobal('Buffer', undefined);
+  try {
+    return scan(bytes, size, stale);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+}
 
 /**
  * Scans `bytes` in chunks of `size` copied into one buffer that is overwritten with structural
@@ -100,6 +113,8 @@ describe('JsonScanner from a reused buffer', () => {
       const whole = scan(bytes, 0, stale);
       const got = scan(bytes, size, stale);
       expect(got).toEqual(whole);
+      expect(scanWithoutBuffer(bytes, size, stale)).toEqual(whole);
+      expect(scanWithoutBuffer(bytes, 0, stale)).toEqual(whole);
       expect(got.ok).toBe(true);
       if (got.ok) expect(got.value).toEqual(JSON.parse(text));
     }), { numRuns: 1500 });
@@ -112,6 +127,7 @@ describe('JsonScanner from a reused buffer', () => {
       const bytes = op === 'cut' ? full.subarray(0, i) : encodeUtf8(op === 'delete' ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + ch + text.slice(i));
       const whole = scan(bytes, 0, 0x7b);
       expect(scan(bytes, size, 0x22)).toEqual(whole);
+      expect(scanWithoutBuffer(bytes, size, 0x22)).toEqual(whole);
       if (op === 'cut' && i < full.length && !whole.ok) expect(['TRUNCATED', 'INVALID_STRUCTURE', 'INVALID_TOKEN']).toContain(whole.code);
     }), { numRuns: 1500 });
   });
@@ -122,6 +138,7 @@ describe('JsonScanner from a reused buffer', () => {
     for (const size of [1, 2, 3, 4, 5]) {
       const got = scan(bytes, size, 0x5c);
       expect(got).toEqual(scan(bytes, 0, 0));
+      expect(scanWithoutBuffer(bytes, size, 0x5c)).toEqual(got);
       expect(got.ok && got.value).toEqual(JSON.parse(text));
     }
     const r = scan(bytes, 1, 0x5c);
