@@ -881,12 +881,15 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
       // The window's annotations go into one buffer, each at its place in image order, reused by
       // the next window (a window is parsed before the next is read): no fresh pages per pass.
-      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      // Sized for the largest window at once (pages never written are never touched): a second
+      // window a little larger than the first would otherwise fault in a whole new buffer.
+      if (buffer.length < bytes) buffer = new Uint8Array(Math.max(bytes, Math.min(windowBytes, total)));
       const window = buffer;
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       if (seekable) {
         // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
-        const items = order.slice(from, to).sort((x, y) => offsets[x]! - offsets[y]!);
+        // In offset order: an annotation's offset grows with its index, so a numeric sort of the indices.
+        const items = order.slice(from, to).sort();
         if (!(await gatherRanges(source, items, offsets, sizes, (i) => slot[i]!, window))) throw new RleError('IO', `${source.name} changed between reads`);
       } else {
         let got = 0;
