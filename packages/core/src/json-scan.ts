@@ -335,51 +335,55 @@ export class JsonScanner {
   /** scanPiece by indexOf: from one structural byte to the next (the same cut as the byte loop). */
   private jump(c: ByteFinder, i: number, depth: number, inStr: boolean): number {
     const n = c.length;
-    const next = (b: number, from: number): number => {
-      const r = c.indexOf(b, from);
-      return r < 0 ? n : r;
-    };
+    // The cache in locals while the cut runs (written back when it stops).
+    let nq = this.nq, nbs = this.nbs, nos = this.nos, ncs = this.ncs, noc = this.noc, ncc = this.ncc;
+    let end = -1;
     for (;;) {
       if (inStr) {
         for (;;) {
-          if (this.nq < i) this.nq = next(0x22, i);
-          if (this.nbs < i) this.nbs = next(0x5c, i);
-          const s = this.nbs;
-          if (s < this.nq) {
+          if (nq < i) (nq = c.indexOf(0x22, i)) < 0 && (nq = n);
+          if (nbs < i) (nbs = c.indexOf(0x5c, i)) < 0 && (nbs = n);
+          if (nbs < nq) {
             // An escape before the quote: the escaped byte is skipped (at the chunk's end, the next chunk's first).
-            if (s + 1 < n) {
-              i = s + 2;
+            if (nbs + 1 < n) {
+              i = nbs + 2;
               continue;
             }
             this.esc = true;
-            return this.save(depth, true);
+            break;
           }
-          if (this.nq >= n) return this.save(depth, true);
-          i = this.nq + 1;
+          if (nq < n) (i = nq + 1, (inStr = false));
           break;
         }
-        inStr = false;
-        if (depth === 0) return i;
+        if (inStr) break; // the chunk ends inside the string
+        if (depth === 0) {
+          end = i; // the end of a string piece (inside a container, depth > 0)
+          break;
+        }
       }
-      if (this.nq < i) this.nq = next(0x22, i);
-      if (this.nos < i) this.nos = next(0x5b, i);
-      if (this.ncs < i) this.ncs = next(0x5d, i);
-      if (this.noc < i) this.noc = next(0x7b, i);
-      if (this.ncc < i) this.ncc = next(0x7d, i);
-      let m = this.nq;
-      if (this.nos < m) m = this.nos;
-      if (this.ncs < m) m = this.ncs;
-      if (this.noc < m) m = this.noc;
-      if (this.ncc < m) m = this.ncc;
-      if (m >= n) return this.save(depth, false);
-      const k = c[m]!;
+      if (nq < i) (nq = c.indexOf(0x22, i)) < 0 && (nq = n);
+      if (nos < i) (nos = c.indexOf(0x5b, i)) < 0 && (nos = n);
+      if (ncs < i) (ncs = c.indexOf(0x5d, i)) < 0 && (ncs = n);
+      if (noc < i) (noc = c.indexOf(0x7b, i)) < 0 && (noc = n);
+      if (ncc < i) (ncc = c.indexOf(0x7d, i)) < 0 && (ncc = n);
+      let m = nq;
+      if (nos < m) m = nos;
+      if (ncs < m) m = ncs;
+      if (noc < m) m = noc;
+      if (ncc < m) m = ncc;
+      if (m >= n) break;
       i = m + 1;
-      if (k === 0x22) {
+      if (m === nq) {
         inStr = true;
         if (depth === 1 && this.track) this.marks.push(this.pos + m);
-      } else if (k === 0x5b || k === 0x7b) depth++;
-      else if (--depth === 0) return i;
+      } else if (m === nos || m === noc) depth++;
+      else if (--depth === 0) {
+        end = i;
+        break;
+      }
     }
+    this.nq = nq, this.nbs = nbs, this.nos = nos, this.ncs = ncs, this.noc = noc, this.ncc = ncc;
+    return end >= 0 ? end : this.save(depth, inStr);
   }
 
   private save(depth: number, inStr: boolean): number {
