@@ -506,6 +506,19 @@ function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
 }
 
+class F64List {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 class U32List {
   data = new Uint32Array(1024);
   length = 0;
@@ -581,7 +594,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   let lengths = new U32List();
   // Every annotation's offset in the file: for errors, for a seekable file's pass 2 and for the
   // --jobs plans (the workers read theirs by it).
-  let offsets: number[] = [];
+  let offsetList = new F64List();
   // A seekable file's pass 2 reads its annotations by these offsets, never re-scanning it.
   const seekable = source.range !== undefined && source.size !== undefined;
   // A stream's annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes:
@@ -602,7 +615,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   const note = (imageId: unknown, cid: unknown, i: number, length: number, offset: number): void => {
     imageIds.push(imageId);
     lengths.push(length);
-    offsets.push(offset);
+    offsetList.push(offset);
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
   };
   const noteValue = (v: unknown, i: number, length: number, offset: number): void => {
@@ -623,7 +636,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = keepBytes, offsets = []);
+        (kept = undefined, keptBytes = 0, keeping = keepBytes, offsetList = new F64List());
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -711,6 +724,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   // Each annotation's image position (-1: not an image of the file, an error at its turn).
   const position = new Map<unknown, number>(images.map((im, k) => [im.id, k]));
   const count = imageIds.length;
+  const offsets = offsetList.data.subarray(0, count);
   const at = new Int32Array(count);
   let inImageOrder = true;
   for (let i = 0, prev = -1; i < count; i++) {

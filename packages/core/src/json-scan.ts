@@ -271,7 +271,7 @@ export class JsonScanner {
     this.inStr = false;
     this.esc = false;
     this.keep = keep;
-    this.parts = [];
+    this.parts.length = 0;
     this.track = keep && this.raw && this.h.fields !== undefined && this.st === St.AfterElem && cut === Cut.Container;
     if (this.track) this.marks.length = 0;
     if (this.st === St.Key) this.keyStart = at;
@@ -403,7 +403,7 @@ export class JsonScanner {
       return;
     }
     if (!this.keep) {
-      this.parts = [];
+      this.parts.length = 0;
       if (this.st === St.AfterElem) this.index++;
       return;
     }
@@ -411,7 +411,7 @@ export class JsonScanner {
       const bytes = joinParts(this.parts);
       const fields = this.track ? fieldsAt(bytes, this.marks, start, this.h.fields!) : undefined;
       this.h.element?.(this.key, this.index, bytes, start, endAt - start, fields);
-      this.parts = [];
+      this.parts.length = 0;
       this.index++;
       return;
     }
@@ -426,7 +426,7 @@ export class JsonScanner {
 
   private parse(start: number): unknown {
     const bytes = joinParts(this.parts);
-    this.parts = [];
+    this.parts.length = 0;
     return parseJsonBytes(bytes, start, this.expected);
   }
 
