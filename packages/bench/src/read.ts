@@ -16,9 +16,11 @@ import { cacheDir, cliCommand, lvisFile, python, repo } from './lvis.js';
 
 /** The child: reads `path` as `kind` and prints { cpu, wall, n } (seconds, annotations). */
 const NODE_READ = `
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 const [kind, path] = process.argv.slice(1);
-const source = { kind: 'bytes', name: path.split('/').pop(), path, size: statSync(path).size, async *stream() { yield* createReadStream(path, { highWaterMark: 1 << 20 }); } };
+// The CLI's file source (stream() and, for a second pass by offsets, range()), as convert reads.
+const { fileSource } = await import(new URL('../cli/dist/node-sources.js', 'file://' + process.cwd() + '/').href);
+const source = fileSource(path, statSync(path).size);
 const core = await import('@rlekit/core');
 const coco = await import('@rlekit/coco');
 const kaggle = await import('@rlekit/kaggle');

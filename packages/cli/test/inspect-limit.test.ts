@@ -6,7 +6,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { Mask, type ByteSource, type FolderSource } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
 
-// Bytes each pass over the file (each stream() call) handed to the reader.
+// Bytes each read of the file (each stream() or range() call) handed to the reader: a file is
+// read by range (pass 1 all of it, pass 2 the annotations again by their offsets).
 const passes: number[] = [];
 
 vi.mock('../src/node-sources.js', async (importOriginal) => {
@@ -21,6 +22,13 @@ vi.mock('../src/node-sources.js', async (importOriginal) => {
         async *stream() {
           const k = passes.push(0) - 1;
           for await (const c of s.stream()) {
+            passes[k]! += c.length;
+            yield c;
+          }
+        },
+        async *range(start: number, end: number) {
+          const k = passes.push(0) - 1;
+          for await (const c of s.range!(start, end)) {
             passes[k]! += c.length;
             yield c;
           }
@@ -48,8 +56,8 @@ describe('inspect --limit', () => {
     expect(code).toBe(0);
     expect(out).toContain('at least 3 annotations');
     expect(out).toContain('read no further after 3 annotations');
-    // Pass 1 reads the whole file (images, each annotation's image), keeping the annotations' bytes
-    // when they fit the regroup budget (then there is no pass 2); a pass 2 would stop within the first chunks.
+    // Pass 1 reads the whole file (images, each annotation's image); pass 2 reads the annotations
+    // again by their offsets and stops within the first chunk.
     expect(passes[0]).toBe(size);
     expect(passes.length).toBeLessThanOrEqual(2);
     expect(passes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(size + (2 << 20));
@@ -59,6 +67,8 @@ describe('inspect --limit', () => {
     expect(await main(['inspect', input, '--from', 'coco', '--limit', '3', '--count', '--jobs', '1', '--in-memory-bytes', '1'], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} })).toBe(0);
     expect(out).toContain('400 annotations');
     expect(passes[0]).toBe(size);
-    expect(passes.every((n) => n === size)).toBe(true);
+    // Pass 2 reads every annotation: from the first one's start to the last one's end (the file ends `]}`).
+    const text = JSON.stringify(doc);
+    expect(passes.slice(1)).toEqual([size - 2 - (text.indexOf('"annotations":[') + '"annotations":['.length)]);
   });
 });

@@ -483,9 +483,14 @@ const KIND_WORDS: Record<JsonValueKind, FieldKind> = { array: 'an array', object
 /** What a top-level field of a COCO object holds. */
 type FieldKind = 'an array' | 'an object' | 'a value';
 
-/** Feeds a source to a scanner in bounded writes; `drain` runs after each write (to yield what it queued). */
+/**
+ * Feeds a source to a scanner in bounded writes; `drain` runs after each write (to yield what it
+ * queued). A seekable source is read through its one reused buffer (`range`): a stream's fresh
+ * chunk per read is fresh pages, whose first touch costs more than scanning them.
+ */
 async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<void> {
-  for await (const chunk of source.stream()) {
+  const chunks = source.range !== undefined && source.size !== undefined ? source.range(0, source.size) : source.stream();
+  for await (const chunk of chunks) {
     for (let i = 0; i < chunk.length; i += CHUNK) {
       scanner.write(chunk.length <= CHUNK ? chunk : chunk.subarray(i, Math.min(chunk.length, i + CHUNK)));
       yield;
@@ -499,6 +504,19 @@ const REFS = ['image_id', 'category_id'];
 /** An annotation's bytes parsed (polygons as Float64Arrays), or through parseJsonBytes, which reports what is wrong with them. */
 function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
+}
+
+class F64List {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
 }
 
 class U32List {
@@ -574,17 +592,19 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
   let imageIds: unknown[] = []; // image_id of each annotation of the latest list
   let lengths = new U32List();
-  // The annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes: then
-  // pass 2 parses them from here instead of reading the file again. Allocated at the file's size
-  // (the pages the file does not fill are never touched).
-  let kept: Uint8Array | undefined, keptBytes = 0, keeping = planning === undefined;
+  // Every annotation's offset in the file: for errors, for a seekable file's pass 2 and for the
+  // --jobs plans (the workers read theirs by it).
+  let offsetList = new F64List();
+  // A seekable file's pass 2 reads its annotations by these offsets, never re-scanning it.
+  const seekable = source.range !== undefined && source.size !== undefined;
+  // A stream's annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes:
+  // then pass 2 parses them from here instead of scanning the stream again. Allocated at the
+  // file's size (the pages the file does not fill are never touched). A seekable file's are not
+  // copied: reading them again by offset (from the page cache) costs less than fresh pages.
+  const keepBytes = planning === undefined && !seekable;
+  let kept: Uint8Array | undefined, keptBytes = 0, keeping = keepBytes;
   // The kept buffer once the annotations outgrew it: the first regrouping window reuses its pages.
   let spare: Uint8Array | undefined;
-  // Every annotation's offset in the file: for errors, for a seekable file's windows and for the
-  // --jobs plans (the workers read theirs by it).
-  let offsets: number[] = [];
-  // A seekable file's regrouping windows copy their annotations by these offsets, never re-scanning it.
-  const seekable = source.range !== undefined && source.size !== undefined;
   // Each distinct category_id of the annotations and where it first appears (bounded by the
   // categories, not the annotations), for an SA-1B file, whose categories come from them.
   let annotationCategories = new Map<unknown, number>();
@@ -592,13 +612,15 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   let root: 'object' | 'array' | undefined;
   // Results files: which elements have a mask (only those take an id, counted from 1).
   const masked: boolean[] = [];
-  const note = (v: unknown, i: number, length: number, offset: number): void => {
-    const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
-    imageIds.push(o?.image_id);
+  const note = (imageId: unknown, cid: unknown, i: number, length: number, offset: number): void => {
+    imageIds.push(imageId);
     lengths.push(length);
-    offsets.push(offset);
-    const cid = o?.category_id;
+    offsetList.push(offset);
     if (cid !== undefined && !annotationCategories.has(cid)) annotationCategories.set(cid, i);
+  };
+  const noteValue = (v: unknown, i: number, length: number, offset: number): void => {
+    const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
+    note(o?.image_id, o?.category_id, i, length, offset);
   };
   const pass1 = new JsonScanner({
     field(key, kind) {
@@ -614,7 +636,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         imageIds = [];
         lengths = new U32List();
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = planning === undefined, offsets = []);
+        (kept = undefined, keptBytes = 0, keeping = keepBytes, offsetList = new F64List());
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
@@ -635,7 +657,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
         const refs = found ?? objectFields(bytes, REFS);
-        note(refs ? { image_id: refs[0], category_id: refs[1] } : parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
+        if (refs !== undefined) note(refs[0], refs[1], i, length, offset);
+        else noteValue(parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, spare = kept, kept = undefined);
           else {
@@ -656,7 +679,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
           if (format === 'instances' || format === 'sa1b') fail([], 'an object', 'a list'); // as the in-memory read says
         }
         probe.resultImage(v, [i]);
-        note(v, i, length, offset);
+        noteValue(v, i, length, offset);
         const seg = typeof v === 'object' && v !== null ? (v as Json).segmentation : undefined;
         masked.push(seg !== undefined && seg !== null);
       } else fields.get(key)!.elements!.push(v);
@@ -701,6 +724,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   // Each annotation's image position (-1: not an image of the file, an error at its turn).
   const position = new Map<unknown, number>(images.map((im, k) => [im.id, k]));
   const count = imageIds.length;
+  const offsets = offsetList.data.subarray(0, count);
   const at = new Int32Array(count);
   let inImageOrder = true;
   for (let i = 0, prev = -1; i < count; i++) {
@@ -808,11 +832,50 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     }
     // Regrouping: annotations in image order (a stable counting sort by position; dangling ones
     // first, so their error comes early), then windows of whole images holding at most
-    // regroupBytes each. A seekable file read in its own order takes the same windows, in file order.
+    // regroupBytes each.
     let order = regroup ? imageOrder(at, images.length) : new Uint32Array(count);
     if (!regroup) for (let i = 0; i < count; i++) order[i] = i;
     if (skip) order = order.filter(mine);
     const wanted = order.length;
+    if (!regroup) {
+      // A seekable file read in its own order: one read of the span, each annotation parsed where
+      // it lies in the source's chunk (copied only when a chunk boundary cuts it).
+      if (wanted === 0) {
+        reader.finish();
+        return;
+      }
+      const lo = offsets[order[0]!]!, hi = offsets[order[wanted - 1]!]! + sizes[order[wanted - 1]!]!;
+      let e = 0, pos = lo, cut = new Uint8Array(0);
+      for await (const c of source.range!(lo, hi)) {
+        const end = pos + c.length;
+        while (e < wanted) {
+          const i = order[e]!, s0 = offsets[i]!, s1 = s0 + sizes[i]!;
+          if (s0 >= end) break;
+          let bytes: Uint8Array;
+          if (s0 >= pos && s1 <= end) bytes = c.subarray(s0 - pos, s1 - pos);
+          else {
+            if (cut.length < s1 - s0) cut = new Uint8Array(Math.max(s1 - s0, cut.length * 2));
+            const a = Math.max(s0, pos), b = Math.min(s1, end);
+            cut.set(c.subarray(a - pos, b - pos), a - s0);
+            if (s1 > end) break; // the rest of it comes with the next chunk
+            bytes = cut.subarray(0, s1 - s0);
+          }
+          e++;
+          const a = reader.annotation(parseAnnotation(bytes, s0), pathOf(i));
+          if (a) yield a;
+        }
+        pos = end;
+      }
+      if (pos !== hi || e !== wanted) throw new RleError('IO', `${source.name} changed between reads`);
+      reader.finish();
+      return;
+    }
+    // Windows of a seekable file are read again by offset: each costs one read of the span
+    // (cheap, from the page cache), its buffer fresh pages once (dear): about a quarter of the
+    // annotations per window balances the two (within regroupBytes).
+    let total = 0;
+    for (let k = 0; k < wanted; k++) total += sizes[order[k]!]!;
+    const windowBytes = seekable ? Math.min(regroupBytes, Math.max(16 << 20, Math.ceil(total / 4))) : regroupBytes;
     const slot = new Float64Array(count); // an annotation's place in its window's buffer
     let buffer = spare ?? new Uint8Array(0);
     spare = undefined;
@@ -825,19 +888,22 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         let end = to, b = 0;
         if (regroup) while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
         else b = sizes[order[end++]!]!;
-        if (to > from && bytes + b > regroupBytes) break;
+        if (to > from && bytes + b > windowBytes) break;
         bytes += b;
         to = end;
       }
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
       // The window's annotations go into one buffer, each at its place in image order, reused by
       // the next window (a window is parsed before the next is read): no fresh pages per pass.
-      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      // Sized for the largest window at once (pages never written are never touched): a second
+      // window a little larger than the first would otherwise fault in a whole new buffer.
+      if (buffer.length < bytes) buffer = new Uint8Array(Math.max(bytes, Math.min(windowBytes, total)));
       const window = buffer;
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       if (seekable) {
         // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
-        const items = order.slice(from, to).sort((x, y) => offsets[x]! - offsets[y]!);
+        // In offset order: an annotation's offset grows with its index, so a numeric sort of the indices.
+        const items = order.slice(from, to).sort();
         if (!(await gatherRanges(source, items, offsets, sizes, (i) => slot[i]!, window))) throw new RleError('IO', `${source.name} changed between reads`);
       } else {
         let got = 0;
