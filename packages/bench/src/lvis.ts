@@ -69,6 +69,25 @@ async function phases(scale: number, jobs: number): Promise<void> {
   console.log(`| shards, planned (parallel) | ${parts.map((p) => p.toFixed(2)).join(', ')} |`);
   console.log(`| merge by described ranges (serial) | ${merge.toFixed(2)} |`);
   console.log(`\nserial ${serial.toFixed(2)} s + parallel ${parallel.toFixed(2)} s / N; merged output ${same ? 'identical to' : 'DIFFERS from'} one job's (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')})`);
+  // The real thing, in this process: --jobs 1 and --jobs N alternately, and where a --jobs N run's
+  // wall time went (its plan, its tasks side by side, then what the join had left to write after
+  // the last task: the merge's copy, now overlapped with the workers).
+  console.log(`\n| run (wall s, this process) | total | plan | tasks | output after the last task | CPU s |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (let round = 0; round < 2; round++) {
+    for (const n of [1, jobs]) {
+      const timings: { planned?: number; tasks?: number; written?: number } = {};
+      const c = process.cpuUsage(), t0 = performance.now();
+      await convert(input, { from: 'coco', to: 'coco', output: out(`run${n}.json`), writeOptions: write, jobs: n, timings });
+      const t1 = performance.now(), d = process.cpuUsage(c);
+      const s = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '' : ((b - a) / 1000).toFixed(2));
+      console.log(`| --jobs ${n} | ${((t1 - t0) / 1000).toFixed(2)} | ${s(t0, timings.planned)} | ${s(timings.planned, timings.tasks)} | ${s(timings.tasks, timings.written)} | ${((d.user + d.system) / 1e6).toFixed(2)} |`);
+    }
+    const again = spawnSync('cmp', ['-s', out('run1.json'), out(`run${jobs}.json`)]).status === 0;
+    if (!again) console.log(`--jobs ${jobs} output DIFFERS from --jobs 1`);
+  }
+  for (const n of [1, jobs]) rmSync(out(`run${n}.json`), { force: true });
+  console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}; CPU s: this process's threads, the workers' included)`);
 }
 
 /** Writes the LVIS-shaped file (annotations first and scattered over images, as LVIS has them). */

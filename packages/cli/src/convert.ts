@@ -36,6 +36,8 @@ export interface ConvertOptions {
   plan?: unknown;
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
+  /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
+  timings?: { planned?: number; tasks?: number; written?: number };
   /** Internal (a --jobs part in a join, part-join.ts): the output's chunks go here instead of to `output`. */
   sink?: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 }
@@ -230,6 +232,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
     const tasks = (async () => {
       const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
+      if (options.timings) options.timings.planned = performance.now();
       return shards.map((shard, j) => {
         let port: MessagePort | undefined;
         if (live !== undefined && j > 0) {
@@ -257,6 +260,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
       live?.close();
       throw e;
     }
+    if (options.timings) options.timings.tasks = performance.now();
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();
@@ -317,6 +321,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
         written = total;
       }
     }
+    if (options.timings) options.timings.written = performance.now();
     return { from: d.from, to: d.to, detected: d.detected, confidence: d.confidence, annotations, images, written, folder: d.folderOut, ...(bytes ? { bytes } : {}) };
   } finally {
     // A failed run's output stream stops here, and its temp file is gone before the error is said.
