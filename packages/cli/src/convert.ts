@@ -7,7 +7,7 @@ import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
 import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
-import { LiveJoin, Rejoin } from './part-join.js';
+import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
 export interface ConvertOptions {
@@ -289,9 +289,11 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     }
     for (const w of said.values()) options.warn?.(w);
     const failed = results.find((r) => r.error);
-    if (failed) throw fromRecord(failed.error!);
+    // A failed task stops the join; the output's own failure (it cannot be written) is said first, as one job meets it first.
+    if (failed) live?.close();
     const joined = writing === undefined ? undefined : await writing;
-    if (joined !== undefined && 'error' in joined && !(joined.error instanceof Rejoin)) throw joined.error;
+    if (joined !== undefined && 'error' in joined && !(joined.error instanceof Rejoin) && !(joined.error instanceof PartFailed)) throw joined.error;
+    if (failed) throw fromRecord(failed.error!);
     let annotations = 0, images = 0;
     for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
     // The loss report once, from the shards' counts: sums, and unions of the ids seen.

@@ -13,8 +13,9 @@
  * written, and the caller merges the parts as before.
  */
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
-import type { PartJoin } from '@rlekit/core';
+import { RleError, type PartJoin } from '@rlekit/core';
 
 /** The stream's end when the parts must go through the target's `merge` (the first part's file is ready for it). */
 export class Rejoin extends Error {
@@ -24,7 +25,7 @@ export class Rejoin extends Error {
 }
 
 /** A part's own failure is its task's error (the caller reports that): the join only stops. */
-class PartFailed extends Error {}
+export class PartFailed extends Error {}
 
 /**
  * What the worker's side tells the join about its part while it writes (posted on the part's
@@ -307,7 +308,12 @@ async function readRange(path: string, from: number, to: number): Promise<Uint8A
 
 /** The worker's side of a part: writes its chunks to the scratch file and tells the join how far it is. */
 export async function partSink(path: string, port: MessagePort, chunks: AsyncIterable<Uint8Array>): Promise<number> {
-  const handle = await fs.open(path, 'w');
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(path, 'w');
+  } catch (e) {
+    throw new RleError('IO', `Cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { expected: 'a writable folder for the output and its parts' });
+  }
   let at = 0;
   try {
     for await (const c of chunks) {
