@@ -37,7 +37,7 @@ export interface ConvertOptions {
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
   /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
-  timings?: { planned?: number; tasks?: number; written?: number };
+  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number };
   /** Internal (a --jobs part in a join, part-join.ts): the output's chunks go here instead of to `output`. */
   sink?: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 }
@@ -249,7 +249,12 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     })();
     // The output is written from the start, beside the tasks: the first part's body goes into it as
     // the main thread writes it, later parts as soon as those before them are complete.
-    if (live !== undefined) writing = writeFileAtomic(options.output!, live.stream(), { onTemp: live.onTemp }).then((written) => ({ written }), (error: unknown) => (live.close(), { error }));
+    const timings = options.timings;
+    const stream = live === undefined ? undefined : timings === undefined ? live.stream() : (async function* () {
+      yield* live.stream();
+      timings.streamed = performance.now(); // the output's last byte handed on (its fsync and rename to come)
+    })();
+    if (live !== undefined) writing = writeFileAtomic(options.output!, stream!, { onTemp: live.onTemp }).then((written) => ({ written }), (error: unknown) => (live.close(), { error }));
     let results;
     try {
       results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
