@@ -5,7 +5,9 @@
  * takes every part's files). Memory stays bounded: N tasks in flight, each as bounded as a single
  * conversion, and parts stream through the merge. A reader that can plan (COCO's `planShards`)
  * reads the input once here, while the threads start, and each worker reads only its share; a
- * writer that describes its part (COCO's `describePart`) lets the merge copy it by byte range.
+ * writer that describes its part (COCO's `describePart`) lets the merge copy it by byte range, and
+ * a target that can join its parts (`joinParts`: COCO, Kaggle) has them joined into the output
+ * while they are written (part-join.ts), not merged after the last worker.
  * The pool is tinypool (see docs/scale.md for why).
  */
 import { promises as fs } from 'node:fs';
