@@ -8,7 +8,8 @@
  * and peak RSS come from /usr/bin/time -v around each child process. rlekit runs with --jobs 1, and the
  * COCO conversion again with --jobs 2 (worker threads, the same bytes).
  *
- * `pnpm bench lvis --phases [--scale S] [--jobs N]`: the serial and parallel parts of a --jobs N run, each alone.
+ * `pnpm bench lvis --phases [--scale S] [--jobs N] [--runs-only]`: the serial and parallel parts of a --jobs N run, each alone,
+ * then --jobs 1 and --jobs N runs in this process with where the --jobs N run's wall time went (--runs-only: those alone).
  *
  * `pnpm bench lvis --growth 0.1,0.3,1`: the COCO conversion (--jobs 1) of each scale's file, one
  * table: size, wall, MB/s, peak RSS — time and memory should grow linearly (or memory stay flat).
@@ -35,7 +36,7 @@ const SIZES = [[480, 640], [640, 480], [427, 640], [640, 427], [512, 640], [375,
  * ranges the writers describe. On a machine shared with other work these, not the wall time of
  * threads competing with it, give the critical path: serial parts + the slowest shard.
  */
-async function phases(scale: number, jobs: number): Promise<void> {
+async function phases(scale: number, jobs: number, partsAlone = true): Promise<void> {
   const input = lvisFile(scale);
   // The CLI's own conversion and file source (a benchmark may reach into the CLI's sources).
   const { convert } = await import('../../cli/src/convert.js');
@@ -49,6 +50,8 @@ async function phases(scale: number, jobs: number): Promise<void> {
     return (d.user + d.system) / 1e6;
   };
   const write = { polygons: 'rle' };
+  if (partsAlone) await alone();
+  async function alone(): Promise<void> {
   const one = await timed(() => convert(input, { from: 'coco', to: 'coco', output: out('one.json'), writeOptions: write }));
   const shards = Array.from({ length: jobs }, (_, index) => ({ index, count: jobs }));
   let plans: unknown[] | undefined;
@@ -69,6 +72,26 @@ async function phases(scale: number, jobs: number): Promise<void> {
   console.log(`| shards, planned (parallel) | ${parts.map((p) => p.toFixed(2)).join(', ')} |`);
   console.log(`| merge by described ranges (serial) | ${merge.toFixed(2)} |`);
   console.log(`\nserial ${serial.toFixed(2)} s + parallel ${parallel.toFixed(2)} s / N; merged output ${same ? 'identical to' : 'DIFFERS from'} one job's (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')})`);
+  }
+  // The real thing, in this process: --jobs 1 and --jobs N alternately, and where a --jobs N run's
+  // wall time went (its plan, its tasks side by side, then what the join had left to write after
+  // the last task: the merge's copy, now overlapped with the workers).
+  console.log(`\n| run (wall s, this process) | total | plan | tasks | output after the last task | of which its last bytes (the rest: fsync, rename) | CPU s |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (let round = 0; round < 2; round++) {
+    for (const n of [1, jobs]) {
+      const timings: { planned?: number; tasks?: number; streamed?: number; written?: number } = {};
+      const c = process.cpuUsage(), t0 = performance.now();
+      await convert(input, { from: 'coco', to: 'coco', output: out(`run${n}.json`), writeOptions: write, jobs: n, timings });
+      const t1 = performance.now(), d = process.cpuUsage(c);
+      const s = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '' : ((b - a) / 1000).toFixed(2));
+      console.log(`| --jobs ${n} | ${((t1 - t0) / 1000).toFixed(2)} | ${s(t0, timings.planned)} | ${s(timings.planned, timings.tasks)} | ${s(timings.tasks, timings.written)} | ${timings.streamed === undefined ? '' : s(timings.tasks, Math.max(timings.tasks!, timings.streamed))} | ${((d.user + d.system) / 1e6).toFixed(2)} |`);
+    }
+    const again = spawnSync('cmp', ['-s', out('run1.json'), out(`run${jobs}.json`)]).status === 0;
+    if (!again) console.log(`--jobs ${jobs} output DIFFERS from --jobs 1`);
+  }
+  for (const n of [1, jobs]) rmSync(out(`run${n}.json`), { force: true });
+  console.log(`(load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}; CPU s: this process's threads, the workers' included)`);
 }
 
 /** Writes the LVIS-shaped file (annotations first and scattered over images, as LVIS has them). */
@@ -269,7 +292,7 @@ export async function lvis(argv: string[]): Promise<void> {
   if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
   const only = flag('only')?.split(',');
   mkdirSync(cacheDir, { recursive: true });
-  if (argv.includes('--phases')) return phases(scale, Number(flag('jobs') ?? 2));
+  if (argv.includes('--phases')) return phases(scale, Number(flag('jobs') ?? 2), !argv.includes('--runs-only'));
   const input = lvisFile(scale);
   const mb = statSync(input).size / 1e6;
   console.log(`input: ${input}, ${mb.toFixed(0)} MB (scale ${scale}); node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared)`);

@@ -7,6 +7,8 @@ import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
 import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
+import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
 export interface ConvertOptions {
   /** Dialect id of the input; detected when absent. */
@@ -34,6 +36,10 @@ export interface ConvertOptions {
   plan?: unknown;
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
+  /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
+  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number };
+  /** Internal (a --jobs part in a join, part-join.ts): the output's chunks go here instead of to `output`. */
+  sink?: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 }
 
 /** Receives progress of a long conversion (the CLI draws a bar from it on a terminal). */
@@ -186,6 +192,9 @@ export async function convert(input: string | ByteSource | FolderSource, options
     if (!to.writeFiles || !options.output) throw new RleError('INVALID_OPTION', `${to.id} writes a folder: give -o <folder>`);
     written = await writeFolderAtomic(options.output, to.writeFiles(tallied, writeOptions, ctx));
     folder = true;
+  } else if (options.sink) {
+    const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
+    written = await options.sink(out instanceof Uint8Array ? (async function* () { yield out; })() : out);
   } else if (options.output) {
     const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
     written = await writeFileAtomic(options.output, out, { durable: options.describePart === undefined });
@@ -212,19 +221,51 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   const shards = jobShards(options.jobs!, options.shard);
   const parts = partPaths(options.output, shards.length);
   const cleanup = trackParts(parts);
+  // A file output the target can join while its parts are written (part-join.ts): the merge then
+  // overlaps the workers. Not a pipe or device: a join that must fall back to the merge rewrites it.
+  const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id)) : undefined;
+  const live = join === undefined ? undefined : new LiveJoin(join, parts);
+  let writing: Promise<{ written: number } | { error: unknown }> | undefined;
   try {
     // One first pass over the input for every worker, where the reader can plan (COCO): each
     // worker then reads only its shard's bytes. It runs here while the worker threads start.
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
     const tasks = (async () => {
       const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
-      return shards.map((shard, j) => ({
-        kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
-        readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
-        ...(plans !== undefined ? { plan: plans[j] } : {}),
-      }));
+      if (options.timings) options.timings.planned = performance.now();
+      return shards.map((shard, j) => {
+        let port: MessagePort | undefined;
+        if (live !== undefined && j > 0) {
+          const channel = new MessageChannel();
+          live.listen(j, channel.port1);
+          port = channel.port2;
+        }
+        return {
+          kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
+          readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
+          ...(plans !== undefined ? { plan: plans[j] } : {}), ...(port !== undefined ? { port } : {}),
+        };
+      });
     })();
-    const results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown }>({ count: shards.length, tasks, local: true });
+    // The output is written from the start, beside the tasks: the first part's body goes into it as
+    // the main thread writes it, later parts as soon as those before them are complete.
+    const timings = options.timings;
+    const stream = live === undefined ? undefined : timings === undefined ? live.stream() : (async function* () {
+      yield* live.stream();
+      timings.streamed = performance.now(); // the output's last byte handed on (its fsync and rename to come)
+    })();
+    if (live !== undefined) writing = writeFileAtomic(options.output!, stream!, { onTemp: live.onTemp }).then((written) => ({ written }), (error: unknown) => (live.close(), { error }));
+    let results;
+    try {
+      results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
+        live: { sink: live.sink0, describe: live.describe0 },
+        settled: (i, r) => live.settled(i, r.error !== undefined ? { failed: true } : { failed: false, info: r.value!.part, written: r.value!.written }),
+      });
+    } catch (e) {
+      live?.close();
+      throw e;
+    }
+    if (options.timings) options.timings.tasks = performance.now();
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
     const said = new Map<string, RleWarning>();
@@ -253,6 +294,10 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     }
     for (const w of said.values()) options.warn?.(w);
     const failed = results.find((r) => r.error);
+    // A failed task stops the join; the output's own failure (it cannot be written) is said first, as one job meets it first.
+    if (failed) live?.close();
+    const joined = writing === undefined ? undefined : await writing;
+    if (joined !== undefined && 'error' in joined && !(joined.error instanceof Rejoin) && !(joined.error instanceof PartFailed)) throw joined.error;
     if (failed) throw fromRecord(failed.error!);
     let annotations = 0, images = 0;
     for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
@@ -269,6 +314,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     for (const w of notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported)))) options.warn?.(w);
     let written: number, bytes: Uint8Array | undefined;
     if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
+    else if (joined !== undefined && 'written' in joined) written = joined.written;
     else {
       const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part) });
       if (options.output) written = await writeFileAtomic(options.output, merged);
@@ -282,8 +328,18 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
         written = total;
       }
     }
+    if (options.timings) options.timings.written = performance.now();
     return { from: d.from, to: d.to, detected: d.detected, confidence: d.confidence, annotations, images, written, folder: d.folderOut, ...(bytes ? { bytes } : {}) };
   } finally {
+    // A failed run's output stream stops here, and its temp file is gone before the error is said.
+    live?.close();
+    await writing;
     await cleanup();
   }
+}
+
+/** A regular file (through a symbolic link) or nothing yet: an output a join may write and, if it must, write again. */
+async function isFileOrNew(output: string): Promise<boolean> {
+  const st = await stat(output).catch(() => undefined);
+  return st === undefined || st.isFile();
 }

@@ -4,6 +4,7 @@ import { CHECK_IGNORED_WARNINGS } from './check-command.js';
 import { convert } from './convert.js';
 import { errorRecord, type JobResult, type JobTask } from './jobs.js';
 import { openPath } from './node-sources.js';
+import { partSink, type PartMessage } from './part-join.js';
 import { parseOptions } from './options.js';
 import { findDialect, loadDialects } from './registry.js';
 
@@ -28,17 +29,35 @@ export interface InspectPart {
   categories?: unknown[];
 }
 
-export default async function run(task: JobTask): Promise<JobResult<unknown>> {
+/** A part written into a join (part-join.ts): where its chunks go, and who hears its descriptions. */
+export interface LivePart {
+  sink: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
+  describe: (info: unknown) => void;
+}
+
+/** `live`: the task runs on the main thread and its part goes into a join there (the first part of --jobs). */
+export default async function run(task: JobTask, live?: LivePart): Promise<JobResult<unknown>> {
   const warnings: RleWarning[] = [];
   const warn = (w: RleWarning): void => void warnings.push(w);
   try {
     if (task.kind === 'convert') {
       let part: unknown;
+      const port = task.port;
+      // A worker's part in a join: its scratch file, and how far it is, told by the task's port.
+      const into: LivePart | undefined = live ?? (port === undefined ? undefined : {
+        sink: (chunks) => partSink(task.output, port, chunks),
+        describe: (info) => port.postMessage({ info } satisfies PartMessage),
+      });
       const r = await convert(task.input, {
         from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true,
-        describePart: (info) => void (part = info), ...(task.plan !== undefined ? { plan: task.plan } : {}),
+        describePart: (info) => {
+          part = info;
+          into?.describe(info);
+        },
+        ...(into !== undefined ? { sink: into.sink } : {}),
+        ...(task.plan !== undefined ? { plan: task.plan } : {}),
       });
-      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, ...(part !== undefined ? { part } : {}) }, warnings };
+      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, written: r.written, ...(part !== undefined ? { part } : {}) }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
     // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.

@@ -5,7 +5,9 @@
  * takes every part's files). Memory stays bounded: N tasks in flight, each as bounded as a single
  * conversion, and parts stream through the merge. A reader that can plan (COCO's `planShards`)
  * reads the input once here, while the threads start, and each worker reads only its share; a
- * writer that describes its part (COCO's `describePart`) lets the merge copy it by byte range.
+ * writer that describes its part (COCO's `describePart`) lets the merge copy it by byte range, and
+ * a target that can join its parts (`joinParts`: COCO, Kaggle) has them joined into the output
+ * while they are written (part-join.ts), not merged after the last worker.
  * The pool is tinypool (see docs/scale.md for why).
  */
 import { promises as fs } from 'node:fs';
@@ -13,6 +15,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Tinypool from 'tinypool';
 import { RleError, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
+import type { MessagePort } from 'node:worker_threads';
+import type { LivePart } from './jobs-worker.js';
 import { fileSource, track, untrack, type OutputFileFrom } from './node-sources.js';
 
 /** An RleError as it crosses from a worker: its fields, rebuilt on this side into the same error. */
@@ -48,7 +52,7 @@ export function fromRecord(r: ErrorRecord): Error {
 
 /** A task for the worker (jobs-worker.ts). */
 export type JobTask =
-  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown }
+  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
@@ -116,7 +120,7 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]>; local?: boolean }): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]>; local?: boolean }, hooks: { live?: LivePart; settled?: (i: number, result: JobResult<T>) => void } = {}): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
@@ -140,8 +144,9 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Prom
   const aborts = list.map(() => new AbortController());
   const failed = (e: unknown): JobResult<T> => ({ error: errorRecord(e), warnings: [] });
   const runs = list.map((t, i) => (i === 0 && local
-    ? import('./jobs-worker.js').then((w) => w.default(t) as Promise<JobResult<T>>)
-    : pool.run(t, { signal: aborts[i]!.signal }) as Promise<JobResult<T>>).then((r) => r, failed));
+    ? import('./jobs-worker.js').then((w) => w.default(t, hooks.live) as Promise<JobResult<T>>)
+    : pool.run(t, { signal: aborts[i]!.signal, ...(t.kind === 'convert' && t.port !== undefined ? { transferList: [t.port] } : {}) }) as Promise<JobResult<T>>).then((r) => r, failed)
+    .then((r) => (hooks.settled?.(i, r), r)));
   try {
     const out: JobResult<T>[] = [];
     for (const [i, run] of runs.entries()) {

@@ -256,7 +256,7 @@ async function writeChunks(handle: FileHandle, chunks: AsyncIterable<Uint8Array>
  * readFileSync(path, 'utf8'); // → 'ImageId,EncodedPixels\n'
  * ```
  */
-export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array, o: { durable?: boolean } = {}): Promise<number> {
+export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint8Array> | Uint8Array, o: { durable?: boolean; onTemp?: (path: string) => void } = {}): Promise<number> {
   // durable false: a scratch file (a --jobs part, read back and removed in a moment) is not synced to disk.
   const durable = o.durable !== false;
   const path = await resolveOutput(target);
@@ -291,6 +291,8 @@ export async function writeFileAtomic(target: string, chunks: AsyncIterable<Uint
     throw ioError(e, target);
   }
   track(tmp);
+  // A --jobs join reads back what it wrote here when its parts must be merged after all.
+  o.onTemp?.(tmp);
   try {
     if (st) {
       // The mode exactly (open's mode passes through the umask), and the owner where we may.

@@ -364,6 +364,44 @@ describe('--jobs', () => {
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
   }, 240_000);
 
+  it('ids one run renumbers (repeats across the parts, strings): the joined parts go through the merge, and 2 or 3 jobs still write the bytes of 1', async () => {
+    // Written by hand: rlekit's own writer would give the file unique ids.
+    const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
+    expect(doc.annotations.length).toBeGreaterThan(10);
+    for (const [k, a] of doc.annotations.entries()) a.id = k % 7 === 3 ? `obj-${k}` : (k % 5) + 1;
+    const input = fresh('messy.json');
+    writeFileSync(input, JSON.stringify(doc));
+    const one = fresh('messy1.json');
+    expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', one])).code).toBe(0);
+    expect(readFileSync(one, 'utf8')).toMatch(/source_id/);
+    for (const jobs of ['2', '3']) {
+      const out = fresh(`messy${jobs}.json`);
+      expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', jobs, '-q', '-o', out])).code).toBe(0);
+      expect(readFileSync(out).equals(readFileSync(one))).toBe(true);
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
+  }, 240_000);
+
+  it('a worker that fails while the output is being joined leaves no output and no temp file (COCO and Kaggle targets)', async () => {
+    const d = dataset(45, { images: 12, oneSize: true, inOrder: true });
+    const input = fresh('bad-late.json');
+    const doc = JSON.parse(Buffer.from(await coco.write(d)).toString('utf8')) as { annotations: { image_id: number; segmentation: { counts: string } }[] };
+    const late = doc.annotations.filter((a) => a.image_id >= 11);
+    expect(late.length).toBeGreaterThan(0);
+    late[late.length - 1]!.segmentation.counts = '!!';
+    writeFileSync(input, JSON.stringify(doc));
+    for (const [to, ext, write] of [['coco', 'json', []], ['kaggle', 'csv', ['--write-option', 'preset=imaterialist-fashion-2019']]] as const) {
+      const r1 = await run(['convert', input, '--to', to, ...write, '--jobs', '1', '-q', '-o', fresh(`never1.${ext}`)]);
+      const out = fresh(`never2.${ext}`);
+      const r2 = await run(['convert', input, '--to', to, ...write, '--jobs', '2', '-q', '-o', out]);
+      expect(r1.code).toBe(2);
+      expect(r2.code).toBe(2);
+      expect(r2.err).toBe(r1.err);
+      expect(readdirSync(dir).filter((f) => f.includes('never'))).toEqual([]);
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
+  }, 240_000);
+
   it('an error in the first shard (converted on the main thread) is the RleError one job meets, whatever the later shards meet', async () => {
     const d = dataset(43, { images: 12, oneSize: true, inOrder: true });
     const input = fresh('bad-first.json');

@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
-import { mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
+import { cocoJoin, mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts, polygonsToMask } from './polygon.js';
 import { parseAnnotationBytes } from './annotation-json.js';
@@ -1286,11 +1286,13 @@ function categoryJson(c: Category, i: number): string {
 /**
  * How the COCO writer laid out a `--jobs` part, for the merge (merge.ts) to copy its annotations
  * without scanning them: the annotation list's elements are bytes [start, end) of the part
- * ("\n{…},\n{…}"), and `ids` the ids written, when none was renumbered (instances).
+ * ("\n{…},\n{…}"), and `ids` the ids written, when none was renumbered (instances). Described
+ * twice: `{ start }` once the head is out, then the whole before the closing `\n]}` is yielded.
  */
 export interface CocoPartInfo {
   start: number;
-  end: number;
+  /** Undefined while the writer has described only its head. */
+  end?: number;
   ids?: Float64Array;
   renumbered?: boolean;
 }
@@ -1397,6 +1399,8 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   }
   const headBytes = encodeUtf8(head);
   let written = headBytes.length;
+  // The head first (a --jobs join builds the output's head from the parts' heads while they write on).
+  if (describe !== undefined && o.format !== 'sa1b') describe({ start: headBytes.length });
   yield headBytes;
   // Annotations are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
@@ -1555,6 +1559,8 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard, context?.describePart);
   },
   merge: (parts, context) => mergeCoco(parts, context),
+  // SA-1B files hold one image: nothing to join.
+  joinParts: (options) => (options.format === 'sa1b' ? undefined : cocoJoin),
 };
 
 /**

@@ -4,7 +4,7 @@
  * have the same), the parts' images in order, then their annotations in order. Elements are
  * copied as bytes, never parsed; the framing is the writer's (files.ts writeCocoChunks).
  */
-import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext } from '@rlekit/core';
+import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext, type PartJoin } from '@rlekit/core';
 import { IdAssigner, type CocoPartInfo } from './files.js';
 
 /** In a shard's part (`--shard`): the id an annotation had before the writer renumbered it. */
@@ -27,7 +27,13 @@ function head(extras: readonly [string, unknown][]): Uint8Array {
   return encodeUtf8(`${h}"images": [`);
 }
 
-export async function* mergeCoco(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
+/**
+ * The merged output up to its annotations' elements (the top-level fields, every part's images,
+ * the categories, `"annotations": [`), from pass 1 over each part up to its annotations (a part
+ * may end there: a --jobs join hands in only the parts' heads). Returns the layout and how the
+ * parts numbered their ids.
+ */
+async function* mergeHeads(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array, { root: 'object' | 'array'; numbering: unknown }> {
   if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
   // Pass 1 over each part, up to its annotations: the header (fields, categories) and the images.
   let root: 'object' | 'array' | undefined;
@@ -77,6 +83,11 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
     if (categoryBytes.length > 0) yield joinElements(categoryBytes, true, NL, SEP);
     yield encodeUtf8('],\n"annotations": [');
   }
+  return { root: root!, numbering };
+}
+
+export async function* mergeCoco(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
+  const { root, numbering } = yield* mergeHeads(parts);
   // This process's own parts (--jobs): where no id needs renumbering, each part's annotation
   // lines are copied as they are, found by the writer's framing instead of a scan of the JSON.
   const bodies = context.ownParts === true ? plainBodies(context.partInfo, parts.length, root === 'object') : undefined;
@@ -166,7 +177,7 @@ function renumber(b: Uint8Array, ids: IdAssigner): Uint8Array {
 function plainBodies(info: readonly unknown[] | undefined, count: number, instances: boolean): [number, number][] | undefined {
   if (info === undefined || info.length !== count) return undefined;
   const parts = info as (CocoPartInfo | undefined)[];
-  if (parts.some((p) => p === undefined || p.renumbered === true || (instances && p.ids === undefined))) return undefined;
+  if (parts.some((p) => p === undefined || p.end === undefined || p.renumbered === true || (instances && p.ids === undefined))) return undefined;
   if (instances) {
     const seen = new Set<number>();
     for (const p of parts) {
@@ -176,5 +187,37 @@ function plainBodies(info: readonly unknown[] | undefined, count: number, instan
       }
     }
   }
-  return parts.map((p) => [p!.start, p!.end]);
+  return parts.map((p) => [p!.start, p!.end!]);
 }
+
+/**
+ * `--jobs` parts joined while they are written (core's PartJoin): the output's head is what the
+ * merge makes of the parts' heads, each body is a part's annotation elements ("\n{…},\n{…}")
+ * joined by a comma, and the closing is the writer's. The bodies stand as written when no part
+ * renumbered an id and, for instances, no id is in two parts (plainBodies); else the merge runs.
+ */
+export const cocoJoin: PartJoin = {
+  body(info) {
+    const p = info as CocoPartInfo | undefined;
+    return p === undefined ? undefined : { start: p.start, ...(p.end === undefined ? {} : { end: p.end }) };
+  },
+  async open(heads) {
+    const chunks: Uint8Array[] = [];
+    const sources: ByteSource[] = heads.map((h, k) => ({ kind: 'bytes', name: `part ${k}`, size: h.length, async *stream() { yield h; } }));
+    const heading = mergeHeads(sources);
+    let r = await heading.next();
+    for (; r.done !== true; r = await heading.next()) chunks.push(r.value);
+    const { root } = r.value;
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const head = new Uint8Array(size);
+    let o = 0;
+    for (const c of chunks) (head.set(c, o), (o += c.length));
+    return { head, between: encodeUtf8(','), close: (bodies) => encodeUtf8(`${bodies > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`) };
+  },
+  accept(info) {
+    // Instances parts describe their ids (or that they renumbered); results parts have no ids.
+    const instances = info.some((p) => (p as CocoPartInfo | undefined)?.ids !== undefined || (p as CocoPartInfo | undefined)?.renumbered === true);
+    return plainBodies(info, info.length, instances) !== undefined;
+  },
+};

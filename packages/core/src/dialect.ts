@@ -110,7 +110,8 @@ export interface DialectContext {
   /**
    * Set for a `--jobs` part: a writer may describe how it laid the part out (opaque to callers),
    * and the caller hands that to the dialect's `merge` (MergeContext.partInfo), which can then
-   * copy the part's bytes without scanning them.
+   * copy the part's bytes without scanning them. It may describe more than once (its head as soon
+   * as it is out, then the whole part before the last chunk): the last description is the part's.
    */
   describePart?: (info: unknown) => void;
 }
@@ -124,6 +125,22 @@ export interface MergeContext extends Partial<DialectContext> {
   ownParts?: boolean;
   /** What the writer said of each part (DialectContext.describePart), in part order, where it said anything. */
   partInfo?: readonly unknown[];
+}
+
+/**
+ * How a dialect's `--jobs` parts join while their writers still run (Dialect.joinParts): each
+ * part is a head, a body and a closing, as its writer described it (DialectContext.describePart);
+ * the output is one head made from the parts' heads, then every body as written, then a closing.
+ * So the first part can be written into the output directly, and a later one copied as soon as
+ * the parts before it are complete, while its worker still writes it.
+ */
+export interface PartJoin {
+  /** Where a part's body starts and, once its writer said so, ends (what follows is the part's closing); undefined until the writer described its head. Without an end the body runs to the part's end. */
+  body(info: unknown): { start: number; end?: number } | undefined;
+  /** From each part's head (its bytes before the body): the output's head, what goes between two non-empty bodies, and the closing (given how many bodies were not empty). */
+  open(heads: readonly Uint8Array[]): Promise<{ head: Uint8Array; between: Uint8Array; close(bodies: number): Uint8Array }>;
+  /** Whether the bodies as written make one run's output, from what each writer described last; false: the parts go through `merge`. */
+  accept(info: readonly unknown[]): boolean;
 }
 
 /** One file of a multi-file output (a folder of PNGs). */
@@ -195,6 +212,8 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    * in shard order, into the bytes one write of the whole input gives. Streamed: holds no part.
    */
   merge?(parts: readonly ByteSource[], context?: MergeContext): AsyncIterable<Uint8Array>;
+  /** `--jobs`: how this writer's parts (with these options) join while they are written, where it can say; `merge` stays the fallback. */
+  joinParts?(options: Partial<WriteOptions>): PartJoin | undefined;
   /** Folder output: one entry per file. */
   writeFiles?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<OutputFile>;
 }

@@ -22,7 +22,7 @@ export type { JsonPartEvent } from './merge.js';
 export type { GroupOptions, ImageGroup } from './group.js';
 export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, notCarried, silentContext, tallyAnnotation } from './dialect.js';
-export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, MergeContext, OptionsSchema, OutputFile, SniffResult } from './dialect.js';
+export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, MergeContext, OptionsSchema, OutputFile, PartJoin, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';

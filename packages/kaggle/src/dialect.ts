@@ -7,7 +7,7 @@ import { parseDialectOptions,
 } from '@rlekit/core';
 import { decode, encodeChunks, encodeInto } from './codec.js';
 import { csvBytes, csvField, csvRecords } from './csv.js';
-import { mergeCsv } from './merge.js';
+import { csvJoin, describeHeader, mergeCsv } from './merge.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
 import { SizeResolver } from './sizes.js';
 import { SizeFitEvidence } from './fit.js';
@@ -677,9 +677,10 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
   async read(input, options, context) {
     return collectDataset(await readStream(input, options, context));
   },
-  writeStream,
+  writeStream: (dataset, options, context) => (context?.describePart ? describeHeader(writeStream(dataset, options, context), context.describePart) : writeStream(dataset, options, context)),
   writesByImage: true,
   merge: (parts) => mergeCsv(parts),
+  joinParts: () => csvJoin,
   async write(dataset, options, context) {
     const chunks: Uint8Array[] = [];
     let total = 0;

@@ -4,7 +4,7 @@
  * part's rows, copied as bytes. The writer puts each image's rows together in image order, so the
  * parts are consecutive pieces of one run's rows.
  */
-import { RleError, type ByteSource } from '@rlekit/core';
+import { RleError, type ByteSource, type PartJoin } from '@rlekit/core';
 
 const NL = 0x0a;
 
@@ -44,3 +44,29 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * A `--jobs` part's layout for the join: its header line is its head (described as soon as the
+ * chunk that ends it is about to go out), every row after it the body.
+ */
+export async function* describeHeader(chunks: AsyncIterable<Uint8Array>, describe: (info: unknown) => void): AsyncGenerator<Uint8Array> {
+  let at = 0, described = false;
+  for await (const c of chunks) {
+    if (!described) {
+      const nl = c.indexOf(NL);
+      if (nl >= 0) (described = true, describe({ start: at + nl + 1 }));
+    }
+    at += c.length;
+    yield c;
+  }
+}
+
+/** `--jobs` parts joined while they are written (core's PartJoin): one header, then every part's rows. */
+export const csvJoin: PartJoin = {
+  body: (info) => (info === undefined ? undefined : { start: (info as { start: number }).start }),
+  async open(heads) {
+    if (heads.some((h) => !sameBytes(h, heads[0]!))) throw new RleError('INVALID_STRUCTURE', 'The parts of one conversion have different headers', { expected: 'one header in every part' });
+    return { head: heads[0]!, between: new Uint8Array(0), close: () => new Uint8Array(0) };
+  },
+  accept: () => true,
+};
