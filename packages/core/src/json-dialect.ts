@@ -556,6 +556,14 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));
   },
   // Streamed, the writer holds one batch of lines, never the dataset (a 1 GB input took 6.6 GB through write()).
+  maskOrder(options) {
+    // Bad options are write's to report, with its error.
+    try {
+      return writeOptions.parse(options).order;
+    } catch {
+      return undefined;
+    }
+  },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): AsyncIterable<Uint8Array> {
     return writeRlekitJsonChunks(dataset, options);
   },

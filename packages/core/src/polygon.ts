@@ -12,7 +12,7 @@
 import { describeValue, RleError } from './errors.js';
 import { DEFAULT_MAX_RUNS } from './limits.js';
 import { Mask } from './mask.js';
-import { checkSize, type Size } from './runs.js';
+import { boxG, boxM, boxNsw, boxNw, boxOpen, boxWalk, checkSize, type Order, type Size } from './runs.js';
 import { copyU32 } from './slab.js';
 
 type Path = readonly (string | number)[];
@@ -28,6 +28,11 @@ export interface RasterizeOptions {
    * so the crossing bound is checked against it too, before anything is allocated.
    */
   maxRuns?: number;
+  /**
+   * The run order of the mask made (default 'col', pycocotools' own). 'row' makes the row-major
+   * runs straight from the column crossings (same pixels), for a writer that reads masks row by row.
+   */
+  order?: Order;
   /** Prefix for error paths (a coordinate's index is appended). */
   path?: Path;
 }
@@ -91,7 +96,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   const own = rasterDepth === 0;
   rasterDepth++;
   try {
-    return rasterize(xy, k, h, w, total, size, path, maxCrossings, maxRuns, own);
+    return rasterize(xy, k, h, w, total, size, path, maxCrossings, maxRuns, own, options.order ?? 'col');
   } finally {
     rasterDepth--;
   }
@@ -99,7 +104,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
 
 let rasterDepth = 0;
 
-function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean): Mask {
+function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean, order: Order): Mask {
   // Vertices, crossings and their columns live in scratch buffers reused across calls (a
   // typed-array allocation costs more than rasterising a small polygon); only the result is new.
   const X = own ? scratchI32(0, k + 1) : new Int32Array(k + 1), Y = own ? scratchI32(1, k + 1) : new Int32Array(k + 1);
@@ -158,7 +163,9 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   // Slots by column (c[x]: the next slot of column pxMin + x) when the columns are few for the
   // crossings; else crossings in edge order, sorted after. One spare slot for closing with h*w.
   const span = pxMax - pxMin + 1;
-  const byColumn = n > 0 && span <= 4 * n + 64;
+  // Row-major runs wanted: crossings as (row << 16 | column - pxMin), in edge order (no sort), toggled into the box bitsets.
+  const rowMode = order === 'row' && n > 0 && span <= 0xffff && h <= 0xffff;
+  const byColumn = !rowMode && n > 0 && span <= 4 * n + 64;
   const a = own ? scratchU32(2, n + 1) : new Uint32Array(n + 1);
   const c = byColumn ? (own ? scratchU32(5, span + 2) : new Uint32Array(span + 2)) : a;
   if (byColumn) {
@@ -203,7 +210,8 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         const T = 5 * px + 2 - xs;
         // Every u, v here is within 2^30 of 0 (COORD_LIMIT), so `| 0` is C's (int).
         const v1 = (ys + s * T + 0.5) | 0, v2 = (ys + s * (T + 1) + 0.5) | 0;
-        a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(v1 < v2 ? v1 : v2, h);
+        const r = rowOf(v1 < v2 ? v1 : v2, h);
+        a[byColumn ? c[px - pxMin]!++ : m0++] = rowMode ? (r << 16) | (px - pxMin) : px * h + r;
       }
       continue;
     }
@@ -227,9 +235,25 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         while (t < dy && Math.trunc(xs + s * t + 0.5) > edge) t++;
       }
       // The pair is (t - 1, t); its smaller v is ys + t - 1.
-      a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(ys + t - 1, h);
+      const r = rowOf(ys + t - 1, h);
+      a[byColumn ? c[px - pxMin]!++ : m0++] = rowMode ? (r << 16) | (px - pxMin) : px * h + r;
     }
   }
+  if (rowMode && boxOpen(span, h, 8 * n + 2048)) {
+    const G = boxG, M = boxM, nw = boxNw, nsw = boxNsw;
+    let iMin = h, iMax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = a[i]!, r = v >>> 16, j = v & 0xffff, wd = j >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
+      if (r < iMin) iMin = r;
+      if (r > iMax) iMax = r;
+      G[g] = G[g]! ^ (1 << (j & 31));
+      M[mm] = M[mm]! | (1 << (wd & 31));
+    }
+    const rows = boxWalk(iMin, iMax, w, pxMin, span, total);
+    if (rows !== undefined) return Mask.fromCanonicalRuns(rows, size, 'row');
+  }
+  // The box was too large (or the walk declined): the crossings back to positions, sorted below.
+  if (rowMode) for (let i = 0; i < n; i++) { const v = a[i]!; a[i] = ((v & 0xffff) + pxMin) * h + (v >>> 16); }
   // Sort: within each column (a handful each, insertion-sorted; a column's last value (px+1)*h
   // is at most the next column's first, so sorted columns are sorted overall), or all of them.
   if (byColumn) {
