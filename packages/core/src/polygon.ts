@@ -114,6 +114,11 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   }
   X[k] = X[0]!;
   Y[k] = Y[0]!;
+  return fromVertices(X, Y, k, h, w, total, size, path, maxCrossings, maxRuns, own, order);
+}
+
+/** The rasterizer from the upsampled integer vertices X, Y (k of them, closed: X[k] = X[0]). */
+function fromVertices(X: Int32Array, Y: Int32Array, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean, order: Order): Mask {
 
   // Bound the crossings before allocating: an edge's boundary u stays within one step of its
   // vertices' u range (a steep edge's last u may round one past its vertex).
@@ -163,8 +168,11 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   // Slots by column (c[x]: the next slot of column pxMin + x) when the columns are few for the
   // crossings; else crossings in edge order, sorted after. One spare slot for closing with h*w.
   const span = pxMax - pxMin + 1;
-  // Row-major runs wanted: crossings as (row << 16 | column - pxMin), in edge order (no sort), toggled into the box bitsets.
-  const rowMode = order === 'row' && n > 0 && span <= 0xffff && h <= 0xffff;
+  // Row-major runs wanted: each crossing toggles its column's bit in its row of the box bitsets
+  // (runs.ts, boxWalk), as it is computed: no slots, no sort, no column-major runs.
+  const rowMode = order === 'row' && n > 0 && boxOpen(span, h, 8 * n + 2048);
+  const G = boxG, M = boxM, nw = boxNw, nsw = boxNsw;
+  let iMin = h, iMax = 0;
   const byColumn = !rowMode && n > 0 && span <= 4 * n + 64;
   const a = own ? scratchU32(2, n + 1) : new Uint32Array(n + 1);
   const c = byColumn ? (own ? scratchU32(5, span + 2) : new Uint32Array(span + 2)) : a;
@@ -211,7 +219,13 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         // Every u, v here is within 2^30 of 0 (COORD_LIMIT), so `| 0` is C's (int).
         const v1 = (ys + s * T + 0.5) | 0, v2 = (ys + s * (T + 1) + 0.5) | 0;
         const r = rowOf(v1 < v2 ? v1 : v2, h);
-        a[byColumn ? c[px - pxMin]!++ : m0++] = rowMode ? (r << 16) | (px - pxMin) : px * h + r;
+        if (rowMode) {
+          const x = px - pxMin, wd = x >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
+          G[g] = G[g]! ^ (1 << (x & 31));
+          M[mm] = M[mm]! | (1 << (wd & 31));
+          if (r < iMin) iMin = r;
+          if (r > iMax) iMax = r;
+        } else a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + r;
       }
       continue;
     }
@@ -236,24 +250,22 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
       }
       // The pair is (t - 1, t); its smaller v is ys + t - 1.
       const r = rowOf(ys + t - 1, h);
-      a[byColumn ? c[px - pxMin]!++ : m0++] = rowMode ? (r << 16) | (px - pxMin) : px * h + r;
+      if (rowMode) {
+        const x = px - pxMin, wd = x >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
+        G[g] = G[g]! ^ (1 << (x & 31));
+        M[mm] = M[mm]! | (1 << (wd & 31));
+        if (r < iMin) iMin = r;
+        if (r > iMax) iMax = r;
+      } else a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + r;
     }
   }
-  if (rowMode && boxOpen(span, h, 8 * n + 2048)) {
-    const G = boxG, M = boxM, nw = boxNw, nsw = boxNsw;
-    let iMin = h, iMax = 0;
-    for (let i = 0; i < n; i++) {
-      const v = a[i]!, r = v >>> 16, j = v & 0xffff, wd = j >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
-      if (r < iMin) iMin = r;
-      if (r > iMax) iMax = r;
-      G[g] = G[g]! ^ (1 << (j & 31));
-      M[mm] = M[mm]! | (1 << (wd & 31));
-    }
+  if (rowMode) {
     const rows = boxWalk(iMin, iMax, w, pxMin, span, total);
     if (rows !== undefined) return Mask.fromCanonicalRuns(rows, size, 'row');
+    // Toggles that are not pairs per column (never seen: each column centre is crossed an even
+    // number of times by the closed boundary), so the column-major way, from the start.
+    return fromVertices(X, Y, k, h, w, total, size, path, maxCrossings, maxRuns, own, 'col');
   }
-  // The box was too large (or the walk declined): the crossings back to positions, sorted below.
-  if (rowMode) for (let i = 0; i < n; i++) { const v = a[i]!; a[i] = ((v & 0xffff) + pxMin) * h + (v >>> 16); }
   // Sort: within each column (a handful each, insertion-sorted; a column's last value (px+1)*h
   // is at most the next column's first, so sorted columns are sorted overall), or all of them.
   if (byColumn) {
