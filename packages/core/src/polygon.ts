@@ -67,6 +67,7 @@ function centresIn(a: number, b: number, w: number): number {
  * The mask of one polygon `[x1, y1, x2, y2, ...]` (pixel (px, py) covers [px, px+1) × [py, py+1))
  * over an image of `size`, exactly as pycocotools' `rleFrPoly` makes it: column-major runs,
  * even-odd fill, clipped to the image. An odd trailing number is ignored, as in pycocotools.
+ * With `order: 'row'` the same pixels come as row-major runs, made without column runs.
  * @example
  * ```ts
  * // pycocotools' polygon rule on x, y pairs: this triangle covers 2 pixels of a 3×4 image.
