@@ -154,6 +154,8 @@ export async function convert(input: string | ByteSource | FolderSource, options
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.plan !== undefined ? { plan: options.plan } : {}),
     ...(options.describePart !== undefined ? { describePart: options.describePart } : {}),
+    // Masks made by the reader (polygons) are made in the order the writer reads them in.
+    ...(to.maskOrder?.(writeOptions) !== undefined ? { maskOrder: to.maskOrder(writeOptions) } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
   const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning, type Order } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { cocoJoin, mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -169,7 +169,8 @@ class Reader {
   nextId = 1;
 
   /** valuesOnly: annotations are handed on as their parsed JSON values, no mask built (readCocoJson). */
-  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void, private readonly valuesOnly = false) {}
+  /** maskOrder: the run order polygons are rasterised in (the writer's, DialectContext.maskOrder). */
+  constructor(readonly format: CocoFormat, private readonly warn: (w: RleWarning) => void, private readonly recover?: (e: RleError) => void, private readonly valuesOnly = false, private readonly maskOrder: Order = 'col') {}
 
   /**
    * Runs one record's read. With a recover hook (`rlekit check`) a bad record is handed to it and
@@ -307,7 +308,7 @@ class Reader {
     let mask: Mask;
     let polygon = false;
     if (Array.isArray(seg)) {
-      mask = polygonsToMask(seg as ArrayLike<number>[], image.height, image.width, segPath);
+      mask = polygonsToMask(seg as ArrayLike<number>[], image.height, image.width, segPath, this.maskOrder);
       // Read as pycocotools reads them (a last odd number ignored), but worth a word.
       for (const p of seg as unknown[]) {
         if (!Array.isArray(p) && !(p instanceof Float64Array)) continue;
@@ -548,8 +549,8 @@ class U32List {
  * areas; // → [5]
  * ```
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false): Promise<MaskDatasetStream> {
-  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly)) as MaskDatasetStream;
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false, maskOrder: Order = 'col'): Promise<MaskDatasetStream> {
+  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly, maskOrder)) as MaskDatasetStream;
 }
 
 /**
@@ -586,7 +587,7 @@ export async function planCocoShards(source: ByteSource, format: CocoFormat | 'a
   return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, shards)) as CocoShardPlan[];
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false, maskOrder: Order = 'col'): Promise<MaskDatasetStream | CocoShardPlan[]> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -714,7 +715,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   }
   fields.clear();
   annotationCategories.clear();
-  const reader = new Reader(f, warn, recover, valuesOnly);
+  const reader = new Reader(f, warn, recover, valuesOnly, maskOrder);
   for (const img of probe.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of probe.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = probe.counts.missingCategories; // reported once, when pass 2 ends
@@ -955,9 +956,9 @@ export async function readCocoJson(source: ByteSource, groupByImage = false): Pr
  * one sequential read of the span of the file they lie in (all of it, for a file that scatters
  * an image's annotations, as regrouping reads it; just the window, for a file in image order).
  */
-export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}): MaskDatasetStream {
+export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}, maskOrder: Order = 'col'): MaskDatasetStream {
   if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
-  const reader = new Reader(plan.format, warn);
+  const reader = new Reader(plan.format, warn, undefined, false, maskOrder);
   for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
   for (const c of plan.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = plan.missingCategories;
@@ -1544,8 +1545,8 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context));
-    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover);
+    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context), context.maskOrder);
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover, false, context?.maskOrder);
   },
   async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptionsSchema, options);

@@ -3,7 +3,7 @@
  * (`rasterizePolygon` / `rasterizeBox`: `rleFrPoly` / `rleFrBbox` bit for bit). This file only
  * checks COCO's list shapes and turns masks into COCO counts.
  */
-import { checkSize, combineRuns, Mask, rasterizeBox, rasterizePolygon, describeValue, RleError } from '@rlekit/core';
+import { checkSize, combineRuns, Mask, rasterizeBox, rasterizePolygon, describeValue, RleError, type Order } from '@rlekit/core';
 import { countsToString, type CompressedRle } from './rle.js';
 
 type Path = readonly (string | number)[];
@@ -56,26 +56,28 @@ export function fromPolygons(polygons: readonly (readonly number[])[], h: number
 }
 
 /**
- * The union of a COCO `segmentation` polygon list as a Mask: what `COCO.annToRLE` gives.
+ * The union of a COCO `segmentation` polygon list as a Mask: what `COCO.annToRLE` gives. `order`
+ * is the run order to make it in (the pixels are the same; 'row' spares a writer of row-major
+ * runs the transposition).
  * @example
  * ```ts
  * // The union of a segmentation's polygons, as COCO.annToRLE gives it.
  * polygonsToMask([[0.5, 0.5, 3.5, 0.5, 3.5, 2.5]], 3, 4).area(); // → 2
  * ```
  */
-export function polygonsToMask(polygons: readonly ArrayLike<number>[], h: number, w: number, path: Path = []): Mask {
+export function polygonsToMask(polygons: readonly ArrayLike<number>[], h: number, w: number, path: Path = [], order: Order = 'col'): Mask {
   const size = { height: h, width: w };
   const total = checkSize(size);
   const list = checkPolygonList(polygons, 'polygons', path);
   if (total === 0) return Mask.empty(size);
   // One polygon (most annotations): its mask is the union.
-  if (list.length === 1) return rasterizePolygon(list[0]!, size, { path: [...path, 0] });
+  if (list.length === 1) return rasterizePolygon(list[0]!, size, { path: [...path, 0], order });
   let acc: Uint32Array | undefined;
   for (let i = 0; i < list.length; i++) {
-    const c = rasterizePolygon(list[i]!, size, { path: [...path, i] }).runsView('col');
+    const c = rasterizePolygon(list[i]!, size, { path: [...path, i], order }).runsView(order);
     acc = acc === undefined ? c : combineRuns(acc, c, 0b1110, total);
   }
-  return acc === undefined ? Mask.empty(size) : Mask.fromCanonicalRuns(acc, size, 'col');
+  return acc === undefined ? Mask.empty(size) : Mask.fromCanonicalRuns(acc, size, order);
 }
 
 /** The mask `rleFrBbox` makes of a box `[x, y, w, h]`. */

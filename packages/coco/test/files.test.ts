@@ -143,6 +143,24 @@ describe('COCO instances JSON', () => {
     }
   });
 
+  it("with the writer's maskOrder 'row' in the context, polygons are made row-major: the same pixels, no transposition", async () => {
+    const bytes = enc(instances);
+    const col = await collectDataset(await dialect.readStream!(chunked(bytes, 5), {}, collector().context));
+    const row = await collectDataset(await dialect.readStream!(chunked(bytes, 5), {}, { ...collector().context, maskOrder: 'row' }));
+    let polygons = 0;
+    row.annotations.forEach((a, i) => {
+      const m = col.annotations[i]!.mask;
+      if (Array.isArray(polygonsOf(a.mask)) && m.area() > 0) {
+        polygons++;
+        const held = a.mask.heldRuns;
+        expect([...a.mask.runs('row')]).toEqual([...m.runs('row')]);
+        expect(a.mask.heldRuns).toBe(held);
+      }
+      expect(a.mask.equals(m)).toBe(true);
+    });
+    expect(polygons).toBeGreaterThan(0);
+  });
+
   it('stream-reads in small chunks, with annotations before images, the same as in memory', async () => {
     const reordered = { annotations: instances.annotations, categories: instances.categories, images: instances.images, info: instances.info };
     const bytes = enc(reordered);

@@ -1,6 +1,7 @@
 import type { RleError, RleWarning, WarningSink } from './errors.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { Mask } from './mask.js';
+import type { Order } from './runs.js';
 import type { ByteSource, DialectInput, FolderSource } from './source.js';
 import type { Shard } from './shard.js';
 
@@ -108,6 +109,11 @@ export interface DialectContext {
    */
   plan?: unknown;
   /**
+   * The run order the writer will ask every mask for (its `maskOrder`), as a hint: a reader that
+   * makes masks itself (rasterising COCO polygons) makes them in this order, so none is transposed.
+   */
+  maskOrder?: Order;
+  /**
    * Set for a `--jobs` part: a writer may describe how it laid the part out (opaque to callers),
    * and the caller hands that to the dialect's `merge` (MergeContext.partInfo), which can then
    * copy the part's bytes without scanning them. It may describe more than once (its head as soon
@@ -188,6 +194,11 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
   /** Streaming read, for dialects whose files can be larger than memory. */
   readStream?(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDatasetStream>;
   write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): Promise<Uint8Array>;
+  /**
+   * The run order `write` asks each mask for with these options (a Kaggle preset's, rlekit-json's
+   * `order`), when it asks for one: callers pass it to the reader as DialectContext.maskOrder.
+   */
+  maskOrder?(options: Partial<WriteOptions> | undefined): Order | undefined;
   /** Streaming write: chunks of one output file. */
   writeStream?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array>;
   /**

@@ -26,7 +26,7 @@ export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, Merge
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
-export { TextOut } from './text-out.js';
+export { TextOut, writeUint } from './text-out.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';

@@ -12,7 +12,7 @@
 import { describeValue, RleError } from './errors.js';
 import { DEFAULT_MAX_RUNS } from './limits.js';
 import { Mask } from './mask.js';
-import { checkSize, type Size } from './runs.js';
+import { boxG, boxM, boxNsw, boxNw, boxOpen, boxWalk, checkSize, type Order, type Size } from './runs.js';
 import { copyU32 } from './slab.js';
 
 type Path = readonly (string | number)[];
@@ -28,6 +28,11 @@ export interface RasterizeOptions {
    * so the crossing bound is checked against it too, before anything is allocated.
    */
   maxRuns?: number;
+  /**
+   * The run order of the mask made (default 'col', pycocotools' own). 'row' makes the row-major
+   * runs straight from the column crossings (same pixels), for a writer that reads masks row by row.
+   */
+  order?: Order;
   /** Prefix for error paths (a coordinate's index is appended). */
   path?: Path;
 }
@@ -62,6 +67,7 @@ function centresIn(a: number, b: number, w: number): number {
  * The mask of one polygon `[x1, y1, x2, y2, ...]` (pixel (px, py) covers [px, px+1) × [py, py+1))
  * over an image of `size`, exactly as pycocotools' `rleFrPoly` makes it: column-major runs,
  * even-odd fill, clipped to the image. An odd trailing number is ignored, as in pycocotools.
+ * With `order: 'row'` the same pixels come as row-major runs, made without column runs.
  * @example
  * ```ts
  * // pycocotools' polygon rule on x, y pairs: this triangle covers 2 pixels of a 3×4 image.
@@ -91,7 +97,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
   const own = rasterDepth === 0;
   rasterDepth++;
   try {
-    return rasterize(xy, k, h, w, total, size, path, maxCrossings, maxRuns, own);
+    return rasterize(xy, k, h, w, total, size, path, maxCrossings, maxRuns, own, options.order ?? 'col');
   } finally {
     rasterDepth--;
   }
@@ -99,7 +105,7 @@ export function rasterizePolygon(xy: ArrayLike<number>, size: Size, options: Ras
 
 let rasterDepth = 0;
 
-function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean): Mask {
+function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean, order: Order): Mask {
   // Vertices, crossings and their columns live in scratch buffers reused across calls (a
   // typed-array allocation costs more than rasterising a small polygon); only the result is new.
   const X = own ? scratchI32(0, k + 1) : new Int32Array(k + 1), Y = own ? scratchI32(1, k + 1) : new Int32Array(k + 1);
@@ -109,6 +115,11 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   }
   X[k] = X[0]!;
   Y[k] = Y[0]!;
+  return fromVertices(X, Y, k, h, w, total, size, path, maxCrossings, maxRuns, own, order);
+}
+
+/** The rasterizer from the upsampled integer vertices X, Y (k of them, closed: X[k] = X[0]). */
+function fromVertices(X: Int32Array, Y: Int32Array, k: number, h: number, w: number, total: number, size: Size, path: Path, maxCrossings: number, maxRuns: number, own: boolean, order: Order): Mask {
 
   // Bound the crossings before allocating: an edge's boundary u stays within one step of its
   // vertices' u range (a steep edge's last u may round one past its vertex).
@@ -158,7 +169,12 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
   // Slots by column (c[x]: the next slot of column pxMin + x) when the columns are few for the
   // crossings; else crossings in edge order, sorted after. One spare slot for closing with h*w.
   const span = pxMax - pxMin + 1;
-  const byColumn = n > 0 && span <= 4 * n + 64;
+  // Row-major runs wanted: each crossing toggles its column's bit in its row of the box bitsets
+  // (runs.ts, boxWalk), as it is computed: no slots, no sort, no column-major runs.
+  const rowMode = order === 'row' && n > 0 && boxOpen(span, h, 8 * n + 2048);
+  const G = boxG, M = boxM, nw = boxNw, nsw = boxNsw;
+  let iMin = h, iMax = 0;
+  const byColumn = !rowMode && n > 0 && span <= 4 * n + 64;
   const a = own ? scratchU32(2, n + 1) : new Uint32Array(n + 1);
   const c = byColumn ? (own ? scratchU32(5, span + 2) : new Uint32Array(span + 2)) : a;
   if (byColumn) {
@@ -203,7 +219,14 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         const T = 5 * px + 2 - xs;
         // Every u, v here is within 2^30 of 0 (COORD_LIMIT), so `| 0` is C's (int).
         const v1 = (ys + s * T + 0.5) | 0, v2 = (ys + s * (T + 1) + 0.5) | 0;
-        a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(v1 < v2 ? v1 : v2, h);
+        const r = rowOf(v1 < v2 ? v1 : v2, h);
+        if (rowMode) {
+          const x = px - pxMin, wd = x >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
+          G[g] = G[g]! ^ (1 << (x & 31));
+          M[mm] = M[mm]! | (1 << (wd & 31));
+          if (r < iMin) iMin = r;
+          if (r > iMax) iMax = r;
+        } else a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + r;
       }
       continue;
     }
@@ -227,8 +250,22 @@ function rasterize(xy: ArrayLike<number>, k: number, h: number, w: number, total
         while (t < dy && Math.trunc(xs + s * t + 0.5) > edge) t++;
       }
       // The pair is (t - 1, t); its smaller v is ys + t - 1.
-      a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + rowOf(ys + t - 1, h);
+      const r = rowOf(ys + t - 1, h);
+      if (rowMode) {
+        const x = px - pxMin, wd = x >>> 5, g = r * nw + wd, mm = r * nsw + (wd >>> 5);
+        G[g] = G[g]! ^ (1 << (x & 31));
+        M[mm] = M[mm]! | (1 << (wd & 31));
+        if (r < iMin) iMin = r;
+        if (r > iMax) iMax = r;
+      } else a[byColumn ? c[px - pxMin]!++ : m0++] = px * h + r;
     }
+  }
+  if (rowMode) {
+    const rows = boxWalk(iMin, iMax, w, pxMin, span, total);
+    if (rows !== undefined) return Mask.fromCanonicalRuns(rows, size, 'row');
+    // Toggles that are not pairs per column (never seen: each column centre is crossed an even
+    // number of times by the closed boundary), so the column-major way, from the start.
+    return fromVertices(X, Y, k, h, w, total, size, path, maxCrossings, maxRuns, own, 'col');
   }
   // Sort: within each column (a handful each, insertion-sorted; a column's last value (px+1)*h
   // is at most the next column's first, so sorted columns are sorted overall), or all of them.

@@ -286,7 +286,8 @@ const BOX_WORDS_MAX = 1 << 18;
 const BOX_LINES_PER_RUN = 8;
 const BOX_LINES_SLACK = 2048;
 /** Toggle rows (G), their summaries (M), the line's transitions (T) and their summary (S); all zero between calls. */
-let boxG = new Int32Array(0), boxM = new Int32Array(0), boxT = new Int32Array(0), boxS = new Int32Array(0);
+export let boxG = new Int32Array(0), boxM = new Int32Array(0);
+let boxT = new Int32Array(0), boxS = new Int32Array(0);
 /** False while a box transposition runs: one that threw midway leaves it false, and the next clears the buffers. */
 let boxClean = true;
 
@@ -305,17 +306,8 @@ function transposeBox(runs: Uint32Array, outer: number, inner: number, total: nu
     pos -= runs[k]!;
   }
   const oMin = Math.floor(first / inner), cols = Math.floor(last / inner) - oMin + 1;
-  // nw words per bitset row; T has one more (a transition just after the last column), and nsw summary words cover those.
-  const nw = (cols + 31) >>> 5, nsw = (nw + 32) >>> 5;
-  const gWords = (inner + 1) * nw;
-  if (gWords > BOX_WORDS_MAX || inner * nsw > BOX_LINES_PER_RUN * len + BOX_LINES_SLACK) return undefined;
-  if (boxG.length < gWords) boxG = new Int32Array(Math.max(gWords, Math.min(BOX_WORDS_MAX, boxG.length * 2)));
-  if (boxM.length < (inner + 1) * nsw) boxM = new Int32Array(Math.max((inner + 1) * nsw, boxM.length * 2));
-  if (boxT.length < nw + 1) boxT = new Int32Array(Math.max(nw + 1, boxT.length * 2));
-  if (boxS.length < nsw) boxS = new Int32Array(Math.max(nsw, boxS.length * 2));
-  const G = boxG, M = boxM, T = boxT, S = boxS;
-  if (!boxClean) (G.fill(0), M.fill(0), T.fill(0), S.fill(0));
-  boxClean = false;
+  if (!boxOpen(cols, inner, BOX_LINES_PER_RUN * len + BOX_LINES_SLACK)) return undefined;
+  const G = boxG, M = boxM, nw = boxNw, nsw = boxNsw;
   // Pass 1: each foreground run's toggles, lines found by stepping (as in runsBox), and the box's offsets [iMin, iMax).
   let line = 0, lineStart = 0, iMin = inner, iMax = 0;
   pos = 0;
@@ -356,7 +348,39 @@ function transposeBox(runs: Uint32Array, outer: number, inner: number, total: nu
     for (j++; j < line - oMin; j++) boxToggle(G, M, nw, nsw, 0, inner, j);
     boxToggle(G, M, nw, nsw, 0, b, j);
   }
-  // Pass 2: output lines iMin..iMax in order (the last only clears its toggles: its pixels are all zero).
+  return boxWalk(iMin, iMax, outer, oMin, cols, total)!;
+}
+
+/**
+ * Readies the box bitsets for `cols` input lines of `inner` pixels (nw words per toggle row,
+ * nsw summary words), or says no: more than BOX_WORDS_MAX words, or a walk over more than
+ * `maxWalk` (lines × summary words). On true the caller toggles (G, M), then calls boxWalk.
+ */
+export function boxOpen(cols: number, inner: number, maxWalk: number): boolean {
+  // nw words per bitset row; T has one more (a transition just after the last column), and nsw summary words cover those.
+  const nw = (cols + 31) >>> 5, nsw = (nw + 32) >>> 5;
+  const gWords = (inner + 1) * nw;
+  if (gWords > BOX_WORDS_MAX || inner * nsw > maxWalk) return false;
+  if (boxG.length < gWords) boxG = new Int32Array(Math.max(gWords, Math.min(BOX_WORDS_MAX, boxG.length * 2)));
+  if (boxM.length < (inner + 1) * nsw) boxM = new Int32Array(Math.max((inner + 1) * nsw, boxM.length * 2));
+  if (boxT.length < nw + 1) boxT = new Int32Array(Math.max(nw + 1, boxT.length * 2));
+  if (boxS.length < nsw) boxS = new Int32Array(Math.max(nsw, boxS.length * 2));
+  if (!boxClean) (boxG.fill(0), boxM.fill(0), boxT.fill(0), boxS.fill(0));
+  boxClean = false;
+  boxNw = nw;
+  boxNsw = nsw;
+  return true;
+}
+export let boxNw = 0, boxNsw = 0;
+
+/**
+ * Pass 2 of the box path: output lines iMin..iMax in order (the last only clears its toggles:
+ * its pixels are all zero), their transitions turned into runs. Undefined when the toggles left
+ * foreground open past line iMax (toggles that were not pairs per input line: the caller's
+ * input was not a mask's); the buffers are then cleared by the next boxOpen.
+ */
+export function boxWalk(iMin: number, iMax: number, outer: number, oMin: number, cols: number, total: number): Uint32Array | undefined {
+  const G = boxG, M = boxM, T = boxT, S = boxS, nw = boxNw, nsw = boxNsw;
   const fullWidth = oMin === 0 && cols === outer;
   let t = trans, n = 0;
   if (nsw === 1) {
@@ -401,6 +425,7 @@ function transposeBox(runs: Uint32Array, outer: number, inner: number, total: nu
       }
     }
     S[0] = sAll;
+    if (sAll !== 0) return undefined;
   } else for (let i = iMin; i <= iMax; i++) {
     const mRow = i * nsw, gRow = i * nw;
     for (let sw = 0; sw < nsw; sw++) {
@@ -451,6 +476,7 @@ function transposeBox(runs: Uint32Array, outer: number, inner: number, total: nu
       n -= 2;
     }
   }
+  if (nsw > 1) for (let sw = 0; sw < nsw; sw++) if (S[sw] !== 0) return undefined;
   boxClean = true;
   // The end of the last line is the end of the mask, not a transition.
   if (n > 0 && t[n - 1] === total) n--;

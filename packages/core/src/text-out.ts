@@ -8,6 +8,50 @@ import { RleError } from './errors.js';
 import { MAX_JSON_DEPTH } from './source.js';
 
 const encoder = new TextEncoder();
+/** "00" to "99": the ASCII digits of n at 2n and 2n + 1. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
+
+/**
+ * Writes the decimal digits of a non-negative integer below 2^53 into `buf` at `o` (room for
+ * them is the caller's); returns the end. The run lengths of every text writer (Kaggle pairs,
+ * rlekit-json runs) go through here: two digits a step from a table, in small-integer arithmetic.
+ * @example
+ * ```ts
+ * const buf = new Uint8Array(8);
+ * decodeUtf8(buf.subarray(0, writeUint(buf, 0, 40213))); // → '40213'
+ * ```
+ */
+export function writeUint(buf: Uint8Array, o: number, v: number): number {
+  if (v < 10) {
+    buf[o] = 48 + v;
+    return o + 1;
+  }
+  const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : String(v).length;
+  const end = o + digits;
+  if (v <= 0x7fffffff) {
+    // Small integer arithmetic (no float division), two digits a step from a table.
+    let i = end;
+    while (v >= 100) {
+      const q = (v / 100) | 0, r = (v - q * 100) << 1;
+      buf[--i] = DIGIT_PAIRS[r + 1]!;
+      buf[--i] = DIGIT_PAIRS[r]!;
+      v = q;
+    }
+    if (v >= 10) {
+      buf[--i] = DIGIT_PAIRS[(v << 1) + 1]!;
+      buf[--i] = DIGIT_PAIRS[v << 1]!;
+    } else buf[--i] = 48 + v;
+  } else {
+    for (let i = end - 1; i >= o; i--) {
+      const q = Math.floor(v / 10);
+      // The digit first: 48 + v is past 2^53 for the largest v, where doubles skip odd integers.
+      buf[i] = 48 + (v - q * 10);
+      v = q;
+    }
+  }
+  return end;
+}
+
 
 /**
  * A byte buffer that writers append text to and hand out in chunks.
@@ -95,24 +139,7 @@ export class TextOut {
   /** A non-negative integer below 2^53, in decimal. */
   uint(v: number): void {
     const buf = this.length + 16 <= this.buf.length ? this.buf : this.reserve(16);
-    let o = this.length;
-    if (v < 10) {
-      buf[o++] = 48 + v;
-    } else if (v < 0x100000000) {
-      let digits = 1;
-      for (let t = v; t >= 10; t = (t / 10) >>> 0) digits++;
-      o += digits;
-      for (let i = o - 1, t = v; i >= o - digits; i--) {
-        const q = (t / 10) >>> 0;
-        buf[i] = 48 + t - q * 10;
-        t = q;
-      }
-    } else {
-      this.length = o;
-      this.ascii(String(v));
-      return;
-    }
-    this.length = o;
+    this.length = writeUint(buf, this.length, v);
   }
 
   /** The count string of `counts` (pycocotools' rleToString) as a JSON string: quoted, its backslashes escaped. */

@@ -66,6 +66,16 @@ describe('JSON nesting depth', () => {
   });
 });
 
+describe('rlekit-json maskOrder', () => {
+  it("is the order option (row by default), undefined for an order write refuses", async () => {
+    const { dialect } = await import('../src/json-dialect.js');
+    expect(dialect.maskOrder!({})).toBe('row');
+    expect(dialect.maskOrder!(undefined)).toBe('row');
+    expect(dialect.maskOrder!({ order: 'col' })).toBe('col');
+    expect(dialect.maskOrder!({ order: 'diagonal' as 'row' })).toBeUndefined();
+  });
+});
+
 describe('rlekit-json streamed writer', () => {
   it('writeStream gives the bytes of write, for lists and async streams, empty or not, any indent', async () => {
     const { dialect } = await import('../src/json-dialect.js');

@@ -207,6 +207,100 @@ describe('rasterizePolygon properties', () => {
   });
 });
 
+describe("rasterizePolygon with order 'row': row-major runs made from the column crossings, the same pixels", () => {
+  /** The literal port's pixels as row-major runs, through a bitmap (no run transposition of ours). */
+  function literalRows(xy: number[], h: number, w: number): number[] {
+    const bits = new Uint8Array(h * w);
+    let pos = 0, fg = false;
+    for (const c of literalRleFrPoly(xy, h, w)) {
+      if (fg) for (let i = pos; i < pos + c; i++) bits[(i % h) * w + Math.floor(i / h)] = 1;
+      pos += c;
+      fg = !fg;
+    }
+    const runs: number[] = [];
+    let cur = 0, len = 0;
+    for (const b of bits) {
+      if (b === cur) len++;
+      else (runs.push(len), (cur = b), (len = 1));
+    }
+    runs.push(len);
+    return runs;
+  }
+  /** Checks the row runs against the literal port; true when the mask was made row-major (not transposed after). */
+  function rowsMatch(xy: number[], h: number, w: number): boolean {
+    const m = rasterizePolygon(xy, { height: h, width: w }, { order: 'row' });
+    const held = m.heldRuns;
+    expect([...m.runs('row')]).toEqual(literalRows(xy, h, w));
+    expect([...m.runs('col')]).toEqual(literalRleFrPoly(xy, h, w));
+    return m.heldRuns === held + literalRleFrPoly(xy, h, w).length;
+  }
+
+  it('random polygons, vertices far outside, on pixel edges and half-way, on non-square images', () => {
+    const coord = fc.oneof(
+      { weight: 6, arbitrary: fc.double({ min: -8, max: 40, noNaN: true }) },
+      { weight: 3, arbitrary: fc.integer({ min: -5, max: 40 }).map((v) => v / 2) },
+      { weight: 1, arbitrary: fc.double({ min: -3000, max: 3000, noNaN: true }) },
+    );
+    let direct = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 33 }), fc.array(fc.tuple(coord, coord), { minLength: 1, maxLength: 12 }), (h, w, pts) => {
+        fc.pre(h !== w);
+        if (rowsMatch(pts.flat(), h, w)) direct++;
+      }),
+      { numRuns: 1500 },
+    );
+    // Most polygons cross a column centre, and those are made row-major directly.
+    expect(direct).toBeGreaterThan(500);
+  });
+
+  it('wide and tall images, with the box bitsets reused after a large polygon', () => {
+    const coord = (max: number) => fc.oneof(
+      { weight: 5, arbitrary: fc.double({ min: -4, max: max + 4, noNaN: true }) },
+      { weight: 1, arbitrary: fc.integer({ min: -2, max: max + 2 }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 400 }), fc.boolean(), fc.array(fc.tuple(coord(400), coord(400)), { minLength: 2, maxLength: 6 }), (a, b, tall, pts) => {
+        const h = tall ? b : a, w = tall ? a : b;
+        const xy = pts.map(([x, y]) => [tall ? x % (w + 3) : x, tall ? y : y % (h + 3)]).flat();
+        expect(rowsMatch([0, 0, w, 0, w, h, 0, h * 0.5], h, w)).toBe(true);
+        rowsMatch(xy, h, w);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('degenerate polygons, first and last pixels, the full image', () => {
+    const [h, w] = [5, 8];
+    for (const xy of [[], [2.5, 1], [1, 1, 6, 4], [1, 1, 6, 1, 3, 1], [-9, -9, -1, -9, -1, -1], [9, 6, 20, 6, 20, 20], [0, 0, 1, 0, 1, 1, 0, 1],
+      [7, 4, 8, 4, 8, 5, 7, 5], [0, 0, 8, 0, 8, 5, 0, 5], [-3, -3, 11, -3, 11, 8, -3, 8], [0, 5, 8, 5, 4, 0], [1, 1, 7, 4, 1, 4, 7, 1]]) {
+      rowsMatch(xy, h, w);
+      rowsMatch(xy, w, h);
+    }
+    expect(rowsMatch([0, 0, 1, 0, 1, 1, 0, 1], h, w)).toBe(true);
+    expect(rasterizePolygon([0, 0, 1, 0, 1, 1, 0, 1], { height: h, width: w }, { order: 'row' }).toBitmap()[0]).toBe(1);
+    expect(rasterizePolygon([7, 4, 8, 4, 8, 5, 7, 5], { height: h, width: w }, { order: 'row' }).toBitmap()[h * w - 1]).toBe(1);
+    expect(rasterizePolygon([0, 0, 8, 0, 8, 5, 0, 5], { height: h, width: w }, { order: 'row' }).equals(Mask.full({ height: h, width: w }))).toBe(true);
+    expect(rasterizePolygon([1, 1, 6, 1], { height: 0, width: 3 }, { order: 'row' }).pixels).toBe(0);
+  });
+
+  it('a box too large for the bitsets, or too tall, is made column-major and transposed: the same runs', () => {
+    // (h + 1) × 63 words of bitset rows is over the box path's 2^18.
+    expect(rowsMatch([0.3, 0.2, 2000, 10, 1500, 5000, 2, 4000], 5000, 2000)).toBe(false);
+    expect(rowsMatch([0.3, 0.2, 2, 60000, 0.5, 70000], 70000, 3)).toBe(false);
+  });
+
+  it('a coordinate getter that rasterises another polygon row-major does not disturb the outer one', () => {
+    const size = { height: 7, width: 11 };
+    const inner = [1, 1, 9, 2, 4, 6];
+    const outer = [0.5, 0.2, 10.4, 3.1, 6.2, 6.9, 0.1, 5.5];
+    const tricky: number[] = outer.slice();
+    let nested: number[] | undefined;
+    Object.defineProperty(tricky, 5, { get: () => ((nested = [...rasterizePolygon(inner, size, { order: 'row' }).runs('row')]), outer[5]) });
+    expect([...rasterizePolygon(tricky, size, { order: 'row' }).runs('row')]).toEqual(literalRows(outer, 7, 11));
+    expect(nested).toEqual(literalRows(inner, 7, 11));
+  });
+});
+
 describe('bad input is an RleError with the path of the value', () => {
   it('coordinates, sizes, options and boxes', () => {
     const size = { height: 10, width: 20 };

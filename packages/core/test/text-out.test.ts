@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countsToString, encodeCounts, TextOut } from '../src/index.js';
+import { countsToString, encodeCounts, TextOut, writeUint } from '../src/index.js';
 import { expectCode } from './support.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -112,5 +112,18 @@ describe('TextOut', () => {
   it('encodeCounts refuses counts that are not a Uint32Array and a buffer without room', () => {
     expectCode(() => encodeCounts([1, 2] as unknown as Uint32Array, new Uint8Array(64), 0), 'INVALID_STRUCTURE');
     expectCode(() => encodeCounts(Uint32Array.of(1, 2), new Uint8Array(13), 0), 'LIMIT_EXCEEDED');
+  });
+
+  it('writeUint writes the digits String gives, at any offset, for every length up to 2^53 - 1', () => {
+    const buf = new Uint8Array(40).fill(33);
+    const check = (v: number, o: number): void => {
+      const end = writeUint(buf, o, v);
+      expect(utf8.decode(buf.subarray(o, end))).toBe(String(v));
+      expect(buf[end]).toBe(33);
+      buf.fill(33);
+    };
+    for (let p = 1; p <= 2 ** 53; p *= 10) for (const v of [p - 1, p, p + 1, 2 * p - 1]) if (v <= Number.MAX_SAFE_INTEGER) check(v, 3);
+    for (const v of [0, 9, 10, 99, 100, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, Number.MAX_SAFE_INTEGER]) check(v, 0);
+    fc.assert(fc.property(fc.oneof(fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), fc.maxSafeNat()), fc.nat(20), (v, o) => check(v, o)), { numRuns: 2000 });
   });
 });

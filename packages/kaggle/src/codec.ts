@@ -1,4 +1,4 @@
-import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, type Size, type TextOut, type WarningSink } from '@rlekit/core';
+import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, writeUint, type Size, type TextOut, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
 import { decodeOpenImagesMask, encodeOpenImagesMask } from './open-images.js';
 
@@ -51,9 +51,9 @@ function writePairs(buf: Uint8Array, o: number, runs: Uint32Array, p: Preset): n
     const r = runs[k]!;
     if ((k & 1) === 1 && r > 0) {
       const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
-      o = writeNumber(buf, o, first);
+      o = writeUint(buf, o, first);
       buf[o++] = SPACE;
-      o = writeNumber(buf, o, r);
+      o = writeUint(buf, o, r);
       buf[o++] = SPACE;
       prevEnd = pos + r;
     }
@@ -113,9 +113,9 @@ export function* encodeChunks(mask: Mask, preset: string | Preset, chunkBytes = 
       const first = relative ? (prevEnd < 0 ? pos + p.base : pos - prevEnd) : pos + p.base;
       if (any) buf[o++] = SPACE;
       any = true;
-      o = writeNumber(buf, o, first);
+      o = writeUint(buf, o, first);
       buf[o++] = SPACE;
-      o = writeNumber(buf, o, r);
+      o = writeUint(buf, o, r);
       prevEnd = pos + r;
       if (o >= size) {
         yield buf.subarray(0, o);
@@ -129,40 +129,7 @@ export function* encodeChunks(mask: Mask, preset: string | Preset, chunkBytes = 
   else if (o > 0) yield buf.subarray(0, o);
 }
 
-/** Writes the decimal digits of a non-negative integer below 2^53 at `o`; returns the end. */
-function writeNumber(buf: Uint8Array, o: number, v: number): number {
-  if (v < 10) {
-    buf[o] = 48 + v;
-    return o + 1;
-  }
-  const digits = v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : String(v).length;
-  const end = o + digits;
-  if (v <= 0x7fffffff) {
-    // Small integer arithmetic (no float division), two digits a step from a table.
-    let i = end;
-    while (v >= 100) {
-      const q = (v / 100) | 0, r = (v - q * 100) << 1;
-      buf[--i] = DIGIT_PAIRS[r + 1]!;
-      buf[--i] = DIGIT_PAIRS[r]!;
-      v = q;
-    }
-    if (v >= 10) {
-      buf[--i] = DIGIT_PAIRS[(v << 1) + 1]!;
-      buf[--i] = DIGIT_PAIRS[v << 1]!;
-    } else buf[--i] = 48 + v;
-  } else {
-    for (let i = end - 1; i >= o; i--) {
-      const q = Math.floor(v / 10);
-      buf[i] = 48 + v - q * 10;
-      v = q;
-    }
-  }
-  return end;
-}
-
 const SPACE = 32;
-/** "00" to "99": the ASCII digits of n at 2n and 2n + 1. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
 
 function isWhitespace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff;

@@ -678,6 +678,15 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
     return collectDataset(await readStream(input, options, context));
   },
   writeStream: (dataset, options, context) => (context?.describePart ? describeHeader(writeStream(dataset, options, context), context.describePart) : writeStream(dataset, options, context)),
+  maskOrder(options) {
+    // Bad options are write's to report, with its error.
+    try {
+      const p = presetFromOptions(parseOptions(writeOptions, options ?? {}));
+      return p.encoding === 'open-images' ? 'col' : p.order;
+    } catch {
+      return undefined;
+    }
+  },
   writesByImage: true,
   merge: (parts) => mergeCsv(parts),
   joinParts: () => csvJoin,

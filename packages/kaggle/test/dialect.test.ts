@@ -352,6 +352,19 @@ describe('round trips through every preset (random non-square datasets)', () => 
   });
 });
 
+describe('maskOrder: the order the writer asks masks in, for the reader to make them in', () => {
+  it("is each preset's order (COCO counts for Open Images), an override's, and undefined for options write refuses", () => {
+    for (const id of presetIds) {
+      const p = presets[id]!;
+      expect(dialect.maskOrder!({ preset: id }), id).toBe(p.encoding === 'open-images' ? 'col' : p.order);
+      expect(dialect.maskOrder!({ preset: id, order: 'col' }), id).toBe('col');
+    }
+    expect(dialect.maskOrder!({ order: 'row' })).toBe('row');
+    expect(dialect.maskOrder!({})).toBeUndefined();
+    expect(dialect.maskOrder!({ preset: 'no-such-preset' })).toBeUndefined();
+  });
+});
+
 describe('sniff', () => {
   it('recognises preset headers and RLE columns, not other CSVs', () => {
     expect(dialect.sniff(encodeUtf8('ImageId,EncodedPixels\nx,1 1\n'), 'sub.csv')).toBeGreaterThan(0.8);
