@@ -225,7 +225,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   const cleanup = trackParts(parts);
   // A file output the target can join while its parts are written (part-join.ts): the merge then
   // overlaps the workers. Not a pipe or device: a join that must fall back to the merge rewrites it.
-  const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id)) : undefined;
+  const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id), { shardPart: options.shard !== undefined }) : undefined;
   const live = join === undefined ? undefined : new LiveJoin(join, parts);
   let writing: Promise<{ written: number } | { error: unknown }> | undefined;
   try {
@@ -318,7 +318,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
     else if (joined !== undefined && 'written' in joined) written = joined.written;
     else {
-      const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part) });
+      const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part), shardPart: options.shard !== undefined });
       if (options.output) written = await writeFileAtomic(options.output, merged);
       else {
         const chunks: Uint8Array[] = [];

@@ -382,6 +382,40 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
   }, 240_000);
 
+  it('--shard i/n with 2 or 3 jobs writes the part one job of that shard writes (its id notes kept), for every merging target; the parts still merge to one run', async () => {
+    // Ids that repeat across the jobs' parts and strings: the shard's part notes its renumbering (_rlekit_shard_id, _rlekit_shard_ids).
+    const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
+    expect(doc.annotations.length).toBeGreaterThan(10);
+    for (const [k, a] of doc.annotations.entries()) a.id = k % 7 === 3 ? `obj-${k}` : (k % 5) + 1;
+    const messy = fresh('messy-shard.json');
+    writeFileSync(messy, JSON.stringify(doc));
+    const plain = await scattered;
+    for (const [input, t] of [[messy, TARGETS[0]!], [plain, TARGETS[0]!], [plain, TARGETS[1]!], [plain, TARGETS[2]!]] as const) {
+      const write = Object.entries(t.writeOptions).flatMap(([k, v]) => ['--write-option', `${k}=${String(v)}`]);
+      const parts: string[] = [];
+      for (const shard of ['0/2', '1/2']) {
+        const outs: Buffer[] = [];
+        for (const jobs of ['1', '2', '3']) {
+          const out = fresh(`shard-jobs${jobs}.${t.ext}`);
+          expect((await run(['convert', input, '--from', 'coco', '--to', t.to, ...write, '--shard', shard, '--jobs', jobs, '-q', '-o', out])).code).toBe(0);
+          outs.push(readFileSync(out));
+          if (jobs === '2') parts.push(out);
+        }
+        expect(outs[0]!.length).toBeGreaterThan(20);
+        expect(outs[1]!.toString('latin1')).toBe(outs[0]!.toString('latin1'));
+        expect(outs[2]!.toString('latin1')).toBe(outs[0]!.toString('latin1'));
+        if (t.to === 'coco') expect(outs[0]!.toString('utf8')).toMatch(/"_rlekit_shard_ids"/);
+      }
+      // Both shards of the messy file renumber some ids, and note them.
+      if (input === messy) for (const p of parts) expect(readFileSync(p, 'utf8')).toMatch(/"_rlekit_shard_id"/);
+      const one = fresh(`shard-one.${t.ext}`), merged = fresh(`shard-merged.${t.ext}`);
+      expect((await run(['convert', input, '--from', 'coco', '--to', t.to, ...write, '--jobs', '1', '-q', '-o', one])).code).toBe(0);
+      expect((await run(['merge', ...parts, '--from', t.to, '-q', '-o', merged])).code).toBe(0);
+      expect(readFileSync(merged).toString('latin1')).toBe(readFileSync(one).toString('latin1'));
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
+  }, 480_000);
+
   it('a worker that fails while the output is being joined leaves no output and no temp file (COCO and Kaggle targets)', async () => {
     const d = dataset(45, { images: 12, oneSize: true, inOrder: true });
     const input = fresh('bad-late.json');

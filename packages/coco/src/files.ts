@@ -1561,7 +1561,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   },
   merge: (parts, context) => mergeCoco(parts, context),
   // SA-1B files hold one image: nothing to join.
-  joinParts: (options) => (options.format === 'sa1b' ? undefined : cocoJoin),
+  joinParts: (options, context) => (options.format === 'sa1b' ? undefined : cocoJoin(context?.shardPart === true)),
 };
 
 /**

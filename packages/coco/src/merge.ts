@@ -21,8 +21,10 @@ function differ(part: ByteSource, what: string): never {
 const decoder = new TextDecoder();
 
 /** The writer's opening: top-level fields other than the lists, then the images list opened. */
-function head(extras: readonly [string, unknown][]): Uint8Array {
+function head(extras: readonly [string, unknown][], numbering: unknown): Uint8Array {
   let h = '{';
+  // A shard's part made of --jobs parts says how its ids were numbered, as one job's part does (files.ts).
+  if (numbering !== undefined) h += `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(numbering)},\n`;
   for (const [key, v] of extras) h += `${JSON.stringify(key)}: ${stringifyJson(v, [key])},\n`;
   return encodeUtf8(`${h}"images": [`);
 }
@@ -33,7 +35,7 @@ function head(extras: readonly [string, unknown][]): Uint8Array {
  * may end there: a --jobs join hands in only the parts' heads). Returns the layout and how the
  * parts numbered their ids.
  */
-async function* mergeHeads(parts: readonly ByteSource[]): AsyncGenerator<Uint8Array, { root: 'object' | 'array'; numbering: unknown }> {
+async function* mergeHeads(parts: readonly ByteSource[], shardPart = false): AsyncGenerator<Uint8Array, { root: 'object' | 'array'; numbering: unknown }> {
   if (parts.length === 0) throw new RleError('INVALID_OPTION', 'merge needs at least one part');
   // Pass 1 over each part, up to its annotations: the header (fields, categories) and the images.
   let root: 'object' | 'array' | undefined;
@@ -61,7 +63,7 @@ async function* mergeHeads(parts: readonly ByteSource[]): AsyncGenerator<Uint8Ar
         else if (e.value !== numbering) differ(part, 'id numbering');
       } else if (e.kind === 'value') fields.push([e.key, e.value]);
       else if (e.kind === 'field' && e.key === 'images') {
-        if (k === 0) (extras = fields.slice(), yield head(extras));
+        if (k === 0) (extras = fields.slice(), yield head(extras, shardPart ? numbering : undefined));
         else if (JSON.stringify(fields) !== JSON.stringify(extras)) differ(part, 'top-level fields');
       } else if (e.kind === 'elements' && e.key === 'images') {
         yield joinElements(e.elements, images === 0, NL, SEP);
@@ -87,7 +89,8 @@ async function* mergeHeads(parts: readonly ByteSource[]): AsyncGenerator<Uint8Ar
 }
 
 export async function* mergeCoco(parts: readonly ByteSource[], context: MergeContext = {}): AsyncGenerator<Uint8Array> {
-  const { root, numbering } = yield* mergeHeads(parts);
+  const shardPart = context.shardPart === true;
+  const { root, numbering } = yield* mergeHeads(parts, shardPart);
   // This process's own parts (--jobs): where no id needs renumbering, each part's annotation
   // lines are copied as they are, found by the writer's framing instead of a scan of the JSON.
   const bodies = context.ownParts === true ? plainBodies(context.partInfo, parts.length, root === 'object') : undefined;
@@ -129,7 +132,7 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
   }
   let n = 0;
   for await (const list of annotations()) {
-    const out = ids ? list.map((b) => renumber(b, ids)) : list;
+    const out = ids ? list.map((b) => renumber(b, ids, shardPart)) : list;
     yield joinElements(out, n === 0, NL, SEP);
     n += out.length;
   }
@@ -157,14 +160,17 @@ function originalId(b: Uint8Array): { id: unknown; original: Id; parsed?: Record
   return { id: parsed.id, original: (SHARD_ID_KEY in parsed ? parsed[SHARD_ID_KEY] : parsed.id) as Id, parsed };
 }
 
-function renumber(b: Uint8Array, ids: IdAssigner): Uint8Array {
+function renumber(b: Uint8Array, ids: IdAssigner, shardPart: boolean): Uint8Array {
   const { id, original, parsed } = originalId(b);
   const next = ids.assign(original);
   if (parsed === undefined && next === id) return b;
   const o = parsed ?? (JSON.parse(decoder.decode(b)) as Record<string, unknown>);
   delete o[SHARD_ID_KEY];
   o.id = next;
-  if (next !== original && !('source_id' in o)) o.source_id = original;
+  // A shard's part notes the original id last, as its writer does, and leaves source_id to the final merge.
+  if (shardPart) {
+    if (next !== original) o[SHARD_ID_KEY] = original;
+  } else if (next !== original && !('source_id' in o)) o.source_id = original;
   return encodeUtf8(stringifyJson(o));
 }
 
@@ -196,7 +202,7 @@ function plainBodies(info: readonly unknown[] | undefined, count: number, instan
  * joined by a comma, and the closing is the writer's. The bodies stand as written when no part
  * renumbered an id and, for instances, no id is in two parts (plainBodies); else the merge runs.
  */
-export const cocoJoin: PartJoin = {
+export const cocoJoin = (shardPart = false): PartJoin => ({
   body(info) {
     const p = info as CocoPartInfo | undefined;
     return p === undefined ? undefined : { start: p.start, ...(p.end === undefined ? {} : { end: p.end }) };
@@ -204,7 +210,7 @@ export const cocoJoin: PartJoin = {
   async open(heads) {
     const chunks: Uint8Array[] = [];
     const sources: ByteSource[] = heads.map((h, k) => ({ kind: 'bytes', name: `part ${k}`, size: h.length, async *stream() { yield h; } }));
-    const heading = mergeHeads(sources);
+    const heading = mergeHeads(sources, shardPart);
     let r = await heading.next();
     for (; r.done !== true; r = await heading.next()) chunks.push(r.value);
     const { root } = r.value;
@@ -220,4 +226,4 @@ export const cocoJoin: PartJoin = {
     const instances = info.some((p) => (p as CocoPartInfo | undefined)?.ids !== undefined || (p as CocoPartInfo | undefined)?.renumbered === true);
     return plainBodies(info, info.length, instances) !== undefined;
   },
-};
+});

@@ -131,6 +131,11 @@ export interface MergeContext extends Partial<DialectContext> {
   ownParts?: boolean;
   /** What the writer said of each part (DialectContext.describePart), in part order, where it said anything. */
   partInfo?: readonly unknown[];
+  /**
+   * The merged output is itself one shard's part (`--shard i/n` with `--jobs`): it keeps the notes
+   * a shard's writer makes for `rlekit merge` (COCO's id numbering), as one job of that shard writes them.
+   */
+  shardPart?: boolean;
 }
 
 /**
@@ -224,7 +229,7 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    */
   merge?(parts: readonly ByteSource[], context?: MergeContext): AsyncIterable<Uint8Array>;
   /** `--jobs`: how this writer's parts (with these options) join while they are written, where it can say; `merge` stays the fallback. */
-  joinParts?(options: Partial<WriteOptions>): PartJoin | undefined;
+  joinParts?(options: Partial<WriteOptions>, context?: Pick<MergeContext, 'shardPart'>): PartJoin | undefined;
   /** Folder output: one entry per file. */
   writeFiles?(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): AsyncIterable<OutputFile>;
 }
