@@ -259,6 +259,16 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   };
 
+  /** A COCO file whose ids one run renumbers: repeated across the parts, and strings (written by hand: rlekit's own writer gives unique ids). */
+  const messyIds = async (): Promise<string> => {
+    const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
+    expect(doc.annotations.length).toBeGreaterThan(10);
+    for (const [k, a] of doc.annotations.entries()) a.id = k % 7 === 3 ? `obj-${k}` : (k % 5) + 1;
+    const path = fresh('messy.json');
+    writeFileSync(path, JSON.stringify(doc));
+    return path;
+  };
+
   // A scattered COCO file (read regrouped by image: each planned worker gathers its annotations
   // from all over the file) with a category the list lacks (a warning one run says once).
   const scattered = (async () => {
@@ -365,12 +375,7 @@ describe('--jobs', () => {
   }, 240_000);
 
   it('ids one run renumbers (repeats across the parts, strings): the joined parts go through the merge, and 2 or 3 jobs still write the bytes of 1', async () => {
-    // Written by hand: rlekit's own writer would give the file unique ids.
-    const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
-    expect(doc.annotations.length).toBeGreaterThan(10);
-    for (const [k, a] of doc.annotations.entries()) a.id = k % 7 === 3 ? `obj-${k}` : (k % 5) + 1;
-    const input = fresh('messy.json');
-    writeFileSync(input, JSON.stringify(doc));
+    const input = await messyIds();
     const one = fresh('messy1.json');
     expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', one])).code).toBe(0);
     expect(readFileSync(one, 'utf8')).toMatch(/source_id/);
@@ -384,11 +389,7 @@ describe('--jobs', () => {
 
   it('--shard i/n with 2 or 3 jobs writes the part one job of that shard writes (its id notes kept), for every merging target; the parts still merge to one run', async () => {
     // Ids that repeat across the jobs' parts and strings: the shard's part notes its renumbering (_rlekit_shard_id, _rlekit_shard_ids).
-    const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
-    expect(doc.annotations.length).toBeGreaterThan(10);
-    for (const [k, a] of doc.annotations.entries()) a.id = k % 7 === 3 ? `obj-${k}` : (k % 5) + 1;
-    const messy = fresh('messy-shard.json');
-    writeFileSync(messy, JSON.stringify(doc));
+    const messy = await messyIds();
     const plain = await scattered;
     for (const [input, t] of [[messy, TARGETS[0]!], [plain, TARGETS[0]!], [plain, TARGETS[1]!], [plain, TARGETS[2]!]] as const) {
       const write = Object.entries(t.writeOptions).flatMap(([k, v]) => ['--write-option', `${k}=${String(v)}`]);

@@ -10,6 +10,7 @@ import { collectDataset, Mask, RleError, shardDataset, type Annotation, type Byt
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
 import { planCocoShards, readCocoPlanned, REGROUP_BYTES, writeCocoChunks, type CocoPartInfo, type CocoShardPlan } from '../src/files.js';
 import { mergeCoco } from '../src/merge.js';
+import { prng } from './prng.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -36,17 +37,6 @@ function seekable(bytes: Uint8Array, log?: [number, number][]): ByteSource {
   };
 }
 
-/** A seeded random generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A COCO instances file: non-square images, RLE and polygon masks (foreground at the first and

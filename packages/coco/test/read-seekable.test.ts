@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, RleError, type Annotation, type ByteSource, type RleWarning } from '@rlekit/core';
 import { readCocoStream } from '../src/files.js';
+import { prng } from './prng.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -50,17 +51,6 @@ async function read(source: ByteSource, groupByImage: boolean, budget: number): 
 
 const describe_ = (a: Annotation): string => JSON.stringify({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('col'))] });
 
-/** A seeded random generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * An instances file, annotations before or after the images, scattered or in image order:

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, parseRlekitJson } from '../src/json-dialect.js';
+import { textVariant as variant } from './rlekit-json-variants.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, type MaskDataset } from '../src/index.js';
 
 /** The read before pieces: the whole text, then parseRlekitJson. */
@@ -45,28 +46,6 @@ const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ m
   }),
 }));
 
-/** Every way the text may differ from the writer's: mutated bytes, cut short, keys moved or given twice. */
-const variant = fc.oneof(
-  fc.constant((t: string) => t),
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
-    const b = t.split('');
-    for (const [at, c, op] of edits) {
-      const i = at % (b.length + 1);
-      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
-      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
-      else b.splice(i, 1);
-    }
-    return b.join('');
-  }),
-  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
-  fc.shuffledSubarray(['format', 'version', 'images', 'categories', 'annotations', 'extra'], { minLength: 0, maxLength: 6 }).map((keys) => (t: string) => {
-    const r = JSON.parse(t) as Record<string, unknown>;
-    const o: Record<string, unknown> = {};
-    for (const k of keys) o[k] = k === 'extra' ? [1, { a: 2 }] : r[k];
-    return JSON.stringify(o);
-  }),
-  fc.constantFrom('format', 'version', 'images', 'categories', 'annotations').map((key) => (t: string) => t.replace(/\}\s*$/, `, "${key}": ${key === 'format' ? '"rlekit-json"' : key === 'version' ? '1' : '[]'}}`)),
-);
 
 describe('rlekit-json read piece by piece', () => {
   it('gives the whole-text parse\'s dataset or error, for the writer\'s files and every variant of them', async () => {

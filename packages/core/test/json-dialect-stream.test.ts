@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/json-dialect.js';
+import { textVariant as variant } from './rlekit-json-variants.js';
 import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';
 
 const wholeText = async (bytes: Uint8Array): Promise<MaskDataset> => parseRlekitJson(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })));
@@ -58,29 +59,6 @@ const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ m
   }),
 }));
 
-/** The writer's text as it is, garbled, cut short, with keys moved, dropped or given twice. */
-const variant = fc.oneof(
-  { weight: 2, arbitrary: fc.constant((t: string) => t) },
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
-    const b = t.split('');
-    for (const [at, c, op] of edits) {
-      const i = at % (b.length + 1);
-      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
-      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
-      else b.splice(i, 1);
-    }
-    return b.join('');
-  }),
-  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
-  fc.shuffledSubarray(['format', 'version', 'images', 'categories', 'annotations', 'extra'], { minLength: 0, maxLength: 6 }).map((keys) => (t: string) => {
-    const r = JSON.parse(t) as Record<string, unknown>;
-    const o: Record<string, unknown> = {};
-    for (const k of keys) o[k] = k === 'extra' ? [1, { a: 2 }] : r[k];
-    return JSON.stringify(o, null, 1);
-  }),
-  fc.constantFrom('format', 'version', 'images', 'categories', 'annotations').map((key) => (t: string) => t.replace(/^\{/, `{"${key}": ${key === 'format' ? '"rlekit-json"' : key === 'version' ? '1' : '[]'}, `)),
-  fc.constantFrom('format', 'version', 'images', 'categories', 'annotations', 'other').map((key) => (t: string) => t.replace(/\}\s*$/, `, "${key}": ${key === 'format' ? '"rlekit-json"' : key === 'version' ? '1' : '[]'}}`)),
-);
 
 /** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
 function sources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
