@@ -286,7 +286,8 @@ const BOX_WORDS_MAX = 1 << 18;
 const BOX_LINES_PER_RUN = 8;
 const BOX_LINES_SLACK = 2048;
 /** Toggle rows (G), their summaries (M), the line's transitions (T) and their summary (S); all zero between calls. */
-export let boxG = new Int32Array(0), boxM = new Int32Array(0);
+// Typed plainly: an inferred Int32Array<ArrayBuffer> in the .d.ts breaks consumers on TypeScript before 5.7.
+export let boxG: Int32Array = new Int32Array(0), boxM: Int32Array = new Int32Array(0);
 let boxT = new Int32Array(0), boxS = new Int32Array(0);
 /** False while a box transposition runs: one that threw midway leaves it false, and the next clears the buffers. */
 let boxClean = true;
