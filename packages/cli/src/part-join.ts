@@ -257,6 +257,16 @@ export class LiveJoin {
           yield c;
         }
       }
+      // A part is complete when its task said so, not when its last byte is copied: a task can still
+      // fail after that (its result comes after its part's reports), and then there is no output.
+      for (let j = 1; j < this.parts.length; j++) {
+        for (;;) {
+          const seen = this.version;
+          this.check(j);
+          if (this.parts[j]!.done) break;
+          await this.change(seen);
+        }
+      }
       if (!this.join.accept(this.parts.map((p) => p.info))) {
         // The first part's body is only in the output so far: rebuilt as its part file for the merge.
         await this.rebuild0(opening.head.length, body0);

@@ -67,8 +67,9 @@ async function worker(path: string, port: MessageChannel['port2'], p: ReturnType
   return at;
 }
 
-async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number } = {}): Promise<{ out: string; result: PromiseSettledResult<number> }> {
+async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number; named?: (out: string) => void } = {}): Promise<{ out: string; result: PromiseSettledResult<number> }> {
   const out = fresh('out.txt');
+  o.named?.(out);
   const paths = bodies.map((_, k) => fresh(`part${k}`));
   const parts = bodies.map((b, k) => partOf(k, b, cuts[k] ?? [], o.reject === k));
   const live = new LiveJoin(toy, paths);
@@ -151,6 +152,28 @@ describe('--jobs join while the parts are written', () => {
     // Only the later part's scratch file remains (the caller removes it; the first part has none), no temp file of the output.
     expect(readdirSync(dir).filter((f) => f.includes(basename(out)))).toEqual([]);
     expect(readdirSync(dir).length).toBe(before + 1);
+  });
+
+  it('a worker that fails after its whole part is on disk leaves no output (its failure is the run\'s)', async () => {
+    // The last part's bytes are all written and reported, then its task fails: the join must not finish the output.
+    let outPath = '';
+    const { out, result } = await joinOf(['part zero', 'whole part, then the task failed'], [[3], []], {
+      fail: 1,
+      async during(k, temp) {
+        if (k !== 1) return;
+        // The task fails only once the join has copied the part's body (up to 10 s), as a result may come after the part's last report.
+        for (let t = 0; t < 1000; t++) {
+          const path = temp();
+          if (existsSync(outPath) || (path !== undefined && existsSync(path) && readFileSync(path, 'utf8').includes('the task failed'))) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      },
+      named: (o) => (outPath = o),
+    });
+    expect(result.status).toBe('rejected');
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes(basename(out)))).toEqual([]);
   });
 
   it('a first part that fails stops the join: no output', async () => {
