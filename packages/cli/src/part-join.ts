@@ -283,7 +283,12 @@ export class LiveJoin {
     const out = await fs.open(this.paths[0]!, 'w');
     try {
       for (const h of this.head0) await out.write(h);
-      if (length > 0) await out.write(await readRange(this.temp, at, at + length));
+      // In pieces: the first part's body can be most of a large output.
+      for (let o = 0; o < length; o += READ_BYTES) {
+        const piece = await readRange(this.temp, at + o, at + Math.min(length, o + READ_BYTES));
+        if (piece.length < Math.min(READ_BYTES, length - o)) throw new Error('The output is shorter than what was written to it');
+        await out.write(piece);
+      }
       for (const t of this.tail0) await out.write(t);
     } finally {
       await out.close();
