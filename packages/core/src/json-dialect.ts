@@ -696,7 +696,20 @@ function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): M
     scanner.end();
     yield* queue;
     if (got !== plan.end - plan.start || n !== plan.count) throw new RleError('IO', `${source.name} changed between reads`);
-    if (deferred !== undefined) throw deferred;
+    if (deferred !== undefined) {
+      // One read goes on reading the JSON after a failed check, and the plan parsed no annotation:
+      // bad JSON in a later shard's annotation is the error (read here, on this rare path only).
+      const after = plan.first + plan.count;
+      const rest = new JsonScanner({
+        field: (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'),
+        raw: true,
+        want: (_key, i) => i >= after,
+        element: (_key, _i, v, offset) => checkJsonOf(v as Uint8Array, offset),
+      }, 'rlekit-json');
+      for await (const c of source.stream()) for (let i = 0; i < c.length; i += STEP) rest.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      rest.end();
+      throw deferred;
+    }
   }
   return { images: plan.images, categories: plan.categories, annotations: annotations(), inImageOrder: true };
 }

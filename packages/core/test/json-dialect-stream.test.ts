@@ -248,6 +248,29 @@ describe('rlekit-json --jobs plans (planShards): each worker reads only its shar
     }), { numRuns: 300 });
   });
 
+  it('a bad mask in one shard and bad JSON in a later one: the first shard\'s error in order is the one read\'s (the JSON error)', async () => {
+    const size = { height: 2, width: 3 };
+    const d: MaskDataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: [
+      { id: 1, imageId: 1, mask: Mask.fromRuns([0, 6], size, 'row') }, { id: 2, imageId: 2, mask: Mask.fromRuns([6], size, 'row') },
+    ] };
+    // The first annotation's runs overrun its mask (a check that fails), the second is not JSON (a literal the scan does not look into).
+    const text = formatRlekitJson(d).replace('"runs":[0,6]', '"runs":[0,7]').replace('"runs":[6]', '"runs":[6], "x": tru');
+    const bytes = encodeUtf8(text);
+    const whole = await outcome(async () => collectDataset(await dialect.readStream!(bytes)), text) as { code?: string };
+    expect(whole.code).toBeDefined();
+    const shards = [{ index: 0, count: 2 }, { index: 1, count: 2 }];
+    const plans = await dialect.planShards!(seekable(bytes), {}, shards);
+    let first: unknown;
+    for (const [j, shard] of shards.entries()) {
+      const got = await outcome(async () => collectDataset(await dialect.readStream!(seekable(bytes), {}, { warn: () => {}, ...(plans ? { plan: plans[j] } : {}), shard })), text) as { code?: string };
+      if (got.code !== undefined) {
+        first = got;
+        break;
+      }
+    }
+    expect(first).toEqual(whole);
+  });
+
   it('no plan where the shards\' annotations are not consecutive or the layout is not the writer\'s', async () => {
     const size = { height: 2, width: 3 };
     const d: MaskDataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: [
