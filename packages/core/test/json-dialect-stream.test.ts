@@ -315,4 +315,16 @@ describe('bad JSON that never closes a value', () => {
     // With room for the whole file, the fault is found where JSON.parse finds it.
     expect(await outcome(() => streamed(chunked), text)).toEqual(await outcome(() => wholeText(bytes), text));
   });
+
+  it('is not gathered past maxBytes by the --jobs planning scan either (no plan, the rest of the file not read)', async () => {
+    const size = { height: 1, width: 3 };
+    const d = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: Array.from({ length: 400 }, (_, i) => ({ id: i, imageId: 1 + (i % 2 && 1), mask: Mask.fromRuns([1, 1, 1], size, 'row') })) };
+    const text = formatRlekitJson(d).replace('"fileName"', '"fileName').replace('"images": [', '"images": ["x'); // a string that runs on from the images
+    const bytes = encodeUtf8(text);
+    let read = 0;
+    const source: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 64) (read += Math.min(64, bytes.length - i), yield bytes.subarray(i, i + 64)); }, async *range() {} };
+    expect(await dialect.planShards!(source, { maxBytes: 1000 }, [{ index: 0, count: 2 }, { index: 1, count: 2 }])).toBeUndefined();
+    expect(bytes.length).toBeGreaterThan(10_000);
+    expect(read).toBeLessThan(2000);
+  });
 });
