@@ -2,7 +2,8 @@ import {
   countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
   type Shard, type ByteSource, type Dialect, type FeatureCounts, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
-import { stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
@@ -227,6 +228,10 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   // overlaps the workers. Not a pipe or device: a join that must fall back to the merge rewrites it.
   const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id), { shardPart: options.shard !== undefined }) : undefined;
   const live = join === undefined ? undefined : new LiveJoin(join, parts);
+  // The parts live beside the output: its folder is made here, not by the join's write, which
+  // removes a folder it made when it fails (as it does when the parts must be merged after all).
+  const madeFolder = live === undefined ? undefined : await mkdir(dirname(resolve(options.output!)), { recursive: true }).catch(() => undefined);
+  let succeeded = false;
   let writing: Promise<{ written: number } | { error: unknown }> | undefined;
   try {
     // One first pass over the input for every worker, where the reader can plan (COCO): each
@@ -331,12 +336,14 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
       }
     }
     if (options.timings) options.timings.written = performance.now();
+    succeeded = true;
     return { from: d.from, to: d.to, detected: d.detected, confidence: d.confidence, annotations, images, written, folder: d.folderOut, ...(bytes ? { bytes } : {}) };
   } finally {
     // A failed run's output stream stops here, and its temp file is gone before the error is said.
     live?.close();
     await writing;
     await cleanup();
+    if (!succeeded && madeFolder !== undefined) await rm(madeFolder, { recursive: true, force: true });
   }
 }
 

@@ -257,6 +257,16 @@ export class LiveJoin {
           yield c;
         }
       }
+      // A part is complete when its task said so, not when its last byte is copied: a task can still
+      // fail after that (its result comes after its part's reports), and then there is no output.
+      for (let j = 1; j < this.parts.length; j++) {
+        for (;;) {
+          const seen = this.version;
+          this.check(j);
+          if (this.parts[j]!.done) break;
+          await this.change(seen);
+        }
+      }
       if (!this.join.accept(this.parts.map((p) => p.info))) {
         // The first part's body is only in the output so far: rebuilt as its part file for the merge.
         await this.rebuild0(opening.head.length, body0);
@@ -273,7 +283,12 @@ export class LiveJoin {
     const out = await fs.open(this.paths[0]!, 'w');
     try {
       for (const h of this.head0) await out.write(h);
-      if (length > 0) await out.write(await readRange(this.temp, at, at + length));
+      // In pieces: the first part's body can be most of a large output.
+      for (let o = 0; o < length; o += READ_BYTES) {
+        const piece = await readRange(this.temp, at + o, at + Math.min(length, o + READ_BYTES));
+        if (piece.length < Math.min(READ_BYTES, length - o)) throw new Error('The output is shorter than what was written to it');
+        await out.write(piece);
+      }
       for (const t of this.tail0) await out.write(t);
     } finally {
       await out.close();

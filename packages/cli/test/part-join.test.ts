@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PartJoin } from '@rlekit/core';
 import { writeFileAtomic } from '../src/node-sources.js';
 import { LiveJoin, Rejoin, type PartMessage } from '../src/part-join.js';
@@ -67,8 +67,9 @@ async function worker(path: string, port: MessageChannel['port2'], p: ReturnType
   return at;
 }
 
-async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number } = {}): Promise<{ out: string; result: PromiseSettledResult<number> }> {
+async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number; named?: (out: string) => void } = {}): Promise<{ out: string; result: PromiseSettledResult<number> }> {
   const out = fresh('out.txt');
+  o.named?.(out);
   const paths = bodies.map((_, k) => fresh(`part${k}`));
   const parts = bodies.map((b, k) => partOf(k, b, cuts[k] ?? [], o.reject === k));
   const live = new LiveJoin(toy, paths);
@@ -153,6 +154,28 @@ describe('--jobs join while the parts are written', () => {
     expect(readdirSync(dir).length).toBe(before + 1);
   });
 
+  it('a worker that fails after its whole part is on disk leaves no output (its failure is the run\'s)', async () => {
+    // The last part's bytes are all written and reported, then its task fails: the join must not finish the output.
+    let outPath = '';
+    const { out, result } = await joinOf(['part zero', 'whole part, then the task failed'], [[3], []], {
+      fail: 1,
+      async during(k, temp) {
+        if (k !== 1) return;
+        // The task fails only once the join has copied the part's body (up to 10 s), as a result may come after the part's last report.
+        for (let t = 0; t < 1000; t++) {
+          const path = temp();
+          if (existsSync(outPath) || (path !== undefined && existsSync(path) && readFileSync(path, 'utf8').includes('the task failed'))) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      },
+      named: (o) => (outPath = o),
+    });
+    expect(result.status).toBe('rejected');
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes(basename(out)))).toEqual([]);
+  });
+
   it('a first part that fails stops the join: no output', async () => {
     const out = fresh('out.txt');
     const paths = [fresh('p0'), fresh('p1')];
@@ -169,6 +192,44 @@ describe('--jobs join while the parts are written', () => {
     live.close();
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes(basename(out)))).toEqual([]);
+  });
+
+  it('the first part rebuilt for the merge is read back from the output in bounded pieces, not as one buffer of its whole body', async () => {
+    // A first part of hundreds of MB must not become one allocation of its size when the parts go through the merge.
+    const big = 'x'.repeat(9 << 20);
+    const bodies = [big, 'one'];
+    const out = fresh('out.txt');
+    const paths = bodies.map((_, k) => fresh(`part${k}`));
+    const parts = bodies.map((b, k) => partOf(k, b, [1 << 20, 3 << 20, 5 << 20, 7 << 20], k === 1));
+    let largest = 0;
+    const open = fs.open.bind(fs);
+    const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const h = await open(...args);
+      const read = h.read.bind(h) as (...a: unknown[]) => Promise<unknown>;
+      (h as unknown as { read: unknown }).read = (...a: unknown[]) => {
+        if (a[0] instanceof Uint8Array) largest = Math.max(largest, typeof a[2] === 'number' ? a[2] : a[0].length);
+        return read(...a);
+      };
+      return h;
+    });
+    try {
+      const live = new LiveJoin(toy, paths);
+      const writing = writeFileAtomic(out, live.stream(), { onTemp: live.onTemp });
+      const channel = new MessageChannel();
+      live.listen(1, channel.port1);
+      await Promise.all([
+        live.sink0(local(live, parts[0]!)),
+        worker(paths[1]!, channel.port2, parts[1]!).then((written) => live.settled(1, { failed: false, info: parts[1]!.last, written })),
+      ]);
+      channel.port2.close();
+      await expect(writing).rejects.toBeInstanceOf(Rejoin);
+      live.close();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readFileSync(paths[0]!).equals(Buffer.from(parts[0]!.bytes))).toBe(true);
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThanOrEqual(4 << 20);
   });
 
   it('bodies that cannot stand as written end the stream with Rejoin, the first part rebuilt as its file for the merge', async () => {

@@ -387,6 +387,21 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
   }, 240_000);
 
+  it('ids to renumber with the output in a folder that does not exist yet: the merge after the join still finds its parts', async () => {
+    // The join's temp file creates the folder; when the parts must be merged after all, that
+    // failed write removed the folder it made, and with it the parts beside the output.
+    const input = await messyIds();
+    const one = fresh('messy-new-1.json');
+    expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', one])).code).toBe(0);
+    const folder = fresh('not-yet');
+    const out = join(folder, 'messy2.json');
+    const r = await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '2', '-q', '-o', out]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(one))).toBe(true);
+    expect(readdirSync(folder)).toEqual(['messy2.json']);
+  }, 240_000);
+
   it('--shard i/n with 2 or 3 jobs writes the part one job of that shard writes (its id notes kept), for every merging target; the parts still merge to one run', async () => {
     // Ids that repeat across the jobs' parts and strings: the shard's part notes its renumbering (_rlekit_shard_id, _rlekit_shard_ids).
     const messy = await messyIds();

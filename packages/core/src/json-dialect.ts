@@ -582,7 +582,7 @@ export interface RlekitJsonShardPlan {
  * the list and the annotations in image order. Otherwise undefined, and each worker reads the
  * file itself (and meets its faults as one run does).
  */
-async function planRlekitJson(source: ByteSource, shards: readonly Shard[]): Promise<RlekitJsonShardPlan[] | undefined> {
+async function planRlekitJson(source: ByteSource, shards: readonly Shard[], maxBytes: number): Promise<RlekitJsonShardPlan[] | undefined> {
   if (source.size === undefined || source.range === undefined) return undefined;
   const values = new Map<string, unknown>();
   const seen = new Set<string>();
@@ -623,6 +623,8 @@ async function planRlekitJson(source: ByteSource, shards: readonly Shard[]): Pro
       last = p;
       (at.push(p), from.push(offset), to.push(offset + length));
     },
+    // As the streamed read: bad JSON that never closes a value is not gathered past maxBytes (no plan then).
+    maxPiece: maxBytes,
   }, 'rlekit-json');
   try {
     for await (const c of source.stream()) {
@@ -696,7 +698,20 @@ function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): M
     scanner.end();
     yield* queue;
     if (got !== plan.end - plan.start || n !== plan.count) throw new RleError('IO', `${source.name} changed between reads`);
-    if (deferred !== undefined) throw deferred;
+    if (deferred !== undefined) {
+      // One read goes on reading the JSON after a failed check, and the plan parsed no annotation:
+      // bad JSON in a later shard's annotation is the error (read here, on this rare path only).
+      const after = plan.first + plan.count;
+      const rest = new JsonScanner({
+        field: (key, kind) => (key === 'annotations' && kind === 'array' ? 'elements' : 'skip'),
+        raw: true,
+        want: (_key, i) => i >= after,
+        element: (_key, _i, v, offset) => checkJsonOf(v as Uint8Array, offset),
+      }, 'rlekit-json');
+      for await (const c of source.stream()) for (let i = 0; i < c.length; i += STEP) rest.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      rest.end();
+      throw deferred;
+    }
   }
   return { images: plan.images, categories: plan.categories, annotations: annotations(), inImageOrder: true };
 }
@@ -998,9 +1013,9 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes);
   },
   // One scan for every --jobs worker where the shards' annotations are consecutive (a file in image order).
-  async planShards(input: DialectInput, _options: Partial<JsonReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+  async planShards(input: DialectInput, options: Partial<JsonReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
-    return planRlekitJson(input, shards);
+    return planRlekitJson(input, shards, readOptions.parse(options ?? {}).maxBytes);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<JsonWriteOptions>, _context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatRlekitJson(await collectDataset(dataset), options));

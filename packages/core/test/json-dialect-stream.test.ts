@@ -248,6 +248,29 @@ describe('rlekit-json --jobs plans (planShards): each worker reads only its shar
     }), { numRuns: 300 });
   });
 
+  it('a bad mask in one shard and bad JSON in a later one: the first shard\'s error in order is the one read\'s (the JSON error)', async () => {
+    const size = { height: 2, width: 3 };
+    const d: MaskDataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: [
+      { id: 1, imageId: 1, mask: Mask.fromRuns([0, 6], size, 'row') }, { id: 2, imageId: 2, mask: Mask.fromRuns([6], size, 'row') },
+    ] };
+    // The first annotation's runs overrun its mask (a check that fails), the second is not JSON (a literal the scan does not look into).
+    const text = formatRlekitJson(d).replace('"runs":[0,6]', '"runs":[0,7]').replace('"runs":[6]', '"runs":[6], "x": tru');
+    const bytes = encodeUtf8(text);
+    const whole = await outcome(async () => collectDataset(await dialect.readStream!(bytes)), text) as { code?: string };
+    expect(whole.code).toBeDefined();
+    const shards = [{ index: 0, count: 2 }, { index: 1, count: 2 }];
+    const plans = await dialect.planShards!(seekable(bytes), {}, shards);
+    let first: unknown;
+    for (const [j, shard] of shards.entries()) {
+      const got = await outcome(async () => collectDataset(await dialect.readStream!(seekable(bytes), {}, { warn: () => {}, ...(plans ? { plan: plans[j] } : {}), shard })), text) as { code?: string };
+      if (got.code !== undefined) {
+        first = got;
+        break;
+      }
+    }
+    expect(first).toEqual(whole);
+  });
+
   it('no plan where the shards\' annotations are not consecutive or the layout is not the writer\'s', async () => {
     const size = { height: 2, width: 3 };
     const d: MaskDataset = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: [
@@ -291,5 +314,17 @@ describe('bad JSON that never closes a value', () => {
     expect((await outcome(() => dialect.read(bytes, { maxBytes: 300 })) as { code: string }).code).toBe('LIMIT_EXCEEDED');
     // With room for the whole file, the fault is found where JSON.parse finds it.
     expect(await outcome(() => streamed(chunked), text)).toEqual(await outcome(() => wholeText(bytes), text));
+  });
+
+  it('is not gathered past maxBytes by the --jobs planning scan either (no plan, the rest of the file not read)', async () => {
+    const size = { height: 1, width: 3 };
+    const d = { images: [{ id: 1, ...size }, { id: 2, ...size }], categories: [], annotations: Array.from({ length: 400 }, (_, i) => ({ id: i, imageId: 1 + (i % 2 && 1), mask: Mask.fromRuns([1, 1, 1], size, 'row') })) };
+    const text = formatRlekitJson(d).replace('"fileName"', '"fileName').replace('"images": [', '"images": ["x'); // a string that runs on from the images
+    const bytes = encodeUtf8(text);
+    let read = 0;
+    const source: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 64) (read += Math.min(64, bytes.length - i), yield bytes.subarray(i, i + 64)); }, async *range() {} };
+    expect(await dialect.planShards!(source, { maxBytes: 1000 }, [{ index: 0, count: 2 }, { index: 1, count: 2 }])).toBeUndefined();
+    expect(bytes.length).toBeGreaterThan(10_000);
+    expect(read).toBeLessThan(2000);
   });
 });
