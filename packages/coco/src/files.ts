@@ -478,6 +478,13 @@ const CHUNK = 1 << 20;
  * the next images up to this budget, so memory is bounded whatever the file's size or order.
  */
 export const REGROUP_BYTES = 128 * 1024 * 1024;
+/**
+ * The most bytes one value of a streamed file (an annotation, an image, a top-level field) may
+ * take: V8's longest string, past which it could not be parsed anyway. Bad JSON that never closes
+ * a value (a stray quote) is refused there, at the value's start, instead of gathering the rest of
+ * a file of any size into memory.
+ */
+export const MAX_VALUE_BYTES = 0x1fffffe8;
 
 const KIND_WORDS: Record<JsonValueKind, FieldKind> = { array: 'an array', object: 'an object', string: 'a value', number: 'a value', literal: 'a value' };
 
@@ -549,8 +556,8 @@ class U32List {
  * areas; // → [5]
  * ```
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false, maskOrder: Order = 'col'): Promise<MaskDatasetStream> {
-  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly, maskOrder)) as MaskDatasetStream;
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream> {
+  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly, maskOrder, maxValueBytes)) as MaskDatasetStream;
 }
 
 /**
@@ -587,7 +594,7 @@ export async function planCocoShards(source: ByteSource, format: CocoFormat | 'a
   return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, shards)) as CocoShardPlan[];
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false, maskOrder: Order = 'col'): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -685,6 +692,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         masked.push(seg !== undefined && seg !== null);
       } else fields.get(key)!.elements!.push(v);
     },
+    maxPiece: maxValueBytes,
   }, 'COCO JSON');
   for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
   root = pass1.rootKind;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { collectDataset, Mask, RleError, type Annotation, type ByteSource, type MaskDataset, type RleWarning } from '@rlekit/core';
 import { decode, dialect, encode, encodeUncompressed, polygonsOf } from '../src/index.js';
+import { MAX_VALUE_BYTES, readCocoStream, REGROUP_BYTES } from '../src/files.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -573,5 +574,35 @@ describe('robustness', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a streamed COCO file whose bad JSON never closes a value', () => {
+  // A stray quote in the first polygon: the rest of the file reads as one string.
+  const text = `{"images": [{"id": 1, "height": 4, "width": 6}], "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [["1, 1, 5, 1, 5, 3]]}, ${Array.from({ length: 400 }, (_, k) => `{"id": ${k + 2}, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 3]]}`).join(', ')}], "categories": [{"id": 1, "name": "a"}]}`;
+  const bytes = new TextEncoder().encode(text);
+  const counted = () => {
+    let read = 0;
+    const source: ByteSource = { kind: 'bytes', name: 'stray.json', async *stream() { for (let i = 0; i < bytes.length; i += 64) (read += Math.min(64, bytes.length - i), yield bytes.slice(i, i + 64)); } };
+    return { source, read: () => read };
+  };
+
+  it('is refused at the value\'s start once the value passes the limit, not gathered to the end of the file', async () => {
+    const { source, read } = counted();
+    const error = await readCocoStream(source, 'auto', () => {}, true, REGROUP_BYTES, undefined, undefined, false, 'col', 1000).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RleError);
+    expect((error as RleError).code).toBe('LIMIT_EXCEEDED');
+    expect((error as RleError).offset).toBe(text.indexOf('{"id": 1, "image_id"'));
+    expect(read()).toBeLessThan(1000 + 64 + text.indexOf('{"id": 1, "image_id"') + 64);
+    expect(bytes.length).toBeGreaterThan(10_000);
+  });
+
+  it('without a limit it is still an error (the file ends inside the string), after reading it all', async () => {
+    const { source, read } = counted();
+    const error = await readCocoStream(source).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RleError);
+    expect((error as RleError).code).not.toBe('LIMIT_EXCEEDED');
+    expect(read()).toBe(bytes.length);
+    expect(MAX_VALUE_BYTES).toBe(0x1fffffe8);
   });
 });
