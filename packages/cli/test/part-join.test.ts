@@ -67,7 +67,7 @@ async function worker(path: string, port: MessageChannel['port2'], p: ReturnType
   return at;
 }
 
-async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number; named?: (out: string) => void } = {}): Promise<{ out: string; result: PromiseSettledResult<number> }> {
+async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; during?: (k: number, temp: () => string | undefined) => Promise<void>; fail?: number; named?: (out: string) => void } = {}): Promise<{ out: string; result: PromiseSettledResult<number>; paths: string[]; parts: ReturnType<typeof partOf>[] }> {
   const out = fresh('out.txt');
   o.named?.(out);
   const paths = bodies.map((_, k) => fresh(`part${k}`));
@@ -97,7 +97,7 @@ async function joinOf(bodies: string[], cuts: number[][], o: { reject?: number; 
   await Promise.all(tasks);
   const result = (await Promise.allSettled([writing]))[0]!;
   live.close();
-  return { out, result };
+  return { out, result, paths, parts };
 }
 
 describe('--jobs join while the parts are written', () => {
@@ -198,9 +198,6 @@ describe('--jobs join while the parts are written', () => {
     // A first part of hundreds of MB must not become one allocation of its size when the parts go through the merge.
     const big = 'x'.repeat(9 << 20);
     const bodies = [big, 'one'];
-    const out = fresh('out.txt');
-    const paths = bodies.map((_, k) => fresh(`part${k}`));
-    const parts = bodies.map((b, k) => partOf(k, b, [1 << 20, 3 << 20, 5 << 20, 7 << 20], k === 1));
     let largest = 0;
     const open = fs.open.bind(fs);
     const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
@@ -212,21 +209,14 @@ describe('--jobs join while the parts are written', () => {
       };
       return h;
     });
+    let joined;
     try {
-      const live = new LiveJoin(toy, paths);
-      const writing = writeFileAtomic(out, live.stream(), { onTemp: live.onTemp });
-      const channel = new MessageChannel();
-      live.listen(1, channel.port1);
-      await Promise.all([
-        live.sink0(local(live, parts[0]!)),
-        worker(paths[1]!, channel.port2, parts[1]!).then((written) => live.settled(1, { failed: false, info: parts[1]!.last, written })),
-      ]);
-      channel.port2.close();
-      await expect(writing).rejects.toBeInstanceOf(Rejoin);
-      live.close();
+      joined = await joinOf(bodies, bodies.map(() => [1 << 20, 3 << 20, 5 << 20, 7 << 20]), { reject: 1 });
     } finally {
       spy.mockRestore();
     }
+    const { result, paths, parts } = joined;
+    expect(result.status === 'rejected' && result.reason instanceof Rejoin).toBe(true);
     expect(readFileSync(paths[0]!).equals(Buffer.from(parts[0]!.bytes))).toBe(true);
     expect(largest).toBeGreaterThan(0);
     expect(largest).toBeLessThanOrEqual(4 << 20);
@@ -234,20 +224,8 @@ describe('--jobs join while the parts are written', () => {
 
   it('bodies that cannot stand as written end the stream with Rejoin, the first part rebuilt as its file for the merge', async () => {
     const bodies = ['zero body, long enough to be chunked', 'one'];
-    const out = fresh('out.txt');
-    const paths = bodies.map((_, k) => fresh(`part${k}`));
-    const parts = bodies.map((b, k) => partOf(k, b, [5, 11, 17], k === 1));
-    const live = new LiveJoin(toy, paths);
-    const writing = writeFileAtomic(out, live.stream(), { onTemp: live.onTemp });
-    const channel = new MessageChannel();
-    live.listen(1, channel.port1);
-    await Promise.all([
-      live.sink0(local(live, parts[0]!)),
-      worker(paths[1]!, channel.port2, parts[1]!).then((written) => live.settled(1, { failed: false, info: parts[1]!.last, written })),
-    ]);
-    channel.port2.close();
-    await expect(writing).rejects.toBeInstanceOf(Rejoin);
-    live.close();
+    const { out, result, paths, parts } = await joinOf(bodies, bodies.map(() => [5, 11, 17]), { reject: 1 });
+    expect(result.status === 'rejected' && result.reason instanceof Rejoin).toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(paths[0]!)).toEqual(Buffer.from(parts[0]!.bytes));
   });

@@ -259,6 +259,19 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   };
 
+  /** One conversion with 1, 2 and 3 jobs: each output's bytes and what it said (its output path as OUT). */
+  const byJobs = async (args: string[], ext: string): Promise<{ outs: Buffer[]; errs: string[] }> => {
+    const outs: Buffer[] = [], errs: string[] = [];
+    for (const jobs of ['1', '2', '3']) {
+      const out = fresh(`jobs${jobs}.${ext}`);
+      const r = await run([...args, '--jobs', jobs, '-o', out]);
+      expect(r.code).toBe(0);
+      outs.push(readFileSync(out));
+      errs.push(r.err.replaceAll(out, 'OUT'));
+    }
+    return { outs, errs };
+  };
+
   /** A COCO file whose ids one run renumbers: repeated across the parts, and strings (written by hand: rlekit's own writer gives unique ids). */
   const messyIds = async (): Promise<string> => {
     const doc = JSON.parse(Buffer.from(await coco.write(dataset(47, { images: 16, oneSize: true, inOrder: true }))).toString('utf8')) as { annotations: { id: unknown }[] };
@@ -280,14 +293,7 @@ describe('--jobs', () => {
     it(`1, 2 and 3 worker threads write the same bytes and say the same warnings: COCO input, ${t.to} output`, async () => {
       const input = await scattered;
       const write = Object.entries(t.writeOptions).flatMap(([k, v]) => ['--write-option', `${k}=${String(v)}`]);
-      const outs: Buffer[] = [], errs: string[] = [];
-      for (const jobs of ['1', '2', '3']) {
-        const out = fresh(`jobs${jobs}.${t.ext}`);
-        const r = await run(['convert', input, '--from', 'coco', '--to', t.to, ...write, '--jobs', jobs, '-o', out]);
-        expect(r.code).toBe(0);
-        outs.push(readFileSync(out));
-        errs.push(r.err.replaceAll(out, 'OUT'));
-      }
+      const { outs, errs } = await byJobs(['convert', input, '--from', 'coco', '--to', t.to, ...write], t.ext);
       expect(outs[0]!.length).toBeGreaterThan(100);
       expect(outs[1]!.equals(outs[0]!)).toBe(true);
       expect(outs[2]!.equals(outs[0]!)).toBe(true);
@@ -300,14 +306,7 @@ describe('--jobs', () => {
 
   it('1, 2 and 3 worker threads write the same bytes: rlekit-json input (streamed) to rlekit-json (parts copied by the ranges their writer described)', async () => {
     const input = (await made).jsonIn;
-    const outs: Buffer[] = [], errs: string[] = [];
-    for (const jobs of ['1', '2', '3']) {
-      const out = fresh(`json-jobs${jobs}.json`);
-      const r = await run(['convert', input, '--from', 'rlekit-json', '--to', 'rlekit-json', '--write-option', 'indent=1', '--write-option', 'order=col', '--jobs', jobs, '-o', out]);
-      expect(r.code).toBe(0);
-      outs.push(readFileSync(out));
-      errs.push(r.err.replaceAll(out, 'OUT'));
-    }
+    const { outs, errs } = await byJobs(['convert', input, '--from', 'rlekit-json', '--to', 'rlekit-json', '--write-option', 'indent=1', '--write-option', 'order=col'], 'json');
     expect(outs[0]!.length).toBeGreaterThan(100);
     expect(outs[1]!.equals(outs[0]!)).toBe(true);
     expect(outs[2]!.equals(outs[0]!)).toBe(true);

@@ -514,25 +514,16 @@ function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
 }
 
-class F64List {
-  data = new Float64Array(1024);
+/** A typed array that grows by doubling as values are pushed (pass 1's offsets and lengths). */
+class GrowList<A extends Float64Array | Uint32Array> {
+  data: A;
   length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+  constructor(private readonly make: (n: number) => A) {
+    this.data = make(1024);
   }
-}
-
-class U32List {
-  data = new Uint32Array(1024);
-  length = 0;
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -599,10 +590,10 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
   let imageIds: unknown[] = []; // image_id of each annotation of the latest list
-  let lengths = new U32List();
+  let lengths = new GrowList((n) => new Uint32Array(n));
   // Every annotation's offset in the file: for errors, for a seekable file's pass 2 and for the
   // --jobs plans (the workers read theirs by it).
-  let offsetList = new F64List();
+  let offsetList = new GrowList((n) => new Float64Array(n));
   // A seekable file's pass 2 reads its annotations by these offsets, never re-scanning it.
   const seekable = source.range !== undefined && source.size !== undefined;
   // A stream's annotations' bytes as pass 1 cut them, back to back, while they fit regroupBytes:
@@ -642,9 +633,9 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       if (key === 'annotations') {
         annotationLists++;
         imageIds = [];
-        lengths = new U32List();
+        lengths = new GrowList((n) => new Uint32Array(n));
         annotationCategories = new Map();
-        (kept = undefined, keptBytes = 0, keeping = keepBytes, offsetList = new F64List());
+        (kept = undefined, keptBytes = 0, keeping = keepBytes, offsetList = new GrowList((n) => new Float64Array(n)));
         return kind === 'array' ? 'elements' : 'value';
       }
       if (kind === 'array' && (key === 'images' || key === 'categories')) {
