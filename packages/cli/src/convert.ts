@@ -195,12 +195,11 @@ export async function convert(input: string | ByteSource | FolderSource, options
     if (!to.writeFiles || !options.output) throw new RleError('INVALID_OPTION', `${to.id} writes a folder: give -o <folder>`);
     written = await writeFolderAtomic(options.output, to.writeFiles(tallied, writeOptions, ctx));
     folder = true;
-  } else if (options.sink) {
+  } else if (options.sink || options.output) {
     const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
-    written = await options.sink(out instanceof Uint8Array ? (async function* () { yield out; })() : out);
-  } else if (options.output) {
-    const out = to.writeStream ? to.writeStream(tallied, writeOptions, ctx) : await to.write(tallied, writeOptions, ctx);
-    written = await writeFileAtomic(options.output, out, { durable: options.describePart === undefined });
+    written = options.sink
+      ? await options.sink(out instanceof Uint8Array ? (async function* () { yield out; })() : out)
+      : await writeFileAtomic(options.output!, out, { durable: options.describePart === undefined });
   } else {
     bytes = await to.write(tallied, writeOptions, ctx);
     written = bytes.length;
