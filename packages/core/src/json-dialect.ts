@@ -381,7 +381,7 @@ const STEP = 1 << 20;
  * bytes, up to maxBytes). A dataset key given again after the streamed annotations (JSON.parse
  * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
  */
-async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<MaskDatasetStream> {
+async function streamRlekitJson(source: ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
   const it = source.stream()[Symbol.asyncIterator]();
   // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
   const heads: Uint8Array[] = [];
@@ -394,11 +394,11 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<M
     seen += r.value.length;
     if (i < r.value.length) {
       if (r.value[i] === 0x7b) break;
-      return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+      return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes, recover));
     }
     if (seen > 4096) break; // blanks: left to the scanner
   }
-  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes));
+  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes, recover));
 
   const values = new Map<string, unknown>();
   let lists = 0; // annotations keys so far
@@ -452,6 +452,7 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<M
           queue.push(annotationOf(parsed, i, header!.refs, cut));
         } catch (e) {
           if (!(e instanceof RleError)) throw e;
+          if (recover !== undefined) return recover(e); // `rlekit check`: reported, skipped, read on
           deferred = e;
           phase = 'drain';
         }
@@ -529,18 +530,32 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number): Promise<M
   const h = headerOf(Object.fromEntries(values));
   if ('dataset' in h) return toDatasetStream(h.dataset);
   const last = lists;
+  // With a recover hook a bad annotation is reported and skipped, as the whole-text read does.
+  const take = (out: Annotation[], b: Uint8Array, i: number, offset: number): void => {
+    if (recover === undefined) return void out.push(annotationFromBytes(b, i, offset, h.refs));
+    try {
+      out.push(annotationFromBytes(b, i, offset, h.refs));
+    } catch (e) {
+      if (!(e instanceof RleError)) throw e;
+      recover(e);
+    }
+  };
   const secondPass = async function* (): AsyncGenerator<Annotation> {
     if (!seekable) {
       const list = kept;
       kept = [];
-      for (const [i, [b, offset]] of list.entries()) yield annotationFromBytes(b, i, offset, h.refs);
+      const out: Annotation[] = [];
+      for (const [i, [b, offset]] of list.entries()) {
+        take(out, b, i, offset);
+        yield* out.splice(0);
+      }
       return;
     }
     let n = 0, out: Annotation[] = [];
     const again = new JsonScanner({
       field: (key, kind) => (key === 'annotations' && ++n === last && kind === 'array' ? 'elements' : 'skip'),
       raw: true,
-      element: (_key, i, v, offset) => void out.push(annotationFromBytes(v as Uint8Array, i, offset, h.refs)),
+      element: (_key, i, v, offset) => take(out, v as Uint8Array, i, offset),
     }, 'rlekit-json');
     for await (const c of source.stream()) {
       for (let i = 0; i < c.length; i += STEP) {
@@ -1004,13 +1019,13 @@ export const dialect: Dialect<JsonReadOptions, JsonWriteOptions> = {
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
     return readRlekitJson(input, maxBytes, context?.recover);
   },
-  // Streamed in bounded memory: the masks, order and errors of `read` (with a recover hook, `rlekit check`, the file is read as `read` reads it).
+  // Streamed in bounded memory: the masks, order and errors of `read`. With a recover hook (`rlekit check`) a bad
+  // annotation is reported and skipped; those met before bad JSON later in the file are reported too (read stops at the JSON).
   async readStream(input: DialectInput, options?: Partial<JsonReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const { maxBytes } = readOptions.parse(options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'rlekit-json reads a file, not a folder', { received: input.name });
-    if (context?.recover !== undefined) return toDatasetStream(await readRlekitJson(input, maxBytes, context.recover));
     if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readRlekitJsonPlanned(input, context.plan as RlekitJsonShardPlan);
-    return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes);
+    return streamRlekitJson(input instanceof Uint8Array ? bytesSource(input) : input, maxBytes, context?.recover);
   },
   // One scan for every --jobs worker where the shards' annotations are consecutive (a file in image order).
   async planShards(input: DialectInput, options: Partial<JsonReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
