@@ -11,8 +11,8 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes,
-  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, describeValue, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, JsonScanner, notCarried, tallyAnnotation, parseJson, parseJsonBytes, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, toDatasetStream,
+  type Annotation, type ByteSource, type Category, type FeatureCounts, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decodeBitmask } from './bitmask.js';
@@ -154,17 +154,41 @@ interface Counts {
   other: Map<string, number>;
 }
 
+/**
+ * What a streamed read's first pass found about region ids, so the second numbers each annotation
+ * as it comes exactly as the whole read does once it has seen them all.
+ */
+interface IdPlan {
+  /** Region ids that are numbers: the free numbers given to the others skip them. */
+  numeric: Set<number>;
+  /** Region ids given more than once: only their first use keeps them. */
+  dups: Set<Id>;
+}
+
+/**
+ * How a Reader runs. 'whole': every annotation kept, ids given at the end. 'scan' (a streamed read's
+ * first pass): images, categories and region ids only, no mask decoded. 'stream' (its second pass):
+ * annotations numbered as they come (from the first pass's IdPlan), the first pass's images reused.
+ */
+type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; plan: IdPlan; images: readonly ImageInfo[] };
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
   readonly annotations: Annotation[] = [];
   private readonly byName = new Map<string, Category>();
-  private readonly imageIds = new Set<Id>();
+  private readonly imageById = new Map<Id, ImageInfo>();
   private readonly annotationIds = new Set<Id>();
   private pending: { a: Annotation; wanted: Id | undefined; raw: string | undefined; done: boolean }[] = [];
   readonly counts: Counts = { polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() };
+  /** Some task added results to an earlier task's image (the converter's items): annotations are then not in image order. */
+  merged = false;
+  // 'scan': every region id seen, and the plan. 'stream': repeated ids already given, the next free number.
+  private readonly seen = new Set<Id>();
+  readonly plan: IdPlan = { numeric: new Set(), dups: new Set() };
+  private next = 1;
 
-  constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink) {}
+  constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink, private readonly mode: ReadMode = { kind: 'whole' }) {}
 
   readRoot(root: unknown): void {
     if (Array.isArray(root)) root.forEach((t, i) => this.readTask(t, [i]));
@@ -189,7 +213,7 @@ class Reader {
     return { id: c.id, extra: labels.length > 1 ? (labels as string[]) : undefined };
   }
 
-  private readTask(raw: unknown, path: Path): void {
+  readTask(raw: unknown, path: Path): void {
     if (!isJsonObject(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
     let data = isJsonObject(raw.data) ? raw.data : isJsonObject(raw.input) ? raw.input : undefined;
     // Results first: the image's size is theirs.
@@ -267,15 +291,15 @@ class Reader {
     let id = idOf(raw.id);
     if (id === undefined) {
       id = this.images.length + 1;
-      while (this.imageIds.has(id)) id = (id as number) + 1;
-    } else if (this.imageIds.has(id)) {
+      while (this.imageById.has(id)) id = (id as number) + 1;
+    } else if (this.imageById.has(id)) {
       // The converter writes one item per annotation of a task: they share the task's image.
-      const existing = this.images.find((im) => im.id === id)!;
+      const existing = this.imageById.get(id)!;
       if (!isJsonObject(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
+      this.merged = true;
       this.readResults(results, labelsById, existing);
       return;
     }
-    this.imageIds.add(id);
     const image: ImageInfo = { id, height: size.height, width: size.width };
     const ls: LabelStudioImageAttributes = {};
     if (data) {
@@ -294,8 +318,11 @@ class Reader {
     }
     if (Object.keys(taskRest).length > 0) ls.task = taskRest;
     if (Object.keys(ls).length > 0) image.attributes = { labelStudio: ls };
-    this.images.push(image);
-    this.readResults(results, labelsById, image);
+    // A second pass holds the first pass's image (the same values), not a copy.
+    const kept = this.mode.kind === 'stream' ? (this.mode.images[this.images.length] ?? image) : image;
+    this.images.push(kept);
+    this.imageById.set(id, kept);
+    this.readResults(results, labelsById, kept);
   }
 
   private readResults(results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[], labelsById: Map<string, unknown>, image: ImageInfo): void {
@@ -316,8 +343,10 @@ class Reader {
       if ((w !== undefined || h !== undefined) && (w !== image.width || h !== image.height)) {
         throw new RleError('SIZE_MISMATCH', 'Results of one task give different image sizes', { path, expected: `original_width ${image.width}, original_height ${image.height}`, received: `${shown(w)} x ${shown(h)}` });
       }
-      let mask: Mask;
-      if (type === 'brushlabels') {
+      let mask: Mask | undefined;
+      if (this.mode.kind === 'scan') {
+        // The first pass of a streamed read decodes nothing: the second meets any fault of a mask first.
+      } else if (type === 'brushlabels') {
         if (value.format !== undefined && value.format !== 'rle') {
           throw new RleError('UNSUPPORTED', 'Brush results are read in format "rle" only', { path: [...valuePath, 'format'], expected: '"rle"', received: typeof value.format === 'string' ? JSON.stringify(value.format.slice(0, 20)) : typeof value.format });
         }
@@ -343,6 +372,10 @@ class Reader {
       const labelKey = typeof r.type === 'string' ? r.type.toLowerCase() : type;
       const labels = value[labelKey] ?? value[type] ?? value.labels ?? (typeof r.id === 'string' ? labelsById.get(r.id) : undefined);
       const cat = this.category(labels, [...valuePath, type]);
+      if (mask === undefined) {
+        this.note(idOf(r.id));
+        continue;
+      }
       const a: Annotation = { id: 0, imageId: image.id, mask };
       if (cat.id !== undefined) a.categoryId = cat.id;
       const score = typeof r.score === 'number' ? r.score : isJsonObject(r.value) && typeof r.value.score === 'number' ? r.value.score : undefined;
@@ -364,8 +397,29 @@ class Reader {
       if (source) attributes.labelStudio = source;
       if (Object.keys(attributes).length > 0) a.attributes = attributes;
       this.annotations.push(a);
-      this.pending.push({ a, wanted: idOf(r.id), raw: typeof r.id === 'string' ? r.id : undefined, done: false });
+      if (this.mode.kind === 'stream') this.give(a, idOf(r.id), typeof r.id === 'string' ? r.id : undefined, this.mode.plan);
+      else this.pending.push({ a, wanted: idOf(r.id), raw: typeof r.id === 'string' ? r.id : undefined, done: false });
     }
+  }
+
+  /** First pass: a region id, for the plan. */
+  private note(wanted: Id | undefined): void {
+    if (wanted === undefined) return;
+    if (this.seen.has(wanted)) this.plan.dups.add(wanted);
+    else this.seen.add(wanted);
+    if (typeof wanted === 'number') this.plan.numeric.add(wanted);
+  }
+
+  /** Second pass: assignIds' answer for one annotation, given the plan of the whole file. */
+  private give(a: Annotation, wanted: Id | undefined, raw: string | undefined, plan: IdPlan): void {
+    if (wanted !== undefined && !(plan.dups.has(wanted) && this.annotationIds.has(wanted))) {
+      a.id = wanted;
+      if (plan.dups.has(wanted)) this.annotationIds.add(wanted);
+      return;
+    }
+    while (plan.numeric.has(this.next)) this.next++;
+    a.id = this.next++;
+    if (raw !== undefined) a.attributes = { ...(a.attributes ?? {}), resultId: raw };
   }
 
   /** Region ids become annotation ids; a repeated one (a prediction accepted as an annotation keeps its ids) gets a free number and keeps the original as `resultId`. */
@@ -445,14 +499,162 @@ export function parseLabelStudioExport(text: string, options: Partial<LabelStudi
   const o = parseOptions(readOptions, options);
   const warn = context?.warn ?? (() => {});
   const reader = new Reader(o, warn);
-  reader.readRoot(parseJson(text, 'a Label Studio JSON export'));
-  const c = reader.counts;
+  reader.readRoot(parseJson(text, EXPECTED));
+  summarize(reader.counts, warn);
+  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+const EXPECTED = 'a Label Studio JSON export';
+
+/** What a read did besides reading masks, said once it is done. */
+function summarize(c: Counts, warn: WarningSink): void {
   if (c.polygons > 0) warn({ code: 'polygon-rasterized', message: `${c.polygons} polygonlabels results were rasterized into masks (COCO's polygon rules)`, count: c.polygons });
   if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks${c.rotated > 0 ? ` (${c.rotated} rotated, as polygons of their corners)` : ''}`, count: c.rectangles });
   if (c.cancelled > 0) warn({ code: 'not-carried', message: `${c.cancelled} cancelled (skipped) annotations were not read, as Label Studio's converter does (read option cancelled)`, count: c.cancelled });
   if (c.unsized > 0) warn({ code: 'not-carried', message: `${c.unsized} tasks have no result with original_width/original_height, so their image size is unknown: not read`, count: c.unsized });
   for (const [t, n] of c.other) warn({ code: 'not-carried', message: `${n} ${t} results are not masks and were not read`, count: n });
-  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+const STEP = 1 << 20;
+const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** A source that gives `heads`, then the rest of `it`, once. */
+function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+  return {
+    kind: 'bytes', name,
+    async *stream() {
+      yield* heads;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
+}
+
+/** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
+function asWholeRead(e: unknown): unknown {
+  if (e instanceof RleError && e.code === 'TRUNCATED') return new RleError('INVALID_STRUCTURE', 'Not valid JSON: the export ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: EXPECTED });
+  return e;
+}
+
+/** Feeds `chunks` to a scanner in pieces of at most 1 MiB, calling `after` between pieces; the scanner's faults as the whole-text read gives them. */
+async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<void> {
+  for await (const c of chunks) {
+    for (let i = 0; i < c.length; i += STEP) {
+      try {
+        scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      } catch (e) {
+        throw asWholeRead(e);
+      }
+      yield;
+    }
+  }
+  try {
+    scanner.end();
+  } catch (e) {
+    // A value that never closed: its first fault, if it has one before the end.
+    const open = scanner.openPiece();
+    if (open !== undefined) parseJsonBytes(open.bytes, open.offset, EXPECTED);
+    throw asWholeRead(e);
+  }
+}
+
+/**
+ * A Label Studio export (a list of tasks) streamed: the dataset, warnings and error (code, path,
+ * byte offset) of the whole-text read, one task's annotations at a time. The images (one per
+ * task, sized by its results) and the categories (labels numbered in order of first use) must
+ * be known before the first annotation, so two passes, as COCO's reader does: the first parses
+ * each task as its bytes arrive, without decoding a mask, for the images, the labels and the
+ * region ids (a repeated or non-numeric one is numbered from what the whole file uses); the
+ * second parses the tasks again and decodes their masks. Bad JSON anywhere is the first pass's
+ * error, as JSON.parse of the whole text meets it before any task. A fault of a task is the
+ * second pass's: it reaches it in the order the whole read does. A pipe (no size: readable once)
+ * keeps the tasks' bytes between the passes, up to maxBytes. An export that is one task (an
+ * object) is read whole.
+ */
+async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  const warn = context?.warn ?? (() => {});
+  const it = source.stream()[Symbol.asyncIterator]();
+  const whole = async (): Promise<MaskDatasetStream> => toDatasetStream(parseLabelStudioExport(decodeUtf8(await readAllBytes(replay(source.name, heads, it), o.maxBytes, { head: JSON_HEAD })), o, context));
+  // The first bytes decide: a root that is not a list (one task, anything else) is read whole, as before.
+  const heads: Uint8Array[] = [];
+  let list = false;
+  for (let seen = 0; ;) {
+    const r = await it.next();
+    if (r.done) break;
+    heads.push(r.value);
+    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
+    while (i < r.value.length && isWs(r.value[i]!)) i++;
+    seen += r.value.length;
+    if (i < r.value.length) {
+      list = r.value[i] === 0x5b;
+      break;
+    }
+    if (seen > 4096) return whole();
+  }
+  if (!list) return whole();
+
+  const seekable = source.size !== undefined;
+  const first = new Reader(o, () => {}, { kind: 'scan' });
+  let fault: RleError | undefined; // the first pass stops reading tasks here (the second throws there)
+  let kept: [Uint8Array, number][] = [];
+  let keptBytes = 0;
+  let tasks = 0;
+  const scanner = new JsonScanner({
+    raw: true,
+    element(_key, i, v, offset) {
+      const b = v as Uint8Array;
+      tasks = i + 1;
+      if (!seekable) {
+        keptBytes += b.length;
+        if (keptBytes > o.maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${o.maxBytes} bytes (a pipe is read once: give a file to stream it)` });
+        kept.push([b.slice(), offset]);
+      }
+      const task = parseJsonBytes(b, offset, EXPECTED);
+      if (fault !== undefined) return;
+      try {
+        first.readTask(task, [i]);
+      } catch (e) {
+        if (!(e instanceof RleError)) throw e;
+        fault = e;
+      }
+    },
+    // No task larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
+    maxPiece: o.maxBytes,
+  }, EXPECTED);
+  for await (const _ of feed(scanner, replay(source.name, heads, it).stream()));
+
+  const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
+  const failed = fault;
+  const annotations = async function* (): AsyncGenerator<Annotation> {
+    let index = 0;
+    const read = (b: Uint8Array, offset: number): void => {
+      second.readTask(parseJsonBytes(b, offset, EXPECTED), [index++]);
+    };
+    // A task index in the error path of the whole read; tasks are read in order.
+    if (!seekable) {
+      const tasks = kept;
+      kept = [];
+      for (let k = 0; k < tasks.length; k++) {
+        const [b, offset] = tasks[k]!;
+        tasks[k] = undefined as unknown as [Uint8Array, number]; // let the task's bytes go
+        read(b, offset);
+        yield* second.annotations.splice(0);
+      }
+    } else {
+      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => read(v as Uint8Array, offset) }, EXPECTED);
+      for await (const _ of feed(again, source.stream())) yield* second.annotations.splice(0);
+      yield* second.annotations.splice(0);
+      if (index !== tasks) throw new RleError('IO', `${source.name} changed between reads`);
+    }
+    // The same tasks, read the same way: the second pass has met the first pass's fault (or an earlier one).
+    if (failed !== undefined) throw failed;
+    summarize(second.counts, warn);
+  };
+  return {
+    images: first.images,
+    categories: first.categories,
+    annotations: annotations(),
+    ...(first.merged ? {} : { inImageOrder: true }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,21 +681,44 @@ function encodeAt(mask: Mask, style: 'converter' | 'web', path: Path): number[] 
 export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<LabelStudioWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Json[] {
   const o = parseOptions(writeOptions, options);
   for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
-  const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
+  const writer = new TaskWriter(o, dataset.categories);
   const byImage = annotationsByImage(dataset);
-  let unlabeled = 0, droppedImageAttrs = 0, droppedAttrs = 0, splitMasks = 0, bridgedHoles = 0;
-  const usedCategories = new Set<Id>();
-  const tasks: Json[] = [];
-  for (const image of dataset.images) {
+  const tasks = dataset.images.map((image) => writer.task(image, byImage.get(image.id) ?? []));
+  writer.finish(dataset, warn);
+  return tasks;
+}
+
+/**
+ * Builds tasks one image at a time (the whole write holds them all, the streamed one one), and
+ * tallies what it could not carry, said once every task is built.
+ */
+class TaskWriter {
+  private readonly categoryById: Map<Id, Category>;
+  private unlabeled = 0;
+  private droppedImageAttrs = 0;
+  private droppedAttrs = 0;
+  private splitMasks = 0;
+  private bridgedHoles = 0;
+  private readonly usedCategories = new Set<Id>();
+  /** Label names in order of first use in the output (what reading numbers them by). */
+  private readonly firstUse = new Map<string, number>();
+
+  constructor(private readonly o: LabelStudioWriteOptions, categories: readonly Category[]) {
+    this.categoryById = new Map(categories.map((c) => [c.id, c]));
+  }
+
+  /** The task of one image, from its annotations with their positions in the dataset (for error paths). */
+  task(image: ImageInfo, list: readonly { a: Annotation; i: number }[]): Json {
+    const o = this.o;
     const attrs = image.attributes ?? {};
     const ls = (isJsonObject(attrs.labelStudio) ? attrs.labelStudio : {}) as LabelStudioImageAttributes;
-    if (Object.keys(attrs).some((k) => k !== 'labelStudio')) droppedImageAttrs++;
+    if (Object.keys(attrs).some((k) => k !== 'labelStudio')) this.droppedImageAttrs++;
     const url = o.imageUrl !== undefined ? urlOf(o.imageUrl, image) : (ls.url ?? image.fileName ?? String(image.id));
     const task: Json = { id: image.id, data: { [o.dataKey]: url, ...(isJsonObject(ls.data) ? ls.data : {}) } };
     if (isJsonObject(ls.task)) for (const [k, v] of Object.entries(ls.task)) if (!(k in task)) setOwnKey(task, k, v);
     // Groups: one per (list, index); plain masks go to the first prediction (or annotation).
     const groups = new Map<string, { in: 'annotations' | 'predictions'; index: number; fields: Json; result: Json[] }>();
-    for (const { a, i } of byImage.get(image.id) ?? []) {
+    for (const { a, i } of list) {
       const path = ['annotations', i];
       if (a.mask.height !== image.height || a.mask.width !== image.width) {
         throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path, expected: `${image.height}x${image.width}`, received: `${a.mask.height}x${a.mask.width}` });
@@ -507,18 +732,18 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
       if (!g) groups.set(key, (g = { in: where, index, fields: src && src.in === where && isJsonObject(src.fields) ? src.fields : {}, result: [] }));
       let labels: string[] = [];
       if (a.categoryId !== undefined) {
-        const c = categoryById.get(a.categoryId);
+        const c = this.categoryById.get(a.categoryId);
         if (!c) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${JSON.stringify(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
-        usedCategories.add(c.id);
+        this.usedCategories.add(c.id);
         labels = Array.isArray(at.labels) && at.labels[0] === c.name && at.labels.every((l) => typeof l === 'string') ? (at.labels as string[]) : [c.name];
-      } else unlabeled++;
+      } else this.unlabeled++;
       // Brush: the mask's RLE. Polygon: one polygonlabels result per connected part, holes joined
       // to their outline by zero-width cuts, in percent of the image (Label Studio holds no holes).
       const values: Json[] = [];
       if (o.shape === 'polygon') {
         const traced = polygonizeDetailed(a.mask, { holes: 'bridge' });
-        if (traced.polygons.length > 1) splitMasks++;
-        bridgedHoles += traced.bridgedHoles;
+        if (traced.polygons.length > 1) this.splitMasks++;
+        this.bridgedHoles += traced.bridgedHoles;
         for (const p of traced.polygons) {
           const points: number[][] = [];
           for (let k = 0; k < p.outer.length; k += 2) points.push([(p.outer[k]! / image.width) * 100, (p.outer[k + 1]! / image.height) * 100]);
@@ -541,7 +766,7 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
         for (const [key, v] of Object.entries(at)) {
           if (WRITER_KEYS.has(key) || key === 'from_name' || key === 'to_name') continue;
           if (RESULT_KEYS.includes(key)) {
-            if (k === 0) droppedAttrs++;
+            if (k === 0) this.droppedAttrs++;
             continue;
           }
           setOwnKey(r, key, v);
@@ -564,36 +789,121 @@ export function buildLabelStudioTasks(dataset: MaskDataset, options: Partial<Lab
       task.meta = { ...(isJsonObject(task.meta) ? task.meta : {}), original_width: image.width, original_height: image.height };
       task[o.kind ?? 'predictions'] = [];
     }
-    tasks.push(task);
+    // Labels are names: reading numbers them 1, 2, ... in order of first use (annotations' results, then predictions').
+    for (const k of ['annotations', 'predictions'] as const) for (const e of (task[k] as Json[] | undefined) ?? []) for (const r of e.result as Json[]) {
+      const v = r.value as Json;
+      const name = ((v.brushlabels ?? v.polygonlabels) as string[])[0];
+      if (name !== undefined && !this.firstUse.has(name)) this.firstUse.set(name, this.firstUse.size + 1);
+    }
+    return task;
   }
-  if (unlabeled > 0) warn({ code: 'not-carried', message: `${unlabeled} masks without a category were written with no label (${o.shape === 'polygon' ? 'polygonlabels' : 'brushlabels'}: [])`, count: unlabeled });
-  if (splitMasks > 0) warn({ code: 'not-carried', message: `${splitMasks} masks of several parts were written as one polygon per part: they read back as separate annotations`, count: splitMasks, capability: 'instanceIds' });
-  if (bridgedHoles > 0) warn({ code: 'holes-bridged', message: `${bridgedHoles} holes were joined to their polygon by zero-width cuts (drawn back exactly; the cut shows when editing in Label Studio)`, count: bridgedHoles });
-  const unused = dataset.categories.filter((c) => !usedCategories.has(c.id)).length;
-  if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused, capability: 'unusedCategories' });
-  // Labels are names: reading numbers them 1, 2, ... in order of first use, and merges equal names.
-  const firstUse = new Map<string, number>();
-  let renumbered = 0, merged = 0;
-  for (const t of tasks) for (const k of ['annotations', 'predictions'] as const) for (const e of (t[k] as Json[] | undefined) ?? []) for (const r of e.result as Json[]) {
-    const v = r.value as Json;
-    const name = ((v.brushlabels ?? v.polygonlabels) as string[])[0];
-    if (name !== undefined && !firstUse.has(name)) firstUse.set(name, firstUse.size + 1);
+
+  /** What the tasks could not carry, once all are built. */
+  finish(header: { images: readonly ImageInfo[]; categories: readonly Category[] }, warn: (w: RleWarning) => void): void {
+    const o = this.o;
+    const { unlabeled, splitMasks, bridgedHoles, usedCategories, firstUse, droppedAttrs, droppedImageAttrs } = this;
+    if (unlabeled > 0) warn({ code: 'not-carried', message: `${unlabeled} masks without a category were written with no label (${o.shape === 'polygon' ? 'polygonlabels' : 'brushlabels'}: [])`, count: unlabeled });
+    if (splitMasks > 0) warn({ code: 'not-carried', message: `${splitMasks} masks of several parts were written as one polygon per part: they read back as separate annotations`, count: splitMasks, capability: 'instanceIds' });
+    if (bridgedHoles > 0) warn({ code: 'holes-bridged', message: `${bridgedHoles} holes were joined to their polygon by zero-width cuts (drawn back exactly; the cut shows when editing in Label Studio)`, count: bridgedHoles });
+    const unused = header.categories.filter((c) => !usedCategories.has(c.id)).length;
+    if (unused > 0) warn({ code: 'not-carried', message: `label-studio cannot carry categories without masks: ${unused} categories lost`, count: unused, capability: 'unusedCategories' });
+    let renumbered = 0, merged = 0;
+    const seenNames = new Set<string>();
+    for (const c of header.categories) {
+      if (!usedCategories.has(c.id)) continue;
+      if (seenNames.has(c.name)) merged++;
+      seenNames.add(c.name);
+      if (c.id !== firstUse.get(c.name)) renumbered++;
+    }
+    if (merged > 0) warn({ code: 'merged-categories', message: `${merged} categories share a name with another; Label Studio labels are names, so they read back as one`, count: merged });
+    if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categoryIds' });
+    if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} annotation attributes named like Label Studio's own result fields (id, type, value, ...) were not written`, count: droppedAttrs });
+    // The file name read back is the last part of the path: folders are lost.
+    const foldered = header.images.filter((im) => im.fileName?.includes('/')).length;
+    if (foldered > 0) warn({ code: 'not-carried', message: `label-studio keeps only the last part of a file name: ${foldered} file names lose their folder`, count: foldered, capability: 'fileNames' });
+    if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs, capability: 'imageAttributes' });
   }
-  const seenNames = new Set<string>();
-  for (const c of dataset.categories) {
-    if (!usedCategories.has(c.id)) continue;
-    if (seenNames.has(c.name)) merged++;
-    seenNames.add(c.name);
-    if (c.id !== firstUse.get(c.name)) renumbered++;
+}
+
+/** One task as it stands in `JSON.stringify(tasks, null, indent)`: one level in. */
+function taskText(task: Json, indent: number): string {
+  if (indent === 0) return JSON.stringify(task);
+  const pad = ' '.repeat(indent);
+  // JSON text holds no raw newline inside a string: each one starts a line to indent.
+  return pad + JSON.stringify(task, null, indent).replace(/\n/g, `\n${pad}`);
+}
+
+/**
+ * The bytes of {@link formatLabelStudioExport}, one task at a time: holds one image's masks and
+ * one task's text (plus a batch of up to 1 MiB of output), never the dataset. An in-memory dataset
+ * is grouped by image directly; a stream through core's groupByImage (a stream in image order,
+ * as COCO's and Label Studio's streamed reads give, passes image by image; another is held as
+ * runs up to its budget). Warnings are those of the whole write; for a stream, the generic losses
+ * come at the end, as they are only known then.
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const chunks: Uint8Array[] = [];
+ * for await (const c of writeLabelStudioChunks({ images: [{ id: 1, height: 3, width: 4 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] })) chunks.push(c);
+ * JSON.parse(new TextDecoder().decode(chunks[0])).length; // → 1
+ * ```
+ */
+export async function* writeLabelStudioChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<LabelStudioWriteOptions> = {}, context?: DialectContext): AsyncGenerator<Uint8Array> {
+  const o = parseOptions(writeOptions, options);
+  const warn = context?.warn ?? (() => {});
+  const writer = new TaskWriter(o, dataset.categories);
+  let parts: string[] = [], size = 0, count = 0;
+  const between = o.indent === 0 ? ',' : ',\n';
+  const add = (text: string): boolean => {
+    parts.push(count++ === 0 ? (o.indent === 0 ? '[' : '[\n') : between, text);
+    size += text.length;
+    return size >= STEP;
+  };
+  const flush = (): Uint8Array => {
+    const bytes = encodeUtf8(parts.join(''));
+    parts = [];
+    size = 0;
+    return bytes;
+  };
+  let counts: FeatureCounts | undefined;
+  if (!isDatasetStream(dataset)) {
+    for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
+    const byImage = annotationsByImage(dataset);
+    for (const image of dataset.images) if (add(taskText(writer.task(image, byImage.get(image.id) ?? []), o.indent))) yield flush();
+  } else {
+    counts = countHeader(dataset.images, dataset.categories, capabilities);
+    const tally = counts;
+    // Each annotation's position in the stream, for error paths (the whole write's, over the collected list).
+    const known = new Set<Id>(dataset.images.map((im) => im.id));
+    const position = new Map<Annotation, number>();
+    const source = dataset.annotations;
+    const numbered: MaskDatasetStream = {
+      images: dataset.images,
+      categories: dataset.categories,
+      ...(dataset.inImageOrder === true ? { inImageOrder: true } : {}),
+      annotations: (async function* () {
+        let i = 0;
+        for await (const a of source) {
+          if (!known.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+          position.set(a, i++);
+          yield a;
+        }
+      })(),
+    };
+    for await (const { image, annotations: list } of groupByImage(numbered)) {
+      const located = list.map((a) => {
+        const i = position.get(a)!;
+        position.delete(a);
+        tallyAnnotation(tally, a);
+        return { a, i };
+      });
+      if (add(taskText(writer.task(image, located), o.indent))) yield flush();
+    }
   }
-  if (merged > 0) warn({ code: 'merged-categories', message: `${merged} categories share a name with another; Label Studio labels are names, so they read back as one`, count: merged });
-  if (renumbered > 0) warn({ code: 'not-carried', message: `label-studio carries label names, not category ids: ${renumbered} categories will read back with other ids (1, 2, ... in order of use)`, count: renumbered, capability: 'categoryIds' });
-  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} annotation attributes named like Label Studio's own result fields (id, type, value, ...) were not written`, count: droppedAttrs });
-  // The file name read back is the last part of the path: folders are lost.
-  const foldered = dataset.images.filter((im) => im.fileName?.includes('/')).length;
-  if (foldered > 0) warn({ code: 'not-carried', message: `label-studio keeps only the last part of a file name: ${foldered} file names lose their folder`, count: foldered, capability: 'fileNames' });
-  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `label-studio cannot carry image attributes (other than its own): ${droppedImageAttrs} images' attributes lost`, count: droppedImageAttrs, capability: 'imageAttributes' });
-  return tasks;
+  parts.push(count === 0 ? '[]\n' : o.indent === 0 ? ']\n' : '\n]\n');
+  yield flush();
+  if (counts !== undefined) for (const w of notCarried(counts, capabilities, 'label-studio')) warn(w);
+  writer.finish(dataset, warn);
 }
 
 /**
@@ -645,7 +955,17 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
     return parseLabelStudioExport(decodeUtf8(await readAllBytes(input, o.maxBytes, { head: JSON_HEAD })), o, context);
   },
+  // Two passes over a file, one task at a time: the dataset, warnings and errors of `read`, in memory of the images and labels.
+  async readStream(input: DialectInput, options?: Partial<LabelStudioReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const o = parseOptions(readOptions, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
+    return streamLabelStudio(input instanceof Uint8Array ? bytesSource(input) : input, o, context);
+  },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));
+  },
+  // The bytes of `write`, one task at a time (a 1 GB dataset is not held, nor its text).
+  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    return writeLabelStudioChunks(dataset, options, context);
   },
 };

@@ -7,7 +7,7 @@ export { decode, encode, encodeBytes, readHeader, MAX_BRUSH_PIXELS } from './cod
 export type { BrushHeader, DecodeOptions, EncodeOptions, EncodeStyle } from './codec.js';
 export { decodeBitmask } from './bitmask.js';
 export {
-  dialect, capabilities, readOptions, writeOptions, parseLabelStudioExport, formatLabelStudioExport, buildLabelStudioTasks, fileNameOf,
+  dialect, capabilities, readOptions, writeOptions, parseLabelStudioExport, formatLabelStudioExport, buildLabelStudioTasks, writeLabelStudioChunks, fileNameOf,
   DEFAULT_FROM_NAME, DEFAULT_TO_NAME,
 } from './export.js';
 export type { LabelStudioImageAttributes, LabelStudioReadOptions, LabelStudioSource, LabelStudioWriteOptions } from './export.js';
