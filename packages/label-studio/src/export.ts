@@ -529,9 +529,22 @@ function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>
   };
 }
 
+/** Errors of the tasks themselves (a brush stream cut short is TRUNCATED too), thrown through the scanner as they are. */
+const ofTasks = new WeakSet<object>();
+
+/** Runs `f` on a task; what it throws is the task's, not the scanner's. */
+function taskStep<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (typeof e === 'object' && e !== null) ofTasks.add(e);
+    throw e;
+  }
+}
+
 /** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
 function asWholeRead(e: unknown): unknown {
-  if (e instanceof RleError && e.code === 'TRUNCATED') return new RleError('INVALID_STRUCTURE', 'Not valid JSON: the export ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: EXPECTED });
+  if (e instanceof RleError && e.code === 'TRUNCATED' && !ofTasks.has(e)) return new RleError('INVALID_STRUCTURE', 'Not valid JSON: the export ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: EXPECTED });
   return e;
 }
 
@@ -573,7 +586,18 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>): A
 async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
   const warn = context?.warn ?? (() => {});
   const it = source.stream()[Symbol.asyncIterator]();
-  const whole = async (): Promise<MaskDatasetStream> => toDatasetStream(parseLabelStudioExport(decodeUtf8(await readAllBytes(replay(source.name, heads, it), o.maxBytes, { head: JSON_HEAD })), o, context));
+  const whole = async (): Promise<MaskDatasetStream> => {
+    const text = decodeUtf8(await readAllBytes(replay(source.name, heads, it), o.maxBytes, { head: JSON_HEAD }));
+    try {
+      return toDatasetStream(parseLabelStudioExport(text, o, context));
+    } catch (e) {
+      // JSON.parse counts characters; a streamed read gives byte offsets.
+      if (!(e instanceof RleError) || e.offset === undefined) throw e;
+      const offset = encodeUtf8(text.slice(0, e.offset)).length;
+      if (offset === e.offset) throw e;
+      throw new RleError(e.code, e.reason, { path: e.path, offset, ...(e.expected === undefined ? {} : { expected: e.expected }), ...(e.received === undefined ? {} : { received: e.received }), cause: e.cause });
+    }
+  };
   // The first bytes decide: a root that is not a list (one task, anything else) is read whole, as before.
   const heads: Uint8Array[] = [];
   let list = false;
@@ -600,7 +624,7 @@ async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, 
   let tasks = 0;
   const scanner = new JsonScanner({
     raw: true,
-    element(_key, i, v, offset) {
+    element: (_key, i, v, offset) => taskStep(() => {
       const b = v as Uint8Array;
       tasks = i + 1;
       if (!seekable) {
@@ -616,7 +640,7 @@ async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, 
         if (!(e instanceof RleError)) throw e;
         fault = e;
       }
-    },
+    }),
     // No task larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
     maxPiece: o.maxBytes,
   }, EXPECTED);
@@ -640,7 +664,7 @@ async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, 
         yield* second.annotations.splice(0);
       }
     } else {
-      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => read(v as Uint8Array, offset) }, EXPECTED);
+      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => taskStep(() => read(v as Uint8Array, offset)) }, EXPECTED);
       for await (const _ of feed(again, source.stream())) yield* second.annotations.splice(0);
       yield* second.annotations.splice(0);
       if (index !== tasks) throw new RleError('IO', `${source.name} changed between reads`);

@@ -1,0 +1,282 @@
+/**
+ * Label Studio streamed (`readStream`, `writeStream`) against the whole read and write: the same
+ * images, categories, masks, ids, order and warnings, or the same error (code, path, byte offset),
+ * for exports of every result kind, garbled and cut short, read from memory, from a file in 7-byte
+ * chunks and from a pipe; and the same bytes written.
+ */
+import fc from 'fast-check';
+import { encode as encodePng } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import {
+  bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
+  type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
+} from '@rlekit/core';
+import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
+
+const plain = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
+
+/** The dataset as plain values with the warnings said, or the error: code, path, and offset in bytes of `text` (the whole-text read counts characters). */
+async function outcome(read: (warn: (w: RleWarning) => void) => Promise<MaskDataset>, text?: string): Promise<unknown> {
+  const warnings: RleWarning[] = [];
+  try {
+    return { dataset: plain(await read((w) => warnings.push(w))), warnings };
+  } catch (e) {
+    if (!isRleError(e)) throw e;
+    const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
+    return { code: e.code, path: e.path, offset };
+  }
+}
+
+const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
+  parseLabelStudioExport(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })), options, { warn });
+
+const streamed = async (input: Uint8Array | ByteSource, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
+  collectDataset(await dialect.readStream!(input, options, { warn }));
+
+/** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
+function sources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
+  return [
+    () => bytes,
+    () => ({ ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } }),
+    () => {
+      let passes = 0;
+      return { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('a pipe read twice'); for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5); } };
+    },
+  ];
+}
+
+/** Masks on non-square images: empty, full, foreground at the first and last pixel, random. */
+const maskBits = (height: number, width: number) => fc.oneof(
+  fc.constant(new Uint8Array(height * width)),
+  fc.constant(new Uint8Array(height * width).fill(1)),
+  fc.constant(Uint8Array.from({ length: height * width }, (_, p) => +(p === 0 || p === height * width - 1))),
+  fc.uint8Array({ min: 0, max: 1, minLength: height * width, maxLength: height * width }),
+);
+
+const dataUrl = (bits: Uint8Array, height: number, width: number): string => {
+  const rgba = new Uint8Array(height * width * 4);
+  bits.forEach((b, p) => { if (b) rgba[4 * p + 3] = 255; });
+  return `data:image/png;base64,${Buffer.from(encodePng({ width, height, data: rgba, channels: 4, depth: 8 })).toString('base64')}`;
+};
+
+const regionId = fc.oneof(fc.constantFrom('a', 'b', 'r1', '3', '007'), fc.integer({ min: 0, max: 5 }), fc.constant(undefined));
+const labels = fc.oneof(fc.constant(undefined), fc.array(fc.constantFrom('Cat', 'Dog', 'Édith'), { maxLength: 2 }));
+const percent = fc.double({ min: -5, max: 105, noNaN: true });
+
+/** One result of a task of `size` (now and then of another size, or not a mask). */
+const result = (height: number, width: number) => fc.tuple(
+  fc.constantFrom('brush', 'brush', 'polygon', 'rectangle', 'bitmask', 'keypoint', 'labels', 'flat'),
+  regionId, labels, maskBits(height, width), fc.array(fc.tuple(percent, percent), { minLength: 0, maxLength: 5 }),
+  fc.tuple(percent, percent, percent, percent, fc.constantFrom(0, 0, 30, 90)),
+  fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, fc.constantFrom('mismatch', 'unsized', 'badFormat', 'extra')),
+  fc.constantFrom<'converter' | 'web'>('converter', 'web'),
+).map(([kind, id, names, bits, points, [x, y, w, h, rotation], oddity, style]) => {
+  const mask = Mask.fromBitmap(bits, { height, width });
+  const sized = oddity === 'unsized' ? {} : oddity === 'mismatch' ? { original_width: width + 1, original_height: height } : { original_width: width, original_height: height };
+  const r: Record<string, unknown> = { ...(id !== undefined ? { id } : {}), from_name: 'tag', to_name: 'image', ...sized, ...(oddity === 'extra' ? { readonly: false, image_rotation: 0 } : {}) };
+  const named = (key: string): Record<string, unknown> => (names === undefined ? {} : { [key]: names });
+  switch (kind) {
+    case 'brush': return { ...r, type: 'brushlabels', value: { format: oddity === 'badFormat' ? 'png' : 'rle', rle: encode(mask, { style }), ...named('brushlabels'), ...(oddity === 'extra' ? { opacity: 0.5 } : {}) } };
+    case 'flat': return { ...r, type: 'BrushLabels', format: 'rle', rle: encode(mask, { style }), ...named('brushlabels') };
+    case 'polygon': return { ...r, type: 'polygonlabels', value: { points, closed: true, ...named('polygonlabels') } };
+    case 'rectangle': return { ...r, type: 'rectanglelabels', value: { x, y, width: w, height: h, rotation, ...named('rectanglelabels') } };
+    case 'bitmask': return { ...r, type: 'bitmasklabels', value: { imageDataURL: dataUrl(bits, height, width), ...named('bitmasklabels') } };
+    case 'keypoint': return { ...r, type: 'keypointlabels', value: { x, y, keypointlabels: ['Cat'] } };
+    default: return { ...r, type: 'labels', value: { labels: names ?? ['Dog'] } };
+  }
+});
+
+/** A task: a Label Studio task with annotations and predictions, a converter item (output), or one without results. */
+const task = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 })).filter(([h, w]) => h !== w).chain(([height, width]) => fc.tuple(
+  fc.constantFrom('task', 'task', 'task', 'item', 'empty'),
+  fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom('x', '2'), fc.constant(undefined)),
+  fc.array(fc.tuple(fc.array(result(height, width), { maxLength: 3 }), fc.boolean(), fc.boolean()), { maxLength: 2 }),
+  fc.array(result(height, width), { maxLength: 3 }),
+  fc.constantFrom('pic.png', '/data/local-files/?d=images%2Fa%20b.png', 'http://host/data/upload/1/c.jpg?token=x'),
+)).map(([kind, id, annotations, predictions, url]) => {
+  const withId = id === undefined ? {} : { id };
+  if (kind === 'item') return { ...withId, input: { image: url }, output: { tag: predictions.map((r: Record<string, unknown>) => ({ ...r, ...((r.value as object | undefined) ?? {}), value: undefined })) }, annotation_id: 1 };
+  if (kind === 'empty') return { ...withId, data: { image: url, caption: 'c' }, annotations: [] };
+  return {
+    ...withId, data: { image: url }, meta: { source: 's' },
+    annotations: annotations.map(([result, cancelled, byHand]) => ({ result, ...(cancelled ? { was_cancelled: true } : {}), ...(byHand ? { completed_by: 1 } : {}) })),
+    predictions: predictions.length > 0 ? [{ model_version: 'm', result: predictions }] : [],
+  };
+});
+
+/** The text as it is, garbled, or cut short. */
+const variant = fc.oneof(
+  { weight: 3, arbitrary: fc.constant((t: string) => t) },
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
+    const b = t.split('');
+    for (const [at, c, op] of edits) {
+      const i = at % (b.length + 1);
+      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
+      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
+      else b.splice(i, 1);
+    }
+    return b.join('');
+  }),
+  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
+);
+
+const readOptionsArb = fc.record({
+  threshold: fc.constantFrom(0, 127),
+  results: fc.constantFrom<LabelStudioReadOptions['results']>('all', 'annotations', 'predictions'),
+  cancelled: fc.boolean(),
+}, { requiredKeys: [] });
+
+/** Masks of a dataset on non-square images, with ids, categories, scores and attributes (Label Studio's and others). */
+const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 })).filter(([h, w]) => h !== w), { minLength: 0, maxLength: 4 }).chain((sizes) => fc.record({
+  sizes: fc.constant(sizes),
+  masks: fc.array(fc.nat(Math.max(0, sizes.length - 1)).chain((k) => fc.tuple(
+    fc.constant(k), maskBits(sizes[k]?.[0] ?? 1, sizes[k]?.[1] ?? 1),
+    fc.option(fc.constantFrom(1, 2, 3), { nil: undefined }),
+    fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+    fc.oneof(fc.nat(9), fc.constantFrom('r', 's')),
+    fc.option(fc.constantFrom<Record<string, unknown>>({ labelStudio: { in: 'annotations', index: 1, fields: { completed_by: 2 } } }, { from_name: 'brush', note: 'n' }, { id: 'clash' }), { nil: undefined }),
+  )), { maxLength: sizes.length === 0 ? 0 : 6 }),
+})).map(({ sizes, masks }): MaskDataset => ({
+  images: sizes.map(([height, width], i) => ({ id: i === 1 ? 'two' : i + 1, height, width, ...(i === 0 ? { fileName: 'dir/a é.png', attributes: { split: 'train' } } : {}) })),
+  categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b', supercategory: 's' }, { id: 3, name: 'a' }, { id: 4, name: 'unused' }],
+  annotations: masks.map(([k, bits, categoryId, score, id, attributes]) => {
+    const [height, width] = sizes[k]!;
+    return {
+      id, imageId: k === 1 ? 'two' : k + 1, mask: Mask.fromBitmap(bits, { height, width }),
+      ...(categoryId !== undefined ? { categoryId } : {}), ...(score !== undefined ? { score } : {}), ...(attributes !== undefined ? { attributes } : {}),
+    };
+  }),
+}));
+
+const writeOptionsArb = fc.record({
+  indent: fc.constantFrom(0, 0, 1, 2),
+  shape: fc.constantFrom<LabelStudioWriteOptions['shape']>('brush', 'polygon'),
+  style: fc.constantFrom<LabelStudioWriteOptions['style']>('converter', 'web'),
+  kind: fc.constantFrom<LabelStudioWriteOptions['kind']>(undefined, 'annotations', 'predictions'),
+}, { requiredKeys: [] });
+
+async function written(d: MaskDataset | MaskDatasetStream, options: Partial<LabelStudioWriteOptions>, warn: (w: RleWarning) => void): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of writeLabelStudioChunks(d, options, { warn })) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('label-studio streamed read', () => {
+  it('gives the whole read\'s dataset and warnings, or its error with the same code, path and byte offset (every result kind, garbled, cut short)', async () => {
+    let read = 0, failed = 0;
+    await fc.assert(fc.asyncProperty(fc.array(task, { maxLength: 5 }), fc.integer({ min: 0, max: 2 }), variant, readOptionsArb, async (tasks, indent, change, options) => {
+      const text = change(JSON.stringify(tasks, null, indent));
+      const bytes = encodeUtf8(text);
+      const expected = await outcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
+      if (expected.code === undefined) read++;
+      else failed++;
+      for (const source of sources(bytes)) {
+        const got = await outcome((warn) => streamed(source(), options, warn));
+        // The whole-text read has no offset for some faults ("Unexpected token"); the stream gives the byte.
+        if (expected.code !== undefined && expected.offset === undefined) expect(got).toEqual({ ...expected, offset: (got as { offset?: number }).offset });
+        else expect(got).toEqual(expected);
+      }
+    }), { numRuns: Number(process.env.LS_RUNS ?? 600) });
+    // Both kinds of outcome were met, often.
+    expect(Math.min(read, failed)).toBeGreaterThan(100);
+  });
+
+  it('reads what the writer wrote exactly as the whole read does, from every source', async () => {
+    await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, async (d, options) => {
+      const text = formatLabelStudioExport(d, options);
+      const bytes = encodeUtf8(text);
+      const expected = await outcome((warn) => whole(bytes, {}, warn), text);
+      for (const source of sources(bytes)) expect(await outcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
+    }), { numRuns: 200 });
+  });
+
+  it('says the annotations come in image order, except when converter items add to an earlier task\'s image', async () => {
+    const mask = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
+    const flat = { type: 'brushlabels', format: 'rle', rle: encode(mask), original_width: 3, original_height: 2 };
+    const ordered = await dialect.readStream!(encodeUtf8(formatLabelStudioExport({ images: [{ id: 1, height: 2, width: 3 }], categories: [], annotations: [{ id: 1, imageId: 1, mask }] })));
+    expect(ordered.inImageOrder).toBe(true);
+    const items = [{ id: 1, input: { image: 'a.png' }, output: { tag: [flat] } }, { id: 2, input: { image: 'b.png' }, output: { tag: [flat] } }, { id: 1, input: { image: 'a.png' }, output: { tag: [flat] } }];
+    const s = await dialect.readStream!(encodeUtf8(JSON.stringify(items)));
+    expect(s.inImageOrder).toBeUndefined();
+    expect((await collectDataset(s)).annotations.map((a) => a.imageId)).toEqual([1, 2, 1]);
+  });
+
+  it('streams a file larger than maxBytes (the whole read refuses it), and keeps a pipe\'s tasks only up to maxBytes', async () => {
+    const size = { height: 2, width: 3 };
+    const d: MaskDataset = { images: [1, 2, 3].map((id) => ({ id, ...size })), categories: [], annotations: [1, 2, 3].map((id) => ({ id, imageId: id, mask: Mask.full(size) })) };
+    const bytes = encodeUtf8(formatLabelStudioExport(d));
+    const maxBytes = Math.ceil(bytes.length / 2);
+    const file = bytesSource(bytes, 'big.json');
+    await expect(dialect.read(file, { maxBytes })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(plain(await collectDataset(await dialect.readStream!(file, { maxBytes })))).toEqual(plain(await dialect.read(bytes)));
+    const pipe: ByteSource = { kind: 'bytes', name: 'stdin', async *stream() { yield bytes; } };
+    await expect(dialect.readStream!(pipe, { maxBytes })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  });
+
+  it('reads one task (an object) and a file that is not a list as the whole read does', async () => {
+    const one = encodeUtf8(JSON.stringify({ data: { image: 'x.png' }, meta: { original_width: 3, original_height: 2 }, annotations: [] }));
+    expect(plain(await streamed(one, {}, () => {}))).toEqual(plain(await whole(one, {}, () => {})));
+    for (const text of ['', '   ', '7', 'null', '"x"', '\ufeff[]', '[]']) {
+      const bytes = encodeUtf8(text);
+      expect(await outcome((warn) => streamed(bytes, {}, warn))).toEqual(await outcome((warn) => whole(bytes, {}, warn), text));
+    }
+  });
+});
+
+describe('label-studio streamed write', () => {
+  it('writes the bytes and warnings of the whole write, from a dataset in memory', async () => {
+    await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, async (d, options) => {
+      const warnings: RleWarning[] = [], streamedWarnings: RleWarning[] = [];
+      let expected: string | { code: string; path: unknown };
+      try {
+        expected = formatLabelStudioExport(d, options, { warn: (w) => warnings.push(w) });
+      } catch (e) {
+        if (!isRleError(e)) throw e;
+        expected = { code: e.code, path: e.path };
+      }
+      const got = await written(d, options, (w) => streamedWarnings.push(w)).catch((e: unknown) => {
+        if (!isRleError(e)) throw e;
+        return { code: e.code, path: e.path };
+      });
+      expect(got).toEqual(expected);
+      if (typeof expected === 'string') expect(streamedWarnings).toEqual(warnings);
+    }), { numRuns: 300 });
+  });
+
+  it('writes the same bytes and warnings (the losses said last) from a stream, in image order or not', async () => {
+    await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, fc.boolean(), async (d, options, reverse) => {
+      const warnings: RleWarning[] = [], streamedWarnings: RleWarning[] = [];
+      // Reversed, each image's masks come in the other order: the whole write of the reversed list is the reference.
+      const input: MaskDataset = { ...d, annotations: reverse ? [...d.annotations].reverse() : d.annotations };
+      const expected = formatLabelStudioExport(input, options, { warn: (w) => warnings.push(w) });
+      const text = await written(toDatasetStream(input), options, (w) => streamedWarnings.push(w));
+      expect(text).toBe(expected);
+      const key = (w: RleWarning): string => JSON.stringify(w);
+      expect(streamedWarnings.map(key).sort()).toEqual(warnings.map(key).sort());
+    }), { numRuns: 200 });
+  });
+
+  it('refuses what the whole write refuses, with its path: a mask of another size, an unknown category or image', async () => {
+    const size = { height: 2, width: 3 };
+    const base: MaskDataset = { images: [{ id: 1, ...size }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full(size) }] };
+    const bad: MaskDataset[] = [
+      { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, mask: Mask.full({ height: 3, width: 2 }) }] },
+      { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, categoryId: 9, mask: Mask.full(size) }] },
+      { ...base, annotations: [...base.annotations, { id: 2, imageId: 7, mask: Mask.full(size) }] },
+    ];
+    for (const d of bad) {
+      const expected = (() => {
+        try {
+          formatLabelStudioExport(d);
+        } catch (e) {
+          return isRleError(e) ? { code: e.code, path: e.path } : e;
+        }
+        return undefined;
+      })();
+      expect(expected).toBeDefined();
+      for (const input of [d, toDatasetStream(d)]) {
+        await expect(written(input, {}, () => {})).rejects.toMatchObject(expected as object);
+      }
+    }
+  });
+});
