@@ -11,8 +11,8 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, describeValue, encodeUtf8, groupByImage, isDatasetStream, isFolderSource, JsonScanner, notCarried, tallyAnnotation, parseJson, parseJsonBytes, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, toDatasetStream,
-  type Annotation, type ByteSource, type Category, type FeatureCounts, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, streamJsonList,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decodeBitmask } from './bitmask.js';
@@ -515,170 +515,36 @@ function summarize(c: Counts, warn: WarningSink): void {
   for (const [t, n] of c.other) warn({ code: 'not-carried', message: `${n} ${t} results are not masks and were not read`, count: n });
 }
 
-const STEP = 1 << 20;
-const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-
-/** A source that gives `heads`, then the rest of `it`, once. */
-function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
-  return {
-    kind: 'bytes', name,
-    async *stream() {
-      yield* heads;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    },
-  };
-}
-
-/** Errors of the tasks themselves (a brush stream cut short is TRUNCATED too), thrown through the scanner as they are. */
-const ofTasks = new WeakSet<object>();
-
-/** Runs `f` on a task; what it throws is the task's, not the scanner's. */
-function taskStep<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (typeof e === 'object' && e !== null) ofTasks.add(e);
-    throw e;
-  }
-}
-
-/** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
-function asWholeRead(e: unknown): unknown {
-  if (e instanceof RleError && e.code === 'TRUNCATED' && !ofTasks.has(e)) return new RleError('INVALID_STRUCTURE', 'Not valid JSON: the export ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected: EXPECTED });
-  return e;
-}
-
-/** Feeds `chunks` to a scanner in pieces of at most 1 MiB, calling `after` between pieces; the scanner's faults as the whole-text read gives them. */
-async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<void> {
-  for await (const c of chunks) {
-    for (let i = 0; i < c.length; i += STEP) {
-      try {
-        scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
-      } catch (e) {
-        throw asWholeRead(e);
-      }
-      yield;
-    }
-  }
-  try {
-    scanner.end();
-  } catch (e) {
-    // A value that never closed: its first fault, if it has one before the end.
-    const open = scanner.openPiece();
-    if (open !== undefined) parseJsonBytes(open.bytes, open.offset, EXPECTED);
-    throw asWholeRead(e);
-  }
-}
-
 /**
- * A Label Studio export (a list of tasks) streamed: the dataset, warnings and error (code, path,
- * byte offset) of the whole-text read, one task's annotations at a time. The images (one per
- * task, sized by its results) and the categories (labels numbered in order of first use) must
- * be known before the first annotation, so two passes, as COCO's reader does: the first parses
- * each task as its bytes arrive, without decoding a mask, for the images, the labels and the
- * region ids (a repeated or non-numeric one is numbered from what the whole file uses); the
- * second parses the tasks again and decodes their masks. Bad JSON anywhere is the first pass's
- * error, as JSON.parse of the whole text meets it before any task. A fault of a task is the
- * second pass's: it reaches it in the order the whole read does. A pipe (no size: readable once)
- * keeps the tasks' bytes between the passes, up to maxBytes. An export that is one task (an
- * object) is read whole.
+ * A Label Studio export (a list of tasks) streamed with core's streamJsonList: the dataset,
+ * warnings and error (code, path, byte offset) of the whole-text read, one task's annotations at
+ * a time. The images (one per task, sized by its results) and the categories (labels numbered in
+ * order of first use) must be known before the first annotation, so the first pass reads each
+ * task without decoding a mask, for the images, the labels and the region ids (a repeated or
+ * non-numeric one is numbered from what the whole file uses); the second decodes the masks.
+ * An export that is one task (an object) is read whole.
  */
-async function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
   const warn = context?.warn ?? (() => {});
-  const it = source.stream()[Symbol.asyncIterator]();
-  const whole = async (): Promise<MaskDatasetStream> => {
-    const text = decodeUtf8(await readAllBytes(replay(source.name, heads, it), o.maxBytes, { head: JSON_HEAD }));
-    try {
-      return toDatasetStream(parseLabelStudioExport(text, o, context));
-    } catch (e) {
-      // JSON.parse counts characters; a streamed read gives byte offsets.
-      if (!(e instanceof RleError) || e.offset === undefined) throw e;
-      const offset = encodeUtf8(text.slice(0, e.offset)).length;
-      if (offset === e.offset) throw e;
-      throw new RleError(e.code, e.reason, { path: e.path, offset, ...(e.expected === undefined ? {} : { expected: e.expected }), ...(e.received === undefined ? {} : { received: e.received }), cause: e.cause });
-    }
-  };
-  // The first bytes decide: a root that is not a list (one task, anything else) is read whole, as before.
-  const heads: Uint8Array[] = [];
-  let list = false;
-  for (let seen = 0; ;) {
-    const r = await it.next();
-    if (r.done) break;
-    heads.push(r.value);
-    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
-    while (i < r.value.length && isWs(r.value[i]!)) i++;
-    seen += r.value.length;
-    if (i < r.value.length) {
-      list = r.value[i] === 0x5b;
-      break;
-    }
-    if (seen > 4096) return whole();
-  }
-  if (!list) return whole();
-
-  const seekable = source.size !== undefined;
   const first = new Reader(o, () => {}, { kind: 'scan' });
-  let fault: RleError | undefined; // the first pass stops reading tasks here (the second throws there)
-  let kept: [Uint8Array, number][] = [];
-  let keptBytes = 0;
-  let tasks = 0;
-  const scanner = new JsonScanner({
-    raw: true,
-    element: (_key, i, v, offset) => taskStep(() => {
-      const b = v as Uint8Array;
-      tasks = i + 1;
-      if (!seekable) {
-        keptBytes += b.length;
-        if (keptBytes > o.maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${o.maxBytes} bytes (a pipe is read once: give a file to stream it)` });
-        kept.push([b.slice(), offset]);
-      }
-      const task = parseJsonBytes(b, offset, EXPECTED);
-      if (fault !== undefined) return;
-      try {
-        first.readTask(task, [i]);
-      } catch (e) {
-        if (!(e instanceof RleError)) throw e;
-        fault = e;
-      }
-    }),
-    // No task larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
-    maxPiece: o.maxBytes,
-  }, EXPECTED);
-  for await (const _ of feed(scanner, replay(source.name, heads, it).stream()));
-
-  const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
-  const failed = fault;
-  const annotations = async function* (): AsyncGenerator<Annotation> {
-    let index = 0;
-    const read = (b: Uint8Array, offset: number): void => {
-      second.readTask(parseJsonBytes(b, offset, EXPECTED), [index++]);
-    };
-    // A task index in the error path of the whole read; tasks are read in order.
-    if (!seekable) {
-      const tasks = kept;
-      kept = [];
-      for (let k = 0; k < tasks.length; k++) {
-        const [b, offset] = tasks[k]!;
-        tasks[k] = undefined as unknown as [Uint8Array, number]; // let the task's bytes go
-        read(b, offset);
-        yield* second.annotations.splice(0);
-      }
-    } else {
-      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => taskStep(() => read(v as Uint8Array, offset)) }, EXPECTED);
-      for await (const _ of feed(again, source.stream())) yield* second.annotations.splice(0);
-      yield* second.annotations.splice(0);
-      if (index !== tasks) throw new RleError('IO', `${source.name} changed between reads`);
-    }
-    // The same tasks, read the same way: the second pass has met the first pass's fault (or an earlier one).
-    if (failed !== undefined) throw failed;
-    summarize(second.counts, warn);
-  };
-  return {
-    images: first.images,
-    categories: first.categories,
-    annotations: annotations(),
-    ...(first.merged ? {} : { inImageOrder: true }),
-  };
+  return streamJsonList(source, {
+    scan: (task, i) => first.readTask(task, [i]),
+    begin() {
+      const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
+      return {
+        images: first.images,
+        categories: first.categories,
+        // Converter items that add to an earlier task's image break the order.
+        ...(first.merged ? {} : { inImageOrder: true }),
+        read(task, i) {
+          second.readTask(task, [i]);
+          return second.annotations.splice(0);
+        },
+        end: () => summarize(second.counts, warn),
+      };
+    },
+    whole: (text) => parseLabelStudioExport(text, o, context),
+  }, { maxBytes: o.maxBytes, expected: EXPECTED });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -849,21 +715,12 @@ class TaskWriter {
   }
 }
 
-/** One task as it stands in `JSON.stringify(tasks, null, indent)`: one level in. */
-function taskText(task: Json, indent: number): string {
-  if (indent === 0) return JSON.stringify(task);
-  const pad = ' '.repeat(indent);
-  // JSON text holds no raw newline inside a string: each one starts a line to indent.
-  return pad + JSON.stringify(task, null, indent).replace(/\n/g, `\n${pad}`);
-}
-
 /**
  * The bytes of {@link formatLabelStudioExport}, one task at a time: holds one image's masks and
- * one task's text (plus a batch of up to 1 MiB of output), never the dataset. An in-memory dataset
- * is grouped by image directly; a stream through core's groupByImage (a stream in image order,
- * as COCO's and Label Studio's streamed reads give, passes image by image; another is held as
- * runs up to its budget). Warnings are those of the whole write; for a stream, the generic losses
- * come at the end, as they are only known then.
+ * one task's text (plus a chunk of up to 1 MiB of output), never the dataset. A stream goes
+ * through core's groupByImage (a stream in image order, as COCO's and Label Studio's streamed
+ * reads give, passes image by image; another is held as runs up to its budget). The warnings are
+ * those of the whole write; for a stream, the generic losses come at the end, known only then.
  * @example
  * ```ts
  * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
@@ -876,57 +733,14 @@ export async function* writeLabelStudioChunks(dataset: MaskDataset | MaskDataset
   const o = parseOptions(writeOptions, options);
   const warn = context?.warn ?? (() => {});
   const writer = new TaskWriter(o, dataset.categories);
-  let parts: string[] = [], size = 0, count = 0;
-  const between = o.indent === 0 ? ',' : ',\n';
-  const add = (text: string): boolean => {
-    parts.push(count++ === 0 ? (o.indent === 0 ? '[' : '[\n') : between, text);
-    size += text.length;
-    return size >= STEP;
+  const stream = isDatasetStream(dataset);
+  const counts = countHeader(dataset.images, dataset.categories, capabilities);
+  if (!stream) for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
+  const tasks = async function* (): AsyncGenerator<Json> {
+    for await (const { image, annotations } of groupByImageAt(dataset, stream ? (a) => tallyAnnotation(counts, a) : undefined)) yield writer.task(image, annotations);
   };
-  const flush = (): Uint8Array => {
-    const bytes = encodeUtf8(parts.join(''));
-    parts = [];
-    size = 0;
-    return bytes;
-  };
-  let counts: FeatureCounts | undefined;
-  if (!isDatasetStream(dataset)) {
-    for (const w of notCarried(dataset, capabilities, 'label-studio')) warn(w);
-    const byImage = annotationsByImage(dataset);
-    for (const image of dataset.images) if (add(taskText(writer.task(image, byImage.get(image.id) ?? []), o.indent))) yield flush();
-  } else {
-    counts = countHeader(dataset.images, dataset.categories, capabilities);
-    const tally = counts;
-    // Each annotation's position in the stream, for error paths (the whole write's, over the collected list).
-    const known = new Set<Id>(dataset.images.map((im) => im.id));
-    const position = new Map<Annotation, number>();
-    const source = dataset.annotations;
-    const numbered: MaskDatasetStream = {
-      images: dataset.images,
-      categories: dataset.categories,
-      ...(dataset.inImageOrder === true ? { inImageOrder: true } : {}),
-      annotations: (async function* () {
-        let i = 0;
-        for await (const a of source) {
-          if (!known.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-          position.set(a, i++);
-          yield a;
-        }
-      })(),
-    };
-    for await (const { image, annotations: list } of groupByImage(numbered)) {
-      const located = list.map((a) => {
-        const i = position.get(a)!;
-        position.delete(a);
-        tallyAnnotation(tally, a);
-        return { a, i };
-      });
-      if (add(taskText(writer.task(image, located), o.indent))) yield flush();
-    }
-  }
-  parts.push(count === 0 ? '[]\n' : o.indent === 0 ? ']\n' : '\n]\n');
-  yield flush();
-  if (counts !== undefined) for (const w of notCarried(counts, capabilities, 'label-studio')) warn(w);
+  yield* jsonListChunks(tasks(), o.indent);
+  if (stream) for (const w of notCarried(counts, capabilities, 'label-studio')) warn(w);
   writer.finish(dataset, warn);
 }
 

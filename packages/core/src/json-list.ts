@@ -1,0 +1,295 @@
+/**
+ * Streamed reads and writes of JSON exports that are a list of records, each of which makes
+ * images and their annotations (Label Studio's tasks, Encord's label rows): what such a dialect
+ * needs to read a file larger than memory with the results of its whole-text read, and to write
+ * the bytes of its whole write one record at a time.
+ */
+import { isDatasetStream, toDatasetStream, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
+import { describeValue, RleError } from './errors.js';
+import { annotationsByImage, groupByImage } from './group.js';
+import { JsonScanner, parseJsonBytes } from './json-scan.js';
+import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
+
+/** What a dialect gives {@link streamJsonList}: its two passes over the records, and its whole read. */
+export interface JsonListReader {
+  /**
+   * First pass: one record as it arrives, to learn what the stream must say before its first
+   * annotation (images, categories, how ids are numbered), decoding no mask. An RleError stops the
+   * first pass's reading of records (the JSON is still checked to the end): the second pass meets
+   * the same fault, or an earlier one, where the whole read does.
+   */
+  scan(record: unknown, index: number): void;
+  /** After the first pass: the header, and the second pass. */
+  begin(): {
+    images: ImageInfo[];
+    categories: Category[];
+    inImageOrder?: boolean;
+    /** One record again, its masks decoded: the annotations it makes, in the whole read's order. */
+    read(record: unknown, index: number): Annotation[];
+    /** Once every record is read: warnings the whole read gives at its end. */
+    end?(): void;
+  };
+  /** The whole-text read, for a root that is not a list (one record, or not an export at all). */
+  whole(text: string): MaskDataset;
+}
+
+const STEP = 1 << 20;
+const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** A source that gives `heads`, then the rest of `it`, once. */
+function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+  return {
+    kind: 'bytes', name,
+    async *stream() {
+      yield* heads;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
+}
+
+/** Errors of the records themselves (a mask's stream cut short is TRUNCATED too), thrown through the scanner as they are. */
+const ofRecords = new WeakSet<object>();
+
+function recordStep<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (typeof e === 'object' && e !== null) ofRecords.add(e);
+    throw e;
+  }
+}
+
+/** The scanner's "ends early" as the whole-text read says it (JSON.parse: not valid JSON, at the end). */
+function asWholeRead(e: unknown, expected: string): unknown {
+  if (e instanceof RleError && e.code === 'TRUNCATED' && !ofRecords.has(e)) {
+    return new RleError('INVALID_STRUCTURE', 'Not valid JSON: the export ends before the document is complete', { ...(e.offset === undefined ? {} : { offset: e.offset }), expected });
+  }
+  return e;
+}
+
+/** Feeds `chunks` to a scanner in pieces of at most 1 MiB, pausing between pieces; the scanner's faults as the whole-text read gives them. */
+async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, expected: string): AsyncGenerator<void> {
+  for await (const c of chunks) {
+    for (let i = 0; i < c.length; i += STEP) {
+      try {
+        scanner.write(c.length <= STEP ? c : c.subarray(i, i + STEP));
+      } catch (e) {
+        throw asWholeRead(e, expected);
+      }
+      yield;
+    }
+  }
+  try {
+    scanner.end();
+  } catch (e) {
+    // A value that never closed: its first fault, if it has one before the end.
+    const open = scanner.openPiece();
+    if (open !== undefined) parseJsonBytes(open.bytes, open.offset, expected);
+    throw asWholeRead(e, expected);
+  }
+}
+
+/**
+ * A JSON list of records streamed in two passes (as COCO's reader reads a file): the first parses
+ * each record as its bytes arrive for what the stream must know up front (`reader.scan`); the
+ * second parses them again and hands on their annotations one record at a time (`reader.begin`).
+ * Bad JSON anywhere is the first pass's error, as JSON.parse of the whole text meets it before any
+ * record; a fault of a record is the second pass's, met in the whole read's order. A pipe (no
+ * size: readable once) keeps the records' bytes between the passes, up to `maxBytes`; a file of
+ * any size is read twice and held one record at a time. A root that is not a list is read whole
+ * (`reader.whole`), its error offsets made byte offsets as the stream gives them.
+ * @example
+ * ```ts
+ * const names: string[] = [];
+ * const stream = await streamJsonList(bytesSource(encodeUtf8('[{"name": "a"}, {"name": "b"}]')), {
+ *   scan: (record) => names.push((record as { name: string }).name),
+ *   begin: () => ({ images: [], categories: [], read: () => [] }),
+ *   whole: () => ({ images: [], categories: [], annotations: [] }),
+ * }, { maxBytes: 1 << 20, expected: 'a list of records' });
+ * (await collectDataset(stream)).annotations.length; // → 0
+ * names; // → ['a', 'b']
+ * ```
+ */
+export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string }): Promise<MaskDatasetStream> {
+  const { maxBytes, expected } = options;
+  const it = source.stream()[Symbol.asyncIterator]();
+  const heads: Uint8Array[] = [];
+  const whole = async (): Promise<MaskDatasetStream> => {
+    const text = decodeUtf8(await readAllBytes(replay(source.name, heads, it), maxBytes, { head: JSON_HEAD }));
+    try {
+      return toDatasetStream(reader.whole(text));
+    } catch (e) {
+      // JSON.parse counts characters; a streamed read gives byte offsets.
+      if (!(e instanceof RleError) || e.offset === undefined) throw e;
+      const offset = encodeUtf8(text.slice(0, e.offset)).length;
+      if (offset === e.offset) throw e;
+      throw new RleError(e.code, e.reason, { path: e.path, offset, ...(e.expected === undefined ? {} : { expected: e.expected }), ...(e.received === undefined ? {} : { received: e.received }), cause: e.cause });
+    }
+  };
+  // The first bytes decide: a root that is not a list is read whole, as before.
+  let list = false;
+  for (let seen = 0; ;) {
+    const r = await it.next();
+    if (r.done) break;
+    heads.push(r.value);
+    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
+    while (i < r.value.length && isWs(r.value[i]!)) i++;
+    seen += r.value.length;
+    if (i < r.value.length) {
+      list = r.value[i] === 0x5b;
+      break;
+    }
+    if (seen > 4096) break;
+  }
+  if (!list) return whole();
+
+  const seekable = source.size !== undefined;
+  let fault: RleError | undefined;
+  let kept: [Uint8Array, number][] = [];
+  let keptBytes = 0, records = 0;
+  const scanner = new JsonScanner({
+    raw: true,
+    element: (_key, i, v, offset) => recordStep(() => {
+      const b = v as Uint8Array;
+      records = i + 1;
+      if (!seekable) {
+        keptBytes += b.length;
+        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes (a pipe is read once: give a file to stream it)` });
+        kept.push([b.slice(), offset]);
+      }
+      const record = parseJsonBytes(b, offset, expected);
+      if (fault !== undefined) return;
+      try {
+        reader.scan(record, i);
+      } catch (e) {
+        if (!(e instanceof RleError)) throw e;
+        fault = e;
+      }
+    }),
+    // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
+    maxPiece: maxBytes,
+  }, expected);
+  for await (const _ of feed(scanner, replay(source.name, heads, it).stream(), expected));
+
+  const second = reader.begin();
+  const failed = fault;
+  const annotations = async function* (): AsyncGenerator<Annotation> {
+    let out: Annotation[] = [];
+    let index = 0;
+    const read = (b: Uint8Array, offset: number): void => {
+      for (const a of second.read(parseJsonBytes(b, offset, expected), index++)) out.push(a);
+    };
+    const take = (): Annotation[] => {
+      const q = out;
+      out = [];
+      return q;
+    };
+    if (!seekable) {
+      const list = kept;
+      kept = [];
+      for (let k = 0; k < list.length; k++) {
+        const [b, offset] = list[k]!;
+        list[k] = undefined as unknown as [Uint8Array, number]; // the record's bytes go as it is read
+        read(b, offset);
+        yield* take();
+      }
+    } else {
+      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => recordStep(() => read(v as Uint8Array, offset)) }, expected);
+      for await (const _ of feed(again, source.stream(), expected)) yield* take();
+      yield* take();
+      if (index !== records) throw new RleError('IO', `${source.name} changed between reads`);
+    }
+    // The same records read the same way: the second pass has met the first pass's fault (or an earlier one) unless the file changed.
+    if (failed !== undefined) throw failed;
+    second.end?.();
+  };
+  return { images: second.images, categories: second.categories, annotations: annotations(), ...(second.inImageOrder === true ? { inImageOrder: true } : {}) };
+}
+
+/**
+ * The text of `JSON.stringify(list, null, indent) + '\n'`, one element at a time, in chunks of
+ * about 1 MiB: a writer holds one record and one chunk, not the list nor its text.
+ * @example
+ * ```ts
+ * const chunks: Uint8Array[] = [];
+ * for await (const c of jsonListChunks([{ a: 1 }, [2]], 1)) chunks.push(c);
+ * new TextDecoder().decode(chunks[0]) === `${JSON.stringify([{ a: 1 }, [2]], null, 1)}\n`; // → true
+ * ```
+ */
+export async function* jsonListChunks(items: AsyncIterable<unknown> | Iterable<unknown>, indent: number): AsyncGenerator<Uint8Array> {
+  const pad = ' '.repeat(indent);
+  let parts: string[] = [], size = 0, count = 0;
+  const flush = (): Uint8Array => {
+    const bytes = encodeUtf8(parts.join(''));
+    parts = [];
+    size = 0;
+    return bytes;
+  };
+  for await (const item of items) {
+    // An element one level in: JSON text holds no raw newline inside a string, so each one starts a line to indent.
+    const text = indent === 0 ? JSON.stringify(item) : pad + JSON.stringify(item, null, indent).replace(/\n/g, `\n${pad}`);
+    parts.push(count++ === 0 ? (indent === 0 ? '[' : '[\n') : indent === 0 ? ',' : ',\n', text);
+    size += text.length;
+    if (size >= STEP) yield flush();
+  }
+  parts.push(count === 0 ? '[]\n' : indent === 0 ? ']\n' : '\n]\n');
+  yield flush();
+}
+
+/**
+ * Each image with its annotations and their positions in the dataset (for error paths, as
+ * {@link annotationsByImage} gives them), from a dataset in memory or a stream: a stream goes
+ * through {@link groupByImage} (image by image when in image order), an annotation of an unknown
+ * image is annotationsByImage's DANGLING_REFERENCE where it comes, and `each` sees every
+ * annotation once (to tally a stream's losses).
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const dataset = { images: [{ id: 'a', ...size }], categories: [], annotations: [{ id: 1, imageId: 'a', mask: Mask.full(size) }] };
+ * const out: unknown[] = [];
+ * for await (const { image, annotations } of groupByImageAt(toDatasetStream(dataset))) out.push([image.id, annotations.map(({ i }) => i)]);
+ * out; // → [['a', [0]]]
+ * ```
+ */
+export async function* groupByImageAt(d: MaskDataset | MaskDatasetStream, each?: (a: Annotation) => void): AsyncGenerator<{ image: ImageInfo; annotations: { a: Annotation; i: number }[] }> {
+  if (!isDatasetStream(d)) {
+    const byImage = annotationsByImage(d);
+    for (const image of d.images) {
+      const annotations = byImage.get(image.id) ?? [];
+      if (each !== undefined) for (const { a } of annotations) each(a);
+      yield { image, annotations };
+    }
+    return;
+  }
+  const known = new Set<Id>(d.images.map((im) => im.id));
+  const position = new Map<Annotation, number[]>();
+  const source = d.annotations;
+  const numbered: MaskDatasetStream = {
+    images: d.images,
+    categories: d.categories,
+    ...(d.inImageOrder === true ? { inImageOrder: true } : {}),
+    annotations: (async function* () {
+      let i = 0;
+      for await (const a of source) {
+        if (!known.has(a.imageId)) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${describeValue(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+        const at = position.get(a);
+        if (at === undefined) position.set(a, [i]);
+        else at.push(i);
+        i++;
+        yield a;
+      }
+    })(),
+  };
+  for await (const { image, annotations } of groupByImage(numbered)) {
+    yield {
+      image,
+      annotations: annotations.map((a) => {
+        each?.(a);
+        const at = position.get(a)!;
+        const i = at.shift()!;
+        if (at.length === 0) position.delete(a);
+        return { a, i };
+      }),
+    };
+  }
+}
