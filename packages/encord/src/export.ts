@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -215,6 +215,15 @@ export function looksInverted(mask: Mask): boolean {
   return mask.pixels > 0 && row[0]! > 0 && mask.area() * 2 > mask.pixels;
 }
 
+/**
+ * How a Reader runs. 'whole': every annotation kept. 'scan' (a streamed read's first pass): images
+ * and categories only, no mask decoded. 'stream' (its second pass): the first pass's images reused.
+ */
+type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; images: readonly ImageInfo[] };
+
+/** What the first pass of a streamed read holds where a mask would be (it decodes none). */
+const UNREAD = Mask.empty({ height: 0, width: 0 });
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
@@ -225,7 +234,7 @@ class Reader {
   private suspects = 0;
   private repaired = 0;
 
-  constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void) {}
+  constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void, private readonly mode: ReadMode = { kind: 'whole' }) {}
 
   readRoot(root: unknown): void {
     // A single label row (what `to_encord_dict()` gives) is read as a list of one.
@@ -235,6 +244,11 @@ class Reader {
     }
     const single = !Array.isArray(root);
     rows.forEach((r, i) => this.readRow(r, single ? [] : [i]));
+    this.summarize();
+  }
+
+  /** What the read did besides reading masks, said once it is done. */
+  summarize(): void {
     for (const [shape, count] of this.notMasks) {
       this.warn({ code: 'not-carried', message: `${count} "${shape}" objects are not masks: not converted (an Encord writer puts them back)`, count });
     }
@@ -247,7 +261,7 @@ class Reader {
     }
   }
 
-  private readRow(raw: unknown, path: Path): void {
+  readRow(raw: unknown, path: Path): void {
     const row = check(labelRowSchema, raw, path, 'label row');
     const rowAttrs = withoutKeys(raw as Json, ['data_units']);
     const units = Object.entries(row.data_units);
@@ -279,6 +293,12 @@ class Reader {
     // Branches of one data item share its data_hash: keep image ids unique.
     for (let n = 2; this.imageIds.has(id); n++) id = `${hash}~${n}`;
     this.imageIds.add(id);
+    // A second pass holds the first pass's image (the same values), not a copy.
+    const first = this.mode.kind === 'stream' ? this.mode.images[this.images.length] : undefined;
+    if (first !== undefined) {
+      this.images.push(first);
+      return first;
+    }
     const image: ImageInfo = { id, height: size.height, width: size.width };
     if (title !== undefined) image.fileName = title;
     image.attributes = { encord };
@@ -321,7 +341,8 @@ class Reader {
       return undefined;
     }
     const bm = check(bitmaskSchema, o.bitmask, [...path, 'bitmask'], 'bitmask');
-    let mask = this.decodeBitmask(bm, image, [...path, 'bitmask']);
+    // The first pass of a streamed read decodes nothing: the second meets any fault of a mask first.
+    let mask = this.mode.kind === 'scan' ? UNREAD : this.decodeBitmask(bm, image, [...path, 'bitmask']);
     if (inBugWindow(o) && looksInverted(mask)) {
       this.suspects++;
       if (this.options.repairInverted) {
@@ -363,7 +384,7 @@ class Reader {
     const extra = withoutKeys(o.bitmask as Json, ['rleString', 'top', 'left', 'width', 'height']);
     if (Object.keys(extra).length > 0) attributes.bitmaskExtra = extra;
     if (Object.keys(attributes).length > 0) a.attributes = attributes;
-    this.annotations.push(a);
+    if (mask !== UNREAD) this.annotations.push(a);
     return a;
   }
 
@@ -404,10 +425,42 @@ function categoryValue(c: Category): string {
  */
 export function parseEncordExport(text: string, options: Partial<EncordReadOptions> = {}, context?: DialectContext): MaskDataset {
   const opts = parseOptions(readOptions, options);
-  const root = parseJson(text, 'an Encord JSON export');
+  const root = parseJson(text, EXPECTED);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
   reader.readRoot(root);
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+const EXPECTED = 'an Encord JSON export';
+
+/**
+ * An Encord export (a list of label rows) streamed with core's streamJsonList: the dataset,
+ * warnings and error (code, path, byte offset) of the whole-text read, one label row's
+ * annotations at a time. The first pass reads each row without decoding a mask, for the images
+ * (one per data unit or frame) and the categories (features in order of first use); the second
+ * decodes the masks. An export that is one label row (an object) is read whole.
+ */
+function streamEncord(source: ByteSource, opts: EncordReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  const warn = context?.warn ?? (() => {});
+  const first = new Reader(opts, () => {}, { kind: 'scan' });
+  return streamJsonList(source, {
+    scan: (row, i) => first.readRow(row, [i]),
+    begin() {
+      const second = new Reader(opts, warn, { kind: 'stream', images: first.images });
+      return {
+        images: first.images,
+        categories: first.categories,
+        // Each image's objects come with it.
+        inImageOrder: true,
+        read(row, i) {
+          second.readRow(row, [i]);
+          return second.annotations.splice(0);
+        },
+        end: () => second.summarize(),
+      };
+    },
+    whole: (text) => parseEncordExport(text, opts, context),
+  }, { maxBytes: opts.maxBytes, expected: EXPECTED });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -491,20 +544,51 @@ function objectOut(a: Annotation, category: Category | undefined, path: Path, dr
  */
 export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) => void = () => {}, options: Partial<EncordWriteOptions> = {}): Json[] {
   const opts = parseOptions(writeOptions, options);
-  const defaults: Defaults = {
-    createdBy: opts.createdBy, createdAt: opts.createdAt === 'now' ? new Date().toUTCString() : opts.createdAt,
-    featureHash: opts.defaultFeatureHash, label: opts.defaultLabel,
-  };
   for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
-  const categoryById = new Map(dataset.categories.map((c) => [c.id, c]));
+  const writer = new RowWriter(opts, dataset);
   const byImage = annotationsByImage(dataset);
-  const usedCategories = new Set<Id>();
-  const uncategorised = { count: 0, first: undefined as Path | undefined };
-  const dropped = { count: 0 };
-  let imageAttributesDropped = 0;
-  const rows = new Map<string, RowOut>();
-  dataset.images.forEach((image, ii) => {
-    const anns = byImage.get(image.id) ?? [];
+  const out: Json[] = [];
+  dataset.images.forEach((image) => out.push(...writer.image(image, byImage.get(image.id) ?? [])));
+  writer.finish(warn);
+  return out;
+}
+
+/**
+ * Builds label rows one image at a time (the whole write holds them all, the streamed one a row
+ * until its last image): images of one label row are written into it, rows in order of their
+ * first image. What it could not carry is said once every row is built.
+ */
+class RowWriter {
+  private readonly defaults: Defaults;
+  private readonly categoryById: Map<Id, Category>;
+  private readonly usedCategories = new Set<Id>();
+  private readonly uncategorised = { count: 0, first: undefined as Path | undefined };
+  private readonly dropped = { count: 0 };
+  private imageAttributesDropped = 0;
+  /** Rows begun and not yet handed out, in order of their first image. */
+  private readonly rows = new Map<string, RowOut>();
+  /** Each row's last image (by position), from the header: the row is complete once it is written. */
+  private readonly lastImage = new Map<string, number>();
+  private readonly rowKeys: string[];
+  private readonly done = new Set<string>();
+  private next = 0;
+
+  constructor(opts: EncordWriteOptions, private readonly header: { images: readonly ImageInfo[]; categories: readonly Category[] }) {
+    this.defaults = {
+      createdBy: opts.createdBy, createdAt: opts.createdAt === 'now' ? new Date().toUTCString() : opts.createdAt,
+      featureHash: opts.defaultFeatureHash, label: opts.defaultLabel,
+    };
+    this.categoryById = new Map(header.categories.map((c) => [c.id, c]));
+    this.rowKeys = header.images.map((image, ii) => {
+      const key = rowKeyOf(image, ii);
+      this.lastImage.set(key, ii);
+      return key;
+    });
+  }
+
+  /** The next image (in `images` order) with its annotations and their positions: the rows it completes. */
+  image(image: ImageInfo, anns: readonly { a: Annotation; i: number }[]): Json[] {
+    const ii = this.next++;
     const objects: unknown[] = [];
     for (const { a, i } of anns) {
       const path = ['annotations', i];
@@ -513,28 +597,26 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
       }
       let category: Category | undefined;
       if (a.categoryId !== undefined) {
-        category = categoryById.get(a.categoryId);
+        category = this.categoryById.get(a.categoryId);
         if (!category) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${String(a.categoryId)}, which is not in categories`, { path: [...path, 'categoryId'] });
-        usedCategories.add(category.id);
+        this.usedCategories.add(category.id);
       } else {
-        uncategorised.count++;
-        uncategorised.first ??= [...path, 'categoryId'];
+        this.uncategorised.count++;
+        this.uncategorised.first ??= [...path, 'categoryId'];
       }
-      objects.push(objectOut(a, category, path, dropped, defaults));
+      objects.push(objectOut(a, category, path, this.dropped, this.defaults));
     }
     const attrs = image.attributes ?? {};
     const encord = (isJsonObject(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
-    if (Object.keys(attrs).some((k) => k !== 'encord')) imageAttributesDropped++;
+    if (Object.keys(attrs).some((k) => k !== 'encord')) this.imageAttributesDropped++;
     for (const { at, object } of encord.otherObjects ?? []) objects.splice(Math.min(at, objects.length), 0, object);
     const hashes = anns.map(({ a }) => String(a.id));
     const plain = plainRow(image, hashes);
     const rowAttrs = isJsonObject(encord.labelRow) ? encord.labelRow : plain.row;
     const unitAttrs = isJsonObject(encord.dataUnit) ? encord.dataUnit : plain.unit;
-    const rowKey = isJsonObject(encord.labelRow)
-      ? `row:${String(rowAttrs.label_hash ?? '')}:${String(rowAttrs.data_hash ?? '')}:${String(rowAttrs.branch_name ?? '')}`
-      : `image:${ii}`;
-    let row = rows.get(rowKey);
-    if (!row) rows.set(rowKey, (row = { row: rowAttrs, units: new Map(), hashes: [] }));
+    const rowKey = this.rowKeys[ii] ?? rowKeyOf(image, ii);
+    let row = this.rows.get(rowKey);
+    if (!row) this.rows.set(rowKey, (row = { row: rowAttrs, units: new Map(), hashes: [] }));
     row.hashes.push(...hashes);
     const unitKey = String(unitAttrs.data_hash ?? image.id);
     let unit = row.units.get(unitKey);
@@ -543,40 +625,91 @@ export function buildEncordExport(dataset: MaskDataset, warn: (w: RleWarning) =>
     const labels: Json = { objects, classifications: encord.classifications ?? [], ...(encord.labelsExtra ?? {}) };
     if (!frames) unit.labels = labels;
     else if (typeof encord.frame === 'string') unit.labels[encord.frame] = labels;
-  });
-  if (uncategorised.count > 0) {
-    warn({
-      code: 'default-category',
-      message: `encord objects need a featureHash (their ontology feature): ${uncategorised.count} annotations without a category were written with featureHash "${defaults.featureHash}" ("${defaults.label}")${defaults.featureHash === DEFAULT_FEATURE_HASH ? ', a placeholder: set defaultFeatureHash to a feature of your ontology before importing' : ''}`,
-      path: uncategorised.first,
-      count: uncategorised.count,
-    });
-  }
-  // Unused categories are in the generic report above. A category is its ontology feature: name, colour, value.
-  const categoryAttributesLost = dataset.categories.filter((c) => usedCategories.has(c.id) && (c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'value'))).length;
-  if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `encord cannot carry category attributes other than colour and value: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
-  if (dropped.count > 0) warn({ code: 'not-carried', message: `${dropped.count} annotation attributes named like Encord's own object fields were not written`, count: dropped.count, capability: 'attributes' });
-  if (imageAttributesDropped > 0) warn({ code: 'not-carried', message: `encord cannot carry image attributes (other than Encord's own): ${imageAttributesDropped} images' attributes lost`, count: imageAttributesDropped, capability: 'imageAttributes' });
-  const out: Json[] = [];
-  for (const { row, units, hashes } of rows.values()) {
-    const dataUnits: Json = {};
-    for (const [key, u] of units) dataUnits[key] = withLabels(u.unit, u.labels);
-    const r: Json = { ...row };
-    // Every written object needs its object_answers entry for Encord to load it.
-    if (isJsonObject(r.object_answers)) {
-      let answers: Json | undefined;
-      for (const h of hashes) {
-        if (!(h in r.object_answers)) {
-          answers ??= { ...r.object_answers };
-          answers[h] = { classifications: [], objectHash: h };
-        }
-      }
-      if (answers) r.object_answers = answers;
+    if (this.lastImage.get(rowKey) === ii) this.done.add(rowKey);
+    // Complete rows go out in order of their first image: a later one waits for those before it.
+    const out: Json[] = [];
+    for (const [key, r] of this.rows) {
+      if (!this.done.has(key)) break;
+      out.push(rowOut(r));
+      this.rows.delete(key);
+      this.done.delete(key);
     }
-    r.data_units = dataUnits;
-    out.push(r);
+    return out;
   }
-  return out;
+
+  /** What the rows could not carry, once all are built. */
+  finish(warn: (w: RleWarning) => void): void {
+    const { uncategorised, defaults } = this;
+    if (uncategorised.count > 0) {
+      warn({
+        code: 'default-category',
+        message: `encord objects need a featureHash (their ontology feature): ${uncategorised.count} annotations without a category were written with featureHash "${defaults.featureHash}" ("${defaults.label}")${defaults.featureHash === DEFAULT_FEATURE_HASH ? ', a placeholder: set defaultFeatureHash to a feature of your ontology before importing' : ''}`,
+        path: uncategorised.first,
+        count: uncategorised.count,
+      });
+    }
+    // Unused categories are in the generic report. A category is its ontology feature: name, colour, value.
+    const categoryAttributesLost = this.header.categories.filter((c) => this.usedCategories.has(c.id) && (c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'value'))).length;
+    if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `encord cannot carry category attributes other than colour and value: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
+    if (this.dropped.count > 0) warn({ code: 'not-carried', message: `${this.dropped.count} annotation attributes named like Encord's own object fields were not written`, count: this.dropped.count, capability: 'attributes' });
+    if (this.imageAttributesDropped > 0) warn({ code: 'not-carried', message: `encord cannot carry image attributes (other than Encord's own): ${this.imageAttributesDropped} images' attributes lost`, count: this.imageAttributesDropped, capability: 'imageAttributes' });
+  }
+}
+
+/** Which label row an image is written into: the one it was read from, else its own. */
+function rowKeyOf(image: ImageInfo, ii: number): string {
+  const attrs = image.attributes ?? {};
+  const encord = (isJsonObject(attrs.encord) ? attrs.encord : {}) as EncordImageAttributes;
+  if (!isJsonObject(encord.labelRow)) return `image:${ii}`;
+  const r = encord.labelRow;
+  return `row:${String(r.label_hash ?? '')}:${String(r.data_hash ?? '')}:${String(r.branch_name ?? '')}`;
+}
+
+/** A label row as written: its data units with their labels, and an object_answers entry for every object. */
+function rowOut({ row, units, hashes }: RowOut): Json {
+  const dataUnits: Json = {};
+  for (const [key, u] of units) dataUnits[key] = withLabels(u.unit, u.labels);
+  const r: Json = { ...row };
+  // Every written object needs its object_answers entry for Encord to load it.
+  if (isJsonObject(r.object_answers)) {
+    let answers: Json | undefined;
+    for (const h of hashes) {
+      if (!(h in r.object_answers)) {
+        answers ??= { ...r.object_answers };
+        answers[h] = { classifications: [], objectHash: h };
+      }
+    }
+    if (answers) r.object_answers = answers;
+  }
+  r.data_units = dataUnits;
+  return r;
+}
+
+/**
+ * The bytes of {@link formatEncordExport}, one label row at a time: holds the images of one row
+ * (rows whose images are not consecutive wait for each other), never the dataset nor its text.
+ * A stream goes through core's groupByImage; the warnings are those of the whole write, the
+ * generic losses of a stream said at the end, known only then.
+ * @example
+ * ```ts
+ * const chunks: Uint8Array[] = [];
+ * for await (const c of writeEncordChunks({ images: [{ id: 'a', height: 3, width: 4 }], categories: [], annotations: [{ id: 'o', imageId: 'a', mask: decode('12104O', { height: 3, width: 4 }) }] })) chunks.push(c);
+ * JSON.parse(new TextDecoder().decode(chunks[0])).length; // → 1
+ * ```
+ */
+export async function* writeEncordChunks(dataset: MaskDataset | MaskDatasetStream, options: Partial<EncordWriteOptions> = {}, context?: DialectContext): AsyncGenerator<Uint8Array> {
+  const opts = parseOptions(writeOptions, options);
+  const warn = context?.warn ?? (() => {});
+  const stream = isDatasetStream(dataset);
+  const counts = countHeader(dataset.images, dataset.categories, capabilities);
+  if (!stream) for (const w of notCarried(dataset, capabilities, 'encord')) warn(w);
+  const writer = new RowWriter(opts, dataset);
+  const rows = async function* (): AsyncGenerator<Json> {
+    for await (const { image, annotations } of groupByImageAt(dataset, stream ? (a) => tallyAnnotation(counts, a) : undefined)) yield* writer.image(image, annotations);
+  };
+  yield* jsonListChunks(rows(), opts.indent);
+  if (stream) for (const w of notCarried(counts, capabilities, 'encord')) warn(w);
+  writer.finish(warn);
 }
 
 /** The data unit with its labels where Encord puts them: after `height` (before `data_fps`, ...). */
@@ -634,7 +767,17 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
     return parseEncordExport(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), opts, context);
   },
+  // Two passes over a file, one label row at a time: the dataset, warnings and errors of `read`, in memory of the images and categories.
+  async readStream(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const opts = parseOptions(readOptions, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
+    return streamEncord(input instanceof Uint8Array ? bytesSource(input) : input, opts, context);
+  },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));
+  },
+  // The bytes of `write`, one label row at a time.
+  writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    return writeEncordChunks(dataset, options, context);
   },
 };

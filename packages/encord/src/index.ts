@@ -5,7 +5,7 @@
 export { decode, encode, encodeBitmask, countsToString, stringToCounts, encordToCoco, cocoToEncord } from './codec.js';
 export type { CocoRle, DecodeOptions, EncordBitmask } from './codec.js';
 export {
-  dialect, capabilities, readOptions, writeOptions, parseEncordExport, formatEncordExport, buildEncordExport, looksInverted, snakeCase,
+  dialect, capabilities, readOptions, writeOptions, parseEncordExport, formatEncordExport, buildEncordExport, writeEncordChunks, looksInverted, snakeCase,
   DEFAULT_CREATED_AT, DEFAULT_CREATED_BY, DEFAULT_FEATURE_HASH, DEFAULT_FEATURE_NAME,
 } from './export.js';
 export type { EncordImageAttributes, EncordReadOptions, EncordWriteOptions } from './export.js';
