@@ -184,7 +184,7 @@ class Reader {
   /** Some task added results to an earlier task's image (the converter's items): annotations are then not in image order. */
   merged = false;
   // 'scan': every region id seen, and the plan. 'stream': repeated ids already given, the next free number.
-  private readonly seen = new Set<Id>();
+  private seen = new Set<Id>();
   readonly plan: IdPlan = { numeric: new Set(), dups: new Set() };
   private next = 1;
 
@@ -402,6 +402,11 @@ class Reader {
     }
   }
 
+  /** The first pass is over: only the plan is kept. */
+  endScan(): void {
+    this.seen = new Set();
+  }
+
   /** First pass: a region id, for the plan. */
   private note(wanted: Id | undefined): void {
     if (wanted === undefined) return;
@@ -530,6 +535,7 @@ function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, contex
   return streamJsonList(source, {
     scan: (task, i) => first.readTask(task, [i]),
     begin() {
+      first.endScan();
       const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
       return {
         images: first.images,
