@@ -186,6 +186,19 @@ describe('encord streamed read', () => {
     expect(await outcome((warn) => streamed(one, {}, warn))).toEqual(await outcome((warn) => whole(one, {}, warn)));
     expect((await dialect.readStream!(encodeUtf8(exampleText))).inImageOrder).toBe(true);
   });
+  it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {
+    const size = { height: 2, width: 3 };
+    const n = 200;
+    const d: MaskDataset = { images: Array.from({ length: n }, (_, k) => ({ id: k + 1, ...size })), categories: [], annotations: Array.from({ length: n }, (_, k) => ({ id: k + 1, imageId: k + 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 1], size) })) };
+    const bytes = encodeUtf8(formatEncordExport(d));
+    let served = 0;
+    const file: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { served = 0; for (let i = 0; i < bytes.length; i += 64) { served += 64; yield bytes.subarray(i, i + 64); } } };
+    const s = await dialect.readStream!(file);
+    expect(s.images).toHaveLength(n);
+    const it = s.annotations[Symbol.asyncIterator]();
+    expect((await it.next()).value?.id).toBe(1);
+    expect(served).toBeLessThan(bytes.length / 4);
+  });
 });
 
 describe('encord streamed write', () => {

@@ -221,6 +221,19 @@ describe('label-studio streamed read', () => {
       expect(await outcome((warn) => streamed(bytes, {}, warn))).toEqual(await outcome((warn) => whole(bytes, {}, warn), text));
     }
   });
+  it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {
+    const size = { height: 2, width: 3 };
+    const n = 200;
+    const d: MaskDataset = { images: Array.from({ length: n }, (_, k) => ({ id: k + 1, ...size })), categories: [], annotations: Array.from({ length: n }, (_, k) => ({ id: k + 1, imageId: k + 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 1], size) })) };
+    const bytes = encodeUtf8(formatLabelStudioExport(d));
+    let served = 0;
+    const file: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { served = 0; for (let i = 0; i < bytes.length; i += 64) { served += 64; yield bytes.subarray(i, i + 64); } } };
+    const s = await dialect.readStream!(file);
+    expect(s.images).toHaveLength(n);
+    const it = s.annotations[Symbol.asyncIterator]();
+    expect((await it.next()).value?.id).toBe(1);
+    expect(served).toBeLessThan(bytes.length / 4);
+  });
 });
 
 describe('label-studio streamed write', () => {
