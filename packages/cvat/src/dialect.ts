@@ -173,86 +173,92 @@ interface Shape {
 }
 
 /**
- * Parses a CVAT for images 1.1 XML text into a dataset. Async: the XML parser (fast-xml-parser)
- * is loaded on first use, so importing the adapter does not fetch it.
- * @example
- * ```ts
- * const xml = `<annotations><version>1.1</version>
- *   <image id="0" name="leaf.png" width="4" height="3">
- *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
- *   </image></annotations>`;
- * const dataset = await parseCvatXml(xml);
- * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
- * ```
+ * The reading of one CVAT file, shared by the whole read and the streamed one: labels from the
+ * root's `<meta>`, the image ids checked all at once, then each image's header and shapes in file
+ * order, and the summary warnings at the end. Both reads call the same steps in the same order, so
+ * they give the same annotations, warnings and errors.
  */
-export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): Promise<MaskDataset> {
-  const o = parseOptions(readOptionsSchema, options);
-  const root = await parseXml(xml, o.validate);
-  const version = text(root, 'version', ['annotations']);
-  if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
-  const { categories, found } = readLabels(child(root, 'meta'));
-  const byName = new Map<string, Category>();
-  for (const c of categories) if (!byName.has(c.name)) byName.set(c.name, c);
-  let unlabeled = 0;
-  const labelOf = (name: string, path: Path, offset: number | undefined): Id | undefined => {
-    // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
-    if (name === '') {
-      unlabeled++;
-      return undefined;
-    }
-    let c = byName.get(name);
-    if (c === undefined) {
-      if (found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
-      // Without a <labels> block, labels are declared by use.
-      c = { id: categories.length + 1, name };
-      categories.push(c);
-      byName.set(name, c);
-    }
-    return c.id;
-  };
+class CvatReader {
+  readonly categories: Category[];
+  private readonly found: boolean;
+  private readonly byName = new Map<string, Category>();
+  private unlabeled = 0;
+  private readonly counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
+  private firstInverted: Path | undefined;
+  private readonly other: Record<string, number> = {};
+  private totalRuns = 0;
+  private frames: number[] = [];
+  private projectIds = false;
 
-  const images: ImageInfo[] = [];
-  const annotations: Annotation[] = [];
-  const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
-  let firstInverted: Path | undefined;
-  const other: Record<string, number> = {};
-  let totalRuns = 0;
-  if (root.track !== undefined) other.track = list(root.track).length;
-
-  // A project export numbers images per task (each <image> has task_id and subset): ids repeat
-  // across tasks. Then every image gets its position in the file as id, and keeps its task frame
-  // as the `frame` attribute. An id repeated within one task is an error.
-  const imageNodes = list(root.image);
-  const seenIds = new Set<string>();
-  const frames = imageNodes.map((im, i) => {
-    const path: Path = ['annotations', 'image', i];
-    const frame = intAttr(im, 'id', path, 0);
-    const key = `${attr(im, 'task_id', path) ?? ''}\0${frame}`;
-    if (seenIds.has(key)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${frame}`, { path: [...path, 'id'], offset: startOf(im), expected: 'unique image ids (within each task_id of a project export)' });
-    seenIds.add(key);
-    return frame;
-  });
-  // Keys are unique, so a repeated frame number means two tasks.
-  const projectIds = new Set(frames).size < frames.length;
-  const tasks = new Set<string>();
-  if (projectIds) {
-    imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
-    warn({
-      code: 'renumbered-ids',
-      message: `CVAT project export: image ids restart in each of its ${tasks.size} tasks; images were numbered 0..${imageNodes.length - 1} in file order, each keeping its task's id as the "frame" attribute (next to subset and task_id)`,
-      path: ['annotations', 'image'],
-      count: imageNodes.length,
-    });
+  /** `root`: the `<annotations>` element; only its version, meta and track children are read here. */
+  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink) {
+    const version = text(root, 'version', ['annotations']);
+    if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
+    const { categories, found } = readLabels(child(root, 'meta'));
+    this.categories = categories;
+    this.found = found;
+    for (const c of categories) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
+    if (root.track !== undefined) this.other.track = list(root.track).length;
   }
 
-  imageNodes.forEach((im, i) => {
+  /** Whether `<meta>` declares the labels (otherwise shapes declare them by use, so categories grow while reading). */
+  get labelsDeclared(): boolean {
+    return this.found;
+  }
+
+  private labelOf(name: string, path: Path, offset: number | undefined): Id | undefined {
+    // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
+    if (name === '') {
+      this.unlabeled++;
+      return undefined;
+    }
+    let c = this.byName.get(name);
+    if (c === undefined) {
+      if (this.found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...this.byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
+      // Without a <labels> block, labels are declared by use.
+      c = { id: this.categories.length + 1, name };
+      this.categories.push(c);
+      this.byName.set(name, c);
+    }
+    return c.id;
+  }
+
+  /**
+   * Every image's id, before any image is read: a project export numbers images per task (each
+   * <image> has task_id and subset): ids repeat across tasks. Then every image gets its position in
+   * the file as id, and keeps its task frame as the `frame` attribute. An id repeated within one task is an error.
+   */
+  checkIds(imageNodes: readonly XmlNode[]): void {
+    const seenIds = new Set<string>();
+    this.frames = imageNodes.map((im, i) => {
+      const path: Path = ['annotations', 'image', i];
+      const frame = intAttr(im, 'id', path, 0);
+      const key = `${attr(im, 'task_id', path) ?? ''}\0${frame}`;
+      if (seenIds.has(key)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${frame}`, { path: [...path, 'id'], offset: startOf(im), expected: 'unique image ids (within each task_id of a project export)' });
+      seenIds.add(key);
+      return frame;
+    });
+    // Keys are unique, so a repeated frame number means two tasks.
+    this.projectIds = new Set(this.frames).size < this.frames.length;
+    if (this.projectIds) {
+      const tasks = new Set<string>();
+      imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
+      this.warn({
+        code: 'renumbered-ids',
+        message: `CVAT project export: image ids restart in each of its ${tasks.size} tasks; images were numbered 0..${imageNodes.length - 1} in file order, each keeping its task's id as the "frame" attribute (next to subset and task_id)`,
+        path: ['annotations', 'image'],
+        count: imageNodes.length,
+      });
+    }
+  }
+
+  /** Image `i`'s ImageInfo from its element's attributes (after {@link checkIds}). */
+  header(im: XmlNode, i: number): ImageInfo {
     const path: Path = ['annotations', 'image', i];
-    const offset = startOf(im);
-    const id = projectIds ? i : frames[i]!;
+    const id = this.projectIds ? i : this.frames[i]!;
     const width = intAttr(im, 'width', path, 0);
     const height = intAttr(im, 'height', path, 0);
-    const size = { height, width };
-    checkSize(size, o.maxPixels, path);
+    checkSize({ height, width }, this.o.maxPixels, path);
     const info: ImageInfo = { id, height, width };
     const name = attr(im, 'name', path);
     if (name !== undefined) info.fileName = name;
@@ -262,10 +268,17 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
       const k = key.slice(ATTR.length);
       if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwnKey(extra, k, attr(im, k, path));
     }
-    if (projectIds) setOwnKey(extra, 'frame', String(frames[i])); // a string, as every attribute read from XML
+    if (this.projectIds) setOwnKey(extra, 'frame', String(this.frames[i])); // a string, as every attribute read from XML
     if (Object.keys(extra).length > 0) info.attributes = extra;
-    images.push(info);
+    return info;
+  }
 
+  /** Image `i`'s shapes as annotations (without ids), in drawing order. */
+  shapes(im: XmlNode, i: number, info: ImageInfo): Omit<Annotation, 'id'>[] {
+    const { o, warn, counts } = this;
+    const path: Path = ['annotations', 'image', i];
+    const id = info.id;
+    const size = { height: info.height, width: info.width };
     const shapes: Shape[] = [];
     const common = (s: XmlNode, p: Path): Omit<Annotation, 'id' | 'mask'> & { z: number } => {
       const off = startOf(s);
@@ -291,13 +304,13 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
           setOwnKey(attributes, `attr:${an}`, value);
         } else setOwnKey(attributes, an, value);
       });
-      const categoryId = labelOf(label, [...p, 'label'], off);
+      const categoryId = this.labelOf(label, [...p, 'label'], off);
       return categoryId === undefined ? { imageId: id, attributes, z } : { imageId: id, categoryId, attributes, z };
     };
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
-      totalRuns += mask.runsView(order).length;
-      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(totalRuns) });
+      this.totalRuns += mask.runsView(order).length;
+      if (this.totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(this.totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };
@@ -332,7 +345,7 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
       // rasterize the corner polygon, the same pixels as the ordered box; its canvas cannot draw it. Said, not hidden.
       if (xbr! < xtl! || ybr! < ytl!) {
         counts.inverted++;
-        firstInverted ??= [...p, xbr! < xtl! ? 'xbr' : 'ybr'];
+        this.firstInverted ??= [...p, xbr! < xtl! ? 'xbr' : 'ybr'];
       }
       push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }), 'col', p);
       counts.boxesRasterized++;
@@ -340,31 +353,64 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
     for (const tag of OTHER_SHAPES) {
       if (tag === 'track') continue;
       const n = list(im[tag]).length;
-      if (n > 0) other[tag] = (other[tag] ?? 0) + n;
+      if (n > 0) this.other[tag] = (this.other[tag] ?? 0) + n;
     }
     // Later is on top: a stable sort by z_order, then by position in the file.
     if (o.sortByZOrder) shapes.sort((a, b) => a.z - b.z || a.at - b.at);
     else shapes.sort((a, b) => a.at - b.at);
-    for (const s of shapes) annotations.push({ id: annotations.length + 1, ...s.annotation });
-  });
+    return shapes.map((s) => s.annotation);
+  }
 
-  if (unlabeled > 0) warn({ code: 'unlabeled', message: `${unlabeled} shapes have an empty label (Datumaro writes unlabeled shapes so); read without a category`, count: unlabeled });
-  if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
-  if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
-  if (counts.inverted > 0) {
-    warn({
-      code: 'inverted-box',
-      message: `${counts.inverted} <box> shapes have xbr < xtl or ybr < ytl (corners out of order): rasterized as the rectangle between their corners, as CVAT's mask exports do; CVAT's canvas does not draw such boxes`,
-      path: firstInverted,
-      count: counts.inverted,
-    });
+  /** The summary warnings, once every image has been read. */
+  finish(): void {
+    const { warn, counts, unlabeled } = this;
+    if (unlabeled > 0) warn({ code: 'unlabeled', message: `${unlabeled} shapes have an empty label (Datumaro writes unlabeled shapes so); read without a category`, count: unlabeled });
+    if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
+    if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
+    if (counts.inverted > 0) {
+      warn({
+        code: 'inverted-box',
+        message: `${counts.inverted} <box> shapes have xbr < xtl or ybr < ytl (corners out of order): rasterized as the rectangle between their corners, as CVAT's mask exports do; CVAT's canvas does not draw such boxes`,
+        path: this.firstInverted,
+        count: counts.inverted,
+      });
+    }
+    if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
+    if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
+    for (const [tag, n] of Object.entries(this.other)) {
+      warn({ code: 'not-carried', message: `${n} <${tag}> ${tag === 'track' ? 'elements (CVAT for video) are' : 'shapes are not masks and'} not read`, count: n });
+    }
   }
-  if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
-  if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
-  for (const [tag, n] of Object.entries(other)) {
-    warn({ code: 'not-carried', message: `${n} <${tag}> ${tag === 'track' ? 'elements (CVAT for video) are' : 'shapes are not masks and'} not read`, count: n });
-  }
-  return { images, categories, annotations };
+}
+
+/**
+ * Parses a CVAT for images 1.1 XML text into a dataset. Async: the XML parser (fast-xml-parser)
+ * is loaded on first use, so importing the adapter does not fetch it.
+ * @example
+ * ```ts
+ * const xml = `<annotations><version>1.1</version>
+ *   <image id="0" name="leaf.png" width="4" height="3">
+ *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
+ *   </image></annotations>`;
+ * const dataset = await parseCvatXml(xml);
+ * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
+ * ```
+ */
+export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): Promise<MaskDataset> {
+  const o = parseOptions(readOptionsSchema, options);
+  const root = await parseXml(xml, o.validate);
+  const reader = new CvatReader(root, o, warn);
+  const imageNodes = list(root.image);
+  reader.checkIds(imageNodes);
+  const images: ImageInfo[] = [];
+  const annotations: Annotation[] = [];
+  imageNodes.forEach((im, i) => {
+    const info = reader.header(im, i);
+    images.push(info);
+    for (const a of reader.shapes(im, i, info)) annotations.push({ id: annotations.length + 1, ...a });
+  });
+  reader.finish();
+  return { images, categories: reader.categories, annotations };
 }
 
 function floatAttr(node: XmlNode, name: string, path: Path): number {
