@@ -5,12 +5,13 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { setOwnKey, XML_HEAD, parseDialectOptions,
-  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
+import { readCvatStream } from './stream.js';
 import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, startOf, unescapeXml, type XmlNode } from './xml.js';
 
 export const readOptionsSchema = z.object({
@@ -178,7 +179,7 @@ interface Shape {
  * order, and the summary warnings at the end. Both reads call the same steps in the same order, so
  * they give the same annotations, warnings and errors.
  */
-class CvatReader {
+export class CvatReader {
   readonly categories: Category[];
   private readonly found: boolean;
   private readonly byName = new Map<string, Category>();
@@ -679,6 +680,18 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
   async read(input: DialectInput, options?: Partial<CvatReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = parseOptions(readOptionsSchema, options);
     return parseCvatXml(await readText(input, o.maxBytes), o, context?.warn);
+  },
+  /**
+   * Two passes over the file, one `<image>` in memory at a time (pass 1 checks the file and reads
+   * the image headers, pass 2 the shapes): the same dataset, warnings and errors as `read`. A file
+   * whose `<meta>` declares no labels (shapes declare them by use) is read whole, up to maxBytes.
+   */
+  async readStream(input: DialectInput, options?: Partial<CvatReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
+    const warn = context?.warn ?? (() => {});
+    const { stream } = await readCvatStream(input, o, warn);
+    return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, warn)), inImageOrder: true };
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const d = await collectDataset(dataset);
