@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { setOwnKey, XML_HEAD, parseDialectOptions,
-  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, countHeader, isDatasetStream, tallyAnnotation, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -460,140 +460,177 @@ function imageNumber(id: Id): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** A label as written in <meta>: one per category name, plus the default label if an annotation needs it. */
+interface LabelOut {
+  name: string;
+  category?: Category;
+  /** Attribute names used by its annotations. */
+  used: Set<string>;
+}
+
 /**
- * Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk (synchronous: writing
- * needs no XML library).
- * @example
- * ```ts
- * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
- * const xml = [...formatCvatXml(dataset)].join('');
- * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
- * (await parseCvatXml(xml)).annotations[0].mask.equals(mask); // → true
- * ```
+ * The writing of one CVAT file, shared by the whole and the streamed write: labels from the
+ * categories, each annotation counted (its label, its attribute names) before `<meta>` is written
+ * from the counts, then one `<image>` element at a time.
  */
-export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
-  const o = parseOptions(writeOptionsSchema, options);
-  for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
-  const replaced = { count: 0 };
-  const escAttr = (s: string): string => escapeAttr(replaceNonXml(s, replaced));
-  const escText = (s: string): string => escapeText(replaceNonXml(s, replaced));
+class CvatWriter {
+  readonly labelOfCategory = new Map<Id, string>();
+  readonly labels: LabelOut[] = [];
+  readonly labelByName = new Map<string, LabelOut>();
+  private readonly unnamed: number;
+  private readonly mergedNames: number;
+  private uncategorised = 0;
+  private renumbered = 0;
+  readonly replaced = { count: 0 };
+  private renamedImages = 0;
+  private droppedAttrs = 0;
+  private droppedImageAttrs = 0;
+  private readonly polygonLoss = { split: 0, empty: 0, bridged: 0, filled: 0, pixels: 0, worstIou: 1 };
+  private readonly usedNumbers = new Set<number>();
+  private nextNumber = 0;
+  /** Once `<meta>` is out while annotations still come (a long stream): the labels and attribute names it declares. */
+  private declared: Map<string, Set<string>> | undefined;
+  private lateUnlabeled = 0;
+  private lateAttributes = new Set<string>();
 
-  // Labels: one per category name (CVAT labels are unique by name), plus the default label if needed.
-  const labelOfCategory = new Map<Id, string>();
-  const labels: { name: string; category?: Category; used: Set<string> }[] = [];
-  const labelByName = new Map<string, (typeof labels)[number]>();
-  let mergedNames = 0, unnamed = 0;
-  for (const c of dataset.categories) {
-    // A <label> without a name is refused by CVAT (and by our reader): give it one.
-    let name = c.name;
-    if (typeof name !== 'string' || name === '') {
-      name = `category ${String(c.id)}`;
-      unnamed++;
+  constructor(private readonly categories: readonly Category[], private readonly o: CvatWriteOptions) {
+    let mergedNames = 0, unnamed = 0;
+    for (const c of categories) {
+      // A <label> without a name is refused by CVAT (and by our reader): give it one.
+      let name = c.name;
+      if (typeof name !== 'string' || name === '') {
+        name = `category ${String(c.id)}`;
+        unnamed++;
+      }
+      this.labelOfCategory.set(c.id, name);
+      if (this.labelByName.has(name)) {
+        mergedNames++;
+        continue;
+      }
+      const l = { name, category: c, used: new Set<string>() };
+      this.labels.push(l);
+      this.labelByName.set(name, l);
     }
-    labelOfCategory.set(c.id, name);
-    if (labelByName.has(name)) {
-      mergedNames++;
-      continue;
-    }
-    const l = { name, category: c, used: new Set<string>() };
-    labels.push(l);
-    labelByName.set(name, l);
+    this.unnamed = unnamed;
+    this.mergedNames = mergedNames;
   }
-  if (unnamed > 0) warn({ code: 'not-carried', message: `CVAT labels need a name: ${unnamed} categories with an empty name were written as "category <id>"`, count: unnamed });
-  if (mergedNames > 0) warn({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
 
-  // Images, in order; annotations grouped by image.
-  const byImage = new Map<Id, Annotation[]>();
-  for (const im of dataset.images) byImage.set(im.id, []);
-  let uncategorised = 0;
-  dataset.annotations.forEach((a, i) => {
-    if (a.categoryId === undefined) uncategorised++;
-    const bucket = byImage.get(a.imageId);
-    if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    bucket.push(a);
-    let name = o.defaultLabel;
+  private escAttr(s: string): string {
+    return escapeAttr(replaceNonXml(s, this.replaced));
+  }
+
+  private escText(s: string): string {
+    return escapeText(replaceNonXml(s, this.replaced));
+  }
+
+  /** Counts annotation `i` (its label and attribute names for <meta>); a category not in categories is an error. */
+  tally(a: Annotation, i: number): void {
+    if (a.categoryId === undefined) this.uncategorised++;
+    if (a.id !== i + 1) this.renumbered++;
+    let name = this.o.defaultLabel;
     if (a.categoryId !== undefined) {
-      const n = labelOfCategory.get(a.categoryId);
+      const n = this.labelOfCategory.get(a.categoryId);
       if (n === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${JSON.stringify(a.categoryId)}, which is not in categories`, { path: ['annotations', i, 'categoryId'] });
       name = n;
     }
-    let l = labelByName.get(name);
+    let l = this.labelByName.get(name);
     if (l === undefined) {
       l = { name, used: new Set<string>() };
-      labels.push(l);
-      labelByName.set(name, l);
+      this.labels.push(l);
+      this.labelByName.set(name, l);
     }
     for (const k of Object.keys(a.attributes ?? {})) if (!(SHAPE_KEYS as readonly string[]).includes(k)) l.used.add(k.startsWith('attr:') ? k.slice(5) : k);
-  });
-  if (uncategorised > 0) {
-    // Every CVAT shape has a label: reading the file back gives these masks that label as a category.
-    warn({ code: 'default-category', message: `${uncategorised} annotations have no category; written with the label ${JSON.stringify(o.defaultLabel)} (defaultLabel), which reads back as a category`, count: uncategorised });
   }
-  // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
-  const renumbered = dataset.annotations.filter((a, i) => a.id !== i + 1).length;
-  if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered, capability: 'instanceIds' });
-  // Labels have no id: a reader numbers them 1, 2, ... in order; and only colour, type and attribute specs are written.
-  const categoryIdsLost = dataset.categories.filter((c) => !sameId(c.id, labels.indexOf(labelByName.get(labelOfCategory.get(c.id)!)!) + 1)).length;
-  if (categoryIdsLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category ids: ${categoryIdsLost} category ids lost (labels are numbered in order on reading)`, count: categoryIdsLost, capability: 'categoryIds' });
-  const categoryAttributesLost = dataset.categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'type' && k !== 'attributeSpecs')).length;
-  if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category attributes other than colour, type and attribute specs: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
 
-  yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
-  yield `      <name>${escText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
-  for (const l of labels) {
-    let s = `        <label>\n          <name>${escText(l.name)}</name>\n`;
-    const c = l.category;
-    if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
-    const type = c?.attributes?.type;
-    s += `          <type>${escText(typeof type === 'string' ? type : 'mask')}</type>\n`;
-    // Declared attributes first (as read), then any used by annotations but not declared, as free text.
-    const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
-    const declared = new Set(specs.map((x) => x.name));
-    for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
-    s += `          <attributes>\n`;
-    for (const spec of specs) {
-      s += `            <attribute>\n              <name>${escText(spec.name)}</name>\n`;
-      for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${escText(String(spec[k]))}</${k}>\n`;
-      s += `            </attribute>\n`;
+  /** What the counts tell before <meta>: categories renamed or merged, the default label, ids not carried. */
+  headWarnings(): RleWarning[] {
+    const out: RleWarning[] = [];
+    const { o, unnamed, mergedNames, uncategorised, renumbered, labels, labelByName, labelOfCategory } = this;
+    if (unnamed > 0) out.push({ code: 'not-carried', message: `CVAT labels need a name: ${unnamed} categories with an empty name were written as "category <id>"`, count: unnamed });
+    if (mergedNames > 0) out.push({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
+    if (uncategorised > 0) {
+      // Every CVAT shape has a label: reading the file back gives these masks that label as a category.
+      out.push({ code: 'default-category', message: `${uncategorised} annotations have no category; written with the label ${JSON.stringify(o.defaultLabel)} (defaultLabel), which reads back as a category`, count: uncategorised });
     }
-    s += `          </attributes>\n        </label>\n`;
-    yield s;
+    // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
+    if (renumbered > 0) out.push({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered, capability: 'instanceIds' });
+    // Labels have no id: a reader numbers them 1, 2, ... in order; and only colour, type and attribute specs are written.
+    const categoryIdsLost = this.categories.filter((c) => !sameId(c.id, labels.indexOf(labelByName.get(labelOfCategory.get(c.id)!)!) + 1)).length;
+    if (categoryIdsLost > 0) out.push({ code: 'not-carried', message: `cvat cannot carry category ids: ${categoryIdsLost} category ids lost (labels are numbered in order on reading)`, count: categoryIdsLost, capability: 'categoryIds' });
+    const categoryAttributesLost = this.categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'type' && k !== 'attributeSpecs')).length;
+    if (categoryAttributesLost > 0) out.push({ code: 'not-carried', message: `cvat cannot carry category attributes other than colour, type and attribute specs: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
+    return out;
   }
-  yield `      </labels>\n    </task>\n  </meta>\n`;
 
-  let renamedImages = 0, droppedAttrs = 0, droppedImageAttrs = 0;
-  const polygonLoss = { split: 0, empty: 0, bridged: 0, filled: 0, pixels: 0, worstIou: 1 };
-  const usedNumbers = new Set<number>();
-  for (const im of dataset.images) {
-    const n = imageNumber(im.id);
-    if (n !== undefined) usedNumbers.add(n);
+  /**
+   * The XML up to the first <image>, from the labels counted so far. `final`: no annotation comes
+   * after it; otherwise what is declared is kept, to say what later annotations use beyond it.
+   */
+  *head(imageCount: number, final: boolean): Generator<string> {
+    const { o } = this;
+    if (!final) this.declared = new Map();
+    yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
+    yield `      <name>${this.escText(o.taskName)}</name>\n      <size>${imageCount}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
+    for (const l of this.labels) {
+      let s = `        <label>\n          <name>${this.escText(l.name)}</name>\n`;
+      const c = l.category;
+      if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
+      const type = c?.attributes?.type;
+      s += `          <type>${this.escText(typeof type === 'string' ? type : 'mask')}</type>\n`;
+      // Declared attributes first (as read), then any used by annotations but not declared, as free text.
+      const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
+      const declared = new Set(specs.map((x) => x.name));
+      for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
+      this.declared?.set(l.name, new Set(specs.map((x) => x.name)));
+      s += `          <attributes>\n`;
+      for (const spec of specs) {
+        s += `            <attribute>\n              <name>${this.escText(spec.name)}</name>\n`;
+        for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${this.escText(String(spec[k]))}</${k}>\n`;
+        s += `            </attribute>\n`;
+      }
+      s += `          </attributes>\n        </label>\n`;
+      yield s;
+    }
+    yield `      </labels>\n    </task>\n  </meta>\n`;
   }
-  let nextNumber = 0;
-  const size = { height: 0, width: 0 };
-  for (const im of dataset.images) {
+
+  /** Image ids that are CVAT frame numbers are kept; the others get free numbers (before the first image). */
+  number(images: readonly ImageInfo[]): void {
+    for (const im of images) {
+      const n = imageNumber(im.id);
+      if (n !== undefined) this.usedNumbers.add(n);
+    }
+  }
+
+  /** One <image> element with its annotations, each given with its index in the dataset. */
+  image(im: ImageInfo, annotations: readonly Annotation[], indexes: readonly number[]): string {
+    const { o, polygonLoss } = this;
     let n = imageNumber(im.id);
     if (n === undefined) {
-      while (usedNumbers.has(nextNumber)) nextNumber++;
-      n = nextNumber;
-      usedNumbers.add(n);
-      renamedImages++;
+      while (this.usedNumbers.has(this.nextNumber)) this.nextNumber++;
+      n = this.nextNumber;
+      this.usedNumbers.add(n);
+      this.renamedImages++;
     }
-    size.height = im.height;
-    size.width = im.width;
-    let s = `  <image id="${n}" name="${escAttr(im.fileName ?? String(im.id))}"`;
+    let s = `  <image id="${n}" name="${this.escAttr(im.fileName ?? String(im.id))}"`;
     for (const [k, v] of Object.entries(im.attributes ?? {})) {
-      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escAttr(String(v))}"`;
-      else droppedImageAttrs++;
+      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${this.escAttr(String(v))}"`;
+      else this.droppedImageAttrs++;
     }
     s += ` width="${im.width}" height="${im.height}">\n`;
     const parts: string[] = [s];
-    for (const a of byImage.get(im.id)!) {
+    annotations.forEach((a, j) => {
       if (a.mask.height !== im.height || a.mask.width !== im.width) {
-        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', dataset.annotations.indexOf(a)], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
+        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', indexes[j]!], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
       }
       const at = a.attributes ?? {};
-      const label = a.categoryId !== undefined ? labelOfCategory.get(a.categoryId)! : o.defaultLabel;
+      let label = a.categoryId !== undefined ? this.labelOfCategory.get(a.categoryId)! : o.defaultLabel;
+      const declared = this.declared?.get(label);
+      if (this.declared !== undefined && declared === undefined) {
+        // <meta> is out without this label: Datumaro's unlabeled shape, read back without a category.
+        label = '';
+        this.lateUnlabeled++;
+      }
       const occluded = at.occluded === true || at.occluded === 1 || at.occluded === '1' || at.occluded === 'true';
       const z = typeof at.z_order === 'number' && Number.isSafeInteger(at.z_order) ? at.z_order : 0;
       const source = typeof at.source === 'string' && at.source !== '' ? at.source : o.source;
@@ -602,10 +639,12 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
       for (const [k, v] of Object.entries(at)) {
         if ((SHAPE_KEYS as readonly string[]).includes(k)) continue;
         if (!isPrimitive(v)) {
-          droppedAttrs++;
+          this.droppedAttrs++;
           continue;
         }
-        attrs += `      <attribute name="${escAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escText(String(v))}</attribute>\n`;
+        const name = k.startsWith('attr:') ? k.slice(5) : k;
+        if (declared !== undefined && !declared.has(name)) this.lateAttributes.add(name);
+        attrs += `      <attribute name="${this.escAttr(name)}">${this.escText(String(v))}</attribute>\n`;
       }
       if (o.shapes === 'polygon') {
         // One <polygon> per connected part, rings in pixel-corner coordinates (core's polygonize).
@@ -626,25 +665,154 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
         for (const r of rings) {
           let pts = '';
           for (let k = 0; k < r.outer.length; k += 2) pts += `${k === 0 ? '' : ';'}${r.outer[k]},${r.outer[k + 1]}`;
-          parts.push(`    <polygon label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" points="${pts}" z_order="${z}"${group}>\n${attrs}    </polygon>\n`);
+          parts.push(`    <polygon label="${this.escAttr(label)}" source="${this.escAttr(source)}" occluded="${occluded ? 1 : 0}" points="${pts}" z_order="${z}"${group}>\n${attrs}    </polygon>\n`);
         }
-        continue;
+        return;
       }
       const e = encode(a.mask);
-      const m = `    <mask label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"${group}>\n`;
+      const m = `    <mask label="${this.escAttr(label)}" source="${this.escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"${group}>\n`;
       parts.push(m, attrs, '    </mask>\n');
-    }
+    });
     parts.push('  </image>\n');
-    yield parts.join('');
+    return parts.join('');
   }
-  if (polygonLoss.split > 0) warn({ code: 'not-carried', message: `${polygonLoss.split} masks with several connected parts were written as one <polygon> per part (read back as separate shapes)`, count: polygonLoss.split });
-  if (polygonLoss.empty > 0) warn({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
-  if (polygonLoss.bridged > 0) warn({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
-  if (polygonLoss.filled > 0) warn({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
-  if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages, capability: 'imageIds' });
-  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs, capability: 'imageAttributes' });
-  if (replaced.count > 0) warn({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
-  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs, capability: 'attributes' });
+
+  /** What the images told: losses of polygons, ids, attributes and characters. */
+  tailWarnings(): RleWarning[] {
+    const out: RleWarning[] = [];
+    const { polygonLoss, renamedImages, droppedImageAttrs, replaced, droppedAttrs } = this;
+    if (polygonLoss.split > 0) out.push({ code: 'not-carried', message: `${polygonLoss.split} masks with several connected parts were written as one <polygon> per part (read back as separate shapes)`, count: polygonLoss.split });
+    if (polygonLoss.empty > 0) out.push({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
+    if (polygonLoss.bridged > 0) out.push({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
+    if (polygonLoss.filled > 0) out.push({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
+    if (renamedImages > 0) out.push({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages, capability: 'imageIds' });
+    if (droppedImageAttrs > 0) out.push({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs, capability: 'imageAttributes' });
+    if (replaced.count > 0) out.push({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
+    if (droppedAttrs > 0) out.push({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs, capability: 'attributes' });
+    if (this.lateUnlabeled > 0) {
+      out.push({ code: 'not-carried', message: `${this.lateUnlabeled} annotations came after the streamed <meta> was written with a label it does not declare (the default label, first needed late): written with label="" (read back without a category)`, count: this.lateUnlabeled, capability: 'categories' });
+    }
+    if (this.lateAttributes.size > 0) {
+      const names = [...this.lateAttributes].slice(0, 5).map((n) => JSON.stringify(n)).join(', ');
+      out.push({ code: 'not-carried', message: `${this.lateAttributes.size} attribute names (${names}) were first used after the streamed <meta> was written: written on the shapes, not declared in <meta>`, count: this.lateAttributes.size });
+    }
+    return out;
+  }
+}
+
+/**
+ * Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk (synchronous: writing
+ * needs no XML library).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
+ * const xml = [...formatCvatXml(dataset)].join('');
+ * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
+ * (await parseCvatXml(xml)).annotations[0].mask.equals(mask); // → true
+ * ```
+ */
+export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
+  const o = parseOptions(writeOptionsSchema, options);
+  for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
+  const writer = new CvatWriter(dataset.categories, o);
+  // Images, in order; annotations grouped by image.
+  const byImage = new Map<Id, { annotations: Annotation[]; indexes: number[] }>();
+  for (const im of dataset.images) byImage.set(im.id, { annotations: [], indexes: [] });
+  dataset.annotations.forEach((a, i) => {
+    const bucket = byImage.get(a.imageId);
+    if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    bucket.annotations.push(a);
+    bucket.indexes.push(i);
+    writer.tally(a, i);
+  });
+  for (const w of writer.headWarnings()) warn(w);
+  yield* writer.head(dataset.images.length, true);
+  writer.number(dataset.images);
+  for (const im of dataset.images) {
+    const b = byImage.get(im.id)!;
+    yield writer.image(im, b.annotations, b.indexes);
+  }
+  for (const w of writer.tailWarnings()) warn(w);
+  yield '</annotations>\n';
+}
+
+/** Characters of <image> elements a streamed write holds before it writes <meta> from the annotations counted so far. */
+export const STREAM_HOLD_CHARS = 32 << 20;
+
+/**
+ * The streamed write of a dataset whose annotations come in image order: one image's annotations
+ * at a time. `<meta>` declares the labels and attribute names the annotations use, so the images
+ * are held (as text) until the stream ends, and the output is that of {@link formatCvatXml}, up to
+ * `hold` characters; past that, `<meta>` is written from what was counted so far and the rest
+ * streams (an annotation that needs a label <meta> lacks is written with label="" and reported).
+ */
+export async function* formatCvatStream(dataset: MaskDatasetStream, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}, hold = STREAM_HOLD_CHARS): AsyncGenerator<string> {
+  const o = parseOptions(writeOptionsSchema, options);
+  const { images } = dataset;
+  const writer = new CvatWriter(dataset.categories, o);
+  writer.number(images);
+  const counts = countHeader(images, dataset.categories, capabilities);
+  const position = new Map<Id, number>();
+  images.forEach((im, i) => position.set(im.id, i));
+  let held: string[] | undefined = [];
+  let heldChars = 0;
+  let next = 0;
+  let group: Annotation[] = [], indexes: number[] = [];
+  // Images [next, end) as text: the current group's image at `end - 1` when `withGroup`.
+  const render = (end: number, withGroup: boolean): string[] => {
+    const out: string[] = [];
+    for (; next < end; next++) {
+      const last = withGroup && next === end - 1;
+      out.push(writer.image(images[next]!, last ? group : [], last ? indexes : []));
+    }
+    return out;
+  };
+  const emit = function* (texts: string[]): Generator<string> {
+    if (held === undefined) {
+      yield* texts;
+      return;
+    }
+    for (const t of texts) {
+      held.push(t);
+      heldChars += t.length;
+    }
+    if (heldChars > hold) {
+      // Too long to hold: <meta> from what was counted so far, and the rest streams.
+      yield* writer.head(images.length, false);
+      yield* held;
+      held = undefined;
+    }
+  };
+  let i = 0, current = -1;
+  for await (const a of dataset.annotations) {
+    const p = position.get(a.imageId);
+    if (p === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    if (p !== current) {
+      if (p < current) {
+        throw new RleError('LIMIT_EXCEEDED', `Annotations of image ${JSON.stringify(a.imageId)} come after those of a later image, in a stream that said it was in image order`, { path: ['annotations', i, 'imageId'], expected: 'annotations grouped by image, in images order' });
+      }
+      if (current >= 0) yield* emit(render(current + 1, true));
+      yield* emit(render(p, false));
+      current = p;
+      group = [];
+      indexes = [];
+    }
+    writer.tally(a, i);
+    tallyAnnotation(counts, a);
+    group.push(a);
+    indexes.push(i);
+    i++;
+  }
+  if (current >= 0) yield* emit(render(current + 1, true));
+  yield* emit(render(images.length, false));
+  const before = [...notCarried(counts, capabilities, 'cvat'), ...writer.headWarnings()];
+  if (held !== undefined) {
+    for (const w of before) warn(w);
+    yield* writer.head(images.length, true);
+    yield* held;
+  } else for (const w of before) warn(w);
+  for (const w of writer.tailWarnings()) warn(w);
   yield '</annotations>\n';
 }
 
@@ -698,6 +866,11 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
     return encodeUtf8([...formatCvatXml(d, options, context?.warn)].join(''));
   },
   async *writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    // A stream in image order is written one image at a time; another is grouped in memory first.
+    if (isDatasetStream(dataset) && dataset.inImageOrder === true) {
+      for await (const chunk of formatCvatStream(dataset, options, context?.warn)) yield encodeUtf8(chunk);
+      return;
+    }
     const d = await collectDataset(dataset);
     for (const chunk of formatCvatXml(d, options, context?.warn)) yield encodeUtf8(chunk);
   },
