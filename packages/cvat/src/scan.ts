@@ -87,6 +87,12 @@ export class XmlSplitter {
     return this.element !== undefined;
   }
 
+  /** The root child the document ended in, as far as it goes. */
+  partial(): { text: string; offset: number } | undefined {
+    const e = this.element;
+    return e === undefined ? undefined : { text: e.parts.join(''), offset: e.offset };
+  }
+
   private emit(s: string): void {
     if (s.length === 0) return;
     const e = this.element;

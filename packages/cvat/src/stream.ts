@@ -131,6 +131,13 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   const length = splitter.length;
   refuseDtd(dtd);
   const outline = splitter.outline();
+  if (o.validate && elementError === undefined && splitter.inElement) {
+    // The file ends inside an <image>: a fault in it is found where it is; otherwise the
+    // validator reports the elements left open, at the start of the file.
+    const p = splitter.partial()!;
+    const e = validateXml(lib, p.text, (at) => at + p.offset);
+    if (e !== undefined) elementError = AT_END.test(e.message) ? new RleError('INVALID_STRUCTURE', 'Malformed XML at line 1, column 1: elements left open at the end of the file', { offset: 0, expected: 'well-formed XML' }) : e;
+  }
   if (o.validate) {
     const outlineError = validateXml(lib, outline, splitter.mapOffset, length);
     // The validator reports the first fault in the text; an unclosed element only at the end.
