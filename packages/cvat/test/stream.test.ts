@@ -181,6 +181,28 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     expect(w.ok && w.categories).toEqual([{ id: 1, name: 'b' }]);
   });
 
+  it('pass 2 holds one <image> at a time: the first annotation comes while most of the file is still unread', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
+    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
+    const served: number[] = [];
+    const source: ByteSource = {
+      kind: 'bytes', name: 'a.xml', size: xml.length,
+      async *stream() {
+        const pass = served.push(0) - 1;
+        for (let i = 0; i < xml.length; i += 64) {
+          served[pass]! += Math.min(64, xml.length - i);
+          yield xml.slice(i, i + 64);
+        }
+      },
+    };
+    const s = await dialect.readStream!(source);
+    expect(s.images).toHaveLength(200);
+    const it = s.annotations[Symbol.asyncIterator]();
+    expect((await it.next()).value.imageId).toBe(0);
+    expect(served[0]).toBe(xml.length);
+    expect(served[1]).toBeLessThan(xml.length / 10);
+  });
+
   it('a stray quote never gathers the rest of the file: an element longer than maxBytes is LIMIT_EXCEEDED', async () => {
     const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" name="x width="3" height="2"></image>${'<image id="1" width="1" height="2"></image>'.repeat(50)}</annotations>`;
     const e = await dialect.readStream!(chunked(enc(xml), 64), { maxBytes: 200 }).catch((x: RleError) => x);
