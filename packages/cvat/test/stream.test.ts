@@ -175,6 +175,24 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     await expect(it.next()).rejects.toMatchObject({ code: 'INVALID_TOKEN', offset: xml.lastIndexOf('<mask') });
   });
 
+  it('whole-file checks come first, as in the whole read: a BOM, a DTD after the images, bad UTF-8 at the end, a file that is not XML', async () => {
+    const body = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" width="3" height="2"><mask label="a" rle="1, x" left="0" top="0" width="3" height="2"/></image>`;
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    const cases: [Uint8Array, string][] = [
+      [new Uint8Array([...bom, ...enc(`${body}</annotations>`)]), 'INVALID_TOKEN'],
+      [enc(`${body}<!-- <!DOCTYPE x> --></annotations>`), 'UNSUPPORTED'],
+      [enc(`${body}<!-- <!ENTITY x "y"> --></annotations>`), 'UNSUPPORTED'],
+      [new Uint8Array([...enc(`${body}</annotations><!-- `), 0xff, ...enc(' -->')]), 'INVALID_TOKEN'],
+      [enc(`${body}</annotations><annotations/>`), 'INVALID_STRUCTURE'],
+      [enc(`  x${body}</annotations>`), 'INVALID_STRUCTURE'],
+      [new Uint8Array(0), 'INVALID_STRUCTURE'],
+    ];
+    for (const [bytes, code] of cases) {
+      const w = await expectSame(bytes);
+      expect(w.ok === false && w.code).toBe(code);
+    }
+  });
+
   it('a file without <labels> (labels declared by use) is read whole, the same', async () => {
     const xml = `<annotations><image id="0" width="3" height="2"><mask label="b" rle="1, 5" left="0" top="0" width="3" height="2"/></image></annotations>`;
     const w = await expectSame(enc(xml));
