@@ -26,7 +26,7 @@ export const readOptionsSchema = z.object({
   sortByZOrder: z._default(z.boolean(), true)
     .register(z.globalRegistry, { description: 'Order each image\'s shapes by z_order (stable), so later masks are the ones on top' }),
   maxRuns: z._default(z.int().check(z.positive()), 2 ** 28)
-    .register(z.globalRegistry, { description: 'Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed' }),
+    .register(z.globalRegistry, { description: 'Largest number of runs held (4 bytes each): of all masks read, or of one image\'s in a streamed read; refused as soon as it is passed' }),
   padShortRuns: z._default(z.boolean(), false)
     .register(z.globalRegistry, { description: 'Read runs that stop short of their box as ending in background (cvat-core does) instead of an error' }),
   maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
@@ -191,8 +191,12 @@ export class CvatReader {
   private frames: number[] = [];
   private projectIds = false;
 
-  /** `root`: the `<annotations>` element; only its version, meta and track children are read here. */
-  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink) {
+  /**
+   * `root`: the `<annotations>` element; only its version, meta and track children are read here.
+   * `streamed`: the masks of one image are held at a time, so maxRuns bounds each image's runs
+   * (a whole read holds them all, so it bounds their total).
+   */
+  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false) {
     const version = text(root, 'version', ['annotations']);
     if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
     const { categories, found } = readLabels(child(root, 'meta'));
@@ -281,6 +285,7 @@ export class CvatReader {
     const id = info.id;
     const size = { height: info.height, width: info.width };
     const shapes: Shape[] = [];
+    if (this.streamed) this.totalRuns = 0;
     const common = (s: XmlNode, p: Path): Omit<Annotation, 'id' | 'mask'> & { z: number } => {
       const off = startOf(s);
       const label = requiredAttr(s, 'label', p);
@@ -311,7 +316,7 @@ export class CvatReader {
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
       this.totalRuns += mask.runsView(order).length;
-      if (this.totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(this.totalRuns) });
+      if (this.totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', `The masks read so far${this.streamed ? ' for this image' : ''} hold more runs than maxRuns`, { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(this.totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };

@@ -151,7 +151,7 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   // Warnings wait until it is sure the file is read here.
   const held: RleWarning[] = [];
   let sink: WarningSink = (w) => held.push(w);
-  const reader = new CvatReader(root, o, (w) => sink(w));
+  const reader = new CvatReader(root, o, (w) => sink(w), true);
   if (!reader.labelsDeclared) return {};
   for (const w of held) warn(w);
   sink = warn;

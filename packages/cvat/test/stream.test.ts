@@ -193,6 +193,18 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     }
   });
 
+  it('maxRuns bounds the runs held: all of them in a whole read, one image\'s in a streamed read (which holds one image)', async () => {
+    // Each mask: 3 runs (a box narrower than the image).
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 2, 1" left="0" top="0" width="2" height="2"/></image>`;
+    const bytes = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>${img(0)}${img(1)}</annotations>`);
+    const w = await whole(bytes, { maxRuns: 5 });
+    expect(w.ok === false && [w.code, w.path]).toEqual(['LIMIT_EXCEEDED', ['annotations', 'image', 1, 'mask', 0]]);
+    for (const s of await Promise.all(streams(bytes, { maxRuns: 5 }))) expect(s.ok && s.annotations.length).toBe(2);
+    // Over the limit within one image: the same error either way.
+    await expectSame(bytes, { maxRuns: 2 });
+    expect((await whole(bytes, { maxRuns: 2 })).ok).toBe(false);
+  });
+
   it('a file without <labels> (labels declared by use) is read whole, the same', async () => {
     const xml = `<annotations><image id="0" width="3" height="2"><mask label="b" rle="1, 5" left="0" top="0" width="3" height="2"/></image></annotations>`;
     const w = await expectSame(enc(xml));
