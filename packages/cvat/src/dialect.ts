@@ -4,14 +4,13 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { setOwnKey, XML_HEAD, parseDialectOptions,
+import { loadOnce, setOwnKey, XML_HEAD, parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, countHeader, isDatasetStream, tallyAnnotation, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
-import { readCvatStream } from './stream.js';
 import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, startOf, unescapeXml, type XmlNode } from './xml.js';
 
 export const readOptionsSchema = z.object({
@@ -47,6 +46,9 @@ export const writeOptionsSchema = z.object({
 });
 
 export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
+
+// The streamed reader (its scanner) is loaded on first use, as the XML parser is: an app that reads whole files does not fetch it.
+const loadStream = loadOnce(() => import('./stream.js'));
 export type CvatWriteOptions = z.infer<typeof writeOptionsSchema>;
 
 function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
@@ -863,7 +865,7 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
     const warn = context?.warn ?? (() => {});
-    const { stream } = await readCvatStream(input, o, warn);
+    const { stream } = await (await loadStream()).readCvatStream(input, o, warn);
     return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, warn)), inImageOrder: true };
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
