@@ -124,18 +124,20 @@ describe('--shard and merge', () => {
   it('ids the COCO writer renumbers (repeated across shards, strings) come out of the merge as one run numbers them', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
       const d = dataset(seed, { messyIds: true, images: 6 });
-      // Streamed (COCO and rlekit-json inputs) and in memory (CVAT XML, which has no streamed read):
-      // the writer numbers ids differently (knowing them all first, in memory).
+      // Streamed (COCO, rlekit-json and CVAT XML inputs) and in memory (a PNG folder, which has no
+      // streamed read; its image ids are file names): the writer numbers ids differently (knowing them all first, in memory).
       const cocoIn = await cocoFile(d);
       const jsonIn = fresh('in.rlekit.json');
       await convert(cocoIn, { from: 'coco', to: 'rlekit-json', output: jsonIn });
       const cvatIn = fresh('in.xml');
       await convert(cocoIn, { from: 'coco', to: 'cvat', output: cvatIn });
+      const pngIn = fresh('in-pngs');
+      await convert(cocoIn, { from: 'coco', to: 'png', output: pngIn, writeOptions: { mode: 'binary' } });
       const part = fresh('part.json');
-      await convert(cvatIn, { from: 'cvat', to: 'coco', output: part, shard: { index: 0, count: 2 } });
+      await convert(pngIn, { from: 'png', to: 'coco', output: part, readOptions: { mode: 'binary' }, shard: { index: 0, count: 2 } });
       expect(readFileSync(part, 'utf8')).toContain('"_rlekit_shard_ids": "list"');
-      for (const [input, from] of [[cocoIn, 'coco'], [jsonIn, 'rlekit-json'], [cvatIn, 'cvat']] as const) {
-        const { one, merged } = await oneAndMerged(input, from, TARGETS[0]!, {});
+      for (const [input, from, readOptions] of [[cocoIn, 'coco', {}], [jsonIn, 'rlekit-json', {}], [cvatIn, 'cvat', {}], [pngIn, 'png', { mode: 'binary' }]] as const) {
+        const { one, merged } = await oneAndMerged(input, from, TARGETS[0]!, readOptions);
         expect(one.startsWith('error')).toBe(false);
         expect(merged).toBe(one);
       }

@@ -4,8 +4,8 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { setOwnKey, XML_HEAD, parseDialectOptions,
-  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
+import { loadOnce, setOwnKey, XML_HEAD, parseDialectOptions,
+  MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, countHeader, isDatasetStream, tallyAnnotation, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -25,7 +25,7 @@ export const readOptionsSchema = z.object({
   sortByZOrder: z._default(z.boolean(), true)
     .register(z.globalRegistry, { description: 'Order each image\'s shapes by z_order (stable), so later masks are the ones on top' }),
   maxRuns: z._default(z.int().check(z.positive()), 2 ** 28)
-    .register(z.globalRegistry, { description: 'Largest total number of runs in all masks read (4 bytes each), refused as soon as it is passed' }),
+    .register(z.globalRegistry, { description: 'Largest number of runs held (4 bytes each): of all masks read, or of one image\'s in a streamed read; refused as soon as it is passed' }),
   padShortRuns: z._default(z.boolean(), false)
     .register(z.globalRegistry, { description: 'Read runs that stop short of their box as ending in background (cvat-core does) instead of an error' }),
   maxPolygonCrossings: z._default(z.int().check(z.positive()), DEFAULT_MAX_POLYGON_CROSSINGS)
@@ -46,6 +46,9 @@ export const writeOptionsSchema = z.object({
 });
 
 export type CvatReadOptions = z.infer<typeof readOptionsSchema>;
+
+// The streamed reader (its scanner) is loaded on first use, as the XML parser is: an app that reads whole files does not fetch it.
+const loadStream = loadOnce(() => import('./stream.js'));
 export type CvatWriteOptions = z.infer<typeof writeOptionsSchema>;
 
 function parseOptions<T>(schema: z.ZodMiniType<T>, input: unknown): T {
@@ -173,86 +176,96 @@ interface Shape {
 }
 
 /**
- * Parses a CVAT for images 1.1 XML text into a dataset. Async: the XML parser (fast-xml-parser)
- * is loaded on first use, so importing the adapter does not fetch it.
- * @example
- * ```ts
- * const xml = `<annotations><version>1.1</version>
- *   <image id="0" name="leaf.png" width="4" height="3">
- *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
- *   </image></annotations>`;
- * const dataset = await parseCvatXml(xml);
- * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
- * ```
+ * The reading of one CVAT file, shared by the whole read and the streamed one: labels from the
+ * root's `<meta>`, the image ids checked all at once, then each image's header and shapes in file
+ * order, and the summary warnings at the end. Both reads call the same steps in the same order, so
+ * they give the same annotations, warnings and errors.
  */
-export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): Promise<MaskDataset> {
-  const o = parseOptions(readOptionsSchema, options);
-  const root = await parseXml(xml, o.validate);
-  const version = text(root, 'version', ['annotations']);
-  if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
-  const { categories, found } = readLabels(child(root, 'meta'));
-  const byName = new Map<string, Category>();
-  for (const c of categories) if (!byName.has(c.name)) byName.set(c.name, c);
-  let unlabeled = 0;
-  const labelOf = (name: string, path: Path, offset: number | undefined): Id | undefined => {
-    // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
-    if (name === '') {
-      unlabeled++;
-      return undefined;
-    }
-    let c = byName.get(name);
-    if (c === undefined) {
-      if (found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
-      // Without a <labels> block, labels are declared by use.
-      c = { id: categories.length + 1, name };
-      categories.push(c);
-      byName.set(name, c);
-    }
-    return c.id;
-  };
+export class CvatReader {
+  readonly categories: Category[];
+  private readonly found: boolean;
+  private readonly byName = new Map<string, Category>();
+  private unlabeled = 0;
+  private readonly counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
+  private firstInverted: Path | undefined;
+  private readonly other: Record<string, number> = {};
+  private totalRuns = 0;
+  private frames: number[] = [];
+  private projectIds = false;
 
-  const images: ImageInfo[] = [];
-  const annotations: Annotation[] = [];
-  const counts = { polygons: 0, boxesSkipped: 0, boxesRasterized: 0, rotated: 0, inverted: 0 };
-  let firstInverted: Path | undefined;
-  const other: Record<string, number> = {};
-  let totalRuns = 0;
-  if (root.track !== undefined) other.track = list(root.track).length;
-
-  // A project export numbers images per task (each <image> has task_id and subset): ids repeat
-  // across tasks. Then every image gets its position in the file as id, and keeps its task frame
-  // as the `frame` attribute. An id repeated within one task is an error.
-  const imageNodes = list(root.image);
-  const seenIds = new Set<string>();
-  const frames = imageNodes.map((im, i) => {
-    const path: Path = ['annotations', 'image', i];
-    const frame = intAttr(im, 'id', path, 0);
-    const key = `${attr(im, 'task_id', path) ?? ''}\0${frame}`;
-    if (seenIds.has(key)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${frame}`, { path: [...path, 'id'], offset: startOf(im), expected: 'unique image ids (within each task_id of a project export)' });
-    seenIds.add(key);
-    return frame;
-  });
-  // Keys are unique, so a repeated frame number means two tasks.
-  const projectIds = new Set(frames).size < frames.length;
-  const tasks = new Set<string>();
-  if (projectIds) {
-    imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
-    warn({
-      code: 'renumbered-ids',
-      message: `CVAT project export: image ids restart in each of its ${tasks.size} tasks; images were numbered 0..${imageNodes.length - 1} in file order, each keeping its task's id as the "frame" attribute (next to subset and task_id)`,
-      path: ['annotations', 'image'],
-      count: imageNodes.length,
-    });
+  /**
+   * `root`: the `<annotations>` element; only its version, meta and track children are read here.
+   * `streamed`: the masks of one image are held at a time, so maxRuns bounds each image's runs
+   * (a whole read holds them all, so it bounds their total).
+   */
+  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false) {
+    const version = text(root, 'version', ['annotations']);
+    if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
+    const { categories, found } = readLabels(child(root, 'meta'));
+    this.categories = categories;
+    this.found = found;
+    for (const c of categories) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
+    if (root.track !== undefined) this.other.track = list(root.track).length;
   }
 
-  imageNodes.forEach((im, i) => {
+  /** Whether `<meta>` declares the labels (otherwise shapes declare them by use, so categories grow while reading). */
+  get labelsDeclared(): boolean {
+    return this.found;
+  }
+
+  private labelOf(name: string, path: Path, offset: number | undefined): Id | undefined {
+    // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
+    if (name === '') {
+      this.unlabeled++;
+      return undefined;
+    }
+    let c = this.byName.get(name);
+    if (c === undefined) {
+      if (this.found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...this.byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
+      // Without a <labels> block, labels are declared by use.
+      c = { id: this.categories.length + 1, name };
+      this.categories.push(c);
+      this.byName.set(name, c);
+    }
+    return c.id;
+  }
+
+  /**
+   * Every image's id, before any image is read: a project export numbers images per task (each
+   * <image> has task_id and subset): ids repeat across tasks. Then every image gets its position in
+   * the file as id, and keeps its task frame as the `frame` attribute. An id repeated within one task is an error.
+   */
+  checkIds(imageNodes: readonly XmlNode[]): void {
+    const seenIds = new Set<string>();
+    this.frames = imageNodes.map((im, i) => {
+      const path: Path = ['annotations', 'image', i];
+      const frame = intAttr(im, 'id', path, 0);
+      const key = `${attr(im, 'task_id', path) ?? ''}\0${frame}`;
+      if (seenIds.has(key)) throw new RleError('INVALID_STRUCTURE', `Duplicate image id ${frame}`, { path: [...path, 'id'], offset: startOf(im), expected: 'unique image ids (within each task_id of a project export)' });
+      seenIds.add(key);
+      return frame;
+    });
+    // Keys are unique, so a repeated frame number means two tasks.
+    this.projectIds = new Set(this.frames).size < this.frames.length;
+    if (this.projectIds) {
+      const tasks = new Set<string>();
+      imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
+      this.warn({
+        code: 'renumbered-ids',
+        message: `CVAT project export: image ids restart in each of its ${tasks.size} tasks; images were numbered 0..${imageNodes.length - 1} in file order, each keeping its task's id as the "frame" attribute (next to subset and task_id)`,
+        path: ['annotations', 'image'],
+        count: imageNodes.length,
+      });
+    }
+  }
+
+  /** Image `i`'s ImageInfo from its element's attributes (after {@link checkIds}). */
+  header(im: XmlNode, i: number): ImageInfo {
     const path: Path = ['annotations', 'image', i];
-    const offset = startOf(im);
-    const id = projectIds ? i : frames[i]!;
+    const id = this.projectIds ? i : this.frames[i]!;
     const width = intAttr(im, 'width', path, 0);
     const height = intAttr(im, 'height', path, 0);
-    const size = { height, width };
-    checkSize(size, o.maxPixels, path);
+    checkSize({ height, width }, this.o.maxPixels, path);
     const info: ImageInfo = { id, height, width };
     const name = attr(im, 'name', path);
     if (name !== undefined) info.fileName = name;
@@ -262,11 +275,19 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
       const k = key.slice(ATTR.length);
       if (k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height') setOwnKey(extra, k, attr(im, k, path));
     }
-    if (projectIds) setOwnKey(extra, 'frame', String(frames[i])); // a string, as every attribute read from XML
+    if (this.projectIds) setOwnKey(extra, 'frame', String(this.frames[i])); // a string, as every attribute read from XML
     if (Object.keys(extra).length > 0) info.attributes = extra;
-    images.push(info);
+    return info;
+  }
 
+  /** Image `i`'s shapes as annotations (without ids), in drawing order. */
+  shapes(im: XmlNode, i: number, info: ImageInfo): Omit<Annotation, 'id'>[] {
+    const { o, warn, counts } = this;
+    const path: Path = ['annotations', 'image', i];
+    const id = info.id;
+    const size = { height: info.height, width: info.width };
     const shapes: Shape[] = [];
+    if (this.streamed) this.totalRuns = 0;
     const common = (s: XmlNode, p: Path): Omit<Annotation, 'id' | 'mask'> & { z: number } => {
       const off = startOf(s);
       const label = requiredAttr(s, 'label', p);
@@ -291,13 +312,13 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
           setOwnKey(attributes, `attr:${an}`, value);
         } else setOwnKey(attributes, an, value);
       });
-      const categoryId = labelOf(label, [...p, 'label'], off);
+      const categoryId = this.labelOf(label, [...p, 'label'], off);
       return categoryId === undefined ? { imageId: id, attributes, z } : { imageId: id, categoryId, attributes, z };
     };
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
-      totalRuns += mask.runsView(order).length;
-      if (totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', 'The masks read so far hold more runs than maxRuns', { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(totalRuns) });
+      this.totalRuns += mask.runsView(order).length;
+      if (this.totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', `The masks read so far${this.streamed ? ' for this image' : ''} hold more runs than maxRuns`, { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(this.totalRuns) });
       const { z, ...rest } = c;
       shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
     };
@@ -332,7 +353,7 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
       // rasterize the corner polygon, the same pixels as the ordered box; its canvas cannot draw it. Said, not hidden.
       if (xbr! < xtl! || ybr! < ytl!) {
         counts.inverted++;
-        firstInverted ??= [...p, xbr! < xtl! ? 'xbr' : 'ybr'];
+        this.firstInverted ??= [...p, xbr! < xtl! ? 'xbr' : 'ybr'];
       }
       push(s, c, rasterizeBox({ x: xtl!, y: ytl!, width: xbr! - xtl!, height: ybr! - ytl! }, size, { maxCrossings: o.maxPolygonCrossings, path: p }), 'col', p);
       counts.boxesRasterized++;
@@ -340,31 +361,64 @@ export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions
     for (const tag of OTHER_SHAPES) {
       if (tag === 'track') continue;
       const n = list(im[tag]).length;
-      if (n > 0) other[tag] = (other[tag] ?? 0) + n;
+      if (n > 0) this.other[tag] = (this.other[tag] ?? 0) + n;
     }
     // Later is on top: a stable sort by z_order, then by position in the file.
     if (o.sortByZOrder) shapes.sort((a, b) => a.z - b.z || a.at - b.at);
     else shapes.sort((a, b) => a.at - b.at);
-    for (const s of shapes) annotations.push({ id: annotations.length + 1, ...s.annotation });
-  });
+    return shapes.map((s) => s.annotation);
+  }
 
-  if (unlabeled > 0) warn({ code: 'unlabeled', message: `${unlabeled} shapes have an empty label (Datumaro writes unlabeled shapes so); read without a category`, count: unlabeled });
-  if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
-  if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
-  if (counts.inverted > 0) {
-    warn({
-      code: 'inverted-box',
-      message: `${counts.inverted} <box> shapes have xbr < xtl or ybr < ytl (corners out of order): rasterized as the rectangle between their corners, as CVAT's mask exports do; CVAT's canvas does not draw such boxes`,
-      path: firstInverted,
-      count: counts.inverted,
-    });
+  /** The summary warnings, once every image has been read. */
+  finish(): void {
+    const { warn, counts, unlabeled } = this;
+    if (unlabeled > 0) warn({ code: 'unlabeled', message: `${unlabeled} shapes have an empty label (Datumaro writes unlabeled shapes so); read without a category`, count: unlabeled });
+    if (counts.polygons > 0) warn({ code: 'polygon-rasterized', message: `${counts.polygons} polygons were rasterized to masks with COCO's polygon rules`, count: counts.polygons });
+    if (counts.boxesRasterized > 0) warn({ code: 'box-rasterized', message: `${counts.boxesRasterized} boxes were rasterized to masks`, count: counts.boxesRasterized });
+    if (counts.inverted > 0) {
+      warn({
+        code: 'inverted-box',
+        message: `${counts.inverted} <box> shapes have xbr < xtl or ybr < ytl (corners out of order): rasterized as the rectangle between their corners, as CVAT's mask exports do; CVAT's canvas does not draw such boxes`,
+        path: this.firstInverted,
+        count: counts.inverted,
+      });
+    }
+    if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
+    if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
+    for (const [tag, n] of Object.entries(this.other)) {
+      warn({ code: 'not-carried', message: `${n} <${tag}> ${tag === 'track' ? 'elements (CVAT for video) are' : 'shapes are not masks and'} not read`, count: n });
+    }
   }
-  if (counts.boxesSkipped > 0) warn({ code: 'not-carried', message: `${counts.boxesSkipped} <box> shapes are not masks and were not read (read option boxes: "rasterize" turns them into masks)`, count: counts.boxesSkipped });
-  if (counts.rotated > 0) warn({ code: 'not-carried', message: `${counts.rotated} rotated <box> shapes were not read`, count: counts.rotated });
-  for (const [tag, n] of Object.entries(other)) {
-    warn({ code: 'not-carried', message: `${n} <${tag}> ${tag === 'track' ? 'elements (CVAT for video) are' : 'shapes are not masks and'} not read`, count: n });
-  }
-  return { images, categories, annotations };
+}
+
+/**
+ * Parses a CVAT for images 1.1 XML text into a dataset. Async: the XML parser (fast-xml-parser)
+ * is loaded on first use, so importing the adapter does not fetch it.
+ * @example
+ * ```ts
+ * const xml = `<annotations><version>1.1</version>
+ *   <image id="0" name="leaf.png" width="4" height="3">
+ *     <mask label="leaf" source="manual" occluded="0" rle="1, 2, 1, 2, 5, 1" left="0" top="0" width="4" height="3" z_order="0"/>
+ *   </image></annotations>`;
+ * const dataset = await parseCvatXml(xml);
+ * [dataset.images[0].fileName, dataset.categories[0].name, dataset.annotations[0].mask.area()]; // → ['leaf.png', 'leaf', 5]
+ * ```
+ */
+export async function parseCvatXml(xml: string, options: Partial<CvatReadOptions> = {}, warn: WarningSink = () => {}): Promise<MaskDataset> {
+  const o = parseOptions(readOptionsSchema, options);
+  const root = await parseXml(xml, o.validate);
+  const reader = new CvatReader(root, o, warn);
+  const imageNodes = list(root.image);
+  reader.checkIds(imageNodes);
+  const images: ImageInfo[] = [];
+  const annotations: Annotation[] = [];
+  imageNodes.forEach((im, i) => {
+    const info = reader.header(im, i);
+    images.push(info);
+    for (const a of reader.shapes(im, i, info)) annotations.push({ id: annotations.length + 1, ...a });
+  });
+  reader.finish();
+  return { images, categories: reader.categories, annotations };
 }
 
 function floatAttr(node: XmlNode, name: string, path: Path): number {
@@ -413,140 +467,177 @@ function imageNumber(id: Id): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
+/** A label as written in <meta>: one per category name, plus the default label if an annotation needs it. */
+interface LabelOut {
+  name: string;
+  category?: Category;
+  /** Attribute names used by its annotations. */
+  used: Set<string>;
+}
+
 /**
- * Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk (synchronous: writing
- * needs no XML library).
- * @example
- * ```ts
- * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
- * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
- * const xml = [...formatCvatXml(dataset)].join('');
- * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
- * (await parseCvatXml(xml)).annotations[0].mask.equals(mask); // → true
- * ```
+ * The writing of one CVAT file, shared by the whole and the streamed write: labels from the
+ * categories, each annotation counted (its label, its attribute names) before `<meta>` is written
+ * from the counts, then one `<image>` element at a time.
  */
-export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
-  const o = parseOptions(writeOptionsSchema, options);
-  for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
-  const replaced = { count: 0 };
-  const escAttr = (s: string): string => escapeAttr(replaceNonXml(s, replaced));
-  const escText = (s: string): string => escapeText(replaceNonXml(s, replaced));
+class CvatWriter {
+  readonly labelOfCategory = new Map<Id, string>();
+  readonly labels: LabelOut[] = [];
+  readonly labelByName = new Map<string, LabelOut>();
+  private readonly unnamed: number;
+  private readonly mergedNames: number;
+  private uncategorised = 0;
+  private renumbered = 0;
+  readonly replaced = { count: 0 };
+  private renamedImages = 0;
+  private droppedAttrs = 0;
+  private droppedImageAttrs = 0;
+  private readonly polygonLoss = { split: 0, empty: 0, bridged: 0, filled: 0, pixels: 0, worstIou: 1 };
+  private readonly usedNumbers = new Set<number>();
+  private nextNumber = 0;
+  /** Once `<meta>` is out while annotations still come (a long stream): the labels and attribute names it declares. */
+  private declared: Map<string, Set<string>> | undefined;
+  private lateUnlabeled = 0;
+  private lateAttributes = new Set<string>();
 
-  // Labels: one per category name (CVAT labels are unique by name), plus the default label if needed.
-  const labelOfCategory = new Map<Id, string>();
-  const labels: { name: string; category?: Category; used: Set<string> }[] = [];
-  const labelByName = new Map<string, (typeof labels)[number]>();
-  let mergedNames = 0, unnamed = 0;
-  for (const c of dataset.categories) {
-    // A <label> without a name is refused by CVAT (and by our reader): give it one.
-    let name = c.name;
-    if (typeof name !== 'string' || name === '') {
-      name = `category ${String(c.id)}`;
-      unnamed++;
+  constructor(private readonly categories: readonly Category[], private readonly o: CvatWriteOptions) {
+    let mergedNames = 0, unnamed = 0;
+    for (const c of categories) {
+      // A <label> without a name is refused by CVAT (and by our reader): give it one.
+      let name = c.name;
+      if (typeof name !== 'string' || name === '') {
+        name = `category ${String(c.id)}`;
+        unnamed++;
+      }
+      this.labelOfCategory.set(c.id, name);
+      if (this.labelByName.has(name)) {
+        mergedNames++;
+        continue;
+      }
+      const l = { name, category: c, used: new Set<string>() };
+      this.labels.push(l);
+      this.labelByName.set(name, l);
     }
-    labelOfCategory.set(c.id, name);
-    if (labelByName.has(name)) {
-      mergedNames++;
-      continue;
-    }
-    const l = { name, category: c, used: new Set<string>() };
-    labels.push(l);
-    labelByName.set(name, l);
+    this.unnamed = unnamed;
+    this.mergedNames = mergedNames;
   }
-  if (unnamed > 0) warn({ code: 'not-carried', message: `CVAT labels need a name: ${unnamed} categories with an empty name were written as "category <id>"`, count: unnamed });
-  if (mergedNames > 0) warn({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
 
-  // Images, in order; annotations grouped by image.
-  const byImage = new Map<Id, Annotation[]>();
-  for (const im of dataset.images) byImage.set(im.id, []);
-  let uncategorised = 0;
-  dataset.annotations.forEach((a, i) => {
-    if (a.categoryId === undefined) uncategorised++;
-    const bucket = byImage.get(a.imageId);
-    if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
-    bucket.push(a);
-    let name = o.defaultLabel;
+  private escAttr(s: string): string {
+    return escapeAttr(replaceNonXml(s, this.replaced));
+  }
+
+  private escText(s: string): string {
+    return escapeText(replaceNonXml(s, this.replaced));
+  }
+
+  /** Counts annotation `i` (its label and attribute names for <meta>); a category not in categories is an error. */
+  tally(a: Annotation, i: number): void {
+    if (a.categoryId === undefined) this.uncategorised++;
+    if (a.id !== i + 1) this.renumbered++;
+    let name = this.o.defaultLabel;
     if (a.categoryId !== undefined) {
-      const n = labelOfCategory.get(a.categoryId);
+      const n = this.labelOfCategory.get(a.categoryId);
       if (n === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to category ${JSON.stringify(a.categoryId)}, which is not in categories`, { path: ['annotations', i, 'categoryId'] });
       name = n;
     }
-    let l = labelByName.get(name);
+    let l = this.labelByName.get(name);
     if (l === undefined) {
       l = { name, used: new Set<string>() };
-      labels.push(l);
-      labelByName.set(name, l);
+      this.labels.push(l);
+      this.labelByName.set(name, l);
     }
     for (const k of Object.keys(a.attributes ?? {})) if (!(SHAPE_KEYS as readonly string[]).includes(k)) l.used.add(k.startsWith('attr:') ? k.slice(5) : k);
-  });
-  if (uncategorised > 0) {
-    // Every CVAT shape has a label: reading the file back gives these masks that label as a category.
-    warn({ code: 'default-category', message: `${uncategorised} annotations have no category; written with the label ${JSON.stringify(o.defaultLabel)} (defaultLabel), which reads back as a category`, count: uncategorised });
   }
-  // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
-  const renumbered = dataset.annotations.filter((a, i) => a.id !== i + 1).length;
-  if (renumbered > 0) warn({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered, capability: 'instanceIds' });
-  // Labels have no id: a reader numbers them 1, 2, ... in order; and only colour, type and attribute specs are written.
-  const categoryIdsLost = dataset.categories.filter((c) => !sameId(c.id, labels.indexOf(labelByName.get(labelOfCategory.get(c.id)!)!) + 1)).length;
-  if (categoryIdsLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category ids: ${categoryIdsLost} category ids lost (labels are numbered in order on reading)`, count: categoryIdsLost, capability: 'categoryIds' });
-  const categoryAttributesLost = dataset.categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'type' && k !== 'attributeSpecs')).length;
-  if (categoryAttributesLost > 0) warn({ code: 'not-carried', message: `cvat cannot carry category attributes other than colour, type and attribute specs: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
 
-  yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
-  yield `      <name>${escText(o.taskName)}</name>\n      <size>${dataset.images.length}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
-  for (const l of labels) {
-    let s = `        <label>\n          <name>${escText(l.name)}</name>\n`;
-    const c = l.category;
-    if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
-    const type = c?.attributes?.type;
-    s += `          <type>${escText(typeof type === 'string' ? type : 'mask')}</type>\n`;
-    // Declared attributes first (as read), then any used by annotations but not declared, as free text.
-    const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
-    const declared = new Set(specs.map((x) => x.name));
-    for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
-    s += `          <attributes>\n`;
-    for (const spec of specs) {
-      s += `            <attribute>\n              <name>${escText(spec.name)}</name>\n`;
-      for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${escText(String(spec[k]))}</${k}>\n`;
-      s += `            </attribute>\n`;
+  /** What the counts tell before <meta>: categories renamed or merged, the default label, ids not carried. */
+  headWarnings(): RleWarning[] {
+    const out: RleWarning[] = [];
+    const { o, unnamed, mergedNames, uncategorised, renumbered, labels, labelByName, labelOfCategory } = this;
+    if (unnamed > 0) out.push({ code: 'not-carried', message: `CVAT labels need a name: ${unnamed} categories with an empty name were written as "category <id>"`, count: unnamed });
+    if (mergedNames > 0) out.push({ code: 'merged-categories', message: `${mergedNames} categories share a name with another; CVAT labels are unique by name, so they were merged`, count: mergedNames });
+    if (uncategorised > 0) {
+      // Every CVAT shape has a label: reading the file back gives these masks that label as a category.
+      out.push({ code: 'default-category', message: `${uncategorised} annotations have no category; written with the label ${JSON.stringify(o.defaultLabel)} (defaultLabel), which reads back as a category`, count: uncategorised });
     }
-    s += `          </attributes>\n        </label>\n`;
-    yield s;
+    // Instance ids are not stored in CVAT's XML; a reader numbers shapes 1, 2, ... in order again.
+    if (renumbered > 0) out.push({ code: 'not-carried', message: `cvat cannot carry instance ids: ${renumbered} annotation ids lost (shapes are numbered in order on reading)`, count: renumbered, capability: 'instanceIds' });
+    // Labels have no id: a reader numbers them 1, 2, ... in order; and only colour, type and attribute specs are written.
+    const categoryIdsLost = this.categories.filter((c) => !sameId(c.id, labels.indexOf(labelByName.get(labelOfCategory.get(c.id)!)!) + 1)).length;
+    if (categoryIdsLost > 0) out.push({ code: 'not-carried', message: `cvat cannot carry category ids: ${categoryIdsLost} category ids lost (labels are numbered in order on reading)`, count: categoryIdsLost, capability: 'categoryIds' });
+    const categoryAttributesLost = this.categories.filter((c) => c.supercategory !== undefined || Object.keys(c.attributes ?? {}).some((k) => k !== 'type' && k !== 'attributeSpecs')).length;
+    if (categoryAttributesLost > 0) out.push({ code: 'not-carried', message: `cvat cannot carry category attributes other than colour, type and attribute specs: ${categoryAttributesLost} categories' supercategory or attributes lost`, count: categoryAttributesLost, capability: 'categoryAttributes' });
+    return out;
   }
-  yield `      </labels>\n    </task>\n  </meta>\n`;
 
-  let renamedImages = 0, droppedAttrs = 0, droppedImageAttrs = 0;
-  const polygonLoss = { split: 0, empty: 0, bridged: 0, filled: 0, pixels: 0, worstIou: 1 };
-  const usedNumbers = new Set<number>();
-  for (const im of dataset.images) {
-    const n = imageNumber(im.id);
-    if (n !== undefined) usedNumbers.add(n);
+  /**
+   * The XML up to the first <image>, from the labels counted so far. `final`: no annotation comes
+   * after it; otherwise what is declared is kept, to say what later annotations use beyond it.
+   */
+  *head(imageCount: number, final: boolean): Generator<string> {
+    const { o } = this;
+    if (!final) this.declared = new Map();
+    yield `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n`;
+    yield `      <name>${this.escText(o.taskName)}</name>\n      <size>${imageCount}</size>\n      <mode>annotation</mode>\n      <labels>\n`;
+    for (const l of this.labels) {
+      let s = `        <label>\n          <name>${this.escText(l.name)}</name>\n`;
+      const c = l.category;
+      if (c?.color !== undefined) s += `          <color>${formatColor(c.color)}</color>\n`;
+      const type = c?.attributes?.type;
+      s += `          <type>${this.escText(typeof type === 'string' ? type : 'mask')}</type>\n`;
+      // Declared attributes first (as read), then any used by annotations but not declared, as free text.
+      const specs: CvatAttributeSpec[] = Array.isArray(c?.attributes?.attributeSpecs) ? (c!.attributes!.attributeSpecs as CvatAttributeSpec[]).filter((x) => typeof x?.name === 'string') : [];
+      const declared = new Set(specs.map((x) => x.name));
+      for (const k of l.used) if (!declared.has(k)) specs.push({ name: k, mutable: 'False', input_type: 'text', default_value: '', values: '' });
+      this.declared?.set(l.name, new Set(specs.map((x) => x.name)));
+      s += `          <attributes>\n`;
+      for (const spec of specs) {
+        s += `            <attribute>\n              <name>${this.escText(spec.name)}</name>\n`;
+        for (const k of ['mutable', 'input_type', 'default_value', 'values'] as const) if (spec[k] !== undefined) s += `              <${k}>${this.escText(String(spec[k]))}</${k}>\n`;
+        s += `            </attribute>\n`;
+      }
+      s += `          </attributes>\n        </label>\n`;
+      yield s;
+    }
+    yield `      </labels>\n    </task>\n  </meta>\n`;
   }
-  let nextNumber = 0;
-  const size = { height: 0, width: 0 };
-  for (const im of dataset.images) {
+
+  /** Image ids that are CVAT frame numbers are kept; the others get free numbers (before the first image). */
+  number(images: readonly ImageInfo[]): void {
+    for (const im of images) {
+      const n = imageNumber(im.id);
+      if (n !== undefined) this.usedNumbers.add(n);
+    }
+  }
+
+  /** One <image> element with its annotations, each given with its index in the dataset. */
+  image(im: ImageInfo, annotations: readonly Annotation[], indexes: readonly number[]): string {
+    const { o, polygonLoss } = this;
     let n = imageNumber(im.id);
     if (n === undefined) {
-      while (usedNumbers.has(nextNumber)) nextNumber++;
-      n = nextNumber;
-      usedNumbers.add(n);
-      renamedImages++;
+      while (this.usedNumbers.has(this.nextNumber)) this.nextNumber++;
+      n = this.nextNumber;
+      this.usedNumbers.add(n);
+      this.renamedImages++;
     }
-    size.height = im.height;
-    size.width = im.width;
-    let s = `  <image id="${n}" name="${escAttr(im.fileName ?? String(im.id))}"`;
+    let s = `  <image id="${n}" name="${this.escAttr(im.fileName ?? String(im.id))}"`;
     for (const [k, v] of Object.entries(im.attributes ?? {})) {
-      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${escAttr(String(v))}"`;
-      else droppedImageAttrs++;
+      if (isXmlName(k) && k !== 'id' && k !== 'name' && k !== 'width' && k !== 'height' && isPrimitive(v)) s += ` ${k}="${this.escAttr(String(v))}"`;
+      else this.droppedImageAttrs++;
     }
     s += ` width="${im.width}" height="${im.height}">\n`;
     const parts: string[] = [s];
-    for (const a of byImage.get(im.id)!) {
+    annotations.forEach((a, j) => {
       if (a.mask.height !== im.height || a.mask.width !== im.width) {
-        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', dataset.annotations.indexOf(a)], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
+        throw new RleError('SIZE_MISMATCH', 'Mask size differs from its image', { path: ['annotations', indexes[j]!], expected: `${im.height}x${im.width}`, received: `${a.mask.height}x${a.mask.width}` });
       }
       const at = a.attributes ?? {};
-      const label = a.categoryId !== undefined ? labelOfCategory.get(a.categoryId)! : o.defaultLabel;
+      let label = a.categoryId !== undefined ? this.labelOfCategory.get(a.categoryId)! : o.defaultLabel;
+      const declared = this.declared?.get(label);
+      if (this.declared !== undefined && declared === undefined) {
+        // <meta> is out without this label: Datumaro's unlabeled shape, read back without a category.
+        label = '';
+        this.lateUnlabeled++;
+      }
       const occluded = at.occluded === true || at.occluded === 1 || at.occluded === '1' || at.occluded === 'true';
       const z = typeof at.z_order === 'number' && Number.isSafeInteger(at.z_order) ? at.z_order : 0;
       const source = typeof at.source === 'string' && at.source !== '' ? at.source : o.source;
@@ -555,10 +646,12 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
       for (const [k, v] of Object.entries(at)) {
         if ((SHAPE_KEYS as readonly string[]).includes(k)) continue;
         if (!isPrimitive(v)) {
-          droppedAttrs++;
+          this.droppedAttrs++;
           continue;
         }
-        attrs += `      <attribute name="${escAttr(k.startsWith('attr:') ? k.slice(5) : k)}">${escText(String(v))}</attribute>\n`;
+        const name = k.startsWith('attr:') ? k.slice(5) : k;
+        if (declared !== undefined && !declared.has(name)) this.lateAttributes.add(name);
+        attrs += `      <attribute name="${this.escAttr(name)}">${this.escText(String(v))}</attribute>\n`;
       }
       if (o.shapes === 'polygon') {
         // One <polygon> per connected part, rings in pixel-corner coordinates (core's polygonize).
@@ -579,25 +672,154 @@ export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteO
         for (const r of rings) {
           let pts = '';
           for (let k = 0; k < r.outer.length; k += 2) pts += `${k === 0 ? '' : ';'}${r.outer[k]},${r.outer[k + 1]}`;
-          parts.push(`    <polygon label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" points="${pts}" z_order="${z}"${group}>\n${attrs}    </polygon>\n`);
+          parts.push(`    <polygon label="${this.escAttr(label)}" source="${this.escAttr(source)}" occluded="${occluded ? 1 : 0}" points="${pts}" z_order="${z}"${group}>\n${attrs}    </polygon>\n`);
         }
-        continue;
+        return;
       }
       const e = encode(a.mask);
-      const m = `    <mask label="${escAttr(label)}" source="${escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"${group}>\n`;
+      const m = `    <mask label="${this.escAttr(label)}" source="${this.escAttr(source)}" occluded="${occluded ? 1 : 0}" rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}" z_order="${z}"${group}>\n`;
       parts.push(m, attrs, '    </mask>\n');
-    }
+    });
     parts.push('  </image>\n');
-    yield parts.join('');
+    return parts.join('');
   }
-  if (polygonLoss.split > 0) warn({ code: 'not-carried', message: `${polygonLoss.split} masks with several connected parts were written as one <polygon> per part (read back as separate shapes)`, count: polygonLoss.split });
-  if (polygonLoss.empty > 0) warn({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
-  if (polygonLoss.bridged > 0) warn({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
-  if (polygonLoss.filled > 0) warn({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
-  if (renamedImages > 0) warn({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages, capability: 'imageIds' });
-  if (droppedImageAttrs > 0) warn({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs, capability: 'imageAttributes' });
-  if (replaced.count > 0) warn({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
-  if (droppedAttrs > 0) warn({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs, capability: 'attributes' });
+
+  /** What the images told: losses of polygons, ids, attributes and characters. */
+  tailWarnings(): RleWarning[] {
+    const out: RleWarning[] = [];
+    const { polygonLoss, renamedImages, droppedImageAttrs, replaced, droppedAttrs } = this;
+    if (polygonLoss.split > 0) out.push({ code: 'not-carried', message: `${polygonLoss.split} masks with several connected parts were written as one <polygon> per part (read back as separate shapes)`, count: polygonLoss.split });
+    if (polygonLoss.empty > 0) out.push({ code: 'not-carried', message: `${polygonLoss.empty} empty masks have no polygon and were not written`, count: polygonLoss.empty });
+    if (polygonLoss.bridged > 0) out.push({ code: 'holes-bridged', message: `${polygonLoss.bridged} holes were joined to their part's polygon by zero-width cuts (COCO's rules draw them back exactly; editing in CVAT shows the cut)`, count: polygonLoss.bridged });
+    if (polygonLoss.filled > 0) out.push({ code: 'not-carried', message: `${polygonLoss.filled} masks lost their holes as polygons (polygonHoles fill): ${polygonLoss.pixels} pixels changed, worst IoU ${polygonLoss.worstIou.toFixed(6)}`, count: polygonLoss.filled });
+    if (renamedImages > 0) out.push({ code: 'not-carried', message: `CVAT image ids are integers: ${renamedImages} image ids were replaced by free numbers`, count: renamedImages, capability: 'imageIds' });
+    if (droppedImageAttrs > 0) out.push({ code: 'not-carried', message: `${droppedImageAttrs} image attributes that are not plain values with XML names (other dialects' structures) were not written`, count: droppedImageAttrs, capability: 'imageAttributes' });
+    if (replaced.count > 0) out.push({ code: 'not-carried', message: `XML cannot hold ${replaced.count} control or non-character code points in names and values: written as U+FFFD`, count: replaced.count });
+    if (droppedAttrs > 0) out.push({ code: 'not-carried', message: `${droppedAttrs} attribute values that are not strings, numbers or booleans were not written`, count: droppedAttrs, capability: 'attributes' });
+    if (this.lateUnlabeled > 0) {
+      out.push({ code: 'not-carried', message: `${this.lateUnlabeled} annotations came after the streamed <meta> was written with a label it does not declare (the default label, first needed late): written with label="" (read back without a category)`, count: this.lateUnlabeled, capability: 'categories' });
+    }
+    if (this.lateAttributes.size > 0) {
+      const names = [...this.lateAttributes].slice(0, 5).map((n) => JSON.stringify(n)).join(', ');
+      out.push({ code: 'not-carried', message: `${this.lateAttributes.size} attribute names (${names}) were first used after the streamed <meta> was written: written on the shapes, not declared in <meta>`, count: this.lateAttributes.size });
+    }
+    return out;
+  }
+}
+
+/**
+ * Serialises a dataset as "CVAT for images 1.1" XML, one string per chunk (synchronous: writing
+ * needs no XML library).
+ * @example
+ * ```ts
+ * const mask = Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row');
+ * const dataset = { images: [{ id: 0, height: 3, width: 4, fileName: 'leaf.png' }], categories: [{ id: 1, name: 'leaf' }], annotations: [{ id: 1, imageId: 0, categoryId: 1, mask }] };
+ * const xml = [...formatCvatXml(dataset)].join('');
+ * xml.includes('rle="1, 2, 1, 2, 5, 1"'); // → true
+ * (await parseCvatXml(xml)).annotations[0].mask.equals(mask); // → true
+ * ```
+ */
+export function* formatCvatXml(dataset: MaskDataset, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}): Generator<string> {
+  const o = parseOptions(writeOptionsSchema, options);
+  for (const w of notCarried(dataset, capabilities, 'cvat')) warn(w);
+  const writer = new CvatWriter(dataset.categories, o);
+  // Images, in order; annotations grouped by image.
+  const byImage = new Map<Id, { annotations: Annotation[]; indexes: number[] }>();
+  for (const im of dataset.images) byImage.set(im.id, { annotations: [], indexes: [] });
+  dataset.annotations.forEach((a, i) => {
+    const bucket = byImage.get(a.imageId);
+    if (bucket === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    bucket.annotations.push(a);
+    bucket.indexes.push(i);
+    writer.tally(a, i);
+  });
+  for (const w of writer.headWarnings()) warn(w);
+  yield* writer.head(dataset.images.length, true);
+  writer.number(dataset.images);
+  for (const im of dataset.images) {
+    const b = byImage.get(im.id)!;
+    yield writer.image(im, b.annotations, b.indexes);
+  }
+  for (const w of writer.tailWarnings()) warn(w);
+  yield '</annotations>\n';
+}
+
+/** Characters of <image> elements a streamed write holds before it writes <meta> from the annotations counted so far. */
+export const STREAM_HOLD_CHARS = 32 << 20;
+
+/**
+ * The streamed write of a dataset whose annotations come in image order: one image's annotations
+ * at a time. `<meta>` declares the labels and attribute names the annotations use, so the images
+ * are held (as text) until the stream ends, and the output is that of {@link formatCvatXml}, up to
+ * `hold` characters; past that, `<meta>` is written from what was counted so far and the rest
+ * streams (an annotation that needs a label <meta> lacks is written with label="" and reported).
+ */
+export async function* formatCvatStream(dataset: MaskDatasetStream, options: Partial<CvatWriteOptions> = {}, warn: WarningSink = () => {}, hold = STREAM_HOLD_CHARS): AsyncGenerator<string> {
+  const o = parseOptions(writeOptionsSchema, options);
+  const { images } = dataset;
+  const writer = new CvatWriter(dataset.categories, o);
+  writer.number(images);
+  const counts = countHeader(images, dataset.categories, capabilities);
+  const position = new Map<Id, number>();
+  images.forEach((im, i) => position.set(im.id, i));
+  let held: string[] | undefined = [];
+  let heldChars = 0;
+  let next = 0;
+  let group: Annotation[] = [], indexes: number[] = [];
+  // Images [next, end) as text: the current group's image at `end - 1` when `withGroup`.
+  const render = (end: number, withGroup: boolean): string[] => {
+    const out: string[] = [];
+    for (; next < end; next++) {
+      const last = withGroup && next === end - 1;
+      out.push(writer.image(images[next]!, last ? group : [], last ? indexes : []));
+    }
+    return out;
+  };
+  const emit = function* (texts: string[]): Generator<string> {
+    if (held === undefined) {
+      yield* texts;
+      return;
+    }
+    for (const t of texts) {
+      held.push(t);
+      heldChars += t.length;
+    }
+    if (heldChars > hold) {
+      // Too long to hold: <meta> from what was counted so far, and the rest streams.
+      yield* writer.head(images.length, false);
+      yield* held;
+      held = undefined;
+    }
+  };
+  let i = 0, current = -1;
+  for await (const a of dataset.annotations) {
+    const p = position.get(a.imageId);
+    if (p === undefined) throw new RleError('DANGLING_REFERENCE', `Annotation refers to image ${JSON.stringify(a.imageId)}, which is not in images`, { path: ['annotations', i, 'imageId'] });
+    if (p !== current) {
+      if (p < current) {
+        throw new RleError('LIMIT_EXCEEDED', `Annotations of image ${JSON.stringify(a.imageId)} come after those of a later image, in a stream that said it was in image order`, { path: ['annotations', i, 'imageId'], expected: 'annotations grouped by image, in images order' });
+      }
+      if (current >= 0) yield* emit(render(current + 1, true));
+      yield* emit(render(p, false));
+      current = p;
+      group = [];
+      indexes = [];
+    }
+    writer.tally(a, i);
+    tallyAnnotation(counts, a);
+    group.push(a);
+    indexes.push(i);
+    i++;
+  }
+  if (current >= 0) yield* emit(render(current + 1, true));
+  yield* emit(render(images.length, false));
+  const before = [...notCarried(counts, capabilities, 'cvat'), ...writer.headWarnings()];
+  if (held !== undefined) {
+    for (const w of before) warn(w);
+    yield* writer.head(images.length, true);
+    yield* held;
+  } else for (const w of before) warn(w);
+  for (const w of writer.tailWarnings()) warn(w);
   yield '</annotations>\n';
 }
 
@@ -634,11 +856,28 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     return parseCvatXml(await readText(input, o.maxBytes), o, context?.warn);
   },
+  /**
+   * Two passes over the file, one `<image>` in memory at a time (pass 1 checks the file and reads
+   * the image headers, pass 2 the shapes): the same dataset, warnings and errors as `read`. A file
+   * whose `<meta>` declares no labels (shapes declare them by use) is read whole, up to maxBytes.
+   */
+  async readStream(input: DialectInput, options?: Partial<CvatReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
+    const warn = context?.warn ?? (() => {});
+    const { stream } = await (await loadStream()).readCvatStream(input, o, warn);
+    return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, warn)), inImageOrder: true };
+  },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const d = await collectDataset(dataset);
     return encodeUtf8([...formatCvatXml(d, options, context?.warn)].join(''));
   },
   async *writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
+    // A stream in image order is written one image at a time; another is grouped in memory first.
+    if (isDatasetStream(dataset) && dataset.inImageOrder === true) {
+      for await (const chunk of formatCvatStream(dataset, options, context?.warn)) yield encodeUtf8(chunk);
+      return;
+    }
     const d = await collectDataset(dataset);
     for (const chunk of formatCvatXml(d, options, context?.warn)) yield encodeUtf8(chunk);
   },

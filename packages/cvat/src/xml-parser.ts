@@ -9,7 +9,7 @@ import { ATTR } from './xml.js';
 /** Tags that may repeat and are always read as lists. */
 const LIST_TAGS = new Set(['image', 'mask', 'polygon', 'box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag', 'track', 'label', 'attribute']);
 
-export const parser = new XMLParser({
+const options = {
   ignoreAttributes: false,
   attributeNamePrefix: ATTR,
   parseAttributeValue: false,
@@ -24,7 +24,12 @@ export const parser = new XMLParser({
   // Nesting in CVAT files is at most 7 deep; the bound keeps hostile nesting cheap.
   maxNestedTags: 64,
   isArray: (name: string, _jPath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute && LIST_TAGS.has(name),
-});
+};
+
+export const parser = new XMLParser(options);
+
+/** For one child of the root cut out of a document (streamed reads): it sits one level below where the whole document's parse meets it. */
+export const elementParser = new XMLParser({ ...options, maxNestedTags: options.maxNestedTags - 1 });
 
 /** The key under which the parser puts each element's offsets. */
 export const metaDataSymbol = XMLParser.getMetaDataSymbol() as unknown as symbol;

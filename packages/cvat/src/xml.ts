@@ -39,6 +39,39 @@ function offsetOf(text: string, line: number, col: number): number {
   return off + col - 1;
 }
 
+/** The XML library, loaded. */
+export type XmlLibrary = Awaited<ReturnType<typeof loadParser>>;
+
+/** Loads the XML library (once) for the synchronous functions below. */
+export async function xmlLibrary(): Promise<XmlLibrary> {
+  const lib = await loadParser();
+  META = lib.metaDataSymbol;
+  return lib;
+}
+
+/** Refuses a DTD or entity declaration anywhere in the text (UNSUPPORTED), before any parsing. */
+export function refuseDtd(at: { doctype: number; entity: number }): void {
+  for (const [marker, offset] of [['<!DOCTYPE', at.doctype], ['<!ENTITY', at.entity]] as const) {
+    if (offset >= 0) {
+      throw new RleError('UNSUPPORTED', 'XML with a document type declaration is refused: DTDs and custom entities are not processed', { offset, expected: 'XML without <!DOCTYPE>/<!ENTITY> (CVAT never writes one)', received: marker });
+    }
+  }
+}
+
+/**
+ * The full well-formedness check of `text` (fast-xml-parser's validator), or the error it finds:
+ * INVALID_STRUCTURE at its offset, passed through `mapOffset` (for a part of a larger document).
+ * `end` is the offset of the document's end (where an empty file's error is).
+ */
+export function validateXml(lib: XmlLibrary, text: string, mapOffset: (at: number) => number = (at) => at, end = text.length): RleError | undefined {
+  const v = lib.XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (v === true) return undefined;
+  const { line, col, msg } = v.err as { line: number; col?: number; msg: string };
+  // Without a column (no element at all: an empty or whitespace-only file) the problem is the end of the text.
+  const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
+  return new RleError('INVALID_STRUCTURE', `Malformed XML at ${where}: ${msg}`, { offset: col === undefined ? end : mapOffset(offsetOf(text, line, col)), expected: 'well-formed XML' });
+}
+
 /**
  * Parses XML text into a tree, refusing DTDs (UNSUPPORTED), malformed or truncated XML
  * (INVALID_STRUCTURE / TRUNCATED) and deep nesting. `validate` runs the full well-formedness
@@ -46,26 +79,23 @@ function offsetOf(text: string, line: number, col: number): number {
  * XML parser on first use.
  */
 export async function parseXml(text: string, validate: boolean): Promise<XmlNode> {
-  for (const marker of ['<!DOCTYPE', '<!ENTITY']) {
-    const at = text.indexOf(marker);
-    if (at >= 0) {
-      throw new RleError('UNSUPPORTED', 'XML with a document type declaration is refused: DTDs and custom entities are not processed', { offset: at, expected: 'XML without <!DOCTYPE>/<!ENTITY> (CVAT never writes one)', received: marker });
-    }
-  }
-  const { parser, XMLValidator, metaDataSymbol } = await loadParser();
-  META = metaDataSymbol;
+  refuseDtd({ doctype: text.indexOf('<!DOCTYPE'), entity: text.indexOf('<!ENTITY') });
+  const lib = await xmlLibrary();
   if (validate) {
-    const v = XMLValidator.validate(text, { allowBooleanAttributes: false });
-    if (v !== true) {
-      const { line, col, msg } = v.err as { line: number; col?: number; msg: string };
-      // Without a column (no element at all: an empty or whitespace-only file) the problem is the end of the text.
-      const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
-      throw new RleError('INVALID_STRUCTURE', `Malformed XML at ${where}: ${msg}`, { offset: col === undefined ? text.length : offsetOf(text, line, col), expected: 'well-formed XML' });
-    }
+    const e = validateXml(lib, text);
+    if (e) throw e;
   }
+  return parseRoot(lib, text, text.length);
+}
+
+/**
+ * The `<annotations>` root of a parsed text (no DTD check, no validation). `end` is the offset of
+ * the document's end, where a truncated file's error is (the text may be an outline of a larger document).
+ */
+export function parseRoot(lib: XmlLibrary, text: string, end: number): XmlNode {
   let tree: XmlNode;
   try {
-    tree = parser.parse(text) as XmlNode;
+    tree = lib.parser.parse(text) as XmlNode;
   } catch (e) {
     throw new RleError('INVALID_STRUCTURE', `Malformed XML: ${(e as Error).message.slice(0, 200)}`, { expected: 'well-formed XML', cause: e });
   }
@@ -75,9 +105,46 @@ export async function parseXml(text: string, validate: boolean): Promise<XmlNode
     throw new RleError('INVALID_STRUCTURE', 'Not a CVAT annotations file', { path: [], expected: 'a single <annotations> root element', received: roots.map((r) => `<${r}>`).join(', ') || 'no element' });
   }
   if (endOf(root) === undefined) {
-    throw new RleError('TRUNCATED', 'The file ends before </annotations>', { path: ['annotations'], offset: text.length, expected: '</annotations>' });
+    throw new RleError('TRUNCATED', 'The file ends before </annotations>', { path: ['annotations'], offset: end, expected: '</annotations>' });
   }
   return root as XmlNode;
+}
+
+/**
+ * Parses one element cut out of a document (an `<image>`, found at `offset`): its tree, with every
+ * element's offset in the document, as a parse of the whole document gives them. Not validated here.
+ */
+export function parseElement(lib: XmlLibrary, text: string, tag: string, offset: number): XmlNode {
+  let tree: XmlNode;
+  try {
+    tree = lib.elementParser.parse(text) as XmlNode;
+  } catch (e) {
+    throw new RleError('INVALID_STRUCTURE', `Malformed XML: ${(e as Error).message.slice(0, 200)}`, { expected: 'well-formed XML', cause: e });
+  }
+  const v = (tree[tag] as unknown[] | undefined)?.[0];
+  if (typeof v !== 'object' || v === null) return {};
+  shiftOffsets(v, (at) => at + offset);
+  return v as XmlNode;
+}
+
+/** Moves the offsets of `node` and of every element below it by `map`. */
+export function shiftOffsets(node: unknown, map: (at: number) => number): void {
+  if (Array.isArray(node)) {
+    for (const x of node) if (typeof x === 'object' && x !== null) shiftOffsets(x, map);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const m = (node as Record<symbol, { startIndex?: number; endIndex?: number } | undefined>)[META!];
+  if (m !== undefined) {
+    (node as Record<symbol, unknown>)[META!] = {
+      ...(m.startIndex !== undefined ? { startIndex: map(m.startIndex) } : {}),
+      ...(m.endIndex !== undefined ? { endIndex: map(m.endIndex) } : {}),
+    };
+  }
+  for (const k in node) {
+    const v = (node as XmlNode)[k];
+    if (typeof v === 'object' && v !== null) shiftOffsets(v, map);
+  }
 }
 
 const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));|&/g;

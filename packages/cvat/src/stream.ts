@@ -1,0 +1,199 @@
+/**
+ * The streamed read of CVAT XML: two passes over the bytes, each holding one `<image>` element at a
+ * time. Pass 1 checks the whole file as a whole read does first (UTF-8, no DTD, well-formed, the
+ * root, labels, image ids) and keeps each image's start tag (its header); pass 2 parses each
+ * `<image>` alone and yields its shapes. The same CvatReader steps run in the same order as in a
+ * whole read, so annotations, warnings and errors are the same.
+ */
+import { RleError, XML_HEAD, type Annotation, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
+import { CvatReader, type CvatReadOptions } from './dialect.js';
+import { XmlSplitter, type XmlElement } from './scan.js';
+import { parseElement, parseRoot, refuseDtd, shiftOffsets, validateXml, xmlLibrary, type XmlLibrary, type XmlNode } from './xml.js';
+
+/** Bytes handed to the decoder at once, for input already in memory. */
+const SLICE = 1 << 20;
+
+async function* byteChunks(input: Uint8Array | ByteSource): AsyncGenerator<Uint8Array> {
+  if (input instanceof Uint8Array) {
+    for (let i = 0; i < input.length; i += SLICE) yield input.subarray(i, i + SLICE);
+    return;
+  }
+  yield* input.stream();
+}
+
+function notUtf8(cause: unknown): RleError {
+  return new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { cause });
+}
+
+/**
+ * The input as text, piece by piece: the first bytes checked to open a tag (before any is decoded,
+ * as a whole read checks them), then strict UTF-8 (a BOM dropped), as decodeUtf8 reads it whole.
+ */
+async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const decode = (b: Uint8Array, stream: boolean): string => {
+    try {
+      return decoder.decode(b, { stream });
+    } catch (e) {
+      throw notUtf8(e);
+    }
+  };
+  // The head is copied: a source may reuse a chunk's memory for the next one.
+  let head: Uint8Array | undefined = new Uint8Array(XML_HEAD.length);
+  let held = 0;
+  for await (const chunk of byteChunks(input)) {
+    let c = chunk;
+    if (head !== undefined) {
+      const n = Math.min(c.length, head.length - held);
+      head.set(c.subarray(0, n), held);
+      held += n;
+      if (held < head.length) continue;
+      XML_HEAD.check(head);
+      const first = decode(head, true);
+      head = undefined;
+      if (first.length > 0) yield first;
+      c = c.subarray(n);
+    }
+    const t = decode(c, true);
+    if (t.length > 0) yield t;
+  }
+  if (head !== undefined) {
+    XML_HEAD.check(head.subarray(0, held));
+    const t = decode(head.subarray(0, held), true);
+    if (t.length > 0) yield t;
+  }
+  const rest = decode(new Uint8Array(0), false);
+  if (rest.length > 0) yield rest;
+}
+
+/** Where `<!DOCTYPE` and `<!ENTITY` first occur in text fed piece by piece (-1: nowhere). */
+class DtdFinder {
+  doctype = -1;
+  entity = -1;
+  private tail = '';
+  private at = 0;
+
+  feed(t: string): void {
+    if (this.doctype < 0) this.doctype = this.find(t, '<!DOCTYPE');
+    if (this.entity < 0) this.entity = this.find(t, '<!ENTITY');
+    this.tail = (this.tail + t.slice(-8)).slice(-8);
+    this.at += t.length;
+  }
+
+  private find(t: string, marker: string): number {
+    // Across the boundary first: it comes before anything in t.
+    const across = (this.tail + t.slice(0, marker.length - 1)).indexOf(marker);
+    if (across >= 0) return this.at - this.tail.length + across;
+    const i = t.indexOf(marker);
+    return i < 0 ? -1 : this.at + i;
+  }
+}
+
+// Validator errors found only at the end of the text (unclosed elements), not where they are reported.
+const AT_END = /: (Unclosed tag|Start tag expected|Invalid '\[)/;
+
+/** An `<image>`'s start tag alone as an element: its attributes, as a whole parse has them, at its offset. */
+function imageHead(lib: XmlLibrary, e: XmlElement): XmlNode {
+  const head = e.text.slice(0, e.headLength);
+  return parseElement(lib, head.endsWith('/>') ? head : `${head}</image>`, 'image', e.offset);
+}
+
+export interface CvatStreamRead {
+  /** The dataset, or undefined when `<meta>` declares no labels (shapes declare them by use: the caller reads the file whole). */
+  stream?: MaskDatasetStream;
+}
+
+/**
+ * Reads CVAT XML in two passes over `input` (see the module comment). `o` is parsed; `warn` gets
+ * the same warnings as a whole read, in the same order.
+ */
+export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatReadOptions, warn: WarningSink): Promise<CvatStreamRead> {
+  const lib = await xmlLibrary();
+  const maxElement = Math.min(o.maxBytes, 0x1fffffe8);
+
+  // Pass 1: the outline, every image's start tag, the first malformed element.
+  const heads: XmlNode[] = [];
+  let elementError: RleError | undefined;
+  const splitter = new XmlSplitter((e) => {
+    if (elementError !== undefined) return;
+    if (o.validate) {
+      elementError = validateXml(lib, e.text, (at) => at + e.offset);
+      if (elementError !== undefined) return;
+    }
+    if (e.tag === 'image') heads.push(imageHead(lib, e));
+  }, true, maxElement);
+  const dtd = new DtdFinder();
+  for await (const t of texts(input)) {
+    dtd.feed(t);
+    splitter.push(t);
+  }
+  splitter.end();
+  const length = splitter.length;
+  refuseDtd(dtd);
+  const outline = splitter.outline();
+  if (o.validate && elementError === undefined && splitter.inElement) {
+    // The file ends inside an <image>: a fault in it is found where it is; otherwise the
+    // validator reports the elements left open, at the start of the file.
+    const p = splitter.partial()!;
+    const e = validateXml(lib, p.text, (at) => at + p.offset);
+    if (e !== undefined) elementError = AT_END.test(e.message) ? new RleError('INVALID_STRUCTURE', 'Malformed XML at line 1, column 1: elements left open at the end of the file', { offset: 0, expected: 'well-formed XML' }) : e;
+  }
+  if (o.validate) {
+    const outlineError = validateXml(lib, outline, splitter.mapOffset, length);
+    // The validator reports the first fault in the text; an unclosed element only at the end.
+    if (outlineError !== undefined && (elementError === undefined || (!AT_END.test(outlineError.message) && (outlineError.offset ?? 0) < (elementError.offset ?? 0)))) throw outlineError;
+    if (elementError !== undefined) throw elementError;
+  }
+  if (splitter.inElement) throw new RleError('TRUNCATED', 'The file ends before </annotations>', { path: ['annotations'], offset: length, expected: '</annotations>' });
+  const root = parseRoot(lib, outline, length);
+  shiftOffsets(root, splitter.mapOffset);
+
+  // Warnings wait until it is sure the file is read here.
+  const held: RleWarning[] = [];
+  let sink: WarningSink = (w) => held.push(w);
+  const reader = new CvatReader(root, o, (w) => sink(w), true);
+  if (!reader.labelsDeclared) return {};
+  for (const w of held) warn(w);
+  sink = warn;
+  reader.checkIds(heads);
+  const images: ImageInfo[] = [];
+  // An image whose header is refused is refused when the read reaches it, after the images before it.
+  let refused: { index: number; error: unknown } | undefined;
+  for (let i = 0; i < heads.length; i++) {
+    try {
+      images.push(reader.header(heads[i]!, i));
+    } catch (error) {
+      refused = { index: i, error };
+      break;
+    }
+  }
+  heads.length = 0;
+
+  // Pass 2: each <image> parsed alone, its shapes read.
+  async function* annotations(): AsyncGenerator<Annotation> {
+    const ready: XmlElement[] = [];
+    const cutter = new XmlSplitter((e) => {
+      if (e.tag === 'image') ready.push(e);
+    }, false, maxElement);
+    let index = 0, id = 0;
+    const read = function* (): Generator<Annotation> {
+      for (const e of ready) {
+        const i = index++;
+        if (refused !== undefined && i === refused.index) throw refused.error;
+        const info = images[i];
+        if (info === undefined) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', i], expected: `${images.length} images, as the first pass found` });
+        for (const a of reader.shapes(parseElement(lib, e.text, 'image', e.offset), i, info)) yield { id: ++id, ...a };
+      }
+      ready.length = 0;
+    };
+    for await (const t of texts(input)) {
+      cutter.push(t);
+      yield* read();
+    }
+    cutter.end();
+    yield* read();
+    if (index !== images.length) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', index], expected: `${images.length} images, as the first pass found` });
+    reader.finish();
+  }
+  return { stream: { images, categories: reader.categories, annotations: annotations(), inImageOrder: true } };
+}

@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Mask, RleError, toDatasetStream, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { dialect, encode } from '../src/index.js';
+import { formatCvatStream, formatCvatXml, type CvatReadOptions } from '../src/dialect.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Bytes in chunks of `size`, as a file read in small pieces (with its size). */
+function chunked(bytes: Uint8Array, size: number): ByteSource {
+  return {
+    kind: 'bytes', name: 'a.xml', size: bytes.length,
+    async *stream() {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
+    },
+  };
+}
+
+/** A pipe: no size, chunks of varying length (1 to 13 bytes). */
+function pipe(bytes: Uint8Array): ByteSource {
+  return {
+    kind: 'bytes', name: 'stdin',
+    async *stream() {
+      for (let i = 0, k = 0; i < bytes.length; k++) {
+        const n = Math.min(1 + (k * 7) % 13, bytes.length - i);
+        yield bytes.slice(i, i + n);
+        i += n;
+      }
+    },
+  };
+}
+
+type Outcome =
+  | { ok: true; images: unknown; categories: unknown; annotations: unknown[]; warnings: RleWarning[] }
+  | { ok: false; code: string; path: unknown; offset: unknown; warnings: RleWarning[] };
+
+function plain(a: Annotation): unknown {
+  const { mask, ...rest } = a;
+  return { ...rest, size: mask.size, runs: Array.from(mask.runs('row')) };
+}
+
+async function outcome(read: (warn: (w: RleWarning) => void) => Promise<MaskDataset | MaskDatasetStream>): Promise<Outcome> {
+  const warnings: RleWarning[] = [];
+  try {
+    const d = await read((w) => warnings.push(w));
+    const annotations: unknown[] = [];
+    for await (const a of toDatasetStream(d).annotations) annotations.push(plain(a));
+    return { ok: true, images: d.images, categories: d.categories, annotations, warnings };
+  } catch (e) {
+    if (!(e instanceof RleError)) throw e;
+    return { ok: false, code: e.code, path: e.path, offset: e.offset, warnings };
+  }
+}
+
+const whole = (bytes: Uint8Array, o: Partial<CvatReadOptions> = {}) => outcome((warn) => dialect.read(bytes, o, { warn }));
+const streams = (bytes: Uint8Array, o: Partial<CvatReadOptions> = {}) => [
+  outcome((warn) => dialect.readStream!(bytes, o, { warn })),
+  outcome((warn) => dialect.readStream!(chunked(bytes, 7), o, { warn })),
+  outcome((warn) => dialect.readStream!(pipe(bytes), o, { warn })),
+];
+
+/** Text that needs escaping, unicode and references. */
+const textArb = fc.constantFrom('cat', 'dög', 'a&amp;b', '&lt;image id="9"&gt;', '日本 ☺', '&#x263A;&#97;', ' spaced ', 'x>y', 'q&quot;\'');
+const commentArb = fc.constantFrom('', '<!-- a comment -->', '<!-- <image id="99" width="1" height="1"> -->', '<?pi <image>?>', '<![CDATA[ <image> ]]>', '\n  ');
+
+/** A mask of the image: random, or with foreground at the first / last pixel, empty or full. */
+const maskBitsArb = (height: number, width: number) =>
+  fc.tuple(fc.constantFrom(0, 0.1, 0.5, 1), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: height * width, maxLength: height * width }), fc.boolean(), fc.boolean())
+    .map(([density, r, first, last]) => {
+      const bits = Uint8Array.from(r, (x) => (x < density ? 1 : 0));
+      if (first) bits[0] = 1;
+      if (last) bits[bits.length - 1] = 1;
+      return bits;
+    });
+
+const shapeArb = (height: number, width: number, labels: string[]) =>
+  fc.tuple(
+    fc.constantFrom('mask', 'mask', 'polygon', 'box', 'points'),
+    fc.constantFrom(...labels),
+    maskBitsArb(height, width),
+    fc.array(fc.double({ min: -1, max: Math.max(height, width) + 1, noNaN: true }).map((x) => Math.round(x * 4) / 4), { minLength: 6, maxLength: 10 }),
+    fc.integer({ min: -2, max: 2 }),
+    fc.array(fc.tuple(fc.constantFrom('color', 'note', 'z_order'), textArb), { maxLength: 2 }),
+    commentArb,
+  ).map(([kind, label, bits, xs, z, attrs, comment]) => {
+    const attributes = attrs.filter(([n], i) => attrs.findIndex(([m]) => m === n) === i).map(([n, v]) => `<attribute name="${n}">${v}</attribute>`).join(comment);
+    const common = `label="${label}" occluded="${z & 1}" source="manual" z_order="${z}"`;
+    if (kind === 'mask') {
+      const e = encode(Mask.fromBitmap(bits, { height, width }));
+      return `<mask ${common} rle="${e.rle}" left="${e.left}" top="${e.top}" width="${e.width}" height="${e.height}">${attributes}</mask>`;
+    }
+    const pts = [];
+    for (let i = 0; i + 1 < xs.length; i += 2) pts.push(`${xs[i]},${xs[i + 1]}`);
+    if (kind === 'box') return `<box ${common} xtl="${xs[0]}" ytl="${xs[1]}" xbr="${xs[2]}" ybr="${xs[3]}">${attributes}</box>`;
+    return `<${kind} ${common} points="${pts.join(';')}">${attributes}</${kind}>`;
+  });
+
+const labelsArb = fc.uniqueArray(fc.constantFrom('cat', 'dög', 'a&amp;b', 'x>y', '日本'), { minLength: 1, maxLength: 3 });
+
+const docArb = fc.record({
+  decl: fc.boolean(),
+  labels: labelsArb,
+  lead: commentArb,
+  track: fc.boolean(),
+  tasks: fc.boolean(),
+  sizes: fc.array(fc.record({ height: fc.integer({ min: 1, max: 9 }), width: fc.integer({ min: 1, max: 9 }) }).filter(({ height, width }) => height !== width), { maxLength: 4 }),
+}).chain(({ decl, labels, lead, track, tasks, sizes }) =>
+  fc.tuple(...sizes.map(({ height, width }) => fc.tuple(fc.array(shapeArb(height, width, labels), { maxLength: 4 }), textArb, commentArb))).map((images) => {
+    const meta = `<meta><task><labels>${labels.map((l) => `<label><name>${l}</name><type>mask</type><attributes><attribute><name>note</name></attribute></attributes></label>`).join('')}</labels></task></meta>`;
+    const body = images.map(([shapes, name, comment], i) => {
+      const { height, width } = sizes[i]!;
+      const task = tasks ? ` task_id="${i % 2}" subset="s&amp;${i % 2}"` : '';
+      return `  <image id="${tasks ? i >> 1 : i}" name="${name}"${task} width="${width}" height="${height}">${comment}\n    ${shapes.join('\n    ')}\n  </image>`;
+    }).join(`\n${lead}`);
+    const trk = track ? '\n  <track id="0" label="cat"><box frame="0" xtl="1" ytl="1" xbr="2" ybr="2" outside="0" occluded="0" keyframe="1"/></track>' : '';
+    return `${decl ? '<?xml version="1.0" encoding="utf-8"?>\n' : ''}${lead}<annotations>\n  <version>1.1</version>\n  ${meta}${trk}\n${body}\n</annotations>\n`;
+  }),
+);
+
+async function expectSame(bytes: Uint8Array, o: Partial<CvatReadOptions> = {}): Promise<Outcome> {
+  const w = await whole(bytes, o);
+  for (const s of await Promise.all(streams(bytes, o))) expect(s).toEqual(w);
+  return w;
+}
+
+describe('the streamed read (readStream) gives what the whole read gives', () => {
+  it('generated CVAT XML: the same images, categories, annotations (runs), warnings, or the same error at the same path and offset; from memory, in 7-byte chunks and from a pipe', async () => {
+    let read = 0, refused = 0;
+    // Sometimes one value made wrong (the n-th place it occurs): errors with paths and offsets.
+    const faults: [string, string][] = [['', ''], ['', ''], ['z_order="', 'z_order="a'], ['occluded="1', 'occluded="2'], ['rle="', 'rle="x'], ['label="cat', 'label="zzz'], ['width="', 'width="-'], ['&amp;', '&bogus;'], ['id="1"', 'id="0"'], ['points="', 'points="1;'], ['name="', 'name="&#0;'], ['height="', 'height="99999999']];
+    await fc.assert(fc.asyncProperty(docArb, fc.constantFrom<Partial<CvatReadOptions>>({}, { boxes: 'rasterize' }, { sortByZOrder: false }), fc.constantFrom(...faults), fc.nat(5), async (xml, o, [from, to], nth) => {
+      let at = -1;
+      if (from !== '') for (let k = 0; k <= nth; k++) at = xml.indexOf(from, at + 1);
+      const doc = at < 0 ? xml : xml.slice(0, at) + to + xml.slice(at + from.length);
+      const w = await expectSame(enc(doc), o);
+      if (w.ok) read++;
+      else if (w.offset !== undefined) refused++;
+    }), { numRuns: 200 });
+    // Both sides of the property are exercised.
+    expect(read).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(20);
+  });
+
+  it('garbled and truncated files: the same outcome (the same dataset, or the same error code, path and offset)', async () => {
+    const garble = fc.tuple(docArb, fc.constantFrom('cut', 'cutBytes', 'delete', 'insert'), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 6 }), fc.constantFrom('<', '>', '"', "'", '&', '/', '!', '?', ']]>', '-->', '<image ', '</image>', '<mask/>', '&#0;', '\u00e9'));
+    await fc.assert(fc.asyncProperty(garble, fc.constantFrom<Partial<CvatReadOptions>>({}, { validate: false }), async ([xml, how, where, n, what], o) => {
+      const bytes = enc(xml);
+      const at = Math.floor(where * xml.length);
+      const bad = how === 'cutBytes' ? bytes.subarray(0, Math.floor(where * bytes.length))
+        : enc(how === 'cut' ? xml.slice(0, at) : how === 'delete' ? xml.slice(0, at) + xml.slice(at + n) : xml.slice(0, at) + what + xml.slice(at));
+      await expectSame(bad, o);
+    }), { numRuns: 500 });
+  });
+
+  it('values holding ">" and "<image", comments, CDATA and processing instructions holding tags are not elements', async () => {
+    const xml = `<?xml version="1.0"?>\n<!-- <annotations> --><annotations><version>1.1</version><meta><task><labels><label><name>a</name></label></labels></task></meta>
+<!-- <image id="5" width="1" height="1"></image> --><?pi <image id="6"> ?>
+<image id="0" name="x>y" width="3" height="2"><![CDATA[</image><image id="7">]]><mask label="a" rle="1, 2, 3" left="0" top="0" width="3" height="2" z_order="0"><attribute name="n">&lt;image&gt; &#x263A;</attribute></mask></image>
+<image id="1" name="'&gt;'" width="2" height="3"/></annotations>`;
+    const w = await expectSame(enc(xml));
+    expect(w.ok && (w.images as { id: number }[]).map((i) => i.id)).toEqual([0, 1]);
+    expect(w.ok && w.annotations.length).toBe(1);
+  });
+
+  it('errors: where the whole read has them (a bad mask in the second image, after the first image\'s annotations)', async () => {
+    const img = (id: number, rle: string) => `<image id="${id}" width="3" height="2"><mask label="a" rle="${rle}" left="0" top="0" width="3" height="2"/></image>`;
+    const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>${img(0, '1, 5')}${img(1, '1, x')}</annotations>`;
+    const w = await expectSame(enc(xml));
+    expect(w.ok).toBe(false);
+    expect(!w.ok && [w.code, w.path]).toEqual(['INVALID_TOKEN', ['annotations', 'image', 1, 'mask', 0, 'rle']]);
+    // The stream yields the first image's mask before it meets the second's.
+    const s = await dialect.readStream!(enc(xml));
+    const it = s.annotations[Symbol.asyncIterator]();
+    expect((await it.next()).value.mask.area()).toBe(5);
+    await expect(it.next()).rejects.toMatchObject({ code: 'INVALID_TOKEN', offset: xml.lastIndexOf('<mask') });
+  });
+
+  it('whole-file checks come first, as in the whole read: a BOM, a DTD after the images, bad UTF-8 at the end, a file that is not XML', async () => {
+    const body = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" width="3" height="2"><mask label="a" rle="1, x" left="0" top="0" width="3" height="2"/></image>`;
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    const cases: [Uint8Array, string][] = [
+      [new Uint8Array([...bom, ...enc(`${body}</annotations>`)]), 'INVALID_TOKEN'],
+      [enc(`${body}<!-- <!DOCTYPE x> --></annotations>`), 'UNSUPPORTED'],
+      [enc(`${body}<!-- <!ENTITY x "y"> --></annotations>`), 'UNSUPPORTED'],
+      [new Uint8Array([...enc(`${body}</annotations><!-- `), 0xff, ...enc(' -->')]), 'INVALID_TOKEN'],
+      [enc(`${body}</annotations><annotations/>`), 'INVALID_STRUCTURE'],
+      [enc(`  x${body}</annotations>`), 'INVALID_STRUCTURE'],
+      [new Uint8Array(0), 'INVALID_STRUCTURE'],
+    ];
+    for (const [bytes, code] of cases) {
+      const w = await expectSame(bytes);
+      expect(w.ok === false && w.code).toBe(code);
+    }
+  });
+
+  it('maxRuns bounds the runs held: all of them in a whole read, one image\'s in a streamed read (which holds one image)', async () => {
+    // Each mask: 3 runs (a box narrower than the image).
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 2, 1" left="0" top="0" width="2" height="2"/></image>`;
+    const bytes = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>${img(0)}${img(1)}</annotations>`);
+    const w = await whole(bytes, { maxRuns: 5 });
+    expect(w.ok === false && [w.code, w.path]).toEqual(['LIMIT_EXCEEDED', ['annotations', 'image', 1, 'mask', 0]]);
+    for (const s of await Promise.all(streams(bytes, { maxRuns: 5 }))) expect(s.ok && s.annotations.length).toBe(2);
+    // Over the limit within one image: the same error either way.
+    await expectSame(bytes, { maxRuns: 2 });
+    expect((await whole(bytes, { maxRuns: 2 })).ok).toBe(false);
+  });
+
+  it('a file without <labels> (labels declared by use) is read whole, the same', async () => {
+    const xml = `<annotations><image id="0" width="3" height="2"><mask label="b" rle="1, 5" left="0" top="0" width="3" height="2"/></image></annotations>`;
+    const w = await expectSame(enc(xml));
+    expect(w.ok && w.categories).toEqual([{ id: 1, name: 'b' }]);
+  });
+
+  it('pass 2 holds one <image> at a time: the first annotation comes while most of the file is still unread', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
+    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
+    const served: number[] = [];
+    const source: ByteSource = {
+      kind: 'bytes', name: 'a.xml', size: xml.length,
+      async *stream() {
+        const pass = served.push(0) - 1;
+        for (let i = 0; i < xml.length; i += 64) {
+          served[pass]! += Math.min(64, xml.length - i);
+          yield xml.slice(i, i + 64);
+        }
+      },
+    };
+    const s = await dialect.readStream!(source);
+    expect(s.images).toHaveLength(200);
+    const it = s.annotations[Symbol.asyncIterator]();
+    expect((await it.next()).value.imageId).toBe(0);
+    expect(served[0]).toBe(xml.length);
+    expect(served[1]).toBeLessThan(xml.length / 10);
+  });
+
+  it('a stray quote never gathers the rest of the file: an element longer than maxBytes is LIMIT_EXCEEDED', async () => {
+    const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" name="x width="3" height="2"></image>${'<image id="1" width="1" height="2"></image>'.repeat(50)}</annotations>`;
+    const e = await dialect.readStream!(chunked(enc(xml), 64), { maxBytes: 200 }).catch((x: RleError) => x);
+    expect(e).toBeInstanceOf(RleError);
+    expect((e as RleError).code).toBe('LIMIT_EXCEEDED');
+  });
+});
+
+describe('the streamed write (writeStream of a stream in image order)', () => {
+  const size = { height: 2, width: 3 };
+  const mask = (bits: number[]) => Mask.fromBitmap(bits, size);
+  const images = [0, 1, 2, 3].map((id) => ({ id, ...size, fileName: `${id}.png` }));
+  const categories = [{ id: 1, name: 'cat' }];
+  // Image 1 has no annotation; late ones use the default label and an attribute.
+  const annotations: Annotation[] = [
+    { id: 1, imageId: 0, categoryId: 1, mask: mask([1, 0, 0, 0, 0, 1]) },
+    { id: 2, imageId: 0, categoryId: 1, mask: mask([0, 0, 0, 0, 0, 0]) },
+    { id: 3, imageId: 2, categoryId: 1, mask: mask([1, 1, 1, 1, 1, 1]), attributes: { note: 'late' } },
+    { id: 4, imageId: 3, mask: mask([0, 1, 0, 1, 0, 1]), attributes: { note: 'late' } },
+  ];
+  const dataset: MaskDataset = { images, categories, annotations };
+  const stream = (): MaskDatasetStream => ({ ...toDatasetStream(dataset), inImageOrder: true });
+
+  async function written(hold?: number): Promise<{ text: string; warnings: RleWarning[] }> {
+    const warnings: RleWarning[] = [];
+    let text = '';
+    for await (const c of formatCvatStream(stream(), {}, (w) => warnings.push(w), hold)) text += c;
+    return { text, warnings };
+  }
+
+  it('gives the bytes and warnings of the whole write when it can hold the images until the end', async () => {
+    const warnings: RleWarning[] = [];
+    const expected = [...formatCvatXml(dataset, {}, (w) => warnings.push(w))].join('');
+    const got = await written();
+    expect(got.text).toBe(expected);
+    expect(got.warnings).toEqual(warnings);
+    // Through the dialect too.
+    const chunks: Uint8Array[] = [];
+    for await (const c of dialect.writeStream!(stream())) chunks.push(c);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
+  });
+
+  it('past what it holds, <meta> comes from what was counted: a label or attribute first needed later is reported, and the file reads back', async () => {
+    const got = await written(1);
+    expect(got.text).not.toContain('<name>object</name>');
+    expect(got.text).toContain('label=""');
+    expect(got.warnings.filter((w) => /streamed <meta>/.test(w.message)).map((w) => w.count)).toEqual([1, 1]);
+    const back = await dialect.read(enc(got.text));
+    expect(back.annotations.map((a) => a.categoryId)).toEqual([1, 1, 1, undefined]);
+    expect(back.annotations.map((a) => a.mask.runs('row'))).toEqual(annotations.map((a) => a.mask.runs('row')));
+    expect(back.images.map((i) => i.id)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a stream that is not in image order after all is refused, not written wrong', async () => {
+    const bad: MaskDatasetStream = { ...toDatasetStream({ images, categories, annotations: [annotations[2]!, annotations[0]!] }), inImageOrder: true };
+    const e = await (async () => {
+      for await (const _ of formatCvatStream(bad)) void _;
+    })().catch((x: RleError) => x);
+    expect((e as RleError).code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('holds one image at a time: the first image is out before the last annotation is asked for', async () => {
+    let asked = 0;
+    const many = Array.from({ length: 200 }, (_, i) => ({ id: i, ...size }));
+    const lazy: MaskDatasetStream = {
+      images: many, categories, inImageOrder: true,
+      annotations: (async function* () {
+        for (let i = 0; i < many.length; i++) {
+          asked++;
+          yield { id: i + 1, imageId: i, categoryId: 1, mask: mask([1, 0, 0, 0, 0, 1]) };
+        }
+      })(),
+    };
+    let askedAtFirst = -1;
+    for await (const c of formatCvatStream(lazy, {}, () => {}, 500)) {
+      if (askedAtFirst < 0 && c.includes('<image')) askedAtFirst = asked;
+    }
+    expect(askedAtFirst).toBeGreaterThan(0);
+    expect(askedAtFirst).toBeLessThan(20);
+  });
+});
