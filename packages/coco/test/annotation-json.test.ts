@@ -267,3 +267,27 @@ describe('parseAnnotationBytes polygons (views of shared blocks)', () => {
     }
   });
 });
+
+describe('parseAnnotationBytes, then parseJsonBytes for what it leaves: the value or the error of parseJsonBytes alone', () => {
+  const outcome = (run: () => unknown): unknown => {
+    try {
+      return plain(run());
+    } catch (e) {
+      if (!isRleError(e)) throw e;
+      return [e.code, e.offset];
+    }
+  };
+  // Tokens where the fast path's rules are: signs, zeros, exponents, 16+ digits, -0, 1e400, cut numbers.
+  const token = fc.oneof(fc.constantFrom(...NUMBER_TOKENS, '00', '0.', '-', '-0.0e-0', '1e400', '4.9e-325', '0.00', '7.'), numberToken);
+  const text = fc.tuple(fc.array(token, { maxLength: 6 }), token, space, fc.constantFrom('', '"\\u00e9\\n"', '"é\\ud83d\\ude00"', '"\\x"', '"\u0001"'), fc.nat(500))
+    .map(([list, one, s, str, offset]) => [`{"segmentation": [[${list.join(`,${s}`)}]${s}],${s}"area": ${one}, "n": ${str || '1'}, "bbox": [${list.slice(0, 4).join(', ')}]}`, offset] as const);
+
+  it('for any number tokens, whitespace and escaped strings', () => {
+    fc.assert(fc.property(text, ([t, offset]) => {
+      const bytes = encodeUtf8(t);
+      const fast = outcome(() => parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON'));
+      const slow = outcome(() => parseJsonBytes(bytes, offset, 'COCO JSON'));
+      expect(same(fast, slow)).toBe(true);
+    }), { numRuns: 3000 });
+  });
+});
