@@ -10,8 +10,6 @@
  * RleError, code and offset, as before this parser existed).
  */
 
-import { copyF64 } from '@rlekit/core';
-
 const DEPTH_LIMIT = 32; // deeper values are left to parseJsonBytes (and its depth check)
 // 10^k for k <= 22 is exact in a double: with a mantissa below 2^53, one division rounds correctly.
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -23,7 +21,11 @@ let buf: Uint8Array = new Uint8Array(0);
 let at = 0;
 let end = 0;
 let polygonKey = '';
-let coords = new Float64Array(1024);
+// Polygons are views of shared blocks (see core's slab.ts for why): the block being filled.
+const BLOCK = 8192; // values (64 KiB)
+const MAX_CARVE = 512; // longer lists get their own buffer
+let block = new Float64Array(BLOCK);
+let blockAt = BLOCK; // full: the first list takes a fresh block (see numbers)
 
 // Short ASCII strings without escapes (keys, mostly) are interned: the same key bytes give the same string.
 const CACHE = 512;
@@ -174,75 +176,89 @@ function polygons(): Float64Array[] | undefined {
 }
 
 /**
- * `[n, ...]` into a Float64Array, or undefined when an element is not a number. The hot loop of a
- * COCO read: locals only (module state is read once and written once), numbers inline.
+ * `[n, ...]` as a Float64Array, or undefined when an element is not a number. The hot loop of a
+ * COCO read: locals only (module state read once and written once), numbers inline, each value
+ * written straight into a shared block and handed out as a view of it (as core's copyF64 carves
+ * them, without a scratch array to copy from). A byte past the end reads as 0 (`| 0`), which no
+ * rule takes: a cut-off list ends as not JSON, never in a loop.
  */
 function numbers(): Float64Array | undefined {
   const b = buf;
-  let i = at + 1, k = 0, out = coords;
-  let c = b[i]!;
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
-  if (c === 0x5d) {
-    at = i + 1;
-    return new Float64Array(0);
-  }
-  for (;;) {
-    // One number: the grammar checked byte by byte; up to 15 significant digits and no exponent, it is exact here.
-    const s = i;
-    const neg = c === 0x2d;
-    if (neg) c = b[++i]!;
-    let m = 0, digits = 0, scale = 0, exact = true;
-    if (c === 0x30) {
-      c = b[++i]!;
-      if (c >= 0x30 && c <= 0x39) throw bail; // a leading zero
-    } else if (c >= 0x31 && c <= 0x39) {
-      do {
+  let i = at + 1;
+  let c = b[i]! | 0;
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]! | 0;
+  // A list starts where a few hundred values still fit (a fresh block otherwise): a block fills
+  // here, on a path every list takes, rarely mid-list. (Here and below, rare cases go through
+  // operations every number runs: one met first in the optimised code deoptimises it.)
+  if (blockAt > BLOCK - 512) (block = new Float64Array(BLOCK), (blockAt = 0));
+  let out = block, base = blockAt, k = base;
+  if (c !== 0x5d) {
+    for (;;) {
+      // One number: the grammar checked byte by byte; up to 15 significant digits and no exponent, it is exact here.
+      const s = i;
+      const minus = c === 0x2d ? 1 : 0;
+      i += minus;
+      c = b[i]! | 0;
+      const d0 = i;
+      let m = c - 0x30;
+      if (m < 0 || m > 9) {
+        if (minus === 1) throw bail;
+        at = i;
+        return undefined; // not a number: not a polygon
+      }
+      for (;;) {
+        c = b[++i]! | 0;
+        if (c < 0x30 || c > 0x39) break;
         m = m * 10 + (c - 0x30);
-        digits++;
-        c = b[++i]!;
-      } while (c >= 0x30 && c <= 0x39);
-    } else {
-      if (neg) throw bail;
-      at = i;
-      return undefined; // not a number: not a polygon
+      }
+      let digits = i - d0, scale = 0;
+      if ((b[d0] === 0x30 ? digits : 0) > 1) throw bail; // a leading zero
+      if (c === 0x2e) {
+        const f0 = i + 1;
+        for (;;) {
+          c = b[++i]! | 0;
+          if (c < 0x30 || c > 0x39) break;
+          m = m * 10 + (c - 0x30);
+        }
+        scale = i - f0;
+        if (scale === 0) throw bail;
+        digits += scale;
+      }
+      let v: number;
+      if (c === 0x65 || c === 0x45) {
+        c = b[++i]! | 0;
+        if (c === 0x2b || c === 0x2d) c = b[++i]! | 0;
+        if (c < 0x30 || c > 0x39) throw bail;
+        do c = b[++i]! | 0; while (c >= 0x30 && c <= 0x39);
+        v = slowNumber(s, i);
+      } else if (digits <= 15) {
+        // m < 10^15 and 10^scale (scale <= 15) are exact doubles: one division rounds correctly;
+        // the sign by a product (exact, and 0 * -1 is -0).
+        v = (scale === 0 ? m : m / POW10[scale]!) * (1 - 2 * minus);
+      } else v = slowNumber(s, i);
+      if (k === out.length) {
+        // Full: the list moves to a fresh block, which later lists carve from (the old one stays
+        // with its views); a list past half a block, to a buffer of its own that doubles.
+        const n = k - base;
+        const grown = new Float64Array(Math.max(BLOCK, n * 2));
+        grown.set(out.subarray(base, k));
+        (out = grown, (base = 0), (k = n));
+        if (grown.length === BLOCK) (block = grown, (blockAt = 0));
+      }
+      out[k++] = v;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]! | 0;
+      if (c === 0x5d) break;
+      if (c !== 0x2c) throw bail;
+      c = b[++i]! | 0;
+      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]! | 0;
     }
-    if (c === 0x2e) {
-      c = b[++i]!;
-      if (!(c >= 0x30 && c <= 0x39)) throw bail;
-      do {
-        m = m * 10 + (c - 0x30);
-        digits++;
-        scale++;
-        c = b[++i]!;
-      } while (c >= 0x30 && c <= 0x39);
-    }
-    if (c === 0x65 || c === 0x45) {
-      exact = false;
-      c = b[++i]!;
-      if (c === 0x2b || c === 0x2d) c = b[++i]!;
-      if (!(c >= 0x30 && c <= 0x39)) throw bail;
-      do c = b[++i]!; while (c >= 0x30 && c <= 0x39);
-    }
-    let v: number;
-    if (exact && digits <= 15 && scale <= 22) {
-      v = scale === 0 ? m : m / POW10[scale]!;
-      if (neg) v = -v;
-    } else v = slowNumber(s, i);
-    if (k === out.length) {
-      const grown = new Float64Array(k * 2);
-      grown.set(out);
-      out = coords = grown;
-    }
-    out[k++] = v;
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
-    if (c === 0x2c) {
-      c = b[++i]!;
-      while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i]!;
-    } else if (c === 0x5d) {
-      at = i + 1;
-      return copyF64(out, k);
-    } else throw bail;
   }
+  at = i + 1;
+  // A long list gets a buffer of its own length (as copyF64 gives it; its place in the block is reused).
+  if (out !== block) return k === out.length ? out : out.slice(0, k);
+  if (k - base > MAX_CARVE) return out.slice(base, k);
+  blockAt = k;
+  return out.subarray(base, k);
 }
 
 /** The token's text is ASCII: JSON.parse of it is the value by definition. */
@@ -257,20 +273,19 @@ function slowNumber(s: number, e: number): number {
  */
 function number(): number {
   const s = at;
+  const neg = buf[at] === 0x2d;
+  at += neg ? 1 : 0;
   let c = buf[at]!;
-  const neg = c === 0x2d;
-  if (neg) c = buf[++at]!;
+  // (Rare cases, a 0 or a minus, go through operations every number runs, as in numbers.)
   let m = 0, digits = 0, scale = 0;
-  if (c === 0x30) {
+  const d0 = at;
+  if (!(c >= 0x30 && c <= 0x39)) throw bail;
+  do {
+    m = m * 10 + (c - 0x30);
+    digits++;
     c = buf[++at]!;
-    if (c >= 0x30 && c <= 0x39) throw bail; // a leading zero
-  } else if (c >= 0x31 && c <= 0x39) {
-    do {
-      m = m * 10 + (c - 0x30);
-      digits++;
-      c = buf[++at]!;
-    } while (c >= 0x30 && c <= 0x39);
-  } else throw bail;
+  } while (c >= 0x30 && c <= 0x39);
+  if ((buf[d0] === 0x30 ? digits : 0) > 1) throw bail; // a leading zero
   if (c === 0x2e) {
     c = buf[++at]!;
     if (!(c >= 0x30 && c <= 0x39)) throw bail;
@@ -289,10 +304,7 @@ function number(): number {
     if (!(c >= 0x30 && c <= 0x39)) throw bail;
     do c = buf[++at]!; while (c >= 0x30 && c <= 0x39);
   }
-  if (!exp && digits <= 15 && scale <= 22) {
-    const v = scale === 0 ? m : m / POW10[scale]!;
-    return neg ? -v : v;
-  }
+  if (!exp && digits <= 15 && scale <= 22) return (scale === 0 ? m : m / POW10[scale]!) * (neg ? -1 : 1);
   return slowNumber(s, at);
 }
 

@@ -514,6 +514,26 @@ function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
 }
 
+/**
+ * Pass 1's scan ended (TRUNCATED, or LIMIT_EXCEEDED at the value limit) inside an annotation: bad
+ * JSON in it (a stray quote) kept it from closing, and the rest of the file was read as part of
+ * it. The error names the annotation (its path, where it starts) and the first byte where it
+ * stops being JSON; without such a byte (the file ends inside a good annotation), its start.
+ */
+function openAnnotationError(scanner: JsonScanner, e: unknown): unknown {
+  if (!(e instanceof RleError) || (e.code !== 'TRUNCATED' && e.code !== 'LIMIT_EXCEEDED')) return e;
+  const open = scanner.openPiece(0);
+  if (open === undefined || open.index === undefined || (open.key !== 'annotations' && open.key !== null)) return e;
+  const path = open.key === null ? [open.index] : ['annotations', open.index];
+  const where = `annotation ${open.index}, from byte ${open.offset}, never closes`;
+  const fault = scanner.openFault();
+  if (fault !== undefined) {
+    return new RleError(fault.code, `${fault.reason} (${where}: a stray or missing quote, bracket or comma before here?)`, { path, offset: fault.offset, expected: fault.expected ?? 'COCO JSON', cause: e });
+  }
+  if (e.code === 'LIMIT_EXCEEDED') return new RleError(e.code, `${e.reason} (${where} within the limit)`, { path, offset: open.offset, expected: e.expected ?? 'COCO JSON', cause: e });
+  return new RleError('TRUNCATED', `COCO JSON ends at byte ${open.offset + open.length} inside ${where}`, { path, offset: open.offset, expected: 'the rest of the annotation and of the file', cause: e });
+}
+
 /** A typed array that grows by doubling as values are pushed (pass 1's offsets and lengths). */
 class GrowList<A extends Float64Array | Uint32Array> {
   data: A;
@@ -685,7 +705,11 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     },
     maxPiece: maxValueBytes,
   }, 'COCO JSON');
-  for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
+  try {
+    for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
+  } catch (e) {
+    throw openAnnotationError(pass1, e);
+  }
   root = pass1.rootKind;
   if (root === 'array' && (format === 'instances' || format === 'sa1b')) fail([], 'an object', 'a list');
   if (root === 'object' && format === 'results') fail([], 'a list of results', 'an object');
@@ -802,16 +826,24 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   }
   const fromKept = (i: number): Annotation | undefined => reader.annotation(parseAnnotation(kept!.subarray(keptAt![i]!, keptAt![i]! + sizes[i]!), offsets[i]!), pathOf(i));
 
-  async function* annotations(): AsyncGenerator<Annotation> {
+  const parseAt = (bytes: Uint8Array, i: number): Annotation | undefined => reader.annotation(parseAnnotation(bytes, offsets[i]!), pathOf(i));
+
+  /**
+   * Pass 2 as runs of annotations: each run a sync generator, parsed as it is pulled (so an
+   * error comes at its annotation's turn, after the ones before it), and flattened by `flat`:
+   * an async generator's round trips per annotation cost more than parsing a small one.
+   */
+  async function* runs(): AsyncGenerator<Iterable<Annotation | undefined>> {
     if (keptAt !== undefined) {
       // Every annotation is at hand: file order, or image order by a stable sort on positions.
       const order = regroup ? imageOrder(at, images.length) : undefined;
-      for (let k = 0; k < count; k++) {
-        const i = order === undefined ? k : order[k]!;
-        if (!mine(i)) continue; // another shard's: scanned past in pass 1, never parsed
-        const a = fromKept(i);
-        if (a) yield a;
-      }
+      yield (function* () {
+        for (let k = 0; k < count; k++) {
+          const i = order === undefined ? k : order[k]!;
+          if (!mine(i)) continue; // another shard's: scanned past in pass 1, never parsed
+          yield fromKept(i);
+        }
+      })();
       kept = undefined;
       reader.finish();
       return;
@@ -822,10 +854,9 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       for await (const _ of pass2(mine, true, (i, v, offset) => queue.push([i, new Uint8Array(v as Uint8Array), offset]))) {
         const q = queue;
         queue = [];
-        for (const [i, v, offset] of q) {
-          const a = reader.annotation(parseAnnotation(v, offset), pathOf(i));
-          if (a) yield a;
-        }
+        yield (function* () {
+          for (const [i, v, offset] of q) yield reader.annotation(parseAnnotation(v, offset), pathOf(i));
+        })();
       }
       reader.finish();
       return;
@@ -846,7 +877,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       }
       const lo = offsets[order[0]!]!, hi = offsets[order[wanted - 1]!]! + sizes[order[wanted - 1]!]!;
       let e = 0, pos = lo, cut = new Uint8Array(0);
-      for await (const c of source.range!(lo, hi)) {
+      // The chunk's annotations (the chunk is the source's buffer until the next is asked for: parsed before then).
+      function* inChunk(c: Uint8Array): Generator<Annotation | undefined> {
         const end = pos + c.length;
         while (e < wanted) {
           const i = order[e]!, s0 = offsets[i]!, s1 = s0 + sizes[i]!;
@@ -861,11 +893,11 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
             bytes = cut.subarray(0, s1 - s0);
           }
           e++;
-          const a = reader.annotation(parseAnnotation(bytes, s0), pathOf(i));
-          if (a) yield a;
+          yield parseAt(bytes, i);
         }
         pos = end;
       }
+      for await (const c of source.range!(lo, hi)) yield inChunk(c);
       if (pos !== hi || e !== wanted) throw new RleError('IO', `${source.name} changed between reads`);
       reader.finish();
       return;
@@ -876,29 +908,42 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     let total = 0;
     for (let k = 0; k < wanted; k++) total += sizes[order[k]!]!;
     const windowBytes = seekable ? Math.min(regroupBytes, Math.max(16 << 20, Math.ceil(total / 4))) : regroupBytes;
-    const slot = new Float64Array(count); // an annotation's place in its window's buffer
-    let buffer = spare ?? new Uint8Array(0);
-    spare = undefined;
-    let from = 0;
-    while (from < wanted) {
+    // The windows, each of whole images (never one image's annotations split), filled to an even
+    // share of the bytes (a last window of a few images would cost a whole read of the span for
+    // them), never past regroupBytes: where each ends in `order`, and the largest one's bytes.
+    const share = Math.ceil(total / Math.max(1, Math.ceil(total / windowBytes)));
+    const ends: number[] = [];
+    let largest = 0;
+    for (let from = 0; from < wanted;) {
       let to = from, bytes = 0;
-      // Whole images when regrouping: never split one image's annotations between windows.
       while (to < wanted) {
         const p = at[order[to]!]!;
         let end = to, b = 0;
         if (regroup) while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
         else b = sizes[order[end++]!]!;
-        if (to > from && bytes + b > windowBytes) break;
+        if (to > from && (bytes >= share || bytes + b > regroupBytes)) break;
         bytes += b;
         to = end;
       }
+      ends.push(to);
+      if (bytes > largest) largest = bytes;
+      from = to;
+    }
+    const slot = new Float64Array(count); // an annotation's place in its window's buffer
+    // The windows' annotations go into one buffer, each at its place in image order, reused by
+    // every window (a window is parsed before the next is read): sized once for the largest, so
+    // no window faults in fresh pages but the first (pages never written are never touched).
+    const window = spare !== undefined && spare.length >= largest ? spare : new Uint8Array(largest);
+    spare = undefined;
+    const parseWindow = function* (from: number, to: number): Generator<Annotation | undefined> {
+      for (let k = from; k < to; k++) {
+        const i = order[k]!, o = slot[i]!;
+        yield parseAt(window.subarray(o, o + sizes[i]!), i);
+      }
+    };
+    for (let w = 0, from = 0; w < ends.length; from = ends[w++]!) {
+      const to = ends[w]!;
       const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
-      // The window's annotations go into one buffer, each at its place in image order, reused by
-      // the next window (a window is parsed before the next is read): no fresh pages per pass.
-      // Sized for the largest window at once (pages never written are never touched): a second
-      // window a little larger than the first would otherwise fault in a whole new buffer.
-      if (buffer.length < bytes) buffer = new Uint8Array(Math.max(bytes, Math.min(windowBytes, total)));
-      const window = buffer;
       for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
       if (seekable) {
         // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
@@ -915,17 +960,12 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         })) { /* collect */ }
         if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
       }
-      for (let k = from; k < to; k++) {
-        const i = order[k]!;
-        const a = reader.annotation(parseAnnotation(window.subarray(slot[i]!, slot[i]! + sizes[i]!), offsets[i]!), pathOf(i));
-        if (a) yield a;
-      }
-      from = to;
+      yield parseWindow(from, to);
     }
     reader.finish();
   }
   // Regrouped, or so in the file (SA-1B has one image): a Kaggle or PNG writer then holds one image at a time.
-  return { images, categories: reader.categories, annotations: annotations(), inImageOrder: regroup || inImageOrder || fmt === 'sa1b' };
+  return { images, categories: reader.categories, annotations: flat(runs()), inImageOrder: regroup || inImageOrder || fmt === 'sa1b' };
 }
 
 /**
@@ -997,6 +1037,62 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
     reader.finish();
   }
   return { images, categories: reader.categories, annotations: annotations(), inImageOrder: plan.inImageOrder };
+}
+
+/**
+ * The annotations of pass 2's runs (sync generators, see readCoco's `runs`), skipping the
+ * undefined ones (no mask, or refused by a recover hook): one resolved promise per annotation.
+ * Stopping early (`return`, a `for await` that breaks) closes the run and the runs.
+ */
+function flat<T>(runs: AsyncGenerator<Iterable<T | undefined>>): AsyncGenerator<T> {
+  let run: Iterator<T | undefined> | undefined;
+  let reading: Promise<unknown> | undefined; // the next run, being read for a call before this one
+  const it = {
+    [Symbol.asyncIterator]: () => it,
+    async next(): Promise<IteratorResult<T>> {
+      // Calls are answered in order, as an async generator answers them.
+      while (reading !== undefined) await reading.catch(() => {});
+      for (;;) {
+        if (run !== undefined) {
+          let r: IteratorResult<T | undefined>;
+          try {
+            r = run.next();
+          } catch (e) {
+            // An annotation's error ends the read, as it ended the async generator this replaces.
+            await it.return();
+            throw e;
+          }
+          if (r.done !== true) {
+            if (r.value !== undefined) return r as IteratorResult<T>;
+            continue;
+          }
+          run = undefined;
+        }
+        const next = runs.next();
+        reading = next;
+        let n: IteratorResult<Iterable<T | undefined>>;
+        try {
+          n = await next;
+        } finally {
+          reading = undefined;
+        }
+        if (n.done === true) return { value: undefined, done: true };
+        run = n.value[Symbol.iterator]();
+      }
+    },
+    async return(value?: unknown): Promise<IteratorResult<T>> {
+      const r = run;
+      run = undefined;
+      r?.return?.();
+      await runs.return(undefined);
+      return { value: value as T, done: true };
+    },
+    async throw(e?: unknown): Promise<IteratorResult<T>> {
+      await it.return();
+      throw e;
+    },
+  };
+  return it as unknown as AsyncGenerator<T>;
 }
 
 /**

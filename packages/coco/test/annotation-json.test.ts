@@ -236,3 +236,58 @@ describe('copyU32 / copyF64 (views of shared blocks)', () => {
     expect(u.every((a, k) => a.every((x) => x === k))).toBe(true);
   });
 });
+
+describe('parseAnnotationBytes polygons (views of shared blocks)', () => {
+  it('keeps every list intact across blocks: lists cut by a block\'s end, lists longer than a block, empty and one-number lists', () => {
+    // Lengths that fill blocks unevenly: many short lists, some past the carving limit (512), some past a block (8192).
+    const lengths: number[] = [];
+    for (let k = 0; k < 400; k++) lengths.push(k % 37 === 0 ? 9000 + k : k % 11 === 0 ? 600 + k : k % 13 === 0 ? 0 : 1 + ((k * 7919) % 300));
+    const got: Float64Array[][] = [];
+    const want: number[][][] = [];
+    for (let k = 0; k < lengths.length; k += 2) {
+      const polys = [lengths[k]!, lengths[k + 1]!].map((n, j) => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -0 : (k * 1000 + j * 100 + i) / 4)));
+      const text = `[${polys.map((p) => `[${p.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(', ')}]`).join(', ')}]`;
+      const a = parseAnnotationBytes(encodeUtf8(`{"id": ${k}, "segmentation": ${text}}`));
+      expect(a).toBeDefined();
+      got.push(a!.segmentation as Float64Array[]);
+      want.push(JSON.parse(text) as number[][]);
+    }
+    // Checked after all are parsed: a later list never overwrote an earlier one's values.
+    got.forEach((polys, k) => polys.forEach((p, j) => {
+      expect(p).toBeInstanceOf(Float64Array);
+      expect(same(Array.from(p), want[k]![j])).toBe(true);
+    }));
+  });
+
+  it('a list left unfinished (bad JSON, a non-number) leaves no trace in the next one', () => {
+    for (const bad of ['[[1, 2, 3, x]]', '[[1, 2, 3, 01]]', '[[1, 2, 3', '[[1, 2, "a"]]']) {
+      parseAnnotationBytes(encodeUtf8(`{"segmentation": ${bad}}`));
+      const a = parseAnnotationBytes(encodeUtf8('{"segmentation": [[7, 8], [9]]}'))!;
+      expect((a.segmentation as Float64Array[]).map((p) => Array.from(p))).toEqual([[7, 8], [9]]);
+    }
+  });
+});
+
+describe('parseAnnotationBytes, then parseJsonBytes for what it leaves: the value or the error of parseJsonBytes alone', () => {
+  const outcome = (run: () => unknown): unknown => {
+    try {
+      return plain(run());
+    } catch (e) {
+      if (!isRleError(e)) throw e;
+      return [e.code, e.offset];
+    }
+  };
+  // Tokens where the fast path's rules are: signs, zeros, exponents, 16+ digits, -0, 1e400, cut numbers.
+  const token = fc.oneof(fc.constantFrom(...NUMBER_TOKENS, '00', '0.', '-', '-0.0e-0', '1e400', '4.9e-325', '0.00', '7.'), numberToken);
+  const text = fc.tuple(fc.array(token, { maxLength: 6 }), token, space, fc.constantFrom('', '"\\u00e9\\n"', '"é\\ud83d\\ude00"', '"\\x"', '"\u0001"'), fc.nat(500))
+    .map(([list, one, s, str, offset]) => [`{"segmentation": [[${list.join(`,${s}`)}]${s}],${s}"area": ${one}, "n": ${str || '1'}, "bbox": [${list.slice(0, 4).join(', ')}]}`, offset] as const);
+
+  it('for any number tokens, whitespace and escaped strings', () => {
+    fc.assert(fc.property(text, ([t, offset]) => {
+      const bytes = encodeUtf8(t);
+      const fast = outcome(() => parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON'));
+      const slow = outcome(() => parseJsonBytes(bytes, offset, 'COCO JSON'));
+      expect(same(fast, slow)).toBe(true);
+    }), { numRuns: 3000 });
+  });
+});

@@ -587,22 +587,57 @@ describe('a streamed COCO file whose bad JSON never closes a value', () => {
     return { source, read: () => read };
   };
 
-  it('is refused at the value\'s start once the value passes the limit, not gathered to the end of the file', async () => {
+  // Where JSON.parse of the file stops: the string the stray quote opened ends at the next quote
+  // (of "id"), and `id` cannot follow it in a list.
+  const fault = text.indexOf('id": 2');
+  const start = text.indexOf('{"id": 1, "image_id"');
+  const expectNamed = (error: unknown): void => {
+    expect(error).toBeInstanceOf(RleError);
+    const e = error as RleError;
+    expect([e.code, e.path, e.offset]).toEqual(['INVALID_STRUCTURE', ['annotations', 0], fault]);
+    expect(e.message).toContain(`annotation 0, from byte ${start}, never closes`);
+  };
+
+  it('is refused once the value passes the limit, at the annotation and the first byte where it stops being JSON, not gathered to the end of the file', async () => {
     const { source, read } = counted();
     const error = await readCocoStream(source, 'auto', () => {}, true, REGROUP_BYTES, undefined, undefined, false, 'col', 1000).then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(RleError);
-    expect((error as RleError).code).toBe('LIMIT_EXCEEDED');
-    expect((error as RleError).offset).toBe(text.indexOf('{"id": 1, "image_id"'));
-    expect(read()).toBeLessThan(1000 + 64 + text.indexOf('{"id": 1, "image_id"') + 64);
+    expectNamed(error);
+    expect(read()).toBeLessThan(1000 + 64 + start + 64);
     expect(bytes.length).toBeGreaterThan(10_000);
+    // As JSON.parse of the whole text says.
+    expect(() => JSON.parse(text)).toThrow(`position ${fault}`);
   });
 
-  it('without a limit it is still an error (the file ends inside the string), after reading it all', async () => {
+  it('without a limit it is the same error, after reading the file to its end', async () => {
     const { source, read } = counted();
     const error = await readCocoStream(source).then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(RleError);
-    expect((error as RleError).code).not.toBe('LIMIT_EXCEEDED');
+    expectNamed(error);
     expect(read()).toBe(bytes.length);
     expect(MAX_VALUE_BYTES).toBe(0x1fffffe8);
+  });
+
+  it('a fault past the first prefixes looked at (64 KiB, 1 MiB) is found too, in a results list', async () => {
+    // A long first polygon, the stray quote 1.5 MB into it; a results file (the list is the root).
+    const numbers = Array.from({ length: 500_000 }, (_, k) => String(k % 7)).join(', ');
+    const at = numbers.length - 1000;
+    const bad = `[{"image_id": 1, "segmentation": [[${numbers.slice(0, at)}"${numbers.slice(at)}]]}, {"image_id": 1, "segmentation": {"size": [2, 2], "counts": "04"}}]`;
+    const b = new TextEncoder().encode(bad);
+    const source: ByteSource = { kind: 'bytes', name: 'r.json', async *stream() { for (let i = 0; i < b.length; i += 4096) yield b.slice(i, i + 4096); } };
+    const error = await readCocoStream(source).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RleError);
+    const e = error as RleError;
+    expect([e.code, e.path]).toEqual(['INVALID_STRUCTURE', [0]]);
+    expect(() => JSON.parse(bad)).toThrow(`position ${e.offset}`);
+    expect(e.offset).toBeGreaterThan(1 << 20);
+  });
+
+  it('a file that ends inside a good annotation is TRUNCATED at that annotation\'s start, with its path', async () => {
+    const cut = text.replace('[["1', '[[1').slice(0, text.indexOf('{"id": 3, "image_id"') + 30);
+    const b = new TextEncoder().encode(cut);
+    const source: ByteSource = { kind: 'bytes', name: 'cut.json', async *stream() { for (let i = 0; i < b.length; i += 64) yield b.slice(i, i + 64); } };
+    const error = await readCocoStream(source).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RleError);
+    const e = error as RleError;
+    expect([e.code, e.path, e.offset]).toEqual(['TRUNCATED', ['annotations', 2], cut.indexOf('{"id": 3, "image_id"')]);
   });
 });

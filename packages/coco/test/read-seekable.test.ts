@@ -124,3 +124,52 @@ describe('COCO read of a seekable file (range, reused buffer) against the same b
     expect(got.error?.[0]).toBe('IO');
   });
 });
+
+describe('the annotations iterator of a streamed read', () => {
+  const text = `{"annotations": [${Array.from({ length: 60 }, (_, k) => `{"id": ${k + 1}, "image_id": ${(k * 7) % 5 + 1}, "segmentation": [[0, 0, 3, 0, 3, 2]]}`).join(', ')}], "images": [${Array.from({ length: 5 }, (_, k) => `{"id": ${k + 1}, "height": 4, "width": 6}`).join(', ')}]}`;
+  const ids = (t: string, byImage: boolean): number[] => {
+    const list = (JSON.parse(t) as { annotations: { id: number; image_id: number }[] }).annotations;
+    return byImage ? [...list].sort((a, b) => a.image_id - b.image_id).map((a) => a.id) : list.map((a) => a.id);
+  };
+
+  it('answers next() calls made before the last one settled in order, as an async generator does', async () => {
+    for (const byImage of [true, false]) {
+      for (const source of [seekable(enc(text), 97), plain(enc(text))]) {
+        const s = await readCocoStream(source, 'auto', () => {}, byImage, 300);
+        const it = s.annotations[Symbol.asyncIterator]();
+        const all = await Promise.all(Array.from({ length: 64 }, () => it.next()));
+        expect(all.filter((r) => !r.done).map((r) => r.value.id)).toEqual(ids(text, byImage));
+        expect(all.slice(60).every((r) => r.done)).toBe(true);
+      }
+    }
+  });
+
+  it('stopping early closes what the read opened, and an error ends the read', async () => {
+    let open = 0;
+    const bytes = enc(text);
+    const counting: ByteSource = {
+      ...seekable(bytes, 97),
+      async *range(start: number, end: number) {
+        open++;
+        try {
+          yield* seekable(bytes, 97).range!(start, end);
+        } finally {
+          open--;
+        }
+      },
+    };
+    for (const byImage of [true, false]) {
+      const s = await readCocoStream(counting, 'auto', () => {}, byImage, 300);
+      let n = 0;
+      for await (const _ of s.annotations) if (++n === 7) break;
+      expect(open).toBe(0);
+    }
+    // The 4th annotation (in file order) refers to no image: its error comes after the 3 before it, then nothing more.
+    const bad = text.replace('{"id": 4, "image_id": 2', '{"id": 4, "image_id": 99');
+    const s = await readCocoStream(seekable(enc(bad), 97), 'auto', () => {}, false, 300);
+    const it = s.annotations[Symbol.asyncIterator]();
+    const got: unknown[] = [];
+    for (let k = 0; k < 5; k++) got.push(await it.next().then((r) => (r.done ? 'done' : r.value.id), (e: unknown) => (e as RleError).code));
+    expect(got).toEqual([1, 2, 3, 'DANGLING_REFERENCE', 'done']);
+  });
+});

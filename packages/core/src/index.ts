@@ -31,7 +31,7 @@ export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan
 export { groupByImageAt, jsonListChunks, streamJsonList } from './json-list.js';
 export type { JsonListReader } from './json-list.js';
 export { copyF64, copyU32 } from './slab.js';
-export type { JsonFieldAction, JsonScanHandler, JsonValueKind } from './json-scan.js';
+export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { loadOnce } from './load-once.js';

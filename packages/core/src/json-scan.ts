@@ -265,13 +265,47 @@ export class JsonScanner {
   }
 
   /**
-   * After `end` threw TRUNCATED: the value that was being cut (when it was parsed, not only
-   * scanned) and its offset. Bad JSON inside it (a stray quote) kept it from closing: parsing it
-   * finds the fault where JSON.parse of the whole text would.
+   * After `end` threw TRUNCATED (or `write` LIMIT_EXCEEDED): the value that was being cut (when
+   * it was parsed, not only scanned), its offset, and whose it is. Bad JSON inside it (a stray
+   * quote) kept it from closing: parsing it finds the fault where JSON.parse of the whole text
+   * would. `maxBytes`: only its first bytes (a prefix to look for the fault in, not a copy of all).
    */
-  openPiece(): { offset: number; bytes: Uint8Array } | undefined {
+  openPiece(maxBytes = Infinity): OpenPiece | undefined {
     if (this.cut === Cut.None || !this.keep) return undefined;
-    return { offset: this.cutStart, bytes: joinParts(this.parts) };
+    // (Every part of an open piece was counted in partBytes: each came with a chunk that ended inside it.)
+    const length = this.partBytes;
+    const piece: OpenPiece = { offset: this.cutStart, bytes: maxBytes >= length ? joinParts(this.parts) : headOf(this.parts, maxBytes), length, key: this.st === St.Key ? null : this.key };
+    if (this.st === St.AfterElem) piece.index = this.index;
+    return piece;
+  }
+
+  /**
+   * After `end` threw TRUNCATED (or `write` LIMIT_EXCEEDED): the first fault in the value left
+   * open (as parseJsonBytes reports it, at its byte offset in the input), or undefined when it
+   * has none (the input ended inside a value that was good so far). Growing prefixes of it are
+   * parsed (64 KiB, then 16 times more each time), so a fault near its start costs little
+   * whatever the value's size, and no more than the value is held.
+   */
+  openFault(): RleError | undefined {
+    const open = this.openPiece(0);
+    if (open === undefined) return undefined;
+    for (let n = 1 << 16; ; n *= 16) {
+      const whole = n >= open.length;
+      let bytes = this.openPiece(whole ? Infinity : n + 4)!.bytes;
+      if (!whole) {
+        // Cut where a character starts (a fatal decode would refuse half of one).
+        let cut = n;
+        while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
+        bytes = bytes.subarray(0, cut);
+      }
+      try {
+        parseJsonBytes(bytes, open.offset, this.expected);
+      } catch (e) {
+        // At the prefix's end: it is good as far as it goes (JSON.parse wants the rest).
+        if (e instanceof RleError && (e.offset === undefined || e.offset < open.offset + bytes.length)) return e;
+      }
+      if (whole) return undefined;
+    }
   }
 
   private keyStart = 0;
@@ -463,6 +497,33 @@ export class JsonScanner {
   private bad(at: number, expected: string, b: number): never {
     throw new RleError('INVALID_STRUCTURE', 'Not valid JSON', { offset: at, expected: `${expected} (${this.expected})`, received: describeByte(b) });
   }
+}
+
+/** What {@link JsonScanner.openPiece} tells of the value that was being cut when the input ended. */
+export interface OpenPiece {
+  /** Its first byte's offset in the input. */
+  offset: number;
+  /** Its bytes as far as they came (only the first `maxBytes` of them when asked for fewer). */
+  bytes: Uint8Array;
+  /** How many bytes of it came. */
+  length: number;
+  /** The top-level key it is the value (or an element) of; null for a key or an element of a root array. */
+  key: string | null;
+  /** When it is an element of an array: its index. */
+  index?: number;
+}
+
+/** The first `n` bytes of the parts, in one array. */
+function headOf(parts: readonly Uint8Array[], n: number): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(Math.min(n, total));
+  for (let k = 0, o = 0; o < out.length; k++) {
+    const p = parts[k]!.subarray(0, out.length - o);
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function joinParts(parts: Uint8Array[]): Uint8Array {

@@ -163,3 +163,42 @@ describe('objectFields', () => {
     expect(objectFields(enc.encode('{"image_id": [1]}'), names)).toBeUndefined();
   });
 });
+
+describe('JsonScanner.openPiece / openFault: the value left open when the input ends', () => {
+  const scanEnd = (text: string, chunk: number): JsonScanner => {
+    const s = new JsonScanner({ field: (k) => (k === 'a' ? 'elements' : 'value'), element: () => {}, value: () => {} });
+    const b = new TextEncoder().encode(text);
+    for (let i = 0; i < b.length; i += chunk) s.write(b.slice(i, i + chunk));
+    expect(() => s.end()).toThrow(RleError);
+    return s;
+  };
+
+  it('finds the first fault where JSON.parse of the whole text does, whatever the chunking and however far in', () => {
+    // A stray quote: the rest of the text reads as strings and keys by turns, and the element never closes.
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 700 }), (pad, chunk) => {
+      const numbers = Array.from({ length: pad }, (_, k) => k).join(',');
+      const text = `{"x": 1, "a": [{"p": [1]}, {"p": [${numbers}", 5], "q": "é"}, {"p": [2]}], "z": 3}`;
+      const s = scanEnd(text, chunk);
+      const open = s.openPiece()!;
+      expect([open.key, open.index, open.offset, open.length]).toEqual(['a', 1, text.indexOf('{"p": [', 20), open.bytes.length]);
+      expect(open.length).toBe(new TextEncoder().encode(text).length - open.offset);
+      expect(s.openPiece(5)!.bytes).toEqual(open.bytes.subarray(0, 5));
+      const fault = s.openFault();
+      let position = -1;
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        position = Number(/position (\d+)/.exec((e as Error).message)![1]);
+      }
+      // ASCII up to the fault: characters are bytes.
+      expect(fault?.offset).toBe(position);
+    }), { numRuns: 150 });
+  });
+
+  it('is undefined for a value that is good as far as it goes, and for an input with nothing open', () => {
+    expect(scanEnd('{"a": [{"p": [1, 2', 3).openFault()).toBeUndefined();
+    const s = scanEnd('{"a": [{"p": 1}', 4);
+    expect(s.openPiece()).toBeUndefined();
+    expect(s.openFault()).toBeUndefined();
+  });
+});
