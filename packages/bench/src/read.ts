@@ -45,8 +45,8 @@ if (kind === 'scan' || kind === 'scan-json') {
   });
   for await (const chunk of source.stream()) scanner.write(chunk);
   scanner.end();
-} else if (kind === 'coco-json') {
-  const s = await coco.readCocoJson(source, true);
+} else if (kind === 'coco-json' || kind === 'coco-json-file-order') {
+  const s = await coco.readCocoJson(source, kind === 'coco-json');
   for await (const a of s.annotations) (n++, touched += a.segmentation === undefined ? 0 : 1);
 } else if (kind === 'coco') {
   const s = await coco.dialect.readStream(source, {}, core.silentContext);
@@ -126,6 +126,7 @@ export async function read(argv: string[]): Promise<void> {
     ['COCO, LVIS-shaped', input, () => py(PY_JSON, input)],
     ['', input, () => node('scan-json', input)],
     ['', input, () => node('scan', input)],
+    ['', input, () => node('coco-json-file-order', input)],
     ['', input, () => node('coco-json', input)],
     ['', input, () => node('coco', input)],
     ['rlekit-json', rlekitJson, () => py(PY_JSON, rlekitJson)],
@@ -138,7 +139,8 @@ export async function read(argv: string[]): Promise<void> {
     'Python json.load',
     'rlekit streamed JSON parse alone: core JsonScanner cuts every array element as the chunks arrive, each parsed by JSON.parse (no dataset)',
     'the same, each annotation parsed from its bytes by the COCO reader\'s parser (polygons as Float64Arrays; JSON.parse for anything it does not answer)',
-    'rlekit readCocoJson: both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
+    'rlekit readCocoJson in file order (groupByImage false): both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
+    'rlekit readCocoJson grouped by image (the default): the same, pass 2 in windows of the file regrouped by image',
     'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
     'Python json.load',
     'rlekit-json read: one pass as the file streams in (each annotation parsed alone, its runs read from its bytes; the dataset is held, as read() returns it), every mask built from its runs',
