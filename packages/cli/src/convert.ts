@@ -5,7 +5,7 @@ import {
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
-import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
+import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
 import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
@@ -227,9 +227,12 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   // overlaps the workers. Not a pipe or device: a join that must fall back to the merge rewrites it.
   const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id), { shardPart: options.shard !== undefined }) : undefined;
   const live = join === undefined ? undefined : new LiveJoin(join, parts);
-  // The parts live beside the output: its folder is made here, not by the join's write, which
-  // removes a folder it made when it fails (as it does when the parts must be merged after all).
-  const madeFolder = live === undefined ? undefined : await mkdir(dirname(resolve(options.output!)), { recursive: true }).catch(() => undefined);
+  // The parts live beside the output: its folder is made here, not by the join's or a part's
+  // write, which removes a folder it made when it fails (as a join does when the parts must be
+  // merged after all, or one part while another is still written there). A run that fails or is
+  // stopped by a signal removes it again (tracked as a temp file is), with the parts in it.
+  const madeFolder = options.output === undefined ? undefined : await mkdir(dirname(resolve(options.output)), { recursive: true }).catch(() => undefined);
+  if (madeFolder !== undefined) track(madeFolder);
   let succeeded = false;
   let writing: Promise<{ written: number } | { error: unknown }> | undefined;
   try {
@@ -343,6 +346,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     await writing;
     await cleanup();
     if (!succeeded && madeFolder !== undefined) await rm(madeFolder, { recursive: true, force: true });
+    if (madeFolder !== undefined) untrack(madeFolder);
   }
 }
 
