@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
-import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts, type JobPool } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
@@ -239,8 +239,17 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     // One first pass over the input for every worker, where the reader can plan (COCO): each
     // worker then reads only its shard's bytes. It runs here while the worker threads start.
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
-    const tasks = (async () => {
-      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
+    const tasks = async (pool: JobPool) => {
+      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on the input.
+      const planHelpers = d.from.planPiece === undefined ? undefined : {
+        count: pool.threads, ...splitBytes(),
+        run: async (piece: unknown) => {
+          const r = await pool.run({ kind: 'plan-piece', input, from: d.from.id, plugins: options.plugins ?? [], piece });
+          if (r.error) throw fromRecord(r.error);
+          return r.value;
+        },
+      };
+      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}) }) : undefined;
       if (options.timings) options.timings.planned = performance.now();
       return shards.map((shard, j) => {
         let port: MessagePort | undefined;
@@ -255,7 +264,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
           ...(plans !== undefined ? { plan: plans[j] } : {}), ...(port !== undefined ? { port } : {}),
         };
       });
-    })();
+    };
     // The output is written from the start, beside the tasks: the first part's body goes into it as
     // the main thread writes it, later parts as soon as those before them are complete.
     const timings = options.timings;
@@ -348,6 +357,16 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (!succeeded && madeFolder !== undefined) await rm(madeFolder, { recursive: true, force: true });
     if (madeFolder !== undefined) untrack(madeFolder);
   }
+}
+
+/**
+ * RLEKIT_PLAN_SPLIT_BYTES (tests): split a first pass over the workers from this many bytes a
+ * thread, with this head start for the main thread, instead of the dialect's defaults (sized for
+ * files of hundreds of MB).
+ */
+function splitBytes(): { minBytes?: number; headStart?: number } {
+  const n = Number(process.env.RLEKIT_PLAN_SPLIT_BYTES);
+  return Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
 }
 
 /** A regular file (through a symbolic link) or nothing yet: an output a join may write and, if it must, write again. */

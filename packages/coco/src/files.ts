@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { annotationRefs, REFS, shardPlans, splitScan, type PlanHelpers } from './plan.js';
+import { annotationRefs, REFS, scanPiece, shardPlans, splitScan, type PlanHelpers, type ScanPiece } from './plan.js';
 import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning, type Order } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { cocoJoin, mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
@@ -1544,7 +1544,11 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
-    return planCocoShards(input, o.format, o.groupByImage, shards);
+    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers as PlanHelpers | undefined);
+  },
+  async planPiece(input: DialectInput, piece: unknown): Promise<unknown> {
+    if (isFolderSource(input) || input instanceof Uint8Array || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+    return scanPiece(input, piece as ScanPiece);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
