@@ -38,7 +38,7 @@ export interface ConvertOptions {
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
   /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
-  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number };
+  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number; settled?: number[] };
   /** Internal (a --jobs part in a join, part-join.ts): the output's chunks go here instead of to `output`. */
   sink?: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 }
@@ -277,7 +277,10 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     try {
       results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
         live: { sink: live.sink0, describe: live.describe0 },
-        settled: (i, r) => live.settled(i, r.error !== undefined ? { failed: true } : { failed: false, info: r.value!.part, written: r.value!.written }),
+        settled: (i, r) => {
+          if (timings !== undefined) (timings.settled ??= [])[i] = performance.now(); // which shard ended first (the tail: a later part copied after the first)
+          live.settled(i, r.error !== undefined ? { failed: true } : { failed: false, info: r.value!.part, written: r.value!.written });
+        },
       });
     } catch (e) {
       live?.close();
