@@ -508,7 +508,6 @@ async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<v
   scanner.end();
 }
 
-
 /** An annotation's bytes parsed (polygons as Float64Arrays), or through parseJsonBytes, which reports what is wrong with them. */
 function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
