@@ -148,7 +148,8 @@ export interface ScanPiece {
 /** What a helper noted: its elements (from `cut`, in file order) up to where it stopped. */
 export interface ScanFound {
   count: number;
-  imageIds: unknown[];
+  /** Each element's image_id: numbers in a typed array (they cross threads as one copy), else a list. */
+  imageIds: Float64Array | unknown[];
   /** Each category id's first element (an index from the cut's), in order of first appearance. */
   categories: [unknown, number][];
   offsets: Float64Array;
@@ -171,7 +172,7 @@ async function* aligned(source: ByteSource, from: number, to: number): AsyncGene
 /** The helper's side (a worker thread): notes the elements from `piece.cut` on, as pass 1 would from there. */
 export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<ScanFound> {
   const flags = new Int32Array(piece.flags);
-  const imageIds: unknown[] = [];
+  let ids = new Float64Array(1024), other: unknown[] | undefined;
   const categories = new Map<unknown, number>();
   let offsets = new Float64Array(1024), lengths = new Uint32Array(1024), count = 0;
   let provedNext = false, next = piece.next;
@@ -195,10 +196,11 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
       }
       const [imageId, cid] = annotationRefs(v as Uint8Array, offset, found as unknown[] | undefined);
       if (count === offsets.length) {
-        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2);
-        (o.set(offsets), l.set(lengths), (offsets = o), (lengths = l));
+        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2), d = new Float64Array(count * 2);
+        (o.set(offsets), l.set(lengths), d.set(ids), (offsets = o), (lengths = l), (ids = d));
       }
-      imageIds.push(imageId);
+      if (other === undefined && typeof imageId === 'number') ids[count] = imageId;
+      else (other ??= Array.from(ids.subarray(0, count))).push(imageId);
       (offsets[count] = offset, (lengths[count] = length));
       if (cid !== undefined && !categories.has(cid)) categories.set(cid, count);
       count++;
@@ -213,7 +215,7 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
     // Stopped: the array ended, the next cut was reached, or bad JSON (the main thread meets it itself).
   }
   if (!provedNext && piece.next !== undefined) Atomics.store(flags, piece.slot + 1, 1);
-  return { count, imageIds, categories: [...categories], offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), provedNext };
+  return { count, imageIds: other ?? ids.slice(0, count), categories: [...categories], offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), provedNext };
 }
 
 /** Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed), at its `{`. */

@@ -46,7 +46,7 @@ function cocoText(seed: number): string {
     const im = images[Math.floor(rand() * n)]!;
     const segmentation = rand() < 0.5 ? [[0.5, 0.5, im.width - 0.5, 0.5, im.width - 0.5, im.height - 0.5]] : { size: [im.height, im.width], counts: [1, 2, im.height * im.width - 3] };
     return {
-      id: k + 1, image_id: rand() < 0.05 ? 99 : im.id, category_id: rand() < 0.1 ? 7 : rand() < 0.02 ? [k] : 1 + Math.floor(rand() * 2), segmentation,
+      id: k + 1, image_id: rand() < 0.05 ? 99 : rand() < 0.03 ? String(im.id) : rand() < 0.02 ? -0 : im.id, category_id: rand() < 0.1 ? 7 : rand() < 0.02 ? [k] : 1 + Math.floor(rand() * 2), segmentation,
       ...(rand() < 0.4 ? { note: tricky[Math.floor(rand() * tricky.length)]! } : {}),
       ...(rand() < 0.2 ? { extra: { a: [{ b: '}, {' }, { c: 2 }] } } : {}),
     };
@@ -170,6 +170,21 @@ describe('COCO --jobs plan: pass 1 split over helper threads', () => {
     const seen = { found: 0 };
     expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), helpersOf(bytes, 1, [text.indexOf(list[1]!) - 1], seen)))).toEqual(serial);
     expect(seen.found).toBe(3); // list[2] on: the first `}, {` after the guess ends list[1]
+  });
+
+  it('images named by strings: a helper\'s image ids (not all numbers) are the serial scan\'s, and are used', async () => {
+    const ann = (k: number, im: string): string => `{"id": ${k}, "image_id": "${im}", "segmentation": {"size": [2, 3], "counts": [6]}}`;
+    const doc = (last: string): string => `{"images": [{"id": "a", "height": 2, "width": 3}, {"id": "b", "height": 2, "width": 3}], "annotations": [${[1, 2, 3, 4, 5].map((k) => ann(k, k % 2 ? 'b' : 'a')).join(', ')}, ${ann(6, last)}]}`;
+    const bytes = enc(doc('a'));
+    const guess = doc('a').indexOf(ann(3, 'b'));
+    const serial = await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2)));
+    expect('plans' in serial).toBe(true);
+    const seen = { found: 0 };
+    expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), helpersOf(bytes, 1, [guess], seen)))).toEqual(serial);
+    // The helper reading a file whose last annotation names the other image: the plans follow it, so its notes were used.
+    const other = enc(doc('b'));
+    const tampered: PlanHelpers = { ...helpersOf(other, 1, [guess], seen), run: async (piece) => structuredClone(await scanPiece(seekable(other), structuredClone(piece))) };
+    expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), tampered))).toEqual(await outcome(() => planCocoShards(seekable(other), 'auto', true, shardsOf(2))));
   });
 
   it('finds a cut at the `{` after `}` `,` (whitespace allowed), or none', () => {
