@@ -240,9 +240,11 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     // worker then reads only its shard's bytes. It runs here while the worker threads start.
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
     const tasks = async (pool: JobPool) => {
-      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on the input.
-      const planHelpers = d.from.planPiece === undefined ? undefined : {
-        count: pool.threads, ...splitBytes(),
+      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on
+      // the input (RLEKIT_PLAN_SPLIT_BYTES=off: the main thread scans it all, for an A/B; docs/scale.md).
+      const split = splitBytes();
+      const planHelpers = d.from.planPiece === undefined || split === undefined ? undefined : {
+        count: pool.threads, ...split,
         run: async (piece: unknown) => {
           const r = await pool.run({ kind: 'plan-piece', input, from: d.from.id, plugins: options.plugins ?? [], piece });
           if (r.error) throw fromRecord(r.error);
@@ -363,13 +365,15 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
 }
 
 /**
- * RLEKIT_PLAN_SPLIT_BYTES (tests): split a first pass over the workers from this many bytes a
- * thread, with this head start for the main thread, instead of the dialect's defaults (sized for
- * files of hundreds of MB).
+ * RLEKIT_PLAN_SPLIT_BYTES: how a first pass is split over the workers. Unset: the dialect's
+ * thresholds (sized for files of hundreds of MB); `off`: not split; a number of bytes: each
+ * thread's least range and the main thread's head start (tests: 0, to split small files).
  */
-function splitBytes(): { minBytes?: number; headStart?: number } {
-  const n = Number(process.env.RLEKIT_PLAN_SPLIT_BYTES);
-  return Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
+function splitBytes(): { minBytes?: number; headStart?: number } | undefined {
+  const v = process.env.RLEKIT_PLAN_SPLIT_BYTES;
+  if (v === 'off') return undefined;
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
 }
 
 /** A regular file (through a symbolic link) or nothing yet: an output a join may write and, if it must, write again. */
