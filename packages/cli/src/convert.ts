@@ -5,9 +5,9 @@ import {
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
-import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
+import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
-import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts } from './jobs.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts, type JobPool } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
@@ -38,7 +38,7 @@ export interface ConvertOptions {
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
   /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
-  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number };
+  timings?: { planned?: number; tasks?: number; streamed?: number; written?: number; settled?: number[] };
   /** Internal (a --jobs part in a join, part-join.ts): the output's chunks go here instead of to `output`. */
   sink?: (chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 }
@@ -227,17 +227,31 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
   // overlaps the workers. Not a pipe or device: a join that must fall back to the merge rewrites it.
   const join = !d.folderOut && options.output !== undefined && await isFileOrNew(options.output) ? d.to.joinParts?.(parseOptions(d.to.writeOptions, options.writeOptions ?? {}, d.to.id), { shardPart: options.shard !== undefined }) : undefined;
   const live = join === undefined ? undefined : new LiveJoin(join, parts);
-  // The parts live beside the output: its folder is made here, not by the join's write, which
-  // removes a folder it made when it fails (as it does when the parts must be merged after all).
-  const madeFolder = live === undefined ? undefined : await mkdir(dirname(resolve(options.output!)), { recursive: true }).catch(() => undefined);
+  // The parts live beside the output: its folder is made here, not by the join's or a part's
+  // write, which removes a folder it made when it fails (as a join does when the parts must be
+  // merged after all, or one part while another is still written there). A run that fails or is
+  // stopped by a signal removes it again (tracked as a temp file is), with the parts in it.
+  const madeFolder = options.output === undefined ? undefined : await mkdir(dirname(resolve(options.output)), { recursive: true }).catch(() => undefined);
+  if (madeFolder !== undefined) track(madeFolder);
   let succeeded = false;
   let writing: Promise<{ written: number } | { error: unknown }> | undefined;
   try {
     // One first pass over the input for every worker, where the reader can plan (COCO): each
     // worker then reads only its shard's bytes. It runs here while the worker threads start.
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
-    const tasks = (async () => {
-      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {} }) : undefined;
+    const tasks = async (pool: JobPool) => {
+      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on
+      // the input (RLEKIT_PLAN_SPLIT_BYTES=off: the main thread scans it all, for an A/B; docs/scale.md).
+      const split = splitBytes();
+      const planHelpers = d.from.planPiece === undefined || split === undefined ? undefined : {
+        count: pool.threads, ...split,
+        run: async (piece: unknown) => {
+          const r = await pool.run({ kind: 'plan-piece', input, from: d.from.id, plugins: options.plugins ?? [], piece });
+          if (r.error) throw fromRecord(r.error);
+          return r.value;
+        },
+      };
+      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}) }) : undefined;
       if (options.timings) options.timings.planned = performance.now();
       return shards.map((shard, j) => {
         let port: MessagePort | undefined;
@@ -252,7 +266,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
           ...(plans !== undefined ? { plan: plans[j] } : {}), ...(port !== undefined ? { port } : {}),
         };
       });
-    })();
+    };
     // The output is written from the start, beside the tasks: the first part's body goes into it as
     // the main thread writes it, later parts as soon as those before them are complete.
     const timings = options.timings;
@@ -265,7 +279,10 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     try {
       results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
         live: { sink: live.sink0, describe: live.describe0 },
-        settled: (i, r) => live.settled(i, r.error !== undefined ? { failed: true } : { failed: false, info: r.value!.part, written: r.value!.written }),
+        settled: (i, r) => {
+          if (timings !== undefined) (timings.settled ??= [])[i] = performance.now(); // which shard ended first (the tail: a later part copied after the first)
+          live.settled(i, r.error !== undefined ? { failed: true } : { failed: false, info: r.value!.part, written: r.value!.written });
+        },
       });
     } catch (e) {
       live?.close();
@@ -343,7 +360,20 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     await writing;
     await cleanup();
     if (!succeeded && madeFolder !== undefined) await rm(madeFolder, { recursive: true, force: true });
+    if (madeFolder !== undefined) untrack(madeFolder);
   }
+}
+
+/**
+ * RLEKIT_PLAN_SPLIT_BYTES: how a first pass is split over the workers. Unset: the dialect's
+ * thresholds (sized for files of hundreds of MB); `off`: not split; a number of bytes: each
+ * thread's least range and the main thread's head start (tests: 0, to split small files).
+ */
+function splitBytes(): { minBytes?: number; headStart?: number } | undefined {
+  const v = process.env.RLEKIT_PLAN_SPLIT_BYTES;
+  if (v === 'off') return undefined;
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
 }
 
 /** A regular file (through a symbolic link) or nothing yet: an output a join may write and, if it must, write again. */

@@ -4,7 +4,7 @@ import { CHECK_IGNORED_WARNINGS } from './check-command.js';
 import { convert } from './convert.js';
 import { errorRecord, type JobResult, type JobTask } from './jobs.js';
 import { openPath } from './node-sources.js';
-import { partSink, type PartMessage } from './part-join.js';
+import { describeOnPort, partSink } from './part-join.js';
 import { parseOptions } from './options.js';
 import { findDialect, loadDialects } from './registry.js';
 
@@ -46,7 +46,7 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
       // A worker's part in a join: its scratch file, and how far it is, told by the task's port.
       const into: LivePart | undefined = live ?? (port === undefined ? undefined : {
         sink: (chunks) => partSink(task.output, port, chunks),
-        describe: (info) => port.postMessage({ info } satisfies PartMessage),
+        describe: describeOnPort(port),
       });
       const r = await convert(task.input, {
         from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true,
@@ -60,6 +60,10 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
       return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, written: r.written, ...(part !== undefined ? { part } : {}) }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
+    if (task.kind === 'plan-piece') {
+      const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
+      return { value: await dialect.planPiece!(await openPath(task.input), task.piece), warnings };
+    }
     // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.
     const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
     const source = await openPath(task.input);

@@ -54,6 +54,7 @@ export function fromRecord(r: ErrorRecord): Error {
 export type JobTask =
   | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean }
+  | { kind: 'plan-piece'; input: string; from: string; plugins: string[]; piece: unknown }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
 export interface JobResult<T> {
@@ -120,7 +121,7 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Promise<JobTask[]>; local?: boolean }, hooks: { live?: LivePart; settled?: (i: number, result: JobResult<T>) => void } = {}): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (pool: JobPool) => Promise<JobTask[]>; local?: boolean }, hooks: { live?: LivePart; settled?: (i: number, result: JobResult<T>) => void } = {}): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
@@ -136,7 +137,8 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Prom
   });
   let list: JobTask[];
   try {
-    list = Array.isArray(tasks) ? tasks : await tasks.tasks;
+    // The pool's threads may take work of the tasks' making first (a plan's pieces): queued until each has started.
+    list = Array.isArray(tasks) ? tasks : await tasks.tasks({ threads, run: (t) => pool.run(t) as Promise<JobResult<unknown>> });
   } catch (e) {
     await pool.destroy();
     throw e;
@@ -162,6 +164,12 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: Prom
   } finally {
     await pool.destroy();
   }
+}
+
+/** The pool while the tasks are made: its threads, and a task run on one of them. */
+export interface JobPool {
+  threads: number;
+  run(task: JobTask): Promise<JobResult<unknown>>;
 }
 
 /** Temporary part paths beside `output` (or in the system's temp folder for stdout). */

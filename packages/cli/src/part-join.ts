@@ -321,6 +321,23 @@ async function readRange(path: string, from: number, to: number): Promise<Uint8A
   }
 }
 
+/**
+ * What a worker tells the join of its writer's description while it writes: the description
+ * without its typed arrays (COCO's ids, 8 bytes an annotation). The join needs only the layout
+ * until the part is done; the whole description crosses once, in the task's result.
+ */
+export function liveInfo(info: unknown): unknown {
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) return info;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(info)) if (!ArrayBuffer.isView(v)) out[k] = v;
+  return out;
+}
+
+/** The worker's side of a part's descriptions: each posted on its port (see liveInfo). */
+export function describeOnPort(port: MessagePort): (info: unknown) => void {
+  return (info) => port.postMessage({ info: liveInfo(info) } satisfies PartMessage);
+}
+
 /** The worker's side of a part: writes its chunks to the scratch file and tells the join how far it is. */
 export async function partSink(path: string, port: MessagePort, chunks: AsyncIterable<Uint8Array>): Promise<number> {
   let handle: FileHandle;

@@ -128,6 +128,31 @@ describe('signals mid-write', () => {
   }
 });
 
+describe('signals mid-write with --jobs', () => {
+  it('SIGINT leaves no folder --jobs made for the output, and no part or temp file', async () => {
+    const d = mkdtempSync(join(dir, 'sig-jobs-'));
+    const made = join(d, 'new'), inner = join(made, 'deeper');
+    const out = join(inner, 'out.slow');
+    const r = await cli(['convert', input, '--from', 'rlekit-json', '--to', 'slow', '--plugin', slowPlugin, '-o', out, '-q', '--jobs', '2'], {
+      onSpawn: (pid) => {
+        const poll = setInterval(() => {
+          // Signal once both jobs' parts have their first chunk (each writer then waits).
+          const files = existsSync(inner) ? readdirSync(inner) : [];
+          if (files.filter((f) => statSync(join(inner, f)).size > 0).length >= 2) {
+            clearInterval(poll);
+            process.kill(pid, 'SIGINT');
+          }
+        }, 50);
+      },
+      timeout: 50_000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.signal === 'SIGINT' || r.code === 130).toBe(true);
+    expect(existsSync(made)).toBe(false);
+    expect(readdirSync(d)).toEqual([]);
+  }, 60_000);
+});
+
 describe('inputs that are not regular files', () => {
   it('reads a FIFO once (detection, then the reader), without hanging', async () => {
     const d = mkdtempSync(join(dir, 'in-fifo-'));

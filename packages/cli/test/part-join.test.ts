@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { PartJoin } from '@rlekit/core';
 import { writeFileAtomic } from '../src/node-sources.js';
-import { LiveJoin, Rejoin, type PartMessage } from '../src/part-join.js';
+import { describeOnPort, LiveJoin, Rejoin, type PartMessage } from '../src/part-join.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-join-'));
 let serial = 0;
@@ -228,5 +228,18 @@ describe('--jobs join while the parts are written', () => {
     expect(result.status === 'rejected' && result.reason instanceof Rejoin).toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(paths[0]!)).toEqual(Buffer.from(parts[0]!.bytes));
+  });
+
+  it('a worker tells the join its part\'s layout, not its id list (the ids cross once, in the task\'s result)', async () => {
+    const channel = new MessageChannel();
+    const got = new Promise<PartMessage>((done) => channel.port1.once('message', done));
+    const ids = Float64Array.from({ length: 1000 }, (_, k) => k + 1);
+    describeOnPort(channel.port2)({ start: 12, end: 3456, ids });
+    const m = await got;
+    channel.port1.close();
+    expect(m).toEqual({ info: { start: 12, end: 3456 } });
+    // The join reads the layout from it as from the whole description.
+    const join = (await import('@rlekit/coco')).dialect.joinParts!({})!;
+    expect(join.body((m as { info: unknown }).info)).toEqual(join.body({ start: 12, end: 3456, ids }));
   });
 });

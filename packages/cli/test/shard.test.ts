@@ -317,6 +317,45 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   }, 240_000);
 
+  it('the first pass split over the worker threads (forced on a small file): 1, 2 and 3 jobs write the same bytes and say the same; a bad file is the error one job meets', async () => {
+    // Each worker scans a piece of the annotations from a guessed cut, proved by the scan before it (coco plan.ts).
+    process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';
+    try {
+      // A worker thread's own side of it: the elements from a cut, noted as pass 1 notes them.
+      const input = await scattered;
+      const text = readFileSync(input, 'utf8');
+      const cut = text.indexOf('{', text.indexOf('},', text.indexOf('"annotations"')) + 1);
+      const flags = new SharedArrayBuffer(8);
+      const piece = await (await import('../src/jobs-worker.js')).default({ kind: 'plan-piece', input, from: 'coco', plugins: [], piece: { cut, flags, slot: 0 } });
+      expect(piece.error).toBeUndefined();
+      expect((piece.value as { count: number }).count).toBeGreaterThan(3);
+      for (const t of TARGETS.slice(0, 2)) {
+        const write = Object.entries(t.writeOptions).flatMap(([k, v]) => ['--write-option', `${k}=${String(v)}`]);
+        const { outs, errs } = await byJobs(['convert', input, '--from', 'coco', '--to', t.to, ...write], t.ext);
+        expect(outs[1]!.equals(outs[0]!)).toBe(true);
+        expect(outs[2]!.equals(outs[0]!)).toBe(true);
+        expect(errs[1]).toBe(errs[0]);
+        expect(errs[2]).toBe(errs[0]);
+      }
+      const messy = await messyIds();
+      const { outs } = await byJobs(['convert', messy, '--from', 'coco', '--to', 'coco'], 'json');
+      expect(outs[1]!.equals(outs[0]!)).toBe(true);
+      expect(outs[2]!.equals(outs[0]!)).toBe(true);
+      // Bad JSON in the second half of the annotations (where a worker scans): one job's error, at its offset.
+      const bad = fresh('bad-late.json');
+      const late = text.lastIndexOf('},') + 2; // the last annotation's separator (the list comes last)
+      expect(late).toBeGreaterThan(text.indexOf('"annotations"'));
+      writeFileSync(bad, `${text.slice(0, late)},${text.slice(late)}`);
+      const r1 = await run(['convert', bad, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+      const r3 = await run(['convert', bad, '--from', 'coco', '--to', 'coco', '--jobs', '3', '-q', '-o', fresh('never3.json')]);
+      expect(r1.code).toBe(2);
+      expect(r3.err.replace(/never3/g, 'never1')).toBe(r1.err);
+    } finally {
+      delete process.env.RLEKIT_PLAN_SPLIT_BYTES;
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
+  }, 240_000);
+
   it('an error in the first pass (planned once, before the workers) is the RleError one job meets', async () => {
     const input = fresh('bad-images.json');
     writeFileSync(input, '{"images": [{"id": 1, "height": 2, "width": 3}, {"id": 1, "height": 2, "width": 3}], "annotations": []}');

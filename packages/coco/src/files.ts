@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, objectFields, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning, type Order } from '@rlekit/core';
+import { annotationRefs, REFS, scanPiece, shardPlans, splitScan, type PlanHelpers, type ScanPiece } from './plan.js';
+import { parseDialectOptions, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, hasCategoryAttributes, isFolderSource, JsonScanner, Mask, MAX_JSON_DEPTH, MAX_MASK_PIXELS, parseJson, parseJsonBytes, polygonize, rasterizeParts, readAllBytes, RleError, stringifyJson, TextOut, inShard, shardOrigin, shardRange, type Shard, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDataset, type MaskDatasetStream, type RleWarning, type Order } from '@rlekit/core';
 import { countsToString, decode, type CocoRle } from './rle.js';
 import { cocoJoin, mergeCoco, SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -507,8 +508,6 @@ async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<v
   scanner.end();
 }
 
-const REFS = ['image_id', 'category_id'];
-
 /** An annotation's bytes parsed (polygons as Float64Arrays), or through parseJsonBytes, which reports what is wrong with them. */
 function parseAnnotation(bytes: Uint8Array, offset: number): unknown {
   return parseAnnotationBytes(bytes) ?? parseJsonBytes(bytes, offset, 'COCO JSON');
@@ -600,12 +599,13 @@ export interface CocoShardPlan {
  * Pass 1 once for `shards` (`--jobs`): each shard's plan, or undefined when the file cannot be
  * planned (no size, or a reader that recovers), and each worker then reads the file itself.
  */
-export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[]): Promise<CocoShardPlan[] | undefined> {
+export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: PlanHelpers): Promise<CocoShardPlan[] | undefined> {
   if (source.size === undefined || source.range === undefined) return undefined;
-  return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, shards)) as CocoShardPlan[];
+  return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, ...(helpers !== undefined ? { helpers } : {}) })) as CocoShardPlan[];
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, planning?: readonly Shard[], valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: PlanHelpers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
+  const planning = plan?.shards;
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
   let annotationLists = 0; // how many `annotations` keys; pass 2 reads the last
@@ -641,7 +641,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     const o = typeof v === 'object' && v !== null ? (v as Json) : undefined;
     note(o?.image_id, o?.category_id, i, length, offset);
   };
-  const pass1 = new JsonScanner({
+  const pass1Handler: JsonScanHandler = {
     field(key, kind) {
       if (root === undefined) {
         root = 'object';
@@ -675,9 +675,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       if (key === 'annotations') {
         const bytes = v as Uint8Array;
         if (i === 0) refusePanoptic(parseJsonBytes(bytes, offset, 'COCO JSON'), ['annotations', 0]);
-        const refs = found ?? objectFields(bytes, REFS);
-        if (refs !== undefined) note(refs[0], refs[1], i, length, offset);
-        else noteValue(parseJsonBytes(bytes, offset, 'COCO JSON'), i, length, offset);
+        const [imageId, cid] = annotationRefs(bytes, offset, found);
+        note(imageId, cid, i, length, offset);
         if (keeping) {
           if (keptBytes + bytes.length > regroupBytes) (keeping = false, spare = kept, kept = undefined);
           else {
@@ -704,11 +703,21 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       } else fields.get(key)!.elements!.push(v);
     },
     maxPiece: maxValueBytes,
-  }, 'COCO JSON');
-  try {
-    for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
-  } catch (e) {
-    throw openAnnotationError(pass1, e);
+  };
+  let pass1: JsonScanner;
+  if (planning !== undefined && seekable) {
+    // --jobs: the scan may be split over the worker threads (plan.ts); their elements come noted.
+    pass1 = await splitScan(source, pass1Handler, plan!.helpers, (found, index) => {
+      for (let k = 0; k < found.count; k++) (imageIds.push(found.imageIds[k]), lengths.push(found.lengths[k]!), offsetList.push(found.offsets[k]!));
+      for (const [cid, k] of found.categories) if (!annotationCategories.has(cid)) annotationCategories.set(cid, index + k);
+    }, openAnnotationError);
+  } else {
+    pass1 = new JsonScanner(pass1Handler, 'COCO JSON');
+    try {
+      for await (const _ of feed(source, pass1)) { /* the handler does the work */ }
+    } catch (e) {
+      throw openAnnotationError(pass1, e);
+    }
   }
   root = pass1.rootKind;
   if (root === 'array' && (format === 'instances' || format === 'sa1b')) fail([], 'an object', 'a list');
@@ -779,26 +788,10 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   };
   reader.nextId = firstId(shard, skip);
   if (planning !== undefined) {
-    // Each shard's annotations in the order its reader yields them (what `annotations()` below
-    // hands to reader.annotation for that shard), with where they are in the file.
-    const order = regroup ? imageOrder(at, images.length) : undefined;
     const splits = regroup || inImageOrder || fmt === 'sa1b';
-    return planning.map((s, j): CocoShardPlan => {
-      const own = (i: number): boolean => !splits || inShard(s, images.length, fmt === 'sa1b' ? 0 : at[i]!);
-      let n = 0;
-      for (let i = 0; i < count; i++) if (own(i)) n++;
-      const plan: CocoShardPlan = {
-        format: fmt, images, categories: reader.categories, missingCategories: j === 0 ? reader.counts.missingCategories : 0, size: source.size!,
-        window: Math.max(16 << 20, Math.floor(regroupBytes / planning.length)), inImageOrder: splits,
-        index: new Uint32Array(n), offset: new Float64Array(n), length: new Uint32Array(n), firstId: firstId(s, splits),
-        ...(fmt === 'instances' && Object.keys(extras).length > 0 ? { extras } : {}),
-      };
-      for (let k = 0, m = 0; k < count; k++) {
-        const i = order === undefined ? k : order[k]!;
-        if (!own(i)) continue;
-        (plan.index[m] = i, (plan.offset[m] = offsets[i]!), (plan.length[m] = sizes[i]!), m++);
-      }
-      return plan;
+    return shardPlans({
+      shards: planning, format: fmt, images, categories: reader.categories, missingCategories: reader.counts.missingCategories, extras, size: source.size!, regroupBytes,
+      at, offsets, sizes, order: regroup ? imageOrder(at, images.length) : undefined, splits, firstId: (s) => firstId(s, splits),
     });
   }
 
@@ -1646,7 +1639,11 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
-    return planCocoShards(input, o.format, o.groupByImage, shards);
+    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers as PlanHelpers | undefined);
+  },
+  async planPiece(input: DialectInput, piece: unknown): Promise<unknown> {
+    if (isFolderSource(input) || input instanceof Uint8Array || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+    return scanPiece(input, piece as ScanPiece);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));

@@ -109,6 +109,12 @@ export interface DialectContext {
    */
   plan?: unknown;
   /**
+   * `--jobs` planning (`planShards`): other threads to run pieces of the plan's work on, each by
+   * this dialect's `planPiece` there (COCO splits its first pass over them). `minBytes` and
+   * `headStart` tune when and how a dialect splits (tests make them small). Opaque pieces.
+   */
+  planHelpers?: { count: number; run(piece: unknown): Promise<unknown>; minBytes?: number; headStart?: number };
+  /**
    * The run order the writer will ask every mask for (its `maskOrder`), as a hint: a reader that
    * makes masks itself (rasterising COCO polygons) makes them in this order, so none is transposed.
    */
@@ -223,6 +229,8 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    * first pass. Undefined when this input cannot be planned (the workers then read it themselves).
    */
   planShards?(input: DialectInput, options: Partial<ReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined>;
+  /** The other threads' side of `planShards` (its `context.planHelpers`): one piece of the plan's work, on the input opened there. */
+  planPiece?(input: DialectInput, piece: unknown): Promise<unknown>;
   /**
    * Joins outputs this dialect wrote for the shards 0/n … (n-1)/n of one input (`--shard`), given
    * in shard order, into the bytes one write of the whole input gives. Streamed: holds no part.

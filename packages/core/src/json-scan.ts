@@ -144,6 +144,27 @@ export class JsonScanner {
 
   constructor(private readonly h: JsonScanHandler, private readonly expected = 'JSON') {}
 
+  /**
+   * A scanner that starts at byte `offset` of a document, inside the array under the root
+   * object's `key` (cut into elements, as `field` returning 'elements' asks): before an element
+   * (after a comma: `after` false) or just after one (`after` true), the next element numbered
+   * `index`. From there it reports what a scanner from the document's start reports, when that
+   * scanner is in this state at `offset`: a caller scanning a range of a large array elsewhere
+   * (another thread) checks that it is, as COCO's --jobs planning does.
+   */
+  static inArray(h: JsonScanHandler, expected: string, at: { offset: number; key: string; index: number; after: boolean }): JsonScanner {
+    const s = new JsonScanner(h, expected);
+    s.root = 'object';
+    s.key = at.key;
+    s.action = 'elements';
+    s.raw = typeof h.raw === 'function' ? h.raw(at.key) : h.raw === true;
+    s.st = at.after ? St.AfterElem : St.Elem;
+    s.first = false;
+    s.index = at.index;
+    s.pos = at.offset;
+    return s;
+  }
+
   /** Which container the root is, once seen. */
   get rootKind(): 'object' | 'array' | undefined {
     return this.root;
