@@ -22,7 +22,7 @@ import { jsonOutline, outlineMember } from './sniff.js';
 import { joinElements, jsonArrayParts } from './merge.js';
 import type { ByteSource } from './source.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, parseJson, readAllBytes, stringifyJson, type DialectInput } from './source.js';
-import { JsonScanner, parseJsonBytes } from './json-scan.js';
+import { firstJsonByte, isWs, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
 import { TextOut, writeUint } from './text-out.js';
 import { shardRange, type Shard } from './shard.js';
 
@@ -251,7 +251,6 @@ let runScratch = new Uint32Array(1024);
 
 /** Runs read from an annotation's bytes: their sum, and whether they are canonical (no inner zero, not the lone 0). */
 interface TrailingRuns { rest: unknown; runs: Uint32Array; sum: number; canonical: boolean }
-const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * An annotation's bytes that end as the writer ends them, `"runs":[5,2,5]}` (any JSON
@@ -385,20 +384,9 @@ async function streamRlekitJson(source: ByteSource, maxBytes: number, recover?: 
   const it = source.stream()[Symbol.asyncIterator]();
   // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
   const heads: Uint8Array[] = [];
-  for (let seen = 0; ;) {
-    const r = await it.next();
-    if (r.done) break;
-    heads.push(r.value);
-    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
-    while (i < r.value.length && isWs(r.value[i]!)) i++;
-    seen += r.value.length;
-    if (i < r.value.length) {
-      if (r.value[i] === 0x7b) break;
-      return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes, recover));
-    }
-    if (seen > 4096) break; // blanks: left to the scanner
-  }
-  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replay(source.name, heads, it), maxBytes, recover));
+  const first = await firstJsonByte(it, heads);
+  if (first !== undefined && first !== 0x7b) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it), maxBytes, recover));
+  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it), maxBytes, recover));
 
   const values = new Map<string, unknown>();
   let lists = 0; // annotations keys so far
@@ -729,17 +717,6 @@ function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): M
     }
   }
   return { images: plan.images, categories: plan.categories, annotations: annotations(), inImageOrder: true };
-}
-
-/** A source that gives `heads`, then the rest of `it`, once (a pipe: it has no size). */
-function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
-  return {
-    kind: 'bytes', name,
-    async *stream() {
-      yield* heads;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    },
-  };
 }
 
 /**

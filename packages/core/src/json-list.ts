@@ -7,7 +7,7 @@
 import { isDatasetStream, toDatasetStream, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
-import { JsonScanner, parseJsonBytes } from './json-scan.js';
+import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
 import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
 
 /** What a dialect gives {@link streamJsonList}: its two passes over the records, and its whole read. */
@@ -34,18 +34,6 @@ export interface JsonListReader {
 }
 
 const STEP = 1 << 20;
-const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-
-/** A source that gives `heads`, then the rest of `it`, once. */
-function replay(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
-  return {
-    kind: 'bytes', name,
-    async *stream() {
-      yield* heads;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-    },
-  };
-}
 
 /** Errors of the records themselves (a mask's stream cut short is TRUNCATED too), thrown through the scanner as they are. */
 const ofRecords = new WeakSet<object>();
@@ -115,7 +103,7 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
   const whole = async (): Promise<MaskDatasetStream> => {
-    const text = decodeUtf8(await readAllBytes(replay(source.name, heads, it), maxBytes, { head: JSON_HEAD }));
+    const text = decodeUtf8(await readAllBytes(replayHeads(source.name, heads, it), maxBytes, { head: JSON_HEAD }));
     try {
       return toDatasetStream(reader.whole(text));
     } catch (e) {
@@ -127,20 +115,7 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
     }
   };
   // The first bytes decide: a root that is not a list is read whole, as before.
-  let list = false;
-  for (let seen = 0; ;) {
-    const r = await it.next();
-    if (r.done) break;
-    heads.push(r.value);
-    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
-    while (i < r.value.length && isWs(r.value[i]!)) i++;
-    seen += r.value.length;
-    if (i < r.value.length) {
-      list = r.value[i] === 0x5b;
-      break;
-    }
-    if (seen > 4096) break;
-  }
+  const list = (await firstJsonByte(it, heads)) === 0x5b;
   if (!list) return whole();
 
   const seekable = source.size !== undefined;
@@ -169,7 +144,7 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
     // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
     maxPiece: maxBytes,
   }, expected);
-  for await (const _ of feed(scanner, replay(source.name, heads, it).stream(), expected));
+  for await (const _ of feed(scanner, replayHeads(source.name, heads, it).stream(), expected));
 
   const second = reader.begin();
   const failed = fault;

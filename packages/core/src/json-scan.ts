@@ -87,7 +87,8 @@ const bufferOf = (c: Uint8Array): ByteFinder | undefined => {
   return B === undefined ? undefined : B.from(c.buffer, c.byteOffset, c.length);
 };
 
-const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+/** JSON's four blanks. */
+export const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 // ignoreBOM: a U+FEFF inside the document is a character (which JSON.parse then refuses
 // outside strings), never silently dropped.
@@ -774,4 +775,34 @@ function scalarEnd(b: Uint8Array, i: number): number {
   }
   while (i < n && DELIM[b[i]!] !== 1) i++;
   return i;
+}
+
+/**
+ * Pulls a stream's first chunks into `heads` up to its first non-blank byte (after a UTF-8 BOM)
+ * and returns that byte: undefined when the stream ends, or 4 KiB of blanks pass, first. A
+ * streamed reader decides from it how to read (a list, an object, anything else whole) and
+ * then reads {@link replayHeads}.
+ */
+export async function firstJsonByte(it: AsyncIterator<Uint8Array>, heads: Uint8Array[]): Promise<number | undefined> {
+  for (let seen = 0; seen <= 4096;) {
+    const r = await it.next();
+    if (r.done) return undefined;
+    heads.push(r.value);
+    let i = seen === 0 && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? 3 : 0;
+    while (i < r.value.length && isWs(r.value[i]!)) i++;
+    seen += r.value.length;
+    if (i < r.value.length) return r.value[i];
+  }
+  return undefined;
+}
+
+/** A source that gives `heads`, then the rest of `it`, once. */
+export function replayHeads(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+  return {
+    kind: 'bytes', name,
+    async *stream() {
+      yield* heads;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    },
+  };
 }

@@ -9,16 +9,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/json-dialect.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
+import { byteSources, maskBitsArb, plainDataset } from './read-support.js';
 import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';
 
 const wholeText = async (bytes: Uint8Array): Promise<MaskDataset> => parseRlekitJson(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })));
 
-const plain = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
-
 /** The dataset as plain values, or the error: code, path, and offset in bytes of `text` (the whole-text read counts characters). */
 async function outcome(read: () => Promise<MaskDataset>, text?: string): Promise<unknown> {
   try {
-    return plain(await read());
+    return plainDataset(await read());
   } catch (e) {
     if (!isRleError(e)) throw e;
     const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
@@ -28,19 +27,11 @@ async function outcome(read: () => Promise<MaskDataset>, text?: string): Promise
 
 const streamed = async (input: Uint8Array | ByteSource): Promise<MaskDataset> => collectDataset(await dialect.readStream!(input));
 
-/** Masks of every kind on non-square images: empty, full, foreground at the first and last pixel, random. */
-const maskBits = (height: number, width: number) => fc.oneof(
-  fc.constant(new Uint8Array(height * width)),
-  fc.constant(new Uint8Array(height * width).fill(1)),
-  fc.constant(Uint8Array.from({ length: height * width }, (_, p) => +(p === 0 || p === height * width - 1))),
-  fc.uint8Array({ min: 0, max: 1, minLength: height * width, maxLength: height * width }),
-);
-
 const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 })).filter(([h, w]) => h !== w), { minLength: 1, maxLength: 3 }).chain((sizes) => fc.record({
   sizes: fc.constant(sizes),
   masks: fc.array(fc.nat(sizes.length - 1).chain((k) => fc.tuple(
     fc.constant(k),
-    maskBits(sizes[k]![0], sizes[k]![1]),
+    maskBitsArb(sizes[k]![0], sizes[k]![1]),
     fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
     fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined }),
     fc.option(fc.boolean(), { nil: undefined }),
@@ -60,18 +51,6 @@ const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ m
 }));
 
 
-/** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
-function sources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
-  return [
-    () => bytes,
-    () => ({ ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } }),
-    () => {
-      let passes = 0;
-      return { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('a pipe read twice'); for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5); } };
-    },
-  ];
-}
-
 describe('rlekit-json streamed read', () => {
   it('gives the whole-text read\'s dataset, or its error with the same code, path and byte offset', async () => {
     let refused = 0;
@@ -79,7 +58,7 @@ describe('rlekit-json streamed read', () => {
       const text = change(formatRlekitJson(d, { indent, order }));
       const bytes = encodeUtf8(text);
       const expected = await outcome(() => wholeText(bytes), text) as { code?: string; offset?: number };
-      for (const source of sources(bytes)) {
+      for (const source of byteSources(bytes)) {
         const got = await outcome(() => streamed(source())) as { code?: string; path?: unknown[]; offset?: number };
         // A dataset key again after the streamed annotations: refused (JSON.parse lets the last win).
         if (got.code === 'UNSUPPORTED') {
@@ -112,7 +91,7 @@ describe('rlekit-json streamed read', () => {
       const bytes = encodeUtf8(text);
       const expectedSaid: unknown[] = [], said: unknown[] = [];
       const expected = await outcome(() => whole(bytes, (e) => expectedSaid.push(sayOf(e))), text) as { code?: string; offset?: number };
-      for (const source of sources(bytes)) {
+      for (const source of byteSources(bytes)) {
         said.length = 0;
         const got = await outcome(async () => collectDataset(await dialect.readStream!(source(), {}, { warn: () => {}, recover: (e) => said.push(sayOf(e)) }))) as { code?: string; offset?: number };
         if (got.code === 'UNSUPPORTED') continue; // a dataset key again after the streamed annotations, as above
@@ -146,7 +125,7 @@ describe('rlekit-json streamed read', () => {
       expect(pulled).toBe(1);
       const rest = [first.value];
       for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
-      expect(plain({ ...s, annotations: rest })).toEqual(plain(await wholeText(bytes)));
+      expect(plainDataset({ ...s, annotations: rest })).toEqual(plainDataset(await wholeText(bytes)));
       expect(passes).toBe(1);
     }), { numRuns: 100 });
   });
@@ -157,10 +136,10 @@ describe('rlekit-json streamed read', () => {
     const bytes = encodeUtf8(JSON.stringify({ annotations: r.annotations, format: 'rlekit-json', version: 1, images: r.images, categories: r.categories }));
     let passes = 0;
     const file = { ...bytesSource(bytes, 'x.json'), async *stream() { passes++; yield bytes; } };
-    expect(await outcome(() => streamed(file))).toEqual(plain(d));
+    expect(await outcome(() => streamed(file))).toEqual(plainDataset(d));
     expect(passes).toBe(2);
     const pipe = { kind: 'bytes' as const, name: 'stdin', async *stream() { yield bytes; } };
-    expect(await outcome(() => streamed(pipe))).toEqual(plain(d));
+    expect(await outcome(() => streamed(pipe))).toEqual(plainDataset(d));
     expect(await outcome(async () => collectDataset(await dialect.readStream!(pipe, { maxBytes: 20 })))).toEqual(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
   });
 
@@ -328,7 +307,7 @@ describe('the example of docs/dialects/rlekit-json.md', () => {
     expect([a.id, a.categoryId, a.score, a.mask.height, a.mask.width]).toEqual([7, 1, 0.9, 3, 4]);
     expect(Array.from(a.mask.toBitmap('row'))).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
     expect(d.categories[0]).toEqual({ id: 1, name: 'cell', supercategory: 'tissue', color: [255, 0, 0] });
-    expect(plain(d)).toEqual(plain(parseRlekitJson(json)));
+    expect(plainDataset(d)).toEqual(plainDataset(parseRlekitJson(json)));
   });
 });
 

@@ -1,20 +1,12 @@
 /** rlekit-json texts as the readers meet them, for the property tests that hold every read equal to the whole-text parse. */
 import fc from 'fast-check';
+import { cutShortArb, garbleArb } from './read-support.js';
 
 /** The writer's text as it is, garbled, cut short, with keys moved, dropped or given twice. */
 export const textVariant = fc.oneof(
   { weight: 2, arbitrary: fc.constant((t: string) => t) },
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
-    const b = t.split('');
-    for (const [at, c, op] of edits) {
-      const i = at % (b.length + 1);
-      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
-      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
-      else b.splice(i, 1);
-    }
-    return b.join('');
-  }),
-  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
+  garbleArb,
+  cutShortArb,
   fc.shuffledSubarray(['format', 'version', 'images', 'categories', 'annotations', 'extra'], { minLength: 0, maxLength: 6 }).map((keys) => (t: string) => {
     const r = JSON.parse(t) as Record<string, unknown>;
     const o: Record<string, unknown> = {};

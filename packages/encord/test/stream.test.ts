@@ -12,23 +12,10 @@ import {
   bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
+import { byteSources, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatEncordExport, parseEncordExport, writeEncordChunks, type EncordReadOptions, type EncordWriteOptions } from '../src/index.js';
 
 const exampleText = readFileSync(fileURLToPath(new URL('../../../conformance/vectors/encord/example_label_rows.json', import.meta.url)), 'utf8');
-
-const plain = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
-
-/** The dataset as plain values with the warnings said, or the error: code, path, and offset in bytes of `text` (the whole-text read counts characters). */
-async function outcome(read: (warn: (w: RleWarning) => void) => Promise<MaskDataset>, text?: string): Promise<unknown> {
-  const warnings: RleWarning[] = [];
-  try {
-    return { dataset: plain(await read((w) => warnings.push(w))), warnings };
-  } catch (e) {
-    if (!isRleError(e)) throw e;
-    const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
-    return { code: e.code, path: e.path, offset };
-  }
-}
 
 const whole = async (bytes: Uint8Array, options: Partial<EncordReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
   parseEncordExport(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })), options, { warn });
@@ -36,30 +23,10 @@ const whole = async (bytes: Uint8Array, options: Partial<EncordReadOptions>, war
 const streamed = async (input: Uint8Array | ByteSource, options: Partial<EncordReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
   collectDataset(await dialect.readStream!(input, options, { warn }));
 
-/** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
-function sources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
-  return [
-    () => bytes,
-    () => ({ ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } }),
-    () => {
-      let passes = 0;
-      return { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('a pipe read twice'); for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5); } };
-    },
-  ];
-}
-
-/** Masks on non-square frames: empty, full, foreground at the first and last pixel, random. */
-const maskBits = (height: number, width: number) => fc.oneof(
-  fc.constant(new Uint8Array(height * width)),
-  fc.constant(new Uint8Array(height * width).fill(1)),
-  fc.constant(Uint8Array.from({ length: height * width }, (_, p) => +(p === 0 || p === height * width - 1))),
-  fc.uint8Array({ min: 0, max: 1, minLength: height * width, maxLength: height * width }),
-);
-
 /** One object of a frame: a bitmask (whole frame, or a box at an offset, or of another size), or a polygon. */
 const object = (height: number, width: number) => fc.tuple(
   fc.constantFrom('bitmask', 'bitmask', 'bitmask', 'box', 'polygon'),
-  maskBits(height, width),
+  maskBitsArb(height, width),
   fc.constantFrom('o1', 'o2', '17', 'x'),
   fc.option(fc.constantFrom('fA', 'fB', '3', 'rlekit-no-category'), { nil: undefined }),
   fc.option(fc.constantFrom('Blob', 'Edge Line'), { nil: undefined }),
@@ -103,29 +70,13 @@ const row = size.chain(([height, width]) => fc.tuple(
   return { label_hash: `L${hash}`, branch_name: 'main', data_hash: hash, data_title: `${hash}.png`, ...(type !== undefined ? { data_type: type } : {}), object_answers: {}, data_units: dataUnits };
 }));
 
-/** The text as it is, garbled, or cut short. */
-const variant = fc.oneof(
-  { weight: 3, arbitrary: fc.constant((t: string) => t) },
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
-    const b = t.split('');
-    for (const [at, c, op] of edits) {
-      const i = at % (b.length + 1);
-      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
-      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
-      else b.splice(i, 1);
-    }
-    return b.join('');
-  }),
-  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
-);
-
 const readOptionsArb = fc.record({ strictSum: fc.boolean(), repairInverted: fc.boolean() }, { requiredKeys: [] });
 
 /** Masks of a dataset on non-square images, with ids, categories and scores (none from Encord). */
 const dataset = fc.array(size, { minLength: 0, maxLength: 4 }).chain((sizes) => fc.record({
   sizes: fc.constant(sizes),
   masks: fc.array(fc.nat(Math.max(0, sizes.length - 1)).chain((k) => fc.tuple(
-    fc.constant(k), maskBits(sizes[k]?.[0] ?? 1, sizes[k]?.[1] ?? 1),
+    fc.constant(k), maskBitsArb(sizes[k]?.[0] ?? 1, sizes[k]?.[1] ?? 1),
     fc.option(fc.constantFrom(1, 2, 'car'), { nil: undefined }),
     fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
     fc.oneof(fc.nat(9), fc.constantFrom('r', 's')),
@@ -152,14 +103,14 @@ async function written(d: MaskDataset | MaskDatasetStream, options: Partial<Enco
 describe('encord streamed read', () => {
   it('gives the whole read\'s dataset and warnings, or its error with the same code, path and byte offset (image, video and group rows, garbled, cut short)', async () => {
     let read = 0, failed = 0;
-    await fc.assert(fc.asyncProperty(fc.array(row, { maxLength: 4 }), fc.integer({ min: 0, max: 2 }), variant, readOptionsArb, async (rows, indent, change, options) => {
+    await fc.assert(fc.asyncProperty(fc.array(row, { maxLength: 4 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, async (rows, indent, change, options) => {
       const text = change(JSON.stringify(rows, null, indent));
       const bytes = encodeUtf8(text);
-      const expected = await outcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
+      const expected = await readOutcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
       if (expected.code === undefined) read++;
       else failed++;
-      for (const source of sources(bytes)) {
-        const got = await outcome((warn) => streamed(source(), options, warn));
+      for (const source of byteSources(bytes)) {
+        const got = await readOutcome((warn) => streamed(source(), options, warn));
         // The whole-text read has no offset for some faults ("Unexpected token"); the stream gives the byte.
         if (expected.code !== undefined && expected.offset === undefined) expect(got).toEqual({ ...expected, offset: (got as { offset?: number }).offset });
         else expect(got).toEqual(expected);
@@ -175,15 +126,15 @@ describe('encord streamed read', () => {
     }), { numRuns: 100 });
     for (const text of texts) {
       const bytes = encodeUtf8(text);
-      const expected = await outcome((warn) => whole(bytes, {}, warn), text);
-      for (const source of sources(bytes)) expect(await outcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
+      const expected = await readOutcome((warn) => whole(bytes, {}, warn), text);
+      for (const source of byteSources(bytes)) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
     }
   });
 
   it('reads one label row (an object) as the whole read does, and says the annotations come in image order', async () => {
     const rows = JSON.parse(exampleText) as unknown[];
     const one = encodeUtf8(JSON.stringify(rows[1]));
-    expect(await outcome((warn) => streamed(one, {}, warn))).toEqual(await outcome((warn) => whole(one, {}, warn)));
+    expect(await readOutcome((warn) => streamed(one, {}, warn))).toEqual(await readOutcome((warn) => whole(one, {}, warn)));
     expect((await dialect.readStream!(encodeUtf8(exampleText))).inImageOrder).toBe(true);
   });
   it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {

@@ -11,47 +11,14 @@ import {
   bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
+import { byteSources, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
-
-const plain = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
-
-/** The dataset as plain values with the warnings said, or the error: code, path, and offset in bytes of `text` (the whole-text read counts characters). */
-async function outcome(read: (warn: (w: RleWarning) => void) => Promise<MaskDataset>, text?: string): Promise<unknown> {
-  const warnings: RleWarning[] = [];
-  try {
-    return { dataset: plain(await read((w) => warnings.push(w))), warnings };
-  } catch (e) {
-    if (!isRleError(e)) throw e;
-    const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
-    return { code: e.code, path: e.path, offset };
-  }
-}
 
 const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
   parseLabelStudioExport(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })), options, { warn });
 
 const streamed = async (input: Uint8Array | ByteSource, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
   collectDataset(await dialect.readStream!(input, options, { warn }));
-
-/** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
-function sources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
-  return [
-    () => bytes,
-    () => ({ ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } }),
-    () => {
-      let passes = 0;
-      return { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('a pipe read twice'); for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5); } };
-    },
-  ];
-}
-
-/** Masks on non-square images: empty, full, foreground at the first and last pixel, random. */
-const maskBits = (height: number, width: number) => fc.oneof(
-  fc.constant(new Uint8Array(height * width)),
-  fc.constant(new Uint8Array(height * width).fill(1)),
-  fc.constant(Uint8Array.from({ length: height * width }, (_, p) => +(p === 0 || p === height * width - 1))),
-  fc.uint8Array({ min: 0, max: 1, minLength: height * width, maxLength: height * width }),
-);
 
 const dataUrl = (bits: Uint8Array, height: number, width: number): string => {
   const rgba = new Uint8Array(height * width * 4);
@@ -66,7 +33,7 @@ const percent = fc.double({ min: -5, max: 105, noNaN: true });
 /** One result of a task of `size` (now and then of another size, or not a mask). */
 const result = (height: number, width: number) => fc.tuple(
   fc.constantFrom('brush', 'brush', 'polygon', 'rectangle', 'bitmask', 'keypoint', 'labels', 'flat'),
-  regionId, labels, maskBits(height, width), fc.array(fc.tuple(percent, percent), { minLength: 0, maxLength: 5 }),
+  regionId, labels, maskBitsArb(height, width), fc.array(fc.tuple(percent, percent), { minLength: 0, maxLength: 5 }),
   fc.tuple(percent, percent, percent, percent, fc.constantFrom(0, 0, 30, 90)),
   fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, fc.constantFrom('mismatch', 'unsized', 'badFormat', 'extra')),
   fc.constantFrom<'converter' | 'web'>('converter', 'web'),
@@ -104,22 +71,6 @@ const task = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 
   };
 });
 
-/** The text as it is, garbled, or cut short. */
-const variant = fc.oneof(
-  { weight: 3, arbitrary: fc.constant((t: string) => t) },
-  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
-    const b = t.split('');
-    for (const [at, c, op] of edits) {
-      const i = at % (b.length + 1);
-      if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
-      else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
-      else b.splice(i, 1);
-    }
-    return b.join('');
-  }),
-  fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1))),
-);
-
 const readOptionsArb = fc.record({
   threshold: fc.constantFrom(0, 127),
   results: fc.constantFrom<LabelStudioReadOptions['results']>('all', 'annotations', 'predictions'),
@@ -130,7 +81,7 @@ const readOptionsArb = fc.record({
 const dataset = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 })).filter(([h, w]) => h !== w), { minLength: 0, maxLength: 4 }).chain((sizes) => fc.record({
   sizes: fc.constant(sizes),
   masks: fc.array(fc.nat(Math.max(0, sizes.length - 1)).chain((k) => fc.tuple(
-    fc.constant(k), maskBits(sizes[k]?.[0] ?? 1, sizes[k]?.[1] ?? 1),
+    fc.constant(k), maskBitsArb(sizes[k]?.[0] ?? 1, sizes[k]?.[1] ?? 1),
     fc.option(fc.constantFrom(1, 2, 3), { nil: undefined }),
     fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
     fc.oneof(fc.nat(9), fc.constantFrom('r', 's')),
@@ -164,14 +115,14 @@ async function written(d: MaskDataset | MaskDatasetStream, options: Partial<Labe
 describe('label-studio streamed read', () => {
   it('gives the whole read\'s dataset and warnings, or its error with the same code, path and byte offset (every result kind, garbled, cut short)', async () => {
     let read = 0, failed = 0;
-    await fc.assert(fc.asyncProperty(fc.array(task, { maxLength: 5 }), fc.integer({ min: 0, max: 2 }), variant, readOptionsArb, async (tasks, indent, change, options) => {
+    await fc.assert(fc.asyncProperty(fc.array(task, { maxLength: 5 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, async (tasks, indent, change, options) => {
       const text = change(JSON.stringify(tasks, null, indent));
       const bytes = encodeUtf8(text);
-      const expected = await outcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
+      const expected = await readOutcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
       if (expected.code === undefined) read++;
       else failed++;
-      for (const source of sources(bytes)) {
-        const got = await outcome((warn) => streamed(source(), options, warn));
+      for (const source of byteSources(bytes)) {
+        const got = await readOutcome((warn) => streamed(source(), options, warn));
         // The whole-text read has no offset for some faults ("Unexpected token"); the stream gives the byte.
         if (expected.code !== undefined && expected.offset === undefined) expect(got).toEqual({ ...expected, offset: (got as { offset?: number }).offset });
         else expect(got).toEqual(expected);
@@ -185,8 +136,8 @@ describe('label-studio streamed read', () => {
     await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, async (d, options) => {
       const text = formatLabelStudioExport(d, options);
       const bytes = encodeUtf8(text);
-      const expected = await outcome((warn) => whole(bytes, {}, warn), text);
-      for (const source of sources(bytes)) expect(await outcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
+      const expected = await readOutcome((warn) => whole(bytes, {}, warn), text);
+      for (const source of byteSources(bytes)) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
     }), { numRuns: 200 });
   });
 
@@ -208,17 +159,17 @@ describe('label-studio streamed read', () => {
     const maxBytes = Math.ceil(bytes.length / 2);
     const file = bytesSource(bytes, 'big.json');
     await expect(dialect.read(file, { maxBytes })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
-    expect(plain(await collectDataset(await dialect.readStream!(file, { maxBytes })))).toEqual(plain(await dialect.read(bytes)));
+    expect(plainDataset(await collectDataset(await dialect.readStream!(file, { maxBytes })))).toEqual(plainDataset(await dialect.read(bytes)));
     const pipe: ByteSource = { kind: 'bytes', name: 'stdin', async *stream() { yield bytes; } };
     await expect(dialect.readStream!(pipe, { maxBytes })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 
   it('reads one task (an object) and a file that is not a list as the whole read does', async () => {
     const one = encodeUtf8(JSON.stringify({ data: { image: 'x.png' }, meta: { original_width: 3, original_height: 2 }, annotations: [] }));
-    expect(plain(await streamed(one, {}, () => {}))).toEqual(plain(await whole(one, {}, () => {})));
+    expect(plainDataset(await streamed(one, {}, () => {}))).toEqual(plainDataset(await whole(one, {}, () => {})));
     for (const text of ['', '   ', '7', 'null', '"x"', '\ufeff[]', '[]']) {
       const bytes = encodeUtf8(text);
-      expect(await outcome((warn) => streamed(bytes, {}, warn))).toEqual(await outcome((warn) => whole(bytes, {}, warn), text));
+      expect(await readOutcome((warn) => streamed(bytes, {}, warn))).toEqual(await readOutcome((warn) => whole(bytes, {}, warn), text));
     }
   });
   it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {

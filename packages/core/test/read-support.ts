@@ -1,0 +1,62 @@
+/**
+ * For the tests, in every package, that hold a streamed read equal to the whole read: the same
+ * bytes from memory, in small chunks and as a pipe; masks of every kind; texts garbled or cut short.
+ */
+import fc from 'fast-check';
+import { bytesSource, encodeUtf8, isRleError, type ByteSource, type MaskDataset, type RleWarning } from '../src/index.js';
+
+/** A dataset as plain values (each mask as height, width and row-major runs), for toEqual. */
+export const plainDataset = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
+
+/** Sources of the same bytes: in memory, a file in 7-byte chunks, a pipe (no size: readable once). */
+export function byteSources(bytes: Uint8Array): (() => Uint8Array | ByteSource)[] {
+  return [
+    () => bytes,
+    () => ({ ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } }),
+    () => {
+      let passes = 0;
+      return { kind: 'bytes' as const, name: 'stdin', async *stream() { if (++passes > 1) throw new Error('a pipe read twice'); for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5); } };
+    },
+  ];
+}
+
+/** Masks of a non-square image: empty, full, foreground at the first and last pixel, random. */
+export const maskBitsArb = (height: number, width: number) => fc.oneof(
+  fc.constant(new Uint8Array(height * width)),
+  fc.constant(new Uint8Array(height * width).fill(1)),
+  fc.constant(Uint8Array.from({ length: height * width }, (_, p) => +(p === 0 || p === height * width - 1))),
+  fc.uint8Array({ min: 0, max: 1, minLength: height * width, maxLength: height * width }),
+);
+
+/** One to three printable characters set, inserted or deleted. */
+export const garbleArb = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom('set', 'insert', 'delete')), { minLength: 1, maxLength: 3 }).map((edits) => (t: string) => {
+  const b = t.split('');
+  for (const [at, c, op] of edits) {
+    const i = at % (b.length + 1);
+    if (op === 'set') b[Math.min(i, b.length - 1)] = String.fromCharCode(c);
+    else if (op === 'insert') b.splice(i, 0, String.fromCharCode(c));
+    else b.splice(i, 1);
+  }
+  return b.join('');
+});
+
+/** The text cut short anywhere. */
+export const cutShortArb = fc.nat().map((at) => (t: string) => t.slice(0, at % (t.length + 1)));
+
+/** The text as it is, garbled, or cut short. */
+export const textVariantArb = fc.oneof({ weight: 3, arbitrary: fc.constant((t: string) => t) }, garbleArb, cutShortArb);
+
+/**
+ * A read's outcome: the dataset as plain values with the warnings said, or the error's code, path
+ * and offset in bytes of `text` (a whole-text read counts characters).
+ */
+export async function readOutcome(read: (warn: (w: RleWarning) => void) => Promise<MaskDataset>, text?: string): Promise<unknown> {
+  const warnings: RleWarning[] = [];
+  try {
+    return { dataset: plainDataset(await read((w) => warnings.push(w))), warnings };
+  } catch (e) {
+    if (!isRleError(e)) throw e;
+    const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
+    return { code: e.code, path: e.path, offset };
+  }
+}
