@@ -3,7 +3,8 @@
  * bytes from memory, in small chunks and as a pipe; masks of every kind; texts garbled or cut short.
  */
 import fc from 'fast-check';
-import { bytesSource, encodeUtf8, isRleError, type ByteSource, type MaskDataset, type RleWarning } from '../src/index.js';
+import { expect } from 'vitest';
+import { bytesSource, encodeUtf8, isRleError, Mask, type ByteSource, type MaskDataset, type RleWarning } from '../src/index.js';
 
 /** A dataset as plain values (each mask as height, width and row-major runs), for toEqual. */
 export const plainDataset = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
@@ -59,4 +60,39 @@ export async function readOutcome(read: (warn: (w: RleWarning) => void) => Promi
     const offset = e.offset === undefined || text === undefined ? e.offset : encodeUtf8(text.slice(0, e.offset)).length;
     return { code: e.code, path: e.path, offset };
   }
+}
+
+/**
+ * Reads `bytes` from each of {@link byteSources} with `streamed` and expects `expected`, the whole
+ * read's {@link readOutcome}; where the whole read gave an error without an offset (`JSON.parse`
+ * says "Unexpected token" without one), any offset: the stream names the byte.
+ */
+export async function expectStreamedOutcome(expected: unknown, bytes: Uint8Array, streamed: (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void) => Promise<MaskDataset>): Promise<void> {
+  const e = expected as { code?: string; offset?: number };
+  for (const source of byteSources(bytes)) {
+    const got = await readOutcome((warn) => streamed(source(), warn));
+    if (e.code !== undefined && e.offset === undefined) expect(got).toEqual({ ...e, offset: (got as { offset?: number }).offset });
+    else expect(got).toEqual(expected);
+  }
+}
+
+/** Datasets a writer refuses, each for one reason: a mask of another size than its image, an unknown category, an unknown image. */
+export function datasetsWritersRefuse(): MaskDataset[] {
+  const size = { height: 2, width: 3 };
+  const base: MaskDataset = { images: [{ id: 1, ...size }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full(size) }] };
+  return [
+    { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, mask: Mask.full({ height: 3, width: 2 }) }] },
+    { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, categoryId: 9, mask: Mask.full(size) }] },
+    { ...base, annotations: [...base.annotations, { id: 2, imageId: 7, mask: Mask.full(size) }] },
+  ];
+}
+
+/** What `write` throws: an RleError's code and path (anything else as it is), or undefined. */
+export function refusalOf(write: () => unknown): unknown {
+  try {
+    write();
+  } catch (e) {
+    return isRleError(e) ? { code: e.code, path: e.path } : e;
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import {
   bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
-import { byteSources, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
 
 const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
@@ -121,12 +121,7 @@ describe('label-studio streamed read', () => {
       const expected = await readOutcome((warn) => whole(bytes, options, warn), text) as { code?: string; offset?: number };
       if (expected.code === undefined) read++;
       else failed++;
-      for (const source of byteSources(bytes)) {
-        const got = await readOutcome((warn) => streamed(source(), options, warn));
-        // The whole-text read has no offset for some faults ("Unexpected token"); the stream gives the byte.
-        if (expected.code !== undefined && expected.offset === undefined) expect(got).toEqual({ ...expected, offset: (got as { offset?: number }).offset });
-        else expect(got).toEqual(expected);
-      }
+      await expectStreamedOutcome(expected, bytes, (source, warn) => streamed(source, options, warn));
     }), { numRuns: Number(process.env.LS_RUNS ?? 600) });
     // Both kinds of outcome were met, often.
     expect(Math.min(read, failed)).toBeGreaterThan(100);
@@ -221,26 +216,10 @@ describe('label-studio streamed write', () => {
   });
 
   it('refuses what the whole write refuses, with its path: a mask of another size, an unknown category or image', async () => {
-    const size = { height: 2, width: 3 };
-    const base: MaskDataset = { images: [{ id: 1, ...size }], categories: [], annotations: [{ id: 1, imageId: 1, mask: Mask.full(size) }] };
-    const bad: MaskDataset[] = [
-      { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, mask: Mask.full({ height: 3, width: 2 }) }] },
-      { ...base, annotations: [...base.annotations, { id: 2, imageId: 1, categoryId: 9, mask: Mask.full(size) }] },
-      { ...base, annotations: [...base.annotations, { id: 2, imageId: 7, mask: Mask.full(size) }] },
-    ];
-    for (const d of bad) {
-      const expected = (() => {
-        try {
-          formatLabelStudioExport(d);
-        } catch (e) {
-          return isRleError(e) ? { code: e.code, path: e.path } : e;
-        }
-        return undefined;
-      })();
+    for (const d of datasetsWritersRefuse()) {
+      const expected = refusalOf(() => formatLabelStudioExport(d));
       expect(expected).toBeDefined();
-      for (const input of [d, toDatasetStream(d)]) {
-        await expect(written(input, {}, () => {})).rejects.toMatchObject(expected as object);
-      }
+      for (const input of [d, toDatasetStream(d)]) await expect(written(input, {}, () => {})).rejects.toMatchObject(expected as object);
     }
   });
 });
