@@ -131,20 +131,27 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   const length = splitter.length;
   refuseDtd(dtd);
   const outline = splitter.outline();
+  let leftOpen = false; // elementError is the elements left open: a fault of the file's end, after any other
   if (o.validate && elementError === undefined && splitter.inElement) {
     // The file ends inside an <image>: a fault in it is found where it is; otherwise the
     // validator reports the elements left open, at the start of the file.
     const p = splitter.partial()!;
     const e = validateXml(lib, p.text, (at) => at + p.offset);
-    if (e !== undefined) elementError = AT_END.test(e.message) ? new RleError('INVALID_STRUCTURE', 'Malformed XML at line 1, column 1: elements left open at the end of the file', { offset: 0, expected: 'well-formed XML' }) : e;
+    leftOpen = e !== undefined && AT_END.test(e.message);
+    if (e !== undefined) elementError = leftOpen ? new RleError('INVALID_STRUCTURE', 'Malformed XML at line 1, column 1: elements left open at the end of the file', { offset: 0, expected: 'well-formed XML' }) : e;
   }
   if (o.validate) {
     const outlineError = validateXml(lib, outline, splitter.mapOffset, length);
     // The validator reports the first fault in the text; an unclosed element only at the end.
-    if (outlineError !== undefined && (elementError === undefined || (!AT_END.test(outlineError.message) && (outlineError.offset ?? 0) < (elementError.offset ?? 0)))) throw outlineError;
+    if (outlineError !== undefined && (elementError === undefined || (!AT_END.test(outlineError.message) && (outlineError.offset ?? 0) < (leftOpen ? length : elementError.offset ?? 0)))) throw outlineError;
     if (elementError !== undefined) throw elementError;
   }
-  if (splitter.inElement) throw new RleError('TRUNCATED', 'The file ends before </annotations>', { path: ['annotations'], offset: length, expected: '</annotations>' });
+  if (splitter.inElement) {
+    // Not validated (validate: false): the parser meets the end as a whole read's does, the
+    // element left open included (it may be any child whose name was cut short: `<v`).
+    parseRoot(lib, outline + splitter.partial()!.text, length);
+    throw new RleError('TRUNCATED', 'The file ends before </annotations>', { path: ['annotations'], offset: length, expected: '</annotations>' });
+  }
   const root = parseRoot(lib, outline, length);
   shiftOffsets(root, splitter.mapOffset);
 

@@ -152,6 +152,16 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     }), { numRuns: 500 });
   });
 
+  it('a fault before an <image> left open to the end of the file is the error, as the whole read finds it first (fast-check seed 81418246)', async () => {
+    const doc = '<</image>!-- <image id="99" width="1" height="1"> --><annotations>\n  <version>1.1</version>\n  <meta><task><labels><label><name>cat</name><type>mask</type></label></labels></task></meta>\n  <image id="0" name="cat" width="2" height="1">\n  </image>\n</annotations>\n';
+    expect(await expectSame(enc(doc))).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_STRUCTURE', offset: 8 }));
+  });
+
+  it('not validated, a file cut inside a child\'s start tag is what the parser says of it (fast-check: validate false, cut at 5 %)', async () => {
+    const doc = '<annotations>\n  <v';
+    expect(await expectSame(enc(doc), { validate: false })).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_STRUCTURE' }));
+  });
+
   it('values holding ">" and "<image", comments, CDATA and processing instructions holding tags are not elements', async () => {
     const xml = `<?xml version="1.0"?>\n<!-- <annotations> --><annotations><version>1.1</version><meta><task><labels><label><name>a</name></label></labels></task></meta>
 <!-- <image id="5" width="1" height="1"></image> --><?pi <image id="6"> ?>
