@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdirSync, promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, mkdirSync, promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { RleError, type ByteSource, type FolderSource } from '@rlekit/core';
@@ -102,7 +102,7 @@ export const ONCE_RETAIN_BYTES = 256 * 1024 * 1024;
  * decodeUtf8(await readAllBytes(source)) + decodeUtf8(await readAllBytes(source)); // → 'abcabc'
  * ```
  */
-export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource {
+export function onceSource(path: string, retain = ONCE_RETAIN_BYTES, open: () => AsyncIterable<Uint8Array> = () => createReadStream(path, { highWaterMark: 1 << 20 })): ByteSource {
   let it: AsyncIterator<Uint8Array> | undefined;
   const kept: Uint8Array[] = [];
   let keptBytes = 0, dropped = false, done = false;
@@ -113,7 +113,7 @@ export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource
       if (dropped) {
         throw new RleError('IO', `${basename(path)} is a pipe or device, read only once, and this reader needs to read it again`, { expected: `a regular file (save the input to a file), or an input under ${retain} bytes` });
       }
-      it ??= (createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      it ??= open()[Symbol.asyncIterator]();
       for (let i = 0; ; i++) {
         if (!dropped && i < kept.length) {
           yield kept[i]!;
@@ -139,8 +139,23 @@ export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource
 }
 
 /**
- * Opens a path as a file or folder source, or throws an IO RleError. Pipes, FIFOs and devices
- * (`<(zcat x.gz)`, /dev/stdin) are read once: see {@link onceSource}.
+ * `-`: standard input. A file redirected to it (`< x.json`) is read as that file (by offset, as
+ * often as the reader needs, where the system names it /dev/stdin); a pipe once, as any pipe.
+ */
+function stdinSource(): ByteSource {
+  let st;
+  try {
+    st = fstatSync(0);
+  } catch (e) {
+    throw new RleError('IO', 'Cannot read standard input', { cause: e, expected: 'a file or pipe on standard input' });
+  }
+  if (st.isFile() && process.platform !== 'win32') return { ...fileSource('/dev/stdin', st.size), name: 'stdin' };
+  return { ...onceSource('-', ONCE_RETAIN_BYTES, () => process.stdin), name: 'stdin' };
+}
+
+/**
+ * Opens a path as a file or folder source, or throws an IO RleError; `-` is standard input.
+ * Pipes, FIFOs and devices (`<(zcat x.gz)`, /dev/stdin) are read once: see {@link onceSource}.
  * @example
  * ```ts
  * import { mkdtempSync } from 'node:fs';
@@ -150,6 +165,7 @@ export function onceSource(path: string, retain = ONCE_RETAIN_BYTES): ByteSource
  * ```
  */
 export async function openPath(path: string): Promise<ByteSource | FolderSource> {
+  if (path === '-') return stdinSource();
   let st;
   try {
     st = await fs.stat(path);

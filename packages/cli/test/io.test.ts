@@ -1,6 +1,6 @@
 // Inputs and outputs that are not plain files, signals mid-write: the CLI is spawned as users run it.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync, createReadStream } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync, createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,14 @@ const slowPlugin = fileURLToPath(new URL('./fixtures/slow-dialect.ts', import.me
 interface Run { code: number | null; signal: NodeJS.Signals | null; out: string; err: string; timedOut: boolean; ms: number }
 
 /** Spawns the CLI; a run that does not end within `timeout` ms is killed and reported as timed out (a hang). */
-function cli(args: string[], opts: { timeout?: number; onSpawn?: (pid: number) => void } = {}): Promise<Run> {
+function cli(args: string[], opts: { timeout?: number; onSpawn?: (pid: number) => void; stdin?: string | number } = {}): Promise<Run> {
   const started = Date.now();
-  const child = spawn(tsx, ['--conditions=source', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin: text piped in, or a file descriptor (a file redirected: `< x`).
+  const child = spawn(tsx, ['--conditions=source', bin, ...args], { stdio: [typeof opts.stdin === 'number' ? opts.stdin : typeof opts.stdin === 'string' ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  if (typeof opts.stdin === 'string') child.stdin!.end(opts.stdin);
   let out = '', err = '', timedOut = false;
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
@@ -154,6 +156,24 @@ describe('signals mid-write with --jobs', () => {
 });
 
 describe('inputs that are not regular files', () => {
+  it('reads standard input for `-`: piped (detection, then the reader; a two-pass reader replays it) and a file redirected to it', async () => {
+    const d = mkdtempSync(join(dir, 'stdin-'));
+    const piped = await cli(['convert', '-', '--to', 'rlekit-json', '-o', join(d, 'a.json'), '-q'], { timeout: 20_000, stdin: maskJson });
+    expect(piped.code, piped.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'a.json'), 'utf8')).annotations[0].runs).toEqual([1, 2, 5, 4]);
+    const csv = 'ImageId,EncodedPixels\nb,3 1\na,1 2\nb,5 1\n';
+    const kaggle = ['--from', 'kaggle', '--preset', 'airbus-ship-detection', '--size', '3x3', '--to', 'rlekit-json', '-q'];
+    const twoPass = await cli(['convert', '-', ...kaggle, '-o', join(d, 'b.json')], { timeout: 20_000, stdin: csv });
+    expect(twoPass.code, twoPass.err).toBe(0);
+    writeFileSync(join(d, 'sub.csv'), csv);
+    const fd = openSync(join(d, 'sub.csv'), 'r');
+    const redirected = await cli(['convert', '-', ...kaggle, '-o', join(d, 'c.json')], { timeout: 20_000, stdin: fd });
+    closeSync(fd);
+    expect(redirected.code, redirected.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'b.json'), 'utf8')).annotations).toHaveLength(3);
+    expect(readFileSync(join(d, 'c.json'), 'utf8')).toBe(readFileSync(join(d, 'b.json'), 'utf8'));
+  }, 60_000);
+
   it('reads a FIFO once (detection, then the reader), without hanging', async () => {
     const d = mkdtempSync(join(dir, 'in-fifo-'));
     const fifo = join(d, 'in.json');
