@@ -150,7 +150,7 @@ function stdinSource(): ByteSource {
     throw new RleError('IO', 'Cannot read standard input', { cause: e, expected: 'a file or pipe on standard input' });
   }
   if (st.isFile() && process.platform !== 'win32') return { ...fileSource('/dev/stdin', st.size), name: 'stdin' };
-  return { ...onceSource('-', ONCE_RETAIN_BYTES, () => process.stdin), name: 'stdin' };
+  return onceSource('stdin', ONCE_RETAIN_BYTES, () => process.stdin); // named so its messages say stdin
 }
 
 /**
