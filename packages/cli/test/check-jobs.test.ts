@@ -12,7 +12,7 @@ import { dialect as coco } from '@rlekit/coco';
 import { mergeShardWarnings } from '../src/check-command.js';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
-import { prng } from './prng.js';
+import { prng } from '../../core/test/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-check-jobs-'));
 const samples = new URL('../../../samples/check/', import.meta.url);

@@ -14,7 +14,7 @@ import { main } from '../src/main.js';
 import { parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
-import { prng } from './prng.js';
+import { prng } from '../../core/test/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-shard-'));
 let serial = 0;

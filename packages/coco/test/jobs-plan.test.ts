@@ -10,7 +10,7 @@ import { collectDataset, Mask, RleError, shardDataset, type Annotation, type Byt
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
 import { planCocoShards, readCocoPlanned, REGROUP_BYTES, writeCocoChunks, type CocoPartInfo, type CocoShardPlan } from '../src/files.js';
 import { mergeCoco } from '../src/merge.js';
-import { prng } from './prng.js';
+import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

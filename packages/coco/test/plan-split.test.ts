@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { ByteSource, Shard } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/files.js';
 import { cutIn, scanPiece, type PlanHelpers, type ScanFound } from '../src/plan.js';
-import { prng } from './prng.js';
+import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

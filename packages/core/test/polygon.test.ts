@@ -33,6 +33,18 @@ function codeOf(fn: () => unknown): RleError | string {
 }
 const expectCode = (fn: () => unknown, code: string) => expect((codeOf(fn) as RleError).code).toBe(code);
 
+/** A wide (1–12 × 60–400) or tall image and a polygon of 2–6 vertices on it, a few pixels outside included. */
+const wideOrTall = (() => {
+  const coord = (max: number) => fc.oneof(
+    { weight: 5, arbitrary: fc.double({ min: -4, max: max + 4, noNaN: true }) },
+    { weight: 1, arbitrary: fc.integer({ min: -2, max: max + 2 }) },
+  );
+  return fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 400 }), fc.boolean(), fc.array(fc.tuple(coord(400), coord(400)), { minLength: 2, maxLength: 6 })).map(([a, b, tall, pts]) => {
+    const h = tall ? b : a, w = tall ? a : b;
+    return { h, w, xy: pts.map(([x, y]) => [tall ? x % (w + 3) : x, tall ? y : y % (h + 3)]).flat() };
+  });
+})();
+
 describe("pycocotools' rleFrPoly / rleFrBbox results, bit for bit", () => {
   for (const [set, V] of [['coco', coco], ['cvat', cvat]] as const) {
     it(`${set}: every polygon (per polygon and their union) and every box`, () => {
@@ -165,14 +177,8 @@ describe('rasterizePolygon properties', () => {
     // Wide images with few vertices take the in-place sort of the crossings, narrow ones the
     // per-column buckets; each case rasterises a big polygon first so the small one reuses
     // scratch buffers that still hold the big one's values.
-    const coord = (max: number) => fc.oneof(
-      { weight: 5, arbitrary: fc.double({ min: -4, max: max + 4, noNaN: true }) },
-      { weight: 1, arbitrary: fc.integer({ min: -2, max: max + 2 }) },
-    );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 400 }), fc.boolean(), fc.array(fc.tuple(coord(400), coord(400)), { minLength: 2, maxLength: 6 }), (a, b, tall, pts) => {
-        const h = tall ? b : a, w = tall ? a : b;
-        const xy = pts.map(([x, y]) => [tall ? x % (w + 3) : x, tall ? y : y % (h + 3)]).flat();
+      fc.property(wideOrTall, ({ h, w, xy }) => {
         const big = [0, 0, w, 0, w, h, 0, h * 0.5];
         expect([...rasterizePolygon(big, { height: h, width: w }).runs('col')]).toEqual(literalRleFrPoly(big, h, w));
         expect([...rasterizePolygon(xy, { height: h, width: w }).runs('col')]).toEqual(literalRleFrPoly(xy, h, w));
@@ -254,14 +260,8 @@ describe("rasterizePolygon with order 'row': row-major runs made from the column
   });
 
   it('wide and tall images, with the box bitsets reused after a large polygon', () => {
-    const coord = (max: number) => fc.oneof(
-      { weight: 5, arbitrary: fc.double({ min: -4, max: max + 4, noNaN: true }) },
-      { weight: 1, arbitrary: fc.integer({ min: -2, max: max + 2 }) },
-    );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 60, max: 400 }), fc.boolean(), fc.array(fc.tuple(coord(400), coord(400)), { minLength: 2, maxLength: 6 }), (a, b, tall, pts) => {
-        const h = tall ? b : a, w = tall ? a : b;
-        const xy = pts.map(([x, y]) => [tall ? x % (w + 3) : x, tall ? y : y % (h + 3)]).flat();
+      fc.property(wideOrTall, ({ h, w, xy }) => {
         expect(rowsMatch([0, 0, w, 0, w, h, 0, h * 0.5], h, w)).toBe(true);
         rowsMatch(xy, h, w);
       }),

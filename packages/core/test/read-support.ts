@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { bytesSource, encodeUtf8, isRleError, Mask, type ByteSource, type MaskDataset, type RleWarning } from '../src/index.js';
+import { bytesSource, encodeUtf8, isRleError, Mask, type ByteSource, type Dialect, type MaskDataset, type RleWarning } from '../src/index.js';
 
 /** A dataset as plain values (each mask as height, width and row-major runs), for toEqual. */
 export const plainDataset = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
@@ -95,4 +95,23 @@ export function refusalOf(write: () => unknown): unknown {
     return isRleError(e) ? { code: e.code, path: e.path } : e;
   }
   return undefined;
+}
+
+/**
+ * A two-pass streamed read hands on the first annotation while its second pass has read less than
+ * a quarter of the file: 200 one-mask images written by `format`, read by `dialect.readStream` from
+ * a file served in 64-byte chunks.
+ */
+export async function expectFirstAnnotationEarly(dialect: Dialect, format: (d: MaskDataset) => string): Promise<void> {
+  const size = { height: 2, width: 3 };
+  const n = 200;
+  const d: MaskDataset = { images: Array.from({ length: n }, (_, k) => ({ id: k + 1, ...size })), categories: [], annotations: Array.from({ length: n }, (_, k) => ({ id: k + 1, imageId: k + 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 1], size) })) };
+  const bytes = encodeUtf8(format(d));
+  let served = 0;
+  const file: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { served = 0; for (let i = 0; i < bytes.length; i += 64) { served += 64; yield bytes.subarray(i, i + 64); } } };
+  const s = await dialect.readStream!(file);
+  expect(s.images).toHaveLength(n);
+  const it = s.annotations[Symbol.asyncIterator]();
+  expect((await it.next()).value?.id).toBe(1);
+  expect(served).toBeLessThan(bytes.length / 4);
 }

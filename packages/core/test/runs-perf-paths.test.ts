@@ -9,21 +9,11 @@ import { Mask } from '../src/index.js';
 import {
   bitmapToRuns, canonicalRuns, combineRuns, complementRuns, overlapAreas, runsToBitmap, runsToTransposedBitmap, transposeRuns, unionAllRuns,
 } from '../src/runs.js';
-import { naiveRuns, toColumnMajor } from './support.js';
+import { naiveRuns, prng, toColumnMajor } from './support.js';
 
 /** Mirrors the thresholds in runs.ts, only to check that both sides are exercised. */
 const DENSE_PIXELS_PER_RUN = 32;
 const TOGGLE_PIXELS_PER_RUN = 16;
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cell noise: cells of `cell`×`cell` pixels, each foreground with probability `density`. */
 function cellBitmap(height: number, width: number, cell: number, density: number, seed: number): Uint8Array {

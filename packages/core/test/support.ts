@@ -86,3 +86,15 @@ export function* withEachLeafReplaced(doc: unknown, value: unknown): Generator<{
     yield { path: p, doc: copy };
   }
 }
+
+/** A seeded generator (mulberry32) for tests' generated data: the same data on every run. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

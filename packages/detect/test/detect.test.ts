@@ -6,18 +6,7 @@ import { zlibSync } from 'fflate';
 import { encode as brushEncode } from '@rlekit/label-studio';
 import { commonSizes, detectConventions, factorSizes, parseMaskText, renderAscii } from '../src/index.js';
 import { perimeter } from '../src/shape.js';
-
-/** A deterministic generator (mulberry32), so the quality figures are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from '../../core/test/support.js';
 
 type Shape = { kind: 'ellipse' | 'rect' | 'line'; cx: number; cy: number; rx: number; ry: number };
 

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  bytesSource, collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
+  collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatEncordExport, parseEncordExport, writeEncordChunks, type EncordReadOptions, type EncordWriteOptions } from '../src/index.js';
 
 const exampleText = readFileSync(fileURLToPath(new URL('../../../conformance/vectors/encord/example_label_rows.json', import.meta.url)), 'utf8');
@@ -133,17 +133,7 @@ describe('encord streamed read', () => {
     expect((await dialect.readStream!(encodeUtf8(exampleText))).inImageOrder).toBe(true);
   });
   it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {
-    const size = { height: 2, width: 3 };
-    const n = 200;
-    const d: MaskDataset = { images: Array.from({ length: n }, (_, k) => ({ id: k + 1, ...size })), categories: [], annotations: Array.from({ length: n }, (_, k) => ({ id: k + 1, imageId: k + 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 1], size) })) };
-    const bytes = encodeUtf8(formatEncordExport(d));
-    let served = 0;
-    const file: ByteSource = { ...bytesSource(bytes, 'x.json'), async *stream() { served = 0; for (let i = 0; i < bytes.length; i += 64) { served += 64; yield bytes.subarray(i, i + 64); } } };
-    const s = await dialect.readStream!(file);
-    expect(s.images).toHaveLength(n);
-    const it = s.annotations[Symbol.asyncIterator]();
-    expect((await it.next()).value?.id).toBe(1);
-    expect(served).toBeLessThan(bytes.length / 4);
+    await expectFirstAnnotationEarly(dialect, (d) => formatEncordExport(d));
   });
 });
 

@@ -12,20 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Mask } from '@rlekit/core';
 import { dialect, shapeToMask } from '../src/index.js';
+import { prng } from '../../core/test/support.js';
 
 const ORACLE = fileURLToPath(new URL('./pillow.py', import.meta.url));
 
 interface Case { height: number; width: number; shape_type: string; points: number[][] }
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cases(seed: number, n: number, scale = 40): Case[] {
   const rand = prng(seed);

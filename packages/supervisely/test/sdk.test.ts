@@ -11,18 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Mask } from '@rlekit/core';
 import { decode, decodeData, encode } from '../src/index.js';
+import { prng } from '../../core/test/support.js';
 
 const SDK = fileURLToPath(new URL('./sdk.py', import.meta.url));
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Non-square masks: sparse, blobby, 50% noise (large enough for several IDAT chunks), first and last pixel. */
 function masks(): Mask[] {
