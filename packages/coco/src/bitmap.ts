@@ -4,7 +4,7 @@
  * and toggles / a tiled byte transposition (many runs: noise), so neither pays per-pixel strides.
  */
 import { checkSize, Mask, describeValue, RleError, type Order } from '@rlekit/core';
-import { countsToString, parseRle, parseRleAs, type CocoRle, type CompressedRle } from './rle.js';
+import { countsToString, parseRleAs, type CocoRle, type CompressedRle } from './rle.js';
 
 // Masks with more runs than pixels / DENSE go through a byte transposition instead of runs.
 const DENSE = 24;

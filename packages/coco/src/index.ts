@@ -4,6 +4,10 @@ export {
 } from './rle.js';
 export type { BoxXywh, CocoRle, CompressedRle, ParsedRle, UncompressedRle } from './rle.js';
 export { bboxToMask, fromBboxes, fromPolygons, polygonCounts, polygonsToMask } from './polygon.js';
-export { dialect, datasetFromJson, formatCocoJson, polygonsOf, readCocoJson, readCocoStream, readOptionsSchema, writeCocoChunks, writeOptionsSchema } from './files.js';
-export type { CocoFormat, CocoReadOptions, CocoWriteOptions } from './files.js';
+export { dialect, polygonsOf } from './dialect.js';
+export { datasetFromJson } from './read.js';
+export { readCocoJson, readCocoStream } from './read-stream.js';
+export { formatCocoJson, writeCocoChunks } from './write.js';
+export { readOptionsSchema, writeOptionsSchema } from './options.js';
+export type { CocoFormat, CocoReadOptions, CocoWriteOptions } from './options.js';
 export { decodeToBitmap, encodeBitmap } from './bitmap.js';

@@ -2,10 +2,10 @@
  * Joins COCO files written for consecutive shards of one input (`rlekit convert --shard i/n`)
  * into what one conversion writes: the top-level fields and categories once (every part must
  * have the same), the parts' images in order, then their annotations in order. Elements are
- * copied as bytes, never parsed; the framing is the writer's (files.ts writeCocoChunks).
+ * copied as bytes, never parsed; the framing is the writer's (write.ts writeCocoChunks).
  */
 import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext, type PartJoin } from '@rlekit/core';
-import { IdAssigner, type CocoPartInfo } from './files.js';
+import { IdAssigner, type CocoPartInfo } from './write.js';
 
 /** In a shard's part (`--shard`): the id an annotation had before the writer renumbered it. */
 export const SHARD_ID_KEY = '_rlekit_shard_id';
@@ -23,7 +23,7 @@ const decoder = new TextDecoder();
 /** The writer's opening: top-level fields other than the lists, then the images list opened. */
 function head(extras: readonly [string, unknown][], numbering: unknown): Uint8Array {
   let h = '{';
-  // A shard's part made of --jobs parts says how its ids were numbered, as one job's part does (files.ts).
+  // A shard's part made of --jobs parts says how its ids were numbered, as one job's part does (write.ts).
   if (numbering !== undefined) h += `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(numbering)},\n`;
   for (const [key, v] of extras) h += `${JSON.stringify(key)}: ${stringifyJson(v, [key])},\n`;
   return encodeUtf8(`${h}"images": [`);

@@ -1,5 +1,5 @@
 /**
- * `--jobs` planning for COCO (planCocoShards in files.ts): the plans handed to the workers, and
+ * `--jobs` planning for COCO (planCocoShards in read-stream.ts): the plans handed to the workers, and
  * pass 1 split over the threads.
  *
  * Pass 1 (one scan of the whole file) is serial, and at 1 GB it takes seconds. Split: the main
@@ -17,7 +17,8 @@
  * that part itself, so every error is the serial scan's, at the same offset, whatever the guess.
  */
 import { JsonScanner, objectFields, parseJsonBytes, shardRange, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard } from '@rlekit/core';
-import type { CocoFormat, CocoShardPlan } from './files.js';
+import type { CocoFormat } from './options.js';
+import type { CocoShardPlan } from './read-stream.js';
 
 /** The fields pass 1 reads from each annotation's bytes. */
 export const REFS = ['image_id', 'category_id'];

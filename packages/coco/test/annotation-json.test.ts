@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bytesSource, collectDataset, copyF64, copyU32, encodeUtf8, isRleError, parseJsonBytes, RleError } from '@rlekit/core';
 import { parseAnnotationBytes } from '../src/annotation-json.js';
-import { readCocoJson, readCocoStream } from '../src/files.js';
+import { readCocoJson, readCocoStream } from '../src/read-stream.js';
 
 /** JSON.parse's value, or 'error' when it refuses the bytes (bad UTF-8 included). */
 function reference(bytes: Uint8Array): unknown {

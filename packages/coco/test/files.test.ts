@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { collectDataset, Mask, RleError, type Annotation, type ByteSource, type MaskDataset, type RleWarning } from '@rlekit/core';
 import { decode, dialect, encode, encodeUncompressed, polygonsOf } from '../src/index.js';
-import { MAX_VALUE_BYTES, readCocoStream, REGROUP_BYTES } from '../src/files.js';
+import { MAX_VALUE_BYTES, readCocoStream, REGROUP_BYTES } from '../src/read-stream.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -269,7 +269,7 @@ describe('COCO instances JSON', () => {
   });
 
   it('regrouping a scattered file by image holds a bounded window: many passes give the in-memory grouping', async () => {
-    const { readCocoStream } = await import('../src/files.js');
+    const { readCocoStream } = await import('../src/read-stream.js');
     const rand = (() => { let x = 7; return () => (x = (x * 48271) % 2147483647) / 2147483647; })();
     const images = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, height: 3 + (i % 4), width: 5 }));
     const annotations = Array.from({ length: 300 }, (_, k) => {
@@ -292,7 +292,7 @@ describe('COCO instances JSON', () => {
   });
 
   it('says when its stream is in image order: regrouped, or already so in the file, never a scattered file read as it comes', async () => {
-    const { readCocoStream } = await import('../src/files.js');
+    const { readCocoStream } = await import('../src/read-stream.js');
     const images = [{ id: 1, height: 2, width: 3 }, { id: 2, height: 2, width: 3 }];
     const seg = encode(Mask.fromRuns([1, 2, 3], { height: 2, width: 3 }, 'col'));
     const file = (order: number[]) => enc({ images, annotations: order.map((im, k) => ({ id: k + 1, image_id: im, segmentation: seg })) });

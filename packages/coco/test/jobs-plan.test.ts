@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { collectDataset, Mask, RleError, shardDataset, type Annotation, type ByteSource, type MaskDataset, type RleWarning, type Shard } from '@rlekit/core';
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
-import { planCocoShards, readCocoPlanned, REGROUP_BYTES, writeCocoChunks, type CocoPartInfo, type CocoShardPlan } from '../src/files.js';
+import { planCocoShards, readCocoPlanned, REGROUP_BYTES, type CocoShardPlan } from '../src/read-stream.js';
+import { writeCocoChunks, type CocoPartInfo } from '../src/write.js';
 import { mergeCoco } from '../src/merge.js';
 import { prng } from '../../core/test/support.js';
 

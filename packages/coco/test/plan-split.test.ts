@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ByteSource, Shard } from '@rlekit/core';
-import { planCocoShards, type CocoShardPlan } from '../src/files.js';
+import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
 import { cutIn, scanPiece, type PlanHelpers, type ScanFound } from '../src/plan.js';
 import { prng } from '../../core/test/support.js';
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Mask, RleError, type Annotation, type ByteSource, type RleWarning } from '@rlekit/core';
-import { readCocoStream } from '../src/files.js';
+import { readCocoStream } from '../src/read-stream.js';
 import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -7,7 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mask, TextOut, type Annotation } from '@rlekit/core';
-import { annotationJson, datasetFromJson, writeAnnotation, writeOptionsSchema, type CocoWriteOptions } from '../src/files.js';
+import { datasetFromJson } from '../src/read.js';
+import { writeOptionsSchema, type CocoWriteOptions } from '../src/options.js';
+import { annotationJson, writeAnnotation } from '../src/write.js';
 import { formatCocoJson } from '../src/index.js';
 
 const anyString = fc.oneof(
