@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeValue, isRleError } from '../src/index.js';
-import { parseRlekitJson } from '../src/json-dialect.js';
+import { parseRlekitJson } from '../src/rlekit-json/index.js';
 import { hostileValues, withEachLeafReplaced } from './support.js';
 
 describe('describeValue never calls into the value it describes', () => {

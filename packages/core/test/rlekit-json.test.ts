@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, RleError, checkJsonDepth } from '../src/index.js';
-import { formatRlekitJson, parseRlekitJson } from '../src/json-dialect.js';
+import { formatRlekitJson, parseRlekitJson } from '../src/rlekit-json/index.js';
 
 function errorOf(text: string): RleError {
   try {
@@ -68,7 +68,7 @@ describe('JSON nesting depth', () => {
 
 describe('rlekit-json maskOrder', () => {
   it("is the order option (row by default), undefined for an order write refuses", async () => {
-    const { dialect } = await import('../src/json-dialect.js');
+    const { dialect } = await import('../src/rlekit-json/index.js');
     expect(dialect.maskOrder!({})).toBe('row');
     expect(dialect.maskOrder!(undefined)).toBe('row');
     expect(dialect.maskOrder!({ order: 'col' })).toBe('col');
@@ -78,7 +78,7 @@ describe('rlekit-json maskOrder', () => {
 
 describe('rlekit-json streamed writer', () => {
   it('writeStream gives the bytes of write, for lists and async streams, empty or not, any indent', async () => {
-    const { dialect } = await import('../src/json-dialect.js');
+    const { dialect } = await import('../src/rlekit-json/index.js');
     const { Mask } = await import('../src/index.js');
     const fc = (await import('fast-check')).default;
     await fc.assert(

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/json-dialect.js';
+import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/rlekit-json/index.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
 import { byteSources, maskBitsArb, plainDataset } from './read-support.js';
 import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dialect, formatRlekitJson, parseRlekitJson } from '../src/json-dialect.js';
+import { dialect, formatRlekitJson, parseRlekitJson } from '../src/rlekit-json/index.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, type MaskDataset } from '../src/index.js';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { annotationLine, dialect, formatRlekitJson, writeAnnotationLine } from '../src/json-dialect.js';
+import { annotationLine, dialect, formatRlekitJson, writeAnnotationLine } from '../src/rlekit-json/index.js';
 import { Mask, TextOut, type Annotation } from '../src/index.js';
 
 const anyString = fc.oneof(
