@@ -104,6 +104,48 @@ function star(seed: number): number[] {
   return out;
 }
 
+/** The run-level operations timed beside pycocotools: the same RLEs, the same calls, in one run. */
+function opsInputs() {
+  // 100 mask pairs, cycled, so one lucky mask does not set the figure.
+  const A = Array.from({ length: 100 }, (_, i) => encode(cocoLike(100 + i)));
+  const B = A.map((r, i) => encode(decode(r).union(cocoLike(300 + i))));
+  let k = 0;
+  const next = (): number => (k = (k + 1) % 100);
+  const poly = star(5);
+  const noise = encode(noiseMask().mask);
+  const noiseOut = new Uint8Array(1_000_000);
+  const ops: { key: string; name: string; work: number; calls: number; fn: () => unknown }[] = [
+    { key: 'area', name: 'area (incl. string parse)', work: 0.3072, calls: 20000, fn: () => area(A[next()]!) },
+    { key: 'toBbox', name: 'toBbox (incl. string parse)', work: 0.3072, calls: 20000, fn: () => toBbox(A[next()]!) },
+    { key: 'merge', name: 'merge of two masks (incl. 2 parses)', work: 0.3072, calls: 10000, fn: () => { const i = next(); return merge([A[i]!, B[i]!]); } },
+    { key: 'iou', name: 'iou of two overlapping masks (incl. 2 parses)', work: 0.3072, calls: 10000, fn: () => { const i = next(); return iou([A[i]!], [B[i]!], [0]); } },
+    { key: 'frPoly', name: 'frPoly 20-vertex polygon (+ toString)', work: 0.3072, calls: 10000, fn: () => fromPolygons([poly], 480, 640) },
+    { key: 'decodeNoise', name: 'decode noise 1000x1000 → column-order bitmap (reused buffer)', work: 1, calls: 10, fn: () => decodeToBitmap(noise, 'col', noiseOut) },
+    { key: 'areaNoise', name: 'area of noise 1000x1000 (incl. string parse)', work: 1, calls: 20, fn: () => area(noise) },
+  ];
+  return { data: { A, B, noise, poly }, ops };
+}
+
+/** One run-level operation: µs per call (CPU, and wall), best of 9, rlekit and pycocotools' C code. */
+export interface OpsComparison { key: string; name: string; rlekit: { cpu: number; wall: number }; pycocotools?: { cpu: number; wall: number } }
+
+/**
+ * pycocotools' C code on the same RLEs, measured in this run. The machine is shared: both sides
+ * are timed in CPU time per call (user + sys; wall time beside it), each the best of 9 repeats of
+ * many calls, and Python runs before and after rlekit's repeats, its best taken.
+ */
+export function pycocotoolsCompare(): OpsComparison[] {
+  const { data, ops } = opsInputs();
+  const before = pycocotoolsOps(data);
+  const mine = ops.map((o) => perCall(o.fn, o.calls));
+  const after = before === undefined ? undefined : pycocotoolsOps(data) ?? before;
+  return ops.map((o, i) => {
+    if (before === undefined || after === undefined) return { key: o.key, name: o.name, rlekit: mine[i]! };
+    const [cpuBefore, wallBefore] = before[o.key]!, [cpuAfter, wallAfter] = after[o.key]!;
+    return { key: o.key, name: o.name, rlekit: mine[i]!, pycocotools: { cpu: Math.min(cpuBefore, cpuAfter), wall: Math.min(wallBefore, wallAfter) } };
+  });
+}
+
 export async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const [label, { bitmap, mask }] of [['SA-1B-like 1500x2250', saLikeMask()], ['noise 1000x1000', noiseMask()]] as const) {
@@ -125,41 +167,13 @@ export async function bench(): Promise<BenchRow[]> {
       ])),
     );
   }
-  // 100 mask pairs, cycled, so one lucky mask does not set the figure.
-  const A = Array.from({ length: 100 }, (_, i) => encode(cocoLike(100 + i)));
-  const B = A.map((r, i) => encode(decode(r).union(cocoLike(300 + i))));
-  let k = 0;
-  const next = (): number => (k = (k + 1) % 100);
-  const poly = star(5);
-  const noise = encode(noiseMask().mask);
-  const noiseOut = new Uint8Array(1_000_000);
-  const ops = await runCases('coco run-level ops (480x640)', [
-    { name: 'area (incl. string parse)', work: 0.3072, unit: 'Mpx', fn: () => area(A[next()]!) },
-    { name: 'toBbox (incl. string parse)', work: 0.3072, unit: 'Mpx', fn: () => toBbox(A[next()]!) },
-    { name: 'merge of two masks (incl. 2 parses)', work: 0.3072, unit: 'Mpx', fn: () => { const i = next(); return merge([A[i]!, B[i]!]); } },
-    { name: 'iou of two overlapping masks (incl. 2 parses)', work: 0.3072, unit: 'Mpx', fn: () => { const i = next(); return iou([A[i]!], [B[i]!], [0]); } },
-    { name: 'frPoly 20-vertex polygon (+ toString)', work: 0.3072, unit: 'Mpx', fn: () => fromPolygons([poly], 480, 640) },
-    { name: 'decode noise 1000x1000 → column-order bitmap (reused buffer)', work: 1, unit: 'Mpx', fn: () => decodeToBitmap(noise, 'col', noiseOut) },
-    { name: 'area of noise 1000x1000 (incl. string parse)', work: 1, unit: 'Mpx', fn: () => area(noise) },
-  ]);
-  // pycocotools' C code on the same RLEs, measured now. The machine is shared: both sides are
-  // timed in CPU time per call (user + sys; wall time beside it), each the best of 9 repeats of
-  // many calls, and Python runs before and after rlekit's repeats, its best taken.
-  const pyBefore = pycocotoolsOps({ A, B, noise, poly });
-  if (pyBefore) {
-    const keys = ['area', 'toBbox', 'merge', 'iou', 'frPoly', 'decodeNoise', 'areaNoise'];
-    const calls = [20000, 20000, 10000, 10000, 10000, 10, 20];
-    const fns = [() => area(A[next()]!), () => toBbox(A[next()]!), () => { const j = next(); return merge([A[j]!, B[j]!]); }, () => { const j = next(); return iou([A[j]!], [B[j]!], [0]); }, () => fromPolygons([poly], 480, 640), () => decodeToBitmap(noise, 'col', noiseOut), () => area(noise)];
-    const mine = fns.map((fn, i) => perCall(fn, calls[i]!));
-    const pyAfter = pycocotoolsOps({ A, B, noise, poly }) ?? pyBefore;
-    const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
-    ops.forEach((r, i) => {
-      const [cpuBefore, wallBefore] = pyBefore[keys[i]!]!, [cpuAfter, wallAfter] = pyAfter[keys[i]!]!;
-      const ref = { cpu: Math.min(cpuBefore, cpuAfter), wall: Math.min(wallBefore, wallAfter) };
-      const m = mine[i]!;
-      r.name += ` — CPU µs/call, best of 9: pycocotools ${ref.cpu.toFixed(2)}, rlekit ${m.cpu.toFixed(2)}: ${(ref.cpu / m.cpu).toFixed(2)}× its speed (wall ${ref.wall.toFixed(2)} vs ${m.wall.toFixed(2)} µs: ${(ref.wall / m.wall).toFixed(2)}×; load ${load})`;
-    });
-  }
+  const { ops: cases } = opsInputs();
+  const ops = await runCases('coco run-level ops (480x640)', cases.map(({ name, work, fn }) => ({ name, work, unit: 'Mpx' as const, fn })));
+  const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+  pycocotoolsCompare().forEach(({ rlekit: m, pycocotools: ref }, i) => {
+    if (ref === undefined) return;
+    ops[i]!.name += ` — CPU µs/call, best of 9: pycocotools ${ref.cpu.toFixed(2)}, rlekit ${m.cpu.toFixed(2)}: ${(ref.cpu / m.cpu).toFixed(2)}× its speed (wall ${ref.wall.toFixed(2)} vs ${m.wall.toFixed(2)} µs: ${(ref.wall / m.wall).toFixed(2)}×; load ${load})`;
+  });
   rows.push(...ops);
   return rows;
 }

@@ -60,24 +60,36 @@ for im in d['images']:
     Image.fromarray(lm, 'L').save(os.path.join(out, os.path.splitext(im['file_name'])[0] + '.png'))
 `;
 
+/** The seeded COCO file of `n` images (made once, cached). */
+export function cocoPngInput(n: number): string {
+  mkdirSync(cacheDir, { recursive: true });
+  const input = join(cacheDir, `coco-png-${n}.json`);
+  if (!existsSync(input)) generate(input, n);
+  return input;
+}
+
+/** The Python a user would write (pycocotools decode, numpy, Pillow save), measured, writing into `out` (made by it). */
+export function pythonToPng(input: string, out: string): Measured {
+  const py = buildPycocotools();
+  if (!py.dir) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, ...(py.why === undefined ? {} : { note: py.why }) };
+  const script = join(cacheDir, 'coco_to_png.py');
+  writeFileSync(script, PY_TO_PNG);
+  return measure([python, script, input, out, py.dir], repo);
+}
+
 export async function cocoPng(argv: string[]): Promise<void> {
   const i = argv.indexOf('--images');
   const n = i >= 0 ? Number(argv[i + 1]) : 20_000;
   if (!(Number.isInteger(n) && n > 0)) throw new Error('--images takes a positive integer');
-  mkdirSync(cacheDir, { recursive: true });
-  const input = join(cacheDir, `coco-png-${n}.json`);
-  if (!existsSync(input)) generate(input, n);
+  const input = cocoPngInput(n);
   console.log(`input: ${input}, ${(statSync(input).size / 1e6).toFixed(0)} MB, ${n} images, ${4 * n} masks`);
-  const py = buildPycocotools();
   const outPy = join(cacheDir, `out-png-py-${n}`), outJs = join(cacheDir, `out-png-js-${n}`);
   rmSync(outPy, { recursive: true, force: true });
   rmSync(outJs, { recursive: true, force: true });
   const results: [string, Measured][] = [];
-  if (py.dir) {
-    const script = join(cacheDir, 'coco_to_png.py');
-    writeFileSync(script, PY_TO_PNG);
-    results.push(['Python: pycocotools decode + numpy + Pillow save (defaults)', measure([python, script, input, outPy, py.dir], repo)]);
-  } else console.error(`Python side skipped: ${py.why}`);
+  const pyRun = pythonToPng(input, outPy);
+  if (pyRun.ok || !Number.isNaN(pyRun.wall)) results.push(['Python: pycocotools decode + numpy + Pillow save (defaults)', pyRun]);
+  else console.error(`Python side skipped: ${pyRun.note}`);
   // One job and two side by side: whether workers pay for painting and deflating a file per image.
   for (const jobs of ['1', '2']) {
     rmSync(outJs, { recursive: true, force: true });

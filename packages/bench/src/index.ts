@@ -21,6 +21,7 @@ import { bench as yolo } from './yolo.js';
 import { lvis } from './lvis.js';
 import { cocoPng } from './folder.js';
 import { read } from './read.js';
+import { goals } from './goals.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = { core, coco, 'coco-panoptic': cocoPanoptic, kaggle, png, encord, cvat, dicom, 'label-studio': labelStudio, darwin, supervisely, labelme, yolo, geometry };
 
@@ -28,6 +29,10 @@ const argv = process.argv.slice(2);
 // Whole-file conversions (minutes, child processes, its own table): only when named.
 if (argv[0] === 'lvis') {
   await lvis(argv.slice(1));
+  process.exit(0);
+}
+if (argv[0] === 'goals') {
+  await goals(argv.slice(1));
   process.exit(0);
 }
 if (argv[0] === 'read') {

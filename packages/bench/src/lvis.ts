@@ -14,7 +14,7 @@
  * `pnpm bench lvis --growth 0.1,0.3,1`: the COCO conversion (--jobs 1) of each scale's file, one
  * table: size, wall, MB/s, peak RSS — time and memory should grow linearly (or memory stay flat).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -190,6 +190,15 @@ export function lvisFile(scale: number): string {
   return input;
 }
 
+/** The Python a user would run for the LVIS-shaped file (COCO polygons → COCO RLE), measured; undefined when pycocotools cannot be built. */
+export function pythonConvert(input: string, output: string): Measured {
+  const py = buildPycocotools();
+  if (!py.dir) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, ...(py.why === undefined ? {} : { note: py.why }) };
+  const script = join(cacheDir, 'lvis_to_rle.py');
+  writeFileSync(script, PY_CONVERT);
+  return measure([python, script, input, output, py.dir], repo);
+}
+
 const PY_CONVERT = `
 import json, sys
 sys.path.insert(0, sys.argv[3])
@@ -236,7 +245,21 @@ export interface Measured { wall: number; cpu: number; rss: number; ok: boolean;
 /** Runs a command under /usr/bin/time -v: wall seconds and peak RSS in bytes. */
 export function measure(cmd: string[], cwd: string): Measured {
   const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { cwd, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const err = r.stderr ?? '';
+  return timeReport(r.stderr ?? '');
+}
+
+/** Commands started together, each under /usr/bin/time -v (what two independent processes get from the machine). */
+export async function measureTogether(cmds: string[][], cwd: string): Promise<Measured[]> {
+  return Promise.all(cmds.map((cmd) => new Promise<Measured>((done) => {
+    const child = spawn('/usr/bin/time', ['-v', ...cmd], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-1 << 16)));
+    child.on('close', () => done(timeReport(err)));
+  })));
+}
+
+/** What /usr/bin/time -v printed, read. */
+function timeReport(err: string): Measured {
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(err)?.[1] ?? NaN) * 1024;
   const m = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
   const wall = m ? Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]) : NaN;
@@ -299,13 +322,7 @@ export async function lvis(argv: string[]): Promise<void> {
   const out = (name: string): string => join(cacheDir, `out-${scale}-${name}`);
   const rlekit = [...cliCommand(), 'convert', input, '--from', 'coco', '-q', '--jobs', '1'];
   const runs: [string, () => Measured, string][] = [];
-  const py = buildPycocotools();
-  runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => {
-    if (!py.dir) return { wall: NaN, cpu: NaN, rss: NaN, ok: false, note: py.why };
-    const script = join(cacheDir, 'lvis_to_rle.py');
-    writeFileSync(script, PY_CONVERT);
-    return measure([python, script, input, out('python.json'), py.dir], repo);
-  }, 'python']);
+  runs.push(['Python: json.load + pycocotools annToRLE + json.dump', () => pythonConvert(input, out('python.json')), 'python']);
   runs.push(['rlekit convert --to coco --polygons rle', () => measure([...rlekit, '--to', 'coco', '--polygons', 'rle', '-o', out('coco.json')], repo), 'coco']);
   runs.push(['rlekit convert --to coco --polygons rle --jobs 2', () => {
     const m = measure([...rlekit.slice(0, -1), '2', '--to', 'coco', '--polygons', 'rle', '-o', out('coco-jobs2.json')], repo);

@@ -69,12 +69,24 @@ export async function bench(): Promise<BenchRow[]> {
       ])),
     );
   }
-  rows.push(...(await pillowSideBySide()));
+  rows.push(...pillowSideBySide());
   return rows;
 }
 
+/** One label map in one format, rlekit and Pillow (defaults) in one run: CPU µs per call, best of 5, and PNG sizes. */
+export interface PillowComparison {
+  map: string;
+  pixels: number;
+  format: 'palette' | 'gray8';
+  encode: number;
+  decode: number;
+  bytes: number;
+  /** Undefined when Pillow could not run. */
+  pillow?: { encode: number; decode: number; bytes: number };
+}
+
 /** 8-bit label maps, palette and greyscale: rlekit and Pillow (defaults) timed in one run. */
-async function pillowSideBySide(): Promise<BenchRow[]> {
+export function pillowCompare(): PillowComparison[] {
   const sa = saLikeMask(), noise = noiseMask();
   const maps: [string, number, number, Uint8Array, number][] = [
     ['COCO-like 480x640 labels', 480, 640, cocoLabels(), 200],
@@ -91,7 +103,7 @@ async function pillowSideBySide(): Promise<BenchRow[]> {
   const r = spawnSync(python, ['-c', PY_PILLOW, JSON.stringify(jobs)], { encoding: 'utf8' });
   const ref = r.status === 0 ? (JSON.parse(r.stdout) as Record<string, { encode: number; decode: number; bytes: number }>) : undefined;
   if (!ref) console.error(`Pillow side skipped: ${(r.stderr || String(r.error)).slice(-300)}`);
-  const rows: BenchRow[] = [];
+  const out: PillowComparison[] = [];
   for (const [name, h, w, data, n] of maps) {
     for (const format of ['palette', 'gray8'] as const) {
       const lm = LabelMap.fromArray(data, { height: h, width: w });
@@ -108,12 +120,17 @@ async function pillowSideBySide(): Promise<BenchRow[]> {
       };
       const enc = best(() => encodeLabelMap(lm, { format })), dec = best(() => decodeLabelMap(png));
       const p = ref?.[`${name} ${format === 'palette' ? 'P' : 'L'}`];
-      const vs = (a: number, b: number | undefined): string => (b === undefined ? '' : ` — Pillow ${b.toFixed(0)} µs: ${(b / a).toFixed(2)}× its speed`);
-      rows.push(
-        { group: 'png vs Pillow (CPU, best of 5)', name: `${name}, encode ${format} (${(png.length / 1024).toFixed(1)} KiB${p ? `, Pillow ${(p.bytes / 1024).toFixed(1)} KiB` : ''})${vs(enc, p?.encode)}`, unit: 'Mpx/s', rate: (h * w) / enc, micros: enc },
-        { group: 'png vs Pillow (CPU, best of 5)', name: `${name}, decode ${format}${vs(dec, p?.decode)}`, unit: 'Mpx/s', rate: (h * w) / dec, micros: dec },
-      );
+      out.push({ map: name, pixels: h * w, format, encode: enc, decode: dec, bytes: png.length, ...(p === undefined ? {} : { pillow: p }) });
     }
   }
-  return rows;
+  return out;
+}
+
+/** pillowCompare as bench rows. */
+function pillowSideBySide(): BenchRow[] {
+  const vs = (a: number, b: number | undefined): string => (b === undefined ? '' : ` — Pillow ${b.toFixed(0)} µs: ${(b / a).toFixed(2)}× its speed`);
+  return pillowCompare().flatMap(({ map, pixels, format, encode: enc, decode: dec, bytes, pillow: p }) => [
+    { group: 'png vs Pillow (CPU, best of 5)', name: `${map}, encode ${format} (${(bytes / 1024).toFixed(1)} KiB${p ? `, Pillow ${(p.bytes / 1024).toFixed(1)} KiB` : ''})${vs(enc, p?.encode)}`, unit: 'Mpx/s', rate: pixels / enc, micros: enc },
+    { group: 'png vs Pillow (CPU, best of 5)', name: `${map}, decode ${format}${vs(dec, p?.decode)}`, unit: 'Mpx/s', rate: pixels / dec, micros: dec },
+  ]);
 }

@@ -92,7 +92,7 @@ import resource
 print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
-interface Timed { cpu: number; wall: number; n: number; rss?: number; error?: string }
+export interface Timed { cpu: number; wall: number; n: number; rss?: number; error?: string }
 
 function run(cmd: string[], cwd: string): Timed {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -102,7 +102,7 @@ function run(cmd: string[], cwd: string): Timed {
 }
 
 /** A conversion of the COCO file by the built CLI, cached. */
-function converted(input: string, name: string, args: string[]): string {
+export function converted(input: string, name: string, args: string[]): string {
   const out = join(cacheDir, name);
   if (existsSync(out)) return out;
   const r = spawnSync(cliCommand()[0]!, [...cliCommand().slice(1), 'convert', input, '--from', 'coco', '-q', ...args, '-o', out + '.part'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
@@ -110,6 +110,12 @@ function converted(input: string, name: string, args: string[]): string {
   renameSync(out + '.part', out);
   return out;
 }
+
+const benchDir = join(repo, 'packages', 'bench');
+/** One read of `path` as `kind` (see NODE_READ) in its own process, timed inside it. */
+export const readTimed = (kind: string, path: string): Timed => run(['node', '--input-type=module', '-e', NODE_READ, kind, path], benchDir);
+/** Python's json.load of `path`, timed inside its process. */
+export const jsonLoadTimed = (path: string): Timed => run([python, '-c', PY_JSON, path], repo);
 
 export async function read(argv: string[]): Promise<void> {
   const i = argv.indexOf('--scale');
@@ -119,8 +125,7 @@ export async function read(argv: string[]): Promise<void> {
   cliCommand(); // builds the packages when a source is newer
   const rlekitJson = converted(input, `lvis-shaped-${scale}.rlekit.json`, ['--to', 'rlekit-json']);
   const csv = converted(input, `lvis-shaped-${scale}.imaterialist.csv`, ['--to', 'kaggle', '--preset', 'imaterialist-fashion-2019']);
-  const bench = join(repo, 'packages', 'bench');
-  const node = (kind: string, path: string): Timed => run(['node', '--input-type=module', '-e', NODE_READ, kind, path], bench);
+  const node = readTimed;
   const py = (script: string, path: string): Timed => run([python, '-c', script, path], repo);
   const rows: [string, string, () => Timed][] = [
     ['COCO, LVIS-shaped', input, () => py(PY_JSON, input)],
