@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { MessagePort } from 'node:worker_threads';
-import { RleError, type PartJoin } from '@rlekit/core';
+import { concatBytes, RleError, type PartJoin } from '@rlekit/core';
 
 /** The stream's end when the parts must go through the target's `merge` (the first part's file is ready for it). */
 export class Rejoin extends Error {
@@ -182,7 +182,7 @@ export class LiveJoin {
       const seen = this.version;
       this.check(j);
       const layout = this.join.body(p.info);
-      if (j === 0 && layout !== undefined && this.head0Bytes >= layout.start) return concat(this.head0);
+      if (j === 0 && layout !== undefined && this.head0Bytes >= layout.start) return concatBytes(this.head0);
       if (j > 0 && layout !== undefined && p.written >= layout.start) {
         const h = await readRange(this.paths[j]!, 0, layout.start);
         if (h.length === layout.start) return h;
@@ -294,15 +294,6 @@ export class LiveJoin {
       await out.close();
     }
   }
-}
-
-function concat(list: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const b of list) n += b.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const b of list) (out.set(b, o), (o += b.length));
-  return out;
 }
 
 async function readRange(path: string, from: number, to: number): Promise<Uint8Array> {

@@ -4,14 +4,14 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { scanPiece, type PlanHelpers, type ScanPiece } from './plan.js';
-import { collectDataset, decodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Shard, type ByteSource, type Dialect, type DialectContext, type DialectInput, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectBytes, collectDataset, decodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Shard, type ByteSource, type Dialect, type DialectContext, type DialectInput, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { cocoJoin, mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts } from './polygon.js';
 import { parseOptions, readOptionsSchema, writeOptionsSchema, type CocoReadOptions, type CocoWriteOptions } from './options.js';
 import { datasetFromJson, polygonSource } from './read.js';
 import { planCocoShards, readCocoPlanned, readCocoStream, REGROUP_BYTES, type CocoShardPlan } from './read-stream.js';
-import { collectChunks, writeCocoChunks } from './write.js';
+import { writeCocoChunks } from './write.js';
 
 function toSource(input: Uint8Array | ByteSource): ByteSource {
   if (input instanceof Uint8Array) {
@@ -81,7 +81,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
     return scanPiece(input, piece as ScanPiece);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
-    return collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
+    return collectBytes(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard));
   },
   writeStream(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): AsyncIterable<Uint8Array> {
     return writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warnOf(context), context?.shard, context?.describePart);

@@ -1,5 +1,5 @@
 /** COCO JSON written from the dataset model: in one piece or as a stream of chunks, and each shard's part for --jobs. */
-import { decodeUtf8, encodeUtf8, hasCategoryAttributes, Mask, polygonize, rasterizeParts, RleError, stringifyJson, TextOut, shardOrigin, type Shard, type Annotation, type Category, type DialectCapabilities, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectBytes, decodeUtf8, encodeUtf8, hasCategoryAttributes, Mask, polygonize, rasterizeParts, RleError, stringifyJson, TextOut, shardOrigin, type Shard, type Annotation, type Category, type DialectCapabilities, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString } from './rle.js';
 import { SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { parseOptions, writeOptionsSchema, type CocoWriteOptions } from './options.js';
@@ -417,22 +417,6 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   }
 }
 
-export async function collectChunks(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const c of chunks) {
-    parts.push(c);
-    total += c.length;
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /**
  * Text of a whole dataset as COCO JSON (small datasets; use writeStream for large ones).
  * @example
@@ -444,5 +428,5 @@ export async function collectChunks(chunks: AsyncIterable<Uint8Array>): Promise<
  * ```
  */
 export async function formatCocoJson(dataset: MaskDataset | MaskDatasetStream, options: Partial<CocoWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Promise<string> {
-  return decodeUtf8(await collectChunks(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warn)));
+  return decodeUtf8(await collectBytes(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warn)));
 }

@@ -12,7 +12,7 @@
  * come as they are, duplicates included, in file order: the caller lets the last one win.
  * Bad JSON is an RleError with the byte offset.
  */
-import { checkJsonDepth, MAX_JSON_DEPTH } from './source.js';
+import { checkJsonDepth, concatBytes, MAX_JSON_DEPTH } from './source.js';
 import { RleError } from './errors.js';
 import type { ByteSource } from './source.js';
 
@@ -296,7 +296,7 @@ export class JsonScanner {
     if (this.cut === Cut.None || !this.keep) return undefined;
     // (Every part of an open piece was counted in partBytes: each came with a chunk that ended inside it.)
     const length = this.partBytes;
-    const piece: OpenPiece = { offset: this.cutStart, bytes: maxBytes >= length ? joinParts(this.parts) : headOf(this.parts, maxBytes), length, key: this.st === St.Key ? null : this.key };
+    const piece: OpenPiece = { offset: this.cutStart, bytes: maxBytes >= length ? concatBytes(this.parts) : headOf(this.parts, maxBytes), length, key: this.st === St.Key ? null : this.key };
     if (this.st === St.AfterElem) piece.index = this.index;
     return piece;
   }
@@ -494,7 +494,7 @@ export class JsonScanner {
       return;
     }
     if (this.st === St.AfterElem && this.raw) {
-      const bytes = joinParts(this.parts);
+      const bytes = concatBytes(this.parts);
       const fields = this.track ? fieldsAt(bytes, this.marks, start, this.h.fields!) : undefined;
       this.h.element?.(this.key, this.index, bytes, start, endAt - start, fields);
       this.parts.length = 0;
@@ -511,7 +511,7 @@ export class JsonScanner {
   }
 
   private parse(start: number): unknown {
-    const bytes = joinParts(this.parts);
+    const bytes = concatBytes(this.parts);
     this.parts.length = 0;
     return parseJsonBytes(bytes, start, this.expected);
   }
@@ -546,16 +546,6 @@ function headOf(parts: readonly Uint8Array[], n: number): Uint8Array {
     o += p.length;
   }
   return out;
-}
-
-function joinParts(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const bytes = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) (bytes.set(p, o), (o += p.length));
-  return bytes;
 }
 
 /**

@@ -119,15 +119,36 @@ export const XML_HEAD: NonNullable<ReadAllOptions['head']> = {
   },
 };
 
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+/**
+ * The chunks back to back in one array (the only chunk itself, not a copy).
+ * @example
+ * ```ts
+ * Array.from(concatBytes([new Uint8Array([1, 2]), new Uint8Array([3])])); // → [1, 2, 3]
+ * ```
+ */
+export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
+  let n = total ?? 0;
+  if (total === undefined) for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
   let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
+  for (const c of chunks) (out.set(c, o), (o += c.length));
   return out;
+}
+
+/**
+ * Every chunk of a stream in one array: a writer's `write` made from its `writeStream`.
+ * @example
+ * ```ts
+ * async function* two() { yield new Uint8Array([1]); yield new Uint8Array([2, 3]); }
+ * Array.from(await collectBytes(two())); // → [1, 2, 3]
+ * ```
+ */
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const c of chunks) (parts.push(c), (total += c.length));
+  return parts.length === 0 ? new Uint8Array(0) : concatBytes(parts, total);
 }
 
 /**
@@ -162,11 +183,11 @@ export async function readAllBytes(input: Uint8Array | ByteSource, maxBytes = 0x
     chunks.push(c);
     if (!checked && total >= head!.length) {
       checked = true;
-      head!.check(concat(chunks, total).subarray(0, head!.length));
+      head!.check(concatBytes(chunks, total).subarray(0, head!.length));
     }
     if (total > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${input.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes` });
   }
-  const all = concat(chunks, total);
+  const all = concatBytes(chunks, total);
   if (!checked) head!.check(all);
   return all;
 }

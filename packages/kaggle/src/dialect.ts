@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { parseDialectOptions,
+import { collectBytes, parseDialectOptions,
   bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation, TextOut,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
@@ -691,18 +691,6 @@ export const dialect: Dialect<KaggleReadOptions, KaggleWriteOptions> = {
   merge: (parts) => mergeCsv(parts),
   joinParts: () => csvJoin,
   async write(dataset, options, context) {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const c of writeStream(dataset, options, context)) {
-      chunks.push(c);
-      total += c.length;
-    }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return collectBytes(writeStream(dataset, options, context));
   },
 };

@@ -7,7 +7,7 @@
  * zlib is pako (zlib's own deflate, so the output is byte-identical to Pillow's).
  */
 import { Inflate, deflate } from 'pako';
-import { Mask, RleError, RunBuilder, checkSize } from '@rlekit/core';
+import { Mask, RleError, RunBuilder, checkSize, concatBytes } from '@rlekit/core';
 
 // Typed `Uint8Array`, not the inferred `Uint8Array<ArrayBuffer>` that TypeScript before 5.7 cannot read in the .d.ts.
 export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
@@ -47,14 +47,7 @@ export function inflateBounded(data: Uint8Array, limit: number, what: string): U
   inf.push(data, true);
   if (inf.err) throw new RleError('CORRUPT', `${what} is not a valid zlib stream: ${inf.msg}`, { offset: inf.strm.total_in });
   if (!inf.ended) throw new RleError('TRUNCATED', `${what} ends inside its zlib stream`, { offset: data.length });
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
