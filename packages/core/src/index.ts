@@ -29,7 +29,7 @@ export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, is
 export { TextOut, writeUint } from './text-out.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export { groupByImageAt, jsonListChunks, streamJsonList } from './json-list.js';
-export type { JsonListReader } from './json-list.js';
+export type { JsonListReader, RecordImages, RecordPlan } from './json-list.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

@@ -8,7 +8,27 @@ import { isDatasetStream, toDatasetStream, type Annotation, type Category, type 
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
+import { shardRange, type Shard } from './shard.js';
 import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
+
+/**
+ * The images a record makes annotations of, as the first pass found them: positions [start, end)
+ * in the header's image list (start = end: none; such a record is read by shard 0, as core's
+ * inShard gives annotations of no image to shard 0).
+ */
+export type RecordImages = readonly [start: number, end: number];
+
+/** What the second pass tells `read` of a record, when the first pass gave every record's images and met no fault. */
+export interface RecordPlan {
+  /** The record's images, as `scan` gave them. */
+  start: number;
+  end: number;
+  /**
+   * With a shard: whether the image at a position is the shard's. A reader need not decode the
+   * masks of the others (they are dropped), nor count what it would say of them.
+   */
+  mine?(position: number): boolean;
+}
 
 /** What a dialect gives {@link streamJsonList}: its two passes over the records, and its whole read. */
 export interface JsonListReader {
@@ -16,16 +36,20 @@ export interface JsonListReader {
    * First pass: one record as it arrives, to learn what the stream must say before its first
    * annotation (images, categories, how ids are numbered), decoding no mask. An RleError stops the
    * first pass's reading of records (the JSON is still checked to the end): the second pass meets
-   * the same fault, or an earlier one, where the whole read does.
+   * the same fault, or an earlier one, where the whole read does. Returns the record's images (for a
+   * shard's read to skip the records of other shards' images), or nothing (every record is read).
    */
-  scan(record: unknown, index: number): void;
+  scan(record: unknown, index: number): RecordImages | void;
   /** After the first pass: the header, and the second pass. */
   begin(): {
     images: ImageInfo[];
     categories: Category[];
     inImageOrder?: boolean;
-    /** One record again, its masks decoded: the annotations it makes, in the whole read's order. */
-    read(record: unknown, index: number): Annotation[];
+    /**
+     * One record again, its masks decoded: the annotations it makes, in the whole read's order.
+     * `plan`: what the first pass found of it (absent after a first-pass fault, or when `scan` gave no images).
+     */
+    read(record: unknown, index: number, plan?: RecordPlan): Annotation[];
     /** Once every record is read: warnings the whole read gives at its end. */
     end?(): void;
   };
@@ -86,11 +110,20 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  * size: readable once) keeps the records' bytes between the passes, up to `maxBytes`; a file of
  * any size is read twice and held one record at a time. A root that is not a list is read whole
  * (`reader.whole`), its error offsets made byte offsets as the stream gives them.
+ *
+ * With `options.shard` (`--shard`, `--jobs`), when `scan` gave every record's images, the first
+ * pass met no fault and the records come in image order, the second pass reads only the shard's
+ * records (a file that can seek: only the bytes from its first to its last; others are scanned
+ * past, not parsed) and tells `read` which images are the shard's: the shard's annotations, in
+ * one run's order, as core's shardDataset keeps them of the whole read. Out of image order every
+ * record is read, so that shardDataset meets the order it refuses.
  * @example
  * ```ts
  * const names: string[] = [];
  * const stream = await streamJsonList(bytesSource(encodeUtf8('[{"name": "a"}, {"name": "b"}]')), {
- *   scan: (record) => names.push((record as { name: string }).name),
+ *   scan: (record) => {
+ *     names.push((record as { name: string }).name);
+ *   },
  *   begin: () => ({ images: [], categories: [], read: () => [] }),
  *   whole: () => ({ images: [], categories: [], annotations: [] }),
  * }, { maxBytes: 1 << 20, expected: 'a list of records' });
@@ -98,7 +131,7 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  * names; // → ['a', 'b']
  * ```
  */
-export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string }): Promise<MaskDatasetStream> {
+export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string; shard?: Shard }): Promise<MaskDatasetStream> {
   const { maxBytes, expected } = options;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -122,6 +155,9 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
   let fault: RleError | undefined;
   let kept: [Uint8Array, number][] = [];
   let keptBytes = 0, records = 0;
+  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
+  let offsets = new Float64Array(1024), spans = new Int32Array(3 * 1024);
+  let planned = true;
   const scanner = new JsonScanner({
     raw: true,
     element: (_key, i, v, offset) => recordStep(() => {
@@ -134,12 +170,26 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
       }
       const record = parseJsonBytes(b, offset, expected);
       if (fault !== undefined) return;
+      let images: RecordImages | void;
       try {
-        reader.scan(record, i);
+        images = reader.scan(record, i);
       } catch (e) {
         if (!(e instanceof RleError)) throw e;
         fault = e;
+        return;
       }
+      if (images === undefined || !planned) {
+        planned = false;
+        return;
+      }
+      if (i >= offsets.length) {
+        const o = new Float64Array(offsets.length * 2), sp = new Int32Array(spans.length * 2);
+        o.set(offsets);
+        sp.set(spans);
+        (offsets = o), (spans = sp);
+      }
+      offsets[i] = offset;
+      (spans[3 * i] = b.length), (spans[3 * i + 1] = images[0]), (spans[3 * i + 2] = images[1]);
     }),
     // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
     maxPiece: maxBytes,
@@ -148,11 +198,23 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
 
   const second = reader.begin();
   const failed = fault;
+  const plan = failed === undefined && planned;
+  if (!plan) (offsets = new Float64Array(0)), (spans = new Int32Array(0));
+  const shard = options.shard;
+  // Only in image order: then the shard's annotations are a consecutive piece of one run's.
+  const skip = plan && shard !== undefined && second.inImageOrder === true;
+  const [lo, hi] = skip ? shardRange(shard, second.images.length) : [0, second.images.length];
+  const mine = skip ? (p: number): boolean => p >= lo && p < hi : undefined;
+  const wanted = (k: number): boolean => {
+    if (!skip) return true;
+    const start = spans[3 * k + 1]!, end = spans[3 * k + 2]!;
+    return start === end ? shard.index === 0 : start < hi && end > lo;
+  };
+  const planOf = (k: number): RecordPlan | undefined => (plan ? { start: spans[3 * k + 1]!, end: spans[3 * k + 2]!, ...(mine === undefined ? {} : { mine }) } : undefined);
   const annotations = async function* (): AsyncGenerator<Annotation> {
     let out: Annotation[] = [];
-    let index = 0;
-    const read = (b: Uint8Array, offset: number): void => {
-      for (const a of second.read(parseJsonBytes(b, offset, expected), index++)) out.push(a);
+    const read = (b: Uint8Array, offset: number, k: number): void => {
+      for (const a of second.read(parseJsonBytes(b, offset, expected), k, planOf(k))) out.push(a);
     };
     const take = (): Annotation[] => {
       const q = out;
@@ -165,14 +227,52 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
       for (let k = 0; k < list.length; k++) {
         const [b, offset] = list[k]!;
         list[k] = undefined as unknown as [Uint8Array, number]; // the record's bytes go as it is read
-        read(b, offset);
+        if (!wanted(k)) continue;
+        read(b, offset, k);
         yield* take();
       }
+    } else if (skip && source.range !== undefined) {
+      // Only the shard's records, by the offsets of the first pass: the bytes from its first record to its last.
+      const mineList: number[] = [];
+      for (let k = 0; k < records; k++) if (wanted(k)) mineList.push(k);
+      if (mineList.length > 0) {
+        const first = mineList[0]!, last = mineList[mineList.length - 1]!;
+        const from = offsets[first]!, to = offsets[last]! + spans[3 * last]!;
+        let e = 0, pos = from, cut = new Uint8Array(0);
+        for await (const c of source.range(from, to)) {
+          const end = pos + c.length;
+          while (e < mineList.length) {
+            const k = mineList[e]!, s0 = offsets[k]!, s1 = s0 + spans[3 * k]!;
+            if (s0 >= end) break;
+            let bytes: Uint8Array;
+            if (s0 >= pos && s1 <= end) bytes = c.subarray(s0 - pos, s1 - pos);
+            else {
+              // A record cut by the chunk's end: gathered (the chunk may be overwritten by the next).
+              if (cut.length < s1 - s0) cut = new Uint8Array(Math.max(s1 - s0, cut.length * 2));
+              const a = Math.max(s0, pos), b = Math.min(s1, end);
+              cut.set(c.subarray(a - pos, b - pos), a - s0);
+              if (s1 > end) break;
+              bytes = cut.subarray(0, s1 - s0);
+            }
+            e++;
+            read(bytes, s0, k);
+          }
+          pos = end;
+          yield* take();
+        }
+        if (pos !== to || e !== mineList.length) throw new RleError('IO', `${source.name} changed between reads`);
+      }
     } else {
-      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => recordStep(() => read(v as Uint8Array, offset)) }, expected);
+      let seen = 0;
+      const again = new JsonScanner({
+        raw: true,
+        // Another shard's record is scanned past, not parsed.
+        want: (_key, k) => ((seen = k + 1), wanted(k)),
+        element: (_key, k, v, offset) => recordStep(() => read(v as Uint8Array, offset, k)),
+      }, expected);
       for await (const _ of feed(again, source.stream(), expected)) yield* take();
       yield* take();
-      if (index !== records) throw new RleError('IO', `${source.name} changed between reads`);
+      if (seen !== records) throw new RleError('IO', `${source.name} changed between reads`);
     }
     // The same records read the same way: the second pass has met the first pass's fault (or an earlier one) unless the file changed.
     if (failed !== undefined) throw failed;

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type RecordImages, type RecordPlan, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -233,6 +233,10 @@ class Reader {
   private readonly notMasks = new Map<string, number>();
   private suspects = 0;
   private repaired = 0;
+  /** 'stream': the position of the next image in the first pass's list (a shard's read starts a row at the row's first). */
+  private position = 0;
+  /** 'stream', reading a shard: whether the image at a position is the shard's (others' objects are not read). */
+  private mine: ((position: number) => boolean) | undefined;
 
   constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void, private readonly mode: ReadMode = { kind: 'whole' }) {}
 
@@ -259,6 +263,22 @@ class Reader {
         count: this.suspects,
       });
     }
+  }
+
+  /** The first pass's categories: a second pass that skips rows still finds each feature as the whole read first met it. */
+  seedCategories(categories: readonly Category[]): void {
+    for (const c of categories) this.categoryById.set(c.id, c);
+  }
+
+  /**
+   * A streamed read's row (the first pass: the positions [start, end) of the images it makes).
+   * `plan` (the second pass, when the first met no fault): where its images are, and which are the shard's.
+   */
+  streamRow(raw: unknown, index: number, plan?: RecordPlan): RecordImages {
+    const start = this.images.length;
+    if (plan !== undefined) (this.position = plan.start), (this.mine = plan.mine);
+    this.readRow(raw, [index]);
+    return [start, this.images.length];
   }
 
   readRow(raw: unknown, path: Path): void {
@@ -294,7 +314,7 @@ class Reader {
     for (let n = 2; this.imageIds.has(id); n++) id = `${hash}~${n}`;
     this.imageIds.add(id);
     // A second pass holds the first pass's image (the same values), not a copy.
-    const first = this.mode.kind === 'stream' ? this.mode.images[this.images.length] : undefined;
+    const first = this.mode.kind === 'stream' ? this.mode.images[this.position++] : undefined;
     if (first !== undefined) {
       this.images.push(first);
       return first;
@@ -316,7 +336,10 @@ class Reader {
     if (labels.classifications !== undefined) encord.classifications = labels.classifications;
     const extra = withoutKeys(raw as Json, ['objects', 'classifications']);
     if (Object.keys(extra).length > 0) encord.labelsExtra = extra;
+    const at = this.position;
     const image = this.addImage(hash, title, size, encord);
+    // Another shard's image: its objects are neither decoded nor counted (the first pass checked them).
+    if (this.mine !== undefined && !this.mine(at)) return;
     const hashes: string[] = [];
     const others: { at: number; object: unknown }[] = [];
     (labels.objects ?? []).forEach((o, i) => {
@@ -444,23 +467,25 @@ function streamEncord(source: ByteSource, opts: EncordReadOptions, context?: Dia
   const warn = context?.warn ?? (() => {});
   const first = new Reader(opts, () => {}, { kind: 'scan' });
   return streamJsonList(source, {
-    scan: (row, i) => first.readRow(row, [i]),
+    scan: (row, i) => first.streamRow(row, i),
     begin() {
       const second = new Reader(opts, warn, { kind: 'stream', images: first.images });
+      second.seedCategories(first.categories);
       return {
         images: first.images,
         categories: first.categories,
         // Each image's objects come with it.
         inImageOrder: true,
-        read(row, i) {
-          second.readRow(row, [i]);
+        // A row's images (frames, a group's images) may fall in two shards: only the shard's objects are read.
+        read(row, i, plan) {
+          second.streamRow(row, i, plan);
           return second.annotations.splice(0);
         },
         end: () => second.summarize(),
       };
     },
     whole: (text) => parseEncordExport(text, opts, context),
-  }, { maxBytes: opts.maxBytes, expected: EXPECTED });
+  }, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
 }
 
 // ---------------------------------------------------------------------------------------------

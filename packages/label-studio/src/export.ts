@@ -163,6 +163,12 @@ interface IdPlan {
   numeric: Set<number>;
   /** Region ids given more than once: only their first use keeps them. */
   dups: Set<Id>;
+  /** The task (its index in the list) of each repeated id's first use: a shard's read that skips it knows the id is taken. */
+  dupFirst: Map<Id, number>;
+  /** Per task: how many annotations before it get a free number (a shard's read starts numbering there). */
+  freeAt: number[];
+  /** Per image: the task that makes it (a later task of the same image adds to it, as the converter's items do). */
+  firstTask: number[];
 }
 
 /**
@@ -172,23 +178,56 @@ interface IdPlan {
  */
 type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; plan: IdPlan; images: readonly ImageInfo[] };
 
+/** Where the task a second pass reads is, when its first pass met no fault: its index, and its image's position (-1: none). */
+interface TaskAt {
+  task: number;
+  image: number;
+}
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
   readonly annotations: Annotation[] = [];
   private readonly byName = new Map<string, Category>();
   private readonly imageById = new Map<Id, ImageInfo>();
+  /** 'scan': each image's position, for the tasks that add to it. */
+  private readonly positionById = new Map<Id, number>();
   private readonly annotationIds = new Set<Id>();
   private pending: { a: Annotation; wanted: Id | undefined; raw: string | undefined; done: boolean }[] = [];
   readonly counts: Counts = { polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() };
   /** Some task added results to an earlier task's image (the converter's items): annotations are then not in image order. */
   merged = false;
-  // 'scan': every region id seen, and the plan. 'stream': repeated ids already given, the next free number.
-  private seen = new Set<Id>();
-  readonly plan: IdPlan = { numeric: new Set(), dups: new Set() };
+  // 'scan': every region id seen (with its first task), and the plan. 'stream': repeated ids already given, the next free number.
+  private seen = new Map<Id, number>();
+  readonly plan: IdPlan = { numeric: new Set(), dups: new Set(), dupFirst: new Map(), freeAt: [], firstTask: [] };
   private next = 1;
+  /** Annotations given a free number so far ('scan': that will be), to number a shard's first from the plan. */
+  private free = 0;
+  /** The task being read (its index in the list). */
+  private task = 0;
 
   constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** The first pass's labels, numbered as the whole read numbers them: a second pass that skips tasks still gives them those ids. */
+  seedCategories(categories: readonly Category[]): void {
+    for (const c of categories) (this.categories.push(c), this.byName.set(c.name, c));
+  }
+
+  /**
+   * A streamed read's task `index` (the first pass: the position of the image it makes
+   * annotations of, -1: none). `at` (the second pass, when the first met no fault): where the
+   * first pass found it, so that tasks before it may have been skipped (another shard's).
+   */
+  streamTask(raw: unknown, index: number, at?: TaskAt): number {
+    this.task = index;
+    if (this.mode.kind === 'scan') this.plan.freeAt[index] = this.free;
+    else if (this.mode.kind === 'stream') {
+      // The free numbers the skipped tasks before this one would have given.
+      const target = this.mode.plan.freeAt[index];
+      if (target !== undefined) while (this.free < target) (this.freeNumber(this.mode.plan), this.free++);
+    }
+    return this.readTask(raw, [index], at);
+  }
 
   readRoot(root: unknown): void {
     if (Array.isArray(root)) root.forEach((t, i) => this.readTask(t, [i]));
@@ -213,7 +252,7 @@ class Reader {
     return { id: c.id, extra: labels.length > 1 ? (labels as string[]) : undefined };
   }
 
-  readTask(raw: unknown, path: Path): void {
+  readTask(raw: unknown, path: Path, at?: TaskAt): number {
     if (!isJsonObject(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
     let data = isJsonObject(raw.data) ? raw.data : isJsonObject(raw.input) ? raw.input : undefined;
     // Results first: the image's size is theirs.
@@ -278,7 +317,7 @@ class Reader {
     if (!size) {
       if (hasMasks) throw new RleError('INVALID_STRUCTURE', 'A mask result needs original_width and original_height', { path: results.find(({ r }) => maskType(r) !== undefined)!.path, expected: 'original_width and original_height' });
       this.counts.unsized++;
-      return;
+      return -1;
     }
     for (const k of ['width', 'height'] as const) {
       const v = size[k];
@@ -288,6 +327,13 @@ class Reader {
       throw new RleError('LIMIT_EXCEEDED', `An image of ${size.height}x${size.width} exceeds maxPixels`, { path, expected: `at most ${this.o.maxPixels} pixels`, received: String(size.height * size.width) });
     }
 
+    if (at !== undefined && at.image >= 0 && this.mode.kind === 'stream') {
+      // As the first pass found it: a task that makes its image, or adds to an earlier task's.
+      const image = this.mode.images[at.image]!;
+      if (this.mode.plan.firstTask[at.image] !== at.task) this.merged = true;
+      this.readResults(results, labelsById, image);
+      return at.image;
+    }
     let id = idOf(raw.id);
     if (id === undefined) {
       id = this.images.length + 1;
@@ -298,7 +344,7 @@ class Reader {
       if (!isJsonObject(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
       this.merged = true;
       this.readResults(results, labelsById, existing);
-      return;
+      return this.positionById.get(id) ?? -1;
     }
     const image: ImageInfo = { id, height: size.height, width: size.width };
     const ls: LabelStudioImageAttributes = {};
@@ -322,7 +368,9 @@ class Reader {
     const kept = this.mode.kind === 'stream' ? (this.mode.images[this.images.length] ?? image) : image;
     this.images.push(kept);
     this.imageById.set(id, kept);
+    if (this.mode.kind === 'scan') (this.positionById.set(id, this.images.length - 1), this.plan.firstTask.push(this.task));
     this.readResults(results, labelsById, kept);
+    return this.images.length - 1;
   }
 
   private readResults(results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[], labelsById: Map<string, unknown>, image: ImageInfo): void {
@@ -404,26 +452,39 @@ class Reader {
 
   /** The first pass is over: only the plan is kept. */
   endScan(): void {
-    this.seen = new Set();
+    for (const d of this.plan.dups) this.plan.dupFirst.set(d, this.seen.get(d)!);
+    this.seen = new Map();
   }
 
   /** First pass: a region id, for the plan. */
   private note(wanted: Id | undefined): void {
-    if (wanted === undefined) return;
-    if (this.seen.has(wanted)) this.plan.dups.add(wanted);
-    else this.seen.add(wanted);
+    // No id, or one used before: a free number (the second pass gives it).
+    if (wanted === undefined) {
+      this.free++;
+      return;
+    }
+    if (this.seen.has(wanted)) (this.plan.dups.add(wanted), this.free++);
+    else this.seen.set(wanted, this.task);
     if (typeof wanted === 'number') this.plan.numeric.add(wanted);
+  }
+
+  /** The next number no region id uses. */
+  private freeNumber(plan: IdPlan): number {
+    while (plan.numeric.has(this.next)) this.next++;
+    return this.next++;
   }
 
   /** Second pass: assignIds' answer for one annotation, given the plan of the whole file. */
   private give(a: Annotation, wanted: Id | undefined, raw: string | undefined, plan: IdPlan): void {
-    if (wanted !== undefined && !(plan.dups.has(wanted) && this.annotationIds.has(wanted))) {
+    // A repeated id is taken once its first use has been read, or skipped (a task before this one).
+    const taken = wanted !== undefined && plan.dups.has(wanted) && (this.annotationIds.has(wanted) || plan.dupFirst.get(wanted)! < this.task);
+    if (wanted !== undefined && !taken) {
       a.id = wanted;
       if (plan.dups.has(wanted)) this.annotationIds.add(wanted);
       return;
     }
-    while (plan.numeric.has(this.next)) this.next++;
-    a.id = this.next++;
+    a.id = this.freeNumber(plan);
+    this.free++;
     if (raw !== undefined) a.attributes = { ...(a.attributes ?? {}), resultId: raw };
   }
 
@@ -533,24 +594,29 @@ function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, contex
   const warn = context?.warn ?? (() => {});
   const first = new Reader(o, () => {}, { kind: 'scan' });
   return streamJsonList(source, {
-    scan: (task, i) => first.readTask(task, [i]),
+    scan(task, i) {
+      const p = first.streamTask(task, i);
+      return p < 0 ? [0, 0] : [p, p + 1];
+    },
     begin() {
       first.endScan();
       const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
+      second.seedCategories(first.categories);
       return {
         images: first.images,
         categories: first.categories,
         // Converter items that add to an earlier task's image break the order.
         ...(first.merged ? {} : { inImageOrder: true }),
-        read(task, i) {
-          second.readTask(task, [i]);
+        // A task has one image: core skips the tasks of other shards' images (their masks are never decoded).
+        read(task, i, plan) {
+          second.streamTask(task, i, plan === undefined ? undefined : { task: i, image: plan.start === plan.end ? -1 : plan.start });
           return second.annotations.splice(0);
         },
         end: () => summarize(second.counts, warn),
       };
     },
     whole: (text) => parseLabelStudioExport(text, o, context),
-  }, { maxBytes: o.maxBytes, expected: EXPECTED });
+  }, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
 }
 
 // ---------------------------------------------------------------------------------------------
