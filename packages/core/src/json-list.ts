@@ -8,7 +8,7 @@ import { isDatasetStream, toDatasetStream, type Annotation, type Category, type 
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
-import { shardRange, type Shard } from './shard.js';
+import { inShard, shardRange, type Shard } from './shard.js';
 import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
 
 /**
@@ -24,8 +24,11 @@ export interface RecordPlan {
   start: number;
   end: number;
   /**
-   * With a shard: whether the image at a position is the shard's. A reader need not decode the
-   * masks of the others (they are dropped), nor count what it would say of them.
+   * With a shard: whether the image at a position is the shard's (-1, a record of no image: shard
+   * 0's, as core's inShard says). The reader says nothing of the others (no warning, no count) and
+   * need not decode their masks: out of image order, where every record is read, it may hand on
+   * undecoded stand-ins for their annotations, which core's shardDataset (that the caller applies
+   * either way) looks at for their image's order only, then drops.
    */
   mine?(position: number): boolean;
 }
@@ -116,7 +119,7 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  * records (a file that can seek: only the bytes from its first to its last; others are scanned
  * past, not parsed) and tells `read` which images are the shard's: the shard's annotations, in
  * one run's order, as core's shardDataset keeps them of the whole read. Out of image order every
- * record is read, so that shardDataset meets the order it refuses.
+ * record is read (see RecordPlan.mine), so that shardDataset meets the order it refuses.
  * @example
  * ```ts
  * const names: string[] = [];
@@ -201,14 +204,16 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
   const plan = failed === undefined && planned;
   if (!plan) (offsets = new Float64Array(0)), (spans = new Int32Array(0));
   const shard = options.shard;
-  // Only in image order: then the shard's annotations are a consecutive piece of one run's.
-  const skip = plan && shard !== undefined && second.inImageOrder === true;
-  const [lo, hi] = skip ? shardRange(shard, second.images.length) : [0, second.images.length];
-  const mine = skip ? (p: number): boolean => p >= lo && p < hi : undefined;
+  const n = second.images.length;
+  const mine = plan && shard !== undefined ? (p: number): boolean => inShard(shard, n, p) : undefined;
+  // Records are skipped only in image order: then the shard's annotations are a consecutive piece
+  // of one run's; in another order shardDataset must see every image's turn to refuse what cannot join.
+  const skip = mine !== undefined && second.inImageOrder === true;
+  const [lo, hi] = skip ? shardRange(shard!, n) : [0, n];
   const wanted = (k: number): boolean => {
     if (!skip) return true;
     const start = spans[3 * k + 1]!, end = spans[3 * k + 2]!;
-    return start === end ? shard.index === 0 : start < hi && end > lo;
+    return start === end ? shard!.index === 0 : start < hi && end > lo;
   };
   const planOf = (k: number): RecordPlan | undefined => (plan ? { start: spans[3 * k + 1]!, end: spans[3 * k + 2]!, ...(mine === undefined ? {} : { mine }) } : undefined);
   const annotations = async function* (): AsyncGenerator<Annotation> {

@@ -154,6 +154,8 @@ interface Counts {
   other: Map<string, number>;
 }
 
+const newCounts = (): Counts => ({ polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() });
+
 /**
  * What a streamed read's first pass found about region ids, so the second numbers each annotation
  * as it comes exactly as the whole read does once it has seen them all.
@@ -178,11 +180,15 @@ interface IdPlan {
  */
 type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; plan: IdPlan; images: readonly ImageInfo[] };
 
-/** Where the task a second pass reads is, when its first pass met no fault: its index, and its image's position (-1: none). */
+/** Where the task a second pass reads is, when its first pass met no fault: its index, its image's position (-1: none), and whether it is the shard's. */
 interface TaskAt {
   task: number;
   image: number;
+  mine: boolean;
 }
+
+/** What a shard's read hands on for a mask of another shard's image, not decoded (core's shardDataset drops it). */
+const STAND_IN = Mask.empty({ height: 0, width: 0 });
 
 class Reader {
   readonly images: ImageInfo[] = [];
@@ -194,7 +200,9 @@ class Reader {
   private readonly positionById = new Map<Id, number>();
   private readonly annotationIds = new Set<Id>();
   private pending: { a: Annotation; wanted: Id | undefined; raw: string | undefined; done: boolean }[] = [];
-  readonly counts: Counts = { polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() };
+  counts: Counts = newCounts();
+  /** Whether the task being read is the shard's (another's is not decoded, nor counted). */
+  private ours = true;
   /** Some task added results to an earlier task's image (the converter's items): annotations are then not in image order. */
   merged = false;
   // 'scan': every region id seen (with its first task), and the plan. 'stream': repeated ids already given, the next free number.
@@ -226,7 +234,15 @@ class Reader {
       const target = this.mode.plan.freeAt[index];
       if (target !== undefined) while (this.free < target) (this.freeNumber(this.mode.plan), this.free++);
     }
-    return this.readTask(raw, [index], at);
+    if (at === undefined || at.mine) return this.readTask(raw, [index], at);
+    // Another shard's task (read at all only out of image order): stand-ins for its masks, its counts not kept.
+    const counts = this.counts;
+    (this.ours = false), (this.counts = newCounts());
+    try {
+      return this.readTask(raw, [index], at);
+    } finally {
+      (this.ours = true), (this.counts = counts);
+    }
   }
 
   readRoot(root: unknown): void {
@@ -394,6 +410,8 @@ class Reader {
       let mask: Mask | undefined;
       if (this.mode.kind === 'scan') {
         // The first pass of a streamed read decodes nothing: the second meets any fault of a mask first.
+      } else if (!this.ours) {
+        mask = STAND_IN;
       } else if (type === 'brushlabels') {
         if (value.format !== undefined && value.format !== 'rle') {
           throw new RleError('UNSUPPORTED', 'Brush results are read in format "rle" only', { path: [...valuePath, 'format'], expected: '"rle"', received: typeof value.format === 'string' ? JSON.stringify(value.format.slice(0, 20)) : typeof value.format });
@@ -575,7 +593,9 @@ const EXPECTED = 'a Label Studio JSON export';
 /** What a read did besides reading masks, said once it is done. */
 function summarize(c: Counts, warn: WarningSink): void {
   if (c.polygons > 0) warn({ code: 'polygon-rasterized', message: `${c.polygons} polygonlabels results were rasterized into masks (COCO's polygon rules)`, count: c.polygons });
-  if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks${c.rotated > 0 ? ` (${c.rotated} rotated, as polygons of their corners)` : ''}`, count: c.rectangles });
+  if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks`, count: c.rectangles });
+  // Its own warning (one number a message): the shards of a --jobs run each count theirs, and the counts add up.
+  if (c.rotated > 0) warn({ code: 'box-rasterized', message: `${c.rotated} rotated rectanglelabels results were rasterized as the polygons of their corners`, count: c.rotated });
   if (c.cancelled > 0) warn({ code: 'not-carried', message: `${c.cancelled} cancelled (skipped) annotations were not read, as Label Studio's converter does (read option cancelled)`, count: c.cancelled });
   if (c.unsized > 0) warn({ code: 'not-carried', message: `${c.unsized} tasks have no result with original_width/original_height, so their image size is unknown: not read`, count: c.unsized });
   for (const [t, n] of c.other) warn({ code: 'not-carried', message: `${n} ${t} results are not masks and were not read`, count: n });
@@ -609,7 +629,8 @@ function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, contex
         ...(first.merged ? {} : { inImageOrder: true }),
         // A task has one image: core skips the tasks of other shards' images (their masks are never decoded).
         read(task, i, plan) {
-          second.streamTask(task, i, plan === undefined ? undefined : { task: i, image: plan.start === plan.end ? -1 : plan.start });
+          const image = plan === undefined || plan.start === plan.end ? -1 : plan.start;
+          second.streamTask(task, i, plan === undefined ? undefined : { task: i, image, mine: plan.mine === undefined || plan.mine(image) });
           return second.annotations.splice(0);
         },
         end: () => summarize(second.counts, warn),
