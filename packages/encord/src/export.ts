@@ -257,9 +257,10 @@ class Reader {
       this.warn({ code: 'not-carried', message: `${count} "${shape}" objects are not masks: not converted (an Encord writer puts them back)`, count });
     }
     if (this.suspects > 0) {
+      // One number a message (repairInverted complements every suspect): the shards of a --jobs run each count theirs, and the counts add up.
       this.warn({
         code: 'suspect-inverted',
-        message: `${this.suspects} masks edited Dec 2024 - Mar 2025 cover over half the frame with pixel (0,0) clear: possibly inverted by Encord SDK v0.1.153-0.1.157${this.repaired > 0 ? `; ${this.repaired} complemented (repairInverted)` : ' (see repairInverted)'}`,
+        message: `${this.suspects} masks edited Dec 2024 - Mar 2025 cover over half the frame with pixel (0,0) clear: possibly inverted by Encord SDK v0.1.153-0.1.157${this.repaired > 0 ? '; complemented (repairInverted)' : ' (see repairInverted)'}`,
         count: this.suspects,
       });
     }
