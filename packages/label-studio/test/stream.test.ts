@@ -192,6 +192,20 @@ describe('label-studio sharded streamed read (context.shard: --shard, --jobs)', 
     }), { numRuns: 100 });
   });
 
+  it('converter items that add to an earlier task\'s image (out of image order): every shard reads every item, says only its own images\' warnings, and shardDataset still refuses the order for a writer that keeps it', async () => {
+    const mask = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
+    const brush = { type: 'brushlabels', format: 'rle', rle: encode(mask), original_width: 3, original_height: 2 };
+    const polygon = { type: 'polygonlabels', points: [[0, 0], [100, 0], [0, 100]], original_width: 3, original_height: 2 };
+    const item = (id: number, image: string) => ({ id, input: { image }, output: { tag: [brush, polygon], note: [{ type: 'textarea', original_width: 3, original_height: 2 }] } });
+    const items = [item(1, 'a.png'), item(2, 'b.png'), item(3, 'c.png'), item(1, 'a.png'), { id: 9, data: { image: 'u.png' }, annotations: [] }, item(4, 'd.png'), item(2, 'b.png')];
+    const bytes = encodeUtf8(JSON.stringify(items));
+    expect((await dialect.readStream!(bytes)).inImageOrder).toBeUndefined();
+    expect(await expectShardedReads(bytes, [2, 3, 4], sharded({}))).toBe(false);
+    // One run reads images a, b, c, a again: shards of it cannot join for a writer that keeps the order.
+    const part = shardDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 1, count: 2 } }), { index: 1, count: 2 }, { requireImageOrder: true });
+    await expect(collectDataset(part)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
   it('decodes no mask of another shard\'s task (a bad brush RLE there is not met), and reads only its span of a file that seeks', async () => {
     const size = { height: 2, width: 3 };
     const n = 40;
