@@ -213,7 +213,7 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
   const wanted = (k: number): boolean => {
     if (!skip) return true;
     const start = spans[3 * k + 1]!, end = spans[3 * k + 2]!;
-    return start === end ? shard!.index === 0 : start < hi && end > lo;
+    return start === end ? shard!.index === 0 : start < hi && end > lo && lo < hi;
   };
   const planOf = (k: number): RecordPlan | undefined => (plan ? { start: spans[3 * k + 1]!, end: spans[3 * k + 2]!, ...(mine === undefined ? {} : { mine }) } : undefined);
   const annotations = async function* (): AsyncGenerator<Annotation> {
