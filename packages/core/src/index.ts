@@ -28,7 +28,7 @@ export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
 export { TextOut, writeUint } from './text-out.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
-export { groupByImageAt, jsonListChunks, streamJsonList } from './json-list.js';
+export { groupByImageAt, jsonListChunks, planJsonList, readJsonListPlanned, streamJsonList } from './json-list.js';
 export type { JsonListReader, RecordImages, RecordPlan } from './json-list.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
