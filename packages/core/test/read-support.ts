@@ -173,15 +173,24 @@ export function joinedWarnings(lists: readonly (readonly RleWarning[])[]): unkno
  * error `--jobs` reports) fails with its error, and the shards before it yield first what
  * shardDataset keeps of what the full read yielded before its error. Returns whether the full read failed.
  */
-export async function expectShardedReads(bytes: Uint8Array, counts: readonly number[], read: (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard) => Promise<MaskDatasetStream>): Promise<boolean> {
+export async function expectShardedReads(
+  bytes: Uint8Array, counts: readonly number[], read: (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown) => Promise<MaskDatasetStream>,
+  plan?: (source: ByteSource, shards: Shard[]) => Promise<unknown[] | undefined>,
+): Promise<boolean> {
   // From a pipe: read record by record, so what it yields before an error does not depend on chunks.
   const full = await drain((warn) => read(byteSources(bytes)[2]!(), warn));
   const plain = (as: readonly Annotation[]): unknown => plainDataset({ images: [], categories: [], annotations: [...as] });
   for (const count of counts) {
-    for (const source of byteSources(bytes).slice(0, 1).concat(() => seekableSource(bytes), byteSources(bytes)[2]!)) {
+    // With `plan`, also each shard's read from its plan (as a --jobs worker gets it: cloned), where the input can be planned.
+    const plans = plan === undefined ? undefined : await plan(seekableSource(bytes), Array.from({ length: count }, (_, index) => ({ index, count })));
+    const planned = plans === undefined ? [] : [() => seekableSource(bytes)];
+    for (const source of [byteSources(bytes)[0]!, () => seekableSource(bytes), byteSources(bytes)[2]!, ...planned]) {
+      const withPlan = source === planned[0];
       // As convert takes a shard: the reader's stream, then core's shardDataset keeps the shard's.
       const shards = [];
-      for (let index = 0; index < count; index++) shards.push(await drain(async (warn) => shardDataset(await read(source(), warn, { index, count }), { index, count }) as MaskDatasetStream));
+      for (let index = 0; index < count; index++) {
+        shards.push(await drain(async (warn) => shardDataset(await read(source(), warn, { index, count }, withPlan ? structuredClone(plans![index]) : undefined), { index, count }) as MaskDatasetStream));
+      }
       const expected = (index: number): MaskDataset => {
         const h = full.header as { images: MaskDataset['images']; categories: MaskDataset['categories'] };
         return shardDataset({ images: h.images, categories: h.categories, annotations: full.annotations }, { index, count }) as MaskDataset;

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type RecordImages, type RecordPlan, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -465,28 +465,38 @@ const EXPECTED = 'an Encord JSON export';
  * decodes the masks. An export that is one label row (an object) is read whole.
  */
 function streamEncord(source: ByteSource, opts: EncordReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  return streamJsonList(source, rowList(opts, context), { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+}
+
+/** The two passes of a streamed read over the label rows, for core's streamJsonList (and planJsonList). */
+function rowList(opts: EncordReadOptions, context?: DialectContext): JsonListReader {
   const warn = context?.warn ?? (() => {});
   const first = new Reader(opts, () => {}, { kind: 'scan' });
-  return streamJsonList(source, {
+  // What the second pass starts from (a --jobs plan carries it to a worker): the first pass's images and categories.
+  const second = ({ images, categories }: { images: ImageInfo[]; categories: Category[] }): ReturnType<JsonListReader['begin']> => {
+    const reader = new Reader(opts, warn, { kind: 'stream', images });
+    reader.seedCategories(categories);
+    return {
+      images,
+      categories,
+      // Each image's objects come with it.
+      inImageOrder: true,
+      // A row's images (frames, a group's images) may fall in two shards: only the shard's objects are read.
+      read(row, i, plan) {
+        reader.streamRow(row, i, plan);
+        return reader.annotations.splice(0);
+      },
+      end: () => reader.summarize(),
+    };
+  };
+  const state = () => ({ images: first.images, categories: first.categories });
+  return {
     scan: (row, i) => first.streamRow(row, i),
-    begin() {
-      const second = new Reader(opts, warn, { kind: 'stream', images: first.images });
-      second.seedCategories(first.categories);
-      return {
-        images: first.images,
-        categories: first.categories,
-        // Each image's objects come with it.
-        inImageOrder: true,
-        // A row's images (frames, a group's images) may fall in two shards: only the shard's objects are read.
-        read(row, i, plan) {
-          second.streamRow(row, i, plan);
-          return second.annotations.splice(0);
-        },
-        end: () => second.summarize(),
-      };
-    },
+    begin: () => second(state()),
+    save: state,
+    resume: (s) => second(s as ReturnType<typeof state>),
     whole: (text) => parseEncordExport(text, opts, context),
-  }, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,7 +807,15 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
+    // A --jobs worker's shard, planned once for all (planShards): only its rows' bytes, no first pass.
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readJsonListPlanned(input, rowList(opts, context), context.plan, { expected: EXPECTED });
     return streamEncord(input instanceof Uint8Array ? bytesSource(input) : input, opts, context);
+  },
+  // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
+  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+    const opts = parseOptions(readOptions, options);
+    if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
+    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED });
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));

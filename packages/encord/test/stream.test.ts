@@ -138,23 +138,31 @@ describe('encord streamed read', () => {
 });
 
 describe('encord sharded streamed read (context.shard: --shard, --jobs)', () => {
-  const sharded = (options: Partial<EncordReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard): Promise<MaskDatasetStream> =>
-    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }) });
+  const sharded = (options: Partial<EncordReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown): Promise<MaskDatasetStream> =>
+    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }), ...(plan === undefined ? {} : { plan }) });
+  // --jobs: the first pass once (planShards), each shard read from its plan; counted, to see it plans.
+  let plannedInputs = 0;
+  const planned = (options: Partial<EncordReadOptions>) => async (source: ByteSource, shards: Shard[]): Promise<unknown[] | undefined> => {
+    const plans = await dialect.planShards!(source, options, shards);
+    if (plans !== undefined) plannedInputs++;
+    return plans;
+  };
 
   it('each shard i/n, by image (a video\'s frames, a group\'s images split between shards), yields what core\'s shardDataset keeps of the full read; the shards\' warnings together the full read\'s; a failing read fails first in the shard whose error one run meets', async () => {
     let read = 0, failed = 0;
     await fc.assert(fc.asyncProperty(fc.array(row, { maxLength: 6 }), fc.integer({ min: 0, max: 1 }), textVariantArb, readOptionsArb, fc.integer({ min: 2, max: 6 }), async (rows, indent, change, options, count) => {
       const bytes = encodeUtf8(change(JSON.stringify(rows, null, indent)));
-      if (await expectShardedReads(bytes, [1, count], sharded(options))) failed++;
+      if (await expectShardedReads(bytes, [1, count], sharded(options), planned(options))) failed++;
       else read++;
     }), { numRuns: Number(process.env.ENCORD_RUNS ?? 250) });
     expect(Math.min(read, failed)).toBeGreaterThan(40);
+    expect(plannedInputs).toBeGreaterThan(40);
   });
 
   it('the example export and what the writer wrote: each shard as shardDataset keeps it', async () => {
-    expect(await expectShardedReads(encodeUtf8(exampleText), [2, 3, 5], sharded({}))).toBe(false);
+    expect(await expectShardedReads(encodeUtf8(exampleText), [2, 3, 5], sharded({}), planned({}))).toBe(false);
     await fc.assert(fc.asyncProperty(dataset, fc.integer({ min: 2, max: 4 }), async (d, count) => {
-      expect(await expectShardedReads(encodeUtf8(formatEncordExport(d)), [count], sharded({}))).toBe(false);
+      expect(await expectShardedReads(encodeUtf8(formatEncordExport(d)), [count], sharded({}), planned({}))).toBe(false);
     }), { numRuns: 100 });
   });
 

@@ -11,9 +11,9 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, streamJsonList,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, streamJsonList,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
-  type MaskDatasetStream, type RleWarning, type WarningSink,
+  type JsonListReader, type MaskDatasetStream, type RleWarning, type Shard, type WarningSink,
 } from '@rlekit/core';
 import { decodeBitmask } from './bitmask.js';
 import { MAX_BRUSH_PIXELS, decode, encode, shown } from './codec.js';
@@ -611,33 +611,52 @@ function summarize(c: Counts, warn: WarningSink): void {
  * An export that is one task (an object) is read whole.
  */
 function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  return streamJsonList(source, taskList(o, context), { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+}
+
+/** What the second pass starts from: the first pass's images, labels, order and id plan (a --jobs plan carries it to a worker). */
+interface TaskListState {
+  images: ImageInfo[];
+  categories: Category[];
+  merged: boolean;
+  plan: IdPlan;
+}
+
+/** The two passes of a streamed read over the tasks, for core's streamJsonList (and planJsonList). */
+function taskList(o: LabelStudioReadOptions, context?: DialectContext): JsonListReader {
   const warn = context?.warn ?? (() => {});
   const first = new Reader(o, () => {}, { kind: 'scan' });
-  return streamJsonList(source, {
+  const second = ({ images, categories, merged, plan }: TaskListState): ReturnType<JsonListReader['begin']> => {
+    const reader = new Reader(o, warn, { kind: 'stream', plan, images });
+    reader.seedCategories(categories);
+    return {
+      images,
+      categories,
+      // Converter items that add to an earlier task's image break the order.
+      ...(merged ? {} : { inImageOrder: true }),
+      // A task has one image: core skips the tasks of other shards' images (their masks are never decoded).
+      read(task, i, at) {
+        const image = at === undefined || at.start === at.end ? -1 : at.start;
+        reader.streamTask(task, i, at === undefined ? undefined : { task: i, image, mine: at.mine === undefined || at.mine(image) });
+        return reader.annotations.splice(0);
+      },
+      end: () => summarize(reader.counts, warn),
+    };
+  };
+  const state = (): TaskListState => ({ images: first.images, categories: first.categories, merged: first.merged, plan: first.plan });
+  return {
     scan(task, i) {
       const p = first.streamTask(task, i);
       return p < 0 ? [0, 0] : [p, p + 1];
     },
     begin() {
       first.endScan();
-      const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
-      second.seedCategories(first.categories);
-      return {
-        images: first.images,
-        categories: first.categories,
-        // Converter items that add to an earlier task's image break the order.
-        ...(first.merged ? {} : { inImageOrder: true }),
-        // A task has one image: core skips the tasks of other shards' images (their masks are never decoded).
-        read(task, i, plan) {
-          const image = plan === undefined || plan.start === plan.end ? -1 : plan.start;
-          second.streamTask(task, i, plan === undefined ? undefined : { task: i, image, mine: plan.mine === undefined || plan.mine(image) });
-          return second.annotations.splice(0);
-        },
-        end: () => summarize(second.counts, warn),
-      };
+      return second(state());
     },
+    save: state,
+    resume: (s) => second(s as TaskListState),
     whole: (text) => parseLabelStudioExport(text, o, context),
-  }, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -890,7 +909,15 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   async readStream(input: DialectInput, options?: Partial<LabelStudioReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
+    // A --jobs worker's shard, planned once for all (planShards): only its tasks' bytes, no first pass.
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readJsonListPlanned(input, taskList(o, context), context.plan, { expected: EXPECTED });
     return streamLabelStudio(input instanceof Uint8Array ? bytesSource(input) : input, o, context);
+  },
+  // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
+  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+    const o = parseOptions(readOptions, options);
+    if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
+    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED });
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));

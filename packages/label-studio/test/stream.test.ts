@@ -173,22 +173,30 @@ describe('label-studio streamed read', () => {
 });
 
 describe('label-studio sharded streamed read (context.shard: --shard, --jobs)', () => {
-  const sharded = (options: Partial<LabelStudioReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard): Promise<MaskDatasetStream> =>
-    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }) });
+  const sharded = (options: Partial<LabelStudioReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown): Promise<MaskDatasetStream> =>
+    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }), ...(plan === undefined ? {} : { plan }) });
+  // --jobs: the first pass once (planShards), each shard read from its plan; counted, to see it plans.
+  let plannedInputs = 0;
+  const planned = (options: Partial<LabelStudioReadOptions>) => async (source: ByteSource, shards: Shard[]): Promise<unknown[] | undefined> => {
+    const plans = await dialect.planShards!(source, options, shards);
+    if (plans !== undefined) plannedInputs++;
+    return plans;
+  };
 
   it('each shard i/n yields what core\'s shardDataset keeps of the full read (annotations, order, ids), the shards\' warnings together the full read\'s; a failing read fails first in the shard whose error one run meets', async () => {
     let read = 0, failed = 0;
     await fc.assert(fc.asyncProperty(fc.array(task, { maxLength: 9 }), fc.integer({ min: 0, max: 1 }), textVariantArb, readOptionsArb, fc.integer({ min: 2, max: 5 }), async (tasks, indent, change, options, count) => {
       const bytes = encodeUtf8(change(JSON.stringify(tasks, null, indent)));
-      if (await expectShardedReads(bytes, [1, count], sharded(options))) failed++;
+      if (await expectShardedReads(bytes, [1, count], sharded(options), planned(options))) failed++;
       else read++;
     }), { numRuns: Number(process.env.LS_RUNS ?? 250) });
     expect(Math.min(read, failed)).toBeGreaterThan(40);
+    expect(plannedInputs).toBeGreaterThan(40);
   });
 
   it('what the writer wrote (one task per image, in image order): each shard as shardDataset keeps it', async () => {
     await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, fc.integer({ min: 2, max: 4 }), async (d, options, count) => {
-      expect(await expectShardedReads(encodeUtf8(formatLabelStudioExport(d, options)), [count], sharded({}))).toBe(false);
+      expect(await expectShardedReads(encodeUtf8(formatLabelStudioExport(d, options)), [count], sharded({}), planned({}))).toBe(false);
     }), { numRuns: 100 });
   });
 
@@ -200,7 +208,7 @@ describe('label-studio sharded streamed read (context.shard: --shard, --jobs)', 
     const items = [item(1, 'a.png'), item(2, 'b.png'), item(3, 'c.png'), item(1, 'a.png'), { id: 9, data: { image: 'u.png' }, annotations: [] }, item(4, 'd.png'), item(2, 'b.png')];
     const bytes = encodeUtf8(JSON.stringify(items));
     expect((await dialect.readStream!(bytes)).inImageOrder).toBeUndefined();
-    expect(await expectShardedReads(bytes, [2, 3, 4], sharded({}))).toBe(false);
+    expect(await expectShardedReads(bytes, [2, 3, 4], sharded({}), planned({}))).toBe(false);
     // One run reads images a, b, c, a again: shards of it cannot join for a writer that keeps the order.
     const part = shardDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 1, count: 2 } }), { index: 1, count: 2 }, { requireImageOrder: true });
     await expect(collectDataset(part)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
