@@ -472,6 +472,26 @@ describe('--jobs', () => {
         expect(lines(errs[1]!)).toEqual(lines(errs[0]!));
         expect(lines(errs[2]!)).toEqual(lines(errs[0]!));
       }
+      // A mask the last shard decodes is bad (the first pass, which decodes none, passes it): two jobs fail as one does.
+      const doc = JSON.parse(readFileSync(input, 'utf8')) as Record<string, unknown>[];
+      if (from === 'label-studio') {
+        const last = doc.findLast((t) => ((t.predictions as { result: unknown[] }[] | undefined)?.[0]?.result.length ?? 0) > 0)!;
+        (last.predictions as { result: Record<string, unknown>[] }[])[0]!.result[0] = { type: 'polygonlabels', original_width: 9, original_height: 4, value: { points: 'x' } };
+      } else {
+        const units = Object.values(doc.at(-1)!.data_units as Record<string, { labels: Record<string, unknown> }>);
+        const labels = (units.at(-1)!.labels.objects === undefined ? Object.values(units.at(-1)!.labels).at(-1) : units.at(-1)!.labels) as { objects: { bitmask?: { rleString: string } }[] };
+        labels.objects.find((o) => o.bitmask !== undefined)!.bitmask!.rleString = '!!';
+      }
+      const bad = fresh('bad.json');
+      writeFileSync(bad, JSON.stringify(doc));
+      const said: string[] = [];
+      for (const jobs of ['1', '2']) {
+        const r = await run(['convert', bad, '--from', from, '--to', 'coco', '--jobs', jobs, '-o', fresh('bad-out.json')]);
+        expect(r.code).toBe(2); // bad input
+        said.push(r.err.trim().split('\n').pop()!);
+      }
+      expect(said[0]).toMatch(/^error \[[A-Z_]+\]/);
+      expect(said[1]).toBe(said[0]);
       expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
     }, 240_000);
   }
