@@ -794,6 +794,8 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   writeOptions,
   input: 'file',
   output: 'file',
+  // The streamed read honours context.shard (rows without the shard's images are not parsed, other shards' frames in a row not decoded): --jobs divides the reading.
+  readsShards: true,
   sniff(head: Uint8Array): number {
     return sniffEncord(head).confidence;
   },

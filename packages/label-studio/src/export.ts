@@ -888,6 +888,8 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   writeOptions,
   input: 'file',
   output: 'file',
+  // The streamed read honours context.shard (tasks of other shards' images are not parsed): --jobs divides the reading.
+  readsShards: true,
   sniff(head: Uint8Array): number {
     const text = new TextDecoder().decode(head.subarray(0, 4096));
     if (!/^\s*[[{]/.test(text)) return 0;
