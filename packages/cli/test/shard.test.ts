@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mask, RleError, type Annotation, type ByteSource, type MaskDataset } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
+import { encode as encordRle } from '@rlekit/encord';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
 import { parseJobs } from '../src/jobs.js';
@@ -72,6 +73,64 @@ async function cocoFile(d: MaskDataset): Promise<string> {
   const path = fresh('in.json');
   const text = Buffer.from(await coco.write(d)).toString('utf8');
   writeFileSync(path, `{"info": {"year": 2026, "note": "seeded"},${text.slice(1)}`);
+  return path;
+}
+
+/**
+ * A Label Studio export of the dataset (brush RLE), with a polygon in place of the first region of
+ * every third task and a rotated rectangle added to one (read back rasterised, with warnings), and
+ * a task without a size (not read, a warning) in the middle. Region ids stay unique integers.
+ */
+async function labelStudioFile(d: MaskDataset): Promise<string> {
+  const path = fresh('in.ls.json');
+  await convert(await cocoFile(d), { from: 'coco', to: 'label-studio', output: path });
+  const tasks = JSON.parse(readFileSync(path, 'utf8')) as { predictions?: { result: Record<string, unknown>[] }[] }[];
+  const results = (t: (typeof tasks)[number]): Record<string, unknown>[] => t.predictions?.[0]?.result ?? [];
+  tasks.forEach((t, i) => {
+    const r = results(t)[0];
+    if (i % 3 === 1 && r !== undefined) results(t)[0] = { ...r, type: 'polygonlabels', value: { points: [[0, 0], [100, 0], [0, 100]], polygonlabels: (r.value as { brushlabels: string[] }).brushlabels } };
+  });
+  const k = tasks.findIndex((t, i) => i >= tasks.length / 3 && results(t).length > 0);
+  if (k >= 0) results(tasks[k]!).push({ ...results(tasks[k]!)[0], id: 900001, type: 'rectanglelabels', value: { x: 10, y: 20, width: 50, height: 40, rotation: 30, rectanglelabels: ['cat'] } });
+  tasks.splice(Math.floor(tasks.length / 2), 0, { data: { image: 'unsized.png' }, annotations: [] } as never);
+  writeFileSync(path, JSON.stringify(tasks));
+  return path;
+}
+
+/**
+ * An Encord export of the dataset (images in order): one-image rows, videos of 2 to 5 frames and
+ * image groups of 2 or 3 (a row's images can fall in two shards), a polygon object now and then
+ * (not a mask: a warning), the objects' featureHash their category.
+ */
+function encordFile(d: MaskDataset, seed: number): string {
+  const rand = prng(seed);
+  const byImage = new Map<unknown, Annotation[]>();
+  for (const a of d.annotations) byImage.set(a.imageId, [...(byImage.get(a.imageId) ?? []), a]);
+  const labels = (imageId: unknown, polygon: boolean) => ({
+    objects: [
+      ...(byImage.get(imageId) ?? []).map((a) => ({ name: a.categoryId === 1 ? 'cat' : 'dog', shape: 'bitmask', objectHash: `o${String(a.id)}`, featureHash: `f${String(a.categoryId)}`, bitmask: { rleString: encordRle(a.mask), top: 0, left: 0, width: a.mask.width, height: a.mask.height } })),
+      ...(polygon ? [{ name: 'cat', shape: 'polygon', objectHash: `p${String(imageId)}`, featureHash: 'f1', polygon: { 0: { x: 0.1, y: 0.2 } } }] : []),
+    ],
+    classifications: [],
+  });
+  const rows: unknown[] = [];
+  for (let i = 0; i < d.images.length;) {
+    const kind = rand();
+    let take = Math.min(d.images.length - i, kind < 0.4 ? 1 : 2 + Math.floor(rand() * 4));
+    // A row of several images across the middle: two jobs split it (and count its polygons each for its own images).
+    const mid = Math.floor(d.images.length / 2);
+    if (i < mid && i + take >= mid) take = Math.min(d.images.length - i, Math.max(take, mid - i + 2));
+    const ims = d.images.slice(i, i + take);
+    const several = ims.length > 1;
+    const unit = (hash: string, im: MaskDataset['images'][number], l: unknown) => ({ data_hash: hash, data_title: `${hash}.png`, width: im.width, height: im.height, labels: l });
+    if (take === 1) rows.push({ data_hash: `i${i}`, data_type: 'image', data_units: { [`i${i}`]: unit(`i${i}`, ims[0]!, labels(ims[0]!.id, rand() < 0.3)) } });
+    else if (kind < 0.7 && ims.every((im) => im.height === ims[0]!.height && im.width === ims[0]!.width)) {
+      rows.push({ data_hash: `v${i}`, data_type: 'video', data_units: { [`v${i}`]: unit(`v${i}`, ims[0]!, Object.fromEntries(ims.map((im, f) => [String(f), labels(im.id, several)]))) } });
+    } else rows.push({ data_hash: `g${i}`, data_type: 'img_group', data_units: Object.fromEntries(ims.map((im, u) => [`g${i}-${u}`, unit(`g${i}-${u}`, im, labels(im.id, several))])) });
+    i += take;
+  }
+  const path = fresh('in.encord.json');
+  writeFileSync(path, JSON.stringify(rows, null, 1));
   return path;
 }
 
@@ -171,6 +230,21 @@ describe('--shard and merge', () => {
         expect(j.merged).toBe(j.one);
       }
     }), { numRuns: 5, seed: 99 });
+  });
+
+  it('Label Studio and Encord inputs (read sharded: other shards\' tasks and frames not decoded): 4 shards merged are one run', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 1e9 }), async (seed) => {
+      const d = dataset(seed, { inOrder: true, images: 6 + (seed % 9) });
+      const lsIn = await labelStudioFile(d);
+      const encordIn = encordFile(d, seed);
+      for (const t of TARGETS) {
+        for (const [input, from] of [[lsIn, 'label-studio'], [encordIn, 'encord']] as const) {
+          const { one, merged } = await oneAndMerged(input, from, t, {});
+          expect(one.startsWith('error')).toBe(false);
+          expect(merged).toBe(one);
+        }
+      }
+    }), { numRuns: 4, seed: 2027 });
   });
 
   it('an input whose annotations are not in image order is refused for writers that keep their order, not merged wrong', async () => {
@@ -380,6 +454,48 @@ describe('--jobs', () => {
     await sameBytes((await made).pngIn, ['--from', 'png', '--read-option', 'mode=binary'], 'kaggle', ['--write-option', 'preset=imaterialist-fashion-2019']);
   }, 240_000);
 
+  // Readers that skip other shards' tasks (Label Studio) and frames (Encord: a video's frames split between workers).
+  for (const from of ['label-studio', 'encord'] as const) {
+    it(`1, 2 and 3 worker threads write the same bytes and say the same warnings: ${from} input, COCO and rlekit-json outputs`, async () => {
+      const d = dataset(71, { images: 26, inOrder: true });
+      const input = from === 'label-studio' ? await labelStudioFile(d) : encordFile(d, 71);
+      for (const [to, ext] of [['coco', 'json'], ['rlekit-json', 'json']] as const) {
+        const { outs, errs } = await byJobs(['convert', input, '--from', from, '--to', to], ext);
+        expect(outs[0]!.length).toBeGreaterThan(100);
+        expect(outs[1]!.equals(outs[0]!)).toBe(true);
+        expect(outs[2]!.equals(outs[0]!)).toBe(true);
+        // Warnings each worker counts for its own images, said once with the counts summed. (In the
+        // order the workers' lists first say them: a kind only a later shard meets comes after the
+        // first shard's, so the lines are compared as a set.)
+        expect(errs[0]).toMatch(from === 'label-studio' ? /polygon-rasterized[\s\S]*box-rasterized[\s\S]*not-carried/ : /"polygon" objects are not masks/);
+        const lines = (e: string): string[] => e.trim().split('\n').sort();
+        expect(lines(errs[1]!)).toEqual(lines(errs[0]!));
+        expect(lines(errs[2]!)).toEqual(lines(errs[0]!));
+      }
+      // A mask the last shard decodes is bad (the first pass, which decodes none, passes it): two jobs fail as one does.
+      const doc = JSON.parse(readFileSync(input, 'utf8')) as Record<string, unknown>[];
+      if (from === 'label-studio') {
+        const last = doc.findLast((t) => ((t.predictions as { result: unknown[] }[] | undefined)?.[0]?.result.length ?? 0) > 0)!;
+        (last.predictions as { result: Record<string, unknown>[] }[])[0]!.result[0] = { type: 'polygonlabels', original_width: 9, original_height: 4, value: { points: 'x' } };
+      } else {
+        const units = Object.values(doc.at(-1)!.data_units as Record<string, { labels: Record<string, unknown> }>);
+        const labels = (units.at(-1)!.labels.objects === undefined ? Object.values(units.at(-1)!.labels).at(-1) : units.at(-1)!.labels) as { objects: { bitmask?: { rleString: string } }[] };
+        labels.objects.find((o) => o.bitmask !== undefined)!.bitmask!.rleString = '!!';
+      }
+      const bad = fresh('bad.json');
+      writeFileSync(bad, JSON.stringify(doc));
+      const said: string[] = [];
+      for (const jobs of ['1', '2']) {
+        const r = await run(['convert', bad, '--from', from, '--to', 'coco', '--jobs', jobs, '-o', fresh('bad-out.json')]);
+        expect(r.code).toBe(2); // bad input
+        said.push(r.err.trim().split('\n').pop()!);
+      }
+      expect(said[0]).toMatch(/^error \[[A-Z_]+\]/);
+      expect(said[1]).toBe(said[0]);
+      expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
+    }, 240_000);
+  }
+
   it('2 worker threads write the bytes of 1 job: rlekit-json input, COCO output', async () => {
     await sameBytes((await made).jsonIn, ['--from', 'rlekit-json'], 'coco', []);
   }, 240_000);
@@ -535,6 +651,10 @@ describe('--jobs', () => {
     const { dialect: png } = await import('@rlekit/png');
     expect(coco.readsShards).toBe(true);
     expect(png.readsShards).not.toBe(true);
+    // Label Studio and Encord: their streamed reads skip other shards' tasks, rows and frames.
+    const { dialect: ls } = await import('@rlekit/label-studio');
+    const { dialect: encord } = await import('@rlekit/encord');
+    expect([ls.readsShards, encord.readsShards]).toEqual([true, true]);
   });
 
   it('inspect --count with 2 jobs prints what 1 job prints', async () => {

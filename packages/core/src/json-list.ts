@@ -8,7 +8,30 @@ import { isDatasetStream, toDatasetStream, type Annotation, type Category, type 
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
+import { inShard, shardRange, type Shard } from './shard.js';
 import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
+
+/**
+ * The images a record makes annotations of, as the first pass found them: positions [start, end)
+ * in the header's image list (start = end: none; such a record is read by shard 0, as core's
+ * inShard gives annotations of no image to shard 0).
+ */
+export type RecordImages = readonly [start: number, end: number];
+
+/** What the second pass tells `read` of a record, when the first pass gave every record's images and met no fault. */
+export interface RecordPlan {
+  /** The record's images, as `scan` gave them. */
+  start: number;
+  end: number;
+  /**
+   * With a shard: whether the image at a position is the shard's (-1, a record of no image: shard
+   * 0's, as core's inShard says). The reader says nothing of the others (no warning, no count) and
+   * need not decode their masks: out of image order, where every record is read, it may hand on
+   * undecoded stand-ins for their annotations, which core's shardDataset (that the caller applies
+   * either way) looks at for their image's order only, then drops.
+   */
+  mine?(position: number): boolean;
+}
 
 /** What a dialect gives {@link streamJsonList}: its two passes over the records, and its whole read. */
 export interface JsonListReader {
@@ -16,19 +39,27 @@ export interface JsonListReader {
    * First pass: one record as it arrives, to learn what the stream must say before its first
    * annotation (images, categories, how ids are numbered), decoding no mask. An RleError stops the
    * first pass's reading of records (the JSON is still checked to the end): the second pass meets
-   * the same fault, or an earlier one, where the whole read does.
+   * the same fault, or an earlier one, where the whole read does. Returns the record's images (for a
+   * shard's read to skip the records of other shards' images), or nothing (every record is read).
    */
-  scan(record: unknown, index: number): void;
+  scan(record: unknown, index: number): RecordImages | void;
   /** After the first pass: the header, and the second pass. */
   begin(): {
     images: ImageInfo[];
     categories: Category[];
     inImageOrder?: boolean;
-    /** One record again, its masks decoded: the annotations it makes, in the whole read's order. */
-    read(record: unknown, index: number): Annotation[];
+    /**
+     * One record again, its masks decoded: the annotations it makes, in the whole read's order.
+     * `plan`: what the first pass found of it (absent after a first-pass fault, or when `scan` gave no images).
+     */
+    read(record: unknown, index: number, plan?: RecordPlan): Annotation[];
     /** Once every record is read: warnings the whole read gives at its end. */
     end?(): void;
   };
+  /** For `--jobs` planning ({@link planJsonList}), after `begin`: the state the second pass starts from, structured-cloneable (for a worker thread). */
+  save?(): unknown;
+  /** What `begin` gives, from what `save` gave (a worker's read of its planned shard). */
+  resume?(state: unknown): ReturnType<JsonListReader['begin']>;
   /** The whole-text read, for a root that is not a list (one record, or not an export at all). */
   whole(text: string): MaskDataset;
 }
@@ -86,11 +117,20 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  * size: readable once) keeps the records' bytes between the passes, up to `maxBytes`; a file of
  * any size is read twice and held one record at a time. A root that is not a list is read whole
  * (`reader.whole`), its error offsets made byte offsets as the stream gives them.
+ *
+ * With `options.shard` (`--shard`, `--jobs`), when `scan` gave every record's images, the first
+ * pass met no fault and the records come in image order, the second pass reads only the shard's
+ * records (a file that can seek: only the bytes from its first to its last; others are scanned
+ * past, not parsed) and tells `read` which images are the shard's: the shard's annotations, in
+ * one run's order, as core's shardDataset keeps them of the whole read. Out of image order every
+ * record is read (see RecordPlan.mine), so that shardDataset meets the order it refuses.
  * @example
  * ```ts
  * const names: string[] = [];
  * const stream = await streamJsonList(bytesSource(encodeUtf8('[{"name": "a"}, {"name": "b"}]')), {
- *   scan: (record) => names.push((record as { name: string }).name),
+ *   scan: (record) => {
+ *     names.push((record as { name: string }).name);
+ *   },
  *   begin: () => ({ images: [], categories: [], read: () => [] }),
  *   whole: () => ({ images: [], categories: [], annotations: [] }),
  * }, { maxBytes: 1 << 20, expected: 'a list of records' });
@@ -98,7 +138,7 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  * names; // → ['a', 'b']
  * ```
  */
-export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string }): Promise<MaskDatasetStream> {
+export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string; shard?: Shard }): Promise<MaskDatasetStream> {
   const { maxBytes, expected } = options;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -119,40 +159,24 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
   if (!list) return whole();
 
   const seekable = source.size !== undefined;
-  let fault: RleError | undefined;
-  let kept: [Uint8Array, number][] = [];
-  let keptBytes = 0, records = 0;
-  const scanner = new JsonScanner({
-    raw: true,
-    element: (_key, i, v, offset) => recordStep(() => {
-      const b = v as Uint8Array;
-      records = i + 1;
-      if (!seekable) {
-        keptBytes += b.length;
-        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes (a pipe is read once: give a file to stream it)` });
-        kept.push([b.slice(), offset]);
-      }
-      const record = parseJsonBytes(b, offset, expected);
-      if (fault !== undefined) return;
-      try {
-        reader.scan(record, i);
-      } catch (e) {
-        if (!(e instanceof RleError)) throw e;
-        fault = e;
-      }
-    }),
-    // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
-    maxPiece: maxBytes,
-  }, expected);
-  for await (const _ of feed(scanner, replayHeads(source.name, heads, it).stream(), expected));
-
+  const pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, seekable, maxBytes, expected);
+  const { records, offsets, spans } = pass;
+  let kept = pass.kept;
+  pass.kept = [];
   const second = reader.begin();
-  const failed = fault;
+  const failed = pass.fault;
+  const shard = options.shard;
+  const n = second.images.length;
+  const mine = spans !== undefined && shard !== undefined ? (p: number): boolean => inShard(shard, n, p) : undefined;
+  // Records are skipped only in image order: then the shard's annotations are a consecutive piece
+  // of one run's; in another order shardDataset must see every image's turn to refuse what cannot join.
+  const skip = mine !== undefined && second.inImageOrder === true;
+  const wanted = skip ? recordsOf(spans!, shard!, n) : (): boolean => true;
+  const planOf = (k: number): RecordPlan | undefined => (spans !== undefined ? { start: spans[3 * k + 1]!, end: spans[3 * k + 2]!, ...(mine === undefined ? {} : { mine }) } : undefined);
   const annotations = async function* (): AsyncGenerator<Annotation> {
     let out: Annotation[] = [];
-    let index = 0;
-    const read = (b: Uint8Array, offset: number): void => {
-      for (const a of second.read(parseJsonBytes(b, offset, expected), index++)) out.push(a);
+    const read = (b: Uint8Array, offset: number, k: number): void => {
+      for (const a of second.read(parseJsonBytes(b, offset, expected), k, planOf(k))) out.push(a);
     };
     const take = (): Annotation[] => {
       const q = out;
@@ -165,17 +189,207 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
       for (let k = 0; k < list.length; k++) {
         const [b, offset] = list[k]!;
         list[k] = undefined as unknown as [Uint8Array, number]; // the record's bytes go as it is read
-        read(b, offset);
+        if (!wanted(k)) continue;
+        read(b, offset, k);
         yield* take();
       }
+    } else if (skip && source.range !== undefined) {
+      // Only the shard's records, by the offsets of the first pass: the bytes from its first record to its last.
+      const ks: number[] = [];
+      for (let k = 0; k < records; k++) if (wanted(k)) ks.push(k);
+      for await (const _ of rangeRecords(source, ks.length, (e) => offsets![ks[e]!]!, (e) => spans![3 * ks[e]!]!, (b, offset, e) => read(b, offset, ks[e]!))) yield* take();
     } else {
-      const again = new JsonScanner({ raw: true, element: (_key, _i, v, offset) => recordStep(() => read(v as Uint8Array, offset)) }, expected);
+      let seen = 0;
+      const again = new JsonScanner({
+        raw: true,
+        // Another shard's record is scanned past, not parsed.
+        want: (_key, k) => ((seen = k + 1), wanted(k)),
+        element: (_key, k, v, offset) => recordStep(() => read(v as Uint8Array, offset, k)),
+      }, expected);
       for await (const _ of feed(again, source.stream(), expected)) yield* take();
       yield* take();
-      if (index !== records) throw new RleError('IO', `${source.name} changed between reads`);
+      if (seen !== records) throw new RleError('IO', `${source.name} changed between reads`);
     }
     // The same records read the same way: the second pass has met the first pass's fault (or an earlier one) unless the file changed.
     if (failed !== undefined) throw failed;
+    second.end?.();
+  };
+  return { images: second.images, categories: second.categories, annotations: annotations(), ...(second.inImageOrder === true ? { inImageOrder: true } : {}) };
+}
+
+/** What the first pass found: how many records, its fault, each record's offset and [length, start, end] (while every record gave its images), a pipe's records. */
+interface FirstPass {
+  records: number;
+  fault: RleError | undefined;
+  offsets?: Float64Array;
+  spans?: Int32Array;
+  kept: [Uint8Array, number][];
+}
+
+/** The first pass of {@link streamJsonList} over `chunks` (the whole list). */
+async function firstPass(source: ByteSource, chunks: AsyncIterable<Uint8Array>, reader: JsonListReader, seekable: boolean, maxBytes: number, expected: string): Promise<FirstPass> {
+  let fault: RleError | undefined;
+  const kept: [Uint8Array, number][] = [];
+  let keptBytes = 0, records = 0;
+  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
+  let offsets = new Float64Array(1024), spans = new Int32Array(3 * 1024);
+  let planned = true;
+  const scanner = new JsonScanner({
+    raw: true,
+    element: (_key, i, v, offset) => recordStep(() => {
+      const b = v as Uint8Array;
+      records = i + 1;
+      if (!seekable) {
+        keptBytes += b.length;
+        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes (a pipe is read once: give a file to stream it)` });
+        kept.push([b.slice(), offset]);
+      }
+      const record = parseJsonBytes(b, offset, expected);
+      if (fault !== undefined) return;
+      let images: RecordImages | void;
+      try {
+        images = reader.scan(record, i);
+      } catch (e) {
+        if (!(e instanceof RleError)) throw e;
+        fault = e;
+        return;
+      }
+      if (images === undefined || !planned) {
+        planned = false;
+        return;
+      }
+      if (i >= offsets.length) {
+        const o = new Float64Array(offsets.length * 2), sp = new Int32Array(spans.length * 2);
+        o.set(offsets);
+        sp.set(spans);
+        (offsets = o), (spans = sp);
+      }
+      offsets[i] = offset;
+      (spans[3 * i] = b.length), (spans[3 * i + 1] = images[0]), (spans[3 * i + 2] = images[1]);
+    }),
+    // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
+    maxPiece: maxBytes,
+  }, expected);
+  for await (const _ of feed(scanner, chunks, expected));
+  const known = fault === undefined && planned;
+  return { records, fault, kept, ...(known ? { offsets, spans } : {}) };
+}
+
+/** Whether record k (its images in `spans`) holds an image of the shard (one of none: shard 0's). */
+function recordsOf(spans: Int32Array, shard: Shard, images: number): (k: number) => boolean {
+  const [lo, hi] = shardRange(shard, images);
+  return (k) => {
+    const start = spans[3 * k + 1]!, end = spans[3 * k + 2]!;
+    return start === end ? shard.index === 0 : start < hi && end > lo && lo < hi;
+  };
+}
+
+/**
+ * Records `0 … count-1` of a file that seeks, each at `offsetOf(e)` for `lengthOf(e)` bytes (in
+ * file order): one read of the span from the first to the last, each record handed to `read`
+ * where it lies in the chunk (gathered when a chunk's end cuts it). Pauses after each chunk.
+ */
+async function* rangeRecords(source: ByteSource, count: number, offsetOf: (e: number) => number, lengthOf: (e: number) => number, read: (bytes: Uint8Array, offset: number, e: number) => void): AsyncGenerator<void> {
+  if (count === 0) return;
+  const from = offsetOf(0), to = offsetOf(count - 1) + lengthOf(count - 1);
+  let e = 0, pos = from, cut = new Uint8Array(0);
+  for await (const c of source.range!(from, to)) {
+    const end = pos + c.length;
+    while (e < count) {
+      const s0 = offsetOf(e), s1 = s0 + lengthOf(e);
+      if (s0 >= end) break;
+      let bytes: Uint8Array;
+      if (s0 >= pos && s1 <= end) bytes = c.subarray(s0 - pos, s1 - pos);
+      else {
+        // A record cut by the chunk's end: gathered (the chunk may be overwritten by the next).
+        if (cut.length < s1 - s0) cut = new Uint8Array(Math.max(s1 - s0, cut.length * 2));
+        const a = Math.max(s0, pos), b = Math.min(s1, end);
+        cut.set(c.subarray(a - pos, b - pos), a - s0);
+        if (s1 > end) break;
+        bytes = cut.subarray(0, s1 - s0);
+      }
+      read(bytes, s0, e++);
+    }
+    pos = end;
+    yield;
+  }
+  if (pos !== to || e !== count) throw new RleError('IO', `${source.name} changed between reads`);
+}
+
+/** One shard's share of a JSON list (`--jobs`), from {@link planJsonList}: structured-cloneable, opaque to callers. */
+interface JsonListPlan {
+  /** What the reader's `save` gave after the first pass. */
+  state: unknown;
+  shard: Shard;
+  /** How many images the list makes. */
+  images: number;
+  /** The shard's records: their indexes, offsets and [length, start, end]. */
+  records: Int32Array;
+  offsets: Float64Array;
+  spans: Int32Array;
+}
+
+/**
+ * `--jobs` planning (a dialect's `planShards`): {@link streamJsonList}'s first pass once, for every
+ * shard, so the workers do not each repeat it: each shard's plan holds the reader's state after the
+ * first pass (`reader.save`) and where its records lie. Undefined where a worker must read the
+ * file itself: not a file that seeks, not a list, records out of image order or without their
+ * images, or a fault in the first pass (each worker then meets it as one run does).
+ */
+export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string }): Promise<unknown[] | undefined> {
+  if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
+  const it = source.stream()[Symbol.asyncIterator]();
+  const heads: Uint8Array[] = [];
+  try {
+    if ((await firstJsonByte(it, heads)) !== 0x5b) {
+      await it.return?.();
+      return undefined;
+    }
+    const pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
+    if (pass.fault !== undefined || pass.spans === undefined) return undefined;
+    const second = reader.begin();
+    if (second.inImageOrder !== true) return undefined;
+    const state = reader.save();
+    const n = second.images.length, spans = pass.spans, offsets = pass.offsets!;
+    return shards.map((shard): JsonListPlan => {
+      const wanted = recordsOf(spans, shard, n);
+      const ks: number[] = [];
+      for (let k = 0; k < pass.records; k++) if (wanted(k)) ks.push(k);
+      const plan: JsonListPlan = { state, shard, images: n, records: Int32Array.from(ks), offsets: new Float64Array(ks.length), spans: new Int32Array(3 * ks.length) };
+      ks.forEach((k, e) => {
+        plan.offsets[e] = offsets[k]!;
+        plan.spans.set(spans.subarray(3 * k, 3 * k + 3), 3 * e);
+      });
+      return plan;
+    });
+  } catch (e) {
+    // Bad JSON: each worker's own read meets it, as one run does.
+    if (e instanceof RleError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A shard's read from its plan ({@link planJsonList}; a `--jobs` worker): no first pass, only the
+ * shard's records read (the span of the file from its first to its last), handed to the reader
+ * resumed from the planned state (`reader.resume`): what {@link streamJsonList} with that shard gives.
+ */
+export function readJsonListPlanned(source: ByteSource, reader: JsonListReader, plan: unknown, options: { expected: string }): MaskDatasetStream {
+  const p = plan as JsonListPlan;
+  if (reader.resume === undefined) throw new RleError('INVALID_OPTION', 'This reader cannot read a planned shard');
+  const second = reader.resume(p.state);
+  const mine = (q: number): boolean => inShard(p.shard, p.images, q);
+  const annotations = async function* (): AsyncGenerator<Annotation> {
+    let out: Annotation[] = [];
+    const read = (b: Uint8Array, offset: number, e: number): void => {
+      const at: RecordPlan = { start: p.spans[3 * e + 1]!, end: p.spans[3 * e + 2]!, mine };
+      for (const a of second.read(parseJsonBytes(b, offset, options.expected), p.records[e]!, at)) out.push(a);
+    };
+    for await (const _ of rangeRecords(source, p.records.length, (e) => p.offsets[e]!, (e) => p.spans[3 * e]!, read)) {
+      const q = out;
+      out = [];
+      yield* q;
+    }
     second.end?.();
   };
   return { images: second.images, categories: second.categories, annotations: annotations(), ...(second.inImageOrder === true ? { inImageOrder: true } : {}) };

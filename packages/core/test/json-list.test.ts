@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { annotationsByImage, groupByImageAt, isRleError, jsonListChunks, Mask, toDatasetStream, type MaskDataset } from '../src/index.js';
+import { annotationsByImage, collectDataset, encodeUtf8, groupByImageAt, inShard, isRleError, jsonListChunks, Mask, streamJsonList, toDatasetStream, type Annotation, type ByteSource, type MaskDataset, type RecordPlan } from '../src/index.js';
+import { byteSources, seekableSource } from './read-support.js';
 
 async function text(items: unknown[], indent: number): Promise<{ text: string; chunks: number }> {
   const chunks: Uint8Array[] = [];
@@ -58,5 +59,66 @@ describe('groupByImageAt', () => {
       })().catch((x: unknown) => x);
       expect(isRleError(e) && [e.code, e.path]).toEqual(['DANGLING_REFERENCE', ['annotations', 1, 'imageId']]);
     }
+  });
+});
+
+describe('streamJsonList with a shard', () => {
+  const size = { height: 1, width: 2 };
+  // Records in image order, each making 0 to 3 consecutive images.
+  const layout = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 12 });
+
+  async function run(source: Uint8Array | ByteSource, counts: number[], shard: { index: number; count: number } | undefined, inImageOrder: boolean) {
+    const images = counts.reduce((n, c) => n + c, 0);
+    const seen: { index: number; plan?: RecordPlan }[] = [];
+    let at = 0;
+    const src: ByteSource = source instanceof Uint8Array ? { kind: 'bytes', name: 'x', size: source.length, async *stream() { yield source; } } : source;
+    const stream = await streamJsonList(src, {
+      scan: (record) => {
+        const start = at;
+        at += (record as { n: number }).n;
+        return [start, at];
+      },
+      begin: () => ({
+        images: Array.from({ length: images }, (_, id) => ({ id, ...size })),
+        categories: [],
+        ...(inImageOrder ? { inImageOrder: true } : {}),
+        read(record, index, plan) {
+          seen.push({ index, ...(plan === undefined ? {} : { plan }) });
+          const out: Annotation[] = [];
+          for (let p = plan!.start; p < plan!.end; p++) if (plan!.mine === undefined || plan!.mine(p)) out.push({ id: p, imageId: p, mask: Mask.full(size) });
+          return out;
+        },
+      }),
+      whole: () => ({ images: [], categories: [], annotations: [] }),
+    }, { maxBytes: 1 << 20, expected: 'records', ...(shard === undefined ? {} : { shard }) });
+    return { ids: (await collectDataset(stream)).annotations.map((a) => a.id), seen, images };
+  }
+
+  it('reads, in image order, only the records with an image of the shard (a record of none: shard 0), from memory, a file that seeks and a pipe, and hands on only the shard\'s images', async () => {
+    await fc.assert(fc.asyncProperty(layout, fc.integer({ min: 1, max: 5 }), fc.nat(4), async (counts, count, i) => {
+      const shard = { index: i % count, count };
+      const bytes = encodeUtf8(JSON.stringify(counts.map((n) => ({ n }))));
+      for (const source of [byteSources(bytes)[0]!, () => seekableSource(bytes, 5), byteSources(bytes)[2]!]) {
+        const { ids, seen, images } = await run(source(), counts, shard, true);
+        expect(ids).toEqual(Array.from({ length: images }, (_, p) => p).filter((p) => inShard(shard, images, p)));
+        const starts = counts.map((_, k) => counts.slice(0, k).reduce((n, c) => n + c, 0));
+        const wanted = counts.map((c, k) => (c === 0 ? shard.index === 0 : Array.from({ length: c }, (_, d) => starts[k]! + d).some((p) => inShard(shard, images, p))));
+        expect(seen.map((s) => s.index)).toEqual(wanted.flatMap((w, k) => (w ? [k] : [])));
+        for (const s of seen) expect([s.plan?.start, s.plan?.end]).toEqual([starts[s.index], starts[s.index]! + counts[s.index]!]);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('out of image order reads every record, telling it which images are the shard\'s; without a shard, every image is', async () => {
+    await fc.assert(fc.asyncProperty(layout, fc.integer({ min: 1, max: 4 }), async (counts, count) => {
+      const bytes = encodeUtf8(JSON.stringify(counts.map((n) => ({ n }))));
+      const shard = { index: count - 1, count };
+      const out = await run(bytes, counts, shard, false);
+      expect(out.seen.map((s) => s.index)).toEqual(counts.map((_, k) => k));
+      expect(out.ids).toEqual(Array.from({ length: out.images }, (_, p) => p).filter((p) => inShard(shard, out.images, p)));
+      const all = await run(bytes, counts, undefined, true);
+      expect(all.seen.every((s) => s.plan !== undefined && s.plan.mine === undefined)).toBe(true);
+      expect(all.ids).toEqual(Array.from({ length: all.images }, (_, p) => p));
+    }), { numRuns: 100 });
   });
 });

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { bytesSource, encodeUtf8, isRleError, Mask, type ByteSource, type Dialect, type MaskDataset, type RleWarning } from '../src/index.js';
+import { bytesSource, encodeUtf8, isRleError, Mask, shardDataset, type Annotation, type ByteSource, type Dialect, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard } from '../src/index.js';
 
 /** A dataset as plain values (each mask as height, width and row-major runs), for toEqual. */
 export const plainDataset = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
@@ -114,4 +114,108 @@ export async function expectFirstAnnotationEarly(dialect: Dialect, format: (d: M
   const it = s.annotations[Symbol.asyncIterator]();
   expect((await it.next()).value?.id).toBe(1);
   expect(served).toBeLessThan(bytes.length / 4);
+}
+
+/** A file that can seek (as the CLI's): its stream and any range [start, end), in `chunk`-byte pieces; `served` counts the bytes handed out. */
+export function seekableSource(bytes: Uint8Array, chunk = 7): ByteSource & { served: number } {
+  const source = {
+    ...bytesSource(bytes, 'x.json'),
+    served: 0,
+    async *stream() {
+      yield* source.range(0, bytes.length);
+    },
+    async *range(start: number, end: number) {
+      for (let i = start; i < end; i += chunk) {
+        const piece = bytes.slice(i, Math.min(end, i + chunk));
+        source.served += piece.length;
+        yield piece;
+      }
+    },
+  };
+  return source;
+}
+
+/** A streamed read to its end or its error: the header, the annotations handed on, the error (code, path, offset) and the warnings said. */
+async function drain(read: (warn: (w: RleWarning) => void) => Promise<MaskDatasetStream>): Promise<{ header?: unknown; annotations: Annotation[]; error?: unknown; warnings: RleWarning[] }> {
+  const warnings: RleWarning[] = [], annotations: Annotation[] = [];
+  let header: unknown;
+  try {
+    const s = await read((w) => warnings.push(w));
+    header = { images: s.images, categories: s.categories };
+    for await (const a of s.annotations) annotations.push(a);
+    return { header, annotations, warnings };
+  } catch (e) {
+    if (!isRleError(e)) throw e;
+    return { header, annotations, error: { code: e.code, path: e.path, offset: e.offset }, warnings };
+  }
+}
+
+/**
+ * Warnings of several shards as one run says them (as `convert --jobs` joins them): those that
+ * differ only in their numbers are one, its count summed. Sorted, for toEqual.
+ */
+export function joinedWarnings(lists: readonly (readonly RleWarning[])[]): unknown[] {
+  const said = new Map<string, { code: string; path?: unknown; message: string; count?: number }>();
+  for (const w of lists.flat()) {
+    const key = JSON.stringify([w.code, w.path, w.message.replace(/\d+/g, '#')]);
+    const before = said.get(key);
+    if (before === undefined) said.set(key, { code: w.code, ...(w.path === undefined ? {} : { path: w.path }), message: w.message.replace(/\d+/g, '#'), ...(w.count === undefined ? {} : { count: w.count }) });
+    else if (w.count !== undefined) before.count = (before.count ?? 0) + w.count;
+  }
+  return [...said.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w);
+}
+
+/**
+ * Each shard i/n (every i of each n in `counts`) of a streamed read that honours `context.shard`,
+ * from memory, a file that seeks and a pipe, against core's shardDataset of the full read: the
+ * same images and categories, the shard's annotations in the same order, and the shards' warnings
+ * together the full read's. Where the full read fails, the first shard that fails (the one whose
+ * error `--jobs` reports) fails with its error, and the shards before it yield first what
+ * shardDataset keeps of what the full read yielded before its error. Returns whether the full read failed.
+ */
+export async function expectShardedReads(
+  bytes: Uint8Array, counts: readonly number[], read: (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown) => Promise<MaskDatasetStream>,
+  plan?: (source: ByteSource, shards: Shard[]) => Promise<unknown[] | undefined>,
+): Promise<boolean> {
+  // From a pipe: read record by record, so what it yields before an error does not depend on chunks.
+  const full = await drain((warn) => read(byteSources(bytes)[2]!(), warn));
+  const plain = (as: readonly Annotation[]): unknown => plainDataset({ images: [], categories: [], annotations: [...as] });
+  for (const count of counts) {
+    // With `plan`, also each shard's read from its plan (as a --jobs worker gets it: cloned), where the input can be planned.
+    const plans = plan === undefined ? undefined : await plan(seekableSource(bytes), Array.from({ length: count }, (_, index) => ({ index, count })));
+    const planned = plans === undefined ? [] : [() => seekableSource(bytes)];
+    for (const source of [byteSources(bytes)[0]!, () => seekableSource(bytes), byteSources(bytes)[2]!, ...planned]) {
+      const withPlan = source === planned[0];
+      // As convert takes a shard: the reader's stream, then core's shardDataset keeps the shard's.
+      const shards = [];
+      for (let index = 0; index < count; index++) {
+        shards.push(await drain(async (warn) => shardDataset(await read(source(), warn, { index, count }, withPlan ? structuredClone(plans![index]) : undefined), { index, count }) as MaskDatasetStream));
+      }
+      const expected = (index: number): MaskDataset => {
+        const h = full.header as { images: MaskDataset['images']; categories: MaskDataset['categories'] };
+        return shardDataset({ images: h.images, categories: h.categories, annotations: full.annotations }, { index, count }) as MaskDataset;
+      };
+      const kept = (index: number): Annotation[] => expected(index).annotations;
+      if (full.header === undefined) {
+        // No stream at all (not JSON, a bad root): every shard meets that error.
+        for (const s of shards) expect([s.header, s.error]).toEqual([undefined, full.error]);
+        continue;
+      }
+      shards.forEach((s, index) => expect(s.header).toEqual({ images: expected(index).images, categories: expected(index).categories }));
+      const last = full.error === undefined ? count - 1 : shards.findIndex((s) => s.error !== undefined);
+      if (full.error !== undefined) {
+        expect(last).toBeGreaterThanOrEqual(0);
+        expect(shards[last]!.error).toEqual(full.error);
+      } else expect(shards.map((s) => s.error)).toEqual(shards.map(() => undefined));
+      // A shard that fails has handed on what came before its error in the chunks it read. One before
+      // it, everything the full read handed on of its images, and (the full read hands on a record's
+      // annotations once the whole record is read) those of the failing record's images before the error.
+      for (let index = 0; index < (full.error === undefined ? count : last); index++) {
+        const got = shards[index]!.annotations, want = kept(index);
+        expect(plain(full.error === undefined ? got : got.slice(0, want.length))).toEqual(plain(want));
+      }
+      if (full.error === undefined) expect(joinedWarnings(shards.map((s) => s.warnings))).toEqual(joinedWarnings([full.warnings]));
+    }
+  }
+  return full.error !== undefined || full.header === undefined;
 }

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, readAllBytes, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -233,6 +233,10 @@ class Reader {
   private readonly notMasks = new Map<string, number>();
   private suspects = 0;
   private repaired = 0;
+  /** 'stream': the position of the next image in the first pass's list (a shard's read starts a row at the row's first). */
+  private position = 0;
+  /** 'stream', reading a shard: whether the image at a position is the shard's (others' objects are not read). */
+  private mine: ((position: number) => boolean) | undefined;
 
   constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void, private readonly mode: ReadMode = { kind: 'whole' }) {}
 
@@ -253,12 +257,29 @@ class Reader {
       this.warn({ code: 'not-carried', message: `${count} "${shape}" objects are not masks: not converted (an Encord writer puts them back)`, count });
     }
     if (this.suspects > 0) {
+      // One number a message (repairInverted complements every suspect): the shards of a --jobs run each count theirs, and the counts add up.
       this.warn({
         code: 'suspect-inverted',
-        message: `${this.suspects} masks edited Dec 2024 - Mar 2025 cover over half the frame with pixel (0,0) clear: possibly inverted by Encord SDK v0.1.153-0.1.157${this.repaired > 0 ? `; ${this.repaired} complemented (repairInverted)` : ' (see repairInverted)'}`,
+        message: `${this.suspects} masks edited Dec 2024 - Mar 2025 cover over half the frame with pixel (0,0) clear: possibly inverted by Encord SDK v0.1.153-0.1.157${this.repaired > 0 ? '; complemented (repairInverted)' : ' (see repairInverted)'}`,
         count: this.suspects,
       });
     }
+  }
+
+  /** The first pass's categories: a second pass that skips rows still finds each feature as the whole read first met it. */
+  seedCategories(categories: readonly Category[]): void {
+    for (const c of categories) this.categoryById.set(c.id, c);
+  }
+
+  /**
+   * A streamed read's row (the first pass: the positions [start, end) of the images it makes).
+   * `plan` (the second pass, when the first met no fault): where its images are, and which are the shard's.
+   */
+  streamRow(raw: unknown, index: number, plan?: RecordPlan): RecordImages {
+    const start = this.images.length;
+    if (plan !== undefined) (this.position = plan.start), (this.mine = plan.mine);
+    this.readRow(raw, [index]);
+    return [start, this.images.length];
   }
 
   readRow(raw: unknown, path: Path): void {
@@ -294,7 +315,7 @@ class Reader {
     for (let n = 2; this.imageIds.has(id); n++) id = `${hash}~${n}`;
     this.imageIds.add(id);
     // A second pass holds the first pass's image (the same values), not a copy.
-    const first = this.mode.kind === 'stream' ? this.mode.images[this.images.length] : undefined;
+    const first = this.mode.kind === 'stream' ? this.mode.images[this.position++] : undefined;
     if (first !== undefined) {
       this.images.push(first);
       return first;
@@ -316,7 +337,10 @@ class Reader {
     if (labels.classifications !== undefined) encord.classifications = labels.classifications;
     const extra = withoutKeys(raw as Json, ['objects', 'classifications']);
     if (Object.keys(extra).length > 0) encord.labelsExtra = extra;
+    const at = this.position;
     const image = this.addImage(hash, title, size, encord);
+    // Another shard's image: its objects are neither decoded nor counted (the first pass checked them).
+    if (this.mine !== undefined && !this.mine(at)) return;
     const hashes: string[] = [];
     const others: { at: number; object: unknown }[] = [];
     (labels.objects ?? []).forEach((o, i) => {
@@ -441,26 +465,38 @@ const EXPECTED = 'an Encord JSON export';
  * decodes the masks. An export that is one label row (an object) is read whole.
  */
 function streamEncord(source: ByteSource, opts: EncordReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  return streamJsonList(source, rowList(opts, context), { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+}
+
+/** The two passes of a streamed read over the label rows, for core's streamJsonList (and planJsonList). */
+function rowList(opts: EncordReadOptions, context?: DialectContext): JsonListReader {
   const warn = context?.warn ?? (() => {});
   const first = new Reader(opts, () => {}, { kind: 'scan' });
-  return streamJsonList(source, {
-    scan: (row, i) => first.readRow(row, [i]),
-    begin() {
-      const second = new Reader(opts, warn, { kind: 'stream', images: first.images });
-      return {
-        images: first.images,
-        categories: first.categories,
-        // Each image's objects come with it.
-        inImageOrder: true,
-        read(row, i) {
-          second.readRow(row, [i]);
-          return second.annotations.splice(0);
-        },
-        end: () => second.summarize(),
-      };
-    },
+  // What the second pass starts from (a --jobs plan carries it to a worker): the first pass's images and categories.
+  const second = ({ images, categories }: { images: ImageInfo[]; categories: Category[] }): ReturnType<JsonListReader['begin']> => {
+    const reader = new Reader(opts, warn, { kind: 'stream', images });
+    reader.seedCategories(categories);
+    return {
+      images,
+      categories,
+      // Each image's objects come with it.
+      inImageOrder: true,
+      // A row's images (frames, a group's images) may fall in two shards: only the shard's objects are read.
+      read(row, i, plan) {
+        reader.streamRow(row, i, plan);
+        return reader.annotations.splice(0);
+      },
+      end: () => reader.summarize(),
+    };
+  };
+  const state = () => ({ images: first.images, categories: first.categories });
+  return {
+    scan: (row, i) => first.streamRow(row, i),
+    begin: () => second(state()),
+    save: state,
+    resume: (s) => second(s as ReturnType<typeof state>),
     whole: (text) => parseEncordExport(text, opts, context),
-  }, { maxBytes: opts.maxBytes, expected: EXPECTED });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -758,6 +794,8 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   writeOptions,
   input: 'file',
   output: 'file',
+  // The streamed read honours context.shard (rows without the shard's images are not parsed, other shards' frames in a row not decoded): --jobs divides the reading.
+  readsShards: true,
   sniff(head: Uint8Array): number {
     return sniffEncord(head).confidence;
   },
@@ -771,7 +809,15 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<EncordReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'encord reads a JSON file, not a folder', { received: input.name });
+    // A --jobs worker's shard, planned once for all (planShards): only its rows' bytes, no first pass.
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readJsonListPlanned(input, rowList(opts, context), context.plan, { expected: EXPECTED });
     return streamEncord(input instanceof Uint8Array ? bytesSource(input) : input, opts, context);
+  },
+  // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
+  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+    const opts = parseOptions(readOptions, options);
+    if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
+    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED });
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
-  type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
+  type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatEncordExport, parseEncordExport, writeEncordChunks, type EncordReadOptions, type EncordWriteOptions } from '../src/index.js';
 
 const exampleText = readFileSync(fileURLToPath(new URL('../../../conformance/vectors/encord/example_label_rows.json', import.meta.url)), 'utf8');
@@ -134,6 +134,57 @@ describe('encord streamed read', () => {
   });
   it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {
     await expectFirstAnnotationEarly(dialect, (d) => formatEncordExport(d));
+  });
+});
+
+describe('encord sharded streamed read (context.shard: --shard, --jobs)', () => {
+  const sharded = (options: Partial<EncordReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown): Promise<MaskDatasetStream> =>
+    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }), ...(plan === undefined ? {} : { plan }) });
+  // --jobs: the first pass once (planShards), each shard read from its plan; counted, to see it plans.
+  let plannedInputs = 0;
+  const planned = (options: Partial<EncordReadOptions>) => async (source: ByteSource, shards: Shard[]): Promise<unknown[] | undefined> => {
+    const plans = await dialect.planShards!(source, options, shards);
+    if (plans !== undefined) plannedInputs++;
+    return plans;
+  };
+
+  it('each shard i/n, by image (a video\'s frames, a group\'s images split between shards), yields what core\'s shardDataset keeps of the full read; the shards\' warnings together the full read\'s; a failing read fails first in the shard whose error one run meets', async () => {
+    let read = 0, failed = 0;
+    await fc.assert(fc.asyncProperty(fc.array(row, { maxLength: 6 }), fc.integer({ min: 0, max: 1 }), textVariantArb, readOptionsArb, fc.integer({ min: 2, max: 6 }), async (rows, indent, change, options, count) => {
+      const bytes = encodeUtf8(change(JSON.stringify(rows, null, indent)));
+      if (await expectShardedReads(bytes, [1, count], sharded(options), planned(options))) failed++;
+      else read++;
+    }), { numRuns: Number(process.env.ENCORD_RUNS ?? 250) });
+    expect(Math.min(read, failed)).toBeGreaterThan(40);
+    expect(plannedInputs).toBeGreaterThan(40);
+  });
+
+  it('the example export and what the writer wrote: each shard as shardDataset keeps it', async () => {
+    expect(await expectShardedReads(encodeUtf8(exampleText), [2, 3, 5], sharded({}), planned({}))).toBe(false);
+    await fc.assert(fc.asyncProperty(dataset, fc.integer({ min: 2, max: 4 }), async (d, count) => {
+      expect(await expectShardedReads(encodeUtf8(formatEncordExport(d)), [count], sharded({}), planned({}))).toBe(false);
+    }), { numRuns: 100 });
+  });
+
+  it('decodes no mask of another shard\'s image, in another row or in the same video, and reads only its rows of a file that seeks', async () => {
+    const size = { height: 2, width: 3 };
+    const frame = (rleString: string) => ({ objects: [{ shape: 'bitmask', objectHash: `o${rleString.length}`, featureHash: 'f', name: 'blob', bitmask: { rleString, top: 0, left: 0, ...size } }], classifications: [] });
+    const good = encode(Mask.fromBitmap([1, 0, 0, 0, 0, 1], size));
+    const unit = (hash: string, labels: unknown) => ({ data_hash: hash, data_title: `${hash}.mp4`, width: 3, height: 2, labels });
+    // 39 one-image rows, then a video of 2 frames whose last frame's rleString is not RLE.
+    const rows: unknown[] = Array.from({ length: 39 }, (_, k) => ({ data_hash: `d${k}`, data_type: 'image', data_units: { [`d${k}`]: unit(`d${k}`, frame(good)) } }));
+    rows.push({ data_hash: 'v', data_type: 'video', data_units: { v: unit('v', { 0: frame(good), 1: frame('!!') }) } });
+    const bytes = encodeUtf8(JSON.stringify(rows));
+    await expect(collectDataset(await dialect.readStream!(bytes))).rejects.toMatchObject({ path: [39, 'data_units', 'v', 'labels', '1', 'objects', 0, 'bitmask', 'rleString'] });
+    const file = seekableSource(bytes, 64);
+    const first = await collectDataset(shardDataset(await dialect.readStream!(file, {}, { warn: () => {}, shard: { index: 0, count: 4 } }), { index: 0, count: 4 }));
+    expect(first.annotations.map((a) => a.imageId)).toEqual(Array.from({ length: 10 }, (_, k) => `d${k}`));
+    // Pass 1 reads the file once; pass 2 about a quarter of it.
+    expect(file.served).toBeLessThan(bytes.length * 1.4);
+    // 41 images in 41 shards: the video's first frame (image 39) is shard 39's, its last (image 40) shard 40's.
+    const frameShard = await collectDataset(shardDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 39, count: 41 } }), { index: 39, count: 41 }));
+    expect(frameShard.annotations.map((a) => a.imageId)).toEqual(['v#0']);
+    await expect(collectDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 40, count: 41 } }))).rejects.toMatchObject({ path: [39, 'data_units', 'v', 'labels', '1', 'objects', 0, 'bitmask', 'rleString'] });
   });
 });
 

@@ -11,9 +11,9 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, streamJsonList,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, streamJsonList,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
-  type MaskDatasetStream, type RleWarning, type WarningSink,
+  type JsonListReader, type MaskDatasetStream, type RleWarning, type Shard, type WarningSink,
 } from '@rlekit/core';
 import { decodeBitmask } from './bitmask.js';
 import { MAX_BRUSH_PIXELS, decode, encode, shown } from './codec.js';
@@ -154,6 +154,8 @@ interface Counts {
   other: Map<string, number>;
 }
 
+const newCounts = (): Counts => ({ polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() });
+
 /**
  * What a streamed read's first pass found about region ids, so the second numbers each annotation
  * as it comes exactly as the whole read does once it has seen them all.
@@ -163,6 +165,12 @@ interface IdPlan {
   numeric: Set<number>;
   /** Region ids given more than once: only their first use keeps them. */
   dups: Set<Id>;
+  /** The task (its index in the list) of each repeated id's first use: a shard's read that skips it knows the id is taken. */
+  dupFirst: Map<Id, number>;
+  /** Per task: how many annotations before it get a free number (a shard's read starts numbering there). */
+  freeAt: number[];
+  /** Per image: the task that makes it (a later task of the same image adds to it, as the converter's items do). */
+  firstTask: number[];
 }
 
 /**
@@ -172,23 +180,70 @@ interface IdPlan {
  */
 type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; plan: IdPlan; images: readonly ImageInfo[] };
 
+/** Where the task a second pass reads is, when its first pass met no fault: its index, its image's position (-1: none), and whether it is the shard's. */
+interface TaskAt {
+  task: number;
+  image: number;
+  mine: boolean;
+}
+
+/** What a shard's read hands on for a mask of another shard's image, not decoded (core's shardDataset drops it). */
+const STAND_IN = Mask.empty({ height: 0, width: 0 });
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
   readonly annotations: Annotation[] = [];
   private readonly byName = new Map<string, Category>();
   private readonly imageById = new Map<Id, ImageInfo>();
+  /** 'scan': each image's position, for the tasks that add to it. */
+  private readonly positionById = new Map<Id, number>();
   private readonly annotationIds = new Set<Id>();
   private pending: { a: Annotation; wanted: Id | undefined; raw: string | undefined; done: boolean }[] = [];
-  readonly counts: Counts = { polygons: 0, rectangles: 0, rotated: 0, bitmasks: 0, cancelled: 0, unsized: 0, other: new Map() };
+  counts: Counts = newCounts();
+  /** Whether the task being read is the shard's (another's is not decoded, nor counted). */
+  private ours = true;
   /** Some task added results to an earlier task's image (the converter's items): annotations are then not in image order. */
   merged = false;
-  // 'scan': every region id seen, and the plan. 'stream': repeated ids already given, the next free number.
-  private seen = new Set<Id>();
-  readonly plan: IdPlan = { numeric: new Set(), dups: new Set() };
+  // 'scan': every region id seen (with its first task), and the plan. 'stream': repeated ids already given, the next free number.
+  private seen = new Map<Id, number>();
+  readonly plan: IdPlan = { numeric: new Set(), dups: new Set(), dupFirst: new Map(), freeAt: [], firstTask: [] };
   private next = 1;
+  /** Annotations given a free number so far ('scan': that will be), to number a shard's first from the plan. */
+  private free = 0;
+  /** The task being read (its index in the list). */
+  private task = 0;
 
   constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** The first pass's labels, numbered as the whole read numbers them: a second pass that skips tasks still gives them those ids. */
+  seedCategories(categories: readonly Category[]): void {
+    for (const c of categories) (this.categories.push(c), this.byName.set(c.name, c));
+  }
+
+  /**
+   * A streamed read's task `index` (the first pass: the position of the image it makes
+   * annotations of, -1: none). `at` (the second pass, when the first met no fault): where the
+   * first pass found it, so that tasks before it may have been skipped (another shard's).
+   */
+  streamTask(raw: unknown, index: number, at?: TaskAt): number {
+    this.task = index;
+    if (this.mode.kind === 'scan') this.plan.freeAt[index] = this.free;
+    else if (this.mode.kind === 'stream') {
+      // The free numbers the skipped tasks before this one would have given.
+      const target = this.mode.plan.freeAt[index];
+      if (target !== undefined) while (this.free < target) (this.freeNumber(this.mode.plan), this.free++);
+    }
+    if (at === undefined || at.mine) return this.readTask(raw, [index], at);
+    // Another shard's task (read at all only out of image order): stand-ins for its masks, its counts not kept.
+    const counts = this.counts;
+    (this.ours = false), (this.counts = newCounts());
+    try {
+      return this.readTask(raw, [index], at);
+    } finally {
+      (this.ours = true), (this.counts = counts);
+    }
+  }
 
   readRoot(root: unknown): void {
     if (Array.isArray(root)) root.forEach((t, i) => this.readTask(t, [i]));
@@ -213,7 +268,7 @@ class Reader {
     return { id: c.id, extra: labels.length > 1 ? (labels as string[]) : undefined };
   }
 
-  readTask(raw: unknown, path: Path): void {
+  readTask(raw: unknown, path: Path, at?: TaskAt): number {
     if (!isJsonObject(raw)) throw new RleError('INVALID_STRUCTURE', 'A task is an object', { path, expected: 'an object with data and annotations or predictions', received: raw === null ? 'null' : typeof raw });
     let data = isJsonObject(raw.data) ? raw.data : isJsonObject(raw.input) ? raw.input : undefined;
     // Results first: the image's size is theirs.
@@ -278,7 +333,7 @@ class Reader {
     if (!size) {
       if (hasMasks) throw new RleError('INVALID_STRUCTURE', 'A mask result needs original_width and original_height', { path: results.find(({ r }) => maskType(r) !== undefined)!.path, expected: 'original_width and original_height' });
       this.counts.unsized++;
-      return;
+      return -1;
     }
     for (const k of ['width', 'height'] as const) {
       const v = size[k];
@@ -288,6 +343,13 @@ class Reader {
       throw new RleError('LIMIT_EXCEEDED', `An image of ${size.height}x${size.width} exceeds maxPixels`, { path, expected: `at most ${this.o.maxPixels} pixels`, received: String(size.height * size.width) });
     }
 
+    if (at !== undefined && at.image >= 0 && this.mode.kind === 'stream') {
+      // As the first pass found it: a task that makes its image, or adds to an earlier task's.
+      const image = this.mode.images[at.image]!;
+      if (this.mode.plan.firstTask[at.image] !== at.task) this.merged = true;
+      this.readResults(results, labelsById, image);
+      return at.image;
+    }
     let id = idOf(raw.id);
     if (id === undefined) {
       id = this.images.length + 1;
@@ -298,7 +360,7 @@ class Reader {
       if (!isJsonObject(raw.output)) throw new RleError('INVALID_STRUCTURE', `Duplicate task id ${JSON.stringify(id)}`, { path: [...path, 'id'], expected: 'unique task ids' });
       this.merged = true;
       this.readResults(results, labelsById, existing);
-      return;
+      return this.positionById.get(id) ?? -1;
     }
     const image: ImageInfo = { id, height: size.height, width: size.width };
     const ls: LabelStudioImageAttributes = {};
@@ -322,7 +384,9 @@ class Reader {
     const kept = this.mode.kind === 'stream' ? (this.mode.images[this.images.length] ?? image) : image;
     this.images.push(kept);
     this.imageById.set(id, kept);
+    if (this.mode.kind === 'scan') (this.positionById.set(id, this.images.length - 1), this.plan.firstTask.push(this.task));
     this.readResults(results, labelsById, kept);
+    return this.images.length - 1;
   }
 
   private readResults(results: { r: Json; path: Path; source: LabelStudioSource | undefined; fromName?: string }[], labelsById: Map<string, unknown>, image: ImageInfo): void {
@@ -346,6 +410,8 @@ class Reader {
       let mask: Mask | undefined;
       if (this.mode.kind === 'scan') {
         // The first pass of a streamed read decodes nothing: the second meets any fault of a mask first.
+      } else if (!this.ours) {
+        mask = STAND_IN;
       } else if (type === 'brushlabels') {
         if (value.format !== undefined && value.format !== 'rle') {
           throw new RleError('UNSUPPORTED', 'Brush results are read in format "rle" only', { path: [...valuePath, 'format'], expected: '"rle"', received: typeof value.format === 'string' ? JSON.stringify(value.format.slice(0, 20)) : typeof value.format });
@@ -404,26 +470,39 @@ class Reader {
 
   /** The first pass is over: only the plan is kept. */
   endScan(): void {
-    this.seen = new Set();
+    for (const d of this.plan.dups) this.plan.dupFirst.set(d, this.seen.get(d)!);
+    this.seen = new Map();
   }
 
   /** First pass: a region id, for the plan. */
   private note(wanted: Id | undefined): void {
-    if (wanted === undefined) return;
-    if (this.seen.has(wanted)) this.plan.dups.add(wanted);
-    else this.seen.add(wanted);
+    // No id, or one used before: a free number (the second pass gives it).
+    if (wanted === undefined) {
+      this.free++;
+      return;
+    }
+    if (this.seen.has(wanted)) (this.plan.dups.add(wanted), this.free++);
+    else this.seen.set(wanted, this.task);
     if (typeof wanted === 'number') this.plan.numeric.add(wanted);
+  }
+
+  /** The next number no region id uses. */
+  private freeNumber(plan: IdPlan): number {
+    while (plan.numeric.has(this.next)) this.next++;
+    return this.next++;
   }
 
   /** Second pass: assignIds' answer for one annotation, given the plan of the whole file. */
   private give(a: Annotation, wanted: Id | undefined, raw: string | undefined, plan: IdPlan): void {
-    if (wanted !== undefined && !(plan.dups.has(wanted) && this.annotationIds.has(wanted))) {
+    // A repeated id is taken once its first use has been read, or skipped (a task before this one).
+    const taken = wanted !== undefined && plan.dups.has(wanted) && (this.annotationIds.has(wanted) || plan.dupFirst.get(wanted)! < this.task);
+    if (wanted !== undefined && !taken) {
       a.id = wanted;
       if (plan.dups.has(wanted)) this.annotationIds.add(wanted);
       return;
     }
-    while (plan.numeric.has(this.next)) this.next++;
-    a.id = this.next++;
+    a.id = this.freeNumber(plan);
+    this.free++;
     if (raw !== undefined) a.attributes = { ...(a.attributes ?? {}), resultId: raw };
   }
 
@@ -514,7 +593,9 @@ const EXPECTED = 'a Label Studio JSON export';
 /** What a read did besides reading masks, said once it is done. */
 function summarize(c: Counts, warn: WarningSink): void {
   if (c.polygons > 0) warn({ code: 'polygon-rasterized', message: `${c.polygons} polygonlabels results were rasterized into masks (COCO's polygon rules)`, count: c.polygons });
-  if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks${c.rotated > 0 ? ` (${c.rotated} rotated, as polygons of their corners)` : ''}`, count: c.rectangles });
+  if (c.rectangles > 0) warn({ code: 'box-rasterized', message: `${c.rectangles} rectanglelabels results were rasterized into masks`, count: c.rectangles });
+  // Its own warning (one number a message): the shards of a --jobs run each count theirs, and the counts add up.
+  if (c.rotated > 0) warn({ code: 'box-rasterized', message: `${c.rotated} rotated rectanglelabels results were rasterized as the polygons of their corners`, count: c.rotated });
   if (c.cancelled > 0) warn({ code: 'not-carried', message: `${c.cancelled} cancelled (skipped) annotations were not read, as Label Studio's converter does (read option cancelled)`, count: c.cancelled });
   if (c.unsized > 0) warn({ code: 'not-carried', message: `${c.unsized} tasks have no result with original_width/original_height, so their image size is unknown: not read`, count: c.unsized });
   for (const [t, n] of c.other) warn({ code: 'not-carried', message: `${n} ${t} results are not masks and were not read`, count: n });
@@ -530,27 +611,52 @@ function summarize(c: Counts, warn: WarningSink): void {
  * An export that is one task (an object) is read whole.
  */
 function streamLabelStudio(source: ByteSource, o: LabelStudioReadOptions, context?: DialectContext): Promise<MaskDatasetStream> {
+  return streamJsonList(source, taskList(o, context), { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.shard === undefined ? {} : { shard: context.shard }) });
+}
+
+/** What the second pass starts from: the first pass's images, labels, order and id plan (a --jobs plan carries it to a worker). */
+interface TaskListState {
+  images: ImageInfo[];
+  categories: Category[];
+  merged: boolean;
+  plan: IdPlan;
+}
+
+/** The two passes of a streamed read over the tasks, for core's streamJsonList (and planJsonList). */
+function taskList(o: LabelStudioReadOptions, context?: DialectContext): JsonListReader {
   const warn = context?.warn ?? (() => {});
   const first = new Reader(o, () => {}, { kind: 'scan' });
-  return streamJsonList(source, {
-    scan: (task, i) => first.readTask(task, [i]),
+  const second = ({ images, categories, merged, plan }: TaskListState): ReturnType<JsonListReader['begin']> => {
+    const reader = new Reader(o, warn, { kind: 'stream', plan, images });
+    reader.seedCategories(categories);
+    return {
+      images,
+      categories,
+      // Converter items that add to an earlier task's image break the order.
+      ...(merged ? {} : { inImageOrder: true }),
+      // A task has one image: core skips the tasks of other shards' images (their masks are never decoded).
+      read(task, i, at) {
+        const image = at === undefined || at.start === at.end ? -1 : at.start;
+        reader.streamTask(task, i, at === undefined ? undefined : { task: i, image, mine: at.mine === undefined || at.mine(image) });
+        return reader.annotations.splice(0);
+      },
+      end: () => summarize(reader.counts, warn),
+    };
+  };
+  const state = (): TaskListState => ({ images: first.images, categories: first.categories, merged: first.merged, plan: first.plan });
+  return {
+    scan(task, i) {
+      const p = first.streamTask(task, i);
+      return p < 0 ? [0, 0] : [p, p + 1];
+    },
     begin() {
       first.endScan();
-      const second = new Reader(o, warn, { kind: 'stream', plan: first.plan, images: first.images });
-      return {
-        images: first.images,
-        categories: first.categories,
-        // Converter items that add to an earlier task's image break the order.
-        ...(first.merged ? {} : { inImageOrder: true }),
-        read(task, i) {
-          second.readTask(task, [i]);
-          return second.annotations.splice(0);
-        },
-        end: () => summarize(second.counts, warn),
-      };
+      return second(state());
     },
+    save: state,
+    resume: (s) => second(s as TaskListState),
     whole: (text) => parseLabelStudioExport(text, o, context),
-  }, { maxBytes: o.maxBytes, expected: EXPECTED });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,6 +888,8 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   writeOptions,
   input: 'file',
   output: 'file',
+  // The streamed read honours context.shard (tasks of other shards' images are not parsed): --jobs divides the reading.
+  readsShards: true,
   sniff(head: Uint8Array): number {
     const text = new TextDecoder().decode(head.subarray(0, 4096));
     if (!/^\s*[[{]/.test(text)) return 0;
@@ -803,7 +911,15 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   async readStream(input: DialectInput, options?: Partial<LabelStudioReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'label-studio reads a JSON file, not a folder', { received: input.name });
+    // A --jobs worker's shard, planned once for all (planShards): only its tasks' bytes, no first pass.
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return readJsonListPlanned(input, taskList(o, context), context.plan, { expected: EXPECTED });
     return streamLabelStudio(input instanceof Uint8Array ? bytesSource(input) : input, o, context);
+  },
+  // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
+  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+    const o = parseOptions(readOptions, options);
+    if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
+    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED });
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));

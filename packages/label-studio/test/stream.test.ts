@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import {
-  bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, toDatasetStream,
-  type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning,
+  bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
+  type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb } from '../../core/test/read-support.js';
 import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
 
 const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
@@ -169,6 +169,66 @@ describe('label-studio streamed read', () => {
   });
   it('hands on the first annotation before the second pass has read the file, and holds no more than a record of it', async () => {
     await expectFirstAnnotationEarly(dialect, (d) => formatLabelStudioExport(d));
+  });
+});
+
+describe('label-studio sharded streamed read (context.shard: --shard, --jobs)', () => {
+  const sharded = (options: Partial<LabelStudioReadOptions>) => (source: Uint8Array | ByteSource, warn: (w: RleWarning) => void, shard?: Shard, plan?: unknown): Promise<MaskDatasetStream> =>
+    dialect.readStream!(source, options, { warn, ...(shard === undefined ? {} : { shard }), ...(plan === undefined ? {} : { plan }) });
+  // --jobs: the first pass once (planShards), each shard read from its plan; counted, to see it plans.
+  let plannedInputs = 0;
+  const planned = (options: Partial<LabelStudioReadOptions>) => async (source: ByteSource, shards: Shard[]): Promise<unknown[] | undefined> => {
+    const plans = await dialect.planShards!(source, options, shards);
+    if (plans !== undefined) plannedInputs++;
+    return plans;
+  };
+
+  it('each shard i/n yields what core\'s shardDataset keeps of the full read (annotations, order, ids), the shards\' warnings together the full read\'s; a failing read fails first in the shard whose error one run meets', async () => {
+    let read = 0, failed = 0;
+    await fc.assert(fc.asyncProperty(fc.array(task, { maxLength: 9 }), fc.integer({ min: 0, max: 1 }), textVariantArb, readOptionsArb, fc.integer({ min: 2, max: 5 }), async (tasks, indent, change, options, count) => {
+      const bytes = encodeUtf8(change(JSON.stringify(tasks, null, indent)));
+      if (await expectShardedReads(bytes, [1, count], sharded(options), planned(options))) failed++;
+      else read++;
+    }), { numRuns: Number(process.env.LS_RUNS ?? 250) });
+    expect(Math.min(read, failed)).toBeGreaterThan(40);
+    expect(plannedInputs).toBeGreaterThan(40);
+  });
+
+  it('what the writer wrote (one task per image, in image order): each shard as shardDataset keeps it', async () => {
+    await fc.assert(fc.asyncProperty(dataset, writeOptionsArb, fc.integer({ min: 2, max: 4 }), async (d, options, count) => {
+      expect(await expectShardedReads(encodeUtf8(formatLabelStudioExport(d, options)), [count], sharded({}), planned({}))).toBe(false);
+    }), { numRuns: 100 });
+  });
+
+  it('converter items that add to an earlier task\'s image (out of image order): every shard reads every item, says only its own images\' warnings, and shardDataset still refuses the order for a writer that keeps it', async () => {
+    const mask = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
+    const brush = { type: 'brushlabels', format: 'rle', rle: encode(mask), original_width: 3, original_height: 2 };
+    const polygon = { type: 'polygonlabels', points: [[0, 0], [100, 0], [0, 100]], original_width: 3, original_height: 2 };
+    const item = (id: number, image: string) => ({ id, input: { image }, output: { tag: [brush, polygon], note: [{ type: 'textarea', original_width: 3, original_height: 2 }] } });
+    const items = [item(1, 'a.png'), item(2, 'b.png'), item(3, 'c.png'), item(1, 'a.png'), { id: 9, data: { image: 'u.png' }, annotations: [] }, item(4, 'd.png'), item(2, 'b.png')];
+    const bytes = encodeUtf8(JSON.stringify(items));
+    expect((await dialect.readStream!(bytes)).inImageOrder).toBeUndefined();
+    expect(await expectShardedReads(bytes, [2, 3, 4], sharded({}), planned({}))).toBe(false);
+    // One run reads images a, b, c, a again: shards of it cannot join for a writer that keeps the order.
+    const part = shardDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 1, count: 2 } }), { index: 1, count: 2 }, { requireImageOrder: true });
+    await expect(collectDataset(part)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+
+  it('decodes no mask of another shard\'s task (a bad brush RLE there is not met), and reads only its span of a file that seeks', async () => {
+    const size = { height: 2, width: 3 };
+    const n = 40;
+    const d: MaskDataset = { images: Array.from({ length: n }, (_, k) => ({ id: k + 1, ...size })), categories: [], annotations: Array.from({ length: n }, (_, k) => ({ id: k + 1, imageId: k + 1, mask: Mask.fromBitmap([1, 0, 0, 0, 0, 1], size) })) };
+    const tasks = JSON.parse(formatLabelStudioExport(d)) as { predictions: { result: { value: { rle: number[] } }[] }[] }[];
+    // The last task's brush RLE cut short: an error where it is decoded.
+    tasks[n - 1]!.predictions[0]!.result[0]!.value.rle = [0, 0];
+    const bytes = encodeUtf8(JSON.stringify(tasks));
+    await expect(collectDataset(await dialect.readStream!(bytes))).rejects.toMatchObject({ code: expect.any(String) });
+    const file = seekableSource(bytes, 64);
+    const first = await collectDataset(shardDataset(await dialect.readStream!(file, {}, { warn: () => {}, shard: { index: 0, count: 4 } }), { index: 0, count: 4 }));
+    expect(first.annotations.map((a) => a.id)).toEqual(Array.from({ length: n / 4 }, (_, k) => k + 1));
+    // Pass 1 reads the file once; pass 2 about a quarter of it.
+    expect(file.served).toBeLessThan(bytes.length * 1.4);
+    await expect(collectDataset(await dialect.readStream!(bytes, {}, { warn: () => {}, shard: { index: 3, count: 4 } }))).rejects.toMatchObject({ path: [n - 1, 'predictions', 0, 'result', 0, 'value', 'rle'] });
   });
 });
 
