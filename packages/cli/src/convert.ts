@@ -291,21 +291,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (options.timings) options.timings.tasks = performance.now();
     // The shards' warnings as one run says them: the count in a message is summed over the shards
     // (images and annotations are each in one shard), or, for categories (shared), the largest taken.
-    const said = new Map<string, RleWarning>();
-    for (const r of results) {
-      for (const w of r.warnings) {
-        const at = w.count === undefined ? [] : [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
-        const counted = at.length === 1;
-        const cut = (m: string, by: string): string => (counted ? m.slice(0, at[0]!.index) + by + m.slice(at[0]!.index! + String(w.count).length) : m);
-        const key = `${w.code}\u0000${w.capability ?? ''}\u0000${cut(w.message, '#')}`;
-        const before = said.get(key);
-        if (before === undefined) said.set(key, w);
-        else if (counted) {
-          const count = w.capability?.startsWith('categor') || w.capability === 'unusedCategories' ? Math.max(before.count!, w.count!) : before.count! + w.count!;
-          said.set(key, { ...before, count, message: cut(w.message, String(count)) });
-        }
-      }
-    }
+    const said = mergeShardWarnings(results.map((r) => r.warnings));
     // Categories without masks are those no shard's masks use (not the most any one shard lacks).
     const used = results.every((r) => r.value) ? new Set(results.flatMap((r) => [...r.value!.counts.categoryIds])) : undefined;
     for (const [key, w] of said) {
@@ -380,4 +366,49 @@ function splitBytes(): { minBytes?: number; headStart?: number } | undefined {
 async function isFileOrNew(output: string): Promise<boolean> {
   const st = await stat(output).catch(() => undefined);
   return st === undefined || st.isFile();
+}
+
+/**
+ * The shards' warnings as one run says them, keyed by kind: a count in a message is summed over the
+ * shards (images and annotations are each in one shard), or, for categories (shared by every
+ * shard), the largest taken. In one run's order where the shards' lists tell it: a kind only a
+ * later shard says goes before the first summary (a counted kind) that shard says after it, as a
+ * reader says its summaries at its end in a fixed order; otherwise after what is known. Where no
+ * list orders two kinds (each said by a different shard only), the earlier shard's comes first.
+ * @example
+ * ```ts
+ * const w = (code: string, n: number) => ({ code, count: n, message: `${n} ${code}` });
+ * [...mergeShardWarnings([[w('a', 1), w('z', 2)], [w('b', 3), w('z', 4)]]).values()].map((x) => x.message); // → ['1 a', '3 b', '6 z']
+ * ```
+ */
+export function mergeShardWarnings(lists: readonly (readonly RleWarning[])[]): Map<string, RleWarning> {
+  const said = new Map<string, RleWarning>();
+  const order: string[] = [];
+  for (const list of lists) {
+    const keys = list.map((w) => warningKey(w).key);
+    for (const [i, w] of list.entries()) {
+      const { key, counted, cut } = warningKey(w);
+      const before = said.get(key);
+      if (before === undefined) {
+        said.set(key, w);
+        // A summary (a counted kind) a reader says at its end, in a fixed order: the new kind goes
+        // before the first known summary this shard says after it. A kind said as it is met (no
+        // count) may have been met in an earlier shard first: no summary-order evidence there.
+        const next = keys.slice(i + 1).find((k, j) => k !== key && said.has(k) && list[i + 1 + j]!.count !== undefined);
+        order.splice(next === undefined ? order.length : order.indexOf(next), 0, key);
+      } else if (counted) {
+        const count = w.capability?.startsWith('categor') || w.capability === 'unusedCategories' ? Math.max(before.count!, w.count!) : before.count! + w.count!;
+        said.set(key, { ...before, count, message: cut(w.message, String(count)) });
+      }
+    }
+  }
+  return new Map(order.map((k) => [k, said.get(k)!]));
+}
+
+/** A warning's identity across shards: its message with its one count (if it has exactly one) cut out. */
+function warningKey(w: RleWarning): { key: string; counted: boolean; cut: (m: string, by: string) => string } {
+  const at = w.count === undefined ? [] : [...w.message.matchAll(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`, 'g'))];
+  const counted = at.length === 1;
+  const cut = (m: string, by: string): string => (counted ? m.slice(0, at[0]!.index) + by + m.slice(at[0]!.index! + String(w.count).length) : m);
+  return { key: `${w.code}\u0000${w.capability ?? ''}\u0000${cut(w.message, '#')}`, counted, cut };
 }

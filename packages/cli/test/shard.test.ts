@@ -464,12 +464,14 @@ describe('--jobs', () => {
         expect(outs[0]!.length).toBeGreaterThan(100);
         expect(outs[1]!.equals(outs[0]!)).toBe(true);
         expect(outs[2]!.equals(outs[0]!)).toBe(true);
-        // Warnings each worker counts for its own images, said once with the counts summed. (In the
-        // order the workers' lists first say them: a kind only a later shard meets comes after the
-        // first shard's, so the lines are compared as a set.)
+        // Warnings each worker counts for its own images, said once with the counts summed, in one
+        // run's order where the shards' lists say it (a kind only a later shard meets goes before
+        // the first kind that shard says after it). With 3 jobs the task of no image (a not-carried
+        // summary) is only the first shard's, and nothing tells where one run puts it among
+        // summaries only the others say: those lines are compared as a set.
         expect(errs[0]).toMatch(from === 'label-studio' ? /polygon-rasterized[\s\S]*box-rasterized[\s\S]*not-carried/ : /"polygon" objects are not masks/);
+        expect(errs[1]).toBe(errs[0]);
         const lines = (e: string): string[] => e.trim().split('\n').sort();
-        expect(lines(errs[1]!)).toEqual(lines(errs[0]!));
         expect(lines(errs[2]!)).toEqual(lines(errs[0]!));
       }
       // A mask the last shard decodes is bad (the first pass, which decodes none, passes it): two jobs fail as one does.
