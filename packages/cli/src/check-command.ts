@@ -8,11 +8,8 @@ import {
   checkDataset, collectDataset, escapeUnprintable, isRleError, RleError,
   type Annotation, type CheckReport, type Dialect, type MaskDataset, type MaskDatasetStream, type Problem, type RleWarning,
 } from '@rlekit/core';
+import type { Io } from './io.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /**
  * Reads the input (streamed where the dialect can) with its flags; warnings go to `warn`. With

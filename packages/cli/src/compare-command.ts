@@ -8,11 +8,8 @@ import {
   compareDatasets, RleError, splitParts,
   type CategoryScores, type CompareMetric, type Dialect, type MaskDataset,
 } from '@rlekit/core';
+import type { Io } from './io.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** Reads one input with its dialect (detected unless given) and the flags that dialect takes. */
 export type ReadInput = (input: string, from: string | undefined, flags: Record<string, unknown>) => Promise<{ dialect: Dialect; dataset: MaskDataset; used: string[] }>;

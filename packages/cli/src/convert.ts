@@ -1,5 +1,5 @@
 import {
-  countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
+  collectBytes, countHeader, isDatasetStream, notCarried, RleError, shardDataset, tallyAnnotation,
   type Shard, type ByteSource, type Dialect, type FeatureCounts, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -301,13 +301,41 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
       if (count === 0) said.delete(key);
       else if (at.length === 1) said.set(key, { ...w, count, message: w.message.slice(0, at[0]!.index) + String(count) + w.message.slice(at[0]!.index! + String(w.count).length) });
     }
-    for (const w of said.values()) options.warn?.(w);
+    // Said once the output is written: a merge that renumbers ids knows one run's counts of them
+    // (each shard saw only its own ids), and says them in place of the shards' sums.
+    const later: RleWarning[] = [];
+    const fromMerge: RleWarning[] = [];
+    let saidAll = false;
+    const sayWarnings = (): void => {
+      if (saidAll) return;
+      saidAll = true;
+      // The merge's kind in place of the shards' (their counts summed), one the shards did not say
+      // before the next of the merge's that they did (the merge says them in one run's order).
+      const order = [...said.entries()];
+      const at = (code: string): number => order.findIndex(([, w]) => w.code === code);
+      for (const [i, w] of fromMerge.entries()) {
+        const k = at(w.code);
+        if (k >= 0) order[k] = [order[k]![0], w];
+        else {
+          const next = fromMerge.slice(i + 1).map((m) => at(m.code)).find((j) => j >= 0);
+          order.splice(next ?? order.length, 0, [warningKey(w).key, w]);
+        }
+      }
+      for (const [, w] of order) options.warn?.(w);
+      for (const w of later) options.warn?.(w);
+    };
     const failed = results.find((r) => r.error);
     // A failed task stops the join; the output's own failure (it cannot be written) is said first, as one job meets it first.
     if (failed) live?.close();
     const joined = writing === undefined ? undefined : await writing;
-    if (joined !== undefined && 'error' in joined && !(joined.error instanceof Rejoin) && !(joined.error instanceof PartFailed)) throw joined.error;
-    if (failed) throw fromRecord(failed.error!);
+    if (joined !== undefined && 'error' in joined && !(joined.error instanceof Rejoin) && !(joined.error instanceof PartFailed)) {
+      sayWarnings();
+      throw joined.error;
+    }
+    if (failed) {
+      sayWarnings();
+      throw fromRecord(failed.error!);
+    }
     let annotations = 0, images = 0;
     for (const r of results) (annotations += r.value!.annotations, images += r.value!.images);
     // The loss report once, from the shards' counts: sums, and unions of the ids seen.
@@ -320,22 +348,18 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
       scores: sum('scores'), crowd: sum('crowd'), attributes: sum('attributes'), overlaps: sum('overlaps'),
       categoryIds: new Set(all.flatMap((c) => [...c.categoryIds])), imageIds: new Set(all.flatMap((c) => [...c.imageIds])),
     };
-    for (const w of notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported)))) options.warn?.(w);
+    later.push(...notCarried(counts, d.to.capabilities, d.to.id, new Set(results.flatMap((r) => r.value!.reported))));
     let written: number, bytes: Uint8Array | undefined;
-    if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
-    else if (joined !== undefined && 'written' in joined) written = joined.written;
-    else {
-      const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part), shardPart: options.shard !== undefined });
-      if (options.output) written = await writeFileAtomic(options.output, merged);
+    try {
+      if (d.folderOut) written = await writeFolderAtomic(options.output!, folderParts(parts, true));
+      else if (joined !== undefined && 'written' in joined) written = joined.written;
       else {
-        const chunks: Uint8Array[] = [];
-        let total = 0;
-        for await (const c of merged) (chunks.push(c), (total += c.length));
-        bytes = new Uint8Array(total);
-        let o = 0;
-        for (const c of chunks) (bytes.set(c, o), (o += c.length));
-        written = total;
+        const merged = d.to.merge!(partSources(parts), { ownParts: true, partInfo: results.map((r) => r.value!.part), shardPart: options.shard !== undefined, warn: (w) => fromMerge.push(w) });
+        if (options.output) written = await writeFileAtomic(options.output, merged);
+        else written = (bytes = await collectBytes(merged)).length;
       }
+    } finally {
+      sayWarnings();
     }
     if (options.timings) options.timings.written = performance.now();
     succeeded = true;

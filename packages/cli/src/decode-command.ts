@@ -6,12 +6,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RleError, type Dialect, type MaskDataset, type Size } from '@rlekit/core';
 import type { Candidate } from '@rlekit/detect';
+import { printWarning, type Io } from './io.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  writeBytes: (b: Uint8Array) => void;
-}
 
 /** How `--to` turns option flags into the target's write options (main.ts owns the routing). */
 export type WriteOptionsFor = (target: Dialect, flags: Record<string, unknown>) => Record<string, unknown>;
@@ -127,7 +123,7 @@ Examples:
         annotations: [{ id: 1, imageId: 1, mask: best.mask }],
       };
       if (target.output !== 'file') throw new RleError('INVALID_OPTION', `--to ${to} writes a folder; decode re-encodes one mask into one file`, { expected: 'a dialect that writes one file' });
-      const bytes = await target.write(dataset, writeOptionsFor(target, flags), { warn: (w) => io.err(`warning [${w.code}]: ${w.message}\n`) });
+      const bytes = await target.write(dataset, writeOptionsFor(target, flags), { warn: (w) => printWarning(io, w) });
       io.err(`re-encoded the best reading (${describe(best)}) as ${to}\n`);
       if (output) {
         const { writeFileAtomic } = await import('./node-sources.js');

@@ -15,17 +15,13 @@ import { registerRender } from './render-command.js';
 import { fromRecord, jobsFor, jobShards, runJobs } from './jobs.js';
 import { inspectRow, type CheckPart, type InspectPart, type InspectRow } from './jobs-worker.js';
 import { registerMerge } from './merge-command.js';
+import { printWarning, type Io } from './io.js';
 
 /** Exit codes: 0 ok, 1 usage, 2 bad input (an RleError), 3 internal error. */
 export const EXIT = { ok: 0, usage: 1, badInput: 2, internal: 3 } as const;
 
 const USAGE_CODES = new Set(['INVALID_OPTION', 'UNKNOWN_DIALECT']);
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  writeBytes: (b: Uint8Array) => void;
-}
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s),
@@ -108,9 +104,6 @@ function capabilityList(c: DialectCapabilities): string {
   return (Object.keys(CAPABILITY_NAMES) as (keyof DialectCapabilities)[]).filter((k) => c[k]).map((k) => CAPABILITY_NAMES[k]).join(', ');
 }
 
-function printWarning(io: Io, w: RleWarning): void {
-  io.err(`warning [${w.code}]: ${escapeUnprintable(w.message)}\n`);
-}
 
 /**
  * Warnings of one kind (the same code and message but for numbers and quoted names: one per image)

@@ -9,12 +9,8 @@ import { RleError, type ByteSource, type Dialect, type FolderSource } from '@rle
 import { folderParts } from './jobs.js';
 import { fileSource, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { findDialect, type Detection } from './registry.js';
+import { printWarning, type Io } from './io.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  writeBytes: (b: Uint8Array) => void;
-}
 
 export function registerMerge(program: Command, io: Io, dialects: readonly Dialect[], detect: (d: readonly Dialect[], s: ByteSource | FolderSource) => Promise<Detection>): Command {
   return program
@@ -45,7 +41,8 @@ Examples:
       if (!dialect.merge) {
         throw new RleError('UNSUPPORTED', `${dialect.id} outputs cannot be merged`, { expected: `parts of ${dialects.filter((d) => d.merge).map((d) => d.id).join(', ')}` });
       }
-      const merged = dialect.merge(sources);
+      // One run's counts only the merge knows (COCO ids repeated across the parts) are said here.
+      const merged = dialect.merge(sources, { warn: (w) => printWarning(io, w) });
       if (opts.output) {
         const n = await writeFileAtomic(opts.output, merged);
         if (!opts.quiet) io.err(`merged ${parts.length} ${dialect.id} parts: wrote ${opts.output} (${n} bytes)\n`);

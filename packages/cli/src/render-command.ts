@@ -7,11 +7,8 @@ import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { RleError, type Annotation, type Dialect, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import type { RgbaImage } from '@rlekit/render';
+import { printWarning, type Io } from './io.js';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 export type OpenInput = (input: string, from: string | undefined, flags: Record<string, unknown>, warn: (w: RleWarning) => void) => Promise<{ dialect: Dialect; data: MaskDataset | MaskDatasetStream }>;
 export type WriteFile = (path: string, bytes: Uint8Array) => Promise<unknown>;
@@ -124,6 +121,6 @@ Examples:
         await writeFolder(output, files());
         io.err(`drew ${images.length} images into ${output}/\n`);
       }
-      for (const w of warnings) io.err(`warning [${w.code}]: ${w.message}\n`);
+      for (const w of warnings) printWarning(io, w);
     });
 }

@@ -532,16 +532,31 @@ describe('--jobs', () => {
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
   }, 240_000);
 
-  it('ids one run renumbers (repeats across the parts, strings): the joined parts go through the merge, and 2 or 3 jobs still write the bytes of 1', async () => {
+  it('ids one run renumbers (repeats across the parts, strings): the joined parts go through the merge, and 2 or 3 jobs still write the bytes of 1 and say its counts', async () => {
     const input = await messyIds();
     const one = fresh('messy1.json');
-    expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-q', '-o', one])).code).toBe(0);
+    const first = await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', '1', '-o', one]);
+    expect(first.code).toBe(0);
     expect(readFileSync(one, 'utf8')).toMatch(/source_id/);
+    // Ids repeat across the shards: only the merge sees them all (each shard's reader and writer counted its own).
+    const warnings = (e: string): string[] => e.split('\n').filter((l) => l.startsWith('warning'));
+    expect(first.err).toMatch(/warning \[duplicate-id\]: \d+ annotations[\s\S]*warning \[renumbered-ids\]: \d+ annotations/);
     for (const jobs of ['2', '3']) {
       const out = fresh(`messy${jobs}.json`);
-      expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', jobs, '-q', '-o', out])).code).toBe(0);
+      const r = await run(['convert', input, '--from', 'coco', '--to', 'coco', '--jobs', jobs, '-o', out]);
+      expect(r.code).toBe(0);
       expect(readFileSync(out).equals(readFileSync(one))).toBe(true);
+      expect(warnings(r.err)).toEqual(warnings(first.err));
     }
+    // Across machines: the shards' own processes, then `rlekit merge`, which says one run's counts.
+    const parts = ['0/2', '1/2'].map((shard) => fresh(`messy-part-${shard[0]}.json`));
+    for (const [k, shard] of ['0/2', '1/2'].entries()) expect((await run(['convert', input, '--from', 'coco', '--to', 'coco', '--shard', shard, '--jobs', '1', '-q', '-o', parts[k]!])).code).toBe(0);
+    const merged = fresh('messy-merged.json');
+    const m = await run(['merge', ...parts, '-o', merged]);
+    expect(m.code).toBe(0);
+    expect(readFileSync(merged).equals(readFileSync(one))).toBe(true);
+    const idLines = (e: string): string[] => e.split('\n').filter((l) => /duplicate-id|renumbered-ids/.test(l));
+    expect(idLines(m.err)).toEqual(idLines(first.err));
     expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
   }, 240_000);
 

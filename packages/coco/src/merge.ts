@@ -5,7 +5,8 @@
  * copied as bytes, never parsed; the framing is the writer's (write.ts writeCocoChunks).
  */
 import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext, type PartJoin } from '@rlekit/core';
-import { IdAssigner, type CocoPartInfo } from './write.js';
+import { duplicateIdWarning } from './read.js';
+import { IdAssigner, renumberedIdsWarning, type CocoPartInfo } from './write.js';
 
 /** In a shard's part (`--shard`): the id an annotation had before the writer renumbered it. */
 export const SHARD_ID_KEY = '_rlekit_shard_id';
@@ -131,12 +132,20 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
     for await (const list of annotations()) for (const b of list) ids.see(originalId(b).original);
   }
   let n = 0;
+  // Ids repeated in the whole input: each part's reader saw only its own.
+  const seen = ids ? new Set<Id>() : undefined;
+  let repeats = 0;
   for await (const list of annotations()) {
-    const out = ids ? list.map((b) => renumber(b, ids, shardPart)) : list;
+    const out = ids ? list.map((b) => renumber(b, ids, shardPart, (original) => (seen!.has(original) ? repeats++ : seen!.add(original)))) : list;
     yield joinElements(out, n === 0, NL, SEP);
     n += out.length;
   }
   yield encodeUtf8(`${n > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
+  // One run's counts, which the parts' own warnings (each of its own annotations) fall short of.
+  if (ids !== undefined) {
+    if (repeats > 0) context.warn?.(duplicateIdWarning(repeats));
+    if (ids.renumbered > 0) context.warn?.(renumberedIdsWarning(ids.renumbered));
+  }
 }
 
 const TAG = encodeUtf8(JSON.stringify(SHARD_ID_KEY));
@@ -160,8 +169,9 @@ function originalId(b: Uint8Array): { id: unknown; original: Id; parsed?: Record
   return { id: parsed.id, original: (SHARD_ID_KEY in parsed ? parsed[SHARD_ID_KEY] : parsed.id) as Id, parsed };
 }
 
-function renumber(b: Uint8Array, ids: IdAssigner, shardPart: boolean): Uint8Array {
+function renumber(b: Uint8Array, ids: IdAssigner, shardPart: boolean, note: (original: Id) => void): Uint8Array {
   const { id, original, parsed } = originalId(b);
+  note(original);
   const next = ids.assign(original);
   if (parsed === undefined && next === id) return b;
   const o = parsed ?? (JSON.parse(decoder.decode(b)) as Record<string, unknown>);

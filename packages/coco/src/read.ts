@@ -355,9 +355,7 @@ export class Reader {
     say(c.noMask, 'not-carried', 'annotations without a segmentation (boxes or keypoints only) were skipped');
     say(c.crowdRle, 'uncompressed-not-crowd', 'annotations have uncompressed RLE but iscrowd 0; the encoding and the crowd flag are kept apart');
     say(c.missingCategories, 'missing-category', 'category ids used by annotations are not in categories; read as categories named by their id');
-    if (c.duplicateIds > 0) {
-      this.warn({ code: 'duplicate-id', message: `${c.duplicateIds} annotations have an id used before in the file (pycocotools keeps only the last of each); kept as they are`, path: this.firstDuplicate, count: c.duplicateIds });
-    }
+    if (c.duplicateIds > 0) this.warn({ ...duplicateIdWarning(c.duplicateIds), ...(this.firstDuplicate === undefined ? {} : { path: this.firstDuplicate }) });
   }
 }
 
@@ -427,4 +425,9 @@ export function keepExtras(images: object, extras: Json | undefined, warn: (w: R
   datasetExtras.set(images, extras);
   const keys = Object.keys(extras);
   warn({ code: 'not-carried', message: `top-level ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} carried only to a COCO output of the same conversion`, count: keys.length });
+}
+
+/** What a read says of annotations whose id was used before in the file (the merge of shards says it too: ids can repeat across shards). */
+export function duplicateIdWarning(count: number): RleWarning {
+  return { code: 'duplicate-id', message: `${count} annotations have an id used before in the file (pycocotools keeps only the last of each); kept as they are`, count };
 }

@@ -400,7 +400,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   say(lost.noCategory, 'missing-category', 'annotations have no category; written without category_id');
   say(lost.crowd, 'not-carried', `crowd flags cannot be written to ${o.format} files`, 'crowd');
   say(lost.ids, 'not-carried', 'annotation ids cannot be written to results files (COCO assigns 1..n on load)', 'instanceIds');
-  if (ids !== undefined) say(ids.renumbered, 'renumbered-ids', 'annotations have an id that is not an integer or repeats one written before (COCO ids are unique integers): given new ids, the old id kept as source_id');
+  if (ids !== undefined && ids.renumbered > 0) warn(renumberedIdsWarning(ids.renumbered));
   if (o.format === 'results' || o.format === 'sa1b') {
     // Neither has a categories list: a category is its id.
     say(dataset.categories.filter((c) => usedCategories.has(c.id) && c.name !== String(c.id)).length, 'not-carried', `category names cannot be written to ${o.format} files (categories are ids there)`, 'categoryNames');
@@ -429,4 +429,9 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
  */
 export async function formatCocoJson(dataset: MaskDataset | MaskDatasetStream, options: Partial<CocoWriteOptions> = {}, warn: (w: RleWarning) => void = () => {}): Promise<string> {
   return decodeUtf8(await collectBytes(writeCocoChunks(dataset, parseOptions(writeOptionsSchema, options), warn)));
+}
+
+/** What a write says of the ids it renumbered (the merge of shards says it too: one run's numbering is known only there). */
+export function renumberedIdsWarning(count: number): RleWarning {
+  return { code: 'renumbered-ids', message: `${count} annotations have an id that is not an integer or repeats one written before (COCO ids are unique integers): given new ids, the old id kept as source_id`, count };
 }
