@@ -279,3 +279,92 @@ export class XmlSplitter {
     }
   }
 }
+
+/** XML name characters the quick check below accepts: a subset of what the validator's isName does. */
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+}
+
+/**
+ * Whether fast-xml-parser's validator surely accepts `text`, one element cut out of a document, by
+ * a quick scan of a plain form of it: tags with ASCII names, attributes `name="value"` (or '…')
+ * separated by blanks, none repeated, matching end tags, text without `&`, nothing after the
+ * element. Anything else (comments, CDATA, PIs, entities, other spacing) is false: not refused,
+ * but left to the validator, whose errors are the read's. The validator builds strings character
+ * by character (long rle values most of all): this check is several times faster.
+ */
+export function plainElement(text: string): boolean {
+  const n = text.length;
+  // Open elements: where each name starts and its length.
+  const open: number[] = [];
+  // Attribute names of the current tag: start, length pairs.
+  const names: number[] = [];
+  let i = 0;
+  if (text.charCodeAt(0) !== LT) return false;
+  for (;;) {
+    // At a '<'.
+    let c = text.charCodeAt(++i);
+    if (c === SLASH) {
+      const start = ++i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      if (open.length === 0) return false;
+      const len = open.pop()!, at = open.pop()!;
+      if (i - start !== len || text.charCodeAt(i) !== GT) return false;
+      for (let k = 0; k < len; k++) if (text.charCodeAt(start + k) !== text.charCodeAt(at + k)) return false;
+      i++;
+      if (open.length === 0) return i === n;
+    } else {
+      if (!isNameStart(c)) return false;
+      const start = i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      const nameLength = i - start;
+      names.length = 0;
+      let self = false;
+      for (;;) {
+        c = text.charCodeAt(i);
+        if (c === GT) break;
+        if (c === SLASH) {
+          if (text.charCodeAt(i + 1) !== GT) return false;
+          self = true;
+          i++;
+          break;
+        }
+        if (!isSpace(c)) return false;
+        while (isSpace(c)) c = text.charCodeAt(++i);
+        if (c === GT || c === SLASH) continue;
+        // name="value"
+        if (!isNameStart(c)) return false;
+        const a = i;
+        while (i < n && isNameChar(text.charCodeAt(i))) i++;
+        const len = i - a;
+        if (text.charCodeAt(i) !== 0x3d) return false;
+        const q = text.charCodeAt(++i);
+        if (q !== DQ && q !== SQ) return false;
+        const close = text.indexOf(q === DQ ? '"' : "'", i + 1);
+        if (close < 0) return false;
+        for (let k = 0; k < names.length; k += 2) {
+          if (names[k + 1] !== len) continue;
+          let same = true;
+          for (let m = 0; m < len && same; m++) same = text.charCodeAt(names[k]! + m) === text.charCodeAt(a + m);
+          if (same) return false;
+        }
+        names.push(a, len);
+        i = close + 1;
+      }
+      i++; // past '>'
+      if (self) {
+        if (open.length === 0) return i === n;
+      } else open.push(start, nameLength);
+    }
+    // Text up to the next '<': no entity or reference in it (the validator checks those).
+    const lt = text.indexOf('<', i);
+    if (lt < 0) return false;
+    const amp = text.indexOf('&', i);
+    if (amp >= 0 && amp < lt) return false;
+    i = lt;
+  }
+}

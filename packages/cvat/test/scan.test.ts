@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { XMLValidator } from 'fast-xml-parser';
+import { decodeUtf8, RleError, XML_HEAD, type ByteSource } from '@rlekit/core';
+import { plainElement } from '../src/scan.js';
+import { texts } from '../src/stream.js';
+
+describe('plainElement: the quick check that stands in for the validator on plain elements', () => {
+  // Element text as CVAT writes it (plain) or with what the quick check leaves to the validator.
+  const elementArb = (plainOnly: boolean): fc.Arbitrary<string> => {
+    const pick = <T,>(plain: T[], other: T[]) => fc.constantFrom(...(plainOnly ? plain : [...plain, ...other]));
+    const attrArb = fc.tuple(pick(['label', 'rle', 'a', 'x_1', 'b.c', 'd-e', '_'], ['a:b', '1a', 'é']), pick(['"1, 2"', "'it\"s'", '"a>b"', '"<image>"', '"&amp;"', '"x/"', '""'], ['"']), pick([' ', '\n    ', '  ', '\t'], ['']))
+      .map(([n, v, sp]) => `${sp}${n}=${v}`);
+    const tagArb = fc.constantFrom('image', 'mask', 'polygon', 'attribute', 'x');
+    const textArb = pick(['', '\n  ', 'cat', ' > ', '"\''], ['a&amp;b', '&bogus;', '<!-- c -->', '<![CDATA[ x ]]>', '<?pi x?>']);
+    return fc.letrec<{ el: string }>((tie) => ({
+      el: fc.tuple(tagArb, fc.array(attrArb, { maxLength: 4 }), fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.array(fc.tuple(textArb, tie('el')), { maxLength: 3 })), textArb, fc.constantFrom('', ' ', '\n'))
+        .map(([tag, attrs, children, tail, sp]) => children === null ? `<${tag}${attrs.join('')}${sp}/>` : `<${tag}${attrs.join('')}${sp}>${children.map(([t, c]) => t + c).join('')}${tail}</${tag}>`),
+    })).el;
+  };
+
+  it('whenever it says well-formed, the validator says so too, over generated and garbled elements; and it says so of most plain ones', () => {
+    let plain = 0, garbledPlain = 0;
+    fc.assert(fc.property(fc.oneof(elementArb(true), elementArb(false)), fc.constantFrom('none', 'insert', 'delete', 'replace'), fc.nat(), fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom('<', '>', '/', '"', "'", '=', ' ', '&', 'a', '</x>', '<x>', '/>', ' label="1"', 'label="1"', ' a="1"', '<!--', '-->', '\u00e9', 'é="1"', ':', '<x/>'),
+      (el, how, where, n, what) => {
+        const at = where % (el.length + 1);
+        const t = how === 'none' ? el : how === 'insert' ? el.slice(0, at) + what + el.slice(at) : how === 'delete' ? el.slice(0, at) + el.slice(at + n) : el.slice(0, at) + what + el.slice(at + n);
+        if (!plainElement(t)) return;
+        if (how === 'none') plain++;
+        else garbledPlain++;
+        expect(XMLValidator.validate(t)).toBe(true);
+      }), { numRuns: 4000 });
+    // Both kinds are checked, not just refused.
+    expect(plain).toBeGreaterThan(300);
+    expect(garbledPlain).toBeGreaterThan(300);
+  });
+
+  it('leaves to the validator what it refuses: repeated attributes, unmatched or crossed tags, entities, text after the element', () => {
+    expect(plainElement('<image id="0" width="3" height="2">\n    <mask label="a" rle="1, 5" left="0" top="0" width="3" height="2" z_order="0">\n    </mask>\n  </image>')).toBe(true);
+    expect(plainElement('<mask label="a"/>')).toBe(true);
+    for (const t of ['<mask a="1" a="2"/>', '<image><mask></image></mask>', '<image></images>', '<image>a&b</image>', '<image/>x', '<image/><image/>', '<image a="1"b="2"/>', '<image a=1/>', '<image a="1/>', '<image>', '</image>', '<image><!-- x --></image>']) {
+      expect(plainElement(t)).toBe(false);
+    }
+    // The validator refuses most of those.
+    expect(XMLValidator.validate('<mask a="1" a="2"/>')).not.toBe(true);
+  });
+});
+
+describe('texts: the input decoded piece by piece, as decodeUtf8 decodes it whole', () => {
+  /** Bytes in the chunks given by `cuts`, counting the chunks taken. */
+  function source(bytes: Uint8Array, cuts: number[]): { src: ByteSource; taken: () => number } {
+    let taken = 0;
+    // Cuts in the last 40 bytes, where the random bytes are (and anywhere).
+    const at = [...new Set(cuts.map((c) => (c & 1 ? bytes.length - (c >> 1) % 40 : c >> 1) % (bytes.length + 1)))].filter((c) => c >= 0).sort((a, b) => a - b);
+    return {
+      taken: () => taken,
+      src: {
+        kind: 'bytes', name: 'a.xml',
+        async *stream() {
+          let from = 0;
+          for (const to of [...at, bytes.length]) {
+            taken++;
+            yield bytes.slice(from, to);
+            from = to;
+          }
+        },
+      },
+    };
+  }
+
+  const byteArb = fc.array(fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 8 }).map((s) => [...new TextEncoder().encode(s)]),
+    fc.array(fc.constantFrom(0x80, 0x80, 0xc3, 0xe2, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xef, 0xbb, 0xf0, 0xf4, 0xf5, 0x9f, 0xa0, 0x8f, 0x90, 0xff, 0x41), { maxLength: 3 }),
+  ), { maxLength: 30 }).map((parts) => Uint8Array.from([0x3c, ...parts.flat()]));
+
+  /** The reader's former decoding (a streaming decoder after the 256-byte head check): the reference. */
+  async function* streamingTexts(input: ByteSource): AsyncGenerator<string> {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+    const decode = (b: Uint8Array, stream: boolean): string => {
+      try {
+        return decoder.decode(b, { stream });
+      } catch (e) {
+        throw new RleError('INVALID_TOKEN', 'Input is not valid UTF-8', { cause: e });
+      }
+    };
+    let head: Uint8Array | undefined = new Uint8Array(XML_HEAD.length);
+    let held = 0;
+    for await (const chunk of input.stream()) {
+      let c = chunk;
+      if (head !== undefined) {
+        const n = Math.min(c.length, head.length - held);
+        head.set(c.subarray(0, n), held);
+        held += n;
+        if (held < head.length) continue;
+        XML_HEAD.check(head);
+        yield decode(head, true);
+        head = undefined;
+        c = c.subarray(n);
+      }
+      yield decode(c, true);
+    }
+    if (head !== undefined) {
+      XML_HEAD.check(head.subarray(0, held));
+      yield decode(head.subarray(0, held), true);
+    }
+    yield decode(new Uint8Array(0), false);
+  }
+
+  async function run(gen: AsyncGenerator<string>, taken: () => number): Promise<{ text: string } | { code: string; at: number }> {
+    let text = '';
+    try {
+      for await (const t of gen) text += t;
+      return { text };
+    } catch (e) {
+      return { code: (e as RleError).code, at: taken() };
+    }
+  }
+
+  it('the same text, or the same error when the same chunk has been read, as a streaming decoder; over random bytes (a BOM, bad and cut sequences) cut anywhere', async () => {
+    let failed = 0, decoded = 0;
+    const docArb = fc.tuple(fc.constantFrom(0, 250, 256, 300), fc.boolean(), byteArb).map(([pad, bom, b]) => Uint8Array.from([...(bom ? [0xef, 0xbb, 0xbf] : []), 0x3c, ...Array<number>(pad).fill(0x61), ...b]));
+    await fc.assert(fc.asyncProperty(docArb, fc.array(fc.nat(), { maxLength: 6 }), async (bytes, cuts) => {
+      const ref = source(bytes, cuts);
+      const want = await run(streamingTexts(ref.src), ref.taken);
+      const got = source(bytes, cuts);
+      const have = await run(texts(got.src), got.taken);
+      expect(have).toEqual(want);
+      if ('text' in have) {
+        expect(have.text).toBe(decodeUtf8(bytes));
+        decoded++;
+      } else {
+        expect(() => decodeUtf8(bytes)).toThrow(RleError);
+        failed++;
+      }
+    }), { numRuns: 1500 });
+    expect(failed).toBeGreaterThan(100);
+    expect(decoded).toBeGreaterThan(100);
+  });
+});
