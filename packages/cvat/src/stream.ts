@@ -7,7 +7,7 @@
  */
 import { RleError, XML_HEAD, type Annotation, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
 import { CvatReader, type CvatReadOptions } from './dialect.js';
-import { plainElement, XmlSplitter, type XmlElement } from './scan.js';
+import { parsePlain, plainElement, XmlSplitter, type XmlElement } from './scan.js';
 import { parseElement, parseRoot, refuseDtd, shiftOffsets, validateXml, xmlLibrary, type XmlLibrary, type XmlNode } from './xml.js';
 
 /** Bytes handed to the decoder at once, for input already in memory. */
@@ -229,7 +229,9 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
         if (refused !== undefined && i === refused.index) throw refused.error;
         const info = images[i];
         if (info === undefined) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', i], expected: `${images.length} images, as the first pass found` });
-        for (const a of reader.shapes(parseElement(lib, e.text, 'image', e.offset), i, info)) yield { id: ++id, ...a };
+        // A plain <image> (most are) is built here; any other is the library's to parse.
+        const node = parsePlain(e.text, e.offset, lib.metaDataSymbol) ?? parseElement(lib, e.text, 'image', e.offset);
+        for (const a of reader.shapes(node, i, info)) yield { id: ++id, ...a };
       }
       ready.length = 0;
     };
