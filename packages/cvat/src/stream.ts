@@ -50,14 +50,34 @@ export function openTail(b: Uint8Array): number {
   return 0;
 }
 
+/** Whether every byte is ASCII (a word at a time). */
+function isAscii(b: Uint8Array): boolean {
+  const n = b.length;
+  let i = 0;
+  const head = Math.min(n, (4 - (b.byteOffset & 3)) & 3);
+  for (; i < head; i++) if (b[i]! >= 0x80) return false;
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    const w = new Uint32Array(b.buffer, b.byteOffset + i, words);
+    let any = 0;
+    for (let k = 0; k < words; k++) any |= w[k]!;
+    if ((any & 0x80808080) !== 0) return false;
+  }
+  for (i += words * 4; i < n; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
 /**
  * The input as text, piece by piece: the first bytes checked to open a tag (before any is decoded,
  * as a whole read checks them), then strict UTF-8 (a BOM dropped), as decodeUtf8 reads it whole.
  * Each piece is decoded whole, cut after its last complete character (the rest is carried to the
- * next): several times faster than a streaming decoder, which takes a slower path.
+ * next): several times faster than a streaming decoder, which takes a slower path; an ASCII piece
+ * (most are) as Latin-1.
  */
 export async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // ASCII is decoded as Latin-1 (the same characters): faster, and into strings of one byte per character.
+  const ascii = new TextDecoder('latin1');
   let carry: Uint8Array | undefined;
   let first = true;
   const decode = (bytes: Uint8Array, last: boolean): string => {
@@ -75,8 +95,10 @@ export async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<str
     const tail = last ? 0 : openTail(b);
     // Copied: a source may reuse a chunk's memory for the next one.
     if (tail > 0) carry = b.slice(b.length - tail);
+    const piece = tail > 0 ? b.subarray(0, b.length - tail) : b;
+    if (isAscii(piece)) return ascii.decode(piece);
     try {
-      return decoder.decode(tail > 0 ? b.subarray(0, b.length - tail) : b);
+      return decoder.decode(piece);
     } catch (e) {
       throw notUtf8(e);
     }
