@@ -5,7 +5,7 @@
  * `<image>` alone and yields its shapes. The same CvatReader steps run in the same order as in a
  * whole read, so annotations, warnings and errors are the same.
  */
-import { RleError, XML_HEAD, type Annotation, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
+import { RleError, shardRange, XML_HEAD, type Annotation, type Shard, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
 import { CvatReader, type CvatReadOptions } from './dialect.js';
 import { parsePlain, plainElement, XmlSplitter, type XmlElement } from './scan.js';
 import { parseElement, parseRoot, refuseDtd, shiftOffsets, validateXml, xmlLibrary, type XmlLibrary, type XmlNode } from './xml.js';
@@ -168,7 +168,7 @@ export interface CvatStreamRead {
  * Reads CVAT XML in two passes over `input` (see the module comment). `o` is parsed; `warn` gets
  * the same warnings as a whole read, in the same order.
  */
-export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatReadOptions, warn: WarningSink): Promise<CvatStreamRead> {
+export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatReadOptions, warn: WarningSink, shard?: Shard): Promise<CvatStreamRead> {
   const lib = await xmlLibrary();
   const maxElement = Math.min(o.maxBytes, 0x1fffffe8);
 
@@ -220,7 +220,7 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   // Warnings wait until it is sure the file is read here.
   const held: RleWarning[] = [];
   let sink: WarningSink = (w) => held.push(w);
-  const reader = new CvatReader(root, o, (w) => sink(w), true);
+  const reader = new CvatReader(root, o, (w) => sink(w), true, shard === undefined || shard.index === 0);
   if (!reader.labelsDeclared) return {};
   for (const w of held) warn(w);
   sink = warn;
@@ -238,6 +238,12 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   }
   heads.length = 0;
 
+  // A shard's reader reads the shapes of its own images only: it parses those before to count
+  // their shapes (for the ids), and stops after its last image. The last shard reads to the end
+  // of the file (where an image whose header was refused, past the list, is the error).
+  const range = shard !== undefined ? shardRange(shard, images.length) : [0, images.length];
+  const start = range[0]!, end = range[1]! < images.length ? range[1]! : Infinity;
+
   // Pass 2: each <image> parsed alone, its shapes read.
   async function* annotations(): AsyncGenerator<Annotation> {
     const ready: XmlElement[] = [];
@@ -248,22 +254,27 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
     const read = function* (): Generator<Annotation> {
       for (const e of ready) {
         const i = index++;
+        if (i >= end) break;
         if (refused !== undefined && i === refused.index) throw refused.error;
         const info = images[i];
         if (info === undefined) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', i], expected: `${images.length} images, as the first pass found` });
         // A plain <image> (most are) is built here; any other is the library's to parse.
         const node = parsePlain(e.text, e.offset, lib.metaDataSymbol) ?? parseElement(lib, e.text, 'image', e.offset);
-        for (const a of reader.shapes(node, i, info)) yield { id: ++id, ...a };
+        if (i < start) id += reader.count(node, i);
+        else for (const a of reader.shapes(node, i, info)) yield { id: ++id, ...a };
       }
       ready.length = 0;
     };
     for await (const t of texts(input)) {
       cutter.push(t);
       yield* read();
+      if (index >= end) break;
     }
-    cutter.end();
-    yield* read();
-    if (index !== images.length) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', index], expected: `${images.length} images, as the first pass found` });
+    if (index < end) {
+      cutter.end();
+      yield* read();
+      if (index !== images.length) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', index], expected: `${images.length} images, as the first pass found` });
+    }
     reader.finish();
   }
   return { stream: { images, categories: reader.categories, annotations: annotations(), inImageOrder: true } };

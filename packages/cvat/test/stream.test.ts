@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Mask, RleError, toDatasetStream, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { Mask, RleError, shardDataset, toDatasetStream, type Shard, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { dialect, encode } from '../src/index.js';
 import { formatCvatStream, formatCvatXml, type CvatReadOptions } from '../src/dialect.js';
 
@@ -248,6 +248,84 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     const e = await dialect.readStream!(chunked(enc(xml), 64), { maxBytes: 200 }).catch((x: RleError) => x);
     expect(e).toBeInstanceOf(RleError);
     expect((e as RleError).code).toBe('LIMIT_EXCEEDED');
+  });
+});
+
+describe('a shard\'s streamed read (readsShards: context.shard)', () => {
+  /** The warnings as `--jobs` says them: the same warning said once, counts in messages added up over the shards. */
+  function merged(lists: RleWarning[][]): [string, number | undefined, unknown][] {
+    const said = new Map<string, { count: number | undefined; path: unknown }>();
+    for (const list of lists) {
+      for (const w of list) {
+        const key = `${w.code}\u0000${w.count === undefined ? w.message : w.message.replace(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`), '#')}`;
+        const before = said.get(key);
+        if (before === undefined) said.set(key, { count: w.count, path: w.path });
+        else if (w.count !== undefined) before.count = before.count! + w.count;
+      }
+    }
+    return [...said].map(([k, v]) => [k, v.count, v.path] as [string, number | undefined, unknown]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+
+  const sharded = (bytes: Uint8Array, o: Partial<CvatReadOptions>, shard: Shard) => outcome(async (warn) => shardDataset(await dialect.readStream!(bytes, o, { warn, shard }), shard));
+
+  it('gives shardDataset of one read: the shard\'s images, its annotations (ids as one run numbers them, in order), the categories; warnings that add up to one run\'s; a bad file fails in the first shard that meets the fault, with one run\'s error', async () => {
+    let read = 0, refused = 0;
+    const faults: [string, string][] = [['', ''], ['', ''], ['', ''], ['rle="', 'rle="x'], ['label="cat', 'label="zzz'], ['width="', 'width="-'], ['<version>1.1', '<version>1.0'], ['points="', 'points="1;']];
+    await fc.assert(fc.asyncProperty(docArb, fc.constantFrom<Partial<CvatReadOptions>>({}, { boxes: 'rasterize' }, { validate: false }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(...faults), fc.nat(5), async (xml, o, count, [from, to], nth) => {
+      let at = -1;
+      if (from !== '') for (let k = 0; k <= nth; k++) at = xml.indexOf(from, at + 1);
+      const bytes = enc(at < 0 ? xml : xml.slice(0, at) + to + xml.slice(at + from.length));
+      const one = await outcome((warn) => dialect.readStream!(bytes, o, { warn }));
+      const parts: Outcome[] = [];
+      for (let index = 0; index < count; index++) parts.push(await sharded(bytes, o, { index, count }));
+      if (!one.ok) {
+        // --jobs reports the first failed shard's error.
+        const failed = parts.find((p) => !p.ok);
+        expect(failed && { code: failed.code, path: failed.path, offset: failed.offset }).toEqual({ code: one.code, path: one.path, offset: one.offset });
+        refused++;
+        return;
+      }
+      const full = await dialect.readStream!(bytes, o);
+      for (let index = 0; index < count; index++) {
+        const want = await outcome(async () => shardDataset(full.inImageOrder ? { ...full, annotations: (async function* () {})() } : full, { index, count }));
+        const part = parts[index]!;
+        expect(part.ok).toBe(true);
+        if (!part.ok || !want.ok) continue;
+        expect(part.images).toEqual(want.images);
+        expect(part.categories).toEqual(one.categories);
+        const images = new Set((part.images as { id: unknown }[]).map((im) => im.id));
+        expect(part.annotations).toEqual(one.annotations.filter((a) => images.has((a as { imageId: unknown }).imageId)));
+      }
+      expect(merged(parts.map((p) => p.warnings))).toEqual(merged([one.warnings]));
+      read++;
+    }), { numRuns: 150 });
+    expect(read).toBeGreaterThan(40);
+    expect(refused).toBeGreaterThan(10);
+  });
+
+  it('reads only what it needs: the last shard\'s annotations come after the earlier shards\' images were parsed, not decoded; the first shard stops after its images', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
+    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
+    const served: number[] = [];
+    const source: ByteSource = {
+      kind: 'bytes', name: 'a.xml', size: xml.length,
+      async *stream() {
+        const pass = served.push(0) - 1;
+        for (let i = 0; i < xml.length; i += 64) {
+          served[pass]! += Math.min(64, xml.length - i);
+          yield xml.slice(i, i + 64);
+        }
+      },
+    };
+    const s = await dialect.readStream!(source, {}, { shard: { index: 0, count: 4 } });
+    const ids: unknown[] = [];
+    for await (const a of s.annotations) ids.push(a.id);
+    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(served[1]).toBeLessThan(xml.length / 3);
+    const last = await dialect.readStream!(xml, {}, { shard: { index: 3, count: 4 } });
+    const lastIds: unknown[] = [];
+    for await (const a of last.annotations) lastIds.push(a.id);
+    expect(lastIds).toEqual(Array.from({ length: 50 }, (_, i) => i + 151));
   });
 });
 
