@@ -13,6 +13,12 @@ import { parseElement, parseRoot, refuseDtd, shiftOffsets, validateXml, xmlLibra
 /** Bytes handed to the decoder at once, for input already in memory. */
 const SLICE = 1 << 20;
 
+/**
+ * Bytes decoded into one string: strings of more than about 64 KB are allocated apart from the
+ * others (V8's large-object space), which made decoding 1 MB chunks whole 2.4x slower.
+ */
+const PIECE = 32 << 10;
+
 async function* byteChunks(input: Uint8Array | ByteSource): AsyncGenerator<Uint8Array> {
   if (input instanceof Uint8Array) {
     for (let i = 0; i < input.length; i += SLICE) yield input.subarray(i, i + SLICE);
@@ -71,16 +77,17 @@ function isAscii(b: Uint8Array): boolean {
  * The input as text, piece by piece: the first bytes checked to open a tag (before any is decoded,
  * as a whole read checks them), then strict UTF-8 (a BOM dropped), as decodeUtf8 reads it whole.
  * Each piece is decoded whole, cut after its last complete character (the rest is carried to the
- * next): several times faster than a streaming decoder, which takes a slower path; an ASCII piece
- * (most are) as Latin-1.
+ * next), in pieces of at most PIECE bytes: several times faster than a streaming decoder, which
+ * takes a slower path; an ASCII piece (most are) as Latin-1.
  */
-export async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<string> {
+export async function* texts(input: Uint8Array | ByteSource, pieceBytes = PIECE): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   // ASCII is decoded as Latin-1 (the same characters): faster, and into strings of one byte per character.
   const ascii = new TextDecoder('latin1');
   let carry: Uint8Array | undefined;
   let first = true;
-  const decode = (bytes: Uint8Array, last: boolean): string => {
+  // Every piece of a chunk is decoded before any is handed on: a fault in its bytes is met before the scanner sees any of it.
+  const decode = (bytes: Uint8Array, last: boolean): string[] => {
     let b = bytes;
     if (carry !== undefined) {
       b = new Uint8Array(carry.length + bytes.length);
@@ -96,12 +103,23 @@ export async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<str
     // Copied: a source may reuse a chunk's memory for the next one.
     if (tail > 0) carry = b.slice(b.length - tail);
     const piece = tail > 0 ? b.subarray(0, b.length - tail) : b;
-    if (isAscii(piece)) return ascii.decode(piece);
-    try {
-      return decoder.decode(piece);
-    } catch (e) {
-      throw notUtf8(e);
+    const out: string[] = [];
+    for (let at = 0; at < piece.length;) {
+      // Cut before a character's first byte, never inside one.
+      let to = Math.min(piece.length, at + pieceBytes);
+      while (to < piece.length && (piece[to]! & 0xc0) === 0x80) to++;
+      const part = piece.subarray(at, to);
+      if (isAscii(part)) out.push(ascii.decode(part));
+      else {
+        try {
+          out.push(decoder.decode(part));
+        } catch (e) {
+          throw notUtf8(e);
+        }
+      }
+      at = to;
     }
+    return out;
   };
   // The head is copied, for the same reason.
   let head: Uint8Array | undefined = new Uint8Array(XML_HEAD.length);
@@ -116,15 +134,13 @@ export async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<str
       XML_HEAD.check(head);
       const t = decode(head, false);
       head = undefined;
-      if (t.length > 0) yield t;
+      yield* t;
       c = c.subarray(n);
     }
-    const t = decode(c, false);
-    if (t.length > 0) yield t;
+    yield* decode(c, false);
   }
   if (head !== undefined) XML_HEAD.check(head.subarray(0, held));
-  const rest = decode(head === undefined ? new Uint8Array(0) : head.subarray(0, held), true);
-  if (rest.length > 0) yield rest;
+  yield* decode(head === undefined ? new Uint8Array(0) : head.subarray(0, held), true);
 }
 
 /** Where `<!DOCTYPE` and `<!ENTITY` first occur in text fed piece by piece (-1: nowhere). */
