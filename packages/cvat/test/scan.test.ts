@@ -73,7 +73,7 @@ describe('parsePlain: the tree of a plain element, built without the library', (
       el: fc.tuple(tag, fc.uniqueArray(attr, { maxLength: 4, selector: (a) => a.trim().split('=')[0] }), fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.array(fc.tuple(text, tie('el')), { maxLength: 3 })), text, fc.constantFrom('', ' ', '\n'))
         .map(([t, attrs, children, tail, sp]) => children === null ? `<${t}${attrs.join('')}${sp}/>` : `<${t}${attrs.join('')}${sp}>${children.map(([x, c]) => x + c).join('')}${tail}</${t}>`),
     })).el;
-    await fc.assert(fc.asyncProperty(el, fc.constantFrom('none', 'none', 'insert', 'delete'), fc.nat(), fc.constantFrom('<', '>', '/', '"', ' ', 'a', '</mask>', '<mask a="1">', '/>', ' a="1"', '&'), fc.nat(1000), (e, how, where, what, offset) => {
+    fc.assert(fc.property(el, fc.constantFrom('none', 'none', 'insert', 'delete'), fc.nat(), fc.constantFrom('<', '>', '/', '"', ' ', 'a', '</mask>', '<mask a="1">', '/>', ' a="1"', '&'), fc.nat(1000), (e, how, where, what, offset) => {
       const at = where % (e.length + 1);
       const t = how === 'none' ? e : how === 'insert' ? e.slice(0, at) + what + e.slice(at) : e.slice(0, at) + e.slice(at + 1);
       const mine = parsePlain(t, offset, meta);

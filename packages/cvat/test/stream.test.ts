@@ -317,12 +317,12 @@ describe('a shard\'s streamed read (readsShards: context.shard)', () => {
         }
       },
     };
-    const s = await dialect.readStream!(source, {}, { shard: { index: 0, count: 4 } });
+    const s = await dialect.readStream!(source, {}, { warn: () => {}, shard: { index: 0, count: 4 } });
     const ids: unknown[] = [];
     for await (const a of s.annotations) ids.push(a.id);
     expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(served[1]).toBeLessThan(xml.length / 3);
-    const last = await dialect.readStream!(xml, {}, { shard: { index: 3, count: 4 } });
+    const last = await dialect.readStream!(xml, {}, { warn: () => {}, shard: { index: 3, count: 4 } });
     const lastIds: unknown[] = [];
     for await (const a of last.annotations) lastIds.push(a.id);
     expect(lastIds).toEqual(Array.from({ length: 50 }, (_, i) => i + 151));
