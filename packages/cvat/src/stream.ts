@@ -172,7 +172,8 @@ const AT_END = /: (Unclosed tag|Start tag expected|Invalid '\[)/;
 /** An `<image>`'s start tag alone as an element: its attributes, as a whole parse has them, at its offset. */
 function imageHead(lib: XmlLibrary, e: XmlElement): XmlNode {
   const head = e.text.slice(0, e.headLength);
-  return parseElement(lib, head.endsWith('/>') ? head : `${head}</image>`, 'image', e.offset);
+  const text = head.endsWith('/>') ? head : `${head}</image>`;
+  return parsePlain(text, e.offset, lib.metaDataSymbol) ?? parseElement(lib, text, 'image', e.offset);
 }
 
 export interface CvatStreamRead {
