@@ -144,25 +144,29 @@ export async function* texts(input: Uint8Array | ByteSource, pieceBytes = PIECE)
 }
 
 /** Where `<!DOCTYPE` and `<!ENTITY` first occur in text fed piece by piece (-1: nowhere). */
-class DtdFinder {
+export class DtdFinder {
   doctype = -1;
   entity = -1;
   private tail = '';
   private at = 0;
 
   feed(t: string): void {
-    if (this.doctype < 0) this.doctype = this.find(t, '<!DOCTYPE');
-    if (this.entity < 0) this.entity = this.find(t, '<!ENTITY');
+    // Across the boundary first: it comes before anything in t.
+    if (this.doctype < 0) this.doctype = this.across(t, '<!DOCTYPE');
+    if (this.entity < 0) this.entity = this.across(t, '<!ENTITY');
+    // Then in t: one search for '<!' for both.
+    for (let i = this.doctype < 0 || this.entity < 0 ? t.indexOf('<!') : -1; i >= 0; i = t.indexOf('<!', i + 2)) {
+      if (this.doctype < 0 && t.startsWith('DOCTYPE', i + 2)) this.doctype = this.at + i;
+      if (this.entity < 0 && t.startsWith('ENTITY', i + 2)) this.entity = this.at + i;
+      if (this.doctype >= 0 && this.entity >= 0) break;
+    }
     this.tail = (this.tail + t.slice(-8)).slice(-8);
     this.at += t.length;
   }
 
-  private find(t: string, marker: string): number {
-    // Across the boundary first: it comes before anything in t.
-    const across = (this.tail + t.slice(0, marker.length - 1)).indexOf(marker);
-    if (across >= 0) return this.at - this.tail.length + across;
-    const i = t.indexOf(marker);
-    return i < 0 ? -1 : this.at + i;
+  private across(t: string, marker: string): number {
+    const i = (this.tail + t.slice(0, marker.length - 1)).indexOf(marker);
+    return i < 0 ? -1 : this.at - this.tail.length + i;
   }
 }
 

@@ -4,7 +4,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { decodeUtf8, RleError, XML_HEAD, type ByteSource } from '@rlekit/core';
 import { parsePlain, plainElement } from '../src/scan.js';
 import { parseElement, xmlLibrary, type XmlNode } from '../src/xml.js';
-import { texts } from '../src/stream.js';
+import { DtdFinder, texts } from '../src/stream.js';
 
 describe('plainElement: the quick check that stands in for the validator on plain elements', () => {
   // Element text as CVAT writes it (plain) or with what the quick check leaves to the validator.
@@ -197,5 +197,25 @@ describe('texts: the input decoded piece by piece, as decodeUtf8 decodes it whol
     }), { numRuns: 1500 });
     expect(failed).toBeGreaterThan(100);
     expect(decoded).toBeGreaterThan(100);
+  });
+});
+
+describe('DtdFinder: where <!DOCTYPE and <!ENTITY first occur in text fed in pieces', () => {
+  it('the offsets indexOf finds in the whole text, over text cut anywhere', () => {
+    let found = 0;
+    const part = fc.constantFrom('<!DOCTYPE', '<!ENTITY', '<!', '<!--', 'DOCTYPE', 'ENTITY', '<', '!', 'a', 'é', ' ', '<!DOC', 'TYPE x>');
+    fc.assert(fc.property(fc.array(part, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 6 }), (parts, cuts) => {
+      const text = parts.join('');
+      const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+      const d = new DtdFinder();
+      let from = 0;
+      for (const to of [...at, text.length]) {
+        d.feed(text.slice(from, to));
+        from = to;
+      }
+      expect([d.doctype, d.entity]).toEqual([text.indexOf('<!DOCTYPE'), text.indexOf('<!ENTITY')]);
+      if (d.doctype >= 0 && d.entity >= 0) found++;
+    }), { numRuns: 2000 });
+    expect(found).toBeGreaterThan(100);
   });
 });
