@@ -61,6 +61,15 @@ export class XmlSplitter {
    */
   constructor(private readonly onElement: (e: XmlElement) => void, private readonly keepOutline = true, private readonly maxElement = 0x1fffffe8) {}
 
+  /**
+   * Starts at a root child's `<` at document offset `offset` (a shard's second pass, from the byte
+   * where its first image starts): the state a scan from the start has there.
+   */
+  resumeAt(offset: number): void {
+    this.base = offset;
+    this.depth = 1;
+  }
+
   /** Characters fed so far: the document's length once it has ended. */
   get length(): number {
     return this.base + this.buf.length;
@@ -298,7 +307,7 @@ function isNameChar(c: number): boolean {
  * but left to the validator, whose errors are the read's. The validator builds strings character
  * by character (long rle values most of all): this check is several times faster.
  */
-export function plainElement(text: string): boolean {
+export function plainElement(text: string, children?: { shapes: number; boxes: number }): boolean {
   const n = text.length;
   // Open elements: where each name starts and its length.
   const open: number[] = [];
@@ -323,6 +332,11 @@ export function plainElement(text: string): boolean {
       const start = i;
       while (i < n && isNameChar(text.charCodeAt(i))) i++;
       const nameLength = i - start;
+      // The element's own <mask>, <polygon> and <box> children (open holds two numbers per element).
+      if (children !== undefined && open.length === 2) {
+        if ((nameLength === 4 && text.startsWith('mask', start)) || (nameLength === 7 && text.startsWith('polygon', start))) children.shapes++;
+        else if (nameLength === 3 && text.startsWith('box', start)) children.boxes++;
+      }
       names.length = 0;
       let self = false;
       for (;;) {

@@ -56,6 +56,24 @@ export function openTail(b: Uint8Array): number {
   return 0;
 }
 
+/**
+ * Where the decoded text's pieces came from: triples (first character's offset in the text,
+ * first byte's offset in the file, 1 when the piece is ASCII, whose characters are its bytes).
+ */
+type TextMap = number[];
+
+/** The file offset of the byte where character `at` starts, when it lies in an ASCII piece (undefined otherwise). */
+function byteOffset(map: TextMap, at: number): number | undefined {
+  let lo = 0, hi = map.length / 3 - 1;
+  if (hi < 0) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (map[3 * mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return map[3 * lo]! <= at && map[3 * lo + 2] === 1 ? map[3 * lo + 1]! + (at - map[3 * lo]!) : undefined;
+}
+
 /** Whether every byte is ASCII (a word at a time). */
 function isAscii(b: Uint8Array): boolean {
   const n = b.length;
@@ -80,15 +98,21 @@ function isAscii(b: Uint8Array): boolean {
  * next), in pieces of at most PIECE bytes: several times faster than a streaming decoder, which
  * takes a slower path; an ASCII piece (most are) as Latin-1.
  */
-export async function* texts(input: Uint8Array | ByteSource, pieceBytes = PIECE): AsyncGenerator<string> {
+export async function* texts(input: Uint8Array | ByteSource | AsyncIterable<Uint8Array>, pieceBytes = PIECE, map?: TextMap): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   // ASCII is decoded as Latin-1 (the same characters): faster, and into strings of one byte per character.
   const ascii = new TextDecoder('latin1');
   let carry: Uint8Array | undefined;
-  let first = true;
+  // A stream from the middle of the file (a shard's second pass): no head, no BOM.
+  const middle = !(input instanceof Uint8Array) && !('kind' in input);
+  let first = !middle;
+  // Bytes handed to decode so far, characters made so far.
+  let fed = 0, made = 0;
   // Every piece of a chunk is decoded before any is handed on: a fault in its bytes is met before the scanner sees any of it.
   const decode = (bytes: Uint8Array, last: boolean): string[] => {
     let b = bytes;
+    let at0 = fed - (carry?.length ?? 0);
+    fed += bytes.length;
     if (carry !== undefined) {
       b = new Uint8Array(carry.length + bytes.length);
       b.set(carry);
@@ -97,7 +121,7 @@ export async function* texts(input: Uint8Array | ByteSource, pieceBytes = PIECE)
     }
     if (first && b.length >= 3) {
       first = false;
-      if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) (b = b.subarray(3), (at0 += 3));
     }
     const tail = last ? 0 : openTail(b);
     // Copied: a source may reuse a chunk's memory for the next one.
@@ -109,22 +133,32 @@ export async function* texts(input: Uint8Array | ByteSource, pieceBytes = PIECE)
       let to = Math.min(piece.length, at + pieceBytes);
       while (to < piece.length && (piece[to]! & 0xc0) === 0x80) to++;
       const part = piece.subarray(at, to);
-      if (isAscii(part)) out.push(ascii.decode(part));
+      const plain = isAscii(part);
+      let t: string;
+      if (plain) t = ascii.decode(part);
       else {
         try {
-          out.push(decoder.decode(part));
+          t = decoder.decode(part);
         } catch (e) {
           throw notUtf8(e);
         }
       }
+      out.push(t);
+      map?.push(made, at0 + at, plain ? 1 : 0);
+      made += t.length;
       at = to;
     }
     return out;
   };
+  if (middle) {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) yield* decode(chunk, false);
+    yield* decode(new Uint8Array(0), true);
+    return;
+  }
   // The head is copied, for the same reason.
   let head: Uint8Array | undefined = new Uint8Array(XML_HEAD.length);
   let held = 0;
-  for await (const chunk of byteChunks(input)) {
+  for await (const chunk of byteChunks(input as Uint8Array | ByteSource)) {
     let c = chunk;
     if (head !== undefined) {
       const n = Math.min(c.length, head.length - held);
@@ -193,20 +227,36 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   const lib = await xmlLibrary();
   const maxElement = Math.min(o.maxBytes, 0x1fffffe8);
 
-  // Pass 1: the outline, every image's start tag, the first malformed element.
+  // Pass 1: the outline, every image's start tag, the first malformed element. For a later
+  // shard, also how many annotations each image gives (-1: not known without parsing it) and where
+  // each starts, so that its pass 2 can start at its first image.
   const heads: XmlNode[] = [];
+  const seeking = shard !== undefined && shard.index > 0;
+  const counts: number[] = [], starts: number[] = [];
+  const map: TextMap | undefined = seeking ? [] : undefined;
+  const children = { shapes: 0, boxes: 0 };
   let elementError: RleError | undefined;
   const splitter = new XmlSplitter((e) => {
     if (elementError !== undefined) return;
+    children.shapes = children.boxes = 0;
+    let plain: boolean | undefined;
     if (o.validate) {
       // Most elements have the plain form the quick check proves well-formed; the rest are the validator's.
-      if (!plainElement(e.text)) elementError = validateXml(lib, e.text, (at) => at + e.offset);
+      plain = plainElement(e.text, seeking ? children : undefined);
+      if (!plain) elementError = validateXml(lib, e.text, (at) => at + e.offset);
       if (elementError !== undefined) return;
     }
-    if (e.tag === 'image') heads.push(imageHead(lib, e));
+    if (e.tag !== 'image') return;
+    heads.push(imageHead(lib, e));
+    if (seeking) {
+      // Boxes count only when rasterized and not rotated: counted by reading them, in pass 2.
+      plain ??= plainElement(e.text, children);
+      counts.push(plain && (children.boxes === 0 || o.boxes === 'skip') ? children.shapes : -1);
+      starts.push(e.offset);
+    }
   }, true, maxElement);
   const dtd = new DtdFinder();
-  for await (const t of texts(input)) {
+  for await (const t of texts(input, PIECE, map)) {
     dtd.feed(t);
     splitter.push(t);
   }
@@ -266,12 +316,34 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   const start = range[0]!, end = range[1]! < images.length ? range[1]! : Infinity;
 
   // Pass 2: each <image> parsed alone, its shapes read.
+  // Where a later shard's pass 2 starts: its first image's byte, when the images before it are
+  // counted and the file can be read from there.
+  let from: { byte: number; offset: number; id: number } | undefined;
+  if (seeking && start > 0 && start < starts.length) {
+    let id = 0;
+    for (let i = 0; i < start && id >= 0; i++) id = counts[i]! < 0 ? -1 : id + counts[i]!;
+    const byte = byteOffset(map!, starts[start]!);
+    const ranged = input instanceof Uint8Array || (input.range !== undefined && input.size !== undefined);
+    if (id >= 0 && byte !== undefined && ranged) from = { byte, offset: starts[start]!, id };
+  }
+  counts.length = starts.length = 0;
+  if (map !== undefined) map.length = 0;
+
   async function* annotations(): AsyncGenerator<Annotation> {
     const ready: XmlElement[] = [];
     const cutter = new XmlSplitter((e) => {
       if (e.tag === 'image') ready.push(e);
     }, false, maxElement);
     let index = 0, id = 0;
+    let source: Uint8Array | ByteSource | AsyncIterable<Uint8Array> = input;
+    if (from !== undefined) {
+      cutter.resumeAt(from.offset);
+      index = start;
+      id = from.id;
+      source = input instanceof Uint8Array ? (async function* () {
+        for (let i = from.byte; i < input.length; i += SLICE) yield input.subarray(i, Math.min(input.length, i + SLICE));
+      })() : input.range!(from.byte, input.size!);
+    }
     const read = function* (): Generator<Annotation> {
       for (const e of ready) {
         const i = index++;
@@ -286,7 +358,7 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
       }
       ready.length = 0;
     };
-    for await (const t of texts(input)) {
+    for await (const t of texts(source)) {
       cutter.push(t);
       yield* read();
       if (index >= end) break;
