@@ -342,6 +342,14 @@ describe('--jobs', () => {
     expect(boxes.outs[1]!.equals(boxes.outs[0]!)).toBe(true);
     expect(boxes.outs[2]!.equals(boxes.outs[0]!)).toBe(true);
     expect(boxes.errs[2]).toBe(boxes.errs[0]);
+    // Plain images (no entity, no box): the later workers start reading at their first image.
+    const plain = fresh('plain.xml');
+    writeFileSync(plain, xml(images.map((im) => im.replace(/<attribute .*?<\/attribute>/, '').replace(/\n {4}<box [^>]*\/>/, ''))));
+    const seeking = await byJobs(['convert', plain, '--from', 'cvat', '--to', 'coco'], 'json');
+    expect(seeking.outs[0]!.length).toBeGreaterThan(1000);
+    expect(seeking.outs[1]!.equals(seeking.outs[0]!)).toBe(true);
+    expect(seeking.outs[2]!.equals(seeking.outs[0]!)).toBe(true);
+    expect(seeking.errs[2]).toBe(seeking.errs[0]);
     const bad = fresh('bad.xml');
     writeFileSync(bad, xml(images.map((im, i) => (i === 15 ? im.replace('rle="', 'rle="x') : im))));
     const r1 = await run(['convert', bad, '--from', 'cvat', '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
