@@ -241,12 +241,12 @@ export class XmlSplitter {
       }
       c = buf.charCodeAt(i);
       if (this.naming) {
-        // The name runs to a blank or '>' (quotes in it are the validator's to refuse).
-        if (c !== GT && !isSpace(c)) {
-          if (this.name.length < 64) this.name += buf[i];
-          this.last = c;
-          continue;
-        }
+        // The name runs to a blank or '>' (quotes in it are the validator's to refuse); its first 64 characters are kept, taken in one slice.
+        const from = i;
+        while (c === c && c !== GT && !isSpace(c)) c = buf.charCodeAt(++i);
+        if (this.name.length < 64) this.name += buf.slice(from, Math.min(i, from + 64 - this.name.length));
+        if (i > from) this.last = buf.charCodeAt(i - 1);
+        if (i >= n) break;
         this.naming = false;
       }
       if (c === DQ || c === SQ) this.quote = c;

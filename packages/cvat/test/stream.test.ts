@@ -162,6 +162,13 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     expect(await expectSame(enc(doc), { validate: false })).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_STRUCTURE' }));
   });
 
+  it('self-closing tags without attributes (their name ends in "/"), cut in chunks anywhere, close where they open', async () => {
+    const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" width="3" height="2"><points/><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/><tag/></image><image id="1" width="3" height="2"/></annotations>`;
+    const w = await expectSame(enc(xml));
+    expect(w.ok && w.annotations.length).toBe(1);
+    expect(w.warnings.map((x) => x.message)).toEqual(['1 <points> shapes are not masks and not read', '1 <tag> shapes are not masks and not read']);
+  });
+
   it('values holding ">" and "<image", comments, CDATA and processing instructions holding tags are not elements', async () => {
     const xml = `<?xml version="1.0"?>\n<!-- <annotations> --><annotations><version>1.1</version><meta><task><labels><label><name>a</name></label></labels></task></meta>
 <!-- <image id="5" width="1" height="1"></image> --><?pi <image id="6"> ?>
