@@ -327,6 +327,18 @@ describe('a shard\'s streamed read (readsShards: context.shard)', () => {
     expect(seeks).toBeGreaterThan(12);
   });
 
+  it('a file without <labels> (read whole by every shard): the shards\' annotations are one read\'s, its warnings said by the first shard only', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="b${id % 2}" rle="1, 5" left="0" top="0" width="3" height="2"/><polygon label="b" points="0,0;2,0;2,1"/></image>`;
+    const bytes = enc(`<annotations><version>1.0</version>${[0, 1, 2, 3, 4].map(img).join('')}</annotations>`);
+    const one = await outcome((warn) => dialect.readStream!(bytes, {}, { warn }));
+    expect(one.ok && one.warnings.length).toBeGreaterThan(1);
+    const parts = [await sharded(bytes, {}, { index: 0, count: 2 }, 0), await sharded(bytes, {}, { index: 1, count: 2 }, 1)];
+    expect(parts.map((p) => p.ok && p.annotations.length)).toEqual([4, 6]);
+    expect(parts.flatMap((p) => (p.ok ? p.annotations : []))).toEqual(one.ok && one.annotations);
+    expect(parts[0]!.warnings).toEqual(one.warnings);
+    expect(parts[1]!.warnings).toEqual([]);
+  });
+
   it('reads only what it needs: the first shard stops after its images; a later one starts at its first image (from a file that can be read from the middle)', async () => {
     const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
     const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
