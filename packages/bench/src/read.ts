@@ -2,8 +2,10 @@
  * `pnpm bench read [--scale S]`: streamed read throughput of whole files, in MB of input per
  * second of CPU (user + sys), beside Python reading the same file in the same run. Inputs: the
  * LVIS-shaped COCO file (see lvis.ts; --scale 0.1 is 111 MB), and the same dataset converted
- * once by the built CLI to rlekit-json and to a Kaggle CSV (the iMaterialist preset: one row
- * per instance, column-order runs, height and width columns), all cached in the bench dir.
+ * once by the built CLI to rlekit-json, to a Kaggle CSV (the iMaterialist preset: one row
+ * per instance, column-order runs, height and width columns) and to CVAT XML, all cached in the
+ * bench dir. `--only <input>` runs one input's rows (e.g. `--only cvat`). The last column is
+ * Python's CPU time for the same file over the row's: how many times faster than Python it reads.
  *
  * Each read runs in its own process (the built packages, as npm installs them), timed inside
  * it around the read alone (module loading excluded): rlekit with `process.cpuUsage()`, Python
@@ -24,6 +26,7 @@ const source = fileSource(path, statSync(path).size);
 const core = await import('@rlekit/core');
 const coco = await import('@rlekit/coco');
 const kaggle = await import('@rlekit/kaggle');
+const cvat = await import('@rlekit/cvat');
 const json = await import('@rlekit/core/json');
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const t0 = cpu(), w0 = performance.now();
@@ -53,6 +56,9 @@ if (kind === 'scan' || kind === 'scan-json') {
   for await (const a of s.annotations) (n++, touched += a.mask.height);
 } else if (kind === 'kaggle') {
   const s = await kaggle.dialect.readStream(source, { preset: 'imaterialist-fashion-2019' }, core.silentContext);
+  for await (const a of s.annotations) (n++, touched += a.mask.height);
+} else if (kind === 'cvat') {
+  const s = await cvat.dialect.readStream(source, {}, core.silentContext);
   for await (const a of s.annotations) (n++, touched += a.mask.height);
 } else if (kind === 'rlekit-json') {
   const d = await json.dialect.read(source, {}, core.silentContext);
@@ -92,6 +98,25 @@ import resource
 print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
+// CVAT XML as users read one: ElementTree's iterparse (each <image> cleared once read, so memory
+// stays bounded), each mask's rle attribute split into a numpy array of run lengths (CVAT's own
+// importer splits it on "," and int()s each), without painting a mask.
+const PY_CVAT = `
+import json, sys, time
+import xml.etree.ElementTree as ET
+import numpy as np
+t, w = time.process_time(), time.perf_counter()
+n = 0
+for event, el in ET.iterparse(sys.argv[1], events=('end',)):
+    if el.tag == 'mask':
+        runs = np.asarray(el.get('rle').split(','), dtype=int)
+        n += 1
+    elif el.tag == 'image':
+        el.clear()
+import resource
+print(json.dumps({'cpu': time.process_time() - t, 'wall': time.perf_counter() - w, 'n': n, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
 export interface Timed { cpu: number; wall: number; n: number; rss?: number; error?: string }
 
 function run(cmd: string[], cwd: string): Timed {
@@ -125,6 +150,7 @@ export async function read(argv: string[]): Promise<void> {
   cliCommand(); // builds the packages when a source is newer
   const rlekitJson = converted(input, `lvis-shaped-${scale}.rlekit.json`, ['--to', 'rlekit-json']);
   const csv = converted(input, `lvis-shaped-${scale}.imaterialist.csv`, ['--to', 'kaggle', '--preset', 'imaterialist-fashion-2019']);
+  const xml = converted(input, `lvis-shaped-${scale}.cvat.xml`, ['--to', 'cvat']);
   const node = readTimed;
   const py = (script: string, path: string): Timed => run([python, '-c', script, path], repo);
   const rows: [string, string, () => Timed][] = [
@@ -139,6 +165,8 @@ export async function read(argv: string[]): Promise<void> {
     ['', rlekitJson, () => node('rlekit-json-stream', rlekitJson)],
     ['Kaggle CSV (iMaterialist preset)', csv, () => py(PY_CSV, csv)],
     ['', csv, () => node('kaggle', csv)],
+    ['CVAT XML', xml, () => py(PY_CVAT, xml)],
+    ['', xml, () => node('cvat', xml)],
   ];
   const what = [
     'Python json.load',
@@ -152,20 +180,29 @@ export async function read(argv: string[]): Promise<void> {
     'rlekit-json readStream (as convert reads it): the same pass, each mask handed on and dropped (bounded memory)',
     'Python csv.reader + each RLE split into numpy start and length arrays',
     'rlekit Kaggle readStream (two passes), every mask built from its runs',
+    'Python xml.etree.ElementTree.iterparse (each <image> cleared when read) + each rle split into a numpy array of run lengths',
+    'rlekit CVAT readStream (two passes: the file checked well-formed, then each <image> parsed alone), every mask built from its runs and placed in its image',
   ];
   const load = (): string => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.split(' ').slice(0, 3).join(' ');
   console.log(`node ${process.version}; load average ${load()} at the start`);
-  console.log('\n| input | reader | size | CPU (user+sys) | MB/s of CPU | wall | peak RSS | annotations |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  const j = argv.indexOf('--only');
+  const only = j >= 0 ? (argv[j + 1] ?? '').toLowerCase() : undefined;
+  console.log('\n| input | reader | size | CPU (user+sys) | MB/s of CPU | wall | peak RSS | annotations | Python CPU / this |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   let file = '';
+  // Each input's first row is Python's: the rows after it are compared with it.
+  let pythonCpu = NaN;
   for (const [k, [label, path, go]] of rows.entries()) {
     if (label) file = label;
+    if (only !== undefined && !file.toLowerCase().includes(only)) continue;
     const mb = statSync(path).size / 1e6;
     const t = go();
+    if (label) pythonCpu = t.error ? NaN : t.cpu;
+    const ratio = label || t.error || !(pythonCpu > 0) ? '' : `${(pythonCpu / t.cpu).toFixed(2)}x`;
     const name = label || '';
-    if (t.error) console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | failed: ${t.error} | | | | |`);
-    else console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | ${t.cpu.toFixed(2)} s | ${(mb / t.cpu).toFixed(1)} | ${t.wall.toFixed(2)} s | ${t.rss === undefined ? '' : `${t.rss.toFixed(0)} MiB`} | ${t.n} |`);
-    console.error(`  ${file}: ${what[k]!.split(':')[0]}: ${t.error ? 'failed' : `${t.cpu.toFixed(2)} s CPU, ${(mb / t.cpu).toFixed(1)} MB/s`}`);
+    if (t.error) console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | failed: ${t.error} | | | | | |`);
+    else console.log(`| ${name} | ${what[k]} | ${mb.toFixed(0)} MB | ${t.cpu.toFixed(2)} s | ${(mb / t.cpu).toFixed(1)} | ${t.wall.toFixed(2)} s | ${t.rss === undefined ? '' : `${t.rss.toFixed(0)} MiB`} | ${t.n} | ${ratio} |`);
+    console.error(`  ${file}: ${what[k]!.split(':')[0]}: ${t.error ? 'failed' : `${t.cpu.toFixed(2)} s CPU, ${(mb / t.cpu).toFixed(1)} MB/s${ratio ? `, ${ratio} Python's` : ''}`}`);
   }
   console.log(`\nload average ${load()} at the end`);
 }

@@ -391,6 +391,49 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   }, 240_000);
 
+  it('1, 2 and 3 worker threads write the same bytes and say the same warnings: CVAT XML input (each worker reads its own images), a bad mask late in the file is the error one job meets', async () => {
+    // Masks, polygons, boxes and a track (warnings with counts), a project export (renumbered ids), version 1.0.
+    const image = (i: number): string => `  <image id="${i % 9}" task_id="${i < 9 ? 1 : 2}" name="${i}.png" width="7" height="5">
+    <mask label="${i % 2 ? 'cat' : 'dog'}" source="manual" occluded="0" rle="${i % 4}, 3, 2, ${3 * (3 + (i % 3)) - (i % 4) - 5}" left="1" top="1" width="${3 + (i % 3)}" height="3" z_order="${i % 3}"><attribute name="note">n&amp;${i}</attribute></mask>
+    <polygon label="cat" points="0,0;${1 + (i % 5)},0;3,4" z_order="1"/>
+    <box label="dog" xtl="0" ytl="0" xbr="2" ybr="${1 + (i % 3)}"/>
+  </image>`;
+    const xml = (images: string[]): string => `<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.0</version>\n  <meta><task><labels><label><name>cat</name></label><label><name>dog</name></label></labels></task></meta>\n  <track id="0" label="cat"><box frame="0" xtl="1" ytl="1" xbr="2" ybr="2"/></track>\n${images.join('\n')}\n</annotations>\n`;
+    const images = Array.from({ length: 17 }, (_, i) => image(i));
+    const input = fresh('in.xml');
+    writeFileSync(input, xml(images));
+    const { outs, errs } = await byJobs(['convert', input, '--from', 'cvat', '--to', 'coco'], 'json');
+    expect(outs[0]!.length).toBeGreaterThan(1000);
+    expect(outs[1]!.equals(outs[0]!)).toBe(true);
+    expect(outs[2]!.equals(outs[0]!)).toBe(true);
+    expect(errs[0]).toMatch(/17 polygons/);
+    expect(errs[0]).toMatch(/1 <track>/);
+    expect(errs[0]).toMatch(/renumbered-ids/);
+    expect(errs[1]).toBe(errs[0]);
+    expect(errs[2]).toBe(errs[0]);
+    // With boxes rasterized too (more annotations per image: the later workers number theirs after the earlier ones').
+    const boxes = await byJobs(['convert', input, '--from', 'cvat', '--to', 'coco', '--read-option', 'boxes=rasterize'], 'json');
+    expect(boxes.outs[1]!.equals(boxes.outs[0]!)).toBe(true);
+    expect(boxes.outs[2]!.equals(boxes.outs[0]!)).toBe(true);
+    expect(boxes.errs[2]).toBe(boxes.errs[0]);
+    // Plain images (no entity, no box): the later workers start reading at their first image.
+    const plain = fresh('plain.xml');
+    writeFileSync(plain, xml(images.map((im) => im.replace(/<attribute .*?<\/attribute>/, '').replace(/\n {4}<box [^>]*\/>/, ''))));
+    const seeking = await byJobs(['convert', plain, '--from', 'cvat', '--to', 'coco'], 'json');
+    expect(seeking.outs[0]!.length).toBeGreaterThan(1000);
+    expect(seeking.outs[1]!.equals(seeking.outs[0]!)).toBe(true);
+    expect(seeking.outs[2]!.equals(seeking.outs[0]!)).toBe(true);
+    expect(seeking.errs[2]).toBe(seeking.errs[0]);
+    const bad = fresh('bad.xml');
+    writeFileSync(bad, xml(images.map((im, i) => (i === 15 ? im.replace('rle="', 'rle="x') : im))));
+    const r1 = await run(['convert', bad, '--from', 'cvat', '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+    const r3 = await run(['convert', bad, '--from', 'cvat', '--to', 'coco', '--jobs', '3', '-q', '-o', fresh('never3.json')]);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toMatch(/INVALID_TOKEN/);
+    expect(r3.err.replace(/never3/g, 'never1')).toBe(r1.err);
+    expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
+  }, 240_000);
+
   it('the first pass split over the worker threads (forced on a small file): 1, 2 and 3 jobs write the same bytes and say the same; a bad file is the error one job meets', async () => {
     // Each worker scans a piece of the annotations from a guessed cut, proved by the scan before it (coco plan.ts).
     process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';

@@ -177,17 +177,71 @@ function short(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** Runs parsed by the calls below, reused (each call copies its runs out). */
+let scratchRuns = new Uint32Array(1024);
+let scratchBytes = new Uint8Array(1 << 16);
+const encoder = new TextEncoder();
+let fastSum = 0, fastCanonical = true;
+
+/**
+ * The plain case of {@link rleTextRuns}, read from bytes (the text copied into a reused buffer:
+ * about 2.5x faster than reading it a character at a time): the number of runs put in
+ * scratchRuns (their sum in fastSum), or -1 for anything else (a character that is not ASCII, a
+ * fault, runs past the box), which the character loop then reads, errors included.
+ */
+function rleBytes(rle: string, boxTotal: number): number {
+  const n = rle.length;
+  if (scratchBytes.length < n + 1) scratchBytes = new Uint8Array(2 * n + 1);
+  const b = scratchBytes;
+  if (encoder.encodeInto(rle, b).written !== n) return -1;
+  b[n] = 0; // stops the loops below at the end
+  const out = scratchRuns;
+  let i = 0, count = 0, sum = 0, canonical = true;
+  for (;;) {
+    let c = b[i]!;
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = b[++i]!;
+    if (i >= n) {
+      if (count > 0) return -1;
+      break;
+    }
+    const start = i;
+    let v = 0;
+    while (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      c = b[++i]!;
+    }
+    if (i === start || v > 0xffffffff) return -1;
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = b[++i]!;
+    sum += v;
+    if (sum > boxTotal) return -1;
+    if (v === 0 && count > 0) canonical = false;
+    out[count++] = v;
+    if (i >= n) break;
+    if (c !== 44) return -1;
+    i++;
+  }
+  fastSum = sum;
+  fastCanonical = canonical;
+  return count;
+}
+
 /**
  * Reads CVAT's `rle` text straight into box runs: integers separated by commas, spaces allowed
  * around them (CVAT's importer splits on "," and int()s each token). Tokens go into one
  * typed array sized from the text (a token takes at least 2 characters with its comma); runs
- * that are already canonical are used as they are.
+ * that are already canonical are used as they are. `fromBytes` false (tests): the character loop only.
  */
-function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
+export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined, fromBytes = true): { runs: Uint32Array; padded: number } {
   const n = rle.length;
-  const out = new Uint32Array((n >>> 1) + 1);
+  if (scratchRuns.length < (n >>> 1) + 1) scratchRuns = new Uint32Array((n >>> 1) + 1 + 1024);
+  const out = scratchRuns;
   let i = 0, count = 0, sum = 0, canonical = true;
-  for (;;) {
+  const fast = fromBytes ? rleBytes(rle, boxTotal) : -1;
+  if (fast >= 0) {
+    count = fast;
+    sum = fastSum;
+    canonical = fastCanonical;
+  } else for (;;) {
     let c = rle.charCodeAt(i);
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     if (i >= n) {
@@ -218,6 +272,7 @@ function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, of
   }
   const padded = count > 0 ? boxTotal - sum : 0;
   if (canonical && padded === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded };
+  // (out is reused by the next call: the runs are copied out of it, by slice or by the builder.)
   // Zero runs inside, padding, or no runs at all: let the builder merge them.
   const b = new RunBuilder(count + 2);
   for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);

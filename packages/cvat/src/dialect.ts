@@ -197,15 +197,18 @@ export class CvatReader {
    * `root`: the `<annotations>` element; only its version, meta and track children are read here.
    * `streamed`: the masks of one image are held at a time, so maxRuns bounds each image's runs
    * (a whole read holds them all, so it bounds their total).
+   * `fileWide`: say what is said of the whole file (its version, renumbered ids, tracks); false for
+   * a shard's reader other than the first, whose warnings are those of its own images (`--jobs`
+   * adds up the shards' counts).
    */
-  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false) {
+  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false, private readonly fileWide = true) {
     const version = text(root, 'version', ['annotations']);
-    if (version !== undefined && version !== '1.1') warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
+    if (version !== undefined && version !== '1.1' && fileWide) warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
     const { categories, found } = readLabels(child(root, 'meta'));
     this.categories = categories;
     this.found = found;
     for (const c of categories) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
-    if (root.track !== undefined) this.other.track = list(root.track).length;
+    if (root.track !== undefined && fileWide) this.other.track = list(root.track).length;
   }
 
   /** Whether `<meta>` declares the labels (otherwise shapes declare them by use, so categories grow while reading). */
@@ -247,7 +250,7 @@ export class CvatReader {
     });
     // Keys are unique, so a repeated frame number means two tasks.
     this.projectIds = new Set(this.frames).size < this.frames.length;
-    if (this.projectIds) {
+    if (this.projectIds && this.fileWide) {
       const tasks = new Set<string>();
       imageNodes.forEach((im, i) => tasks.add(attr(im, 'task_id', ['annotations', 'image', i]) ?? ''));
       this.warn({
@@ -367,6 +370,21 @@ export class CvatReader {
     if (o.sortByZOrder) shapes.sort((a, b) => a.z - b.z || a.at - b.at);
     else shapes.sort((a, b) => a.at - b.at);
     return shapes.map((s) => s.annotation);
+  }
+
+  /**
+   * How many annotations image `i`'s shapes give (as many as {@link shapes} yields, when it yields),
+   * without reading them: a shard's reader numbers its annotations after those of the images before.
+   */
+  count(im: XmlNode, i: number): number {
+    let n = list(im.mask).length + list(im.polygon).length;
+    if (this.o.boxes === 'rasterize') {
+      list(im.box).forEach((s, j) => {
+        const rotation = attr(s, 'rotation', ['annotations', 'image', i, 'box', j]);
+        if (rotation === undefined || Number(rotation) === 0) n++;
+      });
+    }
+    return n;
   }
 
   /** The summary warnings, once every image has been read. */
@@ -830,6 +848,14 @@ const capabilities: DialectCapabilities = {
   multipleImages: true, overlap: true, emptyImages: true, imageIds: true, fileNames: true, imageAttributes: true,
 };
 
+/**
+ * Where a read of the whole file says its warnings: a shard's reader that reads every image (a whole
+ * read) says them in the first shard only, as one run says them (`--jobs` adds up the shards').
+ */
+function wholeReadWarnings(context: DialectContext | undefined): WarningSink | undefined {
+  return context?.shard !== undefined && context.shard.index > 0 ? () => {} : context?.warn;
+}
+
 async function readText(input: DialectInput, maxBytes: number): Promise<string> {
   if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
   // readAllBytes passes bytes already in memory through unchecked; the limit applies to them too.
@@ -854,7 +880,7 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
   },
   async read(input: DialectInput, options?: Partial<CvatReadOptions>, context?: DialectContext): Promise<MaskDataset> {
     const o = parseOptions(readOptionsSchema, options);
-    return parseCvatXml(await readText(input, o.maxBytes), o, context?.warn);
+    return parseCvatXml(await readText(input, o.maxBytes), o, wholeReadWarnings(context));
   },
   /**
    * Two passes over the file, one `<image>` in memory at a time (pass 1 checks the file and reads
@@ -865,9 +891,11 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
     const warn = context?.warn ?? (() => {});
-    const { stream } = await (await loadStream()).readCvatStream(input, o, warn);
-    return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, warn)), inImageOrder: true };
+    const { stream } = await (await loadStream()).readCvatStream(input, o, warn, context?.shard);
+    return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, wholeReadWarnings(context))), inImageOrder: true };
   },
+  // The streamed read of a file whose <meta> declares its labels reads only the shard's images (it counts the others' shapes, for the ids).
+  readsShards: true,
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const d = await collectDataset(dataset);
     return encodeUtf8([...formatCvatXml(d, options, context?.warn)].join(''));

@@ -12,6 +12,7 @@
  * `<image` inside values are values). Whether what it cut is well-formed is the validator's call.
  */
 import { RleError } from '@rlekit/core';
+import { ATTR, LIST_TAGS, type XmlNode } from './xml.js';
 
 /** One root child cut out: its name, text, and where it starts in the document (UTF-16 offset, as a whole read's). */
 export interface XmlElement {
@@ -59,6 +60,15 @@ export class XmlSplitter {
    * UTF-16 units (one that never ends would otherwise gather the rest of the file).
    */
   constructor(private readonly onElement: (e: XmlElement) => void, private readonly keepOutline = true, private readonly maxElement = 0x1fffffe8) {}
+
+  /**
+   * Starts at a root child's `<` at document offset `offset` (a shard's second pass, from the byte
+   * where its first image starts): the state a scan from the start has there.
+   */
+  resumeAt(offset: number): void {
+    this.base = offset;
+    this.depth = 1;
+  }
 
   /** Characters fed so far: the document's length once it has ended. */
   get length(): number {
@@ -231,12 +241,12 @@ export class XmlSplitter {
       }
       c = buf.charCodeAt(i);
       if (this.naming) {
-        // The name runs to a blank or '>' (quotes in it are the validator's to refuse).
-        if (c !== GT && !isSpace(c)) {
-          if (this.name.length < 64) this.name += buf[i];
-          this.last = c;
-          continue;
-        }
+        // The name runs to a blank or '>' (quotes in it are the validator's to refuse); its first 64 characters are kept, taken in one slice.
+        const from = i;
+        while (c === c && c !== GT && !isSpace(c)) c = buf.charCodeAt(++i);
+        if (this.name.length < 64) this.name += buf.slice(from, Math.min(i, from + 64 - this.name.length));
+        if (i > from) this.last = buf.charCodeAt(i - 1);
+        if (i >= n) break;
         this.naming = false;
       }
       if (c === DQ || c === SQ) this.quote = c;
@@ -277,5 +287,195 @@ export class XmlSplitter {
       }
       this.onElement({ tag: done.tag, text, offset: done.offset, headLength: done.headLength });
     }
+  }
+}
+
+/** XML name characters the quick check below accepts: a subset of what the validator's isName does. */
+function isNameStart(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+}
+
+/**
+ * Whether fast-xml-parser's validator surely accepts `text`, one element cut out of a document, by
+ * a quick scan of a plain form of it: tags with ASCII names, attributes `name="value"` (or '…')
+ * separated by blanks, none repeated, matching end tags, text without `&`, nothing after the
+ * element. Anything else (comments, CDATA, PIs, entities, other spacing) is false: not refused,
+ * but left to the validator, whose errors are the read's. The validator builds strings character
+ * by character (long rle values most of all): this check is several times faster.
+ */
+export function plainElement(text: string, children?: { shapes: number; boxes: number }): boolean {
+  const n = text.length;
+  // Open elements: where each name starts and its length.
+  const open: number[] = [];
+  // Attribute names of the current tag: start, length pairs.
+  const names: number[] = [];
+  let i = 0, amp = 0;
+  if (text.charCodeAt(0) !== LT) return false;
+  for (;;) {
+    // At a '<'.
+    let c = text.charCodeAt(++i);
+    if (c === SLASH) {
+      const start = ++i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      if (open.length === 0) return false;
+      const len = open.pop()!, at = open.pop()!;
+      if (i - start !== len || text.charCodeAt(i) !== GT) return false;
+      for (let k = 0; k < len; k++) if (text.charCodeAt(start + k) !== text.charCodeAt(at + k)) return false;
+      i++;
+      if (open.length === 0) return i === n;
+    } else {
+      if (!isNameStart(c)) return false;
+      const start = i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      const nameLength = i - start;
+      // The element's own <mask>, <polygon> and <box> children (open holds two numbers per element).
+      if (children !== undefined && open.length === 2) {
+        if ((nameLength === 4 && text.startsWith('mask', start)) || (nameLength === 7 && text.startsWith('polygon', start))) children.shapes++;
+        else if (nameLength === 3 && text.startsWith('box', start)) children.boxes++;
+      }
+      names.length = 0;
+      let self = false;
+      for (;;) {
+        c = text.charCodeAt(i);
+        if (c === GT) break;
+        if (c === SLASH) {
+          if (text.charCodeAt(i + 1) !== GT) return false;
+          self = true;
+          i++;
+          break;
+        }
+        if (!isSpace(c)) return false;
+        while (isSpace(c)) c = text.charCodeAt(++i);
+        if (c === GT || c === SLASH) continue;
+        // name="value"
+        if (!isNameStart(c)) return false;
+        const a = i;
+        while (i < n && isNameChar(text.charCodeAt(i))) i++;
+        const len = i - a;
+        if (text.charCodeAt(i) !== 0x3d) return false;
+        const q = text.charCodeAt(++i);
+        if (q !== DQ && q !== SQ) return false;
+        const close = text.indexOf(q === DQ ? '"' : "'", i + 1);
+        if (close < 0) return false;
+        for (let k = 0; k < names.length; k += 2) {
+          if (names[k + 1] !== len) continue;
+          let same = true;
+          for (let m = 0; m < len && same; m++) same = text.charCodeAt(names[k]! + m) === text.charCodeAt(a + m);
+          if (same) return false;
+        }
+        names.push(a, len);
+        i = close + 1;
+      }
+      i++; // past '>'
+      if (self) {
+        if (open.length === 0) return i === n;
+      } else open.push(start, nameLength);
+    }
+    // Text up to the next '<': no entity or reference in it (the validator checks those).
+    const lt = text.indexOf('<', i);
+    if (lt < 0) return false;
+    // The next '&' is looked for again only once passed (text with none is searched once).
+    if (amp >= 0 && amp < i) amp = text.indexOf('&', i);
+    if (amp >= 0 && amp < lt) return false;
+    i = lt;
+  }
+}
+
+interface Open {
+  node: XmlNode;
+  start: number;
+  name: number;
+  nameLength: number;
+  content: number;
+  children: boolean;
+}
+
+/**
+ * The tree of one plain element (as {@link plainElement} defines it) at `offset` in the document:
+ * what fast-xml-parser's parse of it gives for every value the reader reads (attributes under
+ * `@_name`, children by tag in lists, a leaf's text under `#text`, offsets under `meta`), several
+ * times faster. Undefined (for the library to parse) unless every element has attributes and a tag
+ * the parser always lists; the text between child elements, which the reader never reads, is not kept.
+ */
+export function parsePlain(text: string, offset: number, meta: symbol): XmlNode | undefined {
+  const n = text.length;
+  const open: Open[] = [];
+  let root: XmlNode | undefined;
+  let i = 0, amp = 0;
+  // The library reads CR LF and CR as LF (offsets included).
+  if (text.charCodeAt(0) !== LT || text.indexOf('\r') >= 0) return undefined;
+  for (;;) {
+    const lt = i;
+    let c = text.charCodeAt(++i);
+    if (c === SLASH) {
+      const start = ++i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      const o = open.pop();
+      if (o === undefined || i - start !== o.nameLength || text.charCodeAt(i) !== GT) return undefined;
+      for (let k = 0; k < o.nameLength; k++) if (text.charCodeAt(start + k) !== text.charCodeAt(o.name + k)) return undefined;
+      i++;
+      if (!o.children && lt > o.content) o.node['#text'] = text.slice(o.content, lt);
+      (o.node as Record<symbol, unknown>)[meta] = { startIndex: offset + o.start, endIndex: offset + i };
+      if (open.length === 0) return i === n ? root : undefined;
+    } else {
+      if (!isNameStart(c)) return undefined;
+      const name = i;
+      while (i < n && isNameChar(text.charCodeAt(i))) i++;
+      const nameLength = i - name;
+      const tag = text.slice(name, i);
+      if (!LIST_TAGS.has(tag) || open.length > 32) return undefined;
+      const node: XmlNode = {};
+      let attributes = 0, self = false;
+      for (;;) {
+        c = text.charCodeAt(i);
+        if (c === GT) break;
+        if (c === SLASH) {
+          if (text.charCodeAt(i + 1) !== GT) return undefined;
+          self = true;
+          i++;
+          break;
+        }
+        if (!isSpace(c)) return undefined;
+        while (isSpace(c)) c = text.charCodeAt(++i);
+        if (c === GT || c === SLASH) continue;
+        if (!isNameStart(c)) return undefined;
+        const a = i;
+        while (i < n && isNameChar(text.charCodeAt(i))) i++;
+        const key = ATTR + text.slice(a, i);
+        if (text.charCodeAt(i) !== 0x3d) return undefined;
+        const q = text.charCodeAt(++i);
+        if (q !== DQ && q !== SQ) return undefined;
+        const close = text.indexOf(q === DQ ? '"' : "'", i + 1);
+        if (close < 0 || Object.hasOwn(node, key)) return undefined;
+        node[key] = text.slice(i + 1, close);
+        attributes++;
+        i = close + 1;
+      }
+      // An element without attributes is a string in the library's tree.
+      if (attributes === 0) return undefined;
+      i++;
+      const parent = open[open.length - 1];
+      if (parent === undefined) root = node;
+      else {
+        parent.children = true;
+        const list = parent.node[tag] as XmlNode[] | undefined;
+        if (list === undefined) parent.node[tag] = [node];
+        else list.push(node);
+      }
+      if (self) {
+        (node as Record<symbol, unknown>)[meta] = { startIndex: offset + lt, endIndex: offset + i };
+        if (open.length === 0) return i === n ? root : undefined;
+      } else open.push({ node, start: lt, name, nameLength, content: i, children: false });
+    }
+    const next = text.indexOf('<', i);
+    if (next < 0) return undefined;
+    // The next '&' is looked for again only once passed (text with none is searched once).
+    if (amp >= 0 && amp < i) amp = text.indexOf('&', i);
+    if (amp >= 0 && amp < next) return undefined;
+    i = next;
   }
 }

@@ -5,13 +5,19 @@
  * `<image>` alone and yields its shapes. The same CvatReader steps run in the same order as in a
  * whole read, so annotations, warnings and errors are the same.
  */
-import { RleError, XML_HEAD, type Annotation, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
+import { RleError, shardRange, XML_HEAD, type Annotation, type Shard, type ByteSource, type ImageInfo, type MaskDatasetStream, type RleWarning, type WarningSink } from '@rlekit/core';
 import { CvatReader, type CvatReadOptions } from './dialect.js';
-import { XmlSplitter, type XmlElement } from './scan.js';
+import { parsePlain, plainElement, XmlSplitter, type XmlElement } from './scan.js';
 import { parseElement, parseRoot, refuseDtd, shiftOffsets, validateXml, xmlLibrary, type XmlLibrary, type XmlNode } from './xml.js';
 
 /** Bytes handed to the decoder at once, for input already in memory. */
 const SLICE = 1 << 20;
+
+/**
+ * Bytes decoded into one string: strings of more than about 64 KB are allocated apart from the
+ * others (V8's large-object space), which made decoding 1 MB chunks whole 2.4x slower.
+ */
+const PIECE = 32 << 10;
 
 async function* byteChunks(input: Uint8Array | ByteSource): AsyncGenerator<Uint8Array> {
   if (input instanceof Uint8Array) {
@@ -26,22 +32,133 @@ function notUtf8(cause: unknown): RleError {
 }
 
 /**
+ * How many bytes at the end of `b` start a UTF-8 sequence that later bytes may complete (0: none,
+ * or bytes that no continuation makes valid, which are decoded now so that they fail now, where a
+ * streaming decoder fails).
+ */
+export function openTail(b: Uint8Array): number {
+  const n = b.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const c = b[n - k]!;
+    if (c < 0x80) return 0;
+    if (c < 0xc0) continue; // a continuation byte: its lead is further back
+    if (c < 0xc2 || c > 0xf4) return 0;
+    if ((c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) <= k) return 0;
+    if (k >= 2) {
+      // The second byte's range depends on the lead (no overlong forms, surrogates or code points past U+10FFFF).
+      const s = b[n - k + 1]!;
+      const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+      const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+      if (s < lo || s > hi) return 0;
+    }
+    return k;
+  }
+  return 0;
+}
+
+/**
+ * Where the decoded text's pieces came from: triples (first character's offset in the text,
+ * first byte's offset in the file, 1 when the piece is ASCII, whose characters are its bytes).
+ */
+type TextMap = number[];
+
+/** The file offset of the byte where character `at` starts, when it lies in an ASCII piece (undefined otherwise). */
+function byteOffset(map: TextMap, at: number): number | undefined {
+  let lo = 0, hi = map.length / 3 - 1;
+  if (hi < 0) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (map[3 * mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return map[3 * lo]! <= at && map[3 * lo + 2] === 1 ? map[3 * lo + 1]! + (at - map[3 * lo]!) : undefined;
+}
+
+/** Whether every byte is ASCII (a word at a time). */
+function isAscii(b: Uint8Array): boolean {
+  const n = b.length;
+  let i = 0;
+  const head = Math.min(n, (4 - (b.byteOffset & 3)) & 3);
+  for (; i < head; i++) if (b[i]! >= 0x80) return false;
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    const w = new Uint32Array(b.buffer, b.byteOffset + i, words);
+    let any = 0;
+    for (let k = 0; k < words; k++) any |= w[k]!;
+    if ((any & 0x80808080) !== 0) return false;
+  }
+  for (i += words * 4; i < n; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
+/**
  * The input as text, piece by piece: the first bytes checked to open a tag (before any is decoded,
  * as a whole read checks them), then strict UTF-8 (a BOM dropped), as decodeUtf8 reads it whole.
+ * Each piece is decoded whole, cut after its last complete character (the rest is carried to the
+ * next), in pieces of at most PIECE bytes: several times faster than a streaming decoder, which
+ * takes a slower path; an ASCII piece (most are) as Latin-1.
  */
-async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  const decode = (b: Uint8Array, stream: boolean): string => {
-    try {
-      return decoder.decode(b, { stream });
-    } catch (e) {
-      throw notUtf8(e);
+export async function* texts(input: Uint8Array | ByteSource | AsyncIterable<Uint8Array>, pieceBytes = PIECE, map?: TextMap): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // ASCII is decoded as Latin-1 (the same characters): faster, and into strings of one byte per character.
+  const ascii = new TextDecoder('latin1');
+  let carry: Uint8Array | undefined;
+  // A stream from the middle of the file (a shard's second pass): no head, no BOM.
+  const middle = !(input instanceof Uint8Array) && !('kind' in input);
+  let first = !middle;
+  // Bytes handed to decode so far, characters made so far.
+  let fed = 0, made = 0;
+  // Every piece of a chunk is decoded before any is handed on: a fault in its bytes is met before the scanner sees any of it.
+  const decode = (bytes: Uint8Array, last: boolean): string[] => {
+    let b = bytes;
+    let at0 = fed - (carry?.length ?? 0);
+    fed += bytes.length;
+    if (carry !== undefined) {
+      b = new Uint8Array(carry.length + bytes.length);
+      b.set(carry);
+      b.set(bytes, carry.length);
+      carry = undefined;
     }
+    if (first && b.length >= 3) {
+      first = false;
+      if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) (b = b.subarray(3), (at0 += 3));
+    }
+    const tail = last ? 0 : openTail(b);
+    // Copied: a source may reuse a chunk's memory for the next one.
+    if (tail > 0) carry = b.slice(b.length - tail);
+    const piece = tail > 0 ? b.subarray(0, b.length - tail) : b;
+    const out: string[] = [];
+    for (let at = 0; at < piece.length;) {
+      // Cut before a character's first byte, never inside one.
+      let to = Math.min(piece.length, at + pieceBytes);
+      while (to < piece.length && (piece[to]! & 0xc0) === 0x80) to++;
+      const part = piece.subarray(at, to);
+      const plain = isAscii(part);
+      let t: string;
+      if (plain) t = ascii.decode(part);
+      else {
+        try {
+          t = decoder.decode(part);
+        } catch (e) {
+          throw notUtf8(e);
+        }
+      }
+      out.push(t);
+      map?.push(made, at0 + at, plain ? 1 : 0);
+      made += t.length;
+      at = to;
+    }
+    return out;
   };
-  // The head is copied: a source may reuse a chunk's memory for the next one.
+  if (middle) {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) yield* decode(chunk, false);
+    yield* decode(new Uint8Array(0), true);
+    return;
+  }
+  // The head is copied, for the same reason.
   let head: Uint8Array | undefined = new Uint8Array(XML_HEAD.length);
   let held = 0;
-  for await (const chunk of byteChunks(input)) {
+  for await (const chunk of byteChunks(input as Uint8Array | ByteSource)) {
     let c = chunk;
     if (head !== undefined) {
       const n = Math.min(c.length, head.length - held);
@@ -49,43 +166,41 @@ async function* texts(input: Uint8Array | ByteSource): AsyncGenerator<string> {
       held += n;
       if (held < head.length) continue;
       XML_HEAD.check(head);
-      const first = decode(head, true);
+      const t = decode(head, false);
       head = undefined;
-      if (first.length > 0) yield first;
+      yield* t;
       c = c.subarray(n);
     }
-    const t = decode(c, true);
-    if (t.length > 0) yield t;
+    yield* decode(c, false);
   }
-  if (head !== undefined) {
-    XML_HEAD.check(head.subarray(0, held));
-    const t = decode(head.subarray(0, held), true);
-    if (t.length > 0) yield t;
-  }
-  const rest = decode(new Uint8Array(0), false);
-  if (rest.length > 0) yield rest;
+  if (head !== undefined) XML_HEAD.check(head.subarray(0, held));
+  yield* decode(head === undefined ? new Uint8Array(0) : head.subarray(0, held), true);
 }
 
 /** Where `<!DOCTYPE` and `<!ENTITY` first occur in text fed piece by piece (-1: nowhere). */
-class DtdFinder {
+export class DtdFinder {
   doctype = -1;
   entity = -1;
   private tail = '';
   private at = 0;
 
   feed(t: string): void {
-    if (this.doctype < 0) this.doctype = this.find(t, '<!DOCTYPE');
-    if (this.entity < 0) this.entity = this.find(t, '<!ENTITY');
+    // Across the boundary first: it comes before anything in t.
+    if (this.doctype < 0) this.doctype = this.across(t, '<!DOCTYPE');
+    if (this.entity < 0) this.entity = this.across(t, '<!ENTITY');
+    // Then in t: one search for '<!' for both.
+    for (let i = this.doctype < 0 || this.entity < 0 ? t.indexOf('<!') : -1; i >= 0; i = t.indexOf('<!', i + 2)) {
+      if (this.doctype < 0 && t.startsWith('DOCTYPE', i + 2)) this.doctype = this.at + i;
+      if (this.entity < 0 && t.startsWith('ENTITY', i + 2)) this.entity = this.at + i;
+      if (this.doctype >= 0 && this.entity >= 0) break;
+    }
     this.tail = (this.tail + t.slice(-8)).slice(-8);
     this.at += t.length;
   }
 
-  private find(t: string, marker: string): number {
-    // Across the boundary first: it comes before anything in t.
-    const across = (this.tail + t.slice(0, marker.length - 1)).indexOf(marker);
-    if (across >= 0) return this.at - this.tail.length + across;
-    const i = t.indexOf(marker);
-    return i < 0 ? -1 : this.at + i;
+  private across(t: string, marker: string): number {
+    const i = (this.tail + t.slice(0, marker.length - 1)).indexOf(marker);
+    return i < 0 ? -1 : this.at - this.tail.length + i;
   }
 }
 
@@ -95,7 +210,8 @@ const AT_END = /: (Unclosed tag|Start tag expected|Invalid '\[)/;
 /** An `<image>`'s start tag alone as an element: its attributes, as a whole parse has them, at its offset. */
 function imageHead(lib: XmlLibrary, e: XmlElement): XmlNode {
   const head = e.text.slice(0, e.headLength);
-  return parseElement(lib, head.endsWith('/>') ? head : `${head}</image>`, 'image', e.offset);
+  const text = head.endsWith('/>') ? head : `${head}</image>`;
+  return parsePlain(text, e.offset, lib.metaDataSymbol) ?? parseElement(lib, text, 'image', e.offset);
 }
 
 export interface CvatStreamRead {
@@ -107,23 +223,40 @@ export interface CvatStreamRead {
  * Reads CVAT XML in two passes over `input` (see the module comment). `o` is parsed; `warn` gets
  * the same warnings as a whole read, in the same order.
  */
-export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatReadOptions, warn: WarningSink): Promise<CvatStreamRead> {
+export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatReadOptions, warn: WarningSink, shard?: Shard): Promise<CvatStreamRead> {
   const lib = await xmlLibrary();
   const maxElement = Math.min(o.maxBytes, 0x1fffffe8);
 
-  // Pass 1: the outline, every image's start tag, the first malformed element.
+  // Pass 1: the outline, every image's start tag, the first malformed element. For a later
+  // shard, also how many annotations each image gives (-1: not known without parsing it) and where
+  // each starts, so that its pass 2 can start at its first image.
   const heads: XmlNode[] = [];
+  const seeking = shard !== undefined && shard.index > 0;
+  const counts: number[] = [], starts: number[] = [];
+  const map: TextMap | undefined = seeking ? [] : undefined;
+  const children = { shapes: 0, boxes: 0 };
   let elementError: RleError | undefined;
   const splitter = new XmlSplitter((e) => {
     if (elementError !== undefined) return;
+    children.shapes = children.boxes = 0;
+    let plain: boolean | undefined;
     if (o.validate) {
-      elementError = validateXml(lib, e.text, (at) => at + e.offset);
+      // Most elements have the plain form the quick check proves well-formed; the rest are the validator's.
+      plain = plainElement(e.text, seeking ? children : undefined);
+      if (!plain) elementError = validateXml(lib, e.text, (at) => at + e.offset);
       if (elementError !== undefined) return;
     }
-    if (e.tag === 'image') heads.push(imageHead(lib, e));
+    if (e.tag !== 'image') return;
+    heads.push(imageHead(lib, e));
+    if (seeking) {
+      // Boxes count only when rasterized and not rotated: counted by reading them, in pass 2.
+      plain ??= plainElement(e.text, children);
+      counts.push(plain && (children.boxes === 0 || o.boxes === 'skip') ? children.shapes : -1);
+      starts.push(e.offset);
+    }
   }, true, maxElement);
   const dtd = new DtdFinder();
-  for await (const t of texts(input)) {
+  for await (const t of texts(input, PIECE, map)) {
     dtd.feed(t);
     splitter.push(t);
   }
@@ -158,7 +291,7 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   // Warnings wait until it is sure the file is read here.
   const held: RleWarning[] = [];
   let sink: WarningSink = (w) => held.push(w);
-  const reader = new CvatReader(root, o, (w) => sink(w), true);
+  const reader = new CvatReader(root, o, (w) => sink(w), true, shard === undefined || shard.index === 0);
   if (!reader.labelsDeclared) return {};
   for (const w of held) warn(w);
   sink = warn;
@@ -176,30 +309,65 @@ export async function readCvatStream(input: Uint8Array | ByteSource, o: CvatRead
   }
   heads.length = 0;
 
+  // A shard's reader reads the shapes of its own images only: it parses those before to count
+  // their shapes (for the ids), and stops after its last image. The last shard reads to the end
+  // of the file (where an image whose header was refused, past the list, is the error).
+  const range = shard !== undefined ? shardRange(shard, images.length) : [0, images.length];
+  const start = range[0]!, end = range[1]! < images.length ? range[1]! : Infinity;
+
   // Pass 2: each <image> parsed alone, its shapes read.
+  // Where a later shard's pass 2 starts: its first image's byte, when the images before it are
+  // counted and the file can be read from there.
+  let from: { byte: number; offset: number; id: number } | undefined;
+  if (seeking && start > 0 && start < starts.length) {
+    let id = 0;
+    for (let i = 0; i < start && id >= 0; i++) id = counts[i]! < 0 ? -1 : id + counts[i]!;
+    const byte = byteOffset(map!, starts[start]!);
+    const ranged = input instanceof Uint8Array || (input.range !== undefined && input.size !== undefined);
+    if (id >= 0 && byte !== undefined && ranged) from = { byte, offset: starts[start]!, id };
+  }
+  counts.length = starts.length = 0;
+  if (map !== undefined) map.length = 0;
+
   async function* annotations(): AsyncGenerator<Annotation> {
     const ready: XmlElement[] = [];
     const cutter = new XmlSplitter((e) => {
       if (e.tag === 'image') ready.push(e);
     }, false, maxElement);
     let index = 0, id = 0;
+    let source: Uint8Array | ByteSource | AsyncIterable<Uint8Array> = input;
+    if (from !== undefined) {
+      cutter.resumeAt(from.offset);
+      index = start;
+      id = from.id;
+      source = input instanceof Uint8Array ? (async function* () {
+        for (let i = from.byte; i < input.length; i += SLICE) yield input.subarray(i, Math.min(input.length, i + SLICE));
+      })() : input.range!(from.byte, input.size!);
+    }
     const read = function* (): Generator<Annotation> {
       for (const e of ready) {
         const i = index++;
+        if (i >= end) break;
         if (refused !== undefined && i === refused.index) throw refused.error;
         const info = images[i];
         if (info === undefined) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', i], expected: `${images.length} images, as the first pass found` });
-        for (const a of reader.shapes(parseElement(lib, e.text, 'image', e.offset), i, info)) yield { id: ++id, ...a };
+        // A plain <image> (most are) is built here; any other is the library's to parse.
+        const node = parsePlain(e.text, e.offset, lib.metaDataSymbol) ?? parseElement(lib, e.text, 'image', e.offset);
+        if (i < start) id += reader.count(node, i);
+        else for (const a of reader.shapes(node, i, info)) yield { id: ++id, ...a };
       }
       ready.length = 0;
     };
-    for await (const t of texts(input)) {
+    for await (const t of texts(source)) {
       cutter.push(t);
       yield* read();
+      if (index >= end) break;
     }
-    cutter.end();
-    yield* read();
-    if (index !== images.length) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', index], expected: `${images.length} images, as the first pass found` });
+    if (index < end) {
+      cutter.end();
+      yield* read();
+      if (index !== images.length) throw new RleError('IO', 'The file changed between the two passes of the streamed read', { path: ['annotations', 'image', index], expected: `${images.length} images, as the first pass found` });
+    }
     reader.finish();
   }
   return { stream: { images, categories: reader.categories, annotations: annotations(), inImageOrder: true } };

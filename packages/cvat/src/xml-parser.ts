@@ -4,10 +4,7 @@
  * xml.ts refuses DTDs before parsing and decodes the built-in entities itself.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ATTR } from './xml.js';
-
-/** Tags that may repeat and are always read as lists. */
-const LIST_TAGS = new Set(['image', 'mask', 'polygon', 'box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag', 'track', 'label', 'attribute']);
+import { ATTR, LIST_TAGS } from './xml.js';
 
 const options = {
   ignoreAttributes: false,

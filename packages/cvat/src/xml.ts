@@ -8,6 +8,9 @@ import { loadOnce, RleError } from '@rlekit/core';
 
 export const ATTR = '@_';
 
+/** Tags that may repeat and are always read as lists. */
+export const LIST_TAGS: ReadonlySet<string> = new Set(['image', 'mask', 'polygon', 'box', 'polyline', 'points', 'ellipse', 'cuboid', 'skeleton', 'tag', 'track', 'label', 'attribute']);
+
 // fast-xml-parser (about 20 KB gzip with its dependencies) is loaded on first parse: writing,
 // and importing the adapter, do not need it.
 const loadParser = loadOnce(() => import('./xml-parser.js'));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Mask, type RleWarning } from '@rlekit/core';
+import { Mask, type RleError, type RleWarning } from '@rlekit/core';
 import { decode, decodePoints, encode, encodePoints, toCocoUncompressed } from '../src/index.js';
-import { formatRuns } from '../src/codec.js';
+import { formatRuns, rleTextRuns } from '../src/codec.js';
 import { bitmapArb, expectCode, naiveBoxRuns, naiveColRuns, readJson, rowsToBits, runsToBits } from './helpers.js';
 
 interface Vector {
@@ -214,5 +214,30 @@ describe('bad input is an RleError with a code', () => {
     expectCode(() => encode(m, [2, 0, 1, 1]), 'INVALID_OPTION');
     expectCode(() => encode(m, [0, 0, 1.5, 1] as never), 'INVALID_OPTION');
     expect(encode(m, [0, 0, 2, 1]).rle).toBe('1, 2, 3');
+  });
+});
+
+describe('the rle text read from bytes (the plain case) gives what the character loop gives', () => {
+  const outcome = (rle: string, total: number, pad: boolean, fromBytes: boolean): unknown => {
+    try {
+      const { runs, padded } = rleTextRuns(rle, total, pad, ['rle'], 7, fromBytes);
+      return { runs: Array.from(runs), padded };
+    } catch (e) {
+      const { code, message, path, offset, expected, received } = e as RleError;
+      return { code, message, path, offset, expected, received };
+    }
+  };
+  it('the same runs, or the same error (code, message, path, what was received), over valid, spaced and broken rle text', () => {
+    let ok = 0, failed = 0;
+    const token = fc.oneof(fc.nat(40).map(String), fc.constantFrom('0', '4294967295', '4294967296', '99999999999999999999', ' 3', '3 ', '\t2\n', '', 'x', '1 2', '-1', '+1', 'é', '\u0100', '٣'));
+    fc.assert(fc.property(fc.array(token, { maxLength: 12 }), fc.constantFrom(', ', ',', ' , '), fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(2 ** 40)), (tokens, sep, pad, total) => {
+      const rle = tokens.join(sep);
+      const fast = outcome(rle, total, pad, true);
+      expect(fast).toEqual(outcome(rle, total, pad, false));
+      if ((fast as { code?: string }).code === undefined) ok++;
+      else failed++;
+    }), { numRuns: 3000 });
+    expect(ok).toBeGreaterThan(100);
+    expect(failed).toBeGreaterThan(100);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Mask, RleError, toDatasetStream, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { Mask, RleError, shardDataset, toDatasetStream, type Shard, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { dialect, encode } from '../src/index.js';
 import { formatCvatStream, formatCvatXml, type CvatReadOptions } from '../src/dialect.js';
 
@@ -162,6 +162,13 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     expect(await expectSame(enc(doc), { validate: false })).toEqual(expect.objectContaining({ ok: false, code: 'INVALID_STRUCTURE' }));
   });
 
+  it('self-closing tags without attributes (their name ends in "/"), cut in chunks anywhere, close where they open', async () => {
+    const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta><image id="0" width="3" height="2"><points/><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/><tag/></image><image id="1" width="3" height="2"/></annotations>`;
+    const w = await expectSame(enc(xml));
+    expect(w.ok && w.annotations.length).toBe(1);
+    expect(w.warnings.map((x) => x.message)).toEqual(['1 <points> shapes are not masks and not read', '1 <tag> shapes are not masks and not read']);
+  });
+
   it('values holding ">" and "<image", comments, CDATA and processing instructions holding tags are not elements', async () => {
     const xml = `<?xml version="1.0"?>\n<!-- <annotations> --><annotations><version>1.1</version><meta><task><labels><label><name>a</name></label></labels></task></meta>
 <!-- <image id="5" width="1" height="1"></image> --><?pi <image id="6"> ?>
@@ -248,6 +255,127 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
     const e = await dialect.readStream!(chunked(enc(xml), 64), { maxBytes: 200 }).catch((x: RleError) => x);
     expect(e).toBeInstanceOf(RleError);
     expect((e as RleError).code).toBe('LIMIT_EXCEEDED');
+  });
+});
+
+describe('a shard\'s streamed read (readsShards: context.shard)', () => {
+  /** The warnings as `--jobs` says them: the same warning said once, counts in messages added up over the shards. */
+  function merged(lists: RleWarning[][]): [string, number | undefined, unknown][] {
+    const said = new Map<string, { count: number | undefined; path: unknown }>();
+    for (const list of lists) {
+      for (const w of list) {
+        const key = `${w.code}\u0000${w.count === undefined ? w.message : w.message.replace(new RegExp(`(?<![\\d.])${w.count}(?![\\d.])`), '#')}`;
+        const before = said.get(key);
+        if (before === undefined) said.set(key, { count: w.count, path: w.path });
+        else if (w.count !== undefined) before.count = before.count! + w.count;
+      }
+    }
+    return [...said].map(([k, v]) => [k, v.count, v.path] as [string, number | undefined, unknown]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+
+  /** A file that can be read from any byte (as the CLI's files), counting the reads from the middle. */
+  let seeks = 0;
+  const file = (bytes: Uint8Array): ByteSource => ({
+    kind: 'bytes', name: 'a.xml', size: bytes.length,
+    async *stream() {
+      for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5);
+    },
+    async *range(start: number, end: number) {
+      seeks++;
+      for (let i = start; i < end; i += 3) yield bytes.slice(i, Math.min(end, i + 3));
+    },
+  });
+  const sharded = (bytes: Uint8Array, o: Partial<CvatReadOptions>, shard: Shard, k: number) =>
+    outcome(async (warn) => shardDataset(await dialect.readStream!(k % 2 === 0 ? bytes : file(bytes), o, { warn, shard }), shard));
+
+  it('gives shardDataset of one read: the shard\'s images, its annotations (ids as one run numbers them, in order), the categories; warnings that add up to one run\'s; a bad file fails in the first shard that meets the fault, with one run\'s error', async () => {
+    let read = 0, refused = 0;
+    const faults: [string, string][] = [['', ''], ['', ''], ['', ''], ['rle="', 'rle="x'], ['label="cat', 'label="zzz'], ['width="', 'width="-'], ['<version>1.1', '<version>1.0'], ['points="', 'points="1;']];
+    // Half the files plain (no comment, CDATA, PI or entity: the images counted in pass 1, so later shards start at their first image).
+    const plainDoc = docArb.map((x) => x.replace(/<!--.*?-->|<\?pi.*?\?>|<!\[CDATA\[.*?\]\]>/g, '').replace(/&[^;]*;/g, 'e'));
+    await fc.assert(fc.asyncProperty(fc.oneof(docArb, plainDoc), fc.constantFrom<Partial<CvatReadOptions>>({}, { boxes: 'rasterize' }, { validate: false }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(...faults), fc.nat(5), async (xml, o, count, [from, to], nth) => {
+      let at = -1;
+      if (from !== '') for (let k = 0; k <= nth; k++) at = xml.indexOf(from, at + 1);
+      const bytes = enc(at < 0 ? xml : xml.slice(0, at) + to + xml.slice(at + from.length));
+      const one = await outcome((warn) => dialect.readStream!(bytes, o, { warn }));
+      const parts: Outcome[] = [];
+      for (let index = 0; index < count; index++) parts.push(await sharded(bytes, o, { index, count }, nth + index));
+      if (!one.ok) {
+        // --jobs reports the first failed shard's error.
+        const failed = parts.find((p) => !p.ok);
+        expect(failed && { code: failed.code, path: failed.path, offset: failed.offset }).toEqual({ code: one.code, path: one.path, offset: one.offset });
+        refused++;
+        return;
+      }
+      const full = await dialect.readStream!(bytes, o);
+      for (let index = 0; index < count; index++) {
+        const want = await outcome(async () => shardDataset(full.inImageOrder ? { ...full, annotations: (async function* () {})() } : full, { index, count }));
+        const part = parts[index]!;
+        expect(part.ok).toBe(true);
+        if (!part.ok || !want.ok) continue;
+        expect(part.images).toEqual(want.images);
+        expect(part.categories).toEqual(one.categories);
+        const images = new Set((part.images as { id: unknown }[]).map((im) => im.id));
+        expect(part.annotations).toEqual(one.annotations.filter((a) => images.has((a as { imageId: unknown }).imageId)));
+      }
+      expect(merged(parts.map((p) => p.warnings))).toEqual(merged([one.warnings]));
+      read++;
+    }), { numRuns: 250 });
+    expect(read).toBeGreaterThan(60);
+    expect(refused).toBeGreaterThan(15);
+    // Later shards started at their first image (the earlier images counted in pass 1), from memory or from a file.
+    expect(seeks).toBeGreaterThan(12);
+  });
+
+  it('a file without <labels> (read whole by every shard): the shards\' annotations are one read\'s, its warnings said by the first shard only', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="b${id % 2}" rle="1, 5" left="0" top="0" width="3" height="2"/><polygon label="b" points="0,0;2,0;2,1"/></image>`;
+    const bytes = enc(`<annotations><version>1.0</version>${[0, 1, 2, 3, 4].map(img).join('')}</annotations>`);
+    const one = await outcome((warn) => dialect.readStream!(bytes, {}, { warn }));
+    expect(one.ok && one.warnings.length).toBeGreaterThan(1);
+    const parts = [await sharded(bytes, {}, { index: 0, count: 2 }, 0), await sharded(bytes, {}, { index: 1, count: 2 }, 1)];
+    expect(parts.map((p) => p.ok && p.annotations.length)).toEqual([4, 6]);
+    expect(parts.flatMap((p) => (p.ok ? p.annotations : []))).toEqual(one.ok && one.annotations);
+    expect(parts[0]!.warnings).toEqual(one.warnings);
+    expect(parts[1]!.warnings).toEqual([]);
+  });
+
+  it('reads only what it needs: the first shard stops after its images; a later one starts at its first image (from a file that can be read from the middle)', async () => {
+    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
+    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
+    const served: number[] = [];
+    const source: ByteSource = {
+      kind: 'bytes', name: 'a.xml', size: xml.length,
+      async *stream() {
+        const pass = served.push(0) - 1;
+        for (let i = 0; i < xml.length; i += 64) {
+          served[pass]! += Math.min(64, xml.length - i);
+          yield xml.slice(i, i + 64);
+        }
+      },
+    };
+    const s = await dialect.readStream!(source, {}, { warn: () => {}, shard: { index: 0, count: 4 } });
+    const ids: unknown[] = [];
+    for await (const a of s.annotations) ids.push(a.id);
+    expect(ids).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(served[1]).toBeLessThan(xml.length / 3);
+    const last = await dialect.readStream!(xml, {}, { warn: () => {}, shard: { index: 3, count: 4 } });
+    const lastIds: unknown[] = [];
+    for await (const a of last.annotations) lastIds.push(a.id);
+    expect(lastIds).toEqual(Array.from({ length: 50 }, (_, i) => i + 151));
+    // From a file: the third shard's pass 2 reads from its first image on, and stops after its last.
+    let ranged = 0;
+    const file: ByteSource = { ...source, async *range(start: number, end: number) {
+      for (let i = start; i < end; i += 64) {
+        ranged += Math.min(64, end - i);
+        yield xml.slice(i, Math.min(end, i + 64));
+      }
+    } };
+    const third = await dialect.readStream!(file, {}, { warn: () => {}, shard: { index: 2, count: 4 } });
+    const thirdIds: unknown[] = [];
+    for await (const a of third.annotations) thirdIds.push(a.id);
+    expect(thirdIds).toEqual(Array.from({ length: 50 }, (_, i) => i + 101));
+    expect(ranged).toBeGreaterThan(0);
+    expect(ranged).toBeLessThan(xml.length / 3);
   });
 });
 
