@@ -33,6 +33,12 @@ export interface ConvertOptions {
   jobs?: number;
   /** Internal (a --jobs worker): leave the generic loss report to the caller, which sums the shards' counts. */
   skipLossReport?: boolean;
+  /**
+   * Internal (a --jobs worker): this worker's part is joined with the others'. A reader that reads
+   * every image whatever the shard (no `readsShards`) says its warnings, which are the whole
+   * input's, in the first shard's worker only: said by every worker, --jobs would add them up.
+   */
+  jobPart?: boolean;
   /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
   plan?: unknown;
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
@@ -159,7 +165,10 @@ export async function convert(input: string | ByteSource | FolderSource, options
     ...(to.maskOrder?.(writeOptions) !== undefined ? { maskOrder: to.maskOrder(writeOptions) } : {}),
   };
   const streaming = from.readStream !== undefined && (to.writeStream !== undefined || to.writeFiles !== undefined);
-  const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, ctx) : await from.read(source, readOptions, ctx);
+  const readCtx: DialectContext = options.jobPart === true && (options.shard?.index ?? 0) > 0 && from.readsShards !== true
+    ? { ...ctx, warn: (w) => { if (w.capability) reported.add(w.capability); } }
+    : ctx;
+  const whole: MaskDataset | MaskDatasetStream = streaming ? await from.readStream!(source, readOptions, readCtx) : await from.read(source, readOptions, readCtx);
   // A writer that takes annotations in the order they come needs them in image order for the shards to join.
   const dataset = options.shard ? shardDataset(whole, options.shard, { requireImageOrder: to.writesByImage !== true }) : whole;
   // With the target's capabilities: overlaps are only looked for (a union per mask) when it cannot carry them.

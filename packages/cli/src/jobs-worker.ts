@@ -49,7 +49,7 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
         describe: describeOnPort(port),
       });
       const r = await convert(task.input, {
-        from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true,
+        from: task.from, to: task.to, output: task.output, readOptions: task.readOptions, writeOptions: task.writeOptions, plugins: task.plugins, shard: task.shard, warn, skipLossReport: true, jobPart: true,
         describePart: (info) => {
           part = info;
           into?.describe(info);

@@ -575,6 +575,18 @@ describe('--jobs', () => {
     expect(r1.err).toMatch(/^error \[[A-Z_]+\]: .*annotations\[\d+\]\.segmentation/);
   }, 240_000);
 
+  it('a reader that reads every image in every worker (Kaggle CSV) says its warnings once: 1, 2 and 3 jobs say one run\'s counts', async () => {
+    // Three rows repeat an image: the reader counts them over the whole file, in every worker.
+    const input = fresh('repeats.csv');
+    writeFileSync(input, 'img,rle_mask\na.jpg,1 3\na.jpg,5 2\nb.jpg,2 2\nb.jpg,7 1\nc.jpg,1 1\nd.jpg,9 3\nd.jpg,1 1\n');
+    const { outs, errs } = await byJobs(['convert', input, '--from', 'kaggle', '--read-option', 'preset=carvana-image-masking', '--read-option', 'size=4x5', '--to', 'coco'], 'json');
+    expect(outs[1]!.equals(outs[0]!)).toBe(true);
+    expect(outs[2]!.equals(outs[0]!)).toBe(true);
+    expect(errs[0]).toMatch(/warning \[repeated-rows\]: 3 rows/);
+    expect(errs[1]).toBe(errs[0]);
+    expect(errs[2]).toBe(errs[0]);
+  }, 240_000);
+
   it('ids one run renumbers (repeats across the parts, strings): the joined parts go through the merge, and 2 or 3 jobs still write the bytes of 1 and say its counts', async () => {
     const input = await messyIds();
     const one = fresh('messy1.json');
