@@ -123,6 +123,24 @@ async function expectSame(bytes: Uint8Array, o: Partial<CvatReadOptions> = {}): 
   return w;
 }
 
+/** 200 one-mask images, served in 64-byte chunks: `served[k]` counts the bytes the k-th pass read. */
+function twoHundredImages(): { xml: Uint8Array; served: number[]; source: ByteSource } {
+  const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
+  const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
+  const served: number[] = [];
+  const source: ByteSource = {
+    kind: 'bytes', name: 'a.xml', size: xml.length,
+    async *stream() {
+      const pass = served.push(0) - 1;
+      for (let i = 0; i < xml.length; i += 64) {
+        served[pass]! += Math.min(64, xml.length - i);
+        yield xml.slice(i, i + 64);
+      }
+    },
+  };
+  return { xml, served, source };
+}
+
 describe('the streamed read (readStream) gives what the whole read gives', () => {
   it('generated CVAT XML: the same images, categories, annotations (runs), warnings, or the same error at the same path and offset; from memory, in 7-byte chunks and from a pipe', async () => {
     let read = 0, refused = 0;
@@ -229,19 +247,7 @@ describe('the streamed read (readStream) gives what the whole read gives', () =>
   });
 
   it('pass 2 holds one <image> at a time: the first annotation comes while most of the file is still unread', async () => {
-    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
-    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
-    const served: number[] = [];
-    const source: ByteSource = {
-      kind: 'bytes', name: 'a.xml', size: xml.length,
-      async *stream() {
-        const pass = served.push(0) - 1;
-        for (let i = 0; i < xml.length; i += 64) {
-          served[pass]! += Math.min(64, xml.length - i);
-          yield xml.slice(i, i + 64);
-        }
-      },
-    };
+    const { xml, served, source } = twoHundredImages();
     const s = await dialect.readStream!(source);
     expect(s.images).toHaveLength(200);
     const it = s.annotations[Symbol.asyncIterator]();
@@ -340,19 +346,7 @@ describe('a shard\'s streamed read (readsShards: context.shard)', () => {
   });
 
   it('reads only what it needs: the first shard stops after its images; a later one starts at its first image (from a file that can be read from the middle)', async () => {
-    const img = (id: number) => `<image id="${id}" width="3" height="2"><mask label="a" rle="1, 5" left="0" top="0" width="3" height="2"/></image>\n`;
-    const xml = enc(`<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 200 }, (_, i) => img(i)).join('')}</annotations>`);
-    const served: number[] = [];
-    const source: ByteSource = {
-      kind: 'bytes', name: 'a.xml', size: xml.length,
-      async *stream() {
-        const pass = served.push(0) - 1;
-        for (let i = 0; i < xml.length; i += 64) {
-          served[pass]! += Math.min(64, xml.length - i);
-          yield xml.slice(i, i + 64);
-        }
-      },
-    };
+    const { xml, served, source } = twoHundredImages();
     const s = await dialect.readStream!(source, {}, { warn: () => {}, shard: { index: 0, count: 4 } });
     const ids: unknown[] = [];
     for await (const a of s.annotations) ids.push(a.id);
