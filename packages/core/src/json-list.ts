@@ -335,6 +335,23 @@ interface JsonListPlan {
  * first pass (`reader.save`) and where its records lie. Undefined where a worker must read the
  * file itself: not a file that seeks, not a list, records out of image order or without their
  * images, or a fault in the first pass (each worker then meets it as one run does).
+ * @example
+ * ```ts
+ * // Two records, one image each, planned for two shards: the second shard reads only its record.
+ * const bytes = encodeUtf8('[{"image": 0}, {"image": 1}]');
+ * const source: ByteSource = { ...bytesSource(bytes, 'list.json'), async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const images = [{ id: 'a', height: 1, width: 2 }, { id: 'b', height: 1, width: 2 }];
+ * const at = (r: unknown) => (r as { image: number }).image;
+ * const reader: JsonListReader = {
+ *   scan: (r) => [at(r), at(r) + 1],
+ *   begin: () => ({ images, categories: [], inImageOrder: true, read: (r) => [{ id: at(r), imageId: images[at(r)]!.id, mask: Mask.empty({ height: 1, width: 2 }) }] }),
+ *   save: () => null,
+ *   resume: () => reader.begin(),
+ *   whole: () => ({ images: [], categories: [], annotations: [] }),
+ * };
+ * const plans = await planJsonList(source, reader, [{ index: 0, count: 2 }, { index: 1, count: 2 }], { maxBytes: 1 << 20, expected: 'a list' });
+ * plans?.length; // → 2
+ * ```
  */
 export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
@@ -373,6 +390,25 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
  * A shard's read from its plan ({@link planJsonList}; a `--jobs` worker): no first pass, only the
  * shard's records read (the span of the file from its first to its last), handed to the reader
  * resumed from the planned state (`reader.resume`): what {@link streamJsonList} with that shard gives.
+ * @example
+ * ```ts
+ * // Two records, one image each, planned for two shards: the second shard reads only its record.
+ * const bytes = encodeUtf8('[{"image": 0}, {"image": 1}]');
+ * const source: ByteSource = { ...bytesSource(bytes, 'list.json'), async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const images = [{ id: 'a', height: 1, width: 2 }, { id: 'b', height: 1, width: 2 }];
+ * const at = (r: unknown) => (r as { image: number }).image;
+ * const reader: JsonListReader = {
+ *   scan: (r) => [at(r), at(r) + 1],
+ *   begin: () => ({ images, categories: [], inImageOrder: true, read: (r) => [{ id: at(r), imageId: images[at(r)]!.id, mask: Mask.empty({ height: 1, width: 2 }) }] }),
+ *   save: () => null,
+ *   resume: () => reader.begin(),
+ *   whole: () => ({ images: [], categories: [], annotations: [] }),
+ * };
+ * const plans = await planJsonList(source, reader, [{ index: 0, count: 2 }, { index: 1, count: 2 }], { maxBytes: 1 << 20, expected: 'a list' });
+ * const ids: unknown[] = [];
+ * for await (const a of readJsonListPlanned(source, reader, plans![1], { expected: 'a list' }).annotations) ids.push(a.imageId);
+ * ids; // → ['b']
+ * ```
  */
 export function readJsonListPlanned(source: ByteSource, reader: JsonListReader, plan: unknown, options: { expected: string }): MaskDatasetStream {
   const p = plan as JsonListPlan;
