@@ -13,7 +13,8 @@
  * - Steps of neither kind (gaps between blobs, runs on one line) count for nothing.
  * - The size looks transposed when at least `minSteps` steps support L', four times as many
  *   support L' as L, and they are at least a quarter of all steps (in noise, short steps are
- *   the most common, so a short L' would otherwise win by chance). Sizes whose sides differ by less than max(4, min/16) are never judged: a
+ *   the most common, so a short L' would otherwise win by chance). Sizes with a side under 16
+ *   pixels are never judged (too few pixels: a step of a few pixels comes by chance). Sizes whose sides differ by less than max(4, min/16) are never judged: a
  *   blob edge drifting by a row per line already makes such a step (and a transposed square
  *   decodes to the right shape, the one error no start/length string can reveal).
  * - Also reported, as context: runs that cross a line end under L (real masks only do that
@@ -38,6 +39,9 @@ export interface SizeFit {
   wraps: number;
   wrapsTransposed: number;
 }
+
+/** Images with a side shorter than this are never judged (too few pixels to tell chance from a line). */
+export const MIN_JUDGED_SIDE = 16;
 
 /** How close to a line length a step must be to support it: L/8, and less than half the gap between the two hypotheses. */
 function tolerance(l: number, t: number): number {
@@ -74,7 +78,9 @@ export class SizeFitEvidence {
     this.l = order === 'col' ? size.height : size.width;
     this.t = order === 'col' ? size.width : size.height;
     this.tol = tolerance(this.l, this.t);
-    this.judged = Math.abs(this.l - this.t) >= Math.max(4, Math.ceil(Math.min(this.l, this.t) / 16));
+    // A side under 16 pixels is not judged either: in so few pixels a step of its length is as
+    // likely in any mask (a 9x4 mask of 9 random pixels can step by 4 eight times in ten).
+    this.judged = Math.min(this.l, this.t) >= MIN_JUDGED_SIDE && Math.abs(this.l - this.t) >= Math.max(4, Math.ceil(Math.min(this.l, this.t) / 16));
     this.fit = { lineLength: this.l, transposedLineLength: this.t, steps: 0, supportGiven: 0, supportTransposed: 0, runs: 0, wraps: 0, wrapsTransposed: 0 };
   }
 

@@ -178,6 +178,20 @@ describe('a size that the runs contradict (#12 item 9)', () => {
       }
       return ev.verdict() === 'fits';
     }), { numRuns: 200 });
+    // Tiny sizes (a side under 16) are never judged: random pixels step by a short side by chance.
+    // (A property test of the dialect found 9x4 masks of 5 and 9 pixels refused as transposed.)
+    const tiny = Mask.fromBitmap(Uint8Array.from({ length: 36 }, (_, i) => (i % 4 === 0 ? 1 : 0)), { height: 9, width: 4 });
+    const tinyEv = new SizeFitEvidence({ height: 9, width: 4 }, 'col');
+    tinyEv.add(tiny.runsView('col'));
+    expect(tinyEv.judged).toBe(false);
+    await dialect.read(csvOf('airbus-ship-detection', [tiny, tiny]), { preset: 'airbus-ship-detection', size: '9x4' });
+    fc.assert(fc.property(fc.integer({ min: 2, max: 15 }), fc.integer({ min: 2, max: 80 }), fc.integer({ min: 1, max: 1e6 }), (a, b, seed) => {
+      let x = seed;
+      const bit = (): number => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 | 0) >>> 29) & 1;
+      const ev = new SizeFitEvidence({ height: a, width: b }, 'col');
+      for (let k = 0; k < 10; k++) ev.add(Mask.fromBitmap(Uint8Array.from({ length: a * b }, bit), { height: a, width: b }).runsView('col'));
+      return ev.verdict() === 'fits';
+    }), { numRuns: 200 });
     // A blob over a few columns is not enough evidence to refuse anything (one over 24 columns is).
     const small = Mask.fromBitmap(Uint8Array.from({ length: 48 * 64 }, (_, i) => (i % 64 >= 10 && i % 64 < 15 && i >= 640 && i < 1280 ? 1 : 0)), { height: 48, width: 64 });
     await dialect.read(csvOf('airbus-ship-detection', [small]), { preset: 'airbus-ship-detection', size: '64x48' });
