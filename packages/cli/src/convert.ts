@@ -418,9 +418,10 @@ export function mergeShardWarnings(lists: readonly (readonly RleWarning[])[]): M
   const said = new Map<string, RleWarning>();
   const order: string[] = [];
   for (const list of lists) {
-    const keys = list.map((w) => warningKey(w).key);
+    const named = list.map(warningKey);
+    const keys = named.map((n) => n.key);
     for (const [i, w] of list.entries()) {
-      const { key, counted, cut } = warningKey(w);
+      const { key, counted, cut } = named[i]!;
       const before = said.get(key);
       if (before === undefined) {
         said.set(key, w);
