@@ -3,7 +3,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesSource, encodeUtf8, type ByteSource } from '@rlekit/core';
 import { main } from '../src/main.js';
+import { detect, loadDialects } from '../src/registry.js';
 
 function run(args: string[]) {
   let out = '', err = '';
@@ -58,6 +60,29 @@ describe('detection reads the structure, further when the head is inconclusive',
     const coco = JSON.parse(readFileSync(out, 'utf8'));
     expect(coco.images.map((i: { file_name: string }) => i.file_name)).toEqual(['a.jpg', 'b.jpg']);
     expect(coco.annotations).toHaveLength(1);
+  });
+
+  it('an LVIS file with its annotations first is COCO from its head: detection reads no further', async () => {
+    // LVIS v1 writes annotations before images; the file is 1 GB. Each sniffer that asked for more
+    // (panoptic, LabelMe) once made detection read 64 MiB of it.
+    const annotations = Array.from({ length: 4000 }, (_, i) => ({ area: 9, id: i + 1, segmentation: [[1, 1, 4, 1, 4, 4, 1, 4]], image_id: 1 + (i % 50), bbox: [1, 1, 3, 3], category_id: 1 }));
+    const bytes = encodeUtf8(JSON.stringify({ info: { description: 'LVIS-like' }, annotations, images: Array.from({ length: 50 }, (_, i) => ({ id: i + 1, height: 8, width: 6 })), categories: [{ id: 1, name: 'a' }] }));
+    expect(bytes.length).toBeGreaterThan(4 * 64 * 1024);
+    let read = 0;
+    const inner = bytesSource(bytes, 'lvis_v1_train.json');
+    const counted: ByteSource = {
+      ...inner,
+      async *stream() {
+        for (let o = 0; o < bytes.length; o += 16 * 1024) {
+          read += Math.min(16 * 1024, bytes.length - o);
+          yield bytes.subarray(o, o + 16 * 1024);
+        }
+      },
+    };
+    const found = await detect(await loadDialects(), counted);
+    expect(found.dialect.id).toBe('coco');
+    expect(found.reason).toMatch(/first annotation has image_id and segmentation \(read the first 64 KiB/);
+    expect(read).toBeLessThanOrEqual(64 * 1024);
   });
 
   it('still says it cannot tell, after a bounded look, for JSON no dialect knows', async () => {

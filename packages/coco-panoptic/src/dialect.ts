@@ -97,7 +97,10 @@ export function sniffPanoptic(head: Uint8Array): SniffResult {
     // Sure: no other format has segments_info. 1 also wins, by registry order, over the png dialect's 1 for the PNGs of a folder holding both.
     return { confidence: 1, reason: 'annotations with segments_info and a PNG file_name (COCO panoptic)' };
   }
-  return { confidence: 0, more: !o.complete && !o.invalid };
+  // An annotation seen without segments_info (COCO instances, LVIS with its annotations first):
+  // not panoptic, however much more is read.
+  const seen = annotations !== undefined && (annotations.kind !== 'array' || annotations.keys.length > 0);
+  return { confidence: 0, more: !o.complete && !o.invalid && !seen };
 }
 
 // Top-level fields (info, licenses) the dataset model has no place for; only this writer uses them.

@@ -30,6 +30,9 @@ export function sniffCoco(head: Uint8Array): SniffResult {
   if (images && (categories || annotations)) {
     return { confidence: segmentation ? 0.95 : 0.9, reason: `top-level ${found.join(', ')} lists${segmentation ? ', annotations with segmentation' : ''}` };
   }
+  // LVIS writes its annotations before its images: an annotation with image_id and segmentation
+  // is COCO's (sure, so detection reads no further than the head).
+  if (annotations && segmentation && annotations.keys.includes('image_id')) return { confidence: 0.85, reason: 'a top-level annotations list whose first annotation has image_id and segmentation' };
   if (annotations && segmentation) return { confidence: 0.7, reason: 'a top-level annotations list with segmentation' };
   if (images?.keys.includes('file_name')) return { confidence: 0.8, reason: 'a top-level images list with file_name', more };
   return { confidence: 0, more };

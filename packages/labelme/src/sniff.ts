@@ -14,7 +14,9 @@ export function sniffLabelMe(head: Uint8Array): SniffResult {
   const o = jsonOutline(head);
   if (o.root !== 'object') return { confidence: 0 };
   const shapes = outlineMember(o, 'shapes');
-  if (shapes?.kind !== 'array') return { confidence: 0, more: !o.complete && !o.invalid && o.members.length < 8 };
+  // A dataset's top-level lists (COCO, LVIS with its annotations first) are never LabelMe's: no more bytes asked for then.
+  const dataset = o.members.some((m) => m.kind === 'array' && (m.key === 'annotations' || m.key === 'images'));
+  if (shapes?.kind !== 'array') return { confidence: 0, more: !o.complete && !o.invalid && o.members.length < 8 && !dataset };
   const keys = new Set(shapes.keys);
   const image = ['imagePath', 'imageHeight', 'imageWidth', 'imageData'].filter((k) => outlineMember(o, k) !== undefined);
   if (keys.has('label') && keys.has('points')) {
