@@ -58,12 +58,32 @@ export interface ProgressSink {
   stop(): void;
 }
 
-/** The source, counting what its readers consume. */
-function counted(source: ByteSource | FolderSource, progress: ProgressSink, annotations: () => number): ByteSource | FolderSource {
-  let pass = 0;
+/**
+ * The source, counting what its readers consume. A seekable file stays seekable (`range`): a
+ * reader takes its faster path by offsets on a terminal too. A range from the file's start to its
+ * end is a pass; a shorter one (a window read again by offset) counts as far as it reaches.
+ */
+export function counted(source: ByteSource | FolderSource, progress: ProgressSink, annotations: () => number): ByteSource | FolderSource {
+  let pass = 0, reached = 0;
   if (source.kind === 'bytes') {
+    const range = source.range;
     return {
       kind: 'bytes', name: source.name, ...(source.size !== undefined ? { size: source.size } : {}), ...(source.path !== undefined ? { path: source.path } : {}),
+      ...(range === undefined ? {} : {
+        range: (start: number, end: number) => {
+          const inner = range.call(source, start, end);
+          if (start === 0 && end === source.size) (progress.start(source.size, 'bytes', ++pass), (reached = 0));
+          return (async function* () {
+            let at = start;
+            for await (const c of inner) {
+              at += c.length;
+              reached = Math.max(reached, at);
+              progress.update(reached, annotations());
+              yield c;
+            }
+          })();
+        },
+      }),
       stream: () => {
         const inner = source.stream();
         progress.start(source.size, 'bytes', ++pass);

@@ -320,4 +320,27 @@ describe('convert progress', () => {
     expect(last.done).toBe(size);
     expect(stopped).toBe(1);
   });
+
+  it('keeps a file seekable: a streamed COCO read on a terminal takes its path by offsets, and the bar follows it', async () => {
+    const { convert, counted } = await import('../src/convert.js');
+    const { fileSource } = await import('../src/node-sources.js');
+    const sample = fileURLToPath(new URL('../../../samples/coco/instances.json', import.meta.url));
+    const size = readFileSync(sample).length;
+    const sink = { start: () => {}, update: () => {}, stop: () => {} };
+    const source = counted(fileSource(sample, size), sink, () => 0);
+    expect(source.kind === 'bytes' && typeof source.range).toBe('function');
+    const starts: number[] = [];
+    let furthest = 0;
+    const out = join(dir, 'progress-streamed.json');
+    // Forced through the streamed read (as a file over 256 MiB is): pass 1 and pass 2 by range.
+    await convert(sample, {
+      to: 'coco', output: out, readOptions: { inMemoryBytes: 1 },
+      progress: { start: (_t, _u, p) => starts.push(p), update: (done) => (furthest = Math.max(furthest, done)), stop: () => {} },
+    });
+    expect(starts).toEqual([1]); // one pass over the file: the second reads by offset
+    expect(furthest).toBe(size);
+    const plain = join(dir, 'progress-plain.json');
+    await convert(sample, { to: 'coco', output: plain, readOptions: { inMemoryBytes: 1 } });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(plain, 'utf8'));
+  });
 });
