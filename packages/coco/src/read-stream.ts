@@ -544,9 +544,15 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   async function* annotations(): AsyncGenerator<Annotation> {
     const n = index.length;
     let buffer = new Uint8Array(0);
+    // As one job's windows (readCoco): about a quarter of the shard's bytes each, within plan.window,
+    // balancing a window's fresh pages against a read of its span, in even shares.
+    let total = 0;
+    for (let k = 0; k < n; k++) total += length[k]!;
+    const windowBytes = Math.min(plan.window, Math.max(16 << 20, Math.ceil(total / 4)));
+    const share = Math.ceil(total / Math.max(1, Math.ceil(total / windowBytes)));
     for (let from = 0; from < n;) {
       let to = from, bytes = 0, sorted = true;
-      while (to < n && (to === from || bytes + length[to]! <= plan.window)) {
+      while (to < n && (to === from || (bytes < share && bytes + length[to]! <= plan.window))) {
         if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
         (bytes += length[to]!, to++);
       }
