@@ -391,7 +391,7 @@ describe('--jobs', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.job-'))).toEqual([]);
   }, 240_000);
 
-  it('1, 2 and 3 worker threads write the same bytes and say the same warnings: CVAT XML input (each worker reads its own images), a bad mask late in the file is the error one job meets', async () => {
+  it('1, 2 and 3 worker threads write the same bytes and say the same warnings: CVAT XML input (pass 1 planned once, each worker reads its own images), a bad mask or a malformed element late in the file is the error one job meets', async () => {
     // Masks, polygons, boxes and a track (warnings with counts), a project export (renumbered ids), version 1.0.
     const image = (i: number): string => `  <image id="${i % 9}" task_id="${i < 9 ? 1 : 2}" name="${i}.png" width="7" height="5">
     <mask label="${i % 2 ? 'cat' : 'dog'}" source="manual" occluded="0" rle="${i % 4}, 3, 2, ${3 * (3 + (i % 3)) - (i % 4) - 5}" left="1" top="1" width="${3 + (i % 3)}" height="3" z_order="${i % 3}"><attribute name="note">n&amp;${i}</attribute></mask>
@@ -431,6 +431,22 @@ describe('--jobs', () => {
     expect(r1.code).toBe(2);
     expect(r1.err).toMatch(/INVALID_TOKEN/);
     expect(r3.err.replace(/never3/g, 'never1')).toBe(r1.err);
+    // Names with two-, three- and four-byte characters (the plan finds where each worker's images start by reading those pieces again).
+    const wide = fresh('wide.xml');
+    writeFileSync(wide, xml(images.map((im) => im.replace('name="', 'name="\u00e9\u65e5\u{1F600}'))));
+    const wideOut = await byJobs(['convert', wide, '--from', 'cvat', '--to', 'coco'], 'json');
+    expect(wideOut.outs[0]!.toString('utf8')).toContain('\u00e9\u65e5\u{1F600}16.png');
+    expect(wideOut.outs[1]!.equals(wideOut.outs[0]!)).toBe(true);
+    expect(wideOut.outs[2]!.equals(wideOut.outs[0]!)).toBe(true);
+    expect(wideOut.errs[2]).toBe(wideOut.errs[0]);
+    // A malformed element late in the file: found by the plan's first pass (once, in the main thread), one job's error.
+    const broken = fresh('broken.xml');
+    writeFileSync(broken, xml(images.map((im, i) => (i === 16 ? im.replace('</mask>', '</mas>') : im))));
+    const b1 = await run(['convert', broken, '--from', 'cvat', '--to', 'coco', '--jobs', '1', '-q', '-o', fresh('never1.json')]);
+    const b3 = await run(['convert', broken, '--from', 'cvat', '--to', 'coco', '--jobs', '3', '-q', '-o', fresh('never3.json')]);
+    expect(b1.code).toBe(2);
+    expect(b1.err).toMatch(/INVALID_STRUCTURE/);
+    expect(b3.err.replace(/never3/g, 'never1')).toBe(b1.err);
     expect(readdirSync(dir).filter((f) => f.includes('.job-') || f.includes('.tmp-'))).toEqual([]);
   }, 240_000);
 

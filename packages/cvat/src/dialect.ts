@@ -7,8 +7,9 @@ import { en } from 'zod/locales';
 import { loadOnce, setOwnKey, XML_HEAD, parseDialectOptions,
   MAX_MASK_PIXELS, describeValue, RleError, checkSize, polygonizeDetailed, rasterizeParts, collectDataset, countHeader, isDatasetStream, tallyAnnotation, toDatasetStream, decodeUtf8, encodeUtf8, isFolderSource, notCarried, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
-  type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type WarningSink,
+  type MaskDataset, type MaskDatasetStream, type Mask, type RleWarning, type Shard, type WarningSink,
 } from '@rlekit/core';
+import type { CvatShardPlan } from './stream.js';
 import { decode, encode } from './codec.js';
 import { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 import { ATTR, escapeAttr, escapeText, isXmlName, parseXml, replaceNonXml, startOf, unescapeXml, type XmlNode } from './xml.js';
@@ -169,6 +170,27 @@ function readLabels(meta: XmlNode | undefined): { categories: Category[]; found:
   return { categories, found: false };
 }
 
+/** What a `--jobs` worker's reader needs of the root, read once by the plan: the declared labels, and how many <track> elements the first shard reports. */
+export interface CvatPlannedHeader {
+  categories: Category[];
+  track: number;
+}
+
+/**
+ * How many annotations image `i` (a parsed `<image>`) gives, without reading its shapes: its
+ * masks and polygons, and its unrotated boxes when they are rasterized.
+ */
+export function shapeCount(im: XmlNode, i: number, o: CvatReadOptions): number {
+  let n = list(im.mask).length + list(im.polygon).length;
+  if (o.boxes === 'rasterize') {
+    list(im.box).forEach((s, j) => {
+      const rotation = attr(s, 'rotation', ['annotations', 'image', i, 'box', j]);
+      if (rotation === undefined || Number(rotation) === 0) n++;
+    });
+  }
+  return n;
+}
+
 interface Shape {
   z: number;
   at: number;
@@ -201,14 +223,26 @@ export class CvatReader {
    * a shard's reader other than the first, whose warnings are those of its own images (`--jobs`
    * adds up the shards' counts).
    */
-  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false, private readonly fileWide = true) {
-    const version = text(root, 'version', ['annotations']);
-    if (version !== undefined && version !== '1.1' && fileWide) warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
-    const { categories, found } = readLabels(child(root, 'meta'));
-    this.categories = categories;
-    this.found = found;
-    for (const c of categories) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
-    if (root.track !== undefined && fileWide) this.other.track = list(root.track).length;
+  constructor(root: XmlNode, private readonly o: CvatReadOptions, private readonly warn: WarningSink, private readonly streamed = false, private readonly fileWide = true, planned?: CvatPlannedHeader) {
+    if (planned !== undefined) {
+      // A `--jobs` worker's reader: what pass 1 read of the root (in the main thread) comes with its plan.
+      this.categories = planned.categories;
+      this.found = true;
+      if (planned.track > 0 && fileWide) this.other.track = planned.track;
+    } else {
+      const version = text(root, 'version', ['annotations']);
+      if (version !== undefined && version !== '1.1' && fileWide) warn({ code: 'version', message: `CVAT XML version ${version}; read as 1.1`, path: ['annotations', 'version'] });
+      const { categories, found } = readLabels(child(root, 'meta'));
+      this.categories = categories;
+      this.found = found;
+      if (root.track !== undefined && fileWide) this.other.track = list(root.track).length;
+    }
+    for (const c of this.categories) if (!this.byName.has(c.name)) this.byName.set(c.name, c);
+  }
+
+  /** What a planned shard's reader takes from this one (after the root is read): the labels, and the <track> count one run reports. */
+  plannedHeader(): CvatPlannedHeader {
+    return { categories: this.categories, track: this.other.track ?? 0 };
   }
 
   /** Whether `<meta>` declares the labels (otherwise shapes declare them by use, so categories grow while reading). */
@@ -377,14 +411,7 @@ export class CvatReader {
    * without reading them: a shard's reader numbers its annotations after those of the images before.
    */
   count(im: XmlNode, i: number): number {
-    let n = list(im.mask).length + list(im.polygon).length;
-    if (this.o.boxes === 'rasterize') {
-      list(im.box).forEach((s, j) => {
-        const rotation = attr(s, 'rotation', ['annotations', 'image', i, 'box', j]);
-        if (rotation === undefined || Number(rotation) === 0) n++;
-      });
-    }
-    return n;
+    return shapeCount(im, i, this.o);
   }
 
   /** The summary warnings, once every image has been read. */
@@ -891,11 +918,22 @@ export const dialect: Dialect<CvatReadOptions, CvatWriteOptions> = {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'cvat reads an XML file, not a folder', { received: input.name });
     const warn = context?.warn ?? (() => {});
+    // A --jobs worker with its shard's plan: pass 1 was read once, in the main thread.
+    if (context?.plan !== undefined && !(input instanceof Uint8Array)) return (await loadStream()).readCvatPlanned(input, context.plan as CvatShardPlan, o, warn);
     const { stream } = await (await loadStream()).readCvatStream(input, o, warn, context?.shard);
     return stream ?? { ...toDatasetStream(await parseCvatXml(await readText(input, o.maxBytes), o, wholeReadWarnings(context))), inImageOrder: true };
   },
   // The streamed read of a file whose <meta> declares its labels reads only the shard's images (it counts the others' shapes, for the ids).
   readsShards: true,
+  /**
+   * `--jobs`: pass 1 (the file's checks, labels, image headers and where each image is) once,
+   * here; each worker then reads only its own images' bytes (readStream with `context.plan`).
+   */
+  async planShards(input: DialectInput, options: Partial<CvatReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
+    const o = parseOptions(readOptionsSchema, options);
+    if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
+    return (await loadStream()).planCvatShards(input, o, shards);
+  },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CvatWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const d = await collectDataset(dataset);
     return encodeUtf8([...formatCvatXml(d, options, context?.warn)].join(''));

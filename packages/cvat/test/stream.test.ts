@@ -373,6 +373,126 @@ describe('a shard\'s streamed read (readsShards: context.shard)', () => {
   });
 });
 
+describe('a --jobs shard read from its plan (planShards: pass 1 once, in the main thread)', () => {
+  /** A file that can be read from any byte, logging each read: its kind and byte range. */
+  const logged = (bytes: Uint8Array, log: [string, number, number][] = []): ByteSource & { log: typeof log } => ({
+    kind: 'bytes', name: 'a.xml', size: bytes.length, log,
+    async *stream() {
+      log.push(['stream', 0, bytes.length]);
+      for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5);
+    },
+    async *range(start: number, end: number) {
+      log.push(['range', start, end]);
+      for (let i = start; i < end; i += 3) yield bytes.slice(i, Math.min(end, i + 3));
+    },
+  });
+  const shardsOf = (count: number): Shard[] => Array.from({ length: count }, (_, index) => ({ index, count }));
+  const planned = (bytes: Uint8Array, o: Partial<CvatReadOptions>, shard: Shard, plan: unknown) =>
+    outcome(async (warn) => shardDataset(await dialect.readStream!(logged(bytes), o, { warn, shard, plan }), shard));
+  const unplanned = (bytes: Uint8Array, o: Partial<CvatReadOptions>, shard: Shard) =>
+    outcome(async (warn) => shardDataset(await dialect.readStream!(logged(bytes), o, { warn, shard }), shard));
+
+  it('each shard i/n read from its plan is shardDataset of one read (images, annotations with one run\'s ids, in order, categories) and says what the shard\'s own read says; a bad file is one run\'s error, from the plan or from the first shard that fails', async () => {
+    let read = 0, refused = 0, thrown = 0;
+    const faults: [string, string][] = [['', ''], ['', ''], ['', ''], ['rle="', 'rle="x'], ['label="cat', 'label="zzz'], ['width="', 'width="-'], ['<version>1.1', '<version>1.0'], ['points="', 'points="1;'], ['</mask>', '</mas>'], ['id="1"', 'id="0"']];
+    const plainDoc = docArb.map((x) => x.replace(/<!--.*?-->|<\?pi.*?\?>|<!\[CDATA\[.*?\]\]>/g, '').replace(/&[^;]*;/g, 'e'));
+    // Names with two-, three- and four-byte characters before the shards' first images (their bytes are found by reading those pieces again).
+    const wide = docArb.map((x) => x.replace(/name="/g, 'name="\u00e9\u65e5\u{1F600}'));
+    await fc.assert(fc.asyncProperty(fc.oneof(docArb, plainDoc, wide), fc.constantFrom<Partial<CvatReadOptions>>({}, { boxes: 'rasterize' }, { validate: false }, { sortByZOrder: false }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(...faults), fc.nat(5), async (xml, o, count, [from, to], nth) => {
+      let at = -1;
+      if (from !== '') for (let k = 0; k <= nth; k++) at = xml.indexOf(from, at + 1);
+      const bytes = enc(at < 0 ? xml : xml.slice(0, at) + to + xml.slice(at + from.length));
+      const one = await outcome((warn) => dialect.readStream!(bytes, o, { warn }));
+      const shards = shardsOf(count);
+      let plans: unknown[] | undefined;
+      try {
+        plans = await dialect.planShards!(logged(bytes), o, shards);
+      } catch (e) {
+        // A fault of pass 1: one run's error, which one run meets before saying anything.
+        expect(e).toBeInstanceOf(RleError);
+        expect(one.ok === false && { code: one.code, path: one.path, offset: one.offset, warnings: one.warnings }).toEqual({ code: (e as RleError).code, path: (e as RleError).path, offset: (e as RleError).offset, warnings: [] });
+        thrown++;
+        return;
+      }
+      if (one.ok) expect(plans).toHaveLength(count);
+      if (plans === undefined) return;
+      const parts: Outcome[] = [];
+      for (const shard of shards) parts.push(await planned(bytes, o, shard, plans[shard.index]));
+      if (!one.ok) {
+        const failed = parts.find((p) => !p.ok);
+        expect(failed && { code: failed.code, path: failed.path, offset: failed.offset }).toEqual({ code: one.code, path: one.path, offset: one.offset });
+        // The shards before it say what their own reads say.
+        for (const shard of shards.slice(0, parts.indexOf(failed!) + 1)) expect(parts[shard.index]!.warnings).toEqual((await unplanned(bytes, o, shard)).warnings);
+        refused++;
+        return;
+      }
+      const full = await dialect.readStream!(bytes, o);
+      for (const shard of shards) {
+        const want = await outcome(async () => shardDataset({ ...full, annotations: (async function* () {})() }, shard));
+        const part = parts[shard.index]!;
+        expect(part.ok && want.ok).toBe(true);
+        if (!part.ok || !want.ok) continue;
+        expect(part.images).toEqual(want.images);
+        expect(part.categories).toEqual(one.categories);
+        const images = new Set((part.images as { id: unknown }[]).map((im) => im.id));
+        expect(part.annotations).toEqual(one.annotations.filter((a) => images.has((a as { imageId: unknown }).imageId)));
+        // Its warnings are the shard's own read's (which --jobs adds up to one run's).
+        expect(part.warnings).toEqual((await unplanned(bytes, o, shard)).warnings);
+      }
+      read++;
+    }), { numRuns: 250 });
+    expect(read).toBeGreaterThan(60);
+    expect(refused).toBeGreaterThan(10);
+    expect(thrown).toBeGreaterThan(5);
+  });
+
+  it('pass 1 runs once, in the plan: a worker reads only its own images\' bytes (no pass over the file), and the plans hold no annotation', async () => {
+    // Non-square images, masks at the first and last pixel, a polygon, multi-byte names before each shard's images.
+    const img = (id: number) => `<image id="${id}" name="\u00e9\u{1F600}${id}" width="3" height="2"><mask label="a" rle="1, 4, 1" left="0" top="0" width="3" height="2"/><polygon label="a" points="0,0;2,0;2,1"/></image>\n`;
+    const xml = `<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 40 }, (_, i) => img(i)).join('')}</annotations>\n`;
+    const bytes = enc(xml);
+    const planLog: [string, number, number][] = [];
+    const plans = await dialect.planShards!(logged(bytes, planLog), {}, shardsOf(3));
+    expect(plans).toHaveLength(3);
+    expect(planLog.filter(([kind]) => kind === 'stream')).toHaveLength(1);
+    // Small: the images' headers and a few numbers each, nothing per annotation (80 of them).
+    expect(JSON.stringify(plans![1]).length).toBeLessThan(40 * 200);
+    const byteOf = (s: string) => enc(xml.slice(0, xml.indexOf(s))).length;
+    const one = await outcome((warn) => dialect.readStream!(bytes, {}, { warn }));
+    for (const [index, [first, last]] of ([[0, 13], [13, 26], [26, 40]] as const).entries()) {
+      const log: [string, number, number][] = [];
+      const shard = { index, count: 3 };
+      const r = await outcome(async (warn) => shardDataset(await dialect.readStream!(logged(bytes, log), {}, { warn, shard, plan: plans![index] }), shard));
+      expect(r.ok && r.annotations).toEqual(one.ok && one.annotations.slice(2 * first, 2 * last));
+      // One read, from its first image's '<' to its last image's end.
+      expect(log).toEqual([['range', byteOf(`<image id="${first}"`), byteOf(last < 40 ? `<image id="${last}"` : '</annotations>') - 1]]);
+    }
+  });
+
+  it('a bad mask late in the file: the shards before it read, the last one fails with one run\'s error, after its earlier images\' annotations', async () => {
+    const img = (id: number, rle: string) => `<image id="${id}" width="3" height="2"><mask label="a" rle="${rle}" left="0" top="0" width="3" height="2"/></image>\n`;
+    const xml = `<annotations><meta><task><labels><label><name>a</name></label></labels></task></meta>\n${Array.from({ length: 30 }, (_, i) => img(i, i === 28 ? '1, x' : '1, 5')).join('')}</annotations>`;
+    const bytes = enc(xml);
+    const one = await outcome((warn) => dialect.readStream!(bytes, {}, { warn }));
+    expect(one.ok === false && [one.code, one.path]).toEqual(['INVALID_TOKEN', ['annotations', 'image', 28, 'mask', 0, 'rle']]);
+    const plans = await dialect.planShards!(logged(bytes), {}, shardsOf(3));
+    const parts = await Promise.all(shardsOf(3).map((shard) => planned(bytes, {}, shard, plans![shard.index])));
+    expect(parts.map((p) => p.ok)).toEqual([true, true, false]);
+    expect(parts[2]!.ok === false && { code: parts[2]!.code, path: parts[2]!.path, offset: parts[2]!.offset }).toEqual(one.ok === false && { code: one.code, path: one.path, offset: one.offset });
+    // The last shard yields image 20..27's masks (ids 21..28) before it meets image 28's.
+    const s = await dialect.readStream!(logged(bytes), {}, { warn: () => {}, shard: { index: 2, count: 3 }, plan: plans![2] });
+    const ids: unknown[] = [];
+    await expect((async () => { for await (const a of s.annotations) ids.push(a.id); })()).rejects.toMatchObject({ code: 'INVALID_TOKEN', offset: xml.indexOf('<mask', xml.indexOf('<image id="28"')) });
+    expect(ids).toEqual(Array.from({ length: 8 }, (_, i) => 21 + i));
+  });
+
+  it('no plan where the workers must read the file themselves: <meta> without labels, a pipe', async () => {
+    const xml = enc(`<annotations><image id="0" width="3" height="2"><mask label="b" rle="1, 5" left="0" top="0" width="3" height="2"/></image></annotations>`);
+    expect(await dialect.planShards!(logged(xml), {}, shardsOf(2))).toBeUndefined();
+    expect(await dialect.planShards!(pipe(xml), {}, shardsOf(2))).toBeUndefined();
+  });
+});
+
 describe('the streamed write (writeStream of a stream in image order)', () => {
   const size = { height: 2, width: 3 };
   const mask = (bits: number[]) => Mask.fromBitmap(bits, size);
