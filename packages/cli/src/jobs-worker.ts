@@ -24,7 +24,7 @@ export function inspectRow(a: Annotation): InspectRow {
 
 export interface InspectPart {
   count: number;
-  /** The shard's annotation ids, in order (the caller looks for ids repeated across shards). */
+  /** The shard's annotation ids, in order, where its reader warns about repeated ids (`warnsRepeatedIds`): the caller looks across the shards. */
   ids: unknown[];
   rows: InspectRow[];
   images?: unknown[];
@@ -77,7 +77,7 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
     const part: InspectPart = { count: 0, ids: [], rows: [], ...(task.header ? { images: whole.images, categories: whole.categories } : {}) };
     for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
       part.count++;
-      part.ids.push(a.id);
+      if (dialect.warnsRepeatedIds === true) part.ids.push(a.id);
       if (part.rows.length < task.max) part.rows.push(inspectRow(a));
     }
     return { value: part, warnings };

@@ -362,9 +362,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const failed = results.find((r) => r.error);
       if (failed) throw fromRecord(failed.error!);
       const parts = results.map((r) => r.value!);
-      // A reader that counts ids used before (COCO's duplicate-id) sees only its shard's: ids that
-      // repeat across shards are read with one job, which says them as it does.
-      if (repeatsAcrossShards(parts.map((p) => p.ids))) io.err('inspecting with one job: annotation ids repeat across the shards\n');
+      // A reader that warns about ids used before (COCO's duplicate-id) sees only its shard's: ids
+      // that repeat across shards are read with one job, which says them as it does.
+      if (dialect.warnsRepeatedIds === true && repeatsAcrossShards(parts.map((p) => p.ids))) io.err('inspecting with one job: annotation ids repeat across the shards\n');
       else {
         sharded = true;
         // Said as one job says them: readers that each read everything said the whole input's (the

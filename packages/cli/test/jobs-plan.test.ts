@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Mask, type Annotation, type MaskDataset } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
 import { convert } from '../src/convert.js';
-import { main } from '../src/main.js';
+import { main, repeatsAcrossShards } from '../src/main.js';
 import { prng } from '../../core/test/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-jobs-plan-'));
@@ -171,6 +171,17 @@ describe('check and inspect --jobs plan the input once', () => {
       expect(many.err).toBe(`inspecting with one job: annotation ids repeat across the shards\n${one.err}`);
     }
   }, 240_000);
+
+  it('ids repeated across shards, as the COCO reader tells ids apart; only readers that warn about them are looked at', async () => {
+    expect(repeatsAcrossShards([[1, 2], [3, 1]])).toBe(true);
+    expect(repeatsAcrossShards([[1, 1, 2], [3]])).toBe(false); // within a shard: its reader counts them
+    expect(repeatsAcrossShards([[0], [-0]])).toBe(true);
+    expect(repeatsAcrossShards([[1], ['1']])).toBe(false);
+    const { dialect: ls } = await import('@rlekit/label-studio');
+    const { dialect: encord } = await import('@rlekit/encord');
+    // Encord's ids are object hashes, the same in every frame of a video: not a reason for one job.
+    expect([coco.warnsRepeatedIds, ls.warnsRepeatedIds, encord.warnsRepeatedIds]).toEqual([true, undefined, undefined]);
+  });
 
   it('a bad record late in the file: check prints one job\'s report and inspect fails with one job\'s error (COCO, Label Studio, Encord)', async () => {
     for (const from of ['coco', 'label-studio', 'encord'] as const) {
