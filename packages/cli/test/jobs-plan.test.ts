@@ -64,10 +64,25 @@ async function cocoFile(d: MaskDataset): Promise<string> {
   return path;
 }
 
-/** The dataset (in image order) converted to `to` (Label Studio's brush RLE, Encord's bitmasks). */
+/**
+ * The dataset (in image order) converted to `to` (Label Studio's brush RLE, Encord's bitmasks).
+ * Label Studio's gets a polygon in place of the first region of every third task and a rotated
+ * rectangle added to one (rasterized: tallies the reader says once, summed over the shards).
+ */
 async function converted(d: MaskDataset, to: string): Promise<string> {
   const path = fresh(`in.${to}.json`);
   await convert(await cocoFile({ ...d, annotations: [...d.annotations].sort((a, b) => (a.imageId as number) - (b.imageId as number)) }), { from: 'coco', to, output: path });
+  if (to === 'label-studio') {
+    const tasks = JSON.parse(readFileSync(path, 'utf8')) as { annotations?: { result: Record<string, unknown>[] }[]; predictions?: { result: Record<string, unknown>[] }[] }[];
+    const results = (t: (typeof tasks)[number]): Record<string, unknown>[] => (t.annotations ?? t.predictions)?.[0]?.result ?? [];
+    tasks.forEach((t, i) => {
+      const r = results(t)[0];
+      if (i % 3 === 1 && r !== undefined) results(t)[0] = { ...r, type: 'polygonlabels', value: { points: [[0, 0], [100, 0], [0, 100]], polygonlabels: (r.value as { brushlabels: string[] }).brushlabels } };
+    });
+    const k = tasks.findIndex((t, i) => i >= tasks.length / 2 && results(t).length > 0);
+    results(tasks[k]!).push({ ...results(tasks[k]!)[0], id: 900001, type: 'rectanglelabels', value: { x: 10, y: 20, width: 50, height: 40, rotation: 30, rectanglelabels: ['cat'] } });
+    writeFileSync(path, JSON.stringify(tasks));
+  }
   return path;
 }
 
@@ -113,9 +128,9 @@ describe('check and inspect --jobs plan the input once', () => {
         ];
       }
       const one = outs['1']!;
-      expect(one[0]!.out).toMatch(/60 images, 300 annotations/);
+      expect(one[0]!.out).toMatch(from === 'label-studio' ? /60 images, 301 annotations/ : /60 images, 300 annotations/);
       if (from === 'coco') expect(one[1]!.code).toBe(2); // empty masks: errors (other writers left them out)
-      expect(JSON.parse(one[3]!.out).annotationCount).toBe(300);
+      expect(JSON.parse(one[3]!.out).annotationCount).toBe(from === 'label-studio' ? 301 : 300);
       for (const jobs of ['2', '3']) {
         for (const [i, r] of outs[jobs]!.entries()) {
           expect(r.out, `${jobs} jobs, run ${i}`).toBe(one[i]!.out);
@@ -124,6 +139,7 @@ describe('check and inspect --jobs plan the input once', () => {
           expect(r.err, `${jobs} jobs, run ${i}`).toBe(one[i]!.err);
         }
       }
+      if (from === 'label-studio') expect(one[2]!.err).toMatch(/polygon-rasterized[\s\S]*box-rasterized/);
       if (from === 'coco') {
         // Reader tallies summed over the shards, ids repeated within a shard counted as one job does.
         expect(JSON.parse(one[1]!.out).counts['bbox-mismatch'].count).toBeGreaterThan(0);
