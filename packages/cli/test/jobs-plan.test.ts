@@ -199,6 +199,22 @@ describe('check and inspect --jobs plan the input once', () => {
     expect([coco.warnsRepeatedIds, ls.warnsRepeatedIds, encord.warnsRepeatedIds]).toEqual([true, undefined, undefined]);
   });
 
+  it('an error in the first pass (met while planning, before the workers): check prints one job\'s report, inspect fails with one job\'s error', async () => {
+    const input = fresh('bad-images.json');
+    writeFileSync(input, '{"images": [{"id": 1, "height": 2, "width": 3}, {"id": 1, "height": 2, "width": 3}], "annotations": []}');
+    const one = [await run(['check', input, '--from', 'coco', '--jobs', '1']), await run(['inspect', input, '--from', 'coco', '--count', '--jobs', '1'])];
+    expect(one[0]!.out).toMatch(/error INVALID_STRUCTURE: 1\n  \[images.1.id\] Image id 1 appears twice/);
+    expect(one[1]!.err).toMatch(/^error \[INVALID_STRUCTURE\]/);
+    for (const jobs of ['2', '3']) {
+      const many = [await run(['check', input, '--from', 'coco', '--jobs', jobs]), await run(['inspect', input, '--from', 'coco', '--count', '--jobs', jobs])];
+      expect(many[0]!.out).toBe(one[0]!.out);
+      expect(many[0]!.code).toBe(one[0]!.code);
+      expect(many[0]!.err).toMatch(/^checking with one job: INVALID_STRUCTURE/);
+      expect(many[1]!.err).toBe(one[1]!.err);
+      expect(many[1]!.code).toBe(2);
+    }
+  }, 240_000);
+
   it('a bad record late in the file: check prints one job\'s report and inspect fails with one job\'s error (COCO, Label Studio, Encord)', async () => {
     for (const from of ['coco', 'label-studio', 'encord'] as const) {
       const text = readFileSync((await inputs)[from], 'utf8');
