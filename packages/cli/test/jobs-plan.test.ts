@@ -188,6 +188,26 @@ describe('check and inspect --jobs plan the input once', () => {
     }
   }, 240_000);
 
+  it('COCO\'s first pass split over the worker threads (forced on a small file): check and inspect --count print one job\'s, the pieces scanned on the threads', async () => {
+    const input = (await inputs).coco;
+    process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';
+    try {
+      for (const args of [['check', input, '--json'], ['inspect', input, '--count', '--json']]) {
+        const one = await reads([...args, '--from', 'logged', '--plugin', plugin('coco'), '--jobs', '1']);
+        for (const jobs of ['2', '3']) {
+          const many = await reads([...args, '--from', 'logged', '--plugin', plugin('coco'), '--jobs', jobs]);
+          expect(many.run.out).toBe(one.run.out);
+          expect(many.run.err).toBe(one.run.err);
+          // Pieces of the first pass on the threads, no worker's own first pass.
+          expect(many.reads.filter((r) => r.where === 'piece').length, many.lines).toBeGreaterThan(0);
+          expect(many.reads.filter((r) => r.where === 'read'), many.lines).toEqual([]);
+        }
+      }
+    } finally {
+      delete process.env.RLEKIT_PLAN_SPLIT_BYTES;
+    }
+  }, 480_000);
+
   it('ids repeated across shards, as the COCO reader tells ids apart; only readers that warn about them are looked at', async () => {
     expect(repeatsAcrossShards([[1, 2], [3, 1]])).toBe(true);
     expect(repeatsAcrossShards([[1, 1, 2], [3]])).toBe(false); // within a shard: its reader counts them
