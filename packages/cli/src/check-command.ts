@@ -169,7 +169,11 @@ export class CheckFailed extends Error {
  * Reader warnings that tally annotations (`count` of them, said once when the read ends): a shard
  * whose reader read only its own annotations tallies those, and one job says the sum.
  */
-const TALLIES: ReadonlySet<string> = new Set(['area-mismatch', 'bbox-mismatch', 'polygon-odd-length', 'polygon-few-points', 'polygon-outside', 'uncompressed-not-crowd', 'python-bytes-counts']);
+const TALLIES: ReadonlySet<string> = new Set([
+  'area-mismatch', 'bbox-mismatch', 'polygon-odd-length', 'polygon-few-points', 'polygon-outside', 'uncompressed-not-crowd', 'python-bytes-counts',
+  // Label Studio's: regions rasterized into masks.
+  'polygon-rasterized', 'box-rasterized',
+]);
 
 /**
  * What one job's reader says, from what the shards' readers said (`read`: annotations each reader

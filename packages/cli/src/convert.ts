@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
-import { folderParts, fromRecord, jobShards, partPaths, partSources, runJobs, trackParts, type JobPool } from './jobs.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, planOnPool, runJobs, trackParts, type JobPool } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
@@ -269,18 +269,8 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     // worker then reads only its shard's bytes. It runs here while the worker threads start.
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
     const tasks = async (pool: JobPool) => {
-      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on
-      // the input (RLEKIT_PLAN_SPLIT_BYTES=off: the main thread scans it all, for an A/B; docs/scale.md).
-      const split = splitBytes();
-      const planHelpers = d.from.planPiece === undefined || split === undefined ? undefined : {
-        count: pool.threads, ...split,
-        run: async (piece: unknown) => {
-          const r = await pool.run({ kind: 'plan-piece', input, from: d.from.id, plugins: options.plugins ?? [], piece });
-          if (r.error) throw fromRecord(r.error);
-          return r.value;
-        },
-      };
-      const plans = streaming && d.from.planShards ? await d.from.planShards(await openPath(input), parseOptions(d.from.readOptions, options.readOptions ?? {}, d.from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}) }) : undefined;
+      // The worker threads may scan pieces of the first pass (COCO), each from its own handle on the input.
+      const plans = streaming ? await planOnPool(pool, input, d.from, options.readOptions ?? {}, options.plugins ?? [], shards) : undefined;
       if (options.timings) options.timings.planned = performance.now();
       return shards.map((shard, j) => {
         let port: MessagePort | undefined;
@@ -401,18 +391,6 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (!succeeded && madeFolder !== undefined) await rm(madeFolder, { recursive: true, force: true });
     if (madeFolder !== undefined) untrack(madeFolder);
   }
-}
-
-/**
- * RLEKIT_PLAN_SPLIT_BYTES: how a first pass is split over the workers. Unset: the dialect's
- * thresholds (sized for files of hundreds of MB); `off`: not split; a number of bytes: each
- * thread's least range and the main thread's head start (tests: 0, to split small files).
- */
-function splitBytes(): { minBytes?: number; headStart?: number } | undefined {
-  const v = process.env.RLEKIT_PLAN_SPLIT_BYTES;
-  if (v === 'off') return undefined;
-  const n = Number(v);
-  return v !== undefined && v !== '' && Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
 }
 
 /** A regular file (through a symbolic link) or nothing yet: an output a join may write and, if it must, write again. */

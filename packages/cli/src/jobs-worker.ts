@@ -1,5 +1,5 @@
 /** One task of `--jobs` in a worker thread: convert or inspect one shard (see jobs.ts). */
-import { checkShard, isDatasetStream, polygonize, shardDataset, type Annotation, type CheckShard, type DialectContext, type RleWarning } from '@rlekit/core';
+import { checkShard, isDatasetStream, polygonize, shardDataset, type Annotation, type RleError, type CheckShard, type DialectContext, type RleWarning } from '@rlekit/core';
 import { CHECK_IGNORED_WARNINGS } from './check-command.js';
 import { convert } from './convert.js';
 import { errorRecord, type JobResult, type JobTask } from './jobs.js';
@@ -24,6 +24,8 @@ export function inspectRow(a: Annotation): InspectRow {
 
 export interface InspectPart {
   count: number;
+  /** The shard's annotation ids, in order, where its reader warns about repeated ids (`warnsRepeatedIds`): the caller looks across the shards. */
+  ids: unknown[];
   rows: InspectRow[];
   images?: unknown[];
   categories?: unknown[];
@@ -67,13 +69,15 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
     // Only the input's dialect is imported: a worker's start is part of what --jobs cannot split.
     const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
     const source = await openPath(task.input);
-    const ctx: DialectContext = { warn, open: openPath, shard: task.shard };
+    // A planned shard (task.plan) is read by the plan: the reader's first pass ran once, before the workers.
+    const ctx: DialectContext = { warn, open: openPath, shard: task.shard, ...(task.plan !== undefined ? { plan: task.plan } : {}) };
     const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);
     const whole = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
     const data = shardDataset(whole, task.shard, { requireImageOrder: true });
-    const part: InspectPart = { count: 0, rows: [], ...(task.header ? { images: whole.images, categories: whole.categories } : {}) };
+    const part: InspectPart = { count: 0, ids: [], rows: [], ...(task.header ? { images: whole.images, categories: whole.categories } : {}) };
     for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
       part.count++;
+      if (dialect.warnsRepeatedIds === true) part.ids.push(a.id);
       if (part.rows.length < task.max) part.rows.push(inspectRow(a));
     }
     return { value: part, warnings };
@@ -99,9 +103,11 @@ async function checkPart(task: Extract<JobTask, { kind: 'check' }>): Promise<Che
   const warnings: RleWarning[] = [];
   const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
   const source = await openPath(task.input);
+  // A planned shard is read by its plan (no first pass here), without `recover` (a reader reads by
+  // plan only when it stops at a bad record): a record it cannot read is an error, and one job checks.
   const ctx: DialectContext = {
     warn: (w) => { if (!CHECK_IGNORED_WARNINGS.has(w.code)) warnings.push(w); },
-    recover: (e) => void (unclean ??= `the reader skipped a record (${e.code})`),
+    ...(task.plan !== undefined ? { plan: task.plan } : { recover: (e: RleError) => void (unclean ??= `the reader skipped a record (${e.code})`) }),
     open: openPath, shard: task.shard,
   };
   const options = parseOptions(dialect.readOptions, task.readOptions, dialect.id);

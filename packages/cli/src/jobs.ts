@@ -14,10 +14,11 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Tinypool from 'tinypool';
-import { RleError, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
+import { RleError, type Dialect, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
 import type { MessagePort } from 'node:worker_threads';
 import type { LivePart } from './jobs-worker.js';
-import { fileSource, track, untrack, type OutputFileFrom } from './node-sources.js';
+import { fileSource, openPath, track, untrack, type OutputFileFrom } from './node-sources.js';
+import { parseOptions } from './options.js';
 
 /** An RleError as it crosses from a worker: its fields, rebuilt on this side into the same error. */
 export interface ErrorRecord {
@@ -53,9 +54,9 @@ export function fromRecord(r: ErrorRecord): Error {
 /** A task for the worker (jobs-worker.ts). */
 export type JobTask =
   | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort }
-  | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; max: number; header: boolean }
+  | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; max: number; header: boolean }
   | { kind: 'plan-piece'; input: string; from: string; plugins: string[]; piece: unknown }
-  | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; header: boolean; overlapForbidden: boolean; fragmentArea: number };
+  | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
 export interface JobResult<T> {
   value?: T;
@@ -170,6 +171,38 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
 export interface JobPool {
   threads: number;
   run(task: JobTask): Promise<JobResult<unknown>>;
+}
+
+/**
+ * The input dialect's plan for each of `shards` (its `planShards`: the reader's first pass once,
+ * here, instead of in every worker), with pieces of that pass on the pool's threads where the
+ * dialect splits it (`planPiece`) while they start; undefined where the dialect cannot plan this input.
+ */
+export async function planOnPool(pool: JobPool, input: string, from: Dialect, readOptions: Record<string, unknown>, plugins: readonly string[], shards: readonly Shard[]): Promise<unknown[] | undefined> {
+  if (from.planShards === undefined) return undefined;
+  // Each piece from its own handle on the input (RLEKIT_PLAN_SPLIT_BYTES=off: the main thread scans it all, for an A/B; docs/scale.md).
+  const split = splitBytes();
+  const planHelpers = from.planPiece === undefined || split === undefined || pool.threads === 0 ? undefined : {
+    count: pool.threads, ...split,
+    run: async (piece: unknown) => {
+      const r = await pool.run({ kind: 'plan-piece', input, from: from.id, plugins: [...plugins], piece });
+      if (r.error) throw fromRecord(r.error);
+      return r.value;
+    },
+  };
+  return from.planShards(await openPath(input), parseOptions(from.readOptions, readOptions, from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}) });
+}
+
+/**
+ * RLEKIT_PLAN_SPLIT_BYTES: how a first pass is split over the workers. Unset: the dialect's
+ * thresholds (sized for files of hundreds of MB); `off`: not split; a number of bytes: each
+ * thread's least range and the main thread's head start (tests: 0, to split small files).
+ */
+function splitBytes(): { minBytes?: number; headStart?: number } | undefined {
+  const v = process.env.RLEKIT_PLAN_SPLIT_BYTES;
+  if (v === 'off') return undefined;
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isSafeInteger(n) && n >= 0 ? { minBytes: Math.max(1, n), headStart: n } : {};
 }
 
 /** Temporary part paths beside `output` (or in the system's temp folder for stdout). */

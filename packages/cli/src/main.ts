@@ -4,7 +4,7 @@ import {
   CAPABILITY_NAMES, collectDataset, escapeUnprintable, isDatasetStream, isRleError, mergeCheckShards, parseShard, RleError,
   type Dialect, type DialectCapabilities, type DialectContext, type RleWarning,
 } from '@rlekit/core';
-import { convert, type ProgressSink } from './convert.js';
+import { convert, mergeShardWarnings as mergeJobWarnings, type ProgressSink } from './convert.js';
 import { coerce, optionSpecs, parseOptions, type OptionSpec } from './options.js';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
@@ -12,7 +12,7 @@ import { registerDecode, registerDetect } from './decode-command.js';
 import { registerCompare } from './compare-command.js';
 import { CheckFailed, mergeShardWarnings, registerCheck, type CheckInJobs, type OpenInput } from './check-command.js';
 import { registerRender } from './render-command.js';
-import { fromRecord, jobsFor, jobShards, runJobs } from './jobs.js';
+import { fromRecord, jobsFor, jobShards, planOnPool, runJobs } from './jobs.js';
 import { inspectRow, type CheckPart, type InspectPart, type InspectRow } from './jobs-worker.js';
 import { registerMerge } from './merge-command.js';
 import { printWarning, type Io } from './io.js';
@@ -347,18 +347,38 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const jobs = countAll ? given ?? await jobsFor(undefined, source, { readsShards: dialect.readsShards === true }) : 1;
     let rows: InspectRow[] = [];
     let count = 0, complete = true;
-    let all: { images: readonly { id: unknown; fileName?: string; height: number; width: number }[]; categories: readonly { id: unknown; name: string }[] };
+    let all: { images: readonly { id: unknown; fileName?: string; height: number; width: number }[]; categories: readonly { id: unknown; name: string }[] } = { images: [], categories: [] };
+    let sharded = false;
     if (jobs > 1 && (source.kind === 'folder' || source.size !== undefined)) {
-      const results = await runJobs<InspectPart>(jobShards(jobs).map((shard, j) => ({ kind: 'inspect' as const, input, from: dialect.id, readOptions: routed.read, plugins: pluginArgs, shard, max, header: j === 0 })));
-      for (const r of results) for (const w of r.warnings) ctx.warn(w);
+      const shards = jobShards(jobs);
+      const results = await runJobs<InspectPart>({
+        count: shards.length, local: true,
+        // The reader's first pass once, here, while the threads start (as convert plans it).
+        tasks: async (pool) => {
+          const plans = source.kind === 'bytes' && dialect.readStream !== undefined ? await planOnPool(pool, input, dialect, routed.read, pluginArgs, shards) : undefined;
+          return shards.map((shard, j) => ({ kind: 'inspect' as const, input, from: dialect.id, readOptions: routed.read, plugins: pluginArgs, shard, ...(plans !== undefined ? { plan: plans[j] } : {}), max, header: j === 0 }));
+        },
+      });
       const failed = results.find((r) => r.error);
       if (failed) throw fromRecord(failed.error!);
-      for (const r of results) {
-        count += r.value!.count;
-        if (rows.length < max) rows = rows.concat(r.value!.rows.slice(0, max - rows.length));
+      const parts = results.map((r) => r.value!);
+      // A reader that warns about ids used before (COCO's duplicate-id) sees only its shard's: ids
+      // that repeat across shards are read with one job, which says them as it does.
+      if (dialect.warnsRepeatedIds === true && repeatsAcrossShards(parts.map((p) => p.ids))) io.err('inspecting with one job: annotation ids repeat across the shards\n');
+      else {
+        sharded = true;
+        // Said as one job says them: readers that each read everything said the whole input's (the
+        // first shard's list); readers that read their own shards counted their own (summed).
+        const lists = results.map((r) => r.warnings);
+        for (const w of dialect.readsShards === true ? mergeJobWarnings(lists).values() : lists[0] ?? []) ctx.warn(w);
+        for (const p of parts) {
+          count += p.count;
+          if (rows.length < max) rows = rows.concat(p.rows.slice(0, max - rows.length));
+        }
+        all = { images: parts[0]!.images as never, categories: parts[0]!.categories as never };
       }
-      all = { images: results[0]!.value!.images as never, categories: results[0]!.value!.categories as never };
-    } else {
+    }
+    if (!sharded) {
       const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
       // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory,
       // and, unless --count, read no further than --limit (closing the stream stops the reader).
@@ -428,7 +448,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const mine = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && specs.some((s) => s.name === k)));
     const readOptions = routeOptions(mine, specs, [], { read: [], write: [] }, { from: dialect.id }).read;
     parseOptions(dialect.readOptions, readOptions, dialect.id); // a bad option is refused here, as one job refuses it
-    const results = await runJobs<CheckPart>(jobShards(jobs).map((shard, j) => ({ kind: 'check' as const, input, from: dialect.id, readOptions, plugins: pluginArgs, shard, header: j === 0, ...checkOptions })));
+    const shards = jobShards(jobs);
+    let results;
+    try {
+      results = await runJobs<CheckPart>({
+        count: shards.length, local: true,
+        // The reader's first pass once, here, while the threads start (as convert plans it).
+        tasks: async (pool) => {
+          const plans = source.kind === 'bytes' && dialect.readStream !== undefined ? await planOnPool(pool, input, dialect, readOptions, pluginArgs, shards) : undefined;
+          return shards.map((shard, j) => ({ kind: 'check' as const, input, from: dialect.id, readOptions, plugins: pluginArgs, shard, ...(plans !== undefined ? { plan: plans[j] } : {}), header: j === 0, ...checkOptions }));
+        },
+      });
+    } catch (e) {
+      // The first pass stopped at a fault: one job reports it at its place in the report.
+      if (!isRleError(e)) throw e;
+      io.err(`checking with one job: ${escapeUnprintable(`${e.code}: ${e.message}`)}\n`);
+      return undefined;
+    }
     let why = results.map((r) => (r.error ? `${r.error.code ?? 'error'}: ${r.error.message}` : r.value && 'unclean' in r.value ? r.value.unclean : undefined)).find((w) => w !== undefined);
     const parts = why === undefined ? results.map((r) => r.value as Exclude<CheckPart, { unclean: string }>) : [];
     const said = why === undefined ? mergeShardWarnings(parts.map((p) => ({ warnings: p.warnings, read: p.read, annotations: p.shard.ids.length }))) : undefined;
@@ -461,6 +497,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     code = report(io, e, { argv, dialects, program });
   }
   return code;
+}
+
+/**
+ * True when an annotation id of one shard is used in another: a reader that counts ids used
+ * before (COCO's duplicate-id) counts only those within its shard. Ids as the COCO reader tells
+ * them apart (a number and a string differ; 0 and -0 do not).
+ */
+export function repeatsAcrossShards(shards: readonly (readonly unknown[])[]): boolean {
+  const owner = new Map<unknown, number>();
+  for (const [i, ids] of shards.entries()) {
+    for (const id of ids) {
+      const at = owner.get(id);
+      if (at === undefined) owner.set(id, i);
+      else if (at !== i) return true;
+    }
+  }
+  return false;
 }
 
 /** A progress bar on stderr (cli-progress): bytes or files done, rate, ETA, annotations read. */

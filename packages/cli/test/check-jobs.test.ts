@@ -96,7 +96,8 @@ describe('check --jobs', () => {
     expect(problems.many[0]!.err).not.toMatch(/checking with one job/);
     const unreadable = await both(new URL('unreadable.json', samples).pathname, []);
     expect(unreadable.one[0]!.out).toMatch(/RUNS_SUM_MISMATCH|could not|error/);
-    expect(unreadable.many[0]!.err).toMatch(/checking with one job: the reader skipped a record/);
+    // A planned shard (COCO) is read without skipping: its reader stops at the record, and one job checks.
+    expect(unreadable.many[0]!.err).toMatch(/checking with one job: (the reader skipped a record|[A-Z_]+: )/);
   }, 240_000);
 
   it('prints the report of one job for a folder of PNG masks', async () => {

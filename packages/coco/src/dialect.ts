@@ -36,6 +36,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   input: 'file',
   output: 'file',
   readsShards: true,
+  warnsRepeatedIds: true,
   sniff(head: Uint8Array): number {
     return sniffCoco(head).confidence;
   },

@@ -224,6 +224,12 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    */
   readonly readsShards?: boolean;
   /**
+   * True when the reader warns about annotation ids used before in the file (COCO's
+   * `duplicate-id`): a `--jobs` shard's reader sees only its own shard's ids, so a caller that
+   * merges the shards' warnings looks for ids repeated across them.
+   */
+  readonly warnsRepeatedIds?: boolean;
+  /**
    * One look at the whole input for `--jobs`: what each of `shards` needs to read only its own
    * share (handed to its reader as `context.plan`), so the workers do not each repeat the reader's
    * first pass. Undefined when this input cannot be planned (the workers then read it themselves).
