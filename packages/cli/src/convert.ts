@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
 import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
-import { folderParts, fromRecord, jobShards, partPaths, partSources, planOnPool, runJobs, trackParts, type JobPool } from './jobs.js';
+import { folderParts, fromRecord, jobShards, partPaths, partSources, planOnPool, repeatedIdsOfRun, runJobs, trackParts, type JobPool } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
@@ -41,6 +41,8 @@ export interface ConvertOptions {
   jobPart?: boolean;
   /** Internal (a --jobs worker): the input dialect's plan for this shard (its `planShards`), read instead of the whole input. */
   plan?: unknown;
+  /** Internal (a --jobs worker): each annotation's id, pushed as it is read (the caller counts ids repeated across shards). */
+  ids?: unknown[];
   /** Internal (a --jobs worker): told how the writer laid its part out, for the merge. Set, the output is a scratch part (not synced to disk). */
   describePart?: (info: unknown) => void;
   /** Internal (`pnpm bench lvis --phases`): a --jobs run notes when (performance.now(), ms) its plan, its tasks and its output were done. */
@@ -205,13 +207,14 @@ export async function convert(input: string | ByteSource | FolderSource, options
       annotations: (async function* () {
         for await (const a of list) {
           tallyAnnotation(counts, a);
+          options.ids?.push(a.id);
           annotationsSoFar++;
           yield a;
         }
       })(),
     };
   } else {
-    for (const a of dataset.annotations) tallyAnnotation(counts, a);
+    for (const a of dataset.annotations) (tallyAnnotation(counts, a), options.ids?.push(a.id));
     tallied = dataset;
   }
   // Losses known from the header are said before writing; the rest once the annotations have passed.
@@ -283,6 +286,8 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
           kind: 'convert' as const, input, from: d.from.id, to: d.to.id, output: parts[j]!,
           readOptions: options.readOptions ?? {}, writeOptions: options.writeOptions ?? {}, plugins: options.plugins ?? [], shard,
           ...(plans !== undefined ? { plan: plans[j] } : {}), ...(port !== undefined ? { port } : {}),
+          // A reader that warns about ids used before sees only its shard's: the ids come back to be counted here.
+          ...(d.from.repeatedIdsWarning !== undefined ? { ids: true } : {}),
         };
       });
     };
@@ -296,7 +301,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (live !== undefined) writing = writeFileAtomic(options.output!, stream!, { onTemp: live.onTemp }).then((written) => ({ written }), (error: unknown) => (live.close(), { error }));
     let results;
     try {
-      results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
+      results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number; ids?: unknown[] }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
         live: { sink: live.sink0, describe: live.describe0 },
         settled: (i, r) => {
           if (timings !== undefined) (timings.settled ??= [])[i] = performance.now(); // which shard ended first (the tail: a later part copied after the first)
@@ -324,10 +329,19 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     // (each shard saw only its own ids), and says them in place of the shards' sums.
     const later: RleWarning[] = [];
     const fromMerge: RleWarning[] = [];
+    // Ids used before, counted over every shard's ids (a merge that replays one run's numbering, COCO's, counts them too).
+    const repeated = d.from.repeatedIdsWarning === undefined || !results.every((r) => r.value?.ids !== undefined) ? undefined
+      : repeatedIdsOfRun((n) => d.from.repeatedIdsWarning!(n), results.map((r) => r.value!.ids!), results.map((r) => r.warnings));
     let saidAll = false;
     const sayWarnings = (): void => {
       if (saidAll) return;
       saidAll = true;
+      if (repeated !== undefined) {
+        // The merge's own count (COCO's) stands; where it agrees, ours carries the first repeat's path when a shard's reader met it.
+        const k = fromMerge.findIndex((w) => w.code === repeated.code);
+        if (k < 0) fromMerge.unshift(repeated);
+        else if (fromMerge[k]!.count === repeated.count) fromMerge[k] = repeated;
+      }
       // The merge's kind in place of the shards' (their counts summed), one the shards did not say
       // before the next of the merge's that they did (the merge says them in one run's order).
       const order = [...said.entries()];

@@ -24,7 +24,7 @@ export function inspectRow(a: Annotation): InspectRow {
 
 export interface InspectPart {
   count: number;
-  /** The shard's annotation ids, in order, where its reader warns about repeated ids (`warnsRepeatedIds`): the caller looks across the shards. */
+  /** The shard's annotation ids, in order, where its reader warns about repeated ids (`repeatedIdsWarning`): the caller counts them across the shards. */
   ids: unknown[];
   rows: InspectRow[];
   images?: unknown[];
@@ -44,6 +44,7 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
   try {
     if (task.kind === 'convert') {
       let part: unknown;
+      const ids: unknown[] | undefined = task.ids === true ? [] : undefined;
       const port = task.port;
       // A worker's part in a join: its scratch file, and how far it is, told by the task's port.
       const into: LivePart | undefined = live ?? (port === undefined ? undefined : {
@@ -58,8 +59,9 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
         },
         ...(into !== undefined ? { sink: into.sink } : {}),
         ...(task.plan !== undefined ? { plan: task.plan } : {}),
+        ...(ids !== undefined ? { ids } : {}),
       });
-      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, written: r.written, ...(part !== undefined ? { part } : {}) }, warnings };
+      return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, written: r.written, ...(part !== undefined ? { part } : {}), ...(ids !== undefined ? { ids } : {}) }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
     if (task.kind === 'plan-piece') {
@@ -77,7 +79,7 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
     const part: InspectPart = { count: 0, ids: [], rows: [], ...(task.header ? { images: whole.images, categories: whole.categories } : {}) };
     for await (const a of isDatasetStream(data) ? data.annotations : data.annotations) {
       part.count++;
-      if (dialect.warnsRepeatedIds === true) part.ids.push(a.id);
+      if (dialect.repeatedIdsWarning !== undefined) part.ids.push(a.id);
       if (part.rows.length < task.max) part.rows.push(inspectRow(a));
     }
     return { value: part, warnings };

@@ -53,7 +53,7 @@ export function fromRecord(r: ErrorRecord): Error {
 
 /** A task for the worker (jobs-worker.ts). */
 export type JobTask =
-  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort }
+  | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort; ids?: boolean }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; max: number; header: boolean }
   | { kind: 'plan-piece'; input: string; from: string; plugins: string[]; piece: unknown }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; header: boolean; overlapForbidden: boolean; fragmentArea: number };
@@ -62,6 +62,35 @@ export interface JobResult<T> {
   value?: T;
   error?: ErrorRecord;
   warnings: RleWarning[];
+}
+
+/**
+ * One run's warning about ids used before (the input dialect's `repeatedIdsWarning`, e.g. COCO's
+ * duplicate-id), from each shard's annotation ids in the order one run reads them: counted over
+ * every shard (a shard's reader counts only its own), with the path the shard's reader gave when
+ * the first repeat lies within one shard. A first repeat across shards has no path: no shard's
+ * reader met it, and which record it was is not told back. Undefined when no id repeats.
+ * @example
+ * ```ts
+ * const make = (count: number) => ({ code: 'duplicate-id', message: `${count} ids used before`, count });
+ * repeatedIdsOfRun(make, [[1, 2], [3, 1, 1]], [[], [{ ...make(1), path: ['annotations', 4, 'id'] }]])?.count; // → 2
+ * ```
+ */
+export function repeatedIdsOfRun(make: (count: number) => RleWarning, ids: readonly (readonly unknown[])[], warnings: readonly (readonly RleWarning[])[]): RleWarning | undefined {
+  // Ids as the readers tell them apart (a Set's: a number and a string differ, 0 and -0 do not).
+  const owner = new Map<unknown, number>();
+  let count = 0, first: { shard: number; within: boolean } | undefined;
+  for (const [j, list] of ids.entries()) {
+    for (const id of list) {
+      const at = owner.get(id);
+      if (at === undefined) owner.set(id, j);
+      else (count++, (first ??= { shard: j, within: at === j }));
+    }
+  }
+  if (count === 0) return undefined;
+  const made = make(count);
+  const path = first?.within === true ? warnings[first.shard]?.find((w) => w.code === made.code)?.path : undefined;
+  return path === undefined ? made : { ...made, path };
 }
 
 /** The shards of `jobs` workers that together make `shard` (or the whole input). */

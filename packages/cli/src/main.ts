@@ -12,7 +12,7 @@ import { registerDecode, registerDetect } from './decode-command.js';
 import { registerCompare } from './compare-command.js';
 import { CheckFailed, mergeShardWarnings, registerCheck, type CheckInJobs, type OpenInput } from './check-command.js';
 import { registerRender } from './render-command.js';
-import { fromRecord, jobsFor, jobShards, planOnPool, runJobs } from './jobs.js';
+import { fromRecord, jobsFor, jobShards, planOnPool, repeatedIdsOfRun, runJobs } from './jobs.js';
 import { inspectRow, type CheckPart, type InspectPart, type InspectRow } from './jobs-worker.js';
 import { registerMerge } from './merge-command.js';
 import { printWarning, type Io } from './io.js';
@@ -362,21 +362,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const failed = results.find((r) => r.error);
       if (failed) throw fromRecord(failed.error!);
       const parts = results.map((r) => r.value!);
-      // A reader that warns about ids used before (COCO's duplicate-id) sees only its shard's: ids
-      // that repeat across shards are read with one job, which says them as it does.
-      if (dialect.warnsRepeatedIds === true && repeatsAcrossShards(parts.map((p) => p.ids))) io.err('inspecting with one job: annotation ids repeat across the shards\n');
-      else {
-        sharded = true;
-        // Said as one job says them: readers that each read everything said the whole input's (the
-        // first shard's list); readers that read their own shards counted their own (summed).
-        const lists = results.map((r) => r.warnings);
-        for (const w of dialect.readsShards === true ? mergeJobWarnings(lists).values() : lists[0] ?? []) ctx.warn(w);
-        for (const p of parts) {
-          count += p.count;
-          if (rows.length < max) rows = rows.concat(p.rows.slice(0, max - rows.length));
-        }
-        all = { images: parts[0]!.images as never, categories: parts[0]!.categories as never };
+      sharded = true;
+      // Said as one job says them: readers that each read everything said the whole input's (the
+      // first shard's list); readers that read their own shards counted their own (summed).
+      const lists = results.map((r) => r.warnings);
+      const said = dialect.readsShards === true ? [...mergeJobWarnings(lists).values()] : lists[0] ?? [];
+      // Ids used before (COCO's duplicate-id), counted over every shard's ids: a shard's reader
+      // sees only its own. One run says it last of its reader's summaries.
+      const repeated = dialect.repeatedIdsWarning === undefined || dialect.readsShards !== true ? undefined
+        : repeatedIdsOfRun((n) => dialect.repeatedIdsWarning!(n), parts.map((p) => p.ids), lists);
+      const at = repeated === undefined ? -1 : said.findIndex((w) => w.code === repeated.code);
+      if (repeated !== undefined) said.splice(at < 0 ? said.length : at, at < 0 ? 0 : 1, repeated);
+      for (const w of said) ctx.warn(w);
+      for (const p of parts) {
+        count += p.count;
+        if (rows.length < max) rows = rows.concat(p.rows.slice(0, max - rows.length));
       }
+      all = { images: parts[0]!.images as never, categories: parts[0]!.categories as never };
     }
     if (!sharded) {
       const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
@@ -497,23 +499,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     code = report(io, e, { argv, dialects, program });
   }
   return code;
-}
-
-/**
- * True when an annotation id of one shard is used in another: a reader that counts ids used
- * before (COCO's duplicate-id) counts only those within its shard. Ids as the COCO reader tells
- * them apart (a number and a string differ; 0 and -0 do not).
- */
-export function repeatsAcrossShards(shards: readonly (readonly unknown[])[]): boolean {
-  const owner = new Map<unknown, number>();
-  for (const [i, ids] of shards.entries()) {
-    for (const id of ids) {
-      const at = owner.get(id);
-      if (at === undefined) owner.set(id, i);
-      else if (at !== i) return true;
-    }
-  }
-  return false;
 }
 
 /** A progress bar on stderr (cli-progress): bytes or files done, rate, ETA, annotations read. */

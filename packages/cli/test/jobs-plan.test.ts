@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { Mask, type Annotation, type MaskDataset } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
 import { convert } from '../src/convert.js';
-import { main, repeatsAcrossShards } from '../src/main.js';
+import { main } from '../src/main.js';
+import { repeatedIdsOfRun } from '../src/jobs.js';
 import { prng } from '../../core/test/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-jobs-plan-'));
@@ -171,7 +172,7 @@ describe('check and inspect --jobs plan the input once', () => {
     }, 480_000);
   }
 
-  it('inspect: an id repeated across shards (COCO counts ids used before) is read with one job, which says its count', async () => {
+  it('an id repeated across shards (COCO counts ids used before): inspect and convert with 2 and 3 jobs say one run\'s count', async () => {
     const d = dataset(31, 12, 3);
     d.annotations.sort((a, b) => (a.imageId as number) - (b.imageId as number));
     // The last image's first annotation takes the id of the first image's: shards 0 and 1 (of 2) share it.
@@ -181,10 +182,23 @@ describe('check and inspect --jobs plan the input once', () => {
     writeFileSync(input, JSON.stringify(doc));
     const one = await run(['inspect', input, '--from', 'coco', '--count', '--json', '--jobs', '1']);
     expect(JSON.parse(one.out).warnings.map((w: { code: string; count: number }) => [w.code, w.count])).toEqual([['duplicate-id', 1]]);
+    // The repeat is met by no shard's reader: said without the record's path (one job names it).
+    const withoutPath = (text: string) => {
+      const j = JSON.parse(text);
+      for (const w of j.warnings) if (w.code === 'duplicate-id') delete w.path;
+      return j;
+    };
     for (const jobs of ['2', '3']) {
       const many = await run(['inspect', input, '--from', 'coco', '--count', '--json', '--jobs', jobs]);
-      expect(many.out).toBe(one.out);
-      expect(many.err).toBe(`inspecting with one job: annotation ids repeat across the shards\n${one.err}`);
+      expect(withoutPath(many.out)).toEqual(withoutPath(one.out));
+      expect(many.err).toBe(one.err);
+    }
+    for (const to of ['rlekit-json', 'coco']) {
+      const convert = (jobs: string) => run(['convert', input, '--from', 'coco', '--to', to, '-o', fresh(`cross-${to}-${jobs}.json`), '--jobs', jobs]);
+      const single = await convert('1');
+      expect(single.err).toMatch(/warning \[duplicate-id\]: 1 annotations have an id used before/);
+      const said = (err: string) => err.replace(/wrote \S+/, 'wrote');
+      for (const jobs of ['2', '3']) expect(said((await convert(jobs)).err)).toBe(said(single.err));
     }
   }, 240_000);
 
@@ -209,14 +223,17 @@ describe('check and inspect --jobs plan the input once', () => {
   }, 480_000);
 
   it('ids repeated across shards, as the COCO reader tells ids apart; only readers that warn about them are looked at', async () => {
-    expect(repeatsAcrossShards([[1, 2], [3, 1]])).toBe(true);
-    expect(repeatsAcrossShards([[1, 1, 2], [3]])).toBe(false); // within a shard: its reader counts them
-    expect(repeatsAcrossShards([[0], [-0]])).toBe(true);
-    expect(repeatsAcrossShards([[1], ['1']])).toBe(false);
+    const make = (count: number) => ({ code: 'duplicate-id', message: `${count} used before`, count });
+    const within = { ...make(1), path: ['annotations', 2, 'id'] };
+    expect(repeatedIdsOfRun(make, [[1, 2], [3, 4]], [[], []])).toBeUndefined();
+    expect(repeatedIdsOfRun(make, [[1, 2], [3, 1]], [[], []])).toEqual(make(1)); // across shards: no shard's reader met it
+    expect(repeatedIdsOfRun(make, [[1, 1, 2], [2, 3]], [[within], []])).toEqual({ ...make(2), path: within.path }); // the first within shard 0
+    expect(repeatedIdsOfRun(make, [[0], [-0]], [[], []])?.count).toBe(1);
+    expect(repeatedIdsOfRun(make, [[1], ['1']], [[], []])).toBeUndefined();
     const { dialect: ls } = await import('@rlekit/label-studio');
     const { dialect: encord } = await import('@rlekit/encord');
     // Encord's ids are object hashes, the same in every frame of a video: not a reason for one job.
-    expect([coco.warnsRepeatedIds, ls.warnsRepeatedIds, encord.warnsRepeatedIds]).toEqual([true, undefined, undefined]);
+    expect([typeof coco.repeatedIdsWarning, ls.repeatedIdsWarning, encord.repeatedIdsWarning]).toEqual(['function', undefined, undefined]);
   });
 
   it('an error in the first pass (met while planning, before the workers): check prints one job\'s report, inspect fails with one job\'s error', async () => {

@@ -9,7 +9,7 @@ import { cocoJoin, mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts } from './polygon.js';
 import { parseOptions, readOptionsSchema, writeOptionsSchema, type CocoReadOptions, type CocoWriteOptions } from './options.js';
-import { datasetFromJson, polygonSource } from './read.js';
+import { datasetFromJson, duplicateIdWarning, polygonSource } from './read.js';
 import { planCocoShards, readCocoPlanned, readCocoStream, REGROUP_BYTES, type CocoShardPlan } from './read-stream.js';
 import { writeCocoChunks } from './write.js';
 
@@ -36,7 +36,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   input: 'file',
   output: 'file',
   readsShards: true,
-  warnsRepeatedIds: true,
+  repeatedIdsWarning: duplicateIdWarning,
   sniff(head: Uint8Array): number {
     return sniffCoco(head).confidence;
   },

@@ -224,11 +224,12 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
    */
   readonly readsShards?: boolean;
   /**
-   * True when the reader warns about annotation ids used before in the file (COCO's
-   * `duplicate-id`): a `--jobs` shard's reader sees only its own shard's ids, so a caller that
-   * merges the shards' warnings looks for ids repeated across them.
+   * The warning the reader says for `count` annotations whose id was used before in the file
+   * (COCO's `duplicate-id`), where it says one. A `--jobs` shard's reader sees only its own
+   * shard's ids, so a caller that merges the shards' warnings counts the ids of all of them and
+   * says this in place of the shards' sum.
    */
-  readonly warnsRepeatedIds?: boolean;
+  repeatedIdsWarning?(count: number): RleWarning;
   /**
    * One look at the whole input for `--jobs`: what each of `shards` needs to read only its own
    * share (handed to its reader as `context.plan`), so the workers do not each repeat the reader's
