@@ -14,7 +14,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Tinypool from 'tinypool';
-import { RleError, type Dialect, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
+import { RleError, SeenIds, type Dialect, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
 import type { MessagePort } from 'node:worker_threads';
 import type { LivePart } from './jobs-worker.js';
 import { fileSource, openPath, track, untrack, type OutputFileFrom } from './node-sources.js';
@@ -77,19 +77,18 @@ export interface JobResult<T> {
  * ```
  */
 export function repeatedIdsOfRun(make: (count: number) => RleWarning, ids: readonly (readonly unknown[])[], warnings: readonly (readonly RleWarning[])[]): RleWarning | undefined {
-  // Ids as the readers tell them apart (a Set's: a number and a string differ, 0 and -0 do not).
-  const owner = new Map<unknown, number>();
-  let count = 0, first: { shard: number; within: boolean } | undefined;
+  // Ids as the readers tell them apart (SeenIds: a bit per small integer id, so a million ids cost kilobytes).
+  const seen = new SeenIds();
+  let count = 0, first: [number, number] | undefined;
   for (const [j, list] of ids.entries()) {
-    for (const id of list) {
-      const at = owner.get(id);
-      if (at === undefined) owner.set(id, j);
-      else (count++, (first ??= { shard: j, within: at === j }));
-    }
+    for (let k = 0; k < list.length; k++) if (!seen.add(list[k])) (count++, (first ??= [j, k]));
   }
   if (count === 0) return undefined;
   const made = make(count);
-  const path = first?.within === true ? warnings[first.shard]?.find((w) => w.code === made.code)?.path : undefined;
+  // The first repeat lies within its shard when its id came earlier in that shard: then that shard's reader met it first.
+  const [j, k] = first!, again = ids[j]!, within = new SeenIds();
+  for (let e = 0; e < k; e++) within.add(again[e]);
+  const path = !within.add(again[k]) ? warnings[j]?.find((w) => w.code === made.code)?.path : undefined;
   return path === undefined ? made : { ...made, path };
 }
 

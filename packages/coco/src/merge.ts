@@ -4,7 +4,7 @@
  * have the same), the parts' images in order, then their annotations in order. Elements are
  * copied as bytes, never parsed; the framing is the writer's (write.ts writeCocoChunks).
  */
-import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, stringifyJson, type ByteSource, type Id, type MergeContext, type PartJoin } from '@rlekit/core';
+import { encodeUtf8, joinElements, jsonArrayParts, objectFields, RleError, SeenIds, stringifyJson, type ByteSource, type Id, type MergeContext, type PartJoin } from '@rlekit/core';
 import { duplicateIdWarning } from './read.js';
 import { IdAssigner, renumberedIdsWarning, type CocoPartInfo } from './write.js';
 
@@ -133,10 +133,10 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
   }
   let n = 0;
   // Ids repeated in the whole input: each part's reader saw only its own.
-  const seen = ids ? new Set<Id>() : undefined;
+  const seen = ids ? new SeenIds() : undefined;
   let repeats = 0;
   for await (const list of annotations()) {
-    const out = ids ? list.map((b) => renumber(b, ids, shardPart, (original) => (seen!.has(original) ? repeats++ : seen!.add(original)))) : list;
+    const out = ids ? list.map((b) => renumber(b, ids, shardPart, (original) => void (seen!.add(original) || repeats++))) : list;
     yield joinElements(out, n === 0, NL, SEP);
     n += out.length;
   }

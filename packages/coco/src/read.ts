@@ -3,7 +3,7 @@
  * annotations of instances, results and SA-1B files), shared by the in-memory read here and the
  * streamed read (read-stream.ts).
  */
-import { checkSize, describeValue, Mask, MAX_MASK_PIXELS, RleError, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type RleWarning, type Order } from '@rlekit/core';
+import { checkSize, describeValue, Mask, MAX_MASK_PIXELS, RleError, SeenIds, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type RleWarning, type Order } from '@rlekit/core';
 import { decode, type CocoRle } from './rle.js';
 import { polygonsToMask } from './polygon.js';
 import type { CocoFormat } from './options.js';
@@ -87,35 +87,6 @@ const SA1B_IMAGE_KEYS = ['image_id', 'file_name', 'height', 'width'];
 // `score` and `category_id` are not in SA-1B's layout; rlekit writes a mask's score and category
 // there as results files spell them, and reads them back.
 const SA1B_ANNOTATION_KEYS = ['id', 'segmentation', 'area', 'bbox', 'score', 'category_id'];
-
-/**
- * Annotation ids seen so far, to report duplicates: non-negative integers below 2^27 (COCO's ids)
- * as one bit each, any other id in a Set. A Set of a million ids is a hash table whose every
- * lookup misses the cache (2 % of a streamed conversion); the bits of 1.3 million ids are 160 KB.
- */
-class SeenIds {
-  private bits = new Uint32Array(1024);
-  private readonly others = new Set<Id>();
-
-  /** Adds `id`; false when it was there already (0 and -0 are one id, as in a Set). */
-  add(id: Id): boolean {
-    if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < 2 ** 27) {
-      const w = id >>> 5, m = 1 << (id & 31);
-      if (w >= this.bits.length) {
-        const grown = new Uint32Array(Math.max(w + 1, this.bits.length * 2));
-        grown.set(this.bits);
-        this.bits = grown;
-      }
-      const v = this.bits[w]!;
-      if ((v & m) !== 0) return false;
-      this.bits[w] = v | m;
-      return true;
-    }
-    if (this.others.has(id)) return false;
-    this.others.add(id);
-    return true;
-  }
-}
 
 /** Turns parsed COCO JSON values into the dataset model, keeping counts for summary warnings. */
 export class Reader {
