@@ -11,17 +11,12 @@ import { Mask, type Annotation, type MaskDataset } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
 import { mergeShardWarnings } from '../src/check-command.js';
 import { convert } from '../src/convert.js';
-import { main } from '../src/main.js';
 import { prng } from '../../core/test/support.js';
+import { runCli as run } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-check-jobs-'));
 const samples = new URL('../../../samples/check/', import.meta.url);
 
-const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '', err = '';
-  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: () => {} });
-  return { code, out, err };
-};
 
 /**
  * A seeded dataset with every problem check finds, spread over the shards: non-square 6x9

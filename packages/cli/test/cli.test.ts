@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli as run } from './support.js';
 
-function run(args: string[]) {
-  let out = '', err = '';
-  const bytes: Uint8Array[] = [];
-  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-cli-'));
 const input = join(dir, 'mask.json');

@@ -5,13 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countsToString, Mask } from '@rlekit/core';
 import * as kaggle from '@rlekit/kaggle';
-import { main } from '../src/main.js';
+import { runCli as run } from './support.js';
 
-function run(args: string[]) {
-  let out = '', err = '';
-  const bytes: Uint8Array[] = [];
-  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
-}
 
 /** Two blobs on a non-square 48×64 frame, moved a little per index. */
 function blobs(k: number): Mask {

@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource, encodeUtf8, type ByteSource } from '@rlekit/core';
-import { main } from '../src/main.js';
 import { detect, loadDialects } from '../src/registry.js';
+import { runCli as run } from './support.js';
 
-function run(args: string[]) {
-  let out = '', err = '';
-  const bytes: Uint8Array[] = [];
-  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-detect-'));
 

@@ -13,19 +13,14 @@ import { describe, expect, it } from 'vitest';
 import { Mask, type Annotation, type MaskDataset } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
 import { convert } from '../src/convert.js';
-import { main } from '../src/main.js';
 import { repeatedIdsOfRun } from '../src/jobs.js';
 import { prng } from '../../core/test/support.js';
+import { runCli as run } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-jobs-plan-'));
 let serial = 0;
 const fresh = (name: string): string => join(dir, `${serial++}-${name}`);
 
-const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-  let out = '', err = '';
-  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: () => {} });
-  return { code, out, err };
-};
 
 /**
  * A seeded dataset: non-square images of two sizes (h < w), masks empty, full, with foreground at

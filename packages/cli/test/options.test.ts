@@ -3,13 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
+import { runCli as run } from './support.js';
 
-function run(args: string[]) {
-  let out = '', err = '';
-  const bytes: Uint8Array[] = [];
-  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) }).then((code) => ({ code, out, err, stdout: Buffer.concat(bytes).toString() }));
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-options-'));
 const results = join(dir, 'preds.json');

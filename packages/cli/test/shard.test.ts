@@ -16,6 +16,7 @@ import { parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
 import { prng } from '../../core/test/support.js';
+import { runCli as run } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-shard-'));
 let serial = 0;
@@ -303,12 +304,6 @@ describe('--shard and merge', () => {
 });
 
 describe('--jobs', () => {
-  const run = async (args: string[]): Promise<{ code: number; out: string; err: string; stdout: Buffer }> => {
-    let out = '', err = '';
-    const bytes: Uint8Array[] = [];
-    const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: (b) => bytes.push(b) });
-    return { code, out, err, stdout: Buffer.concat(bytes) };
-  };
 
   // Starting workers from the TypeScript sources takes seconds (more on a busy machine): generous timeouts.
   const inputs = async () => {

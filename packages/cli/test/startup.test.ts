@@ -3,18 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
 import { dialectsNeeded } from '../src/main.js';
 import { declaredDialects, loadDialects } from '../src/registry.js';
+import { runCli as run } from './support.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
-function run(args: string[]) {
-  let out = '', err = '';
-  return main(args, { out: (s) => (out += s), err: (s) => (err += s), writeBytes: () => undefined }).then((code) => ({ code, out, err }));
-}
 
 describe('rlekit --version', () => {
   it('the bin prints the version of the rlekit package, and nothing else', () => {
@@ -27,7 +23,7 @@ describe('rlekit --version', () => {
 
   it('main prints the same version', async () => {
     const r = await run(['--version']);
-    expect(r).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    expect(r).toEqual({ code: 0, out: `${version}\n`, err: '', stdout: '' });
   });
 });
 
