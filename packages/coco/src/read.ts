@@ -25,6 +25,10 @@ export const polygonSource = {
     const p = (mask as WithPolygons)[POLYGONS];
     return p === undefined ? undefined : p.map((q) => (Array.isArray(q) ? q : Array.from(q)));
   },
+  /** As read (Float64Arrays): for a writer that writes the numbers itself. */
+  raw(mask: Mask): readonly ArrayLike<number>[] | undefined {
+    return (mask as WithPolygons)[POLYGONS];
+  },
 };
 // Top-level fields (info, licenses) that the dataset model has no place for; only a COCO writer uses them.
 export const datasetExtras = new WeakMap<object, Json>();

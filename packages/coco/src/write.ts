@@ -15,9 +15,9 @@ function crowdValue(a: Annotation, mode: CocoWriteOptions['iscrowd']): 0 | 1 {
 interface PolygonLoss { annotations: number; pixels: number; worstIou: number }
 
 /** The polygons to write for `mask`, or undefined where it is written as RLE. */
-function polygonsFor(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): number[][] | undefined {
+function polygonsFor(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): readonly ArrayLike<number>[] | undefined {
   if (o.polygons === 'keep') {
-    const polys = polygonSource.get(mask);
+    const polys = polygonSource.raw(mask);
     // A first polygon of exactly 4 numbers makes pycocotools' frPyObjects take the list for boxes (TypeError): write RLE then.
     if (polys !== undefined && polys.length > 0 && polys[0]!.length !== 4) return polys;
   }
@@ -51,7 +51,7 @@ function rleCounts(mask: Mask): Uint32Array {
 
 function segmentation(mask: Mask, o: CocoWriteOptions, loss?: PolygonLoss): unknown {
   const polys = polygonsFor(mask, o, loss);
-  if (polys !== undefined) return polys;
+  if (polys !== undefined) return polys.map((q) => (Array.isArray(q) ? q : Array.from(q)));
   const counts = rleCounts(mask);
   return { size: [mask.height, mask.width], counts: o.rle === 'compressed' ? countsToString(counts) : Array.from(counts) };
 }
@@ -110,7 +110,13 @@ export function writeAnnotation(out: TextOut, a: Annotation, o: CocoWriteOptions
     const polys = polygonsFor(mask, oo, l);
     key('segmentation');
     if (polys !== undefined) {
-      out.json(polys, path);
+      // The numbers as JSON.stringify writes them, from the Float64Arrays the read kept (no arrays made).
+      out.byte(0x5b);
+      for (let k = 0; k < polys.length; k++) {
+        if (k > 0) out.byte(0x2c);
+        out.jsonNumbers(polys[k]!);
+      }
+      out.byte(0x5d);
       return;
     }
     const counts = rleCounts(mask);

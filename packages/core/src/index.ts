@@ -26,7 +26,7 @@ export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, Merge
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
 export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
-export { TextOut, writeUint } from './text-out.js';
+export { TextOut, writeJsonNumber, writeUint } from './text-out.js';
 export { SeenIds } from './seen-ids.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export { groupByImageAt, jsonListChunks, planJsonList, readJsonListPlanned, streamJsonList } from './json-list.js';

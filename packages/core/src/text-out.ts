@@ -52,6 +52,56 @@ export function writeUint(buf: Uint8Array, o: number, v: number): number {
   return end;
 }
 
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * Writes a finite number as JSON.stringify (Number::toString) does, into `buf` at `o` (room for
+ * 24 bytes is the caller's); returns the end, or -1 where it leaves the number to String(v).
+ * Polygon coordinates (`130.14`) are most of a COCO file's numbers: the shortest decimal of d
+ * digits after the point is found as m / 10^d with m = round(|v| × 10^d), d = 1, 2, …, taken when
+ * it gives v back and m < 10^15. Why that is exactly String(v): a decimal of at most 15
+ * significant digits is the shortest one of the double nearest it, no shorter one comes first
+ * (fewer decimals are tried first, and the integer part's digits are set by v's size), and the
+ * rounding of |v| × 10^d is off by at most 1/8 there, so it finds m when m exists. Integers
+ * below 2^53 are their digits; the rest (exponents, 16 or 17 digits) is left to String.
+ * @example
+ * ```ts
+ * const buf = new Uint8Array(24);
+ * decodeUtf8(buf.subarray(0, writeJsonNumber(buf, 0, -130.14))); // → '-130.14'
+ * writeJsonNumber(buf, 0, 0.1 + 0.2); // → -1 (String(v) is '0.30000000000000004')
+ * ```
+ */
+export function writeJsonNumber(buf: Uint8Array, o: number, v: number): number {
+  const neg = v < 0;
+  const a = neg ? -v : v;
+  if (Number.isInteger(a)) {
+    if (a > Number.MAX_SAFE_INTEGER) return -1;
+    if (neg && a !== 0) buf[o++] = 0x2d; // -0 is "0"
+    return writeUint(buf, o, a);
+  }
+  if (!(a >= 1e-6 && a < 1e15)) return -1; // exponent notation below 1e-6 (or NaN): String's
+  for (let d = 1; d <= 15; d++) {
+    const p = POW10[d]!;
+    const m = Math.round(a * p);
+    if (m >= 1e15) return -1;
+    if (m / p !== a) continue;
+    const ip = Math.floor(m / p), fp = m - ip * p;
+    if (fp <= 0 || fp >= p) return -1; // not met (m is no multiple of p: d - 1 would have matched); kept as a guard
+    if (neg) buf[o++] = 0x2d;
+    o = writeUint(buf, o, ip);
+    buf[o++] = 0x2e;
+    // The fraction's d digits, its leading zeros included.
+    const end = o + d;
+    let f = fp;
+    for (let i = end - 1; i >= o; i--) {
+      const q = Math.floor(f / 10);
+      buf[i] = 48 + (f - q * 10);
+      f = q;
+    }
+    return end;
+  }
+  return -1;
+}
 
 /**
  * A byte buffer that writers append text to and hand out in chunks.
@@ -167,8 +217,24 @@ export class TextOut {
 
   /** A number as JSON.stringify writes it (non-finite numbers are null). */
   jsonNumber(v: number): void {
-    if (v >= 0 && v <= 0xffffffff && Number.isInteger(v)) this.uint(v);
+    if (v >= 0 && v <= 0xffffffff && Number.isInteger(v)) {
+      this.uint(v);
+      return;
+    }
+    const buf = this.length + 24 <= this.buf.length ? this.buf : this.reserve(24);
+    const end = writeJsonNumber(buf, this.length, v);
+    if (end >= 0) this.length = end;
     else this.ascii(Number.isFinite(v) ? String(v) : 'null');
+  }
+
+  /** A list of numbers as JSON.stringify writes an array of them (`[1.5,2]`): a polygon's coordinates. */
+  jsonNumbers(list: ArrayLike<number>): void {
+    this.byte(0x5b);
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      this.jsonNumber(list[i]!);
+    }
+    this.byte(0x5d);
   }
 
   /** A string as JSON.stringify writes it: quoted, escaped, lone surrogates as \u escapes. */

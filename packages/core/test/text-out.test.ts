@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { countsToString, encodeCounts, TextOut, writeUint } from '../src/index.js';
+import { countsToString, decodeUtf8, encodeCounts, TextOut, writeJsonNumber, writeUint } from '../src/index.js';
 import { expectCode } from './support.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -125,5 +125,41 @@ describe('TextOut', () => {
     for (let p = 1; p <= 2 ** 53; p *= 10) for (const v of [p - 1, p, p + 1, 2 * p - 1]) if (v <= Number.MAX_SAFE_INTEGER) check(v, 3);
     for (const v of [0, 9, 10, 99, 100, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, Number.MAX_SAFE_INTEGER]) check(v, 0);
     fc.assert(fc.property(fc.oneof(fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), fc.maxSafeNat()), fc.nat(20), (v, o) => check(v, o)), { numRuns: 2000 });
+  });
+});
+
+describe('numbers as JSON.stringify writes them (writeJsonNumber, jsonNumber, jsonNumbers)', () => {
+  const written = (v: number): string => {
+    const out = new TextOut(8);
+    out.jsonNumber(v);
+    return decodeUtf8(out.take());
+  };
+  // Decimals as COCO polygons have them (m / 10^d), every size and sign, and the edges of the fast path.
+  const decimal = fc.tuple(fc.integer({ min: 0, max: 15 }), fc.double({ min: 0, max: 1e15, noNaN: true }), fc.boolean())
+    .map(([d, x, neg]) => (neg ? -1 : 1) * Math.round(x) / 10 ** d);
+  const edges = fc.constantFrom(0, -0, 1e-6, 9.99e-7, 1e-7, 1.5e-6, 1e15 - 0.5, 1e15, 1e15 + 2, 999999999999999.9, 1e21, 1e21 - 65536, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 0.1 + 0.2, 5e-324, Number.MAX_VALUE, NaN, Infinity, -Infinity, 4.35, 0.000123, 123456.789012);
+
+  it('every double: the same text as JSON.stringify', () => {
+    fc.assert(fc.property(fc.oneof(fc.double(), decimal, edges, fc.integer().map((i) => i / 100)), (v) => {
+      expect(written(v)).toBe(JSON.stringify(v));
+    }), { numRuns: 20000 });
+  });
+
+  it('the fast path takes short decimals and leaves 16- and 17-digit ones to String', () => {
+    const buf = new Uint8Array(24);
+    expect(decodeUtf8(buf.subarray(0, writeJsonNumber(buf, 0, 130.14)))).toBe('130.14');
+    expect(decodeUtf8(buf.subarray(0, writeJsonNumber(buf, 0, -0.05)))).toBe('-0.05');
+    expect(decodeUtf8(buf.subarray(0, writeJsonNumber(buf, 0, -0)))).toBe('0');
+    expect(writeJsonNumber(buf, 0, 0.1 + 0.2)).toBe(-1);
+    expect(writeJsonNumber(buf, 0, 1e-7)).toBe(-1);
+    expect(writeJsonNumber(buf, 0, NaN)).toBe(-1);
+  });
+
+  it('a list of numbers as JSON.stringify writes the array', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.double(), decimal)), (list) => {
+      const out = new TextOut(4);
+      out.jsonNumbers(Float64Array.from(list));
+      expect(decodeUtf8(out.take())).toBe(JSON.stringify(list.map((v) => (Object.is(v, -0) ? 0 : v))));
+    }), { numRuns: 2000 });
   });
 });
