@@ -68,7 +68,8 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * ```ts
  * const buf = new Uint8Array(24);
  * decodeUtf8(buf.subarray(0, writeJsonNumber(buf, 0, -130.14))); // → '-130.14'
- * writeJsonNumber(buf, 0, 0.1 + 0.2); // → -1 (String(v) is '0.30000000000000004')
+ * // String(0.1 + 0.2) is '0.30000000000000004': 17 digits, left to String.
+ * writeJsonNumber(buf, 0, 0.1 + 0.2); // → -1
  * ```
  */
 export function writeJsonNumber(buf: Uint8Array, o: number, v: number): number {
