@@ -7,9 +7,9 @@
 import { isDatasetStream, toDatasetStream, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
-import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
+import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
-import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, type ByteSource, type DialectInput } from './source.js';
 
 /**
  * The images a record makes annotations of, as the first pass found them: positions [start, end)
@@ -62,6 +62,13 @@ export interface JsonListReader {
   resume?(state: unknown): ReturnType<JsonListReader['begin']>;
   /** The whole-text read, for a root that is not a list (one record, or not an export at all). */
   whole(text: string): MaskDataset;
+  /**
+   * For a first pass split over threads ({@link planJsonList} with helpers, {@link scanJsonListPiece}):
+   * what `scan` reads of a parsed record (it may change the record: it is the digest's alone), so
+   * that `scan(digest(record))` gives what `scan(record)` gives — images, state, faults — while
+   * what only the second pass reads (masks' payloads) need not cross threads. Structured-cloneable.
+   */
+  digest?(record: unknown): unknown;
 }
 
 const STEP = 1 << 20;
@@ -226,53 +233,70 @@ interface FirstPass {
   kept: [Uint8Array, number][];
 }
 
+/** What the first pass notes of each record, as it comes (in the main thread, or absorbed from a helper's piece): {@link FirstPass} as it grows. */
+class PassNotes {
+  records = 0;
+  fault: RleError | undefined;
+  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
+  offsets = new Float64Array(1024);
+  spans = new Int32Array(3 * 1024);
+  planned = true;
+
+  constructor(private readonly reader: JsonListReader) {}
+
+  /** Record `i` (parsed, or a helper's digest of it), `length` bytes at `offset`. */
+  note(record: unknown, i: number, offset: number, length: number): void {
+    this.records = i + 1;
+    if (this.fault !== undefined) return;
+    let images: RecordImages | void;
+    try {
+      images = this.reader.scan(record, i);
+    } catch (e) {
+      if (!(e instanceof RleError)) throw e;
+      this.fault = e;
+      return;
+    }
+    if (images === undefined || !this.planned) {
+      this.planned = false;
+      return;
+    }
+    if (i >= this.offsets.length) {
+      const o = new Float64Array(this.offsets.length * 2), sp = new Int32Array(this.spans.length * 2);
+      o.set(this.offsets);
+      sp.set(this.spans);
+      (this.offsets = o), (this.spans = sp);
+    }
+    this.offsets[i] = offset;
+    (this.spans[3 * i] = length), (this.spans[3 * i + 1] = images[0]), (this.spans[3 * i + 2] = images[1]);
+  }
+
+  result(kept: [Uint8Array, number][]): FirstPass {
+    const known = this.fault === undefined && this.planned;
+    return { records: this.records, fault: this.fault, kept, ...(known ? { offsets: this.offsets, spans: this.spans } : {}) };
+  }
+}
+
 /** The first pass of {@link streamJsonList} over `chunks` (the whole list). */
 async function firstPass(source: ByteSource, chunks: AsyncIterable<Uint8Array>, reader: JsonListReader, seekable: boolean, maxBytes: number, expected: string): Promise<FirstPass> {
-  let fault: RleError | undefined;
   const kept: [Uint8Array, number][] = [];
-  let keptBytes = 0, records = 0;
-  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
-  let offsets = new Float64Array(1024), spans = new Int32Array(3 * 1024);
-  let planned = true;
+  let keptBytes = 0;
+  const notes = new PassNotes(reader);
   const scanner = new JsonScanner({
     raw: true,
     element: (_key, i, v, offset) => recordStep(() => {
       const b = v as Uint8Array;
-      records = i + 1;
       if (!seekable) {
         keptBytes += b.length;
         if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes (a pipe is read once: give a file to stream it)` });
         kept.push([b.slice(), offset]);
       }
-      const record = parseJsonBytes(b, offset, expected);
-      if (fault !== undefined) return;
-      let images: RecordImages | void;
-      try {
-        images = reader.scan(record, i);
-      } catch (e) {
-        if (!(e instanceof RleError)) throw e;
-        fault = e;
-        return;
-      }
-      if (images === undefined || !planned) {
-        planned = false;
-        return;
-      }
-      if (i >= offsets.length) {
-        const o = new Float64Array(offsets.length * 2), sp = new Int32Array(spans.length * 2);
-        o.set(offsets);
-        sp.set(spans);
-        (offsets = o), (spans = sp);
-      }
-      offsets[i] = offset;
-      (spans[3 * i] = b.length), (spans[3 * i + 1] = images[0]), (spans[3 * i + 2] = images[1]);
+      notes.note(parseJsonBytes(b, offset, expected), i, offset, b.length);
     }),
     // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
     maxPiece: maxBytes,
   }, expected);
   for await (const _ of feed(scanner, chunks, expected));
-  const known = fault === undefined && planned;
-  return { records, fault, kept, ...(known ? { offsets, spans } : {}) };
+  return notes.result(kept);
 }
 
 /** Whether record k (its images in `spans`) holds an image of the shard (one of none: shard 0's). */
@@ -335,6 +359,10 @@ interface JsonListPlan {
  * first pass (`reader.save`) and where its records lie. Undefined where a worker must read the
  * file itself: not a file that seeks, not a list, records out of image order or without their
  * images, or a fault in the first pass (each worker then meets it as one run does).
+ *
+ * With `options.helpers` (a dialect's `context.planHelpers`, when the reader has a `digest`) the
+ * first pass is split over the helpers' threads, each running {@link scanJsonListPiece} on a piece
+ * of the list (see {@link splitFirstPass}): the same plans, faster.
  * @example
  * ```ts
  * // Two records, one image each, planned for two shards: the second shard reads only its record.
@@ -353,7 +381,7 @@ interface JsonListPlan {
  * plans?.length; // → 2
  * ```
  */
-export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string }): Promise<unknown[] | undefined> {
+export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: JsonListHelpers }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -362,7 +390,12 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
       await it.return?.();
       return undefined;
     }
-    const pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
+    const helpers = reader.digest === undefined ? undefined : options.helpers;
+    let pass: FirstPass;
+    if (helpers !== undefined && helpers.count > 0) {
+      await it.return?.();
+      pass = await splitFirstPass(source, reader, helpers, options.maxBytes, options.expected);
+    } else pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
     if (pass.fault !== undefined || pass.spans === undefined) return undefined;
     const second = reader.begin();
     if (second.inImageOrder !== true) return undefined;
@@ -383,6 +416,239 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
     // Bad JSON: each worker's own read meets it, as one run does.
     if (e instanceof RleError) return undefined;
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------- the first pass split over threads
+
+/**
+ * Runs pieces of {@link planJsonList}'s first pass on other threads (a dialect's `planPiece`, which
+ * calls {@link scanJsonListPiece}), as COCO's --jobs planning does for its annotations.
+ */
+export interface JsonListHelpers {
+  /** How many threads (a cut each). */
+  count: number;
+  run(piece: unknown): Promise<unknown>;
+  /** A helper's range at least this long, or no split (default {@link LIST_SPLIT_MIN_BYTES}). */
+  minBytes?: number;
+  /** The main thread's range is longer by this much: it scans while the helpers' threads start (default {@link LIST_SPLIT_HEAD_START}). */
+  headStart?: number;
+  /** Tests: the cuts' guesses (byte offsets), instead of the even split. */
+  guesses?: readonly number[];
+}
+
+/**
+ * The main thread's head start. It parses every record of its range and runs the reader's scan
+ * on it (about 60–80 MB/s here), and a worker thread takes about half a second to start.
+ */
+export const LIST_SPLIT_HEAD_START = 32 << 20;
+/** Below this much for each helper, a split costs more than it saves. */
+export const LIST_SPLIT_MIN_BYTES = 16 << 20;
+/** A helper gathers at most this much of one record; a larger one is left to the main thread, whose limit is the serial pass's. */
+const HELPER_MAX_PIECE = 64 << 20;
+/** Where a cut is looked for after its guess: a record's end and the next one's start are rarely further apart. */
+const CUT_WINDOW = 1 << 20;
+
+/** A helper's range of the list: from `cut` (the guess of a record's start) to the next helper's cut. */
+export interface JsonListPiece {
+  cut: number;
+  /** The next helper's cut, which this helper proves (or not) as the main thread proves `cut`. */
+  next?: number;
+  /** One flag per helper (set: its result will not be used, so it stops), shared by the threads. */
+  flags: SharedArrayBuffer;
+  slot: number;
+}
+
+/** What a helper noted of the records from its cut on (in file order), up to where it stopped: typed arrays, and the reader's digests. */
+export interface JsonListFound {
+  count: number;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  /** Each record's `reader.digest`. */
+  digests: unknown[];
+  /** The next cut begins a record of the list (this helper's scan met one there). */
+  provedNext: boolean;
+}
+
+const STOP = new Error('stop');
+
+/** Reads `source` from `from` to `to` in chunks of at most STEP on the file's 1 MiB grid (as the first pass reads it from the start). */
+async function* aligned(source: ByteSource, from: number, to: number): AsyncGenerator<Uint8Array> {
+  const edge = Math.min(to, Math.ceil(from / STEP) * STEP);
+  for (const [a, b] of [[from, edge], [edge, to]] as const) {
+    if (b <= a) continue;
+    for await (const c of source.range!(a, b)) for (let i = 0; i < c.length; i += STEP) yield c.length <= STEP ? c : c.subarray(i, Math.min(c.length, i + STEP));
+  }
+}
+
+/**
+ * A helper thread's side of a split first pass (a dialect's `planPiece`, `piece` a {@link JsonListPiece}): the records of the list
+ * from `piece.cut` on, as the first pass would cut them from there if a record starts at the cut
+ * (the main thread proves that before it uses any), each parsed and digested (`digest`: the
+ * reader's), until the next cut, the list's end, or a fault (bad JSON, a record it could not
+ * read: the main thread then scans from there itself and meets it).
+ * @example
+ * ```ts
+ * const bytes = encodeUtf8('[{"a": 1}, {"a": 2}, {"a": 3}]');
+ * const source: ByteSource = { ...bytesSource(bytes), async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const flags = new SharedArrayBuffer(8);
+ * const found = await scanJsonListPiece(source, { cut: 11, flags, slot: 0 }, (r) => (r as { a: number }).a, 'a list');
+ * found.digests; // → [2, 3]
+ * ```
+ */
+export async function scanJsonListPiece(input: DialectInput, piece: unknown, digest: (record: unknown) => unknown, expected: string): Promise<JsonListFound> {
+  if (input instanceof Uint8Array || isFolderSource(input) || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+  const source = input;
+  const p = piece as JsonListPiece;
+  const flags = new Int32Array(p.flags);
+  const digests: unknown[] = [];
+  let offsets = new Float64Array(1024), lengths = new Uint32Array(1024), count = 0;
+  let provedNext = false, next = p.next;
+  const scanner = JsonScanner.inArray({
+    raw: true,
+    maxPiece: HELPER_MAX_PIECE,
+    element(_key, _i, v, offset, length) {
+      if (next !== undefined && offset >= next) {
+        if (offset === next) {
+          provedNext = true;
+          throw STOP;
+        }
+        // Past the next cut without a record there: the next helper's guess was wrong.
+        Atomics.store(flags, p.slot + 1, 1);
+        next = undefined;
+      }
+      const d = digest(parseJsonBytes(v as Uint8Array, offset, expected));
+      if (count === offsets.length) {
+        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2);
+        (o.set(offsets), l.set(lengths), (offsets = o), (lengths = l));
+      }
+      digests.push(d);
+      (offsets[count] = offset, (lengths[count] = length));
+      count++;
+    },
+  }, expected, { offset: p.cut, key: null, index: 0, after: false });
+  try {
+    for await (const c of aligned(source, p.cut, source.size!)) {
+      if (Atomics.load(flags, p.slot) !== 0) break;
+      scanner.write(c);
+    }
+  } catch {
+    // Stopped: the next cut was reached, or a fault (the main thread meets it itself).
+  }
+  if (!provedNext && p.next !== undefined) Atomics.store(flags, p.slot + 1, 1);
+  return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), digests, provedNext };
+}
+
+const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** The index of the `{` of the first `}` ws* `,` ws* `{` in `b` (where one record may end and the next begin), or -1. */
+function cutIn(b: Uint8Array): number {
+  for (let i = b.indexOf(0x7d); i >= 0; i = b.indexOf(0x7d, i + 1)) {
+    let k = i + 1;
+    while (ws(b[k])) k++;
+    if (b[k] !== 0x2c) continue;
+    k++;
+    while (ws(b[k])) k++;
+    if (b[k] === 0x7b) return k;
+  }
+  return -1;
+}
+
+/** Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed), at its `{`; increasing. */
+async function findCuts(source: ByteSource, guesses: readonly number[]): Promise<number[]> {
+  const cuts: number[] = [];
+  for (const g of guesses) {
+    const from = Math.max(0, Math.floor(g), (cuts.at(-1) ?? 0) + 1);
+    if (from >= source.size!) break;
+    const to = Math.min(source.size!, from + CUT_WINDOW);
+    const bytes = new Uint8Array(to - from);
+    let got = 0;
+    for await (const c of source.range!(from, to)) (bytes.set(c.subarray(0, to - from - got), got), (got += c.length));
+    const cut = cutIn(bytes.subarray(0, Math.min(got, to - from)));
+    if (cut >= 0) cuts.push(from + cut);
+  }
+  return cuts;
+}
+
+/**
+ * {@link firstPass} over a file that seeks, split over `helpers`: the main thread scans from the
+ * start, each helper from a cut (a guessed record start) to the next. A guess can be wrong (inside
+ * a string, inside a record's own lists), so nothing a helper found is used until the scan before
+ * it proves its cut: it meets a record of the list starting exactly there. Its scanner is then in
+ * the very state the helper's started in (JsonScanner.inArray), and scanning is deterministic, so
+ * the helper's records are the ones the serial pass cuts; the main thread runs the reader's scan
+ * on their digests, in order (so images, numbering and faults are the serial pass's), and goes on
+ * from the last. A cut not proved, a helper that stopped early or failed: the main thread scans
+ * that part itself, so every fault is the serial pass's.
+ */
+async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, maxBytes: number, expected: string): Promise<FirstPass> {
+  const size = source.size!;
+  const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
+  const each = (size - head) / (helpers.count + 1);
+  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
+  const cuts = await findCuts(source, guesses);
+  const notes = new PassNotes(reader);
+  const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {
+    for await (const _ of feed(scanner, aligned(source, from, size), expected));
+  })();
+  const handler = (check?: (i: number, offset: number) => void): JsonScanHandler => ({
+    raw: true,
+    element: (_key, i, v, offset) => recordStep(() => {
+      check?.(i, offset);
+      const b = v as Uint8Array;
+      notes.note(parseJsonBytes(b, offset, expected), i, offset, b.length);
+    }),
+    maxPiece: maxBytes,
+  });
+  if (cuts.length === 0) {
+    await scanAll(0, new JsonScanner(handler(), expected));
+    return notes.result([]);
+  }
+  const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
+  const found = cuts.map((cut, slot) => helpers.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot } satisfies JsonListPiece)
+    .then((r) => r as JsonListFound, () => undefined));
+  const cut = cuts[0]!;
+  let proved: number | undefined, given = false;
+  const giveUp = (): void => {
+    if (given) return;
+    given = true;
+    for (let j = 0; j < cuts.length; j++) Atomics.store(flags, j, 1);
+  };
+  try {
+    try {
+      await scanAll(0, new JsonScanner(handler((i, offset) => {
+        if (given || offset < cut) return;
+        // A record of the list starts at the cut: proved (the first record never is one: cuts follow a `}`).
+        if (offset === cut && i > 0) {
+          proved = i;
+          throw STOP;
+        }
+        giveUp();
+      }), expected));
+    } catch (e) {
+      if (e !== STOP) throw e;
+    }
+    if (proved === undefined) return notes.result([]);
+    // Proved: the helpers' records, as long as each proved the next cut; then on from the last.
+    let index = proved, at = cut, after = false;
+    for (let j = 0; j < cuts.length; j++) {
+      const r = await found[j]!;
+      if (r === undefined) break;
+      for (let e = 0; e < r.count; e++) notes.note(r.digests[e], index + e, r.offsets[e]!, r.lengths[e]!);
+      // A fault or a record without its images: no plan, whatever follows (the workers read it themselves).
+      if (notes.fault !== undefined || !notes.planned) return notes.result([]);
+      index += r.count;
+      if (r.count > 0) (at = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!, (after = true));
+      if (!r.provedNext) break;
+      (at = cuts[j + 1]!, (after = false));
+    }
+    giveUp();
+    await scanAll(at, JsonScanner.inArray(handler(), expected, { offset: at, key: null, index, after }));
+    return notes.result([]);
+  } finally {
+    giveUp();
+    // The helpers' threads are the workers': none is left scanning when the plan is made.
+    await Promise.all(found);
   }
 }
 

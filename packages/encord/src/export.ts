@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, scanJsonListPiece, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -496,7 +496,33 @@ function rowList(opts: EncordReadOptions, context?: DialectContext): JsonListRea
     save: state,
     resume: (s) => second(s as ReturnType<typeof state>),
     whole: (text) => parseEncordExport(text, opts, context),
+    digest: digestRow,
   };
+}
+
+/**
+ * What the first pass reads of a label row (a --jobs helper thread's digest, core's
+ * scanJsonListPiece): the row with its bitmask objects' rleStrings emptied in place, so the first
+ * pass (which decodes no mask) finds the same images, categories and faults, while a piece's
+ * digests stay small to pass between threads. Only the objects readRow reads as objects: any
+ * other value may be an image's attributes, kept as it is.
+ */
+function digestRow(raw: unknown): unknown {
+  if (!isJsonObject(raw) || !isJsonObject(raw.data_units)) return raw;
+  const blank = (labels: unknown): void => {
+    if (!isJsonObject(labels) || !Array.isArray(labels.objects)) return;
+    for (const o of labels.objects) if (isJsonObject(o) && o.shape === 'bitmask' && isJsonObject(o.bitmask) && typeof o.bitmask.rleString === 'string') o.bitmask.rleString = '';
+  };
+  const type = typeof raw.data_type === 'string' ? raw.data_type : undefined;
+  for (const u of Object.values(raw.data_units)) {
+    if (!isJsonObject(u) || !isJsonObject(u.labels)) continue;
+    const labels = u.labels;
+    // As readRow tells flat labels from frame-keyed ones.
+    const flat = type && FLAT_TYPES.has(type) ? true : type && FRAME_TYPES.has(type) ? false : 'objects' in labels || 'classifications' in labels || Object.keys(labels).length === 0;
+    if (flat) blank(labels);
+    else for (const f of Object.values(labels)) blank(f);
+  }
+  return raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -814,11 +840,13 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
     return streamEncord(input instanceof Uint8Array ? bytesSource(input) : input, opts, context);
   },
   // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
-  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED });
+    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers }) });
   },
+  // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, digestRow, EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));
   },

@@ -11,7 +11,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, streamJsonList,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, scanJsonListPiece, streamJsonList,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type JsonListReader, type MaskDatasetStream, type RleWarning, type Shard, type WarningSink,
 } from '@rlekit/core';
@@ -656,7 +656,41 @@ function taskList(o: LabelStudioReadOptions, context?: DialectContext): JsonList
     save: state,
     resume: (s) => second(s as TaskListState),
     whole: (text) => parseLabelStudioExport(text, o, context),
+    digest: digestTask,
   };
+}
+
+/**
+ * What the first pass reads of a task (a --jobs helper thread's digest, core's scanJsonListPiece):
+ * the task with its masks' payloads (brush RLE, bitmask PNG, polygon points) emptied in place,
+ * each of the same type, so the first pass finds the same shapes, sizes, labels and ids (it
+ * decodes no mask) while a piece's digests stay small to pass between threads.
+ */
+function digestTask(raw: unknown): unknown {
+  if (!isJsonObject(raw)) return raw;
+  const blank = (r: unknown): void => {
+    if (!isJsonObject(r)) return;
+    const v = isJsonObject(r.value) ? r.value : r;
+    if (Array.isArray(v.rle)) v.rle = [];
+    if (typeof v.imageDataURL === 'string') v.imageDataURL = '';
+    if (Array.isArray(v.points)) v.points = [];
+  };
+  // Only where readTask takes results from: elsewhere a value may be the image's data, kept as it is.
+  const hasData = isJsonObject(raw.data) || isJsonObject(raw.input);
+  if (!hasData && !('annotations' in raw) && !('completions' in raw) && !('predictions' in raw) && !('output' in raw)) {
+    // JSON-MIN: the keys whose lists are all results (the test readTask makes; blanking keeps each one's shape).
+    for (const k of Object.keys(raw)) {
+      const v = raw[k];
+      if (Array.isArray(v) && v.length > 0 && v.every((x) => isJsonObject(x) && maskType(x) !== undefined)) v.forEach(blank);
+    }
+    return raw;
+  }
+  for (const key of ['annotations', 'completions', 'predictions']) {
+    const list = raw[key];
+    if (Array.isArray(list)) for (const ann of list) if (isJsonObject(ann) && Array.isArray(ann.result)) ann.result.forEach(blank);
+  }
+  if (isJsonObject(raw.output)) for (const list of Object.values(raw.output)) if (Array.isArray(list)) list.forEach(blank);
+  return raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -916,11 +950,13 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
     return streamLabelStudio(input instanceof Uint8Array ? bytesSource(input) : input, o, context);
   },
   // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
-  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED });
+    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers }) });
   },
+  // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, digestTask, EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));
   },
