@@ -435,6 +435,8 @@ export interface JsonListHelpers {
   headStart?: number;
   /** Tests: the cuts' guesses (byte offsets), instead of the even split. */
   guesses?: readonly number[];
+  /** Tests: how far a cut's trial scan runs (default the window {@link findCuts} looks in; 0: no trial, each guess's first `}` `,` `{`). */
+  trialBytes?: number;
 }
 
 /**
@@ -446,8 +448,8 @@ export const LIST_SPLIT_HEAD_START = 32 << 20;
 export const LIST_SPLIT_MIN_BYTES = 16 << 20;
 /** A helper gathers at most this much of one record; a larger one is left to the main thread, whose limit is the serial pass's. */
 const HELPER_MAX_PIECE = 64 << 20;
-/** Where a cut is looked for after its guess: a record's end and the next one's start are rarely further apart. */
-const CUT_WINDOW = 1 << 20;
+/** Where a cut is looked for after its guess, and how far its trial scan runs: several records of a list. */
+const CUT_WINDOW = 4 << 20;
 
 /** A helper's range of the list: from `cut` (the guess of a record's start) to the next helper's cut. */
 export interface JsonListPiece {
@@ -554,8 +556,15 @@ function cutIn(b: Uint8Array): number {
   return -1;
 }
 
-/** Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed), at its `{`; increasing. */
-async function findCuts(source: ByteSource, guesses: readonly number[]): Promise<number[]> {
+/**
+ * Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed),
+ * at its `{`, from which a trial scan of the list (scanned, not parsed) runs to the end of the
+ * window without a fault. Inside a record such a place is most often between the objects of one
+ * of its own lists (a task's results, a row's objects), and there the trial meets the end of that
+ * list within the record: the next place is looked for from that fault. A trial proves nothing
+ * (a record's list longer than the window passes it): the main thread's scan proves the cut.
+ */
+async function findCuts(source: ByteSource, guesses: readonly number[], expected: string, trialBytes = CUT_WINDOW): Promise<number[]> {
   const cuts: number[] = [];
   for (const g of guesses) {
     const from = Math.max(0, Math.floor(g), (cuts.at(-1) ?? 0) + 1);
@@ -564,8 +573,26 @@ async function findCuts(source: ByteSource, guesses: readonly number[]): Promise
     const bytes = new Uint8Array(to - from);
     let got = 0;
     for await (const c of source.range!(from, to)) (bytes.set(c.subarray(0, to - from - got), got), (got += c.length));
-    const cut = cutIn(bytes.subarray(0, Math.min(got, to - from)));
-    if (cut >= 0) cuts.push(from + cut);
+    const window = bytes.subarray(0, Math.min(got, to - from));
+    for (let pos = 0; pos < window.length;) {
+      const k = cutIn(window.subarray(pos));
+      if (k < 0) break;
+      const at = pos + k;
+      if (trialBytes <= 0) {
+        cuts.push(from + at);
+        break;
+      }
+      const trial = JsonScanner.inArray({ want: () => false }, expected, { offset: from + at, key: null, index: 0, after: false });
+      try {
+        trial.write(window.subarray(at, at + trialBytes));
+        cuts.push(from + at);
+        break;
+      } catch (e) {
+        // Not a record of the list: on from where the trial failed (the end of the record's own list).
+        const fault = e instanceof RleError && e.offset !== undefined ? e.offset - from : at + 1;
+        pos = Math.max(at + 1, Math.min(fault, window.length));
+      }
+    }
   }
   return cuts;
 }
@@ -586,7 +613,7 @@ async function splitFirstPass(source: ByteSource, reader: JsonListReader, helper
   const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
   const each = (size - head) / (helpers.count + 1);
   const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-  const cuts = await findCuts(source, guesses);
+  const cuts = await findCuts(source, guesses, expected, helpers.trialBytes);
   const notes = new PassNotes(reader);
   const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {
     for await (const _ of feed(scanner, aligned(source, from, size), expected));

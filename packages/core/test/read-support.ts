@@ -226,11 +226,11 @@ export const cutGuessesArb = fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN
 /**
  * `--jobs` planning of a JSON list with its first pass split over helpers (the dialect's
  * `planPiece`, run here, each result structured-cloned as a thread's would be), cutting at
- * `fractions` of `bytes` (the cut after each guess): the plans equal the serial plans exactly, or
+ * `fractions` of `bytes` (the cut after each guess; `trialBytes`: its trial scan, 0 none): the plans equal the serial plans exactly, or
  * both are none. Returns how many helpers started at a record of the list (a cut the main thread
  * can prove), so a test can see the helpers' records were taken often.
  */
-export async function expectSplitPlans(dialect: Dialect, bytes: Uint8Array, options: unknown, fractions: readonly number[], count: number, chunk = 7): Promise<number> {
+export async function expectSplitPlans(dialect: Dialect, bytes: Uint8Array, options: unknown, fractions: readonly number[], count: number, chunk = 7, trialBytes?: number): Promise<number> {
   const shards = Array.from({ length: count }, (_, index) => ({ index, count }));
   const serial = await dialect.planShards!(seekableSource(bytes, chunk), options as never, shards);
   const guesses = fractions.map((f) => Math.floor(f * bytes.length)).sort((a, b) => a - b);
@@ -238,6 +238,7 @@ export async function expectSplitPlans(dialect: Dialect, bytes: Uint8Array, opti
   const helpers = {
     count: guesses.length,
     guesses,
+    ...(trialBytes === undefined ? {} : { trialBytes }),
     run: async (piece: unknown) => {
       cuts.push((piece as { cut: number }).cut);
       return structuredClone(await dialect.planPiece!(seekableSource(bytes, chunk), piece));

@@ -277,9 +277,9 @@ describe('label-studio streamed write', () => {
 describe('label-studio --jobs planning with its first pass split over the threads (planPiece)', () => {
   it('plans made with helpers scanning from random cuts (inside strings, inside a task, at the very start and end) equal the serial plans exactly, or both are none (garbled, cut short, converter items)', async () => {
     let planned = 0, proved = 0;
-    await fc.assert(fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), async (tasks, indent, change, options, guesses, n, chunk) => {
+    await fc.assert(fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), fc.constantFrom(0, 0, 40, undefined), async (tasks, indent, change, options, guesses, n, chunk, trial) => {
       const bytes = encodeUtf8(change(JSON.stringify(tasks, null, indent)));
-      const found = await expectSplitPlans(dialect, bytes, options, guesses, n, chunk);
+      const found = await expectSplitPlans(dialect, bytes, options, guesses, n, chunk, trial);
       if (found > 0) (planned++, (proved += found));
     }), { numRuns: Number(process.env.LS_RUNS ?? 400) });
     // The helpers' records were taken (a cut at a task's start, proved) in many runs.
@@ -317,8 +317,11 @@ describe('label-studio --jobs planning with its first pass split over the thread
         const bad = exportOf({ at, make });
         const guess = (bad.cut - 2) / bad.bytes.length;
         expect(await dialect.planShards!(seekableSource(bad.bytes), {}, [{ index: 0, count: 2 }, { index: 1, count: 2 }]), `${kind} at ${at}`).toBeUndefined();
-        await expectSplitPlans(dialect, bad.bytes, {}, [guess], 2);
-        await expectSplitPlans(dialect, bad.bytes, {}, [guess, Math.min(1, guess + 0.2)], 3);
+        // Without a trial scan the helper starts at the cut whatever follows; with one (to the end: these are small) a cut before bad JSON is not tried.
+        for (const trial of [0, undefined]) {
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess], 2, 7, trial);
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess, Math.min(1, guess + 0.2)], 3, 7, trial);
+        }
       }
     }
   });
