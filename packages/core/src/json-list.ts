@@ -63,12 +63,20 @@ export interface JsonListReader {
   /** The whole-text read, for a root that is not a list (one record, or not an export at all). */
   whole(text: string): MaskDataset;
   /**
-   * For a first pass split over threads ({@link planJsonList} with helpers, {@link scanJsonListPiece}):
-   * what `scan` reads of a parsed record (it may change the record: it is the digest's alone), so
-   * that `scan(digest(record))` gives what `scan(record)` gives — images, state, faults — while
-   * what only the second pass reads (masks' payloads) need not cross threads. Structured-cloneable.
+   * For a first pass split over threads ({@link planJsonList} with helpers): on a helper's thread
+   * ({@link scanJsonListPiece}), a fresh first pass over a piece of the list, its records numbered
+   * from 0 at the piece's cut; `found` is what it found (structured-cloneable, small: no record
+   * crosses threads), for `absorb`.
    */
-  digest?(record: unknown): unknown;
+  piece?(): { scan(record: unknown, index: number): RecordImages | void; found(): unknown };
+  /**
+   * In the main thread, its first pass just before record `first` (the piece's first): joins what a
+   * piece's pass found, as if this pass had scanned its records, and makes `spans` (the piece's
+   * records' images, [start, end) per record, as the piece numbered them) what this pass's `scan`
+   * would have given. False when it cannot (the piece depends on what came before it: an id used
+   * before, a number given by count): the main thread then scans the piece itself.
+   */
+  absorb?(found: unknown, first: number, spans: Int32Array): boolean;
 }
 
 const STEP = 1 << 20;
@@ -244,7 +252,7 @@ class PassNotes {
 
   constructor(private readonly reader: JsonListReader) {}
 
-  /** Record `i` (parsed, or a helper's digest of it), `length` bytes at `offset`. */
+  /** Record `i` (parsed), `length` bytes at `offset`. */
   note(record: unknown, i: number, offset: number, length: number): void {
     this.records = i + 1;
     if (this.fault !== undefined) return;
@@ -268,6 +276,22 @@ class PassNotes {
     }
     this.offsets[i] = offset;
     (this.spans[3 * i] = length), (this.spans[3 * i + 1] = images[0]), (this.spans[3 * i + 2] = images[1]);
+  }
+
+  /** A helper's records `i` … from `i`, as `note` would have noted them (their images already made this pass's by the reader's absorb). */
+  take(i: number, count: number, offsets: Float64Array, lengths: Uint32Array, spans: Int32Array): void {
+    const end = i + count;
+    if (end > this.offsets.length) {
+      let n = this.offsets.length;
+      while (n < end) n *= 2;
+      const o = new Float64Array(n), sp = new Int32Array(3 * n);
+      o.set(this.offsets);
+      sp.set(this.spans);
+      (this.offsets = o), (this.spans = sp);
+    }
+    this.offsets.set(offsets, i);
+    for (let e = 0; e < count; e++) (this.spans[3 * (i + e)] = lengths[e]!), (this.spans[3 * (i + e) + 1] = spans[2 * e]!), (this.spans[3 * (i + e) + 2] = spans[2 * e + 1]!);
+    if (count > 0) this.records = end;
   }
 
   result(kept: [Uint8Array, number][]): FirstPass {
@@ -360,9 +384,10 @@ interface JsonListPlan {
  * file itself: not a file that seeks, not a list, records out of image order or without their
  * images, or a fault in the first pass (each worker then meets it as one run does).
  *
- * With `options.helpers` (a dialect's `context.planHelpers`, when the reader has a `digest`) the
- * first pass is split over the helpers' threads, each running {@link scanJsonListPiece} on a piece
- * of the list (see {@link splitFirstPass}): the same plans, faster.
+ * With `options.helpers` (a dialect's `context.planHelpers`, when the reader has `piece` and
+ * `absorb`) the first pass is split over the helpers' threads, each running
+ * {@link scanJsonListPiece} on a piece of the list (see {@link splitFirstPass}), given
+ * `options.pieceOptions` (the read options, for the reader it makes there): the same plans, faster.
  * @example
  * ```ts
  * // Two records, one image each, planned for two shards: the second shard reads only its record.
@@ -381,7 +406,7 @@ interface JsonListPlan {
  * plans?.length; // → 2
  * ```
  */
-export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: JsonListHelpers }): Promise<unknown[] | undefined> {
+export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: JsonListHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -390,11 +415,11 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
       await it.return?.();
       return undefined;
     }
-    const helpers = reader.digest === undefined ? undefined : options.helpers;
+    const helpers = reader.absorb === undefined ? undefined : options.helpers;
     let pass: FirstPass;
     if (helpers !== undefined && helpers.count > 0) {
       await it.return?.();
-      pass = await splitFirstPass(source, reader, helpers, options.maxBytes, options.expected);
+      pass = await splitFirstPass(source, reader, helpers, options.maxBytes, options.expected, options.pieceOptions);
     } else pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
     if (pass.fault !== undefined || pass.spans === undefined) return undefined;
     const second = reader.begin();
@@ -459,15 +484,19 @@ export interface JsonListPiece {
   /** One flag per helper (set: its result will not be used, so it stops), shared by the threads. */
   flags: SharedArrayBuffer;
   slot: number;
+  /** The read options (planJsonList's `pieceOptions`), for the reader the helper makes. */
+  options?: unknown;
 }
 
-/** What a helper noted of the records from its cut on (in file order), up to where it stopped: typed arrays, and the reader's digests. */
+/** What a helper found of the records from its cut on (in file order), up to where it stopped: typed arrays, and its reader's `found`. */
 export interface JsonListFound {
   count: number;
   offsets: Float64Array;
   lengths: Uint32Array;
-  /** Each record's `reader.digest`. */
-  digests: unknown[];
+  /** Each record's images, [start, end), as the piece's pass numbered them. */
+  spans: Int32Array;
+  /** The piece reader's `found()`; undefined: the piece failed (a fault, bad JSON: the main thread scans it and meets it). */
+  state: unknown;
   /** The next cut begins a record of the list (this helper's scan met one there). */
   provedNext: boolean;
 }
@@ -484,28 +513,34 @@ async function* aligned(source: ByteSource, from: number, to: number): AsyncGene
 }
 
 /**
- * A helper thread's side of a split first pass (a dialect's `planPiece`, `piece` a {@link JsonListPiece}): the records of the list
- * from `piece.cut` on, as the first pass would cut them from there if a record starts at the cut
- * (the main thread proves that before it uses any), each parsed and digested (`digest`: the
- * reader's), until the next cut, the list's end, or a fault (bad JSON, a record it could not
- * read: the main thread then scans from there itself and meets it).
+ * A helper thread's side of a split first pass (a dialect's `planPiece`, `piece` a
+ * {@link JsonListPiece}): the records of the list from `piece.cut` on, as the first pass would cut
+ * them from there if a record starts at the cut (the main thread proves that before it uses any),
+ * each parsed and scanned by a fresh first pass (`reader(options).piece()`), until the next cut or
+ * the list's end. A fault (bad JSON, a record the pass refuses or gives no images for): no state,
+ * the main thread scans the piece itself and meets it.
  * @example
  * ```ts
  * const bytes = encodeUtf8('[{"a": 1}, {"a": 2}, {"a": 3}]');
- * const source: ByteSource = { ...bytesSource(bytes), async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
- * const flags = new SharedArrayBuffer(8);
- * const found = await scanJsonListPiece(source, { cut: 11, flags, slot: 0 }, (r) => (r as { a: number }).a, 'a list');
- * found.digests; // → [2, 3]
+ * const source: ByteSource = { ...bytesSource(bytes), size: bytes.length, async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const seen: number[] = [];
+ * const reader = (): JsonListReader => ({
+ *   scan: () => {}, begin: () => ({ images: [], categories: [], read: () => [] }), whole: () => ({ images: [], categories: [], annotations: [] }),
+ *   piece: () => ({ scan: (r) => (seen.push((r as { a: number }).a), [0, 0]), found: () => seen }),
+ * });
+ * const found = await scanJsonListPiece(source, { cut: 11, flags: new SharedArrayBuffer(8), slot: 0 }, reader, 'a list');
+ * found.state; // → [2, 3]
  * ```
  */
-export async function scanJsonListPiece(input: DialectInput, piece: unknown, digest: (record: unknown) => unknown, expected: string): Promise<JsonListFound> {
+export async function scanJsonListPiece(input: DialectInput, piece: unknown, reader: (options: unknown) => JsonListReader, expected: string): Promise<JsonListFound> {
   if (input instanceof Uint8Array || isFolderSource(input) || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
   const source = input;
   const p = piece as JsonListPiece;
+  const pass = reader(p.options).piece?.();
+  if (pass === undefined) throw new RleError('INVALID_OPTION', 'This reader cannot scan a piece');
   const flags = new Int32Array(p.flags);
-  const digests: unknown[] = [];
-  let offsets = new Float64Array(1024), lengths = new Uint32Array(1024), count = 0;
-  let provedNext = false, next = p.next;
+  let offsets = new Float64Array(1024), lengths = new Uint32Array(1024), spans = new Int32Array(2048), count = 0;
+  let provedNext = false, failed = false, next = p.next;
   const scanner = JsonScanner.inArray({
     raw: true,
     maxPiece: HELPER_MAX_PIECE,
@@ -519,13 +554,13 @@ export async function scanJsonListPiece(input: DialectInput, piece: unknown, dig
         Atomics.store(flags, p.slot + 1, 1);
         next = undefined;
       }
-      const d = digest(parseJsonBytes(v as Uint8Array, offset, expected));
+      const images = pass.scan(parseJsonBytes(v as Uint8Array, offset, expected), count);
+      if (images === undefined) throw new RleError('UNSUPPORTED', 'A record without its images');
       if (count === offsets.length) {
-        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2);
-        (o.set(offsets), l.set(lengths), (offsets = o), (lengths = l));
+        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2), sp = new Int32Array(count * 4);
+        (o.set(offsets), l.set(lengths), sp.set(spans), (offsets = o), (lengths = l), (spans = sp));
       }
-      digests.push(d);
-      (offsets[count] = offset, (lengths[count] = length));
+      (offsets[count] = offset, (lengths[count] = length), (spans[2 * count] = images[0]), (spans[2 * count + 1] = images[1]));
       count++;
     },
   }, expected, { offset: p.cut, key: null, index: 0, after: false });
@@ -534,11 +569,13 @@ export async function scanJsonListPiece(input: DialectInput, piece: unknown, dig
       if (Atomics.load(flags, p.slot) !== 0) break;
       scanner.write(c);
     }
-  } catch {
-    // Stopped: the next cut was reached, or a fault (the main thread meets it itself).
+  } catch (e) {
+    // Stopped at the next cut; else a fault (the pass's state may hold part of the record it refused).
+    if (e !== STOP) failed = true;
   }
   if (!provedNext && p.next !== undefined) Atomics.store(flags, p.slot + 1, 1);
-  return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), digests, provedNext };
+  if (failed) return { count: 0, offsets: new Float64Array(0), lengths: new Uint32Array(0), spans: new Int32Array(0), state: undefined, provedNext: false };
+  return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), spans: spans.slice(0, 2 * count), state: pass.found(), provedNext };
 }
 
 const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -603,12 +640,14 @@ async function findCuts(source: ByteSource, guesses: readonly number[], expected
  * a string, inside a record's own lists), so nothing a helper found is used until the scan before
  * it proves its cut: it meets a record of the list starting exactly there. Its scanner is then in
  * the very state the helper's started in (JsonScanner.inArray), and scanning is deterministic, so
- * the helper's records are the ones the serial pass cuts; the main thread runs the reader's scan
- * on their digests, in order (so images, numbering and faults are the serial pass's), and goes on
- * from the last. A cut not proved, a helper that stopped early or failed: the main thread scans
- * that part itself, so every fault is the serial pass's.
+ * the helper's records are the ones the serial pass cuts. The helper ran a fresh first pass over
+ * them (the reader's `piece`); the reader joins what it found to its own pass (`absorb`: images
+ * and numbers made this pass's, as if it had scanned them) and the main thread goes on from the
+ * last. A cut not proved, a helper that stopped early or failed, a piece the reader cannot join
+ * (it depends on what came before it): the main thread scans that part itself, so every plan and
+ * fault is the serial pass's.
  */
-async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, maxBytes: number, expected: string): Promise<FirstPass> {
+async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
   const size = source.size!;
   const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
   const each = (size - head) / (helpers.count + 1);
@@ -632,7 +671,7 @@ async function splitFirstPass(source: ByteSource, reader: JsonListReader, helper
     return notes.result([]);
   }
   const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
-  const found = cuts.map((cut, slot) => helpers.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot } satisfies JsonListPiece)
+  const found = cuts.map((cut, slot) => helpers.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot, ...(options === undefined ? {} : { options }) } satisfies JsonListPiece)
     .then((r) => r as JsonListFound, () => undefined));
   const cut = cuts[0]!;
   let proved: number | undefined, given = false;
@@ -655,15 +694,14 @@ async function splitFirstPass(source: ByteSource, reader: JsonListReader, helper
     } catch (e) {
       if (e !== STOP) throw e;
     }
-    if (proved === undefined) return notes.result([]);
-    // Proved: the helpers' records, as long as each proved the next cut; then on from the last.
+    // A fault or a record without its images before the cut: no plan, whatever follows (the workers read the file themselves).
+    if (proved === undefined || notes.fault !== undefined || !notes.planned) return notes.result([]);
+    // Proved: the helpers' records, as long as each proved the next cut and its pass joins this one's; then on from the last.
     let index = proved, at = cut, after = false;
     for (let j = 0; j < cuts.length; j++) {
       const r = await found[j]!;
-      if (r === undefined) break;
-      for (let e = 0; e < r.count; e++) notes.note(r.digests[e], index + e, r.offsets[e]!, r.lengths[e]!);
-      // A fault or a record without its images: no plan, whatever follows (the workers read it themselves).
-      if (notes.fault !== undefined || !notes.planned) return notes.result([]);
+      if (r === undefined || r.state === undefined || !reader.absorb!(r.state, index, r.spans)) break;
+      notes.take(index, r.count, r.offsets, r.lengths, r.spans);
       index += r.count;
       if (r.count > 0) (at = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!, (after = true));
       if (!r.provedNext) break;

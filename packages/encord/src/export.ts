@@ -224,6 +224,12 @@ type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; images:
 /** What the first pass of a streamed read holds where a mask would be (it decodes none). */
 const UNREAD = Mask.empty({ height: 0, width: 0 });
 
+/** What a piece's first pass found (a --jobs helper thread's, structured-cloned): its images and categories. */
+interface PieceFound {
+  images: ImageInfo[];
+  categories: Category[];
+}
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
@@ -239,6 +245,26 @@ class Reader {
   private mine: ((position: number) => boolean) | undefined;
 
   constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** A piece's first pass (a --jobs helper thread): what it found, for the main thread's {@link absorb}. */
+  found(): PieceFound {
+    return { images: this.images, categories: this.categories };
+  }
+
+  /**
+   * The main thread's first pass: a piece's (the rows after this pass's last), as if this pass had
+   * read its rows; `spans` (its rows' images) made positions in this pass's list. False where an
+   * image id of the piece was used before it (the piece's pass gave it, not the next free one).
+   */
+  absorb(found: PieceFound, spans: Int32Array): boolean {
+    if (found.images.some((im) => this.imageIds.has(im.id))) return false;
+    const shift = this.images.length;
+    for (const im of found.images) (this.images.push(im), this.imageIds.add(im.id));
+    // Categories in order of first meeting: the piece's new ones after this pass's.
+    for (const c of found.categories) if (!this.categoryById.has(c.id)) (this.categoryById.set(c.id, c), this.categories.push(c));
+    for (let k = 0; k < spans.length; k++) spans[k]! += shift;
+    return true;
+  }
 
   readRoot(root: unknown): void {
     // A single label row (what `to_encord_dict()` gives) is read as a list of one.
@@ -496,33 +522,13 @@ function rowList(opts: EncordReadOptions, context?: DialectContext): JsonListRea
     save: state,
     resume: (s) => second(s as ReturnType<typeof state>),
     whole: (text) => parseEncordExport(text, opts, context),
-    digest: digestRow,
+    // --jobs: a piece of the first pass on a helper thread, joined to the main thread's (core's planJsonList).
+    piece: () => {
+      const pass = new Reader(opts, () => {}, { kind: 'scan' });
+      return { scan: (row, i) => pass.streamRow(row, i), found: () => pass.found() };
+    },
+    absorb: (found, _first, spans) => first.absorb(found as PieceFound, spans),
   };
-}
-
-/**
- * What the first pass reads of a label row (a --jobs helper thread's digest, core's
- * scanJsonListPiece): the row with its bitmask objects' rleStrings emptied in place, so the first
- * pass (which decodes no mask) finds the same images, categories and faults, while a piece's
- * digests stay small to pass between threads. Only the objects readRow reads as objects: any
- * other value may be an image's attributes, kept as it is.
- */
-function digestRow(raw: unknown): unknown {
-  if (!isJsonObject(raw) || !isJsonObject(raw.data_units)) return raw;
-  const blank = (labels: unknown): void => {
-    if (!isJsonObject(labels) || !Array.isArray(labels.objects)) return;
-    for (const o of labels.objects) if (isJsonObject(o) && o.shape === 'bitmask' && isJsonObject(o.bitmask) && typeof o.bitmask.rleString === 'string') o.bitmask.rleString = '';
-  };
-  const type = typeof raw.data_type === 'string' ? raw.data_type : undefined;
-  for (const u of Object.values(raw.data_units)) {
-    if (!isJsonObject(u) || !isJsonObject(u.labels)) continue;
-    const labels = u.labels;
-    // As readRow tells flat labels from frame-keyed ones.
-    const flat = type && FLAT_TYPES.has(type) ? true : type && FRAME_TYPES.has(type) ? false : 'objects' in labels || 'classifications' in labels || Object.keys(labels).length === 0;
-    if (flat) blank(labels);
-    else for (const f of Object.values(labels)) blank(f);
-  }
-  return raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -843,10 +849,10 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
   async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers }) });
+    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers, pieceOptions: opts }) });
   },
   // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
-  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, digestRow, EXPECTED),
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, (options) => rowList(parseOptions(readOptions, options)), EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));
   },

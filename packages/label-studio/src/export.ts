@@ -190,6 +190,22 @@ interface TaskAt {
 /** What a shard's read hands on for a mask of another shard's image, not decoded (core's shardDataset drops it). */
 const STAND_IN = Mask.empty({ height: 0, width: 0 });
 
+/** What a piece's first pass found (a --jobs helper thread's, structured-cloned), for Reader.absorb. */
+interface PieceFound {
+  images: ImageInfo[];
+  labels: string[];
+  /** Region ids met, and the task (from the piece's first) of each one's first use. */
+  seen: Id[];
+  seenTasks: Int32Array;
+  dups: Id[];
+  numeric: number[];
+  freeAt: Int32Array;
+  free: number;
+  firstTask: Int32Array;
+  merged: boolean;
+  autoIds: boolean;
+}
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
@@ -213,8 +229,47 @@ class Reader {
   private free = 0;
   /** The task being read (its index in the list). */
   private task = 0;
+  /** Some image's id was given by count (a task without an id). */
+  private autoIds = false;
 
   constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** A piece's first pass (a --jobs helper thread): what it found, for the main thread's {@link absorb}; ids and numbers as typed arrays and lists. */
+  found(): PieceFound {
+    return {
+      images: this.images, labels: this.categories.map((c) => c.name), seen: [...this.seen.keys()], seenTasks: Int32Array.from(this.seen.values()),
+      dups: [...this.plan.dups], numeric: [...this.plan.numeric], freeAt: Int32Array.from(this.plan.freeAt), free: this.free,
+      firstTask: Int32Array.from(this.plan.firstTask), merged: this.merged, autoIds: this.autoIds,
+    };
+  }
+
+  /**
+   * The main thread's first pass: a piece's (its tasks from `first` on, after this pass's last), as
+   * if this pass had read its tasks: images after this pass's, labels numbered on, region ids and
+   * free numbers counted on; `spans` made positions in this pass's list. False where the piece
+   * depends on what came before it (a task id or region id used before, an image id given by
+   * count): its pass could not know, so the main thread reads it.
+   */
+  absorb(f: PieceFound, first: number, spans: Int32Array): boolean {
+    if (f.autoIds || f.images.some((im) => this.imageById.has(im.id)) || f.seen.some((id) => this.seen.has(id))) return false;
+    const shift = this.images.length;
+    f.images.forEach((im, k) => (this.images.push(im), this.imageById.set(im.id, im), this.positionById.set(im.id, shift + k)));
+    for (const t of f.firstTask) this.plan.firstTask.push(t + first);
+    for (const name of f.labels) {
+      if (this.byName.has(name)) continue;
+      const c = { id: this.categories.length + 1, name };
+      (this.categories.push(c), this.byName.set(name, c));
+    }
+    f.seen.forEach((id, k) => this.seen.set(id, f.seenTasks[k]! + first));
+    for (const d of f.dups) this.plan.dups.add(d);
+    for (const n of f.numeric) this.plan.numeric.add(n);
+    f.freeAt.forEach((v, e) => (this.plan.freeAt[first + e] = this.free + v));
+    this.free += f.free;
+    if (f.merged) this.merged = true;
+    // A task of no image keeps [0, 0].
+    for (let e = 0; e < spans.length; e += 2) if (spans[e] !== spans[e + 1]) (spans[e]! += shift, (spans[e + 1]! += shift));
+    return true;
+  }
 
   /** The first pass's labels, numbered as the whole read numbers them: a second pass that skips tasks still gives them those ids. */
   seedCategories(categories: readonly Category[]): void {
@@ -352,6 +407,7 @@ class Reader {
     }
     let id = idOf(raw.id);
     if (id === undefined) {
+      this.autoIds = true;
       id = this.images.length + 1;
       while (this.imageById.has(id)) id = (id as number) + 1;
     } else if (this.imageById.has(id)) {
@@ -656,41 +712,19 @@ function taskList(o: LabelStudioReadOptions, context?: DialectContext): JsonList
     save: state,
     resume: (s) => second(s as TaskListState),
     whole: (text) => parseLabelStudioExport(text, o, context),
-    digest: digestTask,
+    // --jobs: a piece of the first pass on a helper thread, joined to the main thread's (core's planJsonList).
+    piece: () => {
+      const pass = new Reader(o, () => {}, { kind: 'scan' });
+      return {
+        scan(task, i) {
+          const p = pass.streamTask(task, i);
+          return p < 0 ? [0, 0] : [p, p + 1];
+        },
+        found: () => pass.found(),
+      };
+    },
+    absorb: (found, at, spans) => first.absorb(found as PieceFound, at, spans),
   };
-}
-
-/**
- * What the first pass reads of a task (a --jobs helper thread's digest, core's scanJsonListPiece):
- * the task with its masks' payloads (brush RLE, bitmask PNG, polygon points) emptied in place,
- * each of the same type, so the first pass finds the same shapes, sizes, labels and ids (it
- * decodes no mask) while a piece's digests stay small to pass between threads.
- */
-function digestTask(raw: unknown): unknown {
-  if (!isJsonObject(raw)) return raw;
-  const blank = (r: unknown): void => {
-    if (!isJsonObject(r)) return;
-    const v = isJsonObject(r.value) ? r.value : r;
-    if (Array.isArray(v.rle)) v.rle = [];
-    if (typeof v.imageDataURL === 'string') v.imageDataURL = '';
-    if (Array.isArray(v.points)) v.points = [];
-  };
-  // Only where readTask takes results from: elsewhere a value may be the image's data, kept as it is.
-  const hasData = isJsonObject(raw.data) || isJsonObject(raw.input);
-  if (!hasData && !('annotations' in raw) && !('completions' in raw) && !('predictions' in raw) && !('output' in raw)) {
-    // JSON-MIN: the keys whose lists are all results (the test readTask makes; blanking keeps each one's shape).
-    for (const k of Object.keys(raw)) {
-      const v = raw[k];
-      if (Array.isArray(v) && v.length > 0 && v.every((x) => isJsonObject(x) && maskType(x) !== undefined)) v.forEach(blank);
-    }
-    return raw;
-  }
-  for (const key of ['annotations', 'completions', 'predictions']) {
-    const list = raw[key];
-    if (Array.isArray(list)) for (const ann of list) if (isJsonObject(ann) && Array.isArray(ann.result)) ann.result.forEach(blank);
-  }
-  if (isJsonObject(raw.output)) for (const list of Object.values(raw.output)) if (Array.isArray(list)) list.forEach(blank);
-  return raw;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -953,10 +987,10 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
   async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers }) });
+    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers, pieceOptions: o }) });
   },
   // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
-  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, digestTask, EXPECTED),
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, (options) => taskList(parseOptions(readOptions, options)), EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));
   },

@@ -277,7 +277,10 @@ describe('label-studio streamed write', () => {
 describe('label-studio --jobs planning with its first pass split over the threads (planPiece)', () => {
   it('plans made with helpers scanning from random cuts (inside strings, inside a task, at the very start and end) equal the serial plans exactly, or both are none (garbled, cut short, converter items)', async () => {
     let planned = 0, proved = 0;
-    await fc.assert(fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), fc.constantFrom(0, 0, 40, undefined), async (tasks, indent, change, options, guesses, n, chunk, trial) => {
+    await fc.assert(fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 8 }), fc.constantFrom('none', 'tasks', 'all'), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), fc.constantFrom(0, 0, 40, undefined), async (tasks, fresh, indent, change, options, guesses, n, chunk, trial) => {
+      // Fresh ids: task ids (and region ids, repeated within a task only: 'all') that no earlier task used, so a piece's pass joins the main thread's.
+      if (fresh === 'tasks') tasks = tasks.map((t, i) => ({ ...t, id: 100 + i }));
+      if (fresh === 'all') tasks = tasks.map((t, i) => JSON.parse(JSON.stringify({ ...t, id: 100 + i }), (k, v) => (k === 'id' && typeof v === 'number' && v < 100 ? v + 10 * i : k === 'id' && typeof v === 'string' ? `${v}-${i}` : v)));
       const bytes = encodeUtf8(change(JSON.stringify(tasks, null, indent)));
       const found = await expectSplitPlans(dialect, bytes, options, guesses, n, chunk, trial);
       if (found > 0) (planned++, (proved += found));
