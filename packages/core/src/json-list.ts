@@ -416,10 +416,11 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
       return undefined;
     }
     const helpers = reader.absorb === undefined ? undefined : options.helpers;
+    const cuts = helpers === undefined ? [] : await cutsFor(source, helpers, options.expected);
     let pass: FirstPass;
-    if (helpers !== undefined && helpers.count > 0) {
+    if (cuts.length > 0) {
       await it.return?.();
-      pass = await splitFirstPass(source, reader, helpers, options.maxBytes, options.expected, options.pieceOptions);
+      pass = await splitFirstPass(source, reader, helpers!, cuts, options.maxBytes, options.expected, options.pieceOptions);
     } else pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
     if (pass.fault !== undefined || pass.spans === undefined) return undefined;
     const second = reader.begin();
@@ -634,8 +635,17 @@ async function findCuts(source: ByteSource, guesses: readonly number[], expected
   return cuts;
 }
 
+/** The helpers' cuts (none: no split): an even split after the main thread's head start, where each helper's range is long enough. */
+function cutsFor(source: ByteSource, helpers: JsonListHelpers, expected: string): Promise<number[]> {
+  if (helpers.count <= 0) return Promise.resolve([]);
+  const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
+  const each = (source.size! - head) / (helpers.count + 1);
+  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
+  return findCuts(source, guesses, expected, helpers.trialBytes);
+}
+
 /**
- * {@link firstPass} over a file that seeks, split over `helpers`: the main thread scans from the
+ * {@link firstPass} over a file that seeks, split over `helpers` at `cuts` (not empty): the main thread scans from the
  * start, each helper from a cut (a guessed record start) to the next. A guess can be wrong (inside
  * a string, inside a record's own lists), so nothing a helper found is used until the scan before
  * it proves its cut: it meets a record of the list starting exactly there. Its scanner is then in
@@ -647,12 +657,8 @@ async function findCuts(source: ByteSource, guesses: readonly number[], expected
  * (it depends on what came before it): the main thread scans that part itself, so every plan and
  * fault is the serial pass's.
  */
-async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
+async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, cuts: readonly number[], maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
   const size = source.size!;
-  const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
-  const each = (size - head) / (helpers.count + 1);
-  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-  const cuts = await findCuts(source, guesses, expected, helpers.trialBytes);
   const notes = new PassNotes(reader);
   const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {
     for await (const _ of feed(scanner, aligned(source, from, size), expected));
@@ -666,10 +672,6 @@ async function splitFirstPass(source: ByteSource, reader: JsonListReader, helper
     }),
     maxPiece: maxBytes,
   });
-  if (cuts.length === 0) {
-    await scanAll(0, new JsonScanner(handler(), expected));
-    return notes.result([]);
-  }
   const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
   const found = cuts.map((cut, slot) => helpers.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot, ...(options === undefined ? {} : { options }) } satisfies JsonListPiece)
     .then((r) => r as JsonListFound, () => undefined));
