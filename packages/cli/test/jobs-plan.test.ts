@@ -217,6 +217,68 @@ describe('check and inspect --jobs plan the input once', () => {
     }
   }, 480_000);
 
+  it('Label Studio\'s and Encord\'s first pass split over the worker threads (forced on a small file): convert writes one job\'s bytes, check and inspect --count print one job\'s, the pieces scanned on the threads', async () => {
+    process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';
+    try {
+      for (const from of ['label-studio', 'encord'] as const) {
+        const input = (await inputs)[from];
+        const outputs = ['1', '2', '3'].map((jobs) => fresh(`split.${from}.${jobs}.json`));
+        for (const [k, jobs] of ['1', '2', '3'].entries()) {
+          const r = await run(['convert', input, '--from', from, '--to', 'coco', '-q', '-o', outputs[k]!, '--jobs', jobs]);
+          expect(r.code, r.err).toBe(0);
+        }
+        for (const o of outputs.slice(1)) expect(readFileSync(o).equals(readFileSync(outputs[0]!)), `${from} ${o}`).toBe(true);
+        for (const args of [['check', input, '--json'], ['inspect', input, '--count', '--json']]) {
+          const one = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', '1']);
+          for (const jobs of ['2', '3']) {
+            const many = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', jobs]);
+            expect(many.run.out, from).toBe(one.run.out);
+            expect(many.run.err, from).toBe(one.run.err);
+            // Pieces of the first pass on the threads, no worker's own first pass.
+            expect(many.reads.filter((r) => r.where === 'piece').length, many.lines).toBeGreaterThan(0);
+            expect(many.reads.filter((r) => r.where === 'read'), many.lines).toEqual([]);
+          }
+        }
+      }
+    } finally {
+      delete process.env.RLEKIT_PLAN_SPLIT_BYTES;
+    }
+  }, 480_000);
+
+  it('a record the first pass refuses, before, near and after the cuts of a forced split (Label Studio, Encord): inspect and convert fail with one job\'s error', async () => {
+    process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';
+    try {
+      for (const from of ['label-studio', 'encord'] as const) {
+        const records = JSON.parse(readFileSync((await inputs)[from], 'utf8')) as Record<string, unknown>[];
+        // 60 records: the cuts (2 jobs: a third and two thirds of the file; 3 jobs: quarters) fall about records 15, 20, 30, 40 and 45.
+        for (const at of [5, 20, 31, 58]) {
+          const doc = structuredClone(records);
+          // Label Studio: a task's results without the image's size; Encord: a data unit without its width.
+          if (from === 'label-studio') doc[at] = JSON.parse(JSON.stringify(doc[at]).replace(/"original_(width|height)":\d+,?/g, ''));
+          else for (const u of Object.values(doc[at]!.data_units as Record<string, Record<string, unknown>>)) delete u.width;
+          const bad = fresh(`bad-first.${from}.${at}.json`);
+          writeFileSync(bad, JSON.stringify(doc));
+          const said: { code: number; out: string; err: string }[][] = [];
+          for (const jobs of ['1', '2', '3']) {
+            said.push([
+              await run(['inspect', bad, '--from', from, '--count', '--jobs', jobs]),
+              await run(['convert', bad, '--from', from, '--to', 'coco', '-q', '-o', fresh('bad-first.out.json'), '--jobs', jobs]),
+            ]);
+          }
+          expect(said[0]![0]!.err, `${from} ${at}`).toMatch(/^error \[INVALID_(STRUCTURE|SIZE)\]/);
+          for (const s of said.slice(1)) {
+            expect(s[0]!.err, `${from} ${at}`).toBe(said[0]![0]!.err);
+            expect(s[0]!.code).toBe(said[0]![0]!.code);
+            expect(s[1]!.err, `${from} ${at}`).toBe(said[0]![1]!.err);
+            expect(s[1]!.code).toBe(said[0]![1]!.code);
+          }
+        }
+      }
+    } finally {
+      delete process.env.RLEKIT_PLAN_SPLIT_BYTES;
+    }
+  }, 480_000);
+
   it('ids repeated across shards, as the COCO reader tells ids apart; only readers that warn about them are looked at', async () => {
     const make = (count: number) => ({ code: 'duplicate-id', message: `${count} used before`, count });
     const within = { ...make(1), path: ['annotations', 2, 'id'] };

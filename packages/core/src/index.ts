@@ -29,8 +29,8 @@ export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes,
 export { TextOut, writeJsonNumber, writeUint } from './text-out.js';
 export { SeenIds } from './seen-ids.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
-export { groupByImageAt, jsonListChunks, planJsonList, readJsonListPlanned, streamJsonList } from './json-list.js';
-export type { JsonListReader, RecordImages, RecordPlan } from './json-list.js';
+export { groupByImageAt, jsonListChunks, LIST_SPLIT_HEAD_START, LIST_SPLIT_MIN_BYTES, planJsonList, readJsonListPlanned, scanJsonListPiece, streamJsonList } from './json-list.js';
+export type { JsonListFound, JsonListHelpers, JsonListPiece, JsonListReader, RecordImages, RecordPlan } from './json-list.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

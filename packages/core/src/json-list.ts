@@ -7,9 +7,9 @@
 import { isDatasetStream, toDatasetStream, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
-import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from './json-scan.js';
+import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
-import { decodeUtf8, encodeUtf8, JSON_HEAD, readAllBytes, type ByteSource } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, type ByteSource, type DialectInput } from './source.js';
 
 /**
  * The images a record makes annotations of, as the first pass found them: positions [start, end)
@@ -62,6 +62,21 @@ export interface JsonListReader {
   resume?(state: unknown): ReturnType<JsonListReader['begin']>;
   /** The whole-text read, for a root that is not a list (one record, or not an export at all). */
   whole(text: string): MaskDataset;
+  /**
+   * For a first pass split over threads ({@link planJsonList} with helpers): on a helper's thread
+   * ({@link scanJsonListPiece}), a fresh first pass over a piece of the list, its records numbered
+   * from 0 at the piece's cut; `found` is what it found (structured-cloneable, small: no record
+   * crosses threads), for `absorb`.
+   */
+  piece?(): { scan(record: unknown, index: number): RecordImages | void; found(): unknown };
+  /**
+   * In the main thread, its first pass just before record `first` (the piece's first): joins what a
+   * piece's pass found, as if this pass had scanned its records, and makes `spans` (the piece's
+   * records' images, [start, end) per record, as the piece numbered them) what this pass's `scan`
+   * would have given. False when it cannot (the piece depends on what came before it: an id used
+   * before, a number given by count): the main thread then scans the piece itself.
+   */
+  absorb?(found: unknown, first: number, spans: Int32Array): boolean;
 }
 
 const STEP = 1 << 20;
@@ -226,53 +241,86 @@ interface FirstPass {
   kept: [Uint8Array, number][];
 }
 
+/** What the first pass notes of each record, as it comes (in the main thread, or absorbed from a helper's piece): {@link FirstPass} as it grows. */
+class PassNotes {
+  records = 0;
+  fault: RleError | undefined;
+  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
+  offsets = new Float64Array(1024);
+  spans = new Int32Array(3 * 1024);
+  planned = true;
+
+  constructor(private readonly reader: JsonListReader) {}
+
+  /** Record `i` (parsed), `length` bytes at `offset`. */
+  note(record: unknown, i: number, offset: number, length: number): void {
+    this.records = i + 1;
+    if (this.fault !== undefined) return;
+    let images: RecordImages | void;
+    try {
+      images = this.reader.scan(record, i);
+    } catch (e) {
+      if (!(e instanceof RleError)) throw e;
+      this.fault = e;
+      return;
+    }
+    if (images === undefined || !this.planned) {
+      this.planned = false;
+      return;
+    }
+    if (i >= this.offsets.length) {
+      const o = new Float64Array(this.offsets.length * 2), sp = new Int32Array(this.spans.length * 2);
+      o.set(this.offsets);
+      sp.set(this.spans);
+      (this.offsets = o), (this.spans = sp);
+    }
+    this.offsets[i] = offset;
+    (this.spans[3 * i] = length), (this.spans[3 * i + 1] = images[0]), (this.spans[3 * i + 2] = images[1]);
+  }
+
+  /** A helper's records `i` … from `i`, as `note` would have noted them (their images already made this pass's by the reader's absorb). */
+  take(i: number, count: number, offsets: Float64Array, lengths: Uint32Array, spans: Int32Array): void {
+    const end = i + count;
+    if (end > this.offsets.length) {
+      let n = this.offsets.length;
+      while (n < end) n *= 2;
+      const o = new Float64Array(n), sp = new Int32Array(3 * n);
+      o.set(this.offsets);
+      sp.set(this.spans);
+      (this.offsets = o), (this.spans = sp);
+    }
+    this.offsets.set(offsets, i);
+    for (let e = 0; e < count; e++) (this.spans[3 * (i + e)] = lengths[e]!), (this.spans[3 * (i + e) + 1] = spans[2 * e]!), (this.spans[3 * (i + e) + 2] = spans[2 * e + 1]!);
+    if (count > 0) this.records = end;
+  }
+
+  result(kept: [Uint8Array, number][]): FirstPass {
+    const known = this.fault === undefined && this.planned;
+    return { records: this.records, fault: this.fault, kept, ...(known ? { offsets: this.offsets, spans: this.spans } : {}) };
+  }
+}
+
 /** The first pass of {@link streamJsonList} over `chunks` (the whole list). */
 async function firstPass(source: ByteSource, chunks: AsyncIterable<Uint8Array>, reader: JsonListReader, seekable: boolean, maxBytes: number, expected: string): Promise<FirstPass> {
-  let fault: RleError | undefined;
   const kept: [Uint8Array, number][] = [];
-  let keptBytes = 0, records = 0;
-  // Each record's byte offset, and its length and images [start, end) (while every record gives them).
-  let offsets = new Float64Array(1024), spans = new Int32Array(3 * 1024);
-  let planned = true;
+  let keptBytes = 0;
+  const notes = new PassNotes(reader);
   const scanner = new JsonScanner({
     raw: true,
     element: (_key, i, v, offset) => recordStep(() => {
       const b = v as Uint8Array;
-      records = i + 1;
       if (!seekable) {
         keptBytes += b.length;
         if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes (a pipe is read once: give a file to stream it)` });
         kept.push([b.slice(), offset]);
       }
-      const record = parseJsonBytes(b, offset, expected);
-      if (fault !== undefined) return;
-      let images: RecordImages | void;
-      try {
-        images = reader.scan(record, i);
-      } catch (e) {
-        if (!(e instanceof RleError)) throw e;
-        fault = e;
-        return;
-      }
-      if (images === undefined || !planned) {
-        planned = false;
-        return;
-      }
-      if (i >= offsets.length) {
-        const o = new Float64Array(offsets.length * 2), sp = new Int32Array(spans.length * 2);
-        o.set(offsets);
-        sp.set(spans);
-        (offsets = o), (spans = sp);
-      }
-      offsets[i] = offset;
-      (spans[3 * i] = b.length), (spans[3 * i + 1] = images[0]), (spans[3 * i + 2] = images[1]);
+      notes.note(parseJsonBytes(b, offset, expected), i, offset, b.length);
     }),
     // No record larger than the whole-file read would take: bad JSON that never closes one is not gathered past it.
     maxPiece: maxBytes,
   }, expected);
   for await (const _ of feed(scanner, chunks, expected));
-  const known = fault === undefined && planned;
-  return { records, fault, kept, ...(known ? { offsets, spans } : {}) };
+  return notes.result(kept);
 }
 
 /** Whether record k (its images in `spans`) holds an image of the shard (one of none: shard 0's). */
@@ -335,6 +383,11 @@ interface JsonListPlan {
  * first pass (`reader.save`) and where its records lie. Undefined where a worker must read the
  * file itself: not a file that seeks, not a list, records out of image order or without their
  * images, or a fault in the first pass (each worker then meets it as one run does).
+ *
+ * With `options.helpers` (a dialect's `context.planHelpers`, when the reader has `piece` and
+ * `absorb`) the first pass is split over the helpers' threads, each running
+ * {@link scanJsonListPiece} on a piece of the list (see {@link splitFirstPass}), given
+ * `options.pieceOptions` (the read options, for the reader it makes there): the same plans, faster.
  * @example
  * ```ts
  * // Two records, one image each, planned for two shards: the second shard reads only its record.
@@ -353,7 +406,7 @@ interface JsonListPlan {
  * plans?.length; // → 2
  * ```
  */
-export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string }): Promise<unknown[] | undefined> {
+export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: JsonListHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -362,7 +415,13 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
       await it.return?.();
       return undefined;
     }
-    const pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
+    const helpers = reader.absorb === undefined ? undefined : options.helpers;
+    const cuts = helpers === undefined ? [] : await cutsFor(source, helpers, options.expected);
+    let pass: FirstPass;
+    if (cuts.length > 0) {
+      await it.return?.();
+      pass = await splitFirstPass(source, reader, helpers!, cuts, options.maxBytes, options.expected, options.pieceOptions);
+    } else pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
     if (pass.fault !== undefined || pass.spans === undefined) return undefined;
     const second = reader.begin();
     if (second.inImageOrder !== true) return undefined;
@@ -383,6 +442,280 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
     // Bad JSON: each worker's own read meets it, as one run does.
     if (e instanceof RleError) return undefined;
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------- the first pass split over threads
+
+/**
+ * Runs pieces of {@link planJsonList}'s first pass on other threads (a dialect's `planPiece`, which
+ * calls {@link scanJsonListPiece}), as COCO's --jobs planning does for its annotations.
+ */
+export interface JsonListHelpers {
+  /** How many threads (a cut each). */
+  count: number;
+  run(piece: unknown): Promise<unknown>;
+  /** A helper's range at least this long, or no split (default {@link LIST_SPLIT_MIN_BYTES}). */
+  minBytes?: number;
+  /** The main thread's range is longer by this much: it scans while the helpers' threads start (default {@link LIST_SPLIT_HEAD_START}). */
+  headStart?: number;
+  /** Tests: the cuts' guesses (byte offsets), instead of the even split. */
+  guesses?: readonly number[];
+  /** Tests: how far a cut's trial scan runs (default the window {@link findCuts} looks in; 0: no trial, each guess's first `}` `,` `{`). */
+  trialBytes?: number;
+}
+
+/**
+ * The main thread's head start. It parses every record of its range and runs the reader's scan
+ * on it (about 60–80 MB/s here), and a worker thread takes about half a second to start.
+ */
+export const LIST_SPLIT_HEAD_START = 32 << 20;
+/** Below this much for each helper, a split costs more than it saves. */
+export const LIST_SPLIT_MIN_BYTES = 16 << 20;
+/** A helper gathers at most this much of one record; a larger one is left to the main thread, whose limit is the serial pass's. */
+const HELPER_MAX_PIECE = 64 << 20;
+/** Where a cut is looked for after its guess, and how far its trial scan runs: several records of a list. */
+const CUT_WINDOW = 4 << 20;
+
+/** A helper's range of the list: from `cut` (the guess of a record's start) to the next helper's cut. */
+export interface JsonListPiece {
+  cut: number;
+  /** The next helper's cut, which this helper proves (or not) as the main thread proves `cut`. */
+  next?: number;
+  /** One flag per helper (set: its result will not be used, so it stops), shared by the threads. */
+  flags: SharedArrayBuffer;
+  slot: number;
+  /** The read options (planJsonList's `pieceOptions`), for the reader the helper makes. */
+  options?: unknown;
+}
+
+/** What a helper found of the records from its cut on (in file order), up to where it stopped: typed arrays, and its reader's `found`. */
+export interface JsonListFound {
+  count: number;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  /** Each record's images, [start, end), as the piece's pass numbered them. */
+  spans: Int32Array;
+  /** The piece reader's `found()`; undefined: the piece failed (a fault, bad JSON: the main thread scans it and meets it). */
+  state: unknown;
+  /** The next cut begins a record of the list (this helper's scan met one there). */
+  provedNext: boolean;
+}
+
+const STOP = new Error('stop');
+
+/** Reads `source` from `from` to `to` in chunks of at most STEP on the file's 1 MiB grid (as the first pass reads it from the start). */
+async function* aligned(source: ByteSource, from: number, to: number): AsyncGenerator<Uint8Array> {
+  const edge = Math.min(to, Math.ceil(from / STEP) * STEP);
+  for (const [a, b] of [[from, edge], [edge, to]] as const) {
+    if (b <= a) continue;
+    for await (const c of source.range!(a, b)) for (let i = 0; i < c.length; i += STEP) yield c.length <= STEP ? c : c.subarray(i, Math.min(c.length, i + STEP));
+  }
+}
+
+/**
+ * A helper thread's side of a split first pass (a dialect's `planPiece`, `piece` a
+ * {@link JsonListPiece}): the records of the list from `piece.cut` on, as the first pass would cut
+ * them from there if a record starts at the cut (the main thread proves that before it uses any),
+ * each parsed and scanned by a fresh first pass (`reader(options).piece()`), until the next cut or
+ * the list's end. A fault (bad JSON, a record the pass refuses or gives no images for): no state,
+ * the main thread scans the piece itself and meets it.
+ * @example
+ * ```ts
+ * const bytes = encodeUtf8('[{"a": 1}, {"a": 2}, {"a": 3}]');
+ * const source: ByteSource = { ...bytesSource(bytes), size: bytes.length, async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const seen: number[] = [];
+ * const reader = (): JsonListReader => ({
+ *   scan: () => {}, begin: () => ({ images: [], categories: [], read: () => [] }), whole: () => ({ images: [], categories: [], annotations: [] }),
+ *   piece: () => ({ scan: (r) => (seen.push((r as { a: number }).a), [0, 0]), found: () => seen }),
+ * });
+ * const found = await scanJsonListPiece(source, { cut: 11, flags: new SharedArrayBuffer(8), slot: 0 }, reader, 'a list');
+ * found.state; // → [2, 3]
+ * ```
+ */
+export async function scanJsonListPiece(input: DialectInput, piece: unknown, reader: (options: unknown) => JsonListReader, expected: string): Promise<JsonListFound> {
+  if (input instanceof Uint8Array || isFolderSource(input) || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+  const source = input;
+  const p = piece as JsonListPiece;
+  const pass = reader(p.options).piece?.();
+  if (pass === undefined) throw new RleError('INVALID_OPTION', 'This reader cannot scan a piece');
+  const flags = new Int32Array(p.flags);
+  let offsets = new Float64Array(1024), lengths = new Uint32Array(1024), spans = new Int32Array(2048), count = 0;
+  let provedNext = false, failed = false, next = p.next;
+  const scanner = JsonScanner.inArray({
+    raw: true,
+    maxPiece: HELPER_MAX_PIECE,
+    element(_key, _i, v, offset, length) {
+      if (next !== undefined && offset >= next) {
+        if (offset === next) {
+          provedNext = true;
+          throw STOP;
+        }
+        // Past the next cut without a record there: the next helper's guess was wrong.
+        Atomics.store(flags, p.slot + 1, 1);
+        next = undefined;
+      }
+      const images = pass.scan(parseJsonBytes(v as Uint8Array, offset, expected), count);
+      if (images === undefined) throw new RleError('UNSUPPORTED', 'A record without its images');
+      if (count === offsets.length) {
+        const o = new Float64Array(count * 2), l = new Uint32Array(count * 2), sp = new Int32Array(count * 4);
+        (o.set(offsets), l.set(lengths), sp.set(spans), (offsets = o), (lengths = l), (spans = sp));
+      }
+      (offsets[count] = offset, (lengths[count] = length), (spans[2 * count] = images[0]), (spans[2 * count + 1] = images[1]));
+      count++;
+    },
+  }, expected, { offset: p.cut, key: null, index: 0, after: false });
+  try {
+    for await (const c of aligned(source, p.cut, source.size!)) {
+      if (Atomics.load(flags, p.slot) !== 0) break;
+      scanner.write(c);
+    }
+  } catch (e) {
+    // Stopped at the next cut; else a fault (the pass's state may hold part of the record it refused).
+    if (e !== STOP) failed = true;
+  }
+  if (!provedNext && p.next !== undefined) Atomics.store(flags, p.slot + 1, 1);
+  if (failed) return { count: 0, offsets: new Float64Array(0), lengths: new Uint32Array(0), spans: new Int32Array(0), state: undefined, provedNext: false };
+  return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), spans: spans.slice(0, 2 * count), state: pass.found(), provedNext };
+}
+
+const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** The index of the `{` of the first `}` ws* `,` ws* `{` in `b` (where one record may end and the next begin), or -1. */
+function cutIn(b: Uint8Array): number {
+  for (let i = b.indexOf(0x7d); i >= 0; i = b.indexOf(0x7d, i + 1)) {
+    let k = i + 1;
+    while (ws(b[k])) k++;
+    if (b[k] !== 0x2c) continue;
+    k++;
+    while (ws(b[k])) k++;
+    if (b[k] === 0x7b) return k;
+  }
+  return -1;
+}
+
+/**
+ * Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed),
+ * at its `{`, from which a trial scan of the list (scanned, not parsed) runs to the end of the
+ * window without a fault. Inside a record such a place is most often between the objects of one
+ * of its own lists (a task's results, a row's objects), and there the trial meets the end of that
+ * list within the record: the next place is looked for from that fault. A trial proves nothing
+ * (a record's list longer than the window passes it): the main thread's scan proves the cut.
+ */
+async function findCuts(source: ByteSource, guesses: readonly number[], expected: string, trialBytes = CUT_WINDOW): Promise<number[]> {
+  const cuts: number[] = [];
+  for (const g of guesses) {
+    const from = Math.max(0, Math.floor(g), (cuts.at(-1) ?? 0) + 1);
+    if (from >= source.size!) break;
+    const to = Math.min(source.size!, from + CUT_WINDOW);
+    const bytes = new Uint8Array(to - from);
+    let got = 0;
+    for await (const c of source.range!(from, to)) (bytes.set(c.subarray(0, to - from - got), got), (got += c.length));
+    const window = bytes.subarray(0, Math.min(got, to - from));
+    for (let pos = 0; pos < window.length;) {
+      const k = cutIn(window.subarray(pos));
+      if (k < 0) break;
+      const at = pos + k;
+      if (trialBytes <= 0) {
+        cuts.push(from + at);
+        break;
+      }
+      const trial = JsonScanner.inArray({ want: () => false }, expected, { offset: from + at, key: null, index: 0, after: false });
+      try {
+        trial.write(window.subarray(at, at + trialBytes));
+        cuts.push(from + at);
+        break;
+      } catch (e) {
+        // Not a record of the list: on from where the trial failed (the end of the record's own list).
+        const fault = e instanceof RleError && e.offset !== undefined ? e.offset - from : at + 1;
+        pos = Math.max(at + 1, Math.min(fault, window.length));
+      }
+    }
+  }
+  return cuts;
+}
+
+/** The helpers' cuts (none: no split): an even split after the main thread's head start, where each helper's range is long enough. */
+function cutsFor(source: ByteSource, helpers: JsonListHelpers, expected: string): Promise<number[]> {
+  if (helpers.count <= 0) return Promise.resolve([]);
+  const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
+  const each = (source.size! - head) / (helpers.count + 1);
+  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
+  return findCuts(source, guesses, expected, helpers.trialBytes);
+}
+
+/**
+ * {@link firstPass} over a file that seeks, split over `helpers` at `cuts` (not empty): the main thread scans from the
+ * start, each helper from a cut (a guessed record start) to the next. A guess can be wrong (inside
+ * a string, inside a record's own lists), so nothing a helper found is used until the scan before
+ * it proves its cut: it meets a record of the list starting exactly there. Its scanner is then in
+ * the very state the helper's started in (JsonScanner.inArray), and scanning is deterministic, so
+ * the helper's records are the ones the serial pass cuts. The helper ran a fresh first pass over
+ * them (the reader's `piece`); the reader joins what it found to its own pass (`absorb`: images
+ * and numbers made this pass's, as if it had scanned them) and the main thread goes on from the
+ * last. A cut not proved, a helper that stopped early or failed, a piece the reader cannot join
+ * (it depends on what came before it): the main thread scans that part itself, so every plan and
+ * fault is the serial pass's.
+ */
+async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, cuts: readonly number[], maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
+  const size = source.size!;
+  const notes = new PassNotes(reader);
+  const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {
+    for await (const _ of feed(scanner, aligned(source, from, size), expected));
+  })();
+  const handler = (check?: (i: number, offset: number) => void): JsonScanHandler => ({
+    raw: true,
+    element: (_key, i, v, offset) => recordStep(() => {
+      check?.(i, offset);
+      const b = v as Uint8Array;
+      notes.note(parseJsonBytes(b, offset, expected), i, offset, b.length);
+    }),
+    maxPiece: maxBytes,
+  });
+  const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
+  const found = cuts.map((cut, slot) => helpers.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot, ...(options === undefined ? {} : { options }) } satisfies JsonListPiece)
+    .then((r) => r as JsonListFound, () => undefined));
+  const cut = cuts[0]!;
+  let proved: number | undefined, given = false;
+  const giveUp = (): void => {
+    if (given) return;
+    given = true;
+    for (let j = 0; j < cuts.length; j++) Atomics.store(flags, j, 1);
+  };
+  try {
+    try {
+      await scanAll(0, new JsonScanner(handler((i, offset) => {
+        if (given || offset < cut) return;
+        // A record of the list starts at the cut: proved (the first record never is one: cuts follow a `}`).
+        if (offset === cut && i > 0) {
+          proved = i;
+          throw STOP;
+        }
+        giveUp();
+      }), expected));
+    } catch (e) {
+      if (e !== STOP) throw e;
+    }
+    // A fault or a record without its images before the cut: no plan, whatever follows (the workers read the file themselves).
+    if (proved === undefined || notes.fault !== undefined || !notes.planned) return notes.result([]);
+    // Proved: the helpers' records, as long as each proved the next cut and its pass joins this one's; then on from the last.
+    let index = proved, at = cut, after = false;
+    for (let j = 0; j < cuts.length; j++) {
+      const r = await found[j]!;
+      if (r === undefined || r.state === undefined || !reader.absorb!(r.state, index, r.spans)) break;
+      notes.take(index, r.count, r.offsets, r.lengths, r.spans);
+      index += r.count;
+      if (r.count > 0) (at = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!, (after = true));
+      if (!r.provedNext) break;
+      (at = cuts[j + 1]!, (after = false));
+    }
+    giveUp();
+    await scanAll(at, JsonScanner.inArray(handler(), expected, { offset: at, key: null, index, after }));
+    return notes.result([]);
+  } finally {
+    giveUp();
+    // The helpers' threads are the workers': none is left scanning when the plan is made.
+    await Promise.all(found);
   }
 }
 

@@ -153,9 +153,10 @@ export class JsonScanner {
    * scanner is in this state at `offset`: a caller scanning a range of a large array elsewhere
    * (another thread) checks that it is, as COCO's --jobs planning does.
    */
-  static inArray(h: JsonScanHandler, expected: string, at: { offset: number; key: string; index: number; after: boolean }): JsonScanner {
+  static inArray(h: JsonScanHandler, expected: string, at: { offset: number; key: string | null; index: number; after: boolean }): JsonScanner {
     const s = new JsonScanner(h, expected);
-    s.root = 'object';
+    // key null: the root array itself (a JSON list's records).
+    s.root = at.key === null ? 'array' : 'object';
     s.key = at.key;
     s.action = 'elements';
     s.raw = typeof h.raw === 'function' ? h.raw(at.key) : h.raw === true;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { bytesSource, encodeUtf8, isRleError, Mask, shardDataset, type Annotation, type ByteSource, type Dialect, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard } from '../src/index.js';
+import { bytesSource, encodeUtf8, isRleError, JsonScanner, Mask, shardDataset, type Annotation, type ByteSource, type Dialect, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard } from '../src/index.js';
 
 /** A dataset as plain values (each mask as height, width and row-major runs), for toEqual. */
 export const plainDataset = (d: MaskDataset): unknown => ({ ...d, annotations: d.annotations.map((a) => ({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('row'))] })) });
@@ -218,4 +218,41 @@ export async function expectShardedReads(
     }
   }
   return full.error !== undefined || full.header === undefined;
+}
+
+/** Where a pass 1 split over threads may cut: fractions of the text's length, including its very start and end. */
+export const cutGuessesArb = fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1)), { minLength: 1, maxLength: 3 });
+
+/**
+ * `--jobs` planning of a JSON list with its first pass split over helpers (the dialect's
+ * `planPiece`, run here, each result structured-cloned as a thread's would be), cutting at
+ * `fractions` of `bytes` (the cut after each guess; `trialBytes`: its trial scan, 0 none): the plans equal the serial plans exactly, or
+ * both are none. Returns how many helpers started at a record of the list (a cut the main thread
+ * can prove), so a test can see the helpers' records were taken often.
+ */
+export async function expectSplitPlans(dialect: Dialect, bytes: Uint8Array, options: unknown, fractions: readonly number[], count: number, chunk = 7, trialBytes?: number): Promise<number> {
+  const shards = Array.from({ length: count }, (_, index) => ({ index, count }));
+  const serial = await dialect.planShards!(seekableSource(bytes, chunk), options as never, shards);
+  const guesses = fractions.map((f) => Math.floor(f * bytes.length)).sort((a, b) => a - b);
+  const cuts: number[] = [];
+  const helpers = {
+    count: guesses.length,
+    guesses,
+    ...(trialBytes === undefined ? {} : { trialBytes }),
+    run: async (piece: unknown) => {
+      cuts.push((piece as { cut: number }).cut);
+      return structuredClone(await dialect.planPiece!(seekableSource(bytes, chunk), piece));
+    },
+  };
+  const split = await dialect.planShards!(seekableSource(bytes, chunk), options as never, shards, { warn: () => {}, planHelpers: helpers });
+  expect(split).toEqual(serial);
+  // Each record's offset (as far as the JSON is good), to tell the cuts that start a record.
+  const starts = new Set<number>();
+  const scanner = new JsonScanner({ raw: true, element: (_key, i, _v, offset) => { if (i > 0) starts.add(offset); } });
+  try {
+    scanner.write(bytes);
+  } catch {
+    // bad JSON: the records before it
+  }
+  return serial === undefined ? 0 : cuts.filter((c) => starts.has(c)).length;
 }

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { isJsonObject, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, Mask, notCarried, parseJson, planJsonList, readAllBytes, readJsonListPlanned, scanJsonListPiece, describeValue, RleError, streamJsonList, tallyAnnotation, type Annotation, type JsonListReader, type RecordImages, type RecordPlan, type Shard, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { decode, encode } from './codec.js';
 import { sniffEncord } from './sniff.js';
 
@@ -224,6 +224,12 @@ type ReadMode = { kind: 'whole' } | { kind: 'scan' } | { kind: 'stream'; images:
 /** What the first pass of a streamed read holds where a mask would be (it decodes none). */
 const UNREAD = Mask.empty({ height: 0, width: 0 });
 
+/** What a piece's first pass found (a --jobs helper thread's, structured-cloned): its images and categories. */
+interface PieceFound {
+  images: ImageInfo[];
+  categories: Category[];
+}
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
@@ -239,6 +245,26 @@ class Reader {
   private mine: ((position: number) => boolean) | undefined;
 
   constructor(private readonly options: EncordReadOptions, private readonly warn: (w: RleWarning) => void, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** A piece's first pass (a --jobs helper thread): what it found, for the main thread's {@link absorb}. */
+  found(): PieceFound {
+    return { images: this.images, categories: this.categories };
+  }
+
+  /**
+   * The main thread's first pass: a piece's (the rows after this pass's last), as if this pass had
+   * read its rows; `spans` (its rows' images) made positions in this pass's list. False where an
+   * image id of the piece was used before it (the piece's pass gave it, not the next free one).
+   */
+  absorb(found: PieceFound, spans: Int32Array): boolean {
+    if (found.images.some((im) => this.imageIds.has(im.id))) return false;
+    const shift = this.images.length;
+    for (const im of found.images) (this.images.push(im), this.imageIds.add(im.id));
+    // Categories in order of first meeting: the piece's new ones after this pass's.
+    for (const c of found.categories) if (!this.categoryById.has(c.id)) (this.categoryById.set(c.id, c), this.categories.push(c));
+    for (let k = 0; k < spans.length; k++) spans[k]! += shift;
+    return true;
+  }
 
   readRoot(root: unknown): void {
     // A single label row (what `to_encord_dict()` gives) is read as a list of one.
@@ -496,6 +522,12 @@ function rowList(opts: EncordReadOptions, context?: DialectContext): JsonListRea
     save: state,
     resume: (s) => second(s as ReturnType<typeof state>),
     whole: (text) => parseEncordExport(text, opts, context),
+    // --jobs: a piece of the first pass on a helper thread, joined to the main thread's (core's planJsonList).
+    piece: () => {
+      const pass = new Reader(opts, () => {}, { kind: 'scan' });
+      return { scan: (row, i) => pass.streamRow(row, i), found: () => pass.found() };
+    },
+    absorb: (found, _first, spans) => first.absorb(found as PieceFound, spans),
   };
 }
 
@@ -814,11 +846,13 @@ export const dialect: Dialect<EncordReadOptions, EncordWriteOptions> = {
     return streamEncord(input instanceof Uint8Array ? bytesSource(input) : input, opts, context);
   },
   // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
-  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+  async planShards(input: DialectInput, options: Partial<EncordReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const opts = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED });
+    return planJsonList(input, rowList(opts), shards, { maxBytes: opts.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers, pieceOptions: opts }) });
   },
+  // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, (options) => rowList(parseOptions(readOptions, options)), EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<EncordWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatEncordExport(await collectDataset(dataset), options, context));
   },

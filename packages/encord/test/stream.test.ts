@@ -12,7 +12,7 @@ import {
   collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
 import { dialect, encode, formatEncordExport, parseEncordExport, writeEncordChunks, type EncordReadOptions, type EncordWriteOptions } from '../src/index.js';
 
 const exampleText = readFileSync(fileURLToPath(new URL('../../../conformance/vectors/encord/example_label_rows.json', import.meta.url)), 'utf8');
@@ -237,6 +237,60 @@ describe('encord streamed write', () => {
       const expected = refusalOf(() => formatEncordExport(d));
       expect(expected).toBeDefined();
       for (const input of [d, toDatasetStream(d)]) await expect(written(input, {}, () => {})).rejects.toMatchObject(expected as object);
+    }
+  });
+});
+
+describe('encord --jobs planning with its first pass split over the threads (planPiece)', () => {
+  it('plans made with helpers scanning from random cuts (inside strings, inside a row\'s objects, at the very start and end) equal the serial plans exactly, or both are none (garbled, cut short)', async () => {
+    let planned = 0;
+    await fc.assert(fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), fc.constantFrom(0, 0, 40, undefined), async (rows, indent, change, options, guesses, n, chunk, trial) => {
+      const bytes = encodeUtf8(change(JSON.stringify(rows, null, indent)));
+      if ((await expectSplitPlans(dialect, bytes, options, guesses, n, chunk, trial)) > 0) planned++;
+    }), { numRuns: 400 });
+    // The helpers' rows were taken (a cut at a row's start, proved) in many runs.
+    expect(planned).toBeGreaterThan(60);
+  });
+
+  // Image rows of one bitmask each, joined by ',': the cut at row 4, found from a guess just before it.
+  const rle = encode(Mask.fromBitmap([0, 1, 1, 0, 0, 1], { height: 2, width: 3 }));
+  const rowOf = (i: number, unit: Record<string, unknown>): string => JSON.stringify({ label_hash: `L${i}`, data_hash: `D${i}`, data_type: 'image', data_units: { [`D${i}`]: { data_hash: `D${i}`, data_title: `${i}.png`, ...unit } } });
+  const labels = (i: number) => ({ objects: [{ name: 'Blob', value: 'blob', color: '#D33115', shape: 'bitmask', objectHash: `o${i}`, featureHash: i % 2 ? 'fA' : 'fB', bitmask: { rleString: rle, top: 0, left: 0, width: 3, height: 2 } }], classifications: [] });
+  const good = (i: number): string => rowOf(i, { width: 3, height: 2, labels: labels(i) });
+  const bads = {
+    // The first pass's fault: a data unit without its width.
+    fault: (i: number) => rowOf(i, { height: 2, labels: labels(i) }),
+    // Bad JSON inside a row.
+    json: (i: number) => good(i).replace('"data_units":{', '"data_units":{]'),
+  };
+  const exportOf = (bad?: { at: number; make: (i: number) => string }) => {
+    const records = Array.from({ length: 9 }, (_, i) => (bad?.at === i ? bad.make(i) : good(i)));
+    const text = `[${records.join(',')}]`;
+    return { bytes: encodeUtf8(text), cut: text.length - `${records.slice(4).join(',')}]`.length };
+  };
+
+  it('what becomes an image\'s attributes crosses the threads whole: an image row\'s labels with frame-like extras (bitmasks in them kept)', async () => {
+    const extra = (i: number): string => rowOf(i, { width: 3, height: 2, labels: { ...labels(i), 0: labels(i + 100) } });
+    const text = `[${Array.from({ length: 9 }, (_, i) => (i >= 4 ? extra(i) : good(i))).join(',')}]`;
+    const cut = text.indexOf(extra(4));
+    const bytes = encodeUtf8(text);
+    expect(await expectSplitPlans(dialect, bytes, {}, [(cut - 2) / bytes.length], 2)).toBe(1);
+  });
+
+  it('a bad row before, at and after the cut: no plan, as the serial pass (each worker then meets one job\'s error); none: the helper\'s rows taken', async () => {
+    const { bytes, cut } = exportOf();
+    expect(await expectSplitPlans(dialect, bytes, {}, [(cut - 2) / bytes.length], 2)).toBe(1);
+    for (const [kind, make] of Object.entries(bads)) {
+      for (const at of [1, 3, 4, 5, 8]) {
+        const bad = exportOf({ at, make });
+        const guess = (bad.cut - 2) / bad.bytes.length;
+        expect(await dialect.planShards!(seekableSource(bad.bytes), {}, [{ index: 0, count: 2 }, { index: 1, count: 2 }]), `${kind} at ${at}`).toBeUndefined();
+        // Without a trial scan the helper starts at the cut whatever follows; with one (to the end: these are small) a cut before bad JSON is not tried.
+        for (const trial of [0, undefined]) {
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess], 2, 7, trial);
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess, Math.min(1, guess + 0.2)], 3, 7, trial);
+        }
+      }
     }
   });
 });

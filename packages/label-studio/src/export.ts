@@ -11,7 +11,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, JSON_HEAD, parseDialectOptions,
-  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, streamJsonList,
+  Mask, RleError, bytesSource, collectDataset, countHeader, decodeUtf8, encodeUtf8, groupByImageAt, isDatasetStream, isFolderSource, jsonListChunks, notCarried, tallyAnnotation, parseJson, planJsonList, polygonizeDetailed, rasterizeBox, rasterizePolygon, readAllBytes, readJsonListPlanned, scanJsonListPiece, streamJsonList,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type JsonListReader, type MaskDatasetStream, type RleWarning, type Shard, type WarningSink,
 } from '@rlekit/core';
@@ -190,6 +190,22 @@ interface TaskAt {
 /** What a shard's read hands on for a mask of another shard's image, not decoded (core's shardDataset drops it). */
 const STAND_IN = Mask.empty({ height: 0, width: 0 });
 
+/** What a piece's first pass found (a --jobs helper thread's, structured-cloned), for Reader.absorb. */
+interface PieceFound {
+  images: ImageInfo[];
+  labels: string[];
+  /** Region ids met, and the task (from the piece's first) of each one's first use. */
+  seen: Id[];
+  seenTasks: Int32Array;
+  dups: Id[];
+  numeric: number[];
+  freeAt: Int32Array;
+  free: number;
+  firstTask: Int32Array;
+  merged: boolean;
+  autoIds: boolean;
+}
+
 class Reader {
   readonly images: ImageInfo[] = [];
   readonly categories: Category[] = [];
@@ -213,8 +229,47 @@ class Reader {
   private free = 0;
   /** The task being read (its index in the list). */
   private task = 0;
+  /** Some image's id was given by count (a task without an id). */
+  private autoIds = false;
 
   constructor(private readonly o: LabelStudioReadOptions, private readonly warn: WarningSink, private readonly mode: ReadMode = { kind: 'whole' }) {}
+
+  /** A piece's first pass (a --jobs helper thread): what it found, for the main thread's {@link absorb}; ids and numbers as typed arrays and lists. */
+  found(): PieceFound {
+    return {
+      images: this.images, labels: this.categories.map((c) => c.name), seen: [...this.seen.keys()], seenTasks: Int32Array.from(this.seen.values()),
+      dups: [...this.plan.dups], numeric: [...this.plan.numeric], freeAt: Int32Array.from(this.plan.freeAt), free: this.free,
+      firstTask: Int32Array.from(this.plan.firstTask), merged: this.merged, autoIds: this.autoIds,
+    };
+  }
+
+  /**
+   * The main thread's first pass: a piece's (its tasks from `first` on, after this pass's last), as
+   * if this pass had read its tasks: images after this pass's, labels numbered on, region ids and
+   * free numbers counted on; `spans` made positions in this pass's list. False where the piece
+   * depends on what came before it (a task id or region id used before, an image id given by
+   * count): its pass could not know, so the main thread reads it.
+   */
+  absorb(f: PieceFound, first: number, spans: Int32Array): boolean {
+    if (f.autoIds || f.images.some((im) => this.imageById.has(im.id)) || f.seen.some((id) => this.seen.has(id))) return false;
+    const shift = this.images.length;
+    f.images.forEach((im, k) => (this.images.push(im), this.imageById.set(im.id, im), this.positionById.set(im.id, shift + k)));
+    for (const t of f.firstTask) this.plan.firstTask.push(t + first);
+    for (const name of f.labels) {
+      if (this.byName.has(name)) continue;
+      const c = { id: this.categories.length + 1, name };
+      (this.categories.push(c), this.byName.set(name, c));
+    }
+    f.seen.forEach((id, k) => this.seen.set(id, f.seenTasks[k]! + first));
+    for (const d of f.dups) this.plan.dups.add(d);
+    for (const n of f.numeric) this.plan.numeric.add(n);
+    f.freeAt.forEach((v, e) => (this.plan.freeAt[first + e] = this.free + v));
+    this.free += f.free;
+    if (f.merged) this.merged = true;
+    // A task of no image keeps [0, 0].
+    for (let e = 0; e < spans.length; e += 2) if (spans[e] !== spans[e + 1]) (spans[e]! += shift, (spans[e + 1]! += shift));
+    return true;
+  }
 
   /** The first pass's labels, numbered as the whole read numbers them: a second pass that skips tasks still gives them those ids. */
   seedCategories(categories: readonly Category[]): void {
@@ -352,6 +407,7 @@ class Reader {
     }
     let id = idOf(raw.id);
     if (id === undefined) {
+      this.autoIds = true;
       id = this.images.length + 1;
       while (this.imageById.has(id)) id = (id as number) + 1;
     } else if (this.imageById.has(id)) {
@@ -656,6 +712,18 @@ function taskList(o: LabelStudioReadOptions, context?: DialectContext): JsonList
     save: state,
     resume: (s) => second(s as TaskListState),
     whole: (text) => parseLabelStudioExport(text, o, context),
+    // --jobs: a piece of the first pass on a helper thread, joined to the main thread's (core's planJsonList).
+    piece: () => {
+      const pass = new Reader(o, () => {}, { kind: 'scan' });
+      return {
+        scan(task, i) {
+          const p = pass.streamTask(task, i);
+          return p < 0 ? [0, 0] : [p, p + 1];
+        },
+        found: () => pass.found(),
+      };
+    },
+    absorb: (found, at, spans) => first.absorb(found as PieceFound, at, spans),
   };
 }
 
@@ -916,11 +984,13 @@ export const dialect: Dialect<LabelStudioReadOptions, LabelStudioWriteOptions> =
     return streamLabelStudio(input instanceof Uint8Array ? bytesSource(input) : input, o, context);
   },
   // --jobs: the first pass once, in the main thread, instead of in every worker (docs/scale.md).
-  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[]): Promise<unknown[] | undefined> {
+  async planShards(input: DialectInput, options: Partial<LabelStudioReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptions, options);
     if (isFolderSource(input) || input instanceof Uint8Array) return undefined;
-    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED });
+    return planJsonList(input, taskList(o), shards, { maxBytes: o.maxBytes, expected: EXPECTED, ...(context?.planHelpers === undefined ? {} : { helpers: context.planHelpers, pieceOptions: o }) });
   },
+  // --jobs: a piece of that first pass on a worker's thread, while the workers start (core's scanJsonListPiece).
+  planPiece: (input: DialectInput, piece: unknown): Promise<unknown> => scanJsonListPiece(input, piece, (options) => taskList(parseOptions(readOptions, options)), EXPECTED),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelStudioWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatLabelStudioExport(await collectDataset(dataset), options, context));
   },

@@ -11,7 +11,7 @@ import {
   bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb } from '../../core/test/read-support.js';
+import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
 import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
 
 const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
@@ -270,6 +270,62 @@ describe('label-studio streamed write', () => {
       const expected = refusalOf(() => formatLabelStudioExport(d));
       expect(expected).toBeDefined();
       for (const input of [d, toDatasetStream(d)]) await expect(written(input, {}, () => {})).rejects.toMatchObject(expected as object);
+    }
+  });
+});
+
+describe('label-studio --jobs planning with its first pass split over the threads (planPiece)', () => {
+  it('plans made with helpers scanning from random cuts (inside strings, inside a task, at the very start and end) equal the serial plans exactly, or both are none (garbled, cut short, converter items)', async () => {
+    let planned = 0, proved = 0;
+    await fc.assert(fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 8 }), fc.constantFrom('none', 'tasks', 'all'), fc.integer({ min: 0, max: 2 }), textVariantArb, readOptionsArb, cutGuessesArb, fc.integer({ min: 1, max: 3 }), fc.constantFrom(7, 64, 1 << 20), fc.constantFrom(0, 0, 40, undefined), async (tasks, fresh, indent, change, options, guesses, n, chunk, trial) => {
+      // Fresh ids: task ids (and region ids, repeated within a task only: 'all') that no earlier task used, so a piece's pass joins the main thread's.
+      if (fresh === 'tasks') tasks = tasks.map((t, i) => ({ ...t, id: 100 + i }));
+      if (fresh === 'all') tasks = tasks.map((t, i) => JSON.parse(JSON.stringify({ ...t, id: 100 + i }), (k, v) => (k === 'id' && typeof v === 'number' && v < 100 ? v + 10 * i : k === 'id' && typeof v === 'string' ? `${v}-${i}` : v)));
+      const bytes = encodeUtf8(change(JSON.stringify(tasks, null, indent)));
+      const found = await expectSplitPlans(dialect, bytes, options, guesses, n, chunk, trial);
+      if (found > 0) (planned++, (proved += found));
+    }), { numRuns: Number(process.env.LS_RUNS ?? 400) });
+    // The helpers' records were taken (a cut at a task's start, proved) in many runs.
+    expect(planned).toBeGreaterThan(60);
+  });
+
+  // Tasks of one brush mask each, joined by ',': the cut at task 4, found from a guess just before it.
+  const brush = encode(Mask.fromBitmap([0, 1, 1, 0, 0, 1], { height: 2, width: 3 }));
+  const good = (i: number): string => JSON.stringify({ id: i + 1, data: { image: `${i}.png` }, annotations: [{ result: [{ id: `r${i}`, type: 'brushlabels', from_name: 'tag', to_name: 'image', original_width: 3, original_height: 2, value: { format: 'rle', rle: brush, brushlabels: [i % 2 ? 'Cat' : 'Dog'] } }] }] });
+  const bads = {
+    // The first pass's fault: a mask without its image's size.
+    fault: (i: number) => JSON.stringify({ id: i + 1, data: { image: `${i}.png` }, annotations: [{ result: [{ id: `r${i}`, type: 'brushlabels', value: { format: 'rle', rle: brush, brushlabels: ['Cat'] } }] }] }),
+    // Bad JSON inside a task.
+    json: (i: number) => good(i).replace('"data":{', '"data":{]'),
+  };
+  const exportOf = (bad?: { at: number; make: (i: number) => string }) => {
+    const records = Array.from({ length: 9 }, (_, i) => (bad?.at === i ? bad.make(i) : good(i)));
+    const text = `[${records.join(',')}]`;
+    return { bytes: encodeUtf8(text), cut: text.length - `${records.slice(4).join(',')}]`.length };
+  };
+
+  it('what becomes an image\'s attributes crosses the threads whole: JSON-MIN tasks whose data holds a list like results (its RLE kept)', async () => {
+    const min = (i: number): string => JSON.stringify({ id: i + 1, image: `${i}.png`, tag: [{ original_width: 3, original_height: 2, rle: brush, brushlabels: ['Cat'] }], other: [{ rle: brush, original_width: 3 }, 5], annotator: 1 });
+    const text = `[${Array.from({ length: 9 }, (_, i) => (i >= 4 ? min(i) : good(i))).join(',')}]`;
+    const cut = text.indexOf(min(4));
+    const bytes = encodeUtf8(text);
+    expect(await expectSplitPlans(dialect, bytes, {}, [(cut - 2) / bytes.length], 2)).toBe(1);
+  });
+
+  it('a bad task before, at and after the cut: no plan, as the serial pass (each worker then meets one job\'s error); none: the helper\'s tasks taken', async () => {
+    const { bytes, cut } = exportOf();
+    expect(await expectSplitPlans(dialect, bytes, {}, [(cut - 2) / bytes.length], 2)).toBe(1);
+    for (const [kind, make] of Object.entries(bads)) {
+      for (const at of [1, 3, 4, 5, 8]) {
+        const bad = exportOf({ at, make });
+        const guess = (bad.cut - 2) / bad.bytes.length;
+        expect(await dialect.planShards!(seekableSource(bad.bytes), {}, [{ index: 0, count: 2 }, { index: 1, count: 2 }]), `${kind} at ${at}`).toBeUndefined();
+        // Without a trial scan the helper starts at the cut whatever follows; with one (to the end: these are small) a cut before bad JSON is not tried.
+        for (const trial of [0, undefined]) {
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess], 2, 7, trial);
+          await expectSplitPlans(dialect, bad.bytes, {}, [guess, Math.min(1, guess + 0.2)], 3, 7, trial);
+        }
+      }
     }
   });
 });
