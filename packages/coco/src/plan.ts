@@ -16,7 +16,7 @@
  * larger than it holds, an element it could not read), or one that failed: the main thread scans
  * that part itself, so every error is the serial scan's, at the same offset, whatever the guess.
  */
-import { JsonScanner, objectFields, parseJsonBytes, shardRange, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard } from '@rlekit/core';
+import { alignedChunks, findRecordCuts, JsonScanner, objectFields, parseJsonBytes, shardRange, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard } from '@rlekit/core';
 import type { CocoFormat } from './options.js';
 import type { CocoShardPlan } from './read-stream.js';
 
@@ -161,15 +161,6 @@ export interface ScanFound {
 
 const STOP = new Error('stop');
 
-/** Reads `source` from `from` to `to` in chunks of at most CHUNK on the file's 1 MiB grid (as pass 1 reads it from the start). */
-async function* aligned(source: ByteSource, from: number, to: number): AsyncGenerator<Uint8Array> {
-  const edge = Math.min(to, Math.ceil(from / CHUNK) * CHUNK);
-  for (const [a, b] of [[from, edge], [edge, to]] as const) {
-    if (b <= a) continue;
-    for await (const c of source.range!(a, b)) for (let i = 0; i < c.length; i += CHUNK) yield c.length <= CHUNK ? c : c.subarray(i, Math.min(c.length, i + CHUNK));
-  }
-}
-
 /** The helper's side (a worker thread): notes the elements from `piece.cut` on, as pass 1 would from there. */
 export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<ScanFound> {
   const flags = new Int32Array(piece.flags);
@@ -208,7 +199,7 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
     },
   }, 'COCO JSON', { offset: piece.cut, key: 'annotations', index: 0, after: false });
   try {
-    for await (const c of aligned(source, piece.cut, source.size!)) {
+    for await (const c of alignedChunks(source, piece.cut, source.size!, CHUNK)) {
       if (Atomics.load(flags, piece.slot) !== 0) break;
       scanner.write(c);
     }
@@ -217,37 +208,6 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
   }
   if (!provedNext && piece.next !== undefined) Atomics.store(flags, piece.slot + 1, 1);
   return { count, imageIds: other ?? ids.slice(0, count), categories: [...categories], offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), provedNext };
-}
-
-/** Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed), at its `{`. */
-async function findCuts(source: ByteSource, guesses: readonly number[]): Promise<number[]> {
-  const cuts: number[] = [];
-  for (const g of guesses) {
-    const from = Math.max(g, (cuts.at(-1) ?? 0) + 1);
-    if (from >= source.size!) break;
-    const to = Math.min(source.size!, from + CUT_WINDOW);
-    const bytes = new Uint8Array(to - from);
-    let got = 0;
-    for await (const c of source.range!(from, to)) (bytes.set(c, got), (got += c.length));
-    const cut = cutIn(bytes.subarray(0, got));
-    if (cut >= 0) cuts.push(from + cut);
-  }
-  return cuts;
-}
-
-const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-
-/** The index of the `{` of the first `}` ws* `,` ws* `{` in `b`, or -1. */
-export function cutIn(b: Uint8Array): number {
-  for (let i = b.indexOf(0x7d); i >= 0; i = b.indexOf(0x7d, i + 1)) {
-    let k = i + 1;
-    while (ws(b[k])) k++;
-    if (b[k] !== 0x2c) continue;
-    k++;
-    while (ws(b[k])) k++;
-    if (b[k] === 0x7b) return k;
-  }
-  return -1;
 }
 
 /**
@@ -263,7 +223,7 @@ export async function splitScan(source: ByteSource, handler: JsonScanHandler, he
     const head = helpers.headStart ?? SPLIT_HEAD_START, min = helpers.minBytes ?? SPLIT_MIN_BYTES;
     const each = (size - head) / (helpers.count + 1);
     const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-    cuts = await findCuts(source, guesses);
+    cuts = await findRecordCuts(source, guesses, { expected: 'COCO JSON', window: CUT_WINDOW });
   }
   if (cuts.length === 0) return scanFrom(source, new JsonScanner(handler, 'COCO JSON'), 0, explain);
   const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
@@ -328,7 +288,7 @@ export async function splitScan(source: ByteSource, handler: JsonScanHandler, he
 /** Scans on to the end; a fault goes through `explain` with the scanner that met it (what value was open). */
 async function scanFrom(source: ByteSource, scanner: JsonScanner, from: number, explain: (scanner: JsonScanner, e: unknown) => unknown): Promise<JsonScanner> {
   try {
-    for await (const c of aligned(source, from, source.size!)) scanner.write(c);
+    for await (const c of alignedChunks(source, from, source.size!, CHUNK)) scanner.write(c);
     scanner.end();
   } catch (e) {
     throw explain(scanner, e);

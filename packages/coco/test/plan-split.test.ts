@@ -7,8 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ByteSource, Shard } from '@rlekit/core';
+import { recordCut } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
-import { cutIn, scanPiece, type PlanHelpers, type ScanFound } from '../src/plan.js';
+import { scanPiece, type PlanHelpers, type ScanFound } from '../src/plan.js';
 import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -188,9 +189,9 @@ describe('COCO --jobs plan: pass 1 split over helper threads', () => {
   });
 
   it('finds a cut at the `{` after `}` `,` (whitespace allowed), or none', () => {
-    expect(cutIn(enc('1}, {"a"'))).toBe(4);
-    expect(cutIn(enc('}\n ,\n\t{'))).toBe(6);
-    expect(cutIn(enc('}]}, [{'))).toBe(-1);
-    expect(cutIn(enc('}, 1, {'))).toBe(-1);
+    expect(recordCut(enc('1}, {"a"'))).toBe(4);
+    expect(recordCut(enc('}\n ,\n\t{'))).toBe(6);
+    expect(recordCut(enc('}]}, [{'))).toBe(-1);
+    expect(recordCut(enc('}, 1, {'))).toBe(-1);
   });
 });

@@ -31,6 +31,7 @@ export { SeenIds } from './seen-ids.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
 export { groupByImageAt, jsonListChunks, LIST_SPLIT_HEAD_START, LIST_SPLIT_MIN_BYTES, planJsonList, readJsonListPlanned, scanJsonListPiece, streamJsonList } from './json-list.js';
 export type { JsonListFound, JsonListHelpers, JsonListPiece, JsonListReader, RecordImages, RecordPlan } from './json-list.js';
+export { alignedChunks, findRecordCuts, recordCut } from './split-cuts.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
 export type { ByteSource, DialectInput, FolderSource } from './source.js';

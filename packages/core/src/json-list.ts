@@ -9,6 +9,7 @@ import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
+import { alignedChunks, findRecordCuts } from './split-cuts.js';
 import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, type ByteSource, type DialectInput } from './source.js';
 
 /**
@@ -504,15 +505,6 @@ export interface JsonListFound {
 
 const STOP = new Error('stop');
 
-/** Reads `source` from `from` to `to` in chunks of at most STEP on the file's 1 MiB grid (as the first pass reads it from the start). */
-async function* aligned(source: ByteSource, from: number, to: number): AsyncGenerator<Uint8Array> {
-  const edge = Math.min(to, Math.ceil(from / STEP) * STEP);
-  for (const [a, b] of [[from, edge], [edge, to]] as const) {
-    if (b <= a) continue;
-    for await (const c of source.range!(a, b)) for (let i = 0; i < c.length; i += STEP) yield c.length <= STEP ? c : c.subarray(i, Math.min(c.length, i + STEP));
-  }
-}
-
 /**
  * A helper thread's side of a split first pass (a dialect's `planPiece`, `piece` a
  * {@link JsonListPiece}): the records of the list from `piece.cut` on, as the first pass would cut
@@ -566,7 +558,7 @@ export async function scanJsonListPiece(input: DialectInput, piece: unknown, rea
     },
   }, expected, { offset: p.cut, key: null, index: 0, after: false });
   try {
-    for await (const c of aligned(source, p.cut, source.size!)) {
+    for await (const c of alignedChunks(source, p.cut, source.size!, STEP)) {
       if (Atomics.load(flags, p.slot) !== 0) break;
       scanner.write(c);
     }
@@ -579,69 +571,13 @@ export async function scanJsonListPiece(input: DialectInput, piece: unknown, rea
   return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), spans: spans.slice(0, 2 * count), state: pass.found(), provedNext };
 }
 
-const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-
-/** The index of the `{` of the first `}` ws* `,` ws* `{` in `b` (where one record may end and the next begin), or -1. */
-function cutIn(b: Uint8Array): number {
-  for (let i = b.indexOf(0x7d); i >= 0; i = b.indexOf(0x7d, i + 1)) {
-    let k = i + 1;
-    while (ws(b[k])) k++;
-    if (b[k] !== 0x2c) continue;
-    k++;
-    while (ws(b[k])) k++;
-    if (b[k] === 0x7b) return k;
-  }
-  return -1;
-}
-
-/**
- * Where the helpers start: after each guess, the first `}` `,` `{` (whitespace between allowed),
- * at its `{`, from which a trial scan of the list (scanned, not parsed) runs to the end of the
- * window without a fault. Inside a record such a place is most often between the objects of one
- * of its own lists (a task's results, a row's objects), and there the trial meets the end of that
- * list within the record: the next place is looked for from that fault. A trial proves nothing
- * (a record's list longer than the window passes it): the main thread's scan proves the cut.
- */
-async function findCuts(source: ByteSource, guesses: readonly number[], expected: string, trialBytes = CUT_WINDOW): Promise<number[]> {
-  const cuts: number[] = [];
-  for (const g of guesses) {
-    const from = Math.max(0, Math.floor(g), (cuts.at(-1) ?? 0) + 1);
-    if (from >= source.size!) break;
-    const to = Math.min(source.size!, from + CUT_WINDOW);
-    const bytes = new Uint8Array(to - from);
-    let got = 0;
-    for await (const c of source.range!(from, to)) (bytes.set(c.subarray(0, to - from - got), got), (got += c.length));
-    const window = bytes.subarray(0, Math.min(got, to - from));
-    for (let pos = 0; pos < window.length;) {
-      const k = cutIn(window.subarray(pos));
-      if (k < 0) break;
-      const at = pos + k;
-      if (trialBytes <= 0) {
-        cuts.push(from + at);
-        break;
-      }
-      const trial = JsonScanner.inArray({ want: () => false }, expected, { offset: from + at, key: null, index: 0, after: false });
-      try {
-        trial.write(window.subarray(at, at + trialBytes));
-        cuts.push(from + at);
-        break;
-      } catch (e) {
-        // Not a record of the list: on from where the trial failed (the end of the record's own list).
-        const fault = e instanceof RleError && e.offset !== undefined ? e.offset - from : at + 1;
-        pos = Math.max(at + 1, Math.min(fault, window.length));
-      }
-    }
-  }
-  return cuts;
-}
-
 /** The helpers' cuts (none: no split): an even split after the main thread's head start, where each helper's range is long enough. */
 function cutsFor(source: ByteSource, helpers: JsonListHelpers, expected: string): Promise<number[]> {
   if (helpers.count <= 0) return Promise.resolve([]);
   const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
   const each = (source.size! - head) / (helpers.count + 1);
   const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-  return findCuts(source, guesses, expected, helpers.trialBytes);
+  return findRecordCuts(source, guesses, { expected, window: CUT_WINDOW, trialBytes: helpers.trialBytes ?? CUT_WINDOW });
 }
 
 /**
@@ -661,7 +597,7 @@ async function splitFirstPass(source: ByteSource, reader: JsonListReader, helper
   const size = source.size!;
   const notes = new PassNotes(reader);
   const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {
-    for await (const _ of feed(scanner, aligned(source, from, size), expected));
+    for await (const _ of feed(scanner, alignedChunks(source, from, size, STEP), expected));
   })();
   const handler = (check?: (i: number, offset: number) => void): JsonScanHandler => ({
     raw: true,
