@@ -3,7 +3,7 @@
  * detections) and SA-1B per-image JSON, read in memory or streamed (files past V8's longest
  * string), and written in one piece or as a stream of chunks.
  */
-import { scanPiece, type PlanHelpers, type ScanPiece } from './plan.js';
+import { scanPiece, type ScanPiece } from './plan.js';
 import { collectBytes, collectDataset, decodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Shard, type ByteSource, type Dialect, type DialectContext, type DialectInput, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { cocoJoin, mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -75,7 +75,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
-    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers as PlanHelpers | undefined);
+    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers);
   },
   async planPiece(input: DialectInput, piece: unknown): Promise<unknown> {
     if (isFolderSource(input) || input instanceof Uint8Array || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');

@@ -16,7 +16,7 @@
  * larger than it holds, an element it could not read), or one that failed: the main thread scans
  * that part itself, so every error is the serial scan's, at the same offset, whatever the guess.
  */
-import { alignedChunks, findRecordCuts, JsonScanner, objectFields, parseJsonBytes, shardRange, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard } from '@rlekit/core';
+import { alignedChunks, JsonScanner, objectFields, parseJsonBytes, shardRange, splitCuts, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard, type SplitHelpers } from '@rlekit/core';
 import type { CocoFormat } from './options.js';
 import type { CocoShardPlan } from './read-stream.js';
 
@@ -106,22 +106,6 @@ export function shardPlans(p: PlanInputs): CocoShardPlan[] {
 }
 
 // ---------------------------------------------------------------- pass 1 split over threads
-
-/** Runs pieces of the plan's scan on other threads (the --jobs workers; each runs {@link scanPiece}). */
-export interface PlanHelpers {
-  /** How many threads (a cut each). */
-  count: number;
-  run(piece: ScanPiece): Promise<ScanFound>;
-  /**
-   * A helper's range at least this long, or no split (default {@link SPLIT_MIN_BYTES}); the main
-   * thread's own range is longer by `headStart` (default {@link SPLIT_HEAD_START}): it scans while
-   * the helpers' threads start. Tests set both small.
-   */
-  minBytes?: number;
-  headStart?: number;
-  /** Tests: the cuts' guesses, instead of the even split. */
-  guesses?: number[];
-}
 
 /**
  * The main thread's head start: it scans from the start while the worker threads start (about half
@@ -216,19 +200,12 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
  * helpers' elements, which reach it through `absorb` (with the index of the first) instead of
  * `element`.
  */
-export async function splitScan(source: ByteSource, handler: JsonScanHandler, helpers: PlanHelpers | undefined, absorb: (found: ScanFound, index: number) => void, explain: (scanner: JsonScanner, e: unknown) => unknown = (_, e) => e): Promise<JsonScanner> {
-  const size = source.size!;
-  let cuts: number[] = [];
-  if (helpers !== undefined && helpers.count > 0) {
-    const head = helpers.headStart ?? SPLIT_HEAD_START, min = helpers.minBytes ?? SPLIT_MIN_BYTES;
-    const each = (size - head) / (helpers.count + 1);
-    const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-    cuts = await findRecordCuts(source, guesses, { expected: 'COCO JSON', window: CUT_WINDOW });
-  }
+export async function splitScan(source: ByteSource, handler: JsonScanHandler, helpers: SplitHelpers | undefined, absorb: (found: ScanFound, index: number) => void, explain: (scanner: JsonScanner, e: unknown) => unknown = (_, e) => e): Promise<JsonScanner> {
+  const cuts = await splitCuts(source, helpers, { expected: 'COCO JSON', window: CUT_WINDOW, headStart: SPLIT_HEAD_START, minBytes: SPLIT_MIN_BYTES });
   if (cuts.length === 0) return scanFrom(source, new JsonScanner(handler, 'COCO JSON'), 0, explain);
   const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
-  const found = cuts.map((cut, slot) => helpers!.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot })
-    .then((r) => r, () => undefined));
+  const found = cuts.map((cut, slot) => helpers!.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot } satisfies ScanPiece)
+    .then((r) => r as ScanFound, () => undefined));
   const cut = cuts[0]!;
   let proved: number | undefined, given = false;
   // Nothing after the cut is the helpers' unless it is proved before the scan passes it.

@@ -3,8 +3,8 @@
  * annotation is; pass 2 parses them one at a time, in file order or regrouped by image in
  * bounded windows. Also the --jobs plans (a worker reads only its shard's bytes).
  */
-import { annotationRefs, REFS, shardPlans, splitScan, type PlanHelpers } from './plan.js';
-import { JsonScanner, parseJsonBytes, RleError, inShard, shardRange, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order } from '@rlekit/core';
+import { annotationRefs, REFS, shardPlans, splitScan } from './plan.js';
+import { JsonScanner, parseJsonBytes, RleError, inShard, shardRange, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
 import { parseAnnotationBytes } from './annotation-json.js';
 import type { CocoFormat } from './options.js';
 import { fail, id, keepExtras, Reader, refusePanoptic, type Json, type Path } from './read.js';
@@ -138,12 +138,12 @@ export interface CocoShardPlan {
  * Pass 1 once for `shards` (`--jobs`): each shard's plan, or undefined when the file cannot be
  * planned (no size, or a reader that recovers), and each worker then reads the file itself.
  */
-export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: PlanHelpers): Promise<CocoShardPlan[] | undefined> {
+export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: SplitHelpers): Promise<CocoShardPlan[] | undefined> {
   if (source.size === undefined || source.range === undefined) return undefined;
   return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, ...(helpers !== undefined ? { helpers } : {}) })) as CocoShardPlan[];
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: PlanHelpers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: SplitHelpers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
   const planning = plan?.shards;
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ByteSource, Shard } from '@rlekit/core';
+import type { ByteSource, Shard, SplitHelpers } from '@rlekit/core';
 import { recordCut } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
-import { scanPiece, type PlanHelpers, type ScanFound } from '../src/plan.js';
+import { scanPiece, type ScanFound, type ScanPiece } from '../src/plan.js';
 import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -96,11 +96,11 @@ async function outcome(run: () => Promise<CocoShardPlan[] | undefined>): Promise
 const shardsOf = (count: number): Shard[] => Array.from({ length: count }, (_, index) => ({ index, count }));
 
 /** Helpers run in this thread (the worker's code, without the thread): tallies what they found. */
-function helpersOf(bytes: Uint8Array, count: number, guesses: number[], seen: { found: number }): PlanHelpers {
+function helpersOf(bytes: Uint8Array, count: number, guesses: number[], seen: { found: number }): SplitHelpers {
   return {
     count, guesses, minBytes: 1, headStart: 0,
     run: async (piece) => {
-      const r: ScanFound = await scanPiece(seekable(bytes), structuredClone(piece));
+      const r: ScanFound = await scanPiece(seekable(bytes), structuredClone(piece as ScanPiece));
       seen.found += r.count;
       return structuredClone(r);
     },
@@ -184,7 +184,7 @@ describe('COCO --jobs plan: pass 1 split over helper threads', () => {
     expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), helpersOf(bytes, 1, [guess], seen)))).toEqual(serial);
     // The helper reading a file whose last annotation names the other image: the plans follow it, so its notes were used.
     const other = enc(doc('b'));
-    const tampered: PlanHelpers = { ...helpersOf(other, 1, [guess], seen), run: async (piece) => structuredClone(await scanPiece(seekable(other), structuredClone(piece))) };
+    const tampered: SplitHelpers = { ...helpersOf(other, 1, [guess], seen), run: async (piece) => structuredClone(await scanPiece(seekable(other), structuredClone(piece as ScanPiece))) };
     expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), tampered))).toEqual(await outcome(() => planCocoShards(seekable(other), 'auto', true, shardsOf(2))));
   });
 

@@ -1,4 +1,5 @@
 import type { RleError, RleWarning, WarningSink } from './errors.js';
+import type { SplitHelpers } from './split-cuts.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { Mask } from './mask.js';
 import type { Order } from './runs.js';
@@ -113,7 +114,7 @@ export interface DialectContext {
    * this dialect's `planPiece` there (COCO splits its first pass over them). `minBytes` and
    * `headStart` tune when and how a dialect splits (tests make them small). Opaque pieces.
    */
-  planHelpers?: { count: number; run(piece: unknown): Promise<unknown>; minBytes?: number; headStart?: number };
+  planHelpers?: SplitHelpers;
   /**
    * The run order the writer will ask every mask for (its `maskOrder`), as a hint: a reader that
    * makes masks itself (rasterising COCO polygons) makes them in this order, so none is transposed.

@@ -9,7 +9,7 @@ import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
-import { alignedChunks, findRecordCuts } from './split-cuts.js';
+import { alignedChunks, splitCuts, type SplitHelpers } from './split-cuts.js';
 import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, type ByteSource, type DialectInput } from './source.js';
 
 /**
@@ -407,7 +407,7 @@ interface JsonListPlan {
  * plans?.length; // → 2
  * ```
  */
-export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: JsonListHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
+export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: SplitHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
   const it = source.stream()[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
@@ -417,7 +417,7 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
       return undefined;
     }
     const helpers = reader.absorb === undefined ? undefined : options.helpers;
-    const cuts = helpers === undefined ? [] : await cutsFor(source, helpers, options.expected);
+    const cuts = helpers === undefined ? [] : await splitCuts(source, helpers, { expected: options.expected, window: CUT_WINDOW, headStart: LIST_SPLIT_HEAD_START, minBytes: LIST_SPLIT_MIN_BYTES, trialBytes: CUT_WINDOW });
     let pass: FirstPass;
     if (cuts.length > 0) {
       await it.return?.();
@@ -447,24 +447,6 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
 }
 
 // ---------------------------------------------------------------- the first pass split over threads
-
-/**
- * Runs pieces of {@link planJsonList}'s first pass on other threads (a dialect's `planPiece`, which
- * calls {@link scanJsonListPiece}), as COCO's --jobs planning does for its annotations.
- */
-export interface JsonListHelpers {
-  /** How many threads (a cut each). */
-  count: number;
-  run(piece: unknown): Promise<unknown>;
-  /** A helper's range at least this long, or no split (default {@link LIST_SPLIT_MIN_BYTES}). */
-  minBytes?: number;
-  /** The main thread's range is longer by this much: it scans while the helpers' threads start (default {@link LIST_SPLIT_HEAD_START}). */
-  headStart?: number;
-  /** Tests: the cuts' guesses (byte offsets), instead of the even split. */
-  guesses?: readonly number[];
-  /** Tests: how far a cut's trial scan runs (default the window {@link findCuts} looks in; 0: no trial, each guess's first `}` `,` `{`). */
-  trialBytes?: number;
-}
 
 /**
  * The main thread's head start. It parses every record of its range and runs the reader's scan
@@ -571,15 +553,6 @@ export async function scanJsonListPiece(input: DialectInput, piece: unknown, rea
   return { count, offsets: offsets.slice(0, count), lengths: lengths.slice(0, count), spans: spans.slice(0, 2 * count), state: pass.found(), provedNext };
 }
 
-/** The helpers' cuts (none: no split): an even split after the main thread's head start, where each helper's range is long enough. */
-function cutsFor(source: ByteSource, helpers: JsonListHelpers, expected: string): Promise<number[]> {
-  if (helpers.count <= 0) return Promise.resolve([]);
-  const head = helpers.headStart ?? LIST_SPLIT_HEAD_START, min = helpers.minBytes ?? LIST_SPLIT_MIN_BYTES;
-  const each = (source.size! - head) / (helpers.count + 1);
-  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
-  return findRecordCuts(source, guesses, { expected, window: CUT_WINDOW, trialBytes: helpers.trialBytes ?? CUT_WINDOW });
-}
-
 /**
  * {@link firstPass} over a file that seeks, split over `helpers` at `cuts` (not empty): the main thread scans from the
  * start, each helper from a cut (a guessed record start) to the next. A guess can be wrong (inside
@@ -593,7 +566,7 @@ function cutsFor(source: ByteSource, helpers: JsonListHelpers, expected: string)
  * (it depends on what came before it): the main thread scans that part itself, so every plan and
  * fault is the serial pass's.
  */
-async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: JsonListHelpers, cuts: readonly number[], maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
+async function splitFirstPass(source: ByteSource, reader: JsonListReader, helpers: SplitHelpers, cuts: readonly number[], maxBytes: number, expected: string, options: unknown): Promise<FirstPass> {
   const size = source.size!;
   const notes = new PassNotes(reader);
   const scanAll = (from: number, scanner: JsonScanner): Promise<void> => (async () => {

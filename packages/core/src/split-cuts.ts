@@ -8,6 +8,44 @@ import { RleError } from './errors.js';
 import { JsonScanner } from './json-scan.js';
 import type { ByteSource } from './source.js';
 
+/**
+ * Other threads that scan pieces of a first pass for `--jobs` planning (a dialect's
+ * `context.planHelpers`): each piece runs there through the dialect's `planPiece`.
+ */
+export interface SplitHelpers {
+  /** How many threads (a cut each). */
+  count: number;
+  run(piece: unknown): Promise<unknown>;
+  /** A helper's range at least this long, or no split (each dialect has its default; tests make it small). */
+  minBytes?: number;
+  /** The main thread's range is longer by this much: it scans while the helpers' threads start. */
+  headStart?: number;
+  /** Tests: the cuts' guesses (byte offsets), instead of the even split. */
+  guesses?: readonly number[];
+  /** Tests: how far a cut's trial scan runs (0: no trial; see {@link findRecordCuts}). */
+  trialBytes?: number;
+}
+
+/**
+ * The helpers' cuts (none: no split): after the main thread's head start, an even split of the
+ * rest, where each helper's range is at least `minBytes` long; each guess moved to the record
+ * start {@link findRecordCuts} finds after it. The helpers' own settings win over `defaults`.
+ * @example
+ * ```ts
+ * const bytes = encodeUtf8('[{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}]');
+ * const source = { ...bytesSource(bytes), size: bytes.length, async *range(from: number, to: number) { yield bytes.subarray(from, to); } };
+ * const helpers = { count: 1, run: async () => undefined };
+ * await splitCuts(source, helpers, { expected: 'a list', window: 64, headStart: 4, minBytes: 8 }); // → [31]
+ * ```
+ */
+export function splitCuts(source: ByteSource, helpers: SplitHelpers | undefined, defaults: { expected: string; window: number; headStart: number; minBytes: number; trialBytes?: number }): Promise<number[]> {
+  if (helpers === undefined || helpers.count <= 0) return Promise.resolve([]);
+  const head = helpers.headStart ?? defaults.headStart, min = helpers.minBytes ?? defaults.minBytes;
+  const each = (source.size! - head) / (helpers.count + 1);
+  const guesses = helpers.guesses ?? (each >= min ? Array.from({ length: helpers.count }, (_, j) => Math.floor(head + (j + 1) * each)) : []);
+  return findRecordCuts(source, guesses, { expected: defaults.expected, window: defaults.window, trialBytes: helpers.trialBytes ?? defaults.trialBytes ?? 0 });
+}
+
 const ws = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 /**
