@@ -141,6 +141,8 @@ const benchDir = join(repo, 'packages', 'bench');
 export const readTimed = (kind: string, path: string): Timed => run(['node', '--input-type=module', '-e', NODE_READ, kind, path], benchDir);
 /** Python's json.load of `path`, timed inside its process. */
 export const jsonLoadTimed = (path: string): Timed => run([python, '-c', PY_JSON, path], repo);
+/** Python reading a Kaggle CSV (csv.reader, each RLE split into numpy arrays) or CVAT XML (iterparse, each rle into numpy) as users do, timed inside its process. */
+export const pythonReadTimed = (kind: 'kaggle' | 'cvat', path: string): Timed => run([python, '-c', kind === 'kaggle' ? PY_CSV : PY_CVAT, path], repo);
 
 export async function read(argv: string[]): Promise<void> {
   const i = argv.indexOf('--scale');
