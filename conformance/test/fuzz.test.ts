@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BAD, fuzz } from '../src/fuzz/fuzz.js';
-import { Supervisor } from '../src/fuzz/supervisor.js';
+import { seedJobs } from '../src/fuzz/seeds.js';
+import { classify, Supervisor } from '../src/fuzz/supervisor.js';
 
 /**
  * A short, fixed-seed run of the fuzzer (`pnpm fuzz` runs it for minutes with a random seed):
@@ -40,5 +41,31 @@ describe('fuzzing every dialect briefly (fixed seed)', async () => {
     expect(t.total).toBe(40);
     const pending = new Set((PENDING[id] ?? []).map((p) => p.outcome));
     for (const c of BAD) if (!pending.has(c)) expect(t[c], `${c}: ${findings.filter((f) => f.startsWith(`${id}:`)).join('\n')}`).toBe(0);
+  });
+});
+
+describe('the seeds the fuzzer mutates', () => {
+  // Each is a dialect's own output: read and readStream must both take it, and agree. (The packed
+  // panoptic folder once handed its container to the folder's streamed reader: every input disagreed.)
+  it('read, and read alike by read and readStream, in every dialect', { timeout: 120_000 }, async () => {
+    const s = new Supervisor({ timeMs: 20_000, memoryMb: 1024 });
+    try {
+      for (const [id, jobs] of await seedJobs()) {
+        for (const [k, job] of jobs.entries()) expect(await s.run(job), `${id} seed ${k}`).toMatchObject({ class: 'ok' });
+      }
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('classify', () => {
+  const ok = { kind: 'ok' as const, signature: 'x' };
+  it('a streamed read that refuses as UNSUPPORTED what the whole read takes declines; any other refusal or dataset disagrees', () => {
+    expect(classify({ read: ok, stream: { kind: 'rle', code: 'UNSUPPORTED' } }).class).toBe('declined');
+    expect(classify({ read: ok, stream: { kind: 'rle', code: 'INVALID_STRUCTURE' } }).class).toBe('disagree');
+    expect(classify({ read: { kind: 'rle', code: 'INVALID_STRUCTURE' }, stream: ok }).class).toBe('disagree');
+    expect(classify({ read: ok, stream: { kind: 'ok', signature: 'y' } }).class).toBe('disagree');
+    expect(classify({ read: ok, stream: ok }).class).toBe('ok');
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Answer, Job } from './worker.js';
 
 /** Every outcome a read can have. */
-export const OUTCOMES = ['ok', 'rle-error', 'untyped', 'crash', 'hang', 'blow-up', 'disagree'] as const;
+export const OUTCOMES = ['ok', 'rle-error', 'declined', 'untyped', 'crash', 'hang', 'blow-up', 'disagree'] as const;
 export type OutcomeClass = (typeof OUTCOMES)[number];
 
 export interface Outcome {
@@ -45,6 +45,9 @@ export function classify(a: Answer): Omit<Outcome, 'ms'> {
   for (const r of [a.read, a.stream]) if (r?.kind === 'untyped') return { class: 'untyped', detail: r.error };
   const s = a.stream;
   if (s !== undefined) {
+    // A streamed read that has handed on annotations cannot take them back when a key comes again
+    // (the whole read lets the last win): it refuses the file as UNSUPPORTED, saying why. Not a disagreement.
+    if (a.read.kind === 'ok' && s.kind === 'rle' && s.code === 'UNSUPPORTED') return { class: 'declined', code: s.code, detail: 'readStream UNSUPPORTED' };
     if ((a.read.kind === 'ok') !== (s.kind === 'ok')) return { class: 'disagree', detail: `read ${a.read.kind === 'rle' ? a.read.code : 'ok'}, readStream ${s.kind === 'rle' ? s.code : 'ok'}` };
     if (a.read.kind === 'ok' && s.kind === 'ok' && a.read.signature !== s.signature) return { class: 'disagree', detail: 'read and readStream give different datasets' };
   }

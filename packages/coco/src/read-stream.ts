@@ -259,6 +259,10 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     }
   }
   root = pass1.rootKind;
+  // A file with `annotations` twice: pass 2 parses the last list (the one JSON.parse keeps), and
+  // pass 1 only cut the others' elements. Bad JSON in them makes the whole file bad JSON, as the
+  // in-memory read finds: one more scan parses them (rare: no writer repeats the key).
+  if (annotationLists > 1) await checkSupersededLists(source, annotationLists);
   if (root === 'array' && (format === 'instances' || format === 'sa1b')) fail([], 'an object', 'a list');
   if (root === 'object' && format === 'results') fail([], 'a list of results', 'an object');
   let f: CocoFormat = root === 'array' ? 'results' : format === 'auto' ? (fields.has('image') && !fields.has('images') ? 'sa1b' : 'instances') : format;
@@ -631,6 +635,17 @@ function flat<T>(runs: AsyncGenerator<Iterable<T | undefined>>): AsyncGenerator<
     },
   };
   return it as unknown as AsyncGenerator<T>;
+}
+
+/** Parses every element of the `annotations` lists before the last (`lists` in all), so bad JSON there is an error. */
+async function checkSupersededLists(source: ByteSource, lists: number): Promise<void> {
+  let n = 0;
+  const scanner = new JsonScanner({
+    field: (key, kind) => (key === 'annotations' && ++n < lists && kind === 'array' ? 'elements' : 'skip'),
+    raw: true,
+    element: (_key, _i, v, offset) => void parseJsonBytes(v as Uint8Array, offset, 'COCO JSON'),
+  }, 'COCO JSON');
+  for await (const _ of feed(source, scanner)) { /* the handler checks */ }
 }
 
 /**

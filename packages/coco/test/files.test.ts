@@ -249,6 +249,29 @@ describe('COCO instances JSON', () => {
     expect(JSON.parse(dec(await dialect.write(streamed))).info).toEqual({ v: 2 });
   });
 
+  it('an annotations list a later one replaces: bad JSON in it is bad JSON, a bad annotation in good JSON is not read, streamed as in memory', async () => {
+    const seg = JSON.stringify(encode(Mask.full({ height: 2, width: 3 })));
+    const file = (replaced: string) => `{"images": [{"id": 6, "height": 2, "width": 3}], "categories": [{"id": 1, "name": "c"}],
+      "annotations": [${replaced}], "annotations": [{"id": 2, "image_id": 6, "segmentation": ${seg}}]}`;
+    // Not JSON (a key without its value): JSON.parse refuses the file, and so does the streamed read, before any annotation.
+    const bad = file(`{"id": 1, "image_id": 6, "segmentation": ${seg}}, {"id": 3, "imageeus"}`);
+    for (const source of [enc(bad), chunked(enc(bad), 3)]) {
+      const memory = await dialect.read(enc(bad)).then(() => undefined, (e: unknown) => e);
+      const streamed = await dialect.readStream!(source).then(() => undefined, (e: unknown) => e);
+      expect(memory).toBeInstanceOf(RleError);
+      expect(streamed).toBeInstanceOf(RleError);
+      expect((streamed as RleError).code).toBe((memory as RleError).code);
+      // Within the bad element (where V8 says the JSON stops; at its end when it does not say).
+      const at = bad.indexOf('{"id": 3');
+      expect((streamed as RleError).offset).toBeGreaterThanOrEqual(at);
+      expect((streamed as RleError).offset).toBeLessThanOrEqual(at + '{"id": 3, "imageeus"}'.length);
+    }
+    // Good JSON that is not an annotation (no image_id): the replaced list is never read, either way.
+    const [memory, streamed] = await both(file('{"id": 1, "name": "not an annotation"}'));
+    expect(summary(memory)).toEqual({ images: [6], categories: ['c'], annotations: [[2, 6, 6]] });
+    expect(summary(streamed)).toEqual(summary(memory));
+  });
+
   it('a BOM starts a file in both reads, and a U+FEFF inside a key makes another key in both', async () => {
     const file = JSON.stringify(instances);
     const [m1, s1] = await both(`\uFEFF${file}`);

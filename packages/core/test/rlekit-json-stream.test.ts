@@ -158,6 +158,33 @@ describe('rlekit-json streamed read', () => {
     expect(await outcome(() => streamed(encodeUtf8(badMask.slice(0, -4))))).toEqual({ code: 'INVALID_STRUCTURE', path: [], offset: badMask.length - 4 });
   });
 
+  it('a bad annotation in a list that a later annotations list replaces is not the error: the last list counts, as in the whole-text read', async () => {
+    const d = { images: [{ id: 1, height: 2, width: 3 }], categories: [{ id: 1, name: 'c' }], annotations: [{ id: 2, imageId: 1, mask: Mask.fromRuns([1, 4, 1], { height: 2, width: 3 }, 'row') }] };
+    const good = formatRlekitJson(d);
+    const lists = (first: string, tail = '') => good.replace('"annotations":', `"annotations": [${first}],${tail} "annotations":`);
+    const texts = [
+      lists('{"id":1,"name":"not an annotation"}'), // streamed first, fails at once
+      lists('{"id":1,"imageId":1,"height":2,"width":3,"order":"row","runs":[7]}'), // its runs do not sum to the size
+      lists('{"id":1,"imageId":9,"height":2,"width":3,"order":"row","runs":[6]}', ' "images": [{"id": 1, "height": 2, "width": 3}],'), // the images given again, the last list good
+    ];
+    for (const text of texts) {
+      const bytes = encodeUtf8(text);
+      const expected = await outcome(() => wholeText(bytes), text);
+      expect(expected, text).toEqual(plainDataset(d));
+      // Met before the stream is handed on (the file's first chunk holds it): read as the whole text reads it.
+      expect(await outcome(() => streamed(bytes), text), text).toEqual(expected);
+      // Met once annotations are being handed on (7-byte chunks): the dataset, or refused as a key given again (never another error).
+      const chunked = await outcome(() => streamed(byteSources(bytes)[1]!()), text);
+      if (!('images' in (chunked as object))) expect(chunked, text).toEqual({ code: 'UNSUPPORTED', path: [text.includes('"images": [{') ? 'images' : 'annotations'], offset: undefined });
+      else expect(chunked, text).toEqual(expected);
+    }
+    // A pipe is read once: a later list is kept while the bad one drains, and read from there.
+    const pipe = (bytes: Uint8Array) => ({ kind: 'bytes' as const, name: 'stdin', async *stream() { yield bytes; } });
+    expect(await outcome(() => streamed(pipe(encodeUtf8(texts[0]!))))).toEqual(plainDataset(d));
+    // Without a later list the bad annotation is the error, as before.
+    expect(await outcome(() => streamed(encodeUtf8(good.replace('"runs":[1,4,1]', '"runs":[1,4,2]'))))).toEqual(expect.objectContaining({ code: 'RUNS_SUM_MISMATCH' }));
+  });
+
   it('a bare mask, a root list, a scalar and an empty file are read as the whole-text read reads them', async () => {
     for (const t of ['{"height": 2, "width": 3, "order": "col", "runs": [1, 4, 1]}', '[1, 2]', '"x"', '{}', '', '  ', 'x']) {
       const bytes = encodeUtf8(t);

@@ -33,6 +33,7 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
   if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it), maxBytes, recover));
 
   const values = new Map<string, unknown>();
+  const tooLarge = (): RleError => new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes of annotations before the images (a pipe is read once; give a file, or put images first)` });
   let lists = 0; // annotations keys so far
   // Set inside the scanner's callbacks (TypeScript cannot see that): no narrowing.
   let phase = 'header' as 'header' | 'stream' | 'collect' | 'drain';
@@ -45,9 +46,17 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
   const seekable = source.size !== undefined;
   let kept: [Uint8Array, number][] = [];
   let keptBytes = 0;
+  // A dataset key given twice: the last wins, as in the whole-file read. A streamed list that
+  // failed may then not be the one that counts (see the drain below).
+  const given = new Set<string>();
+  let repeated = false;
+  // While draining, a later list is kept as `collect` keeps one; past maxBytes it is dropped, and
+  // LIMIT_EXCEEDED said only if it turns out to be needed.
+  let keptOver = false;
   const scanner = new JsonScanner({
     field(key, kind) {
       if (header !== undefined && HEADER_KEYS.includes(key)) after ??= key;
+      if (HEADER_KEYS.includes(key)) (repeated ||= given.has(key), given.add(key));
       if (key !== 'annotations' || kind !== 'array') {
         if (key === 'annotations') lists++;
         return 'value';
@@ -56,6 +65,7 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
       values.set('annotations', []); // its elements are parsed one by one; the header checks only that it is a list
       kept = [];
       keptBytes = 0;
+      keptOver = false;
       if (phase === 'header' && lists === 1 && ['format', 'version', 'images', 'categories'].every((k) => values.has(k))) {
         try {
           header = headerOf(Object.fromEntries(values)) as Header; // format is there: not a bare mask
@@ -91,9 +101,14 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
         return;
       }
       checkJsonOf(b, offset);
-      if (phase === 'collect' && !seekable) {
+      // A pipe's list is kept for the second pass: in `collect`, and while draining a list after the streamed one.
+      if (!seekable && !keptOver && (phase === 'collect' || (phase === 'drain' && lists !== streamed))) {
         keptBytes += b.length;
-        if (keptBytes > maxBytes) throw new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes of annotations before the images (a pipe is read once; give a file, or put images first)` });
+        if (keptBytes > maxBytes) {
+          if (phase === 'collect') throw tooLarge();
+          (keptOver = true, (kept = []));
+          return;
+        }
         kept.push([b.slice(), offset]);
       }
     },
@@ -137,7 +152,11 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
 
   // Up to the annotations, or to the end when the layout needs a second pass.
   while (phase !== 'stream') if (!(await step())) break;
-  if (phase === 'drain') throw deferred!;
+  // The failed check stands unless a dataset key came again: then the last of each counts, as
+  // the whole-file read has it, and the file is read as `collect` reads it (its JSON is checked).
+  // A pipe whose last list is the streamed one cannot read it again: its failure stands.
+  if (phase === 'drain' && (!repeated || (!seekable && lists === streamed))) throw deferred!;
+  if (phase === 'drain' && keptOver) throw tooLarge();
   if (phase === 'stream') {
     const h = header!;
     return {
