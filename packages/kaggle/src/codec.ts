@@ -1,4 +1,4 @@
-import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, writeUint, type Size, type TextOut, type WarningSink } from '@rlekit/core';
+import { checkSize, copyU32, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, writeUint, type Size, type TextOut, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
 import { decodeOpenImagesMask, encodeOpenImagesMask } from './open-images.js';
 
@@ -316,7 +316,7 @@ export function decode(text: string, ...rest: unknown[]): Mask {
  * the same text; for anything else (any error, any warning, lenient, relative pairing, the empty
  * text) it gives undefined, and the caller decodes the text with {@link decode}, which says what is
  * wrong. The runs are built in one scratch buffer kept between masks (fresh memory is dear) and
- * copied out at their exact length.
+ * copied out at their exact length (carved from a shared block when small, as core's readers do).
  */
 export class RleBytesDecoder {
   private scratch = new Uint32Array(1 << 12);
@@ -376,7 +376,7 @@ export class RleBytesDecoder {
       pos = s0 + length;
     }
     if (pos < total) runs[n++] = total - pos;
-    return Mask.fromCanonicalRuns(runs.slice(0, n), { height: size.height, width: size.width }, this.p.order);
+    return Mask.fromCanonicalRuns(copyU32(runs, n), { height: size.height, width: size.width }, this.p.order);
   }
 
   private isEmptyText(b: Uint8Array, from: number, to: number): boolean {
