@@ -1,4 +1,4 @@
-import { checkSize, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, writeUint, type Size, type TextOut, type WarningSink } from '@rlekit/core';
+import { checkSize, copyU32, DEFAULT_MAX_RUNS, Mask, MAX_MASK_PIXELS, RleError, RunBuilder, tooManyRuns, writeUint, type Size, type TextOut, type WarningSink } from '@rlekit/core';
 import { resolvePreset, type Preset } from './presets.js';
 import { decodeOpenImagesMask, encodeOpenImagesMask } from './open-images.js';
 
@@ -307,4 +307,82 @@ export function decode(text: string, ...rest: unknown[]): Mask {
   }
   if (zeros > 0) options.warn?.({ code: 'zero-length-runs', message: `${zeros} zero-length pairs were dropped`, count: zeros });
   return Mask.fromCanonicalRuns(runs, dims, p.order);
+}
+
+/**
+ * Decodes start/length text from ASCII bytes (a CSV row's field, never made a string) when it is
+ * the common case: strict, absolute pairs, single spaces, ascending runs that neither touch nor
+ * overlap, within the size and the run limit. Then it gives exactly what {@link decode} gives for
+ * the same text; for anything else (any error, any warning, lenient, relative pairing, the empty
+ * text) it gives undefined, and the caller decodes the text with {@link decode}, which says what is
+ * wrong. The runs are built in one scratch buffer kept between masks (fresh memory is dear) and
+ * copied out at their exact length (carved from a shared block when small, as core's readers do).
+ */
+export class RleBytesDecoder {
+  private scratch = new Uint32Array(1 << 12);
+  private readonly empty: Uint8Array;
+
+  constructor(private readonly p: Preset, private readonly options: DecodeOptions) {
+    this.empty = new TextEncoder().encode(p.empty);
+  }
+
+  /** Whether the fast path can serve this preset and these options at all. */
+  get usable(): boolean {
+    return this.p.encoding !== 'open-images' && this.p.pairing === 'absolute' && this.options.lenient !== true;
+  }
+
+  decode(b: Uint8Array, from: number, to: number, size: Size): Mask | undefined {
+    const total = checkSize(size, this.options.maxPixels ?? MAX_MASK_PIXELS);
+    if (to === from || this.isEmptyText(b, from, to)) return undefined;
+    const base = this.p.base;
+    const maxRuns = this.options.maxRuns ?? DEFAULT_MAX_RUNS;
+    let runs = this.scratch;
+    let n = 0, pos = 0;
+    let i = from;
+    while (i < to) {
+      // The start, one space, the length, then one space before the next pair or the end.
+      let d = i, start = 0;
+      for (; i < to; i++) {
+        const c = b[i]!;
+        if (c < 48 || c > 57) break;
+        start = start * 10 + (c - 48);
+      }
+      if (i === d || i - d > 15 || i === to || b[i] !== SPACE) return undefined;
+      i++;
+      d = i;
+      let length = 0;
+      for (; i < to; i++) {
+        const c = b[i]!;
+        if (c < 48 || c > 57) break;
+        length = length * 10 + (c - 48);
+      }
+      if (i === d || i - d > 15) return undefined;
+      if (i < to) {
+        if (b[i] !== SPACE || i + 1 === to || b[i + 1] === SPACE) return undefined;
+        i++;
+      }
+      const s0 = start - base;
+      // Before the first pixel, zero length, past the last pixel, overlapping or touching the run before: decode says which.
+      if (s0 < pos || (s0 === pos && n > 0) || length === 0 || s0 + length > total) return undefined;
+      // Two runs more, and the trailing background: past the limit decode says so.
+      if (n + 3 > maxRuns) return undefined;
+      if (n + 3 > runs.length) {
+        const grown = new Uint32Array(runs.length * 2);
+        grown.set(runs);
+        runs = this.scratch = grown;
+      }
+      runs[n++] = s0 - pos;
+      runs[n++] = length;
+      pos = s0 + length;
+    }
+    if (pos < total) runs[n++] = total - pos;
+    return Mask.fromCanonicalRuns(copyU32(runs, n), { height: size.height, width: size.width }, this.p.order);
+  }
+
+  private isEmptyText(b: Uint8Array, from: number, to: number): boolean {
+    const e = this.empty;
+    if (e.length !== to - from) return false;
+    for (let k = 0; k < e.length; k++) if (b[from + k] !== e[k]) return false;
+    return true;
+  }
 }

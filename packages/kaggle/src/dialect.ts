@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { collectBytes, parseDialectOptions,
-  bytesSource, collectDataset, countHeader, DEFAULT_MAX_RUNS, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation, TextOut,
-  type Annotation, type ByteSource, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
+  bytesSource, csvRowField, csvRowFields, csvRows, collectDataset, countHeader, DEFAULT_MAX_RUNS, groupByImage, isDatasetStream, isFolderSource, isRleError, Mask, MAX_MASK_PIXELS, notCarried, RleError, silentContext, tallyAnnotation, TextOut,
+  type Annotation, type ByteSource, type CsvRow, type Category, type Dialect, type DialectCapabilities, type DialectContext, type DialectInput, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OptionsSchema,
 } from '@rlekit/core';
-import { decode, encodeChunks, encodeInto } from './codec.js';
+import { decode, encodeChunks, encodeInto, RleBytesDecoder } from './codec.js';
 import { csvBytes, csvField, csvRecords } from './csv.js';
 import { csvJoin, describeHeader, mergeCsv } from './merge.js';
 import { getPreset, presetIds, presets, type Preset, type RowsPer } from './presets.js';
@@ -182,14 +182,13 @@ function classKey(text: string): Id {
 interface Row {
   imageId: string;
   cls: string | undefined;
-  rle: string;
   line: number;
 }
 
-/** Splits a record into image id, class and RLE text per the layout. */
-function rowOf(fields: string[], l: Layout, p: Preset, line: number): Row {
-  let imageId = fields[l.id]!;
-  let cls = l.cls >= 0 ? fields[l.cls] : undefined;
+/** A record's image id and class per the layout (its RLE text is read apart, from its bytes where it can). */
+function rowOf(r: CsvRow, l: Layout, p: Preset, line: number): Row {
+  let imageId = csvRowField(r, l.id);
+  let cls = l.cls >= 0 ? csvRowField(r, l.cls) : undefined;
   if (p.csv.classSeparator) {
     const at = imageId.lastIndexOf(p.csv.classSeparator);
     if (at < 0) {
@@ -198,12 +197,27 @@ function rowOf(fields: string[], l: Layout, p: Preset, line: number): Row {
     cls = imageId.slice(at + p.csv.classSeparator.length);
     imageId = imageId.slice(0, at);
   }
-  return { imageId, cls: cls === '' ? undefined : cls, rle: fields[l.rle]!, line };
+  return { imageId, cls: cls === '' ? undefined : cls, line };
 }
 
 function sizeCell(v: string | undefined, what: string, line: number, column: string): number {
   if (v === undefined || !/^\d{1,9}$/.test(v)) throw new RleError('INVALID_SIZE', `Invalid ${what}`, { path: ['line', line, column], expected: 'a non-negative integer', received: String(v) });
   return Number(v);
+}
+
+/** sizeCell of field `k`, read from the bytes when they are 1 to 9 digits (else sizeCell of its text says what is wrong). */
+function sizeField(r: CsvRow, k: number, what: string, line: number, column: string): number {
+  if (r.fields === undefined) {
+    const from = r.cuts[2 * k]!, to = r.cuts[2 * k + 1]!;
+    let v = 0, i = from;
+    for (; i < to; i++) {
+      const c = r.bytes[i]!;
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+    }
+    if (i === to && to > from && to - from <= 9) return v;
+  }
+  return sizeCell(csvRowField(r, k), what, line, column);
 }
 
 /**
@@ -244,42 +258,58 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       return undefined;
     }
   };
-  /** Registers a row's image (its size from the row's columns or the size options), checking rows agree. */
-  const imageOf = async (row: { imageId: string }, l: Layout, line: number, fields: string[]): Promise<void> => {
+  const addImage = (id: string, size: { height: number; width: number }): void => {
+    const info: ImageInfo = { id, height: size.height, width: size.width };
+    if (IMAGE_EXT.test(id)) info.fileName = id;
+    images.set(id, info);
+  };
+  /**
+   * Registers a row's image (its size from the row's columns or the size options), checking rows
+   * agree. Synchronous unless the size options must be asked (a new image without size columns):
+   * then it returns the promise of that, so most rows cost no promise.
+   */
+  const imageOf = (row: { imageId: string }, l: Layout, line: number, r: CsvRow): Promise<void> | undefined => {
     let size: { height: number; width: number } | undefined;
     if (l.height >= 0 && l.width >= 0) {
-      size = { height: sizeCell(fields[l.height], 'height', line, p.csv.height!), width: sizeCell(fields[l.width], 'width', line, p.csv.width!) };
+      const height = sizeField(r, l.height, 'height', line, p.csv.height!);
+      size = { height, width: sizeField(r, l.width, 'width', line, p.csv.width!) };
     }
     const known = images.get(row.imageId);
     if (known) {
       if (size && (size.height !== known.height || size.width !== known.width)) {
         throw new RleError('SIZE_MISMATCH', `Rows of image "${row.imageId}" disagree on its size`, { path: ['line', line], expected: `${known.height}x${known.width}`, received: `${size.height}x${size.width}` });
       }
-    } else {
-      size ??= await sizes.sizeOf(row.imageId).catch((e: unknown) => {
+    } else if (size) addImage(row.imageId, size);
+    else {
+      return sizes.sizeOf(row.imageId).then((s) => addImage(row.imageId, s), (e: unknown) => {
         throw isRleError(e) ? e.at('line', line) : e;
       });
-      const info: ImageInfo = { id: row.imageId, height: size.height, width: size.width };
-      if (IMAGE_EXT.test(row.imageId)) info.fileName = row.imageId;
-      images.set(row.imageId, info);
     }
+    return undefined;
   };
   let lastId: string | undefined;
   let scattered = false;
   const rule = { repeated: 0, unknownClass: 0 };
   const pairs = new Set<string>();
-  for await (const r of csvRecords(src, src.name)) {
+  for await (const batch of csvRows(src, src.name)) for (const r of batch) {
     if (!layout) {
-      layout = layoutOf(r.fields, p, src.name, r.line);
+      layout = layoutOf(csvRowFields(r), p, src.name, r.line);
       continue;
     }
     const l = layout;
-    const row = await recovering(r.line, async () => {
-      const row = rowOf(r.fields, l, p, r.line);
-      await imageOf(row, l, r.line, r.fields);
-      return row;
-    });
-    if (!row) continue;
+    let row: Row | undefined;
+    if (context.recover) {
+      row = await recovering(r.line, async () => {
+        const row = rowOf(r, l, p, r.line);
+        await imageOf(row, l, r.line, r);
+        return row;
+      });
+      if (!row) continue;
+    } else {
+      row = rowOf(r, l, p, r.line);
+      const asked = imageOf(row, l, r.line, r);
+      if (asked) await asked;
+    }
     const seen = rowsOf.get(row.imageId);
     if (seen !== undefined && row.imageId !== lastId) scattered = true;
     rowsOf.set(row.imageId, (seen ?? 0) + 1);
@@ -303,6 +333,9 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
   if (!layout) throw new RleError('INVALID_STRUCTURE', `${src.name} is empty`, { expected: `a header with ${p.csv.columns.join(',')}` });
   const l = layout;
   const decodeOptions = { lenient: o.lenient, warn: context.warn, maxPixels: o.maxPixels, maxRuns: o.maxRuns };
+  // The RLE text of plain ASCII rows is read from its bytes; any other, or any the fast path declines, by decode.
+  const bytesDecoder = new RleBytesDecoder(p, decodeOptions);
+  const fromBytes = bytesDecoder.usable;
   const order = [...images.keys()];
   // Whether the runs fit the sizes they are read with (a transposed --size decodes without error
   // into shredded masks): evidence per size, acted on once it is clear, and at the end.
@@ -330,13 +363,13 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
     // stream lists each image's annotations together and in image order (what writers need).
     const pending = new Map<string, Annotation[]>();
     let next = 0;
-    for await (const r of csvRecords(src, src.name)) {
+    for await (const batch of csvRows(src, src.name)) for (const r of batch) {
       if (first) {
         first = false;
         continue;
       }
-      if (skipped.has(r.line)) continue;
-      const row = rowOf(r.fields, l, p, r.line);
+      if (skipped.size > 0 && skipped.has(r.line)) continue;
+      const row = rowOf(r, l, p, r.line);
       const image = images.get(row.imageId);
       const category = row.cls === undefined ? undefined : categories.get(row.cls);
       if (!image || (row.cls !== undefined && !category)) {
@@ -344,7 +377,8 @@ async function readStream(input: DialectInput, options: Partial<KaggleReadOption
       }
       let mask: Mask | undefined;
       try {
-        mask = decode(row.rle, image, p, decodeOptions);
+        if (fromBytes && r.fields === undefined) mask = bytesDecoder.decode(r.bytes, r.cuts[2 * l.rle]!, r.cuts[2 * l.rle + 1]!, image);
+        mask ??= decode(csvRowField(r, l.rle), image, p, decodeOptions);
       } catch (e) {
         if (!isRleError(e)) throw e;
         if (!context.recover) throw e.at('line', r.line, p.csv.rle);
