@@ -4,7 +4,7 @@
  * - XML (`<mask rle="0, 3, 5" left top width height>`): runs joined by ", ", box origin and size;
  * - REST/SDK `points`: `[r0, r1, ..., left, top, right, bottom]` with right/bottom inclusive.
  */
-import { Mask, describeValue, RleError, RunBuilder, checkSize, runsArea, type Size, type WarningSink } from '@rlekit/core';
+import { Mask, copyU32, describeValue, RleError, RunBuilder, checkSize, placeRowRuns, runsArea, type Size, type WarningSink } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -232,6 +232,25 @@ function rleBytes(rle: string, boxTotal: number): number {
  * that are already canonical are used as they are. `fromBytes` false (tests): the character loop only.
  */
 export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined, fromBytes = true): { runs: Uint32Array; padded: number } {
+  const count = readRleText(rle, boxTotal, pad, path, offset, fromBytes);
+  const out = scratchRuns;
+  if (parsedCanonical && parsedPadding === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded: parsedPadding };
+  // (out is reused by the next call: the runs are copied out of it, by slice or by the builder.)
+  // Zero runs inside, padding, or no runs at all: let the builder merge them.
+  const b = new RunBuilder(count + 2);
+  for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);
+  return { runs: b.finish(boxTotal), padded: parsedPadding };
+}
+
+/** What the last {@link readRleText} found: whether its runs are canonical, and how many pixels of background pad them to the box. */
+let parsedCanonical = true, parsedPadding = 0;
+
+/**
+ * The runs of CVAT's `rle` text (as {@link rleTextRuns} reads them, errors included) left in
+ * scratchRuns, their number returned (parsedCanonical and parsedPadding set): for a caller that
+ * places them at once, without copying them out.
+ */
+function readRleText(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined, fromBytes = true): number {
   const n = rle.length;
   if (scratchRuns.length < (n >>> 1) + 1) scratchRuns = new Uint32Array((n >>> 1) + 1 + 1024);
   const out = scratchRuns;
@@ -270,13 +289,9 @@ export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: P
   if (count > 0 && sum < boxTotal && !pad) {
     throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
   }
-  const padded = count > 0 ? boxTotal - sum : 0;
-  if (canonical && padded === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded };
-  // (out is reused by the next call: the runs are copied out of it, by slice or by the builder.)
-  // Zero runs inside, padding, or no runs at all: let the builder merge them.
-  const b = new RunBuilder(count + 2);
-  for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);
-  return { runs: b.finish(boxTotal), padded };
+  parsedPadding = count > 0 ? boxTotal - sum : 0;
+  parsedCanonical = canonical;
+  return count;
 }
 
 function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
@@ -325,11 +340,36 @@ export function decode(encoded: CvatMaskInput, size: Size, options: DecodeOption
   const boxTotal = checkSize({ height, width }, undefined, path);
   const rle = encoded.rle;
   let res: { runs: Uint32Array; padded: number };
-  if (typeof rle === 'string') res = rleTextRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
-  else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+  if (typeof rle === 'string') {
+    // The runs placed from the reused buffer they were read into: no copy of them, no box mask.
+    const count = readRleText(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+    if (parsedPadding > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${parsedPadding} pixels short of their box; the rest was read as background`, path, count: 1 });
+    return placeRead(count, { left, top, width, height }, size, options.warn, path);
+  } else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
   else throw new RleError('INVALID_STRUCTURE', 'Missing rle', { path: [...path, 'rle'], offset, expected: 'run lengths joined by ", "', received: short(rle) });
   if (res.padded > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${res.padded} pixels short of their box; the rest was read as background`, path, count: 1 });
   return place(res.runs, { left, top, width, height }, size, options.warn, path);
+}
+
+/**
+ * Places the `count` runs {@link readRleText} left in scratchRuns into the image: what {@link place}
+ * gives for the canonical runs of the box, read from them as they are (a zero run or runs short
+ * of the box change no pixel).
+ */
+function placeRead(count: number, b: PlainBox, size: Size, warn: WarningSink | undefined, path: Path): Mask {
+  const runs = scratchRuns;
+  if (b.left === 0 && b.top === 0 && b.width === size.width && b.height === size.height) {
+    if (parsedCanonical && parsedPadding === 0 && count > 0 && !(count === 1 && runs[0] === 0)) return Mask.fromCanonicalRuns(copyU32(runs, count), size, 'row');
+    const builder = new RunBuilder(count + 2);
+    for (let k = 0; k < count; k++) builder.append((k & 1) === 1, runs[k]!);
+    return Mask.fromCanonicalRuns(builder.finish(b.width * b.height), size, 'row');
+  }
+  const out = Mask.fromCanonicalRuns(placeRowRuns(runs, b.width, size.height, size.width, b.left, b.top, count), size, 'row');
+  if (warn !== undefined && (b.left < 0 || b.top < 0 || b.left + b.width > size.width || b.top + b.height > size.height)) {
+    const lost = runsArea(runs.subarray(0, count)) - out.area();
+    if (lost > 0) warn({ code: 'clipped', message: `${lost} foreground pixels of a mask lie outside its ${size.height}x${size.width} image and were clipped`, path, count: lost });
+  }
+  return out;
 }
 
 /** Places box runs into the image, clipping (and reporting) what falls outside. */
