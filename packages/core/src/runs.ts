@@ -1391,8 +1391,7 @@ let placed = new Uint32Array(1024);
  * runs are merged away; the last may stop short): run k is foreground when k is odd.
  *
  * One pass over the runs straight into a reused buffer, the result carved from a shared block
- * (see slab.ts): no builder and no fresh array per mask. The row of a run is carried from the
- * previous one (a division only when a run starts past the current row).
+ * (see slab.ts): no builder and no fresh array per mask, and no division per run.
  * @example
  * ```ts
  * // A 2x2 box [0 1 / 1 1] (runs 1, 3) at x 1, y 0 of a 2x3 frame: [0 0 1 / 0 1 1].
@@ -1411,6 +1410,64 @@ export function placeRowRuns(runs: Uint32Array, w: number, H: number, W: number,
   const bound = count + 2 * rows + 3;
   if (bound > DEFAULT_MAX_RUNS) return placeRowRunsBuilt(runs.subarray(0, count), w, H, W, dx, dy);
   if (placed.length < bound) placed = new Uint32Array(bound + (bound >> 1));
+  // Most boxes lie inside the frame's columns and start inside it: only rows past the last are clipped.
+  const inside = x0 === 0 && x1 === w && y0 === 0;
+  placedEnd = 0;
+  let n = inside ? placeInside(runs, count, w, W, y1, dy * W + dx) : placeClipped(runs, count, w, W, dx, dy, x0, x1, y0, y1);
+  const out = placed;
+  if (placedEnd < total) out[n++] = total - placedEnd;
+  const result = copyU32(out, n);
+  if (placed.length * 4 > SCRATCH_KEEP) placed = new Uint32Array(1024);
+  return result;
+}
+
+/** The frame pixel after the last foreground that placeInside or placeClipped wrote. */
+let placedEnd = 0;
+
+/**
+ * placeRowRuns of a box whose columns all land and whose first row is in the frame: each run
+ * walked as (row start in the frame, column), no division unless a run crosses two rows or more.
+ * Rows from `rows` on are clipped. Returns how many numbers it wrote to `placed`.
+ */
+function placeInside(runs: Uint32Array, count: number, w: number, W: number, rows: number, origin: number): number {
+  const out = placed;
+  let n = 0, end = 0;
+  let row = 0, rowBase = origin, col = 0; // where the next run starts: its row, that row's first pixel in the frame, its column
+  for (let k = 0; k < count; k += 2) {
+    // Background: move on.
+    col += runs[k]!;
+    if (col >= w) {
+      if (col < 2 * w) (col -= w, row++, (rowBase += W));
+      else {
+        const q = Math.floor(col / w);
+        col -= q * w;
+        row += q;
+        rowBase += q * W;
+      }
+    }
+    if (k + 1 >= count) break;
+    let f = runs[k + 1]!;
+    while (f > 0 && row < rows) {
+      // The part of this foreground in this row.
+      const len = Math.min(f, w - col), at = rowBase + col;
+      if (at === end && n > 0) out[n - 1] = out[n - 1]! + len;
+      else {
+        out[n++] = at - end;
+        out[n++] = len;
+      }
+      end = at + len;
+      f -= len;
+      col += len;
+      if (col === w) (col = 0, row++, (rowBase += W));
+    }
+    if (row >= rows) break;
+  }
+  placedEnd = end;
+  return n;
+}
+
+/** placeRowRuns of any other box: columns outside [x0, x1) and rows outside [y0, y1) clipped. Returns how many numbers it wrote to `placed`. */
+function placeClipped(runs: Uint32Array, count: number, w: number, W: number, dx: number, dy: number, x0: number, x1: number, y0: number, y1: number): number {
   const out = placed;
   let n = 0, end = 0; // numbers written; the frame pixel after the last foreground written
   let pos = 0, row = 0, rowStart = 0; // pixel of the box where run k starts; the row it is in (rowStart = row * w)
@@ -1423,6 +1480,7 @@ export function placeRowRuns(runs: Uint32Array, w: number, H: number, W: number,
     if ((k & 1) === 0 || s >= pos) continue;
     if (s >= lastStart) break;
     if (s - rowStart >= w) {
+      // (Carried from the run before: a division only when a run starts past its row.)
       row = Math.floor(s / w);
       rowStart = row * w;
     }
@@ -1445,10 +1503,8 @@ export function placeRowRuns(runs: Uint32Array, w: number, H: number, W: number,
       if (row >= y1) break;
     }
   }
-  if (end < total) out[n++] = total - end;
-  const result = copyU32(out, n);
-  if (placed.length * 4 > SCRATCH_KEEP) placed = new Uint32Array(1024);
-  return result;
+  placedEnd = end;
+  return n;
 }
 
 /**
