@@ -163,13 +163,18 @@ export function encodePoints(mask: Mask, box?: InclusiveBox): number[] {
 }
 
 /** Parses an integer attribute (`"12"`, also `"12.0"`: CVAT's API truncates floats, its XML writes integers). */
-function intValue(v: unknown, path: Path, offset: number | undefined, min: number): number {
+function intValue(v: unknown, path: Path, key: string, offset: number | undefined, min: number): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && /^\s*[+-]?\d+(\.0*)?\s*$/.test(v)) n = Number(v);
-  else throw new RleError(v === undefined ? 'INVALID_STRUCTURE' : 'INVALID_TOKEN', v === undefined ? 'Missing attribute' : 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
-  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
+  else throw new RleError(v === undefined ? 'INVALID_STRUCTURE' : 'INVALID_TOKEN', v === undefined ? 'Missing attribute' : 'Invalid integer', { path: under(path, key), offset, expected: `an integer >= ${min}`, received: short(v) });
+  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', 'Invalid integer', { path: under(path, key), offset, expected: `an integer >= ${min}`, received: short(v) });
   return n;
+}
+
+/** `[...path, key]` (`path` itself without a key): made for an error only, not for every mask read. */
+function under(path: Path, key: string | undefined): Path {
+  return key === undefined ? path : [...path, key];
 }
 
 function short(v: unknown): string {
@@ -248,9 +253,10 @@ let parsedCanonical = true, parsedPadding = 0;
 /**
  * The runs of CVAT's `rle` text (as {@link rleTextRuns} reads them, errors included) left in
  * scratchRuns, their number returned (parsedCanonical and parsedPadding set): for a caller that
- * places them at once, without copying them out.
+ * places them at once, without copying them out. Errors are at `[...parent, key]` (`parent`
+ * without a key).
  */
-function readRleText(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined, fromBytes = true): number {
+function readRleText(rle: string, boxTotal: number, pad: boolean, parent: Path, offset: number | undefined, fromBytes = true, key?: string): number {
   const n = rle.length;
   if (scratchRuns.length < (n >>> 1) + 1) scratchRuns = new Uint32Array((n >>> 1) + 1 + 1024);
   const out = scratchRuns;
@@ -264,7 +270,7 @@ function readRleText(rle: string, boxTotal: number, pad: boolean, path: Path, of
     let c = rle.charCodeAt(i);
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     if (i >= n) {
-      if (count > 0) throw new RleError('TRUNCATED', 'rle ends after a comma', { path, offset, expected: 'a run length after the last ","' });
+      if (count > 0) throw new RleError('TRUNCATED', 'rle ends after a comma', { path: under(parent, key), offset, expected: 'a run length after the last ","' });
       break;
     }
     const start = i;
@@ -274,20 +280,20 @@ function readRleText(rle: string, boxTotal: number, pad: boolean, path: Path, of
       c = rle.charCodeAt(++i);
     }
     if (i === start) {
-      throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+      throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path: under(parent, key), offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     }
-    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...path, count], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
+    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...under(parent, key), count], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     sum += v;
-    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${count}` });
+    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path: under(parent, key), offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${count}` });
     if (v === 0 && count > 0) canonical = false;
     out[count++] = v;
     if (i >= n) break;
-    if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+    if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path: under(parent, key), offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     i++;
   }
   if (count > 0 && sum < boxTotal && !pad) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path: under(parent, key), offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
   }
   parsedPadding = count > 0 ? boxTotal - sum : 0;
   parsedCanonical = canonical;
@@ -333,16 +339,16 @@ export function decode(encoded: CvatMaskInput, size: Size, options: DecodeOption
   if (typeof encoded !== 'object' || encoded === null) {
     throw new RleError('INVALID_STRUCTURE', 'Expected the mask attributes', { path, offset, expected: '{ rle, left, top, width, height }', received: short(encoded) });
   }
-  const left = intValue(encoded.left, [...path, 'left'], offset, -Infinity);
-  const top = intValue(encoded.top, [...path, 'top'], offset, -Infinity);
-  const width = intValue(encoded.width, [...path, 'width'], offset, 0);
-  const height = intValue(encoded.height, [...path, 'height'], offset, 0);
+  const left = intValue(encoded.left, path, 'left', offset, -Infinity);
+  const top = intValue(encoded.top, path, 'top', offset, -Infinity);
+  const width = intValue(encoded.width, path, 'width', offset, 0);
+  const height = intValue(encoded.height, path, 'height', offset, 0);
   const boxTotal = checkSize({ height, width }, undefined, path);
   const rle = encoded.rle;
   let res: { runs: Uint32Array; padded: number };
   if (typeof rle === 'string') {
     // The runs placed from the reused buffer they were read into: no copy of them, no box mask.
-    const count = readRleText(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+    const count = readRleText(rle, boxTotal, options.padShortRuns === true, path, offset, true, 'rle');
     if (parsedPadding > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${parsedPadding} pixels short of their box; the rest was read as background`, path, count: 1 });
     return placeRead(count, { left, top, width, height }, size, options.warn, path);
   } else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);

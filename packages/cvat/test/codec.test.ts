@@ -299,3 +299,25 @@ describe('decode places the rle it reads straight into the image', () => {
     expect(failed).toBeGreaterThan(100);
   });
 });
+
+describe('decode errors name the attribute (their paths are made only when thrown)', () => {
+  it('left, top, width, height and rle under the given path, with the offset', () => {
+    const at = (enc: Record<string, unknown>): unknown => {
+      try {
+        decode(enc as never, size(4, 5), { path: ['m', 1], offset: 9 });
+        return 'read';
+      } catch (e) {
+        return [(e as RleError).code, (e as RleError).path, (e as RleError).offset];
+      }
+    };
+    const ok = { rle: '1', left: 0, top: 0, width: 1, height: 1 };
+    expect(at({ ...ok, left: 'a' })).toEqual(['INVALID_TOKEN', ['m', 1, 'left'], 9]);
+    expect(at({ ...ok, top: 'x' })).toEqual(['INVALID_TOKEN', ['m', 1, 'top'], 9]);
+    expect(at({ ...ok, width: -1 })).toEqual(['INVALID_TOKEN', ['m', 1, 'width'], 9]);
+    expect(at({ ...ok, height: undefined })).toEqual(['INVALID_STRUCTURE', ['m', 1, 'height'], 9]);
+    expect(at({ ...ok, rle: '1,x' })).toEqual(['INVALID_TOKEN', ['m', 1, 'rle'], 9]);
+    expect(at({ ...ok, rle: '0, 99999999999' })).toEqual(['INVALID_RUNS', ['m', 1, 'rle', 1], 9]);
+    expect(at({ ...ok, rle: '0, 1, 1' })).toEqual(['RUNS_SUM_MISMATCH', ['m', 1, 'rle'], 9]);
+    expect(at(ok)).toBe('read');
+  });
+});
