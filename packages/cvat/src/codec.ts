@@ -210,12 +210,14 @@ function rleBytes(rle: string, boxTotal: number): number {
       break;
     }
     const start = i;
+    // At most 9 digits here, so v stays a small integer (an int32 add and store, not a double's);
+    // longer numbers (runs of 10^9 pixels or more, zeros in front) are the character loop's.
     let v = 0;
     while (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
+      v = (v * 10 + (c - 48)) | 0;
       c = b[++i]!;
     }
-    if (i === start || v > 0xffffffff) return -1;
+    if (i === start || i - start > 9) return -1;
     while (c === 32 || c === 9 || c === 10 || c === 13) c = b[++i]!;
     sum += v;
     if (sum > boxTotal) return -1;
