@@ -5,7 +5,7 @@ export type { Box } from './mask.js';
 export { LabelMap } from './label-map.js';
 export type { LabelArray, OverlapPolicy } from './label-map.js';
 export {
-  MAX_MASK_PIXELS, RunBuilder, checkSize, canonicalRuns, transposeRuns, combineRuns, overlapAreas, runsArea, runsBox,
+  MAX_MASK_PIXELS, RunBuilder, checkSize, canonicalRuns, transposeRuns, combineRuns, overlapAreas, placeRowRuns, runsArea, runsBox,
 } from './runs.js';
 export type { Order, Size } from './runs.js';
 export { checkPaintPixels, DEFAULT_MAX_RUNS, RunBudget, tooManyRuns } from './limits.js';

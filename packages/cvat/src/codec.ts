@@ -4,7 +4,7 @@
  * - XML (`<mask rle="0, 3, 5" left top width height>`): runs joined by ", ", box origin and size;
  * - REST/SDK `points`: `[r0, r1, ..., left, top, right, bottom]` with right/bottom inclusive.
  */
-import { Mask, describeValue, RleError, RunBuilder, checkSize, runsArea, type Size, type WarningSink } from '@rlekit/core';
+import { Mask, copyU32, describeValue, RleError, RunBuilder, checkSize, placeRowRuns, runsArea, type Size, type WarningSink } from '@rlekit/core';
 
 type Path = readonly (string | number)[];
 
@@ -163,13 +163,18 @@ export function encodePoints(mask: Mask, box?: InclusiveBox): number[] {
 }
 
 /** Parses an integer attribute (`"12"`, also `"12.0"`: CVAT's API truncates floats, its XML writes integers). */
-function intValue(v: unknown, path: Path, offset: number | undefined, min: number): number {
+function intValue(v: unknown, path: Path, key: string, offset: number | undefined, min: number): number {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && /^\s*[+-]?\d+(\.0*)?\s*$/.test(v)) n = Number(v);
-  else throw new RleError(v === undefined ? 'INVALID_STRUCTURE' : 'INVALID_TOKEN', v === undefined ? 'Missing attribute' : 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
-  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', 'Invalid integer', { path, offset, expected: `an integer >= ${min}`, received: short(v) });
+  else throw new RleError(v === undefined ? 'INVALID_STRUCTURE' : 'INVALID_TOKEN', v === undefined ? 'Missing attribute' : 'Invalid integer', { path: under(path, key), offset, expected: `an integer >= ${min}`, received: short(v) });
+  if (!Number.isSafeInteger(n) || n < min) throw new RleError('INVALID_TOKEN', 'Invalid integer', { path: under(path, key), offset, expected: `an integer >= ${min}`, received: short(v) });
   return n;
+}
+
+/** `[...path, key]` (`path` itself without a key): made for an error only, not for every mask read. */
+function under(path: Path, key: string | undefined): Path {
+  return key === undefined ? path : [...path, key];
 }
 
 function short(v: unknown): string {
@@ -205,12 +210,14 @@ function rleBytes(rle: string, boxTotal: number): number {
       break;
     }
     const start = i;
+    // At most 9 digits here, so v stays a small integer (an int32 add and store, not a double's);
+    // longer numbers (runs of 10^9 pixels or more, zeros in front) are the character loop's.
     let v = 0;
     while (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
+      v = (v * 10 + (c - 48)) | 0;
       c = b[++i]!;
     }
-    if (i === start || v > 0xffffffff) return -1;
+    if (i === start || i - start > 9) return -1;
     while (c === 32 || c === 9 || c === 10 || c === 13) c = b[++i]!;
     sum += v;
     if (sum > boxTotal) return -1;
@@ -232,6 +239,26 @@ function rleBytes(rle: string, boxTotal: number): number {
  * that are already canonical are used as they are. `fromBytes` false (tests): the character loop only.
  */
 export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: Path, offset: number | undefined, fromBytes = true): { runs: Uint32Array; padded: number } {
+  const count = readRleText(rle, boxTotal, pad, path, offset, fromBytes);
+  const out = scratchRuns;
+  if (parsedCanonical && parsedPadding === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded: parsedPadding };
+  // (out is reused by the next call: the runs are copied out of it, by slice or by the builder.)
+  // Zero runs inside, padding, or no runs at all: let the builder merge them.
+  const b = new RunBuilder(count + 2);
+  for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);
+  return { runs: b.finish(boxTotal), padded: parsedPadding };
+}
+
+/** What the last {@link readRleText} found: whether its runs are canonical, and how many pixels of background pad them to the box. */
+let parsedCanonical = true, parsedPadding = 0;
+
+/**
+ * The runs of CVAT's `rle` text (as {@link rleTextRuns} reads them, errors included) left in
+ * scratchRuns, their number returned (parsedCanonical and parsedPadding set): for a caller that
+ * places them at once, without copying them out. Errors are at `[...parent, key]` (`parent`
+ * without a key).
+ */
+function readRleText(rle: string, boxTotal: number, pad: boolean, parent: Path, offset: number | undefined, fromBytes = true, key?: string): number {
   const n = rle.length;
   if (scratchRuns.length < (n >>> 1) + 1) scratchRuns = new Uint32Array((n >>> 1) + 1 + 1024);
   const out = scratchRuns;
@@ -245,7 +272,7 @@ export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: P
     let c = rle.charCodeAt(i);
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     if (i >= n) {
-      if (count > 0) throw new RleError('TRUNCATED', 'rle ends after a comma', { path, offset, expected: 'a run length after the last ","' });
+      if (count > 0) throw new RleError('TRUNCATED', 'rle ends after a comma', { path: under(parent, key), offset, expected: 'a run length after the last ","' });
       break;
     }
     const start = i;
@@ -255,28 +282,24 @@ export function rleTextRuns(rle: string, boxTotal: number, pad: boolean, path: P
       c = rle.charCodeAt(++i);
     }
     if (i === start) {
-      throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+      throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path: under(parent, key), offset, expected: 'a non-negative integer run length', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     }
-    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...path, count], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
+    if (v > 0xffffffff) throw new RleError('INVALID_RUNS', 'Run length too large', { path: [...under(parent, key), count], offset, expected: 'an integer from 0 to 2^32-1', received: rle.slice(start, i) });
     while (c === 32 || c === 9 || c === 10 || c === 13) c = rle.charCodeAt(++i);
     sum += v;
-    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${count}` });
+    if (sum > boxTotal) throw new RleError('RUNS_SUM_MISMATCH', 'Runs extend past the box', { path: under(parent, key), offset, expected: `runs summing to width * height = ${boxTotal}`, received: `more than ${boxTotal} by run ${count}` });
     if (v === 0 && count > 0) canonical = false;
     out[count++] = v;
     if (i >= n) break;
-    if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path, offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
+    if (c !== 44) throw new RleError('INVALID_TOKEN', 'Invalid character in rle', { path: under(parent, key), offset, expected: '"," between run lengths', received: `${JSON.stringify(rle[i])} at character ${i} of rle` });
     i++;
   }
   if (count > 0 && sum < boxTotal && !pad) {
-    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path, offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
+    throw new RleError('RUNS_SUM_MISMATCH', 'Runs do not fill the box', { path: under(parent, key), offset, expected: `runs summing to width * height = ${boxTotal}`, received: describeValue(sum) });
   }
-  const padded = count > 0 ? boxTotal - sum : 0;
-  if (canonical && padded === 0 && count > 0 && !(count === 1 && out[0] === 0)) return { runs: out.slice(0, count), padded };
-  // (out is reused by the next call: the runs are copied out of it, by slice or by the builder.)
-  // Zero runs inside, padding, or no runs at all: let the builder merge them.
-  const b = new RunBuilder(count + 2);
-  for (let k = 0; k < count; k++) b.append((k & 1) === 1, out[k]!);
-  return { runs: b.finish(boxTotal), padded };
+  parsedPadding = count > 0 ? boxTotal - sum : 0;
+  parsedCanonical = canonical;
+  return count;
 }
 
 function arrayRuns(rle: ArrayLike<number>, boxTotal: number, pad: boolean, path: Path, offset: number | undefined): { runs: Uint32Array; padded: number } {
@@ -318,18 +341,43 @@ export function decode(encoded: CvatMaskInput, size: Size, options: DecodeOption
   if (typeof encoded !== 'object' || encoded === null) {
     throw new RleError('INVALID_STRUCTURE', 'Expected the mask attributes', { path, offset, expected: '{ rle, left, top, width, height }', received: short(encoded) });
   }
-  const left = intValue(encoded.left, [...path, 'left'], offset, -Infinity);
-  const top = intValue(encoded.top, [...path, 'top'], offset, -Infinity);
-  const width = intValue(encoded.width, [...path, 'width'], offset, 0);
-  const height = intValue(encoded.height, [...path, 'height'], offset, 0);
+  const left = intValue(encoded.left, path, 'left', offset, -Infinity);
+  const top = intValue(encoded.top, path, 'top', offset, -Infinity);
+  const width = intValue(encoded.width, path, 'width', offset, 0);
+  const height = intValue(encoded.height, path, 'height', offset, 0);
   const boxTotal = checkSize({ height, width }, undefined, path);
   const rle = encoded.rle;
   let res: { runs: Uint32Array; padded: number };
-  if (typeof rle === 'string') res = rleTextRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
-  else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
+  if (typeof rle === 'string') {
+    // The runs placed from the reused buffer they were read into: no copy of them, no box mask.
+    const count = readRleText(rle, boxTotal, options.padShortRuns === true, path, offset, true, 'rle');
+    if (parsedPadding > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${parsedPadding} pixels short of their box; the rest was read as background`, path, count: 1 });
+    return placeRead(count, { left, top, width, height }, size, options.warn, path);
+  } else if (rle !== null && typeof rle === 'object' && typeof (rle as ArrayLike<number>).length === 'number') res = arrayRuns(rle, boxTotal, options.padShortRuns === true, [...path, 'rle'], offset);
   else throw new RleError('INVALID_STRUCTURE', 'Missing rle', { path: [...path, 'rle'], offset, expected: 'run lengths joined by ", "', received: short(rle) });
   if (res.padded > 0) options.warn?.({ code: 'padded-runs', message: `Runs stopped ${res.padded} pixels short of their box; the rest was read as background`, path, count: 1 });
   return place(res.runs, { left, top, width, height }, size, options.warn, path);
+}
+
+/**
+ * Places the `count` runs {@link readRleText} left in scratchRuns into the image: what {@link place}
+ * gives for the canonical runs of the box, read from them as they are (a zero run or runs short
+ * of the box change no pixel).
+ */
+function placeRead(count: number, b: PlainBox, size: Size, warn: WarningSink | undefined, path: Path): Mask {
+  const runs = scratchRuns;
+  if (b.left === 0 && b.top === 0 && b.width === size.width && b.height === size.height) {
+    if (parsedCanonical && parsedPadding === 0 && count > 0 && !(count === 1 && runs[0] === 0)) return Mask.fromCanonicalRuns(copyU32(runs, count), size, 'row');
+    const builder = new RunBuilder(count + 2);
+    for (let k = 0; k < count; k++) builder.append((k & 1) === 1, runs[k]!);
+    return Mask.fromCanonicalRuns(builder.finish(b.width * b.height), size, 'row');
+  }
+  const out = Mask.fromCanonicalRuns(placeRowRuns(runs, b.width, size.height, size.width, b.left, b.top, count), size, 'row');
+  if (warn !== undefined && (b.left < 0 || b.top < 0 || b.left + b.width > size.width || b.top + b.height > size.height)) {
+    const lost = runsArea(runs.subarray(0, count)) - out.area();
+    if (lost > 0) warn({ code: 'clipped', message: `${lost} foreground pixels of a mask lie outside its ${size.height}x${size.width} image and were clipped`, path, count: lost });
+  }
+  return out;
 }
 
 /** Places box runs into the image, clipping (and reporting) what falls outside. */

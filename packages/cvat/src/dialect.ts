@@ -87,9 +87,16 @@ function text(node: XmlNode, name: string, path: Path): string | undefined {
   return unescapeXml(s, [...path, name], startOf(node));
 }
 
+/** `@_name` for each attribute name asked for: made once, not concatenated (and looked up as a new string) per read. */
+const attrKeys = new Map<string, string>();
+
 function attr(node: XmlNode, name: string, path: Path): string | undefined {
-  const v = node[ATTR + name];
-  return typeof v === 'string' ? unescapeXml(v, [...path, name], startOf(node)) : undefined;
+  let key = attrKeys.get(name);
+  if (key === undefined) attrKeys.set(name, (key = ATTR + name));
+  const v = node[key];
+  if (typeof v !== 'string') return undefined;
+  // Most values hold no reference: as they are, without making the path an error would need.
+  return v.indexOf('&') < 0 ? v : unescapeXml(v, [...path, name], startOf(node));
 }
 
 function requiredAttr(node: XmlNode, name: string, path: Path): string {
@@ -250,7 +257,8 @@ export class CvatReader {
     return this.found;
   }
 
-  private labelOf(name: string, path: Path, offset: number | undefined): Id | undefined {
+  /** `shape`: the shape's path (its label's, `[...shape, 'label']`, is made only for an error). */
+  private labelOf(name: string, shape: Path, offset: number | undefined): Id | undefined {
     // Datumaro writes shapes without a label as label="": no category (CVAT itself never does).
     if (name === '') {
       this.unlabeled++;
@@ -258,7 +266,7 @@ export class CvatReader {
     }
     let c = this.byName.get(name);
     if (c === undefined) {
-      if (this.found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path, offset, expected: `one of ${[...this.byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
+      if (this.found) throw new RleError('DANGLING_REFERENCE', `Shape uses label ${JSON.stringify(name)}, which <meta> does not declare`, { path: [...shape, 'label'], offset, expected: `one of ${[...this.byName.keys()].slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}` });
       // Without a <labels> block, labels are declared by use.
       c = { id: this.categories.length + 1, name };
       this.categories.push(c);
@@ -349,15 +357,16 @@ export class CvatReader {
           setOwnKey(attributes, `attr:${an}`, value);
         } else setOwnKey(attributes, an, value);
       });
-      const categoryId = this.labelOf(label, [...p, 'label'], off);
+      const categoryId = this.labelOf(label, p, off);
       return categoryId === undefined ? { imageId: id, attributes, z } : { imageId: id, categoryId, attributes, z };
     };
     const push = (s: XmlNode, c: ReturnType<typeof common>, mask: Mask, order: 'row' | 'col', p: Path): void => {
       // A short element can stand for many runs (a full box narrower than its image has one per row): bound the total.
       this.totalRuns += mask.runsView(order).length;
       if (this.totalRuns > o.maxRuns) throw new RleError('LIMIT_EXCEEDED', `The masks read so far${this.streamed ? ' for this image' : ''} hold more runs than maxRuns`, { path: p, offset: startOf(s), expected: `at most ${o.maxRuns} runs in all`, received: describeValue(this.totalRuns) });
-      const { z, ...rest } = c;
-      shapes.push({ z, at: startOf(s) ?? shapes.length, annotation: { ...rest, mask } });
+      // The annotation written out (the keys in the order `{ ...c without z, mask }` gives): no object rest and spread per shape.
+      const annotation: Omit<Annotation, 'id'> = c.categoryId === undefined ? { imageId: c.imageId, attributes: c.attributes, mask } : { imageId: c.imageId, categoryId: c.categoryId, attributes: c.attributes, mask };
+      shapes.push({ z: c.z, at: startOf(s) ?? shapes.length, annotation });
     };
 
     list(im.mask).forEach((s, j) => {

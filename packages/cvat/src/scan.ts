@@ -227,16 +227,18 @@ export class XmlSplitter {
     const n = buf.length;
     this.mode = Mode.Tag;
     let c = 0;
+    // The state of the tag in locals while scanning (fields per character were a third of the scan), stored back after.
+    let quote = this.quote, last = this.last;
     for (; i < n; i++) {
-      if (this.quote !== 0) {
-        const q = buf.indexOf(this.quote === DQ ? '"' : "'", i);
+      if (quote !== 0) {
+        const q = buf.indexOf(quote === DQ ? '"' : "'", i);
         if (q < 0) {
           i = n;
           break;
         }
         i = q;
-        this.quote = 0;
-        this.last = DQ;
+        quote = 0;
+        last = DQ;
         continue;
       }
       c = buf.charCodeAt(i);
@@ -245,14 +247,16 @@ export class XmlSplitter {
         const from = i;
         while (c === c && c !== GT && !isSpace(c)) c = buf.charCodeAt(++i);
         if (this.name.length < 64) this.name += buf.slice(from, Math.min(i, from + 64 - this.name.length));
-        if (i > from) this.last = buf.charCodeAt(i - 1);
+        if (i > from) last = buf.charCodeAt(i - 1);
         if (i >= n) break;
         this.naming = false;
       }
-      if (c === DQ || c === SQ) this.quote = c;
+      if (c === DQ || c === SQ) quote = c;
       else if (c === GT) break;
-      this.last = c;
+      last = c;
     }
+    this.quote = quote;
+    this.last = last;
     if (i >= n) {
       this.take(n);
       if (eof) this.mode = Mode.Text;
@@ -385,6 +389,32 @@ export function plainElement(text: string, children?: { shapes: number; boxes: n
   }
 }
 
+/**
+ * The names a document repeats (tags, attribute names), each made once: a name read again is
+ * found by its first character and length and compared in place, not sliced out (a new string
+ * each time, hashed again when used as a key). `prefix` is put before each (`@_` for attributes).
+ */
+class Names {
+  private readonly names: (string | undefined)[] = new Array<string | undefined>(2048).fill(undefined);
+  private readonly keys: string[] = new Array<string>(2048).fill('');
+
+  constructor(private readonly prefix: string) {}
+
+  /** `prefix + text.slice(from, to)`. */
+  at(text: string, from: number, to: number): string {
+    const length = to - from;
+    const slot = ((text.charCodeAt(from) & 63) << 5) | (length & 31);
+    const name = this.names[slot];
+    if (name !== undefined && name.length === length && text.startsWith(name, from)) return this.keys[slot]!;
+    const made = text.slice(from, to);
+    this.names[slot] = made;
+    return (this.keys[slot] = this.prefix + made);
+  }
+}
+
+const tagNames = new Names('');
+const attributeKeys = new Names(ATTR);
+
 interface Open {
   node: XmlNode;
   start: number;
@@ -426,7 +456,7 @@ export function parsePlain(text: string, offset: number, meta: symbol): XmlNode 
       const name = i;
       while (i < n && isNameChar(text.charCodeAt(i))) i++;
       const nameLength = i - name;
-      const tag = text.slice(name, i);
+      const tag = tagNames.at(text, name, i);
       if (!LIST_TAGS.has(tag) || open.length > 32) return undefined;
       const node: XmlNode = {};
       let attributes = 0, self = false;
@@ -445,7 +475,7 @@ export function parsePlain(text: string, offset: number, meta: symbol): XmlNode 
         if (!isNameStart(c)) return undefined;
         const a = i;
         while (i < n && isNameChar(text.charCodeAt(i))) i++;
-        const key = ATTR + text.slice(a, i);
+        const key = attributeKeys.at(text, a, i);
         if (text.charCodeAt(i) !== 0x3d) return undefined;
         const q = text.charCodeAt(++i);
         if (q !== DQ && q !== SQ) return undefined;

@@ -24,7 +24,11 @@ async function* byteChunks(input: Uint8Array | ByteSource): AsyncGenerator<Uint8
     for (let i = 0; i < input.length; i += SLICE) yield input.subarray(i, i + SLICE);
     return;
   }
-  yield* input.stream();
+  // A source that seeks (a file of known size) reads every chunk into one buffer, where a stream
+  // may give fresh memory each time: first-touched pages made reading a 174 MB file 0.3 s of CPU
+  // against 0.05 s. Each chunk is decoded before the next is asked for.
+  if (input.range !== undefined && input.size !== undefined) yield* input.range(0, input.size);
+  else yield* input.stream();
 }
 
 function notUtf8(cause: unknown): RleError {

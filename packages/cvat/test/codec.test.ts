@@ -229,8 +229,8 @@ describe('the rle text read from bytes (the plain case) gives what the character
   };
   it('the same runs, or the same error (code, message, path, what was received), over valid, spaced and broken rle text', () => {
     let ok = 0, failed = 0;
-    const token = fc.oneof(fc.nat(40).map(String), fc.constantFrom('0', '4294967295', '4294967296', '99999999999999999999', ' 3', '3 ', '\t2\n', '', 'x', '1 2', '-1', '+1', 'é', '\u0100', '٣'));
-    fc.assert(fc.property(fc.array(token, { maxLength: 12 }), fc.constantFrom(', ', ',', ' , '), fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(2 ** 40)), (tokens, sep, pad, total) => {
+    const token = fc.oneof(fc.nat(40).map(String), fc.constantFrom('0', '999999999', '1000000000', '0000000007', '000000007', '4294967295', '4294967296', '99999999999999999999', ' 3', '3 ', '\t2\n', '', 'x', '1 2', '-1', '+1', 'é', '\u0100', '٣'));
+    fc.assert(fc.property(fc.array(token, { maxLength: 12 }), fc.constantFrom(', ', ',', ' , '), fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(2 ** 40), fc.constant(2 ** 32 - 1)), (tokens, sep, pad, total) => {
       const rle = tokens.join(sep);
       const fast = outcome(rle, total, pad, true);
       expect(fast).toEqual(outcome(rle, total, pad, false));
@@ -239,5 +239,85 @@ describe('the rle text read from bytes (the plain case) gives what the character
     }), { numRuns: 3000 });
     expect(ok).toBeGreaterThan(100);
     expect(failed).toBeGreaterThan(100);
+  });
+});
+
+describe('decode places the rle it reads straight into the image', () => {
+  // The way decode went before: the box's runs copied out (rleTextRuns), a box mask, pasted into the image.
+  const reference = (enc: { rle: string; left: number; top: number; width: number; height: number }, s: { height: number; width: number }, pad: boolean): unknown => {
+    const warnings: RleWarning[] = [];
+    try {
+      const { runs, padded } = rleTextRuns(enc.rle, enc.width * enc.height, pad, ['m', 'rle'], 3);
+      if (padded > 0) warnings.push({ code: 'padded-runs', message: `Runs stopped ${padded} pixels short of their box; the rest was read as background`, path: ['m'], count: 1 });
+      const inBox = Mask.fromCanonicalRuns(runs, { height: enc.height, width: enc.width }, 'row');
+      const out = inBox.paste(s, { x: enc.left, y: enc.top });
+      const lost = inBox.area() - out.area();
+      if (lost > 0) warnings.push({ code: 'clipped', message: `${lost} foreground pixels of a mask lie outside its ${s.height}x${s.width} image and were clipped`, path: ['m'], count: lost });
+      return { runs: Array.from(out.runs('row')), warnings };
+    } catch (e) {
+      const { code, message, path, offset, expected, received } = e as RleError;
+      return { code, message, path, offset, expected, received };
+    }
+  };
+  const outcome = (enc: { rle: string; left: number; top: number; width: number; height: number }, s: { height: number; width: number }, pad: boolean): unknown => {
+    const warnings: RleWarning[] = [];
+    try {
+      const m = decode(enc, s, { padShortRuns: pad, warn: (w) => warnings.push(w), path: ['m'], offset: 3 });
+      expect(m.size).toEqual(s);
+      return { runs: Array.from(m.runs('row')), warnings };
+    } catch (e) {
+      const { code, message, path, offset, expected, received } = e as RleError;
+      return { code, message, path, offset, expected, received };
+    }
+  };
+
+  it('the same mask, warnings or error as the box mask pasted, for boxes anywhere (edges, outside, the whole image) and any spelling', () => {
+    let inside = 0, clipped = 0, whole = 0, failed = 0;
+    fc.assert(fc.property(
+      bitmapArb(9), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: -10, max: 16 }), fc.integer({ min: -10, max: 16 }),
+      fc.constantFrom('plain', 'zeros', 'short', 'broken', 'spaced'), fc.boolean(), fc.boolean(), fc.nat(),
+      ({ height, width, bits }, H, W, left, top, spelling, pad, atOrigin, seed) => {
+        // Sometimes the box is the image: its runs are the mask's.
+        const s = atOrigin ? size(height, width) : size(H, W);
+        const x = atOrigin ? 0 : left, y = atOrigin ? 0 : top;
+        let runs = naiveBoxRuns(bits, width, { left: 0, top: 0, width, height });
+        if (spelling === 'zeros') runs = runs.flatMap((r, k) => ((k + seed) % 3 === 0 && r > 1 ? [r - 1, 0, 1] : [r]));
+        if (spelling === 'short' && runs.length > 1) runs = runs.slice(0, runs.length - 1 - (seed % Math.min(2, runs.length - 1)));
+        let rle = runs.join(spelling === 'spaced' ? ' ,\t' : ', ');
+        if (spelling === 'broken') rle = [rle.slice(0, seed % (rle.length + 1)), ['x', ',', ', ,', '-1', '99999999999', '4294967296', 'é'][seed % 7], rle.slice(seed % (rle.length + 1))].join('');
+        const enc = { rle, left: x, top: y, width, height };
+        const got = outcome(enc, s, pad);
+        expect(got).toEqual(reference(enc, s, pad));
+        if ((got as { code?: string }).code !== undefined) failed++;
+        else if (atOrigin) whole++;
+        else if (x < 0 || y < 0 || x + width > W || y + height > H) clipped++;
+        else inside++;
+      }), { numRuns: 3000 });
+    expect(inside).toBeGreaterThan(50);
+    expect(clipped).toBeGreaterThan(100);
+    expect(whole).toBeGreaterThan(100);
+    expect(failed).toBeGreaterThan(100);
+  });
+});
+
+describe('decode errors name the attribute (their paths are made only when thrown)', () => {
+  it('left, top, width, height and rle under the given path, with the offset', () => {
+    const at = (enc: Record<string, unknown>): unknown => {
+      try {
+        decode(enc as never, size(4, 5), { path: ['m', 1], offset: 9 });
+        return 'read';
+      } catch (e) {
+        return [(e as RleError).code, (e as RleError).path, (e as RleError).offset];
+      }
+    };
+    const ok = { rle: '1', left: 0, top: 0, width: 1, height: 1 };
+    expect(at({ ...ok, left: 'a' })).toEqual(['INVALID_TOKEN', ['m', 1, 'left'], 9]);
+    expect(at({ ...ok, top: 'x' })).toEqual(['INVALID_TOKEN', ['m', 1, 'top'], 9]);
+    expect(at({ ...ok, width: -1 })).toEqual(['INVALID_TOKEN', ['m', 1, 'width'], 9]);
+    expect(at({ ...ok, height: undefined })).toEqual(['INVALID_STRUCTURE', ['m', 1, 'height'], 9]);
+    expect(at({ ...ok, rle: '1,x' })).toEqual(['INVALID_TOKEN', ['m', 1, 'rle'], 9]);
+    expect(at({ ...ok, rle: '0, 99999999999' })).toEqual(['INVALID_RUNS', ['m', 1, 'rle', 1], 9]);
+    expect(at({ ...ok, rle: '0, 1, 1' })).toEqual(['RUNS_SUM_MISMATCH', ['m', 1, 'rle'], 9]);
+    expect(at(ok)).toBe('read');
   });
 });
