@@ -776,6 +776,8 @@ function scalarEnd(b: Uint8Array, i: number): number {
  */
 export async function firstJsonByte(it: AsyncIterator<Uint8Array>, heads: Uint8Array[]): Promise<number | undefined> {
   for (let seen = 0; seen <= 4096;) {
+    // Copied before the next read: a source's range may reuse the buffer of the chunk before.
+    if (heads.length > 0) heads[heads.length - 1] = new Uint8Array(heads[heads.length - 1]!);
     const r = await it.next();
     if (r.done) return undefined;
     heads.push(r.value);
@@ -787,13 +789,16 @@ export async function firstJsonByte(it: AsyncIterator<Uint8Array>, heads: Uint8A
   return undefined;
 }
 
-/** A source that gives `heads`, then the rest of `it`, once. */
-export function replayHeads(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>): ByteSource {
+/**
+ * A source that gives `heads`, then the rest of `it`, once. `copy`: each chunk of `it` copied (it
+ * reads by range into a reused buffer, and the reader may keep chunks, as readAllBytes does).
+ */
+export function replayHeads(name: string, heads: Uint8Array[], it: AsyncIterator<Uint8Array>, copy = false): ByteSource {
   return {
     kind: 'bytes', name,
     async *stream() {
-      yield* heads;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      for (const h of heads) yield copy ? new Uint8Array(h) : h;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield copy ? new Uint8Array(r.value) : r.value;
     },
   };
 }

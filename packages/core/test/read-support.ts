@@ -135,6 +135,26 @@ export function seekableSource(bytes: Uint8Array, chunk = 7): ByteSource & { ser
   return source;
 }
 
+/**
+ * A file read as the CLI's file source reads one by range: one buffer of `chunk` bytes for every
+ * chunk, scribbled over once the next is asked for, so a reader that keeps a chunk's bytes past it
+ * reads garbage. Its stream() gives fresh chunks (the other readers of the file may use it).
+ */
+export function reusedRangeSource(bytes: Uint8Array, chunk = 11): ByteSource {
+  return {
+    ...bytesSource(bytes, 'x.json'),
+    async *range(start: number, end: number) {
+      const buffer = new Uint8Array(chunk);
+      for (let i = start; i < end; i += chunk) {
+        const n = Math.min(chunk, end - i);
+        buffer.set(bytes.subarray(i, i + n));
+        yield buffer.subarray(0, n);
+        buffer.fill(0x5d); // ']': kept bytes would end lists early, or break the JSON
+      }
+    },
+  };
+}
+
 /** A streamed read to its end or its error: the header, the annotations handed on, the error (code, path, offset) and the warnings said. */
 async function drain(read: (warn: (w: RleWarning) => void) => Promise<MaskDatasetStream>): Promise<{ header?: unknown; annotations: Annotation[]; error?: unknown; warnings: RleWarning[] }> {
   const warnings: RleWarning[] = [], annotations: Annotation[] = [];

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/rlekit-json/index.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
-import { byteSources, maskBitsArb, plainDataset } from './read-support.js';
+import { byteSources, maskBitsArb, plainDataset, reusedRangeSource, seekableSource } from './read-support.js';
 import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';
 
 const wholeText = async (bytes: Uint8Array): Promise<MaskDataset> => parseRlekitJson(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })));
@@ -58,7 +58,7 @@ describe('rlekit-json streamed read', () => {
       const text = change(formatRlekitJson(d, { indent, order }));
       const bytes = encodeUtf8(text);
       const expected = await outcome(() => wholeText(bytes), text) as { code?: string; offset?: number };
-      for (const source of byteSources(bytes)) {
+      for (const source of [...byteSources(bytes), () => reusedRangeSource(bytes)]) {
         const got = await outcome(() => streamed(source())) as { code?: string; path?: unknown[]; offset?: number };
         // A dataset key again after the streamed annotations: refused (JSON.parse lets the last win).
         if (got.code === 'UNSUPPORTED') {
@@ -91,7 +91,7 @@ describe('rlekit-json streamed read', () => {
       const bytes = encodeUtf8(text);
       const expectedSaid: unknown[] = [], said: unknown[] = [];
       const expected = await outcome(() => whole(bytes, (e) => expectedSaid.push(sayOf(e))), text) as { code?: string; offset?: number };
-      for (const source of byteSources(bytes)) {
+      for (const source of [...byteSources(bytes), () => reusedRangeSource(bytes)]) {
         said.length = 0;
         const got = await outcome(async () => collectDataset(await dialect.readStream!(source(), {}, { warn: () => {}, recover: (e) => said.push(sayOf(e)) }))) as { code?: string; offset?: number };
         if (got.code === 'UNSUPPORTED') continue; // a dataset key again after the streamed annotations, as above
@@ -186,9 +186,13 @@ describe('rlekit-json streamed read', () => {
   });
 
   it('a bare mask, a root list, a scalar and an empty file are read as the whole-text read reads them', async () => {
-    for (const t of ['{"height": 2, "width": 3, "order": "col", "runs": [1, 4, 1]}', '[1, 2]', '"x"', '{}', '', '  ', 'x']) {
+    const ws = ' '.repeat(30); // past a few of the reused range buffer's chunks before the first byte
+    for (const t of ['{"height": 2, "width": 3, "order": "col", "runs": [1, 4, 1]}', '[1, 2]', '"x"', '{}', '', '  ', 'x', `${ws}[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]`, `${ws}{"height": 2, "width": 3, "order": "col", "runs": [1, 4, 1]}`]) {
       const bytes = encodeUtf8(t);
-      expect(await outcome(() => streamed(bytes)), t).toEqual(await outcome(() => wholeText(bytes), t));
+      const expected = await outcome(() => wholeText(bytes), t);
+      expect(await outcome(() => streamed(bytes)), t).toEqual(expected);
+      // A file read by range into one reused buffer reads as one read in fresh chunks of that size.
+      expect(await outcome(() => streamed(reusedRangeSource(bytes, 4))), t).toEqual(await outcome(() => streamed(seekableSource(bytes, 4)), t));
     }
   });
 });

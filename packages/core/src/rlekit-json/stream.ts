@@ -25,12 +25,15 @@ const STEP = 1 << 20;
  * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
  */
 export async function streamRlekitJson(source: ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
-  const it = source.stream()[Symbol.asyncIterator]();
+  // A file of known size is read by range, into its one reused buffer (a stream's fresh chunk per
+  // read is fresh memory, dearer to touch than to scan): the scanner copies what it keeps.
+  const ranged = source.range !== undefined && source.size !== undefined;
+  const it = (ranged ? source.range!(0, source.size!) : source.stream())[Symbol.asyncIterator]();
   // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
   const heads: Uint8Array[] = [];
   const first = await firstJsonByte(it, heads);
-  if (first !== undefined && first !== 0x7b) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it), maxBytes, recover));
-  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it), maxBytes, recover));
+  if (first !== undefined && first !== 0x7b) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it, ranged), maxBytes, recover));
+  if (heads.length === 0 || heads.every((h) => h.length === 0)) return toDatasetStream(await readRlekitJson(replayHeads(source.name, heads, it, ranged), maxBytes, recover));
 
   const values = new Map<string, unknown>();
   const tooLarge = (): RleError => new RleError('LIMIT_EXCEEDED', `${source.name} is too large to read into memory`, { expected: `at most ${maxBytes} bytes of annotations before the images (a pipe is read once; give a file, or put images first)` });
