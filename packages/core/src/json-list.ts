@@ -156,10 +156,13 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  */
 export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string; shard?: Shard }): Promise<MaskDatasetStream> {
   const { maxBytes, expected } = options;
-  const it = source.stream()[Symbol.asyncIterator]();
+  // A file of known size is read by range, into its one reused buffer (a stream's fresh chunk per
+  // read is fresh memory, dearer to touch than to scan): the scanner copies what it keeps.
+  const ranged = source.range !== undefined && source.size !== undefined;
+  const it = (ranged ? source.range!(0, source.size!) : source.stream())[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
   const whole = async (): Promise<MaskDatasetStream> => {
-    const text = decodeUtf8(await readAllBytes(replayHeads(source.name, heads, it), maxBytes, { head: JSON_HEAD }));
+    const text = decodeUtf8(await readAllBytes(replayHeads(source.name, heads, it, ranged), maxBytes, { head: JSON_HEAD }));
     try {
       return toDatasetStream(reader.whole(text));
     } catch (e) {
@@ -409,7 +412,7 @@ interface JsonListPlan {
  */
 export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: SplitHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
-  const it = source.stream()[Symbol.asyncIterator]();
+  const it = source.range(0, source.size)[Symbol.asyncIterator](); // one reused buffer (see streamJsonList)
   const heads: Uint8Array[] = [];
   try {
     if ((await firstJsonByte(it, heads)) !== 0x5b) {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { annotationsByImage, collectDataset, encodeUtf8, groupByImageAt, inShard, isRleError, jsonListChunks, Mask, streamJsonList, toDatasetStream, type Annotation, type ByteSource, type MaskDataset, type RecordPlan } from '../src/index.js';
-import { byteSources, seekableSource } from './read-support.js';
+import { byteSources, reusedRangeSource, seekableSource } from './read-support.js';
 
 async function text(items: unknown[], indent: number): Promise<{ text: string; chunks: number }> {
   const chunks: Uint8Array[] = [];
@@ -120,5 +120,30 @@ describe('streamJsonList with a shard', () => {
       expect(all.seen.every((s) => s.plan !== undefined && s.plan.mine === undefined)).toBe(true);
       expect(all.ids).toEqual(Array.from({ length: all.images }, (_, p) => p));
     }), { numRuns: 100 });
+  });
+});
+
+describe('streamJsonList from a file read by range into one reused buffer', () => {
+  // The reader each dialect gives: a record's n masks on one image each; a root that is not a list is read whole.
+  const reader = {
+    scan: () => undefined,
+    begin: () => ({ images: [], categories: [], read: (record: unknown, index: number) => Array.from({ length: (record as { n: number }).n }, (_, d) => ({ id: `${index}.${d}`, imageId: index, mask: Mask.full({ height: 1, width: 2 }) })) }),
+    whole: (t: string) => ({ images: [], categories: [], annotations: [{ id: t.trim(), imageId: 0, mask: Mask.full({ height: 1, width: 1 }) }] }),
+  };
+  const read = async (source: Uint8Array | ByteSource): Promise<unknown> => {
+    try {
+      return (await collectDataset(await streamJsonList(source as ByteSource, reader, { maxBytes: 1 << 20, expected: 'records' }))).annotations.map((a) => a.id);
+    } catch (e) {
+      if (!isRleError(e)) throw e;
+      return { code: e.code, offset: e.offset };
+    }
+  };
+  it('reads as fresh chunks of that size read: lists, other roots read whole, leading blanks past a chunk', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 6 }), fc.constantFrom('', ' ', ' '.repeat(25)), fc.constantFrom('list', 'object', 'cut'), fc.integer({ min: 1, max: 9 }), async (counts, blank, root, chunk) => {
+      let t = blank + (root === 'object' ? JSON.stringify({ n: counts }) : JSON.stringify(counts.map((n) => ({ n }))));
+      if (root === 'cut') t = t.slice(0, Math.max(blank.length + 1, t.length - 3));
+      const bytes = encodeUtf8(t);
+      expect(await read(reusedRangeSource(bytes, chunk)), t).toEqual(await read(seekableSource(bytes, chunk)));
+    }), { numRuns: 300 });
   });
 });

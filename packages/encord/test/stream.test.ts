@@ -12,7 +12,7 @@ import {
   collectDataset, decodeUtf8, encodeUtf8, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
+import { byteSources, reusedRangeSource, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
 import { dialect, encode, formatEncordExport, parseEncordExport, writeEncordChunks, type EncordReadOptions, type EncordWriteOptions } from '../src/index.js';
 
 const exampleText = readFileSync(fileURLToPath(new URL('../../../conformance/vectors/encord/example_label_rows.json', import.meta.url)), 'utf8');
@@ -122,7 +122,7 @@ describe('encord streamed read', () => {
     for (const text of texts) {
       const bytes = encodeUtf8(text);
       const expected = await readOutcome((warn) => whole(bytes, {}, warn), text);
-      for (const source of byteSources(bytes)) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
+      for (const source of [...byteSources(bytes), () => reusedRangeSource(bytes)]) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
     }
   });
 

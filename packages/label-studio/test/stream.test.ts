@@ -11,7 +11,7 @@ import {
   bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, toDatasetStream,
   type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning, type Shard,
 } from '@rlekit/core';
-import { byteSources, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
+import { byteSources, reusedRangeSource, datasetsWritersRefuse, expectFirstAnnotationEarly, expectShardedReads, expectStreamedOutcome, refusalOf, maskBitsArb, plainDataset, readOutcome, seekableSource, textVariantArb, cutGuessesArb, expectSplitPlans } from '../../core/test/read-support.js';
 import { dialect, encode, formatLabelStudioExport, parseLabelStudioExport, writeLabelStudioChunks, type LabelStudioReadOptions, type LabelStudioWriteOptions } from '../src/index.js';
 
 const whole = async (bytes: Uint8Array, options: Partial<LabelStudioReadOptions>, warn: (w: RleWarning) => void): Promise<MaskDataset> =>
@@ -132,7 +132,7 @@ describe('label-studio streamed read', () => {
       const text = formatLabelStudioExport(d, options);
       const bytes = encodeUtf8(text);
       const expected = await readOutcome((warn) => whole(bytes, {}, warn), text);
-      for (const source of byteSources(bytes)) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
+      for (const source of [...byteSources(bytes), () => reusedRangeSource(bytes)]) expect(await readOutcome((warn) => streamed(source(), {}, warn))).toEqual(expected);
     }), { numRuns: 200 });
   });
 
