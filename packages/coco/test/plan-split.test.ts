@@ -11,27 +11,12 @@ import { recordCut } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
 import { scanPiece, type ScanFound, type ScanPiece } from '../src/plan.js';
 import { prng } from '../../core/test/support.js';
+import { reusedRangeSource } from '../../core/test/read-support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** A seekable source handing out small chunks of one reused buffer (as a file's `range` may). */
-function seekable(bytes: Uint8Array): ByteSource {
-  return {
-    kind: 'bytes', name: 'in.json', size: bytes.length,
-    async *stream() {
-      yield bytes.slice();
-    },
-    async *range(start: number, end: number) {
-      const buffer = new Uint8Array(17);
-      for (let at = start; at < end; at += buffer.length) {
-        const n = Math.min(buffer.length, end - at);
-        buffer.set(bytes.subarray(at, at + n));
-        yield buffer.subarray(0, n);
-        buffer.fill(0x7d); // a stale chunk holds `}`: a scanner that kept the view would cut wrongly
-      }
-    },
-  };
-}
+/** A seekable source handing out small chunks of one reused buffer (as a file's `range` may), stale chunks holding `}`: a scanner that kept the view would cut wrongly. */
+const seekable = (bytes: Uint8Array): ByteSource => reusedRangeSource(bytes, 17, 0x7d, 'in.json');
 
 /**
  * A COCO file whose annotations hold the cut's pattern in strings (`}, {`, `},{`, escaped quotes),

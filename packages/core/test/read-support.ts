@@ -137,19 +137,23 @@ export function seekableSource(bytes: Uint8Array, chunk = 7): ByteSource & { ser
 
 /**
  * A file read as the CLI's file source reads one by range: one buffer of `chunk` bytes for every
- * chunk, scribbled over once the next is asked for, so a reader that keeps a chunk's bytes past it
- * reads garbage. Its stream() gives fresh chunks (the other readers of the file may use it).
+ * chunk, scribbled over with `fill` once the next is asked for, so a reader that keeps a chunk's
+ * bytes past it reads garbage (pick a byte that matters to the format: `]` or `}` for JSON, `<`
+ * for XML). Its stream() gives fresh 5-byte chunks (the other readers of the file may use it).
  */
-export function reusedRangeSource(bytes: Uint8Array, chunk = 11): ByteSource {
+export function reusedRangeSource(bytes: Uint8Array, chunk = 11, fill = 0x5d, name = 'x.json'): ByteSource {
   return {
-    ...bytesSource(bytes, 'x.json'),
+    kind: 'bytes', name, size: bytes.length,
+    async *stream() {
+      for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5);
+    },
     async *range(start: number, end: number) {
       const buffer = new Uint8Array(chunk);
       for (let i = start; i < end; i += chunk) {
         const n = Math.min(chunk, end - i);
         buffer.set(bytes.subarray(i, i + n));
         yield buffer.subarray(0, n);
-        buffer.fill(0x5d); // ']': kept bytes would end lists early, or break the JSON
+        buffer.fill(fill);
       }
     },
   };

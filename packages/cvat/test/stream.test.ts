@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Mask, RleError, shardDataset, toDatasetStream, type Shard, type Annotation, type ByteSource, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { dialect, encode } from '../src/index.js';
 import { formatCvatStream, formatCvatXml, type CvatReadOptions } from '../src/dialect.js';
+import { reusedRangeSource } from '../../core/test/read-support.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -16,29 +17,8 @@ function chunked(bytes: Uint8Array, size: number): ByteSource {
   };
 }
 
-/**
- * A file as the CLI's: its size known, read from any byte into one buffer (11 bytes here) that
- * the next chunk overwrites; scribbled over once a chunk is handed on, so a chunk kept past its
- * step shows. A reader reads it by range, where stream() may give fresh memory each chunk.
- */
-function reusedBuffer(bytes: Uint8Array): ByteSource {
-  return {
-    kind: 'bytes', name: 'a.xml', size: bytes.length,
-    async *stream() {
-      // (A file without <labels> is read whole, by readAllBytes.)
-      for (let i = 0; i < bytes.length; i += 5) yield bytes.slice(i, i + 5);
-    },
-    async *range(start: number, end: number) {
-      const buffer = new Uint8Array(11);
-      for (let i = start; i < end; i += buffer.length) {
-        const n = Math.min(buffer.length, end - i);
-        buffer.set(bytes.subarray(i, i + n));
-        yield buffer.subarray(0, n);
-        buffer.fill(0x3c); // '<'
-      }
-    },
-  };
-}
+/** A file as the CLI's: read by range into one 11-byte buffer, scribbled with '<' once a chunk is handed on. */
+const reusedBuffer = (bytes: Uint8Array): ByteSource => reusedRangeSource(bytes, 11, 0x3c, 'a.xml');
 
 /** A pipe: no size, chunks of varying length (1 to 13 bytes). */
 function pipe(bytes: Uint8Array): ByteSource {
