@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, parseRlekitJson } from '../src/rlekit-json/index.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
+import { reusedRangeSource } from './read-support.js';
 import { bytesSource, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, type MaskDataset } from '../src/index.js';
 
 /** The read before pieces: the whole text, then parseRlekitJson. */
@@ -55,8 +56,10 @@ describe('rlekit-json read piece by piece', () => {
       expect(await outcomeAsync(() => dialect.read(encodeUtf8(text)))).toEqual(expected);
       // In chunks of 7 bytes: pieces cut across chunks.
       const bytes = encodeUtf8(text);
-      const chunked = { ...bytesSource(bytes, 'x.json'), async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } };
+      const chunked = { ...bytesSource(bytes, 'x.json'), range: undefined, async *stream() { for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7); } };
       expect(await outcomeAsync(() => dialect.read(chunked))).toEqual(expected);
+      // A file read by range into one 7-byte buffer, scribbled once a chunk is handed on.
+      expect(await outcomeAsync(() => dialect.read(reusedRangeSource(bytes, 7)))).toEqual(expected);
     }), { numRuns: 1500 });
   });
 

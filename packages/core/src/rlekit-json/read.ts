@@ -209,7 +209,9 @@ async function readRlekitJsonPieces(source: ByteSource, maxBytes: number): Promi
     },
   }, 'rlekit-json');
   let bytes = 0;
-  for await (const chunk of source.stream()) {
+  // A file of known size by range, into its one reused buffer (no fresh memory per chunk): the scanner copies what it keeps.
+  const chunks = source.range !== undefined && source.size !== undefined ? source.range(0, source.size) : source.stream();
+  for await (const chunk of chunks) {
     bytes += chunk.length;
     if (bytes > maxBytes) return undefined;
     for (let i = 0; i < chunk.length && exact; i += 1 << 20) scanner.write(chunk.length <= 1 << 20 ? chunk : chunk.subarray(i, i + (1 << 20)));
