@@ -225,7 +225,8 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
         want: (_key, k) => ((seen = k + 1), wanted(k)),
         element: (_key, k, v, offset) => recordStep(() => read(v as Uint8Array, offset, k)),
       }, expected);
-      for await (const _ of feed(again, source.stream(), expected)) yield* take();
+      // By range where the file has one (one reused buffer; each record is read before the next chunk).
+      for await (const _ of feed(again, ranged ? source.range!(0, source.size!) : source.stream(), expected)) yield* take();
       yield* take();
       if (seen !== records) throw new RleError('IO', `${source.name} changed between reads`);
     }
