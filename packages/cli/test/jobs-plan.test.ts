@@ -197,21 +197,26 @@ describe('check and inspect --jobs plan the input once', () => {
     }
   }, 240_000);
 
+  /** `check` and `inspect --count` of `input` with 2 and 3 jobs print one job's, the first pass's pieces read on the threads and no worker reading the file itself. */
+  async function checkAndCountSplit(input: string, from: string): Promise<void> {
+    for (const args of [['check', input, '--json'], ['inspect', input, '--count', '--json']]) {
+      const one = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', '1']);
+      for (const jobs of ['2', '3']) {
+        const many = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', jobs]);
+        expect(many.run.out, from).toBe(one.run.out);
+        expect(many.run.err, from).toBe(one.run.err);
+        // Pieces of the first pass on the threads, no worker's own first pass.
+        expect(many.reads.filter((r) => r.where === 'piece').length, many.lines).toBeGreaterThan(0);
+        expect(many.reads.filter((r) => r.where === 'read'), many.lines).toEqual([]);
+      }
+    }
+  }
+
   it('COCO\'s first pass split over the worker threads (forced on a small file): check and inspect --count print one job\'s, the pieces scanned on the threads', async () => {
     const input = (await inputs).coco;
     process.env.RLEKIT_PLAN_SPLIT_BYTES = '0';
     try {
-      for (const args of [['check', input, '--json'], ['inspect', input, '--count', '--json']]) {
-        const one = await reads([...args, '--from', 'logged', '--plugin', plugin('coco'), '--jobs', '1']);
-        for (const jobs of ['2', '3']) {
-          const many = await reads([...args, '--from', 'logged', '--plugin', plugin('coco'), '--jobs', jobs]);
-          expect(many.run.out).toBe(one.run.out);
-          expect(many.run.err).toBe(one.run.err);
-          // Pieces of the first pass on the threads, no worker's own first pass.
-          expect(many.reads.filter((r) => r.where === 'piece').length, many.lines).toBeGreaterThan(0);
-          expect(many.reads.filter((r) => r.where === 'read'), many.lines).toEqual([]);
-        }
-      }
+      await checkAndCountSplit(input, 'coco');
     } finally {
       delete process.env.RLEKIT_PLAN_SPLIT_BYTES;
     }
@@ -228,17 +233,7 @@ describe('check and inspect --jobs plan the input once', () => {
           expect(r.code, r.err).toBe(0);
         }
         for (const o of outputs.slice(1)) expect(readFileSync(o).equals(readFileSync(outputs[0]!)), `${from} ${o}`).toBe(true);
-        for (const args of [['check', input, '--json'], ['inspect', input, '--count', '--json']]) {
-          const one = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', '1']);
-          for (const jobs of ['2', '3']) {
-            const many = await reads([...args, '--from', 'logged', '--plugin', plugin(from), '--jobs', jobs]);
-            expect(many.run.out, from).toBe(one.run.out);
-            expect(many.run.err, from).toBe(one.run.err);
-            // Pieces of the first pass on the threads, no worker's own first pass.
-            expect(many.reads.filter((r) => r.where === 'piece').length, many.lines).toBeGreaterThan(0);
-            expect(many.reads.filter((r) => r.where === 'read'), many.lines).toEqual([]);
-          }
-        }
+        await checkAndCountSplit(input, from);
       }
     } finally {
       delete process.env.RLEKIT_PLAN_SPLIT_BYTES;

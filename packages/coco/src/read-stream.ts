@@ -4,7 +4,7 @@
  * bounded windows. Also the --jobs plans (a worker reads only its shard's bytes).
  */
 import { annotationRefs, REFS, shardPlans, splitScan } from './plan.js';
-import { JsonScanner, parseJsonBytes, RleError, inShard, shardRange, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
+import { JsonScanner, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
 import { parseAnnotationBytes } from './annotation-json.js';
 import type { CocoFormat } from './options.js';
 import { fail, id, keepExtras, Reader, refusePanoptic, type Json, type Path } from './read.js';
@@ -33,12 +33,10 @@ type FieldKind = 'an array' | 'an object' | 'a value';
 
 /**
  * Feeds a source to a scanner in bounded writes; `drain` runs after each write (to yield what it
- * queued). A seekable source is read through its one reused buffer (`range`): a stream's fresh
- * chunk per read is fresh pages, whose first touch costs more than scanning them.
+ * queued). A file of known size is read through its one reused buffer (sourceChunks).
  */
 async function* feed(source: ByteSource, scanner: JsonScanner): AsyncGenerator<void> {
-  const chunks = source.range !== undefined && source.size !== undefined ? source.range(0, source.size) : source.stream();
-  for await (const chunk of chunks) {
+  for await (const chunk of sourceChunks(source)) {
     for (let i = 0; i < chunk.length; i += CHUNK) {
       scanner.write(chunk.length <= CHUNK ? chunk : chunk.subarray(i, Math.min(chunk.length, i + CHUNK)));
       yield;

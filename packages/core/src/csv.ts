@@ -3,7 +3,7 @@
 // longest record, and every buffer is bounded: a line or quoted record of more than MAX_RECORD
 // characters is LIMIT_EXCEEDED, before it is joined.
 import { RleError } from './errors.js';
-import type { ByteSource } from './source.js';
+import { sourceChunks, type ByteSource } from './source.js';
 
 /** One CSV record and the line it ends on (1-based). */
 export interface CsvRecord {
@@ -15,9 +15,8 @@ export interface CsvRecord {
 const CHUNK = 1 << 20;
 
 async function* chunksOf(input: Uint8Array | ByteSource): AsyncGenerator<Uint8Array> {
-  // A source of known size is read by range, into its one reused buffer: a stream's fresh chunk
-  // per read is fresh memory, dearer to touch than to parse. (The reader copies what it keeps past a chunk.)
-  const all = input instanceof Uint8Array ? [input] : input.range !== undefined && input.size !== undefined ? input.range(0, input.size) : input.stream();
+  // (The reader copies what it keeps past a chunk: sourceChunks may reuse its buffer.)
+  const all = input instanceof Uint8Array ? [input] : sourceChunks(input);
   for await (const c of all) {
     for (let o = 0; o < c.length; o += CHUNK) yield c.subarray(o, Math.min(c.length, o + CHUNK));
   }

@@ -25,7 +25,7 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, no
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, MergeContext, OptionsSchema, OutputFile, PartJoin, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
-export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, stringifyJson, type ReadAllOptions } from './source.js';
+export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, sourceChunks, stringifyJson, type ReadAllOptions } from './source.js';
 export { TextOut, writeJsonNumber, writeUint } from './text-out.js';
 export { SeenIds } from './seen-ids.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';

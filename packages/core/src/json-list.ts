@@ -10,7 +10,7 @@ import { annotationsByImage, groupByImage } from './group.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
 import { alignedChunks, splitCuts, type SplitHelpers } from './split-cuts.js';
-import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, type ByteSource, type DialectInput } from './source.js';
+import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, readsByRange, sourceChunks, type ByteSource, type DialectInput } from './source.js';
 
 /**
  * The images a record makes annotations of, as the first pass found them: positions [start, end)
@@ -156,10 +156,9 @@ async function* feed(scanner: JsonScanner, chunks: AsyncIterable<Uint8Array>, ex
  */
 export async function streamJsonList(source: ByteSource, reader: JsonListReader, options: { maxBytes: number; expected: string; shard?: Shard }): Promise<MaskDatasetStream> {
   const { maxBytes, expected } = options;
-  // A file of known size is read by range, into its one reused buffer (a stream's fresh chunk per
-  // read is fresh memory, dearer to touch than to scan): the scanner copies what it keeps.
-  const ranged = source.range !== undefined && source.size !== undefined;
-  const it = (ranged ? source.range!(0, source.size!) : source.stream())[Symbol.asyncIterator]();
+  // By range where it can (sourceChunks): the scanner copies what it keeps, a whole read copies every chunk.
+  const ranged = readsByRange(source);
+  const it = sourceChunks(source)[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
   const whole = async (): Promise<MaskDatasetStream> => {
     const text = decodeUtf8(await readAllBytes(replayHeads(source.name, heads, it, ranged), maxBytes, { head: JSON_HEAD }));
@@ -225,8 +224,8 @@ export async function streamJsonList(source: ByteSource, reader: JsonListReader,
         want: (_key, k) => ((seen = k + 1), wanted(k)),
         element: (_key, k, v, offset) => recordStep(() => read(v as Uint8Array, offset, k)),
       }, expected);
-      // By range where the file has one (one reused buffer; each record is read before the next chunk).
-      for await (const _ of feed(again, ranged ? source.range!(0, source.size!) : source.stream(), expected)) yield* take();
+      // Each record is read before the next chunk (sourceChunks may reuse its buffer).
+      for await (const _ of feed(again, sourceChunks(source), expected)) yield* take();
       yield* take();
       if (seen !== records) throw new RleError('IO', `${source.name} changed between reads`);
     }
@@ -413,7 +412,7 @@ interface JsonListPlan {
  */
 export async function planJsonList(source: ByteSource, reader: JsonListReader, shards: readonly Shard[], options: { maxBytes: number; expected: string; helpers?: SplitHelpers; pieceOptions?: unknown }): Promise<unknown[] | undefined> {
   if (source.size === undefined || source.range === undefined || reader.save === undefined) return undefined;
-  const it = source.range(0, source.size)[Symbol.asyncIterator](); // one reused buffer (see streamJsonList)
+  const it = sourceChunks(source)[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
   try {
     if ((await firstJsonByte(it, heads)) !== 0x5b) {

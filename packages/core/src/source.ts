@@ -21,6 +21,24 @@ export interface ByteSource {
 }
 
 /** A folder of files (PNG masks, DICOM series). Paths are relative, with '/' separators. */
+/** Whether {@link sourceChunks} reads `source` by range (its chunks then share one buffer). */
+export const readsByRange = (source: ByteSource): boolean => source.range !== undefined && source.size !== undefined;
+
+/**
+ * A source's bytes from the start, chunk by chunk: a file of known size by `range`, into its one
+ * reused buffer (a stream's fresh chunk per read is fresh memory, dearer to touch than to scan),
+ * else by `stream`. A chunk is valid until the next is asked for: a reader copies what it keeps.
+ * @example
+ * ```ts
+ * const parts: number[] = [];
+ * for await (const c of sourceChunks(bytesSource(Uint8Array.of(1, 2, 3)))) parts.push(c.length);
+ * parts; // → [3]
+ * ```
+ */
+export function sourceChunks(source: ByteSource): AsyncIterable<Uint8Array> {
+  return readsByRange(source) ? source.range!(0, source.size!) : source.stream();
+}
+
 export interface FolderSource {
   readonly kind: 'folder';
   readonly name: string;

@@ -9,7 +9,7 @@ import { checkSize } from '../runs.js';
 import { copyU32 } from '../slab.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDataset } from '../dataset.js';
 import type { ByteSource } from '../source.js';
-import { bytesSource, decodeUtf8, JSON_HEAD, parseJson, readAllBytes } from '../source.js';
+import { bytesSource, decodeUtf8, JSON_HEAD, parseJson, readAllBytes, sourceChunks } from '../source.js';
 import { isWs, JsonScanner, parseJsonBytes } from '../json-scan.js';
 
 export type Path = (string | number)[];
@@ -209,9 +209,8 @@ async function readRlekitJsonPieces(source: ByteSource, maxBytes: number): Promi
     },
   }, 'rlekit-json');
   let bytes = 0;
-  // A file of known size by range, into its one reused buffer (no fresh memory per chunk): the scanner copies what it keeps.
-  const chunks = source.range !== undefined && source.size !== undefined ? source.range(0, source.size) : source.stream();
-  for await (const chunk of chunks) {
+  // (The scanner copies what it keeps: sourceChunks may reuse its buffer.)
+  for await (const chunk of sourceChunks(source)) {
     bytes += chunk.length;
     if (bytes > maxBytes) return undefined;
     for (let i = 0; i < chunk.length && exact; i += 1 << 20) scanner.write(chunk.length <= 1 << 20 ? chunk : chunk.subarray(i, i + (1 << 20)));

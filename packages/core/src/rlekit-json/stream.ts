@@ -3,7 +3,7 @@ import { RleError } from '../errors.js';
 import type { Annotation, Category, Id, ImageInfo, MaskDatasetStream } from '../dataset.js';
 import { toDatasetStream } from '../dataset.js';
 import type { ByteSource } from '../source.js';
-import { encodeUtf8 } from '../source.js';
+import { encodeUtf8, readsByRange, sourceChunks } from '../source.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from '../json-scan.js';
 import { shardRange, type Shard } from '../shard.js';
 import { annotationFromBytes, annotationOf, asWholeRead, checkJsonOf, HEADER_KEYS, headerOf, readRlekitJson, references, trailingRunsOf, type Header } from './read.js';
@@ -25,10 +25,9 @@ const STEP = 1 << 20;
  * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
  */
 export async function streamRlekitJson(source: ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
-  // A file of known size is read by range, into its one reused buffer (a stream's fresh chunk per
-  // read is fresh memory, dearer to touch than to scan): the scanner copies what it keeps.
-  const ranged = source.range !== undefined && source.size !== undefined;
-  const it = (ranged ? source.range!(0, source.size!) : source.stream())[Symbol.asyncIterator]();
+  // By range where it can (sourceChunks): the scanner copies what it keeps, a whole read copies every chunk.
+  const ranged = readsByRange(source);
+  const it = sourceChunks(source)[Symbol.asyncIterator]();
   // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
   const heads: Uint8Array[] = [];
   const first = await firstJsonByte(it, heads);
