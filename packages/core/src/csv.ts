@@ -3,6 +3,7 @@
 // longest record, and every buffer is bounded: a line or quoted record of more than MAX_RECORD
 // characters is LIMIT_EXCEEDED, before it is joined.
 import { RleError } from './errors.js';
+import { bufferView, type ByteFinder } from './byte-finder.js';
 import { sourceChunks, type ByteSource } from './source.js';
 
 /** One CSV record and the line it ends on (1-based). */
@@ -155,14 +156,6 @@ const QUOTE = 0x22;
  * four bytes at a time; quote and NUL are found by the native indexOf (together about 0.2 ms a
  * MB on data in cache, where testing all three four bytes at a time took 0.3 to 1 ms).
  */
-/**
- * A chunk to search with indexOf: in Node a Buffer over the same bytes (its indexOf is native, a
- * plain Uint8Array's far slower), else the chunk. Only searched and read: its slice() is a view,
- * so copies are made from the chunk itself.
- */
-type ByteFinder = Uint8Array & { indexOf(value: number, byteOffset?: number): number; lastIndexOf(value: number, byteOffset?: number): number };
-const NodeBuffer = (globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): ByteFinder } }).Buffer;
-const finderOf = (c: Uint8Array): ByteFinder => (NodeBuffer === undefined ? c : NodeBuffer.from(c.buffer, c.byteOffset, c.length));
 
 function plainAscii(c: ByteFinder): boolean {
   const n = c.length;
@@ -328,12 +321,12 @@ class CsvReader {
   }
 
   chunk(c: Uint8Array): void {
-    const f = finderOf(c);
+    const f = bufferView(c) ?? c;
     if (this.fast && this.quoted.length === 0 && !this.pendingHigh && plainAscii(f)) this.plainChunk(c, f);
     else this.textChunk(c);
   }
 
-  /** `f`: the chunk to search (finderOf); the rows hold it, the tail copies from `c`. */
+  /** `f`: the chunk to search (bufferView); the rows hold it, the tail copies from `c`. */
   private plainChunk(c: Uint8Array, f: ByteFinder): void {
     if (c.length === 0) return;
     this.bytesSeen = true;

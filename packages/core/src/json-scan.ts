@@ -13,6 +13,7 @@
  * Bad JSON is an RleError with the byte offset.
  */
 import { checkJsonDepth, concatBytes, MAX_JSON_DEPTH } from './source.js';
+import { bufferView, type ByteFinder } from './byte-finder.js';
 import { RleError } from './errors.js';
 import type { ByteSource } from './source.js';
 
@@ -74,18 +75,15 @@ for (const b of [0x2c, 0x7d, 0x5d, 0x20, 0x09, 0x0a, 0x0d]) DELIM[b] = 1;
 
 const BOM = [0xef, 0xbb, 0xbf];
 
-/**
- * Node's Buffer, whose indexOf of a byte is memchr (SIMD); undefined in a browser. The jumps pay
+/*
+ * The cut jumps from one structural byte to the next through a Buffer view of the chunk
+ * (bufferView: Node's Buffer, whose indexOf of a byte is memchr, SIMD; none in a browser, where
+ * the byte loop cuts). The jumps pay
  * a call per structural byte: on COCO files (polygons, RLE strings: tens to hundreds of bytes
  * between them) they cut 1.5–2× faster than the byte loop; on dense JSON ([[x, y], ...], small
  * objects, short strings) 1.5–3× slower. A per-chunk switch to the byte loop was tried: it cost
  * COCO reads more (a second hot path to compile, chunks misjudged) than it saved, so no switch.
  */
-type ByteFinder = Uint8Array & { indexOf(value: number, byteOffset: number): number };
-const bufferOf = (c: Uint8Array): ByteFinder | undefined => {
-  const B = (globalThis as { Buffer?: { from(a: ArrayBufferLike, offset: number, length: number): ByteFinder } }).Buffer;
-  return B === undefined ? undefined : B.from(c.buffer, c.byteOffset, c.length);
-};
 
 /** JSON's four blanks. */
 export const isWs = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -177,7 +175,7 @@ export class JsonScanner {
     let i = 0;
     // Where Node's Buffer is, the cut jumps from one structural byte to the next by indexOf
     // (memchr) instead of looking at each byte: the next of each kind, found once per chunk.
-    this.find = bufferOf(chunk);
+    this.find = bufferView(chunk);
     this.nq = this.nbs = this.nos = this.ncs = this.noc = this.ncc = -1;
     // One UTF-8 BOM at the very start is skipped, whatever the chunking.
     while (this.st === St.Start && this.pos + i < 3 && i < n && this.pos + i === this.bom && chunk[i] === BOM[this.bom]) (this.bom++, i++);
