@@ -301,7 +301,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     if (live !== undefined) writing = writeFileAtomic(options.output!, stream!, { onTemp: live.onTemp }).then((written) => ({ written }), (error: unknown) => (live.close(), { error }));
     let results;
     try {
-      results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number; ids?: unknown[] }>({ count: shards.length, tasks, local: true }, live === undefined ? {} : {
+      results = await runJobs<{ annotations: number; images: number; counts: FeatureCounts; reported: string[]; part?: unknown; written: number; ids?: unknown[] }>({ count: shards.length, tasks, local: true, warm: { dialects: [d.from.id, d.to.id], plugins: options.plugins ?? [] } }, live === undefined ? {} : {
         live: { sink: live.sink0, describe: live.describe0 },
         settled: (i, r) => {
           if (timings !== undefined) (timings.settled ??= [])[i] = performance.now(); // which shard ended first (the tail: a later part copied after the first)

@@ -64,6 +64,10 @@ export default async function run(task: JobTask, live?: LivePart): Promise<JobRe
       return { value: { annotations: r.annotations, images: r.images, counts: r.counts, reported: r.reported, written: r.written, ...(part !== undefined ? { part } : {}), ...(ids !== undefined ? { ids } : {}) }, warnings };
     }
     if (task.kind === 'check') return { value: await checkPart(task), warnings: [] };
+    if (task.kind === 'warm') {
+      await loadDialects(task.plugins, task.dialects);
+      return { warnings };
+    }
     if (task.kind === 'plan-piece') {
       const dialect = findDialect(await loadDialects(task.plugins, [task.from]), task.from);
       return { value: await dialect.planPiece!(await openPath(task.input), task.piece), warnings };

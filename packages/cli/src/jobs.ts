@@ -56,6 +56,7 @@ export type JobTask =
   | { kind: 'convert'; input: string; from: string; to: string; output: string; readOptions: Record<string, unknown>; writeOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; port?: MessagePort; ids?: boolean }
   | { kind: 'inspect'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; max: number; header: boolean }
   | { kind: 'plan-piece'; input: string; from: string; plugins: string[]; piece: unknown }
+  | { kind: 'warm'; dialects: string[]; plugins: string[] }
   | { kind: 'check'; input: string; from: string; readOptions: Record<string, unknown>; plugins: string[]; shard: Shard; plan?: unknown; header: boolean; overlapForbidden: boolean; fragmentArea: number };
 
 export interface JobResult<T> {
@@ -150,7 +151,7 @@ export async function jobsFor(text: string | undefined, input: { kind: 'bytes'; 
  * failed task (in that order) is the error, as one job meets the first failure in image order:
  * later tasks are cancelled then, earlier ones awaited.
  */
-export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (pool: JobPool) => Promise<JobTask[]>; local?: boolean }, hooks: { live?: LivePart; settled?: (i: number, result: JobResult<T>) => void } = {}): Promise<JobResult<T>[]> {
+export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (pool: JobPool) => Promise<JobTask[]>; local?: boolean; warm?: { dialects: string[]; plugins: string[] } }, hooks: { live?: LivePart; settled?: (i: number, result: JobResult<T>) => void } = {}): Promise<JobResult<T>[]> {
   const source = import.meta.url.endsWith('.ts');
   // From the TypeScript sources (tests, `pnpm rlekit`) the worker registers tsx first; published, it is plain JS.
   const filename = new URL(source ? './jobs-boot.mjs' : './jobs-worker.js', import.meta.url).href;
@@ -164,6 +165,10 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
     filename, minThreads: threads, maxThreads: threads, isolateWorkers: false,
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
+  // While the caller plans, each thread loads the dialects its task will use: that import is
+  // otherwise the first thing a task does, after the plan, when every thread should be converting.
+  const warm = Array.isArray(tasks) ? undefined : tasks.warm;
+  if (warm !== undefined) for (let t = 0; t < threads; t++) void pool.run({ kind: 'warm', ...warm } satisfies JobTask).catch(() => {});
   let list: JobTask[];
   try {
     // The pool's threads may take work of the tasks' making first (a plan's pieces): queued until each has started.

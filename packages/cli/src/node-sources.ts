@@ -26,17 +26,32 @@ export function fileSource(path: string, size?: number): ByteSource {
       yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
     },
     async *range(start: number, end: number) {
-      // One buffer for every chunk (the contract lets a chunk go stale when the next is asked for): no fresh pages per chunk.
+      // Two buffers, reused (the contract lets a chunk go stale when the next is asked for): no
+      // fresh pages per chunk, and the next chunk is read while the caller works on this one.
       const handle = await fs.open(path, 'r');
+      const size = Math.min(1 << 20, Math.max(0, end - start));
+      const buffers = [new Uint8Array(size), new Uint8Array(size)];
+      let pending: Promise<{ bytesRead: number }> | undefined;
       try {
-        const buffer = new Uint8Array(Math.min(1 << 20, Math.max(0, end - start)));
-        for (let at = start; at < end;) {
-          const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), at);
+        let at = start, which = 0;
+        pending = start < end ? handle.read(buffers[0]!, 0, Math.min(size, end - start), start) : undefined;
+        while (pending !== undefined) {
+          const { bytesRead } = await pending;
+          pending = undefined;
           if (bytesRead === 0) return; // the file ended early: the reader sees too few bytes
-          yield buffer.subarray(0, bytesRead);
+          const chunk = buffers[which]!.subarray(0, bytesRead);
           at += bytesRead;
+          which ^= 1;
+          if (at < end) {
+            pending = handle.read(buffers[which]!, 0, Math.min(size, end - at), at);
+            // Its failure is thrown when the caller asks for that chunk, not as an unhandled rejection meanwhile.
+            pending.catch(() => undefined);
+          }
+          yield chunk;
         }
       } finally {
+        // A read still in flight (the caller stopped early) ends before its handle closes.
+        if (pending !== undefined) await pending.catch(() => undefined);
         await handle.close();
       }
     },

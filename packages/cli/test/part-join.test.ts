@@ -56,14 +56,17 @@ async function worker(path: string, port: MessageChannel['port2'], p: ReturnType
   const h = await fs.open(path, 'w');
   port.postMessage({ info: p.head } satisfies PartMessage);
   let at = 0;
-  for (const [k, c] of p.chunks.entries()) {
-    if (at + c.length > p.last.end!) port.postMessage({ info: p.last } satisfies PartMessage);
-    await h.write(c);
-    at += c.length;
-    port.postMessage({ written: at } satisfies PartMessage);
-    await between(k);
+  try {
+    for (const [k, c] of p.chunks.entries()) {
+      if (at + c.length > p.last.end!) port.postMessage({ info: p.last } satisfies PartMessage);
+      await h.write(c);
+      at += c.length;
+      port.postMessage({ written: at } satisfies PartMessage);
+      await between(k);
+    }
+  } finally {
+    await h.close(); // also when `between` fails the worker (as partSink closes its handle)
   }
-  await h.close();
   return at;
 }
 

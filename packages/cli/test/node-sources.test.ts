@@ -1,0 +1,62 @@
+// fileSource's range(): chunks read ahead into two reused buffers. A chunk must hold its bytes
+// until the next one is asked for, however long the caller works on it.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fileSource } from '../src/node-sources.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rlekit-range-'));
+const MiB = 1 << 20;
+
+function fileOf(size: number, seed: number): { path: string; bytes: Uint8Array } {
+  const bytes = new Uint8Array(size);
+  let x = seed | 1;
+  for (let i = 0; i < size; i++) (x ^= x << 13, (x ^= x >>> 17), (x ^= x << 5), (bytes[i] = x & 255));
+  const path = join(dir, `f-${size}-${seed}.bin`);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+const openHandles = (): number => readdirSync('/proc/self/fd').length;
+
+describe('fileSource range', () => {
+  it('gives exactly the bytes of [start, end), each chunk intact while the caller waits on it', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 3 * MiB + 17 }), fc.integer(), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), async (size, seed, a, b) => {
+      const { path, bytes } = fileOf(size, seed);
+      const start = Math.floor(Math.min(a, b) * size), end = Math.floor(Math.max(a, b) * size);
+      const got = new Uint8Array(end - start);
+      let at = 0;
+      for await (const chunk of fileSource(path, size).range!(start, end)) {
+        // The read ahead lands while this chunk is still the caller's: it must go elsewhere.
+        await new Promise((r) => setTimeout(r, 2));
+        expect(chunk.length).toBeGreaterThan(0);
+        expect(Buffer.compare(chunk, bytes.subarray(start + at, start + at + chunk.length))).toBe(0);
+        got.set(chunk, at);
+        at += chunk.length;
+      }
+      expect(at).toBe(end - start);
+      expect(Buffer.compare(got, bytes.subarray(start, end))).toBe(0);
+    }), { numRuns: 25 });
+  });
+
+  it('ends early, without an error, where the file is shorter than asked', async () => {
+    const { path, bytes } = fileOf(MiB + 5, 7);
+    const chunks: Uint8Array[] = [];
+    for await (const c of fileSource(path).range!(10, 3 * MiB)) chunks.push(c.slice());
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(bytes.length - 10);
+  });
+
+  it('closes its handle when the caller stops after the first chunk (a read still in flight)', async () => {
+    const { path } = fileOf(3 * MiB, 11);
+    const before = openHandles();
+    for (let k = 0; k < 5; k++) {
+      for await (const c of fileSource(path).range!(0, 3 * MiB)) {
+        expect(c.length).toBe(MiB);
+        break;
+      }
+    }
+    expect(openHandles()).toBe(before);
+  });
+});
