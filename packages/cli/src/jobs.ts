@@ -116,8 +116,27 @@ export const JOBS_MIN_FOLDER_FILES = 64;
  */
 export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
 
-/** `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to repay workers. */
-export function parseJobs(text: string | undefined, input: ({ kind: 'bytes'; size?: number } | { kind: 'folder'; files: number }) & JobsDefaults): number {
+/**
+ * What the default --jobs keeps a file's conversion within: the peak memory of the process, all
+ * threads together. Measured (docs/scale.md) on the LVIS-shaped COCO file converted to COCO RLE:
+ * one job takes about 0.17 GiB + 0.35 × the file's size, each further worker thread about
+ * 0.06 GiB + 0.06 × it (its V8 heap, its share of the regrouping window, its part's buffers).
+ * At 1.1 GB that is 4 jobs (0.95–0.97 GiB measured); 8 took 1.2 GiB. `--jobs N` takes N.
+ */
+export const JOBS_MEMORY_BUDGET = 2 ** 30;
+
+/** How many jobs a file of `size` bytes may take by default within {@link JOBS_MEMORY_BUDGET} (at least one). */
+export function jobsWithinMemory(size: number): number {
+  const GiB = 2 ** 30;
+  const first = 0.17 * GiB + 0.35 * size, more = 0.06 * GiB + 0.06 * size;
+  return Math.max(1, 1 + Math.floor((JOBS_MEMORY_BUDGET - first) / more));
+}
+
+/**
+ * `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to
+ * repay workers, and for one file no more than fit {@link JOBS_MEMORY_BUDGET}.
+ */
+export function parseJobs(text: string | undefined, input: ({ kind: 'bytes'; size?: number } | { kind: 'folder'; files: number }) & JobsDefaults, cores: number = availableParallelism()): number {
   if (text === undefined || text === 'auto') {
     const imagesOut = input.imagesOut === true;
     // A reader that reads every image in every worker (a folder of PNGs) makes more jobs cost twice
@@ -125,7 +144,9 @@ export function parseJobs(text: string | undefined, input: ({ kind: 'bytes'; siz
     if (input.readsShards === false && !imagesOut) return 1;
     const minBytes = input.kind === 'bytes' && imagesOut ? JOBS_MIN_IMAGE_FILE_BYTES : JOBS_MIN_FILE_BYTES;
     const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= minBytes;
-    return big ? availableParallelism() : 1;
+    if (!big) return 1;
+    // A folder's workers each hold one image at a time; a file's each hold a share of one dataset.
+    return input.kind === 'bytes' && input.size !== undefined ? Math.min(cores, jobsWithinMemory(input.size)) : cores;
   }
   const n = Number(text);
   if (!/^\d{1,4}$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new RleError('INVALID_OPTION', '--jobs must be a positive integer', { path: ['jobs'], received: text.slice(0, 40) });
@@ -163,6 +184,10 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
   // The threads start (and load the worker's modules) while the caller still prepares the tasks (a plan of the input).
   const pool = new Tinypool({
     filename, minThreads: threads, maxThreads: threads, isolateWorkers: false,
+    // A small young generation per worker: its default (up to 3 × 16 MB semi-spaces) is fresh
+    // memory each thread faults in, for no speed measured here (docs/scale.md), and 20–35 MB a
+    // worker of the peak.
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
   // While the caller plans, each thread loads the dialects its task will use: that import is
@@ -199,6 +224,9 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
     await pool.destroy();
   }
 }
+
+/** V8's young generation of each worker thread, in MB (Node's `resourceLimits`). */
+export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /** The pool while the tasks are made: its threads, and a task run on one of them. */
 export interface JobPool {

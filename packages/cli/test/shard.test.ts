@@ -12,7 +12,7 @@ import { dialect as coco } from '@rlekit/coco';
 import { encode as encordRle } from '@rlekit/encord';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
-import { parseJobs } from '../src/jobs.js';
+import { jobsWithinMemory, parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
 import { prng } from '../../core/test/support.js';
@@ -720,6 +720,26 @@ describe('--jobs', () => {
     expect(parseJobs('3', { kind: 'bytes', size: 10, imagesOut: true })).toBe(3);
     expect(parseJobs(undefined, { kind: 'folder', files: 63 })).toBe(1);
     expect(parseJobs(undefined, { kind: 'folder', files: 64 })).toBe(cores);
+  });
+
+  it('the default for one file takes no more jobs than fit the memory budget; a folder, and --jobs N, are not capped', () => {
+    const GB = 1e9;
+    // As measured (docs/scale.md): 4 jobs at 1.1 GB stayed under 1 GiB, 8 did not.
+    expect(jobsWithinMemory(1.108 * GB)).toBe(4);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 1.108 * GB }, 16)).toBe(4);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 1.108 * GB }, 2)).toBe(2);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 111e6 }, 16)).toBeGreaterThanOrEqual(8);
+    // A file too big for even two jobs within the budget gets one; the cap never goes below one.
+    expect(parseJobs(undefined, { kind: 'bytes', size: 3 * GB }, 16)).toBe(1);
+    // Fewer jobs as files grow, never more.
+    let last = Infinity;
+    for (let size = 32 * 2 ** 20; size < 4 * GB; size *= 1.5) {
+      const j = jobsWithinMemory(size);
+      expect(j).toBeLessThanOrEqual(last);
+      last = j;
+    }
+    expect(parseJobs(undefined, { kind: 'folder', files: 5000 }, 16)).toBe(16);
+    expect(parseJobs('12', { kind: 'bytes', size: 3 * GB }, 16)).toBe(12);
   });
 
   it('the default stays one job where every worker would read the whole input (a reader without readsShards), unless it paints images', async () => {

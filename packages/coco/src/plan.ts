@@ -87,7 +87,11 @@ export function shardPlans(p: PlanInputs): CocoShardPlan[] {
     }
   }
   const plans = p.shards.map((s, j): CocoShardPlan => ({
-    format: p.format, images: p.images, categories: p.categories, missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
+    format: p.format, categories: p.categories,
+    // A later shard's plan holds its own images only (it crosses to a worker thread; every image in
+    // every worker was most of a worker's memory at 1 GB). The first shard's keeps them all: its
+    // reader answers for the whole file where one run would (check's and inspect's header).
+    ...(p.splits && j > 0 ? { images: p.images.slice(ranges[j]![0], ranges[j]![1]), cut: s } : { images: p.images }), missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
     window: Math.max(16 << 20, Math.floor(p.regroupBytes / n)), inImageOrder: p.splits,
     index: new Uint32Array(counts[j]!), offset: new Float64Array(counts[j]!), length: new Uint32Array(counts[j]!), firstId: p.firstId(s),
     ...(p.format === 'instances' && p.extras !== undefined && Object.keys(p.extras).length > 0 ? { extras: p.extras } : {}),

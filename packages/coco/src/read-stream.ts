@@ -4,7 +4,7 @@
  * bounded windows. Also the --jobs plans (a worker reads only its shard's bytes).
  */
 import { annotationRefs, REFS, shardPlans, splitScan } from './plan.js';
-import { JsonScanner, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
+import { JsonScanner, markShardImages, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
 import { parseAnnotationBytes } from './annotation-json.js';
 import type { CocoFormat } from './options.js';
 import { fail, id, keepExtras, Reader, refusePanoptic, type Json, type Path } from './read.js';
@@ -113,7 +113,10 @@ export async function readCocoStream(source: ByteSource, format: CocoFormat | 'a
  */
 export interface CocoShardPlan {
   format: CocoFormat;
+  /** The file's images, or only the shard's where `cut` says so. */
   images: ImageInfo[];
+  /** The shard whose images `images` are (core's markShardImages): a later shard's plan carries no other images. */
+  cut?: Shard;
   categories: Category[];
   /** Reported by the first shard only (one run reports it once). */
   missingCategories: number;
@@ -533,6 +536,7 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
   const reader = new Reader(plan.format, warn, undefined, false, maskOrder);
   for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
+  if (plan.cut !== undefined) markShardImages(reader.images, plan.cut);
   for (const c of plan.categories) (reader.categories.push(c), reader.categoryIds.add(c.id));
   reader.counts.missingCategories = plan.missingCategories;
   reader.nextId = plan.firstId;

@@ -91,6 +91,26 @@ export function shardOrigin<T extends object>(images: T): T | undefined {
   return wholeLists.get(images) as T | undefined;
 }
 
+// Image lists a planned reader was handed already cut to one shard (a --jobs plan gives each worker
+// only its own images: a copy of every image per thread was most of a worker's memory at 1 GB).
+const cutLists = new WeakMap<object, Shard>();
+
+/**
+ * Marks `images` as already the images of `shard` (a reader read by a plan that held only them):
+ * {@link shardDataset} then keeps the list as it is instead of cutting it again.
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const images = [{ id: 'c', ...size }, { id: 'd', ...size }];
+ * markShardImages(images, { index: 1, count: 2 });
+ * const part = shardDataset({ images, categories: [], annotations: [{ id: 1, imageId: 'd', mask: Mask.full(size) }] }, { index: 1, count: 2 }) as { images: unknown[]; annotations: unknown[] };
+ * [part.images === images, part.annotations.length]; // → [true, 1]
+ * ```
+ */
+export function markShardImages(images: object, shard: Shard): void {
+  cutLists.set(images, { index: shard.index, count: shard.count });
+}
+
 /**
  * The shard's images (in input order) and the annotations of those images (in the order they come).
  * A reader given the shard in its context may already have left the other annotations out.
@@ -108,7 +128,12 @@ export function shardOrigin<T extends object>(images: T): T | undefined {
  */
 export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, options: ShardDatasetOptions = {}): MaskDataset | MaskDatasetStream {
   const n = d.images.length;
-  const [start, end] = shardRange(shard, n);
+  const cut = cutLists.get(d.images);
+  if (cut !== undefined && (cut.index !== shard.index || cut.count !== shard.count)) {
+    throw new RleError('INVALID_OPTION', `These images were cut for shard ${cut.index}/${cut.count}, not ${shard.index}/${shard.count}`, { path: ['shard'] });
+  }
+  // Already the shard's images: all of them are kept, and an annotation of none of them is the first shard's (as inShard says).
+  const [start, end] = cut !== undefined ? [0, n] : shardRange(shard, n);
   const position = new Map<Id, number>();
   d.images.forEach((im, i) => position.set(im.id, i));
   let last = -1;
@@ -122,10 +147,10 @@ export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, o
       }
       last = p;
     }
-    return inShard(shard, n, p);
+    return cut !== undefined ? p >= 0 || shard.index === 0 : inShard(shard, n, p);
   };
-  const images = d.images.slice(start, end);
-  wholeLists.set(images, d.images);
+  const images = cut !== undefined ? d.images : d.images.slice(start, end);
+  if (cut === undefined) wholeLists.set(images, d.images);
   if (!isDatasetStream(d)) return { images, categories: d.categories, annotations: d.annotations.filter(keep) };
   const source = d.annotations;
   return {
