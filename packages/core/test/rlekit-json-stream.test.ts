@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { dialect, formatRlekitJson, mergeRlekitJson, parseRlekitJson, writeRlekitJsonChunks, type RlekitJsonPartInfo } from '../src/rlekit-json/index.js';
 import { textVariant as variant } from './rlekit-json-variants.js';
 import { byteSources, maskBitsArb, plainDataset, reusedRangeSource, seekableSource } from './read-support.js';
-import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, type ByteSource, type MaskDataset } from '../src/index.js';
+import { bytesSource, collectDataset, decodeUtf8, encodeUtf8, isRleError, JSON_HEAD, Mask, readAllBytes, shardDataset, shardRange, type ByteSource, type ImageInfo, type MaskDataset } from '../src/index.js';
 
 const wholeText = async (bytes: Uint8Array): Promise<MaskDataset> => parseRlekitJson(decodeUtf8(await readAllBytes(bytes, 0x1fffffe8, { head: JSON_HEAD })));
 
@@ -278,7 +278,14 @@ describe('rlekit-json --jobs plans (planShards): each worker reads only its shar
           error = got;
           break;
         }
-        expect((got as { images: unknown }).images).toEqual((whole as { images?: unknown }).images ?? (got as { images: unknown }).images);
+        // A later shard's plan holds its own images only; through shardDataset (as convert takes it) they are the shard's of one read.
+        const wholeImages = (whole as { images?: ImageInfo[] }).images;
+        if (wholeImages !== undefined) {
+          const [lo, hi] = shardRange(shard, wholeImages.length);
+          expect((got as { images: unknown }).images).toEqual(j > 0 ? wholeImages.slice(lo, hi) : wholeImages);
+          expect((plans[j] as { cut?: unknown }).cut).toEqual(j > 0 ? shard : undefined);
+          expect(shardDataset(got as MaskDataset, shard).images).toEqual(wholeImages.slice(lo, hi));
+        }
         parts.push(...got.annotations!);
       }
       if (whole.code !== undefined) expect(error).toEqual(whole);

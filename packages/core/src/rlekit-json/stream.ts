@@ -5,7 +5,7 @@ import { toDatasetStream } from '../dataset.js';
 import type { ByteSource } from '../source.js';
 import { encodeUtf8, readsByRange, sourceChunks } from '../source.js';
 import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from '../json-scan.js';
-import { shardRange, type Shard } from '../shard.js';
+import { markShardImages, shardRange, type Shard } from '../shard.js';
 import { annotationFromBytes, annotationOf, asWholeRead, checkJsonOf, HEADER_KEYS, headerOf, readRlekitJson, references, trailingRunsOf, type Header } from './read.js';
 
 const STEP = 1 << 20;
@@ -232,7 +232,10 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
  */
 export interface RlekitJsonShardPlan {
   size: number;
+  /** The file's images, or only the shard's where `cut` says so. */
   images: ImageInfo[];
+  /** The shard whose images `images` are (markShardImages): a later shard's plan carries no other images, as it crosses to a worker. */
+  cut?: Shard;
   categories: Category[];
   /** The bytes from the shard's first annotation to the end of its last (empty: none). */
   start: number;
@@ -306,14 +309,17 @@ export async function planRlekitJson(source: ByteSource, shards: readonly Shard[
   if (!ok || header === undefined) return undefined;
   const h = header;
   const n = at.length;
-  const plans = shards.map((shard): RlekitJsonShardPlan => {
+  const plans = shards.map((shard, j): RlekitJsonShardPlan => {
     const [lo, hi] = shardRange(shard, h.images.length);
+    // The first shard's plan keeps every image (its reader answers for the whole file where one
+    // run would: check's and inspect's header); a later one's, only its own (see COCO's plan).
+    const images = j > 0 ? h.images.slice(lo, hi) : h.images;
     let first = 0;
     while (first < n && at[first]! < lo) first++;
     let end = first;
     while (end < n && at[end]! < hi) end++;
     const count = end - first;
-    return { size: source.size!, images: h.images, categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
+    return { size: source.size!, images, ...(j > 0 ? { cut: shard } : {}), categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
   });
   (at = [], from = [], to = []);
   return plans;
@@ -322,11 +328,13 @@ export async function planRlekitJson(source: ByteSource, shards: readonly Shard[
 /**
  * A shard's annotations from its plan: the bytes of its range only, cut into elements, each parsed
  * and checked as the streamed read parses and checks it (a failed check waits until the range's
- * JSON is read, as there). The images and categories are the whole file's, as a full read has them.
+ * JSON is read, as there). The categories are the whole file's, as a full read has them; the images
+ * too, or the shard's own where the plan was cut (shardDataset then takes them as they are).
  */
 export function readRlekitJsonPlanned(source: ByteSource, plan: RlekitJsonShardPlan): MaskDatasetStream {
   if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
   const refs = references(plan.images, plan.categories);
+  if (plan.cut !== undefined) markShardImages(plan.images, plan.cut);
   async function* annotations(): AsyncGenerator<Annotation> {
     if (plan.count === 0) return;
     let queue: Annotation[] = [];
