@@ -25,37 +25,51 @@ export function fileSource(path: string, size?: number): ByteSource {
       // 1 MiB chunks keep memory bounded while amortising syscalls.
       yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
     },
-    async *range(start: number, end: number) {
-      // Two buffers, reused (the contract lets a chunk go stale when the next is asked for): no
-      // fresh pages per chunk, and the next chunk is read while the caller works on this one.
-      const handle = await fs.open(path, 'r');
-      const size = Math.min(1 << 20, Math.max(0, end - start));
-      const buffers = [new Uint8Array(size), new Uint8Array(size)];
-      let pending: Promise<{ bytesRead: number }> | undefined;
-      try {
-        let at = start, which = 0;
-        pending = start < end ? handle.read(buffers[0]!, 0, Math.min(size, end - start), start) : undefined;
-        while (pending !== undefined) {
-          const { bytesRead } = await pending;
-          pending = undefined;
-          if (bytesRead === 0) return; // the file ended early: the reader sees too few bytes
-          const chunk = buffers[which]!.subarray(0, bytesRead);
-          at += bytesRead;
-          which ^= 1;
-          if (at < end) {
-            pending = handle.read(buffers[which]!, 0, Math.min(size, end - at), at);
-            // Its failure is thrown when the caller asks for that chunk, not as an unhandled rejection meanwhile.
-            pending.catch(() => undefined);
-          }
-          yield chunk;
-        }
-      } finally {
-        // A read still in flight (the caller stopped early) ends before its handle closes.
-        if (pending !== undefined) await pending.catch(() => undefined);
-        await handle.close();
-      }
+    range(start: number, end: number) {
+      // The file's handle, held here as well as by the read: a read its caller abandons (never
+      // finished, never returned) is closed when it is collected (abandonedReads), not by Node's
+      // FileHandle on GC, which warns on the user's terminal.
+      const held: { handle?: FileHandle } = {};
+      const read = readRange(path, start, end, held);
+      abandonedReads.register(read, held);
+      return read;
     },
   };
+}
+
+/** Closes the handle of a range read that was dropped unfinished (see fileSource's range). */
+const abandonedReads = new FinalizationRegistry<{ handle?: FileHandle }>((held) => void held.handle?.close().catch(() => undefined));
+
+async function* readRange(path: string, start: number, end: number, held: { handle?: FileHandle }): AsyncGenerator<Uint8Array> {
+  // Two buffers, reused (the contract lets a chunk go stale when the next is asked for): no
+  // fresh pages per chunk, and the next chunk is read while the caller works on this one.
+  const handle = (held.handle = await fs.open(path, 'r'));
+  const size = Math.min(1 << 20, Math.max(0, end - start));
+  const buffers = [new Uint8Array(size), new Uint8Array(size)];
+  let pending: Promise<{ bytesRead: number }> | undefined;
+  try {
+    let at = start, which = 0;
+    pending = start < end ? handle.read(buffers[0]!, 0, Math.min(size, end - start), start) : undefined;
+    while (pending !== undefined) {
+      const { bytesRead } = await pending;
+      pending = undefined;
+      if (bytesRead === 0) return; // the file ended early: the reader sees too few bytes
+      const chunk = buffers[which]!.subarray(0, bytesRead);
+      at += bytesRead;
+      which ^= 1;
+      if (at < end) {
+        pending = handle.read(buffers[which]!, 0, Math.min(size, end - at), at);
+        // Its failure is thrown when the caller asks for that chunk, not as an unhandled rejection meanwhile.
+        pending.catch(() => undefined);
+      }
+      yield chunk;
+    }
+  } finally {
+    // A read still in flight (the caller stopped early) ends before its handle closes.
+    if (pending !== undefined) await pending.catch(() => undefined);
+    held.handle = undefined;
+    await handle.close();
+  }
 }
 
 /**

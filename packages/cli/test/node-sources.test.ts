@@ -3,6 +3,8 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fileSource } from '../src/node-sources.js';
@@ -58,5 +60,31 @@ describe('fileSource range', () => {
       }
     }
     expect(openHandles()).toBe(before);
+  });
+
+  it('a read dropped unfinished (never returned) closes its handle when collected, without Node\'s warning', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { path } = fileOf(3 * MiB, 13);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const before = openHandles();
+      await (async () => {
+        const it = fileSource(path).range!(0, 3 * MiB)[Symbol.asyncIterator]();
+        expect((await it.next()).value.length).toBe(MiB);
+      })();
+      expect(openHandles()).toBe(before + 1);
+      for (let k = 0; k < 50 && openHandles() > before; k++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(openHandles()).toBe(before);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings.filter((w) => /Closing file descriptor|FileHandle/.test(w.message))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

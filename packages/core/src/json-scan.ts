@@ -795,8 +795,13 @@ export function replayHeads(name: string, heads: Uint8Array[], it: AsyncIterator
   return {
     kind: 'bytes', name,
     async *stream() {
-      for (const h of heads) yield copy ? new Uint8Array(h) : h;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield copy ? new Uint8Array(r.value) : r.value;
+      try {
+        for (const h of heads) yield copy ? new Uint8Array(h) : h;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield copy ? new Uint8Array(r.value) : r.value;
+      } finally {
+        // A reader that stops early (an error, enough read) closes the source's read too: a file's handle.
+        await it.return?.();
+      }
     },
   };
 }

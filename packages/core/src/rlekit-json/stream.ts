@@ -25,9 +25,19 @@ const STEP = 1 << 20;
  * would let it replace what was streamed) is UNSUPPORTED at the end of the stream.
  */
 export async function streamRlekitJson(source: ByteSource, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
+  const it = sourceChunks(source)[Symbol.asyncIterator]();
+  try {
+    return await streamFrom(source, it, maxBytes, recover);
+  } catch (e) {
+    // A read that failed before its stream was handed on closes the source's (a file's handle).
+    await it.return?.();
+    throw e;
+  }
+}
+
+async function streamFrom(source: ByteSource, it: AsyncIterator<Uint8Array>, maxBytes: number, recover?: (e: RleError) => void): Promise<MaskDatasetStream> {
   // By range where it can (sourceChunks): the scanner copies what it keeps, a whole read copies every chunk.
   const ranged = readsByRange(source);
-  const it = sourceChunks(source)[Symbol.asyncIterator]();
   // The first bytes decide: a root that is not an object (a list, a scalar, nothing) is read whole, as before.
   const heads: Uint8Array[] = [];
   const first = await firstJsonByte(it, heads);
@@ -165,11 +175,16 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
       images: h.images,
       categories: h.categories,
       annotations: (async function* () {
-        for (;;) {
-          const q = queue;
-          queue = [];
-          yield* q;
-          if (!(await step())) break;
+        try {
+          for (;;) {
+            const q = queue;
+            queue = [];
+            yield* q;
+            if (!(await step())) break;
+          }
+        } finally {
+          // Stopped early or failed: the source's read is closed (a file's handle), not left to GC.
+          await pending?.return?.();
         }
         yield* queue;
         if (after !== undefined) {
