@@ -132,6 +132,11 @@ export function jobsWithinMemory(size: number): number {
   return Math.max(1, 1 + Math.floor((JOBS_MEMORY_BUDGET - first) / more));
 }
 
+/** {@link jobsWithinMemory} where every worker reads the whole input (no `readsShards`): each costs what one job does. */
+export function jobsReadingAll(size: number): number {
+  return Math.max(1, Math.floor(JOBS_MEMORY_BUDGET / (0.17 * 2 ** 30 + 0.35 * size)));
+}
+
 /**
  * `--jobs` as given (a positive integer), or the default: the cores, for inputs large enough to
  * repay workers, and for one file no more than fit {@link JOBS_MEMORY_BUDGET}.
@@ -145,8 +150,10 @@ export function parseJobs(text: string | undefined, input: ({ kind: 'bytes'; siz
     const minBytes = input.kind === 'bytes' && imagesOut ? JOBS_MIN_IMAGE_FILE_BYTES : JOBS_MIN_FILE_BYTES;
     const big = input.kind === 'folder' ? input.files >= JOBS_MIN_FOLDER_FILES : (input.size ?? 0) >= minBytes;
     if (!big) return 1;
-    // A folder's workers each hold one image at a time; a file's each hold a share of one dataset.
-    return input.kind === 'bytes' && input.size !== undefined ? Math.min(cores, jobsWithinMemory(input.size)) : cores;
+    // A folder's workers each hold one image at a time; a file's each hold a share of one dataset,
+    // or, where every worker reads the whole input, as much as one job.
+    if (input.kind === 'folder' || input.size === undefined) return cores;
+    return Math.min(cores, input.readsShards === false ? jobsReadingAll(input.size) : jobsWithinMemory(input.size));
   }
   const n = Number(text);
   if (!/^\d{1,4}$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new RleError('INVALID_OPTION', '--jobs must be a positive integer', { path: ['jobs'], received: text.slice(0, 40) });

@@ -12,7 +12,7 @@ import { dialect as coco } from '@rlekit/coco';
 import { encode as encordRle } from '@rlekit/encord';
 import { convert } from '../src/convert.js';
 import { main } from '../src/main.js';
-import { jobsWithinMemory, parseJobs } from '../src/jobs.js';
+import { jobsReadingAll, jobsWithinMemory, parseJobs } from '../src/jobs.js';
 import { findDialect, loadDialects } from '../src/registry.js';
 import { fileSource } from '../src/node-sources.js';
 import { prng } from '../../core/test/support.js';
@@ -713,8 +713,10 @@ describe('--jobs', () => {
   it('the default takes every core for big inputs, and from 1 MiB when it paints a folder of images', () => {
     const cores = availableParallelism();
     expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20 })).toBe(1);
-    expect(parseJobs(undefined, { kind: 'bytes', size: 32 * 2 ** 20 })).toBe(cores);
-    expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20, imagesOut: true })).toBe(cores);
+    // (Below the memory cap: 4 cores; jobsWithinMemory at 32 MiB is 14.)
+    expect(parseJobs(undefined, { kind: 'bytes', size: 32 * 2 ** 20 }, 4)).toBe(4);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 29 * 2 ** 20, imagesOut: true }, 4)).toBe(4);
+    expect(parseJobs(undefined, { kind: 'bytes', size: 32 * 2 ** 20 })).toBe(Math.min(cores, jobsWithinMemory(32 * 2 ** 20)));
     expect(parseJobs(undefined, { kind: 'bytes', size: 2 ** 20 - 1, imagesOut: true })).toBe(1);
     expect(parseJobs(undefined, { kind: 'bytes', imagesOut: true })).toBe(1); // a pipe: size unknown
     expect(parseJobs('3', { kind: 'bytes', size: 10, imagesOut: true })).toBe(3);
@@ -740,6 +742,10 @@ describe('--jobs', () => {
     }
     expect(parseJobs(undefined, { kind: 'folder', files: 5000 }, 16)).toBe(16);
     expect(parseJobs('12', { kind: 'bytes', size: 3 * GB }, 16)).toBe(12);
+    // Where every worker reads the whole input (and paints images, so the default takes more than one), each costs a whole job.
+    expect(parseJobs(undefined, { kind: 'bytes', size: 500e6, readsShards: false, imagesOut: true }, 16)).toBe(jobsReadingAll(500e6));
+    expect(jobsReadingAll(500e6)).toBe(3);
+    expect(jobsReadingAll(3 * GB)).toBe(1);
   });
 
   it('the default stays one job where every worker would read the whole input (a reader without readsShards), unless it paints images', async () => {

@@ -93,7 +93,10 @@ export function shardOrigin<T extends object>(images: T): T | undefined {
 
 // Image lists a planned reader was handed already cut to one shard (a --jobs plan gives each worker
 // only its own images: a copy of every image per thread was most of a worker's memory at 1 GB).
-const cutLists = new WeakMap<object, Shard>();
+// Marked on the list itself under a registered symbol, not in a WeakMap of this module: a reader
+// and shardDataset from two copies of the package must agree, or a cut list would be cut again.
+const CUT = Symbol.for('@rlekit/core:shard-cut');
+const cutOf = (images: object): Shard | undefined => (images as { [CUT]?: Shard })[CUT];
 
 /**
  * Marks `images` as already the images of `shard` (a reader read by a plan that held only them):
@@ -108,7 +111,8 @@ const cutLists = new WeakMap<object, Shard>();
  * ```
  */
 export function markShardImages(images: object, shard: Shard): void {
-  cutLists.set(images, { index: shard.index, count: shard.count });
+  // Not enumerable: JSON, copies and structured clones of the list do not carry it.
+  Object.defineProperty(images, CUT, { value: { index: shard.index, count: shard.count }, configurable: true });
 }
 
 /**
@@ -128,7 +132,7 @@ export function markShardImages(images: object, shard: Shard): void {
  */
 export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, options: ShardDatasetOptions = {}): MaskDataset | MaskDatasetStream {
   const n = d.images.length;
-  const cut = cutLists.get(d.images);
+  const cut = cutOf(d.images);
   if (cut !== undefined && (cut.index !== shard.index || cut.count !== shard.count)) {
     throw new RleError('INVALID_OPTION', `These images were cut for shard ${cut.index}/${cut.count}, not ${shard.index}/${shard.count}`, { path: ['shard'] });
   }

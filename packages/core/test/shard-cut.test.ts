@@ -44,4 +44,17 @@ describe('markShardImages', () => {
     markShardImages(first, { index: 0, count: 2 });
     expect((shardDataset({ images: first, categories: [], annotations: [stray] }, { index: 0, count: 2 }) as { annotations: Annotation[] }).annotations).toEqual([stray]);
   });
+
+  it('the mark is seen by another copy of the module (two installed copies of core must agree, or a cut list is cut again)', async () => {
+    const other = (await import('../src/shard.js?second-copy' as string)) as typeof import('../src/shard.js');
+    expect(other.shardDataset).not.toBe(shardDataset);
+    const cut = imageList(3);
+    markShardImages(cut, { index: 1, count: 3 });
+    const got = other.shardDataset({ images: cut, categories: [], annotations: [] }, { index: 1, count: 3 }) as { images: ImageInfo[] };
+    expect(got.images).toBe(cut);
+    // Not carried by copies of the list (JSON, a structured clone): a planned reader marks the list it was handed.
+    expect(Object.keys(cut)).toEqual(['0', '1', '2']);
+    expect(structuredClone(cut)).toEqual(cut);
+    expect(() => shardDataset({ images: structuredClone(cut), categories: [], annotations: [] }, { index: 2, count: 3 })).not.toThrow();
+  });
 });
