@@ -788,6 +788,18 @@ export async function firstJsonByte(it: AsyncIterator<Uint8Array>, heads: Uint8A
 }
 
 /**
+ * Ends a source's read that its reader leaves early (`return()`: a file's handle is closed). A
+ * failure to close is not the reader's error: the reader's own, if any, is the one thrown.
+ */
+export async function closeQuietly(it: AsyncIterator<unknown>): Promise<void> {
+  try {
+    await it.return?.();
+  } catch {
+    // the read was already failing or closed
+  }
+}
+
+/**
  * A source that gives `heads`, then the rest of `it`, once. `copy`: each chunk of `it` copied (it
  * reads by range into a reused buffer, and the reader may keep chunks, as readAllBytes does).
  */
@@ -800,7 +812,7 @@ export function replayHeads(name: string, heads: Uint8Array[], it: AsyncIterator
         for (let r = await it.next(); !r.done; r = await it.next()) yield copy ? new Uint8Array(r.value) : r.value;
       } finally {
         // A reader that stops early (an error, enough read) closes the source's read too: a file's handle.
-        await it.return?.();
+        await closeQuietly(it);
       }
     },
   };

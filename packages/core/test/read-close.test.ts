@@ -72,4 +72,22 @@ describe('streamed reads close the source when they stop early', () => {
     } as never, { maxBytes: 1 << 20, expected: 'a list' })).rejects.toBeDefined();
     expect(src.open()).toBe(0);
   });
+
+  it('a source whose close fails: the read\'s own error is the one thrown', async () => {
+    const bytes = encodeUtf8(datasetText(40).replace(/("id":20,.*?"runs":\[)/, '$1x'));
+    const failingClose: ByteSource = {
+      kind: 'bytes', name: 'x.json', size: bytes.length,
+      async *stream() {
+        try {
+          for (let i = 0; i < bytes.length; i += 16) yield bytes.slice(i, i + 16);
+        } finally {
+          throw new Error('close failed');
+        }
+      },
+    };
+    await expect((async () => {
+      const s = await rlekitJson.readStream!(failingClose);
+      for await (const _ of s.annotations) { /* read to the fault */ }
+    })()).rejects.toMatchObject({ name: 'RleError' });
+  });
 });

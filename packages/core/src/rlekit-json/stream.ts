@@ -4,7 +4,7 @@ import type { Annotation, Category, Id, ImageInfo, MaskDatasetStream } from '../
 import { toDatasetStream } from '../dataset.js';
 import type { ByteSource } from '../source.js';
 import { encodeUtf8, readsByRange, sourceChunks } from '../source.js';
-import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from '../json-scan.js';
+import { closeQuietly, firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from '../json-scan.js';
 import { markShardImages, shardRange, type Shard } from '../shard.js';
 import { annotationFromBytes, annotationOf, asWholeRead, checkJsonOf, HEADER_KEYS, headerOf, readRlekitJson, references, trailingRunsOf, type Header } from './read.js';
 
@@ -30,7 +30,7 @@ export async function streamRlekitJson(source: ByteSource, maxBytes: number, rec
     return await streamFrom(source, it, maxBytes, recover);
   } catch (e) {
     // A read that failed before its stream was handed on closes the source's (a file's handle).
-    await it.return?.();
+    await closeQuietly(it);
     throw e;
   }
 }
@@ -184,7 +184,7 @@ async function streamFrom(source: ByteSource, it: AsyncIterator<Uint8Array>, max
           }
         } finally {
           // Stopped early or failed: the source's read is closed (a file's handle), not left to GC.
-          await pending?.return?.();
+          if (pending !== undefined) await closeQuietly(pending);
         }
         yield* queue;
         if (after !== undefined) {
