@@ -13,6 +13,10 @@
  *
  * `pnpm bench lvis --growth 0.1,0.3,1`: the COCO conversion (--jobs 1) of each scale's file, one
  * table: size, wall, MB/s, peak RSS — time and memory should grow linearly (or memory stay flat).
+ *
+ * `pnpm bench lvis --jobs-memory 1,2,4,8 [--scale S]`: the COCO conversion with each --jobs, one
+ * table: wall, CPU, peak RSS beside the default's memory estimate (cli's jobsWithinMemory), every
+ * output compared with the first's.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -311,6 +315,8 @@ export async function lvis(argv: string[]): Promise<void> {
   };
   const growth = flag('growth');
   if (growth !== undefined) return grow(growth.split(',').map(Number));
+  const jobsMemory = flag('jobs-memory');
+  if (jobsMemory !== undefined) return memoryPerJob(Number(flag('scale') ?? 1), jobsMemory.split(',').map(Number));
   const scale = Number(flag('scale') ?? 1);
   if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
   const only = flag('only')?.split(',');
@@ -379,6 +385,31 @@ export async function lvis(argv: string[]): Promise<void> {
   const one = results.find(([n]) => n === 'rlekit convert --to coco --polygons rle')?.[1], two = results.find(([n]) => n.endsWith('--jobs 2'))?.[1];
   if (one?.ok && two?.ok) console.log(`\n--jobs 2 against --jobs 1: wall ${(two.wall / one.wall).toFixed(2)}×, CPU ${(two.cpu / one.cpu).toFixed(2)}× (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')})`);
   for (const name of ['python.json', 'coco.json', 'coco-jobs2.json', 'coco-nogroup.json', 'kaggle.csv', 'rlekit.json']) rmSync(out(name), { force: true });
+}
+
+/** Peak memory of the COCO conversion with each --jobs, beside the estimate the default --jobs is capped by. */
+async function memoryPerJob(scale: number, jobs: number[]): Promise<void> {
+  if (!(scale > 0 && scale <= 4) || !jobs.every((j) => Number.isInteger(j) && j > 0)) throw new Error('--jobs-memory takes positive integers, comma-separated, and --scale a number in (0, 4]');
+  const { jobsMemoryEstimate, jobsWithinMemory } = await import('../../cli/src/jobs.js');
+  mkdirSync(cacheDir, { recursive: true });
+  const input = lvisFile(scale);
+  const size = statSync(input).size;
+  console.log(`input: ${input}, ${(size / 1e6).toFixed(0)} MB; node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores (shared); the default takes at most ${jobsWithinMemory(size)} jobs here`);
+  const GiB = 2 ** 30;
+  const estimate = (n: number): number => jobsMemoryEstimate(size, n) / GiB;
+  const out = (n: number): string => join(cacheDir, `out-jobs-memory-${scale}-${n}.json`);
+  const rows: string[] = [];
+  for (const n of jobs) {
+    const m = measure([...cliCommand(), 'convert', input, '--from', 'coco', '-q', '--jobs', String(n), '--to', 'coco', '--polygons', 'rle', '-o', out(n)], repo);
+    const same = n === jobs[0] || spawnSync('cmp', ['-s', out(jobs[0]!), out(n)]).status === 0;
+    const row = `| ${n} | ${m.ok ? `${m.wall.toFixed(1)} s` : `failed: ${m.note ?? ''}`} | ${m.cpu.toFixed(1)} s | ${(m.rss / GiB).toFixed(2)} GiB | ${estimate(n).toFixed(2)} GiB | ${same ? 'yes' : '**no**'} |`;
+    console.error(row);
+    rows.push(row);
+  }
+  for (const n of jobs) rmSync(out(n), { force: true });
+  console.log(`\n| --jobs (${(size / 1e6).toFixed(0)} MB → COCO RLE) | wall | CPU (user+sys) | peak RSS | the default's estimate | bytes as the first run's |`);
+  console.log('|---:|---:|---:|---:|---:|:-:|');
+  for (const r of rows) console.log(r);
 }
 
 /** The COCO conversion of the 100 MB, 300 MB, 1 GB (…) files: time and memory against size. */

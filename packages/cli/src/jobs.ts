@@ -125,16 +125,21 @@ export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
  */
 export const JOBS_MEMORY_BUDGET = 2 ** 30;
 
+/** The peak memory, in bytes, the default --jobs expects of `jobs` jobs converting a file of `size` bytes. */
+export function jobsMemoryEstimate(size: number, jobs: number): number {
+  const GiB = 2 ** 30;
+  return 0.17 * GiB + 0.35 * size + (jobs - 1) * (0.06 * GiB + 0.06 * size);
+}
+
 /** How many jobs a file of `size` bytes may take by default within {@link JOBS_MEMORY_BUDGET} (at least one). */
 export function jobsWithinMemory(size: number): number {
-  const GiB = 2 ** 30;
-  const first = 0.17 * GiB + 0.35 * size, more = 0.06 * GiB + 0.06 * size;
+  const first = jobsMemoryEstimate(size, 1), more = jobsMemoryEstimate(size, 2) - first;
   return Math.max(1, 1 + Math.floor((JOBS_MEMORY_BUDGET - first) / more));
 }
 
 /** {@link jobsWithinMemory} where every worker reads the whole input (no `readsShards`): each costs what one job does. */
 export function jobsReadingAll(size: number): number {
-  return Math.max(1, Math.floor(JOBS_MEMORY_BUDGET / (0.17 * 2 ** 30 + 0.35 * size)));
+  return Math.max(1, Math.floor(JOBS_MEMORY_BUDGET / jobsMemoryEstimate(size, 1)));
 }
 
 /**
