@@ -118,14 +118,16 @@ export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
 
 /**
  * What the default --jobs keeps a file's conversion within: the peak memory of the process, all
- * threads together. Measured (docs/scale.md) on the LVIS-shaped COCO file converted to COCO RLE:
- * one job takes about 0.17 GiB + 0.35 × the file's size, each further worker thread about
- * 0.06 GiB + 0.06 × it (its V8 heap, its share of the regrouping window, its part's buffers).
- * At 1.1 GB that is 4 jobs (0.95–0.97 GiB measured); 8 took 1.2 GiB. `--jobs N` takes N.
+ * threads together, by {@link jobsMemoryEstimate}. `--jobs N` takes N.
  */
 export const JOBS_MEMORY_BUDGET = 2 ** 30;
 
-/** The peak memory, in bytes, the default --jobs expects of `jobs` jobs converting a file of `size` bytes. */
+/**
+ * The peak memory, in bytes, the default --jobs expects of `jobs` jobs converting a file of `size`
+ * bytes: a line through measurements of the LVIS-shaped COCO file converted to COCO RLE (docs/scale.md,
+ * `pnpm bench lvis --jobs-memory`), one job about 0.17 GiB + 0.35 × the size, each further worker
+ * thread about 0.06 GiB + 0.06 × it (its V8 heap, its share of the regrouping window, its part's buffers).
+ */
 export function jobsMemoryEstimate(size: number, jobs: number): number {
   const GiB = 2 ** 30;
   return 0.17 * GiB + 0.35 * size + (jobs - 1) * (0.06 * GiB + 0.06 * size);

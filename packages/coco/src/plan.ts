@@ -16,7 +16,7 @@
  * larger than it holds, an element it could not read), or one that failed: the main thread scans
  * that part itself, so every error is the serial scan's, at the same offset, whatever the guess.
  */
-import { alignedChunks, JsonScanner, objectFields, parseJsonBytes, shardRange, splitCuts, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard, type SplitHelpers } from '@rlekit/core';
+import { alignedChunks, JsonScanner, objectFields, parseJsonBytes, planImages, shardRange, splitCuts, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard, type SplitHelpers } from '@rlekit/core';
 import type { CocoFormat } from './options.js';
 import type { CocoShardPlan } from './read-stream.js';
 
@@ -88,10 +88,8 @@ export function shardPlans(p: PlanInputs): CocoShardPlan[] {
   }
   const plans = p.shards.map((s, j): CocoShardPlan => ({
     format: p.format, categories: p.categories,
-    // A later shard's plan holds its own images only (it crosses to a worker thread; every image in
-    // every worker was most of a worker's memory at 1 GB). The first shard's keeps them all: its
-    // reader answers for the whole file where one run would (check's and inspect's header).
-    ...(p.splits && j > 0 ? { images: p.images.slice(ranges[j]![0], ranges[j]![1]), cut: s } : { images: p.images }), missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
+    // A later shard's plan holds its own images only where the shards split the annotations by image.
+    ...(p.splits ? planImages(p.images, s, j === 0) : { images: p.images }), missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
     window: Math.max(16 << 20, Math.floor(p.regroupBytes / n)), inImageOrder: p.splits,
     index: new Uint32Array(counts[j]!), offset: new Float64Array(counts[j]!), length: new Uint32Array(counts[j]!), firstId: p.firstId(s),
     ...(p.format === 'instances' && p.extras !== undefined && Object.keys(p.extras).length > 0 ? { extras: p.extras } : {}),

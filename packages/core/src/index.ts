@@ -15,7 +15,7 @@ export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from '.
 export type { RasterizeOptions } from './polygon.js';
 export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
 export { DEFAULT_MAX_BUFFERED_RUNS, annotationsByImage, groupByImage } from './group.js';
-export { inShard, markShardImages, parseShard, shardDataset, shardOrigin, shardRange } from './shard.js';
+export { inShard, markShardImages, parseShard, planImages, shardDataset, shardOrigin, shardRange } from './shard.js';
 export type { Shard, ShardDatasetOptions } from './shard.js';
 export { joinElements, jsonArrayParts } from './merge.js';
 export type { JsonPartEvent } from './merge.js';

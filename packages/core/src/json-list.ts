@@ -7,7 +7,7 @@
 import { isDatasetStream, toDatasetStream, type Annotation, type Category, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream } from './dataset.js';
 import { describeValue, RleError } from './errors.js';
 import { annotationsByImage, groupByImage } from './group.js';
-import { firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
+import { closeQuietly, firstJsonByte, JsonScanner, parseJsonBytes, replayHeads, type JsonScanHandler } from './json-scan.js';
 import { inShard, shardRange, type Shard } from './shard.js';
 import { alignedChunks, splitCuts, type SplitHelpers } from './split-cuts.js';
 import { decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, readAllBytes, readsByRange, sourceChunks, type ByteSource, type DialectInput } from './source.js';
@@ -415,15 +415,12 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
   const it = sourceChunks(source)[Symbol.asyncIterator]();
   const heads: Uint8Array[] = [];
   try {
-    if ((await firstJsonByte(it, heads)) !== 0x5b) {
-      await it.return?.();
-      return undefined;
-    }
+    if ((await firstJsonByte(it, heads)) !== 0x5b) return undefined;
     const helpers = reader.absorb === undefined ? undefined : options.helpers;
     const cuts = helpers === undefined ? [] : await splitCuts(source, helpers, { expected: options.expected, window: CUT_WINDOW, headStart: LIST_SPLIT_HEAD_START, minBytes: LIST_SPLIT_MIN_BYTES, trialBytes: CUT_WINDOW });
     let pass: FirstPass;
     if (cuts.length > 0) {
-      await it.return?.();
+      await closeQuietly(it); // not needed while the helpers scan
       pass = await splitFirstPass(source, reader, helpers!, cuts, options.maxBytes, options.expected, options.pieceOptions);
     } else pass = await firstPass(source, replayHeads(source.name, heads, it).stream(), reader, true, options.maxBytes, options.expected);
     if (pass.fault !== undefined || pass.spans === undefined) return undefined;
@@ -446,6 +443,9 @@ export async function planJsonList(source: ByteSource, reader: JsonListReader, s
     // Bad JSON: each worker's own read meets it, as one run does.
     if (e instanceof RleError) return undefined;
     throw e;
+  } finally {
+    // Whichever way the plan ends, the first pass's read is closed (a file's handle).
+    await closeQuietly(it);
   }
 }
 

@@ -116,6 +116,24 @@ export function markShardImages(images: object, shard: Shard): void {
 }
 
 /**
+ * The images a `--jobs` plan hands a shard's reader: a later shard's own only, with the shard as
+ * `cut` (its reader marks the list with {@link markShardImages}); the first shard's, every image
+ * (its reader answers for the whole file where one run would: check's and inspect's header).
+ * @example
+ * ```ts
+ * const size = { height: 1, width: 1 };
+ * const images = [{ id: 1, ...size }, { id: 2, ...size }, { id: 3, ...size }, { id: 4, ...size }];
+ * planImages(images, { index: 1, count: 2 }, false).images.map((im) => im.id); // → [3, 4]
+ * planImages(images, { index: 0, count: 2 }, true).images.length; // → 4
+ * ```
+ */
+export function planImages<T>(images: T[], shard: Shard, first: boolean): { images: T[]; cut?: Shard } {
+  if (first) return { images };
+  const [start, end] = shardRange(shard, images.length);
+  return { images: images.slice(start, end), cut: shard };
+}
+
+/**
  * The shard's images (in input order) and the annotations of those images (in the order they come).
  * A reader given the shard in its context may already have left the other annotations out.
  * @example
@@ -136,8 +154,6 @@ export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, o
   if (cut !== undefined && (cut.index !== shard.index || cut.count !== shard.count)) {
     throw new RleError('INVALID_OPTION', `These images were cut for shard ${cut.index}/${cut.count}, not ${shard.index}/${shard.count}`, { path: ['shard'] });
   }
-  // Already the shard's images: all of them are kept, and an annotation of none of them is the first shard's (as inShard says).
-  const [start, end] = cut !== undefined ? [0, n] : shardRange(shard, n);
   const position = new Map<Id, number>();
   d.images.forEach((im, i) => position.set(im.id, i));
   let last = -1;
@@ -151,9 +167,10 @@ export function shardDataset(d: MaskDataset | MaskDatasetStream, shard: Shard, o
       }
       last = p;
     }
+    // Already the shard's images: all of them are kept, and an annotation of none of them is the first shard's (as inShard says).
     return cut !== undefined ? p >= 0 || shard.index === 0 : inShard(shard, n, p);
   };
-  const images = cut !== undefined ? d.images : d.images.slice(start, end);
+  const images = cut !== undefined ? d.images : d.images.slice(...shardRange(shard, n));
   if (cut === undefined) wholeLists.set(images, d.images);
   if (!isDatasetStream(d)) return { images, categories: d.categories, annotations: d.annotations.filter(keep) };
   const source = d.annotations;

@@ -20,7 +20,6 @@ export interface ByteSource {
   range?(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
-/** A folder of files (PNG masks, DICOM series). Paths are relative, with '/' separators. */
 /** Whether {@link sourceChunks} reads `source` by range (its chunks then share one buffer). */
 export const readsByRange = (source: ByteSource): boolean => source.range !== undefined && source.size !== undefined;
 
@@ -39,6 +38,7 @@ export function sourceChunks(source: ByteSource): AsyncIterable<Uint8Array> {
   return readsByRange(source) ? source.range!(0, source.size!) : source.stream();
 }
 
+/** A folder of files (PNG masks, DICOM series). Paths are relative, with '/' separators. */
 export interface FolderSource {
   readonly kind: 'folder';
   readonly name: string;

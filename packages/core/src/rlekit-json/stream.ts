@@ -5,7 +5,7 @@ import { toDatasetStream } from '../dataset.js';
 import type { ByteSource } from '../source.js';
 import { encodeUtf8, readsByRange, sourceChunks } from '../source.js';
 import { closeQuietly, firstJsonByte, JsonScanner, parseJsonBytes, replayHeads } from '../json-scan.js';
-import { markShardImages, shardRange, type Shard } from '../shard.js';
+import { markShardImages, planImages, shardRange, type Shard } from '../shard.js';
 import { annotationFromBytes, annotationOf, asWholeRead, checkJsonOf, HEADER_KEYS, headerOf, readRlekitJson, references, trailingRunsOf, type Header } from './read.js';
 
 const STEP = 1 << 20;
@@ -326,15 +326,12 @@ export async function planRlekitJson(source: ByteSource, shards: readonly Shard[
   const n = at.length;
   const plans = shards.map((shard, j): RlekitJsonShardPlan => {
     const [lo, hi] = shardRange(shard, h.images.length);
-    // The first shard's plan keeps every image (its reader answers for the whole file where one
-    // run would: check's and inspect's header); a later one's, only its own (see COCO's plan).
-    const images = j > 0 ? h.images.slice(lo, hi) : h.images;
     let first = 0;
     while (first < n && at[first]! < lo) first++;
     let end = first;
     while (end < n && at[end]! < hi) end++;
     const count = end - first;
-    return { size: source.size!, images, ...(j > 0 ? { cut: shard } : {}), categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
+    return { size: source.size!, ...planImages(h.images, shard, j === 0), categories: h.categories, first, count, start: count > 0 ? from[first]! : 0, end: count > 0 ? to[end - 1]! : 0 };
   });
   (at = [], from = [], to = []);
   return plans;
