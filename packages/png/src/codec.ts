@@ -2,7 +2,7 @@
  * Single-image codecs: PNG bytes ↔ Mask and PNG bytes ↔ LabelMap.
  */
 import { checkPaintPixels, checkSize, DEFAULT_MAX_RUNS, LabelMap, Mask, RleError, RunBuilder, type LabelArray, type RleWarning, type WarningSink } from '@rlekit/core';
-import { DEFAULT_MAX_PIXELS, readHeader, readPng, readPngPacked, writePng, type Pass, type PngHeader, type RawPng } from './png.js';
+import { DEFAULT_MAX_PIXELS, readHeader, readPngPacked, readPngReused, writePng, type Pass, type PngHeader, type RawPng } from './png.js';
 import { vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
 
 export interface DecodeMaskOptions {
@@ -36,6 +36,14 @@ export interface DecodeLabelMapOptions {
   transparent?: 'background' | 'keep';
   warn?: WarningSink;
   maxPixels?: number;
+  /**
+   * Decode into this array, reused from one image to the next: at least height × width elements,
+   * of a type that holds the image's labels (Uint8Array for 8-bit grey and palette images, a wider
+   * one for 16-bit grey and RGB). The map returned views its first height × width elements, so it
+   * is only good until the next decode into it. Otherwise every call returns fresh memory, whose
+   * first touch can cost more than the decode (a few hundred µs for a 480 × 640 map).
+   */
+  into?: LabelArray;
 }
 
 export interface EncodeMaskOptions {
@@ -78,7 +86,8 @@ function maxPixelsOption(v: number | undefined): number {
 }
 
 function toRaw(png: Uint8Array | RawPng, maxPixels: number): RawPng {
-  if (png instanceof Uint8Array) return readPng(png, maxPixels);
+  // Every caller reads the scanlines out before it returns.
+  if (png instanceof Uint8Array) return readPngReused(png, maxPixels);
   if (png && typeof png === 'object' && 'passes' in png) {
     checkSize({ height: png.header.height, width: png.header.width }, maxPixels, ['IHDR']);
     return png;
@@ -389,16 +398,26 @@ export function decodeLabelMapWithHeader(png: Uint8Array | RawPng, options: Deco
   const rgbOrder = option(options.rgbOrder, ['rgb', 'bgr'] as const, 'rgbOrder', 'rgb');
   const unknownColor = option(options.unknownColor, ['error', 'background'] as const, 'unknownColor', 'error');
   const transparent = option(options.transparent, ['background', 'keep'] as const, 'transparent', 'background');
+  const into = options.into;
+  if (into !== undefined && !(into instanceof Uint8Array || into instanceof Uint16Array || into instanceof Uint32Array)) {
+    throw new RleError('INVALID_OPTION', 'The array to decode into is not a label array', { path: ['into'], expected: 'a Uint8Array, Uint16Array or Uint32Array', received: Object.prototype.toString.call(into) });
+  }
   if (png instanceof Uint8Array) {
     const h = readHeader(png);
     if (!h.interlaced && (h.colorType === 0 || h.colorType === 3) && h.bitDepth >= 8) {
-      // Grey and palette samples of 8 and 16 bits are the labels: unfiltered straight into place.
-      const { rows, palette } = readPngPacked(png, maxPixels);
+      // Grey and palette samples of 8 and 16 bits are the labels: unfiltered straight into place
+      // (into scratch memory and copied out when the caller gives the array).
+      const total = h.height * h.width;
+      const target = into === undefined ? undefined : labelsInto(into, total, h.bitDepth === 16 ? 0xffff : 0xff);
+      const { rows, palette } = readPngPacked(png, maxPixels, target !== undefined);
       const size = { height: h.height, width: h.width };
       let data: LabelArray = rows;
       if (h.bitDepth === 16) {
-        data = new Uint16Array(h.height * h.width);
-        for (let i = 0, j = 0; i < data.length; i++, j += 2) data[i] = (rows[j]! << 8) | rows[j + 1]!;
+        data = target ?? new Uint16Array(total);
+        for (let i = 0, j = 0; i < total; i++, j += 2) data[i] = (rows[j]! << 8) | rows[j + 1]!;
+      } else if (target !== undefined) {
+        target.set(rows.subarray(0, total));
+        data = target;
       }
       return withHeader(LabelMap.fromArray(data, size), h, palette);
     }
@@ -412,7 +431,9 @@ export function decodeLabelMapWithHeader(png: Uint8Array | RawPng, options: Deco
   const table = rgb ? colorTable(options.colors) : undefined;
   let maxLabel = rgb ? 0xffffff : bd === 16 ? 0xffff : 0xff;
   if (rgb && table) maxLabel = Math.max(0, ...table.values());
-  const data: LabelArray = maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
+  // Every pixel below is written, across passes when interlaced, so a reused array needs no clearing.
+  const data: LabelArray = into !== undefined ? labelsInto(into, total, maxLabel)
+    : maxLabel <= 0xff ? new Uint8Array(total) : maxLabel <= 0xffff ? new Uint16Array(total) : new Uint32Array(total);
   const what: Sample = rgb ? (table || rgbOrder === 'rgb' ? 'packed-rgb' : 'packed-bgr') : 'value';
   if (!raw.header.interlaced && (ct === 0 || ct === 3) && bd >= 8) {
     // Samples are the labels: copy them row by row (a byte copy for 8-bit).
@@ -473,6 +494,17 @@ export function decodeLabelMapWithHeader(png: Uint8Array | RawPng, options: Deco
     options.warn?.({ code: 'unknown-color', message: `${unknown} pixels had colours not in the colour map (first ${firstUnknown}) and became background`, count: unknown });
   }
   return withHeader(LabelMap.fromArray(data, { height, width }), raw.header, raw.palette);
+}
+
+/** The first `total` elements of the caller's `into`, or INVALID_OPTION when it is too short or too narrow for `maxLabel`. */
+function labelsInto(into: LabelArray, total: number, maxLabel: number): LabelArray {
+  const holds = into instanceof Uint8Array ? 0xff : into instanceof Uint16Array ? 0xffff : 0xffffffff;
+  if (into.length < total || holds < maxLabel) {
+    throw new RleError('INVALID_OPTION', 'The array to decode into does not fit this image', {
+      path: ['into'], expected: `at least ${total} elements of a type that holds label ${maxLabel}`, received: `${into.length} elements of ${into.constructor.name}`,
+    });
+  }
+  return into.subarray(0, total);
 }
 
 function withHeader(labelMap: LabelMap, header: PngHeader, palette: Uint8Array | undefined): { labelMap: LabelMap; header: PngHeader; palette?: Uint8Array } {

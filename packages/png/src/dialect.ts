@@ -11,7 +11,7 @@ import {
 } from '@rlekit/core';
 import { colourChannelWarning, decodeLabelMap, decodeLabelMapWithHeader, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
-import { DEFAULT_MAX_PIXELS, isPng, readPng } from './png.js';
+import { DEFAULT_MAX_PIXELS, isPng, readHeader, readPngReused } from './png.js';
 
 const mode = z._default(z.enum(['semantic', 'instance', 'binary', 'foreground']), 'semantic')
   .register(z.globalRegistry, { description: 'semantic: each PNG is a label map, label = category; instance: each label is an instance (category by --classes); binary: one binary PNG per instance; foreground: one binary PNG per image (the union of its masks)' });
@@ -240,6 +240,22 @@ async function readAt(f: PngFile): Promise<Uint8Array> {
   }
 }
 
+/**
+ * An 8-bit label array reused for every 8-bit grey or palette map of one read (most label maps):
+ * the masks read out of a map own their runs, and fresh memory per image costs more in page faults
+ * than the decode. Other maps, and headers over `maxPixels` (refused by the decode), get none.
+ */
+function reusedLabels(maxPixels: number): (bytes: Uint8Array) => Uint8Array | undefined {
+  let labels = new Uint8Array(0);
+  return (bytes) => {
+    const h = readHeader(bytes);
+    const total = h.height * h.width;
+    if (h.bitDepth > 8 || (h.colorType !== 0 && h.colorType !== 3) || total > maxPixels) return undefined;
+    if (labels.length < total) labels = new Uint8Array(total);
+    return labels;
+  };
+}
+
 function decodeAt<T>(path: string, fn: () => T): T {
   try {
     return fn();
@@ -283,7 +299,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   if (o.mode === 'foreground') {
     for (const f of pngs) {
       const bytes = await readAt(f);
-      const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
+      const raw = decodeAt(f.path, () => readPngReused(bytes, o.maxPixels)); // read out by maskFromRaw at once
       const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
       if (channel === 'colour') colourChannel.push(raw.header.colorType);
       const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(f.path);
@@ -306,7 +322,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       const imageName = m ? m.groups!.image! : stem(f.path);
       if (!m && !single) unmatched++;
       const n = m ? Number(m.groups!.n) : 1;
-      const raw = decodeAt(f.path, () => readPng(bytes, o.maxPixels));
+      const raw = decodeAt(f.path, () => readPngReused(bytes, o.maxPixels)); // read out by maskFromRaw at once
       const { mask, channel } = decodeAt(f.path, () => maskFromRaw(raw, o.channel, o.threshold, o.maxRuns));
       if (channel === 'colour') colourChannel.push(raw.header.colorType);
       let image = byImage.get(imageName);
@@ -332,14 +348,19 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
   const classOnly = o.mode === 'instance' && o.classes.trim() === 'cityscapes';
   const fromClassMaps = classMaps !== undefined && o.classes.trim() === 'none';
   let voidPixels = 0, mixed = 0, noClassMap = 0;
+  const mapLabels = reusedLabels(o.maxPixels), classLabels = reusedLabels(o.maxPixels);
   for (const f of pngs) {
     const bytes = await readAt(f);
     const rel = f.path.startsWith(CLASS_DIR) ? f.path.slice(CLASS_DIR.length) : f.path.startsWith(OBJECT_DIR) ? f.path.slice(OBJECT_DIR.length) : f.path;
     const imageId: Id = single ? (input instanceof Uint8Array ? 0 : baseStem((input as ByteSource).name)) : stem(rel);
-    const { labelMap: lm, header, palette } = decodeAt(f.path, () => decodeLabelMapWithHeader(bytes, {
-      // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
-      ...(map && o.mode === 'semantic' ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
-    }));
+    const { labelMap: lm, header, palette } = decodeAt(f.path, () => {
+      const into = mapLabels(bytes);
+      return decodeLabelMapWithHeader(bytes, {
+        // Colours are classes only in semantic maps; in instance maps (CVAT SegmentationObject) each colour is an instance.
+        ...(map && o.mode === 'semantic' ? { colors: map } : {}), rgbOrder: o.rgbOrder, unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn,
+        ...(into ? { into } : {}),
+      });
+    });
     const image: ImageInfo = { id: imageId, height: lm.height, width: lm.width };
     if (!single || !(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
     images.push(image);
@@ -349,7 +370,10 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       if (!cf) noClassMap++;
       else {
         const cbytes = await readAt(cf);
-        classes = decodeAt(cf.path, () => decodeLabelMap(cbytes, { ...(map ? { colors: map } : {}), unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn }));
+        classes = decodeAt(cf.path, () => {
+          const into = classLabels(cbytes);
+          return decodeLabelMap(cbytes, { ...(map ? { colors: map } : {}), unknownColor: o.unknownColor, maxPixels: o.maxPixels, warn: context.warn, ...(into ? { into } : {}) });
+        });
         if (classes.height !== lm.height || classes.width !== lm.width) {
           throw new RleError('SIZE_MISMATCH', `Class map of ${String(imageId)} differs in size from its instance map`, { path: [cf.path], expected: `${lm.height}x${lm.width}`, received: `${classes.height}x${classes.width}` });
         }

@@ -3,7 +3,7 @@
  * Decoding stops at raw (unfiltered) scanlines; the codecs read samples from them row by row.
  */
 import { checkSize, RleError } from '@rlekit/core';
-import { deflateZlib, inflateZlib, nativeCrc32 } from './zlib.js';
+import { deflateZlib, inflateZlibInto, nativeCrc32 } from './zlib.js';
 
 // Typed `Uint8Array`, not the inferred `Uint8Array<ArrayBuffer>` that TypeScript before 5.7 cannot read in the .d.ts.
 export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
@@ -156,9 +156,21 @@ export function readHeader(bytes: Uint8Array): PngHeader {
  * ```
  */
 export function readPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
+  return readRaw(bytes, maxPixels, false);
+}
+
+/**
+ * {@link readPng} into this thread's scratch memory: the scanlines are only good until the next
+ * read that reuses it, so only for callers that read them out before they return or await. @internal
+ */
+export function readPngReused(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): RawPng {
+  return readRaw(bytes, maxPixels, true);
+}
+
+function readRaw(bytes: Uint8Array, maxPixels: number, reuse: boolean): RawPng {
   const c = readChunks(bytes, maxPixels);
   const { passes, size } = layout(c.header);
-  const raw = inflateIdat(c, size);
+  const raw = inflateIdat(c, size, reuse);
   const bpp = Math.max(1, bitsPerPixel(c.header) >> 3);
   for (const p of passes) unfilter(raw, p, bpp);
   const out: RawPng = { header: c.header, data: raw, passes };
@@ -172,7 +184,10 @@ export interface PackedPng {
   header: PngHeader;
   palette?: Uint8Array;
   transparency?: Uint8Array;
-  /** height × rowBytes bytes: row y at y × rowBytes. A view at offset 0 of the inflated buffer (which is `height` bytes longer). */
+  /**
+   * height × rowBytes bytes: row y at y × rowBytes. A view at offset 0 of the inflated buffer
+   * (which is `height` bytes longer), or of this thread's scratch memory when read `reused`.
+   */
   rows: Uint8Array;
   rowBytes: number;
 }
@@ -183,11 +198,11 @@ export interface PackedPng {
  * rows are the label array as they stand. Throws like readPng, and UNSUPPORTED for interlaced
  * images (callers check the header first). @internal
  */
-export function readPngPacked(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): PackedPng {
+export function readPngPacked(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS, reused = false): PackedPng {
   const c = readChunks(bytes, maxPixels);
   if (c.header.interlaced) throw new RleError('UNSUPPORTED', 'Interlaced PNG where packed rows were asked for', { offset: 28, path: ['IHDR', 'interlace'] });
   const { passes, size } = layout(c.header);
-  const raw = inflateIdat(c, size);
+  const raw = inflateIdat(c, size, reused);
   const p = passes[0]!;
   unfilterPacked(raw, p.height, p.rowBytes, Math.max(1, bitsPerPixel(c.header) >> 3));
   const out: PackedPng = { header: c.header, rows: raw.subarray(0, p.height * p.rowBytes), rowBytes: p.rowBytes };
@@ -259,7 +274,23 @@ function readChunks(bytes: Uint8Array, maxPixels: number): Chunks {
 }
 
 /** The IDAT chunks' zlib stream inflated to exactly `size` bytes. */
-function inflateIdat({ idat, idatBytes }: Chunks, size: number): Uint8Array {
+/**
+ * Scanline memory one thread reuses from one image to the next, for decodes that read it out
+ * before they return: fresh memory for every image costs more in first-touch page faults than the
+ * inflate itself (JavaScript frees it only at a later GC, so the allocator cannot hand the same
+ * pages back as it does to Pillow). Kept up to SCRATCH_KEEP bytes; a larger image gets its own.
+ */
+let scratch: Uint8Array | undefined;
+const SCRATCH_KEEP = 1 << 26;
+
+function scratchFor(size: number): Uint8Array {
+  if (scratch !== undefined && scratch.length >= size) return scratch;
+  const b = new Uint8Array(size);
+  if (size <= SCRATCH_KEEP) scratch = b;
+  return b;
+}
+
+function inflateIdat({ idat, idatBytes }: Chunks, size: number, reuse: boolean): Uint8Array {
   let z: Uint8Array;
   if (idat.length === 1) z = idat[0]!;
   else {
@@ -276,7 +307,8 @@ function inflateIdat({ idat, idatBytes }: Chunks, size: number): Uint8Array {
     throw new RleError('TRUNCATED', 'Image data is too short for the size in IHDR', { path: ['IDAT'], expected: `at least ${Math.ceil((size - 1024) / 1032)} compressed bytes for ${size} bytes of scanlines`, received: `${idatBytes} bytes` });
   }
   try {
-    return inflateZlib(z, size);
+    // One byte more than the scanlines: how the inflater sees a stream that runs past them.
+    return inflateZlibInto(z, size, reuse ? scratchFor(size + 1) : undefined);
   } catch (e) {
     throw e instanceof RleError ? e.at('IDAT') : e;
   }

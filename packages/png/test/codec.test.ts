@@ -77,6 +77,40 @@ describe('decoding every colour type, bit depth and interlace', () => {
     }), { numRuns: 400 });
   });
 
+  it('decodes into a reused, scribbled array as into fresh memory; scratch reuse never reaches an earlier result', () => {
+    // One array of each type, reused across all runs and filled with junk before each decode.
+    const wide = new Uint32Array(400), mid = new Uint16Array(400), narrow = new Uint8Array(400);
+    let previous: { raw: ReturnType<typeof readPng>; copy: Uint8Array } | undefined;
+    fc.assert(fc.property(imageArb, fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 3 }), (img, f0, idatChunks) => {
+      const png = refPng({ ...img, sample: (x, y) => img.samples[y * img.width + x]!, filter: (k) => (k + f0) % 5, idatChunks });
+      const { labels } = expected(img);
+      const fresh = decodeLabelMap(png);
+      for (const into of [wide, mid, narrow]) {
+        const holds = into instanceof Uint8Array ? 0xff : into instanceof Uint16Array ? 0xffff : 0xffffffff;
+        into.fill(holds);
+        if (holds < Math.max(...Array.from(fresh.data)) || (holds === 0xff && (img.bitDepth === 16 || img.colorType === 2 || img.colorType === 6))) {
+          expect(expectCode(() => decodeLabelMap(png, { into }), 'INVALID_OPTION').path).toEqual(['into']);
+          continue;
+        }
+        const lm = decodeLabelMap(png, { into });
+        expect(lm.data.buffer).toBe(into.buffer);
+        expect([lm.height, lm.width]).toEqual([img.height, img.width]);
+        expect(Array.from(lm.data)).toEqual(labels);
+      }
+      // readPng's scanlines are the caller's: later decodes (which reuse scratch memory) leave them alone.
+      if (previous) expect(previous.raw.data).toEqual(previous.copy);
+      decodeMask(png);
+      const raw = readPng(png);
+      previous = { raw, copy: raw.data.slice() };
+    }), { numRuns: 400 });
+    const png = encodeLabelMap(LabelMap.fromArray(new Uint8Array(12).fill(3), { height: 3, width: 4 }), { format: 'gray8' });
+    expect(expectCode(() => decodeLabelMap(png, { into: new Uint8Array(11) }), 'INVALID_OPTION').path).toEqual(['into']);
+    expectCode(() => decodeLabelMap(png, { into: new Int8Array(12) as unknown as Uint8Array }), 'INVALID_OPTION');
+    expectCode(() => decodeLabelMap(png, { into: [] as unknown as Uint8Array }), 'INVALID_OPTION');
+    const g16 = encodeLabelMap(LabelMap.fromArray(new Uint16Array(12).fill(3), { height: 3, width: 4 }), { format: 'gray16' });
+    expect(expectCode(() => decodeLabelMap(g16, { into: new Uint8Array(12) }), 'INVALID_OPTION').message).toMatch(/does not fit/);
+  });
+
   it('wide label maps: every filter, rows that change in a few places or everywhere, 8 and 16 bits (rows unfiltered in place)', () => {
     // Widths up to 300 so Up rows mix long unchanged stretches (copied), short gaps and busy rows.
     fc.assert(fc.property(
@@ -102,6 +136,8 @@ describe('decoding every colour type, bit depth and interlace', () => {
           filter: (k) => (filterKind === 5 ? (k * 7) % 5 : filterKind), idatChunks: 2,
         });
         expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+        const into = bitDepth === 16 ? new Uint16Array(height * width + 5).fill(9) : new Uint8Array(height * width + 5).fill(9);
+        expect(Array.from(decodeLabelMap(png, { into }).data)).toEqual(values);
       },
     ), { numRuns: 300 });
   });

@@ -115,6 +115,36 @@ describe('png dialect: reading', () => {
     expect((await dialect.read(ids16, { mode: 'instance', dropVoid: true })).annotations.map((a) => a.id)).toEqual([255, 1000]);
   });
 
+  it('a folder of maps of many sizes reads as each map alone (one label array is reused from map to map)', async () => {
+    const mapArb = fc.record({
+      height: fc.integer({ min: 1, max: 30 }), width: fc.integer({ min: 1, max: 30 }), seed: fc.integer({ min: 1, max: 1e9 }),
+      format: fc.constantFrom('palette', 'gray8', 'gray16'),
+    }).filter(({ height, width }) => height !== width);
+    await fc.assert(fc.asyncProperty(fc.array(mapArb, { minLength: 2, maxLength: 6 }), async (maps) => {
+      const files: Record<string, Uint8Array> = {};
+      maps.forEach(({ height, width, seed, format }, k) => {
+        let st = seed;
+        const values = Array.from({ length: height * width }, () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) >>> 29) % 4);
+        values[0] = 3; // foreground at the first and last pixel
+        values[values.length - 1] = 2;
+        files[`m${k}.png`] = encodeLabelMap(lm8(values, height, width), { format: format as 'palette' | 'gray8' | 'gray16' });
+      });
+      const d = await dialect.read(memoryFolder(files));
+      const want = Object.entries(files).flatMap(([name, png]) => [...decodeLabelMap(png).masks()].map(([label, m]) => [name.slice(0, -4), label, Array.from(m.toBitmap())]));
+      expect(d.annotations.map((a) => [a.imageId, a.categoryId, Array.from(a.mask.toBitmap())])).toEqual(want);
+    }), { numRuns: 60 });
+    // Instance maps with class maps, the second image smaller than the first.
+    const big = [1, 1, 0, 2, 2, 0, 1, 0, 2, 2], small = [0, 2, 2, 0, 0, 1];
+    const voc = memoryFolder({
+      'SegmentationObject/a.png': encodeLabelMap(lm8(big, 2, 5)), 'SegmentationClass/a.png': encodeLabelMap(lm8(big.map((v) => v * 5), 2, 5)),
+      'SegmentationObject/b.png': encodeLabelMap(lm8(small, 3, 2)), 'SegmentationClass/b.png': encodeLabelMap(lm8(small.map((v) => v * 7), 3, 2)),
+    });
+    const inst = await dialect.read(voc, { mode: 'instance' });
+    expect(inst.annotations.map((a) => [a.id, a.categoryId, a.mask.height, a.mask.width, a.mask.area()])).toEqual([
+      ['a:1', 5, 2, 5, 3], ['a:2', 10, 2, 5, 4], ['b:1', 7, 3, 2, 1], ['b:2', 14, 3, 2, 2],
+    ]);
+  });
+
   it('VOC / CVAT "Segmentation mask 1.1" folders: class maps for semantic, instance maps with their class for instance', async () => {
     // 3x5. Two cats (instances 1, 2; class 8) and a dog (instance 3; class 12), a 255 border.
     const cls = [8, 8, 255, 12, 12, 0, 255, 8, 12, 12, 0, 0, 8, 0, 0];

@@ -1,8 +1,9 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { RleError } from '@rlekit/core';
 import { deflateZlib, inflateZlib } from '../src/index.js';
-import { adler32, useNativeZlib } from '../src/zlib.js';
+import { adler32, inflateZlibInto, nativeInflaterState, useNativeZlib } from '../src/zlib.js';
 import { expectCode } from './helpers.js';
 
 // Byte strings with long runs (like mask scanlines) and random stretches.
@@ -155,6 +156,52 @@ describe.each([['node:zlib where present', true], ['fflate only, as in browsers'
     const withDictionary = z.slice();
     withDictionary[1] = 0xbb; // FDICT set, header check still valid: 0x78bb % 31 === 0
     expectCode(() => inflateZlib(withDictionary, data.length), 'UNSUPPORTED');
+  });
+
+  it('inflates into memory it is given, reused and scribbled, as into its own', () => {
+    const out = new Uint8Array(30_000);
+    fc.assert(fc.property(bytesArb, fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 255 }), (data, level, junk) => {
+      fc.pre(data.length < out.length);
+      out.fill(junk);
+      const z = new Uint8Array(deflateSync(data, { level }));
+      const got = inflateZlibInto(z, data.length, out);
+      expect(got.buffer).toBe(out.buffer);
+      expect(got).toEqual(data);
+      expect(got).toEqual(inflateZlib(z, data.length));
+    }), { numRuns: 200 });
+    // On Node the C inflater does it (this Node's internals are what it expects), not the fallback.
+    if (nativeOn) expect(nativeInflaterState()).toBe('ready');
+    const big = noise(60_000), room = new Uint8Array(big.length + 1).fill(9); // pieces, on the fflate path
+    expect(Buffer.from(inflateZlibInto(new Uint8Array(deflateSync(big)), big.length, room)).equals(big)).toBe(true);
+  });
+
+  it('into given memory: every bad stream fails as into its own, and the next good one still inflates', async () => {
+    const data = new Uint8Array(5000).map((_, i) => (i * 7) % 13), z = new Uint8Array(deflateSync(data));
+    const out = new Uint8Array(data.length + 2);
+    const badSum = z.slice();
+    badSum[badSum.length - 1]! ^= 1;
+    const reserved = Uint8Array.of(0x78, 0x01, 0b111, 0, 0, 0, 0, 0);
+    const trailing = Uint8Array.of(...z, 0, 0, 0);
+    const cases: [Uint8Array, number][] = [
+      [z.subarray(0, z.length - 2), data.length], [z.subarray(0, 20), data.length], [z, data.length - 1],
+      [z, data.length + 1], [badSum, data.length], [reserved, 10], [trailing, data.length], [bomb(20_000), 10],
+    ];
+    for (const [bad, n] of cases) {
+      let own: RleError | undefined;
+      try {
+        inflateZlib(bad, n);
+      } catch (e) {
+        own = e as RleError;
+      }
+      expect(own).toBeInstanceOf(RleError);
+      const given = expectCode(() => inflateZlibInto(bad, n, out), own!.code);
+      expect([given.message, given.offset]).toEqual([own!.message, own!.offset]);
+      expect(inflateZlibInto(z, data.length, out)).toEqual(data);
+    }
+    if (nativeOn) expect(nativeInflaterState()).toBe('ready'); // a new one after each failure
+    expect(() => inflateZlibInto(z, data.length, new Uint8Array(data.length))).toThrow(RangeError);
+    // A failed native write destroys its stream, which emits the error a tick later: nothing may reach the process.
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
   it('rejects invalid deflate data as CORRUPT', () => {
