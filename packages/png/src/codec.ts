@@ -661,14 +661,15 @@ function setBits(raw: Uint8Array, o: number, a: number, b: number): void {
  * with the filter byte). A label map's row mostly equals the one above (the same row, or one
  * that differs at a few mask edges): rows are compared four labels at a time through a DataView
  * (any width, any alignment), and only words that differ are written; the rest stay zero. Rows
- * that differ almost everywhere are written unfiltered.
+ * that differ almost everywhere are written unfiltered. Returns how many rows were.
  */
-function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): void {
+function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8Array, stride: number): number {
   for (let x = 0; x < width; x++) raw[1 + x] = data[x]!;
   const dv = data instanceof Uint8Array ? new DataView(data.buffer, data.byteOffset, data.byteLength) : undefined;
   // Rows a multiple of 4 labels long at an aligned offset: whole words through a Uint32Array, faster than DataView reads.
   const words = data instanceof Uint8Array && (width & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : undefined;
   const w4 = width & ~3;
+  let busy = 0;
   for (let y = 1; y < height; y++) {
     const o = y * stride + 1, r = y * width, q = r - width;
     raw[o - 1] = 2;
@@ -701,8 +702,10 @@ function upFiltered8(data: LabelArray, width: number, height: number, raw: Uint8
       // labels give three differences), so they deflate smaller, and they decode as a plain copy.
       raw[o - 1] = 0;
       for (x = 0; x < width; x++) raw[o + x] = data[r + x]!;
+      busy++;
     }
   }
+  return busy;
 }
 
 function maxOf(data: LabelArray): number {
@@ -741,9 +744,10 @@ export function encodeLabelMap(labelMap: LabelMap, options: EncodeLabelMapOption
   }
   if (format === 'palette' || format === 'gray8') {
     const { raw, stride } = scratchRowBuffer(width, height);
-    upFiltered8(data, width, height, raw, stride);
-    if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw, {}, true);
-    return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) }, true);
+    // Mostly busy rows (noise, texture): deflated two ways, the smaller kept (see deflateZlib).
+    const busy = upFiltered8(data, width, height, raw, stride) * 2 > height;
+    if (format === 'gray8') return writePng({ width, height, bitDepth: 8, colorType: 0 }, raw, {}, true, busy);
+    return writePng({ width, height, bitDepth: 8, colorType: 3 }, raw, { palette: paletteBytes(options.palette, max) }, true, busy);
   }
   if (format === 'gray16') {
     const { raw, stride } = rowBuffer(width, height, 16);

@@ -452,9 +452,10 @@ function chunk(name: string, data: Uint8Array): Uint8Array {
 /**
  * Writes a non-interlaced PNG from scanlines laid out as `layout` gives them. Unless `filtered`
  * (the caller already set filter bytes), every row but the first gets the Up filter: rows equal
- * to the one above become zeros, which is what makes mask and label PNGs small.
+ * to the one above become zeros, which is what makes mask and label PNGs small. `busy`: most rows
+ * are noise or texture, not runs (see deflateZlib).
  */
-export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array, extra: { palette?: Uint8Array; transparency?: Uint8Array } = {}, filtered = false): Uint8Array {
+export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array, extra: { palette?: Uint8Array; transparency?: Uint8Array } = {}, filtered = false, busy = false): Uint8Array {
   if (!filtered) {
     const stride = Math.ceil((header.width * bitsPerPixel(header)) / 8) + 1;
     for (let y = header.height - 1; y > 0; y--) {
@@ -472,7 +473,7 @@ export function writePng(header: Omit<PngHeader, 'interlaced'>, raw: Uint8Array,
   const parts = [PNG_SIGNATURE, chunk('IHDR', ihdr)];
   if (extra.palette) parts.push(chunk('PLTE', extra.palette));
   if (extra.transparency) parts.push(chunk('tRNS', extra.transparency));
-  parts.push(chunk('IDAT', deflateZlib(raw)), chunk('IEND', new Uint8Array(0)));
+  parts.push(chunk('IDAT', deflateZlib(raw, busy)), chunk('IEND', new Uint8Array(0)));
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

@@ -12,7 +12,7 @@ import { Inflate, inflateSync, zlibSync } from 'fflate';
 interface NativeZlib {
   deflateSync(data: Uint8Array, options: { level: number; strategy: number }): Uint8Array;
   inflateSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize: number; info: true }): { buffer: Uint8Array; engine: { bytesWritten: number } };
-  constants: { Z_RLE: number; Z_FINISH: number };
+  constants: { Z_RLE: number; Z_DEFAULT_STRATEGY: number; Z_FINISH: number };
   Inflate: new () => NativeInflater;
   /** Node 20.15+. */
   crc32?: (data: Uint8Array) => number;
@@ -119,6 +119,14 @@ const DEFLATE_LEVEL = 1;
  * than zlib's default level 6 (Pillow's setting), and as fast as level 1.
  */
 const NATIVE_LEVEL = 6;
+/**
+ * Native, for busy data (most rows noise or texture, written unfiltered), deflated this way too
+ * and kept when smaller: level 4 with the default strategy. Z_RLE finds no runs there and writes
+ * nearly all literals; where there are matches to find (two-label noise) level 4 is smaller and
+ * inflates 3 times faster: 162 KB against 176 KB for 1000×1000 (Pillow 157 KB), 0.9 ms against
+ * 2.8 ms. With four labels and more it is larger, and Z_RLE's stream is kept.
+ */
+const NATIVE_BUSY_LEVEL = 4;
 
 /** Deflate cannot expand more than 1032:1 (a 258-byte match costs at least 2 bits). */
 const MAX_RATIO = 1032;
@@ -248,14 +256,20 @@ export function inflateZlibInto(input: Uint8Array, outSize: number, out: Uint8Ar
 
 /**
  * Compresses `data` into a zlib stream (deterministic: the same bytes give the same stream).
+ * `busy`: the data are mostly noise or texture rather than runs, and Node's zlib also tries them as
+ * ordinary data (the smaller stream is kept; fflate's one setting serves both).
  * @example
  * ```ts
  * deflateZlib(new Uint8Array(1000)).length < 100; // → true
  * ```
  */
-export function deflateZlib(data: Uint8Array): Uint8Array {
+export function deflateZlib(data: Uint8Array, busy = false): Uint8Array {
   if (native !== undefined) {
-    const b = native.deflateSync(data, { level: NATIVE_LEVEL, strategy: native.constants.Z_RLE });
+    let b = native.deflateSync(data, { level: NATIVE_LEVEL, strategy: native.constants.Z_RLE });
+    if (busy) {
+      const other = native.deflateSync(data, { level: NATIVE_BUSY_LEVEL, strategy: native.constants.Z_DEFAULT_STRATEGY });
+      if (other.length < b.length) b = other;
+    }
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   }
   return zlibSync(data, { level: DEFLATE_LEVEL });

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import { LabelMap, Mask, type RleError } from '@rlekit/core';
-import { decodeLabelMap, decodeMask, encodeLabelMap, encodeMask, readHeader, readPng, vocPalette } from '../src/index.js';
+import { decodeLabelMap, decodeMask, deflateZlib, encodeLabelMap, encodeMask, readHeader, readPng, vocPalette } from '../src/index.js';
+import { useNativeZlib } from '../src/zlib.js';
 import { bitmapArb, chunks, expectCode, labelsArb } from './helpers.js';
 import { chunk, concat, refPng } from './reference.js';
+
+const lm8 = (values: number[], height: number, width: number): LabelMap => LabelMap.fromArray(Uint8Array.from(values), { height, width });
 
 const COMBOS: [number, number][] = [
   [0, 1], [0, 2], [0, 4], [0, 8], [0, 16], [2, 8], [2, 16], [3, 1], [3, 2], [3, 4], [3, 8], [4, 8], [4, 16], [6, 8], [6, 16],
@@ -273,6 +276,39 @@ describe('encodeLabelMap', () => {
       const raw = readPng(png);
       expect(Array.from({ length: height }, (_, y) => raw.data[y * (width + 1)])).toEqual(wide ? [0, 2, 2, 2, 2, 2, 2, 2, 2] : [0, 2, 2, 2, 0, 0, 2, 0, 0]);
       expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+    }
+  });
+
+  it('busy maps (noise: most rows unfiltered) read back on every path, never larger than their rows deflated as runs', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 8, max: 90 }), fc.integer({ min: 1, max: 1e9 }), fc.constantFrom(2, 4, 16), fc.constantFrom('palette', 'gray8'), (height, width, seed, labels, format) => {
+      fc.pre(height !== width);
+      let st = seed;
+      const values = Array.from({ length: height * width }, () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) >>> 20) % labels);
+      (values[0] = labels - 1, (values[height * width - 1] = 1));
+      const png = encodeLabelMap(lm8(values, height, width), { format: format as 'palette' | 'gray8' });
+      expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+      useNativeZlib(false);
+      try {
+        expect(Array.from(decodeLabelMap(png).data)).toEqual(values);
+      } finally {
+        useNativeZlib(true);
+      }
+      if (format === 'gray8') {
+        const other = PNG.sync.read(Buffer.from(png));
+        expect(Array.from({ length: height * width }, (_, i) => other.data[i * 4]!)).toEqual(values);
+      }
+    }), { numRuns: 150 });
+    // 1000 × 1000 noise: with two labels the ordinary deflate is kept (smaller), with four the runs' one.
+    for (const labels of [2, 4]) {
+      let st = 7;
+      const noise = Uint8Array.from({ length: 1000 * 1000 }, () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) >>> 20) % labels);
+      const png = encodeLabelMap(LabelMap.fromArray(noise, { height: 1000, width: 1000 }), { format: 'gray8' });
+      const rows = new Uint8Array(1001 * 1000);
+      for (let y = 0; y < 1000; y++) rows.set(noise.subarray(y * 1000, (y + 1) * 1000), y * 1001 + 1);
+      const asRuns = deflateZlib(rows).length, idat = png.length - 57; // signature, IHDR, IDAT header and CRC, IEND
+      if (labels === 2) expect(idat).toBeLessThan(asRuns * 0.95);
+      else expect(idat).toBe(asRuns);
+      expect(Buffer.from(decodeLabelMap(png).data).equals(noise)).toBe(true);
     }
   });
 
