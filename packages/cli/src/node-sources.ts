@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, fstatSync, mkdirSync, promises as fs, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { RleError, type ByteSource, type FolderSource } from '@rlekit/core';
@@ -21,9 +21,12 @@ export function fileSource(path: string, size?: number): ByteSource {
     name: basename(path),
     path,
     ...(size === undefined ? {} : { size }),
-    async *stream() {
-      // 1 MiB chunks keep memory bounded while amortising syscalls.
-      yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
+    stream() {
+      // As range's: a read dropped unfinished closes its handle when collected (abandonedReads).
+      const held: { handle?: FileHandle } = {};
+      const read = readWhole(path, held);
+      abandonedReads.register(read, held);
+      return read;
     },
     range(start: number, end: number) {
       // The file's handle, held here as well as by the read: a read its caller abandons (never
@@ -35,6 +38,79 @@ export function fileSource(path: string, size?: number): ByteSource {
       return read;
     },
   };
+}
+
+/** Largest chunk a file's stream() yields: bounded memory, syscalls amortised. */
+const STREAM_CHUNK = 1 << 20;
+/** One byte read past a small file's size (synchronously: never shared by two reads at once), to see whether it grew since its stat. */
+const probe = new Uint8Array(1);
+
+/**
+ * A file from the start, in fresh chunks (a stream's chunks are the caller's to keep) no larger
+ * than what is left of it: a folder of 4 KB PNGs read through createReadStream cost a 1 MiB buffer
+ * per file, and that much external memory per file made V8 collect its whole heap every few
+ * dozen files (95 full GCs for 2,000 files, a third of the time).
+ */
+async function* readWhole(path: string, held: { handle?: FileHandle }): AsyncGenerator<Uint8Array> {
+  const small = readSmall(path);
+  if (small !== undefined) {
+    yield small;
+    return;
+  }
+  const handle = (held.handle = await fs.open(path, 'r'));
+  try {
+    const { size } = await handle.stat();
+    let at = 0;
+    for (;;) {
+      if (at >= size) {
+        // Past the size the stat gave (a file still growing, or one whose size reads as 0, as in /proc): read on until the end.
+        const one = new Uint8Array(1); // its own: another read may use the shared probe while this one waits
+        const { bytesRead } = await handle.read(one, 0, 1, at);
+        if (bytesRead === 0) return;
+        yield one;
+        at += 1;
+        const grown = new Uint8Array(STREAM_CHUNK);
+        for (;;) {
+          const r = await handle.read(grown, 0, STREAM_CHUNK, at);
+          if (r.bytesRead === 0) return;
+          yield grown.slice(0, r.bytesRead);
+          at += r.bytesRead;
+        }
+      }
+      const chunk = new Uint8Array(Math.min(STREAM_CHUNK, size - at));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) return; // shorter than its stat said: it shrank
+      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+      at += bytesRead;
+    }
+  } finally {
+    held.handle = undefined;
+    await handle.close();
+  }
+}
+
+/**
+ * A file of one chunk at most, read with synchronous calls: from the page cache open, stat, read
+ * and close cost less than their four thread-pool round trips (130 µs a file, about a fifth of
+ * reading a folder of 480×640 label PNGs), and a reader awaits each file before the next anyway.
+ * Undefined for a larger file, an empty one (as /proc files read), or one that grew meanwhile.
+ */
+function readSmall(path: string): Uint8Array | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size === 0 || size > STREAM_CHUNK) return undefined;
+    const out = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, out, at, size - at, at);
+      if (n === 0) return out.subarray(0, at); // it shrank
+      at += n;
+    }
+    return readSync(fd, probe, 0, 1, size) === 0 ? out : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Closes the handle of a range read that was dropped unfinished (see fileSource's range). */

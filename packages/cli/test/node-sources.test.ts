@@ -88,3 +88,47 @@ describe('fileSource range', () => {
     }
   });
 });
+
+// fileSource's stream(): fresh chunks (the caller may keep them), none larger than what is left of
+// the file; a file of one chunk is read with synchronous calls.
+describe('fileSource stream', () => {
+  it('gives the whole file in kept chunks of at most 1 MiB, each no larger than what was left', async () => {
+    await fc.assert(fc.asyncProperty(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: MiB - 3, max: 3 * MiB + 17 })), fc.integer(), async (size, seed) => {
+      const { path, bytes } = fileOf(size, seed);
+      const kept: Uint8Array[] = [];
+      let left = size;
+      for await (const chunk of fileSource(path, size).stream()) {
+        expect(chunk.length).toBeGreaterThan(0);
+        expect(chunk.length).toBeLessThanOrEqual(Math.min(MiB, left));
+        // Memory of its own size: a caller that keeps a chunk keeps no more.
+        expect(chunk.buffer.byteLength).toBeLessThanOrEqual(Math.max(chunk.length, 1));
+        left -= chunk.length;
+        kept.push(chunk);
+      }
+      expect(left).toBe(0);
+      // Kept chunks still hold their bytes after the read went on: none was reused.
+      expect(Buffer.compare(Buffer.concat(kept), bytes)).toBe(0);
+    }), { numRuns: 30 });
+  });
+
+  it('reads a file whose size reads as 0 (as /proc files do) to its end, and a missing file fails as Node says', async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const c of fileSource('/proc/self/status').stream()) chunks.push(c);
+    expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^Name:/);
+    await expect((async () => { for await (const _ of fileSource(join(dir, 'none.bin')).stream()) { /* none */ } })()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('closes its handle when the caller stops after the first chunk, small files and large', async () => {
+    const large = fileOf(3 * MiB, 21).path, small = fileOf(100, 22).path;
+    const before = openHandles();
+    for (let k = 0; k < 5; k++) {
+      for (const p of [large, small]) {
+        for await (const c of fileSource(p).stream()) {
+          expect(c.length).toBeGreaterThan(0);
+          break;
+        }
+      }
+    }
+    expect(openHandles()).toBe(before);
+  });
+});

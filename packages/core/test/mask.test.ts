@@ -182,6 +182,34 @@ describe('bad input is an RleError with a code', () => {
 });
 
 describe('LabelMap', () => {
+  it('splits 8-bit maps of long runs as pixel by pixel, runs starting and ending at every offset of a word, arrays at any offset', () => {
+    // Runs of 1..40 pixels (the four-pixel skip meets runs that end inside, at and across word
+    // edges), labels including 255 (0xffffffff words), non-square maps, the array at byte offsets 0..3.
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 23 }), fc.integer({ min: 1, max: 31 }), fc.array(fc.record({ label: fc.constantFrom(0, 0, 1, 7, 255), n: fc.integer({ min: 1, max: 40 }) }), { minLength: 1, maxLength: 60 }), fc.nat(3),
+      (height, width, runs, offset) => {
+        fc.pre(height !== width);
+        const total = height * width;
+        const values: number[] = [];
+        for (let k = 0; values.length < total; k++) {
+          const r = runs[k % runs.length]!;
+          for (let j = 0; j < r.n && values.length < total; j++) values.push(r.label);
+        }
+        values[0] = 7; // foreground at the first and last pixel
+        values[total - 1] = 255;
+        const data = new Uint8Array(total + 4).subarray(offset, offset + total);
+        data.set(values);
+        const masks = LabelMap.fromArray(data, size(height, width)).masks();
+        const labels = [...new Set(values)].filter((v) => v !== 0).sort((a, b) => a - b);
+        expect([...masks.keys()]).toEqual(labels);
+        for (const [label, m] of masks) expect(Array.from(m.toBitmap('row'))).toEqual(values.map((v) => (v === label ? 1 : 0)));
+      },
+    ), { numRuns: 500 });
+    // Empty and full maps.
+    expect(LabelMap.fromArray(new Uint8Array(12), size(3, 4)).masks().size).toBe(0);
+    expect(LabelMap.fromArray(new Uint8Array(12).fill(9), size(3, 4)).masks().get(9)!.area()).toBe(12);
+  });
+
   it('splits into masks in one pass and paints them back', () => {
     fc.assert(
       fc.property(
