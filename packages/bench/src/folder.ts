@@ -3,7 +3,10 @@
  * N images (default 20,000; 480x640 and other COCO sizes) with 4 RLE masks each, timed side by
  * side in one run with the Python a user would write (json.load, pycocotools `decode` per mask,
  * numpy label map, Pillow `save` per image at its defaults) and `rlekit convert --to png`.
- * Wall time, CPU and peak RSS come from /usr/bin/time -v around each child process.
+ * Then the other way: the folder rlekit wrote, read back into COCO RLE by the Python a user would
+ * write (Pillow open, numpy, pycocotools `encode` per label, json.dump) and by `rlekit convert
+ * --from png --to coco`. Wall time, CPU and peak RSS come from /usr/bin/time -v around each child
+ * process.
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,6 +63,30 @@ for im in d['images']:
     Image.fromarray(lm, 'L').save(os.path.join(out, os.path.splitext(im['file_name'])[0] + '.png'))
 `;
 
+// A folder of label maps back to COCO RLE, as a user would: one annotation per label and image.
+const PY_FROM_PNG = `
+import json, os, sys
+import numpy as np
+from PIL import Image
+sys.path.insert(0, sys.argv[3])
+from pycocotools import mask as M
+folder = sys.argv[1]
+images, annotations = [], []
+for k, name in enumerate(sorted(os.listdir(folder))):
+    if not name.endswith('.png'):
+        continue
+    a = np.array(Image.open(os.path.join(folder, name)))
+    images.append({'id': k + 1, 'file_name': name, 'height': a.shape[0], 'width': a.shape[1]})
+    for label in np.unique(a):
+        if label == 0:
+            continue
+        rle = M.encode(np.asfortranarray(a == label, dtype=np.uint8))
+        rle['counts'] = rle['counts'].decode('ascii')
+        annotations.append({'id': len(annotations) + 1, 'image_id': k + 1, 'category_id': int(label), 'segmentation': rle,
+                            'area': int(M.area(rle)), 'bbox': [float(x) for x in M.toBbox(rle)], 'iscrowd': 0})
+json.dump({'images': images, 'annotations': annotations, 'categories': []}, open(sys.argv[2], 'w'))
+`;
+
 /** The seeded COCO file of `n` images (made once, cached). */
 export function cocoPngInput(n: number): string {
   mkdirSync(cacheDir, { recursive: true });
@@ -98,6 +125,20 @@ export async function cocoPng(argv: string[]): Promise<void> {
   console.log(`\n| COCO → PNG, ${n} images, ${4 * n} masks | wall | CPU (user+sys) | peak RSS |`);
   console.log('|---|---:|---:|---:|');
   for (const [name, m] of results) console.log(`| ${name} | ${m.ok ? `${m.wall.toFixed(1)} s` : `failed: ${m.note}`} | ${m.cpu.toFixed(1)} s | ${(m.rss / 2 ** 30).toFixed(2)} GiB |`);
+  // Back: the folder rlekit just wrote (the last run's), read into COCO RLE.
+  const back: [string, Measured][] = [];
+  const py = buildPycocotools();
+  if (py.dir) {
+    const script = join(cacheDir, 'png_to_coco.py');
+    writeFileSync(script, PY_FROM_PNG);
+    back.push(['Python: Pillow open + numpy + pycocotools encode per label + json.dump', measure([python, script, outJs, join(cacheDir, 'back-py.json'), py.dir], repo)]);
+  } else console.error(`Python side skipped: ${py.why}`);
+  back.push(['rlekit convert --from png --to coco --jobs 1', measure([...cliCommand(), 'convert', outJs, '--from', 'png', '--to', 'coco', '-q', '--jobs', '1', '-o', join(cacheDir, 'back-js.json')], repo)]);
+  console.log(`\n| PNG folder → COCO RLE, ${n} label maps | wall | CPU (user+sys) | peak RSS |`);
+  console.log('|---|---:|---:|---:|');
+  for (const [name, m] of back) console.log(`| ${name} | ${m.ok ? `${m.wall.toFixed(1)} s` : `failed: ${m.note}`} | ${m.cpu.toFixed(1)} s | ${(m.rss / 2 ** 30).toFixed(2)} GiB |`);
+  rmSync(join(cacheDir, 'back-py.json'), { force: true });
+  rmSync(join(cacheDir, 'back-js.json'), { force: true });
   rmSync(outPy, { recursive: true, force: true });
   rmSync(outJs, { recursive: true, force: true });
 }
