@@ -292,10 +292,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const source = await openPath(input);
     const detection = from ? { dialect: findDialect(dialects, from), confidence: 1, reason: 'given with --from' } : await detect(dialects, source);
     // A target that writes a folder (a PNG or label file per image) costs far more per input byte: every core from a small input.
-    const jobs = await jobsFor(jobsText, source, { imagesOut: target.output === 'folder' && output !== undefined, readsShards: detection.dialect.readsShards === true });
+    const imagesOut = target.output === 'folder' && output !== undefined;
+    const jobs = await jobsFor(jobsText, source, { imagesOut, readsShards: detection.dialect.readsShards === true });
     if (!from && !quiet) io.err(`detected ${detection.dialect.id} (confidence ${detection.confidence.toFixed(2)}): ${detection.reason}; use --from to override\n`);
     // Asked-for jobs that cannot divide the reading (the default would not take them): said, not refused.
-    if (jobsText !== undefined && jobs > 1 && detection.dialect.readsShards !== true && detection.dialect.planShards === undefined && !(target.output === 'folder' && output !== undefined) && !quiet) {
+    if (jobsText !== undefined && jobs > 1 && detection.dialect.readsShards !== true && detection.dialect.planShards === undefined && !imagesOut && !quiet) {
       io.err(`note: every job reads the whole ${detection.dialect.id} input (its reader cannot skip other jobs' images), so --jobs ${jobs} divides only the writing; one job is often as fast\n`);
     }
     const routed = routeOptions(rest, optionSpecs(detection.dialect.readOptions), optionSpecs(target.writeOptions), { read: readOption ?? [], write: writeOption ?? [] }, { from: detection.dialect.id, to: target.id });

@@ -42,6 +42,8 @@ export function fileSource(path: string, size?: number): ByteSource {
 
 /** Largest chunk a file's stream() yields: bounded memory, syscalls amortised. */
 const STREAM_CHUNK = 1 << 20;
+/** Chunks read past the size a file's stat gave. */
+const PAST_SIZE_CHUNK = 1 << 16;
 /** One byte read past a small file's size (synchronously: never shared by two reads at once), to see whether it grew since its stat. */
 const probe = new Uint8Array(1);
 
@@ -60,27 +62,14 @@ async function* readWhole(path: string, held: { handle?: FileHandle }): AsyncGen
   const handle = (held.handle = await fs.open(path, 'r'));
   try {
     const { size } = await handle.stat();
-    let at = 0;
-    for (;;) {
-      if (at >= size) {
-        // Past the size the stat gave (a file still growing, or one whose size reads as 0, as in /proc): read on until the end.
-        const one = new Uint8Array(1); // its own: another read may use the shared probe while this one waits
-        const { bytesRead } = await handle.read(one, 0, 1, at);
-        if (bytesRead === 0) return;
-        yield one;
-        at += 1;
-        const grown = new Uint8Array(STREAM_CHUNK);
-        for (;;) {
-          const r = await handle.read(grown, 0, STREAM_CHUNK, at);
-          if (r.bytesRead === 0) return;
-          yield grown.slice(0, r.bytesRead);
-          at += r.bytesRead;
-        }
-      }
-      const chunk = new Uint8Array(Math.min(STREAM_CHUNK, size - at));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
-      if (bytesRead === 0) return; // shorter than its stat said: it shrank
-      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+    for (let at = 0; ;) {
+      // Past the size the stat gave (a file still growing, or one whose size reads as 0, as in
+      // /proc) it reads on in smaller chunks until the end.
+      const want = at < size ? Math.min(STREAM_CHUNK, size - at) : PAST_SIZE_CHUNK;
+      const chunk = new Uint8Array(want);
+      const { bytesRead } = await handle.read(chunk, 0, want, at);
+      if (bytesRead === 0) return;
+      yield bytesRead === want ? chunk : chunk.slice(0, bytesRead);
       at += bytesRead;
     }
   } finally {

@@ -273,7 +273,6 @@ function readChunks(bytes: Uint8Array, maxPixels: number): Chunks {
   return out;
 }
 
-/** The IDAT chunks' zlib stream inflated to exactly `size` bytes. */
 /**
  * Scanline memory one thread reuses from one image to the next, for decodes that read it out
  * before they return: fresh memory for every image costs more in first-touch page faults than the
@@ -290,6 +289,7 @@ function scratchFor(size: number): Uint8Array {
   return b;
 }
 
+/** The IDAT chunks' zlib stream inflated to exactly `size` bytes (into the scratch memory when `reuse`). */
 function inflateIdat({ idat, idatBytes }: Chunks, size: number, reuse: boolean): Uint8Array {
   let z: Uint8Array;
   if (idat.length === 1) z = idat[0]!;

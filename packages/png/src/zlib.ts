@@ -79,6 +79,7 @@ function nativeInflateInto(input: Uint8Array, out: Uint8Array, outSize: number):
       inflater = i;
     }
     const i = inflater;
+    // A state the write must overwrite: one it left untouched reads as input left over, never as success.
     i._writeState[0] = 0;
     i._writeState[1] = 1;
     i._handle!.writeSync(native.constants.Z_FINISH, input, 0, input.length, out, 0, outSize + 1);
