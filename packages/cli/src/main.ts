@@ -353,7 +353,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     let rows: InspectRow[] = [];
     let count = 0, complete = true;
     let all: { images: readonly { id: unknown; fileName?: string; height: number; width: number }[]; categories: readonly { id: unknown; name: string }[] } = { images: [], categories: [] };
-    let sharded = false;
+    let sharded = false, incremental = false;
     if (jobs > 1 && (source.kind === 'folder' || source.size !== undefined)) {
       const shards = jobShards(jobs);
       const results = await runJobs<InspectPart>({
@@ -386,7 +386,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       all = { images: parts[0]!.images as never, categories: parts[0]!.categories as never };
     }
     if (!sharded) {
-      const data = dialect.readStream ? await dialect.readStream(source, options, ctx) : await dialect.read(source, options, ctx);
+      // A folder read file by file stops, as a stream does, after --limit: its images and
+      // categories are then those of the files read.
+      incremental = !countAll && dialect.readStream === undefined && dialect.readIncrementally !== undefined;
+      const data = dialect.readStream ? await dialect.readStream(source, options, ctx)
+        : incremental ? await dialect.readIncrementally!(source, options, ctx)
+        : await dialect.read(source, options, ctx);
       // Iterate rather than collect: a streamed file of millions of annotations is listed in bounded memory,
       // and, unless --count, read no further than --limit (closing the stream stops the reader).
       all = { images: data.images, categories: data.categories };
@@ -405,14 +410,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
       return;
     }
-    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${all.images.length} images, ${all.categories.length} categories, ${complete ? '' : 'at least '}${count} annotations\n`);
+    const atLeast = complete ? '' : 'at least ', sofar = incremental ? atLeast : '';
+    io.out(`${input}: ${dialect.id} (${from ? 'given with --from' : `detected: ${reason}`})\n${sofar}${all.images.length} images, ${sofar}${all.categories.length} categories, ${atLeast}${count} annotations\n`);
     for (const im of all.images.slice(0, max)) io.out(`  image ${String(im.id)}${im.fileName ? ` (${im.fileName})` : ''}: ${im.height}x${im.width}\n`);
     for (const c of all.categories.slice(0, max)) io.out(`  category ${String(c.id)}: ${c.name}\n`);
     for (const r of rows) {
       io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}], ${r.parts} part${r.parts === 1 ? '' : 's'}, ${r.holes} hole${r.holes === 1 ? '' : 's'}${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
     }
     if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
-    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit); --count reads to the end\n`);
+    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit${incremental ? ': the images and categories are those of the files read' : ''}); --count reads to the end\n`);
     const summary = new WarningSummary();
     for (const w of warnings) summary.add(w);
     summary.print(io);

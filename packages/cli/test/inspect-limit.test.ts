@@ -1,14 +1,18 @@
 /** inspect --limit n stops reading a streamed input after n annotations: a counting source shows it. */
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Mask, type ByteSource, type FolderSource } from '@rlekit/core';
 import { dialect as coco } from '@rlekit/coco';
+import { encodeLabelMap } from '@rlekit/png';
+import { LabelMap } from '@rlekit/core';
 
 // Bytes each read of the file (each stream() or range() call) handed to the reader: a file is
 // read by range (pass 1 all of it, pass 2 the annotations again by their offsets).
 const passes: number[] = [];
+// Files a folder source opened.
+const opened: string[] = [];
 
 vi.mock('../src/node-sources.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/node-sources.js')>();
@@ -16,6 +20,7 @@ vi.mock('../src/node-sources.js', async (importOriginal) => {
     ...real,
     openPath: async (path: string): Promise<ByteSource | FolderSource> => {
       const s = await real.openPath(path);
+      if (s.kind === 'folder' && path.endsWith('counted-pngs')) return { ...s, open: (p: string) => (opened.push(p), s.open(p)) };
       if (s.kind !== 'bytes' || !path.endsWith('counted.json')) return s;
       return {
         ...s,
@@ -70,5 +75,30 @@ describe('inspect --limit', () => {
     // Pass 2 reads every annotation: from the first one's start to the last one's end (the file ends `]}`).
     const text = JSON.stringify(doc);
     expect(passes.slice(1)).toEqual([size - 2 - (text.indexOf('"annotations":[') + '"annotations":['.length)]);
+  });
+
+  it('a folder of PNG label maps stops at the file that holds the nth annotation', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rlekit-limit-')), 'counted-pngs');
+    mkdirSync(dir);
+    // Ten 3x5 maps of two labels each (k+1 and 20), one with none.
+    for (let k = 0; k < 10; k++) {
+      const values = Array.from({ length: 15 }, (_, i) => (k === 4 ? 0 : i === 0 ? k + 1 : i === 14 ? 20 : 0));
+      writeFileSync(join(dir, `m${k}.png`), encodeLabelMap(LabelMap.fromArray(Uint8Array.from(values), { height: 3, width: 5 })));
+    }
+    let out = '';
+    const run = (args: string[]): Promise<number> => main(['inspect', dir, '--from', 'png', ...args], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} });
+    opened.length = 0;
+    expect(await run(['--limit', '3'])).toBe(0);
+    // The 4th annotation is m1's second: two files read, and what they hold said as "at least".
+    expect(opened).toEqual(['m0.png', 'm1.png']);
+    expect(out).toContain('at least 2 images, at least 3 categories, at least 3 annotations');
+    expect(out).toContain('read no further after 3 annotations (--limit: the images and categories are those of the files read)');
+    // --count reads every file.
+    out = '';
+    opened.length = 0;
+    expect(await run(['--limit', '3', '--count', '--jobs', '1'])).toBe(0);
+    expect(opened).toHaveLength(10);
+    expect(out).toContain('10 images, 10 categories, 18 annotations');
+    expect(out).not.toContain('at least');
   });
 });

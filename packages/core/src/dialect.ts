@@ -205,6 +205,13 @@ export interface Dialect<ReadOptions = any, WriteOptions = ReadOptions> {
   read(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDataset>;
   /** Streaming read, for dialects whose files can be larger than memory. */
   readStream?(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDatasetStream>;
+  /**
+   * A read file by file (a folder of masks), for a caller that may stop early (`inspect --limit`):
+   * `images` and `categories` hold what the files read so far gave, and are whole once
+   * `annotations` ends; stopping reads no further file. Unlike readStream's, its images and
+   * categories are not known up front, so a writer is never given it: `read` is this, read to the end.
+   */
+  readIncrementally?(input: DialectInput, options?: Partial<ReadOptions>, context?: DialectContext): Promise<MaskDatasetStream>;
   write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<WriteOptions>, context?: DialectContext): Promise<Uint8Array>;
   /**
    * The run order `write` asks each mask for with these options (a Kaggle preset's, rlekit-json's

@@ -274,13 +274,51 @@ function decodeAt<T>(path: string, fn: () => T): T {
  * ```
  */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
+  const { images, categories, files } = await openPngRead(input, options, context);
+  const annotations: Annotation[] = [];
+  for await (const batch of files) for (const a of batch) annotations.push(a);
+  return { images, categories, annotations };
+}
+
+/**
+ * Reads PNGs file by file, for a caller that may stop early (`inspect --limit`): `images` and
+ * `categories` hold what the files read so far gave, and are whole (the categories sorted by id)
+ * once `annotations` ends, when the warnings about the whole set are said too. Stopping the
+ * iteration reads no further file. {@link readPngDataset} is this, read to the end.
+ * @example
+ * ```ts
+ * const png = encodeMask(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row'));
+ * const read = await readPngIncrementally(memoryFolder({ 'a.png': png, 'b.png': png }));
+ * for await (const a of read.annotations) break; // reads a.png alone
+ * read.images.length; // → 1
+ * ```
+ */
+export async function readPngIncrementally(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
+  const { images, categories, files } = await openPngRead(input, options, context);
+  return {
+    images, categories,
+    annotations: (async function* () {
+      for await (const batch of files) yield* batch;
+    })(),
+  };
+}
+
+/** The read's images and categories (growing as its files are read), and each file's annotations. */
+async function openPngRead(input: DialectInput, options: Partial<PngReadOptions>, context: DialectContext): Promise<{ images: ImageInfo[]; categories: Category[]; files: AsyncGenerator<Annotation[]> }> {
   const o = readOptions.parse(options);
   const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode, o.files);
   if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
   const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
+  const images: ImageInfo[] = [], categories: Category[] = [];
+  return { images, categories, files: readPngFiles(input, o, pngs, classMaps, map, images, categories, context) };
+}
+
+/**
+ * The annotations of each PNG in turn; `images` and `categories` filled as they are found (the
+ * categories sorted by id at the end).
+ */
+async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: readonly PngFile[], classMaps: PngList['classMaps'], map: readonly ColorMapEntry[] | undefined, images: ImageInfo[], categoryList: Category[], context: DialectContext): AsyncGenerator<Annotation[]> {
   const single = !isFolderSource(input);
-  const images: ImageInfo[] = [];
-  const annotations: Annotation[] = [];
   const categories = new Map<number, Category>();
   const addCategory = (id: number, palette?: Uint8Array, isVoid = false): void => {
     if (categories.has(id)) return;
@@ -289,6 +327,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     // Without a colour map, a palette image's own colour for the label is the category's colour.
     if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
     categories.set(id, c);
+    categoryList.push(c);
   };
 
   // Colour types of the binary PNGs whose constant alpha was passed over for their colour: said once.
@@ -306,10 +345,10 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
       if (!(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
       images.push(image);
-      if (!mask.isEmpty()) annotations.push({ id: imageId, imageId, mask });
+      yield mask.isEmpty() ? [] : [{ id: imageId, imageId, mask }];
     }
     sayChannel();
-    return { images, categories: [], annotations };
+    return;
   }
 
   if (o.mode === 'binary') {
@@ -333,11 +372,11 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
       } else if (image.height !== mask.height || image.width !== mask.width) {
         throw new RleError('SIZE_MISMATCH', `Instance masks of image ${imageName} differ in size`, { path: [f.path], expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
       }
-      annotations.push({ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask });
+      yield [{ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask }];
     }
     if (unmatched > 0) context.warn({ code: 'unmatched-name', message: `${unmatched} PNGs do not match ${o.instanceFiles}; each was read as the only instance of an image named after it`, count: unmatched });
     sayChannel();
-    return { images, categories: [], annotations };
+    return;
   }
 
   const rule = o.mode === 'instance' ? classRule(o.classes) : undefined;
@@ -384,6 +423,7 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
     // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
     const { bitDepth, colorType } = header;
     const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
+    const annotations: Annotation[] = [];
     for (const [label, mask] of decodeAt(f.path, () => lm.masks({ maxRuns: o.maxRuns }))) {
       const id: Id = single ? label : `${imageId}:${label}`;
       if (voidHere && label === o.voidLabel && o.dropVoid) {
@@ -416,11 +456,12 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
         annotations.push(a);
       }
     }
+    yield annotations;
   }
   if (mixed > 0) context.warn({ code: 'mixed-class', message: `${mixed} instances cover several classes in SegmentationClass; each took the class of most of its pixels`, count: mixed });
   if (noClassMap > 0) context.warn({ code: 'no-class-map', message: `${noClassMap} instance maps have no SegmentationClass map; their instances have no category`, count: noClassMap });
   if (voidPixels > 0) context.warn({ code: 'dropped-void', message: `${voidPixels} void pixels (label ${o.voidLabel}) were dropped on request`, count: voidPixels });
-  return { images, categories: [...categories.values()].sort((a, b) => Number(a.id) - Number(b.id)), annotations };
+  categoryList.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,6 +823,7 @@ export const dialect: Dialect<PngReadOptions, PngWriteOptions> = {
   // One file per image: the images of shards never share a file.
   writesByImage: true,
   read: readPngDataset,
+  readIncrementally: readPngIncrementally,
   async write(dataset, options, context = silentContext): Promise<Uint8Array> {
     const files: OutputFile[] = [];
     let labelmap = false;

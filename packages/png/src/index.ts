@@ -5,5 +5,5 @@ export type { ColorType, Pass, PngHeader, RawPng } from './png.js';
 export { formatLabelmapTxt, parseColorMap, parseColorMapJson, parseLabelmapTxt, vocColorMap, vocPalette, VOC_CLASSES } from './palette.js';
 export type { ColorMapEntry, Rgb } from './palette.js';
 export { deflateZlib, inflateZlib } from './zlib.js';
-export { classRule, dialect, readPngDataset, readSchema, writeSchema } from './dialect.js';
+export { classRule, dialect, readPngDataset, readPngIncrementally, readSchema, writeSchema } from './dialect.js';
 export type { PngReadOptions, PngWriteOptions } from './dialect.js';

@@ -207,6 +207,58 @@ describe('png dialect: reading', () => {
     expect(d.annotations.map((a) => [a.id, a.mask.area()])).toEqual([[1, 1], [300, 2], [70000, 1]]);
   });
 
+  it('readIncrementally: file by file, stopping reads no further file; read to the end it is read()', async () => {
+    // Labels found out of order (7 before 3), non-square maps, foreground at the first and last pixel.
+    const files: Record<string, Uint8Array> = {
+      'a.png': encodeLabelMap(lm8([7, 0, 0, 0, 0, 7], 2, 3)),
+      'b.png': encodeLabelMap(lm8([3, 3, 0, 7, 0, 1], 3, 2), { format: 'gray8' }),
+      'c.png': encodeLabelMap(lm8([0, 0, 0, 0, 0, 0], 1, 6)), // no annotation
+      'd.png': encodeLabelMap(lm8([5, 0, 0, 0, 0, 0, 0, 5], 2, 4), { format: 'gray16' }),
+    };
+    const opened: string[] = [];
+    const counted = (): ReturnType<typeof memoryFolder> => {
+      const folder = memoryFolder(files);
+      return { ...folder, open: (p) => (opened.push(p), folder.open(p)) };
+    };
+    const r = await dialect.readIncrementally!(counted());
+    expect(opened).toEqual([]); // listed, not read
+    const seen: unknown[] = [];
+    for await (const a of r.annotations) {
+      seen.push(a.id);
+      if (seen.length === 1) {
+        // One file read: its image and its one category, nothing of the others.
+        expect(opened).toEqual(['a.png']);
+        expect(r.images.map((i) => [i.id, i.height, i.width])).toEqual([['a', 2, 3]]);
+        expect(r.categories.map((c) => c.id)).toEqual([7]);
+        break;
+      }
+    }
+    expect(opened).toEqual(['a.png']);
+    // Read to the end: the same images, categories (sorted by id) and masks as read().
+    opened.length = 0;
+    const all = await dialect.readIncrementally!(counted());
+    const annotations = [];
+    for await (const a of all.annotations) annotations.push(a);
+    const whole = await dialect.read(memoryFolder(files));
+    expect(opened).toEqual(['a.png', 'b.png', 'c.png', 'd.png']);
+    expect(all.images).toEqual(whole.images);
+    expect(all.categories).toEqual(whole.categories);
+    expect(all.categories.map((c) => c.id)).toEqual([1, 3, 5, 7]);
+    expect(annotations.map((a) => [a.id, a.imageId, a.categoryId, Array.from(a.mask.toBitmap())])).toEqual(whole.annotations.map((a) => [a.id, a.imageId, a.categoryId, Array.from(a.mask.toBitmap())]));
+    expect(annotations.map((a) => a.id)).toEqual(['a:7', 'b:1', 'b:3', 'b:7', 'd:5']);
+    // The other modes too: binary masks (one per file) and foreground.
+    const m1 = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
+    const binary = memoryFolder({ 'x_1.png': encodeMask(m1), 'x_2.png': encodeMask(m1.transpose().transpose()), 'y_1.png': encodeMask(m1) });
+    for (const mode of ['binary', 'foreground'] as const) {
+      const inc = await dialect.readIncrementally!(binary, { mode });
+      const got = [];
+      for await (const a of inc.annotations) got.push([a.id, a.imageId, a.mask.area()]);
+      const want = await dialect.read(binary, { mode });
+      expect(got).toEqual(want.annotations.map((a) => [a.id, a.imageId, a.mask.area()]));
+      expect(inc.images).toEqual(want.images);
+    }
+  });
+
   it('a folder of one binary PNG per instance, by file name pattern', async () => {
     const m1 = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
     const m2 = Mask.fromBitmap(Uint8Array.of(1, 1, 0, 0, 0, 0), { height: 2, width: 3 }); // overlaps m1
