@@ -101,3 +101,39 @@ export async function collectDataset(d: MaskDataset | MaskDatasetStream): Promis
   for await (const a of d.annotations) annotations.push(a);
   return { images: d.images, categories: d.categories, annotations };
 }
+
+/**
+ * A read file by file (a dialect's `readIncrementally`) over a reader that appends to `dataset`'s
+ * lists as it reads: each step of `files` reads one more file, whose new annotations are passed on
+ * before the next is read; `finish` runs after the last (warnings about the whole set). Stopping
+ * the iteration reads no further file; `images` and `categories` are the reader's own lists, so
+ * they hold what the files read so far gave.
+ * @example
+ * ```ts
+ * const dataset: MaskDataset = { images: [], categories: [], annotations: [] };
+ * const files = (async function* () {
+ *   for (const id of [1, 2]) {
+ *     dataset.images.push({ id, height: 1, width: 2 });
+ *     dataset.annotations.push({ id, imageId: id, mask: Mask.full({ height: 1, width: 2 }) });
+ *     yield;
+ *   }
+ * })();
+ * const read = readFileByFile(dataset, files, () => {});
+ * for await (const a of read.annotations) break; // the first file alone
+ * read.images.length; // → 1
+ * ```
+ */
+export function readFileByFile(dataset: MaskDataset, files: AsyncIterable<void>, finish: () => void): MaskDatasetStream {
+  return {
+    images: dataset.images,
+    categories: dataset.categories,
+    annotations: (async function* () {
+      let passed = 0;
+      for await (const _ of files) {
+        const list = dataset.annotations, n = list.length;
+        for (; passed < n; passed++) yield list[passed]!;
+      }
+      finish();
+    })(),
+  };
+}

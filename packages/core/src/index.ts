@@ -13,7 +13,7 @@ export { countsToBytes, countsToString, encodeCounts, putCountCode, readCountStr
 export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 export type { RasterizeOptions } from './polygon.js';
-export { collectDataset, isDatasetStream, toDatasetStream } from './dataset.js';
+export { collectDataset, isDatasetStream, readFileByFile, toDatasetStream } from './dataset.js';
 export { DEFAULT_MAX_BUFFERED_RUNS, annotationsByImage, groupByImage } from './group.js';
 export { inShard, markShardImages, parseShard, planImages, shardDataset, shardOrigin, shardRange } from './shard.js';
 export type { Shard, ShardDatasetOptions } from './shard.js';

@@ -15,7 +15,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, setOwnKey, annotationsByImage, DatasetBuilder,
+import { isJsonObject, setOwnKey, annotationsByImage, DatasetBuilder, readFileByFile,
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
@@ -203,25 +203,41 @@ export function parseLabelMeJson(text: string, options: Partial<LabelMeReadOptio
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
 }
 
-async function readFolder(input: FolderSource, reader: Reader, maxBytes: number): Promise<void> {
+/** The input's LabelMe files, read one per step into `reader` (a folder's in path order, within maxBytes in all). */
+async function labelMeFiles(input: DialectInput, reader: Reader, maxBytes: number): Promise<AsyncGenerator<void>> {
+  if (!isFolderSource(input)) {
+    return (async function* () {
+      reader.read(parseAt(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), undefined), [], '');
+      yield;
+    })();
+  }
   const files = (await input.list()).filter((f) => f.toLowerCase().endsWith('.json'));
   if (files.length === 0) throw new RleError('INVALID_STRUCTURE', 'No LabelMe JSON files in the folder', { expected: '<image>.json files' });
-  let budget = maxBytes;
-  for (const f of files) {
-    const bytes = await readAllBytes(input.open(f), budget, { head: JSON_HEAD });
-    budget -= bytes.length;
-    const slash = f.lastIndexOf('/');
-    reader.read(parseAt(decodeUtf8(bytes), f), [f], slash < 0 ? '' : f.slice(0, slash));
-  }
+  return (async function* () {
+    let budget = maxBytes;
+    for (const f of files) {
+      const bytes = await readAllBytes(input.open(f), budget, { head: JSON_HEAD });
+      budget -= bytes.length;
+      const slash = f.lastIndexOf('/');
+      reader.read(parseAt(decodeUtf8(bytes), f), [f], slash < 0 ? '' : f.slice(0, slash));
+      yield;
+    }
+  })();
 }
 
 async function readLabelMe(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
   const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  if (isFolderSource(input)) await readFolder(input, reader, opts.maxBytes);
-  else reader.read(parseAt(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), undefined), [], '');
+  for await (const _ of await labelMeFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
   reader.finish();
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+/** LabelMe files read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
+async function readLabelMeIncrementally(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
+  const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
+  const reader = new Reader(opts, context?.warn ?? (() => {}));
+  return readFileByFile(reader, await labelMeFiles(input, reader, opts.maxBytes), () => reader.finish());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +483,7 @@ export const dialect: Dialect<LabelMeReadOptions, LabelMeWriteOptions> = {
   sniff: (head) => sniffLabelMe(head).confidence,
   sniffDetail: (head) => sniffLabelMe(head),
   read: readLabelMe,
+  readIncrementally: readLabelMeIncrementally,
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelMeWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
     const d = await collectDataset(dataset);

@@ -274,10 +274,10 @@ function decodeAt<T>(path: string, fn: () => T): T {
  * ```
  */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
-  const { images, categories, files } = await openPngRead(input, options, context);
+  const read = await openPngRead(input, options, context);
   const annotations: Annotation[] = [];
-  for await (const batch of files) for (const a of batch) annotations.push(a);
-  return { images, categories, annotations };
+  for await (const batch of read.files) annotations.push(...batch);
+  return { images: read.images, categories: read.categories, annotations };
 }
 
 /**
@@ -294,11 +294,11 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
  * ```
  */
 export async function readPngIncrementally(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
-  const { images, categories, files } = await openPngRead(input, options, context);
+  const read = await openPngRead(input, options, context);
   return {
-    images, categories,
+    images: read.images, categories: read.categories,
     annotations: (async function* () {
-      for await (const batch of files) yield* batch;
+      for await (const batch of read.files) yield* batch;
     })(),
   };
 }

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
+import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions, readFileByFile,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
@@ -244,7 +244,19 @@ function annotationPlace(path: string): { dataset?: string; image: string } | un
   return undefined;
 }
 
-async function readFolder(input: FolderSource, reader: Reader, maxBytes: number): Promise<void> {
+/**
+ * The input's annotation files, read one per step into `reader`: a folder's project meta.json
+ * first (before the first step), then its annotations in path order, within maxBytes in all.
+ */
+async function superviselyFiles(input: DialectInput, reader: Reader, maxBytes: number): Promise<AsyncGenerator<void>> {
+  if (!isFolderSource(input)) {
+    return (async function* () {
+      const name = input instanceof Uint8Array ? undefined : input.name.split(/[\\/]/).pop();
+      const root = parseJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), 'a Supervisely annotation JSON');
+      reader.readAnnotation(root, [], name?.toLowerCase().endsWith('.json') && name.length > 5 && /\.[a-z0-9]+\.json$/i.test(name) ? name.slice(0, -5) : undefined, undefined);
+      yield;
+    })();
+  }
   const files = await input.list();
   let budget = maxBytes;
   const text = async (f: string): Promise<unknown> => {
@@ -257,20 +269,27 @@ async function readFolder(input: FolderSource, reader: Reader, maxBytes: number)
   if (meta !== undefined) reader.readMeta(await text(meta), [meta]);
   const anns = files.map((f) => ({ f, place: annotationPlace(f) })).filter((x) => x.place !== undefined);
   if (anns.length === 0) throw new RleError('INVALID_STRUCTURE', 'No Supervisely annotations in the folder', { expected: '<dataset>/ann/<image>.json files' });
-  for (const { f, place } of anns) reader.readAnnotation(await text(f), [f], place!.image, place!.dataset);
+  return (async function* () {
+    for (const { f, place } of anns) {
+      reader.readAnnotation(await text(f), [f], place!.image, place!.dataset);
+      yield;
+    }
+  })();
 }
 
 async function readSupervisely(input: DialectInput, options: Partial<SuperviselyReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  if (isFolderSource(input)) await readFolder(input, reader, opts.maxBytes);
-  else {
-    const name = input instanceof Uint8Array ? undefined : input.name.split(/[\\/]/).pop();
-    const root = parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Supervisely annotation JSON');
-    reader.readAnnotation(root, [], name?.toLowerCase().endsWith('.json') && name.length > 5 && /\.[a-z0-9]+\.json$/i.test(name) ? name.slice(0, -5) : undefined, undefined);
-  }
+  for await (const _ of await superviselyFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
   reader.finish();
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+/** Supervisely annotations read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
+async function readSuperviselyIncrementally(input: DialectInput, options: Partial<SuperviselyReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
+  const opts = parseOptions(readOptions, options);
+  const reader = new Reader(opts, context?.warn ?? (() => {}));
+  return readFileByFile(reader, await superviselyFiles(input, reader, opts.maxBytes), () => reader.finish());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +412,7 @@ export const dialect: Dialect<SuperviselyReadOptions, SuperviselyWriteOptions> =
     return 0;
   },
   read: readSupervisely,
+  readIncrementally: readSuperviselyIncrementally,
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<SuperviselyWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const opts = parseOptions(writeOptions, options);
     const d = await collectDataset(dataset);
