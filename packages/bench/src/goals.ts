@@ -1,5 +1,5 @@
 /**
- * `pnpm bench goals [--scale S] [--read-scale S] [--images N] [--rounds R]`: every goal of the whole-file work (#17) measured in
+ * `pnpm bench goals [--scale S] [--read-scale S] [--images N] [--rounds R] [--only jobs,reads,...]`: every goal of the whole-file work (#17) measured in
  * one run, each beside the tool a user would otherwise run, printed as one table: goal, workload,
  * the reference and its figure, rlekit's, the ratio, the target, and whether it is met.
  *
@@ -50,6 +50,12 @@ export async function goals(argv: string[]): Promise<void> {
   const readScale = Number(flag('read-scale') ?? 1);
   const images = Number(flag('images') ?? 20_000);
   const rounds = Number(flag('rounds') ?? 3);
+  // --only whole,jobs,reads,others,coco-png,png,ops,inspect: some of the goals' sections.
+  const sections = ['whole', 'jobs', 'reads', 'others', 'coco-png', 'png', 'ops', 'inspect'];
+  const only = flag('only')?.split(',');
+  const unknown = only?.filter((x) => !sections.includes(x)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only takes some of ${sections.join(', ')}; not ${unknown.join(', ')}`);
+  const want = (section: string): boolean => only === undefined || only.includes(section);
   if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error('--rounds takes a positive integer');
   if (!(scale > 0 && scale <= 4)) throw new Error('--scale takes a number in (0, 4]');
   if (!(readScale > 0 && readScale <= 4)) throw new Error('--read-scale takes a number in (0, 4]');
@@ -62,33 +68,35 @@ export async function goals(argv: string[]): Promise<void> {
   const progress = (what: string): void => console.error(`  ${what} (load ${load()})`);
   console.log(`node ${process.version}; ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores; load average ${load()} at the start`);
 
-  // Whole files on one core, against the Python a user would run.
-  progress('Python: json.load + pycocotools + json.dump');
-  const py = pythonConvert(input, out('python.json'));
-  rmSync(out('python.json'), { force: true });
   const convert = (args: string[], name: string, jobs: string[] = ['--jobs', '1']): Measured => {
     const m = measure([...cli, 'convert', input, '--from', 'coco', '-q', ...jobs, ...args, '-o', out(name)], repo);
     return m;
   };
-  const targets: [string, string[], string][] = [
-    ['COCO RLE', ['--to', 'coco', '--polygons', 'rle'], 'coco.json'],
-    ['a Kaggle row-major preset (carvana-image-masking)', ['--to', 'kaggle', '--preset', 'carvana-image-masking'], 'kaggle.csv'],
-    ['rlekit-json', ['--to', 'rlekit-json'], 'rlekit.json'],
-  ];
-  const one = new Map<string, Measured>();
-  for (const [name, args, file] of targets) {
-    progress(`rlekit → ${name}, --jobs 1`);
-    const m = convert(args, file);
-    one.set(file, m);
-    rows.push({
-      goal: 'whole file in < ½ of Python\'s time, one core',
-      workload: `${mb.toFixed(0)} MB LVIS-shaped COCO → ${name}`,
-      reference: py.ok ? `Python json.load + pycocotools annToRLE + json.dump: ${s(py.cpu)} CPU, ${gib(py.rss)}` : `Python failed: ${py.note ?? ''}`,
-      rlekit: m.ok ? `${s(m.cpu)} CPU, ${gib(m.rss)}` : `failed: ${m.note ?? ''}`,
-      ratio: py.ok && m.ok ? `${(m.cpu / py.cpu).toFixed(2)}× Python's CPU` : '—',
-      target: '< 0.5×',
-      met: py.ok && m.ok ? m.cpu / py.cpu < 0.5 : undefined,
-    });
+
+  // Whole files on one core, against the Python a user would run.
+  if (want('whole')) {
+    progress('Python: json.load + pycocotools + json.dump');
+    const py = pythonConvert(input, out('python.json'));
+    rmSync(out('python.json'), { force: true });
+    const targets: [string, string[], string][] = [
+      ['COCO RLE', ['--to', 'coco', '--polygons', 'rle'], 'coco.json'],
+      ['a Kaggle row-major preset (carvana-image-masking)', ['--to', 'kaggle', '--preset', 'carvana-image-masking'], 'kaggle.csv'],
+      ['rlekit-json', ['--to', 'rlekit-json'], 'rlekit.json'],
+    ];
+    const one = new Map<string, Measured>();
+    for (const [name, args, file] of targets) {
+      progress(`rlekit → ${name}, --jobs 1`);
+      const m = convert(args, file);
+      one.set(file, m);
+      rows.push({
+        goal: 'whole file in < ½ of Python\'s time, one core',
+        workload: `${mb.toFixed(0)} MB LVIS-shaped COCO → ${name}`,
+        reference: py.ok ? `Python json.load + pycocotools annToRLE + json.dump: ${s(py.cpu)} CPU, ${gib(py.rss)}` : `Python failed: ${py.note ?? ''}`,
+        rlekit: m.ok ? `${s(m.cpu)} CPU, ${gib(m.rss)}` : `failed: ${m.note ?? ''}`,
+        ratio: py.ok && m.ok ? `${(m.cpu / py.cpu).toFixed(2)}× Python's CPU` : '—',
+        target: '< 0.5×',
+        met: py.ok && m.ok ? m.cpu / py.cpu < 0.5 : undefined,
+      });
   }
   progress('rlekit → COCO RLE, default --jobs');
   const byDefault = convert(['--to', 'coco', '--polygons', 'rle'], 'coco-default.json', []);
@@ -105,22 +113,25 @@ export async function goals(argv: string[]): Promise<void> {
     met: modes.every((m) => m.ok) && sameDefault && worst < 1e9,
   });
 
+  }
+
   // Every core: --jobs 2 against --jobs 1, beside what the machine gives two independent
   // processes; alternated over --rounds rounds (default 3), the best wall of each taken.
-  const half = lvisFile(scale / 2);
-  const halfCmd = (name: string): string[] => [...cli, 'convert', half, '--from', 'coco', '-q', '--jobs', '1', '--to', 'coco', '--polygons', 'rle', '-o', out(name)];
-  const best = (ms: Measured[]): Measured => ms.reduce((a, b) => (b.ok && (!a.ok || b.wall < a.wall) ? b : a));
-  const ones: Measured[] = [], twos: Measured[] = [], alones: Measured[] = [], togethers: number[] = [];
-  let sameTwo = true;
-  for (let r = 0; r < rounds; r++) {
-    progress(`--jobs 1, --jobs 2; a half-size file alone, then two at once (round ${r + 1} of ${rounds})`);
-    ones.push(convert(['--to', 'coco', '--polygons', 'rle'], 'coco.json'));
-    const m = convert(['--to', 'coco', '--polygons', 'rle'], 'coco-jobs2.json', ['--jobs', '2']);
-    twos.push(m);
-    sameTwo &&= m.ok && spawnSync('cmp', ['-s', out('coco.json'), out('coco-jobs2.json')]).status === 0;
-    alones.push(measure(halfCmd('half-a.json'), repo));
-    const both = await measureTogether([halfCmd('half-a.json'), halfCmd('half-b.json')], repo);
-    togethers.push(both.every((x) => x.ok) ? Math.max(...both.map((x) => x.wall)) : NaN);
+  if (want('jobs')) {
+    const half = lvisFile(scale / 2);
+    const halfCmd = (name: string): string[] => [...cli, 'convert', half, '--from', 'coco', '-q', '--jobs', '1', '--to', 'coco', '--polygons', 'rle', '-o', out(name)];
+    const best = (ms: Measured[]): Measured => ms.reduce((a, b) => (b.ok && (!a.ok || b.wall < a.wall) ? b : a));
+    const ones: Measured[] = [], twos: Measured[] = [], alones: Measured[] = [], togethers: number[] = [];
+    let sameTwo = true;
+    for (let r = 0; r < rounds; r++) {
+      progress(`--jobs 1, --jobs 2; a half-size file alone, then two at once (round ${r + 1} of ${rounds})`);
+      ones.push(convert(['--to', 'coco', '--polygons', 'rle'], 'coco.json'));
+      const m = convert(['--to', 'coco', '--polygons', 'rle'], 'coco-jobs2.json', ['--jobs', '2']);
+      twos.push(m);
+      sameTwo &&= m.ok && spawnSync('cmp', ['-s', out('coco.json'), out('coco-jobs2.json')]).status === 0;
+      alones.push(measure(halfCmd('half-a.json'), repo));
+      const both = await measureTogether([halfCmd('half-a.json'), halfCmd('half-b.json')], repo);
+      togethers.push(both.every((x) => x.ok) ? Math.max(...both.map((x) => x.wall)) : NaN);
   }
   const j1 = best(ones), two = best(twos), alone = best(alones);
   const together = Math.min(...togethers);
@@ -135,140 +146,154 @@ export async function goals(argv: string[]): Promise<void> {
     target: '≈ 0.5× on idle cores (≤ 1.15× the machine\'s best here)',
     met: two.ok && j1.ok && sameTwo ? jobsRatio <= 1.15 * (contention / 2) : undefined,
   });
+  }
   for (const f of ['coco.json', 'kaggle.csv', 'rlekit.json', 'coco-default.json', 'coco-jobs2.json', 'half-a.json', 'half-b.json']) rmSync(out(f), { force: true });
 
   // Streamed JSON reads, against Python's json.load of the same file: judged at --read-scale (the
   // issue's 1.0 GB file), the figure at --scale beside it.
-  const readScales = readScale === scale ? [readScale] : [readScale, scale];
-  const files = new Map(readScales.map((sc) => {
-    const coco = sc === scale ? input : lvisFile(sc);
-    return [sc, { coco, rlekitJson: converted(coco, `lvis-shaped-${sc}.rlekit.json`, ['--to', 'rlekit-json']) }] as const;
-  }));
-  progress('json.load of the read files');
-  const loads = new Map<string, Timed>();
-  for (const f of files.values()) for (const path of [f.coco, f.rlekitJson]) loads.set(path, jsonLoadTimed(path));
-  const reads: [string, string, boolean][] = [
-    ['the streaming JSON parse alone (core JsonScanner + COCO\'s annotation parser)', 'scan', false],
-    ['readCocoJson in file order (both passes, the dataset\'s checks, no mask)', 'coco-json-file-order', false],
-    ['readCocoJson grouped by image (the default; this file scatters them)', 'coco-json', false],
-    ['rlekit-json readStream (every mask built)', 'rlekit-json-stream', true],
-  ];
-  for (const [what, kind, isRlekitJson] of reads) {
-    const at = readScales.map((sc) => {
-      const path = isRlekitJson ? files.get(sc)!.rlekitJson : files.get(sc)!.coco;
-      progress(`read: ${kind}, ${path}`);
-      const size = statSync(path).size / 1e6;
-      // Best of two processes (each a cold start: module loading excluded, JIT warm-up included).
-      const t = [readTimed(kind, path), readTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a)), ref = loads.get(path)!;
-      return { size, t, ref, rate: size / t.cpu, refRate: size / ref.cpu };
-    });
-    const { size, t, ref, rate, refRate } = at[0]!;
-    const small = at[1];
-    const beside = small === undefined ? '' : small.t.error ? `; at ${small.size.toFixed(0)} MB failed` : `; at ${small.size.toFixed(0)} MB: ${small.rate.toFixed(0)} MB/s (json.load ${small.refRate.toFixed(0)})`;
-    rows.push({
-      goal: 'streamed JSON reads ≥ 100 MB/s',
-      workload: `${size.toFixed(0)} MB ${isRlekitJson ? 'rlekit-json' : 'COCO'}: ${what}`,
-      reference: ref.error ? `json.load failed: ${ref.error}` : `Python json.load: ${refRate.toFixed(0)} MB/s of CPU, ${(ref.rss ?? NaN).toFixed(0)} MiB`,
-      rlekit: t.error ? `failed: ${t.error}` : `${rate.toFixed(0)} MB/s of CPU, ${(t.rss ?? NaN).toFixed(0)} MiB${beside}`,
-      ratio: t.error || ref.error ? '—' : `${(rate / refRate).toFixed(1)}× json.load's`,
-      target: '≥ 100 MB/s',
-      met: t.error ? undefined : rate >= 100,
-    });
+  if (want('reads')) {
+    const readScales = readScale === scale ? [readScale] : [readScale, scale];
+    const files = new Map(readScales.map((sc) => {
+      const coco = sc === scale ? input : lvisFile(sc);
+      return [sc, { coco, rlekitJson: converted(coco, `lvis-shaped-${sc}.rlekit.json`, ['--to', 'rlekit-json']) }] as const;
+    }));
+    progress('json.load of the read files');
+    const loads = new Map<string, Timed>();
+    for (const f of files.values()) for (const path of [f.coco, f.rlekitJson]) loads.set(path, jsonLoadTimed(path));
+    const reads: [string, string, boolean][] = [
+      ['the streaming JSON parse alone (core JsonScanner + COCO\'s annotation parser)', 'scan', false],
+      ['readCocoJson in file order (both passes, the dataset\'s checks, no mask)', 'coco-json-file-order', false],
+      ['readCocoJson grouped by image (the default; this file scatters them)', 'coco-json', false],
+      ['rlekit-json readStream (every mask built)', 'rlekit-json-stream', true],
+    ];
+    for (const [what, kind, isRlekitJson] of reads) {
+      const at = readScales.map((sc) => {
+        const path = isRlekitJson ? files.get(sc)!.rlekitJson : files.get(sc)!.coco;
+        progress(`read: ${kind}, ${path}`);
+        const size = statSync(path).size / 1e6;
+        // Best of two processes (each a cold start: module loading excluded, JIT warm-up included).
+        const t = [readTimed(kind, path), readTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a)), ref = loads.get(path)!;
+        return { size, t, ref, rate: size / t.cpu, refRate: size / ref.cpu };
+      });
+      const { size, t, ref, rate, refRate } = at[0]!;
+      const small = at[1];
+      const beside = small === undefined ? '' : small.t.error ? `; at ${small.size.toFixed(0)} MB failed` : `; at ${small.size.toFixed(0)} MB: ${small.rate.toFixed(0)} MB/s (json.load ${small.refRate.toFixed(0)})`;
+      rows.push({
+        goal: 'streamed JSON reads ≥ 100 MB/s',
+        workload: `${size.toFixed(0)} MB ${isRlekitJson ? 'rlekit-json' : 'COCO'}: ${what}`,
+        reference: ref.error ? `json.load failed: ${ref.error}` : `Python json.load: ${refRate.toFixed(0)} MB/s of CPU, ${(ref.rss ?? NaN).toFixed(0)} MiB`,
+        rlekit: t.error ? `failed: ${t.error}` : `${rate.toFixed(0)} MB/s of CPU, ${(t.rss ?? NaN).toFixed(0)} MiB${beside}`,
+        ratio: t.error || ref.error ? '—' : `${(rate / refRate).toFixed(1)}× json.load's`,
+        target: '≥ 100 MB/s',
+        met: t.error ? undefined : rate >= 100,
+      });
+  }
+
   }
 
   // The other dialects' streamed reads, against the Python their users run (the issue: faster
   // than the Python a user would otherwise run). Python splits each RLE into numpy arrays; rlekit
   // builds every mask (and, for CVAT, places it in its image): more work, the same file.
-  const others: ['kaggle' | 'cvat', string, string, string][] = [
-    ['kaggle', converted(input, `lvis-shaped-${scale}.imaterialist.csv`, ['--to', 'kaggle', '--preset', 'imaterialist-fashion-2019']), 'Kaggle CSV (iMaterialist preset)', 'Python csv.reader + each RLE split into numpy'],
-    ['cvat', converted(input, `lvis-shaped-${scale}.cvat.xml`, ['--to', 'cvat']), 'CVAT XML', 'Python ElementTree.iterparse + each rle split into numpy'],
-  ];
-  for (const [kind, path, name, refName] of others) {
-    progress(`read: ${kind} and Python's`);
-    const size = statSync(path).size / 1e6;
-    const t = [readTimed(kind, path), readTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a));
-    const ref = [pythonReadTimed(kind, path), pythonReadTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a));
-    rows.push({
-      goal: 'other dialects\' reads faster than the Python their users run',
-      workload: `${size.toFixed(0)} MB ${name}: readStream, every mask built from its runs`,
-      reference: ref.error ? `Python failed: ${ref.error}` : `${refName}: ${s(ref.cpu)} CPU, ${(ref.rss ?? NaN).toFixed(0)} MiB`,
-      rlekit: t.error ? `failed: ${t.error}` : `${s(t.cpu)} CPU (${(size / t.cpu).toFixed(0)} MB/s), ${(t.rss ?? NaN).toFixed(0)} MiB`,
-      ratio: t.error || ref.error ? '—' : `${(ref.cpu / t.cpu).toFixed(2)}× Python's speed`,
-      target: '≥ 1×',
-      met: t.error || ref.error ? undefined : ref.cpu >= t.cpu,
-    });
+  if (want('others')) {
+    const others: ['kaggle' | 'cvat', string, string, string][] = [
+      ['kaggle', converted(input, `lvis-shaped-${scale}.imaterialist.csv`, ['--to', 'kaggle', '--preset', 'imaterialist-fashion-2019']), 'Kaggle CSV (iMaterialist preset)', 'Python csv.reader + each RLE split into numpy'],
+      ['cvat', converted(input, `lvis-shaped-${scale}.cvat.xml`, ['--to', 'cvat']), 'CVAT XML', 'Python ElementTree.iterparse + each rle split into numpy'],
+    ];
+    for (const [kind, path, name, refName] of others) {
+      progress(`read: ${kind} and Python's`);
+      const size = statSync(path).size / 1e6;
+      const t = [readTimed(kind, path), readTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a));
+      const ref = [pythonReadTimed(kind, path), pythonReadTimed(kind, path)].reduce((a, b) => (!b.error && (a.error || b.cpu < a.cpu) ? b : a));
+      rows.push({
+        goal: 'other dialects\' reads faster than the Python their users run',
+        workload: `${size.toFixed(0)} MB ${name}: readStream, every mask built from its runs`,
+        reference: ref.error ? `Python failed: ${ref.error}` : `${refName}: ${s(ref.cpu)} CPU, ${(ref.rss ?? NaN).toFixed(0)} MiB`,
+        rlekit: t.error ? `failed: ${t.error}` : `${s(t.cpu)} CPU (${(size / t.cpu).toFixed(0)} MB/s), ${(t.rss ?? NaN).toFixed(0)} MiB`,
+        ratio: t.error || ref.error ? '—' : `${(ref.cpu / t.cpu).toFixed(2)}× Python's speed`,
+        target: '≥ 1×',
+        met: t.error || ref.error ? undefined : ref.cpu >= t.cpu,
+      });
+  }
   }
 
   // COCO → PNG label maps, against pycocotools + numpy + Pillow.
-  const pngInput = cocoPngInput(images);
-  const pyOut = out(`png-py-${images}`), jsOut = out(`png-js-${images}`);
-  for (const dir of [pyOut, jsOut]) rmSync(dir, { recursive: true, force: true });
-  progress(`COCO → PNG, ${images} images: Python`);
-  const pyPng = pythonToPng(pngInput, pyOut);
-  progress(`COCO → PNG, ${images} images: rlekit --jobs 1`);
-  const jsPng = measure([...cli, 'convert', pngInput, '--from', 'coco', '--to', 'png', '-q', '--jobs', '1', '-o', jsOut], repo);
-  for (const dir of [pyOut, jsOut]) rmSync(dir, { recursive: true, force: true });
-  // The issue's figure: 3 min 23 s for 20,000 images; ten times faster, scaled to this many.
-  const pngTarget = (203 / 10) * (images / 20_000);
-  rows.push({
-    goal: 'COCO → PNG ≥ 10× faster than before (3 min 23 s for 20,000 images)',
-    workload: `${images} images, ${4 * images} RLE masks → semantic label-map PNGs (wall, one job)`,
-    reference: pyPng.ok ? `Python pycocotools decode + numpy + Pillow save: ${s(pyPng.wall)} (${s(pyPng.cpu)} CPU)` : `Python failed: ${pyPng.note ?? ''}`,
-    rlekit: jsPng.ok ? `${s(jsPng.wall)} (${s(jsPng.cpu)} CPU, ${gib(jsPng.rss)})` : `failed: ${jsPng.note ?? ''}`,
-    ratio: pyPng.ok && jsPng.ok ? `${(jsPng.wall / pyPng.wall).toFixed(2)}× Python's wall` : '—',
-    target: `≤ ${s(pngTarget)}`,
-    met: jsPng.ok ? jsPng.wall <= pngTarget : undefined,
-  });
-
-  // PNG label maps against Pillow at its defaults.
-  progress('PNG label maps beside Pillow');
-  for (const c of pillowCompare()) {
-    for (const op of ['encode', 'decode'] as const) {
-      const ref = c.pillow?.[op];
-      // Decode is timed into one reused label array, as the png reader decodes a folder and as
-      // Pillow's freed image memory is handed straight back by malloc; fresh memory beside it.
-      const ours = op === 'encode' ? c.encode : c.decodeInto;
-      rows.push({
-        goal: 'PNG label maps at least as fast as Pillow (defaults)',
-        workload: op === 'encode' ? `encode ${c.map}, 8-bit ${c.format}` : `decode ${c.map}, 8-bit ${c.format}, into a reused label array`,
-        reference: ref === undefined ? 'Pillow did not run' : `Pillow: ${ref.toFixed(0)} µs CPU`,
-        rlekit: op === 'encode' ? `${ours.toFixed(0)} µs CPU` : `${ours.toFixed(0)} µs CPU (fresh array each call: ${c.decode.toFixed(0)} µs)`,
-        ratio: ref === undefined ? '—' : `${(ref / ours).toFixed(2)}× Pillow's speed`,
-        target: '≥ 1×',
-        met: ref === undefined ? undefined : ref / ours >= 1,
-      });
-    }
-  }
-
-  // Run-level COCO operations against pycocotools' C code.
-  progress('run-level operations beside pycocotools');
-  for (const o of pycocotoolsCompare()) {
-    if (o.key === 'frPoly') continue; // not among the goal's operations
-    const ref = o.pycocotools;
+  if (want('coco-png')) {
+    const pngInput = cocoPngInput(images);
+    const pyOut = out(`png-py-${images}`), jsOut = out(`png-js-${images}`);
+    for (const dir of [pyOut, jsOut]) rmSync(dir, { recursive: true, force: true });
+    progress(`COCO → PNG, ${images} images: Python`);
+    const pyPng = pythonToPng(pngInput, pyOut);
+    progress(`COCO → PNG, ${images} images: rlekit --jobs 1`);
+    const jsPng = measure([...cli, 'convert', pngInput, '--from', 'coco', '--to', 'png', '-q', '--jobs', '1', '-o', jsOut], repo);
+    for (const dir of [pyOut, jsOut]) rmSync(dir, { recursive: true, force: true });
+    // The issue's figure: 3 min 23 s for 20,000 images; ten times faster, scaled to this many.
+    const pngTarget = (203 / 10) * (images / 20_000);
     rows.push({
-      goal: 'run-level COCO operations at parity with pycocotools\' C code',
-      workload: o.name,
-      reference: ref === undefined ? 'pycocotools could not be built' : `pycocotools: ${ref.cpu.toFixed(2)} µs CPU (each side in its own process, its best of 3 alternating rounds)`,
-      rlekit: `${o.rlekit.cpu.toFixed(2)} µs CPU`,
-      ratio: ref === undefined ? '—' : `${(ref.cpu / o.rlekit.cpu).toFixed(2)}× its speed`,
-      target: '≥ 1×',
-      met: ref === undefined ? undefined : ref.cpu / o.rlekit.cpu >= 1,
+      goal: 'COCO → PNG ≥ 10× faster than before (3 min 23 s for 20,000 images)',
+      workload: `${images} images, ${4 * images} RLE masks → semantic label-map PNGs (wall, one job)`,
+      reference: pyPng.ok ? `Python pycocotools decode + numpy + Pillow save: ${s(pyPng.wall)} (${s(pyPng.cpu)} CPU)` : `Python failed: ${pyPng.note ?? ''}`,
+      rlekit: jsPng.ok ? `${s(jsPng.wall)} (${s(jsPng.cpu)} CPU, ${gib(jsPng.rss)})` : `failed: ${jsPng.note ?? ''}`,
+      ratio: pyPng.ok && jsPng.ok ? `${(jsPng.wall / pyPng.wall).toFixed(2)}× Python's wall` : '—',
+      target: `≤ ${s(pngTarget)}`,
+      met: jsPng.ok ? jsPng.wall <= pngTarget : undefined,
     });
   }
 
+  // PNG label maps against Pillow at its defaults.
+  if (want('png')) {
+    progress('PNG label maps beside Pillow');
+    for (const c of pillowCompare()) {
+      for (const op of ['encode', 'decode'] as const) {
+        const ref = c.pillow?.[op];
+        // Decode is timed into one reused label array, as the png reader decodes a folder and as
+        // Pillow's freed image memory is handed straight back by malloc; fresh memory beside it.
+        const ours = op === 'encode' ? c.encode : c.decodeInto;
+        rows.push({
+          goal: 'PNG label maps at least as fast as Pillow (defaults)',
+          workload: op === 'encode' ? `encode ${c.map}, 8-bit ${c.format}` : `decode ${c.map}, 8-bit ${c.format}, into a reused label array`,
+          reference: ref === undefined ? 'Pillow did not run' : `Pillow: ${ref.toFixed(0)} µs CPU`,
+          rlekit: op === 'encode' ? `${ours.toFixed(0)} µs CPU` : `${ours.toFixed(0)} µs CPU (fresh array each call: ${c.decode.toFixed(0)} µs)`,
+          ratio: ref === undefined ? '—' : `${(ref / ours).toFixed(2)}× Pillow's speed`,
+          target: '≥ 1×',
+          met: ref === undefined ? undefined : ref / ours >= 1,
+        });
+      }
+  }
+  }
+
+  // Run-level COCO operations against pycocotools' C code.
+  if (want('ops')) {
+    progress('run-level operations beside pycocotools');
+    for (const o of pycocotoolsCompare()) {
+      if (o.key === 'frPoly') continue; // not among the goal's operations
+      const ref = o.pycocotools;
+      rows.push({
+        goal: 'run-level COCO operations at parity with pycocotools\' C code',
+        workload: o.name,
+        reference: ref === undefined ? 'pycocotools could not be built' : `pycocotools: ${ref.cpu.toFixed(2)} µs CPU (each side in its own process, its best of 3 alternating rounds)`,
+        rlekit: `${o.rlekit.cpu.toFixed(2)} µs CPU`,
+        ratio: ref === undefined ? '—' : `${(ref.cpu / o.rlekit.cpu).toFixed(2)}× its speed`,
+        target: '≥ 1×',
+        met: ref === undefined ? undefined : ref.cpu / o.rlekit.cpu >= 1,
+      });
+  }
+  }
+
   // inspect --limit n stops after n annotations (pass 1 still reads the file: its images come last).
-  progress('inspect --limit 3');
-  const inspectFull = measure([...cli, 'inspect', input, '--count', '--jobs', '1'], repo);
-  const inspectLimit = measure([...cli, 'inspect', input, '--limit', '3'], repo);
-  rows.push({
-    goal: 'inspect --limit n stops after n annotations',
-    workload: `${mb.toFixed(0)} MB COCO (annotations before images: pass 1 reads it all)`,
-    reference: inspectFull.ok ? `rlekit inspect --count (every annotation): ${s(inspectFull.wall)}` : `failed: ${inspectFull.note ?? ''}`,
-    rlekit: inspectLimit.ok ? `${s(inspectLimit.wall)}, ${gib(inspectLimit.rss)}` : `failed: ${inspectLimit.note ?? ''}`,
-    ratio: inspectFull.ok && inspectLimit.ok ? `${(inspectLimit.wall / inspectFull.wall).toFixed(2)}× reading every annotation` : '—',
-    target: '< 1×',
-    met: inspectFull.ok && inspectLimit.ok ? inspectLimit.wall < inspectFull.wall : undefined,
-  });
+  if (want('inspect')) {
+    progress('inspect --limit 3');
+    const inspectFull = measure([...cli, 'inspect', input, '--count', '--jobs', '1'], repo);
+    const inspectLimit = measure([...cli, 'inspect', input, '--limit', '3'], repo);
+    rows.push({
+      goal: 'inspect --limit n stops after n annotations',
+      workload: `${mb.toFixed(0)} MB COCO (annotations before images: pass 1 reads it all)`,
+      reference: inspectFull.ok ? `rlekit inspect --count (every annotation): ${s(inspectFull.wall)}` : `failed: ${inspectFull.note ?? ''}`,
+      rlekit: inspectLimit.ok ? `${s(inspectLimit.wall)}, ${gib(inspectLimit.rss)}` : `failed: ${inspectLimit.note ?? ''}`,
+      ratio: inspectFull.ok && inspectLimit.ok ? `${(inspectLimit.wall / inspectFull.wall).toFixed(2)}× reading every annotation` : '—',
+      target: '< 1×',
+      met: inspectFull.ok && inspectLimit.ok ? inspectLimit.wall < inspectFull.wall : undefined,
+    });
+  }
 
   console.log('\n| goal (#17) | workload | reference | rlekit | ratio | target | met |');
   console.log('|---|---|---|---|---:|---|:-:|');
