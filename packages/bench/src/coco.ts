@@ -92,8 +92,9 @@ function pycocotoolsOps(input: string): Record<string, [number, number]> | undef
 
 /** Runs NODE_OPS on the RLEs given: µs per call (CPU, wall) of each operation. */
 function rlekitOps(input: string): Record<string, [number, number]> {
-  cliCommand(); // builds the packages when a source is newer than its dist/
-  const r = spawnSync('node', ['--input-type=module', '-e', NODE_OPS, input], { cwd: join(repo, 'packages', 'bench'), encoding: 'utf8' });
+  // The built packages (rebuilt when a source is newer), or with RLEKIT_BENCH_TSX=1 the sources, as the CLI is run.
+  const sources = cliCommand().includes('--conditions=source') ? ['--conditions=source', '--import', 'tsx'] : [];
+  const r = spawnSync(process.execPath, [...sources, '--input-type=module', '-e', NODE_OPS, input], { cwd: join(repo, 'packages', 'bench'), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`rlekit side of the run-level operations failed: ${r.stderr.slice(-300)}`);
   return JSON.parse(r.stdout) as Record<string, [number, number]>;
 }
@@ -169,13 +170,14 @@ export function pycocotoolsCompare(rounds = 3): OpsComparison[] {
   let theirs: Times | undefined, mine: Times | undefined;
   let pythonRuns = true;
   for (let r = 0; r < rounds; r++) {
+    // A failed Python round (the reason printed) ends Python's rounds; those before it count.
     const py = pythonRuns ? pycocotoolsOps(input) : undefined;
     if (py === undefined) pythonRuns = false;
     else theirs = best(theirs, py);
     mine = best(mine, rlekitOps(input));
   }
   const times = (t: [number, number]) => ({ cpu: t[0], wall: t[1] });
-  return ops.map((o) => ({ key: o.key, name: o.name, rlekit: times(mine![o.key]!), ...(pythonRuns && theirs !== undefined ? { pycocotools: times(theirs[o.key]!) } : {}) }));
+  return ops.map((o) => ({ key: o.key, name: o.name, rlekit: times(mine![o.key]!), ...(theirs !== undefined ? { pycocotools: times(theirs[o.key]!) } : {}) }));
 }
 
 export async function bench(): Promise<BenchRow[]> {

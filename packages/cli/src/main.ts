@@ -388,7 +388,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (!sharded) {
       // A folder read file by file stops, as a stream does, after --limit: its images and
       // categories are then those of the files read.
-      incremental = !countAll && dialect.readStream === undefined && dialect.readIncrementally !== undefined;
+      incremental = !countAll && source.kind === 'folder' && dialect.readStream === undefined && dialect.readIncrementally !== undefined;
       const data = dialect.readStream ? await dialect.readStream(source, options, ctx)
         : incremental ? await dialect.readIncrementally!(source, options, ctx)
         : await dialect.read(source, options, ctx);
@@ -404,10 +404,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         count++;
         // 8-connected parts and the holes in them, traced from the runs (listed masks only).
         if (rows.length < max) rows.push(inspectRow(a));
+        // A folder read file by file stops at once: the next annotation may be files away.
+        if (incremental && rows.length >= max) {
+          complete = false;
+          break;
+        }
       }
     }
     if (json) {
-      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
+      // complete: every annotation was read. imagesComplete: the lists are whole (false only for a
+      // folder read file by file and stopped by --limit: its images and categories are the files read).
+      io.out(`${JSON.stringify({ dialect: dialect.id, detected: reason, images: all.images, categories: all.categories, imagesComplete: !incremental || complete, annotationCount: count, complete, annotations: rows, warnings }, null, 2)}\n`);
       return;
     }
     const atLeast = complete ? '' : 'at least ', sofar = incremental ? atLeast : '';
@@ -418,7 +425,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.out(`  annotation ${String(r.id)} on image ${String(r.imageId)}${r.categoryId === undefined ? '' : `, category ${String(r.categoryId)}`}: ${r.height}x${r.width}, area ${r.area}, bbox [${r.bbox.join(', ')}], ${r.parts} part${r.parts === 1 ? '' : 's'}, ${r.holes} hole${r.holes === 1 ? '' : 's'}${r.score === undefined ? '' : `, score ${r.score}`}${r.iscrowd ? ', crowd' : ''}\n`);
     }
     if (count > rows.length) io.out(`  ... ${count - rows.length} more (--limit)\n`);
-    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit${incremental ? ': the images and categories are those of the files read' : ''}); --count reads to the end\n`);
+    if (!complete) io.out(`  ... read no further after ${max} annotations (--limit${incremental ? ': the images, categories and warnings are those of the files read' : ''}); --count reads to the end\n`);
     const summary = new WarningSummary();
     for (const w of warnings) summary.add(w);
     summary.print(io);

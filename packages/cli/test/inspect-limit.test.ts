@@ -92,7 +92,25 @@ describe('inspect --limit', () => {
     // The 4th annotation is m1's second: two files read, and what they hold said as "at least".
     expect(opened).toEqual(['m0.png', 'm1.png']);
     expect(out).toContain('at least 2 images, at least 3 categories, at least 3 annotations');
-    expect(out).toContain('read no further after 3 annotations (--limit: the images and categories are those of the files read)');
+    expect(out).toContain('read no further after 3 annotations (--limit: the images, categories and warnings are those of the files read)');
+    // The nth annotation last in its file: no further file is read (not even to find the next one).
+    for (const [limit, files] of [[2, 1], [8, 4], [0, 1]] as const) {
+      out = '';
+      opened.length = 0;
+      expect(await run(['--limit', String(limit)])).toBe(0);
+      expect(opened).toEqual(Array.from({ length: files }, (_, k) => `m${k}.png`));
+      expect(out).toContain(`at least ${limit} annotations`);
+    }
+    // --json says the lists are of the files read; categories sorted by id as read() sorts them.
+    out = '';
+    expect(await run(['--limit', '3', '--json'])).toBe(0);
+    const doc = JSON.parse(out) as { images: unknown[]; categories: { id: number }[]; imagesComplete: boolean; complete: boolean };
+    expect([doc.images.length, doc.categories.map((c) => c.id), doc.imagesComplete, doc.complete]).toEqual([2, [1, 2, 20], false, false]);
+    // One PNG file is read whole, as before: whole counts, no "at least".
+    out = '';
+    expect(await main(['inspect', join(dir, 'm3.png'), '--from', 'png', '--limit', '1'], { out: (s) => (out += s), err: () => {}, writeBytes: () => {} })).toBe(0);
+    expect(out).toContain('1 images, 2 categories, 2 annotations');
+    expect(out).not.toContain('at least');
     // --count reads every file.
     out = '';
     opened.length = 0;

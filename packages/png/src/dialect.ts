@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import {
-  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, RleError, silentContext,
+  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, readFileByFile, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
   type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
@@ -274,17 +274,16 @@ function decodeAt<T>(path: string, fn: () => T): T {
  * ```
  */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
-  const read = await openPngRead(input, options, context);
-  const annotations: Annotation[] = [];
-  for await (const batch of read.files) annotations.push(...batch);
-  return { images: read.images, categories: read.categories, annotations };
+  const { dataset, files } = await openPngRead(input, options, context);
+  for await (const _ of files) { /* each file read into dataset */ }
+  return dataset;
 }
 
 /**
  * Reads PNGs file by file, for a caller that may stop early (`inspect --limit`): `images` and
- * `categories` hold what the files read so far gave, and are whole (the categories sorted by id)
- * once `annotations` ends, when the warnings about the whole set are said too. Stopping the
- * iteration reads no further file. {@link readPngDataset} is this, read to the end.
+ * `categories` hold what the files read so far gave, and are whole once `annotations` ends, when
+ * the warnings about the whole set are said too. Stopping the iteration reads no further file.
+ * {@link readPngDataset} is this, read to the end.
  * @example
  * ```ts
  * const png = encodeMask(Mask.fromBitmap([0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1], { height: 3, width: 4 }, 'row'));
@@ -294,30 +293,26 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
  * ```
  */
 export async function readPngIncrementally(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
-  const read = await openPngRead(input, options, context);
-  return {
-    images: read.images, categories: read.categories,
-    annotations: (async function* () {
-      for await (const batch of read.files) yield* batch;
-    })(),
-  };
+  const { dataset, files } = await openPngRead(input, options, context);
+  return readFileByFile(dataset, files, () => {});
 }
 
-/** The read's images and categories (growing as its files are read), and each file's annotations. */
-async function openPngRead(input: DialectInput, options: Partial<PngReadOptions>, context: DialectContext): Promise<{ images: ImageInfo[]; categories: Category[]; files: AsyncGenerator<Annotation[]> }> {
+/** The read's dataset (its lists growing as its files are read) and a step per file. */
+async function openPngRead(input: DialectInput, options: Partial<PngReadOptions>, context: DialectContext): Promise<{ dataset: MaskDataset; files: AsyncGenerator<void> }> {
   const o = readOptions.parse(options);
   const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode, o.files);
   if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
   const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
-  const images: ImageInfo[] = [], categories: Category[] = [];
-  return { images, categories, files: readPngFiles(input, o, pngs, classMaps, map, images, categories, context) };
+  const dataset: MaskDataset = { images: [], categories: [], annotations: [] };
+  return { dataset, files: readPngFiles(input, o, pngs, classMaps, map, dataset, context) };
 }
 
 /**
- * The annotations of each PNG in turn; `images` and `categories` filled as they are found (the
- * categories sorted by id at the end).
+ * Reads each PNG in turn into `dataset` (a step per file): its images, its annotations, and its
+ * categories kept sorted by id.
  */
-async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: readonly PngFile[], classMaps: PngList['classMaps'], map: readonly ColorMapEntry[] | undefined, images: ImageInfo[], categoryList: Category[], context: DialectContext): AsyncGenerator<Annotation[]> {
+async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: readonly PngFile[], classMaps: PngList['classMaps'], map: readonly ColorMapEntry[] | undefined, dataset: MaskDataset, context: DialectContext): AsyncGenerator<void> {
+  const { images, annotations, categories: categoryList } = dataset;
   const single = !isFolderSource(input);
   const categories = new Map<number, Category>();
   const addCategory = (id: number, palette?: Uint8Array, isVoid = false): void => {
@@ -327,7 +322,10 @@ async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: reado
     // Without a colour map, a palette image's own colour for the label is the category's colour.
     if (!e && palette && id * 3 + 2 < palette.length) c.color = [palette[id * 3]!, palette[id * 3 + 1]!, palette[id * 3 + 2]!];
     categories.set(id, c);
-    categoryList.push(c);
+    // Kept sorted by id as they are found: a caller that stops early lists them as read() would.
+    let at = categoryList.length;
+    while (at > 0 && Number(categoryList[at - 1]!.id) > id) at--;
+    categoryList.splice(at, 0, c);
   };
 
   // Colour types of the binary PNGs whose constant alpha was passed over for their colour: said once.
@@ -345,7 +343,8 @@ async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: reado
       const image: ImageInfo = { id: imageId, height: mask.height, width: mask.width };
       if (!(input instanceof Uint8Array)) image.fileName = single ? `${imageId}.png` : f.path;
       images.push(image);
-      yield mask.isEmpty() ? [] : [{ id: imageId, imageId, mask }];
+      if (!mask.isEmpty()) annotations.push({ id: imageId, imageId, mask });
+      yield;
     }
     sayChannel();
     return;
@@ -372,7 +371,8 @@ async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: reado
       } else if (image.height !== mask.height || image.width !== mask.width) {
         throw new RleError('SIZE_MISMATCH', `Instance masks of image ${imageName} differ in size`, { path: [f.path], expected: `${image.height}x${image.width}`, received: `${mask.height}x${mask.width}` });
       }
-      yield [{ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask }];
+      annotations.push({ id: single ? n : `${imageName}_${n}`, imageId: image.id, mask });
+      yield;
     }
     if (unmatched > 0) context.warn({ code: 'unmatched-name', message: `${unmatched} PNGs do not match ${o.instanceFiles}; each was read as the only instance of an image named after it`, count: unmatched });
     sayChannel();
@@ -423,7 +423,6 @@ async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: reado
     // packed from an RGB colour is a colour (pure blue packs to 255), and 16-bit labels are ids.
     const { bitDepth, colorType } = header;
     const voidHere = (bitDepth <= 8 && (colorType === 0 || colorType === 3)) || (o.mode === 'semantic' && map !== undefined && (colorType === 2 || colorType === 6));
-    const annotations: Annotation[] = [];
     for (const [label, mask] of decodeAt(f.path, () => lm.masks({ maxRuns: o.maxRuns }))) {
       const id: Id = single ? label : `${imageId}:${label}`;
       if (voidHere && label === o.voidLabel && o.dropVoid) {
@@ -456,12 +455,11 @@ async function* readPngFiles(input: DialectInput, o: PngReadOptions, pngs: reado
         annotations.push(a);
       }
     }
-    yield annotations;
+    yield;
   }
   if (mixed > 0) context.warn({ code: 'mixed-class', message: `${mixed} instances cover several classes in SegmentationClass; each took the class of most of its pixels`, count: mixed });
   if (noClassMap > 0) context.warn({ code: 'no-class-map', message: `${noClassMap} instance maps have no SegmentationClass map; their instances have no category`, count: noClassMap });
   if (voidPixels > 0) context.warn({ code: 'dropped-void', message: `${voidPixels} void pixels (label ${o.voidLabel}) were dropped on request`, count: voidPixels });
-  categoryList.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -259,6 +259,16 @@ describe('png dialect: reading', () => {
     }
   });
 
+  it('an RGB instance map of 200,000 colours reads as 200,000 annotations (no argument list of them)', async () => {
+    const h = 400, w = 500, labels = new Uint32Array(h * w);
+    for (let i = 0; i < labels.length; i++) labels[i] = i + 1;
+    const png = encodeLabelMap(LabelMap.fromArray(labels, { height: h, width: w }), { format: 'rgb' });
+    const d = await dialect.read(memoryFolder({ 'a.png': png }), { mode: 'instance', classes: 'none' });
+    expect(d.annotations).toHaveLength(h * w);
+    const last = d.annotations[h * w - 1]!;
+    expect([last.id, last.mask.area(), last.mask.bbox()]).toEqual([`a:${h * w}`, 1, { x: w - 1, y: h - 1, width: 1, height: 1 }]);
+  });
+
   it('a folder of one binary PNG per instance, by file name pattern', async () => {
     const m1 = Mask.fromBitmap(Uint8Array.of(1, 0, 0, 0, 0, 1), { height: 2, width: 3 });
     const m2 = Mask.fromBitmap(Uint8Array.of(1, 1, 0, 0, 0, 0), { height: 2, width: 3 }); // overlaps m1
