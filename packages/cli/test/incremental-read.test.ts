@@ -22,11 +22,14 @@ const dataset: MaskDataset = {
   }),
 };
 
+// What a dialect needs told to read the folder it wrote (YOLO labels carry no image size).
+const readOptions: Record<string, Record<string, unknown>> = { yolo: { size: `${size.height}x${size.width}` } };
+
 const view = (a: Annotation): unknown[] => [a.id, a.imageId, a.categoryId, a.mask.height, a.mask.width, Array.from(a.mask.toBitmap('row'))];
 
 describe('readIncrementally', () => {
   it('is offered by the folder dialects', () => {
-    expect(dialects.map((d) => d.id).sort()).toEqual(['labelme', 'png', 'supervisely']);
+    expect(dialects.map((d) => d.id).sort()).toEqual(['labelme', 'png', 'supervisely', 'yolo']);
   });
 
   for (const dialect of dialects) {
@@ -38,10 +41,11 @@ describe('readIncrementally', () => {
         const folder = memoryFolder(files);
         return { ...folder, open: (p) => (opened.push(p), folder.open(p)) };
       };
-      const whole = await dialect.read(memoryFolder(files), {}, { warn: () => {} });
+      const options = readOptions[dialect.id] ?? {};
+      const whole = await dialect.read(memoryFolder(files), options, { warn: () => {} });
       expect(whole.annotations).toHaveLength(3);
 
-      const first = await dialect.readIncrementally!(counted(), {}, { warn: () => {} });
+      const first = await dialect.readIncrementally!(counted(), options, { warn: () => {} });
       const before = opened.length; // what is read up front (a project's meta.json)
       for await (const a of first.annotations) {
         expect(view(a)).toEqual(view(whole.annotations[0]!));
@@ -51,7 +55,7 @@ describe('readIncrementally', () => {
       expect(opened.length).toBe(before + 1);
       expect(first.images).toEqual([whole.images[0]]);
 
-      const all = await dialect.readIncrementally!(counted(), {}, { warn: () => {} });
+      const all = await dialect.readIncrementally!(counted(), options, { warn: () => {} });
       const got: Annotation[] = [];
       for await (const a of all.annotations) got.push(a);
       expect(got.map(view)).toEqual(whole.annotations.map(view));

@@ -6,7 +6,7 @@
  * classes). Sizes come from the images' headers, `size`, `sizes` (CSV), `images` or `imageSizes`.
  */
 import {
-  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, loadOnce, parseDialectOptions, readAllBytes, readImageSize, RleError, silentContext, SizeResolver,
+  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, loadOnce, parseDialectOptions, readAllBytes, readFileByFile, readImageSize, RleError, silentContext, SizeResolver,
   type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type ImageInfo, type Mask, type MaskDataset,
   type MaskDatasetStream, type OutputFile, type RleWarning, type Size, type SniffResult,
 } from '@rlekit/core';
@@ -116,7 +116,8 @@ async function readYaml(src: ByteSource, maxBytes: number): Promise<unknown> {
 /** Counts of what reading changed or guessed, reported once per dataset. */
 interface ReadTally { boxes: number; obb: number; duplicates: number; unnamed: number }
 
-interface LabelFile { path: string | undefined; id: string; fileName?: string; text: string; image?: { folder: FolderSource; path: string } }
+// A label file's text is read when its turn comes (a read stopped early reads no further file).
+interface LabelFile { path: string | undefined; id: string; fileName?: string; text: () => Promise<string>; image?: { folder: FolderSource; path: string } }
 
 async function parseLabels(
   f: LabelFile, size: Size, nextId: () => number, names: string[] | undefined, tally: ReadTally,
@@ -124,7 +125,7 @@ async function parseLabels(
   const annotations: Annotation[] = [];
   const seen = new Set<string>();
   let maxClass = -1;
-  const lines = f.text.split('\n');
+  const lines = (await f.text()).split('\n');
   const where = f.path ?? f.id;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!;
@@ -156,6 +157,24 @@ async function parseLabels(
  * ```
  */
 export async function readYolo(input: DialectInput, options: Partial<YoloReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
+  const { dataset, files, finish } = await openYoloRead(input, options, context);
+  for await (const _ of files) { /* each file read into dataset */ }
+  finish();
+  return dataset;
+}
+
+/**
+ * Reads YOLO label files one by one, for a caller that may stop early (`inspect --limit`): see
+ * core's readFileByFile. Without names (data.yaml, classes.txt, the names option) the categories
+ * are the class indices seen so far, 0 to the largest.
+ */
+async function readYoloIncrementally(input: DialectInput, options: Partial<YoloReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
+  const { dataset, files, finish } = await openYoloRead(input, options, context);
+  return readFileByFile(dataset, files, finish);
+}
+
+/** The read's dataset (its lists growing as its files are read), a step per file, and what is said at the end. */
+async function openYoloRead(input: DialectInput, options: Partial<YoloReadOptions>, context: DialectContext): Promise<{ dataset: MaskDataset; files: AsyncGenerator<void>; finish: () => void }> {
   const o = parseDialectOptions(readOptions, options, 'yolo');
   const sizes = await SizeResolver.create(o, 'file_name', context, ' (or keep the images beside the labels: images/ next to labels/)', { orientation: true });
   let names = o.names !== undefined && o.names.trim() !== '' ? o.names.split(',').map((s) => s.trim()) : undefined;
@@ -190,7 +209,7 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
       const image = images.get(key);
       files.push({
         path, id: idOf(path, 'labels'), ...(image !== undefined ? { fileName: base(image) === image ? image : idOf(image, 'images') + image.slice(stem(image).length), image: { folder: input, path: image } } : {}),
-        text: await readText(input.open(path), o.maxBytes),
+        text: () => readText(input.open(path), o.maxBytes),
       });
     }
     // Images without a label file are background images (Ultralytics trains on them as such).
@@ -201,37 +220,43 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
     }
   } else {
     const name = input instanceof Uint8Array ? 'input' : input.name;
-    files.push({ path: undefined, id: stem(base(name)), text: await readText(input, o.maxBytes) });
+    const text = await readText(input, o.maxBytes);
+    files.push({ path: undefined, id: stem(base(name)), text: async () => text });
   }
   const tally: ReadTally = { boxes: 0, obb: 0, duplicates: 0, unnamed: 0 };
-  const images: ImageInfo[] = [];
-  const annotations: Annotation[] = [];
+  const named = names;
+  // Named classes are the categories from the start; unnamed ones are class indices 0 to the largest seen.
+  const dataset: MaskDataset = { images: [], categories: (named ?? []).map((name, i) => ({ id: i, name })), annotations: [] };
+  const { images, annotations, categories } = dataset;
   let next = 1;
   let maxClass = -1;
   // An image beside its labels gives its own size (EXIF orientation applied, as Ultralytics' exif_size).
   const sizeOf = async (id: string, image: { folder: FolderSource; path: string } | undefined): Promise<Size> =>
     image !== undefined ? readImageSize(image.folder.open(image.path), { orientation: true }) : sizes.sizeOf(id);
-  for (const f of files) {
-    const size = await sizeOf(f.id, f.image);
-    images.push({ id: f.id, ...(f.fileName !== undefined ? { fileName: f.fileName } : {}), height: size.height, width: size.width });
-    const r = await parseLabels(f, size, () => next++, names, tally);
-    for (const a of r.annotations) annotations.push(a);
-    maxClass = Math.max(maxClass, r.maxClass);
-  }
-  for (const b of backgrounds) {
-    const size = await sizeOf(b.id, b);
-    images.push({ id: b.id, fileName: b.fileName, height: size.height, width: size.width });
-  }
-  const warn = context.warn;
-  if (names === undefined) {
-    names = Array.from({ length: maxClass + 1 }, (_, i) => String(i));
-    if (maxClass >= 0) warn({ code: 'unnamed-classes', message: `No data.yaml, classes.txt or names option: classes 0..${maxClass} are named by their index`, count: maxClass + 1 });
-  }
-  if (tally.boxes > 0) warn({ code: 'box-line', message: `${tally.boxes} label line(s) of 5 numbers (class cx cy w h) are boxes, not polygons: read as rectangles`, count: tally.boxes });
-  if (tally.obb > 0) warn({ code: 'oriented-box', message: `${tally.obb} label line(s) of 9 numbers may be oriented boxes (YOLO-OBB): read as the polygon of their 4 corners`, count: tally.obb });
-  if (tally.duplicates > 0) warn({ code: 'duplicate-label', message: `${tally.duplicates} label line(s) repeat an earlier line of their file (Ultralytics drops such duplicates): kept`, count: tally.duplicates });
-  const categories: Category[] = names.map((name, i) => ({ id: i, name }));
-  return { images, categories, annotations };
+  const steps = async function* (): AsyncGenerator<void> {
+    for (const f of files) {
+      const size = await sizeOf(f.id, f.image);
+      images.push({ id: f.id, ...(f.fileName !== undefined ? { fileName: f.fileName } : {}), height: size.height, width: size.width });
+      const r = await parseLabels(f, size, () => next++, named, tally);
+      for (const a of r.annotations) annotations.push(a);
+      maxClass = Math.max(maxClass, r.maxClass);
+      if (named === undefined) while (categories.length <= maxClass) categories.push({ id: categories.length, name: String(categories.length) });
+      yield;
+    }
+    for (const b of backgrounds) {
+      const size = await sizeOf(b.id, b);
+      images.push({ id: b.id, fileName: b.fileName, height: size.height, width: size.width });
+      yield;
+    }
+  };
+  const finish = (): void => {
+    const warn = context.warn;
+    if (named === undefined && maxClass >= 0) warn({ code: 'unnamed-classes', message: `No data.yaml, classes.txt or names option: classes 0..${maxClass} are named by their index`, count: maxClass + 1 });
+    if (tally.boxes > 0) warn({ code: 'box-line', message: `${tally.boxes} label line(s) of 5 numbers (class cx cy w h) are boxes, not polygons: read as rectangles`, count: tally.boxes });
+    if (tally.obb > 0) warn({ code: 'oriented-box', message: `${tally.obb} label line(s) of 9 numbers may be oriented boxes (YOLO-OBB): read as the polygon of their 4 corners`, count: tally.obb });
+    if (tally.duplicates > 0) warn({ code: 'duplicate-label', message: `${tally.duplicates} label line(s) repeat an earlier line of their file (Ultralytics drops such duplicates): kept`, count: tally.duplicates });
+  };
+  return { dataset, files: steps(), finish };
 }
 
 /** What the writer did to one mask. */
@@ -483,6 +508,7 @@ export const dialect: Dialect<YoloReadOptions, YoloWriteOptions> & { sniffFolder
   sniffDetail,
   sniffFolder,
   read: readYolo,
+  readIncrementally: readYoloIncrementally,
   async write(dataset, options, context = silentContext): Promise<Uint8Array> {
     const collected: RleWarning[] = [];
     const { files } = await writeYolo(dataset, options, { ...context, warn: (w) => collected.push(w) });
