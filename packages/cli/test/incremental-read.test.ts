@@ -29,7 +29,7 @@ const view = (a: Annotation): unknown[] => [a.id, a.imageId, a.categoryId, a.mas
 
 describe('readIncrementally', () => {
   it('is offered by the folder dialects', () => {
-    expect(dialects.map((d) => d.id).sort()).toEqual(['labelme', 'png', 'supervisely', 'yolo']);
+    expect(dialects.map((d) => d.id).sort()).toEqual(['darwin', 'labelme', 'png', 'supervisely', 'yolo']);
   });
 
   for (const dialect of dialects) {

@@ -13,7 +13,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
-  rasterizeBox, rasterizePolygon, readAllBytes,
+  rasterizeBox, rasterizePolygon, readAllBytes, readFileByFile,
   type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type OutputFile, type RleWarning, type WarningSink,
 } from '@rlekit/core';
@@ -331,23 +331,40 @@ export function parseDarwinJson(text: string, options: Partial<DarwinReadOptions
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
 }
 
+/** The input's Darwin files, read one per step into `reader` (an export's .json files in path order, within maxBytes in all). */
+async function darwinFiles(input: DialectInput, reader: Reader, maxBytes: number): Promise<AsyncGenerator<void>> {
+  if (!isFolderSource(input)) {
+    return (async function* () {
+      reader.readFile(parseJson(decodeUtf8(await readAllBytes(input, maxBytes, { head: JSON_HEAD })), 'a Darwin JSON 2.0 file'), []);
+      yield;
+    })();
+  }
+  // An export: every .json file below the folder, one item each, in path order.
+  const files = (await input.list()).filter((f) => f.toLowerCase().endsWith('.json'));
+  return (async function* () {
+    let total = 0;
+    for (const f of files) {
+      const bytes = await readAllBytes(input.open(f), maxBytes - total, { head: JSON_HEAD });
+      total += bytes.length;
+      reader.readFile(parseJsonAt(decodeUtf8(bytes), f), [f]);
+      yield;
+    }
+  })();
+}
+
 async function readDarwin(input: DialectInput, options: Partial<DarwinReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  if (isFolderSource(input)) {
-    // An export: every .json file below the folder, one item each, in path order.
-    const files = (await input.list()).filter((f) => f.toLowerCase().endsWith('.json'));
-    let total = 0;
-    for (const f of files) {
-      const bytes = await readAllBytes(input.open(f), opts.maxBytes - total, { head: JSON_HEAD });
-      total += bytes.length;
-      reader.readFile(parseJsonAt(decodeUtf8(bytes), f), [f]);
-    }
-  } else {
-    reader.readFile(parseJson(decodeUtf8(await readAllBytes(input, opts.maxBytes, { head: JSON_HEAD })), 'a Darwin JSON 2.0 file'), []);
-  }
+  for await (const _ of await darwinFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
   reader.finish();
   return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
+}
+
+/** Darwin files read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
+async function readDarwinIncrementally(input: DialectInput, options: Partial<DarwinReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
+  const opts = parseOptions(readOptions, options);
+  const reader = new Reader(opts, context?.warn ?? (() => {}));
+  return readFileByFile(reader, await darwinFiles(input, reader, opts.maxBytes), () => reader.finish());
 }
 
 function parseJsonAt(text: string, file: string): unknown {
@@ -570,6 +587,7 @@ export const dialect: Dialect<DarwinReadOptions, DarwinWriteOptions> = {
     return 0;
   },
   read: readDarwin,
+  readIncrementally: readDarwinIncrementally,
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DarwinWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatDarwinJson(await collectDataset(dataset), options, context));
   },
