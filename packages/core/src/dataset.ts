@@ -103,11 +103,22 @@ export async function collectDataset(d: MaskDataset | MaskDatasetStream): Promis
 }
 
 /**
- * A read file by file (a dialect's `readIncrementally`) over a reader that appends to `dataset`'s
- * lists as it reads: each step of `files` reads one more file, whose new annotations are passed on
- * before the next is read; `finish` runs after the last (warnings about the whole set). Stopping
- * the iteration reads no further file; `images` and `categories` are the reader's own lists, so
- * they hold what the files read so far gave.
+ * A dialect's read of a folder file by file: the lists its reader appends to, a step per file
+ * (each reads one more file into `dataset`), and what it says once every file is read (warnings
+ * about the whole set). {@link readFileByFile} passes it on as a stream a caller may stop,
+ * {@link readAllFiles} reads it to the end.
+ */
+export interface FileByFileRead {
+  dataset: MaskDataset;
+  files: AsyncIterable<void>;
+  finish: () => void;
+}
+
+/**
+ * A read file by file as a stream (a dialect's `readIncrementally`): each file's new annotations
+ * are passed on before the next file is read, and `finish` runs after the last. Stopping the
+ * iteration reads no further file; `images` and `categories` are the reader's own lists, so they
+ * hold what the files read so far gave.
  * @example
  * ```ts
  * const dataset: MaskDataset = { images: [], categories: [], annotations: [] };
@@ -118,12 +129,12 @@ export async function collectDataset(d: MaskDataset | MaskDatasetStream): Promis
  *     yield;
  *   }
  * })();
- * const read = readFileByFile(dataset, files, () => {});
+ * const read = readFileByFile({ dataset, files, finish: () => {} });
  * for await (const a of read.annotations) break; // the first file alone
  * read.images.length; // → 1
  * ```
  */
-export function readFileByFile(dataset: MaskDataset, files: AsyncIterable<void>, finish: () => void): MaskDatasetStream {
+export function readFileByFile({ dataset, files, finish }: FileByFileRead): MaskDatasetStream {
   return {
     images: dataset.images,
     categories: dataset.categories,
@@ -136,4 +147,22 @@ export function readFileByFile(dataset: MaskDataset, files: AsyncIterable<void>,
       finish();
     })(),
   };
+}
+
+/**
+ * A read file by file read to the end (a dialect's `read`): every file, then `finish`.
+ * @example
+ * ```ts
+ * const dataset: MaskDataset = { images: [], categories: [], annotations: [] };
+ * const files = (async function* () {
+ *   dataset.images.push({ id: 1, height: 1, width: 2 });
+ *   yield;
+ * })();
+ * (await readAllFiles({ dataset, files, finish: () => {} })).images.length; // → 1
+ * ```
+ */
+export async function readAllFiles({ dataset, files, finish }: FileByFileRead): Promise<MaskDataset> {
+  for await (const _ of files) { /* each step reads one file into dataset */ }
+  finish();
+  return { images: dataset.images, categories: dataset.categories, annotations: dataset.annotations };
 }

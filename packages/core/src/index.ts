@@ -13,14 +13,14 @@ export { countsToBytes, countsToString, encodeCounts, putCountCode, readCountStr
 export type { CountStringScan } from './count-string.js';
 export { DEFAULT_MAX_POLYGON_CROSSINGS, rasterizeBox, rasterizePolygon } from './polygon.js';
 export type { RasterizeOptions } from './polygon.js';
-export { collectDataset, isDatasetStream, readFileByFile, toDatasetStream } from './dataset.js';
+export { collectDataset, isDatasetStream, readAllFiles, readFileByFile, toDatasetStream } from './dataset.js';
 export { DEFAULT_MAX_BUFFERED_RUNS, annotationsByImage, groupByImage } from './group.js';
 export { inShard, markShardImages, parseShard, planImages, shardDataset, shardOrigin, shardRange } from './shard.js';
 export type { Shard, ShardDatasetOptions } from './shard.js';
 export { joinElements, jsonArrayParts } from './merge.js';
 export type { JsonPartEvent } from './merge.js';
 export type { GroupOptions, ImageGroup } from './group.js';
-export type { Annotation, Category, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
+export type { Annotation, Category, FileByFileRead, Id, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, notCarried, silentContext, tallyAnnotation } from './dialect.js';
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, MergeContext, OptionsSchema, OutputFile, PartJoin, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';

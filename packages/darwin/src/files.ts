@@ -13,8 +13,8 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried, parseJson,
-  rasterizeBox, rasterizePolygon, readAllBytes, readFileByFile,
-  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type Id, type ImageInfo, type MaskDataset,
+  rasterizeBox, rasterizePolygon, readAllBytes, readAllFiles, readFileByFile,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FileByFileRead, type Id, type ImageInfo, type MaskDataset,
   type MaskDatasetStream, type OutputFile, type RleWarning, type WarningSink,
 } from '@rlekit/core';
 import { decodeLayer, encode, type RasterLayer } from './codec.js';
@@ -352,19 +352,11 @@ async function darwinFiles(input: DialectInput, reader: Reader, maxBytes: number
   })();
 }
 
-async function readDarwin(input: DialectInput, options: Partial<DarwinReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
+/** A Darwin read file by file: `read` reads it to the end, `readIncrementally` (`inspect --limit`) may stop. */
+async function openDarwinRead(input: DialectInput, options: Partial<DarwinReadOptions> | undefined, context: DialectContext | undefined): Promise<FileByFileRead> {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  for await (const _ of await darwinFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
-  reader.finish();
-  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
-}
-
-/** Darwin files read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
-async function readDarwinIncrementally(input: DialectInput, options: Partial<DarwinReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
-  const opts = parseOptions(readOptions, options);
-  const reader = new Reader(opts, context?.warn ?? (() => {}));
-  return readFileByFile(reader, await darwinFiles(input, reader, opts.maxBytes), () => reader.finish());
+  return { dataset: reader, files: await darwinFiles(input, reader, opts.maxBytes), finish: () => reader.finish() };
 }
 
 function parseJsonAt(text: string, file: string): unknown {
@@ -586,8 +578,8 @@ export const dialect: Dialect<DarwinReadOptions, DarwinWriteOptions> = {
     if (/"__raster_layer__"|"dense_rle"\s*:/.test(text)) return 0.8;
     return 0;
   },
-  read: readDarwin,
-  readIncrementally: readDarwinIncrementally,
+  read: async (input, options, context) => readAllFiles(await openDarwinRead(input, options, context)),
+  readIncrementally: async (input, options, context) => readFileByFile(await openDarwinRead(input, options, context)),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<DarwinWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     return encodeUtf8(formatDarwinJson(await collectDataset(dataset), options, context));
   },

@@ -15,10 +15,10 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, setOwnKey, annotationsByImage, DatasetBuilder, readFileByFile,
+import { isJsonObject, setOwnKey, annotationsByImage, DatasetBuilder, readAllFiles, readFileByFile,
   JSON_HEAD, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, describeValue, encodeUtf8, isFolderSource,
   notCarried, parseDialectOptions, parseJson, polygonize, rasterizePolygon, readAllBytes,
-  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FileByFileRead, type FolderSource, type Id,
   type ImageInfo, type MaskDataset, type MaskDatasetStream, type OutputFile, type WarningSink,
 } from '@rlekit/core';
 import { DEFAULT_MAX_MASK_PIXELS, encodeMaskPng, toBase64 } from './mask-shape.js';
@@ -225,19 +225,11 @@ async function labelMeFiles(input: DialectInput, reader: Reader, maxBytes: numbe
   })();
 }
 
-async function readLabelMe(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
+/** A LabelMe read file by file: `read` reads it to the end, `readIncrementally` (`inspect --limit`) may stop. */
+async function openLabelMeRead(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<FileByFileRead> {
   const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  for await (const _ of await labelMeFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
-  reader.finish();
-  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
-}
-
-/** LabelMe files read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
-async function readLabelMeIncrementally(input: DialectInput, options: Partial<LabelMeReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
-  const opts = parseDialectOptions(readOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
-  const reader = new Reader(opts, context?.warn ?? (() => {}));
-  return readFileByFile(reader, await labelMeFiles(input, reader, opts.maxBytes), () => reader.finish());
+  return { dataset: reader, files: await labelMeFiles(input, reader, opts.maxBytes), finish: () => reader.finish() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,8 +474,8 @@ export const dialect: Dialect<LabelMeReadOptions, LabelMeWriteOptions> = {
   output: 'folder',
   sniff: (head) => sniffLabelMe(head).confidence,
   sniffDetail: (head) => sniffLabelMe(head),
-  read: readLabelMe,
-  readIncrementally: readLabelMeIncrementally,
+  read: async (input, options, context) => readAllFiles(await openLabelMeRead(input, options, context)),
+  readIncrementally: async (input, options, context) => readFileByFile(await openLabelMeRead(input, options, context)),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<LabelMeWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const opts = parseDialectOptions(writeOptions, options ?? {}, 'labelme', ZOD_MESSAGES);
     const d = await collectDataset(dataset);

@@ -5,9 +5,9 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import {
-  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, readFileByFile, RleError, silentContext,
+  checkPaintPixels, collectDataset, DEFAULT_MAX_RUNS, isFolderSource, LabelMap, notCarried, readAllBytes, readAllFiles, readFileByFile, RleError, silentContext,
   type Annotation, type ByteSource, type Category, type DialectCapabilities, type Dialect, type DialectContext,
-  type DialectInput, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
+  type DialectInput, type FileByFileRead, type Id, type ImageInfo, Mask, type MaskDataset, type MaskDatasetStream, type OutputFile,
 } from '@rlekit/core';
 import { colourChannelWarning, decodeLabelMap, decodeLabelMapWithHeader, encodeLabelMap, encodeMask, maskFromRaw } from './codec.js';
 import { formatLabelmapTxt, parseColorMap, vocColorMap, vocPalette, type ColorMapEntry, type Rgb } from './palette.js';
@@ -274,9 +274,7 @@ function decodeAt<T>(path: string, fn: () => T): T {
  * ```
  */
 export async function readPngDataset(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
-  const { dataset, files } = await openPngRead(input, options, context);
-  for await (const _ of files) { /* each file read into dataset */ }
-  return dataset;
+  return readAllFiles(await openPngRead(input, options, context));
 }
 
 /**
@@ -293,18 +291,17 @@ export async function readPngDataset(input: DialectInput, options: Partial<PngRe
  * ```
  */
 export async function readPngIncrementally(input: DialectInput, options: Partial<PngReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
-  const { dataset, files } = await openPngRead(input, options, context);
-  return readFileByFile(dataset, files, () => {});
+  return readFileByFile(await openPngRead(input, options, context));
 }
 
-/** The read's dataset (its lists growing as its files are read) and a step per file. */
-async function openPngRead(input: DialectInput, options: Partial<PngReadOptions>, context: DialectContext): Promise<{ dataset: MaskDataset; files: AsyncGenerator<void> }> {
+/** The read, file by file (its warnings about the whole set are said by its last step). */
+async function openPngRead(input: DialectInput, options: Partial<PngReadOptions>, context: DialectContext): Promise<FileByFileRead> {
   const o = readOptions.parse(options);
   const { pngs, files, open, skipped, classMaps } = await listPngs(input, o.maxBytes, o.mode, o.files);
   if (skipped.length > 0) context.warn({ code: 'skipped-files', message: `${skipped.length} files that are not PNGs were skipped (first: ${skipped[0]})`, count: skipped.length });
   const map = await colorMapEntries(o.colorMap, open ? { files, open } : undefined, context, o.maxBytes);
   const dataset: MaskDataset = { images: [], categories: [], annotations: [] };
-  return { dataset, files: readPngFiles(input, o, pngs, classMaps, map, dataset, context) };
+  return { dataset, files: readPngFiles(input, o, pngs, classMaps, map, dataset, context), finish: () => {} };
 }
 
 /**

@@ -10,10 +10,10 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions, readFileByFile,
+import { isJsonObject, setOwnKey, withoutKeys, annotationsByImage, DatasetBuilder, JSON_HEAD, parseDialectOptions, readAllFiles, readFileByFile,
   DEFAULT_MAX_POLYGON_CROSSINGS, MAX_MASK_PIXELS, Mask, RleError, checkSize, collectDataset, decodeUtf8, encodeUtf8, isFolderSource, notCarried,
   parseJson, rasterizePolygon, readAllBytes,
-  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type Id, type ImageInfo,
+  type Annotation, type Category, type Dialect, type DialectContext, type DialectInput, type FileByFileRead, type FolderSource, type Id, type ImageInfo,
   type MaskDataset, type MaskDatasetStream, type OutputFile, type WarningSink,
 } from '@rlekit/core';
 import { DEFAULT_MAX_PNG_BYTES, decode, encode } from './codec.js';
@@ -277,19 +277,11 @@ async function superviselyFiles(input: DialectInput, reader: Reader, maxBytes: n
   })();
 }
 
-async function readSupervisely(input: DialectInput, options: Partial<SuperviselyReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDataset> {
+/** A Supervisely read file by file: `read` reads it to the end, `readIncrementally` (`inspect --limit`) may stop. */
+async function openSuperviselyRead(input: DialectInput, options: Partial<SuperviselyReadOptions> | undefined, context: DialectContext | undefined): Promise<FileByFileRead> {
   const opts = parseOptions(readOptions, options);
   const reader = new Reader(opts, context?.warn ?? (() => {}));
-  for await (const _ of await superviselyFiles(input, reader, opts.maxBytes)) { /* each file read into reader */ }
-  reader.finish();
-  return { images: reader.images, categories: reader.categories, annotations: reader.annotations };
-}
-
-/** Supervisely annotations read one by one, for a caller that may stop early (`inspect --limit`): see readFileByFile. */
-async function readSuperviselyIncrementally(input: DialectInput, options: Partial<SuperviselyReadOptions> | undefined, context: DialectContext | undefined): Promise<MaskDatasetStream> {
-  const opts = parseOptions(readOptions, options);
-  const reader = new Reader(opts, context?.warn ?? (() => {}));
-  return readFileByFile(reader, await superviselyFiles(input, reader, opts.maxBytes), () => reader.finish());
+  return { dataset: reader, files: await superviselyFiles(input, reader, opts.maxBytes), finish: () => reader.finish() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,8 +403,8 @@ export const dialect: Dialect<SuperviselyReadOptions, SuperviselyWriteOptions> =
     if (/"classes"\s*:/.test(text) && /"projectType"\s*:/.test(text)) return 0.7;
     return 0;
   },
-  read: readSupervisely,
-  readIncrementally: readSuperviselyIncrementally,
+  read: async (input, options, context) => readAllFiles(await openSuperviselyRead(input, options, context)),
+  readIncrementally: async (input, options, context) => readFileByFile(await openSuperviselyRead(input, options, context)),
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<SuperviselyWriteOptions>, context?: DialectContext): Promise<Uint8Array> {
     const opts = parseOptions(writeOptions, options);
     const d = await collectDataset(dataset);

@@ -6,8 +6,8 @@
  * classes). Sizes come from the images' headers, `size`, `sizes` (CSV), `images` or `imageSizes`.
  */
 import {
-  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, loadOnce, parseDialectOptions, readAllBytes, readFileByFile, readImageSize, RleError, silentContext, SizeResolver,
-  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FolderSource, type ImageInfo, type Mask, type MaskDataset,
+  collectDataset, components, decodeUtf8, encodeUtf8, isFolderSource, loadOnce, parseDialectOptions, readAllBytes, readAllFiles, readFileByFile, readImageSize, RleError, silentContext, SizeResolver,
+  type Annotation, type ByteSource, type Category, type Dialect, type DialectContext, type DialectInput, type FileByFileRead, type FolderSource, type ImageInfo, type Mask, type MaskDataset,
   type MaskDatasetStream, type OutputFile, type RleWarning, type Size, type SniffResult,
 } from '@rlekit/core';
 import * as z from 'zod/mini';
@@ -157,10 +157,7 @@ async function parseLabels(
  * ```
  */
 export async function readYolo(input: DialectInput, options: Partial<YoloReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDataset> {
-  const { dataset, files, finish } = await openYoloRead(input, options, context);
-  for await (const _ of files) { /* each file read into dataset */ }
-  finish();
-  return dataset;
+  return readAllFiles(await openYoloRead(input, options, context));
 }
 
 /**
@@ -169,12 +166,11 @@ export async function readYolo(input: DialectInput, options: Partial<YoloReadOpt
  * are the class indices seen so far, 0 to the largest.
  */
 async function readYoloIncrementally(input: DialectInput, options: Partial<YoloReadOptions> = {}, context: DialectContext = silentContext): Promise<MaskDatasetStream> {
-  const { dataset, files, finish } = await openYoloRead(input, options, context);
-  return readFileByFile(dataset, files, finish);
+  return readFileByFile(await openYoloRead(input, options, context));
 }
 
 /** The read's dataset (its lists growing as its files are read), a step per file, and what is said at the end. */
-async function openYoloRead(input: DialectInput, options: Partial<YoloReadOptions>, context: DialectContext): Promise<{ dataset: MaskDataset; files: AsyncGenerator<void>; finish: () => void }> {
+async function openYoloRead(input: DialectInput, options: Partial<YoloReadOptions>, context: DialectContext): Promise<FileByFileRead> {
   const o = parseDialectOptions(readOptions, options, 'yolo');
   const sizes = await SizeResolver.create(o, 'file_name', context, ' (or keep the images beside the labels: images/ next to labels/)', { orientation: true });
   let names = o.names !== undefined && o.names.trim() !== '' ? o.names.split(',').map((s) => s.trim()) : undefined;
