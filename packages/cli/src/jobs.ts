@@ -198,10 +198,9 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
   // The threads start (and load the worker's modules) while the caller still prepares the tasks (a plan of the input).
   const pool = new Tinypool({
     filename, minThreads: threads, maxThreads: threads, isolateWorkers: false,
-    // A small young generation per worker: its default (up to 3 × 16 MB semi-spaces) is fresh
-    // memory each thread faults in, for no speed measured here (docs/scale.md), and 20–35 MB a
-    // worker of the peak.
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    // Each worker's young generation is V8's default, as the main thread's: limited to 8 MB, a
+    // worker spent more in GC than the main thread on the same work, and at 1.1 GB two jobs took
+    // 0.1–3.5 s longer in four rounds out of four for 15–60 MB less peak (docs/scale.md).
     ...(source ? { execArgv: ['--conditions=source'] } : {}),
   });
   // While the caller plans, each thread loads the dialects its task will use: that import is
@@ -239,8 +238,6 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
   }
 }
 
-/** V8's young generation of each worker thread, in MB (Node's `resourceLimits`). */
-export const WORKER_YOUNG_GENERATION_MB = 8;
 
 /** The pool while the tasks are made: its threads, and a task run on one of them. */
 export interface JobPool {

@@ -241,7 +241,7 @@ export class LiveJoin {
     try {
       const heads: Uint8Array[] = [];
       for (let j = 0; j < this.parts.length; j++) heads.push(await this.headOf(j));
-      const opening = await this.join.open(heads);
+      const opening = await this.join.open(heads, this.parts.map((p) => p.info));
       yield opening.head;
       let bodies = 0, body0 = 0;
       for (let j = 0; j < this.parts.length; j++) {

@@ -1,5 +1,5 @@
 /** COCO JSON written from the dataset model: in one piece or as a stream of chunks, and each shard's part for --jobs. */
-import { collectBytes, decodeUtf8, encodeUtf8, hasCategoryAttributes, Mask, polygonize, rasterizeParts, RleError, stringifyJson, TextOut, shardOrigin, type Shard, type Annotation, type Category, type DialectCapabilities, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
+import { collectBytes, concatBytes, decodeUtf8, encodeUtf8, hasCategoryAttributes, Mask, polygonize, rasterizeParts, RleError, stringifyJson, TextOut, shardOrigin, type Shard, type Annotation, type Category, type DialectCapabilities, type Id, type ImageInfo, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { countsToString } from './rle.js';
 import { SHARD_ID_KEY, SHARD_IDS_FIELD } from './merge.js';
 import { parseOptions, writeOptionsSchema, type CocoWriteOptions } from './options.js';
@@ -261,6 +261,17 @@ export interface CocoPartInfo {
   end?: number;
   ids?: Float64Array;
   renumbered?: boolean;
+  /** Where the head's parts are (instances), so a join splices the heads instead of parsing them (merge.ts). */
+  head?: CocoHeadLayout;
+}
+
+/**
+ * Byte ranges [start, end) in an instances part's head: its images list's elements ("\n{…},\n{…}",
+ * empty for none) and the shard-ids line a shard's part opens with.
+ */
+export interface CocoHeadLayout {
+  images: [number, number];
+  shardLine?: [number, number];
 }
 
 function growF64(a: Float64Array): Float64Array {
@@ -340,8 +351,9 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
     }
     if (o.format === 'sa1b' && a.iscrowd) lost.crowd++;
   };
-  let head: string;
+  let head: string | Uint8Array[];
   let sep: string;
+  let headLayout: CocoHeadLayout | undefined;
   if (o.format === 'results') {
     head = '[';
     sep = '\n';
@@ -354,19 +366,23 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
   } else {
     // A shard's list was cut from the list read (the fields are the whole input's).
     const extras = datasetExtras.get(dataset.images) ?? datasetExtras.get(shardOrigin(dataset.images) ?? {}) ?? {};
-    let h = '{';
-    if (shard !== undefined) h += `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(list ? 'list' : 'stream')},\n`;
+    const shardLine = shard !== undefined ? `${JSON.stringify(SHARD_IDS_FIELD)}: ${JSON.stringify(list ? 'list' : 'stream')},\n` : '';
+    let h = `{${shardLine}`;
     for (const [k, v] of Object.entries(extras)) h += `${JSON.stringify(k)}: ${stringifyJson(v, [k])},\n`;
+    h += '"images": [';
     const images = dataset.images.map((im, i) => imageJson(im, false, ['images', i]));
     const categories = dataset.categories.map(categoryJson);
-    h += `"images": [${images.length ? '\n' : ''}${images.join(',\n')}],\n"categories": [${categories.length ? '\n' : ''}${categories.join(',\n')}],\n"annotations": [`;
-    head = h;
+    // Encoded piece by piece (each ends at an ASCII character): the byte ranges a --jobs join splices.
+    const pieces = [encodeUtf8(h), encodeUtf8(`${images.length ? '\n' : ''}${images.join(',\n')}`), encodeUtf8(`],\n"categories": [${categories.length ? '\n' : ''}${categories.join(',\n')}],\n"annotations": [`)];
+    const before = pieces[0]!.length;
+    headLayout = { images: [before, before + pieces[1]!.length], ...(shardLine ? { shardLine: [1, 1 + encodeUtf8(shardLine).length] } : {}) };
+    head = pieces;
     sep = '\n';
   }
-  const headBytes = encodeUtf8(head);
+  const headBytes = typeof head === 'string' ? encodeUtf8(head) : concatBytes(head);
   let written = headBytes.length;
   // The head first (a --jobs join builds the output's head from the parts' heads while they write on).
-  if (describe !== undefined && o.format !== 'sa1b') describe({ start: headBytes.length });
+  if (describe !== undefined && o.format !== 'sa1b') describe({ start: headBytes.length, ...(headLayout ? { head: headLayout } : {}) });
   yield headBytes;
   // Annotations are written as bytes into one buffer, handed on at about 1 MiB.
   const out = new TextOut(1 << 20 | 1 << 16);
@@ -391,7 +407,7 @@ export async function* writeCocoChunks(dataset: MaskDataset | MaskDatasetStream,
       yield chunk;
     }
   }
-  if (kept !== undefined) describe!({ start: headBytes.length, end: written + out.length, ...(ids ? (ids.renumbered === 0 ? { ids: kept.subarray(0, n) } : { renumbered: true }) : {}) });
+  if (kept !== undefined) describe!({ start: headBytes.length, end: written + out.length, ...(headLayout ? { head: headLayout } : {}), ...(ids ? (ids.renumbered === 0 ? { ids: kept.subarray(0, n) } : { renumbered: true }) : {}) });
   out.ascii(o.format === 'results' ? `${n > 0 ? '\n' : ''}]\n` : `${n > 0 ? '\n' : ''}]}\n`);
   yield out.take();
   const say = (count: number, code: string, message: string, capability?: keyof DialectCapabilities): void => {

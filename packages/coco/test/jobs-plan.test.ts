@@ -10,7 +10,7 @@ import { collectDataset, Mask, RleError, shardDataset, shardRange, type Annotati
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
 import { planCocoShards, readCocoPlanned, REGROUP_BYTES, type CocoShardPlan } from '../src/read-stream.js';
 import { writeCocoChunks, type CocoPartInfo } from '../src/write.js';
-import { mergeCoco } from '../src/merge.js';
+import { cocoJoin, mergeCoco, spliceHeads } from '../src/merge.js';
 import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -294,6 +294,34 @@ describe('COCO --jobs merge by the ranges the writer describes', () => {
     expect(info.every((p) => p.renumbered !== true)).toBe(true);
     expect(JSON.parse(one.toString()).annotations.map((a: { id: number }) => a.id)).toEqual([5, 6]);
     expect((await merged(parts, info)).equals(one)).toBe(true);
+  });
+
+  it("a join splices the parts' heads by the layouts their writer describes: the head one run writes, as mergeHeads makes it", async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 6 }), async (seed, count) => {
+      // Multi-byte text before and inside the images (byte offsets, not string offsets), top-level fields, and parts without images.
+      const doc = JSON.parse(cocoText(seed, { inOrder: false, repeatIds: false })) as { images: { file_name: string }[] } & Record<string, unknown>;
+      doc.info = { description: 'Ünïcødé 🐱', year: 2026 };
+      doc.licenses = [{ id: 1, name: 'CC ✓' }];
+      doc.images.forEach((im, i) => (im.file_name = i % 2 ? `é🐱${i}.png` : im.file_name));
+      const { one, parts, info } = await partsOf(JSON.stringify(doc), count);
+      const heads = parts.map((p, k) => p.subarray(0, info[k]!.start));
+      const oneHead = one.subarray(0, one.indexOf('"annotations": [') + '"annotations": ['.length);
+      for (const shardPart of [false, true]) {
+        const spliced = spliceHeads(heads, info, shardPart);
+        expect(spliced).toBeDefined();
+        const parsed = await cocoJoin(shardPart).open(heads);
+        expect(Buffer.from(spliced!).equals(Buffer.from(parsed.head))).toBe(true);
+        expect(Buffer.from((await cocoJoin(shardPart).open(heads, info)).head).equals(Buffer.from(parsed.head))).toBe(true);
+      }
+      expect(Buffer.from(spliceHeads(heads, info, false)!).equals(oneHead)).toBe(true);
+    }), { numRuns: 30 });
+    // Parts that differ outside their images are left to mergeHeads, which says how.
+    const { parts, info } = await partsOf(cocoText(5, { inOrder: false, repeatIds: false }), 2);
+    const heads = parts.map((p, k) => p.subarray(0, info[k]!.start));
+    const other = Buffer.from(heads[1]!);
+    other[other.length - 3] = 0x20;
+    expect(spliceHeads([heads[0]!, other], info, false)).toBeUndefined();
+    expect(spliceHeads(heads, [info[0]!, { start: info[1]!.start }], false)).toBeUndefined();
   });
 
   it('a results file (a list of detections) merges by its ranges too', async () => {

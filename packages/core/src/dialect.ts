@@ -155,8 +155,12 @@ export interface MergeContext extends Partial<DialectContext> {
 export interface PartJoin {
   /** Where a part's body starts and, once its writer said so, ends (what follows is the part's closing); undefined until the writer described its head. Without an end the body runs to the part's end. */
   body(info: unknown): { start: number; end?: number } | undefined;
-  /** From each part's head (its bytes before the body): the output's head, what goes between two non-empty bodies, and the closing (given how many bodies were not empty). */
-  open(heads: readonly Uint8Array[]): Promise<{ head: Uint8Array; between: Uint8Array; close(bodies: number): Uint8Array }>;
+  /**
+   * From each part's head (its bytes before the body) and what its writer described last: the
+   * output's head, what goes between two non-empty bodies, and the closing (given how many bodies
+   * were not empty).
+   */
+  open(heads: readonly Uint8Array[], info?: readonly unknown[]): Promise<{ head: Uint8Array; between: Uint8Array; close(bodies: number): Uint8Array }>;
   /** Whether the bodies as written make one run's output, from what each writer described last; false: the parts go through `merge`. */
   accept(info: readonly unknown[]): boolean;
 }
