@@ -118,25 +118,30 @@ export const JOBS_MIN_IMAGE_FILE_BYTES = 1024 * 1024;
 
 /**
  * What the default --jobs keeps a file's conversion within: the peak memory of the process, all
- * threads together, by {@link jobsMemoryEstimate}. `--jobs N` takes N.
+ * threads together, by {@link jobsMemoryEstimate}: 1 GB, as the whole-file goal says (#17).
+ * `--jobs N` takes N.
  */
-export const JOBS_MEMORY_BUDGET = 2 ** 30;
+export const JOBS_MEMORY_BUDGET = 1e9;
 
 /**
  * The peak memory, in bytes, the default --jobs expects of `jobs` jobs converting a file of `size`
- * bytes: a line through measurements of the LVIS-shaped COCO file converted to COCO RLE (docs/scale.md,
- * `pnpm bench lvis --jobs-memory`), one job about 0.17 GiB + 0.35 × the size, each further worker
- * thread about 0.06 GiB + 0.06 × it (its V8 heap, its share of the regrouping window, its part's buffers).
+ * bytes, from measurements of the LVIS-shaped COCO file converted to COCO RLE (docs/scale.md,
+ * `pnpm bench lvis --jobs-memory`): one job about 0.17 GiB + 0.35 × the size; a second thread
+ * about 0.1 GiB + a second regrouping window (one job's, up to 128 MiB) + 0.1 × the size; each
+ * further worker about 0.03 GiB + 0.06 × the size (its V8 heap, its share of the windows, its part's buffers).
  */
 export function jobsMemoryEstimate(size: number, jobs: number): number {
   const GiB = 2 ** 30;
-  return 0.17 * GiB + 0.35 * size + (jobs - 1) * (0.06 * GiB + 0.06 * size);
+  const one = 0.17 * GiB + 0.35 * size;
+  if (jobs <= 1) return one;
+  return one + 0.1 * GiB + Math.min(0.125 * GiB, size) + 0.1 * size + (jobs - 2) * (0.03 * GiB + 0.06 * size);
 }
 
 /** How many jobs a file of `size` bytes may take by default within {@link JOBS_MEMORY_BUDGET} (at least one). */
 export function jobsWithinMemory(size: number): number {
-  const first = jobsMemoryEstimate(size, 1), more = jobsMemoryEstimate(size, 2) - first;
-  return Math.max(1, 1 + Math.floor((JOBS_MEMORY_BUDGET - first) / more));
+  let jobs = 1;
+  while (jobs < 1024 && jobsMemoryEstimate(size, jobs + 1) <= JOBS_MEMORY_BUDGET) jobs++;
+  return jobs;
 }
 
 /** {@link jobsWithinMemory} where every worker reads the whole input (no `readsShards`): each costs what one job does. */
