@@ -277,7 +277,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--write-option <key=value...>', 'an option for the writer only')
     .option('--plugin <module...>', 'load extra dialect modules')
     .option('-q, --quiet', 'do not print warnings or the summary')
-    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder, such as PNG masks) or 64 files and more whose reader splits by shard or that paint images; for one file, no more than fit 1 GiB of memory)')
+    .option('--jobs <n>', 'worker threads: the images are split between them and the output is the same bytes (default: the cores, for inputs of 32 MiB (1 MiB when writing a folder, such as PNG masks) or 64 files and more whose reader splits by shard or that paint images; for one file, no more than fit 1 GB of memory)')
     .option('--shard <i/n>', 'convert only shard i of n (0-based) of the input\'s images; `rlekit merge` joins the n outputs')
     .option('--json', 'print the result as JSON with every warning in full (on stdout when -o is given, else on stderr)')
     .addHelpText('after', '\nDialect options (for example --preset, --size, --rle) are listed by `rlekit dialects <id>`.');
