@@ -243,7 +243,6 @@ export async function runJobs<T>(tasks: JobTask[] | { count: number; tasks: (poo
   }
 }
 
-
 /** The pool while the tasks are made: its threads, and a task run on one of them. */
 export interface JobPool {
   threads: number;
