@@ -259,21 +259,20 @@ export const cocoJoin = (shardPart = false): PartJoin => ({
     return p === undefined ? undefined : { start: p.start, ...(p.end === undefined ? {} : { end: p.end }) };
   },
   async open(heads, info) {
-    // Parts described by this process's writers: their heads spliced by the byte ranges they gave.
+    // Parts described by this process's writers: their heads spliced by the byte ranges they gave
+    // (instances only); else the heads merged as `rlekit merge` merges parts.
     const spliced = info === undefined ? undefined : spliceHeads(heads, info, shardPart);
-    if (spliced !== undefined) return { head: spliced, between: encodeUtf8(','), close: (bodies) => encodeUtf8(`${bodies > 0 ? '\n' : ''}]}\n`) };
-    const chunks: Uint8Array[] = [];
-    const sources: ByteSource[] = heads.map((h, k) => ({ kind: 'bytes', name: `part ${k}`, size: h.length, async *stream() { yield h; } }));
-    const heading = mergeHeads(sources, shardPart);
-    let r = await heading.next();
-    for (; r.done !== true; r = await heading.next()) chunks.push(r.value);
-    const { root } = r.value;
-    let size = 0;
-    for (const c of chunks) size += c.length;
-    const head = new Uint8Array(size);
-    let o = 0;
-    for (const c of chunks) (head.set(c, o), (o += c.length));
-    return { head, between: encodeUtf8(','), close: (bodies) => encodeUtf8(`${bodies > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`) };
+    let head: Uint8Array, root: 'object' | 'array' = 'object';
+    if (spliced !== undefined) head = spliced;
+    else {
+      const chunks: Uint8Array[] = [];
+      const sources: ByteSource[] = heads.map((h, k) => ({ kind: 'bytes', name: `part ${k}`, size: h.length, async *stream() { yield h; } }));
+      const heading = mergeHeads(sources, shardPart);
+      let r = await heading.next();
+      for (; r.done !== true; r = await heading.next()) chunks.push(r.value);
+      (head = concatBytes(chunks), (root = r.value.root));
+    }
+    return { head, between: COMMA, close: (bodies) => encodeUtf8(`${bodies > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`) };
   },
   accept(info) {
     // Instances parts describe their ids (or that they renumbered); results parts have no ids.
