@@ -4,6 +4,7 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { scanPiece, type ScanPiece } from './plan.js';
+import { isTouchPiece, touchPages } from './windows.js';
 import { collectBytes, collectDataset, decodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Shard, type ByteSource, type Dialect, type DialectContext, type DialectInput, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { cocoJoin, mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
@@ -79,6 +80,7 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   },
   async planPiece(input: DialectInput, piece: unknown): Promise<unknown> {
     if (isFolderSource(input) || input instanceof Uint8Array || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+    if (isTouchPiece(piece)) return touchPages(piece);
     return scanPiece(input, piece as ScanPiece);
   },
   async write(dataset: MaskDataset | MaskDatasetStream, options?: Partial<CocoWriteOptions>, context?: DialectContext): Promise<Uint8Array> {

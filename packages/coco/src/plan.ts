@@ -19,6 +19,7 @@
 import { alignedChunks, JsonScanner, objectFields, parseJsonBytes, planImages, shardRange, splitCuts, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard, type SplitHelpers } from '@rlekit/core';
 import type { CocoFormat } from './options.js';
 import type { CocoShardPlan } from './read-stream.js';
+import { shardWindow } from './windows.js';
 
 /** The fields pass 1 reads from each annotation's bytes. */
 export const REFS = ['image_id', 'category_id'];
@@ -56,6 +57,8 @@ export interface PlanInputs {
   order: Uint32Array | undefined;
   /** The shards split the annotations by image (else every shard reads them all). */
   splits: boolean;
+  /** Each shard's window buffer, its pages touched ahead (windowBuffers). */
+  buffers?: readonly SharedArrayBuffer[];
   firstId(s: Shard): number;
 }
 
@@ -89,11 +92,8 @@ export function shardPlans(p: PlanInputs): CocoShardPlan[] {
     format: p.format, categories: p.categories,
     // A later shard's plan holds its own images only where the shards split the annotations by image.
     ...(p.splits ? planImages(p.images, s, j === 0) : { images: p.images }), missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
-    // Each window read copies its annotations out of one read of their span, which in a file that
-    // scatters images is the whole file: a window as large as one job's for two shards halves
-    // those reads (1.1 GB, --jobs 2: 20.0–21.8 s against 20.9–22.2 s, for 0.17 GiB more peak);
-    // beyond two shards they share twice one job's budget.
-    window: Math.max(16 << 20, Math.min(p.regroupBytes, Math.floor((2 * p.regroupBytes) / n))), inImageOrder: p.splits,
+    window: shardWindow(p.regroupBytes, n), inImageOrder: p.splits,
+    ...(p.buffers?.[j] !== undefined ? { buffer: p.buffers[j] } : {}),
     index: new Uint32Array(counts[j]!), offset: new Float64Array(counts[j]!), length: new Uint32Array(counts[j]!), firstId: p.firstId(s),
     ...(p.format === 'instances' && p.extras !== undefined && Object.keys(p.extras).length > 0 ? { extras: p.extras } : {}),
   }));
@@ -204,14 +204,19 @@ export async function scanPiece(source: ByteSource, piece: ScanPiece): Promise<S
  * Pass 1 over a seekable file with its scan split over `helpers` (see above): the scanner that
  * ended the scan (its `rootKind`), after `handler` saw what a serial scan shows it, except the
  * helpers' elements, which reach it through `absorb` (with the index of the first) instead of
- * `element`.
+ * `element`. `scansQueued` is called once the helpers' scans are queued (none: no split), so more
+ * work for the helpers goes after them.
  */
-export async function splitScan(source: ByteSource, handler: JsonScanHandler, helpers: SplitHelpers | undefined, absorb: (found: ScanFound, index: number) => void, explain: (scanner: JsonScanner, e: unknown) => unknown = (_, e) => e): Promise<JsonScanner> {
+export async function splitScan(source: ByteSource, handler: JsonScanHandler, helpers: SplitHelpers | undefined, absorb: (found: ScanFound, index: number) => void, explain: (scanner: JsonScanner, e: unknown) => unknown = (_, e) => e, scansQueued: () => void = () => {}): Promise<JsonScanner> {
   const cuts = await splitCuts(source, helpers, { expected: 'COCO JSON', window: CUT_WINDOW, headStart: SPLIT_HEAD_START, minBytes: SPLIT_MIN_BYTES });
-  if (cuts.length === 0) return scanFrom(source, new JsonScanner(handler, 'COCO JSON'), 0, explain);
+  if (cuts.length === 0) {
+    scansQueued();
+    return scanFrom(source, new JsonScanner(handler, 'COCO JSON'), 0, explain);
+  }
   const flags = new Int32Array(new SharedArrayBuffer(4 * (cuts.length + 1)));
   const found = cuts.map((cut, slot) => helpers!.run({ cut, ...(slot + 1 < cuts.length ? { next: cuts[slot + 1]! } : {}), flags: flags.buffer as SharedArrayBuffer, slot } satisfies ScanPiece)
     .then((r) => r as ScanFound, () => undefined));
+  scansQueued();
   const cut = cuts[0]!;
   let proved: number | undefined, given = false;
   // Nothing after the cut is the helpers' unless it is proved before the scan passes it.

@@ -4,6 +4,7 @@
  * bounded windows. Also the --jobs plans (a worker reads only its shard's bytes).
  */
 import { annotationRefs, REFS, shardPlans, splitScan } from './plan.js';
+import { windowBuffers, windowShares, type WindowBuffers } from './windows.js';
 import { JsonScanner, markShardImages, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
 import { parseAnnotationBytes } from './annotation-json.js';
 import type { CocoFormat } from './options.js';
@@ -91,7 +92,8 @@ class GrowList<A extends Float64Array | Uint32Array> {
  * Streams a COCO file of any size. Pass 1 reads images, categories and the other top-level
  * fields, and notes each annotation's image and length; pass 2 yields annotations one at a time,
  * in file order, or — when grouping by image and the file scatters them — image by image, in
- * passes that each hold at most `regroupBytes` of annotation JSON. A key given twice at the top
+ * passes that each hold at most `regroupBytes` of annotation JSON (a seekable file's, 1/16 more:
+ * windowShares). A key given twice at the top
  * level counts once, its last value, as JSON.parse has it.
  * @example
  * ```ts
@@ -125,10 +127,12 @@ export interface CocoShardPlan {
   size: number;
   /** The id its first mask gets in a results file (one run numbers them 1, 2, … in the order it reads them). */
   firstId: number;
-  /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards). */
+  /** Bytes of annotation JSON the shard's reader holds at once (the regrouping budget shared by the shards; 1/16 more, see windowShares). */
   window: number;
   /** The shard's annotations come in image order (as the stream of one run says, `inImageOrder`). */
   inImageOrder: boolean;
+  /** The buffer its windows go into, shared with the thread that planned (windowBuffers); else a fresh one. */
+  buffer?: SharedArrayBuffer;
   /** Each annotation's index in the file's list, its offset in the file and its length in bytes. */
   index: Uint32Array;
   offset: Float64Array;
@@ -141,10 +145,16 @@ export interface CocoShardPlan {
  */
 export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: SplitHelpers): Promise<CocoShardPlan[] | undefined> {
   if (source.size === undefined || source.range === undefined) return undefined;
-  return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, ...(helpers !== undefined ? { helpers } : {}) })) as CocoShardPlan[];
+  // The shards' window buffers, their pages mapped in by the helpers meanwhile (windows.ts).
+  const windows = helpers !== undefined ? windowBuffers(source.size, REGROUP_BYTES, shards.length, helpers) : undefined;
+  try {
+    return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, ...(helpers !== undefined ? { helpers } : {}), ...(windows !== undefined ? { windows } : {}) })) as CocoShardPlan[];
+  } finally {
+    await windows?.stop();
+  }
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: SplitHelpers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: SplitHelpers; windows?: WindowBuffers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
   const planning = plan?.shards;
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
@@ -245,12 +255,13 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     maxPiece: maxValueBytes,
   };
   let pass1: JsonScanner;
+  const windows = plan?.windows;
   if (planning !== undefined && seekable) {
     // --jobs: the scan may be split over the worker threads (plan.ts); their elements come noted.
     pass1 = await splitScan(source, pass1Handler, plan!.helpers, (found, index) => {
       for (let k = 0; k < found.count; k++) (imageIds.push(found.imageIds[k]), lengths.push(found.lengths[k]!), offsetList.push(found.offsets[k]!));
       for (const [cid, k] of found.categories) if (!annotationCategories.has(cid)) annotationCategories.set(cid, index + k);
-    }, openAnnotationError);
+    }, openAnnotationError, () => windows?.queue());
   } else {
     pass1 = new JsonScanner(pass1Handler, 'COCO JSON');
     try {
@@ -336,6 +347,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
     return shardPlans({
       shards: planning, format: fmt, images, categories: reader.categories, missingCategories: reader.counts.missingCategories, extras, size: source.size!, regroupBytes,
       at, offsets, sizes, order: regroup ? imageOrder(at, images.length) : undefined, splits, firstId: (s) => firstId(s, splits),
+      ...(windows !== undefined ? { buffers: windows.buffers } : {}),
     });
   }
 
@@ -439,16 +451,13 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       reader.finish();
       return;
     }
-    // Windows of a seekable file are read again by offset: each costs one read of the span
-    // (cheap, from the page cache), its buffer fresh pages once (dear): about a quarter of the
-    // annotations per window balances the two (within regroupBytes).
     let total = 0;
     for (let k = 0; k < wanted; k++) total += sizes[order[k]!]!;
-    const windowBytes = seekable ? Math.min(regroupBytes, Math.max(16 << 20, Math.ceil(total / 4))) : regroupBytes;
     // The windows, each of whole images (never one image's annotations split), filled to an even
     // share of the bytes (a last window of a few images would cost a whole read of the span for
-    // them), never past regroupBytes: where each ends in `order`, and the largest one's bytes.
-    const share = Math.ceil(total / Math.max(1, Math.ceil(total / windowBytes)));
+    // them), never past the cap: where each ends in `order`, and the largest one's bytes. A
+    // stream's are as large as regroupBytes allows: each costs a scan of the whole stream.
+    const { share, cap } = seekable ? windowShares(total, regroupBytes) : { share: Math.ceil(total / Math.max(1, Math.ceil(total / regroupBytes))), cap: regroupBytes };
     const ends: number[] = [];
     let largest = 0;
     for (let from = 0; from < wanted;) {
@@ -458,7 +467,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
         let end = to, b = 0;
         if (regroup) while (end < wanted && at[order[end]!] === p) b += sizes[order[end++]!]!;
         else b = sizes[order[end++]!]!;
-        if (to > from && (bytes >= share || bytes + b > regroupBytes)) break;
+        if (to > from && (bytes >= share || bytes + b > cap)) break;
         bytes += b;
         to = end;
       }
@@ -549,22 +558,21 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   };
   async function* annotations(): AsyncGenerator<Annotation> {
     const n = index.length;
-    let buffer = new Uint8Array(0);
-    // As one job's windows (readCoco): about a quarter of the shard's bytes each, within plan.window,
-    // balancing a window's fresh pages against a read of its span, in even shares.
+    let buffer: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+    // As one job's windows (readCoco), within plan.window.
     let total = 0;
     for (let k = 0; k < n; k++) total += length[k]!;
-    const windowBytes = Math.min(plan.window, Math.max(16 << 20, Math.ceil(total / 4)));
-    const share = Math.ceil(total / Math.max(1, Math.ceil(total / windowBytes)));
+    const { share, cap } = windowShares(total, plan.window);
     for (let from = 0; from < n;) {
       let to = from, bytes = 0, sorted = true;
-      while (to < n && (to === from || (bytes < share && bytes + length[to]! <= plan.window))) {
+      while (to < n && (to === from || (bytes < share && bytes + length[to]! <= cap))) {
         if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
         (bytes += length[to]!, to++);
       }
       // Where each annotation goes in the window (yield order), and the order they come in the file.
-      // One buffer for every window (a window's bytes are parsed before the next is read).
-      if (buffer.length < bytes) buffer = new Uint8Array(bytes);
+      // One buffer for every window (a window's bytes are parsed before the next is read): the
+      // plan's, whose pages a helper mapped in, where the window fits.
+      if (buffer.length < bytes) buffer = plan.buffer !== undefined && plan.buffer.byteLength >= bytes ? new Uint8Array(plan.buffer) : new Uint8Array(bytes);
       const window = buffer;
       const slot = new Float64Array(to - from);
       for (let k = from, o = 0; k < to; k++) (slot[k - from] = o, (o += length[k]!));

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { collectDataset, Mask, RleError, shardDataset, shardRange, type Annotation, type ByteSource, type MaskDataset, type RleWarning, type Shard } from '@rlekit/core';
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
 import { planCocoShards, readCocoPlanned, REGROUP_BYTES, type CocoShardPlan } from '../src/read-stream.js';
+import { isTouchPiece, touchPages, windowBuffers, windowShares, type TouchPiece } from '../src/windows.js';
 import { writeCocoChunks, type CocoPartInfo } from '../src/write.js';
 import { cocoJoin, mergeCoco, spliceHeads } from '../src/merge.js';
 import { prng } from '../../core/test/support.js';
@@ -101,6 +102,24 @@ describe('COCO regrouping windows of a seekable file', () => {
       const total = (await readCocoStream(plain, 'auto', () => {}, false)).images.length;
       if (total > 0 && ranges.length > 0) for (const [lo, hi] of ranges) expect(0 <= lo && lo < hi && hi <= bytes.length).toBe(true);
     }), { numRuns: 60 });
+  });
+
+  it('cuts a shard into even windows within its budget and 1/16 more, never one more window for a few bytes', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 4e9 }), fc.integer({ min: 1, max: 1 << 30 }), (total, budget) => {
+      const { share, cap } = windowShares(total, budget);
+      const target = Math.min(budget, Math.max(16 << 20, Math.ceil(total / 4)));
+      expect(cap).toBe(target + Math.floor(target / 16));
+      // The shares are even (the last at most one share) and each within the cap.
+      expect(share).toBeLessThanOrEqual(cap);
+      const windows = Math.ceil(total / share);
+      expect(windows).toBe(Math.max(1, Math.ceil(total / cap)));
+      // Only a budget below a quarter of the bytes makes more than four windows; none from a budget
+      // that just misses (as 537 MB against 4 × 128 MiB did).
+      if (budget >= total / 4 || total <= 4 * (cap - 1)) expect(windows).toBeLessThanOrEqual(4);
+    }));
+    expect(Math.ceil(537e6 / windowShares(537e6, REGROUP_BYTES).share)).toBe(4);
+    // One more window from 1/16 over four budgets' bytes.
+    expect(Math.ceil(4.3e9 / windowShares(4.3e9, 1e9).share)).toBe(5);
   });
 
   it('a file cut short since pass 1 is an IO error, not a wrong read', async () => {
@@ -196,6 +215,75 @@ describe('COCO --jobs plans', () => {
     expect(log.length).toBeGreaterThanOrEqual(Math.floor(total / 256));
     // In image order, a window's span is just its annotations (and the commas between them).
     for (const [s, e] of log) expect(e - s).toBeLessThan(256 + 2 * Math.max(...plan!.length));
+  });
+
+  it("a plan's shared buffer takes its windows: stale bytes in it, or a buffer too small for them, change nothing read", async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 600 }), fc.integer({ min: 16, max: 256 }), async (seed, count, bufferBytes, window) => {
+      const bytes = enc(cocoText(seed, { inOrder: false, repeatIds: false }));
+      const plans = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(count)))!;
+      for (const plan of plans) {
+        const buffer = new SharedArrayBuffer(bufferBytes);
+        new Uint8Array(buffer).fill(0x7b); // `{`: stale bytes that parse as nothing
+        const want = await collect(readCocoPlanned(seekable(bytes), { ...plan, window }).annotations);
+        expect(await collect(readCocoPlanned(seekable(bytes), { ...plan, window, buffer }).annotations)).toEqual(want);
+      }
+    }), { numRuns: 60 });
+  });
+
+  it('a helper maps in the window buffers while pass 1 runs: one piece per shard, queued behind its scans, that changes no byte', async () => {
+    const pieces: TouchPiece[] = [];
+    const recorder = { count: 1, run: async (piece: unknown) => void pieces.push(piece as TouchPiece) };
+    const windows = windowBuffers(1.1e9, REGROUP_BYTES, 2, recorder);
+    // Each holds the largest window of its shard (the cap of one job's window), none more than the file.
+    expect(windows.buffers.map((b) => b.byteLength)).toEqual([REGROUP_BYTES + REGROUP_BYTES / 16, REGROUP_BYTES + REGROUP_BYTES / 16]);
+    expect(pieces).toHaveLength(0); // queued only once the scans are
+    windows.queue();
+    expect(pieces.map((p) => p.bytes[0])).toEqual([windowShares(5.5e8, REGROUP_BYTES).share, windowShares(5.5e8, REGROUP_BYTES).share]);
+    await windows.stop();
+    expect(new Int32Array(pieces[0]!.stop)[0]).toBe(1);
+    expect(windowBuffers(1000, REGROUP_BYTES, 3, recorder).buffers.map((b) => b.byteLength)).toEqual([1000, 1000, 1000]);
+    // Touching changes no byte, whatever a reader wrote there meanwhile.
+    const buffer = new SharedArrayBuffer(3 * 4096 + 5), view = new Uint8Array(buffer);
+    for (let i = 0; i < view.length; i++) view[i] = (i * 31 + 7) & 0xff;
+    const before = view.slice();
+    touchPages({ touch: [buffer], bytes: [view.length], stop: new SharedArrayBuffer(4) });
+    expect(view).toEqual(before);
+    // Planned with a helper: the plans carry the buffers, and the touch pieces came after the scans.
+    const text = cocoText(7, { inOrder: false, repeatIds: false });
+    const ran: string[] = [];
+    let stop: SharedArrayBuffer | undefined;
+    const helpers = {
+      count: 1, minBytes: 1, headStart: 0, guesses: [Math.floor(text.length / 2)],
+      run: async (piece: unknown) => {
+        ran.push(isTouchPiece(piece) ? 'touch' : 'scan');
+        if (isTouchPiece(piece)) stop = piece.stop;
+        return dialect.planPiece!(seekable(enc(text)), piece);
+      },
+    };
+    const plans = (await planCocoShards(seekable(enc(text)), 'auto', true, shardsOf(2), helpers))!;
+    expect(plans.map((p) => p.buffer instanceof SharedArrayBuffer)).toEqual([true, true]);
+    expect(ran[0]).toBe('scan');
+    expect(ran.filter((r) => r === 'touch')).toHaveLength(2);
+    // The plans made, the touching stops: the shards' readers map in what is left themselves.
+    expect(new Int32Array(stop!)[0]).toBe(1);
+  });
+
+  it('touching stops at the flag: no page past the next look at it', () => {
+    const buffer = new SharedArrayBuffer(4096 * 1024), stop = new SharedArrayBuffer(4);
+    Atomics.store(new Int32Array(stop), 0, 1);
+    // Set before it starts: nothing touched (counted by wrapping Atomics.add).
+    let adds = 0;
+    const add = Atomics.add;
+    Atomics.add = ((...a: Parameters<typeof Atomics.add>) => (adds++, add(...a))) as typeof Atomics.add;
+    try {
+      touchPages({ touch: [buffer], bytes: [buffer.byteLength], stop });
+      expect(adds).toBe(0);
+      Atomics.store(new Int32Array(stop), 0, 0);
+      touchPages({ touch: [buffer], bytes: [buffer.byteLength], stop });
+      expect(adds).toBe(1024);
+    } finally {
+      Atomics.add = add;
+    }
   });
 
   it('a plan holds offsets, not the file: a few typed arrays the size of the annotation count', async () => {

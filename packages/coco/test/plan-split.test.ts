@@ -10,6 +10,7 @@ import type { ByteSource, Shard, SplitHelpers } from '@rlekit/core';
 import { recordCut } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
 import { scanPiece, type ScanFound, type ScanPiece } from '../src/plan.js';
+import { isTouchPiece, touchPages } from '../src/windows.js';
 import { prng } from '../../core/test/support.js';
 import { reusedRangeSource } from '../../core/test/read-support.js';
 
@@ -69,9 +70,10 @@ function garble(bytes: Uint8Array, seed: number): Uint8Array {
 
 type Outcome = { plans: CocoShardPlan[] | undefined } | { error: { code?: unknown; message: string; offset?: unknown; path?: unknown } };
 
+/** The plans, their window buffers aside (a split plan's helpers touch them; windows.ts). */
 async function outcome(run: () => Promise<CocoShardPlan[] | undefined>): Promise<Outcome> {
   try {
-    return { plans: await run() };
+    return { plans: (await run())?.map(({ buffer: _, ...plan }) => plan) };
   } catch (e) {
     const r = e as { code?: unknown; message: string; offset?: unknown; path?: unknown };
     return { error: { code: r.code, message: r.message, offset: r.offset, path: r.path } };
@@ -85,6 +87,7 @@ function helpersOf(bytes: Uint8Array, count: number, guesses: number[], seen: { 
   return {
     count, guesses, minBytes: 1, headStart: 0,
     run: async (piece) => {
+      if (isTouchPiece(piece)) return touchPages(piece);
       const r: ScanFound = await scanPiece(seekable(bytes), structuredClone(piece as ScanPiece));
       seen.found += r.count;
       return structuredClone(r);
@@ -169,7 +172,7 @@ describe('COCO --jobs plan: pass 1 split over helper threads', () => {
     expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), helpersOf(bytes, 1, [guess], seen)))).toEqual(serial);
     // The helper reading a file whose last annotation names the other image: the plans follow it, so its notes were used.
     const other = enc(doc('b'));
-    const tampered: SplitHelpers = { ...helpersOf(other, 1, [guess], seen), run: async (piece) => structuredClone(await scanPiece(seekable(other), structuredClone(piece as ScanPiece))) };
+    const tampered: SplitHelpers = { ...helpersOf(other, 1, [guess], seen), run: async (piece) => (isTouchPiece(piece) ? touchPages(piece) : structuredClone(await scanPiece(seekable(other), structuredClone(piece as ScanPiece)))) };
     expect(await outcome(() => planCocoShards(seekable(bytes), 'auto', true, shardsOf(2), tampered))).toEqual(await outcome(() => planCocoShards(seekable(other), 'auto', true, shardsOf(2))));
   });
 
