@@ -1,10 +1,9 @@
-import type { SplitHelpers } from '@rlekit/core';
-
 /**
  * Regrouping windows (a scattered file read grouped by image holds the annotations of the next
  * images, a window at a time): how large they are, and for `--jobs` their buffers, whose pages a
  * helper thread maps in ahead.
  */
+import type { SplitHelpers } from '@rlekit/core';
 
 /**
  * How a seekable file's annotations of `total` bytes are cut into regrouping windows within
