@@ -13,7 +13,9 @@ export const SHARD_ID_KEY = '_rlekit_shard_id';
 /** In a shard's part: how the writer numbered ids ('list': knowing every id first; 'stream': as they came). */
 export const SHARD_IDS_FIELD = '_rlekit_shard_ids';
 
-const NL = encodeUtf8('\n'), SEP = encodeUtf8(',\n');
+const NL = encodeUtf8('\n'), SEP = encodeUtf8(',\n'), COMMA = encodeUtf8(',');
+/** The end of a merged file: its annotations list (or a results file's list) closed, after `bodies` elements. */
+const closing = (bodies: number, root: 'object' | 'array'): Uint8Array => encodeUtf8(`${bodies > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
 
 function differ(part: ByteSource, what: string): never {
   throw new RleError('INVALID_STRUCTURE', `${part.name} is not a shard of the same conversion as the first part: its ${what} differ`, { expected: 'the outputs of one conversion run with --shard 0/n … (n-1)/n, in that order' });
@@ -101,7 +103,7 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
       const [start, end] = bodies[k]!;
       if (end === start) continue;
       // A body is "\n{…},\n{…}" (the writer's separator before each element): a comma joins two.
-      if (n > 0) yield encodeUtf8(',');
+      if (n > 0) yield COMMA;
       n++;
       let at = 0;
       for await (const c of part.stream()) {
@@ -113,7 +115,7 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
       }
       if (at < end) throw new RleError('IO', `${part.name} changed while it was merged`);
     }
-    yield encodeUtf8(`${n > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
+    yield closing(n, root);
     return;
   }
   const annotations = async function* (): AsyncGenerator<Uint8Array[]> {
@@ -140,7 +142,7 @@ export async function* mergeCoco(parts: readonly ByteSource[], context: MergeCon
     yield joinElements(out, n === 0, NL, SEP);
     n += out.length;
   }
-  yield encodeUtf8(`${n > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`);
+  yield closing(n, root);
   // One run's counts, which the parts' own warnings (each of its own annotations) fall short of.
   if (ids !== undefined) {
     if (repeats > 0) context.warn?.(duplicateIdWarning(repeats));
@@ -245,8 +247,6 @@ export function spliceHeads(heads: readonly Uint8Array[], info: readonly unknown
   return concatBytes(out);
 }
 
-const COMMA = encodeUtf8(',');
-
 /**
  * `--jobs` parts joined while they are written (core's PartJoin): the output's head is what the
  * merge makes of the parts' heads, each body is a part's annotation elements ("\n{…},\n{…}")
@@ -272,7 +272,7 @@ export const cocoJoin = (shardPart = false): PartJoin => ({
       for (; r.done !== true; r = await heading.next()) chunks.push(r.value);
       (head = concatBytes(chunks), (root = r.value.root));
     }
-    return { head, between: COMMA, close: (bodies) => encodeUtf8(`${bodies > 0 ? '\n' : ''}]${root === 'array' ? '' : '}'}\n`) };
+    return { head, between: COMMA, close: (bodies) => closing(bodies, root) };
   },
   accept(info) {
     // Instances parts describe their ids (or that they renumbered); results parts have no ids.
