@@ -3,9 +3,10 @@ import {
   type Shard, type ByteSource, type Dialect, type FeatureCounts, type FolderSource, type DialectContext, type MaskDataset, type MaskDatasetStream, type RleWarning,
 } from '@rlekit/core';
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { detect, findDialect, loadDialects } from './registry.js';
-import { openPath, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
+import { openPath, scratchFile, track, untrack, writeFileAtomic, writeFolderAtomic } from './node-sources.js';
 import { parseOptions } from './options.js';
 import { folderParts, fromRecord, jobShards, partPaths, partSources, planOnPool, repeatedIdsOfRun, runJobs, trackParts, type JobPool } from './jobs.js';
 import { LiveJoin, PartFailed, Rejoin } from './part-join.js';
@@ -180,6 +181,7 @@ export async function convert(input: string | ByteSource | FolderSource, options
       options.warn?.(w);
     },
     open: openPath,
+    scratch: scratchBeside(options.output),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.plan !== undefined ? { plan: options.plan } : {}),
     ...(options.describePart !== undefined ? { describePart: options.describePart } : {}),
@@ -243,6 +245,9 @@ export async function convert(input: string | ByteSource | FolderSource, options
   return { from, to, detected, confidence, annotations: counts.annotations, images: counts.images, written, folder, ...(bytes ? { bytes } : {}), counts: plain, reported: [...reported] };
 }
 
+/** Where a conversion's reader sets bytes aside (a scratch file): beside the output, on the disk the user chose for it; with no output, the system's temporary folder. */
+const scratchBeside = (output: string | undefined) => () => scratchFile(output !== undefined ? dirname(resolve(output)) : tmpdir());
+
 /** An output path that ends in one of the dialect's file extensions and is not an existing folder names a single file. */
 async function namesOneFile(output: string, to: Dialect): Promise<boolean> {
   if (!to.extensions.some((e) => output.toLowerCase().endsWith(e))) return false;
@@ -273,7 +278,7 @@ async function convertInJobs(input: string, options: ConvertOptions, d: { from: 
     const streaming = d.from.readStream !== undefined && (d.to.writeStream !== undefined || d.to.writeFiles !== undefined);
     const tasks = async (pool: JobPool) => {
       // The worker threads may scan pieces of the first pass (COCO), each from its own handle on the input.
-      const plans = streaming ? await planOnPool(pool, input, d.from, options.readOptions ?? {}, options.plugins ?? [], shards) : undefined;
+      const plans = streaming ? await planOnPool(pool, input, d.from, options.readOptions ?? {}, options.plugins ?? [], shards, scratchBeside(options.output)) : undefined;
       if (options.timings) options.timings.planned = performance.now();
       return shards.map((shard, j) => {
         let port: MessagePort | undefined;

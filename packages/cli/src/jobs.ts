@@ -14,7 +14,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Tinypool from 'tinypool';
-import { RleError, SeenIds, type Dialect, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
+import { RleError, SeenIds, type Dialect, type DialectContext, type ErrorCode, type RleWarning, type Shard } from '@rlekit/core';
 import type { MessagePort } from 'node:worker_threads';
 import type { LivePart } from './jobs-worker.js';
 import { fileSource, openPath, track, untrack, type OutputFileFrom } from './node-sources.js';
@@ -253,8 +253,9 @@ export interface JobPool {
  * The input dialect's plan for each of `shards` (its `planShards`: the reader's first pass once,
  * here, instead of in every worker), with pieces of that pass on the pool's threads where the
  * dialect splits it (`planPiece`) while they start; undefined where the dialect cannot plan this input.
+ * `scratch`: the workers' readers will have one (they set bytes aside there, see DialectContext).
  */
-export async function planOnPool(pool: JobPool, input: string, from: Dialect, readOptions: Record<string, unknown>, plugins: readonly string[], shards: readonly Shard[]): Promise<unknown[] | undefined> {
+export async function planOnPool(pool: JobPool, input: string, from: Dialect, readOptions: Record<string, unknown>, plugins: readonly string[], shards: readonly Shard[], scratch?: DialectContext['scratch']): Promise<unknown[] | undefined> {
   if (from.planShards === undefined) return undefined;
   // Each piece from its own handle on the input (RLEKIT_PLAN_SPLIT_BYTES=off: the main thread scans it all, for an A/B; docs/scale.md).
   const split = splitBytes();
@@ -266,7 +267,7 @@ export async function planOnPool(pool: JobPool, input: string, from: Dialect, re
       return r.value;
     },
   };
-  return from.planShards(await openPath(input), parseOptions(from.readOptions, readOptions, from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}) });
+  return from.planShards(await openPath(input), parseOptions(from.readOptions, readOptions, from.id), shards, { warn: () => {}, ...(planHelpers !== undefined ? { planHelpers } : {}), ...(scratch !== undefined ? { scratch } : {}) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { RleError, type ByteSource, type FolderSource } from '@rlekit/core';
+import { RleError, type ByteSource, type FolderSource, type ScratchFile } from '@rlekit/core';
 
 /**
  * A ByteSource over a file: each `stream()` reads it again from the start (readers may take two passes).
@@ -106,9 +106,19 @@ function readSmall(path: string): Uint8Array | undefined {
 const abandonedReads = new FinalizationRegistry<{ handle?: FileHandle }>((held) => void held.handle?.close().catch(() => undefined));
 
 async function* readRange(path: string, start: number, end: number, held: { handle?: FileHandle }): AsyncGenerator<Uint8Array> {
+  const handle = (held.handle = await fs.open(path, 'r'));
+  try {
+    yield* rangeOf(handle, start, end);
+  } finally {
+    held.handle = undefined;
+    await handle.close();
+  }
+}
+
+/** The bytes [start, end) of an open file, in chunks of one of two reused buffers. */
+async function* rangeOf(handle: FileHandle, start: number, end: number): AsyncGenerator<Uint8Array> {
   // Two buffers, reused (the contract lets a chunk go stale when the next is asked for): no
   // fresh pages per chunk, and the next chunk is read while the caller works on this one.
-  const handle = (held.handle = await fs.open(path, 'r'));
   const size = Math.min(1 << 20, Math.max(0, end - start));
   const buffers = [new Uint8Array(size), new Uint8Array(size)];
   let pending: Promise<{ bytesRead: number }> | undefined;
@@ -132,9 +142,47 @@ async function* readRange(path: string, start: number, end: number, held: { hand
   } finally {
     // A read still in flight (the caller stopped early) ends before its handle closes.
     if (pending !== undefined) await pending.catch(() => undefined);
-    held.handle = undefined;
-    await handle.close();
   }
+}
+
+/**
+ * A ScratchFile in `dir` (a reader's bytes set aside, see core's ScratchFile): beside the output,
+ * on the disk the user chose for it, rather than in a /tmp that may be memory. Where the system
+ * allows (not Windows) its name is removed as soon as it is open, so nothing is left behind
+ * whatever ends the process; it is never synced (its bytes are read back within the run).
+ * @example
+ * ```ts
+ * import { mkdtempSync, readdirSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const dir = mkdtempSync(join(tmpdir(), 'rlekit-'));
+ * const scratch = await scratchFile(dir);
+ * await scratch.write(Uint8Array.of(1, 2, 3), 0);
+ * const got: number[] = [];
+ * for await (const c of scratch.range(1, 3)) got.push(...c);
+ * await scratch.close();
+ * [got, readdirSync(dir)]; // → [[2, 3], []]
+ * ```
+ */
+export async function scratchFile(dir: string): Promise<ScratchFile> {
+  const path = join(dir, `.rlekit-scratch-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const handle = await fs.open(path, 'wx+');
+  let named = true;
+  if (process.platform !== 'win32') named = !(await fs.unlink(path).then(() => true, () => false));
+  if (named) track(path);
+  return {
+    async write(bytes, position) {
+      for (let at = 0; at < bytes.length;) at += (await handle.write(bytes, at, bytes.length - at, position + at)).bytesWritten;
+    },
+    range: (start, end) => rangeOf(handle, start, end),
+    async close() {
+      await handle.close().catch(() => undefined);
+      if (named) {
+        await fs.rm(path, { force: true });
+        untrack(path);
+      }
+    },
+  };
 }
 
 /**

@@ -1,13 +1,14 @@
 // fileSource's range(): chunks read ahead into two reused buffers. A chunk must hold its bytes
 // until the next one is asked for, however long the caller works on it.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fileSource } from '../src/node-sources.js';
+import { fileSource, scratchFile } from '../src/node-sources.js';
+import { MAX_VALUE_BYTES, readCocoStream } from '@rlekit/coco';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlekit-range-'));
 const MiB = 1 << 20;
@@ -130,5 +131,49 @@ describe('fileSource stream', () => {
       }
     }
     expect(openHandles()).toBe(before);
+  });
+});
+
+describe('scratchFile', () => {
+  it('reads back what was written where it was written, leaves no name behind while open, and closes its handle', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * MiB }), fc.integer({ min: 1, max: MiB }), fc.integer()), { minLength: 1, maxLength: 6 }), async (writes) => {
+      const at = mkdtempSync(join(dir, 'scratch-'));
+      const handles = openHandles();
+      const scratch = await scratchFile(at);
+      expect(readdirSync(at)).toEqual([]); // unlinked at once: nothing is left whatever ends the process
+      const want = new Uint8Array(3 * MiB);
+      let end = 0;
+      for (const [position, length, seed] of writes) {
+        const bytes = Uint8Array.from({ length }, (_, i) => (seed + i * 31) & 255);
+        await scratch.write(bytes, position);
+        want.set(bytes, position);
+        end = Math.max(end, position + length);
+      }
+      const got: Uint8Array[] = [];
+      for await (const c of scratch.range(0, end)) got.push(c.slice());
+      expect(Buffer.compare(Buffer.concat(got), want.subarray(0, end))).toBe(0);
+      await scratch.close();
+      expect(openHandles()).toBe(handles);
+      expect(readdirSync(at)).toEqual([]);
+    }), { numRuns: 15 });
+  });
+
+  it("holds a regrouped COCO read's later windows: the same annotations, one scratch file, nothing left", async () => {
+    const images = Array.from({ length: 9 }, (_, k) => `{"id": ${k + 1}, "height": 4, "width": 7}`);
+    const anns = Array.from({ length: 3000 }, (_, k) => `{"id": ${k + 1}, "image_id": ${(k * 4) % 9 + 1}, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, ${1 + (k % 3)}, 0.5, 3.5]]}`);
+    const path = join(dir, 'scattered.json');
+    writeFileSync(path, `{"images": [${images.join(', ')}], "categories": [{"id": 1, "name": "a"}], "annotations": [${anns.join(', ')}]}`);
+    const at = mkdtempSync(join(dir, 'scratch-'));
+    const read = async (scratch?: () => ReturnType<typeof scratchFile>): Promise<unknown[]> => {
+      const s = await readCocoStream(fileSource(path, statSync(path).size), 'auto', () => {}, true, 20_000, undefined, undefined, false, 'col', MAX_VALUE_BYTES, scratch);
+      const out: unknown[] = [];
+      for await (const a of s.annotations) out.push([a.id, a.imageId, Array.from(a.mask.runsView('col'))]);
+      return out;
+    };
+    let opened = 0;
+    const got = await read(() => (opened++, scratchFile(at)));
+    expect(got).toEqual(await read());
+    expect(opened).toBe(1);
+    expect(readdirSync(at)).toEqual([]);
   });
 });

@@ -4,14 +4,13 @@
  * string), and written in one piece or as a stream of chunks.
  */
 import { scanPiece, type ScanPiece } from './plan.js';
-import { isTouchPiece, touchPages } from './windows.js';
 import { collectBytes, collectDataset, decodeUtf8, isFolderSource, Mask, parseJson, readAllBytes, RleError, type Shard, type ByteSource, type Dialect, type DialectContext, type DialectInput, type MaskDataset, type MaskDatasetStream, type RleWarning } from '@rlekit/core';
 import { cocoJoin, mergeCoco } from './merge.js';
 import { sniffCoco } from './sniff.js';
 import { polygonCounts } from './polygon.js';
 import { parseOptions, readOptionsSchema, writeOptionsSchema, type CocoReadOptions, type CocoWriteOptions } from './options.js';
 import { datasetFromJson, duplicateIdWarning, polygonSource } from './read.js';
-import { planCocoShards, readCocoPlanned, readCocoStream, REGROUP_BYTES, type CocoShardPlan } from './read-stream.js';
+import { MAX_VALUE_BYTES, planCocoShards, readCocoPlanned, readCocoStream, REGROUP_BYTES, type CocoShardPlan } from './read-stream.js';
 import { writeCocoChunks } from './write.js';
 
 function toSource(input: Uint8Array | ByteSource): ByteSource {
@@ -70,16 +69,17 @@ export const dialect: Dialect<CocoReadOptions, CocoWriteOptions> = {
   async readStream(input: DialectInput, options?: Partial<CocoReadOptions>, context?: DialectContext): Promise<MaskDatasetStream> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input)) throw new RleError('INVALID_OPTION', 'COCO reads a file, not a folder', { received: input.name });
-    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context), context.maskOrder);
-    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover, false, context?.maskOrder);
+    if (context?.plan !== undefined && context.recover === undefined && !(input instanceof Uint8Array)) return readCocoPlanned(input, context.plan as CocoShardPlan, warnOf(context), context.maskOrder, context.scratch);
+    return readCocoStream(toSource(input), o.format, warnOf(context), o.groupByImage, REGROUP_BYTES, context?.shard, context?.recover, false, context?.maskOrder, MAX_VALUE_BYTES, context?.scratch);
   },
   async planShards(input: DialectInput, options: Partial<CocoReadOptions> | undefined, shards: readonly Shard[], context?: DialectContext): Promise<unknown[] | undefined> {
     const o = parseOptions(readOptionsSchema, options);
     if (isFolderSource(input) || input instanceof Uint8Array || context?.recover !== undefined) return undefined;
-    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers);
+    return planCocoShards(input, o.format, o.groupByImage, shards, context?.planHelpers, context?.scratch !== undefined);
   },
   async planPiece(input: DialectInput, piece: unknown): Promise<unknown> {
     if (isFolderSource(input) || input instanceof Uint8Array || input.range === undefined || input.size === undefined) throw new RleError('IO', 'A plan piece needs a seekable file');
+    const { isTouchPiece, touchPages } = await import('./touch.js');
     if (isTouchPiece(piece)) return touchPages(piece);
     return scanPiece(input, piece as ScanPiece);
   },

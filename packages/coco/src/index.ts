@@ -6,7 +6,7 @@ export type { BoxXywh, CocoRle, CompressedRle, ParsedRle, UncompressedRle } from
 export { bboxToMask, fromBboxes, fromPolygons, polygonCounts, polygonsToMask } from './polygon.js';
 export { dialect, polygonsOf } from './dialect.js';
 export { datasetFromJson } from './read.js';
-export { readCocoJson, readCocoStream } from './read-stream.js';
+export { MAX_VALUE_BYTES, readCocoJson, readCocoStream } from './read-stream.js';
 export { formatCocoJson, writeCocoChunks } from './write.js';
 export { readOptionsSchema, writeOptionsSchema } from './options.js';
 export type { CocoFormat, CocoReadOptions, CocoWriteOptions } from './options.js';

@@ -19,7 +19,6 @@
 import { alignedChunks, JsonScanner, objectFields, parseJsonBytes, planImages, shardRange, splitCuts, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type Shard, type SplitHelpers } from '@rlekit/core';
 import type { CocoFormat } from './options.js';
 import type { CocoShardPlan } from './read-stream.js';
-import { shardWindow } from './windows.js';
 
 /** The fields pass 1 reads from each annotation's bytes. */
 export const REFS = ['image_id', 'category_id'];
@@ -48,7 +47,8 @@ export interface PlanInputs {
   missingCategories: number;
   extras: Record<string, unknown> | undefined;
   size: number;
-  regroupBytes: number;
+  /** Each shard's window budget (shardWindow). */
+  window: number;
   /** Each annotation's image position (-1: none of the file's). */
   at: Int32Array;
   offsets: Float64Array;
@@ -92,7 +92,7 @@ export function shardPlans(p: PlanInputs): CocoShardPlan[] {
     format: p.format, categories: p.categories,
     // A later shard's plan holds its own images only where the shards split the annotations by image.
     ...(p.splits ? planImages(p.images, s, j === 0) : { images: p.images }), missingCategories: j === 0 ? p.missingCategories : 0, size: p.size,
-    window: shardWindow(p.regroupBytes, n), inImageOrder: p.splits,
+    window: p.window, inImageOrder: p.splits,
     ...(p.buffers?.[j] !== undefined ? { buffer: p.buffers[j] } : {}),
     index: new Uint32Array(counts[j]!), offset: new Float64Array(counts[j]!), length: new Uint32Array(counts[j]!), firstId: p.firstId(s),
     ...(p.format === 'instances' && p.extras !== undefined && Object.keys(p.extras).length > 0 ? { extras: p.extras } : {}),

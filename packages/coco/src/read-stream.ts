@@ -3,9 +3,9 @@
  * annotation is; pass 2 parses them one at a time, in file order or regrouped by image in
  * bounded windows. Also the --jobs plans (a worker reads only its shard's bytes).
  */
+import { gatherWindows, shardWindow, windowBuffers, windowShares, type WindowBuffers } from './windows.js';
 import { annotationRefs, REFS, shardPlans, splitScan } from './plan.js';
-import { windowBuffers, windowShares, type WindowBuffers } from './windows.js';
-import { JsonScanner, markShardImages, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type SplitHelpers } from '@rlekit/core';
+import { JsonScanner, markShardImages, parseJsonBytes, RleError, inShard, shardRange, sourceChunks, type Shard, type Annotation, type ByteSource, type Category, type ImageInfo, type JsonScanHandler, type JsonValueKind, type MaskDatasetStream, type RleWarning, type Order, type ScratchFile, type SplitHelpers } from '@rlekit/core';
 import { parseAnnotationBytes } from './annotation-json.js';
 import type { CocoFormat } from './options.js';
 import { fail, id, keepExtras, Reader, refusePanoptic, type Json, type Path } from './read.js';
@@ -105,8 +105,8 @@ class GrowList<A extends Float64Array | Uint32Array> {
  * areas; // → [5]
  * ```
  */
-export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream> {
-  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly, maskOrder, maxValueBytes)) as MaskDatasetStream;
+export async function readCocoStream(source: ByteSource, format: CocoFormat | 'auto' = 'auto', warn: (w: RleWarning) => void = () => {}, groupByImage = true, regroupBytes = REGROUP_BYTES, shard?: Shard, recover?: (e: RleError) => void, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES, scratch?: () => Promise<ScratchFile>): Promise<MaskDatasetStream> {
+  return (await readCoco(source, format, warn, groupByImage, regroupBytes, shard, recover, undefined, valuesOnly, maskOrder, maxValueBytes, scratch)) as MaskDatasetStream;
 }
 
 /**
@@ -143,18 +143,18 @@ export interface CocoShardPlan {
  * Pass 1 once for `shards` (`--jobs`): each shard's plan, or undefined when the file cannot be
  * planned (no size, or a reader that recovers), and each worker then reads the file itself.
  */
-export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: SplitHelpers): Promise<CocoShardPlan[] | undefined> {
+export async function planCocoShards(source: ByteSource, format: CocoFormat | 'auto', groupByImage: boolean, shards: readonly Shard[], helpers?: SplitHelpers, spills = false): Promise<CocoShardPlan[] | undefined> {
   if (source.size === undefined || source.range === undefined) return undefined;
   // The shards' window buffers, their pages mapped in by the helpers meanwhile (windows.ts).
-  const windows = helpers !== undefined ? windowBuffers(source.size, REGROUP_BYTES, shards.length, helpers) : undefined;
+  const windows = helpers !== undefined ? windowBuffers(source.size, REGROUP_BYTES, shards.length, helpers, spills) : undefined;
   try {
-    return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, ...(helpers !== undefined ? { helpers } : {}), ...(windows !== undefined ? { windows } : {}) })) as CocoShardPlan[];
+    return (await readCoco(source, format, () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, { shards, spills, ...(helpers !== undefined ? { helpers } : {}), ...(windows !== undefined ? { windows } : {}) })) as CocoShardPlan[];
   } finally {
     await windows?.stop();
   }
 }
 
-async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: SplitHelpers; windows?: WindowBuffers }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES): Promise<MaskDatasetStream | CocoShardPlan[]> {
+async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (w: RleWarning) => void, groupByImage: boolean, regroupBytes: number, shard: Shard | undefined, recover: ((e: RleError) => void) | undefined, plan?: { shards: readonly Shard[]; helpers?: SplitHelpers; windows?: WindowBuffers; spills?: boolean }, valuesOnly = false, maskOrder: Order = 'col', maxValueBytes = MAX_VALUE_BYTES, scratch?: () => Promise<ScratchFile>): Promise<MaskDatasetStream | CocoShardPlan[]> {
   const planning = plan?.shards;
   // Pass 1.
   const fields = new Map<string, { kind: JsonValueKind; value?: unknown; elements?: unknown[] }>();
@@ -345,7 +345,7 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
   if (planning !== undefined) {
     const splits = regroup || inImageOrder || fmt === 'sa1b';
     return shardPlans({
-      shards: planning, format: fmt, images, categories: reader.categories, missingCategories: reader.counts.missingCategories, extras, size: source.size!, regroupBytes,
+      shards: planning, format: fmt, images, categories: reader.categories, missingCategories: reader.counts.missingCategories, extras, size: source.size!, window: shardWindow(regroupBytes, planning.length, plan!.spills === true),
       at, offsets, sizes, order: regroup ? imageOrder(at, images.length) : undefined, splits, firstId: (s) => firstId(s, splits),
       ...(windows !== undefined ? { buffers: windows.buffers } : {}),
     });
@@ -475,28 +475,28 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
       if (bytes > largest) largest = bytes;
       from = to;
     }
-    const slot = new Float64Array(count); // an annotation's place in its window's buffer
-    // The windows' annotations go into one buffer, each at its place in image order, reused by
-    // every window (a window is parsed before the next is read): sized once for the largest, so
-    // no window faults in fresh pages but the first (pages never written are never touched).
-    const window = spare !== undefined && spare.length >= largest ? spare : new Uint8Array(largest);
-    spare = undefined;
-    const parseWindow = function* (from: number, to: number): Generator<Annotation | undefined> {
+    const parseWindow = function* (from: number, to: number, window: Uint8Array, slot: Float64Array): Generator<Annotation | undefined> {
       for (let k = from; k < to; k++) {
         const i = order[k]!, o = slot[i]!;
         yield parseAt(window.subarray(o, o + sizes[i]!), i);
       }
     };
-    for (let w = 0, from = 0; w < ends.length; from = ends[w++]!) {
-      const to = ends[w]!;
-      const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
-      for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
-      if (seekable) {
-        // Copied by the offsets pass 1 found: one read of the span they lie in, no scan.
-        // In offset order: an annotation's offset grows with its index, so a numeric sort of the indices.
-        const items = order.slice(from, to).sort();
-        if (!(await gatherRanges(source, items, offsets, sizes, (i) => slot[i]!, window))) throw new RleError('IO', `${source.name} changed between reads`);
-      } else {
+    if (seekable) {
+      // Copied by the offsets pass 1 found (windows.ts): no scan. One buffer for every window,
+      // sized once for the largest, so no window faults in fresh pages but the first.
+      const buffer = spare;
+      spare = undefined;
+      for await (const { from, to, bytes, slot } of gatherWindows(source, order, offsets, sizes, ends, buffer, scratch)) yield parseWindow(from, to, bytes, slot);
+    } else {
+      const slot = new Float64Array(count); // an annotation's place in its window's buffer
+      // The windows' annotations go into one buffer, each at its place in image order, reused by
+      // every window (a window is parsed before the next is read).
+      const window = spare !== undefined && spare.length >= largest ? spare : new Uint8Array(largest);
+      spare = undefined;
+      for (let w = 0, from = 0; w < ends.length; from = ends[w++]!) {
+        const to = ends[w]!;
+        const lo = from === 0 ? -2 : at[order[from]!]!, hi = at[order[to - 1]!]!;
+        for (let k = from, o = 0; k < to; k++) (slot[order[k]!] = o, (o += sizes[order[k]!]!));
         let got = 0;
         for await (const _ of pass2((i) => at[i]! >= lo && at[i]! <= hi && mine(i), true, (i, v, offset) => {
           const b = v as Uint8Array;
@@ -505,8 +505,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
           got++;
         })) { /* collect */ }
         if (got !== to - from) throw new RleError('IO', `${source.name} changed between reads`);
+        yield parseWindow(from, to, window, slot);
       }
-      yield parseWindow(from, to);
     }
     reader.finish();
   }
@@ -541,7 +541,7 @@ export async function readCocoJson(source: ByteSource, groupByImage = false): Pr
  * one sequential read of the span of the file they lie in (all of it, for a file that scatters
  * an image's annotations, as regrouping reads it; just the window, for a file in image order).
  */
-export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}, maskOrder: Order = 'col'): MaskDatasetStream {
+export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (w: RleWarning) => void = () => {}, maskOrder: Order = 'col', scratch?: () => Promise<ScratchFile>): MaskDatasetStream {
   if (source.range === undefined || source.size !== plan.size) throw new RleError('IO', `${source.name} changed between reads`);
   const reader = new Reader(plan.format, warn, undefined, false, maskOrder);
   for (const img of plan.images) (reader.images.push(img), reader.imageById.set(img.id, img));
@@ -553,38 +553,25 @@ export function readCocoPlanned(source: ByteSource, plan: CocoShardPlan, warn: (
   keepExtras(images, plan.extras, warn);
   const pathOf = (i: number): Path => (plan.format === 'results' ? [i] : ['annotations', i]);
   const { index, offset, length } = plan;
-  const changed = (): never => {
-    throw new RleError('IO', `${source.name} changed between reads`);
-  };
   async function* annotations(): AsyncGenerator<Annotation> {
     const n = index.length;
-    let buffer: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
-    // As one job's windows (readCoco), within plan.window.
+    // As one job's windows (readCoco), within plan.window; the buffer the plan's, whose pages a helper mapped in.
     let total = 0;
     for (let k = 0; k < n; k++) total += length[k]!;
     const { share, cap } = windowShares(total, plan.window);
+    const ends: number[] = [];
     for (let from = 0; from < n;) {
-      let to = from, bytes = 0, sorted = true;
-      while (to < n && (to === from || (bytes < share && bytes + length[to]! <= cap))) {
-        if (to > from && offset[to]! < offset[to - 1]! + length[to - 1]!) sorted = false;
-        (bytes += length[to]!, to++);
-      }
-      // Where each annotation goes in the window (yield order), and the order they come in the file.
-      // One buffer for every window (a window's bytes are parsed before the next is read): the
-      // plan's, whose pages a helper mapped in, where the window fits.
-      if (buffer.length < bytes) buffer = plan.buffer !== undefined && plan.buffer.byteLength >= bytes ? new Uint8Array(plan.buffer) : new Uint8Array(bytes);
-      const window = buffer;
-      const slot = new Float64Array(to - from);
-      for (let k = from, o = 0; k < to; k++) (slot[k - from] = o, (o += length[k]!));
-      const byOffset = Uint32Array.from({ length: to - from }, (_, k) => k + from);
-      if (!sorted) byOffset.sort((x, y) => offset[x]! - offset[y]!);
-      if (!(await gatherRanges(source, byOffset, offset, length, (k) => slot[k - from]!, window))) changed();
+      let to = from, bytes = 0;
+      while (to < n && (to === from || (bytes < share && bytes + length[to]! <= cap))) (bytes += length[to]!, to++);
+      ends.push(to);
+      from = to;
+    }
+    const order = Uint32Array.from({ length: n }, (_, k) => k);
+    for await (const { from, to, bytes, slot } of gatherWindows(source, order, offset, length, ends, plan.buffer !== undefined ? new Uint8Array(plan.buffer) : undefined, scratch)) {
       for (let k = from; k < to; k++) {
-        const at = slot[k - from]!;
-        const a = reader.annotation(parseAnnotation(window.subarray(at, at + length[k]!), offset[k]!), pathOf(index[k]!));
+        const a = reader.annotation(parseAnnotation(bytes.subarray(slot[k]!, slot[k]! + length[k]!), offset[k]!), pathOf(index[k]!));
         if (a) yield a;
       }
-      from = to;
     }
     reader.finish();
   }
@@ -670,34 +657,4 @@ function imageOrder(at: Int32Array, images: number): Uint32Array {
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[starts[at[i]! + 1]!++] = i;
   return order;
-}
-
-/**
- * Copies annotations' bytes from a seekable file into `window`, each at `slot(k)`: one sequential
- * read of the span `items` (sorted by offset) lie in, through the source's reused buffer.
- * False when the file ended early (it changed since pass 1).
- */
-async function gatherRanges(source: ByteSource, items: ArrayLike<number>, offset: ArrayLike<number>, length: ArrayLike<number>, slot: (k: number) => number, window: Uint8Array): Promise<boolean> {
-  const n = items.length;
-  if (n === 0) return true;
-  let lo = Infinity, hi = 0;
-  for (let e = 0; e < n; e++) {
-    const k = items[e]!;
-    if (offset[k]! < lo) lo = offset[k]!;
-    if (offset[k]! + length[k]! > hi) hi = offset[k]! + length[k]!;
-  }
-  let e = 0, pos = lo;
-  for await (const c of source.range!(lo, hi)) {
-    const end = pos + c.length;
-    while (e < n) {
-      const k = items[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
-      if (s0 >= end) break;
-      const a = Math.max(s0, pos), b = Math.min(s1, end);
-      if (b > a) window.set(c.subarray(a - pos, b - pos), slot(k) + (a - s0));
-      if (s1 > end) break; // the rest of it comes with the next chunk
-      e++;
-    }
-    pos = end;
-  }
-  return pos === hi && e === n;
 }

@@ -3,7 +3,8 @@
  * images, a window at a time): how large they are, and for `--jobs` their buffers, whose pages a
  * helper thread maps in ahead.
  */
-import type { SplitHelpers } from '@rlekit/core';
+import { RleError, type ByteSource, type ScratchFile, type SplitHelpers } from '@rlekit/core';
+import type { TouchPiece } from './touch.js';
 
 /**
  * How a seekable file's annotations of `total` bytes are cut into regrouping windows within
@@ -25,45 +26,17 @@ export function windowShares(total: number, budget: number): { share: number; ca
 }
 
 /**
- * Bytes of annotation JSON each of `shards` holds at once. Each window read copies its annotations
- * out of one read of their span, which in a file that scatters images is the whole file: a window
- * as large as one job's for two shards halves those reads (1.1 GB, --jobs 2: 20.0–21.8 s against
- * 20.9–22.2 s, for 0.17 GiB more peak); beyond two shards they share twice one job's budget.
+ * Bytes of annotation JSON each of `shards` holds at once. Where the readers set their later
+ * windows aside (`spills`, a scratch file: see WindowSpill) a window costs no read of the file,
+ * so the shards share one job's budget (1.1 GB, --jobs 2: windows of 64 MiB took 19.0–19.6 s at
+ * 0.84–0.89 GB peak, of 128 MiB 19.1–20.2 s at 0.97–0.99 GB). Otherwise each window read
+ * copies its annotations out of one read of their span, which in a file that scatters images is
+ * the whole file: a window as large as one job's for two shards halves those reads (1.1 GB,
+ * --jobs 2: 20.0–21.8 s against 20.9–22.2 s, for 0.17 GiB more peak); beyond two shards they
+ * share twice one job's budget.
  */
-export function shardWindow(regroupBytes: number, shards: number): number {
-  return Math.max(16 << 20, Math.min(regroupBytes, Math.floor((2 * regroupBytes) / shards)));
-}
-
-/**
- * A helper's piece of planning besides scanning: a write to one byte of each page of the first
- * `bytes[j]` bytes of `touch[j]`, until `stop` (an Int32 flag) is set.
- */
-export interface TouchPiece {
-  touch: SharedArrayBuffer[];
-  bytes: number[];
-  stop: SharedArrayBuffer;
-}
-
-export const isTouchPiece = (piece: unknown): piece is TouchPiece => typeof piece === 'object' && piece !== null && 'touch' in piece;
-
-const PAGE = 4096;
-/** Pages touched between looks at the stop flag (1 MiB: a few ms). */
-const PAGES_PER_LOOK = 256;
-
-/**
- * Maps in the pages of a TouchPiece's buffers, until its stop flag is set. Each is an
- * `Atomics.add` of 0: a write, so the kernel maps the page, that changes no byte, so it may run
- * while a reader already fills the buffer.
- */
-export function touchPages(piece: TouchPiece): void {
-  const stop = new Int32Array(piece.stop);
-  for (const [j, buffer] of piece.touch.entries()) {
-    const bytes = new Uint8Array(buffer), end = Math.min(bytes.length, piece.bytes[j] ?? 0);
-    for (let i = 0; i < end; i += PAGE) {
-      if ((i / PAGE) % PAGES_PER_LOOK === 0 && Atomics.load(stop, 0) !== 0) return;
-      Atomics.add(bytes, i, 0);
-    }
-  }
+export function shardWindow(regroupBytes: number, shards: number, spills = false): number {
+  return Math.max(16 << 20, Math.min(regroupBytes, Math.floor(((spills ? 1 : 2) * regroupBytes) / shards)));
 }
 
 /** `--jobs`: the shards' window buffers while the plans are made (windowBuffers). */
@@ -87,8 +60,8 @@ export interface WindowBuffers {
  * window), and `stop` waits for the helpers to be free: a shard's task handed to a busy pool
  * thread waits for this thread's next turn to be passed on (1.5 s at 1.1 GB).
  */
-export function windowBuffers(size: number, regroupBytes: number, shards: number, helpers: SplitHelpers): WindowBuffers {
-  const window = shardWindow(regroupBytes, shards);
+export function windowBuffers(size: number, regroupBytes: number, shards: number, helpers: SplitHelpers, spills = false): WindowBuffers {
+  const window = shardWindow(regroupBytes, shards, spills);
   const touched = windowShares(Math.ceil(size / shards), window).share;
   // No window holds more than the file.
   const buffers = Array.from({ length: shards }, () => new SharedArrayBuffer(Math.min(size, window + Math.floor(window / 16))));
@@ -104,4 +77,114 @@ export function windowBuffers(size: number, regroupBytes: number, shards: number
       await Promise.all(running);
     },
   };
+}
+
+/** A window of a regrouped read, filled (gatherWindows): items `order[from..to)`, each at `slot[item]` in `bytes`. */
+export interface GatheredWindow {
+  from: number;
+  to: number;
+  bytes: Uint8Array;
+  slot: Float64Array;
+}
+
+/**
+ * The windows of a regrouped read of a seekable file, filled in turn. `order` lists the items
+ * (annotation indices into `offset` and `length`) in the order they are yielded, cut into windows
+ * at `ends`. Every window is gathered into one buffer (`buffer` where it is large enough), each
+ * window parsed before the next is read. A window's bytes come from one sequential read of the
+ * span its items lie in; where those spans would read much more than the later windows' bytes
+ * (a file that scatters images: all of it, each time) and a scratch file opens, the first read
+ * fills the first window and sets the later ones aside (WindowSpill) instead.
+ * Throws an IO error when the file changed since its offsets were taken.
+ */
+export async function* gatherWindows(source: ByteSource, order: ArrayLike<number>, offset: ArrayLike<number>, length: ArrayLike<number>, ends: readonly number[], buffer?: Uint8Array<ArrayBufferLike>, scratch?: () => Promise<ScratchFile>): AsyncGenerator<GatheredWindow> {
+  const changed = (): never => {
+    throw new RleError('IO', `${source.name} changed between reads`);
+  };
+  const n = order.length, count = offset.length;
+  // Each item's window and its place in the window's buffer.
+  const windowOf = new Uint32Array(count), slot = new Float64Array(count), bytesOf: number[] = [];
+  for (let w = 0, e = 0; w < ends.length; w++) {
+    let b = 0;
+    for (; e < ends[w]!; e++) {
+      const i = order[e]!;
+      (windowOf[i] = w, (slot[i] = b), (b += length[i]!));
+    }
+    bytesOf.push(b);
+  }
+  // The items in file order; and each window's, in file order, in its own piece [from, to).
+  const fileOrder = Uint32Array.from(order);
+  let increasing = true;
+  for (let i = 1; i < count && increasing; i++) increasing = offset[i]! > offset[i - 1]!;
+  // Where offsets grow with the index (one job's), a numeric sort of the indices is file order.
+  if (increasing) fileOrder.sort();
+  else fileOrder.sort((x, y) => offset[x]! - offset[y]!);
+  const byWindow = new Uint32Array(n), next = [0, ...ends];
+  for (const i of fileOrder) byWindow[next[windowOf[i]!]!++] = i;
+  let later = 0, spans = 0;
+  for (let w = 1; w < ends.length; w++) {
+    const first = byWindow[ends[w - 1]!]!, last = byWindow[ends[w]! - 1]!;
+    (later += bytesOf[w]!, (spans += offset[last]! + length[last]! - offset[first]!));
+  }
+  // The spill's code is loaded only then: a browser, which has no scratch file, never fetches it.
+  let spill = scratch !== undefined && spans > 2 * later ? await (await import('./spill.js')).WindowSpill.open(scratch, bytesOf, count) : undefined;
+  let window = buffer ?? new Uint8Array(0);
+  try {
+    for (let w = 0, from = 0; w < ends.length; from = ends[w++]!) {
+      const to = ends[w]!;
+      if (window.length < bytesOf[w]!) window = new Uint8Array(Math.max(...bytesOf));
+      const into = window;
+      if (w === 0 && spill !== undefined) {
+        const s = spill;
+        const ok = await gatherRanges(source, fileOrder, offset, length, (i, piece, at) => {
+          const v = windowOf[i]!;
+          if (v === 0) into.set(piece, slot[i]! + at);
+          else s.put(v, i, piece, at);
+        }, () => s.backpressure());
+        if (!ok) changed();
+        // A write that failed (a full disk): the later windows come from the source after all.
+        if (!(await s.finish())) (await s.close(), (spill = undefined));
+      } else {
+        const src = w > 0 && spill !== undefined ? spill : source;
+        if (!(await gatherRanges(src, byWindow.subarray(from, to), w > 0 && spill !== undefined ? spill.at : offset, length, (i, piece, at) => into.set(piece, slot[i]! + at)))) changed();
+      }
+      yield { from, to, bytes: into, slot };
+    }
+  } finally {
+    await spill?.close();
+  }
+}
+
+/**
+ * Hands the bytes of annotations in a seekable file to `put` (annotation, piece, where the piece
+ * lies in it: an annotation cut by a chunk's end comes in two pieces, in order): one sequential
+ * read of the span `items` (sorted by offset) lie in, through the source's reused buffer, so a
+ * piece is copied before the next chunk. `between` may hold the read after a chunk (a spill's
+ * writes). False when the file ended early (it changed since pass 1).
+ */
+async function gatherRanges(source: Pick<ByteSource, 'range'>, items: ArrayLike<number>, offset: ArrayLike<number>, length: ArrayLike<number>, put: (k: number, piece: Uint8Array, at: number) => void, between?: () => Promise<unknown> | undefined): Promise<boolean> {
+  const n = items.length;
+  if (n === 0) return true;
+  let lo = Infinity, hi = 0;
+  for (let e = 0; e < n; e++) {
+    const k = items[e]!;
+    if (offset[k]! < lo) lo = offset[k]!;
+    if (offset[k]! + length[k]! > hi) hi = offset[k]! + length[k]!;
+  }
+  let e = 0, pos = lo;
+  for await (const c of source.range!(lo, hi)) {
+    const end = pos + c.length;
+    while (e < n) {
+      const k = items[e]!, s0 = offset[k]!, s1 = s0 + length[k]!;
+      if (s0 >= end) break;
+      const a = Math.max(s0, pos), b = Math.min(s1, end);
+      if (b > a) put(k, c.subarray(a - pos, b - pos), a - s0);
+      if (s1 > end) break; // the rest of it comes with the next chunk
+      e++;
+    }
+    pos = end;
+    const wait = between?.();
+    if (wait !== undefined) await wait;
+  }
+  return pos === hi && e === n;
 }

@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { collectDataset, Mask, RleError, shardDataset, shardRange, type Annotation, type ByteSource, type MaskDataset, type RleWarning, type Shard } from '@rlekit/core';
+import { collectDataset, Mask, memoryScratch, RleError, shardDataset, shardRange, type Annotation, type ByteSource, type MaskDataset, type RleWarning, type Shard } from '@rlekit/core';
 import { dialect, readCocoStream, writeOptionsSchema } from '../src/index.js';
 import { planCocoShards, readCocoPlanned, REGROUP_BYTES, type CocoShardPlan } from '../src/read-stream.js';
-import { isTouchPiece, touchPages, windowBuffers, windowShares, type TouchPiece } from '../src/windows.js';
+import { windowBuffers, windowShares } from '../src/windows.js';
+import { isTouchPiece, touchPages, type TouchPiece } from '../src/touch.js';
+import { WindowSpill } from '../src/spill.js';
 import { writeCocoChunks, type CocoPartInfo } from '../src/write.js';
 import { cocoJoin, mergeCoco, spliceHeads } from '../src/merge.js';
 import { prng } from '../../core/test/support.js';
@@ -215,6 +217,56 @@ describe('COCO --jobs plans', () => {
     expect(log.length).toBeGreaterThanOrEqual(Math.floor(total / 256));
     // In image order, a window's span is just its annotations (and the commas between them).
     for (const [s, e] of log) expect(e - s).toBeLessThan(256 + 2 * Math.max(...plan!.length));
+  });
+
+  it('a shard whose windows are set aside in a scratch file reads the same, and reads the file once; stopping early closes the scratch', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 16, max: 256 }), async (seed, count, window) => {
+      const bytes = enc(cocoText(seed, { inOrder: false, repeatIds: false }));
+      const plans = (await planCocoShards(seekable(bytes), 'auto', true, shardsOf(count)))!;
+      for (const plan of plans) {
+        const want = await collect(readCocoPlanned(seekable(bytes), { ...plan, window }).annotations);
+        const log: [number, number][] = [];
+        let opened = 0, closed = 0;
+        const scratch = async () => {
+          opened++;
+          const m = memoryScratch();
+          return { ...m, close: async () => void closed++ };
+        };
+        expect(await collect(readCocoPlanned(seekable(bytes, log), { ...plan, window }, () => {}, 'col', scratch).annotations)).toEqual(want);
+        if (opened > 0) expect(log).toHaveLength(1);
+        expect(closed).toBe(opened);
+        // Stopped after the first annotation: the scratch is closed all the same.
+        const it = readCocoPlanned(seekable(bytes), { ...plan, window }, () => {}, 'col', scratch).annotations[Symbol.asyncIterator]();
+        if ((await it.next()).done !== true) await it.return!();
+        expect(closed).toBe(opened);
+      }
+    }), { numRuns: 60 });
+  });
+
+  it('a spill keeps each window\'s pieces in order in its own region, across its 1 MiB chunks', async () => {
+    const rand = prng(5);
+    // Three later windows; items of up to 2.5 MiB, each given in up to three pieces, interleaved.
+    const items = Array.from({ length: 30 }, (_, i) => ({ w: 1 + (i % 3), bytes: Uint8Array.from({ length: 1 + Math.floor(rand() * 2.5 * 2 ** 20) }, () => Math.floor(rand() * 256)) }));
+    const bytesOf = [0, 0, 0, 0];
+    for (const it of items) bytesOf[it.w]! += it.bytes.length;
+    const m = memoryScratch();
+    const spill = (await WindowSpill.open(async () => m, bytesOf, items.length))!;
+    for (const [k, it] of items.entries()) {
+      const cut1 = Math.floor(rand() * it.bytes.length), cut2 = cut1 + Math.floor(rand() * (it.bytes.length - cut1));
+      for (const [a, b] of [[0, cut1], [cut1, cut2], [cut2, it.bytes.length]] as const) if (b > a || a === 0) spill.put(it.w, k, it.bytes.subarray(a, b), a);
+      await spill.backpressure();
+    }
+    expect(await spill.finish()).toBe(true);
+    for (const [k, it] of items.entries()) {
+      const got: Uint8Array[] = [];
+      for await (const c of spill.range(spill.at[k]!, spill.at[k]! + it.bytes.length)) got.push(c.slice());
+      expect(Buffer.compare(Buffer.concat(got), it.bytes)).toBe(0);
+    }
+    // Window 1's region starts at 0, each later one where the one before ends.
+    expect(spill.at[0]).toBe(0);
+    expect(spill.at[1]).toBe(bytesOf[1]);
+    expect(spill.at[2]).toBe(bytesOf[1]! + bytesOf[2]!);
+    await spill.close();
   });
 
   it("a plan's shared buffer takes its windows: stale bytes in it, or a buffer too small for them, change nothing read", async () => {

@@ -10,7 +10,7 @@ import type { ByteSource, Shard, SplitHelpers } from '@rlekit/core';
 import { recordCut } from '@rlekit/core';
 import { planCocoShards, type CocoShardPlan } from '../src/read-stream.js';
 import { scanPiece, type ScanFound, type ScanPiece } from '../src/plan.js';
-import { isTouchPiece, touchPages } from '../src/windows.js';
+import { isTouchPiece, touchPages } from '../src/touch.js';
 import { prng } from '../../core/test/support.js';
 import { reusedRangeSource } from '../../core/test/read-support.js';
 

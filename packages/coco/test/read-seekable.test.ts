@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Mask, RleError, type Annotation, type ByteSource, type RleWarning } from '@rlekit/core';
-import { readCocoStream } from '../src/read-stream.js';
+import { Mask, memoryScratch, RleError, type Annotation, type ByteSource, type RleWarning, type ScratchFile } from '@rlekit/core';
+import { MAX_VALUE_BYTES, readCocoStream } from '../src/read-stream.js';
 import { prng } from '../../core/test/support.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -36,17 +36,44 @@ const plain = (bytes: Uint8Array): ByteSource => ({ kind: 'bytes', name: 'in.jso
 
 type Read = { annotations: string[]; warnings: RleWarning[]; error?: [string, unknown, number | undefined, string]; order?: boolean };
 
-async function read(source: ByteSource, groupByImage: boolean, budget: number): Promise<Read> {
+async function read(source: ByteSource, groupByImage: boolean, budget: number, scratch?: () => Promise<ScratchFile>): Promise<Read> {
   const warnings: RleWarning[] = [];
   const annotations: string[] = [];
   try {
-    const s = await readCocoStream(source, 'auto', (w) => warnings.push(w), groupByImage, budget);
+    const s = await readCocoStream(source, 'auto', (w) => warnings.push(w), groupByImage, budget, undefined, undefined, false, 'col', MAX_VALUE_BYTES, scratch);
     for await (const a of s.annotations) annotations.push(describe_(a));
     return { annotations, warnings, order: s.inImageOrder };
   } catch (e) {
     if (!(e instanceof RleError)) throw e;
     return { annotations, warnings, error: [e.code, e.path, e.offset, e.message] };
   }
+}
+
+/** What a read did with its scratch files. */
+type ScratchLog = { opened: number; closed: number; written: number };
+/**
+ * Scratch files in memory that log their use: 'ok'; 'no-open', as a folder that cannot be written;
+ * 'no-write', as a full disk (every write after the first fails).
+ */
+function scratchOf(mode: 'ok' | 'no-open' | 'no-write', log: ScratchLog): () => Promise<ScratchFile> {
+  return async () => {
+    if (mode === 'no-open') throw new Error('EACCES');
+    log.opened++;
+    const m = memoryScratch();
+    let writes = 0;
+    return {
+      async write(bytes, position) {
+        if (mode === 'no-write' && writes++ > 0) throw new Error('ENOSPC');
+        log.written += bytes.length;
+        await m.write(bytes, position);
+      },
+      range: (start, end) => m.range(start, end),
+      async close() {
+        log.closed++;
+        await m.close();
+      },
+    };
+  };
 }
 
 const describe_ = (a: Annotation): string => JSON.stringify({ ...a, mask: [a.mask.height, a.mask.width, Array.from(a.mask.runsView('col'))] });
@@ -99,6 +126,43 @@ describe('COCO read of a seekable file (range, reused buffer) against the same b
       const got = await read(seekable(bytes, chunk), group, budget);
       expect(got).toEqual(want);
     }), { numRuns: 400 });
+  });
+
+  it('with a scratch file for the later windows (set aside, failing to open, failing to write): the same read, and every scratch file closed', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 600 }), fc.constantFrom('ok', 'no-open', 'no-write'), fc.boolean(), async (seed, chunk, budget, mode, bad) => {
+      let text = cocoText(seed);
+      if (bad) text = text.replace(/"category_id": 2/, '"category_id": "2"');
+      const bytes = enc(text);
+      const want = await read(plain(bytes), true, budget);
+      const log: ScratchLog = { opened: 0, closed: 0, written: 0 };
+      expect(await read(seekable(bytes, chunk), true, budget, scratchOf(mode, log))).toEqual(want);
+      expect(log.closed).toBe(log.opened);
+    }), { numRuns: 300 });
+  });
+
+  it('a scattered file grouped by image in several windows reads the file once more, not once per window, with a scratch file', async () => {
+    const images = Array.from({ length: 8 }, (_, k) => `{"id": ${k + 1}, "height": 3, "width": 5}`);
+    const anns = Array.from({ length: 200 }, (_, k) => `{"id": ${k + 1}, "image_id": ${(k * 5) % 8 + 1}, "segmentation": [[0, 0, 4, 0, 4, ${1 + (k % 2)}]]}`);
+    const bytes = enc(`{"images": [${images.join(', ')}], "annotations": [${anns.join(', ')}]}`);
+    const reads = async (scratch?: () => Promise<ScratchFile>): Promise<[number, string[]]> => {
+      const file = seekable(bytes, 4096);
+      let ranges = 0;
+      const counted: ByteSource = { ...file, range: (start, end) => (ranges++, file.range!(start, end)) };
+      const s = await readCocoStream(counted, 'auto', () => {}, true, 2000, undefined, undefined, false, 'col', MAX_VALUE_BYTES, scratch);
+      const before = ranges, got: string[] = [];
+      for await (const a of s.annotations) got.push(describe_(a));
+      return [ranges - before, got];
+    };
+    const log: ScratchLog = { opened: 0, closed: 0, written: 0 };
+    const [without, want] = await reads();
+    const [withScratch, got] = await reads(scratchOf('ok', log));
+    expect(got).toEqual(want);
+    expect(without).toBeGreaterThan(4); // one read of the file per window
+    expect(withScratch).toBe(1);
+    // Everything but the first window was set aside, once.
+    expect(log.written).toBeGreaterThan(bytes.length / 2);
+    expect(log.written).toBeLessThan(bytes.length);
+    expect(log).toMatchObject({ opened: 1, closed: 1 });
   });
 
   it('a bad annotation in the middle of a large file read in file order: its error, at its byte offset, after the ones before it', async () => {

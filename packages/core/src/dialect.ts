@@ -3,7 +3,7 @@ import type { SplitHelpers } from './split-cuts.js';
 import type { Annotation, Category, ImageInfo, MaskDataset, MaskDatasetStream } from './dataset.js';
 import type { Mask } from './mask.js';
 import type { Order } from './runs.js';
-import type { ByteSource, DialectInput, FolderSource } from './source.js';
+import type { ByteSource, DialectInput, FolderSource, ScratchFile } from './source.js';
 import type { Shard } from './shard.js';
 
 /**
@@ -127,6 +127,12 @@ export interface DialectContext {
    * as it is out, then the whole part before the last chunk): the last description is the part's.
    */
   describePart?: (info: unknown) => void;
+  /**
+   * Opens a ScratchFile for a reader that would otherwise read its input more than twice (COCO's
+   * regrouping by image sets its later windows aside). The CLI's is a file beside the output,
+   * removed when closed. Absent, or failing to open, the reader reads its input again instead.
+   */
+  scratch?: () => Promise<ScratchFile>;
 }
 
 /** What `merge` is told besides the parts. */

@@ -25,7 +25,7 @@ export { CAPABILITY_NAMES, countFeatures, countHeader, hasCategoryAttributes, no
 export type { Dialect, DialectCapabilities, DialectContext, FeatureCounts, MergeContext, OptionsSchema, OutputFile, PartJoin, SniffResult } from './dialect.js';
 export { jsonOutline, outlineMember } from './sniff.js';
 export type { JsonKind, JsonMember, JsonOutline } from './sniff.js';
-export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, parseJson, readAllBytes, readHead, sourceChunks, stringifyJson, type ReadAllOptions } from './source.js';
+export { MAX_JSON_DEPTH, bytesSource, checkJsonDepth, collectBytes, concatBytes, decodeUtf8, encodeUtf8, isFolderSource, JSON_HEAD, XML_HEAD, memoryFolder, memoryScratch, parseJson, readAllBytes, readHead, sourceChunks, stringifyJson, type ReadAllOptions } from './source.js';
 export { TextOut, writeJsonNumber, writeUint } from './text-out.js';
 export { SeenIds } from './seen-ids.js';
 export { JsonScanner, objectFields, parseJsonBytes, scanJson } from './json-scan.js';
@@ -35,7 +35,7 @@ export { alignedChunks, findRecordCuts, recordCut, splitCuts } from './split-cut
 export type { SplitHelpers } from './split-cuts.js';
 export { copyF64, copyU32 } from './slab.js';
 export type { JsonFieldAction, JsonScanHandler, JsonValueKind, OpenPiece } from './json-scan.js';
-export type { ByteSource, DialectInput, FolderSource } from './source.js';
+export type { ByteSource, DialectInput, FolderSource, ScratchFile } from './source.js';
 export { base64ToBytes, bytesToBase64 } from './base64.js';
 export { loadOnce } from './load-once.js';
 export { DatasetBuilder } from './builder.js';

@@ -20,6 +20,50 @@ export interface ByteSource {
   range?(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
+/**
+ * Bytes a reader sets aside to read back later, instead of reading its whole input again: COCO's
+ * regrouping writes the annotations of its later windows here during its one read of the file.
+ * Written at any position, read back by range (a chunk may be overwritten by the next, as a
+ * ByteSource's), gone once closed. The CLI's is a file beside the output; {@link memoryScratch}
+ * holds it in memory (tests, browsers, where it saves nothing).
+ */
+export interface ScratchFile {
+  write(bytes: Uint8Array, position: number): Promise<void>;
+  range(start: number, end: number): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * A ScratchFile in memory, grown as written.
+ * @example
+ * ```ts
+ * const scratch = memoryScratch();
+ * await scratch.write(Uint8Array.of(7, 8, 9), 2);
+ * const got: number[] = [];
+ * for await (const c of scratch.range(1, 4)) got.push(...c);
+ * got; // → [0, 7, 8]
+ * ```
+ */
+export function memoryScratch(): ScratchFile {
+  let bytes = new Uint8Array(0);
+  return {
+    async write(b, position) {
+      if (position + b.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(position + b.length, bytes.length * 2));
+        grown.set(bytes);
+        bytes = grown;
+      }
+      bytes.set(b, position);
+    },
+    async *range(start, end) {
+      if (start < end) yield bytes.slice(start, Math.min(end, bytes.length));
+    },
+    async close() {
+      bytes = new Uint8Array(0);
+    },
+  };
+}
+
 /** Whether {@link sourceChunks} reads `source` by range (its chunks then share one buffer). */
 export const readsByRange = (source: ByteSource): boolean => source.range !== undefined && source.size !== undefined;
 
