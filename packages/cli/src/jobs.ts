@@ -126,15 +126,16 @@ export const JOBS_MEMORY_BUDGET = 1e9;
 /**
  * The peak memory, in bytes, the default --jobs expects of `jobs` jobs converting a file of `size`
  * bytes, from measurements of the LVIS-shaped COCO file converted to COCO RLE (docs/scale.md,
- * `pnpm bench lvis --jobs-memory`): one job about 0.17 GiB + 0.35 × the size; a second thread
- * about 0.1 GiB + a second regrouping window (one job's, up to 128 MiB and 1/16 more) + 0.1 × the size; each
- * further worker about 0.03 GiB + 0.06 × the size (its V8 heap, its share of the windows, its part's buffers).
+ * `pnpm bench lvis --jobs-memory`): one job about 0.21 GiB + 0.35 × the size; a second thread
+ * about 0.15 GiB + 0.12 × the size (its V8 heap and its part's buffers: the shards share one job's
+ * regrouping window, their later windows set aside in a scratch file); each further worker about
+ * 0.03 GiB + 0.06 × the size.
  */
 export function jobsMemoryEstimate(size: number, jobs: number): number {
   const GiB = 2 ** 30;
-  const one = 0.17 * GiB + 0.35 * size;
+  const one = 0.21 * GiB + 0.35 * size;
   if (jobs <= 1) return one;
-  return one + 0.1 * GiB + Math.min((17 / 16) * 0.125 * GiB, size) + 0.1 * size + (jobs - 2) * (0.03 * GiB + 0.06 * size);
+  return one + 0.15 * GiB + 0.12 * size + (jobs - 2) * (0.03 * GiB + 0.06 * size);
 }
 
 /** How many jobs a file of `size` bytes may take by default within {@link JOBS_MEMORY_BUDGET} (at least one). */

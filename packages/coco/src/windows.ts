@@ -1,7 +1,8 @@
 /**
  * Regrouping windows (a scattered file read grouped by image holds the annotations of the next
- * images, a window at a time): how large they are, and for `--jobs` their buffers, whose pages a
- * helper thread maps in ahead.
+ * images, a window at a time): how large they are, how a file's are gathered (the later ones set
+ * aside in a scratch file, spill.ts), and for `--jobs` their buffers, whose pages a helper thread
+ * maps in ahead (touch.ts).
  */
 import { RleError, type ByteSource, type ScratchFile, type SplitHelpers } from '@rlekit/core';
 import type { TouchPiece } from './touch.js';
