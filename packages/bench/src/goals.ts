@@ -197,7 +197,7 @@ export async function goals(argv: string[]): Promise<void> {
     const reads: [string, string, boolean][] = [
       ['the streaming JSON parse alone (core JsonScanner + COCO\'s annotation parser)', 'scan', false],
       ['readCocoJson in file order (both passes, the dataset\'s checks, no mask)', 'coco-json-file-order', false],
-      ['readCocoJson grouped by image (the default; this file scatters them)', 'coco-json', false],
+      ['readCocoJson grouped by image (the default; this file scatters them; later windows set aside, as convert does)', 'coco-json', false],
       ['rlekit-json readStream (every mask built)', 'rlekit-json-stream', true],
     ];
     for (const [what, kind, isRlekitJson] of reads) {

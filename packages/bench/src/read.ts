@@ -19,9 +19,10 @@ import { cacheDir, cliCommand, lvisFile, python, repo } from './lvis.js';
 /** The child: reads `path` as `kind` and prints { cpu, wall, n } (seconds, annotations). */
 const NODE_READ = `
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 const [kind, path] = process.argv.slice(1);
 // The CLI's file source (stream() and, for a second pass by offsets, range()), as convert reads.
-const { fileSource } = await import(new URL('../cli/dist/node-sources.js', 'file://' + process.cwd() + '/').href);
+const { fileSource, scratchFile } = await import(new URL('../cli/dist/node-sources.js', 'file://' + process.cwd() + '/').href);
 const source = fileSource(path, statSync(path).size);
 const core = await import('@rlekit/core');
 const coco = await import('@rlekit/coco');
@@ -49,7 +50,8 @@ if (kind === 'scan' || kind === 'scan-json') {
   for await (const chunk of source.stream()) scanner.write(chunk);
   scanner.end();
 } else if (kind === 'coco-json' || kind === 'coco-json-file-order') {
-  const s = await coco.readCocoJson(source, kind === 'coco-json');
+  // Grouped, its later windows set aside in a scratch file beside the input, as convert sets them beside its output.
+  const s = await coco.readCocoJson(source, kind === 'coco-json', () => scratchFile(dirname(path)));
   for await (const a of s.annotations) (n++, touched += a.segmentation === undefined ? 0 : 1);
 } else if (kind === 'coco') {
   const s = await coco.dialect.readStream(source, {}, core.silentContext);
@@ -175,7 +177,7 @@ export async function read(argv: string[]): Promise<void> {
     'rlekit streamed JSON parse alone: core JsonScanner cuts every array element as the chunks arrive, each parsed by JSON.parse (no dataset)',
     'the same, each annotation parsed from its bytes by the COCO reader\'s parser (polygons as Float64Arrays; JSON.parse for anything it does not answer)',
     'rlekit readCocoJson in file order (groupByImage false): both passes, images and categories read, each annotation parsed (polygons as Float64Arrays), no mask',
-    'rlekit readCocoJson grouped by image (the default): the same, pass 2 in windows of the file regrouped by image',
+    'rlekit readCocoJson grouped by image (the default): the same, pass 2 in windows of the file regrouped by image (the later ones set aside in a scratch file, as convert does)',
     'rlekit COCO readStream (as convert reads): the same, and every mask built (polygons rasterised: masks are not lazy)',
     'Python json.load',
     'rlekit-json read: one pass as the file streams in (each annotation parsed alone, its runs read from its bytes; the dataset is held, as read() returns it), every mask built from its runs',

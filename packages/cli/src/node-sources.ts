@@ -106,19 +106,9 @@ function readSmall(path: string): Uint8Array | undefined {
 const abandonedReads = new FinalizationRegistry<{ handle?: FileHandle }>((held) => void held.handle?.close().catch(() => undefined));
 
 async function* readRange(path: string, start: number, end: number, held: { handle?: FileHandle }): AsyncGenerator<Uint8Array> {
-  const handle = (held.handle = await fs.open(path, 'r'));
-  try {
-    yield* rangeOf(handle, start, end);
-  } finally {
-    held.handle = undefined;
-    await handle.close();
-  }
-}
-
-/** The bytes [start, end) of an open file, in chunks of one of two reused buffers. */
-async function* rangeOf(handle: FileHandle, start: number, end: number): AsyncGenerator<Uint8Array> {
   // Two buffers, reused (the contract lets a chunk go stale when the next is asked for): no
   // fresh pages per chunk, and the next chunk is read while the caller works on this one.
+  const handle = (held.handle = await fs.open(path, 'r'));
   const size = Math.min(1 << 20, Math.max(0, end - start));
   const buffers = [new Uint8Array(size), new Uint8Array(size)];
   let pending: Promise<{ bytesRead: number }> | undefined;
@@ -142,6 +132,8 @@ async function* rangeOf(handle: FileHandle, start: number, end: number): AsyncGe
   } finally {
     // A read still in flight (the caller stopped early) ends before its handle closes.
     if (pending !== undefined) await pending.catch(() => undefined);
+    held.handle = undefined;
+    await handle.close();
   }
 }
 
@@ -158,10 +150,10 @@ async function* rangeOf(handle: FileHandle, start: number, end: number): AsyncGe
  * const dir = mkdtempSync(join(tmpdir(), 'rlekit-'));
  * const scratch = await scratchFile(dir);
  * await scratch.write(Uint8Array.of(1, 2, 3), 0);
- * const got: number[] = [];
- * for await (const c of scratch.range(1, 3)) got.push(...c);
+ * const got = new Uint8Array(2);
+ * await scratch.read(got, 1);
  * await scratch.close();
- * [got, readdirSync(dir)]; // → [[2, 3], []]
+ * [[...got], readdirSync(dir)]; // → [[2, 3], []]
  * ```
  */
 export async function scratchFile(dir: string): Promise<ScratchFile> {
@@ -174,7 +166,11 @@ export async function scratchFile(dir: string): Promise<ScratchFile> {
     async write(bytes, position) {
       for (let at = 0; at < bytes.length;) at += (await handle.write(bytes, at, bytes.length - at, position + at)).bytesWritten;
     },
-    range: (start, end) => rangeOf(handle, start, end),
+    async read(into, position) {
+      let at = 0;
+      for (let n = -1; at < into.length && n !== 0; at += n) n = (await handle.read(into, at, into.length - at, position + at)).bytesRead;
+      return at;
+    },
     async close() {
       await handle.close().catch(() => undefined);
       if (named) {

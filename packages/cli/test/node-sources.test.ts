@@ -149,9 +149,9 @@ describe('scratchFile', () => {
         want.set(bytes, position);
         end = Math.max(end, position + length);
       }
-      const got: Uint8Array[] = [];
-      for await (const c of scratch.range(0, end)) got.push(c.slice());
-      expect(Buffer.compare(Buffer.concat(got), want.subarray(0, end))).toBe(0);
+      const got = new Uint8Array(end + 5);
+      expect(await scratch.read(got, 0)).toBe(end); // fewer only past the end
+      expect(Buffer.compare(got.subarray(0, end), want.subarray(0, end))).toBe(0);
       await scratch.close();
       expect(openHandles()).toBe(handles);
       expect(readdirSync(at)).toEqual([]);

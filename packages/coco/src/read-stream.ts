@@ -528,8 +528,8 @@ async function readCoco(source: ByteSource, format: CocoFormat | 'auto', warn: (
  * ids; // → [7]
  * ```
  */
-export async function readCocoJson(source: ByteSource, groupByImage = false): Promise<{ images: ImageInfo[]; categories: Category[]; annotations: AsyncIterable<Record<string, unknown>> }> {
-  const s = await readCocoStream(source, 'auto', () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, true);
+export async function readCocoJson(source: ByteSource, groupByImage = false, scratch?: () => Promise<ScratchFile>): Promise<{ images: ImageInfo[]; categories: Category[]; annotations: AsyncIterable<Record<string, unknown>> }> {
+  const s = await readCocoStream(source, 'auto', () => {}, groupByImage, REGROUP_BYTES, undefined, undefined, true, 'col', MAX_VALUE_BYTES, scratch);
   return { images: s.images, categories: s.categories, annotations: s.annotations as AsyncIterable<unknown> as AsyncIterable<Record<string, unknown>> };
 }
 

@@ -23,6 +23,8 @@ export class WindowSpill {
   private readonly fill: number[] = [];
   /** Where each window's current chunk goes in the scratch file. */
   private readonly pos: number[] = [];
+  /** Where each window's region starts. */
+  private readonly start: number[] = [];
   private readonly free: Uint8Array[] = [];
   private readonly writing = new Set<Promise<void>>();
   private failed = false;
@@ -32,6 +34,7 @@ export class WindowSpill {
     // Window 0 is never set aside: the regions of windows 1, 2, ... follow each other from 0.
     for (let w = 0, p = 0; w < windowBytes.length; w++) {
       this.pos.push(p);
+      this.start.push(p);
       this.fill.push(0);
       this.chunk.push(undefined);
       if (w > 0) p += windowBytes[w]!;
@@ -83,9 +86,14 @@ export class WindowSpill {
     return !this.failed;
   }
 
-  /** The scratch file's bytes [start, end). */
-  range(start: number, end: number): AsyncIterable<Uint8Array> {
-    return this.scratch.range(start, end);
+  /**
+   * Reads window `w`'s region into `into` (its bytes, in the order they were set aside), and
+   * points `slot` at each of its annotations there (`items`: the window's). False if short.
+   */
+  async readWindow(w: number, into: Uint8Array, items: ArrayLike<number>, slot: Float64Array): Promise<boolean> {
+    const start = this.start[w]!;
+    for (let e = 0; e < items.length; e++) slot[items[e]!] = this.at[items[e]!]! - start;
+    return (await this.scratch.read(into, start)) === into.length;
   }
 
   /** Removes the scratch file (after the writes, which it waits for). */

@@ -146,8 +146,11 @@ export async function* gatherWindows(source: ByteSource, order: ArrayLike<number
         // A write that failed (a full disk): the later windows come from the source after all.
         if (!(await s.finish())) (await s.close(), (spill = undefined));
       } else {
-        const src = w > 0 && spill !== undefined ? spill : source;
-        if (!(await gatherRanges(src, byWindow.subarray(from, to), w > 0 && spill !== undefined ? spill.at : offset, length, (i, piece, at) => into.set(piece, slot[i]! + at)))) changed();
+        // A window set aside is read straight into the buffer, in the order it was set aside.
+        const ok = w > 0 && spill !== undefined
+          ? await spill.readWindow(w, into.subarray(0, bytesOf[w]!), byWindow.subarray(from, to), slot)
+          : await gatherRanges(source, byWindow.subarray(from, to), offset, length, (i, piece, at) => into.set(piece, slot[i]! + at));
+        if (!ok) changed();
       }
       yield { from, to, bytes: into, slot };
     }

@@ -243,7 +243,7 @@ describe('COCO --jobs plans', () => {
     }), { numRuns: 60 });
   });
 
-  it('a spill keeps each window\'s pieces in order in its own region, across its 1 MiB chunks', async () => {
+  it('a spill keeps each window\'s pieces in order in its own region, across its 1 MiB chunks, and reads a window back whole', async () => {
     const rand = prng(5);
     // Three later windows; items of up to 2.5 MiB, each given in up to three pieces, interleaved.
     const items = Array.from({ length: 30 }, (_, i) => ({ w: 1 + (i % 3), bytes: Uint8Array.from({ length: 1 + Math.floor(rand() * 2.5 * 2 ** 20) }, () => Math.floor(rand() * 256)) }));
@@ -257,10 +257,12 @@ describe('COCO --jobs plans', () => {
       await spill.backpressure();
     }
     expect(await spill.finish()).toBe(true);
-    for (const [k, it] of items.entries()) {
-      const got: Uint8Array[] = [];
-      for await (const c of spill.range(spill.at[k]!, spill.at[k]! + it.bytes.length)) got.push(c.slice());
-      expect(Buffer.compare(Buffer.concat(got), it.bytes)).toBe(0);
+    // Each window read back: its region, each item where the slot says.
+    for (const w of [1, 2, 3]) {
+      const mine = [...items.keys()].filter((k) => items[k]!.w === w);
+      const into = new Uint8Array(bytesOf[w]!), slot = new Float64Array(items.length);
+      expect(await spill.readWindow(w, into, mine, slot)).toBe(true);
+      for (const k of mine) expect(Buffer.compare(into.subarray(slot[k]!, slot[k]! + items[k]!.bytes.length), items[k]!.bytes)).toBe(0);
     }
     // Window 1's region starts at 0, each later one where the one before ends.
     expect(spill.at[0]).toBe(0);

@@ -67,7 +67,7 @@ function scratchOf(mode: 'ok' | 'no-open' | 'no-write', log: ScratchLog): () => 
         log.written += bytes.length;
         await m.write(bytes, position);
       },
-      range: (start, end) => m.range(start, end),
+      read: (into, position) => m.read(into, position),
       async close() {
         log.closed++;
         await m.close();

@@ -23,13 +23,14 @@ export interface ByteSource {
 /**
  * Bytes a reader sets aside to read back later, instead of reading its whole input again: COCO's
  * regrouping writes the annotations of its later windows here during its one read of the file.
- * Written at any position, read back by range (a chunk may be overwritten by the next, as a
- * ByteSource's), gone once closed. The CLI's is a file beside the output; {@link memoryScratch}
+ * Written at any position, read back straight into the caller's buffer (a window's bytes land
+ * where they are parsed, no copy), gone once closed. The CLI's is a file beside the output; {@link memoryScratch}
  * holds it in memory (tests, browsers, where it saves nothing).
  */
 export interface ScratchFile {
   write(bytes: Uint8Array, position: number): Promise<void>;
-  range(start: number, end: number): AsyncIterable<Uint8Array>;
+  /** Fills `into` from `position`; the bytes read (fewer only past the end). */
+  read(into: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -39,9 +40,9 @@ export interface ScratchFile {
  * ```ts
  * const scratch = memoryScratch();
  * await scratch.write(Uint8Array.of(7, 8, 9), 2);
- * const got: number[] = [];
- * for await (const c of scratch.range(1, 4)) got.push(...c);
- * got; // → [0, 7, 8]
+ * const got = new Uint8Array(3);
+ * await scratch.read(got, 1); // → 3
+ * [...got]; // → [0, 7, 8]
  * ```
  */
 export function memoryScratch(): ScratchFile {
@@ -55,8 +56,10 @@ export function memoryScratch(): ScratchFile {
       }
       bytes.set(b, position);
     },
-    async *range(start, end) {
-      if (start < end) yield bytes.slice(start, Math.min(end, bytes.length));
+    async read(into, position) {
+      const got = bytes.subarray(position, position + into.length);
+      into.set(got);
+      return got.length;
     },
     async close() {
       bytes = new Uint8Array(0);
